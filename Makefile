@@ -1,0 +1,141 @@
+# Slate — build, run and check. See README.md.
+#
+#   make          release build: build/slate
+#   make run      bootstrap, build, init ./slate-data once, serve https://localhost:8443
+#   make check    bootstrap, then every test: unit, API, sanitizers, lint, fuzz, format
+#   make asan     ASan+UBSan build: build/asan/slate
+#   make fuzz     libFuzzer harnesses, FUZZ_SECONDS each (default 30)
+#   make fmt      apply .clang-format
+#   make bench    benchmarks (bench/run)
+
+VERSION      := 0.1.0
+CC           ?= cc
+PKGS         := libevent libevent_openssl libevent_pthreads openssl libsodium sqlite3 jansson inih
+PKG_CFLAGS   := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS     := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN         := -std=c17 -Wall -Wextra -Wshadow -Wconversion -Wformat=2 -Wvla -Werror
+HARDEN       := -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fstack-clash-protection \
+                -fcf-protection -fPIE
+BASE_CFLAGS  := $(WARN) -D_GNU_SOURCE -DSLATE_VERSION='"$(VERSION)"' -Isrc -Ibuild/gen $(PKG_CFLAGS)
+REL_CFLAGS   := $(BASE_CFLAGS) -O2 -g $(HARDEN)
+REL_LDFLAGS  := -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack
+SAN          := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+ASAN_CFLAGS  := $(BASE_CFLAGS) -O1 -g $(SAN)
+
+SRC          := $(shell find src -name '*.c' | sort)
+LIB_SRC      := $(filter-out src/main.c,$(SRC))
+MIGRATIONS   := $(sort $(wildcard src/store/migrations/*.sql))
+GEN          := build/gen/migrations.c build/gen/security_md.c
+UNIT_SRC     := $(shell find tests/unit -name 'test_*.c' 2>/dev/null | sort)
+FUZZ_SRC     := $(wildcard fuzz/fuzz_*.c)
+FUZZ_SECONDS ?= 30
+
+REL_OBJ      := $(patsubst %.c,build/obj/%.o,$(LIB_SRC) $(GEN))
+ASAN_OBJ     := $(patsubst %.c,build/asan/obj/%.o,$(LIB_SRC) $(GEN))
+
+.PHONY: all run check asan unit unit-asan api api-asan lint fuzz fuzz-build fmt fmt-check bench clean deps deps-check
+
+all: build/slate
+
+deps:
+	@scripts/bootstrap run
+deps-check:
+	@scripts/bootstrap check
+
+build/gen/migrations.c: $(MIGRATIONS) scripts/embed
+	@mkdir -p $(@D)
+	scripts/embed migrations $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
+build/gen/security_md.c: docs/SECURITY.md scripts/embed
+	@mkdir -p $(@D)
+	scripts/embed text embedded_security_md docs/SECURITY.md > $@.tmp && mv $@.tmp $@
+
+build/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(REL_CFLAGS) -MMD -MP -c $< -o $@
+build/asan/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ASAN_CFLAGS) -MMD -MP -c $< -o $@
+
+build/slate: build/obj/src/main.o $(REL_OBJ)
+	$(CC) $(REL_CFLAGS) $(REL_LDFLAGS) $^ $(PKG_LIBS) -o $@
+build/asan/slate: build/asan/obj/src/main.o $(ASAN_OBJ)
+	$(CC) $(ASAN_CFLAGS) $^ $(PKG_LIBS) -o $@
+
+asan: build/asan/slate
+
+# ---- unit tests (cmocka), once over the release objects and once under ASan+UBSan
+UNIT_BINS      := $(patsubst tests/unit/%.c,build/unit/%,$(UNIT_SRC))
+UNIT_ASAN_BINS := $(patsubst tests/unit/%.c,build/asan/unit/%,$(UNIT_SRC))
+build/unit/%: tests/unit/%.c $(REL_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(REL_CFLAGS) -Itests/unit $^ $(PKG_LIBS) -lcmocka -o $@
+build/asan/unit/%: tests/unit/%.c $(ASAN_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(ASAN_CFLAGS) -Itests/unit $^ $(PKG_LIBS) -lcmocka -o $@
+
+unit: $(UNIT_BINS)
+	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
+unit-asan: $(UNIT_ASAN_BINS)
+	@set -e; for t in $(UNIT_ASAN_BINS); do echo "== $$t"; $$t; done
+
+# ---- black-box API tests against a real server (node:test)
+api: build/slate
+	SLATE_BIN=build/slate node --test --test-concurrency=1 tests/api/
+api-asan: build/asan/slate
+	SLATE_BIN=build/asan/slate ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	  node --test --test-concurrency=1 tests/api/
+
+# ---- static analysis: zero findings
+lint: $(GEN)
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
+	  --std=c11 --inline-suppr --suppressions-list=.cppcheck-suppressions \
+	  -D_GNU_SOURCE -Isrc -Ibuild/gen src
+	clang-tidy --quiet $(LIB_SRC) src/main.c -- $(BASE_CFLAGS) -Wno-unknown-warning-option
+
+# ---- fuzzing (clang + libFuzzer), bounded
+FUZZ_BINS := $(patsubst fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
+FUZZ_CFLAGS := $(BASE_CFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+build/fuzz/%: fuzz/%.c $(LIB_SRC) $(GEN)
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -Wno-unknown-warning-option $^ $(PKG_LIBS) -o $@
+fuzz-build: $(FUZZ_BINS)
+fuzz: $(FUZZ_BINS)
+	@set -e; for f in $(FUZZ_BINS); do \
+	  n=$$(basename $$f); mkdir -p build/fuzz/corpus/$$n; \
+	  echo "== $$n for $(FUZZ_SECONDS)s"; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 build/fuzz/corpus/$$n fuzz/corpus/$$n 2>&1 | tail -n 3; \
+	done
+
+# ---- formatting
+FMT_SRC := $(shell find src tests/unit fuzz -name '*.[ch]' 2>/dev/null)
+fmt:
+	clang-format -i $(FMT_SRC)
+fmt-check:
+	clang-format --dry-run --Werror $(FMT_SRC)
+
+# ---- the two README commands
+run: deps build/slate
+	@if [ ! -d slate-data ]; then build/slate init --data slate-data; fi
+	build/slate serve --data slate-data --listen 127.0.0.1:8443
+
+check: deps-check
+	$(MAKE) build/slate
+	$(MAKE) unit
+	$(MAKE) api
+	$(MAKE) build/asan/slate
+	$(MAKE) unit-asan
+	$(MAKE) api-asan
+	$(MAKE) lint
+	$(MAKE) fmt-check
+	$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
+	@echo "make check: every suite passed"
+
+bench: deps-check build/slate
+	bench/run
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,22 @@
+/*
+ * api.h — the route table and the handlers behind it.
+ */
+#ifndef SLATE_API_API_H
+#define SLATE_API_API_H
+
+#include <stddef.h>
+
+#include "http/router.h"
+#include "http/server.h"
+
+extern const struct route api_routes[];
+extern const size_t api_nroutes;
+
+void health_live(struct http_req *r);
+void health_ready(struct http_req *r);
+void health_security_txt(struct http_req *r);
+void health_security_policy(struct http_req *r);
+void health_metrics(struct http_req *r);
+void auth_login(struct http_req *r);
+
+#endif

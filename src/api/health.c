@@ -1,0 +1,94 @@
+/*
+ * health.c — liveness, readiness, security.txt (RFC 9116), the security
+ * policy it points to, and Prometheus metrics.
+ */
+#include <event2/buffer.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/api.h"
+#include "http/metrics.h"
+#include "store/store.h"
+
+extern const char embedded_security_md[];
+
+void
+health_live(struct http_req *r)
+{
+	static const char body[] = "{\"status\":\"ok\"}";
+	http_reply(r, 200, "application/json", body, sizeof(body) - 1);
+}
+
+void
+health_ready(struct http_req *r)
+{
+	static const char body[] = "{\"status\":\"ready\"}";
+	struct err e;
+	if (store_ping(http_req_store(r), &e) == -1) {
+		http_problem(r, 503, "the store is not reachable");
+		return;
+	}
+	http_reply(r, 200, "application/json", body, sizeof(body) - 1);
+}
+
+void
+health_security_txt(struct http_req *r)
+{
+	const struct config *c = http_req_config(r);
+	time_t expires = time(NULL) + c->security_txt_days * 86400L;
+	struct tm tm;
+	char when[32];
+	char body[2048];
+	int n;
+
+	gmtime_r(&expires, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	n = snprintf(body, sizeof(body),
+	             "Contact: %s\nExpires: %s\nPolicy: %s\nPreferred-Languages: en\n"
+	             "Canonical: %s/.well-known/security.txt\n",
+	             c->security_contact, when, c->security_policy, c->public_url);
+	if (n < 0 || (size_t)n >= sizeof(body)) {
+		http_problem(r, 500, "security.txt could not be built");
+		return;
+	}
+	http_reply(r, 200, "text/plain; charset=utf-8", body, (size_t)n);
+}
+
+void
+health_security_policy(struct http_req *r)
+{
+	http_reply(r, 200, "text/markdown; charset=utf-8", embedded_security_md,
+	           strlen(embedded_security_md));
+}
+
+/* Loopback peers may read metrics; others need the configured bearer token. */
+static int
+metrics_allowed(struct http_req *r)
+{
+	const char *token = http_req_config(r)->metrics_token;
+	size_t n, tl = strlen(token);
+	const char *auth;
+
+	if (r->peer_loopback)
+		return 1;
+	auth = http_req_header(r, "Authorization", &n);
+	if (tl == 0 || auth == NULL || n != tl + 7 || strncmp(auth, "Bearer ", 7) != 0)
+		return 0;
+	return sodium_memcmp(auth + 7, token, tl) == 0;
+}
+
+void
+health_metrics(struct http_req *r)
+{
+	struct evbuffer *b;
+	if (!metrics_allowed(r)) {
+		http_problem(r, 404, "there is nothing at this address");
+		return;
+	}
+	b = evbuffer_new();
+	metrics_render(b);
+	http_reply_buffer(r, 200, "text/plain; version=0.0.4; charset=utf-8", b);
+	evbuffer_free(b);
+}

@@ -1,0 +1,117 @@
+/*
+ * cli.c — see cli.h.
+ */
+#include "cli/cli.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/xalloc.h"
+
+void
+cli_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "slate: %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static const char *
+env(const char *name)
+{
+	return getenv(name);
+}
+
+int
+cli_config(const char *cmd, int argc, char **argv, const struct cli_flag *flags,
+           const char *help, struct config *c, int *done)
+{
+	const char **values = xcalloc((size_t)argc + 1, sizeof(char *));
+	const struct cli_flag **which = xcalloc((size_t)argc + 1, sizeof(*which));
+	const char *config_file = getenv("SLATE_CONFIG");
+	size_t nset = 0;
+	int rc = EXIT_USAGE;
+	struct err e;
+
+	*done = 0;
+	config_defaults(c);
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		const char *eq = strchr(a, '=');
+		size_t alen = eq ? (size_t)(eq - a) : strlen(a);
+		const struct cli_flag *f = NULL;
+
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			fputs(help, stdout);
+			*done = 1;
+			rc = EXIT_OK;
+			goto out;
+		}
+		for (const struct cli_flag *k = flags; k->flag != NULL; k++)
+			if (strlen(k->flag) == alen && strncmp(k->flag, a, alen) == 0)
+				f = k;
+		if (strcmp(a, "--config") == 0 || strncmp(a, "--config=", 9) == 0) {
+			if (eq == NULL && i + 1 >= argc) {
+				cli_error(cmd, "--config needs a value");
+				goto out;
+			}
+			config_file = eq ? eq + 1 : argv[++i];
+			continue;
+		}
+		if (f == NULL) {
+			cli_error(cmd, "unknown option '%.*s' (see slate %s --help)", (int)alen, a, cmd);
+			goto out;
+		}
+		if (f->key == NULL) {
+			if (eq != NULL) {
+				cli_error(cmd, "%s takes no value", f->flag);
+				goto out;
+			}
+			*f->boolean = 1;
+			continue;
+		}
+		if (eq == NULL && i + 1 >= argc) {
+			cli_error(cmd, "%s needs a value", f->flag);
+			goto out;
+		}
+		which[nset] = f;
+		values[nset++] = eq ? eq + 1 : argv[++i];
+	}
+	rc = EXIT_FAIL;
+	if (config_file != NULL && config_file[0] != '\0') {
+		if (config_load_file(c, config_file, &e) == -1) {
+			cli_error(cmd, "%s", e.msg);
+			goto out;
+		}
+		c->config_file = xstrdup(config_file);
+	}
+	if (config_load_env(c, env, &e) == -1) {
+		cli_error(cmd, "%s", e.msg);
+		goto out;
+	}
+	rc = EXIT_USAGE;
+	for (size_t i = 0; i < nset; i++) {
+		if (config_set(c, which[i]->key, values[i], &e) == -1) {
+			cli_error(cmd, "%s: %s", which[i]->flag, e.msg);
+			goto out;
+		}
+	}
+	if (c->data_dir == NULL || c->data_dir[0] == '\0') {
+		cli_error(cmd, "the data directory is required: --data DIR or SLATE_DATA");
+		goto out;
+	}
+	if (config_finish(c, &e) == -1) {
+		cli_error(cmd, "%s", e.msg);
+		goto out;
+	}
+	rc = EXIT_OK;
+out:
+	free(values);
+	free(which);
+	return rc;
+}

@@ -1,0 +1,33 @@
+/*
+ * cli.h — what every subcommand shares: exit codes, the one-line error, and
+ * building the configuration from defaults, file, environment and flags.
+ */
+#ifndef SLATE_CLI_CLI_H
+#define SLATE_CLI_CLI_H
+
+#include "util/config.h"
+
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
+struct cli_flag {
+	const char *flag;  /* "--listen" */
+	const char *key;   /* config key it sets, or NULL for a boolean */
+	int *boolean;      /* set to 1 when a boolean flag is present */
+};
+
+/*
+ * Parses argv (after the subcommand) against flags, then builds c:
+ * defaults < --config/SLATE_CONFIG file < SLATE_* environment < flags.
+ * Prints help and returns EXIT_OK with *done = 1 for --help. Returns an exit
+ * code; EXIT_OK means go on.
+ */
+int cli_config(const char *cmd, int argc, char **argv, const struct cli_flag *flags,
+               const char *help, struct config *c, int *done);
+
+/* "slate: CMD: message" on stderr. */
+__attribute__((format(printf, 2, 3))) void cli_error(const char *cmd, const char *fmt, ...);
+
+int cmd_init(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+
+#endif

@@ -1,0 +1,126 @@
+/*
+ * serve.c — `slate serve`: checks everything it can before binding a port,
+ * so that a misconfiguration is one clear line at start and not a surprise
+ * at the first request: the data directory and database exist, the schema
+ * is not newer than this binary, the master key file is sound (and, in
+ * production, outside the data directory), and the certificate is not the
+ * development one in production.
+ */
+#include <event2/thread.h>
+#include <limits.h>
+#include <openssl/ssl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "api/api.h"
+#include "cli/cli.h"
+#include "crypto/masterkey.h"
+#include "crypto/tlscert.h"
+#include "http/server.h"
+#include "store/store.h"
+#include "util/log.h"
+#include "util/secret.h"
+
+static const char help[] =
+    "usage: slate serve --data DIR [--key-file PATH] [--config FILE]\n"
+    "                   [--listen HOST:PORT] [--http-listen HOST:PORT]\n"
+    "\n"
+    "Runs the HTTPS server until SIGTERM or SIGINT, then drains gracefully.\n"
+    "  --data DIR              data directory (SLATE_DATA)\n"
+    "  --key-file PATH         master key file (SLATE_MASTER_KEY_FILE)\n"
+    "  --config FILE           INI configuration (SLATE_CONFIG)\n"
+    "  --listen HOST:PORT      HTTPS address (SLATE_LISTEN, default 127.0.0.1:8443)\n"
+    "  --http-listen HOST:PORT plain-HTTP address that only redirects (SLATE_HTTP_LISTEN)\n"
+    "Every setting, with its environment variable and default:\n";
+
+static int
+key_inside_data(const char *dir, const char *key)
+{
+	char rd[PATH_MAX], rk[PATH_MAX];
+	size_t n;
+	if (realpath(dir, rd) == NULL || realpath(key, rk) == NULL)
+		return 0;
+	n = strlen(rd);
+	return strncmp(rd, rk, n) == 0 && rk[n] == '/';
+}
+
+int
+cmd_serve(int argc, char **argv)
+{
+	static const struct cli_flag flags[] = {
+	    {"--data", "data", NULL},
+	    {"--key-file", "key_file", NULL},
+	    {"--listen", "listen", NULL},
+	    {"--http-listen", "http_listen", NULL},
+	    {NULL, NULL, NULL},
+	};
+	struct config c;
+	struct err e;
+	struct secret key = {NULL, 0};
+	struct store *s = NULL;
+	SSL_CTX *ssl = NULL;
+	char db[PATH_MAX];
+	struct stat st;
+	enum log_level lvl;
+	int done, rc;
+
+	for (int i = 0; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			fputs(help, stdout);
+			config_print_reference(stdout);
+			return EXIT_OK;
+		}
+	rc = cli_config("serve", argc, argv, flags, help, &c, &done);
+	if (rc != EXIT_OK || done)
+		goto out;
+	rc = EXIT_FAIL;
+	if (log_level_parse(c.log_level, &lvl) == -1) {
+		cli_error("serve", "log level must be debug, info, warn or error");
+		goto out;
+	}
+	log_set_level(lvl);
+	snprintf(db, sizeof(db), "%s/slate.db", c.data_dir);
+	if (stat(c.data_dir, &st) == -1 || !S_ISDIR(st.st_mode) || stat(db, &st) == -1) {
+		cli_error("serve", "%s is not a Slate data directory (run slate init first)",
+		          c.data_dir);
+		goto out;
+	}
+	if (c.environment == ENV_PRODUCTION && key_inside_data(c.data_dir, c.key_file)) {
+		cli_error("serve", "in production the master key file must not live inside the data "
+		                   "directory; move it and set key_file");
+		goto out;
+	}
+	if (masterkey_load(c.key_file, &key, &e) == -1) {
+		cli_error("serve", "%s", e.msg);
+		goto out;
+	}
+	/* Applies pending migrations, or refuses a schema newer than this binary. */
+	if ((s = store_open(db, 0, &e)) == NULL) {
+		cli_error("serve", "%s", e.msg);
+		goto out;
+	}
+	store_close(s);
+	if ((ssl = tlscert_server_ctx(c.tls_cert, c.tls_key, c.environment == ENV_PRODUCTION,
+	                              &e)) == NULL) {
+		cli_error("serve", "%s", e.msg);
+		goto out;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	evthread_use_pthreads();
+	{
+		struct http_server_opts o = {&c, api_routes, api_nroutes, ssl, db};
+		if (http_serve(&o, &e) == -1) {
+			cli_error("serve", "%s", e.msg);
+			goto out;
+		}
+	}
+	rc = EXIT_OK;
+out:
+	SSL_CTX_free(ssl);
+	secret_free(&key);
+	config_free(&c);
+	return rc;
+}

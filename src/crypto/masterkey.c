@@ -1,0 +1,84 @@
+/*
+ * masterkey.c — see masterkey.h for the file format.
+ */
+#include "crypto/masterkey.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define HEXLEN (MASTERKEY_LEN * 2)
+
+int
+masterkey_create(const char *path, struct err *e)
+{
+	unsigned char key[MASTERKEY_LEN];
+	char hex[HEXLEN + 2];
+	int fd, rc = -1;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd == -1)
+		return err_set(e, 500, "cannot create key file %s: %s", path, strerror(errno));
+	randombytes_buf(key, sizeof(key));
+	sodium_bin2hex(hex, sizeof(hex), key, sizeof(key));
+	hex[HEXLEN] = '\n';
+	if (write(fd, hex, HEXLEN + 1) != HEXLEN + 1 || fsync(fd) == -1) {
+		err_set(e, 500, "cannot write key file %s: %s", path, strerror(errno));
+		unlink(path);
+		goto out;
+	}
+	rc = 0;
+out:
+	sodium_memzero(key, sizeof(key));
+	sodium_memzero(hex, sizeof(hex));
+	close(fd);
+	return rc;
+}
+
+int
+masterkey_load(const char *path, struct secret *key, struct err *e)
+{
+	char buf[HEXLEN + 2];
+	struct stat st;
+	ssize_t n;
+	size_t binlen = 0;
+	int fd, rc = -1;
+
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1)
+		return err_set(e, 500, "cannot open master key file %s: %s", path, strerror(errno));
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		err_set(e, 500, "master key file %s is not a regular file", path);
+		goto out;
+	}
+	if ((st.st_mode & 077) != 0) {
+		err_set(e, 500, "master key file %s is readable by others (mode %o); chmod 600 it",
+		        path, (unsigned)(st.st_mode & 0777));
+		goto out;
+	}
+	if (st.st_uid != geteuid()) {
+		err_set(e, 500, "master key file %s is not owned by the user running slate", path);
+		goto out;
+	}
+	n = read(fd, buf, sizeof(buf));
+	if (n != HEXLEN + 1 || buf[HEXLEN] != '\n') {
+		err_set(e, 500, "master key file %s is not 64 hex characters and a newline", path);
+		goto out;
+	}
+	secret_alloc(key, MASTERKEY_LEN);
+	if (sodium_hex2bin(key->p, key->len, buf, HEXLEN, NULL, &binlen, NULL) != 0 ||
+	    binlen != MASTERKEY_LEN) {
+		secret_free(key);
+		err_set(e, 500, "master key file %s is not 64 hex characters and a newline", path);
+		goto out;
+	}
+	rc = 0;
+out:
+	sodium_memzero(buf, sizeof(buf));
+	close(fd);
+	return rc;
+}

@@ -1,0 +1,178 @@
+/*
+ * json.c — see json.h. The depth check walks the raw text once before
+ * jansson sees it, so a deeply nested body costs no recursion.
+ */
+#include "http/json.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "util/utf8.h"
+
+static int
+depth_ok(const char *s, size_t n)
+{
+	int depth = 0, in_str = 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (in_str) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_str = 0;
+		} else if (c == '"') {
+			in_str = 1;
+		} else if (c == '{' || c == '[') {
+			if (++depth > JSON_MAX_DEPTH)
+				return 0;
+		} else if (c == '}' || c == ']') {
+			depth--;
+		}
+	}
+	return 1;
+}
+
+json_t *
+json_parse_body(const char *body, size_t len, struct err *e)
+{
+	json_error_t je;
+	json_t *j;
+
+	if (len == 0) {
+		err_set(e, 400, "the request body is empty; a JSON object is expected");
+		return NULL;
+	}
+	if (!utf8_valid(body, len)) {
+		err_set(e, 400, "the request body is not valid UTF-8");
+		return NULL;
+	}
+	if (!depth_ok(body, len)) {
+		err_set(e, 400, "the JSON nests deeper than %d levels", JSON_MAX_DEPTH);
+		return NULL;
+	}
+	j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
+	if (j == NULL) {
+		err_set(e, 400, "malformed JSON at line %d, column %d: %s", je.line, je.column,
+		        je.text);
+		return NULL;
+	}
+	if (!json_is_object(j)) {
+		json_decref(j);
+		err_set(e, 400, "the request body must be a JSON object");
+		return NULL;
+	}
+	return j;
+}
+
+static const char *
+type_name(enum json_field_type t)
+{
+	switch (t) {
+	case JF_STRING:
+		return "a string";
+	case JF_INTEGER:
+		return "an integer";
+	case JF_BOOLEAN:
+		return "true or false";
+	case JF_OBJECT:
+		return "an object";
+	case JF_ARRAY:
+		return "an array";
+	}
+	return "?";
+}
+
+static int
+type_ok(const json_t *v, enum json_field_type t)
+{
+	switch (t) {
+	case JF_STRING:
+		return json_is_string(v);
+	case JF_INTEGER:
+		return json_is_integer(v);
+	case JF_BOOLEAN:
+		return json_is_boolean(v);
+	case JF_OBJECT:
+		return json_is_object(v);
+	case JF_ARRAY:
+		return json_is_array(v);
+	}
+	return 0;
+}
+
+/* RFC 6901: '~' → "~0", '/' → "~1". */
+static void
+pointer(char *out, size_t cap, const char *name)
+{
+	size_t j = 0;
+	if (cap < 2)
+		return;
+	out[j++] = '/';
+	for (const char *p = name; *p && j + 3 < cap; p++) {
+		if (*p == '~' || *p == '/') {
+			out[j++] = '~';
+			out[j++] = *p == '~' ? '0' : '1';
+		} else {
+			out[j++] = *p;
+		}
+	}
+	out[j] = '\0';
+}
+
+static void
+add(json_t *errs, const char *name, const char *detail)
+{
+	char ptr[160];
+	pointer(ptr, sizeof(ptr), name);
+	json_array_append_new(errs, json_pack("{s:s, s:s}", "pointer", ptr, "detail", detail));
+}
+
+static size_t
+utf8_chars(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+json_t *
+json_check(const json_t *obj, const struct json_field *fields, size_t nfields)
+{
+	json_t *errs = json_array();
+	const char *key;
+	json_t *v;
+	char detail[128];
+
+	json_object_foreach((json_t *)obj, key, v) {
+		size_t i;
+		for (i = 0; i < nfields; i++)
+			if (strcmp(fields[i].name, key) == 0)
+				break;
+		if (i == nfields)
+			add(errs, key, "is not a known field");
+	}
+	for (size_t i = 0; i < nfields; i++) {
+		const struct json_field *f = &fields[i];
+		v = json_object_get(obj, f->name);
+		if (v == NULL) {
+			if (f->required)
+				add(errs, f->name, "is required");
+			continue;
+		}
+		if (!type_ok(v, f->type)) {
+			snprintf(detail, sizeof(detail), "must be %s", type_name(f->type));
+			add(errs, f->name, detail);
+		} else if (f->type == JF_STRING && f->max_len > 0 &&
+		           utf8_chars(json_string_value(v)) > f->max_len) {
+			snprintf(detail, sizeof(detail), "must be at most %zu characters", f->max_len);
+			add(errs, f->name, detail);
+		}
+	}
+	if (json_array_size(errs) == 0) {
+		json_decref(errs);
+		return NULL;
+	}
+	return errs;
+}

@@ -1,0 +1,142 @@
+/*
+ * metrics.c — see metrics.h.
+ */
+#include "http/metrics.h"
+
+#include <event2/buffer.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/xalloc.h"
+
+static const int statuses[] = {200, 201, 204, 304, 308, 400, 401, 403, 404, 405,
+                               409, 411, 413, 415, 422, 429, 431, 500, 501, 503, 505};
+#define NSTATUS (sizeof(statuses) / sizeof(statuses[0]) + 1) /* + "other" */
+static const double buckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                  0.1,    0.25,  0.5,    1,     2.5,  5,     10};
+#define NBUCKET (sizeof(buckets) / sizeof(buckets[0]))
+
+struct route_stats {
+	atomic_ulong count[NSTATUS];
+	atomic_ulong le[NBUCKET]; /* non-cumulative here; summed when rendered */
+	atomic_ulong total;
+	atomic_ullong sum_us;
+};
+
+static const struct route *table;
+static size_t ntable;
+static struct route_stats *stats; /* ntable + 1 */
+static atomic_long open_conns;
+
+void
+metrics_init(const struct route *routes, size_t nroutes)
+{
+	table = routes;
+	ntable = nroutes;
+	stats = xcalloc(nroutes + 1, sizeof(*stats));
+}
+
+void
+metrics_free(void)
+{
+	free(stats);
+	stats = NULL;
+}
+
+void
+metrics_observe(int route_index, int status, double seconds)
+{
+	struct route_stats *s;
+	size_t si = NSTATUS - 1, b;
+
+	if (stats == NULL)
+		return;
+	s = &stats[route_index < 0 ? ntable : (size_t)route_index];
+	for (size_t i = 0; i < NSTATUS - 1; i++)
+		if (statuses[i] == status)
+			si = i;
+	atomic_fetch_add_explicit(&s->count[si], 1, memory_order_relaxed);
+	for (b = 0; b < NBUCKET && seconds > buckets[b]; b++)
+		;
+	if (b < NBUCKET)
+		atomic_fetch_add_explicit(&s->le[b], 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&s->total, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&s->sum_us, (unsigned long long)(seconds * 1e6),
+	                          memory_order_relaxed);
+}
+
+void
+metrics_conn_open(void)
+{
+	atomic_fetch_add(&open_conns, 1);
+}
+
+void
+metrics_conn_close(void)
+{
+	atomic_fetch_sub(&open_conns, 1);
+}
+
+long
+metrics_open_connections(void)
+{
+	return atomic_load(&open_conns);
+}
+
+void
+metrics_render(struct evbuffer *out)
+{
+	evbuffer_add_printf(out, "# HELP slate_http_requests_total HTTP requests answered.\n"
+	                         "# TYPE slate_http_requests_total counter\n");
+	for (size_t r = 0; r <= ntable; r++) {
+		const char *route = r < ntable ? table[r].pattern : "unmatched";
+		const char *method = r < ntable ? table[r].method : "any";
+		for (size_t i = 0; i < NSTATUS; i++) {
+			unsigned long n = atomic_load_explicit(&stats[r].count[i], memory_order_relaxed);
+			if (n == 0)
+				continue;
+			if (i < NSTATUS - 1)
+				evbuffer_add_printf(out,
+				                    "slate_http_requests_total{route=\"%s\",method=\"%s\","
+				                    "status=\"%d\"} %lu\n",
+				                    route, method, statuses[i], n);
+			else
+				evbuffer_add_printf(out,
+				                    "slate_http_requests_total{route=\"%s\",method=\"%s\","
+				                    "status=\"other\"} %lu\n",
+				                    route, method, n);
+		}
+	}
+	evbuffer_add_printf(out, "# HELP slate_http_request_duration_seconds Time to answer.\n"
+	                         "# TYPE slate_http_request_duration_seconds histogram\n");
+	for (size_t r = 0; r <= ntable; r++) {
+		const char *route = r < ntable ? table[r].pattern : "unmatched";
+		const char *method = r < ntable ? table[r].method : "any";
+		unsigned long total = atomic_load_explicit(&stats[r].total, memory_order_relaxed);
+		unsigned long cum = 0;
+		if (total == 0)
+			continue;
+		for (size_t b = 0; b < NBUCKET; b++) {
+			cum += atomic_load_explicit(&stats[r].le[b], memory_order_relaxed);
+			evbuffer_add_printf(out,
+			                    "slate_http_request_duration_seconds_bucket{route=\"%s\","
+			                    "method=\"%s\",le=\"%g\"} %lu\n",
+			                    route, method, buckets[b], cum);
+		}
+		evbuffer_add_printf(out,
+		                    "slate_http_request_duration_seconds_bucket{route=\"%s\",method="
+		                    "\"%s\",le=\"+Inf\"} %lu\n"
+		                    "slate_http_request_duration_seconds_sum{route=\"%s\",method=\"%s\"} "
+		                    "%.6f\n"
+		                    "slate_http_request_duration_seconds_count{route=\"%s\",method=\"%s\"}"
+		                    " %lu\n",
+		                    route, method, total, route, method,
+		                    (double)atomic_load(&stats[r].sum_us) / 1e6, route, method, total);
+	}
+	evbuffer_add_printf(out,
+	                    "# HELP slate_open_connections Connections open now.\n"
+	                    "# TYPE slate_open_connections gauge\n"
+	                    "slate_open_connections %ld\n",
+	                    metrics_open_connections());
+}

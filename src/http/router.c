@@ -1,0 +1,150 @@
+/*
+ * router.c — see router.h. A linear walk of the table: Slate has tens of
+ * routes, and a walk over them costs less than hashing the path.
+ */
+#include "http/router.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Decodes one segment into out; -1 when malformed or not a safe value. */
+static int
+decode(const char *s, size_t n, char *out, size_t cap)
+{
+	size_t j = 0;
+	for (size_t i = 0; i < n; i++) {
+		int c = (unsigned char)s[i];
+		if (c == '%') {
+			int hi, lo;
+			if (i + 2 >= n)
+				return -1;
+			hi = hexval(s[i + 1]);
+			lo = hexval(s[i + 2]);
+			if (hi < 0 || lo < 0)
+				return -1;
+			c = hi * 16 + lo;
+			i += 2;
+		}
+		if (c < 0x20 || c == 0x7f || c == '/')
+			return -1;
+		if (j + 1 >= cap)
+			return -1;
+		out[j++] = (char)c;
+	}
+	out[j] = '\0';
+	return 0;
+}
+
+/* Matches path against pattern; fills params when m != NULL. */
+static int
+match_path(const char *pattern, const char *path, size_t path_len, struct route_match *m)
+{
+	const char *p = pattern;
+	size_t i = 0;
+	size_t np = 0;
+
+	while (*p != '\0') {
+		const char *pe;
+		size_t seg_start, seg_len;
+
+		if (*p != '/' || i >= path_len || path[i] != '/')
+			return 0;
+		p++;
+		i++;
+		pe = p;
+		while (*pe != '\0' && *pe != '/')
+			pe++;
+		seg_start = i;
+		while (i < path_len && path[i] != '/')
+			i++;
+		seg_len = i - seg_start;
+		if (*p == '{') {
+			size_t name_len = (size_t)(pe - p) - 2;
+			if (seg_len == 0 || np == ROUTER_MAX_PARAMS)
+				return 0;
+			if (m != NULL) {
+				if (decode(path + seg_start, seg_len, m->params[np].value,
+				           sizeof(m->params[np].value)) == -1)
+					return 0;
+				snprintf(m->params[np].name, sizeof(m->params[np].name), "%.*s",
+				         (int)name_len, p + 1);
+			}
+			np++;
+		} else if (seg_len != (size_t)(pe - p) || memcmp(path + seg_start, p, seg_len) != 0) {
+			return 0;
+		}
+		p = pe;
+	}
+	if (i != path_len)
+		return 0;
+	if (m != NULL)
+		m->nparams = np;
+	return 1;
+}
+
+static void
+allow_add(char *allow, size_t cap, const char *method)
+{
+	size_t n = strlen(allow);
+	if (strstr(allow, method) != NULL)
+		return;
+	snprintf(allow + n, cap - n, "%s%s", n ? ", " : "", method);
+}
+
+int
+router_match(const struct route *table, size_t n, const char *method, size_t method_len,
+             const char *path, size_t path_len, struct route_match *m)
+{
+	int path_seen = 0;
+	int head = method_len == 4 && memcmp(method, "HEAD", 4) == 0;
+
+	memset(m, 0, sizeof(*m));
+	m->index = -1;
+	for (size_t r = 0; r < n; r++) {
+		const char *rm = table[r].method;
+		size_t rl = strlen(rm);
+		int same = (rl == method_len && memcmp(rm, method, rl) == 0) ||
+		           (head && strcmp(rm, "GET") == 0);
+		if (same) {
+			if (match_path(table[r].pattern, path, path_len, m)) {
+				m->route = &table[r];
+				m->index = (int)r;
+				return 200;
+			}
+			m->nparams = 0;
+		} else if (match_path(table[r].pattern, path, path_len, NULL)) {
+			path_seen = 1;
+		}
+	}
+	if (!path_seen)
+		return 404;
+	for (size_t r = 0; r < n; r++) {
+		if (match_path(table[r].pattern, path, path_len, NULL)) {
+			allow_add(m->allow, sizeof(m->allow), table[r].method);
+			if (strcmp(table[r].method, "GET") == 0)
+				allow_add(m->allow, sizeof(m->allow), "HEAD");
+		}
+	}
+	return 405;
+}
+
+const char *
+router_param(const struct route_match *m, const char *name)
+{
+	for (size_t i = 0; i < m->nparams; i++)
+		if (strcmp(m->params[i].name, name) == 0)
+			return m->params[i].value;
+	return NULL;
+}

@@ -1,0 +1,54 @@
+/*
+ * router.h — method + path pattern → handler.
+ *
+ * Patterns are literal segments and {name} parameters:
+ * "/api/v1/productions/{id}/members". A parameter matches one non-empty
+ * segment; its value is percent-decoded and may not contain '/', NUL or
+ * control characters. HEAD is answered by the GET route (the body is
+ * dropped on the way out). A path that matches some route but not its
+ * method gives 405 with the Allow list; no match at all gives 404.
+ *
+ * Pure code: no I/O, no allocation.
+ */
+#ifndef SLATE_HTTP_ROUTER_H
+#define SLATE_HTTP_ROUTER_H
+
+#include <stddef.h>
+
+struct http_req;
+typedef void (*http_handler)(struct http_req *r);
+
+enum route_flags {
+	ROUTE_JSON_BODY = 1 << 0, /* requires Content-Type: application/json */
+	ROUTE_NO_STORE = 1 << 1,  /* Cache-Control: no-store (every /api route has it) */
+};
+
+struct route {
+	const char *method;
+	const char *pattern;
+	http_handler handler;
+	unsigned flags;
+};
+
+#define ROUTER_MAX_PARAMS 4
+#define ROUTER_PARAM_MAX 128
+
+struct route_match {
+	const struct route *route;
+	int index; /* position in the table, for metrics */
+	size_t nparams;
+	struct {
+		char name[32];
+		char value[ROUTER_PARAM_MAX];
+	} params[ROUTER_MAX_PARAMS];
+	char allow[96]; /* for 405: "GET, HEAD, POST" */
+};
+
+/* Returns 200 (m->route set), 404 or 405 (m->allow set). path excludes the query. */
+int router_match(const struct route *table, size_t n, const char *method, size_t method_len,
+                 const char *path, size_t path_len, struct route_match *m);
+
+/* The value of parameter name, or NULL. */
+const char *router_param(const struct route_match *m, const char *name);
+
+#endif

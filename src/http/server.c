@@ -1,0 +1,1006 @@
+/*
+ * server.c — listeners, loop threads, connections, responses. See server.h.
+ *
+ * Why not evhttp: libevent 2.1's evhttp answers oversized bodies, bad
+ * headers and unknown methods itself, with an HTML page that carries none
+ * of Slate's security headers, and offers no hook for a whole-request
+ * deadline, a connection cap or a graceful drain. So Slate keeps libevent's
+ * loops, bufferevents and bufferevent_openssl, and reads HTTP/1.1 with its
+ * own strict parser (parse.c).
+ *
+ * A connection moves through these states:
+ *
+ *   HEAD ──head parsed──> BODY ──body complete──> HANDLING ──reply──> WRITING
+ *    ^                                                                  │
+ *    └──────────── output flushed, keep-alive ──────────────────────────┘
+ *   WRITING ──output flushed, close──> (LINGER) ──> freed
+ *
+ * Deadlines (one timer per connection):
+ *   - a whole request (TLS handshake, head and body) must arrive within
+ *     request_timeout of the connection opening or of its first byte after
+ *     a response; a slowloris client is cut off there, whatever its pace;
+ *   - between requests a keep-alive connection may idle idle_timeout;
+ *   - a response must keep flowing: a write stalled for idle_timeout closes;
+ *   - LINGER: after refusing a request whose body was not read (413, 400…),
+ *     the connection reads and discards for up to 2 s before closing, so
+ *     the client sees the answer instead of a reset.
+ *
+ * Memory: a struct conn is owned by its loop and freed by conn_free. A
+ * struct http_req is owned by the loop too; it outlives its connection when
+ * the client leaves while the request is being handled (req->conn becomes
+ * NULL and the answer is dropped).
+ *
+ * Shutdown: SIGTERM/SIGINT are blocked in every thread and taken by the
+ * main thread with sigwait. It activates each loop's stop event; a loop
+ * then closes its listeners, closes idle connections, answers requests in
+ * progress with "Connection: close", and leaves its event loop when no
+ * connection and no request remains, or at shutdown_timeout.
+ */
+#include "http/server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <event2/thread.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <openssl/ssl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "http/metrics.h"
+#include "store/store.h"
+#include "util/log.h"
+#include "util/xalloc.h"
+
+enum conn_state { C_HEAD, C_BODY, C_HANDLING, C_WRITING, C_LINGER };
+
+#define LINGER_SECONDS 2
+
+struct http_server {
+	const struct http_server_opts *o;
+	const struct config *cfg;
+	SSL_CTX *ssl;
+	struct workq *workq;
+	int https_port;
+	atomic_long nconns;
+	char https_addr[300];
+	char http_addr[300];
+};
+
+struct http_loop {
+	struct http_server *srv;
+	pthread_t thread;
+	struct event_base *base;
+	struct evconnlistener *lis_https, *lis_http;
+	struct store *store;
+	struct mailbox *mailbox;
+	struct event *stop_ev, *drain_deadline;
+	int draining;
+	long nreqs;
+	long nconn;
+	struct conn *conns;
+	time_t date_at;
+	char date[40];
+};
+
+struct conn {
+	struct http_loop *loop;
+	struct bufferevent *bev;
+	int tls;
+	enum conn_state state;
+	int started;     /* the current request's deadline is armed */
+	int close_after; /* close once the response is flushed */
+	int linger;      /* discard unread input before closing */
+	int peer_loopback;
+	struct event *timer;
+	struct http_req *req;
+	struct conn *prev, *next;
+};
+
+static const char security_headers[] =
+    "Strict-Transport-Security: max-age=31536000; includeSubDomains\r\n"
+    "Content-Security-Policy: default-src 'self'; script-src 'self'; style-src 'self'; "
+    "img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'\r\n"
+    "X-Content-Type-Options: nosniff\r\n"
+    "Referrer-Policy: no-referrer\r\n"
+    "X-Frame-Options: DENY\r\n"
+    "Cross-Origin-Opener-Policy: same-origin\r\n"
+    "Cross-Origin-Resource-Policy: same-origin\r\n"
+    "Permissions-Policy: camera=(), microphone=(), geolocation=(), payment=()\r\n"
+    "Cache-Control: no-store\r\n";
+
+static const char *
+reason(int status)
+{
+	switch (status) {
+	case 100: return "Continue";
+	case 200: return "OK";
+	case 201: return "Created";
+	case 204: return "No Content";
+	case 304: return "Not Modified";
+	case 308: return "Permanent Redirect";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 408: return "Request Timeout";
+	case 409: return "Conflict";
+	case 411: return "Length Required";
+	case 413: return "Content Too Large";
+	case 415: return "Unsupported Media Type";
+	case 422: return "Unprocessable Content";
+	case 429: return "Too Many Requests";
+	case 431: return "Request Header Fields Too Large";
+	case 500: return "Internal Server Error";
+	case 501: return "Not Implemented";
+	case 503: return "Service Unavailable";
+	case 505: return "HTTP Version Not Supported";
+	default: return "Unknown";
+	}
+}
+
+/* ---- time ------------------------------------------------------------ */
+
+static double
+elapsed(const struct timespec *since)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - since->tv_sec) + (double)(now.tv_nsec - since->tv_nsec) / 1e9;
+}
+
+static const char *
+http_date(struct http_loop *l)
+{
+	time_t now = time(NULL);
+	if (now != l->date_at) {
+		struct tm tm;
+		gmtime_r(&now, &tm);
+		strftime(l->date, sizeof(l->date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+		l->date_at = now;
+	}
+	return l->date;
+}
+
+static void
+arm(struct conn *c, long seconds)
+{
+	struct timeval tv = {seconds, 0};
+	evtimer_add(c->timer, &tv);
+}
+
+/* ---- requests and connections ---------------------------------------- */
+
+static void check_drained(struct http_loop *l);
+
+static struct http_req *
+req_new(struct conn *c)
+{
+	struct http_req *r = xcalloc(1, sizeof(*r));
+	unsigned char id[12];
+	r->loop = c->loop;
+	r->conn = c;
+	r->peer_loopback = c->peer_loopback;
+	r->out_headers = evbuffer_new();
+	clock_gettime(CLOCK_MONOTONIC, &r->start);
+	randombytes_buf(id, sizeof(id));
+	sodium_bin2hex(r->request_id, sizeof(r->request_id), id, sizeof(id));
+	snprintf(r->method, sizeof(r->method), "-");
+	r->path = xstrdup("-");
+	r->match.index = -1;
+	c->loop->nreqs++;
+	return r;
+}
+
+static void
+req_free(struct http_req *r)
+{
+	struct http_loop *l = r->loop;
+	free(r->head_buf);
+	free(r->path);
+	free(r->query);
+	free(r->body);
+	evbuffer_free(r->out_headers);
+	free(r);
+	l->nreqs--;
+	check_drained(l);
+}
+
+static void
+conn_free(struct conn *c)
+{
+	struct http_loop *l = c->loop;
+
+	if (c->req != NULL) {
+		if (c->state == C_HANDLING)
+			c->req->conn = NULL; /* the handler still owns it */
+		else
+			req_free(c->req);
+		c->req = NULL;
+	}
+	event_free(c->timer);
+	bufferevent_free(c->bev);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		l->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	l->nconn--;
+	atomic_fetch_sub(&l->srv->nconns, 1);
+	metrics_conn_close();
+	free(c);
+	check_drained(l);
+}
+
+static void
+check_drained(struct http_loop *l)
+{
+	if (l->draining && l->nconn == 0 && l->nreqs == 0)
+		event_base_loopexit(l->base, NULL);
+}
+
+/* ---- responses -------------------------------------------------------- */
+
+struct store *
+http_req_store(struct http_req *r)
+{
+	return r->loop->store;
+}
+
+const struct config *
+http_req_config(struct http_req *r)
+{
+	return r->loop->srv->cfg;
+}
+
+const char *
+http_req_header(struct http_req *r, const char *name, size_t *len)
+{
+	if (r->head_buf == NULL) {
+		*len = 0;
+		return NULL;
+	}
+	return http_head_get(&r->head, name, len);
+}
+
+int
+http_req_https_port(struct http_req *r)
+{
+	return r->loop->srv->https_port;
+}
+
+void
+http_add_header(struct http_req *r, const char *name, const char *value)
+{
+	evbuffer_add_printf(r->out_headers, "%s: %s\r\n", name, value);
+}
+
+static void
+log_request(struct http_req *r, double secs)
+{
+	const char *route = r->match.route ? r->match.route->pattern : "-";
+	enum log_level lvl = r->status >= 500 ? LOG_ERROR : LOG_INFO;
+	log_event(lvl, "request", LOG_STR("request_id", r->request_id),
+	          LOG_STR("method", r->method), LOG_STR("route", route),
+	          LOG_INT("status", r->status), LOG_DBL("duration_ms", secs * 1000.0), LOG_END);
+}
+
+void
+http_reply_buffer(struct http_req *r, int status, const char *content_type,
+                  struct evbuffer *body)
+{
+	struct conn *c = r->conn;
+	struct evbuffer *out;
+	struct http_loop *l = r->loop;
+	size_t blen = body ? evbuffer_get_length(body) : 0;
+	int keep, send_body;
+	double secs = elapsed(&r->start);
+
+	r->status = status;
+	r->answered = 1;
+	metrics_observe(r->match.index, status, secs);
+	log_request(r, secs);
+	if (c == NULL) { /* the client left while we worked */
+		req_free(r);
+		return;
+	}
+	keep = r->head_buf != NULL && r->head.keep_alive && !c->close_after && !l->draining;
+	send_body = strcmp(r->method, "HEAD") != 0 && status != 204 && status != 304;
+	out = bufferevent_get_output(c->bev);
+	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\nDate: %s\r\nContent-Length: %zu\r\n", status,
+	                    reason(status), http_date(l), blen);
+	evbuffer_add(out, security_headers, sizeof(security_headers) - 1);
+	if (content_type != NULL)
+		evbuffer_add_printf(out, "Content-Type: %s\r\n", content_type);
+	evbuffer_add_printf(out, "X-Request-Id: %s\r\n", r->request_id);
+	evbuffer_add_buffer(out, r->out_headers);
+	if (!keep)
+		evbuffer_add(out, "Connection: close\r\n", 19);
+	evbuffer_add(out, "\r\n", 2);
+	if (body != NULL && send_body)
+		evbuffer_add_buffer(out, body);
+	c->close_after = !keep;
+	c->req = NULL;
+	c->state = C_WRITING;
+	{
+		struct timeval tv = {l->srv->cfg->idle_timeout, 0};
+		bufferevent_set_timeouts(c->bev, NULL, &tv);
+	}
+	bufferevent_enable(c->bev, EV_WRITE);
+	req_free(r);
+}
+
+void
+http_reply(struct http_req *r, int status, const char *content_type, const void *body,
+           size_t len)
+{
+	struct evbuffer *b = evbuffer_new();
+	if (len > 0)
+		evbuffer_add(b, body, len);
+	http_reply_buffer(r, status, content_type, b);
+	evbuffer_free(b);
+}
+
+void
+http_reply_json(struct http_req *r, int status, json_t *j)
+{
+	char *s = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	if (s == NULL) {
+		http_problem(r, 500, "the response could not be encoded");
+		return;
+	}
+	http_reply(r, status, "application/json", s, strlen(s));
+	free(s);
+}
+
+void
+http_problem_errors(struct http_req *r, int status, const char *detail, json_t *errors)
+{
+	json_t *p = json_pack("{s:s, s:s, s:i, s:s, s:s}", "type", "about:blank", "title",
+	                      reason(status), "status", status, "detail", detail, "request_id",
+	                      r->request_id);
+	char *s;
+	if (errors != NULL)
+		json_object_set_new(p, "errors", errors);
+	s = json_dumps(p, JSON_COMPACT);
+	json_decref(p);
+	http_reply(r, status, "application/problem+json", s, s ? strlen(s) : 0);
+	free(s);
+}
+
+void
+http_problem(struct http_req *r, int status, const char *detail)
+{
+	http_problem_errors(r, status, detail, NULL);
+}
+
+json_t *
+http_json_body(struct http_req *r, const struct json_field *fields, size_t nfields)
+{
+	struct err e;
+	json_t *j = json_parse_body(r->body ? r->body : "", r->body_len, &e);
+	json_t *errs;
+
+	if (j == NULL) {
+		http_problem(r, 400, e.msg);
+		return NULL;
+	}
+	if ((errs = json_check(j, fields, nfields)) != NULL) {
+		json_decref(j);
+		http_problem_errors(r, 400, "the request body does not have the expected fields",
+		                    errs);
+		return NULL;
+	}
+	return j;
+}
+
+void
+http_defer(struct http_req *r, struct job *job)
+{
+	job->home = r->loop->mailbox;
+	workq_submit(r->loop->srv->workq, job);
+}
+
+/* Refuses the request in progress and closes the connection after answering. */
+static void
+refuse(struct conn *c, struct http_req *r, int status, const char *detail)
+{
+	c->close_after = 1;
+	c->linger = 1;
+	c->state = C_HANDLING;
+	evtimer_del(c->timer);
+	bufferevent_disable(c->bev, EV_READ);
+	http_problem(r, status, detail);
+}
+
+/* ---- dispatch --------------------------------------------------------- */
+
+static int
+is_json(const char *v, size_t n)
+{
+	static const char ct[] = "application/json";
+	size_t k = sizeof(ct) - 1;
+	if (v == NULL || n < k || strncasecmp(v, ct, k) != 0)
+		return 0;
+	return n == k || v[k] == ';' || v[k] == ' ';
+}
+
+static void
+redirect(struct http_req *r)
+{
+	size_t n, hl = 0;
+	const char *host = http_req_header(r, "Host", &n);
+	char loc[4096];
+	char hbuf[256];
+	int port = r->loop->srv->https_port;
+
+	if (host != NULL && n > 0 && host[0] == '[') {
+		while (hl < n && host[hl] != ']')
+			hl++;
+		hl++;
+	} else if (host != NULL) {
+		while (hl < n && host[hl] != ':')
+			hl++;
+	}
+	if (host == NULL || hl == 0 || hl > n || hl >= sizeof(hbuf)) {
+		http_problem(r, 400, "a Host header is required");
+		return;
+	}
+	for (size_t i = 0; i < hl; i++) {
+		char ch = host[i];
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+		      ch == '.' || ch == '-' || ch == '[' || ch == ']' || ch == ':')) {
+			http_problem(r, 400, "the Host header is not a host name");
+			return;
+		}
+	}
+	memcpy(hbuf, host, hl);
+	hbuf[hl] = '\0';
+	if (port == 443)
+		snprintf(loc, sizeof(loc), "https://%s%.*s", hbuf, (int)r->head.target_len,
+		         r->head.target);
+	else
+		snprintf(loc, sizeof(loc), "https://%s:%d%.*s", hbuf, port, (int)r->head.target_len,
+		         r->head.target);
+	http_add_header(r, "Location", loc);
+	http_reply(r, 308, NULL, NULL, 0);
+}
+
+static void
+dispatch(struct conn *c, struct http_req *r)
+{
+	const struct http_server_opts *o = c->loop->srv->o;
+	int st;
+
+	if (!c->tls) {
+		redirect(r);
+		return;
+	}
+	st = router_match(o->routes, o->nroutes, r->method, strlen(r->method), r->path,
+	                  strlen(r->path), &r->match);
+	if (st == 404) {
+		http_problem(r, 404, "there is nothing at this address");
+		return;
+	}
+	if (st == 405) {
+		http_add_header(r, "Allow", r->match.allow);
+		http_problem(r, 405, "this address does not answer that method");
+		return;
+	}
+	if (r->match.route->flags & ROUTE_JSON_BODY) {
+		size_t n;
+		const char *ct = http_req_header(r, "Content-Type", &n);
+		if (!is_json(ct, n)) {
+			http_problem(r, 415, "the request body must be application/json");
+			return;
+		}
+	}
+	r->match.route->handler(r);
+}
+
+/* ---- connection events ------------------------------------------------ */
+
+static void conn_read(struct bufferevent *bev, void *arg);
+
+static int
+method_has_body(const char *m)
+{
+	return strcmp(m, "POST") == 0 || strcmp(m, "PUT") == 0 || strcmp(m, "PATCH") == 0;
+}
+
+static void
+read_head(struct conn *c, struct evbuffer *in)
+{
+	const struct config *cfg = c->loop->srv->cfg;
+	size_t len = evbuffer_get_length(in);
+	struct evbuffer_ptr pos;
+	struct http_req *r;
+	size_t headlen;
+	char *q;
+	int st;
+
+	if (len == 0)
+		return;
+	if (!c->started) {
+		c->started = 1;
+		arm(c, cfg->request_timeout);
+	}
+	pos = evbuffer_search(in, "\r\n\r\n", 4, NULL);
+	if (pos.pos < 0 && len <= (size_t)cfg->max_header_bytes)
+		return; /* wait for more */
+	r = req_new(c);
+	c->req = r;
+	if (pos.pos < 0 || (size_t)pos.pos + 4 > (size_t)cfg->max_header_bytes) {
+		refuse(c, r, 431, "the request line and headers are too large");
+		return;
+	}
+	headlen = (size_t)pos.pos + 4;
+	r->head_buf = xmalloc(headlen);
+	evbuffer_remove(in, r->head_buf, headlen);
+	if ((st = http_parse_head(r->head_buf, headlen, &r->head)) != 0) {
+		free(r->head_buf);
+		r->head_buf = NULL;
+		refuse(c, r, st,
+		       st == 501 ? "Transfer-Encoding is not accepted; send Content-Length"
+		       : st == 505 ? "only HTTP/1.1 and HTTP/1.0 are spoken here"
+		       : st == 431 ? "too many header fields"
+		                   : "the request is not well-formed HTTP/1.1");
+		return;
+	}
+	snprintf(r->method, sizeof(r->method), "%.*s", (int)r->head.method_len, r->head.method);
+	free(r->path);
+	q = memchr(r->head.target, '?', r->head.target_len);
+	if (q != NULL) {
+		r->path = xstrndup(r->head.target, (size_t)(q - r->head.target));
+		r->query = xstrndup(q + 1, r->head.target_len - (size_t)(q - r->head.target) - 1);
+	} else {
+		r->path = xstrndup(r->head.target, r->head.target_len);
+	}
+	if (r->head.content_length > cfg->max_body_bytes) {
+		refuse(c, r, 413, "the request body is larger than this server accepts");
+		return;
+	}
+	if (r->head.content_length < 0 && method_has_body(r->method)) {
+		refuse(c, r, 411, "a request body needs a Content-Length");
+		return;
+	}
+	c->state = C_BODY;
+	if (r->head.expect_continue && r->head.content_length > 0)
+		evbuffer_add(bufferevent_get_output(c->bev), "HTTP/1.1 100 Continue\r\n\r\n", 25);
+}
+
+static void
+read_body(struct conn *c, struct evbuffer *in)
+{
+	struct http_req *r = c->req;
+	size_t need = r->head.content_length > 0 ? (size_t)r->head.content_length : 0;
+
+	if (evbuffer_get_length(in) < need)
+		return;
+	r->body = xmalloc(need + 1);
+	evbuffer_remove(in, r->body, need);
+	r->body[need] = '\0';
+	r->body_len = need;
+	c->state = C_HANDLING;
+	evtimer_del(c->timer);
+	bufferevent_disable(c->bev, EV_READ);
+	dispatch(c, r);
+}
+
+static void
+conn_read(struct bufferevent *bev, void *arg)
+{
+	struct conn *c = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+
+	if (c->state == C_LINGER) {
+		evbuffer_drain(in, evbuffer_get_length(in));
+		return;
+	}
+	if (c->state == C_HEAD)
+		read_head(c, in);
+	if (c->state == C_BODY)
+		read_body(c, in);
+}
+
+static void
+conn_write(struct bufferevent *bev, void *arg)
+{
+	struct conn *c = arg;
+	struct http_loop *l = c->loop;
+	(void)bev;
+
+	if (c->state != C_WRITING)
+		return;
+	if (c->close_after) {
+		if (!c->linger) {
+			conn_free(c);
+			return;
+		}
+		c->state = C_LINGER;
+		arm(c, LINGER_SECONDS);
+		bufferevent_enable(c->bev, EV_READ);
+		conn_read(c->bev, c);
+		return;
+	}
+	c->state = C_HEAD;
+	c->started = 0;
+	bufferevent_set_timeouts(c->bev, NULL, NULL);
+	arm(c, l->srv->cfg->idle_timeout);
+	bufferevent_enable(c->bev, EV_READ);
+	if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0)
+		conn_read(c->bev, c); /* a pipelined request is waiting */
+}
+
+static void
+conn_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct conn *c = arg;
+	(void)bev;
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT))
+		conn_free(c);
+}
+
+static void
+conn_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	(void)fd;
+	(void)what;
+	/* idle between requests, too slow to send one, or done lingering */
+	conn_free(c);
+}
+
+static int
+is_loopback(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const struct sockaddr_in *)(const void *)sa;
+		return (ntohl(s4->sin_addr.s_addr) >> 24) == 127;
+	}
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)(const void *)sa;
+		static const unsigned char v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+		if (IN6_IS_ADDR_LOOPBACK(&s6->sin6_addr))
+			return 1;
+		return memcmp(s6->sin6_addr.s6_addr, v4mapped, 12) == 0 &&
+		       s6->sin6_addr.s6_addr[12] == 127;
+	}
+	return 0;
+}
+
+static void
+accept_conn(struct http_loop *l, evutil_socket_t fd, struct sockaddr *sa, int tls)
+{
+	struct http_server *srv = l->srv;
+	struct conn *c;
+	struct bufferevent *bev;
+	int one = 1;
+
+	if (l->draining || atomic_fetch_add(&srv->nconns, 1) >= srv->cfg->max_connections) {
+		if (!l->draining)
+			atomic_fetch_sub(&srv->nconns, 1);
+		close(fd);
+		return;
+	}
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (tls) {
+		SSL *ssl = SSL_new(srv->ssl);
+		if (ssl == NULL) {
+			atomic_fetch_sub(&srv->nconns, 1);
+			close(fd);
+			return;
+		}
+		bev = bufferevent_openssl_socket_new(l->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
+		                                     BEV_OPT_CLOSE_ON_FREE);
+		if (bev != NULL)
+			bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+		else
+			SSL_free(ssl);
+	} else {
+		bev = bufferevent_socket_new(l->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	}
+	if (bev == NULL) {
+		atomic_fetch_sub(&srv->nconns, 1);
+		close(fd);
+		return;
+	}
+	c = xcalloc(1, sizeof(*c));
+	c->loop = l;
+	c->bev = bev;
+	c->tls = tls;
+	c->state = C_HEAD;
+	c->peer_loopback = is_loopback(sa);
+	c->timer = evtimer_new(l->base, conn_timeout, c);
+	c->next = l->conns;
+	if (l->conns)
+		l->conns->prev = c;
+	l->conns = c;
+	l->nconn++;
+	metrics_conn_open();
+	bufferevent_setcb(bev, conn_read, conn_write, conn_event, c);
+	bufferevent_enable(bev, EV_READ | EV_WRITE);
+	c->started = 1; /* the handshake counts against the first request's deadline */
+	arm(c, srv->cfg->request_timeout);
+}
+
+static void
+on_accept_https(struct evconnlistener *lis, evutil_socket_t fd, struct sockaddr *sa, int len,
+                void *arg)
+{
+	(void)lis;
+	(void)len;
+	accept_conn(arg, fd, sa, 1);
+}
+
+static void
+on_accept_http(struct evconnlistener *lis, evutil_socket_t fd, struct sockaddr *sa, int len,
+               void *arg)
+{
+	(void)lis;
+	(void)len;
+	accept_conn(arg, fd, sa, 0);
+}
+
+/* ---- loops and shutdown ----------------------------------------------- */
+
+static void
+drain_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct http_loop *l = arg;
+	(void)fd;
+	(void)what;
+	log_event(LOG_WARN, "shutdown deadline reached", LOG_INT("connections", l->nconn),
+	          LOG_INT("requests", l->nreqs), LOG_END);
+	event_base_loopbreak(l->base);
+}
+
+static void
+stop_loop(evutil_socket_t fd, short what, void *arg)
+{
+	struct http_loop *l = arg;
+	struct timeval tv = {l->srv->cfg->shutdown_timeout, 0};
+	struct conn *c, *next;
+	(void)fd;
+	(void)what;
+
+	l->draining = 1;
+	if (l->lis_https)
+		evconnlistener_free(l->lis_https);
+	if (l->lis_http)
+		evconnlistener_free(l->lis_http);
+	l->lis_https = l->lis_http = NULL;
+	evtimer_add(l->drain_deadline, &tv);
+	for (c = l->conns; c != NULL; c = next) {
+		next = c->next;
+		if (c->state == C_HEAD && evbuffer_get_length(bufferevent_get_input(c->bev)) == 0)
+			conn_free(c); /* idle: no request started */
+		else
+			c->close_after = 1;
+	}
+	check_drained(l);
+}
+
+static void *
+loop_main(void *arg)
+{
+	struct http_loop *l = arg;
+	event_base_dispatch(l->base);
+	return NULL;
+}
+
+static int
+open_listener(const char *hostport, int *port, struct err *e)
+{
+	char host[256];
+	char portstr[16];
+	struct addrinfo hints, *ai = NULL;
+	int fd = -1, one = 1, rc;
+
+	if (config_parse_hostport(hostport, host, sizeof(host), port, e) == -1)
+		return -1;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	snprintf(portstr, sizeof(portstr), "%d", *port);
+	if ((rc = getaddrinfo(host[0] ? host : NULL, portstr, &hints, &ai)) != 0)
+		return err_set(e, 500, "cannot resolve %s: %s", hostport, gai_strerror(rc));
+	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1) {
+		err_set(e, 500, "socket: %s", strerror(errno));
+		goto out;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (bind(fd, ai->ai_addr, ai->ai_addrlen) == -1 || listen(fd, 1024) == -1) {
+		err_set(e, 500, "cannot listen on %s: %s", hostport, strerror(errno));
+		close(fd);
+		fd = -1;
+		goto out;
+	}
+	if (*port == 0) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		getsockname(fd, (struct sockaddr *)&ss, &sl);
+		*port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+		                                       : ((struct sockaddr_in *)&ss)->sin_port);
+	}
+out:
+	freeaddrinfo(ai);
+	return fd;
+}
+
+/* Binds one socket per loop on the same port (SO_REUSEPORT); port 0 is resolved by the first. */
+static int
+open_listeners(const char *hostport, int *fds, size_t n, char *addr, size_t addrlen, int *port_out,
+               struct err *e)
+{
+	char host[256];
+	int port;
+	char again[300];
+
+	if (config_parse_hostport(hostport, host, sizeof(host), &port, e) == -1)
+		return -1;
+	if ((fds[0] = open_listener(hostport, &port, e)) == -1)
+		return -1;
+	snprintf(again, sizeof(again), strchr(host, ':') ? "[%s]:%d" : "%s:%d", host, port);
+	for (size_t i = 1; i < n; i++) {
+		int p = port;
+		if ((fds[i] = open_listener(again, &p, e)) == -1) {
+			for (size_t k = 0; k < i; k++)
+				close(fds[k]);
+			return -1;
+		}
+	}
+	snprintf(addr, addrlen, "%s", again);
+	*port_out = port;
+	return 0;
+}
+
+static long
+ncores(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? n : 1;
+}
+
+int
+http_serve(const struct http_server_opts *o, struct err *e)
+{
+	const struct config *cfg = o->config;
+	struct http_server srv;
+	size_t nloops = (size_t)(cfg->threads > 0 ? cfg->threads : ncores());
+	size_t nworkers = (size_t)(cfg->workers > 0 ? cfg->workers : ncores());
+	struct http_loop *loops = xcalloc(nloops, sizeof(*loops));
+	int *https_fds = xcalloc(nloops, sizeof(int));
+	int *http_fds = xcalloc(nloops, sizeof(int));
+	int http_port = 0, rc = -1, sig;
+	size_t started = 0;
+	sigset_t set;
+
+	memset(&srv, 0, sizeof(srv));
+	srv.o = o;
+	srv.cfg = cfg;
+	srv.ssl = o->tls_ctx;
+	for (size_t i = 0; i < nloops; i++)
+		https_fds[i] = http_fds[i] = -1;
+	metrics_init(o->routes, o->nroutes);
+	if (open_listeners(cfg->listen, https_fds, nloops, srv.https_addr, sizeof(srv.https_addr),
+	                   &srv.https_port, e) == -1)
+		goto out;
+	if (cfg->http_listen[0] != '\0' &&
+	    open_listeners(cfg->http_listen, http_fds, nloops, srv.http_addr, sizeof(srv.http_addr),
+	                   &http_port, e) == -1)
+		goto out;
+	for (size_t i = 0; i < nloops; i++) {
+		struct http_loop *l = &loops[i];
+		l->srv = &srv;
+		if ((l->store = store_open(o->db_path, 0, e)) == NULL)
+			goto out;
+		l->base = event_base_new();
+		if (l->base == NULL) {
+			err_set(e, 500, "cannot create an event loop");
+			goto out;
+		}
+		l->mailbox = mailbox_new(l->base);
+		l->stop_ev = event_new(l->base, -1, 0, stop_loop, l);
+		l->drain_deadline = evtimer_new(l->base, drain_deadline, l);
+		l->lis_https = evconnlistener_new(l->base, on_accept_https, l,
+		                                  LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1,
+		                                  https_fds[i]);
+		https_fds[i] = -1;
+		if (http_fds[i] != -1) {
+			l->lis_http = evconnlistener_new(l->base, on_accept_http, l,
+			                                 LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
+			                                 -1, http_fds[i]);
+			http_fds[i] = -1;
+		}
+		if (l->lis_https == NULL || (cfg->http_listen[0] && l->lis_http == NULL)) {
+			err_set(e, 500, "cannot start listening");
+			goto out;
+		}
+	}
+	srv.workq = workq_new(nworkers);
+
+	/* Signals: taken by this thread only, with sigwait. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	for (; started < nloops; started++)
+		if (pthread_create(&loops[started].thread, NULL, loop_main, &loops[started]) != 0) {
+			err_set(e, 500, "cannot start loop threads");
+			break;
+		}
+	if (started == nloops) {
+		if (srv.http_addr[0])
+			log_event(LOG_INFO, "listening", LOG_STR("https", srv.https_addr),
+			          LOG_STR("http", srv.http_addr), LOG_INT("threads", nloops),
+			          LOG_INT("workers", nworkers), LOG_END);
+		else
+			log_event(LOG_INFO, "listening", LOG_STR("https", srv.https_addr),
+			          LOG_INT("threads", nloops), LOG_INT("workers", nworkers), LOG_END);
+		while (sigwait(&set, &sig) != 0)
+			;
+		log_event(LOG_INFO, "shutting down", LOG_STR("signal", sig == SIGTERM ? "TERM" : "INT"),
+		          LOG_END);
+		rc = 0;
+	}
+	for (size_t i = 0; i < started; i++)
+		event_active(loops[i].stop_ev, EV_READ, 0);
+	for (size_t i = 0; i < started; i++)
+		pthread_join(loops[i].thread, NULL);
+	workq_free(srv.workq);
+	srv.workq = NULL;
+out:
+	for (size_t i = 0; i < nloops; i++) {
+		struct http_loop *l = &loops[i];
+		struct conn *c;
+		while ((c = l->conns) != NULL)
+			conn_free(c);
+		if (l->lis_https)
+			evconnlistener_free(l->lis_https);
+		if (l->lis_http)
+			evconnlistener_free(l->lis_http);
+		if (l->stop_ev)
+			event_free(l->stop_ev);
+		if (l->drain_deadline)
+			event_free(l->drain_deadline);
+		mailbox_free(l->mailbox);
+		if (l->base)
+			event_base_free(l->base);
+		store_close(l->store);
+		if (https_fds[i] != -1)
+			close(https_fds[i]);
+		if (http_fds[i] != -1)
+			close(http_fds[i]);
+	}
+	workq_free(srv.workq);
+	metrics_free();
+	free(loops);
+	free(https_fds);
+	free(http_fds);
+	if (rc == 0)
+		log_event(LOG_INFO, "stopped", LOG_END);
+	return rc;
+}

@@ -1,0 +1,96 @@
+/*
+ * server.h — Slate's HTTPS server and what handlers see of a request.
+ *
+ * Threads (ARCHITECTURE.md §3): N loop threads, each with its own
+ * event_base, its own SO_REUSEPORT listening socket(s) and its own store
+ * connection; a worker pool for slow work whose results come back to the
+ * loop that owns the request. A struct http_req is touched only by its
+ * loop thread, except inside a job's `work` function, which must not touch
+ * the request at all (copy what it needs into the job first).
+ *
+ * A handler answers exactly once, with http_reply*, http_problem* or
+ * http_redirect, either before it returns or later from a job's done
+ * callback (http_defer). After answering, the request is gone.
+ */
+#ifndef SLATE_HTTP_SERVER_H
+#define SLATE_HTTP_SERVER_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "http/json.h"
+#include "http/parse.h"
+#include "http/router.h"
+#include "util/config.h"
+#include "util/err.h"
+#include "util/workq.h"
+
+struct http_loop;
+struct conn;
+struct store;
+struct evbuffer;
+
+struct http_req {
+	struct http_loop *loop;
+	struct conn *conn; /* NULL once the client has gone */
+	char *head_buf;    /* owned: the raw head; `head` points into it */
+	struct http_head head;
+	char method[17];
+	char *path;  /* owned, without the query */
+	char *query; /* owned, without '?', or NULL */
+	struct route_match match;
+	char *body; /* owned, NUL-terminated, body_len bytes */
+	size_t body_len;
+	char request_id[32]; /* 24 hex characters */
+	int peer_loopback;
+	struct timespec start;
+	/* response */
+	struct evbuffer *out_headers; /* "Name: value\r\n" lines */
+	int status;
+	int answered;
+};
+
+struct http_server_opts {
+	const struct config *config;
+	const struct route *routes;
+	size_t nroutes;
+	void *tls_ctx;      /* SSL_CTX *, owned by the caller */
+	const char *db_path;
+};
+
+/* Runs until SIGTERM/SIGINT and a graceful drain; returns 0 on a clean stop. */
+int http_serve(const struct http_server_opts *o, struct err *e);
+
+/* What a handler may reach. */
+struct store *http_req_store(struct http_req *r);
+const struct config *http_req_config(struct http_req *r);
+const char *http_req_header(struct http_req *r, const char *name, size_t *len);
+/* The https port the server listens on (for redirects). */
+int http_req_https_port(struct http_req *r);
+
+void http_add_header(struct http_req *r, const char *name, const char *value);
+void http_reply(struct http_req *r, int status, const char *content_type, const void *body,
+                size_t len);
+void http_reply_buffer(struct http_req *r, int status, const char *content_type,
+                       struct evbuffer *body);
+/* Serialises and sends j (the reference is stolen). */
+void http_reply_json(struct http_req *r, int status, json_t *j);
+/* RFC 9457 problem+json; detail is shown to the client: no internals. */
+void http_problem(struct http_req *r, int status, const char *detail);
+/* Same, with errors: [{pointer, detail}] (stolen). */
+void http_problem_errors(struct http_req *r, int status, const char *detail, json_t *errors);
+
+/*
+ * The request body as a checked JSON object, or NULL after answering 400
+ * with every problem found. The caller owns the returned reference.
+ */
+json_t *http_json_body(struct http_req *r, const struct json_field *fields, size_t nfields);
+
+/*
+ * Runs job->work on the worker pool, then job->done on this request's loop.
+ * Sets job->home; the job must stay alive until done runs.
+ */
+void http_defer(struct http_req *r, struct job *job);
+
+#endif

@@ -1,0 +1,61 @@
+/*
+ * main.c — `slate COMMAND …`: dispatch only. Each command lives in cli/.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "cli/cli.h"
+
+#ifndef SLATE_VERSION
+#define SLATE_VERSION "0.0.0-dev"
+#endif
+
+static const char usage[] =
+    "usage: slate COMMAND [OPTIONS]\n"
+    "\n"
+    "Slate is a self-hosted, security-first data server for film and TV productions.\n"
+    "\n"
+    "Commands:\n"
+    "  init     create a data directory: master key, development certificate,\n"
+    "           first administrator, demo production\n"
+    "  serve    run the HTTPS server\n"
+    "\n"
+    "  slate COMMAND --help   options of one command\n"
+    "  slate --version        print the version\n";
+
+static const struct {
+	const char *name;
+	int (*fn)(int, char **);
+} commands[] = {
+    {"init", cmd_init},
+    {"serve", cmd_serve},
+};
+
+int
+main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fputs(usage, stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		fputs(usage, stdout);
+		return EXIT_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+		printf("slate %s\n", SLATE_VERSION);
+		return EXIT_OK;
+	}
+	if (sodium_init() < 0) {
+		fputs("slate: cannot initialise libsodium\n", stderr);
+		return EXIT_FAIL;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].fn(argc - 2, argv + 2);
+	fprintf(stderr, "slate: '%s' is not a command (see slate --help)\n", argv[1]);
+	return EXIT_USAGE;
+}

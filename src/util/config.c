@@ -1,0 +1,325 @@
+/*
+ * config.c — the settings table and its readers. See config.h.
+ *
+ * Ownership: every string in struct config is heap-owned by the struct and
+ * freed by config_free(); setters replace and free the previous value.
+ */
+#include "util/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/xalloc.h"
+
+enum kind { K_STR, K_LONG };
+
+struct setting {
+	const char *section;
+	const char *key;
+	const char *env;
+	enum kind kind;
+	size_t off;
+	const char *def;
+	long min, max;
+	const char *help;
+};
+
+#define S(sec, key, env, field, def, help)                                                    \
+	{sec, key, env, K_STR, offsetof(struct config, field), def, 0, 0, help}
+#define L(sec, key, env, field, def, lo, hi, help)                                            \
+	{sec, key, env, K_LONG, offsetof(struct config, field), def, lo, hi, help}
+
+static const struct setting table[] = {
+    S("server", "data", "SLATE_DATA", data_dir, NULL, "data directory"),
+    S("server", "key_file", "SLATE_MASTER_KEY_FILE", key_file, NULL,
+      "master key file (default DATA/master.key; outside DATA in production)"),
+    S("server", "environment", "SLATE_ENVIRONMENT", environment_name, "development",
+      "development | staging | production"),
+    S("server", "listen", "SLATE_LISTEN", listen, "127.0.0.1:8443", "HTTPS address"),
+    S("server", "http_listen", "SLATE_HTTP_LISTEN", http_listen, "",
+      "optional plain-HTTP address that only redirects to HTTPS"),
+    S("server", "tls_cert", "SLATE_TLS_CERT", tls_cert, "", "certificate chain (PEM)"),
+    S("server", "tls_key", "SLATE_TLS_KEY", tls_key, "", "private key (PEM)"),
+    S("server", "public_url", "SLATE_PUBLIC_URL", public_url, "https://localhost:8443",
+      "the URL people use to reach Slate"),
+    L("server", "threads", "SLATE_THREADS", threads, "0", 0, 256,
+      "HTTP loop threads (0: one per core)"),
+    L("server", "workers", "SLATE_WORKERS", workers, "0", 0, 256,
+      "worker threads for slow work (0: one per core)"),
+    L("limits", "max_header_bytes", "SLATE_MAX_HEADER_BYTES", max_header_bytes, "16384", 1024,
+      1048576, "request line and headers, bytes"),
+    L("limits", "max_body_bytes", "SLATE_MAX_BODY_BYTES", max_body_bytes, "1048576", 1024,
+      1073741824, "JSON request body, bytes"),
+    L("limits", "request_timeout", "SLATE_REQUEST_TIMEOUT", request_timeout, "20", 1, 3600,
+      "seconds for a whole request to arrive"),
+    L("limits", "idle_timeout", "SLATE_IDLE_TIMEOUT", idle_timeout, "15", 1, 3600,
+      "seconds a keep-alive connection may idle or a write may stall"),
+    L("limits", "max_connections", "SLATE_MAX_CONNECTIONS", max_connections, "10000", 1,
+      1000000, "open connections at most"),
+    L("limits", "shutdown_timeout", "SLATE_SHUTDOWN_TIMEOUT", shutdown_timeout, "10", 0, 3600,
+      "seconds to finish in-flight requests on SIGTERM"),
+    S("metrics", "token", "SLATE_METRICS_TOKEN", metrics_token, "",
+      "bearer token for /metrics from non-loopback peers"),
+    S("security", "contact", "SLATE_SECURITY_CONTACT", security_contact,
+      "mailto:security@localhost", "security.txt Contact"),
+    S("security", "policy", "SLATE_SECURITY_POLICY", security_policy, "",
+      "security.txt Policy URL (default PUBLIC_URL/security-policy)"),
+    L("security", "txt_days", "SLATE_SECURITY_TXT_DAYS", security_txt_days, "180", 1, 364,
+      "security.txt Expires, days ahead"),
+    S("log", "level", "SLATE_LOG_LEVEL", log_level, "info", "debug | info | warn | error"),
+    S("init", "admin_email", "SLATE_ADMIN_EMAIL", admin_email, "admin@localhost",
+      "first administrator's email (slate init)"),
+};
+
+#define NSETTINGS (sizeof(table) / sizeof(table[0]))
+
+static int
+apply(struct config *c, const struct setting *s, const char *value, struct err *e)
+{
+	char *base = (char *)c;
+
+	if (s->kind == K_STR) {
+		char **field = (char **)(void *)(base + s->off);
+		free(*field);
+		*field = xstrdup(value);
+		return 0;
+	} else {
+		long *field = (long *)(void *)(base + s->off);
+		char *end = NULL;
+		long v;
+		errno = 0;
+		v = strtol(value, &end, 10);
+		if (errno != 0 || end == value || *end != '\0' || v < s->min || v > s->max)
+			return err_set(e, 400, "%s must be a whole number from %ld to %ld", s->key,
+			               s->min, s->max);
+		*field = v;
+		return 0;
+	}
+}
+
+static const struct setting *
+find(const char *section, const char *key)
+{
+	for (size_t i = 0; i < NSETTINGS; i++)
+		if ((section == NULL || strcmp(table[i].section, section) == 0) &&
+		    strcmp(table[i].key, key) == 0)
+			return &table[i];
+	return NULL;
+}
+
+void
+config_defaults(struct config *c)
+{
+	memset(c, 0, sizeof(*c));
+	for (size_t i = 0; i < NSETTINGS; i++)
+		if (table[i].def != NULL)
+			(void)apply(c, &table[i], table[i].def, NULL);
+}
+
+int
+config_set(struct config *c, const char *key, const char *value, struct err *e)
+{
+	const struct setting *s = find(NULL, key);
+	if (s == NULL)
+		return err_set(e, 400, "unknown setting '%s'", key);
+	return apply(c, s, value, e);
+}
+
+struct ini_ctx {
+	struct config *c;
+	struct err *e;
+	int failed;
+};
+
+static int
+on_ini(void *user, const char *section, const char *name, const char *value)
+{
+	struct ini_ctx *x = user;
+	const struct setting *s = find(section, name);
+	struct err sub;
+
+	if (x->failed)
+		return 0;
+	if (s == NULL) {
+		x->failed = 1;
+		err_set(x->e, 400, "unknown setting [%s] %s", section, name);
+		return 0;
+	}
+	if (apply(x->c, s, value, &sub) == -1) {
+		x->failed = 1;
+		err_set(x->e, 400, "[%s] %s", section, sub.msg);
+		return 0;
+	}
+	return 1;
+}
+
+int
+config_load_file(struct config *c, const char *path, struct err *e)
+{
+	struct ini_ctx x = {c, e, 0};
+	FILE *f = fopen(path, "r");
+	int rc;
+
+	if (f == NULL)
+		return err_set(e, 400, "cannot read config file %s: %s", path, strerror(errno));
+	rc = ini_parse_file(f, on_ini, &x);
+	fclose(f);
+	if (x.failed) {
+		char msg[sizeof(e->msg)];
+		snprintf(msg, sizeof(msg), "%s", e->msg);
+		return err_set(e, 400, "%s: %s", path, msg);
+	}
+	if (rc != 0)
+		return err_set(e, 400, "%s: line %d: not INI syntax", path, rc);
+	return 0;
+}
+
+int
+config_load_env(struct config *c, const char *(*getenv_fn)(const char *), struct err *e)
+{
+	for (size_t i = 0; i < NSETTINGS; i++) {
+		const char *v = getenv_fn(table[i].env);
+		struct err sub;
+		if (v == NULL)
+			continue;
+		if (apply(c, &table[i], v, &sub) == -1)
+			return err_set(e, 400, "%s: %s", table[i].env, sub.msg);
+	}
+	return 0;
+}
+
+int
+config_parse_hostport(const char *s, char *host, size_t hostlen, int *port, struct err *e)
+{
+	const char *colon;
+	const char *h = s;
+	size_t hl;
+	char *end = NULL;
+	long p;
+
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+		if (close == NULL || close[1] != ':')
+			return err_set(e, 400, "'%s' is not HOST:PORT", s);
+		h = s + 1;
+		hl = (size_t)(close - h);
+		colon = close + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (colon == NULL || colon == s)
+			return err_set(e, 400, "'%s' is not HOST:PORT", s);
+		hl = (size_t)(colon - s);
+	}
+	if (hl + 1 > hostlen)
+		return err_set(e, 400, "host in '%s' is too long", s);
+	errno = 0;
+	p = strtol(colon + 1, &end, 10);
+	if (errno != 0 || end == colon + 1 || *end != '\0' || p < 0 || p > 65535)
+		return err_set(e, 400, "port in '%s' must be 0..65535", s);
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	*port = (int)p;
+	return 0;
+}
+
+static int
+valid_url(const char *u)
+{
+	if (strncmp(u, "https://", 8) != 0 || u[8] == '\0')
+		return 0;
+	for (const char *p = u; *p; p++)
+		if (!isgraph((unsigned char)*p))
+			return 0;
+	return 1;
+}
+
+int
+config_finish(struct config *c, struct err *e)
+{
+	char host[256];
+	int port;
+	size_t n;
+
+	if (strcmp(c->environment_name, "development") == 0)
+		c->environment = ENV_DEVELOPMENT;
+	else if (strcmp(c->environment_name, "staging") == 0)
+		c->environment = ENV_STAGING;
+	else if (strcmp(c->environment_name, "production") == 0)
+		c->environment = ENV_PRODUCTION;
+	else
+		return err_set(e, 400, "environment must be development, staging or production");
+	if (config_parse_hostport(c->listen, host, sizeof(host), &port, e) == -1)
+		return -1;
+	if (c->http_listen[0] != '\0' &&
+	    config_parse_hostport(c->http_listen, host, sizeof(host), &port, e) == -1)
+		return -1;
+	/* public_url is copied into headers and documents: no trailing slash, printable only. */
+	n = strlen(c->public_url);
+	while (n > 0 && c->public_url[n - 1] == '/')
+		c->public_url[--n] = '\0';
+	if (!valid_url(c->public_url))
+		return err_set(e, 400, "public_url must be an https:// URL");
+	if (c->security_policy[0] == '\0') {
+		free(c->security_policy);
+		c->security_policy = xasprintf("%s/security-policy", c->public_url);
+	}
+	if (!valid_url(c->security_policy))
+		return err_set(e, 400, "security policy must be an https:// URL");
+	for (const char *p = c->security_contact; *p; p++)
+		if (!isgraph((unsigned char)*p))
+			return err_set(e, 400, "security contact must be one URI without spaces");
+	if (strncmp(c->security_contact, "mailto:", 7) != 0 &&
+	    strncmp(c->security_contact, "https://", 8) != 0 &&
+	    strncmp(c->security_contact, "tel:", 4) != 0)
+		return err_set(e, 400, "security contact must be a mailto:, https: or tel: URI");
+	if (c->data_dir != NULL) {
+		if (c->tls_cert[0] == '\0') {
+			free(c->tls_cert);
+			c->tls_cert = xasprintf("%s/tls/cert.pem", c->data_dir);
+		}
+		if (c->tls_key[0] == '\0') {
+			free(c->tls_key);
+			c->tls_key = xasprintf("%s/tls/key.pem", c->data_dir);
+		}
+		if (c->key_file == NULL || c->key_file[0] == '\0') {
+			free(c->key_file);
+			c->key_file = xasprintf("%s/master.key", c->data_dir);
+		}
+	}
+	return 0;
+}
+
+void
+config_free(struct config *c)
+{
+	char *base = (char *)c;
+	for (size_t i = 0; i < NSETTINGS; i++) {
+		if (table[i].kind == K_STR) {
+			char **field = (char **)(void *)(base + table[i].off);
+			free(*field);
+			*field = NULL;
+		}
+	}
+	free(c->config_file);
+	c->config_file = NULL;
+}
+
+void
+config_print_reference(void *file)
+{
+	FILE *f = file;
+	const char *section = "";
+	for (size_t i = 0; i < NSETTINGS; i++) {
+		if (strcmp(section, table[i].section) != 0) {
+			section = table[i].section;
+			fprintf(f, "[%s]\n", section);
+		}
+		fprintf(f, "  %-18s %-26s default %-26s %s\n", table[i].key, table[i].env,
+		        table[i].def && table[i].def[0] ? table[i].def : "-", table[i].help);
+	}
+}

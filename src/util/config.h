@@ -1,0 +1,63 @@
+/*
+ * config.h — Slate's configuration.
+ *
+ * One table (config.c) names every setting once: its INI section and key,
+ * its SLATE_* environment variable, its default, its bounds and one line of
+ * help. Precedence, lowest first: default, INI file, environment, command
+ * line. config_validate() checks what single values cannot (production
+ * rules); it never opens files.
+ */
+#ifndef SLATE_UTIL_CONFIG_H
+#define SLATE_UTIL_CONFIG_H
+
+#include <stddef.h>
+
+#include "util/err.h"
+
+enum environment { ENV_DEVELOPMENT, ENV_STAGING, ENV_PRODUCTION };
+
+struct config {
+	char *data_dir;
+	char *key_file;
+	char *config_file;
+	char *environment_name;
+	enum environment environment;
+	char *listen;
+	char *http_listen;
+	char *tls_cert;
+	char *tls_key;
+	char *public_url;
+	long threads;
+	long workers;
+	long max_header_bytes;
+	long max_body_bytes;
+	long request_timeout;
+	long idle_timeout;
+	long max_connections;
+	long shutdown_timeout;
+	char *metrics_token;
+	char *security_contact;
+	char *security_policy;
+	long security_txt_days;
+	char *log_level;
+	char *admin_email;
+};
+
+/* Fills every field with its default. */
+void config_defaults(struct config *c);
+/* Reads an INI file; unknown sections or keys and bad values are errors naming the line. */
+int config_load_file(struct config *c, const char *path, struct err *e);
+/* Applies SLATE_* variables found through getenv_fn (getenv in production, a stub in tests). */
+int config_load_env(struct config *c, const char *(*getenv_fn)(const char *), struct err *e);
+/* Sets one setting by its INI key (used by the command line too). */
+int config_set(struct config *c, const char *key, const char *value, struct err *e);
+/* Fills derived values (TLS paths under the data dir, environment enum) and checks rules. */
+int config_finish(struct config *c, struct err *e);
+void config_free(struct config *c);
+/* Writes the reference of every setting (for --help and the docs). */
+void config_print_reference(void *file);
+
+/* "host:port" → parts; host may be [v6]. Port 0..65535. */
+int config_parse_hostport(const char *s, char *host, size_t hostlen, int *port, struct err *e);
+
+#endif
