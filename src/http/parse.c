@@ -146,7 +146,9 @@ http_parse_head(const char *buf, size_t len, struct http_head *h)
 			    parse_length(hd->value, hd->value_len, &h->content_length) == -1)
 				return 400;
 		} else if (eq_ci(hd->name, hd->name_len, "transfer-encoding")) {
-			return 501;
+			/* RFC 9112 §6.3: a body without Content-Length may be refused with
+			 * 411; any other coding is one we do not implement. */
+			return eq_ci(hd->value, hd->value_len, "chunked") ? 411 : 501;
 		} else if (eq_ci(hd->name, hd->name_len, "host")) {
 			hosts++;
 		} else if (eq_ci(hd->name, hd->name_len, "connection")) {

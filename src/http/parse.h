@@ -40,8 +40,9 @@ struct http_head {
 
 /*
  * Parses buf[0..len), which must end with CRLF CRLF. Returns 0 and fills h,
- * or returns the HTTP status to refuse with: 400 (malformed), 431 (too many
- * headers), 501 (Transfer-Encoding), 505 (not HTTP/1.x).
+ * or returns the HTTP status to refuse with: 400 (malformed), 411 (a chunked
+ * body: send Content-Length), 431 (too many headers), 501 (another
+ * Transfer-Encoding), 505 (not HTTP/1.x).
  */
 int http_parse_head(const char *buf, size_t len, struct http_head *h);
 

@@ -62,6 +62,7 @@
 #include <unistd.h>
 
 #include "http/metrics.h"
+#include "http/problem.h"
 #include "store/store.h"
 #include "util/log.h"
 #include "util/xalloc.h"
@@ -123,37 +124,6 @@ static const char security_headers[] =
     "Cross-Origin-Resource-Policy: same-origin\r\n"
     "Permissions-Policy: camera=(), microphone=(), geolocation=(), payment=()\r\n"
     "Cache-Control: no-store\r\n";
-
-static const char *
-reason(int status)
-{
-	switch (status) {
-	case 100: return "Continue";
-	case 200: return "OK";
-	case 201: return "Created";
-	case 204: return "No Content";
-	case 304: return "Not Modified";
-	case 308: return "Permanent Redirect";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 408: return "Request Timeout";
-	case 409: return "Conflict";
-	case 411: return "Length Required";
-	case 413: return "Content Too Large";
-	case 415: return "Unsupported Media Type";
-	case 422: return "Unprocessable Content";
-	case 429: return "Too Many Requests";
-	case 431: return "Request Header Fields Too Large";
-	case 500: return "Internal Server Error";
-	case 501: return "Not Implemented";
-	case 503: return "Service Unavailable";
-	case 505: return "HTTP Version Not Supported";
-	default: return "Unknown";
-	}
-}
 
 /* ---- time ------------------------------------------------------------ */
 
@@ -325,7 +295,7 @@ http_reply_buffer(struct http_req *r, int status, const char *content_type,
 	send_body = strcmp(r->method, "HEAD") != 0 && status != 204 && status != 304;
 	out = bufferevent_get_output(c->bev);
 	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\nDate: %s\r\nContent-Length: %zu\r\n", status,
-	                    reason(status), http_date(l), blen);
+	                    http_reason(status), http_date(l), blen);
 	evbuffer_add(out, security_headers, sizeof(security_headers) - 1);
 	if (content_type != NULL)
 		evbuffer_add_printf(out, "Content-Type: %s\r\n", content_type);
@@ -374,14 +344,7 @@ http_reply_json(struct http_req *r, int status, json_t *j)
 void
 http_problem_errors(struct http_req *r, int status, const char *detail, json_t *errors)
 {
-	json_t *p = json_pack("{s:s, s:s, s:i, s:s, s:s}", "type", "about:blank", "title",
-	                      reason(status), "status", status, "detail", detail, "request_id",
-	                      r->request_id);
-	char *s;
-	if (errors != NULL)
-		json_object_set_new(p, "errors", errors);
-	s = json_dumps(p, JSON_COMPACT);
-	json_decref(p);
+	char *s = problem_json(status, detail, r->request_id, errors);
 	http_reply(r, status, "application/problem+json", s, s ? strlen(s) : 0);
 	free(s);
 }
@@ -559,7 +522,8 @@ read_head(struct conn *c, struct evbuffer *in)
 		free(r->head_buf);
 		r->head_buf = NULL;
 		refuse(c, r, st,
-		       st == 501 ? "Transfer-Encoding is not accepted; send Content-Length"
+		       st == 411   ? "a request body needs a Content-Length"
+		       : st == 501 ? "that Transfer-Encoding is not implemented; send Content-Length"
 		       : st == 505 ? "only HTTP/1.1 and HTTP/1.0 are spoken here"
 		       : st == 431 ? "too many header fields"
 		                   : "the request is not well-formed HTTP/1.1");

@@ -272,6 +272,8 @@ store_new_id(char *buf, size_t len, const char *prefix)
 			bits -= 5;
 		}
 	}
+	if (bits > 0 && n + 1 < len) /* the last 3 bits */
+		buf[n++] = alphabet[(acc << (5 - bits)) & 31];
 	buf[n] = '\0';
 }
 

@@ -21,7 +21,7 @@
 
 struct store;
 
-#define STORE_ID_LEN 26 /* prefix (3) + '_' + 22 base32 chars (110 bits shown, 128 drawn) */
+#define STORE_ID_LEN 30 /* prefix (3) + '_' + 26 base32 characters (128 random bits) */
 
 struct store_user {
 	char id[STORE_ID_LEN + 8];
@@ -53,7 +53,7 @@ int store_begin(struct store *s, struct err *e);
 int store_commit(struct store *s, struct err *e);
 void store_rollback(struct store *s);
 
-/* Fills buf (at least STORE_ID_LEN + 1 bytes) with "pfx_" and 22 random base32 characters. */
+/* Fills buf (at least STORE_ID_LEN + 1 bytes) with "pfx_" and 26 base32 characters. */
 void store_new_id(char *buf, size_t len, const char *prefix);
 
 int store_user_create(struct store *s, struct store_user *u, struct err *e);

@@ -169,10 +169,11 @@ config_load_file(struct config *c, const char *path, struct err *e)
 		return err_set(e, 400, "cannot read config file %s: %s", path, strerror(errno));
 	rc = ini_parse_file(f, on_ini, &x);
 	fclose(f);
+	/* inih returns the line of the first error, whether syntax or ours. */
 	if (x.failed) {
 		char msg[sizeof(e->msg)];
 		snprintf(msg, sizeof(msg), "%s", e->msg);
-		return err_set(e, 400, "%s: %s", path, msg);
+		return err_set(e, 400, "%s: line %d: %s", path, rc, msg);
 	}
 	if (rc != 0)
 		return err_set(e, 400, "%s: line %d: not INI syntax", path, rc);

@@ -1,13 +1,17 @@
 /*
  * workq.c — see workq.h. One FIFO guarded by one mutex and one condition
  * variable; at Slate's job sizes (milliseconds each) contention on it is
- * negligible.
+ * negligible. A mailbox wakes its loop through an eventfd, which also keeps
+ * the loop alive while results are outstanding.
  */
 #include "util/workq.h"
 
 #include <event2/event.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include "util/xalloc.h"
 
@@ -23,6 +27,7 @@ struct workq {
 struct mailbox {
 	pthread_mutex_t mu;
 	struct job *head, *tail;
+	int fd;
 	struct event *ev;
 };
 
@@ -37,7 +42,10 @@ post(struct mailbox *m, struct job *j)
 		m->head = j;
 	m->tail = j;
 	pthread_mutex_unlock(&m->mu);
-	event_active(m->ev, EV_READ, 0);
+	{
+		uint64_t one = 1;
+		(void)!write(m->fd, &one, sizeof(one));
+	}
 }
 
 static void *
@@ -113,8 +121,9 @@ deliver(evutil_socket_t fd, short what, void *arg)
 {
 	struct mailbox *m = arg;
 	struct job *j;
-	(void)fd;
+	uint64_t n;
 	(void)what;
+	(void)!read(fd, &n, sizeof(n));
 	pthread_mutex_lock(&m->mu);
 	j = m->head;
 	m->head = m->tail = NULL;
@@ -131,8 +140,11 @@ mailbox_new(struct event_base *base)
 {
 	struct mailbox *m = xcalloc(1, sizeof(*m));
 	pthread_mutex_init(&m->mu, NULL);
-	m->ev = event_new(base, -1, 0, deliver, m);
-	if (m->ev == NULL)
+	m->fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (m->fd == -1)
+		abort();
+	m->ev = event_new(base, m->fd, EV_READ | EV_PERSIST, deliver, m);
+	if (m->ev == NULL || event_add(m->ev, NULL) == -1)
 		abort();
 	return m;
 }
@@ -143,6 +155,7 @@ mailbox_free(struct mailbox *m)
 	if (m == NULL)
 		return;
 	event_free(m->ev);
+	close(m->fd);
 	pthread_mutex_destroy(&m->mu);
 	free(m);
 }

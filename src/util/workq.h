@@ -7,9 +7,9 @@
  * mailbox the job was submitted with (an HTTP loop thread). So evhttp-style
  * objects that belong to one loop are only ever touched by that loop.
  *
- * A mailbox is a mutex-protected list plus a libevent event on the owner's
- * event_base; posting to it activates the event (libevent's pthread locking
- * must be on: evthread_use_pthreads() before any event_base is created).
+ * A mailbox is a mutex-protected list plus an eventfd watched by the
+ * owner's event_base; posting appends and writes the eventfd, and the
+ * owner's loop runs the done callbacks.
  *
  * Ownership: the submitter owns the job memory; workq never frees it.
  */

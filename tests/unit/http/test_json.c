@@ -1,0 +1,114 @@
+/* JSON request bodies: strict parsing and shape checks with RFC 6901 pointers. */
+#include "cmocka_all.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "http/json.h"
+
+static const struct json_field fields[] = {
+    {"email", JF_STRING, 1, 10},
+    {"age", JF_INTEGER, 0, 0},
+    {"a/b~c", JF_BOOLEAN, 0, 0},
+};
+#define NF (sizeof(fields) / sizeof(fields[0]))
+
+static json_t *
+parse(const char *s, struct err *e)
+{
+	return json_parse_body(s, strlen(s), e);
+}
+
+static void
+valid_objects_parse(void **state)
+{
+	struct err e;
+	json_t *j = parse("{\"email\":\"a@b\",\"age\":3}", &e);
+	(void)state;
+	assert_non_null(j);
+	assert_null(json_check(j, fields, NF));
+	json_decref(j);
+}
+
+static void
+bad_bodies_are_refused(void **state)
+{
+	struct err e;
+	char deep[200];
+	(void)state;
+	assert_null(parse("{\"email\":", &e));
+	assert_int_equal(e.status, 400);
+	assert_null(parse("[1,2]", &e));
+	assert_null(parse("\"x\"", &e));
+	assert_null(json_parse_body("", 0, &e));
+	assert_null(parse("{\"a\":1,\"a\":2}", &e)); /* duplicate keys */
+	assert_null(parse("{\"a\":\"\\u0000\"}", &e)); /* NUL in a string */
+	assert_null(json_parse_body("{\"a\":\"\xc3\x28\"}", 10, &e)); /* invalid UTF-8 */
+	assert_non_null(strstr(e.msg, "UTF-8"));
+	assert_null(json_parse_body("{\"a\":\"\xed\xa0\x80\"}", 11, &e)); /* a surrogate */
+	memset(deep, '[', sizeof(deep));
+	deep[0] = '{';
+	strcpy(deep, "{\"a\":");
+	memset(deep + 5, '[', 40);
+	deep[45] = '\0';
+	assert_null(parse(deep, &e));
+	assert_non_null(strstr(e.msg, "deeper"));
+}
+
+static void
+shape_errors_name_each_field(void **state)
+{
+	struct err e;
+	json_t *j = parse("{\"email\":1,\"age\":\"x\",\"extra\":true,\"a/b~c\":0}", &e);
+	json_t *errs;
+	(void)state;
+	assert_non_null(j);
+	errs = json_check(j, fields, NF);
+	assert_non_null(errs);
+	assert_int_equal(json_array_size(errs), 4);
+	{
+		char *s = json_dumps(errs, JSON_COMPACT);
+		assert_non_null(strstr(s, "{\"pointer\":\"/extra\",\"detail\":\"is not a known field\"}"));
+		assert_non_null(strstr(s, "{\"pointer\":\"/email\",\"detail\":\"must be a string\"}"));
+		assert_non_null(strstr(s, "{\"pointer\":\"/age\",\"detail\":\"must be an integer\"}"));
+		assert_non_null(strstr(s, "\"pointer\":\"/a~1b~0c\""));
+		free(s);
+	}
+	json_decref(errs);
+	json_decref(j);
+}
+
+static void
+missing_and_overlong_fields_are_named(void **state)
+{
+	struct err e;
+	json_t *j = parse("{}", &e), *errs;
+	(void)state;
+	errs = json_check(j, fields, NF);
+	assert_int_equal(json_array_size(errs), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(errs, 0), "detail")),
+	                    "is required");
+	json_decref(errs);
+	json_decref(j);
+	/* ten characters allowed: counted in characters, not bytes */
+	j = parse("{\"email\":\"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\"}", &e);
+	assert_null(json_check(j, fields, NF));
+	json_decref(j);
+	j = parse("{\"email\":\"abcdefghijk\"}", &e);
+	errs = json_check(j, fields, NF);
+	assert_non_null(errs);
+	json_decref(errs);
+	json_decref(j);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(valid_objects_parse),
+	    cmocka_unit_test(bad_bodies_are_refused),
+	    cmocka_unit_test(shape_errors_name_each_field),
+	    cmocka_unit_test(missing_and_overlong_fields_are_named),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,109 @@
+/* The router: exact literals, {param} capture and decoding, 404 vs 405 with Allow. */
+#include "cmocka_all.h"
+
+#include <string.h>
+
+#include "http/router.h"
+
+static void h(struct http_req *r) { (void)r; }
+
+static const struct route table[] = {
+    {"GET", "/healthz", h, 0},
+    {"GET", "/api/v1/productions/{id}", h, 0},
+    {"DELETE", "/api/v1/productions/{id}", h, 0},
+    {"POST", "/api/v1/productions/{id}/members/{member}", h, ROUTE_JSON_BODY},
+};
+#define N (sizeof(table) / sizeof(table[0]))
+
+static int
+match(const char *method, const char *path, struct route_match *m)
+{
+	return router_match(table, N, method, strlen(method), path, strlen(path), m);
+}
+
+static void
+literal_routes_match_exactly(void **state)
+{
+	struct route_match m;
+	(void)state;
+	assert_int_equal(match("GET", "/healthz", &m), 200);
+	assert_ptr_equal(m.route, &table[0]);
+	assert_int_equal(m.index, 0);
+	assert_int_equal(match("GET", "/healthz/", &m), 404);
+	assert_int_equal(match("GET", "/healthzz", &m), 404);
+	assert_int_equal(match("GET", "/Healthz", &m), 404);
+	assert_int_equal(match("GET", "/", &m), 404);
+}
+
+static void
+params_are_captured_and_decoded(void **state)
+{
+	struct route_match m;
+	(void)state;
+	assert_int_equal(match("POST", "/api/v1/productions/prd_1/members/a%20b", &m), 200);
+	assert_ptr_equal(m.route, &table[3]);
+	assert_string_equal(router_param(&m, "id"), "prd_1");
+	assert_string_equal(router_param(&m, "member"), "a b");
+	assert_null(router_param(&m, "nope"));
+}
+
+static void
+unsafe_params_do_not_match(void **state)
+{
+	struct route_match m;
+	(void)state;
+	/* an encoded slash, a control character, a truncated escape, an empty segment */
+	assert_int_equal(match("GET", "/api/v1/productions/a%2Fb", &m), 404);
+	assert_int_equal(match("GET", "/api/v1/productions/a%0Ab", &m), 404);
+	assert_int_equal(match("GET", "/api/v1/productions/a%4", &m), 404);
+	assert_int_equal(match("GET", "/api/v1/productions/", &m), 404);
+	assert_int_equal(match("GET", "/api/v1/productions//x", &m), 404);
+}
+
+static void
+wrong_method_is_405_with_allow(void **state)
+{
+	struct route_match m;
+	(void)state;
+	assert_int_equal(match("DELETE", "/healthz", &m), 405);
+	assert_string_equal(m.allow, "GET, HEAD");
+	assert_int_equal(match("PUT", "/api/v1/productions/x", &m), 405);
+	assert_string_equal(m.allow, "GET, HEAD, DELETE");
+}
+
+static void
+head_is_served_by_get(void **state)
+{
+	struct route_match m;
+	(void)state;
+	assert_int_equal(match("HEAD", "/healthz", &m), 200);
+	assert_ptr_equal(m.route, &table[0]);
+	assert_int_equal(match("HEAD", "/api/v1/productions/x/members/y", &m), 405);
+	assert_string_equal(m.allow, "POST");
+}
+
+static void
+overlong_param_does_not_match(void **state)
+{
+	char path[600];
+	struct route_match m;
+	(void)state;
+	strcpy(path, "/api/v1/productions/");
+	memset(path + strlen(path), 'a', 300);
+	path[20 + 300] = '\0';
+	assert_int_equal(match("GET", path, &m), 404);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(literal_routes_match_exactly),
+	    cmocka_unit_test(params_are_captured_and_decoded),
+	    cmocka_unit_test(unsafe_params_do_not_match),
+	    cmocka_unit_test(wrong_method_is_405_with_allow),
+	    cmocka_unit_test(head_is_served_by_get),
+	    cmocka_unit_test(overlong_param_does_not_match),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,134 @@
+/* The SQLite store: migrations recorded once, newer schemas refused, users found case-insensitively. */
+#include "cmocka_all.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store/store.h"
+
+static char dir[64];
+static char db[128];
+
+static int
+setup(void **state)
+{
+	(void)state;
+	strcpy(dir, "/tmp/slate-test-store-XXXXXX");
+	if (mkdtemp(dir) == NULL)
+		return -1;
+	snprintf(db, sizeof(db), "%s/slate.db", dir);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	char p[160];
+	(void)state;
+	unlink(db);
+	snprintf(p, sizeof(p), "%s-wal", db);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", db);
+	unlink(p);
+	rmdir(dir);
+	return 0;
+}
+
+static void
+migrations_apply_once(void **state)
+{
+	struct err e;
+	struct store *s;
+	int v = -1;
+	(void)state;
+	s = store_open(db, 1, &e);
+	assert_non_null(s);
+	assert_int_equal(store_schema_version(s, &v, &e), 0);
+	assert_int_equal(v, store_known_version());
+	assert_int_equal(store_ping(s, &e), 0);
+	store_close(s);
+	s = store_open(db, 0, &e); /* a second open applies nothing and fails nothing */
+	assert_non_null(s);
+	store_close(s);
+}
+
+static void
+a_newer_schema_is_refused(void **state)
+{
+	struct err e;
+	struct store *s;
+	sqlite3 *raw;
+	char sql[160];
+	(void)state;
+	s = store_open(db, 1, &e);
+	store_close(s);
+	assert_int_equal(sqlite3_open(db, &raw), SQLITE_OK);
+	snprintf(sql, sizeof(sql),
+	         "INSERT INTO schema_migrations VALUES (%d, 'from_the_future', '2030-01-01T00:00:00Z')",
+	         store_known_version() + 1);
+	assert_int_equal(sqlite3_exec(raw, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(raw);
+	assert_null(store_open(db, 0, &e));
+	assert_non_null(strstr(e.msg, "newer than this slate knows"));
+}
+
+static void
+a_missing_database_is_not_created_by_serve(void **state)
+{
+	struct err e;
+	(void)state;
+	assert_null(store_open(db, 0, &e));
+	assert_int_equal(access(db, F_OK), -1);
+}
+
+static void
+users_are_unique_and_found_case_insensitively(void **state)
+{
+	struct err e;
+	struct store *s;
+	struct store_user u, got;
+	(void)state;
+	s = store_open(db, 1, &e);
+	memset(&u, 0, sizeof(u));
+	strcpy(u.email, "Ada@Example.org");
+	strcpy(u.display_name, "Ada");
+	strcpy(u.password_hash, "$argon2id$x");
+	assert_int_equal(store_user_create(s, &u, &e), 0);
+	assert_int_equal(strncmp(u.id, "usr_", 4), 0);
+	assert_int_equal(store_user_by_email(s, "ada@example.ORG", &got, &e), 1);
+	assert_string_equal(got.id, u.id);
+	assert_string_equal(got.email, "Ada@Example.org");
+	assert_int_equal(store_user_by_email(s, "bob@example.org", &got, &e), 0);
+	strcpy(u.email, "ADA@example.org");
+	assert_int_equal(store_user_create(s, &u, &e), -1);
+	assert_int_equal(e.status, 409);
+	store_close(s);
+}
+
+static void
+ids_are_random_and_well_formed(void **state)
+{
+	char a[40], b[40];
+	(void)state;
+	store_new_id(a, sizeof(a), "prd");
+	store_new_id(b, sizeof(b), "prd");
+	assert_int_equal(strlen(a), STORE_ID_LEN);
+	assert_string_not_equal(a, b);
+	assert_int_equal(strspn(a + 4, "abcdefghijklmnopqrstuvwxyz234567"), 26);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(migrations_apply_once, setup, teardown),
+	    cmocka_unit_test_setup_teardown(a_newer_schema_is_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(a_missing_database_is_not_created_by_serve, setup, teardown),
+	    cmocka_unit_test_setup_teardown(users_are_unique_and_found_case_insensitively, setup, teardown),
+	    cmocka_unit_test(ids_are_random_and_well_formed),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
