@@ -92,7 +92,7 @@ lint: $(GEN)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
 	  --std=c11 --inline-suppr --suppressions-list=.cppcheck-suppressions \
 	  -D_GNU_SOURCE -Isrc -Ibuild/gen src
-	clang-tidy --quiet $(LIB_SRC) src/main.c -- $(BASE_CFLAGS) -Wno-unknown-warning-option
+	clang-tidy --quiet $(LIB_SRC) src/main.c -- -std=c17 -D_GNU_SOURCE -Isrc -Ibuild/gen $(PKG_CFLAGS)
 
 # ---- fuzzing (clang + libFuzzer), bounded
 FUZZ_BINS := $(patsubst fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))

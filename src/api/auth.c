@@ -92,7 +92,8 @@ out:
 void
 auth_login(struct http_req *r)
 {
-	json_t *body = http_json_body(r, login_fields, sizeof(login_fields) / sizeof(login_fields[0]));
+	json_t *body =
+	    http_json_body(r, login_fields, sizeof(login_fields) / sizeof(login_fields[0]));
 	struct login_job *lj;
 	const char *pw;
 	struct err e;
@@ -102,8 +103,8 @@ auth_login(struct http_req *r)
 		return;
 	lj = xcalloc(1, sizeof(*lj));
 	lj->r = r;
-	found = store_user_by_email(http_req_store(r), json_string_value(json_object_get(body, "email")),
-	                            &lj->user, &e);
+	found = store_user_by_email(
+	    http_req_store(r), json_string_value(json_object_get(body, "email")), &lj->user, &e);
 	if (found == -1) {
 		json_decref(body);
 		free(lj);

@@ -28,11 +28,11 @@ env(const char *name)
 }
 
 int
-cli_config(const char *cmd, int argc, char **argv, const struct cli_flag *flags,
-           const char *help, struct config *c, int *done)
+cli_config(const char *cmd, int argc, char **argv, const struct cli_flag *flags, const char *help,
+           struct config *c, int *done)
 {
 	const char **values = xcalloc((size_t)argc + 1, sizeof(char *));
-	const struct cli_flag **which = xcalloc((size_t)argc + 1, sizeof(*which));
+	const struct cli_flag **which = xcalloc((size_t)argc + 1, sizeof(const struct cli_flag *));
 	const char *config_file = getenv("SLATE_CONFIG");
 	size_t nset = 0;
 	int rc = EXIT_USAGE;
@@ -64,7 +64,8 @@ cli_config(const char *cmd, int argc, char **argv, const struct cli_flag *flags,
 			continue;
 		}
 		if (f == NULL) {
-			cli_error(cmd, "unknown option '%.*s' (see slate %s --help)", (int)alen, a, cmd);
+			cli_error(cmd, "unknown option '%.*s' (see slate %s --help)", (int)alen, a,
+			          cmd);
 			goto out;
 		}
 		if (f->key == NULL) {

@@ -10,9 +10,9 @@
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
 struct cli_flag {
-	const char *flag;  /* "--listen" */
-	const char *key;   /* config key it sets, or NULL for a boolean */
-	int *boolean;      /* set to 1 when a boolean flag is present */
+	const char *flag; /* "--listen" */
+	const char *key;  /* config key it sets, or NULL for a boolean */
+	int *boolean;     /* set to 1 when a boolean flag is present */
 };
 
 /*

@@ -191,7 +191,8 @@ cmd_init(int argc, char **argv)
 	if (c.environment == ENV_DEVELOPMENT) {
 		snprintf(tls, sizeof(tls), "%s/tls", c.data_dir);
 		if (mkdir(tls, 0700) == -1 || tlscert_create_dev(c.tls_cert, c.tls_key, &e) == -1) {
-			cli_error("init", "%s", errno && e.msg[0] == '\0' ? strerror(errno) : e.msg);
+			cli_error("init", "%s",
+			          errno && e.msg[0] == '\0' ? strerror(errno) : e.msg);
 			goto fail;
 		}
 	}
@@ -214,7 +215,8 @@ cmd_init(int argc, char **argv)
 	store_close(s);
 	s = NULL;
 	if (as_json) {
-		json_t *j = json_pack("{s:s, s:s}", "data", c.data_dir, "admin_email", c.admin_email);
+		json_t *j =
+		    json_pack("{s:s, s:s}", "data", c.data_dir, "admin_email", c.admin_email);
 		char *out;
 		if (given == NULL)
 			json_object_set_new(j, "admin_password", json_string(password));
@@ -226,9 +228,10 @@ cmd_init(int argc, char **argv)
 		printf("Slate data directory created at %s\n", c.data_dir);
 		printf("First administrator: %s\n", c.admin_email);
 		if (given == NULL)
-			printf("One-time password:   %s\n(shown only now; it must be changed at first "
-			       "sign-in)\n",
-			       password);
+			printf(
+			    "One-time password:   %s\n(shown only now; it must be changed at first "
+			    "sign-in)\n",
+			    password);
 	}
 	sodium_memzero(password, sizeof(password));
 	rc = EXIT_OK;

@@ -51,10 +51,8 @@ int
 cmd_serve(int argc, char **argv)
 {
 	static const struct cli_flag flags[] = {
-	    {"--data", "data", NULL},
-	    {"--key-file", "key_file", NULL},
-	    {"--listen", "listen", NULL},
-	    {"--http-listen", "http_listen", NULL},
+	    {"--data", "data", NULL},     {"--key-file", "key_file", NULL},
+	    {"--listen", "listen", NULL}, {"--http-listen", "http_listen", NULL},
 	    {NULL, NULL, NULL},
 	};
 	struct config c;
@@ -89,8 +87,9 @@ cmd_serve(int argc, char **argv)
 		goto out;
 	}
 	if (c.environment == ENV_PRODUCTION && key_inside_data(c.data_dir, c.key_file)) {
-		cli_error("serve", "in production the master key file must not live inside the data "
-		                   "directory; move it and set key_file");
+		cli_error("serve",
+		          "in production the master key file must not live inside the data "
+		          "directory; move it and set key_file");
 		goto out;
 	}
 	if (masterkey_load(c.key_file, &key, &e) == -1) {

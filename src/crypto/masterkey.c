@@ -11,7 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define HEXLEN (MASTERKEY_LEN * 2)
+#define HEXLEN 64 /* two hex characters per key byte */
+_Static_assert(HEXLEN == 2 * MASTERKEY_LEN, "hex length");
 
 int
 masterkey_create(const char *path, struct err *e)

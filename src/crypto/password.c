@@ -6,7 +6,7 @@
 #include <sodium.h>
 #include <string.h>
 
-const struct password_cost password_cost_default = {2, 19u * 1024u * 1024u};
+const struct password_cost password_cost_default = {2, (size_t)19 * 1024 * 1024};
 
 int
 password_hash(const char *pw, size_t len, const struct password_cost *cost,

@@ -94,10 +94,10 @@ tlscert_create_dev(const char *cert_path, const char *key_path, struct err *e)
 	name = X509_get_subject_name(x);
 	X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, (const unsigned char *)"Slate", -1, -1,
 	                           0);
-	X509_NAME_add_entry_by_txt(name, "OU", MBSTRING_ASC,
-	                           (const unsigned char *)TLSCERT_DEV_OU, -1, -1, 0);
-	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"localhost",
+	X509_NAME_add_entry_by_txt(name, "OU", MBSTRING_ASC, (const unsigned char *)TLSCERT_DEV_OU,
 	                           -1, -1, 0);
+	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"localhost", -1,
+	                           -1, 0);
 	X509_set_issuer_name(x, name);
 	if (!add_ext(x, NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1,IP:::1") ||
 	    !add_ext(x, NID_basic_constraints, "critical,CA:TRUE,pathlen:0") ||
@@ -161,10 +161,9 @@ void *
 tlscert_server_ctx(const char *cert_path, const char *key_path, int refuse_dev, struct err *e)
 {
 	/* TLS 1.2: ECDHE key exchange with AEAD ciphers only (GCM, ChaCha20-Poly1305). */
-	static const char ciphers12[] =
-	    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
-	    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
-	    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256";
+	static const char ciphers12[] = "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+	                                "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
+	                                "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256";
 	static const char suites13[] =
 	    "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256";
 	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());

@@ -68,16 +68,11 @@ static const char *
 type_name(enum json_field_type t)
 {
 	switch (t) {
-	case JF_STRING:
-		return "a string";
-	case JF_INTEGER:
-		return "an integer";
-	case JF_BOOLEAN:
-		return "true or false";
-	case JF_OBJECT:
-		return "an object";
-	case JF_ARRAY:
-		return "an array";
+	case JF_STRING: return "a string";
+	case JF_INTEGER: return "an integer";
+	case JF_BOOLEAN: return "true or false";
+	case JF_OBJECT: return "an object";
+	case JF_ARRAY: return "an array";
 	}
 	return "?";
 }
@@ -86,16 +81,11 @@ static int
 type_ok(const json_t *v, enum json_field_type t)
 {
 	switch (t) {
-	case JF_STRING:
-		return json_is_string(v);
-	case JF_INTEGER:
-		return json_is_integer(v);
-	case JF_BOOLEAN:
-		return json_is_boolean(v);
-	case JF_OBJECT:
-		return json_is_object(v);
-	case JF_ARRAY:
-		return json_is_array(v);
+	case JF_STRING: return json_is_string(v);
+	case JF_INTEGER: return json_is_integer(v);
+	case JF_BOOLEAN: return json_is_boolean(v);
+	case JF_OBJECT: return json_is_object(v);
+	case JF_ARRAY: return json_is_array(v);
 	}
 	return 0;
 }
@@ -145,7 +135,7 @@ json_check(const json_t *obj, const struct json_field *fields, size_t nfields)
 	json_t *v;
 	char detail[128];
 
-	json_object_foreach((json_t *)obj, key, v) {
+	json_object_foreach ((json_t *)obj, key, v) {
 		size_t i;
 		for (i = 0; i < nfields; i++)
 			if (strcmp(fields[i].name, key) == 0)
@@ -166,7 +156,8 @@ json_check(const json_t *obj, const struct json_field *fields, size_t nfields)
 			add(errs, f->name, detail);
 		} else if (f->type == JF_STRING && f->max_len > 0 &&
 		           utf8_chars(json_string_value(v)) > f->max_len) {
-			snprintf(detail, sizeof(detail), "must be at most %zu characters", f->max_len);
+			snprintf(detail, sizeof(detail), "must be at most %zu characters",
+			         f->max_len);
 			add(errs, f->name, detail);
 		}
 	}

@@ -10,11 +10,11 @@
 
 #include "util/xalloc.h"
 
-static const int statuses[] = {200, 201, 204, 304, 308, 400, 401, 403, 404, 405,
-                               409, 411, 413, 415, 422, 429, 431, 500, 501, 503, 505};
+static const int statuses[] = {200, 201, 204, 304, 308, 400, 401, 403, 404, 405, 409,
+                               411, 413, 415, 422, 429, 431, 500, 501, 503, 505};
 #define NSTATUS (sizeof(statuses) / sizeof(statuses[0]) + 1) /* + "other" */
 static const double buckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-                                  0.1,    0.25,  0.5,    1,     2.5,  5,     10};
+                                 0.1,    0.25,  0.5,    1,     2.5,  5,     10};
 #define NBUCKET (sizeof(buckets) / sizeof(buckets[0]))
 
 struct route_stats {
@@ -93,19 +93,22 @@ metrics_render(struct evbuffer *out)
 		const char *route = r < ntable ? table[r].pattern : "unmatched";
 		const char *method = r < ntable ? table[r].method : "any";
 		for (size_t i = 0; i < NSTATUS; i++) {
-			unsigned long n = atomic_load_explicit(&stats[r].count[i], memory_order_relaxed);
+			unsigned long n =
+			    atomic_load_explicit(&stats[r].count[i], memory_order_relaxed);
 			if (n == 0)
 				continue;
 			if (i < NSTATUS - 1)
-				evbuffer_add_printf(out,
-				                    "slate_http_requests_total{route=\"%s\",method=\"%s\","
-				                    "status=\"%d\"} %lu\n",
-				                    route, method, statuses[i], n);
+				evbuffer_add_printf(
+				    out,
+				    "slate_http_requests_total{route=\"%s\",method=\"%s\","
+				    "status=\"%d\"} %lu\n",
+				    route, method, statuses[i], n);
 			else
-				evbuffer_add_printf(out,
-				                    "slate_http_requests_total{route=\"%s\",method=\"%s\","
-				                    "status=\"other\"} %lu\n",
-				                    route, method, n);
+				evbuffer_add_printf(
+				    out,
+				    "slate_http_requests_total{route=\"%s\",method=\"%s\","
+				    "status=\"other\"} %lu\n",
+				    route, method, n);
 		}
 	}
 	evbuffer_add_printf(out, "# HELP slate_http_request_duration_seconds Time to answer.\n"
@@ -119,20 +122,22 @@ metrics_render(struct evbuffer *out)
 			continue;
 		for (size_t b = 0; b < NBUCKET; b++) {
 			cum += atomic_load_explicit(&stats[r].le[b], memory_order_relaxed);
-			evbuffer_add_printf(out,
-			                    "slate_http_request_duration_seconds_bucket{route=\"%s\","
-			                    "method=\"%s\",le=\"%g\"} %lu\n",
-			                    route, method, buckets[b], cum);
+			evbuffer_add_printf(
+			    out,
+			    "slate_http_request_duration_seconds_bucket{route=\"%s\","
+			    "method=\"%s\",le=\"%g\"} %lu\n",
+			    route, method, buckets[b], cum);
 		}
-		evbuffer_add_printf(out,
-		                    "slate_http_request_duration_seconds_bucket{route=\"%s\",method="
-		                    "\"%s\",le=\"+Inf\"} %lu\n"
-		                    "slate_http_request_duration_seconds_sum{route=\"%s\",method=\"%s\"} "
-		                    "%.6f\n"
-		                    "slate_http_request_duration_seconds_count{route=\"%s\",method=\"%s\"}"
-		                    " %lu\n",
-		                    route, method, total, route, method,
-		                    (double)atomic_load(&stats[r].sum_us) / 1e6, route, method, total);
+		evbuffer_add_printf(
+		    out,
+		    "slate_http_request_duration_seconds_bucket{route=\"%s\",method="
+		    "\"%s\",le=\"+Inf\"} %lu\n"
+		    "slate_http_request_duration_seconds_sum{route=\"%s\",method=\"%s\"} "
+		    "%.6f\n"
+		    "slate_http_request_duration_seconds_count{route=\"%s\",method=\"%s\"}"
+		    " %lu\n",
+		    route, method, total, route, method,
+		    (double)atomic_load(&stats[r].sum_us) / 1e6, route, method, total);
 	}
 	evbuffer_add_printf(out,
 	                    "# HELP slate_open_connections Connections open now.\n"

@@ -30,10 +30,10 @@ struct http_head {
 	size_t method_len;
 	const char *target; /* origin-form: starts with '/' */
 	size_t target_len;
-	int minor;                 /* HTTP/1.<minor>: 0 or 1 */
-	long long content_length;  /* -1 when absent */
-	int keep_alive;            /* per version and Connection */
-	int expect_continue;       /* Expect: 100-continue */
+	int minor;                /* HTTP/1.<minor>: 0 or 1 */
+	long long content_length; /* -1 when absent */
+	int keep_alive;           /* per version and Connection */
+	int expect_continue;      /* Expect: 100-continue */
 	size_t nheaders;
 	struct http_header headers[HTTP_MAX_HEADERS];
 };

@@ -73,9 +73,10 @@ match_path(const char *pattern, const char *path, size_t path_len, struct route_
 		if (*p == '{') {
 			size_t name_len = (size_t)(pe - p) - 2;
 			char scratch[ROUTER_PARAM_MAX];
-			char *value = m != NULL ? m->params[np].value : scratch;
+			char *value;
 			if (seg_len == 0 || np == ROUTER_MAX_PARAMS)
 				return 0;
+			value = m != NULL ? m->params[np].value : scratch;
 			/* validated whether or not it is kept, so 404 and 405 agree */
 			if (decode(path + seg_start, seg_len, value, ROUTER_PARAM_MAX) == -1)
 				return 0;
@@ -83,7 +84,8 @@ match_path(const char *pattern, const char *path, size_t path_len, struct route_
 				snprintf(m->params[np].name, sizeof(m->params[np].name), "%.*s",
 				         (int)name_len, p + 1);
 			np++;
-		} else if (seg_len != (size_t)(pe - p) || memcmp(path + seg_start, p, seg_len) != 0) {
+		} else if (seg_len != (size_t)(pe - p) ||
+		           memcmp(path + seg_start, p, seg_len) != 0) {
 			return 0;
 		}
 		p = pe;

@@ -31,7 +31,7 @@ struct route {
 };
 
 #define ROUTER_MAX_PARAMS 4
-#define ROUTER_PARAM_MAX 128
+#define ROUTER_PARAM_MAX  128
 
 struct route_match {
 	const struct route *route;

@@ -273,8 +273,7 @@ log_request(struct http_req *r, double secs)
 }
 
 void
-http_reply_buffer(struct http_req *r, int status, const char *content_type,
-                  struct evbuffer *body)
+http_reply_buffer(struct http_req *r, int status, const char *content_type, struct evbuffer *body)
 {
 	struct conn *c = r->conn;
 	struct evbuffer *out;
@@ -318,8 +317,7 @@ http_reply_buffer(struct http_req *r, int status, const char *content_type,
 }
 
 void
-http_reply(struct http_req *r, int status, const char *content_type, const void *body,
-           size_t len)
+http_reply(struct http_req *r, int status, const char *content_type, const void *body, size_t len)
 {
 	struct evbuffer *b = evbuffer_new();
 	if (len > 0)
@@ -429,8 +427,9 @@ redirect(struct http_req *r)
 	}
 	for (size_t i = 0; i < hl; i++) {
 		char ch = host[i];
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-		      ch == '.' || ch == '-' || ch == '[' || ch == ']' || ch == ':')) {
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '.' || ch == '-' || ch == '[' ||
+		      ch == ']' || ch == ':')) {
 			http_problem(r, 400, "the Host header is not a host name");
 			return;
 		}
@@ -522,8 +521,9 @@ read_head(struct conn *c, struct evbuffer *in)
 		free(r->head_buf);
 		r->head_buf = NULL;
 		refuse(c, r, st,
-		       st == 411   ? "a request body needs a Content-Length"
-		       : st == 501 ? "that Transfer-Encoding is not implemented; send Content-Length"
+		       st == 411 ? "a request body needs a Content-Length"
+		       : st == 501
+		           ? "that Transfer-Encoding is not implemented; send Content-Length"
 		       : st == 505 ? "only HTTP/1.1 and HTTP/1.0 are spoken here"
 		       : st == 431 ? "too many header fields"
 		                   : "the request is not well-formed HTTP/1.1");
@@ -642,7 +642,8 @@ is_loopback(const struct sockaddr *sa)
 	}
 	if (sa->sa_family == AF_INET6) {
 		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)(const void *)sa;
-		static const unsigned char v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+		static const unsigned char v4mapped[12] = {0, 0, 0, 0, 0,    0,
+		                                           0, 0, 0, 0, 0xff, 0xff};
 		if (IN6_IS_ADDR_LOOPBACK(&s6->sin6_addr))
 			return 1;
 		return memcmp(s6->sin6_addr.s6_addr, v4mapped, 12) == 0 &&
@@ -805,7 +806,13 @@ open_listener(const char *hostport, int *port, struct err *e)
 	if (*port == 0) {
 		struct sockaddr_storage ss;
 		socklen_t sl = sizeof(ss);
-		getsockname(fd, (struct sockaddr *)&ss, &sl);
+		memset(&ss, 0, sizeof(ss));
+		if (getsockname(fd, (struct sockaddr *)&ss, &sl) == -1) {
+			err_set(e, 500, "getsockname: %s", strerror(errno));
+			close(fd);
+			fd = -1;
+			goto out;
+		}
 		*port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
 		                                       : ((struct sockaddr_in *)&ss)->sin_port);
 	}
@@ -894,9 +901,9 @@ http_serve(const struct http_server_opts *o, struct err *e)
 		                                  https_fds[i]);
 		https_fds[i] = -1;
 		if (http_fds[i] != -1) {
-			l->lis_http = evconnlistener_new(l->base, on_accept_http, l,
-			                                 LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
-			                                 -1, http_fds[i]);
+			l->lis_http = evconnlistener_new(
+			    l->base, on_accept_http, l,
+			    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, http_fds[i]);
 			http_fds[i] = -1;
 		}
 		if (l->lis_https == NULL || (cfg->http_listen[0] && l->lis_http == NULL)) {
@@ -923,11 +930,12 @@ http_serve(const struct http_server_opts *o, struct err *e)
 			          LOG_INT("workers", nworkers), LOG_END);
 		else
 			log_event(LOG_INFO, "listening", LOG_STR("https", srv.https_addr),
-			          LOG_INT("threads", nloops), LOG_INT("workers", nworkers), LOG_END);
+			          LOG_INT("threads", nloops), LOG_INT("workers", nworkers),
+			          LOG_END);
 		while (sigwait(&set, &sig) != 0)
 			;
-		log_event(LOG_INFO, "shutting down", LOG_STR("signal", sig == SIGTERM ? "TERM" : "INT"),
-		          LOG_END);
+		log_event(LOG_INFO, "shutting down",
+		          LOG_STR("signal", sig == SIGTERM ? "TERM" : "INT"), LOG_END);
 		rc = 0;
 	}
 	for (size_t i = 0; i < started; i++)
@@ -939,9 +947,11 @@ http_serve(const struct http_server_opts *o, struct err *e)
 out:
 	for (size_t i = 0; i < nloops; i++) {
 		struct http_loop *l = &loops[i];
-		struct conn *c;
-		while ((c = l->conns) != NULL)
+		struct conn *c, *next;
+		for (c = l->conns; c != NULL; c = next) {
+			next = c->next;
 			conn_free(c);
+		}
 		if (l->lis_https)
 			evconnlistener_free(l->lis_https);
 		if (l->lis_http)

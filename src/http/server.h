@@ -55,7 +55,7 @@ struct http_server_opts {
 	const struct config *config;
 	const struct route *routes;
 	size_t nroutes;
-	void *tls_ctx;      /* SSL_CTX *, owned by the caller */
+	void *tls_ctx; /* SSL_CTX *, owned by the caller */
 	const char *db_path;
 };
 

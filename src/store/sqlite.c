@@ -281,8 +281,11 @@ static void
 normalise_email(const char *in, char *out, size_t len)
 {
 	size_t i;
-	for (i = 0; in[i] && i + 1 < len; i++)
-		out[i] = (in[i] >= 'A' && in[i] <= 'Z') ? (char)(in[i] + 32) : in[i];
+	for (i = 0; in[i] && i + 1 < len; i++) {
+		out[i] = in[i];
+		if (in[i] >= 'A' && in[i] <= 'Z')
+			out[i] = (char)(in[i] - 'A' + 'a'); /* ASCII only: not locale-dependent */
+	}
 	out[i] = '\0';
 }
 

@@ -29,10 +29,14 @@ struct setting {
 	const char *help;
 };
 
-#define S(sec, key, env, field, def, help)                                                    \
-	{sec, key, env, K_STR, offsetof(struct config, field), def, 0, 0, help}
-#define L(sec, key, env, field, def, lo, hi, help)                                            \
-	{sec, key, env, K_LONG, offsetof(struct config, field), def, lo, hi, help}
+#define S(sec, key, env, field, def, help)                                                         \
+	{                                                                                          \
+		sec, key, env, K_STR, offsetof(struct config, field), def, 0, 0, help              \
+	}
+#define L(sec, key, env, field, def, lo, hi, help)                                                 \
+	{                                                                                          \
+		sec, key, env, K_LONG, offsetof(struct config, field), def, lo, hi, help           \
+	}
 
 static const struct setting table[] = {
     S("server", "data", "SLATE_DATA", data_dir, NULL, "data directory"),
@@ -59,8 +63,8 @@ static const struct setting table[] = {
       "seconds for a whole request to arrive"),
     L("limits", "idle_timeout", "SLATE_IDLE_TIMEOUT", idle_timeout, "15", 1, 3600,
       "seconds a keep-alive connection may idle or a write may stall"),
-    L("limits", "max_connections", "SLATE_MAX_CONNECTIONS", max_connections, "10000", 1,
-      1000000, "open connections at most"),
+    L("limits", "max_connections", "SLATE_MAX_CONNECTIONS", max_connections, "10000", 1, 1000000,
+      "open connections at most"),
     L("limits", "shutdown_timeout", "SLATE_SHUTDOWN_TIMEOUT", shutdown_timeout, "10", 0, 3600,
       "seconds to finish in-flight requests on SIGTERM"),
     S("metrics", "token", "SLATE_METRICS_TOKEN", metrics_token, "",

@@ -16,7 +16,7 @@ enum log_type { LOG_T_END, LOG_T_STR, LOG_T_INT, LOG_T_DBL };
 #define LOG_STR(k, v) LOG_T_STR, (k), (const char *)(v)
 #define LOG_INT(k, v) LOG_T_INT, (k), (long long)(v)
 #define LOG_DBL(k, v) LOG_T_DBL, (k), (double)(v)
-#define LOG_END LOG_T_END
+#define LOG_END       LOG_T_END
 
 void log_set_level(enum log_level lvl);
 int log_level_parse(const char *s, enum log_level *out);

@@ -41,8 +41,8 @@ bad_bodies_are_refused(void **state)
 	assert_null(parse("[1,2]", &e));
 	assert_null(parse("\"x\"", &e));
 	assert_null(json_parse_body("", 0, &e));
-	assert_null(parse("{\"a\":1,\"a\":2}", &e)); /* duplicate keys */
-	assert_null(parse("{\"a\":\"\\u0000\"}", &e)); /* NUL in a string */
+	assert_null(parse("{\"a\":1,\"a\":2}", &e));                  /* duplicate keys */
+	assert_null(parse("{\"a\":\"\\u0000\"}", &e));                /* NUL in a string */
 	assert_null(json_parse_body("{\"a\":\"\xc3\x28\"}", 10, &e)); /* invalid UTF-8 */
 	assert_non_null(strstr(e.msg, "UTF-8"));
 	assert_null(json_parse_body("{\"a\":\"\xed\xa0\x80\"}", 11, &e)); /* a surrogate */
@@ -68,9 +68,12 @@ shape_errors_name_each_field(void **state)
 	assert_int_equal(json_array_size(errs), 4);
 	{
 		char *s = json_dumps(errs, JSON_COMPACT);
-		assert_non_null(strstr(s, "{\"pointer\":\"/extra\",\"detail\":\"is not a known field\"}"));
-		assert_non_null(strstr(s, "{\"pointer\":\"/email\",\"detail\":\"must be a string\"}"));
-		assert_non_null(strstr(s, "{\"pointer\":\"/age\",\"detail\":\"must be an integer\"}"));
+		assert_non_null(
+		    strstr(s, "{\"pointer\":\"/extra\",\"detail\":\"is not a known field\"}"));
+		assert_non_null(
+		    strstr(s, "{\"pointer\":\"/email\",\"detail\":\"must be a string\"}"));
+		assert_non_null(
+		    strstr(s, "{\"pointer\":\"/age\",\"detail\":\"must be an integer\"}"));
 		assert_non_null(strstr(s, "\"pointer\":\"/a~1b~0c\""));
 		free(s);
 	}
@@ -91,7 +94,10 @@ missing_and_overlong_fields_are_named(void **state)
 	json_decref(errs);
 	json_decref(j);
 	/* ten characters allowed: counted in characters, not bytes */
-	j = parse("{\"email\":\"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\"}", &e);
+	j = parse(
+	    "{\"email\":"
+	    "\"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\"}",
+	    &e);
 	assert_null(json_check(j, fields, NF));
 	json_decref(j);
 	j = parse("{\"email\":\"abcdefghijk\"}", &e);

@@ -19,7 +19,8 @@ a_plain_get_parses(void **state)
 	size_t n;
 	const char *v;
 	(void)state;
-	assert_int_equal(parse("GET /healthz?x=1 HTTP/1.1\r\nHost: localhost\r\nX-A:  b c \r\n\r\n", &h), 0);
+	assert_int_equal(
+	    parse("GET /healthz?x=1 HTTP/1.1\r\nHost: localhost\r\nX-A:  b c \r\n\r\n", &h), 0);
 	assert_int_equal(h.method_len, 3);
 	assert_memory_equal(h.method, "GET", 3);
 	assert_int_equal(h.target_len, strlen("/healthz?x=1"));
@@ -39,7 +40,9 @@ content_length_and_connection_are_read(void **state)
 	struct http_head h;
 	(void)state;
 	assert_int_equal(parse("POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 42\r\n"
-	                       "Connection: close\r\nExpect: 100-continue\r\n\r\n", &h), 0);
+	                       "Connection: close\r\nExpect: 100-continue\r\n\r\n",
+	                       &h),
+	                 0);
 	assert_int_equal(h.content_length, 42);
 	assert_false(h.keep_alive);
 	assert_true(h.expect_continue);
@@ -61,13 +64,24 @@ ambiguous_requests_are_refused(void **state)
 	/* space before the colon */
 	assert_int_equal(parse("GET / HTTP/1.1\r\nHost : x\r\n\r\n", &h), 400);
 	/* two Content-Lengths, even equal ones */
-	assert_int_equal(parse("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\n", &h), 400);
-	assert_int_equal(parse("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: +1\r\n\r\n", &h), 400);
-	assert_int_equal(parse("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1 2\r\n\r\n", &h), 400);
+	assert_int_equal(
+	    parse("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\n",
+	          &h),
+	    400);
+	assert_int_equal(parse("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: +1\r\n\r\n", &h),
+	                 400);
+	assert_int_equal(parse("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1 2\r\n\r\n", &h),
+	                 400);
 	/* Transfer-Encoding is not accepted on requests: chunked needs Content-Length instead */
-	assert_int_equal(parse("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n", &h), 411);
-	assert_int_equal(parse("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", &h), 501);
-	assert_int_equal(parse("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", &h), 411);
+	assert_int_equal(
+	    parse("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n", &h), 411);
+	assert_int_equal(
+	    parse("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", &h),
+	    501);
+	assert_int_equal(parse("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: "
+	                       "3\r\nTransfer-Encoding: chunked\r\n\r\n",
+	                       &h),
+	                 411);
 	/* Host missing or doubled */
 	assert_int_equal(parse("GET / HTTP/1.1\r\n\r\n", &h), 400);
 	assert_int_equal(parse("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", &h), 400);

@@ -29,7 +29,8 @@ errors_are_attached(void **state)
 	json_t *errs = json_pack("[{s:s, s:s}]", "pointer", "/email", "detail", "is required");
 	char *s = problem_json(400, "bad", "rid", errs);
 	(void)state;
-	assert_non_null(strstr(s, "\"errors\":[{\"pointer\":\"/email\",\"detail\":\"is required\"}]"));
+	assert_non_null(
+	    strstr(s, "\"errors\":[{\"pointer\":\"/email\",\"detail\":\"is required\"}]"));
 	free(s);
 }
 

@@ -5,7 +5,11 @@
 
 #include "http/router.h"
 
-static void h(struct http_req *r) { (void)r; }
+static void
+h(struct http_req *r)
+{
+	(void)r;
+}
 
 static const struct route table[] = {
     {"GET", "/healthz", h, 0},

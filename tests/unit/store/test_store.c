@@ -1,4 +1,5 @@
-/* The SQLite store: migrations recorded once, newer schemas refused, users found case-insensitively. */
+/* The SQLite store: migrations recorded once, newer schemas refused, users found
+ * case-insensitively. */
 #include "cmocka_all.h"
 
 #include <sqlite3.h>
@@ -66,9 +67,10 @@ a_newer_schema_is_refused(void **state)
 	s = store_open(db, 1, &e);
 	store_close(s);
 	assert_int_equal(sqlite3_open(db, &raw), SQLITE_OK);
-	snprintf(sql, sizeof(sql),
-	         "INSERT INTO schema_migrations VALUES (%d, 'from_the_future', '2030-01-01T00:00:00Z')",
-	         store_known_version() + 1);
+	snprintf(
+	    sql, sizeof(sql),
+	    "INSERT INTO schema_migrations VALUES (%d, 'from_the_future', '2030-01-01T00:00:00Z')",
+	    store_known_version() + 1);
 	assert_int_equal(sqlite3_exec(raw, sql, NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(raw);
 	assert_null(store_open(db, 0, &e));
@@ -126,8 +128,10 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(migrations_apply_once, setup, teardown),
 	    cmocka_unit_test_setup_teardown(a_newer_schema_is_refused, setup, teardown),
-	    cmocka_unit_test_setup_teardown(a_missing_database_is_not_created_by_serve, setup, teardown),
-	    cmocka_unit_test_setup_teardown(users_are_unique_and_found_case_insensitively, setup, teardown),
+	    cmocka_unit_test_setup_teardown(a_missing_database_is_not_created_by_serve, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(users_are_unique_and_found_case_insensitively, setup,
+	                                    teardown),
 	    cmocka_unit_test(ids_are_random_and_well_formed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -150,10 +150,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(defaults_are_safe),
-	    cmocka_unit_test(file_then_env_then_flags),
-	    cmocka_unit_test(bad_values_are_named),
-	    cmocka_unit_test(rules_are_checked),
+	    cmocka_unit_test(defaults_are_safe),    cmocka_unit_test(file_then_env_then_flags),
+	    cmocka_unit_test(bad_values_are_named), cmocka_unit_test(rules_are_checked),
 	    cmocka_unit_test(host_and_port),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,13 +12,13 @@ utf8_rules(void **state)
 	(void)state;
 	assert_true(utf8_valid("plain", 5));
 	assert_true(utf8_valid("\xc3\xa9\xe2\x82\xac\xf0\x9f\x8e\xac", 9)); /* é € 🎬 */
-	assert_false(utf8_valid("\xc3\x28", 2));             /* bad continuation */
-	assert_false(utf8_valid("\xc0\xaf", 2));             /* overlong '/' */
-	assert_false(utf8_valid("\xe0\x80\xaf", 3));         /* overlong */
-	assert_false(utf8_valid("\xed\xa0\x80", 3));         /* surrogate */
-	assert_false(utf8_valid("\xf4\x90\x80\x80", 4));     /* above U+10FFFF */
-	assert_false(utf8_valid("\xe2\x82", 2));             /* truncated */
-	assert_false(utf8_valid("a\0b", 3));                 /* NUL */
+	assert_false(utf8_valid("\xc3\x28", 2));                            /* bad continuation */
+	assert_false(utf8_valid("\xc0\xaf", 2));                            /* overlong '/' */
+	assert_false(utf8_valid("\xe0\x80\xaf", 3));                        /* overlong */
+	assert_false(utf8_valid("\xed\xa0\x80", 3));                        /* surrogate */
+	assert_false(utf8_valid("\xf4\x90\x80\x80", 4));                    /* above U+10FFFF */
+	assert_false(utf8_valid("\xe2\x82", 2));                            /* truncated */
+	assert_false(utf8_valid("a\0b", 3));                                /* NUL */
 }
 
 static void
