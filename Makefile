@@ -118,7 +118,7 @@ fmt-check:
 # ---- the two README commands
 run: deps build/slate
 	@if [ ! -d slate-data ]; then build/slate init --data slate-data; fi
-	build/slate serve --data slate-data --listen 127.0.0.1:8443
+	build/slate serve --data slate-data
 
 check: deps-check
 	$(MAKE) build/slate
