@@ -105,7 +105,9 @@ fuzz: $(FUZZ_BINS)
 	@set -e; for f in $(FUZZ_BINS); do \
 	  n=$$(basename $$f); mkdir -p build/fuzz/corpus/$$n; \
 	  echo "== $$n for $(FUZZ_SECONDS)s"; \
-	  $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 build/fuzz/corpus/$$n fuzz/corpus/$$n 2>&1 | tail -n 3; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=build/fuzz/$$n- build/fuzz/corpus/$$n fuzz/corpus/$$n > build/fuzz/$$n.log 2>&1 \
+	    || { tail -n 40 build/fuzz/$$n.log; echo "fuzz: $$n failed; the input is in build/fuzz/$$n-*"; exit 1; }; \
+	  tail -n 1 build/fuzz/$$n.log; \
 	done
 
 # ---- formatting

@@ -5,9 +5,11 @@
 #include "http/json.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util/utf8.h"
+#include "util/xalloc.h"
 
 static int
 depth_ok(const char *s, size_t n)
@@ -90,15 +92,15 @@ type_ok(const json_t *v, enum json_field_type t)
 	return 0;
 }
 
-/* RFC 6901: '~' → "~0", '/' → "~1". */
-static void
-pointer(char *out, size_t cap, const char *name)
+/* RFC 6901: '~' → "~0", '/' → "~1". The whole name is kept: cutting it could
+ * split a UTF-8 character, and then the error could not be written at all. */
+static char *
+pointer(const char *name)
 {
+	char *out = xmalloc(2 * strlen(name) + 2);
 	size_t j = 0;
-	if (cap < 2)
-		return;
 	out[j++] = '/';
-	for (const char *p = name; *p && j + 3 < cap; p++) {
+	for (const char *p = name; *p; p++) {
 		if (*p == '~' || *p == '/') {
 			out[j++] = '~';
 			out[j++] = *p == '~' ? '0' : '1';
@@ -107,14 +109,19 @@ pointer(char *out, size_t cap, const char *name)
 		}
 	}
 	out[j] = '\0';
+	return out;
 }
 
 static void
 add(json_t *errs, const char *name, const char *detail)
 {
-	char ptr[160];
-	pointer(ptr, sizeof(ptr), name);
-	json_array_append_new(errs, json_pack("{s:s, s:s}", "pointer", ptr, "detail", detail));
+	char *ptr = pointer(name);
+	json_t *e = json_pack("{s:s, s:s}", "pointer", ptr, "detail", detail);
+	free(ptr);
+	if (e == NULL) /* cannot happen for UTF-8 names; never drop the error */
+		e = json_pack("{s:s, s:s}", "pointer", "", "detail", detail);
+	if (e == NULL || json_array_append_new(errs, e) == -1)
+		abort();
 }
 
 static size_t

@@ -43,6 +43,8 @@ size_t
 utf8_seq_len(const unsigned char *s)
 {
 	size_t avail = 1;
+	if (s[0] == '\0')
+		return 0;
 	while (avail < 4 && s[avail] != '\0')
 		avail++;
 	return seq_len(s, avail);

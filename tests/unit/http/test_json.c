@@ -107,6 +107,32 @@ missing_and_overlong_fields_are_named(void **state)
 	json_decref(j);
 }
 
+static void
+an_unknown_long_non_ascii_key_is_still_reported(void **state)
+{
+	/* found by fuzz_json_body: a pointer cut mid-character was dropped, and the body accepted
+	 */
+	char body[400];
+	struct err e;
+	json_t *j, *errs;
+	(void)state;
+	size_t n;
+	strcpy(body, "{\"email\":\"x\",\"");
+	n = strlen(body);
+	memset(body + n, 'a', 200);
+	strcpy(body + n + 200, "\xc3\xa9\":1}");
+	j = parse(body, &e);
+	assert_non_null(j);
+	errs = json_check(j, fields, NF);
+	assert_non_null(errs);
+	assert_int_equal(json_array_size(errs), 1);
+	assert_int_equal(
+	    strlen(json_string_value(json_object_get(json_array_get(errs, 0), "pointer"))),
+	    1 + 200 + 2);
+	json_decref(errs);
+	json_decref(j);
+}
+
 int
 main(void)
 {
@@ -115,6 +141,7 @@ main(void)
 	    cmocka_unit_test(bad_bodies_are_refused),
 	    cmocka_unit_test(shape_errors_name_each_field),
 	    cmocka_unit_test(missing_and_overlong_fields_are_named),
+	    cmocka_unit_test(an_unknown_long_non_ascii_key_is_still_reported),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

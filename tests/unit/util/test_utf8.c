@@ -1,6 +1,7 @@
 /* Strict UTF-8 (RFC 3629) and JSON-escaped log text. */
 #include "cmocka_all.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "util/json_escape.h"
