@@ -10,7 +10,8 @@
 
 VERSION      := 0.1.0
 CC           ?= cc
-PKGS         := libevent libevent_openssl libevent_pthreads openssl libsodium sqlite3 jansson inih
+PKGS         := libevent libevent_openssl libevent_pthreads openssl libsodium sqlite3 jansson inih \
+                libqrencode pwquality
 PKG_CFLAGS   := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS     := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

@@ -18,5 +18,11 @@ void health_security_txt(struct http_req *r);
 void health_security_policy(struct http_req *r);
 void health_metrics(struct http_req *r);
 void auth_login(struct http_req *r);
+void auth_logout(struct http_req *r);
+void me_get(struct http_req *r);
+void me_password(struct http_req *r);
+void me_sessions_list(struct http_req *r);
+void me_sessions_end_all(struct http_req *r);
+void me_sessions_end_one(struct http_req *r);
 
 #endif

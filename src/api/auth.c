@@ -1,33 +1,33 @@
 /*
- * auth.c — signing in.
+ * auth.c — signing in and out.
  *
  * POST /api/v1/auth/login {"email", "password", "totp"?}. The Argon2id
  * check runs on the worker pool; the loop only looks the account up and
  * answers. An unknown email, a wrong password and a disabled account all
  * get the same 401 body after the same amount of work (an unknown email
  * pays for one hash of a fixed password), so the answer tells an attacker
- * nothing about which accounts exist.
+ * nothing about which accounts exist. A sign-in from another site's page is
+ * refused (login CSRF).
  *
- * On success a session is created: the cookie carries a 256-bit token and
- * the store keeps only its hash.
+ * POST /api/v1/auth/logout ends the session on the server and clears the
+ * cookie.
  */
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "api/api.h"
+#include "api/session.h"
 #include "crypto/password.h"
-#include "crypto/token.h"
 #include "store/store.h"
 #include "util/log.h"
 #include "util/secret.h"
 #include "util/xalloc.h"
 
-#define SESSION_LIFETIME (12L * 3600L)
-
 static const struct json_field login_fields[] = {
     {"email", JF_STRING, 1, 254},
-    {"password", JF_STRING, 1, 1024},
+    {"password", JF_STRING, 1, PASSWORD_MAX_BYTES},
     {"totp", JF_STRING, 0, 16},
 };
 
@@ -56,33 +56,26 @@ login_done(struct job *j)
 {
 	struct login_job *lj = (struct login_job *)j;
 	struct http_req *r = lj->r;
-	char token[TOKEN_TEXT_LEN], hash[TOKEN_HASH_LEN];
+	char csrf[TOKEN_TEXT_LEN];
 	struct err e;
-	char *cookie;
 	json_t *body;
 
 	secret_free(&lj->password);
 	if (!lj->found || !lj->ok || lj->user.disabled) {
+		session_audit(r, lj->found ? lj->user.id : NULL, "auth.login", NULL, "failure");
 		http_problem(r, 401, "the email or password is not right");
 		goto out;
 	}
-	token_new(token, hash);
-	if (store_session_create(http_req_store(r), lj->user.id, hash, SESSION_LIFETIME, &e) ==
-	    -1) {
+	if (session_start(r, lj->user.id, csrf, &e) == -1) {
 		log_event(LOG_ERROR, "session not created", LOG_STR("error", e.msg), LOG_END);
 		http_problem(r, e.status == 503 ? 503 : 500, "the session could not be created");
 		goto out;
 	}
-	cookie = xasprintf("__Host-slate_session=%s; Path=/; Secure; HttpOnly; SameSite=Strict; "
-	                   "Max-Age=%ld",
-	                   token, SESSION_LIFETIME);
-	http_add_header(r, "Set-Cookie", cookie);
-	sodium_memzero(cookie, strlen(cookie));
-	free(cookie);
-	sodium_memzero(token, sizeof(token));
-	body = json_pack("{s:{s:s, s:s, s:s}, s:b}", "user", "id", lj->user.id, "email",
-	                 lj->user.email, "display_name", lj->user.display_name,
-	                 "must_change_password", lj->user.must_change_password);
+	session_audit(r, lj->user.id, "auth.login", NULL, "success");
+	body = json_pack("{s:{s:s, s:s, s:s, s:b}, s:b, s:s}", "user", "id", lj->user.id, "email",
+	                 lj->user.email, "display_name", lj->user.display_name, "instance_admin",
+	                 lj->user.is_instance_admin, "must_change_password",
+	                 lj->user.must_change_password, "csrf_token", csrf);
 	http_reply_json(r, 200, body);
 out:
 	sodium_memzero(&lj->user, sizeof(lj->user));
@@ -92,13 +85,17 @@ out:
 void
 auth_login(struct http_req *r)
 {
-	json_t *body =
-	    http_json_body(r, login_fields, sizeof(login_fields) / sizeof(login_fields[0]));
+	json_t *body;
 	struct login_job *lj;
 	const char *pw;
 	struct err e;
 	int found;
 
+	if (!session_same_origin(r)) {
+		http_problem(r, 403, "sign in from Slate's own pages");
+		return;
+	}
+	body = http_json_body(r, login_fields, sizeof(login_fields) / sizeof(login_fields[0]));
 	if (body == NULL)
 		return;
 	lj = xcalloc(1, sizeof(*lj));
@@ -114,13 +111,27 @@ auth_login(struct http_req *r)
 	}
 	lj->found = found;
 	pw = json_string_value(json_object_get(body, "password"));
-	secret_alloc(&lj->password, strlen(pw) + 1);
-	memcpy(lj->password.p, pw, strlen(pw));
-	lj->password.len = strlen(pw);
-	sodium_memzero((void *)pw, strlen(pw));
+	secret_take_string(&lj->password, (char *)pw);
 	json_decref(body);
 	sodium_memzero(r->body, r->body_len);
 	lj->job.work = login_work;
 	lj->job.done = login_done;
 	http_defer(r, &lj->job);
+}
+
+void
+auth_logout(struct http_req *r)
+{
+	const struct api_auth *a = session_of(r);
+	struct err e;
+
+	if (store_session_revoke(http_req_store(r), a->session.user.id, a->session.id,
+	                         (long long)time(NULL), &e) == -1) {
+		log_event(LOG_ERROR, "logout failed", LOG_STR("error", e.msg), LOG_END);
+		http_problem(r, 503, "the session could not be ended; try again");
+		return;
+	}
+	session_audit(r, a->session.user.id, "auth.logout", a->session.id, "success");
+	session_clear_cookie(r);
+	http_reply(r, 204, NULL, NULL, 0);
 }

@@ -11,6 +11,7 @@
 #include "api/api.h"
 #include "http/metrics.h"
 #include "store/store.h"
+#include "util/timefmt.h"
 
 extern const char embedded_security_md[];
 
@@ -37,14 +38,11 @@ void
 health_security_txt(struct http_req *r)
 {
 	const struct config *c = http_req_config(r);
-	time_t expires = time(NULL) + c->security_txt_days * 86400L;
-	struct tm tm;
-	char when[32];
+	char when[TIMEFMT_LEN];
 	char body[2048];
 	int n;
 
-	gmtime_r(&expires, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	time_rfc3339(time(NULL) + c->security_txt_days * 86400L, when);
 	n = snprintf(body, sizeof(body),
 	             "Contact: %s\nExpires: %s\nPolicy: %s\nPreferred-Languages: en\n"
 	             "Canonical: %s/.well-known/security.txt\n",

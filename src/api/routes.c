@@ -5,12 +5,18 @@
 #include "api/api.h"
 
 const struct route api_routes[] = {
-    {"GET", "/healthz", health_live, 0},
-    {"GET", "/readyz", health_ready, 0},
-    {"GET", "/.well-known/security.txt", health_security_txt, 0},
-    {"GET", "/security-policy", health_security_policy, 0},
-    {"GET", "/metrics", health_metrics, 0},
-    {"POST", "/api/v1/auth/login", auth_login, ROUTE_JSON_BODY},
+    {"GET", "/healthz", health_live, ROUTE_PUBLIC},
+    {"GET", "/readyz", health_ready, ROUTE_PUBLIC},
+    {"GET", "/.well-known/security.txt", health_security_txt, ROUTE_PUBLIC},
+    {"GET", "/security-policy", health_security_policy, ROUTE_PUBLIC},
+    {"GET", "/metrics", health_metrics, ROUTE_PUBLIC},
+    {"POST", "/api/v1/auth/login", auth_login, ROUTE_PUBLIC | ROUTE_JSON_BODY},
+    {"POST", "/api/v1/auth/logout", auth_logout, ROUTE_PENDING_OK},
+    {"GET", "/api/v1/me", me_get, ROUTE_PENDING_OK},
+    {"POST", "/api/v1/me/password", me_password, ROUTE_PENDING_OK | ROUTE_JSON_BODY},
+    {"GET", "/api/v1/me/sessions", me_sessions_list, 0},
+    {"DELETE", "/api/v1/me/sessions", me_sessions_end_all, ROUTE_PENDING_OK},
+    {"DELETE", "/api/v1/me/sessions/{id}", me_sessions_end_one, 0},
 };
 
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);

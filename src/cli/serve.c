@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "api/session.h"
 #include "cli/cli.h"
 #include "crypto/masterkey.h"
 #include "crypto/tlscert.h"
@@ -110,7 +111,8 @@ cmd_serve(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	evthread_use_pthreads();
 	{
-		struct http_server_opts o = {&c, api_routes, api_nroutes, ssl, db};
+		struct http_server_opts o = {&c,  api_routes, api_nroutes,
+		                             ssl, db,         session_authenticate};
 		if (http_serve(&o, &e) == -1) {
 			cli_error("serve", "%s", e.msg);
 			goto out;

@@ -3,8 +3,12 @@
  */
 #include "crypto/password.h"
 
+#include <pwquality.h>
 #include <sodium.h>
+#include <stdio.h>
 #include <string.h>
+
+#include "util/utf8.h"
 
 const struct password_cost password_cost_default = {2, (size_t)19 * 1024 * 1024};
 
@@ -36,11 +40,101 @@ password_burn(const struct password_cost *cost)
 		out[0] = '\0'; /* only the time spent matters here */
 }
 
+static size_t
+chars(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+/* "passwordpassword", "abcabcabcabc": a shorter string said again and again. */
+static int
+repeats_a_unit(const char *pw)
+{
+	size_t n = strlen(pw);
+	for (size_t unit = 1; unit <= n / 2; unit++) {
+		size_t i;
+		if (n % unit != 0)
+			continue;
+		for (i = unit; i < n && pw[i] == pw[i - unit]; i++)
+			;
+		if (i == n)
+			return 1;
+	}
+	return 0;
+}
+
+/* Fewer than five different bytes: "aaaaaaaaaaab", "121212121213". */
+static int
+too_few_distinct(const char *pw)
+{
+	unsigned char seen[256] = {0};
+	int distinct = 0;
+	for (const unsigned char *p = (const unsigned char *)pw; *p; p++)
+		if (!seen[*p]++)
+			distinct++;
+	return distinct < 5;
+}
+
+int
+password_acceptable(const char *pw, const char *email, struct err *e)
+{
+	pwquality_settings_t *pq;
+	char user[256];
+	const char *at;
+	void *aux = NULL;
+	int score, rc = -1;
+
+	if (strlen(pw) > PASSWORD_MAX_BYTES || !utf8_valid(pw, strlen(pw)))
+		return err_set(e, 400, "the password must be valid text of at most %d bytes",
+		               PASSWORD_MAX_BYTES);
+	if (chars(pw) < PASSWORD_MIN_CHARS)
+		return err_set(e, 400, "the password must have at least %d characters",
+		               PASSWORD_MIN_CHARS);
+	if (repeats_a_unit(pw) || too_few_distinct(pw))
+		return err_set(e, 400, "the password is too easy to guess: it repeats itself");
+	if ((pq = pwquality_default_settings()) == NULL)
+		return err_set(e, 500, "the password checker is unavailable");
+	/* length and dictionary only: no composition rules, no credits */
+	pwquality_set_int_value(pq, PWQ_SETTING_MIN_LENGTH, PASSWORD_MIN_CHARS);
+	pwquality_set_int_value(pq, PWQ_SETTING_DIG_CREDIT, 0);
+	pwquality_set_int_value(pq, PWQ_SETTING_UP_CREDIT, 0);
+	pwquality_set_int_value(pq, PWQ_SETTING_LOW_CREDIT, 0);
+	pwquality_set_int_value(pq, PWQ_SETTING_OTH_CREDIT, 0);
+	pwquality_set_int_value(pq, PWQ_SETTING_MIN_CLASS, 0);
+	pwquality_set_int_value(pq, PWQ_SETTING_MAX_REPEAT, 0);
+	pwquality_set_int_value(pq, PWQ_SETTING_MAX_CLASS_REPEAT, 0);
+	pwquality_set_int_value(pq, PWQ_SETTING_MAX_SEQUENCE, 0);
+	pwquality_set_int_value(pq, PWQ_SETTING_DICT_CHECK, 1);
+	pwquality_set_int_value(pq, PWQ_SETTING_USER_CHECK, 1);
+	at = strchr(email, '@');
+	snprintf(user, sizeof(user), "%.*s", (int)(at ? at - email : (long)strlen(email)), email);
+	score = pwquality_check(pq, pw, NULL, user, &aux);
+	if (score < 0)
+		err_set(e, 400, "the password is too easy to guess: %s",
+		        pwquality_strerror(NULL, 0, score, aux));
+	else
+		rc = 0;
+	pwquality_free_settings(pq);
+	return rc;
+}
+
+/*
+ * Draws again until the policy accepts it (CrackLib calls roughly one
+ * random string in 400 "systematic"), so what init prints always meets the
+ * policy people face.
+ */
 void
 password_generate(char out[21])
 {
+	struct err e;
 	static const char alphabet[] = "abcdefghijkmnpqrstuvwxyzACDEFGHJKLMNPQRTUVWXY346789";
-	for (int i = 0; i < 20; i++)
-		out[i] = alphabet[randombytes_uniform(sizeof(alphabet) - 1)];
-	out[20] = '\0';
+	do {
+		for (int i = 0; i < 20; i++)
+			out[i] = alphabet[randombytes_uniform(sizeof(alphabet) - 1)];
+		out[20] = '\0';
+	} while (password_acceptable(out, "", &e) == -1);
 }

@@ -28,6 +28,17 @@ int password_hash(const char *pw, size_t len, const struct password_cost *cost,
 int password_verify(const char *hash, const char *pw, size_t len);
 /* Hashes a fixed password so that a login for an unknown user costs the same time. */
 void password_burn(const struct password_cost *cost);
+#define PASSWORD_MIN_CHARS 12
+#define PASSWORD_MAX_BYTES 1024
+
+/*
+ * The password policy (NIST SP 800-63B): at least 12 characters, up to 1024
+ * bytes, used whole (no truncation), no composition rules; refused when it
+ * is a dictionary word or trivially weak (libpwquality with cracklib), or
+ * built from the account's email. e->msg says why, for the person choosing.
+ */
+int password_acceptable(const char *pw, const char *email, struct err *e);
+
 /* Fills out with a random password of 20 characters from an unambiguous alphabet. */
 void password_generate(char out[21]);
 

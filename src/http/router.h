@@ -19,8 +19,9 @@ struct http_req;
 typedef void (*http_handler)(struct http_req *r);
 
 enum route_flags {
-	ROUTE_JSON_BODY = 1 << 0, /* requires Content-Type: application/json */
-	ROUTE_NO_STORE = 1 << 1,  /* Cache-Control: no-store (every /api route has it) */
+	ROUTE_JSON_BODY = 1 << 0,  /* requires Content-Type: application/json */
+	ROUTE_PUBLIC = 1 << 1,     /* no session needed; every other route authenticates */
+	ROUTE_PENDING_OK = 1 << 2, /* reachable while the account must change its password */
 };
 
 struct route {

@@ -107,6 +107,7 @@ struct conn {
 	int close_after; /* close once the response is flushed */
 	int linger;      /* discard unread input before closing */
 	int peer_loopback;
+	char peer[64];
 	struct event *timer;
 	struct http_req *req;
 	struct conn *prev, *next;
@@ -167,6 +168,7 @@ req_new(struct conn *c)
 	r->loop = c->loop;
 	r->conn = c;
 	r->peer_loopback = c->peer_loopback;
+	memcpy(r->peer, c->peer, sizeof(r->peer));
 	r->out_headers = evbuffer_new();
 	clock_gettime(CLOCK_MONOTONIC, &r->start);
 	randombytes_buf(id, sizeof(id));
@@ -186,6 +188,8 @@ req_free(struct http_req *r)
 	free(r->path);
 	free(r->query);
 	free(r->body);
+	if (r->auth_free != NULL)
+		r->auth_free(r->auth);
 	evbuffer_free(r->out_headers);
 	free(r);
 	l->nreqs--;
@@ -467,6 +471,14 @@ dispatch(struct conn *c, struct http_req *r)
 		http_problem(r, 405, "this address does not answer that method");
 		return;
 	}
+	if (!(r->match.route->flags & ROUTE_PUBLIC)) {
+		if (o->authenticate == NULL) {
+			http_problem(r, 401, "sign in first");
+			return;
+		}
+		if (o->authenticate(r) == -1)
+			return; /* answered, and r is gone */
+	}
 	if (r->match.route->flags & ROUTE_JSON_BODY) {
 		size_t n;
 		const char *ct = http_req_header(r, "Content-Type", &n);
@@ -653,6 +665,17 @@ is_loopback(const struct sockaddr *sa)
 }
 
 static void
+peer_text(const struct sockaddr *sa, char *out, size_t len)
+{
+	const void *addr =
+	    sa->sa_family == AF_INET6
+	        ? (const void *)&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr
+	        : (const void *)&((const struct sockaddr_in *)(const void *)sa)->sin_addr;
+	if (inet_ntop(sa->sa_family, addr, out, (socklen_t)len) == NULL)
+		snprintf(out, len, "-");
+}
+
+static void
 accept_conn(struct http_loop *l, evutil_socket_t fd, struct sockaddr *sa, int tls)
 {
 	struct http_server *srv = l->srv;
@@ -694,6 +717,7 @@ accept_conn(struct http_loop *l, evutil_socket_t fd, struct sockaddr *sa, int tl
 	c->tls = tls;
 	c->state = C_HEAD;
 	c->peer_loopback = is_loopback(sa);
+	peer_text(sa, c->peer, sizeof(c->peer));
 	c->timer = evtimer_new(l->base, conn_timeout, c);
 	c->next = l->conns;
 	if (l->conns)

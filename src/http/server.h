@@ -44,6 +44,10 @@ struct http_req {
 	size_t body_len;
 	char request_id[32]; /* 24 hex characters */
 	int peer_loopback;
+	char peer[64]; /* the client's address, for the audit log only (never logged) */
+	/* set by the authenticate hook for non-public routes; freed with the request */
+	void *auth;
+	void (*auth_free)(void *);
 	struct timespec start;
 	/* response */
 	struct evbuffer *out_headers; /* "Name: value\r\n" lines */
@@ -57,6 +61,12 @@ struct http_server_opts {
 	size_t nroutes;
 	void *tls_ctx; /* SSL_CTX *, owned by the caller */
 	const char *db_path;
+	/*
+	 * Runs before the handler of every route without ROUTE_PUBLIC. Returns 0
+	 * (r->auth set) to go on, or -1 after answering (401, 403, …). Without a
+	 * hook such routes answer 401: the server fails closed.
+	 */
+	int (*authenticate)(struct http_req *r);
 };
 
 /* Runs until SIGTERM/SIGINT and a graceful drain; returns 0 on a clean stop. */

@@ -31,6 +31,7 @@
 
 #include "store/migration.h"
 #include "store/store.h"
+#include "util/timefmt.h"
 #include "util/xalloc.h"
 
 #define CACHE_SLOTS 64
@@ -94,17 +95,11 @@ exec(struct store *s, const char *sql, struct err *e)
 }
 
 static void
-rfc3339_at(time_t t, char *buf, size_t len)
-{
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-static void
 now_rfc3339(char *buf, size_t len)
 {
-	rfc3339_at(time(NULL), buf, len);
+	char t[TIMEFMT_LEN];
+	time_rfc3339(time(NULL), t);
+	snprintf(buf, len, "%s", t);
 }
 
 int
@@ -329,40 +324,6 @@ copy_col(sqlite3_stmt *st, int col, char *dst, size_t len)
 }
 
 int
-store_user_by_email(struct store *s, const char *email, struct store_user *out, struct err *e)
-{
-	static const char sql[] =
-	    "SELECT id, email, display_name, password_hash, must_change_password, "
-	    "is_instance_admin, disabled_at IS NOT NULL FROM app_user WHERE email_norm = ?";
-	sqlite3_stmt *st = prepare(s, sql, e);
-	char norm[256];
-	int rc;
-
-	if (st == NULL)
-		return -1;
-	normalise_email(email, norm, sizeof(norm));
-	sqlite3_bind_text(st, 1, norm, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
-		sqlite3_reset(st);
-		return 0;
-	}
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return db_err(s, e, "find user");
-	}
-	copy_col(st, 0, out->id, sizeof(out->id));
-	copy_col(st, 1, out->email, sizeof(out->email));
-	copy_col(st, 2, out->display_name, sizeof(out->display_name));
-	copy_col(st, 3, out->password_hash, sizeof(out->password_hash));
-	out->must_change_password = sqlite3_column_int(st, 4);
-	out->is_instance_admin = sqlite3_column_int(st, 5);
-	out->disabled = sqlite3_column_int(st, 6);
-	sqlite3_reset(st);
-	return 1;
-}
-
-int
 store_production_create(struct store *s, struct store_production *p, struct err *e)
 {
 	static const char sql[] =
@@ -402,30 +363,332 @@ store_production_count(struct store *s, long *n, struct err *e)
 	return 0;
 }
 
+static const char user_cols[] = "u.id, u.email, u.display_name, u.password_hash, "
+                                "u.must_change_password, u.is_instance_admin, "
+                                "u.disabled_at IS NOT NULL";
+
+static void
+read_user(sqlite3_stmt *st, int col, struct store_user *u)
+{
+	copy_col(st, col, u->id, sizeof(u->id));
+	copy_col(st, col + 1, u->email, sizeof(u->email));
+	copy_col(st, col + 2, u->display_name, sizeof(u->display_name));
+	copy_col(st, col + 3, u->password_hash, sizeof(u->password_hash));
+	u->must_change_password = sqlite3_column_int(st, col + 4);
+	u->is_instance_admin = sqlite3_column_int(st, col + 5);
+	u->disabled = sqlite3_column_int(st, col + 6);
+}
+
+/* Steps a one-row SELECT: 1 row (read by fn), 0 none, -1 error. */
+static int
+one_row(struct store *s, sqlite3_stmt *st, const char *what, struct err *e)
+{
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	return db_err(s, e, what);
+}
+
+/* Steps a statement that returns no row; returns the number of rows changed or -1. */
+static int
+run(struct store *s, sqlite3_stmt *st, const char *what, struct err *e)
+{
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_err(s, e, what);
+	return sqlite3_changes(s->db);
+}
+
+int
+store_user_by_email(struct store *s, const char *email, struct store_user *out, struct err *e)
+{
+	static char sql[256];
+	static const char *sqlp;
+	sqlite3_stmt *st;
+	char norm[256];
+	int rc;
+
+	if (sqlp == NULL) {
+		snprintf(sql, sizeof(sql), "SELECT %s FROM app_user u WHERE u.email_norm = ?",
+		         user_cols);
+		sqlp = sql;
+	}
+	if ((st = prepare(s, sqlp, e)) == NULL)
+		return -1;
+	normalise_email(email, norm, sizeof(norm));
+	sqlite3_bind_text(st, 1, norm, -1, SQLITE_STATIC);
+	if ((rc = one_row(s, st, "find user", e)) == 1) {
+		read_user(st, 0, out);
+		sqlite3_reset(st);
+	}
+	return rc;
+}
+
+int
+store_user_by_id(struct store *s, const char *id, struct store_user *out, struct err *e)
+{
+	static char sql[256];
+	static const char *sqlp;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlp == NULL) {
+		snprintf(sql, sizeof(sql), "SELECT %s FROM app_user u WHERE u.id = ?", user_cols);
+		sqlp = sql;
+	}
+	if ((st = prepare(s, sqlp, e)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if ((rc = one_row(s, st, "find user", e)) == 1) {
+		read_user(st, 0, out);
+		sqlite3_reset(st);
+	}
+	return rc;
+}
+
+int
+store_user_set_password(struct store *s, const char *id, const char *hash, int must_change,
+                        struct err *e)
+{
+	static const char sql[] =
+	    "UPDATE app_user SET password_hash = ?, must_change_password = ? WHERE id = ?";
+	sqlite3_stmt *st = prepare(s, sql, e);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, must_change);
+	sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
+	return run(s, st, "set password", e) == -1 ? -1 : 0;
+}
+
 int
 store_session_create(struct store *s, const char *user_id, const char *token_hash,
-                     long lifetime_seconds, struct err *e)
+                     const char *user_agent, long long now, long long lifetime,
+                     struct store_session *out, struct err *e)
 {
-	static const char sql[] = "INSERT INTO session (id, token_hash, user_id, created_at, "
-	                          "expires_at) VALUES (?, ?, ?, ?, ?)";
+	static const char sql[] =
+	    "INSERT INTO session (id, token_hash, user_id, user_agent, created_at, last_seen_at, "
+	    "expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)";
 	sqlite3_stmt *st = prepare(s, sql, e);
-	char id[STORE_ID_LEN + 8], now[32], until[32];
-	time_t t = time(NULL);
+
+	if (st == NULL)
+		return -1;
+	store_new_id(out->id, sizeof(out->id), "ses");
+	snprintf(out->user_agent, sizeof(out->user_agent), "%s", user_agent);
+	out->created_at = out->last_seen_at = now;
+	out->expires_at = now + lifetime;
+	out->revoked = 0;
+	sqlite3_bind_text(st, 1, out->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, token_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, user_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, out->user_agent, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, now);
+	sqlite3_bind_int64(st, 6, now);
+	sqlite3_bind_int64(st, 7, out->expires_at);
+	return run(s, st, "create session", e) == -1 ? -1 : 0;
+}
+
+static void
+read_session(sqlite3_stmt *st, struct store_session *out)
+{
+	copy_col(st, 0, out->id, sizeof(out->id));
+	copy_col(st, 1, out->user_agent, sizeof(out->user_agent));
+	out->created_at = sqlite3_column_int64(st, 2);
+	out->last_seen_at = sqlite3_column_int64(st, 3);
+	out->expires_at = sqlite3_column_int64(st, 4);
+	out->revoked = sqlite3_column_type(st, 5) != SQLITE_NULL;
+}
+
+int
+store_session_by_token(struct store *s, const char *token_hash, struct store_session *out,
+                       struct err *e)
+{
+	static char sql[512];
+	static const char *sqlp;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlp == NULL) {
+		snprintf(sql, sizeof(sql),
+		         "SELECT s.id, s.user_agent, s.created_at, s.last_seen_at, s.expires_at, "
+		         "s.revoked_at, %s FROM session s JOIN app_user u ON u.id = s.user_id "
+		         "WHERE s.token_hash = ?",
+		         user_cols);
+		sqlp = sql;
+	}
+	if ((st = prepare(s, sqlp, e)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_STATIC);
+	if ((rc = one_row(s, st, "find session", e)) == 1) {
+		read_session(st, out);
+		read_user(st, 6, &out->user);
+		sqlite3_reset(st);
+	}
+	return rc;
+}
+
+int
+store_session_touch(struct store *s, const char *id, long long now, struct err *e)
+{
+	static const char sql[] = "UPDATE session SET last_seen_at = ? WHERE id = ?";
+	sqlite3_stmt *st = prepare(s, sql, e);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+	return run(s, st, "touch session", e) == -1 ? -1 : 0;
+}
+
+int
+store_session_revoke(struct store *s, const char *user_id, const char *id, long long now,
+                     struct err *e)
+{
+	static const char sql[] = "UPDATE session SET revoked_at = ? WHERE id = ? AND user_id = ? "
+	                          "AND revoked_at IS NULL";
+	sqlite3_stmt *st = prepare(s, sql, e);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, user_id, -1, SQLITE_STATIC);
+	return run(s, st, "end session", e);
+}
+
+int
+store_session_revoke_all(struct store *s, const char *user_id, const char *keep, long long now,
+                         struct err *e)
+{
+	static const char sql[] = "UPDATE session SET revoked_at = ? WHERE user_id = ? "
+	                          "AND revoked_at IS NULL AND id <> ?";
+	sqlite3_stmt *st = prepare(s, sql, e);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_text(st, 2, user_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, keep ? keep : "", -1, SQLITE_STATIC);
+	return run(s, st, "end sessions", e);
+}
+
+int
+store_session_list(struct store *s, const char *user_id, long long now,
+                   void (*fn)(const struct store_session *, void *), void *arg, struct err *e)
+{
+	static const char sql[] =
+	    "SELECT id, user_agent, created_at, last_seen_at, expires_at, revoked_at FROM session "
+	    "WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ? "
+	    "ORDER BY created_at DESC, id";
+	sqlite3_stmt *st = prepare(s, sql, e);
 	int rc;
 
 	if (st == NULL)
 		return -1;
-	store_new_id(id, sizeof(id), "ses");
-	rfc3339_at(t, now, sizeof(now));
-	rfc3339_at(t + lifetime_seconds, until, sizeof(until));
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, token_hash, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, user_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, now, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, until, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
+	sqlite3_bind_text(st, 1, user_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_session ses;
+		memset(&ses, 0, sizeof(ses));
+		read_session(st, &ses);
+		fn(&ses, arg);
+	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
-		return db_err(s, e, "create session");
+		return db_err(s, e, "list sessions");
+	return 0;
+}
+
+static void
+bind_opt(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v == NULL)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+}
+
+int
+store_audit_append(struct store *s, struct store_audit_event *ev,
+                   void (*seal)(struct store_audit_event *), struct err *e)
+{
+	static const char last[] = "SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1";
+	static const char ins[] =
+	    "INSERT INTO audit_event (seq, at, actor, source, action, object, outcome, "
+	    "request_id, production_id, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt *st;
+	int own_tx = sqlite3_get_autocommit(s->db), rc;
+
+	if (own_tx && store_begin(s, e) == -1)
+		return -1;
+	if ((st = prepare(s, last, e)) == NULL)
+		goto fail;
+	rc = one_row(s, st, "read audit chain", e);
+	if (rc == -1)
+		goto fail;
+	ev->seq = 1;
+	snprintf(ev->prev_hash, sizeof(ev->prev_hash), "%064d", 0);
+	if (rc == 1) {
+		ev->seq = sqlite3_column_int64(st, 0) + 1;
+		copy_col(st, 1, ev->prev_hash, sizeof(ev->prev_hash));
+		sqlite3_reset(st);
+	}
+	seal(ev);
+	if ((st = prepare(s, ins, e)) == NULL)
+		goto fail;
+	sqlite3_bind_int64(st, 1, ev->seq);
+	sqlite3_bind_text(st, 2, ev->at, -1, SQLITE_STATIC);
+	bind_opt(st, 3, ev->actor);
+	bind_opt(st, 4, ev->source);
+	bind_opt(st, 5, ev->action);
+	bind_opt(st, 6, ev->object);
+	bind_opt(st, 7, ev->outcome);
+	bind_opt(st, 8, ev->request_id);
+	bind_opt(st, 9, ev->production_id);
+	sqlite3_bind_text(st, 10, ev->prev_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 11, ev->hash, -1, SQLITE_STATIC);
+	if (run(s, st, "append audit event", e) == -1)
+		goto fail;
+	if (own_tx && store_commit(s, e) == -1)
+		goto fail;
+	return 0;
+fail:
+	if (own_tx)
+		store_rollback(s);
+	return -1;
+}
+
+int
+store_audit_scan(struct store *s, int (*fn)(const struct store_audit_event *, void *), void *arg,
+                 struct err *e)
+{
+	static const char sql[] =
+	    "SELECT seq, at, actor, source, action, object, outcome, request_id, production_id, "
+	    "prev_hash, hash FROM audit_event ORDER BY seq";
+	sqlite3_stmt *st = prepare(s, sql, e);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_audit_event ev;
+		ev.seq = sqlite3_column_int64(st, 0);
+		copy_col(st, 1, ev.at, sizeof(ev.at));
+		ev.actor = (const char *)sqlite3_column_text(st, 2);
+		ev.source = (const char *)sqlite3_column_text(st, 3);
+		ev.action = (const char *)sqlite3_column_text(st, 4);
+		ev.object = (const char *)sqlite3_column_text(st, 5);
+		ev.outcome = (const char *)sqlite3_column_text(st, 6);
+		ev.request_id = (const char *)sqlite3_column_text(st, 7);
+		ev.production_id = (const char *)sqlite3_column_text(st, 8);
+		copy_col(st, 9, ev.prev_hash, sizeof(ev.prev_hash));
+		copy_col(st, 10, ev.hash, sizeof(ev.hash));
+		if (fn(&ev, arg) != 0)
+			break;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return db_err(s, e, "scan audit log");
 	return 0;
 }

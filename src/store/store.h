@@ -61,8 +61,59 @@ int store_user_by_email(struct store *s, const char *email, struct store_user *o
 int store_production_create(struct store *s, struct store_production *p, struct err *e);
 int store_production_count(struct store *s, long *n, struct err *e);
 
-/* A new session for user_id; token_hash is the hex SHA-256 of the cookie token. */
+int store_user_by_id(struct store *s, const char *id, struct store_user *out, struct err *e);
+/* Replaces the password hash; must_change_password becomes `must_change`. */
+int store_user_set_password(struct store *s, const char *id, const char *hash, int must_change,
+                            struct err *e);
+
+/*
+ * Sessions. Times are Unix seconds. token_hash is the hex SHA-256 of the
+ * cookie token (crypto/token.h); the token itself is never stored.
+ */
+struct store_session {
+	char id[STORE_ID_LEN + 8];
+	char user_agent[129];
+	long long created_at;
+	long long last_seen_at;
+	long long expires_at;
+	int revoked;
+	struct store_user user; /* the session's account */
+};
+
+/* Creates a session; fills out->id and the times. */
 int store_session_create(struct store *s, const char *user_id, const char *token_hash,
-                         long lifetime_seconds, struct err *e);
+                         const char *user_agent, long long now, long long lifetime,
+                         struct store_session *out, struct err *e);
+/* 1 found (revoked or not: the caller decides), 0 not found. */
+int store_session_by_token(struct store *s, const char *token_hash, struct store_session *out,
+                           struct err *e);
+int store_session_touch(struct store *s, const char *id, long long now, struct err *e);
+/* Ends one session of user_id (0 when there was none to end, 1 when ended). */
+int store_session_revoke(struct store *s, const char *user_id, const char *id, long long now,
+                         struct err *e);
+/* Ends every live session of user_id except `keep` (NULL: all). Returns how many. */
+int store_session_revoke_all(struct store *s, const char *user_id, const char *keep, long long now,
+                             struct err *e);
+/* Calls fn for each live session of user_id, newest first. */
+int store_session_list(struct store *s, const char *user_id, long long now,
+                       void (*fn)(const struct store_session *, void *), void *arg, struct err *e);
+
+/*
+ * The audit log (see audit/audit.h for who writes it and what a row holds).
+ * store_audit_append takes the write lock, reads the last hash, asks
+ * `seal` to compute this row's hash from it, and inserts, atomically.
+ */
+struct store_audit_event {
+	long long seq;
+	char at[32];
+	const char *actor, *source, *action, *object, *outcome, *request_id, *production_id;
+	char prev_hash[65];
+	char hash[65];
+};
+int store_audit_append(struct store *s, struct store_audit_event *ev,
+                       void (*seal)(struct store_audit_event *), struct err *e);
+/* Calls fn for every event in order; stops early when fn returns non-zero. */
+int store_audit_scan(struct store *s, int (*fn)(const struct store_audit_event *, void *),
+                     void *arg, struct err *e);
 
 #endif

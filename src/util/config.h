@@ -35,6 +35,8 @@ struct config {
 	long idle_timeout;
 	long max_connections;
 	long shutdown_timeout;
+	long session_idle;
+	long session_lifetime;
 	char *metrics_token;
 	char *security_contact;
 	char *security_policy;

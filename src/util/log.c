@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "util/json_escape.h"
+#include "util/timefmt.h"
 
 static _Atomic int min_level = LOG_INFO;
 static const char *const names[] = {"debug", "info", "warn", "error"};
@@ -45,19 +46,14 @@ log_event(enum log_level lvl, const char *msg, ...)
 {
 	char line[2048];
 	struct jbuf b = {line, sizeof(line) - 2, 0};
-	struct timespec ts;
-	struct tm tm;
-	char when[40];
+	char when[TIMEFMT_LEN];
 	va_list ap;
 	int t;
 
 	if (!log_enabled(lvl))
 		return;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-	jbuf_printf(&b, "{\"time\":\"%s.%03ldZ\",\"level\":\"%s\",\"msg\":", when,
-	            ts.tv_nsec / 1000000, names[lvl]);
+	time_rfc3339_ms_now(when);
+	jbuf_printf(&b, "{\"time\":\"%s\",\"level\":\"%s\",\"msg\":", when, names[lvl]);
 	jbuf_str(&b, msg);
 	va_start(ap, msg);
 	while ((t = va_arg(ap, int)) != LOG_T_END) {

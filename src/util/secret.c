@@ -6,6 +6,7 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 void
 secret_alloc(struct secret *s, size_t len)
@@ -26,4 +27,14 @@ secret_free(struct secret *s)
 		sodium_free(s->p); /* wipes before unmapping */
 	s->p = NULL;
 	s->len = 0;
+}
+
+void
+secret_take_string(struct secret *s, char *str)
+{
+	size_t n = strlen(str);
+	secret_alloc(s, n + 1);
+	memcpy(s->p, str, n);
+	s->len = n;
+	sodium_memzero(str, n);
 }

@@ -18,5 +18,7 @@ struct secret {
 /* Allocates len zeroed bytes; aborts when guarded memory cannot be had. */
 void secret_alloc(struct secret *s, size_t len);
 void secret_free(struct secret *s);
+/* Copies a string into a new secret (len = its length, NUL-terminated) and wipes the source. */
+void secret_take_string(struct secret *s, char *str);
 
 #endif

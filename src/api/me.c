@@ -1,0 +1,213 @@
+/*
+ * me.c — the signed-in account: who am I, my password, my sessions.
+ *
+ * GET    /api/v1/me                 the account and the CSRF token
+ * POST   /api/v1/me/password        {"current_password", "new_password"}
+ * GET    /api/v1/me/sessions        live sessions, the current one marked
+ * DELETE /api/v1/me/sessions        end every session ("sign out everywhere")
+ * DELETE /api/v1/me/sessions/{id}   end one session
+ *
+ * A password change needs the current password, must pass the policy
+ * (crypto/password.h), ends every other session, and replaces the current
+ * session with a new one (a new token at every privilege change). It also
+ * lifts "must change password" from the first administrator's one-time
+ * password.
+ */
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/api.h"
+#include "api/session.h"
+#include "crypto/password.h"
+#include "store/store.h"
+#include "util/log.h"
+#include "util/secret.h"
+#include "util/xalloc.h"
+
+static json_t *
+user_json(const struct store_user *u)
+{
+	return json_pack("{s:s, s:s, s:s, s:b}", "id", u->id, "email", u->email, "display_name",
+	                 u->display_name, "instance_admin", u->is_instance_admin);
+}
+
+void
+me_get(struct http_req *r)
+{
+	const struct api_auth *a = session_of(r);
+	http_reply_json(r, 200,
+	                json_pack("{s:o, s:b, s:s}", "user", user_json(&a->session.user),
+	                          "must_change_password", a->session.user.must_change_password,
+	                          "csrf_token", a->csrf));
+}
+
+static const struct json_field password_fields[] = {
+    {"current_password", JF_STRING, 1, PASSWORD_MAX_BYTES},
+    {"new_password", JF_STRING, 1, PASSWORD_MAX_BYTES},
+};
+
+struct password_job {
+	struct job job;
+	struct http_req *r;
+	struct secret current, next;
+	char stored[PASSWORD_HASH_MAX]; /* copied: work never touches the request */
+	char hash[PASSWORD_HASH_MAX];
+	int current_ok;
+	int failed;
+};
+
+/* Both Argon2id runs happen here, off the loop: they are slow on purpose. */
+static void
+password_work(struct job *j)
+{
+	struct password_job *pj = (struct password_job *)j;
+	struct err e;
+
+	pj->current_ok = password_verify(pj->stored, (const char *)pj->current.p, pj->current.len);
+	if (pj->current_ok && password_hash((const char *)pj->next.p, pj->next.len,
+	                                    &password_cost_default, pj->hash, &e) == -1)
+		pj->failed = 1;
+}
+
+static void
+password_done(struct job *j)
+{
+	struct password_job *pj = (struct password_job *)j;
+	struct http_req *r = pj->r;
+	const struct api_auth *a = session_of(r);
+	struct store *s = http_req_store(r);
+	char csrf[TOKEN_TEXT_LEN];
+	long long now = (long long)time(NULL);
+	struct err e;
+
+	secret_free(&pj->current);
+	secret_free(&pj->next);
+	if (!pj->current_ok) {
+		session_audit(r, a->session.user.id, "auth.password_change", NULL, "failure");
+		http_problem(r, 403, "the current password is not right");
+		goto out;
+	}
+	if (pj->failed) {
+		http_problem(r, 500, "the password could not be changed");
+		goto out;
+	}
+	if (store_begin(s, &e) == -1 ||
+	    store_user_set_password(s, a->session.user.id, pj->hash, 0, &e) == -1 ||
+	    store_session_revoke_all(s, a->session.user.id, NULL, now, &e) == -1 ||
+	    session_start(r, a->session.user.id, csrf, &e) == -1 || store_commit(s, &e) == -1) {
+		store_rollback(s);
+		log_event(LOG_ERROR, "password change failed", LOG_STR("error", e.msg), LOG_END);
+		http_problem(r, 503, "the password could not be changed; try again");
+		goto out;
+	}
+	session_audit(r, a->session.user.id, "auth.password_change", NULL, "success");
+	http_reply_json(r, 200, json_pack("{s:s}", "csrf_token", csrf));
+out:
+	sodium_memzero(pj, sizeof(*pj));
+	free(pj);
+}
+
+void
+me_password(struct http_req *r)
+{
+	const struct api_auth *a = session_of(r);
+	json_t *body = http_json_body(r, password_fields, 2);
+	struct password_job *pj;
+	const char *next;
+	struct err e;
+
+	if (body == NULL)
+		return;
+	next = json_string_value(json_object_get(body, "new_password"));
+	if (password_acceptable(next, a->session.user.email, &e) == -1) {
+		json_t *errs =
+		    json_pack("[{s:s, s:s}]", "pointer", "/new_password", "detail", e.msg);
+		json_decref(body);
+		http_problem_errors(r, 400, "the new password is not acceptable", errs);
+		return;
+	}
+	pj = xcalloc(1, sizeof(*pj));
+	pj->r = r;
+	memcpy(pj->stored, a->session.user.password_hash, sizeof(pj->stored));
+	secret_take_string(&pj->current,
+	                   (char *)json_string_value(json_object_get(body, "current_password")));
+	secret_take_string(&pj->next, (char *)next);
+	json_decref(body);
+	sodium_memzero(r->body, r->body_len);
+	pj->job.work = password_work;
+	pj->job.done = password_done;
+	http_defer(r, &pj->job);
+}
+
+struct list_ctx {
+	json_t *arr;
+	const char *current;
+};
+
+static void
+add_session(const struct store_session *ses, void *arg)
+{
+	struct list_ctx *c = arg;
+	json_array_append_new(c->arr, json_pack("{s:s, s:s, s:I, s:I, s:I, s:b}", "id", ses->id,
+	                                        "user_agent", ses->user_agent, "created_at",
+	                                        (json_int_t)ses->created_at, "last_seen_at",
+	                                        (json_int_t)ses->last_seen_at, "expires_at",
+	                                        (json_int_t)ses->expires_at, "current",
+	                                        strcmp(ses->id, c->current) == 0));
+}
+
+void
+me_sessions_list(struct http_req *r)
+{
+	const struct api_auth *a = session_of(r);
+	struct list_ctx c = {json_array(), a->session.id};
+	struct err e;
+
+	if (store_session_list(http_req_store(r), a->session.user.id, (long long)time(NULL),
+	                       add_session, &c, &e) == -1) {
+		json_decref(c.arr);
+		http_problem(r, 503, "sessions are unavailable right now");
+		return;
+	}
+	http_reply_json(r, 200, json_pack("{s:o}", "sessions", c.arr));
+}
+
+void
+me_sessions_end_all(struct http_req *r)
+{
+	const struct api_auth *a = session_of(r);
+	struct err e;
+	int n = store_session_revoke_all(http_req_store(r), a->session.user.id, NULL,
+	                                 (long long)time(NULL), &e);
+	if (n == -1) {
+		http_problem(r, 503, "the sessions could not be ended; try again");
+		return;
+	}
+	session_audit(r, a->session.user.id, "auth.logout_everywhere", NULL, "success");
+	session_clear_cookie(r);
+	http_reply(r, 204, NULL, NULL, 0);
+}
+
+void
+me_sessions_end_one(struct http_req *r)
+{
+	const struct api_auth *a = session_of(r);
+	const char *id = router_param(&r->match, "id");
+	struct err e;
+	int n = store_session_revoke(http_req_store(r), a->session.user.id, id,
+	                             (long long)time(NULL), &e);
+	if (n == -1) {
+		http_problem(r, 503, "the session could not be ended; try again");
+		return;
+	}
+	if (n == 0) { /* not this user's, or already ended: the same answer */
+		http_problem(r, 404, "there is no such session");
+		return;
+	}
+	session_audit(r, a->session.user.id, "auth.session_end", id, "success");
+	if (strcmp(id, a->session.id) == 0)
+		session_clear_cookie(r);
+	http_reply(r, 204, NULL, NULL, 0);
+}

@@ -1,0 +1,216 @@
+/*
+ * session.c — see session.h.
+ */
+#include "api/session.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "audit/audit.h"
+#include "util/log.h"
+#include "util/xalloc.h"
+
+static const char csrf_label[] = "slate csrf v1";
+
+/* The CSRF token: base64url(HMAC-SHA256(key = the 32 raw token bytes, csrf_label)). */
+static int
+csrf_for(const char *token, char out[TOKEN_TEXT_LEN])
+{
+	unsigned char key[32], mac[crypto_auth_hmacsha256_BYTES];
+	size_t n = 0;
+
+	if (sodium_base642bin(key, sizeof(key), token, strlen(token), NULL, &n, NULL,
+	                      sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+	    n != sizeof(key))
+		return -1;
+	crypto_auth_hmacsha256(mac, (const unsigned char *)csrf_label, sizeof(csrf_label) - 1, key);
+	sodium_bin2base64(out, TOKEN_TEXT_LEN, mac, sizeof(mac),
+	                  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	sodium_memzero(key, sizeof(key));
+	return 0;
+}
+
+/* Finds the session cookie's value in the Cookie header; copies it into out. */
+static int
+cookie_token(struct http_req *r, char out[TOKEN_TEXT_LEN])
+{
+	static const char name[] = SESSION_COOKIE "=";
+	size_t n, k = sizeof(name) - 1;
+	const char *v = http_req_header(r, "Cookie", &n);
+	size_t i = 0;
+
+	while (v != NULL && i < n) {
+		size_t start, end;
+		while (i < n && (v[i] == ' ' || v[i] == ';'))
+			i++;
+		start = i;
+		while (i < n && v[i] != ';')
+			i++;
+		end = i;
+		if (end - start == k + TOKEN_TEXT_LEN - 1 && memcmp(v + start, name, k) == 0) {
+			memcpy(out, v + start + k, TOKEN_TEXT_LEN - 1);
+			out[TOKEN_TEXT_LEN - 1] = '\0';
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int
+session_same_origin(struct http_req *r)
+{
+	size_t on, hn;
+	const char *origin = http_req_header(r, "Origin", &on);
+	const char *host = http_req_header(r, "Host", &hn);
+	const char *pub = http_req_config(r)->public_url;
+	size_t site_n;
+	const char *site = http_req_header(r, "Sec-Fetch-Site", &site_n);
+
+	if (site != NULL && !(site_n == 11 && memcmp(site, "same-origin", 11) == 0) &&
+	    !(site_n == 4 && memcmp(site, "none", 4) == 0))
+		return 0; /* the browser says it comes from elsewhere */
+	if (origin == NULL)
+		return 1; /* no browser sends a state change without Origin */
+	if (on == strlen(pub) && memcmp(origin, pub, on) == 0)
+		return 1;
+	return host != NULL && on == 8 + hn && memcmp(origin, "https://", 8) == 0 &&
+	       memcmp(origin + 8, host, hn) == 0;
+}
+
+static int
+unsafe(const char *method)
+{
+	return strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0;
+}
+
+static long long
+refresh_interval(const struct config *c)
+{
+	long long i = c->session_idle / 4;
+	return i > 60 ? 60 : i < 1 ? 1 : i;
+}
+
+static void
+auth_free(void *p)
+{
+	if (p != NULL)
+		sodium_memzero(p, sizeof(struct api_auth));
+	free(p);
+}
+
+int
+session_authenticate(struct http_req *r)
+{
+	const struct config *c = http_req_config(r);
+	char token[TOKEN_TEXT_LEN];
+	struct api_auth *a;
+	struct err e;
+	long long now = (long long)time(NULL);
+	size_t n;
+	const char *sent;
+	int found;
+
+	if (cookie_token(r, token) == -1) {
+		http_problem(r, 401, "sign in first");
+		return -1;
+	}
+	a = xcalloc(1, sizeof(*a));
+	r->auth = a;
+	r->auth_free = auth_free;
+	token_hash(token, a->token_hash);
+	if (csrf_for(token, a->csrf) == -1) {
+		sodium_memzero(token, sizeof(token));
+		http_problem(r, 401, "sign in first");
+		return -1;
+	}
+	sodium_memzero(token, sizeof(token));
+	found = store_session_by_token(http_req_store(r), a->token_hash, &a->session, &e);
+	if (found == -1) {
+		log_event(LOG_ERROR, "session lookup failed", LOG_STR("error", e.msg), LOG_END);
+		http_problem(r, 503, "sessions are unavailable right now");
+		return -1;
+	}
+	if (!found || a->session.revoked || a->session.user.disabled ||
+	    now >= a->session.expires_at || now - a->session.last_seen_at >= c->session_idle) {
+		session_clear_cookie(r);
+		http_problem(r, 401, "the session has ended; sign in again");
+		return -1;
+	}
+	if (unsafe(r->method)) {
+		sent = http_req_header(r, "X-CSRF-Token", &n);
+		if (!session_same_origin(r) || sent == NULL || n != strlen(a->csrf) ||
+		    sodium_memcmp(sent, a->csrf, n) != 0) {
+			session_audit(r, a->session.user.id, "auth.csrf", r->path, "denied");
+			http_problem(r, 403, "this request did not come from Slate's own pages");
+			return -1;
+		}
+	}
+	if (a->session.user.must_change_password && !(r->match.route->flags & ROUTE_PENDING_OK)) {
+		http_problem(r, 403,
+		             "change the one-time password first (POST /api/v1/me/password)");
+		return -1;
+	}
+	if (now - a->session.last_seen_at >= refresh_interval(c) &&
+	    store_session_touch(http_req_store(r), a->session.id, now, &e) == -1)
+		log_event(LOG_WARN, "session not touched", LOG_STR("error", e.msg), LOG_END);
+	return 0;
+}
+
+const struct api_auth *
+session_of(struct http_req *r)
+{
+	return r->auth;
+}
+
+int
+session_start(struct http_req *r, const char *user_id, char csrf[TOKEN_TEXT_LEN], struct err *e)
+{
+	const struct config *c = http_req_config(r);
+	char token[TOKEN_TEXT_LEN], hash[TOKEN_HASH_LEN], agent[129];
+	struct store_session ses;
+	size_t n;
+	const char *ua = http_req_header(r, "User-Agent", &n);
+	char *cookie;
+	int rc = -1;
+
+	snprintf(agent, sizeof(agent), "%.*s", ua ? (int)(n < 128 ? n : 128) : 0, ua ? ua : "");
+	token_new(token, hash);
+	if (store_session_create(http_req_store(r), user_id, hash, agent, (long long)time(NULL),
+	                         c->session_lifetime, &ses, e) == -1)
+		goto out;
+	if (csrf_for(token, csrf) == -1) {
+		err_set(e, 500, "token encoding");
+		goto out;
+	}
+	cookie = xasprintf(SESSION_COOKIE "=%s; Path=/; Secure; HttpOnly; SameSite=Strict; "
+	                                  "Max-Age=%ld",
+	                   token, c->session_lifetime);
+	http_add_header(r, "Set-Cookie", cookie);
+	sodium_memzero(cookie, strlen(cookie));
+	free(cookie);
+	rc = 0;
+out:
+	sodium_memzero(token, sizeof(token));
+	return rc;
+}
+
+void
+session_clear_cookie(struct http_req *r)
+{
+	http_add_header(r, "Set-Cookie",
+	                SESSION_COOKIE "=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0");
+}
+
+void
+session_audit(struct http_req *r, const char *actor, const char *action, const char *object,
+              const char *outcome)
+{
+	struct audit_entry a = {actor, r->peer, action, object, outcome, r->request_id, NULL};
+	struct err e;
+	if (audit_record(http_req_store(r), &a, &e) == -1)
+		log_event(LOG_ERROR, "audit event not written", LOG_STR("action", action),
+		          LOG_STR("error", e.msg), LOG_END);
+}

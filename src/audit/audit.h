@@ -1,0 +1,36 @@
+/*
+ * audit.h — the audit log: who did what, from where, with what outcome.
+ *
+ * Every authentication event (sign-in success and failure, sign-out,
+ * password change, session ended) and, as they arrive, every admin action,
+ * export and read of personal data is written through audit_record(). An
+ * event holds: UTC time (milliseconds), actor (user id or NULL), source
+ * (client address), action ("auth.login"), object (what it acted on),
+ * outcome ("success", "failure", "denied"), request id and production id.
+ * Never a secret: no password, token or personal field goes into an event.
+ *
+ * Rows are hash-chained (see audit.c for the byte layout), so a row removed
+ * or altered breaks every hash after it; audit_verify() walks the chain.
+ */
+#ifndef SLATE_AUDIT_AUDIT_H
+#define SLATE_AUDIT_AUDIT_H
+
+#include "store/store.h"
+#include "util/err.h"
+
+struct audit_entry {
+	const char *actor;
+	const char *source;
+	const char *action;
+	const char *object;
+	const char *outcome;
+	const char *request_id;
+	const char *production_id;
+};
+
+int audit_record(struct store *s, const struct audit_entry *a, struct err *e);
+
+/* Walks the chain: *count events; *first_bad the first broken seq, or 0. */
+int audit_verify(struct store *s, long long *count, long long *first_bad, struct err *e);
+
+#endif

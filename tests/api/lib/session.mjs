@@ -1,0 +1,41 @@
+// A signed-in client for the API tests: the cookie, the CSRF token and the
+// same-origin headers a browser on Slate's own pages would send.
+import assert from 'node:assert/strict';
+import { request, ADMIN_EMAIL, ADMIN_PASSWORD } from './harness.mjs';
+
+export const NEW_PASSWORD = 'a sturdy passphrase for the night shoot';
+
+export function cookieFrom(res) {
+  const set = [].concat(res.headers['set-cookie'] ?? []);
+  const c = set.find((v) => v.startsWith('__Host-slate_session='));
+  assert.ok(c, `a session cookie was set; got ${JSON.stringify(set)}`);
+  return c.split(';')[0];
+}
+
+export async function signIn(server, { email = ADMIN_EMAIL, password = ADMIN_PASSWORD } = {}) {
+  const res = await request(server, {
+    method: 'POST',
+    path: '/api/v1/auth/login',
+    headers: { origin: `https://localhost:${server.port}` },
+    body: { email, password },
+  });
+  assert.equal(res.status, 200, `sign-in: ${res.body}`);
+  return { cookie: cookieFrom(res), csrf: res.json.csrf_token, user: res.json.user, res };
+}
+
+/** A request as the signed-in browser would make it (cookie, CSRF token, Origin). */
+export function call(server, session, method, path, { body, headers = {} } = {}) {
+  const h = { cookie: session.cookie, origin: `https://localhost:${server.port}`, ...headers };
+  if (method !== 'GET' && method !== 'HEAD' && session.csrf && !('x-csrf-token' in h)) h['x-csrf-token'] = session.csrf;
+  return request(server, { method, path, headers: h, body });
+}
+
+/** Signs in with the one-time password and replaces it; returns the new session. */
+export async function signInAndChangePassword(server, password = NEW_PASSWORD) {
+  const first = await signIn(server);
+  const res = await call(server, first, 'POST', '/api/v1/me/password', {
+    body: { current_password: ADMIN_PASSWORD, new_password: password },
+  });
+  assert.equal(res.status, 200, `password change: ${res.body}`);
+  return { cookie: cookieFrom(res), csrf: res.json.csrf_token };
+}
