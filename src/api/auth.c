@@ -14,13 +14,16 @@
  */
 #include <sodium.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "api/api.h"
 #include "api/session.h"
 #include "crypto/password.h"
+#include "domain/throttle.h"
 #include "store/store.h"
+#include "util/email.h"
 #include "util/log.h"
 #include "util/secret.h"
 #include "util/xalloc.h"
@@ -34,6 +37,7 @@ static const struct json_field login_fields[] = {
 struct login_job {
 	struct job job;
 	struct http_req *r;
+	char account_key[TOKEN_HASH_LEN];
 	struct secret password;
 	int found;
 	int ok;
@@ -57,11 +61,16 @@ login_done(struct job *j)
 	struct login_job *lj = (struct login_job *)j;
 	struct http_req *r = lj->r;
 	char csrf[TOKEN_TEXT_LEN];
+	long long now = (long long)time(NULL);
 	struct err e;
 	json_t *body;
 
 	secret_free(&lj->password);
 	if (!lj->found || !lj->ok || lj->user.disabled) {
+		if (store_login_failed(http_req_store(r), lj->account_key, r->peer, now,
+		                       now - THROTTLE_WINDOW, &e) == -1)
+			log_event(LOG_ERROR, "failure not recorded", LOG_STR("error", e.msg),
+			          LOG_END);
 		session_audit(r, lj->found ? lj->user.id : NULL, "auth.login", NULL, "failure");
 		http_problem(r, 401, "the email or password is not right");
 		goto out;
@@ -71,6 +80,8 @@ login_done(struct job *j)
 		http_problem(r, e.status == 503 ? 503 : 500, "the session could not be created");
 		goto out;
 	}
+	if (store_login_succeeded(http_req_store(r), lj->account_key, r->peer, now, &e) == -1)
+		log_event(LOG_ERROR, "success not recorded", LOG_STR("error", e.msg), LOG_END);
 	session_audit(r, lj->user.id, "auth.login", NULL, "success");
 	body = json_pack("{s:{s:s, s:s, s:s, s:b}, s:b, s:s}", "user", "id", lj->user.id, "email",
 	                 lj->user.email, "display_name", lj->user.display_name, "instance_admin",
@@ -80,6 +91,39 @@ login_done(struct job *j)
 out:
 	sodium_memzero(&lj->user, sizeof(lj->user));
 	free(lj);
+}
+
+/*
+ * Answers 429 and returns 1 when this account and address must wait; fills
+ * key (the throttle's name for the account) either way.
+ */
+static int
+throttled(struct http_req *r, const char *email, char key[TOKEN_HASH_LEN])
+{
+	const struct config *c = http_req_config(r);
+	struct throttle_policy p = {c->login_free_failures, c->login_backoff_max,
+	                            c->login_max_failures};
+	struct throttle_state st;
+	long long now = (long long)time(NULL);
+	char norm[256], after[24];
+	struct err e;
+	long wait;
+
+	email_normalise(email, norm, sizeof(norm));
+	token_hash(norm, key);
+	if (store_login_state(http_req_store(r), key, r->peer, now - THROTTLE_WINDOW, &st, &e) ==
+	    -1) {
+		log_event(LOG_ERROR, "sign-in state unavailable", LOG_STR("error", e.msg), LOG_END);
+		http_problem(r, 503, "sign-in is unavailable right now");
+		return 1;
+	}
+	if ((wait = throttle_wait(&p, &st, now)) == 0)
+		return 0;
+	snprintf(after, sizeof(after), "%ld", wait);
+	http_add_header(r, "Retry-After", after);
+	session_audit(r, NULL, "auth.login", NULL, "throttled");
+	http_problem(r, 429, "too many failed sign-ins; wait before trying again");
+	return 1;
 }
 
 void
@@ -100,6 +144,11 @@ auth_login(struct http_req *r)
 		return;
 	lj = xcalloc(1, sizeof(*lj));
 	lj->r = r;
+	if (throttled(r, json_string_value(json_object_get(body, "email")), lj->account_key)) {
+		json_decref(body);
+		free(lj);
+		return;
+	}
 	found = store_user_by_email(
 	    http_req_store(r), json_string_value(json_object_get(body, "email")), &lj->user, &e);
 	if (found == -1) {

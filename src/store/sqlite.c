@@ -30,7 +30,9 @@
 #include <sodium.h>
 
 #include "store/migration.h"
+#include "domain/throttle.h"
 #include "store/store.h"
+#include "util/email.h"
 #include "util/timefmt.h"
 #include "util/xalloc.h"
 
@@ -272,18 +274,6 @@ store_new_id(char *buf, size_t len, const char *prefix)
 	buf[n] = '\0';
 }
 
-static void
-normalise_email(const char *in, char *out, size_t len)
-{
-	size_t i;
-	for (i = 0; in[i] && i + 1 < len; i++) {
-		out[i] = in[i];
-		if (in[i] >= 'A' && in[i] <= 'Z')
-			out[i] = (char)(in[i] - 'A' + 'a'); /* ASCII only: not locale-dependent */
-	}
-	out[i] = '\0';
-}
-
 int
 store_user_create(struct store *s, struct store_user *u, struct err *e)
 {
@@ -297,7 +287,7 @@ store_user_create(struct store *s, struct store_user *u, struct err *e)
 	if (st == NULL)
 		return -1;
 	store_new_id(u->id, sizeof(u->id), "usr");
-	normalise_email(u->email, norm, sizeof(norm));
+	email_normalise(u->email, norm, sizeof(norm));
 	now_rfc3339(now, sizeof(now));
 	sqlite3_bind_text(st, 1, u->id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, u->email, -1, SQLITE_STATIC);
@@ -419,7 +409,7 @@ store_user_by_email(struct store *s, const char *email, struct store_user *out, 
 	}
 	if ((st = prepare(s, sqlp, e)) == NULL)
 		return -1;
-	normalise_email(email, norm, sizeof(norm));
+	email_normalise(email, norm, sizeof(norm));
 	sqlite3_bind_text(st, 1, norm, -1, SQLITE_STATIC);
 	if ((rc = one_row(s, st, "find user", e)) == 1) {
 		read_user(st, 0, out);
@@ -691,4 +681,83 @@ store_audit_scan(struct store *s, int (*fn)(const struct store_audit_event *, vo
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
 		return db_err(s, e, "scan audit log");
 	return 0;
+}
+
+int
+store_login_state(struct store *s, const char *account_key, const char *source, long long since,
+                  struct throttle_state *out, struct err *e)
+{
+	static const char sql[] =
+	    "SELECT (SELECT COUNT(*) FROM login_failure WHERE account_key = ?1 AND source = ?2 "
+	    "AND at >= ?3), "
+	    "(SELECT COALESCE(MAX(at), 0) FROM login_failure WHERE account_key = ?1 "
+	    "AND source = ?2 AND at >= ?3), "
+	    "(SELECT COUNT(*) FROM login_failure WHERE account_key = ?1 AND at >= ?3), "
+	    "(SELECT COALESCE(MIN(at), 0) FROM login_failure WHERE account_key = ?1 AND at >= ?3), "
+	    "EXISTS (SELECT 1 FROM login_known_source WHERE account_key = ?1 AND source = ?2)";
+	sqlite3_stmt *st = prepare(s, sql, e);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, account_key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, source, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, since);
+	if ((rc = one_row(s, st, "read sign-in state", e)) != 1)
+		return rc == 0 ? db_err(s, e, "read sign-in state") : -1;
+	out->pair_failures = (long)sqlite3_column_int64(st, 0);
+	out->pair_last_at = sqlite3_column_int64(st, 1);
+	out->account_failures = (long)sqlite3_column_int64(st, 2);
+	out->account_oldest_at = sqlite3_column_int64(st, 3);
+	out->source_known = sqlite3_column_int(st, 4);
+	sqlite3_reset(st);
+	return 0;
+}
+
+int
+store_login_failed(struct store *s, const char *account_key, const char *source, long long now,
+                   long long since, struct err *e)
+{
+	static const char forget[] = "DELETE FROM login_failure WHERE account_key = ? AND at < ?";
+	static const char add[] =
+	    "INSERT INTO login_failure (account_key, source, at) VALUES (?, ?, ?)";
+	sqlite3_stmt *st;
+
+	if ((st = prepare(s, forget, e)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, account_key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, since);
+	if (run(s, st, "forget old failures", e) == -1)
+		return -1;
+	if ((st = prepare(s, add, e)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, account_key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, source, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now);
+	return run(s, st, "record failure", e) == -1 ? -1 : 0;
+}
+
+int
+store_login_succeeded(struct store *s, const char *account_key, const char *source, long long now,
+                      struct err *e)
+{
+	static const char forget[] =
+	    "DELETE FROM login_failure WHERE account_key = ? AND source = ?";
+	static const char known[] =
+	    "INSERT INTO login_known_source (account_key, source, last_success) VALUES (?, ?, ?) "
+	    "ON CONFLICT (account_key, source) DO UPDATE SET last_success = excluded.last_success";
+	sqlite3_stmt *st;
+
+	if ((st = prepare(s, forget, e)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, account_key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, source, -1, SQLITE_STATIC);
+	if (run(s, st, "forget failures", e) == -1)
+		return -1;
+	if ((st = prepare(s, known, e)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, account_key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, source, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now);
+	return run(s, st, "remember address", e) == -1 ? -1 : 0;
 }

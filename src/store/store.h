@@ -98,6 +98,17 @@ int store_session_revoke_all(struct store *s, const char *user_id, const char *k
 int store_session_list(struct store *s, const char *user_id, long long now,
                        void (*fn)(const struct store_session *, void *), void *arg, struct err *e);
 
+/* Sign-in throttling (domain/throttle.h): the state of one account and address since `since`. */
+struct throttle_state;
+int store_login_state(struct store *s, const char *account_key, const char *source, long long since,
+                      struct throttle_state *out, struct err *e);
+/* Records a failure (and forgets this account's failures older than `since`). */
+int store_login_failed(struct store *s, const char *account_key, const char *source, long long now,
+                       long long since, struct err *e);
+/* Records a success: the address becomes known, its failures are forgotten. */
+int store_login_succeeded(struct store *s, const char *account_key, const char *source,
+                          long long now, struct err *e);
+
 /*
  * The audit log (see audit/audit.h for who writes it and what a row holds).
  * store_audit_append takes the write lock, reads the last hash, asks

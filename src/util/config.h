@@ -35,6 +35,9 @@ struct config {
 	long idle_timeout;
 	long max_connections;
 	long shutdown_timeout;
+	long login_free_failures;
+	long login_backoff_max;
+	long login_max_failures;
 	long session_idle;
 	long session_lifetime;
 	char *metrics_token;

@@ -1,0 +1,75 @@
+// Brute force (issue 3): failed sign-ins back off per account and address;
+// the 101st failure in an hour is throttled; the real user still gets in.
+// Requests come from different loopback addresses (127.0.0.x) so that the
+// attacker and the real user are really different sources.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import https from 'node:https';
+import { setTimeout as delay } from 'node:timers/promises';
+import { startServer, assertProblem, ADMIN_EMAIL, ADMIN_PASSWORD } from './lib/harness.mjs';
+
+function login(server, from, email, password) {
+  const body = JSON.stringify({ email, password });
+  return new Promise((resolve, reject) => {
+    const req = https.request({
+      host: '127.0.0.1', port: server.port, method: 'POST', path: '/api/v1/auth/login',
+      localAddress: from, ca: server.cert, servername: 'localhost', agent: false,
+      headers: { host: `localhost:${server.port}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+    }, (res) => {
+      let data = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => { data += c; });
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: data, json: data ? JSON.parse(data) : null }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+test('the 101st failed sign-in in an hour is throttled, and the real user still gets in', async (t) => {
+  const server = await startServer({ env: { SLATE_LOGIN_FREE_FAILURES: '1000', SLATE_LOGIN_MAX_FAILURES: '100' } });
+  t.after(() => server.stop());
+  const user = '127.0.0.2';
+  const attacker = '127.0.0.3';
+  assert.equal((await login(server, user, ADMIN_EMAIL, ADMIN_PASSWORD)).status, 200, 'the user signs in once from home');
+  for (let i = 1; i <= 100; i++) {
+    const r = await login(server, attacker, ADMIN_EMAIL, `wrong guess number ${i}`);
+    assert.equal(r.status, 401, `failure ${i} is evaluated`);
+  }
+  const over = await login(server, attacker, ADMIN_EMAIL, 'wrong guess number 101');
+  assertProblem(over, 429, 'the 101st failure');
+  const retry = Number(over.headers['retry-after']);
+  assert.ok(retry > 0 && retry <= 3600, `Retry-After ${over.headers['retry-after']}`);
+  // the cap holds every address the account never signed in from, even with the right password
+  assertProblem(await login(server, '127.0.0.4', ADMIN_EMAIL, ADMIN_PASSWORD), 429, 'an unknown address');
+  // the real user's address is not held: no lockout an attacker can trigger
+  assert.equal((await login(server, user, ADMIN_EMAIL, ADMIN_PASSWORD)).status, 200, 'the real user');
+  // another account is untouched, and an unknown email is answered like a known one
+  assertProblem(await login(server, attacker, 'nobody@example.org', 'a guess'), 401, 'another account');
+});
+
+test('failures from one address back off exponentially; the right password works after the wait', async (t) => {
+  const server = await startServer({ env: { SLATE_LOGIN_FREE_FAILURES: '2', SLATE_LOGIN_BACKOFF_MAX: '2' } });
+  t.after(() => server.stop());
+  const from = '127.0.0.5';
+  assertProblem(await login(server, from, ADMIN_EMAIL, 'first wrong guess'), 401, 'free failure 1');
+  assertProblem(await login(server, from, ADMIN_EMAIL, 'second wrong guess'), 401, 'free failure 2');
+  const held = await login(server, from, ADMIN_EMAIL, ADMIN_PASSWORD);
+  assertProblem(held, 429, 'third attempt, even right');
+  assert.equal(held.headers['retry-after'], '1');
+  // an unknown email is held exactly alike: a 429 reveals nothing about accounts
+  await login(server, from, 'nobody@example.org', 'x1-first wrong guess');
+  await login(server, from, 'nobody@example.org', 'x2-second wrong guess');
+  const ghost = await login(server, from, 'nobody@example.org', 'x3-third');
+  assertProblem(ghost, 429, 'unknown email');
+  assert.deepEqual(Object.keys(ghost.json).sort(), Object.keys(held.json).sort());
+  assert.equal(ghost.json.detail, held.json.detail);
+  // poll until the backoff has passed (deadline 5 s), then the right password is in
+  const start = Date.now();
+  let r;
+  do {
+    await delay(200);
+    r = await login(server, from, ADMIN_EMAIL, ADMIN_PASSWORD);
+  } while (r.status === 429 && Date.now() - start < 5000);
+  assert.equal(r.status, 200, `after the backoff: ${r.body}`);
+});
