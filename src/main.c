@@ -21,6 +21,7 @@ static const char usage[] =
     "  init     create a data directory: master key, development certificate,\n"
     "           first administrator, demo production\n"
     "  serve    run the HTTPS server\n"
+    "  user     add, list and disable accounts (slate user --help)\n"
     "\n"
     "  slate COMMAND --help   options of one command\n"
     "  slate --version        print the version\n";
@@ -31,6 +32,7 @@ static const struct {
 } commands[] = {
     {"init", cmd_init},
     {"serve", cmd_serve},
+    {"user", cmd_user},
 };
 
 int

@@ -7,7 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <pwd.h>
+#include <unistd.h>
 
+#include "store/store.h"
 #include "util/xalloc.h"
 
 void
@@ -68,7 +72,7 @@ cli_config(const char *cmd, int argc, char **argv, const struct cli_flag *flags,
 			          cmd);
 			goto out;
 		}
-		if (f->key == NULL) {
+		if (f->key == NULL && f->value == NULL) {
 			if (eq != NULL) {
 				cli_error(cmd, "%s takes no value", f->flag);
 				goto out;
@@ -79,6 +83,10 @@ cli_config(const char *cmd, int argc, char **argv, const struct cli_flag *flags,
 		if (eq == NULL && i + 1 >= argc) {
 			cli_error(cmd, "%s needs a value", f->flag);
 			goto out;
+		}
+		if (f->value != NULL) {
+			*f->value = eq ? eq + 1 : argv[++i];
+			continue;
 		}
 		which[nset] = f;
 		values[nset++] = eq ? eq + 1 : argv[++i];
@@ -115,4 +123,32 @@ out:
 	free(values);
 	free(which);
 	return rc;
+}
+
+struct store *
+cli_open_store(const char *cmd, const struct config *c)
+{
+	char db[4096];
+	struct stat st;
+	struct err e;
+	struct store *s;
+
+	snprintf(db, sizeof(db), "%s/slate.db", c->data_dir);
+	if (stat(db, &st) == -1) {
+		cli_error(cmd, "%s is not a Slate data directory (run slate init first)",
+		          c->data_dir);
+		return NULL;
+	}
+	if ((s = store_open(db, 0, &e)) == NULL)
+		cli_error(cmd, "%s", e.msg);
+	return s;
+}
+
+const char *
+cli_actor(void)
+{
+	static char actor[64];
+	struct passwd *pw = getpwuid(geteuid());
+	snprintf(actor, sizeof(actor), "cli:%s", pw != NULL ? pw->pw_name : "unknown");
+	return actor;
 }

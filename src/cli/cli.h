@@ -10,9 +10,10 @@
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
 struct cli_flag {
-	const char *flag; /* "--listen" */
-	const char *key;  /* config key it sets, or NULL for a boolean */
-	int *boolean;     /* set to 1 when a boolean flag is present */
+	const char *flag;   /* "--listen" */
+	const char *key;    /* the config key it sets, or NULL */
+	int *boolean;       /* or: set to 1 when the flag is present */
+	const char **value; /* or: points at the flag's value (the command's own options) */
 };
 
 /*
@@ -29,5 +30,12 @@ __attribute__((format(printf, 2, 3))) void cli_error(const char *cmd, const char
 
 int cmd_init(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_user(int argc, char **argv);
+
+/* Opens DATA/slate.db for a command (applying migrations); prints the error itself. */
+struct store;
+struct store *cli_open_store(const char *cmd, const struct config *c);
+/* The actor named in audit events written from the shell: "cli:<login name>". */
+const char *cli_actor(void);
 
 #endif

@@ -131,10 +131,10 @@ cmd_init(int argc, char **argv)
 {
 	static int as_json;
 	static const struct cli_flag flags[] = {
-	    {"--data", "data", NULL},
-	    {"--key-file", "key_file", NULL},
-	    {"--json", NULL, &as_json},
-	    {NULL, NULL, NULL},
+	    {"--data", "data", NULL, NULL},
+	    {"--key-file", "key_file", NULL, NULL},
+	    {"--json", NULL, &as_json, NULL},
+	    {NULL, NULL, NULL, NULL},
 	};
 	struct config c;
 	struct err e;

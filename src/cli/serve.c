@@ -52,9 +52,9 @@ int
 cmd_serve(int argc, char **argv)
 {
 	static const struct cli_flag flags[] = {
-	    {"--data", "data", NULL},     {"--key-file", "key_file", NULL},
-	    {"--listen", "listen", NULL}, {"--http-listen", "http_listen", NULL},
-	    {NULL, NULL, NULL},
+	    {"--data", "data", NULL, NULL},     {"--key-file", "key_file", NULL, NULL},
+	    {"--listen", "listen", NULL, NULL}, {"--http-listen", "http_listen", NULL, NULL},
+	    {NULL, NULL, NULL, NULL},
 	};
 	struct config c;
 	struct err e;

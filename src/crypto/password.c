@@ -79,6 +79,39 @@ too_few_distinct(const char *pw)
 	return distinct < 5;
 }
 
+/*
+ * "password1234", "Summer2024!": CrackLib passes these. Its check runs again
+ * on the letters alone, lower-cased; a core that is one dictionary word
+ * means the rest is decoration.
+ */
+static int
+decorated_word(const char *pw)
+{
+	char core[PASSWORD_MAX_BYTES + 1];
+	size_t n = 0;
+	void *aux = NULL;
+	pwquality_settings_t *pq;
+	int score;
+
+	for (const char *p = pw; *p; p++) {
+		if (*p >= 'a' && *p <= 'z')
+			core[n++] = *p;
+		else if (*p >= 'A' && *p <= 'Z')
+			core[n++] = (char)(*p - 'A' + 'a');
+	}
+	core[n] = '\0';
+	if (n < 6 || n == strlen(pw))
+		return 0; /* too short for the checker, or nothing around it (already checked) */
+	if ((pq = pwquality_default_settings()) == NULL)
+		return 0;
+	pwquality_set_int_value(pq, PWQ_SETTING_MIN_LENGTH, 6); /* the checker's floor */
+	pwquality_set_int_value(pq, PWQ_SETTING_DICT_CHECK, 1);
+	score = pwquality_check(pq, core, NULL, NULL, &aux);
+	pwquality_free_settings(pq);
+	sodium_memzero(core, sizeof(core));
+	return score == PWQ_ERROR_CRACKLIB_CHECK;
+}
+
 int
 password_acceptable(const char *pw, const char *email, struct err *e)
 {
@@ -116,6 +149,10 @@ password_acceptable(const char *pw, const char *email, struct err *e)
 	if (score < 0)
 		err_set(e, 400, "the password is too easy to guess: %s",
 		        pwquality_strerror(NULL, 0, score, aux));
+	else if (decorated_word(pw))
+		err_set(e, 400,
+		        "the password is too easy to guess: it is a dictionary word with "
+		        "digits or symbols around it");
 	else
 		rc = 0;
 	pwquality_free_settings(pq);

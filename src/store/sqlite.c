@@ -761,3 +761,49 @@ store_login_succeeded(struct store *s, const char *account_key, const char *sour
 	sqlite3_bind_int64(st, 3, now);
 	return run(s, st, "remember address", e) == -1 ? -1 : 0;
 }
+
+int
+store_user_list(struct store *s, void (*fn)(const struct store_user *, void *), void *arg,
+                struct err *e)
+{
+	static char sql[256];
+	static const char *sqlp;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlp == NULL) {
+		snprintf(sql, sizeof(sql), "SELECT %s FROM app_user u ORDER BY u.email_norm",
+		         user_cols);
+		sqlp = sql;
+	}
+	if ((st = prepare(s, sqlp, e)) == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_user u;
+		read_user(st, 0, &u);
+		fn(&u, arg);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_err(s, e, "list users");
+}
+
+int
+store_user_disable(struct store *s, const char *id, long long now, struct err *e)
+{
+	static const char sql[] = "UPDATE app_user SET disabled_at = ? WHERE id = ? "
+	                          "AND disabled_at IS NULL";
+	sqlite3_stmt *st = prepare(s, sql, e);
+	char when[TIMEFMT_LEN];
+	int n;
+
+	if (st == NULL)
+		return -1;
+	time_rfc3339((time_t)now, when);
+	sqlite3_bind_text(st, 1, when, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+	if ((n = run(s, st, "disable user", e)) == -1)
+		return -1;
+	if (store_session_revoke_all(s, id, NULL, now, e) == -1)
+		return -1;
+	return n > 0;
+}

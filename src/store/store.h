@@ -61,6 +61,11 @@ int store_user_by_email(struct store *s, const char *email, struct store_user *o
 int store_production_create(struct store *s, struct store_production *p, struct err *e);
 int store_production_count(struct store *s, long *n, struct err *e);
 
+/* Calls fn for every account, by email. */
+int store_user_list(struct store *s, void (*fn)(const struct store_user *, void *), void *arg,
+                    struct err *e);
+/* Disables the account and ends its sessions; 1 done, 0 no such account. */
+int store_user_disable(struct store *s, const char *id, long long now, struct err *e);
 int store_user_by_id(struct store *s, const char *id, struct store_user *out, struct err *e);
 /* Replaces the password hash; must_change_password becomes `must_change`. */
 int store_user_set_password(struct store *s, const char *id, const char *hash, int must_change,

@@ -50,6 +50,10 @@ the_policy_refuses_short_and_trivial_passwords(void **state)
 	assert_int_equal(password_acceptable("passwordpassword", "ada@x", &e), -1);
 	assert_int_equal(password_acceptable("aaaaaaaaaaab", "ada@x", &e), -1);
 	assert_int_equal(password_acceptable("123456789012", "ada@x", &e), -1);
+	/* a dictionary word with digits or symbols around it */
+	assert_int_equal(password_acceptable("password1234", "ada@x", &e), -1);
+	assert_int_equal(password_acceptable("Sunshine#2025", "ada@x", &e), -1);
+	assert_non_null(strstr(e.msg, "dictionary word"));
 	assert_int_equal(password_acceptable("adalovelace123", "adalovelace@x", &e), -1);
 	assert_int_equal(password_acceptable("bad \xff utf-8 bytes here", "ada@x", &e), -1);
 }

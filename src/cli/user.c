@@ -1,0 +1,233 @@
+/*
+ * user.c — `slate user add|list|disable`: accounts from the shell.
+ *
+ * Works on the data directory directly (SQLite in WAL mode lets it run
+ * beside a serving `slate serve`); a disabled account's sessions end at
+ * once, so its next request is refused. Every change is audited with the
+ * actor "cli:<login name>".
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "audit/audit.h"
+#include "cli/cli.h"
+#include "crypto/password.h"
+#include "store/store.h"
+
+static const char help[] =
+    "usage: slate user add     --data DIR --email EMAIL [--name NAME] [--admin] [--json]\n"
+    "       slate user list    --data DIR [--json]\n"
+    "       slate user disable --data DIR --email EMAIL\n"
+    "\n"
+    "add:     creates an account with a one-time password (printed once, or taken from\n"
+    "         SLATE_USER_PASSWORD) that must be changed at first sign-in; --admin makes\n"
+    "         it an instance administrator\n"
+    "list:    every account with its status\n"
+    "disable: the account can no longer sign in; its sessions end now\n";
+
+/* A plausible address: one '@', something on both sides, no spaces or controls, <= 254. */
+static int
+email_ok(const char *s)
+{
+	const char *at = strchr(s, '@');
+	size_t n = strlen(s);
+	if (n == 0 || n > 254 || at == NULL || at == s || at[1] == '\0' || strchr(at + 1, '@'))
+		return 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p <= 0x20 || *p == 0x7f)
+			return 0;
+	return 1;
+}
+
+static void
+audit(struct store *s, const char *action, const char *object)
+{
+	struct audit_entry a = {cli_actor(), "cli", action, object, "success", NULL, NULL};
+	struct err e;
+	if (audit_record(s, &a, &e) == -1)
+		cli_error("user", "warning: the audit event was not written: %s", e.msg);
+}
+
+static int
+add(struct store *s, const char *email, const char *name, int admin, int as_json)
+{
+	const char *given = getenv("SLATE_USER_PASSWORD");
+	struct store_user u;
+	char password[PASSWORD_MAX_BYTES + 1];
+	struct err e;
+	int rc = EXIT_FAIL;
+
+	if (email == NULL || !email_ok(email)) {
+		cli_error("user", "--email needs an address like name@example.org");
+		return EXIT_USAGE;
+	}
+	memset(&u, 0, sizeof(u));
+	snprintf(u.email, sizeof(u.email), "%s", email);
+	if (name != NULL)
+		snprintf(u.display_name, sizeof(u.display_name), "%s", name);
+	else
+		snprintf(u.display_name, sizeof(u.display_name), "%.*s",
+		         (int)(strchr(email, '@') - email), email);
+	if (given != NULL) {
+		if (password_acceptable(given, email, &e) == -1) {
+			cli_error("user", "SLATE_USER_PASSWORD: %s", e.msg);
+			return EXIT_FAIL;
+		}
+		snprintf(password, sizeof(password), "%s", given);
+	} else {
+		password_generate(password);
+	}
+	u.must_change_password = 1;
+	u.is_instance_admin = admin;
+	if (password_hash(password, strlen(password), &password_cost_default, u.password_hash,
+	                  &e) == -1 ||
+	    store_user_create(s, &u, &e) == -1) {
+		cli_error("user", "%s",
+		          e.status == 409 ? "an account with that email exists" : e.msg);
+		goto out;
+	}
+	audit(s, admin ? "user.add_admin" : "user.add", u.id);
+	if (as_json) {
+		json_t *j = json_pack("{s:s, s:s, s:s, s:b}", "id", u.id, "email", u.email,
+		                      "display_name", u.display_name, "instance_admin", admin);
+		char *out;
+		if (given == NULL)
+			json_object_set_new(j, "password", json_string(password));
+		out = json_dumps(j, JSON_COMPACT);
+		puts(out);
+		free(out);
+		json_decref(j);
+	} else {
+		printf("Added %s (%s)%s\n", u.email, u.id,
+		       admin ? " as an instance administrator" : "");
+		if (given == NULL)
+			printf(
+			    "One-time password: %s\n(shown only now; it must be changed at first "
+			    "sign-in)\n",
+			    password);
+	}
+	rc = EXIT_OK;
+out:
+	sodium_memzero(password, sizeof(password));
+	sodium_memzero(&u, sizeof(u));
+	return rc;
+}
+
+static void
+print_user(const struct store_user *u, void *arg)
+{
+	json_t *arr = arg;
+	if (arr != NULL) {
+		json_array_append_new(
+		    arr, json_pack("{s:s, s:s, s:s, s:b, s:b, s:b}", "id", u->id, "email", u->email,
+		                   "display_name", u->display_name, "instance_admin",
+		                   u->is_instance_admin, "disabled", u->disabled,
+		                   "must_change_password", u->must_change_password));
+		return;
+	}
+	printf("%-32s %-24s %-6s %s\n", u->email, u->display_name,
+	       u->is_instance_admin ? "admin" : "-",
+	       u->disabled               ? "disabled"
+	       : u->must_change_password ? "must change password"
+	                                 : "active");
+}
+
+static int
+list(struct store *s, int as_json)
+{
+	json_t *arr = as_json ? json_array() : NULL;
+	struct err e;
+	int rc;
+
+	if (!as_json)
+		printf("%-32s %-24s %-6s %s\n", "EMAIL", "NAME", "ROLE", "STATUS");
+	rc = store_user_list(s, print_user, arr, &e);
+	if (rc == -1)
+		cli_error("user", "%s", e.msg);
+	if (arr != NULL) {
+		char *out = json_dumps(arr, JSON_COMPACT);
+		if (rc == 0)
+			puts(out);
+		free(out);
+		json_decref(arr);
+	}
+	return rc == 0 ? EXIT_OK : EXIT_FAIL;
+}
+
+static int
+disable(struct store *s, const char *email)
+{
+	struct store_user u;
+	struct err e;
+	int found;
+
+	if (email == NULL) {
+		cli_error("user", "disable needs --email");
+		return EXIT_USAGE;
+	}
+	if ((found = store_user_by_email(s, email, &u, &e)) != 1) {
+		cli_error("user", "%s", found == 0 ? "there is no account with that email" : e.msg);
+		return EXIT_FAIL;
+	}
+	if (store_begin(s, &e) == -1 ||
+	    (found = store_user_disable(s, u.id, time(NULL), &e)) == -1 ||
+	    store_commit(s, &e) == -1) {
+		store_rollback(s);
+		cli_error("user", "%s", e.msg);
+		return EXIT_FAIL;
+	}
+	if (found == 0) {
+		printf("%s was already disabled\n", u.email);
+		return EXIT_OK;
+	}
+	audit(s, "user.disable", u.id);
+	printf("Disabled %s; its sessions have ended\n", u.email);
+	return EXIT_OK;
+}
+
+int
+cmd_user(int argc, char **argv)
+{
+	static int as_json, admin;
+	static const char *email, *name;
+	static const struct cli_flag flags[] = {
+	    {"--data", "data", NULL, NULL},   {"--email", NULL, NULL, &email},
+	    {"--name", NULL, NULL, &name},    {"--admin", NULL, &admin, NULL},
+	    {"--json", NULL, &as_json, NULL}, {NULL, NULL, NULL, NULL},
+	};
+	struct config c;
+	struct store *s;
+	const char *sub = argc > 0 ? argv[0] : "";
+	int done, rc;
+
+	if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
+		fputs(help, stdout);
+		return EXIT_OK;
+	}
+	if (strcmp(sub, "add") != 0 && strcmp(sub, "list") != 0 && strcmp(sub, "disable") != 0) {
+		cli_error("user", "say add, list or disable (see slate user --help)");
+		return EXIT_USAGE;
+	}
+	rc = cli_config("user", argc - 1, argv + 1, flags, help, &c, &done);
+	if (rc != EXIT_OK || done)
+		goto out;
+	if ((s = cli_open_store("user", &c)) == NULL) {
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	if (strcmp(sub, "add") == 0)
+		rc = add(s, email, name, admin, as_json);
+	else if (strcmp(sub, "list") == 0)
+		rc = list(s, as_json);
+	else
+		rc = disable(s, email);
+	store_close(s);
+out:
+	config_free(&c);
+	return rc;
+}
