@@ -17,6 +17,14 @@ const struct route api_routes[] = {
     {"GET", "/api/v1/me/sessions", me_sessions_list, 0},
     {"DELETE", "/api/v1/me/sessions", me_sessions_end_all, ROUTE_PENDING_OK},
     {"DELETE", "/api/v1/me/sessions/{id}", me_sessions_end_one, 0},
+    {"POST", "/api/v1/productions", productions_create, ROUTE_JSON_BODY},
+    {"GET", "/api/v1/productions", productions_list, 0},
+    {"GET", "/api/v1/productions/{id}", productions_get, 0},
+    {"GET", "/api/v1/productions/{id}/members", members_list, 0},
+    {"POST", "/api/v1/productions/{id}/members", members_add, ROUTE_JSON_BODY},
+    {"PATCH", "/api/v1/productions/{id}/members/{mid}", members_update, ROUTE_JSON_BODY},
+    {"POST", "/api/v1/productions/{id}/members/{mid}/revoke", members_revoke, 0},
+    {"POST", "/api/v1/productions/{id}/members/{mid}/reinstate", members_reinstate, 0},
 };
 
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);

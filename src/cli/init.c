@@ -102,7 +102,8 @@ is_inside(const char *dir, const char *file)
 }
 
 static int
-create_admin(struct store *s, const char *email, const char *password, struct err *e)
+create_admin(struct store *s, const char *email, const char *password, char *id, size_t idlen,
+             struct err *e)
 {
 	struct store_user u;
 	memset(&u, 0, sizeof(u));
@@ -113,17 +114,25 @@ create_admin(struct store *s, const char *email, const char *password, struct er
 		return -1;
 	u.must_change_password = 1;
 	u.is_instance_admin = 1;
-	return store_user_create(s, &u, e);
+	if (store_user_create(s, &u, e) == -1)
+		return -1;
+	snprintf(id, idlen, "%s", u.id);
+	return 0;
 }
 
+/* The demo production, with the first administrator as its production admin. */
 static int
-create_demo(struct store *s, struct err *e)
+create_demo(struct store *s, const char *admin_id, struct err *e)
 {
 	struct store_production p;
+	char mid[STORE_ID_LEN + 8];
 	memset(&p, 0, sizeof(p));
 	snprintf(p.name, sizeof(p.name), "Northern Lights (demo)");
 	snprintf(p.timezone, sizeof(p.timezone), "Europe/London");
-	return store_production_create(s, &p, e);
+	if (store_production_create(s, &p, e) == -1)
+		return -1;
+	return store_membership_add(s, p.id, admin_id, "production_admin", NULL, mid, sizeof(mid),
+	                            e);
 }
 
 int
@@ -140,7 +149,7 @@ cmd_init(int argc, char **argv)
 	struct err e;
 	struct store *s = NULL;
 	struct secret key = {NULL, 0};
-	char password[64], db[PATH_MAX], tls[PATH_MAX];
+	char password[64], db[PATH_MAX], tls[PATH_MAX], admin_id[STORE_ID_LEN + 8];
 	const char *given = getenv("SLATE_ADMIN_PASSWORD");
 	int done, rc, exists, made_dir = 0, made_key = 0, state;
 
@@ -205,8 +214,9 @@ cmd_init(int argc, char **argv)
 		snprintf(password, sizeof(password), "%s", given);
 	else
 		password_generate(password);
-	if (store_begin(s, &e) == -1 || create_admin(s, c.admin_email, password, &e) == -1 ||
-	    (c.environment == ENV_DEVELOPMENT && create_demo(s, &e) == -1) ||
+	if (store_begin(s, &e) == -1 ||
+	    create_admin(s, c.admin_email, password, admin_id, sizeof(admin_id), &e) == -1 ||
+	    (c.environment == ENV_DEVELOPMENT && create_demo(s, admin_id, &e) == -1) ||
 	    store_commit(s, &e) == -1) {
 		store_rollback(s);
 		cli_error("init", "%s", e.msg);

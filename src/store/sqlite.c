@@ -97,6 +97,68 @@ exec(struct store *s, const char *sql, struct err *e)
 }
 
 static void
+copy_col(sqlite3_stmt *st, int col, char *dst, size_t len)
+{
+	const unsigned char *v = sqlite3_column_text(st, col);
+	snprintf(dst, len, "%s", v ? (const char *)v : "");
+}
+
+const char *const store_departments_default[] = {
+    "Production", "Direction/AD", "Camera",  "Grip",           "Electric",
+    "Sound",      "Art",          "Costume", "Hair & Make-up", "Locations",
+    "Transport",  "Catering",     "Cast",    "Post",           NULL,
+};
+
+static const char user_cols[] = "u.id, u.email, u.display_name, u.password_hash, "
+                                "u.must_change_password, u.is_instance_admin, "
+                                "u.disabled_at IS NOT NULL";
+
+static void
+read_user(sqlite3_stmt *st, int col, struct store_user *u)
+{
+	copy_col(st, col, u->id, sizeof(u->id));
+	copy_col(st, col + 1, u->email, sizeof(u->email));
+	copy_col(st, col + 2, u->display_name, sizeof(u->display_name));
+	copy_col(st, col + 3, u->password_hash, sizeof(u->password_hash));
+	u->must_change_password = sqlite3_column_int(st, col + 4);
+	u->is_instance_admin = sqlite3_column_int(st, col + 5);
+	u->disabled = sqlite3_column_int(st, col + 6);
+}
+
+/* Steps a one-row SELECT: 1 row (read by fn), 0 none, -1 error. */
+static int
+one_row(struct store *s, sqlite3_stmt *st, const char *what, struct err *e)
+{
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	return db_err(s, e, what);
+}
+
+/* Steps a statement that returns no row; returns the number of rows changed or -1. */
+static int
+run(struct store *s, sqlite3_stmt *st, const char *what, struct err *e)
+{
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_err(s, e, what);
+	return sqlite3_changes(s->db);
+}
+
+static void
+bind_opt(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v == NULL)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+}
+
+static void
 now_rfc3339(char *buf, size_t len)
 {
 	char t[TIMEFMT_LEN];
@@ -306,21 +368,15 @@ store_user_create(struct store *s, struct store_user *u, struct err *e)
 	return 0;
 }
 
-static void
-copy_col(sqlite3_stmt *st, int col, char *dst, size_t len)
-{
-	const unsigned char *v = sqlite3_column_text(st, col);
-	snprintf(dst, len, "%s", v ? (const char *)v : "");
-}
-
 int
 store_production_create(struct store *s, struct store_production *p, struct err *e)
 {
 	static const char sql[] =
 	    "INSERT INTO production (id, name, timezone, created_at) VALUES (?, ?, ?, ?)";
+	static const char dept[] =
+	    "INSERT INTO department (id, production_id, name, position) VALUES (?, ?, ?, ?)";
 	sqlite3_stmt *st = prepare(s, sql, e);
-	char now[32];
-	int rc;
+	char now[32], id[STORE_ID_LEN + 8];
 
 	if (st == NULL)
 		return -1;
@@ -330,11 +386,65 @@ store_production_create(struct store *s, struct store_production *p, struct err 
 	sqlite3_bind_text(st, 2, p->name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, p->timezone, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, now, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return db_err(s, e, "create production");
+	if (run(s, st, "create production", e) == -1)
+		return -1;
+	for (int i = 0; store_departments_default[i] != NULL; i++) {
+		if ((st = prepare(s, dept, e)) == NULL)
+			return -1;
+		store_new_id(id, sizeof(id), "dep");
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, p->id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, store_departments_default[i], -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 4, i);
+		if (run(s, st, "create department", e) == -1)
+			return -1;
+	}
 	return 0;
+}
+
+int
+store_production_get(struct store *s, const char *id, struct store_production *out, struct err *e)
+{
+	static const char sql[] = "SELECT id, name, timezone FROM production WHERE id = ?";
+	sqlite3_stmt *st = prepare(s, sql, e);
+	int rc;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if ((rc = one_row(s, st, "find production", e)) == 1) {
+		copy_col(st, 0, out->id, sizeof(out->id));
+		copy_col(st, 1, out->name, sizeof(out->name));
+		copy_col(st, 2, out->timezone, sizeof(out->timezone));
+		sqlite3_reset(st);
+	}
+	return rc;
+}
+
+int
+store_production_list(struct store *s, const char *user_id, int all,
+                      void (*fn)(const struct store_production *, const char *, void *), void *arg,
+                      struct err *e)
+{
+	static const char sql[] =
+	    "SELECT p.id, p.name, p.timezone, m.role FROM production p "
+	    "LEFT JOIN membership m ON m.production_id = p.id AND m.user_id = ?1 "
+	    "AND m.revoked_at IS NULL WHERE ?2 OR m.id IS NOT NULL ORDER BY p.name, p.id";
+	sqlite3_stmt *st = prepare(s, sql, e);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, user_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, all != 0);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_production p;
+		copy_col(st, 0, p.id, sizeof(p.id));
+		copy_col(st, 1, p.name, sizeof(p.name));
+		copy_col(st, 2, p.timezone, sizeof(p.timezone));
+		fn(&p, (const char *)sqlite3_column_text(st, 3), arg);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_err(s, e, "list productions");
 }
 
 int
@@ -351,46 +461,6 @@ store_production_count(struct store *s, long *n, struct err *e)
 	*n = (long)sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	return 0;
-}
-
-static const char user_cols[] = "u.id, u.email, u.display_name, u.password_hash, "
-                                "u.must_change_password, u.is_instance_admin, "
-                                "u.disabled_at IS NOT NULL";
-
-static void
-read_user(sqlite3_stmt *st, int col, struct store_user *u)
-{
-	copy_col(st, col, u->id, sizeof(u->id));
-	copy_col(st, col + 1, u->email, sizeof(u->email));
-	copy_col(st, col + 2, u->display_name, sizeof(u->display_name));
-	copy_col(st, col + 3, u->password_hash, sizeof(u->password_hash));
-	u->must_change_password = sqlite3_column_int(st, col + 4);
-	u->is_instance_admin = sqlite3_column_int(st, col + 5);
-	u->disabled = sqlite3_column_int(st, col + 6);
-}
-
-/* Steps a one-row SELECT: 1 row (read by fn), 0 none, -1 error. */
-static int
-one_row(struct store *s, sqlite3_stmt *st, const char *what, struct err *e)
-{
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		return 1;
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE)
-		return 0;
-	return db_err(s, e, what);
-}
-
-/* Steps a statement that returns no row; returns the number of rows changed or -1. */
-static int
-run(struct store *s, sqlite3_stmt *st, const char *what, struct err *e)
-{
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return db_err(s, e, what);
-	return sqlite3_changes(s->db);
 }
 
 int
@@ -588,15 +658,6 @@ store_session_list(struct store *s, const char *user_id, long long now,
 	if (rc != SQLITE_DONE)
 		return db_err(s, e, "list sessions");
 	return 0;
-}
-
-static void
-bind_opt(sqlite3_stmt *st, int i, const char *v)
-{
-	if (v == NULL)
-		sqlite3_bind_null(st, i);
-	else
-		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
 }
 
 int
@@ -806,4 +867,187 @@ store_user_disable(struct store *s, const char *id, long long now, struct err *e
 	if (store_session_revoke_all(s, id, NULL, now, e) == -1)
 		return -1;
 	return n > 0;
+}
+
+#define MEMBER_SELECT                                                                              \
+	"SELECT m.id, m.production_id, m.role, COALESCE(m.department_id, ''), "                    \
+	"COALESCE(d.name, ''), m.revoked_at IS NOT NULL, "                                         \
+	"u.id, u.email, u.display_name, u.password_hash, u.must_change_password, "                 \
+	"u.is_instance_admin, u.disabled_at IS NOT NULL "                                          \
+	"FROM membership m JOIN app_user u ON u.id = m.user_id "                                   \
+	"LEFT JOIN department d ON d.id = m.department_id "
+
+static void
+read_member(sqlite3_stmt *st, struct store_membership *m)
+{
+	copy_col(st, 0, m->id, sizeof(m->id));
+	copy_col(st, 1, m->production_id, sizeof(m->production_id));
+	copy_col(st, 2, m->role, sizeof(m->role));
+	copy_col(st, 3, m->department_id, sizeof(m->department_id));
+	copy_col(st, 4, m->department, sizeof(m->department));
+	m->revoked = sqlite3_column_int(st, 5);
+	read_user(st, 6, &m->user);
+}
+
+static int
+member_one(struct store *s, const char *sql, const char *a, const char *b,
+           struct store_membership *out, struct err *e)
+{
+	sqlite3_stmt *st = prepare(s, sql, e);
+	int rc;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
+	if ((rc = one_row(s, st, "find membership", e)) == 1) {
+		read_member(st, out);
+		sqlite3_reset(st);
+	}
+	return rc;
+}
+
+int
+store_membership_of(struct store *s, const char *production_id, const char *user_id,
+                    struct store_membership *out, struct err *e)
+{
+	static const char sql[] = MEMBER_SELECT "WHERE m.production_id = ? AND m.user_id = ?";
+	return member_one(s, sql, production_id, user_id, out, e);
+}
+
+int
+store_membership_get(struct store *s, const char *production_id, const char *id,
+                     struct store_membership *out, struct err *e)
+{
+	static const char sql[] = MEMBER_SELECT "WHERE m.production_id = ? AND m.id = ?";
+	return member_one(s, sql, production_id, id, out, e);
+}
+
+int
+store_membership_add(struct store *s, const char *production_id, const char *user_id,
+                     const char *role, const char *department_id, char *id_out, size_t len,
+                     struct err *e)
+{
+	static const char sql[] =
+	    "INSERT INTO membership (id, production_id, user_id, role, department_id, created_at) "
+	    "VALUES (?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt *st = prepare(s, sql, e);
+	char now[32];
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	store_new_id(id_out, len, "mem");
+	now_rfc3339(now, sizeof(now));
+	sqlite3_bind_text(st, 1, id_out, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, production_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, user_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, role, -1, SQLITE_STATIC);
+	bind_opt(st, 5, department_id);
+	sqlite3_bind_text(st, 6, now, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_CONSTRAINT_UNIQUE)
+		return err_set(e, 409, "that person is already a member of this production");
+	if (rc != SQLITE_DONE)
+		return db_err(s, e, "add member");
+	return 0;
+}
+
+int
+store_membership_set(struct store *s, const char *id, const char *role, const char *department_id,
+                     struct err *e)
+{
+	static const char sql[] = "UPDATE membership SET role = ?, department_id = ? WHERE id = ?";
+	sqlite3_stmt *st = prepare(s, sql, e);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, role, -1, SQLITE_STATIC);
+	bind_opt(st, 2, department_id);
+	sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
+	return run(s, st, "change member", e) == -1 ? -1 : 0;
+}
+
+int
+store_membership_revoke(struct store *s, const char *id, int revoked, struct err *e)
+{
+	static const char sql[] = "UPDATE membership SET revoked_at = ? WHERE id = ?";
+	sqlite3_stmt *st = prepare(s, sql, e);
+	char now[32];
+	if (st == NULL)
+		return -1;
+	now_rfc3339(now, sizeof(now));
+	bind_opt(st, 1, revoked ? now : NULL);
+	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+	return run(s, st, "revoke member", e) == -1 ? -1 : 0;
+}
+
+int
+store_membership_list(struct store *s, const char *production_id,
+                      void (*fn)(const struct store_membership *, void *), void *arg, struct err *e)
+{
+	static const char sql[] = MEMBER_SELECT "WHERE m.production_id = ? ORDER BY u.email_norm";
+	sqlite3_stmt *st = prepare(s, sql, e);
+	int rc;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, production_id, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_membership m;
+		read_member(st, &m);
+		fn(&m, arg);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_err(s, e, "list members");
+}
+
+int
+store_membership_count(struct store *s, const char *user_id, long *n, struct err *e)
+{
+	static const char sql[] =
+	    "SELECT COUNT(*) FROM membership WHERE user_id = ? AND revoked_at IS NULL";
+	sqlite3_stmt *st = prepare(s, sql, e);
+	int rc;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, user_id, -1, SQLITE_STATIC);
+	if ((rc = one_row(s, st, "count memberships", e)) != 1)
+		return rc == 0 ? db_err(s, e, "count memberships") : -1;
+	*n = (long)sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return 0;
+}
+
+int
+store_department_find(struct store *s, const char *production_id, const char *name, char *id_out,
+                      size_t len, struct err *e)
+{
+	static const char sql[] = "SELECT id FROM department WHERE production_id = ? AND name = ?";
+	sqlite3_stmt *st = prepare(s, sql, e);
+	int rc;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, production_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	if ((rc = one_row(s, st, "find department", e)) == 1) {
+		copy_col(st, 0, id_out, len);
+		sqlite3_reset(st);
+	}
+	return rc;
+}
+
+int
+store_membership_leaders(struct store *s, const char *production_id, long *n, struct err *e)
+{
+	static const char sql[] = "SELECT COUNT(*) FROM membership WHERE production_id = ? AND "
+	                          "revoked_at IS NULL AND role IN ('production_admin', 'producer')";
+	sqlite3_stmt *st = prepare(s, sql, e);
+	int rc;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, production_id, -1, SQLITE_STATIC);
+	if ((rc = one_row(s, st, "count leaders", e)) != 1)
+		return rc == 0 ? db_err(s, e, "count leaders") : -1;
+	*n = (long)sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return 0;
 }

@@ -58,7 +58,53 @@ void store_new_id(char *buf, size_t len, const char *prefix);
 
 int store_user_create(struct store *s, struct store_user *u, struct err *e);
 int store_user_by_email(struct store *s, const char *email, struct store_user *out, struct err *e);
+/* Creates the production and its standard departments (store_departments_default). */
 int store_production_create(struct store *s, struct store_production *p, struct err *e);
+/* 1 found, 0 not. */
+int store_production_get(struct store *s, const char *id, struct store_production *out,
+                         struct err *e);
+/* Productions the user belongs to (all of them when all != 0), by name. */
+int store_production_list(struct store *s, const char *user_id, int all,
+                          void (*fn)(const struct store_production *, const char *role, void *),
+                          void *arg, struct err *e);
+
+/* The departments every production starts with, in call-sheet order. */
+extern const char *const store_departments_default[];
+
+struct store_membership {
+	char id[STORE_ID_LEN + 8];
+	char production_id[STORE_ID_LEN + 8];
+	char role[32];
+	char department_id[STORE_ID_LEN + 8]; /* "" when none */
+	char department[64];                  /* its name, "" when none */
+	int revoked;
+	struct store_user user;
+};
+
+/* The user's membership of a production (revoked or not): 1 found, 0 not. */
+int store_membership_of(struct store *s, const char *production_id, const char *user_id,
+                        struct store_membership *out, struct err *e);
+/* By membership id, within one production: 1 found, 0 not. */
+int store_membership_get(struct store *s, const char *production_id, const char *id,
+                         struct store_membership *out, struct err *e);
+/* Adds user_id with role (and department id, or NULL); 409 when already a member. */
+int store_membership_add(struct store *s, const char *production_id, const char *user_id,
+                         const char *role, const char *department_id, char *id_out, size_t len,
+                         struct err *e);
+int store_membership_set(struct store *s, const char *id, const char *role,
+                         const char *department_id, struct err *e);
+/* revoked != 0: revoke now; 0: reinstate. */
+int store_membership_revoke(struct store *s, const char *id, int revoked, struct err *e);
+int store_membership_list(struct store *s, const char *production_id,
+                          void (*fn)(const struct store_membership *, void *), void *arg,
+                          struct err *e);
+/* Live production admins and producers of a production. */
+int store_membership_leaders(struct store *s, const char *production_id, long *n, struct err *e);
+/* Live memberships the user holds (not revoked), in any production. */
+int store_membership_count(struct store *s, const char *user_id, long *n, struct err *e);
+/* A department of the production by name (case-sensitive): 1 found, 0 not. */
+int store_department_find(struct store *s, const char *production_id, const char *name,
+                          char *id_out, size_t len, struct err *e);
 int store_production_count(struct store *s, long *n, struct err *e);
 
 /* Calls fn for every account, by email. */

@@ -30,11 +30,11 @@ export function call(server, session, method, path, { body, headers = {} } = {})
   return request(server, { method, path, headers: h, body });
 }
 
-/** Signs in with the one-time password and replaces it; returns the new session. */
-export async function signInAndChangePassword(server, password = NEW_PASSWORD) {
-  const first = await signIn(server);
+/** Signs in with a one-time password and replaces it; returns the new session. */
+export async function signInAndChangePassword(server, password = NEW_PASSWORD, { email = ADMIN_EMAIL, oneTime = ADMIN_PASSWORD } = {}) {
+  const first = await signIn(server, { email, password: oneTime });
   const res = await call(server, first, 'POST', '/api/v1/me/password', {
-    body: { current_password: ADMIN_PASSWORD, new_password: password },
+    body: { current_password: oneTime, new_password: password },
   });
   assert.equal(res.status, 200, `password change: ${res.body}`);
   return { cookie: cookieFrom(res), csrf: res.json.csrf_token };

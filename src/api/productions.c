@@ -1,0 +1,510 @@
+/*
+ * productions.c — productions and who belongs to them.
+ *
+ * POST  /api/v1/productions                          {name, timezone}   instance admins
+ * GET   /api/v1/productions                          the caller's productions
+ * GET   /api/v1/productions/{id}
+ * GET   /api/v1/productions/{id}/members             shaped by member:read scope
+ * POST  /api/v1/productions/{id}/members             {email, role, department?}
+ * PATCH /api/v1/productions/{id}/members/{mid}       {role?, department?}
+ * POST  /api/v1/productions/{id}/members/{mid}/revoke
+ * POST  /api/v1/productions/{id}/members/{mid}/reinstate
+ *
+ * Access is decided on every request from the membership as stored now, so
+ * a role change or a revocation applies to the very next request. A
+ * production the caller does not belong to answers 404 (it might as well
+ * not exist); a revoked member gets 403. Instance administrators, who run
+ * the installation, may create productions and manage their members, but
+ * see no production data by that right alone.
+ *
+ * When a revocation leaves a user with no live membership anywhere, their
+ * sessions end too. A production never loses its last production admin or
+ * producer: that change is refused with 409.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/api.h"
+#include "api/session.h"
+#include "domain/policy.h"
+#include "store/store.h"
+#include "util/log.h"
+
+/* What the caller may do in one production. */
+struct access {
+	struct store_production production;
+	struct store_membership me; /* valid when member */
+	int member;
+	int instance_admin;
+};
+
+static void
+unavailable(struct http_req *r, const struct err *e)
+{
+	log_event(LOG_ERROR, "store error", LOG_STR("error", e->msg), LOG_END);
+	http_problem(r, 503, "the production data is unavailable right now");
+}
+
+/* Loads production {id} and the caller's standing in it; answers and returns -1 when refused. */
+static int
+load_access(struct http_req *r, struct access *a)
+{
+	const struct api_auth *auth = session_of(r);
+	const char *id = router_param(&r->match, "id");
+	struct store *s = http_req_store(r);
+	struct err e;
+	int found;
+
+	memset(a, 0, sizeof(*a));
+	a->instance_admin = auth->session.user.is_instance_admin;
+	if ((found = store_production_get(s, id, &a->production, &e)) == -1) {
+		unavailable(r, &e);
+		return -1;
+	}
+	if (found &&
+	    (found = store_membership_of(s, id, auth->session.user.id, &a->me, &e)) == -1) {
+		unavailable(r, &e);
+		return -1;
+	}
+	a->member = found == 1;
+	if (!a->member && !(a->instance_admin && a->production.id[0])) {
+		http_problem(r, 404, "there is no such production");
+		return -1;
+	}
+	if (a->member && a->me.revoked && !a->instance_admin) {
+		session_audit(r, auth->session.user.id, "production.access", id, "denied");
+		http_problem(r, 403, "your access to this production has been revoked");
+		return -1;
+	}
+	if (a->member && a->me.revoked)
+		a->member = 0; /* an instance admin keeps only the admin right */
+	return 0;
+}
+
+/* The caller's scope for resource × action, counting the instance admin's member right. */
+static enum policy_scope
+scope_of(const struct access *a, enum policy_resource res, enum policy_action act)
+{
+	enum policy_role role;
+	if (a->instance_admin &&
+	    (res == POLICY_RESOURCE_MEMBER || res == POLICY_RESOURCE_PRODUCTION))
+		return POLICY_SCOPE_ALL;
+	if (!a->member || policy_role_parse(a->me.role, &role) == -1)
+		return POLICY_SCOPE_NONE;
+	return policy_scope(role, res, act);
+}
+
+static json_t *
+production_json(const struct store_production *p, const char *role)
+{
+	json_t *j =
+	    json_pack("{s:s, s:s, s:s}", "id", p->id, "name", p->name, "timezone", p->timezone);
+	if (role != NULL)
+		json_object_set_new(j, "role", json_string(role));
+	return j;
+}
+
+static json_t *
+member_json(const struct store_membership *m)
+{
+	json_t *j =
+	    json_pack("{s:s, s:s, s:s, s:s, s:b}", "id", m->id, "user_id", m->user.id, "email",
+	              m->user.email, "display_name", m->user.display_name, "revoked", m->revoked);
+	json_object_set_new(j, "role", json_string(m->role));
+	json_object_set_new(j, "department",
+	                    m->department[0] ? json_string(m->department) : json_null());
+	return j;
+}
+
+static const struct json_field production_fields[] = {
+    {"name", JF_STRING, 1, 200},
+    {"timezone", JF_STRING, 1, 60},
+};
+
+/* An IANA zone name: Area/Location with letters, digits, '_', '-', '+', '/'. */
+static int
+timezone_ok(const char *tz)
+{
+	if (strcmp(tz, "UTC") == 0)
+		return 1;
+	if (strchr(tz, '/') == NULL || tz[0] == '/' || strstr(tz, "..") != NULL)
+		return 0;
+	for (const char *p = tz; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '_' || *p == '-' || *p == '+' || *p == '/'))
+			return 0;
+	return 1;
+}
+
+void
+productions_create(struct http_req *r)
+{
+	const struct api_auth *auth = session_of(r);
+	struct store *s = http_req_store(r);
+	struct store_production p;
+	char mid[STORE_ID_LEN + 8];
+	json_t *body;
+	struct err e;
+
+	if (!auth->session.user.is_instance_admin) {
+		http_problem(r, 403, "only instance administrators create productions");
+		return;
+	}
+	if ((body = http_json_body(r, production_fields, 2)) == NULL)
+		return;
+	memset(&p, 0, sizeof(p));
+	snprintf(p.name, sizeof(p.name), "%s", json_string_value(json_object_get(body, "name")));
+	snprintf(p.timezone, sizeof(p.timezone), "%s",
+	         json_string_value(json_object_get(body, "timezone")));
+	json_decref(body);
+	if (p.name[0] == '\0' || !timezone_ok(p.timezone)) {
+		http_problem_errors(
+		    r, 400, "the production needs a name and a time zone",
+		    json_pack("[{s:s, s:s}]", "pointer", p.name[0] ? "/timezone" : "/name",
+		              "detail",
+		              p.name[0] ? "must be an IANA time zone such as Europe/London"
+		                        : "must not be empty"));
+		return;
+	}
+	if (store_begin(s, &e) == -1 || store_production_create(s, &p, &e) == -1 ||
+	    store_membership_add(s, p.id, auth->session.user.id, "production_admin", NULL, mid,
+	                         sizeof(mid), &e) == -1 ||
+	    store_commit(s, &e) == -1) {
+		store_rollback(s);
+		unavailable(r, &e);
+		return;
+	}
+	session_audit(r, auth->session.user.id, "production.create", p.id, "success");
+	http_reply_json(r, 201, production_json(&p, "production_admin"));
+}
+
+static void
+add_production(const struct store_production *p, const char *role, void *arg)
+{
+	json_array_append_new(arg, production_json(p, role));
+}
+
+void
+productions_list(struct http_req *r)
+{
+	const struct api_auth *auth = session_of(r);
+	json_t *arr = json_array();
+	struct err e;
+
+	if (store_production_list(http_req_store(r), auth->session.user.id,
+	                          auth->session.user.is_instance_admin, add_production, arr,
+	                          &e) == -1) {
+		json_decref(arr);
+		unavailable(r, &e);
+		return;
+	}
+	http_reply_json(r, 200, json_pack("{s:o}", "productions", arr));
+}
+
+void
+productions_get(struct http_req *r)
+{
+	struct access a;
+	if (load_access(r, &a) == -1)
+		return;
+	if (scope_of(&a, POLICY_RESOURCE_PRODUCTION, POLICY_ACTION_READ) == POLICY_SCOPE_NONE) {
+		http_problem(r, 403, "your role cannot see this");
+		return;
+	}
+	http_reply_json(r, 200, production_json(&a.production, a.member ? a.me.role : NULL));
+}
+
+struct member_list {
+	json_t *arr;
+	const struct access *a;
+	enum policy_scope scope;
+};
+
+static void
+add_member(const struct store_membership *m, void *arg)
+{
+	struct member_list *l = arg;
+	int visible = l->scope == POLICY_SCOPE_ALL ||
+	              (l->scope == POLICY_SCOPE_SELF && strcmp(m->id, l->a->me.id) == 0) ||
+	              (l->scope == POLICY_SCOPE_DEPARTMENT && l->a->me.department_id[0] &&
+	               strcmp(m->department_id, l->a->me.department_id) == 0);
+	if (visible)
+		json_array_append_new(l->arr, member_json(m));
+}
+
+void
+members_list(struct http_req *r)
+{
+	struct access a;
+	struct member_list l;
+	struct err e;
+
+	if (load_access(r, &a) == -1)
+		return;
+	l.a = &a;
+	l.scope = scope_of(&a, POLICY_RESOURCE_MEMBER, POLICY_ACTION_READ);
+	if (l.scope == POLICY_SCOPE_NONE) {
+		http_problem(r, 403, "your role cannot see the members");
+		return;
+	}
+	l.arr = json_array();
+	if (store_membership_list(http_req_store(r), a.production.id, add_member, &l, &e) == -1) {
+		json_decref(l.arr);
+		unavailable(r, &e);
+		return;
+	}
+	http_reply_json(r, 200, json_pack("{s:o}", "members", l.arr));
+}
+
+/* Checks role (a policy role name) and department (a department of this production). */
+static int
+role_and_department(struct http_req *r, const struct access *a, const char *role,
+                    const char *department, char dep_id[STORE_ID_LEN + 8])
+{
+	enum policy_role pr;
+	struct err e;
+	int found;
+
+	dep_id[0] = '\0';
+	if (policy_role_parse(role, &pr) == -1) {
+		http_problem_errors(r, 400, "unknown role",
+		                    json_pack("[{s:s, s:s}]", "pointer", "/role", "detail",
+		                              "must be production_admin, producer, ad, "
+		                              "department_head, crew or cast"));
+		return -1;
+	}
+	if (department == NULL) {
+		if (pr == POLICY_ROLE_DEPARTMENT_HEAD) {
+			http_problem_errors(r, 400, "a department head needs a department",
+			                    json_pack("[{s:s, s:s}]", "pointer", "/department",
+			                              "detail", "is required for department_head"));
+			return -1;
+		}
+		return 0;
+	}
+	found = store_department_find(http_req_store(r), a->production.id, department, dep_id,
+	                              STORE_ID_LEN + 8, &e);
+	if (found == -1) {
+		unavailable(r, &e);
+		return -1;
+	}
+	if (found == 0) {
+		http_problem_errors(r, 400, "unknown department",
+		                    json_pack("[{s:s, s:s}]", "pointer", "/department", "detail",
+		                              "is not a department of this production"));
+		return -1;
+	}
+	return 0;
+}
+
+/* Member writes need member:write scope all. */
+static int
+may_manage(struct http_req *r, const struct access *a)
+{
+	if (scope_of(a, POLICY_RESOURCE_MEMBER, POLICY_ACTION_WRITE) != POLICY_SCOPE_ALL) {
+		session_audit(r, session_of(r)->session.user.id, "member.write", a->production.id,
+		              "denied");
+		http_problem(r, 403, "your role cannot manage members");
+		return 0;
+	}
+	return 1;
+}
+
+static const struct json_field member_add_fields[] = {
+    {"email", JF_STRING, 1, 254},
+    {"role", JF_STRING, 1, 32},
+    {"department", JF_STRING, 0, 60},
+};
+
+void
+members_add(struct http_req *r)
+{
+	struct access a;
+	struct store *s = http_req_store(r);
+	struct store_user u;
+	struct store_membership m;
+	char dep[STORE_ID_LEN + 8], mid[STORE_ID_LEN + 8];
+	json_t *body;
+	struct err e;
+	int found;
+
+	if (load_access(r, &a) == -1 || !may_manage(r, &a))
+		return;
+	if ((body = http_json_body(r, member_add_fields, 3)) == NULL)
+		return;
+	if (role_and_department(r, &a, json_string_value(json_object_get(body, "role")),
+	                        json_string_value(json_object_get(body, "department")), dep) == -1)
+		goto out;
+	found = store_user_by_email(s, json_string_value(json_object_get(body, "email")), &u, &e);
+	if (found == -1) {
+		unavailable(r, &e);
+		goto out;
+	}
+	if (found == 0) {
+		http_problem_errors(
+		    r, 404, "there is no account with that email; invite them instead",
+		    json_pack("[{s:s, s:s}]", "pointer", "/email", "detail", "has no account"));
+		goto out;
+	}
+	if (store_membership_add(s, a.production.id, u.id,
+	                         json_string_value(json_object_get(body, "role")),
+	                         dep[0] ? dep : NULL, mid, sizeof(mid), &e) == -1) {
+		if (e.status == 409)
+			http_problem(r, 409, e.msg);
+		else
+			unavailable(r, &e);
+		goto out;
+	}
+	session_audit(r, session_of(r)->session.user.id, "member.add", mid, "success");
+	if (store_membership_get(s, a.production.id, mid, &m, &e) != 1) {
+		unavailable(r, &e);
+		goto out;
+	}
+	http_reply_json(r, 201, member_json(&m));
+out:
+	json_decref(body);
+}
+
+static int
+is_leader(const char *role)
+{
+	return strcmp(role, "production_admin") == 0 || strcmp(role, "producer") == 0;
+}
+
+/*
+ * Refuses (409) a change that would take away the production's last live
+ * production admin or producer. Returns -1 after answering.
+ */
+static int
+keep_a_leader(struct http_req *r, const struct access *a, const struct store_membership *target,
+              const char *new_role, int revoking)
+{
+	struct err e;
+	long n;
+
+	if (target->revoked || !is_leader(target->role) || (!revoking && is_leader(new_role)))
+		return 0;
+	if (store_membership_leaders(http_req_store(r), a->production.id, &n, &e) == -1) {
+		unavailable(r, &e);
+		return -1;
+	}
+	if (n <= 1) {
+		http_problem(r, 409,
+		             "a production keeps at least one production admin or producer");
+		return -1;
+	}
+	return 0;
+}
+
+/* Loads member {mid} of the production; 404 when it is not one of its members. */
+static int
+load_target(struct http_req *r, const struct access *a, struct store_membership *m)
+{
+	struct err e;
+	int found = store_membership_get(http_req_store(r), a->production.id,
+	                                 router_param(&r->match, "mid"), m, &e);
+	if (found == -1) {
+		unavailable(r, &e);
+		return -1;
+	}
+	if (found == 0) {
+		http_problem(r, 404, "there is no such member in this production");
+		return -1;
+	}
+	return 0;
+}
+
+static const struct json_field member_update_fields[] = {
+    {"role", JF_STRING, 0, 32},
+    {"department", JF_STRING, 0, 60},
+};
+
+void
+members_update(struct http_req *r)
+{
+	struct access a;
+	struct store *s = http_req_store(r);
+	struct store_membership m;
+	char dep[STORE_ID_LEN + 8];
+	const char *role, *department;
+	json_t *body = NULL;
+	struct err e;
+
+	if (load_access(r, &a) == -1 || !may_manage(r, &a) || load_target(r, &a, &m) == -1)
+		return;
+	if ((body = http_json_body(r, member_update_fields, 2)) == NULL)
+		return;
+	role = json_string_value(json_object_get(body, "role"));
+	if (role == NULL)
+		role = m.role;
+	department = json_object_get(body, "department") != NULL
+	                 ? json_string_value(json_object_get(body, "department"))
+	                 : (m.department[0] ? m.department : NULL);
+	if (role_and_department(r, &a, role, department, dep) == -1 ||
+	    keep_a_leader(r, &a, &m, role, 0) == -1)
+		goto out;
+	if (store_membership_set(s, m.id, role, dep[0] ? dep : NULL, &e) == -1 ||
+	    store_membership_get(s, a.production.id, m.id, &m, &e) != 1) {
+		unavailable(r, &e);
+		goto out;
+	}
+	session_audit(r, session_of(r)->session.user.id, "member.change", m.id, "success");
+	http_reply_json(r, 200, member_json(&m));
+out:
+	json_decref(body);
+}
+
+static void
+set_revoked(struct http_req *r, int revoke)
+{
+	struct access a;
+	struct store *s = http_req_store(r);
+	struct store_membership m;
+	long live = 0;
+	int ended = 0;
+	struct err e;
+
+	if (load_access(r, &a) == -1 || !may_manage(r, &a) || load_target(r, &a, &m) == -1)
+		return;
+	if (revoke && keep_a_leader(r, &a, &m, m.role, 1) == -1)
+		return;
+	if (store_begin(s, &e) == -1 || store_membership_revoke(s, m.id, revoke, &e) == -1 ||
+	    store_membership_count(s, m.user.id, &live, &e) == -1)
+		goto fail;
+	/* no live membership left anywhere: the person's sessions end too */
+	if (revoke && live == 0 && !m.user.is_instance_admin) {
+		if (store_session_revoke_all(s, m.user.id, NULL, (long long)time(NULL), &e) == -1)
+			goto fail;
+		ended = 1;
+	}
+	if (store_commit(s, &e) == -1)
+		goto fail;
+	session_audit(r, session_of(r)->session.user.id,
+	              revoke ? "member.revoke" : "member.reinstate", m.id, "success");
+	if (store_membership_get(s, a.production.id, m.id, &m, &e) != 1) {
+		unavailable(r, &e);
+		return;
+	}
+	{
+		json_t *j = member_json(&m);
+		json_object_set_new(j, "sessions_ended", json_boolean(ended));
+		http_reply_json(r, 200, j);
+	}
+	return;
+fail:
+	store_rollback(s);
+	unavailable(r, &e);
+}
+
+void
+members_revoke(struct http_req *r)
+{
+	set_revoked(r, 1);
+}
+
+void
+members_reinstate(struct http_req *r)
+{
+	set_revoked(r, 0);
+}
