@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "api/api.h"
+#include "api/mfa.h"
 #include "api/session.h"
 #include "crypto/password.h"
 #include "domain/throttle.h"
@@ -31,13 +32,14 @@
 static const struct json_field login_fields[] = {
     {"email", JF_STRING, 1, 254},
     {"password", JF_STRING, 1, PASSWORD_MAX_BYTES},
-    {"totp", JF_STRING, 0, 16},
+    {"totp", JF_STRING, 0, 32}, /* six digits, or a recovery code */
 };
 
 struct login_job {
 	struct job job;
 	struct http_req *r;
 	char account_key[TOKEN_HASH_LEN];
+	char totp[32]; /* the second factor as sent, "" when none */
 	struct secret password;
 	int found;
 	int ok;
@@ -56,6 +58,57 @@ login_work(struct job *j)
 }
 
 static void
+record_failure(struct http_req *r, struct login_job *lj)
+{
+	long long now = (long long)time(NULL);
+	struct err e;
+	if (store_login_failed(http_req_store(r), lj->account_key, r->peer, now,
+	                       now - THROTTLE_WINDOW, &e) == -1)
+		log_event(LOG_ERROR, "failure not recorded", LOG_STR("error", e.msg), LOG_END);
+}
+
+/*
+ * After the right password: an account with a confirmed second factor also
+ * needs a code. Returns 1 to go on, 0 after answering 401 (no code, or a
+ * wrong one: the latter counts as a failed sign-in), -1 after answering 503.
+ */
+static int
+second_factor(struct http_req *r, struct login_job *lj)
+{
+	struct store_totp t;
+	struct err e;
+	int found = store_totp_get(http_req_store(r), lj->user.id, &t, &e), ok;
+
+	sodium_memzero(t.secret, sizeof(t.secret));
+	if (found == -1) {
+		http_problem(r, 503, "sign-in is unavailable right now");
+		return -1;
+	}
+	if (!found || !t.confirmed)
+		return 1;
+	if (lj->totp[0] == '\0') {
+		http_problem_errors(r, 401, "a code from the authenticator app is needed",
+		                    json_pack("[{s:s, s:s}]", "pointer", "/totp", "detail",
+		                              "is required for this account"));
+		return 0;
+	}
+	ok = mfa_verify(http_req_store(r), lj->user.id, lj->totp, &e);
+	if (ok == -1) {
+		http_problem(r, 503, "sign-in is unavailable right now");
+		return -1;
+	}
+	if (ok == 0) {
+		record_failure(r, lj);
+		session_audit(r, lj->user.id, "auth.login", "second factor", "failure");
+		http_problem_errors(r, 401, "the code is not right",
+		                    json_pack("[{s:s, s:s}]", "pointer", "/totp", "detail",
+		                              "is not a current code or an unused recovery code"));
+		return 0;
+	}
+	return 1;
+}
+
+static void
 login_done(struct job *j)
 {
 	struct login_job *lj = (struct login_job *)j;
@@ -66,11 +119,11 @@ login_done(struct job *j)
 	json_t *body;
 
 	secret_free(&lj->password);
+	if (lj->found && lj->ok && !lj->user.disabled &&
+	    second_factor(r, lj) != 1) /* answered; a wrong code counts as a failure */
+		goto out;
 	if (!lj->found || !lj->ok || lj->user.disabled) {
-		if (store_login_failed(http_req_store(r), lj->account_key, r->peer, now,
-		                       now - THROTTLE_WINDOW, &e) == -1)
-			log_event(LOG_ERROR, "failure not recorded", LOG_STR("error", e.msg),
-			          LOG_END);
+		record_failure(r, lj);
 		session_audit(r, lj->found ? lj->user.id : NULL, "auth.login", NULL, "failure");
 		http_problem(r, 401, "the email or password is not right");
 		goto out;
@@ -89,7 +142,7 @@ login_done(struct job *j)
 	                 lj->user.must_change_password, "csrf_token", csrf);
 	http_reply_json(r, 200, body);
 out:
-	sodium_memzero(&lj->user, sizeof(lj->user));
+	sodium_memzero(lj, sizeof(*lj));
 	free(lj);
 }
 
@@ -159,6 +212,9 @@ auth_login(struct http_req *r)
 		return;
 	}
 	lj->found = found;
+	if (json_object_get(body, "totp") != NULL)
+		snprintf(lj->totp, sizeof(lj->totp), "%s",
+		         json_string_value(json_object_get(body, "totp")));
 	pw = json_string_value(json_object_get(body, "password"));
 	secret_take_string(&lj->password, (char *)pw);
 	json_decref(body);

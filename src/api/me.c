@@ -38,8 +38,10 @@ me_get(struct http_req *r)
 {
 	const struct api_auth *a = session_of(r);
 	http_reply_json(r, 200,
-	                json_pack("{s:o, s:b, s:s}", "user", user_json(&a->session.user),
-	                          "must_change_password", a->session.user.must_change_password,
+	                json_pack("{s:o, s:b, s:{s:b, s:b}, s:s}", "user",
+	                          user_json(&a->session.user), "must_change_password",
+	                          a->session.user.must_change_password, "mfa", "enrolled",
+	                          a->session.mfa_enrolled, "required", a->session.mfa_required,
 	                          "csrf_token", a->csrf));
 }
 

@@ -98,8 +98,8 @@ scope_of(const struct access *a, enum policy_resource res, enum policy_action ac
 static json_t *
 production_json(const struct store_production *p, const char *role)
 {
-	json_t *j =
-	    json_pack("{s:s, s:s, s:s}", "id", p->id, "name", p->name, "timezone", p->timezone);
+	json_t *j = json_pack("{s:s, s:s, s:s, s:b}", "id", p->id, "name", p->name, "timezone",
+	                      p->timezone, "require_mfa", p->require_mfa);
 	if (role != NULL)
 		json_object_set_new(j, "role", json_string(role));
 	return j;
@@ -212,6 +212,40 @@ productions_get(struct http_req *r)
 		http_problem(r, 403, "your role cannot see this");
 		return;
 	}
+	http_reply_json(r, 200, production_json(&a.production, a.member ? a.me.role : NULL));
+}
+
+static const struct json_field production_update_fields[] = {
+    {"require_mfa", JF_BOOLEAN, 1, 0},
+};
+
+/* PATCH /api/v1/productions/{id} {require_mfa}: production admins and producers. */
+void
+productions_update(struct http_req *r)
+{
+	struct access a;
+	json_t *body;
+	struct err e;
+	int on;
+
+	if (load_access(r, &a) == -1)
+		return;
+	if (scope_of(&a, POLICY_RESOURCE_PRODUCTION, POLICY_ACTION_WRITE) != POLICY_SCOPE_ALL) {
+		http_problem(r, 403, "your role cannot change this production");
+		return;
+	}
+	if ((body = http_json_body(r, production_update_fields, 1)) == NULL)
+		return;
+	on = json_is_true(json_object_get(body, "require_mfa"));
+	json_decref(body);
+	if (store_production_set_require_mfa(http_req_store(r), a.production.id, on, &e) == -1) {
+		unavailable(r, &e);
+		return;
+	}
+	a.production.require_mfa = on;
+	session_audit(r, session_of(r)->session.user.id,
+	              on ? "production.require_mfa" : "production.allow_no_mfa", a.production.id,
+	              "success");
 	http_reply_json(r, 200, production_json(&a.production, a.member ? a.me.role : NULL));
 }
 

@@ -148,10 +148,19 @@ session_authenticate(struct http_req *r)
 			return -1;
 		}
 	}
-	if (a->session.user.must_change_password && !(r->match.route->flags & ROUTE_PENDING_OK)) {
-		http_problem(r, 403,
-		             "change the one-time password first (POST /api/v1/me/password)");
-		return -1;
+	if (!(r->match.route->flags & ROUTE_PENDING_OK)) {
+		if (a->session.user.must_change_password) {
+			http_problem(
+			    r, 403,
+			    "change the one-time password first (POST /api/v1/me/password)");
+			return -1;
+		}
+		if (a->session.mfa_required && !a->session.mfa_enrolled) {
+			http_problem(r, 403,
+			             "your roles require a second factor; set one up first "
+			             "(POST /api/v1/me/mfa/totp)");
+			return -1;
+		}
 	}
 	if (now - a->session.last_seen_at >= refresh_interval(c) &&
 	    store_session_touch(http_req_store(r), a->session.id, now, &e) == -1)

@@ -405,7 +405,8 @@ store_production_create(struct store *s, struct store_production *p, struct err 
 int
 store_production_get(struct store *s, const char *id, struct store_production *out, struct err *e)
 {
-	static const char sql[] = "SELECT id, name, timezone FROM production WHERE id = ?";
+	static const char sql[] =
+	    "SELECT id, name, timezone, require_mfa FROM production WHERE id = ?";
 	sqlite3_stmt *st = prepare(s, sql, e);
 	int rc;
 	if (st == NULL)
@@ -415,9 +416,22 @@ store_production_get(struct store *s, const char *id, struct store_production *o
 		copy_col(st, 0, out->id, sizeof(out->id));
 		copy_col(st, 1, out->name, sizeof(out->name));
 		copy_col(st, 2, out->timezone, sizeof(out->timezone));
+		out->require_mfa = sqlite3_column_int(st, 3);
 		sqlite3_reset(st);
 	}
 	return rc;
+}
+
+int
+store_production_set_require_mfa(struct store *s, const char *id, int on, struct err *e)
+{
+	static const char sql[] = "UPDATE production SET require_mfa = ? WHERE id = ?";
+	sqlite3_stmt *st = prepare(s, sql, e);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int(st, 1, on != 0);
+	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+	return run(s, st, "set require_mfa", e) == -1 ? -1 : 0;
 }
 
 int
@@ -426,7 +440,7 @@ store_production_list(struct store *s, const char *user_id, int all,
                       struct err *e)
 {
 	static const char sql[] =
-	    "SELECT p.id, p.name, p.timezone, m.role FROM production p "
+	    "SELECT p.id, p.name, p.timezone, m.role, p.require_mfa FROM production p "
 	    "LEFT JOIN membership m ON m.production_id = p.id AND m.user_id = ?1 "
 	    "AND m.revoked_at IS NULL WHERE ?2 OR m.id IS NOT NULL ORDER BY p.name, p.id";
 	sqlite3_stmt *st = prepare(s, sql, e);
@@ -441,6 +455,7 @@ store_production_list(struct store *s, const char *user_id, int all,
 		copy_col(st, 0, p.id, sizeof(p.id));
 		copy_col(st, 1, p.name, sizeof(p.name));
 		copy_col(st, 2, p.timezone, sizeof(p.timezone));
+		p.require_mfa = sqlite3_column_int(st, 4);
 		fn(&p, (const char *)sqlite3_column_text(st, 3), arg);
 	}
 	sqlite3_reset(st);
@@ -567,17 +582,24 @@ int
 store_session_by_token(struct store *s, const char *token_hash, struct store_session *out,
                        struct err *e)
 {
-	static char sql[512];
+	static char sql[1024];
 	static const char *sqlp;
 	sqlite3_stmt *st;
 	int rc;
 
 	if (sqlp == NULL) {
-		snprintf(sql, sizeof(sql),
-		         "SELECT s.id, s.user_agent, s.created_at, s.last_seen_at, s.expires_at, "
-		         "s.revoked_at, %s FROM session s JOIN app_user u ON u.id = s.user_id "
-		         "WHERE s.token_hash = ?",
-		         user_cols);
+		snprintf(
+		    sql, sizeof(sql),
+		    "SELECT s.id, s.user_agent, s.created_at, s.last_seen_at, s.expires_at, "
+		    "s.revoked_at, %s, "
+		    "EXISTS (SELECT 1 FROM mfa_totp t WHERE t.user_id = u.id "
+		    "AND t.confirmed_at IS NOT NULL), "
+		    "u.is_instance_admin OR EXISTS (SELECT 1 FROM membership m "
+		    "JOIN production p ON p.id = m.production_id WHERE m.user_id = u.id "
+		    "AND m.revoked_at IS NULL AND (m.role IN ('production_admin', 'producer') "
+		    "OR p.require_mfa <> 0)) "
+		    "FROM session s JOIN app_user u ON u.id = s.user_id WHERE s.token_hash = ?",
+		    user_cols);
 		sqlp = sql;
 	}
 	if ((st = prepare(s, sqlp, e)) == NULL)
@@ -586,6 +608,8 @@ store_session_by_token(struct store *s, const char *token_hash, struct store_ses
 	if ((rc = one_row(s, st, "find session", e)) == 1) {
 		read_session(st, out);
 		read_user(st, 6, &out->user);
+		out->mfa_enrolled = sqlite3_column_int(st, 13);
+		out->mfa_required = sqlite3_column_int(st, 14);
 		sqlite3_reset(st);
 	}
 	return rc;
@@ -1050,4 +1074,139 @@ store_membership_leaders(struct store *s, const char *production_id, long *n, st
 	*n = (long)sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	return 0;
+}
+
+int
+store_totp_get(struct store *s, const char *user_id, struct store_totp *out, struct err *e)
+{
+	static const char sql[] =
+	    "SELECT secret, confirmed_at IS NOT NULL, last_step FROM mfa_totp "
+	    "WHERE user_id = ?";
+	sqlite3_stmt *st = prepare(s, sql, e);
+	int rc;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, user_id, -1, SQLITE_STATIC);
+	if ((rc = one_row(s, st, "read second factor", e)) == 1) {
+		copy_col(st, 0, out->secret, sizeof(out->secret));
+		out->confirmed = sqlite3_column_int(st, 1);
+		out->last_step = sqlite3_column_int64(st, 2);
+		sqlite3_reset(st);
+	}
+	return rc;
+}
+
+int
+store_totp_begin(struct store *s, const char *user_id, const char *secret_b32, struct err *e)
+{
+	static const char sql[] =
+	    "INSERT INTO mfa_totp (user_id, secret) VALUES (?, ?) ON CONFLICT (user_id) DO UPDATE "
+	    "SET secret = excluded.secret, confirmed_at = NULL, last_step = -1 "
+	    "WHERE mfa_totp.confirmed_at IS NULL";
+	sqlite3_stmt *st = prepare(s, sql, e);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, user_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, secret_b32, -1, SQLITE_STATIC);
+	return run(s, st, "begin second factor", e) == -1 ? -1 : 0;
+}
+
+int
+store_totp_confirm(struct store *s, const char *user_id, long long step, char hashes[][65],
+                   int nhashes, struct err *e)
+{
+	static const char confirm[] = "UPDATE mfa_totp SET confirmed_at = ?, last_step = ? "
+	                              "WHERE user_id = ? AND confirmed_at IS NULL";
+	static const char wipe[] = "DELETE FROM mfa_recovery_code WHERE user_id = ?";
+	static const char add[] =
+	    "INSERT INTO mfa_recovery_code (user_id, code_hash) VALUES (?, ?)";
+	sqlite3_stmt *st;
+	char now[32];
+
+	now_rfc3339(now, sizeof(now));
+	if ((st = prepare(s, confirm, e)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, step);
+	sqlite3_bind_text(st, 3, user_id, -1, SQLITE_STATIC);
+	if (run(s, st, "confirm second factor", e) == -1)
+		return -1;
+	if ((st = prepare(s, wipe, e)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, user_id, -1, SQLITE_STATIC);
+	if (run(s, st, "replace recovery codes", e) == -1)
+		return -1;
+	for (int i = 0; i < nhashes; i++) {
+		if ((st = prepare(s, add, e)) == NULL)
+			return -1;
+		sqlite3_bind_text(st, 1, user_id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, hashes[i], -1, SQLITE_STATIC);
+		if (run(s, st, "store recovery code", e) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+int
+store_totp_use_step(struct store *s, const char *user_id, long long step, struct err *e)
+{
+	static const char sql[] = "UPDATE mfa_totp SET last_step = ? WHERE user_id = ? "
+	                          "AND confirmed_at IS NOT NULL AND last_step < ?";
+	sqlite3_stmt *st = prepare(s, sql, e);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, step);
+	sqlite3_bind_text(st, 2, user_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, step);
+	return run(s, st, "use code", e);
+}
+
+int
+store_recovery_use(struct store *s, const char *user_id, const char *code_hash, struct err *e)
+{
+	static const char sql[] = "UPDATE mfa_recovery_code SET used_at = ? WHERE user_id = ? "
+	                          "AND code_hash = ? AND used_at IS NULL";
+	sqlite3_stmt *st = prepare(s, sql, e);
+	char now[32];
+	if (st == NULL)
+		return -1;
+	now_rfc3339(now, sizeof(now));
+	sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, user_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, code_hash, -1, SQLITE_STATIC);
+	return run(s, st, "use recovery code", e);
+}
+
+int
+store_recovery_left(struct store *s, const char *user_id, long *n, struct err *e)
+{
+	static const char sql[] =
+	    "SELECT COUNT(*) FROM mfa_recovery_code WHERE user_id = ? AND used_at IS NULL";
+	sqlite3_stmt *st = prepare(s, sql, e);
+	int rc;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, user_id, -1, SQLITE_STATIC);
+	if ((rc = one_row(s, st, "count recovery codes", e)) != 1)
+		return rc == 0 ? db_err(s, e, "count recovery codes") : -1;
+	*n = (long)sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return 0;
+}
+
+int
+store_totp_delete(struct store *s, const char *user_id, struct err *e)
+{
+	static const char a[] = "DELETE FROM mfa_recovery_code WHERE user_id = ?";
+	static const char b[] = "DELETE FROM mfa_totp WHERE user_id = ?";
+	sqlite3_stmt *st;
+	if ((st = prepare(s, a, e)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, user_id, -1, SQLITE_STATIC);
+	if (run(s, st, "delete recovery codes", e) == -1)
+		return -1;
+	if ((st = prepare(s, b, e)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, user_id, -1, SQLITE_STATIC);
+	return run(s, st, "delete second factor", e) == -1 ? -1 : 0;
 }

@@ -37,6 +37,7 @@ struct store_production {
 	char id[STORE_ID_LEN + 8];
 	char name[256];
 	char timezone[64];
+	int require_mfa; /* every member needs a second factor */
 };
 
 /* Opens (creating when `create`) the database at path and applies pending migrations. */
@@ -63,6 +64,7 @@ int store_production_create(struct store *s, struct store_production *p, struct 
 /* 1 found, 0 not. */
 int store_production_get(struct store *s, const char *id, struct store_production *out,
                          struct err *e);
+int store_production_set_require_mfa(struct store *s, const char *id, int on, struct err *e);
 /* Productions the user belongs to (all of them when all != 0), by name. */
 int store_production_list(struct store *s, const char *user_id, int all,
                           void (*fn)(const struct store_production *, const char *role, void *),
@@ -128,6 +130,9 @@ struct store_session {
 	long long last_seen_at;
 	long long expires_at;
 	int revoked;
+	int mfa_enrolled; /* the account has a confirmed second factor */
+	int mfa_required; /* instance admin, production admin or producer anywhere, or a member of
+	                     a production that requires MFA */
 	struct store_user user; /* the session's account */
 };
 
@@ -159,6 +164,26 @@ int store_login_failed(struct store *s, const char *account_key, const char *sou
 /* Records a success: the address becomes known, its failures are forgotten. */
 int store_login_succeeded(struct store *s, const char *account_key, const char *source,
                           long long now, struct err *e);
+
+/* Second factors (crypto/totp.h). */
+struct store_totp {
+	char secret[64]; /* base32 */
+	int confirmed;
+	long long last_step;
+};
+/* 1 found, 0 none. */
+int store_totp_get(struct store *s, const char *user_id, struct store_totp *out, struct err *e);
+/* Starts (or restarts) an unconfirmed enrolment with this secret. */
+int store_totp_begin(struct store *s, const char *user_id, const char *secret_b32, struct err *e);
+/* Confirms the enrolment at step; stores the recovery code hashes (replacing old ones). */
+int store_totp_confirm(struct store *s, const char *user_id, long long step, char hashes[][65],
+                       int nhashes, struct err *e);
+/* Accepts step only if it is later than the last one accepted: 1 accepted, 0 replayed. */
+int store_totp_use_step(struct store *s, const char *user_id, long long step, struct err *e);
+/* Marks one unused recovery code used: 1 used now, 0 unknown or already used. */
+int store_recovery_use(struct store *s, const char *user_id, const char *code_hash, struct err *e);
+int store_recovery_left(struct store *s, const char *user_id, long *n, struct err *e);
+int store_totp_delete(struct store *s, const char *user_id, struct err *e);
 
 /*
  * The audit log (see audit/audit.h for who writes it and what a row holds).

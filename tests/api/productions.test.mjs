@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { startServer, runSlate, assertProblem } from './lib/harness.mjs';
-import { call, signInAndChangePassword } from './lib/session.mjs';
+import { call, signInAndChangePassword, readyAdmin, enrolTotp } from './lib/session.mjs';
 
 let server;
 let admin;
@@ -33,13 +33,16 @@ async function addMember(id, email, role, department) {
 
 before(async () => {
   server = await startServer();
-  admin = await signInAndChangePassword(server);
+  admin = await readyAdmin(server);
   const a = await call(server, admin, 'POST', '/api/v1/productions', { body: { name: 'The Long Night', timezone: 'Europe/London' } });
   assert.equal(a.status, 201, a.body);
   prod = a.json;
   const b = await call(server, admin, 'POST', '/api/v1/productions', { body: { name: 'Other Show', timezone: 'America/New_York' } });
   other = b.json;
   for (const e of ['producer@x.org', 'ad@x.org', 'camhead@x.org', 'grip@x.org', 'camop@x.org', 'lead@x.org', 'both@x.org']) await person(e);
+  // producers must have a second factor; camop becomes one for a while below
+  await enrolTotp(server, people['producer@x.org']);
+  await enrolTotp(server, people['camop@x.org']);
   people.producerM = await addMember(prod.id, 'producer@x.org', 'producer');
   people.adM = await addMember(prod.id, 'ad@x.org', 'ad', 'Direction/AD');
   people.camheadM = await addMember(prod.id, 'camhead@x.org', 'department_head', 'Camera');

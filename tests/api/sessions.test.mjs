@@ -40,7 +40,7 @@ test('the one-time password admits only /me, the password change and sign-out', 
   assert.equal(me.status, 200);
   assert.equal(me.json.user.email, ADMIN_EMAIL);
   assert.equal(me.json.csrf_token, s.csrf);
-  assertProblem(await call(server, s, 'GET', '/api/v1/me/sessions'), 403, 'sessions before the change');
+  assertProblem(await call(server, s, 'GET', '/api/v1/productions'), 403, 'productions before the change');
 });
 
 test('a weak or short new password is refused naming the field; a wrong current one is refused', async () => {
