@@ -22,6 +22,7 @@ static const char usage[] =
     "           first administrator, demo production\n"
     "  serve    run the HTTPS server\n"
     "  user     add, list and disable accounts (slate user --help)\n"
+    "  member   production membership: add, list, set-role, revoke (slate member --help)\n"
     "\n"
     "  slate COMMAND --help   options of one command\n"
     "  slate --version        print the version\n";
@@ -33,6 +34,7 @@ static const struct {
     {"init", cmd_init},
     {"serve", cmd_serve},
     {"user", cmd_user},
+    {"member", cmd_member},
 };
 
 int

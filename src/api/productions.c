@@ -17,9 +17,9 @@
  * the installation, may create productions and manage their members, but
  * see no production data by that right alone.
  *
- * When a revocation leaves a user with no live membership anywhere, their
- * sessions end too. A production never loses its last production admin or
- * producer: that change is refused with 409.
+ * The rules of membership changes (roles, departments, the last production
+ * admin or producer, sessions ending with the last membership) live in
+ * domain/members.c, shared with `slate member`.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +27,7 @@
 
 #include "api/api.h"
 #include "api/session.h"
+#include "domain/members.h"
 #include "domain/policy.h"
 #include "store/store.h"
 #include "util/log.h"
@@ -291,47 +292,6 @@ members_list(struct http_req *r)
 	http_reply_json(r, 200, json_pack("{s:o}", "members", l.arr));
 }
 
-/* Checks role (a policy role name) and department (a department of this production). */
-static int
-role_and_department(struct http_req *r, const struct access *a, const char *role,
-                    const char *department, char dep_id[STORE_ID_LEN + 8])
-{
-	enum policy_role pr;
-	struct err e;
-	int found;
-
-	dep_id[0] = '\0';
-	if (policy_role_parse(role, &pr) == -1) {
-		http_problem_errors(r, 400, "unknown role",
-		                    json_pack("[{s:s, s:s}]", "pointer", "/role", "detail",
-		                              "must be production_admin, producer, ad, "
-		                              "department_head, crew or cast"));
-		return -1;
-	}
-	if (department == NULL) {
-		if (pr == POLICY_ROLE_DEPARTMENT_HEAD) {
-			http_problem_errors(r, 400, "a department head needs a department",
-			                    json_pack("[{s:s, s:s}]", "pointer", "/department",
-			                              "detail", "is required for department_head"));
-			return -1;
-		}
-		return 0;
-	}
-	found = store_department_find(http_req_store(r), a->production.id, department, dep_id,
-	                              STORE_ID_LEN + 8, &e);
-	if (found == -1) {
-		unavailable(r, &e);
-		return -1;
-	}
-	if (found == 0) {
-		http_problem_errors(r, 400, "unknown department",
-		                    json_pack("[{s:s, s:s}]", "pointer", "/department", "detail",
-		                              "is not a department of this production"));
-		return -1;
-	}
-	return 0;
-}
-
 /* Member writes need member:write scope all. */
 static int
 may_manage(struct http_req *r, const struct access *a)
@@ -351,102 +311,46 @@ static const struct json_field member_add_fields[] = {
     {"department", JF_STRING, 0, 60},
 };
 
+/* Answers a failure of the members service: 400 naming the field, 404, 409 or 503. */
+static void
+refuse(struct http_req *r, const struct err *e)
+{
+	if (e->status == 400 || e->status == 404 || e->status == 409) {
+		if (e->field[0] != '\0')
+			http_problem_errors(
+			    r, e->status,
+			    e->status == 404 ? "there is no such account"
+			                     : "the member cannot be set so",
+			    json_pack("[{s:s, s:s}]", "pointer", e->field, "detail", e->msg));
+		else
+			http_problem(r, e->status, e->msg);
+		return;
+	}
+	unavailable(r, e);
+}
+
 void
 members_add(struct http_req *r)
 {
 	struct access a;
-	struct store *s = http_req_store(r);
-	struct store_user u;
 	struct store_membership m;
-	char dep[STORE_ID_LEN + 8], mid[STORE_ID_LEN + 8];
 	json_t *body;
 	struct err e;
-	int found;
 
 	if (load_access(r, &a) == -1 || !may_manage(r, &a))
 		return;
 	if ((body = http_json_body(r, member_add_fields, 3)) == NULL)
 		return;
-	if (role_and_department(r, &a, json_string_value(json_object_get(body, "role")),
-	                        json_string_value(json_object_get(body, "department")), dep) == -1)
-		goto out;
-	found = store_user_by_email(s, json_string_value(json_object_get(body, "email")), &u, &e);
-	if (found == -1) {
-		unavailable(r, &e);
-		goto out;
+	if (members_add_one(http_req_store(r), a.production.id,
+	                    json_string_value(json_object_get(body, "email")),
+	                    json_string_value(json_object_get(body, "role")),
+	                    json_string_value(json_object_get(body, "department")), &m, &e) == -1) {
+		refuse(r, &e);
+	} else {
+		session_audit(r, session_of(r)->session.user.id, "member.add", m.id, "success");
+		http_reply_json(r, 201, member_json(&m));
 	}
-	if (found == 0) {
-		http_problem_errors(
-		    r, 404, "there is no account with that email; invite them instead",
-		    json_pack("[{s:s, s:s}]", "pointer", "/email", "detail", "has no account"));
-		goto out;
-	}
-	if (store_membership_add(s, a.production.id, u.id,
-	                         json_string_value(json_object_get(body, "role")),
-	                         dep[0] ? dep : NULL, mid, sizeof(mid), &e) == -1) {
-		if (e.status == 409)
-			http_problem(r, 409, e.msg);
-		else
-			unavailable(r, &e);
-		goto out;
-	}
-	session_audit(r, session_of(r)->session.user.id, "member.add", mid, "success");
-	if (store_membership_get(s, a.production.id, mid, &m, &e) != 1) {
-		unavailable(r, &e);
-		goto out;
-	}
-	http_reply_json(r, 201, member_json(&m));
-out:
 	json_decref(body);
-}
-
-static int
-is_leader(const char *role)
-{
-	return strcmp(role, "production_admin") == 0 || strcmp(role, "producer") == 0;
-}
-
-/*
- * Refuses (409) a change that would take away the production's last live
- * production admin or producer. Returns -1 after answering.
- */
-static int
-keep_a_leader(struct http_req *r, const struct access *a, const struct store_membership *target,
-              const char *new_role, int revoking)
-{
-	struct err e;
-	long n;
-
-	if (target->revoked || !is_leader(target->role) || (!revoking && is_leader(new_role)))
-		return 0;
-	if (store_membership_leaders(http_req_store(r), a->production.id, &n, &e) == -1) {
-		unavailable(r, &e);
-		return -1;
-	}
-	if (n <= 1) {
-		http_problem(r, 409,
-		             "a production keeps at least one production admin or producer");
-		return -1;
-	}
-	return 0;
-}
-
-/* Loads member {mid} of the production; 404 when it is not one of its members. */
-static int
-load_target(struct http_req *r, const struct access *a, struct store_membership *m)
-{
-	struct err e;
-	int found = store_membership_get(http_req_store(r), a->production.id,
-	                                 router_param(&r->match, "mid"), m, &e);
-	if (found == -1) {
-		unavailable(r, &e);
-		return -1;
-	}
-	if (found == 0) {
-		http_problem(r, 404, "there is no such member in this production");
-		return -1;
-	}
-	return 0;
 }
 
 static const struct json_field member_update_fields[] = {
@@ -458,34 +362,22 @@ void
 members_update(struct http_req *r)
 {
 	struct access a;
-	struct store *s = http_req_store(r);
 	struct store_membership m;
-	char dep[STORE_ID_LEN + 8];
-	const char *role, *department;
-	json_t *body = NULL;
+	json_t *body;
 	struct err e;
 
-	if (load_access(r, &a) == -1 || !may_manage(r, &a) || load_target(r, &a, &m) == -1)
+	if (load_access(r, &a) == -1 || !may_manage(r, &a))
 		return;
 	if ((body = http_json_body(r, member_update_fields, 2)) == NULL)
 		return;
-	role = json_string_value(json_object_get(body, "role"));
-	if (role == NULL)
-		role = m.role;
-	department = json_object_get(body, "department") != NULL
-	                 ? json_string_value(json_object_get(body, "department"))
-	                 : (m.department[0] ? m.department : NULL);
-	if (role_and_department(r, &a, role, department, dep) == -1 ||
-	    keep_a_leader(r, &a, &m, role, 0) == -1)
-		goto out;
-	if (store_membership_set(s, m.id, role, dep[0] ? dep : NULL, &e) == -1 ||
-	    store_membership_get(s, a.production.id, m.id, &m, &e) != 1) {
-		unavailable(r, &e);
-		goto out;
+	if (members_change(http_req_store(r), a.production.id, router_param(&r->match, "mid"), 0,
+	                   json_string_value(json_object_get(body, "role")),
+	                   json_string_value(json_object_get(body, "department")), &m, &e) == -1) {
+		refuse(r, &e);
+	} else {
+		session_audit(r, session_of(r)->session.user.id, "member.change", m.id, "success");
+		http_reply_json(r, 200, member_json(&m));
 	}
-	session_audit(r, session_of(r)->session.user.id, "member.change", m.id, "success");
-	http_reply_json(r, 200, member_json(&m));
-out:
 	json_decref(body);
 }
 
@@ -493,42 +385,23 @@ static void
 set_revoked(struct http_req *r, int revoke)
 {
 	struct access a;
-	struct store *s = http_req_store(r);
 	struct store_membership m;
-	long live = 0;
-	int ended = 0;
+	int ended;
+	json_t *j;
 	struct err e;
 
-	if (load_access(r, &a) == -1 || !may_manage(r, &a) || load_target(r, &a, &m) == -1)
+	if (load_access(r, &a) == -1 || !may_manage(r, &a))
 		return;
-	if (revoke && keep_a_leader(r, &a, &m, m.role, 1) == -1)
+	if (members_set_revoked(http_req_store(r), a.production.id, router_param(&r->match, "mid"),
+	                        0, revoke, &ended, &m, &e) == -1) {
+		refuse(r, &e);
 		return;
-	if (store_begin(s, &e) == -1 || store_membership_revoke(s, m.id, revoke, &e) == -1 ||
-	    store_membership_count(s, m.user.id, &live, &e) == -1)
-		goto fail;
-	/* no live membership left anywhere: the person's sessions end too */
-	if (revoke && live == 0 && !m.user.is_instance_admin) {
-		if (store_session_revoke_all(s, m.user.id, NULL, (long long)time(NULL), &e) == -1)
-			goto fail;
-		ended = 1;
 	}
-	if (store_commit(s, &e) == -1)
-		goto fail;
 	session_audit(r, session_of(r)->session.user.id,
 	              revoke ? "member.revoke" : "member.reinstate", m.id, "success");
-	if (store_membership_get(s, a.production.id, m.id, &m, &e) != 1) {
-		unavailable(r, &e);
-		return;
-	}
-	{
-		json_t *j = member_json(&m);
-		json_object_set_new(j, "sessions_ended", json_boolean(ended));
-		http_reply_json(r, 200, j);
-	}
-	return;
-fail:
-	store_rollback(s);
-	unavailable(r, &e);
+	j = member_json(&m);
+	json_object_set_new(j, "sessions_ended", json_boolean(ended));
+	http_reply_json(r, 200, j);
 }
 
 void

@@ -31,6 +31,7 @@ __attribute__((format(printf, 2, 3))) void cli_error(const char *cmd, const char
 int cmd_init(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_user(int argc, char **argv);
+int cmd_member(int argc, char **argv);
 
 /* Opens DATA/slate.db for a command (applying migrations); prints the error itself. */
 struct store;

@@ -1,0 +1,36 @@
+/*
+ * members.h — the rules for changing who belongs to a production, shared
+ * by the API (api/productions.c) and the shell (cli/member.c).
+ *
+ * - A role is one of the policy's roles; a department head needs a
+ *   department; a department must be one of the production's.
+ * - A production never loses its last live production admin or producer.
+ * - When a revocation leaves a person with no live membership anywhere,
+ *   their sessions end too (instance administrators keep theirs).
+ *
+ * Every function runs in one write transaction and fills e with the HTTP
+ * status to answer (400 with e->field naming the input, 404, 409, 503).
+ */
+#ifndef SLATE_DOMAIN_MEMBERS_H
+#define SLATE_DOMAIN_MEMBERS_H
+
+#include "store/store.h"
+#include "util/err.h"
+
+/* Adds the account with that email; out is the new membership. */
+int members_add_one(struct store *s, const char *production_id, const char *email, const char *role,
+                    const char *department, struct store_membership *out, struct err *e);
+/*
+ * Changes role and/or department of member_id (by membership id, or by the
+ * member's email when by_email). role NULL keeps it; department NULL keeps
+ * it and "" clears it.
+ */
+int members_change(struct store *s, const char *production_id, const char *member, int by_email,
+                   const char *role, const char *department, struct store_membership *out,
+                   struct err *e);
+/* Revokes (revoke != 0) or reinstates; *sessions_ended tells whether sessions ended. */
+int members_set_revoked(struct store *s, const char *production_id, const char *member,
+                        int by_email, int revoke, int *sessions_ended, struct store_membership *out,
+                        struct err *e);
+
+#endif
