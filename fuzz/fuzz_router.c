@@ -36,9 +36,9 @@ dummy(struct http_req *r)
 
 static const struct route routes[] = {
     {"GET", "/healthz", dummy, 0},
-    {"GET", "/api/v1/productions/{id}", dummy, ROUTE_NO_STORE},
-    {"POST", "/api/v1/productions/{id}/members/{member}", dummy, ROUTE_JSON_BODY | ROUTE_NO_STORE},
-    {"DELETE", "/api/v1/productions/{id}", dummy, ROUTE_NO_STORE},
+    {"GET", "/api/v1/productions/{id}", dummy, ROUTE_PUBLIC},
+    {"POST", "/api/v1/productions/{id}/members/{member}", dummy, ROUTE_JSON_BODY | ROUTE_PUBLIC},
+    {"DELETE", "/api/v1/productions/{id}", dummy, ROUTE_PUBLIC},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
