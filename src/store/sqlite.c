@@ -1210,3 +1210,16 @@ store_totp_delete(struct store *s, const char *user_id, struct err *e)
 	sqlite3_bind_text(st, 1, user_id, -1, SQLITE_STATIC);
 	return run(s, st, "delete second factor", e) == -1 ? -1 : 0;
 }
+
+int
+store_session_revoke_everyone(struct store *s, const char *keep, long long now, struct err *e)
+{
+	static const char sql[] =
+	    "UPDATE session SET revoked_at = ? WHERE revoked_at IS NULL AND id <> ?";
+	sqlite3_stmt *st = prepare(s, sql, e);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_text(st, 2, keep ? keep : "", -1, SQLITE_STATIC);
+	return run(s, st, "end every session", e);
+}
