@@ -151,8 +151,7 @@ int store_session_revoke(struct store *s, const char *user_id, const char *id, l
 int store_session_revoke_all(struct store *s, const char *user_id, const char *keep, long long now,
                              struct err *e);
 /* Ends every live session of every account except `keep`. Returns how many. */
-int store_session_revoke_everyone(struct store *s, const char *keep, long long now,
-                                  struct err *e);
+int store_session_revoke_everyone(struct store *s, const char *keep, long long now, struct err *e);
 /* Calls fn for each live session of user_id, newest first. */
 int store_session_list(struct store *s, const char *user_id, long long now,
                        void (*fn)(const struct store_session *, void *), void *arg, struct err *e);
