@@ -80,12 +80,6 @@ session_same_origin(struct http_req *r)
 	       memcmp(origin + 8, host, hn) == 0;
 }
 
-static int
-unsafe(const char *method)
-{
-	return strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0;
-}
-
 static long long
 refresh_interval(const struct config *c)
 {
@@ -101,6 +95,59 @@ auth_free(void *p)
 	free(p);
 }
 
+static int
+unsafe(const char *method)
+{
+	return strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0;
+}
+
+/* Authorization: Bearer slt_<token>. Answers and returns -1 when refused. */
+static int
+token_authenticate(struct http_req *r, struct api_auth *a, const char *authz, size_t n)
+{
+	static const char bearer[] = "Bearer " API_TOKEN_PREFIX;
+	static const char scope[] = "/api/v1/productions/{id}";
+	size_t k = sizeof(bearer) - 1;
+	char token[TOKEN_TEXT_LEN];
+	struct store_api_token t;
+	const char *pid;
+	struct err e;
+	int found;
+
+	if (n != k + TOKEN_TEXT_LEN - 1 || strncmp(authz, bearer, k) != 0) {
+		http_problem(r, 401, "the Authorization header is not an API token");
+		return -1;
+	}
+	memcpy(token, authz + k, TOKEN_TEXT_LEN - 1);
+	token[TOKEN_TEXT_LEN - 1] = '\0';
+	token_hash(token, a->token_hash);
+	sodium_memzero(token, sizeof(token));
+	if ((found = store_token_by_hash(http_req_store(r), a->token_hash, &t, &e)) == -1) {
+		http_problem(r, 503, "tokens are unavailable right now");
+		return -1;
+	}
+	if (!found || t.revoked || t.user.disabled || (long long)time(NULL) >= t.expires_at) {
+		http_problem(r, 401, "the API token is unknown, revoked or expired");
+		return -1;
+	}
+	a->via_token = 1;
+	a->session.user = t.user;
+	if (strncmp(r->match.route->pattern, scope, sizeof(scope) - 1) != 0) {
+		http_problem(r, 403, "an API token reaches only its production's routes");
+		return -1;
+	}
+	pid = router_param(&r->match, "id");
+	if (pid == NULL || strcmp(pid, t.production_id) != 0) {
+		http_problem(r, 404, "there is no such production");
+		return -1;
+	}
+	if (!t.read_write && unsafe(r->method)) {
+		http_problem(r, 403, "this API token may only read");
+		return -1;
+	}
+	return 0;
+}
+
 int
 session_authenticate(struct http_req *r)
 {
@@ -113,13 +160,15 @@ session_authenticate(struct http_req *r)
 	const char *sent;
 	int found;
 
+	a = xcalloc(1, sizeof(*a));
+	r->auth = a;
+	r->auth_free = auth_free;
+	if ((sent = http_req_header(r, "Authorization", &n)) != NULL)
+		return token_authenticate(r, a, sent, n);
 	if (cookie_token(r, token) == -1) {
 		http_problem(r, 401, "sign in first");
 		return -1;
 	}
-	a = xcalloc(1, sizeof(*a));
-	r->auth = a;
-	r->auth_free = auth_free;
 	token_hash(token, a->token_hash);
 	if (csrf_for(token, a->csrf) == -1) {
 		sodium_memzero(token, sizeof(token));

@@ -8,6 +8,11 @@
  * The idle clock is kept in the store but written at most every
  * min(60, idle/4) seconds per session, not on every request.
  *
+ * API tokens (Authorization: Bearer slt_…) reach only the routes of the
+ * production they were made for, and read-only ones only GET and HEAD; the
+ * membership behind them is checked on every request like a session's.
+ * They need no CSRF token: browsers never attach them on their own.
+ *
  * CSRF: a request that changes state must come from Slate's own pages
  * (its Origin matches the request's host or public_url, and Sec-Fetch-Site
  * is not cross-site) and carry X-CSRF-Token, an HMAC of the session token,
@@ -22,10 +27,13 @@
 
 #define SESSION_COOKIE "__Host-slate_session"
 
+#define API_TOKEN_PREFIX "slt_" /* so that secret scanners recognise a leaked token */
+
 struct api_auth {
-	struct store_session session; /* with .user */
+	struct store_session session; /* with .user; for an API token, the token's owner */
 	char token_hash[TOKEN_HASH_LEN];
 	char csrf[TOKEN_TEXT_LEN];
+	int via_token; /* authenticated by an API token, not a session */
 };
 
 /* The server's authenticate hook (see server.h). */

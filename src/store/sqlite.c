@@ -1223,3 +1223,105 @@ store_session_revoke_everyone(struct store *s, const char *keep, long long now, 
 	sqlite3_bind_text(st, 2, keep ? keep : "", -1, SQLITE_STATIC);
 	return run(s, st, "end every session", e);
 }
+
+#define TOKEN_SELECT                                                                               \
+	"SELECT t.id, t.production_id, t.name, t.read_write, t.created_at, t.expires_at, "         \
+	"t.revoked_at IS NOT NULL, u.id, u.email, u.display_name, u.password_hash, "               \
+	"u.must_change_password, u.is_instance_admin, u.disabled_at IS NOT NULL "                  \
+	"FROM api_token t JOIN app_user u ON u.id = t.user_id "
+
+static void
+read_token(sqlite3_stmt *st, struct store_api_token *t)
+{
+	copy_col(st, 0, t->id, sizeof(t->id));
+	copy_col(st, 1, t->production_id, sizeof(t->production_id));
+	copy_col(st, 2, t->name, sizeof(t->name));
+	t->read_write = sqlite3_column_int(st, 3);
+	t->created_at = sqlite3_column_int64(st, 4);
+	t->expires_at = sqlite3_column_int64(st, 5);
+	t->revoked = sqlite3_column_int(st, 6);
+	read_user(st, 7, &t->user);
+}
+
+int
+store_token_create(struct store *s, const char *user_id, const char *token_hash,
+                   const char *production_id, const char *name, int read_write, long long now,
+                   long long lifetime, struct store_api_token *out, struct err *e)
+{
+	static const char sql[] = "INSERT INTO api_token (id, token_hash, user_id, production_id, "
+	                          "name, read_write, created_at, expires_at) "
+	                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt *st = prepare(s, sql, e);
+	if (st == NULL)
+		return -1;
+	memset(out, 0, sizeof(*out));
+	store_new_id(out->id, sizeof(out->id), "tok");
+	snprintf(out->production_id, sizeof(out->production_id), "%s", production_id);
+	snprintf(out->name, sizeof(out->name), "%s", name);
+	out->read_write = read_write;
+	out->created_at = now;
+	out->expires_at = now + lifetime;
+	sqlite3_bind_text(st, 1, out->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, token_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, user_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, production_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, out->name, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 6, read_write != 0);
+	sqlite3_bind_int64(st, 7, now);
+	sqlite3_bind_int64(st, 8, out->expires_at);
+	return run(s, st, "create token", e) == -1 ? -1 : 0;
+}
+
+int
+store_token_by_hash(struct store *s, const char *token_hash, struct store_api_token *out,
+                    struct err *e)
+{
+	static const char sql[] = TOKEN_SELECT "WHERE t.token_hash = ?";
+	sqlite3_stmt *st = prepare(s, sql, e);
+	int rc;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_STATIC);
+	if ((rc = one_row(s, st, "find token", e)) == 1) {
+		read_token(st, out);
+		sqlite3_reset(st);
+	}
+	return rc;
+}
+
+int
+store_token_list(struct store *s, const char *user_id, long long now,
+                 void (*fn)(const struct store_api_token *, void *), void *arg, struct err *e)
+{
+	static const char sql[] = TOKEN_SELECT "WHERE t.user_id = ? AND t.revoked_at IS NULL "
+	                                       "AND t.expires_at > ? ORDER BY t.created_at, t.id";
+	sqlite3_stmt *st = prepare(s, sql, e);
+	int rc;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, user_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_api_token t;
+		read_token(st, &t);
+		fn(&t, arg);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_err(s, e, "list tokens");
+}
+
+int
+store_token_revoke(struct store *s, const char *user_id, const char *id, long long now,
+                   struct err *e)
+{
+	static const char sql[] =
+	    "UPDATE api_token SET revoked_at = ? WHERE id = ? AND user_id = ? "
+	    "AND revoked_at IS NULL";
+	sqlite3_stmt *st = prepare(s, sql, e);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, user_id, -1, SQLITE_STATIC);
+	return run(s, st, "revoke token", e);
+}

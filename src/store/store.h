@@ -167,6 +167,29 @@ int store_login_failed(struct store *s, const char *account_key, const char *sou
 int store_login_succeeded(struct store *s, const char *account_key, const char *source,
                           long long now, struct err *e);
 
+/* API tokens: scoped to one production, read or read-write, expiring. */
+struct store_api_token {
+	char id[STORE_ID_LEN + 8];
+	char production_id[STORE_ID_LEN + 8];
+	char name[101];
+	int read_write;
+	long long created_at, expires_at;
+	int revoked;
+	struct store_user user;
+};
+int store_token_create(struct store *s, const char *user_id, const char *token_hash,
+                       const char *production_id, const char *name, int read_write, long long now,
+                       long long lifetime, struct store_api_token *out, struct err *e);
+/* 1 found (revoked or expired or not: the caller decides), 0 not. */
+int store_token_by_hash(struct store *s, const char *token_hash, struct store_api_token *out,
+                        struct err *e);
+/* The user's tokens that are neither revoked nor expired. */
+int store_token_list(struct store *s, const char *user_id, long long now,
+                     void (*fn)(const struct store_api_token *, void *), void *arg, struct err *e);
+/* 1 revoked now, 0 not a live token of this user. */
+int store_token_revoke(struct store *s, const char *user_id, const char *id, long long now,
+                       struct err *e);
+
 /* Second factors (crypto/totp.h). */
 struct store_totp {
 	char secret[64]; /* base32 */

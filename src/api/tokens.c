@@ -1,0 +1,140 @@
+/*
+ * tokens.c — API tokens for integrations (see session.h for how they are used).
+ *
+ * POST   /api/v1/me/tokens       {name, production_id, access: "read"|"read_write",
+ *                                 expires_in_days?: 1..365 (90)} → the token, shown once
+ * GET    /api/v1/me/tokens       the caller's live tokens (never the token itself)
+ * DELETE /api/v1/me/tokens/{id}  revoke
+ *
+ * A token is made only for a production the caller is a live member of;
+ * what it may then do is what the member may do, read on every request.
+ */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/api.h"
+#include "api/session.h"
+#include "store/store.h"
+#include "util/xalloc.h"
+
+static const struct json_field token_fields[] = {
+    {"name", JF_STRING, 1, 100},
+    {"production_id", JF_STRING, 1, 64},
+    {"access", JF_STRING, 1, 16},
+    {"expires_in_days", JF_INTEGER, 0, 0},
+};
+
+static json_t *
+token_json(const struct store_api_token *t)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:I}", "id", t->id, "name", t->name,
+	                 "production_id", t->production_id, "access",
+	                 t->read_write ? "read_write" : "read", "created_at",
+	                 (json_int_t)t->created_at, "expires_at", (json_int_t)t->expires_at);
+}
+
+void
+tokens_create(struct http_req *r)
+{
+	const struct api_auth *a = session_of(r);
+	struct store *s = http_req_store(r);
+	char text[TOKEN_TEXT_LEN], hash[TOKEN_HASH_LEN];
+	struct store_membership m;
+	struct store_api_token t;
+	json_t *body, *days_v, *out;
+	const char *access, *pid;
+	json_int_t days = 90;
+	struct err e;
+	char *shown;
+	int found;
+
+	if ((body = http_json_body(r, token_fields, 4)) == NULL)
+		return;
+	access = json_string_value(json_object_get(body, "access"));
+	pid = json_string_value(json_object_get(body, "production_id"));
+	if ((days_v = json_object_get(body, "expires_in_days")) != NULL)
+		days = json_integer_value(days_v);
+	if (strcmp(access, "read") != 0 && strcmp(access, "read_write") != 0) {
+		http_problem_errors(r, 400, "unknown access",
+		                    json_pack("[{s:s, s:s}]", "pointer", "/access", "detail",
+		                              "must be read or read_write"));
+		goto out;
+	}
+	if (days < 1 || days > 365) {
+		http_problem_errors(r, 400, "the expiry is out of range",
+		                    json_pack("[{s:s, s:s}]", "pointer", "/expires_in_days",
+		                              "detail", "must be from 1 to 365"));
+		goto out;
+	}
+	found = store_membership_of(s, pid, a->session.user.id, &m, &e);
+	if (found == -1) {
+		http_problem(r, 503, "tokens are unavailable right now");
+		goto out;
+	}
+	if (found == 0 || m.revoked) {
+		http_problem(r, 404, "there is no such production");
+		goto out;
+	}
+	token_new(text, hash);
+	if (store_token_create(s, a->session.user.id, hash, pid,
+	                       json_string_value(json_object_get(body, "name")),
+	                       strcmp(access, "read_write") == 0, (long long)time(NULL),
+	                       (long long)days * 86400, &t, &e) == -1) {
+		sodium_memzero(text, sizeof(text));
+		http_problem(r, 503, "the token could not be created; try again");
+		goto out;
+	}
+	session_audit(r, a->session.user.id, "token.create", t.id, "success");
+	out = token_json(&t);
+	shown = xasprintf(API_TOKEN_PREFIX "%s", text);
+	sodium_memzero(text, sizeof(text));
+	json_object_set_new(out, "token", json_string(shown));
+	sodium_memzero(shown, strlen(shown));
+	free(shown);
+	http_reply_json(r, 201, out);
+out:
+	json_decref(body);
+}
+
+static void
+add_token(const struct store_api_token *t, void *arg)
+{
+	json_array_append_new(arg, token_json(t));
+}
+
+void
+tokens_list(struct http_req *r)
+{
+	json_t *arr = json_array();
+	struct err e;
+	if (store_token_list(http_req_store(r), session_of(r)->session.user.id,
+	                     (long long)time(NULL), add_token, arr, &e) == -1) {
+		json_decref(arr);
+		http_problem(r, 503, "tokens are unavailable right now");
+		return;
+	}
+	http_reply_json(r, 200, json_pack("{s:o}", "tokens", arr));
+}
+
+void
+tokens_revoke(struct http_req *r)
+{
+	const struct api_auth *a = session_of(r);
+	const char *id = router_param(&r->match, "id");
+	struct err e;
+	int n = store_token_revoke(http_req_store(r), a->session.user.id, id, (long long)time(NULL),
+	                           &e);
+	if (n == -1) {
+		http_problem(r, 503, "the token could not be revoked; try again");
+		return;
+	}
+	if (n == 0) {
+		http_problem(r, 404, "there is no such token");
+		return;
+	}
+	session_audit(r, a->session.user.id, "token.revoke", id, "success");
+	http_reply(r, 204, NULL, NULL, 0);
+}
