@@ -19,6 +19,8 @@ void health_security_policy(struct http_req *r);
 void health_metrics(struct http_req *r);
 void auth_login(struct http_req *r);
 void auth_logout(struct http_req *r);
+void reset_request(struct http_req *r);
+void reset_complete(struct http_req *r);
 void me_get(struct http_req *r);
 void tokens_create(struct http_req *r);
 void tokens_list(struct http_req *r);

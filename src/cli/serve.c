@@ -21,6 +21,7 @@
 #include "crypto/masterkey.h"
 #include "crypto/tlscert.h"
 #include "http/server.h"
+#include "notify/notify.h"
 #include "store/store.h"
 #include "util/log.h"
 #include "util/secret.h"
@@ -61,6 +62,7 @@ cmd_serve(int argc, char **argv)
 	struct secret key = {NULL, 0};
 	struct store *s = NULL;
 	SSL_CTX *ssl = NULL;
+	struct notifier *mail = NULL;
 	char db[PATH_MAX];
 	struct stat st;
 	enum log_level lvl;
@@ -110,6 +112,10 @@ cmd_serve(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	evthread_use_pthreads();
+	if ((mail = notify_start(&c, db, &e)) == NULL) {
+		cli_error("serve", "%s", e.msg);
+		goto out;
+	}
 	{
 		struct http_server_opts o = {&c,  api_routes, api_nroutes,
 		                             ssl, db,         session_authenticate};
@@ -120,6 +126,7 @@ cmd_serve(int argc, char **argv)
 	}
 	rc = EXIT_OK;
 out:
+	notify_stop(mail);
 	SSL_CTX_free(ssl);
 	secret_free(&key);
 	config_free(&c);

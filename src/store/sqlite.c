@@ -1325,3 +1325,147 @@ store_token_revoke(struct store *s, const char *user_id, const char *id, long lo
 	sqlite3_bind_text(st, 3, user_id, -1, SQLITE_STATIC);
 	return run(s, st, "revoke token", e);
 }
+
+int
+store_outbox_add(struct store *s, const char *to, const char *subject, const char *body,
+                 long long now, struct err *e)
+{
+	static const char sql[] = "INSERT INTO outbox (id, created_at, to_addr, subject, body) "
+	                          "VALUES (?, ?, ?, ?, ?)";
+	sqlite3_stmt *st = prepare(s, sql, e);
+	char id[STORE_ID_LEN + 8];
+	if (st == NULL)
+		return -1;
+	store_new_id(id, sizeof(id), "msg");
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_text(st, 3, to, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, subject, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, body, -1, SQLITE_STATIC);
+	return run(s, st, "queue mail", e) == -1 ? -1 : 0;
+}
+
+int
+store_outbox_next(struct store *s, int max_attempts, struct store_mail *out, struct err *e)
+{
+	static const char sql[] =
+	    "SELECT id, to_addr, subject, body, created_at, attempts FROM outbox "
+	    "WHERE sent_at IS NULL AND attempts < ? ORDER BY created_at, id LIMIT 1";
+	sqlite3_stmt *st = prepare(s, sql, e);
+	int rc;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int(st, 1, max_attempts);
+	if ((rc = one_row(s, st, "read outbox", e)) == 1) {
+		const unsigned char *b = sqlite3_column_text(st, 3);
+		copy_col(st, 0, out->id, sizeof(out->id));
+		copy_col(st, 1, out->to, sizeof(out->to));
+		copy_col(st, 2, out->subject, sizeof(out->subject));
+		out->body = xstrdup(b ? (const char *)b : "");
+		out->created_at = sqlite3_column_int64(st, 4);
+		out->attempts = sqlite3_column_int(st, 5);
+		sqlite3_reset(st);
+	}
+	return rc;
+}
+
+int
+store_outbox_sent(struct store *s, const char *id, long long now, struct err *e)
+{
+	static const char sql[] = "UPDATE outbox SET sent_at = ?, body = '', last_error = NULL "
+	                          "WHERE id = ?";
+	sqlite3_stmt *st = prepare(s, sql, e);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+	return run(s, st, "mark mail sent", e) == -1 ? -1 : 0;
+}
+
+int
+store_outbox_failed(struct store *s, const char *id, const char *why, struct err *e)
+{
+	static const char sql[] =
+	    "UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?";
+	sqlite3_stmt *st = prepare(s, sql, e);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, why, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+	return run(s, st, "mark mail failed", e) == -1 ? -1 : 0;
+}
+
+int
+store_reset_create(struct store *s, const char *user_id, const char *token_hash, long long now,
+                   long long lifetime, struct err *e)
+{
+	static const char sql[] = "INSERT INTO password_reset (token_hash, user_id, created_at, "
+	                          "expires_at) VALUES (?, ?, ?, ?)";
+	sqlite3_stmt *st = prepare(s, sql, e);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, user_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now);
+	sqlite3_bind_int64(st, 4, now + lifetime);
+	return run(s, st, "create reset link", e) == -1 ? -1 : 0;
+}
+
+int
+store_reset_count(struct store *s, const char *user_id, long long since, long *n, struct err *e)
+{
+	static const char sql[] =
+	    "SELECT COUNT(*) FROM password_reset WHERE user_id = ? AND created_at >= ?";
+	sqlite3_stmt *st = prepare(s, sql, e);
+	int rc;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, user_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, since);
+	if ((rc = one_row(s, st, "count reset links", e)) != 1)
+		return rc == 0 ? db_err(s, e, "count reset links") : -1;
+	*n = (long)sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return 0;
+}
+
+int
+store_reset_peek(struct store *s, const char *token_hash, long long now, struct store_user *user,
+                 struct err *e)
+{
+	static char sql[512];
+	static const char *sqlp;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlp == NULL) {
+		snprintf(sql, sizeof(sql),
+		         "SELECT %s FROM password_reset r JOIN app_user u ON u.id = r.user_id "
+		         "WHERE r.token_hash = ? AND r.used_at IS NULL AND r.expires_at > ?",
+		         user_cols);
+		sqlp = sql;
+	}
+	if ((st = prepare(s, sqlp, e)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now);
+	if ((rc = one_row(s, st, "read reset link", e)) == 1) {
+		read_user(st, 0, user);
+		sqlite3_reset(st);
+	}
+	return rc;
+}
+
+int
+store_reset_spend(struct store *s, const char *token_hash, long long now, struct err *e)
+{
+	static const char sql[] = "UPDATE password_reset SET used_at = ? WHERE token_hash = ? "
+	                          "AND used_at IS NULL AND expires_at > ?";
+	sqlite3_stmt *st = prepare(s, sql, e);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_text(st, 2, token_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now);
+	return run(s, st, "spend reset link", e);
+}

@@ -190,6 +190,35 @@ int store_token_list(struct store *s, const char *user_id, long long now,
 int store_token_revoke(struct store *s, const char *user_id, const char *id, long long now,
                        struct err *e);
 
+/* The mail outbox (notify/notify.h). */
+struct store_mail {
+	char id[STORE_ID_LEN + 8];
+	char to[256];
+	char subject[256];
+	char *body; /* owned by the caller of store_outbox_next: free() it */
+	long long created_at;
+	int attempts;
+};
+int store_outbox_add(struct store *s, const char *to, const char *subject, const char *body,
+                     long long now, struct err *e);
+/* The oldest unsent message with fewer than max_attempts tries: 1 found, 0 none. */
+int store_outbox_next(struct store *s, int max_attempts, struct store_mail *out, struct err *e);
+/* Sent: the body is wiped. Failed: the attempt and the reason are counted. */
+int store_outbox_sent(struct store *s, const char *id, long long now, struct err *e);
+int store_outbox_failed(struct store *s, const char *id, const char *why, struct err *e);
+
+/* Password-reset links. */
+int store_reset_create(struct store *s, const char *user_id, const char *token_hash, long long now,
+                       long long lifetime, struct err *e);
+/* Links made for user_id since `since` (to bound how many one can ask for). */
+int store_reset_count(struct store *s, const char *user_id, long long since, long *n,
+                      struct err *e);
+/* The account of a live link (unused, unexpired): 1 and *user filled, or 0. */
+int store_reset_peek(struct store *s, const char *token_hash, long long now,
+                     struct store_user *user, struct err *e);
+/* Spends a live link: 1 spent now, 0 when unknown, used or expired (single use). */
+int store_reset_spend(struct store *s, const char *token_hash, long long now, struct err *e);
+
 /* Second factors (crypto/totp.h). */
 struct store_totp {
 	char secret[64]; /* base32 */

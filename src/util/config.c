@@ -77,6 +77,12 @@ static const struct setting table[] = {
       "seconds a session may go unused before it ends"),
     L("session", "session_lifetime", "SLATE_SESSION_LIFETIME", session_lifetime, "43200", 1,
       2592000, "seconds a session lasts at most, however busy"),
+    S("mail", "mail_transport", "SLATE_MAIL_TRANSPORT", mail_transport, "file",
+      "file (writes .eml files into mail_dir) | none"),
+    S("mail", "mail_dir", "SLATE_MAIL_DIR", mail_dir, "",
+      "where the file transport writes (default DATA/mail)"),
+    S("mail", "mail_from", "SLATE_MAIL_FROM", mail_from, "Slate <slate@localhost>",
+      "the From of every message"),
     S("metrics", "token", "SLATE_METRICS_TOKEN", metrics_token, "",
       "bearer token for /metrics from non-loopback peers"),
     S("security", "contact", "SLATE_SECURITY_CONTACT", security_contact,
@@ -285,6 +291,8 @@ config_finish(struct config *c, struct err *e)
 	}
 	if (!valid_url(c->security_policy))
 		return err_set(e, 400, "security policy must be an https:// URL");
+	if (strpbrk(c->mail_from, "\r\n") != NULL)
+		return err_set(e, 400, "mail_from must be one line");
 	for (const char *p = c->security_contact; *p; p++)
 		if (!isgraph((unsigned char)*p))
 			return err_set(e, 400, "security contact must be one URI without spaces");
@@ -300,6 +308,10 @@ config_finish(struct config *c, struct err *e)
 		if (c->tls_key[0] == '\0') {
 			free(c->tls_key);
 			c->tls_key = xasprintf("%s/tls/key.pem", c->data_dir);
+		}
+		if (c->mail_dir[0] == '\0') {
+			free(c->mail_dir);
+			c->mail_dir = xasprintf("%s/mail", c->data_dir);
 		}
 		if (c->key_file == NULL || c->key_file[0] == '\0') {
 			free(c->key_file);

@@ -40,6 +40,9 @@ struct config {
 	long login_max_failures;
 	long session_idle;
 	long session_lifetime;
+	char *mail_transport;
+	char *mail_dir;
+	char *mail_from;
 	char *metrics_token;
 	char *security_contact;
 	char *security_policy;

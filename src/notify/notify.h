@@ -1,0 +1,33 @@
+/*
+ * notify.h — mail: an outbox in the store and a thread that delivers it.
+ *
+ * Senders call notify_enqueue() inside the write transaction of the change
+ * the message tells of, so a message exists exactly when its change
+ * committed. The notifier thread (started by `slate serve`) takes the
+ * oldest unsent message, hands it to the configured transport, and marks it
+ * sent (wiping its body, which may hold a link) or failed (it is tried
+ * again, up to NOTIFY_MAX_ATTEMPTS times).
+ *
+ * Transports: "file" writes one RFC 5322 message per file into mail_dir
+ * (mode 0600; development and tests); "none" keeps messages queued. An SMTP
+ * transport (libcurl, TLS required) is planned and not built yet.
+ */
+#ifndef SLATE_NOTIFY_NOTIFY_H
+#define SLATE_NOTIFY_NOTIFY_H
+
+#include "store/store.h"
+#include "util/config.h"
+#include "util/err.h"
+
+#define NOTIFY_MAX_ATTEMPTS 5
+
+/* Queues a message; refuses header injection (CR or LF in `to` or `subject`). */
+int notify_enqueue(struct store *s, const char *to, const char *subject, const char *body,
+                   struct err *e);
+
+struct notifier;
+struct notifier *notify_start(const struct config *c, const char *db_path, struct err *e);
+/* Stops the thread after the message in hand (if any); NULL is fine. */
+void notify_stop(struct notifier *n);
+
+#endif
