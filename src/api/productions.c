@@ -9,6 +9,14 @@
  * PATCH /api/v1/productions/{id}/members/{mid}       {role?, department?}
  * POST  /api/v1/productions/{id}/members/{mid}/revoke
  * POST  /api/v1/productions/{id}/members/{mid}/reinstate
+ * POST  /api/v1/productions/{id}/invitations        {email, role, department?}
+ * GET   /api/v1/productions/{id}/invitations        pending invitations
+ * POST  /api/v1/invitations/accept                  {token, display_name?, password?}
+ *
+ * An invitation mails a single-use link valid 7 days. Accepting it adds the
+ * membership to the account with that email, or creates the account (with
+ * a password the policy accepts) when there is none. The link itself is the
+ * credential: it went to that mailbox.
  *
  * Access is decided on every request from the membership as stored now, so
  * a role change or a revocation applies to the very next request. A
@@ -21,16 +29,23 @@
  * admin or producer, sessions ending with the last membership) live in
  * domain/members.c, shared with `slate member`.
  */
+#include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "api/api.h"
 #include "api/session.h"
+#include "crypto/password.h"
+#include "crypto/token.h"
 #include "domain/members.h"
 #include "domain/policy.h"
 #include "store/store.h"
+#include "notify/notify.h"
 #include "util/log.h"
+#include "util/secret.h"
+#include "util/xalloc.h"
 
 /* What the caller may do in one production. */
 struct access {
@@ -414,4 +429,262 @@ void
 members_reinstate(struct http_req *r)
 {
 	set_revoked(r, 0);
+}
+
+#define INVITATION_LIFETIME (7L * 86400L)
+
+static const struct json_field invitation_fields[] = {
+    {"email", JF_STRING, 1, 254},
+    {"role", JF_STRING, 1, 32},
+    {"department", JF_STRING, 0, 60},
+};
+
+static json_t *
+invitation_json(const struct store_invitation *v)
+{
+	return json_pack("{s:s, s:s, s:s, s:I, s:I}", "id", v->id, "email", v->email, "role",
+	                 v->role, "created_at", (json_int_t)v->created_at, "expires_at",
+	                 (json_int_t)v->expires_at);
+}
+
+/* A plausible address: one '@', something on both sides, no spaces or controls. */
+static int
+email_plausible(const char *s)
+{
+	const char *at = strchr(s, '@');
+	if (at == NULL || at == s || at[1] == '\0' || strchr(at + 1, '@') != NULL)
+		return 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p <= 0x20 || *p == 0x7f)
+			return 0;
+	return 1;
+}
+
+void
+invitations_create(struct http_req *r)
+{
+	const struct config *c = http_req_config(r);
+	struct store *s = http_req_store(r);
+	struct store_invitation v;
+	char token[TOKEN_TEXT_LEN], hash[TOKEN_HASH_LEN];
+	char *text = NULL;
+	struct access a;
+	json_t *body;
+	struct err e;
+
+	if (load_access(r, &a) == -1 || !may_manage(r, &a))
+		return;
+	if ((body = http_json_body(r, invitation_fields, 3)) == NULL)
+		return;
+	memset(&v, 0, sizeof(v));
+	snprintf(v.production_id, sizeof(v.production_id), "%s", a.production.id);
+	snprintf(v.email, sizeof(v.email), "%s", json_string_value(json_object_get(body, "email")));
+	snprintf(v.role, sizeof(v.role), "%s", json_string_value(json_object_get(body, "role")));
+	if (!email_plausible(v.email)) {
+		err_field(&e, 400, "/email", "must be an address like name@example.org");
+		refuse(r, &e);
+		goto out;
+	}
+	if (members_check_role(s, a.production.id, v.role,
+	                       json_string_value(json_object_get(body, "department")),
+	                       v.department_id, &e) == -1) {
+		refuse(r, &e);
+		goto out;
+	}
+	token_new(token, hash);
+	text = xasprintf("Hello,\n\n%s invites you to the production \"%s\" on Slate as %s.\n"
+	                 "This link works once, for 7 days:\n\n  %s/invitation#token=%s\n",
+	                 session_of(r)->session.user.display_name, a.production.name, v.role,
+	                 c->public_url, token);
+	sodium_memzero(token, sizeof(token));
+	if (store_begin(s, &e) == -1 ||
+	    store_invitation_create(s, &v, hash, session_of(r)->session.user.id,
+	                            (long long)time(NULL), INVITATION_LIFETIME, &e) == -1 ||
+	    notify_enqueue(s, v.email, "You are invited to a production on Slate", text, &e) ==
+	        -1 ||
+	    store_commit(s, &e) == -1) {
+		store_rollback(s);
+		unavailable(r, &e);
+		goto out;
+	}
+	session_audit(r, session_of(r)->session.user.id, "invitation.create", v.id, "success");
+	http_reply_json(r, 201, invitation_json(&v));
+out:
+	if (text != NULL) {
+		sodium_memzero(text, strlen(text));
+		free(text);
+	}
+	json_decref(body);
+}
+
+static void
+add_invitation(const struct store_invitation *v, void *arg)
+{
+	json_array_append_new(arg, invitation_json(v));
+}
+
+void
+invitations_list(struct http_req *r)
+{
+	struct access a;
+	json_t *arr;
+	struct err e;
+
+	if (load_access(r, &a) == -1 || !may_manage(r, &a))
+		return;
+	arr = json_array();
+	if (store_invitation_list(http_req_store(r), a.production.id, (long long)time(NULL),
+	                          add_invitation, arr, &e) == -1) {
+		json_decref(arr);
+		unavailable(r, &e);
+		return;
+	}
+	http_reply_json(r, 200, json_pack("{s:o}", "invitations", arr));
+}
+
+static const struct json_field accept_fields[] = {
+    {"token", JF_STRING, 1, 64},
+    {"display_name", JF_STRING, 0, 200},
+    {"password", JF_STRING, 0, PASSWORD_MAX_BYTES},
+};
+
+struct accept_job {
+	struct job job;
+	struct http_req *r;
+	struct store_invitation v;
+	char display_name[256];
+	struct secret password;
+	char hash[PASSWORD_HASH_MAX];
+	int existing; /* the account exists: no password, no hashing */
+	int failed;
+};
+
+static void
+accept_work(struct job *j)
+{
+	struct accept_job *aj = (struct accept_job *)j;
+	struct err e;
+	if (!aj->existing)
+		aj->failed = password_hash((const char *)aj->password.p, aj->password.len,
+		                           &password_cost_default, aj->hash, &e) == -1;
+}
+
+static void
+accept_done(struct job *j)
+{
+	struct accept_job *aj = (struct accept_job *)j;
+	struct http_req *r = aj->r;
+	struct store *s = http_req_store(r);
+	const struct store_invitation *v = &aj->v;
+	char mid[STORE_ID_LEN + 8];
+	struct store_user u;
+	struct err e;
+	int spent = 0, found;
+
+	secret_free(&aj->password);
+	if (aj->failed) {
+		http_problem(r, 500, "the account could not be created");
+		goto out;
+	}
+	if (store_begin(s, &e) == -1 ||
+	    (spent = store_invitation_spend(s, v->id, time(NULL), &e)) == -1)
+		goto fail;
+	if (spent == 0) {
+		store_rollback(s);
+		http_problem(r, 400, "the invitation has been used or has expired");
+		goto out;
+	}
+	if ((found = store_user_by_email(s, v->email, &u, &e)) == -1)
+		goto fail;
+	if (found == 0) {
+		memset(&u, 0, sizeof(u));
+		snprintf(u.email, sizeof(u.email), "%s", v->email);
+		snprintf(u.display_name, sizeof(u.display_name), "%s", aj->display_name);
+		memcpy(u.password_hash, aj->hash, sizeof(aj->hash));
+		if (store_user_create(s, &u, &e) == -1)
+			goto fail;
+	}
+	if (store_membership_add(s, v->production_id, u.id, v->role,
+	                         v->department_id[0] ? v->department_id : NULL, mid, sizeof(mid),
+	                         &e) == -1 &&
+	    e.status != 409) /* already a member: the invitation is spent all the same */
+		goto fail;
+	if (store_commit(s, &e) == -1)
+		goto fail;
+	session_audit(r, u.id, "invitation.accept", v->id, "success");
+	http_reply_json(r, found ? 200 : 201,
+	                json_pack("{s:s, s:s, s:s}", "production_id", v->production_id, "role",
+	                          v->role, "account", found ? "existing" : "created"));
+	goto out;
+fail:
+	store_rollback(s);
+	log_event(LOG_ERROR, "invitation not accepted", LOG_STR("error", e.msg), LOG_END);
+	http_problem(r, 503, "the invitation could not be accepted; try again");
+out:
+	sodium_memzero(aj, sizeof(*aj));
+	free(aj);
+}
+
+void
+invitations_accept(struct http_req *r)
+{
+	struct store *s = http_req_store(r);
+	struct accept_job *aj;
+	char hash[TOKEN_HASH_LEN];
+	struct store_user u;
+	const char *pw, *name;
+	json_t *body;
+	struct err e;
+	int found;
+
+	if (!session_same_origin(r)) {
+		http_problem(r, 403, "accept from Slate's own pages");
+		return;
+	}
+	if ((body = http_json_body(r, accept_fields, 3)) == NULL)
+		return;
+	aj = xcalloc(1, sizeof(*aj));
+	aj->r = r;
+	token_hash(json_string_value(json_object_get(body, "token")), hash);
+	if ((found = store_invitation_peek(s, hash, time(NULL), &aj->v, &e)) != 1) {
+		http_problem(r, found == -1 ? 503 : 400,
+		             found == -1 ? "invitations are unavailable right now"
+		                         : "the invitation is unknown, used or expired");
+		goto fail;
+	}
+	if ((found = store_user_by_email(s, aj->v.email, &u, &e)) == -1) {
+		http_problem(r, 503, "invitations are unavailable right now");
+		goto fail;
+	}
+	if (found == 1 && u.disabled) {
+		http_problem(r, 403, "this invitation cannot be accepted");
+		goto fail;
+	}
+	aj->existing = found == 1;
+	if (!aj->existing) {
+		pw = json_string_value(json_object_get(body, "password"));
+		if (pw == NULL || password_acceptable(pw, aj->v.email, &e) == -1) {
+			http_problem_errors(
+			    r, 400, "a new account needs a password",
+			    json_pack("[{s:s, s:s}]", "pointer", "/password", "detail",
+			              pw == NULL ? "is required to create the account" : e.msg));
+			goto fail;
+		}
+		name = json_string_value(json_object_get(body, "display_name"));
+		if (name != NULL && name[0] != '\0')
+			snprintf(aj->display_name, sizeof(aj->display_name), "%s", name);
+		else
+			snprintf(aj->display_name, sizeof(aj->display_name), "%.*s",
+			         (int)(strchr(aj->v.email, '@') - aj->v.email), aj->v.email);
+		secret_take_string(&aj->password, (char *)pw);
+	}
+	json_decref(body);
+	sodium_memzero(r->body, r->body_len);
+	aj->job.work = accept_work;
+	aj->job.done = accept_done;
+	http_defer(r, &aj->job);
+	return;
+fail:
+	json_decref(body);
+	free(aj);
 }

@@ -39,6 +39,9 @@ const struct route api_routes[] = {
     {"PATCH", "/api/v1/productions/{id}/members/{mid}", members_update, ROUTE_JSON_BODY},
     {"POST", "/api/v1/productions/{id}/members/{mid}/revoke", members_revoke, 0},
     {"POST", "/api/v1/productions/{id}/members/{mid}/reinstate", members_reinstate, 0},
+    {"POST", "/api/v1/productions/{id}/invitations", invitations_create, ROUTE_JSON_BODY},
+    {"GET", "/api/v1/productions/{id}/invitations", invitations_list, 0},
+    {"POST", "/api/v1/invitations/accept", invitations_accept, ROUTE_PUBLIC | ROUTE_JSON_BODY},
 };
 
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);

@@ -9,6 +9,7 @@
 #include <event2/thread.h>
 #include <limits.h>
 #include <openssl/ssl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -63,6 +64,7 @@ cmd_serve(int argc, char **argv)
 	struct store *s = NULL;
 	SSL_CTX *ssl = NULL;
 	struct notifier *mail = NULL;
+	sigset_t stop;
 	char db[PATH_MAX];
 	struct stat st;
 	enum log_level lvl;
@@ -111,6 +113,16 @@ cmd_serve(int argc, char **argv)
 		goto out;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * SIGTERM and SIGINT are blocked before the first thread starts, so every
+	 * thread inherits the mask and only http_serve's sigwait takes them; a
+	 * signal delivered to another thread would otherwise end the process
+	 * without the graceful drain.
+	 */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	evthread_use_pthreads();
 	if ((mail = notify_start(&c, db, &e)) == NULL) {
 		cli_error("serve", "%s", e.msg);

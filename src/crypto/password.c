@@ -81,8 +81,9 @@ too_few_distinct(const char *pw)
 
 /*
  * "password1234", "Summer2024!": CrackLib passes these. Its check runs again
- * on the letters alone, lower-cased; a core that is one dictionary word
- * means the rest is decoration.
+ * on the letters alone, lower-cased, when they are few enough (6 to 14) to
+ * be one word; a core that fails means the rest is decoration. Longer cores
+ * are passphrases, which CrackLib's word rules would wrongly refuse.
  */
 static int
 decorated_word(const char *pw)
@@ -100,8 +101,9 @@ decorated_word(const char *pw)
 			core[n++] = (char)(*p - 'A' + 'a');
 	}
 	core[n] = '\0';
-	if (n < 6 || n == strlen(pw))
-		return 0; /* too short for the checker, or nothing around it (already checked) */
+	/* a single word is short: a long core is a passphrase, which CrackLib would misjudge */
+	if (n < 6 || n > 14 || n == strlen(pw))
+		return 0; /* too short for the checker, a passphrase, or nothing around it */
 	if ((pq = pwquality_default_settings()) == NULL)
 		return 0;
 	pwquality_set_int_value(pq, PWQ_SETTING_MIN_LENGTH, 6); /* the checker's floor */

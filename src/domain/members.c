@@ -15,9 +15,9 @@ is_leader(const char *role)
 }
 
 /* Validates role and department; fills dep_id ("" for none). */
-static int
-check(struct store *s, const char *production_id, const char *role, const char *department,
-      char dep_id[STORE_ID_LEN + 8], struct err *e)
+int
+members_check_role(struct store *s, const char *production_id, const char *role,
+                   const char *department, char dep_id[STORE_ID_LEN + 8], struct err *e)
 {
 	enum policy_role pr = POLICY_ROLE_COUNT;
 	int found;
@@ -93,7 +93,7 @@ members_add_one(struct store *s, const char *production_id, const char *email, c
 
 	if (store_begin(s, e) == -1)
 		return -1;
-	if (check(s, production_id, role, department, dep, e) == -1)
+	if (members_check_role(s, production_id, role, department, dep, e) == -1)
 		goto out;
 	if ((found = store_user_by_email(s, email, &u, e)) == 0)
 		err_field(e, 404, "/email", "has no account; invite them instead");
@@ -125,7 +125,7 @@ members_change(struct store *s, const char *production_id, const char *member, i
 		role = m.role;
 	if (department == NULL)
 		department = m.department;
-	if (check(s, production_id, role, department, dep, e) == -1 ||
+	if (members_check_role(s, production_id, role, department, dep, e) == -1 ||
 	    keep_a_leader(s, &m, role, 0, e) == -1 ||
 	    store_membership_set(s, m.id, role, dep[0] ? dep : NULL, e) == -1 ||
 	    store_membership_get(s, production_id, m.id, out, e) != 1)

@@ -17,6 +17,13 @@
 #include "store/store.h"
 #include "util/err.h"
 
+/*
+ * Checks role and department for this production; fills dep_id with the
+ * department's id ("" for none). 400 with e->field on a bad value.
+ */
+int members_check_role(struct store *s, const char *production_id, const char *role,
+                       const char *department, char dep_id[STORE_ID_LEN + 8], struct err *e);
+
 /* Adds the account with that email; out is the new membership. */
 int members_add_one(struct store *s, const char *production_id, const char *email, const char *role,
                     const char *department, struct store_membership *out, struct err *e);

@@ -937,7 +937,8 @@ http_serve(const struct http_server_opts *o, struct err *e)
 	}
 	srv.workq = workq_new(nworkers);
 
-	/* Signals: taken by this thread only, with sigwait. */
+	/* Signals: taken by this thread only, with sigwait (the caller should have blocked them
+	 * before starting any thread of its own; blocking again here is harmless). */
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);

@@ -1469,3 +1469,101 @@ store_reset_spend(struct store *s, const char *token_hash, long long now, struct
 	sqlite3_bind_int64(st, 3, now);
 	return run(s, st, "spend reset link", e);
 }
+
+static void
+read_invitation(sqlite3_stmt *st, struct store_invitation *v)
+{
+	copy_col(st, 0, v->id, sizeof(v->id));
+	copy_col(st, 1, v->production_id, sizeof(v->production_id));
+	copy_col(st, 2, v->email, sizeof(v->email));
+	copy_col(st, 3, v->role, sizeof(v->role));
+	copy_col(st, 4, v->department_id, sizeof(v->department_id));
+	v->created_at = sqlite3_column_int64(st, 5);
+	v->expires_at = sqlite3_column_int64(st, 6);
+	v->accepted = sqlite3_column_int(st, 7);
+}
+
+#define INVITATION_SELECT                                                                          \
+	"SELECT id, production_id, email, role, COALESCE(department_id, ''), created_at, "         \
+	"expires_at, accepted_at IS NOT NULL FROM invitation "
+
+int
+store_invitation_create(struct store *s, struct store_invitation *inv, const char *token_hash,
+                        const char *invited_by, long long now, long long lifetime, struct err *e)
+{
+	static const char sql[] =
+	    "INSERT INTO invitation (id, token_hash, production_id, email, role, department_id, "
+	    "invited_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt *st = prepare(s, sql, e);
+	if (st == NULL)
+		return -1;
+	store_new_id(inv->id, sizeof(inv->id), "inv");
+	inv->created_at = now;
+	inv->expires_at = now + lifetime;
+	inv->accepted = 0;
+	sqlite3_bind_text(st, 1, inv->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, token_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, inv->production_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, inv->email, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, inv->role, -1, SQLITE_STATIC);
+	bind_opt(st, 6, inv->department_id[0] ? inv->department_id : NULL);
+	sqlite3_bind_text(st, 7, invited_by, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 8, now);
+	sqlite3_bind_int64(st, 9, inv->expires_at);
+	return run(s, st, "create invitation", e) == -1 ? -1 : 0;
+}
+
+int
+store_invitation_peek(struct store *s, const char *token_hash, long long now,
+                      struct store_invitation *out, struct err *e)
+{
+	static const char sql[] =
+	    INVITATION_SELECT "WHERE token_hash = ? AND accepted_at IS NULL AND expires_at > ?";
+	sqlite3_stmt *st = prepare(s, sql, e);
+	int rc;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now);
+	if ((rc = one_row(s, st, "read invitation", e)) == 1) {
+		read_invitation(st, out);
+		sqlite3_reset(st);
+	}
+	return rc;
+}
+
+int
+store_invitation_spend(struct store *s, const char *id, long long now, struct err *e)
+{
+	static const char sql[] = "UPDATE invitation SET accepted_at = ? WHERE id = ? "
+	                          "AND accepted_at IS NULL AND expires_at > ?";
+	sqlite3_stmt *st = prepare(s, sql, e);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now);
+	return run(s, st, "accept invitation", e);
+}
+
+int
+store_invitation_list(struct store *s, const char *production_id, long long now,
+                      void (*fn)(const struct store_invitation *, void *), void *arg, struct err *e)
+{
+	static const char sql[] =
+	    INVITATION_SELECT "WHERE production_id = ? AND accepted_at IS NULL AND expires_at > ? "
+	                      "ORDER BY created_at, id";
+	sqlite3_stmt *st = prepare(s, sql, e);
+	int rc;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, production_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_invitation v;
+		read_invitation(st, &v);
+		fn(&v, arg);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_err(s, e, "list invitations");
+}

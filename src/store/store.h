@@ -207,6 +207,28 @@ int store_outbox_next(struct store *s, int max_attempts, struct store_mail *out,
 int store_outbox_sent(struct store *s, const char *id, long long now, struct err *e);
 int store_outbox_failed(struct store *s, const char *id, const char *why, struct err *e);
 
+/* Invitations into a production. */
+struct store_invitation {
+	char id[STORE_ID_LEN + 8];
+	char production_id[STORE_ID_LEN + 8];
+	char email[256];
+	char role[32];
+	char department_id[STORE_ID_LEN + 8]; /* "" when none */
+	long long created_at, expires_at;
+	int accepted;
+};
+int store_invitation_create(struct store *s, struct store_invitation *inv, const char *token_hash,
+                            const char *invited_by, long long now, long long lifetime,
+                            struct err *e);
+/* A live invitation (unaccepted, unexpired) by token: 1 found, 0 not. */
+int store_invitation_peek(struct store *s, const char *token_hash, long long now,
+                          struct store_invitation *out, struct err *e);
+/* Marks it accepted: 1 now, 0 when it was not live (single use). */
+int store_invitation_spend(struct store *s, const char *id, long long now, struct err *e);
+int store_invitation_list(struct store *s, const char *production_id, long long now,
+                          void (*fn)(const struct store_invitation *, void *), void *arg,
+                          struct err *e);
+
 /* Password-reset links. */
 int store_reset_create(struct store *s, const char *user_id, const char *token_hash, long long now,
                        long long lifetime, struct err *e);

@@ -29,6 +29,10 @@ the_policy_takes_long_passphrases_without_composition_rules(void **state)
 	assert_int_equal(
 	    password_acceptable("a sturdy passphrase for the night shoot", "ada@x", &e), 0);
 	assert_int_equal(password_acceptable("lowercase only but long enough", "ada@x", &e), 0);
+	/* a passphrase with digits is not a decorated word */
+	assert_int_equal(password_acceptable("thirty years of night shoots behind me", "ada@x", &e),
+	                 0);
+	assert_int_equal(password_acceptable("Correct-Horse-Battery-Staple-42!", "ada@x", &e), 0);
 	memset(longpw, 'x', 64);
 	strcpy(longpw + 64, "yz0123 ok");
 	assert_int_equal(password_acceptable(longpw, "ada@x", &e), 0); /* at least 64 accepted */
