@@ -98,9 +98,9 @@ lint: $(GEN)
 # ---- fuzzing (clang + libFuzzer), bounded
 FUZZ_BINS := $(patsubst fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
 FUZZ_CFLAGS := $(BASE_CFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-build/fuzz/%: fuzz/%.c $(LIB_SRC) $(GEN)
+build/fuzz/%: fuzz/%.c fuzz/fuzz_common.h $(LIB_SRC) $(GEN)
 	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) -Wno-unknown-warning-option $^ $(PKG_LIBS) -o $@
+	clang $(FUZZ_CFLAGS) -Wno-unknown-warning-option -Ifuzz $(filter %.c,$^) $(PKG_LIBS) -o $@
 fuzz-build: $(FUZZ_BINS)
 fuzz: $(FUZZ_BINS)
 	@set -e; for f in $(FUZZ_BINS); do \

@@ -15,19 +15,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fuzz_common.h"
 #include "util/config.h"
 #include "util/err.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                                \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__,       \
-			        #cond);                                                            \
-			abort();                                                                   \
-		}                                                                                  \
-	} while (0)
 
 static int
 write_all(int fd, const uint8_t *p, size_t n)

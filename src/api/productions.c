@@ -43,6 +43,7 @@
 #include "domain/policy.h"
 #include "store/store.h"
 #include "notify/notify.h"
+#include "util/email.h"
 #include "util/log.h"
 #include "util/secret.h"
 #include "util/xalloc.h"
@@ -445,19 +446,6 @@ invitation_json(const struct store_invitation *v)
 	return json_pack("{s:s, s:s, s:s, s:I, s:I}", "id", v->id, "email", v->email, "role",
 	                 v->role, "created_at", (json_int_t)v->created_at, "expires_at",
 	                 (json_int_t)v->expires_at);
-}
-
-/* A plausible address: one '@', something on both sides, no spaces or controls. */
-static int
-email_plausible(const char *s)
-{
-	const char *at = strchr(s, '@');
-	if (at == NULL || at == s || at[1] == '\0' || strchr(at + 1, '@') != NULL)
-		return 0;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		if (*p <= 0x20 || *p == 0x7f)
-			return 0;
-	return 1;
 }
 
 void

@@ -11,6 +11,9 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <jansson.h>
+#include <sodium.h>
+
 #include "store/store.h"
 #include "util/xalloc.h"
 
@@ -151,4 +154,19 @@ cli_actor(void)
 	struct passwd *pw = getpwuid(geteuid());
 	snprintf(actor, sizeof(actor), "cli:%s", pw != NULL ? pw->pw_name : "unknown");
 	return actor;
+}
+
+void
+cli_print_json(json_t *j, int ok)
+{
+	char *out;
+	if (j == NULL)
+		return;
+	out = json_dumps(j, JSON_COMPACT);
+	if (ok && out != NULL)
+		puts(out);
+	if (out != NULL) /* it may carry a one-time password */
+		sodium_memzero(out, strlen(out));
+	free(out);
+	json_decref(j);
 }

@@ -33,6 +33,10 @@ int cmd_serve(int argc, char **argv);
 int cmd_user(int argc, char **argv);
 int cmd_member(int argc, char **argv);
 
+/* Prints j on one line when ok, then wipes and releases it (NULL is fine). */
+struct json_t;
+void cli_print_json(struct json_t *j, int ok);
+
 /* Opens DATA/slate.db for a command (applying migrations); prints the error itself. */
 struct store;
 struct store *cli_open_store(const char *cmd, const struct config *c);

@@ -227,13 +227,9 @@ cmd_init(int argc, char **argv)
 	if (as_json) {
 		json_t *j =
 		    json_pack("{s:s, s:s}", "data", c.data_dir, "admin_email", c.admin_email);
-		char *out;
 		if (given == NULL)
 			json_object_set_new(j, "admin_password", json_string(password));
-		out = json_dumps(j, JSON_COMPACT);
-		puts(out);
-		free(out);
-		json_decref(j);
+		cli_print_json(j, 1);
 	} else {
 		printf("Slate data directory created at %s\n", c.data_dir);
 		printf("First administrator: %s\n", c.admin_email);

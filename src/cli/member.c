@@ -92,13 +92,7 @@ list(struct store *s, const char *production, int as_json)
 	if (!as_json)
 		printf("%-32s %-18s %-16s %s\n", "EMAIL", "ROLE", "DEPARTMENT", "STATUS");
 	rc = store_membership_list(s, production, print_member, arr, &e);
-	if (arr != NULL) {
-		char *out = json_dumps(arr, JSON_COMPACT);
-		if (rc == 0)
-			puts(out);
-		free(out);
-		json_decref(arr);
-	}
+	cli_print_json(arr, rc == 0);
 	return rc == 0 ? EXIT_OK : failed(&e);
 }
 

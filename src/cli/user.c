@@ -18,6 +18,7 @@
 #include "cli/cli.h"
 #include "crypto/password.h"
 #include "store/store.h"
+#include "util/email.h"
 
 static const char help[] =
     "usage: slate user add     --data DIR --email EMAIL [--name NAME] [--admin] [--json]\n"
@@ -29,20 +30,6 @@ static const char help[] =
     "         it an instance administrator\n"
     "list:    every account with its status\n"
     "disable: the account can no longer sign in; its sessions end now\n";
-
-/* A plausible address: one '@', something on both sides, no spaces or controls, <= 254. */
-static int
-email_ok(const char *s)
-{
-	const char *at = strchr(s, '@');
-	size_t n = strlen(s);
-	if (n == 0 || n > 254 || at == NULL || at == s || at[1] == '\0' || strchr(at + 1, '@'))
-		return 0;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		if (*p <= 0x20 || *p == 0x7f)
-			return 0;
-	return 1;
-}
 
 static void
 audit(struct store *s, const char *action, const char *object)
@@ -62,7 +49,7 @@ add(struct store *s, const char *email, const char *name, int admin, int as_json
 	struct err e;
 	int rc = EXIT_FAIL;
 
-	if (email == NULL || !email_ok(email)) {
+	if (email == NULL || !email_plausible(email)) {
 		cli_error("user", "--email needs an address like name@example.org");
 		return EXIT_USAGE;
 	}
@@ -95,13 +82,9 @@ add(struct store *s, const char *email, const char *name, int admin, int as_json
 	if (as_json) {
 		json_t *j = json_pack("{s:s, s:s, s:s, s:b}", "id", u.id, "email", u.email,
 		                      "display_name", u.display_name, "instance_admin", admin);
-		char *out;
 		if (given == NULL)
 			json_object_set_new(j, "password", json_string(password));
-		out = json_dumps(j, JSON_COMPACT);
-		puts(out);
-		free(out);
-		json_decref(j);
+		cli_print_json(j, 1);
 	} else {
 		printf("Added %s (%s)%s\n", u.email, u.id,
 		       admin ? " as an instance administrator" : "");
@@ -149,13 +132,7 @@ list(struct store *s, int as_json)
 	rc = store_user_list(s, print_user, arr, &e);
 	if (rc == -1)
 		cli_error("user", "%s", e.msg);
-	if (arr != NULL) {
-		char *out = json_dumps(arr, JSON_COMPACT);
-		if (rc == 0)
-			puts(out);
-		free(out);
-		json_decref(arr);
-	}
+	cli_print_json(arr, rc == 0);
 	return rc == 0 ? EXIT_OK : EXIT_FAIL;
 }
 

@@ -138,6 +138,18 @@ one_row(struct store *s, sqlite3_stmt *st, const char *what, struct err *e)
 	return db_err(s, e, what);
 }
 
+/* Steps a bound SELECT COUNT(*)-style statement into *n. */
+static int
+count_of(struct store *s, sqlite3_stmt *st, const char *what, long *n, struct err *e)
+{
+	int rc = one_row(s, st, what, e);
+	if (rc != 1)
+		return rc == 0 ? db_err(s, e, what) : -1;
+	*n = (long)sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return 0;
+}
+
 /* Steps a statement that returns no row; returns the number of rows changed or -1. */
 static int
 run(struct store *s, sqlite3_stmt *st, const char *what, struct err *e)
@@ -460,22 +472,6 @@ store_production_list(struct store *s, const char *user_id, int all,
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : db_err(s, e, "list productions");
-}
-
-int
-store_production_count(struct store *s, long *n, struct err *e)
-{
-	static const char sql[] = "SELECT COUNT(*) FROM production";
-	sqlite3_stmt *st = prepare(s, sql, e);
-	if (st == NULL)
-		return -1;
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return db_err(s, e, "count productions");
-	}
-	*n = (long)sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return 0;
 }
 
 int
@@ -1030,15 +1026,10 @@ store_membership_count(struct store *s, const char *user_id, long *n, struct err
 	static const char sql[] =
 	    "SELECT COUNT(*) FROM membership WHERE user_id = ? AND revoked_at IS NULL";
 	sqlite3_stmt *st = prepare(s, sql, e);
-	int rc;
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, user_id, -1, SQLITE_STATIC);
-	if ((rc = one_row(s, st, "count memberships", e)) != 1)
-		return rc == 0 ? db_err(s, e, "count memberships") : -1;
-	*n = (long)sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return 0;
+	return count_of(s, st, "count memberships", n, e);
 }
 
 int
@@ -1065,15 +1056,10 @@ store_membership_leaders(struct store *s, const char *production_id, long *n, st
 	static const char sql[] = "SELECT COUNT(*) FROM membership WHERE production_id = ? AND "
 	                          "revoked_at IS NULL AND role IN ('production_admin', 'producer')";
 	sqlite3_stmt *st = prepare(s, sql, e);
-	int rc;
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, production_id, -1, SQLITE_STATIC);
-	if ((rc = one_row(s, st, "count leaders", e)) != 1)
-		return rc == 0 ? db_err(s, e, "count leaders") : -1;
-	*n = (long)sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return 0;
+	return count_of(s, st, "count leaders", n, e);
 }
 
 int
@@ -1183,15 +1169,10 @@ store_recovery_left(struct store *s, const char *user_id, long *n, struct err *e
 	static const char sql[] =
 	    "SELECT COUNT(*) FROM mfa_recovery_code WHERE user_id = ? AND used_at IS NULL";
 	sqlite3_stmt *st = prepare(s, sql, e);
-	int rc;
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, user_id, -1, SQLITE_STATIC);
-	if ((rc = one_row(s, st, "count recovery codes", e)) != 1)
-		return rc == 0 ? db_err(s, e, "count recovery codes") : -1;
-	*n = (long)sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return 0;
+	return count_of(s, st, "count recovery codes", n, e);
 }
 
 int
@@ -1417,16 +1398,11 @@ store_reset_count(struct store *s, const char *user_id, long long since, long *n
 	static const char sql[] =
 	    "SELECT COUNT(*) FROM password_reset WHERE user_id = ? AND created_at >= ?";
 	sqlite3_stmt *st = prepare(s, sql, e);
-	int rc;
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, user_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, since);
-	if ((rc = one_row(s, st, "count reset links", e)) != 1)
-		return rc == 0 ? db_err(s, e, "count reset links") : -1;
-	*n = (long)sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return 0;
+	return count_of(s, st, "count reset links", n, e);
 }
 
 int

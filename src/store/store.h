@@ -107,7 +107,6 @@ int store_membership_count(struct store *s, const char *user_id, long *n, struct
 /* A department of the production by name (case-sensitive): 1 found, 0 not. */
 int store_department_find(struct store *s, const char *production_id, const char *name,
                           char *id_out, size_t len, struct err *e);
-int store_production_count(struct store *s, long *n, struct err *e);
 
 /* Calls fn for every account, by email. */
 int store_user_list(struct store *s, void (*fn)(const struct store_user *, void *), void *arg,

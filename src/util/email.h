@@ -9,5 +9,8 @@
 #include <stddef.h>
 
 void email_normalise(const char *in, char *out, size_t len);
+/* A plausible address: one '@' with something on both sides, no spaces or controls, at most
+ * 254 bytes. Whether it receives mail only sending can tell. */
+int email_plausible(const char *s);
 
 #endif

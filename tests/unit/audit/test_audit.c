@@ -1,5 +1,6 @@
 /* The audit log's hash chain: appended in order, verified, and any edit or removal detected. */
 #include "cmocka_all.h"
+#include "tmpdb.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
@@ -9,38 +10,11 @@
 
 #include "audit/audit.h"
 
-static char dir[64], db[128];
-
-static int
-setup(void **state)
-{
-	(void)state;
-	strcpy(dir, "/tmp/slate-test-audit-XXXXXX");
-	if (mkdtemp(dir) == NULL)
-		return -1;
-	snprintf(db, sizeof(db), "%s/slate.db", dir);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	char p[160];
-	(void)state;
-	unlink(db);
-	snprintf(p, sizeof(p), "%s-wal", db);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", db);
-	unlink(p);
-	rmdir(dir);
-	return 0;
-}
-
 static struct store *
 with_events(int n)
 {
 	struct err e;
-	struct store *s = store_open(db, 1, &e);
+	struct store *s = store_open(tmpdb_path, 1, &e);
 	assert_non_null(s);
 	for (int i = 0; i < n; i++) {
 		struct audit_entry a = {
@@ -55,7 +29,7 @@ static void
 tamper(const char *sql)
 {
 	sqlite3 *raw;
-	assert_int_equal(sqlite3_open(db, &raw), SQLITE_OK);
+	assert_int_equal(sqlite3_open(tmpdb_path, &raw), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(raw, sql, NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(raw);
 }
@@ -116,11 +90,14 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(an_untouched_chain_verifies, setup, teardown),
-	    cmocka_unit_test_setup_teardown(an_edited_row_breaks_the_chain_there, setup, teardown),
-	    cmocka_unit_test_setup_teardown(a_removed_row_breaks_the_chain, setup, teardown),
-	    cmocka_unit_test_setup_teardown(a_null_and_an_empty_field_hash_differently, setup,
-	                                    teardown),
+	    cmocka_unit_test_setup_teardown(an_untouched_chain_verifies, tmpdb_setup,
+	                                    tmpdb_teardown),
+	    cmocka_unit_test_setup_teardown(an_edited_row_breaks_the_chain_there, tmpdb_setup,
+	                                    tmpdb_teardown),
+	    cmocka_unit_test_setup_teardown(a_removed_row_breaks_the_chain, tmpdb_setup,
+	                                    tmpdb_teardown),
+	    cmocka_unit_test_setup_teardown(a_null_and_an_empty_field_hash_differently, tmpdb_setup,
+	                                    tmpdb_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

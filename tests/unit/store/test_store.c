@@ -1,6 +1,7 @@
 /* The SQLite store: migrations recorded once, newer schemas refused, users found
  * case-insensitively. */
 #include "cmocka_all.h"
+#include "tmpdb.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
@@ -10,34 +11,6 @@
 
 #include "store/store.h"
 
-static char dir[64];
-static char db[128];
-
-static int
-setup(void **state)
-{
-	(void)state;
-	strcpy(dir, "/tmp/slate-test-store-XXXXXX");
-	if (mkdtemp(dir) == NULL)
-		return -1;
-	snprintf(db, sizeof(db), "%s/slate.db", dir);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	char p[160];
-	(void)state;
-	unlink(db);
-	snprintf(p, sizeof(p), "%s-wal", db);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", db);
-	unlink(p);
-	rmdir(dir);
-	return 0;
-}
-
 static void
 migrations_apply_once(void **state)
 {
@@ -45,13 +18,13 @@ migrations_apply_once(void **state)
 	struct store *s;
 	int v = -1;
 	(void)state;
-	s = store_open(db, 1, &e);
+	s = store_open(tmpdb_path, 1, &e);
 	assert_non_null(s);
 	assert_int_equal(store_schema_version(s, &v, &e), 0);
 	assert_int_equal(v, store_known_version());
 	assert_int_equal(store_ping(s, &e), 0);
 	store_close(s);
-	s = store_open(db, 0, &e); /* a second open applies nothing and fails nothing */
+	s = store_open(tmpdb_path, 0, &e); /* a second open applies nothing and fails nothing */
 	assert_non_null(s);
 	store_close(s);
 }
@@ -64,16 +37,16 @@ a_newer_schema_is_refused(void **state)
 	sqlite3 *raw;
 	char sql[160];
 	(void)state;
-	s = store_open(db, 1, &e);
+	s = store_open(tmpdb_path, 1, &e);
 	store_close(s);
-	assert_int_equal(sqlite3_open(db, &raw), SQLITE_OK);
+	assert_int_equal(sqlite3_open(tmpdb_path, &raw), SQLITE_OK);
 	snprintf(
 	    sql, sizeof(sql),
 	    "INSERT INTO schema_migrations VALUES (%d, 'from_the_future', '2030-01-01T00:00:00Z')",
 	    store_known_version() + 1);
 	assert_int_equal(sqlite3_exec(raw, sql, NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(raw);
-	assert_null(store_open(db, 0, &e));
+	assert_null(store_open(tmpdb_path, 0, &e));
 	assert_non_null(strstr(e.msg, "newer than this slate knows"));
 }
 
@@ -82,8 +55,8 @@ a_missing_database_is_not_created_by_serve(void **state)
 {
 	struct err e;
 	(void)state;
-	assert_null(store_open(db, 0, &e));
-	assert_int_equal(access(db, F_OK), -1);
+	assert_null(store_open(tmpdb_path, 0, &e));
+	assert_int_equal(access(tmpdb_path, F_OK), -1);
 }
 
 static void
@@ -93,7 +66,7 @@ users_are_unique_and_found_case_insensitively(void **state)
 	struct store *s;
 	struct store_user u, got;
 	(void)state;
-	s = store_open(db, 1, &e);
+	s = store_open(tmpdb_path, 1, &e);
 	memset(&u, 0, sizeof(u));
 	strcpy(u.email, "Ada@Example.org");
 	strcpy(u.display_name, "Ada");
@@ -126,12 +99,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(migrations_apply_once, setup, teardown),
-	    cmocka_unit_test_setup_teardown(a_newer_schema_is_refused, setup, teardown),
-	    cmocka_unit_test_setup_teardown(a_missing_database_is_not_created_by_serve, setup,
-	                                    teardown),
-	    cmocka_unit_test_setup_teardown(users_are_unique_and_found_case_insensitively, setup,
-	                                    teardown),
+	    cmocka_unit_test_setup_teardown(migrations_apply_once, tmpdb_setup, tmpdb_teardown),
+	    cmocka_unit_test_setup_teardown(a_newer_schema_is_refused, tmpdb_setup, tmpdb_teardown),
+	    cmocka_unit_test_setup_teardown(a_missing_database_is_not_created_by_serve, tmpdb_setup,
+	                                    tmpdb_teardown),
+	    cmocka_unit_test_setup_teardown(users_are_unique_and_found_case_insensitively,
+	                                    tmpdb_setup, tmpdb_teardown),
 	    cmocka_unit_test(ids_are_random_and_well_formed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
