@@ -2,7 +2,7 @@
 #
 #   make          release build: build/slate
 #   make run      bootstrap, build, init ./slate-data once, serve https://localhost:8443
-#   make check    bootstrap, then every test: unit, API, sanitizers, lint, fuzz, format
+#   make check    bootstrap, then every test: unit, API, sanitizers, valgrind, lint, fuzz, format
 #   make asan     ASan+UBSan build: build/asan/slate
 #   make fuzz     libFuzzer harnesses, FUZZ_SECONDS each (default 30)
 #   make fmt      apply .clang-format
@@ -35,7 +35,7 @@ FUZZ_SECONDS ?= 30
 REL_OBJ      := $(patsubst %.c,build/obj/%.o,$(LIB_SRC) $(GEN))
 ASAN_OBJ     := $(patsubst %.c,build/asan/obj/%.o,$(LIB_SRC) $(GEN))
 
-.PHONY: all run check asan unit unit-asan api api-asan lint fuzz fuzz-build fmt fmt-check bench clean deps deps-check
+.PHONY: all run check asan unit unit-asan api api-asan valgrind lint fuzz fuzz-build fmt fmt-check bench clean deps deps-check
 
 all: build/slate
 
@@ -88,6 +88,10 @@ api-asan: build/asan/slate
 	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	  node --test --test-concurrency=1 tests/api/
 
+# ---- the API suite again with the release binary under valgrind: no error, no leak
+valgrind: build/slate
+	SLATE_BIN=tests/valgrind/slate node --test --test-concurrency=1 tests/api/
+
 # ---- static analysis: zero findings
 lint: $(GEN)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
@@ -130,6 +134,7 @@ check: deps-check
 	$(MAKE) build/asan/slate
 	$(MAKE) unit-asan
 	$(MAKE) api-asan
+	$(MAKE) valgrind
 	$(MAKE) lint
 	$(MAKE) fmt-check
 	$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
