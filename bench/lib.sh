@@ -30,6 +30,10 @@ SLATE_LOG=""
 NGINX_PID=""
 NGINX_PORT=""
 NGINX_DIR=""
+BENCH_ADMIN_EMAIL=""
+BENCH_ADMIN_PASSWORD=""
+BENCH_ADMIN_COST=""
+SLATE_WORKERS_N=""
 
 bench_setup() {
 	BENCH_TMP=$(mktemp -d "${TMPDIR:-/tmp}/slate-bench.XXXXXX") || bench_die "cannot make a temp dir"
@@ -38,10 +42,12 @@ bench_setup() {
 
 bench_cleanup() {
 	local rc=$?
-	if [ -n "$WRK_PID" ]; then
-		kill -TERM "$WRK_PID" 2>/dev/null || true
-		wait "$WRK_PID" 2>/dev/null || true
-	fi
+	local p
+	for p in "$WRK_PID" "$BG_WRK_PID"; do
+		[ -n "$p" ] || continue
+		kill -TERM "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
 	nginx_stop || true
 	slate_stop || true
 	if [ -n "$BENCH_TMP" ] && [ -d "$BENCH_TMP" ]; then
@@ -135,11 +141,16 @@ slate_env_args() {
 	done
 }
 
-# slate_init DATA_DIR
+# slate_init DATA_DIR: a fresh data dir whose first admin is
+# BENCH_ADMIN_EMAIL with password BENCH_ADMIN_PASSWORD (set here; the login
+# scenarios sign in with them).
 slate_init() {
 	local data=$1 out
 	slate_env_args
-	if ! out=$(env "${SLATE_ENV_ARGS[@]}" SLATE_ADMIN_PASSWORD="Bench-Only-Password-$$-$RANDOM!" \
+	BENCH_ADMIN_EMAIL="admin@localhost"
+	BENCH_ADMIN_PASSWORD="Bench-Only-Password-$$-$RANDOM!"
+	if ! out=$(env "${SLATE_ENV_ARGS[@]}" SLATE_ADMIN_EMAIL="$BENCH_ADMIN_EMAIL" \
+		SLATE_ADMIN_PASSWORD="$BENCH_ADMIN_PASSWORD" \
 		"$SLATE_BIN" init --data "$data" 2>&1); then
 		printf '%s\n' "$out" >&2
 		bench_die "slate init failed"
@@ -147,10 +158,31 @@ slate_init() {
 	if [ ! -f "$data/tls/cert.pem" ] || [ ! -f "$data/tls/key.pem" ]; then
 		bench_die "slate init made no $data/tls/cert.pem and key.pem"
 	fi
+	# shellcheck disable=SC2034 # read by bench/run's sign-in scenarios
+	BENCH_ADMIN_COST=$(password_cost_of "$data/slate.db" "$BENCH_ADMIN_EMAIL")
+}
+
+# password_cost_of DB EMAIL: "argon2id m=19456,t=2,p=1", the parameters in
+# the account's stored hash (what a sign-in pays), read with python3's
+# sqlite3 (read-only, before Slate runs); "?" without python3 or on any
+# surprise.
+password_cost_of() {
+	command -v python3 >/dev/null 2>&1 || {
+		echo "?"
+		return
+	}
+	python3 - "$1" "$2" <<'EOF' 2>/dev/null || echo "?"
+import sqlite3, sys
+db = sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True)
+row = db.execute("SELECT password_hash FROM app_user WHERE email_norm = ?", (sys.argv[2].lower(),)).fetchone()
+parts = row[0].split("$")
+print(parts[1] + " " + parts[3])
+EOF
 }
 
 # slate_start DATA_DIR [NAME=VALUE ...]: serve on a free loopback port; sets
-# SLATE_PID, SLATE_PORT, SLATE_LOG. Extra arguments go into its environment.
+# SLATE_PID, SLATE_PORT, SLATE_LOG and SLATE_WORKERS_N (its worker pool:
+# Argon2id runs there). Extra arguments go into its environment.
 slate_start() {
 	local data=$1
 	shift
@@ -173,7 +205,27 @@ slate_start() {
 	if [ -n "$port" ] && [ "$port" != "$SLATE_PORT" ]; then
 		bench_die "slate logged it listens on port $port, not $SLATE_PORT"
 	fi
+	slate_workers "$line" "$@"
 	bench_log "slate pid $SLATE_PID on https://127.0.0.1:$SLATE_PORT ($BENCH_SERVER_THREADS threads)"
+}
+
+# slate_workers LISTENING_LINE [NAME=VALUE ...]: SLATE_WORKERS_N, the size of
+# Slate's worker pool: what its "listening" line says; without that line
+# (log level above info), SLATE_WORKERS from the arguments when above 0, else
+# Slate's default, the number of online cores.
+slate_workers() {
+	local line=$1 a n=""
+	shift
+	SLATE_WORKERS_N=$(printf '%s' "$line" | sed -n 's/.*"workers":\([0-9]*\).*/\1/p')
+	[ -z "$SLATE_WORKERS_N" ] || return 0
+	for a in "$@"; do
+		case $a in SLATE_WORKERS=*) n=${a#SLATE_WORKERS=} ;; esac
+	done
+	if [[ $n =~ ^[1-9][0-9]*$ ]]; then
+		SLATE_WORKERS_N=$n
+	else
+		SLATE_WORKERS_N=$(getconf _NPROCESSORS_ONLN 2>/dev/null || nproc)
+	fi
 }
 
 slate_stop() {
@@ -388,14 +440,42 @@ wrk_bg() {
 	return "$rc"
 }
 
-# run_wrk LABEL URL [extra wrk args]: one measured run; sets WRK_RESULT to
-# the parse_wrk line.
+# wrk_bg_start OUT ARGS...: start wrk in the background (a second load that
+# runs while wrk_bg or run_wrk measures something else); sets BG_WRK_PID.
+# wrk_bg_wait waits for it; bench_cleanup stops it if we exit first.
+BG_WRK_PID=""
+wrk_bg_start() {
+	local out=$1
+	shift
+	wrk "$@" >"$out" 2>&1 </dev/null &
+	BG_WRK_PID=$!
+}
+
+wrk_bg_wait() {
+	local rc=0
+	[ -n "$BG_WRK_PID" ] || return 0
+	wait "$BG_WRK_PID" || rc=$?
+	BG_WRK_PID=""
+	return "$rc"
+}
+
+# run_wrk LABEL URL [extra wrk args]: one measured run with the BENCH_*
+# settings; sets WRK_RESULT to the parse_wrk line. Raw output in
+# $BENCH_TMP/wrk/LABEL.txt.
 WRK_RESULT=""
 run_wrk() {
 	local label=$1 url=$2
 	shift 2
+	run_wrk_with "$label" "$BENCH_THREADS" "$BENCH_CONNECTIONS" "$BENCH_DURATION" "$url" "$@"
+}
+
+# run_wrk_with LABEL THREADS CONNECTIONS SECONDS URL [extra wrk args]: the
+# same with other settings.
+run_wrk_with() {
+	local label=$1 threads=$2 conns=$3 secs=$4 url=$5
+	shift 5
 	local out="$BENCH_TMP/wrk/$label.txt"
-	if ! wrk_bg "$out" -t"$BENCH_THREADS" -c"$BENCH_CONNECTIONS" -d"${BENCH_DURATION}s" --latency "$@" "$url"; then
+	if ! wrk_bg "$out" -t"$threads" -c"$conns" -d"${secs}s" --latency "$@" "$url"; then
 		cat "$out" >&2
 		bench_die "wrk failed against $url"
 	fi
@@ -407,6 +487,20 @@ run_wrk() {
 		cat "$out" >&2
 		bench_die "wrk completed no requests against $url"
 	}
+}
+
+# wrk_socket_errors FILE: connect + read + write + timeout errors in a wrk
+# output (responses with an error status not counted).
+wrk_socket_errors() {
+	awk '/Socket errors:/ { gsub(/,/, ""); n += $4 + $6 + $8 + $10 } END { print n + 0 }' "$1"
+}
+
+# login_statuses FILE: "RESPONSES STATUS_200 OTHER LAST_OTHER" from the line
+# bench/login.lua prints at the end of a run; fails if it is missing.
+login_statuses() {
+	local line
+	line=$(grep -m1 '^login\.lua: responses=' "$1") || return 1
+	printf '%s\n' "$line" | sed 's/^login\.lua: responses=\([0-9]*\) status_200=\([0-9]*\) other=\([0-9]*\) last_other=\([0-9]*\)$/\1 \2 \3 \4/'
 }
 
 # warm_up URL [extra wrk args]: a short unmeasured run (TLS handshakes,
@@ -426,6 +520,15 @@ warm_up() {
 
 RES_SCEN=() RES_TARGET=() RES_RPS=() RES_P50=() RES_P99=() RES_ERR=() RES_TLS=()
 VERDICT_SCEN=() VERDICT_RATIO=() VERDICT_GOAL=() VERDICT_MET=()
+NOTE_SCEN=() NOTE_TEXT=()
+
+# record_note SCENARIO TEXT: a line printed under the scenario's table, for
+# scenarios without an nginx ratio (their figures, how they were loaded).
+# **bold** marks the headline figures in the markdown report (the plain
+# report drops the asterisks).
+record_note() {
+	NOTE_SCEN+=("$1") NOTE_TEXT+=("$2")
+}
 
 record_result() { # SCENARIO TARGET RPS P50 P99 ERRORS TLS
 	RES_SCEN+=("$1") RES_TARGET+=("$2") RES_RPS+=("$3") RES_P50+=("$4") RES_P99+=("$5")
