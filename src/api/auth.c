@@ -43,6 +43,8 @@ struct login_job {
 	struct secret password;
 	int found;
 	int ok;
+	struct password_cost cost;
+	char rehash[PASSWORD_HASH_MAX]; /* a new hash at the configured cost, or "" */
 	struct store_user user;
 };
 
@@ -50,11 +52,17 @@ static void
 login_work(struct job *j)
 {
 	struct login_job *lj = (struct login_job *)j;
+	struct err e;
 	if (lj->found)
 		lj->ok = password_verify(lj->user.password_hash, (const char *)lj->password.p,
 		                         lj->password.len);
 	else
-		password_burn(&password_cost_default);
+		password_burn(&lj->cost);
+	/* the configured cost rose since this hash was made: make it again now */
+	if (lj->ok && password_needs_rehash(lj->user.password_hash, &lj->cost) &&
+	    password_hash((const char *)lj->password.p, lj->password.len, &lj->cost, lj->rehash,
+	                  &e) == -1)
+		lj->rehash[0] = '\0';
 }
 
 static void
@@ -133,6 +141,10 @@ login_done(struct job *j)
 		http_problem(r, e.status == 503 ? 503 : 500, "the session could not be created");
 		goto out;
 	}
+	if (lj->rehash[0] != '\0' &&
+	    store_user_set_password(http_req_store(r), lj->user.id, lj->rehash,
+	                            lj->user.must_change_password, &e) == -1)
+		log_event(LOG_WARN, "password not re-hashed", LOG_STR("error", e.msg), LOG_END);
 	if (store_login_succeeded(http_req_store(r), lj->account_key, r->peer, now, &e) == -1)
 		log_event(LOG_ERROR, "success not recorded", LOG_STR("error", e.msg), LOG_END);
 	session_audit(r, lj->user.id, "auth.login", NULL, "success");
@@ -197,6 +209,7 @@ auth_login(struct http_req *r)
 		return;
 	lj = xcalloc(1, sizeof(*lj));
 	lj->r = r;
+	lj->cost = password_cost_of(http_req_config(r));
 	if (throttled(r, json_string_value(json_object_get(body, "email")), lj->account_key)) {
 		json_decref(body);
 		free(lj);

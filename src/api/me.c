@@ -56,6 +56,7 @@ struct password_job {
 	struct secret current, next;
 	char stored[PASSWORD_HASH_MAX]; /* copied: work never touches the request */
 	char hash[PASSWORD_HASH_MAX];
+	struct password_cost cost;
 	int current_ok;
 	int failed;
 };
@@ -68,8 +69,8 @@ password_work(struct job *j)
 	struct err e;
 
 	pj->current_ok = password_verify(pj->stored, (const char *)pj->current.p, pj->current.len);
-	if (pj->current_ok && password_hash((const char *)pj->next.p, pj->next.len,
-	                                    &password_cost_default, pj->hash, &e) == -1)
+	if (pj->current_ok &&
+	    password_hash((const char *)pj->next.p, pj->next.len, &pj->cost, pj->hash, &e) == -1)
 		pj->failed = 1;
 }
 
@@ -133,6 +134,7 @@ me_password(struct http_req *r)
 	pj = xcalloc(1, sizeof(*pj));
 	pj->r = r;
 	memcpy(pj->stored, a->session.user.password_hash, sizeof(pj->stored));
+	pj->cost = password_cost_of(http_req_config(r));
 	secret_take_string(&pj->current,
 	                   (char *)json_string_value(json_object_get(body, "current_password")));
 	secret_take_string(&pj->next, (char *)next);

@@ -543,6 +543,7 @@ struct accept_job {
 	char display_name[256];
 	struct secret password;
 	char hash[PASSWORD_HASH_MAX];
+	struct password_cost cost;
 	int existing; /* the account exists: no password, no hashing */
 	int failed;
 };
@@ -554,7 +555,7 @@ accept_work(struct job *j)
 	struct err e;
 	if (!aj->existing)
 		aj->failed = password_hash((const char *)aj->password.p, aj->password.len,
-		                           &password_cost_default, aj->hash, &e) == -1;
+		                           &aj->cost, aj->hash, &e) == -1;
 }
 
 static void
@@ -633,6 +634,7 @@ invitations_accept(struct http_req *r)
 		return;
 	aj = xcalloc(1, sizeof(*aj));
 	aj->r = r;
+	aj->cost = password_cost_of(http_req_config(r));
 	token_hash(json_string_value(json_object_get(body, "token")), hash);
 	if ((found = store_invitation_peek(s, hash, time(NULL), &aj->v, &e)) != 1) {
 		http_problem(r, found == -1 ? 503 : 400,

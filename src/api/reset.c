@@ -118,6 +118,7 @@ struct reset_job {
 	char user_id[STORE_ID_LEN + 8];
 	struct secret password;
 	char hash[PASSWORD_HASH_MAX];
+	struct password_cost cost;
 	int failed;
 };
 
@@ -126,8 +127,8 @@ reset_work(struct job *j)
 {
 	struct reset_job *rj = (struct reset_job *)j;
 	struct err e;
-	rj->failed = password_hash((const char *)rj->password.p, rj->password.len,
-	                           &password_cost_default, rj->hash, &e) == -1;
+	rj->failed = password_hash((const char *)rj->password.p, rj->password.len, &rj->cost,
+	                           rj->hash, &e) == -1;
 }
 
 static void
@@ -205,6 +206,7 @@ reset_complete(struct http_req *r)
 		goto fail;
 	}
 	snprintf(rj->user_id, sizeof(rj->user_id), "%s", u.id);
+	rj->cost = password_cost_of(http_req_config(r));
 	secret_take_string(&rj->password, (char *)pw);
 	json_decref(body);
 	sodium_memzero(r->body, r->body_len);

@@ -102,15 +102,14 @@ is_inside(const char *dir, const char *file)
 }
 
 static int
-create_admin(struct store *s, const char *email, const char *password, char *id, size_t idlen,
-             struct err *e)
+create_admin(struct store *s, const struct password_cost *cost, const char *email,
+             const char *password, char *id, size_t idlen, struct err *e)
 {
 	struct store_user u;
 	memset(&u, 0, sizeof(u));
 	snprintf(u.email, sizeof(u.email), "%s", email);
 	snprintf(u.display_name, sizeof(u.display_name), "Administrator");
-	if (password_hash(password, strlen(password), &password_cost_default, u.password_hash, e) ==
-	    -1)
+	if (password_hash(password, strlen(password), cost, u.password_hash, e) == -1)
 		return -1;
 	u.must_change_password = 1;
 	u.is_instance_admin = 1;
@@ -149,6 +148,7 @@ cmd_init(int argc, char **argv)
 	struct err e;
 	struct store *s = NULL;
 	struct secret key = {NULL, 0};
+	struct password_cost cost;
 	char password[64], db[PATH_MAX], tls[PATH_MAX], admin_id[STORE_ID_LEN + 8];
 	const char *given = getenv("SLATE_ADMIN_PASSWORD");
 	int done, rc, exists, made_dir = 0, made_key = 0, state;
@@ -210,12 +210,13 @@ cmd_init(int argc, char **argv)
 		cli_error("init", "%s", e.msg);
 		goto fail;
 	}
+	cost = password_cost_of(&c);
 	if (given != NULL)
 		snprintf(password, sizeof(password), "%s", given);
 	else
 		password_generate(password);
 	if (store_begin(s, &e) == -1 ||
-	    create_admin(s, c.admin_email, password, admin_id, sizeof(admin_id), &e) == -1 ||
+	    create_admin(s, &cost, c.admin_email, password, admin_id, sizeof(admin_id), &e) == -1 ||
 	    (c.environment == ENV_DEVELOPMENT && create_demo(s, admin_id, &e) == -1) ||
 	    store_commit(s, &e) == -1) {
 		store_rollback(s);

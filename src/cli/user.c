@@ -41,8 +41,10 @@ audit(struct store *s, const char *action, const char *object)
 }
 
 static int
-add(struct store *s, const char *email, const char *name, int admin, int as_json)
+add(struct store *s, const struct password_cost *costp, const char *email, const char *name,
+    int admin, int as_json)
 {
+	const struct password_cost cost = *costp;
 	const char *given = getenv("SLATE_USER_PASSWORD");
 	struct store_user u;
 	char password[PASSWORD_MAX_BYTES + 1];
@@ -71,8 +73,7 @@ add(struct store *s, const char *email, const char *name, int admin, int as_json
 	}
 	u.must_change_password = 1;
 	u.is_instance_admin = admin;
-	if (password_hash(password, strlen(password), &password_cost_default, u.password_hash,
-	                  &e) == -1 ||
+	if (password_hash(password, strlen(password), &cost, u.password_hash, &e) == -1 ||
 	    store_user_create(s, &u, &e) == -1) {
 		cli_error("user", "%s",
 		          e.status == 409 ? "an account with that email exists" : e.msg);
@@ -197,9 +198,10 @@ cmd_user(int argc, char **argv)
 		rc = EXIT_FAIL;
 		goto out;
 	}
-	if (strcmp(sub, "add") == 0)
-		rc = add(s, email, name, admin, as_json);
-	else if (strcmp(sub, "list") == 0)
+	if (strcmp(sub, "add") == 0) {
+		struct password_cost cost = password_cost_of(&c);
+		rc = add(s, &cost, email, name, admin, as_json);
+	} else if (strcmp(sub, "list") == 0)
 		rc = list(s, as_json);
 	else
 		rc = disable(s, email);

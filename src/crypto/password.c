@@ -8,9 +8,28 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/config.h"
 #include "util/utf8.h"
 
 const struct password_cost password_cost_default = {2, (size_t)19 * 1024 * 1024};
+
+struct password_cost
+password_cost_of(const struct config *c)
+{
+	struct password_cost pc = {(unsigned long long)c->password_iterations,
+	                           (size_t)c->password_memory_kib * 1024u};
+	if (pc.opslimit < password_cost_default.opslimit)
+		pc.opslimit = password_cost_default.opslimit;
+	if (pc.memlimit < password_cost_default.memlimit)
+		pc.memlimit = password_cost_default.memlimit;
+	return pc;
+}
+
+int
+password_needs_rehash(const char *hash, const struct password_cost *cost)
+{
+	return crypto_pwhash_str_needs_rehash(hash, cost->opslimit, cost->memlimit) != 0;
+}
 
 int
 password_hash(const char *pw, size_t len, const struct password_cost *cost,

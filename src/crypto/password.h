@@ -22,6 +22,12 @@ struct password_cost {
 /* OWASP minimum: m = 19 MiB, t = 2. */
 extern const struct password_cost password_cost_default;
 
+struct config;
+/* The configured cost (config bounds keep it at or above the default). */
+struct password_cost password_cost_of(const struct config *c);
+/* 1 when hash was made at another cost than `cost` and should be made again. */
+int password_needs_rehash(const char *hash, const struct password_cost *cost);
+
 int password_hash(const char *pw, size_t len, const struct password_cost *cost,
                   char out[PASSWORD_HASH_MAX], struct err *e);
 /* 1 when pw matches hash, 0 when it does not (or the hash is malformed). */

@@ -35,6 +35,8 @@ struct config {
 	long idle_timeout;
 	long max_connections;
 	long shutdown_timeout;
+	long password_memory_kib;
+	long password_iterations;
 	long login_free_failures;
 	long login_backoff_max;
 	long login_max_failures;
