@@ -494,12 +494,6 @@ dispatch(struct conn *c, struct http_req *r)
 
 static void conn_read(struct bufferevent *bev, void *arg);
 
-static int
-method_has_body(const char *m)
-{
-	return strcmp(m, "POST") == 0 || strcmp(m, "PUT") == 0 || strcmp(m, "PATCH") == 0;
-}
-
 static void
 read_head(struct conn *c, struct evbuffer *in)
 {
@@ -554,10 +548,7 @@ read_head(struct conn *c, struct evbuffer *in)
 		refuse(c, r, 413, "the request body is larger than this server accepts");
 		return;
 	}
-	if (r->head.content_length < 0 && method_has_body(r->method)) {
-		refuse(c, r, 411, "a request body needs a Content-Length");
-		return;
-	}
+	/* no Content-Length and no Transfer-Encoding: the body is empty (RFC 9112 §6.3) */
 	c->state = C_BODY;
 	if (r->head.expect_continue && r->head.content_length > 0)
 		evbuffer_add(bufferevent_get_output(c->bev), "HTTP/1.1 100 Continue\r\n\r\n", 25);

@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startServer, request, tlsConnect, readResponse, assertProblem, ADMIN_EMAIL,
+  startServer, request, tlsConnect, readResponse, rawTlsRequest, assertProblem, ADMIN_EMAIL,
 } from './lib/harness.mjs';
 
 let server;
@@ -179,4 +179,12 @@ test('a login for an unknown email and for the admin with a wrong password get i
   delete b.request_id;
   assert.deepEqual(a, b, 'the two 401 bodies differ beyond request_id');
   assert.equal(unknown.headers['content-type'], wrong.headers['content-type']);
+});
+
+test('a POST with neither Content-Length nor Transfer-Encoding has an empty body (RFC 9112 §6.3)', async () => {
+  const res = await rawTlsRequest(server,
+    `POST ${LOGIN} HTTP/1.1\r\nHost: localhost:${server.port}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n`,
+    { method: 'POST' });
+  assertProblem(res, 400, 'an empty login body');
+  assert.match(res.json.detail, /empty/);
 });
