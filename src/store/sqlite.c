@@ -1432,18 +1432,29 @@ store_reset_peek(struct store *s, const char *token_hash, long long now, struct 
 	return rc;
 }
 
-int
-store_reset_spend(struct store *s, const char *token_hash, long long now, struct err *e)
+/*
+ * Spends a single-use link: `sql` sets its used-at column to ?1 where the
+ * key is ?2, it is unused and unexpired (?3 = now). 1 spent now, 0 not live.
+ */
+static int
+spend_once(struct store *s, const char *sql, const char *key, long long now, const char *what,
+           struct err *e)
 {
-	static const char sql[] = "UPDATE password_reset SET used_at = ? WHERE token_hash = ? "
-	                          "AND used_at IS NULL AND expires_at > ?";
 	sqlite3_stmt *st = prepare(s, sql, e);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_text(st, 2, token_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, now);
-	return run(s, st, "spend reset link", e);
+	return run(s, st, what, e);
+}
+
+int
+store_reset_spend(struct store *s, const char *token_hash, long long now, struct err *e)
+{
+	static const char sql[] = "UPDATE password_reset SET used_at = ?1 WHERE token_hash = ?2 "
+	                          "AND used_at IS NULL AND expires_at > ?3";
+	return spend_once(s, sql, token_hash, now, "spend reset link", e);
 }
 
 static void
@@ -1511,15 +1522,9 @@ store_invitation_peek(struct store *s, const char *token_hash, long long now,
 int
 store_invitation_spend(struct store *s, const char *id, long long now, struct err *e)
 {
-	static const char sql[] = "UPDATE invitation SET accepted_at = ? WHERE id = ? "
-	                          "AND accepted_at IS NULL AND expires_at > ?";
-	sqlite3_stmt *st = prepare(s, sql, e);
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, now);
-	return run(s, st, "accept invitation", e);
+	static const char sql[] = "UPDATE invitation SET accepted_at = ?1 WHERE id = ?2 "
+	                          "AND accepted_at IS NULL AND expires_at > ?3";
+	return spend_once(s, sql, id, now, "accept invitation", e);
 }
 
 int
