@@ -453,9 +453,8 @@ export function readResponse(socket, { timeout = 10_000, method = 'GET' } = {}) 
   });
 }
 
-/** Open a TLS connection, send `data` (string/Buffer), read one response, close. */
-export async function rawTlsRequest(server, data, { timeout = 10_000, method } = {}) {
-  const s = await tlsConnect(server);
+/** Send `data` on an open socket, read one response, close the socket. */
+async function exchange(s, data, { timeout = 10_000, method } = {}) {
   try {
     const p = readResponse(s, { timeout, method });
     s.write(data);
@@ -463,6 +462,11 @@ export async function rawTlsRequest(server, data, { timeout = 10_000, method } =
   } finally {
     s.destroy();
   }
+}
+
+/** Open a TLS connection, send `data` (string/Buffer), read one response, close. */
+export async function rawTlsRequest(server, data, opts = {}) {
+  return exchange(await tlsConnect(server), data, opts);
 }
 
 /** Resolve with {at: Date.now(), hadError} when the socket closes. */
@@ -517,13 +521,6 @@ export function assertProblem(res, status, what = 'response') {
 }
 
 /** Open a plain TCP connection to `port`, send `data`, read one response, close. */
-export async function rawHttpRequest(port, data, { timeout = 10_000, method } = {}) {
-  const s = await tcpConnect(port);
-  try {
-    const p = readResponse(s, { timeout, method });
-    s.write(data);
-    return await p;
-  } finally {
-    s.destroy();
-  }
+export async function rawHttpRequest(port, data, opts = {}) {
+  return exchange(await tcpConnect(port), data, opts);
 }
