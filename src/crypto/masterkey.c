@@ -43,43 +43,25 @@ out:
 int
 masterkey_load(const char *path, struct secret *key, struct err *e)
 {
-	char buf[HEXLEN + 2];
-	struct stat st;
-	ssize_t n;
+	struct secret hex;
 	size_t binlen = 0;
-	int fd, rc = -1;
 
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd == -1)
-		return err_set(e, 500, "cannot open master key file %s: %s", path, strerror(errno));
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		err_set(e, 500, "master key file %s is not a regular file", path);
-		goto out;
-	}
-	if ((st.st_mode & 077) != 0) {
-		err_set(e, 500, "master key file %s is readable by others (mode %o); chmod 600 it",
-		        path, (unsigned)(st.st_mode & 0777));
-		goto out;
-	}
-	if (st.st_uid != geteuid()) {
-		err_set(e, 500, "master key file %s is not owned by the user running slate", path);
-		goto out;
-	}
-	n = read(fd, buf, sizeof(buf));
-	if (n != HEXLEN + 1 || buf[HEXLEN] != '\n') {
-		err_set(e, 500, "master key file %s is not 64 hex characters and a newline", path);
-		goto out;
+	if (secret_read_file(path, "master key file", HEXLEN + 1, 0, &hex, e) == -1)
+		return -1;
+	if (hex.len != HEXLEN + 1 || hex.p[HEXLEN] != '\n') {
+		secret_free(&hex);
+		return err_set(e, 500, "master key file %s is not 64 hex characters and a newline",
+		               path);
 	}
 	secret_alloc(key, MASTERKEY_LEN);
-	if (sodium_hex2bin(key->p, key->len, buf, HEXLEN, NULL, &binlen, NULL) != 0 ||
+	if (sodium_hex2bin(key->p, key->len, (const char *)hex.p, HEXLEN, NULL, &binlen, NULL) !=
+	        0 ||
 	    binlen != MASTERKEY_LEN) {
 		secret_free(key);
-		err_set(e, 500, "master key file %s is not 64 hex characters and a newline", path);
-		goto out;
+		secret_free(&hex);
+		return err_set(e, 500, "master key file %s is not 64 hex characters and a newline",
+		               path);
 	}
-	rc = 0;
-out:
-	sodium_memzero(buf, sizeof(buf));
-	close(fd);
-	return rc;
+	secret_free(&hex);
+	return 0;
 }

@@ -6,6 +6,12 @@
  * layout: From, To, Subject, Date (RFC 5322), Message-ID, MIME-Version,
  * Content-Type text/plain; charset=utf-8, Content-Transfer-Encoding 8bit,
  * a blank line, the body; lines end with CRLF.
+ *
+ * The SMTP transport hands the same message to libcurl: smtps:// speaks
+ * TLS from the first byte, smtp:// must upgrade with STARTTLS or the
+ * delivery fails (CURLUSESSL_ALL); the relay's certificate and host name
+ * are always verified, TLS 1.2 at least. A line of the body that starts
+ * with a dot is dot-stuffed by libcurl (RFC 5321 section 4.5.2).
  */
 #include "notify/notify.h"
 
@@ -19,7 +25,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
+#include <sodium.h>
+
 #include "util/log.h"
+#include "util/secret.h"
 #include "util/xalloc.h"
 
 struct notifier {
@@ -31,6 +41,11 @@ struct notifier {
 	char *transport;
 	char *dir;
 	char *from;
+	char *smtp_url;
+	char *smtp_user;
+	char *smtp_ca_file;
+	long smtp_timeout;
+	struct secret smtp_password; /* len 0: no authentication */
 };
 
 int
@@ -57,46 +72,131 @@ write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-static int
-deliver_file(struct notifier *n, const struct store_mail *m, struct err *e)
+/* The whole RFC 5322 message for m; the caller wipes and frees it. */
+static char *
+message_text(const struct notifier *n, const struct store_mail *m)
 {
-	char tmp[4096], final[4096], date[64];
+	char date[64];
 	struct tm tm;
 	time_t now = time(NULL);
-	char *msg;
-	int fd, rc = -1;
+
+	gmtime_r(&now, &tm);
+	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
+	return xasprintf(
+	    "From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: %s\r\nMessage-ID: <%s@slate>\r\n"
+	    "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+	    "Content-Transfer-Encoding: 8bit\r\n\r\n%s",
+	    n->from, m->to, m->subject, date, m->id, m->body);
+}
+
+static int
+deliver_file(struct notifier *n, const struct store_mail *m, const char *msg, struct err *e)
+{
+	char tmp[4096], final[4096];
+	int fd;
 
 	if (mkdir(n->dir, 0700) == -1 && errno != EEXIST)
 		return err_set(e, 500, "cannot create %s: %s", n->dir, strerror(errno));
-	gmtime_r(&now, &tm);
-	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
-	msg =
-	    xasprintf("From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: %s\r\nMessage-ID: <%s@slate>\r\n"
-	              "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
-	              "Content-Transfer-Encoding: 8bit\r\n\r\n%s",
-	              n->from, m->to, m->subject, date, m->id, m->body);
 	snprintf(tmp, sizeof(tmp), "%s/.tmp-%s", n->dir, m->id);
 	snprintf(final, sizeof(final), "%s/%lld-%s.eml", n->dir, m->created_at, m->id);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd == -1) {
-		err_set(e, 500, "cannot write %s: %s", tmp, strerror(errno));
-		goto out;
-	}
+	if (fd == -1)
+		return err_set(e, 500, "cannot write %s: %s", tmp, strerror(errno));
 	if (write_all(fd, msg, strlen(msg)) == -1 || fsync(fd) == -1) {
 		err_set(e, 500, "cannot write %s: %s", tmp, strerror(errno));
 		close(fd);
 		unlink(tmp);
-		goto out;
+		return -1;
 	}
 	close(fd);
 	if (rename(tmp, final) == -1) {
 		err_set(e, 500, "cannot rename %s: %s", tmp, strerror(errno));
 		unlink(tmp);
-		goto out;
+		return -1;
 	}
-	rc = 0;
-out:
-	memset(msg, 0, strlen(msg));
+	return 0;
+}
+
+/* The address inside "Name <addr>", or the whole string when it has no angle brackets. */
+static char *
+envelope_address(const char *from)
+{
+	const char *lt = strrchr(from, '<'), *gt = lt ? strchr(lt, '>') : NULL;
+	if (lt != NULL && gt != NULL)
+		return xasprintf("<%.*s>", (int)(gt - lt - 1), lt + 1);
+	return xasprintf("<%s>", from);
+}
+
+struct upload {
+	const char *p;
+	size_t left;
+};
+
+static size_t
+read_message(char *buf, size_t size, size_t nitems, void *arg)
+{
+	struct upload *u = arg;
+	size_t n = size * nitems < u->left ? size * nitems : u->left;
+	memcpy(buf, u->p, n);
+	u->p += n;
+	u->left -= n;
+	return n;
+}
+
+static int
+deliver_smtp(struct notifier *n, const struct store_mail *m, const char *msg, struct err *e)
+{
+	char curl_err[CURL_ERROR_SIZE] = "";
+	struct upload u = {msg, strlen(msg)};
+	struct curl_slist *rcpt = NULL;
+	char *from = envelope_address(n->from), *to = xasprintf("<%s>", m->to);
+	CURL *c = curl_easy_init();
+	CURLcode rc;
+
+	if (c == NULL) {
+		free(from);
+		free(to);
+		return err_set(e, 500, "cannot start an SMTP client");
+	}
+	rcpt = curl_slist_append(rcpt, to);
+	curl_easy_setopt(c, CURLOPT_URL, n->smtp_url);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+	curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
+	curl_easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (n->smtp_ca_file[0] != '\0')
+		curl_easy_setopt(c, CURLOPT_CAINFO, n->smtp_ca_file);
+	if (n->smtp_user[0] != '\0')
+		curl_easy_setopt(c, CURLOPT_USERNAME, n->smtp_user);
+	if (n->smtp_password.len > 0)
+		curl_easy_setopt(c, CURLOPT_PASSWORD, (const char *)n->smtp_password.p);
+	curl_easy_setopt(c, CURLOPT_MAIL_FROM, from);
+	curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt);
+	curl_easy_setopt(c, CURLOPT_READFUNCTION, read_message);
+	curl_easy_setopt(c, CURLOPT_READDATA, &u);
+	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, n->smtp_timeout);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, curl_err);
+	rc = curl_easy_perform(c);
+	curl_slist_free_all(rcpt);
+	curl_easy_cleanup(c);
+	free(from);
+	free(to);
+	if (rc != CURLE_OK)
+		return err_set(e, 502, "SMTP delivery failed: %s",
+		               curl_err[0] != '\0' ? curl_err : curl_easy_strerror(rc));
+	return 0;
+}
+
+static int
+deliver(struct notifier *n, const struct store_mail *m, struct err *e)
+{
+	char *msg = message_text(n, m);
+	int rc = strcmp(n->transport, "smtp") == 0 ? deliver_smtp(n, m, msg, e)
+	                                           : deliver_file(n, m, msg, e);
+	sodium_memzero(msg, strlen(msg));
 	free(msg);
 	return rc;
 }
@@ -109,7 +209,7 @@ drain(struct notifier *n, struct store *s)
 	struct err e;
 
 	while (store_outbox_next(s, NOTIFY_MAX_ATTEMPTS, &m, &e) == 1) {
-		int rc = deliver_file(n, &m, &e);
+		int rc = deliver(n, &m, &e);
 		struct err e2;
 		memset(m.body, 0, strlen(m.body));
 		free(m.body);
@@ -144,7 +244,7 @@ notifier_main(void *arg)
 	while (!n->stopping) {
 		struct timespec until;
 		pthread_mutex_unlock(&n->mu);
-		if (strcmp(n->transport, "file") == 0)
+		if (strcmp(n->transport, "none") != 0)
 			drain(n, s);
 		pthread_mutex_lock(&n->mu);
 		clock_gettime(CLOCK_REALTIME, &until);
@@ -166,10 +266,6 @@ notify_start(const struct config *c, const char *db_path, struct err *e)
 {
 	struct notifier *n;
 
-	if (strcmp(c->mail_transport, "file") != 0 && strcmp(c->mail_transport, "none") != 0) {
-		err_set(e, 400, "mail_transport must be file or none (SMTP is not built yet)");
-		return NULL;
-	}
 	n = xcalloc(1, sizeof(*n));
 	pthread_mutex_init(&n->mu, NULL);
 	pthread_cond_init(&n->cv, NULL);
@@ -177,6 +273,24 @@ notify_start(const struct config *c, const char *db_path, struct err *e)
 	n->transport = xstrdup(c->mail_transport);
 	n->dir = xstrdup(c->mail_dir);
 	n->from = xstrdup(c->mail_from);
+	n->smtp_url = xstrdup(c->smtp_url);
+	n->smtp_user = xstrdup(c->smtp_user);
+	n->smtp_ca_file = xstrdup(c->smtp_ca_file);
+	n->smtp_timeout = c->smtp_timeout;
+	if (strcmp(n->transport, "smtp") == 0 && curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
+		err_set(e, 500, "cannot initialise libcurl");
+		free(n->transport);
+		n->transport =
+		    xstrdup("none"); /* so notify_stop does not clean up what never started */
+		notify_stop(n);
+		return NULL;
+	}
+	if (strcmp(c->mail_transport, "smtp") == 0 && c->smtp_password_file[0] != '\0' &&
+	    secret_read_file(c->smtp_password_file, "SMTP password file", 1024, 1,
+	                     &n->smtp_password, e) == -1) {
+		notify_stop(n);
+		return NULL;
+	}
 	if (pthread_create(&n->thread, NULL, notifier_main, n) != 0) {
 		err_set(e, 500, "cannot start the notifier");
 		notify_stop(n);
@@ -199,8 +313,14 @@ notify_stop(struct notifier *n)
 	pthread_cond_destroy(&n->cv);
 	pthread_mutex_destroy(&n->mu);
 	free(n->db_path);
-	free(n->transport);
 	free(n->dir);
 	free(n->from);
+	free(n->smtp_url);
+	free(n->smtp_user);
+	free(n->smtp_ca_file);
+	secret_free(&n->smtp_password);
+	if (strcmp(n->transport, "smtp") == 0)
+		curl_global_cleanup();
+	free(n->transport);
 	free(n);
 }

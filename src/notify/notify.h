@@ -9,8 +9,8 @@
  * again, up to NOTIFY_MAX_ATTEMPTS times).
  *
  * Transports: "file" writes one RFC 5322 message per file into mail_dir
- * (mode 0600; development and tests); "none" keeps messages queued. An SMTP
- * transport (libcurl, TLS required) is planned and not built yet.
+ * (mode 0600; development and tests); "smtp" sends through a relay with
+ * libcurl, TLS required and verified; "none" keeps messages queued.
  */
 #ifndef SLATE_NOTIFY_NOTIFY_H
 #define SLATE_NOTIFY_NOTIFY_H

@@ -82,11 +82,21 @@ static const struct setting table[] = {
     L("session", "session_lifetime", "SLATE_SESSION_LIFETIME", session_lifetime, "43200", 1,
       2592000, "seconds a session lasts at most, however busy"),
     S("mail", "mail_transport", "SLATE_MAIL_TRANSPORT", mail_transport, "file",
-      "file (writes .eml files into mail_dir) | none"),
+      "file (writes .eml files into mail_dir) | smtp | none"),
     S("mail", "mail_dir", "SLATE_MAIL_DIR", mail_dir, "",
       "where the file transport writes (default DATA/mail)"),
     S("mail", "mail_from", "SLATE_MAIL_FROM", mail_from, "Slate <slate@localhost>",
       "the From of every message"),
+    S("mail", "smtp_url", "SLATE_SMTP_URL", smtp_url, "",
+      "smtp://HOST:587 (STARTTLS, required) or smtps://HOST:465"),
+    S("mail", "smtp_user", "SLATE_SMTP_USER", smtp_user, "",
+      "SMTP user name, if the relay wants one"),
+    S("mail", "smtp_password_file", "SLATE_SMTP_PASSWORD_FILE", smtp_password_file, "",
+      "file (mode 0600) holding the SMTP password"),
+    S("mail", "smtp_ca_file", "SLATE_SMTP_CA_FILE", smtp_ca_file, "",
+      "CA certificates for the relay (default: the system's)"),
+    L("mail", "smtp_timeout", "SLATE_SMTP_TIMEOUT", smtp_timeout, "30", 1, 600,
+      "seconds one delivery may take"),
     S("metrics", "token", "SLATE_METRICS_TOKEN", metrics_token, "",
       "bearer token for /metrics from non-loopback peers"),
     S("security", "contact", "SLATE_SECURITY_CONTACT", security_contact,
@@ -297,6 +307,19 @@ config_finish(struct config *c, struct err *e)
 		return err_set(e, 400, "security policy must be an https:// URL");
 	if (strpbrk(c->mail_from, "\r\n") != NULL)
 		return err_set(e, 400, "mail_from must be one line");
+	if (strcmp(c->mail_transport, "file") != 0 && strcmp(c->mail_transport, "smtp") != 0 &&
+	    strcmp(c->mail_transport, "none") != 0)
+		return err_set(e, 400, "mail_transport must be file, smtp or none");
+	if (strcmp(c->mail_transport, "smtp") == 0) {
+		if (strncmp(c->smtp_url, "smtp://", 7) != 0 &&
+		    strncmp(c->smtp_url, "smtps://", 8) != 0)
+			return err_set(e, 400, "smtp_url must be an smtp:// or smtps:// URL");
+		for (const char *p = c->smtp_url; *p; p++)
+			if (!isgraph((unsigned char)*p))
+				return err_set(e, 400, "smtp_url must be one URL without spaces");
+		if (strpbrk(c->smtp_user, "\r\n") != NULL)
+			return err_set(e, 400, "smtp_user must be one line");
+	}
 	for (const char *p = c->security_contact; *p; p++)
 		if (!isgraph((unsigned char)*p))
 			return err_set(e, 400, "security contact must be one URI without spaces");

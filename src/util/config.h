@@ -45,6 +45,11 @@ struct config {
 	char *mail_transport;
 	char *mail_dir;
 	char *mail_from;
+	char *smtp_url;
+	char *smtp_user;
+	char *smtp_password_file;
+	char *smtp_ca_file;
+	long smtp_timeout;
 	char *metrics_token;
 	char *security_contact;
 	char *security_policy;

@@ -10,6 +10,8 @@
 
 #include <stddef.h>
 
+#include "util/err.h"
+
 struct secret {
 	unsigned char *p;
 	size_t len;
@@ -20,5 +22,15 @@ void secret_alloc(struct secret *s, size_t len);
 void secret_free(struct secret *s);
 /* Copies a string into a new secret (len = its length, NUL-terminated) and wipes the source. */
 void secret_take_string(struct secret *s, char *str);
+
+/*
+ * Reads a whole secret file of at most max bytes into s (NUL-terminated,
+ * len excludes it). The file must be a regular file owned by the user
+ * running Slate and readable by nobody else (mode 0600 or stricter);
+ * `what` names it in errors ("master key file"). One trailing newline is
+ * dropped when strip_newline is set.
+ */
+int secret_read_file(const char *path, const char *what, size_t max, int strip_newline,
+                     struct secret *s, struct err *e);
 
 #endif
