@@ -1,0 +1,727 @@
+/*
+ * keyring.c — the keystore file and the key cache (see keyring.h).
+ *
+ * The keystore, DATA/keys.db, is an SQLite file of mode 0600 in WAL mode
+ * with secure_delete on (freed bytes are zeroed), user_version 1:
+ *
+ *   kek (id TEXT PRIMARY KEY, created_at TEXT, check_box BLOB)
+ *       One row: the master key that wraps the data keys now. check_box is
+ *       AES-256-GCM under that master key of the 22 bytes
+ *       "slate master key check" with associated data "slate-kek" 0x00 id:
+ *       a master key that does not open it is the wrong one, and nothing is
+ *       written.
+ *   data_key (id TEXT PRIMARY KEY, kind TEXT, version INTEGER,
+ *             created_at TEXT, kek_id TEXT, wrapped BLOB, destroyed_at TEXT)
+ *       kind is index, instance, production or person. wrapped is
+ *       nonce (12) || AES-256-GCM ciphertext of the 32-byte key || tag (16)
+ *       under the master key, associated data
+ *       "slate-dek" 0x00 id 0x00 version (decimal) 0x00 kind.
+ *       Destroying a key sets wrapped to NULL and destroyed_at (the row
+ *       stays, so a sealed field of that key reads as erased rather than as
+ *       damage), then checkpoints the WAL so the bytes leave it.
+ *
+ * A sealed field is the text "sf1." key-id "." base64url(nonce || ciphertext
+ * || tag), no padding, sealed under the data key with associated data
+ * "slate-field" 0x00 table 0x00 column 0x00 row-id 0x00 key-id: copied into
+ * another row, column or table, or relabelled with another key, it fails.
+ *
+ * Cache: unwrapped keys are kept in guarded memory (struct secret) in a
+ * hash table, all behind one mutex. Before each use the keyring asks
+ * SQLite whether another connection changed the file (PRAGMA data_version);
+ * if so the cache is emptied, and when the master key has been rotated the
+ * new one is read from key_file. A destroyed key therefore stops working at
+ * the next use in every process.
+ */
+#include "crypto/keyring.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "crypto/aead.h"
+#include "crypto/masterkey.h"
+#include "util/timefmt.h"
+#include "util/xalloc.h"
+
+#define BUCKETS         1024
+#define CACHE_MAX       8192
+#define CHECK_TEXT      "slate master key check"
+#define ENVELOPE_PREFIX "sf1."
+
+struct cached {
+	struct cached *next;
+	char id[KEYRING_ID_MAX];
+	struct secret key;
+};
+
+struct keyring {
+	pthread_mutex_t mu;
+	sqlite3 *db;
+	char *key_file;
+	struct secret kek;
+	char kek_id[KEYRING_ID_MAX];
+	long long data_version;
+	struct cached *bucket[BUCKETS];
+	size_t ncached;
+};
+
+static const char schema[] =
+    "CREATE TABLE kek (id TEXT PRIMARY KEY, created_at TEXT NOT NULL, check_box BLOB NOT NULL);"
+    "CREATE TABLE data_key (id TEXT PRIMARY KEY, kind TEXT NOT NULL, version INTEGER NOT NULL,"
+    " created_at TEXT NOT NULL, kek_id TEXT, wrapped BLOB, destroyed_at TEXT);"
+    "PRAGMA user_version = 1;";
+
+static int
+db_error(struct keyring *kr, const char *what, struct err *e)
+{
+	return err_set(e, 500, "keystore: %s: %s", what, sqlite3_errmsg(kr->db));
+}
+
+static size_t
+hash_id(const char *id)
+{
+	size_t h = 1469598103934665603ULL;
+	for (; *id; id++)
+		h = (h ^ (unsigned char)*id) * 1099511628211ULL;
+	return h % BUCKETS;
+}
+
+static void
+cache_flush(struct keyring *kr)
+{
+	for (size_t i = 0; i < BUCKETS; i++) {
+		struct cached *c = kr->bucket[i], *next;
+		for (; c != NULL; c = next) {
+			next = c->next;
+			secret_free(&c->key);
+			free(c);
+		}
+		kr->bucket[i] = NULL;
+	}
+	kr->ncached = 0;
+}
+
+static void
+now_text(char out[TIMEFMT_LEN])
+{
+	time_rfc3339(time(NULL), out);
+}
+
+static void
+dek_aad(char *buf, size_t len, size_t *used, const char *id, int version, const char *kind)
+{
+	int n = snprintf(buf, len, "slate-dek%c%s%c%d%c%s", 0, id, 0, version, 0, kind);
+	*used = n < 0 ? 0 : (size_t)n;
+}
+
+static int
+kek_check_box(const struct secret *kek, const char *id, unsigned char *box, struct err *e)
+{
+	char aad[64];
+	int n = snprintf(aad, sizeof(aad), "slate-kek%c%s", 0, id);
+	return aead_seal(kek->p, aad, (size_t)n, (const unsigned char *)CHECK_TEXT,
+	                 sizeof(CHECK_TEXT) - 1, box, e);
+}
+
+/* 1 when kek opens the check box of the keystore's kek row (id filled), 0 when not. */
+static int
+kek_matches(struct keyring *kr, const struct secret *kek, char id[KEYRING_ID_MAX], struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	unsigned char pt[sizeof(CHECK_TEXT)];
+	char aad[64];
+	int rc = -1, n;
+
+	if (sqlite3_prepare_v2(kr->db, "SELECT id, check_box FROM kek", -1, &st, NULL) != SQLITE_OK)
+		return db_error(kr, "reading the master key check", e);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return err_set(e, 500, "keystore: no master key check; the file is damaged");
+	}
+	snprintf(id, KEYRING_ID_MAX, "%s", (const char *)sqlite3_column_text(st, 0));
+	n = snprintf(aad, sizeof(aad), "slate-kek%c%s", 0, id);
+	if ((size_t)sqlite3_column_bytes(st, 1) != sizeof(CHECK_TEXT) - 1 + AEAD_OVERHEAD)
+		rc = 0;
+	else
+		rc = aead_open(kek->p, aad, (size_t)n, sqlite3_column_blob(st, 1),
+		               (size_t)sqlite3_column_bytes(st, 1), pt, e) == 0;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static long long
+data_version(struct keyring *kr)
+{
+	sqlite3_stmt *st = NULL;
+	long long v = -1;
+	if (sqlite3_prepare_v2(kr->db, "PRAGMA data_version", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/*
+ * Called under the lock before every use: when another connection wrote
+ * the keystore, forget every cached key, and follow a master key rotation.
+ */
+static int
+refresh(struct keyring *kr, struct err *e)
+{
+	char id[KEYRING_ID_MAX];
+	long long v = data_version(kr);
+	int m;
+
+	if (v == kr->data_version)
+		return 0;
+	cache_flush(kr);
+	kr->data_version = v;
+	if ((m = kek_matches(kr, &kr->kek, id, e)) == -1)
+		return -1;
+	if (m == 0) {
+		struct secret next = {NULL, 0};
+		if (kr->key_file == NULL || masterkey_load(kr->key_file, &next, e) == -1)
+			return err_set(e, 500,
+			               "the master key was rotated; restart with the new key");
+		if (kek_matches(kr, &next, id, e) != 1) {
+			secret_free(&next);
+			return err_set(
+			    e, 500, "the master key was rotated and %s does not hold the new one",
+			    kr->key_file);
+		}
+		secret_free(&kr->kek);
+		kr->kek = next;
+	}
+	snprintf(kr->kek_id, sizeof(kr->kek_id), "%s", id);
+	return 0;
+}
+
+static int
+exec(struct keyring *kr, const char *sql, struct err *e)
+{
+	if (sqlite3_exec(kr->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return db_error(kr, sql, e);
+	return 0;
+}
+
+static int
+insert_key(struct keyring *kr, const char *id, const char *kind, struct err *e)
+{
+	struct secret k;
+	unsigned char box[AEAD_KEY_LEN + AEAD_OVERHEAD];
+	char aad[128], created[TIMEFMT_LEN];
+	size_t aadlen;
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	secret_alloc(&k, AEAD_KEY_LEN);
+	randombytes_buf(k.p, k.len);
+	dek_aad(aad, sizeof(aad), &aadlen, id, 1, kind);
+	if (aead_seal(kr->kek.p, aad, aadlen, k.p, k.len, box, e) == -1)
+		goto out;
+	now_text(created);
+	if (sqlite3_prepare_v2(
+	        kr->db,
+	        "INSERT INTO data_key (id, kind, version, created_at, kek_id, wrapped) "
+	        "VALUES (?, ?, 1, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+	        -1, &st, NULL) != SQLITE_OK) {
+		db_error(kr, "preparing a key", e);
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, created, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, kr->kek_id, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 5, box, sizeof(box), SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		db_error(kr, "storing a key", e);
+		goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	secret_free(&k);
+	return rc;
+}
+
+static int
+write_kek_row(struct keyring *kr, const struct secret *kek, const char *id, struct err *e)
+{
+	unsigned char box[sizeof(CHECK_TEXT) - 1 + AEAD_OVERHEAD];
+	char created[TIMEFMT_LEN];
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	if (kek_check_box(kek, id, box, e) == -1)
+		return -1;
+	now_text(created);
+	if (exec(kr, "DELETE FROM kek", e) == -1)
+		return -1;
+	if (sqlite3_prepare_v2(kr->db,
+	                       "INSERT INTO kek (id, created_at, check_box) VALUES (?, ?, ?)", -1,
+	                       &st, NULL) != SQLITE_OK)
+		return db_error(kr, "preparing the master key check", e);
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, created, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 3, box, sizeof(box), SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		db_error(kr, "storing the master key check", e);
+	else
+		rc = 0;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static void
+new_kek_id(char id[KEYRING_ID_MAX])
+{
+	unsigned char r[8];
+	char hex[17];
+	randombytes_buf(r, sizeof(r));
+	sodium_bin2hex(hex, sizeof(hex), r, sizeof(r));
+	snprintf(id, KEYRING_ID_MAX, "kek_%s", hex);
+}
+
+static int
+create_file(struct keyring *kr, const char *path, struct err *e)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd == -1)
+		return err_set(e, 500, "cannot create keystore %s: %s", path, strerror(errno));
+	close(fd);
+	(void)kr;
+	return 0;
+}
+
+struct keyring *
+keyring_open(const char *path, const struct secret *kek, const char *key_file, int create,
+             struct err *e)
+{
+	struct keyring *kr = xcalloc(1, sizeof(*kr));
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, version = 0, m;
+	sqlite3_stmt *st = NULL;
+
+	pthread_mutex_init(&kr->mu, NULL);
+	secret_alloc(&kr->kek, kek->len);
+	memcpy(kr->kek.p, kek->p, kek->len);
+	kr->key_file = key_file != NULL ? xstrdup(key_file) : NULL;
+	if (create && create_file(kr, path, e) == -1)
+		goto fail;
+	if (!create && access(path, F_OK) == -1) {
+		err_set(e, 500, "no keystore at %s (slate init makes one)", path);
+		goto fail;
+	}
+	if (sqlite3_open_v2(path, &kr->db, flags, NULL) != SQLITE_OK) {
+		err_set(e, 500, "cannot open keystore %s: %s", path,
+		        kr->db ? sqlite3_errmsg(kr->db) : "out of memory");
+		goto fail;
+	}
+	sqlite3_busy_timeout(kr->db, 10000);
+	if (exec(kr,
+	         "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
+	         "PRAGMA secure_delete = ON;",
+	         e) == -1)
+		goto fail;
+	if (create) {
+		new_kek_id(kr->kek_id);
+		if (exec(kr, "BEGIN IMMEDIATE", e) == -1 || exec(kr, schema, e) == -1 ||
+		    write_kek_row(kr, &kr->kek, kr->kek_id, e) == -1 ||
+		    insert_key(kr, KEYRING_INDEX, "index", e) == -1 ||
+		    insert_key(kr, KEYRING_INSTANCE, "instance", e) == -1 ||
+		    exec(kr, "COMMIT", e) == -1)
+			goto fail;
+	}
+	if (sqlite3_prepare_v2(kr->db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (version != 1) {
+		err_set(e, 500, "%s is not a Slate keystore (or one from a newer version)", path);
+		goto fail;
+	}
+	if ((m = kek_matches(kr, &kr->kek, kr->kek_id, e)) == -1)
+		goto fail;
+	if (m == 0) {
+		err_set(e, 401, "the master key does not open the keystore %s (wrong key file?)",
+		        path);
+		goto fail;
+	}
+	kr->data_version = data_version(kr);
+	return kr;
+fail:
+	keyring_close(kr);
+	return NULL;
+}
+
+void
+keyring_close(struct keyring *kr)
+{
+	if (kr == NULL)
+		return;
+	cache_flush(kr);
+	sqlite3_close_v2(kr->db);
+	secret_free(&kr->kek);
+	free(kr->key_file);
+	pthread_mutex_destroy(&kr->mu);
+	free(kr);
+}
+
+/* Under the lock: the unwrapped key, 1; destroyed, 0; -1 unknown or damaged. */
+static int
+key_get(struct keyring *kr, const char *id, const unsigned char **key, struct err *e)
+{
+	size_t h = hash_id(id);
+	struct cached *c;
+	sqlite3_stmt *st = NULL;
+	char aad[128];
+	size_t aadlen;
+	int rc = -1;
+
+	if (refresh(kr, e) == -1)
+		return -1;
+	for (c = kr->bucket[h]; c != NULL; c = c->next)
+		if (strcmp(c->id, id) == 0) {
+			*key = c->key.p;
+			return 1;
+		}
+	if (sqlite3_prepare_v2(kr->db, "SELECT kind, version, wrapped FROM data_key WHERE id = ?",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return db_error(kr, "reading a key", e);
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		err_set(e, 500, "keystore: no key %s", id);
+		goto out;
+	}
+	if (sqlite3_column_type(st, 2) == SQLITE_NULL) {
+		rc = 0;
+		goto out;
+	}
+	if ((size_t)sqlite3_column_bytes(st, 2) != AEAD_KEY_LEN + AEAD_OVERHEAD) {
+		err_set(e, 500, "keystore: key %s is damaged", id);
+		goto out;
+	}
+	dek_aad(aad, sizeof(aad), &aadlen, id, sqlite3_column_int(st, 1),
+	        (const char *)sqlite3_column_text(st, 0));
+	if (kr->ncached >= CACHE_MAX)
+		cache_flush(kr);
+	c = xcalloc(1, sizeof(*c));
+	snprintf(c->id, sizeof(c->id), "%s", id);
+	secret_alloc(&c->key, AEAD_KEY_LEN);
+	if (aead_open(kr->kek.p, aad, aadlen, sqlite3_column_blob(st, 2),
+	              AEAD_KEY_LEN + AEAD_OVERHEAD, c->key.p, e) == -1) {
+		secret_free(&c->key);
+		free(c);
+		err_set(e, 500, "keystore: key %s does not open under the master key", id);
+		goto out;
+	}
+	c->next = kr->bucket[h];
+	kr->bucket[h] = c;
+	kr->ncached++;
+	*key = c->key.p;
+	rc = 1;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+keyring_create(struct keyring *kr, const char *id, const char *kind, struct err *e)
+{
+	int rc;
+	if (strlen(id) >= KEYRING_ID_MAX || strchr(id, '.') != NULL)
+		return err_set(e, 500, "keystore: bad key id");
+	pthread_mutex_lock(&kr->mu);
+	rc = refresh(kr, e) == -1 ? -1 : insert_key(kr, id, kind, e);
+	kr->data_version = data_version(kr); /* our own write needs no flush */
+	pthread_mutex_unlock(&kr->mu);
+	return rc;
+}
+
+int
+keyring_destroy(struct keyring *kr, const char *id, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	char when[TIMEFMT_LEN];
+	int rc = -1;
+
+	now_text(when);
+	pthread_mutex_lock(&kr->mu);
+	if (sqlite3_prepare_v2(kr->db,
+	                       "UPDATE data_key SET wrapped = NULL, destroyed_at = ? "
+	                       "WHERE id = ? AND wrapped IS NOT NULL AND kind = 'person'",
+	                       -1, &st, NULL) != SQLITE_OK) {
+		db_error(kr, "preparing to destroy a key", e);
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, when, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		db_error(kr, "destroying a key", e);
+		goto out;
+	}
+	rc = sqlite3_changes(kr->db) > 0;
+	/* Move the zeroed page into the main file and empty the WAL, so the old bytes are gone. */
+	if (rc == 1 && exec(kr, "PRAGMA wal_checkpoint(TRUNCATE)", e) == -1)
+		rc = -1;
+	cache_flush(kr);
+out:
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&kr->mu);
+	return rc;
+}
+
+int
+keyring_rotate(struct keyring *kr, const struct secret *new_kek, struct err *e)
+{
+	sqlite3_stmt *sel = NULL, *upd = NULL;
+	char id[KEYRING_ID_MAX], aad[128];
+	unsigned char key[AEAD_KEY_LEN], box[AEAD_KEY_LEN + AEAD_OVERHEAD];
+	size_t aadlen;
+	int rc = -1, s;
+
+	pthread_mutex_lock(&kr->mu);
+	if (refresh(kr, e) == -1 || exec(kr, "BEGIN IMMEDIATE", e) == -1)
+		goto out;
+	new_kek_id(id);
+	if (sqlite3_prepare_v2(kr->db,
+	                       "SELECT id, kind, version, wrapped FROM data_key "
+	                       "WHERE wrapped IS NOT NULL",
+	                       -1, &sel, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(kr->db, "UPDATE data_key SET wrapped = ?, kek_id = ? WHERE id = ?",
+	                       -1, &upd, NULL) != SQLITE_OK) {
+		db_error(kr, "preparing the rotation", e);
+		goto rollback;
+	}
+	while ((s = sqlite3_step(sel)) == SQLITE_ROW) {
+		const char *kid = (const char *)sqlite3_column_text(sel, 0);
+		dek_aad(aad, sizeof(aad), &aadlen, kid, sqlite3_column_int(sel, 2),
+		        (const char *)sqlite3_column_text(sel, 1));
+		if ((size_t)sqlite3_column_bytes(sel, 3) != sizeof(box) ||
+		    aead_open(kr->kek.p, aad, aadlen, sqlite3_column_blob(sel, 3), sizeof(box), key,
+		              e) == -1) {
+			err_set(e, 500, "keystore: key %s does not open; nothing was rotated", kid);
+			goto rollback;
+		}
+		s = aead_seal(new_kek->p, aad, aadlen, key, sizeof(key), box, e);
+		sodium_memzero(key, sizeof(key));
+		if (s == -1)
+			goto rollback;
+		sqlite3_reset(upd);
+		sqlite3_bind_blob(upd, 1, box, sizeof(box), SQLITE_STATIC);
+		sqlite3_bind_text(upd, 2, id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(upd, 3, kid, -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(upd) != SQLITE_DONE) {
+			db_error(kr, "re-wrapping a key", e);
+			goto rollback;
+		}
+	}
+	if (s != SQLITE_DONE) {
+		db_error(kr, "reading keys to rotate", e);
+		goto rollback;
+	}
+	if (write_kek_row(kr, new_kek, id, e) == -1 || exec(kr, "COMMIT", e) == -1)
+		goto rollback;
+	secret_free(&kr->kek);
+	secret_alloc(&kr->kek, new_kek->len);
+	memcpy(kr->kek.p, new_kek->p, new_kek->len);
+	snprintf(kr->kek_id, sizeof(kr->kek_id), "%s", id);
+	exec(kr, "PRAGMA wal_checkpoint(TRUNCATE)", e);
+	cache_flush(kr);
+	kr->data_version = data_version(kr);
+	rc = 0;
+	goto out;
+rollback:
+	sqlite3_exec(kr->db, "ROLLBACK", NULL, NULL, NULL);
+out:
+	sqlite3_finalize(sel);
+	sqlite3_finalize(upd);
+	pthread_mutex_unlock(&kr->mu);
+	return rc;
+}
+
+int
+keyring_kek_info(struct keyring *kr, char id[KEYRING_ID_MAX], char created_at[32], struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	pthread_mutex_lock(&kr->mu);
+	if (sqlite3_prepare_v2(kr->db, "SELECT id, created_at FROM kek", -1, &st, NULL) !=
+	        SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW) {
+		db_error(kr, "reading the master key's record", e);
+	} else {
+		snprintf(id, KEYRING_ID_MAX, "%s", (const char *)sqlite3_column_text(st, 0));
+		snprintf(created_at, 32, "%s", (const char *)sqlite3_column_text(st, 1));
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&kr->mu);
+	return rc;
+}
+
+int
+keyring_each(struct keyring *kr, int (*fn)(const struct keyring_info *, void *), void *arg,
+             struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	struct keyring_info ki;
+	int rc = 0, s;
+
+	pthread_mutex_lock(&kr->mu);
+	if (sqlite3_prepare_v2(kr->db,
+	                       "SELECT id, kind, version, created_at, COALESCE(destroyed_at, '') "
+	                       "FROM data_key ORDER BY created_at, id",
+	                       -1, &st, NULL) != SQLITE_OK) {
+		rc = db_error(kr, "listing keys", e);
+		goto out;
+	}
+	while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
+		snprintf(ki.id, sizeof(ki.id), "%s", (const char *)sqlite3_column_text(st, 0));
+		snprintf(ki.kind, sizeof(ki.kind), "%s", (const char *)sqlite3_column_text(st, 1));
+		ki.version = sqlite3_column_int(st, 2);
+		snprintf(ki.created_at, sizeof(ki.created_at), "%s",
+		         (const char *)sqlite3_column_text(st, 3));
+		snprintf(ki.destroyed_at, sizeof(ki.destroyed_at), "%s",
+		         (const char *)sqlite3_column_text(st, 4));
+		rc = fn(&ki, arg);
+	}
+out:
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&kr->mu);
+	return rc;
+}
+
+static size_t
+field_aad(char *buf, size_t len, const struct keyring_place *p, const char *id)
+{
+	int n = snprintf(buf, len, "slate-field%c%s%c%s%c%s%c%s", 0, p->table, 0, p->column, 0,
+	                 p->row_id, 0, id);
+	return n < 0 || (size_t)n >= len ? 0 : (size_t)n;
+}
+
+char *
+keyring_seal(struct keyring *kr, const char *id, const struct keyring_place *p, const void *pt,
+             size_t n, struct err *e)
+{
+	char aad[512], *out = NULL;
+	const unsigned char *key;
+	unsigned char *box = NULL;
+	size_t aadlen = field_aad(aad, sizeof(aad), p, id), b64len, prefix;
+	int got;
+
+	if (aadlen == 0) {
+		err_set(e, 500, "keystore: the place of a sealed field is too long");
+		return NULL;
+	}
+	box = xmalloc(n + AEAD_OVERHEAD);
+	pthread_mutex_lock(&kr->mu);
+	got = key_get(kr, id, &key, e);
+	if (got == 0)
+		err_set(e, 410, "the key %s was destroyed", id);
+	if (got == 1 && aead_seal(key, aad, aadlen, pt, n, box, e) == 0) {
+		b64len = sodium_base64_encoded_len(n + AEAD_OVERHEAD,
+		                                   sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+		prefix = strlen(ENVELOPE_PREFIX) + strlen(id) + 1;
+		out = xmalloc(prefix + b64len);
+		snprintf(out, prefix + 1, "%s%s.", ENVELOPE_PREFIX, id);
+		sodium_bin2base64(out + prefix, b64len, box, n + AEAD_OVERHEAD,
+		                  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	}
+	pthread_mutex_unlock(&kr->mu);
+	free(box);
+	return out;
+}
+
+int
+keyring_is_sealed(const char *s)
+{
+	return strncmp(s, ENVELOPE_PREFIX, strlen(ENVELOPE_PREFIX)) == 0;
+}
+
+int
+keyring_unseal(struct keyring *kr, const struct keyring_place *p, const char *envelope, char **out,
+               size_t *n, struct err *e)
+{
+	char id[KEYRING_ID_MAX], aad[512];
+	const char *dot, *b64;
+	const unsigned char *key;
+	unsigned char *box = NULL, *pt = NULL;
+	size_t boxlen = 0, aadlen, idlen, b64len;
+	int got, rc = -1;
+
+	*out = NULL;
+	*n = 0;
+	if (!keyring_is_sealed(envelope))
+		return err_set(e, 500, "%s.%s of %s is not sealed", p->table, p->column, p->row_id);
+	dot = strchr(envelope + strlen(ENVELOPE_PREFIX), '.');
+	idlen = dot ? (size_t)(dot - envelope) - strlen(ENVELOPE_PREFIX) : 0;
+	if (dot == NULL || idlen == 0 || idlen >= sizeof(id))
+		return err_set(e, 500, "%s.%s of %s is damaged", p->table, p->column, p->row_id);
+	memcpy(id, envelope + strlen(ENVELOPE_PREFIX), idlen);
+	id[idlen] = '\0';
+	b64 = dot + 1;
+	b64len = strlen(b64);
+	box = xmalloc(b64len + 1);
+	if (sodium_base642bin(box, b64len + 1, b64, b64len, NULL, &boxlen, NULL,
+	                      sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+	    boxlen < AEAD_OVERHEAD) {
+		free(box);
+		return err_set(e, 500, "%s.%s of %s is damaged", p->table, p->column, p->row_id);
+	}
+	aadlen = field_aad(aad, sizeof(aad), p, id);
+	pt = xmalloc(boxlen - AEAD_OVERHEAD + 1);
+	pthread_mutex_lock(&kr->mu);
+	got = key_get(kr, id, &key, e);
+	if (got == 1 && aead_open(key, aad, aadlen, box, boxlen, pt, e) == 0) {
+		pt[boxlen - AEAD_OVERHEAD] = '\0';
+		*out = (char *)pt;
+		*n = boxlen - AEAD_OVERHEAD;
+		pt = NULL;
+		rc = 1;
+	} else if (got == 0) {
+		*out = xstrdup(KEYRING_ERASED);
+		*n = strlen(KEYRING_ERASED);
+		rc = 0;
+	} else if (got == 1) {
+		err_set(e, 500, "%s.%s of %s does not open: altered, or moved from another place",
+		        p->table, p->column, p->row_id);
+	}
+	pthread_mutex_unlock(&kr->mu);
+	free(pt);
+	free(box);
+	return rc;
+}
+
+int
+keyring_blind_index(struct keyring *kr, const char *domain, const char *value, char out[65],
+                    struct err *e)
+{
+	crypto_auth_hmacsha256_state st;
+	unsigned char mac[crypto_auth_hmacsha256_BYTES];
+	const unsigned char *key;
+	int got;
+
+	pthread_mutex_lock(&kr->mu);
+	got = key_get(kr, KEYRING_INDEX, &key, e);
+	if (got == 1) {
+		crypto_auth_hmacsha256_init(&st, key, AEAD_KEY_LEN);
+		crypto_auth_hmacsha256_update(&st, (const unsigned char *)domain,
+		                              strlen(domain) + 1);
+		crypto_auth_hmacsha256_update(&st, (const unsigned char *)value, strlen(value));
+		crypto_auth_hmacsha256_final(&st, mac);
+		sodium_memzero(&st, sizeof(st));
+	}
+	pthread_mutex_unlock(&kr->mu);
+	if (got != 1)
+		return got == 0 ? err_set(e, 500, "keystore: the index key is gone") : -1;
+	sodium_bin2hex(out, 65, mac, sizeof(mac));
+	return 0;
+}

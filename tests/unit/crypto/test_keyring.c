@@ -1,0 +1,322 @@
+/*
+ * AES-256-GCM known answers (the GCM specification's test cases 13, 14 and
+ * 16), and the keyring: sealed fields bound to their place, blind indexes,
+ * destroyed keys reading as erased, a wrong master key writing nothing, and
+ * rotation retiring the old master key.
+ */
+#include "cmocka_all.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "crypto/aead.h"
+#include "crypto/keyring.h"
+#include "tmpdb.h"
+
+static void
+hex(const char *h, unsigned char *out, size_t n)
+{
+	size_t got = 0;
+	assert_int_equal(sodium_hex2bin(out, n, h, strlen(h), NULL, &got, NULL), 0);
+	assert_int_equal(got, n);
+}
+
+static void
+gcm_spec_vectors_hold(void **state)
+{
+	static const struct {
+		const char *key, *iv, *pt, *aad, *ct, *tag;
+	} v[] = {
+	    {"0000000000000000000000000000000000000000000000000000000000000000",
+	     "000000000000000000000000", "", "", "", "530f8afbc74536b9a963b4f1c4cb738b"},
+	    {"0000000000000000000000000000000000000000000000000000000000000000",
+	     "000000000000000000000000", "00000000000000000000000000000000", "",
+	     "cea7403d4d606b6e074ec5d3baf39d18", "d0d1c8a799996bf0265b98b5d48ab919"},
+	    {"feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308",
+	     "cafebabefacedbaddecaf888",
+	     "d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a721c3c0c95956809532fcf0"
+	     "e2449a6"
+	     "b525b16aedf5aa0de657ba637b39",
+	     "feedfacedeadbeeffeedfacedeadbeefabaddad2",
+	     "522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa8cb08e48590dbb3da7b08"
+	     "b1056"
+	     "828838c5f61e6393ba7a0abcc9f662",
+	     "76fc6ece0f4e1768cddf8853bb2d551b"},
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		unsigned char key[32], iv[12], pt[64], aad[32], ct[64], tag[16], got[64], gtag[16],
+		    back[64];
+		size_t n = strlen(v[i].pt) / 2, an = strlen(v[i].aad) / 2;
+		struct err e;
+		hex(v[i].key, key, 32);
+		hex(v[i].iv, iv, 12);
+		hex(v[i].pt, pt, n);
+		hex(v[i].aad, aad, an);
+		hex(v[i].ct, ct, n);
+		hex(v[i].tag, tag, 16);
+		assert_int_equal(aead_seal_nonce(key, iv, aad, an, pt, n, got, gtag, &e), 0);
+		assert_memory_equal(got, ct, n);
+		assert_memory_equal(gtag, tag, 16);
+		assert_int_equal(aead_open_nonce(key, iv, aad, an, ct, n, tag, back, &e), 0);
+		assert_memory_equal(back, pt, n);
+		tag[15] ^= 1;
+		assert_int_equal(aead_open_nonce(key, iv, aad, an, ct, n, tag, back, &e), -1);
+	}
+}
+
+static void
+a_box_opens_only_with_its_key_and_associated_data(void **state)
+{
+	unsigned char key[32], box[5 + AEAD_OVERHEAD], out[5];
+	struct err e;
+	(void)state;
+	randombytes_buf(key, sizeof(key));
+	assert_int_equal(aead_seal(key, "here", 4, (const unsigned char *)"hello", 5, box, &e), 0);
+	assert_int_equal(aead_open(key, "here", 4, box, sizeof(box), out, &e), 0);
+	assert_memory_equal(out, "hello", 5);
+	assert_int_equal(aead_open(key, "there", 5, box, sizeof(box), out, &e), -1);
+	box[AEAD_NONCE_LEN] ^= 0x80;
+	assert_int_equal(aead_open(key, "here", 4, box, sizeof(box), out, &e), -1);
+	assert_int_equal(aead_open(key, "here", 4, box, AEAD_OVERHEAD - 1, out, &e), -1);
+}
+
+static struct secret
+random_kek(void)
+{
+	struct secret k;
+	secret_alloc(&k, 32);
+	randombytes_buf(k.p, k.len);
+	return k;
+}
+
+static char ks_path[160];
+
+static struct keyring *
+fresh(struct secret *kek)
+{
+	struct err e;
+	struct keyring *kr;
+	snprintf(ks_path, sizeof(ks_path), "%s/keys.db", tmpdb_dir);
+	*kek = random_kek();
+	kr = keyring_open(ks_path, kek, NULL, 1, &e);
+	assert_non_null(kr);
+	return kr;
+}
+
+static int
+cleanup(void **state)
+{
+	static const char *const suffix[] = {"", "-wal", "-shm"};
+	char p[200];
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(p, sizeof(p), "%s%s", ks_path, suffix[i]);
+		unlink(p);
+	}
+	return tmpdb_teardown(state);
+}
+
+static void
+a_sealed_field_opens_only_in_its_place(void **state)
+{
+	struct secret kek;
+	struct keyring *kr = fresh(&kek);
+	struct keyring_place here = {"person", "home_address", "per_1"};
+	struct keyring_place row = {"person", "home_address", "per_2"};
+	struct keyring_place col = {"person", "emergency_contact", "per_1"};
+	struct err e;
+	char *env, *out;
+	size_t n;
+	(void)state;
+	assert_int_equal(keyring_create(kr, "per_1", "person", &e), 0);
+	env = keyring_seal(kr, "per_1", &here, "12 Elm Street", 13, &e);
+	assert_non_null(env);
+	assert_true(keyring_is_sealed(env));
+	assert_null(strstr(env, "Elm"));
+	assert_int_equal(keyring_unseal(kr, &here, env, &out, &n, &e), 1);
+	assert_string_equal(out, "12 Elm Street");
+	assert_int_equal(n, 13);
+	free(out);
+	assert_int_equal(keyring_unseal(kr, &row, env, &out, &n, &e), -1);
+	assert_null(out);
+	assert_int_equal(keyring_unseal(kr, &col, env, &out, &n, &e), -1);
+	/* relabelled with another live key */
+	{
+		char *moved = NULL;
+		assert_int_equal(keyring_create(kr, "per_2", "person", &e), 0);
+		assert_true(asprintf(&moved, "sf1.per_2%s", strchr(env + 4, '.')) > 0);
+		assert_int_equal(keyring_unseal(kr, &here, moved, &out, &n, &e), -1);
+		free(moved);
+	}
+	/* two seals of one value differ (random nonce) */
+	{
+		char *again = keyring_seal(kr, "per_1", &here, "12 Elm Street", 13, &e);
+		assert_string_not_equal(env, again);
+		free(again);
+	}
+	assert_int_equal(keyring_unseal(kr, &here, "sf1.per_1.AAAA", &out, &n, &e), -1);
+	assert_int_equal(keyring_unseal(kr, &here, "12 Elm Street", &out, &n, &e), -1);
+	assert_int_equal(keyring_unseal(kr, &here,
+	                                "sf1.nobody.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", &out,
+	                                &n, &e),
+	                 -1);
+	free(env);
+	keyring_close(kr);
+	secret_free(&kek);
+}
+
+static void
+a_destroyed_person_key_reads_as_erased_and_seals_nothing(void **state)
+{
+	struct secret kek;
+	struct keyring *kr = fresh(&kek);
+	struct keyring_place p = {"app_user", "email", "usr_1"};
+	struct err e;
+	char *env, *out;
+	size_t n;
+	(void)state;
+	assert_int_equal(keyring_create(kr, "usr_1", "person", &e), 0);
+	env = keyring_seal(kr, "usr_1", &p, "grip@example.org", 16, &e);
+	assert_int_equal(keyring_destroy(kr, "usr_1", &e), 1);
+	assert_int_equal(keyring_destroy(kr, "usr_1", &e), 0);
+	assert_int_equal(keyring_destroy(kr, KEYRING_INDEX, &e), 0); /* only person keys */
+	assert_int_equal(keyring_unseal(kr, &p, env, &out, &n, &e), 0);
+	assert_string_equal(out, KEYRING_ERASED);
+	free(out);
+	assert_null(keyring_seal(kr, "usr_1", &p, "x", 1, &e));
+	/* a second process sees the destruction at its next use */
+	{
+		struct keyring *other = keyring_open(ks_path, &kek, NULL, 0, &e);
+		assert_non_null(other);
+		assert_int_equal(keyring_create(other, "usr_9", "person", &e), 0);
+		assert_int_equal(keyring_unseal(other, &p, env, &out, &n, &e), 0);
+		free(out);
+		keyring_close(other);
+	}
+	free(env);
+	keyring_close(kr);
+	secret_free(&kek);
+}
+
+static void
+blind_indexes_are_stable_and_keyed(void **state)
+{
+	struct secret kek, kek2;
+	struct keyring *kr = fresh(&kek), *kr2;
+	char a[65], b[65], c[65], d[65];
+	struct err e;
+	(void)state;
+	assert_int_equal(keyring_blind_index(kr, "email", "grip@example.org", a, &e), 0);
+	assert_int_equal(keyring_blind_index(kr, "email", "grip@example.org", b, &e), 0);
+	assert_int_equal(keyring_blind_index(kr, "phone", "grip@example.org", c, &e), 0);
+	assert_string_equal(a, b);
+	assert_string_not_equal(a, c);
+	assert_int_equal(strlen(a), 64);
+	keyring_close(kr);
+	cleanup(state);
+	tmpdb_setup(state);
+	kr2 = fresh(&kek2);
+	assert_int_equal(keyring_blind_index(kr2, "email", "grip@example.org", d, &e), 0);
+	assert_string_not_equal(a, d); /* another installation's index key */
+	keyring_close(kr2);
+	secret_free(&kek);
+	secret_free(&kek2);
+}
+
+static void
+file_digest(const char *path, unsigned char out[32])
+{
+	FILE *f = fopen(path, "rb");
+	unsigned char buf[4096];
+	size_t n;
+	crypto_hash_sha256_state st;
+	crypto_hash_sha256_init(&st);
+	assert_non_null(f);
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		crypto_hash_sha256_update(&st, buf, n);
+	fclose(f);
+	crypto_hash_sha256_final(&st, out);
+}
+
+static void
+a_wrong_master_key_opens_nothing_and_writes_nothing(void **state)
+{
+	struct secret kek, wrong = random_kek();
+	struct keyring *kr = fresh(&kek);
+	unsigned char before[32], after[32];
+	char wal[200];
+	struct stat st;
+	struct err e;
+	(void)state;
+	keyring_close(kr);
+	file_digest(ks_path, before);
+	assert_null(keyring_open(ks_path, &wrong, NULL, 0, &e));
+	assert_non_null(strstr(e.msg, "does not open the keystore"));
+	file_digest(ks_path, after);
+	assert_memory_equal(before, after, 32);
+	snprintf(wal, sizeof(wal), "%s-wal", ks_path);
+	assert_true(stat(wal, &st) == -1 || st.st_size == 0);
+	assert_int_equal(stat(ks_path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	secret_free(&kek);
+	secret_free(&wrong);
+}
+
+static void
+rotation_rewraps_every_key_and_retires_the_old_master_key(void **state)
+{
+	struct secret kek, next = random_kek();
+	struct keyring *kr = fresh(&kek), *again;
+	struct keyring_place p = {"production", "address", "prd_1"};
+	char before_idx[65], after_idx[65], kid1[KEYRING_ID_MAX], kid2[KEYRING_ID_MAX], when[32];
+	struct err e;
+	char *env, *out;
+	size_t n;
+	(void)state;
+	assert_int_equal(keyring_create(kr, "prd_1", "production", &e), 0);
+	env = keyring_seal(kr, "prd_1", &p, "Stage 4", 7, &e);
+	assert_int_equal(keyring_blind_index(kr, "email", "x@example.org", before_idx, &e), 0);
+	assert_int_equal(keyring_kek_info(kr, kid1, when, &e), 0);
+	assert_int_equal(keyring_rotate(kr, &next, &e), 0);
+	assert_int_equal(keyring_kek_info(kr, kid2, when, &e), 0);
+	assert_string_not_equal(kid1, kid2);
+	keyring_close(kr);
+	assert_null(keyring_open(ks_path, &kek, NULL, 0, &e));
+	again = keyring_open(ks_path, &next, NULL, 0, &e);
+	assert_non_null(again);
+	assert_int_equal(keyring_unseal(again, &p, env, &out, &n, &e), 1);
+	assert_string_equal(out, "Stage 4");
+	free(out);
+	assert_int_equal(keyring_blind_index(again, "email", "x@example.org", after_idx, &e), 0);
+	assert_string_equal(before_idx, after_idx);
+	keyring_close(again);
+	free(env);
+	secret_free(&kek);
+	secret_free(&next);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(gcm_spec_vectors_hold),
+	    cmocka_unit_test(a_box_opens_only_with_its_key_and_associated_data),
+	    cmocka_unit_test_setup_teardown(a_sealed_field_opens_only_in_its_place, tmpdb_setup,
+	                                    cleanup),
+	    cmocka_unit_test_setup_teardown(
+	        a_destroyed_person_key_reads_as_erased_and_seals_nothing, tmpdb_setup, cleanup),
+	    cmocka_unit_test_setup_teardown(blind_indexes_are_stable_and_keyed, tmpdb_setup,
+	                                    cleanup),
+	    cmocka_unit_test_setup_teardown(a_wrong_master_key_opens_nothing_and_writes_nothing,
+	                                    tmpdb_setup, cleanup),
+	    cmocka_unit_test_setup_teardown(
+	        rotation_rewraps_every_key_and_retires_the_old_master_key, tmpdb_setup, cleanup),
+	};
+	if (sodium_init() < 0)
+		return 1;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
