@@ -70,10 +70,11 @@ UNIT_BINS      := $(patsubst tests/unit/%.c,build/unit/%,$(UNIT_SRC))
 UNIT_ASAN_BINS := $(patsubst tests/unit/%.c,build/asan/unit/%,$(UNIT_SRC))
 build/unit/%: tests/unit/%.c $(REL_OBJ)
 	@mkdir -p $(@D)
-	$(CC) $(REL_CFLAGS) -Itests/unit $^ $(PKG_LIBS) -lcmocka -o $@
+	$(CC) $(REL_CFLAGS) -Itests/unit $(filter-out %.h,$^) $(PKG_LIBS) -lcmocka -o $@
 build/asan/unit/%: tests/unit/%.c $(ASAN_OBJ)
 	@mkdir -p $(@D)
-	$(CC) $(ASAN_CFLAGS) -Itests/unit $^ $(PKG_LIBS) -lcmocka -o $@
+	$(CC) $(ASAN_CFLAGS) -Itests/unit $(filter-out %.h,$^) $(PKG_LIBS) -lcmocka -o $@
+$(UNIT_BINS) $(UNIT_ASAN_BINS): $(wildcard tests/unit/*.h)
 
 unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done

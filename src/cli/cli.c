@@ -3,6 +3,7 @@
  */
 #include "cli/cli.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +15,10 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "crypto/keyring.h"
+#include "crypto/masterkey.h"
 #include "store/store.h"
+#include "util/log.h"
 #include "util/xalloc.h"
 
 void
@@ -128,22 +132,68 @@ out:
 	return rc;
 }
 
+struct keyring *
+cli_open_keys(const char *cmd, const struct config *c, int from_stdin)
+{
+	char path[4096], pending[4200];
+	struct secret key = {NULL, 0};
+	struct keyring *kr = NULL;
+	struct err e;
+
+	snprintf(path, sizeof(path), "%s/keys.db", c->data_dir);
+	if ((from_stdin ? masterkey_read_fd(0, &key, &e) : masterkey_load(c->key_file, &key, &e)) ==
+	    -1) {
+		cli_error(cmd, "%s", e.msg);
+		return NULL;
+	}
+	kr = keyring_open(path, &key, from_stdin ? NULL : c->key_file, 0, &e);
+	secret_free(&key);
+	snprintf(pending, sizeof(pending), "%s.new", c->key_file);
+	if (kr == NULL && !from_stdin && e.status == 401 && access(pending, F_OK) == 0) {
+		struct err e2;
+		if (masterkey_load(pending, &key, &e2) == 0 &&
+		    (kr = keyring_open(path, &key, c->key_file, 0, &e2)) != NULL) {
+			if (rename(pending, c->key_file) == -1) {
+				cli_error(cmd, "cannot finish the key rotation: rename %s: %s",
+				          pending, strerror(errno));
+				keyring_close(kr);
+				kr = NULL;
+			} else {
+				log_event(LOG_WARN, "finished an interrupted key rotation",
+				          LOG_STR("key_file", c->key_file), LOG_END);
+			}
+			secret_free(&key);
+			return kr;
+		}
+		secret_free(&key);
+	}
+	if (kr == NULL)
+		cli_error(cmd, "%s", e.msg);
+	return kr;
+}
+
 struct store *
-cli_open_store(const char *cmd, const struct config *c)
+cli_open_store(const char *cmd, const struct config *c, struct keyring **keys)
 {
 	char db[4096];
 	struct stat st;
 	struct err e;
 	struct store *s;
 
+	*keys = NULL;
 	snprintf(db, sizeof(db), "%s/slate.db", c->data_dir);
 	if (stat(db, &st) == -1) {
 		cli_error(cmd, "%s is not a Slate data directory (run slate init first)",
 		          c->data_dir);
 		return NULL;
 	}
-	if ((s = store_open(db, 0, &e)) == NULL)
+	if ((*keys = cli_open_keys(cmd, c, 0)) == NULL)
+		return NULL;
+	if ((s = store_open(db, 0, *keys, &e)) == NULL) {
 		cli_error(cmd, "%s", e.msg);
+		keyring_close(*keys);
+		*keys = NULL;
+	}
 	return s;
 }
 

@@ -37,9 +37,19 @@ int cmd_member(int argc, char **argv);
 struct json_t;
 void cli_print_json(struct json_t *j, int ok);
 
-/* Opens DATA/slate.db for a command (applying migrations); prints the error itself. */
+/*
+ * Opens the keystore DATA/keys.db with the master key from key_file (or
+ * standard input when from_stdin). A rotation that stopped between
+ * re-wrapping the keys and replacing the key file (key_file.new left
+ * behind and the only key that opens the keystore) is finished here.
+ * Prints the error itself.
+ */
+struct keyring;
+struct keyring *cli_open_keys(const char *cmd, const struct config *c, int from_stdin);
+
+/* Opens the keystore and DATA/slate.db (applying migrations); prints the error itself. */
 struct store;
-struct store *cli_open_store(const char *cmd, const struct config *c);
+struct store *cli_open_store(const char *cmd, const struct config *c, struct keyring **keys);
 /* The actor named in audit events written from the shell: "cli:<login name>". */
 const char *cli_actor(void);
 

@@ -23,6 +23,7 @@
 #include <sodium.h>
 
 #include "cli/cli.h"
+#include "crypto/keyring.h"
 #include "crypto/masterkey.h"
 #include "crypto/password.h"
 #include "crypto/tlscert.h"
@@ -44,6 +45,7 @@ static const char help[] =
 
 /* Files init may create, relative to DIR, removed again on failure. */
 static const char *const created_files[] = {"slate.db-wal", "slate.db-shm", "slate.db",
+                                            "keys.db-wal",  "keys.db-shm",  "keys.db",
                                             "tls/cert.pem", "tls/key.pem"};
 
 static int
@@ -147,6 +149,7 @@ cmd_init(int argc, char **argv)
 	struct config c;
 	struct err e;
 	struct store *s = NULL;
+	struct keyring *keys = NULL;
 	struct secret key = {NULL, 0};
 	struct password_cost cost;
 	char password[64], db[PATH_MAX], tls[PATH_MAX], admin_id[STORE_ID_LEN + 8];
@@ -196,6 +199,10 @@ cmd_init(int argc, char **argv)
 			goto fail;
 		}
 		made_key = 1;
+		if (masterkey_load(c.key_file, &key, &e) == -1) {
+			cli_error("init", "%s", e.msg);
+			goto fail;
+		}
 	}
 	if (c.environment == ENV_DEVELOPMENT) {
 		snprintf(tls, sizeof(tls), "%s/tls", c.data_dir);
@@ -205,8 +212,13 @@ cmd_init(int argc, char **argv)
 			goto fail;
 		}
 	}
+	snprintf(db, sizeof(db), "%s/keys.db", c.data_dir);
+	if ((keys = keyring_open(db, &key, c.key_file, 1, &e)) == NULL) {
+		cli_error("init", "%s", e.msg);
+		goto fail;
+	}
 	snprintf(db, sizeof(db), "%s/slate.db", c.data_dir);
-	if ((s = store_open(db, 1, &e)) == NULL) {
+	if ((s = store_open(db, 1, keys, &e)) == NULL) {
 		cli_error("init", "%s", e.msg);
 		goto fail;
 	}
@@ -245,8 +257,11 @@ cmd_init(int argc, char **argv)
 	goto out_config;
 fail:
 	store_close(s);
+	keyring_close(keys);
+	keys = NULL;
 	undo(c.data_dir, made_dir, c.key_file, made_key);
 out_config:
+	keyring_close(keys);
 	secret_free(&key);
 	config_free(&c);
 	return rc;

@@ -11,6 +11,7 @@
 
 #include "audit/audit.h"
 #include "cli/cli.h"
+#include "crypto/keyring.h"
 #include "domain/members.h"
 #include "store/store.h"
 
@@ -115,6 +116,7 @@ cmd_member(int argc, char **argv)
 	struct store_membership m;
 	struct config c;
 	struct store *s = NULL;
+	struct keyring *keys = NULL;
 	struct err e;
 	int done, rc, known = 0, ended;
 
@@ -142,7 +144,7 @@ cmd_member(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	if ((s = cli_open_store("member", &c)) == NULL) {
+	if ((s = cli_open_store("member", &c, &keys)) == NULL) {
 		rc = EXIT_FAIL;
 		goto out;
 	}
@@ -175,6 +177,7 @@ cmd_member(int argc, char **argv)
 	rc = EXIT_OK;
 out:
 	store_close(s);
+	keyring_close(keys);
 	config_free(&c);
 	return rc;
 }

@@ -19,7 +19,7 @@
 #include "api/api.h"
 #include "api/session.h"
 #include "cli/cli.h"
-#include "crypto/masterkey.h"
+#include "crypto/keyring.h"
 #include "crypto/tlscert.h"
 #include "http/server.h"
 #include "notify/notify.h"
@@ -28,12 +28,13 @@
 #include "util/secret.h"
 
 static const char help[] =
-    "usage: slate serve --data DIR [--key-file PATH] [--config FILE]\n"
+    "usage: slate serve --data DIR [--key-file PATH | --key-stdin] [--config FILE]\n"
     "                   [--listen HOST:PORT] [--http-listen HOST:PORT]\n"
     "\n"
     "Runs the HTTPS server until SIGTERM or SIGINT, then drains gracefully.\n"
     "  --data DIR              data directory (SLATE_DATA)\n"
     "  --key-file PATH         master key file (SLATE_MASTER_KEY_FILE)\n"
+    "  --key-stdin             read the master key (64 hex characters) from standard input\n"
     "  --config FILE           INI configuration (SLATE_CONFIG)\n"
     "  --listen HOST:PORT      HTTPS address (SLATE_LISTEN, default 127.0.0.1:8443)\n"
     "  --http-listen HOST:PORT plain-HTTP address that only redirects (SLATE_HTTP_LISTEN)\n"
@@ -50,17 +51,19 @@ key_inside_data(const char *dir, const char *key)
 	return strncmp(rd, rk, n) == 0 && rk[n] == '/';
 }
 
+static int key_stdin;
+
 int
 cmd_serve(int argc, char **argv)
 {
 	static const struct cli_flag flags[] = {
-	    {"--data", "data", NULL, NULL},     {"--key-file", "key_file", NULL, NULL},
-	    {"--listen", "listen", NULL, NULL}, {"--http-listen", "http_listen", NULL, NULL},
-	    {NULL, NULL, NULL, NULL},
+	    {"--data", "data", NULL, NULL},          {"--key-file", "key_file", NULL, NULL},
+	    {"--listen", "listen", NULL, NULL},      {"--http-listen", "http_listen", NULL, NULL},
+	    {"--key-stdin", NULL, &key_stdin, NULL}, {NULL, NULL, NULL, NULL},
 	};
 	struct config c;
 	struct err e;
-	struct secret key = {NULL, 0};
+	struct keyring *keys = NULL;
 	struct store *s = NULL;
 	SSL_CTX *ssl = NULL;
 	struct notifier *mail = NULL;
@@ -91,18 +94,18 @@ cmd_serve(int argc, char **argv)
 		          c.data_dir);
 		goto out;
 	}
-	if (c.environment == ENV_PRODUCTION && key_inside_data(c.data_dir, c.key_file)) {
+	if (!key_stdin && c.environment == ENV_PRODUCTION &&
+	    key_inside_data(c.data_dir, c.key_file)) {
 		cli_error("serve",
 		          "in production the master key file must not live inside the data "
 		          "directory; move it and set key_file");
 		goto out;
 	}
-	if (masterkey_load(c.key_file, &key, &e) == -1) {
-		cli_error("serve", "%s", e.msg);
+	/* A wrong or missing master key stops here, before anything is written. */
+	if ((keys = cli_open_keys("serve", &c, key_stdin)) == NULL)
 		goto out;
-	}
 	/* Applies pending migrations, or refuses a schema newer than this binary. */
-	if ((s = store_open(db, 0, &e)) == NULL) {
+	if ((s = store_open(db, 0, keys, &e)) == NULL) {
 		cli_error("serve", "%s", e.msg);
 		goto out;
 	}
@@ -124,13 +127,13 @@ cmd_serve(int argc, char **argv)
 	sigaddset(&stop, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	evthread_use_pthreads();
-	if ((mail = notify_start(&c, db, &e)) == NULL) {
+	if ((mail = notify_start(&c, db, keys, &e)) == NULL) {
 		cli_error("serve", "%s", e.msg);
 		goto out;
 	}
 	{
-		struct http_server_opts o = {&c,  api_routes, api_nroutes,
-		                             ssl, db,         session_authenticate};
+		struct http_server_opts o = {&c, api_routes, api_nroutes,         ssl,
+		                             db, keys,       session_authenticate};
 		if (http_serve(&o, &e) == -1) {
 			cli_error("serve", "%s", e.msg);
 			goto out;
@@ -140,7 +143,7 @@ cmd_serve(int argc, char **argv)
 out:
 	notify_stop(mail);
 	SSL_CTX_free(ssl);
-	secret_free(&key);
+	keyring_close(keys);
 	config_free(&c);
 	return rc;
 }

@@ -16,6 +16,7 @@
 
 #include "audit/audit.h"
 #include "cli/cli.h"
+#include "crypto/keyring.h"
 #include "crypto/password.h"
 #include "store/store.h"
 #include "util/email.h"
@@ -180,6 +181,7 @@ cmd_user(int argc, char **argv)
 	};
 	struct config c;
 	struct store *s;
+	struct keyring *keys = NULL;
 	const char *sub = argc > 0 ? argv[0] : "";
 	int done, rc;
 
@@ -194,7 +196,7 @@ cmd_user(int argc, char **argv)
 	rc = cli_config("user", argc - 1, argv + 1, flags, help, &c, &done);
 	if (rc != EXIT_OK || done)
 		goto out;
-	if ((s = cli_open_store("user", &c)) == NULL) {
+	if ((s = cli_open_store("user", &c, &keys)) == NULL) {
 		rc = EXIT_FAIL;
 		goto out;
 	}
@@ -206,6 +208,7 @@ cmd_user(int argc, char **argv)
 	else
 		rc = disable(s, email);
 	store_close(s);
+	keyring_close(keys);
 out:
 	config_free(&c);
 	return rc;

@@ -308,6 +308,11 @@ keyring_open(const char *path, const struct secret *kek, const char *key_file, i
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, version = 0, m;
 	sqlite3_stmt *st = NULL;
 
+	if (kek->p == NULL || kek->len != AEAD_KEY_LEN) {
+		free(kr);
+		err_set(e, 500, "the master key must be %d bytes", AEAD_KEY_LEN);
+		return NULL;
+	}
 	pthread_mutex_init(&kr->mu, NULL);
 	secret_alloc(&kr->kek, kek->len);
 	memcpy(kr->kek.p, kek->p, kek->len);

@@ -40,28 +40,62 @@ out:
 	return rc;
 }
 
+/* Decodes 64 hex characters (hex->p) into a new key; wipes and frees hex. */
+static int
+decode(struct secret *hex, struct secret *key, const char *what, struct err *e)
+{
+	size_t binlen = 0;
+	int rc = 0;
+
+	secret_alloc(key, MASTERKEY_LEN);
+	if (hex->len < HEXLEN ||
+	    sodium_hex2bin(key->p, key->len, (const char *)hex->p, HEXLEN, NULL, &binlen, NULL) !=
+	        0 ||
+	    binlen != MASTERKEY_LEN) {
+		secret_free(key);
+		rc = err_set(e, 500, "%s is not 64 hex characters and a newline", what);
+	}
+	secret_free(hex);
+	return rc;
+}
+
 int
 masterkey_load(const char *path, struct secret *key, struct err *e)
 {
 	struct secret hex;
-	size_t binlen = 0;
+	char what[4200];
 
 	if (secret_read_file(path, "master key file", HEXLEN + 1, 0, &hex, e) == -1)
 		return -1;
+	snprintf(what, sizeof(what), "master key file %s", path);
 	if (hex.len != HEXLEN + 1 || hex.p[HEXLEN] != '\n') {
 		secret_free(&hex);
-		return err_set(e, 500, "master key file %s is not 64 hex characters and a newline",
-		               path);
+		return err_set(e, 500, "%s is not 64 hex characters and a newline", what);
 	}
-	secret_alloc(key, MASTERKEY_LEN);
-	if (sodium_hex2bin(key->p, key->len, (const char *)hex.p, HEXLEN, NULL, &binlen, NULL) !=
-	        0 ||
-	    binlen != MASTERKEY_LEN) {
-		secret_free(key);
+	return decode(&hex, key, what, e);
+}
+
+int
+masterkey_read_fd(int fd, struct secret *key, struct err *e)
+{
+	struct secret hex;
+	size_t got = 0;
+
+	secret_alloc(&hex, HEXLEN + 2);
+	while (got < HEXLEN + 2) {
+		ssize_t n = read(fd, hex.p + got, HEXLEN + 2 - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got > 0 && hex.p[got - 1] == '\n')
+		got--;
+	if (got != HEXLEN) {
 		secret_free(&hex);
-		return err_set(e, 500, "master key file %s is not 64 hex characters and a newline",
-		               path);
+		return err_set(e, 500, "the master key on standard input is not 64 hex characters");
 	}
-	secret_free(&hex);
-	return 0;
+	hex.len = got;
+	return decode(&hex, key, "the master key on standard input", e);
 }

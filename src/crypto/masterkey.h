@@ -18,5 +18,7 @@
 int masterkey_create(const char *path, struct err *e);
 /* Reads and checks path; fills key (allocated here; secret_free by the caller). */
 int masterkey_load(const char *path, struct secret *key, struct err *e);
+/* Reads the same format (the newline optional) from an open descriptor: `serve --key-stdin`. */
+int masterkey_read_fd(int fd, struct secret *key, struct err *e);
 
 #endif

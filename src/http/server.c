@@ -238,6 +238,12 @@ http_req_store(struct http_req *r)
 	return r->loop->store;
 }
 
+struct keyring *
+http_req_keys(struct http_req *r)
+{
+	return r->loop->srv->o->keys;
+}
+
 const struct config *
 http_req_config(struct http_req *r)
 {
@@ -901,7 +907,7 @@ http_serve(const struct http_server_opts *o, struct err *e)
 	for (size_t i = 0; i < nloops; i++) {
 		struct http_loop *l = &loops[i];
 		l->srv = &srv;
-		if ((l->store = store_open(o->db_path, 0, e)) == NULL)
+		if ((l->store = store_open(o->db_path, 0, o->keys, e)) == NULL)
 			goto out;
 		l->base = event_base_new();
 		if (l->base == NULL) {

@@ -61,6 +61,7 @@ struct http_server_opts {
 	size_t nroutes;
 	void *tls_ctx; /* SSL_CTX *, owned by the caller */
 	const char *db_path;
+	struct keyring *keys; /* shared by every loop; owned by the caller */
 	/*
 	 * Runs before the handler of every route without ROUTE_PUBLIC. Returns 0
 	 * (r->auth set) to go on, or -1 after answering (401, 403, …). Without a
@@ -74,6 +75,7 @@ int http_serve(const struct http_server_opts *o, struct err *e);
 
 /* What a handler may reach. */
 struct store *http_req_store(struct http_req *r);
+struct keyring *http_req_keys(struct http_req *r);
 const struct config *http_req_config(struct http_req *r);
 const char *http_req_header(struct http_req *r, const char *name, size_t *len);
 /* The https port the server listens on (for redirects). */

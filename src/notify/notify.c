@@ -38,6 +38,7 @@ struct notifier {
 	pthread_cond_t cv;
 	int stopping;
 	char *db_path;
+	struct keyring *keys;
 	char *transport;
 	char *dir;
 	char *from;
@@ -235,7 +236,7 @@ notifier_main(void *arg)
 	struct store *s;
 	struct err e;
 
-	if ((s = store_open(n->db_path, 0, &e)) == NULL) {
+	if ((s = store_open(n->db_path, 0, n->keys, &e)) == NULL) {
 		log_event(LOG_ERROR, "notifier cannot open the store", LOG_STR("error", e.msg),
 		          LOG_END);
 		return NULL;
@@ -262,7 +263,7 @@ notifier_main(void *arg)
 }
 
 struct notifier *
-notify_start(const struct config *c, const char *db_path, struct err *e)
+notify_start(const struct config *c, const char *db_path, struct keyring *keys, struct err *e)
 {
 	struct notifier *n;
 
@@ -270,6 +271,7 @@ notify_start(const struct config *c, const char *db_path, struct err *e)
 	pthread_mutex_init(&n->mu, NULL);
 	pthread_cond_init(&n->cv, NULL);
 	n->db_path = xstrdup(db_path);
+	n->keys = keys;
 	n->transport = xstrdup(c->mail_transport);
 	n->dir = xstrdup(c->mail_dir);
 	n->from = xstrdup(c->mail_from);

@@ -26,7 +26,9 @@ int notify_enqueue(struct store *s, const char *to, const char *subject, const c
                    struct err *e);
 
 struct notifier;
-struct notifier *notify_start(const struct config *c, const char *db_path, struct err *e);
+struct keyring;
+struct notifier *notify_start(const struct config *c, const char *db_path, struct keyring *keys,
+                              struct err *e);
 /* Stops the thread after the message in hand (if any); NULL is fine. */
 void notify_stop(struct notifier *n);
 

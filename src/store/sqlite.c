@@ -32,7 +32,9 @@
 #include "store/migration.h"
 #include "domain/throttle.h"
 #include "store/store.h"
+#include "crypto/keyring.h"
 #include "util/email.h"
+#include "util/log.h"
 #include "util/timefmt.h"
 #include "util/xalloc.h"
 
@@ -46,6 +48,7 @@ struct cached {
 struct store {
 	sqlite3 *db;
 	char *path;
+	struct keyring *keys; /* not owned */
 	struct cached cache[CACHE_SLOTS];
 };
 
@@ -109,15 +112,77 @@ const char *const store_departments_default[] = {
     "Transport",  "Catering",     "Cast",    "Post",           NULL,
 };
 
-static const char user_cols[] = "u.id, u.email, u.display_name, u.password_hash, "
-                                "u.must_change_password, u.is_instance_admin, "
-                                "u.disabled_at IS NOT NULL";
+/* The columns read_user() reads, in its order; every query that returns an account uses them. */
+#define USER_COLS                                                                                  \
+	"u.id, u.email_sealed, u.display_name, u.password_hash, u.must_change_password, "          \
+	"u.is_instance_admin, u.disabled_at IS NOT NULL"
+static const char user_cols[] = USER_COLS;
+
+/*
+ * Seals value for its place under key_id: a malloc'd envelope, or NULL with
+ * e filled.
+ */
+static char *
+seal_text(struct store *s, const char *key_id, const char *table, const char *column,
+          const char *row_id, const char *value, struct err *e)
+{
+	struct keyring_place p = {table, column, row_id};
+	if (s->keys == NULL) {
+		err_set(e, 500, "the store was opened without the keystore");
+		return NULL;
+	}
+	return keyring_seal(s->keys, key_id, &p, value, strlen(value), e);
+}
+
+/*
+ * Copies the opened envelope in column col of st into dst. A destroyed key
+ * reads as KEYRING_ERASED; an envelope that does not open (altered on disk,
+ * moved from another row) reads as UNREADABLE and is logged, so damaged data
+ * is never passed on as if it were true.
+ */
+#define UNREADABLE "[unreadable]"
+static void
+unseal_col(struct store *s, sqlite3_stmt *st, int col, const char *table, const char *column,
+           const char *row_id, char *dst, size_t len)
+{
+	const unsigned char *v = sqlite3_column_text(st, col);
+	struct keyring_place p = {table, column, row_id};
+	struct err e;
+	char *out = NULL;
+	size_t n;
+
+	if (v == NULL || v[0] == '\0') {
+		snprintf(dst, len, "%s", "");
+		return;
+	}
+	if (s->keys == NULL || keyring_unseal(s->keys, &p, (const char *)v, &out, &n, &e) == -1) {
+		log_event(LOG_ERROR, "a sealed field does not open", LOG_STR("table", table),
+		          LOG_STR("column", column), LOG_STR("row", row_id),
+		          LOG_STR("error", s->keys ? e.msg : "no keystore"), LOG_END);
+		snprintf(dst, len, "%s", UNREADABLE);
+		return;
+	}
+	snprintf(dst, len, "%s", out);
+	sodium_memzero(out, n);
+	free(out);
+}
+
+/* The blind index of an email address (normalised first). */
+static int
+email_index(struct store *s, const char *email, char out[65], struct err *e)
+{
+	char norm[256];
+	if (s->keys == NULL)
+		return err_set(e, 500, "the store was opened without the keystore");
+	email_normalise(email, norm, sizeof(norm));
+	return keyring_blind_index(s->keys, "email", norm, out, e);
+}
 
 static void
-read_user(sqlite3_stmt *st, int col, struct store_user *u)
+read_user(struct store *s, sqlite3_stmt *st, int col, struct store_user *u)
 {
 	copy_col(st, col, u->id, sizeof(u->id));
-	copy_col(st, col + 1, u->email, sizeof(u->email));
+	unseal_col(s, st, col + 1, "app_user", "email", u->id, u->email, sizeof(u->email));
 	copy_col(st, col + 2, u->display_name, sizeof(u->display_name));
 	copy_col(st, col + 3, u->password_hash, sizeof(u->password_hash));
 	u->must_change_password = sqlite3_column_int(st, col + 4);
@@ -247,8 +312,88 @@ fail:
 	return -1;
 }
 
+/*
+ * Rows written before migration 0010 hold personal data in the clear: seal
+ * them (and index account emails) in one transaction. Runs at every open
+ * with the keystore; finds nothing to do once done.
+ */
+struct legacy {
+	const char *select, *update, *table, *column,
+	    *key; /* key NULL: the row's own (person) key */
+	int index_email;
+};
+
+static const struct legacy legacy_columns[] = {
+    {"SELECT id, email_sealed FROM app_user WHERE email_sealed NOT LIKE 'sf1.%'",
+     "UPDATE app_user SET email_sealed = ?1, email_index = ?3 WHERE id = ?2", "app_user", "email",
+     NULL, 1},
+    {"SELECT user_id, secret FROM mfa_totp WHERE secret NOT LIKE 'sf1.%'",
+     "UPDATE mfa_totp SET secret = ?1 WHERE user_id = ?2", "mfa_totp", "secret", NULL, 0},
+    {"SELECT id, email_sealed FROM invitation WHERE email_sealed NOT LIKE 'sf1.%'",
+     "UPDATE invitation SET email_sealed = ?1 WHERE id = ?2", "invitation", "email",
+     KEYRING_INSTANCE, 0},
+    {"SELECT id, to_addr FROM outbox WHERE to_addr NOT LIKE 'sf1.%'",
+     "UPDATE outbox SET to_addr = ?1 WHERE id = ?2", "outbox", "to_addr", KEYRING_INSTANCE, 0},
+    {"SELECT id, body FROM outbox WHERE body <> '' AND body NOT LIKE 'sf1.%'",
+     "UPDATE outbox SET body = ?1 WHERE id = ?2", "outbox", "body", KEYRING_INSTANCE, 0},
+};
+
+static int
+seal_legacy_rows(struct store *s, struct err *e)
+{
+	if (store_begin(s, e) == -1)
+		return -1;
+	for (size_t i = 0; i < sizeof(legacy_columns) / sizeof(legacy_columns[0]); i++) {
+		const struct legacy *l = &legacy_columns[i];
+		sqlite3_stmt *sel = NULL, *upd = NULL;
+		int rc;
+		if (sqlite3_prepare_v2(s->db, l->select, -1, &sel, NULL) != SQLITE_OK ||
+		    sqlite3_prepare_v2(s->db, l->update, -1, &upd, NULL) != SQLITE_OK) {
+			db_err(s, e, "seal older rows");
+			sqlite3_finalize(sel);
+			goto fail;
+		}
+		while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
+			const char *id = (const char *)sqlite3_column_text(sel, 0);
+			const char *v = (const char *)sqlite3_column_text(sel, 1);
+			char idx[65] = "", *sealed;
+			if (l->key == NULL && keyring_create(s->keys, id, "person", e) == -1)
+				rc = SQLITE_ERROR;
+			else if (l->index_email && email_index(s, v, idx, e) == -1)
+				rc = SQLITE_ERROR;
+			else if ((sealed = seal_text(s, l->key ? l->key : id, l->table, l->column,
+			                             id, v, e)) == NULL)
+				rc = SQLITE_ERROR;
+			else {
+				sqlite3_reset(upd);
+				sqlite3_bind_text(upd, 1, sealed, -1, SQLITE_TRANSIENT);
+				sqlite3_bind_text(upd, 2, id, -1, SQLITE_TRANSIENT);
+				if (l->index_email)
+					sqlite3_bind_text(upd, 3, idx, -1, SQLITE_TRANSIENT);
+				free(sealed);
+				if (sqlite3_step(upd) != SQLITE_DONE)
+					rc = db_err(s, e, "seal an older row") == -1 ? SQLITE_ERROR
+					                                             : rc;
+			}
+			if (rc != SQLITE_ROW)
+				break;
+		}
+		sqlite3_finalize(sel);
+		sqlite3_finalize(upd);
+		if (rc != SQLITE_DONE) {
+			if (rc != SQLITE_ERROR)
+				db_err(s, e, "read older rows");
+			goto fail;
+		}
+	}
+	return store_commit(s, e);
+fail:
+	store_rollback(s);
+	return -1;
+}
+
 struct store *
-store_open(const char *path, int create, struct err *e)
+store_open(const char *path, int create, struct keyring *keys, struct err *e)
 {
 	struct store *s = xcalloc(1, sizeof(*s));
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
@@ -256,6 +401,7 @@ store_open(const char *path, int create, struct err *e)
 	if (create)
 		flags |= SQLITE_OPEN_CREATE;
 	s->path = xstrdup(path);
+	s->keys = keys;
 	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
 		err_set(e, 500, "cannot open database %s: %s", path,
 		        s->db ? sqlite3_errmsg(s->db) : "out of memory");
@@ -271,6 +417,8 @@ store_open(const char *path, int create, struct err *e)
 	if (create)
 		chmod(path, 0600);
 	if (migrate(s, e) == -1)
+		goto fail;
+	if (keys != NULL && seal_legacy_rows(s, e) == -1)
 		goto fail;
 	return s;
 fail:
@@ -352,20 +500,26 @@ int
 store_user_create(struct store *s, struct store_user *u, struct err *e)
 {
 	static const char sql[] =
-	    "INSERT INTO app_user (id, email, email_norm, display_name, password_hash, "
+	    "INSERT INTO app_user (id, email_sealed, email_index, display_name, password_hash, "
 	    "must_change_password, is_instance_admin, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
 	sqlite3_stmt *st = prepare(s, sql, e);
-	char norm[256], now[32];
+	char idx[65], now[32], *sealed;
 	int rc;
 
 	if (st == NULL)
 		return -1;
 	store_new_id(u->id, sizeof(u->id), "usr");
-	email_normalise(u->email, norm, sizeof(norm));
+	if (email_index(s, u->email, idx, e) == -1)
+		return -1;
+	/* The key first: a key without its row is harmless, a row without its key is lost. */
+	if (keyring_create(s->keys, u->id, "person", e) == -1)
+		return -1;
+	if ((sealed = seal_text(s, u->id, "app_user", "email", u->id, u->email, e)) == NULL)
+		return -1;
 	now_rfc3339(now, sizeof(now));
 	sqlite3_bind_text(st, 1, u->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, u->email, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, norm, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, sealed, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, idx, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, u->display_name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, u->password_hash, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 6, u->must_change_password);
@@ -373,6 +527,7 @@ store_user_create(struct store *s, struct store_user *u, struct err *e)
 	sqlite3_bind_text(st, 8, now, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
+	free(sealed);
 	if (rc == SQLITE_CONSTRAINT_UNIQUE)
 		return err_set(e, 409, "a user with that email exists");
 	if (rc != SQLITE_DONE)
@@ -480,20 +635,21 @@ store_user_by_email(struct store *s, const char *email, struct store_user *out, 
 	static char sql[256];
 	static const char *sqlp;
 	sqlite3_stmt *st;
-	char norm[256];
+	char idx[65];
 	int rc;
 
 	if (sqlp == NULL) {
-		snprintf(sql, sizeof(sql), "SELECT %s FROM app_user u WHERE u.email_norm = ?",
+		snprintf(sql, sizeof(sql), "SELECT %s FROM app_user u WHERE u.email_index = ?",
 		         user_cols);
 		sqlp = sql;
 	}
 	if ((st = prepare(s, sqlp, e)) == NULL)
 		return -1;
-	email_normalise(email, norm, sizeof(norm));
-	sqlite3_bind_text(st, 1, norm, -1, SQLITE_STATIC);
+	if (email_index(s, email, idx, e) == -1)
+		return -1;
+	sqlite3_bind_text(st, 1, idx, -1, SQLITE_STATIC);
 	if ((rc = one_row(s, st, "find user", e)) == 1) {
-		read_user(st, 0, out);
+		read_user(s, st, 0, out);
 		sqlite3_reset(st);
 	}
 	return rc;
@@ -515,7 +671,7 @@ store_user_by_id(struct store *s, const char *id, struct store_user *out, struct
 		return -1;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	if ((rc = one_row(s, st, "find user", e)) == 1) {
-		read_user(st, 0, out);
+		read_user(s, st, 0, out);
 		sqlite3_reset(st);
 	}
 	return rc;
@@ -603,7 +759,7 @@ store_session_by_token(struct store *s, const char *token_hash, struct store_ses
 	sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_STATIC);
 	if ((rc = one_row(s, st, "find session", e)) == 1) {
 		read_session(st, out);
-		read_user(st, 6, &out->user);
+		read_user(s, st, 6, &out->user);
 		out->mfa_enrolled = sqlite3_column_int(st, 13);
 		out->mfa_required = sqlite3_column_int(st, 14);
 		sqlite3_reset(st);
@@ -853,7 +1009,7 @@ store_user_list(struct store *s, void (*fn)(const struct store_user *, void *), 
 	int rc;
 
 	if (sqlp == NULL) {
-		snprintf(sql, sizeof(sql), "SELECT %s FROM app_user u ORDER BY u.email_norm",
+		snprintf(sql, sizeof(sql), "SELECT %s FROM app_user u ORDER BY u.created_at, u.id",
 		         user_cols);
 		sqlp = sql;
 	}
@@ -861,7 +1017,7 @@ store_user_list(struct store *s, void (*fn)(const struct store_user *, void *), 
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct store_user u;
-		read_user(st, 0, &u);
+		read_user(s, st, 0, &u);
 		fn(&u, arg);
 	}
 	sqlite3_reset(st);
@@ -891,14 +1047,12 @@ store_user_disable(struct store *s, const char *id, long long now, struct err *e
 
 #define MEMBER_SELECT                                                                              \
 	"SELECT m.id, m.production_id, m.role, COALESCE(m.department_id, ''), "                    \
-	"COALESCE(d.name, ''), m.revoked_at IS NOT NULL, "                                         \
-	"u.id, u.email, u.display_name, u.password_hash, u.must_change_password, "                 \
-	"u.is_instance_admin, u.disabled_at IS NOT NULL "                                          \
-	"FROM membership m JOIN app_user u ON u.id = m.user_id "                                   \
+	"COALESCE(d.name, ''), m.revoked_at IS NOT NULL, " USER_COLS                               \
+	" FROM membership m JOIN app_user u ON u.id = m.user_id "                                  \
 	"LEFT JOIN department d ON d.id = m.department_id "
 
 static void
-read_member(sqlite3_stmt *st, struct store_membership *m)
+read_member(struct store *s, sqlite3_stmt *st, struct store_membership *m)
 {
 	copy_col(st, 0, m->id, sizeof(m->id));
 	copy_col(st, 1, m->production_id, sizeof(m->production_id));
@@ -906,7 +1060,7 @@ read_member(sqlite3_stmt *st, struct store_membership *m)
 	copy_col(st, 3, m->department_id, sizeof(m->department_id));
 	copy_col(st, 4, m->department, sizeof(m->department));
 	m->revoked = sqlite3_column_int(st, 5);
-	read_user(st, 6, &m->user);
+	read_user(s, st, 6, &m->user);
 }
 
 static int
@@ -920,7 +1074,7 @@ member_one(struct store *s, const char *sql, const char *a, const char *b,
 	sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
 	if ((rc = one_row(s, st, "find membership", e)) == 1) {
-		read_member(st, out);
+		read_member(s, st, out);
 		sqlite3_reset(st);
 	}
 	return rc;
@@ -1005,7 +1159,8 @@ int
 store_membership_list(struct store *s, const char *production_id,
                       void (*fn)(const struct store_membership *, void *), void *arg, struct err *e)
 {
-	static const char sql[] = MEMBER_SELECT "WHERE m.production_id = ? ORDER BY u.email_norm";
+	static const char sql[] = MEMBER_SELECT "WHERE m.production_id = ? "
+	                                        "ORDER BY u.display_name COLLATE NOCASE, u.id";
 	sqlite3_stmt *st = prepare(s, sql, e);
 	int rc;
 	if (st == NULL)
@@ -1013,7 +1168,7 @@ store_membership_list(struct store *s, const char *production_id,
 	sqlite3_bind_text(st, 1, production_id, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct store_membership m;
-		read_member(st, &m);
+		read_member(s, st, &m);
 		fn(&m, arg);
 	}
 	sqlite3_reset(st);
@@ -1074,7 +1229,8 @@ store_totp_get(struct store *s, const char *user_id, struct store_totp *out, str
 		return -1;
 	sqlite3_bind_text(st, 1, user_id, -1, SQLITE_STATIC);
 	if ((rc = one_row(s, st, "read second factor", e)) == 1) {
-		copy_col(st, 0, out->secret, sizeof(out->secret));
+		unseal_col(s, st, 0, "mfa_totp", "secret", user_id, out->secret,
+		           sizeof(out->secret));
 		out->confirmed = sqlite3_column_int(st, 1);
 		out->last_step = sqlite3_column_int64(st, 2);
 		sqlite3_reset(st);
@@ -1090,11 +1246,17 @@ store_totp_begin(struct store *s, const char *user_id, const char *secret_b32, s
 	    "SET secret = excluded.secret, confirmed_at = NULL, last_step = -1 "
 	    "WHERE mfa_totp.confirmed_at IS NULL";
 	sqlite3_stmt *st = prepare(s, sql, e);
+	char *sealed;
+	int rc;
 	if (st == NULL)
 		return -1;
+	if ((sealed = seal_text(s, user_id, "mfa_totp", "secret", user_id, secret_b32, e)) == NULL)
+		return -1;
 	sqlite3_bind_text(st, 1, user_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, secret_b32, -1, SQLITE_STATIC);
-	return run(s, st, "begin second factor", e) == -1 ? -1 : 0;
+	sqlite3_bind_text(st, 2, sealed, -1, SQLITE_STATIC);
+	rc = run(s, st, "begin second factor", e) == -1 ? -1 : 0;
+	free(sealed);
+	return rc;
 }
 
 int
@@ -1207,12 +1369,11 @@ store_session_revoke_everyone(struct store *s, const char *keep, long long now, 
 
 #define TOKEN_SELECT                                                                               \
 	"SELECT t.id, t.production_id, t.name, t.read_write, t.created_at, t.expires_at, "         \
-	"t.revoked_at IS NOT NULL, u.id, u.email, u.display_name, u.password_hash, "               \
-	"u.must_change_password, u.is_instance_admin, u.disabled_at IS NOT NULL "                  \
-	"FROM api_token t JOIN app_user u ON u.id = t.user_id "
+	"t.revoked_at IS NOT NULL, " USER_COLS                                                     \
+	" FROM api_token t JOIN app_user u ON u.id = t.user_id "
 
 static void
-read_token(sqlite3_stmt *st, struct store_api_token *t)
+read_token(struct store *s, sqlite3_stmt *st, struct store_api_token *t)
 {
 	copy_col(st, 0, t->id, sizeof(t->id));
 	copy_col(st, 1, t->production_id, sizeof(t->production_id));
@@ -1221,7 +1382,7 @@ read_token(sqlite3_stmt *st, struct store_api_token *t)
 	t->created_at = sqlite3_column_int64(st, 4);
 	t->expires_at = sqlite3_column_int64(st, 5);
 	t->revoked = sqlite3_column_int(st, 6);
-	read_user(st, 7, &t->user);
+	read_user(s, st, 7, &t->user);
 }
 
 int
@@ -1264,7 +1425,7 @@ store_token_by_hash(struct store *s, const char *token_hash, struct store_api_to
 		return -1;
 	sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_STATIC);
 	if ((rc = one_row(s, st, "find token", e)) == 1) {
-		read_token(st, out);
+		read_token(s, st, out);
 		sqlite3_reset(st);
 	}
 	return rc;
@@ -1284,7 +1445,7 @@ store_token_list(struct store *s, const char *user_id, long long now,
 	sqlite3_bind_int64(st, 2, now);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct store_api_token t;
-		read_token(st, &t);
+		read_token(s, st, &t);
 		fn(&t, arg);
 	}
 	sqlite3_reset(st);
@@ -1314,16 +1475,24 @@ store_outbox_add(struct store *s, const char *to, const char *subject, const cha
 	static const char sql[] = "INSERT INTO outbox (id, created_at, to_addr, subject, body) "
 	                          "VALUES (?, ?, ?, ?, ?)";
 	sqlite3_stmt *st = prepare(s, sql, e);
-	char id[STORE_ID_LEN + 8];
+	char id[STORE_ID_LEN + 8], *sealed_to = NULL, *sealed_body = NULL;
+	int rc = -1;
 	if (st == NULL)
 		return -1;
 	store_new_id(id, sizeof(id), "msg");
+	if ((sealed_to = seal_text(s, KEYRING_INSTANCE, "outbox", "to_addr", id, to, e)) == NULL ||
+	    (sealed_body = seal_text(s, KEYRING_INSTANCE, "outbox", "body", id, body, e)) == NULL)
+		goto out;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, now);
-	sqlite3_bind_text(st, 3, to, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, sealed_to, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, subject, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, body, -1, SQLITE_STATIC);
-	return run(s, st, "queue mail", e) == -1 ? -1 : 0;
+	sqlite3_bind_text(st, 5, sealed_body, -1, SQLITE_STATIC);
+	rc = run(s, st, "queue mail", e) == -1 ? -1 : 0;
+out:
+	free(sealed_to);
+	free(sealed_body);
+	return rc;
 }
 
 int
@@ -1338,11 +1507,18 @@ store_outbox_next(struct store *s, int max_attempts, struct store_mail *out, str
 		return -1;
 	sqlite3_bind_int(st, 1, max_attempts);
 	if ((rc = one_row(s, st, "read outbox", e)) == 1) {
-		const unsigned char *b = sqlite3_column_text(st, 3);
+		struct keyring_place p = {"outbox", "body", out->id};
+		size_t n;
 		copy_col(st, 0, out->id, sizeof(out->id));
-		copy_col(st, 1, out->to, sizeof(out->to));
+		unseal_col(s, st, 1, "outbox", "to_addr", out->id, out->to, sizeof(out->to));
 		copy_col(st, 2, out->subject, sizeof(out->subject));
-		out->body = xstrdup(b ? (const char *)b : "");
+		if (s->keys == NULL ||
+		    keyring_unseal(s->keys, &p, (const char *)sqlite3_column_text(st, 3),
+		                   &out->body, &n, e) != 1) {
+			sqlite3_reset(st);
+			free(out->body);
+			return s->keys == NULL ? err_set(e, 500, "no keystore") : -1;
+		}
 		out->created_at = sqlite3_column_int64(st, 4);
 		out->attempts = sqlite3_column_int(st, 5);
 		sqlite3_reset(st);
@@ -1426,7 +1602,7 @@ store_reset_peek(struct store *s, const char *token_hash, long long now, struct 
 	sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, now);
 	if ((rc = one_row(s, st, "read reset link", e)) == 1) {
-		read_user(st, 0, user);
+		read_user(s, st, 0, user);
 		sqlite3_reset(st);
 	}
 	return rc;
@@ -1458,11 +1634,11 @@ store_reset_spend(struct store *s, const char *token_hash, long long now, struct
 }
 
 static void
-read_invitation(sqlite3_stmt *st, struct store_invitation *v)
+read_invitation(struct store *s, sqlite3_stmt *st, struct store_invitation *v)
 {
 	copy_col(st, 0, v->id, sizeof(v->id));
 	copy_col(st, 1, v->production_id, sizeof(v->production_id));
-	copy_col(st, 2, v->email, sizeof(v->email));
+	unseal_col(s, st, 2, "invitation", "email", v->id, v->email, sizeof(v->email));
 	copy_col(st, 3, v->role, sizeof(v->role));
 	copy_col(st, 4, v->department_id, sizeof(v->department_id));
 	v->created_at = sqlite3_column_int64(st, 5);
@@ -1471,7 +1647,7 @@ read_invitation(sqlite3_stmt *st, struct store_invitation *v)
 }
 
 #define INVITATION_SELECT                                                                          \
-	"SELECT id, production_id, email, role, COALESCE(department_id, ''), created_at, "         \
+	"SELECT id, production_id, email_sealed, role, COALESCE(department_id, ''), created_at, "  \
 	"expires_at, accepted_at IS NOT NULL FROM invitation "
 
 int
@@ -1479,25 +1655,32 @@ store_invitation_create(struct store *s, struct store_invitation *inv, const cha
                         const char *invited_by, long long now, long long lifetime, struct err *e)
 {
 	static const char sql[] =
-	    "INSERT INTO invitation (id, token_hash, production_id, email, role, department_id, "
-	    "invited_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	    "INSERT INTO invitation (id, token_hash, production_id, email_sealed, role, "
+	    "department_id, invited_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
 	sqlite3_stmt *st = prepare(s, sql, e);
+	char *sealed;
+	int rc;
 	if (st == NULL)
 		return -1;
 	store_new_id(inv->id, sizeof(inv->id), "inv");
+	if ((sealed = seal_text(s, KEYRING_INSTANCE, "invitation", "email", inv->id, inv->email,
+	                        e)) == NULL)
+		return -1;
 	inv->created_at = now;
 	inv->expires_at = now + lifetime;
 	inv->accepted = 0;
 	sqlite3_bind_text(st, 1, inv->id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, token_hash, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, inv->production_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, inv->email, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, sealed, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, inv->role, -1, SQLITE_STATIC);
 	bind_opt(st, 6, inv->department_id[0] ? inv->department_id : NULL);
 	sqlite3_bind_text(st, 7, invited_by, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 8, now);
 	sqlite3_bind_int64(st, 9, inv->expires_at);
-	return run(s, st, "create invitation", e) == -1 ? -1 : 0;
+	rc = run(s, st, "create invitation", e) == -1 ? -1 : 0;
+	free(sealed);
+	return rc;
 }
 
 int
@@ -1513,7 +1696,7 @@ store_invitation_peek(struct store *s, const char *token_hash, long long now,
 	sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, now);
 	if ((rc = one_row(s, st, "read invitation", e)) == 1) {
-		read_invitation(st, out);
+		read_invitation(s, st, out);
 		sqlite3_reset(st);
 	}
 	return rc;
@@ -1542,7 +1725,7 @@ store_invitation_list(struct store *s, const char *production_id, long long now,
 	sqlite3_bind_int64(st, 2, now);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct store_invitation v;
-		read_invitation(st, &v);
+		read_invitation(s, st, &v);
 		fn(&v, arg);
 	}
 	sqlite3_reset(st);

@@ -40,8 +40,14 @@ struct store_production {
 	int require_mfa; /* every member needs a second factor */
 };
 
-/* Opens (creating when `create`) the database at path and applies pending migrations. */
-struct store *store_open(const char *path, int create, struct err *e);
+struct keyring;
+/*
+ * Opens (creating when `create`) the database at path and applies pending
+ * migrations. keys (crypto/keyring.h, not owned, may be shared by threads)
+ * seals and opens personal fields; a store opened without it (NULL) refuses
+ * every call that touches one.
+ */
+struct store *store_open(const char *path, int create, struct keyring *keys, struct err *e);
 void store_close(struct store *s);
 
 /* Migrations compiled into the binary: the newest version this binary knows. */

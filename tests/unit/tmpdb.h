@@ -10,8 +10,36 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
+#include "crypto/keyring.h"
+
 static char tmpdb_dir[64];
 static char tmpdb_path[128];
+static struct keyring *tmpdb_keyring;
+
+/* A keystore beside the database (made on first use, closed by the teardown). */
+__attribute__((unused)) static struct keyring *
+tmpdb_keys(void)
+{
+	if (tmpdb_keyring == NULL) {
+		char p[160];
+		struct secret kek;
+		struct err e;
+		if (sodium_init() < 0)
+			abort();
+		secret_alloc(&kek, 32);
+		randombytes_buf(kek.p, kek.len);
+		snprintf(p, sizeof(p), "%s/keys.db", tmpdb_dir);
+		tmpdb_keyring = keyring_open(p, &kek, NULL, 1, &e);
+		secret_free(&kek);
+		if (tmpdb_keyring == NULL) {
+			fprintf(stderr, "tmpdb: %s\n", e.msg);
+			abort();
+		}
+	}
+	return tmpdb_keyring;
+}
 
 static int
 tmpdb_setup(void **state)
@@ -30,8 +58,12 @@ tmpdb_teardown(void **state)
 	static const char *const suffix[] = {"", "-wal", "-shm"};
 	char p[160];
 	(void)state;
+	keyring_close(tmpdb_keyring);
+	tmpdb_keyring = NULL;
 	for (size_t i = 0; i < 3; i++) {
 		snprintf(p, sizeof(p), "%s%s", tmpdb_path, suffix[i]);
+		unlink(p);
+		snprintf(p, sizeof(p), "%s/keys.db%s", tmpdb_dir, suffix[i]);
 		unlink(p);
 	}
 	rmdir(tmpdb_dir);

@@ -14,7 +14,7 @@ static struct store *
 with_events(int n)
 {
 	struct err e;
-	struct store *s = store_open(tmpdb_path, 1, &e);
+	struct store *s = store_open(tmpdb_path, 1, tmpdb_keys(), &e);
 	assert_non_null(s);
 	for (int i = 0; i < n; i++) {
 		struct audit_entry a = {

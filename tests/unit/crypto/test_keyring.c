@@ -108,17 +108,7 @@ fresh(struct secret *kek)
 	return kr;
 }
 
-static int
-cleanup(void **state)
-{
-	static const char *const suffix[] = {"", "-wal", "-shm"};
-	char p[200];
-	for (size_t i = 0; i < 3; i++) {
-		snprintf(p, sizeof(p), "%s%s", ks_path, suffix[i]);
-		unlink(p);
-	}
-	return tmpdb_teardown(state);
-}
+#define cleanup tmpdb_teardown
 
 static void
 a_sealed_field_opens_only_in_its_place(void **state)

@@ -18,13 +18,13 @@ migrations_apply_once(void **state)
 	struct store *s;
 	int v = -1;
 	(void)state;
-	s = store_open(tmpdb_path, 1, &e);
+	s = store_open(tmpdb_path, 1, tmpdb_keys(), &e);
 	assert_non_null(s);
 	assert_int_equal(store_schema_version(s, &v, &e), 0);
 	assert_int_equal(v, store_known_version());
 	assert_int_equal(store_ping(s, &e), 0);
 	store_close(s);
-	s = store_open(tmpdb_path, 0, &e); /* a second open applies nothing and fails nothing */
+	s = store_open(tmpdb_path, 0, tmpdb_keys(), &e); /* a second open applies nothing and fails nothing */
 	assert_non_null(s);
 	store_close(s);
 }
@@ -37,7 +37,7 @@ a_newer_schema_is_refused(void **state)
 	sqlite3 *raw;
 	char sql[160];
 	(void)state;
-	s = store_open(tmpdb_path, 1, &e);
+	s = store_open(tmpdb_path, 1, tmpdb_keys(), &e);
 	store_close(s);
 	assert_int_equal(sqlite3_open(tmpdb_path, &raw), SQLITE_OK);
 	snprintf(
@@ -46,7 +46,7 @@ a_newer_schema_is_refused(void **state)
 	    store_known_version() + 1);
 	assert_int_equal(sqlite3_exec(raw, sql, NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(raw);
-	assert_null(store_open(tmpdb_path, 0, &e));
+	assert_null(store_open(tmpdb_path, 0, tmpdb_keys(), &e));
 	assert_non_null(strstr(e.msg, "newer than this slate knows"));
 }
 
@@ -55,7 +55,7 @@ a_missing_database_is_not_created_by_serve(void **state)
 {
 	struct err e;
 	(void)state;
-	assert_null(store_open(tmpdb_path, 0, &e));
+	assert_null(store_open(tmpdb_path, 0, tmpdb_keys(), &e));
 	assert_int_equal(access(tmpdb_path, F_OK), -1);
 }
 
@@ -66,7 +66,7 @@ users_are_unique_and_found_case_insensitively(void **state)
 	struct store *s;
 	struct store_user u, got;
 	(void)state;
-	s = store_open(tmpdb_path, 1, &e);
+	s = store_open(tmpdb_path, 1, tmpdb_keys(), &e);
 	memset(&u, 0, sizeof(u));
 	strcpy(u.email, "Ada@Example.org");
 	strcpy(u.display_name, "Ada");
