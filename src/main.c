@@ -23,6 +23,7 @@ static const char usage[] =
     "  serve    run the HTTPS server\n"
     "  user     add, list and disable accounts (slate user --help)\n"
     "  member   production membership: add, list, set-role, revoke (slate member --help)\n"
+    "  keys     the keystore: status, rotate, backup, shred-person (slate keys --help)\n"
     "\n"
     "  slate COMMAND --help   options of one command\n"
     "  slate --version        print the version\n";
@@ -31,10 +32,8 @@ static const struct {
 	const char *name;
 	int (*fn)(int, char **);
 } commands[] = {
-    {"init", cmd_init},
-    {"serve", cmd_serve},
-    {"user", cmd_user},
-    {"member", cmd_member},
+    {"init", cmd_init},     {"serve", cmd_serve}, {"user", cmd_user},
+    {"member", cmd_member}, {"keys", cmd_keys},
 };
 
 int

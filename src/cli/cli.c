@@ -15,6 +15,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "audit/audit.h"
 #include "crypto/keyring.h"
 #include "crypto/masterkey.h"
 #include "store/store.h"
@@ -204,6 +205,16 @@ cli_actor(void)
 	struct passwd *pw = getpwuid(geteuid());
 	snprintf(actor, sizeof(actor), "cli:%s", pw != NULL ? pw->pw_name : "unknown");
 	return actor;
+}
+
+void
+cli_audit(const char *cmd, struct store *s, const char *action, const char *object,
+          const char *production)
+{
+	struct audit_entry a = {cli_actor(), "cli", action, object, "success", NULL, production};
+	struct err e;
+	if (audit_record(s, &a, &e) == -1)
+		cli_error(cmd, "warning: the audit event was not written: %s", e.msg);
 }
 
 void

@@ -32,6 +32,7 @@ int cmd_init(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_user(int argc, char **argv);
 int cmd_member(int argc, char **argv);
+int cmd_keys(int argc, char **argv);
 
 /* Prints j on one line when ok, then wipes and releases it (NULL is fine). */
 struct json_t;
@@ -52,5 +53,8 @@ struct store;
 struct store *cli_open_store(const char *cmd, const struct config *c, struct keyring **keys);
 /* The actor named in audit events written from the shell: "cli:<login name>". */
 const char *cli_actor(void);
+/* Records a successful shell action (production may be NULL); a failure is a warning line. */
+void cli_audit(const char *cmd, struct store *s, const char *action, const char *object,
+               const char *production);
 
 #endif

@@ -29,15 +29,6 @@ static const char help[] =
     "production their sessions end. `slate member list` without --production lists the\n"
     "productions and their ids.\n";
 
-static void
-audit(struct store *s, const char *action, const char *object, const char *production)
-{
-	struct audit_entry a = {cli_actor(), "cli", action, object, "success", NULL, production};
-	struct err e;
-	if (audit_record(s, &a, &e) == -1)
-		cli_error("member", "warning: the audit event was not written: %s", e.msg);
-}
-
 static int
 failed(const struct err *e)
 {
@@ -163,12 +154,12 @@ cmd_member(int argc, char **argv)
 		rc = failed(&e);
 		goto out;
 	}
-	audit(s,
-	      strcmp(sub, "add") == 0        ? "member.add"
-	      : strcmp(sub, "set-role") == 0 ? "member.change"
-	      : strcmp(sub, "revoke") == 0   ? "member.revoke"
-	                                     : "member.reinstate",
-	      m.id, production);
+	cli_audit("member", s,
+	          strcmp(sub, "add") == 0        ? "member.add"
+	          : strcmp(sub, "set-role") == 0 ? "member.change"
+	          : strcmp(sub, "revoke") == 0   ? "member.revoke"
+	                                         : "member.reinstate",
+	          m.id, production);
 	printf("%s: %s is %s%s%s%s\n", production, m.user.email, m.role,
 	       m.department[0] ? " in " : "", m.department, m.revoked ? " (revoked)" : "");
 	if (strcmp(sub, "revoke") == 0 && ended)

@@ -32,15 +32,6 @@ static const char help[] =
     "list:    every account with its status\n"
     "disable: the account can no longer sign in; its sessions end now\n";
 
-static void
-audit(struct store *s, const char *action, const char *object)
-{
-	struct audit_entry a = {cli_actor(), "cli", action, object, "success", NULL, NULL};
-	struct err e;
-	if (audit_record(s, &a, &e) == -1)
-		cli_error("user", "warning: the audit event was not written: %s", e.msg);
-}
-
 static int
 add(struct store *s, const struct password_cost *costp, const char *email, const char *name,
     int admin, int as_json)
@@ -80,7 +71,7 @@ add(struct store *s, const struct password_cost *costp, const char *email, const
 		          e.status == 409 ? "an account with that email exists" : e.msg);
 		goto out;
 	}
-	audit(s, admin ? "user.add_admin" : "user.add", u.id);
+	cli_audit("user", s, admin ? "user.add_admin" : "user.add", u.id, NULL);
 	if (as_json) {
 		json_t *j = json_pack("{s:s, s:s, s:s, s:b}", "id", u.id, "email", u.email,
 		                      "display_name", u.display_name, "instance_admin", admin);
@@ -164,7 +155,7 @@ disable(struct store *s, const char *email)
 		printf("%s was already disabled\n", u.email);
 		return EXIT_OK;
 	}
-	audit(s, "user.disable", u.id);
+	cli_audit("user", s, "user.disable", u.id, NULL);
 	printf("Disabled %s; its sessions have ended\n", u.email);
 	return EXIT_OK;
 }

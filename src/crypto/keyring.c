@@ -552,6 +552,44 @@ out:
 }
 
 int
+keyring_backup(struct keyring *kr, const char *dest, struct err *e)
+{
+	sqlite3 *out = NULL;
+	sqlite3_backup *b;
+	int rc = -1;
+
+	if (create_file(kr, dest, e) == -1)
+		return -1;
+	if (sqlite3_open_v2(dest, &out, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		err_set(e, 500, "cannot open %s: %s", dest,
+		        out ? sqlite3_errmsg(out) : "out of memory");
+		goto out;
+	}
+	pthread_mutex_lock(&kr->mu);
+	b = sqlite3_backup_init(out, "main", kr->db, "main");
+	if (b == NULL) {
+		err_set(e, 500, "cannot back up the keystore: %s", sqlite3_errmsg(out));
+	} else {
+		int s = sqlite3_backup_step(b, -1);
+		sqlite3_backup_finish(b);
+		if (s != SQLITE_DONE)
+			err_set(e, 500, "cannot back up the keystore: %s", sqlite3_errstr(s));
+		else
+			rc = 0;
+	}
+	pthread_mutex_unlock(&kr->mu);
+	/* One file, no journal beside it: the copy is self-contained. */
+	if (rc == 0 &&
+	    sqlite3_exec(out, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL) != SQLITE_OK)
+		rc = err_set(e, 500, "cannot finish %s: %s", dest, sqlite3_errmsg(out));
+out:
+	sqlite3_close_v2(out);
+	if (rc == -1)
+		unlink(dest);
+	return rc;
+}
+
+int
 keyring_kek_info(struct keyring *kr, char id[KEYRING_ID_MAX], char created_at[32], struct err *e)
 {
 	sqlite3_stmt *st = NULL;

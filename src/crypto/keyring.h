@@ -66,6 +66,12 @@ int keyring_create(struct keyring *kr, const char *id, const char *kind, struct 
 int keyring_destroy(struct keyring *kr, const char *id, struct err *e);
 /* Re-wraps every live data key under new_kek in one transaction; the old master key then opens nothing. */
 int keyring_rotate(struct keyring *kr, const struct secret *new_kek, struct err *e);
+/*
+ * Copies the keystore (SQLite online backup, consistent while others write)
+ * to dest, a new file of mode 0600. The copy holds wrapped keys only; it
+ * opens with the master key of the moment it was taken.
+ */
+int keyring_backup(struct keyring *kr, const char *dest, struct err *e);
 /* The master key's id and creation time, and every data key's metadata. */
 int keyring_kek_info(struct keyring *kr, char id[KEYRING_ID_MAX], char created_at[32],
                      struct err *e);

@@ -97,6 +97,10 @@ static const struct setting table[] = {
       "CA certificates for the relay (default: the system's)"),
     L("mail", "smtp_timeout", "SLATE_SMTP_TIMEOUT", smtp_timeout, "30", 1, 600,
       "seconds one delivery may take"),
+    S("keys", "backup_dir", "SLATE_KEYSTORE_BACKUP_DIR", keystore_backup_dir, "",
+      "where slate keys backup writes (default DATA/keystore-backups)"),
+    L("keys", "backup_days", "SLATE_KEYSTORE_BACKUP_DAYS", keystore_backup_days, "30", 1, 30,
+      "days a keystore backup is kept; never beyond the 30-day deletion grace period"),
     S("metrics", "token", "SLATE_METRICS_TOKEN", metrics_token, "",
       "bearer token for /metrics from non-loopback peers"),
     S("security", "contact", "SLATE_SECURITY_CONTACT", security_contact,
@@ -335,6 +339,10 @@ config_finish(struct config *c, struct err *e)
 		if (c->tls_key[0] == '\0') {
 			free(c->tls_key);
 			c->tls_key = xasprintf("%s/tls/key.pem", c->data_dir);
+		}
+		if (c->keystore_backup_dir[0] == '\0') {
+			free(c->keystore_backup_dir);
+			c->keystore_backup_dir = xasprintf("%s/keystore-backups", c->data_dir);
 		}
 		if (c->mail_dir[0] == '\0') {
 			free(c->mail_dir);

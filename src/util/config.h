@@ -45,6 +45,8 @@ struct config {
 	char *mail_transport;
 	char *mail_dir;
 	char *mail_from;
+	char *keystore_backup_dir;
+	long keystore_backup_days;
 	char *smtp_url;
 	char *smtp_user;
 	char *smtp_password_file;
