@@ -1,0 +1,70 @@
+/*
+ * stream.h — the encrypted file format of uploads (the format itself is
+ * described byte by byte at the top of stream.c).
+ *
+ * A writer seals chunk after chunk and must end with exactly one last
+ * chunk (shorter than STREAM_CHUNK, possibly empty); a reader opens them in
+ * order and knows a chunk is the last one by its size. Truncation,
+ * reordering, splicing chunks of another file, or any altered byte makes a
+ * chunk fail to open.
+ */
+#ifndef SLATE_CRYPTO_STREAM_H
+#define SLATE_CRYPTO_STREAM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crypto/aead.h"
+#include "util/err.h"
+
+#define STREAM_MAGIC "SLATEFS1"
+#define STREAM_HEADER_LEN                                                                          \
+	24 /* magic (8), chunk size (4, big-endian), nonce prefix (7), reserved (5) */
+#define STREAM_CHUNK  65536
+#define STREAM_RECORD (STREAM_CHUNK + AEAD_TAG_LEN)
+
+struct stream {
+	unsigned char key[AEAD_KEY_LEN]; /* wiped by stream_wipe */
+	unsigned char header[STREAM_HEADER_LEN];
+	uint32_t next; /* index of the next chunk */
+	int done;      /* the last chunk has been sealed or opened */
+};
+
+/* A writer with a fresh header (random nonce prefix) under key. */
+void stream_writer(struct stream *st, const unsigned char key[AEAD_KEY_LEN]);
+/* A writer with a given prefix (known-answer tests only). */
+void stream_writer_prefix(struct stream *st, const unsigned char key[AEAD_KEY_LEN],
+                          const unsigned char prefix[7]);
+/* A reader from the first STREAM_HEADER_LEN bytes of a file; -1 when they are no header. */
+int stream_reader(struct stream *st, const unsigned char key[AEAD_KEY_LEN],
+                  const unsigned char *header, size_t n, struct err *e);
+
+/*
+ * Seals the next chunk: n == STREAM_CHUNK for every chunk but the last,
+ * n < STREAM_CHUNK for the last (last = 1). out receives n + AEAD_TAG_LEN bytes.
+ */
+int stream_seal(struct stream *st, const unsigned char *pt, size_t n, int last, unsigned char *out,
+                struct err *e);
+/*
+ * Opens the next record of n bytes (STREAM_RECORD for a middle chunk, less
+ * for the last); pt receives n - AEAD_TAG_LEN bytes. *last says whether this
+ * was the final chunk; a record after it fails.
+ */
+int stream_open(struct stream *st, const unsigned char *rec, size_t n, unsigned char *pt, int *last,
+                struct err *e);
+
+void stream_wipe(struct stream *st);
+
+/* The size of the encrypted form of n plaintext bytes. */
+size_t stream_sealed_size(size_t n);
+/* Encrypts n bytes into a whole file image (malloc'd, stream_sealed_size(n) bytes). */
+unsigned char *stream_encode(const unsigned char key[AEAD_KEY_LEN], const unsigned char *pt,
+                             size_t n, size_t *outlen, struct err *e);
+/*
+ * Decrypts a whole file image, checking every chunk before returning any
+ * byte: *out (malloc'd, *outlen bytes) only when all of it is authentic.
+ */
+int stream_decode(const unsigned char key[AEAD_KEY_LEN], const unsigned char *in, size_t n,
+                  unsigned char **out, size_t *outlen, struct err *e);
+
+#endif
