@@ -6,8 +6,25 @@
 
 #include <stddef.h>
 
+#include "domain/policy.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "store/store.h"
+
+/* What the caller may do in one production (api/productions.c). */
+struct api_access {
+	struct store_production production;
+	struct store_membership me; /* valid when member */
+	int member;
+	int instance_admin;
+};
+/* Loads production {id} and the caller's standing in it; answers and returns -1 when refused. */
+int api_production_access(struct http_req *r, struct api_access *a);
+/* The caller's scope for resource × action, counting the instance admin's member right. */
+enum policy_scope api_scope(const struct api_access *a, enum policy_resource res,
+                            enum policy_action act);
+/* Logs e and answers 503. */
+void api_unavailable(struct http_req *r, const struct err *e);
 
 extern const struct route api_routes[];
 extern const size_t api_nroutes;
@@ -48,5 +65,8 @@ void me_password(struct http_req *r);
 void me_sessions_list(struct http_req *r);
 void me_sessions_end_all(struct http_req *r);
 void me_sessions_end_one(struct http_req *r);
+void attachments_upload(struct http_req *r);
+void attachments_list(struct http_req *r);
+void attachments_download(struct http_req *r);
 
 #endif

@@ -48,24 +48,15 @@
 #include "util/secret.h"
 #include "util/xalloc.h"
 
-/* What the caller may do in one production. */
-struct access {
-	struct store_production production;
-	struct store_membership me; /* valid when member */
-	int member;
-	int instance_admin;
-};
-
-static void
-unavailable(struct http_req *r, const struct err *e)
+void
+api_unavailable(struct http_req *r, const struct err *e)
 {
 	log_event(LOG_ERROR, "store error", LOG_STR("error", e->msg), LOG_END);
 	http_problem(r, 503, "the production data is unavailable right now");
 }
 
-/* Loads production {id} and the caller's standing in it; answers and returns -1 when refused. */
-static int
-load_access(struct http_req *r, struct access *a)
+int
+api_production_access(struct http_req *r, struct api_access *a)
 {
 	const struct api_auth *auth = session_of(r);
 	const char *id = router_param(&r->match, "id");
@@ -76,12 +67,12 @@ load_access(struct http_req *r, struct access *a)
 	memset(a, 0, sizeof(*a));
 	a->instance_admin = auth->session.user.is_instance_admin;
 	if ((found = store_production_get(s, id, &a->production, &e)) == -1) {
-		unavailable(r, &e);
+		api_unavailable(r, &e);
 		return -1;
 	}
 	if (found &&
 	    (found = store_membership_of(s, id, auth->session.user.id, &a->me, &e)) == -1) {
-		unavailable(r, &e);
+		api_unavailable(r, &e);
 		return -1;
 	}
 	a->member = found == 1;
@@ -99,9 +90,8 @@ load_access(struct http_req *r, struct access *a)
 	return 0;
 }
 
-/* The caller's scope for resource × action, counting the instance admin's member right. */
-static enum policy_scope
-scope_of(const struct access *a, enum policy_resource res, enum policy_action act)
+enum policy_scope
+api_scope(const struct api_access *a, enum policy_resource res, enum policy_action act)
 {
 	enum policy_role role;
 	if (a->instance_admin &&
@@ -189,7 +179,7 @@ productions_create(struct http_req *r)
 	                         sizeof(mid), &e) == -1 ||
 	    store_commit(s, &e) == -1) {
 		store_rollback(s);
-		unavailable(r, &e);
+		api_unavailable(r, &e);
 		return;
 	}
 	session_audit(r, auth->session.user.id, "production.create", p.id, "success");
@@ -213,7 +203,7 @@ productions_list(struct http_req *r)
 	                          auth->session.user.is_instance_admin, add_production, arr,
 	                          &e) == -1) {
 		json_decref(arr);
-		unavailable(r, &e);
+		api_unavailable(r, &e);
 		return;
 	}
 	http_reply_json(r, 200, json_pack("{s:o}", "productions", arr));
@@ -222,10 +212,10 @@ productions_list(struct http_req *r)
 void
 productions_get(struct http_req *r)
 {
-	struct access a;
-	if (load_access(r, &a) == -1)
+	struct api_access a;
+	if (api_production_access(r, &a) == -1)
 		return;
-	if (scope_of(&a, POLICY_RESOURCE_PRODUCTION, POLICY_ACTION_READ) == POLICY_SCOPE_NONE) {
+	if (api_scope(&a, POLICY_RESOURCE_PRODUCTION, POLICY_ACTION_READ) == POLICY_SCOPE_NONE) {
 		http_problem(r, 403, "your role cannot see this");
 		return;
 	}
@@ -240,14 +230,14 @@ static const struct json_field production_update_fields[] = {
 void
 productions_update(struct http_req *r)
 {
-	struct access a;
+	struct api_access a;
 	json_t *body;
 	struct err e;
 	int on;
 
-	if (load_access(r, &a) == -1)
+	if (api_production_access(r, &a) == -1)
 		return;
-	if (scope_of(&a, POLICY_RESOURCE_PRODUCTION, POLICY_ACTION_WRITE) != POLICY_SCOPE_ALL) {
+	if (api_scope(&a, POLICY_RESOURCE_PRODUCTION, POLICY_ACTION_WRITE) != POLICY_SCOPE_ALL) {
 		http_problem(r, 403, "your role cannot change this production");
 		return;
 	}
@@ -256,7 +246,7 @@ productions_update(struct http_req *r)
 	on = json_is_true(json_object_get(body, "require_mfa"));
 	json_decref(body);
 	if (store_production_set_require_mfa(http_req_store(r), a.production.id, on, &e) == -1) {
-		unavailable(r, &e);
+		api_unavailable(r, &e);
 		return;
 	}
 	a.production.require_mfa = on;
@@ -268,7 +258,7 @@ productions_update(struct http_req *r)
 
 struct member_list {
 	json_t *arr;
-	const struct access *a;
+	const struct api_access *a;
 	enum policy_scope scope;
 };
 
@@ -287,14 +277,14 @@ add_member(const struct store_membership *m, void *arg)
 void
 members_list(struct http_req *r)
 {
-	struct access a;
+	struct api_access a;
 	struct member_list l;
 	struct err e;
 
-	if (load_access(r, &a) == -1)
+	if (api_production_access(r, &a) == -1)
 		return;
 	l.a = &a;
-	l.scope = scope_of(&a, POLICY_RESOURCE_MEMBER, POLICY_ACTION_READ);
+	l.scope = api_scope(&a, POLICY_RESOURCE_MEMBER, POLICY_ACTION_READ);
 	if (l.scope == POLICY_SCOPE_NONE) {
 		http_problem(r, 403, "your role cannot see the members");
 		return;
@@ -302,7 +292,7 @@ members_list(struct http_req *r)
 	l.arr = json_array();
 	if (store_membership_list(http_req_store(r), a.production.id, add_member, &l, &e) == -1) {
 		json_decref(l.arr);
-		unavailable(r, &e);
+		api_unavailable(r, &e);
 		return;
 	}
 	http_reply_json(r, 200, json_pack("{s:o}", "members", l.arr));
@@ -310,9 +300,9 @@ members_list(struct http_req *r)
 
 /* Member writes need member:write scope all. */
 static int
-may_manage(struct http_req *r, const struct access *a)
+may_manage(struct http_req *r, const struct api_access *a)
 {
-	if (scope_of(a, POLICY_RESOURCE_MEMBER, POLICY_ACTION_WRITE) != POLICY_SCOPE_ALL) {
+	if (api_scope(a, POLICY_RESOURCE_MEMBER, POLICY_ACTION_WRITE) != POLICY_SCOPE_ALL) {
 		session_audit(r, session_of(r)->session.user.id, "member.write", a->production.id,
 		              "denied");
 		http_problem(r, 403, "your role cannot manage members");
@@ -342,18 +332,18 @@ refuse(struct http_req *r, const struct err *e)
 			http_problem(r, e->status, e->msg);
 		return;
 	}
-	unavailable(r, e);
+	api_unavailable(r, e);
 }
 
 void
 members_add(struct http_req *r)
 {
-	struct access a;
+	struct api_access a;
 	struct store_membership m;
 	json_t *body;
 	struct err e;
 
-	if (load_access(r, &a) == -1 || !may_manage(r, &a))
+	if (api_production_access(r, &a) == -1 || !may_manage(r, &a))
 		return;
 	if ((body = http_json_body(r, member_add_fields, 3)) == NULL)
 		return;
@@ -377,12 +367,12 @@ static const struct json_field member_update_fields[] = {
 void
 members_update(struct http_req *r)
 {
-	struct access a;
+	struct api_access a;
 	struct store_membership m;
 	json_t *body;
 	struct err e;
 
-	if (load_access(r, &a) == -1 || !may_manage(r, &a))
+	if (api_production_access(r, &a) == -1 || !may_manage(r, &a))
 		return;
 	if ((body = http_json_body(r, member_update_fields, 2)) == NULL)
 		return;
@@ -400,13 +390,13 @@ members_update(struct http_req *r)
 static void
 set_revoked(struct http_req *r, int revoke)
 {
-	struct access a;
+	struct api_access a;
 	struct store_membership m;
 	int ended;
 	json_t *j;
 	struct err e;
 
-	if (load_access(r, &a) == -1 || !may_manage(r, &a))
+	if (api_production_access(r, &a) == -1 || !may_manage(r, &a))
 		return;
 	if (members_set_revoked(http_req_store(r), a.production.id, router_param(&r->match, "mid"),
 	                        0, revoke, &ended, &m, &e) == -1) {
@@ -456,11 +446,11 @@ invitations_create(struct http_req *r)
 	struct store_invitation v;
 	char token[TOKEN_TEXT_LEN], hash[TOKEN_HASH_LEN];
 	char *text = NULL;
-	struct access a;
+	struct api_access a;
 	json_t *body;
 	struct err e;
 
-	if (load_access(r, &a) == -1 || !may_manage(r, &a))
+	if (api_production_access(r, &a) == -1 || !may_manage(r, &a))
 		return;
 	if ((body = http_json_body(r, invitation_fields, 3)) == NULL)
 		return;
@@ -492,7 +482,7 @@ invitations_create(struct http_req *r)
 	        -1 ||
 	    store_commit(s, &e) == -1) {
 		store_rollback(s);
-		unavailable(r, &e);
+		api_unavailable(r, &e);
 		goto out;
 	}
 	session_audit(r, session_of(r)->session.user.id, "invitation.create", v.id, "success");
@@ -514,17 +504,17 @@ add_invitation(const struct store_invitation *v, void *arg)
 void
 invitations_list(struct http_req *r)
 {
-	struct access a;
+	struct api_access a;
 	json_t *arr;
 	struct err e;
 
-	if (load_access(r, &a) == -1 || !may_manage(r, &a))
+	if (api_production_access(r, &a) == -1 || !may_manage(r, &a))
 		return;
 	arr = json_array();
 	if (store_invitation_list(http_req_store(r), a.production.id, (long long)time(NULL),
 	                          add_invitation, arr, &e) == -1) {
 		json_decref(arr);
-		unavailable(r, &e);
+		api_unavailable(r, &e);
 		return;
 	}
 	http_reply_json(r, 200, json_pack("{s:o}", "invitations", arr));

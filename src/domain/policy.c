@@ -107,6 +107,9 @@ static const struct rule rules[POLICY_RESOURCE_COUNT][POLICY_ACTION_COUNT] = {
 
 	/* An export is only read: everything, or the person's own data. */
 	[POLICY_RESOURCE_EXPORT][POLICY_ACTION_READ]                 = RULE(A, A, S, S, S, S),
+
+	[POLICY_RESOURCE_ATTACHMENT][POLICY_ACTION_READ]             = RULE(A, A, A, A, N, N),
+	[POLICY_RESOURCE_ATTACHMENT][POLICY_ACTION_WRITE]            = RULE(A, A, A, N, N, N),
 };
 /* clang-format on */
 
@@ -144,6 +147,7 @@ static const char *const resource_names[POLICY_RESOURCE_COUNT] = {
     [POLICY_RESOURCE_SUSTAINABILITY] = "sustainability",
     [POLICY_RESOURCE_AUDIT] = "audit",
     [POLICY_RESOURCE_EXPORT] = "export",
+    [POLICY_RESOURCE_ATTACHMENT] = "attachment",
 };
 
 static const char *const action_names[POLICY_ACTION_COUNT] = {

@@ -59,6 +59,7 @@ enum policy_resource {
 	POLICY_RESOURCE_SUSTAINABILITY,   /* activity entries and totals */
 	POLICY_RESOURCE_AUDIT,            /* the production's audit log */
 	POLICY_RESOURCE_EXPORT,           /* whole-production export */
+	POLICY_RESOURCE_ATTACHMENT,       /* uploaded files (stored encrypted) */
 	POLICY_RESOURCE_COUNT
 };
 

@@ -47,6 +47,22 @@ decode(const char *s, size_t n, char *out, size_t cap)
 	return 0;
 }
 
+int
+router_query_param(const char *query, const char *name, char *out, size_t cap)
+{
+	size_t nl = strlen(name);
+	const char *p = query;
+
+	while (p != NULL && *p != '\0') {
+		const char *end = strchr(p, '&');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		if (len > nl && strncmp(p, name, nl) == 0 && p[nl] == '=')
+			return decode(p + nl + 1, len - nl - 1, out, cap) == -1 ? -1 : 1;
+		p = end ? end + 1 : NULL;
+	}
+	return 0;
+}
+
 /* Matches path against pattern; fills params when m != NULL. */
 static int
 match_path(const char *pattern, const char *path, size_t path_len, struct route_match *m)

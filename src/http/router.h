@@ -22,6 +22,7 @@ enum route_flags {
 	ROUTE_JSON_BODY = 1 << 0,  /* requires Content-Type: application/json */
 	ROUTE_PUBLIC = 1 << 1,     /* no session needed; every other route authenticates */
 	ROUTE_PENDING_OK = 1 << 2, /* reachable while the account must change its password */
+	ROUTE_UPLOAD = 1 << 3,     /* a raw body of up to upload_max_bytes (not max_body_bytes) */
 };
 
 struct route {
@@ -48,6 +49,13 @@ struct route_match {
 /* Returns 200 (m->route set), 404 or 405 (m->allow set). path excludes the query. */
 int router_match(const struct route *table, size_t n, const char *method, size_t method_len,
                  const char *path, size_t path_len, struct route_match *m);
+
+/*
+ * Finds name=value in a query string (a&b&c, NULL for none) and decodes the
+ * value into out like a route parameter (no '/', no control characters).
+ * 1 found, 0 absent, -1 malformed or longer than cap - 1.
+ */
+int router_query_param(const char *query, const char *name, char *out, size_t cap);
 
 /* The value of parameter name, or NULL. */
 const char *router_param(const struct route_match *m, const char *name);

@@ -500,6 +500,21 @@ dispatch(struct conn *c, struct http_req *r)
 
 static void conn_read(struct bufferevent *bev, void *arg);
 
+/* The largest body this request may send: upload_max_bytes on upload routes, else max_body_bytes.
+ */
+static long
+body_limit(struct conn *c, struct http_req *r)
+{
+	const struct http_server_opts *o = c->loop->srv->o;
+	const struct config *cfg = c->loop->srv->cfg;
+	struct route_match m;
+	if (router_match(o->routes, o->nroutes, r->method, strlen(r->method), r->path,
+	                 strlen(r->path), &m) == 200 &&
+	    (m.route->flags & ROUTE_UPLOAD))
+		return cfg->upload_max_bytes;
+	return cfg->max_body_bytes;
+}
+
 static void
 read_head(struct conn *c, struct evbuffer *in)
 {
@@ -550,7 +565,9 @@ read_head(struct conn *c, struct evbuffer *in)
 	} else {
 		r->path = xstrndup(r->head.target, r->head.target_len);
 	}
-	if (r->head.content_length > cfg->max_body_bytes) {
+	if ((r->head.content_length > cfg->max_body_bytes ||
+	     r->head.content_length > cfg->upload_max_bytes) &&
+	    r->head.content_length > body_limit(c, r)) {
 		refuse(c, r, 413, "the request body is larger than this server accepts");
 		return;
 	}

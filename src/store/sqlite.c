@@ -548,6 +548,8 @@ store_production_create(struct store *s, struct store_production *p, struct err 
 	if (st == NULL)
 		return -1;
 	store_new_id(p->id, sizeof(p->id), "prd");
+	if (s->keys != NULL && keyring_create(s->keys, p->id, "production", e) == -1)
+		return -1;
 	now_rfc3339(now, sizeof(now));
 	sqlite3_bind_text(st, 1, p->id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, p->name, -1, SQLITE_STATIC);
@@ -1730,4 +1732,119 @@ store_invitation_list(struct store *s, const char *production_id, long long now,
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : db_err(s, e, "list invitations");
+}
+
+int
+store_attachment_create(struct store *s, const struct store_attachment *a,
+                        const unsigned char file_key[32], struct err *e)
+{
+	static const char sql[] =
+	    "INSERT INTO attachment (id, production_id, name_sealed, content_type, size, "
+	    "stored_name, "
+	    "file_key, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	struct keyring_place p = {"attachment", "file_key", a->id};
+	sqlite3_stmt *st = prepare(s, sql, e);
+	char *name = NULL, *key = NULL;
+	int rc = -1;
+
+	if (st == NULL)
+		return -1;
+	if (s->keys == NULL)
+		return err_set(e, 500, "the store was opened without the keystore");
+	if (keyring_create(s->keys, a->production_id, "production", e) == -1 ||
+	    (name = seal_text(s, a->production_id, "attachment", "name", a->id, a->name, e)) ==
+	        NULL ||
+	    (key = keyring_seal(s->keys, a->production_id, &p, file_key, 32, e)) == NULL)
+		goto out;
+	sqlite3_bind_text(st, 1, a->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, a->production_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, a->content_type, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, a->size);
+	sqlite3_bind_text(st, 6, a->stored_name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, a->created_by, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, a->created_at, -1, SQLITE_STATIC);
+	rc = run(s, st, "record attachment", e) == -1 ? -1 : 0;
+out:
+	free(name);
+	free(key);
+	return rc;
+}
+
+#define ATTACHMENT_SELECT                                                                          \
+	"SELECT id, production_id, name_sealed, content_type, size, stored_name, created_by, "     \
+	"created_at, file_key FROM attachment "
+
+static void
+read_attachment(struct store *s, sqlite3_stmt *st, struct store_attachment *a)
+{
+	copy_col(st, 0, a->id, sizeof(a->id));
+	copy_col(st, 1, a->production_id, sizeof(a->production_id));
+	unseal_col(s, st, 2, "attachment", "name", a->id, a->name, sizeof(a->name));
+	copy_col(st, 3, a->content_type, sizeof(a->content_type));
+	a->size = sqlite3_column_int64(st, 4);
+	copy_col(st, 5, a->stored_name, sizeof(a->stored_name));
+	copy_col(st, 6, a->created_by, sizeof(a->created_by));
+	copy_col(st, 7, a->created_at, sizeof(a->created_at));
+}
+
+int
+store_attachment_get(struct store *s, const char *production_id, const char *id,
+                     struct store_attachment *out, struct secret *file_key, struct err *e)
+{
+	static const char sql[] = ATTACHMENT_SELECT "WHERE production_id = ? AND id = ?";
+	sqlite3_stmt *st = prepare(s, sql, e);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, production_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+	if ((rc = one_row(s, st, "read attachment", e)) != 1)
+		return rc;
+	read_attachment(s, st, out);
+	if (file_key != NULL) {
+		struct keyring_place p = {"attachment", "file_key", out->id};
+		char *key = NULL;
+		size_t n = 0;
+		int got = s->keys == NULL ? -1
+		                          : keyring_unseal(s->keys, &p,
+		                                           (const char *)sqlite3_column_text(st, 8),
+		                                           &key, &n, e);
+		sqlite3_reset(st);
+		if (got != 1 || n != 32) {
+			if (key != NULL)
+				sodium_memzero(key, n);
+			free(key);
+			return err_set(e, 500, "the key of attachment %s does not open", out->id);
+		}
+		secret_alloc(file_key, 32);
+		memcpy(file_key->p, key, 32);
+		sodium_memzero(key, n);
+		free(key);
+		return 1;
+	}
+	sqlite3_reset(st);
+	return 1;
+}
+
+int
+store_attachment_list(struct store *s, const char *production_id,
+                      void (*fn)(const struct store_attachment *, void *), void *arg, struct err *e)
+{
+	static const char sql[] =
+	    ATTACHMENT_SELECT "WHERE production_id = ? ORDER BY created_at, id";
+	sqlite3_stmt *st = prepare(s, sql, e);
+	int rc;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, production_id, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_attachment a;
+		read_attachment(s, st, &a);
+		fn(&a, arg);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_err(s, e, "list attachments");
 }

@@ -18,6 +18,7 @@
 #include <stddef.h>
 
 #include "util/err.h"
+#include "util/secret.h"
 
 struct store;
 
@@ -283,5 +284,30 @@ int store_audit_append(struct store *s, struct store_audit_event *ev,
 /* Calls fn for every event in order; stops early when fn returns non-zero. */
 int store_audit_scan(struct store *s, int (*fn)(const struct store_audit_event *, void *),
                      void *arg, struct err *e);
+
+/* Uploaded files (api/attachments.c); the bytes live encrypted in the upload directory. */
+struct store_attachment {
+	char id[STORE_ID_LEN + 8];
+	char production_id[STORE_ID_LEN + 8];
+	char name[256]; /* the user's file name: sealed in the database, never used on disk */
+	char content_type[128];
+	long long size;
+	char stored_name[64];
+	char created_by[STORE_ID_LEN + 8];
+	char created_at[32];
+};
+/*
+ * Records an attachment whose id and stored_name the caller chose: seals
+ * its name and its 32-byte file key under the production key (made here if
+ * the production has none yet).
+ */
+int store_attachment_create(struct store *s, const struct store_attachment *a,
+                            const unsigned char file_key[32], struct err *e);
+/* 1 found (file_key filled when not NULL), 0 no such attachment in that production. */
+int store_attachment_get(struct store *s, const char *production_id, const char *id,
+                         struct store_attachment *out, struct secret *file_key, struct err *e);
+int store_attachment_list(struct store *s, const char *production_id,
+                          void (*fn)(const struct store_attachment *, void *), void *arg,
+                          struct err *e);
 
 #endif

@@ -59,6 +59,8 @@ static const struct setting table[] = {
       1048576, "request line and headers, bytes"),
     L("limits", "max_body_bytes", "SLATE_MAX_BODY_BYTES", max_body_bytes, "1048576", 1024,
       1073741824, "JSON request body, bytes"),
+    L("limits", "upload_max_bytes", "SLATE_UPLOAD_MAX_BYTES", upload_max_bytes, "52428800", 1024,
+      1073741824, "an uploaded file, bytes"),
     L("limits", "request_timeout", "SLATE_REQUEST_TIMEOUT", request_timeout, "20", 1, 3600,
       "seconds for a whole request to arrive"),
     L("limits", "idle_timeout", "SLATE_IDLE_TIMEOUT", idle_timeout, "15", 1, 3600,
@@ -81,6 +83,8 @@ static const struct setting table[] = {
       "seconds a session may go unused before it ends"),
     L("session", "session_lifetime", "SLATE_SESSION_LIFETIME", session_lifetime, "43200", 1,
       2592000, "seconds a session lasts at most, however busy"),
+    S("storage", "upload_dir", "SLATE_UPLOAD_DIR", upload_dir, "",
+      "where encrypted uploads are kept (default DATA/uploads)"),
     S("mail", "mail_transport", "SLATE_MAIL_TRANSPORT", mail_transport, "file",
       "file (writes .eml files into mail_dir) | smtp | none"),
     S("mail", "mail_dir", "SLATE_MAIL_DIR", mail_dir, "",
@@ -343,6 +347,10 @@ config_finish(struct config *c, struct err *e)
 		if (c->keystore_backup_dir[0] == '\0') {
 			free(c->keystore_backup_dir);
 			c->keystore_backup_dir = xasprintf("%s/keystore-backups", c->data_dir);
+		}
+		if (c->upload_dir[0] == '\0') {
+			free(c->upload_dir);
+			c->upload_dir = xasprintf("%s/uploads", c->data_dir);
 		}
 		if (c->mail_dir[0] == '\0') {
 			free(c->mail_dir);

@@ -46,6 +46,8 @@ struct config {
 	char *mail_dir;
 	char *mail_from;
 	char *keystore_backup_dir;
+	char *upload_dir;
+	long upload_max_bytes;
 	long keystore_backup_days;
 	char *smtp_url;
 	char *smtp_user;
