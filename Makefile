@@ -141,7 +141,11 @@ check: deps-check
 	$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
 	@echo "make check: every suite passed"
 
-bench: deps-check build/slate
+build/bench/stream_bench: bench/stream_bench.c $(REL_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(REL_CFLAGS) $^ $(PKG_LIBS) -o $@
+
+bench: deps-check build/slate build/bench/stream_bench
 	bench/run
 
 clean:

@@ -8,7 +8,8 @@
  *
  * An upload gets a fresh 256-bit file key and a random stored name; the
  * bytes are encrypted with crypto/stream.c on the worker pool and written
- * to UPLOAD_DIR/<stored name> (0600, O_EXCL, fsync) before the database row
+ * to UPLOAD_DIR/<stored name> (0600, O_EXCL, fsync) through one 64 KiB
+ * buffer, before the database row
  * — which holds the file key sealed under the production key — commits. A
  * download reads the file and checks every chunk before the first byte is
  * sent: a file altered on disk answers 500 with a problem saying so, never
@@ -66,63 +67,74 @@ attachment_json(const struct store_attachment *a)
 }
 
 static int
-write_file(const char *path, const unsigned char *p, size_t n, struct err *e)
+fd_out(const unsigned char *p, size_t n, void *arg, struct err *e)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd == -1)
-		return err_set(e, 500, "cannot create %s: %s", path, strerror(errno));
+	int fd = *(int *)arg;
 	while (n > 0) {
 		ssize_t w = write(fd, p, n);
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w <= 0) {
-			err_set(e, 500, "cannot write %s: %s", path, strerror(errno));
-			close(fd);
-			unlink(path);
-			return -1;
-		}
+		if (w <= 0)
+			return err_set(e, 500, "cannot write an upload: %s", strerror(errno));
 		p += w;
 		n -= (size_t)w;
 	}
-	if (fsync(fd) == -1) {
-		err_set(e, 500, "cannot write %s: %s", path, strerror(errno));
-		close(fd);
-		unlink(path);
-		return -1;
-	}
-	close(fd);
 	return 0;
 }
 
-static unsigned char *
-read_file(const char *path, size_t *n, struct err *e)
+static int
+fd_in(unsigned char *buf, size_t want, size_t *got, void *arg, struct err *e)
 {
-	struct stat st;
-	unsigned char *buf;
-	size_t got = 0;
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-
-	if (fd == -1) {
-		err_set(e, 500, "cannot open %s: %s", path, strerror(errno));
-		return NULL;
-	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		err_set(e, 500, "%s is not a regular file", path);
-		return NULL;
-	}
-	buf = xmalloc((size_t)st.st_size + 1);
-	while (got < (size_t)st.st_size) {
-		ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
+	int fd = *(int *)arg;
+	*got = 0;
+	while (*got < want) {
+		ssize_t r = read(fd, buf + *got, want - *got);
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r <= 0)
+		if (r < 0)
+			return err_set(e, 500, "cannot read a stored file: %s", strerror(errno));
+		if (r == 0)
 			break;
-		got += (size_t)r;
+		*got += (size_t)r;
 	}
+	return 0;
+}
+
+static int
+evbuffer_out(const unsigned char *p, size_t n, void *arg, struct err *e)
+{
+	if (evbuffer_add(arg, p, n) == -1)
+		return err_set(e, 500, "out of memory for a download");
+	return 0;
+}
+
+/* Encrypts the request body into path, a new 0600 file, synced; removes it on failure. */
+static int
+store_file(const char *path, const unsigned char key[32], const unsigned char *p, size_t n,
+           struct err *e)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600), rc;
+	if (fd == -1)
+		return err_set(e, 500, "cannot create %s: %s", path, strerror(errno));
+	rc = stream_write(key, p, n, fd_out, &fd, e);
+	if (rc == 0 && fsync(fd) == -1)
+		rc = err_set(e, 500, "cannot sync %s: %s", path, strerror(errno));
 	close(fd);
-	*n = got;
-	return buf;
+	if (rc == -1)
+		unlink(path);
+	return rc;
+}
+
+/* Decrypts path into body; -1 (body then holds nothing to send) when any chunk fails. */
+static int
+load_file(const char *path, const unsigned char key[32], struct evbuffer *body, struct err *e)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), rc;
+	if (fd == -1)
+		return err_set(e, 500, "cannot open %s: %s", path, strerror(errno));
+	rc = stream_read(key, fd_in, &fd, evbuffer_out, body, e);
+	close(fd);
+	return rc;
 }
 
 /* ---- upload ---- */
@@ -141,11 +153,8 @@ static void
 upload_work(struct job *j)
 {
 	struct upload_job *u = (struct upload_job *)j;
-	size_t n = 0;
-	unsigned char *sealed =
-	    stream_encode(u->key.p, (const unsigned char *)u->r->body, u->r->body_len, &n, &u->e);
-	u->ok = sealed != NULL && write_file(u->path, sealed, n, &u->e) == 0;
-	free(sealed);
+	u->ok = store_file(u->path, u->key.p, (const unsigned char *)u->r->body, u->r->body_len,
+	                   &u->e) == 0;
 }
 
 static void
@@ -270,8 +279,7 @@ struct download_job {
 	struct store_attachment a;
 	struct secret key;
 	char path[4200];
-	unsigned char *plain;
-	size_t n;
+	struct evbuffer *body; /* the whole plaintext, sent only when every chunk opened */
 	struct err e;
 	int ok;
 };
@@ -280,10 +288,7 @@ static void
 download_work(struct job *j)
 {
 	struct download_job *d = (struct download_job *)j;
-	size_t n = 0;
-	unsigned char *sealed = read_file(d->path, &n, &d->e);
-	d->ok = sealed != NULL && stream_decode(d->key.p, sealed, n, &d->plain, &d->n, &d->e) == 0;
-	free(sealed);
+	d->ok = load_file(d->path, d->key.p, d->body, &d->e) == 0;
 }
 
 /* filename*=UTF-8''… (RFC 6266, RFC 8187): every byte outside attr-char percent-encoded. */
@@ -323,11 +328,9 @@ download_done(struct job *j)
 	}
 	disposition(d->a.name, cd, sizeof(cd));
 	http_add_header(r, "Content-Disposition", cd);
-	http_reply(r, 200, d->a.content_type, d->plain, d->n);
+	http_reply_buffer(r, 200, d->a.content_type, d->body);
 out:
-	if (d->plain != NULL)
-		sodium_memzero(d->plain, d->n);
-	free(d->plain);
+	evbuffer_free(d->body); /* a refused file's chunks are dropped unsent */
 	secret_free(&d->key);
 	free(d);
 }
@@ -361,6 +364,7 @@ attachments_download(struct http_req *r)
 	session_audit(r, session_of(r)->session.user.id, "attachment.download", d->a.id, "success");
 	snprintf(d->path, sizeof(d->path), "%s/%s", http_req_config(r)->upload_dir,
 	         d->a.stored_name);
+	d->body = evbuffer_new();
 	d->job.work = download_work;
 	d->job.done = download_done;
 	http_defer(r, &d->job);

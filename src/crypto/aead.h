@@ -16,10 +16,10 @@
 
 #include "util/err.h"
 
-#define AEAD_KEY_LEN 32
+#define AEAD_KEY_LEN   32
 #define AEAD_NONCE_LEN 12
-#define AEAD_TAG_LEN 16
-#define AEAD_OVERHEAD (AEAD_NONCE_LEN + AEAD_TAG_LEN)
+#define AEAD_TAG_LEN   16
+#define AEAD_OVERHEAD  (AEAD_NONCE_LEN + AEAD_TAG_LEN)
 
 /*
  * Seals n bytes of pt into out (n + AEAD_OVERHEAD bytes) under key with a

@@ -616,7 +616,7 @@ keyring_each(struct keyring *kr, int (*fn)(const struct keyring_info *, void *),
 {
 	sqlite3_stmt *st = NULL;
 	struct keyring_info ki;
-	int rc = 0, s;
+	int rc = 0;
 
 	pthread_mutex_lock(&kr->mu);
 	if (sqlite3_prepare_v2(kr->db,
@@ -626,7 +626,7 @@ keyring_each(struct keyring *kr, int (*fn)(const struct keyring_info *, void *),
 		rc = db_error(kr, "listing keys", e);
 		goto out;
 	}
-	while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
+	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
 		snprintf(ki.id, sizeof(ki.id), "%s", (const char *)sqlite3_column_text(st, 0));
 		snprintf(ki.kind, sizeof(ki.kind), "%s", (const char *)sqlite3_column_text(st, 1));
 		ki.version = sqlite3_column_int(st, 2);
@@ -655,7 +655,7 @@ keyring_seal(struct keyring *kr, const char *id, const struct keyring_place *p, 
              size_t n, struct err *e)
 {
 	char aad[512], *out = NULL;
-	const unsigned char *key;
+	const unsigned char *key = NULL;
 	unsigned char *box = NULL;
 	size_t aadlen = field_aad(aad, sizeof(aad), p, id), b64len, prefix;
 	int got;
@@ -695,7 +695,7 @@ keyring_unseal(struct keyring *kr, const struct keyring_place *p, const char *en
 {
 	char id[KEYRING_ID_MAX], aad[512];
 	const char *dot, *b64;
-	const unsigned char *key;
+	const unsigned char *key = NULL;
 	unsigned char *box = NULL, *pt = NULL;
 	size_t boxlen = 0, aadlen, idlen, b64len;
 	int got, rc = -1;
@@ -749,12 +749,12 @@ keyring_blind_index(struct keyring *kr, const char *domain, const char *value, c
 {
 	crypto_auth_hmacsha256_state st;
 	unsigned char mac[crypto_auth_hmacsha256_BYTES];
-	const unsigned char *key;
+	const unsigned char *key = NULL;
 	int got;
 
 	pthread_mutex_lock(&kr->mu);
 	got = key_get(kr, KEYRING_INDEX, &key, e);
-	if (got == 1) {
+	if (got == 1 && key != NULL) {
 		crypto_auth_hmacsha256_init(&st, key, AEAD_KEY_LEN);
 		crypto_auth_hmacsha256_update(&st, (const unsigned char *)domain,
 		                              strlen(domain) + 1);

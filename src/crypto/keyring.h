@@ -26,11 +26,11 @@
 #include "util/err.h"
 #include "util/secret.h"
 
-#define KEYRING_INDEX "idx"
+#define KEYRING_INDEX    "idx"
 #define KEYRING_INSTANCE "ins"
 /* What a field sealed under a destroyed key reads as. */
-#define KEYRING_ERASED "[erased]"
-#define KEYRING_ID_MAX 48
+#define KEYRING_ERASED   "[erased]"
+#define KEYRING_ID_MAX   48
 
 struct keyring;
 
@@ -64,7 +64,8 @@ void keyring_close(struct keyring *kr);
 int keyring_create(struct keyring *kr, const char *id, const char *kind, struct err *e);
 /* Destroys a data key for good: 1 done, 0 no such live key. */
 int keyring_destroy(struct keyring *kr, const char *id, struct err *e);
-/* Re-wraps every live data key under new_kek in one transaction; the old master key then opens nothing. */
+/* Re-wraps every live data key under new_kek in one transaction; the old master key then opens
+ * nothing. */
 int keyring_rotate(struct keyring *kr, const struct secret *new_kek, struct err *e);
 /*
  * Copies the keystore (SQLite online backup, consistent while others write)

@@ -137,71 +137,148 @@ stream_sealed_size(size_t n)
 	       AEAD_TAG_LEN;
 }
 
+/*
+ * The one writer: header, then chunk after chunk sealed into one reusable
+ * record buffer and handed to out(). The one reader: records pulled from
+ * in() into one reusable buffer, each opened and handed to out() in order;
+ * the caller decides what a failure after some chunks means (the API never
+ * sends anything before the last chunk opened).
+ */
+int
+stream_write(const unsigned char key[AEAD_KEY_LEN], const unsigned char *pt, size_t n,
+             stream_out_fn out, void *arg, struct err *e)
+{
+	struct stream st;
+	unsigned char *rec = xmalloc(STREAM_RECORD);
+	size_t off = 0;
+	int rc = -1;
+
+	stream_writer(&st, key);
+	if (out(st.header, STREAM_HEADER_LEN, arg, e) == -1)
+		goto out;
+	for (;;) {
+		int last = n - off < STREAM_CHUNK;
+		size_t take = last ? n - off : STREAM_CHUNK;
+		if (stream_seal(&st, pt + off, take, last, rec, e) == -1 ||
+		    out(rec, take + AEAD_TAG_LEN, arg, e) == -1)
+			goto out;
+		off += take;
+		if (last)
+			break;
+	}
+	rc = 0;
+out:
+	stream_wipe(&st);
+	free(rec);
+	return rc;
+}
+
+int
+stream_read(const unsigned char key[AEAD_KEY_LEN], stream_in_fn in, void *in_arg, stream_out_fn out,
+            void *out_arg, struct err *e)
+{
+	struct stream st;
+	unsigned char header[STREAM_HEADER_LEN], *rec = NULL, *pt = NULL;
+	size_t got = 0;
+	int last = 0, rc = -1;
+
+	memset(&st, 0, sizeof(st));
+	if (in(header, STREAM_HEADER_LEN, &got, in_arg, e) == -1)
+		return -1;
+	if (stream_reader(&st, key, header, got, e) == -1)
+		return -1;
+	rec = xmalloc(STREAM_RECORD + 1);
+	pt = xmalloc(STREAM_CHUNK);
+	while (!last) {
+		/* one byte more than a record tells a full middle record from trailing data */
+		if (in(rec, STREAM_RECORD, &got, in_arg, e) == -1)
+			goto out;
+		if (got == 0) {
+			err_set(e, 422, "the stored file is truncated");
+			goto out;
+		}
+		if (stream_open(&st, rec, got, pt, &last, e) == -1 ||
+		    out(pt, got - AEAD_TAG_LEN, out_arg, e) == -1)
+			goto out;
+	}
+	if (in(rec, 1, &got, in_arg, e) == -1)
+		goto out;
+	if (got != 0) {
+		err_set(e, 422, "the stored file goes on after its last chunk");
+		goto out;
+	}
+	rc = 0;
+out:
+	stream_wipe(&st);
+	sodium_memzero(pt, STREAM_CHUNK);
+	free(pt);
+	free(rec);
+	return rc;
+}
+
+/* ---- whole images in memory (tests, fuzzing) ---- */
+
+struct membuf {
+	unsigned char *p;
+	size_t len, cap, pos;
+};
+
+static int
+mem_out(const unsigned char *p, size_t n, void *arg, struct err *e)
+{
+	struct membuf *m = arg;
+	(void)e;
+	if (m->len + n > m->cap) {
+		m->cap = (m->len + n) * 2;
+		m->p = xrealloc(m->p, m->cap);
+	}
+	if (n > 0)
+		memcpy(m->p + m->len, p, n);
+	m->len += n;
+	return 0;
+}
+
+static int
+mem_in(unsigned char *buf, size_t want, size_t *got, void *arg, struct err *e)
+{
+	struct membuf *m = arg;
+	size_t n = m->len - m->pos < want ? m->len - m->pos : want;
+	(void)e;
+	if (n > 0)
+		memcpy(buf, m->p + m->pos, n);
+	m->pos += n;
+	*got = n;
+	return 0;
+}
+
 unsigned char *
 stream_encode(const unsigned char key[AEAD_KEY_LEN], const unsigned char *pt, size_t n,
               size_t *outlen, struct err *e)
 {
-	struct stream st;
-	size_t total = stream_sealed_size(n), off = 0, o = STREAM_HEADER_LEN;
-	unsigned char *out = xmalloc(total);
-
-	stream_writer(&st, key);
-	memcpy(out, st.header, STREAM_HEADER_LEN);
-	for (;;) {
-		size_t left = n - off;
-		int last = left < STREAM_CHUNK;
-		size_t take = last ? left : STREAM_CHUNK;
-		if (stream_seal(&st, pt + off, take, last, out + o, e) == -1) {
-			stream_wipe(&st);
-			free(out);
-			return NULL;
-		}
-		off += take;
-		o += take + AEAD_TAG_LEN;
-		if (last)
-			break;
+	struct membuf m = {xmalloc(stream_sealed_size(n)), 0, stream_sealed_size(n), 0};
+	if (stream_write(key, pt, n, mem_out, &m, e) == -1) {
+		free(m.p);
+		return NULL;
 	}
-	stream_wipe(&st);
-	*outlen = total;
-	return out;
+	*outlen = m.len;
+	return m.p;
 }
 
 int
 stream_decode(const unsigned char key[AEAD_KEY_LEN], const unsigned char *in, size_t n,
               unsigned char **out, size_t *outlen, struct err *e)
 {
-	struct stream st;
-	size_t off = STREAM_HEADER_LEN, o = 0;
-	unsigned char *pt;
-	int last = 0;
+	struct membuf src = {(unsigned char *)(uintptr_t)in, n, n, 0};
+	struct membuf dst = {xmalloc(n > 0 ? n : 1), 0, n > 0 ? n : 1, 0};
 
 	*out = NULL;
 	*outlen = 0;
-	if (stream_reader(&st, key, in, n, e) == -1)
+	if (stream_read(key, mem_in, &src, mem_out, &dst, e) == -1) {
+		sodium_memzero(dst.p, dst.len);
+		free(dst.p);
 		return -1;
-	pt = xmalloc(n); /* the plaintext is shorter than the file */
-	while (!last) {
-		size_t rec = n - off < STREAM_RECORD ? n - off : STREAM_RECORD;
-		if (off >= n && st.next > 0) {
-			err_set(e, 422, "the stored file is truncated");
-			goto fail;
-		}
-		if (stream_open(&st, in + off, rec, pt + o, &last, e) == -1)
-			goto fail;
-		off += rec;
-		o += rec - AEAD_TAG_LEN;
 	}
-	if (off != n) {
-		err_set(e, 422, "the stored file goes on after its last chunk");
-		goto fail;
-	}
-	stream_wipe(&st);
-	*out = pt;
-	*outlen = o;
+	*out = dst.p;
+	*outlen = dst.len;
 	return 0;
-fail:
-	stream_wipe(&st);
-	sodium_memzero(pt, o);
-	free(pt);
-	return -1;
 }

@@ -55,6 +55,22 @@ int stream_open(struct stream *st, const unsigned char *rec, size_t n, unsigned 
 
 void stream_wipe(struct stream *st);
 
+/* Where sealed records (or opened chunks) go; -1 with e filled stops the stream. */
+typedef int (*stream_out_fn)(const unsigned char *p, size_t n, void *arg, struct err *e);
+/* Reads up to want bytes (fewer only at the end: *got 0 is the end); -1 on a read error. */
+typedef int (*stream_in_fn)(unsigned char *buf, size_t want, size_t *got, void *arg, struct err *e);
+
+/* Encrypts n bytes into the format, record by record, through one 64 KiB buffer. */
+int stream_write(const unsigned char key[AEAD_KEY_LEN], const unsigned char *pt, size_t n,
+                 stream_out_fn out, void *arg, struct err *e);
+/*
+ * Decrypts a file record by record; out() sees each authentic chunk in
+ * order. On -1 some chunks may already have gone to out(): callers that
+ * must not release unverified data collect before sending.
+ */
+int stream_read(const unsigned char key[AEAD_KEY_LEN], stream_in_fn in, void *in_arg,
+                stream_out_fn out, void *out_arg, struct err *e);
+
 /* The size of the encrypted form of n plaintext bytes. */
 size_t stream_sealed_size(size_t n);
 /* Encrypts n bytes into a whole file image (malloc'd, stream_sealed_size(n) bytes). */

@@ -357,12 +357,10 @@ seal_legacy_rows(struct store *s, struct err *e)
 			const char *id = (const char *)sqlite3_column_text(sel, 0);
 			const char *v = (const char *)sqlite3_column_text(sel, 1);
 			char idx[65] = "", *sealed;
-			if (l->key == NULL && keyring_create(s->keys, id, "person", e) == -1)
-				rc = SQLITE_ERROR;
-			else if (l->index_email && email_index(s, v, idx, e) == -1)
-				rc = SQLITE_ERROR;
-			else if ((sealed = seal_text(s, l->key ? l->key : id, l->table, l->column,
-			                             id, v, e)) == NULL)
+			if ((l->key == NULL && keyring_create(s->keys, id, "person", e) == -1) ||
+			    (l->index_email && email_index(s, v, idx, e) == -1) ||
+			    (sealed = seal_text(s, l->key ? l->key : id, l->table, l->column, id, v,
+			                        e)) == NULL)
 				rc = SQLITE_ERROR;
 			else {
 				sqlite3_reset(upd);

@@ -24,7 +24,8 @@ migrations_apply_once(void **state)
 	assert_int_equal(v, store_known_version());
 	assert_int_equal(store_ping(s, &e), 0);
 	store_close(s);
-	s = store_open(tmpdb_path, 0, tmpdb_keys(), &e); /* a second open applies nothing and fails nothing */
+	s = store_open(tmpdb_path, 0, tmpdb_keys(),
+	               &e); /* a second open applies nothing and fails nothing */
 	assert_non_null(s);
 	store_close(s);
 }
