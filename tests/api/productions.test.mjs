@@ -4,8 +4,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { startServer, runSlate, assertProblem } from './lib/harness.mjs';
+import { startServer, runSlate, assertProblem, REPO_ROOT } from './lib/harness.mjs';
 import { call, signInAndChangePassword, readyAdmin, enrolTotp } from './lib/session.mjs';
 
 let server;
@@ -107,6 +108,43 @@ test('only production admins and producers manage members', async () => {
   const p = await call(server, people['producer@x.org'], 'PATCH', P(prod.id, `/members/${people.camopM.id}`), { body: { department: 'Grip' } });
   assert.equal(p.status, 200, p.body);
   assert.equal(p.json.department, 'Grip');
+});
+
+/** The scope docs/ROLES.md gives `role` for `resource` under `## action`. */
+function documentedScope(action, resource, role) {
+  const doc = readFileSync(path.join(REPO_ROOT, 'docs/ROLES.md'), 'utf8');
+  const section = doc.split(/^## /m).find((x) => x.startsWith(`${action}\n`));
+  const rows = section.split('\n').filter((l) => l.startsWith('|')).map((l) => l.split('|').slice(1, -1).map((c) => c.trim()));
+  const col = rows[0].indexOf(role);
+  const row = rows.find((r) => r[0] === `\`${resource}\``);
+  assert.ok(col > 0 && row, `docs/ROLES.md has ${action} × ${resource} × ${role}`);
+  return row[col];
+}
+
+test('every role reads and uploads files exactly as docs/ROLES.md says (attachment cells)', async () => {
+  const cast = [
+    ['production_admin', admin], ['producer', people['producer@x.org']], ['ad', people['ad@x.org']],
+    ['department_head', people['camhead@x.org']], ['crew', people['grip@x.org']], ['cast', people['lead@x.org']],
+  ];
+  const first = await call(server, admin, 'POST', P(prod.id, '/attachments?name=stripboard.csv'),
+    { body: Buffer.from('scene,day\n12,3\n'), headers: { 'content-type': 'text/csv' } });
+  assert.equal(first.status, 201, first.body);
+  for (const [role, session] of cast) {
+    const write = documentedScope('write', 'attachment', role);
+    const read = documentedScope('read', 'attachment', role);
+    const up = await call(server, session, 'POST', P(prod.id, `/attachments?name=${role}.txt`),
+      { body: Buffer.from(`from the ${role}`), headers: { 'content-type': 'text/plain' } });
+    assert.equal(up.status, write === 'all' ? 201 : 403, `${role} uploading (write: ${write}): ${up.body}`);
+    const list = await call(server, session, 'GET', P(prod.id, '/attachments'));
+    const get = await call(server, session, 'GET', P(prod.id, `/attachments/${first.json.id}`));
+    assert.equal(list.status, read === 'all' ? 200 : 403, `${role} listing files (read: ${read})`);
+    assert.equal(get.status, read === 'all' ? 200 : 403, `${role} downloading (read: ${read})`);
+    if (read === 'all') assert.equal(get.raw.toString(), 'scene,day\n12,3\n');
+  }
+  // a file of this production asked for under another production: 404, whoever asks
+  const both = await call(server, people['both@x.org'], 'GET', P(other.id, `/attachments/${first.json.id}`));
+  assert.equal(both.status, 403, 'crew of the other production may not read its files at all');
+  assert.equal((await call(server, admin, 'GET', P(other.id, `/attachments/${first.json.id}`))).status, 404);
 });
 
 test('a role change applies on the next request', async () => {
