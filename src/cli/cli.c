@@ -147,7 +147,18 @@ cli_open_keys(const char *cmd, const struct config *c, int from_stdin)
 		cli_error(cmd, "%s", e.msg);
 		return NULL;
 	}
-	kr = keyring_open(path, &key, from_stdin ? NULL : c->key_file, 0, &e);
+	{
+		/* A data directory from before the keystore existed gets one now (its rows are
+		 * sealed at the store's open). */
+		char db[4200];
+		int upgrade;
+		snprintf(db, sizeof(db), "%s/slate.db", c->data_dir);
+		upgrade = access(path, F_OK) == -1 && access(db, F_OK) == 0;
+		kr = keyring_open(path, &key, from_stdin ? NULL : c->key_file, upgrade, &e);
+		if (kr != NULL && upgrade)
+			log_event(LOG_WARN, "created the keystore of an older data directory",
+			          LOG_STR("keystore", path), LOG_END);
+	}
 	secret_free(&key);
 	snprintf(pending, sizeof(pending), "%s.new", c->key_file);
 	if (kr == NULL && !from_stdin && e.status == 401 && access(pending, F_OK) == 0) {

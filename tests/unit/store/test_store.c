@@ -84,6 +84,54 @@ users_are_unique_and_found_case_insensitively(void **state)
 	store_close(s);
 }
 
+/* A database written before migration 0010 holds emails, secrets and mail in the clear. */
+static void
+rows_from_before_the_keystore_are_sealed_at_the_next_open(void **state)
+{
+	struct err e;
+	struct store *s;
+	struct store_user got;
+	struct store_totp t;
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	(void)state;
+	s = store_open(tmpdb_path, 1, NULL, &e); /* the schema, no keys */
+	assert_non_null(s);
+	store_close(s);
+	assert_int_equal(sqlite3_open(tmpdb_path, &db), SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_exec(
+	        db,
+	        "INSERT INTO app_user (id, email_sealed, email_index, display_name, "
+	        "password_hash, created_at) VALUES ('usr_old', 'Old.Hand@Example.org', "
+	        "'old.hand@example.org', 'Old Hand', '$argon2id$x', '2026-01-01T00:00:00Z');"
+	        "INSERT INTO mfa_totp (user_id, secret) VALUES ('usr_old', 'JBSWY3DPEHPK3PXP');"
+	        "INSERT INTO outbox (id, created_at, to_addr, subject, body) VALUES "
+	        "('msg_old', 1, 'Old.Hand@Example.org', 'Hello', 'a link inside');",
+	        NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+	s = store_open(tmpdb_path, 0, tmpdb_keys(), &e);
+	assert_non_null(s);
+	assert_int_equal(store_user_by_email(s, "old.hand@EXAMPLE.org", &got, &e), 1);
+	assert_string_equal(got.email, "Old.Hand@Example.org");
+	assert_int_equal(store_totp_get(s, "usr_old", &t, &e), 1);
+	assert_string_equal(t.secret, "JBSWY3DPEHPK3PXP");
+	store_close(s);
+	assert_int_equal(sqlite3_open(tmpdb_path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db,
+	                                    "SELECT COUNT(*) FROM app_user a, mfa_totp m, outbox o "
+	                                    "WHERE a.email_sealed LIKE 'sf1.%' AND m.secret LIKE "
+	                                    "'sf1.%' AND o.to_addr LIKE 'sf1.%' AND o.body LIKE "
+	                                    "'sf1.%' AND length(a.email_index) = 64",
+	                                    -1, &st, NULL),
+	                 SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 1);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
 static void
 ids_are_random_and_well_formed(void **state)
 {
@@ -106,6 +154,9 @@ main(void)
 	                                    tmpdb_teardown),
 	    cmocka_unit_test_setup_teardown(users_are_unique_and_found_case_insensitively,
 	                                    tmpdb_setup, tmpdb_teardown),
+	    cmocka_unit_test_setup_teardown(
+	        rows_from_before_the_keystore_are_sealed_at_the_next_open, tmpdb_setup,
+	        tmpdb_teardown),
 	    cmocka_unit_test(ids_are_random_and_well_formed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
