@@ -18,6 +18,7 @@
 #include <sodium.h>
 
 #include "crypto/stream.h"
+#include "util/io.h"
 
 struct check {
 	const unsigned char *want;
@@ -36,31 +37,16 @@ now(void)
 static int
 to_fd(const unsigned char *p, size_t n, void *arg, struct err *e)
 {
-	int fd = *(int *)arg;
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w <= 0)
-			return err_set(e, 500, "write: %s", strerror(errno));
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
+	return io_write_all(*(int *)arg, p, n) == -1 ? err_set(e, 500, "write: %s", strerror(errno))
+	                                             : 0;
 }
 
 static int
 from_fd(unsigned char *buf, size_t want, size_t *got, void *arg, struct err *e)
 {
-	int fd = *(int *)arg;
-	*got = 0;
-	while (*got < want) {
-		ssize_t r = read(fd, buf + *got, want - *got);
-		if (r < 0)
-			return err_set(e, 500, "read: %s", strerror(errno));
-		if (r == 0)
-			break;
-		*got += (size_t)r;
-	}
-	return 0;
+	return io_read_full(*(int *)arg, buf, want, got) == -1
+	           ? err_set(e, 500, "read: %s", strerror(errno))
+	           : 0;
 }
 
 static int

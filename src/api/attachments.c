@@ -32,6 +32,7 @@
 #include "api/api.h"
 #include "api/session.h"
 #include "crypto/stream.h"
+#include "util/io.h"
 #include "util/log.h"
 #include "util/timefmt.h"
 #include "util/utf8.h"
@@ -69,34 +70,16 @@ attachment_json(const struct store_attachment *a)
 static int
 fd_out(const unsigned char *p, size_t n, void *arg, struct err *e)
 {
-	int fd = *(int *)arg;
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return err_set(e, 500, "cannot write an upload: %s", strerror(errno));
-		p += w;
-		n -= (size_t)w;
-	}
+	if (io_write_all(*(int *)arg, p, n) == -1)
+		return err_set(e, 500, "cannot write an upload: %s", strerror(errno));
 	return 0;
 }
 
 static int
 fd_in(unsigned char *buf, size_t want, size_t *got, void *arg, struct err *e)
 {
-	int fd = *(int *)arg;
-	*got = 0;
-	while (*got < want) {
-		ssize_t r = read(fd, buf + *got, want - *got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return err_set(e, 500, "cannot read a stored file: %s", strerror(errno));
-		if (r == 0)
-			break;
-		*got += (size_t)r;
-	}
+	if (io_read_full(*(int *)arg, buf, want, got) == -1)
+		return err_set(e, 500, "cannot read a stored file: %s", strerror(errno));
 	return 0;
 }
 

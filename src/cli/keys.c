@@ -15,7 +15,8 @@
  * keystore (cli_open_keys). A serving `slate serve` keeps answering: it
  * notices the rotation at its next key lookup and reads the new key file.
  *
- * backup copies the keystore to BACKUP_DIR/keys-YYYYMMDDTHHMMSSZ.db and
+ * backup copies the keystore to BACKUP_DIR/keys-YYYYMMDDTHHMMSSZ.db (-2 … -9
+ * before .db for more copies within one second) and
  * removes the copies there older than keystore_backup_days (30 at most, so
  * no keystore copy outlives the deletion grace period: a person key
  * destroyed today is gone from every keystore backup within 30 days). Run
@@ -166,7 +167,7 @@ out:
 	return rc;
 }
 
-/* The time in a backup's name keys-YYYYMMDDTHHMMSSZ.db, or -1. */
+/* The time in a backup's name keys-YYYYMMDDTHHMMSSZ[-N].db, or -1. */
 static time_t
 backup_time(const char *name)
 {
@@ -174,7 +175,11 @@ backup_time(const char *name)
 	const char *end;
 	memset(&tm, 0, sizeof(tm));
 	if (strncmp(name, "keys-", 5) != 0 ||
-	    (end = strptime(name + 5, "%Y%m%dT%H%M%SZ", &tm)) == NULL || strcmp(end, ".db") != 0)
+	    (end = strptime(name + 5, "%Y%m%dT%H%M%SZ", &tm)) == NULL)
+		return -1;
+	if (end[0] == '-' && end[1] >= '2' && end[1] <= '9') /* a second copy within one second */
+		end += 2;
+	if (strcmp(end, ".db") != 0)
 		return -1;
 	return timegm(&tm);
 }
@@ -197,6 +202,8 @@ backup(struct keyring *kr, const struct config *c)
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
 	snprintf(dest, sizeof(dest), "%s/keys-%s.db", c->keystore_backup_dir, stamp);
+	for (int n = 2; n <= 9 && access(dest, F_OK) == 0; n++)
+		snprintf(dest, sizeof(dest), "%s/keys-%s-%d.db", c->keystore_backup_dir, stamp, n);
 	if (keyring_backup(kr, dest, &e) == -1 || sync_dir_of(dest) == -1) {
 		cli_error("keys", "%s", e.msg);
 		return EXIT_FAIL;

@@ -64,6 +64,7 @@ struct cached {
 struct keyring {
 	pthread_mutex_t mu;
 	sqlite3 *db;
+	sqlite3_stmt *version_st; /* PRAGMA data_version, asked before every use */
 	char *key_file;
 	struct secret kek;
 	char kek_id[KEYRING_ID_MAX];
@@ -159,12 +160,13 @@ kek_matches(struct keyring *kr, const struct secret *kek, char id[KEYRING_ID_MAX
 static long long
 data_version(struct keyring *kr)
 {
-	sqlite3_stmt *st = NULL;
 	long long v = -1;
-	if (sqlite3_prepare_v2(kr->db, "PRAGMA data_version", -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	if (kr->version_st == NULL && sqlite3_prepare_v2(kr->db, "PRAGMA data_version", -1,
+	                                                 &kr->version_st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(kr->version_st) == SQLITE_ROW)
+		v = sqlite3_column_int64(kr->version_st, 0);
+	sqlite3_reset(kr->version_st);
 	return v;
 }
 
@@ -221,6 +223,19 @@ insert_key(struct keyring *kr, const char *id, const char *kind, struct err *e)
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
 
+	/* An existing key (live or destroyed) stays as it is, and nothing is written. */
+	if (sqlite3_prepare_v2(kr->db, "SELECT 1 FROM data_key WHERE id = ?", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return db_error(kr, "looking up a key", e);
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	st = NULL;
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc != SQLITE_DONE)
+		return db_error(kr, "looking up a key", e);
+	rc = -1;
 	secret_alloc(&k, AEAD_KEY_LEN);
 	randombytes_buf(k.p, k.len);
 	dek_aad(aad, sizeof(aad), &aadlen, id, 1, kind);
@@ -289,14 +304,14 @@ new_kek_id(char id[KEYRING_ID_MAX])
 	snprintf(id, KEYRING_ID_MAX, "kek_%s", hex);
 }
 
+/* A new, empty file of mode 0600, so SQLite (and its -wal and -shm) never make a wider one. */
 static int
-create_file(struct keyring *kr, const char *path, struct err *e)
+create_file(const char *path, struct err *e)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd == -1)
 		return err_set(e, 500, "cannot create keystore %s: %s", path, strerror(errno));
 	close(fd);
-	(void)kr;
 	return 0;
 }
 
@@ -317,7 +332,7 @@ keyring_open(const char *path, const struct secret *kek, const char *key_file, i
 	secret_alloc(&kr->kek, kek->len);
 	memcpy(kr->kek.p, kek->p, kek->len);
 	kr->key_file = key_file != NULL ? xstrdup(key_file) : NULL;
-	if (create && create_file(kr, path, e) == -1)
+	if (create && create_file(path, e) == -1)
 		goto fail;
 	if (!create && access(path, F_OK) == -1) {
 		err_set(e, 500, "no keystore at %s (slate init makes one)", path);
@@ -371,6 +386,7 @@ keyring_close(struct keyring *kr)
 	if (kr == NULL)
 		return;
 	cache_flush(kr);
+	sqlite3_finalize(kr->version_st);
 	sqlite3_close_v2(kr->db);
 	secret_free(&kr->kek);
 	free(kr->key_file);
@@ -444,7 +460,6 @@ keyring_create(struct keyring *kr, const char *id, const char *kind, struct err 
 		return err_set(e, 500, "keystore: bad key id");
 	pthread_mutex_lock(&kr->mu);
 	rc = refresh(kr, e) == -1 ? -1 : insert_key(kr, id, kind, e);
-	kr->data_version = data_version(kr); /* our own write needs no flush */
 	pthread_mutex_unlock(&kr->mu);
 	return rc;
 }
@@ -539,7 +554,6 @@ keyring_rotate(struct keyring *kr, const struct secret *new_kek, struct err *e)
 	snprintf(kr->kek_id, sizeof(kr->kek_id), "%s", id);
 	exec(kr, "PRAGMA wal_checkpoint(TRUNCATE)", e);
 	cache_flush(kr);
-	kr->data_version = data_version(kr);
 	rc = 0;
 	goto out;
 rollback:
@@ -558,7 +572,7 @@ keyring_backup(struct keyring *kr, const char *dest, struct err *e)
 	sqlite3_backup *b;
 	int rc = -1;
 
-	if (create_file(kr, dest, e) == -1)
+	if (create_file(dest, e) == -1)
 		return -1;
 	if (sqlite3_open_v2(dest, &out, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
 		err_set(e, 500, "cannot open %s: %s", dest,

@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/io.h"
+
 #define HEXLEN 64 /* two hex characters per key byte */
 _Static_assert(HEXLEN == 2 * MASTERKEY_LEN, "hex length");
 
@@ -27,7 +29,7 @@ masterkey_create(const char *path, struct err *e)
 	randombytes_buf(key, sizeof(key));
 	sodium_bin2hex(hex, sizeof(hex), key, sizeof(key));
 	hex[HEXLEN] = '\n';
-	if (write(fd, hex, HEXLEN + 1) != HEXLEN + 1 || fsync(fd) == -1) {
+	if (io_write_all(fd, hex, HEXLEN + 1) == -1 || fsync(fd) == -1) {
 		err_set(e, 500, "cannot write key file %s: %s", path, strerror(errno));
 		unlink(path);
 		goto out;
@@ -82,14 +84,8 @@ masterkey_read_fd(int fd, struct secret *key, struct err *e)
 	size_t got = 0;
 
 	secret_alloc(&hex, HEXLEN + 2);
-	while (got < HEXLEN + 2) {
-		ssize_t n = read(fd, hex.p + got, HEXLEN + 2 - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
+	if (io_read_full(fd, hex.p, HEXLEN + 2, &got) == -1)
+		got = 0;
 	if (got > 0 && hex.p[got - 1] == '\n')
 		got--;
 	if (got != HEXLEN) {

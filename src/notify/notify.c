@@ -28,6 +28,7 @@
 #include <curl/curl.h>
 #include <sodium.h>
 
+#include "util/io.h"
 #include "util/log.h"
 #include "util/secret.h"
 #include "util/xalloc.h"
@@ -56,21 +57,6 @@ notify_enqueue(struct store *s, const char *to, const char *subject, const char 
 	if (strpbrk(to, "\r\n") != NULL || strpbrk(subject, "\r\n") != NULL)
 		return err_set(e, 400, "a mail header may not contain a line break");
 	return store_outbox_add(s, to, subject, body, (long long)time(NULL), e);
-}
-
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
 }
 
 /* The whole RFC 5322 message for m; the caller wipes and frees it. */
@@ -103,7 +89,7 @@ deliver_file(struct notifier *n, const struct store_mail *m, const char *msg, st
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd == -1)
 		return err_set(e, 500, "cannot write %s: %s", tmp, strerror(errno));
-	if (write_all(fd, msg, strlen(msg)) == -1 || fsync(fd) == -1) {
+	if (io_write_all(fd, msg, strlen(msg)) == -1 || fsync(fd) == -1) {
 		err_set(e, 500, "cannot write %s: %s", tmp, strerror(errno));
 		close(fd);
 		unlink(tmp);

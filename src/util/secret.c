@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/io.h"
+
 void
 secret_alloc(struct secret *s, size_t len)
 {
@@ -69,20 +71,10 @@ secret_read_file(const char *path, const char *what, size_t max, int strip_newli
 	}
 	/* One byte more than allowed tells an over-long file from a full one. */
 	secret_alloc(s, max + 2);
-	for (;;) {
-		ssize_t n = read(fd, s->p + got, max + 1 - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err_set(e, 500, "cannot read %s %s: %s", what, path, strerror(errno));
-			secret_free(s);
-			goto out;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-		if (got > max)
-			break;
+	if (io_read_full(fd, s->p, max + 1, &got) == -1) {
+		err_set(e, 500, "cannot read %s %s: %s", what, path, strerror(errno));
+		secret_free(s);
+		goto out;
 	}
 	if (got > max) {
 		err_set(e, 500, "%s %s is longer than %zu bytes", what, path, max);

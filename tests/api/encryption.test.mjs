@@ -4,9 +4,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { startServer, initDataDir, runSlate, childEnv, SLATE_BIN, waitFor, withTimeout } from './lib/harness.mjs';
+import { startServer, initDataDir, runSlate, childEnv, makeTempDir, SLATE_BIN, waitFor, withTimeout } from './lib/harness.mjs';
 import { readyAdmin, call, signIn, signInAndChangePassword } from './lib/session.mjs';
 
 let server;
@@ -86,6 +86,8 @@ test('an upload comes back byte for byte; its stored name is random', async () =
   assert.match(stored[0], /^f_[a-z2-7]{26}\.sfe$/);
   const list = await call(server, admin, 'GET', `/api/v1/productions/${production}/attachments`);
   assert.deepEqual(list.json.attachments.map((x) => x.id), [a.id]);
+  assert.equal(sql(`SELECT COUNT(*) FROM audit_event WHERE action = 'attachment.upload' AND object = '${a.id}'`), '1');
+  assert.equal(sql(`SELECT COUNT(*) FROM audit_event WHERE action = 'attachment.download' AND object = '${a.id}'`), '1');
   // a larger file crosses chunk boundaries
   const big = Buffer.alloc(200_000, 7);
   big.write('call sheet 12', 150_000);
@@ -143,6 +145,68 @@ test('a sealed value copied into another row does not open there', async () => {
   assert.ok(!(await emails()).includes('[unreadable]'));
 });
 
+test('keystore backups: a 0600 copy that opens with the master key; copies past keystore_backup_days are removed', () => {
+  const dd = initDataDir();
+  try {
+    const dir = path.join(dd.data, 'keystore-backups');
+    assert.equal(runSlate(['keys', 'backup', '--data', dd.data]).code, 0);
+    const [first] = readdirSync(dir);
+    assert.match(first, /^keys-\d{8}T\d{6}Z\.db$/);
+    assert.equal(statSync(path.join(dir, first)).mode & 0o777, 0o600);
+    // the copy is the keystore: same keys, and the master key opens it
+    assert.equal(sql('SELECT COUNT(*) FROM data_key', path.join(dir, first)), sql('SELECT COUNT(*) FROM data_key', path.join(dd.data, 'keys.db')));
+    const copy = makeTempDir('slate-keycopy-');
+    try {
+      copyFileSync(path.join(dd.data, 'slate.db'), path.join(copy.dir, 'slate.db'));
+      copyFileSync(path.join(dir, first), path.join(copy.dir, 'keys.db'));
+      const st = runSlate(['keys', 'status', '--data', copy.dir, '--key-file', path.join(dd.data, 'master.key')]);
+      assert.equal(st.code, 0, st.stderr);
+    } finally {
+      copy.cleanup();
+    }
+    const old = path.join(dir, 'keys-20200101T000000Z.db');
+    const young = path.join(dir, `keys-${new Date(Date.now() - 2 * 86400_000).toISOString().replace(/[-:]/g, '').slice(0, 15)}Z.db`);
+    const other = path.join(dir, 'notes.txt');
+    for (const f of [old, young, other]) writeFileSync(f, 'x');
+    const r = runSlate(['keys', 'backup', '--data', dd.data], { env: { SLATE_KEYSTORE_BACKUP_DAYS: '1' } });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /2 copies older than 1 days removed/);
+    assert.ok(!existsSync(old) && !existsSync(young) && existsSync(other));
+    const tooLong = runSlate(['keys', 'backup', '--data', dd.data], { env: { SLATE_KEYSTORE_BACKUP_DAYS: '31' } });
+    assert.equal(tooLong.code, 1);
+    assert.match(tooLong.stderr, /^slate: keys: SLATE_KEYSTORE_BACKUP_DAYS: backup_days must be a whole number from 1 to 30\n$/);
+    // two copies within one second both land, and both are pruned by age later
+    assert.equal(runSlate(['keys', 'backup', '--data', dd.data]).code, 0);
+    assert.equal(runSlate(['keys', 'backup', '--data', dd.data]).code, 0);
+  } finally {
+    dd.cleanup();
+  }
+});
+
+test('an interrupted rotation is finished by the next command; a stale KEY_FILE.new is replaced', () => {
+  const dd = initDataDir();
+  try {
+    const key = path.join(dd.data, 'master.key');
+    const old = readFileSync(key);
+    // crashed after the keystore committed, before the rename: the new key only in master.key.new
+    assert.equal(runSlate(['keys', 'rotate', '--data', dd.data]).code, 0);
+    const rotated = readFileSync(key);
+    writeFileSync(`${key}.new`, rotated, { mode: 0o600 });
+    writeFileSync(key, old, { mode: 0o600 });
+    const st = runSlate(['keys', 'status', '--data', dd.data]);
+    assert.equal(st.code, 0, st.stderr);
+    assert.ok(readFileSync(key).equals(rotated));
+    assert.ok(!existsSync(`${key}.new`));
+    // crashed before the keystore committed: a KEY_FILE.new that opens nothing
+    writeFileSync(`${key}.new`, `${'cd'.repeat(32)}\n`, { mode: 0o600 });
+    assert.equal(runSlate(['keys', 'rotate', '--data', dd.data]).code, 0);
+    assert.ok(!existsSync(`${key}.new`));
+    assert.equal(runSlate(['keys', 'status', '--data', dd.data]).code, 0);
+  } finally {
+    dd.cleanup();
+  }
+});
+
 test('a wrong master key stops the server at start with one line, and writes nothing', () => {
   const dd = initDataDir();
   try {
@@ -158,6 +222,9 @@ test('a wrong master key stops the server at start with one line, and writes not
     const missing = runSlate(['serve', '--data', dd.data, '--key-file', path.join(dd.root, 'none.key'), '--listen', '127.0.0.1:0']);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /^slate: serve: cannot open master key file/);
+    const empty = runSlate(['serve', '--data', dd.data, '--key-stdin', '--listen', '127.0.0.1:0']);
+    assert.equal(empty.code, 1);
+    assert.match(empty.stderr, /^slate: serve: the master key on standard input is not 64 hex characters\n$/);
   } finally {
     dd.cleanup();
   }
