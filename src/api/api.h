@@ -23,6 +23,42 @@ int api_production_access(struct http_req *r, struct api_access *a);
 /* The caller's scope for resource × action, counting the instance admin's member right. */
 enum policy_scope api_scope(const struct api_access *a, enum policy_resource res,
                             enum policy_action act);
+/*
+ * Who reads, for the view layer (api/view.c): the caller's standing in the
+ * production, their own person record there (if any) and the shoot days
+ * they are called on. Every record a handler returns goes through
+ * api_allows with this.
+ */
+#define API_MAX_CALLED 512
+struct api_reader {
+	struct api_access a;
+	int has_role;
+	enum policy_role role;
+	char person_id[STORE_ID_LEN + 8];     /* "" when the caller has no record here */
+	char department_id[STORE_ID_LEN + 8]; /* the membership's department, else the record's */
+	int called_loaded;
+	size_t ncalled;
+	char (*called)[STORE_ID_LEN + 8]; /* day ids with a call for person_id */
+};
+/* Loads the reader of production {id}; answers and returns -1 when refused. */
+int api_reader_load(struct http_req *r, struct api_reader *rd);
+void api_reader_free(struct api_reader *rd);
+/* 1 when the caller has a call on day_id (loads their calls once); -1 on a store error. */
+int api_reader_called(struct http_req *r, struct api_reader *rd, const char *day_id);
+/*
+ * 1 when the reader may do act on res for a record of person_id in
+ * department_id (either may be NULL), `called` saying whether the reader
+ * is called on the record's day.
+ */
+int api_allows(const struct api_reader *rd, enum policy_resource res, enum policy_action act,
+               const char *person_id, const char *department_id, int called);
+/* The role sits below AD (department heads, crew, cast): confidential locations stay hidden. */
+int api_below_ad(const struct api_reader *rd);
+/* 400 naming one field. */
+void api_bad_field(struct http_req *r, const char *pointer, const char *detail);
+/* Answers a store failure that carries a field (400/404/409) or 503. */
+void api_refuse(struct http_req *r, const struct err *e, const char *title);
+
 /* Logs e and answers 503. */
 void api_unavailable(struct http_req *r, const struct err *e);
 
@@ -68,5 +104,26 @@ void me_sessions_end_one(struct http_req *r);
 void attachments_upload(struct http_req *r);
 void attachments_list(struct http_req *r);
 void attachments_download(struct http_req *r);
+void departments_list(struct http_req *r);
+void departments_create(struct http_req *r);
+void people_list(struct http_req *r);
+void people_get(struct http_req *r);
+void people_create(struct http_req *r);
+void people_update(struct http_req *r);
+void people_delete(struct http_req *r);
+void locations_list(struct http_req *r);
+void locations_get(struct http_req *r);
+void locations_create(struct http_req *r);
+void locations_update(struct http_req *r);
+void days_list(struct http_req *r);
+void days_get(struct http_req *r);
+void days_create(struct http_req *r);
+void days_update(struct http_req *r);
+void scenes_list(struct http_req *r);
+void scenes_create(struct http_req *r);
+void scenes_update(struct http_req *r);
+void calls_list(struct http_req *r);
+void calls_put(struct http_req *r);
+void calls_delete(struct http_req *r);
 
 #endif

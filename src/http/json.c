@@ -75,6 +75,7 @@ type_name(enum json_field_type t)
 	case JF_BOOLEAN: return "true or false";
 	case JF_OBJECT: return "an object";
 	case JF_ARRAY: return "an array";
+	case JF_NUMBER: return "a number";
 	}
 	return "?";
 }
@@ -88,6 +89,7 @@ type_ok(const json_t *v, enum json_field_type t)
 	case JF_BOOLEAN: return json_is_boolean(v);
 	case JF_OBJECT: return json_is_object(v);
 	case JF_ARRAY: return json_is_array(v);
+	case JF_NUMBER: return json_is_number(v);
 	}
 	return 0;
 }

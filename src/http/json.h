@@ -18,7 +18,7 @@
 
 #define JSON_MAX_DEPTH 32
 
-enum json_field_type { JF_STRING, JF_INTEGER, JF_BOOLEAN, JF_OBJECT, JF_ARRAY };
+enum json_field_type { JF_STRING, JF_INTEGER, JF_BOOLEAN, JF_OBJECT, JF_ARRAY, JF_NUMBER };
 
 struct json_field {
 	const char *name;

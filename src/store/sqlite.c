@@ -32,36 +32,23 @@
 #include "store/migration.h"
 #include "domain/throttle.h"
 #include "store/store.h"
+#include "store/sqlite_int.h"
 #include "crypto/keyring.h"
 #include "util/email.h"
 #include "util/log.h"
 #include "util/timefmt.h"
 #include "util/xalloc.h"
 
-#define CACHE_SLOTS 64
-
-struct cached {
-	const char *sql;
-	sqlite3_stmt *st;
-};
-
-struct store {
-	sqlite3 *db;
-	char *path;
-	struct keyring *keys; /* not owned */
-	struct cached cache[CACHE_SLOTS];
-};
-
-static int
-db_err(struct store *s, struct err *e, const char *what)
+int
+sq_db_err(struct store *s, struct err *e, const char *what)
 {
 	int code = sqlite3_extended_errcode(s->db);
 	int status = (code & 0xff) == SQLITE_BUSY ? 503 : 500;
 	return err_set(e, status, "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
 }
 
-static sqlite3_stmt *
-prepare(struct store *s, const char *sql, struct err *e)
+sqlite3_stmt *
+sq_prepare(struct store *s, const char *sql, struct err *e)
 {
 	uintptr_t h = ((uintptr_t)sql >> 3) % CACHE_SLOTS;
 
@@ -75,7 +62,7 @@ prepare(struct store *s, const char *sql, struct err *e)
 		if (c->sql == NULL) {
 			if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &c->st,
 			                       NULL) != SQLITE_OK) {
-				db_err(s, e, "prepare");
+				sq_db_err(s, e, "prepare");
 				return NULL;
 			}
 			c->sql = sql;
@@ -99,8 +86,8 @@ exec(struct store *s, const char *sql, struct err *e)
 	return 0;
 }
 
-static void
-copy_col(sqlite3_stmt *st, int col, char *dst, size_t len)
+void
+sq_copy_col(sqlite3_stmt *st, int col, char *dst, size_t len)
 {
 	const unsigned char *v = sqlite3_column_text(st, col);
 	snprintf(dst, len, "%s", v ? (const char *)v : "");
@@ -122,9 +109,9 @@ static const char user_cols[] = USER_COLS;
  * Seals value for its place under key_id: a malloc'd envelope, or NULL with
  * e filled.
  */
-static char *
-seal_text(struct store *s, const char *key_id, const char *table, const char *column,
-          const char *row_id, const char *value, struct err *e)
+char *
+sq_seal_text(struct store *s, const char *key_id, const char *table, const char *column,
+             const char *row_id, const char *value, struct err *e)
 {
 	struct keyring_place p = {table, column, row_id};
 	if (s->keys == NULL) {
@@ -140,10 +127,9 @@ seal_text(struct store *s, const char *key_id, const char *table, const char *co
  * moved from another row) reads as UNREADABLE and is logged, so damaged data
  * is never passed on as if it were true.
  */
-#define UNREADABLE "[unreadable]"
-static void
-unseal_col(struct store *s, sqlite3_stmt *st, int col, const char *table, const char *column,
-           const char *row_id, char *dst, size_t len)
+void
+sq_unseal_col(struct store *s, sqlite3_stmt *st, int col, const char *table, const char *column,
+              const char *row_id, char *dst, size_t len)
 {
 	const unsigned char *v = sqlite3_column_text(st, col);
 	struct keyring_place p = {table, column, row_id};
@@ -181,18 +167,18 @@ email_index(struct store *s, const char *email, char out[65], struct err *e)
 static void
 read_user(struct store *s, sqlite3_stmt *st, int col, struct store_user *u)
 {
-	copy_col(st, col, u->id, sizeof(u->id));
-	unseal_col(s, st, col + 1, "app_user", "email", u->id, u->email, sizeof(u->email));
-	copy_col(st, col + 2, u->display_name, sizeof(u->display_name));
-	copy_col(st, col + 3, u->password_hash, sizeof(u->password_hash));
+	sq_copy_col(st, col, u->id, sizeof(u->id));
+	sq_unseal_col(s, st, col + 1, "app_user", "email", u->id, u->email, sizeof(u->email));
+	sq_copy_col(st, col + 2, u->display_name, sizeof(u->display_name));
+	sq_copy_col(st, col + 3, u->password_hash, sizeof(u->password_hash));
 	u->must_change_password = sqlite3_column_int(st, col + 4);
 	u->is_instance_admin = sqlite3_column_int(st, col + 5);
 	u->disabled = sqlite3_column_int(st, col + 6);
 }
 
 /* Steps a one-row SELECT: 1 row (read by fn), 0 none, -1 error. */
-static int
-one_row(struct store *s, sqlite3_stmt *st, const char *what, struct err *e)
+int
+sq_one_row(struct store *s, sqlite3_stmt *st, const char *what, struct err *e)
 {
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
@@ -200,34 +186,34 @@ one_row(struct store *s, sqlite3_stmt *st, const char *what, struct err *e)
 	sqlite3_reset(st);
 	if (rc == SQLITE_DONE)
 		return 0;
-	return db_err(s, e, what);
+	return sq_db_err(s, e, what);
 }
 
 /* Steps a bound SELECT COUNT(*)-style statement into *n. */
-static int
-count_of(struct store *s, sqlite3_stmt *st, const char *what, long *n, struct err *e)
+int
+sq_count_of(struct store *s, sqlite3_stmt *st, const char *what, long *n, struct err *e)
 {
-	int rc = one_row(s, st, what, e);
+	int rc = sq_one_row(s, st, what, e);
 	if (rc != 1)
-		return rc == 0 ? db_err(s, e, what) : -1;
+		return rc == 0 ? sq_db_err(s, e, what) : -1;
 	*n = (long)sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	return 0;
 }
 
 /* Steps a statement that returns no row; returns the number of rows changed or -1. */
-static int
-run(struct store *s, sqlite3_stmt *st, const char *what, struct err *e)
+int
+sq_run(struct store *s, sqlite3_stmt *st, const char *what, struct err *e)
 {
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
-		return db_err(s, e, what);
+		return sq_db_err(s, e, what);
 	return sqlite3_changes(s->db);
 }
 
-static void
-bind_opt(sqlite3_stmt *st, int i, const char *v)
+void
+sq_bind_opt(sqlite3_stmt *st, int i, const char *v)
 {
 	if (v == NULL)
 		sqlite3_bind_null(st, i);
@@ -235,8 +221,8 @@ bind_opt(sqlite3_stmt *st, int i, const char *v)
 		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
 }
 
-static void
-now_rfc3339(char *buf, size_t len)
+void
+sq_now_rfc3339(char *buf, size_t len)
 {
 	char t[TIMEFMT_LEN];
 	time_rfc3339(time(NULL), t);
@@ -253,11 +239,11 @@ int
 store_schema_version(struct store *s, int *version, struct err *e)
 {
 	static const char sql[] = "SELECT COALESCE(MAX(version), 0) FROM schema_migrations";
-	sqlite3_stmt *st = prepare(s, sql, e);
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
 	if (st == NULL)
 		return -1;
 	if (sqlite3_step(st) != SQLITE_ROW)
-		return db_err(s, e, "schema version");
+		return sq_db_err(s, e, "schema version");
 	*version = sqlite3_column_int(st, 0);
 	sqlite3_reset(st);
 	return 0;
@@ -287,7 +273,7 @@ migrate(struct store *s, struct err *e)
 		        s->path, have, store_known_version());
 		goto fail;
 	}
-	now_rfc3339(now, sizeof(now));
+	sq_now_rfc3339(now, sizeof(now));
 	for (size_t i = 0; i < store_nmigrations; i++) {
 		const struct migration *m = &store_migrations[i];
 		sqlite3_stmt *st;
@@ -295,13 +281,13 @@ migrate(struct store *s, struct err *e)
 			continue;
 		if (exec(s, m->sql, e) == -1)
 			goto fail;
-		if ((st = prepare(s, record, e)) == NULL)
+		if ((st = sq_prepare(s, record, e)) == NULL)
 			goto fail;
 		sqlite3_bind_int(st, 1, m->version);
 		sqlite3_bind_text(st, 2, m->name, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_DONE) {
-			db_err(s, e, "record migration");
+			sq_db_err(s, e, "record migration");
 			goto fail;
 		}
 		sqlite3_reset(st);
@@ -369,7 +355,7 @@ seal_legacy_rows(struct store *s, struct err *e)
 		int rc;
 		if (sqlite3_prepare_v2(s->db, l->select, -1, &sel, NULL) != SQLITE_OK ||
 		    sqlite3_prepare_v2(s->db, l->update, -1, &upd, NULL) != SQLITE_OK) {
-			db_err(s, e, "seal older rows");
+			sq_db_err(s, e, "seal older rows");
 			sqlite3_finalize(sel);
 			goto fail;
 		}
@@ -379,8 +365,8 @@ seal_legacy_rows(struct store *s, struct err *e)
 			char idx[65] = "", *sealed;
 			if ((l->key == NULL && keyring_create(s->keys, id, "person", e) == -1) ||
 			    (l->index_email && email_index(s, v, idx, e) == -1) ||
-			    (sealed = seal_text(s, l->key ? l->key : id, l->table, l->column, id, v,
-			                        e)) == NULL)
+			    (sealed = sq_seal_text(s, l->key ? l->key : id, l->table, l->column, id,
+			                           v, e)) == NULL)
 				rc = SQLITE_ERROR;
 			else {
 				sqlite3_reset(upd);
@@ -390,8 +376,9 @@ seal_legacy_rows(struct store *s, struct err *e)
 					sqlite3_bind_text(upd, 3, idx, -1, SQLITE_TRANSIENT);
 				free(sealed);
 				if (sqlite3_step(upd) != SQLITE_DONE)
-					rc = db_err(s, e, "seal an older row") == -1 ? SQLITE_ERROR
-					                                             : rc;
+					rc = sq_db_err(s, e, "seal an older row") == -1
+					         ? SQLITE_ERROR
+					         : rc;
 			}
 			if (rc != SQLITE_ROW)
 				break;
@@ -400,7 +387,7 @@ seal_legacy_rows(struct store *s, struct err *e)
 		sqlite3_finalize(upd);
 		if (rc != SQLITE_DONE) {
 			if (rc != SQLITE_ERROR)
-				db_err(s, e, "read older rows");
+				sq_db_err(s, e, "read older rows");
 			goto fail;
 		}
 	}
@@ -461,14 +448,14 @@ int
 store_ping(struct store *s, struct err *e)
 {
 	static const char sql[] = "SELECT 1 FROM schema_migrations LIMIT 1";
-	sqlite3_stmt *st = prepare(s, sql, e);
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
 	int rc;
 	if (st == NULL)
 		return -1;
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_err(s, e, "ping");
+		return sq_db_err(s, e, "ping");
 	return 0;
 }
 
@@ -520,7 +507,7 @@ store_user_create(struct store *s, struct store_user *u, struct err *e)
 	static const char sql[] =
 	    "INSERT INTO app_user (id, email_sealed, email_index, display_name, password_hash, "
 	    "must_change_password, is_instance_admin, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
-	sqlite3_stmt *st = prepare(s, sql, e);
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
 	char idx[65], now[32], *sealed;
 	int rc;
 
@@ -532,9 +519,9 @@ store_user_create(struct store *s, struct store_user *u, struct err *e)
 	/* The key first: a key without its row is harmless, a row without its key is lost. */
 	if (keyring_create(s->keys, u->id, "person", e) == -1)
 		return -1;
-	if ((sealed = seal_text(s, u->id, "app_user", "email", u->id, u->email, e)) == NULL)
+	if ((sealed = sq_seal_text(s, u->id, "app_user", "email", u->id, u->email, e)) == NULL)
 		return -1;
-	now_rfc3339(now, sizeof(now));
+	sq_now_rfc3339(now, sizeof(now));
 	sqlite3_bind_text(st, 1, u->id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, sealed, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, idx, -1, SQLITE_STATIC);
@@ -549,7 +536,7 @@ store_user_create(struct store *s, struct store_user *u, struct err *e)
 	if (rc == SQLITE_CONSTRAINT_UNIQUE)
 		return err_set(e, 409, "a user with that email exists");
 	if (rc != SQLITE_DONE)
-		return db_err(s, e, "create user");
+		return sq_db_err(s, e, "create user");
 	return 0;
 }
 
@@ -560,7 +547,7 @@ store_production_create(struct store *s, struct store_production *p, struct err 
 	    "INSERT INTO production (id, name, timezone, created_at) VALUES (?, ?, ?, ?)";
 	static const char dept[] =
 	    "INSERT INTO department (id, production_id, name, position) VALUES (?, ?, ?, ?)";
-	sqlite3_stmt *st = prepare(s, sql, e);
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
 	char now[32], id[STORE_ID_LEN + 8];
 
 	if (st == NULL)
@@ -568,22 +555,22 @@ store_production_create(struct store *s, struct store_production *p, struct err 
 	store_new_id(p->id, sizeof(p->id), "prd");
 	if (s->keys != NULL && keyring_create(s->keys, p->id, "production", e) == -1)
 		return -1;
-	now_rfc3339(now, sizeof(now));
+	sq_now_rfc3339(now, sizeof(now));
 	sqlite3_bind_text(st, 1, p->id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, p->name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, p->timezone, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, now, -1, SQLITE_STATIC);
-	if (run(s, st, "create production", e) == -1)
+	if (sq_run(s, st, "create production", e) == -1)
 		return -1;
 	for (int i = 0; store_departments_default[i] != NULL; i++) {
-		if ((st = prepare(s, dept, e)) == NULL)
+		if ((st = sq_prepare(s, dept, e)) == NULL)
 			return -1;
 		store_new_id(id, sizeof(id), "dep");
 		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, p->id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, store_departments_default[i], -1, SQLITE_STATIC);
 		sqlite3_bind_int(st, 4, i);
-		if (run(s, st, "create department", e) == -1)
+		if (sq_run(s, st, "create department", e) == -1)
 			return -1;
 	}
 	return 0;
@@ -594,15 +581,15 @@ store_production_get(struct store *s, const char *id, struct store_production *o
 {
 	static const char sql[] =
 	    "SELECT id, name, timezone, require_mfa FROM production WHERE id = ?";
-	sqlite3_stmt *st = prepare(s, sql, e);
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
 	int rc;
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	if ((rc = one_row(s, st, "find production", e)) == 1) {
-		copy_col(st, 0, out->id, sizeof(out->id));
-		copy_col(st, 1, out->name, sizeof(out->name));
-		copy_col(st, 2, out->timezone, sizeof(out->timezone));
+	if ((rc = sq_one_row(s, st, "find production", e)) == 1) {
+		sq_copy_col(st, 0, out->id, sizeof(out->id));
+		sq_copy_col(st, 1, out->name, sizeof(out->name));
+		sq_copy_col(st, 2, out->timezone, sizeof(out->timezone));
 		out->require_mfa = sqlite3_column_int(st, 3);
 		sqlite3_reset(st);
 	}
@@ -613,12 +600,12 @@ int
 store_production_set_require_mfa(struct store *s, const char *id, int on, struct err *e)
 {
 	static const char sql[] = "UPDATE production SET require_mfa = ? WHERE id = ?";
-	sqlite3_stmt *st = prepare(s, sql, e);
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int(st, 1, on != 0);
 	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-	return run(s, st, "set require_mfa", e) == -1 ? -1 : 0;
+	return sq_run(s, st, "set require_mfa", e) == -1 ? -1 : 0;
 }
 
 int
@@ -630,7 +617,7 @@ store_production_list(struct store *s, const char *user_id, int all,
 	    "SELECT p.id, p.name, p.timezone, m.role, p.require_mfa FROM production p "
 	    "LEFT JOIN membership m ON m.production_id = p.id AND m.user_id = ?1 "
 	    "AND m.revoked_at IS NULL WHERE ?2 OR m.id IS NOT NULL ORDER BY p.name, p.id";
-	sqlite3_stmt *st = prepare(s, sql, e);
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
 	int rc;
 
 	if (st == NULL)
@@ -639,14 +626,14 @@ store_production_list(struct store *s, const char *user_id, int all,
 	sqlite3_bind_int(st, 2, all != 0);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct store_production p;
-		copy_col(st, 0, p.id, sizeof(p.id));
-		copy_col(st, 1, p.name, sizeof(p.name));
-		copy_col(st, 2, p.timezone, sizeof(p.timezone));
+		sq_copy_col(st, 0, p.id, sizeof(p.id));
+		sq_copy_col(st, 1, p.name, sizeof(p.name));
+		sq_copy_col(st, 2, p.timezone, sizeof(p.timezone));
 		p.require_mfa = sqlite3_column_int(st, 4);
 		fn(&p, (const char *)sqlite3_column_text(st, 3), arg);
 	}
 	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : db_err(s, e, "list productions");
+	return rc == SQLITE_DONE ? 0 : sq_db_err(s, e, "list productions");
 }
 
 int
@@ -663,12 +650,12 @@ store_user_by_email(struct store *s, const char *email, struct store_user *out, 
 		         user_cols);
 		sqlp = sql;
 	}
-	if ((st = prepare(s, sqlp, e)) == NULL)
+	if ((st = sq_prepare(s, sqlp, e)) == NULL)
 		return -1;
 	if (email_index(s, email, idx, e) == -1)
 		return -1;
 	sqlite3_bind_text(st, 1, idx, -1, SQLITE_STATIC);
-	if ((rc = one_row(s, st, "find user", e)) == 1) {
+	if ((rc = sq_one_row(s, st, "find user", e)) == 1) {
 		read_user(s, st, 0, out);
 		sqlite3_reset(st);
 	}
@@ -687,10 +674,10 @@ store_user_by_id(struct store *s, const char *id, struct store_user *out, struct
 		snprintf(sql, sizeof(sql), "SELECT %s FROM app_user u WHERE u.id = ?", user_cols);
 		sqlp = sql;
 	}
-	if ((st = prepare(s, sqlp, e)) == NULL)
+	if ((st = sq_prepare(s, sqlp, e)) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	if ((rc = one_row(s, st, "find user", e)) == 1) {
+	if ((rc = sq_one_row(s, st, "find user", e)) == 1) {
 		read_user(s, st, 0, out);
 		sqlite3_reset(st);
 	}
@@ -703,13 +690,13 @@ store_user_set_password(struct store *s, const char *id, const char *hash, int m
 {
 	static const char sql[] =
 	    "UPDATE app_user SET password_hash = ?, must_change_password = ? WHERE id = ?";
-	sqlite3_stmt *st = prepare(s, sql, e);
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, must_change);
 	sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
-	return run(s, st, "set password", e) == -1 ? -1 : 0;
+	return sq_run(s, st, "set password", e) == -1 ? -1 : 0;
 }
 
 int
@@ -720,7 +707,7 @@ store_session_create(struct store *s, const char *user_id, const char *token_has
 	static const char sql[] =
 	    "INSERT INTO session (id, token_hash, user_id, user_agent, created_at, last_seen_at, "
 	    "expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)";
-	sqlite3_stmt *st = prepare(s, sql, e);
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
 
 	if (st == NULL)
 		return -1;
@@ -736,14 +723,14 @@ store_session_create(struct store *s, const char *user_id, const char *token_has
 	sqlite3_bind_int64(st, 5, now);
 	sqlite3_bind_int64(st, 6, now);
 	sqlite3_bind_int64(st, 7, out->expires_at);
-	return run(s, st, "create session", e) == -1 ? -1 : 0;
+	return sq_run(s, st, "create session", e) == -1 ? -1 : 0;
 }
 
 static void
 read_session(sqlite3_stmt *st, struct store_session *out)
 {
-	copy_col(st, 0, out->id, sizeof(out->id));
-	copy_col(st, 1, out->user_agent, sizeof(out->user_agent));
+	sq_copy_col(st, 0, out->id, sizeof(out->id));
+	sq_copy_col(st, 1, out->user_agent, sizeof(out->user_agent));
 	out->created_at = sqlite3_column_int64(st, 2);
 	out->last_seen_at = sqlite3_column_int64(st, 3);
 	out->expires_at = sqlite3_column_int64(st, 4);
@@ -774,10 +761,10 @@ store_session_by_token(struct store *s, const char *token_hash, struct store_ses
 		    user_cols);
 		sqlp = sql;
 	}
-	if ((st = prepare(s, sqlp, e)) == NULL)
+	if ((st = sq_prepare(s, sqlp, e)) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_STATIC);
-	if ((rc = one_row(s, st, "find session", e)) == 1) {
+	if ((rc = sq_one_row(s, st, "find session", e)) == 1) {
 		read_session(st, out);
 		read_user(s, st, 6, &out->user);
 		out->mfa_enrolled = sqlite3_column_int(st, 13);
@@ -791,12 +778,12 @@ int
 store_session_touch(struct store *s, const char *id, long long now, struct err *e)
 {
 	static const char sql[] = "UPDATE session SET last_seen_at = ? WHERE id = ?";
-	sqlite3_stmt *st = prepare(s, sql, e);
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-	return run(s, st, "touch session", e) == -1 ? -1 : 0;
+	return sq_run(s, st, "touch session", e) == -1 ? -1 : 0;
 }
 
 int
@@ -805,13 +792,13 @@ store_session_revoke(struct store *s, const char *user_id, const char *id, long 
 {
 	static const char sql[] = "UPDATE session SET revoked_at = ? WHERE id = ? AND user_id = ? "
 	                          "AND revoked_at IS NULL";
-	sqlite3_stmt *st = prepare(s, sql, e);
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, user_id, -1, SQLITE_STATIC);
-	return run(s, st, "end session", e);
+	return sq_run(s, st, "end session", e);
 }
 
 int
@@ -820,13 +807,13 @@ store_session_revoke_all(struct store *s, const char *user_id, const char *keep,
 {
 	static const char sql[] = "UPDATE session SET revoked_at = ? WHERE user_id = ? "
 	                          "AND revoked_at IS NULL AND id <> ?";
-	sqlite3_stmt *st = prepare(s, sql, e);
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_text(st, 2, user_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, keep ? keep : "", -1, SQLITE_STATIC);
-	return run(s, st, "end sessions", e);
+	return sq_run(s, st, "end sessions", e);
 }
 
 int
@@ -837,7 +824,7 @@ store_session_list(struct store *s, const char *user_id, long long now,
 	    "SELECT id, user_agent, created_at, last_seen_at, expires_at, revoked_at FROM session "
 	    "WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ? "
 	    "ORDER BY created_at DESC, id";
-	sqlite3_stmt *st = prepare(s, sql, e);
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
 	int rc;
 
 	if (st == NULL)
@@ -852,7 +839,7 @@ store_session_list(struct store *s, const char *user_id, long long now,
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
-		return db_err(s, e, "list sessions");
+		return sq_db_err(s, e, "list sessions");
 	return 0;
 }
 
@@ -869,33 +856,33 @@ store_audit_append(struct store *s, struct store_audit_event *ev,
 
 	if (own_tx && store_begin(s, e) == -1)
 		return -1;
-	if ((st = prepare(s, last, e)) == NULL)
+	if ((st = sq_prepare(s, last, e)) == NULL)
 		goto fail;
-	rc = one_row(s, st, "read audit chain", e);
+	rc = sq_one_row(s, st, "read audit chain", e);
 	if (rc == -1)
 		goto fail;
 	ev->seq = 1;
 	snprintf(ev->prev_hash, sizeof(ev->prev_hash), "%064d", 0);
 	if (rc == 1) {
 		ev->seq = sqlite3_column_int64(st, 0) + 1;
-		copy_col(st, 1, ev->prev_hash, sizeof(ev->prev_hash));
+		sq_copy_col(st, 1, ev->prev_hash, sizeof(ev->prev_hash));
 		sqlite3_reset(st);
 	}
 	seal(ev);
-	if ((st = prepare(s, ins, e)) == NULL)
+	if ((st = sq_prepare(s, ins, e)) == NULL)
 		goto fail;
 	sqlite3_bind_int64(st, 1, ev->seq);
 	sqlite3_bind_text(st, 2, ev->at, -1, SQLITE_STATIC);
-	bind_opt(st, 3, ev->actor);
-	bind_opt(st, 4, ev->source);
-	bind_opt(st, 5, ev->action);
-	bind_opt(st, 6, ev->object);
-	bind_opt(st, 7, ev->outcome);
-	bind_opt(st, 8, ev->request_id);
-	bind_opt(st, 9, ev->production_id);
+	sq_bind_opt(st, 3, ev->actor);
+	sq_bind_opt(st, 4, ev->source);
+	sq_bind_opt(st, 5, ev->action);
+	sq_bind_opt(st, 6, ev->object);
+	sq_bind_opt(st, 7, ev->outcome);
+	sq_bind_opt(st, 8, ev->request_id);
+	sq_bind_opt(st, 9, ev->production_id);
 	sqlite3_bind_text(st, 10, ev->prev_hash, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 11, ev->hash, -1, SQLITE_STATIC);
-	if (run(s, st, "append audit event", e) == -1)
+	if (sq_run(s, st, "append audit event", e) == -1)
 		goto fail;
 	if (own_tx && store_commit(s, e) == -1)
 		goto fail;
@@ -913,7 +900,7 @@ store_audit_scan(struct store *s, int (*fn)(const struct store_audit_event *, vo
 	static const char sql[] =
 	    "SELECT seq, at, actor, source, action, object, outcome, request_id, production_id, "
 	    "prev_hash, hash FROM audit_event ORDER BY seq";
-	sqlite3_stmt *st = prepare(s, sql, e);
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
 	int rc;
 
 	if (st == NULL)
@@ -921,7 +908,7 @@ store_audit_scan(struct store *s, int (*fn)(const struct store_audit_event *, vo
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct store_audit_event ev;
 		ev.seq = sqlite3_column_int64(st, 0);
-		copy_col(st, 1, ev.at, sizeof(ev.at));
+		sq_copy_col(st, 1, ev.at, sizeof(ev.at));
 		ev.actor = (const char *)sqlite3_column_text(st, 2);
 		ev.source = (const char *)sqlite3_column_text(st, 3);
 		ev.action = (const char *)sqlite3_column_text(st, 4);
@@ -929,14 +916,14 @@ store_audit_scan(struct store *s, int (*fn)(const struct store_audit_event *, vo
 		ev.outcome = (const char *)sqlite3_column_text(st, 6);
 		ev.request_id = (const char *)sqlite3_column_text(st, 7);
 		ev.production_id = (const char *)sqlite3_column_text(st, 8);
-		copy_col(st, 9, ev.prev_hash, sizeof(ev.prev_hash));
-		copy_col(st, 10, ev.hash, sizeof(ev.hash));
+		sq_copy_col(st, 9, ev.prev_hash, sizeof(ev.prev_hash));
+		sq_copy_col(st, 10, ev.hash, sizeof(ev.hash));
 		if (fn(&ev, arg) != 0)
 			break;
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return db_err(s, e, "scan audit log");
+		return sq_db_err(s, e, "scan audit log");
 	return 0;
 }
 
@@ -952,7 +939,7 @@ store_login_state(struct store *s, const char *account_key, const char *source, 
 	    "(SELECT COUNT(*) FROM login_failure WHERE account_key = ?1 AND at >= ?3), "
 	    "(SELECT COALESCE(MIN(at), 0) FROM login_failure WHERE account_key = ?1 AND at >= ?3), "
 	    "EXISTS (SELECT 1 FROM login_known_source WHERE account_key = ?1 AND source = ?2)";
-	sqlite3_stmt *st = prepare(s, sql, e);
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
 	int rc;
 
 	if (st == NULL)
@@ -960,8 +947,8 @@ store_login_state(struct store *s, const char *account_key, const char *source, 
 	sqlite3_bind_text(st, 1, account_key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, source, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, since);
-	if ((rc = one_row(s, st, "read sign-in state", e)) != 1)
-		return rc == 0 ? db_err(s, e, "read sign-in state") : -1;
+	if ((rc = sq_one_row(s, st, "read sign-in state", e)) != 1)
+		return rc == 0 ? sq_db_err(s, e, "read sign-in state") : -1;
 	out->pair_failures = (long)sqlite3_column_int64(st, 0);
 	out->pair_last_at = sqlite3_column_int64(st, 1);
 	out->account_failures = (long)sqlite3_column_int64(st, 2);
@@ -980,18 +967,18 @@ store_login_failed(struct store *s, const char *account_key, const char *source,
 	    "INSERT INTO login_failure (account_key, source, at) VALUES (?, ?, ?)";
 	sqlite3_stmt *st;
 
-	if ((st = prepare(s, forget, e)) == NULL)
+	if ((st = sq_prepare(s, forget, e)) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, account_key, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, since);
-	if (run(s, st, "forget old failures", e) == -1)
+	if (sq_run(s, st, "forget old failures", e) == -1)
 		return -1;
-	if ((st = prepare(s, add, e)) == NULL)
+	if ((st = sq_prepare(s, add, e)) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, account_key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, source, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, now);
-	return run(s, st, "record failure", e) == -1 ? -1 : 0;
+	return sq_run(s, st, "record failure", e) == -1 ? -1 : 0;
 }
 
 int
@@ -1005,18 +992,18 @@ store_login_succeeded(struct store *s, const char *account_key, const char *sour
 	    "ON CONFLICT (account_key, source) DO UPDATE SET last_success = excluded.last_success";
 	sqlite3_stmt *st;
 
-	if ((st = prepare(s, forget, e)) == NULL)
+	if ((st = sq_prepare(s, forget, e)) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, account_key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, source, -1, SQLITE_STATIC);
-	if (run(s, st, "forget failures", e) == -1)
+	if (sq_run(s, st, "forget failures", e) == -1)
 		return -1;
-	if ((st = prepare(s, known, e)) == NULL)
+	if ((st = sq_prepare(s, known, e)) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, account_key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, source, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, now);
-	return run(s, st, "remember address", e) == -1 ? -1 : 0;
+	return sq_run(s, st, "remember address", e) == -1 ? -1 : 0;
 }
 
 int
@@ -1033,7 +1020,7 @@ store_user_list(struct store *s, void (*fn)(const struct store_user *, void *), 
 		         user_cols);
 		sqlp = sql;
 	}
-	if ((st = prepare(s, sqlp, e)) == NULL)
+	if ((st = sq_prepare(s, sqlp, e)) == NULL)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct store_user u;
@@ -1041,7 +1028,7 @@ store_user_list(struct store *s, void (*fn)(const struct store_user *, void *), 
 		fn(&u, arg);
 	}
 	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : db_err(s, e, "list users");
+	return rc == SQLITE_DONE ? 0 : sq_db_err(s, e, "list users");
 }
 
 int
@@ -1049,7 +1036,7 @@ store_user_disable(struct store *s, const char *id, long long now, struct err *e
 {
 	static const char sql[] = "UPDATE app_user SET disabled_at = ? WHERE id = ? "
 	                          "AND disabled_at IS NULL";
-	sqlite3_stmt *st = prepare(s, sql, e);
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
 	char when[TIMEFMT_LEN];
 	int n;
 
@@ -1058,7 +1045,7 @@ store_user_disable(struct store *s, const char *id, long long now, struct err *e
 	time_rfc3339((time_t)now, when);
 	sqlite3_bind_text(st, 1, when, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-	if ((n = run(s, st, "disable user", e)) == -1)
+	if ((n = sq_run(s, st, "disable user", e)) == -1)
 		return -1;
 	if (store_session_revoke_all(s, id, NULL, now, e) == -1)
 		return -1;
@@ -1074,11 +1061,11 @@ store_user_disable(struct store *s, const char *id, long long now, struct err *e
 static void
 read_member(struct store *s, sqlite3_stmt *st, struct store_membership *m)
 {
-	copy_col(st, 0, m->id, sizeof(m->id));
-	copy_col(st, 1, m->production_id, sizeof(m->production_id));
-	copy_col(st, 2, m->role, sizeof(m->role));
-	copy_col(st, 3, m->department_id, sizeof(m->department_id));
-	copy_col(st, 4, m->department, sizeof(m->department));
+	sq_copy_col(st, 0, m->id, sizeof(m->id));
+	sq_copy_col(st, 1, m->production_id, sizeof(m->production_id));
+	sq_copy_col(st, 2, m->role, sizeof(m->role));
+	sq_copy_col(st, 3, m->department_id, sizeof(m->department_id));
+	sq_copy_col(st, 4, m->department, sizeof(m->department));
 	m->revoked = sqlite3_column_int(st, 5);
 	read_user(s, st, 6, &m->user);
 }
@@ -1087,13 +1074,13 @@ static int
 member_one(struct store *s, const char *sql, const char *a, const char *b,
            struct store_membership *out, struct err *e)
 {
-	sqlite3_stmt *st = prepare(s, sql, e);
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
 	int rc;
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
-	if ((rc = one_row(s, st, "find membership", e)) == 1) {
+	if ((rc = sq_one_row(s, st, "find membership", e)) == 1) {
 		read_member(s, st, out);
 		sqlite3_reset(st);
 	}
@@ -1124,26 +1111,26 @@ store_membership_add(struct store *s, const char *production_id, const char *use
 	static const char sql[] =
 	    "INSERT INTO membership (id, production_id, user_id, role, department_id, created_at) "
 	    "VALUES (?, ?, ?, ?, ?, ?)";
-	sqlite3_stmt *st = prepare(s, sql, e);
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
 	char now[32];
 	int rc;
 
 	if (st == NULL)
 		return -1;
 	store_new_id(id_out, len, "mem");
-	now_rfc3339(now, sizeof(now));
+	sq_now_rfc3339(now, sizeof(now));
 	sqlite3_bind_text(st, 1, id_out, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, production_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, user_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, role, -1, SQLITE_STATIC);
-	bind_opt(st, 5, department_id);
+	sq_bind_opt(st, 5, department_id);
 	sqlite3_bind_text(st, 6, now, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc == SQLITE_CONSTRAINT_UNIQUE)
 		return err_set(e, 409, "that person is already a member of this production");
 	if (rc != SQLITE_DONE)
-		return db_err(s, e, "add member");
+		return sq_db_err(s, e, "add member");
 	return 0;
 }
 
@@ -1152,27 +1139,27 @@ store_membership_set(struct store *s, const char *id, const char *role, const ch
                      struct err *e)
 {
 	static const char sql[] = "UPDATE membership SET role = ?, department_id = ? WHERE id = ?";
-	sqlite3_stmt *st = prepare(s, sql, e);
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, role, -1, SQLITE_STATIC);
-	bind_opt(st, 2, department_id);
+	sq_bind_opt(st, 2, department_id);
 	sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
-	return run(s, st, "change member", e) == -1 ? -1 : 0;
+	return sq_run(s, st, "change member", e) == -1 ? -1 : 0;
 }
 
 int
 store_membership_revoke(struct store *s, const char *id, int revoked, struct err *e)
 {
 	static const char sql[] = "UPDATE membership SET revoked_at = ? WHERE id = ?";
-	sqlite3_stmt *st = prepare(s, sql, e);
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
 	char now[32];
 	if (st == NULL)
 		return -1;
-	now_rfc3339(now, sizeof(now));
-	bind_opt(st, 1, revoked ? now : NULL);
+	sq_now_rfc3339(now, sizeof(now));
+	sq_bind_opt(st, 1, revoked ? now : NULL);
 	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-	return run(s, st, "revoke member", e) == -1 ? -1 : 0;
+	return sq_run(s, st, "revoke member", e) == -1 ? -1 : 0;
 }
 
 int
@@ -1181,7 +1168,7 @@ store_membership_list(struct store *s, const char *production_id,
 {
 	static const char sql[] = MEMBER_SELECT "WHERE m.production_id = ? "
 	                                        "ORDER BY u.display_name COLLATE NOCASE, u.id";
-	sqlite3_stmt *st = prepare(s, sql, e);
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
 	int rc;
 	if (st == NULL)
 		return -1;
@@ -1192,7 +1179,7 @@ store_membership_list(struct store *s, const char *production_id,
 		fn(&m, arg);
 	}
 	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : db_err(s, e, "list members");
+	return rc == SQLITE_DONE ? 0 : sq_db_err(s, e, "list members");
 }
 
 int
@@ -1200,11 +1187,11 @@ store_membership_count(struct store *s, const char *user_id, long *n, struct err
 {
 	static const char sql[] =
 	    "SELECT COUNT(*) FROM membership WHERE user_id = ? AND revoked_at IS NULL";
-	sqlite3_stmt *st = prepare(s, sql, e);
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, user_id, -1, SQLITE_STATIC);
-	return count_of(s, st, "count memberships", n, e);
+	return sq_count_of(s, st, "count memberships", n, e);
 }
 
 int
@@ -1212,14 +1199,14 @@ store_department_find(struct store *s, const char *production_id, const char *na
                       size_t len, struct err *e)
 {
 	static const char sql[] = "SELECT id FROM department WHERE production_id = ? AND name = ?";
-	sqlite3_stmt *st = prepare(s, sql, e);
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
 	int rc;
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, production_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-	if ((rc = one_row(s, st, "find department", e)) == 1) {
-		copy_col(st, 0, id_out, len);
+	if ((rc = sq_one_row(s, st, "find department", e)) == 1) {
+		sq_copy_col(st, 0, id_out, len);
 		sqlite3_reset(st);
 	}
 	return rc;
@@ -1230,11 +1217,11 @@ store_membership_leaders(struct store *s, const char *production_id, long *n, st
 {
 	static const char sql[] = "SELECT COUNT(*) FROM membership WHERE production_id = ? AND "
 	                          "revoked_at IS NULL AND role IN ('production_admin', 'producer')";
-	sqlite3_stmt *st = prepare(s, sql, e);
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, production_id, -1, SQLITE_STATIC);
-	return count_of(s, st, "count leaders", n, e);
+	return sq_count_of(s, st, "count leaders", n, e);
 }
 
 int
@@ -1243,14 +1230,14 @@ store_totp_get(struct store *s, const char *user_id, struct store_totp *out, str
 	static const char sql[] =
 	    "SELECT secret, confirmed_at IS NOT NULL, last_step FROM mfa_totp "
 	    "WHERE user_id = ?";
-	sqlite3_stmt *st = prepare(s, sql, e);
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
 	int rc;
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, user_id, -1, SQLITE_STATIC);
-	if ((rc = one_row(s, st, "read second factor", e)) == 1) {
-		unseal_col(s, st, 0, "mfa_totp", "secret", user_id, out->secret,
-		           sizeof(out->secret));
+	if ((rc = sq_one_row(s, st, "read second factor", e)) == 1) {
+		sq_unseal_col(s, st, 0, "mfa_totp", "secret", user_id, out->secret,
+		              sizeof(out->secret));
 		out->confirmed = sqlite3_column_int(st, 1);
 		out->last_step = sqlite3_column_int64(st, 2);
 		sqlite3_reset(st);
@@ -1265,16 +1252,17 @@ store_totp_begin(struct store *s, const char *user_id, const char *secret_b32, s
 	    "INSERT INTO mfa_totp (user_id, secret) VALUES (?, ?) ON CONFLICT (user_id) DO UPDATE "
 	    "SET secret = excluded.secret, confirmed_at = NULL, last_step = -1 "
 	    "WHERE mfa_totp.confirmed_at IS NULL";
-	sqlite3_stmt *st = prepare(s, sql, e);
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
 	char *sealed;
 	int rc;
 	if (st == NULL)
 		return -1;
-	if ((sealed = seal_text(s, user_id, "mfa_totp", "secret", user_id, secret_b32, e)) == NULL)
+	if ((sealed = sq_seal_text(s, user_id, "mfa_totp", "secret", user_id, secret_b32, e)) ==
+	    NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, user_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, sealed, -1, SQLITE_STATIC);
-	rc = run(s, st, "begin second factor", e) == -1 ? -1 : 0;
+	rc = sq_run(s, st, "begin second factor", e) == -1 ? -1 : 0;
 	free(sealed);
 	return rc;
 }
@@ -1291,25 +1279,25 @@ store_totp_confirm(struct store *s, const char *user_id, long long step, char ha
 	sqlite3_stmt *st;
 	char now[32];
 
-	now_rfc3339(now, sizeof(now));
-	if ((st = prepare(s, confirm, e)) == NULL)
+	sq_now_rfc3339(now, sizeof(now));
+	if ((st = sq_prepare(s, confirm, e)) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, step);
 	sqlite3_bind_text(st, 3, user_id, -1, SQLITE_STATIC);
-	if (run(s, st, "confirm second factor", e) == -1)
+	if (sq_run(s, st, "confirm second factor", e) == -1)
 		return -1;
-	if ((st = prepare(s, wipe, e)) == NULL)
+	if ((st = sq_prepare(s, wipe, e)) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, user_id, -1, SQLITE_STATIC);
-	if (run(s, st, "replace recovery codes", e) == -1)
+	if (sq_run(s, st, "replace recovery codes", e) == -1)
 		return -1;
 	for (int i = 0; i < nhashes; i++) {
-		if ((st = prepare(s, add, e)) == NULL)
+		if ((st = sq_prepare(s, add, e)) == NULL)
 			return -1;
 		sqlite3_bind_text(st, 1, user_id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, hashes[i], -1, SQLITE_STATIC);
-		if (run(s, st, "store recovery code", e) == -1)
+		if (sq_run(s, st, "store recovery code", e) == -1)
 			return -1;
 	}
 	return 0;
@@ -1320,13 +1308,13 @@ store_totp_use_step(struct store *s, const char *user_id, long long step, struct
 {
 	static const char sql[] = "UPDATE mfa_totp SET last_step = ? WHERE user_id = ? "
 	                          "AND confirmed_at IS NOT NULL AND last_step < ?";
-	sqlite3_stmt *st = prepare(s, sql, e);
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, step);
 	sqlite3_bind_text(st, 2, user_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, step);
-	return run(s, st, "use code", e);
+	return sq_run(s, st, "use code", e);
 }
 
 int
@@ -1334,15 +1322,15 @@ store_recovery_use(struct store *s, const char *user_id, const char *code_hash, 
 {
 	static const char sql[] = "UPDATE mfa_recovery_code SET used_at = ? WHERE user_id = ? "
 	                          "AND code_hash = ? AND used_at IS NULL";
-	sqlite3_stmt *st = prepare(s, sql, e);
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
 	char now[32];
 	if (st == NULL)
 		return -1;
-	now_rfc3339(now, sizeof(now));
+	sq_now_rfc3339(now, sizeof(now));
 	sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, user_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, code_hash, -1, SQLITE_STATIC);
-	return run(s, st, "use recovery code", e);
+	return sq_run(s, st, "use recovery code", e);
 }
 
 int
@@ -1350,11 +1338,11 @@ store_recovery_left(struct store *s, const char *user_id, long *n, struct err *e
 {
 	static const char sql[] =
 	    "SELECT COUNT(*) FROM mfa_recovery_code WHERE user_id = ? AND used_at IS NULL";
-	sqlite3_stmt *st = prepare(s, sql, e);
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, user_id, -1, SQLITE_STATIC);
-	return count_of(s, st, "count recovery codes", n, e);
+	return sq_count_of(s, st, "count recovery codes", n, e);
 }
 
 int
@@ -1363,15 +1351,15 @@ store_totp_delete(struct store *s, const char *user_id, struct err *e)
 	static const char a[] = "DELETE FROM mfa_recovery_code WHERE user_id = ?";
 	static const char b[] = "DELETE FROM mfa_totp WHERE user_id = ?";
 	sqlite3_stmt *st;
-	if ((st = prepare(s, a, e)) == NULL)
+	if ((st = sq_prepare(s, a, e)) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, user_id, -1, SQLITE_STATIC);
-	if (run(s, st, "delete recovery codes", e) == -1)
+	if (sq_run(s, st, "delete recovery codes", e) == -1)
 		return -1;
-	if ((st = prepare(s, b, e)) == NULL)
+	if ((st = sq_prepare(s, b, e)) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, user_id, -1, SQLITE_STATIC);
-	return run(s, st, "delete second factor", e) == -1 ? -1 : 0;
+	return sq_run(s, st, "delete second factor", e) == -1 ? -1 : 0;
 }
 
 int
@@ -1379,12 +1367,12 @@ store_session_revoke_everyone(struct store *s, const char *keep, long long now, 
 {
 	static const char sql[] =
 	    "UPDATE session SET revoked_at = ? WHERE revoked_at IS NULL AND id <> ?";
-	sqlite3_stmt *st = prepare(s, sql, e);
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_text(st, 2, keep ? keep : "", -1, SQLITE_STATIC);
-	return run(s, st, "end every session", e);
+	return sq_run(s, st, "end every session", e);
 }
 
 #define TOKEN_SELECT                                                                               \
@@ -1395,9 +1383,9 @@ store_session_revoke_everyone(struct store *s, const char *keep, long long now, 
 static void
 read_token(struct store *s, sqlite3_stmt *st, struct store_api_token *t)
 {
-	copy_col(st, 0, t->id, sizeof(t->id));
-	copy_col(st, 1, t->production_id, sizeof(t->production_id));
-	copy_col(st, 2, t->name, sizeof(t->name));
+	sq_copy_col(st, 0, t->id, sizeof(t->id));
+	sq_copy_col(st, 1, t->production_id, sizeof(t->production_id));
+	sq_copy_col(st, 2, t->name, sizeof(t->name));
 	t->read_write = sqlite3_column_int(st, 3);
 	t->created_at = sqlite3_column_int64(st, 4);
 	t->expires_at = sqlite3_column_int64(st, 5);
@@ -1413,7 +1401,7 @@ store_token_create(struct store *s, const char *user_id, const char *token_hash,
 	static const char sql[] = "INSERT INTO api_token (id, token_hash, user_id, production_id, "
 	                          "name, read_write, created_at, expires_at) "
 	                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
-	sqlite3_stmt *st = prepare(s, sql, e);
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
 	if (st == NULL)
 		return -1;
 	memset(out, 0, sizeof(*out));
@@ -1431,7 +1419,7 @@ store_token_create(struct store *s, const char *user_id, const char *token_hash,
 	sqlite3_bind_int(st, 6, read_write != 0);
 	sqlite3_bind_int64(st, 7, now);
 	sqlite3_bind_int64(st, 8, out->expires_at);
-	return run(s, st, "create token", e) == -1 ? -1 : 0;
+	return sq_run(s, st, "create token", e) == -1 ? -1 : 0;
 }
 
 int
@@ -1439,12 +1427,12 @@ store_token_by_hash(struct store *s, const char *token_hash, struct store_api_to
                     struct err *e)
 {
 	static const char sql[] = TOKEN_SELECT "WHERE t.token_hash = ?";
-	sqlite3_stmt *st = prepare(s, sql, e);
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
 	int rc;
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_STATIC);
-	if ((rc = one_row(s, st, "find token", e)) == 1) {
+	if ((rc = sq_one_row(s, st, "find token", e)) == 1) {
 		read_token(s, st, out);
 		sqlite3_reset(st);
 	}
@@ -1457,7 +1445,7 @@ store_token_list(struct store *s, const char *user_id, long long now,
 {
 	static const char sql[] = TOKEN_SELECT "WHERE t.user_id = ? AND t.revoked_at IS NULL "
 	                                       "AND t.expires_at > ? ORDER BY t.created_at, t.id";
-	sqlite3_stmt *st = prepare(s, sql, e);
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
 	int rc;
 	if (st == NULL)
 		return -1;
@@ -1469,7 +1457,7 @@ store_token_list(struct store *s, const char *user_id, long long now,
 		fn(&t, arg);
 	}
 	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : db_err(s, e, "list tokens");
+	return rc == SQLITE_DONE ? 0 : sq_db_err(s, e, "list tokens");
 }
 
 int
@@ -1479,13 +1467,13 @@ store_token_revoke(struct store *s, const char *user_id, const char *id, long lo
 	static const char sql[] =
 	    "UPDATE api_token SET revoked_at = ? WHERE id = ? AND user_id = ? "
 	    "AND revoked_at IS NULL";
-	sqlite3_stmt *st = prepare(s, sql, e);
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, user_id, -1, SQLITE_STATIC);
-	return run(s, st, "revoke token", e);
+	return sq_run(s, st, "revoke token", e);
 }
 
 int
@@ -1494,21 +1482,23 @@ store_outbox_add(struct store *s, const char *to, const char *subject, const cha
 {
 	static const char sql[] = "INSERT INTO outbox (id, created_at, to_addr, subject, body) "
 	                          "VALUES (?, ?, ?, ?, ?)";
-	sqlite3_stmt *st = prepare(s, sql, e);
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
 	char id[STORE_ID_LEN + 8], *sealed_to = NULL, *sealed_body = NULL;
 	int rc = -1;
 	if (st == NULL)
 		return -1;
 	store_new_id(id, sizeof(id), "msg");
-	if ((sealed_to = seal_text(s, KEYRING_INSTANCE, "outbox", "to_addr", id, to, e)) == NULL ||
-	    (sealed_body = seal_text(s, KEYRING_INSTANCE, "outbox", "body", id, body, e)) == NULL)
+	if ((sealed_to = sq_seal_text(s, KEYRING_INSTANCE, "outbox", "to_addr", id, to, e)) ==
+	        NULL ||
+	    (sealed_body = sq_seal_text(s, KEYRING_INSTANCE, "outbox", "body", id, body, e)) ==
+	        NULL)
 		goto out;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, now);
 	sqlite3_bind_text(st, 3, sealed_to, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, subject, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, sealed_body, -1, SQLITE_STATIC);
-	rc = run(s, st, "queue mail", e) == -1 ? -1 : 0;
+	rc = sq_run(s, st, "queue mail", e) == -1 ? -1 : 0;
 out:
 	free(sealed_to);
 	free(sealed_body);
@@ -1521,17 +1511,17 @@ store_outbox_next(struct store *s, int max_attempts, struct store_mail *out, str
 	static const char sql[] =
 	    "SELECT id, to_addr, subject, body, created_at, attempts FROM outbox "
 	    "WHERE sent_at IS NULL AND attempts < ? ORDER BY created_at, id LIMIT 1";
-	sqlite3_stmt *st = prepare(s, sql, e);
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
 	int rc;
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int(st, 1, max_attempts);
-	if ((rc = one_row(s, st, "read outbox", e)) == 1) {
+	if ((rc = sq_one_row(s, st, "read outbox", e)) == 1) {
 		struct keyring_place p = {"outbox", "body", out->id};
 		size_t n;
-		copy_col(st, 0, out->id, sizeof(out->id));
-		unseal_col(s, st, 1, "outbox", "to_addr", out->id, out->to, sizeof(out->to));
-		copy_col(st, 2, out->subject, sizeof(out->subject));
+		sq_copy_col(st, 0, out->id, sizeof(out->id));
+		sq_unseal_col(s, st, 1, "outbox", "to_addr", out->id, out->to, sizeof(out->to));
+		sq_copy_col(st, 2, out->subject, sizeof(out->subject));
 		if (s->keys == NULL ||
 		    keyring_unseal(s->keys, &p, (const char *)sqlite3_column_text(st, 3),
 		                   &out->body, &n, e) != 1) {
@@ -1551,12 +1541,12 @@ store_outbox_sent(struct store *s, const char *id, long long now, struct err *e)
 {
 	static const char sql[] = "UPDATE outbox SET sent_at = ?, body = '', last_error = NULL "
 	                          "WHERE id = ?";
-	sqlite3_stmt *st = prepare(s, sql, e);
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-	return run(s, st, "mark mail sent", e) == -1 ? -1 : 0;
+	return sq_run(s, st, "mark mail sent", e) == -1 ? -1 : 0;
 }
 
 int
@@ -1564,12 +1554,12 @@ store_outbox_failed(struct store *s, const char *id, const char *why, struct err
 {
 	static const char sql[] =
 	    "UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?";
-	sqlite3_stmt *st = prepare(s, sql, e);
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, why, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-	return run(s, st, "mark mail failed", e) == -1 ? -1 : 0;
+	return sq_run(s, st, "mark mail failed", e) == -1 ? -1 : 0;
 }
 
 int
@@ -1578,14 +1568,14 @@ store_reset_create(struct store *s, const char *user_id, const char *token_hash,
 {
 	static const char sql[] = "INSERT INTO password_reset (token_hash, user_id, created_at, "
 	                          "expires_at) VALUES (?, ?, ?, ?)";
-	sqlite3_stmt *st = prepare(s, sql, e);
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, user_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, now);
 	sqlite3_bind_int64(st, 4, now + lifetime);
-	return run(s, st, "create reset link", e) == -1 ? -1 : 0;
+	return sq_run(s, st, "create reset link", e) == -1 ? -1 : 0;
 }
 
 int
@@ -1593,12 +1583,12 @@ store_reset_count(struct store *s, const char *user_id, long long since, long *n
 {
 	static const char sql[] =
 	    "SELECT COUNT(*) FROM password_reset WHERE user_id = ? AND created_at >= ?";
-	sqlite3_stmt *st = prepare(s, sql, e);
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, user_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, since);
-	return count_of(s, st, "count reset links", n, e);
+	return sq_count_of(s, st, "count reset links", n, e);
 }
 
 int
@@ -1617,11 +1607,11 @@ store_reset_peek(struct store *s, const char *token_hash, long long now, struct 
 		         user_cols);
 		sqlp = sql;
 	}
-	if ((st = prepare(s, sqlp, e)) == NULL)
+	if ((st = sq_prepare(s, sqlp, e)) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, now);
-	if ((rc = one_row(s, st, "read reset link", e)) == 1) {
+	if ((rc = sq_one_row(s, st, "read reset link", e)) == 1) {
 		read_user(s, st, 0, user);
 		sqlite3_reset(st);
 	}
@@ -1636,13 +1626,13 @@ static int
 spend_once(struct store *s, const char *sql, const char *key, long long now, const char *what,
            struct err *e)
 {
-	sqlite3_stmt *st = prepare(s, sql, e);
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, now);
-	return run(s, st, what, e);
+	return sq_run(s, st, what, e);
 }
 
 int
@@ -1656,11 +1646,11 @@ store_reset_spend(struct store *s, const char *token_hash, long long now, struct
 static void
 read_invitation(struct store *s, sqlite3_stmt *st, struct store_invitation *v)
 {
-	copy_col(st, 0, v->id, sizeof(v->id));
-	copy_col(st, 1, v->production_id, sizeof(v->production_id));
-	unseal_col(s, st, 2, "invitation", "email", v->id, v->email, sizeof(v->email));
-	copy_col(st, 3, v->role, sizeof(v->role));
-	copy_col(st, 4, v->department_id, sizeof(v->department_id));
+	sq_copy_col(st, 0, v->id, sizeof(v->id));
+	sq_copy_col(st, 1, v->production_id, sizeof(v->production_id));
+	sq_unseal_col(s, st, 2, "invitation", "email", v->id, v->email, sizeof(v->email));
+	sq_copy_col(st, 3, v->role, sizeof(v->role));
+	sq_copy_col(st, 4, v->department_id, sizeof(v->department_id));
 	v->created_at = sqlite3_column_int64(st, 5);
 	v->expires_at = sqlite3_column_int64(st, 6);
 	v->accepted = sqlite3_column_int(st, 7);
@@ -1677,14 +1667,14 @@ store_invitation_create(struct store *s, struct store_invitation *inv, const cha
 	static const char sql[] =
 	    "INSERT INTO invitation (id, token_hash, production_id, email_sealed, role, "
 	    "department_id, invited_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
-	sqlite3_stmt *st = prepare(s, sql, e);
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
 	char *sealed;
 	int rc;
 	if (st == NULL)
 		return -1;
 	store_new_id(inv->id, sizeof(inv->id), "inv");
-	if ((sealed = seal_text(s, KEYRING_INSTANCE, "invitation", "email", inv->id, inv->email,
-	                        e)) == NULL)
+	if ((sealed = sq_seal_text(s, KEYRING_INSTANCE, "invitation", "email", inv->id, inv->email,
+	                           e)) == NULL)
 		return -1;
 	inv->created_at = now;
 	inv->expires_at = now + lifetime;
@@ -1694,11 +1684,11 @@ store_invitation_create(struct store *s, struct store_invitation *inv, const cha
 	sqlite3_bind_text(st, 3, inv->production_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, sealed, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, inv->role, -1, SQLITE_STATIC);
-	bind_opt(st, 6, inv->department_id[0] ? inv->department_id : NULL);
+	sq_bind_opt(st, 6, inv->department_id[0] ? inv->department_id : NULL);
 	sqlite3_bind_text(st, 7, invited_by, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 8, now);
 	sqlite3_bind_int64(st, 9, inv->expires_at);
-	rc = run(s, st, "create invitation", e) == -1 ? -1 : 0;
+	rc = sq_run(s, st, "create invitation", e) == -1 ? -1 : 0;
 	free(sealed);
 	return rc;
 }
@@ -1709,13 +1699,13 @@ store_invitation_peek(struct store *s, const char *token_hash, long long now,
 {
 	static const char sql[] =
 	    INVITATION_SELECT "WHERE token_hash = ? AND accepted_at IS NULL AND expires_at > ?";
-	sqlite3_stmt *st = prepare(s, sql, e);
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
 	int rc;
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, now);
-	if ((rc = one_row(s, st, "read invitation", e)) == 1) {
+	if ((rc = sq_one_row(s, st, "read invitation", e)) == 1) {
 		read_invitation(s, st, out);
 		sqlite3_reset(st);
 	}
@@ -1737,7 +1727,7 @@ store_invitation_list(struct store *s, const char *production_id, long long now,
 	static const char sql[] =
 	    INVITATION_SELECT "WHERE production_id = ? AND accepted_at IS NULL AND expires_at > ? "
 	                      "ORDER BY created_at, id";
-	sqlite3_stmt *st = prepare(s, sql, e);
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
 	int rc;
 	if (st == NULL)
 		return -1;
@@ -1749,7 +1739,7 @@ store_invitation_list(struct store *s, const char *production_id, long long now,
 		fn(&v, arg);
 	}
 	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : db_err(s, e, "list invitations");
+	return rc == SQLITE_DONE ? 0 : sq_db_err(s, e, "list invitations");
 }
 
 int
@@ -1761,7 +1751,7 @@ store_attachment_create(struct store *s, const struct store_attachment *a,
 	    "stored_name, "
 	    "file_key, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
 	struct keyring_place p = {"attachment", "file_key", a->id};
-	sqlite3_stmt *st = prepare(s, sql, e);
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
 	char *name = NULL, *key = NULL;
 	int rc = -1;
 
@@ -1770,7 +1760,7 @@ store_attachment_create(struct store *s, const struct store_attachment *a,
 	if (s->keys == NULL)
 		return err_set(e, 500, "the store was opened without the keystore");
 	if (keyring_create(s->keys, a->production_id, "production", e) == -1 ||
-	    (name = seal_text(s, a->production_id, "attachment", "name", a->id, a->name, e)) ==
+	    (name = sq_seal_text(s, a->production_id, "attachment", "name", a->id, a->name, e)) ==
 	        NULL ||
 	    (key = keyring_seal(s->keys, a->production_id, &p, file_key, 32, e)) == NULL)
 		goto out;
@@ -1783,7 +1773,7 @@ store_attachment_create(struct store *s, const struct store_attachment *a,
 	sqlite3_bind_text(st, 7, key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 8, a->created_by, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 9, a->created_at, -1, SQLITE_STATIC);
-	rc = run(s, st, "record attachment", e) == -1 ? -1 : 0;
+	rc = sq_run(s, st, "record attachment", e) == -1 ? -1 : 0;
 out:
 	free(name);
 	free(key);
@@ -1797,14 +1787,14 @@ out:
 static void
 read_attachment(struct store *s, sqlite3_stmt *st, struct store_attachment *a)
 {
-	copy_col(st, 0, a->id, sizeof(a->id));
-	copy_col(st, 1, a->production_id, sizeof(a->production_id));
-	unseal_col(s, st, 2, "attachment", "name", a->id, a->name, sizeof(a->name));
-	copy_col(st, 3, a->content_type, sizeof(a->content_type));
+	sq_copy_col(st, 0, a->id, sizeof(a->id));
+	sq_copy_col(st, 1, a->production_id, sizeof(a->production_id));
+	sq_unseal_col(s, st, 2, "attachment", "name", a->id, a->name, sizeof(a->name));
+	sq_copy_col(st, 3, a->content_type, sizeof(a->content_type));
 	a->size = sqlite3_column_int64(st, 4);
-	copy_col(st, 5, a->stored_name, sizeof(a->stored_name));
-	copy_col(st, 6, a->created_by, sizeof(a->created_by));
-	copy_col(st, 7, a->created_at, sizeof(a->created_at));
+	sq_copy_col(st, 5, a->stored_name, sizeof(a->stored_name));
+	sq_copy_col(st, 6, a->created_by, sizeof(a->created_by));
+	sq_copy_col(st, 7, a->created_at, sizeof(a->created_at));
 }
 
 int
@@ -1812,14 +1802,14 @@ store_attachment_get(struct store *s, const char *production_id, const char *id,
                      struct store_attachment *out, struct secret *file_key, struct err *e)
 {
 	static const char sql[] = ATTACHMENT_SELECT "WHERE production_id = ? AND id = ?";
-	sqlite3_stmt *st = prepare(s, sql, e);
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
 	int rc;
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, production_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-	if ((rc = one_row(s, st, "read attachment", e)) != 1)
+	if ((rc = sq_one_row(s, st, "read attachment", e)) != 1)
 		return rc;
 	read_attachment(s, st, out);
 	if (file_key != NULL) {
@@ -1853,7 +1843,7 @@ store_attachment_list(struct store *s, const char *production_id,
 {
 	static const char sql[] =
 	    ATTACHMENT_SELECT "WHERE production_id = ? ORDER BY created_at, id";
-	sqlite3_stmt *st = prepare(s, sql, e);
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
 	int rc;
 	if (st == NULL)
 		return -1;
@@ -1864,5 +1854,5 @@ store_attachment_list(struct store *s, const char *production_id,
 		fn(&a, arg);
 	}
 	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : db_err(s, e, "list attachments");
+	return rc == SQLITE_DONE ? 0 : sq_db_err(s, e, "list attachments");
 }

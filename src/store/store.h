@@ -310,4 +310,169 @@ int store_attachment_list(struct store *s, const char *production_id,
                           void (*fn)(const struct store_attachment *, void *), void *arg,
                           struct err *e);
 
+/*
+ * The production itself (store/sqlite_production.c): people, locations,
+ * shoot days, scenes and calls. Sealed fields are opened only in the groups
+ * a caller asks for (`open`): what a reader may not see is never decrypted.
+ * A field whose key was destroyed reads as KEYRING_ERASED.
+ */
+#define STORE_PERSON_WORK     1u /* work phone and email */
+#define STORE_PERSON_PERSONAL 2u /* personal phone and email */
+#define STORE_PERSON_PRIVATE  4u /* address, emergency contact, birth date, notes, ids */
+#define STORE_PERSON_ALL      7u
+
+struct store_person {
+	char id[STORE_ID_LEN + 8];
+	char production_id[STORE_ID_LEN + 8];
+	char user_id[STORE_ID_LEN + 8]; /* "" when not linked to an account */
+	char kind[8];                   /* crew | cast */
+	char name[256];
+	char department_id[STORE_ID_LEN + 8]; /* "" when none */
+	char department[64];
+	char job_title[128];
+	char character_name[128];
+	int key_contact;
+	/* sealed under the person's key */
+	char work_phone[64], work_email[256];
+	char personal_phone[64], personal_email[256];
+	char home_address[512], emergency_contact[512], date_of_birth[16];
+	char dietary[512], medical[1024], id_numbers[256];
+	unsigned opened; /* the STORE_PERSON_* groups filled above */
+	char created_at[32], updated_at[32];
+};
+
+/* Creates the person (fills id and times) with their own person key; seals every group. */
+int store_person_create(struct store *s, struct store_person *p, struct err *e);
+/* Rewrites the directory columns and the sealed groups in `groups`: 1 done, 0 no such person. */
+int store_person_update(struct store *s, const struct store_person *p, unsigned groups,
+                        struct err *e);
+/* Deletes the record and destroys its person key: 1 done, 0 no such person. */
+int store_person_delete(struct store *s, const char *production_id, const char *id, struct err *e);
+/* One person of the production with the groups in `open` opened: 1 found, 0 not. */
+int store_person_get(struct store *s, const char *production_id, const char *id, unsigned open,
+                     struct store_person *out, struct err *e);
+/* The person record linked to user_id in the production (nothing opened): 1 found, 0 not. */
+int store_person_of_user(struct store *s, const char *production_id, const char *user_id,
+                         struct store_person *out, struct err *e);
+/* Person ids linked to user_id in any production (to shred them with the account). */
+int store_person_ids_of_user(struct store *s, const char *user_id,
+                             void (*fn)(const char *id, void *), void *arg, struct err *e);
+/*
+ * The production's people by name, optionally only of one department id or
+ * kind. For each row `want` sees the unsealed columns and returns the
+ * groups to open, or -1 to skip the row; then fn gets it.
+ */
+struct store_person_filter {
+	const char *department_id; /* NULL: any */
+	const char *kind;          /* NULL: any */
+};
+int store_person_list(struct store *s, const char *production_id,
+                      const struct store_person_filter *f,
+                      int (*want)(const struct store_person *, void *),
+                      void (*fn)(const struct store_person *, void *), void *arg, struct err *e);
+
+struct store_location {
+	char id[STORE_ID_LEN + 8];
+	char production_id[STORE_ID_LEN + 8];
+	char name[256];
+	char parking[512];
+	char nearest_hospital[256];
+	int confidential;
+	/* sealed under the production key */
+	char address[512], latitude[24], longitude[24], access_notes[1024], contact[256];
+	int opened; /* the sealed site fields are filled */
+	char created_at[32], updated_at[32];
+};
+int store_location_create(struct store *s, struct store_location *l, struct err *e);
+/* 1 done, 0 no such location; the site is rewritten when `site` is set. */
+int store_location_update(struct store *s, const struct store_location *l, int site, struct err *e);
+int store_location_get(struct store *s, const char *production_id, const char *id, int open,
+                       struct store_location *out, struct err *e);
+/* By name; want returns 1 to open the site, 0 not to, -1 to skip the row. */
+int store_location_list(struct store *s, const char *production_id,
+                        int (*want)(const struct store_location *, void *),
+                        void (*fn)(const struct store_location *, void *), void *arg,
+                        struct err *e);
+
+struct store_day {
+	char id[STORE_ID_LEN + 8];
+	char production_id[STORE_ID_LEN + 8];
+	char date[16];        /* YYYY-MM-DD */
+	char unit[32];        /* "Main", "Second", … */
+	char general_call[8]; /* HH:MM */
+	char wrap_estimate[8];
+	int number, total; /* "Day number of total" within the unit */
+};
+/* 409 with field /date when the unit already shoots that date. */
+int store_day_create(struct store *s, struct store_day *d, struct err *e);
+int store_day_update(struct store *s, const struct store_day *d, struct err *e);
+int store_day_get(struct store *s, const char *production_id, const char *id, struct store_day *out,
+                  struct err *e);
+int store_day_list(struct store *s, const char *production_id,
+                   void (*fn)(const struct store_day *, void *), void *arg, struct err *e);
+/* Replaces the day's ordered locations / scenes (ids already checked to be the production's). */
+int store_day_set_locations(struct store *s, const char *day_id, const char *const *ids, size_t n,
+                            struct err *e);
+int store_day_set_scenes(struct store *s, const char *day_id, const char *const *ids, size_t n,
+                         struct err *e);
+/* The day's location ids / scene ids in order. */
+int store_day_locations(struct store *s, const char *day_id, void (*fn)(const char *id, void *),
+                        void *arg, struct err *e);
+int store_day_scenes(struct store *s, const char *day_id, void (*fn)(const char *id, void *),
+                     void *arg, struct err *e);
+/* 1 when person_id has a call on a day that uses location_id, else 0. */
+int store_location_called(struct store *s, const char *location_id, const char *person_id,
+                          struct err *e);
+
+struct store_scene {
+	char id[STORE_ID_LEN + 8];
+	char production_id[STORE_ID_LEN + 8];
+	char number[16];
+	char int_ext[8];
+	char day_night[8];
+	char set_name[256];
+	int eighths;
+	char synopsis[2048]; /* sealed under the production key */
+	int opened;
+};
+/* 409 with field /number when the number is taken. */
+int store_scene_create(struct store *s, struct store_scene *sc, struct err *e);
+int store_scene_update(struct store *s, const struct store_scene *sc, struct err *e);
+int store_scene_get(struct store *s, const char *production_id, const char *id, int open,
+                    struct store_scene *out, struct err *e);
+/* Scenes of the production (day_id NULL, by number) or of one day (in the day's order). */
+int store_scene_list(struct store *s, const char *production_id, const char *day_id,
+                     int (*want)(const struct store_scene *, void *),
+                     void (*fn)(const struct store_scene *, void *), void *arg, struct err *e);
+int store_scene_set_cast(struct store *s, const char *scene_id, const char *const *person_ids,
+                         size_t n, struct err *e);
+int store_scene_cast(struct store *s, const char *scene_id, void (*fn)(const char *id, void *),
+                     void *arg, struct err *e);
+
+struct store_call {
+	char id[STORE_ID_LEN + 8];
+	char production_id[STORE_ID_LEN + 8];
+	char day_id[STORE_ID_LEN + 8];
+	char person_id[STORE_ID_LEN + 8];
+	char call_time[8], pickup[8], hair_makeup[8], on_set[8];
+	char cast_status[8];                         /* "", start, work, hold, finish */
+	char person_department_id[STORE_ID_LEN + 8]; /* read only */
+};
+/* Creates or replaces the person's call on the day. */
+int store_call_put(struct store *s, struct store_call *c, struct err *e);
+/* 1 deleted, 0 none. */
+int store_call_delete(struct store *s, const char *day_id, const char *person_id, struct err *e);
+/* Calls of one day (day_id) or of one person (person_id), or both; NULL: any. */
+int store_call_list(struct store *s, const char *production_id, const char *day_id,
+                    const char *person_id, void (*fn)(const struct store_call *, void *), void *arg,
+                    struct err *e);
+/* A department of the production by id: 1 found (name filled), 0 not. */
+int store_department_get(struct store *s, const char *production_id, const char *id, char *name,
+                         size_t len, struct err *e);
+int store_department_list(struct store *s, const char *production_id,
+                          void (*fn)(const char *id, const char *name, void *), void *arg,
+                          struct err *e);
+int store_department_create(struct store *s, const char *production_id, const char *name,
+                            char *id_out, size_t len, struct err *e);
+
 #endif

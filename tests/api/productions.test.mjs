@@ -4,10 +4,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { startServer, runSlate, assertProblem, REPO_ROOT } from './lib/harness.mjs';
+import { startServer, runSlate, assertProblem } from './lib/harness.mjs';
 import { call, signInAndChangePassword, readyAdmin, enrolTotp } from './lib/session.mjs';
+import { documentedScope } from './lib/roles.mjs';
 
 let server;
 let admin;
@@ -109,17 +109,6 @@ test('only production admins and producers manage members', async () => {
   assert.equal(p.status, 200, p.body);
   assert.equal(p.json.department, 'Grip');
 });
-
-/** The scope docs/ROLES.md gives `role` for `resource` under `## action`. */
-function documentedScope(action, resource, role) {
-  const doc = readFileSync(path.join(REPO_ROOT, 'docs/ROLES.md'), 'utf8');
-  const section = doc.split(/^## /m).find((x) => x.startsWith(`${action}\n`));
-  const rows = section.split('\n').filter((l) => l.startsWith('|')).map((l) => l.split('|').slice(1, -1).map((c) => c.trim()));
-  const col = rows[0].indexOf(role);
-  const row = rows.find((r) => r[0] === `\`${resource}\``);
-  assert.ok(col > 0 && row, `docs/ROLES.md has ${action} × ${resource} × ${role}`);
-  return row[col];
-}
 
 test('every role reads and uploads files exactly as docs/ROLES.md says (attachment cells)', async () => {
   const cast = [

@@ -1,0 +1,287 @@
+/*
+ * locations.c — where a production shoots.
+ *
+ * GET   /api/v1/productions/{id}/locations
+ * POST  /api/v1/productions/{id}/locations          {name, parking?, nearest_hospital?,
+ *                                                    confidential?, address?, latitude?,
+ *                                                    longitude?, access_notes?, contact?}
+ * GET   /api/v1/productions/{id}/locations/{lid}
+ * PATCH /api/v1/productions/{id}/locations/{lid}    any subset
+ *
+ * `location` (name, parking, nearest hospital, confidential) and
+ * `location_address` (address, latitude, longitude, access notes, contact:
+ * sealed under the production key) are read per the role matrix; `called`
+ * means the reader has a call on a shoot day that uses the location. A
+ * confidential location's address is hidden from everyone below AD, whatever
+ * the matrix says (call sheets, which would reveal it when published, come
+ * later): its sealed fields are then not even decrypted.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "api/api.h"
+#include "api/session.h"
+
+/* What the reader may see of l: -1 nothing, 0 the location, 1 with its site. -2: store error. */
+static int
+location_view(struct http_req *r, struct api_reader *rd, const struct store_location *l)
+{
+	struct err e;
+	int called = 0;
+	enum policy_scope scope = api_scope(&rd->a, POLICY_RESOURCE_LOCATION, POLICY_ACTION_READ);
+
+	if (scope == POLICY_SCOPE_CALLED && rd->person_id[0]) {
+		if ((called = store_location_called(http_req_store(r), l->id, rd->person_id, &e)) ==
+		    -1) {
+			api_unavailable(r, &e);
+			return -2;
+		}
+	}
+	if (!api_allows(rd, POLICY_RESOURCE_LOCATION, POLICY_ACTION_READ, NULL, NULL, called))
+		return -1;
+	if (l->confidential && api_below_ad(rd))
+		return 0;
+	return api_allows(rd, POLICY_RESOURCE_LOCATION_ADDRESS, POLICY_ACTION_READ, NULL, NULL,
+	                  called);
+}
+
+static json_t *
+location_json(const struct store_location *l)
+{
+	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:b}", "id", l->id, "name", l->name, "parking",
+	                      l->parking, "nearest_hospital", l->nearest_hospital, "confidential",
+	                      l->confidential);
+	if (l->opened) {
+		char *end;
+		double lat = strtod(l->latitude, &end);
+		int lat_ok = l->latitude[0] && *end == '\0';
+		double lon = strtod(l->longitude, &end);
+		int lon_ok = l->longitude[0] && *end == '\0';
+		json_object_set_new(j, "address", json_string(l->address));
+		json_object_set_new(j, "latitude", lat_ok ? json_real(lat) : json_null());
+		json_object_set_new(j, "longitude", lon_ok ? json_real(lon) : json_null());
+		json_object_set_new(j, "access_notes", json_string(l->access_notes));
+		json_object_set_new(j, "contact", json_string(l->contact));
+	}
+	return j;
+}
+
+struct location_list {
+	struct http_req *r;
+	struct api_reader *rd;
+	json_t *arr;
+	int failed;
+};
+
+static int
+list_want(const struct store_location *l, void *arg)
+{
+	struct location_list *ll = arg;
+	int v;
+	if (ll->failed)
+		return -1;
+	if ((v = location_view(ll->r, ll->rd, l)) == -2)
+		ll->failed = 1;
+	return v < 0 ? -1 : v;
+}
+
+static void
+list_add(const struct store_location *l, void *arg)
+{
+	struct location_list *ll = arg;
+	json_array_append_new(ll->arr, location_json(l));
+}
+
+void
+locations_list(struct http_req *r)
+{
+	struct api_reader rd;
+	struct location_list ll;
+	struct err e;
+
+	if (api_reader_load(r, &rd) == -1)
+		return;
+	ll = (struct location_list){r, &rd, json_array(), 0};
+	if (store_location_list(http_req_store(r), rd.a.production.id, list_want, list_add, &ll,
+	                        &e) == -1) {
+		json_decref(ll.arr);
+		api_unavailable(r, &e);
+		return;
+	}
+	if (ll.failed) { /* already answered */
+		json_decref(ll.arr);
+		return;
+	}
+	http_reply_json(r, 200, json_pack("{s:o}", "locations", ll.arr));
+}
+
+/* Loads {lid} opened when open: 1, or 0 after answering 404 / 503. */
+static int
+load_location(struct http_req *r, struct api_reader *rd, int open, struct store_location *l)
+{
+	struct err e;
+	int found = store_location_get(http_req_store(r), rd->a.production.id,
+	                               router_param(&r->match, "lid"), open, l, &e);
+	if (found == 1)
+		return 1;
+	if (found == 0)
+		http_problem(r, 404, "there is no such location in this production");
+	else
+		api_unavailable(r, &e);
+	return 0;
+}
+
+void
+locations_get(struct http_req *r)
+{
+	struct api_reader rd;
+	struct store_location l;
+	int v;
+
+	if (api_reader_load(r, &rd) == -1 || !load_location(r, &rd, 0, &l))
+		return;
+	if ((v = location_view(r, &rd, &l)) == -2)
+		return;
+	if (v == -1) {
+		http_problem(r, 403, "your role does not see this location");
+		return;
+	}
+	if (v == 1 && !load_location(r, &rd, 1, &l))
+		return;
+	http_reply_json(r, 200, location_json(&l));
+	sodium_memzero(&l, sizeof(l));
+}
+
+static const struct json_field location_body[] = {
+    {"name", JF_STRING, 0, 200},
+    {"parking", JF_STRING, 0, 500},
+    {"nearest_hospital", JF_STRING, 0, 250},
+    {"confidential", JF_BOOLEAN, 0, 0},
+    {"address", JF_STRING, 0, 500},
+    {"latitude", JF_NUMBER, 0, 0},
+    {"longitude", JF_NUMBER, 0, 0},
+    {"access_notes", JF_STRING, 0, 1000},
+    {"contact", JF_STRING, 0, 250},
+};
+
+static void
+set_text(json_t *body, const char *name, char *dst, size_t cap)
+{
+	const char *v = json_string_value(json_object_get(body, name));
+	if (v != NULL)
+		snprintf(dst, cap, "%s", v);
+}
+
+/* Applies body to l; *site set when a sealed field changed. 0 after answering 400. */
+static int
+apply_location(struct http_req *r, json_t *body, struct store_location *l, int *site)
+{
+	static const char *const coords[] = {"latitude", "longitude"};
+	static const double limit[] = {90.0, 180.0};
+	char *dst[] = {l->latitude, l->longitude};
+
+	set_text(body, "name", l->name, sizeof(l->name));
+	set_text(body, "parking", l->parking, sizeof(l->parking));
+	set_text(body, "nearest_hospital", l->nearest_hospital, sizeof(l->nearest_hospital));
+	if (json_object_get(body, "confidential") != NULL)
+		l->confidential = json_is_true(json_object_get(body, "confidential"));
+	*site = 0;
+	for (size_t i = 0; i < 2; i++) {
+		json_t *v = json_object_get(body, coords[i]);
+		char ptr[16];
+		if (v == NULL)
+			continue;
+		double d = json_number_value(v);
+		if (!isfinite(d) || fabs(d) > limit[i]) {
+			snprintf(ptr, sizeof(ptr), "/%s", coords[i]);
+			api_bad_field(
+			    r, ptr, i == 0 ? "degrees from -90 to 90" : "degrees from -180 to 180");
+			return 0;
+		}
+		snprintf(dst[i], sizeof(l->latitude), "%.7f", d);
+		*site = 1;
+	}
+	for (const char *const *n =
+	         (const char *const[]){"address", "access_notes", "contact", NULL};
+	     *n; n++)
+		*site |= json_object_get(body, *n) != NULL;
+	set_text(body, "address", l->address, sizeof(l->address));
+	set_text(body, "access_notes", l->access_notes, sizeof(l->access_notes));
+	set_text(body, "contact", l->contact, sizeof(l->contact));
+	if (l->name[0] == '\0') {
+		api_bad_field(r, "/name", "must not be empty");
+		return 0;
+	}
+	return 1;
+}
+
+static int
+may_write_locations(struct http_req *r, const struct api_reader *rd)
+{
+	if (api_allows(rd, POLICY_RESOURCE_LOCATION, POLICY_ACTION_WRITE, NULL, NULL, 0) &&
+	    api_allows(rd, POLICY_RESOURCE_LOCATION_ADDRESS, POLICY_ACTION_WRITE, NULL, NULL, 0))
+		return 1;
+	http_problem(r, 403, "your role cannot change locations");
+	return 0;
+}
+
+void
+locations_create(struct http_req *r)
+{
+	struct api_reader rd;
+	struct store_location l;
+	json_t *body;
+	struct err e;
+	int site;
+
+	if (api_reader_load(r, &rd) == -1 || !may_write_locations(r, &rd))
+		return;
+	if ((body = http_json_body(r, location_body,
+	                           sizeof(location_body) / sizeof(location_body[0]))) == NULL)
+		return;
+	memset(&l, 0, sizeof(l));
+	snprintf(l.production_id, sizeof(l.production_id), "%s", rd.a.production.id);
+	if (apply_location(r, body, &l, &site)) {
+		if (store_location_create(http_req_store(r), &l, &e) == -1) {
+			api_refuse(r, &e, "the location cannot be created");
+		} else {
+			session_audit(r, session_of(r)->session.user.id, "location.create", l.id,
+			              "success");
+			http_reply_json(r, 201, location_json(&l));
+		}
+	}
+	json_decref(body);
+	sodium_memzero(&l, sizeof(l));
+}
+
+void
+locations_update(struct http_req *r)
+{
+	struct api_reader rd;
+	struct store_location l;
+	json_t *body;
+	struct err e;
+	int site;
+
+	if (api_reader_load(r, &rd) == -1 || !may_write_locations(r, &rd))
+		return;
+	if ((body = http_json_body(r, location_body,
+	                           sizeof(location_body) / sizeof(location_body[0]))) == NULL)
+		return;
+	if (load_location(r, &rd, 1, &l) && apply_location(r, body, &l, &site)) {
+		if (store_location_update(http_req_store(r), &l, site, &e) == -1) {
+			api_refuse(r, &e, "the location cannot be changed");
+		} else {
+			session_audit(r, session_of(r)->session.user.id, "location.update", l.id,
+			              "success");
+			http_reply_json(r, 200, location_json(&l));
+		}
+	}
+	json_decref(body);
+	sodium_memzero(&l, sizeof(l));
+}

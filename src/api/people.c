@@ -1,0 +1,597 @@
+/*
+ * people.c — the crew and cast of a production, and its departments.
+ *
+ * GET    /api/v1/productions/{id}/departments
+ * POST   /api/v1/productions/{id}/departments        {name}
+ * GET    /api/v1/productions/{id}/people              ?department=&kind=&limit=&offset=
+ * POST   /api/v1/productions/{id}/people              {name, kind, department?, …}
+ * GET    /api/v1/productions/{id}/people/{pid}
+ * PATCH  /api/v1/productions/{id}/people/{pid}        any subset of the fields
+ * DELETE /api/v1/productions/{id}/people/{pid}        also destroys the person key
+ *
+ * A person is one flat JSON object. Its fields fall into the policy
+ * resources of docs/ROLES.md:
+ *
+ *   person                 id, name, kind, department, job_title,
+ *                          character_name, key_contact, linked
+ *   person_work_contact    work_phone, work_email
+ *   person_personal_phone  personal_phone, personal_email
+ *   person_private         home_address, emergency_contact, date_of_birth,
+ *                          dietary, medical, id_numbers
+ *
+ * A reader gets exactly the fields the matrix gives their role for that
+ * person (self, department or all); a field they may not see is absent,
+ * and its sealed group is not even decrypted. Key contacts (key_contact:
+ * true) are shown to everyone with their work contact, as on a call sheet.
+ *
+ * Writes check each field's resource for the write action: a field the
+ * caller may not write is refused with 403 naming it, and nothing is
+ * written. Changing a person's department, kind, key-contact flag or
+ * account link is a directory change that needs person:write beyond self.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "api/api.h"
+#include "api/session.h"
+#include "domain/validate.h"
+#include "util/email.h"
+#include "util/xalloc.h"
+
+/* ---- departments ---- */
+
+static void
+add_department(const char *id, const char *name, void *arg)
+{
+	json_array_append_new(arg, json_pack("{s:s, s:s}", "id", id, "name", name));
+}
+
+void
+departments_list(struct http_req *r)
+{
+	struct api_access a;
+	struct err e;
+	json_t *arr;
+
+	if (api_production_access(r, &a) == -1)
+		return;
+	if (api_scope(&a, POLICY_RESOURCE_PRODUCTION, POLICY_ACTION_READ) == POLICY_SCOPE_NONE) {
+		http_problem(r, 403, "your role cannot see this");
+		return;
+	}
+	arr = json_array();
+	if (store_department_list(http_req_store(r), a.production.id, add_department, arr, &e) ==
+	    -1) {
+		json_decref(arr);
+		api_unavailable(r, &e);
+		return;
+	}
+	http_reply_json(r, 200, json_pack("{s:o}", "departments", arr));
+}
+
+static const struct json_field department_fields[] = {{"name", JF_STRING, 1, 60}};
+
+void
+departments_create(struct http_req *r)
+{
+	struct api_access a;
+	char id[STORE_ID_LEN + 8], name[256];
+	json_t *body;
+	struct err e;
+
+	if (api_production_access(r, &a) == -1)
+		return;
+	if (api_scope(&a, POLICY_RESOURCE_PRODUCTION, POLICY_ACTION_WRITE) != POLICY_SCOPE_ALL) {
+		http_problem(r, 403, "your role cannot change this production's departments");
+		return;
+	}
+	if ((body = http_json_body(r, department_fields, 1)) == NULL)
+		return;
+	snprintf(name, sizeof(name), "%s", json_string_value(json_object_get(body, "name")));
+	json_decref(body);
+	if (name[0] == '\0') {
+		api_bad_field(r, "/name", "must not be empty");
+		return;
+	}
+	if (store_department_create(http_req_store(r), a.production.id, name, id, sizeof(id), &e) ==
+	    -1) {
+		api_refuse(r, &e, "the department cannot be created");
+		return;
+	}
+	session_audit(r, session_of(r)->session.user.id, "department.create", id, "success");
+	http_reply_json(r, 201, json_pack("{s:s, s:s}", "id", id, "name", name));
+}
+
+/* ---- the fields of a person ---- */
+
+enum check { CHECK_TEXT, CHECK_PHONE, CHECK_EMAIL, CHECK_DATE };
+
+static const struct person_field {
+	const char *name;
+	enum policy_resource res;
+	unsigned group; /* STORE_PERSON_* or 0 for directory fields */
+	size_t off, cap;
+	enum check check;
+} person_fields[] = {
+#define F(n, r, g, m, c)                                                                           \
+	{                                                                                          \
+		n, r, g, offsetof(struct store_person, m), sizeof(((struct store_person *)0)->m),  \
+		    c                                                                              \
+	}
+    F("name", POLICY_RESOURCE_PERSON, 0, name, CHECK_TEXT),
+    F("job_title", POLICY_RESOURCE_PERSON, 0, job_title, CHECK_TEXT),
+    F("character_name", POLICY_RESOURCE_PERSON, 0, character_name, CHECK_TEXT),
+    F("work_phone", POLICY_RESOURCE_PERSON_WORK_CONTACT, STORE_PERSON_WORK, work_phone,
+      CHECK_PHONE),
+    F("work_email", POLICY_RESOURCE_PERSON_WORK_CONTACT, STORE_PERSON_WORK, work_email,
+      CHECK_EMAIL),
+    F("personal_phone", POLICY_RESOURCE_PERSON_PERSONAL_PHONE, STORE_PERSON_PERSONAL,
+      personal_phone, CHECK_PHONE),
+    F("personal_email", POLICY_RESOURCE_PERSON_PERSONAL_PHONE, STORE_PERSON_PERSONAL,
+      personal_email, CHECK_EMAIL),
+    F("home_address", POLICY_RESOURCE_PERSON_PRIVATE, STORE_PERSON_PRIVATE, home_address,
+      CHECK_TEXT),
+    F("emergency_contact", POLICY_RESOURCE_PERSON_PRIVATE, STORE_PERSON_PRIVATE, emergency_contact,
+      CHECK_TEXT),
+    F("date_of_birth", POLICY_RESOURCE_PERSON_PRIVATE, STORE_PERSON_PRIVATE, date_of_birth,
+      CHECK_DATE),
+    F("dietary", POLICY_RESOURCE_PERSON_PRIVATE, STORE_PERSON_PRIVATE, dietary, CHECK_TEXT),
+    F("medical", POLICY_RESOURCE_PERSON_PRIVATE, STORE_PERSON_PRIVATE, medical, CHECK_TEXT),
+    F("id_numbers", POLICY_RESOURCE_PERSON_PRIVATE, STORE_PERSON_PRIVATE, id_numbers, CHECK_TEXT),
+#undef F
+};
+#define NFIELDS (sizeof(person_fields) / sizeof(person_fields[0]))
+
+static char *
+field_of(struct store_person *p, const struct person_field *f)
+{
+	return (char *)p + f->off;
+}
+
+/* What the reader may read of p: -1 nothing, else the STORE_PERSON_* groups to open. */
+static int
+readable(const struct api_reader *rd, const struct store_person *p)
+{
+	const char *dept = p->department_id[0] ? p->department_id : NULL;
+	int key = p->key_contact &&
+	          api_allows(rd, POLICY_RESOURCE_KEY_CONTACT, POLICY_ACTION_READ, p->id, dept, 0);
+	unsigned open = 0;
+
+	if (!key && !api_allows(rd, POLICY_RESOURCE_PERSON, POLICY_ACTION_READ, p->id, dept, 0))
+		return -1;
+	if (key ||
+	    api_allows(rd, POLICY_RESOURCE_PERSON_WORK_CONTACT, POLICY_ACTION_READ, p->id, dept, 0))
+		open |= STORE_PERSON_WORK;
+	if (api_allows(rd, POLICY_RESOURCE_PERSON_PERSONAL_PHONE, POLICY_ACTION_READ, p->id, dept,
+	               0))
+		open |= STORE_PERSON_PERSONAL;
+	if (api_allows(rd, POLICY_RESOURCE_PERSON_PRIVATE, POLICY_ACTION_READ, p->id, dept, 0))
+		open |= STORE_PERSON_PRIVATE;
+	return (int)open;
+}
+
+/* The person as the reader may see them (p->opened says which groups were opened). */
+static json_t *
+person_json(struct store_person *p)
+{
+	json_t *j = json_pack("{s:s, s:s, s:s, s:b, s:b}", "id", p->id, "name", p->name, "kind",
+	                      p->kind, "key_contact", p->key_contact, "linked", p->user_id[0] != 0);
+	json_object_set_new(j, "department",
+	                    p->department[0] ? json_string(p->department) : json_null());
+	json_object_set_new(j, "job_title", json_string(p->job_title));
+	if (strcmp(p->kind, "cast") == 0)
+		json_object_set_new(j, "character_name", json_string(p->character_name));
+	for (size_t i = 0; i < NFIELDS; i++)
+		if (person_fields[i].group != 0 && (p->opened & person_fields[i].group))
+			json_object_set_new(j, person_fields[i].name,
+			                    json_string(field_of(p, &person_fields[i])));
+	return j;
+}
+
+/* ---- list ---- */
+
+#define PAGE_DEFAULT 100
+#define PAGE_MAX     500
+
+struct people_page {
+	struct api_reader *rd;
+	json_t *arr;
+	long offset, limit, seen;
+	int more;
+};
+
+static int
+page_want(const struct store_person *p, void *arg)
+{
+	struct people_page *pg = arg;
+	int open = readable(pg->rd, p);
+	if (open < 0)
+		return -1;
+	if (pg->seen++ < pg->offset)
+		return -1;
+	if ((long)json_array_size(pg->arr) >= pg->limit) {
+		pg->more = 1;
+		return -1;
+	}
+	return open;
+}
+
+static void
+page_add(const struct store_person *p, void *arg)
+{
+	struct people_page *pg = arg;
+	json_array_append_new(pg->arr, person_json((struct store_person *)p));
+}
+
+/* A whole number query parameter in [lo, hi]; def when absent; -1 when malformed. */
+static long
+query_long(struct http_req *r, const char *name, long def, long lo, long hi)
+{
+	char buf[24], *end;
+	long v;
+	int got = router_query_param(r->query, name, buf, sizeof(buf));
+	if (got == 0)
+		return def;
+	if (got != 1 || buf[0] == '\0')
+		return -1;
+	v = strtol(buf, &end, 10);
+	return *end != '\0' || v < lo || v > hi ? -1 : v;
+}
+
+void
+people_list(struct http_req *r)
+{
+	struct api_reader rd;
+	struct people_page pg = {0};
+	struct store_person_filter f = {NULL, NULL};
+	char dept[128], dept_id[STORE_ID_LEN + 8], kind[16];
+	struct err e;
+	int got;
+
+	if (api_reader_load(r, &rd) == -1)
+		return;
+	pg.rd = &rd;
+	pg.limit = query_long(r, "limit", PAGE_DEFAULT, 1, PAGE_MAX);
+	pg.offset = query_long(r, "offset", 0, 0, 1000000);
+	if (pg.limit < 0 || pg.offset < 0) {
+		api_bad_field(r, pg.limit < 0 ? "?limit" : "?offset",
+		              pg.limit < 0 ? "a whole number from 1 to 500"
+		                           : "a whole number from 0");
+		return;
+	}
+	if ((got = router_query_param(r->query, "department", dept, sizeof(dept))) == 1) {
+		got = store_department_find(http_req_store(r), rd.a.production.id, dept, dept_id,
+		                            sizeof(dept_id), &e);
+		if (got == -1) {
+			api_unavailable(r, &e);
+			return;
+		}
+		if (got == 0) {
+			api_bad_field(r, "?department",
+			              "no department of this production has that name");
+			return;
+		}
+		f.department_id = dept_id;
+	}
+	if (router_query_param(r->query, "kind", kind, sizeof(kind)) == 1) {
+		if (strcmp(kind, "crew") != 0 && strcmp(kind, "cast") != 0) {
+			api_bad_field(r, "?kind", "crew or cast");
+			return;
+		}
+		f.kind = kind;
+	}
+	pg.arr = json_array();
+	if (store_person_list(http_req_store(r), rd.a.production.id, &f, page_want, page_add, &pg,
+	                      &e) == -1) {
+		json_decref(pg.arr);
+		api_unavailable(r, &e);
+		return;
+	}
+	http_reply_json(r, 200,
+	                json_pack("{s:o, s:o}", "people", pg.arr, "next_offset",
+	                          pg.more ? json_integer(pg.offset + pg.limit) : json_null()));
+}
+
+/* Loads {pid} as the reader may see it: 1, or 0 after answering (404 / 403 / 503). */
+static int
+load_person(struct http_req *r, struct api_reader *rd, unsigned extra, struct store_person *p)
+{
+	struct err e;
+	int found, open;
+
+	found = store_person_get(http_req_store(r), rd->a.production.id,
+	                         router_param(&r->match, "pid"), 0, p, &e);
+	if (found != 1) {
+		if (found == 0)
+			http_problem(r, 404, "there is no such person in this production");
+		else
+			api_unavailable(r, &e);
+		return 0;
+	}
+	if ((open = readable(rd, p)) < 0) {
+		http_problem(r, 403, "your role does not see this person");
+		return 0;
+	}
+	found = store_person_get(http_req_store(r), rd->a.production.id, p->id,
+	                         (unsigned)open | extra, p, &e);
+	if (found != 1) {
+		api_unavailable(r, &e);
+		return 0;
+	}
+	return 1;
+}
+
+void
+people_get(struct http_req *r)
+{
+	struct api_reader rd;
+	struct store_person *p;
+
+	if (api_reader_load(r, &rd) == -1)
+		return;
+	p = xmalloc(sizeof(*p));
+	if (load_person(r, &rd, 0, p)) {
+		if (p->opened & STORE_PERSON_PRIVATE)
+			session_audit(r, session_of(r)->session.user.id, "person.read_private",
+			              p->id, "success");
+		http_reply_json(r, 200, person_json(p));
+	}
+	sodium_memzero(p, sizeof(*p));
+	free(p);
+}
+
+/* ---- writes ---- */
+
+static const struct json_field person_body[] = {
+    {"name", JF_STRING, 0, 200},
+    {"kind", JF_STRING, 0, 8},
+    {"department", JF_STRING, 0, 60},
+    {"job_title", JF_STRING, 0, 120},
+    {"character_name", JF_STRING, 0, 120},
+    {"key_contact", JF_BOOLEAN, 0, 0},
+    {"account_email", JF_STRING, 0, 254},
+    {"work_phone", JF_STRING, 0, 40},
+    {"work_email", JF_STRING, 0, 254},
+    {"personal_phone", JF_STRING, 0, 40},
+    {"personal_email", JF_STRING, 0, 254},
+    {"home_address", JF_STRING, 0, 500},
+    {"emergency_contact", JF_STRING, 0, 500},
+    {"date_of_birth", JF_STRING, 0, 10},
+    {"dietary", JF_STRING, 0, 500},
+    {"medical", JF_STRING, 0, 1000},
+    {"id_numbers", JF_STRING, 0, 250},
+};
+
+/* Checks one field's shape; 0 after answering 400. */
+static int
+field_ok(struct http_req *r, const struct person_field *f, const char *v)
+{
+	const char *why = NULL;
+	char ptr[64];
+	if (v[0] == '\0')
+		return 1; /* empty clears the field */
+	switch (f->check) {
+	case CHECK_PHONE: why = validate_phone(v) ? NULL : "a telephone number"; break;
+	case CHECK_EMAIL: why = email_plausible(v) ? NULL : "an email address"; break;
+	case CHECK_DATE: why = validate_date(v) ? NULL : "a date YYYY-MM-DD"; break;
+	case CHECK_TEXT: break;
+	}
+	if (why == NULL)
+		return 1;
+	snprintf(ptr, sizeof(ptr), "/%s", f->name);
+	api_bad_field(r, ptr, why);
+	return 0;
+}
+
+/* 0 after answering 403 naming the field the caller may not write. */
+static int
+may_write(struct http_req *r, const struct api_reader *rd, enum policy_resource res,
+          const struct store_person *p, const char *field)
+{
+	const char *dept = p->department_id[0] ? p->department_id : NULL;
+	if (api_allows(rd, res, POLICY_ACTION_WRITE, p->id, dept, 0))
+		return 1;
+	session_audit(r, session_of(r)->session.user.id, "person.write", p->id[0] ? p->id : "-",
+	              "denied");
+	http_problem_errors(r, 403, "your role cannot write this field of this person",
+	                    json_pack("[{s:s+, s:s}]", "pointer", "/", field, "detail",
+	                              "not writable by your role for this person"));
+	return 0;
+}
+
+/*
+ * Applies body to p: directory changes first (they decide the department the
+ * other checks see), then each field. *groups gets the sealed groups touched.
+ * 0 after answering.
+ */
+static int
+apply_body(struct http_req *r, const struct api_reader *rd, json_t *body, struct store_person *p,
+           int creating, unsigned *groups)
+{
+	struct store *s = http_req_store(r);
+	struct store_person before = *p; /* the record as it stood: its department counts too */
+	const char *v;
+	struct err e;
+	int found, ok = 1;
+
+	*groups = 0;
+	before.id[0] = '\0'; /* a directory change is never a `self` right */
+	/* The department, kind, key-contact flag and account link: beyond self. */
+	if ((v = json_string_value(json_object_get(body, "department"))) != NULL) {
+		if (v[0] == '\0') {
+			p->department_id[0] = '\0';
+			p->department[0] = '\0';
+		} else if ((found =
+		                store_department_find(s, rd->a.production.id, v, p->department_id,
+		                                      sizeof(p->department_id), &e)) != 1) {
+			if (found == -1)
+				api_unavailable(r, &e);
+			else
+				api_bad_field(r, "/department",
+				              "no department of this production has that name");
+			return 0;
+		} else {
+			snprintf(p->department, sizeof(p->department), "%s", v);
+		}
+	}
+	if ((v = json_string_value(json_object_get(body, "kind"))) != NULL) {
+		if (strcmp(v, "crew") != 0 && strcmp(v, "cast") != 0) {
+			api_bad_field(r, "/kind", "crew or cast");
+			return 0;
+		}
+		snprintf(p->kind, sizeof(p->kind), "%s", v);
+	}
+	if (json_object_get(body, "key_contact") != NULL) {
+		p->key_contact = json_is_true(json_object_get(body, "key_contact"));
+		if (!may_write(r, rd, POLICY_RESOURCE_KEY_CONTACT, p, "key_contact"))
+			return 0;
+	}
+	if ((v = json_string_value(json_object_get(body, "account_email"))) != NULL) {
+		struct store_user u;
+		if (v[0] == '\0') {
+			p->user_id[0] = '\0';
+		} else if ((found = store_user_by_email(s, v, &u, &e)) != 1) {
+			if (found == -1)
+				api_unavailable(r, &e);
+			else
+				api_bad_field(r, "/account_email", "no account has that email");
+			return 0;
+		} else {
+			snprintf(p->user_id, sizeof(p->user_id), "%s", u.id);
+		}
+	}
+	if (json_object_get(body, "department") || json_object_get(body, "kind") ||
+	    json_object_get(body, "account_email") || creating) {
+		/* a directory change the caller could not make for themselves alone */
+		struct store_person probe = *p;
+		probe.id[0] = '\0';
+		ok = may_write(r, rd, POLICY_RESOURCE_PERSON, &probe, "department") &&
+		     (creating || may_write(r, rd, POLICY_RESOURCE_PERSON, &before, "department"));
+		sodium_memzero(&probe, sizeof(probe));
+	}
+	sodium_memzero(&before, sizeof(before));
+	if (!ok)
+		return 0;
+	for (size_t i = 0; i < NFIELDS; i++) {
+		const struct person_field *f = &person_fields[i];
+		if ((v = json_string_value(json_object_get(body, f->name))) == NULL)
+			continue;
+		if (!field_ok(r, f, v) || !may_write(r, rd, f->res, p, f->name))
+			return 0;
+		if (strcmp(f->name, "name") == 0 && v[0] == '\0') {
+			api_bad_field(r, "/name", "must not be empty");
+			return 0;
+		}
+		snprintf(field_of(p, f), f->cap, "%s", v);
+		*groups |= f->group;
+	}
+	return 1;
+}
+
+void
+people_create(struct http_req *r)
+{
+	struct api_reader rd;
+	struct store_person *p;
+	unsigned groups;
+	json_t *body;
+	struct err e;
+
+	if (api_reader_load(r, &rd) == -1)
+		return;
+	if ((body = http_json_body(r, person_body, sizeof(person_body) / sizeof(person_body[0]))) ==
+	    NULL)
+		return;
+	if (json_object_get(body, "name") == NULL || json_object_get(body, "kind") == NULL) {
+		api_bad_field(r, json_object_get(body, "name") ? "/kind" : "/name",
+		              "a new person needs a name and a kind (crew or cast)");
+		json_decref(body);
+		return;
+	}
+	p = xcalloc(1, sizeof(*p));
+	snprintf(p->production_id, sizeof(p->production_id), "%s", rd.a.production.id);
+	if (apply_body(r, &rd, body, p, 1, &groups)) {
+		if (store_person_create(http_req_store(r), p, &e) == -1) {
+			api_refuse(r, &e, "the person cannot be created");
+		} else {
+			session_audit(r, session_of(r)->session.user.id, "person.create", p->id,
+			              "success");
+			p->opened = (unsigned)readable(&rd, p);
+			http_reply_json(r, 201, person_json(p));
+		}
+	}
+	json_decref(body);
+	sodium_memzero(p, sizeof(*p));
+	free(p);
+}
+
+void
+people_update(struct http_req *r)
+{
+	struct api_reader rd;
+	struct store_person *p;
+	unsigned groups;
+	json_t *body;
+	struct err e;
+
+	if (api_reader_load(r, &rd) == -1)
+		return;
+	if ((body = http_json_body(r, person_body, sizeof(person_body) / sizeof(person_body[0]))) ==
+	    NULL)
+		return;
+	p = xmalloc(sizeof(*p));
+	/* every group is opened: a group is rewritten whole, so its other fields must be kept */
+	if (load_person(r, &rd, STORE_PERSON_ALL, p) && apply_body(r, &rd, body, p, 0, &groups)) {
+		if (store_person_update(http_req_store(r), p, groups, &e) == -1) {
+			api_refuse(r, &e, "the person cannot be changed");
+		} else {
+			session_audit(r, session_of(r)->session.user.id, "person.update", p->id,
+			              "success");
+			int open = readable(&rd, p);
+			if (open < 0)
+				http_reply(r, 204, NULL, NULL,
+				           0); /* moved out of the caller's sight */
+			else if (store_person_get(http_req_store(r), rd.a.production.id, p->id,
+			                          (unsigned)open, p, &e) != 1)
+				api_unavailable(r, &e);
+			else
+				http_reply_json(r, 200, person_json(p));
+		}
+	}
+	json_decref(body);
+	sodium_memzero(p, sizeof(*p));
+	free(p);
+}
+
+void
+people_delete(struct http_req *r)
+{
+	struct api_reader rd;
+	struct store_person p;
+	struct err e;
+	int done;
+
+	if (api_reader_load(r, &rd) == -1)
+		return;
+	if (!load_person(r, &rd, 0, &p))
+		return;
+	p.id[0] = '\0'; /* deleting a record is never a `self` right */
+	if (!may_write(r, &rd, POLICY_RESOURCE_PERSON, &p, "id")) {
+		sodium_memzero(&p, sizeof(p));
+		return;
+	}
+	done = store_person_delete(http_req_store(r), rd.a.production.id,
+	                           router_param(&r->match, "pid"), &e);
+	sodium_memzero(&p, sizeof(p));
+	if (done == -1) {
+		api_unavailable(r, &e);
+		return;
+	}
+	session_audit(r, session_of(r)->session.user.id, "person.delete",
+	              router_param(&r->match, "pid"), "success");
+	http_reply(r, 204, NULL, NULL, 0);
+}

@@ -1,0 +1,771 @@
+/*
+ * schedule.c — shoot days, scenes and calls.
+ *
+ * GET   /api/v1/productions/{id}/days                 the days the reader may see
+ * POST  /api/v1/productions/{id}/days                 {date, unit?, general_call, wrap_estimate,
+ *                                                      locations?: [id], scenes?: [id]}
+ * GET   /api/v1/productions/{id}/days/{did}           the day, its locations, scenes and calls
+ * PATCH /api/v1/productions/{id}/days/{did}           any subset; arrays replace
+ * GET   /api/v1/productions/{id}/scenes
+ * POST  /api/v1/productions/{id}/scenes               {number, int_ext, day_night, set,
+ *                                                      eighths, synopsis?, cast?: [person id]}
+ * PATCH /api/v1/productions/{id}/scenes/{sid}
+ * GET   /api/v1/productions/{id}/days/{did}/calls
+ * PUT   /api/v1/productions/{id}/days/{did}/calls/{pid}  {call, pickup?, hair_makeup?,
+ *                                                         on_set?, cast_status?}
+ * DELETE /api/v1/productions/{id}/days/{did}/calls/{pid}
+ *
+ * Times are local "HH:MM" in the production's zone; hours past 23 are the
+ * small hours after midnight of a night shoot (domain/validate.h). A day's
+ * wrap comes after its general call; a call comes before the wrap, a
+ * pick-up no later than the call, hair/make-up and on-set no earlier.
+ *
+ * Reads follow the matrix: `schedule` (days, scenes) and `scene_synopsis`
+ * are `called` for crew and cast — only the days they have a call on —
+ * and `call` is all, department or self.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "api/api.h"
+#include "api/session.h"
+#include "domain/validate.h"
+
+/* ---- days ---- */
+
+static json_t *
+day_json(const struct store_day *d)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:i}", "id", d->id, "date", d->date,
+	                 "unit", d->unit, "general_call", d->general_call, "wrap_estimate",
+	                 d->wrap_estimate, "number", d->number, "total", d->total);
+}
+
+/* The reader may see day_id: 1 yes, 0 no, -1 after answering 503. */
+static int
+day_visible(struct http_req *r, struct api_reader *rd, const char *day_id)
+{
+	int called = api_reader_called(r, rd, day_id);
+	if (called == -1)
+		return -1;
+	return api_allows(rd, POLICY_RESOURCE_SCHEDULE, POLICY_ACTION_READ, NULL, NULL, called);
+}
+
+struct day_list {
+	struct http_req *r;
+	struct api_reader *rd;
+	json_t *arr;
+	int failed;
+};
+
+static void
+add_day(const struct store_day *d, void *arg)
+{
+	struct day_list *l = arg;
+	int v;
+	if (l->failed)
+		return;
+	if ((v = day_visible(l->r, l->rd, d->id)) == -1)
+		l->failed = 1;
+	else if (v == 1)
+		json_array_append_new(l->arr, day_json(d));
+}
+
+void
+days_list(struct http_req *r)
+{
+	struct api_reader rd;
+	struct day_list l;
+	struct err e;
+
+	if (api_reader_load(r, &rd) == -1)
+		return;
+	l = (struct day_list){r, &rd, json_array(), 0};
+	if (store_day_list(http_req_store(r), rd.a.production.id, add_day, &l, &e) == -1) {
+		json_decref(l.arr);
+		api_reader_free(&rd);
+		api_unavailable(r, &e);
+		return;
+	}
+	api_reader_free(&rd);
+	if (l.failed) {
+		json_decref(l.arr);
+		return;
+	}
+	http_reply_json(r, 200, json_pack("{s:o}", "days", l.arr));
+}
+
+static int
+may_write_schedule(struct http_req *r, const struct api_reader *rd)
+{
+	if (api_allows(rd, POLICY_RESOURCE_SCHEDULE, POLICY_ACTION_WRITE, NULL, NULL, 0))
+		return 1;
+	http_problem(r, 403, "your role cannot change the schedule");
+	return 0;
+}
+
+/*
+ * Checks that every element of the array body[name] is an id of the
+ * production (exists(id) == 1) and collects them. 0 after answering.
+ */
+static int
+ids_of(struct http_req *r, json_t *body, const char *name,
+       int (*exists)(struct http_req *, const char *, const char *, struct err *), const char *prod,
+       const char ***out, size_t *n)
+{
+	json_t *arr = json_object_get(body, name), *v;
+	size_t i;
+	struct err e;
+	char ptr[64];
+
+	*out = NULL;
+	*n = 0;
+	if (arr == NULL)
+		return 1;
+	*out = calloc(json_array_size(arr) + 1, sizeof(char *));
+	json_array_foreach (arr, i, v) {
+		const char *id = json_string_value(v);
+		int found = id ? exists(r, prod, id, &e) : 0;
+		snprintf(ptr, sizeof(ptr), "/%s/%zu", name, i);
+		if (found == -1) {
+			api_unavailable(r, &e);
+		} else if (found == 0) {
+			api_bad_field(r, ptr, "not an id of this production");
+		} else {
+			(*out)[(*n)++] = id;
+			continue;
+		}
+		free((void *)*out);
+		*out = NULL;
+		return 0;
+	}
+	return 1;
+}
+
+static int
+location_exists(struct http_req *r, const char *prod, const char *id, struct err *e)
+{
+	struct store_location l;
+	return store_location_get(http_req_store(r), prod, id, 0, &l, e);
+}
+
+static int
+scene_exists(struct http_req *r, const char *prod, const char *id, struct err *e)
+{
+	struct store_scene sc;
+	return store_scene_get(http_req_store(r), prod, id, 0, &sc, e);
+}
+
+static int
+person_exists(struct http_req *r, const char *prod, const char *id, struct err *e)
+{
+	struct store_person p;
+	return store_person_get(http_req_store(r), prod, id, 0, &p, e);
+}
+
+static const struct json_field day_body[] = {
+    {"date", JF_STRING, 0, 10},        {"unit", JF_STRING, 0, 30},
+    {"general_call", JF_STRING, 0, 5}, {"wrap_estimate", JF_STRING, 0, 5},
+    {"locations", JF_ARRAY, 0, 0},     {"scenes", JF_ARRAY, 0, 0},
+};
+
+static void
+copy_str(json_t *body, const char *name, char *dst, size_t cap)
+{
+	const char *v = json_string_value(json_object_get(body, name));
+	if (v != NULL)
+		snprintf(dst, cap, "%s", v);
+}
+
+/* Applies body to d and checks the day as a whole; 0 after answering 400. */
+static int
+apply_day(struct http_req *r, json_t *body, struct store_day *d)
+{
+	int call, wrap;
+	copy_str(body, "date", d->date, sizeof(d->date));
+	copy_str(body, "unit", d->unit, sizeof(d->unit));
+	copy_str(body, "general_call", d->general_call, sizeof(d->general_call));
+	copy_str(body, "wrap_estimate", d->wrap_estimate, sizeof(d->wrap_estimate));
+	if (!validate_date(d->date)) {
+		api_bad_field(r, "/date", "a date YYYY-MM-DD");
+		return 0;
+	}
+	if (d->unit[0] == '\0') {
+		api_bad_field(r, "/unit", "must not be empty");
+		return 0;
+	}
+	if ((call = validate_time(d->general_call)) < 0) {
+		api_bad_field(r, "/general_call", "a time HH:MM");
+		return 0;
+	}
+	if ((wrap = validate_time(d->wrap_estimate)) < 0 || wrap <= call) {
+		api_bad_field(r, "/wrap_estimate",
+		              wrap < 0 ? "a time HH:MM (past midnight: 24:00 to 35:59)"
+		                       : "must come after the general call");
+		return 0;
+	}
+	return 1;
+}
+
+/* Writes the day and its arrays in one transaction; answers. */
+static void
+save_day(struct http_req *r, const struct api_reader *rd, json_t *body, struct store_day *d,
+         int creating)
+{
+	struct store *s = http_req_store(r);
+	const char **locs = NULL, **scenes = NULL;
+	size_t nl = 0, ns = 0;
+	struct err e;
+	int rc;
+
+	if (!ids_of(r, body, "locations", location_exists, rd->a.production.id, &locs, &nl))
+		return;
+	if (!ids_of(r, body, "scenes", scene_exists, rd->a.production.id, &scenes, &ns)) {
+		free((void *)locs);
+		return;
+	}
+	rc = store_begin(s, &e);
+	if (rc == 0)
+		rc = creating                           ? store_day_create(s, d, &e)
+		     : store_day_update(s, d, &e) == -1 ? -1
+		                                        : 0;
+	if (rc == 0 && locs != NULL)
+		rc = store_day_set_locations(s, d->id, locs, nl, &e);
+	if (rc == 0 && scenes != NULL)
+		rc = store_day_set_scenes(s, d->id, scenes, ns, &e);
+	if (rc == 0)
+		rc = store_commit(s, &e);
+	free((void *)locs);
+	free((void *)scenes);
+	if (rc == -1) {
+		store_rollback(s);
+		api_refuse(r, &e, "the shoot day cannot be saved so");
+		return;
+	}
+	session_audit(r, session_of(r)->session.user.id, creating ? "day.create" : "day.update",
+	              d->id, "success");
+	if (store_day_get(s, rd->a.production.id, d->id, d, &e) != 1) {
+		api_unavailable(r, &e);
+		return;
+	}
+	http_reply_json(r, creating ? 201 : 200, day_json(d));
+}
+
+void
+days_create(struct http_req *r)
+{
+	struct api_reader rd;
+	struct store_day d;
+	json_t *body;
+
+	if (api_reader_load(r, &rd) == -1 || !may_write_schedule(r, &rd))
+		return;
+	if ((body = http_json_body(r, day_body, sizeof(day_body) / sizeof(day_body[0]))) == NULL)
+		return;
+	memset(&d, 0, sizeof(d));
+	snprintf(d.production_id, sizeof(d.production_id), "%s", rd.a.production.id);
+	snprintf(d.unit, sizeof(d.unit), "Main");
+	if (apply_day(r, body, &d))
+		save_day(r, &rd, body, &d, 1);
+	json_decref(body);
+}
+
+/* Loads {did}: 1, or 0 after answering 404 / 503. */
+static int
+load_day(struct http_req *r, const struct api_reader *rd, struct store_day *d)
+{
+	struct err e;
+	int found = store_day_get(http_req_store(r), rd->a.production.id,
+	                          router_param(&r->match, "did"), d, &e);
+	if (found == 1)
+		return 1;
+	if (found == 0)
+		http_problem(r, 404, "there is no such shoot day in this production");
+	else
+		api_unavailable(r, &e);
+	return 0;
+}
+
+void
+days_update(struct http_req *r)
+{
+	struct api_reader rd;
+	struct store_day d;
+	json_t *body;
+
+	if (api_reader_load(r, &rd) == -1 || !may_write_schedule(r, &rd))
+		return;
+	if ((body = http_json_body(r, day_body, sizeof(day_body) / sizeof(day_body[0]))) == NULL)
+		return;
+	if (load_day(r, &rd, &d) && apply_day(r, body, &d))
+		save_day(r, &rd, body, &d, 0);
+	json_decref(body);
+}
+
+/* ---- scenes ---- */
+
+static void
+add_id(const char *id, void *arg)
+{
+	json_array_append_new(arg, json_string(id));
+}
+
+struct scene_view {
+	struct http_req *r;
+	struct api_reader *rd;
+	json_t *arr;
+	int called; /* the scenes listed belong to a day the reader is called on */
+	int failed;
+};
+
+static int
+scene_want(const struct store_scene *sc, void *arg)
+{
+	struct scene_view *v = arg;
+	(void)sc;
+	return api_allows(v->rd, POLICY_RESOURCE_SCENE_SYNOPSIS, POLICY_ACTION_READ, NULL, NULL,
+	                  v->called);
+}
+
+static void
+scene_add(const struct store_scene *sc, void *arg)
+{
+	struct scene_view *v = arg;
+	struct err e;
+	json_t *cast = json_array();
+	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i}", "id", sc->id, "number", sc->number,
+	                      "int_ext", sc->int_ext, "day_night", sc->day_night, "set",
+	                      sc->set_name, "eighths", sc->eighths);
+	if (sc->opened)
+		json_object_set_new(j, "synopsis", json_string(sc->synopsis));
+	if (store_scene_cast(http_req_store(v->r), sc->id, add_id, cast, &e) == -1)
+		v->failed = 1;
+	json_object_set_new(j, "cast", cast);
+	json_array_append_new(v->arr, j);
+}
+
+void
+scenes_list(struct http_req *r)
+{
+	struct api_reader rd;
+	struct scene_view v;
+	struct err e;
+	int rc = 0;
+
+	if (api_reader_load(r, &rd) == -1)
+		return;
+	v = (struct scene_view){r, &rd, json_array(), 1, 0};
+	switch (api_scope(&rd.a, POLICY_RESOURCE_SCHEDULE, POLICY_ACTION_READ)) {
+	case POLICY_SCOPE_ALL:
+		rc = store_scene_list(http_req_store(r), rd.a.production.id, NULL, scene_want,
+		                      scene_add, &v, &e);
+		break;
+	case POLICY_SCOPE_CALLED:
+		/* only the scenes of the days the reader is called on */
+		if (rd.person_id[0] && api_reader_called(r, &rd, "") == -1) {
+			json_decref(v.arr);
+			api_reader_free(&rd);
+			return;
+		}
+		for (size_t i = 0; i < rd.ncalled && rc == 0; i++)
+			rc = store_scene_list(http_req_store(r), rd.a.production.id, rd.called[i],
+			                      scene_want, scene_add, &v, &e);
+		break;
+	default: break;
+	}
+	api_reader_free(&rd);
+	if (rc == -1 || v.failed) {
+		json_decref(v.arr);
+		if (rc == -1)
+			api_unavailable(r, &e);
+		else
+			http_problem(r, 503, "the production data is unavailable right now");
+		return;
+	}
+	http_reply_json(r, 200, json_pack("{s:o}", "scenes", v.arr));
+}
+
+static const struct json_field scene_body[] = {
+    {"number", JF_STRING, 0, 12}, {"int_ext", JF_STRING, 0, 7},  {"day_night", JF_STRING, 0, 5},
+    {"set", JF_STRING, 0, 200},   {"eighths", JF_INTEGER, 0, 0}, {"synopsis", JF_STRING, 0, 2000},
+    {"cast", JF_ARRAY, 0, 0},
+};
+
+static int
+one_of(const char *v, const char *const *allowed)
+{
+	for (; *allowed; allowed++)
+		if (strcmp(v, *allowed) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+apply_scene(struct http_req *r, const struct api_reader *rd, json_t *body, struct store_scene *sc)
+{
+	static const char *const ie[] = {"INT", "EXT", "INT/EXT", NULL};
+	static const char *const dn[] = {"DAY", "NIGHT", "DAWN", "DUSK", NULL};
+	copy_str(body, "number", sc->number, sizeof(sc->number));
+	copy_str(body, "int_ext", sc->int_ext, sizeof(sc->int_ext));
+	copy_str(body, "day_night", sc->day_night, sizeof(sc->day_night));
+	copy_str(body, "set", sc->set_name, sizeof(sc->set_name));
+	copy_str(body, "synopsis", sc->synopsis, sizeof(sc->synopsis));
+	if (json_object_get(body, "eighths") != NULL) {
+		json_int_t n = json_integer_value(json_object_get(body, "eighths"));
+		sc->eighths = n > 0 && n <= 8 * 60 ? (int)n : 0;
+	}
+	if (json_object_get(body, "synopsis") != NULL &&
+	    !api_allows(rd, POLICY_RESOURCE_SCENE_SYNOPSIS, POLICY_ACTION_WRITE, NULL, NULL, 0)) {
+		http_problem(r, 403, "your role cannot write scene synopses");
+		return 0;
+	}
+	if (sc->number[0] == '\0')
+		api_bad_field(r, "/number", "must not be empty");
+	else if (!one_of(sc->int_ext, ie))
+		api_bad_field(r, "/int_ext", "INT, EXT or INT/EXT");
+	else if (!one_of(sc->day_night, dn))
+		api_bad_field(r, "/day_night", "DAY, NIGHT, DAWN or DUSK");
+	else if (sc->set_name[0] == '\0')
+		api_bad_field(r, "/set", "must not be empty");
+	else if (sc->eighths <= 0)
+		api_bad_field(r, "/eighths",
+		              "the page count in eighths: a whole number from 1 to 480");
+	else
+		return 1;
+	return 0;
+}
+
+static void
+save_scene(struct http_req *r, const struct api_reader *rd, json_t *body, struct store_scene *sc,
+           int creating)
+{
+	struct store *s = http_req_store(r);
+	const char **cast = NULL;
+	size_t n = 0;
+	struct err e;
+	int rc;
+
+	if (!ids_of(r, body, "cast", person_exists, rd->a.production.id, &cast, &n))
+		return;
+	rc = store_begin(s, &e);
+	if (rc == 0)
+		rc = creating                              ? store_scene_create(s, sc, &e)
+		     : store_scene_update(s, sc, &e) == -1 ? -1
+		                                           : 0;
+	if (rc == 0 && cast != NULL)
+		rc = store_scene_set_cast(s, sc->id, cast, n, &e);
+	if (rc == 0)
+		rc = store_commit(s, &e);
+	free((void *)cast);
+	if (rc == -1) {
+		store_rollback(s);
+		api_refuse(r, &e, "the scene cannot be saved so");
+		return;
+	}
+	session_audit(r, session_of(r)->session.user.id, creating ? "scene.create" : "scene.update",
+	              sc->id, "success");
+	struct scene_view v = {r, (struct api_reader *)rd, json_array(), 0, 0};
+	sc->opened = 1;
+	scene_add(sc, &v);
+	http_reply_json(r, creating ? 201 : 200, json_incref(json_array_get(v.arr, 0)));
+	json_decref(v.arr);
+}
+
+void
+scenes_create(struct http_req *r)
+{
+	struct api_reader rd;
+	struct store_scene sc;
+	json_t *body;
+
+	if (api_reader_load(r, &rd) == -1 || !may_write_schedule(r, &rd))
+		return;
+	if ((body = http_json_body(r, scene_body, sizeof(scene_body) / sizeof(scene_body[0]))) ==
+	    NULL)
+		return;
+	memset(&sc, 0, sizeof(sc));
+	snprintf(sc.production_id, sizeof(sc.production_id), "%s", rd.a.production.id);
+	if (apply_scene(r, &rd, body, &sc))
+		save_scene(r, &rd, body, &sc, 1);
+	json_decref(body);
+}
+
+void
+scenes_update(struct http_req *r)
+{
+	struct api_reader rd;
+	struct store_scene sc;
+	json_t *body;
+	struct err e;
+	int found;
+
+	if (api_reader_load(r, &rd) == -1 || !may_write_schedule(r, &rd))
+		return;
+	if ((body = http_json_body(r, scene_body, sizeof(scene_body) / sizeof(scene_body[0]))) ==
+	    NULL)
+		return;
+	found = store_scene_get(http_req_store(r), rd.a.production.id,
+	                        router_param(&r->match, "sid"), 1, &sc, &e);
+	if (found != 1) {
+		if (found == 0)
+			http_problem(r, 404, "there is no such scene in this production");
+		else
+			api_unavailable(r, &e);
+	} else if (apply_scene(r, &rd, body, &sc)) {
+		save_scene(r, &rd, body, &sc, 0);
+	}
+	json_decref(body);
+}
+
+/* ---- one day, whole ---- */
+
+struct loc_names {
+	struct http_req *r;
+	const char *prod;
+	json_t *arr;
+};
+
+static void
+add_location_name(const char *id, void *arg)
+{
+	struct loc_names *l = arg;
+	struct store_location loc;
+	struct err e;
+	if (store_location_get(http_req_store(l->r), l->prod, id, 0, &loc, &e) == 1)
+		json_array_append_new(l->arr,
+		                      json_pack("{s:s, s:s}", "id", loc.id, "name", loc.name));
+}
+
+struct call_view {
+	struct api_reader *rd;
+	json_t *arr;
+};
+
+static json_t *
+call_json(const struct store_call *c)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "day_id", c->day_id, "person_id",
+	                 c->person_id, "call", c->call_time, "pickup", c->pickup, "hair_makeup",
+	                 c->hair_makeup, "on_set", c->on_set, "cast_status", c->cast_status);
+}
+
+static void
+add_call(const struct store_call *c, void *arg)
+{
+	struct call_view *v = arg;
+	if (api_allows(v->rd, POLICY_RESOURCE_CALL, POLICY_ACTION_READ, c->person_id,
+	               c->person_department_id[0] ? c->person_department_id : NULL, 0))
+		json_array_append_new(v->arr, call_json(c));
+}
+
+void
+days_get(struct http_req *r)
+{
+	struct api_reader rd;
+	struct store_day d;
+	struct scene_view sv;
+	struct call_view cv;
+	struct loc_names ln;
+	struct err e;
+	json_t *j;
+	int v;
+
+	if (api_reader_load(r, &rd) == -1)
+		return;
+	if (!load_day(r, &rd, &d) || (v = day_visible(r, &rd, d.id)) == -1) {
+		api_reader_free(&rd);
+		return;
+	}
+	if (v == 0) {
+		api_reader_free(&rd);
+		http_problem(r, 403, "your role does not see this shoot day");
+		return;
+	}
+	j = day_json(&d);
+	ln = (struct loc_names){r, rd.a.production.id, json_array()};
+	sv = (struct scene_view){r, &rd, json_array(), 1, 0};
+	cv = (struct call_view){&rd, json_array()};
+	json_object_set_new(j, "locations", ln.arr);
+	json_object_set_new(j, "scenes", sv.arr);
+	json_object_set_new(j, "calls", cv.arr);
+	if (store_day_locations(http_req_store(r), d.id, add_location_name, &ln, &e) == -1 ||
+	    store_scene_list(http_req_store(r), rd.a.production.id, d.id, scene_want, scene_add,
+	                     &sv, &e) == -1 ||
+	    store_call_list(http_req_store(r), rd.a.production.id, d.id, NULL, add_call, &cv, &e) ==
+	        -1) {
+		json_decref(j);
+		api_reader_free(&rd);
+		api_unavailable(r, &e);
+		return;
+	}
+	api_reader_free(&rd);
+	http_reply_json(r, 200, j);
+}
+
+/* ---- calls ---- */
+
+void
+calls_list(struct http_req *r)
+{
+	struct api_reader rd;
+	struct store_day d;
+	struct call_view cv;
+	struct err e;
+	int v;
+
+	if (api_reader_load(r, &rd) == -1)
+		return;
+	if (!load_day(r, &rd, &d) || (v = day_visible(r, &rd, d.id)) == -1) {
+		api_reader_free(&rd);
+		return;
+	}
+	api_reader_free(&rd);
+	if (v == 0 &&
+	    api_scope(&rd.a, POLICY_RESOURCE_CALL, POLICY_ACTION_READ) == POLICY_SCOPE_NONE) {
+		http_problem(r, 403, "your role does not see these calls");
+		return;
+	}
+	cv = (struct call_view){&rd, json_array()};
+	if (store_call_list(http_req_store(r), rd.a.production.id, d.id, NULL, add_call, &cv, &e) ==
+	    -1) {
+		json_decref(cv.arr);
+		api_unavailable(r, &e);
+		return;
+	}
+	http_reply_json(r, 200, json_pack("{s:o}", "calls", cv.arr));
+}
+
+static const struct json_field call_body[] = {
+    {"call", JF_STRING, 1, 5},   {"pickup", JF_STRING, 0, 5},      {"hair_makeup", JF_STRING, 0, 5},
+    {"on_set", JF_STRING, 0, 5}, {"cast_status", JF_STRING, 0, 6},
+};
+
+/* Checks the times of c against the day; 0 after answering 400 naming the field. */
+static int
+call_ok(struct http_req *r, const struct store_day *d, const struct store_call *c,
+        const struct store_person *p)
+{
+	static const char *const statuses[] = {"", "start", "work", "hold", "finish", NULL};
+	int wrap = validate_time(d->wrap_estimate), call = validate_time(c->call_time);
+	struct {
+		const char *name, *v;
+	} opt[] = {
+	    {"/pickup", c->pickup}, {"/hair_makeup", c->hair_makeup}, {"/on_set", c->on_set}};
+
+	if (call < 0) {
+		api_bad_field(r, "/call", "a time HH:MM");
+		return 0;
+	}
+	if (call >= wrap) {
+		api_bad_field(r, "/call", "must come before the day's wrap estimate");
+		return 0;
+	}
+	for (size_t i = 0; i < 3; i++) {
+		int t;
+		if (opt[i].v[0] == '\0')
+			continue;
+		if ((t = validate_time(opt[i].v)) < 0) {
+			api_bad_field(r, opt[i].name, "a time HH:MM");
+			return 0;
+		}
+		if (i == 0 ? t > call : t < call || t >= wrap) {
+			api_bad_field(r, opt[i].name,
+			              i == 0 ? "a pick-up comes no later than the call"
+			                     : "must lie between the call and the wrap estimate");
+			return 0;
+		}
+	}
+	if (!one_of(c->cast_status, statuses) ||
+	    (c->cast_status[0] && strcmp(p->kind, "cast") != 0)) {
+		api_bad_field(r, "/cast_status", "start, work, hold or finish, for cast only");
+		return 0;
+	}
+	return 1;
+}
+
+/* Loads the day and the person of a call and checks call:write for them. 0 after answering. */
+static int
+load_call_target(struct http_req *r, struct api_reader *rd, struct store_day *d,
+                 struct store_person *p)
+{
+	struct err e;
+	int found;
+	if (!load_day(r, rd, d))
+		return 0;
+	found = store_person_get(http_req_store(r), rd->a.production.id,
+	                         router_param(&r->match, "pid"), 0, p, &e);
+	if (found != 1) {
+		if (found == 0)
+			http_problem(r, 404, "there is no such person in this production");
+		else
+			api_unavailable(r, &e);
+		return 0;
+	}
+	if (!api_allows(rd, POLICY_RESOURCE_CALL, POLICY_ACTION_WRITE, p->id,
+	                p->department_id[0] ? p->department_id : NULL, 0)) {
+		session_audit(r, session_of(r)->session.user.id, "call.write", p->id, "denied");
+		http_problem(r, 403, "your role cannot set this person's calls");
+		return 0;
+	}
+	return 1;
+}
+
+void
+calls_put(struct http_req *r)
+{
+	struct api_reader rd;
+	struct store_day d;
+	struct store_person p;
+	struct store_call c;
+	json_t *body;
+	struct err e;
+
+	if (api_reader_load(r, &rd) == -1)
+		return;
+	if ((body = http_json_body(r, call_body, sizeof(call_body) / sizeof(call_body[0]))) == NULL)
+		return;
+	memset(&c, 0, sizeof(c));
+	copy_str(body, "call", c.call_time, sizeof(c.call_time));
+	copy_str(body, "pickup", c.pickup, sizeof(c.pickup));
+	copy_str(body, "hair_makeup", c.hair_makeup, sizeof(c.hair_makeup));
+	copy_str(body, "on_set", c.on_set, sizeof(c.on_set));
+	copy_str(body, "cast_status", c.cast_status, sizeof(c.cast_status));
+	json_decref(body);
+	if (!load_call_target(r, &rd, &d, &p) || !call_ok(r, &d, &c, &p))
+		return;
+	snprintf(c.production_id, sizeof(c.production_id), "%s", rd.a.production.id);
+	snprintf(c.day_id, sizeof(c.day_id), "%s", d.id);
+	snprintf(c.person_id, sizeof(c.person_id), "%s", p.id);
+	if (store_call_put(http_req_store(r), &c, &e) == -1) {
+		api_unavailable(r, &e);
+		return;
+	}
+	session_audit(r, session_of(r)->session.user.id, "call.set", p.id, "success");
+	http_reply_json(r, 200, call_json(&c));
+}
+
+void
+calls_delete(struct http_req *r)
+{
+	struct api_reader rd;
+	struct store_day d;
+	struct store_person p;
+	struct err e;
+	int done;
+
+	if (api_reader_load(r, &rd) == -1 || !load_call_target(r, &rd, &d, &p))
+		return;
+	if ((done = store_call_delete(http_req_store(r), d.id, p.id, &e)) == -1) {
+		api_unavailable(r, &e);
+		return;
+	}
+	if (done == 0) {
+		http_problem(r, 404, "that person has no call on that day");
+		return;
+	}
+	session_audit(r, session_of(r)->session.user.id, "call.delete", p.id, "success");
+	http_reply(r, 204, NULL, NULL, 0);
+}

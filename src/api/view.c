@@ -1,0 +1,121 @@
+/*
+ * view.c — the reader of a production: who asks, and what the role matrix
+ * (domain/policy.c) lets them see of each record.
+ *
+ * Handlers load an api_reader once per request and pass every record
+ * through api_allows before a field of it reaches JSON. What it refuses is
+ * left out of the answer (and, for sealed fields, never decrypted); a
+ * missing key in a JSON object means "not for you", never "empty".
+ *
+ * The subject of a policy check is the caller's person record in this
+ * production (for `self`), their membership's department (for
+ * `department`), and the days they have a call on (for `called`). A caller
+ * without a person record is never `self` and never `called`.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "api/session.h"
+#include "util/xalloc.h"
+
+int
+api_reader_load(struct http_req *r, struct api_reader *rd)
+{
+	struct store_person me;
+	struct err e;
+	int found;
+
+	memset(rd, 0, sizeof(*rd));
+	if (api_production_access(r, &rd->a) == -1)
+		return -1;
+	rd->has_role = rd->a.member && policy_role_parse(rd->a.me.role, &rd->role) == 0;
+	if (!rd->has_role)
+		return 0;
+	found = store_person_of_user(http_req_store(r), rd->a.production.id,
+	                             session_of(r)->session.user.id, &me, &e);
+	if (found == -1) {
+		api_unavailable(r, &e);
+		return -1;
+	}
+	if (found == 1)
+		memcpy(rd->person_id, me.id, sizeof(rd->person_id));
+	memcpy(rd->department_id,
+	       rd->a.me.department_id[0] ? rd->a.me.department_id
+	                                 : (found == 1 ? me.department_id : ""),
+	       sizeof(rd->department_id));
+	return 0;
+}
+
+void
+api_reader_free(struct api_reader *rd)
+{
+	free(rd->called);
+	rd->called = NULL;
+}
+
+static void
+add_called(const struct store_call *c, void *arg)
+{
+	struct api_reader *rd = arg;
+	if (rd->ncalled < API_MAX_CALLED)
+		memcpy(rd->called[rd->ncalled++], c->day_id, sizeof(rd->called[0]));
+}
+
+int
+api_reader_called(struct http_req *r, struct api_reader *rd, const char *day_id)
+{
+	struct err e;
+	if (rd->person_id[0] == '\0')
+		return 0;
+	if (!rd->called_loaded) {
+		rd->called = xcalloc(API_MAX_CALLED, sizeof(rd->called[0]));
+		if (store_call_list(http_req_store(r), rd->a.production.id, NULL, rd->person_id,
+		                    add_called, rd, &e) == -1) {
+			api_unavailable(r, &e);
+			return -1;
+		}
+		rd->called_loaded = 1;
+	}
+	for (size_t i = 0; i < rd->ncalled; i++)
+		if (strcmp(rd->called[i], day_id) == 0)
+			return 1;
+	return 0;
+}
+
+int
+api_allows(const struct api_reader *rd, enum policy_resource res, enum policy_action act,
+           const char *person_id, const char *department_id, int called)
+{
+	struct policy_subject who = {rd->person_id, rd->department_id};
+	struct policy_object what = {person_id, department_id, called};
+	if (!rd->has_role)
+		return 0;
+	return policy_allows(rd->role, res, act, &who, &what);
+}
+
+int
+api_below_ad(const struct api_reader *rd)
+{
+	return !rd->has_role || rd->role == POLICY_ROLE_DEPARTMENT_HEAD ||
+	       rd->role == POLICY_ROLE_CREW || rd->role == POLICY_ROLE_CAST;
+}
+
+void
+api_bad_field(struct http_req *r, const char *pointer, const char *detail)
+{
+	http_problem_errors(r, 400, "a field is not acceptable",
+	                    json_pack("[{s:s, s:s}]", "pointer", pointer, "detail", detail));
+}
+
+void
+api_refuse(struct http_req *r, const struct err *e, const char *title)
+{
+	if ((e->status == 400 || e->status == 404 || e->status == 409) && e->field[0] != '\0') {
+		http_problem_errors(
+		    r, e->status, title,
+		    json_pack("[{s:s, s:s}]", "pointer", e->field, "detail", e->msg));
+		return;
+	}
+	api_unavailable(r, e);
+}

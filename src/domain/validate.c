@@ -1,0 +1,61 @@
+/*
+ * validate.c — see validate.h. Every check refuses by default: a NULL or
+ * empty string is never valid.
+ */
+#include <string.h>
+
+#include "domain/validate.h"
+
+static int
+digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+int
+validate_time(const char *s)
+{
+	int h, m;
+	if (s == NULL || strlen(s) != 5 || !digit(s[0]) || !digit(s[1]) || s[2] != ':' ||
+	    !digit(s[3]) || !digit(s[4]))
+		return -1;
+	h = (s[0] - '0') * 10 + (s[1] - '0');
+	m = (s[3] - '0') * 10 + (s[4] - '0');
+	if (h > 35 || m > 59)
+		return -1;
+	return h * 60 + m;
+}
+
+int
+validate_date(const char *s)
+{
+	static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	int y, mo, d, leap;
+	if (s == NULL || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+		return 0;
+	for (int i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && !digit(s[i]))
+			return 0;
+	y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+	mo = (s[5] - '0') * 10 + (s[6] - '0');
+	d = (s[8] - '0') * 10 + (s[9] - '0');
+	if (y < 1900 || y > 2199 || mo < 1 || mo > 12 || d < 1)
+		return 0;
+	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	return d <= days[mo - 1] + (mo == 2 && leap);
+}
+
+int
+validate_phone(const char *s)
+{
+	size_t n, digits = 0;
+	if (s == NULL || (n = strlen(s)) < 3 || n > 40)
+		return 0;
+	for (const char *p = s; *p; p++) {
+		if (digit(*p))
+			digits++;
+		else if (strchr(" +()-.", *p) == NULL)
+			return 0;
+	}
+	return digits >= 3;
+}

@@ -1,0 +1,55 @@
+/*
+ * sqlite_int.h — what the files of the SQLite store share: the connection
+ * and the small helpers every query uses. Not for anyone outside
+ * src/store/sqlite*.c; the rest of Slate sees only store.h.
+ */
+#ifndef SLATE_STORE_SQLITE_INT_H
+#define SLATE_STORE_SQLITE_INT_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+
+#include "util/err.h"
+
+#define CACHE_SLOTS 256
+
+/* What a sealed field whose envelope does not open reads as (it is logged too). */
+#define UNREADABLE "[unreadable]"
+
+struct cached {
+	const char *sql;
+	sqlite3_stmt *st;
+};
+
+struct keyring;
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	struct keyring *keys; /* not owned */
+	struct cached cache[CACHE_SLOTS];
+};
+
+/* Fills e from the connection's last error (503 when busy, else 500); returns -1. */
+int sq_db_err(struct store *s, struct err *e, const char *what);
+/* A cached prepared statement for a string literal sql, reset and unbound. */
+sqlite3_stmt *sq_prepare(struct store *s, const char *sql, struct err *e);
+/* Column col as text into dst ("" for NULL). */
+void sq_copy_col(sqlite3_stmt *st, int col, char *dst, size_t len);
+/* A malloc'd envelope of value sealed under key_id for (table, column, row_id); NULL on error. */
+char *sq_seal_text(struct store *s, const char *key_id, const char *table, const char *column,
+                   const char *row_id, const char *value, struct err *e);
+/* The opened envelope of column col into dst: "" when empty, KEYRING_ERASED, or UNREADABLE. */
+void sq_unseal_col(struct store *s, sqlite3_stmt *st, int col, const char *table,
+                   const char *column, const char *row_id, char *dst, size_t len);
+/* Steps a one-row SELECT: 1 row (left for the caller to read and reset), 0 none, -1 error. */
+int sq_one_row(struct store *s, sqlite3_stmt *st, const char *what, struct err *e);
+/* Steps a SELECT COUNT(*)-style statement into *n. */
+int sq_count_of(struct store *s, sqlite3_stmt *st, const char *what, long *n, struct err *e);
+/* Steps a statement that returns no row: rows changed, or -1. */
+int sq_run(struct store *s, sqlite3_stmt *st, const char *what, struct err *e);
+/* Binds v, or NULL when v is NULL. */
+void sq_bind_opt(sqlite3_stmt *st, int i, const char *v);
+void sq_now_rfc3339(char *buf, size_t len);
+
+#endif

@@ -1,0 +1,1142 @@
+/*
+ * sqlite_production.c — the production itself over SQLite: departments,
+ * people, locations, shoot days, scenes and calls (migration 0012).
+ *
+ * Sealed columns hold one envelope (crypto/keyring.h) whose plaintext is a
+ * group of fields joined by NUL bytes (JSON strings cannot hold NUL, so a
+ * field never contains the separator). A group whose fields are all empty
+ * is stored as NULL. The envelope's place binds table, column and row id:
+ * moved to another row or column, it does not open.
+ *
+ *   person.work_contact / personal_contact / private   the person's own key
+ *   location.site, scene.synopsis                       the production key
+ *
+ * Readers name the groups to open; the others stay sealed in the row and
+ * are never decrypted. A group sealed under a destroyed key opens to
+ * KEYRING_ERASED in every field; one that does not open at all reads as
+ * UNREADABLE and is logged (table, column, row; never the value).
+ *
+ * Rows belong to one production: every read takes the production id, so
+ * another production's ids are simply not found.
+ */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "crypto/keyring.h"
+#include "store/sqlite_int.h"
+#include "store/store.h"
+#include "util/log.h"
+#include "util/xalloc.h"
+
+#define GROUP_MAX 8
+
+/* One field of a sealed group: where it lives in the struct. */
+struct field {
+	char *p;
+	size_t cap;
+};
+
+/* Seals the NUL-joined fields under key_id; *out NULL when every field is empty. */
+static int
+seal_group(struct store *s, const char *key_id, const char *table, const char *column,
+           const char *row_id, const struct field *f, size_t n, char **out, struct err *e)
+{
+	struct keyring_place place = {table, column, row_id};
+	size_t len = 0, o = 0;
+	int any = 0;
+	char *buf;
+
+	*out = NULL;
+	for (size_t i = 0; i < n; i++) {
+		len += strlen(f[i].p) + 1;
+		any |= f[i].p[0] != '\0';
+	}
+	if (!any)
+		return 0;
+	if (s->keys == NULL)
+		return err_set(e, 500, "the store was opened without the keystore");
+	buf = xmalloc(len);
+	for (size_t i = 0; i < n; i++) {
+		size_t k = strlen(f[i].p);
+		memcpy(buf + o, f[i].p, k);
+		o += k;
+		buf[o++] = '\0';
+	}
+	*out = keyring_seal(s->keys, key_id, &place, buf, len - 1, e);
+	sodium_memzero(buf, len);
+	free(buf);
+	return *out == NULL ? -1 : 0;
+}
+
+/* Opens column col of st into the fields: "" when NULL, the erased or unreadable marker. */
+static void
+open_group(struct store *s, sqlite3_stmt *st, int col, const char *table, const char *column,
+           const char *row_id, const struct field *f, size_t n)
+{
+	const unsigned char *v = sqlite3_column_text(st, col);
+	struct keyring_place place = {table, column, row_id};
+	char *pt = NULL;
+	size_t len = 0, o = 0;
+	struct err e;
+	int rc;
+
+	for (size_t i = 0; i < n; i++)
+		f[i].p[0] = '\0';
+	if (v == NULL || v[0] == '\0')
+		return;
+	rc = s->keys == NULL ? -1 : keyring_unseal(s->keys, &place, (const char *)v, &pt, &len, &e);
+	if (rc != 1) {
+		if (rc == -1)
+			log_event(LOG_ERROR, "a sealed field does not open",
+			          LOG_STR("table", table), LOG_STR("column", column),
+			          LOG_STR("row", row_id),
+			          LOG_STR("error", s->keys ? e.msg : "no keystore"), LOG_END);
+		for (size_t i = 0; i < n; i++)
+			snprintf(f[i].p, f[i].cap, "%s", rc == 0 ? KEYRING_ERASED : UNREADABLE);
+		if (pt != NULL)
+			free(pt);
+		return;
+	}
+	for (size_t i = 0; i < n && o <= len; i++) {
+		snprintf(f[i].p, f[i].cap, "%s", pt + o);
+		o += strlen(pt + o) + 1;
+	}
+	sodium_memzero(pt, len);
+	free(pt);
+}
+
+/* Steps a statement that yields ids and passes each to fn. */
+static int
+each_id(struct store *s, sqlite3_stmt *st, const char *what, void (*fn)(const char *, void *),
+        void *arg, struct err *e)
+{
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		fn((const char *)sqlite3_column_text(st, 0), arg);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : sq_db_err(s, e, what);
+}
+
+/* 409 naming field when the last statement broke a UNIQUE constraint; else the store error. */
+static int
+unique_or_err(struct store *s, const char *field, const char *detail, const char *what,
+              struct err *e)
+{
+	if (sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE ||
+	    sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_PRIMARYKEY)
+		return err_field(e, 409, field, "%s", detail);
+	return sq_db_err(s, e, what);
+}
+
+/* ---- departments ---- */
+
+int
+store_department_get(struct store *s, const char *production_id, const char *id, char *name,
+                     size_t len, struct err *e)
+{
+	static const char sql[] = "SELECT name FROM department WHERE production_id = ? AND id = ?";
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
+	int rc;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, production_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+	if ((rc = sq_one_row(s, st, "read department", e)) == 1) {
+		sq_copy_col(st, 0, name, len);
+		sqlite3_reset(st);
+	}
+	return rc;
+}
+
+int
+store_department_list(struct store *s, const char *production_id,
+                      void (*fn)(const char *id, const char *name, void *), void *arg,
+                      struct err *e)
+{
+	static const char sql[] =
+	    "SELECT id, name FROM department WHERE production_id = ? ORDER BY position, name";
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
+	int rc;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, production_id, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		fn((const char *)sqlite3_column_text(st, 0),
+		   (const char *)sqlite3_column_text(st, 1), arg);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : sq_db_err(s, e, "list departments");
+}
+
+int
+store_department_create(struct store *s, const char *production_id, const char *name, char *id_out,
+                        size_t len, struct err *e)
+{
+	static const char sql[] =
+	    "INSERT INTO department (id, production_id, name, position) VALUES (?, ?, ?, "
+	    "(SELECT COALESCE(MAX(position), -1) + 1 FROM department WHERE production_id = ?))";
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
+	if (st == NULL)
+		return -1;
+	store_new_id(id_out, len, "dep");
+	sqlite3_bind_text(st, 1, id_out, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, production_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, production_id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		sqlite3_reset(st);
+		return unique_or_err(s, "/name",
+		                     "the production already has a department of that name",
+		                     "create department", e);
+	}
+	sqlite3_reset(st);
+	return 0;
+}
+
+/* ---- people ---- */
+
+static size_t
+work_fields(struct store_person *p, struct field *f)
+{
+	f[0] = (struct field){p->work_phone, sizeof(p->work_phone)};
+	f[1] = (struct field){p->work_email, sizeof(p->work_email)};
+	return 2;
+}
+
+static size_t
+personal_fields(struct store_person *p, struct field *f)
+{
+	f[0] = (struct field){p->personal_phone, sizeof(p->personal_phone)};
+	f[1] = (struct field){p->personal_email, sizeof(p->personal_email)};
+	return 2;
+}
+
+static size_t
+private_fields(struct store_person *p, struct field *f)
+{
+	f[0] = (struct field){p->home_address, sizeof(p->home_address)};
+	f[1] = (struct field){p->emergency_contact, sizeof(p->emergency_contact)};
+	f[2] = (struct field){p->date_of_birth, sizeof(p->date_of_birth)};
+	f[3] = (struct field){p->dietary, sizeof(p->dietary)};
+	f[4] = (struct field){p->medical, sizeof(p->medical)};
+	f[5] = (struct field){p->id_numbers, sizeof(p->id_numbers)};
+	return 6;
+}
+
+/* The person's sealed groups, in column order, with the bit that names each. */
+static const struct person_group {
+	unsigned bit;
+	const char *column;
+	size_t (*fields)(struct store_person *, struct field *);
+} person_groups[] = {
+    {STORE_PERSON_WORK, "work_contact", work_fields},
+    {STORE_PERSON_PERSONAL, "personal_contact", personal_fields},
+    {STORE_PERSON_PRIVATE, "private", private_fields},
+};
+#define NGROUPS (sizeof(person_groups) / sizeof(person_groups[0]))
+
+/* Seals the groups in `groups` into env[] (NULL for groups not asked or empty). */
+static int
+seal_person(struct store *s, const struct store_person *p, unsigned groups, char *env[NGROUPS],
+            struct err *e)
+{
+	struct store_person copy = *p; /* the field table points into a writable struct */
+	struct field f[GROUP_MAX];
+	int rc = 0;
+
+	for (size_t g = 0; g < NGROUPS; g++)
+		env[g] = NULL;
+	for (size_t g = 0; g < NGROUPS && rc == 0; g++) {
+		if (!(groups & person_groups[g].bit))
+			continue;
+		size_t n = person_groups[g].fields(&copy, f);
+		rc = seal_group(s, p->id, "person", person_groups[g].column, p->id, f, n, &env[g],
+		                e);
+	}
+	sodium_memzero(&copy, sizeof(copy));
+	if (rc == -1)
+		for (size_t g = 0; g < NGROUPS; g++) {
+			free(env[g]);
+			env[g] = NULL;
+		}
+	return rc;
+}
+
+#define PERSON_SELECT                                                                              \
+	"SELECT p.id, p.production_id, COALESCE(p.user_id, ''), p.kind, p.name, "                  \
+	"COALESCE(p.department_id, ''), COALESCE(d.name, ''), p.job_title, p.character_name, "     \
+	"p.key_contact, p.created_at, p.updated_at, p.work_contact, p.personal_contact, "          \
+	"p.private FROM person p LEFT JOIN department d ON d.id = p.department_id "
+#define PERSON_SEALED_COL 12
+
+static void
+read_person(sqlite3_stmt *st, struct store_person *p)
+{
+	memset(p, 0, sizeof(*p));
+	sq_copy_col(st, 0, p->id, sizeof(p->id));
+	sq_copy_col(st, 1, p->production_id, sizeof(p->production_id));
+	sq_copy_col(st, 2, p->user_id, sizeof(p->user_id));
+	sq_copy_col(st, 3, p->kind, sizeof(p->kind));
+	sq_copy_col(st, 4, p->name, sizeof(p->name));
+	sq_copy_col(st, 5, p->department_id, sizeof(p->department_id));
+	sq_copy_col(st, 6, p->department, sizeof(p->department));
+	sq_copy_col(st, 7, p->job_title, sizeof(p->job_title));
+	sq_copy_col(st, 8, p->character_name, sizeof(p->character_name));
+	p->key_contact = sqlite3_column_int(st, 9);
+	sq_copy_col(st, 10, p->created_at, sizeof(p->created_at));
+	sq_copy_col(st, 11, p->updated_at, sizeof(p->updated_at));
+}
+
+static void
+open_person(struct store *s, sqlite3_stmt *st, struct store_person *p, unsigned open)
+{
+	struct field f[GROUP_MAX];
+	for (size_t g = 0; g < NGROUPS; g++) {
+		if (!(open & person_groups[g].bit))
+			continue;
+		size_t n = person_groups[g].fields(p, f);
+		open_group(s, st, PERSON_SEALED_COL + (int)g, "person", person_groups[g].column,
+		           p->id, f, n);
+		p->opened |= person_groups[g].bit;
+	}
+}
+
+static void
+bind_person_dir(sqlite3_stmt *st, const struct store_person *p, int i)
+{
+	sq_bind_opt(st, i, p->user_id[0] ? p->user_id : NULL);
+	sqlite3_bind_text(st, i + 1, p->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, i + 2, p->name, -1, SQLITE_STATIC);
+	sq_bind_opt(st, i + 3, p->department_id[0] ? p->department_id : NULL);
+	sqlite3_bind_text(st, i + 4, p->job_title, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, i + 5, p->character_name, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, i + 6, p->key_contact);
+}
+
+static void
+free_env(char *env[NGROUPS])
+{
+	for (size_t g = 0; g < NGROUPS; g++)
+		free(env[g]);
+}
+
+int
+store_person_create(struct store *s, struct store_person *p, struct err *e)
+{
+	static const char sql[] =
+	    "INSERT INTO person (id, production_id, user_id, kind, name, department_id, job_title, "
+	    "character_name, key_contact, work_contact, personal_contact, private, created_at, "
+	    "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt *st;
+	char *env[NGROUPS];
+	int rc;
+
+	if (s->keys == NULL)
+		return err_set(e, 500, "the store was opened without the keystore");
+	store_new_id(p->id, sizeof(p->id), "per");
+	sq_now_rfc3339(p->created_at, sizeof(p->created_at));
+	snprintf(p->updated_at, sizeof(p->updated_at), "%s", p->created_at);
+	if (keyring_create(s->keys, p->id, "person", e) == -1 ||
+	    seal_person(s, p, STORE_PERSON_ALL, env, e) == -1)
+		return -1;
+	if ((st = sq_prepare(s, sql, e)) == NULL) {
+		free_env(env);
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, p->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, p->production_id, -1, SQLITE_STATIC);
+	bind_person_dir(st, p, 3);
+	for (size_t g = 0; g < NGROUPS; g++)
+		sq_bind_opt(st, 10 + (int)g, env[g]);
+	sqlite3_bind_text(st, 13, p->created_at, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 14, p->updated_at, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	free_env(env);
+	if (rc != SQLITE_DONE)
+		return unique_or_err(s, "/user_id", "that account already has a record here",
+		                     "create person", e);
+	p->opened = STORE_PERSON_ALL;
+	return 0;
+}
+
+int
+store_person_update(struct store *s, const struct store_person *p, unsigned groups, struct err *e)
+{
+	static const char sql[] =
+	    "UPDATE person SET user_id = ?, kind = ?, name = ?, department_id = ?, job_title = ?, "
+	    "character_name = ?, key_contact = ?, updated_at = ?, "
+	    "work_contact = CASE WHEN ? THEN ? ELSE work_contact END, "
+	    "personal_contact = CASE WHEN ? THEN ? ELSE personal_contact END, "
+	    "private = CASE WHEN ? THEN ? ELSE private END "
+	    "WHERE production_id = ? AND id = ?";
+	sqlite3_stmt *st;
+	char *env[NGROUPS], now[32];
+	int rc;
+
+	if (seal_person(s, p, groups, env, e) == -1)
+		return -1;
+	if ((st = sq_prepare(s, sql, e)) == NULL) {
+		free_env(env);
+		return -1;
+	}
+	sq_now_rfc3339(now, sizeof(now));
+	bind_person_dir(st, p, 1);
+	sqlite3_bind_text(st, 8, now, -1, SQLITE_STATIC);
+	for (size_t g = 0; g < NGROUPS; g++) {
+		sqlite3_bind_int(st, 9 + 2 * (int)g, (groups & person_groups[g].bit) != 0);
+		sq_bind_opt(st, 10 + 2 * (int)g, env[g]);
+	}
+	sqlite3_bind_text(st, 15, p->production_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 16, p->id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	free_env(env);
+	if (rc != SQLITE_DONE)
+		return unique_or_err(s, "/user_id", "that account already has a record here",
+		                     "update person", e);
+	return sqlite3_changes(s->db) > 0 ? 1 : 0;
+}
+
+int
+store_person_delete(struct store *s, const char *production_id, const char *id, struct err *e)
+{
+	static const char sql[] = "DELETE FROM person WHERE production_id = ? AND id = ?";
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
+	int n;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, production_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+	if ((n = sq_run(s, st, "delete person", e)) <= 0)
+		return n;
+	/* the record is gone; its key goes too, so no older copy of it opens */
+	if (s->keys != NULL && keyring_destroy(s->keys, id, e) == -1)
+		return -1;
+	return 1;
+}
+
+int
+store_person_get(struct store *s, const char *production_id, const char *id, unsigned open,
+                 struct store_person *out, struct err *e)
+{
+	static const char sql[] = PERSON_SELECT "WHERE p.production_id = ? AND p.id = ?";
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
+	int rc;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, production_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+	if ((rc = sq_one_row(s, st, "read person", e)) != 1)
+		return rc;
+	read_person(st, out);
+	open_person(s, st, out, open);
+	sqlite3_reset(st);
+	return 1;
+}
+
+int
+store_person_of_user(struct store *s, const char *production_id, const char *user_id,
+                     struct store_person *out, struct err *e)
+{
+	static const char sql[] = PERSON_SELECT "WHERE p.production_id = ? AND p.user_id = ?";
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
+	int rc;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, production_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, user_id, -1, SQLITE_STATIC);
+	if ((rc = sq_one_row(s, st, "read person", e)) != 1)
+		return rc;
+	read_person(st, out);
+	sqlite3_reset(st);
+	return 1;
+}
+
+int
+store_person_ids_of_user(struct store *s, const char *user_id, void (*fn)(const char *, void *),
+                         void *arg, struct err *e)
+{
+	static const char sql[] = "SELECT id FROM person WHERE user_id = ? ORDER BY id";
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, user_id, -1, SQLITE_STATIC);
+	return each_id(s, st, "list person records", fn, arg, e);
+}
+
+int
+store_person_list(struct store *s, const char *production_id, const struct store_person_filter *f,
+                  int (*want)(const struct store_person *, void *),
+                  void (*fn)(const struct store_person *, void *), void *arg, struct err *e)
+{
+	static const char sql[] =
+	    PERSON_SELECT "WHERE p.production_id = ?1 AND (?2 IS NULL OR p.department_id = ?2) "
+	                  "AND (?3 IS NULL OR p.kind = ?3) ORDER BY p.name, p.id";
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
+	struct store_person *p;
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, production_id, -1, SQLITE_STATIC);
+	sq_bind_opt(st, 2, f ? f->department_id : NULL);
+	sq_bind_opt(st, 3, f ? f->kind : NULL);
+	p = xmalloc(sizeof(*p));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int open;
+		read_person(st, p);
+		if ((open = want(p, arg)) < 0)
+			continue;
+		open_person(s, st, p, (unsigned)open);
+		fn(p, arg);
+	}
+	sqlite3_reset(st);
+	sodium_memzero(p, sizeof(*p));
+	free(p);
+	return rc == SQLITE_DONE ? 0 : sq_db_err(s, e, "list people");
+}
+
+/* ---- locations ---- */
+
+static size_t
+site_fields(struct store_location *l, struct field *f)
+{
+	f[0] = (struct field){l->address, sizeof(l->address)};
+	f[1] = (struct field){l->latitude, sizeof(l->latitude)};
+	f[2] = (struct field){l->longitude, sizeof(l->longitude)};
+	f[3] = (struct field){l->access_notes, sizeof(l->access_notes)};
+	f[4] = (struct field){l->contact, sizeof(l->contact)};
+	return 5;
+}
+
+static int
+seal_site(struct store *s, const struct store_location *l, char **env, struct err *e)
+{
+	struct store_location copy = *l;
+	struct field f[GROUP_MAX];
+	size_t n = site_fields(&copy, f);
+	int rc = seal_group(s, l->production_id, "location", "site", l->id, f, n, env, e);
+	sodium_memzero(&copy, sizeof(copy));
+	return rc;
+}
+
+#define LOCATION_SELECT                                                                            \
+	"SELECT id, production_id, name, parking, nearest_hospital, confidential, created_at, "    \
+	"updated_at, site FROM location "
+
+static void
+read_location(struct store *s, sqlite3_stmt *st, struct store_location *l, int open)
+{
+	struct field f[GROUP_MAX];
+	memset(l, 0, sizeof(*l));
+	sq_copy_col(st, 0, l->id, sizeof(l->id));
+	sq_copy_col(st, 1, l->production_id, sizeof(l->production_id));
+	sq_copy_col(st, 2, l->name, sizeof(l->name));
+	sq_copy_col(st, 3, l->parking, sizeof(l->parking));
+	sq_copy_col(st, 4, l->nearest_hospital, sizeof(l->nearest_hospital));
+	l->confidential = sqlite3_column_int(st, 5);
+	sq_copy_col(st, 6, l->created_at, sizeof(l->created_at));
+	sq_copy_col(st, 7, l->updated_at, sizeof(l->updated_at));
+	if (open) {
+		open_group(s, st, 8, "location", "site", l->id, f, site_fields(l, f));
+		l->opened = 1;
+	}
+}
+
+int
+store_location_create(struct store *s, struct store_location *l, struct err *e)
+{
+	static const char sql[] =
+	    "INSERT INTO location (id, production_id, name, parking, nearest_hospital, "
+	    "confidential, site, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt *st;
+	char *env = NULL;
+	int rc;
+
+	store_new_id(l->id, sizeof(l->id), "loc");
+	sq_now_rfc3339(l->created_at, sizeof(l->created_at));
+	snprintf(l->updated_at, sizeof(l->updated_at), "%s", l->created_at);
+	if (s->keys == NULL)
+		return err_set(e, 500, "the store was opened without the keystore");
+	if (keyring_create(s->keys, l->production_id, "production", e) == -1 ||
+	    seal_site(s, l, &env, e) == -1)
+		return -1;
+	if ((st = sq_prepare(s, sql, e)) == NULL) {
+		free(env);
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, l->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, l->production_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, l->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, l->parking, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, l->nearest_hospital, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 6, l->confidential);
+	sq_bind_opt(st, 7, env);
+	sqlite3_bind_text(st, 8, l->created_at, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, l->updated_at, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	free(env);
+	if (rc != SQLITE_DONE)
+		return unique_or_err(s, "/name",
+		                     "the production already has a location of that name",
+		                     "create location", e);
+	l->opened = 1;
+	return 0;
+}
+
+int
+store_location_update(struct store *s, const struct store_location *l, int site, struct err *e)
+{
+	static const char sql[] =
+	    "UPDATE location SET name = ?, parking = ?, nearest_hospital = ?, confidential = ?, "
+	    "updated_at = ?, site = CASE WHEN ? THEN ? ELSE site END "
+	    "WHERE production_id = ? AND id = ?";
+	sqlite3_stmt *st;
+	char *env = NULL, now[32];
+	int rc;
+
+	if (site && seal_site(s, l, &env, e) == -1)
+		return -1;
+	if ((st = sq_prepare(s, sql, e)) == NULL) {
+		free(env);
+		return -1;
+	}
+	sq_now_rfc3339(now, sizeof(now));
+	sqlite3_bind_text(st, 1, l->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, l->parking, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, l->nearest_hospital, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, l->confidential);
+	sqlite3_bind_text(st, 5, now, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 6, site != 0);
+	sq_bind_opt(st, 7, env);
+	sqlite3_bind_text(st, 8, l->production_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, l->id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	free(env);
+	if (rc != SQLITE_DONE)
+		return unique_or_err(s, "/name",
+		                     "the production already has a location of that name",
+		                     "update location", e);
+	return sqlite3_changes(s->db) > 0 ? 1 : 0;
+}
+
+int
+store_location_get(struct store *s, const char *production_id, const char *id, int open,
+                   struct store_location *out, struct err *e)
+{
+	static const char sql[] = LOCATION_SELECT "WHERE production_id = ? AND id = ?";
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
+	int rc;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, production_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+	if ((rc = sq_one_row(s, st, "read location", e)) != 1)
+		return rc;
+	read_location(s, st, out, open);
+	sqlite3_reset(st);
+	return 1;
+}
+
+int
+store_location_list(struct store *s, const char *production_id,
+                    int (*want)(const struct store_location *, void *),
+                    void (*fn)(const struct store_location *, void *), void *arg, struct err *e)
+{
+	static const char sql[] = LOCATION_SELECT "WHERE production_id = ? ORDER BY name, id";
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
+	struct store_location *l;
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, production_id, -1, SQLITE_STATIC);
+	l = xmalloc(sizeof(*l));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int open;
+		read_location(s, st, l, 0);
+		if ((open = want(l, arg)) < 0)
+			continue;
+		if (open)
+			read_location(s, st, l, 1);
+		fn(l, arg);
+	}
+	sqlite3_reset(st);
+	sodium_memzero(l, sizeof(*l));
+	free(l);
+	return rc == SQLITE_DONE ? 0 : sq_db_err(s, e, "list locations");
+}
+
+int
+store_location_called(struct store *s, const char *location_id, const char *person_id,
+                      struct err *e)
+{
+	static const char sql[] =
+	    "SELECT COUNT(*) FROM day_location dl JOIN call c ON c.day_id = dl.day_id "
+	    "WHERE dl.location_id = ? AND c.person_id = ?";
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
+	long n = 0;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, location_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, person_id, -1, SQLITE_STATIC);
+	if (sq_count_of(s, st, "check a call at a location", &n, e) == -1)
+		return -1;
+	return n > 0;
+}
+
+/* ---- shoot days ---- */
+
+/* Day number and total count within the unit, by date. */
+#define DAY_SELECT                                                                                 \
+	"SELECT id, production_id, day_date, unit, general_call, wrap_estimate, "                  \
+	"(SELECT COUNT(*) FROM shoot_day o WHERE o.production_id = d.production_id "               \
+	"AND o.unit = d.unit AND o.day_date <= d.day_date), "                                      \
+	"(SELECT COUNT(*) FROM shoot_day o WHERE o.production_id = d.production_id "               \
+	"AND o.unit = d.unit) FROM shoot_day d "
+
+static void
+read_day(sqlite3_stmt *st, struct store_day *d)
+{
+	memset(d, 0, sizeof(*d));
+	sq_copy_col(st, 0, d->id, sizeof(d->id));
+	sq_copy_col(st, 1, d->production_id, sizeof(d->production_id));
+	sq_copy_col(st, 2, d->date, sizeof(d->date));
+	sq_copy_col(st, 3, d->unit, sizeof(d->unit));
+	sq_copy_col(st, 4, d->general_call, sizeof(d->general_call));
+	sq_copy_col(st, 5, d->wrap_estimate, sizeof(d->wrap_estimate));
+	d->number = sqlite3_column_int(st, 6);
+	d->total = sqlite3_column_int(st, 7);
+}
+
+int
+store_day_create(struct store *s, struct store_day *d, struct err *e)
+{
+	static const char sql[] = "INSERT INTO shoot_day (id, production_id, day_date, unit, "
+	                          "general_call, wrap_estimate, "
+	                          "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
+	char now[32];
+	int rc;
+	if (st == NULL)
+		return -1;
+	store_new_id(d->id, sizeof(d->id), "day");
+	sq_now_rfc3339(now, sizeof(now));
+	sqlite3_bind_text(st, 1, d->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, d->production_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, d->date, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, d->unit, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, d->general_call, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, d->wrap_estimate, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, now, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return unique_or_err(s, "/date", "that unit already has a shoot day on that date",
+		                     "create shoot day", e);
+	return 0;
+}
+
+int
+store_day_update(struct store *s, const struct store_day *d, struct err *e)
+{
+	static const char sql[] =
+	    "UPDATE shoot_day SET day_date = ?, unit = ?, general_call = ?, wrap_estimate = ? "
+	    "WHERE production_id = ? AND id = ?";
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
+	int rc;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, d->date, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, d->unit, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, d->general_call, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, d->wrap_estimate, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, d->production_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, d->id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return unique_or_err(s, "/date", "that unit already has a shoot day on that date",
+		                     "update shoot day", e);
+	return sqlite3_changes(s->db) > 0 ? 1 : 0;
+}
+
+int
+store_day_get(struct store *s, const char *production_id, const char *id, struct store_day *out,
+              struct err *e)
+{
+	static const char sql[] = DAY_SELECT "WHERE d.production_id = ? AND d.id = ?";
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
+	int rc;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, production_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+	if ((rc = sq_one_row(s, st, "read shoot day", e)) != 1)
+		return rc;
+	read_day(st, out);
+	sqlite3_reset(st);
+	return 1;
+}
+
+int
+store_day_list(struct store *s, const char *production_id,
+               void (*fn)(const struct store_day *, void *), void *arg, struct err *e)
+{
+	static const char sql[] =
+	    DAY_SELECT "WHERE d.production_id = ? ORDER BY d.day_date, d.unit";
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
+	struct store_day d;
+	int rc;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, production_id, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		read_day(st, &d);
+		fn(&d, arg);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : sq_db_err(s, e, "list shoot days");
+}
+
+/* Replaces the rows of a link table (day_location, day_scene, scene_cast) for one owner. */
+static int
+set_links(struct store *s, const char *del_sql, const char *ins_sql, const char *owner,
+          const char *const *ids, size_t n, const char *field, struct err *e)
+{
+	sqlite3_stmt *st = sq_prepare(s, del_sql, e);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
+	if (sq_run(s, st, "clear links", e) == -1)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		int rc;
+		if ((st = sq_prepare(s, ins_sql, e)) == NULL)
+			return -1;
+		sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, ids[i], -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)i);
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return unique_or_err(s, field, "the same id appears twice", "link", e);
+	}
+	return 0;
+}
+
+int
+store_day_set_locations(struct store *s, const char *day_id, const char *const *ids, size_t n,
+                        struct err *e)
+{
+	static const char del[] = "DELETE FROM day_location WHERE day_id = ?";
+	static const char ins[] =
+	    "INSERT INTO day_location (day_id, location_id, position) VALUES (?, ?, ?)";
+	return set_links(s, del, ins, day_id, ids, n, "/locations", e);
+}
+
+int
+store_day_set_scenes(struct store *s, const char *day_id, const char *const *ids, size_t n,
+                     struct err *e)
+{
+	static const char del[] = "DELETE FROM day_scene WHERE day_id = ?";
+	static const char ins[] =
+	    "INSERT INTO day_scene (day_id, scene_id, position) VALUES (?, ?, ?)";
+	return set_links(s, del, ins, day_id, ids, n, "/scenes", e);
+}
+
+int
+store_day_locations(struct store *s, const char *day_id, void (*fn)(const char *, void *),
+                    void *arg, struct err *e)
+{
+	static const char sql[] =
+	    "SELECT location_id FROM day_location WHERE day_id = ? ORDER BY position";
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, day_id, -1, SQLITE_STATIC);
+	return each_id(s, st, "list a day's locations", fn, arg, e);
+}
+
+int
+store_day_scenes(struct store *s, const char *day_id, void (*fn)(const char *, void *), void *arg,
+                 struct err *e)
+{
+	static const char sql[] =
+	    "SELECT scene_id FROM day_scene WHERE day_id = ? ORDER BY position";
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, day_id, -1, SQLITE_STATIC);
+	return each_id(s, st, "list a day's scenes", fn, arg, e);
+}
+
+/* ---- scenes ---- */
+
+#define SCENE_COLS                                                                                 \
+	"s.id, s.production_id, s.number, s.int_ext, s.day_night, s.set_name, "                    \
+	"s.eighths, s.synopsis "
+
+static void
+read_scene(struct store *s, sqlite3_stmt *st, struct store_scene *sc, int open)
+{
+	struct field f = {sc->synopsis, sizeof(sc->synopsis)};
+	memset(sc, 0, sizeof(*sc));
+	sq_copy_col(st, 0, sc->id, sizeof(sc->id));
+	sq_copy_col(st, 1, sc->production_id, sizeof(sc->production_id));
+	sq_copy_col(st, 2, sc->number, sizeof(sc->number));
+	sq_copy_col(st, 3, sc->int_ext, sizeof(sc->int_ext));
+	sq_copy_col(st, 4, sc->day_night, sizeof(sc->day_night));
+	sq_copy_col(st, 5, sc->set_name, sizeof(sc->set_name));
+	sc->eighths = sqlite3_column_int(st, 6);
+	if (open) {
+		open_group(s, st, 7, "scene", "synopsis", sc->id, &f, 1);
+		sc->opened = 1;
+	}
+}
+
+static int
+seal_synopsis(struct store *s, const struct store_scene *sc, char **env, struct err *e)
+{
+	char copy[sizeof(sc->synopsis)];
+	struct field f = {copy, sizeof(copy)};
+	int rc;
+	snprintf(copy, sizeof(copy), "%s", sc->synopsis);
+	rc = seal_group(s, sc->production_id, "scene", "synopsis", sc->id, &f, 1, env, e);
+	sodium_memzero(copy, sizeof(copy));
+	return rc;
+}
+
+int
+store_scene_create(struct store *s, struct store_scene *sc, struct err *e)
+{
+	static const char sql[] =
+	    "INSERT INTO scene (id, production_id, number, int_ext, day_night, set_name, eighths, "
+	    "synopsis) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt *st;
+	char *env = NULL;
+	int rc;
+
+	store_new_id(sc->id, sizeof(sc->id), "scn");
+	if (s->keys == NULL)
+		return err_set(e, 500, "the store was opened without the keystore");
+	if (keyring_create(s->keys, sc->production_id, "production", e) == -1 ||
+	    seal_synopsis(s, sc, &env, e) == -1)
+		return -1;
+	if ((st = sq_prepare(s, sql, e)) == NULL) {
+		free(env);
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, sc->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, sc->production_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, sc->number, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, sc->int_ext, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, sc->day_night, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, sc->set_name, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 7, sc->eighths);
+	sq_bind_opt(st, 8, env);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	free(env);
+	if (rc != SQLITE_DONE)
+		return unique_or_err(s, "/number",
+		                     "the production already has a scene of that number",
+		                     "create scene", e);
+	sc->opened = 1;
+	return 0;
+}
+
+int
+store_scene_update(struct store *s, const struct store_scene *sc, struct err *e)
+{
+	static const char sql[] =
+	    "UPDATE scene SET number = ?, int_ext = ?, day_night = ?, set_name = ?, eighths = ?, "
+	    "synopsis = ? WHERE production_id = ? AND id = ?";
+	sqlite3_stmt *st;
+	char *env = NULL;
+	int rc;
+
+	if (seal_synopsis(s, sc, &env, e) == -1)
+		return -1;
+	if ((st = sq_prepare(s, sql, e)) == NULL) {
+		free(env);
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, sc->number, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, sc->int_ext, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, sc->day_night, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, sc->set_name, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 5, sc->eighths);
+	sq_bind_opt(st, 6, env);
+	sqlite3_bind_text(st, 7, sc->production_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, sc->id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	free(env);
+	if (rc != SQLITE_DONE)
+		return unique_or_err(s, "/number",
+		                     "the production already has a scene of that number",
+		                     "update scene", e);
+	return sqlite3_changes(s->db) > 0 ? 1 : 0;
+}
+
+int
+store_scene_get(struct store *s, const char *production_id, const char *id, int open,
+                struct store_scene *out, struct err *e)
+{
+	static const char sql[] =
+	    "SELECT " SCENE_COLS "FROM scene s WHERE s.production_id = ? AND s.id = ?";
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
+	int rc;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, production_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+	if ((rc = sq_one_row(s, st, "read scene", e)) != 1)
+		return rc;
+	read_scene(s, st, out, open);
+	sqlite3_reset(st);
+	return 1;
+}
+
+int
+store_scene_list(struct store *s, const char *production_id, const char *day_id,
+                 int (*want)(const struct store_scene *, void *),
+                 void (*fn)(const struct store_scene *, void *), void *arg, struct err *e)
+{
+	static const char all[] = "SELECT " SCENE_COLS "FROM scene s WHERE s.production_id = ? "
+	                          "ORDER BY length(s.number), s.number";
+	static const char of_day[] =
+	    "SELECT " SCENE_COLS "FROM day_scene ds JOIN scene s ON s.id = ds.scene_id "
+	    "WHERE s.production_id = ? AND ds.day_id = ? ORDER BY ds.position";
+	sqlite3_stmt *st = sq_prepare(s, day_id ? of_day : all, e);
+	struct store_scene sc;
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, production_id, -1, SQLITE_STATIC);
+	if (day_id != NULL)
+		sqlite3_bind_text(st, 2, day_id, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int open;
+		read_scene(s, st, &sc, 0);
+		if ((open = want(&sc, arg)) < 0)
+			continue;
+		if (open)
+			read_scene(s, st, &sc, 1);
+		fn(&sc, arg);
+	}
+	sqlite3_reset(st);
+	sodium_memzero(&sc, sizeof(sc));
+	return rc == SQLITE_DONE ? 0 : sq_db_err(s, e, "list scenes");
+}
+
+int
+store_scene_set_cast(struct store *s, const char *scene_id, const char *const *person_ids, size_t n,
+                     struct err *e)
+{
+	static const char del[] = "DELETE FROM scene_cast WHERE scene_id = ?";
+	static const char ins[] =
+	    "INSERT INTO scene_cast (scene_id, person_id) SELECT ?1, ?2 WHERE ?3 >= 0";
+	return set_links(s, del, ins, scene_id, person_ids, n, "/cast", e);
+}
+
+int
+store_scene_cast(struct store *s, const char *scene_id, void (*fn)(const char *, void *), void *arg,
+                 struct err *e)
+{
+	static const char sql[] =
+	    "SELECT sc.person_id FROM scene_cast sc JOIN person p ON p.id = sc.person_id "
+	    "WHERE sc.scene_id = ? ORDER BY p.name";
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, scene_id, -1, SQLITE_STATIC);
+	return each_id(s, st, "list a scene's cast", fn, arg, e);
+}
+
+/* ---- calls ---- */
+
+int
+store_call_put(struct store *s, struct store_call *c, struct err *e)
+{
+	static const char sql[] =
+	    "INSERT INTO call (id, production_id, day_id, person_id, call_time, pickup, "
+	    "hair_makeup, on_set, cast_status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+	    "ON CONFLICT (day_id, person_id) DO UPDATE SET call_time = excluded.call_time, "
+	    "pickup = excluded.pickup, hair_makeup = excluded.hair_makeup, "
+	    "on_set = excluded.on_set, cast_status = excluded.cast_status";
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
+	if (st == NULL)
+		return -1;
+	store_new_id(c->id, sizeof(c->id), "cal");
+	sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, c->production_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, c->day_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, c->person_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, c->call_time, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, c->pickup, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, c->hair_makeup, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, c->on_set, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, c->cast_status, -1, SQLITE_STATIC);
+	return sq_run(s, st, "set call", e) == -1 ? -1 : 0;
+}
+
+int
+store_call_delete(struct store *s, const char *day_id, const char *person_id, struct err *e)
+{
+	static const char sql[] = "DELETE FROM call WHERE day_id = ? AND person_id = ?";
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
+	int n;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, day_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, person_id, -1, SQLITE_STATIC);
+	n = sq_run(s, st, "delete call", e);
+	return n < 0 ? -1 : n > 0;
+}
+
+int
+store_call_list(struct store *s, const char *production_id, const char *day_id,
+                const char *person_id, void (*fn)(const struct store_call *, void *), void *arg,
+                struct err *e)
+{
+	static const char sql[] =
+	    "SELECT c.id, c.production_id, c.day_id, c.person_id, c.call_time, c.pickup, "
+	    "c.hair_makeup, c.on_set, c.cast_status, COALESCE(p.department_id, '') "
+	    "FROM call c JOIN person p ON p.id = c.person_id JOIN shoot_day d ON d.id = c.day_id "
+	    "WHERE c.production_id = ?1 AND (?2 IS NULL OR c.day_id = ?2) "
+	    "AND (?3 IS NULL OR c.person_id = ?3) ORDER BY d.day_date, c.call_time, p.name";
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
+	struct store_call c;
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, production_id, -1, SQLITE_STATIC);
+	sq_bind_opt(st, 2, day_id);
+	sq_bind_opt(st, 3, person_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&c, 0, sizeof(c));
+		sq_copy_col(st, 0, c.id, sizeof(c.id));
+		sq_copy_col(st, 1, c.production_id, sizeof(c.production_id));
+		sq_copy_col(st, 2, c.day_id, sizeof(c.day_id));
+		sq_copy_col(st, 3, c.person_id, sizeof(c.person_id));
+		sq_copy_col(st, 4, c.call_time, sizeof(c.call_time));
+		sq_copy_col(st, 5, c.pickup, sizeof(c.pickup));
+		sq_copy_col(st, 6, c.hair_makeup, sizeof(c.hair_makeup));
+		sq_copy_col(st, 7, c.on_set, sizeof(c.on_set));
+		sq_copy_col(st, 8, c.cast_status, sizeof(c.cast_status));
+		sq_copy_col(st, 9, c.person_department_id, sizeof(c.person_department_id));
+		fn(&c, arg);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : sq_db_err(s, e, "list calls");
+}

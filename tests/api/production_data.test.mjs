@@ -1,0 +1,373 @@
+// The production itself (issue 5): people, locations, shoot days, scenes and
+// calls, each read shaped by the reader's role exactly as docs/ROLES.md
+// says. A real member of every role asks for every record of their
+// production and of another one; the fields that come back are compared
+// with the document, cell by cell.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { startServer, runSlate, assertProblem } from './lib/harness.mjs';
+import { call, signInAndChangePassword, readyAdmin, enrolTotp } from './lib/session.mjs';
+import { ROLES, documentedAllows, documentedScope } from './lib/roles.mjs';
+
+let server;
+let admin;
+let prod;
+let other;
+const P = (id, rest = '') => `/api/v1/productions/${id}${rest}`;
+
+// who reads: role, account, department; and the person records
+const readers = {};
+const records = {}; // key → person JSON as the producer sees it
+const WORK = ['work_phone', 'work_email'];
+const PERSONAL = ['personal_phone', 'personal_email'];
+const PRIVATE = ['home_address', 'emergency_contact', 'date_of_birth', 'dietary', 'medical', 'id_numbers'];
+const SITE = ['address', 'latitude', 'longitude', 'access_notes', 'contact'];
+
+function fieldsFor(key, n) {
+  return {
+    work_phone: `+44 20 7946 ${String(1000 + n)}`,
+    work_email: `${key}.work@northern.example`,
+    personal_phone: `+44 7700 900${String(100 + n)}`,
+    personal_email: `${key}.home@private.example`,
+    home_address: `${n} Wisteria Row, Flat ${key}`,
+    emergency_contact: `Kin of ${key}, +44 7700 900999`,
+    date_of_birth: `19${70 + n}-0${1 + (n % 9)}-1${n % 9}`,
+    dietary: `no shellfish (${key})`,
+    medical: `carries an inhaler (${key})`,
+    id_numbers: `PASSPORT-${key.toUpperCase()}-${n}`,
+  };
+}
+
+async function account(email, n) {
+  const add = runSlate(['user', 'add', '--email', email, '--data', server.data, '--json']);
+  assert.equal(add.code, 0, add.stderr);
+  return signInAndChangePassword(server, `a long passphrase for the location scout ${n}`, { email, oneTime: JSON.parse(add.stdout).password });
+}
+
+before(async () => {
+  server = await startServer();
+  admin = await readyAdmin(server);
+  prod = (await call(server, admin, 'POST', '/api/v1/productions', { body: { name: 'The Matrix Walk', timezone: 'Europe/London' } })).json;
+  other = (await call(server, admin, 'POST', '/api/v1/productions', { body: { name: 'Elsewhere', timezone: 'UTC' } })).json;
+  readers.production_admin = { session: admin, dept: null };
+  const cast = [
+    ['producer', 'producer', null],
+    ['ad', 'ad', 'Direction/AD'],
+    ['camhead', 'department_head', 'Camera'],
+    ['camop', 'crew', 'Camera'],
+    ['grip', 'crew', 'Grip'],
+    ['lead', 'cast', 'Cast'],
+  ];
+  let n = 0;
+  for (const [key, role, dept] of cast) {
+    const email = `${key}@matrix.example`;
+    const s = await account(email, n);
+    if (role === 'producer') await enrolTotp(server, s);
+    const m = await call(server, admin, 'POST', P(prod.id, '/members'), { body: dept ? { email, role, department: dept } : { email, role } });
+    assert.equal(m.status, 201, m.body);
+    const body = { name: `Person ${key}`, kind: role === 'cast' ? 'cast' : 'crew', account_email: email, job_title: role, ...fieldsFor(key, n++) };
+    if (dept) body.department = dept;
+    if (role === 'cast') body.character_name = 'The Lighthouse Keeper';
+    const p = await call(server, admin, 'POST', P(prod.id, '/people'), { body });
+    assert.equal(p.status, 201, p.body);
+    records[key] = p.json;
+    if (!readers[role]) readers[role] = { session: s, key, dept };
+  }
+  // people without accounts: a key contact, another cast member, a second camera crew
+  for (const [key, kind, dept, extra] of [
+    ['upm', 'crew', 'Production', { key_contact: true, job_title: 'Unit production manager' }],
+    ['support', 'cast', 'Cast', { character_name: 'The Ferryman' }],
+    ['focus', 'crew', 'Camera', { job_title: 'Focus puller' }],
+  ]) {
+    const p = await call(server, admin, 'POST', P(prod.id, '/people'), { body: { name: `Person ${key}`, kind, department: dept, ...extra, ...fieldsFor(key, n++) } });
+    assert.equal(p.status, 201, p.body);
+    records[key] = p.json;
+  }
+});
+after(async () => { await server?.stop(); });
+
+test('a producer sees every field of every person, as written', () => {
+  for (const [key, p] of Object.entries(records)) {
+    for (const f of [...WORK, ...PERSONAL, ...PRIVATE]) assert.ok(f in p, `${key} has ${f}`);
+  }
+  assert.equal(records.lead.character_name, 'The Lighthouse Keeper');
+  assert.equal(records.camop.department, 'Camera');
+  assert.equal(records.upm.key_contact, true);
+});
+
+test('every role reads every person exactly as docs/ROLES.md says', async () => {
+  for (const role of ROLES) {
+    const r = readers[role];
+    for (const [key, target] of Object.entries(records)) {
+      const rel = { self: r.key === key, sameDept: r.dept !== null && r.dept === target.department };
+      const key_contact = target.key_contact && documentedAllows('read', 'key_contact', role, rel);
+      const sees = documentedAllows('read', 'person', role, rel) || key_contact;
+      const res = await call(server, r.session, 'GET', P(prod.id, `/people/${target.id}`));
+      const what = `${role} reading ${key}`;
+      if (!sees) { assertProblem(res, 403, what); continue; }
+      assert.equal(res.status, 200, `${what}: ${res.body}`);
+      const expect = {
+        work: documentedAllows('read', 'person_work_contact', role, rel) || key_contact,
+        personal: documentedAllows('read', 'person_personal_phone', role, rel),
+        private: documentedAllows('read', 'person_private', role, rel),
+      };
+      for (const [group, fields] of [['work', WORK], ['personal', PERSONAL], ['private', PRIVATE]]) {
+        for (const f of fields) {
+          assert.equal(f in res.json, expect[group], `${what}: ${f} ${expect[group] ? 'shown' : 'hidden'}`);
+          if (expect[group]) assert.equal(res.json[f], target[f], `${what}: ${f} value`);
+        }
+      }
+    }
+    // the list says the same as the single reads
+    const list = await call(server, r.session, 'GET', P(prod.id, '/people'));
+    assert.equal(list.status, 200);
+    for (const p of list.json.people) {
+      const one = await call(server, r.session, 'GET', P(prod.id, `/people/${p.id}`));
+      assert.deepEqual(p, one.json, `${role}: list and single read of ${p.name} agree`);
+    }
+  }
+});
+
+test("a crew member's request for a cast member's phone numbers gets none; cast see no other cast", async () => {
+  const grip = readers.crew.session;
+  const lead = await call(server, grip, 'GET', P(prod.id, `/people/${records.lead.id}`));
+  assert.equal(lead.status, 200);
+  for (const f of [...WORK, ...PERSONAL, ...PRIVATE]) assert.ok(!(f in lead.json), `crew sees no ${f} of the cast`);
+  assert.ok(!JSON.stringify(lead.json).includes(records.lead.personal_phone));
+  const cast = readers.cast.session;
+  assertProblem(await call(server, cast, 'GET', P(prod.id, `/people/${records.support.id}`)), 403, 'cast reading another cast member');
+  const names = (await call(server, cast, 'GET', P(prod.id, '/people'))).json.people.map((p) => p.name).sort();
+  assert.deepEqual(names, ['Person lead', 'Person upm'], 'cast see themselves and the key contacts');
+});
+
+test("another production's person answers 404, never 403 and never data", async () => {
+  assertProblem(await call(server, admin, 'GET', P(other.id, `/people/${records.camop.id}`)), 404, 'admin, wrong production');
+  assertProblem(await call(server, admin, 'PATCH', P(other.id, `/people/${records.camop.id}`), { body: { job_title: 'x' } }), 404, 'patch, wrong production');
+  for (const role of ROLES.slice(1)) {
+    assertProblem(await call(server, readers[role].session, 'GET', P(other.id, `/people/${records.camop.id}`)), 404, `${role}, not a member there`);
+  }
+});
+
+test('writes follow the matrix: each field checked, nothing written when one is refused', async () => {
+  const cases = [
+    // [role, target, body, allowed]
+    ['crew', 'camop', { personal_phone: '+44 7700 900555' }, true], // readers.crew is camop: self
+    ['crew', 'grip', { personal_phone: '+44 7700 900556' }, false],
+    ['crew', 'camop', { department: 'Grip' }, false],
+    ['department_head', 'focus', { work_phone: '+44 20 7946 5555' }, true],
+    ['department_head', 'focus', { home_address: 'somewhere else' }, false],
+    ['department_head', 'grip', { job_title: 'Best boy grip' }, false],
+    ['ad', 'camop', { personal_phone: '+44 7700 900557' }, false],
+    ['ad', 'upm', { key_contact: false, job_title: 'UPM' }, true],
+    ['cast', 'lead', { dietary: 'vegetarian' }, true],
+    ['producer', 'lead', { medical: 'none' }, true],
+  ];
+  for (const [role, key, body, allowed] of cases) {
+    const before = (await call(server, admin, 'GET', P(prod.id, `/people/${records[key].id}`))).json;
+    const res = await call(server, readers[role].session, 'PATCH', P(prod.id, `/people/${records[key].id}`), { body });
+    const after = (await call(server, admin, 'GET', P(prod.id, `/people/${records[key].id}`))).json;
+    if (allowed) {
+      assert.ok(res.status === 200 || res.status === 204, `${role} writing ${Object.keys(body)} of ${key}: ${res.body}`);
+      for (const [f, v] of Object.entries(body)) assert.equal(after[f], v, `${f} written`);
+      for (const f of PRIVATE.filter((x) => !(x in body))) assert.equal(after[f], before[f], `${f} kept`);
+    } else {
+      assertProblem(res, 403, `${role} writing ${Object.keys(body)} of ${key}`);
+      assert.deepEqual(after, before, 'nothing written');
+    }
+  }
+  await call(server, admin, 'PATCH', P(prod.id, `/people/${records.upm.id}`), { body: { key_contact: true } });
+});
+
+test('bad people input names the field', async () => {
+  const post = (body) => call(server, admin, 'POST', P(prod.id, '/people'), { body });
+  const cases = [
+    [{ name: 'X', kind: 'extra' }, '/kind'],
+    [{ name: 'X', kind: 'crew', department: 'Pyrotechnics and Snacks' }, '/department'],
+    [{ name: 'X', kind: 'crew', personal_phone: 'call me maybe' }, '/personal_phone'],
+    [{ name: 'X', kind: 'crew', work_email: 'not-an-address' }, '/work_email'],
+    [{ name: 'X', kind: 'crew', date_of_birth: '1990-02-30' }, '/date_of_birth'],
+    [{ name: '', kind: 'crew' }, '/name'],
+    [{ kind: 'crew' }, '/name'],
+    [{ name: 'X', kind: 'crew', account_email: 'nobody@nowhere.example' }, '/account_email'],
+    [{ name: 'X', kind: 'crew', shoe_size: 44 }, '/shoe_size'],
+  ];
+  for (const [body, pointer] of cases) {
+    const res = await post(body);
+    assertProblem(res, 400, JSON.stringify(body));
+    assert.equal(res.json.errors[0].pointer, pointer, JSON.stringify(res.json));
+  }
+  assertProblem(await call(server, admin, 'GET', P(prod.id, '/people?limit=0')), 400, 'limit 0');
+  assertProblem(await call(server, admin, 'GET', P(prod.id, '/people?department=Nowhere')), 400, 'unknown department filter');
+  const page = await call(server, admin, 'GET', P(prod.id, '/people?limit=2'));
+  assert.equal(page.json.people.length, 2);
+  assert.equal(page.json.next_offset, 2);
+  const cam = await call(server, admin, 'GET', P(prod.id, '/people?department=Camera'));
+  assert.deepEqual(cam.json.people.map((p) => p.name).sort(), ['Person camhead', 'Person camop', 'Person focus']);
+  const cast = await call(server, admin, 'GET', P(prod.id, '/people?kind=cast'));
+  assert.equal(cast.json.people.length, 2);
+});
+
+// ---- locations, days, scenes, calls ----
+
+let locOpen;
+let locSecret;
+let day1;
+let day2;
+let scene1;
+let scene2;
+
+test('the schedule is built: locations, scenes, days, calls', async () => {
+  const mk = async (p, body, status = 201) => {
+    const r = await call(server, readers.ad.session, 'POST', P(prod.id, p), { body });
+    assert.equal(r.status, status, `${p}: ${r.body}`);
+    return r.json;
+  };
+  locOpen = await mk('/locations', { name: 'Harbour Wall', parking: 'Quay car park', nearest_hospital: 'Royal Infirmary', address: '3 Harbour Road, Portsea', latitude: 50.7989, longitude: -1.1085, access_notes: 'gate code 4711', contact: 'Harbourmaster' });
+  locSecret = await mk('/locations', { name: 'The Manor', confidential: true, address: '1 Hidden Drive, Secretshire', latitude: 51.5, longitude: -0.12, access_notes: 'ring twice' });
+  assert.equal(locOpen.latitude, 50.7989);
+  scene1 = await mk('/scenes', { number: '12', int_ext: 'EXT', day_night: 'DAY', set: 'Harbour wall', eighths: 11, synopsis: 'The keeper finds the letter.', cast: [records.lead.id] });
+  scene2 = await mk('/scenes', { number: '13A', int_ext: 'INT', day_night: 'NIGHT', set: 'Manor hall', eighths: 4, synopsis: 'The ferryman waits.' });
+  day1 = await mk('/days', { date: '2027-03-01', general_call: '07:00', wrap_estimate: '19:00', locations: [locOpen.id], scenes: [scene1.id] });
+  day2 = await mk('/days', { date: '2027-03-02', general_call: '18:00', wrap_estimate: '28:30', locations: [locSecret.id], scenes: [scene2.id] });
+  const listed = (await call(server, readers.ad.session, 'GET', P(prod.id, '/days'))).json.days;
+  assert.deepEqual(listed.map((d) => `Day ${d.number} of ${d.total}`), ['Day 1 of 2', 'Day 2 of 2']);
+  const put = async (day, key, body, who = readers.ad.session) => call(server, who, 'PUT', P(prod.id, `/days/${day.id}/calls/${records[key].id}`), { body });
+  for (const [day, key, body] of [
+    [day1, 'camop', { call: '06:30', pickup: '06:00' }],
+    [day1, 'lead', { call: '06:00', hair_makeup: '06:15', on_set: '08:00', cast_status: 'start' }],
+    [day1, 'camhead', { call: '06:30' }],
+    [day2, 'grip', { call: '17:00' }],
+    [day2, 'focus', { call: '17:30' }],
+  ]) {
+    const r = await put(day, key, body);
+    assert.equal(r.status, 200, r.body);
+  }
+  // a department head sets calls of their own department only
+  assert.equal((await put(day2, 'focus', { call: '17:45' }, readers.department_head.session)).status, 200);
+  assertProblem(await put(day2, 'grip', { call: '17:45' }, readers.department_head.session), 403, 'head of camera calling a grip');
+  assertProblem(await put(day1, 'grip', { call: '06:00' }, readers.crew.session), 403, 'crew setting calls');
+});
+
+test('bad schedule input names the field', async () => {
+  const ad = readers.ad.session;
+  const cases = [
+    ['PUT', `/days/${day1.id}/calls/${records.grip.id}`, { call: '20:00' }, 400, '/call'],
+    ['PUT', `/days/${day1.id}/calls/${records.grip.id}`, { call: '07:00', pickup: '07:30' }, 400, '/pickup'],
+    ['PUT', `/days/${day1.id}/calls/${records.grip.id}`, { call: '7am' }, 400, '/call'],
+    ['PUT', `/days/${day1.id}/calls/${records.grip.id}`, { call: '07:00', cast_status: 'work' }, 400, '/cast_status'],
+    ['POST', '/days', { date: '2027-03-03', general_call: '08:00', wrap_estimate: '07:00' }, 400, '/wrap_estimate'],
+    ['POST', '/days', { date: '2027-02-30', general_call: '08:00', wrap_estimate: '17:00' }, 400, '/date'],
+    ['POST', '/days', { date: '2027-03-01', general_call: '08:00', wrap_estimate: '17:00' }, 409, '/date'],
+    ['POST', '/days', { date: '2027-03-04', general_call: '08:00', wrap_estimate: '17:00', scenes: [scene1.id, scene1.id] }, 409, '/scenes'],
+    ['POST', '/days', { date: '2027-03-05', general_call: '08:00', wrap_estimate: '17:00', locations: ['loc_notinthisproduction'] }, 400, '/locations/0'],
+    ['POST', '/scenes', { number: '12', int_ext: 'EXT', day_night: 'DAY', set: 'x', eighths: 1 }, 409, '/number'],
+    ['POST', '/scenes', { number: '99', int_ext: 'OUTSIDE', day_night: 'DAY', set: 'x', eighths: 1 }, 400, '/int_ext'],
+    ['POST', '/scenes', { number: '99', int_ext: 'INT', day_night: 'DAY', set: 'x', eighths: 0 }, 400, '/eighths'],
+    ['POST', '/locations', { name: 'Harbour Wall' }, 409, '/name'],
+    ['POST', '/locations', { name: 'Moon', latitude: 123 }, 400, '/latitude'],
+  ];
+  for (const [method, p, body, status, pointer] of cases) {
+    const res = await call(server, ad, method, P(prod.id, p), { body });
+    assertProblem(res, status, `${method} ${p} ${JSON.stringify(body)}`);
+    assert.equal(res.json.errors?.[0]?.pointer, pointer, `${JSON.stringify(body)}: ${res.body}`);
+  }
+  // another production's day or person: 404
+  assertProblem(await call(server, admin, 'GET', P(other.id, `/days/${day1.id}`)), 404, "another production's day");
+  assertProblem(await call(server, admin, 'PUT', P(other.id, `/days/${day1.id}/calls/${records.grip.id}`), { body: { call: '07:00' } }), 404, "another production's call");
+});
+
+test('every role reads locations, days, scenes and calls exactly as docs/ROLES.md says', async () => {
+  const calledOn = { [day1.id]: ['camop', 'lead', 'camhead'], [day2.id]: ['grip', 'focus'] };
+  const dayOf = { [locOpen.id]: day1.id, [locSecret.id]: day2.id, [scene1.id]: day1.id, [scene2.id]: day2.id };
+  for (const role of ROLES) {
+    const r = readers[role];
+    const called = (dayId) => (calledOn[dayId] ?? []).includes(r.key);
+    const what = (x) => `${role} (${r.key ?? 'admin'}): ${x}`;
+    // days
+    const days = await call(server, r.session, 'GET', P(prod.id, '/days'));
+    assert.equal(days.status, 200, days.body);
+    const expectDays = [day1, day2].filter((d) => documentedAllows('read', 'schedule', role, { called: called(d.id) })).map((d) => d.id);
+    assert.deepEqual(days.json.days.map((d) => d.id), expectDays, what('days'));
+    // locations, with or without their site
+    const locs = await call(server, r.session, 'GET', P(prod.id, '/locations'));
+    for (const loc of [locOpen, locSecret]) {
+      const c = called(dayOf[loc.id]);
+      const got = locs.json.locations.find((l) => l.id === loc.id);
+      const sees = documentedAllows('read', 'location', role, { called: c });
+      assert.equal(Boolean(got), sees, what(`location ${loc.name}`));
+      const one = await call(server, r.session, 'GET', P(prod.id, `/locations/${loc.id}`));
+      assert.equal(one.status, sees ? 200 : 403, what(`GET location ${loc.name}`));
+      if (!sees) continue;
+      const belowAd = ['department_head', 'crew', 'cast'].includes(role);
+      const site = documentedAllows('read', 'location_address', role, { called: c }) && !(loc.confidential && belowAd);
+      for (const f of SITE) {
+        assert.equal(f in got, site, what(`${loc.name}.${f}`));
+        assert.equal(f in one.json, site, what(`${loc.name}.${f} (single)`));
+      }
+      if (site) assert.equal(got.address, loc.address);
+    }
+    // scenes and their synopses
+    const scenes = await call(server, r.session, 'GET', P(prod.id, '/scenes'));
+    for (const sc of [scene1, scene2]) {
+      const c = called(dayOf[sc.id]);
+      const got = scenes.json.scenes.find((s) => s.id === sc.id);
+      assert.equal(Boolean(got), documentedAllows('read', 'schedule', role, { called: c }), what(`scene ${sc.number}`));
+      if (got) assert.equal('synopsis' in got, documentedAllows('read', 'scene_synopsis', role, { called: c }), what(`synopsis of ${sc.number}`));
+    }
+    // calls of each visible day
+    for (const d of [day1, day2]) {
+      const res = await call(server, r.session, 'GET', P(prod.id, `/days/${d.id}`));
+      if (!expectDays.includes(d.id)) { assertProblem(res, 403, what(`day ${d.date}`)); continue; }
+      const seen = res.json.calls.map((c) => c.person_id).sort();
+      const expected = calledOn[d.id].filter((k) => documentedAllows('read', 'call', role, { self: k === r.key, sameDept: r.dept !== null && records[k].department === r.dept }))
+        .map((k) => records[k].id).sort();
+      assert.deepEqual(seen, expected, what(`calls of ${d.date}`));
+    }
+  }
+});
+
+test('schedule and location writes follow the matrix', async () => {
+  for (const role of ROLES) {
+    const s = readers[role].session;
+    const loc = await call(server, s, 'POST', P(prod.id, '/locations'), { body: { name: `Spot of ${role}` } });
+    assert.equal(loc.status, documentedScope('write', 'location', role) === 'all' ? 201 : 403, `${role} adding a location`);
+    const sc = await call(server, s, 'POST', P(prod.id, '/scenes'), { body: { number: `X${ROLES.indexOf(role)}`, int_ext: 'INT', day_night: 'DAY', set: 'Set', eighths: 2 } });
+    assert.equal(sc.status, documentedScope('write', 'schedule', role) === 'all' ? 201 : 403, `${role} adding a scene`);
+  }
+});
+
+test('personal and confidential fields are sealed on disk; a deleted person stays deleted in an older copy', async () => {
+  const db = path.join(server.data, 'slate.db');
+  const files = [db, `${db}-wal`].filter(existsSync);
+  const needles = [];
+  for (const p of Object.values(records)) for (const f of [...WORK, ...PERSONAL, ...PRIVATE]) needles.push(p[f]);
+  needles.push('3 Harbour Road', 'gate code 4711', 'Hidden Drive', 'finds the letter', 'ferryman waits');
+  for (const f of files) {
+    const bytes = readFileSync(f);
+    for (const n of needles) assert.equal(bytes.indexOf(Buffer.from(n)), -1, `${path.basename(f)} holds ${n}`);
+  }
+  // copy the database, delete a person (their key is destroyed), bring the copy back
+  const copy = path.join(server.data, '..', 'before-delete.db');
+  sqlite(db, `.backup '${copy}'`);
+  const del = await call(server, admin, 'DELETE', P(prod.id, `/people/${records.focus.id}`));
+  assert.equal(del.status, 204, del.body);
+  assertProblem(await call(server, admin, 'GET', P(prod.id, `/people/${records.focus.id}`)), 404, 'deleted person');
+  const data = server.data;
+  await server.terminate();
+  for (const f of ['slate.db-wal', 'slate.db-shm']) rmSync(path.join(data, f), { force: true });
+  copyFileSync(copy, db);
+  server = await startServer({ dataDir: { data, cert: server.cert, cleanup: () => {} } });
+  const old = await call(server, admin, 'GET', P(prod.id, `/people/${records.focus.id}`));
+  assert.equal(old.status, 200, 'the old copy still has the row');
+  for (const f of [...WORK, ...PERSONAL, ...PRIVATE]) assert.equal(old.json[f], '[erased]', `restored ${f}`);
+  const kept = await call(server, admin, 'GET', P(prod.id, `/people/${records.camop.id}`));
+  assert.equal(kept.json.home_address, records.camop.home_address, 'everyone else intact');
+});
+
+function sqlite(db, q) {
+  const r = spawnSync('sqlite3', [db, q], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+}
