@@ -23,6 +23,7 @@
 #include <sodium.h>
 
 #include "cli/cli.h"
+#include "cli/demo.h"
 #include "crypto/keyring.h"
 #include "crypto/masterkey.h"
 #include "crypto/password.h"
@@ -130,10 +131,11 @@ create_demo(struct store *s, const char *admin_id, struct err *e)
 	memset(&p, 0, sizeof(p));
 	snprintf(p.name, sizeof(p.name), "Northern Lights (demo)");
 	snprintf(p.timezone, sizeof(p.timezone), "Europe/London");
-	if (store_production_create(s, &p, e) == -1)
+	if (store_production_create(s, &p, e) == -1 ||
+	    store_membership_add(s, p.id, admin_id, "production_admin", NULL, mid, sizeof(mid),
+	                         e) == -1)
 		return -1;
-	return store_membership_add(s, p.id, admin_id, "production_admin", NULL, mid, sizeof(mid),
-	                            e);
+	return demo_load(s, p.id, e);
 }
 
 int

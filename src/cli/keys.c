@@ -22,9 +22,10 @@
  * destroyed today is gone from every keystore backup within 30 days). Run
  * it from cron, daily; the age comes from the name, not the file time.
  *
- * shred-person destroys an account's person key: every copy of that
- * person's sealed fields, in the live database and in every backup taken
- * before, reads as erased from then on.
+ * shred-person destroys an account's person key and the keys of the
+ * person records linked to that account in every production: every copy
+ * of that person's sealed fields, in the live database and in every backup
+ * taken before, reads as erased from then on.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -57,8 +58,9 @@ static const char help[] =
     "              the old master key opens nothing afterwards\n"
     "backup:       copies the keystore into keystore_backup_dir and removes copies older\n"
     "              than keystore_backup_days (at most 30)\n"
-    "shred-person: destroys the person key of the account with this email: its sealed\n"
-    "              fields read as erased everywhere, backups included\n";
+    "shred-person: destroys the person key of the account with this email, and of its\n"
+    "              person records in every production: their sealed fields read as\n"
+    "              erased everywhere, backups included\n";
 
 struct listing {
 	json_t *arr;
@@ -226,9 +228,27 @@ backup(struct keyring *kr, const struct config *c)
 	return EXIT_OK;
 }
 
+struct shred_records {
+	struct keyring *keys;
+	int destroyed, failed;
+	struct err e;
+};
+
+/* Destroys the key of one person record linked to the account. */
+static void
+shred_record(const char *id, void *arg)
+{
+	struct shred_records *sr = arg;
+	int rc = sr->failed ? 0 : keyring_destroy(sr->keys, id, &sr->e);
+	if (rc == -1)
+		sr->failed = 1;
+	sr->destroyed += rc == 1;
+}
+
 static int
 shred(const struct config *c, const char *email)
 {
+	struct shred_records sr = {0};
 	struct keyring *store_keys = NULL;
 	struct store *s;
 	struct store_user u;
@@ -245,19 +265,22 @@ shred(const struct config *c, const char *email)
 		cli_error("keys", "%s", found == 0 ? "no account has that email" : e.msg);
 		goto out;
 	}
-	if ((found = keyring_destroy(store_keys, u.id, &e)) == -1) {
-		cli_error("keys", "%s", e.msg);
+	sr.keys = store_keys;
+	if ((found = keyring_destroy(store_keys, u.id, &e)) == -1 ||
+	    store_person_ids_of_user(s, u.id, shred_record, &sr, &e) == -1 || sr.failed) {
+		cli_error("keys", "%s", sr.failed ? sr.e.msg : e.msg);
 		goto out;
 	}
-	if (found == 0) {
+	if (found == 0 && sr.destroyed == 0) {
 		cli_error("keys", "the person key of %s was already destroyed", u.id);
 		goto out;
 	}
 	cli_audit("keys", s, "keys.shred_person", u.id, NULL);
-	printf("Destroyed the person key of %s: their sealed fields read as erased, in backups "
-	       "too.\nKeystore backups older than now still hold it until they expire "
+	printf("Destroyed the person key of %s and of %d person record(s) linked to it: their "
+	       "sealed fields read as erased, in backups too.\nKeystore backups older than now "
+	       "still hold it until they expire "
 	       "(keystore_backup_days); rotate the master key to retire them at once.\n",
-	       u.id);
+	       u.id, sr.destroyed);
 	rc = EXIT_OK;
 out:
 	store_close(s);

@@ -339,6 +339,17 @@ test('schedule and location writes follow the matrix', async () => {
   }
 });
 
+test("shredding an account erases its person records' sealed fields, and only theirs", async () => {
+  const shred = runSlate(['keys', 'shred-person', '--data', server.data, '--email', 'lead@matrix.example']);
+  assert.equal(shred.code, 0, shred.stderr);
+  assert.match(shred.stdout, /and of 1 person record/);
+  const lead = (await call(server, admin, 'GET', P(prod.id, `/people/${records.lead.id}`))).json;
+  for (const f of [...WORK, ...PERSONAL, ...PRIVATE]) assert.equal(lead[f], '[erased]', `lead.${f}`);
+  assert.equal(lead.name, 'Person lead', 'the directory entry stays until the record is deleted');
+  const camop = (await call(server, admin, 'GET', P(prod.id, `/people/${records.camop.id}`))).json;
+  assert.equal(camop.medical, records.camop.medical);
+});
+
 test('personal and confidential fields are sealed on disk; a deleted person stays deleted in an older copy', async () => {
   const db = path.join(server.data, 'slate.db');
   const files = [db, `${db}-wal`].filter(existsSync);
