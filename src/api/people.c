@@ -263,7 +263,12 @@ people_list(struct http_req *r)
 		                           : "a whole number from 0");
 		return;
 	}
-	if ((got = router_query_param(r->query, "department", dept, sizeof(dept))) == 1) {
+	got = router_query_param(r->query, "department", dept, sizeof(dept));
+	if (got == -1) {
+		api_bad_field(r, "?department", "a department name");
+		return;
+	}
+	if (got == 1) {
 		got = store_department_find(http_req_store(r), rd.a.production.id, dept, dept_id,
 		                            sizeof(dept_id), &e);
 		if (got == -1) {
@@ -277,8 +282,8 @@ people_list(struct http_req *r)
 		}
 		f.department_id = dept_id;
 	}
-	if (router_query_param(r->query, "kind", kind, sizeof(kind)) == 1) {
-		if (strcmp(kind, "crew") != 0 && strcmp(kind, "cast") != 0) {
+	if ((got = router_query_param(r->query, "kind", kind, sizeof(kind))) != 0) {
+		if (got == -1 || (strcmp(kind, "crew") != 0 && strcmp(kind, "cast") != 0)) {
 			api_bad_field(r, "?kind", "crew or cast");
 			return;
 		}

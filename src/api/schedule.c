@@ -415,7 +415,7 @@ apply_scene(struct http_req *r, const struct api_reader *rd, json_t *body, struc
 	copy_str(body, "synopsis", sc->synopsis, sizeof(sc->synopsis));
 	if (json_object_get(body, "eighths") != NULL) {
 		json_int_t n = json_integer_value(json_object_get(body, "eighths"));
-		sc->eighths = n > 0 && n <= 8 * 60 ? (int)n : 0;
+		sc->eighths = n > 0 && n <= 480 ? (int)n : 0; /* 60 pages at most */
 	}
 	if (json_object_get(body, "synopsis") != NULL &&
 	    !api_allows(rd, POLICY_RESOURCE_SCENE_SYNOPSIS, POLICY_ACTION_WRITE, NULL, NULL, 0)) {

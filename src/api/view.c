@@ -12,6 +12,7 @@
  * `department`), and the days they have a call on (for `called`). A caller
  * without a person record is never `self` and never `called`.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,10 +41,9 @@ api_reader_load(struct http_req *r, struct api_reader *rd)
 	}
 	if (found == 1)
 		memcpy(rd->person_id, me.id, sizeof(rd->person_id));
-	memcpy(rd->department_id,
-	       rd->a.me.department_id[0] ? rd->a.me.department_id
-	                                 : (found == 1 ? me.department_id : ""),
-	       sizeof(rd->department_id));
+	snprintf(rd->department_id, sizeof(rd->department_id), "%s",
+	         rd->a.me.department_id[0] ? rd->a.me.department_id
+	                                   : (found == 1 ? me.department_id : ""));
 	return 0;
 }
 
