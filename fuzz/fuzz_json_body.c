@@ -30,6 +30,7 @@ static const struct json_field fields[] = {
     {"name", JF_STRING, 1, 254},   {"description", JF_STRING, 0, 0}, {"count", JF_INTEGER, 0, 0},
     {"enabled", JF_BOOLEAN, 0, 0}, {"meta", JF_OBJECT, 0, 0},        {"tags", JF_ARRAY, 0, 0},
     {"a/b~c", JF_STRING, 0, 8}, /* a name that needs RFC 6901 escaping */
+    {"latitude", JF_NUMBER, 0, 0},
 };
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
 
@@ -86,6 +87,7 @@ type_fits(const json_t *v, enum json_field_type t)
 	case JF_BOOLEAN: return json_is_boolean(v);
 	case JF_OBJECT: return json_is_object(v);
 	case JF_ARRAY: return json_is_array(v);
+	case JF_NUMBER: return json_is_number(v);
 	}
 	return 0;
 }

@@ -10,6 +10,7 @@ static const struct json_field fields[] = {
     {"email", JF_STRING, 1, 10},
     {"age", JF_INTEGER, 0, 0},
     {"a/b~c", JF_BOOLEAN, 0, 0},
+    {"lat", JF_NUMBER, 0, 0},
 };
 #define NF (sizeof(fields) / sizeof(fields[0]))
 
@@ -23,7 +24,7 @@ static void
 valid_objects_parse(void **state)
 {
 	struct err e;
-	json_t *j = parse("{\"email\":\"a@b\",\"age\":3}", &e);
+	json_t *j = parse("{\"email\":\"a@b\",\"age\":3,\"lat\":-1.5}", &e);
 	(void)state;
 	assert_non_null(j);
 	assert_null(json_check(j, fields, NF));
@@ -59,13 +60,14 @@ static void
 shape_errors_name_each_field(void **state)
 {
 	struct err e;
-	json_t *j = parse("{\"email\":1,\"age\":\"x\",\"extra\":true,\"a/b~c\":0}", &e);
+	json_t *j =
+	    parse("{\"email\":1,\"age\":\"x\",\"extra\":true,\"a/b~c\":0,\"lat\":\"55.6\"}", &e);
 	json_t *errs;
 	(void)state;
 	assert_non_null(j);
 	errs = json_check(j, fields, NF);
 	assert_non_null(errs);
-	assert_int_equal(json_array_size(errs), 4);
+	assert_int_equal(json_array_size(errs), 5);
 	{
 		char *s = json_dumps(errs, JSON_COMPACT);
 		assert_non_null(
@@ -75,6 +77,8 @@ shape_errors_name_each_field(void **state)
 		assert_non_null(
 		    strstr(s, "{\"pointer\":\"/age\",\"detail\":\"must be an integer\"}"));
 		assert_non_null(strstr(s, "\"pointer\":\"/a~1b~0c\""));
+		assert_non_null(
+		    strstr(s, "{\"pointer\":\"/lat\",\"detail\":\"must be a number\"}"));
 		free(s);
 	}
 	json_decref(errs);
