@@ -13,7 +13,7 @@ CC           ?= cc
 PKGS         := libevent libevent_openssl libevent_pthreads openssl libsodium sqlite3 jansson inih \
                 libqrencode pwquality libcurl
 PKG_CFLAGS   := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS     := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PKG_LIBS     := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 
 WARN         := -std=c17 -Wall -Wextra -Wshadow -Wconversion -Wformat=2 -Wvla -Werror
 HARDEN       := -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fstack-clash-protection \
