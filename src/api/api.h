@@ -106,6 +106,7 @@ void attachments_list(struct http_req *r);
 void attachments_download(struct http_req *r);
 void departments_list(struct http_req *r);
 void departments_create(struct http_req *r);
+void departments_update(struct http_req *r);
 void people_list(struct http_req *r);
 void people_get(struct http_req *r);
 void people_create(struct http_req *r);

@@ -3,6 +3,7 @@
  *
  * GET    /api/v1/productions/{id}/departments
  * POST   /api/v1/productions/{id}/departments        {name}
+ * PATCH  /api/v1/productions/{id}/departments/{did}  {name}   rename
  * GET    /api/v1/productions/{id}/people              ?department=&kind=&limit=&offset=
  * POST   /api/v1/productions/{id}/people              {name, kind, department?, …}
  * GET    /api/v1/productions/{id}/people/{pid}
@@ -75,28 +76,41 @@ departments_list(struct http_req *r)
 
 static const struct json_field department_fields[] = {{"name", JF_STRING, 1, 60}};
 
+/* The new name of a department from the body: 1, or 0 after answering 400. */
+static int
+department_name(struct http_req *r, char *name, size_t cap)
+{
+	json_t *body = http_json_body(r, department_fields, 1);
+	if (body == NULL)
+		return 0;
+	snprintf(name, cap, "%s", json_string_value(json_object_get(body, "name")));
+	json_decref(body);
+	if (name[0] != '\0')
+		return 1;
+	api_bad_field(r, "/name", "must not be empty");
+	return 0;
+}
+
+/* Departments are production settings: production write. 0 after answering 403. */
+static int
+may_edit_departments(struct http_req *r, const struct api_access *a)
+{
+	if (api_scope(a, POLICY_RESOURCE_PRODUCTION, POLICY_ACTION_WRITE) == POLICY_SCOPE_ALL)
+		return 1;
+	http_problem(r, 403, "your role cannot change this production's departments");
+	return 0;
+}
+
 void
 departments_create(struct http_req *r)
 {
 	struct api_access a;
 	char id[STORE_ID_LEN + 8], name[256];
-	json_t *body;
 	struct err e;
 
-	if (api_production_access(r, &a) == -1)
+	if (api_production_access(r, &a) == -1 || !may_edit_departments(r, &a) ||
+	    !department_name(r, name, sizeof(name)))
 		return;
-	if (api_scope(&a, POLICY_RESOURCE_PRODUCTION, POLICY_ACTION_WRITE) != POLICY_SCOPE_ALL) {
-		http_problem(r, 403, "your role cannot change this production's departments");
-		return;
-	}
-	if ((body = http_json_body(r, department_fields, 1)) == NULL)
-		return;
-	snprintf(name, sizeof(name), "%s", json_string_value(json_object_get(body, "name")));
-	json_decref(body);
-	if (name[0] == '\0') {
-		api_bad_field(r, "/name", "must not be empty");
-		return;
-	}
 	if (store_department_create(http_req_store(r), a.production.id, name, id, sizeof(id), &e) ==
 	    -1) {
 		api_refuse(r, &e, "the department cannot be created");
@@ -104,6 +118,31 @@ departments_create(struct http_req *r)
 	}
 	session_audit(r, session_of(r)->session.user.id, "department.create", id, "success");
 	http_reply_json(r, 201, json_pack("{s:s, s:s}", "id", id, "name", name));
+}
+
+void
+departments_update(struct http_req *r)
+{
+	struct api_access a;
+	const char *id = router_param(&r->match, "did");
+	char name[256];
+	struct err e;
+	int done;
+
+	if (api_production_access(r, &a) == -1 || !may_edit_departments(r, &a) ||
+	    !department_name(r, name, sizeof(name)))
+		return;
+	done = store_department_rename(http_req_store(r), a.production.id, id, name, &e);
+	if (done == -1) {
+		api_refuse(r, &e, "the department cannot be renamed");
+		return;
+	}
+	if (done == 0) {
+		http_problem(r, 404, "there is no such department in this production");
+		return;
+	}
+	session_audit(r, session_of(r)->session.user.id, "department.rename", id, "success");
+	http_reply_json(r, 200, json_pack("{s:s, s:s}", "id", id, "name", name));
 }
 
 /* ---- the fields of a person ---- */

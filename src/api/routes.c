@@ -46,6 +46,7 @@ const struct route api_routes[] = {
     {"GET", "/api/v1/productions/{id}/invitations", invitations_list, 0},
     {"GET", "/api/v1/productions/{id}/departments", departments_list, 0},
     {"POST", "/api/v1/productions/{id}/departments", departments_create, ROUTE_JSON_BODY},
+    {"PATCH", "/api/v1/productions/{id}/departments/{did}", departments_update, ROUTE_JSON_BODY},
     {"GET", "/api/v1/productions/{id}/people", people_list, 0},
     {"POST", "/api/v1/productions/{id}/people", people_create, ROUTE_JSON_BODY},
     {"GET", "/api/v1/productions/{id}/people/{pid}", people_get, 0},

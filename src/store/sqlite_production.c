@@ -135,21 +135,25 @@ unique_or_err(struct store *s, const char *field, const char *detail, const char
 /* ---- departments ---- */
 
 int
-store_department_get(struct store *s, const char *production_id, const char *id, char *name,
-                     size_t len, struct err *e)
+store_department_rename(struct store *s, const char *production_id, const char *id,
+                        const char *name, struct err *e)
 {
-	static const char sql[] = "SELECT name FROM department WHERE production_id = ? AND id = ?";
+	static const char sql[] =
+	    "UPDATE department SET name = ? WHERE production_id = ? AND id = ?";
 	sqlite3_stmt *st = sq_prepare(s, sql, e);
 	int rc;
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, production_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-	if ((rc = sq_one_row(s, st, "read department", e)) == 1) {
-		sq_copy_col(st, 0, name, len);
-		sqlite3_reset(st);
-	}
-	return rc;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, production_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return unique_or_err(s, "/name",
+		                     "the production already has a department of that name",
+		                     "rename department", e);
+	return sqlite3_changes(s->db) > 0 ? 1 : 0;
 }
 
 int

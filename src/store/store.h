@@ -466,9 +466,9 @@ int store_call_delete(struct store *s, const char *day_id, const char *person_id
 int store_call_list(struct store *s, const char *production_id, const char *day_id,
                     const char *person_id, void (*fn)(const struct store_call *, void *), void *arg,
                     struct err *e);
-/* A department of the production by id: 1 found (name filled), 0 not. */
-int store_department_get(struct store *s, const char *production_id, const char *id, char *name,
-                         size_t len, struct err *e);
+/* 1 renamed, 0 no such department in the production; 409 (/name) when the name is taken. */
+int store_department_rename(struct store *s, const char *production_id, const char *id,
+                            const char *name, struct err *e);
 int store_department_list(struct store *s, const char *production_id,
                           void (*fn)(const char *id, const char *name, void *), void *arg,
                           struct err *e);

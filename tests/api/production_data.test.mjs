@@ -210,6 +210,27 @@ test('bad people input names the field', async () => {
   assert.equal(cast.json.people.length, 2);
 });
 
+test('departments: the standard list, and production writers add and rename them', async () => {
+  const list = (await call(server, readers.crew.session, 'GET', P(prod.id, '/departments'))).json.departments;
+  assert.equal(list.length, 14);
+  assert.deepEqual(list.slice(0, 3).map((d) => d.name), ['Production', 'Direction/AD', 'Camera']);
+  for (const role of ROLES) {
+    const r = await call(server, readers[role].session, 'POST', P(prod.id, '/departments'), { body: { name: `VFX ${role}` } });
+    assert.equal(r.status, documentedScope('write', 'production', role) === 'all' ? 201 : 403, `${role} adding a department`);
+  }
+  const vfx = (await call(server, admin, 'GET', P(prod.id, '/departments'))).json.departments.find((d) => d.name === 'VFX producer');
+  assertProblem(await call(server, readers.ad.session, 'PATCH', P(prod.id, `/departments/${vfx.id}`), { body: { name: 'Visual effects' } }), 403, 'AD renaming');
+  const ren = await call(server, admin, 'PATCH', P(prod.id, `/departments/${vfx.id}`), { body: { name: 'Visual effects' } });
+  assert.equal(ren.status, 200, ren.body);
+  assert.ok((await call(server, admin, 'GET', P(prod.id, '/departments'))).json.departments.some((d) => d.id === vfx.id && d.name === 'Visual effects'));
+  const taken = await call(server, admin, 'PATCH', P(prod.id, `/departments/${vfx.id}`), { body: { name: 'Camera' } });
+  assertProblem(taken, 409, 'a taken name');
+  assert.equal(taken.json.errors[0].pointer, '/name');
+  assertProblem(await call(server, admin, 'PATCH', P(prod.id, `/departments/${vfx.id}`), { body: { name: '' } }), 400, 'empty name');
+  assertProblem(await call(server, admin, 'PATCH', P(other.id, `/departments/${vfx.id}`), { body: { name: 'X' } }), 404, "another production's department");
+  assertProblem(await call(server, admin, 'POST', P(prod.id, '/departments'), { body: { name: 'Camera' } }), 409, 'a duplicate department');
+});
+
 // ---- locations, days, scenes, calls ----
 
 let locOpen;
