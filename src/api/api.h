@@ -126,5 +126,10 @@ void scenes_update(struct http_req *r);
 void calls_list(struct http_req *r);
 void calls_put(struct http_req *r);
 void calls_delete(struct http_req *r);
+void callsheets_publish(struct http_req *r);
+void callsheets_list(struct http_req *r);
+void callsheets_get(struct http_req *r);
+void callsheets_ack(struct http_req *r);
+void callsheets_acks(struct http_req *r);
 
 #endif

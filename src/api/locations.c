@@ -13,8 +13,8 @@
  * sealed under the production key) are read per the role matrix; `called`
  * means the reader has a call on a shoot day that uses the location. A
  * confidential location's address is hidden from everyone below AD, whatever
- * the matrix says (call sheets, which would reveal it when published, come
- * later): its sealed fields are then not even decrypted.
+ * the matrix says, until a published call sheet shows the location: its
+ * sealed fields are then not even decrypted.
  */
 #include <math.h>
 #include <stdio.h>
@@ -44,8 +44,16 @@ location_view(struct http_req *r, struct api_reader *rd, const struct store_loca
 	}
 	if (!api_allows(rd, POLICY_RESOURCE_LOCATION, POLICY_ACTION_READ, NULL, NULL, called))
 		return -1;
-	if (l->confidential && api_below_ad(rd))
-		return 0;
+	if (l->confidential && api_below_ad(rd)) {
+		/* hidden below AD until a published call sheet shows it */
+		int shown = store_location_published(http_req_store(r), l->id, &e);
+		if (shown == -1) {
+			api_unavailable(r, &e);
+			return -2;
+		}
+		if (!shown)
+			return 0;
+	}
 	return api_allows(rd, POLICY_RESOURCE_LOCATION_ADDRESS, POLICY_ACTION_READ, NULL, NULL,
 	                  called);
 }

@@ -189,6 +189,24 @@ sq_one_row(struct store *s, sqlite3_stmt *st, const char *what, struct err *e)
 	return sq_db_err(s, e, what);
 }
 
+/*
+ * Prepares sql (its two parameters: production id, row id) and steps to its
+ * one row: 1 with *out positioned on it (the caller reads and resets), 0
+ * none, -1 error. Every "one record of this production" read starts here.
+ */
+int
+sq_row_in(struct store *s, const char *sql, const char *production_id, const char *id,
+          const char *what, sqlite3_stmt **out, struct err *e)
+{
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, production_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+	*out = st;
+	return sq_one_row(s, st, what, e);
+}
+
 /* Steps a bound SELECT COUNT(*)-style statement into *n. */
 int
 sq_count_of(struct store *s, sqlite3_stmt *st, const char *what, long *n, struct err *e)
@@ -1802,14 +1820,9 @@ store_attachment_get(struct store *s, const char *production_id, const char *id,
                      struct store_attachment *out, struct secret *file_key, struct err *e)
 {
 	static const char sql[] = ATTACHMENT_SELECT "WHERE production_id = ? AND id = ?";
-	sqlite3_stmt *st = sq_prepare(s, sql, e);
-	int rc;
-
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_text(st, 1, production_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-	if ((rc = sq_one_row(s, st, "read attachment", e)) != 1)
+	sqlite3_stmt *st = NULL;
+	int rc = sq_row_in(s, sql, production_id, id, "read attachment", &st, e);
+	if (rc != 1)
 		return rc;
 	read_attachment(s, st, out);
 	if (file_key != NULL) {

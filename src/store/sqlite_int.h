@@ -44,6 +44,10 @@ void sq_unseal_col(struct store *s, sqlite3_stmt *st, int col, const char *table
                    const char *column, const char *row_id, char *dst, size_t len);
 /* Steps a one-row SELECT: 1 row (left for the caller to read and reset), 0 none, -1 error. */
 int sq_one_row(struct store *s, sqlite3_stmt *st, const char *what, struct err *e);
+/* Prepares sql (parameters: production id, row id) and steps to its one row: 1 (*out on it), 0, -1.
+ */
+int sq_row_in(struct store *s, const char *sql, const char *production_id, const char *id,
+              const char *what, sqlite3_stmt **out, struct err *e);
 /* Steps a SELECT COUNT(*)-style statement into *n. */
 int sq_count_of(struct store *s, sqlite3_stmt *st, const char *what, long *n, struct err *e);
 /* Steps a statement that returns no row: rows changed, or -1. */

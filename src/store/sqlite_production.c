@@ -428,13 +428,9 @@ store_person_get(struct store *s, const char *production_id, const char *id, uns
                  struct store_person *out, struct err *e)
 {
 	static const char sql[] = PERSON_SELECT "WHERE p.production_id = ? AND p.id = ?";
-	sqlite3_stmt *st = sq_prepare(s, sql, e);
-	int rc;
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_text(st, 1, production_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-	if ((rc = sq_one_row(s, st, "read person", e)) != 1)
+	sqlite3_stmt *st = NULL;
+	int rc = sq_row_in(s, sql, production_id, id, "read person", &st, e);
+	if (rc != 1)
 		return rc;
 	read_person(st, out);
 	open_person(s, st, out, open);
@@ -635,13 +631,9 @@ store_location_get(struct store *s, const char *production_id, const char *id, i
                    struct store_location *out, struct err *e)
 {
 	static const char sql[] = LOCATION_SELECT "WHERE production_id = ? AND id = ?";
-	sqlite3_stmt *st = sq_prepare(s, sql, e);
-	int rc;
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_text(st, 1, production_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-	if ((rc = sq_one_row(s, st, "read location", e)) != 1)
+	sqlite3_stmt *st = NULL;
+	int rc = sq_row_in(s, sql, production_id, id, "read location", &st, e);
+	if (rc != 1)
 		return rc;
 	read_location(s, st, out, open);
 	sqlite3_reset(st);
@@ -776,13 +768,9 @@ store_day_get(struct store *s, const char *production_id, const char *id, struct
               struct err *e)
 {
 	static const char sql[] = DAY_SELECT "WHERE d.production_id = ? AND d.id = ?";
-	sqlite3_stmt *st = sq_prepare(s, sql, e);
-	int rc;
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_text(st, 1, production_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-	if ((rc = sq_one_row(s, st, "read shoot day", e)) != 1)
+	sqlite3_stmt *st = NULL;
+	int rc = sq_row_in(s, sql, production_id, id, "read shoot day", &st, e);
+	if (rc != 1)
 		return rc;
 	read_day(st, out);
 	sqlite3_reset(st);
@@ -996,13 +984,9 @@ store_scene_get(struct store *s, const char *production_id, const char *id, int 
 {
 	static const char sql[] =
 	    "SELECT " SCENE_COLS "FROM scene s WHERE s.production_id = ? AND s.id = ?";
-	sqlite3_stmt *st = sq_prepare(s, sql, e);
-	int rc;
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_text(st, 1, production_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-	if ((rc = sq_one_row(s, st, "read scene", e)) != 1)
+	sqlite3_stmt *st = NULL;
+	int rc = sq_row_in(s, sql, production_id, id, "read scene", &st, e);
+	if (rc != 1)
 		return rc;
 	read_scene(s, st, out, open);
 	sqlite3_reset(st);
@@ -1143,4 +1127,185 @@ store_call_list(struct store *s, const char *production_id, const char *day_id,
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : sq_db_err(s, e, "list calls");
+}
+
+/* ---- call sheets ---- */
+
+int
+store_callsheet_publish(struct store *s, struct store_callsheet *cs,
+                        const char *const *location_ids, size_t nloc,
+                        const char *const *recipient_ids, size_t nrec, struct err *e)
+{
+	static const char next[] =
+	    "SELECT COALESCE(MAX(version), 0) + 1 FROM callsheet WHERE day_id = ?";
+	static const char ins[] =
+	    "INSERT INTO callsheet (id, production_id, day_id, version, body, published_by, "
+	    "published_at) VALUES (?, ?, ?, ?, ?, ?, ?)";
+	static const char loc[] =
+	    "INSERT INTO callsheet_location (callsheet_id, location_id) VALUES (?, ?)";
+	static const char rec[] =
+	    "INSERT INTO callsheet_recipient (callsheet_id, person_id) VALUES (?, ?)";
+	struct keyring_place place = {"callsheet", "body", NULL};
+	sqlite3_stmt *st = sq_prepare(s, next, e);
+	char *env;
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, cs->day_id, -1, SQLITE_STATIC);
+	if ((rc = sq_one_row(s, st, "number a call sheet", e)) != 1)
+		return rc == 0 ? sq_db_err(s, e, "number a call sheet") : -1;
+	cs->version = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	store_new_id(cs->id, sizeof(cs->id), "cs");
+	sq_now_rfc3339(cs->published_at, sizeof(cs->published_at));
+	place.row_id = cs->id;
+	if (s->keys == NULL)
+		return err_set(e, 500, "the store was opened without the keystore");
+	if (keyring_create(s->keys, cs->production_id, "production", e) == -1 ||
+	    (env = keyring_seal(s->keys, cs->production_id, &place, cs->body, strlen(cs->body),
+	                        e)) == NULL)
+		return -1;
+	if ((st = sq_prepare(s, ins, e)) == NULL) {
+		free(env);
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, cs->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, cs->production_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, cs->day_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, cs->version);
+	sqlite3_bind_text(st, 5, env, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, cs->published_by, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, cs->published_at, -1, SQLITE_STATIC);
+	rc = sq_run(s, st, "publish a call sheet", e);
+	free(env);
+	if (rc == -1)
+		return -1;
+	for (size_t i = 0; i < nloc + nrec; i++) {
+		if ((st = sq_prepare(s, i < nloc ? loc : rec, e)) == NULL)
+			return -1;
+		sqlite3_bind_text(st, 1, cs->id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, i < nloc ? location_ids[i] : recipient_ids[i - nloc], -1,
+		                  SQLITE_STATIC);
+		if (sq_run(s, st, "record a call sheet's places and people", e) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+#define CALLSHEET_SELECT                                                                           \
+	"SELECT id, production_id, day_id, version, published_by, published_at, body "             \
+	"FROM callsheet "
+
+static void
+read_callsheet(sqlite3_stmt *st, struct store_callsheet *cs)
+{
+	memset(cs, 0, sizeof(*cs));
+	sq_copy_col(st, 0, cs->id, sizeof(cs->id));
+	sq_copy_col(st, 1, cs->production_id, sizeof(cs->production_id));
+	sq_copy_col(st, 2, cs->day_id, sizeof(cs->day_id));
+	cs->version = sqlite3_column_int(st, 3);
+	sq_copy_col(st, 4, cs->published_by, sizeof(cs->published_by));
+	sq_copy_col(st, 5, cs->published_at, sizeof(cs->published_at));
+}
+
+int
+store_callsheet_get(struct store *s, const char *production_id, const char *id, int want_body,
+                    struct store_callsheet *out, struct err *e)
+{
+	static const char sql[] = CALLSHEET_SELECT "WHERE production_id = ? AND id = ?";
+	sqlite3_stmt *st = NULL;
+	int rc = sq_row_in(s, sql, production_id, id, "read a call sheet", &st, e);
+	if (rc != 1)
+		return rc;
+	read_callsheet(st, out);
+	if (want_body) {
+		struct keyring_place place = {"callsheet", "body", out->id};
+		size_t n = 0;
+		rc = s->keys == NULL
+		         ? -1
+		         : keyring_unseal(s->keys, &place, (const char *)sqlite3_column_text(st, 6),
+		                          &out->body, &n, e);
+		if (rc != 1) {
+			sqlite3_reset(st);
+			free(out->body);
+			out->body = NULL;
+			return err_set(e, 500, "call sheet %s does not open", out->id);
+		}
+	}
+	sqlite3_reset(st);
+	return 1;
+}
+
+int
+store_callsheet_list(struct store *s, const char *production_id, const char *day_id,
+                     void (*fn)(const struct store_callsheet *, void *), void *arg, struct err *e)
+{
+	static const char sql[] =
+	    CALLSHEET_SELECT "WHERE production_id = ? AND day_id = ? ORDER BY version DESC";
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
+	struct store_callsheet cs;
+	int rc;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, production_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, day_id, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		read_callsheet(st, &cs);
+		fn(&cs, arg);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : sq_db_err(s, e, "list call sheets");
+}
+
+int
+store_callsheet_ack(struct store *s, const char *callsheet_id, const char *person_id, struct err *e)
+{
+	static const char sql[] =
+	    "UPDATE callsheet_recipient SET acknowledged_at = COALESCE(acknowledged_at, ?) "
+	    "WHERE callsheet_id = ? AND person_id = ?";
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
+	char now[32];
+	int n;
+	if (st == NULL)
+		return -1;
+	sq_now_rfc3339(now, sizeof(now));
+	sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, callsheet_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, person_id, -1, SQLITE_STATIC);
+	n = sq_run(s, st, "acknowledge a call sheet", e);
+	return n < 0 ? -1 : n > 0;
+}
+
+int
+store_callsheet_recipients(struct store *s, const char *callsheet_id,
+                           void (*fn)(const char *, const char *, void *), void *arg, struct err *e)
+{
+	static const char sql[] =
+	    "SELECT r.person_id, COALESCE(r.acknowledged_at, '') FROM callsheet_recipient r "
+	    "JOIN person p ON p.id = r.person_id WHERE r.callsheet_id = ? ORDER BY p.name";
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
+	int rc;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, callsheet_id, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		fn((const char *)sqlite3_column_text(st, 0),
+		   (const char *)sqlite3_column_text(st, 1), arg);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : sq_db_err(s, e, "list call sheet recipients");
+}
+
+int
+store_location_published(struct store *s, const char *location_id, struct err *e)
+{
+	static const char sql[] = "SELECT COUNT(*) FROM callsheet_location WHERE location_id = ?";
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
+	long n = 0;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, location_id, -1, SQLITE_STATIC);
+	if (sq_count_of(s, st, "check a published location", &n, e) == -1)
+		return -1;
+	return n > 0;
 }

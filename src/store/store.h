@@ -475,4 +475,39 @@ int store_department_list(struct store *s, const char *production_id,
 int store_department_create(struct store *s, const char *production_id, const char *name,
                             char *id_out, size_t len, struct err *e);
 
+/* Published call sheets (api/callsheets.c): frozen, numbered versions of a day. */
+struct store_callsheet {
+	char id[STORE_ID_LEN + 8];
+	char production_id[STORE_ID_LEN + 8];
+	char day_id[STORE_ID_LEN + 8];
+	int version;
+	char published_by[STORE_ID_LEN + 8];
+	char published_at[32];
+	char *body; /* the sheet as JSON (malloc'd, caller frees), NULL when not asked for */
+};
+/*
+ * Publishes the next version of cs->day_id (fills id, version, time): the
+ * body sealed under the production key, the locations it shows and its
+ * recipients. Run it inside a transaction.
+ */
+int store_callsheet_publish(struct store *s, struct store_callsheet *cs,
+                            const char *const *location_ids, size_t nloc,
+                            const char *const *recipient_ids, size_t nrec, struct err *e);
+/* 1 found (body opened when want_body), 0 not. */
+int store_callsheet_get(struct store *s, const char *production_id, const char *id, int want_body,
+                        struct store_callsheet *out, struct err *e);
+/* The versions of one day, newest first (no bodies). */
+int store_callsheet_list(struct store *s, const char *production_id, const char *day_id,
+                         void (*fn)(const struct store_callsheet *, void *), void *arg,
+                         struct err *e);
+/* Acknowledges for person_id: 1 done (or done before), 0 not a recipient. */
+int store_callsheet_ack(struct store *s, const char *callsheet_id, const char *person_id,
+                        struct err *e);
+/* Each recipient with the time they acknowledged ("" when not yet). */
+int store_callsheet_recipients(struct store *s, const char *callsheet_id,
+                               void (*fn)(const char *person_id, const char *acked_at, void *),
+                               void *arg, struct err *e);
+/* 1 when a published call sheet shows the location (its address is then no secret), else 0. */
+int store_location_published(struct store *s, const char *location_id, struct err *e);
+
 #endif

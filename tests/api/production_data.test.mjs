@@ -20,6 +20,7 @@ const P = (id, rest = '') => `/api/v1/productions/${id}${rest}`;
 
 // who reads: role, account, department; and the person records
 const readers = {};
+const sessions = {}; // account key → session
 const records = {}; // key → person JSON as the producer sees it
 const WORK = ['work_phone', 'work_email'];
 const PERSONAL = ['personal_phone', 'personal_email'];
@@ -74,6 +75,7 @@ before(async () => {
     const p = await call(server, admin, 'POST', P(prod.id, '/people'), { body });
     assert.equal(p.status, 201, p.body);
     records[key] = p.json;
+    sessions[key] = s;
     if (!readers[role]) readers[role] = { session: s, key, dept };
   }
   // people without accounts: a key contact, another cast member, a second camera crew
@@ -360,6 +362,69 @@ test('schedule and location writes follow the matrix', async () => {
   }
 });
 
+test('call sheets: frozen numbered versions, read by the people called, acknowledged', async () => {
+  const ad = readers.ad.session;
+  const publish = (day, who = ad) => call(server, who, 'POST', P(prod.id, `/days/${day.id}/callsheets`));
+  assertProblem(await publish(day1, readers.crew.session), 403, 'crew publishing');
+  assertProblem(await publish(day1, readers.department_head.session), 403, 'a department head publishing');
+  const v1 = await publish(day1);
+  assert.equal(v1.status, 201, v1.body);
+  assert.equal(v1.json.version, 1);
+  const sheet = v1.json.sheet;
+  assert.deepEqual([sheet.date, sheet.day, sheet.of, sheet.general_call], ['2027-03-01', 1, 2, '07:00']);
+  assert.equal(sheet.locations[0].address, locOpen.address);
+  assert.deepEqual(sheet.calls.map((c) => c.person_id).sort(), [records.camop.id, records.lead.id, records.camhead.id].sort());
+  assert.equal(sheet.calls.find((c) => c.person_id === records.lead.id).character_name, 'The Lighthouse Keeper');
+  assert.deepEqual(sheet.scenes.map((x) => x.number), ['12']);
+  assert.ok(!('synopsis' in sheet.scenes[0]), 'no synopsis on a sheet crew read');
+  assert.deepEqual(sheet.key_contacts.map((k) => k.name), ['Person upm']);
+  const text = JSON.stringify(sheet);
+  for (const p of Object.values(records)) {
+    for (const f of [...PERSONAL, ...PRIVATE]) assert.ok(!text.includes(p[f]), `the sheet holds no ${f}`);
+  }
+  // a later change needs a new version; the old one stays as published
+  assert.equal((await call(server, ad, 'PUT', P(prod.id, `/days/${day1.id}/calls/${records.camop.id}`), { body: { call: '06:45' } })).status, 200);
+  const again = await call(server, ad, 'GET', P(prod.id, `/callsheets/${v1.json.id}`));
+  assert.equal(again.json.sheet.calls.find((c) => c.person_id === records.camop.id).call, '06:30', 'version 1 is frozen');
+  const v2 = await publish(day1);
+  assert.equal(v2.json.version, 2);
+  assert.equal(v2.json.sheet.calls.find((c) => c.person_id === records.camop.id).call, '06:45');
+  assert.deepEqual((await call(server, ad, 'GET', P(prod.id, `/days/${day1.id}/callsheets`))).json.callsheets.map((c) => c.version), [2, 1]);
+  // who reads it: the matrix, with `called` from real calls
+  const calledDay1 = ['camop', 'lead', 'camhead'];
+  for (const role of ROLES) {
+    const r = readers[role];
+    const allowed = documentedAllows('read', 'callsheet', role, { called: calledDay1.includes(r.key) });
+    const res = await call(server, r.session, 'GET', P(prod.id, `/callsheets/${v2.json.id}`));
+    assert.equal(res.status, allowed ? 200 : 403, `${role} reading the call sheet`);
+  }
+  assertProblem(await call(server, readers.crew.session, 'GET', P(other.id, `/callsheets/${v2.json.id}`)), 404, 'another production');
+  assertProblem(await call(server, admin, 'GET', P(other.id, `/callsheets/${v2.json.id}`)), 404, 'another production, admin');
+  // acknowledgements: each recipient once; the AD sees who has and has not
+  assert.equal((await call(server, readers.cast.session, 'POST', P(prod.id, `/callsheets/${v2.json.id}/ack`))).status, 204);
+  assert.equal((await call(server, readers.crew.session, 'POST', P(prod.id, `/callsheets/${v2.json.id}/ack`))).status, 204);
+  assertProblem(await call(server, readers.ad.session, 'POST', P(prod.id, `/callsheets/${v2.json.id}/ack`)), 403, 'the AD is not called on it');
+  const acks = (await call(server, ad, 'GET', P(prod.id, `/callsheets/${v2.json.id}/acks`))).json.acknowledgements;
+  const byId = Object.fromEntries(acks.map((a) => [a.person_id, a.acknowledged_at]));
+  assert.equal(Object.keys(byId).length, 3);
+  assert.ok(byId[records.lead.id] && byId[records.camop.id]);
+  assert.equal(byId[records.camhead.id], null, 'the head of camera has not acknowledged');
+  const own = (await call(server, readers.cast.session, 'GET', P(prod.id, `/callsheets/${v2.json.id}/acks`))).json.acknowledgements;
+  assert.deepEqual(own.map((a) => a.person_id), [records.lead.id], 'cast see only their own acknowledgement');
+});
+
+test("a confidential location's address shows below AD once a call sheet that uses it is published", async () => {
+  const gripSession = sessions.grip; // crew, called on day 2 at the confidential location
+  const before = await call(server, gripSession, 'GET', P(prod.id, `/locations/${locSecret.id}`));
+  assert.equal(before.status, 200, before.body);
+  assert.ok(!('address' in before.json), 'hidden before publishing');
+  assert.equal((await call(server, readers.ad.session, 'POST', P(prod.id, `/days/${day2.id}/callsheets`))).status, 201);
+  const after = await call(server, gripSession, 'GET', P(prod.id, `/locations/${locSecret.id}`));
+  assert.equal(after.json.address, locSecret.address, 'shown once published');
+  const cast = await call(server, readers.cast.session, 'GET', P(prod.id, `/locations/${locSecret.id}`));
+  assert.equal(cast.status, 403, 'cast not called that day still do not see the location');
+});
+
 test("shredding an account erases its person records' sealed fields, and only theirs", async () => {
   const shred = runSlate(['keys', 'shred-person', '--data', server.data, '--email', 'lead@matrix.example']);
   assert.equal(shred.code, 0, shred.stderr);
@@ -381,6 +446,9 @@ test('personal and confidential fields are sealed on disk; a deleted person stay
     const bytes = readFileSync(f);
     for (const n of needles) assert.equal(bytes.indexOf(Buffer.from(n)), -1, `${path.basename(f)} holds ${n}`);
   }
+  const count = (q) => spawnSync('sqlite3', [db, q], { encoding: 'utf8' }).stdout.trim();
+  assert.ok(Number(count('SELECT COUNT(*) FROM callsheet')) >= 3, 'call sheets were published');
+  assert.equal(count("SELECT COUNT(*) FROM callsheet WHERE body NOT LIKE 'sf1.%'"), '0', 'call sheets are sealed');
   // copy the database, delete a person (their key is destroyed), bring the copy back
   const copy = path.join(server.data, '..', 'before-delete.db');
   sqlite(db, `.backup '${copy}'`);

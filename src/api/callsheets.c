@@ -1,0 +1,426 @@
+/*
+ * callsheets.c — the daily call sheet: built from a shoot day, published
+ * as frozen, numbered versions, acknowledged by the people it calls.
+ *
+ * POST /api/v1/productions/{id}/days/{did}/callsheets     publish the next version
+ * GET  /api/v1/productions/{id}/days/{did}/callsheets     its versions, newest first
+ * GET  /api/v1/productions/{id}/callsheets/{cid}          one version, whole
+ * POST /api/v1/productions/{id}/callsheets/{cid}/ack      the caller acknowledges it
+ * GET  /api/v1/productions/{id}/callsheets/{cid}/acks     who has, and who has not
+ *
+ * The sheet holds what a printed call sheet holds and nothing more
+ * personal: the production, the date and "Day X of Y", general call and
+ * wrap, the day's locations with address, parking, nearest hospital and
+ * access notes, the scenes in shooting order (no synopses: crew may not
+ * read them), every call of the day by department, and the key contacts
+ * with their work numbers. No personal phone, address or note of anyone.
+ *
+ * Publishing needs callsheet:publish; reading a version needs
+ * callsheet:read (`called`: crew and cast read the sheets of days they are
+ * called on). The recipients are the people with a call when it was
+ * published; acknowledging is callsheet_ack:write (self), and the list of
+ * acknowledgements is callsheet_ack:read (all for ADs and up, self below).
+ * Once published, a confidential location's address is no longer hidden
+ * (api/locations.c asks store_location_published).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "api/api.h"
+#include "api/session.h"
+#include "util/xalloc.h"
+
+/* ---- assembly ---- */
+
+struct ids {
+	char (*v)[STORE_ID_LEN + 8];
+	size_t n, cap;
+};
+
+static void
+ids_add(const char *id, void *arg)
+{
+	struct ids *l = arg;
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 16;
+		l->v = xrealloc(l->v, l->cap * sizeof(l->v[0]));
+	}
+	snprintf(l->v[l->n++], sizeof(l->v[0]), "%s", id);
+}
+
+static const char **
+ids_ptrs(const struct ids *l)
+{
+	const char **p = xcalloc(l->n + 1, sizeof(char *));
+	for (size_t i = 0; i < l->n; i++)
+		p[i] = l->v[i];
+	return p;
+}
+
+struct build {
+	struct store *s;
+	const char *prod;
+	json_t *scenes, *calls, *contacts;
+	struct ids recipients;
+	struct err e;
+	int failed;
+};
+
+static void
+add_scene(const struct store_scene *sc, void *arg)
+{
+	struct build *b = arg;
+	json_t *cast = json_array();
+	struct ids ids = {0};
+	struct store_person p;
+
+	if (store_scene_cast(b->s, sc->id, ids_add, &ids, &b->e) == -1)
+		b->failed = 1;
+	for (size_t i = 0; i < ids.n; i++)
+		if (store_person_get(b->s, b->prod, ids.v[i], 0, &p, &b->e) == 1)
+			json_array_append_new(
+			    cast, json_string(p.character_name[0] ? p.character_name : p.name));
+	free(ids.v);
+	json_array_append_new(b->scenes,
+	                      json_pack("{s:s, s:s, s:s, s:s, s:i, s:o}", "number", sc->number,
+	                                "int_ext", sc->int_ext, "day_night", sc->day_night, "set",
+	                                sc->set_name, "eighths", sc->eighths, "cast", cast));
+}
+
+static int
+no_synopsis(const struct store_scene *sc, void *arg)
+{
+	(void)sc;
+	(void)arg;
+	return 0;
+}
+
+static void
+add_call(const struct store_call *c, void *arg)
+{
+	struct build *b = arg;
+	struct store_person p;
+	json_t *j;
+	if (store_person_get(b->s, b->prod, c->person_id, 0, &p, &b->e) != 1) {
+		b->failed = 1;
+		return;
+	}
+	ids_add(p.id, &b->recipients);
+	j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "person_id", p.id, "name", p.name,
+	              "job_title", p.job_title, "call", c->call_time, "pickup", c->pickup,
+	              "hair_makeup", c->hair_makeup, "on_set", c->on_set, "cast_status",
+	              c->cast_status);
+	json_object_set_new(j, "department",
+	                    p.department[0] ? json_string(p.department) : json_null());
+	if (strcmp(p.kind, "cast") == 0)
+		json_object_set_new(j, "character_name", json_string(p.character_name));
+	json_array_append_new(b->calls, j);
+}
+
+static int
+key_contacts_only(const struct store_person *p, void *arg)
+{
+	(void)arg;
+	return p->key_contact ? (int)STORE_PERSON_WORK : -1;
+}
+
+static void
+add_contact(const struct store_person *p, void *arg)
+{
+	struct build *b = arg;
+	json_array_append_new(b->contacts, json_pack("{s:s, s:s, s:s, s:s}", "name", p->name,
+	                                             "job_title", p->job_title, "work_phone",
+	                                             p->work_phone, "work_email", p->work_email));
+}
+
+/*
+ * The sheet of day d as it stands now, with the ids of its locations and
+ * recipients; NULL after a store error (e filled).
+ */
+static json_t *
+build_sheet(struct store *s, const struct store_production *prod, const struct store_day *d,
+            struct ids *locs, struct ids *recipients, struct err *e)
+{
+	struct build b = {.s = s,
+	                  .prod = prod->id,
+	                  .scenes = json_array(),
+	                  .calls = json_array(),
+	                  .contacts = json_array()};
+	json_t *locations = json_array(), *sheet;
+
+	if (store_day_locations(s, d->id, ids_add, locs, e) == -1)
+		goto fail;
+	for (size_t i = 0; i < locs->n; i++) {
+		struct store_location l;
+		if (store_location_get(s, prod->id, locs->v[i], 1, &l, e) != 1)
+			goto fail;
+		json_array_append_new(
+		    locations, json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", l.name, "address",
+		                         l.address, "parking", l.parking, "nearest_hospital",
+		                         l.nearest_hospital, "access_notes", l.access_notes));
+		sodium_memzero(&l, sizeof(l));
+	}
+	if (store_scene_list(s, prod->id, d->id, no_synopsis, add_scene, &b, e) == -1 ||
+	    store_call_list(s, prod->id, d->id, NULL, add_call, &b, e) == -1 ||
+	    store_person_list(s, prod->id, NULL, key_contacts_only, add_contact, &b, e) == -1)
+		goto fail;
+	if (b.failed) {
+		*e = b.e;
+		goto fail;
+	}
+	*recipients = b.recipients;
+	sheet =
+	    json_pack("{s:{s:s, s:s}, s:s, s:s, s:i, s:i, s:s, s:s, s:o, s:o, s:o, s:o}",
+	              "production", "name", prod->name, "timezone", prod->timezone, "date", d->date,
+	              "unit", d->unit, "day", d->number, "of", d->total, "general_call",
+	              d->general_call, "wrap_estimate", d->wrap_estimate, "locations", locations,
+	              "scenes", b.scenes, "calls", b.calls, "key_contacts", b.contacts);
+	return sheet;
+fail:
+	free(b.recipients.v);
+	json_decref(locations);
+	json_decref(b.scenes);
+	json_decref(b.calls);
+	json_decref(b.contacts);
+	return NULL;
+}
+
+/* ---- publish, list, read ---- */
+
+static json_t *
+version_json(const struct store_callsheet *cs)
+{
+	return json_pack("{s:s, s:s, s:i, s:s}", "id", cs->id, "day_id", cs->day_id, "version",
+	                 cs->version, "published_at", cs->published_at);
+}
+
+/* Loads {did} and checks callsheet `act` for it: 1, or 0 after answering. */
+static int
+day_for(struct http_req *r, struct api_reader *rd, const char *day_id, enum policy_action act,
+        struct store_day *d)
+{
+	struct err e;
+	int found = store_day_get(http_req_store(r), rd->a.production.id, day_id, d, &e), called;
+	if (found != 1) {
+		if (found == 0)
+			http_problem(r, 404, "there is no such shoot day in this production");
+		else
+			api_unavailable(r, &e);
+		return 0;
+	}
+	if ((called = api_reader_called(r, rd, d->id)) == -1)
+		return 0;
+	if (!api_allows(rd, POLICY_RESOURCE_CALLSHEET, act, NULL, NULL, called)) {
+		http_problem(r, 403,
+		             act == POLICY_ACTION_PUBLISH
+		                 ? "your role cannot publish call sheets"
+		                 : "your role does not see this day's call sheets");
+		return 0;
+	}
+	return 1;
+}
+
+void
+callsheets_publish(struct http_req *r)
+{
+	struct store *s = http_req_store(r);
+	struct api_reader rd;
+	struct store_day d;
+	struct store_callsheet cs;
+	struct ids locs = {0}, recipients = {0};
+	const char **lp = NULL, **rp = NULL;
+	json_t *sheet = NULL;
+	struct err e;
+	int rc;
+
+	memset(&cs, 0, sizeof(cs));
+	if (api_reader_load(r, &rd) == -1)
+		return;
+	if (!day_for(r, &rd, router_param(&r->match, "did"), POLICY_ACTION_PUBLISH, &d))
+		goto out;
+	rc = store_begin(s, &e);
+	if (rc == 0 &&
+	    (sheet = build_sheet(s, &rd.a.production, &d, &locs, &recipients, &e)) == NULL)
+		rc = -1;
+	if (rc == 0) {
+		snprintf(cs.production_id, sizeof(cs.production_id), "%s", rd.a.production.id);
+		snprintf(cs.day_id, sizeof(cs.day_id), "%s", d.id);
+		snprintf(cs.published_by, sizeof(cs.published_by), "%s",
+		         session_of(r)->session.user.id);
+		cs.body = json_dumps(sheet, JSON_COMPACT | JSON_SORT_KEYS);
+		lp = ids_ptrs(&locs);
+		rp = ids_ptrs(&recipients);
+		rc = store_callsheet_publish(s, &cs, lp, locs.n, rp, recipients.n, &e);
+	}
+	if (rc == 0)
+		rc = store_commit(s, &e);
+	if (rc == -1) {
+		store_rollback(s);
+		api_unavailable(r, &e);
+		goto out;
+	}
+	session_audit(r, session_of(r)->session.user.id, "callsheet.publish", cs.id, "success");
+	{
+		json_t *j = version_json(&cs);
+		json_object_set(j, "sheet", sheet);
+		http_reply_json(r, 201, j);
+	}
+out:
+	if (cs.body != NULL) {
+		sodium_memzero(cs.body, strlen(cs.body));
+		free(cs.body);
+	}
+	json_decref(sheet);
+	free(lp);
+	free(rp);
+	free(locs.v);
+	free(recipients.v);
+	api_reader_free(&rd);
+}
+
+static void
+add_version(const struct store_callsheet *cs, void *arg)
+{
+	json_array_append_new(arg, version_json(cs));
+}
+
+void
+callsheets_list(struct http_req *r)
+{
+	struct api_reader rd;
+	struct store_day d;
+	struct err e;
+	json_t *arr;
+
+	if (api_reader_load(r, &rd) == -1)
+		return;
+	if (!day_for(r, &rd, router_param(&r->match, "did"), POLICY_ACTION_READ, &d)) {
+		api_reader_free(&rd);
+		return;
+	}
+	api_reader_free(&rd);
+	arr = json_array();
+	if (store_callsheet_list(http_req_store(r), rd.a.production.id, d.id, add_version, arr,
+	                         &e) == -1) {
+		json_decref(arr);
+		api_unavailable(r, &e);
+		return;
+	}
+	http_reply_json(r, 200, json_pack("{s:o}", "callsheets", arr));
+}
+
+/* Loads {cid} (with its body when want_body) and checks it may be read: 1, or 0 after answering. */
+static int
+load_sheet(struct http_req *r, struct api_reader *rd, int want_body, struct store_callsheet *cs)
+{
+	struct store_day d;
+	struct err e;
+	int found = store_callsheet_get(http_req_store(r), rd->a.production.id,
+	                                router_param(&r->match, "cid"), want_body, cs, &e);
+	if (found != 1) {
+		if (found == 0)
+			http_problem(r, 404, "there is no such call sheet in this production");
+		else
+			api_unavailable(r, &e);
+		return 0;
+	}
+	if (!day_for(r, rd, cs->day_id, POLICY_ACTION_READ, &d)) {
+		free(cs->body);
+		cs->body = NULL;
+		return 0;
+	}
+	return 1;
+}
+
+void
+callsheets_get(struct http_req *r)
+{
+	struct api_reader rd;
+	struct store_callsheet cs;
+	json_t *j, *sheet;
+
+	if (api_reader_load(r, &rd) == -1)
+		return;
+	if (load_sheet(r, &rd, 1, &cs)) {
+		sheet = json_loads(cs.body, 0, NULL);
+		j = version_json(&cs);
+		json_object_set_new(j, "sheet", sheet ? sheet : json_null());
+		http_reply_json(r, 200, j);
+		sodium_memzero(cs.body, strlen(cs.body));
+		free(cs.body);
+	}
+	api_reader_free(&rd);
+}
+
+void
+callsheets_ack(struct http_req *r)
+{
+	struct api_reader rd;
+	struct store_callsheet cs;
+	struct err e;
+	int done;
+
+	if (api_reader_load(r, &rd) == -1)
+		return;
+	if (!load_sheet(r, &rd, 0, &cs))
+		goto out;
+	if (!api_allows(&rd, POLICY_RESOURCE_CALLSHEET_ACK, POLICY_ACTION_WRITE, rd.person_id, NULL,
+	                0)) {
+		http_problem(r, 403, "your role cannot acknowledge call sheets");
+		goto out;
+	}
+	done = store_callsheet_ack(http_req_store(r), cs.id, rd.person_id, &e);
+	if (done == -1) {
+		api_unavailable(r, &e);
+	} else if (done == 0) {
+		http_problem(r, 403, "this call sheet does not call you");
+	} else {
+		session_audit(r, session_of(r)->session.user.id, "callsheet.ack", cs.id, "success");
+		http_reply(r, 204, NULL, NULL, 0);
+	}
+out:
+	api_reader_free(&rd);
+}
+
+struct ack_list {
+	struct api_reader *rd;
+	json_t *arr;
+};
+
+static void
+add_ack(const char *person_id, const char *acked_at, void *arg)
+{
+	struct ack_list *l = arg;
+	if (!api_allows(l->rd, POLICY_RESOURCE_CALLSHEET_ACK, POLICY_ACTION_READ, person_id, NULL,
+	                0))
+		return;
+	json_array_append_new(l->arr,
+	                      json_pack("{s:s, s:o}", "person_id", person_id, "acknowledged_at",
+	                                acked_at[0] ? json_string(acked_at) : json_null()));
+}
+
+void
+callsheets_acks(struct http_req *r)
+{
+	struct api_reader rd;
+	struct store_callsheet cs;
+	struct ack_list l;
+	struct err e;
+
+	if (api_reader_load(r, &rd) == -1)
+		return;
+	if (load_sheet(r, &rd, 0, &cs)) {
+		l = (struct ack_list){&rd, json_array()};
+		if (store_callsheet_recipients(http_req_store(r), cs.id, add_ack, &l, &e) == -1) {
+			json_decref(l.arr);
+			api_unavailable(r, &e);
+		} else {
+			http_reply_json(r, 200, json_pack("{s:o}", "acknowledgements", l.arr));
+		}
+	}
+	api_reader_free(&rd);
+}
