@@ -54,6 +54,8 @@ int api_allows(const struct api_reader *rd, enum policy_resource res, enum polic
                const char *person_id, const char *department_id, int called);
 /* The role sits below AD (department heads, crew, cast): confidential locations stay hidden. */
 int api_below_ad(const struct api_reader *rd);
+/* A stored coordinate (decimal degrees as text) as a number: 0, or -1 when empty or not one. */
+int api_coordinate(const char *s, double *out);
 /* 400 naming one field. */
 void api_bad_field(struct http_req *r, const char *pointer, const char *detail);
 /* Answers a store failure that carries a field (400/404/409) or 503. */

@@ -10,10 +10,11 @@
  *
  * The sheet holds what a printed call sheet holds and nothing more
  * personal: the production, the date and "Day X of Y", general call and
- * wrap, the day's locations with address, parking, nearest hospital and
- * access notes, the scenes in shooting order (no synopses: crew may not
- * read them), every call of the day by department, and the key contacts
- * with their work numbers. No personal phone, address or note of anyone.
+ * wrap, sunrise and sunset at the first of the day's locations that has
+ * coordinates (domain/sun.c, in the production's local time), the day's locations with address,
+ * parking, nearest hospital and access notes, the scenes in shooting order (no synopses: crew may
+ * not read them), every call of the day by department, and the key contacts with their work
+ * numbers. No personal phone, address or note of anyone.
  *
  * Publishing needs callsheet:publish; reading a version needs
  * callsheet:read (`called`: crew and cast read the sheets of days they are
@@ -26,13 +27,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 #include <sodium.h>
 
 #include "api/api.h"
 #include "api/session.h"
+#include "domain/sun.h"
 #include "util/xalloc.h"
+#include "util/zone.h"
 
 /* ---- assembly ---- */
 
@@ -138,6 +142,49 @@ add_contact(const struct store_person *p, void *arg)
 }
 
 /*
+ * Sunrise and sunset at (lat, lon) on the day's date, as local "HH:MM" in
+ * the production's zone; both null in a polar night or day, with `sun`
+ * saying which.
+ */
+static void
+add_sun(json_t *sheet, const struct store_production *prod, const char *date, double lat,
+        double lon, const char *where)
+{
+	int y = 0, m = 0, d = 0;
+	double rise = 0, set = 0;
+	char a[6], b[6];
+	struct tm tm = {0};
+	long long midnight;
+	enum sun_day day;
+
+	/* the day's date was checked as YYYY-MM-DD when it was saved */
+	if (strlen(date) != 10)
+		return;
+	y = (int)strtol(date, NULL, 10);
+	m = (int)strtol(date + 5, NULL, 10);
+	d = (int)strtol(date + 8, NULL, 10);
+	tm.tm_year = y - 1900;
+	tm.tm_mon = m - 1;
+	tm.tm_mday = d;
+	midnight = (long long)timegm(&tm);
+	day = sun_times(y, m, d, lat, lon, &rise, &set);
+	json_object_set_new(sheet, "sun_at", json_string(where));
+	if (day != SUN_RISES_AND_SETS) {
+		json_object_set_new(sheet, "sunrise", json_null());
+		json_object_set_new(sheet, "sunset", json_null());
+		json_object_set_new(
+		    sheet, "sun",
+		    json_string(day == SUN_NEVER_RISES ? "never rises" : "never sets"));
+		return;
+	}
+	if (zone_clock(prod->timezone, midnight + (long long)(rise * 60.0 + 30.0), a) == -1 ||
+	    zone_clock(prod->timezone, midnight + (long long)(set * 60.0 + 30.0), b) == -1)
+		return; /* a zone the system does not know: no times rather than wrong ones */
+	json_object_set_new(sheet, "sunrise", json_string(a));
+	json_object_set_new(sheet, "sunset", json_string(b));
+}
+
+/*
  * The sheet of day d as it stands now, with the ids of its locations and
  * recipients; NULL after a store error (e filled).
  */
@@ -151,6 +198,8 @@ build_sheet(struct store *s, const struct store_production *prod, const struct s
 	                  .calls = json_array(),
 	                  .contacts = json_array()};
 	json_t *locations = json_array(), *sheet;
+	double lat = 0, lon = 0;
+	char sun_at[256] = "";
 
 	if (store_day_locations(s, d->id, ids_add, locs, e) == -1)
 		goto fail;
@@ -162,6 +211,9 @@ build_sheet(struct store *s, const struct store_production *prod, const struct s
 		    locations, json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", l.name, "address",
 		                         l.address, "parking", l.parking, "nearest_hospital",
 		                         l.nearest_hospital, "access_notes", l.access_notes));
+		if (sun_at[0] == '\0' && api_coordinate(l.latitude, &lat) == 0 &&
+		    api_coordinate(l.longitude, &lon) == 0)
+			snprintf(sun_at, sizeof(sun_at), "%s", l.name);
 		sodium_memzero(&l, sizeof(l));
 	}
 	if (store_scene_list(s, prod->id, d->id, no_synopsis, add_scene, &b, e) == -1 ||
@@ -179,6 +231,8 @@ build_sheet(struct store *s, const struct store_production *prod, const struct s
 	              "unit", d->unit, "day", d->number, "of", d->total, "general_call",
 	              d->general_call, "wrap_estimate", d->wrap_estimate, "locations", locations,
 	              "scenes", b.scenes, "calls", b.calls, "key_contacts", b.contacts);
+	if (sun_at[0] != '\0')
+		add_sun(sheet, prod, d->date, lat, lon, sun_at);
 	return sheet;
 fail:
 	free(b.recipients.v);

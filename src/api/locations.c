@@ -58,6 +58,20 @@ location_view(struct http_req *r, struct api_reader *rd, const struct store_loca
 	                  called);
 }
 
+int
+api_coordinate(const char *s, double *out)
+{
+	char *end = NULL;
+	double v;
+	if (s == NULL || s[0] == '\0')
+		return -1;
+	v = strtod(s, &end);
+	if (end == s || *end != '\0' || !isfinite(v))
+		return -1;
+	*out = v;
+	return 0;
+}
+
 static json_t *
 location_json(const struct store_location *l)
 {
@@ -65,11 +79,9 @@ location_json(const struct store_location *l)
 	                      l->parking, "nearest_hospital", l->nearest_hospital, "confidential",
 	                      l->confidential);
 	if (l->opened) {
-		char *end;
-		double lat = strtod(l->latitude, &end);
-		int lat_ok = l->latitude[0] && *end == '\0';
-		double lon = strtod(l->longitude, &end);
-		int lon_ok = l->longitude[0] && *end == '\0';
+		double lat = 0, lon = 0;
+		int lat_ok = api_coordinate(l->latitude, &lat) == 0;
+		int lon_ok = api_coordinate(l->longitude, &lon) == 0;
 		json_object_set_new(j, "address", json_string(l->address));
 		json_object_set_new(j, "latitude", lat_ok ? json_real(lat) : json_null());
 		json_object_set_new(j, "longitude", lon_ok ? json_real(lon) : json_null());

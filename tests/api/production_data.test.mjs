@@ -413,6 +413,26 @@ test('call sheets: frozen numbered versions, read by the people called, acknowle
   assert.deepEqual(own.map((a) => a.person_id), [records.lead.id], 'cast see only their own acknowledgement');
 });
 
+test("a call sheet gives sunrise and sunset at the day's first location, in the production's local time", async () => {
+  const london = (await call(server, admin, 'POST', '/api/v1/productions', { body: { name: 'Midsummer', timezone: 'Europe/London' } })).json;
+  const L = (rest) => P(london.id, rest);
+  const loc = await call(server, admin, 'POST', L('/locations'), { body: { name: 'Trafalgar Square', latitude: 51.5080, longitude: -0.1281 } });
+  const day = await call(server, admin, 'POST', L('/days'), { body: { date: '2024-06-20', general_call: '05:00', wrap_estimate: '22:00', locations: [loc.json.id] } });
+  assert.equal(day.status, 201, day.body);
+  const sheet = (await call(server, admin, 'POST', L(`/days/${day.json.id}/callsheets`))).json.sheet;
+  const minutes = (hm) => Number(hm.slice(0, 2)) * 60 + Number(hm.slice(3));
+  // published for London on 20 June 2024: sunrise 04:43, sunset 21:21 (BST, UTC+1)
+  assert.equal(sheet.sun_at, 'Trafalgar Square');
+  assert.ok(Math.abs(minutes(sheet.sunrise) - minutes('04:43')) <= 2, `sunrise ${sheet.sunrise}`);
+  assert.ok(Math.abs(minutes(sheet.sunset) - minutes('21:21')) <= 2, `sunset ${sheet.sunset}`);
+  // and in winter the same clock reads GMT
+  const v1 = (await call(server, readers.ad.session, 'GET', P(prod.id, `/days/${day1.id}/callsheets`))).json.callsheets;
+  const harbour = (await call(server, readers.ad.session, 'GET', P(prod.id, `/callsheets/${v1[0].id}`))).json.sheet;
+  assert.equal(harbour.sun_at, 'Harbour Wall');
+  assert.match(harbour.sunrise, /^0[67]:\d\d$/, `Portsmouth sunrise on 1 March: ${harbour.sunrise}`);
+  assert.match(harbour.sunset, /^17:\d\d$/, `Portsmouth sunset on 1 March: ${harbour.sunset}`);
+});
+
 test("a confidential location's address shows below AD once a call sheet that uses it is published", async () => {
   const gripSession = sessions.grip; // crew, called on day 2 at the confidential location
   const before = await call(server, gripSession, 'GET', P(prod.id, `/locations/${locSecret.id}`));
