@@ -47,6 +47,7 @@
 #include "util/log.h"
 #include "util/secret.h"
 #include "util/xalloc.h"
+#include "util/zone.h"
 
 void
 api_unavailable(struct http_req *r, const struct err *e)
@@ -129,7 +130,10 @@ static const struct json_field production_fields[] = {
     {"timezone", JF_STRING, 1, 60},
 };
 
-/* An IANA zone name: Area/Location with letters, digits, '_', '-', '+', '/'. */
+/*
+ * An IANA zone name the system knows: Area/Location with letters, digits,
+ * '_', '-', '+', '/' (checked first: the name becomes a path into tzdata).
+ */
 static int
 timezone_ok(const char *tz)
 {
@@ -141,7 +145,7 @@ timezone_ok(const char *tz)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 		      (*p >= '0' && *p <= '9') || *p == '_' || *p == '-' || *p == '+' || *p == '/'))
 			return 0;
-	return 1;
+	return zone_known(tz);
 }
 
 void
@@ -168,10 +172,11 @@ productions_create(struct http_req *r)
 	if (p.name[0] == '\0' || !timezone_ok(p.timezone)) {
 		http_problem_errors(
 		    r, 400, "the production needs a name and a time zone",
-		    json_pack("[{s:s, s:s}]", "pointer", p.name[0] ? "/timezone" : "/name",
-		              "detail",
-		              p.name[0] ? "must be an IANA time zone such as Europe/London"
-		                        : "must not be empty"));
+		    json_pack(
+		        "[{s:s, s:s}]", "pointer", p.name[0] ? "/timezone" : "/name", "detail",
+		        p.name[0]
+		            ? "must be an IANA time zone this system knows, such as Europe/London"
+		            : "must not be empty"));
 		return;
 	}
 	if (store_begin(s, &e) == -1 || store_production_create(s, &p, &e) == -1 ||

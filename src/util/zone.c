@@ -10,6 +10,12 @@
 #include "util/zone.h"
 
 int
+zone_known(const char *tz)
+{
+	return tz != NULL && icaltimezone_get_builtin_timezone(tz) != NULL;
+}
+
+int
 zone_clock(const char *tz, long long utc, char out[6])
 {
 	icaltimezone *zone = tz ? icaltimezone_get_builtin_timezone(tz) : NULL;

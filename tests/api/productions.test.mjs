@@ -63,6 +63,7 @@ test('a production is created by an instance admin, who becomes its production a
   assert.ok(names.includes('The Long Night') && names.includes('Northern Lights (demo)'));
   assertProblem(await call(server, people['grip@x.org'], 'POST', '/api/v1/productions', { body: { name: 'Mine', timezone: 'UTC' } }), 403, 'crew creating a production');
   assertProblem(await call(server, admin, 'POST', '/api/v1/productions', { body: { name: 'Bad', timezone: '../../etc' } }), 400, 'bad time zone');
+  assertProblem(await call(server, admin, 'POST', '/api/v1/productions', { body: { name: 'Bad', timezone: 'Mars/Olympus' } }), 400, 'a zone no system knows');
 });
 
 test('a member sees only their own productions; another production answers 404', async () => {
