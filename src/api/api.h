@@ -56,6 +56,17 @@ int api_allows(const struct api_reader *rd, enum policy_resource res, enum polic
 int api_below_ad(const struct api_reader *rd);
 /* A stored coordinate (decimal degrees as text) as a number: 0, or -1 when empty or not one. */
 int api_coordinate(const char *s, double *out);
+/*
+ * 1 when a look-up found its record (found == 1); else answers 404 "there is
+ * no such <what> in this production" (found == 0) or 503 (found == -1).
+ */
+int api_found(struct http_req *r, int found, const struct err *e, const char *what);
+/* Day / person `id` of the reader's production (person: nothing opened): 1, or 0 after answering.
+ */
+int api_load_day(struct http_req *r, const struct api_reader *rd, const char *id,
+                 struct store_day *d);
+int api_load_person(struct http_req *r, const struct api_reader *rd, const char *id,
+                    struct store_person *p);
 /* 400 naming one field. */
 void api_bad_field(struct http_req *r, const char *pointer, const char *detail);
 /* Answers a store failure that carries a field (400/404/409) or 503. */

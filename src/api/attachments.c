@@ -336,12 +336,8 @@ attachments_download(struct http_req *r)
 	d->r = r;
 	found = store_attachment_get(http_req_store(r), a.production.id,
 	                             router_param(&r->match, "aid"), &d->a, &d->key, &e);
-	if (found != 1) {
+	if (!api_found(r, found, &e, "file")) {
 		free(d);
-		if (found == 0)
-			http_problem(r, 404, "there is no such file in this production");
-		else
-			api_unavailable(r, &e);
 		return;
 	}
 	session_audit(r, session_of(r)->session.user.id, "attachment.download", d->a.id, "success");

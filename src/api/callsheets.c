@@ -257,15 +257,9 @@ static int
 day_for(struct http_req *r, struct api_reader *rd, const char *day_id, enum policy_action act,
         struct store_day *d)
 {
-	struct err e;
-	int found = store_day_get(http_req_store(r), rd->a.production.id, day_id, d, &e), called;
-	if (found != 1) {
-		if (found == 0)
-			http_problem(r, 404, "there is no such shoot day in this production");
-		else
-			api_unavailable(r, &e);
+	int called;
+	if (!api_load_day(r, rd, day_id, d))
 		return 0;
-	}
 	if ((called = api_reader_called(r, rd, d->id)) == -1)
 		return 0;
 	if (!api_allows(rd, POLICY_RESOURCE_CALLSHEET, act, NULL, NULL, called)) {
@@ -375,13 +369,8 @@ load_sheet(struct http_req *r, struct api_reader *rd, int want_body, struct stor
 	struct err e;
 	int found = store_callsheet_get(http_req_store(r), rd->a.production.id,
 	                                router_param(&r->match, "cid"), want_body, cs, &e);
-	if (found != 1) {
-		if (found == 0)
-			http_problem(r, 404, "there is no such call sheet in this production");
-		else
-			api_unavailable(r, &e);
+	if (!api_found(r, found, &e, "call sheet"))
 		return 0;
-	}
 	if (!day_for(r, rd, cs->day_id, POLICY_ACTION_READ, &d)) {
 		free(cs->body);
 		cs->body = NULL;

@@ -147,13 +147,7 @@ load_location(struct http_req *r, struct api_reader *rd, int open, struct store_
 	struct err e;
 	int found = store_location_get(http_req_store(r), rd->a.production.id,
 	                               router_param(&r->match, "lid"), open, l, &e);
-	if (found == 1)
-		return 1;
-	if (found == 0)
-		http_problem(r, 404, "there is no such location in this production");
-	else
-		api_unavailable(r, &e);
-	return 0;
+	return api_found(r, found, &e, "location");
 }
 
 void
@@ -250,14 +244,15 @@ may_write_locations(struct http_req *r, const struct api_reader *rd)
 	return 0;
 }
 
-void
-locations_create(struct http_req *r)
+/* POST (creating) or PATCH: one path, so both check and seal the same way. */
+static void
+save_location(struct http_req *r, int creating)
 {
 	struct api_reader rd;
 	struct store_location l;
 	json_t *body;
 	struct err e;
-	int site;
+	int site, rc;
 
 	if (api_reader_load(r, &rd) == -1 || !may_write_locations(r, &rd))
 		return;
@@ -266,13 +261,18 @@ locations_create(struct http_req *r)
 		return;
 	memset(&l, 0, sizeof(l));
 	snprintf(l.production_id, sizeof(l.production_id), "%s", rd.a.production.id);
-	if (apply_location(r, body, &l, &site)) {
-		if (store_location_create(http_req_store(r), &l, &e) == -1) {
-			api_refuse(r, &e, "the location cannot be created");
+	if ((creating || load_location(r, &rd, 1, &l)) && apply_location(r, body, &l, &site)) {
+		rc = creating ? store_location_create(http_req_store(r), &l, &e)
+		              : store_location_update(http_req_store(r), &l, site, &e);
+		if (rc == -1) {
+			api_refuse(r, &e,
+			           creating ? "the location cannot be created"
+			                    : "the location cannot be changed");
 		} else {
-			session_audit(r, session_of(r)->session.user.id, "location.create", l.id,
+			session_audit(r, session_of(r)->session.user.id,
+			              creating ? "location.create" : "location.update", l.id,
 			              "success");
-			http_reply_json(r, 201, location_json(&l));
+			http_reply_json(r, creating ? 201 : 200, location_json(&l));
 		}
 	}
 	json_decref(body);
@@ -280,28 +280,13 @@ locations_create(struct http_req *r)
 }
 
 void
+locations_create(struct http_req *r)
+{
+	save_location(r, 1);
+}
+
+void
 locations_update(struct http_req *r)
 {
-	struct api_reader rd;
-	struct store_location l;
-	json_t *body;
-	struct err e;
-	int site;
-
-	if (api_reader_load(r, &rd) == -1 || !may_write_locations(r, &rd))
-		return;
-	if ((body = http_json_body(r, location_body,
-	                           sizeof(location_body) / sizeof(location_body[0]))) == NULL)
-		return;
-	if (load_location(r, &rd, 1, &l) && apply_location(r, body, &l, &site)) {
-		if (store_location_update(http_req_store(r), &l, site, &e) == -1) {
-			api_refuse(r, &e, "the location cannot be changed");
-		} else {
-			session_audit(r, session_of(r)->session.user.id, "location.update", l.id,
-			              "success");
-			http_reply_json(r, 200, location_json(&l));
-		}
-	}
-	json_decref(body);
-	sodium_memzero(&l, sizeof(l));
+	save_location(r, 0);
 }

@@ -347,15 +347,8 @@ load_person(struct http_req *r, struct api_reader *rd, unsigned extra, struct st
 	struct err e;
 	int found, open;
 
-	found = store_person_get(http_req_store(r), rd->a.production.id,
-	                         router_param(&r->match, "pid"), 0, p, &e);
-	if (found != 1) {
-		if (found == 0)
-			http_problem(r, 404, "there is no such person in this production");
-		else
-			api_unavailable(r, &e);
+	if (!api_load_person(r, rd, router_param(&r->match, "pid"), p))
 		return 0;
-	}
 	if ((open = readable(rd, p)) < 0) {
 		http_problem(r, 403, "your role does not see this person");
 		return 0;

@@ -277,16 +277,7 @@ days_create(struct http_req *r)
 static int
 load_day(struct http_req *r, const struct api_reader *rd, struct store_day *d)
 {
-	struct err e;
-	int found = store_day_get(http_req_store(r), rd->a.production.id,
-	                          router_param(&r->match, "did"), d, &e);
-	if (found == 1)
-		return 1;
-	if (found == 0)
-		http_problem(r, 404, "there is no such shoot day in this production");
-	else
-		api_unavailable(r, &e);
-	return 0;
+	return api_load_day(r, rd, router_param(&r->match, "did"), d);
 }
 
 void
@@ -509,12 +500,7 @@ scenes_update(struct http_req *r)
 		return;
 	found = store_scene_get(http_req_store(r), rd.a.production.id,
 	                        router_param(&r->match, "sid"), 1, &sc, &e);
-	if (found != 1) {
-		if (found == 0)
-			http_problem(r, 404, "there is no such scene in this production");
-		else
-			api_unavailable(r, &e);
-	} else if (apply_scene(r, &rd, body, &sc)) {
+	if (api_found(r, found, &e, "scene") && apply_scene(r, &rd, body, &sc)) {
 		save_scene(r, &rd, body, &sc, 0);
 	}
 	json_decref(body);
@@ -691,19 +677,8 @@ static int
 load_call_target(struct http_req *r, struct api_reader *rd, struct store_day *d,
                  struct store_person *p)
 {
-	struct err e;
-	int found;
-	if (!load_day(r, rd, d))
+	if (!load_day(r, rd, d) || !api_load_person(r, rd, router_param(&r->match, "pid"), p))
 		return 0;
-	found = store_person_get(http_req_store(r), rd->a.production.id,
-	                         router_param(&r->match, "pid"), 0, p, &e);
-	if (found != 1) {
-		if (found == 0)
-			http_problem(r, 404, "there is no such person in this production");
-		else
-			api_unavailable(r, &e);
-		return 0;
-	}
 	if (!api_allows(rd, POLICY_RESOURCE_CALL, POLICY_ACTION_WRITE, p->id,
 	                p->department_id[0] ? p->department_id : NULL, 0)) {
 		session_audit(r, session_of(r)->session.user.id, "call.write", p->id, "denied");

@@ -101,6 +101,38 @@ api_below_ad(const struct api_reader *rd)
 	       rd->role == POLICY_ROLE_CREW || rd->role == POLICY_ROLE_CAST;
 }
 
+int
+api_found(struct http_req *r, int found, const struct err *e, const char *what)
+{
+	char detail[128];
+	if (found == 1)
+		return 1;
+	if (found == -1) {
+		api_unavailable(r, e);
+		return 0;
+	}
+	snprintf(detail, sizeof(detail), "there is no such %s in this production", what);
+	http_problem(r, 404, detail);
+	return 0;
+}
+
+int
+api_load_day(struct http_req *r, const struct api_reader *rd, const char *id, struct store_day *d)
+{
+	struct err e;
+	return api_found(r, store_day_get(http_req_store(r), rd->a.production.id, id, d, &e), &e,
+	                 "shoot day");
+}
+
+int
+api_load_person(struct http_req *r, const struct api_reader *rd, const char *id,
+                struct store_person *p)
+{
+	struct err e;
+	return api_found(r, store_person_get(http_req_store(r), rd->a.production.id, id, 0, p, &e),
+	                 &e, "person");
+}
+
 void
 api_bad_field(struct http_req *r, const char *pointer, const char *detail)
 {

@@ -469,6 +469,12 @@ test('personal and confidential fields are sealed on disk; a deleted person stay
   const count = (q) => spawnSync('sqlite3', [db, q], { encoding: 'utf8' }).stdout.trim();
   assert.ok(Number(count('SELECT COUNT(*) FROM callsheet')) >= 3, 'call sheets were published');
   assert.equal(count("SELECT COUNT(*) FROM callsheet WHERE body NOT LIKE 'sf1.%'"), '0', 'call sheets are sealed');
+  const audited = new Set(count("SELECT action || ':' || outcome FROM audit_event").split('\n'));
+  for (const a of ['person.create:success', 'person.update:success', 'person.read_private:success', 'person.write:denied',
+    'location.create:success', 'day.create:success', 'scene.create:success', 'call.set:success', 'call.write:denied',
+    'department.create:success', 'department.rename:success', 'callsheet.publish:success', 'callsheet.ack:success']) {
+    assert.ok(audited.has(a), `audited ${a}`);
+  }
   // copy the database, delete a person (their key is destroyed), bring the copy back
   const copy = path.join(server.data, '..', 'before-delete.db');
   sqlite(db, `.backup '${copy}'`);
