@@ -24,6 +24,7 @@ static const char usage[] =
     "  user     add, list and disable accounts (slate user --help)\n"
     "  member   production membership: add, list, set-role, revoke (slate member --help)\n"
     "  keys     the keystore: status, rotate, backup, shred-person (slate keys --help)\n"
+    "  export   a production's data as JSON, CSV, iCalendar or vCard (slate export --help)\n"
     "\n"
     "  slate COMMAND --help   options of one command\n"
     "  slate --version        print the version\n";
@@ -33,7 +34,7 @@ static const struct {
 	int (*fn)(int, char **);
 } commands[] = {
     {"init", cmd_init},     {"serve", cmd_serve}, {"user", cmd_user},
-    {"member", cmd_member}, {"keys", cmd_keys},
+    {"member", cmd_member}, {"keys", cmd_keys},   {"export", cmd_export},
 };
 
 int

@@ -43,8 +43,13 @@ struct api_reader {
 /* Loads the reader of production {id}; answers and returns -1 when refused. */
 int api_reader_load(struct http_req *r, struct api_reader *rd);
 void api_reader_free(struct api_reader *rd);
-/* 1 when the caller has a call on day_id (loads their calls once); -1 on a store error. */
+/* 1 when the caller has a call on day_id (loads their calls once); -1 after answering 503. */
 int api_reader_called(struct http_req *r, struct api_reader *rd, const char *day_id);
+/* The same over any store connection: -1 with e set on a store error, nothing answered. */
+int api_reader_knows_calls(struct store *s, struct api_reader *rd, const char *day_id,
+                           struct err *e);
+/* The shell operator's reader (slate export): production admin of p, with no person record. */
+void api_reader_operator(struct api_reader *rd, const struct store_production *p);
 /*
  * 1 when the reader may do act on res for a record of person_id in
  * department_id (either may be NULL), `called` saying whether the reader
@@ -67,6 +72,35 @@ int api_load_day(struct http_req *r, const struct api_reader *rd, const char *id
                  struct store_day *d);
 int api_load_person(struct http_req *r, const struct api_reader *rd, const char *id,
                     struct store_person *p);
+/*
+ * The view of each record type, shared by its handlers and by the exports
+ * (api/export.c), so an export is shaped exactly like the API. A function
+ * taking a store returns -2 (views) or -1 with e set on a store failure and
+ * answers nothing.
+ */
+/* What rd may read of p: -1 nothing, else the STORE_PERSON_* groups to open. */
+int api_person_readable(const struct api_reader *rd, const struct store_person *p);
+json_t *api_person_json(const struct store_person *p);
+/* What rd may see of l: -1 nothing, 0 the location, 1 with its site; -2 store error. */
+int api_location_view(struct store *s, struct api_reader *rd, const struct store_location *l,
+                      struct err *e);
+json_t *api_location_json(const struct store_location *l);
+/* rd may see shoot day day_id: 1 yes, 0 no, -1 store error. */
+int api_day_visible(struct store *s, struct api_reader *rd, const char *day_id, struct err *e);
+json_t *api_day_json(const struct store_day *d);
+/* rd may read the synopsis of a scene of a day they are called on (called) or not. */
+int api_scene_synopsis_readable(const struct api_reader *rd, int called);
+/* The scene with its cast ids; NULL with e set on a store error. */
+json_t *api_scene_json(struct store *s, const struct store_scene *sc, struct err *e);
+/* Appends to arr the scenes rd may see (all, or those of the days they are called on). */
+int api_scenes_view(struct store *s, struct api_reader *rd, json_t *arr, struct err *e);
+int api_call_readable(const struct api_reader *rd, const struct store_call *c);
+json_t *api_call_json(const struct store_call *c);
+json_t *api_callsheet_json(const struct store_callsheet *cs);
+/* rd may read the call sheets of day d: 1 yes, 0 no, -1 store error. */
+int api_callsheet_readable(struct store *s, struct api_reader *rd, const struct store_day *d,
+                           struct err *e);
+
 /* 400 naming one field. */
 void api_bad_field(struct http_req *r, const char *pointer, const char *detail);
 /* Answers a store failure that carries a field (400/404/409) or 503. */
@@ -78,6 +112,7 @@ void api_unavailable(struct http_req *r, const struct err *e);
 extern const struct route api_routes[];
 extern const size_t api_nroutes;
 
+void exports_get(struct http_req *r);
 void health_live(struct http_req *r);
 void health_ready(struct http_req *r);
 void health_security_txt(struct http_req *r);

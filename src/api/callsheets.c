@@ -245,11 +245,21 @@ fail:
 
 /* ---- publish, list, read ---- */
 
-static json_t *
-version_json(const struct store_callsheet *cs)
+json_t *
+api_callsheet_json(const struct store_callsheet *cs)
 {
 	return json_pack("{s:s, s:s, s:i, s:s}", "id", cs->id, "day_id", cs->day_id, "version",
 	                 cs->version, "published_at", cs->published_at);
+}
+
+int
+api_callsheet_readable(struct store *s, struct api_reader *rd, const struct store_day *d,
+                       struct err *e)
+{
+	int called = api_reader_knows_calls(s, rd, d->id, e);
+	if (called == -1)
+		return -1;
+	return api_allows(rd, POLICY_RESOURCE_CALLSHEET, POLICY_ACTION_READ, NULL, NULL, called);
 }
 
 /* Loads {did} and checks callsheet `act` for it: 1, or 0 after answering. */
@@ -313,7 +323,7 @@ callsheets_publish(struct http_req *r)
 	}
 	session_audit(r, session_of(r)->session.user.id, "callsheet.publish", cs.id, "success");
 	{
-		json_t *j = version_json(&cs);
+		json_t *j = api_callsheet_json(&cs);
 		json_object_set(j, "sheet", sheet);
 		http_reply_json(r, 201, j);
 	}
@@ -333,7 +343,7 @@ out:
 static void
 add_version(const struct store_callsheet *cs, void *arg)
 {
-	json_array_append_new(arg, version_json(cs));
+	json_array_append_new(arg, api_callsheet_json(cs));
 }
 
 void
@@ -390,7 +400,7 @@ callsheets_get(struct http_req *r)
 		return;
 	if (load_sheet(r, &rd, 1, &cs)) {
 		sheet = json_loads(cs.body, 0, NULL);
-		j = version_json(&cs);
+		j = api_callsheet_json(&cs);
 		json_object_set_new(j, "sheet", sheet ? sheet : json_null());
 		http_reply_json(r, 200, j);
 		sodium_memzero(cs.body, strlen(cs.body));

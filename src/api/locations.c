@@ -27,30 +27,23 @@
 #include "api/api.h"
 #include "api/session.h"
 
-/* What the reader may see of l: -1 nothing, 0 the location, 1 with its site. -2: store error. */
-static int
-location_view(struct http_req *r, struct api_reader *rd, const struct store_location *l)
+int
+api_location_view(struct store *s, struct api_reader *rd, const struct store_location *l,
+                  struct err *e)
 {
-	struct err e;
 	int called = 0;
 	enum policy_scope scope = api_scope(&rd->a, POLICY_RESOURCE_LOCATION, POLICY_ACTION_READ);
 
-	if (scope == POLICY_SCOPE_CALLED && rd->person_id[0]) {
-		if ((called = store_location_called(http_req_store(r), l->id, rd->person_id, &e)) ==
-		    -1) {
-			api_unavailable(r, &e);
-			return -2;
-		}
-	}
+	if (scope == POLICY_SCOPE_CALLED && rd->person_id[0] &&
+	    (called = store_location_called(s, l->id, rd->person_id, e)) == -1)
+		return -2;
 	if (!api_allows(rd, POLICY_RESOURCE_LOCATION, POLICY_ACTION_READ, NULL, NULL, called))
 		return -1;
 	if (l->confidential && api_below_ad(rd)) {
 		/* hidden below AD until a published call sheet shows it */
-		int shown = store_location_published(http_req_store(r), l->id, &e);
-		if (shown == -1) {
-			api_unavailable(r, &e);
+		int shown = store_location_published(s, l->id, e);
+		if (shown == -1)
 			return -2;
-		}
 		if (!shown)
 			return 0;
 	}
@@ -72,8 +65,8 @@ api_coordinate(const char *s, double *out)
 	return 0;
 }
 
-static json_t *
-location_json(const struct store_location *l)
+json_t *
+api_location_json(const struct store_location *l)
 {
 	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:b}", "id", l->id, "name", l->name, "parking",
 	                      l->parking, "nearest_hospital", l->nearest_hospital, "confidential",
@@ -92,9 +85,10 @@ location_json(const struct store_location *l)
 }
 
 struct location_list {
-	struct http_req *r;
+	struct store *s;
 	struct api_reader *rd;
 	json_t *arr;
+	struct err e;
 	int failed;
 };
 
@@ -105,7 +99,7 @@ list_want(const struct store_location *l, void *arg)
 	int v;
 	if (ll->failed)
 		return -1;
-	if ((v = location_view(ll->r, ll->rd, l)) == -2)
+	if ((v = api_location_view(ll->s, ll->rd, l, &ll->e)) == -2)
 		ll->failed = 1;
 	return v < 0 ? -1 : v;
 }
@@ -114,7 +108,7 @@ static void
 list_add(const struct store_location *l, void *arg)
 {
 	struct location_list *ll = arg;
-	json_array_append_new(ll->arr, location_json(l));
+	json_array_append_new(ll->arr, api_location_json(l));
 }
 
 void
@@ -126,15 +120,11 @@ locations_list(struct http_req *r)
 
 	if (api_reader_load(r, &rd) == -1)
 		return;
-	ll = (struct location_list){r, &rd, json_array(), 0};
-	if (store_location_list(http_req_store(r), rd.a.production.id, list_want, list_add, &ll,
-	                        &e) == -1) {
+	ll = (struct location_list){.s = http_req_store(r), .rd = &rd, .arr = json_array()};
+	if (store_location_list(ll.s, rd.a.production.id, list_want, list_add, &ll, &e) == -1 ||
+	    ll.failed) {
 		json_decref(ll.arr);
-		api_unavailable(r, &e);
-		return;
-	}
-	if (ll.failed) { /* already answered */
-		json_decref(ll.arr);
+		api_unavailable(r, ll.failed ? &ll.e : &e);
 		return;
 	}
 	http_reply_json(r, 200, json_pack("{s:o}", "locations", ll.arr));
@@ -155,19 +145,22 @@ locations_get(struct http_req *r)
 {
 	struct api_reader rd;
 	struct store_location l;
+	struct err e;
 	int v;
 
 	if (api_reader_load(r, &rd) == -1 || !load_location(r, &rd, 0, &l))
 		return;
-	if ((v = location_view(r, &rd, &l)) == -2)
+	if ((v = api_location_view(http_req_store(r), &rd, &l, &e)) == -2) {
+		api_unavailable(r, &e);
 		return;
+	}
 	if (v == -1) {
 		http_problem(r, 403, "your role does not see this location");
 		return;
 	}
 	if (v == 1 && !load_location(r, &rd, 1, &l))
 		return;
-	http_reply_json(r, 200, location_json(&l));
+	http_reply_json(r, 200, api_location_json(&l));
 	sodium_memzero(&l, sizeof(l));
 }
 
@@ -272,7 +265,7 @@ save_location(struct http_req *r, int creating)
 			session_audit(r, session_of(r)->session.user.id,
 			              creating ? "location.create" : "location.update", l.id,
 			              "success");
-			http_reply_json(r, creating ? 201 : 200, location_json(&l));
+			http_reply_json(r, creating ? 201 : 200, api_location_json(&l));
 		}
 	}
 	json_decref(body);

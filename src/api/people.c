@@ -191,9 +191,14 @@ field_of(struct store_person *p, const struct person_field *f)
 	return (char *)p + f->off;
 }
 
-/* What the reader may read of p: -1 nothing, else the STORE_PERSON_* groups to open. */
-static int
-readable(const struct api_reader *rd, const struct store_person *p)
+static const char *
+field_in(const struct store_person *p, const struct person_field *f)
+{
+	return (const char *)p + f->off;
+}
+
+int
+api_person_readable(const struct api_reader *rd, const struct store_person *p)
 {
 	const char *dept = p->department_id[0] ? p->department_id : NULL;
 	int key = p->key_contact &&
@@ -214,8 +219,8 @@ readable(const struct api_reader *rd, const struct store_person *p)
 }
 
 /* The person as the reader may see them (p->opened says which groups were opened). */
-static json_t *
-person_json(struct store_person *p)
+json_t *
+api_person_json(const struct store_person *p)
 {
 	json_t *j = json_pack("{s:s, s:s, s:s, s:b, s:b}", "id", p->id, "name", p->name, "kind",
 	                      p->kind, "key_contact", p->key_contact, "linked", p->user_id[0] != 0);
@@ -227,7 +232,7 @@ person_json(struct store_person *p)
 	for (size_t i = 0; i < NFIELDS; i++)
 		if (person_fields[i].group != 0 && (p->opened & person_fields[i].group))
 			json_object_set_new(j, person_fields[i].name,
-			                    json_string(field_of(p, &person_fields[i])));
+			                    json_string(field_in(p, &person_fields[i])));
 	return j;
 }
 
@@ -247,7 +252,7 @@ static int
 page_want(const struct store_person *p, void *arg)
 {
 	struct people_page *pg = arg;
-	int open = readable(pg->rd, p);
+	int open = api_person_readable(pg->rd, p);
 	if (open < 0)
 		return -1;
 	if (pg->seen++ < pg->offset)
@@ -263,7 +268,7 @@ static void
 page_add(const struct store_person *p, void *arg)
 {
 	struct people_page *pg = arg;
-	json_array_append_new(pg->arr, person_json((struct store_person *)p));
+	json_array_append_new(pg->arr, api_person_json(p));
 }
 
 /* A whole number query parameter in [lo, hi]; def when absent; -1 when malformed. */
@@ -349,7 +354,7 @@ load_person(struct http_req *r, struct api_reader *rd, unsigned extra, struct st
 
 	if (!api_load_person(r, rd, router_param(&r->match, "pid"), p))
 		return 0;
-	if ((open = readable(rd, p)) < 0) {
+	if ((open = api_person_readable(rd, p)) < 0) {
 		http_problem(r, 403, "your role does not see this person");
 		return 0;
 	}
@@ -375,7 +380,7 @@ people_get(struct http_req *r)
 		if (p->opened & STORE_PERSON_PRIVATE)
 			session_audit(r, session_of(r)->session.user.id, "person.read_private",
 			              p->id, "success");
-		http_reply_json(r, 200, person_json(p));
+		http_reply_json(r, 200, api_person_json(p));
 	}
 	sodium_memzero(p, sizeof(*p));
 	free(p);
@@ -557,8 +562,8 @@ people_create(struct http_req *r)
 		} else {
 			session_audit(r, session_of(r)->session.user.id, "person.create", p->id,
 			              "success");
-			p->opened = (unsigned)readable(&rd, p);
-			http_reply_json(r, 201, person_json(p));
+			p->opened = (unsigned)api_person_readable(&rd, p);
+			http_reply_json(r, 201, api_person_json(p));
 		}
 	}
 	json_decref(body);
@@ -588,7 +593,7 @@ people_update(struct http_req *r)
 		} else {
 			session_audit(r, session_of(r)->session.user.id, "person.update", p->id,
 			              "success");
-			int open = readable(&rd, p);
+			int open = api_person_readable(&rd, p);
 			if (open < 0)
 				http_reply(r, 204, NULL, NULL,
 				           0); /* moved out of the caller's sight */
@@ -596,7 +601,7 @@ people_update(struct http_req *r)
 			                          (unsigned)open, p, &e) != 1)
 				api_unavailable(r, &e);
 			else
-				http_reply_json(r, 200, person_json(p));
+				http_reply_json(r, 200, api_person_json(p));
 		}
 	}
 	json_decref(body);

@@ -36,22 +36,32 @@
 
 /* ---- days ---- */
 
-static json_t *
-day_json(const struct store_day *d)
+json_t *
+api_day_json(const struct store_day *d)
 {
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:i}", "id", d->id, "date", d->date,
 	                 "unit", d->unit, "general_call", d->general_call, "wrap_estimate",
 	                 d->wrap_estimate, "number", d->number, "total", d->total);
 }
 
+int
+api_day_visible(struct store *s, struct api_reader *rd, const char *day_id, struct err *e)
+{
+	int called = api_reader_knows_calls(s, rd, day_id, e);
+	if (called == -1)
+		return -1;
+	return api_allows(rd, POLICY_RESOURCE_SCHEDULE, POLICY_ACTION_READ, NULL, NULL, called);
+}
+
 /* The reader may see day_id: 1 yes, 0 no, -1 after answering 503. */
 static int
 day_visible(struct http_req *r, struct api_reader *rd, const char *day_id)
 {
-	int called = api_reader_called(r, rd, day_id);
-	if (called == -1)
-		return -1;
-	return api_allows(rd, POLICY_RESOURCE_SCHEDULE, POLICY_ACTION_READ, NULL, NULL, called);
+	struct err e;
+	int v = api_day_visible(http_req_store(r), rd, day_id, &e);
+	if (v == -1)
+		api_unavailable(r, &e);
+	return v;
 }
 
 struct day_list {
@@ -71,7 +81,7 @@ add_day(const struct store_day *d, void *arg)
 	if ((v = day_visible(l->r, l->rd, d->id)) == -1)
 		l->failed = 1;
 	else if (v == 1)
-		json_array_append_new(l->arr, day_json(d));
+		json_array_append_new(l->arr, api_day_json(d));
 }
 
 void
@@ -251,7 +261,7 @@ save_day(struct http_req *r, const struct api_reader *rd, json_t *body, struct s
 		api_unavailable(r, &e);
 		return;
 	}
-	http_reply_json(r, creating ? 201 : 200, day_json(d));
+	http_reply_json(r, creating ? 201 : 200, api_day_json(d));
 }
 
 void
@@ -304,12 +314,37 @@ add_id(const char *id, void *arg)
 	json_array_append_new(arg, json_string(id));
 }
 
+int
+api_scene_synopsis_readable(const struct api_reader *rd, int called)
+{
+	return api_allows(rd, POLICY_RESOURCE_SCENE_SYNOPSIS, POLICY_ACTION_READ, NULL, NULL,
+	                  called);
+}
+
+json_t *
+api_scene_json(struct store *s, const struct store_scene *sc, struct err *e)
+{
+	json_t *cast = json_array();
+	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i}", "id", sc->id, "number", sc->number,
+	                      "int_ext", sc->int_ext, "day_night", sc->day_night, "set",
+	                      sc->set_name, "eighths", sc->eighths);
+	if (sc->opened)
+		json_object_set_new(j, "synopsis", json_string(sc->synopsis));
+	json_object_set_new(j, "cast", cast);
+	if (store_scene_cast(s, sc->id, add_id, cast, e) == -1) {
+		json_decref(j);
+		return NULL;
+	}
+	return j;
+}
+
 struct scene_view {
-	struct http_req *r;
+	struct store *s;
 	struct api_reader *rd;
 	json_t *arr;
 	int called; /* the scenes listed belong to a day the reader is called on */
 	int failed;
+	struct err e;
 };
 
 static int
@@ -317,66 +352,68 @@ scene_want(const struct store_scene *sc, void *arg)
 {
 	struct scene_view *v = arg;
 	(void)sc;
-	return api_allows(v->rd, POLICY_RESOURCE_SCENE_SYNOPSIS, POLICY_ACTION_READ, NULL, NULL,
-	                  v->called);
+	return api_scene_synopsis_readable(v->rd, v->called);
 }
 
 static void
 scene_add(const struct store_scene *sc, void *arg)
 {
 	struct scene_view *v = arg;
-	struct err e;
-	json_t *cast = json_array();
-	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i}", "id", sc->id, "number", sc->number,
-	                      "int_ext", sc->int_ext, "day_night", sc->day_night, "set",
-	                      sc->set_name, "eighths", sc->eighths);
-	if (sc->opened)
-		json_object_set_new(j, "synopsis", json_string(sc->synopsis));
-	if (store_scene_cast(http_req_store(v->r), sc->id, add_id, cast, &e) == -1)
+	json_t *j;
+	if (v->failed)
+		return;
+	if ((j = api_scene_json(v->s, sc, &v->e)) == NULL)
 		v->failed = 1;
-	json_object_set_new(j, "cast", cast);
-	json_array_append_new(v->arr, j);
+	else
+		json_array_append_new(v->arr, j);
+}
+
+int
+api_scenes_view(struct store *s, struct api_reader *rd, json_t *arr, struct err *e)
+{
+	struct scene_view v = {.s = s, .rd = rd, .arr = arr, .called = 1};
+	int rc = 0;
+
+	switch (api_scope(&rd->a, POLICY_RESOURCE_SCHEDULE, POLICY_ACTION_READ)) {
+	case POLICY_SCOPE_ALL:
+		rc = store_scene_list(s, rd->a.production.id, NULL, scene_want, scene_add, &v, e);
+		break;
+	case POLICY_SCOPE_CALLED:
+		/* only the scenes of the days the reader is called on */
+		if (rd->person_id[0] && api_reader_knows_calls(s, rd, "", e) == -1)
+			return -1;
+		for (size_t i = 0; i < rd->ncalled && rc == 0; i++)
+			rc = store_scene_list(s, rd->a.production.id, rd->called[i], scene_want,
+			                      scene_add, &v, e);
+		break;
+	default: break;
+	}
+	if (rc == 0 && v.failed) {
+		*e = v.e;
+		rc = -1;
+	}
+	return rc;
 }
 
 void
 scenes_list(struct http_req *r)
 {
 	struct api_reader rd;
-	struct scene_view v;
 	struct err e;
-	int rc = 0;
+	json_t *arr;
+	int rc;
 
 	if (api_reader_load(r, &rd) == -1)
 		return;
-	v = (struct scene_view){r, &rd, json_array(), 1, 0};
-	switch (api_scope(&rd.a, POLICY_RESOURCE_SCHEDULE, POLICY_ACTION_READ)) {
-	case POLICY_SCOPE_ALL:
-		rc = store_scene_list(http_req_store(r), rd.a.production.id, NULL, scene_want,
-		                      scene_add, &v, &e);
-		break;
-	case POLICY_SCOPE_CALLED:
-		/* only the scenes of the days the reader is called on */
-		if (rd.person_id[0] && api_reader_called(r, &rd, "") == -1) {
-			json_decref(v.arr);
-			api_reader_free(&rd);
-			return;
-		}
-		for (size_t i = 0; i < rd.ncalled && rc == 0; i++)
-			rc = store_scene_list(http_req_store(r), rd.a.production.id, rd.called[i],
-			                      scene_want, scene_add, &v, &e);
-		break;
-	default: break;
-	}
+	arr = json_array();
+	rc = api_scenes_view(http_req_store(r), &rd, arr, &e);
 	api_reader_free(&rd);
-	if (rc == -1 || v.failed) {
-		json_decref(v.arr);
-		if (rc == -1)
-			api_unavailable(r, &e);
-		else
-			http_problem(r, 503, "the production data is unavailable right now");
+	if (rc == -1) {
+		json_decref(arr);
+		api_unavailable(r, &e);
 		return;
 	}
-	http_reply_json(r, 200, json_pack("{s:o}", "scenes", v.arr));
+	http_reply_json(r, 200, json_pack("{s:o}", "scenes", arr));
 }
 
 static const struct json_field scene_body[] = {
@@ -458,11 +495,14 @@ save_scene(struct http_req *r, const struct api_reader *rd, json_t *body, struct
 	}
 	session_audit(r, session_of(r)->session.user.id, creating ? "scene.create" : "scene.update",
 	              sc->id, "success");
-	struct scene_view v = {r, (struct api_reader *)rd, json_array(), 0, 0};
 	sc->opened = 1;
-	scene_add(sc, &v);
-	http_reply_json(r, creating ? 201 : 200, json_incref(json_array_get(v.arr, 0)));
-	json_decref(v.arr);
+	{
+		json_t *j = api_scene_json(s, sc, &e);
+		if (j == NULL)
+			api_unavailable(r, &e);
+		else
+			http_reply_json(r, creating ? 201 : 200, j);
+	}
 }
 
 void
@@ -530,21 +570,27 @@ struct call_view {
 	json_t *arr;
 };
 
-static json_t *
-call_json(const struct store_call *c)
+json_t *
+api_call_json(const struct store_call *c)
 {
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "day_id", c->day_id, "person_id",
 	                 c->person_id, "call", c->call_time, "pickup", c->pickup, "hair_makeup",
 	                 c->hair_makeup, "on_set", c->on_set, "cast_status", c->cast_status);
 }
 
+int
+api_call_readable(const struct api_reader *rd, const struct store_call *c)
+{
+	return api_allows(rd, POLICY_RESOURCE_CALL, POLICY_ACTION_READ, c->person_id,
+	                  c->person_department_id[0] ? c->person_department_id : NULL, 0);
+}
+
 static void
 add_call(const struct store_call *c, void *arg)
 {
 	struct call_view *v = arg;
-	if (api_allows(v->rd, POLICY_RESOURCE_CALL, POLICY_ACTION_READ, c->person_id,
-	               c->person_department_id[0] ? c->person_department_id : NULL, 0))
-		json_array_append_new(v->arr, call_json(c));
+	if (api_call_readable(v->rd, c))
+		json_array_append_new(v->arr, api_call_json(c));
 }
 
 void
@@ -570,9 +616,10 @@ days_get(struct http_req *r)
 		http_problem(r, 403, "your role does not see this shoot day");
 		return;
 	}
-	j = day_json(&d);
+	j = api_day_json(&d);
 	ln = (struct loc_names){r, rd.a.production.id, json_array()};
-	sv = (struct scene_view){r, &rd, json_array(), 1, 0};
+	sv = (struct scene_view){
+	    .s = http_req_store(r), .rd = &rd, .arr = json_array(), .called = 1};
 	cv = (struct call_view){&rd, json_array()};
 	json_object_set_new(j, "locations", ln.arr);
 	json_object_set_new(j, "scenes", sv.arr);
@@ -581,10 +628,11 @@ days_get(struct http_req *r)
 	    store_scene_list(http_req_store(r), rd.a.production.id, d.id, scene_want, scene_add,
 	                     &sv, &e) == -1 ||
 	    store_call_list(http_req_store(r), rd.a.production.id, d.id, NULL, add_call, &cv, &e) ==
-	        -1) {
+	        -1 ||
+	    sv.failed) {
 		json_decref(j);
 		api_reader_free(&rd);
-		api_unavailable(r, &e);
+		api_unavailable(r, sv.failed ? &sv.e : &e);
 		return;
 	}
 	api_reader_free(&rd);
@@ -719,7 +767,7 @@ calls_put(struct http_req *r)
 		return;
 	}
 	session_audit(r, session_of(r)->session.user.id, "call.set", p.id, "success");
-	http_reply_json(r, 200, call_json(&c));
+	http_reply_json(r, 200, api_call_json(&c));
 }
 
 void

@@ -63,24 +63,45 @@ add_called(const struct store_call *c, void *arg)
 }
 
 int
-api_reader_called(struct http_req *r, struct api_reader *rd, const char *day_id)
+api_reader_knows_calls(struct store *s, struct api_reader *rd, const char *day_id, struct err *e)
 {
-	struct err e;
 	if (rd->person_id[0] == '\0')
 		return 0;
 	if (!rd->called_loaded) {
-		rd->called = xcalloc(API_MAX_CALLED, sizeof(rd->called[0]));
-		if (store_call_list(http_req_store(r), rd->a.production.id, NULL, rd->person_id,
-		                    add_called, rd, &e) == -1) {
-			api_unavailable(r, &e);
+		if (rd->called == NULL)
+			rd->called = xcalloc(API_MAX_CALLED, sizeof(rd->called[0]));
+		rd->ncalled = 0;
+		if (store_call_list(s, rd->a.production.id, NULL, rd->person_id, add_called, rd,
+		                    e) == -1)
 			return -1;
-		}
 		rd->called_loaded = 1;
 	}
 	for (size_t i = 0; i < rd->ncalled; i++)
 		if (strcmp(rd->called[i], day_id) == 0)
 			return 1;
 	return 0;
+}
+
+int
+api_reader_called(struct http_req *r, struct api_reader *rd, const char *day_id)
+{
+	struct err e;
+	int called = api_reader_knows_calls(http_req_store(r), rd, day_id, &e);
+	if (called == -1)
+		api_unavailable(r, &e);
+	return called;
+}
+
+void
+api_reader_operator(struct api_reader *rd, const struct store_production *p)
+{
+	memset(rd, 0, sizeof(*rd));
+	rd->a.production = *p;
+	rd->a.member = 1;
+	snprintf(rd->a.me.role, sizeof(rd->a.me.role), "%s",
+	         policy_role_name(POLICY_ROLE_PRODUCTION_ADMIN));
+	rd->has_role = 1;
+	rd->role = POLICY_ROLE_PRODUCTION_ADMIN;
 }
 
 int

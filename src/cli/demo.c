@@ -200,7 +200,11 @@ demo_load(struct store *s, const char *prod, struct err *e)
 		memset(&day, 0, sizeof(day));
 		snprintf(day.production_id, sizeof(day.production_id), "%s", prod);
 		/* Monday 1 March 2027 onwards, five days a week */
-		snprintf(day.date, sizeof(day.date), "2027-03-%02d", 1 + week * 7 + wd);
+		{
+			int dom = 1 + week * 7 + wd; /* day of March; April after the 31st */
+			snprintf(day.date, sizeof(day.date), "2027-%02d-%02d", dom > 31 ? 4 : 3,
+			         dom > 31 ? dom - 31 : dom);
+		}
 		snprintf(day.unit, sizeof(day.unit), "Main");
 		snprintf(day.general_call, sizeof(day.general_call), "%s",
 		         d % 5 == 4 ? "14:00" : "07:00");

@@ -93,6 +93,18 @@ test('the database, its WAL and the uploads hold none of the personal strings', 
   assert.equal((await signIn(server, { email: people.costume, password: 'the costume truck parks by the river' })).res.status, 200);
 });
 
+test('the demo production exports whole: every table, and a calendar of its 25 real shoot days', async () => {
+  const get = (q) => call(server, admin, 'GET', `/api/v1/productions/${production}/export?${q}`);
+  const set = (await get('format=json')).json;
+  assert.deepEqual([set.people.length >= 70, set.locations.length, set.days.length, set.scenes.length], [true, 6, 25, 120]);
+  for (const d of set.days) assert.ok(!Number.isNaN(Date.parse(`${d.date}T12:00:00Z`)) && new Date(`${d.date}T12:00:00Z`).toISOString().startsWith(d.date), `a real date: ${d.date}`);
+  const ics = await get('format=ics');
+  assert.equal(ics.status, 200, ics.body);
+  assert.equal(ics.body.match(/BEGIN:VEVENT/g).length, 25);
+  const vcf = await get('format=vcf');
+  assert.equal(vcf.body.match(/BEGIN:VCARD/g).length, set.people.length);
+});
+
 test('an upload comes back byte for byte; its stored name is random', async () => {
   const a = server.attachment;
   assert.equal(a.name, 'quarry-permit.pdf');

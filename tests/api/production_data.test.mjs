@@ -445,6 +445,219 @@ test("a confidential location's address shows below AD once a call sheet that us
   assert.equal(cast.status, 403, 'cast not called that day still do not see the location');
 });
 
+// ---- exports: the data is the customer's, shaped exactly like the API ----
+
+/** RFC 4180: rows of cells (quoted cells may hold commas, quotes and line breaks). */
+function parseCsv(text) {
+  const rows = [];
+  let row = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') { cell += '"'; i++; } else if (c === '"') quoted = false; else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') { row.push(cell); cell = ''; } else if (c === '\r' && text[i + 1] === '\n') { row.push(cell); rows.push(row); row = []; cell = ''; i++; } else cell += c;
+  }
+  assert.equal(cell, '', 'every line ends CRLF');
+  return rows;
+}
+
+/** The cards of a vCard text, each as [name, params, value] content lines (unfolded). */
+function parseVcards(text) {
+  assert.ok(text.endsWith('\r\n'), 'lines end CRLF');
+  const lines = text.replace(/\r\n[ \t]/g, '').split('\r\n').filter(Boolean);
+  for (const l of text.split('\r\n')) assert.ok(Buffer.byteLength(l) <= 75, `folded at 75 octets: ${l}`);
+  const cards = [];
+  let card;
+  for (const l of lines) {
+    const m = /^([A-Z-]+)((?:;[^:]*)?):(.*)$/.exec(l);
+    assert.ok(m, `a content line: ${l}`);
+    if (m[1] === 'BEGIN') { card = []; continue; }
+    if (m[1] === 'END') { cards.push(card); continue; }
+    card.push([m[1], m[2], m[3].replace(/\\n/g, '\n').replace(/\\([,;\\])/g, '$1')]);
+  }
+  return cards;
+}
+
+const exportOf = (session, query, id = prod.id) => call(server, session, 'GET', P(id, `/export?${query}`));
+
+test('exports: admins and producers take the whole production, everyone else only their own data, exactly as the API shows it', async () => {
+  for (const role of ROLES) {
+    const r = readers[role];
+    const res = await exportOf(r.session, 'format=json');
+    assert.equal(res.status, 200, `${role}: ${res.body}`);
+    assert.match(res.headers['content-disposition'], /^attachment; filename="slate-[^"]+\.json"$/);
+    const set = res.json;
+    const scope = documentedScope('read', 'export', role);
+    assert.equal(set.format, 'slate-export');
+    assert.equal(set.scope, scope, `${role}'s export scope`);
+    assert.equal(set.production.timezone, 'Europe/London');
+    const get = async (p) => (await call(server, r.session, 'GET', P(prod.id, p))).json;
+    if (scope === 'all') {
+      assert.deepEqual(set.people, (await get('/people')).people, `${role}: people as GET /people`);
+      assert.deepEqual(set.locations, (await get('/locations')).locations, `${role}: locations`);
+      assert.deepEqual(set.days, (await get('/days')).days, `${role}: days`);
+      assert.deepEqual(set.scenes, (await get('/scenes')).scenes, `${role}: scenes`);
+      assert.deepEqual(set.departments, (await get('/departments')).departments);
+      const calls = [];
+      for (const d of set.days) calls.push(...(await get(`/days/${d.id}/calls`)).calls);
+      const byKey = (a, b) => `${a.day_id}${a.person_id}`.localeCompare(`${b.day_id}${b.person_id}`);
+      assert.deepEqual(set.calls.sort(byKey), calls.sort(byKey), `${role}: calls`);
+      assert.ok(set.callsheets.length >= 3 && set.callsheets.every((c) => c.sheet && c.sheet.date), 'every version with its sheet');
+      continue;
+    }
+    // self: the exporter's own record, calls, called days and their call sheets; nothing else
+    const own = records[r.key];
+    assert.deepEqual(set.people, [await get(`/people/${own.id}`)], `${role}: only their own record, as GET shows it`);
+    assert.ok(set.calls.every((c) => c.person_id === own.id), `${role}: only their own calls`);
+    const calledDays = new Set(set.calls.map((c) => c.day_id));
+    assert.deepEqual(set.days.map((d) => d.id).sort(), [...calledDays].sort(), `${role}: the days they are called on`);
+    assert.ok(set.callsheets.every((c) => calledDays.has(c.day_id)), `${role}: call sheets of their days`);
+    assert.deepEqual([set.locations, set.scenes, set.departments], [[], [], []], `${role}: no other table`);
+    const text = res.body;
+    for (const [key, p] of Object.entries(records)) {
+      if (key === r.key) continue;
+      for (const f of [...PERSONAL, ...PRIVATE]) assert.ok(!text.includes(JSON.stringify(p[f])), `${role}'s export holds ${key}.${f}`);
+    }
+  }
+  assert.equal(readers.crew.key, 'camop');
+  const crewSet = (await exportOf(readers.crew.session, 'format=json')).json;
+  assert.deepEqual(crewSet.calls.map((c) => c.call), ['06:45'], 'the camera operator has one call');
+  assert.ok(crewSet.callsheets.length >= 2, 'both versions of day 1');
+  assertProblem(await exportOf(readers.crew.session, 'format=json', other.id), 404, "another production's export");
+});
+
+test('exports: bad requests name the parameter', async () => {
+  for (const [q, pointer] of [['format=xml', '?format'], ['format=csv', '?table'], ['format=csv&table=secrets', '?table'],
+    ['format=callsheet', '?callsheet'], ['format=callsheet&callsheet=csh_nosuchsheetxxxxxxxxxxxxxx', '?callsheet'],
+    ['format=ics&person=per_nosuchpersonxxxxxxxxxxxxxx', '?person']]) {
+    const res = await exportOf(admin, q);
+    assert.ok(res.status === 400 || res.status === 404, `${q}: ${res.status}`);
+    assertProblem(res, res.status, q);
+    assert.equal(res.json.errors[0].pointer, pointer, q);
+  }
+  const crewAsksForCast = await exportOf(readers.crew.session, `format=ics&person=${records.lead.id}`);
+  assertProblem(crewAsksForCast, 403, "crew asking for a cast member's calls");
+  assert.equal(crewAsksForCast.json.errors[0].pointer, '?person');
+  assertProblem(await exportOf(admin, 'format=ics&person=me'), 404, 'the admin has no person record');
+});
+
+test('exports: CSV per table (RFC 4180), formula cells neutralised', async () => {
+  const tricky = await call(server, admin, 'POST', P(prod.id, '/people'), {
+    body: { name: 'Quote, "the" Grip', kind: 'crew', department: 'Grip', job_title: '=HYPERLINK("http://evil.example","x")',
+      work_phone: '+44 20 7946 0000', home_address: 'Line one\nLine two, Town', dietary: '@SUM(1+1)', medical: '-2+3' },
+  });
+  assert.equal(tricky.status, 201, tricky.body);
+  try {
+    const res = await exportOf(admin, 'format=csv&table=people');
+    assert.equal(res.status, 200, res.body);
+    assert.match(res.headers['content-type'], /^text\/csv; charset=utf-8/);
+    const [header, ...rows] = parseCsv(res.body);
+    assert.deepEqual(header.slice(0, 4), ['id', 'name', 'kind', 'department']);
+    const people = (await call(server, admin, 'GET', P(prod.id, '/people'))).json.people;
+    assert.equal(rows.length, people.length, 'a row per person');
+    const row = Object.fromEntries(header.map((h, i) => [h, rows.find((x) => x[0] === tricky.json.id)[i]]));
+    assert.equal(row.name, 'Quote, "the" Grip');
+    assert.equal(row.job_title, `'=HYPERLINK("http://evil.example","x")`);
+    assert.equal(row.work_phone, "'+44 20 7946 0000");
+    assert.equal(row.dietary, "'@SUM(1+1)");
+    assert.equal(row.medical, "'-2+3");
+    assert.equal(row.home_address, 'Line one\nLine two, Town');
+    assert.equal(row.key_contact, 'false');
+    for (const r of rows) for (const c of r) assert.ok(!/^[=+\-@\t\r]/.test(c), `no cell starts a formula: ${c}`);
+    // a crew member's CSV has their own row only, and no column they cannot read
+    const crew = parseCsv((await exportOf(readers.crew.session, 'format=csv&table=people')).body);
+    assert.equal(crew.length, 2);
+    assert.equal(crew[1][0], records.camop.id);
+    const days = parseCsv((await exportOf(admin, 'format=csv&table=days')).body);
+    assert.deepEqual(days[0], ['id', 'date', 'unit', 'number', 'total', 'general_call', 'wrap_estimate']);
+    assert.deepEqual(days.slice(1).map((d) => d[4]), ['2', '2'], 'numbers stay numbers');
+  } finally {
+    assert.equal((await call(server, admin, 'DELETE', P(prod.id, `/people/${tricky.json.id}`))).status, 204);
+  }
+});
+
+test('exports: the schedule and a person\'s calls as iCalendar in the production\'s zone', async () => {
+  const res = await exportOf(admin, 'format=ics');
+  assert.equal(res.status, 200, res.body);
+  assert.match(res.headers['content-type'], /^text\/calendar/);
+  const ics = res.body.replace(/\r\n[ \t]/g, '');
+  assert.match(ics, /^BEGIN:VCALENDAR\r\n/);
+  assert.match(ics, /\r\nVERSION:2\.0\r\n/);
+  assert.match(ics, /BEGIN:VTIMEZONE\r\nTZID:Europe\/London\r\n/);
+  assert.equal(ics.match(/BEGIN:VEVENT/g).length, 2, 'one event per shoot day');
+  assert.match(ics, /DTSTART;TZID=Europe\/London:20270301T070000/);
+  assert.match(ics, /DTEND;TZID=Europe\/London:20270301T190000/);
+  assert.match(ics, /DTEND;TZID=Europe\/London:20270303T043000/, 'a 28:30 wrap is 04:30 the next morning');
+  assert.match(ics, /SUMMARY:The Matrix Walk: day 1 of 2 \(Main unit\)/);
+  const mine = await exportOf(readers.crew.session, 'format=ics&person=me');
+  assert.equal(mine.status, 200, mine.body);
+  const cal = mine.body.replace(/\r\n[ \t]/g, '');
+  assert.equal(cal.match(/BEGIN:VEVENT/g).length, 1);
+  assert.match(cal, /DTSTART;TZID=Europe\/London:20270301T064500/);
+  assert.match(cal, /DESCRIPTION:Call 06:45\r\n/);
+  const cast = (await exportOf(readers.cast.session, 'format=ics&person=me')).body.replace(/\r\n[ \t]/g, '');
+  assert.match(cast, /DTSTART;TZID=Europe\/London:20270301T060000/);
+  assert.match(cast, /DESCRIPTION:Call 06:00\\nHair and make-up 06:15\\nOn set 08:00\r\n/);
+  const schedule = await exportOf(readers.crew.session, 'format=ics');
+  assert.equal(schedule.body.match(/BEGIN:VEVENT/g).length, 1, 'crew export only the days they are called on');
+});
+
+test('exports: the crew list as vCard 4.0, carrying only what the exporter may read', async () => {
+  const res = await exportOf(admin, 'format=vcf');
+  assert.equal(res.status, 200, res.body);
+  assert.match(res.headers['content-type'], /^text\/vcard/);
+  const cards = parseVcards(res.body);
+  const people = (await call(server, admin, 'GET', P(prod.id, '/people'))).json.people;
+  assert.equal(cards.length, people.length);
+  for (const card of cards) {
+    assert.deepEqual(card[0], ['VERSION', '', '4.0']);
+    assert.ok(card.some(([n]) => n === 'FN'), 'every card has FN');
+  }
+  const lead = Object.fromEntries(cards.find((c) => c.some(([n, , v]) => n === 'UID' && v === records.lead.id)).map(([n, p, v]) => [n + p, v]));
+  assert.equal(lead.FN, 'Person lead');
+  assert.equal(lead.ROLE, 'The Lighthouse Keeper');
+  assert.equal(lead.ORG, 'The Matrix Walk;Cast');
+  assert.equal(lead['TEL;VALUE=uri;TYPE=work,voice'], `tel:${records.lead.work_phone.replace(/ /g, '-')}`);
+  assert.equal(lead['EMAIL;TYPE=home'], records.lead.personal_email);
+  assert.equal(lead['ADR;TYPE=home'], `;;${records.lead.home_address};;;;`);
+  assert.equal(lead.BDAY, records.lead.date_of_birth.replace(/-/g, ''));
+  const own = parseVcards((await exportOf(readers.cast.session, 'format=vcf')).body);
+  assert.equal(own.length, 1, 'cast export only their own card');
+  assert.ok(!JSON.stringify(own).includes(records.camop.work_phone));
+});
+
+test('exports: one call sheet as JSON; every export is audited, from the API and from `slate export`', async () => {
+  const versions = (await call(server, readers.ad.session, 'GET', P(prod.id, `/days/${day1.id}/callsheets`))).json.callsheets;
+  const res = await exportOf(readers.cast.session, `format=callsheet&callsheet=${versions[0].id}`);
+  assert.equal(res.status, 200, res.body);
+  assert.deepEqual(res.json, (await call(server, readers.cast.session, 'GET', P(prod.id, `/callsheets/${versions[0].id}`))).json);
+  const cli = runSlate(['export', '--data', server.data, '--production', prod.id, '--format', 'csv', '--table', 'days']);
+  assert.equal(cli.code, 0, cli.stderr);
+  assert.equal(cli.stdout, (await exportOf(admin, 'format=csv&table=days')).body, 'the shell writes the bytes the API sends');
+  const whole = runSlate(['export', '--data', server.data, '--production', prod.id]);
+  assert.equal(whole.code, 0, whole.stderr);
+  assert.equal(JSON.parse(whole.stdout).people.length, (await call(server, admin, 'GET', P(prod.id, '/people'))).json.people.length);
+  for (const [args, code, msg] of [
+    [['--format', 'xml'], 2, /^slate: export: --format must be json, csv, ics, vcf or callsheet\n$/],
+    [['--format', 'csv'], 2, /^slate: export: --table must be/],
+  ]) {
+    const bad = runSlate(['export', '--data', server.data, '--production', prod.id, ...args]);
+    assert.equal(bad.code, code, bad.stderr);
+    assert.match(bad.stderr, msg);
+    assert.equal(bad.stdout, '');
+  }
+  const missing = runSlate(['export', '--data', server.data, '--production', 'prd_nosuchproductionxxxxxxxxx']);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /^slate: export: there is no production prd_nosuchproductionxxxxxxxxx\n$/);
+  const rows = spawnSync('sqlite3', [path.join(server.data, 'slate.db'),
+    "SELECT source || ' ' || object FROM audit_event WHERE action = 'production.export'"], { encoding: 'utf8' }).stdout;
+  assert.match(rows, new RegExp(`${prod.id}:csv:people`), 'an API export is audited with its format and table');
+  assert.match(rows, new RegExp(`^cli ${prod.id}:json$`, 'm'), 'a shell export is audited too');
+});
+
 test("shredding an account erases its person records' sealed fields, and only theirs", async () => {
   const shred = runSlate(['keys', 'shred-person', '--data', server.data, '--email', 'lead@matrix.example']);
   assert.equal(shred.code, 0, shred.stderr);
@@ -472,7 +685,8 @@ test('personal and confidential fields are sealed on disk; a deleted person stay
   const audited = new Set(count("SELECT action || ':' || outcome FROM audit_event").split('\n'));
   for (const a of ['person.create:success', 'person.update:success', 'person.read_private:success', 'person.write:denied',
     'location.create:success', 'day.create:success', 'scene.create:success', 'call.set:success', 'call.write:denied',
-    'department.create:success', 'department.rename:success', 'callsheet.publish:success', 'callsheet.ack:success']) {
+    'department.create:success', 'department.rename:success', 'callsheet.publish:success', 'callsheet.ack:success',
+    'production.export:success']) {
     assert.ok(audited.has(a), `audited ${a}`);
   }
   // copy the database, delete a person (their key is destroyed), bring the copy back

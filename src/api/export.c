@@ -1,0 +1,595 @@
+/*
+ * export.c — a production's data, taken away whole: the data is the
+ * customer's.
+ *
+ * GET /api/v1/productions/{id}/export?format=FORMAT[&table=T][&person=P][&callsheet=C]
+ *
+ *   json       the whole data set: {format:"slate-export", version:1, scope,
+ *              exported_at, production, departments, people, locations, days,
+ *              scenes, calls, callsheets (each version with its sheet)}
+ *   csv        one table of it (table=departments|people|locations|days|
+ *              scenes|calls|callsheets), RFC 4180, formula cells neutralised
+ *              (domain/csv.h)
+ *   ics        the shoot days as iCalendar events in the production's zone;
+ *              with person=ID (or person=me) that person's calls instead
+ *   vcf        the people as vCard 4.0 (domain/vcard.h)
+ *   callsheet  one published call sheet (callsheet=ID) as JSON
+ *
+ * `slate export` (cli/export.c) writes the same bytes from the shell.
+ *
+ * Shape. The data set is assembled through the very views the API answers
+ * with (api.h: api_person_readable, api_location_view, …), so an export
+ * never holds a field the exporter could not GET. The `export` row of the
+ * policy table then narrows it: scope all (production admins, producers)
+ * exports everything the role reads; scope self (everyone else) exports
+ * only what is about the exporter — their own person record, their calls,
+ * the days they are called on and those days' call sheets they may read.
+ * Every export is audited (`production.export`, object "FORMAT[:detail]").
+ *
+ * Memory: the data set is one jansson tree owned by the caller of
+ * export_dataset; the rendered bytes live in an open_memstream buffer that
+ * is wiped before it is freed. The work runs on the loop thread: it is
+ * store reads over the loop's own connection (the worker pool has none),
+ * about 10 ms for the demo production.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "api/api.h"
+#include "api/export.h"
+#include "api/session.h"
+#include "domain/csv.h"
+#include "domain/ical.h"
+#include "domain/vcard.h"
+#include "util/timefmt.h"
+#include "util/xalloc.h"
+
+/* ---- the data set ---- */
+
+struct set_build {
+	struct store *s;
+	struct api_reader *rd;
+	int self_only;
+	json_t *arr;
+	struct err e;
+	int failed;
+};
+
+static void
+add_department(const char *id, const char *name, void *arg)
+{
+	json_array_append_new(arg, json_pack("{s:s, s:s}", "id", id, "name", name));
+}
+
+static int
+person_want(const struct store_person *p, void *arg)
+{
+	struct set_build *b = arg;
+	if (b->self_only && strcmp(p->id, b->rd->person_id) != 0)
+		return -1;
+	return api_person_readable(b->rd, p);
+}
+
+static void
+person_add(const struct store_person *p, void *arg)
+{
+	struct set_build *b = arg;
+	json_array_append_new(b->arr, api_person_json(p));
+}
+
+static int
+location_want(const struct store_location *l, void *arg)
+{
+	struct set_build *b = arg;
+	int v;
+	if (b->failed)
+		return -1;
+	if ((v = api_location_view(b->s, b->rd, l, &b->e)) == -2)
+		b->failed = 1;
+	return v < 0 ? -1 : v;
+}
+
+static void
+location_add(const struct store_location *l, void *arg)
+{
+	struct set_build *b = arg;
+	json_array_append_new(b->arr, api_location_json(l));
+}
+
+/* Days go into b->arr and, as store_day copies, into *kept (for the call sheets). */
+struct day_build {
+	struct set_build b;
+	struct store_day *kept;
+	size_t n;
+};
+
+static void
+day_add(const struct store_day *d, void *arg)
+{
+	struct day_build *db = arg;
+	int v;
+	if (db->b.failed)
+		return;
+	if ((v = api_day_visible(db->b.s, db->b.rd, d->id, &db->b.e)) == -1) {
+		db->b.failed = 1;
+		return;
+	}
+	if (v == 1 && db->b.self_only &&
+	    (v = api_reader_knows_calls(db->b.s, db->b.rd, d->id, &db->b.e)) == -1) {
+		db->b.failed = 1;
+		return;
+	}
+	if (v != 1)
+		return;
+	json_array_append_new(db->b.arr, api_day_json(d));
+	db->kept = xrealloc(db->kept, (db->n + 1) * sizeof(*db->kept));
+	db->kept[db->n++] = *d;
+}
+
+static void
+call_add(const struct store_call *c, void *arg)
+{
+	struct set_build *b = arg;
+	if (api_call_readable(b->rd, c))
+		json_array_append_new(b->arr, api_call_json(c));
+}
+
+static void
+version_add(const struct store_callsheet *cs, void *arg)
+{
+	json_array_append_new(arg, api_callsheet_json(cs));
+}
+
+/* The sheet of a listed version, opened: appended to the version's object. */
+static int
+with_sheet(struct store *s, const char *production_id, json_t *version, struct err *e)
+{
+	struct store_callsheet cs;
+	json_t *sheet;
+	int found = store_callsheet_get(
+	    s, production_id, json_string_value(json_object_get(version, "id")), 1, &cs, e);
+	if (found != 1)
+		return found == 0 ? 0 : -1;
+	sheet = json_loads(cs.body, 0, NULL);
+	sodium_memzero(cs.body, strlen(cs.body));
+	free(cs.body);
+	json_object_set_new(version, "sheet", sheet ? sheet : json_null());
+	return 0;
+}
+
+static int
+callsheets_of(struct store *s, struct api_reader *rd, const struct store_day *days, size_t n,
+              json_t *arr, struct err *e)
+{
+	for (size_t i = 0; i < n; i++) {
+		json_t *versions, *v;
+		size_t k;
+		int ok = api_callsheet_readable(s, rd, &days[i], e);
+		if (ok == -1)
+			return -1;
+		if (!ok)
+			continue;
+		versions = json_array();
+		if (store_callsheet_list(s, rd->a.production.id, days[i].id, version_add, versions,
+		                         e) == -1) {
+			json_decref(versions);
+			return -1;
+		}
+		json_array_foreach (versions, k, v) {
+			if (with_sheet(s, rd->a.production.id, v, e) == -1) {
+				json_decref(versions);
+				return -1;
+			}
+		}
+		json_array_extend(arr, versions);
+		json_decref(versions);
+	}
+	return 0;
+}
+
+json_t *
+export_dataset(struct store *s, struct api_reader *rd, int self_only, struct err *e)
+{
+	const char *prod = rd->a.production.id;
+	struct store_person_filter any = {NULL, NULL};
+	char now[TIMEFMT_LEN];
+	struct day_build db = {.b = {s, rd, self_only, NULL, {0}, 0}, NULL, 0};
+	struct set_build b = {s, rd, self_only, NULL, {0}, 0};
+	json_t *set, *departments, *people, *locations, *days, *scenes, *calls, *sheets;
+	int rc = 0;
+
+	time_rfc3339(time(NULL), now);
+	departments = json_array();
+	people = json_array();
+	locations = json_array();
+	days = json_array();
+	scenes = json_array();
+	calls = json_array();
+	sheets = json_array();
+	set = json_pack(
+	    "{s:s, s:i, s:s, s:s, s:{s:s, s:s, s:s}, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "format",
+	    "slate-export", "version", 1, "scope", self_only ? "self" : "all", "exported_at", now,
+	    "production", "id", prod, "name", rd->a.production.name, "timezone",
+	    rd->a.production.timezone, "departments", departments, "people", people, "locations",
+	    locations, "days", days, "scenes", scenes, "calls", calls, "callsheets", sheets);
+
+	if (!self_only)
+		rc = store_department_list(s, prod, add_department, departments, e);
+	if (rc == 0 && (!self_only || rd->person_id[0])) {
+		b.arr = people;
+		rc = store_person_list(s, prod, &any, person_want, person_add, &b, e);
+	}
+	if (rc == 0 && !self_only) {
+		b.arr = locations;
+		rc = store_location_list(s, prod, location_want, location_add, &b, e);
+		if (rc == 0 && b.failed) {
+			*e = b.e;
+			rc = -1;
+		}
+	}
+	if (rc == 0) {
+		db.b.arr = days;
+		rc = store_day_list(s, prod, day_add, &db, e);
+		if (rc == 0 && db.b.failed) {
+			*e = db.b.e;
+			rc = -1;
+		}
+	}
+	if (rc == 0 && !self_only)
+		rc = api_scenes_view(s, rd, scenes, e);
+	if (rc == 0 && (!self_only || rd->person_id[0])) {
+		b.arr = calls;
+		rc = store_call_list(s, prod, NULL, self_only ? rd->person_id : NULL, call_add, &b,
+		                     e);
+	}
+	if (rc == 0)
+		rc = callsheets_of(s, rd, db.kept, db.n, sheets, e);
+	free(db.kept);
+	if (rc == -1) {
+		json_decref(set);
+		return NULL;
+	}
+	return set;
+}
+
+/* ---- formats ---- */
+
+static const char *const departments_cols[] = {"id", "name", NULL};
+static const char *const people_cols[] = {"id",
+                                          "name",
+                                          "kind",
+                                          "department",
+                                          "job_title",
+                                          "character_name",
+                                          "key_contact",
+                                          "linked",
+                                          "work_phone",
+                                          "work_email",
+                                          "personal_phone",
+                                          "personal_email",
+                                          "home_address",
+                                          "emergency_contact",
+                                          "date_of_birth",
+                                          "dietary",
+                                          "medical",
+                                          "id_numbers",
+                                          NULL};
+static const char *const locations_cols[] = {
+    "id",           "name",    "parking",  "nearest_hospital",
+    "confidential", "address", "latitude", "longitude",
+    "access_notes", "contact", NULL};
+static const char *const days_cols[] = {"id",    "date",         "unit",          "number",
+                                        "total", "general_call", "wrap_estimate", NULL};
+static const char *const scenes_cols[] = {"id",      "number",   "int_ext", "day_night", "set",
+                                          "eighths", "synopsis", "cast",    NULL};
+static const char *const calls_cols[] = {"day_id",      "person_id", "call",        "pickup",
+                                         "hair_makeup", "on_set",    "cast_status", NULL};
+static const char *const callsheets_cols[] = {"id", "day_id", "version", "published_at", NULL};
+
+static const struct {
+	const char *name;
+	const char *const *cols;
+} tables[] = {
+    {"departments", departments_cols}, {"people", people_cols},
+    {"locations", locations_cols},     {"days", days_cols},
+    {"scenes", scenes_cols},           {"calls", calls_cols},
+    {"callsheets", callsheets_cols},
+};
+
+static const char *
+text(const json_t *o, const char *key)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+	return v != NULL ? v : "";
+}
+
+static const json_t *
+day_of(const json_t *set, const char *day_id)
+{
+	size_t i;
+	const json_t *d;
+	json_array_foreach (json_object_get(set, "days"), i, d)
+		if (strcmp(text(d, "id"), day_id) == 0)
+			return d;
+	return NULL;
+}
+
+/* Calendar events of the schedule, or of person_id's calls (person_id not NULL). */
+static int
+write_ics(FILE *f, const json_t *set, const char *person_id, struct err *e)
+{
+	const json_t *prod = json_object_get(set, "production");
+	const json_t *list = json_object_get(set, person_id ? "calls" : "days");
+	struct ical_event *ev = xcalloc(json_array_size(list) + 1, sizeof(*ev));
+	char(*summary)[256] = xcalloc(json_array_size(list) + 1, sizeof(*summary));
+	char(*uid)[128] = xcalloc(json_array_size(list) + 1, sizeof(*uid));
+	char(*desc)[256] = xcalloc(json_array_size(list) + 1, sizeof(*desc));
+	char name[320];
+	size_t n = 0, i;
+	const json_t *item;
+	char *cal;
+	int rc = -1;
+
+	json_array_foreach (list, i, item) {
+		const json_t *day = item;
+		if (person_id != NULL) {
+			if (strcmp(text(item, "person_id"), person_id) != 0 ||
+			    (day = day_of(set, text(item, "day_id"))) == NULL)
+				continue;
+			snprintf(summary[n], sizeof(summary[n]), "%s: call, day %lld of %lld",
+			         text(prod, "name"),
+			         json_integer_value(json_object_get(day, "number")),
+			         json_integer_value(json_object_get(day, "total")));
+			snprintf(desc[n], sizeof(desc[n]), "%s%s%s%s%s%s%s%s", "Call ",
+			         text(item, "call"), text(item, "pickup")[0] ? "\nPick-up " : "",
+			         text(item, "pickup"),
+			         text(item, "hair_makeup")[0] ? "\nHair and make-up " : "",
+			         text(item, "hair_makeup"),
+			         text(item, "on_set")[0] ? "\nOn set " : "", text(item, "on_set"));
+			snprintf(uid[n], sizeof(uid[n]), "%s.%s@slate", text(day, "id"), person_id);
+			ev[n] = (struct ical_event){uid[n],
+			                            text(day, "date"),
+			                            text(item, "call"),
+			                            text(day, "wrap_estimate"),
+			                            summary[n],
+			                            desc[n]};
+		} else {
+			snprintf(
+			    summary[n], sizeof(summary[n]), "%s: day %lld of %lld (%s unit)",
+			    text(prod, "name"), json_integer_value(json_object_get(day, "number")),
+			    json_integer_value(json_object_get(day, "total")), text(day, "unit"));
+			snprintf(uid[n], sizeof(uid[n]), "%s@slate", text(day, "id"));
+			ev[n] = (struct ical_event){uid[n],
+			                            text(day, "date"),
+			                            text(day, "general_call"),
+			                            text(day, "wrap_estimate"),
+			                            summary[n],
+			                            ""};
+		}
+		n++;
+	}
+	snprintf(name, sizeof(name), "%s%s", text(prod, "name"), person_id ? ": calls" : "");
+	if ((cal = ical_calendar(text(prod, "timezone"), name, ev, n)) == NULL) {
+		err_set(e, 500, "the calendar could not be built: a date or time is malformed");
+		goto out;
+	}
+	fputs(cal, f);
+	free(cal);
+	rc = 0;
+out:
+	free(ev);
+	free(summary);
+	free(uid);
+	free(desc);
+	return rc;
+}
+
+static void
+write_vcf(FILE *f, const json_t *set)
+{
+	const char *org = text(json_object_get(set, "production"), "name");
+	size_t i;
+	const json_t *p;
+	json_array_foreach (json_object_get(set, "people"), i, p) {
+		struct vcard v = {text(p, "id"),
+		                  text(p, "name"),
+		                  org,
+		                  text(p, "department"),
+		                  text(p, "job_title"),
+		                  text(p, "character_name"),
+		                  text(p, "work_phone"),
+		                  text(p, "work_email"),
+		                  text(p, "personal_phone"),
+		                  text(p, "personal_email"),
+		                  text(p, "home_address"),
+		                  text(p, "date_of_birth")};
+		vcard_write(f, &v);
+	}
+}
+
+int
+export_check(const struct export_query *q, struct err *e)
+{
+	static const char *const formats[] = {"json", "csv", "ics", "vcf", "callsheet", NULL};
+	int known = 0;
+	for (size_t i = 0; formats[i] != NULL; i++)
+		known |= strcmp(q->format, formats[i]) == 0;
+	if (!known) {
+		err_field(e, 400, "?format", "json, csv, ics, vcf or callsheet");
+		return -1;
+	}
+	if (strcmp(q->format, "csv") == 0) {
+		for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
+			if (q->table != NULL && strcmp(q->table, tables[i].name) == 0)
+				return 0;
+		err_field(e, 400, "?table",
+		          "departments, people, locations, days, scenes, calls or callsheets with "
+		          "format=csv");
+		return -1;
+	}
+	if (strcmp(q->format, "callsheet") == 0 && (q->callsheet == NULL || q->callsheet[0] == 0)) {
+		err_field(e, 400, "?callsheet", "a call sheet's id with format=callsheet");
+		return -1;
+	}
+	return 0;
+}
+
+const char *
+export_content_type(const struct export_query *q)
+{
+	if (strcmp(q->format, "csv") == 0)
+		return "text/csv; charset=utf-8; header=present";
+	if (strcmp(q->format, "ics") == 0)
+		return "text/calendar; charset=utf-8";
+	if (strcmp(q->format, "vcf") == 0)
+		return "text/vcard; charset=utf-8";
+	return "application/json";
+}
+
+int
+export_write(FILE *f, struct store *s, struct api_reader *rd, const json_t *set,
+             const struct export_query *q, struct err *e)
+{
+	if (strcmp(q->format, "json") == 0) {
+		return json_dumpf(set, f, JSON_INDENT(1) | JSON_SORT_KEYS) == 0 ? 0 : -1;
+	}
+	if (strcmp(q->format, "csv") == 0) {
+		for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
+			if (strcmp(q->table, tables[i].name) == 0)
+				csv_table(f, json_object_get(set, tables[i].name), tables[i].cols);
+		return 0;
+	}
+	if (strcmp(q->format, "vcf") == 0) {
+		write_vcf(f, set);
+		return 0;
+	}
+	if (strcmp(q->format, "ics") == 0) {
+		const char *who = q->person;
+		if (who != NULL && strcmp(who, "me") == 0) {
+			if (rd->person_id[0] == '\0') {
+				err_field(e, 404, "?person",
+				          "you have no person record in this production");
+				return -1;
+			}
+			who = rd->person_id;
+		}
+		if (who != NULL) {
+			struct store_person p;
+			int found = store_person_get(s, rd->a.production.id, who, 0, &p, e);
+			if (found != 1) {
+				if (found == 0)
+					err_field(e, 404, "?person",
+					          "there is no such person in this production");
+				return -1;
+			}
+			if (!api_allows(rd, POLICY_RESOURCE_CALL, POLICY_ACTION_READ, p.id,
+			                p.department_id[0] ? p.department_id : NULL, 0) ||
+			    (json_object_get(set, "scope") != NULL &&
+			     strcmp(text(set, "scope"), "self") == 0 &&
+			     strcmp(p.id, rd->person_id) != 0)) {
+				err_field(e, 403, "?person",
+				          "your role does not see this person's calls");
+				return -1;
+			}
+		}
+		return write_ics(f, set, who, e);
+	}
+	/* callsheet: one version, if the data set holds it */
+	{
+		size_t i;
+		const json_t *v;
+		json_array_foreach (json_object_get(set, "callsheets"), i, v) {
+			if (strcmp(text(v, "id"), q->callsheet) == 0)
+				return json_dumpf(v, f, JSON_INDENT(1) | JSON_SORT_KEYS) == 0 ? 0
+				                                                              : -1;
+		}
+		err_field(e, 404, "?callsheet", "there is no such call sheet in your export");
+		return -1;
+	}
+}
+
+/* ---- the route ---- */
+
+static int
+query_text(struct http_req *r, const char *name, char *buf, size_t cap, const char **out)
+{
+	int got = router_query_param(r->query, name, buf, cap);
+	*out = got == 1 ? buf : NULL;
+	return got == -1 ? -1 : 0;
+}
+
+void
+exports_get(struct http_req *r)
+{
+	struct api_reader rd;
+	struct export_query q;
+	char format[16], table[16], person[STORE_ID_LEN + 8], callsheet[STORE_ID_LEN + 8],
+	    object[64], cd[160];
+	enum policy_scope scope;
+	json_t *set = NULL;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f;
+	struct err e;
+
+	if (api_reader_load(r, &rd) == -1)
+		return;
+	memset(&q, 0, sizeof(q));
+	if (query_text(r, "format", format, sizeof(format), &q.format) == -1 ||
+	    query_text(r, "table", table, sizeof(table), &q.table) == -1 ||
+	    query_text(r, "person", person, sizeof(person), &q.person) == -1 ||
+	    query_text(r, "callsheet", callsheet, sizeof(callsheet), &q.callsheet) == -1) {
+		api_bad_field(r, "?format", "a query parameter is malformed or too long");
+		goto done;
+	}
+	if (q.format == NULL)
+		q.format = "json";
+	if (export_check(&q, &e) == -1) {
+		api_refuse(r, &e, "the export cannot be made so");
+		goto done;
+	}
+	scope = rd.has_role ? policy_scope(rd.role, POLICY_RESOURCE_EXPORT, POLICY_ACTION_READ)
+	                    : POLICY_SCOPE_NONE;
+	if (scope != POLICY_SCOPE_ALL && scope != POLICY_SCOPE_SELF) {
+		http_problem(r, 403, "your role cannot export this production's data");
+		goto done;
+	}
+	if ((set = export_dataset(http_req_store(r), &rd, scope == POLICY_SCOPE_SELF, &e)) ==
+	    NULL) {
+		api_unavailable(r, &e);
+		goto done;
+	}
+	if ((f = open_memstream(&out, &len)) == NULL) {
+		http_problem(r, 503, "the export could not be made right now");
+		goto done;
+	}
+	if (export_write(f, http_req_store(r), &rd, set, &q, &e) == -1) {
+		fclose(f);
+		if (e.status == 400 || e.status == 403 || e.status == 404)
+			http_problem_errors(
+			    r, e.status, "the export cannot be made so",
+			    json_pack("[{s:s, s:s}]", "pointer", e.field, "detail", e.msg));
+		else
+			api_unavailable(r, &e);
+		goto done;
+	}
+	fclose(f);
+	snprintf(object, sizeof(object), "%s:%s%s%s", rd.a.production.id, q.format,
+	         q.table ? ":" : "", q.table ? q.table : "");
+	session_audit(r, session_of(r)->session.user.id, "production.export", object, "success");
+	snprintf(cd, sizeof(cd), "attachment; filename=\"slate-%s%s%s.%s\"", rd.a.production.id,
+	         q.table ? "-" : "", q.table ? q.table : "",
+	         strcmp(q.format, "callsheet") == 0 ? "json" : q.format);
+	http_add_header(r, "Content-Disposition", cd);
+	http_reply(r, 200, export_content_type(&q), out, len);
+done:
+	if (out != NULL)
+		sodium_memzero(out, len);
+	free(out);
+	json_decref(set);
+	api_reader_free(&rd);
+}

@@ -1,0 +1,34 @@
+/*
+ * export.h — the production's data set and its export formats (api/export.c),
+ * shared by GET …/export and `slate export`.
+ */
+#ifndef SLATE_API_EXPORT_H
+#define SLATE_API_EXPORT_H
+
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "api/api.h"
+
+struct export_query {
+	const char *format; /* json | csv | ics | vcf | callsheet */
+	const char
+	    *table; /* csv: departments | people | locations | days | scenes | calls | callsheets */
+	const char *person;    /* ics: a person id or "me"; NULL for the schedule */
+	const char *callsheet; /* callsheet: the version's id */
+};
+
+/* 0 when q names a format (and what it needs); else -1, e naming the query parameter (400). */
+int export_check(const struct export_query *q, struct err *e);
+const char *export_content_type(const struct export_query *q);
+/*
+ * What rd may export of their production: everything rd reads (self_only 0)
+ * or only what is about rd (1). NULL with e set on a store failure.
+ */
+json_t *export_dataset(struct store *s, struct api_reader *rd, int self_only, struct err *e);
+/* Writes set in q's format to f: 0, or -1 with e set (403/404 naming the parameter, or 500). */
+int export_write(FILE *f, struct store *s, struct api_reader *rd, const json_t *set,
+                 const struct export_query *q, struct err *e);
+
+#endif

@@ -1,0 +1,243 @@
+/*
+ * The export formats, each read back: CSV by RFC 4180's rules, iCalendar by
+ * libical's own parser, vCard by unfolding and splitting its content lines.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <libical/ical.h>
+
+#include "cmocka_all.h"
+
+#include "domain/csv.h"
+#include "domain/ical.h"
+#include "domain/vcard.h"
+
+/* What fn wrote to a memory stream, as a string the caller frees. */
+static char *
+captured(void (*fn)(FILE *, const void *), const void *arg)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	assert_non_null(f);
+	fn(f, arg);
+	fclose(f);
+	return out;
+}
+
+static void
+write_cell(FILE *f, const void *arg)
+{
+	csv_cell(f, arg);
+}
+
+static void
+csv_cells_are_quoted_and_formulas_neutralised(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+	    {"plain", "plain"},
+	    {"", ""},
+	    {"a,b", "\"a,b\""},
+	    {"say \"hi\"", "\"say \"\"hi\"\"\""},
+	    {"two\nlines", "\"two\nlines\""},
+	    {"=1+2", "'=1+2"},
+	    {"+44 20 7946 0000", "'+44 20 7946 0000"},
+	    {"-3", "'-3"},
+	    {"@SUM(A1)", "'@SUM(A1)"},
+	    {"\tx", "'\tx"},
+	    {"=HYPERLINK(\"http://x\",\"y\")", "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\""},
+	    {"a=b", "a=b"}, /* only a leading character makes a formula */
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *got = captured(write_cell, cases[i].in);
+		assert_string_equal(got, cases[i].out);
+		free(got);
+	}
+}
+
+static void
+write_table(FILE *f, const void *arg)
+{
+	static const char *const cols[] = {"id", "n", "flag", "tags", "secret", NULL};
+	csv_table(f, arg, cols);
+}
+
+static void
+csv_tables_keep_numbers_and_drop_columns_nobody_has(void **state)
+{
+	json_t *rows = json_pack("[{s:s, s:i, s:b, s:[s,s]}, {s:s, s:i, s:n}]", "id", "a", "n", 7,
+	                         "flag", 1, "tags", "x", "y", "id", "b", "n", -2, "flag");
+	char *got;
+	(void)state;
+	got = captured(write_table, rows);
+	/* no row has `secret`: no column; a negative number is a number, not a formula */
+	assert_string_equal(got, "id,n,flag,tags\r\na,7,true,x y\r\nb,-2,,\r\n");
+	free(got);
+	json_decref(rows);
+	rows = json_array();
+	got = captured(write_table, rows);
+	assert_string_equal(got, "id,n,flag,tags,secret\r\n");
+	free(got);
+	json_decref(rows);
+}
+
+static icalcomponent *
+first_event(icalcomponent *cal)
+{
+	return icalcomponent_get_first_component(cal, ICAL_VEVENT_COMPONENT);
+}
+
+static void
+ical_events_parse_back_with_zone_and_past_midnight_times(void **state)
+{
+	struct ical_event ev[] = {
+	    {"day1@slate", "2027-03-27", "07:00", "19:00", "Day 1 of 2",
+	     "Call 07:00\nOn set 08:00"},
+	    {"day2@slate", "2027-03-28", "18:00", "28:30", "Night; day 2, of 2", ""},
+	};
+	char *text = ical_calendar("Europe/London", "Northern Lights", ev, 2);
+	icalcomponent *cal, *e;
+	struct icaltimetype start, end;
+	int n = 0;
+	(void)state;
+	assert_non_null(text);
+	cal = icalparser_parse_string(text);
+	assert_non_null(cal);
+	assert_int_equal(icalcomponent_isa(cal), ICAL_VCALENDAR_COMPONENT);
+	assert_string_equal(icalproperty_get_tzid(icalcomponent_get_first_property(
+	                        icalcomponent_get_first_component(cal, ICAL_VTIMEZONE_COMPONENT),
+	                        ICAL_TZID_PROPERTY)),
+	                    "Europe/London");
+	for (e = first_event(cal); e != NULL;
+	     e = icalcomponent_get_next_component(cal, ICAL_VEVENT_COMPONENT))
+		n++;
+	assert_int_equal(n, 2);
+
+	e = first_event(cal);
+	assert_string_equal(icalcomponent_get_uid(e), "day1@slate");
+	assert_string_equal(icalcomponent_get_summary(e), "Day 1 of 2");
+	assert_string_equal(icalcomponent_get_description(e), "Call 07:00\nOn set 08:00");
+	start = icalcomponent_get_dtstart(e);
+	assert_string_equal(
+	    icalparameter_get_tzid(icalproperty_get_first_parameter(
+	        icalcomponent_get_first_property(e, ICAL_DTSTART_PROPERTY), ICAL_TZID_PARAMETER)),
+	    "Europe/London");
+	assert_int_equal(start.hour, 7);
+	/* 07:00 on 27 March 2027 is GMT: 07:00 UTC */
+	assert_int_equal((long)icaltime_as_timet_with_zone(
+	                     start, icaltimezone_get_builtin_timezone("Europe/London")),
+	                 1806130800L);
+
+	e = icalcomponent_get_next_component(cal, ICAL_VEVENT_COMPONENT);
+	assert_string_equal(icalcomponent_get_summary(e), "Night; day 2, of 2");
+	assert_null(icalcomponent_get_first_property(e, ICAL_DESCRIPTION_PROPERTY));
+	end = icalcomponent_get_dtend(e);
+	/* 28:30 on the 28th is 04:30 on the 29th, British Summer Time since the 28th */
+	assert_int_equal(end.day, 29);
+	assert_int_equal(end.hour, 4);
+	assert_int_equal(end.minute, 30);
+	assert_int_equal((long)icaltime_as_timet_with_zone(
+	                     end, icaltimezone_get_builtin_timezone("Europe/London")),
+	                 1806291000L);
+	icalcomponent_free(cal);
+	free(text);
+}
+
+static void
+ical_refuses_unknown_zones_and_malformed_dates(void **state)
+{
+	struct ical_event bad_date = {"u", "2027-03-32", "07:00", "", "s", ""};
+	struct ical_event bad_time = {"u", "2027-03-01", "7am", "", "s", ""};
+	(void)state;
+	assert_null(ical_calendar("Mars/Olympus_Mons", "x", NULL, 0));
+	assert_null(ical_calendar("Europe/London", "x", &bad_date, 1));
+	assert_null(ical_calendar("Europe/London", "x", &bad_time, 1));
+}
+
+static void
+write_card(FILE *f, const void *arg)
+{
+	vcard_write(f, arg);
+}
+
+static void
+vcards_escape_fold_and_leave_out_what_is_not_given(void **state)
+{
+	struct vcard v = {
+	    .uid = "per_abc",
+	    .name = "Ada Gallagher",
+	    .org = "Northern Lights",
+	    .department = "Hair & Make-up",
+	    .title = "Chief; make-up, artist",
+	    .work_phone = "+44 (0)191 496-0175",
+	    .home_address = "78 Saltings Way\nNewcastle upon Tyne",
+	    .birthday = "1995-04-20",
+	    .personal_email = "",
+	};
+	char *got = captured(write_card, &v);
+	char *unfolded = malloc(strlen(got) + 1), *o = unfolded;
+	(void)state;
+	for (const char *p = got; *p; p++) {
+		if (p[0] == '\r' && p[1] == '\n' && p[2] == ' ') {
+			p += 2;
+			continue;
+		}
+		*o++ = *p;
+	}
+	*o = '\0';
+	assert_non_null(strstr(unfolded, "BEGIN:VCARD\r\nVERSION:4.0\r\n"));
+	assert_non_null(strstr(unfolded, "\r\nUID;VALUE=text:per_abc\r\n"));
+	assert_non_null(strstr(unfolded, "\r\nFN:Ada Gallagher\r\n"));
+	assert_non_null(strstr(unfolded, "\r\nORG:Northern Lights;Hair & Make-up\r\n"));
+	assert_non_null(strstr(unfolded, "\r\nTITLE:Chief\\; make-up\\, artist\r\n"));
+	assert_non_null(
+	    strstr(unfolded, "\r\nTEL;VALUE=uri;TYPE=work,voice:tel:+44-0-191-496-0175\r\n"));
+	assert_non_null(
+	    strstr(unfolded, "\r\nADR;TYPE=home:;;78 Saltings Way\\nNewcastle upon Tyne;;;;\r\n"));
+	assert_non_null(strstr(unfolded, "\r\nBDAY:19950420\r\n"));
+	assert_null(strstr(unfolded, "EMAIL"));
+	assert_null(strstr(unfolded, "ROLE"));
+	assert_true(strlen(got) > 10 && strcmp(got + strlen(got) - 11, "END:VCARD\r\n") == 0);
+	free(unfolded);
+	free(got);
+}
+
+static void
+vcard_lines_fold_at_75_octets_between_utf8_characters(void **state)
+{
+	char name[400] = "";
+	struct vcard v = {.uid = "per_x", .name = name};
+	char *got, *line;
+	(void)state;
+	for (int i = 0; i < 60; i++)
+		strcat(name, "\xc3\xa9"); /* é: two octets each */
+	got = captured(write_card, &v);
+	for (line = got; *line;) {
+		char *end = strstr(line, "\r\n");
+		assert_non_null(end);
+		assert_true(end - line <= 75);
+		/* a continuation never starts inside a character */
+		if (line[0] == ' ')
+			assert_true(((unsigned char)line[1] & 0xC0) != 0x80);
+		line = end + 2;
+	}
+	free(got);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(csv_cells_are_quoted_and_formulas_neutralised),
+	    cmocka_unit_test(csv_tables_keep_numbers_and_drop_columns_nobody_has),
+	    cmocka_unit_test(ical_events_parse_back_with_zone_and_past_midnight_times),
+	    cmocka_unit_test(ical_refuses_unknown_zones_and_malformed_dates),
+	    cmocka_unit_test(vcards_escape_fold_and_leave_out_what_is_not_given),
+	    cmocka_unit_test(vcard_lines_fold_at_75_octets_between_utf8_characters),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
