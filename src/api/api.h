@@ -101,6 +101,8 @@ json_t *api_callsheet_json(const struct store_callsheet *cs);
 int api_callsheet_readable(struct store *s, struct api_reader *rd, const struct store_day *d,
                            struct err *e);
 
+/* A whole number query parameter in [lo, hi]; def when absent; -1 when malformed. */
+long api_query_long(struct http_req *r, const char *name, long def, long lo, long hi);
 /* 400 naming one field. */
 void api_bad_field(struct http_req *r, const char *pointer, const char *detail);
 /* Answers a store failure that carries a field (400/404/409) or 503. */
@@ -113,6 +115,7 @@ extern const struct route api_routes[];
 extern const size_t api_nroutes;
 
 void exports_get(struct http_req *r);
+void audit_list(struct http_req *r);
 void health_live(struct http_req *r);
 void health_ready(struct http_req *r);
 void health_security_txt(struct http_req *r);

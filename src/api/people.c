@@ -271,21 +271,6 @@ page_add(const struct store_person *p, void *arg)
 	json_array_append_new(pg->arr, api_person_json(p));
 }
 
-/* A whole number query parameter in [lo, hi]; def when absent; -1 when malformed. */
-static long
-query_long(struct http_req *r, const char *name, long def, long lo, long hi)
-{
-	char buf[24], *end;
-	long v;
-	int got = router_query_param(r->query, name, buf, sizeof(buf));
-	if (got == 0)
-		return def;
-	if (got != 1 || buf[0] == '\0')
-		return -1;
-	v = strtol(buf, &end, 10);
-	return *end != '\0' || v < lo || v > hi ? -1 : v;
-}
-
 void
 people_list(struct http_req *r)
 {
@@ -299,8 +284,8 @@ people_list(struct http_req *r)
 	if (api_reader_load(r, &rd) == -1)
 		return;
 	pg.rd = &rd;
-	pg.limit = query_long(r, "limit", PAGE_DEFAULT, 1, PAGE_MAX);
-	pg.offset = query_long(r, "offset", 0, 0, 1000000);
+	pg.limit = api_query_long(r, "limit", PAGE_DEFAULT, 1, PAGE_MAX);
+	pg.offset = api_query_long(r, "offset", 0, 0, 1000000);
 	if (pg.limit < 0 || pg.offset < 0) {
 		api_bad_field(r, pg.limit < 0 ? "?limit" : "?offset",
 		              pg.limit < 0 ? "a whole number from 1 to 500"

@@ -72,6 +72,7 @@ const struct route api_routes[] = {
     {"POST", "/api/v1/productions/{id}/scenes", scenes_create, ROUTE_JSON_BODY},
     {"PATCH", "/api/v1/productions/{id}/scenes/{sid}", scenes_update, ROUTE_JSON_BODY},
     {"GET", "/api/v1/productions/{id}/export", exports_get, 0},
+    {"GET", "/api/v1/productions/{id}/audit", audit_list, 0},
     {"POST", "/api/v1/invitations/accept", invitations_accept, ROUTE_PUBLIC | ROUTE_JSON_BODY},
 };
 

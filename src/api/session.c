@@ -266,7 +266,12 @@ void
 session_audit(struct http_req *r, const char *actor, const char *action, const char *object,
               const char *outcome)
 {
-	struct audit_entry a = {actor, r->peer, action, object, outcome, r->request_id, NULL};
+	/* an event of a production's route carries the production, so its audit view finds it */
+	static const char prefix[] = "/api/v1/productions/";
+	const char *prod = strncmp(r->path, prefix, sizeof(prefix) - 1) == 0
+	                       ? router_param(&r->match, "id")
+	                       : NULL;
+	struct audit_entry a = {actor, r->peer, action, object, outcome, r->request_id, prod};
 	struct err e;
 	if (audit_record(http_req_store(r), &a, &e) == -1)
 		log_event(LOG_ERROR, "audit event not written", LOG_STR("action", action),

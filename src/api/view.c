@@ -172,3 +172,17 @@ api_refuse(struct http_req *r, const struct err *e, const char *title)
 	}
 	api_unavailable(r, e);
 }
+
+long
+api_query_long(struct http_req *r, const char *name, long def, long lo, long hi)
+{
+	char buf[24], *end;
+	long v;
+	int got = router_query_param(r->query, name, buf, sizeof(buf));
+	if (got == 0)
+		return def;
+	if (got != 1 || buf[0] == '\0')
+		return -1;
+	v = strtol(buf, &end, 10);
+	return *end != '\0' || v < lo || v > hi ? -1 : v;
+}

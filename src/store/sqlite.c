@@ -911,6 +911,49 @@ fail:
 	return -1;
 }
 
+/* The event columns of row st from column 0 (seq) to 10 (hash); strings point into st. */
+static void
+read_audit(sqlite3_stmt *st, struct store_audit_event *ev)
+{
+	ev->seq = sqlite3_column_int64(st, 0);
+	sq_copy_col(st, 1, ev->at, sizeof(ev->at));
+	ev->actor = (const char *)sqlite3_column_text(st, 2);
+	ev->source = (const char *)sqlite3_column_text(st, 3);
+	ev->action = (const char *)sqlite3_column_text(st, 4);
+	ev->object = (const char *)sqlite3_column_text(st, 5);
+	ev->outcome = (const char *)sqlite3_column_text(st, 6);
+	ev->request_id = (const char *)sqlite3_column_text(st, 7);
+	ev->production_id = (const char *)sqlite3_column_text(st, 8);
+	sq_copy_col(st, 9, ev->prev_hash, sizeof(ev->prev_hash));
+	sq_copy_col(st, 10, ev->hash, sizeof(ev->hash));
+}
+
+int
+store_audit_of_production(struct store *s, const char *production_id, long long before, long limit,
+                          void (*fn)(const struct store_audit_event *, void *), void *arg,
+                          struct err *e)
+{
+	static const char sql[] =
+	    "SELECT seq, at, actor, source, action, object, outcome, request_id, production_id, "
+	    "prev_hash, hash FROM audit_event WHERE production_id = ?1 AND (?2 = 0 OR seq < ?2) "
+	    "ORDER BY seq DESC LIMIT ?3";
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, production_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, before);
+	sqlite3_bind_int64(st, 3, limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_audit_event ev;
+		read_audit(st, &ev);
+		fn(&ev, arg);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : sq_db_err(s, e, "list audit events");
+}
+
 int
 store_audit_scan(struct store *s, int (*fn)(const struct store_audit_event *, void *), void *arg,
                  struct err *e)
@@ -925,17 +968,7 @@ store_audit_scan(struct store *s, int (*fn)(const struct store_audit_event *, vo
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct store_audit_event ev;
-		ev.seq = sqlite3_column_int64(st, 0);
-		sq_copy_col(st, 1, ev.at, sizeof(ev.at));
-		ev.actor = (const char *)sqlite3_column_text(st, 2);
-		ev.source = (const char *)sqlite3_column_text(st, 3);
-		ev.action = (const char *)sqlite3_column_text(st, 4);
-		ev.object = (const char *)sqlite3_column_text(st, 5);
-		ev.outcome = (const char *)sqlite3_column_text(st, 6);
-		ev.request_id = (const char *)sqlite3_column_text(st, 7);
-		ev.production_id = (const char *)sqlite3_column_text(st, 8);
-		sq_copy_col(st, 9, ev.prev_hash, sizeof(ev.prev_hash));
-		sq_copy_col(st, 10, ev.hash, sizeof(ev.hash));
+		read_audit(st, &ev);
 		if (fn(&ev, arg) != 0)
 			break;
 	}

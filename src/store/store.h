@@ -281,6 +281,10 @@ struct store_audit_event {
 };
 int store_audit_append(struct store *s, struct store_audit_event *ev,
                        void (*seal)(struct store_audit_event *), struct err *e);
+/* One production's events, newest first, with seq below `before` (0: any), at most limit. */
+int store_audit_of_production(struct store *s, const char *production_id, long long before,
+                              long limit, void (*fn)(const struct store_audit_event *, void *),
+                              void *arg, struct err *e);
 /* Calls fn for every event in order; stops early when fn returns non-zero. */
 int store_audit_scan(struct store *s, int (*fn)(const struct store_audit_event *, void *),
                      void *arg, struct err *e);

@@ -658,6 +658,29 @@ test('exports: one call sheet as JSON; every export is audited, from the API and
   assert.match(rows, new RegExp(`^cli ${prod.id}:json$`, 'm'), 'a shell export is audited too');
 });
 
+test("the audit log of a production: its admins and producers read its events, newest first; no other role does", async () => {
+  for (const role of ROLES) {
+    const res = await call(server, readers[role].session, 'GET', P(prod.id, '/audit?limit=500'));
+    if (documentedScope('read', 'audit', role) !== 'all') { assertProblem(res, 403, `${role} reading the audit log`); continue; }
+    assert.equal(res.status, 200, `${role}: ${res.body}`);
+    const actions = new Set(res.json.events.map((e) => `${e.action}:${e.outcome}`));
+    for (const a of ['member.add:success', 'person.create:success', 'callsheet.publish:success', 'callsheet.ack:success',
+      'production.export:success', 'call.write:denied']) assert.ok(actions.has(a), `${role} sees ${a}`);
+    const seqs = res.json.events.map((e) => e.seq);
+    assert.deepEqual(seqs, [...seqs].sort((a, b) => b - a), 'newest first');
+    for (const e of res.json.events) assert.ok(!/passphrase|Wisteria|inhaler/.test(JSON.stringify(e)), `no secret in ${e.action}`);
+  }
+  const first = (await call(server, admin, 'GET', P(prod.id, '/audit?limit=2'))).json;
+  assert.equal(first.events.length, 2);
+  assert.equal(first.next_before, first.events[1].seq);
+  const next = (await call(server, admin, 'GET', P(prod.id, `/audit?limit=2&before=${first.next_before}`))).json;
+  assert.ok(next.events[0].seq < first.events[1].seq, 'the next page is older');
+  const elsewhere = (await call(server, admin, 'GET', P(other.id, '/audit?limit=500'))).json.events;
+  assert.ok(!elsewhere.some((e) => e.object === records.lead.id), "another production's log holds none of this one's events");
+  assertProblem(await call(server, admin, 'GET', P(prod.id, '/audit?limit=0')), 400, 'limit 0');
+  assertProblem(await call(server, readers.crew.session, 'GET', P(other.id, '/audit')), 404, "another production's log");
+});
+
 test("shredding an account erases its person records' sealed fields, and only theirs", async () => {
   const shred = runSlate(['keys', 'shred-person', '--data', server.data, '--email', 'lead@matrix.example']);
   assert.equal(shred.code, 0, shred.stderr);

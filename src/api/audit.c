@@ -1,0 +1,80 @@
+/*
+ * audit.c — a production's audit log, for the people who answer for it.
+ *
+ * GET /api/v1/productions/{id}/audit?limit=1..500(100)&before=SEQ
+ *   → {"events": [{seq, at, actor, source, action, object, outcome,
+ *      request_id}], "next_before": SEQ | null}, newest first.
+ *
+ * Events of a production are those written while serving one of its routes
+ * (api/session.c stamps them with the production's id) and the shell's
+ * member and export commands. Reading needs audit:read (production admins
+ * and producers); nobody writes through the API. An event never holds a
+ * secret (audit/audit.h), so nothing here is masked.
+ */
+#include <jansson.h>
+
+#include "api/api.h"
+
+#define PAGE_DEFAULT 100
+#define PAGE_MAX     500
+
+struct page {
+	json_t *arr;
+	long long last;
+};
+
+static json_t *
+text_or_null(const char *s)
+{
+	return s != NULL ? json_string(s) : json_null();
+}
+
+static void
+add_event(const struct store_audit_event *ev, void *arg)
+{
+	struct page *p = arg;
+	json_t *j = json_pack("{s:I, s:s, s:s, s:s}", "seq", (json_int_t)ev->seq, "at", ev->at,
+	                      "action", ev->action, "outcome", ev->outcome);
+	json_object_set_new(j, "actor", text_or_null(ev->actor));
+	json_object_set_new(j, "source", text_or_null(ev->source));
+	json_object_set_new(j, "object", text_or_null(ev->object));
+	json_object_set_new(j, "request_id", text_or_null(ev->request_id));
+	json_array_append_new(p->arr, j);
+	p->last = ev->seq;
+}
+
+void
+audit_list(struct http_req *r)
+{
+	struct api_access a;
+	struct page p = {NULL, 0};
+	struct err e;
+	long limit;
+	long before;
+
+	if (api_production_access(r, &a) == -1)
+		return;
+	if (api_scope(&a, POLICY_RESOURCE_AUDIT, POLICY_ACTION_READ) != POLICY_SCOPE_ALL) {
+		http_problem(r, 403, "your role does not see this production's audit log");
+		return;
+	}
+	limit = api_query_long(r, "limit", PAGE_DEFAULT, 1, PAGE_MAX);
+	before = api_query_long(r, "before", 0, 1, 0x7fffffffL);
+	if (limit < 0 || before < 0) {
+		api_bad_field(r, limit < 0 ? "?limit" : "?before",
+		              limit < 0 ? "a whole number from 1 to 500"
+		                        : "an event's seq, a whole number from 1");
+		return;
+	}
+	p.arr = json_array();
+	if (store_audit_of_production(http_req_store(r), a.production.id, before, limit, add_event,
+	                              &p, &e) == -1) {
+		json_decref(p.arr);
+		api_unavailable(r, &e);
+		return;
+	}
+	http_reply_json(
+	    r, 200,
+	    json_pack("{s:o, s:o}", "events", p.arr, "next_before",
+	              (long)json_array_size(p.arr) == limit ? json_integer(p.last) : json_null()));
+}
