@@ -115,6 +115,8 @@ extern const struct route api_routes[];
 extern const size_t api_nroutes;
 
 void exports_get(struct http_req *r);
+void department_calls_put(struct http_req *r);
+void department_calls_delete(struct http_req *r);
 void audit_list(struct http_req *r);
 void health_live(struct http_req *r);
 void health_ready(struct http_req *r);

@@ -34,6 +34,7 @@
 
 #include "api/api.h"
 #include "api/session.h"
+#include "domain/callsheet.h"
 #include "domain/sun.h"
 #include "util/xalloc.h"
 #include "util/zone.h"
@@ -65,10 +66,19 @@ ids_ptrs(const struct ids *l)
 	return p;
 }
 
+/* A call on its way to the sheet: its JSON, and what domain/callsheet.c orders it by. */
+struct sheet_call {
+	char name[256], own[8], dept[8];
+	int position;
+	json_t *j;
+};
+
 struct build {
 	struct store *s;
 	const char *prod;
 	json_t *scenes, *calls, *contacts;
+	struct sheet_call *lines;
+	size_t nlines;
 	struct ids recipients;
 	struct err e;
 	int failed;
@@ -108,21 +118,63 @@ add_call(const struct store_call *c, void *arg)
 {
 	struct build *b = arg;
 	struct store_person p;
+	struct sheet_call *l;
 	json_t *j;
+	if (b->failed)
+		return;
 	if (store_person_get(b->s, b->prod, c->person_id, 0, &p, &b->e) != 1) {
 		b->failed = 1;
 		return;
 	}
 	ids_add(p.id, &b->recipients);
-	j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "person_id", p.id, "name", p.name,
-	              "job_title", p.job_title, "call", c->call_time, "pickup", c->pickup,
-	              "hair_makeup", c->hair_makeup, "on_set", c->on_set, "cast_status",
-	              c->cast_status);
+	j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "person_id", p.id, "name", p.name,
+	              "job_title", p.job_title, "pickup", c->pickup, "hair_makeup", c->hair_makeup,
+	              "on_set", c->on_set, "cast_status", c->cast_status);
 	json_object_set_new(j, "department",
 	                    p.department[0] ? json_string(p.department) : json_null());
 	if (strcmp(p.kind, "cast") == 0)
 		json_object_set_new(j, "character_name", json_string(p.character_name));
-	json_array_append_new(b->calls, j);
+	b->lines = xrealloc(b->lines, (b->nlines + 1) * sizeof(*b->lines));
+	l = &b->lines[b->nlines++];
+	snprintf(l->name, sizeof(l->name), "%s", p.name);
+	snprintf(l->own, sizeof(l->own), "%s", c->call_time);
+	snprintf(l->dept, sizeof(l->dept), "%s", c->department_call);
+	l->position = c->department_position;
+	l->j = j;
+}
+
+/* The calls in call-sheet order, each with the time the person is called and where it comes from.
+ */
+static void
+order_calls(struct build *b)
+{
+	struct callsheet_line *lines = xcalloc(b->nlines + 1, sizeof(*lines));
+	for (size_t i = 0; i < b->nlines; i++)
+		lines[i] = (struct callsheet_line){.name = b->lines[i].name,
+		                                   .department_position = b->lines[i].position,
+		                                   .own_call = b->lines[i].own,
+		                                   .department_call = b->lines[i].dept,
+		                                   .data = b->lines[i].j};
+	callsheet_order(lines, b->nlines);
+	for (size_t i = 0; i < b->nlines; i++) {
+		json_t *j = lines[i].data;
+		json_object_set_new(j, "call", json_string(lines[i].call));
+		json_object_set_new(
+		    j, "call_from",
+		    json_string(lines[i].from_department ? "department" : "person"));
+		json_array_append_new(b->calls, j);
+	}
+	free(lines);
+	free(b->lines);
+	b->lines = NULL;
+	b->nlines = 0;
+}
+
+static void
+add_department_call(const struct store_department_call *dc, void *arg)
+{
+	json_array_append_new(
+	    arg, json_pack("{s:s, s:s}", "department", dc->department, "call", dc->call_time));
 }
 
 static int
@@ -197,7 +249,7 @@ build_sheet(struct store *s, const struct store_production *prod, const struct s
 	                  .scenes = json_array(),
 	                  .calls = json_array(),
 	                  .contacts = json_array()};
-	json_t *locations = json_array(), *sheet;
+	json_t *locations = json_array(), *departments = json_array(), *sheet;
 	double lat = 0, lon = 0;
 	char sun_at[256] = "";
 
@@ -224,6 +276,9 @@ build_sheet(struct store *s, const struct store_production *prod, const struct s
 		*e = b.e;
 		goto fail;
 	}
+	order_calls(&b);
+	if (store_department_call_list(s, d->id, add_department_call, departments, e) == -1)
+		goto fail;
 	*recipients = b.recipients;
 	sheet =
 	    json_pack("{s:{s:s, s:s}, s:s, s:s, s:i, s:i, s:s, s:s, s:o, s:o, s:o, s:o}",
@@ -231,11 +286,16 @@ build_sheet(struct store *s, const struct store_production *prod, const struct s
 	              "unit", d->unit, "day", d->number, "of", d->total, "general_call",
 	              d->general_call, "wrap_estimate", d->wrap_estimate, "locations", locations,
 	              "scenes", b.scenes, "calls", b.calls, "key_contacts", b.contacts);
+	json_object_set_new(sheet, "department_calls", departments);
 	if (sun_at[0] != '\0')
 		add_sun(sheet, prod, d->date, lat, lon, sun_at);
 	return sheet;
 fail:
+	for (size_t i = 0; i < b.nlines; i++)
+		json_decref(b.lines[i].j);
+	free(b.lines);
 	free(b.recipients.v);
+	json_decref(departments);
 	json_decref(locations);
 	json_decref(b.scenes);
 	json_decref(b.calls);

@@ -32,6 +32,7 @@
 
 #include "api/api.h"
 #include "api/session.h"
+#include "domain/callsheet.h"
 #include "domain/validate.h"
 
 /* ---- days ---- */
@@ -548,6 +549,155 @@ scenes_update(struct http_req *r)
 
 /* ---- one day, whole ---- */
 
+/* ---- department calls ---- */
+
+struct find_dc {
+	const char *department_id;
+	char *out;
+	size_t cap;
+};
+
+static void
+match_dc(const struct store_department_call *dc, void *arg)
+{
+	struct find_dc *f = arg;
+	if (strcmp(dc->department_id, f->department_id) == 0)
+		snprintf(f->out, f->cap, "%s", dc->call_time);
+}
+
+/* The department's call on day_id into out ("" when none): 0, or -1 with e set. */
+static int
+department_call_of(struct store *s, const char *day_id, const char *department_id, char *out,
+                   size_t cap, struct err *e)
+{
+	struct find_dc f = {department_id, out, cap};
+	out[0] = '\0';
+	return store_department_call_list(s, day_id, match_dc, &f, e);
+}
+
+static json_t *
+department_call_json(const struct store_department_call *dc)
+{
+	return json_pack("{s:s, s:s, s:s}", "department_id", dc->department_id, "department",
+	                 dc->department, "call", dc->call_time);
+}
+
+static void
+add_department_call(const struct store_department_call *dc, void *arg)
+{
+	json_array_append_new(arg, department_call_json(dc));
+}
+
+struct dept_name {
+	const char *id;
+	char *name;
+	size_t cap;
+};
+
+static void
+name_of_department(const char *id, const char *name, void *arg)
+{
+	struct dept_name *d = arg;
+	if (strcmp(id, d->id) == 0)
+		snprintf(d->name, d->cap, "%s", name);
+}
+
+/*
+ * Loads {did} and department {dept} of the reader's production and checks call write for
+ * that department: 1, or 0 after answering.
+ */
+static int
+load_department_call_target(struct http_req *r, struct api_reader *rd, struct store_day *d,
+                            struct store_department_call *dc)
+{
+	struct dept_name dn;
+	struct err e;
+	const char *dept = router_param(&r->match, "dept");
+
+	memset(dc, 0, sizeof(*dc));
+	if (!load_day(r, rd, d))
+		return 0;
+	dn = (struct dept_name){dept, dc->department, sizeof(dc->department)};
+	if (store_department_list(http_req_store(r), rd->a.production.id, name_of_department, &dn,
+	                          &e) == -1) {
+		api_unavailable(r, &e);
+		return 0;
+	}
+	if (!api_found(r, dc->department[0] != '\0', &e, "department"))
+		return 0;
+	if (!api_allows(rd, POLICY_RESOURCE_CALL, POLICY_ACTION_WRITE, NULL, dept, 0)) {
+		session_audit(r, session_of(r)->session.user.id, "call.write", dept, "denied");
+		http_problem(r, 403, "your role cannot set this department's calls");
+		return 0;
+	}
+	snprintf(dc->day_id, sizeof(dc->day_id), "%s", d->id);
+	snprintf(dc->department_id, sizeof(dc->department_id), "%s", dept);
+	return 1;
+}
+
+static const struct json_field department_call_body[] = {{"call", JF_STRING, 1, 5}};
+
+void
+department_calls_put(struct http_req *r)
+{
+	struct api_reader rd;
+	struct store_day d;
+	struct store_department_call dc;
+	json_t *body;
+	struct err e;
+	int t;
+
+	if (api_reader_load(r, &rd) == -1)
+		return;
+	if ((body = http_json_body(r, department_call_body, 1)) == NULL ||
+	    !load_department_call_target(r, &rd, &d, &dc)) {
+		json_decref(body);
+		return;
+	}
+	copy_str(body, "call", dc.call_time, sizeof(dc.call_time));
+	json_decref(body);
+	if ((t = validate_time(dc.call_time)) < 0) {
+		api_bad_field(r, "/call", "a time HH:MM");
+		return;
+	}
+	if (t >= validate_time(d.wrap_estimate)) {
+		api_bad_field(r, "/call", "must come before the day's wrap estimate");
+		return;
+	}
+	if (store_department_call_put(http_req_store(r), &dc, &e) == -1) {
+		api_unavailable(r, &e);
+		return;
+	}
+	session_audit(r, session_of(r)->session.user.id, "department_call.set", dc.department_id,
+	              "success");
+	http_reply_json(r, 200, department_call_json(&dc));
+}
+
+void
+department_calls_delete(struct http_req *r)
+{
+	struct api_reader rd;
+	struct store_day d;
+	struct store_department_call dc;
+	struct err e;
+	int done;
+
+	if (api_reader_load(r, &rd) == -1 || !load_department_call_target(r, &rd, &d, &dc))
+		return;
+	done = store_department_call_delete(http_req_store(r), d.id, dc.department_id, &e);
+	if (done == -1) {
+		api_refuse(r, &e, "the department call cannot be removed");
+		return;
+	}
+	if (done == 0) {
+		http_problem(r, 404, "this department has no call on this day");
+		return;
+	}
+	session_audit(r, session_of(r)->session.user.id, "department_call.delete", dc.department_id,
+	              "success");
+	http_reply(r, 204, NULL, NULL, 0);
+}
+
 struct loc_names {
 	struct http_req *r;
 	const char *prod;
@@ -573,8 +723,11 @@ struct call_view {
 json_t *
 api_call_json(const struct store_call *c)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "day_id", c->day_id, "person_id",
-	                 c->person_id, "call", c->call_time, "pickup", c->pickup, "hair_makeup",
+	int dept;
+	const char *call = callsheet_effective_call(c->call_time, c->department_call, &dept);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "day_id", c->day_id,
+	                 "person_id", c->person_id, "call", call, "call_from",
+	                 dept ? "department" : "person", "pickup", c->pickup, "hair_makeup",
 	                 c->hair_makeup, "on_set", c->on_set, "cast_status", c->cast_status);
 }
 
@@ -624,7 +777,10 @@ days_get(struct http_req *r)
 	json_object_set_new(j, "locations", ln.arr);
 	json_object_set_new(j, "scenes", sv.arr);
 	json_object_set_new(j, "calls", cv.arr);
+	json_object_set_new(j, "department_calls", json_array());
 	if (store_day_locations(http_req_store(r), d.id, add_location_name, &ln, &e) == -1 ||
+	    store_department_call_list(http_req_store(r), d.id, add_department_call,
+	                               json_object_get(j, "department_calls"), &e) == -1 ||
 	    store_scene_list(http_req_store(r), rd.a.production.id, d.id, scene_want, scene_add,
 	                     &sv, &e) == -1 ||
 	    store_call_list(http_req_store(r), rd.a.production.id, d.id, NULL, add_call, &cv, &e) ==
@@ -673,7 +829,7 @@ calls_list(struct http_req *r)
 }
 
 static const struct json_field call_body[] = {
-    {"call", JF_STRING, 1, 5},   {"pickup", JF_STRING, 0, 5},      {"hair_makeup", JF_STRING, 0, 5},
+    {"call", JF_STRING, 0, 5},   {"pickup", JF_STRING, 0, 5},      {"hair_makeup", JF_STRING, 0, 5},
     {"on_set", JF_STRING, 0, 5}, {"cast_status", JF_STRING, 0, 6},
 };
 
@@ -683,14 +839,20 @@ call_ok(struct http_req *r, const struct store_day *d, const struct store_call *
         const struct store_person *p)
 {
 	static const char *const statuses[] = {"", "start", "work", "hold", "finish", NULL};
-	int wrap = validate_time(d->wrap_estimate), call = validate_time(c->call_time);
+	int dept;
+	int wrap = validate_time(d->wrap_estimate),
+	    call = validate_time(callsheet_effective_call(c->call_time, c->department_call, &dept));
 	struct {
 		const char *name, *v;
 	} opt[] = {
 	    {"/pickup", c->pickup}, {"/hair_makeup", c->hair_makeup}, {"/on_set", c->on_set}};
 
 	if (call < 0) {
-		api_bad_field(r, "/call", "a time HH:MM");
+		api_bad_field(
+		    r, "/call",
+		    c->call_time[0] || c->department_call[0]
+		        ? "a time HH:MM"
+		        : "a time HH:MM: the person's department has no call on this day");
 		return 0;
 	}
 	if (call >= wrap) {
@@ -757,7 +919,15 @@ calls_put(struct http_req *r)
 	copy_str(body, "on_set", c.on_set, sizeof(c.on_set));
 	copy_str(body, "cast_status", c.cast_status, sizeof(c.cast_status));
 	json_decref(body);
-	if (!load_call_target(r, &rd, &d, &p) || !call_ok(r, &d, &c, &p))
+	if (!load_call_target(r, &rd, &d, &p))
+		return;
+	if (p.department_id[0] &&
+	    department_call_of(http_req_store(r), d.id, p.department_id, c.department_call,
+	                       sizeof(c.department_call), &e) == -1) {
+		api_unavailable(r, &e);
+		return;
+	}
+	if (!call_ok(r, &d, &c, &p))
 		return;
 	snprintf(c.production_id, sizeof(c.production_id), "%s", rd.a.production.id);
 	snprintf(c.day_id, sizeof(c.day_id), "%s", d.id);

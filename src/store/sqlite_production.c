@@ -1098,10 +1098,15 @@ store_call_list(struct store *s, const char *production_id, const char *day_id,
 {
 	static const char sql[] =
 	    "SELECT c.id, c.production_id, c.day_id, c.person_id, c.call_time, c.pickup, "
-	    "c.hair_makeup, c.on_set, c.cast_status, COALESCE(p.department_id, '') "
+	    "c.hair_makeup, c.on_set, c.cast_status, COALESCE(p.department_id, ''), "
+	    "COALESCE(dep.position, -1), COALESCE(dc.call_time, ''), p.name "
 	    "FROM call c JOIN person p ON p.id = c.person_id JOIN shoot_day d ON d.id = c.day_id "
+	    "LEFT JOIN department dep ON dep.id = p.department_id "
+	    "LEFT JOIN department_call dc ON dc.day_id = c.day_id "
+	    "AND dc.department_id = p.department_id "
 	    "WHERE c.production_id = ?1 AND (?2 IS NULL OR c.day_id = ?2) "
-	    "AND (?3 IS NULL OR c.person_id = ?3) ORDER BY d.day_date, c.call_time, p.name";
+	    "AND (?3 IS NULL OR c.person_id = ?3) "
+	    "ORDER BY d.day_date, COALESCE(NULLIF(c.call_time, ''), dc.call_time, ''), p.name";
 	sqlite3_stmt *st = sq_prepare(s, sql, e);
 	struct store_call c;
 	int rc;
@@ -1123,10 +1128,86 @@ store_call_list(struct store *s, const char *production_id, const char *day_id,
 		sq_copy_col(st, 7, c.on_set, sizeof(c.on_set));
 		sq_copy_col(st, 8, c.cast_status, sizeof(c.cast_status));
 		sq_copy_col(st, 9, c.person_department_id, sizeof(c.person_department_id));
+		c.department_position = sqlite3_column_int(st, 10);
+		sq_copy_col(st, 11, c.department_call, sizeof(c.department_call));
+		sq_copy_col(st, 12, c.person_name, sizeof(c.person_name));
 		fn(&c, arg);
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : sq_db_err(s, e, "list calls");
+}
+
+int
+store_department_call_put(struct store *s, const struct store_department_call *dc, struct err *e)
+{
+	static const char sql[] =
+	    "INSERT INTO department_call (day_id, department_id, call_time) VALUES (?, ?, ?) "
+	    "ON CONFLICT (day_id, department_id) DO UPDATE SET call_time = excluded.call_time";
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, dc->day_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, dc->department_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, dc->call_time, -1, SQLITE_STATIC);
+	return sq_run(s, st, "set department call", e) == -1 ? -1 : 0;
+}
+
+int
+store_department_call_delete(struct store *s, const char *day_id, const char *department_id,
+                             struct err *e)
+{
+	static const char following[] =
+	    "SELECT COUNT(*) FROM call c JOIN person p ON p.id = c.person_id "
+	    "WHERE c.day_id = ? AND p.department_id = ? AND c.call_time = ''";
+	static const char sql[] =
+	    "DELETE FROM department_call WHERE day_id = ? AND department_id = ?";
+	long n = 0;
+	sqlite3_stmt *st;
+
+	if ((st = sq_prepare(s, following, e)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, day_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, department_id, -1, SQLITE_STATIC);
+	if (sq_count_of(s, st, "count calls following a department call", &n, e) == -1)
+		return -1;
+	if (n > 0)
+		return err_field(e, 409, "/call",
+		                 "%ld call%s of this day follow the department's call; give them "
+		                 "their own times first",
+		                 n, n == 1 ? "" : "s");
+	if ((st = sq_prepare(s, sql, e)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, day_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, department_id, -1, SQLITE_STATIC);
+	return sq_run(s, st, "delete department call", e);
+}
+
+int
+store_department_call_list(struct store *s, const char *day_id,
+                           void (*fn)(const struct store_department_call *, void *), void *arg,
+                           struct err *e)
+{
+	static const char sql[] =
+	    "SELECT dc.day_id, dc.department_id, d.name, dc.call_time FROM department_call dc "
+	    "JOIN department d ON d.id = dc.department_id WHERE dc.day_id = ? "
+	    "ORDER BY d.position, d.name";
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
+	struct store_department_call dc;
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, day_id, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&dc, 0, sizeof(dc));
+		sq_copy_col(st, 0, dc.day_id, sizeof(dc.day_id));
+		sq_copy_col(st, 1, dc.department_id, sizeof(dc.department_id));
+		sq_copy_col(st, 2, dc.department, sizeof(dc.department));
+		sq_copy_col(st, 3, dc.call_time, sizeof(dc.call_time));
+		fn(&dc, arg);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : sq_db_err(s, e, "list department calls");
 }
 
 /* ---- call sheets ---- */

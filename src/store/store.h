@@ -461,6 +461,9 @@ struct store_call {
 	char call_time[8], pickup[8], hair_makeup[8], on_set[8];
 	char cast_status[8];                         /* "", start, work, hold, finish */
 	char person_department_id[STORE_ID_LEN + 8]; /* read only */
+	int department_position;                     /* read only: call-sheet order, -1 none */
+	char department_call[8]; /* read only: the department's call that day, or "" */
+	char person_name[256];   /* read only */
 };
 /* Creates or replaces the person's call on the day. */
 int store_call_put(struct store *s, struct store_call *c, struct err *e);
@@ -470,6 +473,23 @@ int store_call_delete(struct store *s, const char *day_id, const char *person_id
 int store_call_list(struct store *s, const char *production_id, const char *day_id,
                     const char *person_id, void (*fn)(const struct store_call *, void *), void *arg,
                     struct err *e);
+/* Department calls of a shoot day (a call_time of "" in a person's call means "the department's").
+ */
+struct store_department_call {
+	char day_id[STORE_ID_LEN + 8];
+	char department_id[STORE_ID_LEN + 8];
+	char department[64]; /* read only */
+	char call_time[8];
+};
+int store_department_call_put(struct store *s, const struct store_department_call *dc,
+                              struct err *e);
+/* 1 deleted, 0 none; 409 (/call) while calls of the day follow it. */
+int store_department_call_delete(struct store *s, const char *day_id, const char *department_id,
+                                 struct err *e);
+/* The day's department calls in call-sheet order. */
+int store_department_call_list(struct store *s, const char *day_id,
+                               void (*fn)(const struct store_department_call *, void *), void *arg,
+                               struct err *e);
 /* 1 renamed, 0 no such department in the production; 409 (/name) when the name is taken. */
 int store_department_rename(struct store *s, const char *production_id, const char *id,
                             const char *name, struct err *e);

@@ -445,6 +445,47 @@ test("a confidential location's address shows below AD once a call sheet that us
   assert.equal(cast.status, 403, 'cast not called that day still do not see the location');
 });
 
+test('department calls: a department is called at one time, with individual overrides; the call sheet runs department by department', async () => {
+  const depts = Object.fromEntries((await call(server, admin, 'GET', P(prod.id, '/departments'))).json.departments.map((d) => [d.name, d.id]));
+  const dc = (dept, body, who = readers.ad.session, day = day2) => call(server, who, 'PUT', P(prod.id, `/days/${day.id}/department-calls/${dept}`), { body });
+  const head = readers.department_head.session;
+  // who may: call write for the department (the head of camera: camera only)
+  assert.equal((await dc(depts.Camera, { call: '17:15' }, head)).status, 200);
+  assertProblem(await dc(depts.Grip, { call: '17:15' }, head), 403, 'head of camera calling grip');
+  assertProblem(await dc(depts.Camera, { call: '17:15' }, readers.crew.session), 403, 'crew');
+  assertProblem(await dc('dep_nosuchdepartmentxxxxxxxxxx', { call: '17:15' }), 404, 'unknown department');
+  for (const [body, what] of [[{ call: '5pm' }, 'not a time'], [{ call: '29:00' }, 'after the wrap'], [{}, 'no call']]) {
+    const bad = await dc(depts.Camera, body);
+    assertProblem(bad, 400, what);
+    assert.equal(bad.json.errors[0].pointer, '/call', what);
+  }
+  // the head of camera follows the department's call; the focus puller keeps their own
+  const camhead = await call(server, readers.ad.session, 'PUT', P(prod.id, `/days/${day2.id}/calls/${records.camhead.id}`), { body: {} });
+  assert.equal(camhead.status, 200, camhead.body);
+  assert.deepEqual([camhead.json.call, camhead.json.call_from], ['17:15', 'department']);
+  const calls = (await call(server, readers.ad.session, 'GET', P(prod.id, `/days/${day2.id}/calls`))).json.calls;
+  const byPerson = Object.fromEntries(calls.map((c) => [c.person_id, c]));
+  assert.deepEqual([byPerson[records.focus.id].call, byPerson[records.focus.id].call_from], ['17:45', 'person']);
+  const noDept = await call(server, readers.ad.session, 'PUT', P(prod.id, `/days/${day2.id}/calls/${records.grip.id}`), { body: {} });
+  assertProblem(noDept, 400, 'grip has no department call');
+  assert.match(noDept.json.errors[0].detail, /department has no call/);
+  // a department call others follow cannot go; the day shows it
+  const del = await call(server, readers.ad.session, 'DELETE', P(prod.id, `/days/${day2.id}/department-calls/${depts.Camera}`));
+  assertProblem(del, 409, 'followed department call');
+  assert.match(del.json.errors[0].detail, /1 call of this day follow/);
+  const day = (await call(server, readers.ad.session, 'GET', P(prod.id, `/days/${day2.id}`))).json;
+  assert.deepEqual(day.department_calls, [{ department_id: depts.Camera, department: 'Camera', call: '17:15' }]);
+  // the sheet: department calls, then the calls department by department, each by time
+  const sheet = (await call(server, readers.ad.session, 'POST', P(prod.id, `/days/${day2.id}/callsheets`))).json.sheet;
+  assert.deepEqual(sheet.department_calls, [{ department: 'Camera', call: '17:15' }]);
+  assert.deepEqual(sheet.calls.map((c) => [c.department, c.call, c.call_from]), [
+    ['Camera', '17:15', 'department'], ['Camera', '17:45', 'person'], ['Grip', '17:00', 'person']]);
+  // the department's new time moves everyone who follows it, and nobody else
+  assert.equal((await dc(depts.Camera, { call: '16:45' })).status, 200);
+  const moved = (await call(server, readers.ad.session, 'GET', P(prod.id, `/days/${day2.id}/calls`))).json.calls;
+  assert.deepEqual(moved.map((c) => c.call).sort(), ['16:45', '17:00', '17:45']);
+});
+
 // ---- exports: the data is the customer's, shaped exactly like the API ----
 
 /** RFC 4180: rows of cells (quoted cells may hold commas, quotes and line breaks). */
