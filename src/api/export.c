@@ -195,7 +195,7 @@ json_t *
 export_dataset(struct store *s, struct api_reader *rd, int self_only, struct err *e)
 {
 	const char *prod = rd->a.production.id;
-	struct store_person_filter any = {NULL, NULL};
+	struct store_person_filter any = {NULL, NULL, NULL};
 	char now[TIMEFMT_LEN];
 	struct day_build db = {.b = {s, rd, self_only, NULL, {0}, 0}, NULL, 0};
 	struct set_build b = {s, rd, self_only, NULL, {0}, 0};

@@ -276,7 +276,9 @@ people_list(struct http_req *r)
 {
 	struct api_reader rd;
 	struct people_page pg = {0};
-	struct store_person_filter f = {NULL, NULL};
+	struct store_person_filter f = {NULL, NULL, NULL};
+	struct store_day day;
+	char day_id[STORE_ID_LEN + 8];
 	char dept[128], dept_id[STORE_ID_LEN + 8], kind[16];
 	struct err e;
 	int got;
@@ -310,6 +312,18 @@ people_list(struct http_req *r)
 			return;
 		}
 		f.department_id = dept_id;
+	}
+	if ((got = router_query_param(r->query, "day", day_id, sizeof(day_id))) != 0) {
+		if (got == -1 || (got = store_day_get(http_req_store(r), rd.a.production.id, day_id,
+		                                      &day, &e)) == 0) {
+			api_bad_field(r, "?day", "a shoot day of this production");
+			return;
+		}
+		if (got == -1) {
+			api_unavailable(r, &e);
+			return;
+		}
+		f.called_on = day.id;
 	}
 	if ((got = router_query_param(r->query, "kind", kind, sizeof(kind))) != 0) {
 		if (got == -1 || (strcmp(kind, "crew") != 0 && strcmp(kind, "cast") != 0)) {

@@ -265,6 +265,7 @@ struct member_list {
 	json_t *arr;
 	const struct api_access *a;
 	enum policy_scope scope;
+	const char *role; /* ?role=, or NULL */
 };
 
 static void
@@ -275,7 +276,7 @@ add_member(const struct store_membership *m, void *arg)
 	              (l->scope == POLICY_SCOPE_SELF && strcmp(m->id, l->a->me.id) == 0) ||
 	              (l->scope == POLICY_SCOPE_DEPARTMENT && l->a->me.department_id[0] &&
 	               strcmp(m->department_id, l->a->me.department_id) == 0);
-	if (visible)
+	if (visible && (l->role == NULL || strcmp(m->role, l->role) == 0))
 		json_array_append_new(l->arr, member_json(m));
 }
 
@@ -285,10 +286,23 @@ members_list(struct http_req *r)
 	struct api_access a;
 	struct member_list l;
 	struct err e;
+	char role[32];
+	enum policy_role parsed;
+	int got;
 
 	if (api_production_access(r, &a) == -1)
 		return;
 	l.a = &a;
+	l.role = NULL;
+	if ((got = router_query_param(r->query, "role", role, sizeof(role))) != 0) {
+		if (got == -1 || policy_role_parse(role, &parsed) == -1) {
+			api_bad_field(
+			    r, "?role",
+			    "production_admin, producer, ad, department_head, crew or cast");
+			return;
+		}
+		l.role = role;
+	}
 	l.scope = api_scope(&a, POLICY_RESOURCE_MEMBER, POLICY_ACTION_READ);
 	if (l.scope == POLICY_SCOPE_NONE) {
 		http_problem(r, 403, "your role cannot see the members");

@@ -475,7 +475,9 @@ store_person_list(struct store *s, const char *production_id, const struct store
 {
 	static const char sql[] =
 	    PERSON_SELECT "WHERE p.production_id = ?1 AND (?2 IS NULL OR p.department_id = ?2) "
-	                  "AND (?3 IS NULL OR p.kind = ?3) ORDER BY p.name, p.id";
+	                  "AND (?3 IS NULL OR p.kind = ?3) AND (?4 IS NULL OR EXISTS "
+	                  "(SELECT 1 FROM call c WHERE c.person_id = p.id AND c.day_id = ?4)) "
+	                  "ORDER BY p.name, p.id";
 	sqlite3_stmt *st = sq_prepare(s, sql, e);
 	struct store_person *p;
 	int rc;
@@ -485,6 +487,7 @@ store_person_list(struct store *s, const char *production_id, const struct store
 	sqlite3_bind_text(st, 1, production_id, -1, SQLITE_STATIC);
 	sq_bind_opt(st, 2, f ? f->department_id : NULL);
 	sq_bind_opt(st, 3, f ? f->kind : NULL);
+	sq_bind_opt(st, 4, f ? f->called_on : NULL);
 	p = xmalloc(sizeof(*p));
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int open;

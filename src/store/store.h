@@ -369,6 +369,7 @@ int store_person_ids_of_user(struct store *s, const char *user_id,
 struct store_person_filter {
 	const char *department_id; /* NULL: any */
 	const char *kind;          /* NULL: any */
+	const char *called_on; /* a shoot day id: only the people with a call that day; NULL: any */
 };
 int store_person_list(struct store *s, const char *production_id,
                       const struct store_person_filter *f,

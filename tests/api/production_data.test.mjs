@@ -486,6 +486,20 @@ test('department calls: a department is called at one time, with individual over
   assert.deepEqual(moved.map((c) => c.call).sort(), ['16:45', '17:00', '17:45']);
 });
 
+test('lists filter: people by the day they are called on, members by role', async () => {
+  const names = async (q) => (await call(server, admin, 'GET', P(prod.id, `/people?${q}`))).json.people.map((p) => p.name);
+  assert.deepEqual(await names(`day=${day2.id}`), ['Person camhead', 'Person focus', 'Person grip']);
+  assert.deepEqual(await names(`day=${day2.id}&department=Camera`), ['Person camhead', 'Person focus']);
+  const bad = await call(server, admin, 'GET', P(prod.id, '/people?day=day_nosuchdayxxxxxxxxxxxxxxxxxxx'));
+  assertProblem(bad, 400, 'unknown day');
+  assert.equal(bad.json.errors[0].pointer, '?day');
+  const crew = (await call(server, admin, 'GET', P(prod.id, '/members?role=crew'))).json.members.map((m) => m.email).sort();
+  assert.deepEqual(crew, ['camop@matrix.example', 'grip@matrix.example']);
+  const badRole = await call(server, admin, 'GET', P(prod.id, '/members?role=boss'));
+  assertProblem(badRole, 400, 'unknown role');
+  assert.equal(badRole.json.errors[0].pointer, '?role');
+});
+
 // ---- exports: the data is the customer's, shaped exactly like the API ----
 
 /** RFC 4180: rows of cells (quoted cells may hold commas, quotes and line breaks). */
