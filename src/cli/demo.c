@@ -202,8 +202,8 @@ demo_load(struct store *s, const char *prod, struct err *e)
 		/* Monday 1 March 2027 onwards, five days a week */
 		{
 			int dom = 1 + week * 7 + wd; /* day of March; April after the 31st */
-			snprintf(day.date, sizeof(day.date), "2027-%02d-%02d", dom > 31 ? 4 : 3,
-			         dom > 31 ? dom - 31 : dom);
+			snprintf(day.date, sizeof(day.date), "2027-%02u-%02u", dom > 31 ? 4u : 3u,
+			         (unsigned)(dom > 31 ? dom - 31 : dom) % 100u);
 		}
 		snprintf(day.unit, sizeof(day.unit), "Main");
 		snprintf(day.general_call, sizeof(day.general_call), "%s",
