@@ -85,6 +85,8 @@ json_t *api_person_json(const struct store_person *p);
 int api_location_view(struct store *s, struct api_reader *rd, const struct store_location *l,
                       struct err *e);
 json_t *api_location_json(const struct store_location *l);
+/* Appends to arr the locations rd may see, each as api_location_json. */
+int api_locations_view(struct store *s, struct api_reader *rd, json_t *arr, struct err *e);
 /* rd may see shoot day day_id: 1 yes, 0 no, -1 store error. */
 int api_day_visible(struct store *s, struct api_reader *rd, const char *day_id, struct err *e);
 json_t *api_day_json(const struct store_day *d);

@@ -81,25 +81,6 @@ person_add(const struct store_person *p, void *arg)
 	json_array_append_new(b->arr, api_person_json(p));
 }
 
-static int
-location_want(const struct store_location *l, void *arg)
-{
-	struct set_build *b = arg;
-	int v;
-	if (b->failed)
-		return -1;
-	if ((v = api_location_view(b->s, b->rd, l, &b->e)) == -2)
-		b->failed = 1;
-	return v < 0 ? -1 : v;
-}
-
-static void
-location_add(const struct store_location *l, void *arg)
-{
-	struct set_build *b = arg;
-	json_array_append_new(b->arr, api_location_json(l));
-}
-
 /* Days go into b->arr and, as store_day copies, into *kept (for the call sheets). */
 struct day_build {
 	struct set_build b;
@@ -223,14 +204,8 @@ export_dataset(struct store *s, struct api_reader *rd, int self_only, struct err
 		b.arr = people;
 		rc = store_person_list(s, prod, &any, person_want, person_add, &b, e);
 	}
-	if (rc == 0 && !self_only) {
-		b.arr = locations;
-		rc = store_location_list(s, prod, location_want, location_add, &b, e);
-		if (rc == 0 && b.failed) {
-			*e = b.e;
-			rc = -1;
-		}
-	}
+	if (rc == 0 && !self_only)
+		rc = api_locations_view(s, rd, locations, e);
 	if (rc == 0) {
 		db.b.arr = days;
 		rc = store_day_list(s, prod, day_add, &db, e);

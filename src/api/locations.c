@@ -111,23 +111,35 @@ list_add(const struct store_location *l, void *arg)
 	json_array_append_new(ll->arr, api_location_json(l));
 }
 
+int
+api_locations_view(struct store *s, struct api_reader *rd, json_t *arr, struct err *e)
+{
+	struct location_list ll = {.s = s, .rd = rd, .arr = arr};
+	if (store_location_list(s, rd->a.production.id, list_want, list_add, &ll, e) == -1)
+		return -1;
+	if (ll.failed) {
+		*e = ll.e;
+		return -1;
+	}
+	return 0;
+}
+
 void
 locations_list(struct http_req *r)
 {
 	struct api_reader rd;
-	struct location_list ll;
 	struct err e;
+	json_t *arr;
 
 	if (api_reader_load(r, &rd) == -1)
 		return;
-	ll = (struct location_list){.s = http_req_store(r), .rd = &rd, .arr = json_array()};
-	if (store_location_list(ll.s, rd.a.production.id, list_want, list_add, &ll, &e) == -1 ||
-	    ll.failed) {
-		json_decref(ll.arr);
-		api_unavailable(r, ll.failed ? &ll.e : &e);
+	arr = json_array();
+	if (api_locations_view(http_req_store(r), &rd, arr, &e) == -1) {
+		json_decref(arr);
+		api_unavailable(r, &e);
 		return;
 	}
-	http_reply_json(r, 200, json_pack("{s:o}", "locations", ll.arr));
+	http_reply_json(r, 200, json_pack("{s:o}", "locations", arr));
 }
 
 /* Loads {lid} opened when open: 1, or 0 after answering 404 / 503. */
