@@ -9,6 +9,7 @@ import path from 'node:path';
 import tls from 'node:tls';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
+import { checkResponse } from './openapi.mjs';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const SLATE_BIN = path.resolve(REPO_ROOT, process.env.SLATE_BIN || 'build/slate');
@@ -269,7 +270,9 @@ function collectResponse(res) {
 /**
  * One HTTPS request on a fresh connection, trusting only `server.cert`.
  * opts: method, path, headers, body (string | Buffer | object → JSON), timeout.
- * Returns {status, headers, body, raw, json}.
+ * Returns {status, headers, body, raw, json}. Every response on a path that
+ * docs/openapi.yaml documents is checked against it (lib/openapi.mjs): one
+ * that does not fit rejects with an AssertionError saying why.
  */
 export function request(server, { method = 'GET', path: p = '/', headers = {}, body, timeout = 10_000, port } = {}) {
   let payload = body;
@@ -294,7 +297,10 @@ export function request(server, { method = 'GET', path: p = '/', headers = {}, b
         agent: false,
         timeout,
       },
-      (res) => collectResponse(res).then(resolve, reject),
+      (res) => collectResponse(res).then((r) => {
+        checkResponse(method, p, r);
+        return r;
+      }).then(resolve, reject),
     );
     req.on('timeout', () => req.destroy(new Error(`${method} ${p}: no response within ${timeout} ms`)));
     req.on('error', (e) => reject(explain(server, e)));
