@@ -38,7 +38,7 @@ value_cell(FILE *f, const json_t *v)
 	case JSON_FALSE: fputs("false", f); break;
 	case JSON_ARRAY: {
 		/* ids and names: joined with spaces, neutralised as one cell */
-		size_t n = 0, i;
+		size_t n = 0, at = 0, i;
 		const json_t *item;
 		char *joined;
 		json_array_foreach (v, i, item) {
@@ -47,11 +47,15 @@ value_cell(FILE *f, const json_t *v)
 		}
 		joined = xcalloc(1, n + 1);
 		json_array_foreach (v, i, item) {
-			if (json_string_value(item) == NULL)
+			const char *t = json_string_value(item);
+			size_t len;
+			if (t == NULL)
 				continue;
-			if (joined[0])
-				strcat(joined, " ");
-			strcat(joined, json_string_value(item));
+			if (at > 0)
+				joined[at++] = ' ';
+			len = strlen(t);
+			memcpy(joined + at, t, len);
+			at += len;
 		}
 		csv_cell(f, joined);
 		free(joined);
