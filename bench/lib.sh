@@ -328,15 +328,20 @@ nginx_stop() {
 	NGINX_PID=""
 }
 
-# nginx_mirror_location URL PATH OUT_FILE: fetch URL (from Slate) and write an
-# nginx location that answers PATH with the same status, body bytes,
-# Content-Type and (static) response headers; X-Request-Id gets nginx's
-# $request_id. Hop-by-hop and per-response headers are left to nginx.
+# nginx_mirror_location URL PATH OUT_FILE [CURL_ARGS...]: fetch URL (from
+# Slate) and write an nginx location that answers PATH with the same status,
+# body bytes, Content-Type and (static) response headers; X-Request-Id gets
+# nginx's $request_id. Hop-by-hop and per-response headers are left to nginx.
+# CURL_ARGS go to curl before the URL, e.g. `-H @FILE` for a session cookie
+# (the header in a file, so that it is not on a command line). A body over
+# 3000 bytes is split over `set` variables (nginx's config tokens are at
+# most 4 KB), still answered from memory.
 nginx_mirror_location() {
 	local url=$1 path=$2 out=$3 hdr body status ctype name value
+	shift 3
 	hdr="$BENCH_TMP/mirror.headers"
 	body="$BENCH_TMP/mirror.body"
-	status=$(curl -sk --http1.1 -D "$hdr" -o "$body" -w '%{http_code}' --max-time 5 "$url") ||
+	status=$(curl -sk --http1.1 -D "$hdr" -o "$body" -w '%{http_code}' --max-time 5 "$@" "$url") ||
 		bench_die "cannot fetch $url"
 	# Bodies with NUL bytes cannot go into an nginx string; none of ours has one.
 	if [ "$(tr -d '\000' <"$body" | wc -c)" != "$(wc -c <"$body")" ]; then
@@ -363,29 +368,52 @@ nginx_mirror_location() {
 		local b
 		b=$(cat "$body"; printf x)
 		b=${b%x}
-		printf '            return %s %s;\n' "$status" "$(nginx_quote "$b")"
+		if [ "$(printf '%s' "$(nginx_quote "$b")" | wc -c)" -le 3000 ]; then
+			printf '            return %s %s;\n' "$status" "$(nginx_quote "$b")"
+		else
+			# nginx refuses a config token over 4 KB, so a longer body goes
+			# into variables of at most 3000 bytes each (set by the rewrite
+			# module, as return is) and return joins them.
+			local n k=0 q vars=""
+			while [ -n "$b" ]; do
+				n=1024
+				while q=$(nginx_quote "${b:0:n}") && [ "$(printf '%s' "$q" | wc -c)" -gt 3000 ]; do
+					n=$((n / 2))
+				done
+				k=$((k + 1))
+				# shellcheck disable=SC2016 # a literal nginx variable
+				printf '            set $bench_body_%d %s;\n' "$k" "$q"
+				vars="$vars\$bench_body_$k"
+				b=${b:n}
+			done
+			printf '            return %s "%s";\n' "$status" "$vars"
+		fi
 		printf '        }\n'
 	} >"$out"
 	bench_log "nginx mirrors $url: $status, ${ctype:-no Content-Type}, $(wc -c <"$body") body bytes"
 }
 
-# same_response URL_A URL_B: check both answer the same status, Content-Type
-# and body bytes (so the comparison is fair).
+# same_response URL_A URL_B [CURL_ARGS...]: check both answer the same
+# status, Content-Type and body bytes (so the comparison is fair). CURL_ARGS
+# (e.g. `-H @FILE`, a session cookie) go with both requests, as wrk sends
+# the same request to both servers.
 same_response() {
 	local i u st ct
-	local -a status=() ctype=()
+	local -a status=() ctype=() urls=("$1" "$2")
+	shift 2
 	for i in 1 2; do
-		u=${!i}
+		u=${urls[i - 1]}
 		st=$(curl -sk --http1.1 -D "$BENCH_TMP/same.$i.h" -o "$BENCH_TMP/same.$i.b" \
-			-w '%{http_code}' --max-time 5 "$u") || bench_die "cannot fetch $u"
+			-w '%{http_code}' --max-time 5 "$@" "$u") || bench_die "cannot fetch $u"
 		ct=$(grep -i '^content-type:' "$BENCH_TMP/same.$i.h" | tr -d '\r' | tr '[:upper:]' '[:lower:]')
 		status+=("$st") ctype+=("$ct")
 	done
-	cmp -s "$BENCH_TMP/same.1.b" "$BENCH_TMP/same.2.b" || bench_die "$1 and $2 answer different bodies"
+	cmp -s "$BENCH_TMP/same.1.b" "$BENCH_TMP/same.2.b" ||
+		bench_die "${urls[0]} and ${urls[1]} answer different bodies"
 	[ "${ctype[0]}" = "${ctype[1]}" ] ||
-		bench_die "$1 and $2 answer different Content-Types ('${ctype[0]}' vs '${ctype[1]}')"
+		bench_die "${urls[0]} and ${urls[1]} answer different Content-Types ('${ctype[0]}' vs '${ctype[1]}')"
 	[ "${status[0]}" = "${status[1]}" ] ||
-		bench_die "$1 and $2 answer different statuses (${status[0]} vs ${status[1]})"
+		bench_die "${urls[0]} and ${urls[1]} answer different statuses (${status[0]} vs ${status[1]})"
 }
 
 # tls_of URL: "TLSv1.3 TLS_AES_256_GCM_SHA384", what an OpenSSL client with
@@ -483,6 +511,16 @@ run_wrk_with() {
 		cat "$out" >&2
 		bench_die "cannot read requests/s, p50 and p99 from wrk's output ($label)"
 	fi
+	# A script that counts statuses (bench/*.lua) knows better than wrk what
+	# an error is: every answer but 200.
+	local counts
+	if counts=$(lua_statuses "$out"); then
+		local -a wf sc
+		read -r -a wf <<<"$WRK_RESULT"
+		read -r -a sc <<<"$counts"
+		[ "${sc[2]}" = 0 ] || bench_log "WARNING: $label: ${sc[2]} of ${sc[0]} answers were not 200 (last: ${sc[3]})"
+		WRK_RESULT="${wf[0]} ${wf[1]} ${wf[2]} $(($(wrk_socket_errors "$out") + sc[2]))"
+	fi
 	[ "${WRK_RESULT%% *}" != "0.00" ] || {
 		cat "$out" >&2
 		bench_die "wrk completed no requests against $url"
@@ -503,6 +541,54 @@ login_statuses() {
 	printf '%s\n' "$line" | sed 's/^login\.lua: responses=\([0-9]*\) status_200=\([0-9]*\) other=\([0-9]*\) last_other=\([0-9]*\)$/\1 \2 \3 \4/'
 }
 
+# lua_statuses FILE: the same from the line any bench/*.lua script that
+# counts statuses prints ("NAME.lua: responses=..."); fails if there is none.
+lua_statuses() {
+	local line
+	line=$(grep -m1 -E '^[a-z_]+\.lua: responses=[0-9]+ status_200=[0-9]+ other=[0-9]+ last_other=[0-9]+$' "$1") ||
+		return 1
+	printf '%s\n' "$line" | sed 's/^[a-z_]*\.lua: responses=\([0-9]*\) status_200=\([0-9]*\) other=\([0-9]*\) last_other=\([0-9]*\)$/\1 \2 \3 \4/'
+}
+
+# ---------------------------------------------------------------------------
+# memory
+
+# rss_mb PID: "VMRSS VMHWM" of a process in MB (MiB, one decimal): resident
+# now and its peak, from /proc/PID/status; "? ?" if it is gone.
+rss_mb() {
+	awk '/^VmRSS:/ { r = $2 } /^VmHWM:/ { h = $2 }
+		END { if (r == "") print "? ?"; else printf "%.1f %.1f\n", r / 1024, h / 1024 }' \
+		"/proc/$1/status" 2>/dev/null || echo "? ?"
+}
+
+# slate_rss: Slate's resident memory now, in MB ("?" if unknown).
+slate_rss() {
+	local -a m
+	read -r -a m <<<"$(rss_mb "$SLATE_PID")"
+	echo "${m[0]}"
+}
+
+# slate_hwm: Slate's peak resident memory since it started, in MB.
+slate_hwm() {
+	local -a m
+	read -r -a m <<<"$(rss_mb "$SLATE_PID")"
+	echo "${m[1]}"
+}
+
+# nginx_rss: resident memory of nginx's master and workers together, in MB.
+nginx_rss() {
+	local p kb=0 k
+	[ -n "$NGINX_PID" ] || {
+		echo "?"
+		return
+	}
+	for p in "$NGINX_PID" $(pgrep -P "$NGINX_PID" 2>/dev/null || true); do
+		k=$(awk '/^VmRSS:/ { print $2 }' "/proc/$p/status" 2>/dev/null || true)
+		kb=$((kb + ${k:-0}))
+	done
+	awk -v k="$kb" 'BEGIN { printf "%.1f\n", k / 1024 }'
+}
+
 # warm_up URL [extra wrk args]: a short unmeasured run (TLS handshakes,
 # caches, page faults).
 warm_up() {
@@ -518,7 +604,7 @@ warm_up() {
 # ---------------------------------------------------------------------------
 # results: one row per (scenario, target), one verdict per scenario
 
-RES_SCEN=() RES_TARGET=() RES_RPS=() RES_P50=() RES_P99=() RES_ERR=() RES_TLS=()
+RES_SCEN=() RES_TARGET=() RES_RPS=() RES_P50=() RES_P99=() RES_ERR=() RES_TLS=() RES_RSS=()
 VERDICT_SCEN=() VERDICT_RATIO=() VERDICT_GOAL=() VERDICT_MET=()
 NOTE_SCEN=() NOTE_TEXT=()
 
@@ -530,9 +616,12 @@ record_note() {
 	NOTE_SCEN+=("$1") NOTE_TEXT+=("$2")
 }
 
-record_result() { # SCENARIO TARGET RPS P50 P99 ERRORS TLS
+# record_result SCENARIO TARGET RPS P50 P99 ERRORS TLS [RSS_MB]: RSS_MB is
+# the server's resident memory right after the target's runs ("—" if not
+# given).
+record_result() {
 	RES_SCEN+=("$1") RES_TARGET+=("$2") RES_RPS+=("$3") RES_P50+=("$4") RES_P99+=("$5")
-	RES_ERR+=("$6") RES_TLS+=("$7")
+	RES_ERR+=("$6") RES_TLS+=("$7") RES_RSS+=("${8:-—}")
 }
 
 record_verdict() { # SCENARIO RATIO GOAL [ERRORS]: errors make the figure invalid
@@ -548,7 +637,7 @@ record_verdict() { # SCENARIO RATIO GOAL [ERRORS]: errors make the figure invali
 compare_targets() {
 	local scen=$1 goal=$2 surl=$3 nurl=$4
 	shift 4
-	local round best_s="" best_n="" r t
+	local round best_s="" best_n="" r t rss_s="?" rss_n="?"
 	warm_up "$surl" "$@"
 	warm_up "$nurl" "$@"
 	for ((round = 1; round <= BENCH_ROUNDS; round++)); do
@@ -558,7 +647,13 @@ compare_targets() {
 			run_wrk "$scen-$t-$round" "$u" "$@"
 			r=$WRK_RESULT
 			bench_log "$scen round $round $t: $(fmt_run "$r")"
-			if [ $t = slate ]; then best_s=$(better "$best_s" "$r"); else best_n=$(better "$best_n" "$r"); fi
+			if [ $t = slate ]; then
+				best_s=$(better "$best_s" "$r")
+				rss_s=$(slate_rss)
+			else
+				best_n=$(better "$best_n" "$r")
+				rss_n=$(nginx_rss)
+			fi
 		done
 	done
 	local ts tn
@@ -567,12 +662,31 @@ compare_targets() {
 	local -a bs bn
 	read -r -a bs <<<"$best_s"
 	read -r -a bn <<<"$best_n"
-	record_result "$scen" slate "${bs[@]}" "$ts"
-	record_result "$scen" nginx "${bn[@]}" "$tn"
+	record_result "$scen" slate "${bs[@]}" "$ts" "$rss_s"
+	record_result "$scen" nginx "${bn[@]}" "$tn" "$rss_n"
 	[ "${bs[3]}" = 0 ] || bench_log "WARNING: $scen: every slate run had errors (socket errors or non-2xx/3xx)"
 	[ "${bn[3]}" = 0 ] || bench_log "WARNING: $scen: every nginx run had errors (socket errors or non-2xx/3xx)"
 	record_verdict "$scen" "$(awk -v a="${bs[0]}" -v b="${bn[0]}" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }')" \
 		"$goal" "$((bs[3] + bn[3]))"
+}
+
+# slate_rounds LABEL URL [extra wrk args]: for a scenario without nginx:
+# warm up, then BENCH_ROUNDS measured runs against URL; sets BEST_RESULT to
+# the parse_wrk line of the run kept (without errors first, then the most
+# requests/s) and BEST_RSS to Slate's resident MB after the runs.
+BEST_RESULT="" BEST_RSS=""
+slate_rounds() {
+	local label=$1 url=$2 round
+	shift 2
+	BEST_RESULT=""
+	warm_up "$url" "$@"
+	for ((round = 1; round <= BENCH_ROUNDS; round++)); do
+		run_wrk "$label-$round" "$url" "$@"
+		bench_log "$label round $round: $(fmt_run "$WRK_RESULT")"
+		BEST_RESULT=$(better "$BEST_RESULT" "$WRK_RESULT")
+	done
+	# shellcheck disable=SC2034 # read by bench/run's scenarios
+	BEST_RSS=$(slate_rss)
 }
 
 # better A B: of two parse_wrk lines, the one without errors, else the one
