@@ -165,7 +165,9 @@ slate_init() {
 # password_cost_of DB EMAIL: "argon2id m=19456,t=2,p=1", the parameters in
 # the account's stored hash (what a sign-in pays), read with python3's
 # sqlite3 (read-only, before Slate runs); "?" without python3 or on any
-# surprise.
+# surprise. Emails are sealed on disk (looked up by a keyed index), so it
+# reads the first instance administrator's hash: right after `slate init`
+# that is the only account, EMAIL.
 password_cost_of() {
 	command -v python3 >/dev/null 2>&1 || {
 		echo "?"
@@ -174,7 +176,7 @@ password_cost_of() {
 	python3 - "$1" "$2" <<'EOF' 2>/dev/null || echo "?"
 import sqlite3, sys
 db = sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True)
-row = db.execute("SELECT password_hash FROM app_user WHERE email_norm = ?", (sys.argv[2].lower(),)).fetchone()
+row = db.execute("SELECT password_hash FROM app_user WHERE is_instance_admin = 1 ORDER BY created_at, rowid LIMIT 1").fetchone()
 parts = row[0].split("$")
 print(parts[1] + " " + parts[3])
 EOF
