@@ -454,16 +454,35 @@ callsheets_get(struct http_req *r)
 {
 	struct api_reader rd;
 	struct store_callsheet cs;
-	json_t *j, *sheet;
+	json_t *j;
 
 	if (api_reader_load(r, &rd) == -1)
 		return;
 	if (load_sheet(r, &rd, 1, &cs)) {
-		sheet = json_loads(cs.body, 0, NULL);
-		j = api_callsheet_json(&cs);
-		json_object_set_new(j, "sheet", sheet ? sheet : json_null());
-		http_reply_json(r, 200, j);
-		sodium_memzero(cs.body, strlen(cs.body));
+		/*
+		 * The stored body is the JSON text Slate wrote at publishing (and it opened
+		 * under its AEAD tag), so it is sent as it is, not parsed and encoded again.
+		 */
+		char *head = json_dumps(j = api_callsheet_json(&cs), JSON_COMPACT);
+		size_t hl = head ? strlen(head) : 0, bl = strlen(cs.body);
+		char *out = head ? xmalloc(hl + sizeof(",\"sheet\":") + bl + 1) : NULL;
+		json_decref(j);
+		if (out == NULL) {
+			http_problem(r, 500, "the response could not be encoded");
+		} else {
+			size_t n = hl - 1; /* without the closing brace */
+			memcpy(out, head, n);
+			memcpy(out + n, ",\"sheet\":", sizeof(",\"sheet\":") - 1);
+			n += sizeof(",\"sheet\":") - 1;
+			memcpy(out + n, cs.body, bl);
+			n += bl;
+			out[n++] = '}';
+			http_reply(r, 200, "application/json", out, n);
+			sodium_memzero(out, n);
+		}
+		free(out);
+		free(head);
+		sodium_memzero(cs.body, bl);
 		free(cs.body);
 	}
 	api_reader_free(&rd);

@@ -1099,26 +1099,40 @@ store_call_list(struct store *s, const char *production_id, const char *day_id,
                 const char *person_id, void (*fn)(const struct store_call *, void *), void *arg,
                 struct err *e)
 {
-	static const char sql[] =
-	    "SELECT c.id, c.production_id, c.day_id, c.person_id, c.call_time, c.pickup, "
-	    "c.hair_makeup, c.on_set, c.cast_status, COALESCE(p.department_id, ''), "
-	    "COALESCE(dep.position, -1), COALESCE(dc.call_time, ''), p.name "
-	    "FROM call c JOIN person p ON p.id = c.person_id JOIN shoot_day d ON d.id = c.day_id "
-	    "LEFT JOIN department dep ON dep.id = p.department_id "
-	    "LEFT JOIN department_call dc ON dc.day_id = c.day_id "
-	    "AND dc.department_id = p.department_id "
-	    "WHERE c.production_id = ?1 AND (?2 IS NULL OR c.day_id = ?2) "
-	    "AND (?3 IS NULL OR c.person_id = ?3) "
-	    "ORDER BY d.day_date, COALESCE(NULLIF(c.call_time, ''), dc.call_time, ''), p.name";
-	sqlite3_stmt *st = sq_prepare(s, sql, e);
+	/*
+	 * One statement per filter, so each can use its index (call's UNIQUE (day_id, person_id),
+	 * call_person, call_production): an "?2 IS NULL OR c.day_id = ?2" filter would scan
+	 * every call of the instance on each call sheet read.
+	 */
+#define CALL_SELECT                                                                                \
+	"SELECT c.id, c.production_id, c.day_id, c.person_id, c.call_time, c.pickup, "             \
+	"c.hair_makeup, c.on_set, c.cast_status, COALESCE(p.department_id, ''), "                  \
+	"COALESCE(dep.position, -1), COALESCE(dc.call_time, ''), p.name "                          \
+	"FROM call c JOIN person p ON p.id = c.person_id JOIN shoot_day d ON d.id = c.day_id "     \
+	"LEFT JOIN department dep ON dep.id = p.department_id "                                    \
+	"LEFT JOIN department_call dc ON dc.day_id = c.day_id "                                    \
+	"AND dc.department_id = p.department_id WHERE c.production_id = ?1 "
+#define CALL_ORDER                                                                                 \
+	"ORDER BY d.day_date, COALESCE(NULLIF(c.call_time, ''), dc.call_time, ''), p.name"
+	static const char *const sql[4] = {
+	    CALL_SELECT CALL_ORDER,
+	    CALL_SELECT "AND c.day_id = ?2 " CALL_ORDER,
+	    CALL_SELECT "AND c.person_id = ?3 " CALL_ORDER,
+	    CALL_SELECT "AND c.day_id = ?2 AND c.person_id = ?3 " CALL_ORDER,
+	};
+#undef CALL_SELECT
+#undef CALL_ORDER
+	sqlite3_stmt *st = sq_prepare(s, sql[(day_id != NULL) | (person_id != NULL) << 1], e);
 	struct store_call c;
 	int rc;
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, production_id, -1, SQLITE_STATIC);
-	sq_bind_opt(st, 2, day_id);
-	sq_bind_opt(st, 3, person_id);
+	if (day_id != NULL)
+		sqlite3_bind_text(st, 2, day_id, -1, SQLITE_STATIC);
+	if (person_id != NULL)
+		sqlite3_bind_text(st, 3, person_id, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		memset(&c, 0, sizeof(c));
 		sq_copy_col(st, 0, c.id, sizeof(c.id));
