@@ -24,11 +24,11 @@ if cookie == nil or cookie == "" or csrf == nil or csrf == "" then
 	error("calls_put.lua: set BENCH_COOKIE (the session cookie pair) and BENCH_CSRF")
 end
 
+local statuses = dofile((debug.getinfo(1, "S").source:sub(2):match("(.*/)") or "./") .. "statuses.lua")
+
 -- Host and Origin must agree: Slate takes a write whose Origin is
 -- https://<Host> (or its public URL) and refuses any other.
-local authority = wrk.host
-if authority:find(":") then authority = "[" .. authority .. "]" end
-if wrk.port then authority = authority .. ":" .. wrk.port end
+local authority = statuses.authority()
 
 wrk.method = "PUT"
 wrk.headers["Host"] = authority
@@ -38,45 +38,13 @@ wrk.headers["X-CSRF-Token"] = csrf
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Accept"] = "application/json"
 
-local threads = {}
-local thread_no = 0
-
-function setup(thread)
-	thread_no = thread_no + 1
-	thread:set("id", thread_no)
-	table.insert(threads, thread)
-end
-
-function init(args)
-	responses, status_200, other, last_other = 0, 0, 0, 0
-	-- each thread starts elsewhere in the three hours, so concurrent writes differ
+-- each thread starts elsewhere in the three hours, so concurrent writes differ
+statuses.count("calls_put.lua", function(args)
 	minute = ((id or 1) * 47) % 180
-end
+end)
 
 function request()
 	minute = (minute + 7) % 180
 	local body = string.format('{"call":"%02d:%02d"}', 5 + math.floor(minute / 60), minute % 60)
 	return wrk.format(nil, nil, nil, body)
-end
-
-function response(status, headers, body)
-	responses = responses + 1
-	if status == 200 then
-		status_200 = status_200 + 1
-	else
-		other = other + 1
-		last_other = status
-	end
-end
-
-function done(summary, latency, requests)
-	local n, ok, bad, last = 0, 0, 0, 0
-	for _, t in ipairs(threads) do
-		n = n + t:get("responses")
-		ok = ok + t:get("status_200")
-		bad = bad + t:get("other")
-		if t:get("last_other") ~= 0 then last = t:get("last_other") end
-	end
-	io.write(string.format("calls_put.lua: responses=%d status_200=%d other=%d last_other=%d\n",
-		n, ok, bad, last))
 end

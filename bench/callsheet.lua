@@ -23,34 +23,5 @@ wrk.method = "GET"
 wrk.headers["Cookie"] = cookie
 wrk.headers["Accept"] = "application/json"
 
-local threads = {}
-
-function setup(thread)
-	table.insert(threads, thread)
-end
-
-function init(args)
-	responses, status_200, other, last_other = 0, 0, 0, 0
-end
-
-function response(status, headers, body)
-	responses = responses + 1
-	if status == 200 then
-		status_200 = status_200 + 1
-	else
-		other = other + 1
-		last_other = status
-	end
-end
-
-function done(summary, latency, requests)
-	local n, ok, bad, last = 0, 0, 0, 0
-	for _, t in ipairs(threads) do
-		n = n + t:get("responses")
-		ok = ok + t:get("status_200")
-		bad = bad + t:get("other")
-		if t:get("last_other") ~= 0 then last = t:get("last_other") end
-	end
-	io.write(string.format("callsheet.lua: responses=%d status_200=%d other=%d last_other=%d\n",
-		n, ok, bad, last))
-end
+local statuses = dofile((debug.getinfo(1, "S").source:sub(2):match("(.*/)") or "./") .. "statuses.lua")
+statuses.count("callsheet.lua")

@@ -29,11 +29,11 @@ local function json_string(s)
 	end) .. '"'
 end
 
+local statuses = dofile((debug.getinfo(1, "S").source:sub(2):match("(.*/)") or "./") .. "statuses.lua")
+
 -- Host and Origin must agree: Slate takes a sign-in whose Origin is
 -- https://<Host> (or its public URL) and refuses any other Origin.
-local authority = wrk.host
-if authority:find(":") then authority = "[" .. authority .. "]" end
-if wrk.port then authority = authority .. ":" .. wrk.port end
+local authority = statuses.authority()
 
 wrk.method = "POST"
 wrk.body = "{\"email\":" .. json_string(email) .. ",\"password\":" .. json_string(password) .. "}"
@@ -42,39 +42,4 @@ wrk.headers["Origin"] = "https://" .. authority
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Accept"] = "application/json"
 
--- Per-thread counters (each wrk thread has its own Lua state); done() adds
--- them up in the main state.
-local threads = {}
-
-function setup(thread)
-	table.insert(threads, thread)
-end
-
-function init(args)
-	responses = 0
-	status_200 = 0
-	other = 0
-	last_other = 0
-end
-
-function response(status, headers, body)
-	responses = responses + 1
-	if status == 200 then
-		status_200 = status_200 + 1
-	else
-		other = other + 1
-		last_other = status
-	end
-end
-
-function done(summary, latency, requests)
-	local n, ok, bad, last = 0, 0, 0, 0
-	for _, t in ipairs(threads) do
-		n = n + t:get("responses")
-		ok = ok + t:get("status_200")
-		bad = bad + t:get("other")
-		if t:get("last_other") ~= 0 then last = t:get("last_other") end
-	end
-	io.write(string.format("login.lua: responses=%d status_200=%d other=%d last_other=%d\n",
-		n, ok, bad, last))
-end
+statuses.count("login.lua")
