@@ -47,6 +47,7 @@ import fs from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { totpCodeAtStep, totpStep } from '../tests/api/lib/totp.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const IN_FLIGHT = Number(process.env.BENCH_GEN_IN_FLIGHT || 8);
@@ -193,36 +194,11 @@ async function changePassword(session, current, next) {
 // ---------------------------------------------------------------------------
 // TOTP (RFC 6238: SHA-1, 6 digits, 30 s), for the bench admin's second factor
 
-function base32Decode(text) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = 0;
-  let value = 0;
-  const out = [];
-  for (const ch of text.toUpperCase()) {
-    value = (value << 5) | alphabet.indexOf(ch);
-    bits += 5;
-    if (bits >= 8) {
-      out.push((value >>> (bits - 8)) & 0xff);
-      bits -= 8;
-    }
-  }
-  return Buffer.from(out);
-}
-
-const totpStep = (at = Date.now()) => Math.floor(at / 1000 / 30);
-function totpCode(secret, step) {
-  const msg = Buffer.alloc(8);
-  msg.writeBigUInt64BE(BigInt(step));
-  const mac = crypto.createHmac('sha1', base32Decode(secret)).update(msg).digest();
-  const o = mac[mac.length - 1] & 0xf;
-  return String((mac.readUInt32BE(o) & 0x7fffffff) % 1_000_000).padStart(6, '0');
-}
-
 /** A TOTP code for a step after `usedStep` (Slate refuses a step used before), waiting if needed. */
 async function freshTotp(secret, usedStep) {
   while (totpStep() <= usedStep) await new Promise((r) => setTimeout(r, 500));
   const step = totpStep();
-  return { code: totpCode(secret, step), step };
+  return { code: totpCodeAtStep(secret, step), step };
 }
 
 // ---------------------------------------------------------------------------
@@ -561,8 +537,8 @@ async function main() {
   }
   const admin = await adminSession(st);
   const from = st.productions;
-  const todo = opt.productions - from;
-  if (todo > 0) log(`making productions ${from + 1}..${opt.productions} (${IN_FLIGHT} requests in flight)`);
+  const remaining = opt.productions - from;
+  if (remaining > 0) log(`making productions ${from + 1}..${opt.productions} (${IN_FLIGHT} requests in flight)`);
   else log(`${from} productions already there; nothing to make`);
   let next = from;
   let people = 0;
@@ -585,7 +561,7 @@ async function main() {
         `${((Date.now() - t0) / 1000).toFixed(1)} s (${elapsed()} in all)`);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(PRODUCTIONS_AT_ONCE, Math.max(todo, 0)) }, worker));
+  await Promise.all(Array.from({ length: Math.min(PRODUCTIONS_AT_ONCE, Math.max(remaining, 0)) }, worker));
   // productions are counted once all before them exist (a failure above stops the run)
   st.productions = Math.max(from, opt.productions);
   if (!st.production_id) throw new Error('the first production has no accounts (was an earlier run interrupted?)');
@@ -597,7 +573,7 @@ async function main() {
   }
   writeState(st);
   const genSecs = (Date.now() - genStart) / 1000;
-  const made = Math.max(todo, 0);
+  const made = Math.max(remaining, 0);
   log(`done: ${made} production(s), ${people} people, ${requests} requests in ${elapsed()}` +
     (made ? ` (${(requests / genSecs).toFixed(0)} requests/s while generating)` : '') + `; wrote ${opt.out}`);
   // one line on stdout for scripts: how long the generation took

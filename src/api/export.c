@@ -463,8 +463,7 @@ export_write(FILE *f, struct store *s, struct api_reader *rd, const json_t *set,
 			}
 			if (!api_allows(rd, POLICY_RESOURCE_CALL, POLICY_ACTION_READ, p.id,
 			                p.department_id[0] ? p.department_id : NULL, 0) ||
-			    (json_object_get(set, "scope") != NULL &&
-			     strcmp(text(set, "scope"), "self") == 0 &&
+			    (strcmp(text(set, "scope"), "self") == 0 &&
 			     strcmp(p.id, rd->person_id) != 0)) {
 				err_field(e, 403, "?person",
 				          "your role does not see this person's calls");

@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { startServer, runSlate, assertProblem } from './lib/harness.mjs';
 import { call, signInAndChangePassword, readyAdmin, enrolTotp } from './lib/session.mjs';
@@ -597,6 +597,8 @@ test('exports: bad requests name the parameter', async () => {
   assertProblem(crewAsksForCast, 403, "crew asking for a cast member's calls");
   assert.equal(crewAsksForCast.json.errors[0].pointer, '?person');
   assertProblem(await exportOf(admin, 'format=ics&person=me'), 404, 'the admin has no person record');
+  // an AD reads everyone's calls, but exports only their own
+  assertProblem(await exportOf(readers.ad.session, `format=ics&person=${records.camop.id}`), 403, "an AD exporting a crew member's calls");
 });
 
 test('exports: CSV per table (RFC 4180), formula cells neutralised', async () => {
@@ -704,6 +706,17 @@ test('exports: one call sheet as JSON; every export is audited, from the API and
     assert.match(bad.stderr, msg);
     assert.equal(bad.stdout, '');
   }
+  // --out: a new 0600 file, never written over
+  const out = path.join(server.data, '..', 'export-days.csv');
+  const toFile = runSlate(['export', '--data', server.data, '--production', prod.id, '--format', 'csv', '--table', 'days', '--out', out]);
+  assert.equal(toFile.code, 0, toFile.stderr);
+  assert.equal(toFile.stdout, '');
+  assert.equal(readFileSync(out, 'utf8'), cli.stdout);
+  assert.equal(statSync(out).mode & 0o777, 0o600);
+  const again = runSlate(['export', '--data', server.data, '--production', prod.id, '--out', out]);
+  assert.equal(again.code, 1);
+  assert.match(again.stderr, /^slate: export: cannot create .*export-days\.csv: File exists\n$/);
+  assert.equal(readFileSync(out, 'utf8'), cli.stdout, 'the existing file is left as it was');
   const missing = runSlate(['export', '--data', server.data, '--production', 'prd_nosuchproductionxxxxxxxxx']);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /^slate: export: there is no production prd_nosuchproductionxxxxxxxxx\n$/);

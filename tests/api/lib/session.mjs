@@ -1,8 +1,10 @@
 // A signed-in client for the API tests: the cookie, the CSRF token and the
 // same-origin headers a browser on Slate's own pages would send.
 import assert from 'node:assert/strict';
-import crypto from 'node:crypto';
 import { request, ADMIN_EMAIL, ADMIN_PASSWORD } from './harness.mjs';
+import { totpCode } from './totp.mjs';
+
+export { totpCode };
 
 export const NEW_PASSWORD = 'a sturdy passphrase for the night shoot';
 
@@ -39,33 +41,6 @@ export async function signInAndChangePassword(server, password = NEW_PASSWORD, {
   });
   assert.equal(res.status, 200, `password change: ${res.body}`);
   return { cookie: cookieFrom(res), csrf: res.json.csrf_token };
-}
-
-// RFC 4648 base32 and RFC 6238 TOTP (SHA-1, 6 digits, 30 s), for the tests' authenticator.
-function base32Decode(text) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = 0;
-  let value = 0;
-  const out = [];
-  for (const ch of text.toUpperCase()) {
-    value = (value << 5) | alphabet.indexOf(ch);
-    bits += 5;
-    if (bits >= 8) {
-      out.push((value >>> (bits - 8)) & 0xff);
-      bits -= 8;
-    }
-  }
-  return Buffer.from(out);
-}
-
-export function totpCode(secret, at = Date.now(), offset = 0) {
-  const counter = Math.floor(at / 1000 / 30) + offset;
-  const msg = Buffer.alloc(8);
-  msg.writeBigUInt64BE(BigInt(counter));
-  const mac = crypto.createHmac('sha1', base32Decode(secret)).update(msg).digest();
-  const o = mac[mac.length - 1] & 0xf;
-  const n = (mac.readUInt32BE(o) & 0x7fffffff) % 1_000_000;
-  return String(n).padStart(6, '0');
 }
 
 /** Enrols a TOTP second factor for the session; returns {secret, recoveryCodes}. */
