@@ -27,7 +27,8 @@ ASAN_CFLAGS  := $(BASE_CFLAGS) -O1 -g $(SAN)
 SRC          := $(shell find src -name '*.c' | sort)
 LIB_SRC      := $(filter-out src/main.c,$(SRC))
 MIGRATIONS   := $(sort $(wildcard src/store/migrations/*.sql))
-GEN          := build/gen/migrations.c build/gen/security_md.c
+GEN          := build/gen/migrations.c build/gen/security_md.c build/gen/factors.c
+FACTORS      := data/factors/uk-desnz-2024.csv data/factors/us-epa-2025.csv
 UNIT_SRC     := $(shell find tests/unit -name 'test_*.c' 2>/dev/null | sort)
 FUZZ_SRC     := $(wildcard fuzz/fuzz_*.c)
 FUZZ_SECONDS ?= 30
@@ -50,6 +51,11 @@ build/gen/migrations.c: $(MIGRATIONS) scripts/embed
 build/gen/security_md.c: docs/SECURITY.md scripts/embed
 	@mkdir -p $(@D)
 	scripts/embed text embedded_security_md docs/SECURITY.md > $@.tmp && mv $@.tmp $@
+
+build/gen/factors.c: $(FACTORS) scripts/embed
+	@mkdir -p $(@D)
+	for f in $(FACTORS); do n=$$(basename $$f .csv | tr -- - _); \
+	  scripts/embed text embedded_factors_$$n $$f || exit 1; done > $@.tmp && mv $@.tmp $@
 
 build/obj/%.o: %.c
 	@mkdir -p $(@D)

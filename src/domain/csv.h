@@ -16,6 +16,8 @@
 
 #include <jansson.h>
 
+#include "util/err.h"
+
 /* One text cell, neutralised and quoted as above (no separator). */
 void csv_cell(FILE *f, const char *v);
 /*
@@ -26,5 +28,26 @@ void csv_cell(FILE *f, const char *v);
  * column of is the header line alone, of every column.
  */
 void csv_table(FILE *f, const json_t *rows, const char *const *columns);
+
+/*
+ * Reading RFC 4180 (fuel logs, bills, factor files). Lines may end CRLF or
+ * LF; a quoted field may hold commas, doubled quotes and line breaks; a
+ * UTF-8 byte order mark before the first field is skipped. Every field must
+ * be valid UTF-8 without NUL. Nothing is un-neutralised: a leading
+ * apostrophe stays.
+ */
+struct csv_reader {
+	const char *p, *end;
+	long line; /* the line the next record starts on, from 1 */
+};
+
+void csv_reader_init(struct csv_reader *rd, const char *buf, size_t len);
+/*
+ * The next record: 1 with *fields (n malloc'd strings in a malloc'd array;
+ * csv_fields_free) and *line its first line; 0 at the end; -1 malformed,
+ * with e naming the line. A blank line is skipped.
+ */
+int csv_read(struct csv_reader *rd, char ***fields, size_t *n, long *line, struct err *e);
+void csv_fields_free(char **fields, size_t n);
 
 #endif

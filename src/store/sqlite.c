@@ -267,6 +267,9 @@ store_schema_version(struct store *s, int *version, struct err *e)
 	return 0;
 }
 
+/* The migration whose rows come from code: the factor sets (0018_emission_factors.sql). */
+#define MIGRATION_FACTOR_SETS 18
+
 static int
 migrate(struct store *s, struct err *e)
 {
@@ -298,6 +301,8 @@ migrate(struct store *s, struct err *e)
 		if (m->version <= have)
 			continue;
 		if (exec(s, m->sql, e) == -1)
+			goto fail;
+		if (m->version == MIGRATION_FACTOR_SETS && store_factors_seed(s, e) == -1)
 			goto fail;
 		if ((st = sq_prepare(s, record, e)) == NULL)
 			goto fail;

@@ -55,5 +55,7 @@ int sq_run(struct store *s, sqlite3_stmt *st, const char *what, struct err *e);
 /* Binds v, or NULL when v is NULL. */
 void sq_bind_opt(sqlite3_stmt *st, int i, const char *v);
 void sq_now_rfc3339(char *buf, size_t len);
+/* Migration 0018: imports the factor sets Slate ships (sqlite_carbon.c). */
+int store_factors_seed(struct store *s, struct err *e);
 
 #endif

@@ -535,4 +535,148 @@ int store_callsheet_recipients(struct store *s, const char *callsheet_id,
 /* 1 when a published call sheet shows the location (its address is then no secret), else 0. */
 int store_location_published(struct store *s, const char *location_id, struct err *e);
 
+/* ---- sustainability (store/sqlite_carbon.c) ---- */
+
+/* The set of a production's own factors. */
+#define STORE_FACTOR_SET_CUSTOM  "custom"
+/* The set a production uses until it chooses one. */
+#define STORE_FACTOR_SET_DEFAULT "uk-desnz-2024"
+
+struct store_factor_set {
+	char id[64];
+	int version;
+	char name[128];
+	char sha256[65];
+	char imported_at[32];
+	long factors;
+};
+
+struct store_factor {
+	long long id;
+	char set_id[64];
+	int set_version;
+	char production_id[STORE_ID_LEN + 8]; /* custom factors only */
+	char key[160];
+	char category[32];
+	char activity[256];
+	char unit[16];    /* a unit code of domain/carbon.c */
+	char kg_text[32]; /* kg CO2e per unit as published */
+	double kg_per_unit;
+	int rf; /* 1 with radiative forcing, 0 without, -1 not a flight */
+	char source[512];
+	int year;
+	char publisher_ref[64];
+	char notes[1024];
+	char created_at[32];
+};
+
+/*
+ * Imports a factor file (CSV, domain/carbon.h) as set set_id: a new version
+ * when the set exists with other contents. 1 imported (*version set), 0 the
+ * file equals the set's latest version (nothing written), -1 with e naming
+ * the line at fault (400) — nothing is written then.
+ */
+int store_factor_set_import(struct store *s, const char *set_id, const char *name, const char *csv,
+                            size_t len, int *version, struct err *e);
+/* Every version of every set, by id then version. */
+int store_factor_sets(struct store *s, void (*fn)(const struct store_factor_set *, void *),
+                      void *arg, struct err *e);
+/* The latest version of set id: 1 found, 0 not. */
+int store_factor_set_latest(struct store *s, const char *id, struct store_factor_set *out,
+                            struct err *e);
+/* The factors of a set version (production_id NULL), or a production's own (set "custom"). */
+int store_factors_list(struct store *s, const char *set_id, int version, const char *production_id,
+                       void (*fn)(const struct store_factor *, void *), void *arg, struct err *e);
+/*
+ * The factors an entry may use for key: the production's own factors of that
+ * key, else those of the set version's with that key and rf (or no rf).
+ */
+int store_factors_for_key(struct store *s, const char *production_id, const char *set_id,
+                          int version, const char *key, int rf,
+                          void (*fn)(const struct store_factor *, void *), void *arg,
+                          struct err *e);
+/* 1 found, 0 not. */
+int store_factor_get(struct store *s, long long id, struct store_factor *out, struct err *e);
+/* A production's own factor (fills id, set, created_at); 409 /activity when the key and unit exist.
+ */
+int store_factor_create(struct store *s, struct store_factor *f, const char *created_by,
+                        struct err *e);
+
+struct store_carbon_settings {
+	char factor_set[64];
+	int include_rf;
+	long long budget_g; /* -1: no budget */
+	int share_totals;
+};
+/* The production's settings, or the defaults when it has none. */
+int store_carbon_settings_get(struct store *s, const char *production_id,
+                              struct store_carbon_settings *out, struct err *e);
+int store_carbon_settings_put(struct store *s, const char *production_id,
+                              const struct store_carbon_settings *in, struct err *e);
+
+struct store_carbon_entry {
+	char id[STORE_ID_LEN + 8];
+	char production_id[STORE_ID_LEN + 8];
+	char date[11];
+	char day_id[STORE_ID_LEN + 8]; /* "" when none */
+	char department_id[STORE_ID_LEN + 8];
+	char category[32];
+	double quantity;
+	char unit[16];
+	long long factor_id;
+	long long co2e_g;
+	char evidence_id[STORE_ID_LEN + 8]; /* "" when none */
+	char note[512];
+	char entered_by[STORE_ID_LEN + 8];
+	char created_at[32];
+	char updated_at[32];
+	struct store_factor factor; /* read only: the factor factor_id names */
+};
+
+struct store_carbon_filter {
+	const char *department_id; /* NULL: any */
+	const char *day_id;        /* NULL: any */
+	const char *category;      /* NULL: any */
+	long limit, offset;
+};
+/* Fills id, created_at and updated_at; 400 naming the field when a reference is not of the
+ * production. */
+int store_carbon_entry_create(struct store *s, struct store_carbon_entry *en, struct err *e);
+/* 1 found, 0 not. */
+int store_carbon_entry_get(struct store *s, const char *production_id, const char *id,
+                           struct store_carbon_entry *out, struct err *e);
+/* 1 deleted, 0 no such entry. */
+int store_carbon_entry_delete(struct store *s, const char *production_id, const char *id,
+                              struct err *e);
+/* Entries by date then id, through the filter; *total counts every match. */
+int store_carbon_entry_list(struct store *s, const char *production_id,
+                            const struct store_carbon_filter *f, long *total,
+                            void (*fn)(const struct store_carbon_entry *, void *), void *arg,
+                            struct err *e);
+/* Points an entry at another factor with its new CO2e (a recalculation). */
+int store_carbon_entry_refactor(struct store *s, const char *id, long long factor_id,
+                                long long co2e_g, struct err *e);
+int store_carbon_entry_set_evidence(struct store *s, const char *production_id, const char *id,
+                                    const char *attachment_id, struct err *e);
+
+/* Sums for a report (department_id NULL: the whole production). */
+struct store_carbon_sum {
+	const char *category;
+	const char *department_id;
+	const char *date;
+	long long grams;
+	long entries;
+};
+int store_carbon_sums_by_category(struct store *s, const char *production_id,
+                                  const char *department_id,
+                                  void (*fn)(const struct store_carbon_sum *, void *), void *arg,
+                                  struct err *e);
+int store_carbon_sums_by_date(struct store *s, const char *production_id, const char *department_id,
+                              void (*fn)(const struct store_carbon_sum *, void *), void *arg,
+                              struct err *e);
+/* The distinct factors the production's entries use, each once. */
+int store_carbon_factors_used(struct store *s, const char *production_id, const char *department_id,
+                              void (*fn)(const struct store_factor *, void *), void *arg,
+                              struct err *e);
+
 #endif

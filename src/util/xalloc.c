@@ -76,3 +76,12 @@ xasprintf(const char *fmt, ...)
 	va_end(ap);
 	return p;
 }
+
+FILE *
+xopen_memstream(char **buf, size_t *len)
+{
+	FILE *f = open_memstream(buf, len);
+	if (f == NULL)
+		oom();
+	return f;
+}

@@ -1,0 +1,28 @@
+/*
+ * svgchart.h — the two charts of a carbon report as standalone SVG 1.1
+ * documents, drawn by the server so the web UI and the exports need no chart
+ * library: bars (one per label) and a cumulative line (points in order,
+ * with an optional budget line).
+ *
+ * Text is XML-escaped; the document holds no script, no link, no external
+ * reference and no style sheet, so it is safe to serve and to embed. Values
+ * must be finite and at least 0. The result is malloc'd; the caller frees it.
+ */
+#ifndef SLATE_DOMAIN_SVGCHART_H
+#define SLATE_DOMAIN_SVGCHART_H
+
+#include <stddef.h>
+
+struct svg_series {
+	const char *title;        /* the chart's heading */
+	const char *unit;         /* the value axis: "kg CO2e" */
+	const char *const *label; /* n labels */
+	const double *value;      /* n values */
+	size_t n;
+	double budget; /* the line chart's budget line; below 0: none */
+};
+
+char *svgchart_bars(const struct svg_series *s);
+char *svgchart_line(const struct svg_series *s);
+
+#endif
