@@ -25,6 +25,7 @@ static const char usage[] =
     "  member   production membership: add, list, set-role, revoke (slate member --help)\n"
     "  keys     the keystore: status, rotate, backup, shred-person (slate keys --help)\n"
     "  export   a production's data as JSON, CSV, iCalendar or vCard (slate export --help)\n"
+    "  factors  emission factor sets: import a newer set, list them (slate factors --help)\n"
     "\n"
     "  slate COMMAND --help   options of one command\n"
     "  slate --version        print the version\n";
@@ -33,8 +34,8 @@ static const struct {
 	const char *name;
 	int (*fn)(int, char **);
 } commands[] = {
-    {"init", cmd_init},     {"serve", cmd_serve}, {"user", cmd_user},
-    {"member", cmd_member}, {"keys", cmd_keys},   {"export", cmd_export},
+    {"init", cmd_init}, {"serve", cmd_serve},   {"user", cmd_user},       {"member", cmd_member},
+    {"keys", cmd_keys}, {"export", cmd_export}, {"factors", cmd_factors},
 };
 
 int

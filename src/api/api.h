@@ -113,10 +113,47 @@ void api_refuse(struct http_req *r, const struct err *e, const char *title);
 /* Logs e and answers 503. */
 void api_unavailable(struct http_req *r, const struct err *e);
 
+/* An emission factor as the API shows it (api/sustainability.c). */
+json_t *api_factor_json(const struct store_factor *f);
+/*
+ * The carbon report of production p (api/carbon_report.c): totals by
+ * category, department, shoot day and week, budget, sources. department_id
+ * NULL: the whole production. NULL with e set on a store failure.
+ */
+json_t *carbon_report(struct store *s, const struct store_production *p, const char *department_id,
+                      const struct store_carbon_settings *settings, struct err *e);
+/* The report as CSV (section,key,label,kg_co2e,t_co2e,entries) and as an SVG chart
+ * ("category" bars or the "cumulative" line); malloc'd. */
+char *carbon_report_csv(const json_t *report);
+char *carbon_report_svg(const json_t *report, const char *chart);
+/*
+ * Stores the request body as an encrypted attachment of production_id
+ * (api/attachments.c), checks its Content-Type and ?name; when entry_id is
+ * set, it becomes that sustainability entry's evidence. Answers 201.
+ */
+void attachments_accept(struct http_req *r, const char *production_id, const char *entry_id);
+/* Sends attachment id of production_id, checked whole before the first byte. */
+void attachments_send(struct http_req *r, const char *production_id, const char *id);
+
 extern const struct route api_routes[];
 extern const size_t api_nroutes;
 
 void exports_get(struct http_req *r);
+void factor_sets_list(struct http_req *r);
+void factor_sets_factors(struct http_req *r);
+void carbon_settings_get(struct http_req *r);
+void carbon_settings_put(struct http_req *r);
+void carbon_factors_list(struct http_req *r);
+void carbon_factors_create(struct http_req *r);
+void carbon_entries_list(struct http_req *r);
+void carbon_entries_create(struct http_req *r);
+void carbon_entries_get(struct http_req *r);
+void carbon_entries_delete(struct http_req *r);
+void carbon_evidence_put(struct http_req *r);
+void carbon_evidence_get(struct http_req *r);
+void carbon_import(struct http_req *r);
+void carbon_recalculate(struct http_req *r);
+void carbon_report_get(struct http_req *r);
 void department_calls_put(struct http_req *r);
 void department_calls_delete(struct http_req *r);
 void audit_list(struct http_req *r);

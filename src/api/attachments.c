@@ -126,6 +126,7 @@ struct upload_job {
 	struct job job;
 	struct http_req *r;
 	struct store_attachment a;
+	char entry_id[STORE_ID_LEN + 8]; /* the sustainability entry it is evidence of, or "" */
 	struct secret key;
 	char path[4200];
 	struct err e;
@@ -153,12 +154,18 @@ upload_done(struct job *j)
 		http_problem(r, 500, "the file could not be stored");
 		goto out;
 	}
-	if (store_attachment_create(s, &u->a, u->key.p, &e) == -1) {
+	if (store_begin(s, &e) == -1 || store_attachment_create(s, &u->a, u->key.p, &e) == -1 ||
+	    (u->entry_id[0] && store_carbon_entry_set_evidence(s, u->a.production_id, u->entry_id,
+	                                                       u->a.id, &e) == -1) ||
+	    store_commit(s, &e) == -1) {
+		store_rollback(s);
 		unlink(u->path); /* no row, no file */
 		api_unavailable(r, &e);
 		goto out;
 	}
-	session_audit(r, session_of(r)->session.user.id, "attachment.upload", u->a.id, "success");
+	session_audit(r, session_of(r)->session.user.id,
+	              u->entry_id[0] ? "sustainability.evidence" : "attachment.upload",
+	              u->entry_id[0] ? u->entry_id : u->a.id, "success");
 	http_reply_json(r, 201, attachment_json(&u->a));
 out:
 	secret_free(&u->key);
@@ -168,11 +175,7 @@ out:
 void
 attachments_upload(struct http_req *r)
 {
-	const struct config *c = http_req_config(r);
 	struct api_access a;
-	struct upload_job *u;
-	char name[256], type[128], rnd[STORE_ID_LEN + 8];
-	int got;
 
 	if (api_production_access(r, &a) == -1)
 		return;
@@ -180,6 +183,17 @@ attachments_upload(struct http_req *r)
 		http_problem(r, 403, "your role does not upload files to this production");
 		return;
 	}
+	attachments_accept(r, a.production.id, NULL);
+}
+
+void
+attachments_accept(struct http_req *r, const char *production_id, const char *entry_id)
+{
+	const struct config *c = http_req_config(r);
+	struct upload_job *u;
+	char name[256], type[128], rnd[STORE_ID_LEN + 8];
+	int got;
+
 	if (!allowed_type(r, type, sizeof(type))) {
 		http_problem(r, 415,
 		             "that Content-Type is not accepted; send application/pdf, image/jpeg, "
@@ -207,7 +221,8 @@ attachments_upload(struct http_req *r)
 	u = xcalloc(1, sizeof(*u));
 	u->r = r;
 	store_new_id(u->a.id, sizeof(u->a.id), "att");
-	snprintf(u->a.production_id, sizeof(u->a.production_id), "%s", a.production.id);
+	snprintf(u->a.production_id, sizeof(u->a.production_id), "%s", production_id);
+	snprintf(u->entry_id, sizeof(u->entry_id), "%s", entry_id ? entry_id : "");
 	snprintf(u->a.name, sizeof(u->a.name), "%s", name);
 	snprintf(u->a.content_type, sizeof(u->a.content_type), "%s", type);
 	u->a.size = (long long)r->body_len;
@@ -322,9 +337,6 @@ void
 attachments_download(struct http_req *r)
 {
 	struct api_access a;
-	struct download_job *d;
-	struct err e;
-	int found;
 
 	if (api_production_access(r, &a) == -1)
 		return;
@@ -332,10 +344,19 @@ attachments_download(struct http_req *r)
 		http_problem(r, 403, "your role does not see this production's files");
 		return;
 	}
+	attachments_send(r, a.production.id, router_param(&r->match, "aid"));
+}
+
+void
+attachments_send(struct http_req *r, const char *production_id, const char *id)
+{
+	struct download_job *d;
+	struct err e;
+	int found;
+
 	d = xcalloc(1, sizeof(*d));
 	d->r = r;
-	found = store_attachment_get(http_req_store(r), a.production.id,
-	                             router_param(&r->match, "aid"), &d->a, &d->key, &e);
+	found = store_attachment_get(http_req_store(r), production_id, id, &d->a, &d->key, &e);
 	if (!api_found(r, found, &e, "file")) {
 		free(d);
 		return;

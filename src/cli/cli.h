@@ -34,6 +34,7 @@ int cmd_user(int argc, char **argv);
 int cmd_member(int argc, char **argv);
 int cmd_keys(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_factors(int argc, char **argv);
 
 /* Prints j on one line when ok, then wipes and releases it (NULL is fine). */
 struct json_t;

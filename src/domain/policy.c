@@ -98,8 +98,10 @@ static const struct rule rules[POLICY_RESOURCE_COUNT][POLICY_ACTION_COUNT] = {
 	[POLICY_RESOURCE_CALLSHEET_ACK][POLICY_ACTION_READ]          = RULE(A, A, A, S, S, S),
 	[POLICY_RESOURCE_CALLSHEET_ACK][POLICY_ACTION_WRITE]         = RULE(S, S, S, S, S, S),
 
-	[POLICY_RESOURCE_SUSTAINABILITY][POLICY_ACTION_READ]         = RULE(A, A, A, D, N, N),
+	[POLICY_RESOURCE_SUSTAINABILITY][POLICY_ACTION_READ]         = RULE(A, A, N, D, N, N),
 	[POLICY_RESOURCE_SUSTAINABILITY][POLICY_ACTION_WRITE]        = RULE(A, A, N, D, N, N),
+	/* Crew and cast: only while the production shares its totals (api/sustainability.c). */
+	[POLICY_RESOURCE_SUSTAINABILITY_TOTALS][POLICY_ACTION_READ]  = RULE(A, A, A, D, A, A),
 
 	/* Only Slate writes the audit log; the rule is here so nobody adds a grant by accident. */
 	[POLICY_RESOURCE_AUDIT][POLICY_ACTION_READ]                  = RULE(A, A, N, N, N, N),
@@ -145,6 +147,7 @@ static const char *const resource_names[POLICY_RESOURCE_COUNT] = {
     [POLICY_RESOURCE_CALLSHEET] = "callsheet",
     [POLICY_RESOURCE_CALLSHEET_ACK] = "callsheet_ack",
     [POLICY_RESOURCE_SUSTAINABILITY] = "sustainability",
+    [POLICY_RESOURCE_SUSTAINABILITY_TOTALS] = "sustainability_totals",
     [POLICY_RESOURCE_AUDIT] = "audit",
     [POLICY_RESOURCE_EXPORT] = "export",
     [POLICY_RESOURCE_ATTACHMENT] = "attachment",

@@ -56,10 +56,11 @@ enum policy_resource {
 	POLICY_RESOURCE_CALL,             /* per-person call times */
 	POLICY_RESOURCE_CALLSHEET,        /* published call sheets */
 	POLICY_RESOURCE_CALLSHEET_ACK,    /* who has acknowledged a call sheet */
-	POLICY_RESOURCE_SUSTAINABILITY,   /* activity entries and totals */
-	POLICY_RESOURCE_AUDIT,            /* the production's audit log */
-	POLICY_RESOURCE_EXPORT,           /* whole-production export */
-	POLICY_RESOURCE_ATTACHMENT,       /* uploaded files (stored encrypted) */
+	POLICY_RESOURCE_SUSTAINABILITY,   /* activity entries, evidence, own factors */
+	POLICY_RESOURCE_SUSTAINABILITY_TOTALS, /* carbon reports: totals, never entries */
+	POLICY_RESOURCE_AUDIT,                 /* the production's audit log */
+	POLICY_RESOURCE_EXPORT,                /* whole-production export */
+	POLICY_RESOURCE_ATTACHMENT,            /* uploaded files (stored encrypted) */
 	POLICY_RESOURCE_COUNT
 };
 

@@ -126,16 +126,6 @@ add(json_t *errs, const char *name, const char *detail)
 		abort();
 }
 
-static size_t
-utf8_chars(const char *s)
-{
-	size_t n = 0;
-	for (; *s; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			n++;
-	return n;
-}
-
 json_t *
 json_check(const json_t *obj, const struct json_field *fields, size_t nfields)
 {

@@ -339,7 +339,7 @@ http_reply(struct http_req *r, int status, const char *content_type, const void 
 void
 http_reply_json(struct http_req *r, int status, json_t *j)
 {
-	char *s = json_dumps(j, JSON_COMPACT);
+	char *s = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(15));
 	json_decref(j);
 	if (s == NULL) {
 		http_problem(r, 500, "the response could not be encoded");

@@ -11,5 +11,7 @@
 size_t utf8_seq_len(const unsigned char *s);
 /* 1 when the n bytes at s are valid UTF-8 with no NUL byte. */
 int utf8_valid(const char *s, size_t n);
+/* The characters of valid UTF-8 text s (NUL-terminated). */
+size_t utf8_chars(const char *s);
 
 #endif

@@ -1,0 +1,1192 @@
+/*
+ * sustainability.c — a production's carbon footprint, built as the shoot
+ * happens (docs/SUSTAINABILITY.md):
+ *
+ *   GET  /api/v1/factor-sets                          the factor sets Slate has
+ *   GET  /api/v1/factor-sets/{sid}/factors            one set's factors (?version=)
+ *   GET  …/productions/{id}/sustainability/settings   factor set, RF, budget, sharing
+ *   PUT  …/productions/{id}/sustainability/settings
+ *   GET  …/sustainability/factors                     the factors entries may use
+ *   POST …/sustainability/factors                     a production's own factor
+ *   GET  …/sustainability/entries                     activity entries (filters, pages)
+ *   POST …/sustainability/entries
+ *   GET  …/sustainability/entries/{eid}
+ *   DELETE …/sustainability/entries/{eid}
+ *   PUT  …/sustainability/entries/{eid}/evidence      a receipt, bill or fuel log (encrypted)
+ *   GET  …/sustainability/entries/{eid}/evidence
+ *   POST …/sustainability/import?dry_run=true|false   CSV, all rows or none
+ *   POST …/sustainability/recalculate                 against another factor set
+ *   GET  …/sustainability/report?format=json|csv|svg  (api/carbon_report.c)
+ *
+ * Who may do what is the policy table: `sustainability` for entries,
+ * evidence, own factors and recalculation (department heads: their own
+ * department only); `sustainability_totals` for reports, where crew and cast
+ * are narrowed to none until the production shares its totals.
+ *
+ * An entry is computed once, when it is made: its factor is the one its key
+ * names in the production's own factors or, failing that, in the latest
+ * version of the production's factor set (flights: the variant with or
+ * without radiative forcing as the production counts them). Its quantity is
+ * converted to the factor's unit and the CO2e rounded to the gram
+ * (domain/carbon.h). It keeps that factor until a recalculation, which is
+ * explicit, shows every change before it is applied, and is audited.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+
+#include "api/api.h"
+#include "api/session.h"
+#include "domain/carbon.h"
+#include "domain/csv.h"
+#include "domain/validate.h"
+#include "util/utf8.h"
+#include "util/xalloc.h"
+
+#define NOTE_MAX     500
+#define IMPORT_ROWS  100000
+#define PAGE_DEFAULT 100
+#define PAGE_MAX     1000
+
+/* What every sustainability request needs about its production. */
+struct carbon_ctx {
+	struct api_reader rd;
+	struct store_carbon_settings settings;
+	struct store_factor_set set; /* the latest version of settings.factor_set */
+	enum policy_scope scope;     /* for the resource and action asked */
+};
+
+static const char *
+user_of(struct http_req *r)
+{
+	return session_of(r)->session.user.id;
+}
+
+/*
+ * Loads the reader, the production's settings and the scope for res × act;
+ * refuses (403) a scope of none, or a department scope without a department.
+ * 1 (free c->rd with api_reader_free), or 0 after answering (nothing to free).
+ */
+static int
+ctx_load(struct http_req *r, struct carbon_ctx *c, enum policy_resource res, enum policy_action act,
+         const char *refusal)
+{
+	struct store *s = http_req_store(r);
+	struct err e;
+	int got;
+
+	if (api_reader_load(r, &c->rd) == -1)
+		return 0;
+	if (store_carbon_settings_get(s, c->rd.a.production.id, &c->settings, &e) == -1 ||
+	    (got = store_factor_set_latest(s, c->settings.factor_set, &c->set, &e)) == -1) {
+		api_unavailable(r, &e);
+		goto refused;
+	}
+	if (got == 0) {
+		err_set(&e, 500, "factor set %s of production %s is missing",
+		        c->settings.factor_set, c->rd.a.production.id);
+		api_unavailable(r, &e);
+		goto refused;
+	}
+	c->scope = api_scope(&c->rd.a, res, act);
+	if (res == POLICY_RESOURCE_SUSTAINABILITY_TOTALS && c->rd.has_role &&
+	    (c->rd.role == POLICY_ROLE_CREW || c->rd.role == POLICY_ROLE_CAST) &&
+	    !c->settings.share_totals)
+		c->scope = POLICY_SCOPE_NONE;
+	if (c->scope == POLICY_SCOPE_DEPARTMENT && c->rd.department_id[0] == '\0')
+		c->scope = POLICY_SCOPE_NONE;
+	if (c->scope == POLICY_SCOPE_NONE) {
+		http_problem(r, 403, refusal);
+		goto refused;
+	}
+	return 1;
+refused:
+	api_reader_free(&c->rd);
+	return 0;
+}
+
+/* The department a department-scoped reader is held to, else NULL (every department). */
+static const char *
+held_department(const struct carbon_ctx *c)
+{
+	return c->scope == POLICY_SCOPE_DEPARTMENT ? c->rd.department_id : NULL;
+}
+
+json_t *
+api_factor_json(const struct store_factor *f)
+{
+	const struct carbon_unit *u = carbon_unit_find(f->unit);
+	return json_pack(
+	    "{s:I, s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:f, s:o, s:s, s:i, s:s, s:s, s:b}", "id",
+	    (json_int_t)f->id, "set", f->set_id, "version", f->set_version, "key", f->key,
+	    "category", f->category, "activity", f->activity, "unit", f->unit, "unit_label",
+	    u != NULL ? u->label : f->unit, "kg_co2e_per_unit", f->kg_per_unit, "radiative_forcing",
+	    f->rf < 0 ? json_null() : json_boolean(f->rf), "source", f->source, "year", f->year,
+	    "publisher_ref", f->publisher_ref, "notes", f->notes, "custom",
+	    f->production_id[0] != '\0');
+}
+
+static json_t *
+opt_str(const char *v)
+{
+	return v[0] ? json_string(v) : json_null();
+}
+
+static json_t *
+entry_json(const struct store_carbon_entry *en)
+{
+	return json_pack("{s:s, s:s, s:o, s:s, s:s, s:f, s:s, s:f, s:f, s:o, s:o, s:s, s:s, s:s, "
+	                 "s:s}",
+	                 "id", en->id, "date", en->date, "day_id", opt_str(en->day_id),
+	                 "department_id", en->department_id, "category", en->category, "quantity",
+	                 en->quantity, "unit", en->unit, "kg_co2e", carbon_kg(en->co2e_g), "t_co2e",
+	                 carbon_tonnes(en->co2e_g), "factor", api_factor_json(&en->factor),
+	                 "evidence_id", opt_str(en->evidence_id), "note", en->note, "entered_by",
+	                 en->entered_by, "created_at", en->created_at, "updated_at",
+	                 en->updated_at);
+}
+
+static json_t *
+settings_json(const struct carbon_ctx *c)
+{
+	return json_pack(
+	    "{s:s, s:i, s:b, s:o, s:b}", "factor_set", c->settings.factor_set, "factor_set_version",
+	    c->set.version, "flights_include_rf", c->settings.include_rf, "budget_kg",
+	    c->settings.budget_g >= 0 ? json_real(carbon_kg(c->settings.budget_g)) : json_null(),
+	    "share_totals", c->settings.share_totals);
+}
+
+/* ---- choosing a factor ---- */
+
+struct pick {
+	const struct carbon_unit *want;
+	struct store_factor exact, convertible;
+	int have_exact, have_convertible, n;
+	char units[200];
+};
+
+static void
+pick_factor(const struct store_factor *f, void *arg)
+{
+	struct pick *p = arg;
+	const struct carbon_unit *u = carbon_unit_find(f->unit);
+	double ignored;
+	size_t len = strlen(p->units);
+
+	p->n++;
+	if (u != NULL && len + strlen(u->label) + 8 < sizeof(p->units))
+		snprintf(p->units + len, sizeof(p->units) - len, "%s%s", len ? " or " : "",
+		         u->label);
+	if (u == p->want && !p->have_exact) {
+		p->exact = *f;
+		p->have_exact = 1;
+	} else if (u != NULL && carbon_convert(1, p->want, u, &ignored) == 0 &&
+	           !p->have_convertible) {
+		p->convertible = *f;
+		p->have_convertible = 1;
+	}
+}
+
+/*
+ * The factor for key in unit_code under the production's settings and set,
+ * and the CO2e of quantity: 0, or -1 with e naming /factor, /unit or /quantity.
+ */
+static int
+resolve_factor(struct store *s, const char *production_id, const struct store_factor_set *set,
+               int include_rf, const char *key, double quantity, const char *unit_code,
+               struct store_factor *out, long long *grams, struct err *e)
+{
+	struct pick p;
+	double q;
+
+	memset(&p, 0, sizeof(p));
+	if ((p.want = carbon_unit_find(unit_code)) == NULL)
+		return err_field(e, 400, "/unit", "unit '%.40s' is not one Slate knows", unit_code);
+	if (store_factors_for_key(s, production_id, set->id, set->version, key, include_rf,
+	                          pick_factor, &p, e) == -1)
+		return -1;
+	if (p.n == 0)
+		return err_field(e, 400, "/factor",
+		                 "there is no factor '%.80s' in %s (version %d) or among the "
+		                 "production's own factors",
+		                 key, set->id, set->version);
+	if (!p.have_exact && !p.have_convertible)
+		return err_field(e, 400, "/unit",
+		                 "%s cannot be converted to %s, the unit of '%.60s'", p.want->label,
+		                 p.units, key);
+	*out = p.have_exact ? p.exact : p.convertible;
+	if (carbon_convert(quantity, p.want, carbon_unit_find(out->unit), &q) == -1)
+		return err_field(e, 400, "/unit", "%s cannot be converted", p.want->label);
+	return carbon_grams(q, out->kg_per_unit, grams, e);
+}
+
+/* ---- one entry from its fields (the API's JSON or a CSV line) ---- */
+
+struct entry_input {
+	const char *date, *day_id, *department_id, *department, *factor, *unit, *note;
+	double quantity;
+	int has_quantity;
+};
+
+struct departments {
+	size_t n;
+	char (*id)[STORE_ID_LEN + 8];
+	char (*name)[256];
+};
+
+static void
+add_department(const char *id, const char *name, void *arg)
+{
+	struct departments *d = arg;
+	d->id = xrealloc(d->id, (d->n + 1) * sizeof(*d->id));
+	d->name = xrealloc(d->name, (d->n + 1) * sizeof(*d->name));
+	snprintf(d->id[d->n], sizeof(d->id[d->n]), "%s", id);
+	snprintf(d->name[d->n], sizeof(d->name[d->n]), "%s", name);
+	d->n++;
+}
+
+static void
+departments_free(struct departments *d)
+{
+	free(d->id);
+	free(d->name);
+}
+
+/* The id of a department named by id or by name; NULL when none. */
+static const char *
+department_of(const struct departments *d, const char *id_or_name)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (strcmp(d->id[i], id_or_name) == 0 || strcmp(d->name[i], id_or_name) == 0)
+			return d->id[i];
+	return NULL;
+}
+
+/* Checks in and fills en (not yet stored): 0, or -1 with e naming the field. */
+static int
+entry_build(struct store *s, const struct carbon_ctx *c, const struct departments *deps,
+            const struct entry_input *in, struct store_carbon_entry *en, struct err *e)
+{
+	const char *dept = in->department_id ? in->department_id : in->department;
+	const char *dept_id;
+	struct store_day day;
+	int got;
+
+	memset(en, 0, sizeof(*en));
+	snprintf(en->production_id, sizeof(en->production_id), "%s", c->rd.a.production.id);
+	if (dept == NULL || dept[0] == '\0')
+		return err_field(e, 400, in->department_id ? "/department_id" : "/department",
+		                 "the department is required");
+	if ((dept_id = department_of(deps, dept)) == NULL)
+		return err_field(e, 400, in->department_id ? "/department_id" : "/department",
+		                 "there is no such department in this production");
+	if (held_department(c) != NULL && strcmp(dept_id, held_department(c)) != 0)
+		return err_field(e, 403, in->department_id ? "/department_id" : "/department",
+		                 "a department head enters their own department's activity only");
+	snprintf(en->department_id, sizeof(en->department_id), "%s", dept_id);
+	if (in->day_id != NULL && in->day_id[0] != '\0') {
+		if ((got = store_day_get(s, en->production_id, in->day_id, &day, e)) == -1)
+			return -1;
+		if (got == 0)
+			return err_field(e, 400, "/day_id",
+			                 "there is no such shoot day in this production");
+		if (in->date != NULL && in->date[0] && strcmp(in->date, day.date) != 0)
+			return err_field(e, 400, "/date", "the shoot day is on %s", day.date);
+		snprintf(en->day_id, sizeof(en->day_id), "%s", day.id);
+		snprintf(en->date, sizeof(en->date), "%.10s", day.date);
+	} else if (in->date == NULL || !validate_date(in->date)) {
+		return err_field(e, 400, "/date", "a date (YYYY-MM-DD) or a day_id is required");
+	} else {
+		snprintf(en->date, sizeof(en->date), "%s", in->date);
+	}
+	if (in->factor == NULL || in->factor[0] == '\0')
+		return err_field(e, 400, "/factor", "the factor key is required (see …/factors)");
+	if (!in->has_quantity || !carbon_quantity_ok(in->quantity))
+		return err_field(e, 400, "/quantity", "a number above 0 and at most 1000000000");
+	if (in->unit == NULL || in->unit[0] == '\0')
+		return err_field(e, 400, "/unit", "the unit is required");
+	if (in->note != NULL &&
+	    (utf8_chars(in->note) > NOTE_MAX || strlen(in->note) >= sizeof(en->note)))
+		return err_field(e, 400, "/note", "at most 500 characters");
+	if (resolve_factor(s, en->production_id, &c->set, c->settings.include_rf, in->factor,
+	                   in->quantity, in->unit, &en->factor, &en->co2e_g, e) == -1)
+		return -1;
+	snprintf(en->unit, sizeof(en->unit), "%s", carbon_unit_find(in->unit)->code);
+	snprintf(en->category, sizeof(en->category), "%s", en->factor.category);
+	en->factor_id = en->factor.id;
+	en->quantity = in->quantity;
+	snprintf(en->note, sizeof(en->note), "%s", in->note ? in->note : "");
+	return 0;
+}
+
+static int
+departments_load(struct http_req *r, const char *production_id, struct departments *d)
+{
+	struct err e;
+	memset(d, 0, sizeof(*d));
+	if (store_department_list(http_req_store(r), production_id, add_department, d, &e) == -1) {
+		departments_free(d);
+		api_unavailable(r, &e);
+		return 0;
+	}
+	return 1;
+}
+
+/* ---- factor sets ---- */
+
+static void
+add_set(const struct store_factor_set *set, void *arg)
+{
+	json_array_append_new(arg, json_pack("{s:s, s:i, s:s, s:I, s:s, s:s}", "id", set->id,
+	                                     "version", set->version, "name", set->name, "factors",
+	                                     (json_int_t)set->factors, "imported_at",
+	                                     set->imported_at, "sha256", set->sha256));
+}
+
+void
+factor_sets_list(struct http_req *r)
+{
+	json_t *arr = json_array();
+	struct err e;
+	if (store_factor_sets(http_req_store(r), add_set, arr, &e) == -1) {
+		json_decref(arr);
+		api_unavailable(r, &e);
+		return;
+	}
+	http_reply_json(r, 200, json_pack("{s:o}", "factor_sets", arr));
+}
+
+static void
+add_factor(const struct store_factor *f, void *arg)
+{
+	json_array_append_new(arg, api_factor_json(f));
+}
+
+void
+factor_sets_factors(struct http_req *r)
+{
+	struct store *s = http_req_store(r);
+	struct store_factor_set set;
+	const char *id = router_param(&r->match, "sid");
+	long version;
+	json_t *arr;
+	struct err e;
+	int got;
+
+	if ((got = store_factor_set_latest(s, id, &set, &e)) == -1) {
+		api_unavailable(r, &e);
+		return;
+	}
+	if (got == 0) {
+		http_problem(r, 404, "there is no such factor set");
+		return;
+	}
+	if ((version = api_query_long(r, "version", set.version, 1, set.version)) == -1) {
+		api_bad_field(r, "?version", "a version of this set, from 1 to its latest");
+		return;
+	}
+	arr = json_array();
+	if (store_factors_list(s, id, (int)version, NULL, add_factor, arr, &e) == -1) {
+		json_decref(arr);
+		api_unavailable(r, &e);
+		return;
+	}
+	http_reply_json(
+	    r, 200,
+	    json_pack("{s:s, s:i, s:o}", "set", id, "version", (int)version, "factors", arr));
+}
+
+/* ---- settings ---- */
+
+void
+carbon_settings_get(struct http_req *r)
+{
+	struct carbon_ctx c;
+	if (!ctx_load(r, &c, POLICY_RESOURCE_SUSTAINABILITY_TOTALS, POLICY_ACTION_READ,
+	              "your role does not see this production's sustainability figures"))
+		return;
+	http_reply_json(r, 200, settings_json(&c));
+}
+
+static const struct json_field settings_body[] = {
+    {"factor_set", JF_STRING, 0, 63},
+    {"flights_include_rf", JF_BOOLEAN, 0, 0},
+    {"budget_kg", JF_NUMBER, 0, 0},
+    {"share_totals", JF_BOOLEAN, 0, 0},
+};
+
+void
+carbon_settings_put(struct http_req *r)
+{
+	struct store *s = http_req_store(r);
+	struct carbon_ctx c;
+	json_t *body, *v;
+	struct err e;
+	int got;
+
+	if (!ctx_load(r, &c, POLICY_RESOURCE_PRODUCTION, POLICY_ACTION_WRITE,
+	              "only producers and production admins change the sustainability settings"))
+		return;
+	if ((body = http_json_body(r, settings_body,
+	                           sizeof(settings_body) / sizeof(settings_body[0]))) == NULL)
+		goto out;
+	if ((v = json_object_get(body, "factor_set")) != NULL) {
+		struct store_factor_set set;
+		if ((got = store_factor_set_latest(s, json_string_value(v), &set, &e)) == -1) {
+			api_unavailable(r, &e);
+			goto out;
+		}
+		if (got == 0 || strcmp(set.id, STORE_FACTOR_SET_CUSTOM) == 0) {
+			api_bad_field(r, "/factor_set",
+			              "not a factor set Slate has (GET /api/v1/factor-sets)");
+			goto out;
+		}
+		snprintf(c.settings.factor_set, sizeof(c.settings.factor_set), "%s", set.id);
+		c.set = set;
+	}
+	if ((v = json_object_get(body, "flights_include_rf")) != NULL)
+		c.settings.include_rf = json_is_true(v);
+	if ((v = json_object_get(body, "share_totals")) != NULL)
+		c.settings.share_totals = json_is_true(v);
+	if ((v = json_object_get(body, "budget_kg")) != NULL) {
+		double kg = json_number_value(v);
+		if (!isfinite(kg) || kg < 0 || kg > 1e9) {
+			api_bad_field(r, "/budget_kg", "kg CO2e from 0 (no budget) to 1000000000");
+			goto out;
+		}
+		c.settings.budget_g = kg > 0 ? llround(kg * 1000) : -1;
+	}
+	if (store_carbon_settings_put(s, c.rd.a.production.id, &c.settings, &e) == -1) {
+		api_unavailable(r, &e);
+		goto out;
+	}
+	session_audit(r, user_of(r), "sustainability.settings", c.rd.a.production.id, "success");
+	http_reply_json(r, 200, settings_json(&c));
+out:
+	json_decref(body);
+	api_reader_free(&c.rd);
+}
+
+/* ---- factors in force and a production's own ---- */
+
+struct in_force {
+	json_t *arr;
+	int include_rf;
+};
+
+static void
+add_in_force(const struct store_factor *f, void *arg)
+{
+	struct in_force *in = arg;
+	if (f->rf < 0 || f->rf == in->include_rf)
+		json_array_append_new(in->arr, api_factor_json(f));
+}
+
+void
+carbon_factors_list(struct http_req *r)
+{
+	struct store *s = http_req_store(r);
+	struct carbon_ctx c;
+	struct in_force in;
+	json_t *own;
+	struct err e;
+
+	if (!ctx_load(r, &c, POLICY_RESOURCE_SUSTAINABILITY, POLICY_ACTION_READ,
+	              "your role does not enter this production's sustainability data"))
+		return;
+	in.arr = json_array();
+	in.include_rf = c.settings.include_rf;
+	own = json_array();
+	if (store_factors_list(s, c.set.id, c.set.version, NULL, add_in_force, &in, &e) == -1 ||
+	    store_factors_list(s, NULL, 0, c.rd.a.production.id, add_factor, own, &e) == -1) {
+		json_decref(in.arr);
+		json_decref(own);
+		api_unavailable(r, &e);
+	} else {
+		http_reply_json(r, 200,
+		                json_pack("{s:s, s:i, s:o, s:o}", "factor_set", c.set.id,
+		                          "factor_set_version", c.set.version, "factors", in.arr,
+		                          "own", own));
+	}
+	api_reader_free(&c.rd);
+}
+
+static const struct json_field factor_body[] = {
+    {"category", JF_STRING, 1, 31}, {"activity", JF_STRING, 1, 200},
+    {"unit", JF_STRING, 1, 40},     {"kg_co2e_per_unit", JF_NUMBER, 1, 0},
+    {"source", JF_STRING, 1, 500},  {"year", JF_INTEGER, 0, 0},
+    {"notes", JF_STRING, 0, 1000},
+};
+
+void
+carbon_factors_create(struct http_req *r)
+{
+	struct store *s = http_req_store(r);
+	struct carbon_ctx c;
+	struct store_factor f;
+	const struct carbon_unit *u;
+	json_t *body;
+	double kg;
+	char key[160];
+	struct err e;
+
+	if (!ctx_load(r, &c, POLICY_RESOURCE_PRODUCTION, POLICY_ACTION_WRITE,
+	              "only producers and production admins add emission factors"))
+		return;
+	if ((body = http_json_body(r, factor_body, sizeof(factor_body) / sizeof(factor_body[0]))) ==
+	    NULL)
+		goto out;
+	memset(&f, 0, sizeof(f));
+	snprintf(f.production_id, sizeof(f.production_id), "%s", c.rd.a.production.id);
+	snprintf(f.category, sizeof(f.category), "%s",
+	         json_string_value(json_object_get(body, "category")));
+	snprintf(f.activity, sizeof(f.activity), "%s",
+	         json_string_value(json_object_get(body, "activity")));
+	snprintf(f.source, sizeof(f.source), "%s",
+	         json_string_value(json_object_get(body, "source")));
+	snprintf(f.notes, sizeof(f.notes), "%s",
+	         json_object_get(body, "notes") ? json_string_value(json_object_get(body, "notes"))
+	                                        : "");
+	kg = json_number_value(json_object_get(body, "kg_co2e_per_unit"));
+	f.year = json_object_get(body, "year")
+	             ? (int)json_integer_value(json_object_get(body, "year"))
+	             : 0;
+	carbon_activity_key(f.activity, key, sizeof(key) - 8);
+	snprintf(f.key, sizeof(f.key), "custom-%.150s", key);
+	f.rf = carbon_activity_rf(f.activity);
+	if (!carbon_category_valid(f.category))
+		api_bad_field(r, "/category",
+		              "one of fuel, electricity, travel_air, travel_land, travel_sea, "
+		              "accommodation, waste, materials, water, other");
+	else if (key[0] == '\0')
+		api_bad_field(r, "/activity", "needs letters or digits");
+	else if ((u = carbon_unit_find(json_string_value(json_object_get(body, "unit")))) == NULL)
+		api_bad_field(r, "/unit",
+		              "not a unit Slate knows (docs/SUSTAINABILITY.md lists them)");
+	else if (!isfinite(kg) || kg < 0 || kg > 1e6)
+		api_bad_field(r, "/kg_co2e_per_unit", "a number from 0 to 1000000");
+	else if (f.source[0] == '\0')
+		api_bad_field(r, "/source", "say where the figure comes from");
+	else if (json_object_get(body, "year") != NULL && (f.year < 1990 || f.year > 2100))
+		api_bad_field(r, "/year", "a year such as 2026");
+	else {
+		snprintf(f.unit, sizeof(f.unit), "%s", u->code);
+		snprintf(f.kg_text, sizeof(f.kg_text), "%.10g", kg);
+		f.kg_per_unit = strtod(f.kg_text, NULL);
+		if (f.year == 0)
+			f.year = (int)strtol(c.set.imported_at, NULL, 10);
+		if (store_factor_create(s, &f, user_of(r), &e) == -1) {
+			api_refuse(r, &e, "the factor cannot be added");
+		} else {
+			session_audit(r, user_of(r), "sustainability.factor.create", f.key,
+			              "success");
+			http_reply_json(r, 201, api_factor_json(&f));
+		}
+	}
+	json_decref(body);
+out:
+	api_reader_free(&c.rd);
+}
+
+/* ---- entries ---- */
+
+static const struct json_field entry_body[] = {
+    {"date", JF_STRING, 0, 10},          {"day_id", JF_STRING, 0, 40},
+    {"department_id", JF_STRING, 0, 40}, {"department", JF_STRING, 0, 200},
+    {"factor", JF_STRING, 1, 160},       {"quantity", JF_NUMBER, 1, 0},
+    {"unit", JF_STRING, 1, 40},          {"note", JF_STRING, 0, NOTE_MAX},
+};
+
+static const char *
+str_of(json_t *body, const char *name)
+{
+	return json_string_value(json_object_get(body, name));
+}
+
+void
+carbon_entries_create(struct http_req *r)
+{
+	struct store *s = http_req_store(r);
+	struct carbon_ctx c;
+	struct departments deps;
+	struct store_carbon_entry en;
+	struct entry_input in;
+	json_t *body;
+	struct err e;
+
+	if (!ctx_load(r, &c, POLICY_RESOURCE_SUSTAINABILITY, POLICY_ACTION_WRITE,
+	              "your role does not enter sustainability data"))
+		return;
+	if ((body = http_json_body(r, entry_body, sizeof(entry_body) / sizeof(entry_body[0]))) ==
+	    NULL)
+		goto out;
+	if (!departments_load(r, c.rd.a.production.id, &deps)) {
+		json_decref(body);
+		goto out;
+	}
+	in = (struct entry_input){
+	    .date = str_of(body, "date"),
+	    .day_id = str_of(body, "day_id"),
+	    .department_id = str_of(body, "department_id"),
+	    .department = str_of(body, "department"),
+	    .factor = str_of(body, "factor"),
+	    .unit = str_of(body, "unit"),
+	    .note = str_of(body, "note"),
+	    .quantity = json_number_value(json_object_get(body, "quantity")),
+	    .has_quantity = 1,
+	};
+	if (entry_build(s, &c, &deps, &in, &en, &e) == -1) {
+		if (e.status == 403)
+			http_problem(r, 403, e.msg);
+		else
+			api_refuse(r, &e, "the entry is not acceptable");
+	} else {
+		snprintf(en.entered_by, sizeof(en.entered_by), "%s", user_of(r));
+		if (store_carbon_entry_create(s, &en, &e) == -1) {
+			api_refuse(r, &e, "the entry cannot be saved");
+		} else {
+			session_audit(r, user_of(r), "sustainability.entry.create", en.id,
+			              "success");
+			http_reply_json(r, 201, entry_json(&en));
+		}
+	}
+	departments_free(&deps);
+	json_decref(body);
+out:
+	api_reader_free(&c.rd);
+}
+
+static void
+add_entry(const struct store_carbon_entry *en, void *arg)
+{
+	json_array_append_new(arg, entry_json(en));
+}
+
+void
+carbon_entries_list(struct http_req *r)
+{
+	struct carbon_ctx c;
+	struct store_carbon_filter f = {0};
+	char dept[64], day[64], cat[32];
+	long total;
+	json_t *arr;
+	struct err e;
+
+	if (!ctx_load(r, &c, POLICY_RESOURCE_SUSTAINABILITY, POLICY_ACTION_READ,
+	              "your role does not see this production's sustainability entries"))
+		return;
+	if (router_query_param(r->query, "department", dept, sizeof(dept)) == 1)
+		f.department_id = dept;
+	if (router_query_param(r->query, "day", day, sizeof(day)) == 1)
+		f.day_id = day;
+	if (router_query_param(r->query, "category", cat, sizeof(cat)) == 1)
+		f.category = cat;
+	f.limit = api_query_long(r, "limit", PAGE_DEFAULT, 1, PAGE_MAX);
+	f.offset = api_query_long(r, "offset", 0, 0, 100000000);
+	if (f.category != NULL && !carbon_category_valid(f.category)) {
+		api_bad_field(r, "?category", "one of the categories in docs/SUSTAINABILITY.md");
+		goto out;
+	}
+	if (f.limit == -1 || f.offset == -1) {
+		api_bad_field(r, f.limit == -1 ? "?limit" : "?offset",
+		              f.limit == -1 ? "a whole number from 1 to 1000"
+		                            : "a whole number from 0");
+		goto out;
+	}
+	if (held_department(&c) != NULL) {
+		if (f.department_id != NULL && strcmp(f.department_id, held_department(&c)) != 0) {
+			http_problem(r, 403,
+			             "a department head sees their own department's entries only");
+			goto out;
+		}
+		f.department_id = held_department(&c);
+	}
+	arr = json_array();
+	if (store_carbon_entry_list(http_req_store(r), c.rd.a.production.id, &f, &total, add_entry,
+	                            arr, &e) == -1) {
+		json_decref(arr);
+		api_unavailable(r, &e);
+		goto out;
+	}
+	http_reply_json(r, 200,
+	                json_pack("{s:o, s:I, s:I, s:I}", "entries", arr, "total",
+	                          (json_int_t)total, "limit", (json_int_t)f.limit, "offset",
+	                          (json_int_t)f.offset));
+out:
+	api_reader_free(&c.rd);
+}
+
+/*
+ * Entry {eid} as the caller may see it for act: 1 loaded, 0 after answering
+ * (404 also for another department's entry to a department head: its
+ * existence is not theirs to learn).
+ */
+static int
+entry_load(struct http_req *r, struct carbon_ctx *c, struct store_carbon_entry *en)
+{
+	struct err e;
+	int found = store_carbon_entry_get(http_req_store(r), c->rd.a.production.id,
+	                                   router_param(&r->match, "eid"), en, &e);
+	if (found == 1 && held_department(c) != NULL &&
+	    strcmp(en->department_id, held_department(c)) != 0)
+		found = 0;
+	return api_found(r, found, &e, "sustainability entry");
+}
+
+void
+carbon_entries_get(struct http_req *r)
+{
+	struct carbon_ctx c;
+	struct store_carbon_entry en;
+	if (!ctx_load(r, &c, POLICY_RESOURCE_SUSTAINABILITY, POLICY_ACTION_READ,
+	              "your role does not see this production's sustainability entries"))
+		return;
+	if (entry_load(r, &c, &en))
+		http_reply_json(r, 200, entry_json(&en));
+	api_reader_free(&c.rd);
+}
+
+void
+carbon_entries_delete(struct http_req *r)
+{
+	struct carbon_ctx c;
+	struct store_carbon_entry en;
+	struct err e;
+	if (!ctx_load(r, &c, POLICY_RESOURCE_SUSTAINABILITY, POLICY_ACTION_WRITE,
+	              "your role does not change sustainability data"))
+		return;
+	if (entry_load(r, &c, &en)) {
+		if (store_carbon_entry_delete(http_req_store(r), c.rd.a.production.id, en.id, &e) ==
+		    -1) {
+			api_unavailable(r, &e);
+		} else {
+			session_audit(r, user_of(r), "sustainability.entry.delete", en.id,
+			              "success");
+			http_reply(r, 204, NULL, NULL, 0);
+		}
+	}
+	api_reader_free(&c.rd);
+}
+
+void
+carbon_evidence_put(struct http_req *r)
+{
+	struct carbon_ctx c;
+	struct store_carbon_entry en;
+	if (!ctx_load(r, &c, POLICY_RESOURCE_SUSTAINABILITY, POLICY_ACTION_WRITE,
+	              "your role does not change sustainability data"))
+		return;
+	if (entry_load(r, &c, &en))
+		attachments_accept(r, c.rd.a.production.id, en.id);
+	api_reader_free(&c.rd);
+}
+
+void
+carbon_evidence_get(struct http_req *r)
+{
+	struct carbon_ctx c;
+	struct store_carbon_entry en;
+	if (!ctx_load(r, &c, POLICY_RESOURCE_SUSTAINABILITY, POLICY_ACTION_READ,
+	              "your role does not see this production's sustainability entries"))
+		return;
+	if (entry_load(r, &c, &en)) {
+		if (en.evidence_id[0] == '\0')
+			http_problem(r, 404, "this entry has no evidence attached");
+		else
+			attachments_send(r, c.rd.a.production.id, en.evidence_id);
+	}
+	api_reader_free(&c.rd);
+}
+
+/* ---- import ---- */
+
+static const char *const import_columns[] = {"date",     "day_id", "department", "factor",
+                                             "quantity", "unit",   "note"};
+enum { COL_DATE, COL_DAY, COL_DEPARTMENT, COL_FACTOR, COL_QUANTITY, COL_UNIT, COL_NOTE, NCOL };
+
+static void
+add_row_error(json_t *errs, long line, const struct err *e)
+{
+	if (json_array_size(errs) < 1000)
+		json_array_append_new(errs, json_pack("{s:s, s:s, s:I}", "pointer",
+		                                      e->field[0] ? e->field : "/", "detail",
+		                                      e->msg, "line", (json_int_t)line));
+}
+
+/* The columns of the header line; -1 with e when one needed is missing or one is unknown. */
+static int
+import_header(char **f, size_t n, int col[NCOL], struct err *e)
+{
+	for (int k = 0; k < NCOL; k++)
+		col[k] = -1;
+	for (size_t i = 0; i < n; i++) {
+		int k;
+		for (k = 0; k < NCOL && strcmp(f[i], import_columns[k]) != 0; k++)
+			;
+		if (k == NCOL)
+			return err_field(
+			    e, 400, "/header",
+			    "column '%.40s' is not one of date, day_id, department, factor, "
+			    "quantity, unit, note",
+			    f[i]);
+		col[k] = (int)i;
+	}
+	for (int k = COL_DEPARTMENT; k <= COL_UNIT; k++)
+		if (col[k] == -1)
+			return err_field(e, 400, "/header", "the header needs a column %s",
+			                 import_columns[k]);
+	if (col[COL_DATE] == -1 && col[COL_DAY] == -1)
+		return err_field(e, 400, "/header", "the header needs a column date or day_id");
+	return 0;
+}
+
+static const char *
+cell(char **f, size_t n, int col)
+{
+	return col >= 0 && (size_t)col < n ? f[col] : NULL;
+}
+
+/* A CSV quantity: a plain decimal number ("1000", "12.5"); 0 when it is not one. */
+static int
+parse_quantity(const char *v, double *out)
+{
+	char *end;
+	if (v == NULL || v[0] == '\0' || strpbrk(v, "xXnNiI") != NULL)
+		return 0;
+	*out = strtod(v, &end);
+	return *end == '\0';
+}
+
+void
+carbon_import(struct http_req *r)
+{
+	struct store *s = http_req_store(r);
+	struct carbon_ctx c;
+	struct departments deps = {0};
+	struct store_carbon_entry *rows = NULL;
+	struct csv_reader rd;
+	char **f, flag[8];
+	size_t n, nrows = 0;
+	long line;
+	long long total = 0;
+	int col[NCOL], got, dry_run = 0;
+	json_t *errs = json_array();
+	struct err e;
+	size_t ctlen = 0;
+	const char *ct = http_req_header(r, "Content-Type", &ctlen);
+
+	if (!ctx_load(r, &c, POLICY_RESOURCE_SUSTAINABILITY, POLICY_ACTION_WRITE,
+	              "your role does not enter sustainability data"))
+		goto done;
+	if ((got = router_query_param(r->query, "dry_run", flag, sizeof(flag))) == 1) {
+		if (strcmp(flag, "true") != 0 && strcmp(flag, "false") != 0) {
+			api_bad_field(r, "?dry_run", "true or false");
+			goto done;
+		}
+		dry_run = strcmp(flag, "true") == 0;
+	}
+	if (ct == NULL || ctlen < 8 || strncasecmp(ct, "text/csv", 8) != 0) {
+		http_problem(r, 415, "send the rows as text/csv");
+		goto done;
+	}
+	if (!departments_load(r, c.rd.a.production.id, &deps))
+		goto done;
+	csv_reader_init(&rd, r->body, r->body_len);
+	if ((got = csv_read(&rd, &f, &n, &line, &e)) != 1 || import_header(f, n, col, &e) == -1) {
+		if (got == 1)
+			csv_fields_free(f, n);
+		if (got == 0)
+			err_field(&e, 400, "/header", "the file is empty; it needs a header line");
+		add_row_error(errs, 1, &e);
+		http_problem_errors(r, 400, "the file cannot be read", errs);
+		errs = NULL;
+		goto done;
+	}
+	csv_fields_free(f, n);
+	while ((got = csv_read(&rd, &f, &n, &line, &e)) == 1) {
+		struct entry_input in = {
+		    .date = cell(f, n, col[COL_DATE]),
+		    .day_id = cell(f, n, col[COL_DAY]),
+		    .department = cell(f, n, col[COL_DEPARTMENT]),
+		    .factor = cell(f, n, col[COL_FACTOR]),
+		    .unit = cell(f, n, col[COL_UNIT]),
+		    .note = cell(f, n, col[COL_NOTE]),
+		};
+		in.has_quantity = parse_quantity(cell(f, n, col[COL_QUANTITY]), &in.quantity);
+		if (nrows == IMPORT_ROWS) {
+			csv_fields_free(f, n);
+			err_field(&e, 400, "/", "more than 100000 rows; split the file");
+			add_row_error(errs, line, &e);
+			break;
+		}
+		rows = xrealloc(rows, (nrows + 1) * sizeof(*rows));
+		if (entry_build(s, &c, &deps, &in, &rows[nrows], &e) == -1) {
+			if (e.status >= 500) {
+				csv_fields_free(f, n);
+				api_unavailable(r, &e);
+				goto done;
+			}
+			add_row_error(errs, line, &e);
+		} else {
+			snprintf(rows[nrows].entered_by, sizeof(rows[nrows].entered_by), "%s",
+			         user_of(r));
+			total += rows[nrows].co2e_g;
+			nrows++;
+		}
+		csv_fields_free(f, n);
+	}
+	if (got == -1)
+		add_row_error(errs, rd.line, &e);
+	if (json_array_size(errs) > 0) {
+		http_problem_errors(r, 422,
+		                    dry_run ? "these rows would be refused; nothing was imported"
+		                            : "these rows are refused; nothing was imported",
+		                    errs);
+		errs = NULL;
+		goto done;
+	}
+	if (nrows == 0) {
+		http_problem(r, 400, "the file has a header but no rows");
+		goto done;
+	}
+	if (!dry_run) {
+		if (store_begin(s, &e) == -1) {
+			api_unavailable(r, &e);
+			goto done;
+		}
+		for (size_t i = 0; i < nrows; i++)
+			if (store_carbon_entry_create(s, &rows[i], &e) == -1) {
+				store_rollback(s);
+				api_refuse(r, &e, "the import failed; nothing was imported");
+				goto done;
+			}
+		if (store_commit(s, &e) == -1) {
+			api_unavailable(r, &e);
+			goto done;
+		}
+		{
+			char obj[96];
+			snprintf(obj, sizeof(obj), "%s:%zu rows", c.rd.a.production.id, nrows);
+			session_audit(r, user_of(r), "sustainability.import", obj, "success");
+		}
+	}
+	http_reply_json(r, dry_run ? 200 : 201,
+	                json_pack("{s:b, s:I, s:I, s:f, s:f}", "dry_run", dry_run, "rows",
+	                          (json_int_t)nrows, "imported", (json_int_t)(dry_run ? 0 : nrows),
+	                          "kg_co2e", carbon_kg(total), "t_co2e", carbon_tonnes(total)));
+done:
+	json_decref(errs);
+	free(rows);
+	departments_free(&deps);
+	api_reader_free(&c.rd);
+}
+
+/* ---- recalculation ---- */
+
+struct recalc {
+	struct store *s;
+	const struct carbon_ctx *c;
+	const struct store_factor_set *to;
+	json_t *changes, *unmatched;
+	long long before, after;
+	long entries;
+	struct err e;
+	int failed;
+	/* the changes to apply */
+	size_t n;
+	struct change {
+		char id[STORE_ID_LEN + 8];
+		long long factor_id, grams;
+	} * todo;
+};
+
+static json_t *
+factor_ref(const struct store_factor *f)
+{
+	return json_pack("{s:I, s:s, s:i, s:s, s:f, s:s}", "id", (json_int_t)f->id, "set",
+	                 f->set_id, "version", f->set_version, "key", f->key, "kg_co2e_per_unit",
+	                 f->kg_per_unit, "unit", f->unit);
+}
+
+static void
+recalc_entry(const struct store_carbon_entry *en, void *arg)
+{
+	struct recalc *rc = arg;
+	struct store_factor f;
+	long long g;
+	struct err e;
+
+	rc->entries++;
+	rc->before += en->co2e_g;
+	if (rc->failed)
+		return;
+	if (resolve_factor(rc->s, en->production_id, rc->to, rc->c->settings.include_rf,
+	                   en->factor.key, en->quantity, en->unit, &f, &g, &e) == -1) {
+		if (e.status >= 500) {
+			rc->e = e;
+			rc->failed = 1;
+			return;
+		}
+		rc->after += en->co2e_g;
+		json_array_append_new(rc->unmatched,
+		                      json_pack("{s:s, s:s, s:s, s:s}", "id", en->id, "factor",
+		                                en->factor.key, "unit", en->unit, "reason", e.msg));
+		return;
+	}
+	rc->after += g;
+	if (f.id == en->factor_id && g == en->co2e_g)
+		return;
+	json_array_append_new(
+	    rc->changes, json_pack("{s:s, s:f, s:f, s:o, s:o}", "id", en->id, "before_kg",
+	                           carbon_kg(en->co2e_g), "after_kg", carbon_kg(g), "factor_before",
+	                           factor_ref(&en->factor), "factor_after", factor_ref(&f)));
+	rc->todo = xrealloc(rc->todo, (rc->n + 1) * sizeof(*rc->todo));
+	snprintf(rc->todo[rc->n].id, sizeof(rc->todo[rc->n].id), "%s", en->id);
+	rc->todo[rc->n].factor_id = f.id;
+	rc->todo[rc->n].grams = g;
+	rc->n++;
+}
+
+static int
+recalc_apply(struct store *s, struct carbon_ctx *c, const struct recalc *rc, struct err *e)
+{
+	if (store_begin(s, e) == -1)
+		return -1;
+	for (size_t i = 0; i < rc->n; i++)
+		if (store_carbon_entry_refactor(s, rc->todo[i].id, rc->todo[i].factor_id,
+		                                rc->todo[i].grams, e) == -1)
+			goto fail;
+	snprintf(c->settings.factor_set, sizeof(c->settings.factor_set), "%s", rc->to->id);
+	if (store_carbon_settings_put(s, c->rd.a.production.id, &c->settings, e) == -1)
+		goto fail;
+	return store_commit(s, e);
+fail:
+	store_rollback(s);
+	return -1;
+}
+
+static const struct json_field recalc_body[] = {
+    {"factor_set", JF_STRING, 1, 63},
+    {"apply", JF_BOOLEAN, 0, 0},
+};
+
+void
+carbon_recalculate(struct http_req *r)
+{
+	struct store *s = http_req_store(r);
+	struct carbon_ctx c;
+	struct store_factor_set to;
+	struct store_carbon_filter all = {.limit = -1};
+	struct recalc rc;
+	char from[96], obj[256];
+	long total;
+	json_t *body;
+	int got, apply;
+
+	if (!ctx_load(r, &c, POLICY_RESOURCE_SUSTAINABILITY, POLICY_ACTION_WRITE,
+	              "your role does not recalculate the footprint"))
+		return;
+	memset(&rc, 0, sizeof(rc));
+	if (c.scope != POLICY_SCOPE_ALL) {
+		http_problem(r, 403,
+		             "only producers and production admins recalculate the footprint");
+		goto out;
+	}
+	if ((body = http_json_body(r, recalc_body, sizeof(recalc_body) / sizeof(recalc_body[0]))) ==
+	    NULL)
+		goto out;
+	apply = json_is_true(json_object_get(body, "apply"));
+	got = store_factor_set_latest(s, str_of(body, "factor_set"), &to, &rc.e);
+	json_decref(body);
+	if (got == -1) {
+		api_unavailable(r, &rc.e);
+		goto out;
+	}
+	if (got == 0 || strcmp(to.id, STORE_FACTOR_SET_CUSTOM) == 0) {
+		api_bad_field(r, "/factor_set",
+		              "not a factor set Slate has (GET /api/v1/factor-sets)");
+		goto out;
+	}
+	rc.s = s;
+	rc.c = &c;
+	rc.to = &to;
+	rc.changes = json_array();
+	rc.unmatched = json_array();
+	if (store_carbon_entry_list(s, c.rd.a.production.id, &all, &total, recalc_entry, &rc,
+	                            &rc.e) == -1 ||
+	    rc.failed || (apply && recalc_apply(s, &c, &rc, &rc.e) == -1)) {
+		json_decref(rc.changes);
+		json_decref(rc.unmatched);
+		api_unavailable(r, &rc.e);
+		goto out;
+	}
+	snprintf(from, sizeof(from), "%s@%d", c.set.id, c.set.version);
+	if (apply) {
+		snprintf(obj, sizeof(obj), "%s:%s->%s@%d:%lld g->%lld g", c.rd.a.production.id,
+		         from, to.id, to.version, rc.before, rc.after);
+		session_audit(r, user_of(r), "sustainability.recalculate", obj, "success");
+	}
+	http_reply_json(
+	    r, 200,
+	    json_pack("{s:b, s:s, s:s, s:i, s:I, s:I, s:I, s:f, s:f, s:o, s:o}", "applied", apply,
+	              "from", from, "factor_set", to.id, "factor_set_version", to.version,
+	              "entries", (json_int_t)rc.entries, "changed", (json_int_t)rc.n,
+	              "unmatched_count", (json_int_t)json_array_size(rc.unmatched), "before_kg",
+	              carbon_kg(rc.before), "after_kg", carbon_kg(rc.after), "changes", rc.changes,
+	              "unmatched", rc.unmatched));
+out:
+	free(rc.todo);
+	api_reader_free(&c.rd);
+}
+
+/* ---- report ---- */
+
+void
+carbon_report_get(struct http_req *r)
+{
+	struct carbon_ctx c;
+	char format[8] = "json", chart[16] = "category";
+	json_t *rep;
+	struct err e;
+
+	if (!ctx_load(r, &c, POLICY_RESOURCE_SUSTAINABILITY_TOTALS, POLICY_ACTION_READ,
+	              "your role does not see this production's sustainability figures"))
+		return;
+	if (router_query_param(r->query, "format", format, sizeof(format)) == -1 ||
+	    (strcmp(format, "json") != 0 && strcmp(format, "csv") != 0 &&
+	     strcmp(format, "svg") != 0)) {
+		api_bad_field(r, "?format", "json, csv or svg");
+		goto out;
+	}
+	if (router_query_param(r->query, "chart", chart, sizeof(chart)) == -1 ||
+	    (strcmp(chart, "category") != 0 && strcmp(chart, "cumulative") != 0)) {
+		api_bad_field(r, "?chart", "category or cumulative");
+		goto out;
+	}
+	if ((rep = carbon_report(http_req_store(r), &c.rd.a.production, held_department(&c),
+	                         &c.settings, &e)) == NULL) {
+		api_unavailable(r, &e);
+		goto out;
+	}
+	if (strcmp(format, "json") == 0) {
+		http_reply_json(r, 200, rep);
+		goto out;
+	}
+	{
+		char *body = strcmp(format, "csv") == 0 ? carbon_report_csv(rep)
+		                                        : carbon_report_svg(rep, chart);
+		http_add_header(r, "Content-Security-Policy",
+		                "default-src 'none'; style-src 'unsafe-inline'");
+		http_reply(r, 200,
+		           strcmp(format, "csv") == 0 ? "text/csv; charset=utf-8" : "image/svg+xml",
+		           body, strlen(body));
+		free(body);
+	}
+	json_decref(rep);
+out:
+	api_reader_free(&c.rd);
+}
