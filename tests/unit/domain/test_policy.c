@@ -403,17 +403,20 @@ everyone_acknowledges_only_their_own_callsheet(void **state)
 }
 
 static void
-crew_and_cast_keep_out_of_sustainability_and_ads_only_read_it(void **state)
+crew_and_cast_keep_out_of_sustainability_and_ads_only_read_totals(void **state)
 {
 	(void)state;
 	assert_false(policy_allows(POLICY_ROLE_CREW, POLICY_RESOURCE_SUSTAINABILITY,
 	                           POLICY_ACTION_READ, &grip, &own_record));
 	assert_false(policy_allows(POLICY_ROLE_CAST, POLICY_RESOURCE_SUSTAINABILITY,
 	                           POLICY_ACTION_READ, &lead_actor, &lead_actor_record));
-	assert_true(policy_allows(POLICY_ROLE_AD, POLICY_RESOURCE_SUSTAINABILITY,
-	                          POLICY_ACTION_READ, &grip, &grip_colleague));
+	assert_false(policy_allows(POLICY_ROLE_AD, POLICY_RESOURCE_SUSTAINABILITY,
+	                           POLICY_ACTION_READ, &grip, &grip_colleague));
 	assert_false(policy_allows(POLICY_ROLE_AD, POLICY_RESOURCE_SUSTAINABILITY,
 	                           POLICY_ACTION_WRITE, &grip, &grip_colleague));
+	assert_true(policy_allows(POLICY_ROLE_AD, POLICY_RESOURCE_SUSTAINABILITY_TOTALS,
+	                          POLICY_ACTION_READ, &grip, &grip_colleague));
+	assert_false(policy_applies(POLICY_RESOURCE_SUSTAINABILITY_TOTALS, POLICY_ACTION_WRITE));
 }
 
 static void
@@ -521,7 +524,7 @@ main(void)
 	    cmocka_unit_test(only_admins_and_producers_manage_members_and_the_production),
 	    cmocka_unit_test(nobody_writes_the_audit_log_and_only_admins_and_producers_read_it),
 	    cmocka_unit_test(everyone_acknowledges_only_their_own_callsheet),
-	    cmocka_unit_test(crew_and_cast_keep_out_of_sustainability_and_ads_only_read_it),
+	    cmocka_unit_test(crew_and_cast_keep_out_of_sustainability_and_ads_only_read_totals),
 	    cmocka_unit_test(unknown_values_and_missing_ids_are_refused),
 	    cmocka_unit_test(names_round_trip),
 	};
