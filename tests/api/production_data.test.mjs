@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { startServer, runSlate, assertProblem } from './lib/harness.mjs';
-import { call, signInAndChangePassword, readyAdmin, enrolTotp } from './lib/session.mjs';
+import { call, newAccount, readyAdmin, enrolTotp } from './lib/session.mjs';
 import { ROLES, documentedAllows, documentedScope } from './lib/roles.mjs';
 
 let server;
@@ -42,11 +42,7 @@ function fieldsFor(key, n) {
   };
 }
 
-async function account(email, n) {
-  const add = runSlate(['user', 'add', '--email', email, '--data', server.data, '--json']);
-  assert.equal(add.code, 0, add.stderr);
-  return signInAndChangePassword(server, `a long passphrase for the location scout ${n}`, { email, oneTime: JSON.parse(add.stdout).password });
-}
+const account = (email, n) => newAccount(server, email, `a long passphrase for the location scout ${n}`);
 
 before(async () => {
   server = await startServer();
