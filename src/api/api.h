@@ -132,8 +132,11 @@ char *carbon_report_svg(const json_t *report, const char *chart);
  * set, it becomes that sustainability entry's evidence. Answers 201.
  */
 void attachments_accept(struct http_req *r, const char *production_id, const char *entry_id);
-/* Sends attachment id of production_id, checked whole before the first byte. */
-void attachments_send(struct http_req *r, const char *production_id, const char *id);
+/*
+ * Sends attachment id of production_id, checked whole before the first byte;
+ * 404 unless it is evidence exactly when evidence is 1.
+ */
+void attachments_send(struct http_req *r, const char *production_id, const char *id, int evidence);
 
 extern const struct route api_routes[];
 extern const size_t api_nroutes;

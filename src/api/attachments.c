@@ -223,6 +223,7 @@ attachments_accept(struct http_req *r, const char *production_id, const char *en
 	store_new_id(u->a.id, sizeof(u->a.id), "att");
 	snprintf(u->a.production_id, sizeof(u->a.production_id), "%s", production_id);
 	snprintf(u->entry_id, sizeof(u->entry_id), "%s", entry_id ? entry_id : "");
+	u->a.evidence = entry_id != NULL;
 	snprintf(u->a.name, sizeof(u->a.name), "%s", name);
 	snprintf(u->a.content_type, sizeof(u->a.content_type), "%s", type);
 	u->a.size = (long long)r->body_len;
@@ -344,11 +345,11 @@ attachments_download(struct http_req *r)
 		http_problem(r, 403, "your role does not see this production's files");
 		return;
 	}
-	attachments_send(r, a.production.id, router_param(&r->match, "aid"));
+	attachments_send(r, a.production.id, router_param(&r->match, "aid"), 0);
 }
 
 void
-attachments_send(struct http_req *r, const char *production_id, const char *id)
+attachments_send(struct http_req *r, const char *production_id, const char *id, int evidence)
 {
 	struct download_job *d;
 	struct err e;
@@ -357,6 +358,10 @@ attachments_send(struct http_req *r, const char *production_id, const char *id)
 	d = xcalloc(1, sizeof(*d));
 	d->r = r;
 	found = store_attachment_get(http_req_store(r), production_id, id, &d->a, &d->key, &e);
+	if (found == 1 && d->a.evidence != evidence) {
+		secret_free(&d->key);
+		found = 0; /* evidence only through its entry; files never through an entry */
+	}
 	if (!api_found(r, found, &e, "file")) {
 		free(d);
 		return;

@@ -424,13 +424,19 @@ carbon_settings_put(struct http_req *r)
 {
 	struct store *s = http_req_store(r);
 	struct carbon_ctx c;
-	json_t *body, *v;
+	json_t *body = NULL, *v;
 	struct err e;
 	int got;
 
-	if (!ctx_load(r, &c, POLICY_RESOURCE_PRODUCTION, POLICY_ACTION_WRITE,
+	if (!ctx_load(r, &c, POLICY_RESOURCE_SUSTAINABILITY, POLICY_ACTION_WRITE,
 	              "only producers and production admins change the sustainability settings"))
 		return;
+	if (c.scope != POLICY_SCOPE_ALL) {
+		http_problem(
+		    r, 403,
+		    "only producers and production admins change the sustainability settings");
+		goto out;
+	}
 	if ((body = http_json_body(r, settings_body,
 	                           sizeof(settings_body) / sizeof(settings_body[0]))) == NULL)
 		goto out;
@@ -458,7 +464,7 @@ carbon_settings_put(struct http_req *r)
 			api_bad_field(r, "/budget_kg", "kg CO2e from 0 (no budget) to 1000000000");
 			goto out;
 		}
-		c.settings.budget_g = kg > 0 ? llround(kg * 1000) : -1;
+		c.settings.budget_g = llround(kg * 1000) > 0 ? llround(kg * 1000) : -1;
 	}
 	if (store_carbon_settings_put(s, c.rd.a.production.id, &c.settings, &e) == -1) {
 		api_unavailable(r, &e);
@@ -534,9 +540,13 @@ carbon_factors_create(struct http_req *r)
 	char key[160];
 	struct err e;
 
-	if (!ctx_load(r, &c, POLICY_RESOURCE_PRODUCTION, POLICY_ACTION_WRITE,
+	if (!ctx_load(r, &c, POLICY_RESOURCE_SUSTAINABILITY, POLICY_ACTION_WRITE,
 	              "only producers and production admins add emission factors"))
 		return;
+	if (c.scope != POLICY_SCOPE_ALL) {
+		http_problem(r, 403, "only producers and production admins add emission factors");
+		goto out;
+	}
 	if ((body = http_json_body(r, factor_body, sizeof(factor_body) / sizeof(factor_body[0]))) ==
 	    NULL)
 		goto out;
@@ -660,6 +670,21 @@ out:
 	api_reader_free(&c.rd);
 }
 
+/* ?name into buf, *out pointing at it when given: 0, or -1 after answering 400. */
+static int
+query_filter(struct http_req *r, const char *name, char *buf, size_t cap, const char **out)
+{
+	char pointer[40];
+	switch (router_query_param(r->query, name, buf, cap)) {
+	case 0: return 0;
+	case 1: *out = buf; return 0;
+	default:
+		snprintf(pointer, sizeof(pointer), "?%s", name);
+		api_bad_field(r, pointer, "malformed or too long");
+		return -1;
+	}
+}
+
 static void
 add_entry(const struct store_carbon_entry *en, void *arg)
 {
@@ -679,12 +704,10 @@ carbon_entries_list(struct http_req *r)
 	if (!ctx_load(r, &c, POLICY_RESOURCE_SUSTAINABILITY, POLICY_ACTION_READ,
 	              "your role does not see this production's sustainability entries"))
 		return;
-	if (router_query_param(r->query, "department", dept, sizeof(dept)) == 1)
-		f.department_id = dept;
-	if (router_query_param(r->query, "day", day, sizeof(day)) == 1)
-		f.day_id = day;
-	if (router_query_param(r->query, "category", cat, sizeof(cat)) == 1)
-		f.category = cat;
+	if (query_filter(r, "department", dept, sizeof(dept), &f.department_id) == -1 ||
+	    query_filter(r, "day", day, sizeof(day), &f.day_id) == -1 ||
+	    query_filter(r, "category", cat, sizeof(cat), &f.category) == -1)
+		goto out;
 	f.limit = api_query_long(r, "limit", PAGE_DEFAULT, 1, PAGE_MAX);
 	f.offset = api_query_long(r, "offset", 0, 0, 100000000);
 	if (f.category != NULL && !carbon_category_valid(f.category)) {
@@ -797,7 +820,7 @@ carbon_evidence_get(struct http_req *r)
 		if (en.evidence_id[0] == '\0')
 			http_problem(r, 404, "this entry has no evidence attached");
 		else
-			attachments_send(r, c.rd.a.production.id, en.evidence_id);
+			attachments_send(r, c.rd.a.production.id, en.evidence_id, 1);
 	}
 	api_reader_free(&c.rd);
 }

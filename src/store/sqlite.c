@@ -1804,8 +1804,8 @@ store_attachment_create(struct store *s, const struct store_attachment *a,
 {
 	static const char sql[] =
 	    "INSERT INTO attachment (id, production_id, name_sealed, content_type, size, "
-	    "stored_name, "
-	    "file_key, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	    "stored_name, file_key, created_by, created_at, evidence) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 	struct keyring_place p = {"attachment", "file_key", a->id};
 	sqlite3_stmt *st = sq_prepare(s, sql, e);
 	char *name = NULL, *key = NULL;
@@ -1829,6 +1829,7 @@ store_attachment_create(struct store *s, const struct store_attachment *a,
 	sqlite3_bind_text(st, 7, key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 8, a->created_by, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 9, a->created_at, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 10, a->evidence);
 	rc = sq_run(s, st, "record attachment", e) == -1 ? -1 : 0;
 out:
 	free(name);
@@ -1838,7 +1839,7 @@ out:
 
 #define ATTACHMENT_SELECT                                                                          \
 	"SELECT id, production_id, name_sealed, content_type, size, stored_name, created_by, "     \
-	"created_at, file_key FROM attachment "
+	"created_at, file_key, evidence FROM attachment "
 
 static void
 read_attachment(struct store *s, sqlite3_stmt *st, struct store_attachment *a)
@@ -1851,6 +1852,7 @@ read_attachment(struct store *s, sqlite3_stmt *st, struct store_attachment *a)
 	sq_copy_col(st, 5, a->stored_name, sizeof(a->stored_name));
 	sq_copy_col(st, 6, a->created_by, sizeof(a->created_by));
 	sq_copy_col(st, 7, a->created_at, sizeof(a->created_at));
+	a->evidence = sqlite3_column_int(st, 9);
 }
 
 int
@@ -1893,7 +1895,7 @@ store_attachment_list(struct store *s, const char *production_id,
                       void (*fn)(const struct store_attachment *, void *), void *arg, struct err *e)
 {
 	static const char sql[] =
-	    ATTACHMENT_SELECT "WHERE production_id = ? ORDER BY created_at, id";
+	    ATTACHMENT_SELECT "WHERE production_id = ? AND evidence = 0 ORDER BY created_at, id";
 	sqlite3_stmt *st = sq_prepare(s, sql, e);
 	int rc;
 	if (st == NULL)

@@ -9,9 +9,10 @@
  * never updated or deleted, so the factor an entry names (factor_id) always
  * says what it was computed with.
  *
- * Sums for reports come from two GROUP BY queries that SQLite answers from
- * covering indexes (carbon_entry_sum, carbon_entry_date) without touching the
- * table.
+ * Sums for reports come from carbon_rollup, which triggers keep on every
+ * insert, update and delete of an entry (migration 0017): one row per
+ * date × department × category × factor in use, so a report's cost follows
+ * the variety of a production's activity, not the number of its entries.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -493,7 +494,7 @@ store_carbon_entry_create(struct store *s, struct store_carbon_entry *en, struct
 		                            "there is no such shoot day in this production");
 	if ((st = sq_prepare(s, sql, e)) == NULL)
 		return -1;
-	store_new_id(en->id, sizeof(en->id), "co2");
+	store_new_id(en->id, sizeof(en->id), "cen");
 	sq_now_rfc3339(en->created_at, sizeof(en->created_at));
 	snprintf(en->updated_at, sizeof(en->updated_at), "%s", en->created_at);
 	sqlite3_bind_text(st, 1, en->id, -1, SQLITE_STATIC);
@@ -650,10 +651,10 @@ store_carbon_sums_by_category(struct store *s, const char *production_id, const 
                               struct err *e)
 {
 	static const char all[] =
-	    "SELECT category, department_id, SUM(co2e_g), COUNT(*) FROM carbon_entry "
+	    "SELECT category, department_id, SUM(co2e_g), SUM(entries) FROM carbon_rollup "
 	    "WHERE production_id = ? GROUP BY category, department_id";
 	static const char one[] =
-	    "SELECT category, department_id, SUM(co2e_g), COUNT(*) FROM carbon_entry "
+	    "SELECT category, department_id, SUM(co2e_g), SUM(entries) FROM carbon_rollup "
 	    "WHERE production_id = ? AND department_id = ? GROUP BY category, department_id";
 	sqlite3_stmt *st = sq_prepare(s, department_id ? one : all, e);
 	if (st == NULL)
@@ -670,10 +671,10 @@ store_carbon_sums_by_date(struct store *s, const char *production_id, const char
                           struct err *e)
 {
 	static const char all[] =
-	    "SELECT entry_date, NULL, SUM(co2e_g), COUNT(*) FROM carbon_entry "
+	    "SELECT entry_date, NULL, SUM(co2e_g), SUM(entries) FROM carbon_rollup "
 	    "WHERE production_id = ? GROUP BY entry_date ORDER BY entry_date";
 	static const char one[] =
-	    "SELECT entry_date, NULL, SUM(co2e_g), COUNT(*) FROM carbon_entry "
+	    "SELECT entry_date, NULL, SUM(co2e_g), SUM(entries) FROM carbon_rollup "
 	    "WHERE production_id = ? AND department_id = ? GROUP BY entry_date ORDER BY entry_date";
 	sqlite3_stmt *st = sq_prepare(s, department_id ? one : all, e);
 	if (st == NULL)
@@ -689,9 +690,8 @@ store_carbon_factors_used(struct store *s, const char *production_id, const char
                           void (*fn)(const struct store_factor *, void *), void *arg, struct err *e)
 {
 	static const char sql[] =
-	    "SELECT " FACTOR_COLS
-	    " FROM emission_factor f WHERE f.id IN (SELECT DISTINCT factor_id "
-	    "FROM carbon_entry WHERE production_id = ?1 AND (?2 IS NULL OR department_id = ?2)) "
+	    "SELECT " FACTOR_COLS " FROM emission_factor f WHERE f.id IN (SELECT factor_id "
+	    "FROM carbon_rollup WHERE production_id = ?1 AND (?2 IS NULL OR department_id = ?2)) "
 	    "ORDER BY f.set_id, f.set_version, f.category, f.id";
 	sqlite3_stmt *st = sq_prepare(s, sql, e);
 	if (st == NULL)

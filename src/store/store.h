@@ -299,6 +299,7 @@ struct store_attachment {
 	char stored_name[64];
 	char created_by[STORE_ID_LEN + 8];
 	char created_at[32];
+	int evidence; /* a sustainability entry's evidence: only that entry's readers reach it */
 };
 /*
  * Records an attachment whose id and stored_name the caller chose: seals
@@ -310,6 +311,7 @@ int store_attachment_create(struct store *s, const struct store_attachment *a,
 /* 1 found (file_key filled when not NULL), 0 no such attachment in that production. */
 int store_attachment_get(struct store *s, const char *production_id, const char *id,
                          struct store_attachment *out, struct secret *file_key, struct err *e);
+/* The production's files, without the evidence of sustainability entries. */
 int store_attachment_list(struct store *s, const char *production_id,
                           void (*fn)(const struct store_attachment *, void *), void *arg,
                           struct err *e);

@@ -209,8 +209,8 @@ test('the sustainability rows of docs/ROLES.md hold for a real member of every r
       }
     }
     await totalsShared(false);
-    // production settings and own factors: production write
-    const pw = documentedScope('write', 'production', role) === 'all';
+    // production settings and own factors: the whole of sustainability write
+    const pw = documentedScope('write', 'sustainability', role) === 'all';
     const sp = await call(server, s, 'PUT', S('/settings'), { body: { share_totals: false } });
     assert.equal(sp.status, pw ? 200 : 403, `${role} changes the settings`);
     const cf = await call(server, s, 'POST', S('/factors'), { body: { category: 'fuel', activity: `HVO from our own supplier ${role}`, unit: 'litres', kg_co2e_per_unit: 0.03558, source: 'supplier certificate 2026-114' } });
@@ -324,6 +324,11 @@ test('the report sums every entry exactly, cites its sources and draws its chart
   assert.match((await call(server, who.producer, 'GET', S('/report?format=svg&chart=category'))).body, /<rect[^>]*><title>fuel: /);
   assertProblem(await call(server, who.producer, 'GET', S('/report?format=pdf')), 400);
   assertProblem(await call(server, who.producer, 'GET', S('/report?format=svg&chart=pie')), 400);
+  assertProblem(await call(server, who.producer, 'GET', S(`/entries?department=${'x'.repeat(100)}`)), 400);
+  // a budget too small to be a gram is no budget
+  await call(server, who.producer, 'PUT', S('/settings'), { body: { budget_kg: 0.0001 } });
+  assert.equal((await call(server, who.producer, 'GET', S('/settings'))).json.budget_kg, null);
+  await call(server, who.producer, 'PUT', S('/settings'), { body: { budget_kg: 20000 } });
 });
 
 test('recalculating against a newer factor set shows before and after, then applies and is audited', async () => {
@@ -379,6 +384,12 @@ test('evidence is stored encrypted, readable by the entry’s readers only', asy
   assertProblem(await call(server, who.crew, 'GET', S(`/entries/${e.json.id}/evidence`)), 403);
   assertProblem(await call(server, who.griphead, 'GET', S(`/entries/${e.json.id}/evidence`)), 404);
   assertProblem(await call(server, who.griphead, 'PUT', S(`/entries/${e.json.id}/evidence?name=x.pdf`), { body: pdf, headers: { 'content-type': 'application/pdf' } }), 404);
+  // evidence is not a production file: the file list and download do not reach it
+  const files = await call(server, who.ad, 'GET', P(prod.id, '/attachments'));
+  assert.equal(files.status, 200);
+  assert.ok(!files.json.attachments.some((a) => a.id === up.json.id));
+  assertProblem(await call(server, who.ad, 'GET', P(prod.id, `/attachments/${up.json.id}`)), 404);
+  assertProblem(await call(server, admin, 'GET', P(prod.id, `/attachments/${up.json.id}`)), 404);
   const plain = spawnSync('grep', ['-rl', 'Calder services', path.join(server.data)], { encoding: 'utf8' });
   assert.equal(plain.stdout, '', 'the receipt is nowhere in the clear');
 });

@@ -55,10 +55,10 @@ static void
 rounding_is_half_away_from_zero_to_the_gram_once(void **state)
 {
 	(void)state;
-	assert_int_equal(grams(1, 0.0005), 1);     /* 0.5 g → 1 g */
-	assert_int_equal(grams(1, 0.0004999), 0);  /* 0.4999 g → 0 g */
-	assert_int_equal(grams(3, 0.0015), 5);     /* 4.5 g → 5 g */
-	assert_int_equal(grams(1, 0.0025), 3);     /* 2.5 g → 3 g, not to even */
+	assert_int_equal(grams(1, 0.0005), 1);    /* 0.5 g → 1 g */
+	assert_int_equal(grams(1, 0.0004999), 0); /* 0.4999 g → 0 g */
+	assert_int_equal(grams(3, 0.0015), 5);    /* 4.5 g → 5 g */
+	assert_int_equal(grams(1, 0.0025), 3);    /* 2.5 g → 3 g, not to even */
 	/* tonnes are rounded to the kilogram, half away from zero */
 	assert_true(fabs(carbon_tonnes(1500) - 0.002) < 1e-12);
 	assert_true(fabs(carbon_tonnes(1499) - 0.001) < 1e-12);
@@ -77,9 +77,11 @@ units_convert_within_a_dimension_only(void **state)
 	assert_true(fabs(convert(1, "passenger-mile", "passenger.km") - 1.609344) < 1e-9);
 	assert_true(fabs(convert(3, "room-nights", "Room per night") - 3) < 1e-12);
 	/* different things that share a word never convert */
-	assert_int_equal(carbon_convert(1, carbon_unit_find("kg"), carbon_unit_find("L"), &out), -1);
+	assert_int_equal(carbon_convert(1, carbon_unit_find("kg"), carbon_unit_find("L"), &out),
+	                 -1);
 	assert_int_equal(
-	    carbon_convert(1, carbon_unit_find("kWh"), carbon_unit_find("kWh (Gross CV)"), &out), -1);
+	    carbon_convert(1, carbon_unit_find("kWh"), carbon_unit_find("kWh (Gross CV)"), &out),
+	    -1);
 	assert_int_equal(
 	    carbon_convert(1, carbon_unit_find("km"), carbon_unit_find("passenger.km"), &out), -1);
 	assert_null(carbon_unit_find("furlongs"));
@@ -104,7 +106,7 @@ absurd_quantities_and_results_are_refused(void **state)
 	assert_int_equal(carbon_grams(1e9, 2.51279, &g, &e), -1);
 	assert_string_equal(e.field, "/quantity");
 	assert_int_equal(g, 7);
-	assert_int_equal(carbon_grams(397900, 2.51279, &g, &e), 0); /* 999.84 t */
+	assert_int_equal(carbon_grams(397900, 2.51279, &g, &e), 0);  /* 999.84 t */
 	assert_int_equal(carbon_grams(398000, 2.51279, &g, &e), -1); /* 1,000.09 t */
 }
 
@@ -117,7 +119,8 @@ flight_keys_drop_the_radiative_forcing_marker(void **state)
 	assert_string_equal(k, "long-haul-flight-to-from-uk-economy");
 	carbon_activity_key("Long-haul flight to/from UK, economy (without RF)", k, sizeof(k));
 	assert_string_equal(k, "long-haul-flight-to-from-uk-economy");
-	assert_int_equal(carbon_activity_rf("Domestic flight (UK), average passenger (with RF)"), 1);
+	assert_int_equal(carbon_activity_rf("Domestic flight (UK), average passenger (with RF)"),
+	                 1);
 	assert_int_equal(carbon_activity_rf("Domestic flight (UK), average passenger (without RF)"),
 	                 0);
 	assert_int_equal(carbon_activity_rf("Diesel (average biofuel blend)"), -1);
@@ -187,11 +190,12 @@ factor_rows_keep_source_year_and_publisher_id(void **state)
 	assert_int_equal(row.year, 2024);
 	assert_string_equal(row.publisher_ref, "DESNZ 1_101_1011_8_1");
 	assert_string_equal(row.key, "diesel-average-biofuel-blend");
-	assert_int_equal(parse_line(HEADER,
-	                            "waste,Food waste - composted (US),short ton (2000 lb),110,US EPA "
-	                            "Hub 2025,2025,Hub Table 9 (WARM)",
-	                            &row, &e),
-	                 0);
+	assert_int_equal(
+	    parse_line(HEADER,
+	               "waste,Food waste - composted (US),short ton (2000 lb),110,US EPA "
+	               "Hub 2025,2025,Hub Table 9 (WARM)",
+	               &row, &e),
+	    0);
 	assert_string_equal(row.publisher_ref, "EPA Hub Table 9");
 	assert_string_equal(row.unit, "short_ton");
 }
