@@ -75,7 +75,8 @@ by_category(const struct store_carbon_sum *x, void *arg)
 {
 	struct sums *s = arg;
 	size_t i, d;
-	for (i = 0; carbon_categories[i] != NULL && strcmp(carbon_categories[i], x->category); i++)
+	for (i = 0; carbon_categories[i] != NULL && strcmp(carbon_categories[i], x->category) != 0;
+	     i++)
 		;
 	if (carbon_categories[i] == NULL)
 		i--; /* an unknown category counts as "other", the last */
@@ -204,7 +205,7 @@ carbon_report(struct store *s, const struct store_production *p, const char *dep
 			dates[k++] = date;
 		qsort(dates, k, sizeof(*dates), cmp_str);
 		for (size_t i = 0; i < k; i++) {
-			struct date_sum key, *hit;
+			struct date_sum key = {0}, *hit;
 			snprintf(key.date, sizeof(key.date), "%s", dates[i]);
 			hit = bsearch(&key, sm.date, sm.ndate, sizeof(*sm.date), cmp_date);
 			shoot_g += hit ? hit->g : 0;
@@ -312,18 +313,22 @@ carbon_report_csv(const json_t *rep)
 
 	fputs("section,key,label,kg_co2e,t_co2e,entries\r\n", f);
 	csv_amount_row(f, "total", "total", str(rep, "production"), json_object_get(rep, "total"));
-	json_array_foreach (json_object_get(rep, "by_category"), i, x)
+	json_array_foreach (json_object_get(rep, "by_category"), i, x) {
 		csv_amount_row(f, "category", str(x, "category"), str(x, "category"), x);
-	json_array_foreach (json_object_get(rep, "by_department"), i, x)
+	}
+	json_array_foreach (json_object_get(rep, "by_department"), i, x) {
 		csv_amount_row(f, "department", str(x, "department_id"), str(x, "department"), x);
-	json_array_foreach (json_object_get(rep, "by_day"), i, x)
+	}
+	json_array_foreach (json_object_get(rep, "by_day"), i, x) {
 		csv_amount_row(f, "shoot_day", str(x, "date"), str(x, "date"), x);
+	}
 	csv_amount_row(f, "off_shoot_days", "off_shoot_days", "entries on other dates",
 	               json_object_get(rep, "off_shoot_days"));
 	if ((x = json_object_get(rep, "per_shoot_day")) != NULL && !json_is_null(x))
 		csv_amount_row(f, "per_shoot_day", "per_shoot_day", "total / shoot days", x);
-	json_array_foreach (json_object_get(rep, "by_week"), i, x)
+	json_array_foreach (json_object_get(rep, "by_week"), i, x) {
 		csv_amount_row(f, "week", str(x, "week"), str(x, "week"), x);
+	}
 	if ((b = json_object_get(rep, "budget")) != NULL && !json_is_null(b))
 		fprintf(f,
 		        "budget,budget,carbon budget,%.3f,,\r\nbudget,used,used,%.3f,,\r\n"

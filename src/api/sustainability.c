@@ -254,6 +254,7 @@ departments_free(struct departments *d)
 {
 	free(d->id);
 	free(d->name);
+	memset(d, 0, sizeof(*d));
 }
 
 /* The id of a department named by id or by name; NULL when none. */
@@ -905,7 +906,7 @@ carbon_import(struct http_req *r)
 	if (!ctx_load(r, &c, POLICY_RESOURCE_SUSTAINABILITY, POLICY_ACTION_WRITE,
 	              "your role does not enter sustainability data"))
 		goto done;
-	if ((got = router_query_param(r->query, "dry_run", flag, sizeof(flag))) == 1) {
+	if (router_query_param(r->query, "dry_run", flag, sizeof(flag)) == 1) {
 		if (strcmp(flag, "true") != 0 && strcmp(flag, "false") != 0) {
 			api_bad_field(r, "?dry_run", "true or false");
 			goto done;
@@ -1039,8 +1040,8 @@ static void
 recalc_entry(const struct store_carbon_entry *en, void *arg)
 {
 	struct recalc *rc = arg;
-	struct store_factor f;
-	long long g;
+	struct store_factor f = {0};
+	long long g = 0;
 	struct err e;
 
 	rc->entries++;

@@ -248,7 +248,7 @@ carbon_columns_find(char *const *header, size_t n, struct carbon_columns *c, str
 		for (size_t i = 0; i < n; i++)
 			if (strcmp(header[i], column_names[k]) == 0)
 				*slot[k] = (int)i;
-		if (*slot[k] == -1 && k < 6)
+		if (k < 6 && *slot[k] == -1)
 			return err_field(e, 400, "/header", "the header has no column %s",
 			                 column_names[k]);
 	}
