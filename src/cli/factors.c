@@ -162,5 +162,6 @@ out:
 	free(csv);
 	store_close(s);
 	keyring_close(keys);
+	config_free(&c);
 	return rc;
 }
