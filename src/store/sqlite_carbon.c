@@ -645,24 +645,38 @@ each_sum(struct store *s, sqlite3_stmt *st, int date_first,
 	return rc == SQLITE_DONE ? 0 : sq_db_err(s, e, "sum carbon entries");
 }
 
-int
-store_carbon_sums_by_category(struct store *s, const char *production_id, const char *department_id,
-                              void (*fn)(const struct store_carbon_sum *, void *), void *arg,
-                              struct err *e)
+/* The sums of one production (or one department of it), grouped by category and department or by
+ * date. */
+static int
+sums(struct store *s, const char *production_id, const char *department_id, int by_date,
+     void (*fn)(const struct store_carbon_sum *, void *), void *arg, struct err *e)
 {
-	static const char all[] =
-	    "SELECT category, department_id, SUM(co2e_g), SUM(entries) FROM carbon_rollup "
-	    "WHERE production_id = ? GROUP BY category, department_id";
-	static const char one[] =
-	    "SELECT category, department_id, SUM(co2e_g), SUM(entries) FROM carbon_rollup "
-	    "WHERE production_id = ? AND department_id = ? GROUP BY category, department_id";
-	sqlite3_stmt *st = sq_prepare(s, department_id ? one : all, e);
+	static const char *const sql[2][2] = {
+	    {"SELECT category, department_id, SUM(co2e_g), SUM(entries) FROM carbon_rollup "
+	     "WHERE production_id = ? GROUP BY category, department_id",
+	     "SELECT category, department_id, SUM(co2e_g), SUM(entries) FROM carbon_rollup "
+	     "WHERE production_id = ? AND department_id = ? GROUP BY category, department_id"},
+	    {"SELECT entry_date, NULL, SUM(co2e_g), SUM(entries) FROM carbon_rollup "
+	     "WHERE production_id = ? GROUP BY entry_date ORDER BY entry_date",
+	     "SELECT entry_date, NULL, SUM(co2e_g), SUM(entries) FROM carbon_rollup "
+	     "WHERE production_id = ? AND department_id = ? GROUP BY entry_date ORDER BY "
+	     "entry_date"},
+	};
+	sqlite3_stmt *st = sq_prepare(s, sql[by_date][department_id != NULL], e);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, production_id, -1, SQLITE_STATIC);
 	if (department_id)
 		sqlite3_bind_text(st, 2, department_id, -1, SQLITE_STATIC);
-	return each_sum(s, st, 0, fn, arg, e);
+	return each_sum(s, st, by_date, fn, arg, e);
+}
+
+int
+store_carbon_sums_by_category(struct store *s, const char *production_id, const char *department_id,
+                              void (*fn)(const struct store_carbon_sum *, void *), void *arg,
+                              struct err *e)
+{
+	return sums(s, production_id, department_id, 0, fn, arg, e);
 }
 
 int
@@ -670,19 +684,7 @@ store_carbon_sums_by_date(struct store *s, const char *production_id, const char
                           void (*fn)(const struct store_carbon_sum *, void *), void *arg,
                           struct err *e)
 {
-	static const char all[] =
-	    "SELECT entry_date, NULL, SUM(co2e_g), SUM(entries) FROM carbon_rollup "
-	    "WHERE production_id = ? GROUP BY entry_date ORDER BY entry_date";
-	static const char one[] =
-	    "SELECT entry_date, NULL, SUM(co2e_g), SUM(entries) FROM carbon_rollup "
-	    "WHERE production_id = ? AND department_id = ? GROUP BY entry_date ORDER BY entry_date";
-	sqlite3_stmt *st = sq_prepare(s, department_id ? one : all, e);
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_text(st, 1, production_id, -1, SQLITE_STATIC);
-	if (department_id)
-		sqlite3_bind_text(st, 2, department_id, -1, SQLITE_STATIC);
-	return each_sum(s, st, 1, fn, arg, e);
+	return sums(s, production_id, department_id, 1, fn, arg, e);
 }
 
 int
