@@ -191,14 +191,10 @@ pick_factor(const struct store_factor *f, void *arg)
 	}
 }
 
-/*
- * The factor for key in unit_code under the production's settings and set,
- * and the CO2e of quantity: 0, or -1 with e naming /factor, /unit or /quantity.
- */
-static int
-resolve_factor(struct store *s, const char *production_id, const struct store_factor_set *set,
-               int include_rf, const char *key, double quantity, const char *unit_code,
-               struct store_factor *out, long long *grams, struct err *e)
+int
+api_carbon_resolve(struct store *s, const char *production_id, const struct store_factor_set *set,
+                   int include_rf, const char *key, double quantity, const char *unit_code,
+                   struct store_factor *out, long long *grams, struct err *e)
 {
 	struct pick p;
 	double q;
@@ -313,8 +309,8 @@ entry_build(struct store *s, const struct carbon_ctx *c, const struct department
 	if (in->note != NULL &&
 	    (utf8_chars(in->note) > NOTE_MAX || strlen(in->note) >= sizeof(en->note)))
 		return err_field(e, 400, "/note", "at most 500 characters");
-	if (resolve_factor(s, en->production_id, &c->set, c->settings.include_rf, in->factor,
-	                   in->quantity, in->unit, &en->factor, &en->co2e_g, e) == -1)
+	if (api_carbon_resolve(s, en->production_id, &c->set, c->settings.include_rf, in->factor,
+	                       in->quantity, in->unit, &en->factor, &en->co2e_g, e) == -1)
 		return -1;
 	snprintf(en->unit, sizeof(en->unit), "%s", carbon_unit_find(in->unit)->code);
 	snprintf(en->category, sizeof(en->category), "%s", en->factor.category);
@@ -1048,8 +1044,8 @@ recalc_entry(const struct store_carbon_entry *en, void *arg)
 	rc->before += en->co2e_g;
 	if (rc->failed)
 		return;
-	if (resolve_factor(rc->s, en->production_id, rc->to, rc->c->settings.include_rf,
-	                   en->factor.key, en->quantity, en->unit, &f, &g, &e) == -1) {
+	if (api_carbon_resolve(rc->s, en->production_id, rc->to, rc->c->settings.include_rf,
+	                       en->factor.key, en->quantity, en->unit, &f, &g, &e) == -1) {
 		if (e.status >= 500) {
 			rc->e = e;
 			rc->failed = 1;

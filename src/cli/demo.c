@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api/api.h"
 #include "cli/demo.h"
 
 static const char *const first_names[] = {
@@ -136,9 +137,77 @@ add_person(struct store *s, const char *prod, const char *department, const char
 #define NDAYS   25
 #define NSCENES 120
 
-int
-demo_load(struct store *s, const char *prod, struct err *e)
+/* What a shoot day burns and books, by department: fuel logs, hotel nights, waste. */
+static const struct activity {
+	const char *department, *factor, *unit;
+	unsigned base, spread; /* quantity: base + 0 … spread - 1 */
+	int every;             /* on every n-th shoot day */
+	double scale;          /* quantity × scale, for fractions */
+	const char *note;
+} activities[] = {
+    {"Electric", "gas-oil", "L", 140, 120, 1, 1, "generator, unit base"},
+    {"Transport", "diesel-average-biofuel-blend", "L", 60, 90, 1, 1, "unit vehicles, fuel log"},
+    {"Transport", "average-van-up-to-3-5-t-diesel", "km", 80, 140, 1, 1, "crew minibus"},
+    {"Locations", "hotel-stay-uk", "room_night", 6, 10, 5, 1, "cast and crew away nights"},
+    {"Catering", "organic-food-and-drink-waste-composting", "t", 20, 30, 1, 0.001,
+     "food waste, collected"},
+    {"Art", "wood-timber-primary-production", "t", 300, 500, 10, 0.001, "set build timber"},
+    {"Production", "long-haul-flight-to-from-uk-economy", "passenger_km", 5500, 1, 12, 1,
+     "visiting cast, one way"},
+};
+
+/* The footprint so far: the activities above over the shoot days, entered as the admin. */
+static int
+demo_footprint(struct store *s, const char *prod, const char *user_id,
+               char (*days)[2][STORE_ID_LEN + 8], int ndays, unsigned *x, struct err *e)
 {
+	struct store_factor_set set;
+	struct store_carbon_settings cs;
+	char dept[STORE_ID_LEN + 8];
+
+	if (store_carbon_settings_get(s, prod, &cs, e) == -1 ||
+	    store_factor_set_latest(s, cs.factor_set, &set, e) != 1)
+		return err_set(e, 500, "the demo's factor set is missing");
+	cs.budget_g = 150000000; /* 150 t */
+	cs.share_totals = 1;
+	if (store_carbon_settings_put(s, prod, &cs, e) == -1)
+		return -1;
+	for (int d = 0; d < ndays; d++) {
+		for (size_t a = 0; a < sizeof(activities) / sizeof(activities[0]); a++) {
+			const struct activity *ac = &activities[a];
+			struct store_carbon_entry en;
+			if (d % ac->every != 0)
+				continue;
+			memset(&en, 0, sizeof(en));
+			if (store_department_find(s, prod, ac->department, dept, sizeof(dept), e) !=
+			    1)
+				return err_set(e, 500, "the demo has no department %s",
+				               ac->department);
+			snprintf(en.production_id, sizeof(en.production_id), "%s", prod);
+			snprintf(en.day_id, sizeof(en.day_id), "%.37s", days[d][0]);
+			snprintf(en.date, sizeof(en.date), "%.10s", days[d][1]);
+			snprintf(en.department_id, sizeof(en.department_id), "%s", dept);
+			snprintf(en.unit, sizeof(en.unit), "%s", ac->unit);
+			snprintf(en.note, sizeof(en.note), "%s", ac->note);
+			snprintf(en.entered_by, sizeof(en.entered_by), "%s", user_id);
+			en.quantity = (double)(ac->base + next(x) % ac->spread) * ac->scale;
+			if (api_carbon_resolve(s, prod, &set, cs.include_rf, ac->factor,
+			                       en.quantity, ac->unit, &en.factor, &en.co2e_g,
+			                       e) == -1)
+				return err_set(e, 500, "demo factor %s: %s", ac->factor, e->msg);
+			en.factor_id = en.factor.id;
+			snprintf(en.category, sizeof(en.category), "%s", en.factor.category);
+			if (store_carbon_entry_create(s, &en, e) == -1)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+int
+demo_load(struct store *s, const char *prod, const char *user_id, struct err *e)
+{
+	static char days[NDAYS][2][STORE_ID_LEN + 8];
 	static char crew_ids[80][STORE_ID_LEN + 8], cast_ids[12][STORE_ID_LEN + 8];
 	char loc_ids[6][STORE_ID_LEN + 8], scene_ids[NSCENES][STORE_ID_LEN + 8];
 	unsigned x = 0x5eed1e55u;
@@ -213,6 +282,8 @@ demo_load(struct store *s, const char *prod, struct err *e)
 		if (store_day_create(s, &day, e) == -1 ||
 		    store_day_set_locations(s, day.id, locs, 2, e) == -1)
 			return -1;
+		snprintf(days[d][0], sizeof(days[d][0]), "%s", day.id);
+		snprintf(days[d][1], sizeof(days[d][1]), "%.15s", day.date);
 		for (int k = 0; k < 5; k++)
 			scenes[k] = scene_ids[(d * 5 + k) % NSCENES];
 		if (store_day_set_scenes(s, day.id, scenes, d < 24 ? 5 : 0, e) == -1)
@@ -247,5 +318,5 @@ demo_load(struct store *s, const char *prod, struct err *e)
 				return -1;
 		}
 	}
-	return 0;
+	return demo_footprint(s, prod, user_id, days, NDAYS, &x, e);
 }

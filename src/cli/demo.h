@@ -6,7 +6,10 @@
 
 #include "store/store.h"
 
-/* Fills production prod with the demo shoot (people, locations, days, scenes, calls). */
-int demo_load(struct store *s, const char *prod, struct err *e);
+/*
+ * Fills production prod with the demo shoot (people, locations, days, scenes,
+ * calls, and the footprint so far: activity entries made by user_id).
+ */
+int demo_load(struct store *s, const char *prod, const char *user_id, struct err *e);
 
 #endif

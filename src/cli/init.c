@@ -135,7 +135,7 @@ create_demo(struct store *s, const char *admin_id, struct err *e)
 	    store_membership_add(s, p.id, admin_id, "production_admin", NULL, mid, sizeof(mid),
 	                         e) == -1)
 		return -1;
-	return demo_load(s, p.id, e);
+	return demo_load(s, p.id, admin_id, e);
 }
 
 int

@@ -410,3 +410,20 @@ test('slate factors refuses a bad file with one line naming the row, and lists t
   const ids = list.stdout.trim().split('\n').map((l) => JSON.parse(l).id);
   assert.ok(ids.includes('uk-desnz-2024') && !ids.includes('bad-set'));
 });
+
+test('the demo production shows its footprint so far, cited, to everyone (it shares its totals)', async () => {
+  const demo = (await call(server, admin, 'GET', '/api/v1/productions')).json.productions.find((p) => p.name === 'Northern Lights (demo)');
+  assert.ok(demo, 'slate init made the demo production');
+  const rep = await call(server, admin, 'GET', P(demo.id, '/sustainability/report'));
+  assert.equal(rep.status, 200, rep.body);
+  assert.ok(rep.json.total.entries > 100, `${rep.json.total.entries} entries`);
+  assert.equal(rep.json.shoot_days, 25);
+  assert.equal(rep.json.off_shoot_days.entries, 0, 'every demo entry is on a shoot day');
+  const fuel = rep.json.by_category.find((c) => c.category === 'fuel');
+  assert.ok(fuel.kg > 1000 && fuel.kg < rep.json.total.kg);
+  assert.ok(rep.json.budget.kg === 150000 && rep.json.budget.used_kg === rep.json.total.kg);
+  assert.ok(rep.json.sources.every((s) => s.set === 'uk-desnz-2024' && s.factors.every((f) => /DESNZ/.test(f.source))));
+  const entries = (await call(server, admin, 'GET', P(demo.id, '/sustainability/entries?limit=1000'))).json;
+  assert.equal(entries.total, rep.json.total.entries);
+  assert.equal(entries.entries.reduce((g, e) => g + Math.round(e.kg_co2e * 1000), 0), Math.round(rep.json.total.kg * 1000));
+});
