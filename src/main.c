@@ -7,6 +7,8 @@
 #include <sodium.h>
 
 #include "cli/cli.h"
+#include "store/pagecrypt.h"
+#include "util/log.h"
 
 #ifndef SLATE_VERSION
 #define SLATE_VERSION "0.0.0-dev"
@@ -26,6 +28,9 @@ static const char usage[] =
     "  keys     the keystore: status, rotate, backup, shred-person (slate keys --help)\n"
     "  export   a production's data as JSON, CSV, iCalendar or vCard (slate export --help)\n"
     "  factors  emission factor sets: import a newer set, list them (slate factors --help)\n"
+    "  migrate-encryption\n"
+    "           convert a plaintext database into an encrypted one\n"
+    "  sql      run SQL on the decrypted database (read-only unless --write)\n"
     "\n"
     "  slate COMMAND --help   options of one command\n"
     "  slate --version        print the version\n";
@@ -34,8 +39,11 @@ static const struct {
 	const char *name;
 	int (*fn)(int, char **);
 } commands[] = {
-    {"init", cmd_init}, {"serve", cmd_serve},   {"user", cmd_user},       {"member", cmd_member},
-    {"keys", cmd_keys}, {"export", cmd_export}, {"factors", cmd_factors},
+    {"init", cmd_init},       {"serve", cmd_serve},
+    {"user", cmd_user},       {"member", cmd_member},
+    {"keys", cmd_keys},       {"export", cmd_export},
+    {"factors", cmd_factors}, {"migrate-encryption", cmd_migrate_encryption},
+    {"sql", cmd_sql},
 };
 
 int
@@ -57,6 +65,18 @@ main(int argc, char **argv)
 	if (sodium_init() < 0) {
 		fputs("slate: cannot initialise libsodium\n", stderr);
 		return EXIT_FAIL;
+	}
+	/* Commands other than serve speak in one line on stderr, not in log lines. */
+	if (strcmp(argv[1], "serve") != 0)
+		log_set_level(LOG_ERROR);
+	{
+		/* Before any database opens: every one Slate opens is encrypted unless it says not.
+		 */
+		struct err e;
+		if (pagecrypt_register(&e) == -1) {
+			fprintf(stderr, "slate: %s\n", e.msg);
+			return EXIT_FAIL;
+		}
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(argv[1], commands[i].name) == 0)

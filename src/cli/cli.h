@@ -35,6 +35,8 @@ int cmd_member(int argc, char **argv);
 int cmd_keys(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_factors(int argc, char **argv);
+int cmd_migrate_encryption(int argc, char **argv);
+int cmd_sql(int argc, char **argv);
 
 /* Prints j on one line when ok, then wipes and releases it (NULL is fine). */
 struct json_t;

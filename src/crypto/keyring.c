@@ -338,7 +338,8 @@ keyring_open(const char *path, const struct secret *kek, const char *key_file, i
 		err_set(e, 500, "no keystore at %s (slate init makes one)", path);
 		goto fail;
 	}
-	if (sqlite3_open_v2(path, &kr->db, flags, NULL) != SQLITE_OK) {
+	/* The keystore holds wrapped keys only, and is itself never page-encrypted. */
+	if (sqlite3_open_v2(path, &kr->db, flags, "unix") != SQLITE_OK) {
 		err_set(e, 500, "cannot open keystore %s: %s", path,
 		        kr->db ? sqlite3_errmsg(kr->db) : "out of memory");
 		goto fail;
@@ -465,6 +466,34 @@ keyring_create(struct keyring *kr, const char *id, const char *kind, struct err 
 }
 
 int
+keyring_export(struct keyring *kr, const char *id, int create, struct secret *out, struct err *e)
+{
+	const unsigned char *key;
+	int rc;
+
+	out->p = NULL;
+	out->len = 0;
+	pthread_mutex_lock(&kr->mu);
+	rc = refresh(kr, e);
+	if (rc == 0 && create)
+		rc = insert_key(kr, id, "database", e);
+	if (rc == 0) {
+		struct err lookup;
+		rc = key_get(kr, id, &key, &lookup);
+		if (rc == 1) {
+			secret_alloc(out, AEAD_KEY_LEN);
+			memcpy(out->p, key, AEAD_KEY_LEN);
+			rc = 0;
+		} else if (rc == 0)
+			rc = err_set(e, 500, "keystore: the database key %s was destroyed", id);
+		else
+			rc = err_set(e, 404, "%s", lookup.msg);
+	}
+	pthread_mutex_unlock(&kr->mu);
+	return rc;
+}
+
+int
 keyring_destroy(struct keyring *kr, const char *id, struct err *e)
 {
 	sqlite3_stmt *st = NULL;
@@ -574,7 +603,7 @@ keyring_backup(struct keyring *kr, const char *dest, struct err *e)
 
 	if (create_file(dest, e) == -1)
 		return -1;
-	if (sqlite3_open_v2(dest, &out, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+	if (sqlite3_open_v2(dest, &out, SQLITE_OPEN_READWRITE, "unix") != SQLITE_OK) {
 		err_set(e, 500, "cannot open %s: %s", dest,
 		        out ? sqlite3_errmsg(out) : "out of memory");
 		goto out;

@@ -8,8 +8,10 @@
  *    │                   (outbox messages, invitation addresses)
  *    ├─ production id    production key: confidential production fields and
  *    │                   the per-file keys of its uploads
- *    └─ user/person id   person key: that person's personal fields; destroying
+ *    ├─ user/person id   person key: that person's personal fields; destroying
  *                        it (crypto-shredding) erases them in every copy
+ *    └─ "db-" + hex id   database key: every page of the database file and
+ *                        its WAL (store/pagecrypt.c)
  *
  * Data keys live only wrapped (AES-256-GCM under the KEK) in their own file,
  * DATA/keys.db, described at the top of keyring.c. Callers name a key by id
@@ -62,6 +64,15 @@ void keyring_close(struct keyring *kr);
 
 /* Makes a data key of kind "production" or "person" with this id; an existing one is kept. */
 int keyring_create(struct keyring *kr, const char *id, const char *kind, struct err *e);
+/*
+ * Copies the database key id (kind "database") into out (guarded memory,
+ * AEAD_KEY_LEN bytes), making it first when create is set. This is the one
+ * key the keyring hands out: SQLite's pages are sealed below the keyring,
+ * by the VFS in store/pagecrypt.c. An unknown or destroyed key is an error
+ * (status 404 for unknown).
+ */
+int keyring_export(struct keyring *kr, const char *id, int create, struct secret *out,
+                   struct err *e);
 /* Destroys a data key for good: 1 done, 0 no such live key. */
 int keyring_destroy(struct keyring *kr, const char *id, struct err *e);
 /* Re-wraps every live data key under new_kek in one transaction; the old master key then opens

@@ -15,6 +15,14 @@
  * the SQL text: every statement is a string literal, so the address is a
  * stable identity and the lookup costs a pointer hash.
  *
+ * Encryption: a store opened with a keystore is encrypted page by page
+ * (pagecrypt.c) under the database key named by its page 1, with the
+ * 32 bytes per page that the seal takes reserved and temporary tables kept
+ * in memory, so no page ever reaches the disk in the clear. A plaintext
+ * database is refused and named for `slate migrate-encryption`
+ * (store_encrypt, sqlite_encrypt.c). Without a keystore (unit tests of
+ * files written before encryption) the file is opened in the clear.
+ *
  * Migrations: schema_migrations(version, name, applied_at) records each
  * applied step. store_open applies every pending step in one transaction, and
  * refuses a database whose newest version is above what this binary knows.
@@ -30,6 +38,7 @@
 #include <sodium.h>
 
 #include "store/migration.h"
+#include "store/pagecrypt.h"
 #include "domain/throttle.h"
 #include "store/store.h"
 #include "store/sqlite_int.h"
@@ -44,6 +53,9 @@ sq_db_err(struct store *s, struct err *e, const char *what)
 {
 	int code = sqlite3_extended_errcode(s->db);
 	int status = (code & 0xff) == SQLITE_BUSY ? 503 : 500;
+	const char *page = pagecrypt_last_error();
+	if (page[0] != '\0') /* names the file and page */
+		return err_set(e, status, "%s", page);
 	return err_set(e, status, "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
 }
 
@@ -79,7 +91,11 @@ exec(struct store *s, const char *sql, struct err *e)
 {
 	char *msg = NULL;
 	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		err_set(e, 500, "%s: %s", s->path, msg ? msg : "error");
+		const char *page = pagecrypt_last_error();
+		if (page[0] != '\0')
+			err_set(e, 500, "%s", page);
+		else
+			err_set(e, 500, "%s: %s", s->path, msg ? msg : "error");
 		sqlite3_free(msg);
 		return -1;
 	}
@@ -420,6 +436,62 @@ fail:
 	return -1;
 }
 
+int
+store_use_database_key(const char *path, int create, struct keyring *keys, struct err *e)
+{
+	unsigned char id[PAGECRYPT_ID_LEN];
+	char kid[PAGECRYPT_KEY_ID_LEN + 1];
+	struct secret k;
+	int kind;
+
+	if (pagecrypt_register(e) == -1)
+		return -1;
+	if ((kind = pagecrypt_probe(path, id, e)) == -1 && !(create && e->status == 404))
+		return -1;
+	if (kind == 0)
+		return err_set(e, 500,
+		               "%s is not encrypted: stop Slate and run slate migrate-encryption",
+		               path);
+	if (kind == -1)
+		randombytes_buf(id, sizeof(id));
+	pagecrypt_key_id(id, kid);
+	if (keyring_export(keys, kid, kind == -1, &k, e) == -1) {
+		if (e->status == 404)
+			err_set(e, 500,
+			        "%s is encrypted under database key %s, which this keystore lacks",
+			        path, kid);
+		return -1;
+	}
+	pagecrypt_use_key(k.p, id);
+	secret_free(&k);
+	return 0;
+}
+
+int
+store_connect(const char *path, int flags, const char *vfs, sqlite3 **db, struct err *e)
+{
+	struct stat st;
+	const char *page;
+	int n = PAGECRYPT_RESERVE, fresh = stat(path, &st) == -1 || st.st_size == 0;
+
+	/* A new encrypted file is given its page size and reserve before its first page is written.
+	 */
+	if (sqlite3_open_v2(path, db, flags, vfs) == SQLITE_OK &&
+	    sqlite3_exec(*db, "PRAGMA temp_store=MEMORY", NULL, NULL, NULL) == SQLITE_OK &&
+	    (vfs != NULL || !fresh ||
+	     (sqlite3_file_control(*db, "main", SQLITE_FCNTL_RESERVE_BYTES, &n) == SQLITE_OK &&
+	      sqlite3_exec(*db, "PRAGMA page_size=4096", NULL, NULL, NULL) == SQLITE_OK)))
+		return 0;
+	page = pagecrypt_last_error();
+	err_set(e, 500, "cannot open database %s: %s", path,
+	        page[0] ? page
+	        : *db   ? sqlite3_errmsg(*db)
+	                : "out of memory");
+	sqlite3_close(*db);
+	*db = NULL;
+	return -1;
+}
+
 struct store *
 store_open(const char *path, int create, struct keyring *keys, struct err *e)
 {
@@ -430,11 +502,9 @@ store_open(const char *path, int create, struct keyring *keys, struct err *e)
 		flags |= SQLITE_OPEN_CREATE;
 	s->path = xstrdup(path);
 	s->keys = keys;
-	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
-		err_set(e, 500, "cannot open database %s: %s", path,
-		        s->db ? sqlite3_errmsg(s->db) : "out of memory");
+	if ((keys != NULL && store_use_database_key(path, create, keys, e) == -1) ||
+	    store_connect(path, flags, keys != NULL ? NULL : PAGECRYPT_PLAIN_VFS, &s->db, e) == -1)
 		goto fail;
-	}
 	sqlite3_busy_timeout(s->db, 5000);
 	sqlite3_extended_result_codes(s->db, 1);
 	if (exec(s,

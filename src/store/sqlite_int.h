@@ -55,6 +55,18 @@ int sq_run(struct store *s, sqlite3_stmt *st, const char *what, struct err *e);
 /* Binds v, or NULL when v is NULL. */
 void sq_bind_opt(sqlite3_stmt *st, int i, const char *v);
 void sq_now_rfc3339(char *buf, size_t len);
+/*
+ * Sets the page-encryption key for the database at path (pagecrypt.h): the
+ * key its page 1 names, or, when create is set and the file is new, a new
+ * database id and key in keys. A plaintext file is refused.
+ */
+int store_use_database_key(const char *path, int create, struct keyring *keys, struct err *e);
+/*
+ * Opens a connection to path: encrypted (vfs NULL, the default) with the
+ * page reserve the seal needs, or through vfs as it is; temporary tables in
+ * memory either way. *db is NULL after a failure, with e naming the file.
+ */
+int store_connect(const char *path, int flags, const char *vfs, sqlite3 **db, struct err *e);
 /* Migration 0018: imports the factor sets Slate ships (sqlite_carbon.c). */
 int store_factors_seed(struct store *s, struct err *e);
 

@@ -16,6 +16,7 @@
 #define SLATE_STORE_STORE_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "util/err.h"
 #include "util/secret.h"
@@ -45,11 +46,27 @@ struct keyring;
 /*
  * Opens (creating when `create`) the database at path and applies pending
  * migrations. keys (crypto/keyring.h, not owned, may be shared by threads)
- * seals and opens personal fields; a store opened without it (NULL) refuses
- * every call that touches one.
+ * holds the database key the file is encrypted under, page by page
+ * (store/pagecrypt.h), and seals and opens personal fields; a plaintext
+ * file is refused, naming `slate migrate-encryption`. A store opened
+ * without keys (NULL: tests of files from before encryption) is plaintext
+ * and refuses every call that touches a personal field.
  */
 struct store *store_open(const char *path, int create, struct keyring *keys, struct err *e);
 void store_close(struct store *s);
+
+/*
+ * Converts the plaintext database at path into an encrypted one under a new
+ * database key in keys, never in place (sqlite_admin.c): 0 done, 1 it was
+ * encrypted already, -1 nothing changed (status 409 when a server has it open).
+ */
+int store_encrypt(const char *path, struct keyring *keys, struct err *e);
+/*
+ * Runs the statements of sql on the decrypted database and prints their rows
+ * to out: one line per row, columns joined by '|', or one JSON array of
+ * objects per statement. Read-only (PRAGMA query_only) unless write is set.
+ */
+int store_sql(struct store *s, const char *sql, int as_json, int write, FILE *out, struct err *e);
 
 /* Migrations compiled into the binary: the newest version this binary knows. */
 int store_known_version(void);

@@ -5,10 +5,9 @@
 // with the document, cell by cell.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { startServer, runSlate, assertProblem } from './lib/harness.mjs';
+import { startServer, runSlate, assertProblem, slateSql } from './lib/harness.mjs';
 import { call, newAccount, readyAdmin, enrolTotp } from './lib/session.mjs';
 import { ROLES, documentedAllows, documentedScope } from './lib/roles.mjs';
 
@@ -716,8 +715,7 @@ test('exports: one call sheet as JSON; every export is audited, from the API and
   const missing = runSlate(['export', '--data', server.data, '--production', 'prd_nosuchproductionxxxxxxxxx']);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /^slate: export: there is no production prd_nosuchproductionxxxxxxxxx\n$/);
-  const rows = spawnSync('sqlite3', [path.join(server.data, 'slate.db'),
-    "SELECT source || ' ' || object FROM audit_event WHERE action = 'production.export'"], { encoding: 'utf8' }).stdout;
+  const rows = slateSql(server.data, "SELECT source || ' ' || object FROM audit_event WHERE action = 'production.export'");
   assert.match(rows, new RegExp(`${prod.id}:csv:people`), 'an API export is audited with its format and table');
   assert.match(rows, new RegExp(`^cli ${prod.id}:json$`, 'm'), 'a shell export is audited too');
 });
@@ -766,7 +764,7 @@ test('personal and confidential fields are sealed on disk; a deleted person stay
     const bytes = readFileSync(f);
     for (const n of needles) assert.equal(bytes.indexOf(Buffer.from(n)), -1, `${path.basename(f)} holds ${n}`);
   }
-  const count = (q) => spawnSync('sqlite3', [db, q], { encoding: 'utf8' }).stdout.trim();
+  const count = (q) => slateSql(server.data, q);
   assert.ok(Number(count('SELECT COUNT(*) FROM callsheet')) >= 3, 'call sheets were published');
   assert.equal(count("SELECT COUNT(*) FROM callsheet WHERE body NOT LIKE 'sf1.%'"), '0', 'call sheets are sealed');
   const audited = new Set(count("SELECT action || ':' || outcome FROM audit_event").split('\n'));
@@ -778,7 +776,7 @@ test('personal and confidential fields are sealed on disk; a deleted person stay
   }
   // copy the database, delete a person (their key is destroyed), bring the copy back
   const copy = path.join(server.data, '..', 'before-delete.db');
-  sqlite(db, `.backup '${copy}'`);
+  slateSql(server.data, `VACUUM INTO '${copy}'`, { write: true });
   const del = await call(server, admin, 'DELETE', P(prod.id, `/people/${records.focus.id}`));
   assert.equal(del.status, 204, del.body);
   assertProblem(await call(server, admin, 'GET', P(prod.id, `/people/${records.focus.id}`)), 404, 'deleted person');
@@ -794,7 +792,3 @@ test('personal and confidential fields are sealed on disk; a deleted person stay
   assert.equal(kept.json.home_address, records.camop.home_address, 'everyone else intact');
 });
 
-function sqlite(db, q) {
-  const r = spawnSync('sqlite3', [db, q], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-}

@@ -3,9 +3,8 @@
 // apply on the very next request; other productions answer 404.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { startServer, runSlate, assertProblem } from './lib/harness.mjs';
+import { startServer, runSlate, assertProblem, slateSql } from './lib/harness.mjs';
 import { call, signInAndChangePassword, readyAdmin, enrolTotp } from './lib/session.mjs';
 import { documentedScope } from './lib/roles.mjs';
 
@@ -179,7 +178,7 @@ test('a production keeps at least one production admin or producer', async () =>
 });
 
 test('admin controls are audited', () => {
-  const r = spawnSync('sqlite3', [path.join(server.data, 'slate.db'), "SELECT action || ':' || outcome FROM audit_event WHERE action LIKE 'member.%' OR action LIKE 'production.%'"], { encoding: 'utf8' });
+  const r = { stdout: slateSql(server.data, "SELECT action || ':' || outcome FROM audit_event WHERE action LIKE 'member.%' OR action LIKE 'production.%'") };
   const seen = new Set(r.stdout.trim().split('\n'));
   for (const a of ['production.create:success', 'member.add:success', 'member.change:success', 'member.revoke:success', 'member.reinstate:success', 'member.write:denied']) {
     assert.ok(seen.has(a), `audited ${a}`);

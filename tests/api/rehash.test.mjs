@@ -2,12 +2,11 @@
 // and a password is re-hashed at its next sign-in when the cost rises.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { startServer, initDataDir, runSlate, ADMIN_PASSWORD } from './lib/harness.mjs';
+import { startServer, initDataDir, runSlate, ADMIN_PASSWORD, slateSql } from './lib/harness.mjs';
 import { signIn } from './lib/session.mjs';
 
-const hashOf = (data) => spawnSync('sqlite3', [path.join(data, 'slate.db'), `SELECT password_hash FROM app_user WHERE is_instance_admin = 1`], { encoding: 'utf8' }).stdout.trim();
+const hashOf = (data) => slateSql(data, 'SELECT password_hash FROM app_user WHERE is_instance_admin = 1');
 
 test('raising the configured cost re-hashes a password at its next sign-in', async (t) => {
   const dd = initDataDir();

@@ -3,9 +3,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { startServer, request, runSlate, assertProblem, waitFor } from './lib/harness.mjs';
+import { startServer, request, runSlate, assertProblem, waitFor, slateSql } from './lib/harness.mjs';
 import { signIn, call, signInAndChangePassword } from './lib/session.mjs';
 
 let server;
@@ -18,7 +17,7 @@ const mails = () => {
   const dir = path.join(server.data, 'mail');
   return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.eml')).sort().map((f) => path.join(dir, f)) : [];
 };
-const sql = (q) => spawnSync('sqlite3', [path.join(server.data, 'slate.db'), q], { encoding: 'utf8' }).stdout.trim();
+const sql = (q) => slateSql(server.data, q);
 
 before(async () => {
   server = await startServer();

@@ -3,9 +3,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
-import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { startServer, request, assertProblem, ADMIN_EMAIL, ADMIN_PASSWORD } from './lib/harness.mjs';
+import { startServer, request, assertProblem, ADMIN_EMAIL, ADMIN_PASSWORD, slateSql } from './lib/harness.mjs';
 import { signIn, call, cookieFrom, signInAndChangePassword, NEW_PASSWORD } from './lib/session.mjs';
 
 let server;
@@ -13,10 +12,8 @@ before(async () => { server = await startServer(); });
 after(async () => { await server?.stop(); });
 
 function auditRows(srv) {
-  const r = spawnSync('sqlite3', ['-json', path.join(srv.data, 'slate.db'),
-    'SELECT seq, actor, source, action, object, outcome, request_id FROM audit_event ORDER BY seq'], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout.trim() ? JSON.parse(r.stdout) : [];
+  const out = slateSql(srv.data, 'SELECT seq, actor, source, action, object, outcome, request_id FROM audit_event ORDER BY seq', { json: true });
+  return out ? JSON.parse(out) : [];
 }
 
 test('the session cookie is __Host-, Secure, HttpOnly, SameSite=Strict and carries 256 bits', async () => {

@@ -3,9 +3,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, writeFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { startServer, request, runSlate, makeTempDir, initDataDir, waitFor } from './lib/harness.mjs';
+import { startServer, request, runSlate, makeTempDir, initDataDir, waitFor, slateSql } from './lib/harness.mjs';
 import { makeCert, startSink } from './lib/smtp-sink.mjs';
 
 const email = 'gaffer@example.org';
@@ -46,8 +45,7 @@ async function serverAskingForReset(port, extra = {}) {
   return server;
 }
 
-const outbox = (server) => spawnSync('sqlite3', [path.join(server.data, 'slate.db'),
-  'SELECT attempts, sent_at IS NOT NULL, last_error FROM outbox'], { encoding: 'utf8' }).stdout.trim();
+const outbox = (server) => slateSql(server.data, 'SELECT attempts, sent_at IS NOT NULL, last_error FROM outbox');
 
 test('a message goes through STARTTLS with authentication, and the outbox marks it sent', async () => {
   const sink = await startSink({ cert: relayCert });

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { startServer, runSlate, assertProblem, makeTempDir } from './lib/harness.mjs';
+import { startServer, runSlate, assertProblem, makeTempDir, slateSql } from './lib/harness.mjs';
 import { call, newAccount, readyAdmin, enrolTotp } from './lib/session.mjs';
 import { ROLES, documentedScope } from './lib/roles.mjs';
 
@@ -19,7 +19,7 @@ const who = {}; // role → session
 const dept = {}; // department name → id
 const P = (id, rest = '') => `/api/v1/productions/${id}${rest}`;
 const S = (rest = '') => P(prod.id, `/sustainability${rest}`);
-const sql = (q) => spawnSync('sqlite3', [path.join(server.data, 'slate.db'), q], { encoding: 'utf8' }).stdout.trim();
+const sql = (q) => slateSql(server.data, q);
 
 // Hand-computed from data/factors/uk-desnz-2024.csv
 const DIESEL = 'diesel-average-biofuel-blend'; // 2.51279 kg CO2e per litre

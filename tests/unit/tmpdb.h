@@ -55,12 +55,12 @@ tmpdb_setup(void **state)
 static int
 tmpdb_teardown(void **state)
 {
-	static const char *const suffix[] = {"", "-wal", "-shm"};
+	static const char *const suffix[] = {"", "-wal", "-shm", "-journal", ".encrypting"};
 	char p[160];
 	(void)state;
 	keyring_close(tmpdb_keyring);
 	tmpdb_keyring = NULL;
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
 		snprintf(p, sizeof(p), "%s%s", tmpdb_path, suffix[i]);
 		unlink(p);
 		snprintf(p, sizeof(p), "%s/keys.db%s", tmpdb_dir, suffix[i]);

@@ -73,6 +73,20 @@ export function runSlate(args, { env = {}, timeout = 30_000, cwd } = {}) {
   return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 
+/**
+ * Run SQL on a data directory's database, decrypted, through `slate sql`
+ * (read-only unless `write`): its stdout, trimmed. Rows are lines of columns
+ * joined by '|', or with `json` one JSON array per statement.
+ */
+export function slateSql(data, q, { json = false, write = false } = {}) {
+  const args = ['sql', q, '--data', data];
+  if (json) args.push('--json');
+  if (write) args.push('--write');
+  const r = runSlate(args, { timeout: 120_000 });
+  assert.equal(r.code, 0, `slate sql ${q}\n${r.stderr}`);
+  return r.stdout.trim();
+}
+
 /** A fresh temp directory, removed by `cleanup()`. */
 export function makeTempDir(prefix = 'slate-test-') {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));

@@ -84,7 +84,10 @@ users_are_unique_and_found_case_insensitively(void **state)
 	store_close(s);
 }
 
-/* A database written before migration 0010 holds emails, secrets and mail in the clear. */
+/*
+ * A database written before migration 0010 holds emails, secrets and mail in the clear, in a
+ * plaintext file: it is refused until converted, then its rows are sealed at the next open.
+ */
 static void
 rows_from_before_the_keystore_are_sealed_at_the_next_open(void **state)
 {
@@ -95,10 +98,11 @@ rows_from_before_the_keystore_are_sealed_at_the_next_open(void **state)
 	sqlite3 *db;
 	sqlite3_stmt *st;
 	(void)state;
-	s = store_open(tmpdb_path, 1, NULL, &e); /* the schema, no keys */
+	s = store_open(tmpdb_path, 1, NULL, &e); /* the schema, no keys: a plaintext file */
 	assert_non_null(s);
 	store_close(s);
-	assert_int_equal(sqlite3_open(tmpdb_path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_open_v2(tmpdb_path, &db, SQLITE_OPEN_READWRITE, "unix"),
+	                 SQLITE_OK);
 	assert_int_equal(
 	    sqlite3_exec(
 	        db,
@@ -111,6 +115,17 @@ rows_from_before_the_keystore_are_sealed_at_the_next_open(void **state)
 	        NULL, NULL, NULL),
 	    SQLITE_OK);
 	sqlite3_close(db);
+	assert_null(store_open(tmpdb_path, 0, tmpdb_keys(), &e));
+	assert_non_null(
+	    strstr(e.msg, "is not encrypted: stop Slate and run slate migrate-encryption"));
+	assert_int_equal(store_encrypt(tmpdb_path, tmpdb_keys(), &e), 0);
+	assert_int_equal(store_encrypt(tmpdb_path, tmpdb_keys(), &e), 1); /* once is enough */
+	assert_int_equal(access(tmpdb_path, F_OK), 0);
+	{
+		char copy[160];
+		snprintf(copy, sizeof(copy), "%s.encrypting", tmpdb_path);
+		assert_int_equal(access(copy, F_OK), -1);
+	}
 	s = store_open(tmpdb_path, 0, tmpdb_keys(), &e);
 	assert_non_null(s);
 	assert_int_equal(store_user_by_email(s, "old.hand@EXAMPLE.org", &got, &e), 1);

@@ -1,0 +1,905 @@
+/*
+ * pagecrypt.c — an SQLite VFS that encrypts every page of Slate's database
+ * and of its write-ahead log with AES-256-GCM (see pagecrypt.h).
+ *
+ * The shim sits over the system's default VFS ("unix") and changes only
+ * xOpen, xRead and xWrite: locking, syncing, truncation and the WAL index
+ * (the -shm file, which holds page numbers and hashes, never page content)
+ * pass through. SQLite sees plaintext pages; the disk holds only sealed ones.
+ *
+ * ON-DISK FORMAT, version 1
+ *
+ * Every database Slate encrypts has page size P = 4096 and reserves
+ * R = 32 bytes at the end of every page (SQLite header byte 20 = 32), which
+ * SQLite leaves unused and this VFS fills. A database has a 16-byte random
+ * database id; its key is the 32-byte data key "db-" hex(id) in the keystore
+ * (DATA/keys.db, keyring.c), wrapped under the master key.
+ *
+ * A sealed page of number n (1-based), P bytes:
+ *
+ *   offset      length  content
+ *   0           16      page 1 only: the database id, in the clear (it
+ *                       stands where SQLite writes "SQLite format 3\0",
+ *                       which is given back on read)
+ *   0 (16 on 1) P-R     AES-256-GCM ciphertext of SQLite's bytes of the page
+ *     (P-R-16 on page 1)  at the same offsets
+ *   P-32        12      nonce: 8 bytes drawn at random when the file is
+ *                       opened, then a 4-byte big-endian counter of the
+ *                       pages sealed through that handle (redrawn when it
+ *                       wraps), so no nonce repeats under a key
+ *   P-20        16      GCM tag
+ *   P-4         4       "SAG1", the format marker
+ *
+ *   associated data: "slate-page-v1" (13 bytes) || database id (16) ||
+ *   n as 4 bytes big-endian. A page copied to another position or into
+ *   another database does not open; nor does any altered byte.
+ *
+ * The database file is pages 1..N at offset (n-1)*P, each sealed as above.
+ * It never begins with "SQLite format 3".
+ *
+ * The WAL (DATA/slate.db-wal) keeps SQLite's layout: a 32-byte header
+ * (magic, format, page size, checkpoint sequence, salts, checksums), then
+ * frames of 24 + P bytes at 32 + k*(24+P): a 24-byte frame header (page
+ * number, database size after commit, salts, checksums), in the clear as
+ * SQLite wrote it, and the page, sealed as above under the page number of
+ * its frame header. Neither header holds content; the frame checksums are
+ * SQLite's, over the plaintext page, and keep recovery and checkpoints
+ * working unchanged. (They are 64 bits of an unkeyed sum: they could confirm
+ * a guess of a whole page, never reveal one.)
+ *
+ * READS THAT FAIL
+ *
+ * A page that does not open (wrong key, altered byte, page moved) fails the
+ * read with SQLITE_CORRUPT and a line naming the file and the page
+ * (pagecrypt_last_error, and the log); a database whose page 1 names another
+ * database id, or that is a plaintext SQLite file, fails to open with
+ * SQLITE_NOTADB. Nothing altered is ever passed to SQLite. One exception,
+ * which is SQLite's own rule: when SQLite reads whole WAL frames to recover
+ * the log after a crash, a frame that does not open is handed over as zeros,
+ * so its checksum fails and SQLite ends the log there, as it does for a
+ * frame torn by a power cut.
+ *
+ * The rollback journal (DATA/slate.db-journal, used only while a file is
+ * created or switched into WAL mode, and by VACUUM INTO for its copy) keeps
+ * SQLite's layout: a 512-byte header, then records of page number (4),
+ * page (P), checksum (4). The page is sealed as above under its record's
+ * page number; a read or write of P bytes is a page, since the VFS reports
+ * power-safe overwrite and so SQLite writes headers of 512 bytes. SQLite's
+ * checksum (a sum of every 200th byte of the plaintext page, salted by the
+ * header) stays in the clear: like the WAL's, it cannot reveal a page.
+ *
+ * OTHER FILES
+ *
+ * Statement journals and temporary files are refused (SQLITE_CANTOPEN):
+ * Slate's connections keep temp_store=MEMORY, so none is needed, and none
+ * can reach the disk in the clear. Memory-mapped I/O is not offered
+ * (io_methods version 2).
+ *
+ * MEMORY
+ *
+ * Each open file owns two OpenSSL contexts holding its key schedule (freed,
+ * and so wiped, at close) and one scratch frame buffer. The process-wide key
+ * for files opened next lives in guarded memory (sodium_malloc). Open main
+ * files are listed, under one mutex, so that a WAL or journal finds its
+ * database's key.
+ */
+#include "store/pagecrypt.h"
+
+#include <openssl/evp.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <sqlite3.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/log.h"
+#include "util/xalloc.h"
+
+#define P         PAGECRYPT_PAGE_SIZE
+#define R         PAGECRYPT_RESERVE
+#define ID_LEN    PAGECRYPT_ID_LEN
+#define NONCE_LEN 12
+#define TAG_LEN   16
+#define WAL_HDR   32
+#define FRAME_HDR 24
+#define FRAME     (FRAME_HDR + P)
+#define MARKER    "SAG1"
+#define AAD_TAG   "slate-page-v1"
+
+static const char sqlite_magic[16] = "SQLite format 3";
+
+enum kind { KIND_MAIN, KIND_WAL, KIND_JOURNAL };
+
+struct pfile {
+	sqlite3_file base; /* first: SQLite sees this */
+	sqlite3_file *real;
+	enum kind kind;
+	const char *name; /* SQLite's name for the file; valid while it is open */
+	EVP_CIPHER_CTX *enc, *dec;
+	unsigned char key[PAGECRYPT_KEY_LEN]; /* for the WAL and journal of a main file */
+	unsigned char id[ID_LEN];
+	unsigned char nonce[NONCE_LEN];
+	uint32_t sealed; /* pages sealed under the current nonce prefix */
+	long long hdr_frame;
+	uint32_t hdr_pgno; /* the page number of the last frame header written */
+	unsigned char buf[FRAME];
+	struct pfile *next; /* open main files */
+};
+
+static sqlite3_vfs *plain_vfs;
+static sqlite3_vfs vfs;
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static unsigned char *cur_key; /* sodium_malloc'd; NULL when no key is set */
+static unsigned char cur_id[ID_LEN];
+static struct pfile *mains;
+static _Thread_local char last_error[256];
+
+static void
+fail_line(const struct pfile *f, uint32_t pgno, const char *what)
+{
+	snprintf(last_error, sizeof(last_error), "%s: page %u %s", f->name ? f->name : "database",
+	         (unsigned)pgno, what);
+	log_event(LOG_WARN, "database page does not open", LOG_STR("file", f->name),
+	          LOG_INT("page", pgno), LOG_STR("reason", what), LOG_END);
+}
+
+const char *
+pagecrypt_last_error(void)
+{
+	static _Thread_local char out[sizeof(last_error)];
+	memcpy(out, last_error, sizeof(out));
+	last_error[0] = '\0';
+	return out;
+}
+
+static uint32_t
+get_be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void
+put_be32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)(v >> 24);
+	p[1] = (unsigned char)(v >> 16);
+	p[2] = (unsigned char)(v >> 8);
+	p[3] = (unsigned char)v;
+}
+
+static size_t
+make_aad(const struct pfile *f, uint32_t pgno, unsigned char aad[13 + ID_LEN + 4])
+{
+	memcpy(aad, AAD_TAG, 13);
+	memcpy(aad + 13, f->id, ID_LEN);
+	put_be32(aad + 13 + ID_LEN, pgno);
+	return 13 + ID_LEN + 4;
+}
+
+/* Seals SQLite's page pgno (P bytes at pt) into out (P bytes). */
+static int
+seal_page(struct pfile *f, uint32_t pgno, const unsigned char *pt, unsigned char *out)
+{
+	unsigned char aad[13 + ID_LEN + 4];
+	size_t aadlen = make_aad(f, pgno, aad), skip = pgno == 1 ? ID_LEN : 0;
+	int len;
+
+	if (f->sealed == UINT32_MAX) {
+		randombytes_buf(f->nonce, 8);
+		f->sealed = 0;
+	}
+	put_be32(f->nonce + 8, ++f->sealed);
+	if (pgno == 1)
+		memcpy(out, f->id, ID_LEN);
+	memcpy(out + P - R, f->nonce, NONCE_LEN);
+	memcpy(out + P - 4, MARKER, 4);
+	if (EVP_EncryptInit_ex(f->enc, NULL, NULL, NULL, f->nonce) != 1 ||
+	    EVP_EncryptUpdate(f->enc, NULL, &len, aad, (int)aadlen) != 1 ||
+	    EVP_EncryptUpdate(f->enc, out + skip, &len, pt + skip, (int)(P - R - skip)) != 1 ||
+	    EVP_EncryptFinal_ex(f->enc, out + P - R, &len) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(f->enc, EVP_CTRL_GCM_GET_TAG, TAG_LEN, out + P - R + NONCE_LEN) !=
+	        1)
+		return SQLITE_IOERR_WRITE;
+	return SQLITE_OK;
+}
+
+/*
+ * Opens the sealed page pgno (P bytes at ct) into pt (P bytes): SQLITE_OK,
+ * SQLITE_NOTADB for a page 1 of another database, SQLITE_CORRUPT otherwise.
+ */
+static int
+open_page(struct pfile *f, uint32_t pgno, const unsigned char *ct, unsigned char *pt)
+{
+	unsigned char aad[13 + ID_LEN + 4], tag[TAG_LEN], fin[TAG_LEN];
+	size_t aadlen = make_aad(f, pgno, aad), skip = pgno == 1 ? ID_LEN : 0;
+	int len;
+
+	if (memcmp(ct + P - 4, MARKER, 4) != 0) {
+		fail_line(f, pgno, "is not an encrypted page");
+		return pgno == 1 ? SQLITE_NOTADB : SQLITE_CORRUPT;
+	}
+	if (pgno == 1 && memcmp(ct, f->id, ID_LEN) != 0) {
+		fail_line(f, pgno, "belongs to another database key");
+		return SQLITE_NOTADB;
+	}
+	memcpy(tag, ct + P - R + NONCE_LEN, TAG_LEN);
+	if (EVP_DecryptInit_ex(f->dec, NULL, NULL, NULL, ct + P - R) != 1 ||
+	    EVP_DecryptUpdate(f->dec, NULL, &len, aad, (int)aadlen) != 1 ||
+	    EVP_DecryptUpdate(f->dec, pt + skip, &len, ct + skip, (int)(P - R - skip)) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(f->dec, EVP_CTRL_GCM_SET_TAG, TAG_LEN, tag) != 1 ||
+	    EVP_DecryptFinal_ex(f->dec, fin, &len) != 1) {
+		sodium_memzero(pt, P);
+		if (pgno == 1) {
+			fail_line(f, pgno,
+			          "does not open with this database key (wrong key, or altered)");
+			return SQLITE_NOTADB;
+		}
+		fail_line(f, pgno, "does not authenticate: it was altered on disk or is damaged");
+		return SQLITE_CORRUPT;
+	}
+	if (pgno == 1)
+		memcpy(pt, sqlite_magic, sizeof(sqlite_magic));
+	memset(pt + P - R, 0, R);
+	return SQLITE_OK;
+}
+
+static int
+real_read(struct pfile *f, void *buf, int amt, sqlite3_int64 off)
+{
+	return f->real->pMethods->xRead(f->real, buf, amt, off);
+}
+
+static int
+real_write(struct pfile *f, const void *buf, int amt, sqlite3_int64 off)
+{
+	return f->real->pMethods->xWrite(f->real, buf, amt, off);
+}
+
+/* Reads n sealed bytes at off into f->buf: SQLITE_OK, SQLITE_DONE when none exist, or an error. */
+static int
+read_sealed(struct pfile *f, int n, sqlite3_int64 off, uint32_t pgno)
+{
+	sqlite3_int64 size = 0;
+	int rc = real_read(f, f->buf, n, off);
+
+	if (rc != SQLITE_IOERR_SHORT_READ)
+		return rc;
+	if (f->real->pMethods->xFileSize(f->real, &size) != SQLITE_OK || size <= off)
+		return SQLITE_DONE;
+	fail_line(f, pgno, "is cut short");
+	return SQLITE_CORRUPT;
+}
+
+/* The main file: whole pages, except SQLite's reads of the header of page 1. */
+static int
+main_read(struct pfile *f, unsigned char *out, int amt, sqlite3_int64 off)
+{
+	unsigned char pt[P];
+	int rc = SQLITE_OK;
+
+	while (amt > 0) {
+		sqlite3_int64 base = off - off % P;
+		uint32_t pgno = (uint32_t)(base / P) + 1;
+		int skip = (int)(off - base), n = P - skip < amt ? P - skip : amt, r;
+
+		if ((r = read_sealed(f, P, base, pgno)) == SQLITE_DONE) {
+			memset(out, 0, (size_t)amt);
+			rc = SQLITE_IOERR_SHORT_READ;
+			break;
+		}
+		if (r != SQLITE_OK || (r = open_page(f, pgno, f->buf, pt)) != SQLITE_OK) {
+			rc = r;
+			break;
+		}
+		memcpy(out, pt + skip, (size_t)n);
+		out += n, off += n, amt -= n;
+	}
+	sodium_memzero(pt, sizeof(pt));
+	return rc;
+}
+
+static int
+check_header(struct pfile *f, const unsigned char *page1)
+{
+	unsigned size = (unsigned)page1[16] << 8 | page1[17];
+	if (size != P || page1[20] != R) {
+		fail_line(f, 1, "has no room for its seal (page size must be 4096, reserve 32)");
+		return SQLITE_IOERR_WRITE;
+	}
+	return SQLITE_OK;
+}
+
+static int
+main_write(struct pfile *f, const unsigned char *in, int amt, sqlite3_int64 off)
+{
+	int rc = SQLITE_OK;
+
+	if (off % P != 0 || amt % P != 0) {
+		fail_line(f, (uint32_t)(off / P) + 1,
+		          "was written in part, which cannot be sealed");
+		return SQLITE_IOERR_WRITE;
+	}
+	for (; amt > 0 && rc == SQLITE_OK; in += P, off += P, amt -= P) {
+		uint32_t pgno = (uint32_t)(off / P) + 1;
+		if (pgno == 1 && (rc = check_header(f, in)) != SQLITE_OK)
+			break;
+		if ((rc = seal_page(f, pgno, in, f->buf)) == SQLITE_OK)
+			rc = real_write(f, f->buf, P, off);
+	}
+	return rc;
+}
+
+/* The WAL's layout: which frame off is in, and where in it (-1 for the WAL header). */
+static long long
+wal_frame(sqlite3_int64 off, int *within)
+{
+	if (off < WAL_HDR) {
+		*within = (int)off;
+		return -1;
+	}
+	*within = (int)((off - WAL_HDR) % FRAME);
+	return (off - WAL_HDR) / FRAME;
+}
+
+static sqlite3_int64
+frame_offset(long long k)
+{
+	return WAL_HDR + (sqlite3_int64)k * FRAME;
+}
+
+static int
+wal_read(struct pfile *f, unsigned char *out, int amt, sqlite3_int64 off)
+{
+	unsigned char pt[P];
+	sqlite3_int64 first = off, end = off + amt;
+	int rc = SQLITE_OK;
+
+	while (amt > 0 && rc == SQLITE_OK) {
+		int within, n, r;
+		long long k = wal_frame(off, &within);
+
+		if (k < 0 || within < FRAME_HDR) { /* headers are kept in the clear */
+			n = (k < 0 ? WAL_HDR : FRAME_HDR) - within;
+			n = n < amt ? n : amt;
+			if ((rc = real_read(f, out, n, off)) == SQLITE_IOERR_SHORT_READ)
+				memset(out + n, 0, (size_t)(amt - n));
+		} else {
+			sqlite3_int64 start = frame_offset(k);
+			int skip = within - FRAME_HDR,
+			    whole = first <= start && start + FRAME <= end;
+			uint32_t pgno;
+			n = P - skip < amt ? P - skip : amt;
+			if ((r = read_sealed(f, FRAME, start, 0)) == SQLITE_DONE) {
+				memset(out, 0, (size_t)amt);
+				return SQLITE_IOERR_SHORT_READ;
+			}
+			if (r != SQLITE_OK)
+				return r;
+			pgno = get_be32(f->buf);
+			r = open_page(f, pgno, f->buf + FRAME_HDR, pt);
+			if (r != SQLITE_OK && whole) {
+				/* recovery: a frame that does not open ends the log, as a torn one
+				 * does */
+				last_error[0] = '\0';
+				memset(pt, 0, sizeof(pt));
+				r = SQLITE_OK;
+			}
+			if (r != SQLITE_OK)
+				rc = r == SQLITE_NOTADB ? SQLITE_CORRUPT : r;
+			else
+				memcpy(out, pt + skip, (size_t)n);
+		}
+		out += n, off += n, amt -= n;
+	}
+	sodium_memzero(pt, sizeof(pt));
+	return rc;
+}
+
+static int
+wal_write(struct pfile *f, const unsigned char *in, int amt, sqlite3_int64 off)
+{
+	int rc = SQLITE_OK;
+
+	while (amt > 0 && rc == SQLITE_OK) {
+		int within, n;
+		long long k = wal_frame(off, &within);
+
+		if (k < 0 || within < FRAME_HDR) {
+			n = (k < 0 ? WAL_HDR : FRAME_HDR) - within;
+			n = n < amt ? n : amt;
+			if (k < 0 && within <= 8 && within + n >= 12 &&
+			    get_be32(in + 8 - within) != P) {
+				snprintf(last_error, sizeof(last_error),
+				         "%s: page size must be 4096", f->name);
+				return SQLITE_IOERR_WRITE;
+			}
+			if (k >= 0 && within == 0 && n >= 4) {
+				f->hdr_frame = k;
+				f->hdr_pgno = get_be32(in);
+			}
+			rc = real_write(f, in, n, off);
+		} else {
+			unsigned char hdr[4];
+			uint32_t pgno;
+			n = P;
+			if (within != FRAME_HDR || amt < P) {
+				fail_line(
+				    f, 0,
+				    "(a WAL frame) was written in part, which cannot be sealed");
+				return SQLITE_IOERR_WRITE;
+			}
+			if (f->hdr_frame == k)
+				pgno = f->hdr_pgno;
+			else if ((rc = real_read(f, hdr, 4, frame_offset(k))) != SQLITE_OK)
+				return rc == SQLITE_IOERR_SHORT_READ ? SQLITE_IOERR_WRITE : rc;
+			else
+				pgno = get_be32(hdr);
+			if (pgno == 1 && (rc = check_header(f, in)) != SQLITE_OK)
+				return rc;
+			if ((rc = seal_page(f, pgno, in, f->buf)) == SQLITE_OK)
+				rc = real_write(f, f->buf, P, off);
+		}
+		in += n, off += n, amt -= n;
+	}
+	return rc;
+}
+
+/* The page number a rollback journal record keeps in the 4 bytes before its page. */
+static int
+journal_pgno(struct pfile *f, sqlite3_int64 off, uint32_t *pgno)
+{
+	unsigned char b[4];
+	int rc = off >= 4 ? real_read(f, b, 4, off - 4) : SQLITE_CORRUPT;
+	if (rc != SQLITE_OK)
+		return rc == SQLITE_IOERR_SHORT_READ ? SQLITE_CORRUPT : rc;
+	*pgno = get_be32(b);
+	return SQLITE_OK;
+}
+
+/* The rollback journal: a page (a read or write of P bytes) is sealed; the rest is SQLite's. */
+static int
+journal_read(struct pfile *f, unsigned char *out, int amt, sqlite3_int64 off)
+{
+	uint32_t pgno;
+	int rc;
+
+	if (amt != P)
+		return real_read(f, out, amt, off);
+	if ((rc = journal_pgno(f, off, &pgno)) != SQLITE_OK ||
+	    (rc = read_sealed(f, P, off, pgno)) == SQLITE_DONE) {
+		memset(out, 0, P);
+		return rc == SQLITE_DONE ? SQLITE_IOERR_SHORT_READ : rc;
+	}
+	if (rc != SQLITE_OK)
+		return rc;
+	return open_page(f, pgno, f->buf, out) == SQLITE_OK ? SQLITE_OK : SQLITE_CORRUPT;
+}
+
+static int
+journal_write(struct pfile *f, const unsigned char *in, int amt, sqlite3_int64 off)
+{
+	uint32_t pgno;
+	int rc;
+
+	if (amt < P)
+		return real_write(f, in, amt, off);
+	if (amt > P) {
+		fail_line(f, 0, "(a journal record) is not a page, which cannot be sealed");
+		return SQLITE_IOERR_WRITE;
+	}
+	if ((rc = journal_pgno(f, off, &pgno)) != SQLITE_OK)
+		return SQLITE_IOERR_WRITE;
+	if ((rc = seal_page(f, pgno, in, f->buf)) != SQLITE_OK)
+		return rc;
+	return real_write(f, f->buf, P, off);
+}
+
+static int
+x_read(sqlite3_file *file, void *buf, int amt, sqlite3_int64 off)
+{
+	struct pfile *f = (struct pfile *)file;
+	switch (f->kind) {
+	case KIND_MAIN: return main_read(f, buf, amt, off);
+	case KIND_WAL: return wal_read(f, buf, amt, off);
+	default: return journal_read(f, buf, amt, off);
+	}
+}
+
+static int
+x_write(sqlite3_file *file, const void *buf, int amt, sqlite3_int64 off)
+{
+	struct pfile *f = (struct pfile *)file;
+	switch (f->kind) {
+	case KIND_MAIN: return main_write(f, buf, amt, off);
+	case KIND_WAL: return wal_write(f, buf, amt, off);
+	default: return journal_write(f, buf, amt, off);
+	}
+}
+
+static int
+x_close(sqlite3_file *file)
+{
+	struct pfile *f = (struct pfile *)file;
+	int rc = f->real->pMethods ? f->real->pMethods->xClose(f->real) : SQLITE_OK;
+
+	if (f->kind == KIND_MAIN) {
+		pthread_mutex_lock(&mu);
+		for (struct pfile **p = &mains; *p != NULL; p = &(*p)->next)
+			if (*p == f) {
+				*p = f->next;
+				break;
+			}
+		pthread_mutex_unlock(&mu);
+	}
+	EVP_CIPHER_CTX_free(f->enc);
+	EVP_CIPHER_CTX_free(f->dec);
+	sodium_memzero(f->buf, sizeof(f->buf));
+	sodium_memzero(f->key, sizeof(f->key));
+	return rc;
+}
+
+/* The methods below only pass through to the system's file. */
+#define REAL(file) (((struct pfile *)(file))->real)
+static int
+x_truncate(sqlite3_file *file, sqlite3_int64 size)
+{
+	return REAL(file)->pMethods->xTruncate(REAL(file), size);
+}
+static int
+x_sync(sqlite3_file *file, int flags)
+{
+	return REAL(file)->pMethods->xSync(REAL(file), flags);
+}
+static int
+x_file_size(sqlite3_file *file, sqlite3_int64 *size)
+{
+	return REAL(file)->pMethods->xFileSize(REAL(file), size);
+}
+static int
+x_lock(sqlite3_file *file, int lock)
+{
+	return REAL(file)->pMethods->xLock(REAL(file), lock);
+}
+static int
+x_unlock(sqlite3_file *file, int lock)
+{
+	return REAL(file)->pMethods->xUnlock(REAL(file), lock);
+}
+static int
+x_check_lock(sqlite3_file *file, int *out)
+{
+	return REAL(file)->pMethods->xCheckReservedLock(REAL(file), out);
+}
+static int
+x_file_control(sqlite3_file *file, int op, void *arg)
+{
+	int rc = REAL(file)->pMethods->xFileControl(REAL(file), op, arg);
+	if (op == SQLITE_FCNTL_VFSNAME && rc == SQLITE_OK)
+		*(char **)arg = sqlite3_mprintf("%s/%z", PAGECRYPT_VFS, *(char **)arg);
+	return rc;
+}
+static int
+x_sector_size(sqlite3_file *file)
+{
+	return REAL(file)->pMethods->xSectorSize(REAL(file));
+}
+static int
+x_device(sqlite3_file *file)
+{
+	/*
+	 * Whole pages are written in one call (the shim checks it), never torn into
+	 * sectors; so WAL frames are never split at a sector, and journal headers are
+	 * 512 bytes, never the size of a page.
+	 */
+	return REAL(file)->pMethods->xDeviceCharacteristics(REAL(file)) |
+	       SQLITE_IOCAP_POWERSAFE_OVERWRITE;
+}
+static int
+x_shm_map(sqlite3_file *file, int pg, int pgsz, int extend, void volatile **pp)
+{
+	return REAL(file)->pMethods->xShmMap(REAL(file), pg, pgsz, extend, pp);
+}
+static int
+x_shm_lock(sqlite3_file *file, int offset, int n, int flags)
+{
+	return REAL(file)->pMethods->xShmLock(REAL(file), offset, n, flags);
+}
+static void
+x_shm_barrier(sqlite3_file *file)
+{
+	REAL(file)->pMethods->xShmBarrier(REAL(file));
+}
+static int
+x_shm_unmap(sqlite3_file *file, int del)
+{
+	return REAL(file)->pMethods->xShmUnmap(REAL(file), del);
+}
+
+static const sqlite3_io_methods io_methods = {
+    2, /* no xFetch/xUnfetch: pages are never mapped in the clear */
+    x_close,   x_read,     x_write,       x_truncate,     x_sync,        x_file_size,
+    x_lock,    x_unlock,   x_check_lock,  x_file_control, x_sector_size, x_device,
+    x_shm_map, x_shm_lock, x_shm_barrier, x_shm_unmap,    NULL,          NULL,
+};
+
+static int
+init_ctx(struct pfile *f, const unsigned char *key)
+{
+	if ((f->enc = EVP_CIPHER_CTX_new()) == NULL || (f->dec = EVP_CIPHER_CTX_new()) == NULL ||
+	    EVP_EncryptInit_ex(f->enc, EVP_aes_256_gcm(), NULL, key, NULL) != 1 ||
+	    EVP_DecryptInit_ex(f->dec, EVP_aes_256_gcm(), NULL, key, NULL) != 1)
+		return -1;
+	return 0;
+}
+
+/* Under mu: a WAL or journal takes the key and id of an open handle on its database. */
+static int
+copy_from_main(struct pfile *f, const char *db_name)
+{
+	for (struct pfile *m = mains; m != NULL; m = m->next)
+		if (m->name != NULL && strcmp(m->name, db_name) == 0) {
+			memcpy(f->id, m->id, ID_LEN);
+			return init_ctx(f, m->key);
+		}
+	return -1;
+}
+
+/* A main file that is not empty must be one of ours, of this database id. */
+static int
+check_identity(struct pfile *f)
+{
+	unsigned char head[ID_LEN];
+	int rc = real_read(f, head, ID_LEN, 0);
+
+	if (rc == SQLITE_IOERR_SHORT_READ)
+		return SQLITE_OK; /* empty: a new database */
+	if (rc != SQLITE_OK)
+		return rc;
+	if (memcmp(head, sqlite_magic, ID_LEN) == 0) {
+		snprintf(last_error, sizeof(last_error),
+		         "%s is not encrypted (convert it with slate migrate-encryption)", f->name);
+		return SQLITE_NOTADB;
+	}
+	if (memcmp(head, f->id, ID_LEN) != 0) {
+		snprintf(last_error, sizeof(last_error),
+		         "%s was not encrypted under this database key", f->name);
+		return SQLITE_NOTADB;
+	}
+	return SQLITE_OK;
+}
+
+static int
+x_open(sqlite3_vfs *v, sqlite3_filename name, sqlite3_file *file, int flags, int *out_flags)
+{
+	struct pfile *f = (struct pfile *)file;
+	int rc;
+	(void)v;
+
+	memset(f, 0, sizeof(*f));
+	f->real = (sqlite3_file *)((char *)file + ((sizeof(*f) + 7) & ~(size_t)7));
+	f->hdr_frame = -1;
+	f->sealed = UINT32_MAX;
+	if ((flags & (SQLITE_OPEN_MAIN_DB | SQLITE_OPEN_WAL | SQLITE_OPEN_MAIN_JOURNAL)) == 0 ||
+	    name == NULL) {
+		snprintf(last_error, sizeof(last_error),
+		         "an encrypted database may not open a temporary file");
+		log_event(LOG_WARN, "refused a temporary database file", LOG_INT("flags", flags),
+		          LOG_END);
+		return SQLITE_CANTOPEN;
+	}
+	f->kind = (flags & SQLITE_OPEN_MAIN_DB) ? KIND_MAIN
+	          : (flags & SQLITE_OPEN_WAL)   ? KIND_WAL
+	                                        : KIND_JOURNAL;
+	f->name = name;
+	pthread_mutex_lock(&mu);
+	if (f->kind == KIND_MAIN) {
+		if (cur_key == NULL || init_ctx(f, cur_key) == -1)
+			rc = SQLITE_CANTOPEN;
+		else {
+			memcpy(f->key, cur_key, sizeof(f->key));
+			memcpy(f->id, cur_id, ID_LEN);
+			rc = SQLITE_OK;
+		}
+	} else
+		rc = copy_from_main(f, sqlite3_filename_database(name)) == 0 ? SQLITE_OK
+		                                                             : SQLITE_CANTOPEN;
+	pthread_mutex_unlock(&mu);
+	if (rc != SQLITE_OK) {
+		snprintf(last_error, sizeof(last_error), "%s: no database key to open it with",
+		         name);
+		goto fail;
+	}
+	if ((rc = plain_vfs->xOpen(plain_vfs, name, f->real, flags, out_flags)) != SQLITE_OK)
+		goto fail;
+	if (f->kind == KIND_MAIN && (rc = check_identity(f)) != SQLITE_OK) {
+		f->real->pMethods->xClose(f->real);
+		goto fail;
+	}
+	if (f->kind == KIND_MAIN) {
+		pthread_mutex_lock(&mu);
+		f->next = mains;
+		mains = f;
+		pthread_mutex_unlock(&mu);
+	}
+	f->base.pMethods = &io_methods;
+	return SQLITE_OK;
+fail:
+	EVP_CIPHER_CTX_free(f->enc);
+	EVP_CIPHER_CTX_free(f->dec);
+	sodium_memzero(f->key, sizeof(f->key));
+	f->base.pMethods = NULL;
+	return rc;
+}
+
+/* The VFS-level methods are the system's. */
+static int
+x_delete(sqlite3_vfs *v, const char *name, int sync)
+{
+	(void)v;
+	return plain_vfs->xDelete(plain_vfs, name, sync);
+}
+static int
+x_access(sqlite3_vfs *v, const char *name, int flags, int *out)
+{
+	(void)v;
+	return plain_vfs->xAccess(plain_vfs, name, flags, out);
+}
+static int
+x_full_path(sqlite3_vfs *v, const char *name, int n, char *out)
+{
+	(void)v;
+	return plain_vfs->xFullPathname(plain_vfs, name, n, out);
+}
+static int
+x_randomness(sqlite3_vfs *v, int n, char *out)
+{
+	(void)v;
+	return plain_vfs->xRandomness(plain_vfs, n, out);
+}
+static int
+x_sleep(sqlite3_vfs *v, int us)
+{
+	(void)v;
+	return plain_vfs->xSleep(plain_vfs, us);
+}
+static int
+x_current_time(sqlite3_vfs *v, double *out)
+{
+	(void)v;
+	return plain_vfs->xCurrentTime(plain_vfs, out);
+}
+static int
+x_last_error(sqlite3_vfs *v, int n, char *out)
+{
+	(void)v;
+	return plain_vfs->xGetLastError(plain_vfs, n, out);
+}
+static int
+x_current_time64(sqlite3_vfs *v, sqlite3_int64 *out)
+{
+	(void)v;
+	return plain_vfs->xCurrentTimeInt64(plain_vfs, out);
+}
+
+/*
+ * SQLite's own reports of damage and recovery reach Slate's log (Slate's SQL
+ * is static, with bound parameters, so the text quoted holds no data).
+ */
+static void
+sqlite_log(void *arg, int code, const char *msg)
+{
+	int base = code & 0xff;
+	(void)arg;
+	if (base == SQLITE_CORRUPT || base == SQLITE_NOTADB || base == SQLITE_IOERR ||
+	    base == SQLITE_CANTOPEN || base == SQLITE_FULL || base == SQLITE_WARNING ||
+	    base == SQLITE_NOTICE)
+		log_event(base == SQLITE_NOTICE ? LOG_INFO : LOG_WARN, "sqlite",
+		          LOG_INT("code", code), LOG_STR("detail", msg), LOG_END);
+}
+
+static void
+register_once(void)
+{
+	sqlite3_config(SQLITE_CONFIG_LOG, sqlite_log, NULL);
+	if ((plain_vfs = sqlite3_vfs_find(PAGECRYPT_PLAIN_VFS)) == NULL)
+		return;
+	vfs.iVersion = 2;
+	vfs.szOsFile =
+	    (int)(((sizeof(struct pfile) + 7) & ~(size_t)7) + (size_t)plain_vfs->szOsFile);
+	vfs.mxPathname = plain_vfs->mxPathname;
+	vfs.zName = PAGECRYPT_VFS;
+	vfs.xOpen = x_open;
+	vfs.xDelete = x_delete;
+	vfs.xAccess = x_access;
+	vfs.xFullPathname = x_full_path;
+	vfs.xRandomness = x_randomness;
+	vfs.xSleep = x_sleep;
+	vfs.xCurrentTime = x_current_time;
+	vfs.xGetLastError = x_last_error;
+	vfs.xCurrentTimeInt64 = x_current_time64;
+	if (sqlite3_vfs_register(&vfs, 1) != SQLITE_OK)
+		plain_vfs = NULL;
+}
+
+int
+pagecrypt_register(struct err *e)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	if (sodium_init() < 0)
+		return err_set(e, 500, "libsodium does not initialise");
+	pthread_once(&once, register_once);
+	if (plain_vfs == NULL)
+		return err_set(e, 500, "the encrypting database VFS could not be registered");
+	return 0;
+}
+
+void
+pagecrypt_use_key(const unsigned char key[PAGECRYPT_KEY_LEN],
+                  const unsigned char id[PAGECRYPT_ID_LEN])
+{
+	pthread_mutex_lock(&mu);
+	if (cur_key == NULL && (cur_key = sodium_malloc(PAGECRYPT_KEY_LEN)) == NULL)
+		abort(); /* guarded memory is gone: as xmalloc does */
+	memcpy(cur_key, key, PAGECRYPT_KEY_LEN);
+	memcpy(cur_id, id, ID_LEN);
+	pthread_mutex_unlock(&mu);
+}
+
+void
+pagecrypt_forget_key(void)
+{
+	pthread_mutex_lock(&mu);
+	sodium_free(cur_key);
+	cur_key = NULL;
+	pthread_mutex_unlock(&mu);
+}
+
+int
+pagecrypt_probe(const char *path, unsigned char id[PAGECRYPT_ID_LEN], struct err *e)
+{
+	/*
+	 * Read through the system's VFS, never with a descriptor of our own:
+	 * closing any descriptor of a file drops every POSIX lock the process
+	 * holds on it, which would take the locks of this process's open
+	 * connections; the unix VFS keeps such a descriptor open until they end.
+	 */
+	sqlite3_file *f;
+	unsigned char *page;
+	sqlite3_int64 size = 0;
+	int out = 0, rc;
+
+	if (plain_vfs == NULL && pagecrypt_register(e) == -1)
+		return -1;
+	f = xcalloc(1, (size_t)plain_vfs->szOsFile + P);
+	page = (unsigned char *)f + plain_vfs->szOsFile;
+	if (plain_vfs->xOpen(plain_vfs, path, f, SQLITE_OPEN_READONLY | SQLITE_OPEN_MAIN_DB,
+	                     &out) != SQLITE_OK) {
+		free(f);
+		return err_set(e, 404, "%s does not exist", path);
+	}
+	if (f->pMethods->xFileSize(f, &size) != SQLITE_OK || size == 0)
+		rc = err_set(e, 404, "%s is empty", path);
+	else if ((rc = f->pMethods->xRead(f, page, P, 0)) != SQLITE_OK &&
+	         rc != SQLITE_IOERR_SHORT_READ)
+		rc = err_set(e, 500, "cannot read %s", path);
+	else if (memcmp(page, sqlite_magic, sizeof(sqlite_magic)) == 0)
+		rc = 0;
+	else if (size >= P && memcmp(page + P - 4, MARKER, 4) == 0) {
+		memcpy(id, page, ID_LEN);
+		rc = 1;
+	} else
+		rc = err_set(e, 500, "%s is neither a Slate database nor an SQLite file", path);
+	f->pMethods->xClose(f);
+	sodium_memzero(page, P);
+	free(f);
+	return rc;
+}
+
+void
+pagecrypt_key_id(const unsigned char id[PAGECRYPT_ID_LEN], char out[PAGECRYPT_KEY_ID_LEN + 1])
+{
+	memcpy(out, "db-", 3);
+	sodium_bin2hex(out + 3, 2 * ID_LEN + 1, id, ID_LEN);
+}

@@ -1,0 +1,55 @@
+/*
+ * pagecrypt.h — the embedded database encrypted page by page: an SQLite VFS
+ * that seals every page of the database file and of its WAL with
+ * AES-256-GCM (the format is described at the top of pagecrypt.c).
+ *
+ * pagecrypt_register() makes the VFS, PAGECRYPT_VFS, SQLite's default, so
+ * every database Slate opens without naming a VFS is encrypted; only the
+ * keystore (which holds wrapped keys only) and a plaintext database being
+ * converted name PAGECRYPT_PLAIN_VFS. A file is opened under the key set by
+ * the last pagecrypt_use_key() of the process; its WAL takes the key of its
+ * database. The key is copied at open: a later pagecrypt_use_key() changes
+ * only files opened after it.
+ */
+#ifndef SLATE_STORE_PAGECRYPT_H
+#define SLATE_STORE_PAGECRYPT_H
+
+#include <stddef.h>
+
+#include "util/err.h"
+
+#define PAGECRYPT_VFS        "slate-aes"
+#define PAGECRYPT_PLAIN_VFS  "unix"
+#define PAGECRYPT_PAGE_SIZE  4096
+#define PAGECRYPT_RESERVE    32
+#define PAGECRYPT_KEY_LEN    32
+#define PAGECRYPT_ID_LEN     16
+/* "db-" and the database id in hex: the database key's id in the keystore. */
+#define PAGECRYPT_KEY_ID_LEN (3 + 2 * PAGECRYPT_ID_LEN)
+
+/* Registers the VFS as SQLite's default (once per process; later calls do nothing). */
+int pagecrypt_register(struct err *e);
+
+/* The key and database id that files opened from now on are sealed under (both copied). */
+void pagecrypt_use_key(const unsigned char key[PAGECRYPT_KEY_LEN],
+                       const unsigned char id[PAGECRYPT_ID_LEN]);
+/* Forgets the key: opening an encrypted file then fails. */
+void pagecrypt_forget_key(void);
+
+/*
+ * What the first bytes of the file at path say it is: 1 an encrypted Slate
+ * database (id filled), 0 a plaintext SQLite database, -1 neither or
+ * unreadable (e filled). An empty or missing file is -1 with status 404.
+ */
+int pagecrypt_probe(const char *path, unsigned char id[PAGECRYPT_ID_LEN], struct err *e);
+
+/* The keystore id of the key of database id: "db-" hex(id), NUL-terminated. */
+void pagecrypt_key_id(const unsigned char id[PAGECRYPT_ID_LEN], char out[PAGECRYPT_KEY_ID_LEN + 1]);
+
+/*
+ * The last page this thread failed to open, as one line naming the file
+ * and page ("" when none since the last call); cleared by reading it.
+ */
+const char *pagecrypt_last_error(void);
+
+#endif

@@ -1,0 +1,379 @@
+/* The encrypting VFS: no plaintext on disk, every altered or moved page refused, and SQLite's
+ * WAL, rollback journal, VACUUM, online backup, session extension and integrity check unchanged. */
+#define SQLITE_ENABLE_SESSION
+#define SQLITE_ENABLE_PREUPDATE_HOOK
+#include "cmocka_all.h"
+#include "tmpdb.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store/pagecrypt.h"
+
+#define P      PAGECRYPT_PAGE_SIZE
+#define ROWS   400
+#define SECRET "Harbour Road gate code 4711"
+
+static unsigned char key_a[PAGECRYPT_KEY_LEN], key_b[PAGECRYPT_KEY_LEN], id_a[PAGECRYPT_ID_LEN],
+    id_b[PAGECRYPT_ID_LEN];
+
+static int
+group_setup(void **state)
+{
+	struct err e;
+	(void)state;
+	if (pagecrypt_register(&e) == -1)
+		return -1;
+	randombytes_buf(key_a, sizeof(key_a));
+	randombytes_buf(key_b, sizeof(key_b));
+	randombytes_buf(id_a, sizeof(id_a));
+	randombytes_buf(id_b, sizeof(id_b));
+	return 0;
+}
+
+static void
+exec_ok(sqlite3 *db, const char *sql)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+	if (rc != SQLITE_OK)
+		fprintf(stderr, "%s: %s\n", sql, msg ? msg : "?");
+	sqlite3_free(msg);
+	assert_int_equal(rc, SQLITE_OK);
+}
+
+static sqlite3 *
+open_with(const char *path, const unsigned char *key, const unsigned char *id, const char *mode)
+{
+	sqlite3 *db = NULL;
+	int n = PAGECRYPT_RESERVE;
+	char sql[96];
+	pagecrypt_use_key(key, id);
+	assert_int_equal(
+	    sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL),
+	    SQLITE_OK);
+	sqlite3_file_control(db, "main", SQLITE_FCNTL_RESERVE_BYTES, &n);
+	snprintf(sql, sizeof(sql), "PRAGMA temp_store=MEMORY; PRAGMA journal_mode=%s", mode);
+	exec_ok(db, sql);
+	return db;
+}
+
+/* A database of ROWS notes holding SECRET, its WAL left in place (auto-checkpoint off). */
+static sqlite3 *
+make_notes(const char *path)
+{
+	sqlite3 *db = open_with(path, key_a, id_a, "WAL");
+	exec_ok(db,
+	        "PRAGMA wal_autocheckpoint=0; CREATE TABLE note (id INTEGER PRIMARY KEY, t TEXT)");
+	exec_ok(db, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 400) "
+	            "INSERT INTO note (t) SELECT printf('" SECRET " %05d', i) FROM n");
+	return db;
+}
+
+static long
+count_notes(sqlite3 *db, int *rc)
+{
+	sqlite3_stmt *st = NULL;
+	long n = -1;
+	*rc = sqlite3_prepare_v2(db, "SELECT COUNT(*), SUM(length(t)) FROM note", -1, &st, NULL);
+	if (*rc == SQLITE_OK && (*rc = sqlite3_step(st)) == SQLITE_ROW) {
+		n = sqlite3_column_int64(st, 0);
+		*rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	return n;
+}
+
+static char *
+slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	struct stat st;
+	assert_non_null(f);
+	assert_int_equal(fstat(fileno(f), &st), 0);
+	buf = malloc((size_t)st.st_size + 1);
+	*len = fread(buf, 1, (size_t)st.st_size, f);
+	fclose(f);
+	return buf;
+}
+
+static void
+assert_no_plaintext(const char *path)
+{
+	size_t len;
+	char *b = slurp(path, &len);
+	assert_true(len > 0);
+	assert_null(memmem(b, len, "Harbour Road", 12));
+	assert_null(memmem(b, len, "CREATE TABLE", 12));
+	assert_null(memmem(b, len, "SQLite format 3", 15));
+	free(b);
+}
+
+static void
+poke(const char *path, long off, const void *bytes, size_t n)
+{
+	FILE *f = fopen(path, "r+b");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, off, SEEK_SET), 0);
+	assert_int_equal(fwrite(bytes, 1, n, f), n);
+	fclose(f);
+}
+
+static void
+peek(const char *path, long off, void *bytes, size_t n)
+{
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, off, SEEK_SET), 0);
+	assert_int_equal(fread(bytes, 1, n, f), n);
+	fclose(f);
+}
+
+static void
+no_page_of_the_database_or_its_wal_holds_plaintext(void **state)
+{
+	char wal[160];
+	sqlite3 *db;
+	int rc;
+	unsigned char magic[4];
+	(void)state;
+	snprintf(wal, sizeof(wal), "%s-wal", tmpdb_path);
+	db = make_notes(tmpdb_path);
+	assert_no_plaintext(wal);
+	peek(wal, 0, magic, 4); /* the WAL header stays SQLite's */
+	assert_int_equal(magic[0], 0x37);
+	exec_ok(db, "PRAGMA wal_checkpoint(TRUNCATE)");
+	assert_no_plaintext(tmpdb_path);
+	sqlite3_close(db);
+	assert_no_plaintext(tmpdb_path);
+	db = open_with(tmpdb_path, key_a, id_a, "WAL");
+	assert_int_equal(count_notes(db, &rc), ROWS);
+	exec_ok(db, "PRAGMA integrity_check");
+	sqlite3_close(db);
+}
+
+/* The notes database checkpointed into its file and closed. */
+static void
+make_closed_notes(void)
+{
+	sqlite3 *db = make_notes(tmpdb_path);
+	exec_ok(db, "PRAGMA wal_checkpoint(TRUNCATE)");
+	sqlite3_close(db);
+}
+
+static void
+expect_refused(const char *page_text, int code)
+{
+	sqlite3 *db = open_with(tmpdb_path, key_a, id_a, "WAL");
+	int rc;
+	assert_int_equal(count_notes(db, &rc), -1);
+	assert_int_equal(rc & 0xff, code);
+	assert_non_null(strstr(pagecrypt_last_error(), page_text));
+	sqlite3_close(db);
+}
+
+static void
+a_byte_flipped_anywhere_in_a_page_fails_the_read_of_that_page(void **state)
+{
+	/* ciphertext, the nonce, the tag, the marker of page 3 */
+	static const long at[] = {2 * P + 0, 2 * P + 1777, 3 * P - 30, 3 * P - 12, 3 * P - 2};
+	unsigned char b;
+	(void)state;
+	make_closed_notes();
+	for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
+		peek(tmpdb_path, at[i], &b, 1);
+		b ^= 0x01;
+		poke(tmpdb_path, at[i], &b, 1);
+		expect_refused("page 3 ", SQLITE_CORRUPT);
+		b ^= 0x01;
+		poke(tmpdb_path, at[i], &b, 1);
+	}
+	{ /* restored, it reads again */
+		sqlite3 *db = open_with(tmpdb_path, key_a, id_a, "WAL");
+		int rc;
+		assert_int_equal(count_notes(db, &rc), ROWS);
+		sqlite3_close(db);
+	}
+}
+
+static void
+a_page_copied_over_another_fails(void **state)
+{
+	unsigned char page[P];
+	(void)state;
+	make_closed_notes();
+	peek(tmpdb_path, 2 * P, page, P);
+	poke(tmpdb_path, 3 * P, page, P); /* page 3 as page 4 */
+	expect_refused("page 4 ", SQLITE_CORRUPT);
+}
+
+static void
+another_key_or_another_database_id_does_not_open(void **state)
+{
+	sqlite3 *db;
+	int rc;
+	(void)state;
+	make_closed_notes();
+	pagecrypt_use_key(key_b, id_a); /* same id, wrong key */
+	rc = sqlite3_open_v2(tmpdb_path, &db, SQLITE_OPEN_READWRITE, NULL);
+	if (rc == SQLITE_OK) /* SQLite reads page 1 at open, or at the first statement */
+		count_notes(db, &rc);
+	assert_int_equal(rc, SQLITE_NOTADB);
+	assert_non_null(strstr(pagecrypt_last_error(), "page 1 does not open"));
+	sqlite3_close(db);
+	pagecrypt_use_key(key_a, id_b); /* the right key, another database's id */
+	assert_int_equal(sqlite3_open_v2(tmpdb_path, &db, SQLITE_OPEN_READWRITE, NULL),
+	                 SQLITE_NOTADB);
+	assert_non_null(strstr(pagecrypt_last_error(), "not encrypted under this database key"));
+	sqlite3_close(db);
+}
+
+static void
+an_altered_wal_frame_fails_the_read(void **state)
+{
+	char wal[160];
+	sqlite3 *writer, *reader;
+	unsigned char b;
+	int rc;
+	const long at = 32 + 2 * (24 + P) + 24 + 500; /* inside the page of the third frame */
+	(void)state;
+	snprintf(wal, sizeof(wal), "%s-wal", tmpdb_path);
+	writer = make_notes(tmpdb_path);
+	peek(wal, at, &b, 1);
+	b ^= 0x80;
+	poke(wal, at, &b, 1);
+	assert_int_equal(sqlite3_open_v2(tmpdb_path, &reader, SQLITE_OPEN_READWRITE, NULL),
+	                 SQLITE_OK);
+	assert_int_equal(count_notes(reader, &rc), -1);
+	assert_int_equal(rc & 0xff, SQLITE_CORRUPT);
+	assert_non_null(strstr(pagecrypt_last_error(), "-wal: page "));
+	sqlite3_close(reader);
+	sqlite3_close(writer);
+}
+
+static void
+vacuum_backup_session_and_integrity_check_work(void **state)
+{
+	char copy[160];
+	sqlite3 *db, *dst;
+	sqlite3_backup *bk;
+	sqlite3_session *ses;
+	void *cs = NULL;
+	int n = 0, rc;
+	(void)state;
+	snprintf(copy, sizeof(copy), "%s/copy.db", tmpdb_dir);
+	db = make_notes(tmpdb_path);
+	exec_ok(db, "DELETE FROM note WHERE id % 2 = 0; VACUUM; PRAGMA integrity_check");
+	assert_int_equal(count_notes(db, &rc), ROWS / 2);
+	/* the online backup API, into another encrypted file */
+	dst = open_with(copy, key_a, id_a, "WAL");
+	assert_non_null(bk = sqlite3_backup_init(dst, "main", db, "main"));
+	assert_int_equal(sqlite3_backup_step(bk, -1), SQLITE_DONE);
+	assert_int_equal(sqlite3_backup_finish(bk), SQLITE_OK);
+	assert_int_equal(count_notes(dst, &rc), ROWS / 2);
+	/* the session extension: a changeset recorded here applies there */
+	assert_int_equal(sqlite3session_create(db, "main", &ses), SQLITE_OK);
+	assert_int_equal(sqlite3session_attach(ses, "note"), SQLITE_OK);
+	exec_ok(db, "INSERT INTO note (t) VALUES ('added after the backup')");
+	assert_int_equal(sqlite3session_changeset(ses, &n, &cs), SQLITE_OK);
+	assert_true(n > 0);
+	assert_int_equal(sqlite3changeset_apply(dst, n, cs, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(count_notes(dst, &rc), ROWS / 2 + 1);
+	exec_ok(dst, "PRAGMA wal_checkpoint(TRUNCATE)");
+	assert_no_plaintext(copy);
+	sqlite3_free(cs);
+	sqlite3session_delete(ses);
+	sqlite3_close(dst);
+	sqlite3_close(db);
+	unlink(copy);
+}
+
+static void
+the_rollback_journal_holds_sealed_pages_and_rolls_back(void **state)
+{
+	char journal[160], copy[160], copy_journal[180], cmd[1024];
+	sqlite3 *db;
+	int rc;
+	(void)state;
+	snprintf(journal, sizeof(journal), "%s-journal", tmpdb_path);
+	snprintf(copy, sizeof(copy), "%s/copy.db", tmpdb_dir);
+	snprintf(copy_journal, sizeof(copy_journal), "%s-journal", copy);
+	db = open_with(tmpdb_path, key_a, id_a, "DELETE");
+	exec_ok(db, "CREATE TABLE note (id INTEGER PRIMARY KEY, t TEXT);"
+	            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 400) "
+	            "INSERT INTO note (t) SELECT printf('" SECRET " %05d', i) FROM n");
+	/* a small cache spills the changed pages into the file before the commit */
+	exec_ok(db, "PRAGMA cache_size=2; BEGIN; UPDATE note SET t = 'rewritten before a crash'");
+	assert_no_plaintext(journal);
+	/* the files as a crash would leave them: the copy holds a hot journal */
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s' && cp '%s' '%s'", tmpdb_path, copy, journal,
+	         copy_journal);
+	assert_int_equal(system(cmd), 0);
+	exec_ok(db, "ROLLBACK");
+	sqlite3_close(db);
+	db = open_with(copy, key_a, id_a, "DELETE");
+	assert_int_equal(count_notes(db, &rc), ROWS);
+	{
+		sqlite3_stmt *st;
+		assert_int_equal(sqlite3_prepare_v2(db,
+		                                    "SELECT COUNT(*) FROM note WHERE t LIKE "
+		                                    "'Harbour Road%'",
+		                                    -1, &st, NULL),
+		                 SQLITE_OK);
+		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+		assert_int_equal(sqlite3_column_int(st, 0), ROWS);
+		sqlite3_finalize(st);
+	}
+	exec_ok(db, "PRAGMA integrity_check");
+	sqlite3_close(db);
+	assert_int_equal(access(copy_journal, F_OK), -1);
+	unlink(copy);
+}
+
+static void
+temporary_files_are_refused(void **state)
+{
+	sqlite3 *db;
+	(void)state;
+	db = open_with(tmpdb_path, key_a, id_a, "WAL");
+	exec_ok(db, "PRAGMA temp_store=FILE; CREATE TEMP TABLE t (a); PRAGMA temp.cache_size=2");
+	/* enough rows to spill the temporary database out of its cache into a file */
+	assert_int_not_equal(
+	    sqlite3_exec(db,
+	                 "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < "
+	                 "2000) INSERT INTO t SELECT randomblob(500) FROM n",
+	                 NULL, NULL, NULL),
+	    SQLITE_OK);
+	assert_non_null(strstr(pagecrypt_last_error(), "temporary file"));
+	sqlite3_close(db);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(no_page_of_the_database_or_its_wal_holds_plaintext,
+	                                    tmpdb_setup, tmpdb_teardown),
+	    cmocka_unit_test_setup_teardown(
+	        a_byte_flipped_anywhere_in_a_page_fails_the_read_of_that_page, tmpdb_setup,
+	        tmpdb_teardown),
+	    cmocka_unit_test_setup_teardown(a_page_copied_over_another_fails, tmpdb_setup,
+	                                    tmpdb_teardown),
+	    cmocka_unit_test_setup_teardown(another_key_or_another_database_id_does_not_open,
+	                                    tmpdb_setup, tmpdb_teardown),
+	    cmocka_unit_test_setup_teardown(an_altered_wal_frame_fails_the_read, tmpdb_setup,
+	                                    tmpdb_teardown),
+	    cmocka_unit_test_setup_teardown(vacuum_backup_session_and_integrity_check_work,
+	                                    tmpdb_setup, tmpdb_teardown),
+	    cmocka_unit_test_setup_teardown(the_rollback_journal_holds_sealed_pages_and_rolls_back,
+	                                    tmpdb_setup, tmpdb_teardown),
+	    cmocka_unit_test_setup_teardown(temporary_files_are_refused, tmpdb_setup,
+	                                    tmpdb_teardown),
+	};
+	return cmocka_run_group_tests(tests, group_setup, NULL);
+}
