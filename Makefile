@@ -155,7 +155,11 @@ build/bench/carbon_bench: bench/carbon_bench.c $(REL_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(REL_CFLAGS) $^ $(PKG_LIBS) -o $@
 
-bench: deps-check build/slate build/bench/stream_bench build/bench/carbon_bench
+build/bench/pagecrypt_bench: bench/pagecrypt_bench.c $(REL_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(REL_CFLAGS) $^ $(PKG_LIBS) -o $@
+
+bench: deps-check build/slate build/bench/stream_bench build/bench/carbon_bench build/bench/pagecrypt_bench
 	bench/run
 
 clean:

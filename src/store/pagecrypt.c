@@ -97,18 +97,20 @@
 #include "util/log.h"
 #include "util/xalloc.h"
 
-#define P         PAGECRYPT_PAGE_SIZE
-#define R         PAGECRYPT_RESERVE
-#define ID_LEN    PAGECRYPT_ID_LEN
-#define NONCE_LEN 12
-#define TAG_LEN   16
-#define WAL_HDR   32
-#define FRAME_HDR 24
-#define FRAME     (FRAME_HDR + P)
-#define MARKER    "SAG1"
-#define AAD_TAG   "slate-page-v1"
+#define P           PAGECRYPT_PAGE_SIZE
+#define R           PAGECRYPT_RESERVE
+#define ID_LEN      PAGECRYPT_ID_LEN
+#define NONCE_LEN   12
+#define TAG_LEN     16
+#define WAL_HDR     32
+#define FRAME_HDR   24
+#define FRAME       (FRAME_HDR + P)
+#define AAD_TAG_LEN 13
 
 static const char sqlite_magic[16] = "SQLite format 3";
+static const unsigned char marker[4] = {'S', 'A', 'G', '1'};
+static const unsigned char aad_tag[AAD_TAG_LEN] = {'s', 'l', 'a', 't', 'e', '-', 'p',
+                                                   'a', 'g', 'e', '-', 'v', '1'};
 
 enum kind { KIND_MAIN, KIND_WAL, KIND_JOURNAL };
 
@@ -170,19 +172,19 @@ put_be32(unsigned char *p, uint32_t v)
 }
 
 static size_t
-make_aad(const struct pfile *f, uint32_t pgno, unsigned char aad[13 + ID_LEN + 4])
+make_aad(const struct pfile *f, uint32_t pgno, unsigned char aad[AAD_TAG_LEN + ID_LEN + 4])
 {
-	memcpy(aad, AAD_TAG, 13);
-	memcpy(aad + 13, f->id, ID_LEN);
-	put_be32(aad + 13 + ID_LEN, pgno);
-	return 13 + ID_LEN + 4;
+	memcpy(aad, aad_tag, AAD_TAG_LEN);
+	memcpy(aad + AAD_TAG_LEN, f->id, ID_LEN);
+	put_be32(aad + AAD_TAG_LEN + ID_LEN, pgno);
+	return AAD_TAG_LEN + ID_LEN + 4;
 }
 
 /* Seals SQLite's page pgno (P bytes at pt) into out (P bytes). */
 static int
 seal_page(struct pfile *f, uint32_t pgno, const unsigned char *pt, unsigned char *out)
 {
-	unsigned char aad[13 + ID_LEN + 4];
+	unsigned char aad[AAD_TAG_LEN + ID_LEN + 4];
 	size_t aadlen = make_aad(f, pgno, aad), skip = pgno == 1 ? ID_LEN : 0;
 	int len;
 
@@ -194,7 +196,7 @@ seal_page(struct pfile *f, uint32_t pgno, const unsigned char *pt, unsigned char
 	if (pgno == 1)
 		memcpy(out, f->id, ID_LEN);
 	memcpy(out + P - R, f->nonce, NONCE_LEN);
-	memcpy(out + P - 4, MARKER, 4);
+	memcpy(out + P - 4, marker, sizeof(marker));
 	if (EVP_EncryptInit_ex(f->enc, NULL, NULL, NULL, f->nonce) != 1 ||
 	    EVP_EncryptUpdate(f->enc, NULL, &len, aad, (int)aadlen) != 1 ||
 	    EVP_EncryptUpdate(f->enc, out + skip, &len, pt + skip, (int)(P - R - skip)) != 1 ||
@@ -206,17 +208,18 @@ seal_page(struct pfile *f, uint32_t pgno, const unsigned char *pt, unsigned char
 }
 
 /*
- * Opens the sealed page pgno (P bytes at ct) into pt (P bytes): SQLITE_OK,
- * SQLITE_NOTADB for a page 1 of another database, SQLITE_CORRUPT otherwise.
+ * Opens the sealed page pgno (P bytes at ct) into pt (P bytes; ct itself
+ * opens in place): SQLITE_OK, or SQLITE_NOTADB for a page 1 that is not this
+ * key's, SQLITE_CORRUPT for another page, with pt wiped.
  */
 static int
 open_page(struct pfile *f, uint32_t pgno, const unsigned char *ct, unsigned char *pt)
 {
-	unsigned char aad[13 + ID_LEN + 4], tag[TAG_LEN], fin[TAG_LEN];
+	unsigned char aad[AAD_TAG_LEN + ID_LEN + 4], tag[TAG_LEN], fin[TAG_LEN];
 	size_t aadlen = make_aad(f, pgno, aad), skip = pgno == 1 ? ID_LEN : 0;
 	int len;
 
-	if (memcmp(ct + P - 4, MARKER, 4) != 0) {
+	if (memcmp(ct + P - 4, marker, sizeof(marker)) != 0) {
 		fail_line(f, pgno, "is not an encrypted page");
 		return pgno == 1 ? SQLITE_NOTADB : SQLITE_CORRUPT;
 	}
@@ -257,12 +260,12 @@ real_write(struct pfile *f, const void *buf, int amt, sqlite3_int64 off)
 	return f->real->pMethods->xWrite(f->real, buf, amt, off);
 }
 
-/* Reads n sealed bytes at off into f->buf: SQLITE_OK, SQLITE_DONE when none exist, or an error. */
+/* Reads n sealed bytes at off into dst: SQLITE_OK, SQLITE_DONE when none exist, or an error. */
 static int
-read_sealed(struct pfile *f, int n, sqlite3_int64 off, uint32_t pgno)
+read_sealed(struct pfile *f, unsigned char *dst, int n, sqlite3_int64 off, uint32_t pgno)
 {
 	sqlite3_int64 size = 0;
-	int rc = real_read(f, f->buf, n, off);
+	int rc = real_read(f, dst, n, off);
 
 	if (rc != SQLITE_IOERR_SHORT_READ)
 		return rc;
@@ -277,26 +280,31 @@ static int
 main_read(struct pfile *f, unsigned char *out, int amt, sqlite3_int64 off)
 {
 	unsigned char pt[P];
-	int rc = SQLITE_OK;
+	int rc = SQLITE_OK, partial = off % P != 0 || amt < P;
 
 	while (amt > 0) {
 		sqlite3_int64 base = off - off % P;
 		uint32_t pgno = (uint32_t)(base / P) + 1;
 		int skip = (int)(off - base), n = P - skip < amt ? P - skip : amt, r;
+		/* a whole page is read and opened in place, in SQLite's buffer */
+		unsigned char *page = n == P ? out : f->buf;
 
-		if ((r = read_sealed(f, P, base, pgno)) == SQLITE_DONE) {
+		if ((r = read_sealed(f, page, P, base, pgno)) == SQLITE_DONE) {
 			memset(out, 0, (size_t)amt);
 			rc = SQLITE_IOERR_SHORT_READ;
 			break;
 		}
-		if (r != SQLITE_OK || (r = open_page(f, pgno, f->buf, pt)) != SQLITE_OK) {
+		if (r != SQLITE_OK ||
+		    (r = open_page(f, pgno, page, n == P ? out : pt)) != SQLITE_OK) {
 			rc = r;
 			break;
 		}
-		memcpy(out, pt + skip, (size_t)n);
+		if (n != P)
+			memcpy(out, pt + skip, (size_t)n);
 		out += n, off += n, amt -= n;
 	}
-	sodium_memzero(pt, sizeof(pt));
+	if (partial)
+		sodium_memzero(pt, sizeof(pt));
 	return rc;
 }
 
@@ -371,24 +379,22 @@ wal_read(struct pfile *f, unsigned char *out, int amt, sqlite3_int64 off)
 			    whole = first <= start && start + FRAME <= end;
 			uint32_t pgno;
 			n = P - skip < amt ? P - skip : amt;
-			if ((r = read_sealed(f, FRAME, start, 0)) == SQLITE_DONE) {
+			if ((r = read_sealed(f, f->buf, FRAME, start, 0)) == SQLITE_DONE) {
 				memset(out, 0, (size_t)amt);
 				return SQLITE_IOERR_SHORT_READ;
 			}
 			if (r != SQLITE_OK)
 				return r;
 			pgno = get_be32(f->buf);
-			r = open_page(f, pgno, f->buf + FRAME_HDR, pt);
+			r = open_page(f, pgno, f->buf + FRAME_HDR, n == P ? out : pt);
 			if (r != SQLITE_OK && whole) {
 				/* recovery: a frame that does not open ends the log, as a torn one
 				 * does */
 				last_error[0] = '\0';
-				memset(pt, 0, sizeof(pt));
-				r = SQLITE_OK;
-			}
-			if (r != SQLITE_OK)
+				memset(out, 0, (size_t)n);
+			} else if (r != SQLITE_OK)
 				rc = r == SQLITE_NOTADB ? SQLITE_CORRUPT : r;
-			else
+			else if (n != P)
 				memcpy(out, pt + skip, (size_t)n);
 		}
 		out += n, off += n, amt -= n;
@@ -468,13 +474,13 @@ journal_read(struct pfile *f, unsigned char *out, int amt, sqlite3_int64 off)
 	if (amt != P)
 		return real_read(f, out, amt, off);
 	if ((rc = journal_pgno(f, off, &pgno)) != SQLITE_OK ||
-	    (rc = read_sealed(f, P, off, pgno)) == SQLITE_DONE) {
+	    (rc = read_sealed(f, out, P, off, pgno)) == SQLITE_DONE) {
 		memset(out, 0, P);
 		return rc == SQLITE_DONE ? SQLITE_IOERR_SHORT_READ : rc;
 	}
 	if (rc != SQLITE_OK)
 		return rc;
-	return open_page(f, pgno, f->buf, out) == SQLITE_OK ? SQLITE_OK : SQLITE_CORRUPT;
+	return open_page(f, pgno, out, out) == SQLITE_OK ? SQLITE_OK : SQLITE_CORRUPT;
 }
 
 static int
@@ -489,7 +495,7 @@ journal_write(struct pfile *f, const unsigned char *in, int amt, sqlite3_int64 o
 		fail_line(f, 0, "(a journal record) is not a page, which cannot be sealed");
 		return SQLITE_IOERR_WRITE;
 	}
-	if ((rc = journal_pgno(f, off, &pgno)) != SQLITE_OK)
+	if (journal_pgno(f, off, &pgno) != SQLITE_OK)
 		return SQLITE_IOERR_WRITE;
 	if ((rc = seal_page(f, pgno, in, f->buf)) != SQLITE_OK)
 		return rc;
@@ -886,7 +892,7 @@ pagecrypt_probe(const char *path, unsigned char id[PAGECRYPT_ID_LEN], struct err
 		rc = err_set(e, 500, "cannot read %s", path);
 	else if (memcmp(page, sqlite_magic, sizeof(sqlite_magic)) == 0)
 		rc = 0;
-	else if (size >= P && memcmp(page + P - 4, MARKER, 4) == 0) {
+	else if (size >= P && memcmp(page + P - 4, marker, sizeof(marker)) == 0) {
 		memcpy(id, page, ID_LEN);
 		rc = 1;
 	} else
@@ -900,6 +906,8 @@ pagecrypt_probe(const char *path, unsigned char id[PAGECRYPT_ID_LEN], struct err
 void
 pagecrypt_key_id(const unsigned char id[PAGECRYPT_ID_LEN], char out[PAGECRYPT_KEY_ID_LEN + 1])
 {
-	memcpy(out, "db-", 3);
+	out[0] = 'd';
+	out[1] = 'b';
+	out[2] = '-';
 	sodium_bin2hex(out + 3, 2 * ID_LEN + 1, id, ID_LEN);
 }
