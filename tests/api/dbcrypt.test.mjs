@@ -55,6 +55,10 @@ test('no page of the database or its WAL holds a known plaintext, and the file i
   }
   const head = readFileSync(path.join(server.data, 'slate.db')).subarray(0, 16);
   assert.notEqual(head.toString('latin1'), 'SQLite format 3\0');
+  // page 1 begins with the database id, whose key is the keystore's "db-<id>", kind database
+  const keys = JSON.parse(runSlate(['keys', 'status', '--data', server.data, '--json']).stdout).data_keys;
+  const dbKeys = keys.filter((k) => k.kind === 'database');
+  assert.deepEqual(dbKeys.map((k) => k.id), [`db-${head.toString('hex')}`]);
   // and Slate reads it all back
   assert.equal((await call(server, admin, 'GET', P(demo.id, '/departments'))).json.departments.filter((d) => d.name === 'Drone Unit Brightwater').length, 1);
   assert.equal(slateSql(server.data, 'PRAGMA integrity_check'), 'ok');
@@ -150,10 +154,18 @@ function plaintextClone(data, dest) {
   const q = (v) => (v === null ? 'NULL' : typeof v === 'number' ? String(v) : `'${String(v).replaceAll("'", "''")}'`);
   const lines = ['PRAGMA journal_mode=WAL;', 'BEGIN;'];
   for (const t of schema.filter((s) => s.type === 'table')) lines.push(`${t.sql};`);
-  for (const t of schema.filter((s) => s.type === 'table')) {
-    const out = slateSql(data, `SELECT * FROM "${t.name}"`, { json: true });
-    for (const row of out ? JSON.parse(out) : []) {
-      lines.push(`INSERT INTO "${t.name}" (${Object.keys(row).map((k) => `"${k}"`).join(', ')}) VALUES (${Object.values(row).map(q).join(', ')});`);
+  // every table's rows in one run: a marker row names the table, its rows (if any) follow
+  const tables = schema.filter((s) => s.type === 'table');
+  const dump = slateSql(data, tables.map((t) => `SELECT '${t.name}' AS "table"; SELECT * FROM "${t.name}";`).join(' '), { json: true });
+  let table;
+  for (const line of dump.split('\n')) {
+    const rows = JSON.parse(line);
+    if (rows.length === 1 && Object.keys(rows[0]).join() === 'table' && tables.some((t) => t.name === rows[0].table)) {
+      table = rows[0].table;
+      continue;
+    }
+    for (const row of rows) {
+      lines.push(`INSERT INTO "${table}" (${Object.keys(row).map((k) => `"${k}"`).join(', ')}) VALUES (${Object.values(row).map(q).join(', ')});`);
     }
   }
   for (const s of schema.filter((x) => x.type !== 'table')) lines.push(`${s.sql};`);
