@@ -114,25 +114,18 @@ assert_no_plaintext(const char *path)
 	free(b);
 }
 
+/* Reads (or, when write is set, writes) n bytes at off of the file at path. */
 static void
-poke(const char *path, long off, const void *bytes, size_t n)
+file_bytes(const char *path, long off, void *bytes, size_t n, int write)
 {
-	FILE *f = fopen(path, "r+b");
+	FILE *f = fopen(path, write ? "r+b" : "rb");
 	assert_non_null(f);
 	assert_int_equal(fseek(f, off, SEEK_SET), 0);
-	assert_int_equal(fwrite(bytes, 1, n, f), n);
+	assert_int_equal(write ? fwrite(bytes, 1, n, f) : fread(bytes, 1, n, f), n);
 	fclose(f);
 }
-
-static void
-peek(const char *path, long off, void *bytes, size_t n)
-{
-	FILE *f = fopen(path, "rb");
-	assert_non_null(f);
-	assert_int_equal(fseek(f, off, SEEK_SET), 0);
-	assert_int_equal(fread(bytes, 1, n, f), n);
-	fclose(f);
-}
+#define poke(path, off, bytes, n) file_bytes(path, off, (void *)(bytes), n, 1)
+#define peek(path, off, bytes, n) file_bytes(path, off, bytes, n, 0)
 
 static void
 no_page_of_the_database_or_its_wal_holds_plaintext(void **state)
