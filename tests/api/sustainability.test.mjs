@@ -102,6 +102,10 @@ test('an entry is computed with the factor in force and keeps its id and version
   const gal = await entry(who.producer, { date: '2027-02-26', department_id: dept.Transport, factor: DIESEL, quantity: 250, unit: 'gal_us' });
   assert.equal(gal.status, 201, gal.body);
   assert.equal(gal.json.kg_co2e, 2377.986);
+  // 850 L × 2.51279 = 2,135.8715 kg: the half gram rounds up
+  const tie = await entry(who.producer, { date: '2027-02-26', department: 'Transport', factor: DIESEL, quantity: 850, unit: 'L' });
+  assert.equal(tie.status, 201, tie.body);
+  assert.equal(tie.json.kg_co2e, 2135.872);
   // a shoot day gives the date
   const onDay = await entry(who.producer, { day_id: prod.day, department: 'Transport', factor: HOTEL, quantity: 12, unit: 'room-nights' });
   assert.equal(onDay.status, 201, onDay.body);

@@ -59,6 +59,15 @@ rounding_is_half_away_from_zero_to_the_gram_once(void **state)
 	assert_int_equal(grams(1, 0.0004999), 0); /* 0.4999 g → 0 g */
 	assert_int_equal(grams(3, 0.0015), 5);    /* 4.5 g → 5 g */
 	assert_int_equal(grams(1, 0.0025), 3);    /* 2.5 g → 3 g, not to even */
+	/*
+	 * Ties that binary floating point lands a hair below: 850 × 2.51279 kg
+	 * is 2,135.8715 kg exactly (2,135,871.4999999995 g as doubles), 1 ×
+	 * 0.5005 kg is 500.5 g (500.49999999999994); both round up.
+	 */
+	assert_int_equal(grams(850, 2.51279), 2135872);
+	assert_int_equal(grams(1550, 2.51279), 3894825);
+	assert_int_equal(grams(1, 0.5005), 501);
+	assert_int_equal(grams(1, 0.5004999), 500);
 	/* tonnes are rounded to the kilogram, half away from zero */
 	assert_true(fabs(carbon_tonnes(1500) - 0.002) < 1e-12);
 	assert_true(fabs(carbon_tonnes(1499) - 0.001) < 1e-12);
