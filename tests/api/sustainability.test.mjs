@@ -163,6 +163,10 @@ test('the sustainability rows of docs/ROLES.md hold for a real member of every r
   };
   const transport = (await entry(admin, { date: '2027-02-27', department: 'Transport', factor: DIESEL, quantity: 10, unit: 'L' })).json.id;
   const grip = (await entry(admin, { date: '2027-02-27', department: 'Grip', factor: DIESEL, quantity: 20, unit: 'L' })).json.id;
+  const receipt = Buffer.from('%PDF-1.4 fuel receipt\n');
+  const pdf = { headers: { 'content-type': 'application/pdf' } };
+  assert.equal((await call(server, admin, 'PUT', S(`/entries/${transport}/evidence?name=r.pdf`), { ...pdf, body: receipt })).status, 201);
+  assert.equal((await call(server, admin, 'PUT', S('/settings'), { body: { budget_kg: 50000 } })).status, 200);
   for (const role of ROLES) {
     const s = who[role];
     const own = role === 'department_head' || role === 'crew' ? 'Transport' : 'Production';
@@ -173,6 +177,18 @@ test('the sustainability rows of docs/ROLES.md hold for a real member of every r
     assert.equal(w1.status, wScope === 'none' ? 403 : 201, `${role} writes in their department: ${w1.body}`);
     assert.equal(w2.status, wScope === 'all' ? 201 : 403, `${role} writes in Grip: ${w2.body}`);
     if (w1.status === 201) mine[role] = w1.json.id;
+    // evidence on a Transport entry, a dry-run import of one row of their own
+    // department, removing a Grip entry, and a dry-run recalculation
+    const ev = await call(server, s, 'PUT', S(`/entries/${transport}/evidence?name=r.pdf`), { ...pdf, body: receipt });
+    assert.equal(ev.status, wScope === 'none' ? 403 : 201, `${role} attaches evidence: ${ev.body}`);
+    const imp = await csvImport(s, `date,department,factor,quantity,unit\n2027-02-27,${own},${DIESEL},1,L\n`, true);
+    assert.equal(imp.status, wScope === 'none' ? 403 : 200, `${role} imports: ${imp.body}`);
+    const doomed = (await entry(admin, { date: '2027-02-27', department: 'Grip', factor: DIESEL, quantity: 2, unit: 'L' })).json.id;
+    const del = await call(server, s, 'DELETE', S(`/entries/${doomed}`));
+    assert.equal(del.status, { all: 204, department: 404, none: 403 }[wScope], `${role} removes a Grip entry: ${del.body}`);
+    if (del.status !== 204) await call(server, admin, 'DELETE', S(`/entries/${doomed}`));
+    const rc = await call(server, s, 'POST', S('/recalculate'), { body: { factor_set: 'uk-desnz-2024' } });
+    assert.equal(rc.status, wScope === 'all' ? 200 : 403, `${role} recalculates: ${rc.body}`);
     // read entries: the list, one of their department, one of another
     const rScope = documentedScope('read', 'sustainability', role);
     const list = await call(server, s, 'GET', S('/entries?limit=1000'));
@@ -186,6 +202,7 @@ test('the sustainability rows of docs/ROLES.md hold for a real member of every r
       if (rScope === 'department') {
         assert.deepEqual([...depts], [dept.Transport], `${role} sees only Transport`);
         assert.equal(t.status, 200);
+        assert.equal((await call(server, s, 'GET', S(`/entries/${transport}/evidence`))).status, 200);
         assertProblem(g, 404, `${role} reads another department's entry`);
         assertProblem(await call(server, s, 'GET', S(`/entries?department=${dept.Grip}`)), 403);
         assertProblem(await call(server, s, 'GET', S(`/entries/${grip}/evidence`)), 404);
@@ -193,8 +210,10 @@ test('the sustainability rows of docs/ROLES.md hold for a real member of every r
         assert.ok(depts.has(dept.Transport) && depts.has(dept.Grip), `${role} sees every department`);
         assert.equal(t.status, 200);
         assert.equal(g.status, 200);
+        assert.equal((await call(server, s, 'GET', S(`/entries/${transport}/evidence`))).status, 200);
       }
     }
+    if (rScope === 'none') assertProblem(await call(server, s, 'GET', S(`/entries/${transport}/evidence`)), 403, `${role} reads evidence`);
     // totals: the report, with and without sharing
     for (const shared of [false, true]) {
       await totalsShared(shared);
@@ -209,6 +228,8 @@ test('the sustainability rows of docs/ROLES.md hold for a real member of every r
         assert.equal(rep.json.scope, scope === 'department' ? 'department' : 'production');
         if (scope === 'department') assert.deepEqual(rep.json.by_department.map((d) => d.department), ['Transport']);
         else assert.ok(rep.json.by_department.some((d) => d.department === 'Grip'));
+        // the budget is the production's: its use would tell a department head the others' total
+        assert.equal(rep.json.budget === null, scope === 'department', `${role} sees the budget: ${JSON.stringify(rep.json.budget)}`);
         assert.ok(!('entries' in rep.json), 'a report carries totals, never entries');
       }
     }
@@ -220,6 +241,7 @@ test('the sustainability rows of docs/ROLES.md hold for a real member of every r
     const cf = await call(server, s, 'POST', S('/factors'), { body: { category: 'fuel', activity: `HVO from our own supplier ${role}`, unit: 'litres', kg_co2e_per_unit: 0.03558, source: 'supplier certificate 2026-114' } });
     assert.equal(cf.status, pw ? 201 : 403, `${role} adds a factor: ${cf.body}`);
   }
+  await call(server, admin, 'PUT', S('/settings'), { body: { budget_kg: 0 } });
   // a department head deletes their own department's entry, never another's
   assertProblem(await call(server, who.department_head, 'DELETE', S(`/entries/${grip}`)), 404);
   assert.equal((await call(server, who.department_head, 'DELETE', S(`/entries/${mine.department_head}`))).status, 204);
