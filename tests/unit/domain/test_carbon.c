@@ -280,7 +280,8 @@ charts_escape_their_text_and_carry_no_script(void **state)
 {
 	const char *labels[] = {"fuel", "<script>alert(1)</script>"};
 	double values[] = {2512.79, 40};
-	struct svg_series s = {"Ships & \"Sails\"", "kg CO2e", labels, values, 2, 3000};
+	struct svg_series s = {"Ships & \"Sails\"",           "kg CO2e", labels, values, 2, 3000,
+	                       "Emission factors: <set> & co"};
 	char *bars = svgchart_bars(&s), *line = svgchart_line(&s);
 	(void)state;
 	assert_non_null(strstr(bars, "<svg xmlns=\"http://www.w3.org/2000/svg\""));
@@ -291,6 +292,8 @@ charts_escape_their_text_and_carry_no_script(void **state)
 	assert_null(strstr(line, "<script"));
 	assert_non_null(strstr(line, "budget: 3000.000"));
 	assert_non_null(strstr(line, "<polyline"));
+	assert_non_null(strstr(bars, "Emission factors: &lt;set&gt; &amp; co</text>\n</svg>"));
+	assert_non_null(strstr(line, "Emission factors: &lt;set&gt; &amp; co</text>\n</svg>"));
 	free(bars);
 	free(line);
 }
