@@ -129,6 +129,35 @@ test('flights follow the production’s radiative-forcing choice', async () => {
   await call(server, who.producer, 'PUT', S('/settings'), { body: { flights_include_rf: true } });
 });
 
+test('a production chooses its factor set: new entries use it, earlier ones keep theirs', async () => {
+  const us = (await call(server, who.producer, 'GET', '/api/v1/factor-sets/us-epa-2025/factors')).json.factors;
+  const distillate = us.find((f) => /^Distillate fuel oil No\.2/.test(f.activity)); // 10.24268 kg CO2e per US gallon
+  assert.equal(distillate.kg_co2e_per_unit, 10.24268);
+  const earlier = await entry(who.producer, { date: '2027-02-25', department: 'Production', factor: DIESEL, quantity: 100, unit: 'L' });
+  assert.equal(earlier.json.kg_co2e, 251.279);
+  assertProblem(await call(server, who.producer, 'PUT', S('/settings'), { body: { factor_set: 'no-such-set' } }), 400);
+  assertProblem(await call(server, who.producer, 'PUT', S('/settings'), { body: { factor_set: 'custom' } }), 400);
+  const put = await call(server, who.producer, 'PUT', S('/settings'), { body: { factor_set: 'us-epa-2025' } });
+  assert.equal(put.status, 200, put.body);
+  assert.deepEqual([put.json.factor_set, put.json.factor_set_version], ['us-epa-2025', 1]);
+  try {
+    // 100 US gallons, and the same in litres: 100 × 10.24268 = 1,024.268 kg
+    for (const [quantity, unit, code] of [[100, 'US gallon', 'gal_us'], [378.5411784, 'litres', 'L']]) {
+      const r = await entry(who.producer, { date: '2027-02-25', department: 'Production', factor: distillate.key, quantity, unit });
+      assert.equal(r.status, 201, r.body);
+      assert.equal(r.json.kg_co2e, 1024.268, unit);
+      assert.deepEqual([r.json.factor.set, r.json.factor.version, r.json.factor.id, r.json.unit], ['us-epa-2025', 1, distillate.id, code]);
+    }
+    const uk = await entry(who.producer, { date: '2027-02-25', department: 'Production', factor: DIESEL, quantity: 1, unit: 'L' });
+    assertProblem(uk, 400);
+    assert.match(uk.json.errors[0].detail, /no factor 'diesel-average-biofuel-blend' in us-epa-2025/);
+    const again = (await call(server, who.producer, 'GET', S(`/entries/${earlier.json.id}`))).json;
+    assert.deepEqual([again.kg_co2e, again.factor.set], [251.279, 'uk-desnz-2024']);
+  } finally {
+    assert.equal((await call(server, who.producer, 'PUT', S('/settings'), { body: { factor_set: 'uk-desnz-2024' } })).status, 200);
+  }
+});
+
 test('bad entries are refused with the field named, and nothing is stored', async () => {
   const before = entryCount();
   const cases = [
