@@ -428,6 +428,22 @@ test('recalculating against a newer factor set shows before and after, then appl
   assert.equal(e.kg_co2e, diesel.after_kg);
   const audit = sql(`SELECT object FROM audit_event WHERE action = 'sustainability.recalculate'`);
   assert.match(audit, new RegExp(`^${prod.id}:uk-desnz-2024@1->uk-desnz-2025@1:\\d+ g->\\d+ g$`));
+
+  // other rows under the same set id are its next version; the first stays for its entries
+  writeFileSync(file, 'category,activity,unit,kg_co2e_per_unit,source,year,notes\n' +
+    'fuel,Diesel (average biofuel blend),litres,2.45000,UK DESNZ 2025 (test copy; corrected),2025,DESNZ ID 1_101_1011_8_2\n');
+  const v2 = runSlate(['factors', 'import', file, '--data', server.data, '--set', 'uk-desnz-2025']);
+  assert.equal(v2.code, 0, v2.stderr);
+  assert.match(v2.stdout, /uk-desnz-2025 version 2 imported/);
+  const sets = (await call(server, who.crew, 'GET', '/api/v1/factor-sets')).json.factor_sets.filter((x) => x.id === 'uk-desnz-2025');
+  assert.deepEqual(sets.map((x) => [x.version, x.factors]).sort(), [[1, 2], [2, 1]]);
+  const v1list = (await call(server, who.crew, 'GET', '/api/v1/factor-sets/uk-desnz-2025/factors?version=1')).json;
+  assert.equal(v1list.factors.find((f) => f.key === DIESEL).kg_co2e_per_unit, 2.4);
+  const fresh = await entry(who.producer, { date: '2027-03-07', department: 'Transport', factor: DIESEL, quantity: 100, unit: 'L' });
+  assert.equal(fresh.status, 201, fresh.body);
+  assert.deepEqual([fresh.json.factor.version, fresh.json.kg_co2e], [2, 245]);
+  const kept = (await call(server, who.producer, 'GET', S(`/entries/${diesel.id}`))).json;
+  assert.deepEqual([kept.factor.set, kept.factor.version, kept.kg_co2e], ['uk-desnz-2025', 1, diesel.after_kg]);
 });
 
 test('evidence is stored encrypted, readable by the entry’s readers only', async () => {
