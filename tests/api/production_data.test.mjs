@@ -745,6 +745,23 @@ test("the audit log of a production: its admins and producers read its events, n
   assertProblem(await call(server, readers.crew.session, 'GET', P(other.id, '/audit')), 404, "another production's log");
 });
 
+test('person writes follow the matrix for every role, field group by field group', async () => {
+  const groups = [['person', 'job_title'], ['person_work_contact', 'work_phone'], ['person_personal_phone', 'personal_phone'], ['person_private', 'dietary']];
+  for (const role of ROLES) {
+    const r = readers[role];
+    for (const key of ['camop', 'camhead', 'focus', 'lead', 'support', 'upm']) {
+      const rel = { self: r.key === key, sameDept: r.dept !== null && records[key].department === r.dept };
+      const now = (await call(server, admin, 'GET', P(prod.id, `/people/${records[key].id}`))).json;
+      for (const [resource, field] of groups) {
+        const res = await call(server, r.session, 'PATCH', P(prod.id, `/people/${records[key].id}`), { body: { [field]: now[field] } });
+        const what = `${role} writing ${key}'s ${field}: ${res.status} ${res.body}`;
+        if (documentedAllows('write', resource, role, rel)) assert.ok(res.status === 200 || res.status === 204, what);
+        else assertProblem(res, 403, what);
+      }
+    }
+  }
+});
+
 test('calls, key contacts, call sheet publishing and acknowledgements follow the matrix for every role', async () => {
   const latest = async () => (await call(server, admin, 'GET', P(prod.id, `/days/${day1.id}/callsheets`))).json.callsheets[0];
   const calledDay1 = ['camop', 'lead', 'camhead'];
@@ -770,6 +787,18 @@ test('calls, key contacts, call sheet publishing and acknowledgements follow the
     const ack = await call(server, r.session, 'POST', P(prod.id, `/callsheets/${(await latest()).id}/ack`));
     const mayAck = documentedAllows('write', 'callsheet_ack', role, { self: calledDay1.includes(r.key) });
     assert.equal(ack.status, mayAck ? 204 : 403, `${role} acknowledging: ${ack.body}`);
+  }
+  // who has acknowledged a fresh sheet: everyone's acknowledgements, or only one's own
+  assert.equal((await call(server, admin, 'POST', P(prod.id, `/days/${day1.id}/callsheets`))).status, 201);
+  const sheet = await latest();
+  for (const key of calledDay1) assert.equal((await call(server, sessions[key], 'POST', P(prod.id, `/callsheets/${sheet.id}/ack`))).status, 204);
+  for (const role of ROLES) {
+    const r = readers[role];
+    const res = await call(server, r.session, 'GET', P(prod.id, `/callsheets/${sheet.id}/acks`));
+    assert.equal(res.status, 200, `${role} reading acknowledgements: ${res.body}`);
+    const seen = res.json.acknowledgements.filter((a) => a.acknowledged_at).map((a) => a.person_id).sort();
+    const expected = calledDay1.filter((k) => documentedAllows('read', 'callsheet_ack', role, { self: k === r.key })).map((k) => records[k].id).sort();
+    assert.deepEqual(seen, expected, `${role} sees these acknowledgements`);
   }
 });
 
