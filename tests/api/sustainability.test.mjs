@@ -95,6 +95,7 @@ test('an entry is computed with the factor in force and keeps its id and version
   assert.equal(r.json.factor.version, 1);
   assert.equal(r.json.factor.publisher_ref, 'DESNZ 1_101_1011_8_1');
   assert.equal(r.json.department_id, dept.Transport);
+  assert.equal(r.json.entered_by, (await call(server, who.producer, 'GET', '/api/v1/me')).json.user.id, 'who entered it');
   const stored = sql(`SELECT co2e_g, factor_id FROM carbon_entry WHERE id = '${r.json.id}'`);
   assert.equal(stored, `2512790|${r.json.factor.id}`);
 
