@@ -80,6 +80,8 @@ test('Slate ships the UK DESNZ 2024 and US EPA 2025 factor sets, every factor ci
   assert.deepEqual(flights.map((f) => [f.radiative_forcing, f.kg_co2e_per_unit]).sort(), [[false, 0.11812], [true, 0.20011]]);
   const us = (await call(server, who.crew, 'GET', '/api/v1/factor-sets/us-epa-2025/factors')).json;
   assert.ok(us.factors.every((f) => f.year === 2025 && /US EPA/.test(f.source)));
+  // the Hub numbers tables, not factors: each factor keeps the table it comes from
+  for (const f of us.factors) assert.match(f.publisher_ref, /^EPA Hub Table \d+$/, `${f.key} keeps its EPA table`);
   assertProblem(await call(server, who.crew, 'GET', '/api/v1/factor-sets/no-such-set/factors'), 404);
   assertProblem(await call(server, who.crew, 'GET', '/api/v1/factor-sets/uk-desnz-2024/factors?version=2'), 400);
 });
