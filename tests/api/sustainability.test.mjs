@@ -327,6 +327,12 @@ test('a CSV import with one bad row imports nothing and names the row; fixed, it
   assert.equal(real.status, 201, real.body);
   assert.equal(real.json.imported, 3);
   assert.equal(entryCount(), before + 3);
+  const mine = (await call(server, who.department_head, 'GET', S('/entries?limit=1000'))).json.entries.filter((x) => x.date >= '2027-03-03' && x.date <= '2027-03-04');
+  assert.deepEqual(mine.map((x) => [x.date, x.factor.key, x.unit, x.kg_co2e, x.note]).sort(), [
+    ['2027-03-03', DIESEL, 'L', 502.558, 'fuel log, truck 1'],
+    ['2027-03-03', DIESEL, 'gal_us', 475.597, 'truck 2'],
+    ['2027-03-04', HOTEL, 'room_night', 41.6, 'crew hotel'],
+  ]);
   assert.equal(sql(`SELECT COUNT(*) FROM audit_event WHERE action = 'sustainability.import'`), '1');
   // a header that is not ours, and the wrong media type
   const h = await csvImport(who.department_head, 'when,what\n1,2\n', false);
