@@ -6,9 +6,14 @@
  * Builds a fresh keystore and database in BENCH_CARBON_DIR (default /tmp),
  * one production with 25 shoot days, and adds entries in steps up to
  * BENCH_CARBON_MAX (default 100000) the way a production makes them: each
- * department logs its own handful of activities (8 of the UK factors), on
- * any of 120 days of prep, shoot and wrap, in quantities from 1 to 97 — a
- * fixed pseudo-random sequence, so every run adds the same entries. After each step it builds the report
+ * department logs its own handful of activities (BENCH_CARBON_FACTORS, default
+ * 8 of the UK factors), on any of BENCH_CARBON_DAYS (default 120, at most 336)
+ * days of prep, shoot and wrap, in quantities from 1 to 97 — a fixed
+ * pseudo-random sequence, so every run adds the same entries. The report's
+ * cost follows the distinct date × department × factor rows the entries fall
+ * into (carbon_rollup), so those two settings decide it: the defaults give
+ * 13,431 rows at 100,000 entries; BENCH_CARBON_FACTORS=120
+ * BENCH_CARBON_DAYS=336 makes nearly every entry a row of its own. After each step it builds the report
  * BENCH_CARBON_ROUNDS times (default 7) and prints one line per step:
  *
  *   entries median_ms best_ms
@@ -93,6 +98,8 @@ main(void)
 	const char *base = getenv("BENCH_CARBON_DIR") ? getenv("BENCH_CARBON_DIR") : "/tmp";
 	long max = getenv("BENCH_CARBON_MAX") ? atol(getenv("BENCH_CARBON_MAX")) : 100000;
 	int rounds = getenv("BENCH_CARBON_ROUNDS") ? atoi(getenv("BENCH_CARBON_ROUNDS")) : 7;
+	long per_dept = getenv("BENCH_CARBON_FACTORS") ? atol(getenv("BENCH_CARBON_FACTORS")) : 8;
+	long days = getenv("BENCH_CARBON_DAYS") ? atol(getenv("BENCH_CARBON_DAYS")) : 120;
 	static const long steps[] = {10000, 25000, 50000, 100000, 200000};
 	char dir[512], path[600];
 	struct secret kek;
@@ -107,8 +114,11 @@ main(void)
 	long have = 0;
 	uint64_t seed = 42;
 
-	if (sodium_init() < 0 || rounds < 1 || rounds > 100)
-		die("setup", NULL);
+	if (sodium_init() < 0 || rounds < 1 || rounds > 100 || per_dept < 1 || per_dept > 160 ||
+	    days < 1 || days > 336)
+		die("setup (BENCH_CARBON_ROUNDS 1-100, BENCH_CARBON_FACTORS 1-160, BENCH_CARBON_DAYS "
+		    "1-336)",
+		    NULL);
 	snprintf(dir, sizeof(dir), "%s/carbon-bench-XXXXXX", base);
 	if (mkdtemp(dir) == NULL)
 		die("mkdtemp", NULL);
@@ -146,8 +156,10 @@ main(void)
 			die("begin", &e);
 		for (; have < steps[k]; have++) {
 			struct store_carbon_entry en = {0};
-			size_t d = (size_t)(next(&seed) % depts.n), day = (size_t)(next(&seed) % 120);
-			const struct store_factor *f = &fs.f[(d * 8 + next(&seed) % 8) % fs.n];
+			size_t d = (size_t)(next(&seed) % depts.n),
+			       day = (size_t)(next(&seed) % (uint64_t)days);
+			const struct store_factor *f =
+			    &fs.f[(d * (size_t)per_dept + next(&seed) % (uint64_t)per_dept) % fs.n];
 			snprintf(en.production_id, sizeof(en.production_id), "%s", p.id);
 			snprintf(en.date, sizeof(en.date), "2027-%02u-%02u", (unsigned)(1 + day / 28) % 100u,
 			         (unsigned)(1 + day % 28) % 100u);

@@ -364,17 +364,38 @@ carbon_report_svg(const json_t *rep, const char *chart)
 {
 	int cumulative = strcmp(chart, "cumulative") == 0;
 	json_t *arr = json_object_get(rep, cumulative ? "cumulative" : "by_category");
-	json_t *b = json_object_get(rep, "budget"), *x;
+	json_t *b = json_object_get(rep, "budget"), *srcs = json_object_get(rep, "sources"), *x;
 	size_t n = json_array_size(arr), i;
 	const char **label = xcalloc(n + 1, sizeof(*label));
 	double *value = xcalloc(n + 1, sizeof(*value));
-	char title[400];
+	char title[400], foot[400];
+	size_t o;
 	char *out;
 
 	json_array_foreach (arr, i, x) {
 		label[i] = str(x, cumulative ? "date" : "category");
 		value[i] = json_real_value(json_object_get(x, "kg"));
 	}
+	/* the sources at the foot, as in every report: the sets, and where each factor is cited */
+	o = (size_t)snprintf(foot, sizeof(foot), "Emission factors:");
+	json_array_foreach (srcs, i, x) {
+		int w =
+		    strcmp(str(x, "set"), STORE_FACTOR_SET_CUSTOM) == 0
+		        ? snprintf(foot + o, sizeof(foot) - o, "%s the production's own",
+		                   i ? ";" : "")
+		        : snprintf(foot + o, sizeof(foot) - o, "%s %s version %lld", i ? ";" : "",
+		                   str(x, "set"),
+		                   (long long)json_integer_value(json_object_get(x, "version")));
+		if (w < 0 || (size_t)w >= sizeof(foot) - o - 80) {
+			foot[o] = '\0'; /* no half a name: what fits, and the pointer below */
+			break;
+		}
+		o += (size_t)w;
+	}
+	snprintf(foot + o, sizeof(foot) - o, "%s",
+	         json_array_size(srcs)
+	             ? ". Each factor's source and year: the report as JSON or CSV."
+	             : " none yet (no entries).");
 	snprintf(title, sizeof(title), "%s — %s", str(rep, "production"),
 	         cumulative ? "cumulative kg CO2e over the shoot" : "kg CO2e by category");
 	{
@@ -384,7 +405,8 @@ carbon_report_svg(const json_t *rep, const char *chart)
 		    label,
 		    value,
 		    n,
-		    b != NULL && !json_is_null(b) ? json_real_value(json_object_get(b, "kg")) : -1};
+		    b != NULL && !json_is_null(b) ? json_real_value(json_object_get(b, "kg")) : -1,
+		    foot};
 		out = cumulative ? svgchart_line(&s) : svgchart_bars(&s);
 	}
 	free(label);

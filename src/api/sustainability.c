@@ -881,16 +881,66 @@ parse_quantity(const char *v, double *out)
 	return *end == '\0';
 }
 
+/*
+ * One checked row of an import, kept until the whole file has been checked.
+ * Only what the entry's insert needs: a whole struct store_carbon_entry is
+ * over 3 KB (its note buffer and the factor it read), so 100,000 of them held
+ * 316 MB for a 6 MB file.
+ */
+struct import_row {
+	char date[11];
+	char day_id[STORE_ID_LEN + 8];
+	char department_id[STORE_ID_LEN + 8];
+	char category[32];
+	char unit[16];
+	double quantity;
+	long long factor_id, co2e_g;
+	char *note; /* NULL when empty */
+};
+
+static void
+import_row_keep(struct import_row *row, const struct store_carbon_entry *en)
+{
+	memcpy(row->date, en->date, sizeof(row->date));
+	memcpy(row->day_id, en->day_id, sizeof(row->day_id));
+	memcpy(row->department_id, en->department_id, sizeof(row->department_id));
+	memcpy(row->category, en->category, sizeof(row->category));
+	memcpy(row->unit, en->unit, sizeof(row->unit));
+	row->quantity = en->quantity;
+	row->factor_id = en->factor_id;
+	row->co2e_g = en->co2e_g;
+	row->note = en->note[0] ? xstrdup(en->note) : NULL;
+}
+
+static void
+import_row_entry(const struct import_row *row, const char *production_id, const char *user,
+                 struct store_carbon_entry *en)
+{
+	memset(en, 0, sizeof(*en));
+	snprintf(en->production_id, sizeof(en->production_id), "%s", production_id);
+	memcpy(en->date, row->date, sizeof(en->date));
+	memcpy(en->day_id, row->day_id, sizeof(en->day_id));
+	memcpy(en->department_id, row->department_id, sizeof(en->department_id));
+	memcpy(en->category, row->category, sizeof(en->category));
+	memcpy(en->unit, row->unit, sizeof(en->unit));
+	en->quantity = row->quantity;
+	en->factor_id = row->factor_id;
+	en->co2e_g = row->co2e_g;
+	snprintf(en->note, sizeof(en->note), "%s", row->note ? row->note : "");
+	snprintf(en->entered_by, sizeof(en->entered_by), "%s", user);
+}
+
 void
 carbon_import(struct http_req *r)
 {
 	struct store *s = http_req_store(r);
 	struct carbon_ctx c;
 	struct departments deps = {0};
-	struct store_carbon_entry *rows = NULL;
+	struct store_carbon_entry en;
+	struct import_row *rows = NULL;
 	struct csv_reader rd;
 	char **f, flag[8];
-	size_t n, nrows = 0;
+	size_t n, nrows = 0, cap = 0, seen = 0;
 	long line;
 	long long total = 0;
 	int col[NCOL], got, dry_run = 0;
@@ -937,25 +987,26 @@ carbon_import(struct http_req *r)
 		    .note = cell(f, n, col[COL_NOTE]),
 		};
 		in.has_quantity = parse_quantity(cell(f, n, col[COL_QUANTITY]), &in.quantity);
-		if (nrows == IMPORT_ROWS) {
+		if (seen++ == IMPORT_ROWS) {
 			csv_fields_free(f, n);
 			err_field(&e, 400, "/", "more than 100000 rows; split the file");
 			add_row_error(errs, line, &e);
 			break;
 		}
-		rows = xrealloc(rows, (nrows + 1) * sizeof(*rows));
-		if (entry_build(s, &c, &deps, &in, &rows[nrows], &e) == -1) {
+		if (entry_build(s, &c, &deps, &in, &en, &e) == -1) {
 			if (e.status >= 500) {
 				csv_fields_free(f, n);
 				api_unavailable(r, &e);
 				goto done;
 			}
 			add_row_error(errs, line, &e);
-		} else {
-			snprintf(rows[nrows].entered_by, sizeof(rows[nrows].entered_by), "%s",
-			         user_of(r));
-			total += rows[nrows].co2e_g;
-			nrows++;
+		} else if (json_array_size(errs) == 0) { /* after a bad row, only checking */
+			if (nrows == cap) {
+				cap = cap ? cap * 2 : 256;
+				rows = xrealloc(rows, cap * sizeof(*rows));
+			}
+			import_row_keep(&rows[nrows++], &en);
+			total += en.co2e_g;
 		}
 		csv_fields_free(f, n);
 	}
@@ -978,12 +1029,14 @@ carbon_import(struct http_req *r)
 			api_unavailable(r, &e);
 			goto done;
 		}
-		for (size_t i = 0; i < nrows; i++)
-			if (store_carbon_entry_create(s, &rows[i], &e) == -1) {
+		for (size_t i = 0; i < nrows; i++) {
+			import_row_entry(&rows[i], c.rd.a.production.id, user_of(r), &en);
+			if (store_carbon_entry_create(s, &en, &e) == -1) {
 				store_rollback(s);
 				api_refuse(r, &e, "the import failed; nothing was imported");
 				goto done;
 			}
+		}
 		if (store_commit(s, &e) == -1) {
 			api_unavailable(r, &e);
 			goto done;
@@ -1000,6 +1053,8 @@ carbon_import(struct http_req *r)
 	                          "kg_co2e", carbon_kg(total), "t_co2e", carbon_tonnes(total)));
 done:
 	json_decref(errs);
+	for (size_t i = 0; i < nrows; i++)
+		free(rows[i].note);
 	free(rows);
 	departments_free(&deps);
 	api_reader_free(&c.rd);

@@ -139,7 +139,16 @@ carbon_grams(double q, double kg_per_unit, long long *grams, struct err *e)
 		          "split it");
 		return -1;
 	}
-	*grams = llround(g);
+	/*
+	 * The product of decimal inputs can land a hair off its value in binary
+	 * floating point: 850 L × 2.51279 kg/L is 2,135.8715 kg exactly, but
+	 * 2,135,871.4999999995 g as doubles, a tie the rule rounds up. So the
+	 * product is taken to the microgram first (an integer a double holds
+	 * exactly up to the 1,000 t cap, 1e15 µg) and the gram is rounded from
+	 * that integer, half away from zero (g is never negative here).
+	 */
+	long long ug = llround(g * 1e6);
+	*grams = (ug + 500000) / 1000000;
 	return 0;
 }
 

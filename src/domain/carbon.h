@@ -5,7 +5,9 @@
  *
  * Rounding rules (docs/SUSTAINABILITY.md states them for users):
  *   - an entry's CO2e is quantity (converted to the factor's unit) × the
- *     factor in kg, rounded once, half away from zero, to whole grams;
+ *     factor in kg, rounded once, half away from zero, to whole grams
+ *     (from the product taken to the microgram, so a tie its decimal inputs
+ *     make is a tie, not a double a hair below it);
  *   - totals are exact sums of those grams, so a total always equals the sum
  *     of the entries it shows;
  *   - kilograms are shown with three decimals (the gram), tonnes with three

@@ -85,8 +85,13 @@ begin(const struct svg_series *s, double top, char **buf, size_t *len)
 }
 
 static char *
-end(FILE *f, char **buf)
+end(FILE *f, const struct svg_series *s, char **buf)
 {
+	if (s->footnote != NULL) {
+		fprintf(f, "<text x=\"10\" y=\"%.0f\" font-size=\"10\">", H - 6);
+		text(f, s->footnote);
+		fputs("</text>\n", f);
+	}
 	fputs("</svg>\n", f);
 	fclose(f);
 	return *buf;
@@ -131,7 +136,7 @@ svgchart_bars(const struct svg_series *s)
 		fprintf(f, ": %.3f</title></rect>\n", s->value[i]);
 		label_at(f, x + slot / 2, s->label[i]);
 	}
-	return end(f, &buf);
+	return end(f, s, &buf);
 }
 
 char *
@@ -163,5 +168,5 @@ svgchart_line(const struct svg_series *s)
 		if (i % every == 0 || i + 1 == s->n)
 			label_at(f, x, s->label[i]);
 	}
-	return end(f, &buf);
+	return end(f, s, &buf);
 }

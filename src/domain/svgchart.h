@@ -2,7 +2,8 @@
  * svgchart.h — the two charts of a carbon report as standalone SVG 1.1
  * documents, drawn by the server so the web UI and the exports need no chart
  * library: bars (one per label) and a cumulative line (points in order,
- * with an optional budget line).
+ * with an optional budget line), each with an optional footnote at its foot
+ * (the report's factor sources).
  *
  * Text is XML-escaped; the document holds no script, no link, no external
  * reference and no style sheet, so it is safe to serve and to embed. Values
@@ -19,7 +20,8 @@ struct svg_series {
 	const char *const *label; /* n labels */
 	const double *value;      /* n values */
 	size_t n;
-	double budget; /* the line chart's budget line; below 0: none */
+	double budget;        /* the line chart's budget line; below 0: none */
+	const char *footnote; /* a line of text at the foot, or NULL */
 };
 
 char *svgchart_bars(const struct svg_series *s);

@@ -743,6 +743,63 @@ test("the audit log of a production: its admins and producers read its events, n
   assertProblem(await call(server, readers.crew.session, 'GET', P(other.id, '/audit')), 404, "another production's log");
 });
 
+test('person writes follow the matrix for every role, field group by field group', async () => {
+  const groups = [['person', 'job_title'], ['person_work_contact', 'work_phone'], ['person_personal_phone', 'personal_phone'], ['person_private', 'dietary']];
+  for (const role of ROLES) {
+    const r = readers[role];
+    for (const key of ['camop', 'camhead', 'focus', 'lead', 'support', 'upm']) {
+      const rel = { self: r.key === key, sameDept: r.dept !== null && records[key].department === r.dept };
+      const now = (await call(server, admin, 'GET', P(prod.id, `/people/${records[key].id}`))).json;
+      for (const [resource, field] of groups) {
+        const res = await call(server, r.session, 'PATCH', P(prod.id, `/people/${records[key].id}`), { body: { [field]: now[field] } });
+        const what = `${role} writing ${key}'s ${field}: ${res.status} ${res.body}`;
+        if (documentedAllows('write', resource, role, rel)) assert.ok(res.status === 200 || res.status === 204, what);
+        else assertProblem(res, 403, what);
+      }
+    }
+  }
+});
+
+test('calls, key contacts, call sheet publishing and acknowledgements follow the matrix for every role', async () => {
+  const latest = async () => (await call(server, admin, 'GET', P(prod.id, `/days/${day1.id}/callsheets`))).json.callsheets[0];
+  const calledDay1 = ['camop', 'lead', 'camhead'];
+  for (const role of ROLES) {
+    const r = readers[role];
+    // a call in the head of camera's department (focus) and one outside it (grip), each set to what it is
+    for (const [key, dept, body] of [['focus', 'Camera', { call: '17:45' }], ['grip', 'Grip', { call: '17:00' }]]) {
+      const allowed = documentedAllows('write', 'call', role, { self: r.key === key, sameDept: r.dept === dept });
+      const res = await call(server, r.session, 'PUT', P(prod.id, `/days/${day2.id}/calls/${records[key].id}`), { body });
+      assert.equal(res.status, allowed ? 200 : 403, `${role} setting ${key}'s call: ${res.body}`);
+    }
+    // key_contact on a record the role may otherwise write (its own, its department's, or anyone's)
+    const target = { all: 'upm', department: 'focus', self: r.key }[documentedScope('write', 'person', role)];
+    const now = (await call(server, admin, 'GET', P(prod.id, `/people/${records[target].id}`))).json.key_contact;
+    const kc = await call(server, r.session, 'PATCH', P(prod.id, `/people/${records[target].id}`), { body: { key_contact: now } });
+    assert.equal(kc.status === 200 || kc.status === 204, documentedScope('write', 'key_contact', role) === 'all', `${role} marking ${target} a key contact: ${kc.status} ${kc.body}`);
+    // publishing day 1, and acknowledging the newest sheet (self: only a person called on it)
+    const before = (await latest()).version;
+    const pub = await call(server, r.session, 'POST', P(prod.id, `/days/${day1.id}/callsheets`));
+    assert.equal(pub.status, documentedScope('publish', 'callsheet', role) === 'all' ? 201 : 403, `${role} publishing: ${pub.body}`);
+    assert.equal((await latest()).version, pub.status === 201 ? before + 1 : before);
+    if (pub.status !== 201) assert.equal((await call(server, admin, 'POST', P(prod.id, `/days/${day1.id}/callsheets`))).status, 201);
+    const ack = await call(server, r.session, 'POST', P(prod.id, `/callsheets/${(await latest()).id}/ack`));
+    const mayAck = documentedAllows('write', 'callsheet_ack', role, { self: calledDay1.includes(r.key) });
+    assert.equal(ack.status, mayAck ? 204 : 403, `${role} acknowledging: ${ack.body}`);
+  }
+  // who has acknowledged a fresh sheet: everyone's acknowledgements, or only one's own
+  assert.equal((await call(server, admin, 'POST', P(prod.id, `/days/${day1.id}/callsheets`))).status, 201);
+  const sheet = await latest();
+  for (const key of calledDay1) assert.equal((await call(server, sessions[key], 'POST', P(prod.id, `/callsheets/${sheet.id}/ack`))).status, 204);
+  for (const role of ROLES) {
+    const r = readers[role];
+    const res = await call(server, r.session, 'GET', P(prod.id, `/callsheets/${sheet.id}/acks`));
+    assert.equal(res.status, 200, `${role} reading acknowledgements: ${res.body}`);
+    const seen = res.json.acknowledgements.filter((a) => a.acknowledged_at).map((a) => a.person_id).sort();
+    const expected = calledDay1.filter((k) => documentedAllows('read', 'callsheet_ack', role, { self: k === r.key })).map((k) => records[k].id).sort();
+    assert.deepEqual(seen, expected, `${role} sees these acknowledgements`);
+  }
+});
+
 test("shredding an account erases its person records' sealed fields, and only theirs", async () => {
   const shred = runSlate(['keys', 'shred-person', '--data', server.data, '--email', 'lead@matrix.example']);
   assert.equal(shred.code, 0, shred.stderr);

@@ -80,6 +80,8 @@ test('Slate ships the UK DESNZ 2024 and US EPA 2025 factor sets, every factor ci
   assert.deepEqual(flights.map((f) => [f.radiative_forcing, f.kg_co2e_per_unit]).sort(), [[false, 0.11812], [true, 0.20011]]);
   const us = (await call(server, who.crew, 'GET', '/api/v1/factor-sets/us-epa-2025/factors')).json;
   assert.ok(us.factors.every((f) => f.year === 2025 && /US EPA/.test(f.source)));
+  // the Hub numbers tables, not factors: each factor keeps the table it comes from
+  for (const f of us.factors) assert.match(f.publisher_ref, /^EPA Hub Table \d+$/, `${f.key} keeps its EPA table`);
   assertProblem(await call(server, who.crew, 'GET', '/api/v1/factor-sets/no-such-set/factors'), 404);
   assertProblem(await call(server, who.crew, 'GET', '/api/v1/factor-sets/uk-desnz-2024/factors?version=2'), 400);
 });
@@ -95,6 +97,7 @@ test('an entry is computed with the factor in force and keeps its id and version
   assert.equal(r.json.factor.version, 1);
   assert.equal(r.json.factor.publisher_ref, 'DESNZ 1_101_1011_8_1');
   assert.equal(r.json.department_id, dept.Transport);
+  assert.equal(r.json.entered_by, (await call(server, who.producer, 'GET', '/api/v1/me')).json.user.id, 'who entered it');
   const stored = sql(`SELECT co2e_g, factor_id FROM carbon_entry WHERE id = '${r.json.id}'`);
   assert.equal(stored, `2512790|${r.json.factor.id}`);
 
@@ -102,6 +105,10 @@ test('an entry is computed with the factor in force and keeps its id and version
   const gal = await entry(who.producer, { date: '2027-02-26', department_id: dept.Transport, factor: DIESEL, quantity: 250, unit: 'gal_us' });
   assert.equal(gal.status, 201, gal.body);
   assert.equal(gal.json.kg_co2e, 2377.986);
+  // 850 L × 2.51279 = 2,135.8715 kg: the half gram rounds up
+  const tie = await entry(who.producer, { date: '2027-02-26', department: 'Transport', factor: DIESEL, quantity: 850, unit: 'L' });
+  assert.equal(tie.status, 201, tie.body);
+  assert.equal(tie.json.kg_co2e, 2135.872);
   // a shoot day gives the date
   const onDay = await entry(who.producer, { day_id: prod.day, department: 'Transport', factor: HOTEL, quantity: 12, unit: 'room-nights' });
   assert.equal(onDay.status, 201, onDay.body);
@@ -123,6 +130,35 @@ test('flights follow the production’s radiative-forcing choice', async () => {
   // the earlier entry keeps the factor it was computed with
   assert.equal((await call(server, who.producer, 'GET', S(`/entries/${withRf.json.id}`))).json.kg_co2e, 1000.55);
   await call(server, who.producer, 'PUT', S('/settings'), { body: { flights_include_rf: true } });
+});
+
+test('a production chooses its factor set: new entries use it, earlier ones keep theirs', async () => {
+  const us = (await call(server, who.producer, 'GET', '/api/v1/factor-sets/us-epa-2025/factors')).json.factors;
+  const distillate = us.find((f) => /^Distillate fuel oil No\.2/.test(f.activity)); // 10.24268 kg CO2e per US gallon
+  assert.equal(distillate.kg_co2e_per_unit, 10.24268);
+  const earlier = await entry(who.producer, { date: '2027-02-25', department: 'Production', factor: DIESEL, quantity: 100, unit: 'L' });
+  assert.equal(earlier.json.kg_co2e, 251.279);
+  assertProblem(await call(server, who.producer, 'PUT', S('/settings'), { body: { factor_set: 'no-such-set' } }), 400);
+  assertProblem(await call(server, who.producer, 'PUT', S('/settings'), { body: { factor_set: 'custom' } }), 400);
+  const put = await call(server, who.producer, 'PUT', S('/settings'), { body: { factor_set: 'us-epa-2025' } });
+  assert.equal(put.status, 200, put.body);
+  assert.deepEqual([put.json.factor_set, put.json.factor_set_version], ['us-epa-2025', 1]);
+  try {
+    // 100 US gallons, and the same in litres: 100 × 10.24268 = 1,024.268 kg
+    for (const [quantity, unit, code] of [[100, 'US gallon', 'gal_us'], [378.5411784, 'litres', 'L']]) {
+      const r = await entry(who.producer, { date: '2027-02-25', department: 'Production', factor: distillate.key, quantity, unit });
+      assert.equal(r.status, 201, r.body);
+      assert.equal(r.json.kg_co2e, 1024.268, unit);
+      assert.deepEqual([r.json.factor.set, r.json.factor.version, r.json.factor.id, r.json.unit], ['us-epa-2025', 1, distillate.id, code]);
+    }
+    const uk = await entry(who.producer, { date: '2027-02-25', department: 'Production', factor: DIESEL, quantity: 1, unit: 'L' });
+    assertProblem(uk, 400);
+    assert.match(uk.json.errors[0].detail, /no factor 'diesel-average-biofuel-blend' in us-epa-2025/);
+    const again = (await call(server, who.producer, 'GET', S(`/entries/${earlier.json.id}`))).json;
+    assert.deepEqual([again.kg_co2e, again.factor.set], [251.279, 'uk-desnz-2024']);
+  } finally {
+    assert.equal((await call(server, who.producer, 'PUT', S('/settings'), { body: { factor_set: 'uk-desnz-2024' } })).status, 200);
+  }
 });
 
 test('bad entries are refused with the field named, and nothing is stored', async () => {
@@ -159,6 +195,10 @@ test('the sustainability rows of docs/ROLES.md hold for a real member of every r
   };
   const transport = (await entry(admin, { date: '2027-02-27', department: 'Transport', factor: DIESEL, quantity: 10, unit: 'L' })).json.id;
   const grip = (await entry(admin, { date: '2027-02-27', department: 'Grip', factor: DIESEL, quantity: 20, unit: 'L' })).json.id;
+  const receipt = Buffer.from('%PDF-1.4 fuel receipt\n');
+  const pdf = { headers: { 'content-type': 'application/pdf' } };
+  assert.equal((await call(server, admin, 'PUT', S(`/entries/${transport}/evidence?name=r.pdf`), { ...pdf, body: receipt })).status, 201);
+  assert.equal((await call(server, admin, 'PUT', S('/settings'), { body: { budget_kg: 50000 } })).status, 200);
   for (const role of ROLES) {
     const s = who[role];
     const own = role === 'department_head' || role === 'crew' ? 'Transport' : 'Production';
@@ -169,6 +209,18 @@ test('the sustainability rows of docs/ROLES.md hold for a real member of every r
     assert.equal(w1.status, wScope === 'none' ? 403 : 201, `${role} writes in their department: ${w1.body}`);
     assert.equal(w2.status, wScope === 'all' ? 201 : 403, `${role} writes in Grip: ${w2.body}`);
     if (w1.status === 201) mine[role] = w1.json.id;
+    // evidence on a Transport entry, a dry-run import of one row of their own
+    // department, removing a Grip entry, and a dry-run recalculation
+    const ev = await call(server, s, 'PUT', S(`/entries/${transport}/evidence?name=r.pdf`), { ...pdf, body: receipt });
+    assert.equal(ev.status, wScope === 'none' ? 403 : 201, `${role} attaches evidence: ${ev.body}`);
+    const imp = await csvImport(s, `date,department,factor,quantity,unit\n2027-02-27,${own},${DIESEL},1,L\n`, true);
+    assert.equal(imp.status, wScope === 'none' ? 403 : 200, `${role} imports: ${imp.body}`);
+    const doomed = (await entry(admin, { date: '2027-02-27', department: 'Grip', factor: DIESEL, quantity: 2, unit: 'L' })).json.id;
+    const del = await call(server, s, 'DELETE', S(`/entries/${doomed}`));
+    assert.equal(del.status, { all: 204, department: 404, none: 403 }[wScope], `${role} removes a Grip entry: ${del.body}`);
+    if (del.status !== 204) await call(server, admin, 'DELETE', S(`/entries/${doomed}`));
+    const rc = await call(server, s, 'POST', S('/recalculate'), { body: { factor_set: 'uk-desnz-2024' } });
+    assert.equal(rc.status, wScope === 'all' ? 200 : 403, `${role} recalculates: ${rc.body}`);
     // read entries: the list, one of their department, one of another
     const rScope = documentedScope('read', 'sustainability', role);
     const list = await call(server, s, 'GET', S('/entries?limit=1000'));
@@ -182,6 +234,7 @@ test('the sustainability rows of docs/ROLES.md hold for a real member of every r
       if (rScope === 'department') {
         assert.deepEqual([...depts], [dept.Transport], `${role} sees only Transport`);
         assert.equal(t.status, 200);
+        assert.equal((await call(server, s, 'GET', S(`/entries/${transport}/evidence`))).status, 200);
         assertProblem(g, 404, `${role} reads another department's entry`);
         assertProblem(await call(server, s, 'GET', S(`/entries?department=${dept.Grip}`)), 403);
         assertProblem(await call(server, s, 'GET', S(`/entries/${grip}/evidence`)), 404);
@@ -189,8 +242,10 @@ test('the sustainability rows of docs/ROLES.md hold for a real member of every r
         assert.ok(depts.has(dept.Transport) && depts.has(dept.Grip), `${role} sees every department`);
         assert.equal(t.status, 200);
         assert.equal(g.status, 200);
+        assert.equal((await call(server, s, 'GET', S(`/entries/${transport}/evidence`))).status, 200);
       }
     }
+    if (rScope === 'none') assertProblem(await call(server, s, 'GET', S(`/entries/${transport}/evidence`)), 403, `${role} reads evidence`);
     // totals: the report, with and without sharing
     for (const shared of [false, true]) {
       await totalsShared(shared);
@@ -205,6 +260,8 @@ test('the sustainability rows of docs/ROLES.md hold for a real member of every r
         assert.equal(rep.json.scope, scope === 'department' ? 'department' : 'production');
         if (scope === 'department') assert.deepEqual(rep.json.by_department.map((d) => d.department), ['Transport']);
         else assert.ok(rep.json.by_department.some((d) => d.department === 'Grip'));
+        // the budget is the production's: its use would tell a department head the others' total
+        assert.equal(rep.json.budget === null, scope === 'department', `${role} sees the budget: ${JSON.stringify(rep.json.budget)}`);
         assert.ok(!('entries' in rep.json), 'a report carries totals, never entries');
       }
     }
@@ -216,6 +273,7 @@ test('the sustainability rows of docs/ROLES.md hold for a real member of every r
     const cf = await call(server, s, 'POST', S('/factors'), { body: { category: 'fuel', activity: `HVO from our own supplier ${role}`, unit: 'litres', kg_co2e_per_unit: 0.03558, source: 'supplier certificate 2026-114' } });
     assert.equal(cf.status, pw ? 201 : 403, `${role} adds a factor: ${cf.body}`);
   }
+  await call(server, admin, 'PUT', S('/settings'), { body: { budget_kg: 0 } });
   // a department head deletes their own department's entry, never another's
   assertProblem(await call(server, who.department_head, 'DELETE', S(`/entries/${grip}`)), 404);
   assert.equal((await call(server, who.department_head, 'DELETE', S(`/entries/${mine.department_head}`))).status, 204);
@@ -269,6 +327,12 @@ test('a CSV import with one bad row imports nothing and names the row; fixed, it
   assert.equal(real.status, 201, real.body);
   assert.equal(real.json.imported, 3);
   assert.equal(entryCount(), before + 3);
+  const mine = (await call(server, who.department_head, 'GET', S('/entries?limit=1000'))).json.entries.filter((x) => x.date >= '2027-03-03' && x.date <= '2027-03-04');
+  assert.deepEqual(mine.map((x) => [x.date, x.factor.key, x.unit, x.kg_co2e, x.note]).sort(), [
+    ['2027-03-03', DIESEL, 'L', 502.558, 'fuel log, truck 1'],
+    ['2027-03-03', DIESEL, 'gal_us', 475.597, 'truck 2'],
+    ['2027-03-04', HOTEL, 'room_night', 41.6, 'crew hotel'],
+  ]);
   assert.equal(sql(`SELECT COUNT(*) FROM audit_event WHERE action = 'sustainability.import'`), '1');
   // a header that is not ours, and the wrong media type
   const h = await csvImport(who.department_head, 'when,what\n1,2\n', false);
@@ -320,6 +384,9 @@ test('the report sums every entry exactly, cites its sources and draws its chart
     assert.match(svg.body, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
     assert.ok(svg.body.includes('Ships &amp; &lt;Sails&gt;'), 'the title is escaped');
     assert.ok(!/<script|<foreignObject|href=/i.test(svg.body));
+    // the sources at its foot, as at the foot of every report
+    const foot = svg.body.match(/<text[^>]*>(Emission factors: [^<]*)<\/text>\n<\/svg>\n$/)?.[1];
+    assert.ok(foot?.includes('uk-desnz-2024 version 1') && foot.includes('the production&#39;s own'), foot);
   }
   assert.match((await call(server, who.producer, 'GET', S('/report?format=svg&chart=category'))).body, /<rect[^>]*><title>fuel: /);
   assertProblem(await call(server, who.producer, 'GET', S('/report?format=pdf')), 400);
@@ -370,6 +437,22 @@ test('recalculating against a newer factor set shows before and after, then appl
   assert.equal(e.kg_co2e, diesel.after_kg);
   const audit = sql(`SELECT object FROM audit_event WHERE action = 'sustainability.recalculate'`);
   assert.match(audit, new RegExp(`^${prod.id}:uk-desnz-2024@1->uk-desnz-2025@1:\\d+ g->\\d+ g$`));
+
+  // other rows under the same set id are its next version; the first stays for its entries
+  writeFileSync(file, 'category,activity,unit,kg_co2e_per_unit,source,year,notes\n' +
+    'fuel,Diesel (average biofuel blend),litres,2.45000,UK DESNZ 2025 (test copy; corrected),2025,DESNZ ID 1_101_1011_8_2\n');
+  const v2 = runSlate(['factors', 'import', file, '--data', server.data, '--set', 'uk-desnz-2025']);
+  assert.equal(v2.code, 0, v2.stderr);
+  assert.match(v2.stdout, /uk-desnz-2025 version 2 imported/);
+  const sets = (await call(server, who.crew, 'GET', '/api/v1/factor-sets')).json.factor_sets.filter((x) => x.id === 'uk-desnz-2025');
+  assert.deepEqual(sets.map((x) => [x.version, x.factors]).sort(), [[1, 2], [2, 1]]);
+  const v1list = (await call(server, who.crew, 'GET', '/api/v1/factor-sets/uk-desnz-2025/factors?version=1')).json;
+  assert.equal(v1list.factors.find((f) => f.key === DIESEL).kg_co2e_per_unit, 2.4);
+  const fresh = await entry(who.producer, { date: '2027-03-07', department: 'Transport', factor: DIESEL, quantity: 100, unit: 'L' });
+  assert.equal(fresh.status, 201, fresh.body);
+  assert.deepEqual([fresh.json.factor.version, fresh.json.kg_co2e], [2, 245]);
+  const kept = (await call(server, who.producer, 'GET', S(`/entries/${diesel.id}`))).json;
+  assert.deepEqual([kept.factor.set, kept.factor.version, kept.kg_co2e], ['uk-desnz-2025', 1, diesel.after_kg]);
 });
 
 test('evidence is stored encrypted, readable by the entry’s readers only', async () => {

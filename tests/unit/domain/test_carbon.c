@@ -59,6 +59,15 @@ rounding_is_half_away_from_zero_to_the_gram_once(void **state)
 	assert_int_equal(grams(1, 0.0004999), 0); /* 0.4999 g → 0 g */
 	assert_int_equal(grams(3, 0.0015), 5);    /* 4.5 g → 5 g */
 	assert_int_equal(grams(1, 0.0025), 3);    /* 2.5 g → 3 g, not to even */
+	/*
+	 * Ties that binary floating point lands a hair below: 850 × 2.51279 kg
+	 * is 2,135.8715 kg exactly (2,135,871.4999999995 g as doubles), 1 ×
+	 * 0.5005 kg is 500.5 g (500.49999999999994); both round up.
+	 */
+	assert_int_equal(grams(850, 2.51279), 2135872);
+	assert_int_equal(grams(1550, 2.51279), 3894825);
+	assert_int_equal(grams(1, 0.5005), 501);
+	assert_int_equal(grams(1, 0.5004999), 500);
 	/* tonnes are rounded to the kilogram, half away from zero */
 	assert_true(fabs(carbon_tonnes(1500) - 0.002) < 1e-12);
 	assert_true(fabs(carbon_tonnes(1499) - 0.001) < 1e-12);
@@ -271,7 +280,8 @@ charts_escape_their_text_and_carry_no_script(void **state)
 {
 	const char *labels[] = {"fuel", "<script>alert(1)</script>"};
 	double values[] = {2512.79, 40};
-	struct svg_series s = {"Ships & \"Sails\"", "kg CO2e", labels, values, 2, 3000};
+	struct svg_series s = {"Ships & \"Sails\"",           "kg CO2e", labels, values, 2, 3000,
+	                       "Emission factors: <set> & co"};
 	char *bars = svgchart_bars(&s), *line = svgchart_line(&s);
 	(void)state;
 	assert_non_null(strstr(bars, "<svg xmlns=\"http://www.w3.org/2000/svg\""));
@@ -282,6 +292,8 @@ charts_escape_their_text_and_carry_no_script(void **state)
 	assert_null(strstr(line, "<script"));
 	assert_non_null(strstr(line, "budget: 3000.000"));
 	assert_non_null(strstr(line, "<polyline"));
+	assert_non_null(strstr(bars, "Emission factors: &lt;set&gt; &amp; co</text>\n</svg>"));
+	assert_non_null(strstr(line, "Emission factors: &lt;set&gt; &amp; co</text>\n</svg>"));
 	free(bars);
 	free(line);
 }
