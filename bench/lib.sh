@@ -159,27 +159,22 @@ slate_init() {
 		bench_die "slate init made no $data/tls/cert.pem and key.pem"
 	fi
 	# shellcheck disable=SC2034 # read by bench/run's sign-in scenarios
-	BENCH_ADMIN_COST=$(password_cost_of "$data/slate.db" "$BENCH_ADMIN_EMAIL")
+	BENCH_ADMIN_COST=$(password_cost_of "$data" "$BENCH_ADMIN_EMAIL")
 }
 
-# password_cost_of DB EMAIL: "argon2id m=19456,t=2,p=1", the parameters in
-# the account's stored hash (what a sign-in pays), read with python3's
-# sqlite3 (read-only, before Slate runs); "?" without python3 or on any
-# surprise. Emails are sealed on disk (looked up by a keyed index), so it
-# reads the first instance administrator's hash: right after `slate init`
-# that is the only account, EMAIL.
+# password_cost_of DATA_DIR EMAIL: "argon2id m=19456,t=2,p=1", the parameters
+# in the account's stored hash (what a sign-in pays), read through
+# `slate sql` (the database file is encrypted); "?" on any surprise. Emails
+# are sealed (looked up by a keyed index), so it reads the first instance
+# administrator's hash: right after `slate init` that is the only account,
+# EMAIL.
 password_cost_of() {
-	command -v python3 >/dev/null 2>&1 || {
+	local hash
+	hash=$("$SLATE_BIN" sql "SELECT password_hash FROM app_user WHERE is_instance_admin = 1 ORDER BY created_at, rowid LIMIT 1" --data "$1" 2>/dev/null) || {
 		echo "?"
 		return
 	}
-	python3 - "$1" "$2" <<'EOF' 2>/dev/null || echo "?"
-import sqlite3, sys
-db = sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True)
-row = db.execute("SELECT password_hash FROM app_user WHERE is_instance_admin = 1 ORDER BY created_at, rowid LIMIT 1").fetchone()
-parts = row[0].split("$")
-print(parts[1] + " " + parts[3])
-EOF
+	awk -F'$' 'NF >= 4 { print $2 " " $4; ok = 1 } END { if (!ok) print "?" }' <<<"$hash"
 }
 
 # slate_start DATA_DIR [NAME=VALUE ...]: serve on a free loopback port; sets
