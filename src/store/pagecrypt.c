@@ -279,7 +279,6 @@ read_sealed(struct pfile *f, unsigned char *dst, int n, sqlite3_int64 off, uint3
 static int
 main_read(struct pfile *f, unsigned char *out, int amt, sqlite3_int64 off)
 {
-	unsigned char pt[P];
 	int rc = SQLITE_OK, partial = off % P != 0 || amt < P;
 
 	while (amt > 0) {
@@ -294,17 +293,16 @@ main_read(struct pfile *f, unsigned char *out, int amt, sqlite3_int64 off)
 			rc = SQLITE_IOERR_SHORT_READ;
 			break;
 		}
-		if (r != SQLITE_OK ||
-		    (r = open_page(f, pgno, page, n == P ? out : pt)) != SQLITE_OK) {
+		if (r != SQLITE_OK || (r = open_page(f, pgno, page, page)) != SQLITE_OK) {
 			rc = r;
 			break;
 		}
 		if (n != P)
-			memcpy(out, pt + skip, (size_t)n);
+			memcpy(out, page + skip, (size_t)n);
 		out += n, off += n, amt -= n;
 	}
 	if (partial)
-		sodium_memzero(pt, sizeof(pt));
+		sodium_memzero(f->buf, P);
 	return rc;
 }
 
@@ -360,7 +358,7 @@ frame_offset(long long k)
 static int
 wal_read(struct pfile *f, unsigned char *out, int amt, sqlite3_int64 off)
 {
-	unsigned char pt[P];
+	unsigned char *page = f->buf + FRAME_HDR;
 	sqlite3_int64 first = off, end = off + amt;
 	int rc = SQLITE_OK;
 
@@ -386,7 +384,7 @@ wal_read(struct pfile *f, unsigned char *out, int amt, sqlite3_int64 off)
 			if (r != SQLITE_OK)
 				return r;
 			pgno = get_be32(f->buf);
-			r = open_page(f, pgno, f->buf + FRAME_HDR, n == P ? out : pt);
+			r = open_page(f, pgno, page, n == P ? out : page);
 			if (r != SQLITE_OK && whole) {
 				/* recovery: a frame that does not open ends the log, as a torn one
 				 * does */
@@ -394,12 +392,13 @@ wal_read(struct pfile *f, unsigned char *out, int amt, sqlite3_int64 off)
 				memset(out, 0, (size_t)n);
 			} else if (r != SQLITE_OK)
 				rc = r == SQLITE_NOTADB ? SQLITE_CORRUPT : r;
-			else if (n != P)
-				memcpy(out, pt + skip, (size_t)n);
+			else if (n != P) {
+				memcpy(out, page + skip, (size_t)n);
+				sodium_memzero(page, P);
+			}
 		}
 		out += n, off += n, amt -= n;
 	}
-	sodium_memzero(pt, sizeof(pt));
 	return rc;
 }
 
