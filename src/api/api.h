@@ -39,6 +39,13 @@ struct api_reader {
 	int called_loaded;
 	size_t ncalled;
 	char (*called)[STORE_ID_LEN + 8]; /* day ids with a call for person_id */
+	/* where api_reader_load found or left it (api/cache.c); s NULL: not cached */
+	struct {
+		struct store *s;
+		struct store_gen gen;
+		char user_id[STORE_ID_LEN + 8];
+		int instance_admin;
+	} cache;
 };
 /* Loads the reader of production {id}; answers and returns -1 when refused. */
 int api_reader_load(struct http_req *r, struct api_reader *rd);

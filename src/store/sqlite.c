@@ -20,6 +20,7 @@
  * refuses a database whose newest version is above what this binary knows.
  */
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -499,6 +500,38 @@ store_rollback(struct store *s)
 {
 	if (!sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int
+store_generation(struct store *s, struct store_gen *g, struct err *e)
+{
+	static atomic_ullong serials;
+	static const char sql[] = "PRAGMA data_version";
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	if (s->serial == 0) /* a number no other connection of this process has had or will have */
+		s->serial = atomic_fetch_add(&serials, 1) + 1;
+	if (!sqlite3_get_autocommit(s->db)) {
+		/* inside a transaction data_version stands still: no generation to give */
+		return err_set(e, 500, "%s: a generation is taken outside a transaction", s->path);
+	}
+	if ((rc = sq_one_row(s, st, "read data_version", e)) != 1)
+		return rc == 0 ? err_set(e, 500, "%s: no data_version", s->path) : -1;
+	g->data_version = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	g->store = s->serial;
+	g->changes = (long long)sqlite3_total_changes64(s->db);
+	return 0;
+}
+
+int
+store_generation_own_same(struct store *s, const struct store_gen *g)
+{
+	return s->serial != 0 && g->store == s->serial &&
+	       (long long)sqlite3_total_changes64(s->db) == g->changes;
 }
 
 void

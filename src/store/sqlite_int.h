@@ -28,6 +28,8 @@ struct store {
 	char *path;
 	struct keyring *keys; /* not owned */
 	struct cached cache[CACHE_SLOTS];
+	unsigned long long serial; /* this connection among the process's (store_generation); 0
+	                              until first asked */
 };
 
 /* Fills e from the connection's last error (503 when busy, else 500); returns -1. */
