@@ -218,11 +218,29 @@ cache_reader_get(struct store *s, const struct store_gen *g, const char *user_id
 		return 0;
 	*out = sl->rd;
 	out->called = NULL;
-	if (sl->rd.ncalled > 0) {
-		out->called = xcalloc(sl->rd.ncalled, sizeof(out->called[0]));
-		memcpy(out->called, sl->rd.called, sl->rd.ncalled * sizeof(out->called[0]));
-	}
+	out->ncalled = 0;
+	out->called_loaded = 0;
 	return 1;
+}
+
+int
+cache_reader_called(struct store *s, const struct store_gen *g, const char *user_id,
+                    int instance_admin, const char *production_id, const char *day_id)
+{
+	struct cache *c = mine(s, g);
+	struct reader_slot *sl;
+
+	if (c == NULL || production_id == NULL)
+		return -1;
+	sl = &c->readers[hash(user_id, production_id) % READER_SLOTS];
+	if (!sl->used || !fresh(s, &sl->gen, g) || sl->instance_admin != instance_admin ||
+	    strcmp(sl->user_id, user_id) != 0 ||
+	    strcmp(sl->rd.a.production.id, production_id) != 0 || !sl->rd.called_loaded)
+		return -1;
+	for (size_t i = 0; i < sl->rd.ncalled; i++)
+		if (strcmp(sl->rd.called[i], day_id) == 0)
+			return 1;
+	return 0;
 }
 
 void

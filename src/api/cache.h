@@ -30,11 +30,15 @@ void cache_session_put(struct store *s, const struct store_gen *g, const char *t
 
 /*
  * The reader of production_id for user_id (instance admin or not), as
- * api_reader_load made it, with the days they are called on when they had
- * been loaded. out->called is malloc'd (api_reader_free frees it).
+ * api_reader_load made it, without the days they are called on (nothing
+ * for api_reader_free to free: not every handler calls it); those come
+ * from cache_reader_called.
  */
 int cache_reader_get(struct store *s, const struct store_gen *g, const char *user_id,
                      int instance_admin, const char *production_id, struct api_reader *out);
+/* 1 when the kept reader is called on day_id, 0 when not, -1 when not known. */
+int cache_reader_called(struct store *s, const struct store_gen *g, const char *user_id,
+                        int instance_admin, const char *production_id, const char *day_id);
 void cache_reader_put(struct store *s, const struct store_gen *g, const char *user_id,
                       int instance_admin, const struct api_reader *rd);
 

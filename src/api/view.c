@@ -103,8 +103,15 @@ add_called(const struct store_call *c, void *arg)
 int
 api_reader_knows_calls(struct store *s, struct api_reader *rd, const char *day_id, struct err *e)
 {
+	int known;
+
 	if (rd->person_id[0] == '\0')
 		return 0;
+	if (!rd->called_loaded && s == rd->cache.s &&
+	    (known = cache_reader_called(s, &rd->cache.gen, rd->cache.user_id,
+	                                 rd->cache.instance_admin, rd->a.production.id, day_id)) !=
+	        -1)
+		return known;
 	if (!rd->called_loaded) {
 		if (rd->called == NULL)
 			rd->called = xcalloc(API_MAX_CALLED, sizeof(rd->called[0]));

@@ -180,7 +180,7 @@ another_connection_never_sees_this_ones_entries(void **state)
 }
 
 static void
-a_kept_reader_is_a_copy_with_its_called_days(void **state)
+a_kept_reader_knows_its_called_days_as_they_were(void **state)
 {
 	struct store *s = open_db();
 	struct store_gen g = gen_of(s);
@@ -204,12 +204,23 @@ a_kept_reader_is_a_copy_with_its_called_days(void **state)
 	assert_int_equal(cache_reader_get(s, &g, "usr_me", 0, NULL, &out), 0);
 	assert_int_equal(cache_reader_get(s, &g, "usr_me", 0, "prd_one", &out), 1);
 	assert_string_equal(out.person_id, "per_me");
-	assert_int_equal(out.called_loaded, 1);
-	assert_int_equal(out.ncalled, 2);
-	assert_ptr_not_equal(out.called, rd.called);
-	assert_string_equal(out.called[1], "day_2");
-	api_reader_free(&out);
+	/* the called days stay in the cache: nothing in out to free */
+	assert_int_equal(out.called_loaded, 0);
+	assert_null(out.called);
+	assert_int_equal(cache_reader_called(s, &g, "usr_me", 0, "prd_one", "day_2"), 1);
+	assert_int_equal(cache_reader_called(s, &g, "usr_me", 0, "prd_one", "day_3"), 0);
+	assert_int_equal(cache_reader_called(s, &g, "usr_me", 0, "prd_two", "day_2"), -1);
+	/* the caller's copy is theirs: changing it changes nothing kept */
+	strcpy(rd.called[1], "day_9");
+	assert_int_equal(cache_reader_called(s, &g, "usr_me", 0, "prd_one", "day_2"), 1);
 	api_reader_free(&rd);
+	/* a reader kept before its days were loaded does not know them */
+	rd = out;
+	strcpy(rd.a.production.id, "prd_three");
+	cache_reader_put(s, &g, "usr_me", 0, &rd);
+	assert_int_equal(cache_reader_called(s, &g, "usr_me", 0, "prd_three", "day_2"), -1);
+	write_user(s, "five@example.org");
+	assert_int_equal(cache_reader_called(s, &g, "usr_me", 0, "prd_one", "day_2"), -1);
 	store_close(s);
 }
 
@@ -260,7 +271,7 @@ main(void)
 	                                    tmpdb_setup, tmpdb_teardown),
 	    cmocka_unit_test_setup_teardown(another_connection_never_sees_this_ones_entries,
 	                                    tmpdb_setup, tmpdb_teardown),
-	    cmocka_unit_test_setup_teardown(a_kept_reader_is_a_copy_with_its_called_days,
+	    cmocka_unit_test_setup_teardown(a_kept_reader_knows_its_called_days_as_they_were,
 	                                    tmpdb_setup, tmpdb_teardown),
 	    cmocka_unit_test_setup_teardown(a_kept_call_sheet_answers_only_for_its_production,
 	                                    tmpdb_setup, tmpdb_teardown),
