@@ -55,6 +55,12 @@ int api_reader_called(struct http_req *r, struct api_reader *rd, const char *day
 /* The same over any store connection: -1 with e set on a store error, nothing answered. */
 int api_reader_knows_calls(struct store *s, struct api_reader *rd, const char *day_id,
                            struct err *e);
+/*
+ * Loads rd->called, every day id the reader is called on, unless loaded (to
+ * walk them; api_reader_knows_calls may answer without them): 0, or -1 with
+ * e set on a store error.
+ */
+int api_reader_called_days(struct store *s, struct api_reader *rd, struct err *e);
 /* The shell operator's reader (slate export): production admin of p, with no person record. */
 void api_reader_operator(struct api_reader *rd, const struct store_production *p);
 /*

@@ -381,7 +381,7 @@ api_scenes_view(struct store *s, struct api_reader *rd, json_t *arr, struct err 
 		break;
 	case POLICY_SCOPE_CALLED:
 		/* only the scenes of the days the reader is called on */
-		if (rd->person_id[0] && api_reader_knows_calls(s, rd, "", e) == -1)
+		if (api_reader_called_days(s, rd, e) == -1)
 			return -1;
 		for (size_t i = 0; i < rd->ncalled && rc == 0; i++)
 			rc = store_scene_list(s, rd->a.production.id, rd->called[i], scene_want,

@@ -101,28 +101,36 @@ add_called(const struct store_call *c, void *arg)
 }
 
 int
+api_reader_called_days(struct store *s, struct api_reader *rd, struct err *e)
+{
+	if (rd->called_loaded || rd->person_id[0] == '\0')
+		return 0;
+	if (rd->called == NULL)
+		rd->called = xcalloc(API_MAX_CALLED, sizeof(rd->called[0]));
+	rd->ncalled = 0;
+	if (store_call_list(s, rd->a.production.id, NULL, rd->person_id, add_called, rd, e) == -1)
+		return -1;
+	rd->called_loaded = 1;
+	if (s == rd->cache.s)
+		reader_cache_put(rd);
+	return 0;
+}
+
+int
 api_reader_knows_calls(struct store *s, struct api_reader *rd, const char *day_id, struct err *e)
 {
 	int known;
 
 	if (rd->person_id[0] == '\0')
 		return 0;
+	/* a reader from the cache asks the cache, which keeps its days */
 	if (!rd->called_loaded && s == rd->cache.s &&
 	    (known = cache_reader_called(s, &rd->cache.gen, rd->cache.user_id,
 	                                 rd->cache.instance_admin, rd->a.production.id, day_id)) !=
 	        -1)
 		return known;
-	if (!rd->called_loaded) {
-		if (rd->called == NULL)
-			rd->called = xcalloc(API_MAX_CALLED, sizeof(rd->called[0]));
-		rd->ncalled = 0;
-		if (store_call_list(s, rd->a.production.id, NULL, rd->person_id, add_called, rd,
-		                    e) == -1)
-			return -1;
-		rd->called_loaded = 1;
-		if (s == rd->cache.s)
-			reader_cache_put(rd);
-	}
+	if (api_reader_called_days(s, rd, e) == -1)
+		return -1;
 	for (size_t i = 0; i < rd->ncalled; i++)
 		if (strcmp(rd->called[i], day_id) == 0)
 			return 1;
