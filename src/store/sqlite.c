@@ -19,6 +19,7 @@
  * applied step. store_open applies every pending step in one transaction, and
  * refuses a database whose newest version is above what this binary knows.
  */
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -483,16 +484,65 @@ store_ping(struct store *s, struct err *e)
 	return 0;
 }
 
+/*
+ * The writers of this process queue for a database on one of these
+ * mutexes (by the file's path) before BEGIN IMMEDIATE, and leave at COMMIT
+ * or ROLLBACK. Without them, a loop thread that found the write lock taken
+ * slept in SQLite's busy handler (1, 2, 5 … 100 ms between tries) with every
+ * connection it serves, while the other thread took the lock again and
+ * again; a mutex hands the lock over the moment it is free. SQLite's busy
+ * timeout still covers writers in other processes (`slate` on the command
+ * line) and single-statement writes. A writer that cannot have its mutex
+ * within busy_timeout goes on without it (and SQLite decides), so a
+ * transaction left open by mistake cannot stop every writer for good.
+ */
+#define WRITER_STRIPES 8
+static pthread_mutex_t writers[WRITER_STRIPES] = {
+    PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER,
+    PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER,
+    PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER,
+};
+
+static pthread_mutex_t *
+writer_of(const struct store *s)
+{
+	uint32_t h = 2166136261u;
+	for (const char *p = s->path; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	return &writers[h % WRITER_STRIPES];
+}
+
+static void
+writer_leave(struct store *s)
+{
+	if (s->writing && sqlite3_get_autocommit(s->db)) {
+		s->writing = 0;
+		pthread_mutex_unlock(writer_of(s));
+	}
+}
+
 int
 store_begin(struct store *s, struct err *e)
 {
-	return exec(s, "BEGIN IMMEDIATE", e);
+	if (!s->writing && sqlite3_get_autocommit(s->db)) {
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += BUSY_TIMEOUT_MS / 1000;
+		s->writing = pthread_mutex_timedlock(writer_of(s), &until) == 0;
+	}
+	if (exec(s, "BEGIN IMMEDIATE", e) == -1) {
+		writer_leave(s);
+		return -1;
+	}
+	return 0;
 }
 
 int
 store_commit(struct store *s, struct err *e)
 {
-	return exec(s, "COMMIT", e);
+	int rc = exec(s, "COMMIT", e);
+	writer_leave(s);
+	return rc;
 }
 
 void
@@ -500,6 +550,7 @@ store_rollback(struct store *s)
 {
 	if (!sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	writer_leave(s);
 }
 
 int
