@@ -39,6 +39,13 @@ struct api_reader {
 	int called_loaded;
 	size_t ncalled;
 	char (*called)[STORE_ID_LEN + 8]; /* day ids with a call for person_id */
+	/* where api_reader_load found or left it (api/cache.c); s NULL: not cached */
+	struct {
+		struct store *s;
+		struct store_gen gen;
+		char user_id[STORE_ID_LEN + 8];
+		int instance_admin;
+	} cache;
 };
 /* Loads the reader of production {id}; answers and returns -1 when refused. */
 int api_reader_load(struct http_req *r, struct api_reader *rd);
@@ -48,6 +55,12 @@ int api_reader_called(struct http_req *r, struct api_reader *rd, const char *day
 /* The same over any store connection: -1 with e set on a store error, nothing answered. */
 int api_reader_knows_calls(struct store *s, struct api_reader *rd, const char *day_id,
                            struct err *e);
+/*
+ * Loads rd->called, every day id the reader is called on, unless loaded (to
+ * walk them; api_reader_knows_calls may answer without them): 0, or -1 with
+ * e set on a store error.
+ */
+int api_reader_called_days(struct store *s, struct api_reader *rd, struct err *e);
 /* The shell operator's reader (slate export): production admin of p, with no person record. */
 void api_reader_operator(struct api_reader *rd, const struct store_production *p);
 /*

@@ -33,6 +33,7 @@
 #include <sodium.h>
 
 #include "api/api.h"
+#include "api/cache.h"
 #include "api/session.h"
 #include "domain/callsheet.h"
 #include "domain/sun.h"
@@ -431,17 +432,20 @@ callsheets_list(struct http_req *r)
 	http_reply_json(r, 200, json_pack("{s:o}", "callsheets", arr));
 }
 
-/* Loads {cid} (with its body when want_body) and checks it may be read: 1, or 0 after answering. */
+/*
+ * Loads {cid} (with its body when want_body) and its day into d, and checks
+ * it may be read: 1, or 0 after answering.
+ */
 static int
-load_sheet(struct http_req *r, struct api_reader *rd, int want_body, struct store_callsheet *cs)
+load_sheet(struct http_req *r, struct api_reader *rd, int want_body, struct store_callsheet *cs,
+           struct store_day *d)
 {
-	struct store_day d;
 	struct err e;
 	int found = store_callsheet_get(http_req_store(r), rd->a.production.id,
 	                                router_param(&r->match, "cid"), want_body, cs, &e);
 	if (!api_found(r, found, &e, "call sheet"))
 		return 0;
-	if (!day_for(r, rd, cs->day_id, POLICY_ACTION_READ, &d)) {
+	if (!day_for(r, rd, cs->day_id, POLICY_ACTION_READ, d)) {
 		free(cs->body);
 		cs->body = NULL;
 		return 0;
@@ -449,42 +453,83 @@ load_sheet(struct http_req *r, struct api_reader *rd, int want_body, struct stor
 	return 1;
 }
 
+/*
+ * The answer to GET .../callsheets/{cid}: the version's fields and, as
+ * "sheet", the stored body as it is (the JSON text Slate wrote at
+ * publishing, opened under its AEAD tag), not parsed and encoded again.
+ * malloc'd, *len bytes; NULL when it cannot be encoded.
+ */
+static char *
+sheet_response(const struct store_callsheet *cs, size_t *len)
+{
+	static const char key[] = ",\"sheet\":";
+	json_t *j = api_callsheet_json(cs);
+	char *head = json_dumps(j, JSON_COMPACT), *out = NULL;
+	size_t hl, bl = strlen(cs->body), n;
+
+	json_decref(j);
+	if (head == NULL || (hl = strlen(head)) < 2)
+		goto out;
+	out = xmalloc(hl + sizeof(key) + bl + 1);
+	n = hl - 1; /* without the closing brace */
+	memcpy(out, head, n);
+	memcpy(out + n, key, sizeof(key) - 1);
+	n += sizeof(key) - 1;
+	memcpy(out + n, cs->body, bl);
+	n += bl;
+	out[n++] = '}';
+	*len = n;
+out:
+	free(head);
+	return out;
+}
+
+/*
+ * A version is read often and never changes once published, so its answer
+ * is kept by this loop thread (api/cache.c) with its shoot day, and opened
+ * again only after a write. Who may read it is decided on every request,
+ * from a reader that is itself never older than the last write.
+ */
 void
 callsheets_get(struct http_req *r)
 {
+	struct store *s = http_req_store(r);
+	const struct store_gen *g = session_gen(r);
 	struct api_reader rd;
 	struct store_callsheet cs;
-	json_t *j;
+	struct store_day d;
+	const char *cached;
+	char *out = NULL;
+	size_t len = 0;
+	int called;
 
 	if (api_reader_load(r, &rd) == -1)
 		return;
-	if (load_sheet(r, &rd, 1, &cs)) {
-		/*
-		 * The stored body is the JSON text Slate wrote at publishing (and it opened
-		 * under its AEAD tag), so it is sent as it is, not parsed and encoded again.
-		 */
-		char *head = json_dumps(j = api_callsheet_json(&cs), JSON_COMPACT);
-		size_t hl = head ? strlen(head) : 0, bl = strlen(cs.body);
-		char *out = head ? xmalloc(hl + sizeof(",\"sheet\":") + bl + 1) : NULL;
-		json_decref(j);
-		if (out == NULL) {
-			http_problem(r, 500, "the response could not be encoded");
-		} else {
-			size_t n = hl - 1; /* without the closing brace */
-			memcpy(out, head, n);
-			memcpy(out + n, ",\"sheet\":", sizeof(",\"sheet\":") - 1);
-			n += sizeof(",\"sheet\":") - 1;
-			memcpy(out + n, cs.body, bl);
-			n += bl;
-			out[n++] = '}';
-			http_reply(r, 200, "application/json", out, n);
-			sodium_memzero(out, n);
+	if (cache_sheet_get(s, g, rd.a.production.id, router_param(&r->match, "cid"), &cs, &d,
+	                    &cached, &len)) {
+		if ((called = api_reader_called(r, &rd, d.id)) == -1)
+			goto done;
+		if (!api_allows(&rd, POLICY_RESOURCE_CALLSHEET, POLICY_ACTION_READ, NULL, NULL,
+		                called)) {
+			http_problem(r, 403, "your role does not see this day's call sheets");
+			goto done;
 		}
-		free(out);
-		free(head);
-		sodium_memzero(cs.body, bl);
-		free(cs.body);
+		http_reply(r, 200, "application/json", cached, len);
+		goto done;
 	}
+	if (!load_sheet(r, &rd, 1, &cs, &d))
+		goto done;
+	if ((out = sheet_response(&cs, &len)) == NULL) {
+		http_problem(r, 500, "the response could not be encoded");
+	} else {
+		cache_sheet_put(s, g, &cs, &d, out, len);
+		http_reply(r, 200, "application/json", out, len);
+		sodium_memzero(out, len);
+	}
+	free(out);
+	sodium_memzero(cs.body, strlen(cs.body));
+	free(cs.body);
+done:
 	api_reader_free(&rd);
 }
 
@@ -493,12 +538,13 @@ callsheets_ack(struct http_req *r)
 {
 	struct api_reader rd;
 	struct store_callsheet cs;
+	struct store_day d;
 	struct err e;
 	int done;
 
 	if (api_reader_load(r, &rd) == -1)
 		return;
-	if (!load_sheet(r, &rd, 0, &cs))
+	if (!load_sheet(r, &rd, 0, &cs, &d))
 		goto out;
 	if (!api_allows(&rd, POLICY_RESOURCE_CALLSHEET_ACK, POLICY_ACTION_WRITE, rd.person_id, NULL,
 	                0)) {
@@ -540,12 +586,13 @@ callsheets_acks(struct http_req *r)
 {
 	struct api_reader rd;
 	struct store_callsheet cs;
+	struct store_day d;
 	struct ack_list l;
 	struct err e;
 
 	if (api_reader_load(r, &rd) == -1)
 		return;
-	if (load_sheet(r, &rd, 0, &cs)) {
+	if (load_sheet(r, &rd, 0, &cs, &d)) {
 		l = (struct ack_list){&rd, json_array()};
 		if (store_callsheet_recipients(http_req_store(r), cs.id, add_ack, &l, &e) == -1) {
 			json_decref(l.arr);

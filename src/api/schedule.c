@@ -381,7 +381,7 @@ api_scenes_view(struct store *s, struct api_reader *rd, json_t *arr, struct err 
 		break;
 	case POLICY_SCOPE_CALLED:
 		/* only the scenes of the days the reader is called on */
-		if (rd->person_id[0] && api_reader_knows_calls(s, rd, "", e) == -1)
+		if (api_reader_called_days(s, rd, e) == -1)
 			return -1;
 		for (size_t i = 0; i < rd->ncalled && rc == 0; i++)
 			rc = store_scene_list(s, rd->a.production.id, rd->called[i], scene_want,
@@ -901,6 +901,7 @@ load_call_target(struct http_req *r, struct api_reader *rd, struct store_day *d,
 void
 calls_put(struct http_req *r)
 {
+	struct store *s = http_req_store(r);
 	struct api_reader rd;
 	struct store_day d;
 	struct store_person p;
@@ -932,11 +933,18 @@ calls_put(struct http_req *r)
 	snprintf(c.production_id, sizeof(c.production_id), "%s", rd.a.production.id);
 	snprintf(c.day_id, sizeof(c.day_id), "%s", d.id);
 	snprintf(c.person_id, sizeof(c.person_id), "%s", p.id);
-	if (store_call_put(http_req_store(r), &c, &e) == -1) {
+	/* the call and its audit event in one transaction: one commit (one fsync), not two */
+	if (store_begin(s, &e) == -1 || store_call_put(s, &c, &e) == -1) {
+		store_rollback(s);
 		api_unavailable(r, &e);
 		return;
 	}
 	session_audit(r, session_of(r)->session.user.id, "call.set", p.id, "success");
+	if (store_commit(s, &e) == -1) {
+		store_rollback(s);
+		api_unavailable(r, &e);
+		return;
+	}
 	http_reply_json(r, 200, api_call_json(&c));
 }
 

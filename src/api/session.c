@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "api/cache.h"
 #include "audit/audit.h"
 #include "util/log.h"
 #include "util/xalloc.h"
@@ -163,6 +164,8 @@ session_authenticate(struct http_req *r)
 	a = xcalloc(1, sizeof(*a));
 	r->auth = a;
 	r->auth_free = auth_free;
+	/* before anything is read: what the caches hold is used only if nothing changed since */
+	a->gen_ok = store_generation(http_req_store(r), &a->gen, &e) == 0;
 	if ((sent = http_req_header(r, "Authorization", &n)) != NULL)
 		return token_authenticate(r, a, sent, n);
 	if (cookie_token(r, token) == -1) {
@@ -170,18 +173,28 @@ session_authenticate(struct http_req *r)
 		return -1;
 	}
 	token_hash(token, a->token_hash);
-	if (csrf_for(token, a->csrf) == -1) {
-		sodium_memzero(token, sizeof(token));
-		http_problem(r, 401, "sign in first");
-		return -1;
+	if (cache_session_get(http_req_store(r), session_gen(r), a->token_hash, &a->session,
+	                      a->csrf)) {
+		found = 1;
+	} else {
+		if (csrf_for(token, a->csrf) == -1) {
+			sodium_memzero(token, sizeof(token));
+			http_problem(r, 401, "sign in first");
+			return -1;
+		}
+		found = store_session_by_token(http_req_store(r), a->token_hash, &a->session, &e);
+		if (found == -1) {
+			sodium_memzero(token, sizeof(token));
+			log_event(LOG_ERROR, "session lookup failed", LOG_STR("error", e.msg),
+			          LOG_END);
+			http_problem(r, 503, "sessions are unavailable right now");
+			return -1;
+		}
+		if (found)
+			cache_session_put(http_req_store(r), session_gen(r), a->token_hash,
+			                  &a->session, a->csrf);
 	}
 	sodium_memzero(token, sizeof(token));
-	found = store_session_by_token(http_req_store(r), a->token_hash, &a->session, &e);
-	if (found == -1) {
-		log_event(LOG_ERROR, "session lookup failed", LOG_STR("error", e.msg), LOG_END);
-		http_problem(r, 503, "sessions are unavailable right now");
-		return -1;
-	}
 	if (!found || a->session.revoked || a->session.user.disabled ||
 	    now >= a->session.expires_at || now - a->session.last_seen_at >= c->session_idle) {
 		session_clear_cookie(r);
@@ -221,6 +234,13 @@ const struct api_auth *
 session_of(struct http_req *r)
 {
 	return r->auth;
+}
+
+const struct store_gen *
+session_gen(struct http_req *r)
+{
+	const struct api_auth *a = r->auth;
+	return a != NULL && a->gen_ok ? &a->gen : NULL;
 }
 
 int

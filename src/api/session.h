@@ -6,7 +6,10 @@
  * SHA-256. A session ends at its absolute lifetime, after session_idle
  * seconds unused, at sign-out, or when its account's password changes.
  * The idle clock is kept in the store but written at most every
- * min(60, idle/4) seconds per session, not on every request.
+ * min(60, idle/4) seconds per session, not on every request. A loop thread
+ * keeps the sessions it has read (api/cache.c) only while nothing at all
+ * has been written to the database since; the timeouts are checked on
+ * every request from the times kept.
  *
  * API tokens (Authorization: Bearer slt_…) reach only the routes of the
  * production they were made for, and read-only ones only GET and HEAD; the
@@ -34,12 +37,17 @@ struct api_auth {
 	char token_hash[TOKEN_HASH_LEN];
 	char csrf[TOKEN_TEXT_LEN];
 	int via_token; /* authenticated by an API token, not a session */
+	/* the store's generation when the request began (api/cache.c); gen_ok 0: none taken */
+	struct store_gen gen;
+	int gen_ok;
 };
 
 /* The server's authenticate hook (see server.h). */
 int session_authenticate(struct http_req *r);
 /* The caller's session; non-NULL on every non-public route. */
 const struct api_auth *session_of(struct http_req *r);
+/* The request's generation for api/cache.c, or NULL: no cache for this request. */
+const struct store_gen *session_gen(struct http_req *r);
 
 /* 1 when the request comes from Slate's own origin (or from no browser at all). */
 int session_same_origin(struct http_req *r);

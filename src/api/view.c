@@ -17,33 +17,71 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/cache.h"
 #include "api/session.h"
 #include "util/xalloc.h"
+
+/*
+ * Remembers where rd came from, so that the days it is called on can join
+ * its cache entry once loaded (api_reader_knows_calls).
+ */
+static void
+reader_cache_key(struct http_req *r, struct api_reader *rd)
+{
+	const struct api_auth *auth = session_of(r);
+	const struct store_gen *g = session_gen(r);
+
+	memset(&rd->cache, 0, sizeof(rd->cache));
+	if (g == NULL)
+		return;
+	rd->cache.s = http_req_store(r);
+	rd->cache.gen = *g;
+	snprintf(rd->cache.user_id, sizeof(rd->cache.user_id), "%s", auth->session.user.id);
+	rd->cache.instance_admin = auth->session.user.is_instance_admin;
+}
+
+static void
+reader_cache_put(struct api_reader *rd)
+{
+	if (rd->cache.s != NULL)
+		cache_reader_put(rd->cache.s, &rd->cache.gen, rd->cache.user_id,
+		                 rd->cache.instance_admin, rd);
+}
 
 int
 api_reader_load(struct http_req *r, struct api_reader *rd)
 {
+	const struct api_auth *auth = session_of(r);
 	struct store_person me;
 	struct err e;
 	int found;
 
 	memset(rd, 0, sizeof(*rd));
+	if (cache_reader_get(http_req_store(r), session_gen(r), auth->session.user.id,
+	                     auth->session.user.is_instance_admin, router_param(&r->match, "id"),
+	                     rd)) {
+		reader_cache_key(r, rd);
+		return 0;
+	}
+	/* only a reader that was let in is remembered: refusals are audited, every time */
 	if (api_production_access(r, &rd->a) == -1)
 		return -1;
 	rd->has_role = rd->a.member && policy_role_parse(rd->a.me.role, &rd->role) == 0;
-	if (!rd->has_role)
-		return 0;
-	found = store_person_of_user(http_req_store(r), rd->a.production.id,
-	                             session_of(r)->session.user.id, &me, &e);
-	if (found == -1) {
-		api_unavailable(r, &e);
-		return -1;
+	if (rd->has_role) {
+		found = store_person_of_user(http_req_store(r), rd->a.production.id,
+		                             auth->session.user.id, &me, &e);
+		if (found == -1) {
+			api_unavailable(r, &e);
+			return -1;
+		}
+		if (found == 1)
+			memcpy(rd->person_id, me.id, sizeof(rd->person_id));
+		snprintf(rd->department_id, sizeof(rd->department_id), "%s",
+		         rd->a.me.department_id[0] ? rd->a.me.department_id
+		                                   : (found == 1 ? me.department_id : ""));
 	}
-	if (found == 1)
-		memcpy(rd->person_id, me.id, sizeof(rd->person_id));
-	snprintf(rd->department_id, sizeof(rd->department_id), "%s",
-	         rd->a.me.department_id[0] ? rd->a.me.department_id
-	                                   : (found == 1 ? me.department_id : ""));
+	reader_cache_key(r, rd);
+	reader_cache_put(rd);
 	return 0;
 }
 
@@ -63,19 +101,36 @@ add_called(const struct store_call *c, void *arg)
 }
 
 int
+api_reader_called_days(struct store *s, struct api_reader *rd, struct err *e)
+{
+	if (rd->called_loaded || rd->person_id[0] == '\0')
+		return 0;
+	if (rd->called == NULL)
+		rd->called = xcalloc(API_MAX_CALLED, sizeof(rd->called[0]));
+	rd->ncalled = 0;
+	if (store_call_list(s, rd->a.production.id, NULL, rd->person_id, add_called, rd, e) == -1)
+		return -1;
+	rd->called_loaded = 1;
+	if (s == rd->cache.s)
+		reader_cache_put(rd);
+	return 0;
+}
+
+int
 api_reader_knows_calls(struct store *s, struct api_reader *rd, const char *day_id, struct err *e)
 {
+	int known;
+
 	if (rd->person_id[0] == '\0')
 		return 0;
-	if (!rd->called_loaded) {
-		if (rd->called == NULL)
-			rd->called = xcalloc(API_MAX_CALLED, sizeof(rd->called[0]));
-		rd->ncalled = 0;
-		if (store_call_list(s, rd->a.production.id, NULL, rd->person_id, add_called, rd,
-		                    e) == -1)
-			return -1;
-		rd->called_loaded = 1;
-	}
+	/* a reader from the cache asks the cache, which keeps its days */
+	if (!rd->called_loaded && s == rd->cache.s &&
+	    (known = cache_reader_called(s, &rd->cache.gen, rd->cache.user_id,
+	                                 rd->cache.instance_admin, rd->a.production.id, day_id)) !=
+	        -1)
+		return known;
+	if (api_reader_called_days(s, rd, e) == -1)
+		return -1;
 	for (size_t i = 0; i < rd->ncalled; i++)
 		if (strcmp(rd->called[i], day_id) == 0)
 			return 1;

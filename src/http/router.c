@@ -63,10 +63,19 @@ router_query_param(const char *query, const char *name, char *out, size_t cap)
 	return 0;
 }
 
-/* Matches path against pattern; fills params when m != NULL. */
+/*
+ * Matches path against pattern; fills params when m != NULL. The literal
+ * segments are compared first and the parameters decoded only once the
+ * whole shape matches: most routes share the /api/v1/productions/{id}
+ * prefix, and every request is walked past most of them.
+ */
 static int
 match_path(const char *pattern, const char *path, size_t path_len, struct route_match *m)
 {
+	struct {
+		const char *name, *value;
+		size_t name_len, value_len;
+	} seen[ROUTER_MAX_PARAMS];
 	const char *p = pattern;
 	size_t i = 0;
 	size_t np = 0;
@@ -87,18 +96,12 @@ match_path(const char *pattern, const char *path, size_t path_len, struct route_
 			i++;
 		seg_len = i - seg_start;
 		if (*p == '{') {
-			size_t name_len = (size_t)(pe - p) - 2;
-			char scratch[ROUTER_PARAM_MAX];
-			char *value;
 			if (seg_len == 0 || np == ROUTER_MAX_PARAMS)
 				return 0;
-			value = m != NULL ? m->params[np].value : scratch;
-			/* validated whether or not it is kept, so 404 and 405 agree */
-			if (decode(path + seg_start, seg_len, value, ROUTER_PARAM_MAX) == -1)
-				return 0;
-			if (m != NULL)
-				snprintf(m->params[np].name, sizeof(m->params[np].name), "%.*s",
-				         (int)name_len, p + 1);
+			seen[np].name = p + 1;
+			seen[np].name_len = (size_t)(pe - p) - 2;
+			seen[np].value = path + seg_start;
+			seen[np].value_len = seg_len;
 			np++;
 		} else if (seg_len != (size_t)(pe - p) ||
 		           memcmp(path + seg_start, p, seg_len) != 0) {
@@ -108,6 +111,16 @@ match_path(const char *pattern, const char *path, size_t path_len, struct route_
 	}
 	if (i != path_len)
 		return 0;
+	for (size_t k = 0; k < np; k++) {
+		char scratch[ROUTER_PARAM_MAX];
+		char *value = m != NULL ? m->params[k].value : scratch;
+		/* validated whether or not it is kept, so 404 and 405 agree */
+		if (decode(seen[k].value, seen[k].value_len, value, ROUTER_PARAM_MAX) == -1)
+			return 0;
+		if (m != NULL)
+			snprintf(m->params[k].name, sizeof(m->params[k].name), "%.*s",
+			         (int)seen[k].name_len, seen[k].name);
+	}
 	if (m != NULL)
 		m->nparams = np;
 	return 1;
@@ -136,27 +149,23 @@ router_match(const struct route *table, size_t n, const char *method, size_t met
 		size_t rl = strlen(rm);
 		int same = (rl == method_len && memcmp(rm, method, rl) == 0) ||
 		           (head && strcmp(rm, "GET") == 0);
-		if (same) {
-			if (match_path(table[r].pattern, path, path_len, m)) {
-				m->route = &table[r];
-				m->index = (int)r;
-				return 200;
-			}
-			m->nparams = 0;
-		} else if (match_path(table[r].pattern, path, path_len, NULL)) {
-			path_seen = 1;
+		if (same && match_path(table[r].pattern, path, path_len, m)) {
+			m->route = &table[r];
+			m->index = (int)r;
+			return 200;
 		}
+		m->nparams = 0;
 	}
-	if (!path_seen)
-		return 404;
+	/* no route of this method: 405 with the methods the path has, or 404 */
 	for (size_t r = 0; r < n; r++) {
 		if (match_path(table[r].pattern, path, path_len, NULL)) {
+			path_seen = 1;
 			allow_add(m->allow, sizeof(m->allow), table[r].method);
 			if (strcmp(table[r].method, "GET") == 0)
 				allow_add(m->allow, sizeof(m->allow), "HEAD");
 		}
 	}
-	return 405;
+	return path_seen ? 405 : 404;
 }
 
 const char *

@@ -313,8 +313,20 @@ http_reply_buffer(struct http_req *r, int status, const char *content_type, stru
 	if (!keep)
 		evbuffer_add(out, "Connection: close\r\n", 19);
 	evbuffer_add(out, "\r\n", 2);
-	if (body != NULL && send_body)
-		evbuffer_add_buffer(out, body);
+	if (body != NULL && send_body) {
+		/*
+		 * Copied behind the head in one piece of memory, so that an answer up
+		 * to a TLS record's 16 KB leaves as one record and one write(2), not a
+		 * record (and a system call) for the head and more for the body.
+		 */
+		unsigned char *flat = NULL;
+		if (blen <= 16384 && evbuffer_expand(out, blen) == 0)
+			flat = evbuffer_pullup(body, -1);
+		if (flat != NULL && evbuffer_add(out, flat, blen) == 0)
+			evbuffer_drain(body, blen);
+		else
+			evbuffer_add_buffer(out, body);
+	}
 	c->close_after = !keep;
 	c->req = NULL;
 	c->state = C_WRITING;
@@ -893,6 +905,27 @@ ncores(void)
 	return n > 0 ? n : 1;
 }
 
+/*
+ * A loop's event base. With epoll's change list, the events a request turns
+ * off and on again within one pass of the loop (reading stops while it is
+ * handled, writing starts for its answer and stops once the answer is out,
+ * reading starts again) cost no epoll_ctl call when they cancel out; on
+ * keep-alive TLS that was four system calls per request.
+ */
+static struct event_base *
+new_base(void)
+{
+	struct event_config *cfg = event_config_new();
+	struct event_base *b;
+
+	if (cfg == NULL)
+		return NULL;
+	event_config_set_flag(cfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+	b = event_base_new_with_config(cfg);
+	event_config_free(cfg);
+	return b;
+}
+
 int
 http_serve(const struct http_server_opts *o, struct err *e)
 {
@@ -926,7 +959,7 @@ http_serve(const struct http_server_opts *o, struct err *e)
 		l->srv = &srv;
 		if ((l->store = store_open(o->db_path, 0, o->keys, e)) == NULL)
 			goto out;
-		l->base = event_base_new();
+		l->base = new_base();
 		if (l->base == NULL) {
 			err_set(e, 500, "cannot create an event loop");
 			goto out;

@@ -27,7 +27,9 @@
  * applied step. store_open applies every pending step in one transaction, and
  * refuses a database whose newest version is above what this binary knows.
  */
+#include <pthread.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -552,16 +554,65 @@ store_ping(struct store *s, struct err *e)
 	return 0;
 }
 
+/*
+ * The writers of this process queue for a database on one of these
+ * mutexes (by the file's path) before BEGIN IMMEDIATE, and leave at COMMIT
+ * or ROLLBACK. Without them, a loop thread that found the write lock taken
+ * slept in SQLite's busy handler (1, 2, 5 … 100 ms between tries) with every
+ * connection it serves, while the other thread took the lock again and
+ * again; a mutex hands the lock over the moment it is free. SQLite's busy
+ * timeout still covers writers in other processes (`slate` on the command
+ * line) and single-statement writes. A writer that cannot have its mutex
+ * within busy_timeout goes on without it (and SQLite decides), so a
+ * transaction left open by mistake cannot stop every writer for good.
+ */
+#define WRITER_STRIPES 8
+static pthread_mutex_t writers[WRITER_STRIPES] = {
+    PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER,
+    PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER,
+    PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER,
+};
+
+static pthread_mutex_t *
+writer_of(const struct store *s)
+{
+	uint32_t h = 2166136261u;
+	for (const char *p = s->path; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	return &writers[h % WRITER_STRIPES];
+}
+
+static void
+writer_leave(struct store *s)
+{
+	if (s->writing && sqlite3_get_autocommit(s->db)) {
+		s->writing = 0;
+		pthread_mutex_unlock(writer_of(s));
+	}
+}
+
 int
 store_begin(struct store *s, struct err *e)
 {
-	return exec(s, "BEGIN IMMEDIATE", e);
+	if (!s->writing && sqlite3_get_autocommit(s->db)) {
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += BUSY_TIMEOUT_MS / 1000;
+		s->writing = pthread_mutex_timedlock(writer_of(s), &until) == 0;
+	}
+	if (exec(s, "BEGIN IMMEDIATE", e) == -1) {
+		writer_leave(s);
+		return -1;
+	}
+	return 0;
 }
 
 int
 store_commit(struct store *s, struct err *e)
 {
-	return exec(s, "COMMIT", e);
+	int rc = exec(s, "COMMIT", e);
+	writer_leave(s);
+	return rc;
 }
 
 void
@@ -569,6 +620,39 @@ store_rollback(struct store *s)
 {
 	if (!sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	writer_leave(s);
+}
+
+int
+store_generation(struct store *s, struct store_gen *g, struct err *e)
+{
+	static atomic_ullong serials;
+	static const char sql[] = "PRAGMA data_version";
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	if (s->serial == 0) /* a number no other connection of this process has had or will have */
+		s->serial = atomic_fetch_add(&serials, 1) + 1;
+	if (!sqlite3_get_autocommit(s->db)) {
+		/* inside a transaction data_version stands still: no generation to give */
+		return err_set(e, 500, "%s: a generation is taken outside a transaction", s->path);
+	}
+	if ((rc = sq_one_row(s, st, "read data_version", e)) != 1)
+		return rc == 0 ? err_set(e, 500, "%s: no data_version", s->path) : -1;
+	g->data_version = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	g->store = s->serial;
+	g->changes = (long long)sqlite3_total_changes64(s->db);
+	return 0;
+}
+
+int
+store_generation_own_same(struct store *s, const struct store_gen *g)
+{
+	return s->serial != 0 && g->store == s->serial &&
+	       (long long)sqlite3_total_changes64(s->db) == g->changes;
 }
 
 void

@@ -11,7 +11,9 @@
 
 #include "util/err.h"
 
-#define CACHE_SLOTS 256
+#define CACHE_SLOTS     256
+/* How long a writer waits for its writer mutex (store_begin): the busy_timeout store_open sets. */
+#define BUSY_TIMEOUT_MS 5000
 
 /* What a sealed field whose envelope does not open reads as (it is logged too). */
 #define UNREADABLE "[unreadable]"
@@ -28,6 +30,9 @@ struct store {
 	char *path;
 	struct keyring *keys; /* not owned */
 	struct cached cache[CACHE_SLOTS];
+	int writing; /* holds this process's writer mutex of the database (store_begin) */
+	unsigned long long serial; /* this connection among the process's (store_generation); 0
+	                              until first asked */
 };
 
 /* Fills e from the connection's last error (503 when busy, else 500); returns -1. */

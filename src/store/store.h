@@ -78,6 +78,26 @@ int store_begin(struct store *s, struct err *e);
 int store_commit(struct store *s, struct err *e);
 void store_rollback(struct store *s);
 
+/*
+ * The database's generation: it changes whenever a write is committed to the
+ * database by any connection of any process (SQLite's PRAGMA data_version)
+ * or made through this connection (its count of changed rows, which moves
+ * at each statement, committed or not). Two generations of the same
+ * connection that compare equal mean nothing was written in between, so
+ * what was read at the first still holds at the second; a loop thread's
+ * caches (api/cache.c) rest on it. Generations of different connections
+ * never compare equal. Taking one costs a PRAGMA; it must be taken outside
+ * a transaction.
+ */
+struct store_gen {
+	unsigned long long store; /* which connection of this process: never reused */
+	long long data_version;
+	long long changes;
+};
+int store_generation(struct store *s, struct store_gen *g, struct err *e);
+/* 1 when g is this connection's and nothing was written through it since g was taken. */
+int store_generation_own_same(struct store *s, const struct store_gen *g);
+
 /* Fills buf (at least STORE_ID_LEN + 1 bytes) with "pfx_" and 26 base32 characters. */
 void store_new_id(char *buf, size_t len, const char *prefix);
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "store/store.h"
@@ -159,6 +160,38 @@ ids_are_random_and_well_formed(void **state)
 	assert_int_equal(strspn(a + 4, "abcdefghijklmnopqrstuvwxyz234567"), 26);
 }
 
+/*
+ * Writers of one process queue on a mutex per database (store_begin): a
+ * nested BEGIN fails without giving it up, and COMMIT and ROLLBACK hand it
+ * on, so the next writer of another connection starts at once.
+ */
+static void
+writers_hand_the_database_on(void **state)
+{
+	struct err e;
+	struct store *a, *b;
+	struct timespec t0, t1;
+	(void)state;
+	a = store_open(tmpdb_path, 1, tmpdb_keys(), &e);
+	b = store_open(tmpdb_path, 0, tmpdb_keys(), &e);
+	assert_non_null(a);
+	assert_non_null(b);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(store_begin(a, &e), 0);
+	assert_int_equal(store_begin(a, &e), -1); /* nested: SQLite refuses it */
+	assert_int_equal(store_commit(a, &e), 0);
+	assert_int_equal(store_begin(b, &e), 0);
+	store_rollback(b);
+	assert_int_equal(store_begin(a, &e), 0);
+	store_rollback(a);
+	assert_int_equal(store_begin(b, &e), 0);
+	assert_int_equal(store_commit(b, &e), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_true(t1.tv_sec - t0.tv_sec < 2); /* nobody waited for a timeout */
+	store_close(b);
+	store_close(a);
+}
+
 int
 main(void)
 {
@@ -173,6 +206,8 @@ main(void)
 	        rows_from_before_the_keystore_are_sealed_at_the_next_open, tmpdb_setup,
 	        tmpdb_teardown),
 	    cmocka_unit_test(ids_are_random_and_well_formed),
+	    cmocka_unit_test_setup_teardown(writers_hand_the_database_on, tmpdb_setup,
+	                                    tmpdb_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
