@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, linkSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startServer, initDataDir, runSlate, slateSql, waitFor, withTimeout } from './lib/harness.mjs';
 import { readyAdmin, call, signIn } from './lib/session.mjs';
@@ -202,9 +202,16 @@ test('slate migrate-encryption converts a plaintext database, refuses one in use
     assert.ok(!existsSync(`${file}.encrypting`));
     holder.stdin.end();
     await withTimeout(new Promise((res) => holder.on('exit', res)), 10_000);
+    // a second name for the plaintext file's inode: what the conversion leaves of it on disk
+    const oldInode = path.join(dd.root, 'plaintext-inode');
+    linkSync(file, oldInode);
+    const plainSize = statSync(oldInode).size;
     r = runSlate(['migrate-encryption', '--data', dd.data]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /slate\.db is encrypted\n$/);
+    const left = readFileSync(oldInode);
+    assert.equal(left.length, plainSize);
+    assert.ok(left.every((b) => b === 0), 'the plaintext file is overwritten with zeros');
     assert.deepEqual(readdirSync(dd.data).filter((f) => f.startsWith('slate.db')), ['slate.db']);
     const bytes = readFileSync(file);
     assert.notEqual(bytes.subarray(0, 15).toString(), 'SQLite format 3');
