@@ -15,7 +15,17 @@
  *    └──────────── output flushed, keep-alive ──────────────────────────┘
  *   WRITING ──output flushed, close──> (LINGER) ──> freed
  *
+ * Admission (accept_conn): at most max_connections are open; the last
+ * loopback_reserve of them only for 127.0.0.1 and ::1, so the host's own
+ * health check is answered while other clients fill the server; and any one
+ * client address (IPv4 address, IPv6 /64; connlimit.c) holds at most
+ * max_connections_per_address. A connection over a limit is closed at once.
+ * accept() failing for want of descriptors pauses the listeners briefly
+ * instead of spinning (on_accept_error).
+ *
  * Deadlines (one timer per connection):
+ *   - the TLS handshake must finish within tls_handshake_timeout of the
+ *     connection opening: a silent connection holds its slot seconds only;
  *   - a whole request (TLS handshake, head and body) must arrive within
  *     request_timeout of the connection opening or of its first byte after
  *     a response; a slowloris client is cut off there, whatever its pace;
@@ -28,7 +38,10 @@
  * Memory: a struct conn is owned by its loop and freed by conn_free. A
  * struct http_req is owned by the loop too; it outlives its connection when
  * the client leaves while the request is being handled (req->conn becomes
- * NULL and the answer is dropped).
+ * NULL and the answer is dropped). Freed memory stays in glibc's arenas
+ * until trimmed: when a loop's connections have fallen to half of their
+ * peak (and by TRIM_DROP at least), a timer calls malloc_trim a second
+ * later, so the resident size falls back after a burst.
  *
  * Shutdown: SIGTERM/SIGINT are blocked in every thread and taken by the
  * main thread with sigwait. It activates each loop's stop event; a loop
@@ -40,6 +53,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <malloc.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
@@ -58,9 +72,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "http/connlimit.h"
 #include "http/metrics.h"
 #include "http/problem.h"
 #include "store/store.h"
@@ -69,7 +85,13 @@
 
 enum conn_state { C_HEAD, C_BODY, C_HANDLING, C_WRITING, C_LINGER };
 
-#define LINGER_SECONDS 2
+#define LINGER_SECONDS  2
+/* an accept that failed for want of file descriptors is retried after this long */
+#define ACCEPT_RETRY_MS 250
+/* memory is handed back once a loop has this many fewer connections than at its peak... */
+#define TRIM_DROP       64
+/* ...and this long after the drop */
+#define TRIM_DELAY_MS   1000
 
 struct http_server {
 	const struct http_server_opts *o;
@@ -80,6 +102,9 @@ struct http_server {
 	atomic_long nconns;
 	char https_addr[300];
 	char http_addr[300];
+	struct connlimit *per_address;
+	atomic_long refused_address, refused_full; /* since the last "connections refused" line */
+	atomic_long refused_logged_at;             /* monotonic seconds of that line */
 };
 
 struct http_loop {
@@ -96,6 +121,10 @@ struct http_loop {
 	struct conn *conns;
 	time_t date_at;
 	char date[40];
+	struct event *accept_retry; /* listeners paused after EMFILE/ENFILE resume here */
+	struct event *trim_ev;      /* malloc_trim once connections have dropped */
+	long peak;                  /* the most connections open since the last trim */
+	time_t accept_error_logged;
 };
 
 struct conn {
@@ -107,6 +136,9 @@ struct conn {
 	int close_after; /* close once the response is flushed */
 	int linger;      /* discard unread input before closing */
 	int peer_loopback;
+	int handshaken; /* TLS: the handshake is done (plain HTTP: always 1) */
+	unsigned char addr_key[CONNLIMIT_KEY_BYTES];
+	struct timespec opened;
 	char peer[64];
 	struct event *timer;
 	struct http_req *req;
@@ -154,6 +186,13 @@ arm(struct conn *c, long seconds)
 {
 	struct timeval tv = {seconds, 0};
 	evtimer_add(c->timer, &tv);
+}
+
+static void
+arm_ms(struct event *ev, long ms)
+{
+	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+	evtimer_add(ev, &tv);
 }
 
 /* ---- requests and connections ---------------------------------------- */
@@ -218,9 +257,29 @@ conn_free(struct conn *c)
 		c->next->prev = c->prev;
 	l->nconn--;
 	atomic_fetch_sub(&l->srv->nconns, 1);
+	connlimit_release(l->srv->per_address, c->addr_key);
 	metrics_conn_close();
 	free(c);
+	/*
+	 * After a burst, hand the memory its connections used back to the
+	 * system: glibc keeps freed memory in each thread's arena (and TLS and
+	 * buffer memory is spread through them), so without a trim the resident
+	 * size stays at the burst's peak. Once per drop, a second after it.
+	 */
+	if (l->trim_ev != NULL && l->peak - l->nconn >= TRIM_DROP && l->nconn <= l->peak / 2 &&
+	    !evtimer_pending(l->trim_ev, NULL))
+		arm_ms(l->trim_ev, TRIM_DELAY_MS);
 	check_drained(l);
+}
+
+static void
+trim_memory(evutil_socket_t fd, short what, void *arg)
+{
+	struct http_loop *l = arg;
+	(void)fd;
+	(void)what;
+	malloc_trim(0);
+	l->peak = l->nconn;
 }
 
 static void
@@ -657,8 +716,23 @@ conn_event(struct bufferevent *bev, short what, void *arg)
 {
 	struct conn *c = arg;
 	(void)bev;
-	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT))
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT)) {
 		conn_free(c);
+		return;
+	}
+	if ((what & BEV_EVENT_CONNECTED) && !c->handshaken) {
+		/*
+		 * The handshake is done within tls_handshake_timeout; the first
+		 * request keeps the rest of request_timeout, counted from the
+		 * connection opening as before.
+		 */
+		const struct config *cfg = c->loop->srv->cfg;
+		long left =
+		    (long)((double)cfg->request_timeout * 1000.0 - elapsed(&c->opened) * 1000.0);
+		c->handshaken = 1;
+		if (c->state == C_HEAD && c->started)
+			arm_ms(c->timer, left > 0 ? left : 0);
+	}
 }
 
 static void
@@ -701,17 +775,62 @@ peer_text(const struct sockaddr *sa, char *out, size_t len)
 		snprintf(out, len, "-");
 }
 
+/*
+ * A refused connection is closed at once and not logged one by one (a flood
+ * would fill the log); one line a minute at most says how many were refused.
+ * The peer's address is not logged.
+ */
+static void
+note_refused(struct http_server *srv, atomic_long *counter)
+{
+	struct timespec now;
+	long last;
+
+	atomic_fetch_add(counter, 1);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	last = atomic_load(&srv->refused_logged_at);
+	if (last != 0 && now.tv_sec - last < 60)
+		return;
+	if (!atomic_compare_exchange_strong(&srv->refused_logged_at, &last, (long)now.tv_sec))
+		return;
+	log_event(LOG_WARN, "connections refused",
+	          LOG_INT("per_address_limit", atomic_exchange(&srv->refused_address, 0)),
+	          LOG_INT("server_full", atomic_exchange(&srv->refused_full, 0)), LOG_END);
+}
+
+/*
+ * Admission: the last loopback_reserve slots of max_connections are kept for
+ * 127.0.0.1 and ::1, so a health check from the host itself is answered
+ * while the server is full; every address, loopback ones included, may hold
+ * max_connections_per_address at most.
+ */
 static void
 accept_conn(struct http_loop *l, evutil_socket_t fd, struct sockaddr *sa, int tls)
 {
 	struct http_server *srv = l->srv;
+	const struct config *cfg = srv->cfg;
 	struct conn *c;
 	struct bufferevent *bev;
+	unsigned char key[CONNLIMIT_KEY_BYTES];
+	long cap = cfg->max_connections;
 	int one = 1;
 
-	if (l->draining || atomic_fetch_add(&srv->nconns, 1) >= srv->cfg->max_connections) {
-		if (!l->draining)
-			atomic_fetch_sub(&srv->nconns, 1);
+	if (l->draining) {
+		close(fd);
+		return;
+	}
+	if (!connlimit_health_peer(sa))
+		cap -= cfg->loopback_reserve;
+	if (atomic_fetch_add(&srv->nconns, 1) >= cap) {
+		atomic_fetch_sub(&srv->nconns, 1);
+		note_refused(srv, &srv->refused_full);
+		close(fd);
+		return;
+	}
+	connlimit_key(sa, key);
+	if (connlimit_acquire(srv->per_address, key) == -1) {
+		atomic_fetch_sub(&srv->nconns, 1);
+		note_refused(srv, &srv->refused_address);
 		close(fd);
 		return;
 	}
@@ -719,6 +838,7 @@ accept_conn(struct http_loop *l, evutil_socket_t fd, struct sockaddr *sa, int tl
 	if (tls) {
 		SSL *ssl = SSL_new(srv->ssl);
 		if (ssl == NULL) {
+			connlimit_release(srv->per_address, key);
 			atomic_fetch_sub(&srv->nconns, 1);
 			close(fd);
 			return;
@@ -733,6 +853,7 @@ accept_conn(struct http_loop *l, evutil_socket_t fd, struct sockaddr *sa, int tl
 		bev = bufferevent_socket_new(l->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	}
 	if (bev == NULL) {
+		connlimit_release(srv->per_address, key);
 		atomic_fetch_sub(&srv->nconns, 1);
 		close(fd);
 		return;
@@ -741,6 +862,9 @@ accept_conn(struct http_loop *l, evutil_socket_t fd, struct sockaddr *sa, int tl
 	c->loop = l;
 	c->bev = bev;
 	c->tls = tls;
+	c->handshaken = !tls;
+	memcpy(c->addr_key, key, sizeof(key));
+	clock_gettime(CLOCK_MONOTONIC, &c->opened);
 	c->state = C_HEAD;
 	c->peer_loopback = is_loopback(sa);
 	peer_text(sa, c->peer, sizeof(c->peer));
@@ -750,11 +874,56 @@ accept_conn(struct http_loop *l, evutil_socket_t fd, struct sockaddr *sa, int tl
 		l->conns->prev = c;
 	l->conns = c;
 	l->nconn++;
+	if (l->nconn > l->peak)
+		l->peak = l->nconn;
 	metrics_conn_open();
 	bufferevent_setcb(bev, conn_read, conn_write, conn_event, c);
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
-	c->started = 1; /* the handshake counts against the first request's deadline */
-	arm(c, srv->cfg->request_timeout);
+	/*
+	 * The handshake counts against the first request's deadline, and must
+	 * itself be done within tls_handshake_timeout (conn_event re-arms), so a
+	 * silent connection holds its slot for seconds, not request_timeout.
+	 */
+	c->started = 1;
+	arm(c, tls && cfg->tls_handshake_timeout < cfg->request_timeout ? cfg->tls_handshake_timeout
+	                                                                : cfg->request_timeout);
+}
+
+/*
+ * accept() failed for a reason other than a client giving up: out of file
+ * descriptors (EMFILE, ENFILE) or memory. The pending connection stays in the
+ * kernel's queue, so the listening socket stays readable and the loop would
+ * spin on it; pause accepting for a moment instead.
+ */
+static void
+on_accept_error(struct evconnlistener *lis, void *arg)
+{
+	struct http_loop *l = arg;
+	int err = EVUTIL_SOCKET_ERROR();
+	time_t now = time(NULL);
+	(void)lis;
+	if (now - l->accept_error_logged >= 60) {
+		l->accept_error_logged = now;
+		log_event(LOG_WARN, "accept failed, pausing", LOG_STR("error", strerror(err)),
+		          LOG_INT("connections", atomic_load(&l->srv->nconns)), LOG_END);
+	}
+	if (l->lis_https)
+		evconnlistener_disable(l->lis_https);
+	if (l->lis_http)
+		evconnlistener_disable(l->lis_http);
+	arm_ms(l->accept_retry, ACCEPT_RETRY_MS);
+}
+
+static void
+accept_resume(evutil_socket_t fd, short what, void *arg)
+{
+	struct http_loop *l = arg;
+	(void)fd;
+	(void)what;
+	if (l->lis_https)
+		evconnlistener_enable(l->lis_https);
+	if (l->lis_http)
+		evconnlistener_enable(l->lis_http);
 }
 
 static void
@@ -912,6 +1081,29 @@ ncores(void)
  * reading starts again) cost no epoll_ctl call when they cancel out; on
  * keep-alive TLS that was four system calls per request.
  */
+/*
+ * Each connection is a file descriptor: lift the soft limit to the hard one
+ * (systemd's default soft limit is 1024), and say so when max_connections
+ * cannot be reached.
+ */
+static void
+raise_limits(const struct config *cfg)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		if (rl.rlim_cur < rl.rlim_max) {
+			rl.rlim_cur = rl.rlim_max;
+			(void)setrlimit(RLIMIT_NOFILE, &rl);
+			(void)getrlimit(RLIMIT_NOFILE, &rl);
+		}
+		if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (rlim_t)cfg->max_connections + 64)
+			log_event(LOG_WARN, "max_connections is above the open-file limit",
+			          LOG_INT("max_connections", cfg->max_connections),
+			          LOG_INT("open_files", (long long)rl.rlim_cur), LOG_END);
+	}
+}
+
 static struct event_base *
 new_base(void)
 {
@@ -944,6 +1136,8 @@ http_serve(const struct http_server_opts *o, struct err *e)
 	srv.o = o;
 	srv.cfg = cfg;
 	srv.ssl = o->tls_ctx;
+	srv.per_address = connlimit_new(cfg->max_connections_per_address);
+	raise_limits(cfg);
 	for (size_t i = 0; i < nloops; i++)
 		https_fds[i] = http_fds[i] = -1;
 	metrics_init(o->routes, o->nroutes);
@@ -967,6 +1161,8 @@ http_serve(const struct http_server_opts *o, struct err *e)
 		l->mailbox = mailbox_new(l->base);
 		l->stop_ev = event_new(l->base, -1, 0, stop_loop, l);
 		l->drain_deadline = evtimer_new(l->base, drain_deadline, l);
+		l->accept_retry = evtimer_new(l->base, accept_resume, l);
+		l->trim_ev = evtimer_new(l->base, trim_memory, l);
 		l->lis_https = evconnlistener_new(l->base, on_accept_https, l,
 		                                  LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1,
 		                                  https_fds[i]);
@@ -981,6 +1177,9 @@ http_serve(const struct http_server_opts *o, struct err *e)
 			err_set(e, 500, "cannot start listening");
 			goto out;
 		}
+		evconnlistener_set_error_cb(l->lis_https, on_accept_error);
+		if (l->lis_http != NULL)
+			evconnlistener_set_error_cb(l->lis_http, on_accept_error);
 	}
 	srv.workq = workq_new(nworkers);
 
@@ -1032,6 +1231,10 @@ out:
 			event_free(l->stop_ev);
 		if (l->drain_deadline)
 			event_free(l->drain_deadline);
+		if (l->accept_retry)
+			event_free(l->accept_retry);
+		if (l->trim_ev)
+			event_free(l->trim_ev);
 		mailbox_free(l->mailbox);
 		if (l->base)
 			event_base_free(l->base);
@@ -1042,6 +1245,7 @@ out:
 			close(http_fds[i]);
 	}
 	workq_free(srv.workq);
+	connlimit_free(srv.per_address);
 	metrics_free();
 	free(loops);
 	free(https_fds);

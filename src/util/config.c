@@ -67,6 +67,13 @@ static const struct setting table[] = {
       "seconds a keep-alive connection may idle or a write may stall"),
     L("limits", "max_connections", "SLATE_MAX_CONNECTIONS", max_connections, "10000", 1, 1000000,
       "open connections at most"),
+    L("limits", "max_connections_per_address", "SLATE_MAX_CONNECTIONS_PER_ADDRESS",
+      max_connections_per_address, "256", 1, 1000000,
+      "open connections per client address (IPv4 address or IPv6 /64) at most"),
+    L("limits", "loopback_reserve", "SLATE_LOOPBACK_RESERVE", loopback_reserve, "16", 0, 100000,
+      "of max_connections, kept for 127.0.0.1 and ::1 (health checks)"),
+    L("limits", "tls_handshake_timeout", "SLATE_TLS_HANDSHAKE_TIMEOUT", tls_handshake_timeout, "5",
+      1, 3600, "seconds a new connection has to finish its TLS handshake"),
     L("limits", "shutdown_timeout", "SLATE_SHUTDOWN_TIMEOUT", shutdown_timeout, "10", 0, 3600,
       "seconds to finish in-flight requests on SIGTERM"),
     L("session", "password_memory_kib", "SLATE_PASSWORD_MEMORY_KIB", password_memory_kib, "19456",
@@ -298,6 +305,8 @@ config_finish(struct config *c, struct err *e)
 		return err_set(e, 400, "environment must be development, staging or production");
 	if (config_parse_hostport(c->listen, host, sizeof(host), &port, e) == -1)
 		return -1;
+	if (c->loopback_reserve >= c->max_connections)
+		return err_set(e, 400, "loopback_reserve must be smaller than max_connections");
 	if (c->http_listen[0] != '\0' &&
 	    config_parse_hostport(c->http_listen, host, sizeof(host), &port, e) == -1)
 		return -1;

@@ -34,6 +34,9 @@ struct config {
 	long request_timeout;
 	long idle_timeout;
 	long max_connections;
+	long max_connections_per_address;
+	long loopback_reserve;
+	long tls_handshake_timeout;
 	long shutdown_timeout;
 	long password_memory_kib;
 	long password_iterations;
