@@ -47,6 +47,9 @@ defaults_are_safe(void **state)
 	assert_string_equal(c.key_file, "/srv/slate/master.key");
 	assert_string_equal(c.tls_cert, "/srv/slate/tls/cert.pem");
 	assert_string_equal(c.security_policy, "https://localhost:8443/security-policy");
+	assert_int_equal(c.max_connections_per_address, 256);
+	assert_int_equal(c.loopback_reserve, 16);
+	assert_int_equal(c.tls_handshake_timeout, 5);
 	config_free(&c);
 }
 
@@ -126,6 +129,11 @@ rules_are_checked(void **state)
 	assert_int_equal(config_finish(&c, &e), 0);
 	assert_string_equal(c.public_url, "https://slate.example.org");
 	assert_int_equal(config_set(&c, "txt_days", "365", &e), -1);
+	config_set(&c, "max_connections", "16", &e);
+	assert_int_equal(config_finish(&c, &e), -1); /* the reserve (16) would be every slot */
+	assert_non_null(strstr(e.msg, "loopback_reserve"));
+	config_set(&c, "loopback_reserve", "15", &e);
+	assert_int_equal(config_finish(&c, &e), 0);
 	config_free(&c);
 }
 
