@@ -182,10 +182,12 @@ connlimit_count(struct connlimit *t, const unsigned char key[CONNLIMIT_KEY_BYTES
 {
 	size_t b = bucket_of(t, key);
 	pthread_mutex_t *mu = &t->mu[b % STRIPES];
+	const struct entry *e;
 	long n;
 
 	pthread_mutex_lock(mu);
-	n = *slot(t, b, key) != NULL ? (*slot(t, b, key))->n : 0;
+	e = *slot(t, b, key);
+	n = e != NULL ? e->n : 0;
 	pthread_mutex_unlock(mu);
 	return n;
 }
