@@ -11,7 +11,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { startServer, request, tlsConnect, whenClosed, withTimeout, waitFor, SLATE_BIN } from './lib/harness.mjs';
+import fs from 'node:fs';
+import { spawn } from 'node:child_process';
+import {
+  startServer, request, tlsConnect, whenClosed, withTimeout, waitFor, SLATE_BIN, initDataDir, childEnv,
+} from './lib/harness.mjs';
 
 const PER_ADDRESS = 20;
 const MAX = 60;
@@ -172,5 +176,59 @@ test('a connection that does not finish its TLS handshake is closed after tls_ha
   } finally {
     for (const s of open) s.destroy();
     await srv.stop();
+  }
+});
+
+/** CPU seconds (user + system) the process has used. */
+function cpuSeconds(pid) {
+  const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+test('when file descriptors run out, accepting pauses instead of spinning, and the server recovers', async (t) => {
+  // The server runs with 96 descriptors (soft and hard, so Slate cannot lift it) and
+  // is sent more connections than that: accept() fails with EMFILE while they stay.
+  const dd = initDataDir();
+  const proc = spawn('sh', ['-c', 'ulimit -n 96 && exec "$0" "$@"', SLATE_BIN, 'serve', '--data', dd.data, '--listen', '127.0.0.1:0'], {
+    env: childEnv({ SLATE_LOG_LEVEL: 'info', SLATE_TLS_HANDSHAKE_TIMEOUT: '3', SLATE_REQUEST_TIMEOUT: '60' }),
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  proc.stderr.setEncoding('utf8');
+  proc.stderr.on('data', (d) => { stderr += d; });
+  const exited = new Promise((r) => proc.on('exit', (code, signal) => r({ code, signal })));
+  const socks = [];
+  try {
+    const port = Number(await waitFor(() => /"msg":"listening".*?"https":"[^"]*:(\d+)"/.exec(stderr)?.[1], {
+      timeout: 20_000, what: () => `the server to listen; stderr:\n${stderr}`,
+    }));
+    const srv = { port, cert: dd.cert };
+    for (let i = 0; i < 150; i++) socks.push(silent(port, `127.0.0.${2 + (i % 6)}`).catch(() => null));
+    await Promise.all(socks);
+    await waitFor(() => fs.readdirSync(`/proc/${proc.pid}/fd`).length >= 90, {
+      timeout: 10_000, what: () => `the server to use up its descriptors; stderr:\n${stderr}`,
+    });
+    // While the descriptors are exhausted, the loop must not spin on the readable listener.
+    const c0 = cpuSeconds(proc.pid);
+    const t0 = Date.now();
+    await new Promise((r) => setTimeout(r, 1_500)); // a measuring window, not a wait for a condition
+    const used = cpuSeconds(proc.pid) - c0;
+    t.diagnostic(`${used.toFixed(2)} CPU seconds in ${Date.now() - t0} ms with descriptors exhausted`);
+    assert.ok(used < 0.5, `the server used ${used.toFixed(2)} CPU seconds in 1.5 s with its descriptors exhausted (spinning)`);
+    // The silent connections are cut at the handshake deadline; then the queued ones get in and health answers.
+    const res = await waitFor(() => request(srv, { path: '/healthz', timeout: 3_000 }).catch(() => null), {
+      timeout: 20_000, interval: 200, what: 'the server to answer /healthz again',
+    });
+    assert.equal(res.status, 200);
+    const lines = stderr.split('\n').filter((l) => l.includes('accept failed'));
+    assert.ok(lines.length >= 1, `accept failing is logged; stderr:\n${stderr}`);
+    assert.ok(lines.length <= 2, `"accept failed" is logged once per loop a minute at most, got ${lines.length} lines`);
+  } finally {
+    for (const s of await Promise.all(socks)) s?.destroy();
+    proc.kill('SIGTERM');
+    const st = await withTimeout(exited, 15_000);
+    if (st === 'timeout') proc.kill('SIGKILL');
+    dd.cleanup();
+    assert.deepEqual(st, { code: 0, signal: null }, `exit status on SIGTERM; stderr:\n${stderr}`);
   }
 });
