@@ -95,7 +95,7 @@ struct http_server_opts {
  * HTTP_STREAM_HOLD. A head that would overdraw the budget is answered 503
  * with Retry-After before its body is read.
  */
-#define HTTP_STREAM_HOLD      (256 * 1024) /* a sink's two 64 KiB buffers and unread input */
+#define HTTP_STREAM_HOLD      (256L * 1024) /* a sink's two 64 KiB buffers and unread input */
 /* The largest body of a ROUTE_IMPORT route (kept whole in memory to be parsed). */
 #define HTTP_IMPORT_MAX_BYTES (16L * 1024 * 1024)
 

@@ -37,6 +37,21 @@ function sampleRss(srv = server) {
 
 const mb = (n) => `${(n / MiB).toFixed(1)} MiB`;
 
+/*
+ * Under ASan (freed memory is quarantined, not reused) or valgrind (the
+ * process is valgrind itself) resident memory says nothing about what the
+ * server holds: there the sizes are logged but only the release binary is
+ * held to the bounds. Everything else is asserted under every build.
+ */
+function instrumented(srv = server) {
+  const maps = readFileSync(`/proc/${srv.proc.pid}/maps`, 'utf8');
+  return /libasan|vgpreload|memcheck/.test(maps);
+}
+function assertRssBound(growth, bound, what) {
+  if (instrumented()) return;
+  assert.ok(growth < bound, `RSS grew by ${mb(growth)} ${what} (bound ${mb(bound)})`);
+}
+
 /** The raw head of a request as the signed-in browser would send it (cookie, CSRF token, Origin). */
 function head(method, target, { session, contentType = 'application/pdf', length, extra = '' } = {}) {
   let h = `${method} ${target} HTTP/1.1\r\nHost: localhost:${server.port}\r\nContent-Type: ${contentType}\r\nContent-Length: ${length}\r\n`;
@@ -104,23 +119,25 @@ test('ten unauthenticated 50 MiB uploads are answered 401 from their heads, unre
   for (let i = 0; i < 10; i++) conns.push(await announce(head('POST', target, { length: 52_428_800 }), { send: 8 * MiB }));
   // the server stays available while they push
   const health = await request(server, { path: '/healthz', timeout: 3_000 });
-  assert.equal(health.status, 200, 'GET /healthz during the attack');
-  const answers = await Promise.all(conns.map((c) => c.answered));
-  for (const { res, writtenAtAnswer } of answers) {
-    assert.equal(res.status, 401, `an unauthenticated upload: ${res.text}`);
-    assert.match(res.headers.connection ?? '', /close/i, 'the unread body ends the connection');
-    assert.ok(writtenAtAnswer < 52_428_800, 'answered before the body was sent');
-  }
+  const answers = await Promise.allSettled(conns.map((c) => c.answered));
   // the server drops the connections (after a short linger), whatever the client still sends
-  for (const closed of await Promise.all(conns.map((c) => withTimeout(whenClosed(c.socket), 10_000)))) {
-    assert.notEqual(closed, 'timeout', 'the server closed the refused connection');
-  }
+  const closed = await Promise.all(conns.map((c) => withTimeout(whenClosed(c.socket), 10_000)));
   await Promise.all(conns.map((c) => c.pump));
   const peak = sampler.stop();
   const growth = peak - rest;
   console.log(`RSS at rest ${mb(rest)}, peak during the attack ${mb(peak)} (+${mb(growth)}), after ${mb(rss())}`);
-  assert.ok(growth < 50 * MiB, `RSS grew by ${mb(growth)} during ten unauthenticated 50 MiB uploads (bound 50 MiB)`);
-  assert.ok(rss() - rest < 50 * MiB, `RSS after the attack is ${mb(rss())}, at rest it was ${mb(rest)}`);
+  for (const c of conns) c.socket.destroy();
+  assert.equal(health.status, 200, 'GET /healthz during the attack');
+  assertRssBound(growth, 50 * MiB, 'during ten unauthenticated 50 MiB uploads');
+  assertRssBound(rss() - rest, 50 * MiB, 'from rest to after the attack');
+  for (const a of answers) {
+    assert.equal(a.status, 'fulfilled', `an answer to the head: ${a.reason}`);
+    const { res, writtenAtAnswer } = a.value;
+    assert.equal(res.status, 401, `an unauthenticated upload: ${res.text}`);
+    assert.match(res.headers.connection ?? '', /close/i, 'the unread body ends the connection');
+    assert.ok(writtenAtAnswer < 52_428_800, 'answered before the body was sent');
+  }
+  for (const x of closed) assert.notEqual(x, 'timeout', 'the server closed the refused connection');
 });
 
 test('members without the right to upload are refused from the head, before any byte of the body', async () => {
@@ -152,7 +169,8 @@ test('members without the right to upload are refused from the head, before any 
 });
 
 test('a 24 MiB upload streams to its encrypted file: stored, downloaded byte for byte, memory bounded while it arrives', async () => {
-  const body = randomBytes(24 * MiB);
+  const size = instrumented() ? 4 * MiB : 24 * MiB; // what valgrind encrypts within request_timeout
+  const body = randomBytes(size);
   const before = files();
   const rest = rss();
   const sampler = sampleRss();
@@ -162,11 +180,11 @@ test('a 24 MiB upload streams to its encrypted file: stored, downloaded byte for
   assert.equal(up.json.size, body.length);
   const added = files().filter((f) => !before.includes(f));
   assert.equal(added.length, 1, 'one new stored file');
-  // header (24) + 384 full records of 65536 + 16 + an empty last record (16)
-  assert.equal(statSync(path.join(server.data, 'uploads', added[0])).size, 24 + 384 * 65552 + 16);
+  // header (24) + full records of 65536 + 16 + an empty last record (16)
+  assert.equal(statSync(path.join(server.data, 'uploads', added[0])).size, 24 + (size / 65536) * 65552 + 16);
   const growth = peak - rest;
-  console.log(`RSS at rest ${mb(rest)}, peak during a 24 MiB upload ${mb(peak)} (+${mb(growth)})`);
-  assert.ok(growth < 12 * MiB, `RSS grew by ${mb(growth)} while a 24 MiB upload arrived (bound 12 MiB)`);
+  console.log(`RSS at rest ${mb(rest)}, peak during a ${mb(size)} upload ${mb(peak)} (+${mb(growth)})`);
+  assertRssBound(growth, 12 * MiB, `while a ${mb(size)} upload arrived`);
   const got = await call(server, admin, 'GET', P(prod.id, `/attachments/${up.json.id}`));
   assert.equal(got.status, 200);
   assert.equal(createHash('sha256').update(got.raw).digest('hex'), createHash('sha256').update(body).digest('hex'), 'the download is the upload');
