@@ -118,21 +118,15 @@ struct upload {
 	struct secret key;
 	char path[4200];
 	int fd;
-	struct stream st;
-	unsigned char *pt; /* STREAM_CHUNK bytes of plaintext waiting to be sealed */
-	size_t pt_len;
-	unsigned char *rec; /* one sealed record */
-	int kept;           /* the row committed: the file stays */
+	struct stream_out w; /* crypto/stream.h: one chunk and one record, whatever the size */
+	int kept;            /* the row committed: the file stays */
 };
 
 static int
-upload_seal(struct upload *u, int last, struct err *e)
+fd_out(const unsigned char *p, size_t n, void *arg, struct err *e)
 {
-	if (stream_seal(&u->st, u->pt, u->pt_len, last, u->rec, e) == -1)
-		return -1;
-	if (io_write_all(u->fd, u->rec, u->pt_len + AEAD_TAG_LEN) == -1)
+	if (io_write_all(*(int *)arg, p, n) == -1)
 		return err_set(e, 500, "cannot write an upload: %s", strerror(errno));
-	u->pt_len = 0;
 	return 0;
 }
 
@@ -141,26 +135,14 @@ static int
 upload_write(void *arg, const unsigned char *p, size_t n, struct err *e)
 {
 	struct upload *u = arg;
-	while (n > 0) {
-		size_t take;
-		if (u->pt_len == STREAM_CHUNK && upload_seal(u, 0, e) == -1)
-			return -1;
-		take = STREAM_CHUNK - u->pt_len < n ? STREAM_CHUNK - u->pt_len : n;
-		memcpy(u->pt + u->pt_len, p, take);
-		u->pt_len += take;
-		p += take;
-		n -= take;
-	}
-	return 0;
+	return stream_out_push(&u->w, p, n, e);
 }
 
 /* Seals the last chunk and syncs the file (worker pool). */
 static int
 upload_finish(struct upload *u, struct err *e)
 {
-	if (u->pt_len == STREAM_CHUNK && upload_seal(u, 0, e) == -1)
-		return -1;
-	if (upload_seal(u, 1, e) == -1)
+	if (stream_out_end(&u->w, e) == -1)
 		return -1;
 	if (fsync(u->fd) == -1)
 		return err_set(e, 500, "cannot sync an upload: %s", strerror(errno));
@@ -177,10 +159,7 @@ upload_free(void *arg)
 		close(u->fd);
 	if (!u->kept)
 		unlink(u->path); /* no row, no file */
-	stream_wipe(&u->st);
-	sodium_memzero(u->pt, STREAM_CHUNK);
-	free(u->pt);
-	free(u->rec);
+	stream_out_free(&u->w);
 	secret_free(&u->key);
 	free(u);
 }
@@ -191,6 +170,7 @@ attachments_begin(struct http_req *r, const char *production_id, const char *ent
 	const struct config *c = http_req_config(r);
 	struct upload *u;
 	char name[256], type[128], rnd[STORE_ID_LEN + 8];
+	struct err e;
 	int got;
 
 	if (!allowed_type(r, type, sizeof(type))) {
@@ -241,12 +221,8 @@ attachments_begin(struct http_req *r, const char *production_id, const char *ent
 		http_problem(r, 500, "the file could not be stored");
 		return -1;
 	}
-	u->pt = xmalloc(STREAM_CHUNK);
-	u->rec = xmalloc(STREAM_RECORD);
-	stream_writer(&u->st, u->key.p);
-	if (io_write_all(u->fd, u->st.header, STREAM_HEADER_LEN) == -1) {
-		log_event(LOG_ERROR, "cannot write an upload", LOG_STR("error", strerror(errno)),
-		          LOG_END);
+	if (stream_out_begin(&u->w, u->key.p, fd_out, &u->fd, &e) == -1) {
+		log_event(LOG_ERROR, "cannot write an upload", LOG_STR("error", e.msg), LOG_END);
 		upload_free(u);
 		http_problem(r, 500, "the file could not be stored");
 		return -1;
