@@ -30,7 +30,7 @@
  * the client leaves while the request is being handled (req->conn becomes
  * NULL and the answer is dropped).
  *
- * Nothing of a body is read before its sender is known. Once the head is
+ * Nothing of a body is read before its head is accepted. Once the head is
  * parsed the route is matched, and in this order, each refusal answered
  * without reading the body (the connection then lingers and closes):
  *   1. a Content-Length above the route's limit: 413 (max_body_bytes;
@@ -47,9 +47,11 @@
  *      (an upload's production and role) and, for ROUTE_UPLOAD, the sink
  *      the body streams into. An upload route that sets no sink is refused.
  * Only then does the body state begin (and "100 Continue" go out). A
+ * buffered body is moved out of the connection's input into its own block
+ * as it arrives (so it is in memory once, as the budget counts it); a
  * streamed body passes through the sink as it arrives, never whole in
- * memory; when the request ends for any reason, the sink's free function
- * runs and removes what an unfinished body left.
+ * memory, and when the request ends for any reason the sink's free
+ * function runs and removes what an unfinished body left.
  *
  * Shutdown: SIGTERM/SIGINT are blocked in every thread and taken by the
  * main thread with sigwait. It activates each loop's stop event; a loop
@@ -742,12 +744,21 @@ read_body(struct conn *c, struct evbuffer *in)
 			return;
 		r->body_len = need;
 	} else {
-		if (evbuffer_get_length(in) < need)
+		/* buffered: moved into its block as it arrives, so it is held once, not twice */
+		size_t have = evbuffer_get_length(in), take;
+		if (need > 0 && have == 0)
 			return;
-		r->body = xmalloc(need + 1);
-		evbuffer_remove(in, r->body, need);
+		if (r->body == NULL)
+			r->body = xmalloc(need + 1);
+		take = have < need - r->body_len ? have : need - r->body_len;
+		if (take > 0 && evbuffer_remove(in, r->body + r->body_len, take) != (int)take) {
+			refuse(c, r, 500, "the request body could not be read");
+			return;
+		}
+		r->body_len += take;
+		if (r->body_len < need)
+			return;
 		r->body[need] = '\0';
-		r->body_len = need;
 	}
 	c->state = C_HANDLING;
 	evtimer_del(c->timer);

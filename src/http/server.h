@@ -43,8 +43,8 @@ struct http_req {
 	int route_status;  /* router_match's answer, taken once the head is read: 200, 404, 405 */
 	int authenticated; /* the authenticate hook accepted the head (it runs once) */
 	char *body;        /* owned, NUL-terminated, body_len bytes; NULL for a streamed body */
-	size_t body_len;
-	size_t body_held; /* bytes of body_memory_budget this request holds until it ends */
+	size_t body_len;   /* while the body arrives: the bytes so far */
+	size_t body_held;  /* bytes of body_memory_budget this request holds until it ends */
 	/* a streamed body (http_stream_body): where it goes, and how much has gone */
 	struct {
 		int (*write)(void *arg, const unsigned char *p, size_t n, struct err *e);
