@@ -150,11 +150,26 @@ json_t *carbon_report(struct store *s, const struct store_production *p, const c
 char *carbon_report_csv(const json_t *report);
 char *carbon_report_svg(const json_t *report, const char *chart);
 /*
- * Stores the request body as an encrypted attachment of production_id
- * (api/attachments.c), checks its Content-Type and ?name; when entry_id is
- * set, it becomes that sustainability entry's evidence. Answers 201.
+ * Uploads (api/attachments.c), in two steps. Before the body is read, from
+ * the route's head check once the caller's right is known:
+ * attachments_begin checks the Content-Type and ?name, creates the
+ * encrypted file of an attachment of production_id (evidence of entry_id
+ * when set) and streams the body into it; 0, or -1 after answering. Once
+ * the body is in, attachments_accept seals and syncs the file and commits
+ * its row; answers 201.
  */
-void attachments_accept(struct http_req *r, const char *production_id, const char *entry_id);
+int attachments_begin(struct http_req *r, const char *production_id, const char *entry_id);
+void attachments_accept(struct http_req *r);
+/*
+ * The checks upload routes make from the head, before any byte of the body
+ * (http_server_opts.before_body): api_before_body finds the route's own.
+ */
+int api_before_body(struct http_req *r);
+/* 1 when the route has a check before its body (every ROUTE_UPLOAD and ROUTE_IMPORT route must). */
+int api_route_checks_head(const struct route *rt);
+int attachments_upload_head(struct http_req *r);
+int carbon_evidence_head(struct http_req *r);
+int carbon_import_head(struct http_req *r);
 /*
  * Sends attachment id of production_id, checked whole before the first byte;
  * 404 unless it is evidence exactly when evidence is 1.

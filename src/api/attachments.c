@@ -6,10 +6,11 @@
  *   GET  /api/v1/productions/{id}/attachments             metadata list
  *   GET  /api/v1/productions/{id}/attachments/{aid}       the bytes
  *
- * An upload gets a fresh 256-bit file key and a random stored name; the
- * bytes are encrypted with crypto/stream.c on the worker pool and written
- * to UPLOAD_DIR/<stored name> (0600, O_EXCL, fsync) through one 64 KiB
- * buffer, before the database row
+ * An upload is checked before its body is read (who may write, the
+ * Content-Type, ?name, a body at all), then gets a fresh 256-bit file key
+ * and a random stored name; the bytes are encrypted with crypto/stream.c
+ * as they arrive and written to UPLOAD_DIR/<stored name> (0600, O_EXCL,
+ * fsync) chunk by chunk (see struct upload), before the database row
  * — which holds the file key sealed under the production key — commits. A
  * download reads the file and checks every chunk before the first byte is
  * sent: a file altered on disk answers 500 with a problem saying so, never
@@ -32,6 +33,7 @@
 #include "api/api.h"
 #include "api/session.h"
 #include "crypto/stream.h"
+#include "domain/validate.h"
 #include "util/io.h"
 #include "util/log.h"
 #include "util/timefmt.h"
@@ -68,14 +70,6 @@ attachment_json(const struct store_attachment *a)
 }
 
 static int
-fd_out(const unsigned char *p, size_t n, void *arg, struct err *e)
-{
-	if (io_write_all(*(int *)arg, p, n) == -1)
-		return err_set(e, 500, "cannot write an upload: %s", strerror(errno));
-	return 0;
-}
-
-static int
 fd_in(unsigned char *buf, size_t want, size_t *got, void *arg, struct err *e)
 {
 	if (io_read_full(*(int *)arg, buf, want, got) == -1)
@@ -89,23 +83,6 @@ evbuffer_out(const unsigned char *p, size_t n, void *arg, struct err *e)
 	if (evbuffer_add(arg, p, n) == -1)
 		return err_set(e, 500, "out of memory for a download");
 	return 0;
-}
-
-/* Encrypts the request body into path, a new 0600 file, synced; removes it on failure. */
-static int
-store_file(const char *path, const unsigned char key[32], const unsigned char *p, size_t n,
-           struct err *e)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600), rc;
-	if (fd == -1)
-		return err_set(e, 500, "cannot create %s: %s", path, strerror(errno));
-	rc = stream_write(key, p, n, fd_out, &fd, e);
-	if (rc == 0 && fsync(fd) == -1)
-		rc = err_set(e, 500, "cannot sync %s: %s", path, strerror(errno));
-	close(fd);
-	if (rc == -1)
-		unlink(path);
-	return rc;
 }
 
 /* Decrypts path into body; -1 (body then holds nothing to send) when any chunk fails. */
@@ -122,13 +99,142 @@ load_file(const char *path, const unsigned char key[32], struct evbuffer *body, 
 
 /* ---- upload ---- */
 
-struct upload_job {
-	struct job job;
-	struct http_req *r;
+/*
+ * An upload in progress, from its head to its answer. Before the first byte
+ * of the body is read, its file UPLOAD_DIR/<stored name> is created (0600,
+ * O_EXCL) and the stream header written; the body then comes through
+ * upload_write on the loop thread as it arrives: it fills one chunk of
+ * plaintext, and a full chunk is sealed into one record buffer and written
+ * as soon as more data follows it (the last chunk, short or empty, is sealed
+ * by upload_finish on the worker pool, which syncs the file). So an upload
+ * holds two 64 KiB buffers, whatever its size. It belongs to the request
+ * (the request's sink): upload_free closes the file and removes it unless
+ * its row committed — a client that leaves, a deadline passed, a failed
+ * write or a refused row leave no file behind.
+ */
+struct upload {
 	struct store_attachment a;
 	char entry_id[STORE_ID_LEN + 8]; /* the sustainability entry it is evidence of, or "" */
 	struct secret key;
 	char path[4200];
+	int fd;
+	struct stream_out w; /* crypto/stream.h: one chunk and one record, whatever the size */
+	int kept;            /* the row committed: the file stays */
+};
+
+static int
+fd_out(const unsigned char *p, size_t n, void *arg, struct err *e)
+{
+	if (io_write_all(*(int *)arg, p, n) == -1)
+		return err_set(e, 500, "cannot write an upload: %s", strerror(errno));
+	return 0;
+}
+
+/* The request's sink: takes the body piece by piece (loop thread). */
+static int
+upload_write(void *arg, const unsigned char *p, size_t n, struct err *e)
+{
+	struct upload *u = arg;
+	return stream_out_push(&u->w, p, n, e);
+}
+
+/* Seals the last chunk and syncs the file (worker pool). */
+static int
+upload_finish(struct upload *u, struct err *e)
+{
+	if (stream_out_end(&u->w, e) == -1)
+		return -1;
+	if (fsync(u->fd) == -1)
+		return err_set(e, 500, "cannot sync an upload: %s", strerror(errno));
+	return 0;
+}
+
+static void
+upload_free(void *arg)
+{
+	struct upload *u = arg;
+	if (u == NULL)
+		return;
+	if (u->fd != -1)
+		close(u->fd);
+	if (!u->kept)
+		unlink(u->path); /* no row, no file */
+	stream_out_free(&u->w);
+	secret_free(&u->key);
+	free(u);
+}
+
+int
+attachments_begin(struct http_req *r, const char *production_id, const char *entry_id)
+{
+	const struct config *c = http_req_config(r);
+	struct upload *u;
+	char name[256], type[128], rnd[STORE_ID_LEN + 8];
+	struct err e;
+	int got;
+
+	if (!allowed_type(r, type, sizeof(type))) {
+		http_problem(r, 415,
+		             "that Content-Type is not accepted; send application/pdf, image/jpeg, "
+		             "image/png, image/webp, image/heic, text/plain or text/csv");
+		return -1;
+	}
+	got = router_query_param(r->query, "name", name, sizeof(name));
+	if (got != 1 || !validate_file_name(name)) {
+		json_t *errs = json_pack(
+		    "[{s:s, s:s}]", "pointer", "?name", "detail",
+		    "a file name of 1 to 255 bytes of UTF-8, without control or bidirectional "
+		    "characters, / or \\, and not only dots");
+		http_problem_errors(r, 400, "the upload needs a file name", errs);
+		return -1;
+	}
+	if (r->head.content_length <= 0) {
+		http_problem(r, 400, "the upload is empty");
+		return -1;
+	}
+	if (mkdir(c->upload_dir, 0700) == -1 && errno != EEXIST) {
+		log_event(LOG_ERROR, "cannot create the upload directory",
+		          LOG_STR("error", strerror(errno)), LOG_END);
+		http_problem(r, 500, "the file could not be stored");
+		return -1;
+	}
+	u = xcalloc(1, sizeof(*u));
+	store_new_id(u->a.id, sizeof(u->a.id), "att");
+	snprintf(u->a.production_id, sizeof(u->a.production_id), "%s", production_id);
+	snprintf(u->entry_id, sizeof(u->entry_id), "%s", entry_id ? entry_id : "");
+	u->a.evidence = entry_id != NULL;
+	snprintf(u->a.name, sizeof(u->a.name), "%s", name);
+	snprintf(u->a.content_type, sizeof(u->a.content_type), "%s", type);
+	u->a.size = (long long)r->head.content_length;
+	store_new_id(rnd, sizeof(rnd), "f");
+	snprintf(u->a.stored_name, sizeof(u->a.stored_name), "%s.sfe", rnd);
+	snprintf(u->a.created_by, sizeof(u->a.created_by), "%s", session_of(r)->session.user.id);
+	snprintf(u->path, sizeof(u->path), "%s/%s", c->upload_dir, u->a.stored_name);
+	secret_alloc(&u->key, 32);
+	randombytes_buf(u->key.p, u->key.len);
+	u->fd = open(u->path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (u->fd == -1) {
+		log_event(LOG_ERROR, "cannot create an upload", LOG_STR("error", strerror(errno)),
+		          LOG_END);
+		u->kept = 1; /* nothing of ours to remove */
+		upload_free(u);
+		http_problem(r, 500, "the file could not be stored");
+		return -1;
+	}
+	if (stream_out_begin(&u->w, u->key.p, fd_out, &u->fd, &e) == -1) {
+		log_event(LOG_ERROR, "cannot write an upload", LOG_STR("error", e.msg), LOG_END);
+		upload_free(u);
+		http_problem(r, 500, "the file could not be stored");
+		return -1;
+	}
+	http_stream_body(r, upload_write, upload_free, u);
+	return 0;
+}
+
+struct upload_job {
+	struct job job;
+	struct http_req *r;
+	struct upload *u;
 	struct err e;
 	int ok;
 };
@@ -136,40 +242,54 @@ struct upload_job {
 static void
 upload_work(struct job *j)
 {
-	struct upload_job *u = (struct upload_job *)j;
-	u->ok = store_file(u->path, u->key.p, (const unsigned char *)u->r->body, u->r->body_len,
-	                   &u->e) == 0;
+	struct upload_job *w = (struct upload_job *)j;
+	w->ok = upload_finish(w->u, &w->e) == 0;
 }
 
 static void
 upload_done(struct job *j)
 {
-	struct upload_job *u = (struct upload_job *)j;
-	struct http_req *r = u->r;
+	struct upload_job *w = (struct upload_job *)j;
+	struct http_req *r = w->r;
+	struct upload *u = w->u;
 	struct store *s = http_req_store(r);
 	struct err e;
 
-	if (!u->ok) {
-		log_event(LOG_ERROR, "upload not stored", LOG_STR("error", u->e.msg), LOG_END);
+	if (!w->ok) {
+		log_event(LOG_ERROR, "upload not stored", LOG_STR("error", w->e.msg), LOG_END);
 		http_problem(r, 500, "the file could not be stored");
 		goto out;
 	}
+	time_rfc3339(time(NULL), u->a.created_at);
 	if (store_begin(s, &e) == -1 || store_attachment_create(s, &u->a, u->key.p, &e) == -1 ||
 	    (u->entry_id[0] && store_carbon_entry_set_evidence(s, u->a.production_id, u->entry_id,
 	                                                       u->a.id, &e) == -1) ||
 	    store_commit(s, &e) == -1) {
 		store_rollback(s);
-		unlink(u->path); /* no row, no file */
-		api_unavailable(r, &e);
+		api_unavailable(r, &e); /* the request's end removes the file */
 		goto out;
 	}
+	u->kept = 1;
 	session_audit(r, session_of(r)->session.user.id,
 	              u->entry_id[0] ? "sustainability.evidence" : "attachment.upload",
 	              u->entry_id[0] ? u->entry_id : u->a.id, "success");
 	http_reply_json(r, 201, attachment_json(&u->a));
 out:
-	secret_free(&u->key);
-	free(u);
+	free(w);
+}
+
+int
+attachments_upload_head(struct http_req *r)
+{
+	struct api_access a;
+
+	if (api_production_access(r, &a) == -1)
+		return -1;
+	if (api_scope(&a, POLICY_RESOURCE_ATTACHMENT, POLICY_ACTION_WRITE) != POLICY_SCOPE_ALL) {
+		http_problem(r, 403, "your role does not upload files to this production");
+		return -1;
+	}
+	return attachments_begin(r, a.production.id, NULL);
 }
 
 void
@@ -177,66 +297,33 @@ attachments_upload(struct http_req *r)
 {
 	struct api_access a;
 
+	/* checked again now that the body is here: a right may have ended meanwhile */
 	if (api_production_access(r, &a) == -1)
 		return;
 	if (api_scope(&a, POLICY_RESOURCE_ATTACHMENT, POLICY_ACTION_WRITE) != POLICY_SCOPE_ALL) {
 		http_problem(r, 403, "your role does not upload files to this production");
 		return;
 	}
-	attachments_accept(r, a.production.id, NULL);
+	attachments_accept(r);
 }
 
 void
-attachments_accept(struct http_req *r, const char *production_id, const char *entry_id)
+attachments_accept(struct http_req *r)
 {
-	const struct config *c = http_req_config(r);
-	struct upload_job *u;
-	char name[256], type[128], rnd[STORE_ID_LEN + 8];
-	int got;
+	struct upload *u = http_req_sink(r);
+	struct upload_job *w;
 
-	if (!allowed_type(r, type, sizeof(type))) {
-		http_problem(r, 415,
-		             "that Content-Type is not accepted; send application/pdf, image/jpeg, "
-		             "image/png, image/webp, image/heic, text/plain or text/csv");
-		return;
-	}
-	got = router_query_param(r->query, "name", name, sizeof(name));
-	if (got != 1 || name[0] == '\0' || !utf8_valid(name, strlen(name)) ||
-	    strchr(name, '\\') != NULL) {
-		json_t *errs = json_pack("[{s:s, s:s}]", "pointer", "?name", "detail",
-		                         "a file name of 1 to 255 bytes of UTF-8, without / or \\");
-		http_problem_errors(r, 400, "the upload needs a file name", errs);
-		return;
-	}
-	if (r->body_len == 0) {
-		http_problem(r, 400, "the upload is empty");
-		return;
-	}
-	if (mkdir(c->upload_dir, 0700) == -1 && errno != EEXIST) {
-		log_event(LOG_ERROR, "cannot create the upload directory",
-		          LOG_STR("error", strerror(errno)), LOG_END);
+	if (u == NULL || r->body_len != (size_t)u->a.size) {
+		log_event(LOG_ERROR, "an upload arrived without its sink", LOG_END);
 		http_problem(r, 500, "the file could not be stored");
 		return;
 	}
-	u = xcalloc(1, sizeof(*u));
-	u->r = r;
-	store_new_id(u->a.id, sizeof(u->a.id), "att");
-	snprintf(u->a.production_id, sizeof(u->a.production_id), "%s", production_id);
-	snprintf(u->entry_id, sizeof(u->entry_id), "%s", entry_id ? entry_id : "");
-	u->a.evidence = entry_id != NULL;
-	snprintf(u->a.name, sizeof(u->a.name), "%s", name);
-	snprintf(u->a.content_type, sizeof(u->a.content_type), "%s", type);
-	u->a.size = (long long)r->body_len;
-	store_new_id(rnd, sizeof(rnd), "f");
-	snprintf(u->a.stored_name, sizeof(u->a.stored_name), "%s.sfe", rnd);
-	snprintf(u->a.created_by, sizeof(u->a.created_by), "%s", session_of(r)->session.user.id);
-	time_rfc3339(time(NULL), u->a.created_at);
-	snprintf(u->path, sizeof(u->path), "%s/%s", c->upload_dir, u->a.stored_name);
-	secret_alloc(&u->key, 32);
-	randombytes_buf(u->key.p, u->key.len);
-	u->job.work = upload_work;
-	u->job.done = upload_done;
-	http_defer(r, &u->job);
+	w = xcalloc(1, sizeof(*w));
+	w->r = r;
+	w->u = u;
+	w->job.work = upload_work;
+	w->job.done = upload_done;
+	http_defer(r, &w->job);
 }
 
 /* ---- list ---- */

@@ -792,16 +792,33 @@ carbon_entries_delete(struct http_req *r)
 	api_reader_free(&c.rd);
 }
 
+/* Before the body: who may attach evidence to this entry, and where the file goes. */
+int
+carbon_evidence_head(struct http_req *r)
+{
+	struct carbon_ctx c;
+	struct store_carbon_entry en;
+	int rc = -1;
+	if (!ctx_load(r, &c, POLICY_RESOURCE_SUSTAINABILITY, POLICY_ACTION_WRITE,
+	              "your role does not change sustainability data"))
+		return -1;
+	if (entry_load(r, &c, &en))
+		rc = attachments_begin(r, c.rd.a.production.id, en.id);
+	api_reader_free(&c.rd);
+	return rc;
+}
+
 void
 carbon_evidence_put(struct http_req *r)
 {
 	struct carbon_ctx c;
 	struct store_carbon_entry en;
+	/* checked again now that the body is here: a right may have ended meanwhile */
 	if (!ctx_load(r, &c, POLICY_RESOURCE_SUSTAINABILITY, POLICY_ACTION_WRITE,
 	              "your role does not change sustainability data"))
 		return;
 	if (entry_load(r, &c, &en))
-		attachments_accept(r, c.rd.a.production.id, en.id);
+		attachments_accept(r);
 	api_reader_free(&c.rd);
 }
 
@@ -928,6 +945,30 @@ import_row_entry(const struct import_row *row, const char *production_id, const 
 	en->co2e_g = row->co2e_g;
 	snprintf(en->note, sizeof(en->note), "%s", row->note ? row->note : "");
 	snprintf(en->entered_by, sizeof(en->entered_by), "%s", user);
+}
+
+/*
+ * Before the body: who may import, and that it is CSV. The body itself is
+ * kept whole (it is parsed and checked all-or-nothing), so the route is
+ * ROUTE_IMPORT: at most HTTP_IMPORT_MAX_BYTES (16 MiB, some 100,000 rows of
+ * usual length), counted against body_memory_budget while it is read.
+ */
+int
+carbon_import_head(struct http_req *r)
+{
+	struct carbon_ctx c;
+	size_t ctlen = 0;
+	const char *ct = http_req_header(r, "Content-Type", &ctlen);
+
+	if (!ctx_load(r, &c, POLICY_RESOURCE_SUSTAINABILITY, POLICY_ACTION_WRITE,
+	              "your role does not enter sustainability data"))
+		return -1;
+	api_reader_free(&c.rd);
+	if (ct == NULL || ctlen < 8 || strncasecmp(ct, "text/csv", 8) != 0) {
+		http_problem(r, 415, "send the rows as text/csv");
+		return -1;
+	}
+	return 0;
 }
 
 void

@@ -132,8 +132,8 @@ cmd_serve(int argc, char **argv)
 		goto out;
 	}
 	{
-		struct http_server_opts o = {&c, api_routes, api_nroutes,         ssl,
-		                             db, keys,       session_authenticate};
+		struct http_server_opts o = {&c, api_routes, api_nroutes,          ssl,
+		                             db, keys,       session_authenticate, api_before_body};
 		if (http_serve(&o, &e) == -1) {
 			cli_error("serve", "%s", e.msg);
 			goto out;

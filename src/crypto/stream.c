@@ -28,6 +28,7 @@
  */
 #include "crypto/stream.h"
 
+#include <assert.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,8 +139,9 @@ stream_sealed_size(size_t n)
 }
 
 /*
- * The one writer: header, then chunk after chunk sealed into one reusable
- * record buffer and handed to out(). The one reader: records pulled from
+ * The writer of a whole buffer: header, then chunk after chunk sealed into
+ * one reusable record buffer and handed to out(); stream_out_* below writes
+ * the same format from pieces. The one reader: records pulled from
  * in() into one reusable buffer, each opened and handed to out() in order;
  * the caller decides what a failure after some chunks means (the API never
  * sends anything before the last chunk opened).
@@ -171,6 +173,67 @@ out:
 	stream_wipe(&st);
 	free(rec);
 	return rc;
+}
+
+int
+stream_out_begin(struct stream_out *w, const unsigned char key[AEAD_KEY_LEN], stream_out_fn out,
+                 void *arg, struct err *e)
+{
+	memset(w, 0, sizeof(*w));
+	w->pt = xmalloc(STREAM_CHUNK);
+	w->rec = xmalloc(STREAM_RECORD);
+	w->out = out;
+	w->arg = arg;
+	stream_writer(&w->st, key);
+	return out(w->st.header, STREAM_HEADER_LEN, arg, e);
+}
+
+static int
+out_seal(struct stream_out *w, int last, struct err *e)
+{
+	if (stream_seal(&w->st, w->pt, w->pt_len, last, w->rec, e) == -1 ||
+	    w->out(w->rec, w->pt_len + AEAD_TAG_LEN, w->arg, e) == -1)
+		return -1;
+	w->pt_len = 0;
+	return 0;
+}
+
+int
+stream_out_push(struct stream_out *w, const unsigned char *p, size_t n, struct err *e)
+{
+	while (n > 0) {
+		size_t take;
+		/* a full chunk is sealed only once more follows: the last one must be short */
+		if (w->pt_len == STREAM_CHUNK && out_seal(w, 0, e) == -1)
+			return -1;
+		take = STREAM_CHUNK - w->pt_len < n ? STREAM_CHUNK - w->pt_len : n;
+		memcpy(w->pt + w->pt_len, p, take);
+		w->pt_len += take;
+		p += take;
+		n -= take;
+	}
+	return 0;
+}
+
+int
+stream_out_end(struct stream_out *w, struct err *e)
+{
+	if (w->pt_len == STREAM_CHUNK && out_seal(w, 0, e) == -1)
+		return -1;
+	assert(w->pt_len < STREAM_CHUNK);
+	return out_seal(w, 1, e);
+}
+
+void
+stream_out_free(struct stream_out *w)
+{
+	stream_wipe(&w->st);
+	if (w->pt != NULL)
+		sodium_memzero(w->pt, STREAM_CHUNK);
+	free(w->pt);
+	free(w->rec);
+	w->pt = w->rec = NULL;
+	w->pt_len = 0;
 }
 
 int

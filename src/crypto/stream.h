@@ -64,6 +64,29 @@ typedef int (*stream_in_fn)(unsigned char *buf, size_t want, size_t *got, void *
 int stream_write(const unsigned char key[AEAD_KEY_LEN], const unsigned char *pt, size_t n,
                  stream_out_fn out, void *arg, struct err *e);
 /*
+ * The same format written incrementally, for a body that arrives piece by
+ * piece: stream_out_begin writes the header, stream_out_push takes any
+ * number of bytes (a chunk is sealed and handed to out() once it is full
+ * and more bytes follow it), stream_out_end seals the last chunk (short or
+ * empty). A writer holds one chunk of plaintext and one record, whatever
+ * the total; stream_out_free wipes and frees them (after end or instead of
+ * it). After a -1 only stream_out_free may follow.
+ */
+struct stream_out {
+	struct stream st;
+	unsigned char *pt; /* STREAM_CHUNK bytes, pt_len of them waiting */
+	size_t pt_len;
+	unsigned char *rec; /* one sealed record */
+	stream_out_fn out;
+	void *arg;
+};
+int stream_out_begin(struct stream_out *w, const unsigned char key[AEAD_KEY_LEN], stream_out_fn out,
+                     void *arg, struct err *e);
+int stream_out_push(struct stream_out *w, const unsigned char *p, size_t n, struct err *e);
+int stream_out_end(struct stream_out *w, struct err *e);
+void stream_out_free(struct stream_out *w);
+
+/*
  * Decrypts a file record by record; out() sees each authentic chunk in
  * order. On -1 some chunks may already have gone to out(): callers that
  * must not release unverified data collect before sending.

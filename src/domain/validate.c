@@ -6,6 +6,8 @@
 
 #include "domain/validate.h"
 
+#include "util/utf8.h"
+
 static int
 digit(char c)
 {
@@ -58,4 +60,43 @@ validate_phone(const char *s)
 			return 0;
 	}
 	return digits >= 3;
+}
+
+/* The code point of the valid UTF-8 sequence of len bytes at p. */
+static unsigned long
+code_point(const unsigned char *p, size_t len)
+{
+	static const unsigned char lead_mask[] = {0, 0x7f, 0x1f, 0x0f, 0x07};
+	unsigned long cp = p[0] & lead_mask[len];
+	for (size_t i = 1; i < len; i++)
+		cp = (cp << 6) | (p[i] & 0x3f);
+	return cp;
+}
+
+static int
+refused_code_point(unsigned long cp)
+{
+	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) ||      /* C0, DEL, C1 */
+	       cp == 0x061c || cp == 0x200e || cp == 0x200f || /* ALM, LRM, RLM */
+	       (cp >= 0x202a && cp <= 0x202e) ||               /* LRE RLE PDF LRO RLO */
+	       (cp >= 0x2066 && cp <= 0x2069) ||               /* LRI RLI FSI PDI */
+	       cp == '/' || cp == '\\';
+}
+
+int
+validate_file_name(const char *s)
+{
+	size_t n, dots = 0;
+	const unsigned char *p;
+
+	if (s == NULL || (n = strlen(s)) == 0 || n > 255 || !utf8_valid(s, n))
+		return 0;
+	for (p = (const unsigned char *)s; *p != '\0';) {
+		size_t len = utf8_seq_len(p);
+		if (len == 0 || refused_code_point(code_point(p, len)))
+			return 0;
+		dots += *p == '.';
+		p += len;
+	}
+	return dots < n;
 }

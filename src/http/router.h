@@ -22,7 +22,11 @@ enum route_flags {
 	ROUTE_JSON_BODY = 1 << 0,  /* requires Content-Type: application/json */
 	ROUTE_PUBLIC = 1 << 1,     /* no session needed; every other route authenticates */
 	ROUTE_PENDING_OK = 1 << 2, /* reachable while the account must change its password */
-	ROUTE_UPLOAD = 1 << 3,     /* a raw body of up to upload_max_bytes (not max_body_bytes) */
+	/* a raw body of up to upload_max_bytes, streamed to a sink its before_body hook sets */
+	ROUTE_UPLOAD = 1 << 3,
+	/* a raw body kept whole in memory, of up to HTTP_IMPORT_MAX_BYTES (capped by
+	   upload_max_bytes) */
+	ROUTE_IMPORT = 1 << 4,
 };
 
 struct route {

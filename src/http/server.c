@@ -43,6 +43,29 @@
  * peak (and by TRIM_DROP at least), a timer calls malloc_trim a second
  * later, so the resident size falls back after a burst.
  *
+ * Nothing of a body is read before its head is accepted. Once the head is
+ * parsed the route is matched, and in this order, each refusal answered
+ * without reading the body (the connection then lingers and closes):
+ *   1. a Content-Length above the route's limit: 413 (max_body_bytes;
+ *      upload_max_bytes for ROUTE_UPLOAD; HTTP_IMPORT_MAX_BYTES for
+ *      ROUTE_IMPORT; max_body_bytes on the plain-HTTP port, which only
+ *      redirects);
+ *   2. a route that is not public: the authenticate hook, once (dispatch
+ *      does not run it again; r->auth lives as long as the request);
+ *   3. body_memory_budget, shared by every loop thread: the bytes all
+ *      buffered bodies in flight hold together, a streamed body counting
+ *      HTTP_STREAM_HOLD; a body that would overdraw it answers 503 with
+ *      Retry-After;
+ *   4. the before_body hook: the route's own check of the caller's right
+ *      (an upload's production and role) and, for ROUTE_UPLOAD, the sink
+ *      the body streams into. An upload route that sets no sink is refused.
+ * Only then does the body state begin (and "100 Continue" go out). A
+ * buffered body is moved out of the connection's input into its own block
+ * as it arrives (so it is in memory once, as the budget counts it); a
+ * streamed body passes through the sink as it arrives, never whole in
+ * memory, and when the request ends for any reason the sink's free
+ * function runs and removes what an unfinished body left.
+ *
  * Shutdown: SIGTERM/SIGINT are blocked in every thread and taken by the
  * main thread with sigwait. It activates each loop's stop event; a loop
  * then closes its listeners, closes idle connections, answers requests in
@@ -52,6 +75,7 @@
 #include "http/server.h"
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <errno.h>
 #include <malloc.h>
 #include <event2/buffer.h>
@@ -100,6 +124,7 @@ struct http_server {
 	struct workq *workq;
 	int https_port;
 	atomic_long nconns;
+	atomic_long body_bytes; /* held of body_memory_budget by the requests in flight */
 	char https_addr[300];
 	char http_addr[300];
 	struct connlimit *per_address;
@@ -227,6 +252,10 @@ req_free(struct http_req *r)
 	free(r->path);
 	free(r->query);
 	free(r->body);
+	if (r->sink.free != NULL)
+		r->sink.free(r->sink.arg); /* undoes a body that did not finish */
+	if (r->body_held > 0)
+		atomic_fetch_sub(&l->srv->body_bytes, (long)r->body_held);
 	if (r->auth_free != NULL)
 		r->auth_free(r->auth);
 	evbuffer_free(r->out_headers);
@@ -455,6 +484,24 @@ http_json_body(struct http_req *r, const struct json_field *fields, size_t nfiel
 }
 
 void
+http_stream_body(struct http_req *r,
+                 int (*write)(void *arg, const unsigned char *p, size_t n, struct err *e),
+                 void (*free_fn)(void *arg), void *arg)
+{
+	assert(r->sink.write == NULL && r->body == NULL);
+	r->sink.write = write;
+	r->sink.free = free_fn;
+	r->sink.arg = arg;
+	r->sink.seen = 0;
+}
+
+void *
+http_req_sink(struct http_req *r)
+{
+	return r->sink.write != NULL ? r->sink.arg : NULL;
+}
+
+void
 http_defer(struct http_req *r, struct job *job)
 {
 	job->home = r->loop->mailbox;
@@ -530,15 +577,13 @@ redirect(struct http_req *r)
 static void
 dispatch(struct conn *c, struct http_req *r)
 {
-	const struct http_server_opts *o = c->loop->srv->o;
 	int st;
 
 	if (!c->tls) {
 		redirect(r);
 		return;
 	}
-	st = router_match(o->routes, o->nroutes, r->method, strlen(r->method), r->path,
-	                  strlen(r->path), &r->match);
+	st = r->route_status;
 	if (st == 404) {
 		http_problem(r, 404, "there is nothing at this address");
 		return;
@@ -548,13 +593,10 @@ dispatch(struct conn *c, struct http_req *r)
 		http_problem(r, 405, "this address does not answer that method");
 		return;
 	}
-	if (!(r->match.route->flags & ROUTE_PUBLIC)) {
-		if (o->authenticate == NULL) {
-			http_problem(r, 401, "sign in first");
-			return;
-		}
-		if (o->authenticate(r) == -1)
-			return; /* answered, and r is gone */
+	if (!(r->match.route->flags & ROUTE_PUBLIC) && !r->authenticated) {
+		/* read_head authenticates every such request; never reached, but fail closed */
+		http_problem(r, 401, "sign in first");
+		return;
 	}
 	if (r->match.route->flags & ROUTE_JSON_BODY) {
 		size_t n;
@@ -571,19 +613,93 @@ dispatch(struct conn *c, struct http_req *r)
 
 static void conn_read(struct bufferevent *bev, void *arg);
 
-/* The largest body this request may send: upload_max_bytes on upload routes, else max_body_bytes.
- */
+/* The largest body this request may send (see the essay at the top, step 1). */
 static long
 body_limit(struct conn *c, struct http_req *r)
 {
-	const struct http_server_opts *o = c->loop->srv->o;
 	const struct config *cfg = c->loop->srv->cfg;
-	struct route_match m;
-	if (router_match(o->routes, o->nroutes, r->method, strlen(r->method), r->path,
-	                 strlen(r->path), &m) == 200 &&
-	    (m.route->flags & ROUTE_UPLOAD))
+	unsigned flags = r->route_status == 200 ? r->match.route->flags : 0;
+	if (!c->tls)
+		return cfg->max_body_bytes; /* the plain-HTTP port only redirects */
+	if (flags & ROUTE_UPLOAD)
 		return cfg->upload_max_bytes;
+	if (flags & ROUTE_IMPORT)
+		return cfg->upload_max_bytes < HTTP_IMPORT_MAX_BYTES ? cfg->upload_max_bytes
+		                                                     : HTTP_IMPORT_MAX_BYTES;
 	return cfg->max_body_bytes;
+}
+
+/*
+ * Takes this request's share of body_memory_budget (step 3): 0, or -1 when
+ * the bodies in flight already hold too much.
+ */
+static int
+budget_take(struct conn *c, struct http_req *r)
+{
+	struct http_server *srv = c->loop->srv;
+	long want = r->head.content_length, before;
+
+	if (want <= 0)
+		return 0;
+	if (c->tls && r->route_status == 200 && (r->match.route->flags & ROUTE_UPLOAD))
+		want = want < HTTP_STREAM_HOLD ? want : HTTP_STREAM_HOLD;
+	before = atomic_fetch_add(&srv->body_bytes, want);
+	if (before + want > srv->cfg->body_memory_budget) {
+		atomic_fetch_sub(&srv->body_bytes, want);
+		return -1;
+	}
+	r->body_held = (size_t)want;
+	return 0;
+}
+
+/*
+ * Steps 2 to 4 of the essay: who asks, whether the budget holds the body,
+ * and the route's own check. 0 to read the body, or -1 once answered (the
+ * request is gone; with a body announced, the connection closes after the
+ * answer, its body unread).
+ */
+static int
+check_head(struct conn *c, struct http_req *r)
+{
+	const struct http_server_opts *o = c->loop->srv->o;
+	int close_after = c->close_after;
+	unsigned flags = r->match.route->flags;
+
+	if (r->head.content_length > 0)
+		c->close_after = c->linger = 1; /* for an answer given now: the body stays unread */
+	if (!(flags & ROUTE_PUBLIC)) {
+		if (o->authenticate == NULL) {
+			http_problem(r, 401, "sign in first");
+			goto refused;
+		}
+		if (o->authenticate(r) == -1)
+			goto refused; /* answered, and r is gone */
+		r->authenticated = 1;
+	}
+	if (budget_take(c, r) == -1) {
+		log_event(LOG_WARN, "body memory budget spent",
+		          LOG_STR("request_id", r->request_id),
+		          LOG_INT("content_length", r->head.content_length), LOG_END);
+		http_add_header(r, "Retry-After", "5");
+		http_problem(r, 503,
+		             "the server is receiving as much as it can hold; try again shortly");
+		goto refused;
+	}
+	if (o->before_body != NULL && o->before_body(r) == -1)
+		goto refused;
+	if ((flags & ROUTE_UPLOAD) && r->sink.write == NULL && r->head.content_length > 0) {
+		log_event(LOG_ERROR, "an upload route set no sink",
+		          LOG_STR("route", r->match.route->pattern), LOG_END);
+		http_problem(r, 500, "this upload cannot be accepted");
+		goto refused;
+	}
+	c->close_after = close_after;
+	c->linger = 0;
+	return 0;
+refused:
+	evtimer_del(c->timer);
+	bufferevent_disable(c->bev, EV_READ);
+	return -1;
 }
 
 static void
@@ -636,10 +752,20 @@ read_head(struct conn *c, struct evbuffer *in)
 	} else {
 		r->path = xstrndup(r->head.target, r->head.target_len);
 	}
-	if ((r->head.content_length > cfg->max_body_bytes ||
-	     r->head.content_length > cfg->upload_max_bytes) &&
-	    r->head.content_length > body_limit(c, r)) {
+	r->route_status = router_match(c->loop->srv->o->routes, c->loop->srv->o->nroutes, r->method,
+	                               strlen(r->method), r->path, strlen(r->path), &r->match);
+	if (r->head.content_length > body_limit(c, r)) {
 		refuse(c, r, 413, "the request body is larger than this server accepts");
+		return;
+	}
+	if (c->tls && r->route_status == 200) {
+		c->state = C_HANDLING; /* hooks may answer; the request deadline still runs */
+		if (check_head(c, r) == -1)
+			return;
+	} else if (budget_take(c, r) == -1) { /* a redirect, 404 or 405 still reads its body */
+		http_add_header(r, "Retry-After", "5");
+		refuse(c, r, 503,
+		       "the server is receiving as much as it can hold; try again shortly");
 		return;
 	}
 	/* no Content-Length and no Transfer-Encoding: the body is empty (RFC 9112 §6.3) */
@@ -654,12 +780,45 @@ read_body(struct conn *c, struct evbuffer *in)
 	struct http_req *r = c->req;
 	size_t need = r->head.content_length > 0 ? (size_t)r->head.content_length : 0;
 
-	if (evbuffer_get_length(in) < need)
-		return;
-	r->body = xmalloc(need + 1);
-	evbuffer_remove(in, r->body, need);
-	r->body[need] = '\0';
-	r->body_len = need;
+	if (r->sink.write != NULL) {
+		/* streamed: each piece goes on as it arrives; only the pipelined rest stays */
+		while (r->sink.seen < need && evbuffer_get_length(in) > 0) {
+			struct evbuffer_iovec v;
+			size_t take;
+			struct err e;
+			if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
+				break;
+			take = v.iov_len < need - r->sink.seen ? v.iov_len : need - r->sink.seen;
+			if (r->sink.write(r->sink.arg, v.iov_base, take, &e) == -1) {
+				log_event(LOG_ERROR, "a streamed body was not taken",
+				          LOG_STR("request_id", r->request_id),
+				          LOG_STR("error", e.msg), LOG_END);
+				refuse(c, r, 500, "the request body could not be stored");
+				return;
+			}
+			evbuffer_drain(in, take);
+			r->sink.seen += take;
+		}
+		if (r->sink.seen < need)
+			return;
+		r->body_len = need;
+	} else {
+		/* buffered: moved into its block as it arrives, so it is held once, not twice */
+		size_t have = evbuffer_get_length(in), take;
+		if (need > 0 && have == 0)
+			return;
+		if (r->body == NULL)
+			r->body = xmalloc(need + 1);
+		take = have < need - r->body_len ? have : need - r->body_len;
+		if (take > 0 && evbuffer_remove(in, r->body + r->body_len, take) != (int)take) {
+			refuse(c, r, 500, "the request body could not be read");
+			return;
+		}
+		r->body_len += take;
+		if (r->body_len < need)
+			return;
+		r->body[need] = '\0';
+	}
 	c->state = C_HANDLING;
 	evtimer_del(c->timer);
 	bufferevent_disable(c->bev, EV_READ);

@@ -40,8 +40,18 @@ struct http_req {
 	char *path;  /* owned, without the query */
 	char *query; /* owned, without '?', or NULL */
 	struct route_match match;
-	char *body; /* owned, NUL-terminated, body_len bytes */
-	size_t body_len;
+	int route_status;  /* router_match's answer, taken once the head is read: 200, 404, 405 */
+	int authenticated; /* the authenticate hook accepted the head (it runs once) */
+	char *body;        /* owned, NUL-terminated, body_len bytes; NULL for a streamed body */
+	size_t body_len;   /* while the body arrives: the bytes so far */
+	size_t body_held;  /* bytes of body_memory_budget this request holds until it ends */
+	/* a streamed body (http_stream_body): where it goes, and how much has gone */
+	struct {
+		int (*write)(void *arg, const unsigned char *p, size_t n, struct err *e);
+		void (*free)(void *arg);
+		void *arg;
+		size_t seen;
+	} sink;
 	char request_id[32]; /* 24 hex characters */
 	int peer_loopback;
 	char peer[64]; /* the client's address, for the audit log only (never logged) */
@@ -68,7 +78,26 @@ struct http_server_opts {
 	 * hook such routes answer 401: the server fails closed.
 	 */
 	int (*authenticate)(struct http_req *r);
+	/*
+	 * Runs once the head is read and authenticated (route matched), before
+	 * any byte of the body: 0 to go on, -1 after answering; the body is then
+	 * never read and the connection closes after the answer. Upload routes
+	 * check here who may write and where the body goes (http_stream_body).
+	 * NULL: nothing to check. Like authenticate, it answers synchronously.
+	 */
+	int (*before_body)(struct http_req *r);
 };
+
+/*
+ * Bodies in memory. Every request that sends a body holds part of
+ * body_memory_budget (shared by all loop threads) from its head until it
+ * ends: a buffered body its Content-Length, a streamed one
+ * HTTP_STREAM_HOLD. A head that would overdraw the budget is answered 503
+ * with Retry-After before its body is read.
+ */
+#define HTTP_STREAM_HOLD      (256L * 1024) /* a sink's two 64 KiB buffers and unread input */
+/* The largest body of a ROUTE_IMPORT route (kept whole in memory to be parsed). */
+#define HTTP_IMPORT_MAX_BYTES (16L * 1024 * 1024)
 
 /* Runs until SIGTERM/SIGINT and a graceful drain; returns 0 on a clean stop. */
 int http_serve(const struct http_server_opts *o, struct err *e);
@@ -98,6 +127,22 @@ void http_problem_errors(struct http_req *r, int status, const char *detail, jso
  * with every problem found. The caller owns the returned reference.
  */
 json_t *http_json_body(struct http_req *r, const struct json_field *fields, size_t nfields);
+
+/*
+ * From a before_body hook of a ROUTE_UPLOAD route: the body is not kept but
+ * handed to write(arg, …) piece by piece as it arrives, on the loop thread
+ * (r->body stays NULL; body_len is the whole length once it has arrived).
+ * write returns 0, or -1 with e filled: the request is then answered 500
+ * and the rest of the body is not read. The handler reaches arg with
+ * http_req_sink. free_fn(arg) runs when the request ends — answered,
+ * refused, or left incomplete (the client went away, the deadline passed):
+ * it undoes whatever a body that did not finish left behind.
+ */
+void http_stream_body(struct http_req *r,
+                      int (*write)(void *arg, const unsigned char *p, size_t n, struct err *e),
+                      void (*free_fn)(void *arg), void *arg);
+/* The arg of http_stream_body, or NULL when the body was not streamed. */
+void *http_req_sink(struct http_req *r);
 
 /*
  * Runs job->work on the worker pool, then job->done on this request's loop.

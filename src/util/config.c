@@ -61,6 +61,9 @@ static const struct setting table[] = {
       1073741824, "JSON request body, bytes"),
     L("limits", "upload_max_bytes", "SLATE_UPLOAD_MAX_BYTES", upload_max_bytes, "52428800", 1024,
       1073741824, "an uploaded file, bytes"),
+    L("limits", "body_memory_budget", "SLATE_BODY_MEMORY_BUDGET", body_memory_budget, "67108864",
+      1048576, 68719476736L,
+      "bytes all request bodies in flight may hold in memory together (over it: 503)"),
     L("limits", "request_timeout", "SLATE_REQUEST_TIMEOUT", request_timeout, "20", 1, 3600,
       "seconds for a whole request to arrive"),
     L("limits", "idle_timeout", "SLATE_IDLE_TIMEOUT", idle_timeout, "15", 1, 3600,
@@ -322,6 +325,9 @@ config_finish(struct config *c, struct err *e)
 	}
 	if (!valid_url(c->security_policy))
 		return err_set(e, 400, "security policy must be an https:// URL");
+	if (c->body_memory_budget < c->max_body_bytes)
+		return err_set(e, 400, "body_memory_budget must be at least max_body_bytes (%ld)",
+		               c->max_body_bytes);
 	if (strpbrk(c->mail_from, "\r\n") != NULL)
 		return err_set(e, 400, "mail_from must be one line");
 	if (strcmp(c->mail_transport, "file") != 0 && strcmp(c->mail_transport, "smtp") != 0 &&

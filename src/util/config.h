@@ -31,6 +31,7 @@ struct config {
 	long workers;
 	long max_header_bytes;
 	long max_body_bytes;
+	long body_memory_budget;
 	long request_timeout;
 	long idle_timeout;
 	long max_connections;

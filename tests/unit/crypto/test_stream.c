@@ -112,6 +112,58 @@ every_size_round_trips(void **state)
 	}
 }
 
+struct collect {
+	unsigned char *p;
+	size_t len;
+};
+
+static int
+collect_out(const unsigned char *p, size_t n, void *arg, struct err *e)
+{
+	struct collect *c = arg;
+	(void)e;
+	c->p = realloc(c->p, c->len + n + 1);
+	memcpy(c->p + c->len, p, n);
+	c->len += n;
+	return 0;
+}
+
+/* Written piece by piece, in pieces of every awkward size, the format reads back whole. */
+static void
+pieces_write_the_same_format(void **state)
+{
+	static const size_t sizes[] = {0, 1, 65535, 65536, 65537, 131072, 200000};
+	static const size_t pieces[] = {1, 7, 4096, 65535, 65536, 65537, 1000000};
+	(void)state;
+	setup_key();
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		for (size_t k = 0; k < sizeof(pieces) / sizeof(pieces[0]); k++) {
+			size_t n = sizes[i], off = 0, dlen;
+			unsigned char *pt = malloc(n + 1), *dec;
+			struct collect c = {NULL, 0};
+			struct stream_out w;
+			struct err e;
+			randombytes_buf(pt, n);
+			assert_int_equal(stream_out_begin(&w, key, collect_out, &c, &e), 0);
+			while (off < n) {
+				size_t take = n - off < pieces[k] ? n - off : pieces[k];
+				assert_int_equal(stream_out_push(&w, pt + off, take, &e), 0);
+				off += take;
+			}
+			assert_int_equal(stream_out_end(&w, &e), 0);
+			stream_out_free(&w);
+			assert_int_equal(c.len, stream_sealed_size(n));
+			assert_int_equal(stream_decode(key, c.p, c.len, &dec, &dlen, &e), 0);
+			assert_int_equal(dlen, n);
+			if (n > 0)
+				assert_memory_equal(dec, pt, n);
+			free(dec);
+			free(c.p);
+			free(pt);
+		}
+	}
+}
+
 static void
 damage_is_refused(void **state)
 {
@@ -168,6 +220,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(known_answers_hold),
 	    cmocka_unit_test(every_size_round_trips),
+	    cmocka_unit_test(pieces_write_the_same_format),
 	    cmocka_unit_test(damage_is_refused),
 	};
 	if (sodium_init() < 0)

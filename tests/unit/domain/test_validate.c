@@ -1,5 +1,8 @@
-/* The shapes of production data: local times of a shoot day, calendar dates, phone numbers. */
+/* The shapes of production data: local times of a shoot day, calendar dates, phone numbers, file
+ * names. */
 #include "cmocka_all.h"
+
+#include <string.h>
 
 #include "domain/validate.h"
 
@@ -55,6 +58,66 @@ phones_take_digits_and_punctuation_only(void **state)
 	assert_false(validate_phone(NULL));
 }
 
+static void
+file_names_refuse_controls_bidi_separators_and_dots(void **state)
+{
+	char longest[256], too_long[257];
+	(void)state;
+	memset(longest, 'a', 255);
+	longest[255] = '\0';
+	memset(too_long, 'a', 256);
+	too_long[256] = '\0';
+	assert_true(validate_file_name("quarry-permit.pdf"));
+	assert_true(validate_file_name("Drehplan Tag 3 (endg\xc3\xbcltig).pdf")); /* ü */
+	assert_true(validate_file_name(
+	    "\xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d.txt")); /* Hebrew: RTL letters are fine */
+	assert_true(validate_file_name(".env"));
+	assert_true(validate_file_name("a..b"));
+	assert_true(validate_file_name(longest));
+	assert_false(validate_file_name(too_long));
+	assert_false(validate_file_name(""));
+	assert_false(validate_file_name(NULL));
+	/* dot-only names */
+	assert_false(validate_file_name("."));
+	assert_false(validate_file_name(".."));
+	assert_false(validate_file_name("..."));
+	/* path separators */
+	assert_false(validate_file_name("../etc/passwd"));
+	assert_false(validate_file_name("a/b.pdf"));
+	assert_false(validate_file_name("..\\boot.ini"));
+	/* C0, DEL, C1 */
+	assert_false(validate_file_name("a\tb.pdf"));
+	assert_false(validate_file_name("a\nb.pdf"));
+	assert_false(validate_file_name("a\x1b[31mb.pdf"));
+	assert_false(validate_file_name("a\x7f.pdf"));
+	assert_false(validate_file_name("a\xc2\x80.pdf")); /* U+0080 */
+	assert_false(validate_file_name("a\xc2\x9b.pdf")); /* U+009B, CSI */
+	assert_true(validate_file_name("a\xc2\xa0"
+	                               "b.pdf")); /* U+00A0 is a space, not a control */
+	/* bidirectional controls: U+202E makes "\u202Efdp.exe" read "exe.pdf" */
+	assert_false(validate_file_name("invoice\xe2\x80\xae"
+	                                "fdp.exe")); /* U+202E RLO */
+	assert_false(validate_file_name("a\xe2\x80\xaa"
+	                                "b")); /* U+202A LRE */
+	assert_false(validate_file_name("a\xe2\x80\x8e"
+	                                "b")); /* U+200E LRM */
+	assert_false(validate_file_name("a\xe2\x80\x8f"
+	                                "b")); /* U+200F RLM */
+	assert_false(validate_file_name("a\xe2\x81\xa6"
+	                                "b")); /* U+2066 LRI */
+	assert_false(validate_file_name("a\xe2\x81\xa9"
+	                                "b")); /* U+2069 PDI */
+	assert_false(validate_file_name("a\xd8\x9c"
+	                                "b")); /* U+061C ALM */
+	assert_true(validate_file_name("a\xe2\x80\xaf"
+	                               "b")); /* U+202F, a space */
+	assert_true(validate_file_name("a\xe2\x81\xa5"
+	                               "b")); /* U+2065, unassigned */
+	/* not UTF-8 */
+	assert_false(validate_file_name("a\xff.pdf"));
+	assert_false(validate_file_name("a\xc0\xaf.pdf")); /* overlong '/' */
+}
+
 int
 main(void)
 {
@@ -62,6 +125,7 @@ main(void)
 	    cmocka_unit_test(times_read_as_minutes_and_run_past_midnight),
 	    cmocka_unit_test(dates_are_real_calendar_days),
 	    cmocka_unit_test(phones_take_digits_and_punctuation_only),
+	    cmocka_unit_test(file_names_refuse_controls_bidi_separators_and_dots),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
