@@ -159,7 +159,8 @@ out:
 }
 
 /*
- * Answers 429 and returns 1 when this account and address must wait; fills
+ * Answers 429 and returns 1 when this account and address must wait (before
+ * any Argon2id work: a refused attempt costs one indexed read); fills
  * key (the throttle's name for the account) either way.
  */
 static int
@@ -167,7 +168,7 @@ throttled(struct http_req *r, const char *email, char key[TOKEN_HASH_LEN])
 {
 	const struct config *c = http_req_config(r);
 	struct throttle_policy p = {c->login_free_failures, c->login_backoff_max,
-	                            c->login_max_failures};
+	                            c->login_max_failures, c->login_address_accounts};
 	struct throttle_state st;
 	long long now = (long long)time(NULL);
 	char norm[256], after[24];

@@ -40,6 +40,7 @@ struct config {
 	long login_free_failures;
 	long login_backoff_max;
 	long login_max_failures;
+	long login_address_accounts;
 	long session_idle;
 	long session_lifetime;
 	char *mail_transport;
