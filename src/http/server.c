@@ -272,11 +272,38 @@ http_add_header(struct http_req *r, const char *name, const char *value)
 	evbuffer_add_printf(r->out_headers, "%s: %s\r\n", name, value);
 }
 
+/*
+ * One line per answered request. Only the server's own failures (5xx other
+ * than 501 and 505) are errors. A client's mistake (every 4xx, and 501 and
+ * 505, which answer malformed requests) is logged at info and at most
+ * CLIENT_ERROR_LINES times a second per loop, so that no one can fill the
+ * log by sending rubbish; how many lines a second left out is logged once
+ * the next second begins. The counters are per thread, that is per loop.
+ */
+#define CLIENT_ERROR_LINES 20
+
 static void
 log_request(struct http_req *r, double secs)
 {
+	static _Thread_local long long second;
+	static _Thread_local long lines, suppressed;
 	const char *route = r->match.route ? r->match.route->pattern : "-";
-	enum log_level lvl = r->status >= 500 ? LOG_ERROR : LOG_INFO;
+	int client = (r->status >= 400 && r->status < 500) || r->status == 501 || r->status == 505;
+	enum log_level lvl = !client && r->status >= 500 ? LOG_ERROR : LOG_INFO;
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if ((long long)now.tv_sec != second) {
+		if (suppressed > 0)
+			log_event(LOG_INFO, "client errors not logged",
+			          LOG_INT("lines", suppressed), LOG_END);
+		second = (long long)now.tv_sec;
+		lines = suppressed = 0;
+	}
+	if (client && lines++ >= CLIENT_ERROR_LINES) {
+		suppressed++;
+		return;
+	}
 	log_event(lvl, "request", LOG_STR("request_id", r->request_id),
 	          LOG_STR("method", r->method), LOG_STR("route", route),
 	          LOG_INT("status", r->status), LOG_DBL("duration_ms", secs * 1000.0), LOG_END);
