@@ -93,6 +93,10 @@ static const struct setting table[] = {
       "file (writes .eml files into mail_dir) | smtp | none"),
     S("mail", "mail_dir", "SLATE_MAIL_DIR", mail_dir, "",
       "where the file transport writes (default DATA/mail)"),
+    L("mail", "mail_file_max_age", "SLATE_MAIL_FILE_MAX_AGE", mail_file_max_age, "604800", 1,
+      604800,
+      "seconds a message file in mail_dir is kept (its links are live tokens; at most the "
+      "invitation lifetime, 7 days)"),
     S("mail", "mail_from", "SLATE_MAIL_FROM", mail_from, "Slate <slate@localhost>",
       "the From of every message"),
     S("mail", "smtp_url", "SLATE_SMTP_URL", smtp_url, "",

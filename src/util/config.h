@@ -45,6 +45,7 @@ struct config {
 	long session_lifetime;
 	char *mail_transport;
 	char *mail_dir;
+	long mail_file_max_age;
 	char *mail_from;
 	char *keystore_backup_dir;
 	char *upload_dir;

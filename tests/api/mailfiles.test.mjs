@@ -1,0 +1,39 @@
+// Message files of the development mail transport hold live reset and
+// invitation links (issue 15 item 17): the running server deletes each once
+// it is older than SLATE_MAIL_FILE_MAX_AGE (default 7 days, the invitation
+// lifetime), here shortened to 2 seconds.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startServer, initDataDir, request, waitFor, ADMIN_EMAIL } from './lib/harness.mjs';
+
+test('a message file is deleted by the running server once it is older than its links may live', async (t) => {
+  const dd = initDataDir();
+  const dir = path.join(dd.data, 'mail');
+  fs.mkdirSync(dir, { mode: 0o700 });
+  // left from earlier runs: an old message, a half-written one from a crash, and someone's notes
+  const old = path.join(dir, '1700000000-m_old.eml');
+  const crashed = path.join(dir, '.tmp-m_crashed');
+  const notes = path.join(dir, 'notes.txt');
+  for (const f of [old, crashed, notes]) {
+    fs.writeFileSync(f, 'Subject: x\r\n\r\nhttps://localhost/reset-password#token=x\r\n', { mode: 0o600 });
+    fs.utimesSync(f, 1_700_000_000, 1_700_000_000);
+  }
+  const server = await startServer({ dataDir: dd, env: { SLATE_MAIL_FILE_MAX_AGE: '2' } });
+  t.after(async () => { await server.stop(); dd.cleanup(); });
+
+  await waitFor(() => !fs.existsSync(old) && !fs.existsSync(crashed), { what: 'the old files removed at start' });
+  assert.ok(fs.existsSync(notes), 'a file that is not a message is left alone');
+
+  const res = await request(server, { method: 'POST', path: '/api/v1/auth/password-reset', body: { email: ADMIN_EMAIL } });
+  assert.equal(res.status, 202);
+  const eml = await waitFor(() => fs.readdirSync(dir).find((f) => /^\d+-.+\.eml$/.test(f)), { what: 'the reset message' });
+  const created = Number(eml.split('-')[0]);
+  assert.match(fs.readFileSync(path.join(dir, eml), 'utf8'), /reset-password#token=/);
+  await waitFor(() => !fs.existsSync(path.join(dir, eml)), { timeout: 20_000, interval: 100, what: `${eml} removed` });
+  const gone = Date.now() / 1000;
+  assert.ok(gone >= created + 2, `removed ${(gone - created).toFixed(1)} s after it was made, before its 2 s were up`);
+  assert.ok(fs.existsSync(notes), 'a file that is not a message is still left alone');
+  assert.ok(server.logs.some((o) => o.msg === 'old mail files removed'), 'the removal is logged');
+});
