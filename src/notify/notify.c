@@ -13,13 +13,15 @@
  * are always verified, TLS 1.2 at least. A line of the body that starts
  * with a dot is dot-stuffed by libcurl (RFC 5321 section 4.5.2).
  *
- * Message files hold live tokens (reset links live 30 minutes, invitation
- * links 7 days), so the notifier deletes each one once it is older than
- * mail_file_max_age (default and maximum: 7 days, the longest token's
- * lifetime), counted from <created> in its name (from its mtime for a file
- * not named so, and for a .tmp- left by a crash). The sweep runs whatever
- * the transport, every quarter of that age (at most every minute), and
- * touches only regular files named *.eml or .tmp-* in mail_dir.
+ * Message files hold live tokens, so the notifier deletes each one once
+ * the longest-lived link in it has expired: a file whose only links are
+ * password-reset links (".../reset-password#token=") after 30 minutes,
+ * every other file after mail_file_max_age (default and maximum: 7 days,
+ * an invitation link's lifetime). Age counts from <created> in its name
+ * (from its mtime for a file not named so, and for a .tmp- left by a
+ * crash). The sweep runs whatever the transport, every quarter of
+ * mail_file_max_age (at most every minute), touches only regular files
+ * named *.eml or .tmp-* in mail_dir, and wipes what it read of a file.
  */
 #include "notify/notify.h"
 
@@ -249,7 +251,42 @@ ends_with(const char *s, const char *tail)
 	return n >= k && strcmp(s + n - k, tail) == 0;
 }
 
-/* Deletes the message files older than file_max_age (see the top of the file). */
+/*
+ * How long the links in message file `name` of directory fd live: the reset
+ * link's lifetime when every link in it is a reset link, else max_age.
+ */
+static long long
+file_lifetime(int dir, const char *name, long long max_age)
+{
+	static const char reset[] = "/reset-password#token=";
+	static const char any[] = "#token=";
+	char buf[65536];
+	long long lifetime = max_age;
+	ssize_t got;
+	size_t links = 0, resets = 0;
+	int fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd == -1)
+		return max_age;
+	got = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (got > 0) {
+		buf[got] = '\0';
+		const size_t pre = sizeof(reset) - sizeof(any); /* "/reset-password" */
+		for (const char *p = strstr(buf, any); p != NULL; p = strstr(p + 1, any)) {
+			links++;
+			if ((size_t)(p - buf) >= pre &&
+			    memcmp(p - pre, reset, sizeof(reset) - 1) == 0)
+				resets++;
+		}
+		if (links > 0 && links == resets && NOTIFY_RESET_LINK_LIFETIME < max_age)
+			lifetime = NOTIFY_RESET_LINK_LIFETIME;
+		sodium_memzero(buf, (size_t)got);
+	}
+	return lifetime;
+}
+
+/* Deletes the message files whose links have expired (see the top of the file). */
 static void
 sweep_files(const struct notifier *n)
 {
@@ -262,12 +299,17 @@ sweep_files(const struct notifier *n)
 		return; /* nothing written yet */
 	while ((de = readdir(d)) != NULL) {
 		struct stat st;
+		long long age;
 		if (!ends_with(de->d_name, ".eml") && strncmp(de->d_name, ".tmp-", 5) != 0)
 			continue;
 		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
 		    !S_ISREG(st.st_mode))
 			continue;
-		if (now - file_made(de->d_name, &st) < n->file_max_age)
+		age = now - file_made(de->d_name, &st);
+		if (age < NOTIFY_RESET_LINK_LIFETIME && age < n->file_max_age)
+			continue;
+		if (age < n->file_max_age &&
+		    age < file_lifetime(dirfd(d), de->d_name, n->file_max_age))
 			continue;
 		if (unlinkat(dirfd(d), de->d_name, 0) == 0)
 			removed++;

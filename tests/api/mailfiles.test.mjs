@@ -37,3 +37,28 @@ test('a message file is deleted by the running server once it is older than its 
   assert.ok(fs.existsSync(notes), 'a file that is not a message is still left alone');
   assert.ok(server.logs.some((o) => o.msg === 'old mail files removed'), 'the removal is logged');
 });
+
+test('each message file goes when its own links expire: a reset link after 30 minutes, an invitation after 7 days', async (t) => {
+  const dd = initDataDir();
+  const dir = path.join(dd.data, 'mail');
+  fs.mkdirSync(dir, { mode: 0o700 });
+  const now = Math.floor(Date.now() / 1000);
+  const reset = 'Subject: Reset your Slate password\r\n\r\n  https://localhost/reset-password#token=AAAA\r\n';
+  const invitation = 'Subject: You are invited\r\n\r\n  https://localhost/invitation#token=BBBB\r\n';
+  const files = {
+    resetOld: [`${now - 31 * 60}-m_r1.eml`, reset, false],
+    resetYoung: [`${now - 25 * 60}-m_r2.eml`, reset, true],
+    invitationWeeks: [`${now - 8 * 86400}-m_i1.eml`, invitation, false],
+    invitationHour: [`${now - 31 * 60}-m_i2.eml`, invitation, true],
+    both: [`${now - 31 * 60}-m_b.eml`, reset + invitation, true],
+  };
+  for (const [name, body] of Object.values(files)) fs.writeFileSync(path.join(dir, name), body, { mode: 0o600 });
+  const server = await startServer({ dataDir: dd }); // the default: 7 days at most
+  t.after(async () => { await server.stop(); dd.cleanup(); });
+  // the line is logged once the sweep at start has finished
+  const line = await server.waitForLog((o) => o.msg === 'old mail files removed', { what: 'the sweep at start' });
+  assert.equal(line.files, 2);
+  for (const [what, [name, , kept]] of Object.entries(files)) {
+    assert.equal(fs.existsSync(path.join(dir, name)), kept, `${what}: ${name} ${kept ? 'kept' : 'removed'}`);
+  }
+});
