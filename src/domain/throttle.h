@@ -24,9 +24,15 @@
  *
  * Unknown emails are throttled exactly like known ones, so a 429 tells an
  * attacker nothing about which accounts exist.
+ *
+ * An "address" is an IPv4 address, or an IPv6 /64 (one subscriber's
+ * network: a host can pick any address in it, so counting single IPv6
+ * addresses would give one attacker 2^64 budgets).
  */
 #ifndef SLATE_DOMAIN_THROTTLE_H
 #define SLATE_DOMAIN_THROTTLE_H
+
+#include <stddef.h>
 
 struct throttle_policy {
 	long free_failures;
@@ -47,6 +53,13 @@ struct throttle_state {
 };
 
 #define THROTTLE_WINDOW 3600
+
+/*
+ * The throttle's name for a peer address (as inet_ntop wrote it): an IPv4
+ * address (also one mapped into IPv6) as it is, an IPv6 address as its /64
+ * ("2001:db8:1:2::/64"); anything else as it is. out holds at least 64 bytes.
+ */
+void throttle_source(const char *peer, char *out, size_t len);
 
 /* 0: go ahead; otherwise the seconds to wait (for Retry-After). */
 long throttle_wait(const struct throttle_policy *p, const struct throttle_state *s, long long now);

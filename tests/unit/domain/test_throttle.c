@@ -73,6 +73,27 @@ one_address_may_fail_only_so_many_accounts(void **state)
 	assert_int_equal(throttle_wait(&p, &s, 2000), 0);
 }
 
+static void
+an_ipv6_address_counts_as_its_64(void **state)
+{
+	char out[64];
+	(void)state;
+	throttle_source("192.0.2.7", out, sizeof(out));
+	assert_string_equal(out, "192.0.2.7");
+	throttle_source("2001:db8:1:2:aaaa:bbbb:cccc:dddd", out, sizeof(out));
+	assert_string_equal(out, "2001:db8:1:2::/64");
+	throttle_source("2001:db8:1:2::1", out, sizeof(out));
+	assert_string_equal(out, "2001:db8:1:2::/64");
+	throttle_source("2001:db8:1:3::1", out, sizeof(out));
+	assert_string_equal(out, "2001:db8:1:3::/64");
+	throttle_source("::1", out, sizeof(out));
+	assert_string_equal(out, "::/64");
+	throttle_source("::ffff:192.0.2.7", out, sizeof(out)); /* IPv4 on a dual-stack socket */
+	assert_string_equal(out, "::ffff:192.0.2.7");
+	throttle_source("-", out, sizeof(out));
+	assert_string_equal(out, "-");
+}
+
 int
 main(void)
 {
@@ -82,6 +103,7 @@ main(void)
 	    cmocka_unit_test(the_hourly_cap_holds_unknown_addresses_only),
 	    cmocka_unit_test(the_longer_wait_wins),
 	    cmocka_unit_test(one_address_may_fail_only_so_many_accounts),
+	    cmocka_unit_test(an_ipv6_address_counts_as_its_64),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
