@@ -39,7 +39,8 @@ struct login_job {
 	struct job job;
 	struct http_req *r;
 	char account_key[TOKEN_HASH_LEN];
-	char totp[32]; /* the second factor as sent, "" when none */
+	char source[64]; /* the throttle's name for the peer (domain/throttle.h) */
+	char totp[32];   /* the second factor as sent, "" when none */
 	struct secret password;
 	int found;
 	int ok;
@@ -70,7 +71,7 @@ record_failure(struct http_req *r, struct login_job *lj)
 {
 	long long now = (long long)time(NULL);
 	struct err e;
-	if (store_login_failed(http_req_store(r), lj->account_key, r->peer, now,
+	if (store_login_failed(http_req_store(r), lj->account_key, lj->source, now,
 	                       now - THROTTLE_WINDOW, &e) == -1)
 		log_event(LOG_ERROR, "failure not recorded", LOG_STR("error", e.msg), LOG_END);
 }
@@ -145,7 +146,7 @@ login_done(struct job *j)
 	    store_user_set_password(http_req_store(r), lj->user.id, lj->rehash,
 	                            lj->user.must_change_password, &e) == -1)
 		log_event(LOG_WARN, "password not re-hashed", LOG_STR("error", e.msg), LOG_END);
-	if (store_login_succeeded(http_req_store(r), lj->account_key, r->peer, now, &e) == -1)
+	if (store_login_succeeded(http_req_store(r), lj->account_key, lj->source, now, &e) == -1)
 		log_event(LOG_ERROR, "success not recorded", LOG_STR("error", e.msg), LOG_END);
 	session_audit(r, lj->user.id, "auth.login", NULL, "success");
 	body = json_pack("{s:{s:s, s:s, s:s, s:b}, s:b, s:s}", "user", "id", lj->user.id, "email",
@@ -159,15 +160,16 @@ out:
 }
 
 /*
- * Answers 429 and returns 1 when this account and address must wait; fills
+ * Answers 429 and returns 1 when this account and source must wait (before
+ * any Argon2id work: a refused attempt costs one indexed read); fills
  * key (the throttle's name for the account) either way.
  */
 static int
-throttled(struct http_req *r, const char *email, char key[TOKEN_HASH_LEN])
+throttled(struct http_req *r, const char *email, char key[TOKEN_HASH_LEN], const char *source)
 {
 	const struct config *c = http_req_config(r);
 	struct throttle_policy p = {c->login_free_failures, c->login_backoff_max,
-	                            c->login_max_failures};
+	                            c->login_max_failures, c->login_address_accounts};
 	struct throttle_state st;
 	long long now = (long long)time(NULL);
 	char norm[256], after[24];
@@ -176,7 +178,7 @@ throttled(struct http_req *r, const char *email, char key[TOKEN_HASH_LEN])
 
 	email_normalise(email, norm, sizeof(norm));
 	token_hash(norm, key);
-	if (store_login_state(http_req_store(r), key, r->peer, now - THROTTLE_WINDOW, &st, &e) ==
+	if (store_login_state(http_req_store(r), key, source, now - THROTTLE_WINDOW, &st, &e) ==
 	    -1) {
 		log_event(LOG_ERROR, "sign-in state unavailable", LOG_STR("error", e.msg), LOG_END);
 		http_problem(r, 503, "sign-in is unavailable right now");
@@ -210,7 +212,9 @@ auth_login(struct http_req *r)
 	lj = xcalloc(1, sizeof(*lj));
 	lj->r = r;
 	lj->cost = password_cost_of(http_req_config(r));
-	if (throttled(r, json_string_value(json_object_get(body, "email")), lj->account_key)) {
+	throttle_source(r->peer, lj->source, sizeof(lj->source));
+	if (throttled(r, json_string_value(json_object_get(body, "email")), lj->account_key,
+	              lj->source)) {
 		json_decref(body);
 		free(lj);
 		return;

@@ -3,6 +3,28 @@
  */
 #include "domain/throttle.h"
 
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+void
+throttle_source(const char *peer, char *out, size_t len)
+{
+	struct in6_addr a;
+	char text[INET6_ADDRSTRLEN];
+
+	if (strchr(peer, ':') == NULL || inet_pton(AF_INET6, peer, &a) != 1 ||
+	    IN6_IS_ADDR_V4MAPPED(&a)) {
+		snprintf(out, len, "%s", peer);
+		return;
+	}
+	memset(a.s6_addr + 8, 0, 8);
+	if (inet_ntop(AF_INET6, &a, text, sizeof(text)) == NULL)
+		snprintf(out, len, "%s", peer);
+	else
+		snprintf(out, len, "%s/64", text);
+}
+
 long
 throttle_wait(const struct throttle_policy *p, const struct throttle_state *s, long long now)
 {
@@ -11,6 +33,13 @@ throttle_wait(const struct throttle_policy *p, const struct throttle_state *s, l
 	if (!s->source_known && s->account_failures >= p->max_failures) {
 		long long until = s->account_oldest_at + THROTTLE_WINDOW;
 		wait = until > now ? until - now : 1;
+	}
+	if (!s->source_known && p->max_address_accounts > 0 &&
+	    s->address_accounts >= p->max_address_accounts) {
+		long long until = s->address_free_at;
+		long long w = until > now ? until - now : 1;
+		if (w > wait)
+			wait = w;
 	}
 	if (s->pair_failures >= p->free_failures) {
 		long k = s->pair_failures - p->free_failures;

@@ -34,6 +34,27 @@ depth_ok(const char *s, size_t n)
 	return 1;
 }
 
+/*
+ * What went wrong, in Slate's words: jansson's own text names its internals
+ * (flags such as JSON_ALLOW_NUL, the offending key or token) and is never
+ * shown to a client. Only its error code and position are used.
+ */
+static const char *
+load_error(const json_error_t *je)
+{
+	switch (json_error_code(je)) {
+	case json_error_premature_end_of_input: return "the JSON ends too early";
+	case json_error_end_of_input_expected: return "something follows the JSON object";
+	case json_error_null_character:
+	case json_error_null_byte_in_key: return "a NUL character (\\u0000) is not accepted";
+	case json_error_duplicate_key: return "a key appears twice in one object";
+	case json_error_numeric_overflow: return "a number is too large";
+	case json_error_invalid_utf8: return "the request body is not valid UTF-8";
+	case json_error_stack_overflow: return "the JSON nests too deeply";
+	default: return "malformed JSON";
+	}
+}
+
 json_t *
 json_parse_body(const char *body, size_t len, struct err *e)
 {
@@ -54,8 +75,7 @@ json_parse_body(const char *body, size_t len, struct err *e)
 	}
 	j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
 	if (j == NULL) {
-		err_set(e, 400, "malformed JSON at line %d, column %d: %s", je.line, je.column,
-		        je.text);
+		err_set(e, 400, "%s at line %d, column %d", load_error(&je), je.line, je.column);
 		return NULL;
 	}
 	if (!json_is_object(j)) {

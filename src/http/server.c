@@ -360,11 +360,38 @@ http_add_header(struct http_req *r, const char *name, const char *value)
 	evbuffer_add_printf(r->out_headers, "%s: %s\r\n", name, value);
 }
 
+/*
+ * One line per answered request. Only the server's own failures (5xx other
+ * than 501 and 505) are errors. A client's mistake (every 4xx, and 501 and
+ * 505, which answer malformed requests) is logged at info and at most
+ * CLIENT_ERROR_LINES times a second per loop, so that no one can fill the
+ * log by sending rubbish; how many lines a second left out is logged once
+ * the next second begins. The counters are per thread, that is per loop.
+ */
+#define CLIENT_ERROR_LINES 20
+
 static void
 log_request(struct http_req *r, double secs)
 {
+	static _Thread_local long long second;
+	static _Thread_local long lines, suppressed;
 	const char *route = r->match.route ? r->match.route->pattern : "-";
-	enum log_level lvl = r->status >= 500 ? LOG_ERROR : LOG_INFO;
+	int client = (r->status >= 400 && r->status < 500) || r->status == 501 || r->status == 505;
+	enum log_level lvl = !client && r->status >= 500 ? LOG_ERROR : LOG_INFO;
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if ((long long)now.tv_sec != second) {
+		if (suppressed > 0)
+			log_event(LOG_INFO, "client errors not logged",
+			          LOG_INT("lines", suppressed), LOG_END);
+		second = (long long)now.tv_sec;
+		lines = suppressed = 0;
+	}
+	if (client && lines++ >= CLIENT_ERROR_LINES) {
+		suppressed++;
+		return;
+	}
 	log_event(lvl, "request", LOG_STR("request_id", r->request_id),
 	          LOG_STR("method", r->method), LOG_STR("route", route),
 	          LOG_INT("status", r->status), LOG_DBL("duration_ms", secs * 1000.0), LOG_END);
@@ -532,44 +559,28 @@ is_json(const char *v, size_t n)
 	return n == k || v[k] == ';' || v[k] == ' ';
 }
 
+/*
+ * The plain-HTTP port answers 308 to public_url and the request's path and
+ * query. The client's Host is never used: echoing it would let anyone who
+ * can send a request name the host users are sent to. A target that is not
+ * a path (absolute-form, "*") is sent to the root.
+ */
 static void
 redirect(struct http_req *r)
 {
-	size_t n, hl = 0;
-	const char *host = http_req_header(r, "Host", &n);
+	const char *base = r->loop->srv->cfg->public_url;
+	const char *target = r->head.target;
+	int tlen = (int)r->head.target_len;
 	char loc[4096];
-	char hbuf[256];
-	int port = r->loop->srv->https_port;
 
-	if (host != NULL && n > 0 && host[0] == '[') {
-		while (hl < n && host[hl] != ']')
-			hl++;
-		hl++;
-	} else if (host != NULL) {
-		while (hl < n && host[hl] != ':')
-			hl++;
+	if (tlen == 0 || target[0] != '/') {
+		target = "/";
+		tlen = 1;
 	}
-	if (host == NULL || hl == 0 || hl > n || hl >= sizeof(hbuf)) {
-		http_problem(r, 400, "a Host header is required");
+	if (snprintf(loc, sizeof(loc), "%s%.*s", base, tlen, target) >= (int)sizeof(loc)) {
+		http_problem(r, 400, "the request target is too long");
 		return;
 	}
-	for (size_t i = 0; i < hl; i++) {
-		char ch = host[i];
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-		      (ch >= '0' && ch <= '9') || ch == '.' || ch == '-' || ch == '[' ||
-		      ch == ']' || ch == ':')) {
-			http_problem(r, 400, "the Host header is not a host name");
-			return;
-		}
-	}
-	memcpy(hbuf, host, hl);
-	hbuf[hl] = '\0';
-	if (port == 443)
-		snprintf(loc, sizeof(loc), "https://%s%.*s", hbuf, (int)r->head.target_len,
-		         r->head.target);
-	else
-		snprintf(loc, sizeof(loc), "https://%s:%d%.*s", hbuf, port, (int)r->head.target_len,
-		         r->head.target);
 	http_add_header(r, "Location", loc);
 	http_reply(r, 308, NULL, NULL, 0);
 }

@@ -12,6 +12,16 @@
  * delivery fails (CURLUSESSL_ALL); the relay's certificate and host name
  * are always verified, TLS 1.2 at least. A line of the body that starts
  * with a dot is dot-stuffed by libcurl (RFC 5321 section 4.5.2).
+ *
+ * Message files hold live tokens, so the notifier deletes each one once
+ * the longest-lived link in it has expired: a file whose only links are
+ * password-reset links (".../reset-password#token=") after 30 minutes,
+ * every other file after mail_file_max_age (default and maximum: 7 days,
+ * an invitation link's lifetime). Age counts from <created> in its name
+ * (from its mtime for a file not named so, and for a .tmp- left by a
+ * crash). The sweep runs whatever the transport, every quarter of
+ * mail_file_max_age (at most every minute), touches only regular files
+ * named *.eml or .tmp-* in mail_dir, and wipes what it read of a file.
  */
 #include "notify/notify.h"
 
@@ -24,6 +34,8 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <dirent.h>
 
 #include <curl/curl.h>
 #include <sodium.h>
@@ -47,6 +59,7 @@ struct notifier {
 	char *smtp_user;
 	char *smtp_ca_file;
 	long smtp_timeout;
+	long file_max_age;           /* seconds a message file is kept */
 	struct secret smtp_password; /* len 0: no authentication */
 };
 
@@ -215,12 +228,114 @@ drain(struct notifier *n, struct store *s)
 	}
 }
 
+/* The time a message file was made: <created> of its name, else its mtime. */
+static long long
+file_made(const char *name, const struct stat *st)
+{
+	char *end;
+	long long created;
+
+	if (name[0] >= '0' && name[0] <= '9') {
+		errno = 0;
+		created = strtoll(name, &end, 10);
+		if (errno == 0 && *end == '-' && created > 0)
+			return created;
+	}
+	return (long long)st->st_mtime;
+}
+
+static int
+ends_with(const char *s, const char *tail)
+{
+	size_t n = strlen(s), k = strlen(tail);
+	return n >= k && strcmp(s + n - k, tail) == 0;
+}
+
+/*
+ * How long the links in message file `name` of directory fd live: the reset
+ * link's lifetime when every link in it is a reset link, else max_age.
+ */
+static long long
+file_lifetime(int dir, const char *name, long long max_age)
+{
+	static const char reset[] = "/reset-password#token=";
+	static const char any[] = "#token=";
+	char buf[65536];
+	long long lifetime = max_age;
+	ssize_t got;
+	size_t links = 0, resets = 0;
+	int fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd == -1)
+		return max_age;
+	got = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (got > 0) {
+		buf[got] = '\0';
+		const size_t pre = sizeof(reset) - sizeof(any); /* "/reset-password" */
+		for (const char *p = strstr(buf, any); p != NULL; p = strstr(p + 1, any)) {
+			links++;
+			if ((size_t)(p - buf) >= pre &&
+			    memcmp(p - pre, reset, sizeof(reset) - 1) == 0)
+				resets++;
+		}
+		if (links > 0 && links == resets && NOTIFY_RESET_LINK_LIFETIME < max_age)
+			lifetime = NOTIFY_RESET_LINK_LIFETIME;
+		sodium_memzero(buf, (size_t)got);
+	}
+	return lifetime;
+}
+
+/* Deletes the message files whose links have expired (see the top of the file). */
+static void
+sweep_files(const struct notifier *n)
+{
+	long long now = (long long)time(NULL);
+	long removed = 0;
+	struct dirent *de;
+	DIR *d = opendir(n->dir);
+
+	if (d == NULL)
+		return; /* nothing written yet */
+	while ((de = readdir(d)) != NULL) {
+		struct stat st;
+		long long age;
+		if (!ends_with(de->d_name, ".eml") && strncmp(de->d_name, ".tmp-", 5) != 0)
+			continue;
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+		    !S_ISREG(st.st_mode))
+			continue;
+		age = now - file_made(de->d_name, &st);
+		if (age < NOTIFY_RESET_LINK_LIFETIME && age < n->file_max_age)
+			continue;
+		if (age < n->file_max_age &&
+		    age < file_lifetime(dirfd(d), de->d_name, n->file_max_age))
+			continue;
+		if (unlinkat(dirfd(d), de->d_name, 0) == 0)
+			removed++;
+		else
+			log_event(LOG_WARN, "old mail file not removed",
+			          LOG_STR("file", de->d_name), LOG_STR("error", strerror(errno)),
+			          LOG_END);
+	}
+	closedir(d);
+	if (removed > 0)
+		log_event(LOG_INFO, "old mail files removed", LOG_INT("files", removed),
+		          LOG_INT("max_age", n->file_max_age), LOG_END);
+}
+
 static void *
 notifier_main(void *arg)
 {
 	struct notifier *n = arg;
 	struct store *s;
 	struct err e;
+	long long swept = 0, sweep_every = n->file_max_age / 4;
+
+	if (sweep_every < 1)
+		sweep_every = 1;
+	if (sweep_every > 60)
+		sweep_every = 60;
 
 	if ((s = store_open(n->db_path, 0, n->keys, &e)) == NULL) {
 		log_event(LOG_ERROR, "notifier cannot open the store", LOG_STR("error", e.msg),
@@ -229,10 +344,15 @@ notifier_main(void *arg)
 	}
 	pthread_mutex_lock(&n->mu);
 	while (!n->stopping) {
-		struct timespec until;
+		struct timespec until, mono;
 		pthread_mutex_unlock(&n->mu);
 		if (strcmp(n->transport, "none") != 0)
 			drain(n, s);
+		clock_gettime(CLOCK_MONOTONIC, &mono);
+		if (swept == 0 || (long long)mono.tv_sec - swept >= sweep_every) {
+			sweep_files(n);
+			swept = (long long)mono.tv_sec;
+		}
 		pthread_mutex_lock(&n->mu);
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_nsec += 250 * 1000000L;
@@ -265,6 +385,7 @@ notify_start(const struct config *c, const char *db_path, struct keyring *keys, 
 	n->smtp_user = xstrdup(c->smtp_user);
 	n->smtp_ca_file = xstrdup(c->smtp_ca_file);
 	n->smtp_timeout = c->smtp_timeout;
+	n->file_max_age = c->mail_file_max_age;
 	if (strcmp(n->transport, "smtp") == 0 && curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
 		err_set(e, 500, "cannot initialise libcurl");
 		free(n->transport);

@@ -21,6 +21,13 @@
 
 #define NOTIFY_MAX_ATTEMPTS 5
 
+/*
+ * How long the links a message may carry live (api/reset.c, api/productions.c):
+ * a message file is deleted once the longest-lived link in it has expired.
+ */
+#define NOTIFY_RESET_LINK_LIFETIME      (30L * 60L)
+#define NOTIFY_INVITATION_LINK_LIFETIME (7L * 86400L)
+
 /* Queues a message; refuses header injection (CR or LF in `to` or `subject`). */
 int notify_enqueue(struct store *s, const char *to, const char *subject, const char *body,
                    struct err *e);

@@ -1142,13 +1142,17 @@ store_login_state(struct store *s, const char *account_key, const char *source, 
                   struct throttle_state *out, struct err *e)
 {
 	static const char sql[] =
+	    "WITH spray AS (SELECT MAX(f.at) AS last FROM login_failure f WHERE f.source = ?2 "
+	    "AND f.at >= ?3 AND NOT EXISTS (SELECT 1 FROM login_known_source k "
+	    "WHERE k.account_key = f.account_key AND k.source = f.source) GROUP BY f.account_key) "
 	    "SELECT (SELECT COUNT(*) FROM login_failure WHERE account_key = ?1 AND source = ?2 "
 	    "AND at >= ?3), "
 	    "(SELECT COALESCE(MAX(at), 0) FROM login_failure WHERE account_key = ?1 "
 	    "AND source = ?2 AND at >= ?3), "
 	    "(SELECT COUNT(*) FROM login_failure WHERE account_key = ?1 AND at >= ?3), "
 	    "(SELECT COALESCE(MIN(at), 0) FROM login_failure WHERE account_key = ?1 AND at >= ?3), "
-	    "EXISTS (SELECT 1 FROM login_known_source WHERE account_key = ?1 AND source = ?2)";
+	    "EXISTS (SELECT 1 FROM login_known_source WHERE account_key = ?1 AND source = ?2), "
+	    "(SELECT COUNT(*) FROM spray), (SELECT COALESCE(MIN(last), 0) FROM spray)";
 	sqlite3_stmt *st = sq_prepare(s, sql, e);
 	int rc;
 
@@ -1164,6 +1168,8 @@ store_login_state(struct store *s, const char *account_key, const char *source, 
 	out->account_failures = (long)sqlite3_column_int64(st, 2);
 	out->account_oldest_at = sqlite3_column_int64(st, 3);
 	out->source_known = sqlite3_column_int(st, 4);
+	out->address_accounts = (long)sqlite3_column_int64(st, 5);
+	out->address_free_at = sqlite3_column_int64(st, 6) + THROTTLE_WINDOW;
 	sqlite3_reset(st);
 	return 0;
 }
@@ -1172,15 +1178,14 @@ int
 store_login_failed(struct store *s, const char *account_key, const char *source, long long now,
                    long long since, struct err *e)
 {
-	static const char forget[] = "DELETE FROM login_failure WHERE account_key = ? AND at < ?";
+	static const char forget[] = "DELETE FROM login_failure WHERE at < ?";
 	static const char add[] =
 	    "INSERT INTO login_failure (account_key, source, at) VALUES (?, ?, ?)";
 	sqlite3_stmt *st;
 
 	if ((st = sq_prepare(s, forget, e)) == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, account_key, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, since);
+	sqlite3_bind_int64(st, 1, since);
 	if (sq_run(s, st, "forget old failures", e) == -1)
 		return -1;
 	if ((st = sq_prepare(s, add, e)) == NULL)

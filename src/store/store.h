@@ -199,11 +199,14 @@ int store_session_revoke_everyone(struct store *s, const char *keep, long long n
 int store_session_list(struct store *s, const char *user_id, long long now,
                        void (*fn)(const struct store_session *, void *), void *arg, struct err *e);
 
-/* Sign-in throttling (domain/throttle.h): the state of one account and address since `since`. */
+/*
+ * Sign-in throttling (domain/throttle.h): the state of one account and address since `since`,
+ * and of the address over every account.
+ */
 struct throttle_state;
 int store_login_state(struct store *s, const char *account_key, const char *source, long long since,
                       struct throttle_state *out, struct err *e);
-/* Records a failure (and forgets this account's failures older than `since`). */
+/* Records a failure (and forgets every failure older than `since`). */
 int store_login_failed(struct store *s, const char *account_key, const char *source, long long now,
                        long long since, struct err *e);
 /* Records a success: the address becomes known, its failures are forgotten. */

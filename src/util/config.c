@@ -89,6 +89,10 @@ static const struct setting table[] = {
       "seconds of backoff at most between failed sign-ins"),
     L("session", "login_max_failures", "SLATE_LOGIN_MAX_FAILURES", login_max_failures, "100", 1,
       100, "failed sign-ins per account per hour from addresses it never signed in from"),
+    L("session", "login_address_accounts", "SLATE_LOGIN_ADDRESS_ACCOUNTS", login_address_accounts,
+      "30", 1, 100000,
+      "accounts that may fail to sign in from one address per hour (not counting accounts that "
+      "signed in from it before)"),
     L("session", "session_idle", "SLATE_SESSION_IDLE", session_idle, "1800", 1, 86400,
       "seconds a session may go unused before it ends"),
     L("session", "session_lifetime", "SLATE_SESSION_LIFETIME", session_lifetime, "43200", 1,
@@ -99,6 +103,10 @@ static const struct setting table[] = {
       "file (writes .eml files into mail_dir) | smtp | none"),
     S("mail", "mail_dir", "SLATE_MAIL_DIR", mail_dir, "",
       "where the file transport writes (default DATA/mail)"),
+    L("mail", "mail_file_max_age", "SLATE_MAIL_FILE_MAX_AGE", mail_file_max_age, "604800", 1,
+      604800,
+      "seconds a message file in mail_dir is kept (its links are live tokens; at most the "
+      "invitation lifetime, 7 days)"),
     S("mail", "mail_from", "SLATE_MAIL_FROM", mail_from, "Slate <slate@localhost>",
       "the From of every message"),
     S("mail", "smtp_url", "SLATE_SMTP_URL", smtp_url, "",

@@ -44,10 +44,12 @@ struct config {
 	long login_free_failures;
 	long login_backoff_max;
 	long login_max_failures;
+	long login_address_accounts;
 	long session_idle;
 	long session_lifetime;
 	char *mail_transport;
 	char *mail_dir;
+	long mail_file_max_age;
 	char *mail_from;
 	char *keystore_backup_dir;
 	char *upload_dir;

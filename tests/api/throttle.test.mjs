@@ -76,3 +76,33 @@ test('failures from one address back off exponentially; the right password works
   } while (r.status === 429 && Date.now() - start < 5000);
   assert.equal(r.status, 200, `after the backoff: ${r.body}`);
 });
+
+test('one address spraying a password over many emails is refused after 30 accounts, and others still sign in', async (t) => {
+  const server = await startServer();
+  t.after(() => server.stop());
+  const office = '127.0.0.7';
+  const elsewhere = '127.0.0.8';
+  // a colleague behind the same address who has signed in from it before
+  assert.equal((await login(server, office, ADMIN_EMAIL, ADMIN_PASSWORD)).status, 200, 'a colleague signs in first');
+  for (let i = 1; i <= 30; i++) {
+    const r = await login(server, office, `victim${i}@example.org`, 'Summer2026!');
+    assertProblem(r, 401, `account ${i} of the budget is evaluated`);
+  }
+  let held;
+  let slowest = 0;
+  for (let i = 31; i <= 40; i++) {
+    const start = process.hrtime.bigint();
+    held = await login(server, office, `victim${i}@example.org`, 'Summer2026!');
+    slowest = Math.max(slowest, Number(process.hrtime.bigint() - start) / 1e6);
+    assertProblem(held, 429, `account ${i}, beyond the budget`);
+  }
+  const retry = Number(held.headers['retry-after']);
+  assert.ok(retry > 0 && retry <= 3600, `Retry-After ${held.headers['retry-after']}`);
+  // the colleague who signed in from this address before is not held by the address's budget
+  assert.equal((await login(server, office, ADMIN_EMAIL, ADMIN_PASSWORD)).status, 200, 'the colleague behind the same address');
+  // the right password from another address signs in
+  assert.equal((await login(server, elsewhere, ADMIN_EMAIL, ADMIN_PASSWORD)).status, 200, 'another address');
+  // another address spraying starts with a budget of its own
+  assertProblem(await login(server, elsewhere, 'victim31@example.org', 'Summer2026!'), 401, 'another address has its own budget');
+  t.diagnostic(`slowest refused attempt ${slowest.toFixed(1)} ms (no Argon2id hash)`);
+});

@@ -159,6 +159,54 @@ a_sealed_field_opens_only_in_its_place(void **state)
 	secret_free(&kek);
 }
 
+/*
+ * Every part of a field's place is in its associated data, each on its own:
+ * the same column and row id under another table does not open (an
+ * app_user.email copied into invitation.email), nor may the parts slide into
+ * one another ("ab"+"c" is not "a"+"bc").
+ */
+static void
+a_sealed_field_does_not_open_under_another_table(void **state)
+{
+	struct secret kek;
+	struct keyring *kr = fresh(&kek);
+	struct keyring_place here = {"app_user", "email", "usr_1"};
+	struct keyring_place tables[] = {
+	    {"invitation", "email", "usr_1"},
+	    {"outbox", "email", "usr_1"},
+	    {"app_users", "email", "usr_1"},
+	    {"", "email", "usr_1"},
+	};
+	struct keyring_place slid[] = {
+	    {"app_useremail", "", "usr_1"}, /* the table swallows the column */
+	    {"app_user", "emailusr_1", ""}, /* the column swallows the row */
+	    {"app_user", "email", "usr_1per_1"},
+	    {"app_user", "email", ""},
+	};
+	struct err e;
+	char *env, *out;
+	size_t n;
+	(void)state;
+	assert_int_equal(keyring_create(kr, "per_1", "person", &e), 0);
+	env = keyring_seal(kr, "per_1", &here, "grip@example.org", 16, &e);
+	assert_non_null(env);
+	assert_int_equal(keyring_unseal(kr, &here, env, &out, &n, &e), 1);
+	assert_string_equal(out, "grip@example.org");
+	free(out);
+	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+		assert_int_equal(keyring_unseal(kr, &tables[i], env, &out, &n, &e), -1);
+		assert_null(out);
+		assert_non_null(strstr(e.msg, "does not open"));
+	}
+	for (size_t i = 0; i < sizeof(slid) / sizeof(slid[0]); i++) {
+		assert_int_equal(keyring_unseal(kr, &slid[i], env, &out, &n, &e), -1);
+		assert_null(out);
+	}
+	free(env);
+	keyring_close(kr);
+	secret_free(&kek);
+}
+
 static void
 a_destroyed_person_key_reads_as_erased_and_seals_nothing(void **state)
 {
@@ -297,6 +345,8 @@ main(void)
 	    cmocka_unit_test(a_box_opens_only_with_its_key_and_associated_data),
 	    cmocka_unit_test_setup_teardown(a_sealed_field_opens_only_in_its_place, tmpdb_setup,
 	                                    cleanup),
+	    cmocka_unit_test_setup_teardown(a_sealed_field_does_not_open_under_another_table,
+	                                    tmpdb_setup, cleanup),
 	    cmocka_unit_test_setup_teardown(
 	        a_destroyed_person_key_reads_as_erased_and_seals_nothing, tmpdb_setup, cleanup),
 	    cmocka_unit_test_setup_teardown(blind_indexes_are_stable_and_keyed, tmpdb_setup,

@@ -42,8 +42,10 @@ bad_bodies_are_refused(void **state)
 	assert_null(parse("[1,2]", &e));
 	assert_null(parse("\"x\"", &e));
 	assert_null(json_parse_body("", 0, &e));
-	assert_null(parse("{\"a\":1,\"a\":2}", &e));                  /* duplicate keys */
-	assert_null(parse("{\"a\":\"\\u0000\"}", &e));                /* NUL in a string */
+	assert_null(parse("{\"a\":1,\"a\":2}", &e));   /* duplicate keys */
+	assert_null(parse("{\"a\":\"\\u0000\"}", &e)); /* NUL in a string */
+	assert_string_equal(e.msg,
+	                    "a NUL character (\\u0000) is not accepted at line 1, column 13");
 	assert_null(json_parse_body("{\"a\":\"\xc3\x28\"}", 10, &e)); /* invalid UTF-8 */
 	assert_non_null(strstr(e.msg, "UTF-8"));
 	assert_null(json_parse_body("{\"a\":\"\xed\xa0\x80\"}", 11, &e)); /* a surrogate */
