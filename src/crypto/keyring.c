@@ -623,7 +623,10 @@ keyring_epoch_record(struct keyring *kr, const char *id, uint64_t epoch, int low
 	/* under the write lock, so that a rotation cannot come between the MAC and its row */
 	if (exec(kr, "BEGIN IMMEDIATE", e) == -1)
 		goto out;
-	if (refresh(kr, e) == -1 || (had = epoch_read(kr, id, &now, e)) == -1)
+	if (refresh(kr, e) == -1)
+		goto rollback;
+	/* an unauthentic record is no floor; only an operator's lower replaces it */
+	if ((had = epoch_read(kr, id, &now, e)) == -1 && !lower)
 		goto rollback;
 	if (had == 1 && (now == v || (now > v && !lower))) {
 		rc = exec(kr, "COMMIT", e);

@@ -93,8 +93,9 @@ int keyring_backup(struct keyring *kr, const char *dest, struct err *e);
 int keyring_epoch_get(struct keyring *kr, const char *id, uint64_t *epoch, struct err *e);
 /*
  * Records epoch for the database of key id. A record is never lowered
- * unless lower is set (an operator accepting a restored copy); recording
- * the value held already writes nothing.
+ * unless lower is set (an operator accepting a restored copy), which also
+ * replaces a record that does not authenticate (refused otherwise);
+ * recording the value held already writes nothing.
  */
 int keyring_epoch_record(struct keyring *kr, const char *id, uint64_t epoch, int lower,
                          struct err *e);

@@ -1,5 +1,7 @@
-/* The encrypting VFS: no plaintext on disk, every altered or moved page refused, and SQLite's
- * WAL, rollback journal, VACUUM, online backup, session extension and integrity check unchanged. */
+/* The encrypting VFS: no plaintext on disk, every altered or moved page refused, SQLite's
+ * WAL, rollback journal, VACUUM, online backup, session extension and integrity check unchanged,
+ * and page 1's seal epoch raised once per checkpoint, reported after the sync, hidden from SQLite.
+ */
 #define SQLITE_ENABLE_SESSION
 #define SQLITE_ENABLE_PREUPDATE_HOOK
 #include "cmocka_all.h"
@@ -346,6 +348,128 @@ temporary_files_are_refused(void **state)
 	sqlite3_close(db);
 }
 
+/* What the VFS reported through pagecrypt_on_epoch. */
+static int reports;
+static uint64_t reported;
+static unsigned char reported_id[PAGECRYPT_ID_LEN];
+
+static void
+on_epoch(void *arg, const unsigned char id[PAGECRYPT_ID_LEN], uint64_t epoch)
+{
+	assert_ptr_equal(arg, &reports);
+	reports++;
+	reported = epoch;
+	memcpy(reported_id, id, PAGECRYPT_ID_LEN);
+}
+
+static uint64_t
+epoch_of(const char *path)
+{
+	uint64_t v = 0;
+	struct err e;
+	pagecrypt_use_key(key_a, id_a);
+	assert_int_equal(pagecrypt_epoch(path, &v, &e), 0);
+	return v;
+}
+
+static void
+checkpoint(sqlite3 *db)
+{
+	int log = -1, done = -1;
+	assert_int_equal(
+	    sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done),
+	    SQLITE_OK);
+	assert_int_equal(log, done);
+}
+
+static void
+the_epoch_rises_once_per_checkpoint_and_is_reported_after_it(void **state)
+{
+	sqlite3 *db;
+	uint64_t first;
+	int rc;
+	(void)state;
+	reports = 0;
+	pagecrypt_on_epoch(on_epoch, &reports);
+	db = make_notes(tmpdb_path);
+	/* made in rollback mode, then switched to WAL: those syncs raised it already */
+	first = epoch_of(tmpdb_path);
+	checkpoint(db);
+	assert_int_equal(reports > 0, 1);
+	assert_int_equal(reported, epoch_of(tmpdb_path));
+	assert_true(reported > first);
+	assert_memory_equal(reported_id, id_a, PAGECRYPT_ID_LEN);
+	first = reported;
+	/* a write that leaves page 1 alone (an update in place) still raises it, by one */
+	exec_ok(db, "UPDATE note SET t = upper(t) WHERE id = 7");
+	reports = 0;
+	checkpoint(db);
+	assert_int_equal(reports, 1);
+	assert_int_equal(reported, first + 1);
+	assert_int_equal(epoch_of(tmpdb_path), first + 1);
+	/* a checkpoint with nothing to copy changes nothing */
+	checkpoint(db);
+	assert_int_equal(reports, 1);
+	assert_int_equal(epoch_of(tmpdb_path), first + 1);
+	assert_int_equal(count_notes(db, &rc), ROWS);
+	assert_int_equal(rc, SQLITE_OK);
+	sqlite3_close(db);
+	pagecrypt_on_epoch(NULL, NULL);
+}
+
+static void
+sqlite_never_sees_the_epoch_and_an_older_page_1_still_opens_with_its_own(void **state)
+{
+	sqlite3 *db;
+	sqlite3_file *file = NULL;
+	unsigned char head[100], zeros[8] = {0}, old1[P];
+	uint64_t old, now;
+	char ok[16] = "";
+	sqlite3_stmt *st = NULL;
+	int rc;
+	(void)state;
+	db = make_notes(tmpdb_path);
+	checkpoint(db);
+	old = epoch_of(tmpdb_path);
+	assert_true(old > 0);
+	peek(tmpdb_path, 0, old1, P);
+	exec_ok(db, "DELETE FROM note WHERE id > 300"); /* the freelist: page 1 changes */
+	checkpoint(db);
+	now = epoch_of(tmpdb_path);
+	assert_true(now > old);
+	/* the header SQLite reads through the VFS holds its own zeros where the epoch is */
+	assert_int_equal(sqlite3_file_control(db, "main", SQLITE_FCNTL_FILE_POINTER, &file),
+	                 SQLITE_OK);
+	assert_int_equal(file->pMethods->xRead(file, head, sizeof(head), 0), SQLITE_OK);
+	assert_memory_equal(head, "SQLite format 3", 16);
+	assert_memory_equal(head + 72, zeros, sizeof(zeros));
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, NULL),
+	                 SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	snprintf(ok, sizeof(ok), "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	assert_string_equal(ok, "ok");
+	assert_int_equal(count_notes(db, &rc), 300);
+	sqlite3_close(db);
+	/* the old sealed page 1 put back still authenticates: the epoch it carries is what tells */
+	poke(tmpdb_path, 0, old1, P);
+	assert_int_equal(epoch_of(tmpdb_path), old);
+}
+
+static void
+commits_in_rollback_mode_raise_the_epoch_too(void **state)
+{
+	sqlite3 *db;
+	uint64_t before;
+	(void)state;
+	db = open_with(tmpdb_path, key_a, id_a, "DELETE");
+	exec_ok(db, "CREATE TABLE t (a)");
+	before = epoch_of(tmpdb_path);
+	exec_ok(db, "INSERT INTO t VALUES (1)");
+	assert_int_equal(epoch_of(tmpdb_path), before + 1);
+	sqlite3_close(db);
+}
+
 int
 main(void)
 {
@@ -367,6 +491,14 @@ main(void)
 	                                    tmpdb_setup, tmpdb_teardown),
 	    cmocka_unit_test_setup_teardown(temporary_files_are_refused, tmpdb_setup,
 	                                    tmpdb_teardown),
+	    cmocka_unit_test_setup_teardown(
+	        the_epoch_rises_once_per_checkpoint_and_is_reported_after_it, tmpdb_setup,
+	        tmpdb_teardown),
+	    cmocka_unit_test_setup_teardown(
+	        sqlite_never_sees_the_epoch_and_an_older_page_1_still_opens_with_its_own,
+	        tmpdb_setup, tmpdb_teardown),
+	    cmocka_unit_test_setup_teardown(commits_in_rollback_mode_raise_the_epoch_too,
+	                                    tmpdb_setup, tmpdb_teardown),
 	};
 	return cmocka_run_group_tests(tests, group_setup, NULL);
 }
