@@ -61,7 +61,7 @@
  * read page 1 while it is rewritten, so a page 1 of the main file that does
  * not open is read again (up to PAGE1_TRIES times) before it is refused.
  * After the sync, the epoch is handed to the callback set with
- * pagecrypt_on_epoch (Slate records it in the keystore; at open, a file
+ * pagecrypt_use_key_with (Slate records it in the keystore; at open, a file
  * whose epoch is below the record was rolled back: store/sqlite.c). The
  * epoch covers the main file as a whole and its page 1, up to the last
  * checkpoint; not a single other page put back, and not the WAL.
@@ -1013,24 +1013,24 @@ pagecrypt_register(struct err *e)
 }
 
 void
-pagecrypt_use_key(const unsigned char key[PAGECRYPT_KEY_LEN],
-                  const unsigned char id[PAGECRYPT_ID_LEN])
+pagecrypt_use_key_with(const unsigned char key[PAGECRYPT_KEY_LEN],
+                       const unsigned char id[PAGECRYPT_ID_LEN], pagecrypt_epoch_fn fn, void *arg)
 {
 	pthread_mutex_lock(&mu);
 	if (cur_key == NULL && (cur_key = sodium_malloc(PAGECRYPT_KEY_LEN)) == NULL)
 		abort(); /* guarded memory is gone: as xmalloc does */
 	memcpy(cur_key, key, PAGECRYPT_KEY_LEN);
 	memcpy(cur_id, id, ID_LEN);
+	cur_on_epoch = fn; /* with the key, under one lock: never another key's callback */
+	cur_on_epoch_arg = arg;
 	pthread_mutex_unlock(&mu);
 }
 
 void
-pagecrypt_on_epoch(pagecrypt_epoch_fn fn, void *arg)
+pagecrypt_use_key(const unsigned char key[PAGECRYPT_KEY_LEN],
+                  const unsigned char id[PAGECRYPT_ID_LEN])
 {
-	pthread_mutex_lock(&mu);
-	cur_on_epoch = fn;
-	cur_on_epoch_arg = arg;
-	pthread_mutex_unlock(&mu);
+	pagecrypt_use_key_with(key, id, NULL, NULL);
 }
 
 int
@@ -1061,11 +1061,10 @@ pagecrypt_epoch(const char *path, uint64_t *epoch, struct err *e)
 		err_set(e, 404, "%s does not exist", path);
 		goto out;
 	}
-	if (f->real->pMethods->xFileSize(f->real, &size) != SQLITE_OK)
-		err_set(e, 500, "cannot read %s", path);
-	else if (size == 0)
-		rc = 0;
-	else if ((r = read_main_page(f, 1, f->buf, epoch)) == SQLITE_OK)
+	r = f->real->pMethods->xFileSize(f->real, &size);
+	if (r == SQLITE_OK && size > 0)
+		r = read_main_page(f, 1, f->buf, epoch); /* an empty file: epoch 0 */
+	if (r == SQLITE_OK)
 		rc = 0;
 	else if (r == SQLITE_DONE)
 		err_set(e, 500, "%s is cut short", path);

@@ -31,20 +31,27 @@
 /* Registers the VFS as SQLite's default (once per process; later calls do nothing). */
 int pagecrypt_register(struct err *e);
 
-/* The key and database id that files opened from now on are sealed under (both copied). */
-void pagecrypt_use_key(const unsigned char key[PAGECRYPT_KEY_LEN],
-                       const unsigned char id[PAGECRYPT_ID_LEN]);
 /*
  * The seal epoch (pagecrypt.c): a counter in page 1 of the main file,
  * raised once at every sync of the main file that follows writes to it (in
- * WAL mode, once per checkpoint). fn is called, in the thread that synced,
- * with the database id and the new epoch once the file holding it is
- * durable, for main files opened from now on (NULL: nobody is told). It
- * must not open or write the same database.
+ * WAL mode, once per checkpoint). A pagecrypt_epoch_fn is called, in the
+ * thread that synced, with the database id and the new epoch once the file
+ * holding it is durable. It must not open or write the same database.
  */
 typedef void (*pagecrypt_epoch_fn)(void *arg, const unsigned char id[PAGECRYPT_ID_LEN],
                                    uint64_t epoch);
-void pagecrypt_on_epoch(pagecrypt_epoch_fn fn, void *arg);
+
+/*
+ * The key and database id that files opened from now on are sealed under
+ * (both copied), and the callback their main files report a new epoch to
+ * (fn NULL: nobody is told; arg must outlive the files). The three are set
+ * together, under one lock. pagecrypt_use_key sets no callback.
+ */
+void pagecrypt_use_key_with(const unsigned char key[PAGECRYPT_KEY_LEN],
+                            const unsigned char id[PAGECRYPT_ID_LEN], pagecrypt_epoch_fn fn,
+                            void *arg);
+void pagecrypt_use_key(const unsigned char key[PAGECRYPT_KEY_LEN],
+                       const unsigned char id[PAGECRYPT_ID_LEN]);
 /*
  * The epoch page 1 of the encrypted file at path holds, opened under the
  * key set by pagecrypt_use_key(): 0 with *epoch (0 for an empty file, and

@@ -519,9 +519,8 @@ store_use_database_key(const char *path, int create, struct keyring *keys, struc
 			        path, kid);
 		return -1;
 	}
-	pagecrypt_use_key(k.p, id);
+	pagecrypt_use_key_with(k.p, id, sq_record_epoch, keys);
 	secret_free(&k);
-	pagecrypt_on_epoch(sq_record_epoch, keys);
 	/* a new database is recorded before its first page is written */
 	return kind == -1 ? keyring_epoch_record(keys, kid, 0, 0, e)
 	                  : check_epoch(path, kid, keys, e);

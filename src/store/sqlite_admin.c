@@ -191,8 +191,7 @@ store_encrypt(const char *path, struct keyring *keys, struct err *e)
 	if (keyring_export(keys, kid, 1, &key, e) == -1)
 		goto out;
 	made_key = 1;
-	pagecrypt_use_key(key.p, id);
-	pagecrypt_on_epoch(sq_record_epoch, keys);
+	pagecrypt_use_key_with(key.p, id, sq_record_epoch, keys);
 	if (keyring_epoch_record(keys, kid, 0, 0, e) == -1)
 		goto out;
 	uri = vfs_uri(copy);

@@ -68,7 +68,7 @@ void sq_now_rfc3339(char *buf, size_t len);
  * database id and key in keys. A plaintext file is refused.
  */
 int store_use_database_key(const char *path, int create, struct keyring *keys, struct err *e);
-/* pagecrypt_on_epoch's callback: records a durable seal epoch in the keystore arg. */
+/* The epoch callback (pagecrypt_use_key_with): records a durable seal epoch in the keystore arg. */
 void sq_record_epoch(void *arg, const unsigned char id[PAGECRYPT_ID_LEN], uint64_t epoch);
 /*
  * Opens a connection to path: encrypted (vfs NULL, the default) with the

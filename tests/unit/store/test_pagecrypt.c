@@ -48,13 +48,17 @@ exec_ok(sqlite3 *db, const char *sql)
 	assert_int_equal(rc, SQLITE_OK);
 }
 
+/* The epoch callback open_with's files report to (NULL: none). */
+static pagecrypt_epoch_fn hook;
+static void *hook_arg;
+
 static sqlite3 *
 open_with(const char *path, const unsigned char *key, const unsigned char *id, const char *mode)
 {
 	sqlite3 *db = NULL;
 	int n = PAGECRYPT_RESERVE;
 	char sql[96];
-	pagecrypt_use_key(key, id);
+	pagecrypt_use_key_with(key, id, hook, hook_arg);
 	assert_int_equal(
 	    sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL),
 	    SQLITE_OK);
@@ -348,7 +352,7 @@ temporary_files_are_refused(void **state)
 	sqlite3_close(db);
 }
 
-/* What the VFS reported through pagecrypt_on_epoch. */
+/* What the VFS reported to the callback of pagecrypt_use_key_with. */
 static int reports;
 static uint64_t reported;
 static unsigned char reported_id[PAGECRYPT_ID_LEN];
@@ -390,8 +394,10 @@ the_epoch_rises_once_per_checkpoint_and_is_reported_after_it(void **state)
 	int rc;
 	(void)state;
 	reports = 0;
-	pagecrypt_on_epoch(on_epoch, &reports);
+	hook = on_epoch;
+	hook_arg = &reports;
 	db = make_notes(tmpdb_path);
+	hook = NULL;
 	/* made in rollback mode, then switched to WAL: those syncs raised it already */
 	first = epoch_of(tmpdb_path);
 	checkpoint(db);
@@ -414,7 +420,6 @@ the_epoch_rises_once_per_checkpoint_and_is_reported_after_it(void **state)
 	assert_int_equal(count_notes(db, &rc), ROWS);
 	assert_int_equal(rc, SQLITE_OK);
 	sqlite3_close(db);
-	pagecrypt_on_epoch(NULL, NULL);
 }
 
 static void
