@@ -7,6 +7,7 @@
 #include "cmocka_all.h"
 #include "tmpdb.h"
 
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -475,6 +476,60 @@ commits_in_rollback_mode_raise_the_epoch_too(void **state)
 	sqlite3_close(db);
 }
 
+/* A reader on its own connection, counting the notes until the writer is done. */
+struct reader {
+	const char *path;
+	volatile int done;
+	int failures, reads;
+};
+
+static void *
+read_while_raised(void *arg)
+{
+	struct reader *r = arg;
+	sqlite3 *db = NULL;
+	int rc;
+
+	if (sqlite3_open_v2(r->path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+		r->failures++;
+	while (!r->done && r->failures == 0) {
+		if (count_notes(db, &rc) != ROWS || rc != SQLITE_OK)
+			r->failures++;
+		r->reads++;
+	}
+	sqlite3_close(db);
+	return NULL;
+}
+
+static void
+readers_never_fail_while_page_1_is_rewritten_under_them(void **state)
+{
+	struct reader r = {tmpdb_path, 0, 0, 0};
+	pthread_t t;
+	sqlite3 *db;
+	uint64_t before;
+	char sql[96];
+	(void)state;
+	db = make_notes(tmpdb_path);
+	checkpoint(db);
+	before = epoch_of(tmpdb_path);
+	assert_int_equal(pthread_create(&t, NULL, read_while_raised, &r), 0);
+	/* updates in place leave page 1 to the VFS: each checkpoint rewrites it */
+	for (int i = 1; i <= 200; i++) {
+		snprintf(sql, sizeof(sql), "UPDATE note SET t = upper(t) WHERE id = %d", i);
+		exec_ok(db, sql);
+		assert_int_equal(
+		    sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL),
+		    SQLITE_OK);
+	}
+	r.done = 1;
+	pthread_join(t, NULL);
+	assert_int_equal(r.failures, 0);
+	assert_true(r.reads > 0);
+	assert_true(epoch_of(tmpdb_path) > before);
+	sqlite3_close(db);
+}
+
 int
 main(void)
 {
@@ -503,6 +558,8 @@ main(void)
 	        sqlite_never_sees_the_epoch_and_an_older_page_1_still_opens_with_its_own,
 	        tmpdb_setup, tmpdb_teardown),
 	    cmocka_unit_test_setup_teardown(commits_in_rollback_mode_raise_the_epoch_too,
+	                                    tmpdb_setup, tmpdb_teardown),
+	    cmocka_unit_test_setup_teardown(readers_never_fail_while_page_1_is_rewritten_under_them,
 	                                    tmpdb_setup, tmpdb_teardown),
 	};
 	return cmocka_run_group_tests(tests, group_setup, NULL);
