@@ -457,8 +457,7 @@ sq_record_epoch(void *arg, const unsigned char id[PAGECRYPT_ID_LEN], uint64_t ep
 	struct err e;
 
 	pagecrypt_key_id(id, kid);
-	/* The checkpoint is done and durable: a record that fails only weakens the check at open.
-	 */
+	/* the checkpoint is durable already: a record that fails only weakens the next check */
 	if (keyring_epoch_record(keys, kid, epoch, 0, &e) == -1)
 		log_event(LOG_WARN,
 		          "the database's commit counter was not recorded in the keystore",

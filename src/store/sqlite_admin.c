@@ -274,8 +274,7 @@ store_accept_restore(const char *path, struct keyring *keys, uint64_t *was, uint
 		return -1;
 	pagecrypt_use_key(key.p, id);
 	secret_free(&key);
-	/* a record that does not authenticate is replaced as well: the master key's holder says so
-	 */
+	/* a record that does not authenticate is replaced too: the master key's holder says so */
 	if (keyring_epoch_get(keys, kid, was, &ignored) == -1)
 		*was = 0;
 	if (pagecrypt_epoch(path, now, e) == -1)
