@@ -351,7 +351,7 @@ static int
 read_main_page(struct pfile *f, uint32_t pgno, unsigned char *page, uint64_t *epoch)
 {
 	sqlite3_int64 base = (sqlite3_int64)(pgno - 1) * P;
-	int r, tries = pgno == 1 ? PAGE1_TRIES : 1;
+	int r = SQLITE_IOERR_READ, tries = pgno == 1 ? PAGE1_TRIES : 1;
 
 	for (int i = 0; i < tries; i++) {
 		quiet = i + 1 < tries;
@@ -445,7 +445,7 @@ main_write(struct pfile *f, const unsigned char *in, int amt, sqlite3_int64 off)
 	}
 	for (; amt > 0 && rc == SQLITE_OK; in += P, off += P, amt -= P) {
 		uint32_t pgno = (uint32_t)(off / P) + 1;
-		unsigned char epoch[EPOCH_LEN];
+		unsigned char epoch[EPOCH_LEN] = {0};
 
 		if (pgno == 1) {
 			uint64_t now;
