@@ -31,6 +31,8 @@ static const char usage[] =
     "  migrate-encryption\n"
     "           convert a plaintext database into an encrypted one\n"
     "  sql      run SQL on the decrypted database (read-only unless --write)\n"
+    "  accept-restore\n"
+    "           accept an older slate.db restored from a backup on purpose\n"
     "\n"
     "  slate COMMAND --help   options of one command\n"
     "  slate --version        print the version\n";
@@ -43,7 +45,7 @@ static const struct {
     {"user", cmd_user},       {"member", cmd_member},
     {"keys", cmd_keys},       {"export", cmd_export},
     {"factors", cmd_factors}, {"migrate-encryption", cmd_migrate_encryption},
-    {"sql", cmd_sql},
+    {"sql", cmd_sql},         {"accept-restore", cmd_accept_restore},
 };
 
 int

@@ -7,6 +7,11 @@
  *
  * `slate sql` is read-only unless --write is given; a write session is
  * audited as `db.sql` (never with its SQL, which may hold personal data).
+ *
+ * `slate accept-restore` is the operator's answer to a database refused as
+ * rolled back (an older copy put back, store/sqlite.c): after a restore
+ * from backup made on purpose, the file's commit counter becomes the
+ * keystore's record (store_accept_restore), audited as `db.accept_restore`.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,6 +82,64 @@ cmd_migrate_encryption(int argc, char **argv)
 	}
 	rc = EXIT_OK;
 out:
+	keyring_close(keys);
+	config_free(&c);
+	return rc;
+}
+
+static const char accept_help[] =
+    "usage: slate accept-restore --data DIR [--key-file PATH] [--config FILE]\n"
+    "\n"
+    "Slate refuses a DIR/slate.db older than the keystore's record of it (its\n"
+    "commit counter, raised at every checkpoint): someone put back an older copy.\n"
+    "When you restored that copy from a backup on purpose, this records its\n"
+    "counter in the keystore in place of the newer one, so it opens again. Stop\n"
+    "slate serve first; the restore is audited as db.accept_restore.\n";
+
+int
+cmd_accept_restore(int argc, char **argv)
+{
+	static const struct cli_flag flags[] = {
+	    {"--data", "data", NULL, NULL},
+	    {"--key-file", "key_file", NULL, NULL},
+	    {NULL, NULL, NULL, NULL},
+	};
+	struct config c;
+	struct keyring *keys = NULL;
+	struct store *s = NULL;
+	struct err e;
+	struct stat st;
+	char db[4096];
+	uint64_t was = 0, now = 0;
+	int rc, done;
+
+	rc = cli_config("accept-restore", argc, argv, flags, accept_help, &c, &done);
+	if (rc != EXIT_OK || done)
+		goto out;
+	rc = EXIT_FAIL;
+	snprintf(db, sizeof(db), "%s/slate.db", c.data_dir);
+	if (stat(db, &st) == -1) {
+		cli_error("accept-restore",
+		          "%s is not a Slate data directory (run slate init first)", c.data_dir);
+		goto out;
+	}
+	if ((keys = cli_open_keys("accept-restore", &c, 0)) == NULL)
+		goto out;
+	if (store_accept_restore(db, keys, &was, &now, &e) == -1 ||
+	    (s = store_open(db, 0, keys, &e)) == NULL) {
+		cli_error("accept-restore", "%s", e.msg);
+		goto out;
+	}
+	cli_audit("accept-restore", s, "db.accept_restore", "slate.db", NULL);
+	if (was > now)
+		printf("%s accepted as restored: commit counter %llu (the keystore had %llu)\n", db,
+		       (unsigned long long)now, (unsigned long long)was);
+	else
+		printf("%s was not older than the keystore's record; commit counter %llu\n", db,
+		       (unsigned long long)now);
+	rc = EXIT_OK;
+out:
+	store_close(s);
 	keyring_close(keys);
 	config_free(&c);
 	return rc;

@@ -20,6 +20,18 @@
  *       stays, so a sealed field of that key reads as erased rather than as
  *       damage), then checkpoints the WAL so the bytes leave it.
  *
+ *   db_epoch (id TEXT PRIMARY KEY, epoch INTEGER, mac BLOB)
+ *       For each database key id ("db-" hex), the last seal epoch of its
+ *       database file that a Slate process saw made durable (pagecrypt.c):
+ *       at open, a file whose epoch is lower was rolled back. mac is
+ *       HMAC-SHA256 of "slate-db-epoch" 0x00 id 0x00 epoch (decimal) under
+ *       HMAC-SHA256(master key, "slate-db-epoch-key"): a record cannot be
+ *       forged, lowered or moved to another database without the master
+ *       key, only deleted or replaced by an older copy of itself (which is
+ *       rolling the keystore back). Made by the first open of a keystore
+ *       that lacks it (the file keeps user_version 1: older binaries ignore
+ *       the table); re-authenticated by a rotation.
+ *
  * A sealed field is the text "sf1." key-id "." base64url(nonce || ciphertext
  * || tag), no padding, sealed under the data key with associated data
  * "slate-field" 0x00 table 0x00 column 0x00 row-id 0x00 key-id: copied into
@@ -39,6 +51,7 @@
 #include <pthread.h>
 #include <sodium.h>
 #include <sqlite3.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,9 +63,12 @@
 #include "util/timefmt.h"
 #include "util/xalloc.h"
 
-#define BUCKETS         1024
-#define CACHE_MAX       8192
-#define CHECK_TEXT      "slate master key check"
+#define BUCKETS    1024
+#define CACHE_MAX  8192
+#define CHECK_TEXT "slate master key check"
+#define EPOCH_TABLE                                                                                \
+	"CREATE TABLE IF NOT EXISTS db_epoch (id TEXT PRIMARY KEY, epoch INTEGER NOT NULL,"        \
+	" mac BLOB NOT NULL)"
 #define ENVELOPE_PREFIX "sf1."
 
 struct cached {
@@ -374,6 +390,8 @@ keyring_open(const char *path, const struct secret *kek, const char *key_file, i
 		        path);
 		goto fail;
 	}
+	if (exec(kr, EPOCH_TABLE, e) == -1)
+		goto fail;
 	kr->data_version = data_version(kr);
 	return kr;
 fail:
@@ -526,6 +544,168 @@ out:
 	return rc;
 }
 
+/* The MAC of a db_epoch row under the master key kek. */
+static void
+epoch_mac(const unsigned char *kek, const char *id, long long epoch,
+          unsigned char mac[crypto_auth_hmacsha256_BYTES])
+{
+	static const char label[] = "slate-db-epoch-key";
+	unsigned char sub[crypto_auth_hmacsha256_BYTES];
+	char msg[KEYRING_ID_MAX + 48];
+	int n = snprintf(msg, sizeof(msg), "slate-db-epoch%c%s%c%lld", 0, id, 0, epoch);
+	crypto_auth_hmacsha256_state st;
+
+	crypto_auth_hmacsha256_init(&st, kek, AEAD_KEY_LEN);
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)label, sizeof(label) - 1);
+	crypto_auth_hmacsha256_final(&st, sub);
+	crypto_auth_hmacsha256(mac, (const unsigned char *)msg, (unsigned long long)(n < 0 ? 0 : n),
+	                       sub);
+	sodium_memzero(sub, sizeof(sub));
+	sodium_memzero(&st, sizeof(st));
+}
+
+/* Under the lock: 1 with *epoch, 0 no record, -1 a record that does not authenticate. */
+static int
+epoch_read(struct keyring *kr, const char *id, long long *epoch, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	unsigned char mac[crypto_auth_hmacsha256_BYTES];
+	int rc;
+
+	*epoch = 0;
+	if (sqlite3_prepare_v2(kr->db, "SELECT epoch, mac FROM db_epoch WHERE id = ?", -1, &st,
+	                       NULL) != SQLITE_OK)
+		return db_error(kr, "reading a commit counter", e);
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_DONE)
+		rc = 0;
+	else if (rc != SQLITE_ROW)
+		rc = db_error(kr, "reading a commit counter", e);
+	else {
+		*epoch = sqlite3_column_int64(st, 0);
+		epoch_mac(kr->kek.p, id, *epoch, mac);
+		rc = 1;
+		if (*epoch < 0 || sqlite3_column_bytes(st, 1) != (int)sizeof(mac) ||
+		    sodium_memcmp(mac, sqlite3_column_blob(st, 1), sizeof(mac)) != 0)
+			rc = err_set(e, 500,
+			             "keystore: the commit counter of %s does not authenticate "
+			             "(keys.db was altered)",
+			             id);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+keyring_epoch_get(struct keyring *kr, const char *id, uint64_t *epoch, struct err *e)
+{
+	long long v = 0;
+	int rc;
+
+	pthread_mutex_lock(&kr->mu);
+	rc = refresh(kr, e) == -1 ? -1 : epoch_read(kr, id, &v, e);
+	pthread_mutex_unlock(&kr->mu);
+	*epoch = (uint64_t)v;
+	return rc;
+}
+
+int
+keyring_epoch_record(struct keyring *kr, const char *id, uint64_t epoch, int lower, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	unsigned char mac[crypto_auth_hmacsha256_BYTES];
+	long long now = 0, v = (long long)epoch;
+	int rc = -1, had;
+
+	if (epoch > (uint64_t)INT64_MAX)
+		return err_set(e, 500, "keystore: commit counter out of range");
+	pthread_mutex_lock(&kr->mu);
+	/* under the write lock, so that a rotation cannot come between the MAC and its row */
+	if (exec(kr, "BEGIN IMMEDIATE", e) == -1)
+		goto out;
+	if (refresh(kr, e) == -1)
+		goto rollback;
+	/* an unauthentic record is no floor; only an operator's lower replaces it */
+	if ((had = epoch_read(kr, id, &now, e)) == -1 && !lower)
+		goto rollback;
+	if (had == 1 && (now == v || (now > v && !lower))) {
+		rc = exec(kr, "COMMIT", e);
+		goto out;
+	}
+	epoch_mac(kr->kek.p, id, v, mac);
+	if (sqlite3_prepare_v2(kr->db,
+	                       "INSERT INTO db_epoch (id, epoch, mac) VALUES (?, ?, ?) "
+	                       "ON CONFLICT (id) DO UPDATE SET epoch = excluded.epoch, "
+	                       "mac = excluded.mac",
+	                       -1, &st, NULL) != SQLITE_OK) {
+		db_error(kr, "preparing a commit counter", e);
+		goto rollback;
+	}
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, v);
+	sqlite3_bind_blob(st, 3, mac, sizeof(mac), SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		db_error(kr, "storing a commit counter", e);
+		goto rollback;
+	}
+	if (exec(kr, "COMMIT", e) == -1)
+		goto rollback;
+	rc = 0;
+	goto out;
+rollback:
+	sqlite3_exec(kr->db, "ROLLBACK", NULL, NULL, NULL);
+out:
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&kr->mu);
+	return rc;
+}
+
+/* Under the lock, in the rotation's transaction: every commit counter MACed under new_kek. */
+static int
+rotate_epochs(struct keyring *kr, const struct secret *new_kek, struct err *e)
+{
+	sqlite3_stmt *sel = NULL, *upd = NULL;
+	unsigned char mac[crypto_auth_hmacsha256_BYTES];
+	int rc = -1, s;
+
+	if (sqlite3_prepare_v2(kr->db, "SELECT id, epoch, mac FROM db_epoch", -1, &sel, NULL) !=
+	        SQLITE_OK ||
+	    sqlite3_prepare_v2(kr->db, "UPDATE db_epoch SET mac = ? WHERE id = ?", -1, &upd,
+	                       NULL) != SQLITE_OK) {
+		db_error(kr, "preparing the rotation of commit counters", e);
+		goto out;
+	}
+	while ((s = sqlite3_step(sel)) == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(sel, 0);
+		long long v = sqlite3_column_int64(sel, 1);
+		epoch_mac(kr->kek.p, id, v, mac);
+		if (sqlite3_column_bytes(sel, 2) != (int)sizeof(mac) ||
+		    sodium_memcmp(mac, sqlite3_column_blob(sel, 2), sizeof(mac)) != 0) {
+			err_set(e, 500,
+			        "keystore: the commit counter of %s does not authenticate; nothing "
+			        "was rotated",
+			        id);
+			goto out;
+		}
+		epoch_mac(new_kek->p, id, v, mac);
+		sqlite3_reset(upd);
+		sqlite3_bind_blob(upd, 1, mac, sizeof(mac), SQLITE_TRANSIENT);
+		sqlite3_bind_text(upd, 2, id, -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(upd) != SQLITE_DONE) {
+			db_error(kr, "re-authenticating a commit counter", e);
+			goto out;
+		}
+	}
+	if (s != SQLITE_DONE)
+		db_error(kr, "reading commit counters to rotate", e);
+	else
+		rc = 0;
+out:
+	sqlite3_finalize(sel);
+	sqlite3_finalize(upd);
+	return rc;
+}
+
 int
 keyring_rotate(struct keyring *kr, const struct secret *new_kek, struct err *e)
 {
@@ -575,7 +755,8 @@ keyring_rotate(struct keyring *kr, const struct secret *new_kek, struct err *e)
 		db_error(kr, "reading keys to rotate", e);
 		goto rollback;
 	}
-	if (write_kek_row(kr, new_kek, id, e) == -1 || exec(kr, "COMMIT", e) == -1)
+	if (rotate_epochs(kr, new_kek, e) == -1 || write_kek_row(kr, new_kek, id, e) == -1 ||
+	    exec(kr, "COMMIT", e) == -1)
 		goto rollback;
 	secret_free(&kr->kek);
 	secret_alloc(&kr->kek, new_kek->len);

@@ -24,6 +24,7 @@
 #define SLATE_CRYPTO_KEYRING_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "util/err.h"
 #include "util/secret.h"
@@ -84,6 +85,20 @@ int keyring_rotate(struct keyring *kr, const struct secret *new_kek, struct err 
  * opens with the master key of the moment it was taken.
  */
 int keyring_backup(struct keyring *kr, const char *dest, struct err *e);
+/*
+ * The commit counter (seal epoch, store/pagecrypt.c) last recorded for the
+ * database of key id: 1 with *epoch, 0 when none is recorded, -1 when the
+ * record does not authenticate under the master key (or on error).
+ */
+int keyring_epoch_get(struct keyring *kr, const char *id, uint64_t *epoch, struct err *e);
+/*
+ * Records epoch for the database of key id. A record is never lowered
+ * unless lower is set (an operator accepting a restored copy), which also
+ * replaces a record that does not authenticate (refused otherwise);
+ * recording the value held already writes nothing.
+ */
+int keyring_epoch_record(struct keyring *kr, const char *id, uint64_t epoch, int lower,
+                         struct err *e);
 /* The master key's id and creation time, and every data key's metadata. */
 int keyring_kek_info(struct keyring *kr, char id[KEYRING_ID_MAX], char created_at[32],
                      struct err *e);

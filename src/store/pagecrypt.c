@@ -37,6 +37,35 @@
  * The database file is pages 1..N at offset (n-1)*P, each sealed as above.
  * It never begins with "SQLite format 3".
  *
+ * THE SEAL EPOCH (rollback of the file)
+ *
+ * A page is bound to its number but not to a version, so an older sealed
+ * copy of a page, or of the whole file, still opens. To see the whole file
+ * (or its page 1) put back, the main file's page 1 carries a 64-bit counter,
+ * the seal epoch: big-endian in bytes 72..79 of its plaintext, a part of
+ * SQLite's header that SQLite reserves for expansion and always writes as
+ * zeros. It is inside the ciphertext, so authenticated. SQLite never sees
+ * it: a read of page 1 of the main file gives those bytes back as zeros, a
+ * write of page 1 to the main file puts the epoch in (WAL frames and
+ * journal records keep SQLite's zeros, so their checksums hold). A file
+ * written before the epoch existed reads as epoch 0.
+ *
+ * The epoch grows by one at every sync of the main file that follows
+ * writes to it: in WAL mode, once per checkpoint (SQLite writes the main
+ * file only then), in rollback mode once per commit. When SQLite's
+ * checkpoint wrote page 1 itself the epoch went in with it; otherwise the
+ * VFS rewrites page 1 (read, open, epoch + 1, seal, write) before the sync
+ * goes through. Only a checkpointer writes the main file in WAL mode, and
+ * SQLite lets one checkpoint run at a time, so the read and the rewrite of
+ * the epoch do not race another writer; a reader in another thread may
+ * read page 1 while it is rewritten, so a page 1 of the main file that does
+ * not open is read again (up to PAGE1_TRIES times) before it is refused.
+ * After the sync, the epoch is handed to the callback set with
+ * pagecrypt_use_key_with (Slate records it in the keystore; at open, a file
+ * whose epoch is below the record was rolled back: store/sqlite.c). The
+ * epoch covers the main file as a whole and its page 1, up to the last
+ * checkpoint; not a single other page put back, and not the WAL.
+ *
  * The WAL (DATA/slate.db-wal) keeps SQLite's layout: a 32-byte header
  * (magic, format, page size, checkpoint sequence, salts, checksums), then
  * frames of 24 + P bytes at 32 + k*(24+P): a 24-byte frame header (page
@@ -85,6 +114,7 @@
  */
 #include "store/pagecrypt.h"
 
+#include <assert.h>
 #include <openssl/evp.h>
 #include <pthread.h>
 #include <sodium.h>
@@ -106,6 +136,9 @@
 #define FRAME_HDR   24
 #define FRAME       (FRAME_HDR + P)
 #define AAD_TAG_LEN 13
+#define EPOCH_OFF   72 /* in page 1's plaintext: SQLite's "reserved for expansion" */
+#define EPOCH_LEN   8
+#define PAGE1_TRIES 4
 
 static const char sqlite_magic[16] = "SQLite format 3";
 static const unsigned char marker[4] = {'S', 'A', 'G', '1'};
@@ -126,6 +159,11 @@ struct pfile {
 	uint32_t sealed; /* pages sealed under the current nonce prefix */
 	long long hdr_frame;
 	uint32_t hdr_pgno; /* the page number of the last frame header written */
+	/* main files: pages written since the last sync; page 1's epoch raised since then */
+	int dirty, raised;
+	uint64_t epoch; /* the epoch this handle last wrote, reported after the sync */
+	pagecrypt_epoch_fn on_epoch;
+	void *on_epoch_arg;
 	unsigned char buf[FRAME];
 	struct pfile *next; /* open main files */
 };
@@ -136,15 +174,19 @@ static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static unsigned char *cur_key; /* sodium_malloc'd; NULL when no key is set */
 static unsigned char cur_id[ID_LEN];
 static struct pfile *mains;
+static pagecrypt_epoch_fn cur_on_epoch;
+static void *cur_on_epoch_arg;
 static _Thread_local char last_error[256];
+static _Thread_local int quiet; /* a page 1 read again: its first failures are not logged */
 
 static void
 fail_line(const struct pfile *f, uint32_t pgno, const char *what)
 {
 	snprintf(last_error, sizeof(last_error), "%s: page %u %s", f->name ? f->name : "database",
 	         (unsigned)pgno, what);
-	log_event(LOG_WARN, "database page does not open", LOG_STR("file", f->name),
-	          LOG_INT("page", pgno), LOG_STR("reason", what), LOG_END);
+	if (!quiet)
+		log_event(LOG_WARN, "database page does not open", LOG_STR("file", f->name),
+		          LOG_INT("page", pgno), LOG_STR("reason", what), LOG_END);
 }
 
 const char *
@@ -171,6 +213,19 @@ put_be32(unsigned char *p, uint32_t v)
 	p[3] = (unsigned char)v;
 }
 
+static uint64_t
+get_be64(const unsigned char *p)
+{
+	return (uint64_t)get_be32(p) << 32 | get_be32(p + 4);
+}
+
+static void
+put_be64(unsigned char *p, uint64_t v)
+{
+	put_be32(p, (uint32_t)(v >> 32));
+	put_be32(p + 4, (uint32_t)v);
+}
+
 static size_t
 make_aad(const struct pfile *f, uint32_t pgno, unsigned char aad[AAD_TAG_LEN + ID_LEN + 4])
 {
@@ -180,13 +235,20 @@ make_aad(const struct pfile *f, uint32_t pgno, unsigned char aad[AAD_TAG_LEN + I
 	return AAD_TAG_LEN + ID_LEN + 4;
 }
 
-/* Seals SQLite's page pgno (P bytes at pt) into out (P bytes). */
+/*
+ * Seals SQLite's page pgno (P bytes at pt) into out (P bytes; out may be pt).
+ * epoch, for page 1 of the main file, is what goes into bytes EPOCH_OFF..
+ * of the plaintext in place of SQLite's zeros; NULL keeps pt's bytes.
+ */
 static int
-seal_page(struct pfile *f, uint32_t pgno, const unsigned char *pt, unsigned char *out)
+seal_page(struct pfile *f, uint32_t pgno, const unsigned char *pt, unsigned char *out,
+          const unsigned char *epoch)
 {
 	unsigned char aad[AAD_TAG_LEN + ID_LEN + 4];
 	size_t aadlen = make_aad(f, pgno, aad), skip = pgno == 1 ? ID_LEN : 0;
-	int len;
+	int len, mid = epoch != NULL ? EPOCH_OFF : P - R;
+
+	assert(epoch == NULL || pgno == 1);
 
 	if (f->sealed == UINT32_MAX) {
 		randombytes_buf(f->nonce, 8);
@@ -199,7 +261,11 @@ seal_page(struct pfile *f, uint32_t pgno, const unsigned char *pt, unsigned char
 	memcpy(out + P - 4, marker, sizeof(marker));
 	if (EVP_EncryptInit_ex(f->enc, NULL, NULL, NULL, f->nonce) != 1 ||
 	    EVP_EncryptUpdate(f->enc, NULL, &len, aad, (int)aadlen) != 1 ||
-	    EVP_EncryptUpdate(f->enc, out + skip, &len, pt + skip, (int)(P - R - skip)) != 1 ||
+	    EVP_EncryptUpdate(f->enc, out + skip, &len, pt + skip, mid - (int)skip) != 1 ||
+	    (epoch != NULL &&
+	     (EVP_EncryptUpdate(f->enc, out + EPOCH_OFF, &len, epoch, EPOCH_LEN) != 1 ||
+	      EVP_EncryptUpdate(f->enc, out + EPOCH_OFF + EPOCH_LEN, &len,
+	                        pt + EPOCH_OFF + EPOCH_LEN, P - R - EPOCH_OFF - EPOCH_LEN) != 1)) ||
 	    EVP_EncryptFinal_ex(f->enc, out + P - R, &len) != 1 ||
 	    EVP_CIPHER_CTX_ctrl(f->enc, EVP_CTRL_GCM_GET_TAG, TAG_LEN, out + P - R + NONCE_LEN) !=
 	        1)
@@ -275,6 +341,35 @@ read_sealed(struct pfile *f, unsigned char *dst, int n, sqlite3_int64 off, uint3
 	return SQLITE_CORRUPT;
 }
 
+/*
+ * Reads and opens the sealed page pgno of the main file into page (P bytes,
+ * opened in place). Page 1 is read again when it does not open, since the
+ * epoch's rewrite (raise_epoch) may be under way in another thread; its
+ * epoch is then taken out (*epoch, when not NULL) and zeros put back.
+ */
+static int
+read_main_page(struct pfile *f, uint32_t pgno, unsigned char *page, uint64_t *epoch)
+{
+	sqlite3_int64 base = (sqlite3_int64)(pgno - 1) * P;
+	int r = SQLITE_IOERR_READ, tries = pgno == 1 ? PAGE1_TRIES : 1;
+
+	for (int i = 0; i < tries; i++) {
+		quiet = i + 1 < tries;
+		if ((r = read_sealed(f, page, P, base, pgno)) == SQLITE_OK)
+			r = open_page(f, pgno, page, page);
+		if (r == SQLITE_OK || r == SQLITE_DONE ||
+		    (r != SQLITE_NOTADB && r != SQLITE_CORRUPT))
+			break;
+	}
+	quiet = 0;
+	if (r == SQLITE_OK && pgno == 1) {
+		if (epoch != NULL)
+			*epoch = get_be64(page + EPOCH_OFF);
+		memset(page + EPOCH_OFF, 0, EPOCH_LEN);
+	}
+	return r;
+}
+
 /* The main file: whole pages, except SQLite's reads of the header of page 1. */
 static int
 main_read(struct pfile *f, unsigned char *out, int amt, sqlite3_int64 off)
@@ -288,12 +383,12 @@ main_read(struct pfile *f, unsigned char *out, int amt, sqlite3_int64 off)
 		/* a whole page is read and opened in place, in SQLite's buffer */
 		unsigned char *page = n == P ? out : f->buf;
 
-		if ((r = read_sealed(f, page, P, base, pgno)) == SQLITE_DONE) {
+		if ((r = read_main_page(f, pgno, page, NULL)) == SQLITE_DONE) {
 			memset(out, 0, (size_t)amt);
 			rc = SQLITE_IOERR_SHORT_READ;
 			break;
 		}
-		if (r != SQLITE_OK || (r = open_page(f, pgno, page, page)) != SQLITE_OK) {
+		if (r != SQLITE_OK) {
 			rc = r;
 			break;
 		}
@@ -304,6 +399,27 @@ main_read(struct pfile *f, unsigned char *out, int amt, sqlite3_int64 off)
 	if (partial)
 		sodium_memzero(f->buf, P);
 	return rc;
+}
+
+/*
+ * The epoch page 1 of the main file holds now, in *epoch (0 for a file
+ * without a page 1); f->buf is used and wiped. A page 1 that does not open
+ * leaves the epoch this handle last wrote.
+ */
+static int
+disk_epoch(struct pfile *f, uint64_t *epoch)
+{
+	int r = read_main_page(f, 1, f->buf, epoch);
+	sodium_memzero(f->buf, P);
+	if (r == SQLITE_DONE)
+		*epoch = 0;
+	else if (r != SQLITE_OK) {
+		*epoch = f->epoch;
+		last_error[0] = '\0';
+	}
+	return r == SQLITE_OK || r == SQLITE_DONE || r == SQLITE_NOTADB || r == SQLITE_CORRUPT
+	           ? SQLITE_OK
+	           : r;
 }
 
 static int
@@ -329,11 +445,50 @@ main_write(struct pfile *f, const unsigned char *in, int amt, sqlite3_int64 off)
 	}
 	for (; amt > 0 && rc == SQLITE_OK; in += P, off += P, amt -= P) {
 		uint32_t pgno = (uint32_t)(off / P) + 1;
-		if (pgno == 1 && (rc = check_header(f, in)) != SQLITE_OK)
-			break;
-		if ((rc = seal_page(f, pgno, in, f->buf)) == SQLITE_OK)
+		unsigned char epoch[EPOCH_LEN] = {0};
+
+		if (pgno == 1) {
+			uint64_t now;
+			if ((rc = check_header(f, in)) != SQLITE_OK ||
+			    (rc = disk_epoch(f, &now)) != SQLITE_OK)
+				break;
+			/* raised once between two syncs: page 1 written twice keeps its epoch */
+			f->epoch = f->raised ? (now > f->epoch ? now : f->epoch) : now + 1;
+			f->raised = 1;
+			put_be64(epoch, f->epoch);
+		}
+		f->dirty = 1;
+		if ((rc = seal_page(f, pgno, in, f->buf, pgno == 1 ? epoch : NULL)) == SQLITE_OK)
 			rc = real_write(f, f->buf, P, off);
 	}
+	return rc;
+}
+
+/*
+ * Before a sync of the main file that follows writes which left page 1
+ * alone: page 1 rewritten with its epoch raised by one. Its content, as
+ * SQLite sees it, does not change.
+ */
+static int
+raise_epoch(struct pfile *f)
+{
+	unsigned char epoch[EPOCH_LEN];
+	uint64_t now = 0;
+	int rc = read_main_page(f, 1, f->buf, &now);
+
+	if (rc == SQLITE_DONE) { /* no page 1 (yet): nothing to carry an epoch */
+		rc = SQLITE_OK;
+		goto out;
+	}
+	if (rc != SQLITE_OK)
+		goto out;
+	f->epoch = now + 1;
+	f->raised = 1;
+	put_be64(epoch, f->epoch);
+	if ((rc = seal_page(f, 1, f->buf, f->buf, epoch)) == SQLITE_OK)
+		rc = real_write(f, f->buf, P, 0);
+out:
+	sodium_memzero(f->buf, P);
 	return rc;
 }
 
@@ -443,7 +598,7 @@ wal_write(struct pfile *f, const unsigned char *in, int amt, sqlite3_int64 off)
 				pgno = get_be32(hdr);
 			if (pgno == 1 && (rc = check_header(f, in)) != SQLITE_OK)
 				return rc;
-			if ((rc = seal_page(f, pgno, in, f->buf)) == SQLITE_OK)
+			if ((rc = seal_page(f, pgno, in, f->buf, NULL)) == SQLITE_OK)
 				rc = real_write(f, f->buf, P, off);
 		}
 		in += n, off += n, amt -= n;
@@ -496,7 +651,7 @@ journal_write(struct pfile *f, const unsigned char *in, int amt, sqlite3_int64 o
 	}
 	if (journal_pgno(f, off, &pgno) != SQLITE_OK)
 		return SQLITE_IOERR_WRITE;
-	if ((rc = seal_page(f, pgno, in, f->buf)) != SQLITE_OK)
+	if ((rc = seal_page(f, pgno, in, f->buf, NULL)) != SQLITE_OK)
 		return rc;
 	return real_write(f, f->buf, P, off);
 }
@@ -555,7 +710,21 @@ x_truncate(sqlite3_file *file, sqlite3_int64 size)
 static int
 x_sync(sqlite3_file *file, int flags)
 {
-	return REAL(file)->pMethods->xSync(REAL(file), flags);
+	struct pfile *f = (struct pfile *)file;
+	int rc;
+
+	if (f->kind != KIND_MAIN || !f->dirty)
+		return f->real->pMethods->xSync(f->real, flags);
+	if (!f->raised && (rc = raise_epoch(f)) != SQLITE_OK)
+		return rc;
+	if ((rc = f->real->pMethods->xSync(f->real, flags)) != SQLITE_OK)
+		return rc;
+	f->dirty = 0;
+	/* durable now: the record of the epoch may follow it, never lead it */
+	if (f->raised && f->on_epoch != NULL)
+		f->on_epoch(f->on_epoch_arg, f->id, f->epoch);
+	f->raised = 0;
+	return SQLITE_OK;
 }
 static int
 x_file_size(sqlite3_file *file, sqlite3_int64 *size)
@@ -705,6 +874,8 @@ x_open(sqlite3_vfs *v, sqlite3_filename name, sqlite3_file *file, int flags, int
 		else {
 			memcpy(f->key, cur_key, sizeof(f->key));
 			memcpy(f->id, cur_id, ID_LEN);
+			f->on_epoch = cur_on_epoch;
+			f->on_epoch_arg = cur_on_epoch_arg;
 			rc = SQLITE_OK;
 		}
 	} else
@@ -718,7 +889,8 @@ x_open(sqlite3_vfs *v, sqlite3_filename name, sqlite3_file *file, int flags, int
 	}
 	if ((rc = plain_vfs->xOpen(plain_vfs, name, f->real, flags, out_flags)) != SQLITE_OK)
 		goto fail;
-	if (f->kind == KIND_MAIN && (rc = check_identity(f)) != SQLITE_OK) {
+	if (f->kind == KIND_MAIN && ((rc = check_identity(f)) != SQLITE_OK ||
+	                             (rc = disk_epoch(f, &f->epoch)) != SQLITE_OK)) {
 		f->real->pMethods->xClose(f->real);
 		goto fail;
 	}
@@ -841,15 +1013,73 @@ pagecrypt_register(struct err *e)
 }
 
 void
-pagecrypt_use_key(const unsigned char key[PAGECRYPT_KEY_LEN],
-                  const unsigned char id[PAGECRYPT_ID_LEN])
+pagecrypt_use_key_with(const unsigned char key[PAGECRYPT_KEY_LEN],
+                       const unsigned char id[PAGECRYPT_ID_LEN], pagecrypt_epoch_fn fn, void *arg)
 {
 	pthread_mutex_lock(&mu);
 	if (cur_key == NULL && (cur_key = sodium_malloc(PAGECRYPT_KEY_LEN)) == NULL)
 		abort(); /* guarded memory is gone: as xmalloc does */
 	memcpy(cur_key, key, PAGECRYPT_KEY_LEN);
 	memcpy(cur_id, id, ID_LEN);
+	cur_on_epoch = fn; /* with the key, under one lock: never another key's callback */
+	cur_on_epoch_arg = arg;
 	pthread_mutex_unlock(&mu);
+}
+
+void
+pagecrypt_use_key(const unsigned char key[PAGECRYPT_KEY_LEN],
+                  const unsigned char id[PAGECRYPT_ID_LEN])
+{
+	pagecrypt_use_key_with(key, id, NULL, NULL);
+}
+
+int
+pagecrypt_epoch(const char *path, uint64_t *epoch, struct err *e)
+{
+	/* Through the system's VFS, as pagecrypt_probe reads, for the same reason. */
+	struct pfile *f;
+	sqlite3_int64 size = 0;
+	int out = 0, rc = -1, r;
+
+	*epoch = 0;
+	if (plain_vfs == NULL && pagecrypt_register(e) == -1)
+		return -1;
+	f = xcalloc(1, ((sizeof(*f) + 7) & ~(size_t)7) + (size_t)plain_vfs->szOsFile);
+	f->real = (sqlite3_file *)((char *)f + ((sizeof(*f) + 7) & ~(size_t)7));
+	f->name = path;
+	pthread_mutex_lock(&mu);
+	r = cur_key != NULL ? init_ctx(f, cur_key) : -1;
+	memcpy(f->id, cur_id, ID_LEN);
+	pthread_mutex_unlock(&mu);
+	if (r == -1) {
+		err_set(e, 500, "%s: no database key to open it with", path);
+		goto out;
+	}
+	if (plain_vfs->xOpen(plain_vfs, path, f->real, SQLITE_OPEN_READONLY | SQLITE_OPEN_MAIN_DB,
+	                     &out) != SQLITE_OK) {
+		f->real->pMethods = NULL;
+		err_set(e, 404, "%s does not exist", path);
+		goto out;
+	}
+	r = f->real->pMethods->xFileSize(f->real, &size);
+	if (r == SQLITE_OK && size > 0)
+		r = read_main_page(f, 1, f->buf, epoch); /* an empty file: epoch 0 */
+	if (r == SQLITE_OK)
+		rc = 0;
+	else if (r == SQLITE_DONE)
+		err_set(e, 500, "%s is cut short", path);
+	else if (r == SQLITE_NOTADB || r == SQLITE_CORRUPT)
+		err_set(e, 500, "%s", pagecrypt_last_error());
+	else
+		err_set(e, 500, "cannot read %s", path);
+out:
+	if (f->real->pMethods != NULL)
+		f->real->pMethods->xClose(f->real);
+	EVP_CIPHER_CTX_free(f->enc);
+	EVP_CIPHER_CTX_free(f->dec);
+	sodium_memzero(f->buf, sizeof(f->buf));
+	free(f);
+	return rc;
 }
 
 void

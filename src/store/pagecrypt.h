@@ -15,6 +15,7 @@
 #define SLATE_STORE_PAGECRYPT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "util/err.h"
 
@@ -30,9 +31,34 @@
 /* Registers the VFS as SQLite's default (once per process; later calls do nothing). */
 int pagecrypt_register(struct err *e);
 
-/* The key and database id that files opened from now on are sealed under (both copied). */
+/*
+ * The seal epoch (pagecrypt.c): a counter in page 1 of the main file,
+ * raised once at every sync of the main file that follows writes to it (in
+ * WAL mode, once per checkpoint). A pagecrypt_epoch_fn is called, in the
+ * thread that synced, with the database id and the new epoch once the file
+ * holding it is durable. It must not open or write the same database.
+ */
+typedef void (*pagecrypt_epoch_fn)(void *arg, const unsigned char id[PAGECRYPT_ID_LEN],
+                                   uint64_t epoch);
+
+/*
+ * The key and database id that files opened from now on are sealed under
+ * (both copied), and the callback their main files report a new epoch to
+ * (fn NULL: nobody is told; arg must outlive the files). The three are set
+ * together, under one lock. pagecrypt_use_key sets no callback.
+ */
+void pagecrypt_use_key_with(const unsigned char key[PAGECRYPT_KEY_LEN],
+                            const unsigned char id[PAGECRYPT_ID_LEN], pagecrypt_epoch_fn fn,
+                            void *arg);
 void pagecrypt_use_key(const unsigned char key[PAGECRYPT_KEY_LEN],
                        const unsigned char id[PAGECRYPT_ID_LEN]);
+/*
+ * The epoch page 1 of the encrypted file at path holds, opened under the
+ * key set by pagecrypt_use_key(): 0 with *epoch (0 for an empty file, and
+ * for a file sealed before the epoch existed), -1 when page 1 does not
+ * open (e names the file and page) or the file cannot be read.
+ */
+int pagecrypt_epoch(const char *path, uint64_t *epoch, struct err *e);
 /* Forgets the key: opening an encrypted file then fails. */
 void pagecrypt_forget_key(void);
 

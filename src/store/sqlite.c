@@ -23,6 +23,17 @@
  * (store_encrypt, sqlite_encrypt.c). Without a keystore (unit tests of
  * files written before encryption) the file is opened in the clear.
  *
+ * Rollback: the VFS raises the file's seal epoch at every checkpoint and
+ * tells sq_record_epoch, which records it in the keystore (db_epoch, after
+ * the file is durable, so the record never leads the file). At open the
+ * record is read first and the file's epoch second (a checkpoint of another
+ * process between the two can only raise the file's): a file below the
+ * record is an older copy put back, and is refused with one line naming it
+ * and `slate accept-restore`, the operator's way to accept a restore made
+ * on purpose (store_accept_restore). A keystore without a record for a
+ * database whose file has no epoch either (both from before the epoch) gets
+ * one; a record missing for a file that has an epoch is refused.
+ *
  * Migrations: schema_migrations(version, name, applied_at) records each
  * applied step. store_open applies every pending step in one transaction, and
  * refuses a database whose newest version is above what this binary knows.
@@ -438,6 +449,49 @@ fail:
 	return -1;
 }
 
+void
+sq_record_epoch(void *arg, const unsigned char id[PAGECRYPT_ID_LEN], uint64_t epoch)
+{
+	struct keyring *keys = arg;
+	char kid[PAGECRYPT_KEY_ID_LEN + 1];
+	struct err e;
+
+	pagecrypt_key_id(id, kid);
+	/* the checkpoint is durable already: a record that fails only weakens the next check */
+	if (keyring_epoch_record(keys, kid, epoch, 0, &e) == -1)
+		log_event(LOG_WARN,
+		          "the database's commit counter was not recorded in the keystore",
+		          LOG_STR("key", kid), LOG_STR("reason", e.msg), LOG_END);
+}
+
+/* A file older than the keystore's record of it is refused (see the top of this file). */
+static int
+check_epoch(const char *path, const char *kid, struct keyring *keys, struct err *e)
+{
+	uint64_t recorded = 0, now = 0;
+	int had;
+
+	if ((had = keyring_epoch_get(keys, kid, &recorded, e)) == -1 ||
+	    pagecrypt_epoch(path, &now, e) == -1)
+		return -1;
+	if (had == 0 && now > 0)
+		return err_set(e, 500,
+		               "%s has commit counter %llu but the keystore holds no record of it: "
+		               "keys.db was rolled back or altered (if you restored it on purpose, "
+		               "run slate accept-restore)",
+		               path, (unsigned long long)now);
+	if (had == 0)
+		return keyring_epoch_record(keys, kid, 0, 0, e);
+	if (now < recorded)
+		return err_set(
+		    e, 500,
+		    "%s was rolled back: an older copy of the file was put back (commit "
+		    "counter %llu, the keystore recorded %llu); if you restored it from a "
+		    "backup on purpose, run slate accept-restore",
+		    path, (unsigned long long)now, (unsigned long long)recorded);
+	return 0;
+}
+
 int
 store_use_database_key(const char *path, int create, struct keyring *keys, struct err *e)
 {
@@ -464,9 +518,11 @@ store_use_database_key(const char *path, int create, struct keyring *keys, struc
 			        path, kid);
 		return -1;
 	}
-	pagecrypt_use_key(k.p, id);
+	pagecrypt_use_key_with(k.p, id, sq_record_epoch, keys);
 	secret_free(&k);
-	return 0;
+	/* a new database is recorded before its first page is written */
+	return kind == -1 ? keyring_epoch_record(keys, kid, 0, 0, e)
+	                  : check_epoch(path, kid, keys, e);
 }
 
 int

@@ -191,7 +191,9 @@ store_encrypt(const char *path, struct keyring *keys, struct err *e)
 	if (keyring_export(keys, kid, 1, &key, e) == -1)
 		goto out;
 	made_key = 1;
-	pagecrypt_use_key(key.p, id);
+	pagecrypt_use_key_with(key.p, id, sq_record_epoch, keys);
+	if (keyring_epoch_record(keys, kid, 0, 0, e) == -1)
+		goto out;
 	uri = vfs_uri(copy);
 	if (sqlite3_file_control(src, "main", SQLITE_FCNTL_RESERVE_BYTES, &reserve) != SQLITE_OK ||
 	    sqlite3_exec(src, "PRAGMA temp_store=MEMORY", NULL, NULL, NULL) != SQLITE_OK ||
@@ -249,6 +251,35 @@ out:
 	free(uri);
 	free(dir);
 	return rc;
+}
+
+int
+store_accept_restore(const char *path, struct keyring *keys, uint64_t *was, uint64_t *now,
+                     struct err *e)
+{
+	unsigned char id[PAGECRYPT_ID_LEN];
+	char kid[PAGECRYPT_KEY_ID_LEN + 1];
+	struct secret key = {NULL, 0};
+	struct err ignored;
+	int kind;
+
+	*was = *now = 0;
+	if (pagecrypt_register(e) == -1 || (kind = pagecrypt_probe(path, id, e)) == -1)
+		return -1;
+	if (kind == 0)
+		return err_set(
+		    e, 500, "%s is not encrypted (convert it with slate migrate-encryption)", path);
+	pagecrypt_key_id(id, kid);
+	if (keyring_export(keys, kid, 0, &key, e) == -1)
+		return -1;
+	pagecrypt_use_key(key.p, id);
+	secret_free(&key);
+	/* a record that does not authenticate is replaced too: the master key's holder says so */
+	if (keyring_epoch_get(keys, kid, was, &ignored) == -1)
+		*was = 0;
+	if (pagecrypt_epoch(path, now, e) == -1)
+		return -1;
+	return keyring_epoch_record(keys, kid, *now, 1, e);
 }
 
 static void

@@ -8,7 +8,9 @@
 
 #include <sqlite3.h>
 #include <stddef.h>
+#include <stdint.h>
 
+#include "store/pagecrypt.h"
 #include "util/err.h"
 
 #define CACHE_SLOTS     256
@@ -66,6 +68,8 @@ void sq_now_rfc3339(char *buf, size_t len);
  * database id and key in keys. A plaintext file is refused.
  */
 int store_use_database_key(const char *path, int create, struct keyring *keys, struct err *e);
+/* The epoch callback (pagecrypt_use_key_with): records a durable seal epoch in the keystore arg. */
+void sq_record_epoch(void *arg, const unsigned char id[PAGECRYPT_ID_LEN], uint64_t epoch);
 /*
  * Opens a connection to path: encrypted (vfs NULL, the default) with the
  * page reserve the seal needs, or through vfs as it is; temporary tables in

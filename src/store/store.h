@@ -16,6 +16,7 @@
 #define SLATE_STORE_STORE_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "util/err.h"
@@ -61,6 +62,15 @@ void store_close(struct store *s);
  * encrypted already, -1 nothing changed (status 409 when a server has it open).
  */
 int store_encrypt(const char *path, struct keyring *keys, struct err *e);
+/*
+ * Accepts the encrypted database at path as it is now, after an operator
+ * put back an older copy on purpose (a restore from backup): its commit
+ * counter (seal epoch, pagecrypt.c) becomes the keystore's record of it, in
+ * place of a newer one. *was is the record before (0 when none), *now the
+ * file's counter. Refusing an older copy at open is what this undoes.
+ */
+int store_accept_restore(const char *path, struct keyring *keys, uint64_t *was, uint64_t *now,
+                         struct err *e);
 /*
  * Runs the statements of sql on the decrypted database and prints their rows
  * to out: one line per row, columns joined by '|', or one JSON array of

@@ -322,6 +322,9 @@ test('shredding a person erases them in the live database and in a copy taken be
   await server.terminate();
   for (const f of ['slate.db-wal', 'slate.db-shm']) rmSync(path.join(data, f), { force: true });
   copyFileSync(copyDb, path.join(data, 'slate.db'));
+  // an older copy put back is refused until the operator accepts the restore (docs/SECURITY.md)
+  const accepted = runSlate(['accept-restore', '--data', data]);
+  assert.equal(accepted.code, 0, accepted.stderr);
   const again = await startServer({ dataDir: { data, cert: server.cert, cleanup: () => {} } });
   try {
     const s = await signIn(again, { email: people.grip, password: 'grips carry the dolly track at dawn' });

@@ -841,6 +841,9 @@ test('personal and confidential fields are sealed on disk; a deleted person stay
   await server.terminate();
   for (const f of ['slate.db-wal', 'slate.db-shm']) rmSync(path.join(data, f), { force: true });
   copyFileSync(copy, db);
+  // an older copy put back is refused until the operator accepts the restore (docs/SECURITY.md)
+  const accepted = runSlate(['accept-restore', '--data', data]);
+  assert.equal(accepted.code, 0, accepted.stderr);
   server = await startServer({ dataDir: { data, cert: server.cert, cleanup: () => {} } });
   const old = await call(server, admin, 'GET', P(prod.id, `/people/${records.focus.id}`));
   assert.equal(old.status, 200, 'the old copy still has the row');

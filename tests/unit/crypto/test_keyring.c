@@ -1,12 +1,14 @@
 /*
  * AES-256-GCM known answers (the GCM specification's test cases 13, 14 and
  * 16), and the keyring: sealed fields bound to their place, blind indexes,
- * destroyed keys reading as erased, a wrong master key writing nothing, and
- * rotation retiring the old master key.
+ * destroyed keys reading as erased, a wrong master key writing nothing,
+ * rotation retiring the old master key, and the database's commit counter
+ * (never lowered but on purpose, authenticated, kept through a rotation).
  */
 #include "cmocka_all.h"
 
 #include <sodium.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -337,6 +339,61 @@ rotation_rewraps_every_key_and_retires_the_old_master_key(void **state)
 	secret_free(&next);
 }
 
+static void
+keystore_sql(const char *sql)
+{
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open_v2(ks_path, &db, SQLITE_OPEN_READWRITE, "unix"), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+static void
+the_commit_counter_never_goes_down_is_authenticated_and_survives_rotation(void **state)
+{
+	struct secret kek, next = random_kek();
+	struct keyring *kr = fresh(&kek), *again;
+	uint64_t v = 99;
+	struct err e;
+	(void)state;
+	assert_int_equal(keyring_epoch_get(kr, "db-aa", &v, &e), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(keyring_epoch_record(kr, "db-aa", 5, 0, &e), 0);
+	assert_int_equal(keyring_epoch_record(kr, "db-aa", 3, 0, &e), 0);
+	assert_int_equal(keyring_epoch_get(kr, "db-aa", &v, &e), 1);
+	assert_int_equal(v, 5);
+	assert_int_equal(keyring_epoch_record(kr, "db-aa", 7, 0, &e), 0);
+	assert_int_equal(keyring_epoch_get(kr, "db-aa", &v, &e), 1);
+	assert_int_equal(v, 7);
+	/* lowered only when asked (slate accept-restore) */
+	assert_int_equal(keyring_epoch_record(kr, "db-aa", 2, 1, &e), 0);
+	assert_int_equal(keyring_epoch_get(kr, "db-aa", &v, &e), 1);
+	assert_int_equal(v, 2);
+	assert_int_equal(keyring_epoch_record(kr, "db-bb", 9, 0, &e), 0);
+	/* kept through a rotation, under the new master key */
+	assert_int_equal(keyring_rotate(kr, &next, &e), 0);
+	keyring_close(kr);
+	again = keyring_open(ks_path, &next, NULL, 0, &e);
+	assert_non_null(again);
+	assert_int_equal(keyring_epoch_get(again, "db-aa", &v, &e), 1);
+	assert_int_equal(v, 2);
+	/* lowered in the file, or moved to another database, it does not authenticate */
+	keystore_sql("UPDATE db_epoch SET epoch = 1 WHERE id = 'db-aa'");
+	assert_int_equal(keyring_epoch_get(again, "db-aa", &v, &e), -1);
+	assert_non_null(strstr(e.msg, "does not authenticate"));
+	keystore_sql("UPDATE db_epoch SET mac = (SELECT mac FROM db_epoch WHERE id = 'db-bb'), "
+	             "epoch = 9 WHERE id = 'db-aa'");
+	assert_int_equal(keyring_epoch_get(again, "db-aa", &v, &e), -1);
+	/* an unauthentic record is not the floor of the next one */
+	assert_int_equal(keyring_epoch_record(again, "db-aa", 4, 0, &e), -1);
+	assert_int_equal(keyring_epoch_record(again, "db-aa", 4, 1, &e), 0);
+	assert_int_equal(keyring_epoch_get(again, "db-aa", &v, &e), 1);
+	assert_int_equal(v, 4);
+	keyring_close(again);
+	secret_free(&kek);
+	secret_free(&next);
+}
+
 int
 main(void)
 {
@@ -355,6 +412,9 @@ main(void)
 	                                    tmpdb_setup, cleanup),
 	    cmocka_unit_test_setup_teardown(
 	        rotation_rewraps_every_key_and_retires_the_old_master_key, tmpdb_setup, cleanup),
+	    cmocka_unit_test_setup_teardown(
+	        the_commit_counter_never_goes_down_is_authenticated_and_survives_rotation,
+	        tmpdb_setup, cleanup),
 	};
 	if (sodium_init() < 0)
 		return 1;

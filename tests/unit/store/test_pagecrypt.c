@@ -1,10 +1,13 @@
-/* The encrypting VFS: no plaintext on disk, every altered or moved page refused, and SQLite's
- * WAL, rollback journal, VACUUM, online backup, session extension and integrity check unchanged. */
+/* The encrypting VFS: no plaintext on disk, every altered or moved page refused, SQLite's
+ * WAL, rollback journal, VACUUM, online backup, session extension and integrity check unchanged,
+ * and page 1's seal epoch raised once per checkpoint, reported after the sync, hidden from SQLite.
+ */
 #define SQLITE_ENABLE_SESSION
 #define SQLITE_ENABLE_PREUPDATE_HOOK
 #include "cmocka_all.h"
 #include "tmpdb.h"
 
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,13 +49,17 @@ exec_ok(sqlite3 *db, const char *sql)
 	assert_int_equal(rc, SQLITE_OK);
 }
 
+/* The epoch callback open_with's files report to (NULL: none). */
+static pagecrypt_epoch_fn hook;
+static void *hook_arg;
+
 static sqlite3 *
 open_with(const char *path, const unsigned char *key, const unsigned char *id, const char *mode)
 {
 	sqlite3 *db = NULL;
 	int n = PAGECRYPT_RESERVE;
 	char sql[96];
-	pagecrypt_use_key(key, id);
+	pagecrypt_use_key_with(key, id, hook, hook_arg);
 	assert_int_equal(
 	    sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL),
 	    SQLITE_OK);
@@ -346,6 +353,183 @@ temporary_files_are_refused(void **state)
 	sqlite3_close(db);
 }
 
+/* What the VFS reported to the callback of pagecrypt_use_key_with. */
+static int reports;
+static uint64_t reported;
+static unsigned char reported_id[PAGECRYPT_ID_LEN];
+
+static void
+on_epoch(void *arg, const unsigned char id[PAGECRYPT_ID_LEN], uint64_t epoch)
+{
+	assert_ptr_equal(arg, &reports);
+	reports++;
+	reported = epoch;
+	memcpy(reported_id, id, PAGECRYPT_ID_LEN);
+}
+
+static uint64_t
+epoch_of(const char *path)
+{
+	uint64_t v = 0;
+	struct err e;
+	pagecrypt_use_key(key_a, id_a);
+	assert_int_equal(pagecrypt_epoch(path, &v, &e), 0);
+	return v;
+}
+
+static void
+checkpoint(sqlite3 *db)
+{
+	int log = -1, done = -1;
+	assert_int_equal(
+	    sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done),
+	    SQLITE_OK);
+	assert_int_equal(log, done);
+}
+
+static void
+the_epoch_rises_once_per_checkpoint_and_is_reported_after_it(void **state)
+{
+	sqlite3 *db;
+	uint64_t first;
+	int rc;
+	(void)state;
+	reports = 0;
+	hook = on_epoch;
+	hook_arg = &reports;
+	db = make_notes(tmpdb_path);
+	hook = NULL;
+	/* made in rollback mode, then switched to WAL: those syncs raised it already */
+	first = epoch_of(tmpdb_path);
+	checkpoint(db);
+	assert_int_equal(reports > 0, 1);
+	assert_int_equal(reported, epoch_of(tmpdb_path));
+	assert_true(reported > first);
+	assert_memory_equal(reported_id, id_a, PAGECRYPT_ID_LEN);
+	first = reported;
+	/* a write that leaves page 1 alone (an update in place) still raises it, by one */
+	exec_ok(db, "UPDATE note SET t = upper(t) WHERE id = 7");
+	reports = 0;
+	checkpoint(db);
+	assert_int_equal(reports, 1);
+	assert_int_equal(reported, first + 1);
+	assert_int_equal(epoch_of(tmpdb_path), first + 1);
+	/* a checkpoint with nothing to copy changes nothing */
+	checkpoint(db);
+	assert_int_equal(reports, 1);
+	assert_int_equal(epoch_of(tmpdb_path), first + 1);
+	assert_int_equal(count_notes(db, &rc), ROWS);
+	assert_int_equal(rc, SQLITE_OK);
+	sqlite3_close(db);
+}
+
+static void
+sqlite_never_sees_the_epoch_and_an_older_page_1_still_opens_with_its_own(void **state)
+{
+	sqlite3 *db;
+	sqlite3_file *file = NULL;
+	unsigned char head[100], zeros[8] = {0}, old1[P];
+	uint64_t old, now;
+	char ok[16] = "";
+	sqlite3_stmt *st = NULL;
+	int rc;
+	(void)state;
+	db = make_notes(tmpdb_path);
+	checkpoint(db);
+	old = epoch_of(tmpdb_path);
+	assert_true(old > 0);
+	peek(tmpdb_path, 0, old1, P);
+	exec_ok(db, "DELETE FROM note WHERE id > 300"); /* the freelist: page 1 changes */
+	checkpoint(db);
+	now = epoch_of(tmpdb_path);
+	assert_true(now > old);
+	/* the header SQLite reads through the VFS holds its own zeros where the epoch is */
+	assert_int_equal(sqlite3_file_control(db, "main", SQLITE_FCNTL_FILE_POINTER, &file),
+	                 SQLITE_OK);
+	assert_int_equal(file->pMethods->xRead(file, head, sizeof(head), 0), SQLITE_OK);
+	assert_memory_equal(head, "SQLite format 3", 16);
+	assert_memory_equal(head + 72, zeros, sizeof(zeros));
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, NULL),
+	                 SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	snprintf(ok, sizeof(ok), "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	assert_string_equal(ok, "ok");
+	assert_int_equal(count_notes(db, &rc), 300);
+	sqlite3_close(db);
+	/* the old sealed page 1 put back still authenticates: the epoch it carries is what tells */
+	poke(tmpdb_path, 0, old1, P);
+	assert_int_equal(epoch_of(tmpdb_path), old);
+}
+
+static void
+commits_in_rollback_mode_raise_the_epoch_too(void **state)
+{
+	sqlite3 *db;
+	uint64_t before;
+	(void)state;
+	db = open_with(tmpdb_path, key_a, id_a, "DELETE");
+	exec_ok(db, "CREATE TABLE t (a)");
+	before = epoch_of(tmpdb_path);
+	exec_ok(db, "INSERT INTO t VALUES (1)");
+	assert_int_equal(epoch_of(tmpdb_path), before + 1);
+	sqlite3_close(db);
+}
+
+/* A reader on its own connection, counting the notes until the writer is done. */
+struct reader {
+	const char *path;
+	volatile int done;
+	int failures, reads;
+};
+
+static void *
+read_while_raised(void *arg)
+{
+	struct reader *r = arg;
+	sqlite3 *db = NULL;
+	int rc;
+
+	if (sqlite3_open_v2(r->path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+		r->failures++;
+	while (!r->done && r->failures == 0) {
+		if (count_notes(db, &rc) != ROWS || rc != SQLITE_OK)
+			r->failures++;
+		r->reads++;
+	}
+	sqlite3_close(db);
+	return NULL;
+}
+
+static void
+readers_never_fail_while_page_1_is_rewritten_under_them(void **state)
+{
+	struct reader r = {tmpdb_path, 0, 0, 0};
+	pthread_t t;
+	sqlite3 *db;
+	uint64_t before;
+	char sql[96];
+	(void)state;
+	db = make_notes(tmpdb_path);
+	checkpoint(db);
+	before = epoch_of(tmpdb_path);
+	assert_int_equal(pthread_create(&t, NULL, read_while_raised, &r), 0);
+	/* updates in place leave page 1 to the VFS: each checkpoint rewrites it */
+	for (int i = 1; i <= 200; i++) {
+		snprintf(sql, sizeof(sql), "UPDATE note SET t = upper(t) WHERE id = %d", i);
+		exec_ok(db, sql);
+		assert_int_equal(
+		    sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL),
+		    SQLITE_OK);
+	}
+	r.done = 1;
+	pthread_join(t, NULL);
+	assert_int_equal(r.failures, 0);
+	assert_true(r.reads > 0);
+	assert_true(epoch_of(tmpdb_path) > before);
+	sqlite3_close(db);
+}
+
 int
 main(void)
 {
@@ -367,6 +551,16 @@ main(void)
 	                                    tmpdb_setup, tmpdb_teardown),
 	    cmocka_unit_test_setup_teardown(temporary_files_are_refused, tmpdb_setup,
 	                                    tmpdb_teardown),
+	    cmocka_unit_test_setup_teardown(
+	        the_epoch_rises_once_per_checkpoint_and_is_reported_after_it, tmpdb_setup,
+	        tmpdb_teardown),
+	    cmocka_unit_test_setup_teardown(
+	        sqlite_never_sees_the_epoch_and_an_older_page_1_still_opens_with_its_own,
+	        tmpdb_setup, tmpdb_teardown),
+	    cmocka_unit_test_setup_teardown(commits_in_rollback_mode_raise_the_epoch_too,
+	                                    tmpdb_setup, tmpdb_teardown),
+	    cmocka_unit_test_setup_teardown(readers_never_fail_while_page_1_is_rewritten_under_them,
+	                                    tmpdb_setup, tmpdb_teardown),
 	};
 	return cmocka_run_group_tests(tests, group_setup, NULL);
 }
