@@ -368,6 +368,7 @@ struct store_person {
 	char id[STORE_ID_LEN + 8];
 	char production_id[STORE_ID_LEN + 8];
 	char user_id[STORE_ID_LEN + 8]; /* "" when not linked to an account */
+	int link_confirmed;             /* the linked account accepted the record (stored 1 unlinked) */
 	char kind[8];                   /* crew | cast */
 	char name[256];
 	char department_id[STORE_ID_LEN + 8]; /* "" when none */
