@@ -35,8 +35,8 @@ struct api_reader {
 	int has_role;
 	enum policy_role role;
 	char person_id[STORE_ID_LEN + 8];     /* "" when the caller has no record here */
-	int self_confirmed; /* the caller confirmed that link: `self` opens its sealed groups */
 	char department_id[STORE_ID_LEN + 8]; /* the membership's department, else the record's */
+	int self_confirmed; /* the caller confirmed that link: `self` opens its sealed groups */
 	int called_loaded;
 	size_t ncalled;
 	char (*called)[STORE_ID_LEN + 8]; /* day ids with a call for person_id */

@@ -243,7 +243,8 @@ api_person_readable(const struct api_reader *rd, const struct store_person *p)
 
 	if (!key && !api_allows(rd, POLICY_RESOURCE_PERSON, POLICY_ACTION_READ, p->id, dept, 0))
 		return -1;
-	if (key || group_allows(rd, POLICY_RESOURCE_PERSON_WORK_CONTACT, POLICY_ACTION_READ, p, dept))
+	if (key ||
+	    group_allows(rd, POLICY_RESOURCE_PERSON_WORK_CONTACT, POLICY_ACTION_READ, p, dept))
 		open |= STORE_PERSON_WORK;
 	if (group_allows(rd, POLICY_RESOURCE_PERSON_PERSONAL_PHONE, POLICY_ACTION_READ, p, dept))
 		open |= STORE_PERSON_PERSONAL;
@@ -256,10 +257,10 @@ api_person_readable(const struct api_reader *rd, const struct store_person *p)
 json_t *
 api_person_json(const struct store_person *p)
 {
-	json_t *j = json_pack("{s:s, s:s, s:s, s:b, s:b, s:b}", "id", p->id, "name", p->name,
-	                      "kind", p->kind, "key_contact", p->key_contact, "linked",
-	                      p->user_id[0] != 0, "link_confirmed",
-	                      p->user_id[0] != 0 && p->link_confirmed);
+	json_t *j =
+	    json_pack("{s:s, s:s, s:s, s:b, s:b, s:b}", "id", p->id, "name", p->name, "kind",
+	              p->kind, "key_contact", p->key_contact, "linked", p->user_id[0] != 0,
+	              "link_confirmed", p->user_id[0] != 0 && p->link_confirmed);
 	json_object_set_new(j, "department",
 	                    p->department[0] ? json_string(p->department) : json_null());
 	json_object_set_new(j, "job_title", json_string(p->job_title));

@@ -273,8 +273,9 @@ seal_person(struct store *s, const struct store_person *p, unsigned groups, char
 	"SELECT p.id, p.production_id, COALESCE(p.user_id, ''), p.kind, p.name, "                  \
 	"COALESCE(p.department_id, ''), COALESCE(d.name, ''), p.job_title, p.character_name, "     \
 	"p.key_contact, p.created_at, p.updated_at, p.work_contact, p.personal_contact, "          \
-	"p.private, p.link_confirmed FROM person p LEFT JOIN department d ON d.id = p.department_id "
-#define PERSON_SEALED_COL 12
+	"p.private, p.link_confirmed FROM person p LEFT JOIN department d ON d.id = "              \
+	"p.department_id "
+#define PERSON_SEALED_COL    12
 #define PERSON_CONFIRMED_COL 15
 
 static void

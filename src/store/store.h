@@ -368,7 +368,6 @@ struct store_person {
 	char id[STORE_ID_LEN + 8];
 	char production_id[STORE_ID_LEN + 8];
 	char user_id[STORE_ID_LEN + 8]; /* "" when not linked to an account */
-	int link_confirmed;             /* the linked account accepted the record (stored 1 unlinked) */
 	char kind[8];                   /* crew | cast */
 	char name[256];
 	char department_id[STORE_ID_LEN + 8]; /* "" when none */
@@ -376,6 +375,7 @@ struct store_person {
 	char job_title[128];
 	char character_name[128];
 	int key_contact;
+	int link_confirmed; /* the linked account accepted the record (stored 1 when unlinked) */
 	/* sealed under the person's key */
 	char work_phone[64], work_email[256];
 	char personal_phone[64], personal_email[256];
