@@ -736,6 +736,7 @@ people_confirm_link(struct http_req *r)
 	struct store_person *p;
 	const char *me = session_of(r)->session.user.id;
 	struct err e;
+	int done;
 
 	if (api_reader_load(r, &rd) == -1)
 		return;
@@ -748,9 +749,14 @@ people_confirm_link(struct http_req *r)
 		goto out;
 	}
 	if (!p->link_confirmed) {
-		p->link_confirmed = 1;
-		if (store_person_update(http_req_store(r), p, 0, &e) == -1) {
+		/* only while still linked to me: a link changed since the read stays unconfirmed */
+		if ((done = store_person_confirm_link(http_req_store(r), rd.a.production.id, p->id,
+		                                      me, &e)) == -1) {
 			api_unavailable(r, &e);
+			goto out;
+		}
+		if (done == 0) {
+			http_problem(r, 409, "the record's link changed; read it again");
 			goto out;
 		}
 		session_audit(r, me, "person.confirm_link", p->id, "success");

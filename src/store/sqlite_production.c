@@ -410,6 +410,21 @@ store_person_update(struct store *s, const struct store_person *p, unsigned grou
 }
 
 int
+store_person_confirm_link(struct store *s, const char *production_id, const char *id,
+                          const char *user_id, struct err *e)
+{
+	static const char sql[] = "UPDATE person SET link_confirmed = 1 "
+	                          "WHERE production_id = ? AND id = ? AND user_id = ?";
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, production_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, user_id, -1, SQLITE_STATIC);
+	return sq_run(s, st, "confirm person link", e);
+}
+
+int
 store_person_delete(struct store *s, const char *production_id, const char *id, struct err *e)
 {
 	static const char sql[] = "DELETE FROM person WHERE production_id = ? AND id = ?";

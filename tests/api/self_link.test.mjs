@@ -254,7 +254,7 @@ test('being added as a member or accepting an invitation links no record, even o
   // a member added by email: the same
   const email2 = 'added@self.example';
   const rec2 = await addPerson({ name: 'Added record', kind: 'crew', department: 'Grip', ...sealedFor('added', 91), personal_email: email2 });
-  const s2 = await newAccount(server, email2, 'a gaffer added by the admin by hand');
+  const s2 = await newAccount(server, email2, 'a gaffer who climbs the lighting rig');
   const added = await call(server, admin, 'POST', P(prod.id, '/members'), { body: { email: email2, role: 'crew', department: 'Grip' } });
   assert.equal(added.status, 201, added.body);
   const read2 = await call(server, s2, 'GET', P(prod.id, `/people/${rec2.id}`));
