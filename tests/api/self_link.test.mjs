@@ -161,13 +161,12 @@ test('nobody but production admins and producers sets account_email, on create o
 
 test('one account has at most one record in a production, whatever the spelling of its email', async () => {
   const ad = who.ad;
-  for (const value of [ad.email, ad.email.toUpperCase(), `  ${ad.email.replace('ad', 'AD')}`]) {
+  for (const value of [ad.email, ad.email.toUpperCase(), ad.email.replace('ad', 'Ad')]) {
     const second = await call(server, admin, 'POST', P(prod.id, '/people'), { body: { name: 'Second AD record', kind: 'crew', account_email: value } });
-    if (second.status === 400) { assert.equal(pointerOf(second), '/account_email'); continue; }
     assertProblem(second, 409, `a second record for the AD via ${JSON.stringify(value)}`);
     assert.equal(pointerOf(second), '/account_email');
   }
-  for (const value of [ad.email.replace('e', '\u0435'), ad.email.replace('@', '\uFF20')]) {
+  for (const value of [ad.email.replace('e', '\u0435'), ad.email.replace('@', '\uFF20'), `  ${ad.email}`, `${ad.email}\u200B`]) {
     const lookalike = await call(server, admin, 'PATCH', P(prod.id, `/people/${victims.fresh.id}`), { body: { account_email: value } });
     assertProblem(lookalike, 400, `a look-alike of the AD's email ${JSON.stringify(value)}`);
     assert.equal(pointerOf(lookalike), '/account_email');
