@@ -36,6 +36,7 @@ struct api_reader {
 	enum policy_role role;
 	char person_id[STORE_ID_LEN + 8];     /* "" when the caller has no record here */
 	char department_id[STORE_ID_LEN + 8]; /* the membership's department, else the record's */
+	int self_confirmed; /* the caller confirmed that link: `self` opens its sealed groups */
 	int called_loaded;
 	size_t ncalled;
 	char (*called)[STORE_ID_LEN + 8]; /* day ids with a call for person_id */
@@ -245,6 +246,7 @@ void people_get(struct http_req *r);
 void people_create(struct http_req *r);
 void people_update(struct http_req *r);
 void people_delete(struct http_req *r);
+void people_confirm_link(struct http_req *r);
 void locations_list(struct http_req *r);
 void locations_get(struct http_req *r);
 void locations_create(struct http_req *r);

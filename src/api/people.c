@@ -9,6 +9,7 @@
  * GET    /api/v1/productions/{id}/people/{pid}
  * PATCH  /api/v1/productions/{id}/people/{pid}        any subset of the fields
  * DELETE /api/v1/productions/{id}/people/{pid}        also destroys the person key
+ * POST   /api/v1/productions/{id}/people/{pid}/confirm-link   by the linked account only
  *
  * A person is one flat JSON object. Its fields fall into the policy
  * resources of docs/ROLES.md:
@@ -29,6 +30,21 @@
  * caller may not write is refused with 403 naming it, and nothing is
  * written. Changing a person's department, kind, key-contact flag or
  * account link is a directory change that needs person:write beyond self.
+ *
+ * Whose record it is. `self` is the record linked to the reader's account
+ * (person.user_id), so the link is an identity decision: only those who
+ * manage members (member:write all — production admins and producers) set
+ * or change `account_email`, and anyone else is refused naming it, even
+ * when the value would not change. A link alone never opens what someone
+ * else wrote into the record: `self` reaches a record's sealed groups
+ * (work contact, personal contact, private fields) only while the link is
+ * confirmed (person.link_confirmed). A new link is confirmed at once when
+ * the record holds no sealed field yet or the linker links their own
+ * account; otherwise it waits for the linked account to confirm it with
+ * confirm-link (audited). Until then `self` reads and writes of those groups
+ * are refused as if the record were someone else's; the directory entry,
+ * calls and acknowledgements follow the link as before. See
+ * docs/ROLES.md, "Whose record is it".
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -197,6 +213,26 @@ field_in(const struct store_person *p, const struct person_field *f)
 	return (const char *)p + f->off;
 }
 
+/*
+ * 1 when the reader's right to res × act on p comes from `self` alone while
+ * their link to p is not confirmed: such a right does not reach p's sealed
+ * groups. (The scope being self, the right can only be about their own record.)
+ */
+static int
+self_unconfirmed(const struct api_reader *rd, enum policy_resource res, enum policy_action act)
+{
+	return rd->has_role && !rd->self_confirmed &&
+	       policy_scope(rd->role, res, act) == POLICY_SCOPE_SELF;
+}
+
+/* api_allows for one sealed group of p: a `self` right needs a confirmed link. */
+static int
+group_allows(const struct api_reader *rd, enum policy_resource res, enum policy_action act,
+             const struct store_person *p, const char *dept)
+{
+	return api_allows(rd, res, act, p->id, dept, 0) && !self_unconfirmed(rd, res, act);
+}
+
 int
 api_person_readable(const struct api_reader *rd, const struct store_person *p)
 {
@@ -208,12 +244,11 @@ api_person_readable(const struct api_reader *rd, const struct store_person *p)
 	if (!key && !api_allows(rd, POLICY_RESOURCE_PERSON, POLICY_ACTION_READ, p->id, dept, 0))
 		return -1;
 	if (key ||
-	    api_allows(rd, POLICY_RESOURCE_PERSON_WORK_CONTACT, POLICY_ACTION_READ, p->id, dept, 0))
+	    group_allows(rd, POLICY_RESOURCE_PERSON_WORK_CONTACT, POLICY_ACTION_READ, p, dept))
 		open |= STORE_PERSON_WORK;
-	if (api_allows(rd, POLICY_RESOURCE_PERSON_PERSONAL_PHONE, POLICY_ACTION_READ, p->id, dept,
-	               0))
+	if (group_allows(rd, POLICY_RESOURCE_PERSON_PERSONAL_PHONE, POLICY_ACTION_READ, p, dept))
 		open |= STORE_PERSON_PERSONAL;
-	if (api_allows(rd, POLICY_RESOURCE_PERSON_PRIVATE, POLICY_ACTION_READ, p->id, dept, 0))
+	if (group_allows(rd, POLICY_RESOURCE_PERSON_PRIVATE, POLICY_ACTION_READ, p, dept))
 		open |= STORE_PERSON_PRIVATE;
 	return (int)open;
 }
@@ -222,8 +257,10 @@ api_person_readable(const struct api_reader *rd, const struct store_person *p)
 json_t *
 api_person_json(const struct store_person *p)
 {
-	json_t *j = json_pack("{s:s, s:s, s:s, s:b, s:b}", "id", p->id, "name", p->name, "kind",
-	                      p->kind, "key_contact", p->key_contact, "linked", p->user_id[0] != 0);
+	json_t *j =
+	    json_pack("{s:s, s:s, s:s, s:b, s:b, s:b}", "id", p->id, "name", p->name, "kind",
+	              p->kind, "key_contact", p->key_contact, "linked", p->user_id[0] != 0,
+	              "link_confirmed", p->user_id[0] != 0 && p->link_confirmed);
 	json_object_set_new(j, "department",
 	                    p->department[0] ? json_string(p->department) : json_null());
 	json_object_set_new(j, "job_title", json_string(p->job_title));
@@ -434,14 +471,58 @@ may_write(struct http_req *r, const struct api_reader *rd, enum policy_resource 
           const struct store_person *p, const char *field)
 {
 	const char *dept = p->department_id[0] ? p->department_id : NULL;
-	if (api_allows(rd, res, POLICY_ACTION_WRITE, p->id, dept, 0))
+	int sealed = res == POLICY_RESOURCE_PERSON_WORK_CONTACT ||
+	             res == POLICY_RESOURCE_PERSON_PERSONAL_PHONE ||
+	             res == POLICY_RESOURCE_PERSON_PRIVATE;
+	int unconfirmed = sealed && api_allows(rd, res, POLICY_ACTION_WRITE, p->id, dept, 0) &&
+	                  self_unconfirmed(rd, res, POLICY_ACTION_WRITE);
+	if (!unconfirmed && api_allows(rd, res, POLICY_ACTION_WRITE, p->id, dept, 0))
 		return 1;
 	session_audit(r, session_of(r)->session.user.id, "person.write", p->id[0] ? p->id : "-",
 	              "denied");
 	http_problem_errors(r, 403, "your role cannot write this field of this person",
 	                    json_pack("[{s:s+, s:s}]", "pointer", "/", field, "detail",
-	                              "not writable by your role for this person"));
+	                              unconfirmed ? "confirm the link to this record first"
+	                                          : "not writable by your role for this person"));
 	return 0;
+}
+
+/*
+ * Setting or changing a record's account link is an identity decision: it
+ * needs member:write all (production admins and producers), whatever the
+ * caller's person rights. 0 after answering 403 naming /account_email.
+ */
+static int
+may_link(struct http_req *r, const struct api_reader *rd, const struct store_person *p)
+{
+	if (rd->has_role &&
+	    policy_scope(rd->role, POLICY_RESOURCE_MEMBER, POLICY_ACTION_WRITE) == POLICY_SCOPE_ALL)
+		return 1;
+	session_audit(r, session_of(r)->session.user.id, "person.link", p->id[0] ? p->id : "-",
+	              "denied");
+	http_problem_errors(
+	    r, 403, "only production admins and producers link a person record to an account",
+	    json_pack("[{s:s, s:s}]", "pointer", "/account_email", "detail",
+	              "linking a record to an account needs the right to manage members"));
+	return 0;
+}
+
+/*
+ * Whether a link just made to p is confirmed at once: when nothing sealed
+ * is in the record yet (nothing to disclose), or when the linker linked
+ * their own account. Otherwise the linked account confirms it (confirm-link).
+ * p must have every sealed group opened (as people_update loads it), or be
+ * new; an unlinked record counts as confirmed.
+ */
+static int
+link_confirmed_now(struct http_req *r, const struct store_person *p)
+{
+	if (p->user_id[0] == '\0' || strcmp(p->user_id, session_of(r)->session.user.id) == 0)
+		return 1;
+	for (size_t i = 0; i < NFIELDS; i++)
+		if (person_fields[i].group != 0 && field_in(p, &person_fields[i])[0] != '\0')
+			return 0;
+	return 1;
 }
 
 /*
@@ -493,6 +574,8 @@ apply_body(struct http_req *r, const struct api_reader *rd, json_t *body, struct
 	}
 	if ((v = json_string_value(json_object_get(body, "account_email"))) != NULL) {
 		struct store_user u;
+		if (!may_link(r, rd, p))
+			return 0;
 		if (v[0] == '\0') {
 			p->user_id[0] = '\0';
 		} else if ((found = store_user_by_email(s, v, &u, &e)) != 1) {
@@ -514,9 +597,10 @@ apply_body(struct http_req *r, const struct api_reader *rd, json_t *body, struct
 		     (creating || may_write(r, rd, POLICY_RESOURCE_PERSON, &before, "department"));
 		sodium_memzero(&probe, sizeof(probe));
 	}
-	sodium_memzero(&before, sizeof(before));
-	if (!ok)
+	if (!ok) {
+		sodium_memzero(&before, sizeof(before));
 		return 0;
+	}
 	for (size_t i = 0; i < NFIELDS; i++) {
 		const struct person_field *f = &person_fields[i];
 		if ((v = json_string_value(json_object_get(body, f->name))) == NULL)
@@ -530,6 +614,9 @@ apply_body(struct http_req *r, const struct api_reader *rd, json_t *body, struct
 		snprintf(field_of(p, f), f->cap, "%s", v);
 		*groups |= f->group;
 	}
+	if (creating || strcmp(p->user_id, before.user_id) != 0)
+		p->link_confirmed = link_confirmed_now(r, p);
+	sodium_memzero(&before, sizeof(before));
 	return 1;
 }
 
@@ -635,4 +722,47 @@ people_delete(struct http_req *r)
 	session_audit(r, session_of(r)->session.user.id, "person.delete",
 	              router_param(&r->match, "pid"), "success");
 	http_reply(r, 204, NULL, NULL, 0);
+}
+
+/*
+ * The linked account accepts the record as its own, and with it the sealed
+ * fields others wrote into it. Only that account may, in a production where
+ * it holds a live role; idempotent.
+ */
+void
+people_confirm_link(struct http_req *r)
+{
+	struct api_reader rd;
+	struct store_person *p;
+	const char *me = session_of(r)->session.user.id;
+	struct err e;
+	int done;
+
+	if (api_reader_load(r, &rd) == -1)
+		return;
+	p = xmalloc(sizeof(*p));
+	if (!api_load_person(r, &rd, router_param(&r->match, "pid"), p))
+		goto out;
+	if (!rd.has_role || p->user_id[0] == '\0' || strcmp(p->user_id, me) != 0) {
+		session_audit(r, me, "person.confirm_link", p->id, "denied");
+		http_problem(r, 403, "only the account linked to this record can confirm the link");
+		goto out;
+	}
+	if (!p->link_confirmed) {
+		/* only while still linked to me: a link changed since the read stays unconfirmed */
+		if ((done = store_person_confirm_link(http_req_store(r), rd.a.production.id, p->id,
+		                                      me, &e)) == -1) {
+			api_unavailable(r, &e);
+			goto out;
+		}
+		if (done == 0) {
+			http_problem(r, 409, "the record's link changed; read it again");
+			goto out;
+		}
+		session_audit(r, me, "person.confirm_link", p->id, "success");
+	}
+	http_reply(r, 204, NULL, NULL, 0);
+out:
+	sodium_memzero(p, sizeof(*p));
+	free(p);
 }

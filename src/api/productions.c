@@ -23,7 +23,11 @@
  * production the caller does not belong to answers 404 (it might as well
  * not exist); a revoked member gets 403. Instance administrators, who run
  * the installation, may create productions and manage their members, but
- * see no production data by that right alone.
+ * see no production data by that right alone. That right never reaches their
+ * own membership: adding, inviting, changing, revoking or reinstating
+ * themselves needs a member-managing role of their own in the production
+ * (may_manage_self), so a production admin's revocation of an instance
+ * administrator sticks.
  *
  * The rules of membership changes (roles, departments, the last production
  * admin or producer, sessions ending with the last membership) live in
@@ -330,6 +334,66 @@ may_manage(struct http_req *r, const struct api_access *a)
 	return 1;
 }
 
+/* 1 when the caller's own role in the production manages members (not the instance right). */
+static int
+own_member_right(const struct api_access *a)
+{
+	enum policy_role role;
+	return a->member && policy_role_parse(a->me.role, &role) == 0 &&
+	       policy_scope(role, POLICY_RESOURCE_MEMBER, POLICY_ACTION_WRITE) == POLICY_SCOPE_ALL;
+}
+
+/*
+ * A membership write aimed at the caller's own account (target_user, or
+ * NULL/"" when it names nobody known) needs the caller's own member-managing
+ * role: the instance administrator's right does not reach their own
+ * membership. 0 after answering 403.
+ */
+static int
+may_manage_self(struct http_req *r, const struct api_access *a, const char *target_user)
+{
+	const char *me = session_of(r)->session.user.id;
+	if (target_user == NULL || target_user[0] == '\0' || strcmp(target_user, me) != 0 ||
+	    own_member_right(a))
+		return 1;
+	session_audit(r, me, "member.write_self", a->production.id, "denied");
+	http_problem(r, 403,
+	             "an instance administrator cannot add, invite, change or reinstate "
+	             "themselves; a production admin or producer of this production must");
+	return 0;
+}
+
+/* may_manage_self for membership {mid}: 0 after answering (403 or 503). */
+static int
+may_manage_member(struct http_req *r, const struct api_access *a)
+{
+	struct store_membership m;
+	struct err e;
+	int found = store_membership_get(http_req_store(r), a->production.id,
+	                                 router_param(&r->match, "mid"), &m, &e);
+	if (found == -1) {
+		api_unavailable(r, &e);
+		return 0;
+	}
+	return may_manage_self(r, a, found == 1 ? m.user.id : NULL);
+}
+
+/* may_manage_self for the account with email (if any): 0 after answering (403 or 503). */
+static int
+may_manage_email(struct http_req *r, const struct api_access *a, const char *email)
+{
+	struct store_user u;
+	struct err e;
+	int found = email != NULL ? store_user_by_email(http_req_store(r), email, &u, &e) : 0;
+	if (found == -1) {
+		api_unavailable(r, &e);
+		return 0;
+	}
+	found = may_manage_self(r, a, found == 1 ? u.id : NULL);
+	sodium_memzero(&u, sizeof(u));
+	return found;
+}
+
 static const struct json_field member_add_fields[] = {
     {"email", JF_STRING, 1, 254},
     {"role", JF_STRING, 1, 32},
@@ -366,6 +430,10 @@ members_add(struct http_req *r)
 		return;
 	if ((body = http_json_body(r, member_add_fields, 3)) == NULL)
 		return;
+	if (!may_manage_email(r, &a, json_string_value(json_object_get(body, "email")))) {
+		json_decref(body);
+		return;
+	}
 	if (members_add_one(http_req_store(r), a.production.id,
 	                    json_string_value(json_object_get(body, "email")),
 	                    json_string_value(json_object_get(body, "role")),
@@ -391,7 +459,7 @@ members_update(struct http_req *r)
 	json_t *body;
 	struct err e;
 
-	if (api_production_access(r, &a) == -1 || !may_manage(r, &a))
+	if (api_production_access(r, &a) == -1 || !may_manage(r, &a) || !may_manage_member(r, &a))
 		return;
 	if ((body = http_json_body(r, member_update_fields, 2)) == NULL)
 		return;
@@ -415,7 +483,7 @@ set_revoked(struct http_req *r, int revoke)
 	json_t *j;
 	struct err e;
 
-	if (api_production_access(r, &a) == -1 || !may_manage(r, &a))
+	if (api_production_access(r, &a) == -1 || !may_manage(r, &a) || !may_manage_member(r, &a))
 		return;
 	if (members_set_revoked(http_req_store(r), a.production.id, router_param(&r->match, "mid"),
 	                        0, revoke, &ended, &m, &e) == -1) {
@@ -482,6 +550,8 @@ invitations_create(struct http_req *r)
 		refuse(r, &e);
 		goto out;
 	}
+	if (!may_manage_email(r, &a, v.email))
+		goto out;
 	if (members_check_role(s, a.production.id, v.role,
 	                       json_string_value(json_object_get(body, "department")),
 	                       v.department_id, &e) == -1) {

@@ -52,6 +52,7 @@ const struct route api_routes[] = {
     {"GET", "/api/v1/productions/{id}/people/{pid}", people_get, 0},
     {"PATCH", "/api/v1/productions/{id}/people/{pid}", people_update, ROUTE_JSON_BODY},
     {"DELETE", "/api/v1/productions/{id}/people/{pid}", people_delete, 0},
+    {"POST", "/api/v1/productions/{id}/people/{pid}/confirm-link", people_confirm_link, 0},
     {"GET", "/api/v1/productions/{id}/locations", locations_list, 0},
     {"POST", "/api/v1/productions/{id}/locations", locations_create, ROUTE_JSON_BODY},
     {"GET", "/api/v1/productions/{id}/locations/{lid}", locations_get, 0},

@@ -10,7 +10,9 @@
  * The subject of a policy check is the caller's person record in this
  * production (for `self`), their membership's department (for
  * `department`), and the days they have a call on (for `called`). A caller
- * without a person record is never `self` and never `called`.
+ * without a person record is never `self` and never `called`. Whether the
+ * caller confirmed the link to that record (rd->self_confirmed) decides if
+ * `self` reaches its sealed groups (api/people.c, docs/ROLES.md).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,8 +76,10 @@ api_reader_load(struct http_req *r, struct api_reader *rd)
 			api_unavailable(r, &e);
 			return -1;
 		}
-		if (found == 1)
+		if (found == 1) {
 			memcpy(rd->person_id, me.id, sizeof(rd->person_id));
+			rd->self_confirmed = me.link_confirmed != 0;
+		}
 		snprintf(rd->department_id, sizeof(rd->department_id), "%s",
 		         rd->a.me.department_id[0] ? rd->a.me.department_id
 		                                   : (found == 1 ? me.department_id : ""));

@@ -273,8 +273,10 @@ seal_person(struct store *s, const struct store_person *p, unsigned groups, char
 	"SELECT p.id, p.production_id, COALESCE(p.user_id, ''), p.kind, p.name, "                  \
 	"COALESCE(p.department_id, ''), COALESCE(d.name, ''), p.job_title, p.character_name, "     \
 	"p.key_contact, p.created_at, p.updated_at, p.work_contact, p.personal_contact, "          \
-	"p.private FROM person p LEFT JOIN department d ON d.id = p.department_id "
-#define PERSON_SEALED_COL 12
+	"p.private, p.link_confirmed FROM person p LEFT JOIN department d ON d.id = "              \
+	"p.department_id "
+#define PERSON_SEALED_COL    12
+#define PERSON_CONFIRMED_COL 15
 
 static void
 read_person(sqlite3_stmt *st, struct store_person *p)
@@ -292,6 +294,7 @@ read_person(sqlite3_stmt *st, struct store_person *p)
 	p->key_contact = sqlite3_column_int(st, 9);
 	sq_copy_col(st, 10, p->created_at, sizeof(p->created_at));
 	sq_copy_col(st, 11, p->updated_at, sizeof(p->updated_at));
+	p->link_confirmed = sqlite3_column_int(st, PERSON_CONFIRMED_COL);
 }
 
 static void
@@ -318,6 +321,7 @@ bind_person_dir(sqlite3_stmt *st, const struct store_person *p, int i)
 	sqlite3_bind_text(st, i + 4, p->job_title, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, i + 5, p->character_name, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, i + 6, p->key_contact);
+	sqlite3_bind_int(st, i + 7, p->user_id[0] ? p->link_confirmed != 0 : 1);
 }
 
 static void
@@ -332,8 +336,8 @@ store_person_create(struct store *s, struct store_person *p, struct err *e)
 {
 	static const char sql[] =
 	    "INSERT INTO person (id, production_id, user_id, kind, name, department_id, job_title, "
-	    "character_name, key_contact, work_contact, personal_contact, private, created_at, "
-	    "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	    "character_name, key_contact, link_confirmed, work_contact, personal_contact, private, "
+	    "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 	sqlite3_stmt *st;
 	char *env[NGROUPS];
 	int rc;
@@ -354,14 +358,14 @@ store_person_create(struct store *s, struct store_person *p, struct err *e)
 	sqlite3_bind_text(st, 2, p->production_id, -1, SQLITE_STATIC);
 	bind_person_dir(st, p, 3);
 	for (size_t g = 0; g < NGROUPS; g++)
-		sq_bind_opt(st, 10 + (int)g, env[g]);
-	sqlite3_bind_text(st, 13, p->created_at, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 14, p->updated_at, -1, SQLITE_STATIC);
+		sq_bind_opt(st, 11 + (int)g, env[g]);
+	sqlite3_bind_text(st, 14, p->created_at, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 15, p->updated_at, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	free_env(env);
 	if (rc != SQLITE_DONE)
-		return unique_or_err(s, "/user_id", "that account already has a record here",
+		return unique_or_err(s, "/account_email", "that account already has a record here",
 		                     "create person", e);
 	p->opened = STORE_PERSON_ALL;
 	return 0;
@@ -372,7 +376,7 @@ store_person_update(struct store *s, const struct store_person *p, unsigned grou
 {
 	static const char sql[] =
 	    "UPDATE person SET user_id = ?, kind = ?, name = ?, department_id = ?, job_title = ?, "
-	    "character_name = ?, key_contact = ?, updated_at = ?, "
+	    "character_name = ?, key_contact = ?, link_confirmed = ?, updated_at = ?, "
 	    "work_contact = CASE WHEN ? THEN ? ELSE work_contact END, "
 	    "personal_contact = CASE WHEN ? THEN ? ELSE personal_contact END, "
 	    "private = CASE WHEN ? THEN ? ELSE private END "
@@ -389,20 +393,35 @@ store_person_update(struct store *s, const struct store_person *p, unsigned grou
 	}
 	sq_now_rfc3339(now, sizeof(now));
 	bind_person_dir(st, p, 1);
-	sqlite3_bind_text(st, 8, now, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, now, -1, SQLITE_STATIC);
 	for (size_t g = 0; g < NGROUPS; g++) {
-		sqlite3_bind_int(st, 9 + 2 * (int)g, (groups & person_groups[g].bit) != 0);
-		sq_bind_opt(st, 10 + 2 * (int)g, env[g]);
+		sqlite3_bind_int(st, 10 + 2 * (int)g, (groups & person_groups[g].bit) != 0);
+		sq_bind_opt(st, 11 + 2 * (int)g, env[g]);
 	}
-	sqlite3_bind_text(st, 15, p->production_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 16, p->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 16, p->production_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 17, p->id, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	free_env(env);
 	if (rc != SQLITE_DONE)
-		return unique_or_err(s, "/user_id", "that account already has a record here",
+		return unique_or_err(s, "/account_email", "that account already has a record here",
 		                     "update person", e);
 	return sqlite3_changes(s->db) > 0 ? 1 : 0;
+}
+
+int
+store_person_confirm_link(struct store *s, const char *production_id, const char *id,
+                          const char *user_id, struct err *e)
+{
+	static const char sql[] = "UPDATE person SET link_confirmed = 1 "
+	                          "WHERE production_id = ? AND id = ? AND user_id = ?";
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, production_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, user_id, -1, SQLITE_STATIC);
+	return sq_run(s, st, "confirm person link", e);
 }
 
 int

@@ -388,6 +388,7 @@ struct store_person {
 	char job_title[128];
 	char character_name[128];
 	int key_contact;
+	int link_confirmed; /* the linked account accepted the record (stored 1 when unlinked) */
 	/* sealed under the person's key */
 	char work_phone[64], work_email[256];
 	char personal_phone[64], personal_email[256];
@@ -402,6 +403,12 @@ int store_person_create(struct store *s, struct store_person *p, struct err *e);
 /* Rewrites the directory columns and the sealed groups in `groups`: 1 done, 0 no such person. */
 int store_person_update(struct store *s, const struct store_person *p, unsigned groups,
                         struct err *e);
+/*
+ * Marks the record's link confirmed, only while it is still linked to user_id
+ * (a link changed meanwhile is not confirmed by the old account): 1 done, 0 not so linked.
+ */
+int store_person_confirm_link(struct store *s, const char *production_id, const char *id,
+                              const char *user_id, struct err *e);
 /* Deletes the record and destroys its person key: 1 done, 0 no such person. */
 int store_person_delete(struct store *s, const char *production_id, const char *id, struct err *e);
 /* One person of the production with the groups in `open` opened: 1 found, 0 not. */

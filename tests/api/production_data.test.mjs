@@ -69,7 +69,11 @@ before(async () => {
     if (role === 'cast') body.character_name = 'The Lighthouse Keeper';
     const p = await call(server, admin, 'POST', P(prod.id, '/people'), { body });
     assert.equal(p.status, 201, p.body);
-    records[key] = p.json;
+    // the admin wrote the sealed fields, so the person accepts the record as theirs (docs/ROLES.md)
+    assert.equal(p.json.link_confirmed, false);
+    const confirm = await call(server, s, 'POST', P(prod.id, `/people/${p.json.id}/confirm-link`));
+    assert.equal(confirm.status, 204, confirm.body);
+    records[key] = { ...p.json, link_confirmed: true };
     sessions[key] = s;
     if (!readers[role]) readers[role] = { session: s, key, dept };
   }
