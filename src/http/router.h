@@ -23,6 +23,9 @@ enum route_flags {
 	ROUTE_PUBLIC = 1 << 1,     /* no session needed; every other route authenticates */
 	ROUTE_PENDING_OK = 1 << 2, /* reachable while the account must change its password */
 	ROUTE_UPLOAD = 1 << 3,     /* a raw body of up to upload_max_bytes (not max_body_bytes) */
+	/* refused to API tokens: a signed-in session with a second factor is needed (granting
+	   roles, inviting, production security settings) */
+	ROUTE_SESSION_ONLY = 1 << 4,
 };
 
 struct route {

@@ -42,6 +42,7 @@ struct config {
 	long login_max_failures;
 	long session_idle;
 	long session_lifetime;
+	long api_token_max_days;
 	char *mail_transport;
 	char *mail_dir;
 	char *mail_from;
