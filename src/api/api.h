@@ -207,6 +207,12 @@ void health_metrics(struct http_req *r);
 void auth_login(struct http_req *r);
 void auth_logout(struct http_req *r);
 void reset_request(struct http_req *r);
+/* The password-reset desk (api/reset.c): started by `slate serve` before the loops, stopped
+   after them (serving what was asked before it stops). */
+struct keyring;
+int reset_desk_start(const struct config *c, const char *db_path, struct keyring *keys,
+                     struct err *e);
+void reset_desk_stop(void);
 void reset_complete(struct http_req *r);
 void me_get(struct http_req *r);
 void tokens_create(struct http_req *r);

@@ -8,10 +8,11 @@
  * DELETE /api/v1/me/sessions/{id}   end one session
  *
  * A password change needs the current password, must pass the policy
- * (crypto/password.h), ends every other session, and replaces the current
+ * (crypto/password.h), ends every other session, every API token and every
+ * outstanding password-reset link of the account, and replaces the current
  * session with a new one (a new token at every privilege change). It also
  * lifts "must change password" from the first administrator's one-time
- * password.
+ * password. "Sign out everywhere" ends the API tokens too.
  */
 #include <sodium.h>
 #include <stdlib.h>
@@ -99,6 +100,8 @@ password_done(struct job *j)
 	if (store_begin(s, &e) == -1 ||
 	    store_user_set_password(s, a->session.user.id, pj->hash, 0, &e) == -1 ||
 	    store_session_revoke_all(s, a->session.user.id, NULL, now, &e) == -1 ||
+	    store_token_revoke_all(s, a->session.user.id, now, &e) == -1 ||
+	    store_reset_revoke_all(s, a->session.user.id, now, &e) == -1 ||
 	    session_start(r, a->session.user.id, csrf, &e) == -1 || store_commit(s, &e) == -1) {
 		store_rollback(s);
 		log_event(LOG_ERROR, "password change failed", LOG_STR("error", e.msg), LOG_END);
@@ -182,10 +185,16 @@ void
 me_sessions_end_all(struct http_req *r)
 {
 	const struct api_auth *a = session_of(r);
+	struct store *s = http_req_store(r);
+	long long now = (long long)time(NULL);
 	struct err e;
-	int n = store_session_revoke_all(http_req_store(r), a->session.user.id, NULL,
-	                                 (long long)time(NULL), &e);
-	if (n == -1) {
+
+	/* "everywhere" includes the integrations: the account's API tokens end too */
+	if (store_begin(s, &e) == -1 ||
+	    store_session_revoke_all(s, a->session.user.id, NULL, now, &e) == -1 ||
+	    store_token_revoke_all(s, a->session.user.id, now, &e) == -1 ||
+	    store_commit(s, &e) == -1) {
+		store_rollback(s);
 		http_problem(r, 503, "the sessions could not be ended; try again");
 		return;
 	}

@@ -4,18 +4,25 @@
  * POST /api/v1/auth/password-reset           {email} → 202, always the same
  * POST /api/v1/auth/password-reset/complete  {token, new_password} → 204
  *
- * The request answers identically whether or not the account exists. For
- * an account that does (and is not disabled) it creates a single-use link
- * valid 30 minutes and queues a message with it (notify/notify.h) in the
- * same transaction; at most RESET_PER_HOUR links an hour per account, so
- * nobody can flood someone's mailbox. The link carries the token in the
+ * The request answers identically whether or not the account exists, and
+ * after the same work: the handler checks the body and hands the address
+ * to the reset desk (below), a thread of its own, then answers; the
+ * account is looked up only on the desk, off the response path. For an
+ * account that exists (and is not disabled) the desk creates a single-use
+ * link valid 30 minutes and queues a message with it (notify/notify.h) in
+ * the same transaction; at most RESET_PER_HOUR links an hour per account,
+ * so nobody can flood someone's mailbox. The link carries the token in the
  * URL fragment, which browsers never send to a server or a Referer.
  *
  * Completing checks the link and the policy, hashes on the worker pool,
- * then spends the link, sets the password and ends every session of the
- * account, atomically: a link works once, even when two completions race.
+ * then spends the link, sets the password and ends every session, API
+ * token and other outstanding reset link of the account, atomically: a
+ * link works once, even when two completions race, and a link sent before
+ * a password change never works after it.
  * A second factor still applies at the next sign-in.
  */
+#include <assert.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +31,7 @@
 
 #include "api/api.h"
 #include "api/session.h"
+#include "audit/audit.h"
 #include "crypto/password.h"
 #include "crypto/token.h"
 #include "notify/notify.h"
@@ -39,11 +47,54 @@ static const struct json_field request_fields[] = {
     {"email", JF_STRING, 1, 254},
 };
 
+/*
+ * The desk: one thread of its own, with its own store connection, that
+ * turns the addresses asked about into links. The request handler only
+ * checks the body, hands the address over (a copy in a bounded queue) and
+ * answers; so an address with an account and one without are answered
+ * after exactly the same work, and the reply's timing says nothing about
+ * which it was. When the queue is full the address is dropped (logged,
+ * without it): the answer is the same, and nobody is owed a link.
+ */
+#define DESK_QUEUE 256
+
+struct reset_ask {
+	char email[256];
+	char peer[64];
+	char request_id[32];
+};
+
+struct reset_desk {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int stopping;
+	int started;
+	struct reset_ask q[DESK_QUEUE]; /* a ring: n entries from head */
+	size_t head, n;
+	char *db_path;
+	char *public_url;
+	struct keyring *keys;
+};
+
+static struct reset_desk *desk; /* the process's, between reset_desk_start and _stop */
+
 static void
-queue_link(struct http_req *r, const struct store_user *u)
+desk_audit(struct store *s, const struct reset_ask *q, const char *actor, const char *outcome)
 {
-	const struct config *c = http_req_config(r);
-	struct store *s = http_req_store(r);
+	struct audit_entry a = {
+	    actor, q->peer, "auth.password_reset_request", NULL, outcome, q->request_id, NULL};
+	struct err e;
+	if (audit_record(s, &a, &e) == -1)
+		log_event(LOG_ERROR, "audit event not written",
+		          LOG_STR("action", "auth.password_reset_request"), LOG_STR("error", e.msg),
+		          LOG_END);
+}
+
+static void
+queue_link(struct reset_desk *d, struct store *s, const struct reset_ask *q,
+           const struct store_user *u)
+{
 	char token[TOKEN_TEXT_LEN], hash[TOKEN_HASH_LEN];
 	long long now = (long long)time(NULL);
 	char *body = NULL;
@@ -53,7 +104,7 @@ queue_link(struct http_req *r, const struct store_user *u)
 	if (store_reset_count(s, u->id, now - 3600, &recent, &e) == -1)
 		goto fail;
 	if (recent >= RESET_PER_HOUR) {
-		session_audit(r, u->id, "auth.password_reset_request", NULL, "throttled");
+		desk_audit(s, q, u->id, "throttled");
 		return;
 	}
 	token_new(token, hash);
@@ -61,7 +112,7 @@ queue_link(struct http_req *r, const struct store_user *u)
 	                 "Slate account.\nThis link works once, for 30 minutes:\n\n  "
 	                 "%s/reset-password#token=%s\n\nIf it was not you, ignore this message: "
 	                 "your password stays as it is.\n",
-	                 u->display_name, c->public_url, token);
+	                 u->display_name, d->public_url, token);
 	sodium_memzero(token, sizeof(token));
 	if (store_begin(s, &e) == -1 ||
 	    store_reset_create(s, u->id, hash, now, RESET_LIFETIME, &e) == -1 ||
@@ -70,7 +121,7 @@ queue_link(struct http_req *r, const struct store_user *u)
 		store_rollback(s);
 		goto fail;
 	}
-	session_audit(r, u->id, "auth.password_reset_request", NULL, "success");
+	desk_audit(s, q, u->id, "success");
 	goto out;
 fail:
 	log_event(LOG_ERROR, "reset link not created", LOG_STR("error", e.msg), LOG_END);
@@ -81,15 +132,128 @@ out:
 	}
 }
 
+static void
+desk_serve(struct reset_desk *d, struct store *s, const struct reset_ask *q)
+{
+	struct store_user u;
+	struct err e;
+	int found = store_user_by_email(s, q->email, &u, &e);
+
+	if (found == -1)
+		log_event(LOG_ERROR, "reset request not read", LOG_STR("error", e.msg), LOG_END);
+	else if (found == 1 && !u.disabled)
+		queue_link(d, s, q, &u);
+	sodium_memzero(&u, sizeof(u));
+}
+
+static void *
+desk_main(void *arg)
+{
+	struct reset_desk *d = arg;
+	struct reset_ask q;
+	struct store *s;
+	struct err e;
+
+	if ((s = store_open(d->db_path, 0, d->keys, &e)) == NULL)
+		log_event(LOG_ERROR, "the reset desk cannot open the store",
+		          LOG_STR("error", e.msg), LOG_END);
+	pthread_mutex_lock(&d->mu);
+	for (;;) {
+		while (d->n == 0 && !d->stopping)
+			pthread_cond_wait(&d->cv, &d->mu);
+		if (d->n == 0)
+			break; /* stopping, and every address asked about has been served */
+		q = d->q[d->head];
+		sodium_memzero(&d->q[d->head], sizeof(d->q[d->head]));
+		d->head = (d->head + 1) % DESK_QUEUE;
+		d->n--;
+		pthread_mutex_unlock(&d->mu);
+		if (s != NULL)
+			desk_serve(d, s, &q);
+		sodium_memzero(&q, sizeof(q));
+		pthread_mutex_lock(&d->mu);
+	}
+	pthread_mutex_unlock(&d->mu);
+	store_close(s);
+	return NULL;
+}
+
+int
+reset_desk_start(const struct config *c, const char *db_path, struct keyring *keys, struct err *e)
+{
+	struct reset_desk *d = xcalloc(1, sizeof(*d));
+
+	assert(desk == NULL);
+	pthread_mutex_init(&d->mu, NULL);
+	pthread_cond_init(&d->cv, NULL);
+	d->db_path = xstrdup(db_path);
+	d->public_url = xstrdup(c->public_url);
+	d->keys = keys;
+	if (pthread_create(&d->thread, NULL, desk_main, d) != 0) {
+		d->started = 0;
+		desk = d;
+		reset_desk_stop();
+		return err_set(e, 500, "cannot start the password-reset desk");
+	}
+	d->started = 1;
+	desk = d;
+	return 0;
+}
+
+void
+reset_desk_stop(void)
+{
+	struct reset_desk *d = desk;
+
+	if (d == NULL)
+		return;
+	pthread_mutex_lock(&d->mu);
+	d->stopping = 1;
+	pthread_cond_signal(&d->cv);
+	pthread_mutex_unlock(&d->mu);
+	if (d->started)
+		pthread_join(d->thread, NULL);
+	desk = NULL;
+	pthread_cond_destroy(&d->cv);
+	pthread_mutex_destroy(&d->mu);
+	free(d->db_path);
+	free(d->public_url);
+	sodium_memzero(d, sizeof(*d));
+	free(d);
+}
+
+/* Hands the address to the desk; the same steps whoever it belongs to. */
+static int
+desk_hand_over(struct http_req *r, const char *email)
+{
+	struct reset_desk *d = desk;
+	int taken = 0;
+
+	if (d == NULL)
+		return -1;
+	pthread_mutex_lock(&d->mu);
+	if (d->n < DESK_QUEUE && !d->stopping) {
+		struct reset_ask *q = &d->q[(d->head + d->n) % DESK_QUEUE];
+		snprintf(q->email, sizeof(q->email), "%s", email);
+		snprintf(q->peer, sizeof(q->peer), "%s", r->peer);
+		snprintf(q->request_id, sizeof(q->request_id), "%s", r->request_id);
+		d->n++;
+		taken = 1;
+		pthread_cond_signal(&d->cv);
+	}
+	pthread_mutex_unlock(&d->mu);
+	if (!taken)
+		log_event(LOG_WARN, "password-reset request dropped: the desk is full", LOG_END);
+	return 0;
+}
+
 void
 reset_request(struct http_req *r)
 {
 	static const char answer[] = "{\"status\":\"if an account has that email, a link to reset "
 	                             "its password is on its way\"}";
-	struct store_user u;
 	json_t *body;
-	struct err e;
-	int found;
+	int rc;
 
 	if (!session_same_origin(r)) {
 		http_problem(r, 403, "ask from Slate's own pages");
@@ -97,12 +261,13 @@ reset_request(struct http_req *r)
 	}
 	if ((body = http_json_body(r, request_fields, 1)) == NULL)
 		return;
-	found = store_user_by_email(http_req_store(r),
-	                            json_string_value(json_object_get(body, "email")), &u, &e);
+	rc = desk_hand_over(r, json_string_value(json_object_get(body, "email")));
 	json_decref(body);
-	if (found == 1 && !u.disabled)
-		queue_link(r, &u);
-	sodium_memzero(&u, sizeof(u));
+	sodium_memzero(r->body, r->body_len);
+	if (rc == -1) {
+		http_problem(r, 503, "password reset is unavailable right now");
+		return;
+	}
 	http_reply(r, 202, "application/json", answer, sizeof(answer) - 1);
 }
 
@@ -156,7 +321,8 @@ reset_done(struct job *j)
 	}
 	if (store_user_set_password(s, rj->user_id, rj->hash, 0, &e) == -1 ||
 	    store_session_revoke_all(s, rj->user_id, NULL, now, &e) == -1 ||
-	    store_commit(s, &e) == -1)
+	    store_token_revoke_all(s, rj->user_id, now, &e) == -1 ||
+	    store_reset_revoke_all(s, rj->user_id, now, &e) == -1 || store_commit(s, &e) == -1)
 		goto fail;
 	session_audit(r, rj->user_id, "auth.password_reset", NULL, "success");
 	http_reply(r, 204, NULL, NULL, 0);

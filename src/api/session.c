@@ -16,6 +16,9 @@
 
 static const char csrf_label[] = "slate csrf v1";
 
+/* seconds between two writes of a token's last_used_at: not one write per request */
+#define TOKEN_TOUCH_INTERVAL 60
+
 /* The CSRF token: base64url(HMAC-SHA256(key = the 32 raw token bytes, csrf_label)). */
 static int
 csrf_for(const char *token, char out[TOKEN_TEXT_LEN])
@@ -60,25 +63,55 @@ cookie_token(struct http_req *r, char out[TOKEN_TEXT_LEN])
 	return -1;
 }
 
+/* 1 when the header's value is exactly `want`. */
+static int
+header_is(struct http_req *r, const char *name, const char *want)
+{
+	size_t n;
+	const char *v = http_req_header(r, name, &n);
+	return v != NULL && n == strlen(want) && memcmp(v, want, n) == 0;
+}
+
+/*
+ * The browser's own word that the request comes from another site: an
+ * Origin other than public_url (the Host header is the client's to choose,
+ * so it is never the reference), or a Sec-Fetch-Site other than
+ * same-origin (and "none", a request the user typed, for public routes).
+ */
+static int
+from_elsewhere(struct http_req *r, int allow_none)
+{
+	const char *pub = http_req_config(r)->public_url;
+	size_t n;
+
+	if (http_req_header(r, "Sec-Fetch-Site", &n) != NULL &&
+	    !header_is(r, "Sec-Fetch-Site", "same-origin") &&
+	    !(allow_none && header_is(r, "Sec-Fetch-Site", "none")))
+		return 1;
+	return http_req_header(r, "Origin", &n) != NULL && !header_is(r, "Origin", pub);
+}
+
 int
 session_same_origin(struct http_req *r)
 {
-	size_t on, hn;
-	const char *origin = http_req_header(r, "Origin", &on);
-	const char *host = http_req_header(r, "Host", &hn);
-	const char *pub = http_req_config(r)->public_url;
-	size_t site_n;
-	const char *site = http_req_header(r, "Sec-Fetch-Site", &site_n);
+	/* a public route has no ambient credential to abuse: a client without Origin is no
+	   browser (every browser sends Origin on a POST) and may sign in */
+	return !from_elsewhere(r, 1);
+}
 
-	if (site != NULL && !(site_n == 11 && memcmp(site, "same-origin", 11) == 0) &&
-	    !(site_n == 4 && memcmp(site, "none", 4) == 0))
-		return 0; /* the browser says it comes from elsewhere */
-	if (origin == NULL)
-		return 1; /* no browser sends a state change without Origin */
-	if (on == strlen(pub) && memcmp(origin, pub, on) == 0)
-		return 1;
-	return host != NULL && on == 8 + hn && memcmp(origin, "https://", 8) == 0 &&
-	       memcmp(origin + 8, host, hn) == 0;
+/*
+ * For a request riding on the session cookie, the origin must be shown, not
+ * merely not contradicted: Origin equal to public_url, or (from a browser
+ * that withholds Origin) Sec-Fetch-Site: same-origin.
+ */
+static int
+from_own_pages(struct http_req *r)
+{
+	size_t n;
+	if (from_elsewhere(r, 0))
+		return 0;
+	return http_req_header(r, "Origin", &n) != NULL ||
+	       header_is(r, "Sec-Fetch-Site", "same-origin");
 }
 
 static long long
@@ -111,6 +144,7 @@ token_authenticate(struct http_req *r, struct api_auth *a, const char *authz, si
 	size_t k = sizeof(bearer) - 1;
 	char token[TOKEN_TEXT_LEN];
 	struct store_api_token t;
+	long long now = (long long)time(NULL);
 	const char *pid;
 	struct err e;
 	int found;
@@ -127,12 +161,14 @@ token_authenticate(struct http_req *r, struct api_auth *a, const char *authz, si
 		http_problem(r, 503, "tokens are unavailable right now");
 		return -1;
 	}
-	if (!found || t.revoked || t.user.disabled || (long long)time(NULL) >= t.expires_at) {
+	if (!found || t.revoked || t.user.disabled || now >= t.expires_at) {
 		http_problem(r, 401, "the API token is unknown, revoked or expired");
 		return -1;
 	}
 	a->via_token = 1;
 	a->session.user = t.user;
+	a->session.mfa_enrolled = t.mfa_enrolled;
+	a->session.mfa_required = t.mfa_required;
 	if (strncmp(r->match.route->pattern, scope, sizeof(scope) - 1) != 0) {
 		http_problem(r, 403, "an API token reaches only its production's routes");
 		return -1;
@@ -146,6 +182,27 @@ token_authenticate(struct http_req *r, struct api_auth *a, const char *authz, si
 		http_problem(r, 403, "this API token may only read");
 		return -1;
 	}
+	/* the rules a session obeys (session_authenticate), read afresh on every request */
+	if (t.user.must_change_password) {
+		http_problem(r, 403,
+		             "change the one-time password first (POST /api/v1/me/password)");
+		return -1;
+	}
+	if (t.mfa_required && !t.mfa_enrolled) {
+		session_audit(r, t.user.id, "token.mfa_missing", t.id, "denied");
+		http_problem(r, 403,
+		             "your roles require a second factor; set one up first "
+		             "(POST /api/v1/me/mfa/totp)");
+		return -1;
+	}
+	if (r->match.route->flags & ROUTE_SESSION_ONLY) {
+		session_audit(r, t.user.id, "token.session_only", r->path, "denied");
+		http_problem(r, 403, "a signed-in session with a second factor is needed");
+		return -1;
+	}
+	if (now - t.last_used_at >= TOKEN_TOUCH_INTERVAL &&
+	    store_token_touch(http_req_store(r), t.id, now, &e) == -1)
+		log_event(LOG_WARN, "token use not recorded", LOG_STR("error", e.msg), LOG_END);
 	return 0;
 }
 
@@ -203,7 +260,7 @@ session_authenticate(struct http_req *r)
 	}
 	if (unsafe(r->method)) {
 		sent = http_req_header(r, "X-CSRF-Token", &n);
-		if (!session_same_origin(r) || sent == NULL || n != strlen(a->csrf) ||
+		if (!from_own_pages(r) || sent == NULL || n != strlen(a->csrf) ||
 		    sodium_memcmp(sent, a->csrf, n) != 0) {
 			session_audit(r, a->session.user.id, "auth.csrf", r->path, "denied");
 			http_problem(r, 403, "this request did not come from Slate's own pages");

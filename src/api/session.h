@@ -13,13 +13,27 @@
  *
  * API tokens (Authorization: Bearer slt_…) reach only the routes of the
  * production they were made for, and read-only ones only GET and HEAD; the
- * membership behind them is checked on every request like a session's.
- * They need no CSRF token: browsers never attach them on their own.
+ * membership behind them is checked on every request like a session's, and
+ * so are the rules a session obeys: a disabled account, a one-time password
+ * still to change, and a second factor the account must have (its roles,
+ * or a production with require_mfa) but has not set up all refuse the
+ * token. Routes marked ROUTE_SESSION_ONLY (granting roles, inviting,
+ * require_mfa) refuse every token. A token ends at its expiry (at most
+ * api_token_max_days), when revoked, when its membership is revoked, when
+ * its account's password changes, and at "sign out everywhere". Its
+ * last_used_at is written at most once a minute.
+ * Tokens need no CSRF token: browsers never attach them on their own.
  *
- * CSRF: a request that changes state must come from Slate's own pages
- * (its Origin matches the request's host or public_url, and Sec-Fetch-Site
- * is not cross-site) and carry X-CSRF-Token, an HMAC of the session token,
- * which only Slate's pages can read (from sign-in or GET /api/v1/me).
+ * CSRF: a request with the session cookie that changes state (any method
+ * but GET and HEAD) must show that it comes from Slate's own pages: Origin
+ * equal to public_url (never compared with Host, which the client
+ * chooses), or no Origin but Sec-Fetch-Site: same-origin; and no
+ * Sec-Fetch-Site other than same-origin. It must also carry X-CSRF-Token,
+ * an HMAC of the session token, which only Slate's pages can read (from
+ * sign-in or GET /api/v1/me). Public POST routes (sign-in, password reset,
+ * accepting an invitation) carry no credential to abuse: they refuse what
+ * a browser marks as coming from elsewhere (session_same_origin) and accept
+ * a client that sends no Origin at all.
  */
 #ifndef SLATE_API_SESSION_H
 #define SLATE_API_SESSION_H
@@ -49,7 +63,11 @@ const struct api_auth *session_of(struct http_req *r);
 /* The request's generation for api/cache.c, or NULL: no cache for this request. */
 const struct store_gen *session_gen(struct http_req *r);
 
-/* 1 when the request comes from Slate's own origin (or from no browser at all). */
+/*
+ * For public routes: 0 when a browser says the request comes from elsewhere
+ * (an Origin other than public_url, Sec-Fetch-Site other than same-origin or
+ * none); 1 otherwise, including a client that sends no Origin.
+ */
 int session_same_origin(struct http_req *r);
 
 /*

@@ -2,12 +2,16 @@
  * tokens.c — API tokens for integrations (see session.h for how they are used).
  *
  * POST   /api/v1/me/tokens       {name, production_id, access: "read"|"read_write",
- *                                 expires_in_days?: 1..365 (90)} → the token, shown once
- * GET    /api/v1/me/tokens       the caller's live tokens (never the token itself)
+ *                                 expires_in_days?: 1..api_token_max_days (90)}
+ *                                 → the token, shown once
+ * GET    /api/v1/me/tokens       the caller's live tokens (never the token itself), with
+ *                                 last_used_at (null until used; kept to the minute)
  * DELETE /api/v1/me/tokens/{id}  revoke
  *
  * A token is made only for a production the caller is a live member of;
  * what it may then do is what the member may do, read on every request.
+ * Its lifetime is bounded by the api_token_max_days setting: a longer one
+ * is refused (400 naming /expires_in_days), never silently shortened.
  */
 #include <sodium.h>
 #include <stdio.h>
@@ -30,10 +34,11 @@ static const struct json_field token_fields[] = {
 static json_t *
 token_json(const struct store_api_token *t)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:I}", "id", t->id, "name", t->name,
-	                 "production_id", t->production_id, "access",
-	                 t->read_write ? "read_write" : "read", "created_at",
-	                 (json_int_t)t->created_at, "expires_at", (json_int_t)t->expires_at);
+	return json_pack(
+	    "{s:s, s:s, s:s, s:s, s:I, s:I, s:o}", "id", t->id, "name", t->name, "production_id",
+	    t->production_id, "access", t->read_write ? "read_write" : "read", "created_at",
+	    (json_int_t)t->created_at, "expires_at", (json_int_t)t->expires_at, "last_used_at",
+	    t->last_used_at > 0 ? json_integer((json_int_t)t->last_used_at) : json_null());
 }
 
 void
@@ -46,9 +51,10 @@ tokens_create(struct http_req *r)
 	struct store_api_token t;
 	json_t *body, *days_v, *out;
 	const char *access, *pid;
-	json_int_t days = 90;
+	json_int_t max = http_req_config(r)->api_token_max_days;
+	json_int_t days = max < 90 ? max : 90;
 	struct err e;
-	char *shown;
+	char *shown, *why;
 	int found;
 
 	if ((body = http_json_body(r, token_fields, 4)) == NULL)
@@ -63,10 +69,13 @@ tokens_create(struct http_req *r)
 		                              "must be read or read_write"));
 		goto out;
 	}
-	if (days < 1 || days > 365) {
-		http_problem_errors(r, 400, "the expiry is out of range",
-		                    json_pack("[{s:s, s:s}]", "pointer", "/expires_in_days",
-		                              "detail", "must be from 1 to 365"));
+	if (days < 1 || days > max) {
+		why = xasprintf("must be from 1 to %lld (the longest a token may live here)",
+		                (long long)max);
+		http_problem_errors(
+		    r, 400, "the expiry is out of range",
+		    json_pack("[{s:s, s:s}]", "pointer", "/expires_in_days", "detail", why));
+		free(why);
 		goto out;
 	}
 	found = store_membership_of(s, pid, a->session.user.id, &m, &e);

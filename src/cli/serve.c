@@ -131,6 +131,10 @@ cmd_serve(int argc, char **argv)
 		cli_error("serve", "%s", e.msg);
 		goto out;
 	}
+	if (reset_desk_start(&c, db, keys, &e) == -1) {
+		cli_error("serve", "%s", e.msg);
+		goto out;
+	}
 	{
 		struct http_server_opts o = {&c, api_routes, api_nroutes,          ssl,
 		                             db, keys,       session_authenticate, api_before_body};
@@ -141,6 +145,7 @@ cmd_serve(int argc, char **argv)
 	}
 	rc = EXIT_OK;
 out:
+	reset_desk_stop();
 	notify_stop(mail);
 	SSL_CTX_free(ssl);
 	keyring_close(keys);

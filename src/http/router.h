@@ -27,6 +27,9 @@ enum route_flags {
 	/* a raw body kept whole in memory, of up to HTTP_IMPORT_MAX_BYTES (capped by
 	   upload_max_bytes) */
 	ROUTE_IMPORT = 1 << 4,
+	/* refused to API tokens: a signed-in session with a second factor is needed (granting
+	   roles, inviting, production security settings) */
+	ROUTE_SESSION_ONLY = 1 << 5,
 };
 
 struct route {

@@ -959,6 +959,20 @@ store_session_create(struct store *s, const char *user_id, const char *token_has
 	return sq_run(s, st, "create session", e) == -1 ? -1 : 0;
 }
 
+/*
+ * Whether the account `u` has a confirmed second factor, and whether it must
+ * have one: an instance administrator, a production admin or producer
+ * anywhere, or a member of a production that requires it. Sessions and API
+ * tokens read both with the same words, so that they obey the same rule.
+ */
+#define MFA_ENROLLED_SQL                                                                           \
+	"EXISTS (SELECT 1 FROM mfa_totp f WHERE f.user_id = u.id AND f.confirmed_at IS NOT NULL)"
+#define MFA_REQUIRED_SQL                                                                           \
+	"(u.is_instance_admin OR EXISTS (SELECT 1 FROM membership m "                              \
+	"JOIN production p ON p.id = m.production_id WHERE m.user_id = u.id "                      \
+	"AND m.revoked_at IS NULL AND (m.role IN ('production_admin', 'producer') "                \
+	"OR p.require_mfa <> 0)))"
+
 static void
 read_session(sqlite3_stmt *st, struct store_session *out)
 {
@@ -983,13 +997,7 @@ store_session_by_token(struct store *s, const char *token_hash, struct store_ses
 		snprintf(
 		    sql, sizeof(sql),
 		    "SELECT s.id, s.user_agent, s.created_at, s.last_seen_at, s.expires_at, "
-		    "s.revoked_at, %s, "
-		    "EXISTS (SELECT 1 FROM mfa_totp t WHERE t.user_id = u.id "
-		    "AND t.confirmed_at IS NOT NULL), "
-		    "u.is_instance_admin OR EXISTS (SELECT 1 FROM membership m "
-		    "JOIN production p ON p.id = m.production_id WHERE m.user_id = u.id "
-		    "AND m.revoked_at IS NULL AND (m.role IN ('production_admin', 'producer') "
-		    "OR p.require_mfa <> 0)) "
+		    "s.revoked_at, %s, " MFA_ENROLLED_SQL ", " MFA_REQUIRED_SQL " "
 		    "FROM session s JOIN app_user u ON u.id = s.user_id WHERE s.token_hash = ?",
 		    user_cols);
 		sqlp = sql;
@@ -1423,6 +1431,11 @@ int
 store_membership_revoke(struct store *s, const char *id, int revoked, struct err *e)
 {
 	static const char sql[] = "UPDATE membership SET revoked_at = ? WHERE id = ?";
+	/* the member's tokens for this production end with the membership, for good */
+	static const char tokens[] =
+	    "UPDATE api_token SET revoked_at = ? WHERE revoked_at IS NULL AND EXISTS ("
+	    "SELECT 1 FROM membership m WHERE m.id = ? AND m.user_id = api_token.user_id "
+	    "AND m.production_id = api_token.production_id)";
 	sqlite3_stmt *st = sq_prepare(s, sql, e);
 	char now[32];
 	if (st == NULL)
@@ -1430,7 +1443,15 @@ store_membership_revoke(struct store *s, const char *id, int revoked, struct err
 	sq_now_rfc3339(now, sizeof(now));
 	sq_bind_opt(st, 1, revoked ? now : NULL);
 	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-	return sq_run(s, st, "revoke member", e) == -1 ? -1 : 0;
+	if (sq_run(s, st, "revoke member", e) == -1)
+		return -1;
+	if (!revoked)
+		return 0;
+	if ((st = sq_prepare(s, tokens, e)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, (long long)time(NULL));
+	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+	return sq_run(s, st, "revoke member's tokens", e) == -1 ? -1 : 0;
 }
 
 int
@@ -1648,8 +1669,8 @@ store_session_revoke_everyone(struct store *s, const char *keep, long long now, 
 
 #define TOKEN_SELECT                                                                               \
 	"SELECT t.id, t.production_id, t.name, t.read_write, t.created_at, t.expires_at, "         \
-	"t.revoked_at IS NOT NULL, " USER_COLS                                                     \
-	" FROM api_token t JOIN app_user u ON u.id = t.user_id "
+	"t.revoked_at IS NOT NULL, COALESCE(t.last_used_at, 0), " USER_COLS ", " MFA_ENROLLED_SQL  \
+	", " MFA_REQUIRED_SQL " FROM api_token t JOIN app_user u ON u.id = t.user_id "
 
 static void
 read_token(struct store *s, sqlite3_stmt *st, struct store_api_token *t)
@@ -1661,7 +1682,10 @@ read_token(struct store *s, sqlite3_stmt *st, struct store_api_token *t)
 	t->created_at = sqlite3_column_int64(st, 4);
 	t->expires_at = sqlite3_column_int64(st, 5);
 	t->revoked = sqlite3_column_int(st, 6);
-	read_user(s, st, 7, &t->user);
+	t->last_used_at = sqlite3_column_int64(st, 7);
+	read_user(s, st, 8, &t->user);
+	t->mfa_enrolled = sqlite3_column_int(st, 15);
+	t->mfa_required = sqlite3_column_int(st, 16);
 }
 
 int
@@ -1745,6 +1769,31 @@ store_token_revoke(struct store *s, const char *user_id, const char *id, long lo
 	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, user_id, -1, SQLITE_STATIC);
 	return sq_run(s, st, "revoke token", e);
+}
+
+int
+store_token_touch(struct store *s, const char *id, long long now, struct err *e)
+{
+	static const char sql[] = "UPDATE api_token SET last_used_at = ? WHERE id = ?";
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+	return sq_run(s, st, "touch token", e) == -1 ? -1 : 0;
+}
+
+int
+store_token_revoke_all(struct store *s, const char *user_id, long long now, struct err *e)
+{
+	static const char sql[] =
+	    "UPDATE api_token SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL";
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_text(st, 2, user_id, -1, SQLITE_STATIC);
+	return sq_run(s, st, "revoke tokens", e);
 }
 
 int
@@ -1912,6 +1961,19 @@ store_reset_spend(struct store *s, const char *token_hash, long long now, struct
 	static const char sql[] = "UPDATE password_reset SET used_at = ?1 WHERE token_hash = ?2 "
 	                          "AND used_at IS NULL AND expires_at > ?3";
 	return spend_once(s, sql, token_hash, now, "spend reset link", e);
+}
+
+int
+store_reset_revoke_all(struct store *s, const char *user_id, long long now, struct err *e)
+{
+	static const char sql[] = "UPDATE password_reset SET used_at = ? WHERE user_id = ? "
+	                          "AND used_at IS NULL";
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_text(st, 2, user_id, -1, SQLITE_STATIC);
+	return sq_run(s, st, "end reset links", e);
 }
 
 static void

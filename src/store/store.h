@@ -149,7 +149,8 @@ int store_membership_add(struct store *s, const char *production_id, const char 
                          struct err *e);
 int store_membership_set(struct store *s, const char *id, const char *role,
                          const char *department_id, struct err *e);
-/* revoked != 0: revoke now; 0: reinstate. */
+/* revoked != 0: revoke now, which also ends the member's API tokens for the production
+   (a reinstatement does not bring them back); 0: reinstate. */
 int store_membership_revoke(struct store *s, const char *id, int revoked, struct err *e);
 int store_membership_list(struct store *s, const char *production_id,
                           void (*fn)(const struct store_membership *, void *), void *arg,
@@ -231,6 +232,9 @@ struct store_api_token {
 	int read_write;
 	long long created_at, expires_at;
 	int revoked;
+	long long last_used_at; /* 0: never used */
+	int mfa_enrolled;       /* as for a session: the owner has a confirmed second factor */
+	int mfa_required;       /* and must have one (see struct store_session) */
 	struct store_user user;
 };
 int store_token_create(struct store *s, const char *user_id, const char *token_hash,
@@ -245,6 +249,10 @@ int store_token_list(struct store *s, const char *user_id, long long now,
 /* 1 revoked now, 0 not a live token of this user. */
 int store_token_revoke(struct store *s, const char *user_id, const char *id, long long now,
                        struct err *e);
+/* Records a use of the token at `now` (callers write at most once a minute). */
+int store_token_touch(struct store *s, const char *id, long long now, struct err *e);
+/* Ends every live token of user_id (a password change, "sign out everywhere"). How many. */
+int store_token_revoke_all(struct store *s, const char *user_id, long long now, struct err *e);
 
 /* The mail outbox (notify/notify.h). */
 struct store_mail {
@@ -296,6 +304,8 @@ int store_reset_peek(struct store *s, const char *token_hash, long long now,
                      struct store_user *user, struct err *e);
 /* Spends a live link: 1 spent now, 0 when unknown, used or expired (single use). */
 int store_reset_spend(struct store *s, const char *token_hash, long long now, struct err *e);
+/* Ends every outstanding link of user_id (its password changed). Returns how many. */
+int store_reset_revoke_all(struct store *s, const char *user_id, long long now, struct err *e);
 
 /* Second factors (crypto/totp.h). */
 struct store_totp {

@@ -97,6 +97,8 @@ static const struct setting table[] = {
       "seconds a session may go unused before it ends"),
     L("session", "session_lifetime", "SLATE_SESSION_LIFETIME", session_lifetime, "43200", 1,
       2592000, "seconds a session lasts at most, however busy"),
+    L("session", "api_token_max_days", "SLATE_API_TOKEN_MAX_DAYS", api_token_max_days, "90", 1, 365,
+      "days an API token may live at most (longer expiries are refused)"),
     S("storage", "upload_dir", "SLATE_UPLOAD_DIR", upload_dir, "",
       "where encrypted uploads are kept (default DATA/uploads)"),
     S("mail", "mail_transport", "SLATE_MAIL_TRANSPORT", mail_transport, "file",

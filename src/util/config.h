@@ -47,6 +47,7 @@ struct config {
 	long login_address_accounts;
 	long session_idle;
 	long session_lifetime;
+	long api_token_max_days;
 	char *mail_transport;
 	char *mail_dir;
 	long mail_file_max_age;

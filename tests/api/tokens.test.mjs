@@ -42,15 +42,15 @@ test('a read token reads its production and nothing else', async () => {
 
 test('a read-write token writes without a CSRF token, as its owner may', async () => {
   const t = await mint('read_write');
-  const r = await bearer(t.token, 'PATCH', `/api/v1/productions/${prod.id}`, { require_mfa: false });
-  assert.equal(r.status, 200, r.body);
+  const r = await bearer(t.token, 'POST', `/api/v1/productions/${prod.id}/locations`, { name: 'Unit base' });
+  assert.equal(r.status, 201, r.body);
 });
 
 test('tokens are listed without their secret, stored hashed, and revoked on the next request', async () => {
   const t = await mint('read');
   const list = await call(server, admin, 'GET', '/api/v1/me/tokens');
   const mine = list.json.tokens.find((x) => x.id === t.id);
-  assert.deepEqual(Object.keys(mine).sort(), ['access', 'created_at', 'expires_at', 'id', 'name', 'production_id']);
+  assert.deepEqual(Object.keys(mine).sort(), ['access', 'created_at', 'expires_at', 'id', 'last_used_at', 'name', 'production_id']);
   assert.ok(mine.expires_at - mine.created_at === 90 * 86400, 'default 90 days');
   const db = readFileSync(path.join(server.data, 'slate.db'));
   assert.equal(db.indexOf(t.token.slice(4)), -1, 'the token is not in the database');
@@ -77,5 +77,7 @@ test("a token stops working when its owner's membership is revoked", async () =>
   const t = (await call(server, s, 'POST', '/api/v1/me/tokens', { body: { name: 'sync', production_id: prod.id, access: 'read' } })).json;
   assert.equal((await bearer(t.token, 'GET', `/api/v1/productions/${prod.id}/members`)).status, 200);
   await call(server, admin, 'POST', `/api/v1/productions/${prod.id}/members/${m.id}/revoke`);
-  assertProblem(await bearer(t.token, 'GET', `/api/v1/productions/${prod.id}`), 403, 'after revoke');
+  assertProblem(await bearer(t.token, 'GET', `/api/v1/productions/${prod.id}`), 401, 'after revoke: the token has ended');
+  assert.equal((await call(server, admin, 'POST', `/api/v1/productions/${prod.id}/members/${m.id}/reinstate`)).status, 200);
+  assertProblem(await bearer(t.token, 'GET', `/api/v1/productions/${prod.id}`), 401, 'a reinstatement does not bring the token back');
 });

@@ -1,4 +1,4 @@
--- 0019_person_link_confirmed: whether the account linked to a person record
+-- 0020_person_link_confirmed: whether the account linked to a person record
 -- has accepted the record as its own (docs/ROLES.md, "Whose record is it").
 -- A `self` scope reaches the record's sealed groups (work contact, personal
 -- contact, private fields) only while this is 1. A link made by a production

@@ -165,6 +165,9 @@ export async function startServer({ http = false, env = {}, dataDir, startTimeou
     exitStatus: null,
     port: undefined,
     httpPort: undefined,
+    // the Origin of Slate's own pages: the server compares Origin with its public_url only,
+    // never with the Host a client sends (the default public_url unless a test sets one)
+    origin: String(env.SLATE_PUBLIC_URL ?? 'https://localhost:8443').replace(/\/+$/, ''),
   };
   let partial = '';
   proc.stderr.setEncoding('utf8');

@@ -19,7 +19,7 @@ export async function signIn(server, { email = ADMIN_EMAIL, password = ADMIN_PAS
   const res = await request(server, {
     method: 'POST',
     path: '/api/v1/auth/login',
-    headers: { origin: `https://localhost:${server.port}` },
+    headers: { origin: server.origin },
     body: totp === undefined ? { email, password } : { email, password, totp },
   });
   assert.equal(res.status, 200, `sign-in: ${res.body}`);
@@ -28,7 +28,7 @@ export async function signIn(server, { email = ADMIN_EMAIL, password = ADMIN_PAS
 
 /** A request as the signed-in browser would make it (cookie, CSRF token, Origin). */
 export function call(server, session, method, path, { body, headers = {} } = {}) {
-  const h = { cookie: session.cookie, origin: `https://localhost:${server.port}`, ...headers };
+  const h = { cookie: session.cookie, origin: server.origin, ...headers };
   if (method !== 'GET' && method !== 'HEAD' && session.csrf && !('x-csrf-token' in h)) h['x-csrf-token'] = session.csrf;
   return request(server, { method, path, headers: h, body });
 }
