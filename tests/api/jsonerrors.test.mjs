@@ -72,7 +72,7 @@ test('a malformed JSON body gets Slate\'s own words, never the parser\'s', async
     const res = await request(server, {
       method: 'POST',
       path: '/api/v1/auth/login',
-      headers: { origin: `https://localhost:${server.port}`, 'content-type': 'application/json' },
+      headers: { origin: server.origin, 'content-type': 'application/json' },
       body,
     });
     const p = assertProblem(res, 400, what);

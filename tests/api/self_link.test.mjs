@@ -243,7 +243,7 @@ test('being added as a member or accepting an invitation links no record, even o
     return null;
   }, { what: 'the invitation mail' });
   const password = 'a grip who reads every record twice';
-  const acc = await request(server, { method: 'POST', path: '/api/v1/invitations/accept', body: { token, password }, headers: { origin: `https://localhost:${server.port}` } });
+  const acc = await request(server, { method: 'POST', path: '/api/v1/invitations/accept', body: { token, password }, headers: { origin: server.origin } });
   assert.equal(acc.status, 201, acc.body);
   const s = await signIn(server, { email, password });
   const read = await call(server, s, 'GET', P(prod.id, `/people/${rec.id}`));

@@ -55,7 +55,7 @@ function assertRssBound(growth, bound, what) {
 /** The raw head of a request as the signed-in browser would send it (cookie, CSRF token, Origin). */
 function head(method, target, { session, contentType = 'application/pdf', length, extra = '' } = {}) {
   let h = `${method} ${target} HTTP/1.1\r\nHost: localhost:${server.port}\r\nContent-Type: ${contentType}\r\nContent-Length: ${length}\r\n`;
-  if (session) h += `Cookie: ${session.cookie}\r\nOrigin: https://localhost:${server.port}\r\nX-CSRF-Token: ${session.csrf}\r\n`;
+  if (session) h += `Cookie: ${session.cookie}\r\nOrigin: ${server.origin}\r\nX-CSRF-Token: ${session.csrf}\r\n`;
   return h + extra + '\r\n';
 }
 
