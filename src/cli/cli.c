@@ -184,22 +184,28 @@ cli_open_keys(const char *cmd, const struct config *c, int from_stdin)
 	return kr;
 }
 
-struct store *
-cli_open_store(const char *cmd, const struct config *c, struct keyring **keys)
+struct keyring *
+cli_open_data(const char *cmd, const struct config *c, char *db, size_t cap)
 {
-	char db[4096];
 	struct stat st;
-	struct err e;
-	struct store *s;
 
-	*keys = NULL;
-	snprintf(db, sizeof(db), "%s/slate.db", c->data_dir);
+	snprintf(db, cap, "%s/slate.db", c->data_dir);
 	if (stat(db, &st) == -1) {
 		cli_error(cmd, "%s is not a Slate data directory (run slate init first)",
 		          c->data_dir);
 		return NULL;
 	}
-	if ((*keys = cli_open_keys(cmd, c, 0)) == NULL)
+	return cli_open_keys(cmd, c, 0);
+}
+
+struct store *
+cli_open_store(const char *cmd, const struct config *c, struct keyring **keys)
+{
+	char db[4096];
+	struct err e;
+	struct store *s;
+
+	if ((*keys = cli_open_data(cmd, c, db, sizeof(db))) == NULL)
 		return NULL;
 	if ((s = store_open(db, 0, *keys, &e)) == NULL) {
 		cli_error(cmd, "%s", e.msg);

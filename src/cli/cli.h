@@ -53,6 +53,11 @@ void cli_print_json(struct json_t *j, int ok);
 struct keyring;
 struct keyring *cli_open_keys(const char *cmd, const struct config *c, int from_stdin);
 
+/*
+ * Checks that DATA/slate.db exists (its path written to db) and opens the
+ * keystore; prints the error itself.
+ */
+struct keyring *cli_open_data(const char *cmd, const struct config *c, char *db, size_t cap);
 /* Opens the keystore and DATA/slate.db (applying migrations); prints the error itself. */
 struct store;
 struct store *cli_open_store(const char *cmd, const struct config *c, struct keyring **keys);

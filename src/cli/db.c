@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cli/cli.h"
 #include "crypto/keyring.h"
@@ -50,7 +49,6 @@ cmd_migrate_encryption(int argc, char **argv)
 	struct config c;
 	struct keyring *keys = NULL;
 	struct err e;
-	struct stat st;
 	char db[4096];
 	int rc, done;
 
@@ -58,13 +56,7 @@ cmd_migrate_encryption(int argc, char **argv)
 	if (rc != EXIT_OK || done)
 		goto out;
 	rc = EXIT_FAIL;
-	snprintf(db, sizeof(db), "%s/slate.db", c.data_dir);
-	if (stat(db, &st) == -1) {
-		cli_error("migrate-encryption",
-		          "%s is not a Slate data directory (run slate init first)", c.data_dir);
-		goto out;
-	}
-	if ((keys = cli_open_keys("migrate-encryption", &c, 0)) == NULL)
+	if ((keys = cli_open_data("migrate-encryption", &c, db, sizeof(db))) == NULL)
 		goto out;
 	switch (store_encrypt(db, keys, &e)) {
 	case -1: cli_error("migrate-encryption", "%s", e.msg); goto out;
@@ -108,7 +100,6 @@ cmd_accept_restore(int argc, char **argv)
 	struct keyring *keys = NULL;
 	struct store *s = NULL;
 	struct err e;
-	struct stat st;
 	char db[4096];
 	uint64_t was = 0, now = 0;
 	int rc, done;
@@ -117,13 +108,7 @@ cmd_accept_restore(int argc, char **argv)
 	if (rc != EXIT_OK || done)
 		goto out;
 	rc = EXIT_FAIL;
-	snprintf(db, sizeof(db), "%s/slate.db", c.data_dir);
-	if (stat(db, &st) == -1) {
-		cli_error("accept-restore",
-		          "%s is not a Slate data directory (run slate init first)", c.data_dir);
-		goto out;
-	}
-	if ((keys = cli_open_keys("accept-restore", &c, 0)) == NULL)
+	if ((keys = cli_open_data("accept-restore", &c, db, sizeof(db))) == NULL)
 		goto out;
 	if (store_accept_restore(db, keys, &was, &now, &e) == -1 ||
 	    (s = store_open(db, 0, keys, &e)) == NULL) {
