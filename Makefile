@@ -4,6 +4,7 @@
 #   make run      bootstrap, build, init ./slate-data once, serve https://localhost:8443
 #   make check    bootstrap, then every test: unit, API, sanitizers, valgrind, lint, fuzz, format
 #   make asan     ASan+UBSan build: build/asan/slate
+#   make tsan     ThreadSanitizer build: build/tsan/slate (make api-tsan runs the API suite on it)
 #   make fuzz     libFuzzer harnesses, FUZZ_SECONDS each (default 30)
 #   make fmt      apply .clang-format
 #   make bench    benchmarks (bench/run)
@@ -23,6 +24,7 @@ REL_CFLAGS   := $(BASE_CFLAGS) -O2 -g $(HARDEN)
 REL_LDFLAGS  := -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack
 SAN          := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 ASAN_CFLAGS  := $(BASE_CFLAGS) -O1 -g $(SAN)
+TSAN_CFLAGS  := $(BASE_CFLAGS) -O1 -g -fsanitize=thread -fno-omit-frame-pointer
 
 SRC          := $(shell find src -name '*.c' | sort)
 LIB_SRC      := $(filter-out src/main.c,$(SRC))
@@ -35,8 +37,9 @@ FUZZ_SECONDS ?= 30
 
 REL_OBJ      := $(patsubst %.c,build/obj/%.o,$(LIB_SRC) $(GEN))
 ASAN_OBJ     := $(patsubst %.c,build/asan/obj/%.o,$(LIB_SRC) $(GEN))
+TSAN_OBJ     := $(patsubst %.c,build/tsan/obj/%.o,$(LIB_SRC) $(GEN))
 
-.PHONY: all run check asan unit unit-asan api api-asan valgrind lint fuzz fuzz-build fmt fmt-check bench clean deps deps-check
+.PHONY: all run check asan tsan unit unit-asan unit-tsan api api-asan api-tsan valgrind lint fuzz fuzz-build fmt fmt-check bench clean deps deps-check
 
 all: build/slate
 
@@ -63,29 +66,41 @@ build/obj/%.o: %.c
 build/asan/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(ASAN_CFLAGS) -MMD -MP -c $< -o $@
+build/tsan/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(TSAN_CFLAGS) -MMD -MP -c $< -o $@
 
 build/slate: build/obj/src/main.o $(REL_OBJ)
 	$(CC) $(REL_CFLAGS) $(REL_LDFLAGS) $^ $(PKG_LIBS) -o $@
 build/asan/slate: build/asan/obj/src/main.o $(ASAN_OBJ)
 	$(CC) $(ASAN_CFLAGS) $^ $(PKG_LIBS) -o $@
+build/tsan/slate: build/tsan/obj/src/main.o $(TSAN_OBJ)
+	$(CC) $(TSAN_CFLAGS) $^ $(PKG_LIBS) -o $@
 
 asan: build/asan/slate
+tsan: build/tsan/slate
 
 # ---- unit tests (cmocka), once over the release objects and once under ASan+UBSan
 UNIT_BINS      := $(patsubst tests/unit/%.c,build/unit/%,$(UNIT_SRC))
 UNIT_ASAN_BINS := $(patsubst tests/unit/%.c,build/asan/unit/%,$(UNIT_SRC))
+UNIT_TSAN_BINS := $(patsubst tests/unit/%.c,build/tsan/unit/%,$(UNIT_SRC))
 build/unit/%: tests/unit/%.c $(REL_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(REL_CFLAGS) -Itests/unit $(filter-out %.h,$^) $(PKG_LIBS) -lcmocka -o $@
 build/asan/unit/%: tests/unit/%.c $(ASAN_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(ASAN_CFLAGS) -Itests/unit $(filter-out %.h,$^) $(PKG_LIBS) -lcmocka -o $@
-$(UNIT_BINS) $(UNIT_ASAN_BINS): $(wildcard tests/unit/*.h)
+build/tsan/unit/%: tests/unit/%.c $(TSAN_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(TSAN_CFLAGS) -Itests/unit $(filter-out %.h,$^) $(PKG_LIBS) -lcmocka -o $@
+$(UNIT_BINS) $(UNIT_ASAN_BINS) $(UNIT_TSAN_BINS): $(wildcard tests/unit/*.h)
 
 unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
 unit-asan: $(UNIT_ASAN_BINS)
 	@set -e; for t in $(UNIT_ASAN_BINS); do echo "== $$t"; $$t; done
+unit-tsan: $(UNIT_TSAN_BINS)
+	@set -e; for t in $(UNIT_TSAN_BINS); do echo "== $$t"; TSAN_OPTIONS=halt_on_error=1 $$t; done
 
 # ---- black-box API tests against a real server (node:test)
 api: build/slate
@@ -93,6 +108,12 @@ api: build/slate
 api-asan: build/asan/slate
 	SLATE_BIN=build/asan/slate ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	  node --test --test-concurrency=1 tests/api/
+
+# ---- and under ThreadSanitizer: any data race between the loop threads, the worker
+# pool and the notifier stops the server (exitcode 66), which fails the test that ran it
+api-tsan: build/tsan/slate
+	SLATE_BIN=build/tsan/slate TSAN_OPTIONS=halt_on_error=1:exitcode=66:second_deadlock_stack=1 \
 	  node --test --test-concurrency=1 tests/api/
 
 # ---- the API suite again with the release binary under valgrind: no error, no leak
@@ -141,7 +162,10 @@ check: deps-check
 	$(MAKE) build/asan/slate
 	$(MAKE) unit-asan
 	$(MAKE) api-asan
-	$(MAKE) valgrind
+	$(MAKE) build/tsan/slate
+	$(MAKE) unit-tsan
+	@# the two slowest suites, one per core; each test starts its own server on a free port
+	$(MAKE) -j2 --output-sync=target valgrind api-tsan
 	$(MAKE) lint
 	$(MAKE) fmt-check
 	$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)

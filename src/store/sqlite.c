@@ -132,7 +132,6 @@ const char *const store_departments_default[] = {
 #define USER_COLS                                                                                  \
 	"u.id, u.email_sealed, u.display_name, u.password_hash, u.must_change_password, "          \
 	"u.is_instance_admin, u.disabled_at IS NOT NULL"
-static const char user_cols[] = USER_COLS;
 
 /*
  * Seals value for its place under key_id: a malloc'd envelope, or NULL with
@@ -872,18 +871,12 @@ store_production_list(struct store *s, const char *user_id, int all,
 int
 store_user_by_email(struct store *s, const char *email, struct store_user *out, struct err *e)
 {
-	static char sql[256];
-	static const char *sqlp;
+	static const char sql[] = "SELECT " USER_COLS " FROM app_user u WHERE u.email_index = ?";
 	sqlite3_stmt *st;
 	char idx[65];
 	int rc;
 
-	if (sqlp == NULL) {
-		snprintf(sql, sizeof(sql), "SELECT %s FROM app_user u WHERE u.email_index = ?",
-		         user_cols);
-		sqlp = sql;
-	}
-	if ((st = sq_prepare(s, sqlp, e)) == NULL)
+	if ((st = sq_prepare(s, sql, e)) == NULL)
 		return -1;
 	if (email_index(s, email, idx, e) == -1)
 		return -1;
@@ -898,16 +891,11 @@ store_user_by_email(struct store *s, const char *email, struct store_user *out, 
 int
 store_user_by_id(struct store *s, const char *id, struct store_user *out, struct err *e)
 {
-	static char sql[256];
-	static const char *sqlp;
+	static const char sql[] = "SELECT " USER_COLS " FROM app_user u WHERE u.id = ?";
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlp == NULL) {
-		snprintf(sql, sizeof(sql), "SELECT %s FROM app_user u WHERE u.id = ?", user_cols);
-		sqlp = sql;
-	}
-	if ((st = sq_prepare(s, sqlp, e)) == NULL)
+	if ((st = sq_prepare(s, sql, e)) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	if ((rc = sq_one_row(s, st, "find user", e)) == 1) {
@@ -988,21 +976,14 @@ int
 store_session_by_token(struct store *s, const char *token_hash, struct store_session *out,
                        struct err *e)
 {
-	static char sql[1024];
-	static const char *sqlp;
+	static const char sql[] =
+	    "SELECT s.id, s.user_agent, s.created_at, s.last_seen_at, s.expires_at, "
+	    "s.revoked_at, " USER_COLS ", " MFA_ENROLLED_SQL ", " MFA_REQUIRED_SQL " "
+	    "FROM session s JOIN app_user u ON u.id = s.user_id WHERE s.token_hash = ?";
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlp == NULL) {
-		snprintf(
-		    sql, sizeof(sql),
-		    "SELECT s.id, s.user_agent, s.created_at, s.last_seen_at, s.expires_at, "
-		    "s.revoked_at, %s, " MFA_ENROLLED_SQL ", " MFA_REQUIRED_SQL " "
-		    "FROM session s JOIN app_user u ON u.id = s.user_id WHERE s.token_hash = ?",
-		    user_cols);
-		sqlp = sql;
-	}
-	if ((st = sq_prepare(s, sqlp, e)) == NULL)
+	if ((st = sq_prepare(s, sql, e)) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_STATIC);
 	if ((rc = sq_one_row(s, st, "find session", e)) == 1) {
@@ -1289,17 +1270,12 @@ int
 store_user_list(struct store *s, void (*fn)(const struct store_user *, void *), void *arg,
                 struct err *e)
 {
-	static char sql[256];
-	static const char *sqlp;
+	static const char sql[] =
+	    "SELECT " USER_COLS " FROM app_user u ORDER BY u.created_at, u.id";
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlp == NULL) {
-		snprintf(sql, sizeof(sql), "SELECT %s FROM app_user u ORDER BY u.created_at, u.id",
-		         user_cols);
-		sqlp = sql;
-	}
-	if ((st = sq_prepare(s, sqlp, e)) == NULL)
+	if ((st = sq_prepare(s, sql, e)) == NULL)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct store_user u;
@@ -1915,19 +1891,13 @@ int
 store_reset_peek(struct store *s, const char *token_hash, long long now, struct store_user *user,
                  struct err *e)
 {
-	static char sql[512];
-	static const char *sqlp;
+	static const char sql[] =
+	    "SELECT " USER_COLS " FROM password_reset r JOIN app_user u ON u.id = r.user_id "
+	    "WHERE r.token_hash = ? AND r.used_at IS NULL AND r.expires_at > ?";
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlp == NULL) {
-		snprintf(sql, sizeof(sql),
-		         "SELECT %s FROM password_reset r JOIN app_user u ON u.id = r.user_id "
-		         "WHERE r.token_hash = ? AND r.used_at IS NULL AND r.expires_at > ?",
-		         user_cols);
-		sqlp = sql;
-	}
-	if ((st = sq_prepare(s, sqlp, e)) == NULL)
+	if ((st = sq_prepare(s, sql, e)) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, now);

@@ -9,6 +9,7 @@
 
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -479,7 +480,7 @@ commits_in_rollback_mode_raise_the_epoch_too(void **state)
 /* A reader on its own connection, counting the notes until the writer is done. */
 struct reader {
 	const char *path;
-	volatile int done;
+	atomic_int done;
 	int failures, reads;
 };
 
@@ -492,7 +493,7 @@ read_while_raised(void *arg)
 
 	if (sqlite3_open_v2(r->path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
 		r->failures++;
-	while (!r->done && r->failures == 0) {
+	while (!atomic_load(&r->done) && r->failures == 0) {
 		if (count_notes(db, &rc) != ROWS || rc != SQLITE_OK)
 			r->failures++;
 		r->reads++;
@@ -522,7 +523,7 @@ readers_never_fail_while_page_1_is_rewritten_under_them(void **state)
 		    sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL),
 		    SQLITE_OK);
 	}
-	r.done = 1;
+	atomic_store(&r.done, 1);
 	pthread_join(t, NULL);
 	assert_int_equal(r.failures, 0);
 	assert_true(r.reads > 0);
