@@ -100,7 +100,7 @@ unit: $(UNIT_BINS)
 unit-asan: $(UNIT_ASAN_BINS)
 	@set -e; for t in $(UNIT_ASAN_BINS); do echo "== $$t"; $$t; done
 unit-tsan: $(UNIT_TSAN_BINS)
-	@set -e; for t in $(UNIT_TSAN_BINS); do echo "== $$t"; TSAN_OPTIONS=halt_on_error=1 $$t; done
+	@set -e; for t in $(UNIT_TSAN_BINS); do echo "== $$t"; TSAN_OPTIONS=halt_on_error=1:suppressions=$(CURDIR)/tests/tsan.supp $$t; done
 
 # ---- black-box API tests against a real server (node:test)
 api: build/slate
@@ -113,7 +113,7 @@ api-asan: build/asan/slate
 # ---- and under ThreadSanitizer: any data race between the loop threads, the worker
 # pool and the notifier stops the server (exitcode 66), which fails the test that ran it
 api-tsan: build/tsan/slate
-	SLATE_BIN=build/tsan/slate TSAN_OPTIONS=halt_on_error=1:exitcode=66:second_deadlock_stack=1 \
+	SLATE_BIN=build/tsan/slate TSAN_OPTIONS=halt_on_error=1:exitcode=66:second_deadlock_stack=1:suppressions=$(CURDIR)/tests/tsan.supp \
 	  node --test --test-concurrency=1 tests/api/
 
 # ---- the API suite again with the release binary under valgrind: no error, no leak

@@ -3,7 +3,7 @@
 // to half their peak, Slate trims the allocator's free memory, so the
 // resident size returns near its resting level instead of staying at the peak.
 //
-// RSS is only meaningful for the release binary: under ASan (build/asan/slate)
+// RSS is only meaningful for the release binary: under ASan or TSan (build/asan, build/tsan)
 // or valgrind (tests/valgrind/slate) the allocator is not glibc's and the
 // numbers say nothing, so there — and with SLATE_TEST_RSS=0 — ONLY the RSS
 // assertions are skipped; the burst still runs (smaller, as handshakes are
@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import tls from 'node:tls';
 import { startServer, request, waitFor, SLATE_BIN } from './lib/harness.mjs';
 
-const RSS = !/[/\\](asan|valgrind)[/\\]/.test(SLATE_BIN) && process.env.SLATE_TEST_RSS !== '0';
+const RSS = !/[/\\](asan|tsan|valgrind)[/\\]/.test(SLATE_BIN) && process.env.SLATE_TEST_RSS !== '0';
 const N = RSS ? 1500 : 100;
 const PER_ADDRESS = 200; // below max_connections_per_address (256)
 const MB = 1024 * 1024;

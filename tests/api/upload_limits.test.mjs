@@ -38,14 +38,14 @@ function sampleRss(srv = server) {
 const mb = (n) => `${(n / MiB).toFixed(1)} MiB`;
 
 /*
- * Under ASan (freed memory is quarantined, not reused) or valgrind (the
+ * Under ASan or TSan (freed memory is quarantined, not reused) or valgrind (the
  * process is valgrind itself) resident memory says nothing about what the
  * server holds: there the sizes are logged but only the release binary is
  * held to the bounds. Everything else is asserted under every build.
  */
 function instrumented(srv = server) {
   const maps = readFileSync(`/proc/${srv.proc.pid}/maps`, 'utf8');
-  return /libasan|vgpreload|memcheck/.test(maps);
+  return /libasan|libtsan|vgpreload|memcheck/.test(maps);
 }
 function assertRssBound(growth, bound, what) {
   if (instrumented()) return;
