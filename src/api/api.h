@@ -189,6 +189,7 @@ void factor_sets_list(struct http_req *r);
 void factor_sets_factors(struct http_req *r);
 void carbon_settings_get(struct http_req *r);
 void carbon_settings_put(struct http_req *r);
+void carbon_settings_patch(struct http_req *r);
 void carbon_factors_list(struct http_req *r);
 void carbon_factors_create(struct http_req *r);
 void carbon_entries_list(struct http_req *r);

@@ -124,3 +124,59 @@ test("the audit log names actors and objects as they are now; a deleted person s
   const exp = log.json.events.find((e) => e.object === null || !/^[a-z]+_[a-z2-7]{26}$/.test(e.object));
   if (exp) assert.equal(exp.object_name, null, 'an object of no nameable kind names nothing');
 });
+
+test('PATCH merges the sustainability settings; PUT replaces them, absent fields taking their defaults', async () => {
+  const S = (rest) => P(prod.id, `/sustainability/settings${rest}`);
+  const patch = (body) => call(server, admin, 'PATCH', S(''), { body });
+  const put = (body) => call(server, admin, 'PUT', S(''), { body });
+  let r = await patch({ budget_kg: 5000 });
+  assert.equal(r.status, 200, r.body);
+  r = await patch({ share_totals: true });
+  assert.equal(r.status, 200, r.body);
+  assert.deepEqual([r.json.budget_kg, r.json.share_totals, r.json.factor_set], [5000, true, 'uk-desnz-2024'], 'PATCH kept the budget');
+  r = await patch({ factor_set: 'us-epa-2025', flights_include_rf: false });
+  assert.deepEqual([r.json.factor_set, r.json.flights_include_rf, r.json.budget_kg], ['us-epa-2025', false, 5000]);
+  assertProblem(await patch({ budget_kg: -1 }), 400, 'a bad field');
+  assert.equal((await call(server, admin, 'GET', S(''))).json.budget_kg, 5000, 'nothing written by a refused PATCH');
+
+  r = await put({ share_totals: true });
+  assert.equal(r.status, 200, r.body);
+  assert.deepEqual(r.json, { factor_set: 'uk-desnz-2024', factor_set_version: 1, flights_include_rf: true, budget_kg: null, share_totals: true },
+    'PUT replaced the whole: the factor set of Europe/London, RF, no budget');
+  r = await put({});
+  assert.deepEqual(r.json, { factor_set: 'uk-desnz-2024', factor_set_version: 1, flights_include_rf: true, budget_kg: null, share_totals: false }, 'PUT {} resets');
+  assertProblem(await put({ factor_set: 'custom' }), 400, 'custom is no set');
+  assertProblem(await call(server, sessions.camhead, 'PATCH', S(''), { body: { share_totals: true } }), 403, 'a department head');
+});
+
+test("a production's factor set follows its time zone, and every report names the set in force", async () => {
+  const make = async (name, timezone) => {
+    const p = await call(server, admin, 'POST', '/api/v1/productions', { body: { name, timezone } });
+    assert.equal(p.status, 201, p.body);
+    return p.json;
+  };
+  for (const [tz, set] of [['America/New_York', 'us-epa-2025'], ['America/Los_Angeles', 'us-epa-2025'], ['Pacific/Honolulu', 'us-epa-2025'],
+    ['US/Central', 'us-epa-2025'], ['Europe/London', 'uk-desnz-2024'], ['Europe/Paris', 'uk-desnz-2024'], ['America/Toronto', 'uk-desnz-2024'], ['Australia/Sydney', 'uk-desnz-2024']]) {
+    const p = await make(`In ${tz}`, tz);
+    const st = await call(server, admin, 'GET', P(p.id, '/sustainability/settings'));
+    assert.equal(st.status, 200, st.body);
+    assert.equal(st.json.factor_set, set, `a production in ${tz}`);
+  }
+  const ny = await make('Brooklyn Nights', 'America/New_York');
+  const R = (q) => call(server, admin, 'GET', P(ny.id, `/sustainability/report${q}`));
+  const json = await R('');
+  assert.equal(json.status, 200, json.body);
+  assert.deepEqual([json.json.factor_set, json.json.factor_set_version], ['us-epa-2025', 1]);
+  assert.match(json.json.factor_set_name, /^US EPA /);
+  const csv = await R('?format=csv');
+  assert.equal(csv.status, 200, csv.body);
+  assert.equal(csv.body.split('\r\n')[1], `factor_set,us-epa-2025,"factor set in force: ${json.json.factor_set_name}, version 1",,,`);
+  for (const chart of ['category', 'cumulative']) {
+    const svg = await R(`?format=svg&chart=${chart}`);
+    assert.equal(svg.status, 200, svg.body);
+    assert.ok(svg.body.includes('Factor set in force: us-epa-2025 version 1.'), `the ${chart} chart names the set`);
+  }
+  // PUT without a factor set takes the set of the zone
+  assert.equal((await call(server, admin, 'PATCH', P(ny.id, '/sustainability/settings'), { body: { factor_set: 'uk-desnz-2024' } })).json.factor_set, 'uk-desnz-2024');
+  assert.equal((await call(server, admin, 'PUT', P(ny.id, '/sustainability/settings'), { body: {} })).json.factor_set, 'us-epa-2025');
+});
