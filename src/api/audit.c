@@ -53,38 +53,56 @@ add_event(const struct store_audit_event *ev, void *arg)
 	p->last = ev->seq;
 }
 
-/* The display name of one id of the event's `key` field into `name_key`. */
+/*
+ * The display name of the id in the event's `key` field, into `name_key`.
+ * seen memoises the page's lookups (id → name or null): a page of 500
+ * events names a handful of actors many times.
+ */
 static int
-name_one(struct store *s, const char *production_id, json_t *ev, const char *key,
+name_one(struct store *s, const char *production_id, json_t *seen, json_t *ev, const char *key,
          const char *name_key, struct err *e)
 {
 	char name[256];
 	const char *id = json_string_value(json_object_get(ev, key));
-	int found = store_display_name(s, production_id, id, name, sizeof(name), e);
+	json_t *known = id != NULL ? json_object_get(seen, id) : NULL;
+	json_t *v;
+	int found;
 
-	if (found == -1)
+	if (known != NULL) {
+		json_object_set(ev, name_key, known);
+		return 0;
+	}
+	if ((found = store_display_name(s, production_id, id, name, sizeof(name), e)) == -1)
 		return -1;
 	if (found == 1)
-		json_object_set_new(ev, name_key, json_string(name));
+		v = json_string(name);
 	else if (id != NULL && strncmp(id, "per_", 4) == 0 && strlen(id) == 30)
-		json_object_set_new(ev, name_key, json_string("[erased]"));
+		v = json_string("[erased]");
 	else
-		json_object_set_new(ev, name_key, json_null());
+		v = json_null();
+	if (id != NULL)
+		json_object_set(seen, id, v);
+	json_object_set_new(ev, name_key, v);
 	return 0;
 }
 
 static int
 name_events(struct store *s, const char *production_id, json_t *arr, struct err *e)
 {
-	size_t i;
+	json_t *seen = json_object();
 	json_t *ev;
+	size_t i;
+	int rc = 0;
 
 	json_array_foreach (arr, i, ev) {
-		if (name_one(s, production_id, ev, "actor", "actor_name", e) == -1 ||
-		    name_one(s, production_id, ev, "object", "object_name", e) == -1)
-			return -1;
+		if (name_one(s, production_id, seen, ev, "actor", "actor_name", e) == -1 ||
+		    name_one(s, production_id, seen, ev, "object", "object_name", e) == -1) {
+			rc = -1;
+			break;
+		}
 	}
-	return 0;
+	json_decref(seen);
+	return rc;
 }
 
 void
