@@ -201,7 +201,8 @@ carbon_report(struct store *s, const struct store_production *p, const char *dep
 	    store_day_list(s, p->id, shoot_day, days, e) == -1 ||
 	    store_carbon_factors_used(s, p->id, department_id, source_factor, &src, e) == -1)
 		goto out;
-	qsort(sm.date, sm.ndate, sizeof(*sm.date), cmp_date);
+	if (sm.ndate > 0) /* no entries: sm.date is NULL, which qsort may not be given */
+		qsort(sm.date, sm.ndate, sizeof(*sm.date), cmp_date);
 
 	cats = json_array();
 	for (size_t i = 0; carbon_categories[i] != NULL; i++)
@@ -229,7 +230,9 @@ carbon_report(struct store *s, const struct store_production *p, const char *dep
 		for (size_t i = 0; i < k; i++) {
 			struct date_sum key = {0}, *hit;
 			snprintf(key.date, sizeof(key.date), "%s", dates[i]);
-			hit = bsearch(&key, sm.date, sm.ndate, sizeof(*sm.date), cmp_date);
+			hit = sm.ndate > 0
+			          ? bsearch(&key, sm.date, sm.ndate, sizeof(*sm.date), cmp_date)
+			          : NULL;
 			shoot_g += hit ? hit->g : 0;
 			shoot_n += hit ? hit->n : 0;
 			json_array_append_new(
