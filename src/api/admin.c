@@ -74,10 +74,11 @@ target(struct http_req *r, struct store_user *u)
 static void
 add_session(const struct store_session *s, void *arg)
 {
-	json_array_append_new(arg, json_pack("{s:s, s:s, s:I, s:I, s:I}", "id", s->id, "user_agent",
-	                                     s->user_agent, "created_at", (json_int_t)s->created_at,
-	                                     "last_seen_at", (json_int_t)s->last_seen_at,
-	                                     "expires_at", (json_int_t)s->expires_at));
+	json_array_append_new(arg,
+	                      json_pack("{s:s, s:s, s:o, s:o, s:o}", "id", s->id, "user_agent",
+	                                s->user_agent, "created_at", api_time_json(s->created_at),
+	                                "last_seen_at", api_time_json(s->last_seen_at),
+	                                "expires_at", api_time_json(s->expires_at)));
 }
 
 void

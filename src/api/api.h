@@ -127,6 +127,10 @@ void api_refuse(struct http_req *r, const struct err *e, const char *title);
 /* Logs e and answers 503. */
 void api_unavailable(struct http_req *r, const struct err *e);
 
+/* A time of the API (Unix seconds) as the API writes every time: an RFC 3339
+ * UTC string to the second, "2027-03-01T06:30:00Z" (src/api/times.c). */
+json_t *api_time_json(long long unix_seconds);
+
 /*
  * The factor an entry of key in unit_code uses — the production's own factor
  * of that key, else the set's (flights: the variant include_rf says) — and
@@ -185,6 +189,7 @@ void factor_sets_list(struct http_req *r);
 void factor_sets_factors(struct http_req *r);
 void carbon_settings_get(struct http_req *r);
 void carbon_settings_put(struct http_req *r);
+void carbon_settings_patch(struct http_req *r);
 void carbon_factors_list(struct http_req *r);
 void carbon_factors_create(struct http_req *r);
 void carbon_entries_list(struct http_req *r);

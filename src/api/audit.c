@@ -2,16 +2,26 @@
  * audit.c — a production's audit log, for the people who answer for it.
  *
  * GET /api/v1/productions/{id}/audit?limit=1..500(100)&before=SEQ
- *   → {"events": [{seq, at, actor, source, action, object, outcome,
- *      request_id}], "next_before": SEQ | null}, newest first.
+ *   → {"events": [{seq, at, actor, actor_name, source, action, object,
+ *      object_name, outcome, request_id}], "next_before": SEQ | null},
+ *      newest first.
  *
  * Events of a production are those written while serving one of its routes
  * (api/session.c stamps them with the production's id) and the shell's
  * member and export commands. Reading needs audit:read (production admins
  * and producers); nobody writes through the API. An event never holds a
  * secret (audit/audit.h), so nothing here is masked.
+ *
+ * The log keeps ids, never names. actor_name and object_name are looked up
+ * as the page is read (store_display_name), from the records as they are
+ * now: a renamed person shows their new name, and a person whose record was
+ * deleted (their key destroyed) is "[erased]" — the log cannot bring them
+ * back. Ids of no nameable kind (a session, a "prd_…:json" export) name
+ * nothing: null. The names are looked up after the page is read, not while
+ * the log's statement is stepping.
  */
 #include <jansson.h>
+#include <string.h>
 
 #include "api/api.h"
 
@@ -43,6 +53,58 @@ add_event(const struct store_audit_event *ev, void *arg)
 	p->last = ev->seq;
 }
 
+/*
+ * The display name of the id in the event's `key` field, into `name_key`.
+ * seen memoises the page's lookups (id → name or null): a page of 500
+ * events names a handful of actors many times.
+ */
+static int
+name_one(struct store *s, const char *production_id, json_t *seen, json_t *ev, const char *key,
+         const char *name_key, struct err *e)
+{
+	char name[256];
+	const char *id = json_string_value(json_object_get(ev, key));
+	json_t *known = id != NULL ? json_object_get(seen, id) : NULL;
+	json_t *v;
+	int found;
+
+	if (known != NULL) {
+		json_object_set(ev, name_key, known);
+		return 0;
+	}
+	if ((found = store_display_name(s, production_id, id, name, sizeof(name), e)) == -1)
+		return -1;
+	if (found == 1)
+		v = json_string(name);
+	else if (id != NULL && strncmp(id, "per_", 4) == 0 && strlen(id) == 30)
+		v = json_string("[erased]");
+	else
+		v = json_null();
+	if (id != NULL)
+		json_object_set(seen, id, v);
+	json_object_set_new(ev, name_key, v);
+	return 0;
+}
+
+static int
+name_events(struct store *s, const char *production_id, json_t *arr, struct err *e)
+{
+	json_t *seen = json_object();
+	json_t *ev;
+	size_t i;
+	int rc = 0;
+
+	json_array_foreach (arr, i, ev) {
+		if (name_one(s, production_id, seen, ev, "actor", "actor_name", e) == -1 ||
+		    name_one(s, production_id, seen, ev, "object", "object_name", e) == -1) {
+			rc = -1;
+			break;
+		}
+	}
+	json_decref(seen);
+	return rc;
+}
+
 void
 audit_list(struct http_req *r)
 {
@@ -68,7 +130,8 @@ audit_list(struct http_req *r)
 	}
 	p.arr = json_array();
 	if (store_audit_of_production(http_req_store(r), a.production.id, before, limit, add_event,
-	                              &p, &e) == -1) {
+	                              &p, &e) == -1 ||
+	    name_events(http_req_store(r), a.production.id, p.arr, &e) == -1) {
 		json_decref(p.arr);
 		api_unavailable(r, &e);
 		return;

@@ -20,7 +20,9 @@
  * callsheet:read (`called`: crew and cast read the sheets of days they are
  * called on). The recipients are the people with a call when it was
  * published; acknowledging is callsheet_ack:write (self), and the list of
- * acknowledgements is callsheet_ack:read (all for ADs and up, self below).
+ * acknowledgements is callsheet_ack:read (all for ADs and up, their own
+ * department's for department heads, self below), each recipient named
+ * (name, department) as the directory names them now.
  * Once published, a confidential location's address is no longer hidden
  * (api/locations.c asks store_location_published).
  */
@@ -564,21 +566,43 @@ out:
 	api_reader_free(&rd);
 }
 
-struct ack_list {
-	struct api_reader *rd;
-	json_t *arr;
-};
-
+/* Every recipient as the store lists them, before the reader's scope is applied. */
 static void
-add_ack(const char *person_id, const char *acked_at, void *arg)
+add_recipient(const char *person_id, const char *acked_at, void *arg)
 {
-	struct ack_list *l = arg;
-	if (!api_allows(l->rd, POLICY_RESOURCE_CALLSHEET_ACK, POLICY_ACTION_READ, person_id, NULL,
-	                0))
-		return;
-	json_array_append_new(l->arr,
+	json_array_append_new(arg,
 	                      json_pack("{s:s, s:o}", "person_id", person_id, "acknowledged_at",
 	                                acked_at[0] ? json_string(acked_at) : json_null()));
+}
+
+/*
+ * The recipients rd may see (callsheet_ack read: all, their department's
+ * people, or themselves), each named with their current directory entry —
+ * name and department — which every such reader may read (person read is
+ * at least as wide as callsheet_ack read for every role, docs/ROLES.md).
+ * 1 done, -1 store error.
+ */
+static int
+acks_view(struct store *s, struct api_reader *rd, json_t *all, json_t *out, struct err *e)
+{
+	size_t i;
+	json_t *ack;
+
+	json_array_foreach (all, i, ack) {
+		struct store_person p;
+		const char *pid = json_string_value(json_object_get(ack, "person_id"));
+		int found = store_person_get(s, rd->a.production.id, pid, 0, &p, e);
+		if (found == -1)
+			return -1;
+		if (found == 0 || !api_allows(rd, POLICY_RESOURCE_CALLSHEET_ACK, POLICY_ACTION_READ,
+		                              pid, p.department_id[0] ? p.department_id : NULL, 0))
+			continue;
+		json_object_set_new(ack, "name", json_string(p.name));
+		json_object_set_new(ack, "department",
+		                    p.department[0] ? json_string(p.department) : json_null());
+		json_array_append(out, ack);
+	}
+	return 1;
 }
 
 void
@@ -587,19 +611,24 @@ callsheets_acks(struct http_req *r)
 	struct api_reader rd;
 	struct store_callsheet cs;
 	struct store_day d;
-	struct ack_list l;
+	json_t *all;
+	json_t *seen;
 	struct err e;
 
 	if (api_reader_load(r, &rd) == -1)
 		return;
 	if (load_sheet(r, &rd, 0, &cs, &d)) {
-		l = (struct ack_list){&rd, json_array()};
-		if (store_callsheet_recipients(http_req_store(r), cs.id, add_ack, &l, &e) == -1) {
-			json_decref(l.arr);
+		all = json_array();
+		seen = json_array();
+		if (store_callsheet_recipients(http_req_store(r), cs.id, add_recipient, all, &e) ==
+		        -1 ||
+		    acks_view(http_req_store(r), &rd, all, seen, &e) == -1) {
+			json_decref(seen);
 			api_unavailable(r, &e);
 		} else {
-			http_reply_json(r, 200, json_pack("{s:o}", "acknowledgements", l.arr));
+			http_reply_json(r, 200, json_pack("{s:o}", "acknowledgements", seen));
 		}
+		json_decref(all);
 	}
 	api_reader_free(&rd);
 }

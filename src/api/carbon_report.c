@@ -159,6 +159,28 @@ source_factor(const struct store_factor *f, void *arg)
 	                                "year", f->year, "publisher_ref", f->publisher_ref));
 }
 
+/*
+ * Which factor set is in force — the one new entries use — named on every
+ * report beside `factor_set` (its id): `factor_set_name` and
+ * `factor_set_version` (its latest version). The CSV and SVG say it from
+ * these two fields.
+ */
+static int
+report_factor_set(struct store *s, json_t *rep, const struct store_carbon_settings *settings,
+                  struct err *e)
+{
+	struct store_factor_set set;
+	int got = store_factor_set_latest(s, settings->factor_set, &set, e);
+
+	if (got == -1)
+		return -1;
+	json_object_set_new(rep, "factor_set_name",
+	                    json_string(got == 1 ? set.name : settings->factor_set));
+	json_object_set_new(rep, "factor_set_version",
+	                    got == 1 ? json_integer(set.version) : json_null());
+	return 0;
+}
+
 json_t *
 carbon_report(struct store *s, const struct store_production *p, const char *department_id,
               const struct store_carbon_settings *settings, struct err *e)
@@ -179,7 +201,8 @@ carbon_report(struct store *s, const struct store_production *p, const char *dep
 	    store_day_list(s, p->id, shoot_day, days, e) == -1 ||
 	    store_carbon_factors_used(s, p->id, department_id, source_factor, &src, e) == -1)
 		goto out;
-	qsort(sm.date, sm.ndate, sizeof(*sm.date), cmp_date);
+	if (sm.ndate > 0) /* no entries: sm.date is NULL, which qsort may not be given */
+		qsort(sm.date, sm.ndate, sizeof(*sm.date), cmp_date);
 
 	cats = json_array();
 	for (size_t i = 0; carbon_categories[i] != NULL; i++)
@@ -207,7 +230,9 @@ carbon_report(struct store *s, const struct store_production *p, const char *dep
 		for (size_t i = 0; i < k; i++) {
 			struct date_sum key = {0}, *hit;
 			snprintf(key.date, sizeof(key.date), "%s", dates[i]);
-			hit = bsearch(&key, sm.date, sm.ndate, sizeof(*sm.date), cmp_date);
+			hit = sm.ndate > 0
+			          ? bsearch(&key, sm.date, sm.ndate, sizeof(*sm.date), cmp_date)
+			          : NULL;
 			shoot_g += hit ? hit->g : 0;
 			shoot_n += hit ? hit->n : 0;
 			json_array_append_new(
@@ -269,6 +294,10 @@ carbon_report(struct store *s, const struct store_production *p, const char *dep
 	                                           : 0.0)
 	        : json_null(),
 	    "sources", json_incref(src.arr));
+	if (report_factor_set(s, rep, settings, e) == -1) {
+		json_decref(rep);
+		rep = NULL;
+	}
 out:
 	json_decref(src.arr);
 	json_decref(names);
@@ -312,6 +341,15 @@ carbon_report_csv(const json_t *rep)
 	json_t *x, *b;
 
 	fputs("section,key,label,kg_co2e,t_co2e,entries\r\n", f);
+	snprintf(label, sizeof(label), "factor set in force: %s, version %" JSON_INTEGER_FORMAT,
+	         str(rep, "factor_set_name"),
+	         json_integer_value(json_object_get(rep, "factor_set_version")));
+	csv_cell(f, "factor_set");
+	fputc(',', f);
+	csv_cell(f, str(rep, "factor_set"));
+	fputc(',', f);
+	csv_cell(f, label);
+	fputs(",,,\r\n", f);
 	csv_amount_row(f, "total", "total", str(rep, "production"), json_object_get(rep, "total"));
 	json_array_foreach (json_object_get(rep, "by_category"), i, x) {
 		csv_amount_row(f, "category", str(x, "category"), str(x, "category"), x);
@@ -368,7 +406,7 @@ carbon_report_svg(const json_t *rep, const char *chart)
 	size_t n = json_array_size(arr), i;
 	const char **label = xcalloc(n + 1, sizeof(*label));
 	double *value = xcalloc(n + 1, sizeof(*value));
-	char title[400], foot[400];
+	char title[400], foot[480];
 	size_t o;
 	char *out;
 
@@ -377,7 +415,10 @@ carbon_report_svg(const json_t *rep, const char *chart)
 		value[i] = json_real_value(json_object_get(x, "kg"));
 	}
 	/* the sources at the foot, as in every report: the sets, and where each factor is cited */
-	o = (size_t)snprintf(foot, sizeof(foot), "Emission factors:");
+	o = (size_t)snprintf(
+	    foot, sizeof(foot),
+	    "Factor set in force: %.63s version %lld. Emission factors:", str(rep, "factor_set"),
+	    (long long)json_integer_value(json_object_get(rep, "factor_set_version")));
 	json_array_foreach (srcs, i, x) {
 		int w =
 		    strcmp(str(x, "set"), STORE_FACTOR_SET_CUSTOM) == 0

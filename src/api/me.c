@@ -157,11 +157,11 @@ static void
 add_session(const struct store_session *ses, void *arg)
 {
 	struct list_ctx *c = arg;
-	json_array_append_new(c->arr, json_pack("{s:s, s:s, s:I, s:I, s:I, s:b}", "id", ses->id,
+	json_array_append_new(c->arr, json_pack("{s:s, s:s, s:o, s:o, s:o, s:b}", "id", ses->id,
 	                                        "user_agent", ses->user_agent, "created_at",
-	                                        (json_int_t)ses->created_at, "last_seen_at",
-	                                        (json_int_t)ses->last_seen_at, "expires_at",
-	                                        (json_int_t)ses->expires_at, "current",
+	                                        api_time_json(ses->created_at), "last_seen_at",
+	                                        api_time_json(ses->last_seen_at), "expires_at",
+	                                        api_time_json(ses->expires_at), "current",
 	                                        strcmp(ses->id, c->current) == 0));
 }
 

@@ -520,9 +520,9 @@ static const struct json_field invitation_fields[] = {
 static json_t *
 invitation_json(const struct store_invitation *v)
 {
-	return json_pack("{s:s, s:s, s:s, s:I, s:I}", "id", v->id, "email", v->email, "role",
-	                 v->role, "created_at", (json_int_t)v->created_at, "expires_at",
-	                 (json_int_t)v->expires_at);
+	return json_pack("{s:s, s:s, s:s, s:o, s:o}", "id", v->id, "email", v->email, "role",
+	                 v->role, "created_at", api_time_json(v->created_at), "expires_at",
+	                 api_time_json(v->expires_at));
 }
 
 void

@@ -86,6 +86,8 @@ const struct route api_routes[] = {
     {"GET", "/api/v1/productions/{id}/sustainability/settings", carbon_settings_get, 0},
     {"PUT", "/api/v1/productions/{id}/sustainability/settings", carbon_settings_put,
      ROUTE_JSON_BODY},
+    {"PATCH", "/api/v1/productions/{id}/sustainability/settings", carbon_settings_patch,
+     ROUTE_JSON_BODY},
     {"GET", "/api/v1/productions/{id}/sustainability/factors", carbon_factors_list, 0},
     {"POST", "/api/v1/productions/{id}/sustainability/factors", carbon_factors_create,
      ROUTE_JSON_BODY},

@@ -5,7 +5,8 @@
  *   GET  /api/v1/factor-sets                          the factor sets Slate has
  *   GET  /api/v1/factor-sets/{sid}/factors            one set's factors (?version=)
  *   GET  …/productions/{id}/sustainability/settings   factor set, RF, budget, sharing
- *   PUT  …/productions/{id}/sustainability/settings
+ *   PUT  …/productions/{id}/sustainability/settings   replace them (absent: defaults)
+ *   PATCH …/productions/{id}/sustainability/settings  change some (absent: kept)
  *   GET  …/sustainability/factors                     the factors entries may use
  *   POST …/sustainability/factors                     a production's own factor
  *   GET  …/sustainability/entries                     activity entries (filters, pages)
@@ -43,6 +44,7 @@
 #include "api/session.h"
 #include "domain/carbon.h"
 #include "domain/csv.h"
+#include "domain/factorzone.h"
 #include "domain/validate.h"
 #include "util/utf8.h"
 #include "util/xalloc.h"
@@ -416,12 +418,20 @@ static const struct json_field settings_body[] = {
     {"share_totals", JF_BOOLEAN, 0, 0},
 };
 
-void
-carbon_settings_put(struct http_req *r)
+/*
+ * PUT replaces the settings whole: a field the body leaves out takes its
+ * default (factor_set: the set of the production's time zone,
+ * domain/factorzone.h; flights with radiative forcing; no budget; totals not
+ * shared). PATCH merges: a field left out keeps its value. Both check every
+ * field as the other does and write all or nothing.
+ */
+static void
+settings_write(struct http_req *r, int replace)
 {
 	struct store *s = http_req_store(r);
 	struct carbon_ctx c;
 	json_t *body = NULL, *v;
+	const char *want;
 	struct err e;
 	int got;
 
@@ -437,9 +447,18 @@ carbon_settings_put(struct http_req *r)
 	if ((body = http_json_body(r, settings_body,
 	                           sizeof(settings_body) / sizeof(settings_body[0]))) == NULL)
 		goto out;
-	if ((v = json_object_get(body, "factor_set")) != NULL) {
+	if (replace) {
+		c.settings.include_rf = 1;
+		c.settings.budget_g = -1;
+		c.settings.share_totals = 0;
+	}
+	v = json_object_get(body, "factor_set");
+	want = v != NULL ? json_string_value(v)
+	       : replace ? factorzone_default_set(c.rd.a.production.timezone)
+	                 : NULL;
+	if (want != NULL) {
 		struct store_factor_set set;
-		if ((got = store_factor_set_latest(s, json_string_value(v), &set, &e)) == -1) {
+		if ((got = store_factor_set_latest(s, want, &set, &e)) == -1) {
 			api_unavailable(r, &e);
 			goto out;
 		}
@@ -472,6 +491,18 @@ carbon_settings_put(struct http_req *r)
 out:
 	json_decref(body);
 	api_reader_free(&c.rd);
+}
+
+void
+carbon_settings_put(struct http_req *r)
+{
+	settings_write(r, 1);
+}
+
+void
+carbon_settings_patch(struct http_req *r)
+{
+	settings_write(r, 0);
 }
 
 /* ---- factors in force and a production's own ---- */

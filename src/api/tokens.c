@@ -35,10 +35,10 @@ static json_t *
 token_json(const struct store_api_token *t)
 {
 	return json_pack(
-	    "{s:s, s:s, s:s, s:s, s:I, s:I, s:o}", "id", t->id, "name", t->name, "production_id",
+	    "{s:s, s:s, s:s, s:s, s:o, s:o, s:o}", "id", t->id, "name", t->name, "production_id",
 	    t->production_id, "access", t->read_write ? "read_write" : "read", "created_at",
-	    (json_int_t)t->created_at, "expires_at", (json_int_t)t->expires_at, "last_used_at",
-	    t->last_used_at > 0 ? json_integer((json_int_t)t->last_used_at) : json_null());
+	    api_time_json(t->created_at), "expires_at", api_time_json(t->expires_at),
+	    "last_used_at", t->last_used_at > 0 ? api_time_json(t->last_used_at) : json_null());
 }
 
 void

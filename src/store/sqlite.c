@@ -50,6 +50,7 @@
 
 #include <sodium.h>
 
+#include "domain/factorzone.h"
 #include "store/migration.h"
 #include "store/pagecrypt.h"
 #include "domain/throttle.h"
@@ -803,6 +804,14 @@ store_production_create(struct store *s, struct store_production *p, struct err 
 		sqlite3_bind_text(st, 3, store_departments_default[i], -1, SQLITE_STATIC);
 		sqlite3_bind_int(st, 4, i);
 		if (sq_run(s, st, "create department", e) == -1)
+			return -1;
+	}
+	/* its factor set follows where it shoots (domain/factorzone.h), chosen once, here */
+	{
+		struct store_carbon_settings cs = {.include_rf = 1, .budget_g = -1};
+		snprintf(cs.factor_set, sizeof(cs.factor_set), "%s",
+		         factorzone_default_set(p->timezone));
+		if (store_carbon_settings_put(s, p->id, &cs, e) == -1)
 			return -1;
 	}
 	return 0;

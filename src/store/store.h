@@ -345,6 +345,16 @@ int store_audit_append(struct store *s, struct store_audit_event *ev,
 int store_audit_of_production(struct store *s, const char *production_id, long long before,
                               long limit, void (*fn)(const struct store_audit_event *, void *),
                               void *arg, struct err *e);
+/*
+ * The current display name of the record `id` names, by its prefix: an
+ * account's display name, a member's account's, a person's, the
+ * production's, a department's, location's, day's ("DATE UNIT"), scene's
+ * ("Scene N") or call sheet's — of production_id only (sqlite_names.c).
+ * 1 found (out filled), 0 none (an unknown kind, or no such record now),
+ * -1 error.
+ */
+int store_display_name(struct store *s, const char *production_id, const char *id, char *out,
+                       size_t len, struct err *e);
 /* Calls fn for every event in order; stops early when fn returns non-zero. */
 int store_audit_scan(struct store *s, int (*fn)(const struct store_audit_event *, void *),
                      void *arg, struct err *e);

@@ -799,7 +799,7 @@ test('calls, key contacts, call sheet publishing and acknowledgements follow the
     const res = await call(server, r.session, 'GET', P(prod.id, `/callsheets/${sheet.id}/acks`));
     assert.equal(res.status, 200, `${role} reading acknowledgements: ${res.body}`);
     const seen = res.json.acknowledgements.filter((a) => a.acknowledged_at).map((a) => a.person_id).sort();
-    const expected = calledDay1.filter((k) => documentedAllows('read', 'callsheet_ack', role, { self: k === r.key })).map((k) => records[k].id).sort();
+    const expected = calledDay1.filter((k) => documentedAllows('read', 'callsheet_ack', role, { self: k === r.key, sameDept: r.dept !== null && r.dept === records[k].department })).map((k) => records[k].id).sort();
     assert.deepEqual(seen, expected, `${role} sees these acknowledgements`);
   }
 });

@@ -122,14 +122,14 @@ test('flights follow the production’s radiative-forcing choice', async () => {
   assert.equal(withRf.status, 201, withRf.body);
   assert.equal(withRf.json.kg_co2e, 1000.55);
   assert.equal(withRf.json.factor.radiative_forcing, true);
-  const put = await call(server, who.producer, 'PUT', S('/settings'), { body: { flights_include_rf: false } });
+  const put = await call(server, who.producer, 'PATCH', S('/settings'), { body: { flights_include_rf: false } });
   assert.equal(put.status, 200, put.body);
   const without = await entry(who.producer, { date: '2027-02-20', department: 'Production', factor: LONG_HAUL, quantity: 5000, unit: 'passenger_km' });
   assert.equal(without.json.kg_co2e, 590.6);
   assert.equal(without.json.factor.radiative_forcing, false);
   // the earlier entry keeps the factor it was computed with
   assert.equal((await call(server, who.producer, 'GET', S(`/entries/${withRf.json.id}`))).json.kg_co2e, 1000.55);
-  await call(server, who.producer, 'PUT', S('/settings'), { body: { flights_include_rf: true } });
+  await call(server, who.producer, 'PATCH', S('/settings'), { body: { flights_include_rf: true } });
 });
 
 test('a production chooses its factor set: new entries use it, earlier ones keep theirs', async () => {
@@ -138,9 +138,9 @@ test('a production chooses its factor set: new entries use it, earlier ones keep
   assert.equal(distillate.kg_co2e_per_unit, 10.24268);
   const earlier = await entry(who.producer, { date: '2027-02-25', department: 'Production', factor: DIESEL, quantity: 100, unit: 'L' });
   assert.equal(earlier.json.kg_co2e, 251.279);
-  assertProblem(await call(server, who.producer, 'PUT', S('/settings'), { body: { factor_set: 'no-such-set' } }), 400);
-  assertProblem(await call(server, who.producer, 'PUT', S('/settings'), { body: { factor_set: 'custom' } }), 400);
-  const put = await call(server, who.producer, 'PUT', S('/settings'), { body: { factor_set: 'us-epa-2025' } });
+  assertProblem(await call(server, who.producer, 'PATCH', S('/settings'), { body: { factor_set: 'no-such-set' } }), 400);
+  assertProblem(await call(server, who.producer, 'PATCH', S('/settings'), { body: { factor_set: 'custom' } }), 400);
+  const put = await call(server, who.producer, 'PATCH', S('/settings'), { body: { factor_set: 'us-epa-2025' } });
   assert.equal(put.status, 200, put.body);
   assert.deepEqual([put.json.factor_set, put.json.factor_set_version], ['us-epa-2025', 1]);
   try {
@@ -157,7 +157,7 @@ test('a production chooses its factor set: new entries use it, earlier ones keep
     const again = (await call(server, who.producer, 'GET', S(`/entries/${earlier.json.id}`))).json;
     assert.deepEqual([again.kg_co2e, again.factor.set], [251.279, 'uk-desnz-2024']);
   } finally {
-    assert.equal((await call(server, who.producer, 'PUT', S('/settings'), { body: { factor_set: 'uk-desnz-2024' } })).status, 200);
+    assert.equal((await call(server, who.producer, 'PATCH', S('/settings'), { body: { factor_set: 'uk-desnz-2024' } })).status, 200);
   }
 });
 
@@ -190,7 +190,7 @@ test('bad entries are refused with the field named, and nothing is stored', asyn
 test('the sustainability rows of docs/ROLES.md hold for a real member of every role', async () => {
   const mine = {}; // role → entry id it made, if its scope let it
   const totalsShared = async (on) => {
-    const r = await call(server, admin, 'PUT', S('/settings'), { body: { share_totals: on } });
+    const r = await call(server, admin, 'PATCH', S('/settings'), { body: { share_totals: on } });
     assert.equal(r.status, 200, r.body);
   };
   const transport = (await entry(admin, { date: '2027-02-27', department: 'Transport', factor: DIESEL, quantity: 10, unit: 'L' })).json.id;
@@ -198,7 +198,7 @@ test('the sustainability rows of docs/ROLES.md hold for a real member of every r
   const receipt = Buffer.from('%PDF-1.4 fuel receipt\n');
   const pdf = { headers: { 'content-type': 'application/pdf' } };
   assert.equal((await call(server, admin, 'PUT', S(`/entries/${transport}/evidence?name=r.pdf`), { ...pdf, body: receipt })).status, 201);
-  assert.equal((await call(server, admin, 'PUT', S('/settings'), { body: { budget_kg: 50000 } })).status, 200);
+  assert.equal((await call(server, admin, 'PATCH', S('/settings'), { body: { budget_kg: 50000 } })).status, 200);
   for (const role of ROLES) {
     const s = who[role];
     const own = role === 'department_head' || role === 'crew' ? 'Transport' : 'Production';
@@ -268,12 +268,12 @@ test('the sustainability rows of docs/ROLES.md hold for a real member of every r
     await totalsShared(false);
     // production settings and own factors: the whole of sustainability write
     const pw = documentedScope('write', 'sustainability', role) === 'all';
-    const sp = await call(server, s, 'PUT', S('/settings'), { body: { share_totals: false } });
+    const sp = await call(server, s, 'PATCH', S('/settings'), { body: { share_totals: false } });
     assert.equal(sp.status, pw ? 200 : 403, `${role} changes the settings`);
     const cf = await call(server, s, 'POST', S('/factors'), { body: { category: 'fuel', activity: `HVO from our own supplier ${role}`, unit: 'litres', kg_co2e_per_unit: 0.03558, source: 'supplier certificate 2026-114' } });
     assert.equal(cf.status, pw ? 201 : 403, `${role} adds a factor: ${cf.body}`);
   }
-  await call(server, admin, 'PUT', S('/settings'), { body: { budget_kg: 0 } });
+  await call(server, admin, 'PATCH', S('/settings'), { body: { budget_kg: 0 } });
   // a department head deletes their own department's entry, never another's
   assertProblem(await call(server, who.department_head, 'DELETE', S(`/entries/${grip}`)), 404);
   assert.equal((await call(server, who.department_head, 'DELETE', S(`/entries/${mine.department_head}`))).status, 204);
@@ -343,7 +343,7 @@ test('a CSV import with one bad row imports nothing and names the row; fixed, it
 });
 
 test('the report sums every entry exactly, cites its sources and draws its charts', async () => {
-  await call(server, who.producer, 'PUT', S('/settings'), { body: { budget_kg: 20000 } });
+  await call(server, who.producer, 'PATCH', S('/settings'), { body: { budget_kg: 20000 } });
   const rep = (await call(server, who.producer, 'GET', S('/report'))).json;
   const all = (await call(server, who.producer, 'GET', S('/entries?limit=1000'))).json;
   const grams = all.entries.reduce((g, e) => g + Math.round(e.kg_co2e * 1000), 0);
@@ -385,7 +385,7 @@ test('the report sums every entry exactly, cites its sources and draws its chart
     assert.ok(svg.body.includes('Ships &amp; &lt;Sails&gt;'), 'the title is escaped');
     assert.ok(!/<script|<foreignObject|href=/i.test(svg.body));
     // the sources at its foot, as at the foot of every report
-    const foot = svg.body.match(/<text[^>]*>(Emission factors: [^<]*)<\/text>\n<\/svg>\n$/)?.[1];
+    const foot = svg.body.match(/<text[^>]*>([^<]*Emission factors: [^<]*)<\/text>\n<\/svg>\n$/)?.[1];
     assert.ok(foot?.includes('uk-desnz-2024 version 1') && foot.includes('the production&#39;s own'), foot);
   }
   assert.match((await call(server, who.producer, 'GET', S('/report?format=svg&chart=category'))).body, /<rect[^>]*><title>fuel: /);
@@ -393,9 +393,9 @@ test('the report sums every entry exactly, cites its sources and draws its chart
   assertProblem(await call(server, who.producer, 'GET', S('/report?format=svg&chart=pie')), 400);
   assertProblem(await call(server, who.producer, 'GET', S(`/entries?department=${'x'.repeat(100)}`)), 400);
   // a budget too small to be a gram is no budget
-  await call(server, who.producer, 'PUT', S('/settings'), { body: { budget_kg: 0.0001 } });
+  await call(server, who.producer, 'PATCH', S('/settings'), { body: { budget_kg: 0.0001 } });
   assert.equal((await call(server, who.producer, 'GET', S('/settings'))).json.budget_kg, null);
-  await call(server, who.producer, 'PUT', S('/settings'), { body: { budget_kg: 20000 } });
+  await call(server, who.producer, 'PATCH', S('/settings'), { body: { budget_kg: 20000 } });
 });
 
 test('recalculating against a newer factor set shows before and after, then applies and is audited', async () => {

@@ -142,7 +142,7 @@ test('a token lives at most api_token_max_days (90 unless configured); a longer 
   assert.equal(long.json.errors[0].pointer, '/expires_in_days');
   const ok = await mint(90);
   assert.equal(ok.status, 201, ok.body);
-  assert.equal(ok.json.expires_at - ok.json.created_at, 90 * 86400);
+  assert.equal(Date.parse(ok.json.expires_at) - Date.parse(ok.json.created_at), 90 * 86400e3);
 });
 
 test('a shorter configured maximum bounds the expiry and the default', async () => {
@@ -155,7 +155,7 @@ test('a shorter configured maximum bounds the expiry and the default', async () 
     assert.equal(eight.json.errors[0].pointer, '/expires_in_days');
     const dflt = await call(s, a, 'POST', '/api/v1/me/tokens', { body: { name: 'x', production_id: p.id, access: 'read' } });
     assert.equal(dflt.status, 201, dflt.body);
-    assert.equal(dflt.json.expires_at - dflt.json.created_at, 7 * 86400);
+    assert.equal(Date.parse(dflt.json.expires_at) - Date.parse(dflt.json.created_at), 7 * 86400e3);
   } finally {
     await s.stop();
   }
@@ -169,6 +169,6 @@ test('a token shows when it was last used', async () => {
   const t0 = Math.floor(Date.now() / 1000);
   assert.equal((await bearer(t.token, 'GET', production())).status, 200);
   const t1 = Math.ceil(Date.now() / 1000);
-  const used = (await listed()).last_used_at;
+  const used = Date.parse((await listed()).last_used_at) / 1000;
   assert.ok(used >= t0 - 1 && used <= t1 + 1, `last_used_at ${used} within [${t0}, ${t1}]`);
 });

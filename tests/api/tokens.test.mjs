@@ -51,7 +51,7 @@ test('tokens are listed without their secret, stored hashed, and revoked on the 
   const list = await call(server, admin, 'GET', '/api/v1/me/tokens');
   const mine = list.json.tokens.find((x) => x.id === t.id);
   assert.deepEqual(Object.keys(mine).sort(), ['access', 'created_at', 'expires_at', 'id', 'last_used_at', 'name', 'production_id']);
-  assert.ok(mine.expires_at - mine.created_at === 90 * 86400, 'default 90 days');
+  assert.ok(Date.parse(mine.expires_at) - Date.parse(mine.created_at) === 90 * 86400e3, 'default 90 days');
   const db = readFileSync(path.join(server.data, 'slate.db'));
   assert.equal(db.indexOf(t.token.slice(4)), -1, 'the token is not in the database');
   assert.equal((await call(server, admin, 'DELETE', `/api/v1/me/tokens/${t.id}`)).status, 204);
