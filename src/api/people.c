@@ -450,7 +450,7 @@ static const struct json_field person_body[] = {
 static void
 latest_today(char out[11])
 {
-	time_t t = time(NULL) + 14 * 3600;
+	time_t t = time(NULL) + (time_t)14 * 3600;
 	struct tm tm;
 	if (gmtime_r(&t, &tm) == NULL || strftime(out, 11, "%Y-%m-%d", &tm) != 10)
 		snprintf(out, 11, "9999-12-31"); /* cannot happen; refuse no date for it */

@@ -3,7 +3,6 @@
  * and keeps it for the life of the process.
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -60,14 +59,20 @@ zone_local_instants(const char *tz, const char *date, int minutes, struct zone_l
 {
 	icaltimezone *zone = tz ? icaltimezone_get_builtin_timezone(tz) : NULL;
 	long long wall, cand[3];
-	int offs[3], n = 0;
+	int offs[3], n = 0, y;
+	unsigned mo, d;
 
 	memset(out, 0, sizeof(*out));
-	if (zone == NULL || date == NULL || strlen(date) != 10 || minutes < 0)
+	if (zone == NULL || date == NULL || strlen(date) != 10 || date[4] != '-' ||
+	    date[7] != '-' || minutes < 0)
 		return -1;
-	wall = days_from_civil(atoi(date), (unsigned)atoi(date + 5), (unsigned)atoi(date + 8)) *
-	           86400 +
-	       minutes * 60LL;
+	for (int i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && (date[i] < '0' || date[i] > '9'))
+			return -1;
+	y = (date[0] - '0') * 1000 + (date[1] - '0') * 100 + (date[2] - '0') * 10 + (date[3] - '0');
+	mo = (unsigned)((date[5] - '0') * 10 + (date[6] - '0'));
+	d = (unsigned)((date[8] - '0') * 10 + (date[9] - '0'));
+	wall = days_from_civil(y, mo, d) * 86400 + minutes * 60LL;
 	/*
 	 * Every offset in force within a day of the wall time; an instant t
 	 * reads wall when t + offset(t) == wall. None: a gap. Two: a fold.
