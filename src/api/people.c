@@ -544,6 +544,15 @@ link_confirmed_now(struct http_req *r, const struct store_person *p)
 	return 1;
 }
 
+/* The department's name as stored (a name is found without regard to case). */
+static void
+stored_name(const char *id, const char *name, void *arg)
+{
+	struct store_person *p = arg;
+	if (strcmp(id, p->department_id) == 0)
+		snprintf(p->department, sizeof(p->department), "%s", name);
+}
+
 /*
  * Applies body to p: directory changes first (they decide the department the
  * other checks see), then each field. *groups gets the sealed groups touched.
@@ -575,8 +584,10 @@ apply_body(struct http_req *r, const struct api_reader *rd, json_t *body, struct
 			}
 			http_field_error(r, "/department",
 			                 "no department of this production has that name");
-		} else {
-			snprintf(p->department, sizeof(p->department), "%s", v);
+		} else if (store_department_list(s, rd->a.production.id, stored_name, p, &e) ==
+		           -1) {
+			api_unavailable(r, &e);
+			return 0;
 		}
 	}
 	if ((v = json_string_value(json_object_get(body, "kind"))) != NULL) {

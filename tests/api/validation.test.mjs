@@ -166,6 +166,7 @@ test('department names are unique without regard to case, and ?department= finds
   assert.ok(recase.status === 200 || recase.status === 204, `a department may change its own case: ${recase.body}`);
   const pilot = await post('/people', { name: 'Gil', kind: 'crew', department: 'DRONE UNIT' });
   assert.equal(pilot.status, 201, pilot.body);
+  assert.equal(pilot.json.department, 'Drone unit', 'the department as stored');
   for (const q of ['drone unit', 'Drone unit', 'DRONE UNIT']) {
     const list = await call(server, admin, 'GET', P(`/people?department=${encodeURIComponent(q)}`));
     assert.equal(list.status, 200, `${q}: ${list.body}`);
