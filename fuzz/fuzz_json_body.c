@@ -110,7 +110,7 @@ expected_errors(const json_t *obj, const struct json_field *f, size_t nf)
 	for (size_t i = 0; i < nf; i++) {
 		v = json_object_get(obj, f[i].name);
 		if (v == NULL)
-			n += f[i].required != 0;
+			n += (f[i].flags & JF_REQUIRED) != 0;
 		else if (!type_fits(v, f[i].type))
 			n++;
 		else if (f[i].type == JF_STRING && f[i].max_len > 0 &&

@@ -26,6 +26,7 @@
 
 #include "api/api.h"
 #include "api/session.h"
+#include "domain/validate.h"
 
 int
 api_location_view(struct store *s, struct api_reader *rd, const struct store_location *l,
@@ -177,14 +178,14 @@ locations_get(struct http_req *r)
 }
 
 static const struct json_field location_body[] = {
-    {"name", JF_STRING, 0, 200},
-    {"parking", JF_STRING, 0, 500},
+    {"name", JF_STRING, JF_NONBLANK, 200},
+    {"parking", JF_STRING, JF_MULTILINE, 500},
     {"nearest_hospital", JF_STRING, 0, 250},
     {"confidential", JF_BOOLEAN, 0, 0},
-    {"address", JF_STRING, 0, 500},
+    {"address", JF_STRING, JF_MULTILINE, 500},
     {"latitude", JF_NUMBER, 0, 0},
     {"longitude", JF_NUMBER, 0, 0},
-    {"access_notes", JF_STRING, 0, 1000},
+    {"access_notes", JF_STRING, JF_MULTILINE, 1000},
     {"contact", JF_STRING, 0, 250},
 };
 
@@ -196,7 +197,11 @@ set_text(json_t *body, const char *name, char *dst, size_t cap)
 		snprintf(dst, cap, "%s", v);
 }
 
-/* Applies body to l; *site set when a sealed field changed. 0 after answering 400. */
+/*
+ * Applies body to l; *site set when a sealed field changed. 0 after
+ * answering 400 naming every bad field. A coordinate comes with its other
+ * half: a latitude alone is no place.
+ */
 static int
 apply_location(struct http_req *r, json_t *body, struct store_location *l, int *site)
 {
@@ -218,12 +223,22 @@ apply_location(struct http_req *r, json_t *body, struct store_location *l, int *
 		double d = json_number_value(v);
 		if (!isfinite(d) || fabs(d) > limit[i]) {
 			snprintf(ptr, sizeof(ptr), "/%s", coords[i]);
-			api_bad_field(
+			http_field_error(
 			    r, ptr, i == 0 ? "degrees from -90 to 90" : "degrees from -180 to 180");
-			return 0;
+			continue;
 		}
 		snprintf(dst[i], sizeof(l->latitude), "%.7f", d);
 		*site = 1;
+	}
+	for (size_t i = 0; i < 2; i++) {
+		char ptr[16];
+		if (json_object_get(body, coords[i]) != NULL ||
+		    json_object_get(body, coords[1 - i]) == NULL || dst[i][0] != '\0')
+			continue;
+		snprintf(ptr, sizeof(ptr), "/%s", coords[i]);
+		http_field_error(r, ptr,
+		                 i == 0 ? "required with longitude: a place needs both"
+		                        : "required with latitude: a place needs both");
 	}
 	for (const char *const *n =
 	         (const char *const[]){"address", "access_notes", "contact", NULL};
@@ -232,11 +247,9 @@ apply_location(struct http_req *r, json_t *body, struct store_location *l, int *
 	set_text(body, "address", l->address, sizeof(l->address));
 	set_text(body, "access_notes", l->access_notes, sizeof(l->access_notes));
 	set_text(body, "contact", l->contact, sizeof(l->contact));
-	if (l->name[0] == '\0') {
-		api_bad_field(r, "/name", "must not be empty");
-		return 0;
-	}
-	return 1;
+	if (validate_blank(l->name))
+		http_field_error(r, "/name", "must not be empty");
+	return !http_field_errors_answer(r);
 }
 
 static int
@@ -261,8 +274,8 @@ save_location(struct http_req *r, int creating)
 
 	if (api_reader_load(r, &rd) == -1 || !may_write_locations(r, &rd))
 		return;
-	if ((body = http_json_body(r, location_body,
-	                           sizeof(location_body) / sizeof(location_body[0]))) == NULL)
+	if ((body = http_json_body_open(r, location_body,
+	                                sizeof(location_body) / sizeof(location_body[0]))) == NULL)
 		return;
 	memset(&l, 0, sizeof(l));
 	snprintf(l.production_id, sizeof(l.production_id), "%s", rd.a.production.id);

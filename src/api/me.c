@@ -47,8 +47,8 @@ me_get(struct http_req *r)
 }
 
 static const struct json_field password_fields[] = {
-    {"current_password", JF_STRING, 1, PASSWORD_MAX_BYTES},
-    {"new_password", JF_STRING, 1, PASSWORD_MAX_BYTES},
+    {"current_password", JF_STRING, JF_REQUIRED | JF_SECRET, PASSWORD_MAX_BYTES},
+    {"new_password", JF_STRING, JF_REQUIRED | JF_SECRET, PASSWORD_MAX_BYTES},
 };
 
 struct password_job {

@@ -49,6 +49,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 #include <sodium.h>
@@ -90,7 +91,8 @@ departments_list(struct http_req *r)
 	http_reply_json(r, 200, json_pack("{s:o}", "departments", arr));
 }
 
-static const struct json_field department_fields[] = {{"name", JF_STRING, 1, 60}};
+static const struct json_field department_fields[] = {
+    {"name", JF_STRING, JF_REQUIRED | JF_NONBLANK, 60}};
 
 /* The new name of a department from the body: 1, or 0 after answering 400. */
 static int
@@ -101,10 +103,7 @@ department_name(struct http_req *r, char *name, size_t cap)
 		return 0;
 	snprintf(name, cap, "%s", json_string_value(json_object_get(body, "name")));
 	json_decref(body);
-	if (name[0] != '\0')
-		return 1;
-	api_bad_field(r, "/name", "must not be empty");
-	return 0;
+	return 1; /* json_check refused an empty or blank name */
 }
 
 /* Departments are production settings: production write. 0 after answering 403. */
@@ -425,7 +424,7 @@ people_get(struct http_req *r)
 /* ---- writes ---- */
 
 static const struct json_field person_body[] = {
-    {"name", JF_STRING, 0, 200},
+    {"name", JF_STRING, JF_NONBLANK, 200},
     {"kind", JF_STRING, 0, 8},
     {"department", JF_STRING, 0, 60},
     {"job_title", JF_STRING, 0, 120},
@@ -436,32 +435,52 @@ static const struct json_field person_body[] = {
     {"work_email", JF_STRING, 0, 254},
     {"personal_phone", JF_STRING, 0, 40},
     {"personal_email", JF_STRING, 0, 254},
-    {"home_address", JF_STRING, 0, 500},
-    {"emergency_contact", JF_STRING, 0, 500},
+    {"home_address", JF_STRING, JF_MULTILINE, 500},
+    {"emergency_contact", JF_STRING, JF_MULTILINE, 500},
     {"date_of_birth", JF_STRING, 0, 10},
-    {"dietary", JF_STRING, 0, 500},
-    {"medical", JF_STRING, 0, 1000},
+    {"dietary", JF_STRING, JF_MULTILINE, 500},
+    {"medical", JF_STRING, JF_MULTILINE, 1000},
     {"id_numbers", JF_STRING, 0, 250},
 };
 
-/* Checks one field's shape; 0 after answering 400. */
+/*
+ * Today's date at the far end of the date line (UTC+14): the latest date
+ * anywhere, so a person born today wherever they are is not "in the future".
+ */
+static void
+latest_today(char out[11])
+{
+	time_t t = time(NULL) + (time_t)14 * 3600;
+	struct tm tm;
+	if (gmtime_r(&t, &tm) == NULL || strftime(out, 11, "%Y-%m-%d", &tm) != 10)
+		snprintf(out, 11, "9999-12-31"); /* cannot happen; refuse no date for it */
+}
+
+/* Checks one field's shape; 0 after adding a field error. */
 static int
 field_ok(struct http_req *r, const struct person_field *f, const char *v)
 {
 	const char *why = NULL;
-	char ptr[64];
+	char ptr[64], today[11];
 	if (v[0] == '\0')
 		return 1; /* empty clears the field */
 	switch (f->check) {
 	case CHECK_PHONE: why = validate_phone(v) ? NULL : "a telephone number"; break;
 	case CHECK_EMAIL: why = email_plausible(v) ? NULL : "an email address"; break;
-	case CHECK_DATE: why = validate_date(v) ? NULL : "a date YYYY-MM-DD"; break;
+	case CHECK_DATE:
+		latest_today(today);
+		switch (validate_date_not_after(v, today)) {
+		case -1: why = "a date YYYY-MM-DD"; break;
+		case 0: why = "must not be in the future"; break;
+		default: break;
+		}
+		break;
 	case CHECK_TEXT: break;
 	}
 	if (why == NULL)
 		return 1;
 	snprintf(ptr, sizeof(ptr), "/%s", f->name);
-	api_bad_field(r, ptr, why);
+	http_field_error(r, ptr, why);
 	return 0;
 }
 
@@ -525,6 +544,15 @@ link_confirmed_now(struct http_req *r, const struct store_person *p)
 	return 1;
 }
 
+/* The department's name as stored (a name is found without regard to case). */
+static void
+stored_name(const char *id, const char *name, void *arg)
+{
+	struct store_person *p = arg;
+	if (strcmp(id, p->department_id) == 0)
+		snprintf(p->department, sizeof(p->department), "%s", name);
+}
+
 /*
  * Applies body to p: directory changes first (they decide the department the
  * other checks see), then each field. *groups gets the sealed groups touched.
@@ -550,22 +578,23 @@ apply_body(struct http_req *r, const struct api_reader *rd, json_t *body, struct
 		} else if ((found =
 		                store_department_find(s, rd->a.production.id, v, p->department_id,
 		                                      sizeof(p->department_id), &e)) != 1) {
-			if (found == -1)
+			if (found == -1) {
 				api_unavailable(r, &e);
-			else
-				api_bad_field(r, "/department",
-				              "no department of this production has that name");
+				return 0;
+			}
+			http_field_error(r, "/department",
+			                 "no department of this production has that name");
+		} else if (store_department_list(s, rd->a.production.id, stored_name, p, &e) ==
+		           -1) {
+			api_unavailable(r, &e);
 			return 0;
-		} else {
-			snprintf(p->department, sizeof(p->department), "%s", v);
 		}
 	}
 	if ((v = json_string_value(json_object_get(body, "kind"))) != NULL) {
-		if (strcmp(v, "crew") != 0 && strcmp(v, "cast") != 0) {
-			api_bad_field(r, "/kind", "crew or cast");
-			return 0;
-		}
-		snprintf(p->kind, sizeof(p->kind), "%s", v);
+		if (strcmp(v, "crew") != 0 && strcmp(v, "cast") != 0)
+			http_field_error(r, "/kind", "crew or cast");
+		else
+			snprintf(p->kind, sizeof(p->kind), "%s", v);
 	}
 	if (json_object_get(body, "key_contact") != NULL) {
 		p->key_contact = json_is_true(json_object_get(body, "key_contact"));
@@ -579,11 +608,11 @@ apply_body(struct http_req *r, const struct api_reader *rd, json_t *body, struct
 		if (v[0] == '\0') {
 			p->user_id[0] = '\0';
 		} else if ((found = store_user_by_email(s, v, &u, &e)) != 1) {
-			if (found == -1)
+			if (found == -1) {
 				api_unavailable(r, &e);
-			else
-				api_bad_field(r, "/account_email", "no account has that email");
-			return 0;
+				return 0;
+			}
+			http_field_error(r, "/account_email", "no account has that email");
 		} else {
 			snprintf(p->user_id, sizeof(p->user_id), "%s", u.id);
 		}
@@ -605,14 +634,30 @@ apply_body(struct http_req *r, const struct api_reader *rd, json_t *body, struct
 		const struct person_field *f = &person_fields[i];
 		if ((v = json_string_value(json_object_get(body, f->name))) == NULL)
 			continue;
-		if (!field_ok(r, f, v) || !may_write(r, rd, f->res, p, f->name))
-			return 0;
-		if (strcmp(f->name, "name") == 0 && v[0] == '\0') {
-			api_bad_field(r, "/name", "must not be empty");
+		if (!may_write(r, rd, f->res, p, f->name)) {
+			sodium_memzero(&before, sizeof(before));
 			return 0;
 		}
+		if (!field_ok(r, f, v))
+			continue;
 		snprintf(field_of(p, f), f->cap, "%s", v);
 		*groups |= f->group;
+	}
+	/* only cast play a character: a crew person's would be dropped unseen */
+	if (strcmp(p->kind, "crew") == 0 && p->character_name[0] != '\0') {
+		if ((v = json_string_value(json_object_get(body, "character_name"))) != NULL &&
+		    v[0] != '\0')
+			http_field_error(r, "/character_name",
+			                 "only cast have a character name; this person is crew");
+		else
+			http_field_error(
+			    r, "/kind",
+			    "this person has a character name: send \"character_name\": "
+			    "\"\" with \"kind\": \"crew\"");
+	}
+	if (http_field_errors_answer(r)) {
+		sodium_memzero(&before, sizeof(before));
+		return 0;
 	}
 	if (creating || strcmp(p->user_id, before.user_id) != 0)
 		p->link_confirmed = link_confirmed_now(r, p);
@@ -631,15 +676,14 @@ people_create(struct http_req *r)
 
 	if (api_reader_load(r, &rd) == -1)
 		return;
-	if ((body = http_json_body(r, person_body, sizeof(person_body) / sizeof(person_body[0]))) ==
-	    NULL)
+	if ((body = http_json_body_open(r, person_body,
+	                                sizeof(person_body) / sizeof(person_body[0]))) == NULL)
 		return;
-	if (json_object_get(body, "name") == NULL || json_object_get(body, "kind") == NULL) {
-		api_bad_field(r, json_object_get(body, "name") ? "/kind" : "/name",
-		              "a new person needs a name and a kind (crew or cast)");
-		json_decref(body);
-		return;
-	}
+	/* named with the rest: apply_body answers every field error at its end */
+	if (json_object_get(body, "name") == NULL)
+		http_field_error(r, "/name", "a new person needs a name and a kind (crew or cast)");
+	if (json_object_get(body, "kind") == NULL)
+		http_field_error(r, "/kind", "a new person needs a name and a kind (crew or cast)");
 	p = xcalloc(1, sizeof(*p));
 	snprintf(p->production_id, sizeof(p->production_id), "%s", rd.a.production.id);
 	if (apply_body(r, &rd, body, p, 1, &groups)) {
@@ -668,8 +712,8 @@ people_update(struct http_req *r)
 
 	if (api_reader_load(r, &rd) == -1)
 		return;
-	if ((body = http_json_body(r, person_body, sizeof(person_body) / sizeof(person_body[0]))) ==
-	    NULL)
+	if ((body = http_json_body_open(r, person_body,
+	                                sizeof(person_body) / sizeof(person_body[0]))) == NULL)
 		return;
 	p = xmalloc(sizeof(*p));
 	/* every group is opened: a group is rewritten whole, so its other fields must be kept */

@@ -130,7 +130,7 @@ member_json(const struct store_membership *m)
 }
 
 static const struct json_field production_fields[] = {
-    {"name", JF_STRING, 1, 200},
+    {"name", JF_STRING, JF_REQUIRED | JF_NONBLANK, 200},
     {"timezone", JF_STRING, 1, 60},
 };
 
@@ -612,7 +612,7 @@ invitations_list(struct http_req *r)
 static const struct json_field accept_fields[] = {
     {"token", JF_STRING, 1, 64},
     {"display_name", JF_STRING, 0, 200},
-    {"password", JF_STRING, 0, PASSWORD_MAX_BYTES},
+    {"password", JF_STRING, JF_SECRET, PASSWORD_MAX_BYTES},
 };
 
 struct accept_job {

@@ -273,7 +273,7 @@ reset_request(struct http_req *r)
 
 static const struct json_field complete_fields[] = {
     {"token", JF_STRING, 1, 64},
-    {"new_password", JF_STRING, 1, PASSWORD_MAX_BYTES},
+    {"new_password", JF_STRING, JF_REQUIRED | JF_SECRET, PASSWORD_MAX_BYTES},
 };
 
 struct reset_job {

@@ -34,6 +34,7 @@
 #include "api/session.h"
 #include "domain/callsheet.h"
 #include "domain/validate.h"
+#include "util/zone.h"
 
 /* ---- days ---- */
 
@@ -120,7 +121,8 @@ may_write_schedule(struct http_req *r, const struct api_reader *rd)
 
 /*
  * Checks that every element of the array body[name] is an id of the
- * production (exists(id) == 1) and collects them. 0 after answering.
+ * production (exists(id) == 1) and collects them. 0 after answering (400
+ * naming every element that is not, with any other field errors waiting).
  */
 static int
 ids_of(struct http_req *r, json_t *body, const char *name,
@@ -143,12 +145,16 @@ ids_of(struct http_req *r, json_t *body, const char *name,
 		snprintf(ptr, sizeof(ptr), "/%s/%zu", name, i);
 		if (found == -1) {
 			api_unavailable(r, &e);
-		} else if (found == 0) {
-			api_bad_field(r, ptr, "not an id of this production");
-		} else {
-			(*out)[(*n)++] = id;
-			continue;
+			free((void *)*out);
+			*out = NULL;
+			return 0;
 		}
+		if (found == 0)
+			http_field_error(r, ptr, "not an id of this production");
+		else
+			(*out)[(*n)++] = id;
+	}
+	if (http_field_errors_answer(r)) {
 		free((void *)*out);
 		*out = NULL;
 		return 0;
@@ -178,7 +184,7 @@ person_exists(struct http_req *r, const char *prod, const char *id, struct err *
 }
 
 static const struct json_field day_body[] = {
-    {"date", JF_STRING, 0, 10},        {"unit", JF_STRING, 0, 30},
+    {"date", JF_STRING, 0, 10},        {"unit", JF_STRING, JF_NONBLANK, 30},
     {"general_call", JF_STRING, 0, 5}, {"wrap_estimate", JF_STRING, 0, 5},
     {"locations", JF_ARRAY, 0, 0},     {"scenes", JF_ARRAY, 0, 0},
 };
@@ -191,34 +197,63 @@ copy_str(json_t *body, const char *name, char *dst, size_t cap)
 		snprintf(dst, cap, "%s", v);
 }
 
-/* Applies body to d and checks the day as a whole; 0 after answering 400. */
+/*
+ * A local time of day `date` that the production's clocks skip or read
+ * twice (a daylight-saving change) is refused, naming the field: in a gap
+ * the time does not exist; in a fold it names both instants it could be.
+ * Nothing is stored that a calendar would have to guess at.
+ */
+static void
+check_wall_clock(struct http_req *r, const char *tz, const char *date, const char *hhmm,
+                 const char *pointer)
+{
+	struct zone_local zl;
+	char a[32], b[32], detail[256];
+	int minutes = validate_time(hhmm), n;
+
+	if (minutes < 0 || !validate_date(date) ||
+	    (n = zone_local_instants(tz, date, minutes, &zl)) == 1 || n == -1)
+		return;
+	if (n == 0) {
+		snprintf(detail, sizeof(detail),
+		         "%s on %s does not exist in %s: the clocks go forward %d minutes then",
+		         hhmm, date, tz, zl.gap_minutes);
+	} else {
+		zone_rfc3339(zl.at[0], zl.off[0], a);
+		zone_rfc3339(zl.at[1], zl.off[1], b);
+		snprintf(detail, sizeof(detail),
+		         "%s on %s happens twice in %s (the clocks go back): %s or %s; choose "
+		         "another time",
+		         hhmm, date, tz, a, b);
+	}
+	http_field_error(r, pointer, detail);
+}
+
+/*
+ * Applies body to d and checks the day as a whole, adding every problem to
+ * r's field errors; 0 after answering them (400).
+ */
 static int
-apply_day(struct http_req *r, json_t *body, struct store_day *d)
+apply_day(struct http_req *r, const struct api_reader *rd, json_t *body, struct store_day *d)
 {
 	int call, wrap;
 	copy_str(body, "date", d->date, sizeof(d->date));
 	copy_str(body, "unit", d->unit, sizeof(d->unit));
 	copy_str(body, "general_call", d->general_call, sizeof(d->general_call));
 	copy_str(body, "wrap_estimate", d->wrap_estimate, sizeof(d->wrap_estimate));
-	if (!validate_date(d->date)) {
-		api_bad_field(r, "/date", "a date YYYY-MM-DD");
-		return 0;
-	}
-	if (d->unit[0] == '\0') {
-		api_bad_field(r, "/unit", "must not be empty");
-		return 0;
-	}
-	if ((call = validate_time(d->general_call)) < 0) {
-		api_bad_field(r, "/general_call", "a time HH:MM");
-		return 0;
-	}
-	if ((wrap = validate_time(d->wrap_estimate)) < 0 || wrap <= call) {
-		api_bad_field(r, "/wrap_estimate",
-		              wrap < 0 ? "a time HH:MM (past midnight: 24:00 to 35:59)"
-		                       : "must come after the general call");
-		return 0;
-	}
-	return 1;
+	if (!validate_date(d->date))
+		http_field_error(r, "/date", "a date YYYY-MM-DD");
+	if (validate_blank(d->unit))
+		http_field_error(r, "/unit", "must not be empty");
+	if ((call = validate_time(d->general_call)) < 0)
+		http_field_error(r, "/general_call", "a time HH:MM");
+	if ((wrap = validate_time(d->wrap_estimate)) < 0 || (call >= 0 && wrap <= call))
+		http_field_error(r, "/wrap_estimate",
+		                 wrap < 0 ? "a time HH:MM (past midnight: 24:00 to 35:59)"
+		                          : "must come after the general call");
+	check_wall_clock(r, rd->a.production.timezone, d->date, d->general_call, "/general_call");
+	check_wall_clock(r, rd->a.production.timezone, d->date, d->wrap_estimate, "/wrap_estimate");
+	return !http_field_errors_answer(r);
 }
 
 /* Writes the day and its arrays in one transaction; answers. */
@@ -274,12 +309,13 @@ days_create(struct http_req *r)
 
 	if (api_reader_load(r, &rd) == -1 || !may_write_schedule(r, &rd))
 		return;
-	if ((body = http_json_body(r, day_body, sizeof(day_body) / sizeof(day_body[0]))) == NULL)
+	if ((body = http_json_body_open(r, day_body, sizeof(day_body) / sizeof(day_body[0]))) ==
+	    NULL)
 		return;
 	memset(&d, 0, sizeof(d));
 	snprintf(d.production_id, sizeof(d.production_id), "%s", rd.a.production.id);
 	snprintf(d.unit, sizeof(d.unit), "Main");
-	if (apply_day(r, body, &d))
+	if (apply_day(r, &rd, body, &d))
 		save_day(r, &rd, body, &d, 1);
 	json_decref(body);
 }
@@ -300,9 +336,10 @@ days_update(struct http_req *r)
 
 	if (api_reader_load(r, &rd) == -1 || !may_write_schedule(r, &rd))
 		return;
-	if ((body = http_json_body(r, day_body, sizeof(day_body) / sizeof(day_body[0]))) == NULL)
+	if ((body = http_json_body_open(r, day_body, sizeof(day_body) / sizeof(day_body[0]))) ==
+	    NULL)
 		return;
-	if (load_day(r, &rd, &d) && apply_day(r, body, &d))
+	if (load_day(r, &rd, &d) && apply_day(r, &rd, body, &d))
 		save_day(r, &rd, body, &d, 0);
 	json_decref(body);
 }
@@ -418,8 +455,12 @@ scenes_list(struct http_req *r)
 }
 
 static const struct json_field scene_body[] = {
-    {"number", JF_STRING, 0, 12}, {"int_ext", JF_STRING, 0, 7},  {"day_night", JF_STRING, 0, 5},
-    {"set", JF_STRING, 0, 200},   {"eighths", JF_INTEGER, 0, 0}, {"synopsis", JF_STRING, 0, 2000},
+    {"number", JF_STRING, JF_NONBLANK, 12},
+    {"int_ext", JF_STRING, 0, 7},
+    {"day_night", JF_STRING, 0, 5},
+    {"set", JF_STRING, JF_NONBLANK, 200},
+    {"eighths", JF_INTEGER, 0, 0},
+    {"synopsis", JF_STRING, JF_MULTILINE, 2000},
     {"cast", JF_ARRAY, 0, 0},
 };
 
@@ -451,20 +492,18 @@ apply_scene(struct http_req *r, const struct api_reader *rd, json_t *body, struc
 		http_problem(r, 403, "your role cannot write scene synopses");
 		return 0;
 	}
-	if (sc->number[0] == '\0')
-		api_bad_field(r, "/number", "must not be empty");
-	else if (!one_of(sc->int_ext, ie))
-		api_bad_field(r, "/int_ext", "INT, EXT or INT/EXT");
-	else if (!one_of(sc->day_night, dn))
-		api_bad_field(r, "/day_night", "DAY, NIGHT, DAWN or DUSK");
-	else if (sc->set_name[0] == '\0')
-		api_bad_field(r, "/set", "must not be empty");
-	else if (sc->eighths <= 0)
-		api_bad_field(r, "/eighths",
-		              "the page count in eighths: a whole number from 1 to 480");
-	else
-		return 1;
-	return 0;
+	if (validate_blank(sc->number))
+		http_field_error(r, "/number", "must not be empty");
+	if (!one_of(sc->int_ext, ie))
+		http_field_error(r, "/int_ext", "INT, EXT or INT/EXT");
+	if (!one_of(sc->day_night, dn))
+		http_field_error(r, "/day_night", "DAY, NIGHT, DAWN or DUSK");
+	if (validate_blank(sc->set_name))
+		http_field_error(r, "/set", "must not be empty");
+	if (sc->eighths <= 0)
+		http_field_error(r, "/eighths",
+		                 "the page count in eighths: a whole number from 1 to 480");
+	return !http_field_errors_answer(r);
 }
 
 static void
@@ -515,8 +554,8 @@ scenes_create(struct http_req *r)
 
 	if (api_reader_load(r, &rd) == -1 || !may_write_schedule(r, &rd))
 		return;
-	if ((body = http_json_body(r, scene_body, sizeof(scene_body) / sizeof(scene_body[0]))) ==
-	    NULL)
+	if ((body = http_json_body_open(r, scene_body,
+	                                sizeof(scene_body) / sizeof(scene_body[0]))) == NULL)
 		return;
 	memset(&sc, 0, sizeof(sc));
 	snprintf(sc.production_id, sizeof(sc.production_id), "%s", rd.a.production.id);
@@ -536,8 +575,8 @@ scenes_update(struct http_req *r)
 
 	if (api_reader_load(r, &rd) == -1 || !may_write_schedule(r, &rd))
 		return;
-	if ((body = http_json_body(r, scene_body, sizeof(scene_body) / sizeof(scene_body[0]))) ==
-	    NULL)
+	if ((body = http_json_body_open(r, scene_body,
+	                                sizeof(scene_body) / sizeof(scene_body[0]))) == NULL)
 		return;
 	found = store_scene_get(http_req_store(r), rd.a.production.id,
 	                        router_param(&r->match, "sid"), 1, &sc, &e);
@@ -649,21 +688,21 @@ department_calls_put(struct http_req *r)
 
 	if (api_reader_load(r, &rd) == -1)
 		return;
-	if ((body = http_json_body(r, department_call_body, 1)) == NULL ||
+	if ((body = http_json_body_open(r, department_call_body, 1)) == NULL ||
 	    !load_department_call_target(r, &rd, &d, &dc)) {
 		json_decref(body);
 		return;
 	}
 	copy_str(body, "call", dc.call_time, sizeof(dc.call_time));
 	json_decref(body);
-	if ((t = validate_time(dc.call_time)) < 0) {
-		api_bad_field(r, "/call", "a time HH:MM");
+	if ((t = validate_time(dc.call_time)) < 0)
+		http_field_error(r, "/call", "a time HH:MM");
+	else if (t >= validate_time(d.wrap_estimate))
+		http_field_error(r, "/call", "must come before the day's wrap estimate");
+	else
+		check_wall_clock(r, rd.a.production.timezone, d.date, dc.call_time, "/call");
+	if (http_field_errors_answer(r))
 		return;
-	}
-	if (t >= validate_time(d.wrap_estimate)) {
-		api_bad_field(r, "/call", "must come before the day's wrap estimate");
-		return;
-	}
 	if (store_department_call_put(http_req_store(r), &dc, &e) == -1) {
 		api_unavailable(r, &e);
 		return;
@@ -833,53 +872,49 @@ static const struct json_field call_body[] = {
     {"on_set", JF_STRING, 0, 5}, {"cast_status", JF_STRING, 0, 6},
 };
 
-/* Checks the times of c against the day; 0 after answering 400 naming the field. */
+/* Checks the times of c against the day; 0 after answering 400 naming every bad field. */
 static int
-call_ok(struct http_req *r, const struct store_day *d, const struct store_call *c,
-        const struct store_person *p)
+call_ok(struct http_req *r, const struct api_reader *rd, const struct store_day *d,
+        const struct store_call *c, const struct store_person *p)
 {
 	static const char *const statuses[] = {"", "start", "work", "hold", "finish", NULL};
 	int dept;
-	int wrap = validate_time(d->wrap_estimate),
-	    call = validate_time(callsheet_effective_call(c->call_time, c->department_call, &dept));
+	const char *effective = callsheet_effective_call(c->call_time, c->department_call, &dept);
+	int wrap = validate_time(d->wrap_estimate), call = validate_time(effective);
 	struct {
 		const char *name, *v;
 	} opt[] = {
 	    {"/pickup", c->pickup}, {"/hair_makeup", c->hair_makeup}, {"/on_set", c->on_set}};
 
-	if (call < 0) {
-		api_bad_field(
+	if (call < 0)
+		http_field_error(
 		    r, "/call",
 		    c->call_time[0] || c->department_call[0]
 		        ? "a time HH:MM"
 		        : "a time HH:MM: the person's department has no call on this day");
-		return 0;
-	}
-	if (call >= wrap) {
-		api_bad_field(r, "/call", "must come before the day's wrap estimate");
-		return 0;
-	}
+	else if (call >= wrap)
+		http_field_error(r, "/call", "must come before the day's wrap estimate");
+	else if (!dept)
+		check_wall_clock(r, rd->a.production.timezone, d->date, c->call_time, "/call");
 	for (size_t i = 0; i < 3; i++) {
 		int t;
 		if (opt[i].v[0] == '\0')
 			continue;
-		if ((t = validate_time(opt[i].v)) < 0) {
-			api_bad_field(r, opt[i].name, "a time HH:MM");
-			return 0;
-		}
-		if (i == 0 ? t > call : t < call || t >= wrap) {
-			api_bad_field(r, opt[i].name,
-			              i == 0 ? "a pick-up comes no later than the call"
+		if ((t = validate_time(opt[i].v)) < 0)
+			http_field_error(r, opt[i].name, "a time HH:MM");
+		else if (call >= 0 && (i == 0 ? t > call : t < call || t >= wrap))
+			http_field_error(r, opt[i].name,
+			                 i == 0
+			                     ? "a pick-up comes no later than the call"
 			                     : "must lie between the call and the wrap estimate");
-			return 0;
-		}
+		else
+			check_wall_clock(r, rd->a.production.timezone, d->date, opt[i].v,
+			                 opt[i].name);
 	}
 	if (!one_of(c->cast_status, statuses) ||
-	    (c->cast_status[0] && strcmp(p->kind, "cast") != 0)) {
-		api_bad_field(r, "/cast_status", "start, work, hold or finish, for cast only");
-		return 0;
-	}
-	return 1;
+	    (c->cast_status[0] && strcmp(p->kind, "cast") != 0))
+		http_field_error(r, "/cast_status", "start, work, hold or finish, for cast only");
+	return !http_field_errors_answer(r);
 }
 
 /* Loads the day and the person of a call and checks call:write for them. 0 after answering. */
@@ -911,7 +946,8 @@ calls_put(struct http_req *r)
 
 	if (api_reader_load(r, &rd) == -1)
 		return;
-	if ((body = http_json_body(r, call_body, sizeof(call_body) / sizeof(call_body[0]))) == NULL)
+	if ((body = http_json_body_open(r, call_body, sizeof(call_body) / sizeof(call_body[0]))) ==
+	    NULL)
 		return;
 	memset(&c, 0, sizeof(c));
 	copy_str(body, "call", c.call_time, sizeof(c.call_time));
@@ -928,7 +964,7 @@ calls_put(struct http_req *r)
 		api_unavailable(r, &e);
 		return;
 	}
-	if (!call_ok(r, &d, &c, &p))
+	if (!call_ok(r, &rd, &d, &c, &p))
 		return;
 	snprintf(c.production_id, sizeof(c.production_id), "%s", rd.a.production.id);
 	snprintf(c.day_id, sizeof(c.day_id), "%s", d.id);

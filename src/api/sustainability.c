@@ -255,65 +255,112 @@ departments_free(struct departments *d)
 	memset(d, 0, sizeof(*d));
 }
 
-/* The id of a department named by id or by name; NULL when none. */
+/*
+ * The id of a department named by id or by name (without regard to case, as
+ * store_department_find, the exact spelling first); NULL when none.
+ */
 static const char *
 department_of(const struct departments *d, const char *id_or_name)
 {
 	for (size_t i = 0; i < d->n; i++)
 		if (strcmp(d->id[i], id_or_name) == 0 || strcmp(d->name[i], id_or_name) == 0)
 			return d->id[i];
+	for (size_t i = 0; i < d->n; i++)
+		if (strcasecmp(d->name[i], id_or_name) == 0)
+			return d->id[i];
 	return NULL;
 }
 
-/* Checks in and fills en (not yet stored): 0, or -1 with e naming the field. */
+/*
+ * Checks in and fills en (not yet stored): 0; 1 after adding every problem
+ * found to errs ({pointer, detail}, 400); -1 with e set when the caller may
+ * not (403) or the store failed.
+ */
 static int
 entry_build(struct store *s, const struct carbon_ctx *c, const struct departments *deps,
-            const struct entry_input *in, struct store_carbon_entry *en, struct err *e)
+            const struct entry_input *in, struct store_carbon_entry *en, json_t *errs,
+            struct err *e)
 {
 	const char *dept = in->department_id ? in->department_id : in->department;
-	const char *dept_id;
+	const char *dept_ptr = in->department_id ? "/department_id" : "/department";
+	const char *dept_id = NULL;
 	struct store_day day;
-	int got;
+	size_t before = json_array_size(errs);
+	int got, factor_ok = 1;
+	char buf[192];
+	const struct {
+		const char *ptr, *v;
+		int flags;
+	} text[] = {
+	    {"/date", in->date, 0}, {"/day_id", in->day_id, 0},
+	    {dept_ptr, dept, 0},    {"/factor", in->factor, 0},
+	    {"/unit", in->unit, 0}, {"/note", in->note, JF_MULTILINE},
+	};
 
 	memset(en, 0, sizeof(*en));
 	snprintf(en->production_id, sizeof(en->production_id), "%s", c->rd.a.production.id);
+	/* characters no text may hold, in any cell: named before anything is looked up */
+	for (size_t i = 0; i < sizeof(text) / sizeof(text[0]); i++) {
+		const char *why =
+		    text[i].v ? json_text_problem(text[i].v, text[i].flags, buf, sizeof(buf))
+		              : NULL;
+		if (why != NULL)
+			json_error_add(errs, text[i].ptr, why);
+	}
+	if (json_array_size(errs) > before)
+		return 1;
 	if (dept == NULL || dept[0] == '\0')
-		return err_field(e, 400, in->department_id ? "/department_id" : "/department",
-		                 "the department is required");
-	if ((dept_id = department_of(deps, dept)) == NULL)
-		return err_field(e, 400, in->department_id ? "/department_id" : "/department",
-		                 "there is no such department in this production");
-	if (held_department(c) != NULL && strcmp(dept_id, held_department(c)) != 0)
-		return err_field(e, 403, in->department_id ? "/department_id" : "/department",
+		json_error_add(errs, dept_ptr, "the department is required");
+	else if ((dept_id = department_of(deps, dept)) == NULL)
+		json_error_add(errs, dept_ptr, "there is no such department in this production");
+	else if (held_department(c) != NULL && strcmp(dept_id, held_department(c)) != 0)
+		return err_field(e, 403, dept_ptr,
 		                 "a department head enters their own department's activity only");
-	snprintf(en->department_id, sizeof(en->department_id), "%s", dept_id);
+	else
+		snprintf(en->department_id, sizeof(en->department_id), "%s", dept_id);
 	if (in->day_id != NULL && in->day_id[0] != '\0') {
 		if ((got = store_day_get(s, en->production_id, in->day_id, &day, e)) == -1)
 			return -1;
-		if (got == 0)
-			return err_field(e, 400, "/day_id",
-			                 "there is no such shoot day in this production");
-		if (in->date != NULL && in->date[0] && strcmp(in->date, day.date) != 0)
-			return err_field(e, 400, "/date", "the shoot day is on %s", day.date);
-		snprintf(en->day_id, sizeof(en->day_id), "%s", day.id);
-		snprintf(en->date, sizeof(en->date), "%.10s", day.date);
+		if (got == 0) {
+			json_error_add(errs, "/day_id",
+			               "there is no such shoot day in this production");
+		} else if (in->date != NULL && in->date[0] && strcmp(in->date, day.date) != 0) {
+			snprintf(buf, sizeof(buf), "the shoot day is on %s", day.date);
+			json_error_add(errs, "/date", buf);
+		} else {
+			snprintf(en->day_id, sizeof(en->day_id), "%s", day.id);
+			snprintf(en->date, sizeof(en->date), "%.10s", day.date);
+		}
 	} else if (in->date == NULL || !validate_date(in->date)) {
-		return err_field(e, 400, "/date", "a date (YYYY-MM-DD) or a day_id is required");
+		json_error_add(errs, "/date", "a date (YYYY-MM-DD) or a day_id is required");
 	} else {
 		snprintf(en->date, sizeof(en->date), "%s", in->date);
 	}
-	if (in->factor == NULL || in->factor[0] == '\0')
-		return err_field(e, 400, "/factor", "the factor key is required (see …/factors)");
-	if (!in->has_quantity || !carbon_quantity_ok(in->quantity))
-		return err_field(e, 400, "/quantity", "a number above 0 and at most 1000000000");
-	if (in->unit == NULL || in->unit[0] == '\0')
-		return err_field(e, 400, "/unit", "the unit is required");
+	if (in->factor == NULL || in->factor[0] == '\0') {
+		json_error_add(errs, "/factor", "the factor key is required (see …/factors)");
+		factor_ok = 0;
+	}
+	if (!in->has_quantity || !carbon_quantity_ok(in->quantity)) {
+		json_error_add(errs, "/quantity", "a number above 0 and at most 1000000000");
+		factor_ok = 0;
+	}
+	if (in->unit == NULL || in->unit[0] == '\0') {
+		json_error_add(errs, "/unit", "the unit is required");
+		factor_ok = 0;
+	}
 	if (in->note != NULL &&
 	    (utf8_chars(in->note) > NOTE_MAX || strlen(in->note) >= sizeof(en->note)))
-		return err_field(e, 400, "/note", "at most 500 characters");
-	if (api_carbon_resolve(s, en->production_id, &c->set, c->settings.include_rf, in->factor,
-	                       in->quantity, in->unit, &en->factor, &en->co2e_g, e) == -1)
-		return -1;
+		json_error_add(errs, "/note", "at most 500 characters");
+	/* the factor, its unit and the quantity are checked together, once each is there */
+	if (factor_ok &&
+	    api_carbon_resolve(s, en->production_id, &c->set, c->settings.include_rf, in->factor,
+	                       in->quantity, in->unit, &en->factor, &en->co2e_g, e) == -1) {
+		if (e->status != 400 || e->field[0] == '\0')
+			return -1;
+		json_error_add(errs, e->field, e->msg);
+	}
+	if (json_array_size(errs) > before)
+		return 1;
 	snprintf(en->unit, sizeof(en->unit), "%s", carbon_unit_find(in->unit)->code);
 	snprintf(en->category, sizeof(en->category), "%s", en->factor.category);
 	en->factor_id = en->factor.id;
@@ -550,10 +597,13 @@ carbon_factors_list(struct http_req *r)
 }
 
 static const struct json_field factor_body[] = {
-    {"category", JF_STRING, 1, 31}, {"activity", JF_STRING, 1, 200},
-    {"unit", JF_STRING, 1, 40},     {"kg_co2e_per_unit", JF_NUMBER, 1, 0},
-    {"source", JF_STRING, 1, 500},  {"year", JF_INTEGER, 0, 0},
-    {"notes", JF_STRING, 0, 1000},
+    {"category", JF_STRING, 1, 31},
+    {"activity", JF_STRING, JF_REQUIRED | JF_NONBLANK, 200},
+    {"unit", JF_STRING, 1, 40},
+    {"kg_co2e_per_unit", JF_NUMBER, 1, 0},
+    {"source", JF_STRING, JF_REQUIRED | JF_NONBLANK, 500},
+    {"year", JF_INTEGER, 0, 0},
+    {"notes", JF_STRING, JF_MULTILINE, 1000},
 };
 
 void
@@ -636,7 +686,7 @@ static const struct json_field entry_body[] = {
     {"date", JF_STRING, 0, 10},          {"day_id", JF_STRING, 0, 40},
     {"department_id", JF_STRING, 0, 40}, {"department", JF_STRING, 0, 200},
     {"factor", JF_STRING, 1, 160},       {"quantity", JF_NUMBER, 1, 0},
-    {"unit", JF_STRING, 1, 40},          {"note", JF_STRING, 0, NOTE_MAX},
+    {"unit", JF_STRING, 1, 40},          {"note", JF_STRING, JF_MULTILINE, NOTE_MAX},
 };
 
 static const char *
@@ -653,14 +703,16 @@ carbon_entries_create(struct http_req *r)
 	struct departments deps;
 	struct store_carbon_entry en;
 	struct entry_input in;
-	json_t *body;
+	json_t *body, *errs, *v;
 	struct err e;
+	size_t i;
+	int rc;
 
 	if (!ctx_load(r, &c, POLICY_RESOURCE_SUSTAINABILITY, POLICY_ACTION_WRITE,
 	              "your role does not enter sustainability data"))
 		return;
-	if ((body = http_json_body(r, entry_body, sizeof(entry_body) / sizeof(entry_body[0]))) ==
-	    NULL)
+	if ((body = http_json_body_open(r, entry_body,
+	                                sizeof(entry_body) / sizeof(entry_body[0]))) == NULL)
 		goto out;
 	if (!departments_load(r, c.rd.a.production.id, &deps)) {
 		json_decref(body);
@@ -677,12 +729,18 @@ carbon_entries_create(struct http_req *r)
 	    .quantity = json_number_value(json_object_get(body, "quantity")),
 	    .has_quantity = 1,
 	};
-	if (entry_build(s, &c, &deps, &in, &en, &e) == -1) {
+	errs = json_array();
+	if ((rc = entry_build(s, &c, &deps, &in, &en, errs, &e)) == -1) {
 		if (e.status == 403)
 			http_problem(r, 403, e.msg);
 		else
 			api_refuse(r, &e, "the entry is not acceptable");
-	} else {
+	} else if (rc == 1) {
+		json_array_foreach (errs, i, v)
+			http_field_error(r, json_string_value(json_object_get(v, "pointer")),
+			                 json_string_value(json_object_get(v, "detail")));
+		(void)http_field_errors_answer(r);
+	} else if (!http_field_errors_answer(r)) {
 		snprintf(en.entered_by, sizeof(en.entered_by), "%s", user_of(r));
 		if (store_carbon_entry_create(s, &en, &e) == -1) {
 			api_refuse(r, &e, "the entry cannot be saved");
@@ -692,6 +750,7 @@ carbon_entries_create(struct http_req *r)
 			http_reply_json(r, 201, entry_json(&en));
 		}
 	}
+	json_decref(errs);
 	departments_free(&deps);
 	json_decref(body);
 out:
@@ -876,6 +935,21 @@ static const char *const import_columns[] = {"date",     "day_id", "department",
                                              "quantity", "unit",   "note"};
 enum { COL_DATE, COL_DAY, COL_DEPARTMENT, COL_FACTOR, COL_QUANTITY, COL_UNIT, COL_NOTE, NCOL };
 
+/* Each problem of one row (entry_build's), with its line: every bad cell is named. */
+static void
+add_row_errors(json_t *errs, long line, const json_t *row)
+{
+	const json_t *v;
+	size_t i;
+	json_array_foreach (row, i, v)
+		if (json_array_size(errs) < 1000)
+			json_array_append_new(errs,
+			                      json_pack("{s:O, s:O, s:I}", "pointer",
+			                                json_object_get(v, "pointer"), "detail",
+			                                json_object_get(v, "detail"), "line",
+			                                (json_int_t)line));
+}
+
 static void
 add_row_error(json_t *errs, long line, const struct err *e)
 {
@@ -1015,8 +1089,8 @@ carbon_import(struct http_req *r)
 	size_t n, nrows = 0, cap = 0, seen = 0;
 	long line;
 	long long total = 0;
-	int col[NCOL], got, dry_run = 0;
-	json_t *errs = json_array();
+	int col[NCOL], got, brc, dry_run = 0;
+	json_t *errs = json_array(), *row_errs;
 	struct err e;
 	size_t ctlen = 0;
 	const char *ct = http_req_header(r, "Content-Type", &ctlen);
@@ -1065,13 +1139,17 @@ carbon_import(struct http_req *r)
 			add_row_error(errs, line, &e);
 			break;
 		}
-		if (entry_build(s, &c, &deps, &in, &en, &e) == -1) {
+		row_errs = json_array();
+		if ((brc = entry_build(s, &c, &deps, &in, &en, row_errs, &e)) == -1) {
 			if (e.status >= 500) {
+				json_decref(row_errs);
 				csv_fields_free(f, n);
 				api_unavailable(r, &e);
 				goto done;
 			}
 			add_row_error(errs, line, &e);
+		} else if (brc == 1) {
+			add_row_errors(errs, line, row_errs);
 		} else if (json_array_size(errs) == 0) { /* after a bad row, only checking */
 			if (nrows == cap) {
 				cap = cap ? cap * 2 : 256;
@@ -1080,6 +1158,7 @@ carbon_import(struct http_req *r)
 			import_row_keep(&rows[nrows++], &en);
 			total += en.co2e_g;
 		}
+		json_decref(row_errs);
 		csv_fields_free(f, n);
 	}
 	if (got == -1)

@@ -25,7 +25,7 @@
 #include "util/xalloc.h"
 
 static const struct json_field token_fields[] = {
-    {"name", JF_STRING, 1, 100},
+    {"name", JF_STRING, JF_REQUIRED | JF_NONBLANK, 100},
     {"production_id", JF_STRING, 1, 64},
     {"access", JF_STRING, 1, 16},
     {"expires_in_days", JF_INTEGER, 0, 0},

@@ -216,8 +216,8 @@ api_load_person(struct http_req *r, const struct api_reader *rd, const char *id,
 void
 api_bad_field(struct http_req *r, const char *pointer, const char *detail)
 {
-	http_problem_errors(r, 400, "a field is not acceptable",
-	                    json_pack("[{s:s, s:s}]", "pointer", pointer, "detail", detail));
+	http_field_error(r, pointer, detail);
+	(void)http_field_errors_answer(r);
 }
 
 void

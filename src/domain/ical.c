@@ -10,17 +10,30 @@
 
 #include "domain/ical.h"
 #include "domain/validate.h"
+#include "util/zone.h"
 #include "util/xalloc.h"
 
-/* date + HH:MM (hours past 23 run into the next day) in zone; 0, or -1 malformed. */
+/*
+ * date + HH:MM (hours past 23 run into the next day) in zone; 0, or -1
+ * malformed. The API refuses a time the clocks skip (a daylight-saving gap),
+ * but one can still be stored (a day moved onto the night the clocks go
+ * forward after its calls were set); a calendar never carries such a local
+ * time: it is read with the offset before the gap, as RFC 5545 (3.3.5) has
+ * it, and written as the wall time that instant has (01:30 in a one-hour
+ * gap at 01:00 becomes 02:30).
+ */
 static int
-local_time(const char *date, const char *hhmm, icaltimezone *zone, struct icaltimetype *out)
+local_time(const char *tz, const char *date, const char *hhmm, icaltimezone *zone,
+           struct icaltimetype *out)
 {
 	int minutes = validate_time(hhmm);
 	struct icaltimetype t;
+	struct zone_local zl;
 
 	if (!validate_date(date) || minutes < 0)
 		return -1;
+	if (zone_local_instants(tz, date, minutes, &zl) == 0 && zl.gap_minutes > 0)
+		minutes += zl.gap_minutes;
 	t = icaltime_null_time();
 	t.year =
 	    (date[0] - '0') * 1000 + (date[1] - '0') * 100 + (date[2] - '0') * 10 + (date[3] - '0');
@@ -69,7 +82,7 @@ ical_calendar(const char *tz, const char *name, const struct ical_event *ev, siz
 	for (size_t i = 0; i < n; i++) {
 		struct icaltimetype start, end;
 		icalcomponent *ve;
-		if (local_time(ev[i].date, ev[i].start, zone, &start) == -1) {
+		if (local_time(tz, ev[i].date, ev[i].start, zone, &start) == -1) {
 			icalcomponent_free(cal);
 			return NULL;
 		}
@@ -78,7 +91,7 @@ ical_calendar(const char *tz, const char *name, const struct ical_event *ev, siz
 		icalcomponent_add_property(ve, icalproperty_new_dtstamp(now));
 		icalcomponent_add_property(ve, zoned(icalproperty_new_dtstart(start), tz));
 		if (ev[i].end != NULL && ev[i].end[0] != '\0' &&
-		    local_time(ev[i].date, ev[i].end, zone, &end) == 0 &&
+		    local_time(tz, ev[i].date, ev[i].end, zone, &end) == 0 &&
 		    icaltime_compare(end, start) > 0)
 			icalcomponent_add_property(ve, zoned(icalproperty_new_dtend(end), tz));
 		icalcomponent_add_property(ve, icalproperty_new_summary(ev[i].summary));

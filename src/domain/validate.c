@@ -100,3 +100,76 @@ validate_file_name(const char *s)
 	}
 	return dots < n;
 }
+
+/*
+ * The code points no text field holds: C0 controls, DEL, and the
+ * bidirectional embeddings, overrides and isolates that make text read
+ * differently from what it is. A multi-line field keeps TAB and LF.
+ */
+static int
+control_code_point(unsigned long cp, int multiline)
+{
+	if (multiline && (cp == '\t' || cp == '\n'))
+		return 0;
+	return cp < 0x20 || cp == 0x7f || (cp >= 0x202a && cp <= 0x202e) ||
+	       (cp >= 0x2066 && cp <= 0x2069);
+}
+
+long
+validate_text(const char *s, int multiline, unsigned long *cp_out)
+{
+	const unsigned char *p;
+	long at = 0;
+
+	if (s == NULL)
+		return -1;
+	for (p = (const unsigned char *)s; *p != '\0'; at++) {
+		size_t len = utf8_seq_len(p);
+		unsigned long cp;
+		if (len == 0) {
+			*cp_out = *p;
+			return at;
+		}
+		cp = code_point(p, len);
+		if (control_code_point(cp, multiline)) {
+			*cp_out = cp;
+			return at;
+		}
+		p += len;
+	}
+	return -1;
+}
+
+/* White space as Unicode counts it (White_Space), plus the zero-width space and BOM. */
+static int
+space_code_point(unsigned long cp)
+{
+	return cp == ' ' || (cp >= 0x09 && cp <= 0x0d) || cp == 0x85 || cp == 0xa0 ||
+	       cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200b) || cp == 0x2028 || cp == 0x2029 ||
+	       cp == 0x202f || cp == 0x205f || cp == 0x3000 || cp == 0xfeff;
+}
+
+int
+validate_blank(const char *s)
+{
+	const unsigned char *p;
+
+	if (s == NULL)
+		return 1;
+	for (p = (const unsigned char *)s; *p != '\0';) {
+		size_t len = utf8_seq_len(p);
+		if (len == 0 || !space_code_point(code_point(p, len)))
+			return 0;
+		p += len;
+	}
+	return 1;
+}
+
+int
+validate_date_not_after(const char *date, const char *today)
+{
+	if (!validate_date(date))
+		return -1;
+	/* "YYYY-MM-DD" strings order as the dates they name */
+	return today != NULL && strcmp(date, today) > 0 ? 0 : 1;
+}

@@ -25,5 +25,21 @@ int validate_phone(const char *s);
  * who downloads it and for the tools that save it.
  */
 int validate_file_name(const char *s);
+/*
+ * Where text s holds a character no text field may hold, as a character
+ * index (0-based), *cp set to it; -1 when s is clean. Refused: C0 controls
+ * U+0000..U+001F, DEL U+007F, the bidirectional embeddings and overrides
+ * U+202A..U+202E and isolates U+2066..U+2069 (and a byte that is not
+ * UTF-8). multiline keeps TAB and LF, for the fields documented as
+ * multi-line notes (docs/CONTRACT.md, "Text fields"); CR is refused there too.
+ */
+long validate_text(const char *s, int multiline, unsigned long *cp);
+/* 1 when s is NULL, empty or only white space (Unicode White_Space, U+200B, U+FEFF). */
+int validate_blank(const char *s);
+/*
+ * A date of birth and the like: 1 when date (YYYY-MM-DD) is no later than
+ * today (YYYY-MM-DD), 0 when it is in the future, -1 when it is no date.
+ */
+int validate_date_not_after(const char *date, const char *today);
 
 #endif

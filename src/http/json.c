@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "domain/validate.h"
 #include "util/utf8.h"
 #include "util/xalloc.h"
 
@@ -146,13 +147,44 @@ add(json_t *errs, const char *name, const char *detail)
 		abort();
 }
 
+void
+json_error_add(json_t *errs, const char *pointer, const char *detail)
+{
+	json_t *e = json_pack("{s:s, s:s}", "pointer", pointer, "detail", detail);
+	if (e == NULL) /* a pointer that is not UTF-8: never drop the error */
+		e = json_pack("{s:s, s:s}", "pointer", "", "detail", detail);
+	if (e == NULL || json_array_append_new(errs, e) == -1)
+		abort();
+}
+
+const char *
+json_text_problem(const char *v, int flags, char *buf, size_t cap)
+{
+	unsigned long cp = 0;
+	long at;
+
+	if (flags & JF_SECRET)
+		return NULL;
+	if ((at = validate_text(v, (flags & JF_MULTILINE) != 0, &cp)) >= 0) {
+		snprintf(buf, cap,
+		         "must not contain control characters or bidirectional overrides "
+		         "(U+%04lX at character %ld)%s",
+		         cp, at + 1,
+		         (flags & JF_MULTILINE) ? "; only tab and line feed are allowed here" : "");
+		return buf;
+	}
+	if ((flags & JF_NONBLANK) && validate_blank(v))
+		return v[0] == '\0' ? "must not be empty" : "must not be only spaces";
+	return NULL;
+}
+
 json_t *
 json_check(const json_t *obj, const struct json_field *fields, size_t nfields)
 {
 	json_t *errs = json_array();
 	const char *key;
 	json_t *v;
-	char detail[128];
+	char detail[192];
 
 	json_object_foreach ((json_t *)obj, key, v) {
 		size_t i;
@@ -166,7 +198,7 @@ json_check(const json_t *obj, const struct json_field *fields, size_t nfields)
 		const struct json_field *f = &fields[i];
 		v = json_object_get(obj, f->name);
 		if (v == NULL) {
-			if (f->required)
+			if (f->flags & JF_REQUIRED)
 				add(errs, f->name, "is required");
 			continue;
 		}
@@ -178,6 +210,11 @@ json_check(const json_t *obj, const struct json_field *fields, size_t nfields)
 			snprintf(detail, sizeof(detail), "must be at most %zu characters",
 			         f->max_len);
 			add(errs, f->name, detail);
+		} else if (f->type == JF_STRING) {
+			const char *why = json_text_problem(json_string_value(v), f->flags, detail,
+			                                    sizeof(detail));
+			if (why != NULL)
+				add(errs, f->name, why);
 		}
 	}
 	if (json_array_size(errs) == 0) {

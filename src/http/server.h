@@ -58,6 +58,8 @@ struct http_req {
 	/* set by the authenticate hook for non-public routes; freed with the request */
 	void *auth;
 	void (*auth_free)(void *);
+	/* 400 field errors found so far, answered together (http_field_error); NULL: none */
+	json_t *field_errors;
 	struct timespec start;
 	/* response */
 	struct evbuffer *out_headers; /* "Name: value\r\n" lines */
@@ -127,6 +129,21 @@ void http_problem_errors(struct http_req *r, int status, const char *detail, jso
  * with every problem found. The caller owns the returned reference.
  */
 json_t *http_json_body(struct http_req *r, const struct json_field *fields, size_t nfields);
+
+/*
+ * Every bad field of a request in one answer. http_json_body_open is
+ * http_json_body for a handler that checks more itself: a body that parses
+ * comes back even when json_check refused fields, whose errors wait on r;
+ * the handler adds its own with http_field_error (one entry per pointer:
+ * the first problem of a field is the one named) and, before it acts,
+ * answers them all with http_field_errors_answer. A 2xx answer while
+ * errors wait is a bug (asserted). api_bad_field answers at once with the
+ * waiting errors and its own.
+ */
+json_t *http_json_body_open(struct http_req *r, const struct json_field *fields, size_t nfields);
+void http_field_error(struct http_req *r, const char *pointer, const char *detail);
+/* 1 after answering 400 with every waiting field error (status 400); 0 when none wait. */
+int http_field_errors_answer(struct http_req *r);
 
 /*
  * From a before_body hook of a ROUTE_UPLOAD route: the body is not kept but

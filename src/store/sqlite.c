@@ -1475,7 +1475,10 @@ int
 store_department_find(struct store *s, const char *production_id, const char *name, char *id_out,
                       size_t len, struct err *e)
 {
-	static const char sql[] = "SELECT id FROM department WHERE production_id = ? AND name = ?";
+	/* the exact spelling first: names that differ in case only may predate the rule */
+	static const char sql[] =
+	    "SELECT id FROM department WHERE production_id = ? AND name = ?2 COLLATE NOCASE "
+	    "ORDER BY name = ?2 DESC, position LIMIT 1";
 	sqlite3_stmt *st = sq_prepare(s, sql, e);
 	int rc;
 	if (st == NULL)

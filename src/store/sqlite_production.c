@@ -134,15 +134,46 @@ unique_or_err(struct store *s, const char *field, const char *detail, const char
 
 /* ---- departments ---- */
 
+/*
+ * Department names are unique in a production without regard to case
+ * ("Camera" and "camera" are one department: ?department= finds either).
+ * The table's UNIQUE constraint is case-sensitive and older data may hold
+ * such pairs, so the rule is checked here, before each write: 0 free,
+ * -1 with e set (409 on /name, or a store failure). except_id: the
+ * department being renamed (it may change its own case).
+ */
+static int
+department_name_free(struct store *s, const char *production_id, const char *name,
+                     const char *except_id, struct err *e)
+{
+	static const char sql[] = "SELECT 1 FROM department WHERE production_id = ? AND "
+	                          "name = ? COLLATE NOCASE AND id <> ? LIMIT 1";
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
+	int rc;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, production_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, except_id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return err_field(e, 409, "/name", "%s",
+		                 "the production already has a department of that name");
+	return rc == SQLITE_DONE ? 0 : sq_db_err(s, e, "check department name");
+}
+
 int
 store_department_rename(struct store *s, const char *production_id, const char *id,
                         const char *name, struct err *e)
 {
 	static const char sql[] =
 	    "UPDATE department SET name = ? WHERE production_id = ? AND id = ?";
-	sqlite3_stmt *st = sq_prepare(s, sql, e);
+	sqlite3_stmt *st;
 	int rc;
-	if (st == NULL)
+	if (department_name_free(s, production_id, name, id, e) == -1)
+		return -1;
+	if ((st = sq_prepare(s, sql, e)) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, production_id, -1, SQLITE_STATIC);
@@ -182,8 +213,10 @@ store_department_create(struct store *s, const char *production_id, const char *
 	static const char sql[] =
 	    "INSERT INTO department (id, production_id, name, position) VALUES (?, ?, ?, "
 	    "(SELECT COALESCE(MAX(position), -1) + 1 FROM department WHERE production_id = ?))";
-	sqlite3_stmt *st = sq_prepare(s, sql, e);
-	if (st == NULL)
+	sqlite3_stmt *st;
+	if (department_name_free(s, production_id, name, "", e) == -1)
+		return -1;
+	if ((st = sq_prepare(s, sql, e)) == NULL)
 		return -1;
 	store_new_id(id_out, len, "dep");
 	sqlite3_bind_text(st, 1, id_out, -1, SQLITE_STATIC);

@@ -159,7 +159,10 @@ int store_membership_list(struct store *s, const char *production_id,
 int store_membership_leaders(struct store *s, const char *production_id, long *n, struct err *e);
 /* Live memberships the user holds (not revoked), in any production. */
 int store_membership_count(struct store *s, const char *user_id, long *n, struct err *e);
-/* A department of the production by name (case-sensitive): 1 found, 0 not. */
+/*
+ * A department of the production by name, case-insensitively (ASCII letters:
+ * SQLite's NOCASE), the exact spelling first: 1 found, 0 not.
+ */
 int store_department_find(struct store *s, const char *production_id, const char *name,
                           char *id_out, size_t len, struct err *e);
 
@@ -570,7 +573,10 @@ int store_department_call_delete(struct store *s, const char *day_id, const char
 int store_department_call_list(struct store *s, const char *day_id,
                                void (*fn)(const struct store_department_call *, void *), void *arg,
                                struct err *e);
-/* 1 renamed, 0 no such department in the production; 409 (/name) when the name is taken. */
+/*
+ * 1 renamed, 0 no such department in the production; 409 (/name) when the
+ * name is taken by another department, compared without case (as find does).
+ */
 int store_department_rename(struct store *s, const char *production_id, const char *id,
                             const char *name, struct err *e);
 int store_department_list(struct store *s, const char *production_id,

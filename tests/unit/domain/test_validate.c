@@ -118,6 +118,64 @@ file_names_refuse_controls_bidi_separators_and_dots(void **state)
 	assert_false(validate_file_name("a\xc0\xaf.pdf")); /* overlong '/' */
 }
 
+static void
+text_refuses_controls_and_bidi_overrides(void **state)
+{
+	unsigned long cp = 0;
+	(void)state;
+	assert_int_equal(validate_text("Zoë Ødegård عمر 🎬", 0, &cp), -1);
+	assert_int_equal(validate_text("", 0, &cp), -1);
+	/* the list, one by one, at the third character */
+	const char *bad[] = {"ab\x01",         "ab\t",          "ab\n",           "ab\r",
+	                     "ab\x1f",         "ab\x7f",        "ab\xe2\x80\xaa", "ab\xe2\x80\xae",
+	                     "ab\xe2\x81\xa6", "ab\xe2\x81\xa9"};
+	const unsigned long cps[] = {0x01, 0x09,   0x0a,   0x0d,   0x1f,
+	                             0x7f, 0x202a, 0x202e, 0x2066, 0x2069};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(validate_text(bad[i], 0, &cp), 2);
+		assert_int_equal(cp, cps[i]);
+	}
+	/* the character index counts characters, not bytes */
+	assert_int_equal(validate_text("éé\x07", 0, &cp), 2);
+	/* a multi-line note keeps TAB and LF, and nothing else */
+	assert_int_equal(validate_text("a\n\tb", 1, &cp), -1);
+	assert_int_equal(validate_text("a\r\nb", 1, &cp), 1);
+	assert_int_equal(cp, 0x0d);
+	assert_int_equal(validate_text("a\xe2\x80\xae"
+	                               "b",
+	                               1, &cp),
+	                 1);
+	/* not flagged: marks a right-to-left name needs (LRM, RLM) and C1 (not in the list) */
+	assert_int_equal(validate_text("\xe2\x80\x8f", 0, &cp), -1);
+	assert_int_equal(validate_text(NULL, 0, &cp), -1);
+}
+
+static void
+blank_means_empty_or_only_white_space(void **state)
+{
+	(void)state;
+	assert_true(validate_blank(NULL));
+	assert_true(validate_blank(""));
+	assert_true(validate_blank("   "));
+	assert_true(validate_blank(" \t\n"));
+	assert_true(
+	    validate_blank("\xc2\xa0\xe3\x80\x80\xe2\x80\x8b")); /* NBSP, ideographic, ZWSP */
+	assert_false(validate_blank(" a "));
+	assert_false(validate_blank("\xe5\xb1\xb1")); /* 山 */
+}
+
+static void
+a_date_no_later_than_today(void **state)
+{
+	(void)state;
+	assert_int_equal(validate_date_not_after("1990-05-01", "2026-12-03"), 1);
+	assert_int_equal(validate_date_not_after("2026-12-03", "2026-12-03"), 1);
+	assert_int_equal(validate_date_not_after("2026-12-04", "2026-12-03"), 0);
+	assert_int_equal(validate_date_not_after("2027-01-01", "2026-12-31"), 0);
+	assert_int_equal(validate_date_not_after("2026-02-30", "2026-12-03"), -1);
+	assert_int_equal(validate_date_not_after("", "2026-12-03"), -1);
+}
+
 int
 main(void)
 {
@@ -126,6 +184,9 @@ main(void)
 	    cmocka_unit_test(dates_are_real_calendar_days),
 	    cmocka_unit_test(phones_take_digits_and_punctuation_only),
 	    cmocka_unit_test(file_names_refuse_controls_bidi_separators_and_dots),
+	    cmocka_unit_test(text_refuses_controls_and_bidi_overrides),
+	    cmocka_unit_test(blank_means_empty_or_only_white_space),
+	    cmocka_unit_test(a_date_no_later_than_today),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -139,6 +139,47 @@ an_unknown_long_non_ascii_key_is_still_reported(void **state)
 	json_decref(j);
 }
 
+static void
+text_rules_name_every_field_they_refuse(void **state)
+{
+	static const struct json_field tf[] = {
+	    {"name", JF_STRING, JF_REQUIRED | JF_NONBLANK, 60},
+	    {"title", JF_STRING, 0, 60},
+	    {"notes", JF_STRING, JF_MULTILINE, 200},
+	    {"password", JF_STRING, JF_SECRET, 200},
+	};
+	struct err e;
+	json_t *j, *errs;
+	char buf[192];
+	(void)state;
+	j = parse("{\"name\":\"Ann\",\"title\":\"Grip\",\"notes\":\"one\\n\\ttwo\","
+	          "\"password\":\"a\\u0007b\\u202e\"}",
+	          &e);
+	assert_null(json_check(j, tf, 4)); /* a password is never refused for its characters */
+	json_decref(j);
+	j = parse("{\"name\":\" \\u3000 \",\"title\":\"Grip\\u202eoof\",\"notes\":\"a\\rb\"}", &e);
+	errs = json_check(j, tf, 4);
+	assert_non_null(errs);
+	assert_int_equal(json_array_size(errs), 3);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(errs, 0), "pointer")),
+	                    "/name");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(errs, 0), "detail")),
+	                    "must not be only spaces");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(errs, 1), "pointer")),
+	                    "/title");
+	assert_non_null(strstr(
+	    json_string_value(json_object_get(json_array_get(errs, 1), "detail")), "U+202E"));
+	assert_string_equal(json_string_value(json_object_get(json_array_get(errs, 2), "pointer")),
+	                    "/notes");
+	json_decref(errs);
+	json_decref(j);
+	assert_null(json_text_problem("fine", 0, buf, sizeof(buf)));
+	assert_string_equal(json_text_problem("", JF_NONBLANK, buf, sizeof(buf)),
+	                    "must not be empty");
+	assert_null(
+	    json_text_problem("", 0, buf, sizeof(buf))); /* empty clears an optional field */
+}
+
 int
 main(void)
 {
@@ -148,6 +189,7 @@ main(void)
 	    cmocka_unit_test(shape_errors_name_each_field),
 	    cmocka_unit_test(missing_and_overlong_fields_are_named),
 	    cmocka_unit_test(an_unknown_long_non_ascii_key_is_still_reported),
+	    cmocka_unit_test(text_rules_name_every_field_they_refuse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
