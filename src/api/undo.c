@@ -88,9 +88,12 @@ held_detail(char *buf, size_t cap, const char *what, const json_t *held_by)
 static int
 may(struct http_req *r, const struct api_reader *rd, enum policy_resource res, const char *detail)
 {
+	char action[64];
+
 	if (api_scope(&rd->a, res, POLICY_ACTION_WRITE) == POLICY_SCOPE_ALL)
 		return 1;
-	session_audit(r, session_of(r)->session.user.id, "undo.write", r->path, "denied");
+	snprintf(action, sizeof(action), "%s.write", policy_resource_name(res));
+	session_audit(r, session_of(r)->session.user.id, action, r->path, "denied");
 	http_problem(r, 403, detail);
 	return 0;
 }

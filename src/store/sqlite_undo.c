@@ -176,8 +176,9 @@ int
 store_day_set_cancelled(struct store *s, const char *production_id, const char *id, int on,
                         struct err *e)
 {
-	static const char cancel[] = "UPDATE shoot_day SET cancelled_at = ?3 "
-	                             "WHERE production_id = ?1 AND id = ?2";
+	static const char cancel[] =
+	    "UPDATE shoot_day SET cancelled_at = COALESCE(cancelled_at, ?3) "
+	    "WHERE production_id = ?1 AND id = ?2";
 	static const char reinstate[] = "UPDATE shoot_day SET cancelled_at = NULL "
 	                                "WHERE production_id = ?1 AND id = ?2";
 	sqlite3_stmt *st = sq_prepare(s, on ? cancel : reinstate, e);

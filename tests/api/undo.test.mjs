@@ -130,6 +130,8 @@ test('a day with a published call sheet cannot be deleted, but can be cancelled:
   assert.equal(cancel.status, 200, cancel.body);
   assert.equal(cancel.json.cancelled, true);
   assert.match(cancel.json.cancelled_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/);
+  const again = await call(server, sessions.producer, 'POST', P(prod.id, `/days/${d.id}/cancel`));
+  assert.equal(again.json.cancelled_at, cancel.json.cancelled_at, 'cancelling twice keeps the first time');
   const read = await call(server, admin, 'GET', P(prod.id, `/days/${d.id}`));
   assert.equal(read.json.cancelled, true, 'the day read says cancelled');
   assert.equal((await call(server, admin, 'GET', P(prod.id, '/days'))).json.days.find((x) => x.id === d.id).cancelled, true, 'the day list says cancelled');
