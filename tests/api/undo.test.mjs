@@ -282,3 +282,14 @@ test("deleting a performer who is in scenes' casts is refused naming the scenes 
   const lone = await mk(admin, '/people', { name: 'Lone Extra', kind: 'cast', department: 'Cast' });
   assert.equal((await call(server, admin, 'DELETE', P(prod.id, `/people/${lone.id}`))).status, 204);
 });
+
+test('a department a pending invitation names answers 409 naming it, and is free once the invitation is withdrawn', async () => {
+  const dep = await department();
+  const inv = await mk(admin, '/invitations', { email: 'pending@second.example', role: 'crew', department: dep.name });
+  const res = await call(server, sessions.producer, 'DELETE', P(prod.id, `/departments/${dep.id}`));
+  assertProblem(res, 409, 'deleting a department a pending invitation names');
+  assert.deepEqual(res.json.held_by, [{ kind: 'invitation', id: inv.id, name: 'crew' }]);
+  assert.ok(!res.body.includes('pending@second.example'), 'the invited address is not repeated');
+  assert.equal((await call(server, admin, 'DELETE', P(prod.id, `/invitations/${inv.id}`))).status, 204);
+  assert.equal((await call(server, sessions.producer, 'DELETE', P(prod.id, `/departments/${dep.id}`))).status, 204);
+});
