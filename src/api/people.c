@@ -752,13 +752,10 @@ delete_person(struct http_req *r, struct api_reader *rd)
 		http_problem(r, 404, "there is no such person in this production");
 		return;
 	}
-	{
-		size_t i;
-		json_t *sc;
-		json_array_foreach (scenes, i, sc)
-			session_audit(r, session_of(r)->session.user.id, "scene.cast_remove",
-			              json_string_value(json_object_get(sc, "id")), "success");
-	}
+	for (size_t i = 0; i < json_array_size(scenes); i++)
+		session_audit(r, session_of(r)->session.user.id, "scene.cast_remove",
+		              json_string_value(json_object_get(json_array_get(scenes, i), "id")),
+		              "success");
 	session_audit(r, session_of(r)->session.user.id, "person.delete", pid, "success");
 	if (store_commit(s, &e) == -1)
 		goto fail;
