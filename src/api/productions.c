@@ -253,7 +253,6 @@ productions_update(struct http_req *r)
 	json_t *body, *name, *tz, *mfa;
 	json_t *errs = json_array();
 	struct err e;
-	int was_mfa;
 
 	if (api_production_access(r, &a) == -1)
 		goto out;
@@ -264,7 +263,6 @@ productions_update(struct http_req *r)
 	if ((body = http_json_body(r, production_update_fields, 3)) == NULL)
 		goto out;
 	p = a.production;
-	was_mfa = p.require_mfa;
 	name = json_object_get(body, "name");
 	tz = json_object_get(body, "timezone");
 	mfa = json_object_get(body, "require_mfa");
@@ -303,7 +301,6 @@ productions_update(struct http_req *r)
 		session_audit(r, session_of(r)->session.user.id,
 		              p.require_mfa ? "production.require_mfa" : "production.allow_no_mfa",
 		              p.id, "success");
-	(void)was_mfa;
 	if (store_commit(s, &e) == -1)
 		goto fail;
 	http_reply_json(r, 200, production_json(&p, a.member ? a.me.role : NULL));

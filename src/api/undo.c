@@ -248,11 +248,15 @@ set_cancelled(struct http_req *r, int on)
 	if (store_begin(s, &e) == -1 ||
 	    (done = store_day_set_cancelled(s, rd.a.production.id, d.id, on, &e)) == -1)
 		goto fail;
+	if (done == 0) { /* deleted since it was read */
+		store_rollback(s);
+		http_problem(r, 404, "there is no such shoot day in this production");
+		goto out;
+	}
 	session_audit(r, session_of(r)->session.user.id, on ? "day.cancel" : "day.reinstate", d.id,
 	              "success");
 	if (store_commit(s, &e) == -1 || store_day_get(s, rd.a.production.id, d.id, &d, &e) != 1)
 		goto fail;
-	(void)done;
 	http_reply_json(r, 200, api_day_json(&d));
 	goto out;
 fail:
