@@ -181,6 +181,20 @@ int carbon_import_head(struct http_req *r);
  */
 void attachments_send(struct http_req *r, const char *production_id, const char *id, int evidence);
 
+/*
+ * 409 for a record others hold (api/undo.c): a problem document with
+ * `held_by`, the [{kind, id, name}] holders (stolen).
+ */
+void api_refuse_held(struct http_req *r, const char *detail, json_t *held_by);
+void days_delete(struct http_req *r);
+void days_cancel(struct http_req *r);
+void days_reinstate(struct http_req *r);
+void scenes_get(struct http_req *r);
+void scenes_delete(struct http_req *r);
+void locations_delete(struct http_req *r);
+void departments_delete(struct http_req *r);
+void invitations_withdraw(struct http_req *r);
+
 extern const struct route api_routes[];
 extern const size_t api_nroutes;
 

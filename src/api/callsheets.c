@@ -290,6 +290,8 @@ build_sheet(struct store *s, const struct store_production *prod, const struct s
 	              d->general_call, "wrap_estimate", d->wrap_estimate, "locations", locations,
 	              "scenes", b.scenes, "calls", b.calls, "key_contacts", b.contacts);
 	json_object_set_new(sheet, "department_calls", departments);
+	/* a version published after the day was cancelled says so (api/undo.c) */
+	json_object_set_new(sheet, "cancelled", json_boolean(d->cancelled_at[0] != '\0'));
 	if (sun_at[0] != '\0')
 		add_sun(sheet, prod, d->date, lat, lon, sun_at);
 	return sheet;

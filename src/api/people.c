@@ -739,33 +739,88 @@ people_update(struct http_req *r)
 	free(p);
 }
 
+/* The scenes whose cast a person is in, as [{kind: "scene", id, name: number}]. */
+static void
+add_cast_scene(const char *kind, const char *id, const char *name, void *arg)
+{
+	json_array_append_new(arg,
+	                      json_pack("{s:s, s:s, s:s}", "kind", kind, "id", id, "name", name));
+}
+
+/*
+ * Deleting a person takes them out of every scene's cast. That is refused
+ * (409 naming the scenes) unless ?force=true; forced, each scene they leave
+ * is audited (scene.cast_remove) with the delete, in its transaction.
+ */
+static void
+delete_person(struct http_req *r, struct api_reader *rd)
+{
+	struct store *s = http_req_store(r);
+	const char *pid = router_param(&r->match, "pid");
+	struct store_person p;
+	struct err e;
+	json_t *scenes = NULL;
+	char force[8] = "";
+	int done;
+
+	if (!load_person(r, rd, 0, &p))
+		return;
+	p.id[0] = '\0'; /* deleting a record is never a `self` right */
+	if (!may_write(r, rd, POLICY_RESOURCE_PERSON, &p, "id")) {
+		sodium_memzero(&p, sizeof(p));
+		return;
+	}
+	sodium_memzero(&p, sizeof(p));
+	if (router_query_param(r->query, "force", force, sizeof(force)) == 1 &&
+	    strcmp(force, "true") != 0 && strcmp(force, "false") != 0) {
+		api_bad_field(r, "?force", "true or false");
+		return;
+	}
+	scenes = json_array();
+	if (store_begin(s, &e) == -1 ||
+	    store_person_scenes(s, rd->a.production.id, pid, add_cast_scene, scenes, &e) == -1)
+		goto fail;
+	if (json_array_size(scenes) > 0 && strcmp(force, "true") != 0) {
+		store_rollback(s);
+		api_refuse_held(r,
+		                "the person is in the cast of scenes (see held_by); take them off "
+		                "the scenes, or delete with ?force=true to remove them from each",
+		                scenes);
+		return;
+	}
+	if ((done = store_person_delete(s, rd->a.production.id, pid, &e)) == -1)
+		goto fail;
+	if (done == 0) {
+		store_rollback(s);
+		json_decref(scenes);
+		http_problem(r, 404, "there is no such person in this production");
+		return;
+	}
+	for (size_t i = 0; i < json_array_size(scenes); i++)
+		session_audit(r, session_of(r)->session.user.id, "scene.cast_remove",
+		              json_string_value(json_object_get(json_array_get(scenes, i), "id")),
+		              "success");
+	session_audit(r, session_of(r)->session.user.id, "person.delete", pid, "success");
+	if (store_commit(s, &e) == -1)
+		goto fail;
+	json_decref(scenes);
+	http_reply(r, 204, NULL, NULL, 0);
+	return;
+fail:
+	store_rollback(s);
+	json_decref(scenes);
+	api_unavailable(r, &e);
+}
+
 void
 people_delete(struct http_req *r)
 {
 	struct api_reader rd;
-	struct store_person p;
-	struct err e;
-	int done;
 
 	if (api_reader_load(r, &rd) == -1)
 		return;
-	if (!load_person(r, &rd, 0, &p))
-		return;
-	p.id[0] = '\0'; /* deleting a record is never a `self` right */
-	if (!may_write(r, &rd, POLICY_RESOURCE_PERSON, &p, "id")) {
-		sodium_memzero(&p, sizeof(p));
-		return;
-	}
-	done = store_person_delete(http_req_store(r), rd.a.production.id,
-	                           router_param(&r->match, "pid"), &e);
-	sodium_memzero(&p, sizeof(p));
-	if (done == -1) {
-		api_unavailable(r, &e);
-		return;
-	}
-	session_audit(r, session_of(r)->session.user.id, "person.delete",
-	              router_param(&r->match, "pid"), "success");
-	http_reply(r, 204, NULL, NULL, 0);
+	delete_person(r, &rd);
+	api_reader_free(&rd);
 }
 
 /*

@@ -232,37 +232,84 @@ productions_get(struct http_req *r)
 }
 
 static const struct json_field production_update_fields[] = {
-    {"require_mfa", JF_BOOLEAN, 1, 0},
+    {"name", JF_STRING, 0, 200},
+    {"timezone", JF_STRING, 0, 60},
+    {"require_mfa", JF_BOOLEAN, 0, 0},
 };
 
-/* PATCH /api/v1/productions/{id} {require_mfa}: production admins and producers. */
+/*
+ * PATCH /api/v1/productions/{id} {name?, timezone?, require_mfa?}: production
+ * admins and producers. Any subset; at least one field. A new time zone is
+ * an IANA zone this system knows; shoot-day times stay the local HH:MM they
+ * were, now read in the new zone. Audited once per field changed, in the
+ * transaction of the write.
+ */
 void
 productions_update(struct http_req *r)
 {
+	struct store *s = http_req_store(r);
 	struct api_access a;
-	json_t *body;
+	struct store_production p;
+	json_t *body, *name, *tz, *mfa;
+	json_t *errs = json_array();
 	struct err e;
-	int on;
 
 	if (api_production_access(r, &a) == -1)
-		return;
+		goto out;
 	if (api_scope(&a, POLICY_RESOURCE_PRODUCTION, POLICY_ACTION_WRITE) != POLICY_SCOPE_ALL) {
 		http_problem(r, 403, "your role cannot change this production");
-		return;
+		goto out;
 	}
-	if ((body = http_json_body(r, production_update_fields, 1)) == NULL)
-		return;
-	on = json_is_true(json_object_get(body, "require_mfa"));
+	if ((body = http_json_body(r, production_update_fields, 3)) == NULL)
+		goto out;
+	p = a.production;
+	name = json_object_get(body, "name");
+	tz = json_object_get(body, "timezone");
+	mfa = json_object_get(body, "require_mfa");
+	if (name != NULL)
+		snprintf(p.name, sizeof(p.name), "%s", json_string_value(name));
+	if (tz != NULL)
+		snprintf(p.timezone, sizeof(p.timezone), "%s", json_string_value(tz));
+	if (mfa != NULL)
+		p.require_mfa = json_is_true(mfa);
 	json_decref(body);
-	if (store_production_set_require_mfa(http_req_store(r), a.production.id, on, &e) == -1) {
-		api_unavailable(r, &e);
-		return;
+	if (name == NULL && tz == NULL && mfa == NULL)
+		json_array_append_new(errs, json_pack("{s:s, s:s}", "pointer", "/", "detail",
+		                                      "name, timezone or require_mfa"));
+	if (name != NULL && p.name[0] == '\0')
+		json_array_append_new(errs, json_pack("{s:s, s:s}", "pointer", "/name", "detail",
+		                                      "must not be empty"));
+	if (tz != NULL && !timezone_ok(p.timezone))
+		json_array_append_new(
+		    errs, json_pack("{s:s, s:s}", "pointer", "/timezone", "detail",
+		                    "must be an IANA time zone this system knows, such as "
+		                    "Europe/London"));
+	if (json_array_size(errs) > 0) {
+		http_problem_errors(r, 400, "the production cannot be changed so", errs);
+		errs = NULL;
+		goto out;
 	}
-	a.production.require_mfa = on;
-	session_audit(r, session_of(r)->session.user.id,
-	              on ? "production.require_mfa" : "production.allow_no_mfa", a.production.id,
-	              "success");
-	http_reply_json(r, 200, production_json(&a.production, a.member ? a.me.role : NULL));
+	if (store_begin(s, &e) == -1 || store_production_update(s, &p, &e) == -1)
+		goto fail;
+	if (name != NULL && strcmp(p.name, a.production.name) != 0)
+		session_audit(r, session_of(r)->session.user.id, "production.rename", p.id,
+		              "success");
+	if (tz != NULL && strcmp(p.timezone, a.production.timezone) != 0)
+		session_audit(r, session_of(r)->session.user.id, "production.timezone", p.id,
+		              "success");
+	if (mfa != NULL)
+		session_audit(r, session_of(r)->session.user.id,
+		              p.require_mfa ? "production.require_mfa" : "production.allow_no_mfa",
+		              p.id, "success");
+	if (store_commit(s, &e) == -1)
+		goto fail;
+	http_reply_json(r, 200, production_json(&p, a.member ? a.me.role : NULL));
+	goto out;
+fail:
+	store_rollback(s);
+	api_unavailable(r, &e);
+out:
+	json_decref(errs);
 }
 
 struct member_list {

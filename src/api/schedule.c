@@ -41,9 +41,14 @@
 json_t *
 api_day_json(const struct store_day *d)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:i}", "id", d->id, "date", d->date,
-	                 "unit", d->unit, "general_call", d->general_call, "wrap_estimate",
-	                 d->wrap_estimate, "number", d->number, "total", d->total);
+	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:i}", "id", d->id, "date", d->date,
+	                      "unit", d->unit, "general_call", d->general_call, "wrap_estimate",
+	                      d->wrap_estimate, "number", d->number, "total", d->total);
+	/* a cancelled day stays in the record, marked (api/undo.c) */
+	json_object_set_new(j, "cancelled", json_boolean(d->cancelled_at[0] != '\0'));
+	if (d->cancelled_at[0] != '\0')
+		json_object_set_new(j, "cancelled_at", json_string(d->cancelled_at));
+	return j;
 }
 
 int

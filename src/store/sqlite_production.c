@@ -750,7 +750,7 @@ store_location_called(struct store *s, const char *location_id, const char *pers
 	"(SELECT COUNT(*) FROM shoot_day o WHERE o.production_id = d.production_id "               \
 	"AND o.unit = d.unit AND o.day_date <= d.day_date), "                                      \
 	"(SELECT COUNT(*) FROM shoot_day o WHERE o.production_id = d.production_id "               \
-	"AND o.unit = d.unit) FROM shoot_day d "
+	"AND o.unit = d.unit), d.cancelled_at FROM shoot_day d "
 
 static void
 read_day(sqlite3_stmt *st, struct store_day *d)
@@ -764,6 +764,7 @@ read_day(sqlite3_stmt *st, struct store_day *d)
 	sq_copy_col(st, 5, d->wrap_estimate, sizeof(d->wrap_estimate));
 	d->number = sqlite3_column_int(st, 6);
 	d->total = sqlite3_column_int(st, 7);
+	sq_copy_col(st, 8, d->cancelled_at, sizeof(d->cancelled_at));
 }
 
 int

@@ -488,7 +488,8 @@ struct store_day {
 	char unit[32];        /* "Main", "Second", … */
 	char general_call[8]; /* HH:MM */
 	char wrap_estimate[8];
-	int number, total; /* "Day number of total" within the unit */
+	int number, total;     /* "Day number of total" within the unit */
+	char cancelled_at[32]; /* RFC 3339 UTC when the day was cancelled, "" while it is on */
 };
 /* 409 with field /date when the unit already shoots that date. */
 int store_day_create(struct store *s, struct store_day *d, struct err *e);
@@ -763,5 +764,45 @@ int store_carbon_sums_by_date(struct store *s, const char *production_id, const 
 int store_carbon_factors_used(struct store *s, const char *production_id, const char *department_id,
                               void (*fn)(const struct store_factor *, void *), void *arg,
                               struct err *e);
+
+/*
+ * Undoing mistakes (sqlite_undo.c): deleting days, scenes, locations and
+ * departments, cancelling a day, withdrawing an invitation, renaming a
+ * production. A record that others hold is never deleted from under them:
+ * the *_holders functions pass each holder to fn (kind such as "day",
+ * "person", "member", "invitation", "sustainability_entry", "callsheet" or
+ * "scene"; its id; a name to show), and the deletes assume the caller found
+ * none, inside the caller's transaction.
+ */
+typedef void (*store_holder_fn)(const char *kind, const char *id, const char *name, void *arg);
+int store_location_holders(struct store *s, const char *production_id, const char *id,
+                           store_holder_fn fn, void *arg, struct err *e);
+int store_scene_holders(struct store *s, const char *production_id, const char *id,
+                        store_holder_fn fn, void *arg, struct err *e);
+/* People, live or revoked memberships, pending invitations and sustainability entries. */
+int store_department_holders(struct store *s, const char *production_id, const char *id,
+                             long long now, store_holder_fn fn, void *arg, struct err *e);
+/* The published call sheet versions of a day ("callsheet", id, "version N"). */
+int store_day_holders(struct store *s, const char *production_id, const char *id,
+                      store_holder_fn fn, void *arg, struct err *e);
+/* The scenes whose cast holds person_id ("scene", id, scene number). */
+int store_person_scenes(struct store *s, const char *production_id, const char *person_id,
+                        store_holder_fn fn, void *arg, struct err *e);
+/* Each deletes one row of the production (and what cascades with it): 1, 0 when none, -1. */
+int store_day_delete(struct store *s, const char *production_id, const char *id, struct err *e);
+int store_scene_delete(struct store *s, const char *production_id, const char *id, struct err *e);
+int store_location_delete(struct store *s, const char *production_id, const char *id,
+                          struct err *e);
+/* Also clears the department from spent and expired invitations, which only keep it as history. */
+int store_department_delete(struct store *s, const char *production_id, const char *id,
+                            struct err *e);
+/* Cancels (on) or reinstates a shoot day: 1, 0 when no such day, -1. */
+int store_day_set_cancelled(struct store *s, const char *production_id, const char *id, int on,
+                            struct err *e);
+/* Withdraws a pending invitation (its link stops working): 1, 0 when none is pending, -1. */
+int store_invitation_withdraw(struct store *s, const char *production_id, const char *id,
+                              struct err *e);
+/* Writes name, timezone and require_mfa of p: 1, 0 when no such production, -1. */
+int store_production_update(struct store *s, const struct store_production *p, struct err *e);
 
 #endif
