@@ -57,6 +57,8 @@ emit(FILE *f, struct line *l)
 		size_t cut = at + width;
 		while (cut > at && ((unsigned char)l->p[cut] & 0xC0) == 0x80)
 			cut--;
+		if (cut == at) /* no character starts here: not UTF-8, cut at the width */
+			cut = at + width;
 		fwrite(l->p + at, 1, cut - at, f);
 		fputs("\r\n ", f);
 		at = cut;

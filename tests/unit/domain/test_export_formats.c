@@ -279,6 +279,26 @@ vcard_lines_fold_at_75_octets_between_utf8_characters(void **state)
 	free(got);
 }
 
+/* Found by fuzz_vcard: a run of bytes that start no character made the folding loop forever. */
+static void
+vcard_lines_fold_even_when_the_text_is_not_utf8(void **state)
+{
+	char name[200];
+	struct vcard v = {.uid = "per_x", .name = name};
+	char *got;
+	(void)state;
+	memset(name, 0x86, sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	got = captured(write_card, &v);
+	for (char *line = got; *line;) {
+		char *end = strstr(line, "\r\n");
+		assert_non_null(end);
+		assert_true(end - line <= 75);
+		line = end + 2;
+	}
+	free(got);
+}
+
 int
 main(void)
 {
@@ -290,6 +310,7 @@ main(void)
 	    cmocka_unit_test(vcards_escape_fold_and_leave_out_what_is_not_given),
 	    cmocka_unit_test(vcard_lines_fold_at_75_octets_between_utf8_characters),
 	    cmocka_unit_test(phones_become_e164_when_international),
+	    cmocka_unit_test(vcard_lines_fold_even_when_the_text_is_not_utf8),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
