@@ -151,9 +151,11 @@ json_t *api_factor_json(const struct store_factor *f);
 json_t *carbon_report(struct store *s, const struct store_production *p, const char *department_id,
                       const struct store_carbon_settings *settings, struct err *e);
 /* The report as CSV (section,key,label,kg_co2e,t_co2e,entries) and as an SVG chart
- * ("category" bars or the "cumulative" line); malloc'd. */
+ * ("category" bars or the "cumulative" line); malloc'd. department: the name
+ * of the department a department-scoped report covers (said in the chart's
+ * title), else NULL. */
 char *carbon_report_csv(const json_t *report);
-char *carbon_report_svg(const json_t *report, const char *chart);
+char *carbon_report_svg(const json_t *report, const char *chart, const char *department);
 /*
  * Uploads (api/attachments.c), in two steps. Before the body is read, from
  * the route's head check once the caller's right is known:

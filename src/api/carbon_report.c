@@ -332,6 +332,30 @@ str(const json_t *o, const char *k)
 	return v ? v : "";
 }
 
+/* A category as a reader names it ("Air travel"), for the CSV label and the chart. */
+static const char *
+category_label(const char *key)
+{
+	static const struct {
+		const char *key, *label;
+	} names[] = {
+	    {"fuel", "Fuel"},
+	    {"electricity", "Electricity"},
+	    {"travel_air", "Air travel"},
+	    {"travel_land", "Land travel"},
+	    {"travel_sea", "Sea travel"},
+	    {"accommodation", "Accommodation"},
+	    {"waste", "Waste"},
+	    {"materials", "Materials"},
+	    {"water", "Water"},
+	    {"other", "Other"},
+	};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(key, names[i].key) == 0)
+			return names[i].label;
+	return key;
+}
+
 char *
 carbon_report_csv(const json_t *rep)
 {
@@ -352,7 +376,8 @@ carbon_report_csv(const json_t *rep)
 	fputs(",,,\r\n", f);
 	csv_amount_row(f, "total", "total", str(rep, "production"), json_object_get(rep, "total"));
 	json_array_foreach (json_object_get(rep, "by_category"), i, x) {
-		csv_amount_row(f, "category", str(x, "category"), str(x, "category"), x);
+		csv_amount_row(f, "category", str(x, "category"),
+		               category_label(str(x, "category")), x);
 	}
 	json_array_foreach (json_object_get(rep, "by_department"), i, x) {
 		csv_amount_row(f, "department", str(x, "department_id"), str(x, "department"), x);
@@ -398,7 +423,7 @@ carbon_report_csv(const json_t *rep)
 /* ---- SVG ---- */
 
 char *
-carbon_report_svg(const json_t *rep, const char *chart)
+carbon_report_svg(const json_t *rep, const char *chart, const char *department)
 {
 	int cumulative = strcmp(chart, "cumulative") == 0;
 	json_t *arr = json_object_get(rep, cumulative ? "cumulative" : "by_category");
@@ -411,7 +436,7 @@ carbon_report_svg(const json_t *rep, const char *chart)
 	char *out;
 
 	json_array_foreach (arr, i, x) {
-		label[i] = str(x, cumulative ? "date" : "category");
+		label[i] = cumulative ? str(x, "date") : category_label(str(x, "category"));
 		value[i] = json_real_value(json_object_get(x, "kg"));
 	}
 	/* the sources at the foot, as in every report: the sets, and where each factor is cited */
@@ -437,7 +462,8 @@ carbon_report_svg(const json_t *rep, const char *chart)
 	         json_array_size(srcs)
 	             ? ". Each factor's source and year: the report as JSON or CSV."
 	             : " none yet (no entries).");
-	snprintf(title, sizeof(title), "%s — %s", str(rep, "production"),
+	snprintf(title, sizeof(title), "%s%s%s — %s", str(rep, "production"),
+	         department != NULL ? ", department " : "", department != NULL ? department : "",
 	         cumulative ? "cumulative kg CO2e over the shoot" : "kg CO2e by category");
 	{
 		struct svg_series s = {

@@ -9,7 +9,8 @@
  *              scenes, calls, callsheets (each version with its sheet)}
  *   csv        one table of it (table=departments|people|locations|days|
  *              scenes|calls|callsheets), RFC 4180, formula cells neutralised
- *              (domain/csv.h)
+ *              (domain/csv.h); without a table, every table as a ZIP archive
+ *              of CSV files (api/export_tables.c)
  *   ics        the shoot days as iCalendar events in the production's zone;
  *              with person=ID (or person=me) that person's calls instead
  *   vcf        the people as vCard 4.0 (domain/vcard.h)
@@ -233,48 +234,6 @@ export_dataset(struct store *s, struct api_reader *rd, int self_only, struct err
 
 /* ---- formats ---- */
 
-static const char *const departments_cols[] = {"id", "name", NULL};
-static const char *const people_cols[] = {"id",
-                                          "name",
-                                          "kind",
-                                          "department",
-                                          "job_title",
-                                          "character_name",
-                                          "key_contact",
-                                          "linked",
-                                          "work_phone",
-                                          "work_email",
-                                          "personal_phone",
-                                          "personal_email",
-                                          "home_address",
-                                          "emergency_contact",
-                                          "date_of_birth",
-                                          "dietary",
-                                          "medical",
-                                          "id_numbers",
-                                          NULL};
-static const char *const locations_cols[] = {
-    "id",           "name",    "parking",  "nearest_hospital",
-    "confidential", "address", "latitude", "longitude",
-    "access_notes", "contact", NULL};
-static const char *const days_cols[] = {"id",    "date",         "unit",          "number",
-                                        "total", "general_call", "wrap_estimate", NULL};
-static const char *const scenes_cols[] = {"id",      "number",   "int_ext", "day_night", "set",
-                                          "eighths", "synopsis", "cast",    NULL};
-static const char *const calls_cols[] = {"day_id",      "person_id", "call",        "pickup",
-                                         "hair_makeup", "on_set",    "cast_status", NULL};
-static const char *const callsheets_cols[] = {"id", "day_id", "version", "published_at", NULL};
-
-static const struct {
-	const char *name;
-	const char *const *cols;
-} tables[] = {
-    {"departments", departments_cols}, {"people", people_cols},
-    {"locations", locations_cols},     {"days", days_cols},
-    {"scenes", scenes_cols},           {"calls", calls_cols},
-    {"callsheets", callsheets_cols},
-};
-
 static const char *
 text(const json_t *o, const char *key)
 {
@@ -398,12 +357,11 @@ export_check(const struct export_query *q, struct err *e)
 		return -1;
 	}
 	if (strcmp(q->format, "csv") == 0) {
-		for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
-			if (q->table != NULL && strcmp(q->table, tables[i].name) == 0)
-				return 0;
+		if (q->table == NULL || export_csv_table_known(q->table))
+			return 0;
 		err_field(e, 400, "?table",
 		          "departments, people, locations, days, scenes, calls or callsheets with "
-		          "format=csv");
+		          "format=csv (or no table: every table, as a ZIP archive)");
 		return -1;
 	}
 	if (strcmp(q->format, "callsheet") == 0 && (q->callsheet == NULL || q->callsheet[0] == 0)) {
@@ -417,7 +375,8 @@ const char *
 export_content_type(const struct export_query *q)
 {
 	if (strcmp(q->format, "csv") == 0)
-		return "text/csv; charset=utf-8; header=present";
+		return q->table != NULL ? "text/csv; charset=utf-8; header=present"
+		                        : "application/zip";
 	if (strcmp(q->format, "ics") == 0)
 		return "text/calendar; charset=utf-8";
 	if (strcmp(q->format, "vcf") == 0)
@@ -432,12 +391,8 @@ export_write(FILE *f, struct store *s, struct api_reader *rd, const json_t *set,
 	if (strcmp(q->format, "json") == 0) {
 		return json_dumpf(set, f, JSON_INDENT(1) | JSON_SORT_KEYS) == 0 ? 0 : -1;
 	}
-	if (strcmp(q->format, "csv") == 0) {
-		for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
-			if (strcmp(q->table, tables[i].name) == 0)
-				csv_table(f, json_object_get(set, tables[i].name), tables[i].cols);
-		return 0;
-	}
+	if (strcmp(q->format, "csv") == 0)
+		return export_csv(f, s, set, q->table, e);
 	if (strcmp(q->format, "vcf") == 0) {
 		write_vcf(f, set);
 		return 0;
@@ -557,7 +512,9 @@ exports_get(struct http_req *r)
 	session_audit(r, session_of(r)->session.user.id, "production.export", object, "success");
 	snprintf(cd, sizeof(cd), "attachment; filename=\"slate-%s%s%s.%s\"", rd.a.production.id,
 	         q.table ? "-" : "", q.table ? q.table : "",
-	         strcmp(q.format, "callsheet") == 0 ? "json" : q.format);
+	         strcmp(q.format, "callsheet") == 0                ? "json"
+	         : strcmp(q.format, "csv") == 0 && q.table == NULL ? "zip"
+	                                                           : q.format);
 	http_add_header(r, "Content-Disposition", cd);
 	http_reply(r, 200, export_content_type(&q), out, len);
 done:

@@ -12,9 +12,9 @@
 #include "api/api.h"
 
 struct export_query {
-	const char *format; /* json | csv | ics | vcf | callsheet */
-	const char
-	    *table; /* csv: departments | people | locations | days | scenes | calls | callsheets */
+	const char *format;    /* json | csv | ics | vcf | callsheet */
+	const char *table;     /* csv: departments | people | locations | days | scenes | calls |
+	                          callsheets;     NULL: every table, as a ZIP archive */
 	const char *person;    /* ics: a person id or "me"; NULL for the schedule */
 	const char *callsheet; /* callsheet: the version's id */
 };
@@ -27,6 +27,13 @@ const char *export_content_type(const struct export_query *q);
  * or only what is about rd (1). NULL with e set on a store failure.
  */
 json_t *export_dataset(struct store *s, struct api_reader *rd, int self_only, struct err *e);
+/*
+ * format=csv (api/export_tables.c): whether table names a table, and the
+ * table written to f as CSV, or (table NULL) every table as a ZIP archive
+ * of CSV files: 0, or -1 with e set.
+ */
+int export_csv_table_known(const char *table);
+int export_csv(FILE *f, struct store *s, const json_t *set, const char *table, struct err *e);
 /* Writes set in q's format to f: 0, or -1 with e set (403/404 naming the parameter, or 500). */
 int export_write(FILE *f, struct store *s, struct api_reader *rd, const json_t *set,
                  const struct export_query *q, struct err *e);

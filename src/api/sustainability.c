@@ -1371,6 +1371,20 @@ out:
 
 /* ---- report ---- */
 
+/* The name of department id (for the chart of a department-scoped report). */
+struct dept_name {
+	const char *id;
+	char name[256];
+};
+
+static void
+find_dept_name(const char *id, const char *name, void *arg)
+{
+	struct dept_name *dn = arg;
+	if (strcmp(id, dn->id) == 0)
+		snprintf(dn->name, sizeof(dn->name), "%s", name);
+}
+
 void
 carbon_report_get(struct http_req *r)
 {
@@ -1403,10 +1417,27 @@ carbon_report_get(struct http_req *r)
 		goto out;
 	}
 	{
-		char *body = strcmp(format, "csv") == 0 ? carbon_report_csv(rep)
-		                                        : carbon_report_svg(rep, chart);
+		struct dept_name dn = {held_department(&c), ""};
+		char *body;
+		char cd[160];
+		if (dn.id != NULL && store_department_list(http_req_store(r), c.rd.a.production.id,
+		                                           find_dept_name, &dn, &e) == -1) {
+			json_decref(rep);
+			api_unavailable(r, &e);
+			goto out;
+		}
+		body = strcmp(format, "csv") == 0
+		           ? carbon_report_csv(rep)
+		           : carbon_report_svg(rep, chart, dn.id != NULL ? dn.name : NULL);
+		/* replaces the server's page policy: one Content-Security-Policy (http/server.c) */
 		http_add_header(r, "Content-Security-Policy",
 		                "default-src 'none'; style-src 'unsafe-inline'");
+		if (strcmp(format, "csv") == 0) {
+			snprintf(cd, sizeof(cd),
+			         "attachment; filename=\"slate-%s-carbon-report.csv\"",
+			         c.rd.a.production.id);
+			http_add_header(r, "Content-Disposition", cd);
+		}
 		http_reply(r, 200,
 		           strcmp(format, "csv") == 0 ? "text/csv; charset=utf-8" : "image/svg+xml",
 		           body, strlen(body));

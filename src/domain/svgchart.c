@@ -108,13 +108,21 @@ label_at(FILE *f, double x, const char *label)
 	fputs("</text>\n", f);
 }
 
+/* The largest value, and the budget when the chart draws it (with_budget). */
 static double
-max_of(const struct svg_series *s)
+max_of(const struct svg_series *s, int with_budget)
 {
-	double m = s->budget > 0 ? s->budget : 0;
+	double m = with_budget && s->budget > 0 ? s->budget : 0;
 	for (size_t i = 0; i < s->n; i++)
 		m = s->value[i] > m ? s->value[i] : m;
 	return m;
+}
+
+/* A value as a label: whole above 100, else to one or two decimals. */
+static void
+value_text(FILE *f, double v)
+{
+	fprintf(f, v >= 100 ? "%.0f" : v >= 10 ? "%.1f" : "%.2f", v);
 }
 
 char *
@@ -122,7 +130,7 @@ svgchart_bars(const struct svg_series *s)
 {
 	char *buf = NULL;
 	size_t len = 0;
-	double top = axis_top(max_of(s)), slot = (W - LEFT - RIGHT) / (double)(s->n ? s->n : 1);
+	double top = axis_top(max_of(s, 0)), slot = (W - LEFT - RIGHT) / (double)(s->n ? s->n : 1);
 	FILE *f = begin(s, top, &buf, &len);
 
 	for (size_t i = 0; i < s->n; i++) {
@@ -134,6 +142,10 @@ svgchart_bars(const struct svg_series *s)
 		    x + slot * 0.15, y, slot * 0.7, H - BOTTOM - y);
 		text(f, s->label[i]);
 		fprintf(f, ": %.3f</title></rect>\n", s->value[i]);
+		fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" font-size=\"10\">",
+		        x + slot / 2, y - 4);
+		value_text(f, s->value[i]);
+		fputs("</text>\n", f);
 		label_at(f, x + slot / 2, s->label[i]);
 	}
 	return end(f, s, &buf);
@@ -144,7 +156,7 @@ svgchart_line(const struct svg_series *s)
 {
 	char *buf = NULL;
 	size_t len = 0;
-	double top = axis_top(max_of(s));
+	double top = axis_top(max_of(s, 1));
 	double step = s->n > 1 ? (W - LEFT - RIGHT) / (double)(s->n - 1) : 0;
 	size_t every = s->n > 12 ? (s->n + 11) / 12 : 1;
 	FILE *f = begin(s, top, &buf, &len);
@@ -154,6 +166,15 @@ svgchart_line(const struct svg_series *s)
 		        "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#b3261e\" "
 		        "stroke-dasharray=\"6 4\"><title>budget: %.3f</title></line>\n",
 		        LEFT, y_of(s->budget, top), W - RIGHT, y_of(s->budget, top), s->budget);
+	if (s->budget >= 0) {
+		fprintf(f,
+		        "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" fill=\"#b3261e\">Budget ",
+		        W - RIGHT, y_of(s->budget, top) - 4);
+		value_text(f, s->budget);
+		fputc(' ', f);
+		text(f, s->unit);
+		fputs("</text>\n", f);
+	}
 	fputs("<polyline fill=\"none\" stroke=\"#2f7d4f\" stroke-width=\"2\" points=\"", f);
 	for (size_t i = 0; i < s->n; i++)
 		fprintf(f, "%s%.1f,%.1f", i ? " " : "", LEFT + step * (double)i,

@@ -1,9 +1,12 @@
 /*
  * svgchart.h — the two charts of a carbon report as standalone SVG 1.1
  * documents, drawn by the server so the web UI and the exports need no chart
- * library: bars (one per label) and a cumulative line (points in order,
- * with an optional budget line), each with an optional footnote at its foot
- * (the report's factor sources).
+ * library: bars (one per label, each labelled with its value, the axis
+ * scaled to the largest value) and a cumulative line (points in order, with
+ * an optional budget line, labelled, the axis scaled to include it), each
+ * with an optional footnote at its foot (the report's factor sources). The
+ * budget is a total, so the bars do not draw it: a category's bar set
+ * against the whole budget would be a flat line at the foot.
  *
  * Text is XML-escaped; the document holds no script, no link, no external
  * reference and no style sheet, so it is safe to serve and to embed. Values

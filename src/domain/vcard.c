@@ -2,6 +2,7 @@
  * vcard.c — see vcard.h. A content line is assembled whole in a small
  * buffer (bounded by the longest field Slate stores), then folded out.
  */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,6 +57,8 @@ emit(FILE *f, struct line *l)
 		size_t cut = at + width;
 		while (cut > at && ((unsigned char)l->p[cut] & 0xC0) == 0x80)
 			cut--;
+		if (cut == at) /* no character starts here: not UTF-8, cut at the width */
+			cut = at + width;
 		fwrite(l->p + at, 1, cut - at, f);
 		fputs("\r\n ", f);
 		at = cut;
@@ -82,26 +85,139 @@ text_prop(FILE *f, struct line *l, const char *name, const char *value)
 	emit(f, l);
 }
 
-/* A tel: URI (RFC 3966): the leading +, digits, and '-' for every other separator. */
+static int
+is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static int
+is_sep(char c)
+{
+	return c == ' ' || c == '-' || c == '.' || c == '/';
+}
+
+int
+vcard_tel_e164(const char *text, char *out, size_t cap)
+{
+	const char *p = text;
+	size_t n = 0;
+
+	assert(cap >= VCARD_E164_LEN);
+	(void)cap;
+	while (*p == ' ')
+		p++;
+	if (*p == '+')
+		p++;
+	else if (p[0] == '0' && p[1] == '0')
+		p += 2;
+	else
+		return -1; /* national: the country is not known */
+	out[n++] = '+';
+	while (*p != '\0') {
+		if (is_digit(*p)) {
+			if (n > 15)
+				return -1; /* E.164: at most 15 digits */
+			out[n++] = *p++;
+		} else if (is_sep(*p)) {
+			p++;
+		} else if (*p == '(') {
+			const char *q = ++p, *close = strchr(p, ')');
+			size_t digits = 0, zeros = 0;
+			if (close == NULL)
+				return -1;
+			for (; q < close; q++) {
+				if (is_digit(*q)) {
+					digits++;
+					zeros += *q == '0';
+				} else if (*q != ' ') {
+					return -1;
+				}
+			}
+			/* "+44 (0)20": the trunk prefix dialled at home only, dropped */
+			if (!(digits == 1 && zeros == 1 && n > 1)) {
+				for (q = p; q < close; q++) {
+					if (!is_digit(*q))
+						continue;
+					if (n > 15)
+						return -1;
+					out[n++] = *q;
+				}
+			}
+			p = close + 1;
+		} else {
+			return -1; /* a letter ("ext"), a second '+', …: not a plain number */
+		}
+	}
+	out[n] = '\0';
+	/* a country code never starts with 0; the shortest numbers are 7 digits with it */
+	return n >= 8 && out[1] != '0' ? 0 : -1;
+}
+
+/*
+ * An international number as a tel: URI in E.164 form (what a phone dials),
+ * with the text as typed in X-DISPLAY (quoted: vcard_tel_e164 admitted only
+ * digits, spaces, + - . / and brackets, none of which needs RFC 6868 escaping);
+ * any other number as the text it is (VALUE=text), since its country is not
+ * known and a national number is no URI.
+ */
 static void
 tel_prop(FILE *f, struct line *l, const char *type, const char *phone)
 {
-	int sep = 0;
+	char e164[VCARD_E164_LEN];
 	if (!given(phone))
 		return;
-	puts_(l, "TEL;VALUE=uri;TYPE=");
-	puts_(l, type);
-	puts_(l, ":tel:");
-	for (const char *p = phone; *p; p++) {
-		if ((*p >= '0' && *p <= '9') || (*p == '+' && p == phone)) {
-			if (sep && l->p[l->len - 1] != ':')
-				puts_(l, "-");
-			put(l, p, 1);
-			sep = 0;
-		} else {
-			sep = 1;
-		}
+	if (vcard_tel_e164(phone, e164, sizeof(e164)) == 0) {
+		puts_(l, "TEL;VALUE=uri;TYPE=");
+		puts_(l, type);
+		puts_(l, ";X-DISPLAY=\"");
+		puts_(l, phone);
+		puts_(l, "\":tel:");
+		puts_(l, e164);
+	} else {
+		puts_(l, "TEL;VALUE=text;TYPE=");
+		puts_(l, type);
+		puts_(l, ":");
+		put_text(l, phone);
 	}
+	emit(f, l);
+}
+
+/*
+ * N (family;given;additional;prefixes;suffixes), which RFC 6350 leaves
+ * optional but address books need to sort: Slate keeps a name as one
+ * field, so the last word is the family name and the words before it the
+ * given names ("Ada Gallagher" → N:Gallagher;Ada;;;); a one-word name is a
+ * family name alone. FN stays the name as written.
+ */
+static void
+name_prop(FILE *f, struct line *l, const char *name)
+{
+	size_t len = strlen(name), end = len, start;
+	while (end > 0 && name[end - 1] == ' ')
+		end--;
+	start = end;
+	while (start > 0 && name[start - 1] != ' ')
+		start--;
+	puts_(l, "N:");
+	{
+		char *family = xstrndup(name + start, end - start);
+		put_text(l, family);
+		free(family);
+	}
+	puts_(l, ";");
+	if (start > 0) {
+		size_t g = start, b = 0;
+		char *givenn;
+		while (g > 0 && name[g - 1] == ' ')
+			g--;
+		while (b < g && name[b] == ' ')
+			b++;
+		givenn = xstrndup(name + b, g - b);
+		put_text(l, givenn);
+		free(givenn);
+	}
+	puts_(l, ";;;");
 	emit(f, l);
 }
 
@@ -117,6 +233,7 @@ vcard_write(FILE *f, const struct vcard *v)
 	puts_(&l, "FN:");
 	put_text(&l, given(v->name) ? v->name : "");
 	emit(f, &l);
+	name_prop(f, &l, given(v->name) ? v->name : "");
 	if (given(v->org) || given(v->department)) {
 		puts_(&l, "ORG:");
 		put_text(&l, given(v->org) ? v->org : "");

@@ -170,11 +170,17 @@ struct conn {
 	struct conn *prev, *next;
 };
 
-static const char security_headers[] =
-    "Strict-Transport-Security: max-age=31536000; includeSubDomains\r\n"
+/*
+ * The page policy goes out unless the handler set its own (http_add_header
+ * notes that), so that an answer carries exactly one Content-Security-Policy:
+ * two would both apply, the stricter winning, and confuse every reader.
+ */
+static const char default_csp[] =
     "Content-Security-Policy: default-src 'self'; script-src 'self'; style-src 'self'; "
     "img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; "
-    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'\r\n"
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'\r\n";
+static const char security_headers[] =
+    "Strict-Transport-Security: max-age=31536000; includeSubDomains\r\n"
     "X-Content-Type-Options: nosniff\r\n"
     "Referrer-Policy: no-referrer\r\n"
     "X-Frame-Options: DENY\r\n"
@@ -358,6 +364,8 @@ http_req_https_port(struct http_req *r)
 void
 http_add_header(struct http_req *r, const char *name, const char *value)
 {
+	if (strcasecmp(name, "Content-Security-Policy") == 0)
+		r->own_csp = 1;
 	evbuffer_add_printf(r->out_headers, "%s: %s\r\n", name, value);
 }
 
@@ -425,6 +433,8 @@ http_reply_buffer(struct http_req *r, int status, const char *content_type, stru
 	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\nDate: %s\r\nContent-Length: %zu\r\n", status,
 	                    http_reason(status), http_date(l), blen);
 	evbuffer_add(out, security_headers, sizeof(security_headers) - 1);
+	if (!r->own_csp)
+		evbuffer_add(out, default_csp, sizeof(default_csp) - 1);
 	if (content_type != NULL)
 		evbuffer_add_printf(out, "Content-Type: %s\r\n", content_type);
 	evbuffer_add_printf(out, "X-Request-Id: %s\r\n", r->request_id);

@@ -63,6 +63,7 @@ struct http_req {
 	struct timespec start;
 	/* response */
 	struct evbuffer *out_headers; /* "Name: value\r\n" lines */
+	int own_csp; /* out_headers holds the answer's own Content-Security-Policy */
 	int status;
 	int answered;
 };

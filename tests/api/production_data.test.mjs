@@ -584,7 +584,7 @@ test('exports: admins and producers take the whole production, everyone else onl
 });
 
 test('exports: bad requests name the parameter', async () => {
-  for (const [q, pointer] of [['format=xml', '?format'], ['format=csv', '?table'], ['format=csv&table=secrets', '?table'],
+  for (const [q, pointer] of [['format=xml', '?format'], ['format=csv&table=secrets', '?table'],
     ['format=callsheet', '?callsheet'], ['format=callsheet&callsheet=csh_nosuchsheetxxxxxxxxxxxxxx', '?callsheet'],
     ['format=ics&person=per_nosuchpersonxxxxxxxxxxxxxx', '?person']]) {
     const res = await exportOf(admin, q);
@@ -671,12 +671,13 @@ test('exports: the crew list as vCard 4.0, carrying only what the exporter may r
   for (const card of cards) {
     assert.deepEqual(card[0], ['VERSION', '', '4.0']);
     assert.ok(card.some(([n]) => n === 'FN'), 'every card has FN');
+    assert.ok(card.some(([n]) => n === 'N'), 'every card has N');
   }
   const lead = Object.fromEntries(cards.find((c) => c.some(([n, , v]) => n === 'UID' && v === records.lead.id)).map(([n, p, v]) => [n + p, v]));
   assert.equal(lead.FN, 'Person lead');
   assert.equal(lead.ROLE, 'The Lighthouse Keeper');
   assert.equal(lead.ORG, 'The Matrix Walk;Cast');
-  assert.equal(lead['TEL;VALUE=uri;TYPE=work,voice'], `tel:${records.lead.work_phone.replace(/ /g, '-')}`);
+  assert.equal(lead[`TEL;VALUE=uri;TYPE=work,voice;X-DISPLAY="${records.lead.work_phone}"`], `tel:${records.lead.work_phone.replace(/ /g, '')}`);
   assert.equal(lead['EMAIL;TYPE=home'], records.lead.personal_email);
   assert.equal(lead['ADR;TYPE=home'], `;;${records.lead.home_address};;;;`);
   assert.equal(lead.BDAY, records.lead.date_of_birth.replace(/-/g, ''));
@@ -698,7 +699,7 @@ test('exports: one call sheet as JSON; every export is audited, from the API and
   assert.equal(JSON.parse(whole.stdout).people.length, (await call(server, admin, 'GET', P(prod.id, '/people'))).json.people.length);
   for (const [args, code, msg] of [
     [['--format', 'xml'], 2, /^slate: export: --format must be json, csv, ics, vcf or callsheet\n$/],
-    [['--format', 'csv'], 2, /^slate: export: --table must be/],
+    [['--format', 'csv', '--table', 'secrets'], 2, /^slate: export: --table must be/],
   ]) {
     const bad = runSlate(['export', '--data', server.data, '--production', prod.id, ...args]);
     assert.equal(bad.code, code, bad.stderr);

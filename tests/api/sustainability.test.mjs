@@ -388,7 +388,7 @@ test('the report sums every entry exactly, cites its sources and draws its chart
     const foot = svg.body.match(/<text[^>]*>([^<]*Emission factors: [^<]*)<\/text>\n<\/svg>\n$/)?.[1];
     assert.ok(foot?.includes('uk-desnz-2024 version 1') && foot.includes('the production&#39;s own'), foot);
   }
-  assert.match((await call(server, who.producer, 'GET', S('/report?format=svg&chart=category'))).body, /<rect[^>]*><title>fuel: /);
+  assert.match((await call(server, who.producer, 'GET', S('/report?format=svg&chart=category'))).body, /<rect[^>]*><title>Fuel: /);
   assertProblem(await call(server, who.producer, 'GET', S('/report?format=pdf')), 400);
   assertProblem(await call(server, who.producer, 'GET', S('/report?format=svg&chart=pie')), 400);
   assertProblem(await call(server, who.producer, 'GET', S(`/entries?department=${'x'.repeat(100)}`)), 400);

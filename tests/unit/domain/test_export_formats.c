@@ -174,6 +174,7 @@ vcards_escape_fold_and_leave_out_what_is_not_given(void **state)
 	    .department = "Hair & Make-up",
 	    .title = "Chief; make-up, artist",
 	    .work_phone = "+44 (0)191 496-0175",
+	    .personal_phone = "0191 496 0175, ext. 12",
 	    .home_address = "78 Saltings Way\nNewcastle upon Tyne",
 	    .birthday = "1995-04-20",
 	    .personal_email = "",
@@ -194,8 +195,11 @@ vcards_escape_fold_and_leave_out_what_is_not_given(void **state)
 	assert_non_null(strstr(unfolded, "\r\nFN:Ada Gallagher\r\n"));
 	assert_non_null(strstr(unfolded, "\r\nORG:Northern Lights;Hair & Make-up\r\n"));
 	assert_non_null(strstr(unfolded, "\r\nTITLE:Chief\\; make-up\\, artist\r\n"));
-	assert_non_null(
-	    strstr(unfolded, "\r\nTEL;VALUE=uri;TYPE=work,voice:tel:+44-0-191-496-0175\r\n"));
+	assert_non_null(strstr(unfolded, "\r\nN:Gallagher;Ada;;;\r\n"));
+	assert_non_null(strstr(unfolded, "\r\nTEL;VALUE=uri;TYPE=work,voice;X-DISPLAY=\"+44 (0)191 "
+	                                 "496-0175\":tel:+441914960175\r\n"));
+	assert_non_null(strstr(unfolded, "\r\nTEL;VALUE=text;TYPE=home,voice:0191 496 0175\\, "
+	                                 "ext. 12\r\n"));
 	assert_non_null(
 	    strstr(unfolded, "\r\nADR;TYPE=home:;;78 Saltings Way\\nNewcastle upon Tyne;;;;\r\n"));
 	assert_non_null(strstr(unfolded, "\r\nBDAY:19950420\r\n"));
@@ -204,6 +208,53 @@ vcards_escape_fold_and_leave_out_what_is_not_given(void **state)
 	assert_true(strlen(got) > 10 && strcmp(got + strlen(got) - 11, "END:VCARD\r\n") == 0);
 	free(unfolded);
 	free(got);
+}
+
+/* Numbers as people type them in the UK, France, Germany, the US and the Netherlands. */
+static void
+phones_become_e164_when_international(void **state)
+{
+	static const struct {
+		const char *typed, *e164; /* NULL: not normalised */
+	} cases[] = {
+	    {"+44 (0)20 7946 0958", "+442079460958"},
+	    {"+44 20 7946 0958", "+442079460958"},
+	    {"0044 7700 900123", "+447700900123"},
+	    {"020 7946 0958", NULL}, /* national: which country? */
+	    {"+33 (0)1 42 68 53 00", "+33142685300"},
+	    {"+33 6 12 34 56 78", "+33612345678"},
+	    {"0033 1.42.68.53.00", "+33142685300"},
+	    {"+49 (0)30 901820", "+4930901820"},
+	    {"+49 30/901820-0", "+49309018200"},
+	    {"+49 (0) 89 1234567", "+49891234567"},
+	    {"+1 (212) 555-0100", "+12125550100"},
+	    {"+1-212-555-0100", "+12125550100"},
+	    {"(212) 555-0100", NULL},
+	    {"+31 (0)20 123 4567", "+31201234567"},
+	    {"+31 6 12345678", "+31612345678"},
+	    {"0031 (0)6-12345678", "+31612345678"},
+	    {"+44 20 7946 0958 ext. 12", NULL},
+	    {"+44 20 7946 0958 x12", NULL},
+	    {"+44 (0", NULL},
+	    {"+0 123 456 789", NULL},
+	    {"+44 12", NULL},
+	    {"+44 2079 4609 5812 3456", NULL}, /* 18 digits */
+	    {"++44 20 7946 0958", NULL},
+	    {"", NULL},
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char out[VCARD_E164_LEN];
+		int rc = vcard_tel_e164(cases[i].typed, out, sizeof(out));
+		if (cases[i].e164 == NULL) {
+			if (rc != -1)
+				fail_msg("%s: normalised to %s", cases[i].typed, out);
+		} else {
+			if (rc != 0)
+				fail_msg("%s: not normalised", cases[i].typed);
+			assert_string_equal(out, cases[i].e164);
+		}
+	}
 }
 
 static void
@@ -228,6 +279,26 @@ vcard_lines_fold_at_75_octets_between_utf8_characters(void **state)
 	free(got);
 }
 
+/* Found by fuzz_vcard: a run of bytes that start no character made the folding loop forever. */
+static void
+vcard_lines_fold_even_when_the_text_is_not_utf8(void **state)
+{
+	char name[200];
+	struct vcard v = {.uid = "per_x", .name = name};
+	char *got;
+	(void)state;
+	memset(name, 0x86, sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	got = captured(write_card, &v);
+	for (char *line = got; *line;) {
+		char *end = strstr(line, "\r\n");
+		assert_non_null(end);
+		assert_true(end - line <= 75);
+		line = end + 2;
+	}
+	free(got);
+}
+
 int
 main(void)
 {
@@ -238,6 +309,8 @@ main(void)
 	    cmocka_unit_test(ical_refuses_unknown_zones_and_malformed_dates),
 	    cmocka_unit_test(vcards_escape_fold_and_leave_out_what_is_not_given),
 	    cmocka_unit_test(vcard_lines_fold_at_75_octets_between_utf8_characters),
+	    cmocka_unit_test(phones_become_e164_when_international),
+	    cmocka_unit_test(vcard_lines_fold_even_when_the_text_is_not_utf8),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
