@@ -424,23 +424,22 @@ calendar_write(FILE *f, struct store *s, struct api_reader *rd, const char *pers
 			b.failed = 1;
 			break;
 		}
-		/* the day must be one the reader sees, in the view they see it in */
-		if ((v = api_day_visible(s, rd, d->id, &b.e)) == -1) {
+		/* the day must be one the reader sees, in the view they see it in (api_day_visible)
+		 */
+		if (api_reads_published_schedule(rd))
+			called = found == 1 && api_published_called(sheet, rd->person_id);
+		else
+			called = api_reader_knows_calls(s, rd, d->id, &b.e);
+		if (called == -1) {
 			json_decref(sheet);
 			b.failed = 1;
 			break;
 		}
-		if (v == 1 && self_only) {
-			called = rd->published_only || api_reads_published_schedule(rd)
-			             ? (found == 1 && api_published_called(sheet, rd->person_id))
-			             : api_reader_knows_calls(s, rd, d->id, &b.e);
-			if (called == -1) {
-				json_decref(sheet);
-				b.failed = 1;
-				break;
-			}
-			v = called;
-		}
+		v = (found == 1 || !api_reads_published_schedule(rd)) &&
+		    api_allows(rd, POLICY_RESOURCE_SCHEDULE, POLICY_ACTION_READ, NULL, NULL,
+		               called);
+		if (self_only)
+			v = v && called;
 		if (v == 1) {
 			if (published && found == 1)
 				published_event(&b, d, sheet, version);

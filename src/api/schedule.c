@@ -34,6 +34,7 @@
 #include "api/session.h"
 #include "domain/callsheet.h"
 #include "domain/validate.h"
+#include "util/xalloc.h"
 
 /* ---- days ---- */
 
@@ -397,6 +398,63 @@ scene_add(const struct store_scene *sc, void *arg)
 		json_array_append_new(v->arr, j);
 }
 
+/* The ids of a production's days, in date order. */
+struct day_ids {
+	char (*v)[STORE_ID_LEN + 8];
+	size_t n;
+};
+
+static void
+keep_day_id(const struct store_day *d, void *arg)
+{
+	struct day_ids *l = arg;
+	l->v = xrealloc(l->v, (l->n + 1) * sizeof(l->v[0]));
+	memcpy(l->v[l->n++], d->id, sizeof(l->v[0]));
+}
+
+/*
+ * The scenes of each day whose latest call sheet calls the reader, as that
+ * sheet lists them (by id; the scene records as they stand now).
+ */
+static int
+published_scenes(struct scene_view *v, struct err *e)
+{
+	struct day_ids days = {NULL, 0};
+	int rc = store_day_list(v->s, v->rd->a.production.id, keep_day_id, &days, e);
+
+	for (size_t i = 0; i < days.n && rc == 0 && !v->failed; i++) {
+		json_t *sheet, *sc;
+		int version, found;
+		size_t k;
+		found = api_published_sheet(v->s, v->rd->a.production.id, days.v[i], &version,
+		                            &sheet, e);
+		if (found == -1)
+			rc = -1;
+		if (found != 1)
+			continue;
+		if (api_published_called(sheet, v->rd->person_id)) {
+			json_array_foreach (json_object_get(sheet, "scenes"), k, sc) {
+				const char *id = json_string_value(json_object_get(sc, "id"));
+				struct store_scene one;
+				int got;
+				if (id == NULL)
+					continue;
+				got = store_scene_get(v->s, v->rd->a.production.id, id,
+				                      scene_want(NULL, v), &one, e);
+				if (got == -1) {
+					rc = -1;
+					break;
+				}
+				if (got == 1)
+					scene_add(&one, v);
+			}
+		}
+		json_decref(sheet);
+	}
+	free(days.v);
+	return rc;
+}
+
 int
 api_scenes_view(struct store *s, struct api_reader *rd, json_t *arr, struct err *e)
 {
@@ -408,7 +466,11 @@ api_scenes_view(struct store *s, struct api_reader *rd, json_t *arr, struct err 
 		rc = store_scene_list(s, rd->a.production.id, NULL, scene_want, scene_add, &v, e);
 		break;
 	case POLICY_SCOPE_CALLED:
-		/* only the scenes of the days the reader is called on */
+		/* only the scenes of the days the reader is called on: as published, below AD */
+		if (api_reads_published_schedule(rd)) {
+			rc = published_scenes(&v, e);
+			break;
+		}
 		if (api_reader_called_days(s, rd, e) == -1)
 			return -1;
 		for (size_t i = 0; i < rd->ncalled && rc == 0; i++)

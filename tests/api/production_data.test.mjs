@@ -338,7 +338,9 @@ test('every role reads locations, days, scenes and calls exactly as docs/ROLES.m
     for (const sc of [scene1, scene2]) {
       const c = called(dayOf[sc.id]);
       const got = scenes.json.scenes.find((s) => s.id === sc.id);
-      assert.equal(Boolean(got), documentedAllows('read', 'schedule', role, { called: c }), what(`scene ${sc.number}`));
+      // crew and cast reach scenes through the days they are called on, as published: none yet
+      const reaches = documentedAllows('read', 'schedule', role, { called: c }) && !(unpublished && documentedScope('read', 'schedule', role) === 'called');
+      assert.equal(Boolean(got), reaches, what(`scene ${sc.number}`));
       if (got) assert.equal('synopsis' in got, documentedAllows('read', 'scene_synopsis', role, { called: c }), what(`synopsis of ${sc.number}`));
     }
     // calls of each visible day
@@ -497,6 +499,10 @@ test('once published, every role reads the days and their calls as docs/ROLES.md
     const days = await call(server, r.session, 'GET', P(prod.id, '/days'));
     const expectDays = [day1, day2].filter((d) => documentedAllows('read', 'schedule', role, { called: called(d.id) })).map((d) => d.id);
     assert.deepEqual(days.json.days.map((d) => d.id), expectDays, what('days'));
+    const scenes = (await call(server, r.session, 'GET', P(prod.id, '/scenes'))).json.scenes.map((x) => x.id);
+    for (const [sc, d] of [[scene1, day1], [scene2, day2]]) {
+      assert.equal(scenes.includes(sc.id), documentedAllows('read', 'schedule', role, { called: called(d.id) }), what(`scene ${sc.number}`));
+    }
     for (const d of [day1, day2]) {
       const res = await call(server, r.session, 'GET', P(prod.id, `/days/${d.id}`));
       if (!expectDays.includes(d.id)) { assertProblem(res, 403, what(`day ${d.date}`)); continue; }

@@ -169,6 +169,12 @@ test('a day never published is not there below AD', async () => {
   const schedule = events(await ics(who.grip.session, ''));
   assert.deepEqual(schedule.map((e) => prop(e, 'UID')), [`${day1.id}@slate`]);
   assert.equal((await call(server, who.ad.session, 'GET', P(`/days/${day2.id}`))).status, 200, 'the AD reads the draft day');
+  // nor are its scenes: crew reach scenes through the published days that call them
+  const scene14 = await call(server, who.ad.session, 'POST', P('/scenes'), { body: { number: '14', int_ext: 'INT', day_night: 'NIGHT', set: 'Ferry deck', eighths: 3 } });
+  assert.equal(scene14.status, 201, scene14.body);
+  assert.equal((await call(server, who.ad.session, 'PATCH', P(`/days/${day2.id}`), { body: { scenes: [scene14.json.id] } })).status, 200);
+  const scenes = (await call(server, who.grip.session, 'GET', P('/scenes'))).json.scenes.map((x) => x.number);
+  assert.deepEqual(scenes, ['12'], 'the scene of the unpublished day is not listed');
 });
 
 test("a department head sees their own department's calls as drafted", async () => {
@@ -246,6 +252,8 @@ test('a personal calendar feed works without a cookie, holds only its owner\'s p
   assert.deepEqual(rows.split('\n'), [`calendar_feed.create ${prod.id}`, `calendar_feed.create ${prod.id}`, `calendar_feed.revoke ${prod.id}`]);
   const all = slateSql(server.data, 'SELECT * FROM audit_event');
   assert.ok(!all.includes(token), 'the token is not in the audit log');
+  assert.ok(!server.stderrText().includes(token), 'the token is not in the server log');
+  assert.ok(server.logs.some((l) => l.route === '/feeds/{token}'), 'feed fetches are logged by route, not by path');
 });
 
 test("an AD's feed is published data too, and a revoked member's or disabled account's feed stops working", async () => {
