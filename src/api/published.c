@@ -24,9 +24,12 @@
  * SEQUENCE (the version of the call sheet the event shows; 0 before the
  * first) and the day's scenes in DESCRIPTION.
  *
- * Memory: a sheet is a jansson tree owned by the caller of
- * api_published_sheet; its opened JSON text is wiped before it is freed.
+ * Memory: a sheet from api_published_sheet is a reference the caller
+ * drops (json_decref); the thread keeps another in its table of opened
+ * versions (memo_slot). Its opened JSON text is wiped before it is freed.
  */
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,11 +63,62 @@ newest(const struct store_callsheet *cs, void *arg)
 		*out = *cs;
 }
 
+/*
+ * Opened sheets, by call sheet id. A published version never changes, so an
+ * entry never goes stale: which version is the latest is asked of the store
+ * on every call, only its body is remembered. One table per thread (a
+ * pthread key, freed with the thread), so the jansson trees are never
+ * shared between threads; a new entry replaces the one in its slot.
+ */
+#define MEMO_SLOTS 64
+
+struct memo {
+	char id[STORE_ID_LEN + 8];
+	int version;
+	json_t *sheet;
+};
+
+static pthread_key_t memo_key;
+static pthread_once_t memo_once = PTHREAD_ONCE_INIT;
+
+static void
+memo_free(void *p)
+{
+	struct memo *m = p;
+	for (size_t i = 0; i < MEMO_SLOTS; i++)
+		json_decref(m[i].sheet);
+	free(m);
+}
+
+static void
+memo_init(void)
+{
+	if (pthread_key_create(&memo_key, memo_free) != 0)
+		abort();
+}
+
+static struct memo *
+memo_slot(const char *id)
+{
+	struct memo *m;
+	uint32_t h = 2166136261u;
+	pthread_once(&memo_once, memo_init);
+	if ((m = pthread_getspecific(memo_key)) == NULL) {
+		m = xcalloc(MEMO_SLOTS, sizeof(*m));
+		if (pthread_setspecific(memo_key, m) != 0)
+			abort();
+	}
+	for (const char *c = id; *c; c++)
+		h = (h ^ (unsigned char)*c) * 16777619u;
+	return &m[h % MEMO_SLOTS];
+}
+
 int
 api_published_sheet(struct store *s, const char *production_id, const char *day_id, int *version,
                     json_t **sheet, struct err *e)
 {
 	struct store_callsheet latest, cs;
+	struct memo *slot;
 	json_error_t je;
 	int found;
 
@@ -75,6 +129,12 @@ api_published_sheet(struct store *s, const char *production_id, const char *day_
 		return -1;
 	if (latest.id[0] == '\0')
 		return 0;
+	slot = memo_slot(latest.id);
+	if (slot->sheet != NULL && strcmp(slot->id, latest.id) == 0) {
+		*sheet = json_incref(slot->sheet);
+		*version = slot->version;
+		return 1;
+	}
 	if ((found = store_callsheet_get(s, production_id, latest.id, 1, &cs, e)) != 1)
 		return found == 0 ? 0 : -1;
 	*sheet = json_loads(cs.body, 0, &je);
@@ -83,6 +143,9 @@ api_published_sheet(struct store *s, const char *production_id, const char *day_
 	if (*sheet == NULL)
 		return err_set(e, 500, "call sheet %s is not JSON", cs.id);
 	*version = cs.version;
+	json_decref(slot->sheet);
+	*slot = (struct memo){.version = cs.version, .sheet = json_incref(*sheet)};
+	memcpy(slot->id, cs.id, sizeof(slot->id));
 	return 1;
 }
 
