@@ -5,6 +5,7 @@
 #define SLATE_API_API_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "domain/policy.h"
 #include "http/router.h"
@@ -37,6 +38,7 @@ struct api_reader {
 	char person_id[STORE_ID_LEN + 8];     /* "" when the caller has no record here */
 	char department_id[STORE_ID_LEN + 8]; /* the membership's department, else the record's */
 	int self_confirmed; /* the caller confirmed that link: `self` opens its sealed groups */
+	int published_only; /* a calendar feed's reader: published data only (api/published.c) */
 	int called_loaded;
 	size_t ncalled;
 	char (*called)[STORE_ID_LEN + 8]; /* day ids with a call for person_id */
@@ -116,6 +118,31 @@ json_t *api_callsheet_json(const struct store_callsheet *cs);
 /* rd may read the call sheets of day d: 1 yes, 0 no, -1 store error. */
 int api_callsheet_readable(struct store *s, struct api_reader *rd, const struct store_day *d,
                            struct err *e);
+
+/*
+ * The published view (api/published.c): below AD (and for a calendar feed)
+ * the schedule and calls are read from the latest call sheet version of
+ * each day, not from the working draft.
+ */
+int api_reads_published_schedule(const struct api_reader *rd);
+int api_reads_published_calls(const struct api_reader *rd);
+/* The latest version of day_id, parsed into *sheet (caller frees): 1, 0 none, -1 e set. */
+int api_published_sheet(struct store *s, const char *production_id, const char *day_id,
+                        int *version, json_t **sheet, struct err *e);
+/* 1 when the sheet calls person_id. */
+int api_published_called(const json_t *sheet, const char *person_id);
+/* Day d as the sheet shows it, shaped as api_day_json. */
+json_t *api_published_day_json(const struct store_day *d, const json_t *sheet);
+/* Appends to arr the sheet's calls rd may read, shaped as api_call_json. */
+void api_published_calls(const struct api_reader *rd, const char *day_id, const json_t *sheet,
+                         json_t *arr);
+/*
+ * The schedule (person_id NULL) or person_id's calls as an iCalendar, in
+ * the view rd reads (self_only: only the days rd is called on): 0, or -1
+ * with e set.
+ */
+int calendar_write(FILE *f, struct store *s, struct api_reader *rd, const char *person_id,
+                   int self_only, struct err *e);
 
 /* A whole number query parameter in [lo, hi]; def when absent; -1 when malformed. */
 long api_query_long(struct http_req *r, const char *name, long def, long lo, long hi);
@@ -293,5 +320,8 @@ void callsheets_list(struct http_req *r);
 void callsheets_get(struct http_req *r);
 void callsheets_ack(struct http_req *r);
 void callsheets_acks(struct http_req *r);
+void feeds_create(struct http_req *r);
+void feeds_revoke(struct http_req *r);
+void feeds_get(struct http_req *r);
 
 #endif

@@ -102,10 +102,10 @@ add_scene(const struct store_scene *sc, void *arg)
 			json_array_append_new(
 			    cast, json_string(p.character_name[0] ? p.character_name : p.name));
 	free(ids.v);
-	json_array_append_new(b->scenes,
-	                      json_pack("{s:s, s:s, s:s, s:s, s:i, s:o}", "number", sc->number,
-	                                "int_ext", sc->int_ext, "day_night", sc->day_night, "set",
-	                                sc->set_name, "eighths", sc->eighths, "cast", cast));
+	json_array_append_new(
+	    b->scenes, json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:o}", "id", sc->id, "number",
+	                         sc->number, "int_ext", sc->int_ext, "day_night", sc->day_night,
+	                         "set", sc->set_name, "eighths", sc->eighths, "cast", cast));
 }
 
 static int
@@ -176,8 +176,8 @@ order_calls(struct build *b)
 static void
 add_department_call(const struct store_department_call *dc, void *arg)
 {
-	json_array_append_new(
-	    arg, json_pack("{s:s, s:s}", "department", dc->department, "call", dc->call_time));
+	json_array_append_new(arg, json_pack("{s:s, s:s, s:s}", "department_id", dc->department_id,
+	                                     "department", dc->department, "call", dc->call_time));
 }
 
 static int
@@ -262,10 +262,11 @@ build_sheet(struct store *s, const struct store_production *prod, const struct s
 		struct store_location l;
 		if (store_location_get(s, prod->id, locs->v[i], 1, &l, e) != 1)
 			goto fail;
-		json_array_append_new(
-		    locations, json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", l.name, "address",
-		                         l.address, "parking", l.parking, "nearest_hospital",
-		                         l.nearest_hospital, "access_notes", l.access_notes));
+		json_array_append_new(locations,
+		                      json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "id", l.id,
+		                                "name", l.name, "address", l.address, "parking",
+		                                l.parking, "nearest_hospital", l.nearest_hospital,
+		                                "access_notes", l.access_notes));
 		if (sun_at[0] == '\0' && api_coordinate(l.latitude, &lat) == 0 &&
 		    api_coordinate(l.longitude, &lon) == 0)
 			snprintf(sun_at, sizeof(sun_at), "%s", l.name);

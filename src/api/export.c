@@ -241,87 +241,6 @@ text(const json_t *o, const char *key)
 	return v != NULL ? v : "";
 }
 
-static const json_t *
-day_of(const json_t *set, const char *day_id)
-{
-	size_t i;
-	const json_t *d;
-	json_array_foreach (json_object_get(set, "days"), i, d)
-		if (strcmp(text(d, "id"), day_id) == 0)
-			return d;
-	return NULL;
-}
-
-/* Calendar events of the schedule, or of person_id's calls (person_id not NULL). */
-static int
-write_ics(FILE *f, const json_t *set, const char *person_id, struct err *e)
-{
-	const json_t *prod = json_object_get(set, "production");
-	const json_t *list = json_object_get(set, person_id ? "calls" : "days");
-	struct ical_event *ev = xcalloc(json_array_size(list) + 1, sizeof(*ev));
-	char(*summary)[256] = xcalloc(json_array_size(list) + 1, sizeof(*summary));
-	char(*uid)[128] = xcalloc(json_array_size(list) + 1, sizeof(*uid));
-	char(*desc)[256] = xcalloc(json_array_size(list) + 1, sizeof(*desc));
-	char name[320];
-	size_t n = 0, i;
-	const json_t *item;
-	char *cal;
-	int rc = -1;
-
-	json_array_foreach (list, i, item) {
-		const json_t *day = item;
-		if (person_id != NULL) {
-			if (strcmp(text(item, "person_id"), person_id) != 0 ||
-			    (day = day_of(set, text(item, "day_id"))) == NULL)
-				continue;
-			snprintf(summary[n], sizeof(summary[n]), "%s: call, day %lld of %lld",
-			         text(prod, "name"),
-			         json_integer_value(json_object_get(day, "number")),
-			         json_integer_value(json_object_get(day, "total")));
-			snprintf(desc[n], sizeof(desc[n]), "%s%s%s%s%s%s%s%s", "Call ",
-			         text(item, "call"), text(item, "pickup")[0] ? "\nPick-up " : "",
-			         text(item, "pickup"),
-			         text(item, "hair_makeup")[0] ? "\nHair and make-up " : "",
-			         text(item, "hair_makeup"),
-			         text(item, "on_set")[0] ? "\nOn set " : "", text(item, "on_set"));
-			snprintf(uid[n], sizeof(uid[n]), "%s.%s@slate", text(day, "id"), person_id);
-			ev[n] = (struct ical_event){uid[n],
-			                            text(day, "date"),
-			                            text(item, "call"),
-			                            text(day, "wrap_estimate"),
-			                            summary[n],
-			                            desc[n]};
-		} else {
-			snprintf(
-			    summary[n], sizeof(summary[n]), "%s: day %lld of %lld (%s unit)",
-			    text(prod, "name"), json_integer_value(json_object_get(day, "number")),
-			    json_integer_value(json_object_get(day, "total")), text(day, "unit"));
-			snprintf(uid[n], sizeof(uid[n]), "%s@slate", text(day, "id"));
-			ev[n] = (struct ical_event){uid[n],
-			                            text(day, "date"),
-			                            text(day, "general_call"),
-			                            text(day, "wrap_estimate"),
-			                            summary[n],
-			                            ""};
-		}
-		n++;
-	}
-	snprintf(name, sizeof(name), "%s%s", text(prod, "name"), person_id ? ": calls" : "");
-	if ((cal = ical_calendar(text(prod, "timezone"), name, ev, n)) == NULL) {
-		err_set(e, 500, "the calendar could not be built: a date or time is malformed");
-		goto out;
-	}
-	fputs(cal, f);
-	free(cal);
-	rc = 0;
-out:
-	free(ev);
-	free(summary);
-	free(uid);
-	free(desc);
-	return rc;
-}
-
 static void
 write_vcf(FILE *f, const json_t *set)
 {
@@ -425,7 +344,8 @@ export_write(FILE *f, struct store *s, struct api_reader *rd, const json_t *set,
 				return -1;
 			}
 		}
-		return write_ics(f, set, who, e);
+		/* from the store, in the view rd reads (api/published.c), not from set */
+		return calendar_write(f, s, rd, who, strcmp(text(set, "scope"), "self") == 0, e);
 	}
 	/* callsheet: one version, if the data set holds it */
 	{

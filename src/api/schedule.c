@@ -34,6 +34,7 @@
 #include "api/session.h"
 #include "domain/callsheet.h"
 #include "domain/validate.h"
+#include "util/xalloc.h"
 #include "util/zone.h"
 
 /* ---- days ---- */
@@ -51,13 +52,35 @@ api_day_json(const struct store_day *d)
 	return j;
 }
 
+/*
+ * The day as rd reads it: the draft, or (api_reads_published_schedule) its
+ * latest call sheet into *sheet (NULL when never published: the day is then
+ * not there for rd). 1 visible, 0 not, -1 store error.
+ */
+static int
+day_view(struct store *s, struct api_reader *rd, const char *day_id, json_t **sheet, struct err *e)
+{
+	int called, version, found;
+
+	*sheet = NULL;
+	if (api_reads_published_schedule(rd)) {
+		if ((found = api_published_sheet(s, rd->a.production.id, day_id, &version, sheet,
+		                                 e)) != 1)
+			return found;
+		called = api_published_called(*sheet, rd->person_id);
+	} else if ((called = api_reader_knows_calls(s, rd, day_id, e)) == -1) {
+		return -1;
+	}
+	return api_allows(rd, POLICY_RESOURCE_SCHEDULE, POLICY_ACTION_READ, NULL, NULL, called);
+}
+
 int
 api_day_visible(struct store *s, struct api_reader *rd, const char *day_id, struct err *e)
 {
-	int called = api_reader_knows_calls(s, rd, day_id, e);
-	if (called == -1)
-		return -1;
-	return api_allows(rd, POLICY_RESOURCE_SCHEDULE, POLICY_ACTION_READ, NULL, NULL, called);
+	json_t *sheet;
+	int v = day_view(s, rd, day_id, &sheet, e);
+	json_decref(sheet);
+	return v;
 }
 
 /* The reader may see day_id: 1 yes, 0 no, -1 after answering 503. */
@@ -82,13 +105,19 @@ static void
 add_day(const struct store_day *d, void *arg)
 {
 	struct day_list *l = arg;
+	json_t *sheet;
+	struct err e;
 	int v;
 	if (l->failed)
 		return;
-	if ((v = day_visible(l->r, l->rd, d->id)) == -1)
+	if ((v = day_view(http_req_store(l->r), l->rd, d->id, &sheet, &e)) == -1) {
+		api_unavailable(l->r, &e);
 		l->failed = 1;
-	else if (v == 1)
-		json_array_append_new(l->arr, api_day_json(d));
+	} else if (v == 1) {
+		json_array_append_new(l->arr,
+		                      sheet ? api_published_day_json(d, sheet) : api_day_json(d));
+	}
+	json_decref(sheet);
 }
 
 void
@@ -411,6 +440,63 @@ scene_add(const struct store_scene *sc, void *arg)
 		json_array_append_new(v->arr, j);
 }
 
+/* The ids of a production's days, in date order. */
+struct day_ids {
+	char (*v)[STORE_ID_LEN + 8];
+	size_t n;
+};
+
+static void
+keep_day_id(const struct store_day *d, void *arg)
+{
+	struct day_ids *l = arg;
+	l->v = xrealloc(l->v, (l->n + 1) * sizeof(l->v[0]));
+	memcpy(l->v[l->n++], d->id, sizeof(l->v[0]));
+}
+
+/*
+ * The scenes of each day whose latest call sheet calls the reader, as that
+ * sheet lists them (by id; the scene records as they stand now).
+ */
+static int
+published_scenes(struct scene_view *v, struct err *e)
+{
+	struct day_ids days = {NULL, 0};
+	int rc = store_day_list(v->s, v->rd->a.production.id, keep_day_id, &days, e);
+
+	for (size_t i = 0; i < days.n && rc == 0 && !v->failed; i++) {
+		json_t *sheet, *sc;
+		int version, found;
+		size_t k;
+		found = api_published_sheet(v->s, v->rd->a.production.id, days.v[i], &version,
+		                            &sheet, e);
+		if (found == -1)
+			rc = -1;
+		if (found != 1)
+			continue;
+		if (api_published_called(sheet, v->rd->person_id)) {
+			json_array_foreach (json_object_get(sheet, "scenes"), k, sc) {
+				const char *id = json_string_value(json_object_get(sc, "id"));
+				struct store_scene one;
+				int got;
+				if (id == NULL)
+					continue;
+				got = store_scene_get(v->s, v->rd->a.production.id, id,
+				                      scene_want(NULL, v), &one, e);
+				if (got == -1) {
+					rc = -1;
+					break;
+				}
+				if (got == 1)
+					scene_add(&one, v);
+			}
+		}
+		json_decref(sheet);
+	}
+	free(days.v);
+	return rc;
+}
+
 int
 api_scenes_view(struct store *s, struct api_reader *rd, json_t *arr, struct err *e)
 {
@@ -422,7 +508,11 @@ api_scenes_view(struct store *s, struct api_reader *rd, json_t *arr, struct err 
 		rc = store_scene_list(s, rd->a.production.id, NULL, scene_want, scene_add, &v, e);
 		break;
 	case POLICY_SCOPE_CALLED:
-		/* only the scenes of the days the reader is called on */
+		/* only the scenes of the days the reader is called on: as published, below AD */
+		if (api_reads_published_schedule(rd)) {
+			rc = published_scenes(&v, e);
+			break;
+		}
 		if (api_reader_called_days(s, rd, e) == -1)
 			return -1;
 		for (size_t i = 0; i < rd->ncalled && rc == 0; i++)
@@ -790,6 +880,74 @@ add_call(const struct store_call *c, void *arg)
 		json_array_append_new(v->arr, api_call_json(c));
 }
 
+/*
+ * Loads {did} as the reader sees it (day_view): 1 visible (*sheet set when
+ * read as published), 0 after answering 404 (never published, for a
+ * published reader), 403 or 503.
+ */
+static int
+load_visible_day(struct http_req *r, struct api_reader *rd, struct store_day *d, json_t **sheet,
+                 int *visible)
+{
+	struct err e;
+	*sheet = NULL;
+	if (!load_day(r, rd, d))
+		return 0;
+	if ((*visible = day_view(http_req_store(r), rd, d->id, sheet, &e)) == -1) {
+		api_unavailable(r, &e);
+		return 0;
+	}
+	if (api_reads_published_schedule(rd) && *sheet == NULL) {
+		/* a day never published does not exist below AD */
+		http_problem(r, 404, "there is no such shoot day in this production");
+		return 0;
+	}
+	return 1;
+}
+
+/* The published day's locations, scenes and department calls, as the draft's are shaped. */
+static int
+published_day_parts(struct store *s, struct api_reader *rd, const json_t *sheet, json_t *j,
+                    struct err *e)
+{
+	json_t *locs = json_object_get(j, "locations"), *scenes = json_object_get(j, "scenes"),
+	       *depts = json_object_get(j, "department_calls");
+	const json_t *v;
+	size_t i;
+
+	/* versions published before the sheet kept ids list none of these */
+	json_array_foreach (json_object_get(sheet, "locations"), i, v)
+		if (json_string_value(json_object_get(v, "id")) != NULL)
+			json_array_append_new(locs, json_pack("{s:O, s:O}", "id",
+			                                      json_object_get(v, "id"), "name",
+			                                      json_object_get(v, "name")));
+	json_array_foreach (json_object_get(sheet, "department_calls"), i, v)
+		if (json_string_value(json_object_get(v, "department_id")) != NULL)
+			json_array_append_new(depts, json_pack("{s:O, s:O, s:O}", "department_id",
+			                                       json_object_get(v, "department_id"),
+			                                       "department",
+			                                       json_object_get(v, "department"),
+			                                       "call", json_object_get(v, "call")));
+	json_array_foreach (json_object_get(sheet, "scenes"), i, v) {
+		const char *id = json_string_value(json_object_get(v, "id"));
+		struct store_scene sc;
+		json_t *sj;
+		int found;
+		if (id == NULL)
+			continue;
+		found = store_scene_get(s, rd->a.production.id, id,
+		                        api_scene_synopsis_readable(rd, 1), &sc, e);
+		if (found == -1)
+			return -1;
+		if (found == 0)
+			continue; /* the scene is gone since */
+		if ((sj = api_scene_json(s, &sc, e)) == NULL)
+			return -1;
+		json_array_append_new(scenes, sj);
+	}
+	return 0;
+}
+
 void
 days_get(struct http_req *r)
 {
@@ -799,21 +957,18 @@ days_get(struct http_req *r)
 	struct call_view cv;
 	struct loc_names ln;
 	struct err e;
-	json_t *j;
-	int v;
+	json_t *j, *sheet = NULL;
+	int v, rc;
 
 	if (api_reader_load(r, &rd) == -1)
 		return;
-	if (!load_day(r, &rd, &d) || (v = day_visible(r, &rd, d.id)) == -1) {
-		api_reader_free(&rd);
-		return;
-	}
+	if (!load_visible_day(r, &rd, &d, &sheet, &v))
+		goto done;
 	if (v == 0) {
-		api_reader_free(&rd);
 		http_problem(r, 403, "your role does not see this shoot day");
-		return;
+		goto done;
 	}
-	j = api_day_json(&d);
+	j = sheet ? api_published_day_json(&d, sheet) : api_day_json(&d);
 	ln = (struct loc_names){r, rd.a.production.id, json_array()};
 	sv = (struct scene_view){
 	    .s = http_req_store(r), .rd = &rd, .arr = json_array(), .called = 1};
@@ -822,25 +977,40 @@ days_get(struct http_req *r)
 	json_object_set_new(j, "scenes", sv.arr);
 	json_object_set_new(j, "calls", cv.arr);
 	json_object_set_new(j, "department_calls", json_array());
-	if (store_day_locations(http_req_store(r), d.id, add_location_name, &ln, &e) == -1 ||
-	    store_department_call_list(http_req_store(r), d.id, add_department_call,
-	                               json_object_get(j, "department_calls"), &e) == -1 ||
-	    store_scene_list(http_req_store(r), rd.a.production.id, d.id, scene_want, scene_add,
-	                     &sv, &e) == -1 ||
-	    store_call_list(http_req_store(r), rd.a.production.id, d.id, NULL, add_call, &cv, &e) ==
-	        -1 ||
-	    sv.failed) {
+	if (sheet != NULL)
+		rc = published_day_parts(http_req_store(r), &rd, sheet, j, &e);
+	else
+		rc = store_day_locations(http_req_store(r), d.id, add_location_name, &ln, &e) ==
+		                 -1 ||
+		             store_department_call_list(
+		                 http_req_store(r), d.id, add_department_call,
+		                 json_object_get(j, "department_calls"), &e) == -1 ||
+		             store_scene_list(http_req_store(r), rd.a.production.id, d.id,
+		                              scene_want, scene_add, &sv, &e) == -1
+		         ? -1
+		         : 0;
+	if (rc == 0 && sheet != NULL && api_reads_published_calls(&rd))
+		api_published_calls(&rd, d.id, sheet, cv.arr);
+	else if (rc == 0 && store_call_list(http_req_store(r), rd.a.production.id, d.id, NULL,
+	                                    add_call, &cv, &e) == -1)
+		rc = -1;
+	if (rc == -1 || sv.failed) {
 		json_decref(j);
-		api_reader_free(&rd);
 		api_unavailable(r, sv.failed ? &sv.e : &e);
-		return;
+		goto done;
 	}
-	api_reader_free(&rd);
 	http_reply_json(r, 200, j);
+done:
+	json_decref(sheet);
+	api_reader_free(&rd);
 }
 
 /* ---- calls ---- */
 
+/*
+ * Crew and cast read the calls of the latest published call sheet (404
+ * when the day has none); department heads their department's as drafted.
+ */
 void
 calls_list(struct http_req *r)
 {
@@ -848,28 +1018,47 @@ calls_list(struct http_req *r)
 	struct store_day d;
 	struct call_view cv;
 	struct err e;
-	int v;
+	json_t *sheet = NULL;
+	int v, version, found;
 
 	if (api_reader_load(r, &rd) == -1)
 		return;
-	if (!load_day(r, &rd, &d) || (v = day_visible(r, &rd, d.id)) == -1) {
-		api_reader_free(&rd);
-		return;
+	if (!load_day(r, &rd, &d))
+		goto done;
+	if (api_reads_published_calls(&rd)) {
+		found = api_published_sheet(http_req_store(r), rd.a.production.id, d.id, &version,
+		                            &sheet, &e);
+		if (found == -1) {
+			api_unavailable(r, &e);
+			goto done;
+		}
+		if (found == 0) {
+			http_problem(r, 404, "there is no such shoot day in this production");
+			goto done;
+		}
+		v = api_allows(&rd, POLICY_RESOURCE_SCHEDULE, POLICY_ACTION_READ, NULL, NULL,
+		               api_published_called(sheet, rd.person_id));
+	} else if ((v = day_visible(r, &rd, d.id)) == -1) {
+		goto done;
 	}
-	api_reader_free(&rd);
 	if (v == 0 &&
 	    api_scope(&rd.a, POLICY_RESOURCE_CALL, POLICY_ACTION_READ) == POLICY_SCOPE_NONE) {
 		http_problem(r, 403, "your role does not see these calls");
-		return;
+		goto done;
 	}
 	cv = (struct call_view){&rd, json_array()};
-	if (store_call_list(http_req_store(r), rd.a.production.id, d.id, NULL, add_call, &cv, &e) ==
-	    -1) {
+	if (sheet != NULL) {
+		api_published_calls(&rd, d.id, sheet, cv.arr);
+	} else if (store_call_list(http_req_store(r), rd.a.production.id, d.id, NULL, add_call, &cv,
+	                           &e) == -1) {
 		json_decref(cv.arr);
 		api_unavailable(r, &e);
-		return;
+		goto done;
 	}
 	http_reply_json(r, 200, json_pack("{s:o}", "calls", cv.arr));
+done:
+	json_decref(sheet);
+	api_reader_free(&rd);
 }
 
 static const struct json_field call_body[] = {

@@ -98,6 +98,9 @@ ical_calendar(const char *tz, const char *name, const struct ical_event *ev, siz
 		if (ev[i].description != NULL && ev[i].description[0] != '\0')
 			icalcomponent_add_property(ve,
 			                           icalproperty_new_description(ev[i].description));
+		if (ev[i].location != NULL && ev[i].location[0] != '\0')
+			icalcomponent_add_property(ve, icalproperty_new_location(ev[i].location));
+		icalcomponent_add_property(ve, icalproperty_new_sequence(ev[i].sequence));
 		icalcomponent_add_component(cal, ve);
 	}
 	text = icalcomponent_as_ical_string_r(cal);

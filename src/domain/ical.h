@@ -21,6 +21,8 @@ struct ical_event {
 	const char *end;   /* HH:MM, or "" for none (an end before the start is dropped) */
 	const char *summary;
 	const char *description; /* may be "" */
+	const char *location;    /* LOCATION: may be NULL or "" for none */
+	int sequence; /* SEQUENCE: the call sheet version the event shows, 0 before the first */
 };
 
 /*

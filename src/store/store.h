@@ -805,4 +805,22 @@ int store_invitation_withdraw(struct store *s, const char *production_id, const 
 /* Writes name, timezone and require_mfa of p: 1, 0 when no such production, -1. */
 int store_production_update(struct store *s, const struct store_production *p, struct err *e);
 
+/* ---- personal calendar feeds (store/sqlite_feed.c) ---- */
+
+struct store_feed {
+	char user_id[STORE_ID_LEN + 8];
+	char production_id[STORE_ID_LEN + 8];
+	int user_disabled;
+};
+/* Gives user_id's feed of production_id the token whose hash is token_hash, replacing any
+   earlier one (the old token stops working). */
+int store_feed_set(struct store *s, const char *user_id, const char *production_id,
+                   const char *token_hash, long long now, struct err *e);
+/* 1 revoked, 0 there was none. */
+int store_feed_delete(struct store *s, const char *user_id, const char *production_id,
+                      struct err *e);
+/* The feed whose token hashes to token_hash: 1 found, 0 not. */
+int store_feed_by_hash(struct store *s, const char *token_hash, struct store_feed *out,
+                       struct err *e);
+
 #endif

@@ -148,10 +148,13 @@ test('an edited call and a new call sheet version are seen at once; the old vers
   assert.equal(callOf(await warm(sessions.crew, sheetOf(v1))), '06:30');
   await warm(sessions.crew, P(prod.id, `/days/${day1.id}/callsheets`));
   await ok(call(server, sessions.ad, 'PUT', P(prod.id, `/days/${day1.id}/calls/${people.crew.id}`), { body: { call: '05:45' } }));
-  const calls = await ok(call(server, sessions.crew, 'GET', P(prod.id, `/days/${day1.id}/calls`)));
-  assert.equal(calls.calls.find((c) => c.person_id === people.crew.id).call, '05:45', 'the edited call');
+  const callIn = async (who) => (await ok(call(server, who, 'GET', P(prod.id, `/days/${day1.id}/calls`)))).calls.find((c) => c.person_id === people.crew.id).call;
+  assert.equal(await callIn(sessions.ad), '05:45', 'the edited call, in the AD\'s draft at once');
+  // crew read their calls as last published (docs/ROLES.md), so the edit reaches them with the next version
+  assert.equal(await callIn(sessions.crew), '06:30', 'crew still read the published call');
   const v2 = await publish();
   assert.equal(v2.version, v1.version + 1);
+  assert.equal(await callIn(sessions.crew), '05:45', 'the published edit, at once');
   const versions = await ok(call(server, sessions.crew, 'GET', P(prod.id, `/days/${day1.id}/callsheets`)));
   assert.equal(versions.callsheets[0].id, v2.id, 'the new version is listed first at once');
   assert.equal(callOf(await ok(call(server, sessions.crew, 'GET', sheetOf(v2)))), '05:45', 'the new version');

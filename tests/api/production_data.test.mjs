@@ -311,7 +311,9 @@ test('every role reads locations, days, scenes and calls exactly as docs/ROLES.m
     // days
     const days = await call(server, r.session, 'GET', P(prod.id, '/days'));
     assert.equal(days.status, 200, days.body);
-    const expectDays = [day1, day2].filter((d) => documentedAllows('read', 'schedule', role, { called: called(d.id) })).map((d) => d.id);
+    // below AD the schedule is the published one (docs/ROLES.md): nothing is published yet
+    const unpublished = ['department_head', 'crew', 'cast'].includes(role);
+    const expectDays = unpublished ? [] : [day1, day2].filter((d) => documentedAllows('read', 'schedule', role, { called: called(d.id) })).map((d) => d.id);
     assert.deepEqual(days.json.days.map((d) => d.id), expectDays, what('days'));
     // locations, with or without their site
     const locs = await call(server, r.session, 'GET', P(prod.id, '/locations'));
@@ -336,13 +338,15 @@ test('every role reads locations, days, scenes and calls exactly as docs/ROLES.m
     for (const sc of [scene1, scene2]) {
       const c = called(dayOf[sc.id]);
       const got = scenes.json.scenes.find((s) => s.id === sc.id);
-      assert.equal(Boolean(got), documentedAllows('read', 'schedule', role, { called: c }), what(`scene ${sc.number}`));
+      // crew and cast reach scenes through the days they are called on, as published: none yet
+      const reaches = documentedAllows('read', 'schedule', role, { called: c }) && !(unpublished && documentedScope('read', 'schedule', role) === 'called');
+      assert.equal(Boolean(got), reaches, what(`scene ${sc.number}`));
       if (got) assert.equal('synopsis' in got, documentedAllows('read', 'scene_synopsis', role, { called: c }), what(`synopsis of ${sc.number}`));
     }
     // calls of each visible day
     for (const d of [day1, day2]) {
       const res = await call(server, r.session, 'GET', P(prod.id, `/days/${d.id}`));
-      if (!expectDays.includes(d.id)) { assertProblem(res, 403, what(`day ${d.date}`)); continue; }
+      if (!expectDays.includes(d.id)) { assertProblem(res, unpublished ? 404 : 403, what(`day ${d.date}`)); continue; }
       const seen = res.json.calls.map((c) => c.person_id).sort();
       const expected = calledOn[d.id].filter((k) => documentedAllows('read', 'call', role, { self: k === r.key, sameDept: r.dept !== null && records[k].department === r.dept }))
         .map((k) => records[k].id).sort();
@@ -476,13 +480,44 @@ test('department calls: a department is called at one time, with individual over
   assert.deepEqual(day.department_calls, [{ department_id: depts.Camera, department: 'Camera', call: '17:15' }]);
   // the sheet: department calls, then the calls department by department, each by time
   const sheet = (await call(server, readers.ad.session, 'POST', P(prod.id, `/days/${day2.id}/callsheets`))).json.sheet;
-  assert.deepEqual(sheet.department_calls, [{ department: 'Camera', call: '17:15' }]);
+  assert.deepEqual(sheet.department_calls, [{ department_id: depts.Camera, department: 'Camera', call: '17:15' }]);
   assert.deepEqual(sheet.calls.map((c) => [c.department, c.call, c.call_from]), [
     ['Camera', '17:15', 'department'], ['Camera', '17:45', 'person'], ['Grip', '17:00', 'person']]);
   // the department's new time moves everyone who follows it, and nobody else
   assert.equal((await dc(depts.Camera, { call: '16:45' })).status, 200);
   const moved = (await call(server, readers.ad.session, 'GET', P(prod.id, `/days/${day2.id}/calls`))).json.calls;
   assert.deepEqual(moved.map((c) => c.call).sort(), ['16:45', '17:00', '17:45']);
+});
+
+test('once published, every role reads the days and their calls as docs/ROLES.md says', async () => {
+  // both days are published now; day 2's camera call has moved to 16:45 since, unpublished
+  const calledOn = { [day1.id]: ['camop', 'lead', 'camhead'], [day2.id]: ['camhead', 'focus', 'grip'] };
+  for (const role of ROLES) {
+    const r = readers[role];
+    const called = (dayId) => calledOn[dayId].includes(r.key);
+    const what = (x) => `${role} (${r.key ?? 'admin'}): ${x}`;
+    const days = await call(server, r.session, 'GET', P(prod.id, '/days'));
+    const expectDays = [day1, day2].filter((d) => documentedAllows('read', 'schedule', role, { called: called(d.id) })).map((d) => d.id);
+    assert.deepEqual(days.json.days.map((d) => d.id), expectDays, what('days'));
+    const scenes = (await call(server, r.session, 'GET', P(prod.id, '/scenes'))).json.scenes.map((x) => x.id);
+    for (const [sc, d] of [[scene1, day1], [scene2, day2]]) {
+      assert.equal(scenes.includes(sc.id), documentedAllows('read', 'schedule', role, { called: called(d.id) }), what(`scene ${sc.number}`));
+    }
+    for (const d of [day1, day2]) {
+      const res = await call(server, r.session, 'GET', P(prod.id, `/days/${d.id}`));
+      if (!expectDays.includes(d.id)) { assertProblem(res, 403, what(`day ${d.date}`)); continue; }
+      const expected = calledOn[d.id].filter((k) => documentedAllows('read', 'call', role, { self: k === r.key, sameDept: r.dept !== null && records[k].department === r.dept }))
+        .map((k) => records[k].id).sort();
+      assert.deepEqual(res.json.calls.map((c) => c.person_id).sort(), expected, what(`calls of ${d.date}`));
+    }
+  }
+  // the head of camera reads the camera department's calls as drafted; the grip reads the published sheet
+  const headSees = (await call(server, readers.department_head.session, 'GET', P(prod.id, `/days/${day2.id}/calls`))).json.calls;
+  assert.equal(headSees.find((c) => c.person_id === records.camhead.id).call, '16:45');
+  const gripSession = sessions.grip;
+  const gripSees = (await call(server, gripSession, 'GET', P(prod.id, `/days/${day2.id}`))).json;
+  assert.deepEqual(gripSees.calls.map((c) => [c.person_id, c.call]), [[records.grip.id, '17:00']]);
+  assert.deepEqual(gripSees.department_calls.map((c) => c.call), ['17:15'], 'the department call as published');
 });
 
 test('lists filter: people by the day they are called on, members by role', async () => {
@@ -653,10 +688,10 @@ test('exports: the schedule and a person\'s calls as iCalendar in the production
   const cal = mine.body.replace(/\r\n[ \t]/g, '');
   assert.equal(cal.match(/BEGIN:VEVENT/g).length, 1);
   assert.match(cal, /DTSTART;TZID=Europe\/London:20270301T064500/);
-  assert.match(cal, /DESCRIPTION:Call 06:45\r\n/);
+  assert.match(cal, /DESCRIPTION:Call 06:45\\n/);
   const cast = (await exportOf(readers.cast.session, 'format=ics&person=me')).body.replace(/\r\n[ \t]/g, '');
   assert.match(cast, /DTSTART;TZID=Europe\/London:20270301T060000/);
-  assert.match(cast, /DESCRIPTION:Call 06:00\\nHair and make-up 06:15\\nOn set 08:00\r\n/);
+  assert.match(cast, /DESCRIPTION:Call 06:00\\nHair and make-up 06:15\\nOn set 08:00\\n/);
   const schedule = await exportOf(readers.crew.session, 'format=ics');
   assert.equal(schedule.body.match(/BEGIN:VEVENT/g).length, 1, 'crew export only the days they are called on');
 });

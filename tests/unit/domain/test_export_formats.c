@@ -95,9 +95,9 @@ static void
 ical_events_parse_back_with_zone_and_past_midnight_times(void **state)
 {
 	struct ical_event ev[] = {
-	    {"day1@slate", "2027-03-27", "07:00", "19:00", "Day 1 of 2",
-	     "Call 07:00\nOn set 08:00"},
-	    {"day2@slate", "2027-03-28", "18:00", "28:30", "Night; day 2, of 2", ""},
+	    {"day1@slate", "2027-03-27", "07:00", "19:00", "Day 1 of 2", "Call 07:00\nOn set 08:00",
+	     "Harbour Wall, 3 Harbour Road; The Manor", 2},
+	    {"day2@slate", "2027-03-28", "18:00", "28:30", "Night; day 2, of 2", "", NULL, 0},
 	};
 	char *text = ical_calendar("Europe/London", "Northern Lights", ev, 2);
 	icalcomponent *cal, *e;
@@ -121,6 +121,10 @@ ical_events_parse_back_with_zone_and_past_midnight_times(void **state)
 	assert_string_equal(icalcomponent_get_uid(e), "day1@slate");
 	assert_string_equal(icalcomponent_get_summary(e), "Day 1 of 2");
 	assert_string_equal(icalcomponent_get_description(e), "Call 07:00\nOn set 08:00");
+	/* LOCATION and SEQUENCE come back as written (libical unescapes the ',' and ';') */
+	assert_string_equal(icalcomponent_get_location(e),
+	                    "Harbour Wall, 3 Harbour Road; The Manor");
+	assert_int_equal(icalcomponent_get_sequence(e), 2);
 	start = icalcomponent_get_dtstart(e);
 	assert_string_equal(
 	    icalparameter_get_tzid(icalproperty_get_first_parameter(
@@ -135,6 +139,8 @@ ical_events_parse_back_with_zone_and_past_midnight_times(void **state)
 	e = icalcomponent_get_next_component(cal, ICAL_VEVENT_COMPONENT);
 	assert_string_equal(icalcomponent_get_summary(e), "Night; day 2, of 2");
 	assert_null(icalcomponent_get_first_property(e, ICAL_DESCRIPTION_PROPERTY));
+	assert_null(icalcomponent_get_first_property(e, ICAL_LOCATION_PROPERTY));
+	assert_int_equal(icalcomponent_get_sequence(e), 0);
 	end = icalcomponent_get_dtend(e);
 	/* 28:30 on the 28th is 04:30 on the 29th, British Summer Time since the 28th */
 	assert_int_equal(end.day, 29);
@@ -150,8 +156,8 @@ ical_events_parse_back_with_zone_and_past_midnight_times(void **state)
 static void
 ical_refuses_unknown_zones_and_malformed_dates(void **state)
 {
-	struct ical_event bad_date = {"u", "2027-03-32", "07:00", "", "s", ""};
-	struct ical_event bad_time = {"u", "2027-03-01", "7am", "", "s", ""};
+	struct ical_event bad_date = {"u", "2027-03-32", "07:00", "", "s", "", NULL, 0};
+	struct ical_event bad_time = {"u", "2027-03-01", "7am", "", "s", "", NULL, 0};
 	(void)state;
 	assert_null(ical_calendar("Mars/Olympus_Mons", "x", NULL, 0));
 	assert_null(ical_calendar("Europe/London", "x", &bad_date, 1));

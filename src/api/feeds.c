@@ -1,0 +1,196 @@
+/*
+ * feeds.c — personal calendar feeds: a calendar app subscribes to a URL and
+ * cannot send a cookie, so the URL itself is the credential.
+ *
+ * POST   /api/v1/productions/{id}/me/calendar-feed   a new feed URL, shown once
+ *                                                     (any earlier one stops working)
+ * DELETE /api/v1/productions/{id}/me/calendar-feed   revoke it
+ * GET    /feeds/{token}.ics                           the calendar, no cookie
+ *
+ * The token is 256 bits from the CSPRNG (crypto/token.h), 43 base64url
+ * characters in the URL; the store keeps only its SHA-256
+ * (store/sqlite_feed.c), one per (account, production). Creating and
+ * revoking are audited (`calendar_feed.create`, `calendar_feed.revoke`,
+ * object the production id); neither the token nor its URL is logged.
+ *
+ * A feed answers what its owner may see, read afresh on every fetch: a
+ * disabled account, a revoked membership or an unknown token all answer
+ * the same 404, so a feed URL tells nobody whether it ever existed. It
+ * holds only the owner's own calls, and only as last published
+ * (rd.published_only, api/published.c), whatever the owner's role: a
+ * calendar on a phone should not move while an AD drafts.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "api/api.h"
+#include "api/session.h"
+#include "crypto/token.h"
+#include "util/xalloc.h"
+
+/* public_url with its scheme swapped for webcal:// (public_url is https://, config.c checks). */
+static char *
+webcal_url(const char *public_url, const char *token)
+{
+	const char *host = strncmp(public_url, "https://", 8) == 0 ? public_url + 8 : public_url;
+	return xasprintf("webcal://%s/feeds/%s.ics", host, token);
+}
+
+void
+feeds_create(struct http_req *r)
+{
+	const struct api_auth *auth = session_of(r);
+	struct store *s = http_req_store(r);
+	const char *base = http_req_config(r)->public_url;
+	char text[TOKEN_TEXT_LEN], hash[TOKEN_HASH_LEN];
+	struct api_reader rd;
+	struct err e;
+	char *https = NULL, *webcal = NULL;
+	json_t *out;
+
+	if (api_reader_load(r, &rd) == -1)
+		return;
+	if (!rd.a.member) {
+		http_problem(r, 403, "only a member of the production has a calendar feed here");
+		goto done;
+	}
+	token_new(text, hash);
+	if (store_feed_set(s, auth->session.user.id, rd.a.production.id, hash,
+	                   (long long)time(NULL), &e) == -1) {
+		sodium_memzero(text, sizeof(text));
+		api_unavailable(r, &e);
+		goto done;
+	}
+	session_audit(r, auth->session.user.id, "calendar_feed.create", rd.a.production.id,
+	              "success");
+	https = xasprintf("%s/feeds/%s.ics", base, text);
+	webcal = webcal_url(base, text);
+	sodium_memzero(text, sizeof(text));
+	out = json_pack("{s:s, s:s, s:s}", "production_id", rd.a.production.id, "url", webcal,
+	                "https_url", https);
+	sodium_memzero(https, strlen(https));
+	sodium_memzero(webcal, strlen(webcal));
+	http_reply_json(r, 201, out);
+done:
+	free(https);
+	free(webcal);
+	api_reader_free(&rd);
+}
+
+void
+feeds_revoke(struct http_req *r)
+{
+	const struct api_auth *auth = session_of(r);
+	struct api_reader rd;
+	struct err e;
+	int n;
+
+	if (api_reader_load(r, &rd) == -1)
+		return;
+	n = store_feed_delete(http_req_store(r), auth->session.user.id, rd.a.production.id, &e);
+	if (n == -1) {
+		api_unavailable(r, &e);
+	} else if (n == 0) {
+		http_problem(r, 404, "you have no calendar feed for this production");
+	} else {
+		session_audit(r, auth->session.user.id, "calendar_feed.revoke", rd.a.production.id,
+		              "success");
+		http_reply(r, 204, NULL, NULL, 0);
+	}
+	api_reader_free(&rd);
+}
+
+/*
+ * The reader of feed f, as api_reader_load would build it for its owner,
+ * with published_only set: 1, 0 when the feed no longer opens (disabled,
+ * not or no longer a member), -1 with e set.
+ */
+static int
+feed_reader(struct store *s, const struct store_feed *f, struct api_reader *rd, struct err *e)
+{
+	struct store_person me;
+	int found;
+
+	memset(rd, 0, sizeof(*rd));
+	if (f->user_disabled)
+		return 0;
+	if ((found = store_production_get(s, f->production_id, &rd->a.production, e)) != 1)
+		return found;
+	if ((found = store_membership_of(s, f->production_id, f->user_id, &rd->a.me, e)) != 1)
+		return found;
+	if (rd->a.me.revoked || rd->a.me.user.disabled ||
+	    policy_role_parse(rd->a.me.role, &rd->role) != 0)
+		return 0;
+	rd->a.member = 1;
+	rd->has_role = 1;
+	rd->published_only = 1;
+	if ((found = store_person_of_user(s, f->production_id, f->user_id, &me, e)) == -1)
+		return -1;
+	if (found == 1) {
+		memcpy(rd->person_id, me.id, sizeof(rd->person_id));
+		rd->self_confirmed = me.link_confirmed != 0;
+	}
+	snprintf(rd->department_id, sizeof(rd->department_id), "%s",
+	         rd->a.me.department_id[0] ? rd->a.me.department_id
+	                                   : (found == 1 ? me.department_id : ""));
+	sodium_memzero(&me, sizeof(me));
+	return 1;
+}
+
+void
+feeds_get(struct http_req *r)
+{
+	static const char suffix[] = ".ics";
+	const char *param = router_param(&r->match, "token");
+	struct store *s = http_req_store(r);
+	char text[TOKEN_TEXT_LEN], hash[TOKEN_HASH_LEN];
+	size_t n = param != NULL ? strlen(param) : 0;
+	struct api_reader rd;
+	struct store_feed f;
+	char *out = NULL;
+	size_t len = 0;
+	struct err e;
+	FILE *fp;
+	int found;
+
+	memset(&rd, 0, sizeof(rd));
+	if (n != TOKEN_TEXT_LEN - 1 + sizeof(suffix) - 1 ||
+	    strcmp(param + TOKEN_TEXT_LEN - 1, suffix) != 0) {
+		http_problem(r, 404, "there is no such calendar feed");
+		return;
+	}
+	memcpy(text, param, TOKEN_TEXT_LEN - 1);
+	text[TOKEN_TEXT_LEN - 1] = '\0';
+	token_hash(text, hash);
+	sodium_memzero(text, sizeof(text));
+	if ((found = store_feed_by_hash(s, hash, &f, &e)) == 1)
+		found = feed_reader(s, &f, &rd, &e);
+	if (found == -1) {
+		api_unavailable(r, &e);
+		goto done;
+	}
+	if (found == 0) {
+		http_problem(r, 404, "there is no such calendar feed");
+		goto done;
+	}
+	if ((fp = open_memstream(&out, &len)) == NULL) {
+		http_problem(r, 503, "the calendar could not be made right now");
+		goto done;
+	}
+	if (calendar_write(fp, s, &rd, rd.person_id, 1, &e) == -1) {
+		fclose(fp);
+		api_unavailable(r, &e);
+		goto done;
+	}
+	fclose(fp);
+	http_reply(r, 200, "text/calendar; charset=utf-8", out, len);
+done:
+	if (out != NULL)
+		sodium_memzero(out, len);
+	free(out);
+	api_reader_free(&rd);
+}
