@@ -230,8 +230,14 @@ session_authenticate(struct http_req *r)
 		return -1;
 	}
 	token_hash(token, a->token_hash);
+	/*
+	 * A kept session is used only while its last_seen_at is younger than the touch interval:
+	 * touches (ours or another thread's) do not empty the caches (store_generation), so an
+	 * older copy may hold a last_seen_at the store has moved on from; that one is read again.
+	 */
 	if (cache_session_get(http_req_store(r), session_gen(r), a->token_hash, &a->session,
-	                      a->csrf)) {
+	                      a->csrf) &&
+	    now - a->session.last_seen_at < refresh_interval(c)) {
 		found = 1;
 	} else {
 		if (csrf_for(token, a->csrf) == -1) {
@@ -281,9 +287,17 @@ session_authenticate(struct http_req *r)
 			return -1;
 		}
 	}
-	if (now - a->session.last_seen_at >= refresh_interval(c) &&
-	    store_session_touch(http_req_store(r), a->session.id, now, &e) == -1)
-		log_event(LOG_WARN, "session not touched", LOG_STR("error", e.msg), LOG_END);
+	if (now - a->session.last_seen_at >= refresh_interval(c)) {
+		if (store_session_touch(http_req_store(r), a->session.id, now, &e) == -1) {
+			log_event(LOG_WARN, "session not touched", LOG_STR("error", e.msg),
+			          LOG_END);
+		} else {
+			/* a touch is a quiet write: the kept copy takes the new time itself */
+			a->session.last_seen_at = now;
+			cache_session_put(http_req_store(r), session_gen(r), a->token_hash,
+			                  &a->session, a->csrf);
+		}
+	}
 	return 0;
 }
 
