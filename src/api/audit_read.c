@@ -84,8 +84,8 @@ audit_read_done(struct http_req *r, struct audit_read *ar)
 	const struct api_auth *a = session_of(r);
 
 	if (ar->n > 0)
-		session_audit(r, a != NULL ? a->session.user.id : NULL, "person.read_private",
-		              ar->ids, "success");
+		session_audit_read(r, a != NULL ? a->session.user.id : NULL, "person.read_private",
+		                   ar->ids, "success");
 	free(ar->ids);
 	memset(ar, 0, sizeof(*ar));
 }

@@ -11,6 +11,7 @@
 
 #include "api/cache.h"
 #include "audit/audit.h"
+#include "audit/audit_group.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 
@@ -351,6 +352,20 @@ session_clear_cookie(struct http_req *r)
 {
 	http_add_header(r, "Set-Cookie",
 	                SESSION_COOKIE "=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0");
+}
+
+void
+session_audit_read(struct http_req *r, const char *actor, const char *action, const char *object,
+                   const char *outcome)
+{
+	static const char prefix[] = "/api/v1/productions/";
+	const char *prod = strncmp(r->path, prefix, sizeof(prefix) - 1) == 0
+	                       ? router_param(&r->match, "id")
+	                       : NULL;
+	struct audit_entry a = {actor, r->peer, action, object, outcome, r->request_id, prod};
+	/* committed in a group by the audit writer (audit/audit_group.c), or here when none runs */
+	if (audit_group_add(&a) == -1)
+		session_audit(r, actor, action, object, outcome);
 }
 
 void
