@@ -8,15 +8,19 @@
  * the event to this file's writer thread and answers at once; the writer
  * takes everything queued, appends it to the hash chain in one transaction
  * on its own store connection and commits, then takes what arrived
- * meanwhile. Under load many events share one commit (and one fsync); when
- * idle a single event is committed within one commit's time.
+ * meanwhile. It lets a group form for AUDIT_GROUP_DELAY_MS after the first
+ * event (less when the queue is half full, a reader of the log waits, or
+ * the server stops), so under load many events share one commit (one
+ * fsync, and one invalidation of the loop connections' page caches, which
+ * every commit of another connection causes), and an event waits at most
+ * that long plus one commit before it is durable.
  *
  * Promises:
  *   - Bounded loss. At most AUDIT_GROUP_MAX events wait in the queue (an
  *     adder waits while it is full) and at most AUDIT_GROUP_MAX are in the
  *     transaction being committed, so a crash (power cut, kill -9) loses at
- *     most 2 × AUDIT_GROUP_MAX read events: those of the last few
- *     milliseconds, the time of one commit under full load. A stop
+ *     most 2 × AUDIT_GROUP_MAX read events, and only those of reads
+ *     answered in the last AUDIT_GROUP_DELAY_MS plus one commit's time. A stop
  *     (SIGTERM, audit_group_stop) loses none: the writer commits the queue
  *     before it ends. Events other than read audits are not grouped.
  *   - Order and time. Each event keeps the time it was queued (`at`); the
@@ -40,6 +44,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "store/store.h"
 #include "util/log.h"
@@ -58,6 +63,7 @@ static struct {
 	pthread_t thread;
 	int running;  /* a writer takes events */
 	int stopping; /* it is to commit the queue and end */
+	int syncing;  /* callers of audit_group_sync waiting: commit without delay */
 	struct queued q[AUDIT_GROUP_MAX];
 	size_t n;
 	unsigned long long added, written; /* events queued / taken and written, ever */
@@ -120,10 +126,23 @@ writer_main(void *arg)
 
 	pthread_mutex_lock(&g.mu);
 	for (;;) {
+		struct timespec until;
 		while (g.n == 0 && !g.stopping)
 			pthread_cond_wait(&g.work, &g.mu);
 		if (g.n == 0 && g.stopping)
 			break;
+		/* let a group form: every commit also makes each loop's connection read its pages
+		   again (the WAL changed), so fewer, larger commits are cheaper for the readers too
+		 */
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += AUDIT_GROUP_DELAY_MS * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		while (!g.stopping && !g.syncing && g.n < AUDIT_GROUP_MAX / 2 &&
+		       pthread_cond_timedwait(&g.work, &g.mu, &until) == 0)
+			;
 		n = g.n;
 		memcpy(batch, g.q, n * sizeof(*batch));
 		memset(g.q, 0, n * sizeof(*batch));
@@ -216,7 +235,10 @@ audit_group_sync(void)
 
 	pthread_mutex_lock(&g.mu);
 	target = g.added;
+	g.syncing++;
+	pthread_cond_signal(&g.work);
 	while (g.running && g.written < target)
 		pthread_cond_wait(&g.done, &g.mu);
+	g.syncing--;
 	pthread_mutex_unlock(&g.mu);
 }

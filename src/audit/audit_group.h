@@ -11,7 +11,9 @@
 #include "util/err.h"
 
 /* At most this many events wait for the writer; an adder waits while it is full. */
-#define AUDIT_GROUP_MAX 256
+#define AUDIT_GROUP_MAX      256
+/* How long the writer lets a group form after its first event (unless half full or synced). */
+#define AUDIT_GROUP_DELAY_MS 25
 
 /* Starts the writer on its own connection to db_path (keys not owned). */
 int audit_group_start(const char *db_path, struct keyring *keys, struct err *e);
