@@ -15,6 +15,12 @@
 /* How long the writer lets a group form after its first event (unless half full or synced). */
 #define AUDIT_GROUP_DELAY_MS 25
 
+/*
+ * audit_group_add (when the queue is full) and audit_group_sync wait for the
+ * writer, which needs the database's write lock: never call them while the
+ * calling thread holds a write transaction.
+ */
+
 /* Starts the writer on its own connection to db_path (keys not owned). */
 int audit_group_start(const char *db_path, struct keyring *keys, struct err *e);
 /* Commits what is queued, then stops the writer; later adds answer -1. */
