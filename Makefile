@@ -183,7 +183,12 @@ build/bench/pagecrypt_bench: bench/pagecrypt_bench.c $(REL_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(REL_CFLAGS) $^ $(PKG_LIBS) -o $@
 
-bench: deps-check build/slate build/bench/stream_bench build/bench/carbon_bench build/bench/pagecrypt_bench
+# The people_audit scenario's baseline: build/slate without the audit of personal-data reads.
+build/bench/slate-audit-off: bench/audit_off.c build/obj/src/main.o $(filter-out build/obj/src/api/audit_read.o,$(REL_OBJ))
+	@mkdir -p $(@D)
+	$(CC) $(REL_CFLAGS) $(REL_LDFLAGS) $^ $(PKG_LIBS) -o $@
+
+bench: deps-check build/slate build/bench/slate-audit-off build/bench/stream_bench build/bench/carbon_bench build/bench/pagecrypt_bench
 	bench/run
 
 clean:

@@ -187,7 +187,9 @@ slate_start() {
 	SLATE_LOG="$BENCH_TMP/slate.log"
 	slate_env_args
 	# A simple command, so that $! is Slate itself (env execs it).
-	env "${SLATE_ENV_ARGS[@]}" SLATE_THREADS="$BENCH_SERVER_THREADS" "$@" \
+	# public_url is the address the bench uses: sign-ins and writes must name it as their Origin
+	env "${SLATE_ENV_ARGS[@]}" SLATE_THREADS="$BENCH_SERVER_THREADS" \
+		SLATE_PUBLIC_URL="https://127.0.0.1:$SLATE_PORT" "$@" \
 		"$SLATE_BIN" serve --data "$data" --listen "127.0.0.1:$SLATE_PORT" \
 		</dev/null >>"$SLATE_LOG" 2>&1 &
 	SLATE_PID=$!

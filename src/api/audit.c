@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "audit/audit_group.h"
 
 #define PAGE_DEFAULT 100
 #define PAGE_MAX     500
@@ -128,6 +129,7 @@ audit_list(struct http_req *r)
 		                        : "an event's seq, a whole number from 1");
 		return;
 	}
+	audit_group_sync(); /* read audits queued before this request are in the log */
 	p.arr = json_array();
 	if (store_audit_of_production(http_req_store(r), a.production.id, before, limit, add_event,
 	                              &p, &e) == -1 ||

@@ -3,26 +3,47 @@
  * sheets, so that a request that follows another one does not read them
  * again from the store.
  *
- * The one rule: an entry is used only while the database is exactly as it
- * was when the entry was read. Each request takes the store's generation
- * (store_generation: SQLite's data_version, which moves at every commit of
- * any other connection or process, with this connection's count of changed
- * rows, which moves at every write of its own) before it reads anything,
- * and each entry carries the generation of the request that read it. An
- * entry is used only when the two are equal and nothing has been written
- * through the connection since. So a revoked member, a changed role or
- * department, a disabled account, an ended session, a new call, a new call
- * sheet version — any write at all, by Slate or by `slate` on the command
- * line — makes every entry of every thread stale at the next request, and
- * what that request answers is what the store says. Only what depends on
- * the clock (a session's idle and absolute timeouts) is checked again on
- * every request by the caller, from the times the entry holds.
+ * The one rule: an entry is used only while the data is exactly as it was
+ * when the entry was read. Each request takes the store's generation
+ * (store_generation) before it reads anything, and each entry carries the
+ * generation of the request that read it. An entry is used only when the
+ * two are equal and no data has been written through the connection since.
+ * The generation (migration 0022, src/store/sqlite.c) is made of:
  *
- * The generation is deliberately coarse (any write anywhere empties the
- * caches): it needs no list of which write affects which entry, which is
- * where a cache would go wrong. What it buys is the read-mostly path: the
- * same session asking again while nothing is written, the same call sheet
- * read by many people.
+ *   - the data generation, a counter row that a trigger on every table
+ *     moves at every insert, update and delete, read again whenever SQLite's
+ *     PRAGMA data_version says another connection or process committed
+ *     (data_version is the cheap check, the counter decides);
+ *   - the schema version;
+ *   - this connection's count of changed rows, less the rows of its quiet
+ *     writes (below), which moves at every write of its own.
+ *
+ * So a revoked member, a changed role or department, a disabled account, an
+ * ended session, a new call, a new call sheet version — any write of data,
+ * by Slate or by `slate` on the command line — makes every entry of every
+ * thread stale at the next request, and what that request answers is what
+ * the store says.
+ *
+ * Quiet writes move nothing: an audit event (no entry is read from the
+ * log) and a session's or API token's touch (an update that changes only
+ * last_seen_at / last_used_at; the 0022 triggers leave those out). Without
+ * that, auditing every read of private fields would empty every cache at
+ * every such read. The one thing a touch changes that an entry holds is a
+ * session's last_seen_at, and the caller checks it itself: a kept session
+ * is used only while its last_seen_at is younger than the touch interval,
+ * older ones are read again (api/session.c), so the idle timeout is never
+ * judged from an out-of-date time. What depends on the clock (a session's
+ * idle and absolute timeouts) is checked again on every request by the
+ * caller, from the times the entry holds.
+ *
+ * The generation is deliberately coarse (any data write anywhere empties
+ * the caches): it needs no list of which write affects which entry, which is
+ * where a cache would go wrong; the only list is the short one of what is
+ * *not* data (the audit log, touches). A table a later migration adds is
+ * data without that migration doing anything: store_open gives every table
+ * its triggers. What it buys is the read-mostly path: the same session
+ * asking again while nothing is written, the same call sheet read by many
+ * people. Lookups are counted in /metrics (slate_cache_lookups_total).
  *
  * Memory: one struct cache per thread (a pthread key; freed, and wiped,
  * when the thread ends). A generation names its connection, so an entry
@@ -43,6 +64,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "http/metrics.h"
 #include "util/xalloc.h"
 
 #define SESSION_SLOTS 128
@@ -143,7 +165,7 @@ mine(struct store *s, const struct store_gen *g)
 static int
 same_gen(const struct store_gen *a, const struct store_gen *b)
 {
-	return a->store == b->store && a->data_version == b->data_version &&
+	return a->store == b->store && a->data == b->data && a->schema == b->schema &&
 	       a->changes == b->changes;
 }
 
@@ -178,8 +200,11 @@ cache_session_get(struct store *s, const struct store_gen *g, const char *token_
 	if (c == NULL)
 		return 0;
 	sl = &c->sessions[hash(token_hash, NULL) % SESSION_SLOTS];
-	if (!sl->used || !fresh(s, &sl->gen, g) || strcmp(sl->token_hash, token_hash) != 0)
+	if (!sl->used || !fresh(s, &sl->gen, g) || strcmp(sl->token_hash, token_hash) != 0) {
+		metrics_cache_lookup(METRICS_CACHE_SESSION, 0);
 		return 0;
+	}
+	metrics_cache_lookup(METRICS_CACHE_SESSION, 1);
 	*out = sl->session;
 	memcpy(csrf, sl->csrf, TOKEN_TEXT_LEN);
 	return 1;
@@ -214,8 +239,12 @@ cache_reader_get(struct store *s, const struct store_gen *g, const char *user_id
 		return 0;
 	sl = &c->readers[hash(user_id, production_id) % READER_SLOTS];
 	if (!sl->used || !fresh(s, &sl->gen, g) || sl->instance_admin != instance_admin ||
-	    strcmp(sl->user_id, user_id) != 0 || strcmp(sl->rd.a.production.id, production_id) != 0)
+	    strcmp(sl->user_id, user_id) != 0 ||
+	    strcmp(sl->rd.a.production.id, production_id) != 0) {
+		metrics_cache_lookup(METRICS_CACHE_READER, 0);
 		return 0;
+	}
+	metrics_cache_lookup(METRICS_CACHE_READER, 1);
 	*out = sl->rd;
 	out->called = NULL;
 	out->ncalled = 0;
@@ -281,8 +310,11 @@ cache_sheet_get(struct store *s, const struct store_gen *g, const char *producti
 		return 0;
 	sl = &c->sheets[hash(production_id, id) % SHEET_SLOTS];
 	if (!sl->used || !fresh(s, &sl->gen, g) || strcmp(sl->cs.id, id) != 0 ||
-	    strcmp(sl->cs.production_id, production_id) != 0)
+	    strcmp(sl->cs.production_id, production_id) != 0) {
+		metrics_cache_lookup(METRICS_CACHE_SHEET, 0);
 		return 0;
+	}
+	metrics_cache_lookup(METRICS_CACHE_SHEET, 1);
 	*cs = sl->cs;
 	*d = sl->day;
 	*resp = sl->resp;

@@ -1,7 +1,8 @@
 /*
  * cache.h — what a loop thread remembers between requests: sessions,
- * readers and opened call sheets, each valid only while the database has
- * not changed since it was read (store_generation). See cache.c.
+ * readers and opened call sheets, each valid only while no data has been
+ * written since it was read (store_generation; audit events and session
+ * touches are not data). See cache.c.
  */
 #ifndef SLATE_API_CACHE_H
 #define SLATE_API_CACHE_H

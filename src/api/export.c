@@ -41,6 +41,7 @@
 #include <sodium.h>
 
 #include "api/api.h"
+#include "api/audit_read.h"
 #include "api/export.h"
 #include "api/session.h"
 #include "domain/csv.h"
@@ -363,6 +364,24 @@ export_write(FILE *f, struct store *s, struct api_reader *rd, const json_t *set,
 
 /* ---- the route ---- */
 
+/*
+ * One `person.read_private` event (api/audit_read.c) naming the people whose
+ * personal or private fields the export carries: the formats that render the
+ * data set's people (json, vcf, csv of people or of every table), never a
+ * calendar or a single call sheet.
+ */
+static void
+export_audit_people(struct http_req *r, const json_t *set, const struct export_query *q)
+{
+	struct audit_read ar = {0};
+	int people = strcmp(q->format, "json") == 0 || strcmp(q->format, "vcf") == 0 ||
+	             (strcmp(q->format, "csv") == 0 &&
+	              (q->table == NULL || strcmp(q->table, "people") == 0));
+	if (people)
+		audit_read_add_all(&ar, json_object_get(set, "people"));
+	audit_read_done(r, &ar);
+}
+
 static int
 query_text(struct http_req *r, const char *name, char *buf, size_t cap, const char **out)
 {
@@ -430,6 +449,7 @@ exports_get(struct http_req *r)
 	snprintf(object, sizeof(object), "%s:%s%s%s", rd.a.production.id, q.format,
 	         q.table ? ":" : "", q.table ? q.table : "");
 	session_audit(r, session_of(r)->session.user.id, "production.export", object, "success");
+	export_audit_people(r, set, &q);
 	snprintf(cd, sizeof(cd), "attachment; filename=\"slate-%s%s%s.%s\"", rd.a.production.id,
 	         q.table ? "-" : "", q.table ? q.table : "",
 	         strcmp(q.format, "callsheet") == 0                ? "json"

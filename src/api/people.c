@@ -55,6 +55,7 @@
 #include <sodium.h>
 
 #include "api/api.h"
+#include "api/audit_read.h"
 #include "api/session.h"
 #include "domain/validate.h"
 #include "util/email.h"
@@ -375,6 +376,12 @@ people_list(struct http_req *r)
 		api_unavailable(r, &e);
 		return;
 	}
+	{
+		/* one event naming everyone whose personal or private fields the page holds */
+		struct audit_read ar = {0};
+		audit_read_add_all(&ar, pg.arr);
+		audit_read_done(r, &ar);
+	}
 	http_reply_json(r, 200,
 	                json_pack("{s:o, s:o}", "people", pg.arr, "next_offset",
 	                          pg.more ? json_integer(pg.offset + pg.limit) : json_null()));
@@ -402,6 +409,17 @@ load_person(struct http_req *r, struct api_reader *rd, unsigned extra, struct st
 	return 1;
 }
 
+/* Answers p as the API shows it, auditing the read when it carries personal or private fields. */
+static void
+reply_person(struct http_req *r, int status, const struct store_person *p)
+{
+	json_t *j = api_person_json(p);
+	struct audit_read ar = {0};
+	audit_read_add(&ar, j);
+	audit_read_done(r, &ar);
+	http_reply_json(r, status, j);
+}
+
 void
 people_get(struct http_req *r)
 {
@@ -411,12 +429,8 @@ people_get(struct http_req *r)
 	if (api_reader_load(r, &rd) == -1)
 		return;
 	p = xmalloc(sizeof(*p));
-	if (load_person(r, &rd, 0, p)) {
-		if (p->opened & STORE_PERSON_PRIVATE)
-			session_audit(r, session_of(r)->session.user.id, "person.read_private",
-			              p->id, "success");
-		http_reply_json(r, 200, api_person_json(p));
-	}
+	if (load_person(r, &rd, 0, p))
+		reply_person(r, 200, p);
 	sodium_memzero(p, sizeof(*p));
 	free(p);
 }
@@ -693,7 +707,7 @@ people_create(struct http_req *r)
 			session_audit(r, session_of(r)->session.user.id, "person.create", p->id,
 			              "success");
 			p->opened = (unsigned)api_person_readable(&rd, p);
-			http_reply_json(r, 201, api_person_json(p));
+			reply_person(r, 201, p);
 		}
 	}
 	json_decref(body);
@@ -731,7 +745,7 @@ people_update(struct http_req *r)
 			                          (unsigned)open, p, &e) != 1)
 				api_unavailable(r, &e);
 			else
-				http_reply_json(r, 200, api_person_json(p));
+				reply_person(r, 200, p);
 		}
 	}
 	json_decref(body);

@@ -11,6 +11,7 @@
 
 #include "api/cache.h"
 #include "audit/audit.h"
+#include "audit/audit_group.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 
@@ -230,8 +231,14 @@ session_authenticate(struct http_req *r)
 		return -1;
 	}
 	token_hash(token, a->token_hash);
+	/*
+	 * A kept session is used only while its last_seen_at is younger than the touch interval:
+	 * touches (ours or another thread's) do not empty the caches (store_generation), so an
+	 * older copy may hold a last_seen_at the store has moved on from; that one is read again.
+	 */
 	if (cache_session_get(http_req_store(r), session_gen(r), a->token_hash, &a->session,
-	                      a->csrf)) {
+	                      a->csrf) &&
+	    now - a->session.last_seen_at < refresh_interval(c)) {
 		found = 1;
 	} else {
 		if (csrf_for(token, a->csrf) == -1) {
@@ -281,9 +288,17 @@ session_authenticate(struct http_req *r)
 			return -1;
 		}
 	}
-	if (now - a->session.last_seen_at >= refresh_interval(c) &&
-	    store_session_touch(http_req_store(r), a->session.id, now, &e) == -1)
-		log_event(LOG_WARN, "session not touched", LOG_STR("error", e.msg), LOG_END);
+	if (now - a->session.last_seen_at >= refresh_interval(c)) {
+		if (store_session_touch(http_req_store(r), a->session.id, now, &e) == -1) {
+			log_event(LOG_WARN, "session not touched", LOG_STR("error", e.msg),
+			          LOG_END);
+		} else {
+			/* a touch is a quiet write: the kept copy takes the new time itself */
+			a->session.last_seen_at = now;
+			cache_session_put(http_req_store(r), session_gen(r), a->token_hash,
+			                  &a->session, a->csrf);
+		}
+	}
 	return 0;
 }
 
@@ -337,6 +352,20 @@ session_clear_cookie(struct http_req *r)
 {
 	http_add_header(r, "Set-Cookie",
 	                SESSION_COOKIE "=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0");
+}
+
+void
+session_audit_read(struct http_req *r, const char *actor, const char *action, const char *object,
+                   const char *outcome)
+{
+	static const char prefix[] = "/api/v1/productions/";
+	const char *prod = strncmp(r->path, prefix, sizeof(prefix) - 1) == 0
+	                       ? router_param(&r->match, "id")
+	                       : NULL;
+	struct audit_entry a = {actor, r->peer, action, object, outcome, r->request_id, prod};
+	/* committed in a group by the audit writer (audit/audit_group.c), or here when none runs */
+	if (audit_group_add(&a) == -1)
+		session_audit(r, actor, action, object, outcome);
 }
 
 void

@@ -82,5 +82,12 @@ void session_clear_cookie(struct http_req *r);
 /* Writes an audit event for this request (actor from the session, if any). */
 void session_audit(struct http_req *r, const char *actor, const char *action, const char *object,
                    const char *outcome);
+/*
+ * The same for an event of a read (person.read_private): committed in a group
+ * by the audit writer when one runs (audit/audit_group.h), so the request does
+ * not wait for a commit of its own.
+ */
+void session_audit_read(struct http_req *r, const char *actor, const char *action,
+                        const char *object, const char *outcome);
 
 #endif

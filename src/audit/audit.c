@@ -63,10 +63,19 @@ seal(struct store_audit_event *ev)
 int
 audit_record(struct store *s, const struct audit_entry *a, struct err *e)
 {
+	return audit_record_at(s, a, NULL, e);
+}
+
+int
+audit_record_at(struct store *s, const struct audit_entry *a, const char *at, struct err *e)
+{
 	struct store_audit_event ev;
 
 	memset(&ev, 0, sizeof(ev));
-	time_rfc3339_ms_now(ev.at);
+	if (at != NULL)
+		snprintf(ev.at, sizeof(ev.at), "%s", at);
+	else
+		time_rfc3339_ms_now(ev.at);
 	ev.actor = a->actor;
 	ev.source = a->source;
 	ev.action = a->action;

@@ -29,6 +29,8 @@ struct audit_entry {
 };
 
 int audit_record(struct store *s, const struct audit_entry *a, struct err *e);
+/* The same with the event's time given (RFC 3339 UTC with milliseconds), not now. */
+int audit_record_at(struct store *s, const struct audit_entry *a, const char *at, struct err *e);
 
 /* Walks the chain: *count events; *first_bad the first broken seq, or 0. */
 int audit_verify(struct store *s, long long *count, long long *first_bad, struct err *e);

@@ -19,6 +19,7 @@
 #include "api/api.h"
 #include "api/session.h"
 #include "cli/cli.h"
+#include "audit/audit_group.h"
 #include "crypto/keyring.h"
 #include "crypto/tlscert.h"
 #include "http/server.h"
@@ -131,6 +132,10 @@ cmd_serve(int argc, char **argv)
 		cli_error("serve", "%s", e.msg);
 		goto out;
 	}
+	if (audit_group_start(db, keys, &e) == -1) {
+		cli_error("serve", "%s", e.msg);
+		goto out;
+	}
 	if (reset_desk_start(&c, db, keys, &e) == -1) {
 		cli_error("serve", "%s", e.msg);
 		goto out;
@@ -146,6 +151,7 @@ cmd_serve(int argc, char **argv)
 	rc = EXIT_OK;
 out:
 	reset_desk_stop();
+	audit_group_stop(); /* after the loops: commits the read audits they queued */
 	notify_stop(mail);
 	SSL_CTX_free(ssl);
 	keyring_close(keys);

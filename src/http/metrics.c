@@ -28,6 +28,8 @@ static const struct route *table;
 static size_t ntable;
 static struct route_stats *stats; /* ntable + 1 */
 static atomic_long open_conns;
+static const char *const cache_names[METRICS_CACHES] = {"session", "reader", "sheet"};
+static atomic_ulong cache_lookups[METRICS_CACHES][2]; /* [cache][hit] */
 
 void
 metrics_init(const struct route *routes, size_t nroutes)
@@ -76,6 +78,12 @@ void
 metrics_conn_close(void)
 {
 	atomic_fetch_sub(&open_conns, 1);
+}
+
+void
+metrics_cache_lookup(enum metrics_cache cache, int hit)
+{
+	atomic_fetch_add_explicit(&cache_lookups[cache][hit ? 1 : 0], 1, memory_order_relaxed);
 }
 
 long
@@ -144,4 +152,13 @@ metrics_render(struct evbuffer *out)
 	                    "# TYPE slate_open_connections gauge\n"
 	                    "slate_open_connections %ld\n",
 	                    metrics_open_connections());
+	evbuffer_add_printf(out, "# HELP slate_cache_lookups_total Lookups of the loop threads' "
+	                         "caches (api/cache.c), by cache and result.\n"
+	                         "# TYPE slate_cache_lookups_total counter\n");
+	for (size_t c = 0; c < METRICS_CACHES; c++)
+		for (int hit = 0; hit < 2; hit++)
+			evbuffer_add_printf(
+			    out, "slate_cache_lookups_total{cache=\"%s\",result=\"%s\"} %lu\n",
+			    cache_names[c], hit ? "hit" : "miss",
+			    atomic_load_explicit(&cache_lookups[c][hit], memory_order_relaxed));
 }

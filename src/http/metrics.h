@@ -18,6 +18,10 @@ void metrics_init(const struct route *routes, size_t nroutes);
 void metrics_free(void);
 /* route_index -1: no route matched. */
 void metrics_observe(int route_index, int status, double seconds);
+/* The loop caches of api/cache.c; each lookup counts as a hit or a miss. */
+enum metrics_cache { METRICS_CACHE_SESSION, METRICS_CACHE_READER, METRICS_CACHE_SHEET };
+#define METRICS_CACHES 3
+void metrics_cache_lookup(enum metrics_cache cache, int hit);
 void metrics_conn_open(void);
 void metrics_conn_close(void);
 long metrics_open_connections(void);

@@ -38,6 +38,7 @@
  * applied step. store_open applies every pending step in one transaction, and
  * refuses a database whose newest version is above what this binary knows.
  */
+#include <assert.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdatomic.h>
@@ -299,6 +300,71 @@ store_schema_version(struct store *s, int *version, struct err *e)
 /* The migration whose rows come from code: the factor sets (0018_emission_factors.sql). */
 #define MIGRATION_FACTOR_SETS 18
 
+/*
+ * The data generation (migration 0022, store_generation): every table but
+ * the exempt ones gets an insert, an update and a delete trigger that move
+ * data_generation.n, unless it has one of that name already (the special
+ * update triggers of session and api_token, written by 0022). Runs inside
+ * migrate's transaction at every open, so a table a later migration adds or
+ * rebuilds is covered the first time a binary that has it opens the file.
+ */
+static int
+generation_triggers(struct store *s, struct err *e)
+{
+	static const char missing[] =
+	    "SELECT t.name, o.op FROM sqlite_schema t, (SELECT 'insert' AS op UNION ALL "
+	    "SELECT 'update' UNION ALL SELECT 'delete') o WHERE t.type = 'table' "
+	    "AND t.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND t.name NOT IN ('audit_event', "
+	    "'data_generation', 'schema_migrations') AND NOT EXISTS (SELECT 1 FROM "
+	    "sqlite_schema g WHERE g.type = 'trigger' AND g.name = 'datagen_' || t.name || '_' || "
+	    "o.op) AND EXISTS (SELECT 1 FROM sqlite_schema d WHERE d.type = 'table' AND "
+	    "d.name = 'data_generation')";
+	sqlite3_stmt *st = sq_prepare(s, missing, e);
+	char(*todo)[2][64] = NULL;
+	size_t n = 0, cap = 0;
+	int rc = -1, step;
+
+	if (st == NULL)
+		return -1;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *t = (const char *)sqlite3_column_text(st, 0);
+		const char *op = (const char *)sqlite3_column_text(st, 1);
+		if (t == NULL || strlen(t) >= sizeof(todo[0][0]) ||
+		    strspn(t, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(t)) {
+			err_set(e, 500,
+			        "%s: table %s: a name the data generation cannot trigger on",
+			        s->path, t ? t : "?");
+			goto out;
+		}
+		if (n == cap) {
+			cap = cap ? cap * 2 : 32;
+			todo = xrealloc(todo, cap * sizeof(*todo));
+		}
+		snprintf(todo[n][0], sizeof(todo[n][0]), "%s", t);
+		snprintf(todo[n][1], sizeof(todo[n][1]), "%s", op);
+		n++;
+	}
+	if (step != SQLITE_DONE) {
+		sq_db_err(s, e, "list data generation triggers");
+		goto out;
+	}
+	sqlite3_reset(st);
+	for (size_t i = 0; i < n; i++) {
+		char sql[384];
+		snprintf(sql, sizeof(sql),
+		         "CREATE TRIGGER datagen_%s_%s AFTER %s ON %s BEGIN UPDATE data_generation "
+		         "SET n = n + 1 WHERE id = 1; END",
+		         todo[i][0], todo[i][1], todo[i][1], todo[i][0]);
+		if (exec(s, sql, e) == -1)
+			goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_reset(st);
+	free(todo);
+	return rc;
+}
+
 static int
 migrate(struct store *s, struct err *e)
 {
@@ -344,6 +410,8 @@ migrate(struct store *s, struct err *e)
 		}
 		sqlite3_reset(st);
 	}
+	if (generation_triggers(s, e) == -1)
+		goto fail;
 	return store_commit(s, e);
 fail:
 	store_rollback(s);
@@ -679,12 +747,35 @@ store_rollback(struct store *s)
 	writer_leave(s);
 }
 
+/* Rows this connection changed, less those of quiet writes (audit events, touches). */
+static long long
+own_changes(struct store *s)
+{
+	long long n = (long long)sqlite3_total_changes64(s->db) - s->quiet_changes;
+	assert(n >= 0);
+	return n;
+}
+
+/* Runs a quiet write (one that changes nothing a cache holds): its rows are not own changes. */
+static int
+run_quiet(struct store *s, sqlite3_stmt *st, const char *what, struct err *e)
+{
+	long long before = (long long)sqlite3_total_changes64(s->db);
+	int rc = sq_run(s, st, what, e);
+	s->quiet_changes += (long long)sqlite3_total_changes64(s->db) - before;
+	return rc;
+}
+
 int
 store_generation(struct store *s, struct store_gen *g, struct err *e)
 {
 	static atomic_ullong serials;
-	static const char sql[] = "PRAGMA data_version";
-	sqlite3_stmt *st = sq_prepare(s, sql, e);
+	static const char version[] = "PRAGMA data_version";
+	static const char counter[] =
+	    "SELECT n, (SELECT schema_version FROM pragma_schema_version) FROM data_generation "
+	    "WHERE id = 1";
+	sqlite3_stmt *st = sq_prepare(s, version, e);
+	long long dv;
 	int rc;
 
 	if (st == NULL)
@@ -697,18 +788,34 @@ store_generation(struct store *s, struct store_gen *g, struct err *e)
 	}
 	if ((rc = sq_one_row(s, st, "read data_version", e)) != 1)
 		return rc == 0 ? err_set(e, 500, "%s: no data_version", s->path) : -1;
-	g->data_version = sqlite3_column_int64(st, 0);
+	dv = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
+	/*
+	 * data_version first, the counter second: a commit between the two makes the counter newer
+	 * than the data_version kept with it, never older, so the next call reads it again.
+	 */
+	if (!s->gen_known || dv != s->gen_dv) {
+		if ((st = sq_prepare(s, counter, e)) == NULL)
+			return -1;
+		if ((rc = sq_one_row(s, st, "read the data generation", e)) != 1)
+			return rc == 0 ? err_set(e, 500, "%s: no data generation", s->path) : -1;
+		s->gen_data = sqlite3_column_int64(st, 0);
+		s->gen_schema = sqlite3_column_int64(st, 1);
+		sqlite3_reset(st);
+		s->gen_dv = dv;
+		s->gen_known = 1;
+	}
 	g->store = s->serial;
-	g->changes = (long long)sqlite3_total_changes64(s->db);
+	g->data = s->gen_data;
+	g->schema = s->gen_schema;
+	g->changes = own_changes(s);
 	return 0;
 }
 
 int
 store_generation_own_same(struct store *s, const struct store_gen *g)
 {
-	return s->serial != 0 && g->store == s->serial &&
-	       (long long)sqlite3_total_changes64(s->db) == g->changes;
+	return s->serial != 0 && g->store == s->serial && own_changes(s) == g->changes;
 }
 
 void
@@ -1014,7 +1121,7 @@ store_session_touch(struct store *s, const char *id, long long now, struct err *
 		return -1;
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-	return sq_run(s, st, "touch session", e) == -1 ? -1 : 0;
+	return run_quiet(s, st, "touch session", e) == -1 ? -1 : 0;
 }
 
 int
@@ -1113,7 +1220,7 @@ store_audit_append(struct store *s, struct store_audit_event *ev,
 	sq_bind_opt(st, 9, ev->production_id);
 	sqlite3_bind_text(st, 10, ev->prev_hash, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 11, ev->hash, -1, SQLITE_STATIC);
-	if (sq_run(s, st, "append audit event", e) == -1)
+	if (run_quiet(s, st, "append audit event", e) == -1)
 		goto fail;
 	if (own_tx && store_commit(s, e) == -1)
 		goto fail;
@@ -1768,7 +1875,7 @@ store_token_touch(struct store *s, const char *id, long long now, struct err *e)
 		return -1;
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-	return sq_run(s, st, "touch token", e) == -1 ? -1 : 0;
+	return run_quiet(s, st, "touch token", e) == -1 ? -1 : 0;
 }
 
 int

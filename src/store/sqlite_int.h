@@ -35,6 +35,10 @@ struct store {
 	int writing; /* holds this process's writer mutex of the database (store_begin) */
 	unsigned long long serial; /* this connection among the process's (store_generation); 0
 	                              until first asked */
+	/* store_generation: the data generation as last read, at data_version gen_dv */
+	int gen_known;
+	long long gen_dv, gen_data, gen_schema;
+	long long quiet_changes; /* rows changed by quiet writes (run_quiet in sqlite.c) */
 };
 
 /* Fills e from the connection's last error (503 when busy, else 500); returns -1. */

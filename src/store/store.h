@@ -89,23 +89,30 @@ int store_commit(struct store *s, struct err *e);
 void store_rollback(struct store *s);
 
 /*
- * The database's generation: it changes whenever a write is committed to the
- * database by any connection of any process (SQLite's PRAGMA data_version)
- * or made through this connection (its count of changed rows, which moves
- * at each statement, committed or not). Two generations of the same
- * connection that compare equal mean nothing was written in between, so
- * what was read at the first still holds at the second; a loop thread's
- * caches (api/cache.c) rest on it. Generations of different connections
- * never compare equal. Taking one costs a PRAGMA; it must be taken outside
- * a transaction.
+ * The database's generation: it changes whenever data a cache may hold is
+ * written, by any connection of any process (the data_generation counter of
+ * migration 0022, moved by triggers on every table, read again only when
+ * SQLite's PRAGMA data_version says another connection committed; and the
+ * schema version) or through this connection (its count of changed rows,
+ * which moves at each statement, committed or not). Audit events and
+ * session and token touches ("quiet writes") move neither: they change
+ * nothing a cache holds but a session's last_seen_at, which the session
+ * cache's user checks against the clock itself (api/session.c). Two
+ * generations of the same connection that compare equal mean no data was
+ * written in between, so what was read at the first still holds at the
+ * second; a loop thread's caches (api/cache.c) rest on it. Generations of
+ * different connections never compare equal. Taking one costs a PRAGMA
+ * (and one SELECT when data_version moved); it must be taken outside a
+ * transaction.
  */
 struct store_gen {
 	unsigned long long store; /* which connection of this process: never reused */
-	long long data_version;
-	long long changes;
+	long long data;           /* data_generation.n */
+	long long schema;         /* PRAGMA schema_version */
+	long long changes;        /* rows changed through this connection, quiet writes aside */
 };
 int store_generation(struct store *s, struct store_gen *g, struct err *e);
-/* 1 when g is this connection's and nothing was written through it since g was taken. */
+/* 1 when g is this connection's and no data was written through it since g was taken. */
 int store_generation_own_same(struct store *s, const struct store_gen *g);
 
 /* Fills buf (at least STORE_ID_LEN + 1 bytes) with "pfx_" and 26 base32 characters. */

@@ -1,7 +1,8 @@
 /*
  * The store's generation and the loop caches built on it (api/cache.c): an
- * entry is given back only while nothing at all has been written since it
- * was read — by this connection, by another one, or by another process.
+ * entry is given back only while no data has been written since it was
+ * read — by this connection, by another one, or by another process. Audit
+ * events and session touches are not data: they leave the generation alone.
  */
 #include "cmocka_all.h"
 #include "tmpdb.h"
@@ -12,6 +13,7 @@
 #include <string.h>
 
 #include "api/cache.h"
+#include "audit/audit.h"
 #include "store/store.h"
 
 static struct store *
@@ -104,7 +106,7 @@ a_commit_by_another_process_moves_the_generation(void **state)
 	assert_int_equal(store_generation_own_same(s, &a), 1);
 	/* ...but the next request's generation is another */
 	b = gen_of(s);
-	assert_true(a.data_version != b.data_version);
+	assert_true(a.schema != b.schema || a.data != b.data);
 	store_close(s);
 }
 
@@ -253,11 +255,101 @@ a_kept_call_sheet_answers_only_for_its_production(void **state)
 	store_close(s);
 }
 
+static void
+audit(struct store *s)
+{
+	struct audit_entry a = {
+	    "usr_x", "127.0.0.1", "person.read_private", "per_a,per_b", "success", "req", NULL};
+	struct err e;
+	assert_int_equal(audit_record(s, &a, &e), 0);
+}
+
+static int
+same(const struct store_gen *a, const struct store_gen *b)
+{
+	return a->store == b->store && a->data == b->data && a->schema == b->schema &&
+	       a->changes == b->changes;
+}
+
+static void
+an_audit_event_leaves_the_generation_where_it_was(void **state)
+{
+	struct store *s = open_db(), *other = open_db();
+	struct store_gen a, b;
+	(void)state;
+	a = gen_of(s);
+	audit(s); /* this connection's own */
+	assert_int_equal(store_generation_own_same(s, &a), 1);
+	audit(other); /* another connection's: data_version moves, the data generation not */
+	b = gen_of(s);
+	assert_true(same(&a, &b));
+	write_user(other, "five@example.org"); /* a data write by the other does move it */
+	b = gen_of(s);
+	assert_false(same(&a, &b));
+	store_close(other);
+	store_close(s);
+}
+
+static void
+a_session_touch_is_quiet_and_a_revoke_is_not(void **state)
+{
+	struct store *s = open_db(), *other = open_db();
+	struct store_user u;
+	struct store_session ses;
+	struct store_gen a, b;
+	struct err e;
+	(void)state;
+	write_user(s, "six@example.org");
+	assert_int_equal(store_user_by_email(s, "six@example.org", &u, &e), 1);
+	assert_int_equal(store_session_create(s, u.id, hash_a, "agent", 1000, 3600, &ses, &e), 0);
+	a = gen_of(s);
+	assert_int_equal(store_session_touch(s, ses.id, 1100, &e), 0);
+	assert_int_equal(store_generation_own_same(s, &a), 1);
+	assert_int_equal(store_session_touch(other, ses.id, 1200, &e), 0);
+	b = gen_of(s);
+	assert_true(same(&a, &b));
+	assert_int_equal(store_session_revoke(other, u.id, ses.id, 1300, &e), 1);
+	b = gen_of(s);
+	assert_false(same(&a, &b));
+	store_close(other);
+	store_close(s);
+}
+
+static void
+a_table_added_later_gets_its_triggers_at_the_next_open(void **state)
+{
+	struct store *s = open_db(), *other;
+	struct store_gen a, b;
+	sqlite3 *raw;
+	(void)state;
+	assert_int_equal(sqlite3_open(tmpdb_path, &raw), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(raw, "CREATE TABLE later (x)", NULL, NULL, NULL), SQLITE_OK);
+	other = open_db(); /* its open adds the triggers */
+	a = gen_of(s);
+	assert_int_equal(sqlite3_exec(raw, "INSERT INTO later VALUES (1)", NULL, NULL, NULL),
+	                 SQLITE_OK);
+	b = gen_of(s);
+	assert_true(a.data != b.data);
+	a = b;
+	assert_int_equal(sqlite3_exec(raw, "DELETE FROM later", NULL, NULL, NULL), SQLITE_OK);
+	b = gen_of(s);
+	assert_true(a.data != b.data);
+	sqlite3_close(raw);
+	store_close(other);
+	store_close(s);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(the_generation_stands_still_while_only_reads_happen,
+	                                    tmpdb_setup, tmpdb_teardown),
+	    cmocka_unit_test_setup_teardown(an_audit_event_leaves_the_generation_where_it_was,
+	                                    tmpdb_setup, tmpdb_teardown),
+	    cmocka_unit_test_setup_teardown(a_session_touch_is_quiet_and_a_revoke_is_not,
+	                                    tmpdb_setup, tmpdb_teardown),
+	    cmocka_unit_test_setup_teardown(a_table_added_later_gets_its_triggers_at_the_next_open,
 	                                    tmpdb_setup, tmpdb_teardown),
 	    cmocka_unit_test_setup_teardown(an_own_write_moves_the_generation, tmpdb_setup,
 	                                    tmpdb_teardown),
