@@ -1,4 +1,4 @@
--- 0022_data_generation: a counter that moves at every write of data a loop
+-- 0024_data_generation: a counter that moves at every write of data a loop
 -- thread's cache may hold, and not at the writes that change none of it
 -- (src/api/cache.c, store_generation in src/store/sqlite.c). SQLite's
 -- data_version moves at every commit, audit events and session touches
