@@ -27,6 +27,11 @@ const char *export_content_type(const struct export_query *q);
  * or only what is about rd (1). NULL with e set on a store failure.
  */
 json_t *export_dataset(struct store *s, struct api_reader *rd, int self_only, struct err *e);
+/*
+ * Adds to a scope-all data set what version 2 carries beyond version 1
+ * (api/export_v2.c): 0, or -1 with e set on a store failure.
+ */
+int export_dataset_more(struct store *s, struct api_reader *rd, json_t *set, struct err *e);
 /* Writes set in q's format to f: 0, or -1 with e set (403/404 naming the parameter, or 500). */
 int export_write(FILE *f, struct store *s, struct api_reader *rd, const json_t *set,
                  const struct export_query *q, struct err *e);

@@ -734,6 +734,20 @@ store_new_id(char *buf, size_t len, const char *prefix)
 	buf[n] = '\0';
 }
 
+void
+store_keep_ids(struct store *s, int on)
+{
+	s->keep_ids = on != 0;
+}
+
+void
+sq_new_id(struct store *s, char *buf, size_t len, const char *prefix)
+{
+	if (s->keep_ids && buf[0] != '\0')
+		return;
+	store_new_id(buf, len, prefix);
+}
+
 int
 store_user_create(struct store *s, struct store_user *u, struct err *e)
 {
@@ -785,7 +799,7 @@ store_production_create(struct store *s, struct store_production *p, struct err 
 
 	if (st == NULL)
 		return -1;
-	store_new_id(p->id, sizeof(p->id), "prd");
+	sq_new_id(s, p->id, sizeof(p->id), "prd");
 	if (s->keys != NULL && keyring_create(s->keys, p->id, "production", e) == -1)
 		return -1;
 	sq_now_rfc3339(now, sizeof(now));
@@ -795,7 +809,7 @@ store_production_create(struct store *s, struct store_production *p, struct err 
 	sqlite3_bind_text(st, 4, now, -1, SQLITE_STATIC);
 	if (sq_run(s, st, "create production", e) == -1)
 		return -1;
-	for (int i = 0; store_departments_default[i] != NULL; i++) {
+	for (int i = 0; !s->keep_ids && store_departments_default[i] != NULL; i++) {
 		if ((st = sq_prepare(s, dept, e)) == NULL)
 			return -1;
 		store_new_id(id, sizeof(id), "dep");
@@ -1396,7 +1410,7 @@ store_membership_add(struct store *s, const char *production_id, const char *use
 
 	if (st == NULL)
 		return -1;
-	store_new_id(id_out, len, "mem");
+	sq_new_id(s, id_out, len, "mem");
 	sq_now_rfc3339(now, sizeof(now));
 	sqlite3_bind_text(st, 1, id_out, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, production_id, -1, SQLITE_STATIC);
