@@ -68,6 +68,7 @@ struct imp {
 	json_t *users;                              /* the export's user id -> this instance's */
 	json_t *factors;                            /* the export's own factor id -> this one's */
 	json_t *imported, *not_imported;
+	json_t *attachments;         /* ids of the attachments whose files came in */
 	struct store_factor_set set; /* the set the imported settings choose */
 	int include_rf;
 };
@@ -928,8 +929,13 @@ entry(struct imp *im, const json_t *o, const char *base, size_t *evidence)
 	snprintf(en.category, sizeof(en.category), "%s", f.category);
 	user = json_string_value(json_object_get(im->users, old_user));
 	snprintf(en.entered_by, sizeof(en.entered_by), "%s", user != NULL ? user : im->actor);
-	if (json_string_value(json_object_get(o, "evidence_id")) != NULL)
-		(*evidence)++;
+	if (json_string_value(json_object_get(o, "evidence_id")) != NULL) {
+		const char *ev = json_string_value(json_object_get(o, "evidence_id"));
+		if (json_object_get(im->attachments, ev) != NULL)
+			snprintf(en.evidence_id, sizeof(en.evidence_id), "%s", ev);
+		else
+			(*evidence)++;
+	}
 	if (store_carbon_entry_create(im->s, &en, im->e) == -1)
 		return within(im, base);
 	return 0;
@@ -980,8 +986,23 @@ header(struct imp *im, const json_t *set)
 	return 0;
 }
 
+static int
+files_in(struct imp *im, const json_t *set, const struct import_files *files)
+{
+	const json_t *arr;
+	if (files == NULL)
+		return 0;
+	if (list(im, set, "attachments", &arr) == -1)
+		return -1;
+	if (files->load(im->s, im->prod, arr, im->actor, im->attachments, files->arg, im->e) == -1)
+		return -1;
+	count(im->imported, "attachments", json_object_size(im->attachments));
+	return 0;
+}
+
 json_t *
-import_dataset(struct store *s, const json_t *set, const char *actor_user_id, struct err *e)
+import_dataset(struct store *s, const json_t *set, const char *actor_user_id,
+               const struct import_files *files, struct err *e)
 {
 	struct imp im;
 	json_t *report = NULL;
@@ -1000,6 +1021,7 @@ import_dataset(struct store *s, const json_t *set, const char *actor_user_id, st
 	im.factors = json_object();
 	im.imported = json_object();
 	im.not_imported = json_object();
+	im.attachments = json_object();
 
 	if (header(&im, set) == -1 || store_begin(s, e) == -1)
 		goto out;
@@ -1007,7 +1029,8 @@ import_dataset(struct store *s, const json_t *set, const char *actor_user_id, st
 	rc = production(&im, set) == -1 || departments(&im, set) == -1 || members(&im, set) == -1 ||
 	             people(&im, set) == -1 || locations(&im, set) == -1 ||
 	             scenes(&im, set) == -1 || days(&im, set) == -1 || calls(&im, set) == -1 ||
-	             callsheets(&im, set) == -1 || sustainability(&im, set) == -1
+	             callsheets(&im, set) == -1 || files_in(&im, set, files) == -1 ||
+	             sustainability(&im, set) == -1
 	         ? -1
 	         : 0;
 	store_keep_ids(s, 0);
@@ -1016,7 +1039,9 @@ import_dataset(struct store *s, const json_t *set, const char *actor_user_id, st
 		goto out;
 	}
 	count(im.not_imported, "invitations", json_array_size(json_object_get(set, "invitations")));
-	count(im.not_imported, "attachments", json_array_size(json_object_get(set, "attachments")));
+	count(im.not_imported, "attachments",
+	      json_array_size(json_object_get(set, "attachments")) -
+	          json_object_size(im.attachments));
 	count(im.not_imported, "audit_events", json_array_size(json_object_get(set, "audit")));
 	report = json_pack("{s:{s:s, s:O, s:O}, s:O, s:O}", "production", "id", im.prod, "name",
 	                   json_object_get(json_object_get(set, "production"), "name"), "timezone",
@@ -1032,6 +1057,7 @@ out:
 	json_decref(im.factors);
 	json_decref(im.imported);
 	json_decref(im.not_imported);
+	json_decref(im.attachments);
 	return report;
 }
 
@@ -1069,7 +1095,7 @@ productions_import(struct http_req *r)
 		api_bad_field(r, "", "the body is not one JSON document: an export of Slate");
 		return;
 	}
-	report = import_dataset(http_req_store(r), set, a->session.user.id, &e);
+	report = import_dataset(http_req_store(r), set, a->session.user.id, NULL, &e);
 	json_decref(set);
 	if (report == NULL) {
 		if (e.status == 400 || e.status == 409) {

@@ -20,17 +20,20 @@
 #include <jansson.h>
 
 #include "api/import.h"
+#include "cli/archive.h"
 #include "cli/cli.h"
 #include "crypto/keyring.h"
 #include "store/store.h"
 
 static const char help[] =
-    "usage: slate import --data DIR FILE\n"
+    "usage: slate import --data DIR [--attachments TAR] FILE\n"
     "\n"
     "Loads FILE, a JSON export of a whole production (version 2: `slate export`, or\n"
     "GET .../export?format=json by a production admin or producer), into DIR as a new\n"
     "production with the same ids. Members are matched to this instance's accounts by\n"
     "email; what cannot come in is listed in the report (docs/CONTRACT.md, Import).\n"
+    "--attachments TAR: the files, as `slate export --format attachments` wrote them,\n"
+    "re-encrypted here under new keys (without it, attachments are not imported).\n"
     "All or nothing: on an error nothing is written.\n";
 
 static void
@@ -44,10 +47,14 @@ first_admin(const struct store_user *u, void *arg)
 int
 cmd_import(int argc, char **argv)
 {
+	static const char *tar;
 	static const struct cli_flag flags[] = {
 	    {"--data", "data", NULL, NULL},
+	    {"--attachments", NULL, NULL, &tar},
 	    {NULL, NULL, NULL, NULL},
 	};
+	struct archive_import ai = {NULL, NULL, NULL, 0};
+	struct import_files files = {archive_import, &ai};
 	struct config c;
 	struct store *s = NULL;
 	struct keyring *keys = NULL;
@@ -61,6 +68,7 @@ cmd_import(int argc, char **argv)
 	/* FILE is the one argument that is not an option or an option's value */
 	if (argc > 0 && argv[argc - 1][0] != '-' &&
 	    (argc < 2 || strcmp(argv[argc - 2], "--data") != 0) &&
+	    (argc < 2 || strcmp(argv[argc - 2], "--attachments") != 0) &&
 	    (argc < 2 || strcmp(argv[argc - 2], "--config") != 0)) {
 		file = argv[argc - 1];
 		argc--;
@@ -90,7 +98,11 @@ cmd_import(int argc, char **argv)
 		          "this data directory has no instance administrator (slate init)");
 		goto out;
 	}
-	if ((report = import_dataset(s, set, actor, &e)) == NULL) {
+	ai.path = tar;
+	ai.upload_dir = c.upload_dir;
+	report = import_dataset(s, set, actor, tar != NULL ? &files : NULL, &e);
+	archive_undo(&ai, report != NULL);
+	if (report == NULL) {
 		cli_error("import", "%s%s%s", e.field[0] ? e.field : "", e.field[0] ? ": " : "",
 		          e.msg);
 		goto out;

@@ -5,7 +5,7 @@
 // nothing written; only instance administrators import.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startServer, initDataDir, runSlate, assertProblem, slateSql } from './lib/harness.mjs';
 import { readyAdmin, call, signInAndChangePassword } from './lib/session.mjs';
@@ -17,6 +17,8 @@ let adminB;
 let prod;
 let exported; // the export from a, as text
 const P = (id, rest = '') => `/api/v1/productions/${id}${rest}`;
+const FILE_TEXT = 'High water at Seahouses 06:42, 19:03; the causeway closes two hours either side.\n';
+const RECEIPT = '%PDF-1.4 generator fuel: 240 litres HVO, Bamburgh unit base\n';
 
 before(async () => {
   a = await startServer();
@@ -42,6 +44,12 @@ before(async () => {
     body: { category: 'fuel', activity: 'Generator HVO blend', unit: 'litre', kg_co2e_per_unit: 0.55, source: 'the supplier sheet', year: 2024 },
   });
   assert.equal(res.status, 201, res.body);
+  // a file, and a receipt as the evidence of an entry: their bytes travel in the archive
+  res = await call(a, adminA, 'POST', P(prod, '/attachments?name=tide-tables.txt'), { body: Buffer.from(FILE_TEXT), headers: { 'content-type': 'text/plain' } });
+  assert.equal(res.status, 201, res.body);
+  const entry = (await call(a, adminA, 'GET', P(prod, '/sustainability/entries?limit=1'))).json.entries[0].id;
+  res = await call(a, adminA, 'PUT', P(prod, `/sustainability/entries/${entry}/evidence?name=fuel.pdf`), { body: Buffer.from(RECEIPT), headers: { 'content-type': 'application/pdf' } });
+  assert.equal(res.status, 201, res.body);
   res = await call(a, adminA, 'GET', P(prod, '/export?format=json'));
   assert.equal(res.status, 200, res.body);
   exported = res.body;
@@ -61,7 +69,7 @@ const importInto = (server, session, body) =>
  * account ids, the audit log, what the import reports as not imported, and
  * the integer ids of the production's own factors.
  */
-function comparable(set, { carried = false } = {}) {
+function comparable(set, { carried = false, files = false } = {}) {
   const s = structuredClone(set);
   delete s.exported_at;
   delete s.audit;
@@ -69,13 +77,11 @@ function comparable(set, { carried = false } = {}) {
   for (const en of s.sustainability.entries) {
     delete en.entered_by;
     if (en.factor.custom) delete en.factor.id;
-    if (carried) en.evidence_id = null;
+    if (carried && !files) en.evidence_id = null;
   }
   for (const f of s.sustainability.factors) delete f.id;
-  if (carried) {
-    s.invitations = [];
-    s.attachments = [];
-  }
+  if (carried) s.invitations = [];
+  if (carried && !files) s.attachments = [];
   return s;
 }
 
@@ -93,7 +99,9 @@ test('the JSON export (version 2) holds the whole production: the days\' places,
   assert.ok(set.sustainability.settings.factor_set, 'the sustainability settings');
   assert.equal(set.sustainability.factors.length, 1, 'the production\'s own factor');
   assert.ok(set.sustainability.entries.length > 50, 'the activity entries');
-  assert.deepEqual(set.attachments, []);
+  assert.deepEqual(set.attachments.map((x) => [x.name, x.content_type, x.size, x.evidence]).sort(),
+    [['fuel.pdf', 'application/pdf', RECEIPT.length, true], ['tide-tables.txt', 'text/plain', FILE_TEXT.length, false]]);
+  assert.ok(set.sustainability.entries.some((en) => en.evidence_id === set.attachments.find((x) => x.evidence).id), 'the entry names its evidence');
   assert.ok(set.audit.some((ev) => ev.action === 'callsheet.publish'), 'the audit log');
   assert.equal(set.callsheets.length, 2);
 });
@@ -141,6 +149,8 @@ test('export, import into another instance, export again: the same production ap
   assert.equal(res.json.imported.callsheets, 2);
   assert.deepEqual(res.json.not_imported.members, []);
   assert.equal(res.json.not_imported.invitations, 1, 'a pending invitation is counted, not carried');
+  assert.equal(res.json.not_imported.attachments, 2, 'the files do not come through the API');
+  assert.equal(res.json.not_imported.evidence_links, 1);
   const again = await call(b, adminB, 'GET', P(prod, '/export?format=json'));
   assert.equal(again.status, 200, again.body);
   assert.deepEqual(comparable(again.json), comparable(JSON.parse(exported), { carried: true }));
@@ -152,6 +162,51 @@ test('export, import into another instance, export again: the same production ap
   assert.ok(!rows.includes(person.home_address), 'the home address is sealed, not copied as text');
   // the same production cannot come in twice
   assertProblem(await importInto(b, adminB, exported), 409, 'a second import of the same production');
+});
+
+test('slate export --format attachments and slate import --attachments carry the files, re-encrypted, and bring them back byte for byte', () => {
+  const dd = initDataDir();
+  try {
+    const file = path.join(dd.root, 'export.json');
+    const tar = path.join(dd.root, 'files.tar');
+    const tar2 = path.join(dd.root, 'files-again.tar');
+    writeFileSync(file, exported);
+    const exp = runSlate(['export', '--data', a.data, '--production', prod, '--format', 'attachments', '--out', tar]);
+    assert.equal(exp.code, 0, exp.stderr);
+    const bytes = readFileSync(tar);
+    assert.ok(bytes.includes(Buffer.from(FILE_TEXT)) && bytes.includes(Buffer.from(RECEIPT)), 'the archive holds the files\' bytes');
+    // an entry after the files is bad: nothing is written, not even the files already re-encrypted
+    const broken = JSON.parse(exported);
+    broken.sustainability.entries[0].quantity = -3;
+    const brokenFile = path.join(dd.root, 'broken.json');
+    writeFileSync(brokenFile, JSON.stringify(broken));
+    const bad = runSlate(['import', '--data', dd.data, '--attachments', tar, brokenFile]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr.trim(), /^slate: import: \/sustainability\/entries\/0\/quantity: /);
+    assert.deepEqual(existsSync(path.join(dd.data, 'uploads')) ? readdirSync(path.join(dd.data, 'uploads')) : [], []);
+    assert.equal(slateSql(dd.data, 'SELECT count(*) FROM attachment'), '0');
+    const imp = runSlate(['import', '--data', dd.data, '--attachments', tar, file]);
+    assert.equal(imp.code, 0, imp.stderr);
+    const report = JSON.parse(imp.stdout);
+    assert.equal(report.imported.attachments, 2);
+    assert.equal(report.not_imported.attachments, 0);
+    assert.equal(report.not_imported.evidence_links, 0);
+    const again = runSlate(['export', '--data', dd.data, '--production', prod]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.deepEqual(comparable(JSON.parse(again.stdout)), comparable(JSON.parse(exported), { carried: true, files: true }));
+    // re-encrypted: the new data directory's stored files do not hold the text
+    const stored = slateSql(dd.data, 'SELECT stored_name FROM attachment').split('\n');
+    assert.equal(stored.length, 2);
+    for (const name of stored) {
+      const enc = readFileSync(path.join(dd.data, 'uploads', name));
+      assert.ok(!enc.includes(Buffer.from(FILE_TEXT.slice(0, 20))) && !enc.includes(Buffer.from(RECEIPT.slice(0, 20))), 'a stored file is encrypted');
+    }
+    const back = runSlate(['export', '--data', dd.data, '--production', prod, '--format', 'attachments', '--out', tar2]);
+    assert.equal(back.code, 0, back.stderr);
+    assert.ok(readFileSync(tar2).equals(bytes), 'the files come back byte for byte');
+  } finally {
+    dd.cleanup();
+  }
 });
 
 test('slate import --data DIR FILE loads the export, and slate export writes it back the same', () => {
