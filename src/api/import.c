@@ -148,7 +148,8 @@ id_of(struct imp *im, const json_t *o, const char *base, const char *prefix, jso
 	size_t n = strlen(prefix);
 	if (text(im, o, base, "id", STORE_ID_LEN, 1, dst, cap) == -1)
 		return -1;
-	if (strlen(dst) != n + 27 || strncmp(dst, prefix, n) != 0 || dst[n] != '_' ||
+	if (strlen(dst) != n + 27 || strncmp(dst, prefix, n) != 0 ||
+	    strncmp(dst + n, "_", 1) != 0 ||
 	    strspn(dst + n + 1, "abcdefghijklmnopqrstuvwxyz234567") != 26)
 		return bad(im, base, "id", "must be an id of Slate's, %s_ and 26 base32 letters",
 		           prefix);
