@@ -122,6 +122,15 @@ test('a bad record is refused by its JSON pointer, and nothing of the import is 
   const res2 = await importInto(b, adminB, JSON.stringify(dangling));
   assertProblem(res2, 400, 'a call of nobody');
   assert.deepEqual(res2.json.errors.map((x) => x.pointer), ['/calls/7/person_id']);
+  // not an export of this version, or not JSON at all
+  const v1 = JSON.parse(exported);
+  v1.version = 1;
+  assert.deepEqual((await importInto(b, adminB, JSON.stringify(v1))).json.errors.map((x) => x.pointer), ['/version']);
+  const self = JSON.parse(exported);
+  self.scope = 'self';
+  assert.deepEqual((await importInto(b, adminB, JSON.stringify(self))).json.errors.map((x) => x.pointer), ['/scope']);
+  assertProblem(await importInto(b, adminB, '{"format": "slate-export", '), 400, 'half a document');
+  assertProblem(await call(b, adminB, 'POST', '/api/v1/productions/import', { body: exported, headers: { 'content-type': 'text/plain' } }), 415, 'not JSON');
   // the shell says the same in one line and exits 1
   const file = path.join(path.dirname(b.data), 'bad-export.json');
   writeFileSync(file, JSON.stringify(set));
