@@ -146,6 +146,8 @@ id_of(struct imp *im, const json_t *o, const char *base, const char *prefix, jso
       char *dst, size_t cap)
 {
 	size_t n = strlen(prefix);
+	char ptr[96];
+	int used;
 	if (text(im, o, base, "id", STORE_ID_LEN, 1, dst, cap) == -1)
 		return -1;
 	if (strlen(dst) != n + 27 || strncmp(dst, prefix, n) != 0 ||
@@ -157,6 +159,14 @@ id_of(struct imp *im, const json_t *o, const char *base, const char *prefix, jso
 		if (json_object_get(seen, dst) != NULL)
 			return bad(im, base, "id", "appears twice in the export");
 		json_object_set_new(seen, dst, json_true());
+	}
+	if ((used = store_id_in_use(im->s, dst, im->e)) == -1)
+		return -1;
+	if (used) {
+		snprintf(ptr, sizeof(ptr), "%s/id", base);
+		return err_field(im->e, 409, ptr,
+		                 "this instance holds a record with this id already (was the "
+		                 "export imported before?)");
 	}
 	return 0;
 }
@@ -195,8 +205,8 @@ static int
 production(struct imp *im, const json_t *set)
 {
 	const json_t *o = json_object_get(set, "production");
-	struct store_production p, old;
-	int found, mfa = 0;
+	struct store_production p;
+	int mfa = 0;
 
 	memset(&p, 0, sizeof(p));
 	if (!json_is_object(o))
@@ -209,11 +219,6 @@ production(struct imp *im, const json_t *set)
 	if (!api_timezone_ok(p.timezone))
 		return bad(im, "/production", "timezone",
 		           "must be an IANA time zone this system knows, such as Europe/London");
-	if ((found = store_production_get(im->s, p.id, &old, im->e)) == -1)
-		return -1;
-	if (found == 1)
-		return err_field(im->e, 409, "/production/id",
-		                 "this instance holds that production already");
 	if (store_production_create(im->s, &p, im->e) == -1 ||
 	    (mfa && store_production_set_require_mfa(im->s, p.id, 1, im->e) == -1))
 		return -1;

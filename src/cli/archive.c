@@ -202,7 +202,7 @@ take_one(struct archive_import *ai, struct archive *ar, struct store *s, const c
 	char path[4200], rnd[STORE_ID_LEN + 8], ptr[64];
 	long long got = 0;
 	la_ssize_t n;
-	int fd = -1, rc = -1, begun = 0;
+	int fd = -1, rc = -1, begun = 0, used;
 
 	memset(&a, 0, sizeof(a));
 	snprintf(ptr, sizeof(ptr), "/attachments/%zu", at);
@@ -216,6 +216,12 @@ take_one(struct archive_import *ai, struct archive *ar, struct store *s, const c
 		err_field(e, 400, ptr,
 		          "an attachment needs its id, name, content_type, size and "
 		          "created_at as GET …/attachments answers them");
+		goto out;
+	}
+	if ((used = store_id_in_use(s, a.id, e)) == -1)
+		goto out;
+	if (used) {
+		err_field(e, 409, ptr, "this instance holds an attachment with this id already");
 		goto out;
 	}
 	a.size = json_integer_value(json_object_get(meta, "size"));

@@ -740,6 +740,41 @@ store_keep_ids(struct store *s, int on)
 	s->keep_ids = on != 0;
 }
 
+int
+store_id_in_use(struct store *s, const char *id, struct err *e)
+{
+	/* literal statements: sq_prepare caches by the string's address */
+	static const struct {
+		const char *prefix, *sql;
+	} tables[] = {
+	    {"prd_", "SELECT 1 FROM production WHERE id = ?"},
+	    {"dep_", "SELECT 1 FROM department WHERE id = ?"},
+	    {"mem_", "SELECT 1 FROM membership WHERE id = ?"},
+	    {"per_", "SELECT 1 FROM person WHERE id = ?"},
+	    {"loc_", "SELECT 1 FROM location WHERE id = ?"},
+	    {"day_", "SELECT 1 FROM shoot_day WHERE id = ?"},
+	    {"scn_", "SELECT 1 FROM scene WHERE id = ?"},
+	    {"cs_", "SELECT 1 FROM callsheet WHERE id = ?"},
+	    {"cen_", "SELECT 1 FROM carbon_entry WHERE id = ?"},
+	    {"att_", "SELECT 1 FROM attachment WHERE id = ?"},
+	};
+	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+		sqlite3_stmt *st;
+		int rc;
+		if (strncmp(id, tables[i].prefix, strlen(tables[i].prefix)) != 0)
+			continue;
+		if ((st = sq_prepare(s, tables[i].sql, e)) == NULL)
+			return -1;
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			return sq_db_err(s, e, "look up an id");
+		return rc == SQLITE_ROW;
+	}
+	return 0;
+}
+
 void
 sq_new_id(struct store *s, char *buf, size_t len, const char *prefix)
 {

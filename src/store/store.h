@@ -121,6 +121,12 @@ void store_new_id(char *buf, size_t len, const char *prefix);
  * a new one.
  */
 void store_keep_ids(struct store *s, int on);
+/*
+ * 1 when a record with this id exists in the table its prefix names (prd,
+ * dep, mem, per, loc, day, scn, cs, cen, att), in any production; 0 when
+ * not, or when the prefix names none of them.
+ */
+int store_id_in_use(struct store *s, const char *id, struct err *e);
 
 int store_user_create(struct store *s, struct store_user *u, struct err *e);
 int store_user_by_email(struct store *s, const char *email, struct store_user *out, struct err *e);

@@ -170,7 +170,15 @@ test('export, import into another instance, export again: the same production ap
   const rows = slateSql(b.data, `SELECT * FROM person WHERE id = '${person.id}'`);
   assert.ok(!rows.includes(person.home_address), 'the home address is sealed, not copied as text');
   // the same production cannot come in twice
-  assertProblem(await importInto(b, adminB, exported), 409, 'a second import of the same production');
+  const twice = await importInto(b, adminB, exported);
+  assertProblem(twice, 409, 'a second import of the same production');
+  assert.deepEqual(twice.json.errors.map((x) => x.pointer), ['/production/id']);
+  const renamed = JSON.parse(exported);
+  renamed.production.id = 'prd_' + 'q'.repeat(26);
+  const clash = await importInto(b, adminB, JSON.stringify(renamed));
+  assertProblem(clash, 409, 'its records again under another production id');
+  assert.deepEqual(clash.json.errors.map((x) => x.pointer), ['/departments/0/id']);
+  assert.equal(slateSql(b.data, `SELECT count(*) FROM production WHERE id = '${renamed.production.id}'`), '0');
 });
 
 test('slate export --format attachments and slate import --attachments carry the files, re-encrypted, and bring them back byte for byte', () => {
