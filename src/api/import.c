@@ -39,6 +39,7 @@
  * Memory: the report is one jansson tree for the caller; the maps of old
  * to new ids are jansson objects freed before returning.
  */
+#include <assert.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -66,7 +67,6 @@ struct imp {
 	json_t *departments;                        /* name -> id, and id -> id */
 	json_t *people, *locations, *scenes, *days; /* id -> true */
 	json_t *users;                              /* the export's user id -> this instance's */
-	json_t *factors;                            /* the export's own factor id -> this one's */
 	json_t *imported, *not_imported;
 	json_t *attachments;         /* ids of the attachments whose files came in */
 	struct store_factor_set set; /* the set the imported settings choose */
@@ -838,7 +838,7 @@ own_factors(struct imp *im, const json_t *arr)
 		struct store_factor f;
 		const json_t *kg = json_object_get(o, "kg_co2e_per_unit"),
 		             *year = json_object_get(o, "year");
-		char base[64], old[32];
+		char base[64];
 		memset(&f, 0, sizeof(f));
 		snprintf(base, sizeof(base), "/sustainability/factors/%zu", i);
 		snprintf(f.production_id, sizeof(f.production_id), "%s", im->prod);
@@ -873,9 +873,6 @@ own_factors(struct imp *im, const json_t *arr)
 		f.rf = carbon_activity_rf(f.activity);
 		if (store_factor_create(im->s, &f, im->actor, im->e) == -1)
 			return within(im, base);
-		snprintf(old, sizeof(old), "%lld",
-		         (long long)json_integer_value(json_object_get(o, "id")));
-		json_object_set_new(im->factors, old, json_integer(f.id));
 	}
 	count(im->imported, "factors", json_array_size(arr));
 	return 0;
@@ -1014,6 +1011,7 @@ import_dataset(struct store *s, const json_t *set, const char *actor_user_id,
 	json_t *report = NULL;
 	int rc;
 
+	assert(s != NULL && set != NULL && actor_user_id != NULL && actor_user_id[0] != '\0');
 	memset(&im, 0, sizeof(im));
 	im.s = s;
 	im.e = e;
@@ -1024,7 +1022,6 @@ import_dataset(struct store *s, const json_t *set, const char *actor_user_id,
 	im.scenes = json_object();
 	im.days = json_object();
 	im.users = json_object();
-	im.factors = json_object();
 	im.imported = json_object();
 	im.not_imported = json_object();
 	im.attachments = json_object();
@@ -1060,7 +1057,6 @@ out:
 	json_decref(im.scenes);
 	json_decref(im.days);
 	json_decref(im.users);
-	json_decref(im.factors);
 	json_decref(im.imported);
 	json_decref(im.not_imported);
 	json_decref(im.attachments);
