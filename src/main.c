@@ -42,17 +42,12 @@ static const struct {
 	const char *name;
 	int (*fn)(int, char **);
 } commands[] = {
-    {"init", cmd_init},
-    {"serve", cmd_serve},
-    {"user", cmd_user},
-    {"member", cmd_member},
-    {"keys", cmd_keys},
-    {"export", cmd_export},
+    {"init", cmd_init},       {"serve", cmd_serve},
+    {"user", cmd_user},       {"member", cmd_member},
+    {"keys", cmd_keys},       {"export", cmd_export},
+    {"factors", cmd_factors}, {"migrate-encryption", cmd_migrate_encryption},
+    {"sql", cmd_sql},         {"accept-restore", cmd_accept_restore},
     {"import", cmd_import},
-    {"factors", cmd_factors},
-    {"migrate-encryption", cmd_migrate_encryption},
-    {"sql", cmd_sql},
-    {"accept-restore", cmd_accept_restore},
 };
 
 int
