@@ -116,6 +116,28 @@ text(struct imp *im, const json_t *o, const char *base, const char *name, size_t
 	return 0;
 }
 
+/* A time as the store writes them, "YYYY-MM-DDTHH:MM:SSZ" (util/timefmt.h); "" when allowed. */
+static int
+stamp(struct imp *im, const json_t *o, const char *base, const char *name, int required, char *dst,
+      size_t cap)
+{
+	static const char shape[] = "dddd-dd-ddTdd:dd:ddZ";
+	char date[11];
+	if (text(im, o, base, name, 31, required, dst, cap) == -1)
+		return -1;
+	if (dst[0] == '\0' && !required)
+		return 0;
+	for (size_t i = 0; i < sizeof(shape) - 1; i++)
+		if (dst[i] == '\0' ||
+		    (shape[i] == 'd' ? dst[i] < '0' || dst[i] > '9' : dst[i] != shape[i]))
+			return bad(im, base, name, "a time YYYY-MM-DDTHH:MM:SSZ");
+	memcpy(date, dst, 10);
+	date[10] = '\0';
+	if (dst[sizeof(shape) - 1] != '\0' || !validate_date(date))
+		return bad(im, base, name, "a time YYYY-MM-DDTHH:MM:SSZ");
+	return 0;
+}
+
 /* Non-empty text. */
 static int
 name_text(struct imp *im, const json_t *o, const char *base, const char *name, size_t max,
@@ -714,8 +736,7 @@ callsheet(struct imp *im, const json_t *o, const char *base, int version)
 	snprintf(cs.published_by, sizeof(cs.published_by), "%s", im->actor);
 	if (id_of(im, o, base, "cs", NULL, cs.id, sizeof(cs.id)) == -1 ||
 	    ref(im, o, base, "day_id", im->days, "shoot day", cs.day_id, sizeof(cs.day_id)) == -1 ||
-	    text(im, o, base, "published_at", 31, 1, cs.published_at, sizeof(cs.published_at)) ==
-	        -1)
+	    stamp(im, o, base, "published_at", 1, cs.published_at, sizeof(cs.published_at)) == -1)
 		return -1;
 	if (!json_is_object(sheet))
 		return bad(im, base, "sheet", "must be the published sheet, an object");
@@ -901,8 +922,8 @@ entry(struct imp *im, const json_t *o, const char *base, size_t *evidence)
 	    text(im, o, base, "unit", 15, 1, en.unit, sizeof(en.unit)) == -1 ||
 	    text(im, o, base, "note", 500, 0, en.note, sizeof(en.note)) == -1 ||
 	    text(im, o, base, "entered_by", STORE_ID_LEN, 0, old_user, sizeof(old_user)) == -1 ||
-	    text(im, o, base, "created_at", 31, 0, en.created_at, sizeof(en.created_at)) == -1 ||
-	    text(im, o, base, "updated_at", 31, 0, en.updated_at, sizeof(en.updated_at)) == -1)
+	    stamp(im, o, base, "created_at", 0, en.created_at, sizeof(en.created_at)) == -1 ||
+	    stamp(im, o, base, "updated_at", 0, en.updated_at, sizeof(en.updated_at)) == -1)
 		return -1;
 	if (!validate_date(en.date))
 		return bad(im, base, "date", "a date YYYY-MM-DD");

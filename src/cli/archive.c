@@ -190,6 +190,17 @@ text_of(const json_t *o, const char *name, char *dst, size_t cap)
 	return 0;
 }
 
+/* 1 when t is a time as the store writes them, "YYYY-MM-DDTHH:MM:SSZ". */
+static int
+stamp_ok(const char *t)
+{
+	static const char shape[] = "dddd-dd-ddTdd:dd:ddZ";
+	for (size_t i = 0; i < sizeof(shape) - 1; i++)
+		if (t[i] == '\0' || (shape[i] == 'd' ? t[i] < '0' || t[i] > '9' : t[i] != shape[i]))
+			return 0;
+	return t[sizeof(shape) - 1] == '\0';
+}
+
 /* One entry of the archive into a new encrypted file and its row. */
 static int
 take_one(struct archive_import *ai, struct archive *ar, struct store *s, const char *prod,
@@ -211,7 +222,7 @@ take_one(struct archive_import *ai, struct archive *ar, struct store *s, const c
 	    text_of(meta, "content_type", a.content_type, sizeof(a.content_type)) == -1 ||
 	    a.content_type[0] == '\0' ||
 	    text_of(meta, "created_at", a.created_at, sizeof(a.created_at)) == -1 ||
-	    !json_is_integer(json_object_get(meta, "size")) ||
+	    !stamp_ok(a.created_at) || !json_is_integer(json_object_get(meta, "size")) ||
 	    json_integer_value(json_object_get(meta, "size")) < 1) {
 		err_field(e, 400, ptr,
 		          "an attachment needs its id, name, content_type, size and "

@@ -122,6 +122,10 @@ test('a bad record is refused by its JSON pointer, and nothing of the import is 
   const res2 = await importInto(b, adminB, JSON.stringify(dangling));
   assertProblem(res2, 400, 'a call of nobody');
   assert.deepEqual(res2.json.errors.map((x) => x.pointer), ['/calls/7/person_id']);
+  // a time that is not one
+  const when = JSON.parse(exported);
+  when.callsheets[1].published_at = 'last Tuesday';
+  assert.deepEqual((await importInto(b, adminB, JSON.stringify(when))).json.errors.map((x) => x.pointer), ['/callsheets/1/published_at']);
   // not an export of this version, or not JSON at all
   const v1 = JSON.parse(exported);
   v1.version = 1;
