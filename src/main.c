@@ -27,6 +27,7 @@ static const char usage[] =
     "  member   production membership: add, list, set-role, revoke (slate member --help)\n"
     "  keys     the keystore: status, rotate, backup, shred-person (slate keys --help)\n"
     "  export   a production's data as JSON, CSV, iCalendar or vCard (slate export --help)\n"
+    "  import   load a JSON export as a new production (slate import --help)\n"
     "  factors  emission factor sets: import a newer set, list them (slate factors --help)\n"
     "  migrate-encryption\n"
     "           convert a plaintext database into an encrypted one\n"
@@ -46,6 +47,7 @@ static const struct {
     {"keys", cmd_keys},       {"export", cmd_export},
     {"factors", cmd_factors}, {"migrate-encryption", cmd_migrate_encryption},
     {"sql", cmd_sql},         {"accept-restore", cmd_accept_restore},
+    {"import", cmd_import},
 };
 
 int

@@ -115,6 +115,16 @@ int api_scenes_view(struct store *s, struct api_reader *rd, json_t *arr, struct 
 int api_call_readable(const struct api_reader *rd, const struct store_call *c);
 json_t *api_call_json(const struct store_call *c);
 json_t *api_callsheet_json(const struct store_callsheet *cs);
+/* The views of the export's other records (api/export.c), each as its GET answers it. */
+json_t *api_member_json(const struct store_membership *m);
+/* 1 when tz is an IANA zone this system knows, as POST /productions checks it. */
+int api_timezone_ok(const char *tz);
+json_t *api_invitation_json(const struct store_invitation *v);
+json_t *api_carbon_entry_json(const struct store_carbon_entry *en);
+/* GET …/sustainability/settings of a production: NULL with e set on a store error. */
+json_t *api_carbon_settings_view(struct store *s, const char *production_id, struct err *e);
+json_t *api_attachment_json(const struct store_attachment *a);
+json_t *api_audit_event_json(const struct store_audit_event *ev);
 /* rd may read the call sheets of day d: 1 yes, 0 no, -1 store error. */
 int api_callsheet_readable(struct store *s, struct api_reader *rd, const struct store_day *d,
                            struct err *e);
@@ -274,6 +284,8 @@ void mfa_totp_begin(struct http_req *r);
 void mfa_totp_confirm(struct http_req *r);
 void mfa_totp_disable(struct http_req *r);
 void productions_create(struct http_req *r);
+void productions_import(struct http_req *r);
+int productions_import_head(struct http_req *r);
 void productions_list(struct http_req *r);
 void productions_get(struct http_req *r);
 void productions_update(struct http_req *r);

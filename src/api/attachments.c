@@ -69,6 +69,12 @@ attachment_json(const struct store_attachment *a)
 	                 a->content_type, "size", (json_int_t)a->size, "created_at", a->created_at);
 }
 
+json_t *
+api_attachment_json(const struct store_attachment *a)
+{
+	return attachment_json(a);
+}
+
 static int
 fd_in(unsigned char *buf, size_t want, size_t *got, void *arg, struct err *e)
 {

@@ -40,17 +40,23 @@ text_or_null(const char *s)
 	return s != NULL ? json_string(s) : json_null();
 }
 
-static void
-add_event(const struct store_audit_event *ev, void *arg)
+json_t *
+api_audit_event_json(const struct store_audit_event *ev)
 {
-	struct page *p = arg;
 	json_t *j = json_pack("{s:I, s:s, s:s, s:s}", "seq", (json_int_t)ev->seq, "at", ev->at,
 	                      "action", ev->action, "outcome", ev->outcome);
 	json_object_set_new(j, "actor", text_or_null(ev->actor));
 	json_object_set_new(j, "source", text_or_null(ev->source));
 	json_object_set_new(j, "object", text_or_null(ev->object));
 	json_object_set_new(j, "request_id", text_or_null(ev->request_id));
-	json_array_append_new(p->arr, j);
+	return j;
+}
+
+static void
+add_event(const struct store_audit_event *ev, void *arg)
+{
+	struct page *p = arg;
+	json_array_append_new(p->arr, api_audit_event_json(ev));
 	p->last = ev->seq;
 }
 

@@ -4,9 +4,12 @@
  *
  * GET /api/v1/productions/{id}/export?format=FORMAT[&table=T][&person=P][&callsheet=C]
  *
- *   json       the whole data set: {format:"slate-export", version:1, scope,
+ *   json       the whole data set: {format:"slate-export", version:2, scope,
  *              exported_at, production, departments, people, locations, days,
- *              scenes, calls, callsheets (each version with its sheet)}
+ *              scenes, calls, callsheets (each version with its sheet)}, and for
+ *              scope all the parts api/export_v2.c adds (the days' locations,
+ *              scenes and department calls, members, invitations,
+ *              sustainability, attachments, audit)
  *   csv        one table of it (table=departments|people|locations|days|
  *              scenes|calls|callsheets), RFC 4180, formula cells neutralised
  *              (domain/csv.h); without a table, every table as a ZIP archive
@@ -195,7 +198,7 @@ export_dataset(struct store *s, struct api_reader *rd, int self_only, struct err
 	sheets = json_array();
 	set = json_pack(
 	    "{s:s, s:i, s:s, s:s, s:{s:s, s:s, s:s}, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "format",
-	    "slate-export", "version", 1, "scope", self_only ? "self" : "all", "exported_at", now,
+	    "slate-export", "version", 2, "scope", self_only ? "self" : "all", "exported_at", now,
 	    "production", "id", prod, "name", rd->a.production.name, "timezone",
 	    rd->a.production.timezone, "departments", departments, "people", people, "locations",
 	    locations, "days", days, "scenes", scenes, "calls", calls, "callsheets", sheets);
@@ -225,6 +228,8 @@ export_dataset(struct store *s, struct api_reader *rd, int self_only, struct err
 	}
 	if (rc == 0)
 		rc = callsheets_of(s, rd, db.kept, db.n, sheets, e);
+	if (rc == 0 && !self_only)
+		rc = export_dataset_more(s, rd, set, e);
 	free(db.kept);
 	if (rc == -1) {
 		json_decref(set);

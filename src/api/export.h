@@ -34,6 +34,11 @@ json_t *export_dataset(struct store *s, struct api_reader *rd, int self_only, st
  */
 int export_csv_table_known(const char *table);
 int export_csv(FILE *f, struct store *s, const json_t *set, const char *table, struct err *e);
+/*
+ * Adds to a scope-all data set what version 2 carries beyond version 1
+ * (api/export_v2.c): 0, or -1 with e set on a store failure.
+ */
+int export_dataset_more(struct store *s, struct api_reader *rd, json_t *set, struct err *e);
 /* Writes set in q's format to f: 0, or -1 with e set (403/404 naming the parameter, or 500). */
 int export_write(FILE *f, struct store *s, struct api_reader *rd, const json_t *set,
                  const struct export_query *q, struct err *e);

@@ -129,6 +129,13 @@ member_json(const struct store_membership *m)
 	return j;
 }
 
+/* A membership as GET …/members answers it (the export reuses it). */
+json_t *
+api_member_json(const struct store_membership *m)
+{
+	return member_json(m);
+}
+
 static const struct json_field production_fields[] = {
     {"name", JF_STRING, JF_REQUIRED | JF_NONBLANK, 200},
     {"timezone", JF_STRING, 1, 60},
@@ -150,6 +157,12 @@ timezone_ok(const char *tz)
 		      (*p >= '0' && *p <= '9') || *p == '_' || *p == '-' || *p == '+' || *p == '/'))
 			return 0;
 	return zone_known(tz);
+}
+
+int
+api_timezone_ok(const char *tz)
+{
+	return timezone_ok(tz);
 }
 
 void
@@ -570,6 +583,13 @@ invitation_json(const struct store_invitation *v)
 	return json_pack("{s:s, s:s, s:s, s:o, s:o}", "id", v->id, "email", v->email, "role",
 	                 v->role, "created_at", api_time_json(v->created_at), "expires_at",
 	                 api_time_json(v->expires_at));
+}
+
+/* A pending invitation as GET …/invitations answers it: no token material. */
+json_t *
+api_invitation_json(const struct store_invitation *v)
+{
+	return invitation_json(v);
 }
 
 void

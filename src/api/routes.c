@@ -32,6 +32,7 @@ const struct route api_routes[] = {
     {"DELETE", "/api/v1/admin/users/{id}/sessions", admin_user_sessions_end, 0},
     {"DELETE", "/api/v1/admin/sessions", admin_sessions_end_all, 0},
     {"POST", "/api/v1/productions", productions_create, ROUTE_JSON_BODY},
+    {"POST", "/api/v1/productions/import", productions_import, ROUTE_IMPORT | ROUTE_SESSION_ONLY},
     {"GET", "/api/v1/productions", productions_list, 0},
     {"GET", "/api/v1/productions/{id}", productions_get, 0},
     {"PATCH", "/api/v1/productions/{id}", productions_update, ROUTE_JSON_BODY | ROUTE_SESSION_ONLY},
@@ -133,6 +134,7 @@ static const struct {
     {attachments_upload, attachments_upload_head},
     {carbon_evidence_put, carbon_evidence_head},
     {carbon_import, carbon_import_head},
+    {productions_import, productions_import_head},
 };
 
 int

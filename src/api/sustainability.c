@@ -162,6 +162,24 @@ settings_json(const struct carbon_ctx *c)
 	    "share_totals", c->settings.share_totals);
 }
 
+/* An entry as GET …/sustainability/entries answers it (the export reuses it). */
+json_t *
+api_carbon_entry_json(const struct store_carbon_entry *en)
+{
+	return entry_json(en);
+}
+
+json_t *
+api_carbon_settings_view(struct store *s, const char *production_id, struct err *e)
+{
+	struct carbon_ctx c;
+	memset(&c, 0, sizeof(c));
+	if (store_carbon_settings_get(s, production_id, &c.settings, e) == -1 ||
+	    store_factor_set_latest(s, c.settings.factor_set, &c.set, e) == -1)
+		return NULL;
+	return settings_json(&c);
+}
+
 /* ---- choosing a factor ---- */
 
 struct pick {

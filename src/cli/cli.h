@@ -34,6 +34,7 @@ int cmd_user(int argc, char **argv);
 int cmd_member(int argc, char **argv);
 int cmd_keys(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_import(int argc, char **argv);
 int cmd_factors(int argc, char **argv);
 int cmd_migrate_encryption(int argc, char **argv);
 int cmd_sql(int argc, char **argv);

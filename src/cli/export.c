@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "api/export.h"
+#include "cli/archive.h"
 #include "cli/cli.h"
 #include "crypto/keyring.h"
 #include "store/store.h"
@@ -27,7 +28,9 @@ static const char help[] =
     "FORMAT: json (the whole data set, the default), csv (one --table: departments,\n"
     "people, locations, days, scenes, calls or callsheets), ics (the shoot days, or\n"
     "--person ID's calls), vcf (the people as vCard 4.0), callsheet (one published\n"
-    "--callsheet ID). --out FILE is created with mode 0600 and never overwritten.\n"
+    "--callsheet ID), attachments (the files of the JSON export's attachments as a tar,\n"
+    "for `slate import --attachments`). --out FILE is created with mode 0600 and never\n"
+    "overwritten.\n"
     "`slate member list` lists the productions and their ids.\n";
 
 /* The destination: stdout, or a new 0600 file; NULL after saying why. */
@@ -67,7 +70,7 @@ cmd_export(int argc, char **argv)
 	FILE *f = NULL;
 	struct err e;
 	char object[64];
-	int rc, done, found;
+	int rc, done, found, files;
 
 	memset(&rd, 0, sizeof(rd));
 	rc = cli_config("export", argc, argv, flags, help, &c, &done);
@@ -79,7 +82,8 @@ cmd_export(int argc, char **argv)
 		goto out;
 	}
 	q = (struct export_query){format ? format : "json", table, person, callsheet};
-	if (export_check(&q, &e) == -1) {
+	files = format != NULL && strcmp(format, "attachments") == 0;
+	if (!files && export_check(&q, &e) == -1) {
 		cli_error("export", "--%s must be %s", e.field + 1, e.msg);
 		rc = EXIT_USAGE;
 		goto out;
@@ -100,7 +104,14 @@ cmd_export(int argc, char **argv)
 	}
 	if ((f = open_out(out)) == NULL)
 		goto out;
-	if (export_write(f, s, &rd, set, &q, &e) == -1) {
+	if (files) {
+		if (fflush(f) != 0 ||
+		    archive_export(fileno(f), s, c.upload_dir, p.id,
+		                   json_object_get(set, "attachments"), &e) == -1) {
+			cli_error("export", "%s", e.msg);
+			goto out;
+		}
+	} else if (export_write(f, s, &rd, set, &q, &e) == -1) {
 		cli_error("export", "%s%s%s", e.field[0] ? e.field + 1 : "", e.field[0] ? ": " : "",
 		          e.msg);
 		goto out;

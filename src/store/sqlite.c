@@ -841,6 +841,55 @@ store_new_id(char *buf, size_t len, const char *prefix)
 	buf[n] = '\0';
 }
 
+void
+store_keep_ids(struct store *s, int on)
+{
+	s->keep_ids = on != 0;
+}
+
+int
+store_id_in_use(struct store *s, const char *id, struct err *e)
+{
+	/* literal statements: sq_prepare caches by the string's address */
+	static const struct {
+		const char *prefix, *sql;
+	} tables[] = {
+	    {"prd_", "SELECT 1 FROM production WHERE id = ?"},
+	    {"dep_", "SELECT 1 FROM department WHERE id = ?"},
+	    {"mem_", "SELECT 1 FROM membership WHERE id = ?"},
+	    {"per_", "SELECT 1 FROM person WHERE id = ?"},
+	    {"loc_", "SELECT 1 FROM location WHERE id = ?"},
+	    {"day_", "SELECT 1 FROM shoot_day WHERE id = ?"},
+	    {"scn_", "SELECT 1 FROM scene WHERE id = ?"},
+	    {"cs_", "SELECT 1 FROM callsheet WHERE id = ?"},
+	    {"cen_", "SELECT 1 FROM carbon_entry WHERE id = ?"},
+	    {"att_", "SELECT 1 FROM attachment WHERE id = ?"},
+	};
+	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+		sqlite3_stmt *st;
+		int rc;
+		if (strncmp(id, tables[i].prefix, strlen(tables[i].prefix)) != 0)
+			continue;
+		if ((st = sq_prepare(s, tables[i].sql, e)) == NULL)
+			return -1;
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			return sq_db_err(s, e, "look up an id");
+		return rc == SQLITE_ROW;
+	}
+	return 0;
+}
+
+void
+sq_new_id(struct store *s, char *buf, size_t len, const char *prefix)
+{
+	if (s->keep_ids && buf[0] != '\0')
+		return;
+	store_new_id(buf, len, prefix);
+}
+
 int
 store_user_create(struct store *s, struct store_user *u, struct err *e)
 {
@@ -892,7 +941,7 @@ store_production_create(struct store *s, struct store_production *p, struct err 
 
 	if (st == NULL)
 		return -1;
-	store_new_id(p->id, sizeof(p->id), "prd");
+	sq_new_id(s, p->id, sizeof(p->id), "prd");
 	if (s->keys != NULL && keyring_create(s->keys, p->id, "production", e) == -1)
 		return -1;
 	sq_now_rfc3339(now, sizeof(now));
@@ -902,7 +951,7 @@ store_production_create(struct store *s, struct store_production *p, struct err 
 	sqlite3_bind_text(st, 4, now, -1, SQLITE_STATIC);
 	if (sq_run(s, st, "create production", e) == -1)
 		return -1;
-	for (int i = 0; store_departments_default[i] != NULL; i++) {
+	for (int i = 0; !s->keep_ids && store_departments_default[i] != NULL; i++) {
 		if ((st = sq_prepare(s, dept, e)) == NULL)
 			return -1;
 		store_new_id(id, sizeof(id), "dep");
@@ -1488,7 +1537,7 @@ store_membership_add(struct store *s, const char *production_id, const char *use
 
 	if (st == NULL)
 		return -1;
-	store_new_id(id_out, len, "mem");
+	sq_new_id(s, id_out, len, "mem");
 	sq_now_rfc3339(now, sizeof(now));
 	sqlite3_bind_text(st, 1, id_out, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, production_id, -1, SQLITE_STATIC);

@@ -494,9 +494,11 @@ store_carbon_entry_create(struct store *s, struct store_carbon_entry *en, struct
 		                            "there is no such shoot day in this production");
 	if ((st = sq_prepare(s, sql, e)) == NULL)
 		return -1;
-	store_new_id(en->id, sizeof(en->id), "cen");
-	sq_now_rfc3339(en->created_at, sizeof(en->created_at));
-	snprintf(en->updated_at, sizeof(en->updated_at), "%s", en->created_at);
+	if (!s->keep_ids || en->created_at[0] == '\0' || en->updated_at[0] == '\0') {
+		sq_now_rfc3339(en->created_at, sizeof(en->created_at));
+		snprintf(en->updated_at, sizeof(en->updated_at), "%s", en->created_at);
+	}
+	sq_new_id(s, en->id, sizeof(en->id), "cen");
 	sqlite3_bind_text(st, 1, en->id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, en->production_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, en->date, -1, SQLITE_STATIC);

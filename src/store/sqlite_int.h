@@ -39,7 +39,15 @@ struct store {
 	int gen_known;
 	long long gen_dv, gen_data, gen_schema;
 	long long quiet_changes; /* rows changed by quiet writes (run_quiet in sqlite.c) */
+
+	int keep_ids; /* store_keep_ids: creates keep the ids (and times) an import fills in */
 };
+
+/*
+ * A new row's id into buf: the one already there while s->keep_ids is on and
+ * buf holds one (an import, domain/import.c), else a fresh store_new_id.
+ */
+void sq_new_id(struct store *s, char *buf, size_t len, const char *prefix);
 
 /* Fills e from the connection's last error (503 when busy, else 500); returns -1. */
 int sq_db_err(struct store *s, struct err *e, const char *what);

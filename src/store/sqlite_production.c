@@ -218,7 +218,7 @@ store_department_create(struct store *s, const char *production_id, const char *
 		return -1;
 	if ((st = sq_prepare(s, sql, e)) == NULL)
 		return -1;
-	store_new_id(id_out, len, "dep");
+	sq_new_id(s, id_out, len, "dep");
 	sqlite3_bind_text(st, 1, id_out, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, production_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
@@ -377,7 +377,7 @@ store_person_create(struct store *s, struct store_person *p, struct err *e)
 
 	if (s->keys == NULL)
 		return err_set(e, 500, "the store was opened without the keystore");
-	store_new_id(p->id, sizeof(p->id), "per");
+	sq_new_id(s, p->id, sizeof(p->id), "per");
 	sq_now_rfc3339(p->created_at, sizeof(p->created_at));
 	snprintf(p->updated_at, sizeof(p->updated_at), "%s", p->created_at);
 	if (keyring_create(s->keys, p->id, "person", e) == -1 ||
@@ -612,7 +612,7 @@ store_location_create(struct store *s, struct store_location *l, struct err *e)
 	char *env = NULL;
 	int rc;
 
-	store_new_id(l->id, sizeof(l->id), "loc");
+	sq_new_id(s, l->id, sizeof(l->id), "loc");
 	sq_now_rfc3339(l->created_at, sizeof(l->created_at));
 	snprintf(l->updated_at, sizeof(l->updated_at), "%s", l->created_at);
 	if (s->keys == NULL)
@@ -778,7 +778,7 @@ store_day_create(struct store *s, struct store_day *d, struct err *e)
 	int rc;
 	if (st == NULL)
 		return -1;
-	store_new_id(d->id, sizeof(d->id), "day");
+	sq_new_id(s, d->id, sizeof(d->id), "day");
 	sq_now_rfc3339(now, sizeof(now));
 	sqlite3_bind_text(st, 1, d->id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, d->production_id, -1, SQLITE_STATIC);
@@ -971,7 +971,7 @@ store_scene_create(struct store *s, struct store_scene *sc, struct err *e)
 	char *env = NULL;
 	int rc;
 
-	store_new_id(sc->id, sizeof(sc->id), "scn");
+	sq_new_id(s, sc->id, sizeof(sc->id), "scn");
 	if (s->keys == NULL)
 		return err_set(e, 500, "the store was opened without the keystore");
 	if (keyring_create(s->keys, sc->production_id, "production", e) == -1 ||
@@ -1120,7 +1120,7 @@ store_call_put(struct store *s, struct store_call *c, struct err *e)
 	sqlite3_stmt *st = sq_prepare(s, sql, e);
 	if (st == NULL)
 		return -1;
-	store_new_id(c->id, sizeof(c->id), "cal");
+	sq_new_id(s, c->id, sizeof(c->id), "cal");
 	sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, c->production_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, c->day_id, -1, SQLITE_STATIC);
@@ -1306,10 +1306,13 @@ store_callsheet_publish(struct store *s, struct store_callsheet *cs,
 	sqlite3_bind_text(st, 1, cs->day_id, -1, SQLITE_STATIC);
 	if ((rc = sq_one_row(s, st, "number a call sheet", e)) != 1)
 		return rc == 0 ? sq_db_err(s, e, "number a call sheet") : -1;
-	cs->version = sqlite3_column_int(st, 0);
+	if (!s->keep_ids || cs->version != sqlite3_column_int(st, 0) ||
+	    cs->published_at[0] == '\0') {
+		cs->version = sqlite3_column_int(st, 0);
+		sq_now_rfc3339(cs->published_at, sizeof(cs->published_at));
+	}
 	sqlite3_reset(st);
-	store_new_id(cs->id, sizeof(cs->id), "cs");
-	sq_now_rfc3339(cs->published_at, sizeof(cs->published_at));
+	sq_new_id(s, cs->id, sizeof(cs->id), "cs");
 	place.row_id = cs->id;
 	if (s->keys == NULL)
 		return err_set(e, 500, "the store was opened without the keystore");

@@ -117,6 +117,23 @@ int store_generation_own_same(struct store *s, const struct store_gen *g);
 
 /* Fills buf (at least STORE_ID_LEN + 1 bytes) with "pfx_" and 26 base32 characters. */
 void store_new_id(char *buf, size_t len, const char *prefix);
+/*
+ * While on (an import of an export, domain/import.c), the create calls of
+ * production data keep an id the caller filled in instead of making one: a
+ * production, department, membership, person, location, shoot day, scene,
+ * call, call sheet and sustainability entry. A call sheet then also keeps
+ * its version and published_at, an entry its created_at and updated_at, and
+ * a new production starts without the standard departments (the import
+ * brings its own). Off by default; callers that leave an id empty still get
+ * a new one.
+ */
+void store_keep_ids(struct store *s, int on);
+/*
+ * 1 when a record with this id exists in the table its prefix names (prd,
+ * dep, mem, per, loc, day, scn, cs, cen, att), in any production; 0 when
+ * not, or when the prefix names none of them.
+ */
+int store_id_in_use(struct store *s, const char *id, struct err *e);
 
 int store_user_create(struct store *s, struct store_user *u, struct err *e);
 int store_user_by_email(struct store *s, const char *email, struct store_user *out, struct err *e);

@@ -587,7 +587,21 @@ test('exports: admins and producers take the whole production, everyone else onl
     if (scope === 'all') {
       assert.deepEqual(set.people, (await get('/people')).people, `${role}: people as GET /people`);
       assert.deepEqual(set.locations, (await get('/locations')).locations, `${role}: locations`);
-      assert.deepEqual(set.days, (await get('/days')).days, `${role}: days`);
+      // version 2: each day also carries its locations, scene order and department calls as GET /days/{did}
+      assert.equal(set.version, 2);
+      assert.deepEqual(set.days.map(({ locations, scene_ids, department_calls, ...d }) => d), (await get('/days')).days, `${role}: days`);
+      for (const d of set.days) {
+        const detail = await get(`/days/${d.id}`);
+        assert.deepEqual([d.locations, d.scene_ids, d.department_calls], [detail.locations, detail.scenes.map((sc) => sc.id), detail.department_calls], `${role}: day ${d.date}`);
+      }
+      assert.deepEqual(set.members, (await get('/members')).members, `${role}: members as GET /members`);
+      assert.deepEqual(set.invitations, (await get('/invitations')).invitations, `${role}: invitations`);
+      assert.deepEqual(set.sustainability.settings, await get('/sustainability/settings'), `${role}: sustainability settings`);
+      assert.deepEqual(set.attachments.filter((x) => !x.evidence).map(({ evidence, ...x }) => x), (await get('/attachments')).attachments, `${role}: attachments`);
+      const top = set.audit[0]?.seq ?? 0;
+      const logged = (await get('/audit?limit=500')).events.filter((ev) => ev.seq <= top);
+      assert.ok(logged.length > 0, 'the production has an audit log');
+      assert.deepEqual(set.audit.slice(0, logged.length), logged, `${role}: the audit log as GET /audit`);
       assert.deepEqual(set.scenes, (await get('/scenes')).scenes, `${role}: scenes`);
       assert.deepEqual(set.departments, (await get('/departments')).departments);
       const calls = [];
