@@ -125,6 +125,11 @@ json_t *api_carbon_entry_json(const struct store_carbon_entry *en);
 json_t *api_carbon_settings_view(struct store *s, const char *production_id, struct err *e);
 json_t *api_attachment_json(const struct store_attachment *a);
 json_t *api_audit_event_json(const struct store_audit_event *ev);
+/*
+ * Adds actor_name and object_name to each event of arr (as api_audit_event_json
+ * made them), looked up now: 0, or -1 with e set.
+ */
+int api_audit_name_events(struct store *s, const char *production_id, json_t *arr, struct err *e);
 /* rd may read the call sheets of day d: 1 yes, 0 no, -1 store error. */
 int api_callsheet_readable(struct store *s, struct api_reader *rd, const struct store_day *d,
                            struct err *e);

@@ -93,8 +93,8 @@ name_one(struct store *s, const char *production_id, json_t *seen, json_t *ev, c
 	return 0;
 }
 
-static int
-name_events(struct store *s, const char *production_id, json_t *arr, struct err *e)
+int
+api_audit_name_events(struct store *s, const char *production_id, json_t *arr, struct err *e)
 {
 	json_t *seen = json_object();
 	json_t *ev;
@@ -139,7 +139,7 @@ audit_list(struct http_req *r)
 	p.arr = json_array();
 	if (store_audit_of_production(http_req_store(r), a.production.id, before, limit, add_event,
 	                              &p, &e) == -1 ||
-	    name_events(http_req_store(r), a.production.id, p.arr, &e) == -1) {
+	    api_audit_name_events(http_req_store(r), a.production.id, p.arr, &e) == -1) {
 		json_decref(p.arr);
 		api_unavailable(r, &e);
 		return;

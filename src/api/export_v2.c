@@ -37,6 +37,7 @@
 
 #include "api/api.h"
 #include "api/export.h"
+#include "audit/audit_group.h"
 
 #define AUDIT_PAGE 500
 
@@ -193,13 +194,14 @@ static int
 audit_log(struct store *s, const char *prod, json_t *arr, struct err *e)
 {
 	struct audit_page p = {arr, 0, 0};
+	audit_group_sync(); /* read audits queued before this export are in it */
 	do {
 		long long before = p.last;
 		p.n = 0;
 		if (store_audit_of_production(s, prod, before, AUDIT_PAGE, add_event, &p, e) == -1)
 			return -1;
 	} while (p.n == AUDIT_PAGE);
-	return 0;
+	return api_audit_name_events(s, prod, arr, e);
 }
 
 int

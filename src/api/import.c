@@ -98,6 +98,27 @@ within(struct imp *im, const char *base)
 	return -1;
 }
 
+/*
+ * The characters the API refuses in a text field (domain/validate.h), refused
+ * here too: the multi-line fields keep TAB and LF, every other one is a line.
+ */
+static int
+clean(struct imp *im, const char *base, const char *name, const char *v)
+{
+	static const char *const multiline[] = {
+	    "home_address", "emergency_contact", "dietary",  "medical", "address",
+	    "parking",      "access_notes",      "synopsis", "notes",   "note"};
+	unsigned long cp;
+	long at;
+	int ml = 0;
+	for (size_t i = 0; i < sizeof(multiline) / sizeof(multiline[0]); i++)
+		ml |= strcmp(name, multiline[i]) == 0;
+	if ((at = validate_text(v, ml, &cp)) < 0)
+		return 0;
+	return bad(im, base, name, "holds U+%04lX at character %ld, which no text field may hold",
+	           cp, at + 1);
+}
+
 /* The string o.name into dst (max bytes at most; "" when absent or null unless required). */
 static int
 text(struct imp *im, const json_t *o, const char *base, const char *name, size_t max, int required,
@@ -113,7 +134,7 @@ text(struct imp *im, const json_t *o, const char *base, const char *name, size_t
 	    strlen(json_string_value(v)) != json_string_length(v))
 		return bad(im, base, name, "at most %zu bytes, without NUL", max);
 	memcpy(dst, json_string_value(v), json_string_length(v) + 1);
-	return 0;
+	return clean(im, base, name, dst);
 }
 
 /* A time as the store writes them, "YYYY-MM-DDTHH:MM:SSZ" (util/timefmt.h); "" when allowed. */
@@ -145,7 +166,7 @@ name_text(struct imp *im, const json_t *o, const char *base, const char *name, s
 {
 	if (text(im, o, base, name, max, 1, dst, cap) == -1)
 		return -1;
-	return dst[0] == '\0' ? bad(im, base, name, "must not be empty") : 0;
+	return validate_blank(dst) ? bad(im, base, name, "must not be only spaces") : 0;
 }
 
 static int
@@ -633,7 +654,7 @@ days(struct imp *im, const json_t *set)
 		const char **locs = NULL, **scns = NULL;
 		size_t nloc = 0, nscn = 0;
 		char base[64];
-		int rc, call, wrap;
+		int rc, call, wrap, cancelled = 0;
 		memset(&d, 0, sizeof(d));
 		snprintf(base, sizeof(base), "/days/%zu", i);
 		snprintf(d.production_id, sizeof(d.production_id), "%s", im->prod);
@@ -663,6 +684,11 @@ days(struct imp *im, const json_t *set)
 		if (rc == 0 && (store_day_create(im->s, &d, im->e) == -1 ||
 		                store_day_set_locations(im->s, d.id, locs, nloc, im->e) == -1 ||
 		                store_day_set_scenes(im->s, d.id, scns, nscn, im->e) == -1))
+			rc = within(im, base);
+		if (rc == 0 && flag(im, o, base, "cancelled", &cancelled) == -1)
+			rc = -1;
+		if (rc == 0 && cancelled &&
+		    store_day_set_cancelled(im->s, im->prod, d.id, 1, im->e) == -1)
 			rc = within(im, base);
 		if (rc == 0)
 			rc = day_calls(im, o, base, d.id);

@@ -172,11 +172,13 @@ api_published_called(const json_t *sheet, const char *person_id)
 json_t *
 api_published_day_json(const struct store_day *d, const json_t *sheet)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I}", "id", d->id, "date",
+	/* cancelled as the sheet says: a day cancelled since is marked on its next version */
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:b}", "id", d->id, "date",
 	                 text(sheet, "date"), "unit", text(sheet, "unit"), "general_call",
 	                 text(sheet, "general_call"), "wrap_estimate", text(sheet, "wrap_estimate"),
 	                 "number", json_integer_value(json_object_get(sheet, "day")), "total",
-	                 json_integer_value(json_object_get(sheet, "of")));
+	                 json_integer_value(json_object_get(sheet, "of")), "cancelled",
+	                 json_is_true(json_object_get(sheet, "cancelled")));
 }
 
 void
