@@ -86,10 +86,16 @@ person_add(const struct store_person *p, void *arg)
 	json_array_append_new(b->arr, api_person_json(p));
 }
 
-/* Days go into b->arr and, as store_day copies, into *kept (for the call sheets). */
+/*
+ * Days go into b->arr and, as store_day copies, into *kept (for the call
+ * sheets). Below AD (api_reads_published_schedule) a day is exported as its
+ * latest call sheet shows it, with that sheet in *sheets (for the calls),
+ * and a day never published is not exported, exactly as GET …/days.
+ */
 struct day_build {
 	struct set_build b;
 	struct store_day *kept;
+	json_t **sheets;
 	size_t n;
 };
 
@@ -97,23 +103,36 @@ static void
 day_add(const struct store_day *d, void *arg)
 {
 	struct day_build *db = arg;
-	int v;
+	struct api_reader *rd = db->b.rd;
+	json_t *sheet = NULL;
+	int v, version;
 	if (db->b.failed)
 		return;
-	if ((v = api_day_visible(db->b.s, db->b.rd, d->id, &db->b.e)) == -1) {
+	if (api_reads_published_schedule(rd)) {
+		v = api_published_sheet(db->b.s, rd->a.production.id, d->id, &version, &sheet,
+		                        &db->b.e);
+		if (v == 1)
+			v = api_allows(rd, POLICY_RESOURCE_SCHEDULE, POLICY_ACTION_READ, NULL, NULL,
+			               api_published_called(sheet, rd->person_id));
+		if (v == 1 && db->b.self_only)
+			v = api_published_called(sheet, rd->person_id);
+	} else {
+		v = api_day_visible(db->b.s, rd, d->id, &db->b.e);
+		if (v == 1 && db->b.self_only)
+			v = api_reader_knows_calls(db->b.s, rd, d->id, &db->b.e);
+	}
+	if (v == -1)
 		db->b.failed = 1;
+	if (v != 1) {
+		json_decref(sheet);
 		return;
 	}
-	if (v == 1 && db->b.self_only &&
-	    (v = api_reader_knows_calls(db->b.s, db->b.rd, d->id, &db->b.e)) == -1) {
-		db->b.failed = 1;
-		return;
-	}
-	if (v != 1)
-		return;
-	json_array_append_new(db->b.arr, api_day_json(d));
+	json_array_append_new(db->b.arr,
+	                      sheet != NULL ? api_published_day_json(d, sheet) : api_day_json(d));
 	db->kept = xrealloc(db->kept, (db->n + 1) * sizeof(*db->kept));
-	db->kept[db->n++] = *d;
+	db->sheets = xrealloc(db->sheets, (db->n + 1) * sizeof(*db->sheets));
+	db->kept[db->n] = *d;
+	db->sheets[db->n++] = sheet;
 }
 
 static void
@@ -183,7 +202,7 @@ export_dataset(struct store *s, struct api_reader *rd, int self_only, struct err
 	const char *prod = rd->a.production.id;
 	struct store_person_filter any = {NULL, NULL, NULL};
 	char now[TIMEFMT_LEN];
-	struct day_build db = {.b = {s, rd, self_only, NULL, {0}, 0}, NULL, 0};
+	struct day_build db = {.b = {s, rd, self_only, NULL, {0}, 0}, NULL, NULL, 0};
 	struct set_build b = {s, rd, self_only, NULL, {0}, 0};
 	json_t *set, *departments, *people, *locations, *days, *scenes, *calls, *sheets;
 	int rc = 0;
@@ -223,13 +242,23 @@ export_dataset(struct store *s, struct api_reader *rd, int self_only, struct err
 		rc = api_scenes_view(s, rd, scenes, e);
 	if (rc == 0 && (!self_only || rd->person_id[0])) {
 		b.arr = calls;
-		rc = store_call_list(s, prod, NULL, self_only ? rd->person_id : NULL, call_add, &b,
-		                     e);
+		if (api_reads_published_calls(rd)) {
+			/* the calls of the days exported, as their latest sheets give them */
+			for (size_t i = 0; i < db.n; i++)
+				if (db.sheets[i] != NULL)
+					api_published_calls(rd, db.kept[i].id, db.sheets[i], calls);
+		} else {
+			rc = store_call_list(s, prod, NULL, self_only ? rd->person_id : NULL,
+			                     call_add, &b, e);
+		}
 	}
 	if (rc == 0)
 		rc = callsheets_of(s, rd, db.kept, db.n, sheets, e);
 	if (rc == 0 && !self_only)
 		rc = export_dataset_more(s, rd, set, e);
+	for (size_t i = 0; i < db.n; i++)
+		json_decref(db.sheets[i]);
+	free(db.sheets);
 	free(db.kept);
 	if (rc == -1) {
 		json_decref(set);

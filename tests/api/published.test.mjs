@@ -157,6 +157,22 @@ test('the schedule below AD is the published one: a changed general call waits f
   assert.equal(one.json.general_call, '07:00', 'a department head reads the published schedule');
 });
 
+test('exports below AD are the published schedule too: the JSON and the calls table', async () => {
+  await setCall('grip', day1, { call: '05:00' }); // a draft nobody below AD sees
+  const j = await call(server, who.grip.session, 'GET', P('/export?format=json'));
+  assert.equal(j.status, 200, j.body);
+  assert.equal(j.json.scope, 'self');
+  assert.deepEqual(j.json.days.map((d) => [d.id, d.general_call]), [[day1.id, '07:00']], 'the published general call; day 2 was never published');
+  assert.deepEqual(j.json.calls.map((c) => [c.day_id, c.person_id, c.call]), [[day1.id, who.grip.person.id, '05:15']]);
+  const csv = await call(server, who.grip.session, 'GET', P('/export?format=csv&table=calls'));
+  assert.equal(csv.status, 200, csv.body);
+  assert.match(csv.body, /05:15/);
+  assert.doesNotMatch(csv.body, /05:00|06:00/, 'neither the draft call nor day 2\'s');
+  const drafted = await call(server, admin, 'GET', P('/export?format=json'));
+  assert.ok(drafted.json.calls.some((c) => c.person_id === who.grip.person.id && c.call === '05:00'), 'the producer exports the draft');
+  await setCall('grip', day1, { call: '05:15' });
+});
+
 test('a day never published is not there below AD', async () => {
   for (const key of ['grip', 'camhead', 'camop']) {
     const days = (await call(server, who[key].session, 'GET', P('/days'))).json.days;
