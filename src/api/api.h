@@ -135,6 +135,14 @@ int api_callsheet_readable(struct store *s, struct api_reader *rd, const struct 
                            struct err *e);
 
 /*
+ * Fills rd's own record (person_id, self_confirmed) and department from
+ * the person record user_id has in rd's production (the membership's
+ * department first): 0, or -1 with e set.
+ */
+int api_reader_own_record(struct store *s, const char *user_id, struct api_reader *rd,
+                          struct err *e);
+
+/*
  * The published view (api/published.c): below AD (and for a calendar feed)
  * the schedule and calls are read from the latest call sheet version of
  * each day, not from the working draft.

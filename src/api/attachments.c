@@ -76,14 +76,6 @@ api_attachment_json(const struct store_attachment *a)
 }
 
 static int
-fd_in(unsigned char *buf, size_t want, size_t *got, void *arg, struct err *e)
-{
-	if (io_read_full(*(int *)arg, buf, want, got) == -1)
-		return err_set(e, 500, "cannot read a stored file: %s", strerror(errno));
-	return 0;
-}
-
-static int
 evbuffer_out(const unsigned char *p, size_t n, void *arg, struct err *e)
 {
 	if (evbuffer_add(arg, p, n) == -1)
@@ -98,7 +90,7 @@ load_file(const char *path, const unsigned char key[32], struct evbuffer *body, 
 	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), rc;
 	if (fd == -1)
 		return err_set(e, 500, "cannot open %s: %s", path, strerror(errno));
-	rc = stream_read(key, fd_in, &fd, evbuffer_out, body, e);
+	rc = stream_read(key, stream_in_fd, &fd, evbuffer_out, body, e);
 	close(fd);
 	return rc;
 }

@@ -112,7 +112,6 @@ feeds_revoke(struct http_req *r)
 static int
 feed_reader(struct store *s, const struct store_feed *f, struct api_reader *rd, struct err *e)
 {
-	struct store_person me;
 	int found;
 
 	memset(rd, 0, sizeof(*rd));
@@ -128,17 +127,7 @@ feed_reader(struct store *s, const struct store_feed *f, struct api_reader *rd, 
 	rd->a.member = 1;
 	rd->has_role = 1;
 	rd->published_only = 1;
-	if ((found = store_person_of_user(s, f->production_id, f->user_id, &me, e)) == -1)
-		return -1;
-	if (found == 1) {
-		memcpy(rd->person_id, me.id, sizeof(rd->person_id));
-		rd->self_confirmed = me.link_confirmed != 0;
-	}
-	snprintf(rd->department_id, sizeof(rd->department_id), "%s",
-	         rd->a.me.department_id[0] ? rd->a.me.department_id
-	                                   : (found == 1 ? me.department_id : ""));
-	sodium_memzero(&me, sizeof(me));
-	return 1;
+	return api_reader_own_record(s, f->user_id, rd, e) == -1 ? -1 : 1;
 }
 
 void

@@ -523,15 +523,6 @@ locations(struct imp *im, const json_t *set)
 	return 0;
 }
 
-static int
-one_of(const char *v, const char *const *allowed)
-{
-	for (; *allowed; allowed++)
-		if (strcmp(v, *allowed) == 0)
-			return 1;
-	return 0;
-}
-
 /* The ids of array o.name, each a record of `known`; ptrs (malloc'd) point into the JSON. */
 static int
 ids(struct imp *im, const json_t *o, const char *base, const char *name, const char *key,
@@ -594,9 +585,9 @@ scenes(struct imp *im, const json_t *set)
 		                 -1
 		         ? -1
 		         : 0;
-		if (rc == 0 && !one_of(sc.int_ext, ie))
+		if (rc == 0 && !validate_one_of(sc.int_ext, ie))
 			rc = bad(im, base, "int_ext", "INT, EXT or INT/EXT");
-		if (rc == 0 && !one_of(sc.day_night, dn))
+		if (rc == 0 && !validate_one_of(sc.day_night, dn))
 			rc = bad(im, base, "day_night", "DAY, NIGHT, DAWN or DUSK");
 		if (rc == 0 && (!json_is_integer(json_object_get(o, "eighths")) || eighths < 1 ||
 		                eighths > 480))
@@ -732,7 +723,7 @@ calls(struct imp *im, const json_t *set)
 			c.call_time[0] = '\0'; /* it follows the department's call */
 		else if (from[0] && strcmp(from, "person") != 0)
 			return bad(im, base, "call_from", "person or department");
-		if (!one_of(c.cast_status, statuses))
+		if (!validate_one_of(c.cast_status, statuses))
 			return bad(im, base, "cast_status", "start, work, hold, finish or empty");
 		for (size_t k = 0; k < 3; k++) {
 			if (text(im, o, base, opt[k], 5, 0, dst[k], sizeof(c.pickup)) == -1)

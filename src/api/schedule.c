@@ -560,15 +560,6 @@ static const struct json_field scene_body[] = {
 };
 
 static int
-one_of(const char *v, const char *const *allowed)
-{
-	for (; *allowed; allowed++)
-		if (strcmp(v, *allowed) == 0)
-			return 1;
-	return 0;
-}
-
-static int
 apply_scene(struct http_req *r, const struct api_reader *rd, json_t *body, struct store_scene *sc)
 {
 	static const char *const ie[] = {"INT", "EXT", "INT/EXT", NULL};
@@ -589,9 +580,9 @@ apply_scene(struct http_req *r, const struct api_reader *rd, json_t *body, struc
 	}
 	if (validate_blank(sc->number))
 		http_field_error(r, "/number", "must not be empty");
-	if (!one_of(sc->int_ext, ie))
+	if (!validate_one_of(sc->int_ext, ie))
 		http_field_error(r, "/int_ext", "INT, EXT or INT/EXT");
-	if (!one_of(sc->day_night, dn))
+	if (!validate_one_of(sc->day_night, dn))
 		http_field_error(r, "/day_night", "DAY, NIGHT, DAWN or DUSK");
 	if (validate_blank(sc->set_name))
 		http_field_error(r, "/set", "must not be empty");
@@ -1105,7 +1096,7 @@ call_ok(struct http_req *r, const struct api_reader *rd, const struct store_day 
 			check_wall_clock(r, rd->a.production.timezone, d->date, opt[i].v,
 			                 opt[i].name);
 	}
-	if (!one_of(c->cast_status, statuses) ||
+	if (!validate_one_of(c->cast_status, statuses) ||
 	    (c->cast_status[0] && strcmp(p->kind, "cast") != 0))
 		http_field_error(r, "/cast_status", "start, work, hold or finish, for cast only");
 	return !http_field_errors_answer(r);

@@ -354,14 +354,20 @@ session_clear_cookie(struct http_req *r)
 	                SESSION_COOKIE "=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0");
 }
 
+/* An event of a production's route carries the production, so its audit view finds it. */
+static const char *
+route_production(struct http_req *r)
+{
+	static const char prefix[] = "/api/v1/productions/";
+	return strncmp(r->path, prefix, sizeof(prefix) - 1) == 0 ? router_param(&r->match, "id")
+	                                                         : NULL;
+}
+
 void
 session_audit_read(struct http_req *r, const char *actor, const char *action, const char *object,
                    const char *outcome)
 {
-	static const char prefix[] = "/api/v1/productions/";
-	const char *prod = strncmp(r->path, prefix, sizeof(prefix) - 1) == 0
-	                       ? router_param(&r->match, "id")
-	                       : NULL;
+	const char *prod = route_production(r);
 	struct audit_entry a = {actor, r->peer, action, object, outcome, r->request_id, prod};
 	/* committed in a group by the audit writer (audit/audit_group.c), or here when none runs */
 	if (audit_group_add(&a) == -1)
@@ -372,11 +378,7 @@ void
 session_audit(struct http_req *r, const char *actor, const char *action, const char *object,
               const char *outcome)
 {
-	/* an event of a production's route carries the production, so its audit view finds it */
-	static const char prefix[] = "/api/v1/productions/";
-	const char *prod = strncmp(r->path, prefix, sizeof(prefix) - 1) == 0
-	                       ? router_param(&r->match, "id")
-	                       : NULL;
+	const char *prod = route_production(r);
 	struct audit_entry a = {actor, r->peer, action, object, outcome, r->request_id, prod};
 	struct err e;
 	if (audit_record(http_req_store(r), &a, &e) == -1)

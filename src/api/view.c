@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "api/api.h"
 #include "api/cache.h"
 #include "api/session.h"
@@ -51,12 +53,28 @@ reader_cache_put(struct api_reader *rd)
 }
 
 int
+api_reader_own_record(struct store *s, const char *user_id, struct api_reader *rd, struct err *e)
+{
+	struct store_person me;
+	int found = store_person_of_user(s, rd->a.production.id, user_id, &me, e);
+	if (found == -1)
+		return -1;
+	if (found == 1) {
+		memcpy(rd->person_id, me.id, sizeof(rd->person_id));
+		rd->self_confirmed = me.link_confirmed != 0;
+	}
+	snprintf(rd->department_id, sizeof(rd->department_id), "%s",
+	         rd->a.me.department_id[0] ? rd->a.me.department_id
+	                                   : (found == 1 ? me.department_id : ""));
+	sodium_memzero(&me, sizeof(me));
+	return 0;
+}
+
+int
 api_reader_load(struct http_req *r, struct api_reader *rd)
 {
 	const struct api_auth *auth = session_of(r);
-	struct store_person me;
 	struct err e;
-	int found;
 
 	memset(rd, 0, sizeof(*rd));
 	if (cache_reader_get(http_req_store(r), session_gen(r), auth->session.user.id,
@@ -69,20 +87,10 @@ api_reader_load(struct http_req *r, struct api_reader *rd)
 	if (api_production_access(r, &rd->a) == -1)
 		return -1;
 	rd->has_role = rd->a.member && policy_role_parse(rd->a.me.role, &rd->role) == 0;
-	if (rd->has_role) {
-		found = store_person_of_user(http_req_store(r), rd->a.production.id,
-		                             auth->session.user.id, &me, &e);
-		if (found == -1) {
-			api_unavailable(r, &e);
-			return -1;
-		}
-		if (found == 1) {
-			memcpy(rd->person_id, me.id, sizeof(rd->person_id));
-			rd->self_confirmed = me.link_confirmed != 0;
-		}
-		snprintf(rd->department_id, sizeof(rd->department_id), "%s",
-		         rd->a.me.department_id[0] ? rd->a.me.department_id
-		                                   : (found == 1 ? me.department_id : ""));
+	if (rd->has_role &&
+	    api_reader_own_record(http_req_store(r), auth->session.user.id, rd, &e) == -1) {
+		api_unavailable(r, &e);
+		return -1;
 	}
 	reader_cache_key(r, rd);
 	reader_cache_put(rd);

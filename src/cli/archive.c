@@ -52,14 +52,6 @@ struct to_archive {
 };
 
 static int
-fd_in(unsigned char *buf, size_t want, size_t *got, void *arg, struct err *e)
-{
-	if (io_read_full(*(int *)arg, buf, want, got) == -1)
-		return err_set(e, 500, "cannot read a stored file: %s", strerror(errno));
-	return 0;
-}
-
-static int
 archive_out(const unsigned char *p, size_t n, void *arg, struct err *e)
 {
 	struct to_archive *t = arg;
@@ -102,7 +94,7 @@ put_one(struct archive *ar, struct store *s, const char *upload_dir, const char 
 		err_set(e, 500, "cannot write the archive: %s", archive_error_string(ar));
 		goto out;
 	}
-	if (stream_read(key.p, fd_in, &fd, archive_out, &t, e) == -1)
+	if (stream_read(key.p, stream_in_fd, &fd, archive_out, &t, e) == -1)
 		goto out;
 	if (t.written != a.size) {
 		err_set(e, 500, "the stored file of %s holds %lld bytes, not %lld", id, t.written,

@@ -59,6 +59,8 @@ void stream_wipe(struct stream *st);
 typedef int (*stream_out_fn)(const unsigned char *p, size_t n, void *arg, struct err *e);
 /* Reads up to want bytes (fewer only at the end: *got 0 is the end); -1 on a read error. */
 typedef int (*stream_in_fn)(unsigned char *buf, size_t want, size_t *got, void *arg, struct err *e);
+/* A stream_in_fn over a file descriptor: arg points to the int fd. */
+int stream_in_fd(unsigned char *buf, size_t want, size_t *got, void *arg, struct err *e);
 
 /* Encrypts n bytes into the format, record by record, through one 64 KiB buffer. */
 int stream_write(const unsigned char key[AEAD_KEY_LEN], const unsigned char *pt, size_t n,

@@ -173,3 +173,12 @@ validate_date_not_after(const char *date, const char *today)
 	/* "YYYY-MM-DD" strings order as the dates they name */
 	return today != NULL && strcmp(date, today) > 0 ? 0 : 1;
 }
+
+int
+validate_one_of(const char *v, const char *const *allowed)
+{
+	for (; *allowed != NULL; allowed++)
+		if (strcmp(v, *allowed) == 0)
+			return 1;
+	return 0;
+}

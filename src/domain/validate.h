@@ -34,6 +34,8 @@ int validate_file_name(const char *s);
  * multi-line notes (docs/CONTRACT.md, "Text fields"); CR is refused there too.
  */
 long validate_text(const char *s, int multiline, unsigned long *cp);
+/* 1 when v is one of the NULL-terminated list allowed. */
+int validate_one_of(const char *v, const char *const *allowed);
 /* 1 when s is NULL, empty or only white space (Unicode White_Space, U+200B, U+FEFF). */
 int validate_blank(const char *s);
 /*
