@@ -187,8 +187,37 @@ data_version(struct keyring *kr)
 }
 
 /*
+ * The new master key after a rotation: key_file, or while the rotation is
+ * between committing the keystore and renaming its KEY_FILE.new over
+ * key_file (cli/keys.c), KEY_FILE.new. 1 found into *next, 0 neither opens
+ * the keystore, -1 e set.
+ */
+static int
+next_kek(struct keyring *kr, struct secret *next, char id[KEYRING_ID_MAX], struct err *e)
+{
+	char pending[4200];
+	const char *paths[2] = {kr->key_file, pending};
+
+	snprintf(pending, sizeof(pending), "%s.new", kr->key_file);
+	for (size_t i = 0; i < 2; i++) {
+		struct err ignored;
+		int m;
+		if (masterkey_load(paths[i], next, &ignored) == -1)
+			continue;
+		if ((m = kek_matches(kr, next, id, e)) == 1)
+			return 1;
+		secret_free(next);
+		if (m == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/*
  * Called under the lock before every use: when another connection wrote
  * the keystore, forget every cached key, and follow a master key rotation.
+ * The keystore's version is taken as seen only once that worked, so a
+ * rotation caught halfway is followed at the next use.
  */
 static int
 refresh(struct keyring *kr, struct err *e)
@@ -200,24 +229,24 @@ refresh(struct keyring *kr, struct err *e)
 	if (v == kr->data_version)
 		return 0;
 	cache_flush(kr);
-	kr->data_version = v;
 	if ((m = kek_matches(kr, &kr->kek, id, e)) == -1)
 		return -1;
 	if (m == 0) {
 		struct secret next = {NULL, 0};
-		if (kr->key_file == NULL || masterkey_load(kr->key_file, &next, e) == -1)
+		if (kr->key_file == NULL)
 			return err_set(e, 500,
 			               "the master key was rotated; restart with the new key");
-		if (kek_matches(kr, &next, id, e) != 1) {
-			secret_free(&next);
-			return err_set(
-			    e, 500, "the master key was rotated and %s does not hold the new one",
-			    kr->key_file);
-		}
+		if ((m = next_kek(kr, &next, id, e)) != 1)
+			return m == -1 ? -1
+			               : err_set(e, 500,
+			                         "the master key was rotated and %s does not hold "
+			                         "the new one",
+			                         kr->key_file);
 		secret_free(&kr->kek);
 		kr->kek = next;
 	}
 	snprintf(kr->kek_id, sizeof(kr->kek_id), "%s", id);
+	kr->data_version = v;
 	return 0;
 }
 

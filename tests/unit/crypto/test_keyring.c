@@ -17,6 +17,7 @@
 
 #include "crypto/aead.h"
 #include "crypto/keyring.h"
+#include "crypto/masterkey.h"
 #include "tmpdb.h"
 
 static void
@@ -339,6 +340,54 @@ rotation_rewraps_every_key_and_retires_the_old_master_key(void **state)
 	secret_free(&next);
 }
 
+/*
+ * A serving keyring follows a rotation made by another process even when it
+ * looks between the keystore's commit and the rename of KEY_FILE.new over
+ * KEY_FILE (cli/keys.c): it takes the new key from KEY_FILE.new then, and a
+ * failed look is tried again at the next use rather than taken as done.
+ */
+static void
+a_server_follows_a_rotation_caught_before_the_key_file_is_renamed(void **state)
+{
+	char key_file[256], pending[300];
+	struct secret kek, next;
+	struct keyring *server, *cli;
+	struct keyring_place p = {"production", "address", "prd_1"};
+	struct err e;
+	char *env, *out;
+	size_t n;
+	(void)state;
+	snprintf(ks_path, sizeof(ks_path), "%s/keys.db", tmpdb_dir);
+	snprintf(key_file, sizeof(key_file), "%s/master.key", tmpdb_dir);
+	snprintf(pending, sizeof(pending), "%s.new", key_file);
+	assert_int_equal(masterkey_create(key_file, &e), 0);
+	assert_int_equal(masterkey_load(key_file, &kek, &e), 0);
+	server = keyring_open(ks_path, &kek, key_file, 1, &e);
+	assert_non_null(server);
+	assert_int_equal(keyring_create(server, "prd_1", "production", &e), 0);
+	env = keyring_seal(server, "prd_1", &p, "Stage 4", 7, &e);
+	assert_non_null(env);
+	/* `slate keys rotate`, stopped after the keystore's commit: the new key only in .new */
+	cli = keyring_open(ks_path, &kek, key_file, 0, &e);
+	assert_non_null(cli);
+	assert_int_equal(masterkey_create(pending, &e), 0);
+	assert_int_equal(masterkey_load(pending, &next, &e), 0);
+	assert_int_equal(keyring_rotate(cli, &next, &e), 0);
+	keyring_close(cli);
+	assert_int_equal(keyring_unseal(server, &p, env, &out, &n, &e), 1);
+	assert_string_equal(out, "Stage 4");
+	free(out);
+	/* and the rename that finishes it changes nothing */
+	assert_int_equal(rename(pending, key_file), 0);
+	assert_int_equal(keyring_unseal(server, &p, env, &out, &n, &e), 1);
+	assert_string_equal(out, "Stage 4");
+	free(out);
+	keyring_close(server);
+	free(env);
+	secret_free(&kek);
+	secret_free(&next);
+}
+
 static void
 keystore_sql(const char *sql)
 {
@@ -412,6 +461,9 @@ main(void)
 	                                    tmpdb_setup, cleanup),
 	    cmocka_unit_test_setup_teardown(
 	        rotation_rewraps_every_key_and_retires_the_old_master_key, tmpdb_setup, cleanup),
+	    cmocka_unit_test_setup_teardown(
+	        a_server_follows_a_rotation_caught_before_the_key_file_is_renamed, tmpdb_setup,
+	        cleanup),
 	    cmocka_unit_test_setup_teardown(
 	        the_commit_counter_never_goes_down_is_authenticated_and_survives_rotation,
 	        tmpdb_setup, cleanup),
