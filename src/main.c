@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "store/pagecrypt.h"
 #include "util/log.h"
+#include "util/nitems.h"
 
 #ifndef SLATE_VERSION
 #define SLATE_VERSION "0.0.0-dev"
@@ -82,7 +83,7 @@ main(int argc, char **argv)
 			return EXIT_FAIL;
 		}
 	}
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+	for (size_t i = 0; i < nitems(commands); i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
 			return commands[i].fn(argc - 2, argv + 2);
 	fprintf(stderr, "slate: '%s' is not a command (see slate --help)\n", argv[1]);

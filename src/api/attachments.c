@@ -39,6 +39,7 @@
 #include "util/timefmt.h"
 #include "util/utf8.h"
 #include "util/xalloc.h"
+#include "util/nitems.h"
 
 static const char *const allowed_types[] = {
     "application/pdf", "image/jpeg", "image/png", "image/webp",
@@ -56,7 +57,7 @@ allowed_type(struct http_req *r, char *out, size_t cap)
 	for (i = 0; i < n && ct[i] != ';' && ct[i] != ' ' && i + 1 < cap; i++)
 		out[i] = (char)(ct[i] >= 'A' && ct[i] <= 'Z' ? ct[i] + 32 : ct[i]);
 	out[i] = '\0';
-	for (size_t k = 0; k < sizeof(allowed_types) / sizeof(allowed_types[0]); k++)
+	for (size_t k = 0; k < nitems(allowed_types); k++)
 		if (strcmp(out, allowed_types[k]) == 0)
 			return 1;
 	return 0;

@@ -28,6 +28,7 @@
 #include "util/log.h"
 #include "util/secret.h"
 #include "util/xalloc.h"
+#include "util/nitems.h"
 
 static const struct json_field login_fields[] = {
     {"email", JF_STRING, 1, 254},
@@ -206,7 +207,7 @@ auth_login(struct http_req *r)
 		http_problem(r, 403, "sign in from Slate's own pages");
 		return;
 	}
-	body = http_json_body(r, login_fields, sizeof(login_fields) / sizeof(login_fields[0]));
+	body = http_json_body(r, login_fields, nitems(login_fields));
 	if (body == NULL)
 		return;
 	lj = xcalloc(1, sizeof(*lj));

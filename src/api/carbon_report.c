@@ -28,6 +28,7 @@
 #include "domain/svgchart.h"
 #include "util/timefmt.h"
 #include "util/xalloc.h"
+#include "util/nitems.h"
 
 static json_t *
 amount(long long grams, long entries)
@@ -350,7 +351,7 @@ category_label(const char *key)
 	    {"water", "Water"},
 	    {"other", "Other"},
 	};
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+	for (size_t i = 0; i < nitems(names); i++)
 		if (strcmp(key, names[i].key) == 0)
 			return names[i].label;
 	return key;

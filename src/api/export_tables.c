@@ -42,6 +42,7 @@
 #include "api/export.h"
 #include "domain/csv.h"
 #include "util/xalloc.h"
+#include "util/nitems.h"
 
 static const char *const departments_cols[] = {"id", "name", NULL};
 static const char *const people_cols[] = {"id",
@@ -87,7 +88,7 @@ static const struct {
     {"scenes", scenes_cols},           {"calls", calls_cols},
     {"callsheets", callsheets_cols},
 };
-#define NTABLES (sizeof(tables) / sizeof(tables[0]))
+#define NTABLES nitems(tables)
 
 int
 export_csv_table_known(const char *table)

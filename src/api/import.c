@@ -58,6 +58,7 @@
 #include "domain/members.h"
 #include "domain/validate.h"
 #include "util/email.h"
+#include "util/nitems.h"
 
 struct imp {
 	struct store *s;
@@ -111,7 +112,7 @@ clean(struct imp *im, const char *base, const char *name, const char *v)
 	unsigned long cp;
 	long at;
 	int ml = 0;
-	for (size_t i = 0; i < sizeof(multiline) / sizeof(multiline[0]); i++)
+	for (size_t i = 0; i < nitems(multiline); i++)
 		ml |= strcmp(name, multiline[i]) == 0;
 	if ((at = validate_text(v, ml, &cp)) < 0)
 		return 0;
@@ -413,7 +414,7 @@ person(struct imp *im, const json_t *o, const char *base, size_t *links)
 		bad(im, base, "character_name", "only cast play a character");
 		goto out;
 	}
-	for (size_t k = 0; k < sizeof(sealed) / sizeof(sealed[0]); k++) {
+	for (size_t k = 0; k < nitems(sealed); k++) {
 		const struct sealed *f = &sealed[k];
 		char *dst = (char *)&p + f->off;
 		const char *why = NULL;

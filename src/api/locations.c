@@ -27,6 +27,7 @@
 #include "api/api.h"
 #include "api/session.h"
 #include "domain/validate.h"
+#include "util/nitems.h"
 
 int
 api_location_view(struct store *s, struct api_reader *rd, const struct store_location *l,
@@ -274,8 +275,7 @@ save_location(struct http_req *r, int creating)
 
 	if (api_reader_load(r, &rd) == -1 || !may_write_locations(r, &rd))
 		return;
-	if ((body = http_json_body_open(r, location_body,
-	                                sizeof(location_body) / sizeof(location_body[0]))) == NULL)
+	if ((body = http_json_body_open(r, location_body, nitems(location_body))) == NULL)
 		return;
 	memset(&l, 0, sizeof(l));
 	snprintf(l.production_id, sizeof(l.production_id), "%s", rd.a.production.id);

@@ -60,6 +60,7 @@
 #include "domain/validate.h"
 #include "util/email.h"
 #include "util/xalloc.h"
+#include "util/nitems.h"
 
 /* ---- departments ---- */
 
@@ -199,7 +200,7 @@ static const struct person_field {
     F("id_numbers", POLICY_RESOURCE_PERSON_PRIVATE, STORE_PERSON_PRIVATE, id_numbers, CHECK_TEXT),
 #undef F
 };
-#define NFIELDS (sizeof(person_fields) / sizeof(person_fields[0]))
+#define NFIELDS nitems(person_fields)
 
 static char *
 field_of(struct store_person *p, const struct person_field *f)
@@ -690,8 +691,7 @@ people_create(struct http_req *r)
 
 	if (api_reader_load(r, &rd) == -1)
 		return;
-	if ((body = http_json_body_open(r, person_body,
-	                                sizeof(person_body) / sizeof(person_body[0]))) == NULL)
+	if ((body = http_json_body_open(r, person_body, nitems(person_body))) == NULL)
 		return;
 	/* named with the rest: apply_body answers every field error at its end */
 	if (json_object_get(body, "name") == NULL)
@@ -726,8 +726,7 @@ people_update(struct http_req *r)
 
 	if (api_reader_load(r, &rd) == -1)
 		return;
-	if ((body = http_json_body_open(r, person_body,
-	                                sizeof(person_body) / sizeof(person_body[0]))) == NULL)
+	if ((body = http_json_body_open(r, person_body, nitems(person_body))) == NULL)
 		return;
 	p = xmalloc(sizeof(*p));
 	/* every group is opened: a group is rewritten whole, so its other fields must be kept */

@@ -3,6 +3,7 @@
  * metrics and the docs all read this table; nothing else lists routes.
  */
 #include "api/api.h"
+#include "util/nitems.h"
 
 const struct route api_routes[] = {
     {"GET", "/healthz", health_live, ROUTE_PUBLIC},
@@ -119,7 +120,7 @@ const struct route api_routes[] = {
     {"POST", "/api/v1/invitations/accept", invitations_accept, ROUTE_PUBLIC | ROUTE_JSON_BODY},
 };
 
-const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);
+const size_t api_nroutes = nitems(api_routes);
 
 /*
  * The checks a route makes from its head, before its body is read (see
@@ -140,7 +141,7 @@ static const struct {
 int
 api_route_checks_head(const struct route *rt)
 {
-	for (size_t i = 0; i < sizeof(head_checks) / sizeof(head_checks[0]); i++)
+	for (size_t i = 0; i < nitems(head_checks); i++)
 		if (head_checks[i].handler == rt->handler)
 			return 1;
 	return 0;
@@ -149,7 +150,7 @@ api_route_checks_head(const struct route *rt)
 int
 api_before_body(struct http_req *r)
 {
-	for (size_t i = 0; i < sizeof(head_checks) / sizeof(head_checks[0]); i++)
+	for (size_t i = 0; i < nitems(head_checks); i++)
 		if (head_checks[i].handler == r->match.route->handler)
 			return head_checks[i].check(r);
 	if (r->match.route->flags & (ROUTE_UPLOAD | ROUTE_IMPORT)) {

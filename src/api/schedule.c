@@ -36,6 +36,7 @@
 #include "domain/validate.h"
 #include "util/xalloc.h"
 #include "util/zone.h"
+#include "util/nitems.h"
 
 /* ---- days ---- */
 
@@ -343,8 +344,7 @@ days_create(struct http_req *r)
 
 	if (api_reader_load(r, &rd) == -1 || !may_write_schedule(r, &rd))
 		return;
-	if ((body = http_json_body_open(r, day_body, sizeof(day_body) / sizeof(day_body[0]))) ==
-	    NULL)
+	if ((body = http_json_body_open(r, day_body, nitems(day_body))) == NULL)
 		return;
 	memset(&d, 0, sizeof(d));
 	snprintf(d.production_id, sizeof(d.production_id), "%s", rd.a.production.id);
@@ -370,8 +370,7 @@ days_update(struct http_req *r)
 
 	if (api_reader_load(r, &rd) == -1 || !may_write_schedule(r, &rd))
 		return;
-	if ((body = http_json_body_open(r, day_body, sizeof(day_body) / sizeof(day_body[0]))) ==
-	    NULL)
+	if ((body = http_json_body_open(r, day_body, nitems(day_body))) == NULL)
 		return;
 	if (load_day(r, &rd, &d) && apply_day(r, &rd, body, &d))
 		save_day(r, &rd, body, &d, 0);
@@ -640,8 +639,7 @@ scenes_create(struct http_req *r)
 
 	if (api_reader_load(r, &rd) == -1 || !may_write_schedule(r, &rd))
 		return;
-	if ((body = http_json_body_open(r, scene_body,
-	                                sizeof(scene_body) / sizeof(scene_body[0]))) == NULL)
+	if ((body = http_json_body_open(r, scene_body, nitems(scene_body))) == NULL)
 		return;
 	memset(&sc, 0, sizeof(sc));
 	snprintf(sc.production_id, sizeof(sc.production_id), "%s", rd.a.production.id);
@@ -661,8 +659,7 @@ scenes_update(struct http_req *r)
 
 	if (api_reader_load(r, &rd) == -1 || !may_write_schedule(r, &rd))
 		return;
-	if ((body = http_json_body_open(r, scene_body,
-	                                sizeof(scene_body) / sizeof(scene_body[0]))) == NULL)
+	if ((body = http_json_body_open(r, scene_body, nitems(scene_body))) == NULL)
 		return;
 	found = store_scene_get(http_req_store(r), rd.a.production.id,
 	                        router_param(&r->match, "sid"), 1, &sc, &e);
@@ -1131,8 +1128,7 @@ calls_put(struct http_req *r)
 
 	if (api_reader_load(r, &rd) == -1)
 		return;
-	if ((body = http_json_body_open(r, call_body, sizeof(call_body) / sizeof(call_body[0]))) ==
-	    NULL)
+	if ((body = http_json_body_open(r, call_body, nitems(call_body))) == NULL)
 		return;
 	memset(&c, 0, sizeof(c));
 	copy_str(body, "call", c.call_time, sizeof(c.call_time));

@@ -48,6 +48,7 @@
 #include "domain/validate.h"
 #include "util/utf8.h"
 #include "util/xalloc.h"
+#include "util/nitems.h"
 
 #define NOTE_MAX     500
 #define IMPORT_ROWS  100000
@@ -318,7 +319,7 @@ entry_build(struct store *s, const struct carbon_ctx *c, const struct department
 	memset(en, 0, sizeof(*en));
 	snprintf(en->production_id, sizeof(en->production_id), "%s", c->rd.a.production.id);
 	/* characters no text may hold, in any cell: named before anything is looked up */
-	for (size_t i = 0; i < sizeof(text) / sizeof(text[0]); i++) {
+	for (size_t i = 0; i < nitems(text); i++) {
 		const char *why =
 		    text[i].v ? json_text_problem(text[i].v, text[i].flags, buf, sizeof(buf))
 		              : NULL;
@@ -509,8 +510,7 @@ settings_write(struct http_req *r, int replace)
 		    "only producers and production admins change the sustainability settings");
 		goto out;
 	}
-	if ((body = http_json_body(r, settings_body,
-	                           sizeof(settings_body) / sizeof(settings_body[0]))) == NULL)
+	if ((body = http_json_body(r, settings_body, nitems(settings_body))) == NULL)
 		goto out;
 	if (replace) {
 		c.settings.include_rf = 1;
@@ -643,8 +643,7 @@ carbon_factors_create(struct http_req *r)
 		http_problem(r, 403, "only producers and production admins add emission factors");
 		goto out;
 	}
-	if ((body = http_json_body(r, factor_body, sizeof(factor_body) / sizeof(factor_body[0]))) ==
-	    NULL)
+	if ((body = http_json_body(r, factor_body, nitems(factor_body))) == NULL)
 		goto out;
 	memset(&f, 0, sizeof(f));
 	snprintf(f.production_id, sizeof(f.production_id), "%s", c.rd.a.production.id);
@@ -729,8 +728,7 @@ carbon_entries_create(struct http_req *r)
 	if (!ctx_load(r, &c, POLICY_RESOURCE_SUSTAINABILITY, POLICY_ACTION_WRITE,
 	              "your role does not enter sustainability data"))
 		return;
-	if ((body = http_json_body_open(r, entry_body,
-	                                sizeof(entry_body) / sizeof(entry_body[0]))) == NULL)
+	if ((body = http_json_body_open(r, entry_body, nitems(entry_body))) == NULL)
 		goto out;
 	if (!departments_load(r, c.rd.a.production.id, &deps)) {
 		json_decref(body);
@@ -1340,8 +1338,7 @@ carbon_recalculate(struct http_req *r)
 		             "only producers and production admins recalculate the footprint");
 		goto out;
 	}
-	if ((body = http_json_body(r, recalc_body, sizeof(recalc_body) / sizeof(recalc_body[0]))) ==
-	    NULL)
+	if ((body = http_json_body(r, recalc_body, nitems(recalc_body))) == NULL)
 		goto out;
 	apply = json_is_true(json_object_get(body, "apply"));
 	got = store_factor_set_latest(s, str_of(body, "factor_set"), &to, &rc.e);

@@ -16,6 +16,7 @@
 
 #include "api/api.h"
 #include "cli/demo.h"
+#include "util/nitems.h"
 
 static const char *const first_names[] = {
     "Ada", "Bram", "Cleo", "Dev",  "Edie", "Farid", "Greta", "Hugo", "Ines",    "Jonah",
@@ -91,7 +92,7 @@ next(unsigned *x)
 	return *x;
 }
 
-#define PICK(arr, x) (arr)[next(x) % (sizeof(arr) / sizeof((arr)[0]))]
+#define PICK(arr, x) (arr)[next(x) % nitems(arr)]
 
 static int
 add_person(struct store *s, const char *prod, const char *department, const char *kind,
@@ -173,7 +174,7 @@ demo_footprint(struct store *s, const char *prod, const char *user_id,
 	if (store_carbon_settings_put(s, prod, &cs, e) == -1)
 		return -1;
 	for (int d = 0; d < ndays; d++) {
-		for (size_t a = 0; a < sizeof(activities) / sizeof(activities[0]); a++) {
+		for (size_t a = 0; a < nitems(activities); a++) {
 			const struct activity *ac = &activities[a];
 			struct store_carbon_entry en;
 			if (d % ac->every != 0)
@@ -213,7 +214,7 @@ demo_load(struct store *s, const char *prod, const char *user_id, struct err *e)
 	unsigned x = 0x5eed1e55u;
 	int ncrew = 0, n = 0;
 
-	for (size_t d = 0; d < sizeof(crew) / sizeof(crew[0]); d++)
+	for (size_t d = 0; d < nitems(crew); d++)
 		for (int k = 0; k < crew[d].count; k++, n++)
 			if (add_person(s, prod, crew[d].department, "crew",
 			               k == 0 ? crew[d].head_job : crew[d].job, "", k == 0 && d < 2,

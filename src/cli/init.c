@@ -31,6 +31,7 @@
 #include "store/store.h"
 #include "util/secret.h"
 #include "util/xalloc.h"
+#include "util/nitems.h"
 
 static const char help[] =
     "usage: slate init --data DIR [--key-file PATH] [--config FILE] [--json]\n"
@@ -71,7 +72,7 @@ static void
 undo(const char *dir, int made_dir, const char *key_file, int made_key)
 {
 	char p[PATH_MAX];
-	for (size_t i = 0; i < sizeof(created_files) / sizeof(created_files[0]); i++) {
+	for (size_t i = 0; i < nitems(created_files); i++) {
 		snprintf(p, sizeof(p), "%s/%s", dir, created_files[i]);
 		unlink(p);
 	}

@@ -14,6 +14,7 @@
 
 #include "domain/carbon.h"
 #include "domain/validate.h"
+#include "util/nitems.h"
 
 static const struct carbon_unit units[] = {
     {"L", "volume", 1.0, "litres"},
@@ -83,7 +84,7 @@ static const struct {
     {"per FTE Working Hour", "fte_hour"},
 };
 
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+#define COUNT(a) nitems(a)
 
 const char *const carbon_categories[] = {
     "fuel",  "electricity", "travel_air", "travel_land", "travel_sea", "accommodation",

@@ -9,13 +9,14 @@
 #include <string.h>
 
 #include "util/xalloc.h"
+#include "util/nitems.h"
 
 static const int statuses[] = {200, 201, 204, 304, 308, 400, 401, 403, 404, 405, 409,
                                411, 413, 415, 422, 429, 431, 500, 501, 503, 505};
-#define NSTATUS (sizeof(statuses) / sizeof(statuses[0]) + 1) /* + "other" */
+#define NSTATUS (nitems(statuses) + 1) /* + "other" */
 static const double buckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                  0.1,    0.25,  0.5,    1,     2.5,  5,     10};
-#define NBUCKET (sizeof(buckets) / sizeof(buckets[0]))
+#define NBUCKET nitems(buckets)
 
 struct route_stats {
 	atomic_ulong count[NSTATUS];

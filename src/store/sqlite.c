@@ -62,6 +62,7 @@
 #include "util/log.h"
 #include "util/timefmt.h"
 #include "util/xalloc.h"
+#include "util/nitems.h"
 
 int
 sq_db_err(struct store *s, struct err *e, const char *what)
@@ -449,7 +450,7 @@ static const struct legacy legacy_columns[] = {
 static int
 legacy_rows_left(struct store *s)
 {
-	for (size_t i = 0; i < sizeof(legacy_columns) / sizeof(legacy_columns[0]); i++) {
+	for (size_t i = 0; i < nitems(legacy_columns); i++) {
 		sqlite3_stmt *st = NULL;
 		int rc =
 		    sqlite3_prepare_v2(s->db, legacy_columns[i].select, -1, &st, NULL) == SQLITE_OK
@@ -469,7 +470,7 @@ seal_legacy_rows(struct store *s, struct err *e)
 		return 0;
 	if (store_begin(s, e) == -1)
 		return -1;
-	for (size_t i = 0; i < sizeof(legacy_columns) / sizeof(legacy_columns[0]); i++) {
+	for (size_t i = 0; i < nitems(legacy_columns); i++) {
 		const struct legacy *l = &legacy_columns[i];
 		sqlite3_stmt *sel = NULL, *upd = NULL;
 		int rc;
@@ -865,7 +866,7 @@ store_id_in_use(struct store *s, const char *id, struct err *e)
 	    {"cen_", "SELECT 1 FROM carbon_entry WHERE id = ?"},
 	    {"att_", "SELECT 1 FROM attachment WHERE id = ?"},
 	};
-	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+	for (size_t i = 0; i < nitems(tables); i++) {
 		sqlite3_stmt *st;
 		int rc;
 		if (strncmp(id, tables[i].prefix, strlen(tables[i].prefix)) != 0)

@@ -24,6 +24,7 @@
 #include "domain/csv.h"
 #include "store/sqlite_int.h"
 #include "store/store.h"
+#include "util/nitems.h"
 
 #define FACTOR_COLS                                                                                \
 	"f.id, f.set_id, f.set_version, COALESCE(f.production_id, ''), f.key, f.category, "        \
@@ -231,7 +232,7 @@ store_factors_seed(struct store *s, struct err *e)
 	    {"us-epa-2025", "US EPA GHG Emission Factors Hub 2025", embedded_factors_us_epa_2025},
 	};
 	int version;
-	for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++)
+	for (size_t i = 0; i < nitems(sets); i++)
 		if (import_set(s, sets[i].id, sets[i].name, sets[i].csv, strlen(sets[i].csv),
 		               &version, e) == -1)
 			return err_set(e, 500, "factor set %s: %s", sets[i].id, e->msg);

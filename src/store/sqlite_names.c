@@ -16,6 +16,7 @@
 
 #include "store/sqlite_int.h"
 #include "store/store.h"
+#include "util/nitems.h"
 
 struct name_query {
 	const char *prefix; /* with its '_' */
@@ -48,7 +49,7 @@ store_display_name(struct store *s, const char *production_id, const char *id, c
 	out[0] = '\0';
 	if (id == NULL || production_id == NULL)
 		return 0;
-	for (size_t i = 0; i < sizeof(queries) / sizeof(queries[0]); i++) {
+	for (size_t i = 0; i < nitems(queries); i++) {
 		if (strncmp(id, queries[i].prefix, strlen(queries[i].prefix)) != 0)
 			continue;
 		rc = sq_row_in(s, queries[i].sql, production_id, id, "read a display name", &st, e);

@@ -31,6 +31,7 @@
 #include "store/store.h"
 #include "util/log.h"
 #include "util/xalloc.h"
+#include "util/nitems.h"
 
 #define GROUP_MAX 8
 
@@ -273,7 +274,7 @@ static const struct person_group {
     {STORE_PERSON_PERSONAL, "personal_contact", personal_fields},
     {STORE_PERSON_PRIVATE, "private", private_fields},
 };
-#define NGROUPS (sizeof(person_groups) / sizeof(person_groups[0]))
+#define NGROUPS nitems(person_groups)
 
 /* Seals the groups in `groups` into env[] (NULL for groups not asked or empty). */
 static int

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "util/xalloc.h"
+#include "util/nitems.h"
 
 enum kind { K_STR, K_LONG };
 
@@ -138,7 +139,7 @@ static const struct setting table[] = {
       "first administrator's email (slate init)"),
 };
 
-#define NSETTINGS (sizeof(table) / sizeof(table[0]))
+#define NSETTINGS nitems(table)
 
 static int
 apply(struct config *c, const struct setting *s, const char *value, struct err *e)
