@@ -74,8 +74,9 @@ audit_read_add_all(struct audit_read *ar, const json_t *people)
 {
 	size_t i;
 	const json_t *p;
-	json_array_foreach (people, i, p)
+	json_array_foreach (people, i, p) {
 		audit_read_add(ar, p);
+	}
 }
 
 void

@@ -225,8 +225,9 @@ carbon_report(struct store *s, const struct store_production *p, const char *dep
 		const char *date;
 		json_t *ids;
 		size_t k = 0;
-		json_object_foreach (days, date, ids)
+		json_object_foreach (days, date, ids) {
 			dates[k++] = date;
+		}
 		qsort(dates, k, sizeof(*dates), cmp_str);
 		for (size_t i = 0; i < k; i++) {
 			struct date_sum key = {0}, *hit;

@@ -95,7 +95,7 @@ person_add(const struct store_person *p, void *arg)
 struct day_build {
 	struct set_build b;
 	struct store_day *kept;
-	json_t **sheets;
+	json_t *sheets; /* each kept day's sheet, or null (the draft) */
 	size_t n;
 };
 
@@ -130,9 +130,8 @@ day_add(const struct store_day *d, void *arg)
 	json_array_append_new(db->b.arr,
 	                      sheet != NULL ? api_published_day_json(d, sheet) : api_day_json(d));
 	db->kept = xrealloc(db->kept, (db->n + 1) * sizeof(*db->kept));
-	db->sheets = xrealloc(db->sheets, (db->n + 1) * sizeof(*db->sheets));
-	db->kept[db->n] = *d;
-	db->sheets[db->n++] = sheet;
+	db->kept[db->n++] = *d;
+	json_array_append_new(db->sheets, sheet != NULL ? sheet : json_null());
 }
 
 static void
@@ -202,7 +201,7 @@ export_dataset(struct store *s, struct api_reader *rd, int self_only, struct err
 	const char *prod = rd->a.production.id;
 	struct store_person_filter any = {NULL, NULL, NULL};
 	char now[TIMEFMT_LEN];
-	struct day_build db = {.b = {s, rd, self_only, NULL, {0}, 0}, NULL, NULL, 0};
+	struct day_build db = {.b = {s, rd, self_only, NULL, {0}, 0}, NULL, json_array(), 0};
 	struct set_build b = {s, rd, self_only, NULL, {0}, 0};
 	json_t *set, *departments, *people, *locations, *days, *scenes, *calls, *sheets;
 	int rc = 0;
@@ -244,9 +243,11 @@ export_dataset(struct store *s, struct api_reader *rd, int self_only, struct err
 		b.arr = calls;
 		if (api_reads_published_calls(rd)) {
 			/* the calls of the days exported, as their latest sheets give them */
-			for (size_t i = 0; i < db.n; i++)
-				if (db.sheets[i] != NULL)
-					api_published_calls(rd, db.kept[i].id, db.sheets[i], calls);
+			for (size_t i = 0; i < db.n; i++) {
+				const json_t *sheet = json_array_get(db.sheets, i);
+				if (!json_is_null(sheet))
+					api_published_calls(rd, db.kept[i].id, sheet, calls);
+			}
 		} else {
 			rc = store_call_list(s, prod, NULL, self_only ? rd->person_id : NULL,
 			                     call_add, &b, e);
@@ -256,9 +257,7 @@ export_dataset(struct store *s, struct api_reader *rd, int self_only, struct err
 		rc = callsheets_of(s, rd, db.kept, db.n, sheets, e);
 	if (rc == 0 && !self_only)
 		rc = export_dataset_more(s, rd, set, e);
-	for (size_t i = 0; i < db.n; i++)
-		json_decref(db.sheets[i]);
-	free(db.sheets);
+	json_decref(db.sheets);
 	free(db.kept);
 	if (rc == -1) {
 		json_decref(set);

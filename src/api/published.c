@@ -392,14 +392,16 @@ published_event(struct cal_build *b, const struct store_day *d, const json_t *sh
 	describe_call(b->desc, ccp, text(sheet, "general_call"));
 	if (json_array_size(json_object_get(sheet, "scenes")) > 0)
 		fputs("\nScenes:", b->desc);
-	json_array_foreach (json_object_get(sheet, "scenes"), i, v)
+	json_array_foreach (json_object_get(sheet, "scenes"), i, v) {
 		scene_line(b, text(v, "number"), text(v, "int_ext"), text(v, "set"),
 		           text(v, "day_night"));
+	}
 	/* a published sheet shows its locations to all it calls; the role decides addresses */
 	addresses =
 	    api_allows(b->rd, POLICY_RESOURCE_LOCATION_ADDRESS, POLICY_ACTION_READ, NULL, NULL, 1);
-	json_array_foreach (json_object_get(sheet, "locations"), i, v)
+	json_array_foreach (json_object_get(sheet, "locations"), i, v) {
 		add_location(b, text(v, "name"), addresses ? text(v, "address") : "");
+	}
 	fclose(b->desc);
 	fclose(b->loc);
 	event_add(b, d, text(sheet, "date"), text(sheet, "unit"),

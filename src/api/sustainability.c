@@ -752,9 +752,10 @@ carbon_entries_create(struct http_req *r)
 		else
 			api_refuse(r, &e, "the entry is not acceptable");
 	} else if (rc == 1) {
-		json_array_foreach (errs, i, v)
+		json_array_foreach (errs, i, v) {
 			http_field_error(r, json_string_value(json_object_get(v, "pointer")),
 			                 json_string_value(json_object_get(v, "detail")));
+		}
 		(void)http_field_errors_answer(r);
 	} else if (!http_field_errors_answer(r)) {
 		snprintf(en.entered_by, sizeof(en.entered_by), "%s", user_of(r));

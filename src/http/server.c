@@ -542,10 +542,11 @@ http_json_body_open(struct http_req *r, const struct json_field *fields, size_t 
 		if (r->field_errors == NULL) {
 			r->field_errors = errs;
 		} else {
-			json_array_foreach (errs, i, v)
+			json_array_foreach (errs, i, v) {
 				http_field_error(r,
 				                 json_string_value(json_object_get(v, "pointer")),
 				                 json_string_value(json_object_get(v, "detail")));
+			}
 			json_decref(errs);
 		}
 	}
