@@ -78,6 +78,37 @@ chars(const char *s)
 	return n;
 }
 
+/*
+ * The characters no one-line text field holds (docs/CONTRACT.md "Text
+ * fields"), decoded here on their own: C0 controls, DEL, the bidirectional
+ * embeddings, overrides and isolates. A NUL inside the string counts too.
+ */
+static int
+refused_char(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+	while (i < len) {
+		unsigned long cp = p[i];
+		size_t k = cp < 0x80 ? 1 : cp < 0xe0 ? 2 : cp < 0xf0 ? 3 : 4;
+		if (k > len - i)
+			return 1;
+		if (k == 2)
+			cp = (cp & 0x1f) << 6 | (p[i + 1] & 0x3f);
+		else if (k == 3)
+			cp = (cp & 0x0f) << 12 | (unsigned long)(p[i + 1] & 0x3f) << 6 |
+			     (p[i + 2] & 0x3f);
+		else if (k == 4)
+			cp = (cp & 0x07) << 18 | (unsigned long)(p[i + 1] & 0x3f) << 12 |
+			     (unsigned long)(p[i + 2] & 0x3f) << 6 | (p[i + 3] & 0x3f);
+		if (cp < 0x20 || cp == 0x7f || (cp >= 0x202a && cp <= 0x202e) ||
+		    (cp >= 0x2066 && cp <= 0x2069))
+			return 1;
+		i += k;
+	}
+	return 0;
+}
+
 static int
 type_fits(const json_t *v, enum json_field_type t)
 {
@@ -113,8 +144,9 @@ expected_errors(const json_t *obj, const struct json_field *f, size_t nf)
 			n += (f[i].flags & JF_REQUIRED) != 0;
 		else if (!type_fits(v, f[i].type))
 			n++;
-		else if (f[i].type == JF_STRING && f[i].max_len > 0 &&
-		         chars(json_string_value(v)) > f[i].max_len)
+		else if (f[i].type == JF_STRING &&
+		         ((f[i].max_len > 0 && chars(json_string_value(v)) > f[i].max_len) ||
+		          refused_char(json_string_value(v), json_string_length(v))))
 			n++;
 	}
 	return n;
