@@ -321,7 +321,7 @@ generation_triggers(struct store *s, struct err *e)
 	    "o.op) AND EXISTS (SELECT 1 FROM sqlite_schema d WHERE d.type = 'table' AND "
 	    "d.name = 'data_generation')";
 	sqlite3_stmt *st = sq_prepare(s, missing, e);
-	char(*todo)[2][64] = NULL;
+	char(*wanted)[2][64] = NULL;
 	size_t n = 0, cap = 0;
 	int rc = -1, step;
 
@@ -330,7 +330,7 @@ generation_triggers(struct store *s, struct err *e)
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *t = (const char *)sqlite3_column_text(st, 0);
 		const char *op = (const char *)sqlite3_column_text(st, 1);
-		if (t == NULL || strlen(t) >= sizeof(todo[0][0]) ||
+		if (t == NULL || strlen(t) >= sizeof(wanted[0][0]) ||
 		    strspn(t, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(t)) {
 			err_set(e, 500,
 			        "%s: table %s: a name the data generation cannot trigger on",
@@ -339,10 +339,10 @@ generation_triggers(struct store *s, struct err *e)
 		}
 		if (n == cap) {
 			cap = cap ? cap * 2 : 32;
-			todo = xrealloc(todo, cap * sizeof(*todo));
+			wanted = xrealloc(wanted, cap * sizeof(*wanted));
 		}
-		snprintf(todo[n][0], sizeof(todo[n][0]), "%s", t);
-		snprintf(todo[n][1], sizeof(todo[n][1]), "%s", op);
+		snprintf(wanted[n][0], sizeof(wanted[n][0]), "%s", t);
+		snprintf(wanted[n][1], sizeof(wanted[n][1]), "%s", op);
 		n++;
 	}
 	if (step != SQLITE_DONE) {
@@ -355,14 +355,14 @@ generation_triggers(struct store *s, struct err *e)
 		snprintf(sql, sizeof(sql),
 		         "CREATE TRIGGER datagen_%s_%s AFTER %s ON %s BEGIN UPDATE data_generation "
 		         "SET n = n + 1 WHERE id = 1; END",
-		         todo[i][0], todo[i][1], todo[i][1], todo[i][0]);
+		         wanted[i][0], wanted[i][1], wanted[i][1], wanted[i][0]);
 		if (exec(s, sql, e) == -1)
 			goto out;
 	}
 	rc = 0;
 out:
 	sqlite3_reset(st);
-	free(todo);
+	free(wanted);
 	return rc;
 }
 
