@@ -42,6 +42,7 @@
 
 #include "api/api.h"
 #include "api/session.h"
+#include "audit/audit.h"
 #include "domain/carbon.h"
 #include "domain/csv.h"
 #include "domain/factorzone.h"
@@ -1093,54 +1094,78 @@ carbon_import_head(struct http_req *r)
 	return 0;
 }
 
-void
-carbon_import(struct http_req *r)
+/*
+ * An import's work, done on a worker (a 100,000-row file takes seconds to
+ * check and insert: on the loop it would stall every connection of that
+ * loop). The loop checks who asks and loads what the rows are checked
+ * against (the reader, the settings, the departments); the worker reads
+ * and checks the rows and inserts them over its own store connection
+ * (http_worker_store), touching nothing of the request but the body the
+ * job took from it; the loop answers and audits when the job comes home.
+ */
+struct import_job {
+	struct job job;
+	struct http_req *r;
+	struct carbon_ctx c; /* read by the worker; freed on the loop (its cache belongs there) */
+	struct departments deps;
+	char user[STORE_ID_LEN + 8];
+	char peer[64], request_id[32]; /* for the audit event */
+	char *body;                    /* taken from the request */
+	size_t body_len;
+	int dry_run;
+	/* the outcome */
+	enum {
+		IMPORT_DONE,
+		IMPORT_ROWS_REFUSED,
+		IMPORT_PROBLEM,
+		IMPORT_UNAVAILABLE,
+		IMPORT_FAILED
+	} out;
+	int status;
+	const char *detail; /* a literal */
+	json_t *errs;       /* IMPORT_ROWS_REFUSED: every bad row's problems */
+	size_t nrows;
+	long long total;
+	struct err e;
+};
+
+static void
+import_work(struct job *j)
 {
-	struct store *s = http_req_store(r);
-	struct carbon_ctx c;
-	struct departments deps = {0};
+	struct import_job *ij = (struct import_job *)j;
+	struct store *s;
 	struct store_carbon_entry en;
 	struct import_row *rows = NULL;
 	struct csv_reader rd;
-	char **f, flag[8];
+	char **f;
 	size_t n, nrows = 0, cap = 0, seen = 0;
 	long line;
-	long long total = 0;
-	int col[NCOL], got, brc, dry_run = 0;
-	json_t *errs = json_array(), *row_errs;
-	struct err e;
-	size_t ctlen = 0;
-	const char *ct = http_req_header(r, "Content-Type", &ctlen);
+	int col[NCOL], got, brc;
+	json_t *row_errs;
+	struct err *e = &ij->e;
+	char obj[96];
+	const struct audit_entry audit = {ij->user,  ij->peer,       "sustainability.import", obj,
+	                                  "success", ij->request_id, ij->c.rd.a.production.id};
 
-	if (!ctx_load(r, &c, POLICY_RESOURCE_SUSTAINABILITY, POLICY_ACTION_WRITE,
-	              "your role does not enter sustainability data"))
-		goto done;
-	if (router_query_param(r->query, "dry_run", flag, sizeof(flag)) == 1) {
-		if (strcmp(flag, "true") != 0 && strcmp(flag, "false") != 0) {
-			api_bad_field(r, "?dry_run", "true or false");
-			goto done;
-		}
-		dry_run = strcmp(flag, "true") == 0;
-	}
-	if (ct == NULL || ctlen < 8 || strncasecmp(ct, "text/csv", 8) != 0) {
-		http_problem(r, 415, "send the rows as text/csv");
+	ij->errs = json_array();
+	if ((s = http_worker_store(e)) == NULL) {
+		ij->out = IMPORT_UNAVAILABLE;
 		goto done;
 	}
-	if (!departments_load(r, c.rd.a.production.id, &deps))
-		goto done;
-	csv_reader_init(&rd, r->body, r->body_len);
-	if ((got = csv_read(&rd, &f, &n, &line, &e)) != 1 || import_header(f, n, col, &e) == -1) {
+	csv_reader_init(&rd, ij->body, ij->body_len);
+	if ((got = csv_read(&rd, &f, &n, &line, e)) != 1 || import_header(f, n, col, e) == -1) {
 		if (got == 1)
 			csv_fields_free(f, n);
 		if (got == 0)
-			err_field(&e, 400, "/header", "the file is empty; it needs a header line");
-		add_row_error(errs, 1, &e);
-		http_problem_errors(r, 400, "the file cannot be read", errs);
-		errs = NULL;
+			err_field(e, 400, "/header", "the file is empty; it needs a header line");
+		add_row_error(ij->errs, 1, e);
+		ij->out = IMPORT_ROWS_REFUSED;
+		ij->status = 400;
+		ij->detail = "the file cannot be read";
 		goto done;
 	}
 	csv_fields_free(f, n);
-	while ((got = csv_read(&rd, &f, &n, &line, &e)) == 1) {
+	while ((got = csv_read(&rd, &f, &n, &line, e)) == 1) {
 		struct entry_input in = {
 		    .date = cell(f, n, col[COL_DATE]),
 		    .day_id = cell(f, n, col[COL_DAY]),
@@ -1152,80 +1177,149 @@ carbon_import(struct http_req *r)
 		in.has_quantity = parse_quantity(cell(f, n, col[COL_QUANTITY]), &in.quantity);
 		if (seen++ == IMPORT_ROWS) {
 			csv_fields_free(f, n);
-			err_field(&e, 400, "/", "more than 100000 rows; split the file");
-			add_row_error(errs, line, &e);
+			err_field(e, 400, "/", "more than 100000 rows; split the file");
+			add_row_error(ij->errs, line, e);
 			break;
 		}
 		row_errs = json_array();
-		if ((brc = entry_build(s, &c, &deps, &in, &en, row_errs, &e)) == -1) {
-			if (e.status >= 500) {
+		if ((brc = entry_build(s, &ij->c, &ij->deps, &in, &en, row_errs, e)) == -1) {
+			if (e->status >= 500) {
 				json_decref(row_errs);
 				csv_fields_free(f, n);
-				api_unavailable(r, &e);
+				ij->out = IMPORT_UNAVAILABLE;
 				goto done;
 			}
-			add_row_error(errs, line, &e);
+			add_row_error(ij->errs, line, e);
 		} else if (brc == 1) {
-			add_row_errors(errs, line, row_errs);
-		} else if (json_array_size(errs) == 0) { /* after a bad row, only checking */
+			add_row_errors(ij->errs, line, row_errs);
+		} else if (json_array_size(ij->errs) == 0) { /* after a bad row, only checking */
 			if (nrows == cap) {
 				cap = cap ? cap * 2 : 256;
 				rows = xrealloc(rows, cap * sizeof(*rows));
 			}
 			import_row_keep(&rows[nrows++], &en);
-			total += en.co2e_g;
+			ij->total += en.co2e_g;
 		}
 		json_decref(row_errs);
 		csv_fields_free(f, n);
 	}
 	if (got == -1)
-		add_row_error(errs, rd.line, &e);
-	if (json_array_size(errs) > 0) {
-		http_problem_errors(r, 422,
-		                    dry_run ? "these rows would be refused; nothing was imported"
-		                            : "these rows are refused; nothing was imported",
-		                    errs);
-		errs = NULL;
+		add_row_error(ij->errs, rd.line, e);
+	if (json_array_size(ij->errs) > 0) {
+		ij->out = IMPORT_ROWS_REFUSED;
+		ij->status = 422;
+		ij->detail = ij->dry_run ? "these rows would be refused; nothing was imported"
+		                         : "these rows are refused; nothing was imported";
 		goto done;
 	}
 	if (nrows == 0) {
-		http_problem(r, 400, "the file has a header but no rows");
+		ij->out = IMPORT_PROBLEM;
+		ij->status = 400;
+		ij->detail = "the file has a header but no rows";
 		goto done;
 	}
-	if (!dry_run) {
-		if (store_begin(s, &e) == -1) {
-			api_unavailable(r, &e);
+	ij->nrows = nrows;
+	ij->out = IMPORT_DONE;
+	if (ij->dry_run)
+		goto done;
+	if (store_begin(s, e) == -1) {
+		ij->out = IMPORT_UNAVAILABLE;
+		goto done;
+	}
+	for (size_t i = 0; i < nrows; i++) {
+		import_row_entry(&rows[i], ij->c.rd.a.production.id, ij->user, &en);
+		if (store_carbon_entry_create(s, &en, e) == -1) {
+			store_rollback(s);
+			ij->out = IMPORT_FAILED;
 			goto done;
-		}
-		for (size_t i = 0; i < nrows; i++) {
-			import_row_entry(&rows[i], c.rd.a.production.id, user_of(r), &en);
-			if (store_carbon_entry_create(s, &en, &e) == -1) {
-				store_rollback(s);
-				api_refuse(r, &e, "the import failed; nothing was imported");
-				goto done;
-			}
-		}
-		if (store_commit(s, &e) == -1) {
-			api_unavailable(r, &e);
-			goto done;
-		}
-		{
-			char obj[96];
-			snprintf(obj, sizeof(obj), "%s:%zu rows", c.rd.a.production.id, nrows);
-			session_audit(r, user_of(r), "sustainability.import", obj, "success");
 		}
 	}
-	http_reply_json(r, dry_run ? 200 : 201,
-	                json_pack("{s:b, s:I, s:I, s:f, s:f}", "dry_run", dry_run, "rows",
-	                          (json_int_t)nrows, "imported", (json_int_t)(dry_run ? 0 : nrows),
-	                          "kg_co2e", carbon_kg(total), "t_co2e", carbon_tonnes(total)));
+	/* the rows and their audit event commit together (a commit on the loop would wait for
+	 * the disk to take this transaction's pages, stalling the loop for as long) */
+	snprintf(obj, sizeof(obj), "%s:%zu rows", ij->c.rd.a.production.id, nrows);
+	if (audit_record(s, &audit, e) == -1) {
+		store_rollback(s);
+		ij->out = IMPORT_UNAVAILABLE;
+		goto done;
+	}
+	if (store_commit(s, e) == -1)
+		ij->out = IMPORT_UNAVAILABLE;
 done:
-	json_decref(errs);
 	for (size_t i = 0; i < nrows; i++)
 		free(rows[i].note);
 	free(rows);
-	departments_free(&deps);
-	api_reader_free(&c.rd);
+}
+
+static void
+import_done(struct job *j)
+{
+	struct import_job *ij = (struct import_job *)j;
+	struct http_req *r = ij->r;
+
+	switch (ij->out) {
+	case IMPORT_ROWS_REFUSED:
+		http_problem_errors(r, ij->status, ij->detail, ij->errs);
+		ij->errs = NULL;
+		break;
+	case IMPORT_PROBLEM: http_problem(r, ij->status, ij->detail); break;
+	case IMPORT_UNAVAILABLE: api_unavailable(r, &ij->e); break;
+	case IMPORT_FAILED: api_refuse(r, &ij->e, "the import failed; nothing was imported"); break;
+	case IMPORT_DONE:
+		http_reply_json(r, ij->dry_run ? 200 : 201,
+		                json_pack("{s:b, s:I, s:I, s:f, s:f}", "dry_run", ij->dry_run,
+		                          "rows", (json_int_t)ij->nrows, "imported",
+		                          (json_int_t)(ij->dry_run ? 0 : ij->nrows), "kg_co2e",
+		                          carbon_kg(ij->total), "t_co2e",
+		                          carbon_tonnes(ij->total)));
+		break;
+	}
+	json_decref(ij->errs);
+	free(ij->body);
+	departments_free(&ij->deps);
+	api_reader_free(&ij->c.rd);
+	free(ij);
+}
+
+void
+carbon_import(struct http_req *r)
+{
+	struct import_job *ij = xcalloc(1, sizeof(*ij));
+	char flag[8];
+	size_t ctlen = 0;
+	const char *ct = http_req_header(r, "Content-Type", &ctlen);
+
+	if (!ctx_load(r, &ij->c, POLICY_RESOURCE_SUSTAINABILITY, POLICY_ACTION_WRITE,
+	              "your role does not enter sustainability data")) {
+		free(ij);
+		return;
+	}
+	if (router_query_param(r->query, "dry_run", flag, sizeof(flag)) == 1) {
+		if (strcmp(flag, "true") != 0 && strcmp(flag, "false") != 0) {
+			api_bad_field(r, "?dry_run", "true or false");
+			goto refused;
+		}
+		ij->dry_run = strcmp(flag, "true") == 0;
+	}
+	if (ct == NULL || ctlen < 8 || strncasecmp(ct, "text/csv", 8) != 0) {
+		http_problem(r, 415, "send the rows as text/csv");
+		goto refused;
+	}
+	if (!departments_load(r, ij->c.rd.a.production.id, &ij->deps))
+		goto refused;
+	snprintf(ij->user, sizeof(ij->user), "%s", user_of(r));
+	snprintf(ij->peer, sizeof(ij->peer), "%s", r->peer);
+	snprintf(ij->request_id, sizeof(ij->request_id), "%s", r->request_id);
+	ij->r = r;
+	ij->body = r->body; /* the worker's now; the request never reads it again */
+	ij->body_len = r->body_len;
+	r->body = NULL;
+	ij->job.work = import_work;
+	ij->job.done = import_done;
+	http_defer(r, &ij->job);
+	return;
+refused:
+	api_reader_free(&ij->c.rd);
+	free(ij);
 }
 
 /* ---- recalculation ---- */
