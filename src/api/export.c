@@ -32,14 +32,15 @@
  *
  * Memory: the data set is one jansson tree owned by the caller of
  * export_dataset; the rendered bytes live in an open_memstream buffer that
- * is wiped before it is freed. The work runs on a worker (exports_get):
- * store reads over the worker's own connection, about 10 ms for the demo
- * production, seconds for a large one.
+ * is wiped before it is freed, once copied into the answer's buffer. The work runs on a worker
+ * (exports_get): store reads over the worker's own connection, about 10 ms for the demo production,
+ * seconds for a large one.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/buffer.h>
 #include <jansson.h>
 #include <sodium.h>
 
@@ -404,14 +405,14 @@ export_write(FILE *f, struct store *s, struct api_reader *rd, const json_t *set,
  * calendar or a single call sheet.
  */
 static void
-export_audit_people(struct http_req *r, const json_t *set, const struct export_query *q)
+export_audit_people(struct http_req *r, const json_t *people, const struct export_query *q)
 {
 	struct audit_read ar = {0};
-	int people = strcmp(q->format, "json") == 0 || strcmp(q->format, "vcf") == 0 ||
-	             (strcmp(q->format, "csv") == 0 &&
-	              (q->table == NULL || strcmp(q->table, "people") == 0));
-	if (people)
-		audit_read_add_all(&ar, json_object_get(set, "people"));
+	int rendered = strcmp(q->format, "json") == 0 || strcmp(q->format, "vcf") == 0 ||
+	               (strcmp(q->format, "csv") == 0 &&
+	                (q->table == NULL || strcmp(q->table, "people") == 0));
+	if (rendered)
+		audit_read_add_all(&ar, people);
 	audit_read_done(r, &ar);
 }
 
@@ -432,6 +433,8 @@ query_text(struct http_req *r, const char *name, char *buf, size_t cap, const ch
  * when another connection reads, api_reader_knows_calls); the loop audits
  * and answers when the job comes home.
  */
+#define EXPORT_PIECE (256 * 1024)
+
 struct export_job {
 	struct job job;
 	struct http_req *r;
@@ -439,11 +442,16 @@ struct export_job {
 	struct export_query q;
 	char format[16], table[16], person[STORE_ID_LEN + 8], callsheet[STORE_ID_LEN + 8];
 	int self_only;
-	/* the outcome */
-	json_t *set; /* the data set; NULL when it could not be read (e) */
-	char *out;   /* the rendered bytes, wiped before they are freed */
-	size_t len;
-	int written; /* out holds the whole export */
+	/*
+	 * The outcome. Everything that grows with the production is made and
+	 * freed on the worker: the data set (but its people, for the audit),
+	 * the rendered bytes (copied into `body`, the answer's buffer, and
+	 * wiped), so the loop only moves the buffer onto the connection.
+	 */
+	int read;              /* the data set was read (else e says why) */
+	json_t *people;        /* the data set's people, for the audit of private reads */
+	struct evbuffer *body; /* the whole export, when it was rendered */
+	int memstream;         /* open_memstream worked */
 	struct err e;
 };
 
@@ -452,19 +460,32 @@ export_work(struct job *j)
 {
 	struct export_job *x = (struct export_job *)j;
 	struct store *s = http_worker_store(&x->e);
+	json_t *set;
+	char *out = NULL;
+	size_t len = 0;
 	FILE *f;
+	int ok;
 
-	if (s == NULL || (x->set = export_dataset(s, &x->rd, x->self_only, &x->e)) == NULL)
+	if (s == NULL || (set = export_dataset(s, &x->rd, x->self_only, &x->e)) == NULL)
 		return;
-	if ((f = open_memstream(&x->out, &x->len)) == NULL) {
-		err_set(&x->e, 503, "cannot open a memory stream");
-		return;
+	x->read = 1;
+	x->people = json_incref(json_object_get(set, "people"));
+	if ((f = open_memstream(&out, &len)) != NULL) {
+		x->memstream = 1;
+		ok = export_write(f, s, &x->rd, set, &x->q, &x->e) == 0;
+		ok = fclose(f) == 0 && ok;
+		if (ok) {
+			/* in pieces: each is freed on the loop as it leaves, none a long munmap */
+			x->body = evbuffer_new();
+			for (size_t o = 0; o < len; o += EXPORT_PIECE)
+				evbuffer_add(x->body, out + o,
+				             len - o < EXPORT_PIECE ? len - o : EXPORT_PIECE);
+		}
+		if (out != NULL)
+			sodium_memzero(out, len);
+		free(out);
 	}
-	x->written = export_write(f, s, &x->rd, x->set, &x->q, &x->e) == 0;
-	if (fclose(f) != 0 && x->written) {
-		err_set(&x->e, 503, "cannot render the export");
-		x->written = 0;
-	}
+	json_decref(set);
 }
 
 static void
@@ -475,15 +496,15 @@ export_done(struct job *j)
 	const struct export_query *q = &x->q;
 	char object[64], cd[160];
 
-	if (x->set == NULL) {
+	if (!x->read) {
 		api_unavailable(r, &x->e);
-	} else if (!x->written) {
+	} else if (!x->memstream) {
+		http_problem(r, 503, "the export could not be made right now");
+	} else if (x->body == NULL) {
 		if (x->e.status == 400 || x->e.status == 403 || x->e.status == 404)
 			http_problem_errors(
 			    r, x->e.status, "the export cannot be made so",
 			    json_pack("[{s:s, s:s}]", "pointer", x->e.field, "detail", x->e.msg));
-		else if (x->out == NULL)
-			http_problem(r, 503, "the export could not be made right now");
 		else
 			api_unavailable(r, &x->e);
 	} else {
@@ -491,19 +512,18 @@ export_done(struct job *j)
 		         q->table ? ":" : "", q->table ? q->table : "");
 		session_audit(r, session_of(r)->session.user.id, "production.export", object,
 		              "success");
-		export_audit_people(r, x->set, q);
+		export_audit_people(r, x->people, q);
 		snprintf(cd, sizeof(cd), "attachment; filename=\"slate-%s%s%s.%s\"",
 		         x->rd.a.production.id, q->table ? "-" : "", q->table ? q->table : "",
 		         strcmp(q->format, "callsheet") == 0                 ? "json"
 		         : strcmp(q->format, "csv") == 0 && q->table == NULL ? "zip"
 		                                                             : q->format);
 		http_add_header(r, "Content-Disposition", cd);
-		http_reply(r, 200, export_content_type(q), x->out, x->len);
+		http_reply_buffer(r, 200, export_content_type(q), x->body);
 	}
-	if (x->out != NULL)
-		sodium_memzero(x->out, x->len);
-	free(x->out);
-	json_decref(x->set);
+	if (x->body != NULL)
+		evbuffer_free(x->body);
+	json_decref(x->people);
 	api_reader_free(&x->rd);
 	free(x);
 }
