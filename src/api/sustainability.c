@@ -32,11 +32,13 @@
  * (domain/carbon.h). It keeps that factor until a recalculation, which is
  * explicit, shows every change before it is applied, and is audited.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -47,6 +49,8 @@
 #include "domain/csv.h"
 #include "domain/factorzone.h"
 #include "domain/validate.h"
+#include "store/store_files.h"
+#include "util/log.h"
 #include "util/utf8.h"
 #include "util/xalloc.h"
 #include "util/nitems.h"
@@ -878,25 +882,52 @@ carbon_entries_get(struct http_req *r)
 	api_reader_free(&c.rd);
 }
 
+/*
+ * An entry goes with its evidence: the attachment row in the same
+ * transaction (with the audit event), its file after the commit
+ * (store_files.h: a crash between leaves an orphan file, which `slate fsck`
+ * lists, never an entry naming a file that is gone).
+ */
 void
 carbon_entries_delete(struct http_req *r)
 {
+	struct store *s = http_req_store(r);
 	struct carbon_ctx c;
 	struct store_carbon_entry en;
+	char stored[64] = "", path[4200];
 	struct err e;
+
 	if (!ctx_load(r, &c, POLICY_RESOURCE_SUSTAINABILITY, POLICY_ACTION_WRITE,
 	              "your role does not change sustainability data"))
 		return;
-	if (entry_load(r, &c, &en)) {
-		if (store_carbon_entry_delete(http_req_store(r), c.rd.a.production.id, en.id, &e) ==
-		    -1) {
-			api_unavailable(r, &e);
-		} else {
-			session_audit(r, user_of(r), "sustainability.entry.delete", en.id,
-			              "success");
-			http_reply(r, 204, NULL, NULL, 0);
-		}
+	if (!entry_load(r, &c, &en))
+		goto out;
+	if (store_begin(s, &e) == -1)
+		goto unavailable;
+	if (store_carbon_entry_delete(s, c.rd.a.production.id, en.id, &e) == -1 ||
+	    (en.evidence_id[0] != '\0' &&
+	     store_attachment_remove(s, c.rd.a.production.id, en.evidence_id, stored,
+	                             sizeof(stored), &e) == -1)) {
+		store_rollback(s);
+		goto unavailable;
 	}
+	session_audit(r, user_of(r), "sustainability.entry.delete", en.id, "success");
+	if (store_commit(s, &e) == -1) {
+		store_rollback(s);
+		goto unavailable;
+	}
+	if (stored[0] != '\0') {
+		snprintf(path, sizeof(path), "%s/%s", http_req_config(r)->upload_dir, stored);
+		if (unlink(path) == -1 && errno != ENOENT)
+			log_event(LOG_WARN,
+			          "a removed entry's evidence file stays (slate fsck lists it)",
+			          LOG_STR("error", strerror(errno)), LOG_END);
+	}
+	http_reply(r, 204, NULL, NULL, 0);
+	goto out;
+unavailable:
+	api_unavailable(r, &e);
+out:
 	api_reader_free(&c.rd);
 }
 
