@@ -90,3 +90,19 @@ test('slate fsck lists orphan files and missing ones, removes the orphans with -
   const e = slateSql(server.data, `SELECT id FROM carbon_entry WHERE evidence_id = '${attachment}'`);
   assert.equal((await call(server, admin, 'GET', S(`/entries/${e}/evidence`))).status, 200);
 });
+
+test('evidence replaced by a new upload takes its old file and row with it', async () => {
+  const { entry, attachment, file } = await entryWithEvidence();
+  const before = files();
+  const again = await call(server, admin, 'PUT', S(`/entries/${entry}/evidence?name=receipt-corrected.pdf`), { ...pdf, body: Buffer.from('%PDF-1.4 fuel receipt: 31 litres\n') });
+  assert.equal(again.status, 201, again.body);
+  const now = files();
+  assert.ok(!now.includes(file), `the replaced evidence file ${file} is gone from disk`);
+  assert.equal(now.filter((f) => !before.includes(f)).length, 1, 'the new evidence file is there');
+  assert.equal(slateSql(server.data, `SELECT COUNT(*) FROM attachment WHERE id = '${attachment}'`), '0', 'the replaced attachment row is gone');
+  const got = await call(server, admin, 'GET', S(`/entries/${entry}/evidence`));
+  assert.equal(got.status, 200);
+  assert.match(got.body, /31 litres/);
+  const check = fsck();
+  assert.equal(check.code, 0, `${check.stdout}${check.stderr}`);
+});
