@@ -433,7 +433,7 @@ query_text(struct http_req *r, const char *name, char *buf, size_t cap, const ch
  * when another connection reads, api_reader_knows_calls); the loop audits
  * and answers when the job comes home.
  */
-#define EXPORT_PIECE (256 * 1024)
+#define EXPORT_PIECE ((size_t)256 * 1024)
 
 struct export_job {
 	struct job job;
