@@ -16,7 +16,8 @@ let admin;
 let prod;
 const P = (id, rest = '') => `/api/v1/productions/${id}${rest}`;
 
-/* Under a sanitizer or valgrind everything is slower: fewer rows, a looser bound. */
+/* Under a sanitizer or valgrind everything is several times slower: fewer rows, a looser bound
+   (still far below the seconds the work itself takes there). */
 function instrumented() {
   const maps = readFileSync(`/proc/${server.proc.pid}/maps`, 'utf8');
   return /libasan|libtsan|vgpreload|memcheck/.test(maps);
@@ -102,7 +103,7 @@ function healthProbe() {
 
 if (isMainThread) test('a 100,000-row sustainability import does not stall /healthz on the same loop thread', async () => {
   const rows = instrumented() ? 20_000 : 100_000;
-  const bound = instrumented() ? 250 : 50;
+  const bound = instrumented() ? 1000 : 50;
   const lines = ['date,department,factor,quantity,unit,note'];
   for (let i = 0; i < rows; i++) lines.push(`2027-03-${String((i % 28) + 1).padStart(2, '0')},Transport,diesel-average-biofuel-blend,${(i % 500) + 1},litres,generator run ${i}`);
   const csv = lines.join('\n');
@@ -159,7 +160,7 @@ async function probeWhile(work) {
 }
 
 if (isMainThread) test('the export of a production of 100,000 entries do not stall /healthz on the same loop thread', async () => {
-  const bound = instrumented() ? 250 : 50;
+  const bound = instrumented() ? 1000 : 50;
   const headers = { cookie: admin.cookie, origin: server.origin };
   for (const target of ['/export?format=json']) {
     const { res, latencies } = await probeWhile(() => sendFromWorker({ method: 'GET', path: P(prod.id, target), headers }));
