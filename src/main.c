@@ -35,6 +35,8 @@ static const char usage[] =
     "  sql      run SQL on the decrypted database (read-only unless --write)\n"
     "  accept-restore\n"
     "           accept an older slate.db restored from a backup on purpose\n"
+    "  fsck     the files the database names against the upload directory: orphans,\n"
+    "           missing files (slate fsck --help)\n"
     "\n"
     "  slate COMMAND --help   options of one command\n"
     "  slate --version        print the version\n";
@@ -48,7 +50,7 @@ static const struct {
     {"keys", cmd_keys},       {"export", cmd_export},
     {"factors", cmd_factors}, {"migrate-encryption", cmd_migrate_encryption},
     {"sql", cmd_sql},         {"accept-restore", cmd_accept_restore},
-    {"import", cmd_import},
+    {"import", cmd_import},   {"fsck", cmd_fsck},
 };
 
 int

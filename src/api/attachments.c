@@ -34,6 +34,7 @@
 #include "api/session.h"
 #include "crypto/stream.h"
 #include "domain/validate.h"
+#include "store/store_files.h"
 #include "util/io.h"
 #include "util/log.h"
 #include "util/timefmt.h"
@@ -252,7 +253,10 @@ upload_done(struct job *j)
 	struct http_req *r = w->r;
 	struct upload *u = w->u;
 	struct store *s = http_req_store(r);
+	struct store_carbon_entry en;
+	char replaced[64] = "", path[4200];
 	struct err e;
+	int got;
 
 	if (!w->ok) {
 		log_event(LOG_ERROR, "upload not stored", LOG_STR("error", w->e.msg), LOG_END);
@@ -260,15 +264,28 @@ upload_done(struct job *j)
 		goto out;
 	}
 	time_rfc3339(time(NULL), u->a.created_at);
+	/* new evidence replaces the entry's old one: its row goes in this transaction, its file
+	 * after the commit (store/store_files.h) */
 	if (store_begin(s, &e) == -1 || store_attachment_create(s, &u->a, u->key.p, &e) == -1 ||
-	    (u->entry_id[0] && store_carbon_entry_set_evidence(s, u->a.production_id, u->entry_id,
-	                                                       u->a.id, &e) == -1) ||
+	    (u->entry_id[0] &&
+	     ((got = store_carbon_entry_get(s, u->a.production_id, u->entry_id, &en, &e)) == -1 ||
+	      store_carbon_entry_set_evidence(s, u->a.production_id, u->entry_id, u->a.id, &e) ==
+	          -1 ||
+	      (got == 1 && en.evidence_id[0] != '\0' &&
+	       store_attachment_remove(s, u->a.production_id, en.evidence_id, replaced,
+	                               sizeof(replaced), &e) == -1))) ||
 	    store_commit(s, &e) == -1) {
 		store_rollback(s);
 		api_unavailable(r, &e); /* the request's end removes the file */
 		goto out;
 	}
 	u->kept = 1;
+	if (replaced[0] != '\0') {
+		snprintf(path, sizeof(path), "%s/%s", http_req_config(r)->upload_dir, replaced);
+		if (unlink(path) == -1 && errno != ENOENT)
+			log_event(LOG_WARN, "replaced evidence stays on disk (slate fsck lists it)",
+			          LOG_STR("error", strerror(errno)), LOG_END);
+	}
 	session_audit(r, session_of(r)->session.user.id,
 	              u->entry_id[0] ? "sustainability.evidence" : "attachment.upload",
 	              u->entry_id[0] ? u->entry_id : u->a.id, "success");

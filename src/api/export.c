@@ -32,14 +32,15 @@
  *
  * Memory: the data set is one jansson tree owned by the caller of
  * export_dataset; the rendered bytes live in an open_memstream buffer that
- * is wiped before it is freed. The work runs on the loop thread: it is
- * store reads over the loop's own connection (the worker pool has none),
- * about 10 ms for the demo production.
+ * is wiped before it is freed, once copied into the answer's buffer. The work runs on a worker
+ * (exports_get): store reads over the worker's own connection, about 10 ms for the demo production,
+ * seconds for a large one.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/buffer.h>
 #include <jansson.h>
 #include <sodium.h>
 
@@ -404,14 +405,14 @@ export_write(FILE *f, struct store *s, struct api_reader *rd, const json_t *set,
  * calendar or a single call sheet.
  */
 static void
-export_audit_people(struct http_req *r, const json_t *set, const struct export_query *q)
+export_audit_people(struct http_req *r, const json_t *people, const struct export_query *q)
 {
 	struct audit_read ar = {0};
-	int people = strcmp(q->format, "json") == 0 || strcmp(q->format, "vcf") == 0 ||
-	             (strcmp(q->format, "csv") == 0 &&
-	              (q->table == NULL || strcmp(q->table, "people") == 0));
-	if (people)
-		audit_read_add_all(&ar, json_object_get(set, "people"));
+	int rendered = strcmp(q->format, "json") == 0 || strcmp(q->format, "vcf") == 0 ||
+	               (strcmp(q->format, "csv") == 0 &&
+	                (q->table == NULL || strcmp(q->table, "people") == 0));
+	if (rendered)
+		audit_read_add_all(&ar, people);
 	audit_read_done(r, &ar);
 }
 
@@ -423,77 +424,151 @@ query_text(struct http_req *r, const char *name, char *buf, size_t cap, const ch
 	return got == -1 ? -1 : 0;
 }
 
-void
-exports_get(struct http_req *r)
-{
-	struct api_reader rd;
+/*
+ * An export's work, done on a worker: reading a large production and
+ * rendering it takes long enough to stall every connection of a loop. The
+ * loop loads the reader and checks the query and the scope; the worker
+ * builds the data set and renders it over its own store connection
+ * (http_worker_store; the reader's cache is the loop's and is left alone
+ * when another connection reads, api_reader_knows_calls); the loop audits
+ * and answers when the job comes home.
+ */
+#define EXPORT_PIECE ((size_t)256 * 1024)
+
+struct export_job {
+	struct job job;
+	struct http_req *r;
+	struct api_reader rd; /* used by the worker; freed on the loop (its cache lives there) */
 	struct export_query q;
-	char format[16], table[16], person[STORE_ID_LEN + 8], callsheet[STORE_ID_LEN + 8],
-	    object[64], cd[160];
-	enum policy_scope scope;
-	json_t *set = NULL;
+	char format[16], table[16], person[STORE_ID_LEN + 8], callsheet[STORE_ID_LEN + 8];
+	int self_only;
+	/*
+	 * The outcome. Everything that grows with the production is made and
+	 * freed on the worker: the data set (but its people, for the audit),
+	 * the rendered bytes (copied into `body`, the answer's buffer, and
+	 * wiped), so the loop only moves the buffer onto the connection.
+	 */
+	int read;              /* the data set was read (else e says why) */
+	json_t *people;        /* the data set's people, for the audit of private reads */
+	struct evbuffer *body; /* the whole export, when it was rendered */
+	int memstream;         /* open_memstream worked */
+	struct err e;
+};
+
+static void
+export_work(struct job *j)
+{
+	struct export_job *x = (struct export_job *)j;
+	struct store *s = http_worker_store(&x->e);
+	json_t *set;
 	char *out = NULL;
 	size_t len = 0;
 	FILE *f;
+	int ok;
+
+	if (s == NULL || (set = export_dataset(s, &x->rd, x->self_only, &x->e)) == NULL)
+		return;
+	x->read = 1;
+	x->people = json_incref(json_object_get(set, "people"));
+	if ((f = open_memstream(&out, &len)) != NULL) {
+		x->memstream = 1;
+		ok = export_write(f, s, &x->rd, set, &x->q, &x->e) == 0;
+		ok = fclose(f) == 0 && ok;
+		if (ok) {
+			/* in pieces: each is freed on the loop as it leaves, none a long munmap */
+			x->body = evbuffer_new();
+			for (size_t o = 0; o < len; o += EXPORT_PIECE)
+				evbuffer_add(x->body, out + o,
+				             len - o < EXPORT_PIECE ? len - o : EXPORT_PIECE);
+		}
+		if (out != NULL)
+			sodium_memzero(out, len);
+		free(out);
+	}
+	json_decref(set);
+}
+
+static void
+export_done(struct job *j)
+{
+	struct export_job *x = (struct export_job *)j;
+	struct http_req *r = x->r;
+	const struct export_query *q = &x->q;
+	char object[64], cd[160];
+
+	if (!x->read) {
+		api_unavailable(r, &x->e);
+	} else if (!x->memstream) {
+		http_problem(r, 503, "the export could not be made right now");
+	} else if (x->body == NULL) {
+		if (x->e.status == 400 || x->e.status == 403 || x->e.status == 404)
+			http_problem_errors(
+			    r, x->e.status, "the export cannot be made so",
+			    json_pack("[{s:s, s:s}]", "pointer", x->e.field, "detail", x->e.msg));
+		else
+			api_unavailable(r, &x->e);
+	} else {
+		snprintf(object, sizeof(object), "%s:%s%s%s", x->rd.a.production.id, q->format,
+		         q->table ? ":" : "", q->table ? q->table : "");
+		session_audit(r, session_of(r)->session.user.id, "production.export", object,
+		              "success");
+		export_audit_people(r, x->people, q);
+		snprintf(cd, sizeof(cd), "attachment; filename=\"slate-%s%s%s.%s\"",
+		         x->rd.a.production.id, q->table ? "-" : "", q->table ? q->table : "",
+		         strcmp(q->format, "callsheet") == 0                 ? "json"
+		         : strcmp(q->format, "csv") == 0 && q->table == NULL ? "zip"
+		                                                             : q->format);
+		http_add_header(r, "Content-Disposition", cd);
+		http_reply_buffer(r, 200, export_content_type(q), x->body);
+	}
+	if (x->body != NULL)
+		evbuffer_free(x->body);
+	json_decref(x->people);
+	api_reader_free(&x->rd);
+	free(x);
+}
+
+void
+exports_get(struct http_req *r)
+{
+	struct export_job *x;
+	struct export_query *q;
+	enum policy_scope scope;
 	struct err e;
 
-	if (api_reader_load(r, &rd) == -1)
+	x = xcalloc(1, sizeof(*x));
+	q = &x->q;
+	if (api_reader_load(r, &x->rd) == -1) {
+		free(x);
 		return;
-	memset(&q, 0, sizeof(q));
-	if (query_text(r, "format", format, sizeof(format), &q.format) == -1 ||
-	    query_text(r, "table", table, sizeof(table), &q.table) == -1 ||
-	    query_text(r, "person", person, sizeof(person), &q.person) == -1 ||
-	    query_text(r, "callsheet", callsheet, sizeof(callsheet), &q.callsheet) == -1) {
+	}
+	if (query_text(r, "format", x->format, sizeof(x->format), &q->format) == -1 ||
+	    query_text(r, "table", x->table, sizeof(x->table), &q->table) == -1 ||
+	    query_text(r, "person", x->person, sizeof(x->person), &q->person) == -1 ||
+	    query_text(r, "callsheet", x->callsheet, sizeof(x->callsheet), &q->callsheet) == -1) {
 		api_bad_field(r, "?format", "a query parameter is malformed or too long");
-		goto done;
+		goto refused;
 	}
-	if (q.format == NULL)
-		q.format = "json";
-	if (export_check(&q, &e) == -1) {
+	if (q->format == NULL)
+		q->format = "json";
+	if (export_check(q, &e) == -1) {
 		api_refuse(r, &e, "the export cannot be made so");
-		goto done;
+		goto refused;
 	}
-	scope = rd.has_role ? policy_scope(rd.role, POLICY_RESOURCE_EXPORT, POLICY_ACTION_READ)
-	                    : POLICY_SCOPE_NONE;
+	scope = x->rd.has_role
+	            ? policy_scope(x->rd.role, POLICY_RESOURCE_EXPORT, POLICY_ACTION_READ)
+	            : POLICY_SCOPE_NONE;
 	if (scope != POLICY_SCOPE_ALL && scope != POLICY_SCOPE_SELF) {
 		http_problem(r, 403, "your role cannot export this production's data");
-		goto done;
+		goto refused;
 	}
-	if ((set = export_dataset(http_req_store(r), &rd, scope == POLICY_SCOPE_SELF, &e)) ==
-	    NULL) {
-		api_unavailable(r, &e);
-		goto done;
-	}
-	if ((f = open_memstream(&out, &len)) == NULL) {
-		http_problem(r, 503, "the export could not be made right now");
-		goto done;
-	}
-	if (export_write(f, http_req_store(r), &rd, set, &q, &e) == -1) {
-		fclose(f);
-		if (e.status == 400 || e.status == 403 || e.status == 404)
-			http_problem_errors(
-			    r, e.status, "the export cannot be made so",
-			    json_pack("[{s:s, s:s}]", "pointer", e.field, "detail", e.msg));
-		else
-			api_unavailable(r, &e);
-		goto done;
-	}
-	fclose(f);
-	snprintf(object, sizeof(object), "%s:%s%s%s", rd.a.production.id, q.format,
-	         q.table ? ":" : "", q.table ? q.table : "");
-	session_audit(r, session_of(r)->session.user.id, "production.export", object, "success");
-	export_audit_people(r, set, &q);
-	snprintf(cd, sizeof(cd), "attachment; filename=\"slate-%s%s%s.%s\"", rd.a.production.id,
-	         q.table ? "-" : "", q.table ? q.table : "",
-	         strcmp(q.format, "callsheet") == 0                ? "json"
-	         : strcmp(q.format, "csv") == 0 && q.table == NULL ? "zip"
-	                                                           : q.format);
-	http_add_header(r, "Content-Disposition", cd);
-	http_reply(r, 200, export_content_type(&q), out, len);
-done:
-	if (out != NULL)
-		sodium_memzero(out, len);
-	free(out);
-	json_decref(set);
-	api_reader_free(&rd);
+	x->self_only = scope == POLICY_SCOPE_SELF;
+	x->r = r;
+	x->job.work = export_work;
+	x->job.done = export_done;
+	http_defer(r, &x->job);
+	return;
+refused:
+	api_reader_free(&x->rd);
+	free(x);
 }

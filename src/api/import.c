@@ -54,11 +54,14 @@
 #include "api/api.h"
 #include "api/import.h"
 #include "api/session.h"
+#include "audit/audit.h"
 #include "domain/carbon.h"
 #include "domain/members.h"
 #include "domain/validate.h"
 #include "util/email.h"
+#include "util/log.h"
 #include "util/nitems.h"
+#include "util/xalloc.h"
 
 struct imp {
 	struct store *s;
@@ -1123,35 +1126,97 @@ productions_import_head(struct http_req *r)
 	return 0;
 }
 
+/*
+ * The import runs on a worker (checking and writing a large export takes
+ * seconds: on the loop it would stall every connection of that loop),
+ * over the worker's own store connection, with the body the job took from
+ * the request; its audit event is written there too. The loop answers
+ * when the job comes home.
+ */
+struct import_job {
+	struct job job;
+	struct http_req *r;
+	char actor[STORE_ID_LEN + 8];
+	char peer[64], request_id[32]; /* for the audit event */
+	char *body;                    /* taken from the request */
+	size_t body_len;
+	int parsed;     /* the body was one JSON document */
+	json_t *report; /* NULL: refused or failed, e says why */
+	struct err e;
+};
+
+static void
+import_audit(struct store *s, const struct import_job *ij, const char *object, const char *outcome)
+{
+	const struct audit_entry a = {
+	    ij->actor, ij->peer, "production.import", object, outcome, ij->request_id, NULL};
+	struct err e;
+	if (audit_record(s, &a, &e) == -1)
+		log_event(LOG_ERROR, "audit event not written", LOG_STR("action", a.action),
+		          LOG_STR("error", e.msg), LOG_END);
+}
+
+static void
+import_work(struct job *j)
+{
+	struct import_job *ij = (struct import_job *)j;
+	json_error_t je;
+	struct store *s;
+	json_t *set;
+
+	set = json_loadb(ij->body, ij->body_len, JSON_REJECT_DUPLICATES, &je);
+	sodium_memzero(ij->body, ij->body_len); /* the people of a production */
+	if (set == NULL)
+		return;
+	ij->parsed = 1;
+	if ((s = http_worker_store(&ij->e)) != NULL)
+		ij->report = import_dataset(s, set, ij->actor, NULL, &ij->e);
+	json_decref(set);
+	if (s == NULL)
+		return;
+	if (ij->report != NULL)
+		import_audit(s, ij,
+		             json_string_value(
+		                 json_object_get(json_object_get(ij->report, "production"), "id")),
+		             "success");
+	else if (ij->e.status == 400 || ij->e.status == 409)
+		import_audit(s, ij, "-", "failure");
+}
+
+static void
+import_done(struct job *j)
+{
+	struct import_job *ij = (struct import_job *)j;
+	struct http_req *r = ij->r;
+
+	if (!ij->parsed)
+		api_bad_field(r, "", "the body is not one JSON document: an export of Slate");
+	else if (ij->report != NULL)
+		http_reply_json(r, 201, ij->report);
+	else if (ij->e.status == 400 || ij->e.status == 409)
+		http_problem_errors(
+		    r, ij->e.status, "the export cannot be imported",
+		    json_pack("[{s:s, s:s}]", "pointer", ij->e.field, "detail", ij->e.msg));
+	else
+		api_unavailable(r, &ij->e);
+	free(ij->body);
+	free(ij);
+}
+
 void
 productions_import(struct http_req *r)
 {
 	const struct api_auth *a = session_of(r);
-	json_error_t je;
-	json_t *set, *report;
-	struct err e;
+	struct import_job *ij = xcalloc(1, sizeof(*ij));
 
-	set = json_loadb((const char *)r->body, r->body_len, JSON_REJECT_DUPLICATES, &je);
-	if (set == NULL) {
-		api_bad_field(r, "", "the body is not one JSON document: an export of Slate");
-		return;
-	}
-	report = import_dataset(http_req_store(r), set, a->session.user.id, NULL, &e);
-	json_decref(set);
-	if (report == NULL) {
-		if (e.status == 400 || e.status == 409) {
-			session_audit(r, a->session.user.id, "production.import", "-", "failure");
-			http_problem_errors(
-			    r, e.status, "the export cannot be imported",
-			    json_pack("[{s:s, s:s}]", "pointer", e.field, "detail", e.msg));
-		} else {
-			api_unavailable(r, &e);
-		}
-		return;
-	}
-	session_audit(
-	    r, a->session.user.id, "production.import",
-	    json_string_value(json_object_get(json_object_get(report, "production"), "id")),
-	    "success");
-	http_reply_json(r, 201, report);
+	ij->r = r;
+	snprintf(ij->actor, sizeof(ij->actor), "%s", a->session.user.id);
+	snprintf(ij->peer, sizeof(ij->peer), "%s", r->peer);
+	snprintf(ij->request_id, sizeof(ij->request_id), "%s", r->request_id);
+	ij->body = r->body; /* the worker's now; the request never reads it again */
+	ij->body_len = r->body_len;
+	r->body = NULL;
+	ij->job.work = import_work;
+	ij->job.done = import_done;
+	http_defer(r, &ij->job);
 }

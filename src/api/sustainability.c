@@ -32,20 +32,25 @@
  * (domain/carbon.h). It keeps that factor until a recalculation, which is
  * explicit, shows every change before it is applied, and is audited.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
 #include "api/api.h"
 #include "api/session.h"
+#include "audit/audit.h"
 #include "domain/carbon.h"
 #include "domain/csv.h"
 #include "domain/factorzone.h"
 #include "domain/validate.h"
+#include "store/store_files.h"
+#include "util/log.h"
 #include "util/utf8.h"
 #include "util/xalloc.h"
 #include "util/nitems.h"
@@ -877,25 +882,52 @@ carbon_entries_get(struct http_req *r)
 	api_reader_free(&c.rd);
 }
 
+/*
+ * An entry goes with its evidence: the attachment row in the same
+ * transaction (with the audit event), its file after the commit
+ * (store_files.h: a crash between leaves an orphan file, which `slate fsck`
+ * lists, never an entry naming a file that is gone).
+ */
 void
 carbon_entries_delete(struct http_req *r)
 {
+	struct store *s = http_req_store(r);
 	struct carbon_ctx c;
 	struct store_carbon_entry en;
+	char stored[64] = "", path[4200];
 	struct err e;
+
 	if (!ctx_load(r, &c, POLICY_RESOURCE_SUSTAINABILITY, POLICY_ACTION_WRITE,
 	              "your role does not change sustainability data"))
 		return;
-	if (entry_load(r, &c, &en)) {
-		if (store_carbon_entry_delete(http_req_store(r), c.rd.a.production.id, en.id, &e) ==
-		    -1) {
-			api_unavailable(r, &e);
-		} else {
-			session_audit(r, user_of(r), "sustainability.entry.delete", en.id,
-			              "success");
-			http_reply(r, 204, NULL, NULL, 0);
-		}
+	if (!entry_load(r, &c, &en))
+		goto out;
+	if (store_begin(s, &e) == -1)
+		goto unavailable;
+	if (store_carbon_entry_delete(s, c.rd.a.production.id, en.id, &e) == -1 ||
+	    (en.evidence_id[0] != '\0' &&
+	     store_attachment_remove(s, c.rd.a.production.id, en.evidence_id, stored,
+	                             sizeof(stored), &e) == -1)) {
+		store_rollback(s);
+		goto unavailable;
 	}
+	session_audit(r, user_of(r), "sustainability.entry.delete", en.id, "success");
+	if (store_commit(s, &e) == -1) {
+		store_rollback(s);
+		goto unavailable;
+	}
+	if (stored[0] != '\0') {
+		snprintf(path, sizeof(path), "%s/%s", http_req_config(r)->upload_dir, stored);
+		if (unlink(path) == -1 && errno != ENOENT)
+			log_event(LOG_WARN,
+			          "a removed entry's evidence file stays (slate fsck lists it)",
+			          LOG_STR("error", strerror(errno)), LOG_END);
+	}
+	http_reply(r, 204, NULL, NULL, 0);
+	goto out;
+unavailable:
+	api_unavailable(r, &e);
+out:
 	api_reader_free(&c.rd);
 }
 
@@ -1093,54 +1125,78 @@ carbon_import_head(struct http_req *r)
 	return 0;
 }
 
-void
-carbon_import(struct http_req *r)
+/*
+ * An import's work, done on a worker (a 100,000-row file takes seconds to
+ * check and insert: on the loop it would stall every connection of that
+ * loop). The loop checks who asks and loads what the rows are checked
+ * against (the reader, the settings, the departments); the worker reads
+ * and checks the rows and inserts them over its own store connection
+ * (http_worker_store), touching nothing of the request but the body the
+ * job took from it; the loop answers and audits when the job comes home.
+ */
+struct import_job {
+	struct job job;
+	struct http_req *r;
+	struct carbon_ctx c; /* read by the worker; freed on the loop (its cache belongs there) */
+	struct departments deps;
+	char user[STORE_ID_LEN + 8];
+	char peer[64], request_id[32]; /* for the audit event */
+	char *body;                    /* taken from the request */
+	size_t body_len;
+	int dry_run;
+	/* the outcome */
+	enum {
+		IMPORT_DONE,
+		IMPORT_ROWS_REFUSED,
+		IMPORT_PROBLEM,
+		IMPORT_UNAVAILABLE,
+		IMPORT_FAILED
+	} out;
+	int status;
+	const char *detail; /* a literal */
+	json_t *errs;       /* IMPORT_ROWS_REFUSED: every bad row's problems */
+	size_t nrows;
+	long long total;
+	struct err e;
+};
+
+static void
+import_work(struct job *j)
 {
-	struct store *s = http_req_store(r);
-	struct carbon_ctx c;
-	struct departments deps = {0};
+	struct import_job *ij = (struct import_job *)j;
+	struct store *s;
 	struct store_carbon_entry en;
 	struct import_row *rows = NULL;
 	struct csv_reader rd;
-	char **f, flag[8];
+	char **f;
 	size_t n, nrows = 0, cap = 0, seen = 0;
 	long line;
-	long long total = 0;
-	int col[NCOL], got, brc, dry_run = 0;
-	json_t *errs = json_array(), *row_errs;
-	struct err e;
-	size_t ctlen = 0;
-	const char *ct = http_req_header(r, "Content-Type", &ctlen);
+	int col[NCOL], got, brc;
+	json_t *row_errs;
+	struct err *e = &ij->e;
+	char obj[96];
+	const struct audit_entry audit = {ij->user,  ij->peer,       "sustainability.import", obj,
+	                                  "success", ij->request_id, ij->c.rd.a.production.id};
 
-	if (!ctx_load(r, &c, POLICY_RESOURCE_SUSTAINABILITY, POLICY_ACTION_WRITE,
-	              "your role does not enter sustainability data"))
-		goto done;
-	if (router_query_param(r->query, "dry_run", flag, sizeof(flag)) == 1) {
-		if (strcmp(flag, "true") != 0 && strcmp(flag, "false") != 0) {
-			api_bad_field(r, "?dry_run", "true or false");
-			goto done;
-		}
-		dry_run = strcmp(flag, "true") == 0;
-	}
-	if (ct == NULL || ctlen < 8 || strncasecmp(ct, "text/csv", 8) != 0) {
-		http_problem(r, 415, "send the rows as text/csv");
+	ij->errs = json_array();
+	if ((s = http_worker_store(e)) == NULL) {
+		ij->out = IMPORT_UNAVAILABLE;
 		goto done;
 	}
-	if (!departments_load(r, c.rd.a.production.id, &deps))
-		goto done;
-	csv_reader_init(&rd, r->body, r->body_len);
-	if ((got = csv_read(&rd, &f, &n, &line, &e)) != 1 || import_header(f, n, col, &e) == -1) {
+	csv_reader_init(&rd, ij->body, ij->body_len);
+	if ((got = csv_read(&rd, &f, &n, &line, e)) != 1 || import_header(f, n, col, e) == -1) {
 		if (got == 1)
 			csv_fields_free(f, n);
 		if (got == 0)
-			err_field(&e, 400, "/header", "the file is empty; it needs a header line");
-		add_row_error(errs, 1, &e);
-		http_problem_errors(r, 400, "the file cannot be read", errs);
-		errs = NULL;
+			err_field(e, 400, "/header", "the file is empty; it needs a header line");
+		add_row_error(ij->errs, 1, e);
+		ij->out = IMPORT_ROWS_REFUSED;
+		ij->status = 400;
+		ij->detail = "the file cannot be read";
 		goto done;
 	}
 	csv_fields_free(f, n);
-	while ((got = csv_read(&rd, &f, &n, &line, &e)) == 1) {
+	while ((got = csv_read(&rd, &f, &n, &line, e)) == 1) {
 		struct entry_input in = {
 		    .date = cell(f, n, col[COL_DATE]),
 		    .day_id = cell(f, n, col[COL_DAY]),
@@ -1152,80 +1208,149 @@ carbon_import(struct http_req *r)
 		in.has_quantity = parse_quantity(cell(f, n, col[COL_QUANTITY]), &in.quantity);
 		if (seen++ == IMPORT_ROWS) {
 			csv_fields_free(f, n);
-			err_field(&e, 400, "/", "more than 100000 rows; split the file");
-			add_row_error(errs, line, &e);
+			err_field(e, 400, "/", "more than 100000 rows; split the file");
+			add_row_error(ij->errs, line, e);
 			break;
 		}
 		row_errs = json_array();
-		if ((brc = entry_build(s, &c, &deps, &in, &en, row_errs, &e)) == -1) {
-			if (e.status >= 500) {
+		if ((brc = entry_build(s, &ij->c, &ij->deps, &in, &en, row_errs, e)) == -1) {
+			if (e->status >= 500) {
 				json_decref(row_errs);
 				csv_fields_free(f, n);
-				api_unavailable(r, &e);
+				ij->out = IMPORT_UNAVAILABLE;
 				goto done;
 			}
-			add_row_error(errs, line, &e);
+			add_row_error(ij->errs, line, e);
 		} else if (brc == 1) {
-			add_row_errors(errs, line, row_errs);
-		} else if (json_array_size(errs) == 0) { /* after a bad row, only checking */
+			add_row_errors(ij->errs, line, row_errs);
+		} else if (json_array_size(ij->errs) == 0) { /* after a bad row, only checking */
 			if (nrows == cap) {
 				cap = cap ? cap * 2 : 256;
 				rows = xrealloc(rows, cap * sizeof(*rows));
 			}
 			import_row_keep(&rows[nrows++], &en);
-			total += en.co2e_g;
+			ij->total += en.co2e_g;
 		}
 		json_decref(row_errs);
 		csv_fields_free(f, n);
 	}
 	if (got == -1)
-		add_row_error(errs, rd.line, &e);
-	if (json_array_size(errs) > 0) {
-		http_problem_errors(r, 422,
-		                    dry_run ? "these rows would be refused; nothing was imported"
-		                            : "these rows are refused; nothing was imported",
-		                    errs);
-		errs = NULL;
+		add_row_error(ij->errs, rd.line, e);
+	if (json_array_size(ij->errs) > 0) {
+		ij->out = IMPORT_ROWS_REFUSED;
+		ij->status = 422;
+		ij->detail = ij->dry_run ? "these rows would be refused; nothing was imported"
+		                         : "these rows are refused; nothing was imported";
 		goto done;
 	}
 	if (nrows == 0) {
-		http_problem(r, 400, "the file has a header but no rows");
+		ij->out = IMPORT_PROBLEM;
+		ij->status = 400;
+		ij->detail = "the file has a header but no rows";
 		goto done;
 	}
-	if (!dry_run) {
-		if (store_begin(s, &e) == -1) {
-			api_unavailable(r, &e);
+	ij->nrows = nrows;
+	ij->out = IMPORT_DONE;
+	if (ij->dry_run)
+		goto done;
+	if (store_begin(s, e) == -1) {
+		ij->out = IMPORT_UNAVAILABLE;
+		goto done;
+	}
+	for (size_t i = 0; i < nrows; i++) {
+		import_row_entry(&rows[i], ij->c.rd.a.production.id, ij->user, &en);
+		if (store_carbon_entry_create(s, &en, e) == -1) {
+			store_rollback(s);
+			ij->out = IMPORT_FAILED;
 			goto done;
-		}
-		for (size_t i = 0; i < nrows; i++) {
-			import_row_entry(&rows[i], c.rd.a.production.id, user_of(r), &en);
-			if (store_carbon_entry_create(s, &en, &e) == -1) {
-				store_rollback(s);
-				api_refuse(r, &e, "the import failed; nothing was imported");
-				goto done;
-			}
-		}
-		if (store_commit(s, &e) == -1) {
-			api_unavailable(r, &e);
-			goto done;
-		}
-		{
-			char obj[96];
-			snprintf(obj, sizeof(obj), "%s:%zu rows", c.rd.a.production.id, nrows);
-			session_audit(r, user_of(r), "sustainability.import", obj, "success");
 		}
 	}
-	http_reply_json(r, dry_run ? 200 : 201,
-	                json_pack("{s:b, s:I, s:I, s:f, s:f}", "dry_run", dry_run, "rows",
-	                          (json_int_t)nrows, "imported", (json_int_t)(dry_run ? 0 : nrows),
-	                          "kg_co2e", carbon_kg(total), "t_co2e", carbon_tonnes(total)));
+	/* the rows and their audit event commit together (a commit on the loop would wait for
+	 * the disk to take this transaction's pages, stalling the loop for as long) */
+	snprintf(obj, sizeof(obj), "%s:%zu rows", ij->c.rd.a.production.id, nrows);
+	if (audit_record(s, &audit, e) == -1) {
+		store_rollback(s);
+		ij->out = IMPORT_UNAVAILABLE;
+		goto done;
+	}
+	if (store_commit(s, e) == -1)
+		ij->out = IMPORT_UNAVAILABLE;
 done:
-	json_decref(errs);
 	for (size_t i = 0; i < nrows; i++)
 		free(rows[i].note);
 	free(rows);
-	departments_free(&deps);
-	api_reader_free(&c.rd);
+}
+
+static void
+import_done(struct job *j)
+{
+	struct import_job *ij = (struct import_job *)j;
+	struct http_req *r = ij->r;
+
+	switch (ij->out) {
+	case IMPORT_ROWS_REFUSED:
+		http_problem_errors(r, ij->status, ij->detail, ij->errs);
+		ij->errs = NULL;
+		break;
+	case IMPORT_PROBLEM: http_problem(r, ij->status, ij->detail); break;
+	case IMPORT_UNAVAILABLE: api_unavailable(r, &ij->e); break;
+	case IMPORT_FAILED: api_refuse(r, &ij->e, "the import failed; nothing was imported"); break;
+	case IMPORT_DONE:
+		http_reply_json(r, ij->dry_run ? 200 : 201,
+		                json_pack("{s:b, s:I, s:I, s:f, s:f}", "dry_run", ij->dry_run,
+		                          "rows", (json_int_t)ij->nrows, "imported",
+		                          (json_int_t)(ij->dry_run ? 0 : ij->nrows), "kg_co2e",
+		                          carbon_kg(ij->total), "t_co2e",
+		                          carbon_tonnes(ij->total)));
+		break;
+	}
+	json_decref(ij->errs);
+	free(ij->body);
+	departments_free(&ij->deps);
+	api_reader_free(&ij->c.rd);
+	free(ij);
+}
+
+void
+carbon_import(struct http_req *r)
+{
+	struct import_job *ij = xcalloc(1, sizeof(*ij));
+	char flag[8];
+	size_t ctlen = 0;
+	const char *ct = http_req_header(r, "Content-Type", &ctlen);
+
+	if (!ctx_load(r, &ij->c, POLICY_RESOURCE_SUSTAINABILITY, POLICY_ACTION_WRITE,
+	              "your role does not enter sustainability data")) {
+		free(ij);
+		return;
+	}
+	if (router_query_param(r->query, "dry_run", flag, sizeof(flag)) == 1) {
+		if (strcmp(flag, "true") != 0 && strcmp(flag, "false") != 0) {
+			api_bad_field(r, "?dry_run", "true or false");
+			goto refused;
+		}
+		ij->dry_run = strcmp(flag, "true") == 0;
+	}
+	if (ct == NULL || ctlen < 8 || strncasecmp(ct, "text/csv", 8) != 0) {
+		http_problem(r, 415, "send the rows as text/csv");
+		goto refused;
+	}
+	if (!departments_load(r, ij->c.rd.a.production.id, &ij->deps))
+		goto refused;
+	snprintf(ij->user, sizeof(ij->user), "%s", user_of(r));
+	snprintf(ij->peer, sizeof(ij->peer), "%s", r->peer);
+	snprintf(ij->request_id, sizeof(ij->request_id), "%s", r->request_id);
+	ij->r = r;
+	ij->body = r->body; /* the worker's now; the request never reads it again */
+	ij->body_len = r->body_len;
+	r->body = NULL;
+	ij->job.work = import_work;
+	ij->job.done = import_done;
+	http_defer(r, &ij->job);
+	return;
+refused:
+	api_reader_free(&ij->c.rd);
+	free(ij);
 }
 
 /* ---- recalculation ---- */
@@ -1401,65 +1526,106 @@ find_dept_name(const char *id, const char *name, void *arg)
 		snprintf(dn->name, sizeof(dn->name), "%s", name);
 }
 
-void
-carbon_report_get(struct http_req *r)
-{
-	struct carbon_ctx c;
-	char format[8] = "json", chart[16] = "category";
-	json_t *rep;
+/*
+ * The report's sums run over every entry of the production (two GROUP BY
+ * queries: some 100 ms at 100,000 entries), so they and the rendering run
+ * on a worker over its own store connection; the loop checks and answers.
+ */
+struct report_job {
+	struct job job;
+	struct http_req *r;
+	struct carbon_ctx c; /* read by the worker; freed on the loop */
+	char format[8], chart[16];
+	json_t *rep; /* json: the report; NULL when it could not be made (e) */
+	char *body;  /* csv, svg: the rendered report */
 	struct err e;
+};
 
-	if (!ctx_load(r, &c, POLICY_RESOURCE_SUSTAINABILITY_TOTALS, POLICY_ACTION_READ,
-	              "your role does not see this production's sustainability figures"))
+static void
+report_work(struct job *j)
+{
+	struct report_job *rj = (struct report_job *)j;
+	struct dept_name dn = {held_department(&rj->c), ""};
+	struct store *s = http_worker_store(&rj->e);
+
+	if (s == NULL || (rj->rep = carbon_report(s, &rj->c.rd.a.production, dn.id, &rj->c.settings,
+	                                          &rj->e)) == NULL)
 		return;
-	if (router_query_param(r->query, "format", format, sizeof(format)) == -1 ||
-	    (strcmp(format, "json") != 0 && strcmp(format, "csv") != 0 &&
-	     strcmp(format, "svg") != 0)) {
-		api_bad_field(r, "?format", "json, csv or svg");
-		goto out;
+	if (strcmp(rj->format, "json") == 0)
+		return;
+	if (dn.id != NULL &&
+	    store_department_list(s, rj->c.rd.a.production.id, find_dept_name, &dn, &rj->e) == -1) {
+		json_decref(rj->rep);
+		rj->rep = NULL;
+		return;
 	}
-	if (router_query_param(r->query, "chart", chart, sizeof(chart)) == -1 ||
-	    (strcmp(chart, "category") != 0 && strcmp(chart, "cumulative") != 0)) {
-		api_bad_field(r, "?chart", "category or cumulative");
-		goto out;
-	}
-	if ((rep = carbon_report(http_req_store(r), &c.rd.a.production, held_department(&c),
-	                         &c.settings, &e)) == NULL) {
-		api_unavailable(r, &e);
-		goto out;
-	}
-	if (strcmp(format, "json") == 0) {
-		http_reply_json(r, 200, rep);
-		goto out;
-	}
-	{
-		struct dept_name dn = {held_department(&c), ""};
-		char *body;
-		char cd[160];
-		if (dn.id != NULL && store_department_list(http_req_store(r), c.rd.a.production.id,
-		                                           find_dept_name, &dn, &e) == -1) {
-			json_decref(rep);
-			api_unavailable(r, &e);
-			goto out;
-		}
-		body = strcmp(format, "csv") == 0
-		           ? carbon_report_csv(rep)
-		           : carbon_report_svg(rep, chart, dn.id != NULL ? dn.name : NULL);
+	rj->body = strcmp(rj->format, "csv") == 0
+	               ? carbon_report_csv(rj->rep)
+	               : carbon_report_svg(rj->rep, rj->chart, dn.id != NULL ? dn.name : NULL);
+}
+
+static void
+report_done(struct job *j)
+{
+	struct report_job *rj = (struct report_job *)j;
+	struct http_req *r = rj->r;
+	char cd[160];
+
+	if (rj->rep == NULL) {
+		api_unavailable(r, &rj->e);
+	} else if (strcmp(rj->format, "json") == 0) {
+		http_reply_json(r, 200, rj->rep);
+		rj->rep = NULL;
+	} else {
 		/* replaces the server's page policy: one Content-Security-Policy (http/server.c) */
 		http_add_header(r, "Content-Security-Policy",
 		                "default-src 'none'; style-src 'unsafe-inline'");
-		if (strcmp(format, "csv") == 0) {
+		if (strcmp(rj->format, "csv") == 0) {
 			snprintf(cd, sizeof(cd),
 			         "attachment; filename=\"slate-%s-carbon-report.csv\"",
-			         c.rd.a.production.id);
+			         rj->c.rd.a.production.id);
 			http_add_header(r, "Content-Disposition", cd);
 		}
 		http_reply(r, 200,
-		           strcmp(format, "csv") == 0 ? "text/csv; charset=utf-8" : "image/svg+xml",
-		           body, strlen(body));
-		free(body);
+		           strcmp(rj->format, "csv") == 0 ? "text/csv; charset=utf-8"
+		                                          : "image/svg+xml",
+		           rj->body, strlen(rj->body));
 	}
-	json_decref(rep);
-out:
-	api_reader_free(&c.rd);
+	free(rj->body);
+	json_decref(rj->rep);
+	api_reader_free(&rj->c.rd);
+	free(rj);
+}
+
+void
+carbon_report_get(struct http_req *r)
+{
+	struct report_job *rj = xcalloc(1, sizeof(*rj));
+
+	snprintf(rj->format, sizeof(rj->format), "json");
+	snprintf(rj->chart, sizeof(rj->chart), "category");
+	if (!ctx_load(r, &rj->c, POLICY_RESOURCE_SUSTAINABILITY_TOTALS, POLICY_ACTION_READ,
+	              "your role does not see this production's sustainability figures")) {
+		free(rj);
+		return;
+	}
+	if (router_query_param(r->query, "format", rj->format, sizeof(rj->format)) == -1 ||
+	    (strcmp(rj->format, "json") != 0 && strcmp(rj->format, "csv") != 0 &&
+	     strcmp(rj->format, "svg") != 0)) {
+		api_bad_field(r, "?format", "json, csv or svg");
+		goto refused;
+	}
+	if (router_query_param(r->query, "chart", rj->chart, sizeof(rj->chart)) == -1 ||
+	    (strcmp(rj->chart, "category") != 0 && strcmp(rj->chart, "cumulative") != 0)) {
+		api_bad_field(r, "?chart", "category or cumulative");
+		goto refused;
+	}
+	rj->r = r;
+	rj->job.work = report_work;
+	rj->job.done = report_done;
+	http_defer(r, &rj->job);
+	return;
+refused:
+	api_reader_free(&rj->c.rd);
+	free(rj);
 }

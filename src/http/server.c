@@ -603,6 +603,49 @@ http_defer(struct http_req *r, struct job *job)
 	workq_submit(r->loop->srv->workq, job);
 }
 
+/*
+ * The workers' store connections. A connection is used by one thread only
+ * (SQLITE_OPEN_NOMUTEX), so a worker never borrows its request's loop
+ * connection: each worker opens its own on first use and keeps it, in a
+ * thread-specific slot whose destructor closes it when the worker ends
+ * (workq_free joins the workers before http_serve returns, so before the
+ * caller frees the keyring). What the connections are opened with is set
+ * by http_serve before the workers start and cleared after they are
+ * joined: thread creation and joining order those writes against every
+ * read from a worker.
+ */
+static pthread_key_t worker_store_key;
+static pthread_once_t worker_store_once = PTHREAD_ONCE_INIT;
+static const struct http_server_opts *worker_opts;
+
+static void
+worker_store_close(void *s)
+{
+	store_close(s);
+}
+
+static void
+worker_store_key_make(void)
+{
+	if (pthread_key_create(&worker_store_key, worker_store_close) != 0)
+		abort(); /* no thread-specific slot left: nothing can run slow work */
+}
+
+struct store *
+http_worker_store(struct err *e)
+{
+	struct store *s;
+
+	assert(worker_opts != NULL);
+	pthread_once(&worker_store_once, worker_store_key_make);
+	if ((s = pthread_getspecific(worker_store_key)) != NULL)
+		return s;
+	if ((s = store_open(worker_opts->db_path, 0, worker_opts->keys, e)) == NULL)
+		return NULL;
+	pthread_setspecific(worker_store_key, s);
+	return s;
+}
+
 /* Refuses the request in progress and closes the connection after answering. */
 static void
 refuse(struct conn *c, struct http_req *r, int status, const char *detail)
@@ -1419,6 +1462,8 @@ http_serve(const struct http_server_opts *o, struct err *e)
 		if (l->lis_http != NULL)
 			evconnlistener_set_error_cb(l->lis_http, on_accept_error);
 	}
+	pthread_once(&worker_store_once, worker_store_key_make);
+	worker_opts = o;
 	srv.workq = workq_new(nworkers);
 
 	/* Signals: taken by this thread only, with sigwait (the caller should have blocked them
@@ -1483,6 +1528,7 @@ out:
 			close(http_fds[i]);
 	}
 	workq_free(srv.workq);
+	worker_opts = NULL;
 	connlimit_free(srv.per_address);
 	metrics_free();
 	free(loops);

@@ -168,4 +168,13 @@ void *http_req_sink(struct http_req *r);
  */
 void http_defer(struct http_req *r, struct job *job);
 
+/*
+ * From a job's work function only (on a worker thread): that worker's own
+ * store connection, opened on its first use and closed when the worker
+ * ends. NULL with e set when it cannot be opened. Never the request's loop
+ * connection, which belongs to the loop thread. What a worker reads with
+ * it is as fresh as a loop's read: its own snapshot, its own transactions.
+ */
+struct store *http_worker_store(struct err *e);
+
 #endif
