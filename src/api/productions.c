@@ -39,8 +39,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "api/api.h"
+#include "api/access.h"
+#include "api/handlers.h"
+#include "api/reply.h"
 #include "api/session.h"
+#include "api/view.h"
 #include "crypto/password.h"
 #include "crypto/token.h"
 #include "domain/members.h"

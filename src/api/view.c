@@ -20,9 +20,11 @@
 
 #include <sodium.h>
 
-#include "api/api.h"
+#include "api/access.h"
 #include "api/cache.h"
+#include "api/reply.h"
 #include "api/session.h"
+#include "api/view.h"
 #include "util/xalloc.h"
 
 /*
