@@ -10,7 +10,7 @@
 #include "http/server.h"
 #include "store/store.h"
 
-/* What the caller may do in one production (api/productions.c). */
+/* What the caller may do in one production (api/access.c). */
 struct api_access {
 	struct store_production production;
 	struct store_membership me; /* valid when member */
