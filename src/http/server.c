@@ -435,6 +435,10 @@ http_end_reply_buffer(struct http_req *r, int status, const char *content_type,
 
 	/* a handler that found bad fields answers them, never a success */
 	assert(status >= 400 || r->field_errors == NULL || json_array_size(r->field_errors) == 0);
+	/* a request is answered once; with its client there, only while HANDLING it */
+	assert(!r->answered);
+	assert(c == NULL || (c->state == C_HANDLING && c->req == r));
+	assert(status >= 100 && status <= 599);
 
 	r->status = status;
 	r->answered = 1;
@@ -676,6 +680,7 @@ dispatch(struct conn *c, struct http_req *r)
 {
 	int st;
 
+	assert(c->state == C_HANDLING && c->req == r && !r->answered);
 	if (!c->tls) {
 		redirect(r);
 		return;
@@ -810,6 +815,7 @@ read_head(struct conn *c, struct evbuffer *in)
 	char *q;
 	int st;
 
+	assert(c->state == C_HEAD && c->req == NULL); /* one request at a time per connection */
 	if (len == 0)
 		return;
 	if (!c->started) {
@@ -826,6 +832,7 @@ read_head(struct conn *c, struct evbuffer *in)
 		return;
 	}
 	headlen = (size_t)pos.pos + 4;
+	assert(headlen <= (size_t)cfg->max_header_bytes);
 	r->head_buf = arena_alloc(&r->pool, headlen);
 	evbuffer_remove(in, r->head_buf, headlen);
 	if ((st = http_parse_head(r->head_buf, headlen, &r->head)) != 0) {
@@ -877,6 +884,8 @@ read_body(struct conn *c, struct evbuffer *in)
 	struct http_req *r = c->req;
 	size_t need = r->head.content_length > 0 ? (size_t)r->head.content_length : 0;
 
+	assert(c->state == C_BODY && r != NULL && !r->answered);
+
 	if (r->sink.write != NULL) {
 		/* streamed: each piece goes on as it arrives; only the pipelined rest stays */
 		while (r->sink.seen < need && evbuffer_get_length(in) > 0) {
@@ -885,6 +894,7 @@ read_body(struct conn *c, struct evbuffer *in)
 			struct err e;
 			if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
 				break;
+			assert(r->sink.seen < need);
 			take = v.iov_len < need - r->sink.seen ? v.iov_len : need - r->sink.seen;
 			if (r->sink.write(r->sink.arg, v.iov_base, take, &e) == -1) {
 				log_event(LOG_ERROR, "a streamed body was not taken",
@@ -906,12 +916,14 @@ read_body(struct conn *c, struct evbuffer *in)
 			return;
 		if (r->body == NULL)
 			r->body = arena_alloc(&r->pool, need + 1);
+		assert(r->body_len <= need);
 		take = have < need - r->body_len ? have : need - r->body_len;
 		if (take > 0 && evbuffer_remove(in, r->body + r->body_len, take) != (int)take) {
 			refuse(c, r, 500, "the request body could not be read");
 			return;
 		}
 		r->body_len += take;
+		assert(r->body_len <= need); /* never past the block of need + 1 bytes */
 		if (r->body_len < need)
 			return;
 		r->body[need] = '\0';
@@ -947,6 +959,7 @@ conn_write(struct bufferevent *bev, void *arg)
 
 	if (c->state != C_WRITING)
 		return;
+	assert(c->req == NULL); /* the answer that is flushing ended its request */
 	if (c->close_after) {
 		if (!c->linger) {
 			conn_free(c);
