@@ -68,7 +68,8 @@ struct http_req {
 	char request_id[32]; /* 24 hex characters */
 	int peer_loopback;
 	char peer[64]; /* the client's address, for the audit log only (never logged) */
-	/* set by the authenticate hook for non-public routes; freed with the request */
+	/* set by the authenticate hook for non-public routes: in pool (api/session.c), or
+	   freed by auth_free (if set) when the request ends */
 	void *auth;
 	void (*auth_free)(void *);
 	/* 400 field errors found so far, answered together (http_field_error); NULL: none */
