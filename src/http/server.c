@@ -884,7 +884,7 @@ read_body(struct conn *c, struct evbuffer *in)
 	struct http_req *r = c->req;
 	size_t need = r->head.content_length > 0 ? (size_t)r->head.content_length : 0;
 
-	assert(c->state == C_BODY && r != NULL && !r->answered);
+	assert(c->state == C_BODY && !r->answered);
 
 	if (r->sink.write != NULL) {
 		/* streamed: each piece goes on as it arrives; only the pipelined rest stays */

@@ -154,10 +154,9 @@ void http_end_problem(struct http_req *r, int status, const char *detail);
 /* Same, with errors: [{pointer, detail}] (stolen). */
 void http_end_problem_errors(struct http_req *r, int status, const char *detail, json_t *errors);
 
-/*
+/* BEGIN former names (removed once every call site says http_end_*)
  * The former names, kept while call sites move to http_end_*; they end the
- * request just the same. To be removed.
- */
+ * request just the same. */
 static inline void
 http_reply(struct http_req *r, int status, const char *content_type, const void *body, size_t len)
 {
@@ -183,6 +182,7 @@ http_problem_errors(struct http_req *r, int status, const char *detail, json_t *
 {
 	http_end_problem_errors(r, status, detail, errors);
 }
+/* END former names */
 
 /*
  * The request body as a checked JSON object, or NULL after answering 400
