@@ -20,7 +20,10 @@ WARN         := -std=c17 -Wall -Wextra -Wshadow -Wconversion -Wformat=2 -Wvla -W
 HARDEN       := -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fstack-clash-protection \
                 -fcf-protection -fPIE
 BASE_CFLAGS  := $(WARN) -D_GNU_SOURCE -DSLATE_VERSION='"$(VERSION)"' -Isrc -Ibuild/gen $(PKG_CFLAGS)
-REL_CFLAGS   := $(BASE_CFLAGS) -O2 -g $(HARDEN)
+# assert() checks the invariants the file essays state: on in the unit-test, sanitizer and fuzz
+# builds, compiled out of the release build (NDEBUG)
+REL_CFLAGS   := $(BASE_CFLAGS) -O2 -g $(HARDEN) -DNDEBUG
+TEST_CFLAGS  := $(BASE_CFLAGS) -O2 -g $(HARDEN)
 REL_LDFLAGS  := -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack
 SAN          := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 ASAN_CFLAGS  := $(BASE_CFLAGS) -O1 -g $(SAN)
@@ -36,6 +39,7 @@ FUZZ_SRC     := $(wildcard fuzz/fuzz_*.c)
 FUZZ_SECONDS ?= 30
 
 REL_OBJ      := $(patsubst %.c,build/obj/%.o,$(LIB_SRC) $(GEN))
+TEST_OBJ     := $(patsubst %.c,build/test/obj/%.o,$(LIB_SRC) $(GEN))
 ASAN_OBJ     := $(patsubst %.c,build/asan/obj/%.o,$(LIB_SRC) $(GEN))
 TSAN_OBJ     := $(patsubst %.c,build/tsan/obj/%.o,$(LIB_SRC) $(GEN))
 
@@ -63,6 +67,9 @@ build/gen/factors.c: $(FACTORS) scripts/embed
 build/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(REL_CFLAGS) -MMD -MP -c $< -o $@
+build/test/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -MMD -MP -c $< -o $@
 build/asan/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(ASAN_CFLAGS) -MMD -MP -c $< -o $@
@@ -80,13 +87,13 @@ build/tsan/slate: build/tsan/obj/src/main.o $(TSAN_OBJ)
 asan: build/asan/slate
 tsan: build/tsan/slate
 
-# ---- unit tests (cmocka), once over the release objects and once under ASan+UBSan
+# ---- unit tests (cmocka), once over optimised objects with assertions on and once under ASan+UBSan
 UNIT_BINS      := $(patsubst tests/unit/%.c,build/unit/%,$(UNIT_SRC))
 UNIT_ASAN_BINS := $(patsubst tests/unit/%.c,build/asan/unit/%,$(UNIT_SRC))
 UNIT_TSAN_BINS := $(patsubst tests/unit/%.c,build/tsan/unit/%,$(UNIT_SRC))
-build/unit/%: tests/unit/%.c $(REL_OBJ)
+build/unit/%: tests/unit/%.c $(TEST_OBJ)
 	@mkdir -p $(@D)
-	$(CC) $(REL_CFLAGS) -Itests/unit $(filter-out %.h,$^) $(PKG_LIBS) -lcmocka -o $@
+	$(CC) $(TEST_CFLAGS) -Itests/unit $(filter-out %.h,$^) $(PKG_LIBS) -lcmocka -o $@
 build/asan/unit/%: tests/unit/%.c $(ASAN_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(ASAN_CFLAGS) -Itests/unit $(filter-out %.h,$^) $(PKG_LIBS) -lcmocka -o $@

@@ -31,7 +31,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
-#include "api/api.h"
+#include "api/carbon.h"
 #include "crypto/keyring.h"
 #include "store/store.h"
 

@@ -10,6 +10,7 @@
 #include "store/pagecrypt.h"
 #include "util/log.h"
 #include "util/nitems.h"
+#include "util/wipe.h"
 
 #ifndef SLATE_VERSION
 #define SLATE_VERSION "0.0.0-dev"
@@ -73,6 +74,9 @@ main(int argc, char **argv)
 		fputs("slate: cannot initialise libsodium\n", stderr);
 		return EXIT_FAIL;
 	}
+	/* Before any JSON value or libevent object exists: freed memory is wiped (util/wipe.h). */
+	wipe_install_jansson();
+	wipe_install_libevent();
 	/* Commands other than serve speak in one line on stderr, not in log lines. */
 	if (strcmp(argv[1], "serve") != 0)
 		log_set_level(LOG_ERROR);

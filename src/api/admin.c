@@ -13,8 +13,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "api/api.h"
+#include "api/handlers.h"
 #include "api/session.h"
+#include "api/view.h"
 #include "store/store.h"
 #include "util/log.h"
 

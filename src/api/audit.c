@@ -23,7 +23,10 @@
 #include <jansson.h>
 #include <string.h>
 
-#include "api/api.h"
+#include "api/access.h"
+#include "api/handlers.h"
+#include "api/reply.h"
+#include "api/view.h"
 #include "audit/audit_group.h"
 
 #define PAGE_DEFAULT 100

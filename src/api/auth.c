@@ -18,7 +18,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "api/api.h"
+#include "api/handlers.h"
 #include "api/mfa.h"
 #include "api/session.h"
 #include "crypto/password.h"

@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 
-#include "api/api.h"
+#include "api/view.h"
 #include "crypto/token.h"
 #include "store/store.h"
 

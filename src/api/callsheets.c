@@ -34,9 +34,11 @@
 #include <jansson.h>
 #include <sodium.h>
 
-#include "api/api.h"
 #include "api/cache.h"
+#include "api/handlers.h"
+#include "api/reply.h"
 #include "api/session.h"
+#include "api/view.h"
 #include "domain/callsheet.h"
 #include "domain/sun.h"
 #include "util/xalloc.h"

@@ -22,7 +22,7 @@
 
 #include <jansson.h>
 
-#include "api/api.h"
+#include "api/carbon.h"
 #include "domain/carbon.h"
 #include "domain/csv.h"
 #include "domain/svgchart.h"

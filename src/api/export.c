@@ -22,7 +22,7 @@
  * `slate export` (cli/export.c) writes the same bytes from the shell.
  *
  * Shape. The data set is assembled through the very views the API answers
- * with (api.h: api_person_readable, api_location_view, …), so an export
+ * with (api/view.h: api_person_readable, api_location_view, …), so an export
  * never holds a field the exporter could not GET. The `export` row of the
  * policy table then narrows it: scope all (production admins, producers)
  * exports everything the role reads; scope self (everyone else) exports
@@ -44,10 +44,12 @@
 #include <jansson.h>
 #include <sodium.h>
 
-#include "api/api.h"
 #include "api/audit_read.h"
 #include "api/export.h"
+#include "api/handlers.h"
+#include "api/reply.h"
 #include "api/session.h"
+#include "api/view.h"
 #include "domain/csv.h"
 #include "domain/ical.h"
 #include "domain/vcard.h"

@@ -9,7 +9,7 @@
 
 #include <jansson.h>
 
-#include "api/api.h"
+#include "api/view.h"
 
 struct export_query {
 	const char *format;    /* json | csv | ics | vcf | callsheet */

@@ -35,8 +35,9 @@
 
 #include <jansson.h>
 
-#include "api/api.h"
+#include "api/carbon.h"
 #include "api/export.h"
+#include "api/view.h"
 #include "audit/audit_group.h"
 
 #define AUDIT_PAGE 500

@@ -27,8 +27,10 @@
 
 #include <sodium.h>
 
-#include "api/api.h"
+#include "api/handlers.h"
+#include "api/reply.h"
 #include "api/session.h"
+#include "api/view.h"
 #include "crypto/token.h"
 #include "util/xalloc.h"
 

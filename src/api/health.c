@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "api/api.h"
+#include "api/handlers.h"
 #include "http/metrics.h"
 #include "store/store.h"
 #include "util/timefmt.h"

@@ -51,10 +51,13 @@
 #include <jansson.h>
 #include <sodium.h>
 
-#include "api/api.h"
+#include "api/carbon.h"
+#include "api/handlers.h"
 #include "api/import.h"
+#include "api/reply.h"
 #include "api/session.h"
 #include "audit/audit.h"
+#include "api/view.h"
 #include "domain/carbon.h"
 #include "domain/members.h"
 #include "domain/validate.h"

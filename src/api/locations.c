@@ -24,8 +24,11 @@
 #include <jansson.h>
 #include <sodium.h>
 
-#include "api/api.h"
+#include "api/access.h"
+#include "api/handlers.h"
+#include "api/reply.h"
 #include "api/session.h"
+#include "api/view.h"
 #include "domain/validate.h"
 #include "util/nitems.h"
 

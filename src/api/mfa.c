@@ -17,7 +17,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "api/api.h"
+#include "api/handlers.h"
 #include "api/session.h"
 #include "crypto/token.h"
 #include "crypto/totp.h"

@@ -39,8 +39,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "api/api.h"
+#include "api/access.h"
+#include "api/handlers.h"
+#include "api/reply.h"
 #include "api/session.h"
+#include "api/view.h"
 #include "crypto/password.h"
 #include "crypto/token.h"
 #include "domain/members.h"
@@ -52,60 +55,6 @@
 #include "util/secret.h"
 #include "util/xalloc.h"
 #include "util/zone.h"
-
-void
-api_unavailable(struct http_req *r, const struct err *e)
-{
-	log_event(LOG_ERROR, "store error", LOG_STR("error", e->msg), LOG_END);
-	http_problem(r, 503, "the production data is unavailable right now");
-}
-
-int
-api_production_access(struct http_req *r, struct api_access *a)
-{
-	const struct api_auth *auth = session_of(r);
-	const char *id = router_param(&r->match, "id");
-	struct store *s = http_req_store(r);
-	struct err e;
-	int found;
-
-	memset(a, 0, sizeof(*a));
-	a->instance_admin = auth->session.user.is_instance_admin;
-	if ((found = store_production_get(s, id, &a->production, &e)) == -1) {
-		api_unavailable(r, &e);
-		return -1;
-	}
-	if (found &&
-	    (found = store_membership_of(s, id, auth->session.user.id, &a->me, &e)) == -1) {
-		api_unavailable(r, &e);
-		return -1;
-	}
-	a->member = found == 1;
-	if (!a->member && !(a->instance_admin && a->production.id[0])) {
-		http_problem(r, 404, "there is no such production");
-		return -1;
-	}
-	if (a->member && a->me.revoked && !a->instance_admin) {
-		session_audit(r, auth->session.user.id, "production.access", id, "denied");
-		http_problem(r, 403, "your access to this production has been revoked");
-		return -1;
-	}
-	if (a->member && a->me.revoked)
-		a->member = 0; /* an instance admin keeps only the admin right */
-	return 0;
-}
-
-enum policy_scope
-api_scope(const struct api_access *a, enum policy_resource res, enum policy_action act)
-{
-	enum policy_role role;
-	if (a->instance_admin &&
-	    (res == POLICY_RESOURCE_MEMBER || res == POLICY_RESOURCE_PRODUCTION))
-		return POLICY_SCOPE_ALL;
-	if (!a->member || policy_role_parse(a->me.role, &role) == -1)
-		return POLICY_SCOPE_NONE;
-	return policy_scope(role, res, act);
-}
 
 static json_t *
 production_json(const struct store_production *p, const char *role)

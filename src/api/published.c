@@ -37,7 +37,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
-#include "api/api.h"
+#include "api/view.h"
 #include "domain/callsheet.h"
 #include "domain/ical.h"
 #include "util/xalloc.h"

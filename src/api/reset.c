@@ -29,7 +29,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "api/api.h"
+#include "api/handlers.h"
 #include "api/session.h"
 #include "audit/audit.h"
 #include "crypto/password.h"

@@ -2,7 +2,7 @@
  * routes.c — every address Slate answers, in one table. The router, the
  * metrics and the docs all read this table; nothing else lists routes.
  */
-#include "api/api.h"
+#include "api/handlers.h"
 #include "util/nitems.h"
 
 const struct route api_routes[] = {

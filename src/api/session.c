@@ -122,14 +122,6 @@ refresh_interval(const struct config *c)
 	return i > 60 ? 60 : i < 1 ? 1 : i;
 }
 
-static void
-auth_free(void *p)
-{
-	if (p != NULL)
-		sodium_memzero(p, sizeof(struct api_auth));
-	free(p);
-}
-
 static int
 unsafe(const char *method)
 {
@@ -219,9 +211,10 @@ session_authenticate(struct http_req *r)
 	const char *sent;
 	int found;
 
-	a = xcalloc(1, sizeof(*a));
+	/* in the request's arena: wiped and freed when the request ends */
+	a = http_req_alloc(r, sizeof(*a));
+	memset(a, 0, sizeof(*a));
 	r->auth = a;
-	r->auth_free = auth_free;
 	/* before anything is read: what the caches hold is used only if nothing changed since */
 	a->gen_ok = store_generation(http_req_store(r), &a->gen, &e) == 0;
 	if ((sent = http_req_header(r, "Authorization", &n)) != NULL)

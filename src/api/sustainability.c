@@ -42,9 +42,13 @@
 
 #include <jansson.h>
 
-#include "api/api.h"
+#include "api/access.h"
+#include "api/carbon.h"
+#include "api/handlers.h"
+#include "api/reply.h"
 #include "api/session.h"
 #include "audit/audit.h"
+#include "api/view.h"
 #include "domain/carbon.h"
 #include "domain/csv.h"
 #include "domain/factorzone.h"

@@ -12,7 +12,7 @@
 #include <jansson.h>
 #include <time.h>
 
-#include "api/api.h"
+#include "api/view.h"
 #include "util/timefmt.h"
 
 json_t *

@@ -35,8 +35,11 @@
 
 #include <jansson.h>
 
-#include "api/api.h"
+#include "api/access.h"
+#include "api/handlers.h"
+#include "api/reply.h"
 #include "api/session.h"
+#include "api/view.h"
 #include "http/problem.h"
 
 /* Collects holders as [{kind, id, name}]. */

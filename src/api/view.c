@@ -20,9 +20,11 @@
 
 #include <sodium.h>
 
-#include "api/api.h"
+#include "api/access.h"
 #include "api/cache.h"
+#include "api/reply.h"
 #include "api/session.h"
+#include "api/view.h"
 #include "util/xalloc.h"
 
 /*
@@ -190,21 +192,6 @@ api_below_ad(const struct api_reader *rd)
 }
 
 int
-api_found(struct http_req *r, int found, const struct err *e, const char *what)
-{
-	char detail[128];
-	if (found == 1)
-		return 1;
-	if (found == -1) {
-		api_unavailable(r, e);
-		return 0;
-	}
-	snprintf(detail, sizeof(detail), "there is no such %s in this production", what);
-	http_problem(r, 404, detail);
-	return 0;
-}
-
-int
 api_load_day(struct http_req *r, const struct api_reader *rd, const char *id, struct store_day *d)
 {
 	struct err e;
@@ -219,37 +206,4 @@ api_load_person(struct http_req *r, const struct api_reader *rd, const char *id,
 	struct err e;
 	return api_found(r, store_person_get(http_req_store(r), rd->a.production.id, id, 0, p, &e),
 	                 &e, "person");
-}
-
-void
-api_bad_field(struct http_req *r, const char *pointer, const char *detail)
-{
-	http_field_error(r, pointer, detail);
-	(void)http_field_errors_answer(r);
-}
-
-void
-api_refuse(struct http_req *r, const struct err *e, const char *title)
-{
-	if ((e->status == 400 || e->status == 404 || e->status == 409) && e->field[0] != '\0') {
-		http_problem_errors(
-		    r, e->status, title,
-		    json_pack("[{s:s, s:s}]", "pointer", e->field, "detail", e->msg));
-		return;
-	}
-	api_unavailable(r, e);
-}
-
-long
-api_query_long(struct http_req *r, const char *name, long def, long lo, long hi)
-{
-	char buf[24], *end;
-	long v;
-	int got = router_query_param(r->query, name, buf, sizeof(buf));
-	if (got == 0)
-		return def;
-	if (got != 1 || buf[0] == '\0')
-		return -1;
-	v = strtol(buf, &end, 10);
-	return *end != '\0' || v < lo || v > hi ? -1 : v;
 }

@@ -13,6 +13,7 @@
  */
 #include "audit/audit.h"
 
+#include <assert.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -40,6 +41,9 @@ chain_hash(const struct store_audit_event *ev, char out[65])
 	unsigned char d[crypto_hash_sha256_BYTES];
 	char head[128];
 
+	/* the head always fits: prev_hash, a long long in decimal, at and three newlines */
+	_Static_assert(sizeof(ev->prev_hash) + 21 + sizeof(ev->at) + 1 <= sizeof(head),
+	               "the chain head's buffer");
 	snprintf(head, sizeof(head), "%s\n%lld\n%s\n", ev->prev_hash, ev->seq, ev->at);
 	crypto_hash_sha256_init(&h);
 	crypto_hash_sha256_update(&h, (const unsigned char *)head, strlen(head));
@@ -51,13 +55,17 @@ chain_hash(const struct store_audit_event *ev, char out[65])
 	field(&h, ev->request_id);
 	field(&h, ev->production_id);
 	crypto_hash_sha256_final(&h, d);
+	_Static_assert(2 * sizeof(d) + 1 == 65, "a hash is 64 hex digits");
 	sodium_bin2hex(out, 65, d, sizeof(d));
 }
 
 static void
 seal(struct store_audit_event *ev)
 {
+	/* the store numbered and linked the event; its time is set (audit_record_at) */
+	assert(ev->at[0] != '\0');
 	chain_hash(ev, ev->hash);
+	assert(strlen(ev->hash) == 64);
 }
 
 int

@@ -144,6 +144,7 @@ writer_main(void *arg)
 		       pthread_cond_timedwait(&g.work, &g.mu, &until) == 0)
 			;
 		n = g.n;
+		assert(n > 0 && n <= AUDIT_GROUP_MAX); /* bounded loss: one queue's worth at most */
 		memcpy(batch, g.q, n * sizeof(*batch));
 		memset(g.q, 0, n * sizeof(*batch));
 		g.n = 0;
@@ -154,6 +155,8 @@ writer_main(void *arg)
 		for (size_t i = 0; i < n; i++)
 			queued_free(&batch[i]);
 		pthread_mutex_lock(&g.mu);
+		assert(g.written <= upto &&
+		       upto <= g.added); /* commits are counted in queue order */
 		g.written = upto;
 		pthread_cond_broadcast(&g.done); /* committed */
 	}
@@ -213,6 +216,7 @@ audit_group_add(const struct audit_entry *a)
 		pthread_mutex_unlock(&g.mu);
 		return -1;
 	}
+	assert(g.n < AUDIT_GROUP_MAX); /* an adder waits while the queue is full */
 	q = &g.q[g.n++];
 	time_rfc3339_ms_now(q->at);
 	q->actor = dup_opt(a->actor);
@@ -239,6 +243,7 @@ audit_group_sync(void)
 	pthread_cond_signal(&g.work);
 	while (g.running && g.written < target)
 		pthread_cond_wait(&g.done, &g.mu);
+	assert(g.syncing > 0 && (!g.running || g.written >= target));
 	g.syncing--;
 	pthread_mutex_unlock(&g.mu);
 }

@@ -14,7 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "api/api.h"
+#include "api/carbon.h"
 #include "cli/demo.h"
 #include "util/nitems.h"
 

@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "api/api.h"
+#include "api/handlers.h"
 #include "api/session.h"
 #include "cli/cli.h"
 #include "audit/audit_group.h"

@@ -46,6 +46,7 @@
  */
 #include "crypto/keyring.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -60,6 +61,7 @@
 
 #include "crypto/aead.h"
 #include "crypto/masterkey.h"
+#include "util/lockheld.h"
 #include "util/timefmt.h"
 #include "util/xalloc.h"
 
@@ -223,9 +225,11 @@ static int
 refresh(struct keyring *kr, struct err *e)
 {
 	char id[KEYRING_ID_MAX];
-	long long v = data_version(kr);
+	long long v;
 	int m;
 
+	assert_held(&kr->mu); /* the cache and the master key change only under it */
+	v = data_version(kr);
 	if (v == kr->data_version)
 		return 0;
 	cache_flush(kr);
@@ -453,6 +457,8 @@ key_get(struct keyring *kr, const char *id, const unsigned char **key, struct er
 	size_t aadlen;
 	int rc = -1;
 
+	assert_held(&kr->mu);
+	assert(h < BUCKETS && kr->ncached <= CACHE_MAX);
 	if (refresh(kr, e) == -1)
 		return -1;
 	for (c = kr->bucket[h]; c != NULL; c = c->next)
@@ -493,6 +499,7 @@ key_get(struct keyring *kr, const char *id, const unsigned char **key, struct er
 	c->next = kr->bucket[h];
 	kr->bucket[h] = c;
 	kr->ncached++;
+	assert(kr->ncached <= CACHE_MAX);
 	*key = c->key.p;
 	rc = 1;
 out:
@@ -601,6 +608,7 @@ epoch_read(struct keyring *kr, const char *id, long long *epoch, struct err *e)
 	unsigned char mac[crypto_auth_hmacsha256_BYTES];
 	int rc;
 
+	assert_held(&kr->mu);
 	*epoch = 0;
 	if (sqlite3_prepare_v2(kr->db, "SELECT epoch, mac FROM db_epoch WHERE id = ?", -1, &st,
 	                       NULL) != SQLITE_OK)

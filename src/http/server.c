@@ -105,6 +105,7 @@
 #include "http/problem.h"
 #include "store/store.h"
 #include "util/log.h"
+#include "util/wipe.h"
 #include "util/xalloc.h"
 
 enum conn_state { C_HEAD, C_BODY, C_HANDLING, C_WRITING, C_LINGER };
@@ -244,7 +245,7 @@ req_new(struct conn *c)
 	randombytes_buf(id, sizeof(id));
 	sodium_bin2hex(r->request_id, sizeof(r->request_id), id, sizeof(id));
 	snprintf(r->method, sizeof(r->method), "-");
-	r->path = xstrdup("-");
+	r->path = arena_strdup(&r->pool, "-");
 	r->match.index = -1;
 	c->loop->nreqs++;
 	return r;
@@ -254,10 +255,6 @@ static void
 req_free(struct http_req *r)
 {
 	struct http_loop *l = r->loop;
-	free(r->head_buf);
-	free(r->path);
-	free(r->query);
-	free(r->body);
 	if (r->sink.free != NULL)
 		r->sink.free(r->sink.arg); /* undoes a body that did not finish */
 	if (r->body_held > 0)
@@ -266,6 +263,7 @@ req_free(struct http_req *r)
 		r->auth_free(r->auth);
 	json_decref(r->field_errors);
 	evbuffer_free(r->out_headers);
+	arena_free(&r->pool); /* head, path, query, body and every http_req_alloc, wiped */
 	free(r);
 	l->nreqs--;
 	check_drained(l);
@@ -361,6 +359,24 @@ http_req_https_port(struct http_req *r)
 	return r->loop->srv->https_port;
 }
 
+void *
+http_req_alloc(struct http_req *r, size_t n)
+{
+	return arena_alloc(&r->pool, n);
+}
+
+char *
+http_req_strdup(struct http_req *r, const char *s)
+{
+	return arena_strdup(&r->pool, s);
+}
+
+char *
+http_req_strndup(struct http_req *r, const char *s, size_t n)
+{
+	return arena_strndup(&r->pool, s, n);
+}
+
 void
 http_add_header(struct http_req *r, const char *name, const char *value)
 {
@@ -407,7 +423,8 @@ log_request(struct http_req *r, double secs)
 }
 
 void
-http_reply_buffer(struct http_req *r, int status, const char *content_type, struct evbuffer *body)
+http_end_reply_buffer(struct http_req *r, int status, const char *content_type,
+                      struct evbuffer *body)
 {
 	struct conn *c = r->conn;
 	struct evbuffer *out;
@@ -418,6 +435,10 @@ http_reply_buffer(struct http_req *r, int status, const char *content_type, stru
 
 	/* a handler that found bad fields answers them, never a success */
 	assert(status >= 400 || r->field_errors == NULL || json_array_size(r->field_errors) == 0);
+	/* a request is answered once; with its client there, only while HANDLING it */
+	assert(!r->answered);
+	assert(c == NULL || (c->state == C_HANDLING && c->req == r));
+	assert(status >= 100 && status <= 599);
 
 	r->status = status;
 	r->answered = 1;
@@ -468,40 +489,41 @@ http_reply_buffer(struct http_req *r, int status, const char *content_type, stru
 }
 
 void
-http_reply(struct http_req *r, int status, const char *content_type, const void *body, size_t len)
+http_end_reply(struct http_req *r, int status, const char *content_type, const void *body,
+               size_t len)
 {
 	struct evbuffer *b = evbuffer_new();
 	if (len > 0)
 		evbuffer_add(b, body, len);
-	http_reply_buffer(r, status, content_type, b);
+	http_end_reply_buffer(r, status, content_type, b);
 	evbuffer_free(b);
 }
 
 void
-http_reply_json(struct http_req *r, int status, json_t *j)
+http_end_reply_json(struct http_req *r, int status, json_t *j)
 {
 	char *s = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(15));
 	json_decref(j);
 	if (s == NULL) {
-		http_problem(r, 500, "the response could not be encoded");
+		http_end_problem(r, 500, "the response could not be encoded");
 		return;
 	}
-	http_reply(r, status, "application/json", s, strlen(s));
-	free(s);
+	http_end_reply(r, status, "application/json", s, strlen(s));
+	wipe_free(s); /* a person's fields, as text: copied into the output, so gone from here */
 }
 
 void
-http_problem_errors(struct http_req *r, int status, const char *detail, json_t *errors)
+http_end_problem_errors(struct http_req *r, int status, const char *detail, json_t *errors)
 {
 	char *s = problem_json(status, detail, r->request_id, errors);
-	http_reply(r, status, "application/problem+json", s, s ? strlen(s) : 0);
-	free(s);
+	http_end_reply(r, status, "application/problem+json", s, s ? strlen(s) : 0);
+	wipe_free(s);
 }
 
 void
-http_problem(struct http_req *r, int status, const char *detail)
+http_end_problem(struct http_req *r, int status, const char *detail)
 {
-	http_problem_errors(r, status, detail, NULL);
+	http_end_problem_errors(r, status, detail, NULL);
 }
 
 json_t *
@@ -512,13 +534,13 @@ http_json_body(struct http_req *r, const struct json_field *fields, size_t nfiel
 	json_t *errs;
 
 	if (j == NULL) {
-		http_problem(r, 400, e.msg);
+		http_end_problem(r, 400, e.msg);
 		return NULL;
 	}
 	if ((errs = json_check(j, fields, nfields)) != NULL) {
 		json_decref(j);
-		http_problem_errors(r, 400, "the request body does not have the expected fields",
-		                    errs);
+		http_end_problem_errors(r, 400,
+		                        "the request body does not have the expected fields", errs);
 		return NULL;
 	}
 	return j;
@@ -533,7 +555,7 @@ http_json_body_open(struct http_req *r, const struct json_field *fields, size_t 
 	size_t i;
 
 	if (j == NULL) {
-		http_problem(r, 400, e.msg);
+		http_end_problem(r, 400, e.msg);
 		return NULL;
 	}
 	/* each pointer once already (a key appears once); taken whole, not one by one: a body of
@@ -574,7 +596,7 @@ http_field_errors_answer(struct http_req *r)
 	if (errs == NULL || json_array_size(errs) == 0)
 		return 0;
 	r->field_errors = NULL;
-	http_problem_errors(r, 400, "a field is not acceptable", errs);
+	http_end_problem_errors(r, 400, "a field is not acceptable", errs);
 	return 1;
 }
 
@@ -655,7 +677,7 @@ refuse(struct conn *c, struct http_req *r, int status, const char *detail)
 	c->state = C_HANDLING;
 	evtimer_del(c->timer);
 	bufferevent_disable(c->bev, EV_READ);
-	http_problem(r, status, detail);
+	http_end_problem(r, status, detail);
 }
 
 /* ---- dispatch --------------------------------------------------------- */
@@ -689,11 +711,11 @@ redirect(struct http_req *r)
 		tlen = 1;
 	}
 	if (snprintf(loc, sizeof(loc), "%s%.*s", base, tlen, target) >= (int)sizeof(loc)) {
-		http_problem(r, 400, "the request target is too long");
+		http_end_problem(r, 400, "the request target is too long");
 		return;
 	}
 	http_add_header(r, "Location", loc);
-	http_reply(r, 308, NULL, NULL, 0);
+	http_end_reply(r, 308, NULL, NULL, 0);
 }
 
 static void
@@ -701,30 +723,31 @@ dispatch(struct conn *c, struct http_req *r)
 {
 	int st;
 
+	assert(c->state == C_HANDLING && c->req == r && !r->answered);
 	if (!c->tls) {
 		redirect(r);
 		return;
 	}
 	st = r->route_status;
 	if (st == 404) {
-		http_problem(r, 404, "there is nothing at this address");
+		http_end_problem(r, 404, "there is nothing at this address");
 		return;
 	}
 	if (st == 405) {
 		http_add_header(r, "Allow", r->match.allow);
-		http_problem(r, 405, "this address does not answer that method");
+		http_end_problem(r, 405, "this address does not answer that method");
 		return;
 	}
 	if (!(r->match.route->flags & ROUTE_PUBLIC) && !r->authenticated) {
 		/* read_head authenticates every such request; never reached, but fail closed */
-		http_problem(r, 401, "sign in first");
+		http_end_problem(r, 401, "sign in first");
 		return;
 	}
 	if (r->match.route->flags & ROUTE_JSON_BODY) {
 		size_t n;
 		const char *ct = http_req_header(r, "Content-Type", &n);
 		if (!is_json(ct, n)) {
-			http_problem(r, 415, "the request body must be application/json");
+			http_end_problem(r, 415, "the request body must be application/json");
 			return;
 		}
 	}
@@ -791,7 +814,7 @@ check_head(struct conn *c, struct http_req *r)
 		c->close_after = c->linger = 1; /* for an answer given now: the body stays unread */
 	if (!(flags & ROUTE_PUBLIC)) {
 		if (o->authenticate == NULL) {
-			http_problem(r, 401, "sign in first");
+			http_end_problem(r, 401, "sign in first");
 			goto refused;
 		}
 		if (o->authenticate(r) == -1)
@@ -803,8 +826,8 @@ check_head(struct conn *c, struct http_req *r)
 		          LOG_STR("request_id", r->request_id),
 		          LOG_INT("content_length", r->head.content_length), LOG_END);
 		http_add_header(r, "Retry-After", "5");
-		http_problem(r, 503,
-		             "the server is receiving as much as it can hold; try again shortly");
+		http_end_problem(
+		    r, 503, "the server is receiving as much as it can hold; try again shortly");
 		goto refused;
 	}
 	if (o->before_body != NULL && o->before_body(r) == -1)
@@ -812,7 +835,7 @@ check_head(struct conn *c, struct http_req *r)
 	if ((flags & ROUTE_UPLOAD) && r->sink.write == NULL && r->head.content_length > 0) {
 		log_event(LOG_ERROR, "an upload route set no sink",
 		          LOG_STR("route", r->match.route->pattern), LOG_END);
-		http_problem(r, 500, "this upload cannot be accepted");
+		http_end_problem(r, 500, "this upload cannot be accepted");
 		goto refused;
 	}
 	c->close_after = close_after;
@@ -835,6 +858,7 @@ read_head(struct conn *c, struct evbuffer *in)
 	char *q;
 	int st;
 
+	assert(c->state == C_HEAD && c->req == NULL); /* one request at a time per connection */
 	if (len == 0)
 		return;
 	if (!c->started) {
@@ -851,11 +875,12 @@ read_head(struct conn *c, struct evbuffer *in)
 		return;
 	}
 	headlen = (size_t)pos.pos + 4;
-	r->head_buf = xmalloc(headlen);
+	assert(headlen <= (size_t)cfg->max_header_bytes);
+	r->head_buf = arena_alloc(&r->pool, headlen);
 	evbuffer_remove(in, r->head_buf, headlen);
 	if ((st = http_parse_head(r->head_buf, headlen, &r->head)) != 0) {
-		free(r->head_buf);
-		r->head_buf = NULL;
+		r->head_buf =
+		    NULL; /* no head to answer by (keep-alive); the bytes die with the arena */
 		refuse(c, r, st,
 		       st == 411 ? "a request body needs a Content-Length"
 		       : st == 501
@@ -866,13 +891,13 @@ read_head(struct conn *c, struct evbuffer *in)
 		return;
 	}
 	snprintf(r->method, sizeof(r->method), "%.*s", (int)r->head.method_len, r->head.method);
-	free(r->path);
 	q = memchr(r->head.target, '?', r->head.target_len);
 	if (q != NULL) {
-		r->path = xstrndup(r->head.target, (size_t)(q - r->head.target));
-		r->query = xstrndup(q + 1, r->head.target_len - (size_t)(q - r->head.target) - 1);
+		r->path = arena_strndup(&r->pool, r->head.target, (size_t)(q - r->head.target));
+		r->query = arena_strndup(&r->pool, q + 1,
+		                         r->head.target_len - (size_t)(q - r->head.target) - 1);
 	} else {
-		r->path = xstrndup(r->head.target, r->head.target_len);
+		r->path = arena_strndup(&r->pool, r->head.target, r->head.target_len);
 	}
 	r->route_status = router_match(c->loop->srv->o->routes, c->loop->srv->o->nroutes, r->method,
 	                               strlen(r->method), r->path, strlen(r->path), &r->match);
@@ -902,6 +927,8 @@ read_body(struct conn *c, struct evbuffer *in)
 	struct http_req *r = c->req;
 	size_t need = r->head.content_length > 0 ? (size_t)r->head.content_length : 0;
 
+	assert(c->state == C_BODY && !r->answered);
+
 	if (r->sink.write != NULL) {
 		/* streamed: each piece goes on as it arrives; only the pipelined rest stays */
 		while (r->sink.seen < need && evbuffer_get_length(in) > 0) {
@@ -910,6 +937,7 @@ read_body(struct conn *c, struct evbuffer *in)
 			struct err e;
 			if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
 				break;
+			assert(r->sink.seen < need);
 			take = v.iov_len < need - r->sink.seen ? v.iov_len : need - r->sink.seen;
 			if (r->sink.write(r->sink.arg, v.iov_base, take, &e) == -1) {
 				log_event(LOG_ERROR, "a streamed body was not taken",
@@ -930,13 +958,15 @@ read_body(struct conn *c, struct evbuffer *in)
 		if (need > 0 && have == 0)
 			return;
 		if (r->body == NULL)
-			r->body = xmalloc(need + 1);
+			r->body = arena_alloc(&r->pool, need + 1);
+		assert(r->body_len <= need);
 		take = have < need - r->body_len ? have : need - r->body_len;
 		if (take > 0 && evbuffer_remove(in, r->body + r->body_len, take) != (int)take) {
 			refuse(c, r, 500, "the request body could not be read");
 			return;
 		}
 		r->body_len += take;
+		assert(r->body_len <= need); /* never past the block of need + 1 bytes */
 		if (r->body_len < need)
 			return;
 		r->body[need] = '\0';
@@ -972,6 +1002,7 @@ conn_write(struct bufferevent *bev, void *arg)
 
 	if (c->state != C_WRITING)
 		return;
+	assert(c->req == NULL); /* the answer that is flushing ended its request */
 	if (c->close_after) {
 		if (!c->linger) {
 			conn_free(c);

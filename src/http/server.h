@@ -8,9 +8,20 @@
  * loop thread, except inside a job's `work` function, which must not touch
  * the request at all (copy what it needs into the job first).
  *
- * A handler answers exactly once, with http_reply*, http_problem* or
- * http_redirect, either before it returns or later from a job's done
- * callback (http_defer). After answering, the request is gone.
+ * A handler answers exactly once, with one of the http_end_* functions,
+ * either before it returns or later from a job's done callback
+ * (http_defer). Answering ends the request: http_end_* frees it (and its
+ * arena) before it returns, so r, and every pointer into its memory, must
+ * not be used after the call. The name says so at every call site; write
+ * `http_end_problem(r, …); return -1;`, never code that reads r after.
+ *
+ * Request memory: everything allocated for a request lives in its arena
+ * (r->pool, util/arena.h): the head, path, query and body, and whatever a
+ * handler takes with http_req_alloc and friends. It is wiped and freed
+ * once, when the request ends: after its answer is written to the
+ * connection's output, or when it is abandoned (the client left, a
+ * deadline passed, the server stopped). Nothing taken from it is freed on
+ * its own.
  */
 #ifndef SLATE_HTTP_SERVER_H
 #define SLATE_HTTP_SERVER_H
@@ -22,6 +33,7 @@
 #include "http/json.h"
 #include "http/parse.h"
 #include "http/router.h"
+#include "util/arena.h"
 #include "util/config.h"
 #include "util/err.h"
 #include "util/workq.h"
@@ -34,15 +46,16 @@ struct evbuffer;
 struct http_req {
 	struct http_loop *loop;
 	struct conn *conn; /* NULL once the client has gone */
-	char *head_buf;    /* owned: the raw head; `head` points into it */
+	struct arena pool; /* the request's memory: wiped and freed when it ends */
+	char *head_buf;    /* in pool: the raw head; `head` points into it */
 	struct http_head head;
 	char method[17];
-	char *path;  /* owned, without the query */
-	char *query; /* owned, without '?', or NULL */
+	char *path;  /* in pool, without the query */
+	char *query; /* in pool, without '?', or NULL */
 	struct route_match match;
 	int route_status;  /* router_match's answer, taken once the head is read: 200, 404, 405 */
 	int authenticated; /* the authenticate hook accepted the head (it runs once) */
-	char *body;        /* owned, NUL-terminated, body_len bytes; NULL for a streamed body */
+	char *body;        /* in pool, NUL-terminated, body_len bytes; NULL for a streamed body */
 	size_t body_len;   /* while the body arrives: the bytes so far */
 	size_t body_held;  /* bytes of body_memory_budget this request holds until it ends */
 	/* a streamed body (http_stream_body): where it goes, and how much has gone */
@@ -55,7 +68,8 @@ struct http_req {
 	char request_id[32]; /* 24 hex characters */
 	int peer_loopback;
 	char peer[64]; /* the client's address, for the audit log only (never logged) */
-	/* set by the authenticate hook for non-public routes; freed with the request */
+	/* set by the authenticate hook for non-public routes: in pool (api/session.c), or
+	   freed by auth_free (if set) when the request ends */
 	void *auth;
 	void (*auth_free)(void *);
 	/* 400 field errors found so far, answered together (http_field_error); NULL: none */
@@ -113,21 +127,67 @@ const char *http_req_header(struct http_req *r, const char *name, size_t *len);
 /* The https port the server listens on (for redirects). */
 int http_req_https_port(struct http_req *r);
 
+/*
+ * Memory that lives until the request ends (see the top): n bytes,
+ * uninitialised, aligned for any type; aborts when memory is out. Wiped
+ * when the request ends, so it may hold personal data. Loop thread only.
+ */
+void *http_req_alloc(struct http_req *r, size_t n);
+char *http_req_strdup(struct http_req *r, const char *s);
+char *http_req_strndup(struct http_req *r, const char *s, size_t n);
+
 void http_add_header(struct http_req *r, const char *name, const char *value);
-void http_reply(struct http_req *r, int status, const char *content_type, const void *body,
-                size_t len);
-void http_reply_buffer(struct http_req *r, int status, const char *content_type,
-                       struct evbuffer *body);
-/* Serialises and sends j (the reference is stolen). */
-void http_reply_json(struct http_req *r, int status, json_t *j);
+
+/*
+ * Answering. Each of these writes the answer and ENDS THE REQUEST: r is
+ * freed before it returns (its arena wiped), so neither r nor anything in
+ * its memory may be touched after the call. Call exactly one, once.
+ */
+void http_end_reply(struct http_req *r, int status, const char *content_type, const void *body,
+                    size_t len);
+void http_end_reply_buffer(struct http_req *r, int status, const char *content_type,
+                           struct evbuffer *body);
+/* Serialises and sends j (the reference is stolen); the JSON text is wiped once sent. */
+void http_end_reply_json(struct http_req *r, int status, json_t *j);
 /* RFC 9457 problem+json; detail is shown to the client: no internals. */
-void http_problem(struct http_req *r, int status, const char *detail);
+void http_end_problem(struct http_req *r, int status, const char *detail);
 /* Same, with errors: [{pointer, detail}] (stolen). */
-void http_problem_errors(struct http_req *r, int status, const char *detail, json_t *errors);
+void http_end_problem_errors(struct http_req *r, int status, const char *detail, json_t *errors);
+
+/* BEGIN former names (removed once every call site says http_end_*)
+ * The former names, kept while call sites move to http_end_*; they end the
+ * request just the same. */
+static inline void
+http_reply(struct http_req *r, int status, const char *content_type, const void *body, size_t len)
+{
+	http_end_reply(r, status, content_type, body, len);
+}
+static inline void
+http_reply_buffer(struct http_req *r, int status, const char *content_type, struct evbuffer *body)
+{
+	http_end_reply_buffer(r, status, content_type, body);
+}
+static inline void
+http_reply_json(struct http_req *r, int status, json_t *j)
+{
+	http_end_reply_json(r, status, j);
+}
+static inline void
+http_problem(struct http_req *r, int status, const char *detail)
+{
+	http_end_problem(r, status, detail);
+}
+static inline void
+http_problem_errors(struct http_req *r, int status, const char *detail, json_t *errors)
+{
+	http_end_problem_errors(r, status, detail, errors);
+}
+/* END former names */
 
 /*
  * The request body as a checked JSON object, or NULL after answering 400
- * with every problem found. The caller owns the returned reference.
+ * with every problem found (the request has then ended: r is gone). The
+ * caller owns the returned reference.
  */
 json_t *http_json_body(struct http_req *r, const struct json_field *fields, size_t nfields);
 
@@ -143,7 +203,10 @@ json_t *http_json_body(struct http_req *r, const struct json_field *fields, size
  */
 json_t *http_json_body_open(struct http_req *r, const struct json_field *fields, size_t nfields);
 void http_field_error(struct http_req *r, const char *pointer, const char *detail);
-/* 1 after answering 400 with every waiting field error (status 400); 0 when none wait. */
+/*
+ * 1 after answering 400 with every waiting field error, which ends the
+ * request like http_end_problem (r is gone); 0 when none wait (r lives on).
+ */
 int http_field_errors_answer(struct http_req *r);
 
 /*

@@ -124,6 +124,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/lockheld.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 
@@ -142,6 +143,11 @@
 
 static const char sqlite_magic[16] = "SQLite format 3";
 static const unsigned char marker[4] = {'S', 'A', 'G', '1'};
+
+/* the reserve holds exactly nonce, tag and marker; the epoch lies inside the sealed part */
+_Static_assert(NONCE_LEN + TAG_LEN + sizeof(marker) == R, "the page reserve's layout");
+_Static_assert(EPOCH_OFF >= sizeof(sqlite_magic) && EPOCH_OFF + EPOCH_LEN <= P - R,
+               "the epoch's place in page 1");
 static const unsigned char aad_tag[AAD_TAG_LEN] = {'s', 'l', 'a', 't', 'e', '-', 'p',
                                                    'a', 'g', 'e', '-', 'v', '1'};
 
@@ -249,12 +255,14 @@ seal_page(struct pfile *f, uint32_t pgno, const unsigned char *pt, unsigned char
 	int len, mid = epoch != NULL ? EPOCH_OFF : P - R;
 
 	assert(epoch == NULL || pgno == 1);
+	assert(pgno >= 1 && f->enc != NULL);
 
 	if (f->sealed == UINT32_MAX) {
 		randombytes_buf(f->nonce, 8);
 		f->sealed = 0;
 	}
 	put_be32(f->nonce + 8, ++f->sealed);
+	assert(f->sealed != 0); /* the counter part of the nonce never comes round to a used one */
 	if (pgno == 1)
 		memcpy(out, f->id, ID_LEN);
 	memcpy(out + P - R, f->nonce, NONCE_LEN);
@@ -285,6 +293,7 @@ open_page(struct pfile *f, uint32_t pgno, const unsigned char *ct, unsigned char
 	size_t aadlen = make_aad(f, pgno, aad), skip = pgno == 1 ? ID_LEN : 0;
 	int len;
 
+	assert(pgno >= 1 && f->dec != NULL);
 	if (memcmp(ct + P - 4, marker, sizeof(marker)) != 0) {
 		fail_line(f, pgno, "is not an encrypted page");
 		return pgno == 1 ? SQLITE_NOTADB : SQLITE_CORRUPT;
@@ -383,6 +392,8 @@ main_read(struct pfile *f, unsigned char *out, int amt, sqlite3_int64 off)
 		/* a whole page is read and opened in place, in SQLite's buffer */
 		unsigned char *page = n == P ? out : f->buf;
 
+		assert(skip >= 0 && n > 0 && skip + n <= P); /* within one page */
+
 		if ((r = read_main_page(f, pgno, page, NULL)) == SQLITE_DONE) {
 			memset(out, 0, (size_t)amt);
 			rc = SQLITE_IOERR_SHORT_READ;
@@ -438,6 +449,7 @@ main_write(struct pfile *f, const unsigned char *in, int amt, sqlite3_int64 off)
 {
 	int rc = SQLITE_OK;
 
+	assert(f->kind == KIND_MAIN);
 	if (off % P != 0 || amt % P != 0) {
 		fail_line(f, (uint32_t)(off / P) + 1,
 		          "was written in part, which cannot be sealed");
@@ -454,6 +466,7 @@ main_write(struct pfile *f, const unsigned char *in, int amt, sqlite3_int64 off)
 				break;
 			/* raised once between two syncs: page 1 written twice keeps its epoch */
 			f->epoch = f->raised ? (now > f->epoch ? now : f->epoch) : now + 1;
+			assert(f->epoch >= now); /* the epoch never falls below the disk's */
 			f->raised = 1;
 			put_be64(epoch, f->epoch);
 		}
@@ -474,8 +487,10 @@ raise_epoch(struct pfile *f)
 {
 	unsigned char epoch[EPOCH_LEN];
 	uint64_t now = 0;
-	int rc = read_main_page(f, 1, f->buf, &now);
+	int rc;
 
+	assert(f->kind == KIND_MAIN);
+	rc = read_main_page(f, 1, f->buf, &now);
 	if (rc == SQLITE_DONE) { /* no page 1 (yet): nothing to carry an epoch */
 		rc = SQLITE_OK;
 		goto out;
@@ -812,6 +827,8 @@ init_ctx(struct pfile *f, const unsigned char *key)
 static int
 copy_from_main(struct pfile *f, const char *db_name)
 {
+	assert_held(&mu);
+	assert(f->kind != KIND_MAIN);
 	for (struct pfile *m = mains; m != NULL; m = m->next)
 		if (m->name != NULL && strcmp(m->name, db_name) == 0) {
 			memcpy(f->id, m->id, ID_LEN);

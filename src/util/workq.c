@@ -6,6 +6,7 @@
  */
 #include "util/workq.h"
 
+#include <assert.h>
 #include <event2/event.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -35,6 +36,7 @@ static void
 post(struct mailbox *m, struct job *j)
 {
 	pthread_mutex_lock(&m->mu);
+	assert((m->head == NULL) == (m->tail == NULL)); /* the FIFO's ends agree */
 	j->next = NULL;
 	if (m->tail)
 		m->tail->next = j;
@@ -57,6 +59,7 @@ worker(void *arg)
 		pthread_mutex_lock(&q->mu);
 		while (q->head == NULL && !q->stopping)
 			pthread_cond_wait(&q->cv, &q->mu);
+		assert((q->head == NULL) == (q->tail == NULL));
 		j = q->head;
 		if (j == NULL) { /* stopping and drained */
 			pthread_mutex_unlock(&q->mu);
@@ -96,6 +99,7 @@ workq_free(struct workq *q)
 	pthread_mutex_unlock(&q->mu);
 	for (size_t i = 0; i < q->nthreads; i++)
 		pthread_join(q->threads[i], NULL);
+	assert(q->head == NULL && q->tail == NULL); /* workers leave only once it is drained */
 	pthread_cond_destroy(&q->cv);
 	pthread_mutex_destroy(&q->mu);
 	free(q->threads);
@@ -105,7 +109,11 @@ workq_free(struct workq *q)
 void
 workq_submit(struct workq *q, struct job *j)
 {
+	/* a job knows its work, its done and the loop its result goes back to */
+	assert(j->work != NULL && j->done != NULL && j->home != NULL);
 	pthread_mutex_lock(&q->mu);
+	assert(!q->stopping); /* nothing is submitted once workq_free has begun */
+	assert((q->head == NULL) == (q->tail == NULL));
 	j->next = NULL;
 	if (q->tail)
 		q->tail->next = j;

@@ -7,7 +7,7 @@
 
 #include <stdio.h>
 
-#include "api/api.h"
+#include "api/handlers.h"
 
 static void
 every_upload_and_import_route_checks_its_head(void **state)

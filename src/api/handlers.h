@@ -1,0 +1,153 @@
+/*
+ * handlers.h — the route table (api/routes.c) and the handlers behind it,
+ * with the checks upload and import routes make from the head before
+ * their body is read.
+ */
+#ifndef SLATE_API_HANDLERS_H
+#define SLATE_API_HANDLERS_H
+
+#include <stddef.h>
+
+#include "http/router.h"
+#include "http/server.h"
+#include "util/config.h"
+#include "util/err.h"
+
+/*
+ * Uploads (api/attachments.c), in two steps. Before the body is read, from
+ * the route's head check once the caller's right is known:
+ * attachments_begin checks the Content-Type and ?name, creates the
+ * encrypted file of an attachment of production_id (evidence of entry_id
+ * when set) and streams the body into it; 0, or -1 after answering. Once
+ * the body is in, attachments_accept seals and syncs the file and commits
+ * its row; answers 201.
+ */
+int attachments_begin(struct http_req *r, const char *production_id, const char *entry_id);
+void attachments_accept(struct http_req *r);
+/*
+ * The checks upload routes make from the head, before any byte of the body
+ * (http_server_opts.before_body): api_before_body finds the route's own.
+ */
+int api_before_body(struct http_req *r);
+/* 1 when the route has a check before its body (every ROUTE_UPLOAD and ROUTE_IMPORT route must). */
+int api_route_checks_head(const struct route *rt);
+int attachments_upload_head(struct http_req *r);
+int carbon_evidence_head(struct http_req *r);
+int carbon_import_head(struct http_req *r);
+/*
+ * Sends attachment id of production_id, checked whole before the first byte;
+ * 404 unless it is evidence exactly when evidence is 1.
+ */
+void attachments_send(struct http_req *r, const char *production_id, const char *id, int evidence);
+void days_delete(struct http_req *r);
+void days_cancel(struct http_req *r);
+void days_reinstate(struct http_req *r);
+void scenes_get(struct http_req *r);
+void scenes_delete(struct http_req *r);
+void locations_delete(struct http_req *r);
+void departments_delete(struct http_req *r);
+void invitations_withdraw(struct http_req *r);
+
+extern const struct route api_routes[];
+extern const size_t api_nroutes;
+
+void exports_get(struct http_req *r);
+void factor_sets_list(struct http_req *r);
+void factor_sets_factors(struct http_req *r);
+void carbon_settings_get(struct http_req *r);
+void carbon_settings_put(struct http_req *r);
+void carbon_settings_patch(struct http_req *r);
+void carbon_factors_list(struct http_req *r);
+void carbon_factors_create(struct http_req *r);
+void carbon_entries_list(struct http_req *r);
+void carbon_entries_create(struct http_req *r);
+void carbon_entries_get(struct http_req *r);
+void carbon_entries_delete(struct http_req *r);
+void carbon_evidence_put(struct http_req *r);
+void carbon_evidence_get(struct http_req *r);
+void carbon_import(struct http_req *r);
+void carbon_recalculate(struct http_req *r);
+void carbon_report_get(struct http_req *r);
+void department_calls_put(struct http_req *r);
+void department_calls_delete(struct http_req *r);
+void audit_list(struct http_req *r);
+void health_live(struct http_req *r);
+void health_ready(struct http_req *r);
+void health_security_txt(struct http_req *r);
+void health_security_policy(struct http_req *r);
+void health_metrics(struct http_req *r);
+void auth_login(struct http_req *r);
+void auth_logout(struct http_req *r);
+void reset_request(struct http_req *r);
+/* The password-reset desk (api/reset.c): started by `slate serve` before the loops, stopped
+   after them (serving what was asked before it stops). */
+struct keyring;
+int reset_desk_start(const struct config *c, const char *db_path, struct keyring *keys,
+                     struct err *e);
+void reset_desk_stop(void);
+void reset_complete(struct http_req *r);
+void me_get(struct http_req *r);
+void tokens_create(struct http_req *r);
+void tokens_list(struct http_req *r);
+void tokens_revoke(struct http_req *r);
+void admin_users(struct http_req *r);
+void admin_user_sessions(struct http_req *r);
+void admin_user_sessions_end(struct http_req *r);
+void admin_sessions_end_all(struct http_req *r);
+void mfa_totp_begin(struct http_req *r);
+void mfa_totp_confirm(struct http_req *r);
+void mfa_totp_disable(struct http_req *r);
+void productions_create(struct http_req *r);
+void productions_import(struct http_req *r);
+int productions_import_head(struct http_req *r);
+void productions_list(struct http_req *r);
+void productions_get(struct http_req *r);
+void productions_update(struct http_req *r);
+void members_list(struct http_req *r);
+void members_add(struct http_req *r);
+void members_update(struct http_req *r);
+void members_revoke(struct http_req *r);
+void members_reinstate(struct http_req *r);
+void invitations_create(struct http_req *r);
+void invitations_list(struct http_req *r);
+void invitations_accept(struct http_req *r);
+void me_password(struct http_req *r);
+void me_sessions_list(struct http_req *r);
+void me_sessions_end_all(struct http_req *r);
+void me_sessions_end_one(struct http_req *r);
+void attachments_upload(struct http_req *r);
+void attachments_list(struct http_req *r);
+void attachments_download(struct http_req *r);
+void departments_list(struct http_req *r);
+void departments_create(struct http_req *r);
+void departments_update(struct http_req *r);
+void people_list(struct http_req *r);
+void people_get(struct http_req *r);
+void people_create(struct http_req *r);
+void people_update(struct http_req *r);
+void people_delete(struct http_req *r);
+void people_confirm_link(struct http_req *r);
+void locations_list(struct http_req *r);
+void locations_get(struct http_req *r);
+void locations_create(struct http_req *r);
+void locations_update(struct http_req *r);
+void days_list(struct http_req *r);
+void days_get(struct http_req *r);
+void days_create(struct http_req *r);
+void days_update(struct http_req *r);
+void scenes_list(struct http_req *r);
+void scenes_create(struct http_req *r);
+void scenes_update(struct http_req *r);
+void calls_list(struct http_req *r);
+void calls_put(struct http_req *r);
+void calls_delete(struct http_req *r);
+void callsheets_publish(struct http_req *r);
+void callsheets_list(struct http_req *r);
+void callsheets_get(struct http_req *r);
+void callsheets_ack(struct http_req *r);
+void callsheets_acks(struct http_req *r);
+void feeds_create(struct http_req *r);
+void feeds_revoke(struct http_req *r);
+void feeds_get(struct http_req *r);
+
+#endif
