@@ -1141,7 +1141,7 @@ struct import_job {
 	struct http_req *r;
 	char actor[STORE_ID_LEN + 8];
 	char peer[64], request_id[32]; /* for the audit event */
-	char *body;                    /* taken from the request */
+	char *body;                    /* the request's, read by the worker only */
 	size_t body_len;
 	int parsed;     /* the body was one JSON document */
 	json_t *report; /* NULL: refused or failed, e says why */
@@ -1202,7 +1202,6 @@ import_done(struct job *j)
 		    json_pack("[{s:s, s:s}]", "pointer", ij->e.field, "detail", ij->e.msg));
 	else
 		api_unavailable(r, &ij->e);
-	free(ij->body);
 	free(ij);
 }
 
@@ -1216,9 +1215,9 @@ productions_import(struct http_req *r)
 	snprintf(ij->actor, sizeof(ij->actor), "%s", a->session.user.id);
 	snprintf(ij->peer, sizeof(ij->peer), "%s", r->peer);
 	snprintf(ij->request_id, sizeof(ij->request_id), "%s", r->request_id);
-	ij->body = r->body; /* the worker's now; the request never reads it again */
+	/* the request's arena keeps the body until the answer; the loop leaves r alone meanwhile */
+	ij->body = r->body;
 	ij->body_len = r->body_len;
-	r->body = NULL;
 	ij->job.work = import_work;
 	ij->job.done = import_done;
 	http_defer(r, &ij->job);

@@ -1145,7 +1145,7 @@ struct import_job {
 	struct departments deps;
 	char user[STORE_ID_LEN + 8];
 	char peer[64], request_id[32]; /* for the audit event */
-	char *body;                    /* taken from the request */
+	char *body;                    /* the request's, read by the worker only */
 	size_t body_len;
 	int dry_run;
 	/* the outcome */
@@ -1309,7 +1309,6 @@ import_done(struct job *j)
 		break;
 	}
 	json_decref(ij->errs);
-	free(ij->body);
 	departments_free(&ij->deps);
 	api_reader_free(&ij->c.rd);
 	free(ij);
@@ -1345,9 +1344,9 @@ carbon_import(struct http_req *r)
 	snprintf(ij->peer, sizeof(ij->peer), "%s", r->peer);
 	snprintf(ij->request_id, sizeof(ij->request_id), "%s", r->request_id);
 	ij->r = r;
-	ij->body = r->body; /* the worker's now; the request never reads it again */
+	/* the request's arena keeps the body until the answer; the loop leaves r alone meanwhile */
+	ij->body = r->body;
 	ij->body_len = r->body_len;
-	r->body = NULL;
 	ij->job.work = import_work;
 	ij->job.done = import_done;
 	http_defer(r, &ij->job);
