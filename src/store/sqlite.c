@@ -54,7 +54,6 @@
 #include "domain/factorzone.h"
 #include "store/migration.h"
 #include "store/pagecrypt.h"
-#include "domain/throttle.h"
 #include "store/store.h"
 #include "store/sqlite_int.h"
 #include "crypto/keyring.h"
@@ -1350,7 +1349,7 @@ store_audit_scan(struct store *s, int (*fn)(const struct store_audit_event *, vo
 
 int
 store_login_state(struct store *s, const char *account_key, const char *source, long long since,
-                  struct throttle_state *out, struct err *e)
+                  struct store_login_state *out, struct err *e)
 {
 	static const char sql[] =
 	    "WITH spray AS (SELECT MAX(f.at) AS last FROM login_failure f WHERE f.source = ?2 "
@@ -1380,7 +1379,7 @@ store_login_state(struct store *s, const char *account_key, const char *source, 
 	out->account_oldest_at = sqlite3_column_int64(st, 3);
 	out->source_known = sqlite3_column_int(st, 4);
 	out->address_accounts = (long)sqlite3_column_int64(st, 5);
-	out->address_free_at = sqlite3_column_int64(st, 6) + THROTTLE_WINDOW;
+	out->address_first_last_at = sqlite3_column_int64(st, 6);
 	sqlite3_reset(st);
 	return 0;
 }

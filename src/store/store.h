@@ -238,12 +238,22 @@ int store_session_list(struct store *s, const char *user_id, long long now,
                        void (*fn)(const struct store_session *, void *), void *arg, struct err *e);
 
 /*
- * Sign-in throttling (domain/throttle.h): the state of one account and address since `since`,
- * and of the address over every account.
+ * Sign-in throttling: the failures of one account and address since `since`,
+ * and of the address over every account. domain/throttle.h turns this
+ * record into its own (throttle_state_of) and decides how long to wait.
  */
-struct throttle_state;
+struct store_login_state {
+	long pair_failures;          /* this account, this address, since `since` */
+	long long pair_last_at;      /* the latest of those (Unix seconds), 0 when none */
+	long account_failures;       /* this account, every address, since `since` */
+	long long account_oldest_at; /* the oldest of those, 0 when none */
+	int source_known;            /* this address has signed in to this account */
+	long address_accounts;       /* accounts that failed from this address since `since`,
+	                                not counting those that have signed in from it */
+	long long address_first_last_at; /* the earliest of those accounts' latest failures, 0 none */
+};
 int store_login_state(struct store *s, const char *account_key, const char *source, long long since,
-                      struct throttle_state *out, struct err *e);
+                      struct store_login_state *out, struct err *e);
 /* Records a failure (and forgets every failure older than `since`). */
 int store_login_failed(struct store *s, const char *account_key, const char *source, long long now,
                        long long since, struct err *e);
