@@ -83,27 +83,66 @@ int store_known_version(void);
 int store_schema_version(struct store *s, int *version, struct err *e);
 int store_ping(struct store *s, struct err *e);
 
-/* Write transactions (BEGIN IMMEDIATE on SQLite). */
+/*
+ * Write transactions. The contract every backend gives, and that the
+ * invariants of the domain rest on ("never the last production admin",
+ * "a membership is added once", an audit chain without forks: each reads,
+ * decides, then writes):
+ *
+ *   - Serializable: a transaction sees the database as if the committed
+ *     transactions had run one after another, and its own writes. What it
+ *     read stays true until it commits; no other writer's changes appear
+ *     in between, and no other writer commits a change that would make its
+ *     reads stale (write skew included).
+ *   - One writer at a time per database: store_begin waits while another
+ *     connection (any thread, any process) holds a write transaction, for a
+ *     bounded time, then fails cleanly with status 503 and nothing begun.
+ *     It never interleaves two writers. (SQLite: a per-database mutex in
+ *     the process, then BEGIN IMMEDIATE under a busy timeout. A server
+ *     database: SERIALIZABLE isolation, or a lock taken at begin.)
+ *   - Not nested: store_begin inside a transaction fails and leaves the
+ *     outer one as it was.
+ *   - store_commit makes every write since store_begin durable and visible
+ *     to other connections at once; when it fails, the caller calls
+ *     store_rollback and nothing of the transaction is kept.
+ *     store_rollback drops every write since store_begin, and is harmless
+ *     outside a transaction. Either ends the transaction and lets the next
+ *     writer in.
+ *   - Outside a transaction each call is atomic on its own (its statements
+ *     all land or none does).
+ *
+ * tests/unit/store/test_conformance.c checks this contract.
+ */
 int store_begin(struct store *s, struct err *e);
 int store_commit(struct store *s, struct err *e);
 void store_rollback(struct store *s);
 
 /*
- * The database's generation: it changes whenever data a cache may hold is
- * written, by any connection of any process (the data_generation counter of
- * migration 0022, moved by triggers on every table, read again only when
- * SQLite's PRAGMA data_version says another connection committed; and the
- * schema version) or through this connection (its count of changed rows,
- * which moves at each statement, committed or not). Audit events and
- * session and token touches ("quiet writes") move neither: they change
- * nothing a cache holds but a session's last_seen_at, which the session
- * cache's user checks against the clock itself (api/session.c). Two
- * generations of the same connection that compare equal mean no data was
- * written in between, so what was read at the first still holds at the
- * second; a loop thread's caches (api/cache.c) rest on it. Generations of
- * different connections never compare equal. Taking one costs a PRAGMA
- * (and one SELECT when data_version moved); it must be taken outside a
- * transaction.
+ * The change counter (store_generation): an abstract value a cache keys on.
+ * Its contract, which any backend can give (SQLite implements it with the
+ * data_generation row that triggers on every table move, read again only
+ * when PRAGMA data_version says another connection committed, and the
+ * schema version; a server database with a counter row bumped by triggers,
+ * or a sequence, read at most once per generation):
+ *
+ *   - It moves after any committed change of data a cache may hold, made
+ *     by any connection of any process, and after a schema change.
+ *   - It moves after any change made through this connection, committed
+ *     or not (own writes show at once, inside a transaction too).
+ *   - It does not move on reads, and not on quiet writes: audit events
+ *     and session and token touches (they change nothing a cache holds but
+ *     a session's last_seen_at, which the session cache checks against the
+ *     clock itself, api/session.c).
+ *   - It never goes back to an earlier value on the same connection.
+ *   - Two generations of the same connection that compare equal (every
+ *     field) mean no such change happened in between, so what was read at
+ *     the first still holds at the second; a loop thread's caches
+ *     (api/cache.c) rest on this. Generations of different connections
+ *     never compare equal (the `store` field differs).
+ *
+ * Taking one is cheap (SQLite: a PRAGMA, and one SELECT when another
+ * connection committed); it must be taken outside a transaction. The
+ * fields are opaque to callers beyond equality.
  */
 struct store_gen {
 	unsigned long long store; /* which connection of this process: never reused */
