@@ -17,7 +17,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include "util/err.h"
 #include "util/secret.h"
@@ -56,27 +55,7 @@ struct keyring;
 struct store *store_open(const char *path, int create, struct keyring *keys, struct err *e);
 void store_close(struct store *s);
 
-/*
- * Converts the plaintext database at path into an encrypted one under a new
- * database key in keys, never in place (sqlite_admin.c): 0 done, 1 it was
- * encrypted already, -1 nothing changed (status 409 when a server has it open).
- */
-int store_encrypt(const char *path, struct keyring *keys, struct err *e);
-/*
- * Accepts the encrypted database at path as it is now, after an operator
- * put back an older copy on purpose (a restore from backup): its commit
- * counter (seal epoch, pagecrypt.c) becomes the keystore's record of it, in
- * place of a newer one. *was is the record before (0 when none), *now the
- * file's counter. Refusing an older copy at open is what this undoes.
- */
-int store_accept_restore(const char *path, struct keyring *keys, uint64_t *was, uint64_t *now,
-                         struct err *e);
-/*
- * Runs the statements of sql on the decrypted database and prints their rows
- * to out: one line per row, columns joined by '|', or one JSON array of
- * objects per statement. Read-only (PRAGMA query_only) unless write is set.
- */
-int store_sql(struct store *s, const char *sql, int as_json, int write, FILE *out, struct err *e);
+/* Operations only the SQLite backend has (encryption, restores, raw SQL): store/store_sqlite.h. */
 
 /* Migrations compiled into the binary: the newest version this binary knows. */
 int store_known_version(void);
@@ -289,7 +268,8 @@ struct store_login_state {
 	int source_known;            /* this address has signed in to this account */
 	long address_accounts;       /* accounts that failed from this address since `since`,
 	                                not counting those that have signed in from it */
-	long long address_first_last_at; /* the earliest of those accounts' latest failures, 0 none */
+	long long
+	    address_first_last_at; /* the earliest of those accounts' latest failures, 0 none */
 };
 int store_login_state(struct store *s, const char *account_key, const char *source, long long since,
                       struct store_login_state *out, struct err *e);
@@ -566,6 +546,7 @@ struct store_day {
 };
 /* 409 with field /date when the unit already shoots that date. */
 int store_day_create(struct store *s, struct store_day *d, struct err *e);
+/* 1 done, 0 no such day in d->production_id; 409 /date as for create. */
 int store_day_update(struct store *s, const struct store_day *d, struct err *e);
 int store_day_get(struct store *s, const char *production_id, const char *id, struct store_day *out,
                   struct err *e);
@@ -598,6 +579,7 @@ struct store_scene {
 };
 /* 409 with field /number when the number is taken. */
 int store_scene_create(struct store *s, struct store_scene *sc, struct err *e);
+/* 1 done, 0 no such scene in sc->production_id; 409 /number as for create. */
 int store_scene_update(struct store *s, const struct store_scene *sc, struct err *e);
 int store_scene_get(struct store *s, const char *production_id, const char *id, int open,
                     struct store_scene *out, struct err *e);
