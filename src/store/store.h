@@ -712,13 +712,22 @@ struct store_factor {
 };
 
 /*
- * Imports a factor file (CSV, domain/carbon.h) as set set_id: a new version
- * when the set exists with other contents. 1 imported (*version set), 0 the
- * file equals the set's latest version (nothing written), -1 with e naming
- * the line at fault (400) — nothing is written then.
+ * The next factor row of an import into f (its key, category, activity,
+ * unit, kg_text, rf, source, year, publisher_ref and notes) and the line of
+ * the file it came from into *line (for messages): 1, 0 at the end, -1 with
+ * e filled. domain/carbon_file.h reads factor files (CSV) into rows.
  */
-int store_factor_set_import(struct store *s, const char *set_id, const char *name, const char *csv,
-                            size_t len, int *version, struct err *e);
+typedef int (*store_factor_next_fn)(void *arg, struct store_factor *f, long *line, struct err *e);
+/*
+ * Imports the rows next gives as set set_id, from a file whose SHA-256 is
+ * sha256 (hex): a new version when the set exists with other contents. 1
+ * imported (*version set), 0 sha256 equals the set's latest version's
+ * (nothing read or written), -1 with e naming the line at fault (400) —
+ * nothing is written then. name NULL or "": the first row's source.
+ */
+int store_factor_set_import(struct store *s, const char *set_id, const char *name,
+                            const char *sha256, store_factor_next_fn next, void *arg, int *version,
+                            struct err *e);
 /* Every version of every set, by id then version. */
 int store_factor_sets(struct store *s, void (*fn)(const struct store_factor_set *, void *),
                       void *arg, struct err *e);
