@@ -171,6 +171,7 @@ throttled(struct http_req *r, const char *email, char key[TOKEN_HASH_LEN], const
 	const struct config *c = http_req_config(r);
 	struct throttle_policy p = {c->login_free_failures, c->login_backoff_max,
 	                            c->login_max_failures, c->login_address_accounts};
+	struct store_login_state rec;
 	struct throttle_state st;
 	long long now = (long long)time(NULL);
 	char norm[256], after[24];
@@ -179,12 +180,13 @@ throttled(struct http_req *r, const char *email, char key[TOKEN_HASH_LEN], const
 
 	email_normalise(email, norm, sizeof(norm));
 	token_hash(norm, key);
-	if (store_login_state(http_req_store(r), key, source, now - THROTTLE_WINDOW, &st, &e) ==
+	if (store_login_state(http_req_store(r), key, source, now - THROTTLE_WINDOW, &rec, &e) ==
 	    -1) {
 		log_event(LOG_ERROR, "sign-in state unavailable", LOG_STR("error", e.msg), LOG_END);
 		http_problem(r, 503, "sign-in is unavailable right now");
 		return 1;
 	}
+	throttle_state_of(&rec, &st);
 	if ((wait = throttle_wait(&p, &st, now)) == 0)
 		return 0;
 	snprintf(after, sizeof(after), "%ld", wait);

@@ -10,16 +10,6 @@
 #include "store/store.h"
 #include "util/err.h"
 
-/*
- * The factor an entry of key in unit_code uses — the production's own factor
- * of that key, else the set's (flights: the variant include_rf says) — and
- * the CO2e of quantity in grams (api/sustainability.c): 0, or -1 with e
- * naming /factor, /unit or /quantity (400), or a store failure.
- */
-int api_carbon_resolve(struct store *s, const char *production_id,
-                       const struct store_factor_set *set, int include_rf, const char *key,
-                       double quantity, const char *unit_code, struct store_factor *out,
-                       long long *grams, struct err *e);
 /* An emission factor as the API shows it (api/sustainability.c). */
 json_t *api_factor_json(const struct store_factor *f);
 /*

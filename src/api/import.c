@@ -59,6 +59,7 @@
 #include "audit/audit.h"
 #include "api/view.h"
 #include "domain/carbon.h"
+#include "domain/carbon_resolve.h"
 #include "domain/members.h"
 #include "domain/validate.h"
 #include "util/email.h"
@@ -968,7 +969,7 @@ entry(struct imp *im, const json_t *o, const char *base, size_t *evidence)
 			return bad(im, fbase, "version", "a whole number");
 		set.version = (int)json_integer_value(json_object_get(factor, "version"));
 	}
-	if (api_carbon_resolve(im->s, im->prod, &set,
+	if (carbon_resolve(im->s, im->prod, &set,
 	                       rf == NULL || json_is_null(rf) ? im->include_rf : json_is_true(rf),
 	                       key, en.quantity, en.unit, &f, &grams, im->e) == -1)
 		return within(im, base);

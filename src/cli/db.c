@@ -20,6 +20,7 @@
 #include "cli/cli.h"
 #include "crypto/keyring.h"
 #include "store/store.h"
+#include "store/store_sqlite.h"
 
 static const char migrate_help[] =
     "usage: slate migrate-encryption --data DIR [--key-file PATH] [--config FILE]\n"

@@ -14,8 +14,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "api/carbon.h"
 #include "cli/demo.h"
+#include "domain/carbon_resolve.h"
 #include "util/nitems.h"
 
 static const char *const first_names[] = {
@@ -192,9 +192,8 @@ demo_footprint(struct store *s, const char *prod, const char *user_id,
 			snprintf(en.note, sizeof(en.note), "%s", ac->note);
 			snprintf(en.entered_by, sizeof(en.entered_by), "%s", user_id);
 			en.quantity = (double)(ac->base + next(x) % ac->spread) * ac->scale;
-			if (api_carbon_resolve(s, prod, &set, cs.include_rf, ac->factor,
-			                       en.quantity, ac->unit, &en.factor, &en.co2e_g,
-			                       e) == -1)
+			if (carbon_resolve(s, prod, &set, cs.include_rf, ac->factor, en.quantity,
+			                   ac->unit, &en.factor, &en.co2e_g, e) == -1)
 				return err_set(e, 500, "demo factor %s: %s", ac->factor, e->msg);
 			en.factor_id = en.factor.id;
 			snprintf(en.category, sizeof(en.category), "%s", en.factor.category);

@@ -3,10 +3,10 @@
  * installation (docs/SUSTAINABILITY.md).
  *
  * import reads a CSV file (the columns of the files in data/factors) whole into
- * memory (at most 16 MiB) and hands it to store_factor_set_import, which
- * takes every row or none. The same bytes imported again change nothing;
- * other bytes under an existing set id become its next version, and the
- * versions before stay for the entries computed with them.
+ * memory (at most 16 MiB); domain/carbon_file.c reads its rows into
+ * store_factor_set_import, which takes every row or none. The same bytes imported again change
+ * nothing; other bytes under an existing set id become its next version, and the versions before
+ * stay for the entries computed with them.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +20,7 @@
 
 #include "cli/cli.h"
 #include "crypto/keyring.h"
+#include "domain/carbon_file.h"
 #include "store/store.h"
 #include "util/io.h"
 #include "util/xalloc.h"
@@ -104,6 +105,7 @@ cmd_factors(int argc, char **argv)
 	struct config c;
 	struct store *s = NULL;
 	struct keyring *keys = NULL;
+	struct carbon_file cf;
 	char *csv = NULL, object[96];
 	size_t len = 0;
 	struct err e;
@@ -147,7 +149,12 @@ cmd_factors(int argc, char **argv)
 		rc = EXIT_OK;
 		goto out;
 	}
-	switch (store_factor_set_import(s, set, name, csv, len, &version, &e)) {
+	if (carbon_file_open(&cf, csv, len, &e) == -1) {
+		cli_error("factors", "%s: %s", file, e.msg);
+		goto out;
+	}
+	switch (
+	    store_factor_set_import(s, set, name, cf.sha256, carbon_file_next, &cf, &version, &e)) {
 	case -1: cli_error("factors", "%s: %s", file, e.msg); goto out;
 	case 0:
 		printf("factor set %s version %d already holds these factors\n", set, version);

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "store/store.h"
+
 void
 throttle_source(const char *peer, char *out, size_t len)
 {
@@ -23,6 +25,19 @@ throttle_source(const char *peer, char *out, size_t len)
 		snprintf(out, len, "%s", peer);
 	else
 		snprintf(out, len, "%s/64", text);
+}
+
+void
+throttle_state_of(const struct store_login_state *in, struct throttle_state *out)
+{
+	out->pair_failures = in->pair_failures;
+	out->pair_last_at = in->pair_last_at;
+	out->account_failures = in->account_failures;
+	out->account_oldest_at = in->account_oldest_at;
+	out->source_known = in->source_known;
+	out->address_accounts = in->address_accounts;
+	/* the first of those accounts drops out of the window a window after its latest failure */
+	out->address_free_at = in->address_first_last_at + THROTTLE_WINDOW;
 }
 
 long

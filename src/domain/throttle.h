@@ -54,6 +54,10 @@ struct throttle_state {
 
 #define THROTTLE_WINDOW 3600
 
+struct store_login_state;
+/* The store's record of the last window's failures (store_login_state) as the throttle reads it. */
+void throttle_state_of(const struct store_login_state *in, struct throttle_state *out);
+
 /*
  * The throttle's name for a peer address (as inet_ntop wrote it): an IPv4
  * address (also one mapped into IPv6) as it is, an IPv6 address as its /64

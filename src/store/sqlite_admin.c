@@ -34,6 +34,7 @@
 #include "store/pagecrypt.h"
 #include "store/sqlite_int.h"
 #include "store/store.h"
+#include "store/store_sqlite.h"
 #include "util/xalloc.h"
 
 /* "file:" URI of path for the encrypting VFS, with every byte outside [A-Za-z0-9/._-] escaped. */

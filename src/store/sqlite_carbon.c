@@ -18,10 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
-
-#include "domain/carbon.h"
-#include "domain/csv.h"
+#include "domain/carbon_file.h"
 #include "store/sqlite_int.h"
 #include "store/store.h"
 #include "util/nitems.h"
@@ -112,36 +109,24 @@ insert_factor(struct store *s, const struct store_factor *f, const char *created
 	return 0;
 }
 
-static void
-sha256_hex(const char *p, size_t n, char out[65])
-{
-	unsigned char h[crypto_hash_sha256_BYTES];
-	crypto_hash_sha256(h, (const unsigned char *)p, n);
-	sodium_bin2hex(out, 65, h, sizeof(h));
-}
-
 /* The import without its transaction: the migration hook runs it inside migrate()'s. */
 static int
-import_set(struct store *s, const char *set_id, const char *name, const char *csv, size_t len,
-           int *version, struct err *e)
+import_set(struct store *s, const char *set_id, const char *name, const char *sha256,
+           store_factor_next_fn next, void *arg, int *version, struct err *e)
 {
 	static const char add[] = "INSERT INTO factor_set (id, version, name, sha256, imported_at) "
 	                          "VALUES (?, ?, ?, ?, ?)";
 	struct store_factor_set latest;
-	struct csv_reader rd;
-	struct carbon_columns cols;
 	struct store_factor f;
-	char **fields = NULL, sha[65], now[32], set_name[128];
-	size_t n = 0;
+	char now[32], set_name[128];
 	long line = 0;
-	int rc, got, rows = 0;
+	int rc, got;
 	sqlite3_stmt *st;
 	struct err fe;
 
-	sha256_hex(csv, len, sha);
 	if ((got = store_factor_set_latest(s, set_id, &latest, e)) == -1)
 		return -1;
-	if (got == 1 && strcmp(latest.sha256, sha) == 0) {
+	if (got == 1 && strcmp(latest.sha256, sha256) == 0) {
 		*version = latest.version;
 		return 0;
 	}
@@ -150,52 +135,24 @@ import_set(struct store *s, const char *set_id, const char *name, const char *cs
 	f.set_version = got == 1 ? latest.version + 1 : 1;
 	sq_now_rfc3339(now, sizeof(now));
 	snprintf(f.created_at, sizeof(f.created_at), "%s", now);
-	csv_reader_init(&rd, csv, len);
-	if ((rc = csv_read(&rd, &fields, &n, &line, e)) != 1) {
-		if (rc == 0)
-			err_set(e, 400, "the file is empty; it needs a header line");
-		return -1;
-	}
-	rc = carbon_columns_find(fields, n, &cols, e);
-	csv_fields_free(fields, n);
-	if (rc == -1)
-		return err_set(e, 400, "line 1: %s", e->msg);
 	set_name[0] = '\0';
-	while ((rc = csv_read(&rd, &fields, &n, &line, e)) == 1) {
-		struct carbon_factor_row row;
-		rc = carbon_factor_parse(&cols, fields, n, &row, &fe);
-		csv_fields_free(fields, n);
-		if (rc == -1)
-			return err_set(e, 400, "line %ld: %s", line, fe.msg);
-		snprintf(f.key, sizeof(f.key), "%s", row.key);
-		snprintf(f.category, sizeof(f.category), "%s", row.category);
-		snprintf(f.activity, sizeof(f.activity), "%s", row.activity);
-		snprintf(f.unit, sizeof(f.unit), "%s", row.unit);
-		snprintf(f.kg_text, sizeof(f.kg_text), "%s", row.kg_text);
-		f.rf = row.rf;
-		snprintf(f.source, sizeof(f.source), "%s", row.source);
-		f.year = row.year;
-		snprintf(f.publisher_ref, sizeof(f.publisher_ref), "%s", row.publisher_ref);
-		snprintf(f.notes, sizeof(f.notes), "%s", row.notes);
+	while ((rc = next(arg, &f, &line, e)) == 1) {
 		if (set_name[0] == '\0')
-			snprintf(set_name, sizeof(set_name), "%.127s", row.source);
+			snprintf(set_name, sizeof(set_name), "%.127s", f.source);
 		if (insert_factor(s, &f, NULL, NULL, &fe) == -1)
 			return err_set(e, fe.status == 409 ? 400 : fe.status, "line %ld: %s", line,
 			               fe.status == 409
 			                   ? "a second factor for the same activity and unit"
 			                   : fe.msg);
-		rows++;
 	}
 	if (rc == -1)
 		return -1;
-	if (rows == 0)
-		return err_set(e, 400, "the file has a header but no factors");
 	if ((st = sq_prepare(s, add, e)) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, set_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, f.set_version);
 	sqlite3_bind_text(st, 3, name != NULL && name[0] ? name : set_name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, sha, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, sha256, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, now, -1, SQLITE_STATIC);
 	if (sq_run(s, st, "record factor set", e) == -1)
 		return -1;
@@ -204,13 +161,13 @@ import_set(struct store *s, const char *set_id, const char *name, const char *cs
 }
 
 int
-store_factor_set_import(struct store *s, const char *set_id, const char *name, const char *csv,
-                        size_t len, int *version, struct err *e)
+store_factor_set_import(struct store *s, const char *set_id, const char *name, const char *sha256,
+                        store_factor_next_fn next, void *arg, int *version, struct err *e)
 {
 	int rc;
 	if (store_begin(s, e) == -1)
 		return -1;
-	if ((rc = import_set(s, set_id, name, csv, len, version, e)) == -1) {
+	if ((rc = import_set(s, set_id, name, sha256, next, arg, version, e)) == -1) {
 		store_rollback(s);
 		return -1;
 	}
@@ -232,10 +189,13 @@ store_factors_seed(struct store *s, struct err *e)
 	    {"us-epa-2025", "US EPA GHG Emission Factors Hub 2025", embedded_factors_us_epa_2025},
 	};
 	int version;
-	for (size_t i = 0; i < nitems(sets); i++)
-		if (import_set(s, sets[i].id, sets[i].name, sets[i].csv, strlen(sets[i].csv),
+	for (size_t i = 0; i < nitems(sets); i++) {
+		struct carbon_file cf;
+		if (carbon_file_open(&cf, sets[i].csv, strlen(sets[i].csv), e) == -1 ||
+		    import_set(s, sets[i].id, sets[i].name, cf.sha256, carbon_file_next, &cf,
 		               &version, e) == -1)
 			return err_set(e, 500, "factor set %s: %s", sets[i].id, e->msg);
+	}
 	return 0;
 }
 

@@ -2,6 +2,14 @@
  * sqlite_int.h — what the files of the SQLite store share: the connection
  * and the small helpers every query uses. Not for anyone outside
  * src/store/sqlite*.c; the rest of Slate sees only store.h.
+ *
+ * The files: sqlite.c (the connection, migrations, transactions, the
+ * change counter, ids, the sealing helpers), sqlite_accounts.c (users,
+ * sessions, sign-in state, second factors, API tokens, reset links),
+ * sqlite_members.c (productions, memberships, invitations), sqlite_audit.c
+ * (the audit log, the mail outbox), sqlite_attachment.c, and the older
+ * sqlite_production.c, sqlite_carbon.c, sqlite_undo.c, sqlite_feed.c,
+ * sqlite_names.c and sqlite_admin.c.
  */
 #ifndef SLATE_STORE_SQLITE_INT_H
 #define SLATE_STORE_SQLITE_INT_H
@@ -26,6 +34,12 @@ struct cached {
 };
 
 struct keyring;
+struct store_user;
+
+/* The columns read_user() reads, in its order; every query that returns an account uses them. */
+#define USER_COLS                                                                                  \
+	"u.id, u.email_sealed, u.display_name, u.password_hash, u.must_change_password, "          \
+	"u.is_instance_admin, u.disabled_at IS NOT NULL"
 
 struct store {
 	sqlite3 *db;
@@ -88,6 +102,16 @@ void sq_record_epoch(void *arg, const unsigned char id[PAGECRYPT_ID_LEN], uint64
  * memory either way. *db is NULL after a failure, with e naming the file.
  */
 int store_connect(const char *path, int flags, const char *vfs, sqlite3 **db, struct err *e);
+/* The blind index of an email (its normalised form under the index key) into out (sqlite.c). */
+int email_index(struct store *s, const char *email, char out[65], struct err *e);
+/* An account from the USER_COLS columns of st starting at col (sqlite.c). */
+void read_user(struct store *s, sqlite3_stmt *st, int col, struct store_user *u);
+/* Runs a quiet write: its rows do not count as own changes (store_generation, sqlite.c). */
+int run_quiet(struct store *s, sqlite3_stmt *st, const char *what, struct err *e);
+/* Spends a single-use link whose sql is keyed by key at now: 1 spent, 0 not live
+   (sqlite_accounts.c). */
+int spend_once(struct store *s, const char *sql, const char *key, long long now, const char *what,
+               struct err *e);
 /* Migration 0018: imports the factor sets Slate ships (sqlite_carbon.c). */
 int store_factors_seed(struct store *s, struct err *e);
 

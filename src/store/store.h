@@ -17,7 +17,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include "util/err.h"
 #include "util/secret.h"
@@ -56,54 +55,73 @@ struct keyring;
 struct store *store_open(const char *path, int create, struct keyring *keys, struct err *e);
 void store_close(struct store *s);
 
-/*
- * Converts the plaintext database at path into an encrypted one under a new
- * database key in keys, never in place (sqlite_admin.c): 0 done, 1 it was
- * encrypted already, -1 nothing changed (status 409 when a server has it open).
- */
-int store_encrypt(const char *path, struct keyring *keys, struct err *e);
-/*
- * Accepts the encrypted database at path as it is now, after an operator
- * put back an older copy on purpose (a restore from backup): its commit
- * counter (seal epoch, pagecrypt.c) becomes the keystore's record of it, in
- * place of a newer one. *was is the record before (0 when none), *now the
- * file's counter. Refusing an older copy at open is what this undoes.
- */
-int store_accept_restore(const char *path, struct keyring *keys, uint64_t *was, uint64_t *now,
-                         struct err *e);
-/*
- * Runs the statements of sql on the decrypted database and prints their rows
- * to out: one line per row, columns joined by '|', or one JSON array of
- * objects per statement. Read-only (PRAGMA query_only) unless write is set.
- */
-int store_sql(struct store *s, const char *sql, int as_json, int write, FILE *out, struct err *e);
+/* Operations only the SQLite backend has (encryption, restores, raw SQL): store/store_sqlite.h. */
 
 /* Migrations compiled into the binary: the newest version this binary knows. */
 int store_known_version(void);
 int store_schema_version(struct store *s, int *version, struct err *e);
 int store_ping(struct store *s, struct err *e);
 
-/* Write transactions (BEGIN IMMEDIATE on SQLite). */
+/*
+ * Write transactions. The contract every backend gives, and that the
+ * invariants of the domain rest on ("never the last production admin",
+ * "a membership is added once", an audit chain without forks: each reads,
+ * decides, then writes):
+ *
+ *   - Serializable: a transaction sees the database as if the committed
+ *     transactions had run one after another, and its own writes. What it
+ *     read stays true until it commits; no other writer's changes appear
+ *     in between, and no other writer commits a change that would make its
+ *     reads stale (write skew included).
+ *   - One writer at a time per database: store_begin waits while another
+ *     connection (any thread, any process) holds a write transaction, for a
+ *     bounded time, then fails cleanly with status 503 and nothing begun.
+ *     It never interleaves two writers. (SQLite: a per-database mutex in
+ *     the process, then BEGIN IMMEDIATE under a busy timeout. A server
+ *     database: SERIALIZABLE isolation, or a lock taken at begin.)
+ *   - Not nested: store_begin inside a transaction fails and leaves the
+ *     outer one as it was.
+ *   - store_commit makes every write since store_begin durable and visible
+ *     to other connections at once; when it fails, the caller calls
+ *     store_rollback and nothing of the transaction is kept.
+ *     store_rollback drops every write since store_begin, and is harmless
+ *     outside a transaction. Either ends the transaction and lets the next
+ *     writer in.
+ *   - Outside a transaction each call is atomic on its own (its statements
+ *     all land or none does).
+ *
+ * tests/unit/store/test_conformance.c checks this contract.
+ */
 int store_begin(struct store *s, struct err *e);
 int store_commit(struct store *s, struct err *e);
 void store_rollback(struct store *s);
 
 /*
- * The database's generation: it changes whenever data a cache may hold is
- * written, by any connection of any process (the data_generation counter of
- * migration 0022, moved by triggers on every table, read again only when
- * SQLite's PRAGMA data_version says another connection committed; and the
- * schema version) or through this connection (its count of changed rows,
- * which moves at each statement, committed or not). Audit events and
- * session and token touches ("quiet writes") move neither: they change
- * nothing a cache holds but a session's last_seen_at, which the session
- * cache's user checks against the clock itself (api/session.c). Two
- * generations of the same connection that compare equal mean no data was
- * written in between, so what was read at the first still holds at the
- * second; a loop thread's caches (api/cache.c) rest on it. Generations of
- * different connections never compare equal. Taking one costs a PRAGMA
- * (and one SELECT when data_version moved); it must be taken outside a
- * transaction.
+ * The change counter (store_generation): an abstract value a cache keys on.
+ * Its contract, which any backend can give (SQLite implements it with the
+ * data_generation row that triggers on every table move, read again only
+ * when PRAGMA data_version says another connection committed, and the
+ * schema version; a server database with a counter row bumped by triggers,
+ * or a sequence, read at most once per generation):
+ *
+ *   - It moves after any committed change of data a cache may hold, made
+ *     by any connection of any process, and after a schema change.
+ *   - It moves after any change made through this connection, committed
+ *     or not (own writes show at once, inside a transaction too).
+ *   - It does not move on reads, and not on quiet writes: audit events
+ *     and session and token touches (they change nothing a cache holds but
+ *     a session's last_seen_at, which the session cache checks against the
+ *     clock itself, api/session.c).
+ *   - It never goes back to an earlier value on the same connection.
+ *   - Two generations of the same connection that compare equal (every
+ *     field) mean no such change happened in between, so what was read at
+ *     the first still holds at the second; a loop thread's caches
+ *     (api/cache.c) rest on this. Generations of different connections
+ *     never compare equal (the `store` field differs).
+ *
+ * Taking one is cheap (SQLite: a PRAGMA, and one SELECT when another
+ * connection committed); it must be taken outside a transaction. The
+ * fields are opaque to callers beyond equality.
  */
 struct store_gen {
 	unsigned long long store; /* which connection of this process: never reused */
@@ -238,12 +256,23 @@ int store_session_list(struct store *s, const char *user_id, long long now,
                        void (*fn)(const struct store_session *, void *), void *arg, struct err *e);
 
 /*
- * Sign-in throttling (domain/throttle.h): the state of one account and address since `since`,
- * and of the address over every account.
+ * Sign-in throttling: the failures of one account and address since `since`,
+ * and of the address over every account. domain/throttle.h turns this
+ * record into its own (throttle_state_of) and decides how long to wait.
  */
-struct throttle_state;
+struct store_login_state {
+	long pair_failures;          /* this account, this address, since `since` */
+	long long pair_last_at;      /* the latest of those (Unix seconds), 0 when none */
+	long account_failures;       /* this account, every address, since `since` */
+	long long account_oldest_at; /* the oldest of those, 0 when none */
+	int source_known;            /* this address has signed in to this account */
+	long address_accounts;       /* accounts that failed from this address since `since`,
+	                                not counting those that have signed in from it */
+	long long
+	    address_first_last_at; /* the earliest of those accounts' latest failures, 0 none */
+};
 int store_login_state(struct store *s, const char *account_key, const char *source, long long since,
-                      struct throttle_state *out, struct err *e);
+                      struct store_login_state *out, struct err *e);
 /* Records a failure (and forgets every failure older than `since`). */
 int store_login_failed(struct store *s, const char *account_key, const char *source, long long now,
                        long long since, struct err *e);
@@ -517,6 +546,7 @@ struct store_day {
 };
 /* 409 with field /date when the unit already shoots that date. */
 int store_day_create(struct store *s, struct store_day *d, struct err *e);
+/* 1 done, 0 no such day in d->production_id; 409 /date as for create. */
 int store_day_update(struct store *s, const struct store_day *d, struct err *e);
 int store_day_get(struct store *s, const char *production_id, const char *id, struct store_day *out,
                   struct err *e);
@@ -549,6 +579,7 @@ struct store_scene {
 };
 /* 409 with field /number when the number is taken. */
 int store_scene_create(struct store *s, struct store_scene *sc, struct err *e);
+/* 1 done, 0 no such scene in sc->production_id; 409 /number as for create. */
 int store_scene_update(struct store *s, const struct store_scene *sc, struct err *e);
 int store_scene_get(struct store *s, const char *production_id, const char *id, int open,
                     struct store_scene *out, struct err *e);
@@ -681,13 +712,22 @@ struct store_factor {
 };
 
 /*
- * Imports a factor file (CSV, domain/carbon.h) as set set_id: a new version
- * when the set exists with other contents. 1 imported (*version set), 0 the
- * file equals the set's latest version (nothing written), -1 with e naming
- * the line at fault (400) — nothing is written then.
+ * The next factor row of an import into f (its key, category, activity,
+ * unit, kg_text, rf, source, year, publisher_ref and notes) and the line of
+ * the file it came from into *line (for messages): 1, 0 at the end, -1 with
+ * e filled. domain/carbon_file.h reads factor files (CSV) into rows.
  */
-int store_factor_set_import(struct store *s, const char *set_id, const char *name, const char *csv,
-                            size_t len, int *version, struct err *e);
+typedef int (*store_factor_next_fn)(void *arg, struct store_factor *f, long *line, struct err *e);
+/*
+ * Imports the rows next gives as set set_id, from a file whose SHA-256 is
+ * sha256 (hex): a new version when the set exists with other contents. 1
+ * imported (*version set), 0 sha256 equals the set's latest version's
+ * (nothing read or written), -1 with e naming the line at fault (400) —
+ * nothing is written then. name NULL or "": the first row's source.
+ */
+int store_factor_set_import(struct store *s, const char *set_id, const char *name,
+                            const char *sha256, store_factor_next_fn next, void *arg, int *version,
+                            struct err *e);
 /* Every version of every set, by id then version. */
 int store_factor_sets(struct store *s, void (*fn)(const struct store_factor_set *, void *),
                       void *arg, struct err *e);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "store/store.h"
+#include "store/store_sqlite.h"
 
 static void
 migrations_apply_once(void **state)
