@@ -297,7 +297,7 @@ page_want(const struct store_person *p, void *arg)
 		return -1;
 	if ((long)json_array_size(pg->arr) >= pg->limit) {
 		pg->more = 1;
-		return -1;
+		return STORE_PERSON_STOP; /* the page is full: no need to read the rest */
 	}
 	return open;
 }
@@ -421,17 +421,34 @@ reply_person(struct http_req *r, int status, const struct store_person *p)
 	http_reply_json(r, status, j);
 }
 
+/* store_person_read's want for people_get: the groups the reader may see (-1: none of it). */
+static int
+readable_groups(const struct store_person *p, void *rd)
+{
+	return api_person_readable(rd, p);
+}
+
 void
 people_get(struct http_req *r)
 {
 	struct api_reader rd;
 	struct store_person *p;
+	struct err e;
 
 	if (api_reader_load(r, &rd) == -1)
 		return;
 	p = xmalloc(sizeof(*p));
-	if (load_person(r, &rd, 0, p))
-		reply_person(r, 200, p);
+	/* one read: the row, and only the groups the reader may see opened */
+	if (api_found(r,
+	              store_person_read(http_req_store(r), rd.a.production.id,
+	                                router_param(&r->match, "pid"), readable_groups, &rd, p,
+	                                &e),
+	              &e, "person")) {
+		if (api_person_readable(&rd, p) < 0)
+			http_problem(r, 403, "your role does not see this person");
+		else
+			reply_person(r, 200, p);
+	}
 	sodium_memzero(p, sizeof(*p));
 	free(p);
 }

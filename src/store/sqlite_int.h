@@ -17,8 +17,8 @@
 /* How long a writer waits for its writer mutex (store_begin): the busy_timeout store_open sets. */
 #define BUSY_TIMEOUT_MS 5000
 
-/* What a sealed field whose envelope does not open reads as (it is logged too). */
-#define UNREADABLE "[unreadable]"
+/* What a sealed field whose envelope does not open reads as (it is logged too): store/seal.h. */
+#define UNREADABLE "[unreadable]" /* = SEAL_UNREADABLE */
 
 struct cached {
 	const char *sql;

@@ -461,6 +461,14 @@ int store_person_delete(struct store *s, const char *production_id, const char *
 /* One person of the production with the groups in `open` opened: 1 found, 0 not. */
 int store_person_get(struct store *s, const char *production_id, const char *id, unsigned open,
                      struct store_person *out, struct err *e);
+/*
+ * One person of the production in one read: `want` sees the unsealed
+ * columns and returns the groups to open (or a negative number: none), as
+ * store_person_list's does. 1 found, 0 not.
+ */
+int store_person_read(struct store *s, const char *production_id, const char *id,
+                      int (*want)(const struct store_person *, void *), void *arg,
+                      struct store_person *out, struct err *e);
 /* The person record linked to user_id in the production (nothing opened): 1 found, 0 not. */
 int store_person_of_user(struct store *s, const char *production_id, const char *user_id,
                          struct store_person *out, struct err *e);
@@ -470,8 +478,11 @@ int store_person_ids_of_user(struct store *s, const char *user_id,
 /*
  * The production's people by name, optionally only of one department id or
  * kind. For each row `want` sees the unsealed columns and returns the
- * groups to open, or -1 to skip the row; then fn gets it.
+ * groups to open, or -1 to skip the row, or STORE_PERSON_STOP to end the
+ * list there (a page that is full); then fn gets it. The sealed groups of
+ * the whole list are opened through one keyring snapshot.
  */
+#define STORE_PERSON_STOP (-2)
 struct store_person_filter {
 	const char *department_id; /* NULL: any */
 	const char *kind;          /* NULL: any */
