@@ -258,10 +258,16 @@ api_person_readable(const struct api_reader *rd, const struct store_person *p)
 json_t *
 api_person_json(const struct store_person *p)
 {
-	json_t *j =
-	    json_pack("{s:s, s:s, s:s, s:b, s:b, s:b}", "id", p->id, "name", p->name, "kind",
-	              p->kind, "key_contact", p->key_contact, "linked", p->user_id[0] != 0,
-	              "link_confirmed", p->user_id[0] != 0 && p->link_confirmed);
+	/* built key by key rather than with json_pack: a page of 100 spends a tenth of its time
+	 * parsing the same format string */
+	json_t *j = json_object();
+	json_object_set_new(j, "id", json_string(p->id));
+	json_object_set_new(j, "name", json_string(p->name));
+	json_object_set_new(j, "kind", json_string(p->kind));
+	json_object_set_new(j, "key_contact", json_boolean(p->key_contact));
+	json_object_set_new(j, "linked", json_boolean(p->user_id[0] != 0));
+	json_object_set_new(j, "link_confirmed",
+	                    json_boolean(p->user_id[0] != 0 && p->link_confirmed));
 	json_object_set_new(j, "department",
 	                    p->department[0] ? json_string(p->department) : json_null());
 	json_object_set_new(j, "job_title", json_string(p->job_title));

@@ -180,16 +180,49 @@ email_index(struct store *s, const char *email, char out[65], struct err *e)
 	return seal_email_index(s->keys, email, out, e);
 }
 
+/*
+ * The account in USER_COLS at col; with_email 0 leaves u->email "" and opens
+ * nothing: the lookups that run on every request (the caller's session, their
+ * standing in a production) read no email, which only the answers that show
+ * it read (store_user_email).
+ */
 static void
-read_user(struct store *s, sqlite3_stmt *st, int col, struct store_user *u)
+read_account(struct store *s, sqlite3_stmt *st, int col, struct store_user *u, int with_email)
 {
 	sq_copy_col(st, col, u->id, sizeof(u->id));
-	sq_unseal_col(s, st, col + 1, "app_user", "email", u->id, u->email, sizeof(u->email));
+	if (with_email)
+		sq_unseal_col(s, st, col + 1, "app_user", "email", u->id, u->email,
+		              sizeof(u->email));
+	else
+		u->email[0] = '\0';
 	sq_copy_col(st, col + 2, u->display_name, sizeof(u->display_name));
 	sq_copy_col(st, col + 3, u->password_hash, sizeof(u->password_hash));
 	u->must_change_password = sqlite3_column_int(st, col + 4);
 	u->is_instance_admin = sqlite3_column_int(st, col + 5);
 	u->disabled = sqlite3_column_int(st, col + 6);
+}
+
+static void
+read_user(struct store *s, sqlite3_stmt *st, int col, struct store_user *u)
+{
+	read_account(s, st, col, u, 1);
+}
+
+int
+store_user_email(struct store *s, const char *user_id, char *out, size_t len, struct err *e)
+{
+	static const char sql[] = "SELECT email_sealed FROM app_user WHERE id = ?";
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = sq_prepare(s, sql, e)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, user_id, -1, SQLITE_STATIC);
+	if ((rc = sq_one_row(s, st, "read an account's email", e)) == 1) {
+		sq_unseal_col(s, st, 0, "app_user", "email", user_id, out, len);
+		sqlite3_reset(st);
+	}
+	return rc;
 }
 
 /* Steps a one-row SELECT: 1 row (read by fn), 0 none, -1 error. */
@@ -1139,7 +1172,7 @@ store_session_by_token(struct store *s, const char *token_hash, struct store_ses
 	sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_STATIC);
 	if ((rc = sq_one_row(s, st, "find session", e)) == 1) {
 		read_session(st, out);
-		read_user(s, st, 6, &out->user);
+		read_account(s, st, 6, &out->user, 0);
 		out->mfa_enrolled = sqlite3_column_int(st, 13);
 		out->mfa_required = sqlite3_column_int(st, 14);
 		sqlite3_reset(st);
@@ -1465,7 +1498,7 @@ store_user_disable(struct store *s, const char *id, long long now, struct err *e
 	"LEFT JOIN department d ON d.id = m.department_id "
 
 static void
-read_member(struct store *s, sqlite3_stmt *st, struct store_membership *m)
+read_member_as(struct store *s, sqlite3_stmt *st, struct store_membership *m, int with_email)
 {
 	sq_copy_col(st, 0, m->id, sizeof(m->id));
 	sq_copy_col(st, 1, m->production_id, sizeof(m->production_id));
@@ -1473,7 +1506,13 @@ read_member(struct store *s, sqlite3_stmt *st, struct store_membership *m)
 	sq_copy_col(st, 3, m->department_id, sizeof(m->department_id));
 	sq_copy_col(st, 4, m->department, sizeof(m->department));
 	m->revoked = sqlite3_column_int(st, 5);
-	read_user(s, st, 6, &m->user);
+	read_account(s, st, 6, &m->user, with_email);
+}
+
+static void
+read_member(struct store *s, sqlite3_stmt *st, struct store_membership *m)
+{
+	read_member_as(s, st, m, 1);
 }
 
 static int
@@ -1499,6 +1538,24 @@ store_membership_of(struct store *s, const char *production_id, const char *user
 {
 	static const char sql[] = MEMBER_SELECT "WHERE m.production_id = ? AND m.user_id = ?";
 	return member_one(s, sql, production_id, user_id, out, e);
+}
+
+int
+store_membership_standing(struct store *s, const char *production_id, const char *user_id,
+                          struct store_membership *out, struct err *e)
+{
+	static const char sql[] = MEMBER_SELECT "WHERE m.production_id = ? AND m.user_id = ?";
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
+	int rc;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, production_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, user_id, -1, SQLITE_STATIC);
+	if ((rc = sq_one_row(s, st, "find membership", e)) == 1) {
+		read_member_as(s, st, out, 0);
+		sqlite3_reset(st);
+	}
+	return rc;
 }
 
 int

@@ -164,6 +164,12 @@ struct store_membership {
 /* The user's membership of a production (revoked or not): 1 found, 0 not. */
 int store_membership_of(struct store *s, const char *production_id, const char *user_id,
                         struct store_membership *out, struct err *e);
+/*
+ * store_membership_of without the account's email (out->user.email is ""):
+ * the caller's standing, read on every request, opens nothing.
+ */
+int store_membership_standing(struct store *s, const char *production_id, const char *user_id,
+                              struct store_membership *out, struct err *e);
 /* By membership id, within one production: 1 found, 0 not. */
 int store_membership_get(struct store *s, const char *production_id, const char *id,
                          struct store_membership *out, struct err *e);
@@ -221,9 +227,15 @@ struct store_session {
 int store_session_create(struct store *s, const char *user_id, const char *token_hash,
                          const char *user_agent, long long now, long long lifetime,
                          struct store_session *out, struct err *e);
-/* 1 found (revoked or not: the caller decides), 0 not found. */
+/*
+ * 1 found (revoked or not: the caller decides), 0 not found. out->user.email
+ * is left "" (nothing is opened on this path, run for every request); read
+ * it with store_user_email where an answer shows it.
+ */
 int store_session_by_token(struct store *s, const char *token_hash, struct store_session *out,
                            struct err *e);
+/* The account's email, opened, into out: 1, 0 no such account. */
+int store_user_email(struct store *s, const char *user_id, char *out, size_t len, struct err *e);
 int store_session_touch(struct store *s, const char *id, long long now, struct err *e);
 /* Ends one session of user_id (0 when there was none to end, 1 when ended). */
 int store_session_revoke(struct store *s, const char *user_id, const char *id, long long now,
