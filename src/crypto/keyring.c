@@ -976,7 +976,7 @@ keyring_is_sealed(const char *s)
  * secret, and the table lookup is a tenth of the cost of the decoder that
  * hides its timing.
  */
-static signed char b64url_val[256];
+static unsigned char b64url_val[256]; /* 6-bit value, or 0xff: not in the alphabet */
 static pthread_once_t b64url_once = PTHREAD_ONCE_INIT;
 
 static void
@@ -984,9 +984,9 @@ b64url_table(void)
 {
 	static const char alphabet[] =
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-	memset(b64url_val, -1, sizeof(b64url_val));
+	memset(b64url_val, 0xff, sizeof(b64url_val));
 	for (size_t i = 0; i < 64; i++)
-		b64url_val[(unsigned char)alphabet[i]] = (signed char)i;
+		b64url_val[(unsigned char)alphabet[i]] = (unsigned char)i;
 }
 
 static int
@@ -999,10 +999,10 @@ b64url_decode(const char *in, size_t len, unsigned char *out, size_t *outlen)
 	if (len % 4 == 1)
 		return -1;
 	for (size_t i = 0; i < len; i++) {
-		int v = b64url_val[(unsigned char)in[i]];
-		if (v < 0)
+		unsigned v = b64url_val[(unsigned char)in[i]];
+		if (v > 63)
 			return -1;
-		acc = (acc << 6) | (unsigned)v;
+		acc = (acc << 6) | v;
 		bits += 6;
 		if (bits >= 8) {
 			bits -= 8;
