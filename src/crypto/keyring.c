@@ -1033,8 +1033,10 @@ keyring_snap_begin(struct keyring *kr, struct keyring_snap *snap, struct err *e)
  * Opens box (nonce || ciphertext || tag) with key id into pt: a cached key
  * under the read lock, so that readers on other threads do not wait on
  * each other; a key not cached yet is read from the keystore under the
- * write lock, without asking the keystore's version again (the snapshot
- * did). 1 opened, 0 key destroyed, -1 unknown key or does not open
+ * write lock, after asking the keystore's version again (a master key
+ * rotated since the snapshot would not unwrap it otherwise: a cache hit
+ * needs no such question, a miss pays for a keystore read anyway).
+ * 1 opened, 0 key destroyed, -1 unknown key or does not open
  * (*had_key tells the two apart: 1 when the key was there).
  */
 static int
@@ -1055,7 +1057,8 @@ snap_open(struct keyring *kr, const char *id, const char *aad, size_t aadlen,
 	}
 	pthread_rwlock_unlock(&kr->mu);
 	pthread_rwlock_wrlock(&kr->mu);
-	got = key_fetch(kr, id, &key, e);
+	/* a miss reads the keystore anyway: follow a rotation committed since the snapshot */
+	got = key_get(kr, id, &key, e);
 	if (got == 1) {
 		*had_key = 1;
 		got = aead_open(key, aad, aadlen, box, boxlen, pt, e) == 0 ? 1 : -1;

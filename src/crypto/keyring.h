@@ -122,10 +122,11 @@ int keyring_unseal(struct keyring *kr, const struct keyring_place *p, const char
 /*
  * A snapshot of the keyring for one request (or one store call): the
  * keystore is asked once, at keyring_snap_begin, whether another process
- * destroyed a key or rotated the master key; the envelopes opened through
- * the snapshot then take no keystore query and, for a key already cached,
- * only a shared lock, so that readers on several threads do not queue
- * behind each other. A snapshot holds no key and needs no end; it must not
+ * destroyed a key or rotated the master key; an envelope whose key is
+ * cached then opens through the snapshot with no keystore query and only a
+ * shared lock, so that readers on several threads do not queue behind each
+ * other (a key not cached yet is read from the keystore as by
+ * keyring_unseal). A snapshot holds no key and needs no end; it must not
  * outlive its keyring. A key destroyed after keyring_snap_begin may still
  * open through it (at most until the request ends); a new snapshot sees
  * the destruction.

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "crypto/keyring.h"
+#include "crypto/masterkey.h"
 #include "store/seal.h"
 #include "tmpdb.h"
 
@@ -218,6 +219,52 @@ readers_on_two_threads_see_the_field_or_erased_while_its_key_is_destroyed(void *
 	free(env);
 }
 
+/*
+ * A snapshot taken before another process rotates the master key still
+ * opens a field whose key it had not cached: the rewrapped key is read
+ * under the new master key, not the old one the snapshot saw.
+ */
+static void
+a_snapshot_follows_a_rotation_for_a_key_it_had_not_cached(void **state)
+{
+	char ks[200], key_file[200], pending[220];
+	struct secret kek, next;
+	struct keyring *server, *cli;
+	struct keyring_place p = {"person", "private", "per_r"};
+	struct keyring_snap snap;
+	struct err e;
+	char *env, *out;
+	size_t n;
+	(void)state;
+	snprintf(ks, sizeof(ks), "%s/rot.db", tmpdb_dir);
+	snprintf(key_file, sizeof(key_file), "%s/master.key", tmpdb_dir);
+	snprintf(pending, sizeof(pending), "%s.new", key_file);
+	assert_int_equal(masterkey_create(key_file, &e), 0);
+	assert_int_equal(masterkey_load(key_file, &kek, &e), 0);
+	server = keyring_open(ks, &kek, key_file, 1, &e);
+	assert_non_null(server);
+	/* sealed by another process: the server has never cached per_r */
+	cli = keyring_open(ks, &kek, key_file, 0, &e);
+	assert_non_null(cli);
+	assert_int_equal(keyring_create(cli, "per_r", "person", &e), 0);
+	env = keyring_seal(cli, "per_r", &p, "Stage 4", 7, &e);
+	assert_non_null(env);
+	assert_int_equal(keyring_snap_begin(server, &snap, &e), 0);
+	/* `slate keys rotate` between the snapshot and the read */
+	assert_int_equal(masterkey_create(pending, &e), 0);
+	assert_int_equal(masterkey_load(pending, &next, &e), 0);
+	assert_int_equal(keyring_rotate(cli, &next, &e), 0);
+	keyring_close(cli);
+	assert_int_equal(rename(pending, key_file), 0);
+	assert_int_equal(keyring_snap_unseal(&snap, &p, env, &out, &n, &e), 1);
+	assert_string_equal(out, "Stage 4");
+	free(out);
+	keyring_close(server);
+	free(env);
+	secret_free(&kek);
+	secret_free(&next);
+}
+
 int
 main(void)
 {
@@ -231,6 +278,9 @@ main(void)
 	    cmocka_unit_test_setup_teardown(
 	        readers_on_two_threads_see_the_field_or_erased_while_its_key_is_destroyed,
 	        tmpdb_setup, tmpdb_teardown),
+	    cmocka_unit_test_setup_teardown(
+	        a_snapshot_follows_a_rotation_for_a_key_it_had_not_cached, tmpdb_setup,
+	        tmpdb_teardown),
 	};
 	if (sodium_init() < 0)
 		return 1;
