@@ -35,11 +35,7 @@
 #include "util/xalloc.h"
 #include "util/nitems.h"
 
-#define GROUP_MAX SEAL_GROUP_MAX
-#define field     seal_field
-
-/* The store's keyring as a snapshot for one call, or NULL without a keystore (fields unreadable).
- */
+/* The store's keyring as a snapshot for one call; NULL without a keystore (fields unreadable). */
 static const struct keyring_snap *
 snap_of(struct store *s, struct keyring_snap *snap)
 {
@@ -57,7 +53,7 @@ snap_of(struct store *s, struct keyring_snap *snap)
 /* Seals the NUL-joined fields under key_id (seal_group); *out NULL when every field is empty. */
 static int
 seal_fields(struct store *s, const char *key_id, const char *table, const char *column,
-            const char *row_id, const struct field *f, size_t n, char **out, struct err *e)
+            const char *row_id, const struct seal_field *f, size_t n, char **out, struct err *e)
 {
 	return seal_group(s->keys, key_id, table, column, row_id, f, n, out, e);
 }
@@ -65,7 +61,7 @@ seal_fields(struct store *s, const char *key_id, const char *table, const char *
 /* Opens column col of st into the fields: "" when NULL, the erased or unreadable marker. */
 static void
 open_group(struct store *s, sqlite3_stmt *st, int col, const char *table, const char *column,
-           const char *row_id, const struct field *f, size_t n)
+           const char *row_id, const struct seal_field *f, size_t n)
 {
 	struct keyring_snap snap;
 	const unsigned char *v = sqlite3_column_text(st, col);
@@ -485,13 +481,13 @@ store_person_list(struct store *s, const char *production_id, const struct store
 /* ---- locations ---- */
 
 static size_t
-site_fields(struct store_location *l, struct field *f)
+site_fields(struct store_location *l, struct seal_field *f)
 {
-	f[0] = (struct field){l->address, sizeof(l->address)};
-	f[1] = (struct field){l->latitude, sizeof(l->latitude)};
-	f[2] = (struct field){l->longitude, sizeof(l->longitude)};
-	f[3] = (struct field){l->access_notes, sizeof(l->access_notes)};
-	f[4] = (struct field){l->contact, sizeof(l->contact)};
+	f[0] = (struct seal_field){l->address, sizeof(l->address)};
+	f[1] = (struct seal_field){l->latitude, sizeof(l->latitude)};
+	f[2] = (struct seal_field){l->longitude, sizeof(l->longitude)};
+	f[3] = (struct seal_field){l->access_notes, sizeof(l->access_notes)};
+	f[4] = (struct seal_field){l->contact, sizeof(l->contact)};
 	return 5;
 }
 
@@ -499,7 +495,7 @@ static int
 seal_site(struct store *s, const struct store_location *l, char **env, struct err *e)
 {
 	struct store_location copy = *l;
-	struct field f[GROUP_MAX];
+	struct seal_field f[SEAL_GROUP_MAX];
 	size_t n = site_fields(&copy, f);
 	int rc = seal_fields(s, l->production_id, "location", "site", l->id, f, n, env, e);
 	sodium_memzero(&copy, sizeof(copy));
@@ -513,7 +509,7 @@ seal_site(struct store *s, const struct store_location *l, char **env, struct er
 static void
 read_location(struct store *s, sqlite3_stmt *st, struct store_location *l, int open)
 {
-	struct field f[GROUP_MAX];
+	struct seal_field f[SEAL_GROUP_MAX];
 	memset(l, 0, sizeof(*l));
 	sq_copy_col(st, 0, l->id, sizeof(l->id));
 	sq_copy_col(st, 1, l->production_id, sizeof(l->production_id));
@@ -861,7 +857,7 @@ store_day_scenes(struct store *s, const char *day_id, void (*fn)(const char *, v
 static void
 read_scene(struct store *s, sqlite3_stmt *st, struct store_scene *sc, int open)
 {
-	struct field f = {sc->synopsis, sizeof(sc->synopsis)};
+	struct seal_field f = {sc->synopsis, sizeof(sc->synopsis)};
 	memset(sc, 0, sizeof(*sc));
 	sq_copy_col(st, 0, sc->id, sizeof(sc->id));
 	sq_copy_col(st, 1, sc->production_id, sizeof(sc->production_id));
@@ -880,7 +876,7 @@ static int
 seal_synopsis(struct store *s, const struct store_scene *sc, char **env, struct err *e)
 {
 	char copy[sizeof(sc->synopsis)];
-	struct field f = {copy, sizeof(copy)};
+	struct seal_field f = {copy, sizeof(copy)};
 	int rc;
 	snprintf(copy, sizeof(copy), "%s", sc->synopsis);
 	rc = seal_fields(s, sc->production_id, "scene", "synopsis", sc->id, &f, 1, env, e);
