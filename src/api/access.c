@@ -32,7 +32,7 @@ api_production_access(struct http_req *r, struct api_access *a)
 		return -1;
 	}
 	if (found &&
-	    (found = store_membership_of(s, id, auth->session.user.id, &a->me, &e)) == -1) {
+	    (found = store_membership_standing(s, id, auth->session.user.id, &a->me, &e)) == -1) {
 		api_unavailable(r, &e);
 		return -1;
 	}

@@ -39,6 +39,10 @@ void
 me_get(struct http_req *r)
 {
 	const struct api_auth *a = session_of(r);
+	if (session_email(r) == NULL) {
+		http_problem(r, 503, "your account cannot be read right now");
+		return;
+	}
 	http_reply_json(r, 200,
 	                json_pack("{s:o, s:b, s:{s:b, s:b}, s:s}", "user",
 	                          user_json(&a->session.user), "must_change_password",
@@ -128,6 +132,11 @@ me_password(struct http_req *r)
 	if (body == NULL)
 		return;
 	next = json_string_value(json_object_get(body, "new_password"));
+	if (session_email(r) == NULL) {
+		json_decref(body);
+		http_problem(r, 503, "your account cannot be read right now");
+		return;
+	}
 	if (password_acceptable(next, a->session.user.email, &e) == -1) {
 		json_t *errs =
 		    json_pack("[{s:s, s:s}]", "pointer", "/new_password", "detail", e.msg);

@@ -96,7 +96,7 @@ mfa_totp_begin(struct http_req *r)
 	}
 	totp_secret_new(key);
 	totp_base32_encode(key, sizeof(key), b32, sizeof(b32));
-	uri = totp_uri("Slate", a->session.user.email, key, sizeof(key));
+	uri = session_email(r) ? totp_uri("Slate", a->session.user.email, key, sizeof(key)) : NULL;
 	svg = uri ? totp_qr_svg(uri) : NULL;
 	sodium_memzero(key, sizeof(key));
 	if (uri == NULL || svg == NULL || store_totp_begin(s, a->session.user.id, b32, &e) == -1) {

@@ -261,10 +261,16 @@ api_person_readable(const struct api_reader *rd, const struct store_person *p)
 json_t *
 api_person_json(const struct store_person *p)
 {
-	json_t *j =
-	    json_pack("{s:s, s:s, s:s, s:b, s:b, s:b}", "id", p->id, "name", p->name, "kind",
-	              p->kind, "key_contact", p->key_contact, "linked", p->user_id[0] != 0,
-	              "link_confirmed", p->user_id[0] != 0 && p->link_confirmed);
+	/* built key by key rather than with json_pack: a page of 100 spends a tenth of its time
+	 * parsing the same format string */
+	json_t *j = json_object();
+	json_object_set_new(j, "id", json_string(p->id));
+	json_object_set_new(j, "name", json_string(p->name));
+	json_object_set_new(j, "kind", json_string(p->kind));
+	json_object_set_new(j, "key_contact", json_boolean(p->key_contact));
+	json_object_set_new(j, "linked", json_boolean(p->user_id[0] != 0));
+	json_object_set_new(j, "link_confirmed",
+	                    json_boolean(p->user_id[0] != 0 && p->link_confirmed));
 	json_object_set_new(j, "department",
 	                    p->department[0] ? json_string(p->department) : json_null());
 	json_object_set_new(j, "job_title", json_string(p->job_title));
@@ -300,7 +306,7 @@ page_want(const struct store_person *p, void *arg)
 		return -1;
 	if ((long)json_array_size(pg->arr) >= pg->limit) {
 		pg->more = 1;
-		return -1;
+		return STORE_PERSON_STOP; /* the page is full: no need to read the rest */
 	}
 	return open;
 }
@@ -424,17 +430,34 @@ reply_person(struct http_req *r, int status, const struct store_person *p)
 	http_reply_json(r, status, j);
 }
 
+/* store_person_read's want for people_get: the groups the reader may see (-1: none of it). */
+static int
+readable_groups(const struct store_person *p, void *rd)
+{
+	return api_person_readable(rd, p);
+}
+
 void
 people_get(struct http_req *r)
 {
 	struct api_reader rd;
 	struct store_person *p;
+	struct err e;
 
 	if (api_reader_load(r, &rd) == -1)
 		return;
 	p = xmalloc(sizeof(*p));
-	if (load_person(r, &rd, 0, p))
-		reply_person(r, 200, p);
+	/* one read: the row, and only the groups the reader may see opened */
+	if (api_found(r,
+	              store_person_read(http_req_store(r), rd.a.production.id,
+	                                router_param(&r->match, "pid"), readable_groups, &rd, p,
+	                                &e),
+	              &e, "person")) {
+		if (api_person_readable(&rd, p) < 0)
+			http_problem(r, 403, "your role does not see this person");
+		else
+			reply_person(r, 200, p);
+	}
 	sodium_memzero(p, sizeof(*p));
 	free(p);
 }

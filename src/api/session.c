@@ -301,6 +301,20 @@ session_of(struct http_req *r)
 	return r->auth;
 }
 
+const char *
+session_email(struct http_req *r)
+{
+	struct api_auth *a = r->auth;
+	struct err e;
+	if (a == NULL)
+		return NULL;
+	if (a->session.user.email[0] == '\0' &&
+	    store_user_email(http_req_store(r), a->session.user.id, a->session.user.email,
+	                     sizeof(a->session.user.email), &e) != 1)
+		return NULL;
+	return a->session.user.email;
+}
+
 const struct store_gen *
 session_gen(struct http_req *r)
 {

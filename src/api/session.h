@@ -60,6 +60,12 @@ struct api_auth {
 int session_authenticate(struct http_req *r);
 /* The caller's session; non-NULL on every non-public route. */
 const struct api_auth *session_of(struct http_req *r);
+/*
+ * The caller's account email, opened on first use: the session lookup opens
+ * none (store_session_by_token), so only the answers that show it (or check a
+ * password against it) pay for it. NULL when it cannot be read.
+ */
+const char *session_email(struct http_req *r);
 /* The request's generation for api/cache.c, or NULL: no cache for this request. */
 const struct store_gen *session_gen(struct http_req *r);
 

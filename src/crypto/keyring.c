@@ -38,11 +38,15 @@
  * another row, column or table, or relabelled with another key, it fails.
  *
  * Cache: unwrapped keys are kept in guarded memory (struct secret) in a
- * hash table, all behind one mutex. Before each use the keyring asks
- * SQLite whether another connection changed the file (PRAGMA data_version);
- * if so the cache is emptied, and when the master key has been rotated the
- * new one is read from key_file. A destroyed key therefore stops working at
- * the next use in every process.
+ * hash table, behind one read-write lock: the write lock for the keystore
+ * handle and every change to the cache, the read lock for opening a field
+ * with a key already cached. Before each use the keyring asks SQLite
+ * whether another connection changed the file (PRAGMA data_version); if so
+ * the cache is emptied, and when the master key has been rotated the new
+ * one is read from key_file. A destroyed key therefore stops working at
+ * the next use in every process. A reader of many fields takes a snapshot
+ * (keyring_snap_begin) instead: one such question per request, not one
+ * per field (a keystore read takes SQLite's file locks, fcntl system calls).
  */
 #include "crypto/keyring.h"
 
@@ -80,7 +84,7 @@ struct cached {
 };
 
 struct keyring {
-	pthread_mutex_t mu;
+	pthread_rwlock_t mu; /* written: the keystore handle, the cache; read: a cache hit */
 	sqlite3 *db;
 	sqlite3_stmt *version_st; /* PRAGMA data_version, asked before every use */
 	char *key_file;
@@ -228,7 +232,7 @@ refresh(struct keyring *kr, struct err *e)
 	long long v;
 	int m;
 
-	assert_held(&kr->mu); /* the cache and the master key change only under it */
+	assert_write_held(&kr->mu); /* the cache and the master key change only under it */
 	v = data_version(kr);
 	if (v == kr->data_version)
 		return 0;
@@ -377,7 +381,7 @@ keyring_open(const char *path, const struct secret *kek, const char *key_file, i
 		err_set(e, 500, "the master key must be %d bytes", AEAD_KEY_LEN);
 		return NULL;
 	}
-	pthread_mutex_init(&kr->mu, NULL);
+	pthread_rwlock_init(&kr->mu, NULL);
 	secret_alloc(&kr->kek, kek->len);
 	memcpy(kr->kek.p, kek->p, kek->len);
 	kr->key_file = key_file != NULL ? xstrdup(key_file) : NULL;
@@ -442,30 +446,39 @@ keyring_close(struct keyring *kr)
 	sqlite3_close_v2(kr->db);
 	secret_free(&kr->kek);
 	free(kr->key_file);
-	pthread_mutex_destroy(&kr->mu);
+	pthread_rwlock_destroy(&kr->mu);
 	free(kr);
 }
 
-/* Under the lock: the unwrapped key, 1; destroyed, 0; -1 unknown or damaged. */
+/* Under the lock (read or write): the cached key id, or NULL. */
+static const struct cached *
+cache_find(const struct keyring *kr, const char *id)
+{
+	for (const struct cached *c = kr->bucket[hash_id(id)]; c != NULL; c = c->next)
+		if (strcmp(c->id, id) == 0)
+			return c;
+	return NULL;
+}
+
+/*
+ * Under the write lock, the keystore's version already checked: the
+ * unwrapped key, 1; destroyed, 0; -1 unknown or damaged.
+ */
 static int
-key_get(struct keyring *kr, const char *id, const unsigned char **key, struct err *e)
+key_fetch(struct keyring *kr, const char *id, const unsigned char **key, struct err *e)
 {
 	size_t h = hash_id(id);
+	const struct cached *hit = cache_find(kr, id);
 	struct cached *c;
 	sqlite3_stmt *st = NULL;
 	char aad[128];
 	size_t aadlen;
 	int rc = -1;
 
-	assert_held(&kr->mu);
-	assert(h < BUCKETS && kr->ncached <= CACHE_MAX);
-	if (refresh(kr, e) == -1)
-		return -1;
-	for (c = kr->bucket[h]; c != NULL; c = c->next)
-		if (strcmp(c->id, id) == 0) {
-			*key = c->key.p;
-			return 1;
-		}
+	if (hit != NULL) {
+		*key = hit->key.p;
+		return 1;
+	}
 	if (sqlite3_prepare_v2(kr->db, "SELECT kind, version, wrapped FROM data_key WHERE id = ?",
 	                       -1, &st, NULL) != SQLITE_OK)
 		return db_error(kr, "reading a key", e);
@@ -507,15 +520,24 @@ out:
 	return rc;
 }
 
+/* Under the write lock: key_fetch after following any change to the keystore. */
+static int
+key_get(struct keyring *kr, const char *id, const unsigned char **key, struct err *e)
+{
+	if (refresh(kr, e) == -1)
+		return -1;
+	return key_fetch(kr, id, key, e);
+}
+
 int
 keyring_create(struct keyring *kr, const char *id, const char *kind, struct err *e)
 {
 	int rc;
 	if (strlen(id) >= KEYRING_ID_MAX || strchr(id, '.') != NULL)
 		return err_set(e, 500, "keystore: bad key id");
-	pthread_mutex_lock(&kr->mu);
+	pthread_rwlock_wrlock(&kr->mu);
 	rc = refresh(kr, e) == -1 ? -1 : insert_key(kr, id, kind, e);
-	pthread_mutex_unlock(&kr->mu);
+	pthread_rwlock_unlock(&kr->mu);
 	return rc;
 }
 
@@ -527,7 +549,7 @@ keyring_export(struct keyring *kr, const char *id, int create, struct secret *ou
 
 	out->p = NULL;
 	out->len = 0;
-	pthread_mutex_lock(&kr->mu);
+	pthread_rwlock_wrlock(&kr->mu);
 	rc = refresh(kr, e);
 	if (rc == 0 && create)
 		rc = insert_key(kr, id, "database", e);
@@ -543,7 +565,7 @@ keyring_export(struct keyring *kr, const char *id, int create, struct secret *ou
 		else
 			rc = err_set(e, 404, "%s", lookup.msg);
 	}
-	pthread_mutex_unlock(&kr->mu);
+	pthread_rwlock_unlock(&kr->mu);
 	return rc;
 }
 
@@ -555,7 +577,7 @@ keyring_destroy(struct keyring *kr, const char *id, struct err *e)
 	int rc = -1;
 
 	now_text(when);
-	pthread_mutex_lock(&kr->mu);
+	pthread_rwlock_wrlock(&kr->mu);
 	if (sqlite3_prepare_v2(kr->db,
 	                       "UPDATE data_key SET wrapped = NULL, destroyed_at = ? "
 	                       "WHERE id = ? AND wrapped IS NOT NULL AND kind = 'person'",
@@ -576,7 +598,7 @@ keyring_destroy(struct keyring *kr, const char *id, struct err *e)
 	cache_flush(kr);
 out:
 	sqlite3_finalize(st);
-	pthread_mutex_unlock(&kr->mu);
+	pthread_rwlock_unlock(&kr->mu);
 	return rc;
 }
 
@@ -608,7 +630,7 @@ epoch_read(struct keyring *kr, const char *id, long long *epoch, struct err *e)
 	unsigned char mac[crypto_auth_hmacsha256_BYTES];
 	int rc;
 
-	assert_held(&kr->mu);
+	assert_write_held(&kr->mu);
 	*epoch = 0;
 	if (sqlite3_prepare_v2(kr->db, "SELECT epoch, mac FROM db_epoch WHERE id = ?", -1, &st,
 	                       NULL) != SQLITE_OK)
@@ -639,9 +661,9 @@ keyring_epoch_get(struct keyring *kr, const char *id, uint64_t *epoch, struct er
 	long long v = 0;
 	int rc;
 
-	pthread_mutex_lock(&kr->mu);
+	pthread_rwlock_wrlock(&kr->mu);
 	rc = refresh(kr, e) == -1 ? -1 : epoch_read(kr, id, &v, e);
-	pthread_mutex_unlock(&kr->mu);
+	pthread_rwlock_unlock(&kr->mu);
 	*epoch = (uint64_t)v;
 	return rc;
 }
@@ -656,7 +678,7 @@ keyring_epoch_record(struct keyring *kr, const char *id, uint64_t epoch, int low
 
 	if (epoch > (uint64_t)INT64_MAX)
 		return err_set(e, 500, "keystore: commit counter out of range");
-	pthread_mutex_lock(&kr->mu);
+	pthread_rwlock_wrlock(&kr->mu);
 	/* under the write lock, so that a rotation cannot come between the MAC and its row */
 	if (exec(kr, "BEGIN IMMEDIATE", e) == -1)
 		goto out;
@@ -693,7 +715,7 @@ rollback:
 	sqlite3_exec(kr->db, "ROLLBACK", NULL, NULL, NULL);
 out:
 	sqlite3_finalize(st);
-	pthread_mutex_unlock(&kr->mu);
+	pthread_rwlock_unlock(&kr->mu);
 	return rc;
 }
 
@@ -752,7 +774,7 @@ keyring_rotate(struct keyring *kr, const struct secret *new_kek, struct err *e)
 	size_t aadlen;
 	int rc = -1, s;
 
-	pthread_mutex_lock(&kr->mu);
+	pthread_rwlock_wrlock(&kr->mu);
 	if (refresh(kr, e) == -1 || exec(kr, "BEGIN IMMEDIATE", e) == -1)
 		goto out;
 	new_kek_id(id);
@@ -808,7 +830,7 @@ rollback:
 out:
 	sqlite3_finalize(sel);
 	sqlite3_finalize(upd);
-	pthread_mutex_unlock(&kr->mu);
+	pthread_rwlock_unlock(&kr->mu);
 	return rc;
 }
 
@@ -826,7 +848,7 @@ keyring_backup(struct keyring *kr, const char *dest, struct err *e)
 		        out ? sqlite3_errmsg(out) : "out of memory");
 		goto out;
 	}
-	pthread_mutex_lock(&kr->mu);
+	pthread_rwlock_wrlock(&kr->mu);
 	b = sqlite3_backup_init(out, "main", kr->db, "main");
 	if (b == NULL) {
 		err_set(e, 500, "cannot back up the keystore: %s", sqlite3_errmsg(out));
@@ -838,7 +860,7 @@ keyring_backup(struct keyring *kr, const char *dest, struct err *e)
 		else
 			rc = 0;
 	}
-	pthread_mutex_unlock(&kr->mu);
+	pthread_rwlock_unlock(&kr->mu);
 	/* One file, no journal beside it: the copy is self-contained. */
 	if (rc == 0 &&
 	    sqlite3_exec(out, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL) != SQLITE_OK)
@@ -856,7 +878,7 @@ keyring_kek_info(struct keyring *kr, char id[KEYRING_ID_MAX], char created_at[32
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
 
-	pthread_mutex_lock(&kr->mu);
+	pthread_rwlock_wrlock(&kr->mu);
 	if (sqlite3_prepare_v2(kr->db, "SELECT id, created_at FROM kek", -1, &st, NULL) !=
 	        SQLITE_OK ||
 	    sqlite3_step(st) != SQLITE_ROW) {
@@ -867,7 +889,7 @@ keyring_kek_info(struct keyring *kr, char id[KEYRING_ID_MAX], char created_at[32
 		rc = 0;
 	}
 	sqlite3_finalize(st);
-	pthread_mutex_unlock(&kr->mu);
+	pthread_rwlock_unlock(&kr->mu);
 	return rc;
 }
 
@@ -879,7 +901,7 @@ keyring_each(struct keyring *kr, int (*fn)(const struct keyring_info *, void *),
 	struct keyring_info ki;
 	int rc = 0;
 
-	pthread_mutex_lock(&kr->mu);
+	pthread_rwlock_wrlock(&kr->mu);
 	if (sqlite3_prepare_v2(kr->db,
 	                       "SELECT id, kind, version, created_at, COALESCE(destroyed_at, '') "
 	                       "FROM data_key ORDER BY created_at, id",
@@ -899,7 +921,7 @@ keyring_each(struct keyring *kr, int (*fn)(const struct keyring_info *, void *),
 	}
 out:
 	sqlite3_finalize(st);
-	pthread_mutex_unlock(&kr->mu);
+	pthread_rwlock_unlock(&kr->mu);
 	return rc;
 }
 
@@ -926,7 +948,7 @@ keyring_seal(struct keyring *kr, const char *id, const struct keyring_place *p, 
 		return NULL;
 	}
 	box = xmalloc(n + AEAD_OVERHEAD);
-	pthread_mutex_lock(&kr->mu);
+	pthread_rwlock_wrlock(&kr->mu);
 	got = key_get(kr, id, &key, e);
 	if (got == 0)
 		err_set(e, 410, "the key %s was destroyed", id);
@@ -939,7 +961,7 @@ keyring_seal(struct keyring *kr, const char *id, const struct keyring_place *p, 
 		sodium_bin2base64(out + prefix, b64len, box, n + AEAD_OVERHEAD,
 		                  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	}
-	pthread_mutex_unlock(&kr->mu);
+	pthread_rwlock_unlock(&kr->mu);
 	free(box);
 	return out;
 }
@@ -950,19 +972,119 @@ keyring_is_sealed(const char *s)
 	return strncmp(s, ENVELOPE_PREFIX, strlen(ENVELOPE_PREFIX)) == 0;
 }
 
+/*
+ * base64url without padding into out (room for len * 3 / 4 bytes): the
+ * envelope's box. 0 with *outlen, -1 on a character outside the alphabet, a
+ * length no encoding has, or unused low bits that are not zero (the same
+ * inputs libsodium's decoder refuses). Not constant-time, unlike
+ * sodium_base642bin: a box is ciphertext, nonce and tag, none of them
+ * secret, and the table lookup is a tenth of the cost of the decoder that
+ * hides its timing.
+ */
+static unsigned char b64url_val[256]; /* 6-bit value, or 0xff: not in the alphabet */
+static pthread_once_t b64url_once = PTHREAD_ONCE_INIT;
+
+static void
+b64url_table(void)
+{
+	static const char alphabet[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	memset(b64url_val, 0xff, sizeof(b64url_val));
+	for (size_t i = 0; i < 64; i++)
+		b64url_val[(unsigned char)alphabet[i]] = (unsigned char)i;
+}
+
+static int
+b64url_decode(const char *in, size_t len, unsigned char *out, size_t *outlen)
+{
+	unsigned acc = 0, bits = 0;
+	size_t o = 0;
+
+	pthread_once(&b64url_once, b64url_table);
+	if (len % 4 == 1)
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		unsigned v = b64url_val[(unsigned char)in[i]];
+		if (v > 63)
+			return -1;
+		acc = (acc << 6) | v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[o++] = (unsigned char)(acc >> bits);
+			acc &= (1u << bits) - 1u;
+		}
+	}
+	if (acc != 0)
+		return -1;
+	*outlen = o;
+	return 0;
+}
+
 int
-keyring_unseal(struct keyring *kr, const struct keyring_place *p, const char *envelope, char **out,
-               size_t *n, struct err *e)
+keyring_snap_begin(struct keyring *kr, struct keyring_snap *snap, struct err *e)
+{
+	int rc;
+	snap->kr = NULL;
+	pthread_rwlock_wrlock(&kr->mu);
+	rc = refresh(kr, e);
+	pthread_rwlock_unlock(&kr->mu);
+	if (rc == 0)
+		snap->kr = kr;
+	return rc;
+}
+
+/*
+ * Opens box (nonce || ciphertext || tag) with key id into pt: a cached key
+ * under the read lock, so that readers on other threads do not wait on
+ * each other; a key not cached yet is read from the keystore under the
+ * write lock, after asking the keystore's version again (a master key
+ * rotated since the snapshot would not unwrap it otherwise: a cache hit
+ * needs no such question, a miss pays for a keystore read anyway).
+ * 1 opened, 0 key destroyed, -1 unknown key or does not open
+ * (*had_key tells the two apart: 1 when the key was there).
+ */
+static int
+snap_open(struct keyring *kr, const char *id, const char *aad, size_t aadlen,
+          const unsigned char *box, size_t boxlen, unsigned char *pt, int *had_key, struct err *e)
+{
+	const struct cached *c;
+	const unsigned char *key = NULL;
+	int got;
+
+	*had_key = 0;
+	pthread_rwlock_rdlock(&kr->mu);
+	if ((c = cache_find(kr, id)) != NULL) {
+		*had_key = 1;
+		got = aead_open(c->key.p, aad, aadlen, box, boxlen, pt, e) == 0 ? 1 : -1;
+		pthread_rwlock_unlock(&kr->mu);
+		return got;
+	}
+	pthread_rwlock_unlock(&kr->mu);
+	pthread_rwlock_wrlock(&kr->mu);
+	/* a miss reads the keystore anyway: follow a rotation committed since the snapshot */
+	got = key_get(kr, id, &key, e);
+	if (got == 1) {
+		*had_key = 1;
+		got = aead_open(key, aad, aadlen, box, boxlen, pt, e) == 0 ? 1 : -1;
+	}
+	pthread_rwlock_unlock(&kr->mu);
+	return got;
+}
+
+int
+keyring_snap_unseal(const struct keyring_snap *snap, const struct keyring_place *p,
+                    const char *envelope, char **out, size_t *n, struct err *e)
 {
 	char id[KEYRING_ID_MAX], aad[512];
 	const char *dot, *b64;
-	const unsigned char *key = NULL;
 	unsigned char *box = NULL, *pt = NULL;
 	size_t boxlen = 0, aadlen, idlen, b64len;
-	int got, rc = -1;
+	int got, had_key, rc = -1;
 
 	*out = NULL;
 	*n = 0;
+	assert(snap->kr != NULL);
 	if (!keyring_is_sealed(envelope))
 		return err_set(e, 500, "%s.%s of %s is not sealed", p->table, p->column, p->row_id);
 	dot = strchr(envelope + strlen(ENVELOPE_PREFIX), '.');
@@ -974,17 +1096,14 @@ keyring_unseal(struct keyring *kr, const struct keyring_place *p, const char *en
 	b64 = dot + 1;
 	b64len = strlen(b64);
 	box = xmalloc(b64len + 1);
-	if (sodium_base642bin(box, b64len + 1, b64, b64len, NULL, &boxlen, NULL,
-	                      sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
-	    boxlen < AEAD_OVERHEAD) {
+	if (b64url_decode(b64, b64len, box, &boxlen) != 0 || boxlen < AEAD_OVERHEAD) {
 		free(box);
 		return err_set(e, 500, "%s.%s of %s is damaged", p->table, p->column, p->row_id);
 	}
 	aadlen = field_aad(aad, sizeof(aad), p, id);
 	pt = xmalloc(boxlen - AEAD_OVERHEAD + 1);
-	pthread_mutex_lock(&kr->mu);
-	got = key_get(kr, id, &key, e);
-	if (got == 1 && aead_open(key, aad, aadlen, box, boxlen, pt, e) == 0) {
+	got = snap_open(snap->kr, id, aad, aadlen, box, boxlen, pt, &had_key, e);
+	if (got == 1) {
 		pt[boxlen - AEAD_OVERHEAD] = '\0';
 		*out = (char *)pt;
 		*n = boxlen - AEAD_OVERHEAD;
@@ -994,14 +1113,25 @@ keyring_unseal(struct keyring *kr, const struct keyring_place *p, const char *en
 		*out = xstrdup(KEYRING_ERASED);
 		*n = strlen(KEYRING_ERASED);
 		rc = 0;
-	} else if (got == 1) {
+	} else if (had_key) {
 		err_set(e, 500, "%s.%s of %s does not open: altered, or moved from another place",
 		        p->table, p->column, p->row_id);
 	}
-	pthread_mutex_unlock(&kr->mu);
 	free(pt);
 	free(box);
 	return rc;
+}
+
+int
+keyring_unseal(struct keyring *kr, const struct keyring_place *p, const char *envelope, char **out,
+               size_t *n, struct err *e)
+{
+	struct keyring_snap snap;
+	*out = NULL;
+	*n = 0;
+	if (keyring_snap_begin(kr, &snap, e) == -1)
+		return -1;
+	return keyring_snap_unseal(&snap, p, envelope, out, n, e);
 }
 
 int
@@ -1013,7 +1143,7 @@ keyring_blind_index(struct keyring *kr, const char *domain, const char *value, c
 	const unsigned char *key = NULL;
 	int got;
 
-	pthread_mutex_lock(&kr->mu);
+	pthread_rwlock_wrlock(&kr->mu);
 	got = key_get(kr, KEYRING_INDEX, &key, e);
 	if (got == 1 && key != NULL) {
 		crypto_auth_hmacsha256_init(&st, key, AEAD_KEY_LEN);
@@ -1023,7 +1153,7 @@ keyring_blind_index(struct keyring *kr, const char *domain, const char *value, c
 		crypto_auth_hmacsha256_final(&st, mac);
 		sodium_memzero(&st, sizeof(st));
 	}
-	pthread_mutex_unlock(&kr->mu);
+	pthread_rwlock_unlock(&kr->mu);
 	if (got != 1)
 		return got == 0 ? err_set(e, 500, "keystore: the index key is gone") : -1;
 	sodium_bin2hex(out, 65, mac, sizeof(mac));

@@ -119,6 +119,25 @@ char *keyring_seal(struct keyring *kr, const char *id, const struct keyring_plac
  */
 int keyring_unseal(struct keyring *kr, const struct keyring_place *p, const char *envelope,
                    char **out, size_t *n, struct err *e);
+/*
+ * A snapshot of the keyring for one request (or one store call): the
+ * keystore is asked once, at keyring_snap_begin, whether another process
+ * destroyed a key or rotated the master key; an envelope whose key is
+ * cached then opens through the snapshot with no keystore query and only a
+ * shared lock, so that readers on several threads do not queue behind each
+ * other (a key not cached yet is read from the keystore as by
+ * keyring_unseal). A snapshot holds no key and needs no end; it must not
+ * outlive its keyring. A key destroyed after keyring_snap_begin may still
+ * open through it (at most until the request ends); a new snapshot sees
+ * the destruction.
+ */
+struct keyring_snap {
+	struct keyring *kr;
+};
+int keyring_snap_begin(struct keyring *kr, struct keyring_snap *snap, struct err *e);
+/* keyring_unseal through a snapshot (same results). */
+int keyring_snap_unseal(const struct keyring_snap *snap, const struct keyring_place *p,
+                        const char *envelope, char **out, size_t *n, struct err *e);
 /* True when s looks like an envelope (legacy rows hold plain text). */
 int keyring_is_sealed(const char *s);
 

@@ -54,6 +54,7 @@
 #include "domain/factorzone.h"
 #include "store/migration.h"
 #include "store/pagecrypt.h"
+#include "store/seal.h"
 #include "store/store.h"
 #include "store/sqlite_int.h"
 #include "crypto/keyring.h"
@@ -126,72 +127,91 @@ const char *const store_departments_default[] = {
     "Transport",  "Catering",     "Cast",    "Post",           NULL,
 };
 /*
- * Seals value for its place under key_id: a malloc'd envelope, or NULL with
- * e filled.
+ * Seals value for its place under key_id (store/seal.h): a malloc'd
+ * envelope, or NULL with e filled.
  */
 char *
 sq_seal_text(struct store *s, const char *key_id, const char *table, const char *column,
              const char *row_id, const char *value, struct err *e)
 {
-	struct keyring_place p = {table, column, row_id};
-	if (s->keys == NULL) {
-		err_set(e, 500, "the store was opened without the keystore");
-		return NULL;
-	}
-	return keyring_seal(s->keys, key_id, &p, value, strlen(value), e);
+	return seal_text(s->keys, key_id, table, column, row_id, value, e);
 }
 /*
- * Copies the opened envelope in column col of st into dst. A destroyed key
- * reads as KEYRING_ERASED; an envelope that does not open (altered on disk,
- * moved from another row) reads as UNREADABLE and is logged, so damaged data
- * is never passed on as if it were true.
+ * Copies the opened envelope in column col of st into dst (seal_open_text):
+ * a destroyed key reads as KEYRING_ERASED; an envelope that does not open
+ * (altered on disk, moved from another row) reads as UNREADABLE and is
+ * logged, so damaged data is never passed on as if it were true.
  */
 void
 sq_unseal_col(struct store *s, sqlite3_stmt *st, int col, const char *table, const char *column,
               const char *row_id, char *dst, size_t len)
 {
 	const unsigned char *v = sqlite3_column_text(st, col);
-	struct keyring_place p = {table, column, row_id};
+	struct keyring_snap snap;
 	struct err e;
-	char *out = NULL;
-	size_t n;
+	const struct keyring_snap *keys = NULL;
 
-	if (v == NULL || v[0] == '\0') {
-		snprintf(dst, len, "%s", "");
-		return;
+	if (v != NULL && v[0] != '\0' && s->keys != NULL) {
+		if (keyring_snap_begin(s->keys, &snap, &e) == 0)
+			keys = &snap;
+		else
+			log_event(LOG_ERROR, "the keystore cannot be read", LOG_STR("error", e.msg),
+			          LOG_END);
 	}
-	if (s->keys == NULL || keyring_unseal(s->keys, &p, (const char *)v, &out, &n, &e) == -1) {
-		log_event(LOG_ERROR, "a sealed field does not open", LOG_STR("table", table),
-		          LOG_STR("column", column), LOG_STR("row", row_id),
-		          LOG_STR("error", s->keys ? e.msg : "no keystore"), LOG_END);
-		snprintf(dst, len, "%s", UNREADABLE);
-		return;
-	}
-	snprintf(dst, len, "%s", out);
-	sodium_memzero(out, n);
-	free(out);
+	seal_open_text(keys, table, column, row_id, (const char *)v, dst, len);
 }
 /* The blind index of an email address (normalised first). */
 int
 email_index(struct store *s, const char *email, char out[65], struct err *e)
 {
-	char norm[256];
-	if (s->keys == NULL)
-		return err_set(e, 500, "the store was opened without the keystore");
-	email_normalise(email, norm, sizeof(norm));
-	return keyring_blind_index(s->keys, "email", norm, out, e);
+	return seal_email_index(s->keys, email, out, e);
 }
+
+/*
+ * The account in USER_COLS at col; with_email 0 leaves u->email "" and opens
+ * nothing: the lookups that run on every request (the caller's session, their
+ * standing in a production) read no email, which only the answers that show
+ * it read (store_user_email).
+ */
 void
-read_user(struct store *s, sqlite3_stmt *st, int col, struct store_user *u)
+read_account(struct store *s, sqlite3_stmt *st, int col, struct store_user *u, int with_email)
 {
 	sq_copy_col(st, col, u->id, sizeof(u->id));
-	sq_unseal_col(s, st, col + 1, "app_user", "email", u->id, u->email, sizeof(u->email));
+	if (with_email)
+		sq_unseal_col(s, st, col + 1, "app_user", "email", u->id, u->email,
+		              sizeof(u->email));
+	else
+		u->email[0] = '\0';
 	sq_copy_col(st, col + 2, u->display_name, sizeof(u->display_name));
 	sq_copy_col(st, col + 3, u->password_hash, sizeof(u->password_hash));
 	u->must_change_password = sqlite3_column_int(st, col + 4);
 	u->is_instance_admin = sqlite3_column_int(st, col + 5);
 	u->disabled = sqlite3_column_int(st, col + 6);
 }
+
+void
+read_user(struct store *s, sqlite3_stmt *st, int col, struct store_user *u)
+{
+	read_account(s, st, col, u, 1);
+}
+
+int
+store_user_email(struct store *s, const char *user_id, char *out, size_t len, struct err *e)
+{
+	static const char sql[] = "SELECT email_sealed FROM app_user WHERE id = ?";
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = sq_prepare(s, sql, e)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, user_id, -1, SQLITE_STATIC);
+	if ((rc = sq_one_row(s, st, "read an account's email", e)) == 1) {
+		sq_unseal_col(s, st, 0, "app_user", "email", user_id, out, len);
+		sqlite3_reset(st);
+	}
+	return rc;
+}
+
 /* Steps a one-row SELECT: 1 row (read by fn), 0 none, -1 error. */
 int
 sq_one_row(struct store *s, sqlite3_stmt *st, const char *what, struct err *e)

@@ -181,7 +181,7 @@ store_session_by_token(struct store *s, const char *token_hash, struct store_ses
 	sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_STATIC);
 	if ((rc = sq_one_row(s, st, "find session", e)) == 1) {
 		read_session(st, out);
-		read_user(s, st, 6, &out->user);
+		read_account(s, st, 6, &out->user, 0);
 		out->mfa_enrolled = sqlite3_column_int(st, 13);
 		out->mfa_required = sqlite3_column_int(st, 14);
 		sqlite3_reset(st);

@@ -133,7 +133,7 @@ store_production_list(struct store *s, const char *user_id, int all,
 	" FROM membership m JOIN app_user u ON u.id = m.user_id "                                  \
 	"LEFT JOIN department d ON d.id = m.department_id "
 static void
-read_member(struct store *s, sqlite3_stmt *st, struct store_membership *m)
+read_member_as(struct store *s, sqlite3_stmt *st, struct store_membership *m, int with_email)
 {
 	sq_copy_col(st, 0, m->id, sizeof(m->id));
 	sq_copy_col(st, 1, m->production_id, sizeof(m->production_id));
@@ -141,7 +141,13 @@ read_member(struct store *s, sqlite3_stmt *st, struct store_membership *m)
 	sq_copy_col(st, 3, m->department_id, sizeof(m->department_id));
 	sq_copy_col(st, 4, m->department, sizeof(m->department));
 	m->revoked = sqlite3_column_int(st, 5);
-	read_user(s, st, 6, &m->user);
+	read_account(s, st, 6, &m->user, with_email);
+}
+
+static void
+read_member(struct store *s, sqlite3_stmt *st, struct store_membership *m)
+{
+	read_member_as(s, st, m, 1);
 }
 static int
 member_one(struct store *s, const char *sql, const char *a, const char *b,
@@ -166,6 +172,24 @@ store_membership_of(struct store *s, const char *production_id, const char *user
 	static const char sql[] = MEMBER_SELECT "WHERE m.production_id = ? AND m.user_id = ?";
 	return member_one(s, sql, production_id, user_id, out, e);
 }
+int
+store_membership_standing(struct store *s, const char *production_id, const char *user_id,
+                          struct store_membership *out, struct err *e)
+{
+	static const char sql[] = MEMBER_SELECT "WHERE m.production_id = ? AND m.user_id = ?";
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
+	int rc;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, production_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, user_id, -1, SQLITE_STATIC);
+	if ((rc = sq_one_row(s, st, "find membership", e)) == 1) {
+		read_member_as(s, st, out, 0);
+		sqlite3_reset(st);
+	}
+	return rc;
+}
+
 int
 store_membership_get(struct store *s, const char *production_id, const char *id,
                      struct store_membership *out, struct err *e)

@@ -3,10 +3,11 @@
  * people, locations, shoot days, scenes and calls (migration 0012).
  *
  * Sealed columns hold one envelope (crypto/keyring.h) whose plaintext is a
- * group of fields joined by NUL bytes (JSON strings cannot hold NUL, so a
- * field never contains the separator). A group whose fields are all empty
- * is stored as NULL. The envelope's place binds table, column and row id:
- * moved to another row or column, it does not open.
+ * group of fields joined by NUL bytes; store/seal.c makes and opens them
+ * (the grouping, the places, which key), this file only stores the text.
+ * A group whose fields are all empty is stored as NULL. The envelope's
+ * place binds table, column and row id: moved to another row or column, it
+ * does not open.
  *
  *   person.work_contact / personal_contact / private   the person's own key
  *   location.site, scene.synopsis                       the production key
@@ -27,87 +28,48 @@
 #include <sodium.h>
 
 #include "crypto/keyring.h"
+#include "store/seal.h"
 #include "store/sqlite_int.h"
 #include "store/store.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 #include "util/nitems.h"
 
-#define GROUP_MAX 8
-
-/* One field of a sealed group: where it lives in the struct. */
-struct field {
-	char *p;
-	size_t cap;
-};
-
-/* Seals the NUL-joined fields under key_id; *out NULL when every field is empty. */
-static int
-seal_group(struct store *s, const char *key_id, const char *table, const char *column,
-           const char *row_id, const struct field *f, size_t n, char **out, struct err *e)
+/* The store's keyring as a snapshot for one call; NULL without a keystore (fields unreadable). */
+static const struct keyring_snap *
+snap_of(struct store *s, struct keyring_snap *snap)
 {
-	struct keyring_place place = {table, column, row_id};
-	size_t len = 0, o = 0;
-	int any = 0;
-	char *buf;
-
-	*out = NULL;
-	for (size_t i = 0; i < n; i++) {
-		len += strlen(f[i].p) + 1;
-		any |= f[i].p[0] != '\0';
-	}
-	if (!any)
-		return 0;
+	struct err e;
 	if (s->keys == NULL)
-		return err_set(e, 500, "the store was opened without the keystore");
-	buf = xmalloc(len);
-	for (size_t i = 0; i < n; i++) {
-		size_t k = strlen(f[i].p);
-		memcpy(buf + o, f[i].p, k);
-		o += k;
-		buf[o++] = '\0';
+		return NULL;
+	if (keyring_snap_begin(s->keys, snap, &e) == -1) {
+		log_event(LOG_ERROR, "the keystore cannot be read", LOG_STR("error", e.msg),
+		          LOG_END);
+		return NULL;
 	}
-	*out = keyring_seal(s->keys, key_id, &place, buf, len - 1, e);
-	sodium_memzero(buf, len);
-	free(buf);
-	return *out == NULL ? -1 : 0;
+	return snap;
+}
+
+/* Seals the NUL-joined fields under key_id (seal_group); *out NULL when every field is empty. */
+static int
+seal_fields(struct store *s, const char *key_id, const char *table, const char *column,
+            const char *row_id, const struct seal_field *f, size_t n, char **out, struct err *e)
+{
+	return seal_group(s->keys, key_id, table, column, row_id, f, n, out, e);
 }
 
 /* Opens column col of st into the fields: "" when NULL, the erased or unreadable marker. */
 static void
 open_group(struct store *s, sqlite3_stmt *st, int col, const char *table, const char *column,
-           const char *row_id, const struct field *f, size_t n)
+           const char *row_id, const struct seal_field *f, size_t n)
 {
+	struct keyring_snap snap;
 	const unsigned char *v = sqlite3_column_text(st, col);
-	struct keyring_place place = {table, column, row_id};
-	char *pt = NULL;
-	size_t len = 0, o = 0;
-	struct err e;
-	int rc;
-
-	for (size_t i = 0; i < n; i++)
-		f[i].p[0] = '\0';
-	if (v == NULL || v[0] == '\0')
-		return;
-	rc = s->keys == NULL ? -1 : keyring_unseal(s->keys, &place, (const char *)v, &pt, &len, &e);
-	if (rc != 1) {
-		if (rc == -1)
-			log_event(LOG_ERROR, "a sealed field does not open",
-			          LOG_STR("table", table), LOG_STR("column", column),
-			          LOG_STR("row", row_id),
-			          LOG_STR("error", s->keys ? e.msg : "no keystore"), LOG_END);
-		for (size_t i = 0; i < n; i++)
-			snprintf(f[i].p, f[i].cap, "%s", rc == 0 ? KEYRING_ERASED : UNREADABLE);
-		if (pt != NULL)
-			free(pt);
+	if (v == NULL || v[0] == '\0') {
+		seal_open_group(NULL, table, column, row_id, NULL, f, n);
 		return;
 	}
-	for (size_t i = 0; i < n && o <= len; i++) {
-		snprintf(f[i].p, f[i].cap, "%s", pt + o);
-		o += strlen(pt + o) + 1;
-	}
-	sodium_memzero(pt, len);
-	free(pt);
+	seal_open_group(snap_of(s, &snap), table, column, row_id, (const char *)v, f, n);
 }
 
 /* Steps a statement that yields ids and passes each to fn. */
@@ -236,72 +198,7 @@ store_department_create(struct store *s, const char *production_id, const char *
 
 /* ---- people ---- */
 
-static size_t
-work_fields(struct store_person *p, struct field *f)
-{
-	f[0] = (struct field){p->work_phone, sizeof(p->work_phone)};
-	f[1] = (struct field){p->work_email, sizeof(p->work_email)};
-	return 2;
-}
-
-static size_t
-personal_fields(struct store_person *p, struct field *f)
-{
-	f[0] = (struct field){p->personal_phone, sizeof(p->personal_phone)};
-	f[1] = (struct field){p->personal_email, sizeof(p->personal_email)};
-	return 2;
-}
-
-static size_t
-private_fields(struct store_person *p, struct field *f)
-{
-	f[0] = (struct field){p->home_address, sizeof(p->home_address)};
-	f[1] = (struct field){p->emergency_contact, sizeof(p->emergency_contact)};
-	f[2] = (struct field){p->date_of_birth, sizeof(p->date_of_birth)};
-	f[3] = (struct field){p->dietary, sizeof(p->dietary)};
-	f[4] = (struct field){p->medical, sizeof(p->medical)};
-	f[5] = (struct field){p->id_numbers, sizeof(p->id_numbers)};
-	return 6;
-}
-
-/* The person's sealed groups, in column order, with the bit that names each. */
-static const struct person_group {
-	unsigned bit;
-	const char *column;
-	size_t (*fields)(struct store_person *, struct field *);
-} person_groups[] = {
-    {STORE_PERSON_WORK, "work_contact", work_fields},
-    {STORE_PERSON_PERSONAL, "personal_contact", personal_fields},
-    {STORE_PERSON_PRIVATE, "private", private_fields},
-};
-#define NGROUPS nitems(person_groups)
-
-/* Seals the groups in `groups` into env[] (NULL for groups not asked or empty). */
-static int
-seal_person(struct store *s, const struct store_person *p, unsigned groups, char *env[NGROUPS],
-            struct err *e)
-{
-	struct store_person copy = *p; /* the field table points into a writable struct */
-	struct field f[GROUP_MAX];
-	int rc = 0;
-
-	for (size_t g = 0; g < NGROUPS; g++)
-		env[g] = NULL;
-	for (size_t g = 0; g < NGROUPS && rc == 0; g++) {
-		if (!(groups & person_groups[g].bit))
-			continue;
-		size_t n = person_groups[g].fields(&copy, f);
-		rc = seal_group(s, p->id, "person", person_groups[g].column, p->id, f, n, &env[g],
-		                e);
-	}
-	sodium_memzero(&copy, sizeof(copy));
-	if (rc == -1)
-		for (size_t g = 0; g < NGROUPS; g++) {
-			free(env[g]);
-			env[g] = NULL;
-		}
-	return rc;
-}
+#define NGROUPS SEAL_PERSON_GROUPS
 
 #define PERSON_SELECT                                                                              \
 	"SELECT p.id, p.production_id, COALESCE(p.user_id, ''), p.kind, p.name, "                  \
@@ -331,18 +228,15 @@ read_person(sqlite3_stmt *st, struct store_person *p)
 	p->link_confirmed = sqlite3_column_int(st, PERSON_CONFIRMED_COL);
 }
 
+/* Opens the groups of the person row st holds that `open` names, through snap. */
 static void
-open_person(struct store *s, sqlite3_stmt *st, struct store_person *p, unsigned open)
+open_person(const struct keyring_snap *snap, sqlite3_stmt *st, struct store_person *p,
+            unsigned open)
 {
-	struct field f[GROUP_MAX];
-	for (size_t g = 0; g < NGROUPS; g++) {
-		if (!(open & person_groups[g].bit))
-			continue;
-		size_t n = person_groups[g].fields(p, f);
-		open_group(s, st, PERSON_SEALED_COL + (int)g, "person", person_groups[g].column,
-		           p->id, f, n);
-		p->opened |= person_groups[g].bit;
-	}
+	const char *env[NGROUPS];
+	for (size_t g = 0; g < NGROUPS; g++)
+		env[g] = (const char *)sqlite3_column_text(st, PERSON_SEALED_COL + (int)g);
+	seal_open_person(snap, p, open, env);
 }
 
 static void
@@ -361,8 +255,7 @@ bind_person_dir(sqlite3_stmt *st, const struct store_person *p, int i)
 static void
 free_env(char *env[NGROUPS])
 {
-	for (size_t g = 0; g < NGROUPS; g++)
-		free(env[g]);
+	seal_free_env(env, NGROUPS);
 }
 
 int
@@ -382,7 +275,7 @@ store_person_create(struct store *s, struct store_person *p, struct err *e)
 	sq_now_rfc3339(p->created_at, sizeof(p->created_at));
 	snprintf(p->updated_at, sizeof(p->updated_at), "%s", p->created_at);
 	if (keyring_create(s->keys, p->id, "person", e) == -1 ||
-	    seal_person(s, p, STORE_PERSON_ALL, env, e) == -1)
+	    seal_person(s->keys, p, STORE_PERSON_ALL, env, e) == -1)
 		return -1;
 	if ((st = sq_prepare(s, sql, e)) == NULL) {
 		free_env(env);
@@ -419,7 +312,7 @@ store_person_update(struct store *s, const struct store_person *p, unsigned grou
 	char *env[NGROUPS], now[32];
 	int rc;
 
-	if (seal_person(s, p, groups, env, e) == -1)
+	if (seal_person(s->keys, p, groups, env, e) == -1)
 		return -1;
 	if ((st = sq_prepare(s, sql, e)) == NULL) {
 		free_env(env);
@@ -429,7 +322,7 @@ store_person_update(struct store *s, const struct store_person *p, unsigned grou
 	bind_person_dir(st, p, 1);
 	sqlite3_bind_text(st, 9, now, -1, SQLITE_STATIC);
 	for (size_t g = 0; g < NGROUPS; g++) {
-		sqlite3_bind_int(st, 10 + 2 * (int)g, (groups & person_groups[g].bit) != 0);
+		sqlite3_bind_int(st, 10 + 2 * (int)g, (groups & seal_person_bit[g]) != 0);
 		sq_bind_opt(st, 11 + 2 * (int)g, env[g]);
 	}
 	sqlite3_bind_text(st, 16, p->production_id, -1, SQLITE_STATIC);
@@ -481,12 +374,31 @@ store_person_get(struct store *s, const char *production_id, const char *id, uns
                  struct store_person *out, struct err *e)
 {
 	static const char sql[] = PERSON_SELECT "WHERE p.production_id = ? AND p.id = ?";
+	struct keyring_snap snap;
 	sqlite3_stmt *st = NULL;
 	int rc = sq_row_in(s, sql, production_id, id, "read person", &st, e);
 	if (rc != 1)
 		return rc;
 	read_person(st, out);
-	open_person(s, st, out, open);
+	open_person(open ? snap_of(s, &snap) : NULL, st, out, open);
+	sqlite3_reset(st);
+	return 1;
+}
+
+int
+store_person_read(struct store *s, const char *production_id, const char *id,
+                  int (*want)(const struct store_person *, void *), void *arg,
+                  struct store_person *out, struct err *e)
+{
+	static const char sql[] = PERSON_SELECT "WHERE p.production_id = ? AND p.id = ?";
+	struct keyring_snap snap;
+	sqlite3_stmt *st = NULL;
+	int open, rc = sq_row_in(s, sql, production_id, id, "read person", &st, e);
+	if (rc != 1)
+		return rc;
+	read_person(st, out);
+	if ((open = want(out, arg)) > 0)
+		open_person(snap_of(s, &snap), st, out, (unsigned)open);
 	sqlite3_reset(st);
 	return 1;
 }
@@ -532,8 +444,10 @@ store_person_list(struct store *s, const char *production_id, const struct store
 	                  "(SELECT 1 FROM call c WHERE c.person_id = p.id AND c.day_id = ?4)) "
 	                  "ORDER BY p.name, p.id";
 	sqlite3_stmt *st = sq_prepare(s, sql, e);
+	struct keyring_snap snap;
+	const struct keyring_snap *keys = NULL;
 	struct store_person *p;
-	int rc;
+	int rc, snapped = 0;
 
 	if (st == NULL)
 		return -1;
@@ -545,9 +459,17 @@ store_person_list(struct store *s, const char *production_id, const struct store
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int open;
 		read_person(st, p);
-		if ((open = want(p, arg)) < 0)
+		if ((open = want(p, arg)) == STORE_PERSON_STOP) {
+			rc = SQLITE_DONE;
+			break;
+		}
+		if (open < 0)
 			continue;
-		open_person(s, st, p, (unsigned)open);
+		if (open > 0 && !snapped) {
+			keys = snap_of(s, &snap);
+			snapped = 1;
+		}
+		open_person(keys, st, p, (unsigned)open);
 		fn(p, arg);
 	}
 	sqlite3_reset(st);
@@ -559,13 +481,13 @@ store_person_list(struct store *s, const char *production_id, const struct store
 /* ---- locations ---- */
 
 static size_t
-site_fields(struct store_location *l, struct field *f)
+site_fields(struct store_location *l, struct seal_field *f)
 {
-	f[0] = (struct field){l->address, sizeof(l->address)};
-	f[1] = (struct field){l->latitude, sizeof(l->latitude)};
-	f[2] = (struct field){l->longitude, sizeof(l->longitude)};
-	f[3] = (struct field){l->access_notes, sizeof(l->access_notes)};
-	f[4] = (struct field){l->contact, sizeof(l->contact)};
+	f[0] = (struct seal_field){l->address, sizeof(l->address)};
+	f[1] = (struct seal_field){l->latitude, sizeof(l->latitude)};
+	f[2] = (struct seal_field){l->longitude, sizeof(l->longitude)};
+	f[3] = (struct seal_field){l->access_notes, sizeof(l->access_notes)};
+	f[4] = (struct seal_field){l->contact, sizeof(l->contact)};
 	return 5;
 }
 
@@ -573,9 +495,9 @@ static int
 seal_site(struct store *s, const struct store_location *l, char **env, struct err *e)
 {
 	struct store_location copy = *l;
-	struct field f[GROUP_MAX];
+	struct seal_field f[SEAL_GROUP_MAX];
 	size_t n = site_fields(&copy, f);
-	int rc = seal_group(s, l->production_id, "location", "site", l->id, f, n, env, e);
+	int rc = seal_fields(s, l->production_id, "location", "site", l->id, f, n, env, e);
 	sodium_memzero(&copy, sizeof(copy));
 	return rc;
 }
@@ -587,7 +509,7 @@ seal_site(struct store *s, const struct store_location *l, char **env, struct er
 static void
 read_location(struct store *s, sqlite3_stmt *st, struct store_location *l, int open)
 {
-	struct field f[GROUP_MAX];
+	struct seal_field f[SEAL_GROUP_MAX];
 	memset(l, 0, sizeof(*l));
 	sq_copy_col(st, 0, l->id, sizeof(l->id));
 	sq_copy_col(st, 1, l->production_id, sizeof(l->production_id));
@@ -935,7 +857,7 @@ store_day_scenes(struct store *s, const char *day_id, void (*fn)(const char *, v
 static void
 read_scene(struct store *s, sqlite3_stmt *st, struct store_scene *sc, int open)
 {
-	struct field f = {sc->synopsis, sizeof(sc->synopsis)};
+	struct seal_field f = {sc->synopsis, sizeof(sc->synopsis)};
 	memset(sc, 0, sizeof(*sc));
 	sq_copy_col(st, 0, sc->id, sizeof(sc->id));
 	sq_copy_col(st, 1, sc->production_id, sizeof(sc->production_id));
@@ -954,10 +876,10 @@ static int
 seal_synopsis(struct store *s, const struct store_scene *sc, char **env, struct err *e)
 {
 	char copy[sizeof(sc->synopsis)];
-	struct field f = {copy, sizeof(copy)};
+	struct seal_field f = {copy, sizeof(copy)};
 	int rc;
 	snprintf(copy, sizeof(copy), "%s", sc->synopsis);
-	rc = seal_group(s, sc->production_id, "scene", "synopsis", sc->id, &f, 1, env, e);
+	rc = seal_fields(s, sc->production_id, "scene", "synopsis", sc->id, &f, 1, env, e);
 	sodium_memzero(copy, sizeof(copy));
 	return rc;
 }

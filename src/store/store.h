@@ -182,6 +182,12 @@ struct store_membership {
 /* The user's membership of a production (revoked or not): 1 found, 0 not. */
 int store_membership_of(struct store *s, const char *production_id, const char *user_id,
                         struct store_membership *out, struct err *e);
+/*
+ * store_membership_of without the account's email (out->user.email is ""):
+ * the caller's standing, read on every request, opens nothing.
+ */
+int store_membership_standing(struct store *s, const char *production_id, const char *user_id,
+                              struct store_membership *out, struct err *e);
 /* By membership id, within one production: 1 found, 0 not. */
 int store_membership_get(struct store *s, const char *production_id, const char *id,
                          struct store_membership *out, struct err *e);
@@ -239,9 +245,15 @@ struct store_session {
 int store_session_create(struct store *s, const char *user_id, const char *token_hash,
                          const char *user_agent, long long now, long long lifetime,
                          struct store_session *out, struct err *e);
-/* 1 found (revoked or not: the caller decides), 0 not found. */
+/*
+ * 1 found (revoked or not: the caller decides), 0 not found. out->user.email
+ * is left "" (nothing is opened on this path, run for every request); read
+ * it with store_user_email where an answer shows it.
+ */
 int store_session_by_token(struct store *s, const char *token_hash, struct store_session *out,
                            struct err *e);
+/* The account's email, opened, into out: 1, 0 no such account. */
+int store_user_email(struct store *s, const char *user_id, char *out, size_t len, struct err *e);
 int store_session_touch(struct store *s, const char *id, long long now, struct err *e);
 /* Ends one session of user_id (0 when there was none to end, 1 when ended). */
 int store_session_revoke(struct store *s, const char *user_id, const char *id, long long now,
@@ -490,6 +502,14 @@ int store_person_delete(struct store *s, const char *production_id, const char *
 /* One person of the production with the groups in `open` opened: 1 found, 0 not. */
 int store_person_get(struct store *s, const char *production_id, const char *id, unsigned open,
                      struct store_person *out, struct err *e);
+/*
+ * One person of the production in one read: `want` sees the unsealed
+ * columns and returns the groups to open (or a negative number: none), as
+ * store_person_list's does. 1 found, 0 not.
+ */
+int store_person_read(struct store *s, const char *production_id, const char *id,
+                      int (*want)(const struct store_person *, void *), void *arg,
+                      struct store_person *out, struct err *e);
 /* The person record linked to user_id in the production (nothing opened): 1 found, 0 not. */
 int store_person_of_user(struct store *s, const char *production_id, const char *user_id,
                          struct store_person *out, struct err *e);
@@ -499,8 +519,11 @@ int store_person_ids_of_user(struct store *s, const char *user_id,
 /*
  * The production's people by name, optionally only of one department id or
  * kind. For each row `want` sees the unsealed columns and returns the
- * groups to open, or -1 to skip the row; then fn gets it.
+ * groups to open, or -1 to skip the row, or STORE_PERSON_STOP to end the
+ * list there (a page that is full); then fn gets it. The sealed groups of
+ * the whole list are opened through one keyring snapshot.
  */
+#define STORE_PERSON_STOP (-2)
 struct store_person_filter {
 	const char *department_id; /* NULL: any */
 	const char *kind;          /* NULL: any */
