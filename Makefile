@@ -42,6 +42,8 @@ REL_OBJ      := $(patsubst %.c,build/obj/%.o,$(LIB_SRC) $(GEN))
 TEST_OBJ     := $(patsubst %.c,build/test/obj/%.o,$(LIB_SRC) $(GEN))
 ASAN_OBJ     := $(patsubst %.c,build/asan/obj/%.o,$(LIB_SRC) $(GEN))
 TSAN_OBJ     := $(patsubst %.c,build/tsan/obj/%.o,$(LIB_SRC) $(GEN))
+# built only for the unit tests (through a pattern rule): keep them between runs
+.SECONDARY: $(TEST_OBJ)
 
 .PHONY: all run check asan tsan unit unit-asan unit-tsan api api-asan api-tsan valgrind lint fuzz fuzz-build fmt fmt-check bench clean deps deps-check
 

@@ -970,8 +970,8 @@ entry(struct imp *im, const json_t *o, const char *base, size_t *evidence)
 		set.version = (int)json_integer_value(json_object_get(factor, "version"));
 	}
 	if (carbon_resolve(im->s, im->prod, &set,
-	                       rf == NULL || json_is_null(rf) ? im->include_rf : json_is_true(rf),
-	                       key, en.quantity, en.unit, &f, &grams, im->e) == -1)
+	                   rf == NULL || json_is_null(rf) ? im->include_rf : json_is_true(rf), key,
+	                   en.quantity, en.unit, &f, &grams, im->e) == -1)
 		return within(im, base);
 	en.factor_id = f.id;
 	en.co2e_g = grams;

@@ -323,7 +323,7 @@ entry_build(struct store *s, const struct carbon_ctx *c, const struct department
 	/* the factor, its unit and the quantity are checked together, once each is there */
 	if (factor_ok &&
 	    carbon_resolve(s, en->production_id, &c->set, c->settings.include_rf, in->factor,
-	                       in->quantity, in->unit, &en->factor, &en->co2e_g, e) == -1) {
+	                   in->quantity, in->unit, &en->factor, &en->co2e_g, e) == -1) {
 		if (e->status != 400 || e->field[0] == '\0')
 			return -1;
 		json_error_add(errs, e->field, e->msg);
@@ -1337,7 +1337,7 @@ recalc_entry(const struct store_carbon_entry *en, void *arg)
 	if (rc->failed)
 		return;
 	if (carbon_resolve(rc->s, en->production_id, rc->to, rc->c->settings.include_rf,
-	                       en->factor.key, en->quantity, en->unit, &f, &g, &e) == -1) {
+	                   en->factor.key, en->quantity, en->unit, &f, &g, &e) == -1) {
 		if (e.status >= 500) {
 			rc->e = e;
 			rc->failed = 1;

@@ -107,8 +107,7 @@ int email_index(struct store *s, const char *email, char out[65], struct err *e)
 /* An account from the USER_COLS columns of st starting at col (sqlite.c). */
 void read_user(struct store *s, sqlite3_stmt *st, int col, struct store_user *u);
 /* The same; with_email 0 leaves u->email "" and opens nothing (sqlite.c). */
-void read_account(struct store *s, sqlite3_stmt *st, int col, struct store_user *u,
-                  int with_email);
+void read_account(struct store *s, sqlite3_stmt *st, int col, struct store_user *u, int with_email);
 /* Runs a quiet write: its rows do not count as own changes (store_generation, sqlite.c). */
 int run_quiet(struct store *s, sqlite3_stmt *st, const char *what, struct err *e);
 /* Spends a single-use link whose sql is keyed by key at now: 1 spent, 0 not live

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #if defined(__GLIBC__)
-#define mutex_held(m)    ((m)->__data.__owner == gettid())
+#define mutex_held(m)     ((m)->__data.__owner == gettid())
 #define rwlock_written(l) ((l)->__data.__cur_writer == gettid())
 #else
 #define mutex_held(m)     1

@@ -146,6 +146,14 @@ want_person(const struct store_person *p, void *arg)
 }
 
 static int
+want_work(const struct store_person *p, void *arg)
+{
+	(void)p;
+	(void)arg;
+	return (int)STORE_PERSON_WORK;
+}
+
+static int
 want_location(const struct store_location *l, void *arg)
 {
 	(void)l;
@@ -448,6 +456,12 @@ accounts_are_unique_found_and_disabled(void **state)
 	assert_int_equal(store_user_by_email(s, "bob@example.org", &out, &e), 0);
 	assert_int_equal(store_user_by_id(s, u.id, &out, &e), 1);
 	assert_string_equal(out.display_name, u.display_name);
+	{
+		char email[256];
+		assert_int_equal(store_user_email(s, u.id, email, sizeof(email), &e), 1);
+		assert_string_equal(email, u.email); /* as given, not normalised */
+		assert_int_equal(store_user_email(s, "usr_nobody", email, sizeof(email), &e), 0);
+	}
 	new_user(s, "bob@example.org", &v);
 	assert_int_equal(store_user_list(s, count_store_user, &n, &e), 0);
 	assert_int_equal(n, 2);
@@ -464,6 +478,8 @@ accounts_are_unique_found_and_disabled(void **state)
 	assert_int_equal(out.disabled, 1);
 	assert_int_equal(store_session_by_token(s, "h1", &got, &e), 1);
 	assert_int_equal(got.revoked, 1);
+	assert_string_equal(got.user.id, u.id);
+	assert_string_equal(got.user.email, ""); /* read on every request: nothing opened */
 	store_close(s);
 }
 
@@ -717,6 +733,11 @@ memberships_belong_to_one_production(void **state)
 	assert_string_equal(m.department, "Aerial");
 	assert_string_equal(m.user.id, v.id);
 	assert_int_equal(store_membership_of(s, q.id, v.id, &m, &e), 0);
+	assert_int_equal(store_membership_standing(s, p.id, v.id, &m, &e), 1);
+	assert_string_equal(m.id, vid);
+	assert_string_equal(m.role, "crew");
+	assert_string_equal(m.user.email, ""); /* the standing opens no email */
+	assert_int_equal(store_membership_standing(s, q.id, v.id, &m, &e), 0);
 	assert_int_equal(store_membership_get(s, p.id, vid, &m, &e), 1);
 	assert_int_equal(store_membership_get(s, q.id, vid, &m, &e), 0);
 	assert_int_equal(store_membership_leaders(s, p.id, &n, &e), 0);
@@ -874,6 +895,12 @@ people_are_sealed_opened_by_group_and_shredded(void **state)
 	assert_string_equal(got.medical, "none");
 	assert_string_equal(got.personal_email, "pat@home.example");
 	assert_int_equal(store_person_get(s, q.id, pe.id, STORE_PERSON_ALL, &got, &e), 0);
+	memset(&got, 0, sizeof(got));
+	assert_int_equal(store_person_read(s, p.id, pe.id, want_work, NULL, &got, &e), 1);
+	assert_string_equal(got.name, "Pat");
+	assert_string_equal(got.work_phone, "+44 1");
+	assert_string_equal(got.medical, ""); /* the groups `want` gave, no others */
+	assert_int_equal(store_person_read(s, q.id, pe.id, want_work, NULL, &got, &e), 0);
 
 	snprintf(got.medical, sizeof(got.medical), "asthma");
 	snprintf(got.job_title, sizeof(got.job_title), "Grip");
