@@ -37,7 +37,7 @@
 #include "api/view.h"
 #include "crypto/stream.h"
 #include "domain/validate.h"
-#include "store/store_files.h"
+#include "store/store.h"
 #include "util/io.h"
 #include "util/log.h"
 #include "util/timefmt.h"
@@ -268,7 +268,7 @@ upload_done(struct job *j)
 	}
 	time_rfc3339(time(NULL), u->a.created_at);
 	/* new evidence replaces the entry's old one: its row goes in this transaction, its file
-	 * after the commit (store/store_files.h) */
+	 * after the commit (store/store.h) */
 	if (store_begin(s, &e) == -1 || store_attachment_create(s, &u->a, u->key.p, &e) == -1 ||
 	    (u->entry_id[0] &&
 	     ((got = store_carbon_entry_get(s, u->a.production_id, u->entry_id, &en, &e)) == -1 ||

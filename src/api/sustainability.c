@@ -54,7 +54,7 @@
 #include "domain/csv.h"
 #include "domain/factorzone.h"
 #include "domain/validate.h"
-#include "store/store_files.h"
+#include "store/store.h"
 #include "util/log.h"
 #include "util/utf8.h"
 #include "util/xalloc.h"
@@ -830,7 +830,7 @@ carbon_entries_get(struct http_req *r)
 /*
  * An entry goes with its evidence: the attachment row in the same
  * transaction (with the audit event), its file after the commit
- * (store_files.h: a crash between leaves an orphan file, which `slate fsck`
+ * (store.h: a crash between leaves an orphan file, which `slate fsck`
  * lists, never an entry naming a file that is gone).
  */
 void

@@ -4,7 +4,7 @@
  * An attachment (a file, or a sustainability entry's evidence) is a row and
  * an encrypted file under the upload directory (DATA/uploads unless
  * upload_dir says otherwise). The file is written before its row commits
- * and removed after the commit that removes its row (store/store_files.h),
+ * and removed after the commit that removes its row (store/store.h),
  * so a crash between can leave an orphan — a file no row names — but never
  * a row naming a file that is gone. fsck lists both:
  *
@@ -37,7 +37,6 @@
 #include "cli/cli.h"
 #include "crypto/keyring.h"
 #include "store/store.h"
-#include "store/store_files.h"
 
 static const char help[] =
     "usage: slate fsck --data DIR [--remove-orphans]\n"

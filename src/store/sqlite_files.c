@@ -1,5 +1,5 @@
 /*
- * sqlite_files.c — the attachment rows as names of files (store_files.h):
+ * sqlite_files.c — the attachment rows as names of files (store.h):
  * removing one with the caller's transaction, and listing them all for
  * `slate fsck`.
  */
@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "store/sqlite_int.h"
-#include "store/store_files.h"
+#include "store/store.h"
 
 int
 store_attachment_remove(struct store *s, const char *production_id, const char *id, char *stored,

@@ -453,6 +453,26 @@ int store_attachment_get(struct store *s, const char *production_id, const char 
 int store_attachment_list(struct store *s, const char *production_id,
                           void (*fn)(const struct store_attachment *, void *), void *arg,
                           struct err *e);
+/*
+ * The rows that name files on disk (an attachment's stored_name under
+ * DATA/uploads), for whoever removes a record with its file and for
+ * `slate fsck`, which compares the rows with the directory. The order that
+ * keeps the two consistent: a file is written before its row commits
+ * (api/attachments.c), and removed only after the commit that removed its
+ * row. A crash between can leave a file no row names (an orphan, which
+ * fsck lists and can remove), never a row naming a file that is gone.
+ *
+ * store_attachment_remove deletes attachment id of production_id (a file
+ * or an entry's evidence) and its sealed key, and gives its stored_name in
+ * stored (cap bytes) for the caller to remove after the commit; it joins
+ * the caller's transaction. 1 deleted, 0 no such attachment.
+ */
+int store_attachment_remove(struct store *s, const char *production_id, const char *id,
+                            char *stored, size_t cap, struct err *e);
+/* Every attachment's id and stored_name, in no particular order. */
+int store_attachment_files(struct store *s,
+                           void (*fn)(const char *id, const char *stored_name, void *arg),
+                           void *arg, struct err *e);
 
 /*
  * The production itself (store/sqlite_production.c): people, locations,

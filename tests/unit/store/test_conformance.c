@@ -145,6 +145,14 @@ want_person(const struct store_person *p, void *arg)
 	return (int)STORE_PERSON_ALL;
 }
 
+static void
+count_file(const char *id, const char *stored_name, void *arg)
+{
+	(void)id;
+	(void)stored_name;
+	(*(int *)arg)++;
+}
+
 static int
 want_work(const struct store_person *p, void *arg)
 {
@@ -1192,6 +1200,22 @@ attachments_and_feeds_read_back(void **state)
 	assert_int_equal(store_attachment_get(s, "prd_other", a.id, &got, NULL, &e), 0);
 	assert_int_equal(store_attachment_list(s, p.id, count_store_attachment, &n, &e), 0);
 	assert_int_equal(n, 1);
+	n = 0;
+	assert_int_equal(store_attachment_files(s, count_file, &n, &e), 0);
+	assert_int_equal(n, 1);
+	{
+		char stored[256];
+		assert_int_equal(
+		    store_attachment_remove(s, "prd_other", a.id, stored, sizeof(stored), &e), 0);
+		assert_int_equal(store_attachment_remove(s, p.id, a.id, stored, sizeof(stored), &e),
+		                 1);
+		assert_string_equal(stored, "blob1");
+		assert_int_equal(store_attachment_get(s, p.id, a.id, &got, NULL, &e), 0);
+		n = 0;
+		assert_int_equal(store_attachment_files(s, count_file, &n, &e), 0);
+		assert_int_equal(n, 0);
+		assert_int_equal(store_attachment_create(s, &a, fk, &e), 0); /* as it was */
+	}
 
 	assert_int_equal(store_feed_set(s, u.id, p.id, "fh1", 1000, &e), 0);
 	assert_int_equal(store_feed_by_hash(s, "fh1", &f, &e), 1);
