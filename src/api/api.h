@@ -238,14 +238,6 @@ void attachments_send(struct http_req *r, const char *production_id, const char 
  * `held_by`, the [{kind, id, name}] holders (stolen).
  */
 void api_refuse_held(struct http_req *r, const char *detail, json_t *held_by);
-void days_delete(struct http_req *r);
-void days_cancel(struct http_req *r);
-void days_reinstate(struct http_req *r);
-void scenes_get(struct http_req *r);
-void scenes_delete(struct http_req *r);
-void locations_delete(struct http_req *r);
-void departments_delete(struct http_req *r);
-void invitations_withdraw(struct http_req *r);
 
 extern const struct route api_routes[];
 extern const size_t api_nroutes;
@@ -326,10 +318,6 @@ void people_create(struct http_req *r);
 void people_update(struct http_req *r);
 void people_delete(struct http_req *r);
 void people_confirm_link(struct http_req *r);
-void locations_list(struct http_req *r);
-void locations_get(struct http_req *r);
-void locations_create(struct http_req *r);
-void locations_update(struct http_req *r);
 void days_list(struct http_req *r);
 void days_get(struct http_req *r);
 void days_create(struct http_req *r);
