@@ -58,7 +58,8 @@ check(struct api_call *c)
 			return -1;
 		}
 		return 0;
-	case API_CHECK_VIEW: return api_reader_load(c->r, &c->rd);
+	case API_CHECK_VIEW:
+	case API_CHECK_RECORD: return api_reader_load(c->r, &c->rd);
 	case API_CHECK_INSTANCE_ADMIN:
 		if (!session_of(c->r)->session.user.is_instance_admin) {
 			session_audit(c->r, c->actor, "admin.access", c->r->path, "denied");
@@ -88,7 +89,8 @@ api_dispatch(struct http_req *r)
 		c.actor = session_of(r)->session.user.id;
 	if (check(&c) == 0 &&
 	    (c.decl->body == NULL ||
-	     (c.body = http_json_body_open(r, c.decl->body, c.decl->nbody)) != NULL))
+	     (c.body = c.decl->body_open ? http_json_body_open(r, c.decl->body, c.decl->nbody)
+	                                 : http_json_body(r, c.decl->body, c.decl->nbody)) != NULL))
 		c.decl->run(&c);
 	json_decref(c.body);
 	api_reader_free(&c.rd);
@@ -128,26 +130,32 @@ call_production(struct http_req *r)
 }
 
 int
-api_call_commit(struct api_call *c, const char *action, const char *object)
+api_call_audit(struct api_call *c, const char *action, const char *object)
 {
 	struct store *s = api_call_store(c);
-	struct audit_entry a = {c->actor,
-	                        c->r->peer,
-	                        action ? action : c->decl->audit,
-	                        object,
-	                        "success",
-	                        c->r->request_id,
-	                        call_production(c->r)};
+	struct audit_entry a = {c->actor,         c->r->peer,           action, object, "success",
+	                        c->r->request_id, call_production(c->r)};
 	struct err e;
 
-	assert(a.action != NULL);
+	assert(action != NULL);
 	if (audit_record(s, &a, &e) == -1) {
 		log_event(LOG_ERROR, "audit event not written: the change is not kept",
-		          LOG_STR("action", a.action), LOG_STR("error", e.msg), LOG_END);
+		          LOG_STR("action", action), LOG_STR("error", e.msg), LOG_END);
 		store_rollback(s);
 		api_unavailable(c->r, &e);
 		return -1;
 	}
+	return 0;
+}
+
+int
+api_call_commit(struct api_call *c, const char *action, const char *object)
+{
+	struct store *s = api_call_store(c);
+	struct err e;
+
+	if (api_call_audit(c, action ? action : c->decl->audit, object) == -1)
+		return -1;
 	if (store_commit(s, &e) == -1) {
 		store_rollback(s);
 		api_unavailable(c->r, &e);

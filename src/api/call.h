@@ -63,6 +63,10 @@ enum api_check {
 	/* production read route: the reader is loaded and nothing refused up front; every record it
 	   answers goes through the view, which checks the declared needs record by record */
 	API_CHECK_VIEW,
+	/* production write route whose policy is record-level only (a person's own fields, their
+	   department's): the reader is loaded and the handler checks each record it writes against
+	   the declared needs, refusing there (403 naming the field) */
+	API_CHECK_RECORD,
 	API_CHECK_PUBLIC,         /* no session: anyone (the route is ROUTE_PUBLIC) */
 	API_CHECK_SELF,           /* the caller's own account (/me): any signed-in caller */
 	API_CHECK_INSTANCE_ADMIN, /* the instance administrator: 403 for anyone else */
@@ -96,6 +100,9 @@ struct route_decl {
 	enum api_denied denied;
 	const struct json_field *body; /* the JSON body's schema (ROUTE_JSON_BODY), else NULL */
 	size_t nbody;
+	/* 0: a body with a bad field is refused at once (http_json_body); 1: its field errors wait
+	   on the request for the handler's own, answered together (http_json_body_open) */
+	int body_open;
 	const char *audit; /* the audit action of a write, else NULL */
 	void (*run)(struct api_call *c);
 };
@@ -119,6 +126,11 @@ int api_call_begin(struct api_call *c);
 /* Rolls back the open transaction (after a failed write, which the caller answers). */
 void api_call_abort(struct api_call *c);
 /*
+ * Appends one more audit event (success) to the open transaction: 0, or -1
+ * after rolling back and answering 503.
+ */
+int api_call_audit(struct api_call *c, const char *action, const char *object);
+/*
  * Appends the audit event `action` (the route's own when NULL) on object to
  * the open transaction and commits both: 0, or -1 after rolling back and
  * answering 503.
@@ -134,6 +146,14 @@ void locations_list(struct api_call *c);
 void locations_get(struct api_call *c);
 void locations_create(struct api_call *c);
 void locations_update(struct api_call *c);
+/* api/people.c (people_list and people_get are still old-style) */
+void departments_list(struct api_call *c);
+void departments_create(struct api_call *c);
+void departments_update(struct api_call *c);
+void people_create(struct api_call *c);
+void people_update(struct api_call *c);
+void people_delete(struct api_call *c);
+void people_confirm_link(struct api_call *c);
 /* api/undo.c */
 void days_delete(struct api_call *c);
 void days_cancel(struct api_call *c);

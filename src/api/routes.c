@@ -45,7 +45,29 @@
 	     {"nearest_hospital", JF_STRING, 0, 250}, {"confidential", JF_BOOLEAN, 0, 0},          \
 	     {"address", JF_STRING, JF_MULTILINE, 500}, {"latitude", JF_NUMBER, 0, 0},             \
 	     {"longitude", JF_NUMBER, 0, 0}, {"access_notes", JF_STRING, JF_MULTILINE, 1000},      \
-	     {"contact", JF_STRING, 0, 250})
+	     {"contact", JF_STRING, 0, 250}),                                                      \
+	    .body_open = 1
+
+#define PRODUCTION_WRITE                                                                           \
+	POLICY(NEED(PRODUCTION, WRITE)),                                                           \
+	    .refused = "your role cannot change this production's departments"
+#define DEPARTMENT_BODY BODY({"name", JF_STRING, JF_REQUIRED | JF_NONBLANK, 60})
+
+/* POST and PATCH …/people: each field's right is checked per record by the handler */
+#define PERSON_BODY                                                                                \
+	BODY({"name", JF_STRING, JF_NONBLANK, 200}, {"kind", JF_STRING, 0, 8},                     \
+	     {"department", JF_STRING, 0, 60}, {"job_title", JF_STRING, 0, 120},                   \
+	     {"character_name", JF_STRING, 0, 120}, {"key_contact", JF_BOOLEAN, 0, 0},             \
+	     {"account_email", JF_STRING, 0, 254}, {"work_phone", JF_STRING, 0, 40},               \
+	     {"work_email", JF_STRING, 0, 254}, {"personal_phone", JF_STRING, 0, 40},              \
+	     {"personal_email", JF_STRING, 0, 254},                                                \
+	     {"home_address", JF_STRING, JF_MULTILINE, 500},                                       \
+	     {"emergency_contact", JF_STRING, JF_MULTILINE, 500},                                  \
+	     {"date_of_birth", JF_STRING, 0, 10}, {"dietary", JF_STRING, JF_MULTILINE, 500},       \
+	     {"medical", JF_STRING, JF_MULTILINE, 1000}, {"id_numbers", JF_STRING, 0, 250}),       \
+	    .body_open = 1
+#define PERSON_RECORD_WRITE                                                                        \
+	.check = API_CHECK_RECORD, NEEDS(NEED(PERSON, WRITE), NEED(PERSON_PRIVATE, WRITE))
 
 const struct route api_routes[] = {
     {"GET", "/healthz", health_live, ROUTE_PUBLIC, OLD_STYLE},
@@ -105,22 +127,34 @@ const struct route api_routes[] = {
      CALL(invitations_withdraw, 0, POLICY(NEED(MEMBER, WRITE)),
           .refused = "your role cannot manage members", .denied = API_DENIED_PRODUCTION,
           .audit = "invitation.withdraw")},
-    {"GET", "/api/v1/productions/{id}/departments", departments_list, 0, OLD_STYLE},
-    {"POST", "/api/v1/productions/{id}/departments", departments_create, ROUTE_JSON_BODY,
-     OLD_STYLE},
-    {"PATCH", "/api/v1/productions/{id}/departments/{did}", departments_update, ROUTE_JSON_BODY,
-     OLD_STYLE},
+    {"GET", "/api/v1/productions/{id}/departments",
+     CALL(departments_list, 0, .check = API_CHECK_POLICY_SOME, NEEDS(NEED(PRODUCTION, READ)),
+          .refused = "your role cannot see this")},
+    {"POST", "/api/v1/productions/{id}/departments",
+     CALL(departments_create, ROUTE_JSON_BODY, PRODUCTION_WRITE, DEPARTMENT_BODY,
+          .audit = "department.create")},
+    {"PATCH", "/api/v1/productions/{id}/departments/{did}",
+     CALL(departments_update, ROUTE_JSON_BODY, PRODUCTION_WRITE, DEPARTMENT_BODY,
+          .audit = "department.rename")},
     {"DELETE", "/api/v1/productions/{id}/departments/{did}",
      CALL(departments_delete, 0, POLICY(NEED(PRODUCTION, WRITE)),
           .refused = "your role cannot change this production's departments",
           .audit = "department.delete")},
     {"GET", "/api/v1/productions/{id}/people", people_list, 0, OLD_STYLE},
-    {"POST", "/api/v1/productions/{id}/people", people_create, ROUTE_JSON_BODY, OLD_STYLE},
+    {"POST", "/api/v1/productions/{id}/people",
+     CALL(people_create, ROUTE_JSON_BODY, PERSON_RECORD_WRITE, PERSON_BODY,
+          .audit = "person.create")},
     {"GET", "/api/v1/productions/{id}/people/{pid}", people_get, 0, OLD_STYLE},
-    {"PATCH", "/api/v1/productions/{id}/people/{pid}", people_update, ROUTE_JSON_BODY, OLD_STYLE},
-    {"DELETE", "/api/v1/productions/{id}/people/{pid}", people_delete, 0, OLD_STYLE},
-    {"POST", "/api/v1/productions/{id}/people/{pid}/confirm-link", people_confirm_link, 0,
-     OLD_STYLE},
+    {"PATCH", "/api/v1/productions/{id}/people/{pid}",
+     CALL(people_update, ROUTE_JSON_BODY, PERSON_RECORD_WRITE, PERSON_BODY,
+          .audit = "person.update")},
+    {"DELETE", "/api/v1/productions/{id}/people/{pid}",
+     CALL(people_delete, 0, .check = API_CHECK_RECORD, NEEDS(NEED(PERSON, WRITE)),
+          .audit = "person.delete")},
+    /* the linked account only: the handler compares the record's link with the caller */
+    {"POST", "/api/v1/productions/{id}/people/{pid}/confirm-link",
+     CALL(people_confirm_link, 0, .check = API_CHECK_RECORD, NEEDS(NEED(PERSON, READ)),
+          .audit = "person.confirm_link")},
     {"GET", "/api/v1/productions/{id}/locations",
      CALL(locations_list, 0, VIEW(NEED(LOCATION, READ), NEED(LOCATION_ADDRESS, READ)))},
     {"POST", "/api/v1/productions/{id}/locations",
