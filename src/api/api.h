@@ -326,8 +326,5 @@ void callsheets_list(struct http_req *r);
 void callsheets_get(struct http_req *r);
 void callsheets_ack(struct http_req *r);
 void callsheets_acks(struct http_req *r);
-void feeds_create(struct http_req *r);
-void feeds_revoke(struct http_req *r);
-void feeds_get(struct http_req *r);
 
 #endif

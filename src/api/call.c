@@ -59,7 +59,16 @@ check(struct api_call *c)
 		}
 		return 0;
 	case API_CHECK_VIEW:
-	case API_CHECK_RECORD: return api_reader_load(c->r, &c->rd);
+	case API_CHECK_RECORD:
+	case API_CHECK_OWN: return api_reader_load(c->r, &c->rd);
+	case API_CHECK_MEMBER:
+		if (api_reader_load(c->r, &c->rd) == -1)
+			return -1;
+		if (!c->rd.a.member) {
+			http_problem(c->r, 403, d->refused);
+			return -1;
+		}
+		return 0;
 	case API_CHECK_INSTANCE_ADMIN:
 		if (!session_of(c->r)->session.user.is_instance_admin) {
 			session_audit(c->r, c->actor, "admin.access", c->r->path, "denied");

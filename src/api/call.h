@@ -67,6 +67,12 @@ enum api_check {
 	   department's): the reader is loaded and the handler checks each record it writes against
 	   the declared needs, refusing there (403 naming the field) */
 	API_CHECK_RECORD,
+	/* production route for members only, not a policy of the matrix (the caller's own calendar
+	   feed): the reader is loaded, 403 `refused` unless the caller is a member */
+	API_CHECK_MEMBER,
+	/* production route on the caller's own data there only (revoking their own feed): the
+	   reader is loaded, nothing refused up front */
+	API_CHECK_OWN,
 	API_CHECK_PUBLIC,         /* no session: anyone (the route is ROUTE_PUBLIC) */
 	API_CHECK_SELF,           /* the caller's own account (/me): any signed-in caller */
 	API_CHECK_INSTANCE_ADMIN, /* the instance administrator: 403 for anyone else */
@@ -146,6 +152,10 @@ void locations_list(struct api_call *c);
 void locations_get(struct api_call *c);
 void locations_create(struct api_call *c);
 void locations_update(struct api_call *c);
+/* api/feeds.c */
+void feeds_create(struct api_call *c);
+void feeds_revoke(struct api_call *c);
+void feeds_get(struct api_call *c);
 /* api/people.c (people_list and people_get are still old-style) */
 void departments_list(struct api_call *c);
 void departments_create(struct api_call *c);

@@ -41,7 +41,6 @@ static const char *const old_style[] = {
     "GET /.well-known/security.txt",
     "GET /security-policy",
     "GET /metrics",
-    "GET /feeds/{token}",
     "POST /api/v1/auth/login",
     "POST /api/v1/auth/logout",
     "POST /api/v1/auth/password-reset",
@@ -67,8 +66,6 @@ static const char *const old_style[] = {
     "GET /api/v1/productions/{id}",
     "PATCH /api/v1/productions/{id}",
     "GET /api/v1/productions/{id}/members",
-    "POST /api/v1/productions/{id}/me/calendar-feed",
-    "DELETE /api/v1/productions/{id}/me/calendar-feed",
     "POST /api/v1/productions/{id}/attachments",
     "GET /api/v1/productions/{id}/attachments",
     "GET /api/v1/productions/{id}/attachments/{aid}",
@@ -186,6 +183,16 @@ every_route_declares_its_check(void **state)
 		case API_CHECK_PUBLIC:
 			if (!(rt->flags & ROUTE_PUBLIC))
 				fail_msg("%s %s declares public but authenticates", rt->method,
+				         rt->pattern);
+			break;
+		case API_CHECK_MEMBER:
+			if (d->refused == NULL || !d->refused[0])
+				fail_msg("%s %s refuses without saying why", rt->method,
+				         rt->pattern);
+			/* fall through */
+		case API_CHECK_OWN:
+			if (strncmp(rt->pattern, "/api/v1/productions/{id}", 24) != 0)
+				fail_msg("%s %s: a member's route of no production", rt->method,
 				         rt->pattern);
 			break;
 		case API_CHECK_SELF:
