@@ -139,18 +139,33 @@ call_production(struct http_req *r)
 }
 
 int
-api_call_audit(struct api_call *c, const char *action, const char *object)
+api_audit_in(struct http_req *r, const char *action, const char *object, struct err *e)
 {
-	struct store *s = api_call_store(c);
-	struct audit_entry a = {c->actor,         c->r->peer,           action, object, "success",
-	                        c->r->request_id, call_production(c->r)};
-	struct err e;
+	const struct api_auth *auth = session_of(r);
+	struct audit_entry a = {auth != NULL ? auth->session.user.id : NULL,
+	                        r->peer,
+	                        action,
+	                        object,
+	                        "success",
+	                        r->request_id,
+	                        call_production(r)};
 
 	assert(action != NULL);
-	if (audit_record(s, &a, &e) == -1) {
+	if (audit_record(http_req_store(r), &a, e) == -1) {
 		log_event(LOG_ERROR, "audit event not written: the change is not kept",
-		          LOG_STR("action", action), LOG_STR("error", e.msg), LOG_END);
-		store_rollback(s);
+		          LOG_STR("action", action), LOG_STR("error", e->msg), LOG_END);
+		return -1;
+	}
+	return 0;
+}
+
+int
+api_call_audit(struct api_call *c, const char *action, const char *object)
+{
+	struct err e;
+
+	if (api_audit_in(c->r, action, object, &e) == -1) {
+		store_rollback(api_call_store(c));
 		api_unavailable(c->r, &e);
 		return -1;
 	}

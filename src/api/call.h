@@ -132,6 +132,14 @@ int api_call_begin(struct api_call *c);
 /* Rolls back the open transaction (after a failed write, which the caller answers). */
 void api_call_abort(struct api_call *c);
 /*
+ * The audit event (success) of a write whose transaction another owns (a
+ * domain service: domain/members.h): appended to that open transaction,
+ * 0 or -1 with e set; answers nothing, so that its owner rolls back and
+ * answers. The one exception to the convention above: it runs inside
+ * another's transaction.
+ */
+int api_audit_in(struct http_req *r, const char *action, const char *object, struct err *e);
+/*
  * Appends one more audit event (success) to the open transaction: 0, or -1
  * after rolling back and answering 503.
  */
