@@ -172,6 +172,19 @@ void people_create(struct api_call *c);
 void people_update(struct api_call *c);
 void people_delete(struct api_call *c);
 void people_confirm_link(struct api_call *c);
+/* api/schedule.c */
+void days_list(struct api_call *c);
+void days_get(struct api_call *c);
+void days_create(struct api_call *c);
+void days_update(struct api_call *c);
+void scenes_list(struct api_call *c);
+void scenes_create(struct api_call *c);
+void scenes_update(struct api_call *c);
+void calls_list(struct api_call *c);
+void calls_put(struct api_call *c);
+void calls_delete(struct api_call *c);
+void department_calls_put(struct api_call *c);
+void department_calls_delete(struct api_call *c);
 /* api/undo.c */
 void days_delete(struct api_call *c);
 void days_cancel(struct api_call *c);

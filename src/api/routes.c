@@ -69,6 +69,27 @@
 #define PERSON_RECORD_WRITE                                                                        \
 	.check = API_CHECK_RECORD, NEEDS(NEED(PERSON, WRITE), NEED(PERSON_PRIVATE, WRITE))
 
+#define SCHEDULE_SAVE                                                                              \
+	POLICY(NEED(SCHEDULE, WRITE)), .refused = "your role cannot change the schedule"
+#define DAY_BODY                                                                                   \
+	BODY({"date", JF_STRING, 0, 10}, {"unit", JF_STRING, JF_NONBLANK, 30},                     \
+	     {"general_call", JF_STRING, 0, 5}, {"wrap_estimate", JF_STRING, 0, 5},                \
+	     {"locations", JF_ARRAY, 0, 0}, {"scenes", JF_ARRAY, 0, 0}),                           \
+	    .body_open = 1
+#define SCENE_BODY                                                                                 \
+	BODY({"number", JF_STRING, JF_NONBLANK, 12}, {"int_ext", JF_STRING, 0, 7},                 \
+	     {"day_night", JF_STRING, 0, 5}, {"set", JF_STRING, JF_NONBLANK, 200},                 \
+	     {"eighths", JF_INTEGER, 0, 0}, {"synopsis", JF_STRING, JF_MULTILINE, 2000},           \
+	     {"cast", JF_ARRAY, 0, 0}),                                                            \
+	    .body_open = 1
+/* a person's or a department's calls: call write, checked per record by the handler */
+#define CALL_WRITE .check = API_CHECK_RECORD, NEEDS(NEED(CALL, WRITE))
+#define CALL_BODY                                                                                  \
+	BODY({"call", JF_STRING, 0, 5}, {"pickup", JF_STRING, 0, 5},                               \
+	     {"hair_makeup", JF_STRING, 0, 5}, {"on_set", JF_STRING, 0, 5},                        \
+	     {"cast_status", JF_STRING, 0, 6}),                                                    \
+	    .body_open = 1
+
 const struct route api_routes[] = {
     {"GET", "/healthz", health_live, ROUTE_PUBLIC, OLD_STYLE},
     {"GET", "/readyz", health_ready, ROUTE_PUBLIC, OLD_STYLE},
@@ -172,32 +193,42 @@ const struct route api_routes[] = {
     {"DELETE", "/api/v1/productions/{id}/locations/{lid}",
      CALL(locations_delete, 0, LOCATION_WRITE, .denied = API_DENIED_PATH,
           .audit = "location.delete")},
-    {"GET", "/api/v1/productions/{id}/days", days_list, 0, OLD_STYLE},
-    {"POST", "/api/v1/productions/{id}/days", days_create, ROUTE_JSON_BODY, OLD_STYLE},
-    {"GET", "/api/v1/productions/{id}/days/{did}", days_get, 0, OLD_STYLE},
-    {"PATCH", "/api/v1/productions/{id}/days/{did}", days_update, ROUTE_JSON_BODY, OLD_STYLE},
+    {"GET", "/api/v1/productions/{id}/days", CALL(days_list, 0, VIEW(NEED(SCHEDULE, READ)))},
+    {"POST", "/api/v1/productions/{id}/days",
+     CALL(days_create, ROUTE_JSON_BODY, SCHEDULE_SAVE, DAY_BODY, .audit = "day.create")},
+    {"GET", "/api/v1/productions/{id}/days/{did}",
+     CALL(days_get, 0, VIEW(NEED(SCHEDULE, READ), NEED(CALL, READ)))},
+    {"PATCH", "/api/v1/productions/{id}/days/{did}",
+     CALL(days_update, ROUTE_JSON_BODY, SCHEDULE_SAVE, DAY_BODY, .audit = "day.update")},
     {"DELETE", "/api/v1/productions/{id}/days/{did}",
      CALL(days_delete, 0, SCHEDULE_WRITE, .audit = "day.delete")},
     {"POST", "/api/v1/productions/{id}/days/{did}/cancel",
      CALL(days_cancel, 0, SCHEDULE_WRITE, .audit = "day.cancel")},
     {"POST", "/api/v1/productions/{id}/days/{did}/reinstate",
      CALL(days_reinstate, 0, SCHEDULE_WRITE, .audit = "day.reinstate")},
-    {"GET", "/api/v1/productions/{id}/days/{did}/calls", calls_list, 0, OLD_STYLE},
-    {"PUT", "/api/v1/productions/{id}/days/{did}/calls/{pid}", calls_put, ROUTE_JSON_BODY,
-     OLD_STYLE},
-    {"DELETE", "/api/v1/productions/{id}/days/{did}/calls/{pid}", calls_delete, 0, OLD_STYLE},
-    {"PUT", "/api/v1/productions/{id}/days/{did}/department-calls/{dept}", department_calls_put,
-     ROUTE_JSON_BODY, OLD_STYLE},
+    {"GET", "/api/v1/productions/{id}/days/{did}/calls",
+     CALL(calls_list, 0, VIEW(NEED(CALL, READ), NEED(SCHEDULE, READ)))},
+    {"PUT", "/api/v1/productions/{id}/days/{did}/calls/{pid}",
+     CALL(calls_put, ROUTE_JSON_BODY, CALL_WRITE, CALL_BODY, .audit = "call.set")},
+    {"DELETE", "/api/v1/productions/{id}/days/{did}/calls/{pid}",
+     CALL(calls_delete, 0, CALL_WRITE, .audit = "call.delete")},
+    {"PUT", "/api/v1/productions/{id}/days/{did}/department-calls/{dept}",
+     CALL(department_calls_put, ROUTE_JSON_BODY, CALL_WRITE,
+          BODY({"call", JF_STRING, JF_REQUIRED, 5}), .body_open = 1,
+          .audit = "department_call.set")},
     {"DELETE", "/api/v1/productions/{id}/days/{did}/department-calls/{dept}",
-     department_calls_delete, 0, OLD_STYLE},
+     CALL(department_calls_delete, 0, CALL_WRITE, .audit = "department_call.delete")},
     {"POST", "/api/v1/productions/{id}/days/{did}/callsheets", callsheets_publish, 0, OLD_STYLE},
     {"GET", "/api/v1/productions/{id}/days/{did}/callsheets", callsheets_list, 0, OLD_STYLE},
     {"GET", "/api/v1/productions/{id}/callsheets/{cid}", callsheets_get, 0, OLD_STYLE},
     {"POST", "/api/v1/productions/{id}/callsheets/{cid}/ack", callsheets_ack, 0, OLD_STYLE},
     {"GET", "/api/v1/productions/{id}/callsheets/{cid}/acks", callsheets_acks, 0, OLD_STYLE},
-    {"GET", "/api/v1/productions/{id}/scenes", scenes_list, 0, OLD_STYLE},
-    {"POST", "/api/v1/productions/{id}/scenes", scenes_create, ROUTE_JSON_BODY, OLD_STYLE},
-    {"PATCH", "/api/v1/productions/{id}/scenes/{sid}", scenes_update, ROUTE_JSON_BODY, OLD_STYLE},
+    {"GET", "/api/v1/productions/{id}/scenes",
+     CALL(scenes_list, 0, VIEW(NEED(SCHEDULE, READ), NEED(SCENE_SYNOPSIS, READ)))},
+    {"POST", "/api/v1/productions/{id}/scenes",
+     CALL(scenes_create, ROUTE_JSON_BODY, SCHEDULE_SAVE, SCENE_BODY, .audit = "scene.create")},
+    {"PATCH", "/api/v1/productions/{id}/scenes/{sid}",
+     CALL(scenes_update, ROUTE_JSON_BODY, SCHEDULE_SAVE, SCENE_BODY, .audit = "scene.update")},
     {"GET", "/api/v1/productions/{id}/scenes/{sid}",
      CALL(scenes_get, 0, VIEW(NEED(SCHEDULE, READ), NEED(SCENE_SYNOPSIS, READ)))},
     {"DELETE", "/api/v1/productions/{id}/scenes/{sid}",
