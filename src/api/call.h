@@ -160,6 +160,11 @@ void locations_list(struct api_call *c);
 void locations_get(struct api_call *c);
 void locations_create(struct api_call *c);
 void locations_update(struct api_call *c);
+/* api/admin.c */
+void admin_users(struct api_call *c);
+void admin_user_sessions(struct api_call *c);
+void admin_user_sessions_end(struct api_call *c);
+void admin_sessions_end_all(struct api_call *c);
 /* api/feeds.c */
 void feeds_create(struct api_call *c);
 void feeds_revoke(struct api_call *c);

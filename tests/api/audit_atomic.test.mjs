@@ -135,3 +135,16 @@ test('a calendar feed is not made without its audit event', async () => {
   await refusedWithoutAudit(crew, 'POST', '/me/calendar-feed');
   assert.equal(sql(`SELECT COUNT(*) FROM calendar_feed WHERE production_id = '${prod.id}'`), '0');
 });
+
+test("an administrator does not end someone's sessions without its audit event", async () => {
+  refuseAudits();
+  let r;
+  try {
+    r = await call(server, admin, 'DELETE', `/api/v1/admin/users/${fixture.member.user_id}/sessions`);
+  } finally {
+    allowAudits();
+  }
+  assert.ok(r.status >= 500 && r.status < 600, `the sessions were ended without the audit event: ${r.status} ${r.body}`);
+  assertProblem(r, r.status, 'ending sessions');
+  assert.equal((await call(server, crew, 'GET', '/api/v1/me')).status, 200, "the grip's session still works");
+});
