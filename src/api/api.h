@@ -276,9 +276,6 @@ int reset_desk_start(const struct config *c, const char *db_path, struct keyring
 void reset_desk_stop(void);
 void reset_complete(struct http_req *r);
 void me_get(struct http_req *r);
-void tokens_create(struct http_req *r);
-void tokens_list(struct http_req *r);
-void tokens_revoke(struct http_req *r);
 void mfa_totp_begin(struct http_req *r);
 void mfa_totp_confirm(struct http_req *r);
 void mfa_totp_disable(struct http_req *r);

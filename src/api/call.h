@@ -190,6 +190,10 @@ void calls_put(struct api_call *c);
 void calls_delete(struct api_call *c);
 void department_calls_put(struct api_call *c);
 void department_calls_delete(struct api_call *c);
+/* api/tokens.c */
+void tokens_create(struct api_call *c);
+void tokens_list(struct api_call *c);
+void tokens_revoke(struct api_call *c);
 /* api/undo.c */
 void days_delete(struct api_call *c);
 void days_cancel(struct api_call *c);
