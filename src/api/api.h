@@ -302,10 +302,5 @@ void attachments_list(struct http_req *r);
 void attachments_download(struct http_req *r);
 void people_list(struct http_req *r);
 void people_get(struct http_req *r);
-void callsheets_publish(struct http_req *r);
-void callsheets_list(struct http_req *r);
-void callsheets_get(struct http_req *r);
-void callsheets_ack(struct http_req *r);
-void callsheets_acks(struct http_req *r);
 
 #endif

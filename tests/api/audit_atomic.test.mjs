@@ -111,6 +111,11 @@ test('a shoot day and a call are neither written nor deleted without their audit
   assert.deepEqual(await read(`/days/${fixture.day.id}/calls`), calls);
 });
 
+test('a call sheet is not published without its audit event', async () => {
+  await refusedWithoutAudit(admin, 'POST', `/days/${fixture.day.id}/callsheets`);
+  assert.deepEqual((await read(`/days/${fixture.day.id}/callsheets`)).callsheets, []);
+});
+
 test('a department is neither created, renamed nor deleted without its audit event', async () => {
   const before = await read('/departments');
   await refusedWithoutAudit(admin, 'POST', '/departments', { name: 'Ghosts' });

@@ -69,11 +69,6 @@ static const char *const old_style[] = {
     "GET /api/v1/productions/{id}/invitations",
     "GET /api/v1/productions/{id}/people",
     "GET /api/v1/productions/{id}/people/{pid}",
-    "POST /api/v1/productions/{id}/days/{did}/callsheets",
-    "GET /api/v1/productions/{id}/days/{did}/callsheets",
-    "GET /api/v1/productions/{id}/callsheets/{cid}",
-    "POST /api/v1/productions/{id}/callsheets/{cid}/ack",
-    "GET /api/v1/productions/{id}/callsheets/{cid}/acks",
     "GET /api/v1/productions/{id}/audit",
     "POST /api/v1/invitations/accept",
 };
