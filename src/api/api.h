@@ -259,7 +259,6 @@ void carbon_evidence_get(struct http_req *r);
 void carbon_import(struct http_req *r);
 void carbon_recalculate(struct http_req *r);
 void carbon_report_get(struct http_req *r);
-void audit_list(struct http_req *r);
 void health_live(struct http_req *r);
 void health_ready(struct http_req *r);
 void health_security_txt(struct http_req *r);

@@ -165,6 +165,8 @@ void admin_users(struct api_call *c);
 void admin_user_sessions(struct api_call *c);
 void admin_user_sessions_end(struct api_call *c);
 void admin_sessions_end_all(struct api_call *c);
+/* api/audit.c */
+void audit_list(struct api_call *c);
 /* api/callsheets.c */
 void callsheets_publish(struct api_call *c);
 void callsheets_list(struct api_call *c);

@@ -69,7 +69,6 @@ static const char *const old_style[] = {
     "GET /api/v1/productions/{id}/invitations",
     "GET /api/v1/productions/{id}/people",
     "GET /api/v1/productions/{id}/people/{pid}",
-    "GET /api/v1/productions/{id}/audit",
     "POST /api/v1/invitations/accept",
 };
 
