@@ -507,17 +507,17 @@ callsheets_get(struct api_call *c)
 	if (cache_sheet_get(s, g, rd->a.production.id, router_param(&r->match, "cid"), &cs, &d,
 	                    &cached, &len)) {
 		if ((called = api_reader_called(r, rd, d.id)) == -1)
-			goto done;
+			return;
 		if (!api_allows(rd, POLICY_RESOURCE_CALLSHEET, POLICY_ACTION_READ, NULL, NULL,
 		                called)) {
 			http_problem(r, 403, "your role does not see this day's call sheets");
-			goto done;
+			return;
 		}
 		http_reply(r, 200, "application/json", cached, len);
-		goto done;
+		return;
 	}
 	if (!load_sheet(r, rd, 1, &cs, &d))
-		goto done;
+		return;
 	if ((out = sheet_response(&cs, &len)) == NULL) {
 		http_problem(r, 500, "the response could not be encoded");
 	} else {
@@ -528,7 +528,6 @@ callsheets_get(struct api_call *c)
 	free(out);
 	sodium_memzero(cs.body, strlen(cs.body));
 	free(cs.body);
-done:
 }
 
 void
@@ -542,14 +541,14 @@ callsheets_ack(struct api_call *c)
 	int done;
 
 	if (!load_sheet(r, rd, 0, &cs, &d))
-		goto out;
+		return;
 	if (!api_allows(rd, POLICY_RESOURCE_CALLSHEET_ACK, POLICY_ACTION_WRITE, rd->person_id, NULL,
 	                0)) {
 		http_problem(r, 403, "your role cannot acknowledge call sheets");
-		goto out;
+		return;
 	}
 	if (api_call_begin(c) == -1)
-		goto out;
+		return;
 	done = store_callsheet_ack(api_call_store(c), cs.id, rd->person_id, &e);
 	if (done == -1) {
 		api_call_abort(c);
@@ -560,7 +559,6 @@ callsheets_ack(struct api_call *c)
 	} else if (api_call_commit(c, NULL, cs.id) == 0) {
 		http_reply(r, 204, NULL, NULL, 0);
 	}
-out:
 }
 
 /* Every recipient as the store lists them, before the reader's scope is applied. */
