@@ -274,7 +274,6 @@ int reset_desk_start(const struct config *c, const char *db_path, struct keyring
                      struct err *e);
 void reset_desk_stop(void);
 void reset_complete(struct http_req *r);
-void me_get(struct http_req *r);
 void mfa_totp_begin(struct http_req *r);
 void mfa_totp_confirm(struct http_req *r);
 void mfa_totp_disable(struct http_req *r);
@@ -292,10 +291,6 @@ void members_reinstate(struct http_req *r);
 void invitations_create(struct http_req *r);
 void invitations_list(struct http_req *r);
 void invitations_accept(struct http_req *r);
-void me_password(struct http_req *r);
-void me_sessions_list(struct http_req *r);
-void me_sessions_end_all(struct http_req *r);
-void me_sessions_end_one(struct http_req *r);
 void attachments_upload(struct http_req *r);
 void attachments_list(struct http_req *r);
 void attachments_download(struct http_req *r);

@@ -177,6 +177,12 @@ void callsheets_acks(struct api_call *c);
 void feeds_create(struct api_call *c);
 void feeds_revoke(struct api_call *c);
 void feeds_get(struct api_call *c);
+/* api/me.c */
+void me_get(struct api_call *c);
+void me_password(struct api_call *c);
+void me_sessions_list(struct api_call *c);
+void me_sessions_end_all(struct api_call *c);
+void me_sessions_end_one(struct api_call *c);
 /* api/people.c (people_list and people_get are still old-style) */
 void departments_list(struct api_call *c);
 void departments_create(struct api_call *c);

@@ -4,6 +4,7 @@
  */
 #include "api/api.h"
 #include "api/call.h"
+#include "crypto/password.h"
 #include "util/nitems.h"
 
 /*
@@ -111,9 +112,14 @@ const struct route api_routes[] = {
      OLD_STYLE},
     {"POST", "/api/v1/auth/password-reset/complete", reset_complete, ROUTE_PUBLIC | ROUTE_JSON_BODY,
      OLD_STYLE},
-    {"GET", "/api/v1/me", me_get, ROUTE_PENDING_OK, OLD_STYLE},
-    {"POST", "/api/v1/me/password", me_password, ROUTE_PENDING_OK | ROUTE_JSON_BODY, OLD_STYLE},
-    {"GET", "/api/v1/me/sessions", me_sessions_list, ROUTE_PENDING_OK, OLD_STYLE},
+    {"GET", "/api/v1/me", CALL(me_get, ROUTE_PENDING_OK, .check = API_CHECK_SELF)},
+    {"POST", "/api/v1/me/password",
+     CALL(me_password, ROUTE_PENDING_OK | ROUTE_JSON_BODY, .check = API_CHECK_SELF,
+          BODY({"current_password", JF_STRING, JF_REQUIRED | JF_SECRET, PASSWORD_MAX_BYTES},
+               {"new_password", JF_STRING, JF_REQUIRED | JF_SECRET, PASSWORD_MAX_BYTES}),
+          .audit = "auth.password_change")},
+    {"GET", "/api/v1/me/sessions",
+     CALL(me_sessions_list, ROUTE_PENDING_OK, .check = API_CHECK_SELF)},
     {"POST", "/api/v1/me/tokens",
      CALL(tokens_create, ROUTE_JSON_BODY, .check = API_CHECK_SELF,
           BODY({"name", JF_STRING, JF_REQUIRED | JF_NONBLANK, 100},
@@ -127,8 +133,12 @@ const struct route api_routes[] = {
     {"POST", "/api/v1/me/mfa/totp/confirm", mfa_totp_confirm, ROUTE_PENDING_OK | ROUTE_JSON_BODY,
      OLD_STYLE},
     {"POST", "/api/v1/me/mfa/totp/disable", mfa_totp_disable, ROUTE_JSON_BODY, OLD_STYLE},
-    {"DELETE", "/api/v1/me/sessions", me_sessions_end_all, ROUTE_PENDING_OK, OLD_STYLE},
-    {"DELETE", "/api/v1/me/sessions/{id}", me_sessions_end_one, ROUTE_PENDING_OK, OLD_STYLE},
+    {"DELETE", "/api/v1/me/sessions",
+     CALL(me_sessions_end_all, ROUTE_PENDING_OK, .check = API_CHECK_SELF,
+          .audit = "auth.logout_everywhere")},
+    {"DELETE", "/api/v1/me/sessions/{id}",
+     CALL(me_sessions_end_one, ROUTE_PENDING_OK, .check = API_CHECK_SELF,
+          .audit = "auth.session_end")},
     {"GET", "/api/v1/admin/users", CALL(admin_users, 0, .check = API_CHECK_INSTANCE_ADMIN)},
     {"GET", "/api/v1/admin/users/{id}/sessions",
      CALL(admin_user_sessions, 0, .check = API_CHECK_INSTANCE_ADMIN,

@@ -34,18 +34,20 @@ function allowAudits() {
   sql('DROP TRIGGER IF EXISTS test_audit_refused', { write: true });
 }
 
-/** Sends the write while audits fail: it must be refused with a 5xx problem. */
-async function refusedWithoutAudit(who, method, path, body) {
+/** Sends the write (to an absolute path) while audits fail: it must be refused with a 5xx problem. */
+async function refusedWithoutAuditAt(who, method, url, body) {
   refuseAudits();
   let r;
   try {
-    r = await call(server, who, method, P(path), { body });
+    r = await call(server, who, method, url, { body });
   } finally {
     allowAudits();
   }
-  assert.ok(r.status >= 500 && r.status < 600, `${method} ${path} was kept without its audit event: ${r.status} ${r.body}`);
-  assertProblem(r, r.status, `${method} ${path}`);
+  assert.ok(r.status >= 500 && r.status < 600, `${method} ${url} was kept without its audit event: ${r.status} ${r.body}`);
+  assertProblem(r, r.status, `${method} ${url}`);
 }
+/** The same for a path of the production. */
+const refusedWithoutAudit = (who, method, path, body) => refusedWithoutAuditAt(who, method, P(path), body);
 
 before(async () => {
   server = await startServer();
@@ -152,4 +154,9 @@ test("an administrator does not end someone's sessions without its audit event",
   assert.ok(r.status >= 500 && r.status < 600, `the sessions were ended without the audit event: ${r.status} ${r.body}`);
   assertProblem(r, r.status, 'ending sessions');
   assert.equal((await call(server, crew, 'GET', '/api/v1/me')).status, 200, "the grip's session still works");
+});
+
+test('a password is not changed without its audit event', async () => {
+  await refusedWithoutAuditAt(crew, 'POST', '/api/v1/me/password', { current_password: 'quiet lanterns drift over seven harbours', new_password: 'amber orchards hum beneath the viaduct' });
+  assert.equal((await call(server, crew, 'GET', '/api/v1/me')).status, 200, 'the session the change would have ended still works');
 });
