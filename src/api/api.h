@@ -274,9 +274,6 @@ int reset_desk_start(const struct config *c, const char *db_path, struct keyring
                      struct err *e);
 void reset_desk_stop(void);
 void reset_complete(struct http_req *r);
-void mfa_totp_begin(struct http_req *r);
-void mfa_totp_confirm(struct http_req *r);
-void mfa_totp_disable(struct http_req *r);
 void productions_create(struct http_req *r);
 void productions_import(struct http_req *r);
 int productions_import_head(struct http_req *r);

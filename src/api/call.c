@@ -96,7 +96,7 @@ api_dispatch(struct http_req *r)
 	assert(c.decl != NULL && c.decl->run != NULL);
 	if (c.decl->check != API_CHECK_PUBLIC)
 		c.actor = session_of(r)->session.user.id;
-	if (check(&c) == 0 &&
+	if (check(&c) == 0 && (c.decl->precheck == NULL || c.decl->precheck(&c) == 0) &&
 	    (c.decl->body == NULL ||
 	     (c.body = c.decl->body_open ? http_json_body_open(r, c.decl->body, c.decl->nbody)
 	                                 : http_json_body(r, c.decl->body, c.decl->nbody)) != NULL))

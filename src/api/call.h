@@ -15,10 +15,12 @@
  *   2. the declared policy, at production level (api_allows with no record:
  *      "this role may write locations at all"), else 403 with the route's
  *      `refused` detail;
- *   3. the body against the declared schema, every bad field at once
+ *   3. the route's precheck, if any (a check of the caller's own standing that
+ *      must come before the body, e.g. "your roles require a second factor");
+ *   4. the body against the declared schema, every bad field at once
  *      (http_json_body_open: a body that parses comes back with its field
  *      errors waiting, the handler adds its own and answers them together);
- *   4. the handler, with a struct api_call: the request, the reader, the
+ *   5. the handler, with a struct api_call: the request, the reader, the
  *      body. It does only its own work: record-level checks ("only your
  *      department"), the store, the answer.
  *
@@ -110,6 +112,9 @@ struct route_decl {
 	   on the request for the handler's own, answered together (http_json_body_open) */
 	int body_open;
 	const char *audit; /* the audit action of a write, else NULL */
+	/* a check of the caller's own standing that comes before the body is read (0, or -1 after
+	   answering), else NULL */
+	int (*precheck)(struct api_call *c);
 	void (*run)(struct api_call *c);
 };
 
@@ -177,6 +182,11 @@ void callsheets_acks(struct api_call *c);
 void feeds_create(struct api_call *c);
 void feeds_revoke(struct api_call *c);
 void feeds_get(struct api_call *c);
+/* api/mfa.c */
+void mfa_totp_begin(struct api_call *c);
+void mfa_totp_confirm(struct api_call *c);
+void mfa_totp_disable(struct api_call *c);
+int mfa_removable(struct api_call *c);
 /* api/me.c */
 void me_get(struct api_call *c);
 void me_password(struct api_call *c);

@@ -98,6 +98,8 @@
 	     {"cast_status", JF_STRING, 0, 6}),                                                    \
 	    .body_open = 1
 
+#define MFA_CODE_BODY BODY({"code", JF_STRING, JF_REQUIRED, 32})
+
 const struct route api_routes[] = {
     {"GET", "/healthz", health_live, ROUTE_PUBLIC, OLD_STYLE},
     {"GET", "/readyz", health_ready, ROUTE_PUBLIC, OLD_STYLE},
@@ -129,10 +131,14 @@ const struct route api_routes[] = {
     {"GET", "/api/v1/me/tokens", CALL(tokens_list, 0, .check = API_CHECK_SELF)},
     {"DELETE", "/api/v1/me/tokens/{id}",
      CALL(tokens_revoke, 0, .check = API_CHECK_SELF, .audit = "token.revoke")},
-    {"POST", "/api/v1/me/mfa/totp", mfa_totp_begin, ROUTE_PENDING_OK, OLD_STYLE},
-    {"POST", "/api/v1/me/mfa/totp/confirm", mfa_totp_confirm, ROUTE_PENDING_OK | ROUTE_JSON_BODY,
-     OLD_STYLE},
-    {"POST", "/api/v1/me/mfa/totp/disable", mfa_totp_disable, ROUTE_JSON_BODY, OLD_STYLE},
+    {"POST", "/api/v1/me/mfa/totp",
+     CALL(mfa_totp_begin, ROUTE_PENDING_OK, .check = API_CHECK_SELF, .audit = "auth.mfa_begin")},
+    {"POST", "/api/v1/me/mfa/totp/confirm",
+     CALL(mfa_totp_confirm, ROUTE_PENDING_OK | ROUTE_JSON_BODY, .check = API_CHECK_SELF,
+          MFA_CODE_BODY, .audit = "auth.mfa_enable")},
+    {"POST", "/api/v1/me/mfa/totp/disable",
+     CALL(mfa_totp_disable, ROUTE_JSON_BODY, .check = API_CHECK_SELF, .precheck = mfa_removable,
+          MFA_CODE_BODY, .audit = "auth.mfa_disable")},
     {"DELETE", "/api/v1/me/sessions",
      CALL(me_sessions_end_all, ROUTE_PENDING_OK, .check = API_CHECK_SELF,
           .audit = "auth.logout_everywhere")},
