@@ -25,10 +25,11 @@ dummy(struct http_req *r)
 }
 
 static const struct route routes[] = {
-    {"GET", "/healthz", dummy, 0},
-    {"GET", "/api/v1/productions/{id}", dummy, ROUTE_PUBLIC},
-    {"POST", "/api/v1/productions/{id}/members/{member}", dummy, ROUTE_JSON_BODY | ROUTE_PUBLIC},
-    {"DELETE", "/api/v1/productions/{id}", dummy, ROUTE_PUBLIC},
+    {"GET", "/healthz", dummy, 0, NULL},
+    {"GET", "/api/v1/productions/{id}", dummy, ROUTE_PUBLIC, NULL},
+    {"POST", "/api/v1/productions/{id}/members/{member}", dummy, ROUTE_JSON_BODY | ROUTE_PUBLIC,
+     NULL},
+    {"DELETE", "/api/v1/productions/{id}", dummy, ROUTE_PUBLIC, NULL},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

@@ -14,21 +14,11 @@
 #include <time.h>
 
 #include "api/handlers.h"
+#include "api/call.h"
 #include "api/session.h"
 #include "api/view.h"
 #include "store/store.h"
 #include "util/log.h"
-
-static int
-instance_admin(struct http_req *r)
-{
-	const struct api_auth *a = session_of(r);
-	if (a->session.user.is_instance_admin)
-		return 1;
-	session_audit(r, a->session.user.id, "admin.access", r->path, "denied");
-	http_problem(r, 403, "instance administrators only");
-	return 0;
-}
 
 static void
 add_user(const struct store_user *u, void *arg)
@@ -40,24 +30,22 @@ add_user(const struct store_user *u, void *arg)
 	                                "must_change_password", u->must_change_password));
 }
 
+/* Every route here is for the instance administrator (API_CHECK_INSTANCE_ADMIN, api/routes.c). */
 void
-admin_users(struct http_req *r)
+admin_users(struct api_call *c)
 {
-	json_t *arr;
 	struct err e;
+	json_t *arr = json_array();
 
-	if (!instance_admin(r))
-		return;
-	arr = json_array();
-	if (store_user_list(http_req_store(r), add_user, arr, &e) == -1) {
+	if (store_user_list(api_call_store(c), add_user, arr, &e) == -1) {
 		json_decref(arr);
-		http_problem(r, 503, "accounts are unavailable right now");
+		http_problem(c->r, 503, "accounts are unavailable right now");
 		return;
 	}
-	http_reply_json(r, 200, json_pack("{s:o}", "users", arr));
+	http_reply_json(c->r, 200, json_pack("{s:o}", "users", arr));
 }
 
-/* The account named by {id}; 404 when there is none. */
+/* The account named by {id}: 0, or -1 after answering 404 or 503. */
 static int
 target(struct http_req *r, struct store_user *u)
 {
@@ -82,63 +70,66 @@ add_session(const struct store_session *s, void *arg)
 	                                "expires_at", api_time_json(s->expires_at)));
 }
 
+/* A read that is audited (who looked at whose sessions). */
 void
-admin_user_sessions(struct http_req *r)
+admin_user_sessions(struct api_call *c)
 {
 	struct store_user u;
 	json_t *arr;
 	struct err e;
 
-	if (!instance_admin(r) || target(r, &u) == -1)
+	if (target(c->r, &u) == -1)
 		return;
 	arr = json_array();
-	if (store_session_list(http_req_store(r), u.id, (long long)time(NULL), add_session, arr,
+	if (store_session_list(api_call_store(c), u.id, (long long)time(NULL), add_session, arr,
 	                       &e) == -1) {
 		json_decref(arr);
-		http_problem(r, 503, "sessions are unavailable right now");
+		http_problem(c->r, 503, "sessions are unavailable right now");
 		return;
 	}
-	session_audit(r, session_of(r)->session.user.id, "admin.sessions_list", u.id, "success");
-	http_reply_json(r, 200, json_pack("{s:o}", "sessions", arr));
+	session_audit(c->r, c->actor, c->decl->audit, u.id, "success");
+	http_reply_json(c->r, 200, json_pack("{s:o}", "sessions", arr));
+}
+
+/* Ends the sessions (n of them) in the transaction of c, then commits with the audit event. */
+static void
+ended(struct api_call *c, int n, const char *object)
+{
+	if (n == -1) {
+		api_call_abort(c);
+		http_problem(c->r, 503, "the sessions could not be ended; try again");
+		return;
+	}
+	if (api_call_commit(c, NULL, object) == 0)
+		http_reply_json(c->r, 200, json_pack("{s:i}", "ended", n));
 }
 
 void
-admin_user_sessions_end(struct http_req *r)
+admin_user_sessions_end(struct api_call *c)
 {
-	const struct api_auth *a = session_of(r);
+	const struct api_auth *a = session_of(c->r);
 	struct store_user u;
 	struct err e;
-	int n;
 
-	if (!instance_admin(r) || target(r, &u) == -1)
+	if (target(c->r, &u) == -1 || api_call_begin(c) == -1)
 		return;
 	/* an administrator ending their own sessions keeps the one in use */
-	n = store_session_revoke_all(http_req_store(r), u.id,
-	                             strcmp(u.id, a->session.user.id) == 0 ? a->session.id : NULL,
-	                             (long long)time(NULL), &e);
-	if (n == -1) {
-		http_problem(r, 503, "the sessions could not be ended; try again");
-		return;
-	}
-	session_audit(r, a->session.user.id, "admin.sessions_end", u.id, "success");
-	http_reply_json(r, 200, json_pack("{s:i}", "ended", n));
+	ended(c,
+	      store_session_revoke_all(api_call_store(c), u.id,
+	                               strcmp(u.id, a->session.user.id) == 0 ? a->session.id : NULL,
+	                               (long long)time(NULL), &e),
+	      u.id);
 }
 
 void
-admin_sessions_end_all(struct http_req *r)
+admin_sessions_end_all(struct api_call *c)
 {
-	const struct api_auth *a = session_of(r);
 	struct err e;
-	int n;
 
-	if (!instance_admin(r))
+	if (api_call_begin(c) == -1)
 		return;
-	n = store_session_revoke_everyone(http_req_store(r), a->session.id, (long long)time(NULL),
-	                                  &e);
-	if (n == -1) {
-		http_problem(r, 503, "the sessions could not be ended; try again");
-		return;
-	}
-	session_audit(r, a->session.user.id, "admin.sessions_end_all", NULL, "success");
-	http_reply_json(r, 200, json_pack("{s:i}", "ended", n));
+	ended(c,
+	      store_session_revoke_everyone(api_call_store(c), session_of(c->r)->session.id,
+	                                    (long long)time(NULL), &e),
+	      NULL);
 }

@@ -27,6 +27,7 @@
 #include "api/handlers.h"
 #include "api/reply.h"
 #include "api/view.h"
+#include "api/call.h"
 #include "audit/audit_group.h"
 
 #define PAGE_DEFAULT 100
@@ -115,21 +116,17 @@ api_audit_name_events(struct store *s, const char *production_id, json_t *arr, s
 	return rc;
 }
 
+/* Audit read, scope all (api/routes.c). */
 void
-audit_list(struct http_req *r)
+audit_list(struct api_call *c)
 {
-	struct api_access a;
+	struct http_req *r = c->r;
+	const char *prod = c->rd.a.production.id;
 	struct page p = {NULL, 0};
 	struct err e;
 	long limit;
 	long before;
 
-	if (api_production_access(r, &a) == -1)
-		return;
-	if (api_scope(&a, POLICY_RESOURCE_AUDIT, POLICY_ACTION_READ) != POLICY_SCOPE_ALL) {
-		http_problem(r, 403, "your role does not see this production's audit log");
-		return;
-	}
 	limit = api_query_long(r, "limit", PAGE_DEFAULT, 1, PAGE_MAX);
 	before = api_query_long(r, "before", 0, 1, 0x7fffffffL);
 	if (limit < 0 || before < 0) {
@@ -140,9 +137,9 @@ audit_list(struct http_req *r)
 	}
 	audit_group_sync(); /* read audits queued before this request are in the log */
 	p.arr = json_array();
-	if (store_audit_of_production(http_req_store(r), a.production.id, before, limit, add_event,
-	                              &p, &e) == -1 ||
-	    api_audit_name_events(http_req_store(r), a.production.id, p.arr, &e) == -1) {
+	if (store_audit_of_production(api_call_store(c), prod, before, limit, add_event, &p, &e) ==
+	        -1 ||
+	    api_audit_name_events(api_call_store(c), prod, p.arr, &e) == -1) {
 		json_decref(p.arr);
 		api_unavailable(r, &e);
 		return;

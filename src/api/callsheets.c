@@ -34,6 +34,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "api/call.h"
 #include "api/cache.h"
 #include "api/handlers.h"
 #include "api/reply.h"
@@ -351,10 +352,11 @@ day_for(struct http_req *r, struct api_reader *rd, const char *day_id, enum poli
 }
 
 void
-callsheets_publish(struct http_req *r)
+callsheets_publish(struct api_call *c)
 {
+	struct http_req *r = c->r;
+	struct api_reader *rd = &c->rd;
 	struct store *s = http_req_store(r);
-	struct api_reader rd;
 	struct store_day d;
 	struct store_callsheet cs;
 	struct ids locs = {0}, recipients = {0};
@@ -364,32 +366,29 @@ callsheets_publish(struct http_req *r)
 	int rc;
 
 	memset(&cs, 0, sizeof(cs));
-	if (api_reader_load(r, &rd) == -1)
-		return;
-	if (!day_for(r, &rd, router_param(&r->match, "did"), POLICY_ACTION_PUBLISH, &d))
+	if (!day_for(r, rd, router_param(&r->match, "did"), POLICY_ACTION_PUBLISH, &d))
 		goto out;
+	/* the version, its recipients and its audit event in one transaction */
 	rc = store_begin(s, &e);
 	if (rc == 0 &&
-	    (sheet = build_sheet(s, &rd.a.production, &d, &locs, &recipients, &e)) == NULL)
+	    (sheet = build_sheet(s, &rd->a.production, &d, &locs, &recipients, &e)) == NULL)
 		rc = -1;
 	if (rc == 0) {
-		snprintf(cs.production_id, sizeof(cs.production_id), "%s", rd.a.production.id);
+		snprintf(cs.production_id, sizeof(cs.production_id), "%s", rd->a.production.id);
 		snprintf(cs.day_id, sizeof(cs.day_id), "%s", d.id);
-		snprintf(cs.published_by, sizeof(cs.published_by), "%s",
-		         session_of(r)->session.user.id);
+		snprintf(cs.published_by, sizeof(cs.published_by), "%s", c->actor);
 		cs.body = json_dumps(sheet, JSON_COMPACT | JSON_SORT_KEYS);
 		lp = ids_ptrs(&locs);
 		rp = ids_ptrs(&recipients);
 		rc = store_callsheet_publish(s, &cs, lp, locs.n, rp, recipients.n, &e);
 	}
-	if (rc == 0)
-		rc = store_commit(s, &e);
 	if (rc == -1) {
-		store_rollback(s);
+		api_call_abort(c);
 		api_unavailable(r, &e);
 		goto out;
 	}
-	session_audit(r, session_of(r)->session.user.id, "callsheet.publish", cs.id, "success");
+	if (api_call_commit(c, NULL, cs.id) == -1)
+		goto out;
 	{
 		json_t *j = api_callsheet_json(&cs);
 		json_object_set(j, "sheet", sheet);
@@ -405,7 +404,6 @@ out:
 	free(rp);
 	free(locs.v);
 	free(recipients.v);
-	api_reader_free(&rd);
 }
 
 static void
@@ -415,22 +413,19 @@ add_version(const struct store_callsheet *cs, void *arg)
 }
 
 void
-callsheets_list(struct http_req *r)
+callsheets_list(struct api_call *c)
 {
-	struct api_reader rd;
+	struct http_req *r = c->r;
+	struct api_reader *rd = &c->rd;
 	struct store_day d;
 	struct err e;
 	json_t *arr;
 
-	if (api_reader_load(r, &rd) == -1)
-		return;
-	if (!day_for(r, &rd, router_param(&r->match, "did"), POLICY_ACTION_READ, &d)) {
-		api_reader_free(&rd);
+	if (!day_for(r, rd, router_param(&r->match, "did"), POLICY_ACTION_READ, &d)) {
 		return;
 	}
-	api_reader_free(&rd);
 	arr = json_array();
-	if (store_callsheet_list(http_req_store(r), rd.a.production.id, d.id, add_version, arr,
+	if (store_callsheet_list(http_req_store(r), rd->a.production.id, d.id, add_version, arr,
 	                         &e) == -1) {
 		json_decref(arr);
 		api_unavailable(r, &e);
@@ -498,11 +493,12 @@ out:
  * from a reader that is itself never older than the last write.
  */
 void
-callsheets_get(struct http_req *r)
+callsheets_get(struct api_call *c)
 {
+	struct http_req *r = c->r;
+	struct api_reader *rd = &c->rd;
 	struct store *s = http_req_store(r);
 	const struct store_gen *g = session_gen(r);
-	struct api_reader rd;
 	struct store_callsheet cs;
 	struct store_day d;
 	const char *cached;
@@ -510,22 +506,20 @@ callsheets_get(struct http_req *r)
 	size_t len = 0;
 	int called;
 
-	if (api_reader_load(r, &rd) == -1)
-		return;
-	if (cache_sheet_get(s, g, rd.a.production.id, router_param(&r->match, "cid"), &cs, &d,
+	if (cache_sheet_get(s, g, rd->a.production.id, router_param(&r->match, "cid"), &cs, &d,
 	                    &cached, &len)) {
-		if ((called = api_reader_called(r, &rd, d.id)) == -1)
-			goto done;
-		if (!api_allows(&rd, POLICY_RESOURCE_CALLSHEET, POLICY_ACTION_READ, NULL, NULL,
+		if ((called = api_reader_called(r, rd, d.id)) == -1)
+			return;
+		if (!api_allows(rd, POLICY_RESOURCE_CALLSHEET, POLICY_ACTION_READ, NULL, NULL,
 		                called)) {
 			http_problem(r, 403, "your role does not see this day's call sheets");
-			goto done;
+			return;
 		}
 		http_reply(r, 200, "application/json", cached, len);
-		goto done;
+		return;
 	}
-	if (!load_sheet(r, &rd, 1, &cs, &d))
-		goto done;
+	if (!load_sheet(r, rd, 1, &cs, &d))
+		return;
 	if ((out = sheet_response(&cs, &len)) == NULL) {
 		http_problem(r, 500, "the response could not be encoded");
 	} else {
@@ -536,39 +530,37 @@ callsheets_get(struct http_req *r)
 	free(out);
 	sodium_memzero(cs.body, strlen(cs.body));
 	free(cs.body);
-done:
-	api_reader_free(&rd);
 }
 
 void
-callsheets_ack(struct http_req *r)
+callsheets_ack(struct api_call *c)
 {
-	struct api_reader rd;
+	struct http_req *r = c->r;
+	struct api_reader *rd = &c->rd;
 	struct store_callsheet cs;
 	struct store_day d;
 	struct err e;
 	int done;
 
-	if (api_reader_load(r, &rd) == -1)
+	if (!load_sheet(r, rd, 0, &cs, &d))
 		return;
-	if (!load_sheet(r, &rd, 0, &cs, &d))
-		goto out;
-	if (!api_allows(&rd, POLICY_RESOURCE_CALLSHEET_ACK, POLICY_ACTION_WRITE, rd.person_id, NULL,
+	if (!api_allows(rd, POLICY_RESOURCE_CALLSHEET_ACK, POLICY_ACTION_WRITE, rd->person_id, NULL,
 	                0)) {
 		http_problem(r, 403, "your role cannot acknowledge call sheets");
-		goto out;
+		return;
 	}
-	done = store_callsheet_ack(http_req_store(r), cs.id, rd.person_id, &e);
+	if (api_call_begin(c) == -1)
+		return;
+	done = store_callsheet_ack(api_call_store(c), cs.id, rd->person_id, &e);
 	if (done == -1) {
+		api_call_abort(c);
 		api_unavailable(r, &e);
 	} else if (done == 0) {
+		api_call_abort(c);
 		http_problem(r, 403, "this call sheet does not call you");
-	} else {
-		session_audit(r, session_of(r)->session.user.id, "callsheet.ack", cs.id, "success");
+	} else if (api_call_commit(c, NULL, cs.id) == 0) {
 		http_reply(r, 204, NULL, NULL, 0);
 	}
-out:
-	api_reader_free(&rd);
 }
 
 /* Every recipient as the store lists them, before the reader's scope is applied. */
@@ -611,23 +603,22 @@ acks_view(struct store *s, struct api_reader *rd, json_t *all, json_t *out, stru
 }
 
 void
-callsheets_acks(struct http_req *r)
+callsheets_acks(struct api_call *c)
 {
-	struct api_reader rd;
+	struct http_req *r = c->r;
+	struct api_reader *rd = &c->rd;
 	struct store_callsheet cs;
 	struct store_day d;
 	json_t *all;
 	json_t *seen;
 	struct err e;
 
-	if (api_reader_load(r, &rd) == -1)
-		return;
-	if (load_sheet(r, &rd, 0, &cs, &d)) {
+	if (load_sheet(r, rd, 0, &cs, &d)) {
 		all = json_array();
 		seen = json_array();
 		if (store_callsheet_recipients(http_req_store(r), cs.id, add_recipient, all, &e) ==
 		        -1 ||
-		    acks_view(http_req_store(r), &rd, all, seen, &e) == -1) {
+		    acks_view(http_req_store(r), rd, all, seen, &e) == -1) {
 			json_decref(seen);
 			api_unavailable(r, &e);
 		} else {
@@ -635,5 +626,4 @@ callsheets_acks(struct http_req *r)
 		}
 		json_decref(all);
 	}
-	api_reader_free(&rd);
 }

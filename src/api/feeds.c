@@ -31,6 +31,7 @@
 #include "api/reply.h"
 #include "api/session.h"
 #include "api/view.h"
+#include "api/call.h"
 #include "crypto/token.h"
 #include "util/xalloc.h"
 
@@ -42,68 +43,62 @@ webcal_url(const char *public_url, const char *token)
 	return xasprintf("webcal://%s/feeds/%s.ics", host, token);
 }
 
+/* Members only (api/routes.c); the feed and its audit event commit together. */
 void
-feeds_create(struct http_req *r)
+feeds_create(struct api_call *c)
 {
-	const struct api_auth *auth = session_of(r);
-	struct store *s = http_req_store(r);
-	const char *base = http_req_config(r)->public_url;
+	const char *base = http_req_config(c->r)->public_url;
+	const char *prod = c->rd.a.production.id;
 	char text[TOKEN_TEXT_LEN], hash[TOKEN_HASH_LEN];
-	struct api_reader rd;
 	struct err e;
-	char *https = NULL, *webcal = NULL;
+	char *https, *webcal;
 	json_t *out;
 
-	if (api_reader_load(r, &rd) == -1)
+	if (api_call_begin(c) == -1)
 		return;
-	if (!rd.a.member) {
-		http_problem(r, 403, "only a member of the production has a calendar feed here");
-		goto done;
-	}
 	token_new(text, hash);
-	if (store_feed_set(s, auth->session.user.id, rd.a.production.id, hash,
-	                   (long long)time(NULL), &e) == -1) {
+	if (store_feed_set(api_call_store(c), c->actor, prod, hash, (long long)time(NULL), &e) ==
+	    -1) {
 		sodium_memzero(text, sizeof(text));
-		api_unavailable(r, &e);
-		goto done;
+		api_call_abort(c);
+		api_unavailable(c->r, &e);
+		return;
 	}
-	session_audit(r, auth->session.user.id, "calendar_feed.create", rd.a.production.id,
-	              "success");
+	if (api_call_commit(c, NULL, prod) == -1) {
+		sodium_memzero(text, sizeof(text));
+		return;
+	}
 	https = xasprintf("%s/feeds/%s.ics", base, text);
 	webcal = webcal_url(base, text);
 	sodium_memzero(text, sizeof(text));
-	out = json_pack("{s:s, s:s, s:s}", "production_id", rd.a.production.id, "url", webcal,
-	                "https_url", https);
+	out =
+	    json_pack("{s:s, s:s, s:s}", "production_id", prod, "url", webcal, "https_url", https);
 	sodium_memzero(https, strlen(https));
 	sodium_memzero(webcal, strlen(webcal));
-	http_reply_json(r, 201, out);
-done:
+	http_reply_json(c->r, 201, out);
 	free(https);
 	free(webcal);
-	api_reader_free(&rd);
 }
 
+/* The caller's own feed only: 404 when they have none here. */
 void
-feeds_revoke(struct http_req *r)
+feeds_revoke(struct api_call *c)
 {
-	const struct api_auth *auth = session_of(r);
-	struct api_reader rd;
 	struct err e;
 	int n;
 
-	if (api_reader_load(r, &rd) == -1)
+	if (api_call_begin(c) == -1)
 		return;
-	n = store_feed_delete(http_req_store(r), auth->session.user.id, rd.a.production.id, &e);
+	n = store_feed_delete(api_call_store(c), c->actor, c->rd.a.production.id, &e);
 	if (n == -1) {
-		api_unavailable(r, &e);
+		api_call_abort(c);
+		api_unavailable(c->r, &e);
 	} else if (n == 0) {
-		http_problem(r, 404, "you have no calendar feed for this production");
-	} else {
-		session_audit(r, auth->session.user.id, "calendar_feed.revoke", rd.a.production.id,
-		              "success");
-		http_reply(r, 204, NULL, NULL, 0);
+		api_call_abort(c);
+		http_problem(c->r, 404, "you have no calendar feed for this production");
+	} else if (api_call_commit(c, NULL, c->rd.a.production.id) == 0) {
+		http_reply(c->r, 204, NULL, NULL, 0);
 	}
-	api_reader_free(&rd);
 }
 
 /*
@@ -133,8 +128,9 @@ feed_reader(struct store *s, const struct store_feed *f, struct api_reader *rd, 
 }
 
 void
-feeds_get(struct http_req *r)
+feeds_get(struct api_call *c)
 {
+	struct http_req *r = c->r;
 	static const char suffix[] = ".ics";
 	const char *param = router_param(&r->match, "token");
 	struct store *s = http_req_store(r);

@@ -29,8 +29,8 @@
 #include "api/reply.h"
 #include "api/session.h"
 #include "api/view.h"
+#include "api/call.h"
 #include "domain/validate.h"
-#include "util/nitems.h"
 
 int
 api_location_view(struct store *s, struct api_reader *rd, const struct store_location *l,
@@ -130,21 +130,17 @@ api_locations_view(struct store *s, struct api_reader *rd, json_t *arr, struct e
 }
 
 void
-locations_list(struct http_req *r)
+locations_list(struct api_call *c)
 {
-	struct api_reader rd;
 	struct err e;
-	json_t *arr;
+	json_t *arr = json_array();
 
-	if (api_reader_load(r, &rd) == -1)
-		return;
-	arr = json_array();
-	if (api_locations_view(http_req_store(r), &rd, arr, &e) == -1) {
+	if (api_locations_view(api_call_store(c), &c->rd, arr, &e) == -1) {
 		json_decref(arr);
-		api_unavailable(r, &e);
+		api_unavailable(c->r, &e);
 		return;
 	}
-	http_reply_json(r, 200, json_pack("{s:o}", "locations", arr));
+	http_reply_json(c->r, 200, json_pack("{s:o}", "locations", arr));
 }
 
 /* Loads {lid} opened when open: 1, or 0 after answering 404 / 503. */
@@ -158,40 +154,27 @@ load_location(struct http_req *r, struct api_reader *rd, int open, struct store_
 }
 
 void
-locations_get(struct http_req *r)
+locations_get(struct api_call *c)
 {
-	struct api_reader rd;
 	struct store_location l;
 	struct err e;
 	int v;
 
-	if (api_reader_load(r, &rd) == -1 || !load_location(r, &rd, 0, &l))
+	if (!load_location(c->r, &c->rd, 0, &l))
 		return;
-	if ((v = api_location_view(http_req_store(r), &rd, &l, &e)) == -2) {
-		api_unavailable(r, &e);
+	if ((v = api_location_view(api_call_store(c), &c->rd, &l, &e)) == -2) {
+		api_unavailable(c->r, &e);
 		return;
 	}
 	if (v == -1) {
-		http_problem(r, 403, "your role does not see this location");
+		http_problem(c->r, 403, "your role does not see this location");
 		return;
 	}
-	if (v == 1 && !load_location(r, &rd, 1, &l))
+	if (v == 1 && !load_location(c->r, &c->rd, 1, &l))
 		return;
-	http_reply_json(r, 200, api_location_json(&l));
+	http_reply_json(c->r, 200, api_location_json(&l));
 	sodium_memzero(&l, sizeof(l));
 }
-
-static const struct json_field location_body[] = {
-    {"name", JF_STRING, JF_NONBLANK, 200},
-    {"parking", JF_STRING, JF_MULTILINE, 500},
-    {"nearest_hospital", JF_STRING, 0, 250},
-    {"confidential", JF_BOOLEAN, 0, 0},
-    {"address", JF_STRING, JF_MULTILINE, 500},
-    {"latitude", JF_NUMBER, 0, 0},
-    {"longitude", JF_NUMBER, 0, 0},
-    {"access_notes", JF_STRING, JF_MULTILINE, 1000},
-    {"contact", JF_STRING, 0, 250},
-};
 
 static void
 set_text(json_t *body, const char *name, char *dst, size_t cap)
@@ -256,58 +239,44 @@ apply_location(struct http_req *r, json_t *body, struct store_location *l, int *
 	return !http_field_errors_answer(r);
 }
 
-static int
-may_write_locations(struct http_req *r, const struct api_reader *rd)
-{
-	if (api_allows(rd, POLICY_RESOURCE_LOCATION, POLICY_ACTION_WRITE, NULL, NULL, 0) &&
-	    api_allows(rd, POLICY_RESOURCE_LOCATION_ADDRESS, POLICY_ACTION_WRITE, NULL, NULL, 0))
-		return 1;
-	http_problem(r, 403, "your role cannot change locations");
-	return 0;
-}
-
-/* POST (creating) or PATCH: one path, so both check and seal the same way. */
+/*
+ * POST (creating) or PATCH: one path, so both check and seal the same way.
+ * The route declares the right (location and its address, write) and the
+ * body (api/routes.c); the write and its audit event commit together.
+ */
 static void
-save_location(struct http_req *r, int creating)
+save_location(struct api_call *c, int creating)
 {
-	struct api_reader rd;
 	struct store_location l;
-	json_t *body;
 	struct err e;
 	int site, rc;
 
-	if (api_reader_load(r, &rd) == -1 || !may_write_locations(r, &rd))
-		return;
-	if ((body = http_json_body_open(r, location_body, nitems(location_body))) == NULL)
-		return;
 	memset(&l, 0, sizeof(l));
-	snprintf(l.production_id, sizeof(l.production_id), "%s", rd.a.production.id);
-	if ((creating || load_location(r, &rd, 1, &l)) && apply_location(r, body, &l, &site)) {
-		rc = creating ? store_location_create(http_req_store(r), &l, &e)
-		              : store_location_update(http_req_store(r), &l, site, &e);
+	snprintf(l.production_id, sizeof(l.production_id), "%s", c->rd.a.production.id);
+	if ((creating || load_location(c->r, &c->rd, 1, &l)) &&
+	    apply_location(c->r, c->body, &l, &site) && api_call_begin(c) == 0) {
+		rc = creating ? store_location_create(api_call_store(c), &l, &e)
+		              : store_location_update(api_call_store(c), &l, site, &e);
 		if (rc == -1) {
-			api_refuse(r, &e,
+			api_call_abort(c);
+			api_refuse(c->r, &e,
 			           creating ? "the location cannot be created"
 			                    : "the location cannot be changed");
-		} else {
-			session_audit(r, session_of(r)->session.user.id,
-			              creating ? "location.create" : "location.update", l.id,
-			              "success");
-			http_reply_json(r, creating ? 201 : 200, api_location_json(&l));
+		} else if (api_call_commit(c, NULL, l.id) == 0) {
+			http_reply_json(c->r, creating ? 201 : 200, api_location_json(&l));
 		}
 	}
-	json_decref(body);
 	sodium_memzero(&l, sizeof(l));
 }
 
 void
-locations_create(struct http_req *r)
+locations_create(struct api_call *c)
 {
-	save_location(r, 1);
+	save_location(c, 1);
 }
 
 void
-locations_update(struct http_req *r)
+locations_update(struct api_call *c)
 {
-	save_location(r, 0);
+	save_location(c, 0);
 }

@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "api/handlers.h"
+#include "api/call.h"
 #include "api/session.h"
 #include "api/view.h"
 #include "crypto/password.h"
@@ -35,26 +36,22 @@ user_json(const struct store_user *u)
 	                 u->display_name, "instance_admin", u->is_instance_admin);
 }
 
+/* Every route here is the caller's own account (API_CHECK_SELF, api/routes.c). */
 void
-me_get(struct http_req *r)
+me_get(struct api_call *c)
 {
-	const struct api_auth *a = session_of(r);
-	if (session_email(r) == NULL) {
-		http_problem(r, 503, "your account cannot be read right now");
+	const struct api_auth *a = session_of(c->r);
+	if (session_email(c->r) == NULL) {
+		http_problem(c->r, 503, "your account cannot be read right now");
 		return;
 	}
-	http_reply_json(r, 200,
+	http_reply_json(c->r, 200,
 	                json_pack("{s:o, s:b, s:{s:b, s:b}, s:s}", "user",
 	                          user_json(&a->session.user), "must_change_password",
 	                          a->session.user.must_change_password, "mfa", "enrolled",
 	                          a->session.mfa_enrolled, "required", a->session.mfa_required,
 	                          "csrf_token", a->csrf));
 }
-
-static const struct json_field password_fields[] = {
-    {"current_password", JF_STRING, JF_REQUIRED | JF_SECRET, PASSWORD_MAX_BYTES},
-    {"new_password", JF_STRING, JF_REQUIRED | JF_SECRET, PASSWORD_MAX_BYTES},
-};
 
 struct password_job {
 	struct job job;
@@ -107,30 +104,30 @@ password_done(struct job *j)
 	    store_session_revoke_all(s, a->session.user.id, NULL, now, &e) == -1 ||
 	    store_token_revoke_all(s, a->session.user.id, now, &e) == -1 ||
 	    store_reset_revoke_all(s, a->session.user.id, now, &e) == -1 ||
-	    session_start(r, a->session.user.id, csrf, &e) == -1 || store_commit(s, &e) == -1) {
+	    session_start(r, a->session.user.id, csrf, &e) == -1 ||
+	    api_audit_in(r, "auth.password_change", NULL, &e) == -1 || store_commit(s, &e) == -1) {
 		store_rollback(s);
 		log_event(LOG_ERROR, "password change failed", LOG_STR("error", e.msg), LOG_END);
 		http_problem(r, 503, "the password could not be changed; try again");
 		goto out;
 	}
-	session_audit(r, a->session.user.id, "auth.password_change", NULL, "success");
 	http_reply_json(r, 200, json_pack("{s:s}", "csrf_token", csrf));
 out:
 	sodium_memzero(pj, sizeof(*pj));
 	free(pj);
 }
 
+/* The body (both passwords, required) is declared in api/routes.c. */
 void
-me_password(struct http_req *r)
+me_password(struct api_call *c)
 {
+	struct http_req *r = c->r;
 	const struct api_auth *a = session_of(r);
-	json_t *body = http_json_body(r, password_fields, 2);
+	json_t *body = c->body;
 	struct password_job *pj;
 	const char *next;
 	struct err e;
 
-	if (body == NULL)
-		return;
 	next = json_string_value(json_object_get(body, "new_password"));
 	if (session_email(r) == NULL) {
 		json_decref(body);
@@ -140,7 +137,6 @@ me_password(struct http_req *r)
 	if (password_acceptable(next, a->session.user.email, &e) == -1) {
 		json_t *errs =
 		    json_pack("[{s:s, s:s}]", "pointer", "/new_password", "detail", e.msg);
-		json_decref(body);
 		http_problem_errors(r, 400, "the new password is not acceptable", errs);
 		return;
 	}
@@ -151,7 +147,6 @@ me_password(struct http_req *r)
 	secret_take_string(&pj->current,
 	                   (char *)json_string_value(json_object_get(body, "current_password")));
 	secret_take_string(&pj->next, (char *)next);
-	json_decref(body);
 	sodium_memzero(r->body, r->body_len);
 	pj->job.work = password_work;
 	pj->job.done = password_done;
@@ -176,61 +171,66 @@ add_session(const struct store_session *ses, void *arg)
 }
 
 void
-me_sessions_list(struct http_req *r)
+me_sessions_list(struct api_call *ac)
 {
-	const struct api_auth *a = session_of(r);
+	const struct api_auth *a = session_of(ac->r);
 	struct list_ctx c = {json_array(), a->session.id};
 	struct err e;
 
-	if (store_session_list(http_req_store(r), a->session.user.id, (long long)time(NULL),
+	if (store_session_list(api_call_store(ac), a->session.user.id, (long long)time(NULL),
 	                       add_session, &c, &e) == -1) {
 		json_decref(c.arr);
-		http_problem(r, 503, "sessions are unavailable right now");
+		http_problem(ac->r, 503, "sessions are unavailable right now");
 		return;
 	}
-	http_reply_json(r, 200, json_pack("{s:o}", "sessions", c.arr));
+	http_reply_json(ac->r, 200, json_pack("{s:o}", "sessions", c.arr));
 }
 
 void
-me_sessions_end_all(struct http_req *r)
+me_sessions_end_all(struct api_call *c)
 {
-	const struct api_auth *a = session_of(r);
-	struct store *s = http_req_store(r);
+	struct store *s = api_call_store(c);
 	long long now = (long long)time(NULL);
 	struct err e;
 
 	/* "everywhere" includes the integrations: the account's API tokens end too */
 	if (store_begin(s, &e) == -1 ||
-	    store_session_revoke_all(s, a->session.user.id, NULL, now, &e) == -1 ||
-	    store_token_revoke_all(s, a->session.user.id, now, &e) == -1 ||
-	    store_commit(s, &e) == -1) {
-		store_rollback(s);
-		http_problem(r, 503, "the sessions could not be ended; try again");
+	    store_session_revoke_all(s, c->actor, NULL, now, &e) == -1 ||
+	    store_token_revoke_all(s, c->actor, now, &e) == -1) {
+		api_call_abort(c);
+		http_problem(c->r, 503, "the sessions could not be ended; try again");
 		return;
 	}
-	session_audit(r, a->session.user.id, "auth.logout_everywhere", NULL, "success");
-	session_clear_cookie(r);
-	http_reply(r, 204, NULL, NULL, 0);
+	if (api_call_commit(c, NULL, NULL) == -1)
+		return;
+	session_clear_cookie(c->r);
+	http_reply(c->r, 204, NULL, NULL, 0);
 }
 
 void
-me_sessions_end_one(struct http_req *r)
+me_sessions_end_one(struct api_call *c)
 {
-	const struct api_auth *a = session_of(r);
-	const char *id = router_param(&r->match, "id");
+	const struct api_auth *a = session_of(c->r);
+	const char *id = router_param(&c->r->match, "id");
 	struct err e;
-	int n = store_session_revoke(http_req_store(r), a->session.user.id, id,
-	                             (long long)time(NULL), &e);
+	int n;
+
+	if (api_call_begin(c) == -1)
+		return;
+	n = store_session_revoke(api_call_store(c), c->actor, id, (long long)time(NULL), &e);
 	if (n == -1) {
-		http_problem(r, 503, "the session could not be ended; try again");
+		api_call_abort(c);
+		http_problem(c->r, 503, "the session could not be ended; try again");
 		return;
 	}
 	if (n == 0) { /* not this user's, or already ended: the same answer */
-		http_problem(r, 404, "there is no such session");
+		api_call_abort(c);
+		http_problem(c->r, 404, "there is no such session");
 		return;
 	}
-	session_audit(r, a->session.user.id, "auth.session_end", id, "success");
+	if (api_call_commit(c, NULL, id) == -1)
+		return;
 	if (strcmp(id, a->session.id) == 0)
-		session_clear_cookie(r);
-	http_reply(r, 204, NULL, NULL, 0);
+		session_clear_cookie(c->r);
+	http_reply(c->r, 204, NULL, NULL, 0);
 }

@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "api/handlers.h"
+#include "api/call.h"
 #include "api/session.h"
 #include "crypto/token.h"
 #include "crypto/totp.h"
@@ -72,11 +73,13 @@ mfa_verify(struct store *s, const char *user_id, const char *code, struct err *e
 	}
 }
 
+/* Every route here is the caller's own account (API_CHECK_SELF, api/routes.c). */
 void
-mfa_totp_begin(struct http_req *r)
+mfa_totp_begin(struct api_call *c)
 {
+	struct http_req *r = c->r;
 	const struct api_auth *a = session_of(r);
-	struct store *s = http_req_store(r);
+	struct store *s = api_call_store(c);
 	unsigned char key[TOTP_SECRET_LEN];
 	char b32[TOTP_SECRET_B32_LEN];
 	char *uri = NULL, *svg = NULL, *out = NULL;
@@ -99,14 +102,19 @@ mfa_totp_begin(struct http_req *r)
 	uri = session_email(r) ? totp_uri("Slate", a->session.user.email, key, sizeof(key)) : NULL;
 	svg = uri ? totp_qr_svg(uri) : NULL;
 	sodium_memzero(key, sizeof(key));
-	if (uri == NULL || svg == NULL || store_totp_begin(s, a->session.user.id, b32, &e) == -1) {
-		http_problem(r, 500, "the second factor could not be set up");
+	if (uri == NULL || svg == NULL)
+		goto fail;
+	if (api_call_begin(c) == -1)
 		goto out;
+	if (store_totp_begin(s, a->session.user.id, b32, &e) == -1) {
+		api_call_abort(c);
+		goto fail;
 	}
+	if (api_call_commit(c, NULL, NULL) == -1)
+		goto out;
 	j = json_pack("{s:s, s:s, s:s}", "secret", b32, "otpauth_uri", uri, "qr_svg", svg);
 	out = json_dumps(j, JSON_COMPACT);
 	json_decref(j); /* jansson's copies are freed here; the text we send is wiped below */
-	session_audit(r, a->session.user.id, "auth.mfa_begin", NULL, "success");
 	http_reply(r, 200, "application/json", out, strlen(out));
 out:
 	sodium_memzero(b32, sizeof(b32));
@@ -119,18 +127,19 @@ out:
 	free(uri);
 	free(svg);
 	free(out);
+	return;
+fail:
+	http_problem(r, 500, "the second factor could not be set up");
+	goto out;
 }
 
-static const struct json_field code_fields[] = {
-    {"code", JF_STRING, 1, 32},
-};
-
 void
-mfa_totp_confirm(struct http_req *r)
+mfa_totp_confirm(struct api_call *c)
 {
+	struct http_req *r = c->r;
 	const struct api_auth *a = session_of(r);
-	struct store *s = http_req_store(r);
-	json_t *body = http_json_body(r, code_fields, 1), *list;
+	struct store *s = api_call_store(c);
+	json_t *body = c->body, *list;
 	char codes[TOTP_RECOVERY_COUNT][TOTP_RECOVERY_LEN];
 	char hashes[TOTP_RECOVERY_COUNT][65];
 	unsigned char key[TOTP_SECRET_LEN];
@@ -139,11 +148,8 @@ mfa_totp_confirm(struct http_req *r)
 	struct err e;
 	int found, ok;
 
-	if (body == NULL)
-		return;
 	found = store_totp_get(s, a->session.user.id, &t, &e);
 	if (found != 1 || t.confirmed) {
-		json_decref(body);
 		http_problem(r, found == -1 ? 503 : 409,
 		             found == -1 ? "the second factor is unavailable right now"
 		                         : "there is no enrolment waiting for a code");
@@ -154,7 +160,6 @@ mfa_totp_confirm(struct http_req *r)
 	                 time(NULL), -1, &step) == 1;
 	sodium_memzero(key, sizeof(key));
 	sodium_memzero(&t, sizeof(t));
-	json_decref(body);
 	if (!ok) {
 		session_audit(r, a->session.user.id, "auth.mfa_enable", NULL, "failure");
 		http_problem_errors(r, 400, "that code is not right",
@@ -170,39 +175,43 @@ mfa_totp_confirm(struct http_req *r)
 		token_hash(norm, hashes[i]);
 		json_array_append_new(list, json_string(codes[i]));
 	}
-	if (store_begin(s, &e) == -1 ||
-	    store_totp_confirm(s, a->session.user.id, step, hashes, TOTP_RECOVERY_COUNT, &e) ==
-	        -1 ||
-	    store_commit(s, &e) == -1) {
-		store_rollback(s);
+	if (store_begin(s, &e) == -1 || store_totp_confirm(s, a->session.user.id, step, hashes,
+	                                                   TOTP_RECOVERY_COUNT, &e) == -1) {
+		api_call_abort(c);
 		json_decref(list);
 		http_problem(r, 503, "the second factor could not be saved; try again");
 		goto out;
 	}
-	session_audit(r, a->session.user.id, "auth.mfa_enable", NULL, "success");
+	if (api_call_commit(c, NULL, NULL) == -1) {
+		json_decref(list);
+		goto out;
+	}
 	http_reply_json(r, 200, json_pack("{s:o}", "recovery_codes", list));
 out:
 	sodium_memzero(codes, sizeof(codes));
 }
 
-void
-mfa_totp_disable(struct http_req *r)
+/* Before the body: a second factor the caller's roles require stays (403). */
+int
+mfa_removable(struct api_call *c)
 {
+	if (!session_of(c->r)->session.mfa_required)
+		return 0;
+	http_problem(c->r, 403, "your roles require a second factor; it cannot be removed");
+	return -1;
+}
+
+void
+mfa_totp_disable(struct api_call *c)
+{
+	struct http_req *r = c->r;
 	const struct api_auth *a = session_of(r);
-	struct store *s = http_req_store(r);
-	json_t *body;
+	struct store *s = api_call_store(c);
 	struct err e;
 	int ok;
 
-	if (a->session.mfa_required) {
-		http_problem(r, 403, "your roles require a second factor; it cannot be removed");
-		return;
-	}
-	if ((body = http_json_body(r, code_fields, 1)) == NULL)
-		return;
-	ok =
-	    mfa_verify(s, a->session.user.id, json_string_value(json_object_get(body, "code")), &e);
-	json_decref(body);
+	ok = mfa_verify(s, a->session.user.id, json_string_value(json_object_get(c->body, "code")),
+	                &e);
 	if (ok == -1) {
 		http_problem(r, 503, "the second factor is unavailable right now");
 		return;
@@ -212,10 +221,13 @@ mfa_totp_disable(struct http_req *r)
 		http_problem(r, 403, "that code is not right");
 		return;
 	}
+	if (api_call_begin(c) == -1)
+		return;
 	if (store_totp_delete(s, a->session.user.id, &e) == -1) {
+		api_call_abort(c);
 		http_problem(r, 503, "the second factor could not be removed; try again");
 		return;
 	}
-	session_audit(r, a->session.user.id, "auth.mfa_disable", NULL, "success");
-	http_reply(r, 204, NULL, NULL, 0);
+	if (api_call_commit(c, NULL, NULL) == 0)
+		http_reply(r, 204, NULL, NULL, 0);
 }

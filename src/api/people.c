@@ -58,6 +58,7 @@
 #include "api/audit_read.h"
 #include "api/handlers.h"
 #include "api/reply.h"
+#include "api/call.h"
 #include "api/session.h"
 #include "api/view.h"
 #include "domain/validate.h"
@@ -73,96 +74,68 @@ add_department(const char *id, const char *name, void *arg)
 	json_array_append_new(arg, json_pack("{s:s, s:s}", "id", id, "name", name));
 }
 
+/* Production read (api/routes.c); the instance administrator's right counts. */
 void
-departments_list(struct http_req *r)
+departments_list(struct api_call *c)
 {
-	struct api_access a;
 	struct err e;
-	json_t *arr;
+	json_t *arr = json_array();
 
-	if (api_production_access(r, &a) == -1)
-		return;
-	if (api_scope(&a, POLICY_RESOURCE_PRODUCTION, POLICY_ACTION_READ) == POLICY_SCOPE_NONE) {
-		http_problem(r, 403, "your role cannot see this");
-		return;
-	}
-	arr = json_array();
-	if (store_department_list(http_req_store(r), a.production.id, add_department, arr, &e) ==
-	    -1) {
+	if (store_department_list(api_call_store(c), c->rd.a.production.id, add_department, arr,
+	                          &e) == -1) {
 		json_decref(arr);
-		api_unavailable(r, &e);
+		api_unavailable(c->r, &e);
 		return;
 	}
-	http_reply_json(r, 200, json_pack("{s:o}", "departments", arr));
+	http_reply_json(c->r, 200, json_pack("{s:o}", "departments", arr));
 }
 
-static const struct json_field department_fields[] = {
-    {"name", JF_STRING, JF_REQUIRED | JF_NONBLANK, 60}};
-
-/* The new name of a department from the body: 1, or 0 after answering 400. */
-static int
-department_name(struct http_req *r, char *name, size_t cap)
-{
-	json_t *body = http_json_body(r, department_fields, 1);
-	if (body == NULL)
-		return 0;
-	snprintf(name, cap, "%s", json_string_value(json_object_get(body, "name")));
-	json_decref(body);
-	return 1; /* json_check refused an empty or blank name */
-}
-
-/* Departments are production settings: production write. 0 after answering 403. */
-static int
-may_edit_departments(struct http_req *r, const struct api_access *a)
-{
-	if (api_scope(a, POLICY_RESOURCE_PRODUCTION, POLICY_ACTION_WRITE) == POLICY_SCOPE_ALL)
-		return 1;
-	http_problem(r, 403, "your role cannot change this production's departments");
-	return 0;
-}
-
+/*
+ * Departments are production settings: production write, checked by
+ * dispatch; the body's name was checked there too (required, not blank).
+ */
 void
-departments_create(struct http_req *r)
+departments_create(struct api_call *c)
 {
-	struct api_access a;
-	char id[STORE_ID_LEN + 8], name[256];
+	const char *name = json_string_value(json_object_get(c->body, "name"));
+	char id[STORE_ID_LEN + 8];
 	struct err e;
 
-	if (api_production_access(r, &a) == -1 || !may_edit_departments(r, &a) ||
-	    !department_name(r, name, sizeof(name)))
+	if (api_call_begin(c) == -1)
 		return;
-	if (store_department_create(http_req_store(r), a.production.id, name, id, sizeof(id), &e) ==
-	    -1) {
-		api_refuse(r, &e, "the department cannot be created");
+	if (store_department_create(api_call_store(c), c->rd.a.production.id, name, id, sizeof(id),
+	                            &e) == -1) {
+		api_call_abort(c);
+		api_refuse(c->r, &e, "the department cannot be created");
 		return;
 	}
-	session_audit(r, session_of(r)->session.user.id, "department.create", id, "success");
-	http_reply_json(r, 201, json_pack("{s:s, s:s}", "id", id, "name", name));
+	if (api_call_commit(c, NULL, id) == 0)
+		http_reply_json(c->r, 201, json_pack("{s:s, s:s}", "id", id, "name", name));
 }
 
 void
-departments_update(struct http_req *r)
+departments_update(struct api_call *c)
 {
-	struct api_access a;
-	const char *id = router_param(&r->match, "did");
-	char name[256];
+	const char *id = router_param(&c->r->match, "did");
+	const char *name = json_string_value(json_object_get(c->body, "name"));
 	struct err e;
 	int done;
 
-	if (api_production_access(r, &a) == -1 || !may_edit_departments(r, &a) ||
-	    !department_name(r, name, sizeof(name)))
+	if (api_call_begin(c) == -1)
 		return;
-	done = store_department_rename(http_req_store(r), a.production.id, id, name, &e);
+	done = store_department_rename(api_call_store(c), c->rd.a.production.id, id, name, &e);
 	if (done == -1) {
-		api_refuse(r, &e, "the department cannot be renamed");
+		api_call_abort(c);
+		api_refuse(c->r, &e, "the department cannot be renamed");
 		return;
 	}
 	if (done == 0) {
-		http_problem(r, 404, "there is no such department in this production");
+		api_call_abort(c);
+		http_problem(c->r, 404, "there is no such department in this production");
 		return;
 	}
-	session_audit(r, session_of(r)->session.user.id, "department.rename", id, "success");
-	http_reply_json(r, 200, json_pack("{s:s, s:s}", "id", id, "name", name));
+	if (api_call_commit(c, NULL, id) == 0)
+		http_reply_json(c->r, 200, json_pack("{s:s, s:s}", "id", id, "name", name));
 }
 
 /* ---- the fields of a person ---- */
@@ -464,26 +437,6 @@ people_get(struct http_req *r)
 
 /* ---- writes ---- */
 
-static const struct json_field person_body[] = {
-    {"name", JF_STRING, JF_NONBLANK, 200},
-    {"kind", JF_STRING, 0, 8},
-    {"department", JF_STRING, 0, 60},
-    {"job_title", JF_STRING, 0, 120},
-    {"character_name", JF_STRING, 0, 120},
-    {"key_contact", JF_BOOLEAN, 0, 0},
-    {"account_email", JF_STRING, 0, 254},
-    {"work_phone", JF_STRING, 0, 40},
-    {"work_email", JF_STRING, 0, 254},
-    {"personal_phone", JF_STRING, 0, 40},
-    {"personal_email", JF_STRING, 0, 254},
-    {"home_address", JF_STRING, JF_MULTILINE, 500},
-    {"emergency_contact", JF_STRING, JF_MULTILINE, 500},
-    {"date_of_birth", JF_STRING, 0, 10},
-    {"dietary", JF_STRING, JF_MULTILINE, 500},
-    {"medical", JF_STRING, JF_MULTILINE, 1000},
-    {"id_numbers", JF_STRING, 0, 250},
-};
-
 /*
  * Today's date at the far end of the date line (UTC+14): the latest date
  * anywhere, so a person born today wherever they are is not "in the future".
@@ -706,74 +659,69 @@ apply_body(struct http_req *r, const struct api_reader *rd, json_t *body, struct
 	return 1;
 }
 
+/*
+ * The rights are per field and per record (a person's own fields, their
+ * department's): apply_body checks each against the matrix and refuses
+ * naming the field. The write and its audit event commit together.
+ */
 void
-people_create(struct http_req *r)
+people_create(struct api_call *c)
 {
-	struct api_reader rd;
+	struct http_req *r = c->r;
 	struct store_person *p;
 	unsigned groups;
-	json_t *body;
 	struct err e;
 
-	if (api_reader_load(r, &rd) == -1)
-		return;
-	if ((body = http_json_body_open(r, person_body, nitems(person_body))) == NULL)
-		return;
 	/* named with the rest: apply_body answers every field error at its end */
-	if (json_object_get(body, "name") == NULL)
+	if (json_object_get(c->body, "name") == NULL)
 		http_field_error(r, "/name", "a new person needs a name and a kind (crew or cast)");
-	if (json_object_get(body, "kind") == NULL)
+	if (json_object_get(c->body, "kind") == NULL)
 		http_field_error(r, "/kind", "a new person needs a name and a kind (crew or cast)");
 	p = xcalloc(1, sizeof(*p));
-	snprintf(p->production_id, sizeof(p->production_id), "%s", rd.a.production.id);
-	if (apply_body(r, &rd, body, p, 1, &groups)) {
-		if (store_person_create(http_req_store(r), p, &e) == -1) {
+	snprintf(p->production_id, sizeof(p->production_id), "%s", c->rd.a.production.id);
+	if (apply_body(r, &c->rd, c->body, p, 1, &groups) && api_call_begin(c) == 0) {
+		if (store_person_create(api_call_store(c), p, &e) == -1) {
+			api_call_abort(c);
 			api_refuse(r, &e, "the person cannot be created");
-		} else {
-			session_audit(r, session_of(r)->session.user.id, "person.create", p->id,
-			              "success");
-			p->opened = (unsigned)api_person_readable(&rd, p);
+		} else if (api_call_commit(c, NULL, p->id) == 0) {
+			p->opened = (unsigned)api_person_readable(&c->rd, p);
 			reply_person(r, 201, p);
 		}
 	}
-	json_decref(body);
 	sodium_memzero(p, sizeof(*p));
 	free(p);
 }
 
 void
-people_update(struct http_req *r)
+people_update(struct api_call *c)
 {
-	struct api_reader rd;
+	struct http_req *r = c->r;
+	struct store *s = api_call_store(c);
 	struct store_person *p;
 	unsigned groups;
-	json_t *body;
 	struct err e;
+	int open;
 
-	if (api_reader_load(r, &rd) == -1)
-		return;
-	if ((body = http_json_body_open(r, person_body, nitems(person_body))) == NULL)
-		return;
 	p = xmalloc(sizeof(*p));
 	/* every group is opened: a group is rewritten whole, so its other fields must be kept */
-	if (load_person(r, &rd, STORE_PERSON_ALL, p) && apply_body(r, &rd, body, p, 0, &groups)) {
-		if (store_person_update(http_req_store(r), p, groups, &e) == -1) {
-			api_refuse(r, &e, "the person cannot be changed");
-		} else {
-			session_audit(r, session_of(r)->session.user.id, "person.update", p->id,
-			              "success");
-			int open = api_person_readable(&rd, p);
-			if (open < 0)
-				http_reply(r, 204, NULL, NULL,
-				           0); /* moved out of the caller's sight */
-			else if (store_person_get(http_req_store(r), rd.a.production.id, p->id,
-			                          (unsigned)open, p, &e) != 1)
-				api_unavailable(r, &e);
-			else
-				reply_person(r, 200, p);
-		}
+	if (!load_person(r, &c->rd, STORE_PERSON_ALL, p) ||
+	    !apply_body(r, &c->rd, c->body, p, 0, &groups) || api_call_begin(c) == -1)
+		goto out;
+	if (store_person_update(s, p, groups, &e) == -1) {
+		api_call_abort(c);
+		api_refuse(r, &e, "the person cannot be changed");
+		goto out;
 	}
-	json_decref(body);
+	if (api_call_commit(c, NULL, p->id) == -1)
+		goto out;
+	open = api_person_readable(&c->rd, p);
+	if (open < 0)
+		http_reply(r, 204, NULL, NULL, 0); /* moved out of the caller's sight */
+	else if (store_person_get(s, c->rd.a.production.id, p->id, (unsigned)open, p, &e) != 1)
+		api_unavailable(r, &e);
+	else
+		reply_person(r, 200, p);
+out:
 	sodium_memzero(p, sizeof(*p));
 	free(p);
 }
@@ -791,14 +739,16 @@ add_cast_scene(const char *kind, const char *id, const char *name, void *arg)
  * (409 naming the scenes) unless ?force=true; forced, each scene they leave
  * is audited (scene.cast_remove) with the delete, in its transaction.
  */
-static void
-delete_person(struct http_req *r, struct api_reader *rd)
+void
+people_delete(struct api_call *c)
 {
-	struct store *s = http_req_store(r);
+	struct http_req *r = c->r;
+	struct api_reader *rd = &c->rd;
+	struct store *s = api_call_store(c);
 	const char *pid = router_param(&r->match, "pid");
 	struct store_person p;
 	struct err e;
-	json_t *scenes = NULL;
+	json_t *scenes;
 	char force[8] = "";
 	int done;
 
@@ -815,12 +765,13 @@ delete_person(struct http_req *r, struct api_reader *rd)
 		api_bad_field(r, "?force", "true or false");
 		return;
 	}
+	if (api_call_begin(c) == -1)
+		return;
 	scenes = json_array();
-	if (store_begin(s, &e) == -1 ||
-	    store_person_scenes(s, rd->a.production.id, pid, add_cast_scene, scenes, &e) == -1)
+	if (store_person_scenes(s, rd->a.production.id, pid, add_cast_scene, scenes, &e) == -1)
 		goto fail;
 	if (json_array_size(scenes) > 0 && strcmp(force, "true") != 0) {
-		store_rollback(s);
+		api_call_abort(c);
 		api_refuse_held(r,
 		                "the person is in the cast of scenes (see held_by); take them off "
 		                "the scenes, or delete with ?force=true to remove them from each",
@@ -830,36 +781,26 @@ delete_person(struct http_req *r, struct api_reader *rd)
 	if ((done = store_person_delete(s, rd->a.production.id, pid, &e)) == -1)
 		goto fail;
 	if (done == 0) {
-		store_rollback(s);
+		api_call_abort(c);
 		json_decref(scenes);
 		http_problem(r, 404, "there is no such person in this production");
 		return;
 	}
 	for (size_t i = 0; i < json_array_size(scenes); i++)
-		session_audit(r, session_of(r)->session.user.id, "scene.cast_remove",
-		              json_string_value(json_object_get(json_array_get(scenes, i), "id")),
-		              "success");
-	session_audit(r, session_of(r)->session.user.id, "person.delete", pid, "success");
-	if (store_commit(s, &e) == -1)
-		goto fail;
+		if (api_call_audit(c, "scene.cast_remove",
+		                   json_string_value(
+		                       json_object_get(json_array_get(scenes, i), "id"))) == -1) {
+			json_decref(scenes);
+			return;
+		}
 	json_decref(scenes);
-	http_reply(r, 204, NULL, NULL, 0);
+	if (api_call_commit(c, NULL, pid) == 0)
+		http_reply(r, 204, NULL, NULL, 0);
 	return;
 fail:
-	store_rollback(s);
+	api_call_abort(c);
 	json_decref(scenes);
 	api_unavailable(r, &e);
-}
-
-void
-people_delete(struct http_req *r)
-{
-	struct api_reader rd;
-
-	if (api_reader_load(r, &rd) == -1)
-		return;
-	delete_person(r, &rd);
-	api_reader_free(&rd);
 }
 
 /*
@@ -868,36 +809,39 @@ people_delete(struct http_req *r)
  * it holds a live role; idempotent.
  */
 void
-people_confirm_link(struct http_req *r)
+people_confirm_link(struct api_call *c)
 {
-	struct api_reader rd;
+	struct http_req *r = c->r;
 	struct store_person *p;
-	const char *me = session_of(r)->session.user.id;
+	const char *me = c->actor;
 	struct err e;
 	int done;
 
-	if (api_reader_load(r, &rd) == -1)
-		return;
 	p = xmalloc(sizeof(*p));
-	if (!api_load_person(r, &rd, router_param(&r->match, "pid"), p))
+	if (!api_load_person(r, &c->rd, router_param(&r->match, "pid"), p))
 		goto out;
-	if (!rd.has_role || p->user_id[0] == '\0' || strcmp(p->user_id, me) != 0) {
+	if (!c->rd.has_role || p->user_id[0] == '\0' || strcmp(p->user_id, me) != 0) {
 		session_audit(r, me, "person.confirm_link", p->id, "denied");
 		http_problem(r, 403, "only the account linked to this record can confirm the link");
 		goto out;
 	}
 	if (!p->link_confirmed) {
+		if (api_call_begin(c) == -1)
+			goto out;
 		/* only while still linked to me: a link changed since the read stays unconfirmed */
-		if ((done = store_person_confirm_link(http_req_store(r), rd.a.production.id, p->id,
-		                                      me, &e)) == -1) {
+		if ((done = store_person_confirm_link(api_call_store(c), c->rd.a.production.id,
+		                                      p->id, me, &e)) == -1) {
+			api_call_abort(c);
 			api_unavailable(r, &e);
 			goto out;
 		}
 		if (done == 0) {
+			api_call_abort(c);
 			http_problem(r, 409, "the record's link changed; read it again");
 			goto out;
 		}
-		session_audit(r, me, "person.confirm_link", p->id, "success");
+		if (api_call_commit(c, NULL, p->id) == -1)
+			goto out;
 	}
 	http_reply(r, 204, NULL, NULL, 0);
 out:

@@ -42,6 +42,7 @@
 #include "api/access.h"
 #include "api/handlers.h"
 #include "api/reply.h"
+#include "api/call.h"
 #include "api/session.h"
 #include "api/view.h"
 #include "crypto/password.h"
@@ -427,6 +428,19 @@ refuse(struct http_req *r, const struct err *e)
 	api_unavailable(r, e);
 }
 
+/* The audit event of a member write, in the members service's transaction. */
+struct member_audit {
+	struct http_req *r;
+	const char *action;
+};
+
+static int
+member_audit(void *arg, const struct store_membership *m, struct err *e)
+{
+	const struct member_audit *ma = arg;
+	return api_audit_in(ma->r, ma->action, m->id, e);
+}
+
 void
 members_add(struct http_req *r)
 {
@@ -443,15 +457,16 @@ members_add(struct http_req *r)
 		json_decref(body);
 		return;
 	}
+	struct member_audit ma = {r, "member.add"};
+	struct members_then then = {member_audit, &ma};
 	if (members_add_one(http_req_store(r), a.production.id,
 	                    json_string_value(json_object_get(body, "email")),
 	                    json_string_value(json_object_get(body, "role")),
-	                    json_string_value(json_object_get(body, "department")), &m, &e) == -1) {
+	                    json_string_value(json_object_get(body, "department")), &m, &then,
+	                    &e) == -1)
 		refuse(r, &e);
-	} else {
-		session_audit(r, session_of(r)->session.user.id, "member.add", m.id, "success");
+	else
 		http_reply_json(r, 201, member_json(&m));
-	}
 	json_decref(body);
 }
 
@@ -472,14 +487,15 @@ members_update(struct http_req *r)
 		return;
 	if ((body = http_json_body(r, member_update_fields, 2)) == NULL)
 		return;
+	struct member_audit ma = {r, "member.change"};
+	struct members_then then = {member_audit, &ma};
 	if (members_change(http_req_store(r), a.production.id, router_param(&r->match, "mid"), 0,
 	                   json_string_value(json_object_get(body, "role")),
-	                   json_string_value(json_object_get(body, "department")), &m, &e) == -1) {
+	                   json_string_value(json_object_get(body, "department")), &m, &then,
+	                   &e) == -1)
 		refuse(r, &e);
-	} else {
-		session_audit(r, session_of(r)->session.user.id, "member.change", m.id, "success");
+	else
 		http_reply_json(r, 200, member_json(&m));
-	}
 	json_decref(body);
 }
 
@@ -494,13 +510,13 @@ set_revoked(struct http_req *r, int revoke)
 
 	if (api_production_access(r, &a) == -1 || !may_manage(r, &a) || !may_manage_member(r, &a))
 		return;
+	struct member_audit ma = {r, revoke ? "member.revoke" : "member.reinstate"};
+	struct members_then then = {member_audit, &ma};
 	if (members_set_revoked(http_req_store(r), a.production.id, router_param(&r->match, "mid"),
-	                        0, revoke, &ended, &m, &e) == -1) {
+	                        0, revoke, &ended, &m, &then, &e) == -1) {
 		refuse(r, &e);
 		return;
 	}
-	session_audit(r, session_of(r)->session.user.id,
-	              revoke ? "member.revoke" : "member.reinstate", m.id, "success");
 	j = member_json(&m);
 	json_object_set_new(j, "sessions_ended", json_boolean(ended));
 	http_reply_json(r, 200, j);

@@ -33,13 +33,13 @@
 #include "api/access.h"
 #include "api/handlers.h"
 #include "api/reply.h"
+#include "api/call.h"
 #include "api/session.h"
 #include "api/view.h"
 #include "domain/callsheet.h"
 #include "domain/validate.h"
 #include "util/xalloc.h"
 #include "util/zone.h"
-#include "util/nitems.h"
 
 /* ---- days ---- */
 
@@ -125,36 +125,22 @@ add_day(const struct store_day *d, void *arg)
 }
 
 void
-days_list(struct http_req *r)
+days_list(struct api_call *c)
 {
-	struct api_reader rd;
-	struct day_list l;
+	struct http_req *r = c->r;
+	struct day_list l = {r, &c->rd, json_array(), 0};
 	struct err e;
 
-	if (api_reader_load(r, &rd) == -1)
-		return;
-	l = (struct day_list){r, &rd, json_array(), 0};
-	if (store_day_list(http_req_store(r), rd.a.production.id, add_day, &l, &e) == -1) {
+	if (store_day_list(api_call_store(c), c->rd.a.production.id, add_day, &l, &e) == -1) {
 		json_decref(l.arr);
-		api_reader_free(&rd);
 		api_unavailable(r, &e);
 		return;
 	}
-	api_reader_free(&rd);
 	if (l.failed) {
 		json_decref(l.arr);
 		return;
 	}
 	http_reply_json(r, 200, json_pack("{s:o}", "days", l.arr));
-}
-
-static int
-may_write_schedule(struct http_req *r, const struct api_reader *rd)
-{
-	if (api_allows(rd, POLICY_RESOURCE_SCHEDULE, POLICY_ACTION_WRITE, NULL, NULL, 0))
-		return 1;
-	http_problem(r, 403, "your role cannot change the schedule");
-	return 0;
 }
 
 /*
@@ -220,12 +206,6 @@ person_exists(struct http_req *r, const char *prod, const char *id, struct err *
 	struct store_person p;
 	return store_person_get(http_req_store(r), prod, id, 0, &p, e);
 }
-
-static const struct json_field day_body[] = {
-    {"date", JF_STRING, 0, 10},        {"unit", JF_STRING, JF_NONBLANK, 30},
-    {"general_call", JF_STRING, 0, 5}, {"wrap_estimate", JF_STRING, 0, 5},
-    {"locations", JF_ARRAY, 0, 0},     {"scenes", JF_ARRAY, 0, 0},
-};
 
 static void
 copy_str(json_t *body, const char *name, char *dst, size_t cap)
@@ -294,12 +274,14 @@ apply_day(struct http_req *r, const struct api_reader *rd, json_t *body, struct 
 	return !http_field_errors_answer(r);
 }
 
-/* Writes the day and its arrays in one transaction; answers. */
+/* Writes the day, its arrays and its audit event in one transaction; answers. */
 static void
-save_day(struct http_req *r, const struct api_reader *rd, json_t *body, struct store_day *d,
-         int creating)
+save_day(struct api_call *c, struct store_day *d, int creating)
 {
-	struct store *s = http_req_store(r);
+	struct http_req *r = c->r;
+	const struct api_reader *rd = &c->rd;
+	json_t *body = c->body;
+	struct store *s = api_call_store(c);
 	const char **locs = NULL, **scenes = NULL;
 	size_t nl = 0, ns = 0;
 	struct err e;
@@ -320,17 +302,15 @@ save_day(struct http_req *r, const struct api_reader *rd, json_t *body, struct s
 		rc = store_day_set_locations(s, d->id, locs, nl, &e);
 	if (rc == 0 && scenes != NULL)
 		rc = store_day_set_scenes(s, d->id, scenes, ns, &e);
-	if (rc == 0)
-		rc = store_commit(s, &e);
 	free((void *)locs);
 	free((void *)scenes);
 	if (rc == -1) {
-		store_rollback(s);
+		api_call_abort(c);
 		api_refuse(r, &e, "the shoot day cannot be saved so");
 		return;
 	}
-	session_audit(r, session_of(r)->session.user.id, creating ? "day.create" : "day.update",
-	              d->id, "success");
+	if (api_call_commit(c, NULL, d->id) == -1)
+		return;
 	if (store_day_get(s, rd->a.production.id, d->id, d, &e) != 1) {
 		api_unavailable(r, &e);
 		return;
@@ -339,22 +319,15 @@ save_day(struct http_req *r, const struct api_reader *rd, json_t *body, struct s
 }
 
 void
-days_create(struct http_req *r)
+days_create(struct api_call *c)
 {
-	struct api_reader rd;
 	struct store_day d;
-	json_t *body;
 
-	if (api_reader_load(r, &rd) == -1 || !may_write_schedule(r, &rd))
-		return;
-	if ((body = http_json_body_open(r, day_body, nitems(day_body))) == NULL)
-		return;
 	memset(&d, 0, sizeof(d));
-	snprintf(d.production_id, sizeof(d.production_id), "%s", rd.a.production.id);
+	snprintf(d.production_id, sizeof(d.production_id), "%s", c->rd.a.production.id);
 	snprintf(d.unit, sizeof(d.unit), "Main");
-	if (apply_day(r, &rd, body, &d))
-		save_day(r, &rd, body, &d, 1);
-	json_decref(body);
+	if (apply_day(c->r, &c->rd, c->body, &d))
+		save_day(c, &d, 1);
 }
 
 /* Loads {did}: 1, or 0 after answering 404 / 503. */
@@ -365,19 +338,12 @@ load_day(struct http_req *r, const struct api_reader *rd, struct store_day *d)
 }
 
 void
-days_update(struct http_req *r)
+days_update(struct api_call *c)
 {
-	struct api_reader rd;
 	struct store_day d;
-	json_t *body;
 
-	if (api_reader_load(r, &rd) == -1 || !may_write_schedule(r, &rd))
-		return;
-	if ((body = http_json_body_open(r, day_body, nitems(day_body))) == NULL)
-		return;
-	if (load_day(r, &rd, &d) && apply_day(r, &rd, body, &d))
-		save_day(r, &rd, body, &d, 0);
-	json_decref(body);
+	if (load_day(c->r, &c->rd, &d) && apply_day(c->r, &c->rd, c->body, &d))
+		save_day(c, &d, 0);
 }
 
 /* ---- scenes ---- */
@@ -531,35 +497,18 @@ api_scenes_view(struct store *s, struct api_reader *rd, json_t *arr, struct err 
 }
 
 void
-scenes_list(struct http_req *r)
+scenes_list(struct api_call *c)
 {
-	struct api_reader rd;
 	struct err e;
-	json_t *arr;
-	int rc;
+	json_t *arr = json_array();
 
-	if (api_reader_load(r, &rd) == -1)
-		return;
-	arr = json_array();
-	rc = api_scenes_view(http_req_store(r), &rd, arr, &e);
-	api_reader_free(&rd);
-	if (rc == -1) {
+	if (api_scenes_view(api_call_store(c), &c->rd, arr, &e) == -1) {
 		json_decref(arr);
-		api_unavailable(r, &e);
+		api_unavailable(c->r, &e);
 		return;
 	}
-	http_reply_json(r, 200, json_pack("{s:o}", "scenes", arr));
+	http_reply_json(c->r, 200, json_pack("{s:o}", "scenes", arr));
 }
-
-static const struct json_field scene_body[] = {
-    {"number", JF_STRING, JF_NONBLANK, 12},
-    {"int_ext", JF_STRING, 0, 7},
-    {"day_night", JF_STRING, 0, 5},
-    {"set", JF_STRING, JF_NONBLANK, 200},
-    {"eighths", JF_INTEGER, 0, 0},
-    {"synopsis", JF_STRING, JF_MULTILINE, 2000},
-    {"cast", JF_ARRAY, 0, 0},
-};
 
 static int
 apply_scene(struct http_req *r, const struct api_reader *rd, json_t *body, struct store_scene *sc)
@@ -594,11 +543,14 @@ apply_scene(struct http_req *r, const struct api_reader *rd, json_t *body, struc
 	return !http_field_errors_answer(r);
 }
 
+/* Writes the scene, its cast and its audit event in one transaction; answers. */
 static void
-save_scene(struct http_req *r, const struct api_reader *rd, json_t *body, struct store_scene *sc,
-           int creating)
+save_scene(struct api_call *c, struct store_scene *sc, int creating)
 {
-	struct store *s = http_req_store(r);
+	struct http_req *r = c->r;
+	const struct api_reader *rd = &c->rd;
+	json_t *body = c->body;
+	struct store *s = api_call_store(c);
 	const char **cast = NULL;
 	size_t n = 0;
 	struct err e;
@@ -613,16 +565,14 @@ save_scene(struct http_req *r, const struct api_reader *rd, json_t *body, struct
 		                                           : 0;
 	if (rc == 0 && cast != NULL)
 		rc = store_scene_set_cast(s, sc->id, cast, n, &e);
-	if (rc == 0)
-		rc = store_commit(s, &e);
 	free((void *)cast);
 	if (rc == -1) {
-		store_rollback(s);
+		api_call_abort(c);
 		api_refuse(r, &e, "the scene cannot be saved so");
 		return;
 	}
-	session_audit(r, session_of(r)->session.user.id, creating ? "scene.create" : "scene.update",
-	              sc->id, "success");
+	if (api_call_commit(c, NULL, sc->id) == -1)
+		return;
 	sc->opened = 1;
 	{
 		json_t *j = api_scene_json(s, sc, &e);
@@ -634,42 +584,26 @@ save_scene(struct http_req *r, const struct api_reader *rd, json_t *body, struct
 }
 
 void
-scenes_create(struct http_req *r)
+scenes_create(struct api_call *c)
 {
-	struct api_reader rd;
 	struct store_scene sc;
-	json_t *body;
 
-	if (api_reader_load(r, &rd) == -1 || !may_write_schedule(r, &rd))
-		return;
-	if ((body = http_json_body_open(r, scene_body, nitems(scene_body))) == NULL)
-		return;
 	memset(&sc, 0, sizeof(sc));
-	snprintf(sc.production_id, sizeof(sc.production_id), "%s", rd.a.production.id);
-	if (apply_scene(r, &rd, body, &sc))
-		save_scene(r, &rd, body, &sc, 1);
-	json_decref(body);
+	snprintf(sc.production_id, sizeof(sc.production_id), "%s", c->rd.a.production.id);
+	if (apply_scene(c->r, &c->rd, c->body, &sc))
+		save_scene(c, &sc, 1);
 }
 
 void
-scenes_update(struct http_req *r)
+scenes_update(struct api_call *c)
 {
-	struct api_reader rd;
 	struct store_scene sc;
-	json_t *body;
 	struct err e;
-	int found;
+	int found = store_scene_get(api_call_store(c), c->rd.a.production.id,
+	                            router_param(&c->r->match, "sid"), 1, &sc, &e);
 
-	if (api_reader_load(r, &rd) == -1 || !may_write_schedule(r, &rd))
-		return;
-	if ((body = http_json_body_open(r, scene_body, nitems(scene_body))) == NULL)
-		return;
-	found = store_scene_get(http_req_store(r), rd.a.production.id,
-	                        router_param(&r->match, "sid"), 1, &sc, &e);
-	if (api_found(r, found, &e, "scene") && apply_scene(r, &rd, body, &sc)) {
-		save_scene(r, &rd, body, &sc, 0);
-	}
-	json_decref(body);
+	if (api_found(c->r, found, &e, "scene") && apply_scene(c->r, &c->rd, c->body, &sc))
+		save_scene(c, &sc, 0);
 }
 
 /* ---- one day, whole ---- */
@@ -760,67 +694,60 @@ load_department_call_target(struct http_req *r, struct api_reader *rd, struct st
 	return 1;
 }
 
-static const struct json_field department_call_body[] = {{"call", JF_STRING, 1, 5}};
-
+/* Call write for the department, checked per record (load_department_call_target). */
 void
-department_calls_put(struct http_req *r)
+department_calls_put(struct api_call *c)
 {
-	struct api_reader rd;
+	struct http_req *r = c->r;
 	struct store_day d;
 	struct store_department_call dc;
-	json_t *body;
 	struct err e;
 	int t;
 
-	if (api_reader_load(r, &rd) == -1)
+	if (!load_department_call_target(r, &c->rd, &d, &dc))
 		return;
-	if ((body = http_json_body_open(r, department_call_body, 1)) == NULL ||
-	    !load_department_call_target(r, &rd, &d, &dc)) {
-		json_decref(body);
-		return;
-	}
-	copy_str(body, "call", dc.call_time, sizeof(dc.call_time));
-	json_decref(body);
+	copy_str(c->body, "call", dc.call_time, sizeof(dc.call_time));
 	if ((t = validate_time(dc.call_time)) < 0)
 		http_field_error(r, "/call", "a time HH:MM");
 	else if (t >= validate_time(d.wrap_estimate))
 		http_field_error(r, "/call", "must come before the day's wrap estimate");
 	else
-		check_wall_clock(r, rd.a.production.timezone, d.date, dc.call_time, "/call");
-	if (http_field_errors_answer(r))
+		check_wall_clock(r, c->rd.a.production.timezone, d.date, dc.call_time, "/call");
+	if (http_field_errors_answer(r) || api_call_begin(c) == -1)
 		return;
-	if (store_department_call_put(http_req_store(r), &dc, &e) == -1) {
+	if (store_department_call_put(api_call_store(c), &dc, &e) == -1) {
+		api_call_abort(c);
 		api_unavailable(r, &e);
 		return;
 	}
-	session_audit(r, session_of(r)->session.user.id, "department_call.set", dc.department_id,
-	              "success");
-	http_reply_json(r, 200, department_call_json(&dc));
+	if (api_call_commit(c, NULL, dc.department_id) == 0)
+		http_reply_json(r, 200, department_call_json(&dc));
 }
 
 void
-department_calls_delete(struct http_req *r)
+department_calls_delete(struct api_call *c)
 {
-	struct api_reader rd;
+	struct http_req *r = c->r;
 	struct store_day d;
 	struct store_department_call dc;
 	struct err e;
 	int done;
 
-	if (api_reader_load(r, &rd) == -1 || !load_department_call_target(r, &rd, &d, &dc))
+	if (!load_department_call_target(r, &c->rd, &d, &dc) || api_call_begin(c) == -1)
 		return;
-	done = store_department_call_delete(http_req_store(r), d.id, dc.department_id, &e);
+	done = store_department_call_delete(api_call_store(c), d.id, dc.department_id, &e);
 	if (done == -1) {
+		api_call_abort(c);
 		api_refuse(r, &e, "the department call cannot be removed");
 		return;
 	}
 	if (done == 0) {
+		api_call_abort(c);
 		http_problem(r, 404, "this department has no call on this day");
 		return;
 	}
-	session_audit(r, session_of(r)->session.user.id, "department_call.delete", dc.department_id,
-	              "success");
-	http_reply(r, 204, NULL, NULL, 0);
+	if (api_call_commit(c, NULL, dc.department_id) == 0)
+		http_reply(r, 204, NULL, NULL, 0);
 }
 
 struct loc_names {
@@ -940,9 +867,10 @@ published_day_parts(struct store *s, struct api_reader *rd, const json_t *sheet,
 }
 
 void
-days_get(struct http_req *r)
+days_get(struct api_call *c)
 {
-	struct api_reader rd;
+	struct http_req *r = c->r;
+	struct api_reader *rd = &c->rd;
 	struct store_day d;
 	struct scene_view sv;
 	struct call_view cv;
@@ -951,38 +879,36 @@ days_get(struct http_req *r)
 	json_t *j, *sheet = NULL;
 	int v, rc;
 
-	if (api_reader_load(r, &rd) == -1)
-		return;
-	if (!load_visible_day(r, &rd, &d, &sheet, &v))
+	if (!load_visible_day(r, rd, &d, &sheet, &v))
 		goto done;
 	if (v == 0) {
 		http_problem(r, 403, "your role does not see this shoot day");
 		goto done;
 	}
 	j = sheet ? api_published_day_json(&d, sheet) : api_day_json(&d);
-	ln = (struct loc_names){r, rd.a.production.id, json_array()};
-	sv = (struct scene_view){
-	    .s = http_req_store(r), .rd = &rd, .arr = json_array(), .called = 1};
-	cv = (struct call_view){&rd, json_array()};
+	ln = (struct loc_names){r, rd->a.production.id, json_array()};
+	sv =
+	    (struct scene_view){.s = http_req_store(r), .rd = rd, .arr = json_array(), .called = 1};
+	cv = (struct call_view){rd, json_array()};
 	json_object_set_new(j, "locations", ln.arr);
 	json_object_set_new(j, "scenes", sv.arr);
 	json_object_set_new(j, "calls", cv.arr);
 	json_object_set_new(j, "department_calls", json_array());
 	if (sheet != NULL)
-		rc = published_day_parts(http_req_store(r), &rd, sheet, j, &e);
+		rc = published_day_parts(http_req_store(r), rd, sheet, j, &e);
 	else
 		rc = store_day_locations(http_req_store(r), d.id, add_location_name, &ln, &e) ==
 		                 -1 ||
 		             store_department_call_list(
 		                 http_req_store(r), d.id, add_department_call,
 		                 json_object_get(j, "department_calls"), &e) == -1 ||
-		             store_scene_list(http_req_store(r), rd.a.production.id, d.id,
+		             store_scene_list(http_req_store(r), rd->a.production.id, d.id,
 		                              scene_want, scene_add, &sv, &e) == -1
 		         ? -1
 		         : 0;
-	if (rc == 0 && sheet != NULL && api_reads_published_calls(&rd))
-		api_published_calls(&rd, d.id, sheet, cv.arr);
-	else if (rc == 0 && store_call_list(http_req_store(r), rd.a.production.id, d.id, NULL,
+	if (rc == 0 && sheet != NULL && api_reads_published_calls(rd))
+		api_published_calls(rd, d.id, sheet, cv.arr);
+	else if (rc == 0 && store_call_list(http_req_store(r), rd->a.production.id, d.id, NULL,
 	                                    add_call, &cv, &e) == -1)
 		rc = -1;
 	if (rc == -1 || sv.failed) {
@@ -993,7 +919,6 @@ days_get(struct http_req *r)
 	http_reply_json(r, 200, j);
 done:
 	json_decref(sheet);
-	api_reader_free(&rd);
 }
 
 /* ---- calls ---- */
@@ -1003,21 +928,20 @@ done:
  * when the day has none); department heads their department's as drafted.
  */
 void
-calls_list(struct http_req *r)
+calls_list(struct api_call *c)
 {
-	struct api_reader rd;
+	struct http_req *r = c->r;
+	struct api_reader *rd = &c->rd;
 	struct store_day d;
 	struct call_view cv;
 	struct err e;
 	json_t *sheet = NULL;
 	int v, version, found;
 
-	if (api_reader_load(r, &rd) == -1)
-		return;
-	if (!load_day(r, &rd, &d))
+	if (!load_day(r, rd, &d))
 		goto done;
-	if (api_reads_published_calls(&rd)) {
-		found = api_published_sheet(http_req_store(r), rd.a.production.id, d.id, &version,
+	if (api_reads_published_calls(rd)) {
+		found = api_published_sheet(http_req_store(r), rd->a.production.id, d.id, &version,
 		                            &sheet, &e);
 		if (found == -1) {
 			api_unavailable(r, &e);
@@ -1027,21 +951,21 @@ calls_list(struct http_req *r)
 			http_problem(r, 404, "there is no such shoot day in this production");
 			goto done;
 		}
-		v = api_allows(&rd, POLICY_RESOURCE_SCHEDULE, POLICY_ACTION_READ, NULL, NULL,
-		               api_published_called(sheet, rd.person_id));
-	} else if ((v = day_visible(r, &rd, d.id)) == -1) {
+		v = api_allows(rd, POLICY_RESOURCE_SCHEDULE, POLICY_ACTION_READ, NULL, NULL,
+		               api_published_called(sheet, rd->person_id));
+	} else if ((v = day_visible(r, rd, d.id)) == -1) {
 		goto done;
 	}
 	if (v == 0 &&
-	    api_scope(&rd.a, POLICY_RESOURCE_CALL, POLICY_ACTION_READ) == POLICY_SCOPE_NONE) {
+	    api_scope(&rd->a, POLICY_RESOURCE_CALL, POLICY_ACTION_READ) == POLICY_SCOPE_NONE) {
 		http_problem(r, 403, "your role does not see these calls");
 		goto done;
 	}
-	cv = (struct call_view){&rd, json_array()};
+	cv = (struct call_view){rd, json_array()};
 	if (sheet != NULL) {
-		api_published_calls(&rd, d.id, sheet, cv.arr);
-	} else if (store_call_list(http_req_store(r), rd.a.production.id, d.id, NULL, add_call, &cv,
-	                           &e) == -1) {
+		api_published_calls(rd, d.id, sheet, cv.arr);
+	} else if (store_call_list(http_req_store(r), rd->a.production.id, d.id, NULL, add_call,
+	                           &cv, &e) == -1) {
 		json_decref(cv.arr);
 		api_unavailable(r, &e);
 		goto done;
@@ -1049,13 +973,7 @@ calls_list(struct http_req *r)
 	http_reply_json(r, 200, json_pack("{s:o}", "calls", cv.arr));
 done:
 	json_decref(sheet);
-	api_reader_free(&rd);
 }
-
-static const struct json_field call_body[] = {
-    {"call", JF_STRING, 0, 5},   {"pickup", JF_STRING, 0, 5},      {"hair_makeup", JF_STRING, 0, 5},
-    {"on_set", JF_STRING, 0, 5}, {"cast_status", JF_STRING, 0, 6},
-};
 
 /* Checks the times of c against the day; 0 after answering 400 naming every bad field. */
 static int
@@ -1118,29 +1036,26 @@ load_call_target(struct http_req *r, struct api_reader *rd, struct store_day *d,
 	return 1;
 }
 
+/* Call write for the person, checked per record (load_call_target). */
 void
-calls_put(struct http_req *r)
+calls_put(struct api_call *ac)
 {
-	struct store *s = http_req_store(r);
-	struct api_reader rd;
+	struct http_req *r = ac->r;
+	struct store *s = api_call_store(ac);
+	struct api_reader *rd = &ac->rd;
+	json_t *body = ac->body;
 	struct store_day d;
 	struct store_person p;
 	struct store_call c;
-	json_t *body;
 	struct err e;
 
-	if (api_reader_load(r, &rd) == -1)
-		return;
-	if ((body = http_json_body_open(r, call_body, nitems(call_body))) == NULL)
-		return;
 	memset(&c, 0, sizeof(c));
 	copy_str(body, "call", c.call_time, sizeof(c.call_time));
 	copy_str(body, "pickup", c.pickup, sizeof(c.pickup));
 	copy_str(body, "hair_makeup", c.hair_makeup, sizeof(c.hair_makeup));
 	copy_str(body, "on_set", c.on_set, sizeof(c.on_set));
 	copy_str(body, "cast_status", c.cast_status, sizeof(c.cast_status));
-	json_decref(body);
-	if (!load_call_target(r, &rd, &d, &p))
+	if (!load_call_target(r, rd, &d, &p))
 		return;
 	if (p.department_id[0] &&
 	    department_call_of(http_req_store(r), d.id, p.department_id, c.department_call,
@@ -1148,45 +1063,44 @@ calls_put(struct http_req *r)
 		api_unavailable(r, &e);
 		return;
 	}
-	if (!call_ok(r, &rd, &d, &c, &p))
+	if (!call_ok(r, rd, &d, &c, &p))
 		return;
-	snprintf(c.production_id, sizeof(c.production_id), "%s", rd.a.production.id);
+	snprintf(c.production_id, sizeof(c.production_id), "%s", rd->a.production.id);
 	snprintf(c.day_id, sizeof(c.day_id), "%s", d.id);
 	snprintf(c.person_id, sizeof(c.person_id), "%s", p.id);
 	/* the call and its audit event in one transaction: one commit (one fsync), not two */
-	if (store_begin(s, &e) == -1 || store_call_put(s, &c, &e) == -1) {
-		store_rollback(s);
+	if (api_call_begin(ac) == -1)
+		return;
+	if (store_call_put(s, &c, &e) == -1) {
+		api_call_abort(ac);
 		api_unavailable(r, &e);
 		return;
 	}
-	session_audit(r, session_of(r)->session.user.id, "call.set", p.id, "success");
-	if (store_commit(s, &e) == -1) {
-		store_rollback(s);
-		api_unavailable(r, &e);
-		return;
-	}
-	http_reply_json(r, 200, api_call_json(&c));
+	if (api_call_commit(ac, NULL, p.id) == 0)
+		http_reply_json(r, 200, api_call_json(&c));
 }
 
 void
-calls_delete(struct http_req *r)
+calls_delete(struct api_call *c)
 {
-	struct api_reader rd;
+	struct http_req *r = c->r;
 	struct store_day d;
 	struct store_person p;
 	struct err e;
 	int done;
 
-	if (api_reader_load(r, &rd) == -1 || !load_call_target(r, &rd, &d, &p))
+	if (!load_call_target(r, &c->rd, &d, &p) || api_call_begin(c) == -1)
 		return;
-	if ((done = store_call_delete(http_req_store(r), d.id, p.id, &e)) == -1) {
+	if ((done = store_call_delete(api_call_store(c), d.id, p.id, &e)) == -1) {
+		api_call_abort(c);
 		api_unavailable(r, &e);
 		return;
 	}
 	if (done == 0) {
+		api_call_abort(c);
 		http_problem(r, 404, "that person has no call on that day");
 		return;
 	}
-	session_audit(r, session_of(r)->session.user.id, "call.delete", p.id, "success");
-	http_reply(r, 204, NULL, NULL, 0);
+	if (api_call_commit(c, NULL, p.id) == 0)
+		http_reply(r, 204, NULL, NULL, 0);
 }

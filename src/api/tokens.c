@@ -20,17 +20,11 @@
 #include <time.h>
 
 #include "api/handlers.h"
+#include "api/call.h"
 #include "api/session.h"
 #include "api/view.h"
 #include "store/store.h"
 #include "util/xalloc.h"
-
-static const struct json_field token_fields[] = {
-    {"name", JF_STRING, JF_REQUIRED | JF_NONBLANK, 100},
-    {"production_id", JF_STRING, 1, 64},
-    {"access", JF_STRING, 1, 16},
-    {"expires_in_days", JF_INTEGER, 0, 0},
-};
 
 static json_t *
 token_json(const struct store_api_token *t)
@@ -42,15 +36,17 @@ token_json(const struct store_api_token *t)
 	    "last_used_at", t->last_used_at > 0 ? api_time_json(t->last_used_at) : json_null());
 }
 
+/* The caller's own tokens (API_CHECK_SELF); the body is declared in api/routes.c. */
 void
-tokens_create(struct http_req *r)
+tokens_create(struct api_call *c)
 {
+	struct http_req *r = c->r;
 	const struct api_auth *a = session_of(r);
-	struct store *s = http_req_store(r);
+	struct store *s = api_call_store(c);
 	char text[TOKEN_TEXT_LEN], hash[TOKEN_HASH_LEN];
 	struct store_membership m;
 	struct store_api_token t;
-	json_t *body, *days_v, *out;
+	json_t *body = c->body, *days_v, *out;
 	const char *access, *pid;
 	json_int_t max = http_req_config(r)->api_token_max_days;
 	json_int_t days = max < 90 ? max : 90;
@@ -58,8 +54,6 @@ tokens_create(struct http_req *r)
 	char *shown, *why;
 	int found;
 
-	if ((body = http_json_body(r, token_fields, 4)) == NULL)
-		return;
 	access = json_string_value(json_object_get(body, "access"));
 	pid = json_string_value(json_object_get(body, "production_id"));
 	if ((days_v = json_object_get(body, "expires_in_days")) != NULL)
@@ -68,7 +62,7 @@ tokens_create(struct http_req *r)
 		http_problem_errors(r, 400, "unknown access",
 		                    json_pack("[{s:s, s:s}]", "pointer", "/access", "detail",
 		                              "must be read or read_write"));
-		goto out;
+		return;
 	}
 	if (days < 1 || days > max) {
 		why = xasprintf("must be from 1 to %lld (the longest a token may live here)",
@@ -77,27 +71,33 @@ tokens_create(struct http_req *r)
 		    r, 400, "the expiry is out of range",
 		    json_pack("[{s:s, s:s}]", "pointer", "/expires_in_days", "detail", why));
 		free(why);
-		goto out;
+		return;
 	}
 	found = store_membership_of(s, pid, a->session.user.id, &m, &e);
 	if (found == -1) {
 		http_problem(r, 503, "tokens are unavailable right now");
-		goto out;
+		return;
 	}
 	if (found == 0 || m.revoked) {
 		http_problem(r, 404, "there is no such production");
-		goto out;
+		return;
 	}
+	if (api_call_begin(c) == -1)
+		return;
 	token_new(text, hash);
 	if (store_token_create(s, a->session.user.id, hash, pid,
 	                       json_string_value(json_object_get(body, "name")),
 	                       strcmp(access, "read_write") == 0, (long long)time(NULL),
 	                       (long long)days * 86400, &t, &e) == -1) {
 		sodium_memzero(text, sizeof(text));
+		api_call_abort(c);
 		http_problem(r, 503, "the token could not be created; try again");
-		goto out;
+		return;
 	}
-	session_audit(r, a->session.user.id, "token.create", t.id, "success");
+	if (api_call_commit(c, NULL, t.id) == -1) {
+		sodium_memzero(text, sizeof(text));
+		return;
+	}
 	out = token_json(&t);
 	shown = xasprintf(API_TOKEN_PREFIX "%s", text);
 	sodium_memzero(text, sizeof(text));
@@ -105,8 +105,6 @@ tokens_create(struct http_req *r)
 	sodium_memzero(shown, strlen(shown));
 	free(shown);
 	http_reply_json(r, 201, out);
-out:
-	json_decref(body);
 }
 
 static void
@@ -116,35 +114,39 @@ add_token(const struct store_api_token *t, void *arg)
 }
 
 void
-tokens_list(struct http_req *r)
+tokens_list(struct api_call *c)
 {
 	json_t *arr = json_array();
 	struct err e;
-	if (store_token_list(http_req_store(r), session_of(r)->session.user.id,
-	                     (long long)time(NULL), add_token, arr, &e) == -1) {
+	if (store_token_list(api_call_store(c), c->actor, (long long)time(NULL), add_token, arr,
+	                     &e) == -1) {
 		json_decref(arr);
-		http_problem(r, 503, "tokens are unavailable right now");
+		http_problem(c->r, 503, "tokens are unavailable right now");
 		return;
 	}
-	http_reply_json(r, 200, json_pack("{s:o}", "tokens", arr));
+	http_reply_json(c->r, 200, json_pack("{s:o}", "tokens", arr));
 }
 
 void
-tokens_revoke(struct http_req *r)
+tokens_revoke(struct api_call *c)
 {
-	const struct api_auth *a = session_of(r);
-	const char *id = router_param(&r->match, "id");
+	const char *id = router_param(&c->r->match, "id");
 	struct err e;
-	int n = store_token_revoke(http_req_store(r), a->session.user.id, id, (long long)time(NULL),
-	                           &e);
+	int n;
+
+	if (api_call_begin(c) == -1)
+		return;
+	n = store_token_revoke(api_call_store(c), c->actor, id, (long long)time(NULL), &e);
 	if (n == -1) {
-		http_problem(r, 503, "the token could not be revoked; try again");
+		api_call_abort(c);
+		http_problem(c->r, 503, "the token could not be revoked; try again");
 		return;
 	}
 	if (n == 0) {
-		http_problem(r, 404, "there is no such token");
+		api_call_abort(c);
+		http_problem(c->r, 404, "there is no such token");
 		return;
 	}
-	session_audit(r, a->session.user.id, "token.revoke", id, "success");
-	http_reply(r, 204, NULL, NULL, 0);
+	if (api_call_commit(c, NULL, id) == 0)
+		http_reply(c->r, 204, NULL, NULL, 0);
 }

@@ -24,8 +24,10 @@
  * it is cancelled, not deleted, and the next version of its call sheet says
  * so.
  *
- * Each change is written in one transaction with its audit event, and the
- * check for holders runs inside that transaction, so nothing can take hold
+ * The rights are declared by each route (api/routes.c) and checked before
+ * these handlers run. Each change is written in one transaction with its
+ * audit event (api_call_commit: no event, no change), and the check for
+ * holders runs inside that transaction, so nothing can take hold
  * of the record between the check and the delete.
  */
 #include <stdio.h>
@@ -40,6 +42,7 @@
 #include "api/reply.h"
 #include "api/session.h"
 #include "api/view.h"
+#include "api/call.h"
 #include "http/problem.h"
 
 /* Collects holders as [{kind, id, name}]. */
@@ -87,28 +90,13 @@ held_detail(char *buf, size_t cap, const char *what, const json_t *held_by)
 		         name ? name : "");
 }
 
-/* 1 when rd may write res (scope all), else answers 403 and returns 0. */
-static int
-may(struct http_req *r, const struct api_reader *rd, enum policy_resource res, const char *detail)
-{
-	char action[64];
-
-	if (api_scope(&rd->a, res, POLICY_ACTION_WRITE) == POLICY_SCOPE_ALL)
-		return 1;
-	snprintf(action, sizeof(action), "%s.write", policy_resource_name(res));
-	session_audit(r, session_of(r)->session.user.id, action, r->path, "denied");
-	http_problem(r, 403, detail);
-	return 0;
-}
-
 /*
- * Deletes one record in a transaction: holders (NULL: none to ask) are
- * looked up first and refuse with 409; delete returns 1, or 0 for 404; the
- * audit event is written before the commit. Answers every case.
+ * Deletes one record in the write transaction of c: holders (NULL: none to
+ * ask) are looked up first and refuse with 409; delete returns 1, or 0 for
+ * 404; the route's audit event commits with the delete. Answers every case.
  */
 struct undo_delete {
 	const char *what;     /* "location", for 404 and 409 */
-	const char *action;   /* the audit action */
 	const char *held_why; /* the 409 detail's head */
 	int (*holders)(struct store *, const char *, const char *, store_holder_fn, void *,
 	               struct err *);
@@ -116,93 +104,74 @@ struct undo_delete {
 };
 
 static void
-run_delete(struct http_req *r, const char *prod, const char *id, const struct undo_delete *u)
+run_delete(struct api_call *c, const char *param, const struct undo_delete *u)
 {
-	struct store *s = http_req_store(r);
-	json_t *held = json_array();
+	struct store *s = api_call_store(c);
+	const char *prod = c->rd.a.production.id, *id = router_param(&c->r->match, param);
+	json_t *held;
 	char detail[512];
 	struct err e;
 	int done;
 
-	if (store_begin(s, &e) == -1)
-		goto fail;
+	if (api_call_begin(c) == -1)
+		return;
+	held = json_array();
 	if (u->holders != NULL && u->holders(s, prod, id, add_holder, held, &e) == -1)
 		goto fail;
 	if (json_array_size(held) > 0) {
-		store_rollback(s);
+		api_call_abort(c);
 		held_detail(detail, sizeof(detail), u->held_why, held);
-		api_refuse_held(r, detail, held);
+		api_refuse_held(c->r, detail, held);
 		return;
 	}
-	if ((done = u->del(s, prod, id, &e)) == -1)
-		goto fail;
-	if (done == 0) {
-		store_rollback(s);
-		json_decref(held);
-		snprintf(detail, sizeof(detail), "there is no such %s in this production", u->what);
-		http_problem(r, 404, detail);
-		return;
-	}
-	session_audit(r, session_of(r)->session.user.id, u->action, id, "success");
-	if (store_commit(s, &e) == -1)
-		goto fail;
 	json_decref(held);
-	http_reply(r, 204, NULL, NULL, 0);
+	if ((done = u->del(s, prod, id, &e)) == -1)
+		goto fail_store;
+	if (done == 0) {
+		api_call_abort(c);
+		snprintf(detail, sizeof(detail), "there is no such %s in this production", u->what);
+		http_problem(c->r, 404, detail);
+		return;
+	}
+	if (api_call_commit(c, NULL, id) == 0)
+		http_reply(c->r, 204, NULL, NULL, 0);
 	return;
 fail:
-	store_rollback(s);
 	json_decref(held);
-	api_unavailable(r, &e);
+fail_store:
+	api_call_abort(c);
+	api_unavailable(c->r, &e);
 }
 
 void
-days_delete(struct http_req *r)
+days_delete(struct api_call *c)
 {
 	static const struct undo_delete u = {
-	    "shoot day", "day.delete",
+	    "shoot day",
 	    "a day whose call sheet has been published stays in the record; cancel it instead "
 	    "(POST …/cancel)",
 	    store_day_holders, store_day_delete};
-	struct api_reader rd;
-
-	if (api_reader_load(r, &rd) == -1)
-		return;
-	if (may(r, &rd, POLICY_RESOURCE_SCHEDULE, "your role cannot change the schedule"))
-		run_delete(r, rd.a.production.id, router_param(&r->match, "did"), &u);
-	api_reader_free(&rd);
+	run_delete(c, "did", &u);
 }
 
 void
-scenes_delete(struct http_req *r)
+scenes_delete(struct api_call *c)
 {
 	static const struct undo_delete u = {
-	    "scene", "scene.delete", "the scene is on a shoot day; take it off the day first",
-	    store_scene_holders, store_scene_delete};
-	struct api_reader rd;
-
-	if (api_reader_load(r, &rd) == -1)
-		return;
-	if (may(r, &rd, POLICY_RESOURCE_SCHEDULE, "your role cannot change the schedule"))
-		run_delete(r, rd.a.production.id, router_param(&r->match, "sid"), &u);
-	api_reader_free(&rd);
+	    "scene", "the scene is on a shoot day; take it off the day first", store_scene_holders,
+	    store_scene_delete};
+	run_delete(c, "sid", &u);
 }
 
 void
-locations_delete(struct http_req *r)
+locations_delete(struct api_call *c)
 {
 	static const struct undo_delete u = {
-	    "location", "location.delete",
+	    "location",
 	    "the location is used by a shoot day or a published call sheet; take it off the day "
 	    "first",
 	    store_location_holders, store_location_delete};
-	struct api_reader rd;
-
-	if (api_reader_load(r, &rd) == -1)
-		return;
-	if (may(r, &rd, POLICY_RESOURCE_LOCATION, "your role cannot change locations") &&
-	    may(r, &rd, POLICY_RESOURCE_LOCATION_ADDRESS, "your role cannot change locations"))
-		run_delete(r, rd.a.production.id, router_param(&r->match, "lid"), &u);
-	api_reader_free(&rd);
+	run_delete(c, "lid", &u);
 }
 
 /* store_department_holders at the present time, in the shape run_delete asks for. */
@@ -213,72 +182,61 @@ department_holders_now(struct store *s, const char *prod, const char *id, store_
 	return store_department_holders(s, prod, id, (long long)time(NULL), fn, arg, e);
 }
 
+/* Production settings: the instance administrator's right counts, as for create. */
 void
-departments_delete(struct http_req *r)
+departments_delete(struct api_call *c)
 {
 	static const struct undo_delete u = {
-	    "department", "department.delete",
+	    "department",
 	    "the department still has people, members, pending invitations or sustainability "
 	    "entries; move them first",
 	    department_holders_now, store_department_delete};
-	struct api_access a;
-
-	if (api_production_access(r, &a) == -1)
-		return;
-	/* production settings: the instance administrator's right counts, as for create */
-	if (api_scope(&a, POLICY_RESOURCE_PRODUCTION, POLICY_ACTION_WRITE) == POLICY_SCOPE_ALL)
-		run_delete(r, a.production.id, router_param(&r->match, "did"), &u);
-	else
-		http_problem(r, 403, "your role cannot change this production's departments");
+	run_delete(c, "did", &u);
 }
 
 /* ---- cancelling a day ---- */
 
 static void
-set_cancelled(struct http_req *r, int on)
+set_cancelled(struct api_call *c, int on)
 {
-	struct store *s = http_req_store(r);
-	struct api_reader rd;
+	struct store *s = api_call_store(c);
+	const char *prod = c->rd.a.production.id;
 	struct store_day d;
 	struct err e;
 	int done;
 
-	if (api_reader_load(r, &rd) == -1)
+	if (!api_load_day(c->r, &c->rd, router_param(&c->r->match, "did"), &d) ||
+	    api_call_begin(c) == -1)
 		return;
-	if (!may(r, &rd, POLICY_RESOURCE_SCHEDULE, "your role cannot change the schedule") ||
-	    !api_load_day(r, &rd, router_param(&r->match, "did"), &d))
-		goto out;
-	if (store_begin(s, &e) == -1 ||
-	    (done = store_day_set_cancelled(s, rd.a.production.id, d.id, on, &e)) == -1)
-		goto fail;
-	if (done == 0) { /* deleted since it was read */
-		store_rollback(s);
-		http_problem(r, 404, "there is no such shoot day in this production");
-		goto out;
+	if ((done = store_day_set_cancelled(s, prod, d.id, on, &e)) == -1) {
+		api_call_abort(c);
+		api_unavailable(c->r, &e);
+		return;
 	}
-	session_audit(r, session_of(r)->session.user.id, on ? "day.cancel" : "day.reinstate", d.id,
-	              "success");
-	if (store_commit(s, &e) == -1 || store_day_get(s, rd.a.production.id, d.id, &d, &e) != 1)
-		goto fail;
-	http_reply_json(r, 200, api_day_json(&d));
-	goto out;
-fail:
-	store_rollback(s);
-	api_unavailable(r, &e);
-out:
-	api_reader_free(&rd);
+	if (done == 0) { /* deleted since it was read */
+		api_call_abort(c);
+		http_problem(c->r, 404, "there is no such shoot day in this production");
+		return;
+	}
+	if (api_call_commit(c, NULL, d.id) == -1)
+		return;
+	if (store_day_get(s, prod, d.id, &d, &e) != 1) {
+		api_unavailable(c->r, &e);
+		return;
+	}
+	http_reply_json(c->r, 200, api_day_json(&d));
 }
 
 void
-days_cancel(struct http_req *r)
+days_cancel(struct api_call *c)
 {
-	set_cancelled(r, 1);
+	set_cancelled(c, 1);
 }
 
 void
-days_reinstate(struct http_req *r)
+days_reinstate(struct api_call *c)
 {
-	set_cancelled(r, 0);
+	set_cancelled(c, 0);
 }
 
 /* ---- one scene ---- */
@@ -306,89 +264,75 @@ scene_day_called(const char *kind, const char *day_id, const char *name, void *a
 }
 
 void
-scenes_get(struct http_req *r)
+scenes_get(struct api_call *c)
 {
-	struct store *s = http_req_store(r);
-	struct api_reader rd;
+	struct http_req *r = c->r;
+	struct store *s = api_call_store(c);
+	struct api_reader *rd = &c->rd;
 	struct store_scene sc;
 	struct scene_days sd;
 	struct err e;
 	json_t *j;
 	int found;
 
-	if (api_reader_load(r, &rd) == -1)
-		return;
-	found = store_scene_get(s, rd.a.production.id, router_param(&r->match, "sid"), 0, &sc, &e);
+	found = store_scene_get(s, rd->a.production.id, router_param(&r->match, "sid"), 0, &sc, &e);
 	if (!api_found(r, found, &e, "scene"))
-		goto out;
+		return;
 	/* as the list: all scenes for a scope of all, else those of the days the reader is on */
-	sd = (struct scene_days){.s = s, .rd = &rd};
-	switch (api_scope(&rd.a, POLICY_RESOURCE_SCHEDULE, POLICY_ACTION_READ)) {
+	sd = (struct scene_days){.s = s, .rd = rd};
+	switch (api_scope(&rd->a, POLICY_RESOURCE_SCHEDULE, POLICY_ACTION_READ)) {
 	case POLICY_SCOPE_ALL: sd.called = 1; break;
 	case POLICY_SCOPE_CALLED:
-		if (store_scene_holders(s, rd.a.production.id, sc.id, scene_day_called, &sd, &e) ==
+		if (store_scene_holders(s, rd->a.production.id, sc.id, scene_day_called, &sd, &e) ==
 		    -1) {
 			api_unavailable(r, &e);
-			goto out;
+			return;
 		}
 		if (sd.failed) {
 			api_unavailable(r, &sd.e);
-			goto out;
+			return;
 		}
 		break;
 	default: break;
 	}
 	if (!sd.called) {
 		http_problem(r, 403, "your role does not see this scene");
-		goto out;
+		return;
 	}
-	if (api_scene_synopsis_readable(&rd, 1) &&
-	    store_scene_get(s, rd.a.production.id, sc.id, 1, &sc, &e) != 1) {
+	if (api_scene_synopsis_readable(rd, 1) &&
+	    store_scene_get(s, rd->a.production.id, sc.id, 1, &sc, &e) != 1) {
 		api_unavailable(r, &e);
-		goto out;
+		return;
 	}
 	if ((j = api_scene_json(s, &sc, &e)) == NULL) {
 		api_unavailable(r, &e);
-		goto out;
+		return;
 	}
 	http_reply_json(r, 200, j);
-out:
-	api_reader_free(&rd);
 }
 
 /* ---- invitations ---- */
 
 void
-invitations_withdraw(struct http_req *r)
+invitations_withdraw(struct api_call *c)
 {
-	struct store *s = http_req_store(r);
-	const char *id = router_param(&r->match, "iid");
-	struct api_access a;
+	const char *id = router_param(&c->r->match, "iid");
 	struct err e;
 	int done;
 
-	if (api_production_access(r, &a) == -1)
+	if (api_call_begin(c) == -1)
 		return;
-	if (api_scope(&a, POLICY_RESOURCE_MEMBER, POLICY_ACTION_WRITE) != POLICY_SCOPE_ALL) {
-		session_audit(r, session_of(r)->session.user.id, "member.write", a.production.id,
-		              "denied");
-		http_problem(r, 403, "your role cannot manage members");
+	if ((done = store_invitation_withdraw(api_call_store(c), c->rd.a.production.id, id, &e)) ==
+	    -1) {
+		api_call_abort(c);
+		api_unavailable(c->r, &e);
 		return;
 	}
-	if (store_begin(s, &e) == -1 ||
-	    (done = store_invitation_withdraw(s, a.production.id, id, &e)) == -1)
-		goto fail;
 	if (done == 0) {
-		store_rollback(s);
-		http_problem(r, 404, "there is no such pending invitation in this production");
+		api_call_abort(c);
+		http_problem(c->r, 404, "there is no such pending invitation in this production");
 		return;
 	}
-	session_audit(r, session_of(r)->session.user.id, "invitation.withdraw", id, "success");
-	if (store_commit(s, &e) == -1)
-		goto fail;
-	http_reply(r, 204, NULL, NULL, 0);
-	return;
-fail:
-	store_rollback(s);
-	api_unavailable(r, &e);
+	if (api_call_commit(c, NULL, id) == 0)
+		http_reply(c->r, 204, NULL, NULL, 0);
 }

@@ -144,12 +144,12 @@ cmd_member(int argc, char **argv)
 		goto out;
 	}
 	if (strcmp(sub, "add") == 0)
-		rc = members_add_one(s, production, email, role, department, &m, &e);
+		rc = members_add_one(s, production, email, role, department, &m, NULL, &e);
 	else if (strcmp(sub, "set-role") == 0)
-		rc = members_change(s, production, email, 1, role, department, &m, &e);
+		rc = members_change(s, production, email, 1, role, department, &m, NULL, &e);
 	else
 		rc = members_set_revoked(s, production, email, 1, strcmp(sub, "revoke") == 0,
-		                         &ended, &m, &e);
+		                         &ended, &m, NULL, &e);
 	if (rc == -1) {
 		rc = failed(&e);
 		goto out;

@@ -75,8 +75,11 @@ find(struct store *s, const char *production_id, const char *member, int by_emai
 }
 
 static int
-finish(struct store *s, int rc, struct err *e)
+finish(struct store *s, int rc, const struct members_then *then, const struct store_membership *out,
+       struct err *e)
 {
+	if (rc == 0 && then != NULL && then->fn(then->arg, out, e) == -1)
+		rc = -1;
 	if (rc == 0 && store_commit(s, e) == 0)
 		return 0;
 	store_rollback(s);
@@ -85,7 +88,8 @@ finish(struct store *s, int rc, struct err *e)
 
 int
 members_add_one(struct store *s, const char *production_id, const char *email, const char *role,
-                const char *department, struct store_membership *out, struct err *e)
+                const char *department, struct store_membership *out,
+                const struct members_then *then, struct err *e)
 {
 	char dep[STORE_ID_LEN + 8], mid[STORE_ID_LEN + 8];
 	struct store_user u;
@@ -105,13 +109,13 @@ members_add_one(struct store *s, const char *production_id, const char *email, c
 		goto out;
 	rc = 0;
 out:
-	return finish(s, rc, e);
+	return finish(s, rc, then, out, e);
 }
 
 int
 members_change(struct store *s, const char *production_id, const char *member, int by_email,
                const char *role, const char *department, struct store_membership *out,
-               struct err *e)
+               const struct members_then *then, struct err *e)
 {
 	char dep[STORE_ID_LEN + 8];
 	struct store_membership m;
@@ -132,12 +136,13 @@ members_change(struct store *s, const char *production_id, const char *member, i
 		goto out;
 	rc = 0;
 out:
-	return finish(s, rc, e);
+	return finish(s, rc, then, out, e);
 }
 
 int
 members_set_revoked(struct store *s, const char *production_id, const char *member, int by_email,
-                    int revoke, int *sessions_ended, struct store_membership *out, struct err *e)
+                    int revoke, int *sessions_ended, struct store_membership *out,
+                    const struct members_then *then, struct err *e)
 {
 	struct store_membership m;
 	long live = 0;
@@ -160,5 +165,5 @@ members_set_revoked(struct store *s, const char *production_id, const char *memb
 		goto out;
 	rc = 0;
 out:
-	return finish(s, rc, e);
+	return finish(s, rc, then, out, e);
 }

@@ -17,6 +17,8 @@
 
 struct http_req;
 typedef void (*http_handler)(struct http_req *r);
+/* What the layer above declares a route needs (api/call.h); the router only carries it. */
+struct route_decl;
 
 enum route_flags {
 	ROUTE_JSON_BODY = 1 << 0,  /* requires Content-Type: application/json */
@@ -37,6 +39,7 @@ struct route {
 	const char *pattern;
 	http_handler handler;
 	unsigned flags;
+	const struct route_decl *decl; /* NULL: the handler checks everything itself */
 };
 
 #define ROUTER_MAX_PARAMS 4

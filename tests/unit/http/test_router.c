@@ -12,10 +12,10 @@ h(struct http_req *r)
 }
 
 static const struct route table[] = {
-    {"GET", "/healthz", h, 0},
-    {"GET", "/api/v1/productions/{id}", h, 0},
-    {"DELETE", "/api/v1/productions/{id}", h, 0},
-    {"POST", "/api/v1/productions/{id}/members/{member}", h, ROUTE_JSON_BODY},
+    {"GET", "/healthz", h, 0, NULL},
+    {"GET", "/api/v1/productions/{id}", h, 0, NULL},
+    {"DELETE", "/api/v1/productions/{id}", h, 0, NULL},
+    {"POST", "/api/v1/productions/{id}/members/{member}", h, ROUTE_JSON_BODY, NULL},
 };
 #define N (sizeof(table) / sizeof(table[0]))
 
