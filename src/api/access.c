@@ -38,12 +38,12 @@ api_production_access(struct http_req *r, struct api_access *a)
 	}
 	a->member = found == 1;
 	if (!a->member && !(a->instance_admin && a->production.id[0])) {
-		http_problem(r, 404, "there is no such production");
+		http_end_problem(r, 404, "there is no such production");
 		return -1;
 	}
 	if (a->member && a->me.revoked && !a->instance_admin) {
 		session_audit(r, auth->session.user.id, "production.access", id, "denied");
-		http_problem(r, 403, "your access to this production has been revoked");
+		http_end_problem(r, 403, "your access to this production has been revoked");
 		return -1;
 	}
 	if (a->member && a->me.revoked)

@@ -39,10 +39,10 @@ admin_users(struct api_call *c)
 
 	if (store_user_list(api_call_store(c), add_user, arr, &e) == -1) {
 		json_decref(arr);
-		http_problem(c->r, 503, "accounts are unavailable right now");
+		http_end_problem(c->r, 503, "accounts are unavailable right now");
 		return;
 	}
-	http_reply_json(c->r, 200, json_pack("{s:o}", "users", arr));
+	http_end_reply_json(c->r, 200, json_pack("{s:o}", "users", arr));
 }
 
 /* The account named by {id}: 0, or -1 after answering 404 or 503. */
@@ -54,9 +54,9 @@ target(struct http_req *r, struct store_user *u)
 	if (found == 1)
 		return 0;
 	if (found == 0)
-		http_problem(r, 404, "there is no such account");
+		http_end_problem(r, 404, "there is no such account");
 	else
-		http_problem(r, 503, "accounts are unavailable right now");
+		http_end_problem(r, 503, "accounts are unavailable right now");
 	return -1;
 }
 
@@ -84,11 +84,11 @@ admin_user_sessions(struct api_call *c)
 	if (store_session_list(api_call_store(c), u.id, (long long)time(NULL), add_session, arr,
 	                       &e) == -1) {
 		json_decref(arr);
-		http_problem(c->r, 503, "sessions are unavailable right now");
+		http_end_problem(c->r, 503, "sessions are unavailable right now");
 		return;
 	}
 	session_audit(c->r, c->actor, c->decl->audit, u.id, "success");
-	http_reply_json(c->r, 200, json_pack("{s:o}", "sessions", arr));
+	http_end_reply_json(c->r, 200, json_pack("{s:o}", "sessions", arr));
 }
 
 /* Ends the sessions (n of them) in the transaction of c, then commits with the audit event. */
@@ -97,11 +97,11 @@ ended(struct api_call *c, int n, const char *object)
 {
 	if (n == -1) {
 		api_call_abort(c);
-		http_problem(c->r, 503, "the sessions could not be ended; try again");
+		http_end_problem(c->r, 503, "the sessions could not be ended; try again");
 		return;
 	}
 	if (api_call_commit(c, NULL, object) == 0)
-		http_reply_json(c->r, 200, json_pack("{s:i}", "ended", n));
+		http_end_reply_json(c->r, 200, json_pack("{s:i}", "ended", n));
 }
 
 void

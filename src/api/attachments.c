@@ -177,9 +177,10 @@ attachments_begin(struct http_req *r, const char *production_id, const char *ent
 	int got;
 
 	if (!allowed_type(r, type, sizeof(type))) {
-		http_problem(r, 415,
-		             "that Content-Type is not accepted; send application/pdf, image/jpeg, "
-		             "image/png, image/webp, image/heic, text/plain or text/csv");
+		http_end_problem(
+		    r, 415,
+		    "that Content-Type is not accepted; send application/pdf, image/jpeg, "
+		    "image/png, image/webp, image/heic, text/plain or text/csv");
 		return -1;
 	}
 	got = router_query_param(r->query, "name", name, sizeof(name));
@@ -188,17 +189,17 @@ attachments_begin(struct http_req *r, const char *production_id, const char *ent
 		    "[{s:s, s:s}]", "pointer", "?name", "detail",
 		    "a file name of 1 to 255 bytes of UTF-8, without control or bidirectional "
 		    "characters, / or \\, and not only dots");
-		http_problem_errors(r, 400, "the upload needs a file name", errs);
+		http_end_problem_errors(r, 400, "the upload needs a file name", errs);
 		return -1;
 	}
 	if (r->head.content_length <= 0) {
-		http_problem(r, 400, "the upload is empty");
+		http_end_problem(r, 400, "the upload is empty");
 		return -1;
 	}
 	if (mkdir(c->upload_dir, 0700) == -1 && errno != EEXIST) {
 		log_event(LOG_ERROR, "cannot create the upload directory",
 		          LOG_STR("error", strerror(errno)), LOG_END);
-		http_problem(r, 500, "the file could not be stored");
+		http_end_problem(r, 500, "the file could not be stored");
 		return -1;
 	}
 	u = xcalloc(1, sizeof(*u));
@@ -221,13 +222,13 @@ attachments_begin(struct http_req *r, const char *production_id, const char *ent
 		          LOG_END);
 		u->kept = 1; /* nothing of ours to remove */
 		upload_free(u);
-		http_problem(r, 500, "the file could not be stored");
+		http_end_problem(r, 500, "the file could not be stored");
 		return -1;
 	}
 	if (stream_out_begin(&u->w, u->key.p, fd_out, &u->fd, &e) == -1) {
 		log_event(LOG_ERROR, "cannot write an upload", LOG_STR("error", e.msg), LOG_END);
 		upload_free(u);
-		http_problem(r, 500, "the file could not be stored");
+		http_end_problem(r, 500, "the file could not be stored");
 		return -1;
 	}
 	http_stream_body(r, upload_write, upload_free, u);
@@ -263,7 +264,7 @@ upload_done(struct job *j)
 
 	if (!w->ok) {
 		log_event(LOG_ERROR, "upload not stored", LOG_STR("error", w->e.msg), LOG_END);
-		http_problem(r, 500, "the file could not be stored");
+		http_end_problem(r, 500, "the file could not be stored");
 		goto out;
 	}
 	time_rfc3339(time(NULL), u->a.created_at);
@@ -292,7 +293,7 @@ upload_done(struct job *j)
 	session_audit(r, session_of(r)->session.user.id,
 	              u->entry_id[0] ? "sustainability.evidence" : "attachment.upload",
 	              u->entry_id[0] ? u->entry_id : u->a.id, "success");
-	http_reply_json(r, 201, attachment_json(&u->a));
+	http_end_reply_json(r, 201, attachment_json(&u->a));
 out:
 	free(w);
 }
@@ -305,7 +306,7 @@ attachments_upload_head(struct http_req *r)
 	if (api_production_access(r, &a) == -1)
 		return -1;
 	if (api_scope(&a, POLICY_RESOURCE_ATTACHMENT, POLICY_ACTION_WRITE) != POLICY_SCOPE_ALL) {
-		http_problem(r, 403, "your role does not upload files to this production");
+		http_end_problem(r, 403, "your role does not upload files to this production");
 		return -1;
 	}
 	return attachments_begin(r, a.production.id, NULL);
@@ -320,7 +321,7 @@ attachments_upload(struct http_req *r)
 	if (api_production_access(r, &a) == -1)
 		return;
 	if (api_scope(&a, POLICY_RESOURCE_ATTACHMENT, POLICY_ACTION_WRITE) != POLICY_SCOPE_ALL) {
-		http_problem(r, 403, "your role does not upload files to this production");
+		http_end_problem(r, 403, "your role does not upload files to this production");
 		return;
 	}
 	attachments_accept(r);
@@ -334,7 +335,7 @@ attachments_accept(struct http_req *r)
 
 	if (u == NULL || r->body_len != (size_t)u->a.size) {
 		log_event(LOG_ERROR, "an upload arrived without its sink", LOG_END);
-		http_problem(r, 500, "the file could not be stored");
+		http_end_problem(r, 500, "the file could not be stored");
 		return;
 	}
 	w = xcalloc(1, sizeof(*w));
@@ -363,7 +364,7 @@ attachments_list(struct http_req *r)
 	if (api_production_access(r, &a) == -1)
 		return;
 	if (api_scope(&a, POLICY_RESOURCE_ATTACHMENT, POLICY_ACTION_READ) != POLICY_SCOPE_ALL) {
-		http_problem(r, 403, "your role does not see this production's files");
+		http_end_problem(r, 403, "your role does not see this production's files");
 		return;
 	}
 	arr = json_array();
@@ -373,7 +374,7 @@ attachments_list(struct http_req *r)
 		api_unavailable(r, &e);
 		return;
 	}
-	http_reply_json(r, 200, json_pack("{s:o}", "attachments", arr));
+	http_end_reply_json(r, 200, json_pack("{s:o}", "attachments", arr));
 }
 
 /* ---- download ---- */
@@ -425,7 +426,7 @@ download_done(struct job *j)
 	if (!d->ok) {
 		log_event(LOG_ERROR, "a stored file does not open", LOG_STR("attachment", d->a.id),
 		          LOG_STR("error", d->e.msg), LOG_END);
-		http_problem(
+		http_end_problem(
 		    r, 500,
 		    "the stored file fails its integrity check (altered or damaged on disk); "
 		    "nothing of it is sent");
@@ -433,7 +434,7 @@ download_done(struct job *j)
 	}
 	disposition(d->a.name, cd, sizeof(cd));
 	http_add_header(r, "Content-Disposition", cd);
-	http_reply_buffer(r, 200, d->a.content_type, d->body);
+	http_end_reply_buffer(r, 200, d->a.content_type, d->body);
 out:
 	evbuffer_free(d->body); /* a refused file's chunks are dropped unsent */
 	secret_free(&d->key);
@@ -448,7 +449,7 @@ attachments_download(struct http_req *r)
 	if (api_production_access(r, &a) == -1)
 		return;
 	if (api_scope(&a, POLICY_RESOURCE_ATTACHMENT, POLICY_ACTION_READ) != POLICY_SCOPE_ALL) {
-		http_problem(r, 403, "your role does not see this production's files");
+		http_end_problem(r, 403, "your role does not see this production's files");
 		return;
 	}
 	attachments_send(r, a.production.id, router_param(&r->match, "aid"), 0);

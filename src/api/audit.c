@@ -144,7 +144,7 @@ audit_list(struct api_call *c)
 		api_unavailable(r, &e);
 		return;
 	}
-	http_reply_json(
+	http_end_reply_json(
 	    r, 200,
 	    json_pack("{s:o, s:o}", "events", p.arr, "next_before",
 	              (long)json_array_size(p.arr) == limit ? json_integer(p.last) : json_null()));

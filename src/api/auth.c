@@ -91,28 +91,29 @@ second_factor(struct http_req *r, struct login_job *lj)
 
 	sodium_memzero(t.secret, sizeof(t.secret));
 	if (found == -1) {
-		http_problem(r, 503, "sign-in is unavailable right now");
+		http_end_problem(r, 503, "sign-in is unavailable right now");
 		return -1;
 	}
 	if (!found || !t.confirmed)
 		return 1;
 	if (lj->totp[0] == '\0') {
-		http_problem_errors(r, 401, "a code from the authenticator app is needed",
-		                    json_pack("[{s:s, s:s}]", "pointer", "/totp", "detail",
-		                              "is required for this account"));
+		http_end_problem_errors(r, 401, "a code from the authenticator app is needed",
+		                        json_pack("[{s:s, s:s}]", "pointer", "/totp", "detail",
+		                                  "is required for this account"));
 		return 0;
 	}
 	ok = mfa_verify(http_req_store(r), lj->user.id, lj->totp, &e);
 	if (ok == -1) {
-		http_problem(r, 503, "sign-in is unavailable right now");
+		http_end_problem(r, 503, "sign-in is unavailable right now");
 		return -1;
 	}
 	if (ok == 0) {
 		record_failure(r, lj);
 		session_audit(r, lj->user.id, "auth.login", "second factor", "failure");
-		http_problem_errors(r, 401, "the code is not right",
-		                    json_pack("[{s:s, s:s}]", "pointer", "/totp", "detail",
-		                              "is not a current code or an unused recovery code"));
+		http_end_problem_errors(
+		    r, 401, "the code is not right",
+		    json_pack("[{s:s, s:s}]", "pointer", "/totp", "detail",
+		              "is not a current code or an unused recovery code"));
 		return 0;
 	}
 	return 1;
@@ -135,12 +136,13 @@ login_done(struct job *j)
 	if (!lj->found || !lj->ok || lj->user.disabled) {
 		record_failure(r, lj);
 		session_audit(r, lj->found ? lj->user.id : NULL, "auth.login", NULL, "failure");
-		http_problem(r, 401, "the email or password is not right");
+		http_end_problem(r, 401, "the email or password is not right");
 		goto out;
 	}
 	if (session_start(r, lj->user.id, csrf, &e) == -1) {
 		log_event(LOG_ERROR, "session not created", LOG_STR("error", e.msg), LOG_END);
-		http_problem(r, e.status == 503 ? 503 : 500, "the session could not be created");
+		http_end_problem(r, e.status == 503 ? 503 : 500,
+		                 "the session could not be created");
 		goto out;
 	}
 	if (lj->rehash[0] != '\0' &&
@@ -154,7 +156,7 @@ login_done(struct job *j)
 	                 lj->user.email, "display_name", lj->user.display_name, "instance_admin",
 	                 lj->user.is_instance_admin, "must_change_password",
 	                 lj->user.must_change_password, "csrf_token", csrf);
-	http_reply_json(r, 200, body);
+	http_end_reply_json(r, 200, body);
 out:
 	sodium_memzero(lj, sizeof(*lj));
 	free(lj);
@@ -183,7 +185,7 @@ throttled(struct http_req *r, const char *email, char key[TOKEN_HASH_LEN], const
 	if (store_login_state(http_req_store(r), key, source, now - THROTTLE_WINDOW, &rec, &e) ==
 	    -1) {
 		log_event(LOG_ERROR, "sign-in state unavailable", LOG_STR("error", e.msg), LOG_END);
-		http_problem(r, 503, "sign-in is unavailable right now");
+		http_end_problem(r, 503, "sign-in is unavailable right now");
 		return 1;
 	}
 	throttle_state_of(&rec, &st);
@@ -192,7 +194,7 @@ throttled(struct http_req *r, const char *email, char key[TOKEN_HASH_LEN], const
 	snprintf(after, sizeof(after), "%ld", wait);
 	http_add_header(r, "Retry-After", after);
 	session_audit(r, NULL, "auth.login", NULL, "throttled");
-	http_problem(r, 429, "too many failed sign-ins; wait before trying again");
+	http_end_problem(r, 429, "too many failed sign-ins; wait before trying again");
 	return 1;
 }
 
@@ -206,7 +208,7 @@ auth_login(struct http_req *r)
 	int found;
 
 	if (!session_same_origin(r)) {
-		http_problem(r, 403, "sign in from Slate's own pages");
+		http_end_problem(r, 403, "sign in from Slate's own pages");
 		return;
 	}
 	body = http_json_body(r, login_fields, nitems(login_fields));
@@ -228,7 +230,8 @@ auth_login(struct http_req *r)
 		json_decref(body);
 		free(lj);
 		log_event(LOG_ERROR, "login lookup failed", LOG_STR("error", e.msg), LOG_END);
-		http_problem(r, e.status == 503 ? 503 : 500, "sign-in is unavailable right now");
+		http_end_problem(r, e.status == 503 ? 503 : 500,
+		                 "sign-in is unavailable right now");
 		return;
 	}
 	lj->found = found;
@@ -253,10 +256,10 @@ auth_logout(struct http_req *r)
 	if (store_session_revoke(http_req_store(r), a->session.user.id, a->session.id,
 	                         (long long)time(NULL), &e) == -1) {
 		log_event(LOG_ERROR, "logout failed", LOG_STR("error", e.msg), LOG_END);
-		http_problem(r, 503, "the session could not be ended; try again");
+		http_end_problem(r, 503, "the session could not be ended; try again");
 		return;
 	}
 	session_audit(r, a->session.user.id, "auth.logout", a->session.id, "success");
 	session_clear_cookie(r);
-	http_reply(r, 204, NULL, NULL, 0);
+	http_end_reply(r, 204, NULL, NULL, 0);
 }

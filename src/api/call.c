@@ -40,7 +40,7 @@ refuse(struct api_call *c, const struct api_need *n)
 		                                                 : c->rd.a.production.id,
 		              "denied");
 	}
-	http_problem(c->r, 403, c->decl->refused);
+	http_end_problem(c->r, 403, c->decl->refused);
 }
 
 /* The check before the handler: 0, or -1 after answering. */
@@ -66,14 +66,14 @@ check(struct api_call *c)
 		if (api_reader_load(c->r, &c->rd) == -1)
 			return -1;
 		if (!c->rd.a.member) {
-			http_problem(c->r, 403, d->refused);
+			http_end_problem(c->r, 403, d->refused);
 			return -1;
 		}
 		return 0;
 	case API_CHECK_INSTANCE_ADMIN:
 		if (!session_of(c->r)->session.user.is_instance_admin) {
 			session_audit(c->r, c->actor, "admin.access", c->r->path, "denied");
-			http_problem(c->r, 403, "instance administrators only");
+			http_end_problem(c->r, 403, "instance administrators only");
 			return -1;
 		}
 		return 0;
@@ -82,7 +82,7 @@ check(struct api_call *c)
 	case API_CHECK_IN_HANDLER: return 0;
 	case API_CHECK_UNSET: break;
 	}
-	http_problem(c->r, 500, "this route declares no check"); /* fail closed */
+	http_end_problem(c->r, 500, "this route declares no check"); /* fail closed */
 	return -1;
 }
 

@@ -342,10 +342,10 @@ day_for(struct http_req *r, struct api_reader *rd, const char *day_id, enum poli
 	if ((called = api_reader_called(r, rd, d->id)) == -1)
 		return 0;
 	if (!api_allows(rd, POLICY_RESOURCE_CALLSHEET, act, NULL, NULL, called)) {
-		http_problem(r, 403,
-		             act == POLICY_ACTION_PUBLISH
-		                 ? "your role cannot publish call sheets"
-		                 : "your role does not see this day's call sheets");
+		http_end_problem(r, 403,
+		                 act == POLICY_ACTION_PUBLISH
+		                     ? "your role cannot publish call sheets"
+		                     : "your role does not see this day's call sheets");
 		return 0;
 	}
 	return 1;
@@ -392,7 +392,7 @@ callsheets_publish(struct api_call *c)
 	{
 		json_t *j = api_callsheet_json(&cs);
 		json_object_set(j, "sheet", sheet);
-		http_reply_json(r, 201, j);
+		http_end_reply_json(r, 201, j);
 	}
 out:
 	if (cs.body != NULL) {
@@ -431,7 +431,7 @@ callsheets_list(struct api_call *c)
 		api_unavailable(r, &e);
 		return;
 	}
-	http_reply_json(r, 200, json_pack("{s:o}", "callsheets", arr));
+	http_end_reply_json(r, 200, json_pack("{s:o}", "callsheets", arr));
 }
 
 /*
@@ -512,19 +512,19 @@ callsheets_get(struct api_call *c)
 			return;
 		if (!api_allows(rd, POLICY_RESOURCE_CALLSHEET, POLICY_ACTION_READ, NULL, NULL,
 		                called)) {
-			http_problem(r, 403, "your role does not see this day's call sheets");
+			http_end_problem(r, 403, "your role does not see this day's call sheets");
 			return;
 		}
-		http_reply(r, 200, "application/json", cached, len);
+		http_end_reply(r, 200, "application/json", cached, len);
 		return;
 	}
 	if (!load_sheet(r, rd, 1, &cs, &d))
 		return;
 	if ((out = sheet_response(&cs, &len)) == NULL) {
-		http_problem(r, 500, "the response could not be encoded");
+		http_end_problem(r, 500, "the response could not be encoded");
 	} else {
 		cache_sheet_put(s, g, &cs, &d, out, len);
-		http_reply(r, 200, "application/json", out, len);
+		http_end_reply(r, 200, "application/json", out, len);
 		sodium_memzero(out, len);
 	}
 	free(out);
@@ -546,7 +546,7 @@ callsheets_ack(struct api_call *c)
 		return;
 	if (!api_allows(rd, POLICY_RESOURCE_CALLSHEET_ACK, POLICY_ACTION_WRITE, rd->person_id, NULL,
 	                0)) {
-		http_problem(r, 403, "your role cannot acknowledge call sheets");
+		http_end_problem(r, 403, "your role cannot acknowledge call sheets");
 		return;
 	}
 	if (api_call_begin(c) == -1)
@@ -557,9 +557,9 @@ callsheets_ack(struct api_call *c)
 		api_unavailable(r, &e);
 	} else if (done == 0) {
 		api_call_abort(c);
-		http_problem(r, 403, "this call sheet does not call you");
+		http_end_problem(r, 403, "this call sheet does not call you");
 	} else if (api_call_commit(c, NULL, cs.id) == 0) {
-		http_reply(r, 204, NULL, NULL, 0);
+		http_end_reply(r, 204, NULL, NULL, 0);
 	}
 }
 
@@ -622,7 +622,7 @@ callsheets_acks(struct api_call *c)
 			json_decref(seen);
 			api_unavailable(r, &e);
 		} else {
-			http_reply_json(r, 200, json_pack("{s:o}", "acknowledgements", seen));
+			http_end_reply_json(r, 200, json_pack("{s:o}", "acknowledgements", seen));
 		}
 		json_decref(all);
 	}

@@ -501,10 +501,10 @@ export_done(struct job *j)
 	if (!x->read) {
 		api_unavailable(r, &x->e);
 	} else if (!x->memstream) {
-		http_problem(r, 503, "the export could not be made right now");
+		http_end_problem(r, 503, "the export could not be made right now");
 	} else if (x->body == NULL) {
 		if (x->e.status == 400 || x->e.status == 403 || x->e.status == 404)
-			http_problem_errors(
+			http_end_problem_errors(
 			    r, x->e.status, "the export cannot be made so",
 			    json_pack("[{s:s, s:s}]", "pointer", x->e.field, "detail", x->e.msg));
 		else
@@ -521,7 +521,7 @@ export_done(struct job *j)
 		         : strcmp(q->format, "csv") == 0 && q->table == NULL ? "zip"
 		                                                             : q->format);
 		http_add_header(r, "Content-Disposition", cd);
-		http_reply_buffer(r, 200, export_content_type(q), x->body);
+		http_end_reply_buffer(r, 200, export_content_type(q), x->body);
 	}
 	if (x->body != NULL)
 		evbuffer_free(x->body);
@@ -561,7 +561,7 @@ exports_get(struct http_req *r)
 	            ? policy_scope(x->rd.role, POLICY_RESOURCE_EXPORT, POLICY_ACTION_READ)
 	            : POLICY_SCOPE_NONE;
 	if (scope != POLICY_SCOPE_ALL && scope != POLICY_SCOPE_SELF) {
-		http_problem(r, 403, "your role cannot export this production's data");
+		http_end_problem(r, 403, "your role cannot export this production's data");
 		goto refused;
 	}
 	x->self_only = scope == POLICY_SCOPE_SELF;

@@ -75,7 +75,7 @@ feeds_create(struct api_call *c)
 	    json_pack("{s:s, s:s, s:s}", "production_id", prod, "url", webcal, "https_url", https);
 	sodium_memzero(https, strlen(https));
 	sodium_memzero(webcal, strlen(webcal));
-	http_reply_json(c->r, 201, out);
+	http_end_reply_json(c->r, 201, out);
 	free(https);
 	free(webcal);
 }
@@ -95,9 +95,9 @@ feeds_revoke(struct api_call *c)
 		api_unavailable(c->r, &e);
 	} else if (n == 0) {
 		api_call_abort(c);
-		http_problem(c->r, 404, "you have no calendar feed for this production");
+		http_end_problem(c->r, 404, "you have no calendar feed for this production");
 	} else if (api_call_commit(c, NULL, c->rd.a.production.id) == 0) {
-		http_reply(c->r, 204, NULL, NULL, 0);
+		http_end_reply(c->r, 204, NULL, NULL, 0);
 	}
 }
 
@@ -147,7 +147,7 @@ feeds_get(struct api_call *c)
 	memset(&rd, 0, sizeof(rd));
 	if (n != TOKEN_TEXT_LEN - 1 + sizeof(suffix) - 1 ||
 	    strcmp(param + TOKEN_TEXT_LEN - 1, suffix) != 0) {
-		http_problem(r, 404, "there is no such calendar feed");
+		http_end_problem(r, 404, "there is no such calendar feed");
 		return;
 	}
 	memcpy(text, param, TOKEN_TEXT_LEN - 1);
@@ -161,11 +161,11 @@ feeds_get(struct api_call *c)
 		goto done;
 	}
 	if (found == 0) {
-		http_problem(r, 404, "there is no such calendar feed");
+		http_end_problem(r, 404, "there is no such calendar feed");
 		goto done;
 	}
 	if ((fp = open_memstream(&out, &len)) == NULL) {
-		http_problem(r, 503, "the calendar could not be made right now");
+		http_end_problem(r, 503, "the calendar could not be made right now");
 		goto done;
 	}
 	if (calendar_write(fp, s, &rd, rd.person_id, 1, &e) == -1) {
@@ -174,7 +174,7 @@ feeds_get(struct api_call *c)
 		goto done;
 	}
 	fclose(fp);
-	http_reply(r, 200, "text/calendar; charset=utf-8", out, len);
+	http_end_reply(r, 200, "text/calendar; charset=utf-8", out, len);
 done:
 	if (out != NULL)
 		sodium_memzero(out, len);

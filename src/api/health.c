@@ -19,7 +19,7 @@ void
 health_live(struct http_req *r)
 {
 	static const char body[] = "{\"status\":\"ok\"}";
-	http_reply(r, 200, "application/json", body, sizeof(body) - 1);
+	http_end_reply(r, 200, "application/json", body, sizeof(body) - 1);
 }
 
 void
@@ -28,10 +28,10 @@ health_ready(struct http_req *r)
 	static const char body[] = "{\"status\":\"ready\"}";
 	struct err e;
 	if (store_ping(http_req_store(r), &e) == -1) {
-		http_problem(r, 503, "the store is not reachable");
+		http_end_problem(r, 503, "the store is not reachable");
 		return;
 	}
-	http_reply(r, 200, "application/json", body, sizeof(body) - 1);
+	http_end_reply(r, 200, "application/json", body, sizeof(body) - 1);
 }
 
 void
@@ -48,17 +48,17 @@ health_security_txt(struct http_req *r)
 	             "Canonical: %s/.well-known/security.txt\n",
 	             c->security_contact, when, c->security_policy, c->public_url);
 	if (n < 0 || (size_t)n >= sizeof(body)) {
-		http_problem(r, 500, "security.txt could not be built");
+		http_end_problem(r, 500, "security.txt could not be built");
 		return;
 	}
-	http_reply(r, 200, "text/plain; charset=utf-8", body, (size_t)n);
+	http_end_reply(r, 200, "text/plain; charset=utf-8", body, (size_t)n);
 }
 
 void
 health_security_policy(struct http_req *r)
 {
-	http_reply(r, 200, "text/markdown; charset=utf-8", embedded_security_md,
-	           strlen(embedded_security_md));
+	http_end_reply(r, 200, "text/markdown; charset=utf-8", embedded_security_md,
+	               strlen(embedded_security_md));
 }
 
 /* Loopback peers may read metrics; others need the configured bearer token. */
@@ -82,11 +82,11 @@ health_metrics(struct http_req *r)
 {
 	struct evbuffer *b;
 	if (!metrics_allowed(r)) {
-		http_problem(r, 404, "there is nothing at this address");
+		http_end_problem(r, 404, "there is nothing at this address");
 		return;
 	}
 	b = evbuffer_new();
 	metrics_render(b);
-	http_reply_buffer(r, 200, "text/plain; version=0.0.4; charset=utf-8", b);
+	http_end_reply_buffer(r, 200, "text/plain; version=0.0.4; charset=utf-8", b);
 	evbuffer_free(b);
 }

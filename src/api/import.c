@@ -1120,11 +1120,11 @@ productions_import_head(struct http_req *r)
 
 	if (!a->session.user.is_instance_admin) {
 		session_audit(r, a->session.user.id, "production.import", "-", "denied");
-		http_problem(r, 403, "only instance administrators import productions");
+		http_end_problem(r, 403, "only instance administrators import productions");
 		return -1;
 	}
 	if (ct == NULL || ctlen < 16 || strncasecmp(ct, "application/json", 16) != 0) {
-		http_problem(r, 415, "send the export as application/json");
+		http_end_problem(r, 415, "send the export as application/json");
 		return -1;
 	}
 	return 0;
@@ -1196,9 +1196,9 @@ import_done(struct job *j)
 	if (!ij->parsed)
 		api_bad_field(r, "", "the body is not one JSON document: an export of Slate");
 	else if (ij->report != NULL)
-		http_reply_json(r, 201, ij->report);
+		http_end_reply_json(r, 201, ij->report);
 	else if (ij->e.status == 400 || ij->e.status == 409)
-		http_problem_errors(
+		http_end_problem_errors(
 		    r, ij->e.status, "the export cannot be imported",
 		    json_pack("[{s:s, s:s}]", "pointer", ij->e.field, "detail", ij->e.msg));
 	else

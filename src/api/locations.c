@@ -140,7 +140,7 @@ locations_list(struct api_call *c)
 		api_unavailable(c->r, &e);
 		return;
 	}
-	http_reply_json(c->r, 200, json_pack("{s:o}", "locations", arr));
+	http_end_reply_json(c->r, 200, json_pack("{s:o}", "locations", arr));
 }
 
 /* Loads {lid} opened when open: 1, or 0 after answering 404 / 503. */
@@ -167,12 +167,12 @@ locations_get(struct api_call *c)
 		return;
 	}
 	if (v == -1) {
-		http_problem(c->r, 403, "your role does not see this location");
+		http_end_problem(c->r, 403, "your role does not see this location");
 		return;
 	}
 	if (v == 1 && !load_location(c->r, &c->rd, 1, &l))
 		return;
-	http_reply_json(c->r, 200, api_location_json(&l));
+	http_end_reply_json(c->r, 200, api_location_json(&l));
 	sodium_memzero(&l, sizeof(l));
 }
 
@@ -263,7 +263,7 @@ save_location(struct api_call *c, int creating)
 			           creating ? "the location cannot be created"
 			                    : "the location cannot be changed");
 		} else if (api_call_commit(c, NULL, l.id) == 0) {
-			http_reply_json(c->r, creating ? 201 : 200, api_location_json(&l));
+			http_end_reply_json(c->r, creating ? 201 : 200, api_location_json(&l));
 		}
 	}
 	sodium_memzero(&l, sizeof(l));

@@ -42,15 +42,15 @@ me_get(struct api_call *c)
 {
 	const struct api_auth *a = session_of(c->r);
 	if (session_email(c->r) == NULL) {
-		http_problem(c->r, 503, "your account cannot be read right now");
+		http_end_problem(c->r, 503, "your account cannot be read right now");
 		return;
 	}
-	http_reply_json(c->r, 200,
-	                json_pack("{s:o, s:b, s:{s:b, s:b}, s:s}", "user",
-	                          user_json(&a->session.user), "must_change_password",
-	                          a->session.user.must_change_password, "mfa", "enrolled",
-	                          a->session.mfa_enrolled, "required", a->session.mfa_required,
-	                          "csrf_token", a->csrf));
+	http_end_reply_json(c->r, 200,
+	                    json_pack("{s:o, s:b, s:{s:b, s:b}, s:s}", "user",
+	                              user_json(&a->session.user), "must_change_password",
+	                              a->session.user.must_change_password, "mfa", "enrolled",
+	                              a->session.mfa_enrolled, "required", a->session.mfa_required,
+	                              "csrf_token", a->csrf));
 }
 
 struct password_job {
@@ -92,11 +92,11 @@ password_done(struct job *j)
 	secret_free(&pj->next);
 	if (!pj->current_ok) {
 		session_audit(r, a->session.user.id, "auth.password_change", NULL, "failure");
-		http_problem(r, 403, "the current password is not right");
+		http_end_problem(r, 403, "the current password is not right");
 		goto out;
 	}
 	if (pj->failed) {
-		http_problem(r, 500, "the password could not be changed");
+		http_end_problem(r, 500, "the password could not be changed");
 		goto out;
 	}
 	if (store_begin(s, &e) == -1 ||
@@ -108,10 +108,10 @@ password_done(struct job *j)
 	    api_audit_in(r, "auth.password_change", NULL, &e) == -1 || store_commit(s, &e) == -1) {
 		store_rollback(s);
 		log_event(LOG_ERROR, "password change failed", LOG_STR("error", e.msg), LOG_END);
-		http_problem(r, 503, "the password could not be changed; try again");
+		http_end_problem(r, 503, "the password could not be changed; try again");
 		goto out;
 	}
-	http_reply_json(r, 200, json_pack("{s:s}", "csrf_token", csrf));
+	http_end_reply_json(r, 200, json_pack("{s:s}", "csrf_token", csrf));
 out:
 	sodium_memzero(pj, sizeof(*pj));
 	free(pj);
@@ -131,13 +131,13 @@ me_password(struct api_call *c)
 	next = json_string_value(json_object_get(body, "new_password"));
 	if (session_email(r) == NULL) {
 		json_decref(body);
-		http_problem(r, 503, "your account cannot be read right now");
+		http_end_problem(r, 503, "your account cannot be read right now");
 		return;
 	}
 	if (password_acceptable(next, a->session.user.email, &e) == -1) {
 		json_t *errs =
 		    json_pack("[{s:s, s:s}]", "pointer", "/new_password", "detail", e.msg);
-		http_problem_errors(r, 400, "the new password is not acceptable", errs);
+		http_end_problem_errors(r, 400, "the new password is not acceptable", errs);
 		return;
 	}
 	pj = xcalloc(1, sizeof(*pj));
@@ -180,10 +180,10 @@ me_sessions_list(struct api_call *ac)
 	if (store_session_list(api_call_store(ac), a->session.user.id, (long long)time(NULL),
 	                       add_session, &c, &e) == -1) {
 		json_decref(c.arr);
-		http_problem(ac->r, 503, "sessions are unavailable right now");
+		http_end_problem(ac->r, 503, "sessions are unavailable right now");
 		return;
 	}
-	http_reply_json(ac->r, 200, json_pack("{s:o}", "sessions", c.arr));
+	http_end_reply_json(ac->r, 200, json_pack("{s:o}", "sessions", c.arr));
 }
 
 void
@@ -198,13 +198,13 @@ me_sessions_end_all(struct api_call *c)
 	    store_session_revoke_all(s, c->actor, NULL, now, &e) == -1 ||
 	    store_token_revoke_all(s, c->actor, now, &e) == -1) {
 		api_call_abort(c);
-		http_problem(c->r, 503, "the sessions could not be ended; try again");
+		http_end_problem(c->r, 503, "the sessions could not be ended; try again");
 		return;
 	}
 	if (api_call_commit(c, NULL, NULL) == -1)
 		return;
 	session_clear_cookie(c->r);
-	http_reply(c->r, 204, NULL, NULL, 0);
+	http_end_reply(c->r, 204, NULL, NULL, 0);
 }
 
 void
@@ -220,17 +220,17 @@ me_sessions_end_one(struct api_call *c)
 	n = store_session_revoke(api_call_store(c), c->actor, id, (long long)time(NULL), &e);
 	if (n == -1) {
 		api_call_abort(c);
-		http_problem(c->r, 503, "the session could not be ended; try again");
+		http_end_problem(c->r, 503, "the session could not be ended; try again");
 		return;
 	}
 	if (n == 0) { /* not this user's, or already ended: the same answer */
 		api_call_abort(c);
-		http_problem(c->r, 404, "there is no such session");
+		http_end_problem(c->r, 404, "there is no such session");
 		return;
 	}
 	if (api_call_commit(c, NULL, id) == -1)
 		return;
 	if (strcmp(id, a->session.id) == 0)
 		session_clear_cookie(c->r);
-	http_reply(c->r, 204, NULL, NULL, 0);
+	http_end_reply(c->r, 204, NULL, NULL, 0);
 }

@@ -89,12 +89,12 @@ mfa_totp_begin(struct api_call *c)
 	int found;
 
 	if ((found = store_totp_get(s, a->session.user.id, &t, &e)) == -1) {
-		http_problem(r, 503, "the second factor is unavailable right now");
+		http_end_problem(r, 503, "the second factor is unavailable right now");
 		return;
 	}
 	sodium_memzero(&t.secret, sizeof(t.secret));
 	if (found && t.confirmed) {
-		http_problem(r, 409, "a second factor is already set up; disable it first");
+		http_end_problem(r, 409, "a second factor is already set up; disable it first");
 		return;
 	}
 	totp_secret_new(key);
@@ -115,7 +115,7 @@ mfa_totp_begin(struct api_call *c)
 	j = json_pack("{s:s, s:s, s:s}", "secret", b32, "otpauth_uri", uri, "qr_svg", svg);
 	out = json_dumps(j, JSON_COMPACT);
 	json_decref(j); /* jansson's copies are freed here; the text we send is wiped below */
-	http_reply(r, 200, "application/json", out, strlen(out));
+	http_end_reply(r, 200, "application/json", out, strlen(out));
 out:
 	sodium_memzero(b32, sizeof(b32));
 	if (uri != NULL)
@@ -129,7 +129,7 @@ out:
 	free(out);
 	return;
 fail:
-	http_problem(r, 500, "the second factor could not be set up");
+	http_end_problem(r, 500, "the second factor could not be set up");
 	goto out;
 }
 
@@ -150,9 +150,9 @@ mfa_totp_confirm(struct api_call *c)
 
 	found = store_totp_get(s, a->session.user.id, &t, &e);
 	if (found != 1 || t.confirmed) {
-		http_problem(r, found == -1 ? 503 : 409,
-		             found == -1 ? "the second factor is unavailable right now"
-		                         : "there is no enrolment waiting for a code");
+		http_end_problem(r, found == -1 ? 503 : 409,
+		                 found == -1 ? "the second factor is unavailable right now"
+		                             : "there is no enrolment waiting for a code");
 		return;
 	}
 	ok = secret_bytes(&t, key) == 0 &&
@@ -162,9 +162,9 @@ mfa_totp_confirm(struct api_call *c)
 	sodium_memzero(&t, sizeof(t));
 	if (!ok) {
 		session_audit(r, a->session.user.id, "auth.mfa_enable", NULL, "failure");
-		http_problem_errors(r, 400, "that code is not right",
-		                    json_pack("[{s:s, s:s}]", "pointer", "/code", "detail",
-		                              "is not the current code of the authenticator"));
+		http_end_problem_errors(r, 400, "that code is not right",
+		                        json_pack("[{s:s, s:s}]", "pointer", "/code", "detail",
+		                                  "is not the current code of the authenticator"));
 		return;
 	}
 	totp_recovery_codes(codes);
@@ -179,14 +179,14 @@ mfa_totp_confirm(struct api_call *c)
 	                                                   TOTP_RECOVERY_COUNT, &e) == -1) {
 		api_call_abort(c);
 		json_decref(list);
-		http_problem(r, 503, "the second factor could not be saved; try again");
+		http_end_problem(r, 503, "the second factor could not be saved; try again");
 		goto out;
 	}
 	if (api_call_commit(c, NULL, NULL) == -1) {
 		json_decref(list);
 		goto out;
 	}
-	http_reply_json(r, 200, json_pack("{s:o}", "recovery_codes", list));
+	http_end_reply_json(r, 200, json_pack("{s:o}", "recovery_codes", list));
 out:
 	sodium_memzero(codes, sizeof(codes));
 }
@@ -197,7 +197,7 @@ mfa_removable(struct api_call *c)
 {
 	if (!session_of(c->r)->session.mfa_required)
 		return 0;
-	http_problem(c->r, 403, "your roles require a second factor; it cannot be removed");
+	http_end_problem(c->r, 403, "your roles require a second factor; it cannot be removed");
 	return -1;
 }
 
@@ -213,21 +213,21 @@ mfa_totp_disable(struct api_call *c)
 	ok = mfa_verify(s, a->session.user.id, json_string_value(json_object_get(c->body, "code")),
 	                &e);
 	if (ok == -1) {
-		http_problem(r, 503, "the second factor is unavailable right now");
+		http_end_problem(r, 503, "the second factor is unavailable right now");
 		return;
 	}
 	if (ok == 0) {
 		session_audit(r, a->session.user.id, "auth.mfa_disable", NULL, "failure");
-		http_problem(r, 403, "that code is not right");
+		http_end_problem(r, 403, "that code is not right");
 		return;
 	}
 	if (api_call_begin(c) == -1)
 		return;
 	if (store_totp_delete(s, a->session.user.id, &e) == -1) {
 		api_call_abort(c);
-		http_problem(r, 503, "the second factor could not be removed; try again");
+		http_end_problem(r, 503, "the second factor could not be removed; try again");
 		return;
 	}
 	if (api_call_commit(c, NULL, NULL) == 0)
-		http_reply(r, 204, NULL, NULL, 0);
+		http_end_reply(r, 204, NULL, NULL, 0);
 }

@@ -87,7 +87,7 @@ departments_list(struct api_call *c)
 		api_unavailable(c->r, &e);
 		return;
 	}
-	http_reply_json(c->r, 200, json_pack("{s:o}", "departments", arr));
+	http_end_reply_json(c->r, 200, json_pack("{s:o}", "departments", arr));
 }
 
 /*
@@ -110,7 +110,7 @@ departments_create(struct api_call *c)
 		return;
 	}
 	if (api_call_commit(c, NULL, id) == 0)
-		http_reply_json(c->r, 201, json_pack("{s:s, s:s}", "id", id, "name", name));
+		http_end_reply_json(c->r, 201, json_pack("{s:s, s:s}", "id", id, "name", name));
 }
 
 void
@@ -131,11 +131,11 @@ departments_update(struct api_call *c)
 	}
 	if (done == 0) {
 		api_call_abort(c);
-		http_problem(c->r, 404, "there is no such department in this production");
+		http_end_problem(c->r, 404, "there is no such department in this production");
 		return;
 	}
 	if (api_call_commit(c, NULL, id) == 0)
-		http_reply_json(c->r, 200, json_pack("{s:s, s:s}", "id", id, "name", name));
+		http_end_reply_json(c->r, 200, json_pack("{s:s, s:s}", "id", id, "name", name));
 }
 
 /* ---- the fields of a person ---- */
@@ -365,9 +365,9 @@ people_list(struct http_req *r)
 		audit_read_add_all(&ar, pg.arr);
 		audit_read_done(r, &ar);
 	}
-	http_reply_json(r, 200,
-	                json_pack("{s:o, s:o}", "people", pg.arr, "next_offset",
-	                          pg.more ? json_integer(pg.offset + pg.limit) : json_null()));
+	http_end_reply_json(r, 200,
+	                    json_pack("{s:o, s:o}", "people", pg.arr, "next_offset",
+	                              pg.more ? json_integer(pg.offset + pg.limit) : json_null()));
 }
 
 /* Loads {pid} as the reader may see it: 1, or 0 after answering (404 / 403 / 503). */
@@ -380,7 +380,7 @@ load_person(struct http_req *r, struct api_reader *rd, unsigned extra, struct st
 	if (!api_load_person(r, rd, router_param(&r->match, "pid"), p))
 		return 0;
 	if ((open = api_person_readable(rd, p)) < 0) {
-		http_problem(r, 403, "your role does not see this person");
+		http_end_problem(r, 403, "your role does not see this person");
 		return 0;
 	}
 	found = store_person_get(http_req_store(r), rd->a.production.id, p->id,
@@ -400,7 +400,7 @@ reply_person(struct http_req *r, int status, const struct store_person *p)
 	struct audit_read ar = {0};
 	audit_read_add(&ar, j);
 	audit_read_done(r, &ar);
-	http_reply_json(r, status, j);
+	http_end_reply_json(r, status, j);
 }
 
 /* store_person_read's want for people_get: the groups the reader may see (-1: none of it). */
@@ -427,7 +427,7 @@ people_get(struct http_req *r)
 	                                &e),
 	              &e, "person")) {
 		if (api_person_readable(&rd, p) < 0)
-			http_problem(r, 403, "your role does not see this person");
+			http_end_problem(r, 403, "your role does not see this person");
 		else
 			reply_person(r, 200, p);
 	}
@@ -493,10 +493,11 @@ may_write(struct http_req *r, const struct api_reader *rd, enum policy_resource 
 		return 1;
 	session_audit(r, session_of(r)->session.user.id, "person.write", p->id[0] ? p->id : "-",
 	              "denied");
-	http_problem_errors(r, 403, "your role cannot write this field of this person",
-	                    json_pack("[{s:s+, s:s}]", "pointer", "/", field, "detail",
-	                              unconfirmed ? "confirm the link to this record first"
-	                                          : "not writable by your role for this person"));
+	http_end_problem_errors(r, 403, "your role cannot write this field of this person",
+	                        json_pack("[{s:s+, s:s}]", "pointer", "/", field, "detail",
+	                                  unconfirmed
+	                                      ? "confirm the link to this record first"
+	                                      : "not writable by your role for this person"));
 	return 0;
 }
 
@@ -513,7 +514,7 @@ may_link(struct http_req *r, const struct api_reader *rd, const struct store_per
 		return 1;
 	session_audit(r, session_of(r)->session.user.id, "person.link", p->id[0] ? p->id : "-",
 	              "denied");
-	http_problem_errors(
+	http_end_problem_errors(
 	    r, 403, "only production admins and producers link a person record to an account",
 	    json_pack("[{s:s, s:s}]", "pointer", "/account_email", "detail",
 	              "linking a record to an account needs the right to manage members"));
@@ -716,7 +717,7 @@ people_update(struct api_call *c)
 		goto out;
 	open = api_person_readable(&c->rd, p);
 	if (open < 0)
-		http_reply(r, 204, NULL, NULL, 0); /* moved out of the caller's sight */
+		http_end_reply(r, 204, NULL, NULL, 0); /* moved out of the caller's sight */
 	else if (store_person_get(s, c->rd.a.production.id, p->id, (unsigned)open, p, &e) != 1)
 		api_unavailable(r, &e);
 	else
@@ -783,7 +784,7 @@ people_delete(struct api_call *c)
 	if (done == 0) {
 		api_call_abort(c);
 		json_decref(scenes);
-		http_problem(r, 404, "there is no such person in this production");
+		http_end_problem(r, 404, "there is no such person in this production");
 		return;
 	}
 	for (size_t i = 0; i < json_array_size(scenes); i++)
@@ -795,7 +796,7 @@ people_delete(struct api_call *c)
 		}
 	json_decref(scenes);
 	if (api_call_commit(c, NULL, pid) == 0)
-		http_reply(r, 204, NULL, NULL, 0);
+		http_end_reply(r, 204, NULL, NULL, 0);
 	return;
 fail:
 	api_call_abort(c);
@@ -822,7 +823,8 @@ people_confirm_link(struct api_call *c)
 		goto out;
 	if (!c->rd.has_role || p->user_id[0] == '\0' || strcmp(p->user_id, me) != 0) {
 		session_audit(r, me, "person.confirm_link", p->id, "denied");
-		http_problem(r, 403, "only the account linked to this record can confirm the link");
+		http_end_problem(r, 403,
+		                 "only the account linked to this record can confirm the link");
 		goto out;
 	}
 	if (!p->link_confirmed) {
@@ -837,13 +839,13 @@ people_confirm_link(struct api_call *c)
 		}
 		if (done == 0) {
 			api_call_abort(c);
-			http_problem(r, 409, "the record's link changed; read it again");
+			http_end_problem(r, 409, "the record's link changed; read it again");
 			goto out;
 		}
 		if (api_call_commit(c, NULL, p->id) == -1)
 			goto out;
 	}
-	http_reply(r, 204, NULL, NULL, 0);
+	http_end_reply(r, 204, NULL, NULL, 0);
 out:
 	sodium_memzero(p, sizeof(*p));
 	free(p);

@@ -126,7 +126,7 @@ productions_create(struct http_req *r)
 	struct err e;
 
 	if (!auth->session.user.is_instance_admin) {
-		http_problem(r, 403, "only instance administrators create productions");
+		http_end_problem(r, 403, "only instance administrators create productions");
 		return;
 	}
 	if ((body = http_json_body(r, production_fields, 2)) == NULL)
@@ -137,7 +137,7 @@ productions_create(struct http_req *r)
 	         json_string_value(json_object_get(body, "timezone")));
 	json_decref(body);
 	if (p.name[0] == '\0' || !timezone_ok(p.timezone)) {
-		http_problem_errors(
+		http_end_problem_errors(
 		    r, 400, "the production needs a name and a time zone",
 		    json_pack(
 		        "[{s:s, s:s}]", "pointer", p.name[0] ? "/timezone" : "/name", "detail",
@@ -155,7 +155,7 @@ productions_create(struct http_req *r)
 		return;
 	}
 	session_audit(r, auth->session.user.id, "production.create", p.id, "success");
-	http_reply_json(r, 201, production_json(&p, "production_admin"));
+	http_end_reply_json(r, 201, production_json(&p, "production_admin"));
 }
 
 static void
@@ -178,7 +178,7 @@ productions_list(struct http_req *r)
 		api_unavailable(r, &e);
 		return;
 	}
-	http_reply_json(r, 200, json_pack("{s:o}", "productions", arr));
+	http_end_reply_json(r, 200, json_pack("{s:o}", "productions", arr));
 }
 
 void
@@ -188,10 +188,10 @@ productions_get(struct http_req *r)
 	if (api_production_access(r, &a) == -1)
 		return;
 	if (api_scope(&a, POLICY_RESOURCE_PRODUCTION, POLICY_ACTION_READ) == POLICY_SCOPE_NONE) {
-		http_problem(r, 403, "your role cannot see this");
+		http_end_problem(r, 403, "your role cannot see this");
 		return;
 	}
-	http_reply_json(r, 200, production_json(&a.production, a.member ? a.me.role : NULL));
+	http_end_reply_json(r, 200, production_json(&a.production, a.member ? a.me.role : NULL));
 }
 
 static const struct json_field production_update_fields[] = {
@@ -220,7 +220,7 @@ productions_update(struct http_req *r)
 	if (api_production_access(r, &a) == -1)
 		goto out;
 	if (api_scope(&a, POLICY_RESOURCE_PRODUCTION, POLICY_ACTION_WRITE) != POLICY_SCOPE_ALL) {
-		http_problem(r, 403, "your role cannot change this production");
+		http_end_problem(r, 403, "your role cannot change this production");
 		goto out;
 	}
 	if ((body = http_json_body(r, production_update_fields, 3)) == NULL)
@@ -248,7 +248,7 @@ productions_update(struct http_req *r)
 		                    "must be an IANA time zone this system knows, such as "
 		                    "Europe/London"));
 	if (json_array_size(errs) > 0) {
-		http_problem_errors(r, 400, "the production cannot be changed so", errs);
+		http_end_problem_errors(r, 400, "the production cannot be changed so", errs);
 		errs = NULL;
 		goto out;
 	}
@@ -266,7 +266,7 @@ productions_update(struct http_req *r)
 		              p.id, "success");
 	if (store_commit(s, &e) == -1)
 		goto fail;
-	http_reply_json(r, 200, production_json(&p, a.member ? a.me.role : NULL));
+	http_end_reply_json(r, 200, production_json(&p, a.member ? a.me.role : NULL));
 	goto out;
 fail:
 	store_rollback(s);
@@ -319,7 +319,7 @@ members_list(struct http_req *r)
 	}
 	l.scope = api_scope(&a, POLICY_RESOURCE_MEMBER, POLICY_ACTION_READ);
 	if (l.scope == POLICY_SCOPE_NONE) {
-		http_problem(r, 403, "your role cannot see the members");
+		http_end_problem(r, 403, "your role cannot see the members");
 		return;
 	}
 	l.arr = json_array();
@@ -328,7 +328,7 @@ members_list(struct http_req *r)
 		api_unavailable(r, &e);
 		return;
 	}
-	http_reply_json(r, 200, json_pack("{s:o}", "members", l.arr));
+	http_end_reply_json(r, 200, json_pack("{s:o}", "members", l.arr));
 }
 
 /* Member writes need member:write scope all. */
@@ -338,7 +338,7 @@ may_manage(struct http_req *r, const struct api_access *a)
 	if (api_scope(a, POLICY_RESOURCE_MEMBER, POLICY_ACTION_WRITE) != POLICY_SCOPE_ALL) {
 		session_audit(r, session_of(r)->session.user.id, "member.write", a->production.id,
 		              "denied");
-		http_problem(r, 403, "your role cannot manage members");
+		http_end_problem(r, 403, "your role cannot manage members");
 		return 0;
 	}
 	return 1;
@@ -367,9 +367,9 @@ may_manage_self(struct http_req *r, const struct api_access *a, const char *targ
 	    own_member_right(a))
 		return 1;
 	session_audit(r, me, "member.write_self", a->production.id, "denied");
-	http_problem(r, 403,
-	             "an instance administrator cannot add, invite, change or reinstate "
-	             "themselves; a production admin or producer of this production must");
+	http_end_problem(r, 403,
+	                 "an instance administrator cannot add, invite, change or reinstate "
+	                 "themselves; a production admin or producer of this production must");
 	return 0;
 }
 
@@ -416,13 +416,13 @@ refuse(struct http_req *r, const struct err *e)
 {
 	if (e->status == 400 || e->status == 404 || e->status == 409) {
 		if (e->field[0] != '\0')
-			http_problem_errors(
+			http_end_problem_errors(
 			    r, e->status,
 			    e->status == 404 ? "there is no such account"
 			                     : "the member cannot be set so",
 			    json_pack("[{s:s, s:s}]", "pointer", e->field, "detail", e->msg));
 		else
-			http_problem(r, e->status, e->msg);
+			http_end_problem(r, e->status, e->msg);
 		return;
 	}
 	api_unavailable(r, e);
@@ -466,7 +466,7 @@ members_add(struct http_req *r)
 	                    &e) == -1)
 		refuse(r, &e);
 	else
-		http_reply_json(r, 201, member_json(&m));
+		http_end_reply_json(r, 201, member_json(&m));
 	json_decref(body);
 }
 
@@ -495,7 +495,7 @@ members_update(struct http_req *r)
 	                   &e) == -1)
 		refuse(r, &e);
 	else
-		http_reply_json(r, 200, member_json(&m));
+		http_end_reply_json(r, 200, member_json(&m));
 	json_decref(body);
 }
 
@@ -519,7 +519,7 @@ set_revoked(struct http_req *r, int revoke)
 	}
 	j = member_json(&m);
 	json_object_set_new(j, "sessions_ended", json_boolean(ended));
-	http_reply_json(r, 200, j);
+	http_end_reply_json(r, 200, j);
 }
 
 void
@@ -607,7 +607,7 @@ invitations_create(struct http_req *r)
 		goto out;
 	}
 	session_audit(r, session_of(r)->session.user.id, "invitation.create", v.id, "success");
-	http_reply_json(r, 201, invitation_json(&v));
+	http_end_reply_json(r, 201, invitation_json(&v));
 out:
 	if (text != NULL) {
 		sodium_memzero(text, strlen(text));
@@ -638,7 +638,7 @@ invitations_list(struct http_req *r)
 		api_unavailable(r, &e);
 		return;
 	}
-	http_reply_json(r, 200, json_pack("{s:o}", "invitations", arr));
+	http_end_reply_json(r, 200, json_pack("{s:o}", "invitations", arr));
 }
 
 static const struct json_field accept_fields[] = {
@@ -683,7 +683,7 @@ accept_done(struct job *j)
 
 	secret_free(&aj->password);
 	if (aj->failed) {
-		http_problem(r, 500, "the account could not be created");
+		http_end_problem(r, 500, "the account could not be created");
 		goto out;
 	}
 	if (store_begin(s, &e) == -1 ||
@@ -691,7 +691,7 @@ accept_done(struct job *j)
 		goto fail;
 	if (spent == 0) {
 		store_rollback(s);
-		http_problem(r, 400, "the invitation has been used or has expired");
+		http_end_problem(r, 400, "the invitation has been used or has expired");
 		goto out;
 	}
 	if ((found = store_user_by_email(s, v->email, &u, &e)) == -1)
@@ -712,14 +712,14 @@ accept_done(struct job *j)
 	if (store_commit(s, &e) == -1)
 		goto fail;
 	session_audit(r, u.id, "invitation.accept", v->id, "success");
-	http_reply_json(r, found ? 200 : 201,
-	                json_pack("{s:s, s:s, s:s}", "production_id", v->production_id, "role",
-	                          v->role, "account", found ? "existing" : "created"));
+	http_end_reply_json(r, found ? 200 : 201,
+	                    json_pack("{s:s, s:s, s:s}", "production_id", v->production_id, "role",
+	                              v->role, "account", found ? "existing" : "created"));
 	goto out;
 fail:
 	store_rollback(s);
 	log_event(LOG_ERROR, "invitation not accepted", LOG_STR("error", e.msg), LOG_END);
-	http_problem(r, 503, "the invitation could not be accepted; try again");
+	http_end_problem(r, 503, "the invitation could not be accepted; try again");
 out:
 	sodium_memzero(aj, sizeof(*aj));
 	free(aj);
@@ -738,7 +738,7 @@ invitations_accept(struct http_req *r)
 	int found;
 
 	if (!session_same_origin(r)) {
-		http_problem(r, 403, "accept from Slate's own pages");
+		http_end_problem(r, 403, "accept from Slate's own pages");
 		return;
 	}
 	if ((body = http_json_body(r, accept_fields, 3)) == NULL)
@@ -748,24 +748,24 @@ invitations_accept(struct http_req *r)
 	aj->cost = password_cost_of(http_req_config(r));
 	token_hash(json_string_value(json_object_get(body, "token")), hash);
 	if ((found = store_invitation_peek(s, hash, time(NULL), &aj->v, &e)) != 1) {
-		http_problem(r, found == -1 ? 503 : 400,
-		             found == -1 ? "invitations are unavailable right now"
-		                         : "the invitation is unknown, used or expired");
+		http_end_problem(r, found == -1 ? 503 : 400,
+		                 found == -1 ? "invitations are unavailable right now"
+		                             : "the invitation is unknown, used or expired");
 		goto fail;
 	}
 	if ((found = store_user_by_email(s, aj->v.email, &u, &e)) == -1) {
-		http_problem(r, 503, "invitations are unavailable right now");
+		http_end_problem(r, 503, "invitations are unavailable right now");
 		goto fail;
 	}
 	if (found == 1 && u.disabled) {
-		http_problem(r, 403, "this invitation cannot be accepted");
+		http_end_problem(r, 403, "this invitation cannot be accepted");
 		goto fail;
 	}
 	aj->existing = found == 1;
 	if (!aj->existing) {
 		pw = json_string_value(json_object_get(body, "password"));
 		if (pw == NULL || password_acceptable(pw, aj->v.email, &e) == -1) {
-			http_problem_errors(
+			http_end_problem_errors(
 			    r, 400, "a new account needs a password",
 			    json_pack("[{s:s, s:s}]", "pointer", "/password", "detail",
 			              pw == NULL ? "is required to create the account" : e.msg));

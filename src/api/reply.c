@@ -15,7 +15,7 @@ void
 api_unavailable(struct http_req *r, const struct err *e)
 {
 	log_event(LOG_ERROR, "store error", LOG_STR("error", e->msg), LOG_END);
-	http_problem(r, 503, "the production data is unavailable right now");
+	http_end_problem(r, 503, "the production data is unavailable right now");
 }
 
 int
@@ -29,7 +29,7 @@ api_found(struct http_req *r, int found, const struct err *e, const char *what)
 		return 0;
 	}
 	snprintf(detail, sizeof(detail), "there is no such %s in this production", what);
-	http_problem(r, 404, detail);
+	http_end_problem(r, 404, detail);
 	return 0;
 }
 
@@ -44,7 +44,7 @@ void
 api_refuse(struct http_req *r, const struct err *e, const char *title)
 {
 	if ((e->status == 400 || e->status == 404 || e->status == 409) && e->field[0] != '\0') {
-		http_problem_errors(
+		http_end_problem_errors(
 		    r, e->status, title,
 		    json_pack("[{s:s, s:s}]", "pointer", e->field, "detail", e->msg));
 		return;

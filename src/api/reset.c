@@ -256,7 +256,7 @@ reset_request(struct http_req *r)
 	int rc;
 
 	if (!session_same_origin(r)) {
-		http_problem(r, 403, "ask from Slate's own pages");
+		http_end_problem(r, 403, "ask from Slate's own pages");
 		return;
 	}
 	if ((body = http_json_body(r, request_fields, 1)) == NULL)
@@ -265,10 +265,10 @@ reset_request(struct http_req *r)
 	json_decref(body);
 	sodium_memzero(r->body, r->body_len);
 	if (rc == -1) {
-		http_problem(r, 503, "password reset is unavailable right now");
+		http_end_problem(r, 503, "password reset is unavailable right now");
 		return;
 	}
-	http_reply(r, 202, "application/json", answer, sizeof(answer) - 1);
+	http_end_reply(r, 202, "application/json", answer, sizeof(answer) - 1);
 }
 
 static const struct json_field complete_fields[] = {
@@ -308,7 +308,7 @@ reset_done(struct job *j)
 
 	secret_free(&rj->password);
 	if (rj->failed) {
-		http_problem(r, 500, "the password could not be set");
+		http_end_problem(r, 500, "the password could not be set");
 		goto out;
 	}
 	if (store_begin(s, &e) == -1 ||
@@ -316,7 +316,8 @@ reset_done(struct job *j)
 		goto fail;
 	if (spent == 0) { /* used by a racing completion, or expired meanwhile */
 		store_rollback(s);
-		http_problem(r, 400, "the link has been used or has expired; ask for a new one");
+		http_end_problem(r, 400,
+		                 "the link has been used or has expired; ask for a new one");
 		goto out;
 	}
 	if (store_user_set_password(s, rj->user_id, rj->hash, 0, &e) == -1 ||
@@ -325,12 +326,12 @@ reset_done(struct job *j)
 	    store_reset_revoke_all(s, rj->user_id, now, &e) == -1 || store_commit(s, &e) == -1)
 		goto fail;
 	session_audit(r, rj->user_id, "auth.password_reset", NULL, "success");
-	http_reply(r, 204, NULL, NULL, 0);
+	http_end_reply(r, 204, NULL, NULL, 0);
 	goto out;
 fail:
 	store_rollback(s);
 	log_event(LOG_ERROR, "password reset failed", LOG_STR("error", e.msg), LOG_END);
-	http_problem(r, 503, "the password could not be set; try again");
+	http_end_problem(r, 503, "the password could not be set; try again");
 out:
 	sodium_memzero(rj, sizeof(*rj));
 	free(rj);
@@ -347,7 +348,7 @@ reset_complete(struct http_req *r)
 	int found;
 
 	if (!session_same_origin(r)) {
-		http_problem(r, 403, "reset from Slate's own pages");
+		http_end_problem(r, 403, "reset from Slate's own pages");
 		return;
 	}
 	if ((body = http_json_body(r, complete_fields, 2)) == NULL)
@@ -359,14 +360,14 @@ reset_complete(struct http_req *r)
 	token_hash(token, rj->token_hash);
 	found = store_reset_peek(http_req_store(r), rj->token_hash, (long long)time(NULL), &u, &e);
 	if (found != 1 || u.disabled) {
-		http_problem(r, found == -1 ? 503 : 400,
-		             found == -1
-		                 ? "password reset is unavailable right now"
-		                 : "the link is unknown, used or expired; ask for a new one");
+		http_end_problem(r, found == -1 ? 503 : 400,
+		                 found == -1
+		                     ? "password reset is unavailable right now"
+		                     : "the link is unknown, used or expired; ask for a new one");
 		goto fail;
 	}
 	if (password_acceptable(pw, u.email, &e) == -1) {
-		http_problem_errors(
+		http_end_problem_errors(
 		    r, 400, "the new password is not acceptable",
 		    json_pack("[{s:s, s:s}]", "pointer", "/new_password", "detail", e.msg));
 		goto fail;

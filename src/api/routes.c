@@ -344,7 +344,7 @@ api_before_body(struct http_req *r)
 		if (head_checks[i].handler == r->match.route->handler)
 			return head_checks[i].check(r);
 	if (r->match.route->flags & (ROUTE_UPLOAD | ROUTE_IMPORT)) {
-		http_problem(r, 500, "this upload cannot be accepted"); /* fail closed */
+		http_end_problem(r, 500, "this upload cannot be accepted"); /* fail closed */
 		return -1;
 	}
 	return 0;

@@ -140,7 +140,7 @@ days_list(struct api_call *c)
 		json_decref(l.arr);
 		return;
 	}
-	http_reply_json(r, 200, json_pack("{s:o}", "days", l.arr));
+	http_end_reply_json(r, 200, json_pack("{s:o}", "days", l.arr));
 }
 
 /*
@@ -315,7 +315,7 @@ save_day(struct api_call *c, struct store_day *d, int creating)
 		api_unavailable(r, &e);
 		return;
 	}
-	http_reply_json(r, creating ? 201 : 200, api_day_json(d));
+	http_end_reply_json(r, creating ? 201 : 200, api_day_json(d));
 }
 
 void
@@ -507,7 +507,7 @@ scenes_list(struct api_call *c)
 		api_unavailable(c->r, &e);
 		return;
 	}
-	http_reply_json(c->r, 200, json_pack("{s:o}", "scenes", arr));
+	http_end_reply_json(c->r, 200, json_pack("{s:o}", "scenes", arr));
 }
 
 static int
@@ -526,7 +526,7 @@ apply_scene(struct http_req *r, const struct api_reader *rd, json_t *body, struc
 	}
 	if (json_object_get(body, "synopsis") != NULL &&
 	    !api_allows(rd, POLICY_RESOURCE_SCENE_SYNOPSIS, POLICY_ACTION_WRITE, NULL, NULL, 0)) {
-		http_problem(r, 403, "your role cannot write scene synopses");
+		http_end_problem(r, 403, "your role cannot write scene synopses");
 		return 0;
 	}
 	if (validate_blank(sc->number))
@@ -579,7 +579,7 @@ save_scene(struct api_call *c, struct store_scene *sc, int creating)
 		if (j == NULL)
 			api_unavailable(r, &e);
 		else
-			http_reply_json(r, creating ? 201 : 200, j);
+			http_end_reply_json(r, creating ? 201 : 200, j);
 	}
 }
 
@@ -686,7 +686,7 @@ load_department_call_target(struct http_req *r, struct api_reader *rd, struct st
 		return 0;
 	if (!api_allows(rd, POLICY_RESOURCE_CALL, POLICY_ACTION_WRITE, NULL, dept, 0)) {
 		session_audit(r, session_of(r)->session.user.id, "call.write", dept, "denied");
-		http_problem(r, 403, "your role cannot set this department's calls");
+		http_end_problem(r, 403, "your role cannot set this department's calls");
 		return 0;
 	}
 	snprintf(dc->day_id, sizeof(dc->day_id), "%s", d->id);
@@ -721,7 +721,7 @@ department_calls_put(struct api_call *c)
 		return;
 	}
 	if (api_call_commit(c, NULL, dc.department_id) == 0)
-		http_reply_json(r, 200, department_call_json(&dc));
+		http_end_reply_json(r, 200, department_call_json(&dc));
 }
 
 void
@@ -743,11 +743,11 @@ department_calls_delete(struct api_call *c)
 	}
 	if (done == 0) {
 		api_call_abort(c);
-		http_problem(r, 404, "this department has no call on this day");
+		http_end_problem(r, 404, "this department has no call on this day");
 		return;
 	}
 	if (api_call_commit(c, NULL, dc.department_id) == 0)
-		http_reply(r, 204, NULL, NULL, 0);
+		http_end_reply(r, 204, NULL, NULL, 0);
 }
 
 struct loc_names {
@@ -817,7 +817,7 @@ load_visible_day(struct http_req *r, struct api_reader *rd, struct store_day *d,
 	}
 	if (api_reads_published_schedule(rd) && *sheet == NULL) {
 		/* a day never published does not exist below AD */
-		http_problem(r, 404, "there is no such shoot day in this production");
+		http_end_problem(r, 404, "there is no such shoot day in this production");
 		return 0;
 	}
 	return 1;
@@ -882,7 +882,7 @@ days_get(struct api_call *c)
 	if (!load_visible_day(r, rd, &d, &sheet, &v))
 		goto done;
 	if (v == 0) {
-		http_problem(r, 403, "your role does not see this shoot day");
+		http_end_problem(r, 403, "your role does not see this shoot day");
 		goto done;
 	}
 	j = sheet ? api_published_day_json(&d, sheet) : api_day_json(&d);
@@ -916,7 +916,7 @@ days_get(struct api_call *c)
 		api_unavailable(r, sv.failed ? &sv.e : &e);
 		goto done;
 	}
-	http_reply_json(r, 200, j);
+	http_end_reply_json(r, 200, j);
 done:
 	json_decref(sheet);
 }
@@ -948,7 +948,7 @@ calls_list(struct api_call *c)
 			goto done;
 		}
 		if (found == 0) {
-			http_problem(r, 404, "there is no such shoot day in this production");
+			http_end_problem(r, 404, "there is no such shoot day in this production");
 			goto done;
 		}
 		v = api_allows(rd, POLICY_RESOURCE_SCHEDULE, POLICY_ACTION_READ, NULL, NULL,
@@ -958,7 +958,7 @@ calls_list(struct api_call *c)
 	}
 	if (v == 0 &&
 	    api_scope(&rd->a, POLICY_RESOURCE_CALL, POLICY_ACTION_READ) == POLICY_SCOPE_NONE) {
-		http_problem(r, 403, "your role does not see these calls");
+		http_end_problem(r, 403, "your role does not see these calls");
 		goto done;
 	}
 	cv = (struct call_view){rd, json_array()};
@@ -970,7 +970,7 @@ calls_list(struct api_call *c)
 		api_unavailable(r, &e);
 		goto done;
 	}
-	http_reply_json(r, 200, json_pack("{s:o}", "calls", cv.arr));
+	http_end_reply_json(r, 200, json_pack("{s:o}", "calls", cv.arr));
 done:
 	json_decref(sheet);
 }
@@ -1030,7 +1030,7 @@ load_call_target(struct http_req *r, struct api_reader *rd, struct store_day *d,
 	if (!api_allows(rd, POLICY_RESOURCE_CALL, POLICY_ACTION_WRITE, p->id,
 	                p->department_id[0] ? p->department_id : NULL, 0)) {
 		session_audit(r, session_of(r)->session.user.id, "call.write", p->id, "denied");
-		http_problem(r, 403, "your role cannot set this person's calls");
+		http_end_problem(r, 403, "your role cannot set this person's calls");
 		return 0;
 	}
 	return 1;
@@ -1077,7 +1077,7 @@ calls_put(struct api_call *ac)
 		return;
 	}
 	if (api_call_commit(ac, NULL, p.id) == 0)
-		http_reply_json(r, 200, api_call_json(&c));
+		http_end_reply_json(r, 200, api_call_json(&c));
 }
 
 void
@@ -1098,9 +1098,9 @@ calls_delete(struct api_call *c)
 	}
 	if (done == 0) {
 		api_call_abort(c);
-		http_problem(r, 404, "that person has no call on that day");
+		http_end_problem(r, 404, "that person has no call on that day");
 		return;
 	}
 	if (api_call_commit(c, NULL, p.id) == 0)
-		http_reply(r, 204, NULL, NULL, 0);
+		http_end_reply(r, 204, NULL, NULL, 0);
 }

@@ -143,7 +143,7 @@ token_authenticate(struct http_req *r, struct api_auth *a, const char *authz, si
 	int found;
 
 	if (n != k + TOKEN_TEXT_LEN - 1 || strncmp(authz, bearer, k) != 0) {
-		http_problem(r, 401, "the Authorization header is not an API token");
+		http_end_problem(r, 401, "the Authorization header is not an API token");
 		return -1;
 	}
 	memcpy(token, authz + k, TOKEN_TEXT_LEN - 1);
@@ -151,11 +151,11 @@ token_authenticate(struct http_req *r, struct api_auth *a, const char *authz, si
 	token_hash(token, a->token_hash);
 	sodium_memzero(token, sizeof(token));
 	if ((found = store_token_by_hash(http_req_store(r), a->token_hash, &t, &e)) == -1) {
-		http_problem(r, 503, "tokens are unavailable right now");
+		http_end_problem(r, 503, "tokens are unavailable right now");
 		return -1;
 	}
 	if (!found || t.revoked || t.user.disabled || now >= t.expires_at) {
-		http_problem(r, 401, "the API token is unknown, revoked or expired");
+		http_end_problem(r, 401, "the API token is unknown, revoked or expired");
 		return -1;
 	}
 	a->via_token = 1;
@@ -163,34 +163,34 @@ token_authenticate(struct http_req *r, struct api_auth *a, const char *authz, si
 	a->session.mfa_enrolled = t.mfa_enrolled;
 	a->session.mfa_required = t.mfa_required;
 	if (strncmp(r->match.route->pattern, scope, sizeof(scope) - 1) != 0) {
-		http_problem(r, 403, "an API token reaches only its production's routes");
+		http_end_problem(r, 403, "an API token reaches only its production's routes");
 		return -1;
 	}
 	pid = router_param(&r->match, "id");
 	if (pid == NULL || strcmp(pid, t.production_id) != 0) {
-		http_problem(r, 404, "there is no such production");
+		http_end_problem(r, 404, "there is no such production");
 		return -1;
 	}
 	if (!t.read_write && unsafe(r->method)) {
-		http_problem(r, 403, "this API token may only read");
+		http_end_problem(r, 403, "this API token may only read");
 		return -1;
 	}
 	/* the rules a session obeys (session_authenticate), read afresh on every request */
 	if (t.user.must_change_password) {
-		http_problem(r, 403,
-		             "change the one-time password first (POST /api/v1/me/password)");
+		http_end_problem(r, 403,
+		                 "change the one-time password first (POST /api/v1/me/password)");
 		return -1;
 	}
 	if (t.mfa_required && !t.mfa_enrolled) {
 		session_audit(r, t.user.id, "token.mfa_missing", t.id, "denied");
-		http_problem(r, 403,
-		             "your roles require a second factor; set one up first "
-		             "(POST /api/v1/me/mfa/totp)");
+		http_end_problem(r, 403,
+		                 "your roles require a second factor; set one up first "
+		                 "(POST /api/v1/me/mfa/totp)");
 		return -1;
 	}
 	if (r->match.route->flags & ROUTE_SESSION_ONLY) {
 		session_audit(r, t.user.id, "token.session_only", r->path, "denied");
-		http_problem(r, 403, "a signed-in session with a second factor is needed");
+		http_end_problem(r, 403, "a signed-in session with a second factor is needed");
 		return -1;
 	}
 	if (now - t.last_used_at >= TOKEN_TOUCH_INTERVAL &&
@@ -220,7 +220,7 @@ session_authenticate(struct http_req *r)
 	if ((sent = http_req_header(r, "Authorization", &n)) != NULL)
 		return token_authenticate(r, a, sent, n);
 	if (cookie_token(r, token) == -1) {
-		http_problem(r, 401, "sign in first");
+		http_end_problem(r, 401, "sign in first");
 		return -1;
 	}
 	token_hash(token, a->token_hash);
@@ -236,7 +236,7 @@ session_authenticate(struct http_req *r)
 	} else {
 		if (csrf_for(token, a->csrf) == -1) {
 			sodium_memzero(token, sizeof(token));
-			http_problem(r, 401, "sign in first");
+			http_end_problem(r, 401, "sign in first");
 			return -1;
 		}
 		found = store_session_by_token(http_req_store(r), a->token_hash, &a->session, &e);
@@ -244,7 +244,7 @@ session_authenticate(struct http_req *r)
 			sodium_memzero(token, sizeof(token));
 			log_event(LOG_ERROR, "session lookup failed", LOG_STR("error", e.msg),
 			          LOG_END);
-			http_problem(r, 503, "sessions are unavailable right now");
+			http_end_problem(r, 503, "sessions are unavailable right now");
 			return -1;
 		}
 		if (found)
@@ -255,7 +255,7 @@ session_authenticate(struct http_req *r)
 	if (!found || a->session.revoked || a->session.user.disabled ||
 	    now >= a->session.expires_at || now - a->session.last_seen_at >= c->session_idle) {
 		session_clear_cookie(r);
-		http_problem(r, 401, "the session has ended; sign in again");
+		http_end_problem(r, 401, "the session has ended; sign in again");
 		return -1;
 	}
 	if (unsafe(r->method)) {
@@ -263,21 +263,22 @@ session_authenticate(struct http_req *r)
 		if (!from_own_pages(r) || sent == NULL || n != strlen(a->csrf) ||
 		    sodium_memcmp(sent, a->csrf, n) != 0) {
 			session_audit(r, a->session.user.id, "auth.csrf", r->path, "denied");
-			http_problem(r, 403, "this request did not come from Slate's own pages");
+			http_end_problem(r, 403,
+			                 "this request did not come from Slate's own pages");
 			return -1;
 		}
 	}
 	if (!(r->match.route->flags & ROUTE_PENDING_OK)) {
 		if (a->session.user.must_change_password) {
-			http_problem(
+			http_end_problem(
 			    r, 403,
 			    "change the one-time password first (POST /api/v1/me/password)");
 			return -1;
 		}
 		if (a->session.mfa_required && !a->session.mfa_enrolled) {
-			http_problem(r, 403,
-			             "your roles require a second factor; set one up first "
-			             "(POST /api/v1/me/mfa/totp)");
+			http_end_problem(r, 403,
+			                 "your roles require a second factor; set one up first "
+			                 "(POST /api/v1/me/mfa/totp)");
 			return -1;
 		}
 	}

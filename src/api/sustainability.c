@@ -113,7 +113,7 @@ ctx_load(struct http_req *r, struct carbon_ctx *c, enum policy_resource res, enu
 	if (c->scope == POLICY_SCOPE_DEPARTMENT && c->rd.department_id[0] == '\0')
 		c->scope = POLICY_SCOPE_NONE;
 	if (c->scope == POLICY_SCOPE_NONE) {
-		http_problem(r, 403, refusal);
+		http_end_problem(r, 403, refusal);
 		goto refused;
 	}
 	return 1;
@@ -372,7 +372,7 @@ factor_sets_list(struct http_req *r)
 		api_unavailable(r, &e);
 		return;
 	}
-	http_reply_json(r, 200, json_pack("{s:o}", "factor_sets", arr));
+	http_end_reply_json(r, 200, json_pack("{s:o}", "factor_sets", arr));
 }
 
 static void
@@ -397,7 +397,7 @@ factor_sets_factors(struct http_req *r)
 		return;
 	}
 	if (got == 0) {
-		http_problem(r, 404, "there is no such factor set");
+		http_end_problem(r, 404, "there is no such factor set");
 		return;
 	}
 	if ((version = api_query_long(r, "version", set.version, 1, set.version)) == -1) {
@@ -410,7 +410,7 @@ factor_sets_factors(struct http_req *r)
 		api_unavailable(r, &e);
 		return;
 	}
-	http_reply_json(
+	http_end_reply_json(
 	    r, 200,
 	    json_pack("{s:s, s:i, s:o}", "set", id, "version", (int)version, "factors", arr));
 }
@@ -424,7 +424,7 @@ carbon_settings_get(struct http_req *r)
 	if (!ctx_load(r, &c, POLICY_RESOURCE_SUSTAINABILITY_TOTALS, POLICY_ACTION_READ,
 	              "your role does not see this production's sustainability figures"))
 		return;
-	http_reply_json(r, 200, settings_json(&c));
+	http_end_reply_json(r, 200, settings_json(&c));
 }
 
 static const struct json_field settings_body[] = {
@@ -455,7 +455,7 @@ settings_write(struct http_req *r, int replace)
 	              "only producers and production admins change the sustainability settings"))
 		return;
 	if (c.scope != POLICY_SCOPE_ALL) {
-		http_problem(
+		http_end_problem(
 		    r, 403,
 		    "only producers and production admins change the sustainability settings");
 		goto out;
@@ -502,7 +502,7 @@ settings_write(struct http_req *r, int replace)
 		goto out;
 	}
 	session_audit(r, user_of(r), "sustainability.settings", c.rd.a.production.id, "success");
-	http_reply_json(r, 200, settings_json(&c));
+	http_end_reply_json(r, 200, settings_json(&c));
 out:
 	json_decref(body);
 	api_reader_free(&c.rd);
@@ -556,10 +556,10 @@ carbon_factors_list(struct http_req *r)
 		json_decref(own);
 		api_unavailable(r, &e);
 	} else {
-		http_reply_json(r, 200,
-		                json_pack("{s:s, s:i, s:o, s:o}", "factor_set", c.set.id,
-		                          "factor_set_version", c.set.version, "factors", in.arr,
-		                          "own", own));
+		http_end_reply_json(r, 200,
+		                    json_pack("{s:s, s:i, s:o, s:o}", "factor_set", c.set.id,
+		                              "factor_set_version", c.set.version, "factors",
+		                              in.arr, "own", own));
 	}
 	api_reader_free(&c.rd);
 }
@@ -590,7 +590,8 @@ carbon_factors_create(struct http_req *r)
 	              "only producers and production admins add emission factors"))
 		return;
 	if (c.scope != POLICY_SCOPE_ALL) {
-		http_problem(r, 403, "only producers and production admins add emission factors");
+		http_end_problem(r, 403,
+		                 "only producers and production admins add emission factors");
 		goto out;
 	}
 	if ((body = http_json_body(r, factor_body, nitems(factor_body))) == NULL)
@@ -639,7 +640,7 @@ carbon_factors_create(struct http_req *r)
 		} else {
 			session_audit(r, user_of(r), "sustainability.factor.create", f.key,
 			              "success");
-			http_reply_json(r, 201, api_factor_json(&f));
+			http_end_reply_json(r, 201, api_factor_json(&f));
 		}
 	}
 	json_decref(body);
@@ -698,7 +699,7 @@ carbon_entries_create(struct http_req *r)
 	errs = json_array();
 	if ((rc = entry_build(s, &c, &deps, &in, &en, errs, &e)) == -1) {
 		if (e.status == 403)
-			http_problem(r, 403, e.msg);
+			http_end_problem(r, 403, e.msg);
 		else
 			api_refuse(r, &e, "the entry is not acceptable");
 	} else if (rc == 1) {
@@ -714,7 +715,7 @@ carbon_entries_create(struct http_req *r)
 		} else {
 			session_audit(r, user_of(r), "sustainability.entry.create", en.id,
 			              "success");
-			http_reply_json(r, 201, entry_json(&en));
+			http_end_reply_json(r, 201, entry_json(&en));
 		}
 	}
 	json_decref(errs);
@@ -776,8 +777,8 @@ carbon_entries_list(struct http_req *r)
 	}
 	if (held_department(&c) != NULL) {
 		if (f.department_id != NULL && strcmp(f.department_id, held_department(&c)) != 0) {
-			http_problem(r, 403,
-			             "a department head sees their own department's entries only");
+			http_end_problem(
+			    r, 403, "a department head sees their own department's entries only");
 			goto out;
 		}
 		f.department_id = held_department(&c);
@@ -789,10 +790,10 @@ carbon_entries_list(struct http_req *r)
 		api_unavailable(r, &e);
 		goto out;
 	}
-	http_reply_json(r, 200,
-	                json_pack("{s:o, s:I, s:I, s:I}", "entries", arr, "total",
-	                          (json_int_t)total, "limit", (json_int_t)f.limit, "offset",
-	                          (json_int_t)f.offset));
+	http_end_reply_json(r, 200,
+	                    json_pack("{s:o, s:I, s:I, s:I}", "entries", arr, "total",
+	                              (json_int_t)total, "limit", (json_int_t)f.limit, "offset",
+	                              (json_int_t)f.offset));
 out:
 	api_reader_free(&c.rd);
 }
@@ -823,7 +824,7 @@ carbon_entries_get(struct http_req *r)
 	              "your role does not see this production's sustainability entries"))
 		return;
 	if (entry_load(r, &c, &en))
-		http_reply_json(r, 200, entry_json(&en));
+		http_end_reply_json(r, 200, entry_json(&en));
 	api_reader_free(&c.rd);
 }
 
@@ -868,7 +869,7 @@ carbon_entries_delete(struct http_req *r)
 			          "a removed entry's evidence file stays (slate fsck lists it)",
 			          LOG_STR("error", strerror(errno)), LOG_END);
 	}
-	http_reply(r, 204, NULL, NULL, 0);
+	http_end_reply(r, 204, NULL, NULL, 0);
 	goto out;
 unavailable:
 	api_unavailable(r, &e);
@@ -916,7 +917,7 @@ carbon_evidence_get(struct http_req *r)
 		return;
 	if (entry_load(r, &c, &en)) {
 		if (en.evidence_id[0] == '\0')
-			http_problem(r, 404, "this entry has no evidence attached");
+			http_end_problem(r, 404, "this entry has no evidence attached");
 		else
 			attachments_send(r, c.rd.a.production.id, en.evidence_id, 1);
 	}
@@ -1064,7 +1065,7 @@ carbon_import_head(struct http_req *r)
 		return -1;
 	api_reader_free(&c.rd);
 	if (ct == NULL || ctlen < 8 || strncasecmp(ct, "text/csv", 8) != 0) {
-		http_problem(r, 415, "send the rows as text/csv");
+		http_end_problem(r, 415, "send the rows as text/csv");
 		return -1;
 	}
 	return 0;
@@ -1234,19 +1235,19 @@ import_done(struct job *j)
 
 	switch (ij->out) {
 	case IMPORT_ROWS_REFUSED:
-		http_problem_errors(r, ij->status, ij->detail, ij->errs);
+		http_end_problem_errors(r, ij->status, ij->detail, ij->errs);
 		ij->errs = NULL;
 		break;
-	case IMPORT_PROBLEM: http_problem(r, ij->status, ij->detail); break;
+	case IMPORT_PROBLEM: http_end_problem(r, ij->status, ij->detail); break;
 	case IMPORT_UNAVAILABLE: api_unavailable(r, &ij->e); break;
 	case IMPORT_FAILED: api_refuse(r, &ij->e, "the import failed; nothing was imported"); break;
 	case IMPORT_DONE:
-		http_reply_json(r, ij->dry_run ? 200 : 201,
-		                json_pack("{s:b, s:I, s:I, s:f, s:f}", "dry_run", ij->dry_run,
-		                          "rows", (json_int_t)ij->nrows, "imported",
-		                          (json_int_t)(ij->dry_run ? 0 : ij->nrows), "kg_co2e",
-		                          carbon_kg(ij->total), "t_co2e",
-		                          carbon_tonnes(ij->total)));
+		http_end_reply_json(r, ij->dry_run ? 200 : 201,
+		                    json_pack("{s:b, s:I, s:I, s:f, s:f}", "dry_run", ij->dry_run,
+		                              "rows", (json_int_t)ij->nrows, "imported",
+		                              (json_int_t)(ij->dry_run ? 0 : ij->nrows), "kg_co2e",
+		                              carbon_kg(ij->total), "t_co2e",
+		                              carbon_tonnes(ij->total)));
 		break;
 	}
 	json_decref(ij->errs);
@@ -1276,7 +1277,7 @@ carbon_import(struct http_req *r)
 		ij->dry_run = strcmp(flag, "true") == 0;
 	}
 	if (ct == NULL || ctlen < 8 || strncasecmp(ct, "text/csv", 8) != 0) {
-		http_problem(r, 415, "send the rows as text/csv");
+		http_end_problem(r, 415, "send the rows as text/csv");
 		goto refused;
 	}
 	if (!departments_load(r, ij->c.rd.a.production.id, &ij->deps))
@@ -1404,8 +1405,8 @@ carbon_recalculate(struct http_req *r)
 		return;
 	memset(&rc, 0, sizeof(rc));
 	if (c.scope != POLICY_SCOPE_ALL) {
-		http_problem(r, 403,
-		             "only producers and production admins recalculate the footprint");
+		http_end_problem(r, 403,
+		                 "only producers and production admins recalculate the footprint");
 		goto out;
 	}
 	if ((body = http_json_body(r, recalc_body, nitems(recalc_body))) == NULL)
@@ -1441,7 +1442,7 @@ carbon_recalculate(struct http_req *r)
 		         from, to.id, to.version, rc.before, rc.after);
 		session_audit(r, user_of(r), "sustainability.recalculate", obj, "success");
 	}
-	http_reply_json(
+	http_end_reply_json(
 	    r, 200,
 	    json_pack("{s:b, s:s, s:s, s:i, s:I, s:I, s:I, s:f, s:f, s:o, s:o}", "applied", apply,
 	              "from", from, "factor_set", to.id, "factor_set_version", to.version,
@@ -1518,7 +1519,7 @@ report_done(struct job *j)
 	if (rj->rep == NULL) {
 		api_unavailable(r, &rj->e);
 	} else if (strcmp(rj->format, "json") == 0) {
-		http_reply_json(r, 200, rj->rep);
+		http_end_reply_json(r, 200, rj->rep);
 		rj->rep = NULL;
 	} else {
 		/* replaces the server's page policy: one Content-Security-Policy (http/server.c) */
@@ -1530,10 +1531,10 @@ report_done(struct job *j)
 			         rj->c.rd.a.production.id);
 			http_add_header(r, "Content-Disposition", cd);
 		}
-		http_reply(r, 200,
-		           strcmp(rj->format, "csv") == 0 ? "text/csv; charset=utf-8"
-		                                          : "image/svg+xml",
-		           rj->body, strlen(rj->body));
+		http_end_reply(r, 200,
+		               strcmp(rj->format, "csv") == 0 ? "text/csv; charset=utf-8"
+		                                              : "image/svg+xml",
+		               rj->body, strlen(rj->body));
 	}
 	free(rj->body);
 	json_decref(rj->rep);

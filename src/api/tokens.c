@@ -59,15 +59,15 @@ tokens_create(struct api_call *c)
 	if ((days_v = json_object_get(body, "expires_in_days")) != NULL)
 		days = json_integer_value(days_v);
 	if (strcmp(access, "read") != 0 && strcmp(access, "read_write") != 0) {
-		http_problem_errors(r, 400, "unknown access",
-		                    json_pack("[{s:s, s:s}]", "pointer", "/access", "detail",
-		                              "must be read or read_write"));
+		http_end_problem_errors(r, 400, "unknown access",
+		                        json_pack("[{s:s, s:s}]", "pointer", "/access", "detail",
+		                                  "must be read or read_write"));
 		return;
 	}
 	if (days < 1 || days > max) {
 		why = xasprintf("must be from 1 to %lld (the longest a token may live here)",
 		                (long long)max);
-		http_problem_errors(
+		http_end_problem_errors(
 		    r, 400, "the expiry is out of range",
 		    json_pack("[{s:s, s:s}]", "pointer", "/expires_in_days", "detail", why));
 		free(why);
@@ -75,11 +75,11 @@ tokens_create(struct api_call *c)
 	}
 	found = store_membership_of(s, pid, a->session.user.id, &m, &e);
 	if (found == -1) {
-		http_problem(r, 503, "tokens are unavailable right now");
+		http_end_problem(r, 503, "tokens are unavailable right now");
 		return;
 	}
 	if (found == 0 || m.revoked) {
-		http_problem(r, 404, "there is no such production");
+		http_end_problem(r, 404, "there is no such production");
 		return;
 	}
 	if (api_call_begin(c) == -1)
@@ -91,7 +91,7 @@ tokens_create(struct api_call *c)
 	                       (long long)days * 86400, &t, &e) == -1) {
 		sodium_memzero(text, sizeof(text));
 		api_call_abort(c);
-		http_problem(r, 503, "the token could not be created; try again");
+		http_end_problem(r, 503, "the token could not be created; try again");
 		return;
 	}
 	if (api_call_commit(c, NULL, t.id) == -1) {
@@ -104,7 +104,7 @@ tokens_create(struct api_call *c)
 	json_object_set_new(out, "token", json_string(shown));
 	sodium_memzero(shown, strlen(shown));
 	free(shown);
-	http_reply_json(r, 201, out);
+	http_end_reply_json(r, 201, out);
 }
 
 static void
@@ -121,10 +121,10 @@ tokens_list(struct api_call *c)
 	if (store_token_list(api_call_store(c), c->actor, (long long)time(NULL), add_token, arr,
 	                     &e) == -1) {
 		json_decref(arr);
-		http_problem(c->r, 503, "tokens are unavailable right now");
+		http_end_problem(c->r, 503, "tokens are unavailable right now");
 		return;
 	}
-	http_reply_json(c->r, 200, json_pack("{s:o}", "tokens", arr));
+	http_end_reply_json(c->r, 200, json_pack("{s:o}", "tokens", arr));
 }
 
 void
@@ -139,14 +139,14 @@ tokens_revoke(struct api_call *c)
 	n = store_token_revoke(api_call_store(c), c->actor, id, (long long)time(NULL), &e);
 	if (n == -1) {
 		api_call_abort(c);
-		http_problem(c->r, 503, "the token could not be revoked; try again");
+		http_end_problem(c->r, 503, "the token could not be revoked; try again");
 		return;
 	}
 	if (n == 0) {
 		api_call_abort(c);
-		http_problem(c->r, 404, "there is no such token");
+		http_end_problem(c->r, 404, "there is no such token");
 		return;
 	}
 	if (api_call_commit(c, NULL, id) == 0)
-		http_reply(c->r, 204, NULL, NULL, 0);
+		http_end_reply(c->r, 204, NULL, NULL, 0);
 }

@@ -63,13 +63,13 @@ api_refuse_held(struct http_req *r, const char *detail, json_t *held_by)
 	free(s);
 	if (j == NULL) {
 		json_decref(held_by);
-		http_problem(r, 409, detail);
+		http_end_problem(r, 409, detail);
 		return;
 	}
 	json_object_set_new(j, "held_by", held_by);
 	out = json_dumps(j, JSON_COMPACT);
 	json_decref(j);
-	http_reply(r, 409, "application/problem+json", out, out ? strlen(out) : 0);
+	http_end_reply(r, 409, "application/problem+json", out, out ? strlen(out) : 0);
 	free(out);
 }
 
@@ -130,11 +130,11 @@ run_delete(struct api_call *c, const char *param, const struct undo_delete *u)
 	if (done == 0) {
 		api_call_abort(c);
 		snprintf(detail, sizeof(detail), "there is no such %s in this production", u->what);
-		http_problem(c->r, 404, detail);
+		http_end_problem(c->r, 404, detail);
 		return;
 	}
 	if (api_call_commit(c, NULL, id) == 0)
-		http_reply(c->r, 204, NULL, NULL, 0);
+		http_end_reply(c->r, 204, NULL, NULL, 0);
 	return;
 fail:
 	json_decref(held);
@@ -215,7 +215,7 @@ set_cancelled(struct api_call *c, int on)
 	}
 	if (done == 0) { /* deleted since it was read */
 		api_call_abort(c);
-		http_problem(c->r, 404, "there is no such shoot day in this production");
+		http_end_problem(c->r, 404, "there is no such shoot day in this production");
 		return;
 	}
 	if (api_call_commit(c, NULL, d.id) == -1)
@@ -224,7 +224,7 @@ set_cancelled(struct api_call *c, int on)
 		api_unavailable(c->r, &e);
 		return;
 	}
-	http_reply_json(c->r, 200, api_day_json(&d));
+	http_end_reply_json(c->r, 200, api_day_json(&d));
 }
 
 void
@@ -296,7 +296,7 @@ scenes_get(struct api_call *c)
 	default: break;
 	}
 	if (!sd.called) {
-		http_problem(r, 403, "your role does not see this scene");
+		http_end_problem(r, 403, "your role does not see this scene");
 		return;
 	}
 	if (api_scene_synopsis_readable(rd, 1) &&
@@ -308,7 +308,7 @@ scenes_get(struct api_call *c)
 		api_unavailable(r, &e);
 		return;
 	}
-	http_reply_json(r, 200, j);
+	http_end_reply_json(r, 200, j);
 }
 
 /* ---- invitations ---- */
@@ -330,9 +330,10 @@ invitations_withdraw(struct api_call *c)
 	}
 	if (done == 0) {
 		api_call_abort(c);
-		http_problem(c->r, 404, "there is no such pending invitation in this production");
+		http_end_problem(c->r, 404,
+		                 "there is no such pending invitation in this production");
 		return;
 	}
 	if (api_call_commit(c, NULL, id) == 0)
-		http_reply(c->r, 204, NULL, NULL, 0);
+		http_end_reply(c->r, 204, NULL, NULL, 0);
 }

@@ -154,36 +154,6 @@ void http_end_problem(struct http_req *r, int status, const char *detail);
 /* Same, with errors: [{pointer, detail}] (stolen). */
 void http_end_problem_errors(struct http_req *r, int status, const char *detail, json_t *errors);
 
-/* BEGIN former names (removed once every call site says http_end_*)
- * The former names, kept while call sites move to http_end_*; they end the
- * request just the same. */
-static inline void
-http_reply(struct http_req *r, int status, const char *content_type, const void *body, size_t len)
-{
-	http_end_reply(r, status, content_type, body, len);
-}
-static inline void
-http_reply_buffer(struct http_req *r, int status, const char *content_type, struct evbuffer *body)
-{
-	http_end_reply_buffer(r, status, content_type, body);
-}
-static inline void
-http_reply_json(struct http_req *r, int status, json_t *j)
-{
-	http_end_reply_json(r, status, j);
-}
-static inline void
-http_problem(struct http_req *r, int status, const char *detail)
-{
-	http_end_problem(r, status, detail);
-}
-static inline void
-http_problem_errors(struct http_req *r, int status, const char *detail, json_t *errors)
-{
-	http_end_problem_errors(r, status, detail, errors);
-}
-/* END former names */
-
 /*
  * The request body as a checked JSON object, or NULL after answering 400
  * with every problem found (the request has then ended: r is gone). The
