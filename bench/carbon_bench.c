@@ -1,6 +1,6 @@
 /*
  * carbon_bench.c — the cost of a production's full carbon report
- * (api/carbon_report.c: totals by category, department, shoot day and week,
+ * (api/sustainability_report.c: totals by category, department, shoot day and week,
  * the running total, the budget and the cited sources) as its entries grow.
  *
  * Builds a fresh keystore and database in BENCH_CARBON_DIR (default /tmp),
@@ -31,7 +31,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
-#include "api/carbon.h"
+#include "api/sustainability.h"
 #include "crypto/keyring.h"
 #include "store/store.h"
 
@@ -177,7 +177,7 @@ main(void)
 			die("commit", &e);
 		for (int r = 0; r < rounds; r++) {
 			double t0 = now_ms();
-			json_t *rep = carbon_report(s, &p, NULL, &settings, &e);
+			json_t *rep = sustainability_report(s, &p, NULL, &settings, &e);
 			if (rep == NULL)
 				die("report", &e);
 			ms[r] = now_ms() - t0;

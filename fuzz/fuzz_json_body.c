@@ -1,6 +1,6 @@
 /*
- * fuzz_json_body.c — libFuzzer harness for json_parse_body and json_check
- * (src/http/json.c, with src/util/utf8.c underneath).
+ * fuzz_json_body.c — libFuzzer harness for body_parse and body_check
+ * (src/http/body.c, with src/util/utf8.c underneath).
  *
  * The input, in an exact-size heap copy, is parsed as a request body. A
  * refusal must come with a message; an accepted body must be an object and
@@ -20,13 +20,13 @@
 #include <string.h>
 
 #include "fuzz_common.h"
-#include "http/json.h"
+#include "http/body.h"
 #include "util/err.h"
 #include "util/utf8.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
-static const struct json_field fields[] = {
+static const struct body_field fields[] = {
     {"name", JF_STRING, 1, 254},   {"description", JF_STRING, 0, 0}, {"count", JF_INTEGER, 0, 0},
     {"enabled", JF_BOOLEAN, 0, 0}, {"meta", JF_OBJECT, 0, 0},        {"tags", JF_ARRAY, 0, 0},
     {"a/b~c", JF_STRING, 0, 8}, /* a name that needs RFC 6901 escaping */
@@ -110,7 +110,7 @@ refused_char(const char *s, size_t len)
 }
 
 static int
-type_fits(const json_t *v, enum json_field_type t)
+type_fits(const json_t *v, enum body_field_type t)
 {
 	switch (t) {
 	case JF_STRING: return json_is_string(v);
@@ -123,10 +123,10 @@ type_fits(const json_t *v, enum json_field_type t)
 	return 0;
 }
 
-/* How many entries json_check owes: one per unknown key, missing required
+/* How many entries body_check owes: one per unknown key, missing required
  * field, wrong type and over-long string. */
 static size_t
-expected_errors(const json_t *obj, const struct json_field *f, size_t nf)
+expected_errors(const json_t *obj, const struct body_field *f, size_t nf)
 {
 	const char *key;
 	json_t *v;
@@ -184,13 +184,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(body, data, size);
 	memset(&e, 0, sizeof(e));
 
-	obj = json_parse_body(body, size, &e);
+	obj = body_parse(body, size, &e);
 	if (obj == NULL) {
 		CHECK(e.status == 400);
 		CHECK(e.msg[0] != '\0');
 	} else {
 		CHECK(json_is_object(obj));
-		errs = json_check(obj, fields, NFIELDS);
+		errs = body_check(obj, fields, NFIELDS);
 		/* every problem is reported, none dropped */
 		CHECK(json_array_size(errs) == expected_errors(obj, fields, NFIELDS));
 		if (errs != NULL) {
@@ -205,7 +205,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			CHECK(json_is_string(json_object_get(obj, "name")));
 		}
 		/* an empty field list flags every key as unknown */
-		errs = json_check(obj, NULL, 0);
+		errs = body_check(obj, NULL, 0);
 		CHECK((errs == NULL) == (json_object_size(obj) == 0));
 		if (errs != NULL) {
 			CHECK(json_array_size(errs) == json_object_size(obj));

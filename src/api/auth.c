@@ -30,7 +30,7 @@
 #include "util/xalloc.h"
 #include "util/nitems.h"
 
-static const struct json_field login_fields[] = {
+static const struct body_field login_fields[] = {
     {"email", JF_STRING, 1, 254},
     {"password", JF_STRING, JF_REQUIRED | JF_SECRET, PASSWORD_MAX_BYTES},
     {"totp", JF_STRING, 0, 32}, /* six digits, or a recovery code */

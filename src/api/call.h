@@ -50,7 +50,7 @@
 
 #include "api/view.h"
 #include "domain/policy.h"
-#include "http/json.h"
+#include "http/body.h"
 
 /* The check that stands before a route's handler. Zero is no check: the walk test refuses it. */
 enum api_check {
@@ -106,7 +106,7 @@ struct route_decl {
 	struct api_need needs[API_MAX_NEEDS];
 	const char *refused; /* the 403 detail when a need is not met */
 	enum api_denied denied;
-	const struct json_field *body; /* the JSON body's schema (ROUTE_JSON_BODY), else NULL */
+	const struct body_field *body; /* the JSON body's schema (ROUTE_JSON_BODY), else NULL */
 	size_t nbody;
 	/* 0: a body with a bad field is refused at once (http_json_body); 1: its field errors wait
 	   on the request for the handler's own, answered together (http_json_body_open) */

@@ -35,7 +35,7 @@
 
 #include <jansson.h>
 
-#include "api/carbon.h"
+#include "api/sustainability.h"
 #include "api/export.h"
 #include "api/view.h"
 #include "audit/audit_group.h"

@@ -51,7 +51,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
-#include "api/carbon.h"
+#include "api/sustainability.h"
 #include "api/handlers.h"
 #include "api/import.h"
 #include "api/reply.h"

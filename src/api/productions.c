@@ -86,7 +86,7 @@ api_member_json(const struct store_membership *m)
 	return member_json(m);
 }
 
-static const struct json_field production_fields[] = {
+static const struct body_field production_fields[] = {
     {"name", JF_STRING, JF_REQUIRED | JF_NONBLANK, 200},
     {"timezone", JF_STRING, 1, 60},
 };
@@ -194,7 +194,7 @@ productions_get(struct http_req *r)
 	http_end_reply_json(r, 200, production_json(&a.production, a.member ? a.me.role : NULL));
 }
 
-static const struct json_field production_update_fields[] = {
+static const struct body_field production_update_fields[] = {
     {"name", JF_STRING, 0, 200},
     {"timezone", JF_STRING, 0, 60},
     {"require_mfa", JF_BOOLEAN, 0, 0},
@@ -404,7 +404,7 @@ may_manage_email(struct http_req *r, const struct api_access *a, const char *ema
 	return found;
 }
 
-static const struct json_field member_add_fields[] = {
+static const struct body_field member_add_fields[] = {
     {"email", JF_STRING, 1, 254},
     {"role", JF_STRING, 1, 32},
     {"department", JF_STRING, 0, 60},
@@ -470,7 +470,7 @@ members_add(struct http_req *r)
 	json_decref(body);
 }
 
-static const struct json_field member_update_fields[] = {
+static const struct body_field member_update_fields[] = {
     {"role", JF_STRING, 0, 32},
     {"department", JF_STRING, 0, 60},
 };
@@ -536,7 +536,7 @@ members_reinstate(struct http_req *r)
 
 #define INVITATION_LIFETIME (7L * 86400L)
 
-static const struct json_field invitation_fields[] = {
+static const struct body_field invitation_fields[] = {
     {"email", JF_STRING, 1, 254},
     {"role", JF_STRING, 1, 32},
     {"department", JF_STRING, 0, 60},
@@ -641,7 +641,7 @@ invitations_list(struct http_req *r)
 	http_end_reply_json(r, 200, json_pack("{s:o}", "invitations", arr));
 }
 
-static const struct json_field accept_fields[] = {
+static const struct body_field accept_fields[] = {
     {"token", JF_STRING, 1, 64},
     {"display_name", JF_STRING, 0, 200},
     {"password", JF_STRING, JF_SECRET, PASSWORD_MAX_BYTES},

@@ -43,7 +43,7 @@
 #define RESET_LIFETIME (30L * 60L)
 #define RESET_PER_HOUR 5
 
-static const struct json_field request_fields[] = {
+static const struct body_field request_fields[] = {
     {"email", JF_STRING, 1, 254},
 };
 
@@ -271,7 +271,7 @@ reset_request(struct http_req *r)
 	http_end_reply(r, 202, "application/json", answer, sizeof(answer) - 1);
 }
 
-static const struct json_field complete_fields[] = {
+static const struct body_field complete_fields[] = {
     {"token", JF_STRING, 1, 64},
     {"new_password", JF_STRING, JF_REQUIRED | JF_SECRET, PASSWORD_MAX_BYTES},
 };

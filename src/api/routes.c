@@ -27,8 +27,8 @@
 #define POLICY(...) .check = API_CHECK_POLICY, NEEDS(__VA_ARGS__)
 #define VIEW(...)   .check = API_CHECK_VIEW, NEEDS(__VA_ARGS__)
 #define BODY(...)                                                                                  \
-	.body = (const struct json_field[]){__VA_ARGS__},                                          \
-	.nbody = nitems(((const struct json_field[]){__VA_ARGS__}))
+	.body = (const struct body_field[]){__VA_ARGS__},                                          \
+	.nbody = nitems(((const struct body_field[]){__VA_ARGS__}))
 
 /*
  * The slow-work routes (sustainability, imports, exports, the carbon
@@ -282,30 +282,34 @@ const struct route api_routes[] = {
           .refused = "your role does not see this production's audit log")},
     {"GET", "/api/v1/factor-sets", factor_sets_list, 0, IN_HANDLER},
     {"GET", "/api/v1/factor-sets/{sid}/factors", factor_sets_factors, 0, IN_HANDLER},
-    {"GET", "/api/v1/productions/{id}/sustainability/settings", carbon_settings_get, 0, IN_HANDLER},
-    {"PUT", "/api/v1/productions/{id}/sustainability/settings", carbon_settings_put,
-     ROUTE_JSON_BODY, IN_HANDLER},
-    {"PATCH", "/api/v1/productions/{id}/sustainability/settings", carbon_settings_patch,
-     ROUTE_JSON_BODY, IN_HANDLER},
-    {"GET", "/api/v1/productions/{id}/sustainability/factors", carbon_factors_list, 0, IN_HANDLER},
-    {"POST", "/api/v1/productions/{id}/sustainability/factors", carbon_factors_create,
-     ROUTE_JSON_BODY, IN_HANDLER},
-    {"GET", "/api/v1/productions/{id}/sustainability/entries", carbon_entries_list, 0, IN_HANDLER},
-    {"POST", "/api/v1/productions/{id}/sustainability/entries", carbon_entries_create,
-     ROUTE_JSON_BODY, IN_HANDLER},
-    {"GET", "/api/v1/productions/{id}/sustainability/entries/{eid}", carbon_entries_get, 0,
+    {"GET", "/api/v1/productions/{id}/sustainability/settings", sustainability_settings_get, 0,
      IN_HANDLER},
-    {"DELETE", "/api/v1/productions/{id}/sustainability/entries/{eid}", carbon_entries_delete, 0,
-     IN_HANDLER},
-    {"PUT", "/api/v1/productions/{id}/sustainability/entries/{eid}/evidence", carbon_evidence_put,
-     ROUTE_UPLOAD, IN_HANDLER},
-    {"GET", "/api/v1/productions/{id}/sustainability/entries/{eid}/evidence", carbon_evidence_get,
-     0, IN_HANDLER},
-    {"POST", "/api/v1/productions/{id}/sustainability/import", carbon_import, ROUTE_IMPORT,
-     IN_HANDLER},
-    {"POST", "/api/v1/productions/{id}/sustainability/recalculate", carbon_recalculate,
+    {"PUT", "/api/v1/productions/{id}/sustainability/settings", sustainability_settings_put,
      ROUTE_JSON_BODY, IN_HANDLER},
-    {"GET", "/api/v1/productions/{id}/sustainability/report", carbon_report_get, 0, IN_HANDLER},
+    {"PATCH", "/api/v1/productions/{id}/sustainability/settings", sustainability_settings_patch,
+     ROUTE_JSON_BODY, IN_HANDLER},
+    {"GET", "/api/v1/productions/{id}/sustainability/factors", sustainability_factors_list, 0,
+     IN_HANDLER},
+    {"POST", "/api/v1/productions/{id}/sustainability/factors", sustainability_factors_create,
+     ROUTE_JSON_BODY, IN_HANDLER},
+    {"GET", "/api/v1/productions/{id}/sustainability/entries", sustainability_entries_list, 0,
+     IN_HANDLER},
+    {"POST", "/api/v1/productions/{id}/sustainability/entries", sustainability_entries_create,
+     ROUTE_JSON_BODY, IN_HANDLER},
+    {"GET", "/api/v1/productions/{id}/sustainability/entries/{eid}", sustainability_entries_get, 0,
+     IN_HANDLER},
+    {"DELETE", "/api/v1/productions/{id}/sustainability/entries/{eid}",
+     sustainability_entries_delete, 0, IN_HANDLER},
+    {"PUT", "/api/v1/productions/{id}/sustainability/entries/{eid}/evidence",
+     sustainability_evidence_put, ROUTE_UPLOAD, IN_HANDLER},
+    {"GET", "/api/v1/productions/{id}/sustainability/entries/{eid}/evidence",
+     sustainability_evidence_get, 0, IN_HANDLER},
+    {"POST", "/api/v1/productions/{id}/sustainability/import", sustainability_import, ROUTE_IMPORT,
+     IN_HANDLER},
+    {"POST", "/api/v1/productions/{id}/sustainability/recalculate", sustainability_recalculate,
+     ROUTE_JSON_BODY, IN_HANDLER},
+    {"GET", "/api/v1/productions/{id}/sustainability/report", sustainability_report_get, 0,
+     IN_HANDLER},
     {"POST", "/api/v1/invitations/accept", invitations_accept, ROUTE_PUBLIC | ROUTE_JSON_BODY,
      OLD_STYLE},
 };
@@ -323,8 +327,8 @@ static const struct {
 	int (*check)(struct http_req *r);
 } head_checks[] = {
     {attachments_upload, attachments_upload_head},
-    {carbon_evidence_put, carbon_evidence_head},
-    {carbon_import, carbon_import_head},
+    {sustainability_evidence_put, sustainability_evidence_head},
+    {sustainability_import, sustainability_import_head},
     {productions_import, productions_import_head},
 };
 

@@ -17,7 +17,7 @@
  *   GET  …/sustainability/entries/{eid}/evidence
  *   POST …/sustainability/import?dry_run=true|false   CSV, all rows or none
  *   POST …/sustainability/recalculate                 against another factor set
- *   GET  …/sustainability/report?format=json|csv|svg  (api/carbon_report.c)
+ *   GET  …/sustainability/report?format=json|csv|svg  (api/sustainability_report.c)
  *
  * Who may do what is the policy table: `sustainability` for entries,
  * evidence, own factors and recalculation (department heads: their own
@@ -43,7 +43,7 @@
 #include <jansson.h>
 
 #include "api/access.h"
-#include "api/carbon.h"
+#include "api/sustainability.h"
 #include "api/handlers.h"
 #include "api/reply.h"
 #include "api/session.h"
@@ -66,7 +66,7 @@
 #define PAGE_MAX     1000
 
 /* What every sustainability request needs about its production. */
-struct carbon_ctx {
+struct sustainability_ctx {
 	struct api_reader rd;
 	struct store_carbon_settings settings;
 	struct store_factor_set set; /* the latest version of settings.factor_set */
@@ -85,8 +85,8 @@ user_of(struct http_req *r)
  * 1 (free c->rd with api_reader_free), or 0 after answering (nothing to free).
  */
 static int
-ctx_load(struct http_req *r, struct carbon_ctx *c, enum policy_resource res, enum policy_action act,
-         const char *refusal)
+ctx_load(struct http_req *r, struct sustainability_ctx *c, enum policy_resource res,
+         enum policy_action act, const char *refusal)
 {
 	struct store *s = http_req_store(r);
 	struct err e;
@@ -124,7 +124,7 @@ refused:
 
 /* The department a department-scoped reader is held to, else NULL (every department). */
 static const char *
-held_department(const struct carbon_ctx *c)
+held_department(const struct sustainability_ctx *c)
 {
 	return c->scope == POLICY_SCOPE_DEPARTMENT ? c->rd.department_id : NULL;
 }
@@ -164,7 +164,7 @@ entry_json(const struct store_carbon_entry *en)
 }
 
 static json_t *
-settings_json(const struct carbon_ctx *c)
+settings_json(const struct sustainability_ctx *c)
 {
 	return json_pack(
 	    "{s:s, s:i, s:b, s:o, s:b}", "factor_set", c->settings.factor_set, "factor_set_version",
@@ -183,7 +183,7 @@ api_carbon_entry_json(const struct store_carbon_entry *en)
 json_t *
 api_carbon_settings_view(struct store *s, const char *production_id, struct err *e)
 {
-	struct carbon_ctx c;
+	struct sustainability_ctx c;
 	memset(&c, 0, sizeof(c));
 	if (store_carbon_settings_get(s, production_id, &c.settings, e) == -1 ||
 	    store_factor_set_latest(s, c.settings.factor_set, &c.set, e) == -1)
@@ -246,7 +246,7 @@ department_of(const struct departments *d, const char *id_or_name)
  * not (403) or the store failed.
  */
 static int
-entry_build(struct store *s, const struct carbon_ctx *c, const struct departments *deps,
+entry_build(struct store *s, const struct sustainability_ctx *c, const struct departments *deps,
             const struct entry_input *in, struct store_carbon_entry *en, json_t *errs,
             struct err *e)
 {
@@ -271,17 +271,17 @@ entry_build(struct store *s, const struct carbon_ctx *c, const struct department
 	/* characters no text may hold, in any cell: named before anything is looked up */
 	for (size_t i = 0; i < nitems(text); i++) {
 		const char *why =
-		    text[i].v ? json_text_problem(text[i].v, text[i].flags, buf, sizeof(buf))
+		    text[i].v ? body_text_problem(text[i].v, text[i].flags, buf, sizeof(buf))
 		              : NULL;
 		if (why != NULL)
-			json_error_add(errs, text[i].ptr, why);
+			body_error_add(errs, text[i].ptr, why);
 	}
 	if (json_array_size(errs) > before)
 		return 1;
 	if (dept == NULL || dept[0] == '\0')
-		json_error_add(errs, dept_ptr, "the department is required");
+		body_error_add(errs, dept_ptr, "the department is required");
 	else if ((dept_id = department_of(deps, dept)) == NULL)
-		json_error_add(errs, dept_ptr, "there is no such department in this production");
+		body_error_add(errs, dept_ptr, "there is no such department in this production");
 	else if (held_department(c) != NULL && strcmp(dept_id, held_department(c)) != 0)
 		return err_field(e, 403, dept_ptr,
 		                 "a department head enters their own department's activity only");
@@ -291,42 +291,42 @@ entry_build(struct store *s, const struct carbon_ctx *c, const struct department
 		if ((got = store_day_get(s, en->production_id, in->day_id, &day, e)) == -1)
 			return -1;
 		if (got == 0) {
-			json_error_add(errs, "/day_id",
+			body_error_add(errs, "/day_id",
 			               "there is no such shoot day in this production");
 		} else if (in->date != NULL && in->date[0] && strcmp(in->date, day.date) != 0) {
 			snprintf(buf, sizeof(buf), "the shoot day is on %s", day.date);
-			json_error_add(errs, "/date", buf);
+			body_error_add(errs, "/date", buf);
 		} else {
 			snprintf(en->day_id, sizeof(en->day_id), "%s", day.id);
 			snprintf(en->date, sizeof(en->date), "%.10s", day.date);
 		}
 	} else if (in->date == NULL || !validate_date(in->date)) {
-		json_error_add(errs, "/date", "a date (YYYY-MM-DD) or a day_id is required");
+		body_error_add(errs, "/date", "a date (YYYY-MM-DD) or a day_id is required");
 	} else {
 		snprintf(en->date, sizeof(en->date), "%s", in->date);
 	}
 	if (in->factor == NULL || in->factor[0] == '\0') {
-		json_error_add(errs, "/factor", "the factor key is required (see …/factors)");
+		body_error_add(errs, "/factor", "the factor key is required (see …/factors)");
 		factor_ok = 0;
 	}
 	if (!in->has_quantity || !carbon_quantity_ok(in->quantity)) {
-		json_error_add(errs, "/quantity", "a number above 0 and at most 1000000000");
+		body_error_add(errs, "/quantity", "a number above 0 and at most 1000000000");
 		factor_ok = 0;
 	}
 	if (in->unit == NULL || in->unit[0] == '\0') {
-		json_error_add(errs, "/unit", "the unit is required");
+		body_error_add(errs, "/unit", "the unit is required");
 		factor_ok = 0;
 	}
 	if (in->note != NULL &&
 	    (utf8_chars(in->note) > NOTE_MAX || strlen(in->note) >= sizeof(en->note)))
-		json_error_add(errs, "/note", "at most 500 characters");
+		body_error_add(errs, "/note", "at most 500 characters");
 	/* the factor, its unit and the quantity are checked together, once each is there */
 	if (factor_ok &&
 	    carbon_resolve(s, en->production_id, &c->set, c->settings.include_rf, in->factor,
 	                   in->quantity, in->unit, &en->factor, &en->co2e_g, e) == -1) {
 		if (e->status != 400 || e->field[0] == '\0')
 			return -1;
-		json_error_add(errs, e->field, e->msg);
+		body_error_add(errs, e->field, e->msg);
 	}
 	if (json_array_size(errs) > before)
 		return 1;
@@ -418,16 +418,16 @@ factor_sets_factors(struct http_req *r)
 /* ---- settings ---- */
 
 void
-carbon_settings_get(struct http_req *r)
+sustainability_settings_get(struct http_req *r)
 {
-	struct carbon_ctx c;
+	struct sustainability_ctx c;
 	if (!ctx_load(r, &c, POLICY_RESOURCE_SUSTAINABILITY_TOTALS, POLICY_ACTION_READ,
 	              "your role does not see this production's sustainability figures"))
 		return;
 	http_end_reply_json(r, 200, settings_json(&c));
 }
 
-static const struct json_field settings_body[] = {
+static const struct body_field settings_body[] = {
     {"factor_set", JF_STRING, 0, 63},
     {"flights_include_rf", JF_BOOLEAN, 0, 0},
     {"budget_kg", JF_NUMBER, 0, 0},
@@ -445,7 +445,7 @@ static void
 settings_write(struct http_req *r, int replace)
 {
 	struct store *s = http_req_store(r);
-	struct carbon_ctx c;
+	struct sustainability_ctx c;
 	json_t *body = NULL, *v;
 	const char *want;
 	struct err e;
@@ -509,13 +509,13 @@ out:
 }
 
 void
-carbon_settings_put(struct http_req *r)
+sustainability_settings_put(struct http_req *r)
 {
 	settings_write(r, 1);
 }
 
 void
-carbon_settings_patch(struct http_req *r)
+sustainability_settings_patch(struct http_req *r)
 {
 	settings_write(r, 0);
 }
@@ -536,10 +536,10 @@ add_in_force(const struct store_factor *f, void *arg)
 }
 
 void
-carbon_factors_list(struct http_req *r)
+sustainability_factors_list(struct http_req *r)
 {
 	struct store *s = http_req_store(r);
-	struct carbon_ctx c;
+	struct sustainability_ctx c;
 	struct in_force in;
 	json_t *own;
 	struct err e;
@@ -564,7 +564,7 @@ carbon_factors_list(struct http_req *r)
 	api_reader_free(&c.rd);
 }
 
-static const struct json_field factor_body[] = {
+static const struct body_field factor_body[] = {
     {"category", JF_STRING, 1, 31},
     {"activity", JF_STRING, JF_REQUIRED | JF_NONBLANK, 200},
     {"unit", JF_STRING, 1, 40},
@@ -575,10 +575,10 @@ static const struct json_field factor_body[] = {
 };
 
 void
-carbon_factors_create(struct http_req *r)
+sustainability_factors_create(struct http_req *r)
 {
 	struct store *s = http_req_store(r);
-	struct carbon_ctx c;
+	struct sustainability_ctx c;
 	struct store_factor f;
 	const struct carbon_unit *u;
 	json_t *body;
@@ -650,7 +650,7 @@ out:
 
 /* ---- entries ---- */
 
-static const struct json_field entry_body[] = {
+static const struct body_field entry_body[] = {
     {"date", JF_STRING, 0, 10},          {"day_id", JF_STRING, 0, 40},
     {"department_id", JF_STRING, 0, 40}, {"department", JF_STRING, 0, 200},
     {"factor", JF_STRING, 1, 160},       {"quantity", JF_NUMBER, 1, 0},
@@ -664,10 +664,10 @@ str_of(json_t *body, const char *name)
 }
 
 void
-carbon_entries_create(struct http_req *r)
+sustainability_entries_create(struct http_req *r)
 {
 	struct store *s = http_req_store(r);
-	struct carbon_ctx c;
+	struct sustainability_ctx c;
 	struct departments deps;
 	struct store_carbon_entry en;
 	struct entry_input in;
@@ -747,9 +747,9 @@ add_entry(const struct store_carbon_entry *en, void *arg)
 }
 
 void
-carbon_entries_list(struct http_req *r)
+sustainability_entries_list(struct http_req *r)
 {
-	struct carbon_ctx c;
+	struct sustainability_ctx c;
 	struct store_carbon_filter f = {0};
 	char dept[64], day[64], cat[32];
 	long total;
@@ -804,7 +804,7 @@ out:
  * existence is not theirs to learn).
  */
 static int
-entry_load(struct http_req *r, struct carbon_ctx *c, struct store_carbon_entry *en)
+entry_load(struct http_req *r, struct sustainability_ctx *c, struct store_carbon_entry *en)
 {
 	struct err e;
 	int found = store_carbon_entry_get(http_req_store(r), c->rd.a.production.id,
@@ -816,9 +816,9 @@ entry_load(struct http_req *r, struct carbon_ctx *c, struct store_carbon_entry *
 }
 
 void
-carbon_entries_get(struct http_req *r)
+sustainability_entries_get(struct http_req *r)
 {
-	struct carbon_ctx c;
+	struct sustainability_ctx c;
 	struct store_carbon_entry en;
 	if (!ctx_load(r, &c, POLICY_RESOURCE_SUSTAINABILITY, POLICY_ACTION_READ,
 	              "your role does not see this production's sustainability entries"))
@@ -835,10 +835,10 @@ carbon_entries_get(struct http_req *r)
  * lists, never an entry naming a file that is gone).
  */
 void
-carbon_entries_delete(struct http_req *r)
+sustainability_entries_delete(struct http_req *r)
 {
 	struct store *s = http_req_store(r);
-	struct carbon_ctx c;
+	struct sustainability_ctx c;
 	struct store_carbon_entry en;
 	char stored[64] = "", path[4200];
 	struct err e;
@@ -879,9 +879,9 @@ out:
 
 /* Before the body: who may attach evidence to this entry, and where the file goes. */
 int
-carbon_evidence_head(struct http_req *r)
+sustainability_evidence_head(struct http_req *r)
 {
-	struct carbon_ctx c;
+	struct sustainability_ctx c;
 	struct store_carbon_entry en;
 	int rc = -1;
 	if (!ctx_load(r, &c, POLICY_RESOURCE_SUSTAINABILITY, POLICY_ACTION_WRITE,
@@ -894,9 +894,9 @@ carbon_evidence_head(struct http_req *r)
 }
 
 void
-carbon_evidence_put(struct http_req *r)
+sustainability_evidence_put(struct http_req *r)
 {
-	struct carbon_ctx c;
+	struct sustainability_ctx c;
 	struct store_carbon_entry en;
 	/* checked again now that the body is here: a right may have ended meanwhile */
 	if (!ctx_load(r, &c, POLICY_RESOURCE_SUSTAINABILITY, POLICY_ACTION_WRITE,
@@ -908,9 +908,9 @@ carbon_evidence_put(struct http_req *r)
 }
 
 void
-carbon_evidence_get(struct http_req *r)
+sustainability_evidence_get(struct http_req *r)
 {
-	struct carbon_ctx c;
+	struct sustainability_ctx c;
 	struct store_carbon_entry en;
 	if (!ctx_load(r, &c, POLICY_RESOURCE_SUSTAINABILITY, POLICY_ACTION_READ,
 	              "your role does not see this production's sustainability entries"))
@@ -1054,9 +1054,9 @@ import_row_entry(const struct import_row *row, const char *production_id, const 
  * usual length), counted against body_memory_budget while it is read.
  */
 int
-carbon_import_head(struct http_req *r)
+sustainability_import_head(struct http_req *r)
 {
-	struct carbon_ctx c;
+	struct sustainability_ctx c;
 	size_t ctlen = 0;
 	const char *ct = http_req_header(r, "Content-Type", &ctlen);
 
@@ -1083,7 +1083,8 @@ carbon_import_head(struct http_req *r)
 struct import_job {
 	struct job job;
 	struct http_req *r;
-	struct carbon_ctx c; /* read by the worker; freed on the loop (its cache belongs there) */
+	struct sustainability_ctx
+	    c; /* read by the worker; freed on the loop (its cache belongs there) */
 	struct departments deps;
 	char user[STORE_ID_LEN + 8];
 	char peer[64], request_id[32]; /* for the audit event */
@@ -1257,7 +1258,7 @@ import_done(struct job *j)
 }
 
 void
-carbon_import(struct http_req *r)
+sustainability_import(struct http_req *r)
 {
 	struct import_job *ij = xcalloc(1, sizeof(*ij));
 	char flag[8];
@@ -1302,7 +1303,7 @@ refused:
 
 struct recalc {
 	struct store *s;
-	const struct carbon_ctx *c;
+	const struct sustainability_ctx *c;
 	const struct store_factor_set *to;
 	json_t *changes, *unmatched;
 	long long before, after;
@@ -1365,7 +1366,7 @@ recalc_entry(const struct store_carbon_entry *en, void *arg)
 }
 
 static int
-recalc_apply(struct store *s, struct carbon_ctx *c, const struct recalc *rc, struct err *e)
+recalc_apply(struct store *s, struct sustainability_ctx *c, const struct recalc *rc, struct err *e)
 {
 	if (store_begin(s, e) == -1)
 		return -1;
@@ -1382,16 +1383,16 @@ fail:
 	return -1;
 }
 
-static const struct json_field recalc_body[] = {
+static const struct body_field recalc_body[] = {
     {"factor_set", JF_STRING, 1, 63},
     {"apply", JF_BOOLEAN, 0, 0},
 };
 
 void
-carbon_recalculate(struct http_req *r)
+sustainability_recalculate(struct http_req *r)
 {
 	struct store *s = http_req_store(r);
-	struct carbon_ctx c;
+	struct sustainability_ctx c;
 	struct store_factor_set to;
 	struct store_carbon_filter all = {.limit = -1};
 	struct recalc rc;
@@ -1479,7 +1480,7 @@ find_dept_name(const char *id, const char *name, void *arg)
 struct report_job {
 	struct job job;
 	struct http_req *r;
-	struct carbon_ctx c; /* read by the worker; freed on the loop */
+	struct sustainability_ctx c; /* read by the worker; freed on the loop */
 	char format[8], chart[16];
 	json_t *rep; /* json: the report; NULL when it could not be made (e) */
 	char *body;  /* csv, svg: the rendered report */
@@ -1493,8 +1494,8 @@ report_work(struct job *j)
 	struct dept_name dn = {held_department(&rj->c), ""};
 	struct store *s = http_worker_store(&rj->e);
 
-	if (s == NULL || (rj->rep = carbon_report(s, &rj->c.rd.a.production, dn.id, &rj->c.settings,
-	                                          &rj->e)) == NULL)
+	if (s == NULL || (rj->rep = sustainability_report(s, &rj->c.rd.a.production, dn.id,
+	                                                  &rj->c.settings, &rj->e)) == NULL)
 		return;
 	if (strcmp(rj->format, "json") == 0)
 		return;
@@ -1504,9 +1505,10 @@ report_work(struct job *j)
 		rj->rep = NULL;
 		return;
 	}
-	rj->body = strcmp(rj->format, "csv") == 0
-	               ? carbon_report_csv(rj->rep)
-	               : carbon_report_svg(rj->rep, rj->chart, dn.id != NULL ? dn.name : NULL);
+	rj->body =
+	    strcmp(rj->format, "csv") == 0
+	        ? sustainability_report_csv(rj->rep)
+	        : sustainability_report_svg(rj->rep, rj->chart, dn.id != NULL ? dn.name : NULL);
 }
 
 static void
@@ -1543,7 +1545,7 @@ report_done(struct job *j)
 }
 
 void
-carbon_report_get(struct http_req *r)
+sustainability_report_get(struct http_req *r)
 {
 	struct report_job *rj = xcalloc(1, sizeof(*rj));
 

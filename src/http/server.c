@@ -527,17 +527,17 @@ http_end_problem(struct http_req *r, int status, const char *detail)
 }
 
 json_t *
-http_json_body(struct http_req *r, const struct json_field *fields, size_t nfields)
+http_json_body(struct http_req *r, const struct body_field *fields, size_t nfields)
 {
 	struct err e;
-	json_t *j = json_parse_body(r->body ? r->body : "", r->body_len, &e);
+	json_t *j = body_parse(r->body ? r->body : "", r->body_len, &e);
 	json_t *errs;
 
 	if (j == NULL) {
 		http_end_problem(r, 400, e.msg);
 		return NULL;
 	}
-	if ((errs = json_check(j, fields, nfields)) != NULL) {
+	if ((errs = body_check(j, fields, nfields)) != NULL) {
 		json_decref(j);
 		http_end_problem_errors(r, 400,
 		                        "the request body does not have the expected fields", errs);
@@ -547,10 +547,10 @@ http_json_body(struct http_req *r, const struct json_field *fields, size_t nfiel
 }
 
 json_t *
-http_json_body_open(struct http_req *r, const struct json_field *fields, size_t nfields)
+http_json_body_open(struct http_req *r, const struct body_field *fields, size_t nfields)
 {
 	struct err e;
-	json_t *j = json_parse_body(r->body ? r->body : "", r->body_len, &e);
+	json_t *j = body_parse(r->body ? r->body : "", r->body_len, &e);
 	json_t *errs, *v;
 	size_t i;
 
@@ -560,7 +560,7 @@ http_json_body_open(struct http_req *r, const struct json_field *fields, size_t 
 	}
 	/* each pointer once already (a key appears once); taken whole, not one by one: a body of
 	 * 50,000 unknown keys must not cost 50,000² comparisons */
-	if ((errs = json_check(j, fields, nfields)) != NULL) {
+	if ((errs = body_check(j, fields, nfields)) != NULL) {
 		if (r->field_errors == NULL) {
 			r->field_errors = errs;
 		} else {
@@ -586,7 +586,7 @@ http_field_error(struct http_req *r, const char *pointer, const char *detail)
 	json_array_foreach (r->field_errors, i, v)
 		if (strcmp(json_string_value(json_object_get(v, "pointer")), pointer) == 0)
 			return; /* the field's first problem stands */
-	json_error_add(r->field_errors, pointer, detail);
+	body_error_add(r->field_errors, pointer, detail);
 }
 
 int

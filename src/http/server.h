@@ -30,7 +30,7 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "http/json.h"
+#include "http/body.h"
 #include "http/parse.h"
 #include "http/router.h"
 #include "util/arena.h"
@@ -159,19 +159,19 @@ void http_end_problem_errors(struct http_req *r, int status, const char *detail,
  * with every problem found (the request has then ended: r is gone). The
  * caller owns the returned reference.
  */
-json_t *http_json_body(struct http_req *r, const struct json_field *fields, size_t nfields);
+json_t *http_json_body(struct http_req *r, const struct body_field *fields, size_t nfields);
 
 /*
  * Every bad field of a request in one answer. http_json_body_open is
  * http_json_body for a handler that checks more itself: a body that parses
- * comes back even when json_check refused fields, whose errors wait on r;
+ * comes back even when body_check refused fields, whose errors wait on r;
  * the handler adds its own with http_field_error (one entry per pointer:
  * the first problem of a field is the one named) and, before it acts,
  * answers them all with http_field_errors_answer. A 2xx answer while
  * errors wait is a bug (asserted). api_bad_field answers at once with the
  * waiting errors and its own.
  */
-json_t *http_json_body_open(struct http_req *r, const struct json_field *fields, size_t nfields);
+json_t *http_json_body_open(struct http_req *r, const struct body_field *fields, size_t nfields);
 void http_field_error(struct http_req *r, const char *pointer, const char *detail);
 /*
  * 1 after answering 400 with every waiting field error, which ends the

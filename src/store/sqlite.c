@@ -162,7 +162,7 @@ sq_unseal_col(struct store *s, sqlite3_stmt *st, int col, const char *table, con
 }
 /* The blind index of an email address (normalised first). */
 int
-email_index(struct store *s, const char *email, char out[65], struct err *e)
+sq_email_index(struct store *s, const char *email, char out[65], struct err *e)
 {
 	return seal_email_index(s->keys, email, out, e);
 }
@@ -174,7 +174,7 @@ email_index(struct store *s, const char *email, char out[65], struct err *e)
  * it read (store_user_email).
  */
 void
-read_account(struct store *s, sqlite3_stmt *st, int col, struct store_user *u, int with_email)
+sq_read_account(struct store *s, sqlite3_stmt *st, int col, struct store_user *u, int with_email)
 {
 	sq_copy_col(st, col, u->id, sizeof(u->id));
 	if (with_email)
@@ -190,9 +190,9 @@ read_account(struct store *s, sqlite3_stmt *st, int col, struct store_user *u, i
 }
 
 void
-read_user(struct store *s, sqlite3_stmt *st, int col, struct store_user *u)
+sq_read_user(struct store *s, sqlite3_stmt *st, int col, struct store_user *u)
 {
-	read_account(s, st, col, u, 1);
+	sq_read_account(s, st, col, u, 1);
 }
 
 int
@@ -393,7 +393,7 @@ migrate(struct store *s, struct err *e)
 			continue;
 		if (exec(s, m->sql, e) == -1)
 			goto fail;
-		if (m->version == MIGRATION_FACTOR_SETS && store_factors_seed(s, e) == -1)
+		if (m->version == MIGRATION_FACTOR_SETS && sq_factors_seed(s, e) == -1)
 			goto fail;
 		if ((st = sq_prepare(s, record, e)) == NULL)
 			goto fail;
@@ -476,7 +476,7 @@ seal_legacy_rows(struct store *s, struct err *e)
 			const char *v = (const char *)sqlite3_column_text(sel, 1);
 			char idx[65] = "", *sealed;
 			if ((l->key == NULL && keyring_create(s->keys, id, "person", e) == -1) ||
-			    (l->index_email && email_index(s, v, idx, e) == -1) ||
+			    (l->index_email && sq_email_index(s, v, idx, e) == -1) ||
 			    (sealed = sq_seal_text(s, l->key ? l->key : id, l->table, l->column, id,
 			                           v, e)) == NULL)
 				rc = SQLITE_ERROR;
@@ -550,7 +550,7 @@ check_epoch(const char *path, const char *kid, struct keyring *keys, struct err 
 	return 0;
 }
 int
-store_use_database_key(const char *path, int create, struct keyring *keys, struct err *e)
+sq_use_database_key(const char *path, int create, struct keyring *keys, struct err *e)
 {
 	unsigned char id[PAGECRYPT_ID_LEN];
 	char kid[PAGECRYPT_KEY_ID_LEN + 1];
@@ -582,7 +582,7 @@ store_use_database_key(const char *path, int create, struct keyring *keys, struc
 	                  : check_epoch(path, kid, keys, e);
 }
 int
-store_connect(const char *path, int flags, const char *vfs, sqlite3 **db, struct err *e)
+sq_connect(const char *path, int flags, const char *vfs, sqlite3 **db, struct err *e)
 {
 	struct stat st;
 	const char *page;
@@ -615,8 +615,8 @@ store_open(const char *path, int create, struct keyring *keys, struct err *e)
 		flags |= SQLITE_OPEN_CREATE;
 	s->path = xstrdup(path);
 	s->keys = keys;
-	if ((keys != NULL && store_use_database_key(path, create, keys, e) == -1) ||
-	    store_connect(path, flags, keys != NULL ? NULL : PAGECRYPT_PLAIN_VFS, &s->db, e) == -1)
+	if ((keys != NULL && sq_use_database_key(path, create, keys, e) == -1) ||
+	    sq_connect(path, flags, keys != NULL ? NULL : PAGECRYPT_PLAIN_VFS, &s->db, e) == -1)
 		goto fail;
 	sqlite3_busy_timeout(s->db, 5000);
 	sqlite3_extended_result_codes(s->db, 1);
@@ -636,11 +636,13 @@ fail:
 	store_close(s);
 	return NULL;
 }
+static void shred_pending(struct store *s, int shred);
 void
 store_close(struct store *s)
 {
 	if (s == NULL)
 		return;
+	shred_pending(s, 0); /* a transaction left open rolls back with the connection */
 	for (size_t i = 0; i < CACHE_SLOTS; i++)
 		if (s->cache[i].st != NULL)
 			sqlite3_finalize(s->cache[i].st);
@@ -711,11 +713,40 @@ store_begin(struct store *s, struct err *e)
 	}
 	return 0;
 }
+/* Forgets the keys waiting for a commit; destroys them first when shred is set. */
+static void
+shred_pending(struct store *s, int shred)
+{
+	for (size_t i = 0; i < s->nshred; i++) {
+		struct err e;
+		if (shred && keyring_destroy(s->keys, s->shred[i], &e) == -1)
+			/* the row is gone and cannot be read through the API; the key
+			   outlives it until `slate keys shred-person` */
+			log_event(LOG_ERROR, "a deleted record's key was not destroyed",
+			          LOG_STR("key", s->shred[i]), LOG_STR("error", e.msg), LOG_END);
+		free(s->shred[i]);
+	}
+	free(s->shred);
+	s->shred = NULL;
+	s->nshred = 0;
+}
+int
+sq_shred_after_commit(struct store *s, const char *id, struct err *e)
+{
+	if (s->keys == NULL)
+		return 0;
+	if (sqlite3_get_autocommit(s->db))
+		return keyring_destroy(s->keys, id, e) == -1 ? -1 : 0;
+	s->shred = xrealloc(s->shred, (s->nshred + 1) * sizeof(*s->shred));
+	s->shred[s->nshred++] = xstrdup(id);
+	return 0;
+}
 int
 store_commit(struct store *s, struct err *e)
 {
 	int rc = exec(s, "COMMIT", e);
 	writer_leave(s);
+	shred_pending(s, rc == 0);
 	return rc;
 }
 void
@@ -724,6 +755,7 @@ store_rollback(struct store *s)
 	if (!sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	writer_leave(s);
+	shred_pending(s, 0);
 }
 /* Rows this connection changed, less those of quiet writes (audit events, touches). */
 static long long
@@ -735,7 +767,7 @@ own_changes(struct store *s)
 }
 /* Runs a quiet write (one that changes nothing a cache holds): its rows are not own changes. */
 int
-run_quiet(struct store *s, sqlite3_stmt *st, const char *what, struct err *e)
+sq_run_quiet(struct store *s, sqlite3_stmt *st, const char *what, struct err *e)
 {
 	long long before = (long long)sqlite3_total_changes64(s->db);
 	int rc = sq_run(s, st, what, e);

@@ -42,7 +42,7 @@ store_user_create(struct store *s, struct store_user *u, struct err *e)
 	if (st == NULL)
 		return -1;
 	store_new_id(u->id, sizeof(u->id), "usr");
-	if (email_index(s, u->email, idx, e) == -1)
+	if (sq_email_index(s, u->email, idx, e) == -1)
 		return -1;
 	/* The key first: a key without its row is harmless, a row without its key is lost. */
 	if (keyring_create(s->keys, u->id, "person", e) == -1)
@@ -77,11 +77,11 @@ store_user_by_email(struct store *s, const char *email, struct store_user *out, 
 
 	if ((st = sq_prepare(s, sql, e)) == NULL)
 		return -1;
-	if (email_index(s, email, idx, e) == -1)
+	if (sq_email_index(s, email, idx, e) == -1)
 		return -1;
 	sqlite3_bind_text(st, 1, idx, -1, SQLITE_STATIC);
 	if ((rc = sq_one_row(s, st, "find user", e)) == 1) {
-		read_user(s, st, 0, out);
+		sq_read_user(s, st, 0, out);
 		sqlite3_reset(st);
 	}
 	return rc;
@@ -97,7 +97,7 @@ store_user_by_id(struct store *s, const char *id, struct store_user *out, struct
 		return -1;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	if ((rc = sq_one_row(s, st, "find user", e)) == 1) {
-		read_user(s, st, 0, out);
+		sq_read_user(s, st, 0, out);
 		sqlite3_reset(st);
 	}
 	return rc;
@@ -181,7 +181,7 @@ store_session_by_token(struct store *s, const char *token_hash, struct store_ses
 	sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_STATIC);
 	if ((rc = sq_one_row(s, st, "find session", e)) == 1) {
 		read_session(st, out);
-		read_account(s, st, 6, &out->user, 0);
+		sq_read_account(s, st, 6, &out->user, 0);
 		out->mfa_enrolled = sqlite3_column_int(st, 13);
 		out->mfa_required = sqlite3_column_int(st, 14);
 		sqlite3_reset(st);
@@ -197,7 +197,7 @@ store_session_touch(struct store *s, const char *id, long long now, struct err *
 		return -1;
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-	return run_quiet(s, st, "touch session", e) == -1 ? -1 : 0;
+	return sq_run_quiet(s, st, "touch session", e) == -1 ? -1 : 0;
 }
 int
 store_session_revoke(struct store *s, const char *user_id, const char *id, long long now,
@@ -347,7 +347,7 @@ store_user_list(struct store *s, void (*fn)(const struct store_user *, void *), 
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct store_user u;
-		read_user(s, st, 0, &u);
+		sq_read_user(s, st, 0, &u);
 		fn(&u, arg);
 	}
 	sqlite3_reset(st);
@@ -531,7 +531,7 @@ read_token(struct store *s, sqlite3_stmt *st, struct store_api_token *t)
 	t->expires_at = sqlite3_column_int64(st, 5);
 	t->revoked = sqlite3_column_int(st, 6);
 	t->last_used_at = sqlite3_column_int64(st, 7);
-	read_user(s, st, 8, &t->user);
+	sq_read_user(s, st, 8, &t->user);
 	t->mfa_enrolled = sqlite3_column_int(st, 15);
 	t->mfa_required = sqlite3_column_int(st, 16);
 }
@@ -623,7 +623,7 @@ store_token_touch(struct store *s, const char *id, long long now, struct err *e)
 		return -1;
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-	return run_quiet(s, st, "touch token", e) == -1 ? -1 : 0;
+	return sq_run_quiet(s, st, "touch token", e) == -1 ? -1 : 0;
 }
 int
 store_token_revoke_all(struct store *s, const char *user_id, long long now, struct err *e)
@@ -679,7 +679,7 @@ store_reset_peek(struct store *s, const char *token_hash, long long now, struct 
 	sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, now);
 	if ((rc = sq_one_row(s, st, "read reset link", e)) == 1) {
-		read_user(s, st, 0, user);
+		sq_read_user(s, st, 0, user);
 		sqlite3_reset(st);
 	}
 	return rc;
@@ -689,8 +689,8 @@ store_reset_peek(struct store *s, const char *token_hash, long long now, struct 
  * key is ?2, it is unused and unexpired (?3 = now). 1 spent now, 0 not live.
  */
 int
-spend_once(struct store *s, const char *sql, const char *key, long long now, const char *what,
-           struct err *e)
+sq_spend_once(struct store *s, const char *sql, const char *key, long long now, const char *what,
+              struct err *e)
 {
 	sqlite3_stmt *st = sq_prepare(s, sql, e);
 	if (st == NULL)
@@ -705,7 +705,7 @@ store_reset_spend(struct store *s, const char *token_hash, long long now, struct
 {
 	static const char sql[] = "UPDATE password_reset SET used_at = ?1 WHERE token_hash = ?2 "
 	                          "AND used_at IS NULL AND expires_at > ?3";
-	return spend_once(s, sql, token_hash, now, "spend reset link", e);
+	return sq_spend_once(s, sql, token_hash, now, "spend reset link", e);
 }
 int
 store_reset_revoke_all(struct store *s, const char *user_id, long long now, struct err *e)

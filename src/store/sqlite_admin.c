@@ -105,7 +105,7 @@ verify_copy(sqlite3 *src, const char *copy, struct err *e)
 	char ok[64] = "", mode[16] = "";
 	int rc = -1;
 
-	if (store_connect(copy, SQLITE_OPEN_READWRITE, NULL, &dst, e) == -1)
+	if (sq_connect(copy, SQLITE_OPEN_READWRITE, NULL, &dst, e) == -1)
 		return -1;
 	if (one_text(dst, "PRAGMA integrity_check", ok, sizeof(ok)) == -1 ||
 	    strcmp(ok, "ok") != 0) {

@@ -66,7 +66,7 @@ store_audit_append(struct store *s, struct store_audit_event *ev,
 	sq_bind_opt(st, 9, ev->production_id);
 	sqlite3_bind_text(st, 10, ev->prev_hash, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 11, ev->hash, -1, SQLITE_STATIC);
-	if (run_quiet(s, st, "append audit event", e) == -1)
+	if (sq_run_quiet(s, st, "append audit event", e) == -1)
 		goto fail;
 	if (own_tx && store_commit(s, e) == -1)
 		goto fail;

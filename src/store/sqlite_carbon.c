@@ -179,7 +179,7 @@ extern const char embedded_factors_uk_desnz_2024[];
 extern const char embedded_factors_us_epa_2025[];
 
 int
-store_factors_seed(struct store *s, struct err *e)
+sq_factors_seed(struct store *s, struct err *e)
 {
 	static const struct {
 		const char *id, *name, *csv;

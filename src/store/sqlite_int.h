@@ -36,7 +36,7 @@ struct cached {
 struct keyring;
 struct store_user;
 
-/* The columns read_user() reads, in its order; every query that returns an account uses them. */
+/* The columns sq_read_user() reads, in its order; every query that returns an account uses them. */
 #define USER_COLS                                                                                  \
 	"u.id, u.email_sealed, u.display_name, u.password_hash, u.must_change_password, "          \
 	"u.is_instance_admin, u.disabled_at IS NOT NULL"
@@ -52,10 +52,23 @@ struct store {
 	/* store_generation: the data generation as last read, at data_version gen_dv */
 	int gen_known;
 	long long gen_dv, gen_data, gen_schema;
-	long long quiet_changes; /* rows changed by quiet writes (run_quiet in sqlite.c) */
+	long long quiet_changes; /* rows changed by quiet writes (sq_run_quiet in sqlite.c) */
 
 	int keep_ids; /* store_keep_ids: creates keep the ids (and times) an import fills in */
+	/*
+	 * Person keys to destroy once the transaction that deleted their rows
+	 * commits (sq_shred_after_commit): a rolled-back delete keeps its row,
+	 * and the row must still open.
+	 */
+	char **shred;
+	size_t nshred;
 };
+
+/*
+ * Destroys key id now outside a transaction, else once the open transaction
+ * commits (never when it rolls back): 0, or -1 with e set.
+ */
+int sq_shred_after_commit(struct store *s, const char *id, struct err *e);
 
 /*
  * A new row's id into buf: the one already there while s->keep_ids is on and
@@ -93,7 +106,7 @@ void sq_now_rfc3339(char *buf, size_t len);
  * key its page 1 names, or, when create is set and the file is new, a new
  * database id and key in keys. A plaintext file is refused.
  */
-int store_use_database_key(const char *path, int create, struct keyring *keys, struct err *e);
+int sq_use_database_key(const char *path, int create, struct keyring *keys, struct err *e);
 /* The epoch callback (pagecrypt_use_key_with): records a durable seal epoch in the keystore arg. */
 void sq_record_epoch(void *arg, const unsigned char id[PAGECRYPT_ID_LEN], uint64_t epoch);
 /*
@@ -101,20 +114,21 @@ void sq_record_epoch(void *arg, const unsigned char id[PAGECRYPT_ID_LEN], uint64
  * page reserve the seal needs, or through vfs as it is; temporary tables in
  * memory either way. *db is NULL after a failure, with e naming the file.
  */
-int store_connect(const char *path, int flags, const char *vfs, sqlite3 **db, struct err *e);
+int sq_connect(const char *path, int flags, const char *vfs, sqlite3 **db, struct err *e);
 /* The blind index of an email (its normalised form under the index key) into out (sqlite.c). */
-int email_index(struct store *s, const char *email, char out[65], struct err *e);
+int sq_email_index(struct store *s, const char *email, char out[65], struct err *e);
 /* An account from the USER_COLS columns of st starting at col (sqlite.c). */
-void read_user(struct store *s, sqlite3_stmt *st, int col, struct store_user *u);
+void sq_read_user(struct store *s, sqlite3_stmt *st, int col, struct store_user *u);
 /* The same; with_email 0 leaves u->email "" and opens nothing (sqlite.c). */
-void read_account(struct store *s, sqlite3_stmt *st, int col, struct store_user *u, int with_email);
+void sq_read_account(struct store *s, sqlite3_stmt *st, int col, struct store_user *u,
+                     int with_email);
 /* Runs a quiet write: its rows do not count as own changes (store_generation, sqlite.c). */
-int run_quiet(struct store *s, sqlite3_stmt *st, const char *what, struct err *e);
+int sq_run_quiet(struct store *s, sqlite3_stmt *st, const char *what, struct err *e);
 /* Spends a single-use link whose sql is keyed by key at now: 1 spent, 0 not live
    (sqlite_accounts.c). */
-int spend_once(struct store *s, const char *sql, const char *key, long long now, const char *what,
-               struct err *e);
+int sq_spend_once(struct store *s, const char *sql, const char *key, long long now,
+                  const char *what, struct err *e);
 /* Migration 0018: imports the factor sets Slate ships (sqlite_carbon.c). */
-int store_factors_seed(struct store *s, struct err *e);
+int sq_factors_seed(struct store *s, struct err *e);
 
 #endif

@@ -141,7 +141,7 @@ read_member_as(struct store *s, sqlite3_stmt *st, struct store_membership *m, in
 	sq_copy_col(st, 3, m->department_id, sizeof(m->department_id));
 	sq_copy_col(st, 4, m->department, sizeof(m->department));
 	m->revoked = sqlite3_column_int(st, 5);
-	read_account(s, st, 6, &m->user, with_email);
+	sq_read_account(s, st, 6, &m->user, with_email);
 }
 
 static void
@@ -397,7 +397,7 @@ store_invitation_spend(struct store *s, const char *id, long long now, struct er
 {
 	static const char sql[] = "UPDATE invitation SET accepted_at = ?1 WHERE id = ?2 "
 	                          "AND accepted_at IS NULL AND expires_at > ?3";
-	return spend_once(s, sql, id, now, "accept invitation", e);
+	return sq_spend_once(s, sql, id, now, "accept invitation", e);
 }
 int
 store_invitation_list(struct store *s, const char *production_id, long long now,

@@ -363,8 +363,8 @@ store_person_delete(struct store *s, const char *production_id, const char *id, 
 	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
 	if ((n = sq_run(s, st, "delete person", e)) <= 0)
 		return n;
-	/* the record is gone; its key goes too, so no older copy of it opens */
-	if (s->keys != NULL && keyring_destroy(s->keys, id, e) == -1)
+	/* the record is gone; its key goes too (once the delete commits), so no older copy opens */
+	if (sq_shred_after_commit(s, id, e) == -1)
 		return -1;
 	return 1;
 }

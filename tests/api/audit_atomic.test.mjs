@@ -91,10 +91,10 @@ test('a person is not deleted without its audit event', async () => {
   assert.deepEqual((await read('/people')).people.map(directory).sort(byId), [...before, directory(victim)].sort(byId));
 });
 
-// The person key is destroyed inside store_person_delete, in the keystore (its own
-// file), before the transaction commits: a delete rolled back keeps the row but its
-// sealed fields read "[erased]". Left to the store's owner; this says when it is fixed.
-test("a refused person delete keeps the person's sealed fields", { todo: 'the person key is destroyed before the commit (store/sqlite_production.c)' }, async () => {
+// The person key lives in the keystore, its own file, outside the database's
+// transaction: it is destroyed only once the delete commits, so a delete rolled
+// back keeps a row whose sealed fields still open.
+test("a refused person delete keeps the person's sealed fields", async () => {
   const before = await read(`/people/${fixture.person.id}`);
   await refusedWithoutAudit(admin, 'DELETE', `/people/${fixture.person.id}`);
   assert.deepEqual(await read(`/people/${fixture.person.id}`), before);

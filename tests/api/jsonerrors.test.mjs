@@ -16,7 +16,7 @@ after(async () => {
   await server?.stop();
 });
 
-// Slate's own messages (src/http/json.c); a position may follow.
+// Slate's own messages (src/http/body.c); a position may follow.
 const SLATE = [
   'malformed JSON',
   'the JSON ends too early',

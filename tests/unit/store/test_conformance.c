@@ -928,6 +928,12 @@ people_are_sealed_opened_by_group_and_shredded(void **state)
 	assert_int_equal(store_person_list(s, p.id, NULL, want_person, count_store_person, &n, &e),
 	                 0);
 	assert_int_equal(n, 1);
+	/* a delete rolled back keeps the record, and its sealed fields still open */
+	assert_int_equal(store_begin(s, &e), 0);
+	assert_int_equal(store_person_delete(s, p.id, pe.id, &e), 1);
+	store_rollback(s);
+	assert_int_equal(store_person_get(s, p.id, pe.id, STORE_PERSON_ALL, &got, &e), 1);
+	assert_string_equal(got.medical, "asthma");
 	assert_int_equal(store_person_delete(s, q.id, pe.id, &e), 0);
 	assert_int_equal(store_person_delete(s, p.id, pe.id, &e), 1);
 	assert_int_equal(store_person_get(s, p.id, pe.id, 0, &got, &e), 0);

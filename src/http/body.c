@@ -1,8 +1,8 @@
 /*
- * json.c — see json.h. The depth check walks the raw text once before
+ * body.c — see body.h. The depth check walks the raw text once before
  * jansson sees it, so a deeply nested body costs no recursion.
  */
-#include "http/json.h"
+#include "http/body.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +26,7 @@ depth_ok(const char *s, size_t n)
 		} else if (c == '"') {
 			in_str = 1;
 		} else if (c == '{' || c == '[') {
-			if (++depth > JSON_MAX_DEPTH)
+			if (++depth > BODY_MAX_DEPTH)
 				return 0;
 		} else if (c == '}' || c == ']') {
 			depth--;
@@ -57,7 +57,7 @@ load_error(const json_error_t *je)
 }
 
 json_t *
-json_parse_body(const char *body, size_t len, struct err *e)
+body_parse(const char *body, size_t len, struct err *e)
 {
 	json_error_t je;
 	json_t *j;
@@ -71,7 +71,7 @@ json_parse_body(const char *body, size_t len, struct err *e)
 		return NULL;
 	}
 	if (!depth_ok(body, len)) {
-		err_set(e, 400, "the JSON nests deeper than %d levels", JSON_MAX_DEPTH);
+		err_set(e, 400, "the JSON nests deeper than %d levels", BODY_MAX_DEPTH);
 		return NULL;
 	}
 	j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
@@ -88,7 +88,7 @@ json_parse_body(const char *body, size_t len, struct err *e)
 }
 
 static const char *
-type_name(enum json_field_type t)
+type_name(enum body_field_type t)
 {
 	switch (t) {
 	case JF_STRING: return "a string";
@@ -102,7 +102,7 @@ type_name(enum json_field_type t)
 }
 
 static int
-type_ok(const json_t *v, enum json_field_type t)
+type_ok(const json_t *v, enum body_field_type t)
 {
 	switch (t) {
 	case JF_STRING: return json_is_string(v);
@@ -148,7 +148,7 @@ add(json_t *errs, const char *name, const char *detail)
 }
 
 void
-json_error_add(json_t *errs, const char *pointer, const char *detail)
+body_error_add(json_t *errs, const char *pointer, const char *detail)
 {
 	json_t *e = json_pack("{s:s, s:s}", "pointer", pointer, "detail", detail);
 	if (e == NULL) /* a pointer that is not UTF-8: never drop the error */
@@ -158,7 +158,7 @@ json_error_add(json_t *errs, const char *pointer, const char *detail)
 }
 
 const char *
-json_text_problem(const char *v, int flags, char *buf, size_t cap)
+body_text_problem(const char *v, int flags, char *buf, size_t cap)
 {
 	unsigned long cp = 0;
 	long at;
@@ -179,7 +179,7 @@ json_text_problem(const char *v, int flags, char *buf, size_t cap)
 }
 
 json_t *
-json_check(const json_t *obj, const struct json_field *fields, size_t nfields)
+body_check(const json_t *obj, const struct body_field *fields, size_t nfields)
 {
 	json_t *errs = json_array();
 	const char *key;
@@ -195,7 +195,7 @@ json_check(const json_t *obj, const struct json_field *fields, size_t nfields)
 			add(errs, key, "is not a known field");
 	}
 	for (size_t i = 0; i < nfields; i++) {
-		const struct json_field *f = &fields[i];
+		const struct body_field *f = &fields[i];
 		v = json_object_get(obj, f->name);
 		if (v == NULL) {
 			if (f->flags & JF_REQUIRED)
@@ -211,7 +211,7 @@ json_check(const json_t *obj, const struct json_field *fields, size_t nfields)
 			         f->max_len);
 			add(errs, f->name, detail);
 		} else if (f->type == JF_STRING) {
-			const char *why = json_text_problem(json_string_value(v), f->flags, detail,
+			const char *why = body_text_problem(json_string_value(v), f->flags, detail,
 			                                    sizeof(detail));
 			if (why != NULL)
 				add(errs, f->name, why);

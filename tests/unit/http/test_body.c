@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http/json.h"
+#include "http/body.h"
 
-static const struct json_field fields[] = {
+static const struct body_field fields[] = {
     {"email", JF_STRING, 1, 10},
     {"age", JF_INTEGER, 0, 0},
     {"a/b~c", JF_BOOLEAN, 0, 0},
@@ -17,7 +17,7 @@ static const struct json_field fields[] = {
 static json_t *
 parse(const char *s, struct err *e)
 {
-	return json_parse_body(s, strlen(s), e);
+	return body_parse(s, strlen(s), e);
 }
 
 static void
@@ -27,7 +27,7 @@ valid_objects_parse(void **state)
 	json_t *j = parse("{\"email\":\"a@b\",\"age\":3,\"lat\":-1.5}", &e);
 	(void)state;
 	assert_non_null(j);
-	assert_null(json_check(j, fields, NF));
+	assert_null(body_check(j, fields, NF));
 	json_decref(j);
 }
 
@@ -41,14 +41,14 @@ bad_bodies_are_refused(void **state)
 	assert_int_equal(e.status, 400);
 	assert_null(parse("[1,2]", &e));
 	assert_null(parse("\"x\"", &e));
-	assert_null(json_parse_body("", 0, &e));
+	assert_null(body_parse("", 0, &e));
 	assert_null(parse("{\"a\":1,\"a\":2}", &e));   /* duplicate keys */
 	assert_null(parse("{\"a\":\"\\u0000\"}", &e)); /* NUL in a string */
 	assert_string_equal(e.msg,
 	                    "a NUL character (\\u0000) is not accepted at line 1, column 13");
-	assert_null(json_parse_body("{\"a\":\"\xc3\x28\"}", 10, &e)); /* invalid UTF-8 */
+	assert_null(body_parse("{\"a\":\"\xc3\x28\"}", 10, &e)); /* invalid UTF-8 */
 	assert_non_null(strstr(e.msg, "UTF-8"));
-	assert_null(json_parse_body("{\"a\":\"\xed\xa0\x80\"}", 11, &e)); /* a surrogate */
+	assert_null(body_parse("{\"a\":\"\xed\xa0\x80\"}", 11, &e)); /* a surrogate */
 	memset(deep, '[', sizeof(deep));
 	deep[0] = '{';
 	strcpy(deep, "{\"a\":");
@@ -67,7 +67,7 @@ shape_errors_name_each_field(void **state)
 	json_t *errs;
 	(void)state;
 	assert_non_null(j);
-	errs = json_check(j, fields, NF);
+	errs = body_check(j, fields, NF);
 	assert_non_null(errs);
 	assert_int_equal(json_array_size(errs), 5);
 	{
@@ -93,7 +93,7 @@ missing_and_overlong_fields_are_named(void **state)
 	struct err e;
 	json_t *j = parse("{}", &e), *errs;
 	(void)state;
-	errs = json_check(j, fields, NF);
+	errs = body_check(j, fields, NF);
 	assert_int_equal(json_array_size(errs), 1);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(errs, 0), "detail")),
 	                    "is required");
@@ -104,10 +104,10 @@ missing_and_overlong_fields_are_named(void **state)
 	    "{\"email\":"
 	    "\"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\"}",
 	    &e);
-	assert_null(json_check(j, fields, NF));
+	assert_null(body_check(j, fields, NF));
 	json_decref(j);
 	j = parse("{\"email\":\"abcdefghijk\"}", &e);
-	errs = json_check(j, fields, NF);
+	errs = body_check(j, fields, NF);
 	assert_non_null(errs);
 	json_decref(errs);
 	json_decref(j);
@@ -129,7 +129,7 @@ an_unknown_long_non_ascii_key_is_still_reported(void **state)
 	strcpy(body + n + 200, "\xc3\xa9\":1}");
 	j = parse(body, &e);
 	assert_non_null(j);
-	errs = json_check(j, fields, NF);
+	errs = body_check(j, fields, NF);
 	assert_non_null(errs);
 	assert_int_equal(json_array_size(errs), 1);
 	assert_int_equal(
@@ -142,7 +142,7 @@ an_unknown_long_non_ascii_key_is_still_reported(void **state)
 static void
 text_rules_name_every_field_they_refuse(void **state)
 {
-	static const struct json_field tf[] = {
+	static const struct body_field tf[] = {
 	    {"name", JF_STRING, JF_REQUIRED | JF_NONBLANK, 60},
 	    {"title", JF_STRING, 0, 60},
 	    {"notes", JF_STRING, JF_MULTILINE, 200},
@@ -155,10 +155,10 @@ text_rules_name_every_field_they_refuse(void **state)
 	j = parse("{\"name\":\"Ann\",\"title\":\"Grip\",\"notes\":\"one\\n\\ttwo\","
 	          "\"password\":\"a\\u0007b\\u202e\"}",
 	          &e);
-	assert_null(json_check(j, tf, 4)); /* a password is never refused for its characters */
+	assert_null(body_check(j, tf, 4)); /* a password is never refused for its characters */
 	json_decref(j);
 	j = parse("{\"name\":\" \\u3000 \",\"title\":\"Grip\\u202eoof\",\"notes\":\"a\\rb\"}", &e);
-	errs = json_check(j, tf, 4);
+	errs = body_check(j, tf, 4);
 	assert_non_null(errs);
 	assert_int_equal(json_array_size(errs), 3);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(errs, 0), "pointer")),
@@ -173,11 +173,11 @@ text_rules_name_every_field_they_refuse(void **state)
 	                    "/notes");
 	json_decref(errs);
 	json_decref(j);
-	assert_null(json_text_problem("fine", 0, buf, sizeof(buf)));
-	assert_string_equal(json_text_problem("", JF_NONBLANK, buf, sizeof(buf)),
+	assert_null(body_text_problem("fine", 0, buf, sizeof(buf)));
+	assert_string_equal(body_text_problem("", JF_NONBLANK, buf, sizeof(buf)),
 	                    "must not be empty");
 	assert_null(
-	    json_text_problem("", 0, buf, sizeof(buf))); /* empty clears an optional field */
+	    body_text_problem("", 0, buf, sizeof(buf))); /* empty clears an optional field */
 }
 
 int

@@ -1,5 +1,5 @@
 /*
- * carbon_report.c — a production's carbon report: totals in kg and tonnes
+ * sustainability_report.c — a production's carbon report: totals in kg and tonnes
  * CO2e by category, department, shoot day and ISO week, CO2e per shoot day,
  * the running total over the shoot, progress against the budget, and the
  * sources of every factor used, cited at the foot. The same report is
@@ -22,7 +22,7 @@
 
 #include <jansson.h>
 
-#include "api/carbon.h"
+#include "api/sustainability.h"
 #include "domain/carbon.h"
 #include "domain/csv.h"
 #include "domain/svgchart.h"
@@ -183,8 +183,8 @@ report_factor_set(struct store *s, json_t *rep, const struct store_carbon_settin
 }
 
 json_t *
-carbon_report(struct store *s, const struct store_production *p, const char *department_id,
-              const struct store_carbon_settings *settings, struct err *e)
+sustainability_report(struct store *s, const struct store_production *p, const char *department_id,
+                      const struct store_carbon_settings *settings, struct err *e)
 {
 	struct sums sm;
 	struct sources src = {json_array(), NULL};
@@ -359,7 +359,7 @@ category_label(const char *key)
 }
 
 char *
-carbon_report_csv(const json_t *rep)
+sustainability_report_csv(const json_t *rep)
 {
 	char *buf = NULL, label[640];
 	size_t len = 0, i;
@@ -425,7 +425,7 @@ carbon_report_csv(const json_t *rep)
 /* ---- SVG ---- */
 
 char *
-carbon_report_svg(const json_t *rep, const char *chart, const char *department)
+sustainability_report_svg(const json_t *rep, const char *chart, const char *department)
 {
 	int cumulative = strcmp(chart, "cumulative") == 0;
 	json_t *arr = json_object_get(rep, cumulative ? "cumulative" : "by_category");
