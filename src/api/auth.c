@@ -249,15 +249,19 @@ auth_logout(struct api_call *c)
 {
 	struct http_req *r = c->r;
 	const struct api_auth *a = session_of(r);
+	struct store *s = api_call_store(c);
 	struct err e;
 
-	if (store_session_revoke(http_req_store(r), a->session.user.id, a->session.id,
-	                         (long long)time(NULL), &e) == -1) {
+	/* the session ends with its audit event, or not at all */
+	if (store_begin(s, &e) == -1 ||
+	    store_session_revoke(s, a->session.user.id, a->session.id, (long long)time(NULL), &e) ==
+	        -1 ||
+	    api_audit_in(r, c->decl->audit, a->session.id, &e) == -1 || store_commit(s, &e) == -1) {
+		store_rollback(s);
 		log_event(LOG_ERROR, "logout failed", LOG_STR("error", e.msg), LOG_END);
 		http_end_problem(r, 503, "the session could not be ended; try again");
 		return;
 	}
-	session_audit(r, a->session.user.id, c->decl->audit, a->session.id, "success");
 	session_clear_cookie(r);
 	http_end_reply(r, 204, NULL, NULL, 0);
 }

@@ -241,3 +241,9 @@ test('a file is not uploaded without its audit event', async () => {
   assert.deepEqual(await read('/attachments'), listed);
   await waitFor(() => JSON.stringify(files()) === JSON.stringify(stored), { what: 'the refused upload file removed' });
 });
+
+test('signing out does not end the session without its audit event', async () => {
+  const grip = await newAccount(server, 'dolly@atomic.example', 'silver gulls nap on the warm slipway');
+  await refusedWithoutAuditAt(grip, 'POST', '/api/v1/auth/logout');
+  assert.equal((await call(server, grip, 'GET', '/api/v1/me')).status, 200, 'the session the sign-out would have ended still works');
+});
