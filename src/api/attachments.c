@@ -442,7 +442,7 @@ attachments_send(struct http_req *r, const char *production_id, const char *id, 
 		free(d);
 		return;
 	}
-	session_audit(r, session_of(r)->session.user.id, "attachment.download", d->a.id, "success");
+	api_audit_caller(r, "attachment.download", d->a.id, "success");
 	snprintf(d->path, sizeof(d->path), "%s/%s", http_req_config(r)->upload_dir,
 	         d->a.stored_name);
 	d->body = evbuffer_new();

@@ -123,6 +123,12 @@ api_dispatch_head(struct http_req *r)
 	return rc;
 }
 
+void
+api_audit_caller(struct http_req *r, const char *action, const char *object, const char *outcome)
+{
+	session_audit(r, session_of(r)->session.user.id, action, object, outcome);
+}
+
 struct store *
 api_call_store(struct api_call *c)
 {

@@ -141,6 +141,13 @@ void api_dispatch(struct http_req *r);
  */
 int api_dispatch_head(struct http_req *r);
 
+/*
+ * An event of the signed-in caller outside any write (a refusal a handler
+ * makes record by record, a file read): written at once, answers nothing.
+ */
+void api_audit_caller(struct http_req *r, const char *action, const char *object,
+                      const char *outcome);
+
 /* The store connection of the request. */
 struct store *api_call_store(struct api_call *c);
 /* Opens the write transaction: 0, or -1 after answering 503. */

@@ -491,8 +491,7 @@ may_write(struct http_req *r, const struct api_reader *rd, enum policy_resource 
 	                  self_unconfirmed(rd, res, POLICY_ACTION_WRITE);
 	if (!unconfirmed && api_allows(rd, res, POLICY_ACTION_WRITE, p->id, dept, 0))
 		return 1;
-	session_audit(r, session_of(r)->session.user.id, "person.write", p->id[0] ? p->id : "-",
-	              "denied");
+	api_audit_caller(r, "person.write", p->id[0] ? p->id : "-", "denied");
 	http_end_problem_errors(r, 403, "your role cannot write this field of this person",
 	                        json_pack("[{s:s+, s:s}]", "pointer", "/", field, "detail",
 	                                  unconfirmed
@@ -512,8 +511,7 @@ may_link(struct http_req *r, const struct api_reader *rd, const struct store_per
 	if (rd->has_role &&
 	    policy_scope(rd->role, POLICY_RESOURCE_MEMBER, POLICY_ACTION_WRITE) == POLICY_SCOPE_ALL)
 		return 1;
-	session_audit(r, session_of(r)->session.user.id, "person.link", p->id[0] ? p->id : "-",
-	              "denied");
+	api_audit_caller(r, "person.link", p->id[0] ? p->id : "-", "denied");
 	http_end_problem_errors(
 	    r, 403, "only production admins and producers link a person record to an account",
 	    json_pack("[{s:s, s:s}]", "pointer", "/account_email", "detail",
