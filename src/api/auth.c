@@ -193,17 +193,6 @@ throttled(struct http_req *r, const char *email, char key[TOKEN_HASH_LEN], const
 	return 1;
 }
 
-/* Sign-in from Slate's own pages only (before the body is read): 0, or -1 after answering. */
-int
-auth_same_origin(struct api_call *c)
-{
-	if (!session_same_origin(c->r)) {
-		http_end_problem(c->r, 403, "sign in from Slate's own pages");
-		return -1;
-	}
-	return 0;
-}
-
 void
 auth_login(struct api_call *c)
 {

@@ -123,6 +123,17 @@ api_dispatch_head(struct http_req *r)
 	return rc;
 }
 
+int
+api_from_own_pages(struct api_call *c)
+{
+	assert(c->decl->refused != NULL);
+	if (!session_same_origin(c->r)) {
+		http_end_problem(c->r, 403, c->decl->refused);
+		return -1;
+	}
+	return 0;
+}
+
 void
 api_audit_caller(struct http_req *r, const char *action, const char *object, const char *outcome)
 {

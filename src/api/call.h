@@ -148,6 +148,13 @@ int api_dispatch_head(struct http_req *r);
 void api_audit_caller(struct http_req *r, const char *action, const char *object,
                       const char *outcome);
 
+/*
+ * A precheck for the public forms that take a password or a link (sign-in,
+ * password reset, accepting an invitation): sent from Slate's own pages, else
+ * 403 with the route's `refused` detail; 0, or -1 after answering.
+ */
+int api_from_own_pages(struct api_call *c);
+
 /* The store connection of the request. */
 struct store *api_call_store(struct api_call *c);
 /* Opens the write transaction: 0, or -1 after answering 503. */
@@ -196,12 +203,9 @@ void health_security_txt(struct api_call *c);
 void health_security_policy(struct api_call *c);
 void health_metrics(struct api_call *c);
 /* api/auth.c */
-int auth_same_origin(struct api_call *c);
 void auth_login(struct api_call *c);
 void auth_logout(struct api_call *c);
 /* api/reset.c */
-int reset_request_same_origin(struct api_call *c);
-int reset_complete_same_origin(struct api_call *c);
 void reset_request(struct api_call *c);
 void reset_complete(struct api_call *c);
 /* api/productions.c */
@@ -218,7 +222,6 @@ void members_revoke(struct api_call *c);
 void members_reinstate(struct api_call *c);
 void invitations_create(struct api_call *c);
 void invitations_list(struct api_call *c);
-int invitations_accept_same_origin(struct api_call *c);
 void invitations_accept(struct api_call *c);
 /* api/attachments.c */
 int attachments_upload_head(struct api_call *c);

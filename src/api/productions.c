@@ -637,17 +637,6 @@ out:
 	free(aj);
 }
 
-/* Accepted from Slate's own pages only (before the body is read): 0, or -1 after answering. */
-int
-invitations_accept_same_origin(struct api_call *c)
-{
-	if (!session_same_origin(c->r)) {
-		http_end_problem(c->r, 403, "accept from Slate's own pages");
-		return -1;
-	}
-	return 0;
-}
-
 void
 invitations_accept(struct api_call *c)
 {

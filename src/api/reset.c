@@ -244,17 +244,6 @@ desk_hand_over(struct http_req *r, const char *email)
 	return 0;
 }
 
-/* Asked from Slate's own pages only (before the body is read): 0, or -1 after answering. */
-int
-reset_request_same_origin(struct api_call *c)
-{
-	if (!session_same_origin(c->r)) {
-		http_end_problem(c->r, 403, "ask from Slate's own pages");
-		return -1;
-	}
-	return 0;
-}
-
 void
 reset_request(struct api_call *c)
 {
@@ -332,17 +321,6 @@ fail:
 out:
 	sodium_memzero(rj, sizeof(*rj));
 	free(rj);
-}
-
-/* Completed from Slate's own pages only (before the body is read): 0, or -1 after answering. */
-int
-reset_complete_same_origin(struct api_call *c)
-{
-	if (!session_same_origin(c->r)) {
-		http_end_problem(c->r, 403, "reset from Slate's own pages");
-		return -1;
-	}
-	return 0;
 }
 
 void

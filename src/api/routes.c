@@ -124,7 +124,8 @@ const struct route api_routes[] = {
     {"GET", "/feeds/{token}", CALL(feeds_get, ROUTE_PUBLIC, .check = API_CHECK_PUBLIC)},
     /* auth.login: success, failure or throttled, written by the handler once it knows which */
     {"POST", "/api/v1/auth/login",
-     CALL(auth_login, ROUTE_PUBLIC | ROUTE_JSON_BODY, PUBLIC, .precheck = auth_same_origin,
+     CALL(auth_login, ROUTE_PUBLIC | ROUTE_JSON_BODY, PUBLIC, .precheck = api_from_own_pages,
+          .refused = "sign in from Slate's own pages",
           BODY({"email", JF_STRING, JF_REQUIRED, 254},
                {"password", JF_STRING, JF_REQUIRED | JF_SECRET, PASSWORD_MAX_BYTES},
                /* six digits, or a recovery code */
@@ -133,12 +134,12 @@ const struct route api_routes[] = {
     {"POST", "/api/v1/auth/logout",
      CALL(auth_logout, ROUTE_PENDING_OK, .check = API_CHECK_SELF, .audit = "auth.logout")},
     {"POST", "/api/v1/auth/password-reset",
-     CALL(reset_request, ROUTE_PUBLIC | ROUTE_JSON_BODY, PUBLIC,
-          .precheck = reset_request_same_origin, BODY({"email", JF_STRING, JF_REQUIRED, 254}),
+     CALL(reset_request, ROUTE_PUBLIC | ROUTE_JSON_BODY, PUBLIC, .precheck = api_from_own_pages,
+          .refused = "ask from Slate's own pages", BODY({"email", JF_STRING, JF_REQUIRED, 254}),
           .audit = "auth.password_reset_request")}, /* by the reset desk, once it looked */
     {"POST", "/api/v1/auth/password-reset/complete",
-     CALL(reset_complete, ROUTE_PUBLIC | ROUTE_JSON_BODY, PUBLIC,
-          .precheck = reset_complete_same_origin,
+     CALL(reset_complete, ROUTE_PUBLIC | ROUTE_JSON_BODY, PUBLIC, .precheck = api_from_own_pages,
+          .refused = "reset from Slate's own pages",
           BODY({"token", JF_STRING, JF_REQUIRED, 64},
                {"new_password", JF_STRING, JF_REQUIRED | JF_SECRET, PASSWORD_MAX_BYTES}),
           .audit = "auth.password_reset")},
@@ -366,7 +367,7 @@ const struct route api_routes[] = {
     /* the token is the credential: it went to the invited mailbox */
     {"POST", "/api/v1/invitations/accept",
      CALL(invitations_accept, ROUTE_PUBLIC | ROUTE_JSON_BODY, PUBLIC,
-          .precheck = invitations_accept_same_origin,
+          .precheck = api_from_own_pages, .refused = "accept from Slate's own pages",
           BODY({"token", JF_STRING, JF_REQUIRED, 64}, {"display_name", JF_STRING, 0, 200},
                {"password", JF_STRING, JF_SECRET, PASSWORD_MAX_BYTES}),
           .audit = "invitation.accept")},
