@@ -345,13 +345,10 @@ attachments_list(struct api_call *c)
 	struct err e;
 	json_t *arr = json_array();
 
-	if (store_attachment_list(api_call_store(c), c->rd.a.production.id, add_attachment, arr,
-	                          &e) == -1) {
-		json_decref(arr);
-		api_unavailable(c->r, &e);
-		return;
-	}
-	http_end_reply_json(c->r, 200, json_pack("{s:o}", "attachments", arr));
+	api_end_list(c, "attachments", arr,
+	             store_attachment_list(api_call_store(c), c->rd.a.production.id, add_attachment,
+	                                   arr, &e),
+	             &e);
 }
 
 /* ---- download ---- */

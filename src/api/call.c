@@ -135,6 +135,17 @@ api_from_own_pages(struct api_call *c)
 }
 
 void
+api_end_list(struct api_call *c, const char *key, json_t *arr, int listed, const struct err *e)
+{
+	if (listed == -1) {
+		json_decref(arr);
+		api_unavailable(c->r, e);
+		return;
+	}
+	http_end_reply_json(c->r, 200, json_pack("{s:o}", key, arr));
+}
+
+void
 api_audit_caller(struct http_req *r, const char *action, const char *object, const char *outcome)
 {
 	session_audit(r, session_of(r)->session.user.id, action, object, outcome);

@@ -155,6 +155,13 @@ void api_audit_caller(struct http_req *r, const char *action, const char *object
  */
 int api_from_own_pages(struct api_call *c);
 
+/*
+ * Answers a list the store filled into arr: 200 {key: arr} when listed is 0,
+ * else (-1, e set) arr freed and 503. The one ending of every plain list.
+ */
+void api_end_list(struct api_call *c, const char *key, json_t *arr, int listed,
+                  const struct err *e);
+
 /* The store connection of the request. */
 struct store *api_call_store(struct api_call *c);
 /* Opens the write transaction: 0, or -1 after answering 503. */

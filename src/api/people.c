@@ -81,13 +81,10 @@ departments_list(struct api_call *c)
 	struct err e;
 	json_t *arr = json_array();
 
-	if (store_department_list(api_call_store(c), c->rd.a.production.id, add_department, arr,
-	                          &e) == -1) {
-		json_decref(arr);
-		api_unavailable(c->r, &e);
-		return;
-	}
-	http_end_reply_json(c->r, 200, json_pack("{s:o}", "departments", arr));
+	api_end_list(c, "departments", arr,
+	             store_department_list(api_call_store(c), c->rd.a.production.id, add_department,
+	                                   arr, &e),
+	             &e);
 }
 
 /*

@@ -171,13 +171,11 @@ productions_list(struct api_call *c)
 	json_t *arr = json_array();
 	struct err e;
 
-	if (store_production_list(api_call_store(c), c->actor, auth->session.user.is_instance_admin,
-	                          add_production, arr, &e) == -1) {
-		json_decref(arr);
-		api_unavailable(c->r, &e);
-		return;
-	}
-	http_end_reply_json(c->r, 200, json_pack("{s:o}", "productions", arr));
+	api_end_list(c, "productions", arr,
+	             store_production_list(api_call_store(c), c->actor,
+	                                   auth->session.user.is_instance_admin, add_production,
+	                                   arr, &e),
+	             &e);
 }
 
 void
@@ -298,13 +296,9 @@ members_list(struct api_call *c)
 		return;
 	}
 	l.arr = json_array();
-	if (store_membership_list(api_call_store(c), l.a->production.id, add_member, &l, &e) ==
-	    -1) {
-		json_decref(l.arr);
-		api_unavailable(r, &e);
-		return;
-	}
-	http_end_reply_json(r, 200, json_pack("{s:o}", "members", l.arr));
+	api_end_list(
+	    c, "members", l.arr,
+	    store_membership_list(api_call_store(c), l.a->production.id, add_member, &l, &e), &e);
 }
 
 /* 1 when the caller's own role in the production manages members (not the instance right). */
@@ -550,13 +544,10 @@ invitations_list(struct api_call *c)
 	json_t *arr = json_array();
 	struct err e;
 
-	if (store_invitation_list(api_call_store(c), c->rd.a.production.id, (long long)time(NULL),
-	                          add_invitation, arr, &e) == -1) {
-		json_decref(arr);
-		api_unavailable(c->r, &e);
-		return;
-	}
-	http_end_reply_json(c->r, 200, json_pack("{s:o}", "invitations", arr));
+	api_end_list(c, "invitations", arr,
+	             store_invitation_list(api_call_store(c), c->rd.a.production.id,
+	                                   (long long)time(NULL), add_invitation, arr, &e),
+	             &e);
 }
 
 struct accept_job {
