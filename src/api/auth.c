@@ -29,7 +29,6 @@
 #include "util/log.h"
 #include "util/secret.h"
 #include "util/xalloc.h"
-#include "util/nitems.h"
 
 struct login_job {
 	struct job job;
