@@ -31,6 +31,7 @@
 #include <sodium.h>
 
 #include "api/access.h"
+#include "api/call.h"
 #include "api/handlers.h"
 #include "api/reply.h"
 #include "api/session.h"
@@ -278,6 +279,8 @@ upload_done(struct job *j)
 	      (got == 1 && en.evidence_id[0] != '\0' &&
 	       store_attachment_remove(s, u->a.production_id, en.evidence_id, replaced,
 	                               sizeof(replaced), &e) == -1))) ||
+	    api_audit_in(r, u->entry_id[0] ? "sustainability.evidence" : "attachment.upload",
+	                 u->entry_id[0] ? u->entry_id : u->a.id, &e) == -1 ||
 	    store_commit(s, &e) == -1) {
 		store_rollback(s);
 		api_unavailable(r, &e); /* the request's end removes the file */
@@ -290,41 +293,23 @@ upload_done(struct job *j)
 			log_event(LOG_WARN, "replaced evidence stays on disk (slate fsck lists it)",
 			          LOG_STR("error", strerror(errno)), LOG_END);
 	}
-	session_audit(r, session_of(r)->session.user.id,
-	              u->entry_id[0] ? "sustainability.evidence" : "attachment.upload",
-	              u->entry_id[0] ? u->entry_id : u->a.id, "success");
 	http_end_reply_json(r, 201, attachment_json(&u->a));
 out:
 	free(w);
 }
 
+/* From the head, once the route's check held (api_dispatch_head): the file, streamed. */
 int
-attachments_upload_head(struct http_req *r)
+attachments_upload_head(struct api_call *c)
 {
-	struct api_access a;
-
-	if (api_production_access(r, &a) == -1)
-		return -1;
-	if (api_scope(&a, POLICY_RESOURCE_ATTACHMENT, POLICY_ACTION_WRITE) != POLICY_SCOPE_ALL) {
-		http_end_problem(r, 403, "your role does not upload files to this production");
-		return -1;
-	}
-	return attachments_begin(r, a.production.id, NULL);
+	return attachments_begin(c->r, c->rd.a.production.id, NULL);
 }
 
+/* The body is in, and the check held again: a right may have ended meanwhile. */
 void
-attachments_upload(struct http_req *r)
+attachments_upload(struct api_call *c)
 {
-	struct api_access a;
-
-	/* checked again now that the body is here: a right may have ended meanwhile */
-	if (api_production_access(r, &a) == -1)
-		return;
-	if (api_scope(&a, POLICY_RESOURCE_ATTACHMENT, POLICY_ACTION_WRITE) != POLICY_SCOPE_ALL) {
-		http_end_problem(r, 403, "your role does not upload files to this production");
-		return;
-	}
-	attachments_accept(r);
+	attachments_accept(c->r);
 }
 
 void
@@ -355,26 +340,15 @@ add_attachment(const struct store_attachment *a, void *arg)
 }
 
 void
-attachments_list(struct http_req *r)
+attachments_list(struct api_call *c)
 {
-	struct api_access a;
 	struct err e;
-	json_t *arr;
+	json_t *arr = json_array();
 
-	if (api_production_access(r, &a) == -1)
-		return;
-	if (api_scope(&a, POLICY_RESOURCE_ATTACHMENT, POLICY_ACTION_READ) != POLICY_SCOPE_ALL) {
-		http_end_problem(r, 403, "your role does not see this production's files");
-		return;
-	}
-	arr = json_array();
-	if (store_attachment_list(http_req_store(r), a.production.id, add_attachment, arr, &e) ==
-	    -1) {
-		json_decref(arr);
-		api_unavailable(r, &e);
-		return;
-	}
-	http_end_reply_json(r, 200, json_pack("{s:o}", "attachments", arr));
+	api_end_list(c, "attachments", arr,
+	             store_attachment_list(api_call_store(c), c->rd.a.production.id, add_attachment,
+	                                   arr, &e),
+	             &e);
 }
 
 /* ---- download ---- */
@@ -442,17 +416,9 @@ out:
 }
 
 void
-attachments_download(struct http_req *r)
+attachments_download(struct api_call *c)
 {
-	struct api_access a;
-
-	if (api_production_access(r, &a) == -1)
-		return;
-	if (api_scope(&a, POLICY_RESOURCE_ATTACHMENT, POLICY_ACTION_READ) != POLICY_SCOPE_ALL) {
-		http_end_problem(r, 403, "your role does not see this production's files");
-		return;
-	}
-	attachments_send(r, a.production.id, router_param(&r->match, "aid"), 0);
+	attachments_send(c->r, c->rd.a.production.id, router_param(&c->r->match, "aid"), 0);
 }
 
 void
@@ -473,7 +439,7 @@ attachments_send(struct http_req *r, const char *production_id, const char *id, 
 		free(d);
 		return;
 	}
-	session_audit(r, session_of(r)->session.user.id, "attachment.download", d->a.id, "success");
+	api_audit_caller(r, "attachment.download", d->a.id, "success");
 	snprintf(d->path, sizeof(d->path), "%s/%s", http_req_config(r)->upload_dir,
 	         d->a.stored_name);
 	d->body = evbuffer_new();

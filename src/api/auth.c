@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "api/call.h"
 #include "api/handlers.h"
 #include "api/mfa.h"
 #include "api/session.h"
@@ -28,13 +29,6 @@
 #include "util/log.h"
 #include "util/secret.h"
 #include "util/xalloc.h"
-#include "util/nitems.h"
-
-static const struct body_field login_fields[] = {
-    {"email", JF_STRING, 1, 254},
-    {"password", JF_STRING, JF_REQUIRED | JF_SECRET, PASSWORD_MAX_BYTES},
-    {"totp", JF_STRING, 0, 32}, /* six digits, or a recovery code */
-};
 
 struct login_job {
 	struct job job;
@@ -199,35 +193,27 @@ throttled(struct http_req *r, const char *email, char key[TOKEN_HASH_LEN], const
 }
 
 void
-auth_login(struct http_req *r)
+auth_login(struct api_call *c)
 {
-	json_t *body;
+	struct http_req *r = c->r;
+	json_t *body = c->body;
 	struct login_job *lj;
 	const char *pw;
 	struct err e;
 	int found;
 
-	if (!session_same_origin(r)) {
-		http_end_problem(r, 403, "sign in from Slate's own pages");
-		return;
-	}
-	body = http_json_body(r, login_fields, nitems(login_fields));
-	if (body == NULL)
-		return;
 	lj = xcalloc(1, sizeof(*lj));
 	lj->r = r;
 	lj->cost = password_cost_of(http_req_config(r));
 	throttle_source(r->peer, lj->source, sizeof(lj->source));
 	if (throttled(r, json_string_value(json_object_get(body, "email")), lj->account_key,
 	              lj->source)) {
-		json_decref(body);
 		free(lj);
 		return;
 	}
 	found = store_user_by_email(
 	    http_req_store(r), json_string_value(json_object_get(body, "email")), &lj->user, &e);
 	if (found == -1) {
-		json_decref(body);
 		free(lj);
 		log_event(LOG_ERROR, "login lookup failed", LOG_STR("error", e.msg), LOG_END);
 		http_end_problem(r, e.status == 503 ? 503 : 500,
@@ -240,7 +226,6 @@ auth_login(struct http_req *r)
 		         json_string_value(json_object_get(body, "totp")));
 	pw = json_string_value(json_object_get(body, "password"));
 	secret_take_string(&lj->password, (char *)pw);
-	json_decref(body);
 	sodium_memzero(r->body, r->body_len);
 	lj->job.work = login_work;
 	lj->job.done = login_done;
@@ -248,18 +233,23 @@ auth_login(struct http_req *r)
 }
 
 void
-auth_logout(struct http_req *r)
+auth_logout(struct api_call *c)
 {
+	struct http_req *r = c->r;
 	const struct api_auth *a = session_of(r);
+	struct store *s = api_call_store(c);
 	struct err e;
 
-	if (store_session_revoke(http_req_store(r), a->session.user.id, a->session.id,
-	                         (long long)time(NULL), &e) == -1) {
+	/* the session ends with its audit event, or not at all */
+	if (store_begin(s, &e) == -1 ||
+	    store_session_revoke(s, a->session.user.id, a->session.id, (long long)time(NULL), &e) ==
+	        -1 ||
+	    api_audit_in(r, c->decl->audit, a->session.id, &e) == -1 || store_commit(s, &e) == -1) {
+		store_rollback(s);
 		log_event(LOG_ERROR, "logout failed", LOG_STR("error", e.msg), LOG_END);
 		http_end_problem(r, 503, "the session could not be ended; try again");
 		return;
 	}
-	session_audit(r, a->session.user.id, "auth.logout", a->session.id, "success");
 	session_clear_cookie(r);
 	http_end_reply(r, 204, NULL, NULL, 0);
 }

@@ -106,6 +106,51 @@ api_dispatch(struct http_req *r)
 	api_reader_free(&c.rd);
 }
 
+int
+api_dispatch_head(struct http_req *r)
+{
+	struct api_call c;
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	c.r = r;
+	c.decl = r->match.route->decl;
+	assert(c.decl != NULL && c.decl->head != NULL);
+	if (c.decl->check != API_CHECK_PUBLIC)
+		c.actor = session_of(r)->session.user.id;
+	rc = check(&c) == 0 ? c.decl->head(&c) : -1;
+	api_reader_free(&c.rd);
+	return rc;
+}
+
+int
+api_from_own_pages(struct api_call *c)
+{
+	assert(c->decl->refused != NULL);
+	if (!session_same_origin(c->r)) {
+		http_end_problem(c->r, 403, c->decl->refused);
+		return -1;
+	}
+	return 0;
+}
+
+void
+api_end_list(struct api_call *c, const char *key, json_t *arr, int listed, const struct err *e)
+{
+	if (listed == -1) {
+		json_decref(arr);
+		api_unavailable(c->r, e);
+		return;
+	}
+	http_end_reply_json(c->r, 200, json_pack("{s:o}", key, arr));
+}
+
+void
+api_audit_caller(struct http_req *r, const char *action, const char *object, const char *outcome)
+{
+	session_audit(r, session_of(r)->session.user.id, action, object, outcome);
+}
+
 struct store *
 api_call_store(struct api_call *c)
 {
@@ -143,13 +188,15 @@ int
 api_audit_in(struct http_req *r, const char *action, const char *object, struct err *e)
 {
 	const struct api_auth *auth = session_of(r);
-	struct audit_entry a = {auth != NULL ? auth->session.user.id : NULL,
-	                        r->peer,
-	                        action,
-	                        object,
-	                        "success",
-	                        r->request_id,
-	                        call_production(r)};
+	return api_audit_as(r, auth != NULL ? auth->session.user.id : NULL, action, object, e);
+}
+
+int
+api_audit_as(struct http_req *r, const char *actor, const char *action, const char *object,
+             struct err *e)
+{
+	struct audit_entry a = {actor,         r->peer,           action, object, "success",
+	                        r->request_id, call_production(r)};
 
 	assert(action != NULL);
 	if (audit_record(http_req_store(r), &a, e) == -1) {
@@ -176,11 +223,19 @@ api_call_audit(struct api_call *c, const char *action, const char *object)
 int
 api_call_commit(struct api_call *c, const char *action, const char *object)
 {
+	const char *one = action ? action : c->decl->audit;
+	return api_call_commit_all(c, &one, 1, object);
+}
+
+int
+api_call_commit_all(struct api_call *c, const char *const *actions, size_t n, const char *object)
+{
 	struct store *s = api_call_store(c);
 	struct err e;
 
-	if (api_call_audit(c, action ? action : c->decl->audit, object) == -1)
-		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (api_call_audit(c, actions[i], object) == -1)
+			return -1;
 	if (store_commit(s, &e) == -1) {
 		store_rollback(s);
 		api_unavailable(c->r, &e);

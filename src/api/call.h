@@ -115,6 +115,9 @@ struct route_decl {
 	/* a check of the caller's own standing that comes before the body is read (0, or -1 after
 	   answering), else NULL */
 	int (*precheck)(struct api_call *c);
+	/* an upload's work from its head, once the check held, before any byte of its body is read
+	   (api_dispatch_head): 0, or -1 after answering; NULL for every other route */
+	int (*head)(struct api_call *c);
 	void (*run)(struct api_call *c);
 };
 
@@ -130,6 +133,35 @@ struct api_call {
 /* The handler of every declared route: checks as its declaration says, then calls run. */
 void api_dispatch(struct http_req *r);
 
+/*
+ * The head of a declared upload route, before its body is read
+ * (api_before_body): the declared check, then the route's head; 0, or -1
+ * after answering. Dispatch checks again once the body is in: a right may
+ * have ended meanwhile.
+ */
+int api_dispatch_head(struct http_req *r);
+
+/*
+ * An event of the signed-in caller outside any write (a refusal a handler
+ * makes record by record, a file read): written at once, answers nothing.
+ */
+void api_audit_caller(struct http_req *r, const char *action, const char *object,
+                      const char *outcome);
+
+/*
+ * A precheck for the public forms that take a password or a link (sign-in,
+ * password reset, accepting an invitation): sent from Slate's own pages, else
+ * 403 with the route's `refused` detail; 0, or -1 after answering.
+ */
+int api_from_own_pages(struct api_call *c);
+
+/*
+ * Answers a list the store filled into arr: 200 {key: arr} when listed is 0,
+ * else (-1, e set) arr freed and 503. The one ending of every plain list.
+ */
+void api_end_list(struct api_call *c, const char *key, json_t *arr, int listed,
+                  const struct err *e);
+
 /* The store connection of the request. */
 struct store *api_call_store(struct api_call *c);
 /* Opens the write transaction: 0, or -1 after answering 503. */
@@ -144,6 +176,10 @@ void api_call_abort(struct api_call *c);
  * another's transaction.
  */
 int api_audit_in(struct http_req *r, const char *action, const char *object, struct err *e);
+/* The same for a request whose actor is not its session's (a public route acting for an account).
+ */
+int api_audit_as(struct http_req *r, const char *actor, const char *action, const char *object,
+                 struct err *e);
 /*
  * Appends one more audit event (success) to the open transaction: 0, or -1
  * after rolling back and answering 503.
@@ -155,11 +191,50 @@ int api_call_audit(struct api_call *c, const char *action, const char *object);
  * answering 503.
  */
 int api_call_commit(struct api_call *c, const char *action, const char *object);
+/*
+ * Appends the n audit events actions[] on object (n may be 0: a write that
+ * changed nothing an event records) and commits: 0, or -1 after rolling back
+ * and answering 503.
+ */
+int api_call_commit_all(struct api_call *c, const char *const *actions, size_t n,
+                        const char *object);
 
 /*
  * The handlers of declared routes, by file. Each runs only after its
  * route's declaration held (api/routes.c).
  */
+/* api/health.c */
+void health_live(struct api_call *c);
+void health_ready(struct api_call *c);
+void health_security_txt(struct api_call *c);
+void health_security_policy(struct api_call *c);
+void health_metrics(struct api_call *c);
+/* api/auth.c */
+void auth_login(struct api_call *c);
+void auth_logout(struct api_call *c);
+/* api/reset.c */
+void reset_request(struct api_call *c);
+void reset_complete(struct api_call *c);
+/* api/productions.c */
+int productions_may_create(struct api_call *c);
+void productions_create(struct api_call *c);
+void productions_list(struct api_call *c);
+void productions_get(struct api_call *c);
+void productions_update(struct api_call *c);
+void members_list(struct api_call *c);
+int members_may_manage_member(struct api_call *c);
+void members_add(struct api_call *c);
+void members_update(struct api_call *c);
+void members_revoke(struct api_call *c);
+void members_reinstate(struct api_call *c);
+void invitations_create(struct api_call *c);
+void invitations_list(struct api_call *c);
+void invitations_accept(struct api_call *c);
+/* api/attachments.c */
+int attachments_upload_head(struct api_call *c);
+void attachments_upload(struct api_call *c);
+void attachments_list(struct api_call *c);
+void attachments_download(struct api_call *c);
 /* api/locations.c */
 void locations_list(struct api_call *c);
 void locations_get(struct api_call *c);

@@ -31,7 +31,6 @@ void attachments_accept(struct http_req *r);
 int api_before_body(struct http_req *r);
 /* 1 when the route has a check before its body (every ROUTE_UPLOAD and ROUTE_IMPORT route must). */
 int api_route_checks_head(const struct route *rt);
-int attachments_upload_head(struct http_req *r);
 int sustainability_evidence_head(struct http_req *r);
 int sustainability_import_head(struct http_req *r);
 /*
@@ -60,38 +59,14 @@ void sustainability_evidence_get(struct http_req *r);
 void sustainability_import(struct http_req *r);
 void sustainability_recalculate(struct http_req *r);
 void sustainability_report_get(struct http_req *r);
-void health_live(struct http_req *r);
-void health_ready(struct http_req *r);
-void health_security_txt(struct http_req *r);
-void health_security_policy(struct http_req *r);
-void health_metrics(struct http_req *r);
-void auth_login(struct http_req *r);
-void auth_logout(struct http_req *r);
-void reset_request(struct http_req *r);
 /* The password-reset desk (api/reset.c): started by `slate serve` before the loops, stopped
    after them (serving what was asked before it stops). */
 struct keyring;
 int reset_desk_start(const struct config *c, const char *db_path, struct keyring *keys,
                      struct err *e);
 void reset_desk_stop(void);
-void reset_complete(struct http_req *r);
-void productions_create(struct http_req *r);
 void productions_import(struct http_req *r);
 int productions_import_head(struct http_req *r);
-void productions_list(struct http_req *r);
-void productions_get(struct http_req *r);
-void productions_update(struct http_req *r);
-void members_list(struct http_req *r);
-void members_add(struct http_req *r);
-void members_update(struct http_req *r);
-void members_revoke(struct http_req *r);
-void members_reinstate(struct http_req *r);
-void invitations_create(struct http_req *r);
-void invitations_list(struct http_req *r);
-void invitations_accept(struct http_req *r);
-void attachments_upload(struct http_req *r);
-void attachments_list(struct http_req *r);
-void attachments_download(struct http_req *r);
 void people_list(struct http_req *r);
 void people_get(struct http_req *r);
 

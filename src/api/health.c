@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "api/handlers.h"
+#include "api/call.h"
 #include "http/metrics.h"
 #include "store/store.h"
 #include "util/timefmt.h"
@@ -16,15 +16,17 @@
 extern const char embedded_security_md[];
 
 void
-health_live(struct http_req *r)
+health_live(struct api_call *call)
 {
+	struct http_req *r = call->r;
 	static const char body[] = "{\"status\":\"ok\"}";
 	http_end_reply(r, 200, "application/json", body, sizeof(body) - 1);
 }
 
 void
-health_ready(struct http_req *r)
+health_ready(struct api_call *call)
 {
+	struct http_req *r = call->r;
 	static const char body[] = "{\"status\":\"ready\"}";
 	struct err e;
 	if (store_ping(http_req_store(r), &e) == -1) {
@@ -35,8 +37,9 @@ health_ready(struct http_req *r)
 }
 
 void
-health_security_txt(struct http_req *r)
+health_security_txt(struct api_call *call)
 {
+	struct http_req *r = call->r;
 	const struct config *c = http_req_config(r);
 	char when[TIMEFMT_LEN];
 	char body[2048];
@@ -55,8 +58,9 @@ health_security_txt(struct http_req *r)
 }
 
 void
-health_security_policy(struct http_req *r)
+health_security_policy(struct api_call *call)
 {
+	struct http_req *r = call->r;
 	http_end_reply(r, 200, "text/markdown; charset=utf-8", embedded_security_md,
 	               strlen(embedded_security_md));
 }
@@ -78,8 +82,9 @@ metrics_allowed(struct http_req *r)
 }
 
 void
-health_metrics(struct http_req *r)
+health_metrics(struct api_call *call)
 {
+	struct http_req *r = call->r;
 	struct evbuffer *b;
 	if (!metrics_allowed(r)) {
 		http_end_problem(r, 404, "there is nothing at this address");

@@ -81,13 +81,10 @@ departments_list(struct api_call *c)
 	struct err e;
 	json_t *arr = json_array();
 
-	if (store_department_list(api_call_store(c), c->rd.a.production.id, add_department, arr,
-	                          &e) == -1) {
-		json_decref(arr);
-		api_unavailable(c->r, &e);
-		return;
-	}
-	http_end_reply_json(c->r, 200, json_pack("{s:o}", "departments", arr));
+	api_end_list(c, "departments", arr,
+	             store_department_list(api_call_store(c), c->rd.a.production.id, add_department,
+	                                   arr, &e),
+	             &e);
 }
 
 /*
@@ -491,8 +488,7 @@ may_write(struct http_req *r, const struct api_reader *rd, enum policy_resource 
 	                  self_unconfirmed(rd, res, POLICY_ACTION_WRITE);
 	if (!unconfirmed && api_allows(rd, res, POLICY_ACTION_WRITE, p->id, dept, 0))
 		return 1;
-	session_audit(r, session_of(r)->session.user.id, "person.write", p->id[0] ? p->id : "-",
-	              "denied");
+	api_audit_caller(r, "person.write", p->id[0] ? p->id : "-", "denied");
 	http_end_problem_errors(r, 403, "your role cannot write this field of this person",
 	                        json_pack("[{s:s+, s:s}]", "pointer", "/", field, "detail",
 	                                  unconfirmed
@@ -512,8 +508,7 @@ may_link(struct http_req *r, const struct api_reader *rd, const struct store_per
 	if (rd->has_role &&
 	    policy_scope(rd->role, POLICY_RESOURCE_MEMBER, POLICY_ACTION_WRITE) == POLICY_SCOPE_ALL)
 		return 1;
-	session_audit(r, session_of(r)->session.user.id, "person.link", p->id[0] ? p->id : "-",
-	              "denied");
+	api_audit_caller(r, "person.link", p->id[0] ? p->id : "-", "denied");
 	http_end_problem_errors(
 	    r, 403, "only production admins and producers link a person record to an account",
 	    json_pack("[{s:s, s:s}]", "pointer", "/account_email", "detail",

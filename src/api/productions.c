@@ -86,11 +86,6 @@ api_member_json(const struct store_membership *m)
 	return member_json(m);
 }
 
-static const struct body_field production_fields[] = {
-    {"name", JF_STRING, JF_REQUIRED | JF_NONBLANK, 200},
-    {"timezone", JF_STRING, 1, 60},
-};
-
 /*
  * An IANA zone name the system knows: Area/Location with letters, digits,
  * '_', '-', '+', '/' (checked first: the name becomes a path into tzdata).
@@ -115,27 +110,30 @@ api_timezone_ok(const char *tz)
 	return timezone_ok(tz);
 }
 
-void
-productions_create(struct http_req *r)
+/* Only instance administrators create productions (before the body is read). */
+int
+productions_may_create(struct api_call *c)
 {
-	const struct api_auth *auth = session_of(r);
-	struct store *s = http_req_store(r);
+	if (!session_of(c->r)->session.user.is_instance_admin) {
+		http_end_problem(c->r, 403, "only instance administrators create productions");
+		return -1;
+	}
+	return 0;
+}
+
+void
+productions_create(struct api_call *c)
+{
+	struct http_req *r = c->r;
+	struct store *s = api_call_store(c);
 	struct store_production p;
 	char mid[STORE_ID_LEN + 8];
-	json_t *body;
 	struct err e;
 
-	if (!auth->session.user.is_instance_admin) {
-		http_end_problem(r, 403, "only instance administrators create productions");
-		return;
-	}
-	if ((body = http_json_body(r, production_fields, 2)) == NULL)
-		return;
 	memset(&p, 0, sizeof(p));
-	snprintf(p.name, sizeof(p.name), "%s", json_string_value(json_object_get(body, "name")));
+	snprintf(p.name, sizeof(p.name), "%s", json_string_value(json_object_get(c->body, "name")));
 	snprintf(p.timezone, sizeof(p.timezone), "%s",
-	         json_string_value(json_object_get(body, "timezone")));
-	json_decref(body);
+	         json_string_value(json_object_get(c->body, "timezone")));
 	if (p.name[0] == '\0' || !timezone_ok(p.timezone)) {
 		http_end_problem_errors(
 		    r, 400, "the production needs a name and a time zone",
@@ -146,15 +144,17 @@ productions_create(struct http_req *r)
 		            : "must not be empty"));
 		return;
 	}
-	if (store_begin(s, &e) == -1 || store_production_create(s, &p, &e) == -1 ||
-	    store_membership_add(s, p.id, auth->session.user.id, "production_admin", NULL, mid,
-	                         sizeof(mid), &e) == -1 ||
-	    store_commit(s, &e) == -1) {
-		store_rollback(s);
+	if (api_call_begin(c) == -1)
+		return;
+	if (store_production_create(s, &p, &e) == -1 ||
+	    store_membership_add(s, p.id, c->actor, "production_admin", NULL, mid, sizeof(mid),
+	                         &e) == -1) {
+		api_call_abort(c);
 		api_unavailable(r, &e);
 		return;
 	}
-	session_audit(r, auth->session.user.id, "production.create", p.id, "success");
+	if (api_call_commit(c, NULL, p.id) == -1)
+		return;
 	http_end_reply_json(r, 201, production_json(&p, "production_admin"));
 }
 
@@ -165,40 +165,26 @@ add_production(const struct store_production *p, const char *role, void *arg)
 }
 
 void
-productions_list(struct http_req *r)
+productions_list(struct api_call *c)
 {
-	const struct api_auth *auth = session_of(r);
+	const struct api_auth *auth = session_of(c->r);
 	json_t *arr = json_array();
 	struct err e;
 
-	if (store_production_list(http_req_store(r), auth->session.user.id,
-	                          auth->session.user.is_instance_admin, add_production, arr,
-	                          &e) == -1) {
-		json_decref(arr);
-		api_unavailable(r, &e);
-		return;
-	}
-	http_end_reply_json(r, 200, json_pack("{s:o}", "productions", arr));
+	api_end_list(c, "productions", arr,
+	             store_production_list(api_call_store(c), c->actor,
+	                                   auth->session.user.is_instance_admin, add_production,
+	                                   arr, &e),
+	             &e);
 }
 
 void
-productions_get(struct http_req *r)
+productions_get(struct api_call *c)
 {
-	struct api_access a;
-	if (api_production_access(r, &a) == -1)
-		return;
-	if (api_scope(&a, POLICY_RESOURCE_PRODUCTION, POLICY_ACTION_READ) == POLICY_SCOPE_NONE) {
-		http_end_problem(r, 403, "your role cannot see this");
-		return;
-	}
-	http_end_reply_json(r, 200, production_json(&a.production, a.member ? a.me.role : NULL));
+	const struct api_access *a = &c->rd.a;
+	http_end_reply_json(c->r, 200,
+	                    production_json(&a->production, a->member ? a->me.role : NULL));
 }
-
-static const struct body_field production_update_fields[] = {
-    {"name", JF_STRING, 0, 200},
-    {"timezone", JF_STRING, 0, 60},
-    {"require_mfa", JF_BOOLEAN, 0, 0},
-};
 
 /*
  * PATCH /api/v1/productions/{id} {name?, timezone?, require_mfa?}: production
@@ -208,34 +194,27 @@ static const struct body_field production_update_fields[] = {
  * transaction of the write.
  */
 void
-productions_update(struct http_req *r)
+productions_update(struct api_call *c)
 {
-	struct store *s = http_req_store(r);
-	struct api_access a;
+	const struct api_access *a = &c->rd.a;
+	struct http_req *r = c->r;
 	struct store_production p;
-	json_t *body, *name, *tz, *mfa;
+	json_t *name, *tz, *mfa;
 	json_t *errs = json_array();
+	const char *events[3];
+	size_t nevents = 0;
 	struct err e;
 
-	if (api_production_access(r, &a) == -1)
-		goto out;
-	if (api_scope(&a, POLICY_RESOURCE_PRODUCTION, POLICY_ACTION_WRITE) != POLICY_SCOPE_ALL) {
-		http_end_problem(r, 403, "your role cannot change this production");
-		goto out;
-	}
-	if ((body = http_json_body(r, production_update_fields, 3)) == NULL)
-		goto out;
-	p = a.production;
-	name = json_object_get(body, "name");
-	tz = json_object_get(body, "timezone");
-	mfa = json_object_get(body, "require_mfa");
+	p = a->production;
+	name = json_object_get(c->body, "name");
+	tz = json_object_get(c->body, "timezone");
+	mfa = json_object_get(c->body, "require_mfa");
 	if (name != NULL)
 		snprintf(p.name, sizeof(p.name), "%s", json_string_value(name));
 	if (tz != NULL)
 		snprintf(p.timezone, sizeof(p.timezone), "%s", json_string_value(tz));
 	if (mfa != NULL)
 		p.require_mfa = json_is_true(mfa);
-	json_decref(body);
 	if (name == NULL && tz == NULL && mfa == NULL)
 		json_array_append_new(errs, json_pack("{s:s, s:s}", "pointer", "/", "detail",
 		                                      "name, timezone or require_mfa"));
@@ -249,30 +228,26 @@ productions_update(struct http_req *r)
 		                    "Europe/London"));
 	if (json_array_size(errs) > 0) {
 		http_end_problem_errors(r, 400, "the production cannot be changed so", errs);
-		errs = NULL;
-		goto out;
+		return;
 	}
-	if (store_begin(s, &e) == -1 || store_production_update(s, &p, &e) == -1)
-		goto fail;
-	if (name != NULL && strcmp(p.name, a.production.name) != 0)
-		session_audit(r, session_of(r)->session.user.id, "production.rename", p.id,
-		              "success");
-	if (tz != NULL && strcmp(p.timezone, a.production.timezone) != 0)
-		session_audit(r, session_of(r)->session.user.id, "production.timezone", p.id,
-		              "success");
-	if (mfa != NULL)
-		session_audit(r, session_of(r)->session.user.id,
-		              p.require_mfa ? "production.require_mfa" : "production.allow_no_mfa",
-		              p.id, "success");
-	if (store_commit(s, &e) == -1)
-		goto fail;
-	http_end_reply_json(r, 200, production_json(&p, a.member ? a.me.role : NULL));
-	goto out;
-fail:
-	store_rollback(s);
-	api_unavailable(r, &e);
-out:
 	json_decref(errs);
+	if (name != NULL && strcmp(p.name, a->production.name) != 0)
+		events[nevents++] = c->decl->audit; /* production.rename */
+	if (tz != NULL && strcmp(p.timezone, a->production.timezone) != 0)
+		events[nevents++] = "production.timezone";
+	if (mfa != NULL)
+		events[nevents++] =
+		    p.require_mfa ? "production.require_mfa" : "production.allow_no_mfa";
+	if (api_call_begin(c) == -1)
+		return;
+	if (store_production_update(api_call_store(c), &p, &e) == -1) {
+		api_call_abort(c);
+		api_unavailable(r, &e);
+		return;
+	}
+	if (api_call_commit_all(c, events, nevents, p.id) == -1)
+		return;
+	http_end_reply_json(r, 200, production_json(&p, a->member ? a->me.role : NULL));
 }
 
 struct member_list {
@@ -295,18 +270,16 @@ add_member(const struct store_membership *m, void *arg)
 }
 
 void
-members_list(struct http_req *r)
+members_list(struct api_call *c)
 {
-	struct api_access a;
+	struct http_req *r = c->r;
 	struct member_list l;
 	struct err e;
 	char role[32];
 	enum policy_role parsed;
 	int got;
 
-	if (api_production_access(r, &a) == -1)
-		return;
-	l.a = &a;
+	l.a = &c->rd.a;
 	l.role = NULL;
 	if ((got = router_query_param(r->query, "role", role, sizeof(role))) != 0) {
 		if (got == -1 || policy_role_parse(role, &parsed) == -1) {
@@ -317,31 +290,15 @@ members_list(struct http_req *r)
 		}
 		l.role = role;
 	}
-	l.scope = api_scope(&a, POLICY_RESOURCE_MEMBER, POLICY_ACTION_READ);
+	l.scope = api_scope(l.a, POLICY_RESOURCE_MEMBER, POLICY_ACTION_READ);
 	if (l.scope == POLICY_SCOPE_NONE) {
 		http_end_problem(r, 403, "your role cannot see the members");
 		return;
 	}
 	l.arr = json_array();
-	if (store_membership_list(http_req_store(r), a.production.id, add_member, &l, &e) == -1) {
-		json_decref(l.arr);
-		api_unavailable(r, &e);
-		return;
-	}
-	http_end_reply_json(r, 200, json_pack("{s:o}", "members", l.arr));
-}
-
-/* Member writes need member:write scope all. */
-static int
-may_manage(struct http_req *r, const struct api_access *a)
-{
-	if (api_scope(a, POLICY_RESOURCE_MEMBER, POLICY_ACTION_WRITE) != POLICY_SCOPE_ALL) {
-		session_audit(r, session_of(r)->session.user.id, "member.write", a->production.id,
-		              "denied");
-		http_end_problem(r, 403, "your role cannot manage members");
-		return 0;
-	}
-	return 1;
+	api_end_list(
+	    c, "members", l.arr,
+	    store_membership_list(api_call_store(c), l.a->production.id, add_member, &l, &e), &e);
 }
 
 /* 1 when the caller's own role in the production manages members (not the instance right). */
@@ -373,19 +330,19 @@ may_manage_self(struct http_req *r, const struct api_access *a, const char *targ
 	return 0;
 }
 
-/* may_manage_self for membership {mid}: 0 after answering (403 or 503). */
-static int
-may_manage_member(struct http_req *r, const struct api_access *a)
+/* may_manage_self for membership {mid}, before any body: 0, or -1 after answering (403, 503). */
+int
+members_may_manage_member(struct api_call *c)
 {
 	struct store_membership m;
 	struct err e;
-	int found = store_membership_get(http_req_store(r), a->production.id,
-	                                 router_param(&r->match, "mid"), &m, &e);
+	int found = store_membership_get(api_call_store(c), c->rd.a.production.id,
+	                                 router_param(&c->r->match, "mid"), &m, &e);
 	if (found == -1) {
-		api_unavailable(r, &e);
-		return 0;
+		api_unavailable(c->r, &e);
+		return -1;
 	}
-	return may_manage_self(r, a, found == 1 ? m.user.id : NULL);
+	return may_manage_self(c->r, &c->rd.a, found == 1 ? m.user.id : NULL) ? 0 : -1;
 }
 
 /* may_manage_self for the account with email (if any): 0 after answering (403 or 503). */
@@ -403,12 +360,6 @@ may_manage_email(struct http_req *r, const struct api_access *a, const char *ema
 	sodium_memzero(&u, sizeof(u));
 	return found;
 }
-
-static const struct body_field member_add_fields[] = {
-    {"email", JF_STRING, 1, 254},
-    {"role", JF_STRING, 1, 32},
-    {"department", JF_STRING, 0, 60},
-};
 
 /* Answers a failure of the members service: 400 naming the field, 404, 409 or 503. */
 static void
@@ -442,105 +393,77 @@ member_audit(void *arg, const struct store_membership *m, struct err *e)
 }
 
 void
-members_add(struct http_req *r)
+members_add(struct api_call *c)
 {
-	struct api_access a;
+	const struct api_access *a = &c->rd.a;
 	struct store_membership m;
-	json_t *body;
 	struct err e;
 
-	if (api_production_access(r, &a) == -1 || !may_manage(r, &a))
+	if (!may_manage_email(c->r, a, json_string_value(json_object_get(c->body, "email"))))
 		return;
-	if ((body = http_json_body(r, member_add_fields, 3)) == NULL)
-		return;
-	if (!may_manage_email(r, &a, json_string_value(json_object_get(body, "email")))) {
-		json_decref(body);
-		return;
-	}
-	struct member_audit ma = {r, "member.add"};
+	struct member_audit ma = {c->r, c->decl->audit};
 	struct members_then then = {member_audit, &ma};
-	if (members_add_one(http_req_store(r), a.production.id,
-	                    json_string_value(json_object_get(body, "email")),
-	                    json_string_value(json_object_get(body, "role")),
-	                    json_string_value(json_object_get(body, "department")), &m, &then,
+	if (members_add_one(api_call_store(c), a->production.id,
+	                    json_string_value(json_object_get(c->body, "email")),
+	                    json_string_value(json_object_get(c->body, "role")),
+	                    json_string_value(json_object_get(c->body, "department")), &m, &then,
 	                    &e) == -1)
-		refuse(r, &e);
+		refuse(c->r, &e);
 	else
-		http_end_reply_json(r, 201, member_json(&m));
-	json_decref(body);
+		http_end_reply_json(c->r, 201, member_json(&m));
 }
 
-static const struct body_field member_update_fields[] = {
-    {"role", JF_STRING, 0, 32},
-    {"department", JF_STRING, 0, 60},
-};
-
 void
-members_update(struct http_req *r)
+members_update(struct api_call *c)
 {
-	struct api_access a;
 	struct store_membership m;
-	json_t *body;
 	struct err e;
-
-	if (api_production_access(r, &a) == -1 || !may_manage(r, &a) || !may_manage_member(r, &a))
-		return;
-	if ((body = http_json_body(r, member_update_fields, 2)) == NULL)
-		return;
-	struct member_audit ma = {r, "member.change"};
+	struct member_audit ma = {c->r, c->decl->audit};
 	struct members_then then = {member_audit, &ma};
-	if (members_change(http_req_store(r), a.production.id, router_param(&r->match, "mid"), 0,
-	                   json_string_value(json_object_get(body, "role")),
-	                   json_string_value(json_object_get(body, "department")), &m, &then,
-	                   &e) == -1)
-		refuse(r, &e);
+
+	if (members_change(
+	        api_call_store(c), c->rd.a.production.id, router_param(&c->r->match, "mid"), 0,
+	        json_string_value(json_object_get(c->body, "role")),
+	        json_string_value(json_object_get(c->body, "department")), &m, &then, &e) == -1)
+		refuse(c->r, &e);
 	else
-		http_end_reply_json(r, 200, member_json(&m));
-	json_decref(body);
+		http_end_reply_json(c->r, 200, member_json(&m));
 }
 
 static void
-set_revoked(struct http_req *r, int revoke)
+set_revoked(struct api_call *c, int revoke)
 {
-	struct api_access a;
 	struct store_membership m;
 	int ended;
 	json_t *j;
 	struct err e;
-
-	if (api_production_access(r, &a) == -1 || !may_manage(r, &a) || !may_manage_member(r, &a))
-		return;
-	struct member_audit ma = {r, revoke ? "member.revoke" : "member.reinstate"};
+	struct member_audit ma = {c->r, c->decl->audit};
 	struct members_then then = {member_audit, &ma};
-	if (members_set_revoked(http_req_store(r), a.production.id, router_param(&r->match, "mid"),
-	                        0, revoke, &ended, &m, &then, &e) == -1) {
-		refuse(r, &e);
+
+	if (members_set_revoked(api_call_store(c), c->rd.a.production.id,
+	                        router_param(&c->r->match, "mid"), 0, revoke, &ended, &m, &then,
+	                        &e) == -1) {
+		refuse(c->r, &e);
 		return;
 	}
 	j = member_json(&m);
 	json_object_set_new(j, "sessions_ended", json_boolean(ended));
-	http_end_reply_json(r, 200, j);
+	http_end_reply_json(c->r, 200, j);
 }
 
 void
-members_revoke(struct http_req *r)
+members_revoke(struct api_call *c)
 {
-	set_revoked(r, 1);
+	set_revoked(c, 1);
 }
 
 void
-members_reinstate(struct http_req *r)
+members_reinstate(struct api_call *c)
 {
-	set_revoked(r, 0);
+	set_revoked(c, 0);
 }
 
 #define INVITATION_LIFETIME (7L * 86400L)
-
-static const struct body_field invitation_fields[] = {
-    {"email", JF_STRING, 1, 254},
-    {"role", JF_STRING, 1, 32},
-    {"department", JF_STRING, 0, 60},
-};
 
 static json_t *
 invitation_json(const struct store_invitation *v)
@@ -558,62 +481,55 @@ api_invitation_json(const struct store_invitation *v)
 }
 
 void
-invitations_create(struct http_req *r)
+invitations_create(struct api_call *c)
 {
-	const struct config *c = http_req_config(r);
-	struct store *s = http_req_store(r);
+	const struct config *cf = http_req_config(c->r);
+	const struct api_access *a = &c->rd.a;
+	struct store *s = api_call_store(c);
 	struct store_invitation v;
 	char token[TOKEN_TEXT_LEN], hash[TOKEN_HASH_LEN];
 	char *text = NULL;
-	struct api_access a;
-	json_t *body;
 	struct err e;
 
-	if (api_production_access(r, &a) == -1 || !may_manage(r, &a))
-		return;
-	if ((body = http_json_body(r, invitation_fields, 3)) == NULL)
-		return;
 	memset(&v, 0, sizeof(v));
-	snprintf(v.production_id, sizeof(v.production_id), "%s", a.production.id);
-	snprintf(v.email, sizeof(v.email), "%s", json_string_value(json_object_get(body, "email")));
-	snprintf(v.role, sizeof(v.role), "%s", json_string_value(json_object_get(body, "role")));
+	snprintf(v.production_id, sizeof(v.production_id), "%s", a->production.id);
+	snprintf(v.email, sizeof(v.email), "%s",
+	         json_string_value(json_object_get(c->body, "email")));
+	snprintf(v.role, sizeof(v.role), "%s", json_string_value(json_object_get(c->body, "role")));
 	if (!email_plausible(v.email)) {
 		err_field(&e, 400, "/email", "must be an address like name@example.org");
-		refuse(r, &e);
-		goto out;
+		refuse(c->r, &e);
+		return;
 	}
-	if (!may_manage_email(r, &a, v.email))
-		goto out;
-	if (members_check_role(s, a.production.id, v.role,
-	                       json_string_value(json_object_get(body, "department")),
+	if (!may_manage_email(c->r, a, v.email))
+		return;
+	if (members_check_role(s, a->production.id, v.role,
+	                       json_string_value(json_object_get(c->body, "department")),
 	                       v.department_id, &e) == -1) {
-		refuse(r, &e);
-		goto out;
+		refuse(c->r, &e);
+		return;
 	}
 	token_new(token, hash);
 	text = xasprintf("Hello,\n\n%s invites you to the production \"%s\" on Slate as %s.\n"
 	                 "This link works once, for 7 days:\n\n  %s/invitation#token=%s\n",
-	                 session_of(r)->session.user.display_name, a.production.name, v.role,
-	                 c->public_url, token);
+	                 session_of(c->r)->session.user.display_name, a->production.name, v.role,
+	                 cf->public_url, token);
 	sodium_memzero(token, sizeof(token));
-	if (store_begin(s, &e) == -1 ||
-	    store_invitation_create(s, &v, hash, session_of(r)->session.user.id,
-	                            (long long)time(NULL), INVITATION_LIFETIME, &e) == -1 ||
+	if (api_call_begin(c) == -1)
+		goto out;
+	if (store_invitation_create(s, &v, hash, c->actor, (long long)time(NULL),
+	                            INVITATION_LIFETIME, &e) == -1 ||
 	    notify_enqueue(s, v.email, "You are invited to a production on Slate", text, &e) ==
-	        -1 ||
-	    store_commit(s, &e) == -1) {
-		store_rollback(s);
-		api_unavailable(r, &e);
+	        -1) {
+		api_call_abort(c);
+		api_unavailable(c->r, &e);
 		goto out;
 	}
-	session_audit(r, session_of(r)->session.user.id, "invitation.create", v.id, "success");
-	http_end_reply_json(r, 201, invitation_json(&v));
+	if (api_call_commit(c, NULL, v.id) == 0)
+		http_end_reply_json(c->r, 201, invitation_json(&v));
 out:
-	if (text != NULL) {
-		sodium_memzero(text, strlen(text));
-		free(text);
-	}
-	json_decref(body);
+	sodium_memzero(text, strlen(text));
+	free(text);
 }
 
 static void
@@ -623,29 +539,16 @@ add_invitation(const struct store_invitation *v, void *arg)
 }
 
 void
-invitations_list(struct http_req *r)
+invitations_list(struct api_call *c)
 {
-	struct api_access a;
-	json_t *arr;
+	json_t *arr = json_array();
 	struct err e;
 
-	if (api_production_access(r, &a) == -1 || !may_manage(r, &a))
-		return;
-	arr = json_array();
-	if (store_invitation_list(http_req_store(r), a.production.id, (long long)time(NULL),
-	                          add_invitation, arr, &e) == -1) {
-		json_decref(arr);
-		api_unavailable(r, &e);
-		return;
-	}
-	http_end_reply_json(r, 200, json_pack("{s:o}", "invitations", arr));
+	api_end_list(c, "invitations", arr,
+	             store_invitation_list(api_call_store(c), c->rd.a.production.id,
+	                                   (long long)time(NULL), add_invitation, arr, &e),
+	             &e);
 }
-
-static const struct body_field accept_fields[] = {
-    {"token", JF_STRING, 1, 64},
-    {"display_name", JF_STRING, 0, 200},
-    {"password", JF_STRING, JF_SECRET, PASSWORD_MAX_BYTES},
-};
 
 struct accept_job {
 	struct job job;
@@ -709,9 +612,9 @@ accept_done(struct job *j)
 	                         &e) == -1 &&
 	    e.status != 409) /* already a member: the invitation is spent all the same */
 		goto fail;
-	if (store_commit(s, &e) == -1)
+	if (api_audit_as(r, u.id, "invitation.accept", v->id, &e) == -1 ||
+	    store_commit(s, &e) == -1)
 		goto fail;
-	session_audit(r, u.id, "invitation.accept", v->id, "success");
 	http_end_reply_json(r, found ? 200 : 201,
 	                    json_pack("{s:s, s:s, s:s}", "production_id", v->production_id, "role",
 	                              v->role, "account", found ? "existing" : "created"));
@@ -726,27 +629,21 @@ out:
 }
 
 void
-invitations_accept(struct http_req *r)
+invitations_accept(struct api_call *c)
 {
-	struct store *s = http_req_store(r);
+	struct http_req *r = c->r;
+	struct store *s = api_call_store(c);
 	struct accept_job *aj;
 	char hash[TOKEN_HASH_LEN];
 	struct store_user u;
 	const char *pw, *name;
-	json_t *body;
 	struct err e;
 	int found;
 
-	if (!session_same_origin(r)) {
-		http_end_problem(r, 403, "accept from Slate's own pages");
-		return;
-	}
-	if ((body = http_json_body(r, accept_fields, 3)) == NULL)
-		return;
 	aj = xcalloc(1, sizeof(*aj));
 	aj->r = r;
 	aj->cost = password_cost_of(http_req_config(r));
-	token_hash(json_string_value(json_object_get(body, "token")), hash);
+	token_hash(json_string_value(json_object_get(c->body, "token")), hash);
 	if ((found = store_invitation_peek(s, hash, time(NULL), &aj->v, &e)) != 1) {
 		http_end_problem(r, found == -1 ? 503 : 400,
 		                 found == -1 ? "invitations are unavailable right now"
@@ -763,7 +660,7 @@ invitations_accept(struct http_req *r)
 	}
 	aj->existing = found == 1;
 	if (!aj->existing) {
-		pw = json_string_value(json_object_get(body, "password"));
+		pw = json_string_value(json_object_get(c->body, "password"));
 		if (pw == NULL || password_acceptable(pw, aj->v.email, &e) == -1) {
 			http_end_problem_errors(
 			    r, 400, "a new account needs a password",
@@ -771,7 +668,7 @@ invitations_accept(struct http_req *r)
 			              pw == NULL ? "is required to create the account" : e.msg));
 			goto fail;
 		}
-		name = json_string_value(json_object_get(body, "display_name"));
+		name = json_string_value(json_object_get(c->body, "display_name"));
 		if (name != NULL && name[0] != '\0')
 			snprintf(aj->display_name, sizeof(aj->display_name), "%s", name);
 		else
@@ -779,13 +676,11 @@ invitations_accept(struct http_req *r)
 			         (int)(strchr(aj->v.email, '@') - aj->v.email), aj->v.email);
 		secret_take_string(&aj->password, (char *)pw);
 	}
-	json_decref(body);
 	sodium_memzero(r->body, r->body_len);
 	aj->job.work = accept_work;
 	aj->job.done = accept_done;
 	http_defer(r, &aj->job);
 	return;
 fail:
-	json_decref(body);
 	free(aj);
 }

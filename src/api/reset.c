@@ -29,6 +29,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "api/call.h"
 #include "api/handlers.h"
 #include "api/session.h"
 #include "audit/audit.h"
@@ -42,10 +43,6 @@
 
 #define RESET_LIFETIME (30L * 60L)
 #define RESET_PER_HOUR 5
-
-static const struct body_field request_fields[] = {
-    {"email", JF_STRING, 1, 254},
-};
 
 /*
  * The desk: one thread of its own, with its own store connection, that
@@ -248,21 +245,14 @@ desk_hand_over(struct http_req *r, const char *email)
 }
 
 void
-reset_request(struct http_req *r)
+reset_request(struct api_call *c)
 {
 	static const char answer[] = "{\"status\":\"if an account has that email, a link to reset "
 	                             "its password is on its way\"}";
-	json_t *body;
+	struct http_req *r = c->r;
 	int rc;
 
-	if (!session_same_origin(r)) {
-		http_end_problem(r, 403, "ask from Slate's own pages");
-		return;
-	}
-	if ((body = http_json_body(r, request_fields, 1)) == NULL)
-		return;
-	rc = desk_hand_over(r, json_string_value(json_object_get(body, "email")));
-	json_decref(body);
+	rc = desk_hand_over(r, json_string_value(json_object_get(c->body, "email")));
 	sodium_memzero(r->body, r->body_len);
 	if (rc == -1) {
 		http_end_problem(r, 503, "password reset is unavailable right now");
@@ -270,11 +260,6 @@ reset_request(struct http_req *r)
 	}
 	http_end_reply(r, 202, "application/json", answer, sizeof(answer) - 1);
 }
-
-static const struct body_field complete_fields[] = {
-    {"token", JF_STRING, 1, 64},
-    {"new_password", JF_STRING, JF_REQUIRED | JF_SECRET, PASSWORD_MAX_BYTES},
-};
 
 struct reset_job {
 	struct job job;
@@ -323,9 +308,10 @@ reset_done(struct job *j)
 	if (store_user_set_password(s, rj->user_id, rj->hash, 0, &e) == -1 ||
 	    store_session_revoke_all(s, rj->user_id, NULL, now, &e) == -1 ||
 	    store_token_revoke_all(s, rj->user_id, now, &e) == -1 ||
-	    store_reset_revoke_all(s, rj->user_id, now, &e) == -1 || store_commit(s, &e) == -1)
+	    store_reset_revoke_all(s, rj->user_id, now, &e) == -1 ||
+	    api_audit_as(r, rj->user_id, "auth.password_reset", NULL, &e) == -1 ||
+	    store_commit(s, &e) == -1)
 		goto fail;
-	session_audit(r, rj->user_id, "auth.password_reset", NULL, "success");
 	http_end_reply(r, 204, NULL, NULL, 0);
 	goto out;
 fail:
@@ -338,25 +324,19 @@ out:
 }
 
 void
-reset_complete(struct http_req *r)
+reset_complete(struct api_call *c)
 {
+	struct http_req *r = c->r;
 	struct store_user u;
 	struct reset_job *rj;
 	const char *token, *pw;
-	json_t *body;
 	struct err e;
 	int found;
 
-	if (!session_same_origin(r)) {
-		http_end_problem(r, 403, "reset from Slate's own pages");
-		return;
-	}
-	if ((body = http_json_body(r, complete_fields, 2)) == NULL)
-		return;
 	rj = xcalloc(1, sizeof(*rj));
 	rj->r = r;
-	token = json_string_value(json_object_get(body, "token"));
-	pw = json_string_value(json_object_get(body, "new_password"));
+	token = json_string_value(json_object_get(c->body, "token"));
+	pw = json_string_value(json_object_get(c->body, "new_password"));
 	token_hash(token, rj->token_hash);
 	found = store_reset_peek(http_req_store(r), rj->token_hash, (long long)time(NULL), &u, &e);
 	if (found != 1 || u.disabled) {
@@ -375,14 +355,12 @@ reset_complete(struct http_req *r)
 	snprintf(rj->user_id, sizeof(rj->user_id), "%s", u.id);
 	rj->cost = password_cost_of(http_req_config(r));
 	secret_take_string(&rj->password, (char *)pw);
-	json_decref(body);
 	sodium_memzero(r->body, r->body_len);
 	rj->job.work = reset_work;
 	rj->job.done = reset_done;
 	http_defer(r, &rj->job);
 	return;
 fail:
-	json_decref(body);
 	sodium_memzero(rj, sizeof(*rj));
 	free(rj);
 }

@@ -98,22 +98,51 @@
 	     {"cast_status", JF_STRING, 0, 6}),                                                    \
 	    .body_open = 1
 
+#define PUBLIC .check = API_CHECK_PUBLIC
+#define ATTACHMENT_READ                                                                            \
+	POLICY(NEED(ATTACHMENT, READ)), .refused = "your role does not see this production's "     \
+	                                           "files"
+/* member writes (and the pending invitations): member:write over the whole production */
+#define MEMBER_WRITE                                                                               \
+	POLICY(NEED(MEMBER, WRITE)), .refused = "your role cannot manage members",                 \
+	                             .denied = API_DENIED_PRODUCTION
+/* POST …/members and …/invitations: department only for department roles (the handler) */
+#define MEMBER_BODY                                                                                \
+	BODY({"email", JF_STRING, JF_REQUIRED, 254}, {"role", JF_STRING, JF_REQUIRED, 32},         \
+	     {"department", JF_STRING, 0, 60})
+
 #define MFA_CODE_BODY BODY({"code", JF_STRING, JF_REQUIRED, 32})
 
 const struct route api_routes[] = {
-    {"GET", "/healthz", health_live, ROUTE_PUBLIC, OLD_STYLE},
-    {"GET", "/readyz", health_ready, ROUTE_PUBLIC, OLD_STYLE},
-    {"GET", "/.well-known/security.txt", health_security_txt, ROUTE_PUBLIC, OLD_STYLE},
-    {"GET", "/security-policy", health_security_policy, ROUTE_PUBLIC, OLD_STYLE},
-    {"GET", "/metrics", health_metrics, ROUTE_PUBLIC, OLD_STYLE},
+    {"GET", "/healthz", CALL(health_live, ROUTE_PUBLIC, PUBLIC)},
+    {"GET", "/readyz", CALL(health_ready, ROUTE_PUBLIC, PUBLIC)},
+    {"GET", "/.well-known/security.txt", CALL(health_security_txt, ROUTE_PUBLIC, PUBLIC)},
+    {"GET", "/security-policy", CALL(health_security_policy, ROUTE_PUBLIC, PUBLIC)},
+    /* loopback or the configured bearer token: the handler checks it */
+    {"GET", "/metrics", CALL(health_metrics, ROUTE_PUBLIC, PUBLIC)},
     /* the token is the credential: the handler finds the feed by its hash */
     {"GET", "/feeds/{token}", CALL(feeds_get, ROUTE_PUBLIC, .check = API_CHECK_PUBLIC)},
-    {"POST", "/api/v1/auth/login", auth_login, ROUTE_PUBLIC | ROUTE_JSON_BODY, OLD_STYLE},
-    {"POST", "/api/v1/auth/logout", auth_logout, ROUTE_PENDING_OK, OLD_STYLE},
-    {"POST", "/api/v1/auth/password-reset", reset_request, ROUTE_PUBLIC | ROUTE_JSON_BODY,
-     OLD_STYLE},
-    {"POST", "/api/v1/auth/password-reset/complete", reset_complete, ROUTE_PUBLIC | ROUTE_JSON_BODY,
-     OLD_STYLE},
+    /* auth.login: success, failure or throttled, written by the handler once it knows which */
+    {"POST", "/api/v1/auth/login",
+     CALL(auth_login, ROUTE_PUBLIC | ROUTE_JSON_BODY, PUBLIC, .precheck = api_from_own_pages,
+          .refused = "sign in from Slate's own pages",
+          BODY({"email", JF_STRING, JF_REQUIRED, 254},
+               {"password", JF_STRING, JF_REQUIRED | JF_SECRET, PASSWORD_MAX_BYTES},
+               /* six digits, or a recovery code */
+               {"totp", JF_STRING, 0, 32}),
+          .audit = "auth.login")},
+    {"POST", "/api/v1/auth/logout",
+     CALL(auth_logout, ROUTE_PENDING_OK, .check = API_CHECK_SELF, .audit = "auth.logout")},
+    {"POST", "/api/v1/auth/password-reset",
+     CALL(reset_request, ROUTE_PUBLIC | ROUTE_JSON_BODY, PUBLIC, .precheck = api_from_own_pages,
+          .refused = "ask from Slate's own pages", BODY({"email", JF_STRING, JF_REQUIRED, 254}),
+          .audit = "auth.password_reset_request")}, /* by the reset desk, once it looked */
+    {"POST", "/api/v1/auth/password-reset/complete",
+     CALL(reset_complete, ROUTE_PUBLIC | ROUTE_JSON_BODY, PUBLIC, .precheck = api_from_own_pages,
+          .refused = "reset from Slate's own pages",
+          BODY({"token", JF_STRING, JF_REQUIRED, 64},
+               {"new_password", JF_STRING, JF_REQUIRED | JF_SECRET, PASSWORD_MAX_BYTES}),
+          .audit = "auth.password_reset")},
     {"GET", "/api/v1/me", CALL(me_get, ROUTE_PENDING_OK, .check = API_CHECK_SELF)},
     {"POST", "/api/v1/me/password",
      CALL(me_password, ROUTE_PENDING_OK | ROUTE_JSON_BODY, .check = API_CHECK_SELF,
@@ -155,14 +184,28 @@ const struct route api_routes[] = {
     {"DELETE", "/api/v1/admin/sessions",
      CALL(admin_sessions_end_all, 0, .check = API_CHECK_INSTANCE_ADMIN,
           .audit = "admin.sessions_end_all")},
-    {"POST", "/api/v1/productions", productions_create, ROUTE_JSON_BODY, OLD_STYLE},
+    {"POST", "/api/v1/productions",
+     CALL(productions_create, ROUTE_JSON_BODY, .check = API_CHECK_SELF,
+          .precheck = productions_may_create,
+          BODY({"name", JF_STRING, JF_REQUIRED | JF_NONBLANK, 200},
+               {"timezone", JF_STRING, JF_REQUIRED, 60}),
+          .audit = "production.create")},
     {"POST", "/api/v1/productions/import", productions_import, ROUTE_IMPORT | ROUTE_SESSION_ONLY,
      IN_HANDLER},
-    {"GET", "/api/v1/productions", productions_list, 0, OLD_STYLE},
-    {"GET", "/api/v1/productions/{id}", productions_get, 0, OLD_STYLE},
-    {"PATCH", "/api/v1/productions/{id}", productions_update, ROUTE_JSON_BODY | ROUTE_SESSION_ONLY,
-     OLD_STYLE},
-    {"GET", "/api/v1/productions/{id}/members", members_list, 0, OLD_STYLE},
+    /* the caller's own productions (every one for the instance administrator) */
+    {"GET", "/api/v1/productions", CALL(productions_list, 0, .check = API_CHECK_SELF)},
+    {"GET", "/api/v1/productions/{id}",
+     CALL(productions_get, 0, .check = API_CHECK_POLICY_SOME, NEEDS(NEED(PRODUCTION, READ)),
+          .refused = "your role cannot see this")},
+    /* one event per field changed: production.rename, .timezone, .require_mfa or .allow_no_mfa */
+    {"PATCH", "/api/v1/productions/{id}",
+     CALL(productions_update, ROUTE_JSON_BODY | ROUTE_SESSION_ONLY, POLICY(NEED(PRODUCTION, WRITE)),
+          .refused = "your role cannot change this production",
+          BODY({"name", JF_STRING, 0, 200}, {"timezone", JF_STRING, 0, 60},
+               {"require_mfa", JF_BOOLEAN, 0, 0}),
+          .audit = "production.rename")},
+    /* a bad ?role is answered before the scope: the handler checks member:read itself */
+    {"GET", "/api/v1/productions/{id}/members", CALL(members_list, 0, VIEW(NEED(MEMBER, READ)))},
     {"POST", "/api/v1/productions/{id}/me/calendar-feed",
      CALL(feeds_create, ROUTE_SESSION_ONLY, .check = API_CHECK_MEMBER,
           .refused = "only a member of the production has a calendar feed here",
@@ -170,23 +213,34 @@ const struct route api_routes[] = {
     {"DELETE", "/api/v1/productions/{id}/me/calendar-feed",
      CALL(feeds_revoke, ROUTE_SESSION_ONLY, .check = API_CHECK_OWN,
           .audit = "calendar_feed.revoke")},
-    {"POST", "/api/v1/productions/{id}/attachments", attachments_upload, ROUTE_UPLOAD, OLD_STYLE},
-    {"GET", "/api/v1/productions/{id}/attachments", attachments_list, 0, OLD_STYLE},
-    {"GET", "/api/v1/productions/{id}/attachments/{aid}", attachments_download, 0, OLD_STYLE},
-    {"POST", "/api/v1/productions/{id}/members", members_add, ROUTE_JSON_BODY | ROUTE_SESSION_ONLY,
-     OLD_STYLE},
-    {"PATCH", "/api/v1/productions/{id}/members/{mid}", members_update,
-     ROUTE_JSON_BODY | ROUTE_SESSION_ONLY, OLD_STYLE},
-    {"POST", "/api/v1/productions/{id}/members/{mid}/revoke", members_revoke, 0, OLD_STYLE},
-    {"POST", "/api/v1/productions/{id}/members/{mid}/reinstate", members_reinstate,
-     ROUTE_SESSION_ONLY, OLD_STYLE},
-    {"POST", "/api/v1/productions/{id}/invitations", invitations_create,
-     ROUTE_JSON_BODY | ROUTE_SESSION_ONLY, OLD_STYLE},
-    {"GET", "/api/v1/productions/{id}/invitations", invitations_list, 0, OLD_STYLE},
+    /* checked from the head (api_before_body), then again once the body is in */
+    {"POST", "/api/v1/productions/{id}/attachments",
+     CALL(attachments_upload, ROUTE_UPLOAD, POLICY(NEED(ATTACHMENT, WRITE)),
+          .refused = "your role does not upload files to this production",
+          .head = attachments_upload_head, .audit = "attachment.upload")},
+    {"GET", "/api/v1/productions/{id}/attachments", CALL(attachments_list, 0, ATTACHMENT_READ)},
+    {"GET", "/api/v1/productions/{id}/attachments/{aid}",
+     CALL(attachments_download, 0, ATTACHMENT_READ)},
+    {"POST", "/api/v1/productions/{id}/members",
+     CALL(members_add, ROUTE_JSON_BODY | ROUTE_SESSION_ONLY, MEMBER_WRITE, MEMBER_BODY,
+          .audit = "member.add")},
+    {"PATCH", "/api/v1/productions/{id}/members/{mid}",
+     CALL(members_update, ROUTE_JSON_BODY | ROUTE_SESSION_ONLY, MEMBER_WRITE,
+          .precheck = members_may_manage_member,
+          BODY({"role", JF_STRING, 0, 32}, {"department", JF_STRING, 0, 60}),
+          .audit = "member.change")},
+    {"POST", "/api/v1/productions/{id}/members/{mid}/revoke",
+     CALL(members_revoke, 0, MEMBER_WRITE, .precheck = members_may_manage_member,
+          .audit = "member.revoke")},
+    {"POST", "/api/v1/productions/{id}/members/{mid}/reinstate",
+     CALL(members_reinstate, ROUTE_SESSION_ONLY, MEMBER_WRITE,
+          .precheck = members_may_manage_member, .audit = "member.reinstate")},
+    {"POST", "/api/v1/productions/{id}/invitations",
+     CALL(invitations_create, ROUTE_JSON_BODY | ROUTE_SESSION_ONLY, MEMBER_WRITE, MEMBER_BODY,
+          .audit = "invitation.create")},
+    {"GET", "/api/v1/productions/{id}/invitations", CALL(invitations_list, 0, MEMBER_WRITE)},
     {"DELETE", "/api/v1/productions/{id}/invitations/{iid}",
-     CALL(invitations_withdraw, 0, POLICY(NEED(MEMBER, WRITE)),
-          .refused = "your role cannot manage members", .denied = API_DENIED_PRODUCTION,
-          .audit = "invitation.withdraw")},
+     CALL(invitations_withdraw, 0, MEMBER_WRITE, .audit = "invitation.withdraw")},
     {"GET", "/api/v1/productions/{id}/departments",
      CALL(departments_list, 0, .check = API_CHECK_POLICY_SOME, NEEDS(NEED(PRODUCTION, READ)),
           .refused = "your role cannot see this")},
@@ -310,8 +364,13 @@ const struct route api_routes[] = {
      ROUTE_JSON_BODY, IN_HANDLER},
     {"GET", "/api/v1/productions/{id}/sustainability/report", sustainability_report_get, 0,
      IN_HANDLER},
-    {"POST", "/api/v1/invitations/accept", invitations_accept, ROUTE_PUBLIC | ROUTE_JSON_BODY,
-     OLD_STYLE},
+    /* the token is the credential: it went to the invited mailbox */
+    {"POST", "/api/v1/invitations/accept",
+     CALL(invitations_accept, ROUTE_PUBLIC | ROUTE_JSON_BODY, PUBLIC,
+          .precheck = api_from_own_pages, .refused = "accept from Slate's own pages",
+          BODY({"token", JF_STRING, JF_REQUIRED, 64}, {"display_name", JF_STRING, 0, 200},
+               {"password", JF_STRING, JF_SECRET, PASSWORD_MAX_BYTES}),
+          .audit = "invitation.accept")},
 };
 
 const size_t api_nroutes = nitems(api_routes);
@@ -326,7 +385,6 @@ static const struct {
 	http_handler handler;
 	int (*check)(struct http_req *r);
 } head_checks[] = {
-    {attachments_upload, attachments_upload_head},
     {sustainability_evidence_put, sustainability_evidence_head},
     {sustainability_import, sustainability_import_head},
     {productions_import, productions_import_head},
@@ -335,6 +393,8 @@ static const struct {
 int
 api_route_checks_head(const struct route *rt)
 {
+	if (rt->decl != NULL && rt->decl->head != NULL)
+		return rt->handler == api_dispatch;
 	for (size_t i = 0; i < nitems(head_checks); i++)
 		if (head_checks[i].handler == rt->handler)
 			return 1;
@@ -344,6 +404,9 @@ api_route_checks_head(const struct route *rt)
 int
 api_before_body(struct http_req *r)
 {
+	const struct route_decl *d = r->match.route->decl;
+	if (d != NULL && d->head != NULL && r->match.route->handler == api_dispatch)
+		return api_dispatch_head(r);
 	for (size_t i = 0; i < nitems(head_checks); i++)
 		if (head_checks[i].handler == r->match.route->handler)
 			return head_checks[i].check(r);

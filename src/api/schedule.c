@@ -685,7 +685,7 @@ load_department_call_target(struct http_req *r, struct api_reader *rd, struct st
 	if (!api_found(r, dc->department[0] != '\0', &e, "department"))
 		return 0;
 	if (!api_allows(rd, POLICY_RESOURCE_CALL, POLICY_ACTION_WRITE, NULL, dept, 0)) {
-		session_audit(r, session_of(r)->session.user.id, "call.write", dept, "denied");
+		api_audit_caller(r, "call.write", dept, "denied");
 		http_end_problem(r, 403, "your role cannot set this department's calls");
 		return 0;
 	}
@@ -1029,7 +1029,7 @@ load_call_target(struct http_req *r, struct api_reader *rd, struct store_day *d,
 		return 0;
 	if (!api_allows(rd, POLICY_RESOURCE_CALL, POLICY_ACTION_WRITE, p->id,
 	                p->department_id[0] ? p->department_id : NULL, 0)) {
-		session_audit(r, session_of(r)->session.user.id, "call.write", p->id, "denied");
+		api_audit_caller(r, "call.write", p->id, "denied");
 		http_end_problem(r, 403, "your role cannot set this person's calls");
 		return 0;
 	}

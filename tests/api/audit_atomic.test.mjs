@@ -5,7 +5,9 @@
 // the record reads back exactly as before.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, slateSql, assertProblem } from './lib/harness.mjs';
+import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { startServer, slateSql, assertProblem, request, waitFor } from './lib/harness.mjs';
 import { call, newAccount, readyAdmin } from './lib/session.mjs';
 
 let server;
@@ -159,4 +161,89 @@ test("an administrator does not end someone's sessions without its audit event",
 test('a password is not changed without its audit event', async () => {
   await refusedWithoutAuditAt(crew, 'POST', '/api/v1/me/password', { current_password: 'quiet lanterns drift over seven harbours', new_password: 'amber orchards hum beneath the viaduct' });
   assert.equal((await call(server, crew, 'GET', '/api/v1/me')).status, 200, 'the session the change would have ended still works');
+});
+
+test('a production is not created without its audit event', async () => {
+  const list = async () => (await call(server, admin, 'GET', '/api/v1/productions')).json;
+  const productions = await list();
+  await refusedWithoutAuditAt(admin, 'POST', '/api/v1/productions', { name: 'Ghost Show', timezone: 'UTC' });
+  assert.deepEqual(await list(), productions);
+});
+
+test('a production is not renamed, moved to another zone or made to require a second factor without its audit events', async () => {
+  const production = await read('');
+  await refusedWithoutAudit(admin, 'PATCH', '', { name: 'Renamed Show', timezone: 'Europe/Paris' });
+  await refusedWithoutAudit(admin, 'PATCH', '', { require_mfa: true });
+  assert.deepEqual(await read(''), production);
+});
+
+/** The token of the invitation mailed to `to` (the test's mail directory). */
+async function linkFor(to) {
+  return waitFor(() => {
+    const dir = path.join(server.data, 'mail');
+    if (!existsSync(dir)) return null;
+    for (const f of readdirSync(dir).filter((x) => x.endsWith('.eml'))) {
+      const text = readFileSync(path.join(dir, f), 'utf8');
+      if (text.includes(`\r\nTo: ${to}\r\n`)) return text.match(/\/invitation#token=([A-Za-z0-9_-]{43})/)[1];
+    }
+    return null;
+  }, { what: `the invitation mail to ${to}` });
+}
+
+test('an invitation is not made without its audit event', async () => {
+  const pending = await read('/invitations');
+  await refusedWithoutAudit(admin, 'POST', '/invitations', { email: 'ghost@atomic.example', role: 'crew', department: 'Grip' });
+  assert.deepEqual(await read('/invitations'), pending);
+});
+
+test('an invitation is not withdrawn without its audit event', async () => {
+  const invitation = await made(admin, 'POST', '/invitations', { email: 'best.boy@atomic.example', role: 'crew', department: 'Grip' });
+  const waiting = await read('/invitations');
+  await refusedWithoutAudit(admin, 'DELETE', `/invitations/${invitation.id}`);
+  assert.deepEqual(await read('/invitations'), waiting);
+});
+
+test('an invitation is not accepted without its audit event, and its link still works after', async () => {
+  await made(admin, 'POST', '/invitations', { email: 'gaffer@atomic.example', role: 'crew', department: 'Grip' });
+  const token = await linkFor('gaffer@atomic.example');
+  const members = await read('/members');
+  const accounts = sql('SELECT COUNT(*) FROM app_user');
+  const accept = { token, password: 'copper kites circle the old lighthouse', display_name: 'Gaffer' };
+  refuseAudits();
+  let r;
+  try {
+    r = await request(server, { method: 'POST', path: '/api/v1/invitations/accept', body: accept });
+  } finally {
+    allowAudits();
+  }
+  assert.ok(r.status >= 500 && r.status < 600, `the invitation was accepted without its audit event: ${r.status} ${r.body}`);
+  assertProblem(r, r.status, 'accepting');
+  assert.deepEqual(await read('/members'), members);
+  assert.equal(sql('SELECT COUNT(*) FROM app_user'), accounts, 'no account was created');
+  r = await request(server, { method: 'POST', path: '/api/v1/invitations/accept', body: accept });
+  assert.equal(r.status, 201, `the link still works once the audit log does: ${r.body}`);
+});
+
+test('a file is not uploaded without its audit event', async () => {
+  const dir = path.join(server.data, 'uploads');
+  const files = () => (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.sfe')).sort() : []);
+  const listed = await read('/attachments');
+  const stored = files();
+  refuseAudits();
+  let r;
+  try {
+    r = await call(server, admin, 'POST', P('/attachments?name=ghost.txt'), { body: 'boo', headers: { 'content-type': 'text/plain' } });
+  } finally {
+    allowAudits();
+  }
+  assert.ok(r.status >= 500 && r.status < 600, `the file was kept without its audit event: ${r.status} ${r.body}`);
+  assertProblem(r, r.status, 'uploading');
+  assert.deepEqual(await read('/attachments'), listed);
+  await waitFor(() => JSON.stringify(files()) === JSON.stringify(stored), { what: 'the refused upload file removed' });
+});
+
+test('signing out does not end the session without its audit event', async () => {
+  const grip = await newAccount(server, 'dolly@atomic.example', 'silver gulls nap on the warm slipway');
+  await refusedWithoutAuditAt(grip, 'POST', '/api/v1/auth/logout');
+  assert.equal((await call(server, grip, 'GET', '/api/v1/me')).status, 200, 'the session the sign-out would have ended still works');
 });
