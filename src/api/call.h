@@ -193,10 +193,12 @@ void me_password(struct api_call *c);
 void me_sessions_list(struct api_call *c);
 void me_sessions_end_all(struct api_call *c);
 void me_sessions_end_one(struct api_call *c);
-/* api/people.c (people_list and people_get are still old-style) */
+/* api/people.c */
 void departments_list(struct api_call *c);
 void departments_create(struct api_call *c);
 void departments_update(struct api_call *c);
+void people_list(struct api_call *c);
+void people_get(struct api_call *c);
 void people_create(struct api_call *c);
 void people_update(struct api_call *c);
 void people_delete(struct api_call *c);

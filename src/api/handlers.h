@@ -92,7 +92,5 @@ void invitations_accept(struct http_req *r);
 void attachments_upload(struct http_req *r);
 void attachments_list(struct http_req *r);
 void attachments_download(struct http_req *r);
-void people_list(struct http_req *r);
-void people_get(struct http_req *r);
 
 #endif

@@ -51,6 +51,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <event2/buffer.h>
 #include <jansson.h>
 #include <sodium.h>
 
@@ -63,6 +64,8 @@
 #include "api/view.h"
 #include "domain/validate.h"
 #include "util/email.h"
+#include "util/wipe.h"
+#include "util/workq.h"
 #include "util/xalloc.h"
 #include "util/nitems.h"
 
@@ -258,11 +261,26 @@ api_person_json(const struct store_person *p)
 
 /* ---- list ---- */
 
+/*
+ * The list runs on the worker pool. A page of a hundred people with their
+ * contacts takes milliseconds of CPU (rows, envelopes opened, JSON built and
+ * written); on the loop thread that time would stall every light request of
+ * the loop's other connections. So the loop checks the query (its look-ups
+ * of a department or a day are single rows) and hands the worker a job
+ * holding all it needs: a copy of the reader (its role and its own record;
+ * never its cache, its calls or the loop's store connection), the filter
+ * and the page. The worker reads over its own store connection
+ * (http_worker_store), builds the page through the one person view
+ * (api_person_readable, api_person_json), writes the JSON text into the
+ * answer's buffer and collects the ids the read-audit names; the loop, when
+ * the job comes home, writes that audit event (api/audit_read.c) and
+ * answers with the buffer. The bytes are those of http_end_reply_json.
+ */
 #define PAGE_DEFAULT 100
 #define PAGE_MAX     500
 
 struct people_page {
-	struct api_reader *rd;
+	const struct api_reader *rd;
 	json_t *arr;
 	long offset, limit, seen;
 	int more;
@@ -291,83 +309,153 @@ page_add(const struct store_person *p, void *arg)
 	json_array_append_new(pg->arr, api_person_json(p));
 }
 
-void
-people_list(struct http_req *r)
+struct people_job {
+	struct job job;
+	struct http_req *r;
+	struct api_reader
+	    rd; /* a copy without cache or calls: the worker reads its standing only */
+	struct store_person_filter f;
+	char dept_id[STORE_ID_LEN + 8], day_id[STORE_ID_LEN + 8], kind[16];
+	long offset, limit;
+	/* the outcome, made on the worker */
+	int read;              /* the page was read (else e says why) */
+	struct evbuffer *body; /* the answer's JSON text; NULL when it could not be encoded */
+	struct audit_read ar;  /* whose personal or private fields the page holds */
+	struct err e;
+};
+
+static void
+people_list_work(struct job *j)
 {
-	struct api_reader rd;
-	struct people_page pg = {0};
-	struct store_person_filter f = {NULL, NULL, NULL};
+	struct people_job *pj = (struct people_job *)j;
+	struct people_page pg = {&pj->rd, json_array(), pj->offset, pj->limit, 0, 0};
+	struct store *s = http_worker_store(&pj->e);
+	json_t *page;
+	char *text;
+
+	if (s == NULL || store_person_list(s, pj->rd.a.production.id, &pj->f, page_want, page_add,
+	                                   &pg, &pj->e) == -1) {
+		json_decref(pg.arr);
+		return;
+	}
+	pj->read = 1;
+	/* one event naming everyone whose personal or private fields the page holds */
+	audit_read_add_all(&pj->ar, pg.arr);
+	page = json_pack("{s:o, s:o}", "people", pg.arr, "next_offset",
+	                 pg.more ? json_integer(pg.offset + pg.limit) : json_null());
+	/* as http_end_reply_json writes it; the text is wiped once in the buffer */
+	text = json_dumps(page, JSON_COMPACT | JSON_REAL_PRECISION(15));
+	json_decref(page);
+	if (text == NULL)
+		return;
+	pj->body = evbuffer_new();
+	evbuffer_add(pj->body, text, strlen(text));
+	wipe_free(text);
+}
+
+static void
+people_list_done(struct job *j)
+{
+	struct people_job *pj = (struct people_job *)j;
+	struct http_req *r = pj->r;
+
+	if (!pj->read) {
+		api_unavailable(r, &pj->e);
+	} else {
+		audit_read_done(r, &pj->ar);
+		if (pj->body == NULL)
+			http_end_problem(r, 500, "the response could not be encoded");
+		else
+			http_end_reply_buffer(r, 200, "application/json", pj->body);
+	}
+	if (pj->body != NULL)
+		evbuffer_free(pj->body);
+	free(pj->ar.ids);
+	api_reader_free(&pj->rd);
+	free(pj);
+}
+
+/* Checks the query into pj (filter, page): 0, or -1 after answering. */
+static int
+list_query(struct api_call *c, struct people_job *pj)
+{
+	struct http_req *r = c->r;
 	struct store_day day;
-	char day_id[STORE_ID_LEN + 8];
-	char dept[128], dept_id[STORE_ID_LEN + 8], kind[16];
+	char dept[128];
 	struct err e;
 	int got;
 
-	if (api_reader_load(r, &rd) == -1)
-		return;
-	pg.rd = &rd;
-	pg.limit = api_query_long(r, "limit", PAGE_DEFAULT, 1, PAGE_MAX);
-	pg.offset = api_query_long(r, "offset", 0, 0, 1000000);
-	if (pg.limit < 0 || pg.offset < 0) {
-		api_bad_field(r, pg.limit < 0 ? "?limit" : "?offset",
-		              pg.limit < 0 ? "a whole number from 1 to 500"
-		                           : "a whole number from 0");
-		return;
+	pj->limit = api_query_long(r, "limit", PAGE_DEFAULT, 1, PAGE_MAX);
+	pj->offset = api_query_long(r, "offset", 0, 0, 1000000);
+	if (pj->limit < 0 || pj->offset < 0) {
+		api_bad_field(r, pj->limit < 0 ? "?limit" : "?offset",
+		              pj->limit < 0 ? "a whole number from 1 to 500"
+		                            : "a whole number from 0");
+		return -1;
 	}
 	got = router_query_param(r->query, "department", dept, sizeof(dept));
 	if (got == -1) {
 		api_bad_field(r, "?department", "a department name");
-		return;
+		return -1;
 	}
 	if (got == 1) {
-		got = store_department_find(http_req_store(r), rd.a.production.id, dept, dept_id,
-		                            sizeof(dept_id), &e);
+		got = store_department_find(api_call_store(c), c->rd.a.production.id, dept,
+		                            pj->dept_id, sizeof(pj->dept_id), &e);
 		if (got == -1) {
 			api_unavailable(r, &e);
-			return;
+			return -1;
 		}
 		if (got == 0) {
 			api_bad_field(r, "?department",
 			              "no department of this production has that name");
-			return;
+			return -1;
 		}
-		f.department_id = dept_id;
+		pj->f.department_id = pj->dept_id;
 	}
-	if ((got = router_query_param(r->query, "day", day_id, sizeof(day_id))) != 0) {
-		if (got == -1 || (got = store_day_get(http_req_store(r), rd.a.production.id, day_id,
-		                                      &day, &e)) == 0) {
+	if ((got = router_query_param(r->query, "day", pj->day_id, sizeof(pj->day_id))) != 0) {
+		if (got == -1 || (got = store_day_get(api_call_store(c), c->rd.a.production.id,
+		                                      pj->day_id, &day, &e)) == 0) {
 			api_bad_field(r, "?day", "a shoot day of this production");
-			return;
+			return -1;
 		}
 		if (got == -1) {
 			api_unavailable(r, &e);
-			return;
+			return -1;
 		}
-		f.called_on = day.id;
+		snprintf(pj->day_id, sizeof(pj->day_id), "%s", day.id);
+		pj->f.called_on = pj->day_id;
 	}
-	if ((got = router_query_param(r->query, "kind", kind, sizeof(kind))) != 0) {
-		if (got == -1 || (strcmp(kind, "crew") != 0 && strcmp(kind, "cast") != 0)) {
+	if ((got = router_query_param(r->query, "kind", pj->kind, sizeof(pj->kind))) != 0) {
+		if (got == -1 || (strcmp(pj->kind, "crew") != 0 && strcmp(pj->kind, "cast") != 0)) {
 			api_bad_field(r, "?kind", "crew or cast");
-			return;
+			return -1;
 		}
-		f.kind = kind;
+		pj->f.kind = pj->kind;
 	}
-	pg.arr = json_array();
-	if (store_person_list(http_req_store(r), rd.a.production.id, &f, page_want, page_add, &pg,
-	                      &e) == -1) {
-		json_decref(pg.arr);
-		api_unavailable(r, &e);
+	return 0;
+}
+
+/* A view route (api/routes.c): each person goes through the view on the worker. */
+void
+people_list(struct api_call *c)
+{
+	struct people_job *pj = xcalloc(1, sizeof(*pj));
+
+	if (list_query(c, pj) == -1) {
+		free(pj);
 		return;
 	}
-	{
-		/* one event naming everyone whose personal or private fields the page holds */
-		struct audit_read ar = {0};
-		audit_read_add_all(&ar, pg.arr);
-		audit_read_done(r, &ar);
-	}
-	http_end_reply_json(r, 200,
-	                    json_pack("{s:o, s:o}", "people", pg.arr, "next_offset",
-	                              pg.more ? json_integer(pg.offset + pg.limit) : json_null()));
+	/* the reader's standing only: its calls and cache stay with the loop (dispatch frees
+	   them when this returns) */
+	pj->rd = c->rd;
+	pj->rd.called = NULL;
+	pj->rd.ncalled = 0;
+	pj->rd.called_loaded = 0;
+	memset(&pj->rd.cache, 0, sizeof(pj->rd.cache));
+	pj->r = c->r;
+	pj->job.work = people_list_work;
+	pj->job.done = people_list_done;
+	http_defer(c->r, &pj->job);
 }
 
 /* Loads {pid} as the reader may see it: 1, or 0 after answering (404 / 403 / 503). */
@@ -410,23 +498,25 @@ readable_groups(const struct store_person *p, void *rd)
 	return api_person_readable(rd, p);
 }
 
+/*
+ * A view route: one row, read on the loop (a single person is cheaper than
+ * the hand-off to a worker would be).
+ */
 void
-people_get(struct http_req *r)
+people_get(struct api_call *c)
 {
-	struct api_reader rd;
+	struct http_req *r = c->r;
 	struct store_person *p;
 	struct err e;
 
-	if (api_reader_load(r, &rd) == -1)
-		return;
 	p = xmalloc(sizeof(*p));
 	/* one read: the row, and only the groups the reader may see opened */
 	if (api_found(r,
-	              store_person_read(http_req_store(r), rd.a.production.id,
-	                                router_param(&r->match, "pid"), readable_groups, &rd, p,
+	              store_person_read(api_call_store(c), c->rd.a.production.id,
+	                                router_param(&r->match, "pid"), readable_groups, &c->rd, p,
 	                                &e),
 	              &e, "person")) {
-		if (api_person_readable(&rd, p) < 0)
+		if (api_person_readable(&c->rd, p) < 0)
 			http_end_problem(r, 403, "your role does not see this person");
 		else
 			reply_person(r, 200, p);

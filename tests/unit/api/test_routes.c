@@ -59,8 +59,6 @@ static const char *const old_style[] = {
     "POST /api/v1/productions/{id}/members/{mid}/reinstate",
     "POST /api/v1/productions/{id}/invitations",
     "GET /api/v1/productions/{id}/invitations",
-    "GET /api/v1/productions/{id}/people",
-    "GET /api/v1/productions/{id}/people/{pid}",
     "POST /api/v1/invitations/accept",
 };
 
