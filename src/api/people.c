@@ -64,6 +64,7 @@
 #include "api/view.h"
 #include "domain/validate.h"
 #include "util/email.h"
+#include "util/utf8.h"
 #include "util/wipe.h"
 #include "util/workq.h"
 #include "util/xalloc.h"
@@ -233,30 +234,174 @@ api_person_readable(const struct api_reader *rd, const struct store_person *p)
 	return (int)open;
 }
 
+/*
+ * The person view, in one place: the keys a person is shown with, in their
+ * order, the sealed ones only for the groups opened (p->opened). It drives
+ * both shapes of a person: a jansson object (api_person_json: single reads,
+ * writes, exports) and JSON text written straight into a page of the list
+ * (person_text), which skips building and dumping a tree per person. The
+ * text is byte for byte what jansson would dump of the object.
+ */
+struct person_out {
+	/* v NULL: null */
+	void (*str)(struct person_out *o, const char *key, const char *v);
+	void (*boolean)(struct person_out *o, const char *key, int v);
+};
+
+static void
+person_view(const struct store_person *p, struct person_out *o)
+{
+	o->str(o, "id", p->id);
+	o->str(o, "name", p->name);
+	o->str(o, "kind", p->kind);
+	o->boolean(o, "key_contact", p->key_contact);
+	o->boolean(o, "linked", p->user_id[0] != 0);
+	o->boolean(o, "link_confirmed", p->user_id[0] != 0 && p->link_confirmed);
+	o->str(o, "department", p->department[0] ? p->department : NULL);
+	o->str(o, "job_title", p->job_title);
+	if (strcmp(p->kind, "cast") == 0)
+		o->str(o, "character_name", p->character_name);
+	for (size_t i = 0; i < NFIELDS; i++)
+		if (person_fields[i].group != 0 && (p->opened & person_fields[i].group))
+			o->str(o, person_fields[i].name, field_in(p, &person_fields[i]));
+}
+
+struct person_obj {
+	struct person_out out;
+	json_t *j;
+};
+
+static void
+obj_str(struct person_out *o, const char *key, const char *v)
+{
+	/* json_string refuses text that is not UTF-8: the key is then absent */
+	json_object_set_new(((struct person_obj *)o)->j, key, v ? json_string(v) : json_null());
+}
+
+static void
+obj_bool(struct person_out *o, const char *key, int v)
+{
+	json_object_set_new(((struct person_obj *)o)->j, key, json_boolean(v));
+}
+
 /* The person as the reader may see them (p->opened says which groups were opened). */
 json_t *
 api_person_json(const struct store_person *p)
 {
-	/* built key by key rather than with json_pack: a page of 100 spends a tenth of its time
-	 * parsing the same format string */
-	json_t *j = json_object();
-	json_object_set_new(j, "id", json_string(p->id));
-	json_object_set_new(j, "name", json_string(p->name));
-	json_object_set_new(j, "kind", json_string(p->kind));
-	json_object_set_new(j, "key_contact", json_boolean(p->key_contact));
-	json_object_set_new(j, "linked", json_boolean(p->user_id[0] != 0));
-	json_object_set_new(j, "link_confirmed",
-	                    json_boolean(p->user_id[0] != 0 && p->link_confirmed));
-	json_object_set_new(j, "department",
-	                    p->department[0] ? json_string(p->department) : json_null());
-	json_object_set_new(j, "job_title", json_string(p->job_title));
-	if (strcmp(p->kind, "cast") == 0)
-		json_object_set_new(j, "character_name", json_string(p->character_name));
-	for (size_t i = 0; i < NFIELDS; i++)
-		if (person_fields[i].group != 0 && (p->opened & person_fields[i].group))
-			json_object_set_new(j, person_fields[i].name,
-			                    json_string(field_in(p, &person_fields[i])));
-	return j;
+	struct person_obj o = {{obj_str, obj_bool}, json_object()};
+	person_view(p, &o.out);
+	return o.j;
+}
+
+/* JSON text growing in one block, wiped as it moves and when freed (it holds personal data). */
+struct text {
+	char *p;
+	size_t len, cap;
+};
+
+static void
+text_add(struct text *t, const char *s, size_t n)
+{
+	if (t->len + n > t->cap) {
+		size_t cap = t->cap ? t->cap : 16384;
+		while (cap < t->len + n)
+			cap *= 2;
+		if ((t->p = wipe_realloc(t->p, cap)) == NULL)
+			abort(); /* out of memory, as xalloc */
+		t->cap = cap;
+	}
+	memcpy(t->p + t->len, s, n);
+	t->len += n;
+}
+
+#define TEXT_LIT(t, lit) text_add((t), (lit), sizeof(lit) - 1)
+
+/* s as jansson dumps a string (no flags): ", \ and control characters escaped, the rest as is. */
+static void
+text_string(struct text *t, const char *s)
+{
+	const char *run = s;
+	char esc[8];
+
+	TEXT_LIT(t, "\"");
+	for (; *s != '\0'; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch >= 0x20 && ch != '"' && ch != '\\')
+			continue;
+		text_add(t, run, (size_t)(s - run));
+		switch (ch) {
+		case '"': TEXT_LIT(t, "\\\""); break;
+		case '\\': TEXT_LIT(t, "\\\\"); break;
+		case '\b': TEXT_LIT(t, "\\b"); break;
+		case '\f': TEXT_LIT(t, "\\f"); break;
+		case '\n': TEXT_LIT(t, "\\n"); break;
+		case '\r': TEXT_LIT(t, "\\r"); break;
+		case '\t': TEXT_LIT(t, "\\t"); break;
+		default:
+			snprintf(esc, sizeof(esc), "\\u%04X", (unsigned)ch);
+			text_add(t, esc, 6);
+			break;
+		}
+		run = s + 1;
+	}
+	text_add(t, run, (size_t)(s - run));
+	TEXT_LIT(t, "\"");
+}
+
+struct person_txt {
+	struct person_out out;
+	struct text *t;
+	int first;   /* no key written yet */
+	int carries; /* a personal or private field was written (api/audit_read.c) */
+};
+
+static void
+txt_key(struct person_txt *o, const char *key)
+{
+	if (!o->first)
+		TEXT_LIT(o->t, ",");
+	o->first = 0;
+	text_string(o->t, key);
+	TEXT_LIT(o->t, ":");
+	if (audit_read_field(key))
+		o->carries = 1;
+}
+
+static void
+txt_str(struct person_out *out, const char *key, const char *v)
+{
+	struct person_txt *o = (struct person_txt *)out;
+	if (v != NULL && !utf8_valid(v, strlen(v)))
+		return; /* as the object: absent */
+	txt_key(o, key);
+	if (v == NULL)
+		TEXT_LIT(o->t, "null");
+	else
+		text_string(o->t, v);
+}
+
+static void
+txt_bool(struct person_out *out, const char *key, int v)
+{
+	struct person_txt *o = (struct person_txt *)out;
+	txt_key(o, key);
+	if (v)
+		TEXT_LIT(o->t, "true");
+	else
+		TEXT_LIT(o->t, "false");
+}
+
+/* Appends p as api_person_json would dump it (compact); adds p to ar when it carries personal
+ * or private fields, as audit_read_add would of the object. */
+static void
+person_text(struct text *t, const struct store_person *p, struct audit_read *ar)
+{
+	struct person_txt o = {{txt_str, txt_bool}, t, 1, 0};
+	TEXT_LIT(t, "{");
+	person_view(p, &o.out);
+	TEXT_LIT(t, "}");
+	if (o.carries)
+		audit_read_add_id(ar, p->id);
 }
 
 /* ---- list ---- */
@@ -270,19 +415,21 @@ api_person_json(const struct store_person *p)
  * holding all it needs: a copy of the reader (its role and its own record;
  * never its cache, its calls or the loop's store connection), the filter
  * and the page. The worker reads over its own store connection
- * (http_worker_store), builds the page through the one person view
- * (api_person_readable, api_person_json), writes the JSON text into the
- * answer's buffer and collects the ids the read-audit names; the loop, when
- * the job comes home, writes that audit event (api/audit_read.c) and
- * answers with the buffer. The bytes are those of http_end_reply_json.
+ * (http_worker_store), decides each person through the one person view
+ * (api_person_readable, person_view), writes them as JSON text straight
+ * into the page (person_text: no tree built and dumped per person) and
+ * collects the ids the read-audit names; the loop, when the job comes home,
+ * writes that audit event (api/audit_read.c) and answers with the page. The
+ * bytes are those http_end_reply_json wrote of the jansson page before.
  */
 #define PAGE_DEFAULT 100
 #define PAGE_MAX     500
 
 struct people_page {
 	const struct api_reader *rd;
-	json_t *arr;
-	long offset, limit, seen;
+	struct text *t;        /* the page's JSON text */
+	struct audit_read *ar; /* whose personal or private fields it holds */
+	long offset, limit, seen, n;
 	int more;
 };
 
@@ -295,7 +442,7 @@ page_want(const struct store_person *p, void *arg)
 		return -1;
 	if (pg->seen++ < pg->offset)
 		return -1;
-	if ((long)json_array_size(pg->arr) >= pg->limit) {
+	if (pg->n >= pg->limit) {
 		pg->more = 1;
 		return STORE_PERSON_STOP; /* the page is full: no need to read the rest */
 	}
@@ -306,7 +453,9 @@ static void
 page_add(const struct store_person *p, void *arg)
 {
 	struct people_page *pg = arg;
-	json_array_append_new(pg->arr, api_person_json(p));
+	if (pg->n++ > 0)
+		TEXT_LIT(pg->t, ",");
+	person_text(pg->t, p, pg->ar);
 }
 
 struct people_job {
@@ -319,7 +468,7 @@ struct people_job {
 	long offset, limit;
 	/* the outcome, made on the worker */
 	int read;              /* the page was read (else e says why) */
-	struct evbuffer *body; /* the answer's JSON text; NULL when it could not be encoded */
+	struct evbuffer *body; /* the answer's JSON text */
 	struct audit_read ar;  /* whose personal or private fields the page holds */
 	struct err e;
 };
@@ -328,29 +477,28 @@ static void
 people_list_work(struct job *j)
 {
 	struct people_job *pj = (struct people_job *)j;
-	struct people_page pg = {&pj->rd, json_array(), pj->offset, pj->limit, 0, 0};
+	struct text t = {0};
+	struct people_page pg = {&pj->rd, &t, &pj->ar, pj->offset, pj->limit, 0, 0, 0};
 	struct store *s = http_worker_store(&pj->e);
-	json_t *page;
-	char *text;
+	char tail[64];
+	int k;
 
+	/* as http_end_reply_json would write {"people": [...], "next_offset": n} */
+	TEXT_LIT(&t, "{\"people\":[");
 	if (s == NULL || store_person_list(s, pj->rd.a.production.id, &pj->f, page_want, page_add,
 	                                   &pg, &pj->e) == -1) {
-		json_decref(pg.arr);
+		wipe_free(t.p);
 		return;
 	}
 	pj->read = 1;
-	/* one event naming everyone whose personal or private fields the page holds */
-	audit_read_add_all(&pj->ar, pg.arr);
-	page = json_pack("{s:o, s:o}", "people", pg.arr, "next_offset",
-	                 pg.more ? json_integer(pg.offset + pg.limit) : json_null());
-	/* as http_end_reply_json writes it; the text is wiped once in the buffer */
-	text = json_dumps(page, JSON_COMPACT | JSON_REAL_PRECISION(15));
-	json_decref(page);
-	if (text == NULL)
-		return;
+	if (pg.more)
+		k = snprintf(tail, sizeof(tail), "],\"next_offset\":%ld}", pg.offset + pg.limit);
+	else
+		k = snprintf(tail, sizeof(tail), "],\"next_offset\":null}");
+	text_add(&t, tail, (size_t)k);
 	pj->body = evbuffer_new();
-	evbuffer_add(pj->body, text, strlen(text));
-	wipe_free(text);
+	evbuffer_add(pj->body, t.p, t.len);
+	wipe_free(t.p);
 }
 
 static void
@@ -363,10 +511,7 @@ people_list_done(struct job *j)
 		api_unavailable(r, &pj->e);
 	} else {
 		audit_read_done(r, &pj->ar);
-		if (pj->body == NULL)
-			http_end_problem(r, 500, "the response could not be encoded");
-		else
-			http_end_reply_buffer(r, 200, "application/json", pj->body);
+		http_end_reply_buffer(r, 200, "application/json", pj->body);
 	}
 	if (pj->body != NULL)
 		evbuffer_free(pj->body);

@@ -166,3 +166,28 @@ if (isMainThread) test('people lists read on several connections do not stall /h
   console.log(`${seen.length} pages of 500 people (${size} bytes) read; /healthz answered ${latencies.length} times meanwhile, p95 ${sorted[Math.floor(sorted.length * 0.95)].toFixed(1)} ms, max ${sorted[sorted.length - 1].toFixed(1)} ms`);
   assertLoopFree(latencies, bound, 'the people lists');
 });
+
+if (isMainThread) test('a page of the people list holds each person exactly as their own read answers them, byte for byte', async () => {
+  const headers = { cookie: admin.cookie, origin: server.origin, 'x-csrf-token': admin.csrf };
+  const made = await request(server, {
+    method: 'POST',
+    path: P(prod.id, '/people'),
+    headers,
+    body: {
+      name: 'Zoë "Zed" O\'Brien \\ 配役 😀 </script>', kind: 'cast', character_name: 'The / Stranger',
+      work_email: 'zoe@crowd.example', personal_phone: '+44 7700 900999',
+      medical: 'line one\nline two\ttabbed "quoted" back\\slash\nend', home_address: '',
+    },
+  });
+  assert.equal(made.status, 201, made.body);
+  const one = await request(server, { path: P(prod.id, `/people/${made.json.id}`), headers });
+  assert.equal(one.status, 200, one.body);
+  assert.ok(one.body.includes('\\n') && one.body.includes('\\t') && one.body.includes('\\"'), one.body);
+  // the only cast member of the production: the page of cast holds them alone
+  const last = await request(server, { path: P(prod.id, '/people?kind=cast'), headers });
+  assert.equal(last.status, 200, last.body);
+  assert.ok(last.body.startsWith('{"people":[') && last.body.endsWith('],"next_offset":null}'), last.body.slice(0, 80));
+  assert.ok(last.body.includes(one.body), `the list's text of the person differs from GET …/people/{pid}:\n${one.body}\n${last.body}`);
+  const more = await request(server, { path: P(prod.id, '/people?limit=2'), headers });
+  assert.ok(more.body.endsWith('],"next_offset":2}'), more.body.slice(-40));
+});
