@@ -14,7 +14,7 @@ import { startServer, request } from './lib/harness.mjs';
 import { readyAdmin } from './lib/session.mjs';
 
 let PEOPLE = 2000; // fewer under a sanitizer or valgrind (see before)
-const READERS = 6;
+const READERS = 10;
 const READ_MS = 4000;
 
 let server;
