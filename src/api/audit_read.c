@@ -38,6 +38,15 @@ static const char *const personal_fields[] = {
 };
 
 int
+audit_read_field(const char *key)
+{
+	for (size_t i = 0; personal_fields[i] != NULL; i++)
+		if (strcmp(key, personal_fields[i]) == 0)
+			return 1;
+	return 0;
+}
+
+int
 audit_read_carries(const json_t *person)
 {
 	if (!json_is_object(person))
@@ -52,11 +61,16 @@ void
 audit_read_add(struct audit_read *ar, const json_t *person)
 {
 	const char *id = json_string_value(json_object_get(person, "id"));
-	size_t k;
 
-	if (id == NULL || !audit_read_carries(person))
-		return;
-	k = strlen(id);
+	if (id != NULL && audit_read_carries(person))
+		audit_read_add_id(ar, id);
+}
+
+void
+audit_read_add_id(struct audit_read *ar, const char *id)
+{
+	size_t k = strlen(id);
+
 	if (ar->len + k + 2 > ar->cap) {
 		ar->cap = (ar->len + k + 2) * 2;
 		ar->ids = xrealloc(ar->ids, ar->cap);

@@ -20,6 +20,10 @@ struct audit_read {
 	size_t n;
 };
 
+/* 1 when key names a field of the person_personal_phone or person_private group. */
+int audit_read_field(const char *key);
+/* Adds id to ar: for a writer of person text that saw it write such a field (api/people.c). */
+void audit_read_add_id(struct audit_read *ar, const char *id);
 /* 1 when person (a person object as the API answers it) holds a personal or private field. */
 int audit_read_carries(const json_t *person);
 /* Adds person's id to ar when person carries a personal or private field. */

@@ -67,7 +67,5 @@ int reset_desk_start(const struct config *c, const char *db_path, struct keyring
 void reset_desk_stop(void);
 void productions_import(struct http_req *r);
 int productions_import_head(struct http_req *r);
-void people_list(struct http_req *r);
-void people_get(struct http_req *r);
 
 #endif

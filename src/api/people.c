@@ -51,6 +51,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <event2/buffer.h>
 #include <jansson.h>
 #include <sodium.h>
 
@@ -63,6 +64,9 @@
 #include "api/view.h"
 #include "domain/validate.h"
 #include "util/email.h"
+#include "util/utf8.h"
+#include "util/wipe.h"
+#include "util/workq.h"
 #include "util/xalloc.h"
 #include "util/nitems.h"
 
@@ -227,41 +231,202 @@ api_person_readable(const struct api_reader *rd, const struct store_person *p)
 	return (int)open;
 }
 
+/*
+ * The person view, in one place: the keys a person is shown with, in their
+ * order, the sealed ones only for the groups opened (p->opened). It drives
+ * both shapes of a person: a jansson object (api_person_json: single reads,
+ * writes, exports) and JSON text written straight into a page of the list
+ * (person_text), which skips building and dumping a tree per person. The
+ * text is byte for byte what jansson would dump of the object.
+ */
+struct person_out {
+	/* v NULL: null */
+	void (*str)(struct person_out *o, const char *key, const char *v);
+	void (*boolean)(struct person_out *o, const char *key, int v);
+};
+
+static void
+person_view(const struct store_person *p, struct person_out *o)
+{
+	o->str(o, "id", p->id);
+	o->str(o, "name", p->name);
+	o->str(o, "kind", p->kind);
+	o->boolean(o, "key_contact", p->key_contact);
+	o->boolean(o, "linked", p->user_id[0] != 0);
+	o->boolean(o, "link_confirmed", p->user_id[0] != 0 && p->link_confirmed);
+	o->str(o, "department", p->department[0] ? p->department : NULL);
+	o->str(o, "job_title", p->job_title);
+	if (strcmp(p->kind, "cast") == 0)
+		o->str(o, "character_name", p->character_name);
+	for (size_t i = 0; i < NFIELDS; i++)
+		if (person_fields[i].group != 0 && (p->opened & person_fields[i].group))
+			o->str(o, person_fields[i].name, field_in(p, &person_fields[i]));
+}
+
+struct person_obj {
+	struct person_out out;
+	json_t *j;
+};
+
+static void
+obj_str(struct person_out *o, const char *key, const char *v)
+{
+	/* json_string refuses text that is not UTF-8: the key is then absent */
+	json_object_set_new(((struct person_obj *)o)->j, key, v ? json_string(v) : json_null());
+}
+
+static void
+obj_bool(struct person_out *o, const char *key, int v)
+{
+	json_object_set_new(((struct person_obj *)o)->j, key, json_boolean(v));
+}
+
 /* The person as the reader may see them (p->opened says which groups were opened). */
 json_t *
 api_person_json(const struct store_person *p)
 {
-	/* built key by key rather than with json_pack: a page of 100 spends a tenth of its time
-	 * parsing the same format string */
-	json_t *j = json_object();
-	json_object_set_new(j, "id", json_string(p->id));
-	json_object_set_new(j, "name", json_string(p->name));
-	json_object_set_new(j, "kind", json_string(p->kind));
-	json_object_set_new(j, "key_contact", json_boolean(p->key_contact));
-	json_object_set_new(j, "linked", json_boolean(p->user_id[0] != 0));
-	json_object_set_new(j, "link_confirmed",
-	                    json_boolean(p->user_id[0] != 0 && p->link_confirmed));
-	json_object_set_new(j, "department",
-	                    p->department[0] ? json_string(p->department) : json_null());
-	json_object_set_new(j, "job_title", json_string(p->job_title));
-	if (strcmp(p->kind, "cast") == 0)
-		json_object_set_new(j, "character_name", json_string(p->character_name));
-	for (size_t i = 0; i < NFIELDS; i++)
-		if (person_fields[i].group != 0 && (p->opened & person_fields[i].group))
-			json_object_set_new(j, person_fields[i].name,
-			                    json_string(field_in(p, &person_fields[i])));
-	return j;
+	struct person_obj o = {{obj_str, obj_bool}, json_object()};
+	person_view(p, &o.out);
+	return o.j;
+}
+
+/* JSON text growing in one block, wiped as it moves and when freed (it holds personal data). */
+struct text {
+	char *p;
+	size_t len, cap;
+};
+
+static void
+text_add(struct text *t, const char *s, size_t n)
+{
+	if (t->len + n > t->cap) {
+		size_t cap = t->cap ? t->cap : 16384;
+		while (cap < t->len + n)
+			cap *= 2;
+		if ((t->p = wipe_realloc(t->p, cap)) == NULL)
+			abort(); /* out of memory, as xalloc */
+		t->cap = cap;
+	}
+	memcpy(t->p + t->len, s, n);
+	t->len += n;
+}
+
+#define TEXT_LIT(t, lit) text_add((t), (lit), sizeof(lit) - 1)
+
+/* s as jansson dumps a string (no flags): ", \ and control characters escaped, the rest as is. */
+static void
+text_string(struct text *t, const char *s)
+{
+	const char *run = s;
+	char esc[8];
+
+	TEXT_LIT(t, "\"");
+	for (; *s != '\0'; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch >= 0x20 && ch != '"' && ch != '\\')
+			continue;
+		text_add(t, run, (size_t)(s - run));
+		switch (ch) {
+		case '"': TEXT_LIT(t, "\\\""); break;
+		case '\\': TEXT_LIT(t, "\\\\"); break;
+		case '\b': TEXT_LIT(t, "\\b"); break;
+		case '\f': TEXT_LIT(t, "\\f"); break;
+		case '\n': TEXT_LIT(t, "\\n"); break;
+		case '\r': TEXT_LIT(t, "\\r"); break;
+		case '\t': TEXT_LIT(t, "\\t"); break;
+		default:
+			snprintf(esc, sizeof(esc), "\\u%04X", (unsigned)ch);
+			text_add(t, esc, 6);
+			break;
+		}
+		run = s + 1;
+	}
+	text_add(t, run, (size_t)(s - run));
+	TEXT_LIT(t, "\"");
+}
+
+struct person_txt {
+	struct person_out out;
+	struct text *t;
+	int first;   /* no key written yet */
+	int carries; /* a personal or private field was written (api/audit_read.c) */
+};
+
+static void
+txt_key(struct person_txt *o, const char *key)
+{
+	if (!o->first)
+		TEXT_LIT(o->t, ",");
+	o->first = 0;
+	text_string(o->t, key);
+	TEXT_LIT(o->t, ":");
+	if (audit_read_field(key))
+		o->carries = 1;
+}
+
+static void
+txt_str(struct person_out *out, const char *key, const char *v)
+{
+	struct person_txt *o = (struct person_txt *)out;
+	if (v != NULL && !utf8_valid(v, strlen(v)))
+		return; /* as the object: absent */
+	txt_key(o, key);
+	if (v == NULL)
+		TEXT_LIT(o->t, "null");
+	else
+		text_string(o->t, v);
+}
+
+static void
+txt_bool(struct person_out *out, const char *key, int v)
+{
+	struct person_txt *o = (struct person_txt *)out;
+	txt_key(o, key);
+	if (v)
+		TEXT_LIT(o->t, "true");
+	else
+		TEXT_LIT(o->t, "false");
+}
+
+/* Appends p as api_person_json would dump it (compact); adds p to ar when it carries personal
+ * or private fields, as audit_read_add would of the object. */
+static void
+person_text(struct text *t, const struct store_person *p, struct audit_read *ar)
+{
+	struct person_txt o = {{txt_str, txt_bool}, t, 1, 0};
+	TEXT_LIT(t, "{");
+	person_view(p, &o.out);
+	TEXT_LIT(t, "}");
+	if (o.carries)
+		audit_read_add_id(ar, p->id);
 }
 
 /* ---- list ---- */
 
+/*
+ * The list runs on the worker pool. A page of a hundred people with their
+ * contacts takes milliseconds of CPU (rows, envelopes opened, JSON built and
+ * written); on the loop thread that time would stall every light request of
+ * the loop's other connections. So the loop checks the query (its look-ups
+ * of a department or a day are single rows) and hands the worker a job
+ * holding all it needs: a copy of the reader (its role and its own record;
+ * never its cache, its calls or the loop's store connection), the filter
+ * and the page. The worker reads over its own store connection
+ * (http_worker_store), decides each person through the one person view
+ * (api_person_readable, person_view), writes them as JSON text straight
+ * into the page (person_text: no tree built and dumped per person) and
+ * collects the ids the read-audit names; the loop, when the job comes home,
+ * writes that audit event (api/audit_read.c) and answers with the page. The
+ * bytes are those http_end_reply_json wrote of the jansson page before.
+ */
 #define PAGE_DEFAULT 100
 #define PAGE_MAX     500
 
 struct people_page {
-	struct api_reader *rd;
-	json_t *arr;
-	long offset, limit, seen;
+	const struct api_reader *rd;
+	struct text *t;        /* the page's JSON text */
+	struct audit_read *ar; /* whose personal or private fields it holds */
+	long offset, limit, seen, n;
 	int more;
 };
 
@@ -274,7 +439,7 @@ page_want(const struct store_person *p, void *arg)
 		return -1;
 	if (pg->seen++ < pg->offset)
 		return -1;
-	if ((long)json_array_size(pg->arr) >= pg->limit) {
+	if (pg->n >= pg->limit) {
 		pg->more = 1;
 		return STORE_PERSON_STOP; /* the page is full: no need to read the rest */
 	}
@@ -285,86 +450,154 @@ static void
 page_add(const struct store_person *p, void *arg)
 {
 	struct people_page *pg = arg;
-	json_array_append_new(pg->arr, api_person_json(p));
+	if (pg->n++ > 0)
+		TEXT_LIT(pg->t, ",");
+	person_text(pg->t, p, pg->ar);
 }
 
-void
-people_list(struct http_req *r)
+struct people_job {
+	struct job job;
+	struct http_req *r;
+	struct api_reader
+	    rd; /* a copy without cache or calls: the worker reads its standing only */
+	struct store_person_filter f;
+	char dept_id[STORE_ID_LEN + 8], day_id[STORE_ID_LEN + 8], kind[16];
+	long offset, limit;
+	/* the outcome, made on the worker */
+	int read;              /* the page was read (else e says why) */
+	struct evbuffer *body; /* the answer's JSON text */
+	struct audit_read ar;  /* whose personal or private fields the page holds */
+	struct err e;
+};
+
+static void
+people_list_work(struct job *j)
 {
-	struct api_reader rd;
-	struct people_page pg = {0};
-	struct store_person_filter f = {NULL, NULL, NULL};
+	struct people_job *pj = (struct people_job *)j;
+	struct text t = {0};
+	struct people_page pg = {&pj->rd, &t, &pj->ar, pj->offset, pj->limit, 0, 0, 0};
+	struct store *s = http_worker_store(&pj->e);
+	char tail[64];
+	int k;
+
+	/* as http_end_reply_json would write {"people": [...], "next_offset": n} */
+	TEXT_LIT(&t, "{\"people\":[");
+	if (s == NULL || store_person_list(s, pj->rd.a.production.id, &pj->f, page_want, page_add,
+	                                   &pg, &pj->e) == -1) {
+		wipe_free(t.p);
+		return;
+	}
+	pj->read = 1;
+	if (pg.more)
+		k = snprintf(tail, sizeof(tail), "],\"next_offset\":%ld}", pg.offset + pg.limit);
+	else
+		k = snprintf(tail, sizeof(tail), "],\"next_offset\":null}");
+	text_add(&t, tail, (size_t)k);
+	pj->body = evbuffer_new();
+	evbuffer_add(pj->body, t.p, t.len);
+	wipe_free(t.p);
+}
+
+static void
+people_list_done(struct job *j)
+{
+	struct people_job *pj = (struct people_job *)j;
+	struct http_req *r = pj->r;
+
+	if (!pj->read) {
+		api_unavailable(r, &pj->e);
+	} else {
+		audit_read_done(r, &pj->ar);
+		http_end_reply_buffer(r, 200, "application/json", pj->body);
+	}
+	if (pj->body != NULL)
+		evbuffer_free(pj->body);
+	free(pj->ar.ids);
+	api_reader_free(&pj->rd);
+	free(pj);
+}
+
+/* Checks the query into pj (filter, page): 0, or -1 after answering. */
+static int
+list_query(struct api_call *c, struct people_job *pj)
+{
+	struct http_req *r = c->r;
 	struct store_day day;
-	char day_id[STORE_ID_LEN + 8];
-	char dept[128], dept_id[STORE_ID_LEN + 8], kind[16];
+	char dept[128];
 	struct err e;
 	int got;
 
-	if (api_reader_load(r, &rd) == -1)
-		return;
-	pg.rd = &rd;
-	pg.limit = api_query_long(r, "limit", PAGE_DEFAULT, 1, PAGE_MAX);
-	pg.offset = api_query_long(r, "offset", 0, 0, 1000000);
-	if (pg.limit < 0 || pg.offset < 0) {
-		api_bad_field(r, pg.limit < 0 ? "?limit" : "?offset",
-		              pg.limit < 0 ? "a whole number from 1 to 500"
-		                           : "a whole number from 0");
-		return;
+	pj->limit = api_query_long(r, "limit", PAGE_DEFAULT, 1, PAGE_MAX);
+	pj->offset = api_query_long(r, "offset", 0, 0, 1000000);
+	if (pj->limit < 0 || pj->offset < 0) {
+		api_bad_field(r, pj->limit < 0 ? "?limit" : "?offset",
+		              pj->limit < 0 ? "a whole number from 1 to 500"
+		                            : "a whole number from 0");
+		return -1;
 	}
 	got = router_query_param(r->query, "department", dept, sizeof(dept));
 	if (got == -1) {
 		api_bad_field(r, "?department", "a department name");
-		return;
+		return -1;
 	}
 	if (got == 1) {
-		got = store_department_find(http_req_store(r), rd.a.production.id, dept, dept_id,
-		                            sizeof(dept_id), &e);
+		got = store_department_find(api_call_store(c), c->rd.a.production.id, dept,
+		                            pj->dept_id, sizeof(pj->dept_id), &e);
 		if (got == -1) {
 			api_unavailable(r, &e);
-			return;
+			return -1;
 		}
 		if (got == 0) {
 			api_bad_field(r, "?department",
 			              "no department of this production has that name");
-			return;
+			return -1;
 		}
-		f.department_id = dept_id;
+		pj->f.department_id = pj->dept_id;
 	}
-	if ((got = router_query_param(r->query, "day", day_id, sizeof(day_id))) != 0) {
-		if (got == -1 || (got = store_day_get(http_req_store(r), rd.a.production.id, day_id,
-		                                      &day, &e)) == 0) {
+	if ((got = router_query_param(r->query, "day", pj->day_id, sizeof(pj->day_id))) != 0) {
+		if (got == -1 || (got = store_day_get(api_call_store(c), c->rd.a.production.id,
+		                                      pj->day_id, &day, &e)) == 0) {
 			api_bad_field(r, "?day", "a shoot day of this production");
-			return;
+			return -1;
 		}
 		if (got == -1) {
 			api_unavailable(r, &e);
-			return;
+			return -1;
 		}
-		f.called_on = day.id;
+		snprintf(pj->day_id, sizeof(pj->day_id), "%s", day.id);
+		pj->f.called_on = pj->day_id;
 	}
-	if ((got = router_query_param(r->query, "kind", kind, sizeof(kind))) != 0) {
-		if (got == -1 || (strcmp(kind, "crew") != 0 && strcmp(kind, "cast") != 0)) {
+	if ((got = router_query_param(r->query, "kind", pj->kind, sizeof(pj->kind))) != 0) {
+		if (got == -1 || (strcmp(pj->kind, "crew") != 0 && strcmp(pj->kind, "cast") != 0)) {
 			api_bad_field(r, "?kind", "crew or cast");
-			return;
+			return -1;
 		}
-		f.kind = kind;
+		pj->f.kind = pj->kind;
 	}
-	pg.arr = json_array();
-	if (store_person_list(http_req_store(r), rd.a.production.id, &f, page_want, page_add, &pg,
-	                      &e) == -1) {
-		json_decref(pg.arr);
-		api_unavailable(r, &e);
+	return 0;
+}
+
+/* A view route (api/routes.c): each person goes through the view on the worker. */
+void
+people_list(struct api_call *c)
+{
+	struct people_job *pj = xcalloc(1, sizeof(*pj));
+
+	if (list_query(c, pj) == -1) {
+		free(pj);
 		return;
 	}
-	{
-		/* one event naming everyone whose personal or private fields the page holds */
-		struct audit_read ar = {0};
-		audit_read_add_all(&ar, pg.arr);
-		audit_read_done(r, &ar);
-	}
-	http_end_reply_json(r, 200,
-	                    json_pack("{s:o, s:o}", "people", pg.arr, "next_offset",
-	                              pg.more ? json_integer(pg.offset + pg.limit) : json_null()));
+	/* the reader's standing only: its calls and cache stay with the loop (dispatch frees
+	   them when this returns) */
+	pj->rd = c->rd;
+	pj->rd.called = NULL;
+	pj->rd.ncalled = 0;
+	pj->rd.called_loaded = 0;
+	memset(&pj->rd.cache, 0, sizeof(pj->rd.cache));
+	pj->r = c->r;
+	pj->job.work = people_list_work;
+	pj->job.done = people_list_done;
+	http_defer(c->r, &pj->job);
 }
 
 /* Loads {pid} as the reader may see it: 1, or 0 after answering (404 / 403 / 503). */
@@ -407,23 +640,25 @@ readable_groups(const struct store_person *p, void *rd)
 	return api_person_readable(rd, p);
 }
 
+/*
+ * A view route: one row, read on the loop (a single person is cheaper than
+ * the hand-off to a worker would be).
+ */
 void
-people_get(struct http_req *r)
+people_get(struct api_call *c)
 {
-	struct api_reader rd;
+	struct http_req *r = c->r;
 	struct store_person *p;
 	struct err e;
 
-	if (api_reader_load(r, &rd) == -1)
-		return;
 	p = xmalloc(sizeof(*p));
 	/* one read: the row, and only the groups the reader may see opened */
 	if (api_found(r,
-	              store_person_read(http_req_store(r), rd.a.production.id,
-	                                router_param(&r->match, "pid"), readable_groups, &rd, p,
+	              store_person_read(api_call_store(c), c->rd.a.production.id,
+	                                router_param(&r->match, "pid"), readable_groups, &c->rd, p,
 	                                &e),
 	              &e, "person")) {
-		if (api_person_readable(&rd, p) < 0)
+		if (api_person_readable(&c->rd, p) < 0)
 			http_end_problem(r, 403, "your role does not see this person");
 		else
 			reply_person(r, 200, p);

@@ -35,26 +35,6 @@ every_upload_and_import_route_checks_its_head(void **state)
 	                 4); /* attachments, evidence, the CSV import, a production's import */
 }
 
-/*
- * Routes whose handlers still check everything themselves (decl NULL). A
- * route not on this list must declare what it needs; the list only shrinks.
- */
-static const char *const old_style[] = {
-    "GET /api/v1/productions/{id}/people",
-    "GET /api/v1/productions/{id}/people/{pid}",
-};
-
-static int
-is_old_style(const struct route *rt)
-{
-	char key[160];
-	snprintf(key, sizeof(key), "%s %s", rt->method, rt->pattern);
-	for (size_t i = 0; i < sizeof(old_style) / sizeof(old_style[0]); i++)
-		if (strcmp(old_style[i], key) == 0)
-			return 1;
-	return 0;
-}
-
 /* The slow-work routes another change restructures may keep their checks in their handlers. */
 static int
 slow_work_route(const struct route *rt)
@@ -67,26 +47,14 @@ slow_work_route(const struct route *rt)
 static void
 every_route_declares_its_check(void **state)
 {
-	size_t old = 0;
 	(void)state;
 	for (size_t i = 0; i < api_nroutes; i++) {
 		const struct route *rt = &api_routes[i];
 		const struct route_decl *d = rt->decl;
 		if (d == NULL) {
-			if (!is_old_style(rt))
-				fail_msg("%s %s declares no check (api/call.h)", rt->method,
-				         rt->pattern);
-			if (rt->handler == api_dispatch)
-				fail_msg("%s %s is dispatched but declares nothing", rt->method,
-				         rt->pattern);
-			print_message("old-style (checks in its handler): %s %s\n", rt->method,
-			              rt->pattern);
-			old++;
+			fail_msg("%s %s declares no check (api/call.h)", rt->method, rt->pattern);
 			continue;
 		}
-		if (is_old_style(rt))
-			fail_msg("%s %s is declared: take it off the old-style list", rt->method,
-			         rt->pattern);
 		if (d->check == API_CHECK_IN_HANDLER) {
 			if (rt->handler == api_dispatch || d->run != NULL)
 				fail_msg("%s %s checks in its handler: it is called directly",
@@ -152,8 +120,6 @@ every_route_declares_its_check(void **state)
 			fail_msg("%s %s writes without naming its audit action", rt->method,
 			         rt->pattern);
 	}
-	print_message("%zu of %zu routes old-style\n", old, api_nroutes);
-	assert_int_equal(old, sizeof(old_style) / sizeof(old_style[0]));
 }
 
 int
