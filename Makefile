@@ -45,7 +45,7 @@ TSAN_OBJ     := $(patsubst %.c,build/tsan/obj/%.o,$(LIB_SRC) $(GEN))
 # built only for the unit tests (through a pattern rule): keep them between runs
 .SECONDARY: $(TEST_OBJ)
 
-.PHONY: all run check asan tsan unit unit-asan unit-tsan api api-asan api-tsan check-lane-valgrind check-lane-sanitizers valgrind lint fuzz fuzz-build fmt fmt-check bench clean deps deps-check
+.PHONY: all run check asan tsan unit unit-asan unit-tsan api api-asan api-tsan check-lane-valgrind check-lane-rest valgrind lint fuzz fuzz-build fmt fmt-check bench clean deps deps-check
 
 all: build/slate
 
@@ -170,21 +170,20 @@ check: deps-check
 	$(MAKE) fmt-check
 	@# the release suite alone: its timing bounds are the tight ones
 	$(MAKE) api
-	$(MAKE) unit-asan
-	$(MAKE) unit-tsan
-	@# the slow suites in two lanes, one per core (each test starts its own server on a free
-	@# port): valgrind then lint (about 30 + 2 min) beside ASan then TSan (about 7 + 25 min)
-	$(MAKE) -j2 --output-sync=target check-lane-valgrind check-lane-sanitizers
-	$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
+	@# then two lanes, one per core (each API test starts its own server on a free port): the
+	@# API suite under valgrind (about 30 min) beside everything else (about 25 min)
+	$(MAKE) -j2 --output-sync=target check-lane-valgrind check-lane-rest
 	@echo "make check: every suite passed"
 
 # the two lanes of make check
-check-lane-valgrind:
-	$(MAKE) valgrind
-	$(MAKE) lint
-check-lane-sanitizers:
+check-lane-valgrind: valgrind
+check-lane-rest:
+	$(MAKE) unit-asan
+	$(MAKE) unit-tsan
 	$(MAKE) api-asan
 	$(MAKE) api-tsan
+	$(MAKE) lint
+	$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
 
 build/bench/stream_bench: bench/stream_bench.c $(REL_OBJ)
 	@mkdir -p $(@D)
