@@ -293,8 +293,9 @@ open_page(struct pfile *f, uint32_t pgno, const unsigned char *ct, unsigned char
 	size_t aadlen = make_aad(f, pgno, aad), skip = pgno == 1 ? ID_LEN : 0;
 	int len;
 
-	assert(pgno >= 1 && f->dec != NULL);
-	if (memcmp(ct + P - 4, marker, sizeof(marker)) != 0) {
+	assert(f->dec != NULL);
+	/* pgno comes from the disk for a WAL frame: a frame of page 0 opens nothing */
+	if (pgno == 0 || memcmp(ct + P - 4, marker, sizeof(marker)) != 0) {
 		fail_line(f, pgno, "is not an encrypted page");
 		return pgno == 1 ? SQLITE_NOTADB : SQLITE_CORRUPT;
 	}
@@ -464,6 +465,11 @@ main_write(struct pfile *f, const unsigned char *in, int amt, sqlite3_int64 off)
 			if ((rc = check_header(f, in)) != SQLITE_OK ||
 			    (rc = disk_epoch(f, &now)) != SQLITE_OK)
 				break;
+			if (now == UINT64_MAX) { /* read from the disk: it cannot be raised */
+				fail_line(f, 1, "carries a seal epoch that cannot be raised");
+				rc = SQLITE_CORRUPT;
+				break;
+			}
 			/* raised once between two syncs: page 1 written twice keeps its epoch */
 			f->epoch = f->raised ? (now > f->epoch ? now : f->epoch) : now + 1;
 			assert(f->epoch >= now); /* the epoch never falls below the disk's */
