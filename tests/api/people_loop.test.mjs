@@ -8,10 +8,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import https from 'node:https';
-import { readFileSync } from 'node:fs';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { startServer, request } from './lib/harness.mjs';
 import { readyAdmin } from './lib/session.mjs';
+import { instrumented, healthProbe, assertLoopFree } from './lib/loop.mjs';
 
 let PEOPLE = 2000; // fewer under a sanitizer or valgrind (see before)
 const READERS = 10;
@@ -21,12 +21,6 @@ let server;
 let admin;
 let prod;
 const P = (id, rest = '') => `/api/v1/productions/${id}${rest}`;
-
-/* Under a sanitizer or valgrind everything is several times slower: a looser bound. */
-function instrumented() {
-  const maps = readFileSync(`/proc/${server.proc.pid}/maps`, 'utf8');
-  return /libasan|libtsan|vgpreload|memcheck/.test(maps);
-}
 
 if (!isMainThread) {
   // one heavy reader: pages of 500 people, one after the other over a kept-alive connection,
@@ -73,7 +67,7 @@ function readPeopleFromWorker(path, headers) {
 
 if (isMainThread) before(async () => {
   server = await startServer({ env: { SLATE_THREADS: '1' } });
-  if (instrumented()) PEOPLE = 700; // still pages of 500, each many times slower to make there
+  if (instrumented(server)) PEOPLE = 700; // still pages of 500, each many times slower to make there
   admin = await readyAdmin(server);
   const headers = { cookie: admin.cookie, origin: server.origin, 'x-csrf-token': admin.csrf };
   const res = await request(server, { method: 'POST', path: '/api/v1/productions', headers, body: { name: 'The Big Crowd', timezone: 'UTC' } });
@@ -103,41 +97,8 @@ if (isMainThread) after(async () => {
   await server?.stop();
 });
 
-/* GET /healthz over one kept-alive connection: the time the loop takes to answer, nothing else. */
-function healthProbe() {
-  const agent = new https.Agent({ keepAlive: true, maxSockets: 1 });
-  const once = () =>
-    new Promise((resolve, reject) => {
-      const t0 = process.hrtime.bigint();
-      const req = https.request(
-        { host: '127.0.0.1', port: server.port, path: '/healthz', method: 'GET', ca: server.cert, servername: 'localhost', agent, headers: { host: `localhost:${server.port}` }, timeout: 60_000 },
-        (res) => {
-          res.resume();
-          res.on('end', () => resolve({ status: res.statusCode, ms: Number(process.hrtime.bigint() - t0) / 1e6 }));
-        },
-      );
-      req.on('timeout', () => req.destroy(new Error('/healthz: no answer')));
-      req.on('error', reject);
-      req.end();
-    });
-  return { once, close: () => agent.destroy() };
-}
-
-/*
- * Judged as tests/api/slow_work.test.mjs judges the loop: the 95th percentile against `bound`,
- * the slowest against 20 × bound (the scheduler of a loaded 2-core machine now and then holds a
- * free loop's probe a few hundred ms; a loop that handles the lists itself holds most probes).
- */
-function assertLoopFree(latencies, bound, what) {
-  const sorted = [...latencies].sort((a, b) => a - b);
-  const p95 = sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.95))];
-  const max = sorted[sorted.length - 1];
-  assert.ok(p95 < bound, `/healthz p95 ${p95.toFixed(1)} ms during ${what} (bound ${bound} ms)`);
-  assert.ok(max < 20 * bound, `/healthz took ${max.toFixed(1)} ms during ${what} (bound ${20 * bound} ms)`);
-}
-
 if (isMainThread) test('people lists read on several connections do not stall /healthz on the same loop thread', async () => {
-  const bound = instrumented() ? 1000 : 50;
+  const bound = instrumented(server) ? 1000 : 50;
   const headers = { cookie: admin.cookie, origin: server.origin };
   // each reader its own stretch of the production: pages that open 500 people each
   const paths = Array.from({ length: READERS }, (_, i) => P(prod.id, `/people?limit=500&offset=${(i * 300) % (PEOPLE - 500)}`));
@@ -147,7 +108,7 @@ if (isMainThread) test('people lists read on several connections do not stall /h
   assert.ok(first.json.people.every((p) => typeof p.medical === 'string'), 'the admin reads every group');
   const size = Buffer.byteLength(first.body);
 
-  const probe = healthProbe();
+  const probe = healthProbe(server);
   assert.equal((await probe.once()).status, 200); // the probe's connection is open before the lists
   let settled = false;
   const reading = Promise.all(paths.map((p) => readPeopleFromWorker(p, headers))).finally(() => { settled = true; });

@@ -6,22 +6,15 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import https from 'node:https';
-import { readFileSync } from 'node:fs';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { startServer, request, slateSql } from './lib/harness.mjs';
 import { readyAdmin } from './lib/session.mjs';
+import { instrumented, healthProbe, assertLoopFree } from './lib/loop.mjs';
 
 let server;
 let admin;
 let prod;
 const P = (id, rest = '') => `/api/v1/productions/${id}${rest}`;
-
-/* Under a sanitizer or valgrind everything is several times slower: fewer rows, a looser bound
-   (still far below the seconds the work itself takes there). */
-function instrumented() {
-  const maps = readFileSync(`/proc/${server.proc.pid}/maps`, 'utf8');
-  return /libasan|libtsan|vgpreload|memcheck/.test(maps);
-}
 
 if (!isMainThread) {
   // a heavy request's client (see sendFromWorker): the answer's status and size, its body
@@ -81,48 +74,14 @@ if (isMainThread) after(async () => {
   await server?.stop();
 });
 
-/* GET /healthz over one kept-alive connection: the time the loop takes to answer, nothing else. */
-function healthProbe() {
-  const agent = new https.Agent({ keepAlive: true, maxSockets: 1 });
-  const once = () =>
-    new Promise((resolve, reject) => {
-      const t0 = process.hrtime.bigint();
-      const req = https.request(
-        { host: '127.0.0.1', port: server.port, path: '/healthz', method: 'GET', ca: server.cert, servername: 'localhost', agent, headers: { host: `localhost:${server.port}` }, timeout: 60_000 },
-        (res) => {
-          res.resume();
-          res.on('end', () => resolve({ status: res.statusCode, ms: Number(process.hrtime.bigint() - t0) / 1e6 }));
-        },
-      );
-      req.on('timeout', () => req.destroy(new Error('/healthz: no answer')));
-      req.on('error', reject);
-      req.end();
-    });
-  return { once, close: () => agent.destroy() };
-}
-
-/*
- * The loop is judged by the 95th percentile of the probes against `bound` and by the slowest
- * against 20 × bound: a stalled loop held /healthz for 5 to 13 s, while on a loaded 2-core machine
- * a free loop's probe is now and then held a few hundred ms by the scheduler, not by Slate (the
- * server's own log shows each /healthz handled in under 0.1 ms).
- */
-function assertLoopFree(latencies, bound, what) {
-  const sorted = [...latencies].sort((a, b) => a - b);
-  const p95 = sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.95))];
-  const max = sorted[sorted.length - 1];
-  assert.ok(p95 < bound, `/healthz p95 ${p95.toFixed(1)} ms during ${what} (bound ${bound} ms)`);
-  assert.ok(max < 20 * bound, `/healthz took ${max.toFixed(1)} ms during ${what} (bound ${20 * bound} ms)`);
-}
-
 if (isMainThread) test('a 100,000-row sustainability import does not stall /healthz on the same loop thread', async () => {
-  const rows = instrumented() ? 20_000 : 100_000;
-  const bound = instrumented() ? 1000 : 50;
+  const rows = instrumented(server) ? 20_000 : 100_000;
+  const bound = instrumented(server) ? 1000 : 50;
   const lines = ['date,department,factor,quantity,unit,note'];
   for (let i = 0; i < rows; i++) lines.push(`2027-03-${String((i % 28) + 1).padStart(2, '0')},Transport,diesel-average-biofuel-blend,${(i % 500) + 1},litres,generator run ${i}`);
   const csv = lines.join('\n');
 
-  const probe = healthProbe();
+  const probe = healthProbe(server);
   const warm = await probe.once(); // the connection is open before the import starts
   assert.equal(warm.status, 200);
 
@@ -158,7 +117,7 @@ if (isMainThread) test('a 100,000-row sustainability import does not stall /heal
 
 /* Probes /healthz until `work` settles; returns its result and every probe's latency. */
 async function probeWhile(work) {
-  const probe = healthProbe();
+  const probe = healthProbe(server);
   assert.equal((await probe.once()).status, 200);
   let settled = false;
   const running = work().finally(() => { settled = true; });
@@ -174,7 +133,7 @@ async function probeWhile(work) {
 }
 
 if (isMainThread) test('the export of a production of 100,000 entries does not stall /healthz on the same loop thread', async () => {
-  const bound = instrumented() ? 1000 : 50;
+  const bound = instrumented(server) ? 1000 : 50;
   const headers = { cookie: admin.cookie, origin: server.origin };
   for (const target of ['/export?format=json']) {
     const { res, latencies } = await probeWhile(() => sendFromWorker({ method: 'GET', path: P(prod.id, target), headers }));
