@@ -45,6 +45,7 @@
 #include <sodium.h>
 
 #include "api/audit_read.h"
+#include "api/call.h"
 #include "api/export.h"
 #include "api/handlers.h"
 #include "api/reply.h"
@@ -512,8 +513,7 @@ export_done(struct job *j)
 	} else {
 		snprintf(object, sizeof(object), "%s:%s%s%s", x->rd.a.production.id, q->format,
 		         q->table ? ":" : "", q->table ? q->table : "");
-		session_audit(r, session_of(r)->session.user.id, "production.export", object,
-		              "success");
+		api_audit_caller(r, "production.export", object, "success");
 		export_audit_people(r, x->people, q);
 		snprintf(cd, sizeof(cd), "attachment; filename=\"slate-%s%s%s.%s\"",
 		         x->rd.a.production.id, q->table ? "-" : "", q->table ? q->table : "",
