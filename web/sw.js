@@ -1,0 +1,1 @@
+/* sw.js: placeholder, replaced by the offline worker. {{ASSETS}} {{ASSET_FILES}} */
