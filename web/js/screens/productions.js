@@ -1,0 +1,23 @@
+/* productions.js — /productions: the productions I belong to, with my role in each. */
+import { h, show, statusLine, link } from '../dom.js';
+import { get } from '../api.js';
+import { t, roleName } from '../text.js';
+
+export async function render() {
+  const note = statusLine();
+  let list;
+  try {
+    list = (await get('/api/v1/productions')).productions;
+  } catch (err) {
+    note.say(err.offline ? t('offlineNothing') : t('error', { detail: err.message }), 'error');
+    show(t('productionsTitle'), h('h1', null, t('productionsTitle')), note);
+    return;
+  }
+  const items = list.map((p) => h('li', { class: 'card' },
+    h('h2', null, p.name),
+    h('p', null, t('yourRole', { role: roleName(p.role) })),
+    h('p', { class: 'muted' }, t('timezone', { tz: p.timezone })),
+    h('p', null, link('/callsheet', t('navCallsheet')), ' · ', link('/my-details', t('navDetails')))));
+  show(t('productionsTitle'), h('h1', null, t('productionsTitle')), note,
+    items.length ? h('ul', { class: 'cards' }, items) : h('p', null, t('noProductions')));
+}
