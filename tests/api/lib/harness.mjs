@@ -141,14 +141,15 @@ function portOf(hostport) {
 }
 
 /**
- * Start `slate serve` on a fresh (or given) data dir. Resolves once the
+ * Start `slate serve` on a fresh (or given) data dir, on a free port (or
+ * `port`, for a test that must know it before the start). Resolves once the
  * "listening" line is logged. The returned object:
  *   port, httpPort, cert, data, proc, lines (stderr lines), logs (parsed),
  *   waitForLog(pred), exited (promise of {code, signal}), stop(), cleanup().
  */
-export async function startServer({ http = false, env = {}, dataDir, startTimeout = 15_000 } = {}) {
+export async function startServer({ http = false, env = {}, dataDir, startTimeout = 15_000, port = 0 } = {}) {
   const dd = dataDir ?? initDataDir();
-  const args = ['serve', '--data', dd.data, '--listen', '127.0.0.1:0'];
+  const args = ['serve', '--data', dd.data, '--listen', `127.0.0.1:${port}`];
   if (http) args.push('--http-listen', '127.0.0.1:0');
   const proc = spawn(SLATE_BIN, args, {
     env: childEnv({ SLATE_LOG_LEVEL: 'info', ...env }),

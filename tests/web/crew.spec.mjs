@@ -1,0 +1,215 @@
+// A crew member with only a phone and the invitation mail: joins, enrols a
+// second factor, reads and acknowledges their call sheet, sees a new
+// version flagged with what changed for them, opens it again with no
+// signal (and acknowledges there), edits their own details, and signs out
+// leaving nothing in the browser. Everything the production office does is
+// done through the API, as it would be; every name it types is hostile.
+import { test, expect } from '@playwright/test';
+import { startSlate, mailedLink, watch, checkPage, kept, waitFor } from './lib/slate.mjs';
+import { totpStep, totpCodeAtStep } from '../api/lib/totp.mjs';
+
+const EMAIL = 'robin.gaffer@example.org';
+const PASSWORD = 'sodium lamps over the harbour wall';
+// hostile text in every field the page shows: shown as text, never run
+const XSS = (n) => `<img src=x onerror="window.__xss=${n}">`;
+const NAME = `Robin ${XSS(1)}`;
+
+test.describe.configure({ mode: 'serial' });
+
+let slate, context, page, watcher, secret, lastStep = 0, person, day1;
+
+/** A TOTP code for a step not used yet (the API refuses a step twice). */
+async function freshCode() {
+  let step = Math.max(totpStep(), lastStep + 1);
+  while (step > totpStep() + 1) {
+    await new Promise((r) => setTimeout(r, 1000));
+    step = Math.max(totpStep(), lastStep + 1);
+  }
+  lastStep = step;
+  return totpCodeAtStep(secret, step);
+}
+
+test.beforeAll(async ({ browser }) => {
+  slate = await startSlate();
+  context = await browser.newContext({ baseURL: slate.origin });
+  page = await context.newPage();
+  watcher = watch(page);
+  const days = await slate.api('GET', `${slate.base}/days`);
+  day1 = days.days.find((d) => d.number === 1) || days.days[0];
+});
+
+test.afterAll(async () => {
+  await context?.close();
+  await slate?.server.stop();
+});
+
+test('the invitation mail opens a page that names the production and the role, and makes the account', async () => {
+  await slate.api('POST', `${slate.base}/invitations`, { email: EMAIL, role: 'crew' });
+  const link = await mailedLink(slate.server, EMAIL, 'invitation');
+  expect(new URL(link).origin).toBe(slate.origin);
+  const sent = [];
+  page.on('request', (r) => sent.push(r.url() + JSON.stringify(r.headers())));
+  await page.goto(link);
+  await expect(page.getByRole('heading', { level: 1, name: 'Your invitation' })).toBeVisible();
+  await expect(page.getByText(`You are invited to join ${slate.prod.name} as crew.`)).toBeVisible();
+  await expect(page.getByText(`The invitation is for ${EMAIL}.`)).toBeVisible();
+  const token = new URL(link).hash.slice('#token='.length);
+  expect(sent.filter((s) => s.includes(token)), 'the token never leaves in a URL or a Referer').toEqual([]);
+  await checkPage(page, watcher, 'invitation');
+
+  await page.getByLabel('Your name').fill(NAME);
+  await page.getByLabel('New password', { exact: true }).fill('short');
+  await page.getByLabel('New password again').fill('short');
+  await page.getByRole('button', { name: 'Create account and join' }).click();
+  await expect(page.locator('.field-error').first()).toBeVisible();
+  await expect(page.getByLabel('New password', { exact: true })).toHaveAttribute('aria-invalid', 'true');
+  await checkPage(page, watcher, 'invitation-password-refused');
+
+  await page.getByLabel('New password', { exact: true }).fill(PASSWORD);
+  await page.getByLabel('New password again').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Create account and join' }).click();
+  await expect(page).toHaveURL(/\/(callsheet|second-factor)$/);
+});
+
+test('a second factor is enrolled with the QR code and the typed key, and the recovery codes are shown once', async () => {
+  await page.goto('/second-factor');
+  await expect(page.getByRole('heading', { level: 1, name: 'Second factor' })).toBeVisible();
+  await checkPage(page, watcher, 'second-factor');
+  await page.getByRole('button', { name: 'Set up a second factor' }).click();
+  const qr = page.getByRole('img', { name: 'QR code for your authenticator app' });
+  await expect(qr).toBeVisible();
+  expect(await qr.evaluate((img) => img.naturalWidth > 0 && img.src.startsWith('data:image/svg+xml'))).toBe(true);
+  secret = (await page.locator('code.secret').textContent()).replace(/\s+/g, '');
+  expect(secret).toMatch(/^[A-Z2-7]{32}$/);
+  await checkPage(page, watcher, 'second-factor-enrol');
+
+  await page.getByLabel('Code shown by the app').fill('000000');
+  await page.getByRole('button', { name: 'Confirm' }).click();
+  await expect(page.getByText('That code is not right.', { exact: false })).toBeVisible();
+  await page.getByLabel('Code shown by the app').fill(await freshCode());
+  await page.getByRole('button', { name: 'Confirm' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Your recovery codes' })).toBeVisible();
+  const codes = await page.locator('.codes code').allTextContents();
+  expect(codes).toHaveLength(10);
+  for (const c of codes) expect(c).toMatch(/^[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}$/);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download as text' }).click()]);
+  const file = await download.path();
+  const text = (await import('node:fs')).readFileSync(file, 'utf8');
+  for (const c of codes) expect(text).toContain(c);
+  await checkPage(page, watcher, 'recovery-codes');
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await expect(page).toHaveURL(/\/callsheet$/);
+});
+
+test('my call sheet: my call in large type, the day, locations with a maps link, key contacts with a dialler link; hostile names stay text', async () => {
+  const depts = await slate.api('GET', `${slate.base}/departments`);
+  const dept = depts.departments[0].name;
+  person = await slate.api('POST', `${slate.base}/people`, { name: NAME, kind: 'crew', department: dept, job_title: `Gaffer ${XSS(2)}`, account_email: EMAIL });
+  await slate.api('POST', `${slate.base}/people`, { name: `Key ${XSS(3)}`, kind: 'crew', department: dept, job_title: `Unit manager ${XSS(4)}`, key_contact: true, work_phone: '+44 20 7946 0958' });
+  const locs = await slate.api('GET', `${slate.base}/locations`);
+  await slate.api('PATCH', `${slate.base}/locations/${locs.locations[0].id}`, { parking: `Behind the pier ${XSS(5)}` });
+  await slate.api('PUT', `${slate.base}/days/${day1.id}/calls/${person.id}`, { call: '06:30', pickup: '05:45', on_set: '07:00' });
+  await slate.api('POST', `${slate.base}/days/${day1.id}/callsheets`, {});
+
+  await page.goto('/callsheet');
+  const sheet = page.locator('article.sheet').first();
+  await expect(sheet.locator('.calltime')).toHaveText('06:30');
+  await expect(sheet.getByText('Pick-up')).toBeVisible();
+  await expect(sheet.getByText('05:45')).toBeVisible();
+  await expect(sheet.getByText(`Day 1 of ${day1.total}`, { exact: false })).toBeVisible();
+  await expect(sheet.getByText(`Behind the pier ${XSS(5)}`)).toBeVisible();
+  await expect(sheet.getByText(`Key ${XSS(3)}`)).toBeVisible();
+  await expect(sheet.locator('a[href^="tel:+442079460958"]')).toBeVisible();
+  expect(await sheet.locator('a[href^="geo:"]').count()).toBeGreaterThan(0);
+  expect(await page.locator('img[src="x"]').count(), 'no injected element').toBe(0);
+  await checkPage(page, watcher, 'callsheet');
+
+  await page.getByRole('button', { name: 'Acknowledge' }).first().click();
+  await expect(sheet.getByText('Acknowledged')).toBeVisible();
+  const cs = (await slate.api('GET', `${slate.base}/days/${day1.id}/callsheets`)).callsheets[0];
+  const acks = await slate.api('GET', `${slate.base}/callsheets/${cs.id}/acks`);
+  expect(acks.acknowledgements.some((a) => a.person_id === person.id)).toBe(true);
+});
+
+test('a republished version is flagged and says what changed for me', async () => {
+  await slate.api('PUT', `${slate.base}/days/${day1.id}/calls/${person.id}`, { call: '05:45', pickup: '05:00', on_set: '07:00' });
+  await slate.api('POST', `${slate.base}/days/${day1.id}/callsheets`, {});
+  await page.reload();
+  const sheet = page.locator('article.sheet').first();
+  await expect(sheet.locator('.flag')).toContainText('New version');
+  await expect(sheet.locator('.flag')).toContainText('Call: from 06:30 to 05:45');
+  await expect(sheet.locator('.calltime')).toHaveText('05:45');
+  await checkPage(page, watcher, 'callsheet-new-version');
+});
+
+test('with no signal the kept call sheet opens, says when it was updated, and an acknowledgement waits for the connection', async () => {
+  await page.evaluate(async () => { await navigator.serviceWorker.ready; });
+  // the worker controls the page once it has been loaded under it
+  await page.reload();
+  await expect.poll(() => page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
+  await page.reload();
+  await expect(page.locator('.calltime').first()).toHaveText('05:45');
+  await context.setOffline(true);
+  await page.reload();
+  await expect(page.getByText('No connection. Showing what was kept on this device', { exact: false })).toBeVisible();
+  await expect(page.locator('.calltime').first()).toHaveText('05:45');
+  await page.getByRole('button', { name: 'Acknowledge' }).first().click();
+  await expect(page.getByText('It is sent when you are back online', { exact: false })).toBeVisible();
+  await checkPage(page, watcher, 'callsheet-offline');
+  const cs = (await slate.api('GET', `${slate.base}/days/${day1.id}/callsheets`)).callsheets[0];
+  const acked = async () => (await slate.api('GET', `${slate.base}/callsheets/${cs.id}/acks`)).acknowledgements.some((a) => a.person_id === person.id);
+  expect(await acked()).toBe(false);
+  await context.setOffline(false);
+  await waitFor(acked, { what: 'the offline acknowledgement sent once back online', timeout: 15_000 });
+});
+
+test('my productions list my role', async () => {
+  await page.getByRole('link', { name: 'My productions' }).click();
+  await expect(page.getByRole('heading', { level: 2, name: slate.prod.name })).toBeVisible();
+  await expect(page.getByText('Your role: crew')).toBeVisible();
+  await checkPage(page, watcher, 'productions');
+});
+
+test('my details: I change my own phone, a bad one is refused by the field, my sessions are listed', async () => {
+  await page.getByRole('link', { name: 'My details' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'My details' })).toBeVisible();
+  const phone = page.getByLabel('Personal phone');
+  await phone.fill('not a phone');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(phone).toHaveAttribute('aria-invalid', 'true');
+  await phone.fill('+44 7700 900123');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByText('Saved.')).toBeVisible();
+  const p = await slate.api('GET', `${slate.base}/people/${person.id}`);
+  expect(p.personal_phone).toBe('+44 7700 900123');
+  await expect(page.getByText('(this device)')).toBeVisible();
+  await checkPage(page, watcher, 'my-details');
+});
+
+test('signing out deletes everything the browser kept', async () => {
+  expect((await kept(page)).caches.length).toBeGreaterThan(0);
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page).toHaveURL(/\/sign-in$/);
+  await expect(page.getByText('You are signed out.', { exact: false })).toBeVisible();
+  const left = await kept(page);
+  // the page's own worker may cache the app shell again on its next load; nothing of the person's
+  expect(left.caches.filter((c) => c === 'slate-data')).toEqual([]);
+  expect(left).toMatchObject({ local: 0, session: 0, idb: [] });
+  await page.goto('/callsheet');
+  await expect(page).toHaveURL(/\/sign-in$/);
+  await checkPage(page, watcher, 'sign-in');
+});
+
+test('signing in asks for the second factor, and takes a code from the app', async () => {
+  await page.getByLabel('Email').fill(EMAIL);
+  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  const code = page.getByLabel('Code from your authenticator app, or a recovery code');
+  await expect(code).toBeVisible();
+  await expect(code).toBeFocused();
+  await checkPage(page, watcher, 'sign-in-code');
+  await code.fill(await freshCode());
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/callsheet$/);
+  await expect(page.locator('.calltime').first()).toHaveText('05:45');
+});
