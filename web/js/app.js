@@ -7,6 +7,7 @@
  * Pages live one per screen in screens/*.js and export
  *   render(ctx)   draws the page; ctx = {me, go, flash, refreshMe}
  *   isPublic      true when the page needs no session
+ *   prefetch()    optional: starts its API call while the session is checked
  *
  * Nothing here decides what a person may see: a page shows what the API
  * answers for the session. The service worker (/sw.js) keeps the app and
@@ -93,6 +94,7 @@ function gate(me) {
 async function route() {
   const page = pages[location.pathname] || notfound;
   if (!page.isPublic) {
+    if (page.prefetch) page.prefetch();
     try {
       await refreshMe();
     } catch (err) {

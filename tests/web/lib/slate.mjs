@@ -31,10 +31,13 @@ function freePort() {
   });
 }
 
-/** Starts Slate with its demo production; returns {server, origin, admin, prod, api}. */
-export async function startSlate() {
+/**
+ * Starts Slate with its demo production; returns {server, origin, admin, prod, api, base}.
+ * publicPort: the port the browser uses when it is not Slate's own (a proxy's).
+ */
+export async function startSlate({ publicPort } = {}) {
   const port = await freePort();
-  const origin = `https://localhost:${port}`;
+  const origin = `https://localhost:${publicPort || port}`;
   const server = await startServer({ port, env: { SLATE_PUBLIC_URL: origin } });
   const admin = await readyAdmin(server);
   const api = async (method, p, body) => {
