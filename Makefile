@@ -2,8 +2,8 @@
 #
 #   make          release build: build/slate
 #   make run      bootstrap, build, init ./slate-data once, serve https://localhost:8443
-#   make check    bootstrap, then every test: unit, API, web, sanitizers, valgrind, lint, fuzz, format
-#   make web      the web app's browser tests (Playwright, Debian's Chromium)
+#   make check    bootstrap, then every test: unit, API, browser, sanitizers, valgrind, lint, fuzz, format
+#   make browser  the web app's browser tests (Playwright, Debian's Chromium)
 #   make asan     ASan+UBSan build: build/asan/slate
 #   make tsan     ThreadSanitizer build: build/tsan/slate (make api-tsan runs the API suite on it)
 #   make fuzz     libFuzzer harnesses, FUZZ_SECONDS each (default 30)
@@ -46,7 +46,7 @@ TSAN_OBJ     := $(patsubst %.c,build/tsan/obj/%.o,$(LIB_SRC) $(GEN))
 # built only for the unit tests (through a pattern rule): keep them between runs
 .SECONDARY: $(TEST_OBJ)
 
-.PHONY: all run check asan tsan unit unit-asan unit-tsan api api-asan api-tsan web check-lane-valgrind check-lane-rest valgrind lint fuzz fuzz-build fmt fmt-check bench clean deps deps-check
+.PHONY: all run check asan tsan unit unit-asan unit-tsan api api-asan api-tsan browser check-lane-valgrind check-lane-rest valgrind lint fuzz fuzz-build fmt fmt-check bench clean deps deps-check
 
 all: build/slate
 
@@ -132,7 +132,7 @@ valgrind: build/slate
 
 # ---- the web app in Debian's Chromium (Playwright): every page walked, axe-clean, screenshots
 # in build/web/screenshots (docs/WEB.md)
-web: build/slate
+browser: build/slate
 	SLATE_BIN=build/slate npx --no-install playwright test -c tests/web/playwright.config.mjs
 
 # ---- static analysis: zero findings
@@ -184,7 +184,7 @@ check: deps-check
 # the two lanes of make check
 check-lane-valgrind: valgrind
 check-lane-rest:
-	$(MAKE) web
+	$(MAKE) browser
 	$(MAKE) unit-asan
 	$(MAKE) unit-tsan
 	$(MAKE) api-asan
