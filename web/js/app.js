@@ -126,9 +126,14 @@ async function route() {
 /* After sign-in: back where the person was going, or their call sheet. */
 ctx.afterSignIn = async function afterSignIn() {
   const me = await refreshMe();
+  const must = gate(me);
+  if (must) { /* the page asked for waits until the gate is passed */
+    go(must, { replace: true });
+    return;
+  }
   const next = sessionStorage.getItem('slate.next');
   sessionStorage.removeItem('slate.next');
-  go(gate(me) || (next && pages[next] && next !== '/sign-in' ? next : '/callsheet'), { replace: true });
+  go(next && pages[next] && next !== '/sign-in' ? next : '/callsheet', { replace: true });
 };
 
 document.addEventListener('click', (ev) => {
