@@ -79,7 +79,7 @@ test('an invitation for an existing account is accepted after signing in, and a 
   await slate.api('PATCH', slate.base, { require_mfa: true });
   await slate.api('POST', `${slate.base}/invitations`, { email: EMAIL, role: 'cast' });
   const link = await mailedLink(slate.server, EMAIL, 'invitation');
-  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
   await expect(page).toHaveURL(/\/sign-in$/);
   await page.goto(link);
   await expect(page.getByText(`You are invited to join ${slate.prod.name} as cast.`)).toBeVisible();
@@ -101,7 +101,7 @@ test('an invitation for an existing account is accepted after signing in, and a 
 
 test('a forgotten password: the same answer for any address, then the mailed link sets a new one', async () => {
   await page.goto('/sign-in');
-  const out = page.getByRole('button', { name: 'Sign out' });
+  const out = page.getByRole('button', { name: 'Sign out', exact: true });
   if (await out.count()) await out.click();
   await page.getByRole('link', { name: 'Forgot your password?' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Reset your password' })).toBeVisible();
@@ -129,7 +129,7 @@ test('a forgotten password: the same answer for any address, then the mailed lin
 
 test('the throttle\'s wait is said plainly', async () => {
   await page.goto('/sign-in');
-  const out = page.getByRole('button', { name: 'Sign out' });
+  const out = page.getByRole('button', { name: 'Sign out', exact: true });
   if (await out.count()) await out.click();
   for (let i = 0; i < 12; i++) {
     await signIn('nobody.here@example.org', `wrong password number ${i}`);

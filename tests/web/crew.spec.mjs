@@ -188,7 +188,7 @@ test('my details: I change my own phone, a bad one is refused by the field, my s
 
 test('signing out deletes everything the browser kept', async () => {
   expect((await kept(page)).caches.length).toBeGreaterThan(0);
-  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
   await expect(page).toHaveURL(/\/sign-in$/);
   await expect(page.getByText('You are signed out.', { exact: false })).toBeVisible();
   const left = await kept(page);
