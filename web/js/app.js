@@ -77,11 +77,13 @@ function drawBar() {
     link(href, text, here === href || (href === '/callsheet' && here === '/') ? { 'aria-current': 'page' } : {}));
   bar.replaceChildren(h('a', { class: 'brand', href: ctx.me ? '/callsheet' : '/sign-in', 'data-nav': '' }, t('app')));
   if (!ctx.me) return;
-  bar.append(h('nav', { 'aria-label': t('nav') }, h('ul', null,
+  const out = h('li', null, h('button', { type: 'button', class: 'link', onclick: signOut }, t('signOut')));
+  /* until the gate is passed, the API answers nothing else: no page to offer */
+  bar.append(h('nav', { 'aria-label': t('nav') }, h('ul', null, gate(ctx.me) ? out : [
     item('/callsheet', t('navCallsheet')),
     item('/productions', t('navProductions')),
     item('/my-details', t('navDetails')),
-    h('li', null, h('button', { type: 'button', class: 'link', onclick: signOut }, t('signOut'))))));
+    out])));
 }
 
 /* Where a signed-in person must go before anything else, or null. */
@@ -98,11 +100,12 @@ async function route() {
     try {
       await refreshMe();
     } catch (err) {
+      const had = ctx.me !== null;
       ctx.me = null;
       if (err instanceof ApiError && err.status === 401) {
         await offline.forgetData(); /* the session ended: what it kept goes too */
         sessionStorage.setItem('slate.next', location.pathname);
-        if (!ctx.message) flash(t('sessionEnded'));
+        if (had && !ctx.message) flash(t('sessionEnded'));
         go('/sign-in', { replace: true });
         return;
       }
