@@ -38,6 +38,7 @@ test('a page that needs a session sends me to sign in, from the keyboard alone, 
   await page.goto('/my-details');
   await expect(page).toHaveURL(/\/sign-in$/);
   await expect(page.getByRole('heading', { level: 1, name: 'Sign in' })).toBeVisible();
+  await expect(page.getByLabel('Code from your authenticator app, or a recovery code'), 'asked for only when the account has one').toBeHidden();
   await checkPage(page, watcher, 'sign-in-first');
   await page.keyboard.press('Tab');
   // skip link, brand, then the form: reach the email field by Tab, as a keyboard user does
