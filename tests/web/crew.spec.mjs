@@ -106,9 +106,17 @@ test('my call sheet: my call in large type, the day, locations with a maps link,
   const dept = depts.departments[0].name;
   person = await slate.api('POST', `${slate.base}/people`, { name: NAME, kind: 'crew', department: dept, job_title: `Gaffer ${XSS(2)}`, account_email: EMAIL });
   await slate.api('POST', `${slate.base}/people`, { name: `Key ${XSS(3)}`, kind: 'crew', department: dept, job_title: `Unit manager ${XSS(4)}`, key_contact: true, work_phone: '+44 20 7946 0958' });
-  const locs = await slate.api('GET', `${slate.base}/locations`);
-  await slate.api('PATCH', `${slate.base}/locations/${locs.locations[0].id}`, { parking: `Behind the pier ${XSS(5)}` });
   await slate.api('PUT', `${slate.base}/days/${day1.id}/calls/${person.id}`, { call: '06:30', pickup: '05:45', on_set: '07:00' });
+  // what the day shows, renamed with hostile text, then published
+  const { id: cid } = await slate.api('POST', `${slate.base}/days/${day1.id}/callsheets`, {});
+  const drawn = (await slate.api('GET', `${slate.base}/callsheets/${cid}`)).sheet;
+  await slate.api('PATCH', `${slate.base}/locations/${drawn.locations[0].id}`, {
+    name: `Harbour ${XSS(5)}`, address: `1 Pier Road ${XSS(6)}`, parking: `Behind the pier ${XSS(7)}`,
+    nearest_hospital: `St Mary ${XSS(8)}`, access_notes: `Gate code ${XSS(9)}`,
+  });
+  await slate.api('PATCH', `${slate.base}/scenes/${drawn.scenes[0].id}`, { set: `Lighthouse ${XSS(10)}` });
+  await slate.api('PATCH', slate.base, { name: `${slate.prod.name} ${XSS(11)}` });
+  slate.prod.name = `${slate.prod.name} ${XSS(11)}`;
   await slate.api('POST', `${slate.base}/days/${day1.id}/callsheets`, {});
 
   await page.goto('/callsheet');
@@ -117,7 +125,10 @@ test('my call sheet: my call in large type, the day, locations with a maps link,
   await expect(sheet.getByText('Pick-up')).toBeVisible();
   await expect(sheet.getByText('05:45')).toBeVisible();
   await expect(sheet.getByText(`Day 1 of ${day1.total}`, { exact: false })).toBeVisible();
-  await expect(sheet.getByText(`Behind the pier ${XSS(5)}`)).toBeVisible();
+  for (const text of [`Harbour ${XSS(5)}`, `1 Pier Road ${XSS(6)}`, `Behind the pier ${XSS(7)}`, `St Mary ${XSS(8)}`, `Gate code ${XSS(9)}`, `Lighthouse ${XSS(10)}`]) {
+    await expect(sheet.getByText(text), text).toBeVisible();
+  }
+  await expect(sheet.locator('.eyebrow')).toContainText(slate.prod.name);
   await expect(sheet.getByText(`Key ${XSS(3)}`)).toBeVisible();
   await expect(sheet.locator('a[href^="tel:+442079460958"]')).toBeVisible();
   expect(await sheet.locator('a[href^="geo:"]').count()).toBeGreaterThan(0);
