@@ -6,8 +6,9 @@
  * segment; its value is percent-decoded and may not contain '/', NUL or
  * control characters. A ROUTE_TAIL route's last parameter takes every
  * segment left ("js/app.js"), each decoded alike. HEAD is answered by the
- * GET route (the body is dropped on the way out). A path that matches some route but not its
- * method gives 405 with the Allow list; no match at all gives 404.
+ * GET route (the body is dropped on the way out). A path that matches some
+ * route but not its method gives 405 with the Allow list; no match at all
+ * gives 404.
  *
  * Pure code: no I/O, no allocation.
  */
