@@ -25,7 +25,6 @@
 #include "api/web.h"
 
 #include <assert.h>
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -138,7 +137,11 @@ answer(struct http_req *r, const struct web_file *f, const char *cache)
 	int gz = f->gz != NULL && web_accepts_gzip(ae, alen);
 	struct evbuffer *b = evbuffer_new();
 
-	if (b == NULL) {
+	/* static bytes: referred to, never copied here or freed */
+	if (b == NULL || evbuffer_add_reference(b, gz ? f->gz : f->data, gz ? f->gz_len : f->len,
+	                                        NULL, NULL) == -1) {
+		if (b != NULL)
+			evbuffer_free(b);
 		http_end_problem(r, 503, "the server is short of memory; try again");
 		return;
 	}
@@ -147,13 +150,6 @@ answer(struct http_req *r, const struct web_file *f, const char *cache)
 	http_add_header(r, "Vary", "Accept-Encoding");
 	if (gz)
 		http_add_header(r, "Content-Encoding", "gzip");
-	/* static bytes: referred to, never copied here or freed */
-	if (evbuffer_add_reference(b, gz ? f->gz : f->data, gz ? f->gz_len : f->len, NULL, NULL) ==
-	    -1) {
-		evbuffer_free(b);
-		http_end_problem(r, 503, "the server is short of memory; try again");
-		return;
-	}
 	http_end_reply_buffer(r, 200, f->type, b);
 	evbuffer_free(b);
 }
