@@ -33,7 +33,9 @@ TSAN_CFLAGS  := $(BASE_CFLAGS) -O1 -g -fsanitize=thread -fno-omit-frame-pointer
 SRC          := $(shell find src -name '*.c' | sort)
 LIB_SRC      := $(filter-out src/main.c,$(SRC))
 MIGRATIONS   := $(sort $(wildcard src/store/migrations/*.sql))
-GEN          := build/gen/migrations.c build/gen/security_md.c build/gen/factors.c
+GEN          := build/gen/migrations.c build/gen/security_md.c build/gen/factors.c build/gen/web.c
+# the browser app (web/): a file added, changed or removed rebuilds build/gen/web.c
+WEB          := $(shell find web -type f) $(shell find web -type d)
 FACTORS      := data/factors/uk-desnz-2024.csv data/factors/us-epa-2025.csv
 UNIT_SRC     := $(shell find tests/unit -name 'test_*.c' 2>/dev/null | sort)
 FUZZ_SRC     := $(wildcard fuzz/fuzz_*.c)
@@ -61,6 +63,10 @@ build/gen/migrations.c: $(MIGRATIONS) scripts/embed
 build/gen/security_md.c: docs/SECURITY.md scripts/embed
 	@mkdir -p $(@D)
 	scripts/embed text embedded_security_md docs/SECURITY.md > $@.tmp && mv $@.tmp $@
+
+build/gen/web.c: $(WEB) scripts/embed
+	@mkdir -p $(@D)
+	scripts/embed web web > $@.tmp && mv $@.tmp $@
 
 build/gen/factors.c: $(FACTORS) scripts/embed
 	@mkdir -p $(@D)

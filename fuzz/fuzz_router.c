@@ -7,7 +7,9 @@
  * reports any read past either. The result is checked against router.h: the
  * status is 200, 404 or 405; a 200 names a route of this table whose method
  * fits and whose parameters are decoded, NUL-terminated values free of '/'
- * and control characters (compared with an independent decoder); a 405
+ * and control characters (compared with an independent decoder), but for
+ * a ROUTE_TAIL route's last one, which is the rest of the path, decoded
+ * segment by segment, its literal '/' only between non-empty segments; a 405
  * carries a non-empty Allow list that does not name the request's method.
  */
 #include <stdint.h>
@@ -30,6 +32,7 @@ static const struct route routes[] = {
     {"POST", "/api/v1/productions/{id}/members/{member}", dummy, ROUTE_JSON_BODY | ROUTE_PUBLIC,
      NULL},
     {"DELETE", "/api/v1/productions/{id}", dummy, ROUTE_PUBLIC, NULL},
+    {"GET", "/assets/{version}/{path}", dummy, ROUTE_PUBLIC | ROUTE_TAIL, NULL},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
@@ -80,6 +83,7 @@ check_params(const struct route *rt, const char *path, size_t path_len, const st
 	while (*p != '\0') {
 		const char *pe;
 		size_t ps, plen, ss, slen;
+		int tail;
 
 		CHECK(*p == '/');
 		CHECK(i < path_len && path[i] == '/');
@@ -89,7 +93,8 @@ check_params(const struct route *rt, const char *path, size_t path_len, const st
 			;
 		plen = (size_t)(pe - p);
 		ps = (size_t)(p - rt->pattern);
-		for (ss = i; i < path_len && path[i] != '/'; i++)
+		tail = (rt->flags & ROUTE_TAIL) && *pe == '\0' && is_param(p, plen);
+		for (ss = i; i < path_len && (tail || path[i] != '/'); i++)
 			;
 		slen = i - ss;
 		if (is_param(p, plen)) {
@@ -104,7 +109,9 @@ check_params(const struct route *rt, const char *path, size_t path_len, const st
 			CHECK(v[0] != '\0');
 			for (const char *q = v; *q; q++) {
 				unsigned char c = (unsigned char)*q;
-				CHECK(c != '/' && c >= 0x20 && c != 0x7f);
+				CHECK((tail || c != '/') && c >= 0x20 && c != 0x7f);
+				if (c == '/') /* a tail's separator: between non-empty segments */
+					CHECK(q > v && q[-1] != '/' && q[1] != '\0');
 			}
 			/* the name is the pattern's, braces dropped */
 			CHECK(strlen(m->params[np].name) == plen - 2);
@@ -112,7 +119,19 @@ check_params(const struct route *rt, const char *path, size_t path_len, const st
 			CHECK(router_param(m, m->params[np].name) != NULL);
 			/* the value is the percent-decoded segment */
 			CHECK(slen > 0 && slen < sizeof(dec));
-			CHECK(ref_decode(path + ss, slen, dec, &dlen));
+			/* each raw segment decoded on its own (a tail has several), none to a '/'
+			 */
+			for (size_t a = ss, b; a <= ss + slen; a = b + 1) {
+				size_t piece;
+				for (b = a; b < ss + slen && path[b] != '/'; b++)
+					;
+				CHECK(b > a);
+				CHECK(ref_decode(path + a, b - a, dec + dlen, &piece));
+				CHECK(memchr(dec + dlen, '/', piece) == NULL);
+				dlen += piece;
+				if (b < ss + slen)
+					dec[dlen++] = '/';
+			}
 			CHECK(dlen == strlen(v));
 			CHECK(memcmp(dec, v, dlen) == 0);
 			np++;

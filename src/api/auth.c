@@ -10,7 +10,8 @@
  * refused (login CSRF).
  *
  * POST /api/v1/auth/logout ends the session on the server and clears the
- * cookie.
+ * cookie, and tells the browser to clear what it kept for the site
+ * (Clear-Site-Data: "cache", "storage").
  */
 #include <sodium.h>
 #include <stdlib.h>
@@ -251,5 +252,7 @@ auth_logout(struct api_call *c)
 		return;
 	}
 	session_clear_cookie(r);
+	/* and the browser forgets what the web app kept: its caches, storage and service worker */
+	http_add_header(r, "Clear-Site-Data", "\"cache\", \"storage\"");
 	http_end_reply(r, 204, NULL, NULL, 0);
 }

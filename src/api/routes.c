@@ -4,6 +4,7 @@
  */
 #include "api/handlers.h"
 #include "api/call.h"
+#include "api/web.h"
 #include "crypto/password.h"
 #include "util/nitems.h"
 
@@ -122,6 +123,20 @@ const struct route api_routes[] = {
     {"GET", "/metrics", CALL(health_metrics, ROUTE_PUBLIC, PUBLIC)},
     /* the token is the credential: the handler finds the feed by its hash */
     {"GET", "/feeds/{token}", CALL(feeds_get, ROUTE_PUBLIC, .check = API_CHECK_PUBLIC)},
+    /* the web app (api/web.c): every app path answers its one page; the assets live under the
+       version of the whole app, the rest of the path naming the file */
+    {"GET", "/", CALL(web_page, ROUTE_PUBLIC, PUBLIC)},
+    {"GET", "/sign-in", CALL(web_page, ROUTE_PUBLIC, PUBLIC)},
+    {"GET", "/forgot-password", CALL(web_page, ROUTE_PUBLIC, PUBLIC)},
+    {"GET", "/reset-password", CALL(web_page, ROUTE_PUBLIC, PUBLIC)},
+    {"GET", "/invitation", CALL(web_page, ROUTE_PUBLIC, PUBLIC)},
+    {"GET", "/first-password", CALL(web_page, ROUTE_PUBLIC, PUBLIC)},
+    {"GET", "/second-factor", CALL(web_page, ROUTE_PUBLIC, PUBLIC)},
+    {"GET", "/productions", CALL(web_page, ROUTE_PUBLIC, PUBLIC)},
+    {"GET", "/callsheet", CALL(web_page, ROUTE_PUBLIC, PUBLIC)},
+    {"GET", "/my-details", CALL(web_page, ROUTE_PUBLIC, PUBLIC)},
+    {"GET", "/sw.js", CALL(web_worker, ROUTE_PUBLIC, PUBLIC)},
+    {"GET", "/assets/{version}/{path}", CALL(web_asset, ROUTE_PUBLIC | ROUTE_TAIL, PUBLIC)},
     /* auth.login: success, failure or throttled, written by the handler once it knows which */
     {"POST", "/api/v1/auth/login",
      CALL(auth_login, ROUTE_PUBLIC | ROUTE_JSON_BODY, PUBLIC, .precheck = api_from_own_pages,

@@ -19,13 +19,23 @@ hexval(char c)
 	return -1;
 }
 
-/* Decodes one segment into out; -1 when malformed or not a safe value. */
+/*
+ * Decodes one segment into out; -1 when malformed or not a safe value. With
+ * tail, a literal '/' between non-empty segments is kept (an encoded one
+ * never is).
+ */
 static int
-decode(const char *s, size_t n, char *out, size_t cap)
+decode(const char *s, size_t n, char *out, size_t cap, int tail)
 {
 	size_t j = 0;
 	for (size_t i = 0; i < n; i++) {
 		int c = (unsigned char)s[i];
+		if (tail && c == '/') {
+			if (j == 0 || out[j - 1] == '/' || i + 1 == n || j + 1 >= cap)
+				return -1; /* an empty segment */
+			out[j++] = '/';
+			continue;
+		}
 		if (c == '%') {
 			int hi, lo;
 			if (i + 2 >= n)
@@ -57,7 +67,7 @@ router_query_param(const char *query, const char *name, char *out, size_t cap)
 		const char *end = strchr(p, '&');
 		size_t len = end ? (size_t)(end - p) : strlen(p);
 		if (len > nl && strncmp(p, name, nl) == 0 && p[nl] == '=')
-			return decode(p + nl + 1, len - nl - 1, out, cap) == -1 ? -1 : 1;
+			return decode(p + nl + 1, len - nl - 1, out, cap, 0) == -1 ? -1 : 1;
 		p = end ? end + 1 : NULL;
 	}
 	return 0;
@@ -70,7 +80,7 @@ router_query_param(const char *query, const char *name, char *out, size_t cap)
  * prefix, and every request is walked past most of them.
  */
 static int
-match_path(const char *pattern, const char *path, size_t path_len, struct route_match *m)
+match_path(const char *pattern, int tail, const char *path, size_t path_len, struct route_match *m)
 {
 	struct {
 		const char *name, *value;
@@ -92,6 +102,8 @@ match_path(const char *pattern, const char *path, size_t path_len, struct route_
 		while (*pe != '\0' && *pe != '/')
 			pe++;
 		seg_start = i;
+		if (tail && *p == '{' && *pe == '\0')
+			i = path_len; /* the last parameter of a ROUTE_TAIL route: the rest */
 		while (i < path_len && path[i] != '/')
 			i++;
 		seg_len = i - seg_start;
@@ -115,7 +127,8 @@ match_path(const char *pattern, const char *path, size_t path_len, struct route_
 		char scratch[ROUTER_PARAM_MAX];
 		char *value = m != NULL ? m->params[k].value : scratch;
 		/* validated whether or not it is kept, so 404 and 405 agree */
-		if (decode(seen[k].value, seen[k].value_len, value, ROUTER_PARAM_MAX) == -1)
+		if (decode(seen[k].value, seen[k].value_len, value, ROUTER_PARAM_MAX,
+		           tail && k + 1 == np) == -1)
 			return 0;
 		if (m != NULL)
 			snprintf(m->params[k].name, sizeof(m->params[k].name), "%.*s",
@@ -149,7 +162,8 @@ router_match(const struct route *table, size_t n, const char *method, size_t met
 		size_t rl = strlen(rm);
 		int same = (rl == method_len && memcmp(rm, method, rl) == 0) ||
 		           (head && strcmp(rm, "GET") == 0);
-		if (same && match_path(table[r].pattern, path, path_len, m)) {
+		if (same && match_path(table[r].pattern, (table[r].flags & ROUTE_TAIL) != 0, path,
+		                       path_len, m)) {
 			m->route = &table[r];
 			m->index = (int)r;
 			return 200;
@@ -158,7 +172,8 @@ router_match(const struct route *table, size_t n, const char *method, size_t met
 	}
 	/* no route of this method: 405 with the methods the path has, or 404 */
 	for (size_t r = 0; r < n; r++) {
-		if (match_path(table[r].pattern, path, path_len, NULL)) {
+		if (match_path(table[r].pattern, (table[r].flags & ROUTE_TAIL) != 0, path, path_len,
+		               NULL)) {
 			path_seen = 1;
 			allow_add(m->allow, sizeof(m->allow), table[r].method);
 			if (strcmp(table[r].method, "GET") == 0)

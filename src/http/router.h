@@ -4,9 +4,11 @@
  * Patterns are literal segments and {name} parameters:
  * "/api/v1/productions/{id}/members". A parameter matches one non-empty
  * segment; its value is percent-decoded and may not contain '/', NUL or
- * control characters. HEAD is answered by the GET route (the body is
- * dropped on the way out). A path that matches some route but not its
- * method gives 405 with the Allow list; no match at all gives 404.
+ * control characters. A ROUTE_TAIL route's last parameter takes every
+ * segment left ("js/app.js"), each decoded alike. HEAD is answered by the
+ * GET route (the body is dropped on the way out). A path that matches some
+ * route but not its method gives 405 with the Allow list; no match at all
+ * gives 404.
  *
  * Pure code: no I/O, no allocation.
  */
@@ -32,6 +34,9 @@ enum route_flags {
 	/* refused to API tokens: a signed-in session with a second factor is needed (granting
 	   roles, inviting, production security settings) */
 	ROUTE_SESSION_ONLY = 1 << 5,
+	/* the pattern's last segment, a {name} parameter, takes the rest of the path: one or more
+	   segments, each decoded like a parameter, joined by '/' (the web app's assets) */
+	ROUTE_TAIL = 1 << 6,
 };
 
 struct route {

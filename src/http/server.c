@@ -187,8 +187,9 @@ static const char security_headers[] =
     "X-Frame-Options: DENY\r\n"
     "Cross-Origin-Opener-Policy: same-origin\r\n"
     "Cross-Origin-Resource-Policy: same-origin\r\n"
-    "Permissions-Policy: camera=(), microphone=(), geolocation=(), payment=()\r\n"
-    "Cache-Control: no-store\r\n";
+    "Permissions-Policy: camera=(), microphone=(), geolocation=(), payment=()\r\n";
+/* unless the handler set its own (the web app's assets are immutable) */
+static const char no_store[] = "Cache-Control: no-store\r\n";
 
 /* ---- time ------------------------------------------------------------ */
 
@@ -382,6 +383,8 @@ http_add_header(struct http_req *r, const char *name, const char *value)
 {
 	if (strcasecmp(name, "Content-Security-Policy") == 0)
 		r->own_csp = 1;
+	else if (strcasecmp(name, "Cache-Control") == 0)
+		r->own_cache = 1;
 	evbuffer_add_printf(r->out_headers, "%s: %s\r\n", name, value);
 }
 
@@ -456,6 +459,8 @@ http_end_reply_buffer(struct http_req *r, int status, const char *content_type,
 	evbuffer_add(out, security_headers, sizeof(security_headers) - 1);
 	if (!r->own_csp)
 		evbuffer_add(out, default_csp, sizeof(default_csp) - 1);
+	if (!r->own_cache)
+		evbuffer_add(out, no_store, sizeof(no_store) - 1);
 	if (content_type != NULL)
 		evbuffer_add_printf(out, "Content-Type: %s\r\n", content_type);
 	evbuffer_add_printf(out, "X-Request-Id: %s\r\n", r->request_id);

@@ -77,7 +77,8 @@ struct http_req {
 	struct timespec start;
 	/* response */
 	struct evbuffer *out_headers; /* "Name: value\r\n" lines */
-	int own_csp; /* out_headers holds the answer's own Content-Security-Policy */
+	int own_csp;   /* out_headers holds the answer's own Content-Security-Policy */
+	int own_cache; /* out_headers holds its own Cache-Control (else: no-store) */
 	int status;
 	int answered;
 };
@@ -136,6 +137,11 @@ void *http_req_alloc(struct http_req *r, size_t n);
 char *http_req_strdup(struct http_req *r, const char *s);
 char *http_req_strndup(struct http_req *r, const char *s, size_t n);
 
+/*
+ * Adds a header line to the answer. A Content-Security-Policy replaces the
+ * default policy and a Cache-Control the default "no-store" (each answer
+ * carries exactly one of each).
+ */
 void http_add_header(struct http_req *r, const char *name, const char *value);
 
 /*

@@ -16,6 +16,7 @@ static const struct route table[] = {
     {"GET", "/api/v1/productions/{id}", h, 0, NULL},
     {"DELETE", "/api/v1/productions/{id}", h, 0, NULL},
     {"POST", "/api/v1/productions/{id}/members/{member}", h, ROUTE_JSON_BODY, NULL},
+    {"GET", "/assets/{version}/{path}", h, ROUTE_TAIL, NULL},
 };
 #define N (sizeof(table) / sizeof(table[0]))
 
@@ -98,6 +99,34 @@ overlong_param_does_not_match(void **state)
 	assert_int_equal(match("GET", path, &m), 404);
 }
 
+static void
+a_tail_takes_the_rest_of_the_path_segment_by_segment(void **state)
+{
+	struct route_match m;
+	(void)state;
+	assert_int_equal(match("GET", "/assets/v1/app.js", &m), 200);
+	assert_ptr_equal(m.route, &table[4]);
+	assert_string_equal(router_param(&m, "version"), "v1");
+	assert_string_equal(router_param(&m, "path"), "app.js");
+	assert_int_equal(match("GET", "/assets/v1/js/screens/call%20sheet.js", &m), 200);
+	assert_string_equal(router_param(&m, "path"), "js/screens/call sheet.js");
+	/* decoded segment by segment: an encoded dot is a dot, an encoded slash never a slash */
+	assert_int_equal(match("GET", "/assets/v1/%2e%2e/x.js", &m), 200);
+	assert_string_equal(router_param(&m, "path"), "../x.js");
+	assert_int_equal(match("GET", "/assets/v1/js%2Fapp.js", &m), 404);
+	/* no empty segment anywhere, nothing after the version, no control character */
+	assert_int_equal(match("GET", "/assets/v1/", &m), 404);
+	assert_int_equal(match("GET", "/assets/v1", &m), 404);
+	assert_int_equal(match("GET", "/assets/v1//app.js", &m), 404);
+	assert_int_equal(match("GET", "/assets/v1/js//app.js", &m), 404);
+	assert_int_equal(match("GET", "/assets/v1/js/", &m), 404);
+	assert_int_equal(match("GET", "/assets/v1/a%0A.js", &m), 404);
+	/* the parameters before the tail stay one segment each */
+	assert_int_equal(match("GET", "/assets//app.js", &m), 404);
+	assert_int_equal(match("POST", "/assets/v1/js/app.js", &m), 405);
+	assert_string_equal(m.allow, "GET, HEAD");
+}
+
 int
 main(void)
 {
@@ -108,6 +137,7 @@ main(void)
 	    cmocka_unit_test(wrong_method_is_405_with_allow),
 	    cmocka_unit_test(head_is_served_by_get),
 	    cmocka_unit_test(overlong_param_does_not_match),
+	    cmocka_unit_test(a_tail_takes_the_rest_of_the_path_segment_by_segment),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
