@@ -52,6 +52,9 @@ before(async () => {
     if (kind === 'cast') body.character_name = 'The Lighthouse Keeper';
     people[key] = await ok(call(server, admin, 'POST', P('/people'), { body }), 201);
   }
+  // a crew member with no person record: called on no day, so no sheet of theirs to read
+  sessions.floater = await newAccount(server, 'floater@mine.example', passwordOf('floater'));
+  await ok(call(server, admin, 'POST', P('/members'), { body: { email: 'floater@mine.example', role: 'crew', department: 'Grip' } }), 201);
   const harbour = await ok(call(server, admin, 'POST', P('/locations'), { body: { name: 'Harbour Wall', address: '3 Harbour Road' } }), 201);
   const mk = (date, extra = {}) => ok(call(server, admin, 'POST', P('/days'), { body: { date, unit: 'Main', general_call: '07:00', wrap_estimate: '19:00', ...extra } }), 201);
   days.today = await mk(dateIn(TZ), { locations: [harbour.id] });
@@ -119,6 +122,12 @@ test('a new version after an acknowledgement is flagged with what changed for me
   // the cast member never acknowledged: nothing to compare with
   const [lead] = await mine('lead');
   assert.deepEqual([lead.acknowledged, lead.acknowledged_version, lead.changes], [false, null, []]);
+});
+
+test('a crew member without a person record gets no sheet, as the call-sheet read refuses them', async () => {
+  const [today] = await mine('camop');
+  assertProblem(await call(server, sessions.floater, 'GET', P(`/callsheets/${today.callsheet.id}`)), 403, 'the plain read');
+  assert.deepEqual(await mine('floater'), []);
 });
 
 test("my productions name my own person record, and null where I have none", async () => {
