@@ -403,10 +403,11 @@ callsheets_publish(struct api_call *c)
 	struct err e;
 	int rc;
 
+	memset(&cs, 0, sizeof(cs));
 	if (!day_for(r, rd, router_param(&r->match, "did"), POLICY_ACTION_PUBLISH, &d))
 		return;
 	/* the version, its recipients and its audit event in one transaction */
-	rc = store_begin(s, &e);
+	rc = store_begin(s, &e) == 0 ? 0 : -1;
 	if (rc == 0)
 		rc = api_callsheet_publish_now(s, &rd->a.production, &d, c->actor, &cs, &sheet, &e);
 	if (rc == -1) {

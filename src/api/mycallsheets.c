@@ -188,7 +188,7 @@ own_call(const json_t *sheet, const char *person_id)
 static char *
 location_names(const json_t *sheet)
 {
-	size_t i, n = 1;
+	size_t i, n = 1, at = 0;
 	json_t *l;
 	char *out;
 	json_array_foreach (json_object_get(sheet, "locations"), i, l) {
@@ -198,9 +198,10 @@ location_names(const json_t *sheet)
 	out = xcalloc(n, 1);
 	json_array_foreach (json_object_get(sheet, "locations"), i, l) {
 		const char *name = json_string_value(json_object_get(l, "name"));
-		if (i > 0)
-			strcat(out, ", ");
-		strcat(out, name ? name : "");
+		int w = snprintf(out + at, n - at, "%s%s", i > 0 ? ", " : "", name ? name : "");
+		if (w < 0 || (size_t)w >= n - at)
+			break; /* cannot happen: n counted every byte */
+		at += (size_t)w;
 	}
 	return out;
 }
