@@ -146,6 +146,10 @@ test("a revoked member's list holds nothing of that production", async () => {
   assert.deepEqual(all.callsheets, []);
 });
 
-test('no session, no call sheets', async () => {
+test("no session, no call sheets; an API token reaches only its production's routes", async () => {
   assertProblem(await request(server, { path: '/api/v1/me/callsheets' }), 401, 'anonymous');
+  const tok = await ok(call(server, sessions.camop, 'POST', '/api/v1/me/tokens', { body: { name: 'phone', production_id: prod.id, access: 'read' } }), 201);
+  const headers = { authorization: `Bearer ${tok.token}` };
+  assert.equal((await request(server, { path: P(`/days/${days.next.id}/callsheets`), headers })).status, 200, 'the token reads its production');
+  assertProblem(await request(server, { path: '/api/v1/me/callsheets', headers }), 403, 'a token on /me/callsheets');
 });
