@@ -232,6 +232,7 @@ void members_reinstate(struct api_call *c);
 void invitations_create(struct api_call *c);
 void invitations_list(struct api_call *c);
 void invitations_accept(struct api_call *c);
+void invitations_preview(struct api_call *c);
 /* api/attachments.c */
 int attachments_upload_head(struct api_call *c);
 void attachments_upload(struct api_call *c);
@@ -270,6 +271,8 @@ void me_password(struct api_call *c);
 void me_sessions_list(struct api_call *c);
 void me_sessions_end_all(struct api_call *c);
 void me_sessions_end_one(struct api_call *c);
+/* api/mycallsheets.c */
+void me_callsheets(struct api_call *c);
 /* api/people.c */
 void departments_list(struct api_call *c);
 void departments_create(struct api_call *c);

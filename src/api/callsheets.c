@@ -351,6 +351,46 @@ day_for(struct http_req *r, struct api_reader *rd, const char *day_id, enum poli
 	return 1;
 }
 
+int
+api_callsheet_publish_now(struct store *s, const struct store_production *p,
+                          const struct store_day *d, const char *actor, struct store_callsheet *cs,
+                          json_t **sheet_out, struct err *e)
+{
+	struct ids locs = {0}, recipients = {0};
+	const char **lp = NULL, **rp = NULL;
+	json_t *sheet;
+	int rc = -1;
+
+	memset(cs, 0, sizeof(*cs));
+	if ((sheet = build_sheet(s, p, d, &locs, &recipients, e)) == NULL)
+		goto out;
+	snprintf(cs->production_id, sizeof(cs->production_id), "%s", p->id);
+	snprintf(cs->day_id, sizeof(cs->day_id), "%s", d->id);
+	snprintf(cs->published_by, sizeof(cs->published_by), "%s", actor);
+	if ((cs->body = json_dumps(sheet, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
+		err_set(e, 500, "the call sheet could not be encoded");
+		goto out;
+	}
+	lp = ids_ptrs(&locs);
+	rp = ids_ptrs(&recipients);
+	rc = store_callsheet_publish(s, cs, lp, locs.n, rp, recipients.n, e);
+out:
+	if (cs->body != NULL) {
+		sodium_memzero(cs->body, strlen(cs->body));
+		free(cs->body);
+		cs->body = NULL;
+	}
+	if (rc == 0 && sheet_out != NULL)
+		*sheet_out = sheet;
+	else
+		json_decref(sheet);
+	free(lp);
+	free(rp);
+	free(locs.v);
+	free(recipients.v);
+	return rc;
+}
+
 void
 callsheets_publish(struct api_call *c)
 {
@@ -359,51 +399,28 @@ callsheets_publish(struct api_call *c)
 	struct store *s = http_req_store(r);
 	struct store_day d;
 	struct store_callsheet cs;
-	struct ids locs = {0}, recipients = {0};
-	const char **lp = NULL, **rp = NULL;
 	json_t *sheet = NULL;
 	struct err e;
 	int rc;
 
 	memset(&cs, 0, sizeof(cs));
 	if (!day_for(r, rd, router_param(&r->match, "did"), POLICY_ACTION_PUBLISH, &d))
-		goto out;
+		return;
 	/* the version, its recipients and its audit event in one transaction */
-	rc = store_begin(s, &e);
-	if (rc == 0 &&
-	    (sheet = build_sheet(s, &rd->a.production, &d, &locs, &recipients, &e)) == NULL)
-		rc = -1;
-	if (rc == 0) {
-		snprintf(cs.production_id, sizeof(cs.production_id), "%s", rd->a.production.id);
-		snprintf(cs.day_id, sizeof(cs.day_id), "%s", d.id);
-		snprintf(cs.published_by, sizeof(cs.published_by), "%s", c->actor);
-		cs.body = json_dumps(sheet, JSON_COMPACT | JSON_SORT_KEYS);
-		lp = ids_ptrs(&locs);
-		rp = ids_ptrs(&recipients);
-		rc = store_callsheet_publish(s, &cs, lp, locs.n, rp, recipients.n, &e);
-	}
+	rc = store_begin(s, &e) == 0 ? 0 : -1;
+	if (rc == 0)
+		rc = api_callsheet_publish_now(s, &rd->a.production, &d, c->actor, &cs, &sheet, &e);
 	if (rc == -1) {
 		api_call_abort(c);
 		api_unavailable(r, &e);
-		goto out;
+		return;
 	}
-	if (api_call_commit(c, NULL, cs.id) == -1)
-		goto out;
-	{
+	if (api_call_commit(c, NULL, cs.id) == 0) {
 		json_t *j = api_callsheet_json(&cs);
 		json_object_set(j, "sheet", sheet);
 		http_end_reply_json(r, 201, j);
 	}
-out:
-	if (cs.body != NULL) {
-		sodium_memzero(cs.body, strlen(cs.body));
-		free(cs.body);
-	}
 	json_decref(sheet);
-	free(lp);
-	free(rp);
-	free(locs.v);
-	free(recipients.v);
 }
 
 static void
@@ -484,6 +501,35 @@ sheet_response(const struct store_callsheet *cs, size_t *len)
 out:
 	free(head);
 	return out;
+}
+
+int
+api_callsheet_answer(struct store *s, const struct store_gen *g, const char *production_id,
+                     const char *id, struct store_callsheet *cs, struct store_day *d, char **out,
+                     size_t *len, struct err *e)
+{
+	const char *cached;
+	int found;
+
+	*out = NULL;
+	if (cache_sheet_get(s, g, production_id, id, cs, d, &cached, len)) {
+		*out = xmalloc(*len + 1);
+		memcpy(*out, cached, *len);
+		(*out)[*len] = '\0';
+		return 1;
+	}
+	if ((found = store_callsheet_get(s, production_id, id, 1, cs, e)) != 1)
+		return found;
+	if ((found = store_day_get(s, production_id, cs->day_id, d, e)) == 1) {
+		if ((*out = sheet_response(cs, len)) == NULL)
+			found = err_set(e, 500, "the call sheet could not be encoded");
+		else
+			cache_sheet_put(s, g, cs, d, *out, *len);
+	}
+	sodium_memzero(cs->body, strlen(cs->body));
+	free(cs->body);
+	cs->body = NULL;
+	return found;
 }
 
 /*

@@ -164,18 +164,36 @@ add_production(const struct store_production *p, const char *role, void *arg)
 	json_array_append_new(arg, production_json(p, role));
 }
 
+/*
+ * GET /api/v1/productions: each with the caller's role there and, as
+ * person_id, their own person record's id (null when none), so that a page
+ * can open "my details".
+ */
 void
 productions_list(struct api_call *c)
 {
 	const struct api_auth *auth = session_of(c->r);
-	json_t *arr = json_array();
+	json_t *arr = json_array(), *p;
 	struct err e;
+	size_t i;
+	int rc;
 
-	api_end_list(c, "productions", arr,
-	             store_production_list(api_call_store(c), c->actor,
-	                                   auth->session.user.is_instance_admin, add_production,
-	                                   arr, &e),
-	             &e);
+	rc = store_production_list(api_call_store(c), c->actor,
+	                           auth->session.user.is_instance_admin, add_production, arr, &e);
+	json_array_foreach (arr, i, p) {
+		char pid[STORE_ID_LEN + 8];
+		int found;
+		if (rc == -1)
+			break;
+		found = store_person_id_of_user(api_call_store(c),
+		                                json_string_value(json_object_get(p, "id")),
+		                                c->actor, pid, &e);
+		if (found == -1)
+			rc = -1;
+		else
+			json_object_set_new(p, "person_id", found ? json_string(pid) : json_null());
+	}
+	api_end_list(c, "productions", arr, rc, &e);
 }
 
 void
@@ -626,6 +644,57 @@ fail:
 out:
 	sodium_memzero(aj, sizeof(*aj));
 	free(aj);
+}
+
+/*
+ * POST /api/v1/invitations/preview {token}: what a live invitation is for
+ * — the production's name, the role, the invited email and whether an
+ * account with that email exists ("existing": sign in, then accept; "new":
+ * choose a password) — before anyone accepts it. Public and checked as
+ * accept is (from Slate's own pages, the token is the credential); an
+ * unknown, used, withdrawn or expired token gets accept's own 400, so the
+ * answers cannot tell them apart. Changes nothing; each preview of a live
+ * invitation is one "invitation.preview" event, written with the reads
+ * (session_audit_read), not as an accept.
+ */
+void
+invitations_preview(struct api_call *c)
+{
+	struct http_req *r = c->r;
+	struct store *s = api_call_store(c);
+	struct store_invitation v;
+	struct store_production p;
+	struct store_user u;
+	char hash[TOKEN_HASH_LEN];
+	struct err e;
+	int found, existing;
+
+	token_hash(json_string_value(json_object_get(c->body, "token")), hash);
+	if ((found = store_invitation_peek(s, hash, time(NULL), &v, &e)) != 1) {
+		http_end_problem(r, found == -1 ? 503 : 400,
+		                 found == -1 ? "invitations are unavailable right now"
+		                             : "the invitation is unknown, used or expired");
+		return;
+	}
+	if ((found = store_production_get(s, v.production_id, &p, &e)) != 1 ||
+	    (existing = store_user_by_email(s, v.email, &u, &e)) == -1) {
+		http_end_problem(r, found == 0 ? 400 : 503,
+		                 found == 0 ? "the invitation is unknown, used or expired"
+		                            : "invitations are unavailable right now");
+		goto out;
+	}
+	if (existing == 1 && u.disabled) {
+		http_end_problem(r, 403, "this invitation cannot be accepted");
+		goto out;
+	}
+	session_audit_read(r, NULL, c->decl->audit, v.id, "success");
+	http_end_reply_json(r, 200,
+	                    json_pack("{s:{s:s}, s:s, s:s, s:s}", "production", "name", p.name,
+	                              "role", v.role, "email", v.email, "account",
+	                              existing == 1 ? "existing" : "new"));
+out:
+	sodium_memzero(&u, sizeof(u));
+	sodium_memzero(&v, sizeof(v));
 }
 
 void

@@ -166,6 +166,8 @@ const struct route api_routes[] = {
           .audit = "auth.password_change")},
     {"GET", "/api/v1/me/sessions",
      CALL(me_sessions_list, ROUTE_PENDING_OK, .check = API_CHECK_SELF)},
+    /* the caller's call sheets of today and next, each as GET …/callsheets/{cid} answers it */
+    {"GET", "/api/v1/me/callsheets", CALL(me_callsheets, 0, .check = API_CHECK_SELF)},
     {"POST", "/api/v1/me/tokens",
      CALL(tokens_create, ROUTE_JSON_BODY, .check = API_CHECK_SELF,
           BODY({"name", JF_STRING, JF_REQUIRED | JF_NONBLANK, 100},
@@ -389,6 +391,11 @@ const struct route api_routes[] = {
           BODY({"token", JF_STRING, JF_REQUIRED, 64}, {"display_name", JF_STRING, 0, 200},
                {"password", JF_STRING, JF_SECRET, PASSWORD_MAX_BYTES}),
           .audit = "invitation.accept")},
+    /* what an invitation is for, before accepting it: read only, the token as for accept */
+    {"POST", "/api/v1/invitations/preview",
+     CALL(invitations_preview, ROUTE_PUBLIC | ROUTE_JSON_BODY, PUBLIC,
+          .precheck = api_from_own_pages, .refused = "open invitations from Slate's own pages",
+          BODY({"token", JF_STRING, JF_REQUIRED, 64}), .audit = "invitation.preview")},
 };
 
 const size_t api_nroutes = nitems(api_routes);

@@ -120,6 +120,26 @@ int api_callsheet_readable(struct store *s, struct api_reader *rd, const struct 
                            struct err *e);
 
 /*
+ * The answer of GET .../callsheets/{id} of production_id, exactly as that
+ * route gives it (from the loop's cache when it holds it, else opened,
+ * built and kept there; g as api/cache.h takes it), with the version's row
+ * (no body) and its shoot day. Checks no right: the caller has checked
+ * api_callsheet_readable for the day. 1 with *out malloc'd (*len bytes,
+ * NUL-terminated; the caller wipes and frees it), 0 no such version, -1 e set.
+ */
+int api_callsheet_answer(struct store *s, const struct store_gen *g, const char *production_id,
+                         const char *id, struct store_callsheet *cs, struct store_day *d,
+                         char **out, size_t *len, struct err *e);
+/*
+ * Publishes the next version of day d of production p as actor (inside the
+ * caller's transaction; no audit event): 0 with cs filled (no body) and,
+ * when sheet_out is not NULL, the sheet (the caller drops it), or -1 e set.
+ */
+int api_callsheet_publish_now(struct store *s, const struct store_production *p,
+                              const struct store_day *d, const char *actor,
+                              struct store_callsheet *cs, json_t **sheet_out, struct err *e);
+
+/*
  * Fills rd's own record (person_id, self_confirmed) and department from
  * the person record user_id has in rd's production (the membership's
  * department first): 0, or -1 with e set.

@@ -1374,6 +1374,69 @@ store_callsheet_recipients(struct store *s, const char *callsheet_id,
 }
 
 int
+store_callsheet_latest_from(struct store *s, const char *production_id, const char *from_date,
+                            const char *person_id,
+                            void (*fn)(const struct store_my_sheet *, void *), void *arg,
+                            struct err *e)
+{
+	/* the acknowledged version: newest first, so its id and version agree */
+	static const char sql[] =
+	    "SELECT c.id, c.production_id, c.day_id, c.version, c.published_by, c.published_at, "
+	    "d.day_date, d.cancelled_at IS NOT NULL, "
+	    "EXISTS (SELECT 1 FROM callsheet_recipient r WHERE r.callsheet_id = c.id "
+	    "AND r.person_id = ?3), "
+	    "(SELECT o.id FROM callsheet o JOIN callsheet_recipient r ON r.callsheet_id = o.id "
+	    "WHERE o.day_id = c.day_id AND r.person_id = ?3 AND r.acknowledged_at IS NOT NULL "
+	    "ORDER BY o.version DESC LIMIT 1), "
+	    "(SELECT o.version FROM callsheet o JOIN callsheet_recipient r ON r.callsheet_id = "
+	    "o.id "
+	    "WHERE o.day_id = c.day_id AND r.person_id = ?3 AND r.acknowledged_at IS NOT NULL "
+	    "ORDER BY o.version DESC LIMIT 1) "
+	    "FROM callsheet c JOIN shoot_day d ON d.id = c.day_id "
+	    "WHERE c.production_id = ?1 AND d.day_date >= ?2 "
+	    "AND c.version = (SELECT MAX(m.version) FROM callsheet m WHERE m.day_id = c.day_id) "
+	    "ORDER BY d.day_date, d.unit, d.id";
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
+	struct store_my_sheet m;
+	int rc;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, production_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, from_date, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, person_id, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&m, 0, sizeof(m));
+		read_callsheet(st, &m.cs);
+		sq_copy_col(st, 6, m.date, sizeof(m.date));
+		m.cancelled = sqlite3_column_int(st, 7);
+		m.calls_person = sqlite3_column_int(st, 8);
+		sq_copy_col(st, 9, m.acked_id, sizeof(m.acked_id));
+		m.acked_version = sqlite3_column_int(st, 10);
+		fn(&m, arg);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : sq_db_err(s, e, "list the latest call sheets");
+}
+
+int
+store_person_id_of_user(struct store *s, const char *production_id, const char *user_id,
+                        char out[STORE_ID_LEN + 8], struct err *e)
+{
+	static const char sql[] = "SELECT id FROM person WHERE production_id = ? AND user_id = ?";
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
+	int rc;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, production_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, user_id, -1, SQLITE_STATIC);
+	if ((rc = sq_one_row(s, st, "read a person's id", e)) != 1)
+		return rc;
+	sq_copy_col(st, 0, out, STORE_ID_LEN + 8);
+	sqlite3_reset(st);
+	return 1;
+}
+
+int
 store_location_published(struct store *s, const char *location_id, struct err *e)
 {
 	static const char sql[] = "SELECT COUNT(*) FROM callsheet_location WHERE location_id = ?";

@@ -716,6 +716,26 @@ int store_callsheet_ack(struct store *s, const char *callsheet_id, const char *p
 int store_callsheet_recipients(struct store *s, const char *callsheet_id,
                                void (*fn)(const char *person_id, const char *acked_at, void *),
                                void *arg, struct err *e);
+/*
+ * "My call sheets" (api/mycallsheets.c): the latest version of each shoot
+ * day of a production dated from_date or later, by date, with what
+ * person_id (may be "": none) has to do with it.
+ */
+struct store_my_sheet {
+	struct store_callsheet cs; /* the day's latest version, without its body */
+	char date[16];             /* the day's YYYY-MM-DD */
+	int cancelled;             /* the day is cancelled now */
+	int calls_person;          /* this version calls person_id */
+	int acked_version; /* the newest version of the day person_id acknowledged, 0 none */
+	char acked_id[STORE_ID_LEN + 8]; /* its id, "" none */
+};
+int store_callsheet_latest_from(struct store *s, const char *production_id, const char *from_date,
+                                const char *person_id,
+                                void (*fn)(const struct store_my_sheet *, void *), void *arg,
+                                struct err *e);
+/* The id of user_id's person record in production_id: 1 found, 0 none. */
+int store_person_id_of_user(struct store *s, const char *production_id, const char *user_id,
+                            char out[STORE_ID_LEN + 8], struct err *e);
 /* 1 when a published call sheet shows the location (its address is then no secret), else 0. */
 int store_location_published(struct store *s, const char *location_id, struct err *e);
 

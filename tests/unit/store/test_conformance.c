@@ -920,6 +920,12 @@ people_are_sealed_opened_by_group_and_shredded(void **state)
 	assert_int_equal(store_person_of_user(s, p.id, u.id, &got, &e), 1);
 	assert_string_equal(got.id, pe.id);
 	assert_int_equal(store_person_of_user(s, q.id, u.id, &got, &e), 0);
+	{
+		char pid[STORE_ID_LEN + 8];
+		assert_int_equal(store_person_id_of_user(s, p.id, u.id, pid, &e), 1);
+		assert_string_equal(pid, pe.id);
+		assert_int_equal(store_person_id_of_user(s, q.id, u.id, pid, &e), 0);
+	}
 	assert_int_equal(store_person_confirm_link(s, p.id, pe.id, "usr_other", &e), 0);
 	assert_int_equal(store_person_confirm_link(s, p.id, pe.id, u.id, &e), 1);
 	assert_int_equal(store_person_ids_of_user(s, u.id, count_id, &n, &e), 0);
@@ -1094,6 +1100,12 @@ a_schedule_of_locations_days_scenes_and_calls_reads_back(void **state)
 }
 
 static void
+keep_my_sheet(const struct store_my_sheet *m, void *arg)
+{
+	*(struct store_my_sheet *)arg = *m;
+}
+
+static void
 published_call_sheets_are_versioned_and_acknowledged(void **state)
 {
 	struct store *s = conn();
@@ -1130,6 +1142,30 @@ published_call_sheets_are_versioned_and_acknowledged(void **state)
 	n = 0;
 	assert_int_equal(store_callsheet_recipients(s, cs.id, count_pair, &n, &e), 0);
 	assert_int_equal(n, 1);
+	{
+		struct store_my_sheet m;
+		memset(&m, 0, sizeof(m));
+		assert_int_equal(store_callsheet_latest_from(s, x.p.id, "0000-01-01", x.pe.id,
+		                                             keep_my_sheet, &m, &e),
+		                 0);
+		assert_string_equal(m.cs.id, cs.id); /* the latest version only */
+		assert_int_equal(m.cs.version, 2);
+		assert_string_equal(m.date, x.d.date);
+		assert_int_equal(m.calls_person, 1);
+		assert_int_equal(m.acked_version, 2);
+		assert_string_equal(m.acked_id, cs.id);
+		memset(&m, 0, sizeof(m));
+		assert_int_equal(
+		    store_callsheet_latest_from(s, x.p.id, "0000-01-01", "", keep_my_sheet, &m, &e),
+		    0);
+		assert_int_equal(m.calls_person, 0);
+		assert_int_equal(m.acked_version, 0);
+		memset(&m, 0, sizeof(m));
+		assert_int_equal(store_callsheet_latest_from(s, x.p.id, "9999-12-31", x.pe.id,
+		                                             keep_my_sheet, &m, &e),
+		                 0);
+		assert_string_equal(m.cs.id, ""); /* no day that late */
+	}
 	n = 0;
 	assert_int_equal(store_day_holders(s, x.p.id, x.d.id, count_holder, &n, &e), 0);
 	assert_int_equal(n, 2);
