@@ -3,7 +3,7 @@
  * shoot a newcomer can click through. About 80 people across the standard
  * departments (12 of them cast), 6 locations on the Northumberland coast,
  * 25 shoot days and 120 scenes, with calls for everyone on every day they
- * work.
+ * work, and the call sheets of days 1 and 2 published by the demo admin.
  *
  * Everything is made up and generated from a fixed seed, so two data
  * directories hold the same production (ids apart). Every personal field
@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api/view.h"
 #include "cli/demo.h"
 #include "domain/carbon_resolve.h"
 #include "util/nitems.h"
@@ -204,6 +205,31 @@ demo_footprint(struct store *s, const char *prod, const char *user_id,
 	return 0;
 }
 
+/*
+ * The call sheets of the first n days, published by user_id as
+ * POST …/days/{did}/callsheets publishes them, so the call-sheet page has
+ * something to show from the start.
+ */
+static int
+demo_publish(struct store *s, const char *prod, const char *user_id,
+             char (*days)[2][STORE_ID_LEN + 8], int n, struct err *e)
+{
+	struct store_production p;
+	struct store_day d;
+	struct store_callsheet cs;
+	int found;
+
+	if ((found = store_production_get(s, prod, &p, e)) != 1)
+		return found == 0 ? err_set(e, 500, "the demo production is gone") : -1;
+	for (int i = 0; i < n; i++) {
+		if ((found = store_day_get(s, prod, days[i][0], &d, e)) != 1)
+			return found == 0 ? err_set(e, 500, "a demo day is gone") : -1;
+		if (api_callsheet_publish_now(s, &p, &d, user_id, &cs, NULL, e) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 int
 demo_load(struct store *s, const char *prod, const char *user_id, struct err *e)
 {
@@ -318,5 +344,7 @@ demo_load(struct store *s, const char *prod, const char *user_id, struct err *e)
 				return -1;
 		}
 	}
+	if (demo_publish(s, prod, user_id, days, 2, e) == -1)
+		return -1;
 	return demo_footprint(s, prod, user_id, days, NDAYS, &x, e);
 }

@@ -103,7 +103,7 @@ test('the JSON export (version 2) holds the whole production: the days\' places,
     [['fuel.pdf', 'application/pdf', RECEIPT.length, true], ['tide-tables.txt', 'text/plain', FILE_TEXT.length, false]]);
   assert.ok(set.sustainability.entries.some((en) => en.evidence_id === set.attachments.find((x) => x.evidence).id), 'the entry names its evidence');
   assert.ok(set.audit.some((ev) => ev.action === 'callsheet.publish'), 'the audit log');
-  assert.equal(set.callsheets.length, 2);
+  assert.equal(set.callsheets.length, 4, "the demo's two, and the week's two");
 });
 
 test('a bad record is refused by its JSON pointer, and nothing of the import is written', async () => {
@@ -159,7 +159,7 @@ test('export, import into another instance, export again: the same production ap
   assert.equal(res.status, 201, res.body);
   assert.equal(res.json.production.id, prod, 'the production keeps its id');
   assert.equal(res.json.imported.people, JSON.parse(exported).people.length);
-  assert.equal(res.json.imported.callsheets, 2);
+  assert.equal(res.json.imported.callsheets, 4);
   assert.deepEqual(res.json.not_imported.members, []);
   assert.equal(res.json.not_imported.invitations, 1, 'a pending invitation is counted, not carried');
   assert.equal(res.json.not_imported.attachments, 2, 'the files do not come through the API');
