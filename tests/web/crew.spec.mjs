@@ -61,7 +61,7 @@ test('the invitation mail opens a page that names the production and the role, a
   await page.getByLabel('New password', { exact: true }).fill('short');
   await page.getByLabel('New password again').fill('short');
   await page.getByRole('button', { name: 'Create account and join' }).click();
-  await expect(page.locator('.field-error').first()).toBeVisible();
+  await expect(page.locator('.field-error:not([hidden])')).toHaveText(/12 characters/);
   await expect(page.getByLabel('New password', { exact: true })).toHaveAttribute('aria-invalid', 'true');
   await checkPage(page, watcher, 'invitation-password-refused');
 
@@ -139,7 +139,7 @@ test('my call sheet: my call in large type, the day, locations with a maps link,
   await expect(sheet.getByText('Acknowledged')).toBeVisible();
   const cs = (await slate.api('GET', `${slate.base}/days/${day1.id}/callsheets`)).callsheets[0];
   const acks = await slate.api('GET', `${slate.base}/callsheets/${cs.id}/acks`);
-  expect(acks.acknowledgements.some((a) => a.person_id === person.id)).toBe(true);
+  expect(acks.acknowledgements.find((a) => a.person_id === person.id).acknowledged_at).toBeTruthy();
 });
 
 test('a republished version is flagged and says what changed for me', async () => {
@@ -168,21 +168,21 @@ test('with no signal the kept call sheet opens, says when it was updated, and an
   await expect(page.getByText('It is sent when you are back online', { exact: false })).toBeVisible();
   await checkPage(page, watcher, 'callsheet-offline');
   const cs = (await slate.api('GET', `${slate.base}/days/${day1.id}/callsheets`)).callsheets[0];
-  const acked = async () => (await slate.api('GET', `${slate.base}/callsheets/${cs.id}/acks`)).acknowledgements.some((a) => a.person_id === person.id);
+  const acked = async () => (await slate.api('GET', `${slate.base}/callsheets/${cs.id}/acks`)).acknowledgements.some((a) => a.person_id === person.id && a.acknowledged_at);
   expect(await acked()).toBe(false);
   await context.setOffline(false);
   await waitFor(acked, { what: 'the offline acknowledgement sent once back online', timeout: 15_000 });
 });
 
 test('my productions list my role', async () => {
-  await page.getByRole('link', { name: 'My productions' }).click();
+  await page.getByRole('navigation').getByRole('link', { name: 'My productions' }).click();
   await expect(page.getByRole('heading', { level: 2, name: slate.prod.name })).toBeVisible();
   await expect(page.getByText('Your role: crew')).toBeVisible();
   await checkPage(page, watcher, 'productions');
 });
 
 test('my details: I change my own phone, a bad one is refused by the field, my sessions are listed', async () => {
-  await page.getByRole('link', { name: 'My details' }).click();
+  await page.getByRole('navigation').getByRole('link', { name: 'My details' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'My details' })).toBeVisible();
   const phone = page.getByLabel('Personal phone');
   await phone.fill('not a phone');

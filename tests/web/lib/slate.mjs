@@ -69,7 +69,7 @@ export async function mailedLink(server, to, kind) {
 /**
  * Watches a page for what must never happen: a console error (other than
  * the browser's own line for an API answer of 4xx, which the page shows as
- * a message), an uncaught exception, a CSP violation, a dialog (an injected
+ * a message, or for an API call made with no signal), an uncaught exception, a CSP violation, a dialog (an injected
  * alert), or an HTML or asset response without the app's CSP.
  */
 export function watch(page) {
@@ -78,7 +78,9 @@ export function watch(page) {
     if (msg.type() !== 'error') return;
     const text = msg.text();
     const url = msg.location()?.url || '';
-    if (/^Failed to load resource: the server responded with a status of 4\d\d/.test(text) && url.includes('/api/v1/')) return;
+    // the browser's own line for an API answer the page shows as a message (4xx), or for
+    // an API call made with no signal (the offline test): not the page's error
+    if (/^Failed to load resource: (the server responded with a status of 4\d\d|net::ERR_INTERNET_DISCONNECTED)/.test(text) && url.includes('/api/v1/')) return;
     problems.push(`console: ${text} (${url})`);
   });
   page.on('pageerror', (err) => problems.push(`exception: ${err.message}`));

@@ -41,20 +41,13 @@ function section(title, ...body) {
   return h('section', null, h('h3', null, title), ...body);
 }
 
-function table(caption, heads, rows) {
-  return h('div', { class: 'scroll', role: 'region', 'aria-label': caption, tabindex: '0' },
-    h('table', null, h('caption', { class: 'sr-only' }, caption),
-      h('thead', null, h('tr', null, heads.map((c) => h('th', { scope: 'col' }, c)))),
-      h('tbody', null, rows.map((r) => h('tr', null, r.map((c) => h('td', null, c)))))));
-}
-
 function myCall(call) {
   if (!call) return h('section', { class: 'mycall' }, h('h3', null, t('yourCall')), h('p', null, t('notCalled')));
   return h('section', { class: 'mycall' },
     h('h3', null, t('yourCall')),
     h('p', { class: 'calltime' }, formatTime(call.call)),
+    call.call_from === 'department' ? h('p', { class: 'muted' }, t('departmentCall')) : null,
     facts([
-      [t('callFrom'), call.call_from],
       [t('pickup'), call.pickup && formatTime(call.pickup)],
       [t('hairMakeup'), call.hair_makeup && formatTime(call.hair_makeup)],
       [t('onSet'), call.on_set && formatTime(call.on_set)],
@@ -128,11 +121,12 @@ function sheetView(entry) {
           [t('hospital'), l.nearest_hospital],
           [t('access'), l.access_notes],
         ]))))) : null,
-    s.scenes && s.scenes.length ? section(t('scenes'), table(t('scenes'),
-      [t('scene'), t('intExt'), t('set'), t('dayNight'), t('eighths'), t('cast')],
-      s.scenes.map((sc) => [sc.number, sc.int_ext, sc.set, sc.day_night, pages(sc.eighths), (sc.cast || []).join(', ')]))) : null,
-    s.department_calls && s.department_calls.length ? section(t('departmentCalls'), table(t('departmentCalls'),
-      [t('department'), t('call')], s.department_calls.map((d) => [d.department, formatTime(d.call)]))) : null,
+    s.scenes && s.scenes.length ? section(t('scenes'), h('ol', { class: 'scenes' }, s.scenes.map((sc) =>
+      h('li', null, h('strong', null, t('sceneNumber', { n: sc.number })), ' ',
+        `${sc.int_ext}. ${sc.set} — ${sc.day_night}`, h('span', { class: 'muted' }, ` · ${t('pages', { n: pages(sc.eighths) })}`),
+        sc.cast && sc.cast.length ? h('span', { class: 'cast' }, t('castList', { names: sc.cast.join(', ') })) : null)))) : null,
+    s.department_calls && s.department_calls.length ? section(t('departmentCalls'),
+      facts(s.department_calls.map((d) => [d.department, formatTime(d.call)]))) : null,
     s.key_contacts && s.key_contacts.length ? section(t('keyContacts'), h('ul', { class: 'contacts' }, s.key_contacts.map((c) =>
       h('li', null, h('strong', null, c.name), c.job_title ? ` — ${c.job_title}` : '',
         c.work_phone ? [h('br'), telLink(c.work_phone)] : null,
