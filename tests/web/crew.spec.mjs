@@ -16,7 +16,7 @@ const NAME = `Robin ${XSS(1)}`;
 
 test.describe.configure({ mode: 'serial' });
 
-let slate, context, page, watcher, secret, lastStep = 0, person, day1;
+let slate, context, page, watcher, secret, lastStep = 0, person, day1, recovery;
 
 /** A TOTP code for a step not used yet (the API refuses a step twice). */
 async function freshCode() {
@@ -32,6 +32,7 @@ async function freshCode() {
 test.beforeAll(async ({ browser }) => {
   slate = await startSlate();
   context = await browser.newContext({ baseURL: slate.origin });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: slate.origin });
   page = await context.newPage();
   watcher = watch(page);
   const days = await slate.api('GET', `${slate.base}/days`);
@@ -92,6 +93,10 @@ test('a second factor is enrolled with the QR code and the typed key, and the re
   const codes = await page.locator('.codes code').allTextContents();
   expect(codes).toHaveLength(10);
   for (const c of codes) expect(c).toMatch(/^[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}$/);
+  recovery = codes;
+  await page.getByRole('button', { name: 'Copy' }).click();
+  await expect(page.getByText('Copied.')).toBeVisible();
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(codes.join('\n'));
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download as text' }).click()]);
   const file = await download.path();
   const text = (await import('node:fs')).readFileSync(file, 'utf8');
@@ -167,6 +172,18 @@ test('with no signal the kept call sheet opens, says when it was updated, and an
   await page.getByRole('button', { name: 'Acknowledge' }).first().click();
   await expect(page.getByText('It is sent when you are back online', { exact: false })).toBeVisible();
   await checkPage(page, watcher, 'callsheet-offline');
+  // what the device kept is this person's own: no other person's personal phone or email
+  const others = (await slate.api('GET', `${slate.base}/people?limit=200`)).people.filter((p) => p.id !== person.id);
+  const secrets = others.flatMap((p) => [p.personal_phone, p.personal_email, p.home_address, p.emergency_contact]).filter(Boolean);
+  expect(secrets.length, 'the demo has personal fields to leak').toBeGreaterThan(10);
+  const keptText = await page.evaluate(async () => {
+    const cache = await caches.open('slate-data');
+    const out = [];
+    for (const req of await cache.keys()) out.push(req.url, await (await cache.match(req)).text());
+    return out.join('\n');
+  });
+  expect(keptText).toContain('/api/v1/me/callsheets');
+  expect(secrets.filter((v) => keptText.includes(v))).toEqual([]);
   const cs = (await slate.api('GET', `${slate.base}/days/${day1.id}/callsheets`)).callsheets[0];
   const acked = async () => (await slate.api('GET', `${slate.base}/callsheets/${cs.id}/acks`)).acknowledgements.some((a) => a.person_id === person.id && a.acknowledged_at);
   expect(await acked()).toBe(false);
@@ -202,10 +219,7 @@ test('signing out deletes everything the browser kept', async () => {
   await page.getByRole('button', { name: 'Sign out', exact: true }).click();
   await expect(page).toHaveURL(/\/sign-in$/);
   await expect(page.getByText('You are signed out.', { exact: false })).toBeVisible();
-  const left = await kept(page);
-  // the page's own worker may cache the app shell again on its next load; nothing of the person's
-  expect(left.caches.filter((c) => c === 'slate-data')).toEqual([]);
-  expect(left).toMatchObject({ local: 0, session: 0, idb: [] });
+  expect(await kept(page)).toEqual({ caches: [], local: 0, session: 0, idb: [] });
   await page.goto('/callsheet');
   await expect(page).toHaveURL(/\/sign-in$/);
   await checkPage(page, watcher, 'sign-in');
@@ -223,4 +237,41 @@ test('signing in asks for the second factor, and takes a code from the app', asy
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page).toHaveURL(/\/callsheet$/);
   await expect(page.locator('.calltime').first()).toHaveText('05:45');
+});
+
+test('a recovery code signs in once, typed in any case without dashes', async () => {
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+  const typed = recovery[0].replace(/-/g, '').toLowerCase();
+  for (const round of [1, 2]) {
+    await page.getByLabel('Email').fill(EMAIL);
+    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const code = page.getByLabel('Code from your authenticator app, or a recovery code');
+    await code.fill(typed);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    if (round === 1) {
+      await expect(page).toHaveURL(/\/callsheet$/);
+      await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+    } else {
+      await expect(page.getByText('That code is not right, or it was used already.', { exact: false })).toBeVisible();
+    }
+  }
+  await page.getByLabel('Code from your authenticator app, or a recovery code').fill(await freshCode());
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/callsheet$/);
+});
+
+test('the second factor is turned off with a current code where no production requires it', async () => {
+  await page.goto('/second-factor');
+  await expect(page.getByText('Your account has a second factor.')).toBeVisible();
+  await checkPage(page, watcher, 'second-factor-enrolled');
+  await page.getByLabel('Code shown by the app').fill('123456');
+  await page.getByRole('button', { name: 'Turn off the second factor' }).click();
+  await expect(page.getByText('That code is not right.', { exact: false })).toBeVisible();
+  await page.getByLabel('Code shown by the app').fill(await freshCode());
+  await page.getByRole('button', { name: 'Turn off the second factor' }).click();
+  await expect(page.getByText('The second factor is off.')).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Set up a second factor' })).toBeVisible();
+  const me = await page.evaluate(async () => (await fetch('/api/v1/me')).json());
+  expect(me.mfa.enrolled).toBe(false);
 });

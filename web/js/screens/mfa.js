@@ -6,7 +6,7 @@
  * every page here, as the API refuses everything else.
  */
 import { h, show, field, statusLine, busy } from '../dom.js';
-import { post, ApiError, showFieldErrors } from '../api.js';
+import { post, ApiError } from '../api.js';
 import { t } from '../text.js';
 
 function problemText(err) {
@@ -105,9 +105,13 @@ export async function render(ctx) {
       await post('/api/v1/me/mfa/totp/disable', { code: code.input.value.trim() });
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
-      if (err.status === 403) note.say(t('mfaCannotDisable'), 'error');
-      else if (err.status === 400 || err.status === 401) code.setError(t('mfaCodeWrong'));
-      else if (!showFieldErrors(err, { code: code.setError })) note.say(problemText(err), 'error');
+      if (err.status === 403) {
+        /* a wrong code, or a production that began requiring the factor meanwhile */
+        const me = await ctx.refreshMe().catch(() => ctx.me);
+        if (me.mfa && me.mfa.required) note.say(t('mfaCannotDisable'), 'error');
+        else code.setError(t('mfaCodeWrong'));
+      } else if (err.status === 400) code.setError(t('mfaCodeWrong'));
+      else note.say(problemText(err), 'error');
       return;
     }
     ctx.flash(t('mfaDisabled'));
