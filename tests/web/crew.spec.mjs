@@ -7,6 +7,7 @@
 import { test, expect } from '@playwright/test';
 import { startSlate, mailedLink, watch, checkPage, kept, waitFor } from './lib/slate.mjs';
 import { totpStep, totpCodeAtStep } from '../api/lib/totp.mjs';
+import { signIn, call } from '../api/lib/session.mjs';
 
 const EMAIL = 'robin.gaffer@example.org';
 const PASSWORD = 'sodium lamps over the harbour wall';
@@ -212,6 +213,26 @@ test('my details: I change my own phone, a bad one is refused by the field, my s
   expect(p.personal_phone).toBe('+44 7700 900123');
   await expect(page.getByText('(this device)')).toBeVisible();
   await checkPage(page, watcher, 'my-details');
+
+  // my data, as the API's export of scope self
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: /^Download my data from/ }).click()]);
+  const mine = JSON.parse((await import('node:fs')).readFileSync(await download.path(), 'utf8'));
+  expect(mine.scope).toBe('self');
+  expect(mine.people.map((p) => p.id)).toEqual([person.id]);
+
+  // my calendar link, shown once
+  await page.getByRole('button', { name: 'Get my calendar link' }).click();
+  await expect(page.getByRole('link', { name: /^webcal:\/\/.*\/feeds\/[A-Za-z0-9_-]{43}\.ics$/ })).toBeVisible();
+
+  // another session of mine (a second phone) ends with "sign out everywhere else"
+  const other = await signIn(slate.server, { email: EMAIL, password: PASSWORD, totp: await freshCode() });
+  expect((await call(slate.server, other, 'GET', '/api/v1/me')).status).toBe(200);
+  await page.reload();
+  await expect(page.locator('.sessions li')).toHaveCount(2);
+  await page.getByRole('button', { name: 'Sign out everywhere else' }).click();
+  await expect(page.getByText('Every other session has ended.')).toBeVisible();
+  await expect(page.locator('.sessions li')).toHaveCount(1);
+  expect((await call(slate.server, other, 'GET', '/api/v1/me')).status).toBe(401);
 });
 
 test('signing out deletes everything the browser kept', async () => {
