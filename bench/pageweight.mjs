@@ -30,16 +30,18 @@ const markdown = process.argv.includes('--markdown');
 /* A TCP proxy that delays and paces each direction and counts its bytes. */
 function shapedProxy(targetPort) {
   const stats = { down: 0, up: 0 };
+  /* when the one simulated link is next free, per direction: every connection shares it */
+  const free = { down: 0, up: 0 };
   const pipe = (from, to, dir) => {
-    let free = 0; /* when the simulated link is next free, in this direction */
+    let last = 0; /* this connection's last delivery: bytes stay in order */
     from.on('data', (chunk) => {
       stats[dir] += chunk.length;
       const now = Date.now();
-      free = Math.max(free, now) + (chunk.length / BYTES_PER_SEC) * 1000;
-      const at = free + ONE_WAY_MS;
-      setTimeout(() => { if (!to.destroyed) to.write(chunk); }, at - now);
+      free[dir] = Math.max(free[dir], now) + (chunk.length / BYTES_PER_SEC) * 1000;
+      last = Math.max(last, free[dir] + ONE_WAY_MS);
+      setTimeout(() => { if (!to.destroyed) to.write(chunk); }, last - now);
     });
-    from.on('end', () => setTimeout(() => to.end(), Math.max(0, free + ONE_WAY_MS - Date.now())));
+    from.on('end', () => setTimeout(() => to.end(), Math.max(0, last - Date.now())));
     from.on('error', () => to.destroy());
   };
   const server = net.createServer((client) => {

@@ -167,7 +167,7 @@ const struct route api_routes[] = {
     {"GET", "/api/v1/me/sessions",
      CALL(me_sessions_list, ROUTE_PENDING_OK, .check = API_CHECK_SELF)},
     /* the caller's call sheets of today and next, each as GET …/callsheets/{cid} answers it */
-    {"GET", "/api/v1/me/callsheets", CALL(me_callsheets, 0, .check = API_CHECK_SELF)},
+    {"GET", "/api/v1/me/callsheets", CALL(me_callsheets, ROUTE_GZIP, .check = API_CHECK_SELF)},
     {"POST", "/api/v1/me/tokens",
      CALL(tokens_create, ROUTE_JSON_BODY, .check = API_CHECK_SELF,
           BODY({"name", JF_STRING, JF_REQUIRED | JF_NONBLANK, 100},
@@ -334,7 +334,7 @@ const struct route api_routes[] = {
     {"GET", "/api/v1/productions/{id}/days/{did}/callsheets",
      CALL(callsheets_list, 0, VIEW(NEED(CALLSHEET, READ)))},
     {"GET", "/api/v1/productions/{id}/callsheets/{cid}",
-     CALL(callsheets_get, 0, VIEW(NEED(CALLSHEET, READ)))},
+     CALL(callsheets_get, ROUTE_GZIP, VIEW(NEED(CALLSHEET, READ)))},
     {"POST", "/api/v1/productions/{id}/callsheets/{cid}/ack",
      CALL(callsheets_ack, 0, .check = API_CHECK_RECORD, NEEDS(NEED(CALLSHEET_ACK, WRITE)),
           .audit = "callsheet.ack")},

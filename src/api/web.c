@@ -32,6 +32,7 @@
 #include <event2/buffer.h>
 
 #include "api/call.h"
+#include "http/encoding.h"
 #include "http/server.h"
 
 #define WEB_CSP                                                                                    \
@@ -52,89 +53,12 @@ web_find(const char *path)
 	return bsearch(path, web_files, web_nfiles, sizeof(web_files[0]), by_path);
 }
 
-/* 1 when s[0..n) is token, ignoring case. */
-static int
-token_is(const char *s, size_t n, const char *token)
-{
-	return n == strlen(token) && strncasecmp(s, token, n) == 0;
-}
-
-/*
- * The weight of one Accept-Encoding element's parameters (";q=0.5"): 0 when
- * q is zero ("0", "0.", "0.000"), 1 otherwise (absent, malformed or above
- * zero: a weight that does not parse is not a refusal).
- */
-static int
-weight_above_zero(const char *s, size_t n)
-{
-	size_t i = 0;
-	while (i < n) {
-		size_t start, end;
-		while (i < n && (s[i] == ';' || s[i] == ' ' || s[i] == '\t'))
-			i++;
-		start = i;
-		while (i < n && s[i] != ';')
-			i++;
-		end = i;
-		while (end > start && (s[end - 1] == ' ' || s[end - 1] == '\t'))
-			end--;
-		if (end - start >= 2 && (s[start] == 'q' || s[start] == 'Q') &&
-		    s[start + 1] == '=') {
-			size_t k = start + 2;
-			if (k < end && s[k] == '0') {
-				k++;
-				if (k < end && s[k] == '.')
-					k++;
-				while (k < end && s[k] == '0')
-					k++;
-				if (k == end)
-					return 0;
-			}
-			return 1;
-		}
-	}
-	return 1;
-}
-
-int
-web_accepts_gzip(const char *v, size_t len)
-{
-	int gzip = -1, star = -1; /* -1 not named, else the weight's verdict */
-	size_t i = 0;
-
-	if (v == NULL)
-		return 0;
-	while (i < len) {
-		size_t start, end, semi;
-		while (i < len && (v[i] == ',' || v[i] == ' ' || v[i] == '\t'))
-			i++;
-		start = i;
-		while (i < len && v[i] != ',')
-			i++;
-		semi = start;
-		while (semi < i && v[semi] != ';')
-			semi++;
-		end = semi;
-		while (end > start && (v[end - 1] == ' ' || v[end - 1] == '\t'))
-			end--;
-		if (token_is(v + start, end - start, "gzip") ||
-		    token_is(v + start, end - start, "x-gzip")) {
-			if (gzip != 0) /* a refusal anywhere stands */
-				gzip = weight_above_zero(v + semi, i - semi);
-		} else if (token_is(v + start, end - start, "*")) {
-			if (star != 0)
-				star = weight_above_zero(v + semi, i - semi);
-		}
-	}
-	return gzip != -1 ? gzip : star == 1;
-}
-
 static void
 answer(struct http_req *r, const struct web_file *f, const char *cache)
 {
 	size_t alen = 0;
 	const char *ae = http_req_header(r, "Accept-Encoding", &alen);
-	int gz = f->gz != NULL && web_accepts_gzip(ae, alen);
+	int gz = f->gz != NULL && http_accepts_gzip(ae, alen);
 	struct evbuffer *b = evbuffer_new();
 
 	/* static bytes: referred to, never copied here or freed */

@@ -35,13 +35,6 @@ extern const char web_version[];
 /* The file at path (relative to web/), or NULL. */
 const struct web_file *web_find(const char *path);
 
-/*
- * 1 when an Accept-Encoding value (NULL: none) accepts gzip (RFC 9110
- * §12.5.3): "gzip" or "x-gzip" with a weight above zero, or else "*" with
- * one; "gzip;q=0" refuses it.
- */
-int web_accepts_gzip(const char *v, size_t len);
-
 /* The routes (api/routes.c), public: index.html for every app path, /sw.js, the assets. */
 void web_page(struct api_call *c);
 void web_worker(struct api_call *c);

@@ -37,6 +37,9 @@ enum route_flags {
 	/* the pattern's last segment, a {name} parameter, takes the rest of the path: one or more
 	   segments, each decoded like a parameter, joined by '/' (the web app's assets) */
 	ROUTE_TAIL = 1 << 6,
+	/* the answer holds no secret, so it may go gzipped to a client that takes it
+	   (http/encoding.h says why only then) */
+	ROUTE_GZIP = 1 << 7,
 };
 
 struct route {

@@ -101,6 +101,7 @@
 #include <unistd.h>
 
 #include "http/connlimit.h"
+#include "http/encoding.h"
 #include "http/metrics.h"
 #include "http/problem.h"
 #include "store/store.h"
@@ -432,6 +433,7 @@ http_end_reply_buffer(struct http_req *r, int status, const char *content_type,
 	struct conn *c = r->conn;
 	struct evbuffer *out;
 	struct http_loop *l = r->loop;
+	struct evbuffer *gz = NULL; /* the body gzipped, for a ROUTE_GZIP route (http/encoding.h) */
 	size_t blen = body ? evbuffer_get_length(body) : 0;
 	int keep, send_body;
 	double secs = elapsed(&r->start);
@@ -450,6 +452,10 @@ http_end_reply_buffer(struct http_req *r, int status, const char *content_type,
 	if (c == NULL) { /* the client left while we worked */
 		req_free(r);
 		return;
+	}
+	if ((gz = http_gzip_answer(r, status, body)) != NULL) {
+		body = gz;
+		blen = evbuffer_get_length(gz);
 	}
 	keep = r->head_buf != NULL && r->head.keep_alive && !c->close_after && !l->draining;
 	send_body = strcmp(r->method, "HEAD") != 0 && status != 204 && status != 304;
@@ -490,6 +496,8 @@ http_end_reply_buffer(struct http_req *r, int status, const char *content_type,
 		bufferevent_set_timeouts(c->bev, NULL, &tv);
 	}
 	bufferevent_enable(c->bev, EV_WRITE);
+	if (gz != NULL)
+		evbuffer_free(gz);
 	req_free(r);
 }
 

@@ -63,6 +63,23 @@ export async function api(method, path, body) {
 }
 
 export const get = (path) => api('GET', path);
+
+/*
+ * A GET started early (app.js starts a page's data beside the session
+ * check and the page's own modules, to spare a slow link a round trip);
+ * early(path) hands the one in flight to the page, once, or asks anew.
+ */
+const started = new Map();
+export function prefetch(path) {
+  const p = get(path);
+  p.catch(() => {}); /* answered to the page, or dropped with it */
+  started.set(path, p);
+}
+export function early(path) {
+  const p = started.get(path);
+  started.delete(path);
+  return p || get(path);
+}
 export const post = (path, body = {}) => api('POST', path, body);
 export const patch = (path, body) => api('PATCH', path, body);
 export const del = (path) => api('DELETE', path);

@@ -6,38 +6,42 @@
  *
  * Pages live one per screen in screens/*.js and export
  *   render(ctx)   draws the page; ctx = {me, go, flash, refreshMe}
- *   isPublic      true when the page needs no session
- *   prefetch()    optional: starts its API call while the session is checked
+ * The table below says which need no session (isPublic), and which API
+ * answer a page will want first (data: asked for at once, beside the
+ * session check and the page's modules; the page takes it with early()).
  *
  * Nothing here decides what a person may see: a page shows what the API
  * answers for the session. The service worker (/sw.js) keeps the app and
  * the person's own call sheets for when there is no signal.
  */
 import { h, link } from './dom.js';
-import { get, post, setCsrf, ApiError } from './api.js';
+import { get, post, prefetch, setCsrf, ApiError } from './api.js';
 import { t } from './text.js';
 import * as offline from './offline.js';
-import * as signin from './screens/signin.js';
-import * as password from './screens/password.js';
-import * as invitation from './screens/invitation.js';
-import * as mfa from './screens/mfa.js';
-import * as productions from './screens/productions.js';
-import * as callsheet from './screens/callsheet.js';
-import * as details from './screens/details.js';
-import * as notfound from './screens/notfound.js';
 
+/*
+ * The pages, each loaded when first shown (the call sheet's modules are
+ * preloaded by index.html: it is the page people open on set, often on a
+ * slow link, and each further wave of modules would cost a round trip).
+ */
+const screen = (file, part) => async () => {
+  const mod = await import(`./screens/${file}.js`);
+  return part ? mod[part] : mod;
+};
+const callsheet = { load: screen('callsheet'), data: '/api/v1/me/callsheets' };
 const pages = {
   '/': callsheet,
   '/callsheet': callsheet,
-  '/sign-in': signin,
-  '/forgot-password': password.forgot,
-  '/reset-password': password.reset,
-  '/first-password': password.first,
-  '/invitation': invitation,
-  '/second-factor': mfa,
-  '/productions': productions,
-  '/my-details': details,
+  '/sign-in': { load: screen('signin'), isPublic: true },
+  '/forgot-password': { load: screen('password', 'forgot'), isPublic: true },
+  '/reset-password': { load: screen('password', 'reset'), isPublic: true },
+  '/first-password': { load: screen('password', 'first') },
+  '/invitation': { load: screen('invitation'), isPublic: true },
+  '/second-factor': { load: screen('mfa') },
+  '/productions': { load: screen('productions') },
+  '/my-details': { load: screen('details') },
 };
+const notFound = { load: screen('notfound'), isPublic: true };
 
 const ctx = { me: null, message: null, go, flash, refreshMe, signOut };
 
@@ -94,11 +98,16 @@ function gate(me) {
 }
 
 async function route() {
-  const page = pages[location.pathname] || notfound;
-  if (!page.isPublic) {
-    if (page.prefetch) page.prefetch();
+  const entry = pages[location.pathname] || notFound;
+  const loading = entry.load();
+  let page;
+  if (!entry.isPublic) {
+    if (entry.data) prefetch(entry.data);
     try {
-      await refreshMe();
+      const asked = refreshMe(); /* at once, beside the page's own modules */
+      asked.catch(() => {});
+      page = await loading;
+      await asked;
     } catch (err) {
       const had = ctx.me !== null;
       ctx.me = null;
@@ -123,7 +132,8 @@ async function route() {
     offline.flushAcks();
   }
   drawBar();
-  await page.render(ctx);
+  await (page || await loading).render(ctx);
+  registerWorker();
 }
 
 /* After sign-in: back where the person was going, or their call sheet. */
@@ -155,8 +165,10 @@ window.addEventListener('online', () => offline.flushAcks());
  * TrustedScriptURL: the one policy Slate defines (the CSP allows only the
  * name "slate") passes exactly "/sw.js" and refuses anything else.
  */
+let registered = false;
 function registerWorker() {
-  if (!('serviceWorker' in navigator)) return;
+  if (registered || !('serviceWorker' in navigator)) return;
+  registered = true;
   let url = '/sw.js';
   if (window.trustedTypes) {
     const policy = window.trustedTypes.createPolicy('slate', {
@@ -172,5 +184,5 @@ function registerWorker() {
   });
 }
 
-registerWorker();
+/* the worker is registered once the first page is drawn: its downloads then do not compete with the page's */
 route();

@@ -9,6 +9,7 @@ import path from 'node:path';
 import tls from 'node:tls';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
 import { checkResponse } from './openapi.mjs';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -273,7 +274,8 @@ function collectResponse(res) {
     res.on('error', reject);
     res.on('end', () => {
       const raw = Buffer.concat(chunks);
-      const body = raw.toString('utf8');
+      // raw: the bytes as sent; body and json: what a client reads (a gzipped answer inflated)
+      const body = (res.headers['content-encoding'] === 'gzip' && raw.length ? gunzipSync(raw) : raw).toString('utf8');
       let json;
       try {
         json = body.length ? JSON.parse(body) : undefined;

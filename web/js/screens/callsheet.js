@@ -15,7 +15,7 @@
  * sent when the connection returns (offline.js).
  */
 import { h, show, statusLine, busy } from '../dom.js';
-import { get, post, ApiError } from '../api.js';
+import { early, post, ApiError } from '../api.js';
 import { t, fieldName } from '../text.js';
 import { formatDate, formatTime, formatInstant } from '../format.js';
 import * as offline from '../offline.js';
@@ -133,25 +133,13 @@ function sheetView(entry) {
         c.work_email ? [h('br'), h('a', { href: `mailto:${c.work_email}` }, c.work_email)] : null)))) : null);
 }
 
-/*
- * Asked for while app.js checks the session, so that the page waits one
- * round trip, not two (a slow link's round trip is the cost that counts).
- */
-let early = null;
-export function prefetch() {
-  early = get('/api/v1/me/callsheets');
-  early.catch(() => {}); /* answered by render, or dropped with the page */
-}
-
 export async function render(ctx) {
-  const asked = early || get('/api/v1/me/callsheets');
-  early = null;
   const note = statusLine();
   if (ctx.message) note.say(ctx.message);
   ctx.message = null;
   let data;
   try {
-    data = await asked;
+    data = await early('/api/v1/me/callsheets'); /* started by app.js (its page table) */
   } catch (err) {
     note.say(err.offline ? t('offlineNothing') : t('error', { detail: err.message }), 'error');
     show(t('callsheetTitle'), h('h1', null, t('callsheetTitle')), note);

@@ -13,7 +13,6 @@ import { get, post, ApiError, showFieldErrors } from '../api.js';
 import { t, roleName } from '../text.js';
 import { fragmentToken } from './password.js';
 
-export const isPublic = true;
 const KEY = 'slate.invitation';
 
 function problemText(err) {

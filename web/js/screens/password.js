@@ -62,7 +62,6 @@ export const first = {
 };
 
 export const forgot = {
-  isPublic: true,
   render() {
     const note = statusLine();
     const email = field(t('email'), { type: 'email', name: 'email', autocomplete: 'username', required: true, inputmode: 'email' });
@@ -86,7 +85,6 @@ export const forgot = {
 };
 
 export const reset = {
-  isPublic: true,
   render(ctx) {
     const token = fragmentToken();
     const note = statusLine();

@@ -9,8 +9,6 @@ import { post, ApiError } from '../api.js';
 import { t } from '../text.js';
 import { formatWait } from '../format.js';
 
-export const isPublic = true;
-
 export function render(ctx) {
   const note = statusLine();
   if (ctx.message) note.say(ctx.message);
