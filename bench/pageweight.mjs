@@ -121,6 +121,13 @@ async function main() {
   proxy.close();
 
   const kb = (n) => (n / 1024).toFixed(1);
+  const counted = (routes) => {
+    const n = new Map();
+    for (const r of routes) n.set(r, (n.get(r) || 0) + 1);
+    return [...n].map(([r, k]) => (k > 1 ? `${r} ×${k}` : r));
+  };
+  cold.routes = counted(cold.routes);
+  warm.routes = counted(warm.routes);
   const rows = [cold, warm].map((r) => `| ${r.what} | ${kb(r.down)} KB | ${kb(r.up)} KB | ${r.ms} ms | ${r.routes.join(', ')} |`);
   const verdict = [
     `cold load ${kb(cold.down)} KB (target < 60 KB): ${cold.down < 60 * 1024 ? 'met' : 'NOT met'}`,
