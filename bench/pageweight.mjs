@@ -20,7 +20,8 @@
 // slow 3G, and a warm load that transfers only the person's own JSON.
 import net from 'node:net';
 import { chromium } from '@playwright/test';
-import { startSlate, mailedLink } from '../tests/web/lib/slate.mjs';
+import { startSlate } from '../tests/web/lib/slate.mjs';
+import { mailedToken } from '../tests/api/lib/mail.mjs';
 import { request } from '../tests/api/lib/harness.mjs';
 
 const ONE_WAY_MS = 200;
@@ -71,7 +72,7 @@ async function main() {
   const email = 'bench.crew@example.org';
   const password = 'a long night at the lighthouse set';
   await slate.api('POST', `${slate.base}/invitations`, { email, role: 'crew' });
-  const token = new URL(await mailedLink(slate.server, email, 'invitation')).hash.slice('#token='.length);
+  const token = await mailedToken(slate.server, email);
   const acc = await request(slate.server, { method: 'POST', path: '/api/v1/invitations/accept', headers: { origin: slate.origin }, body: { token, display_name: 'Bench Crew', password } });
   if (acc.status !== 201) throw new Error(`accept: ${acc.status} ${acc.body}`);
   const dept = (await slate.api('GET', `${slate.base}/departments`)).departments[0].name;

@@ -5,9 +5,10 @@
 // the record reads back exactly as before.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { readdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { startServer, slateSql, assertProblem, request, waitFor } from './lib/harness.mjs';
+import { mailedToken } from './lib/mail.mjs';
 import { call, newAccount, readyAdmin } from './lib/session.mjs';
 
 let server;
@@ -177,18 +178,7 @@ test('a production is not renamed, moved to another zone or made to require a se
   assert.deepEqual(await read(''), production);
 });
 
-/** The token of the invitation mailed to `to` (the test's mail directory). */
-async function linkFor(to) {
-  return waitFor(() => {
-    const dir = path.join(server.data, 'mail');
-    if (!existsSync(dir)) return null;
-    for (const f of readdirSync(dir).filter((x) => x.endsWith('.eml'))) {
-      const text = readFileSync(path.join(dir, f), 'utf8');
-      if (text.includes(`\r\nTo: ${to}\r\n`)) return text.match(/\/invitation#token=([A-Za-z0-9_-]{43})/)[1];
-    }
-    return null;
-  }, { what: `the invitation mail to ${to}` });
-}
+const linkFor = (to) => mailedToken(server, to);
 
 test('an invitation is not made without its audit event', async () => {
   const pending = await read('/invitations');

@@ -3,9 +3,8 @@
 // membership.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, existsSync } from 'node:fs';
-import path from 'node:path';
-import { startServer, request, runSlate, assertProblem, waitFor } from './lib/harness.mjs';
+import { startServer, request, runSlate, assertProblem } from './lib/harness.mjs';
+import { mailedToken } from './lib/mail.mjs';
 import { signIn, call, readyAdmin, signInAndChangePassword } from './lib/session.mjs';
 
 let server;
@@ -14,18 +13,7 @@ let prod;
 
 const accept = (body) => request(server, { method: 'POST', path: '/api/v1/invitations/accept', body });
 
-/** Waits for the mail to `to` and returns the token in its link. */
-async function linkFor(to) {
-  return waitFor(() => {
-    const dir = path.join(server.data, 'mail');
-    if (!existsSync(dir)) return null;
-    for (const f of readdirSync(dir).filter((x) => x.endsWith('.eml'))) {
-      const text = readFileSync(path.join(dir, f), 'utf8');
-      if (text.includes(`\r\nTo: ${to}\r\n`)) return text.match(/\/invitation#token=([A-Za-z0-9_-]{43})/)[1];
-    }
-    return null;
-  }, { what: `the invitation mail to ${to}` });
-}
+const linkFor = (to) => mailedToken(server, to);
 
 async function invite(email, role, department) {
   const r = await call(server, admin, 'POST', `/api/v1/productions/${prod.id}/invitations`, { body: department ? { email, role, department } : { email, role } });

@@ -6,9 +6,8 @@
 // record "self" is tried here as the attacker would try it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, existsSync } from 'node:fs';
-import path from 'node:path';
-import { startServer, request, assertProblem, waitFor } from './lib/harness.mjs';
+import { startServer, request, assertProblem } from './lib/harness.mjs';
+import { mailedToken } from './lib/mail.mjs';
 import { call, newAccount, readyAdmin, enrolTotp, signIn } from './lib/session.mjs';
 
 let server;
@@ -233,15 +232,7 @@ test('being added as a member or accepting an invitation links no record, even o
   const rec = await addPerson({ name: 'Invitee record', kind: 'crew', department: 'Grip', ...sealedFor('invitee', 90), personal_email: email });
   const inv = await call(server, admin, 'POST', P(prod.id, '/invitations'), { body: { email, role: 'crew', department: 'Grip' } });
   assert.equal(inv.status, 201, inv.body);
-  const token = await waitFor(() => {
-    const dir = path.join(server.data, 'mail');
-    if (!existsSync(dir)) return null;
-    for (const f of readdirSync(dir).filter((x) => x.endsWith('.eml'))) {
-      const text = readFileSync(path.join(dir, f), 'utf8');
-      if (text.includes(`\r\nTo: ${email}\r\n`)) return text.match(/\/invitation#token=([A-Za-z0-9_-]{43})/)[1];
-    }
-    return null;
-  }, { what: 'the invitation mail' });
+  const token = await mailedToken(server, email);
   const password = 'a grip who reads every record twice';
   const acc = await request(server, { method: 'POST', path: '/api/v1/invitations/accept', body: { token, password }, headers: { origin: server.origin } });
   assert.equal(acc.status, 201, acc.body);

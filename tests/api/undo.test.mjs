@@ -7,9 +7,8 @@
 // silently empty scenes' casts. Every change is audited.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { startServer, request, assertProblem, waitFor } from './lib/harness.mjs';
+import { startServer, request, assertProblem } from './lib/harness.mjs';
+import { mailedToken } from './lib/mail.mjs';
 import { call, newAccount, readyAdmin, enrolTotp } from './lib/session.mjs';
 import { ROLES, documentedScope } from './lib/roles.mjs';
 
@@ -37,18 +36,7 @@ const department = async () => {
 };
 const auditActions = async () => (await call(server, admin, 'GET', P(prod.id, '/audit?limit=500'))).json.events;
 
-/** Waits for the mail to `to` and returns the token in its link. */
-async function linkFor(to) {
-  return waitFor(() => {
-    const dir = path.join(server.data, 'mail');
-    if (!existsSync(dir)) return null;
-    for (const f of readdirSync(dir).filter((x) => x.endsWith('.eml'))) {
-      const text = readFileSync(path.join(dir, f), 'utf8');
-      if (text.includes(`\r\nTo: ${to}\r\n`)) return text.match(/\/invitation#token=([A-Za-z0-9_-]{43})/)[1];
-    }
-    return null;
-  }, { what: `the invitation mail to ${to}` });
-}
+const linkFor = (to) => mailedToken(server, to);
 
 before(async () => {
   server = await startServer();

@@ -10,11 +10,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
-import { startServer, waitFor, REPO_ROOT } from '../../api/lib/harness.mjs';
+import { startServer, REPO_ROOT } from '../../api/lib/harness.mjs';
 import { readyAdmin, call } from '../../api/lib/session.mjs';
 
 export { totpCode } from '../../api/lib/totp.mjs';
 export { waitFor, runSlate } from '../../api/lib/harness.mjs';
+export { mailedLink } from '../../api/lib/mail.mjs';
 
 export const SHOTS = path.join(REPO_ROOT, 'build', 'web', 'screenshots');
 export const PHONE = { width: 390, height: 844 };
@@ -48,22 +49,6 @@ export async function startSlate({ publicPort } = {}) {
   const prods = await api('GET', '/api/v1/productions');
   const prod = prods.productions.find((p) => p.name.includes('demo'));
   return { server, origin, admin, prod, api, base: `/api/v1/productions/${prod.id}` };
-}
-
-/** The link in the newest message to `to` whose path is `kind` ("invitation", "reset-password"). */
-export async function mailedLink(server, to, kind) {
-  const dir = path.join(server.data, 'mail');
-  return waitFor(() => {
-    if (!fs.existsSync(dir)) return null;
-    const files = fs.readdirSync(dir).filter((f) => f.endsWith('.eml')).sort().reverse();
-    for (const f of files) {
-      const text = fs.readFileSync(path.join(dir, f), 'utf8');
-      if (!text.includes(`\r\nTo: ${to}\r\n`)) continue;
-      const m = text.match(new RegExp(`https://[^\\s/]+/${kind}#token=[A-Za-z0-9_-]{43}`));
-      if (m) return m[0];
-    }
-    return null;
-  }, { what: `the ${kind} mail to ${to}`, timeout: 15_000 });
 }
 
 /**
