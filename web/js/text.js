@@ -138,6 +138,7 @@ const en = {
   ackQueued: 'Acknowledged on this device. It is sent when you are back online.',
   ackSent: 'Thank you: the production office can see you have read this version.',
   newVersion: 'New version {v}: read it and acknowledge it again.',
+  newVersionSeen: 'New version {v}.',
   changedFor: 'What changed for you:',
   changed: '{field}: from {from} to {to}',
   none: 'none',

@@ -61,7 +61,7 @@ function changeText(c) {
   return t('changed', { field: fieldName(c.field), from: show1(c.from), to: show1(c.to) });
 }
 
-function ackControl(entry) {
+function ackControl(entry, onAcked) {
   const cs = entry.callsheet;
   const note = statusLine();
   const pending = offline.isPending(cs.id);
@@ -84,6 +84,7 @@ function ackControl(entry) {
       note.say(t('ackQueued'));
     }
     button.replaceWith(h('p', { class: 'acked' }, `✓ ${t('acknowledged')}`));
+    onAcked();
   }));
   return box;
 }
@@ -94,6 +95,8 @@ function sheetView(entry) {
   const tz = entry.production.timezone;
   const headingId = `sheet-${cs.id}`;
   const flagged = !entry.acknowledged && entry.acknowledged_version !== null && entry.acknowledged_version !== undefined;
+  /* "acknowledge it again" until it is (or waits to be sent) */
+  const headline = h('strong', null, t(offline.isPending(cs.id) ? 'newVersionSeen' : 'newVersion', { v: cs.version }));
   return h('article', { class: 'sheet', 'aria-labelledby': headingId },
     h('header', null,
       h('p', { class: 'eyebrow' }, `${entry.when === 'today' ? t('today') : t('next')} · ${entry.production.name}`),
@@ -102,11 +105,11 @@ function sheetView(entry) {
       h('p', { class: 'muted' }, t('version', { v: cs.version, when: formatInstant(cs.published_at, tz) }))),
     s.cancelled ? h('p', { class: 'status', dataset: { kind: 'error' } }, t('cancelled')) : null,
     flagged ? h('div', { class: 'flag', role: 'note' },
-      h('p', null, h('strong', null, t('newVersion', { v: cs.version }))),
+      h('p', null, headline),
       entry.changes && entry.changes.length ? [h('p', null, t('changedFor')),
         h('ul', null, entry.changes.map((c) => h('li', null, changeText(c))))] : null) : null,
     myCall(entry.my_call),
-    ackControl(entry),
+    ackControl(entry, () => { headline.textContent = t('newVersionSeen', { v: cs.version }); }),
     facts([
       [t('generalCall'), s.general_call && formatTime(s.general_call)],
       [t('wrap'), s.wrap_estimate && formatTime(s.wrap_estimate)],
