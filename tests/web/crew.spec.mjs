@@ -172,6 +172,7 @@ test('with no signal the kept call sheet opens, says when it was updated, and an
   await expect(page.locator('.calltime').first()).toHaveText('05:45');
   await page.getByRole('button', { name: 'Acknowledge' }).first().click();
   await expect(page.getByText('It is sent when you are back online', { exact: false })).toBeVisible();
+  await expect(page.locator('.flag').first()).not.toContainText('acknowledge it again');
   await checkPage(page, watcher, 'callsheet-offline');
   // what the device kept is this person's own: no other person's personal phone or email
   const others = (await slate.api('GET', `${slate.base}/people?limit=200`)).people.filter((p) => p.id !== person.id);
