@@ -120,14 +120,16 @@ http_gzip_answer(struct http_req *r, int status, struct evbuffer *body)
 		return NULL;
 	http_add_header(r, "Vary", "Accept-Encoding");
 	ae = http_req_header(r, "Accept-Encoding", &alen);
-	if (status != 200 || len < HTTP_GZIP_MIN || len > UINT32_MAX || !http_accepts_gzip(ae, alen))
+	if (status != 200 || len < HTTP_GZIP_MIN || len > UINT32_MAX ||
+	    !http_accepts_gzip(ae, alen))
 		return NULL;
 	memset(&z, 0, sizeof(z));
 	z.zalloc = arena_zalloc;
 	z.zfree = arena_zfree;
 	z.opaque = r;
 	/* windowBits 15 + 16: a gzip wrapper, not zlib's own */
-	if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+	if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
+	    Z_OK)
 		return NULL;
 	bound = deflateBound(&z, (uLong)len);
 	in = evbuffer_pullup(body, -1);
