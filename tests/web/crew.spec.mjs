@@ -297,3 +297,20 @@ test('the second factor is turned off with a current code where no production re
   const me = await page.evaluate(async () => (await fetch('/api/v1/me')).json());
   expect(me.mfa.enrolled).toBe(false);
 });
+
+test('a revoked member\'s next page load signs them out and forgets what the device kept', async () => {
+  await page.goto('/callsheet');
+  await expect(page.locator('.calltime').first()).toHaveText('05:45');
+  expect((await kept(page)).caches).toContain('slate-data');
+  const { members } = await slate.api('GET', `${slate.base}/members`);
+  const me = members.find((m) => m.email === EMAIL);
+  const revoked = await slate.api('POST', `${slate.base}/members/${me.id}/revoke`, {});
+  expect(revoked.sessions_ended).toBeGreaterThan(0);
+  await page.reload();
+  await expect(page).toHaveURL(/\/sign-in$/);
+  await expect(page.getByText('Your session has ended. Sign in again.')).toBeVisible();
+  const left = await kept(page);
+  expect(left.caches).not.toContain('slate-data');
+  expect(left.local).toBe(0);
+  await checkPage(page, watcher, 'sign-in-after-revoke');
+});

@@ -109,10 +109,9 @@ async function route() {
       page = await loading;
       await asked;
     } catch (err) {
-      const had = ctx.me !== null;
       ctx.me = null;
       if (err instanceof ApiError && err.status === 401) {
-        await offline.forgetData(); /* the session ended: what it kept goes too */
+        const had = await offline.forgetData(); /* the session ended: what it kept goes too */
         sessionStorage.setItem('slate.next', location.pathname);
         if (had && !ctx.message) flash(t('sessionEnded'));
         go('/sign-in', { replace: true });

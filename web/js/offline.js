@@ -61,10 +61,15 @@ export function flushAcks() {
   return flushing;
 }
 
-/* The kept answers of the API (not the app itself): a session that ended leaves nothing readable. */
+/*
+ * The kept answers of the API (not the app itself): a session that ended
+ * leaves nothing readable. Resolves to whether there was anything (so a
+ * session had been here).
+ */
 export async function forgetData() {
-  if (window.caches) await caches.delete('slate-data');
+  const had = window.caches ? await caches.delete('slate-data') : false;
   localStorage.removeItem(ACKS);
+  return had;
 }
 
 /* Everything this origin kept in the browser. */
