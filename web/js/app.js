@@ -16,7 +16,7 @@
  */
 import { h, link } from './dom.js';
 import { get, post, prefetch, setCsrf, ApiError } from './api.js';
-import { t } from './text.js';
+import { t, problemText } from './text.js';
 import * as offline from './offline.js';
 
 /*
@@ -120,7 +120,7 @@ async function route() {
       drawBar();
       const main = document.getElementById('main');
       main.replaceChildren(h('h1', null, t('app')), h('p', { class: 'status', dataset: { kind: 'error' } },
-        err.offline ? t('offlineNothing') : t('error', { detail: err.message })));
+        problemText(err)));
       return;
     }
     const must = gate(ctx.me);

@@ -199,3 +199,8 @@ export function roleName(role) {
 export function fieldName(f) {
   return table.fields[f] || f;
 }
+
+/* What to say for a failed API call: no signal, or the API's own reason. */
+export function problemText(err) {
+  return err && err.offline ? t('offlineNothing') : t('error', { detail: err && err.message });
+}

@@ -16,7 +16,7 @@
  */
 import { h, show, statusLine, busy } from '../dom.js';
 import { early, post, ApiError } from '../api.js';
-import { t, fieldName } from '../text.js';
+import { t, fieldName, problemText } from '../text.js';
 import { formatDate, formatTime, formatInstant } from '../format.js';
 import * as offline from '../offline.js';
 
@@ -144,7 +144,7 @@ export async function render(ctx) {
   try {
     data = await early('/api/v1/me/callsheets'); /* started by app.js (its page table) */
   } catch (err) {
-    note.say(err.offline ? t('offlineNothing') : t('error', { detail: err.message }), 'error');
+    note.say(problemText(err), 'error');
     show(t('callsheetTitle'), h('h1', null, t('callsheetTitle')), note);
     return;
   }

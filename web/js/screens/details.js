@@ -8,7 +8,7 @@
  */
 import { h, show, field, statusLine, busy, link } from '../dom.js';
 import { get, post, patch, del, ApiError, showFieldErrors } from '../api.js';
-import { t } from '../text.js';
+import { t, problemText } from '../text.js';
 import { formatInstant } from '../format.js';
 
 const EDITABLE = [
@@ -17,10 +17,6 @@ const EDITABLE = [
   ['emergency_contact', 'emergencyContact', { type: 'text' }],
   ['dietary', 'dietary', { type: 'text' }],
 ];
-
-function problemText(err) {
-  return err.offline ? t('offlineNothing') : t('error', { detail: err.message });
-}
 
 function personForm(prod, person) {
   const note = statusLine();

@@ -10,14 +10,10 @@
  */
 import { h, show, field, statusLine, busy } from '../dom.js';
 import { get, post, ApiError, showFieldErrors } from '../api.js';
-import { t, roleName } from '../text.js';
+import { t, roleName, problemText } from '../text.js';
 import { fragmentToken } from './password.js';
 
 const KEY = 'slate.invitation';
-
-function problemText(err) {
-  return err.offline ? t('offlineNothing') : t('error', { detail: err.message });
-}
 
 export async function render(ctx) {
   const fromLink = fragmentToken();

@@ -7,11 +7,7 @@
  */
 import { h, show, field, statusLine, busy } from '../dom.js';
 import { post, ApiError } from '../api.js';
-import { t } from '../text.js';
-
-function problemText(err) {
-  return err.offline ? t('offlineNothing') : t('error', { detail: err.message });
-}
+import { t, problemText } from '../text.js';
 
 /* "ABCDEFGH…" → "ABCD EFGH …", easier to type */
 function grouped(secret) {

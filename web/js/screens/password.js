@@ -10,7 +10,7 @@
  */
 import { h, show, field, statusLine, link, busy } from '../dom.js';
 import { post, ApiError, showFieldErrors } from '../api.js';
-import { t } from '../text.js';
+import { t, problemText } from '../text.js';
 
 /* The token of a mailed link: "#token=…" */
 export function fragmentToken() {
@@ -29,10 +29,6 @@ function newPasswordFields() {
     return ok;
   };
   return { next, again, matches };
-}
-
-function problemText(err) {
-  return err.offline ? t('offlineNothing') : t('error', { detail: err.message });
 }
 
 export const first = {

@@ -1,7 +1,7 @@
 /* productions.js — /productions: the productions I belong to, with my role in each. */
 import { h, show, statusLine, link } from '../dom.js';
 import { get } from '../api.js';
-import { t, roleName } from '../text.js';
+import { t, roleName, problemText } from '../text.js';
 
 export async function render() {
   const note = statusLine();
@@ -9,7 +9,7 @@ export async function render() {
   try {
     list = (await get('/api/v1/productions')).productions;
   } catch (err) {
-    note.say(err.offline ? t('offlineNothing') : t('error', { detail: err.message }), 'error');
+    note.say(problemText(err), 'error');
     show(t('productionsTitle'), h('h1', null, t('productionsTitle')), note);
     return;
   }

@@ -6,7 +6,7 @@
  */
 import { h, show, field, statusLine, link, busy } from '../dom.js';
 import { post, ApiError } from '../api.js';
-import { t } from '../text.js';
+import { t, problemText } from '../text.js';
 import { formatWait } from '../format.js';
 
 export function render(ctx) {
@@ -39,7 +39,7 @@ export function render(ctx) {
       }
       if (err.status === 429) note.say(err.retryAfter ? t('throttled', { wait: formatWait(err.retryAfter) }) : t('throttledNoWait'), 'error');
       else if (err.status === 401) note.say(t('wrongCredentials'), 'error');
-      else note.say(err.offline ? t('offlineNothing') : t('error', { detail: err.message }), 'error');
+      else note.say(problemText(err), 'error');
       return;
     }
     pass.input.value = '';
