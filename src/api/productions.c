@@ -196,12 +196,45 @@ productions_list(struct api_call *c)
 	api_end_list(c, "productions", arr, rc, &e);
 }
 
+/*
+ * The caller's scope for every resource × action the policy table defines
+ * ({"person": {"read": "all", "write": "department"}, …}), from the same
+ * table every request is checked against: the web app draws the controls a
+ * role may use from it, and the API still refuses whatever it does not allow.
+ */
+static json_t *
+rights_json(const struct api_access *a)
+{
+	json_t *rights = json_object();
+	for (int res = 0; res < POLICY_RESOURCE_COUNT; res++) {
+		json_t *acts = json_object();
+		for (int act = 0; act < POLICY_ACTION_COUNT; act++)
+			if (policy_applies(res, act))
+				json_object_set_new(
+				    acts, policy_action_name(act),
+				    json_string(policy_scope_name(api_scope(a, res, act))));
+		json_object_set_new(rights, policy_resource_name(res), acts);
+	}
+	return rights;
+}
+
+/*
+ * GET /api/v1/productions/{id}: the production, the caller's role and
+ * department there, and their rights (rights_json).
+ */
 void
 productions_get(struct api_call *c)
 {
 	const struct api_access *a = &c->rd.a;
-	http_end_reply_json(c->r, 200,
-	                    production_json(&a->production, a->member ? a->me.role : NULL));
+	json_t *j = production_json(&a->production, a->member ? a->me.role : NULL);
+	if (a->member)
+		json_object_set_new(j, "department",
+		                    a->me.department[0]
+		                        ? json_pack("{s:s, s:s}", "id", a->me.department_id, "name",
+		                                    a->me.department)
+		                        : json_null());
+	json_object_set_new(j, "rights", rights_json(a));
+	http_end_reply_json(c->r, 200, j);
 }
 
 /*

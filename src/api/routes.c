@@ -135,6 +135,9 @@ const struct route api_routes[] = {
     {"GET", "/productions", CALL(web_page, ROUTE_PUBLIC, PUBLIC)},
     {"GET", "/callsheet", CALL(web_page, ROUTE_PUBLIC, PUBLIC)},
     {"GET", "/my-details", CALL(web_page, ROUTE_PUBLIC, PUBLIC)},
+    /* the production office: the app reads the rest of the address */
+    {"GET", "/office/{id}", CALL(web_page, ROUTE_PUBLIC, PUBLIC)},
+    {"GET", "/office/{id}/{page}", CALL(web_page, ROUTE_PUBLIC | ROUTE_TAIL, PUBLIC)},
     {"GET", "/sw.js", CALL(web_worker, ROUTE_PUBLIC, PUBLIC)},
     {"GET", "/assets/{version}/{path}", CALL(web_asset, ROUTE_PUBLIC | ROUTE_TAIL, PUBLIC)},
     /* auth.login: success, failure or throttled, written by the handler once it knows which */

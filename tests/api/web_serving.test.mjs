@@ -22,7 +22,9 @@ const CSP =
   "require-trusted-types-for 'script'; trusted-types slate";
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 const APP_PATHS = ['/', '/sign-in', '/forgot-password', '/reset-password', '/invitation', '/first-password',
-  '/second-factor', '/productions', '/callsheet', '/my-details'];
+  '/second-factor', '/productions', '/callsheet', '/my-details',
+  // the production office: the app reads the rest of the address
+  '/office/prd_x', '/office/prd_x/people', '/office/prd_x/days/day_y/publish'];
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',

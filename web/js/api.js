@@ -25,6 +25,7 @@ export class ApiError extends Error {
     this.detail = problem.detail || '';
     this.offline = status === 0;
     this.retryAfter = retryAfter;
+    this.problem = problem; /* the whole answer: an import's row errors, … */
     /* field name (the pointer without its leading slash) → reason */
     this.fields = {};
     for (const e of problem.errors || []) {
@@ -34,11 +35,15 @@ export class ApiError extends Error {
   }
 }
 
-export async function api(method, path, body) {
+/* A call with a JSON body (body given), or with raw bytes of a type ({raw, type}). */
+export async function api(method, path, body, raw = null) {
   const headers = { Accept: 'application/json' };
   const init = { method, headers, credentials: 'same-origin', cache: 'no-store', redirect: 'error' };
   if (method !== 'GET' && method !== 'HEAD' && csrf) headers['X-CSRF-Token'] = csrf;
-  if (body !== undefined) {
+  if (raw) {
+    headers['Content-Type'] = raw.type;
+    init.body = raw.data;
+  } else if (body !== undefined) {
     headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
   }
@@ -81,8 +86,24 @@ export function early(path) {
   return p || get(path);
 }
 export const post = (path, body = {}) => api('POST', path, body);
+export const put = (path, body) => api('PUT', path, body);
 export const patch = (path, body) => api('PATCH', path, body);
 export const del = (path) => api('DELETE', path);
+/* A file's bytes as they are (a CSV import): POST with its own Content-Type. */
+export const upload = (path, data, type) => api('POST', path, undefined, { data, type });
+
+/* Every page of a list that answers {<key>: […], next_offset}: the whole list. */
+export async function getAll(path, key, limit = 500) {
+  const all = [];
+  let offset = 0;
+  for (;;) {
+    const sep = path.includes('?') ? '&' : '?';
+    const page = await get(`${path}${sep}limit=${limit}&offset=${offset}`);
+    all.push(...(page[key] || []));
+    if (page.next_offset === null || page.next_offset === undefined || page.next_offset <= offset) return all;
+    offset = page.next_offset;
+  }
+}
 
 /* Shows an ApiError's field reasons next to the fields: {name: setError}. */
 export function showFieldErrors(err, setters) {

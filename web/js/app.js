@@ -41,7 +41,36 @@ const pages = {
   '/productions': { load: screen('productions') },
   '/my-details': { load: screen('details') },
 };
+/*
+ * The production office, /office/{production id}[/…]: the parts of the
+ * address after "office" reach the page as ctx.params (decoded).
+ */
+const office = [
+  [/^\/office\/([^/]+)$/, screen('office', 'home')],
+  [/^\/office\/([^/]+)\/people$/, screen('people', 'directory')],
+  [/^\/office\/([^/]+)\/people\/import$/, screen('peopleimport')],
+  [/^\/office\/([^/]+)\/people\/([^/]+)$/, screen('people', 'card')],
+  [/^\/office\/([^/]+)\/members$/, screen('members')],
+  [/^\/office\/([^/]+)\/schedule$/, screen('schedule')],
+  [/^\/office\/([^/]+)\/days\/([^/]+)$/, screen('day')],
+  [/^\/office\/([^/]+)\/days\/([^/]+)\/publish$/, screen('publish')],
+];
 const notFound = { load: screen('notfound'), isPublic: true };
+
+/* The page for a path and the parameters its address carries. */
+function pageFor(path) {
+  if (pages[path]) return { entry: pages[path], params: [] };
+  for (const [re, load] of office) {
+    const m = re.exec(path);
+    if (!m) continue;
+    try {
+      return { entry: { load }, params: m.slice(1).map(decodeURIComponent) };
+    } catch {
+      break; /* a malformed escape: no such page */
+    }
+  }
+  return { entry: notFound, params: [] };
+}
 
 const ctx = { me: null, message: null, go, flash, refreshMe, signOut };
 
@@ -98,7 +127,8 @@ function gate(me) {
 }
 
 async function route() {
-  const entry = pages[location.pathname] || notFound;
+  const { entry, params } = pageFor(location.pathname);
+  ctx.params = params;
   const loading = entry.load();
   let page;
   if (!entry.isPublic) {
@@ -131,6 +161,7 @@ async function route() {
     offline.flushAcks();
   }
   drawBar();
+  document.getElementById('main').classList.toggle('wide', location.pathname.startsWith('/office/'));
   await (page || await loading).render(ctx);
   registerWorker();
 }
@@ -145,7 +176,7 @@ ctx.afterSignIn = async function afterSignIn() {
   }
   const next = sessionStorage.getItem('slate.next');
   sessionStorage.removeItem('slate.next');
-  go(next && pages[next] && next !== '/sign-in' ? next : '/callsheet', { replace: true });
+  go(next && pageFor(next).entry !== notFound && next !== '/sign-in' ? next : '/callsheet', { replace: true });
 };
 
 document.addEventListener('click', (ev) => {

@@ -110,6 +110,12 @@ function sheetView(entry) {
         h('ul', null, entry.changes.map((c) => h('li', null, changeText(c))))] : null) : null,
     myCall(entry.my_call),
     ackControl(entry, () => { headline.textContent = t('newVersionSeen', { v: cs.version }); }),
+    sheetBody(s));
+}
+
+/* The day as published, after the reader's own part: shared with the office's preview (publish.js). */
+export function sheetBody(s) {
+  return [
     facts([
       [t('generalCall'), s.general_call && formatTime(s.general_call)],
       [t('wrap'), s.wrap_estimate && formatTime(s.wrap_estimate)],
@@ -133,7 +139,7 @@ function sheetView(entry) {
     s.key_contacts && s.key_contacts.length ? section(t('keyContacts'), h('ul', { class: 'contacts' }, s.key_contacts.map((c) =>
       h('li', null, h('strong', null, c.name), c.job_title ? ` — ${c.job_title}` : '',
         c.work_phone ? [h('br'), telLink(c.work_phone)] : null,
-        c.work_email ? [h('br'), h('a', { href: `mailto:${c.work_email}` }, c.work_email)] : null)))) : null);
+        c.work_email ? [h('br'), h('a', { href: `mailto:${c.work_email}` }, c.work_email)] : null)))) : null];
 }
 
 export async function render(ctx) {

@@ -17,7 +17,8 @@ export async function render() {
     h('h2', null, p.name),
     h('p', null, t('yourRole', { role: roleName(p.role) })),
     h('p', { class: 'muted' }, t('timezone', { tz: p.timezone })),
-    h('p', null, link('/callsheet', t('navCallsheet')), ' · ', link('/my-details', t('navDetails')))));
+    h('p', null, link('/callsheet', t('navCallsheet')), ' · ', link('/my-details', t('navDetails')),
+      ' · ', link(`/office/${encodeURIComponent(p.id)}`, t('officeLink')))));
   show(t('productionsTitle'), h('h1', null, t('productionsTitle')), note,
     items.length ? h('ul', { class: 'cards' }, items) : h('p', null, t('noProductions')));
 }
