@@ -58,6 +58,9 @@ function sections(prod) {
     [officePath(id, '/people'), t('officePeople'), scope(prod, 'person', 'read') === 'all'],
     [officePath(id, '/members'), t('officeMembers'), ['all', 'department'].includes(scope(prod, 'member', 'read'))],
     [officePath(id, '/schedule'), t('officeSchedule'), scope(prod, 'schedule', 'read') === 'all'],
+    [officePath(id, '/locations'), t('officeLocations'), scope(prod, 'location', 'read') === 'all'],
+    [officePath(id, '/sustainability'), t('officeSustainability'), scope(prod, 'sustainability', 'read') !== 'none' || ['all', 'department'].includes(scope(prod, 'sustainability_totals', 'read'))],
+    [officePath(id, '/records'), t('officeRecords'), scope(prod, 'export', 'read') === 'all' || scope(prod, 'audit', 'read') === 'all'],
   ].filter(([, , shown]) => shown);
 }
 

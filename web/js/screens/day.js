@@ -155,29 +155,42 @@ function scenesPart(prod, day, all, dayApi, note) {
   return parts;
 }
 
-function departmentCallsPart(prod, day, departments, dayApi, reload, note) {
+/* One row per department: its call on this day, set or cleared in place where the role may. */
+function departmentCallsPart(prod, day, departments, dayApi, reload) {
   const current = new Map((day.department_calls || []).map((d) => [d.department_id, d.call]));
   const rows = departments.filter((d) => current.has(d.id) || may(prod, 'call', 'write', d.name)).map((d) => {
     const has = current.get(d.id) || '';
-    if (!may(prod, 'call', 'write', d.name)) return h('li', null, `${d.name}: ${formatTime(has)}`);
-    const f = field(t('departmentCallOf', { department: d.name }), { ...TIME_ATTRS, name: 'call', value: has });
+    if (!may(prod, 'call', 'write', d.name)) {
+      return h('tr', null, h('th', { scope: 'row' }, d.name), h('td', null, formatTime(has)), h('td'));
+    }
+    const input = h('input', { ...TIME_ATTRS, name: 'call', value: has, 'aria-label': t('departmentCallOf', { department: d.name }) });
+    const said = h('td', { class: 'rowstate', role: 'status', 'aria-live': 'polite' });
     const set = h('button', { type: 'submit' }, t('callDepartment', { department: d.name }));
-    const form = h('form', { class: 'inline', novalidate: true, 'aria-label': t('departmentCallOf', { department: d.name }) }, f.row, set);
+    const form = h('form', { class: 'inline', novalidate: true, 'aria-label': t('departmentCallOf', { department: d.name }) }, input, set);
     const path = `${dayApi}/department-calls/${encodeURIComponent(d.id)}`;
     form.addEventListener('submit', busy(set, async () => {
-      f.setError(null);
+      input.removeAttribute('aria-invalid');
+      delete said.dataset.kind;
+      const time = input.value.trim();
       try {
-        if (f.input.value.trim()) await put(path, { call: f.input.value.trim() });
+        if (time) await put(path, { call: time });
         else if (has) await del(path);
-        await reload(f.input.value.trim() ? t('departmentCalled', { department: d.name, time: formatTime(f.input.value.trim()) })
+        await reload(time ? t('departmentCalled', { department: d.name, time: formatTime(time) })
           : t('departmentCallCleared', { department: d.name }));
       } catch (err) {
-        if (!showFieldErrors(err, { call: f.setError })) note.say(problemText(err), 'error');
+        const why = err instanceof ApiError && err.fields.call;
+        if (why) input.setAttribute('aria-invalid', 'true');
+        said.textContent = why || problemText(err);
+        said.dataset.kind = 'error';
       }
     }));
-    return h('li', null, form);
+    return h('tr', null, h('th', { scope: 'row' }, d.name), h('td', null, form), said);
   });
-  return rows.length ? h('ul', { class: 'plain' }, rows) : h('p', null, t('noDepartmentCalls'));
+  if (!rows.length) return h('p', null, t('noDepartmentCalls'));
+  return h('div', { class: 'scroll', role: 'region', 'aria-label': t('departmentCalls'), tabindex: '0' },
+    h('table', { class: 'grid calls deptcalls' }, h('caption', { class: 'sr-only' }, t('departmentCalls')),
+      h('thead', null, h('tr', null, [t('department'), fieldName('call'), t('status')].map((x) => h('th', { scope: 'col' }, x)))),
+      h('tbody', null, rows)));
 }
 
 /*
@@ -301,7 +314,7 @@ async function render(ctx) {
       h('h2', null, t('locations')), locationsPart(prod, day, locations, dayApi, draw, note),
       h('h2', null, t('scenesInOrder')), scenesPart(prod, day, scenes, dayApi, note),
       h('h2', null, t('departmentCalls')), h('p', { class: 'hint' }, t('departmentCallHint')),
-      departmentCallsPart(prod, day, departments, dayApi, draw, note),
+      departmentCallsPart(prod, day, departments, dayApi, draw),
       h('h2', null, t('callsGrid')), h('p', { class: 'hint' }, t('callsGridHint')), filter, gridBox);
     showGrid();
   };
