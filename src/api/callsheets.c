@@ -7,6 +7,8 @@
  * GET  /api/v1/productions/{id}/callsheets/{cid}          one version, whole
  * POST /api/v1/productions/{id}/callsheets/{cid}/ack      the caller acknowledges it
  * GET  /api/v1/productions/{id}/callsheets/{cid}/acks     who has, and who has not
+ * GET  /api/v1/productions/{id}/callsheets/{cid}/diff     what changed (?from={cid2})
+ * GET  /api/v1/productions/{id}/days/{did}/callsheets/preview  the next version, unpublished
  *
  * The sheet holds what a printed call sheet holds and nothing more
  * personal: the production, the date and "Day X of Y", general call and
@@ -39,6 +41,7 @@
 #include "api/handlers.h"
 #include "api/reply.h"
 #include "api/session.h"
+#include "api/sheetdiff.h"
 #include "api/view.h"
 #include "domain/callsheet.h"
 #include "domain/sun.h"
@@ -672,4 +675,161 @@ callsheets_acks(struct api_call *c)
 		}
 		json_decref(all);
 	}
+}
+
+/* ---- what changed: between two versions, and before publishing ---- */
+
+static json_t *
+version_json(const struct store_callsheet *cs)
+{
+	return json_pack("{s:s, s:i, s:s}", "id", cs->id, "version", cs->version, "published_at",
+	                 cs->published_at);
+}
+
+struct newest_below {
+	int below;
+	struct store_callsheet found;
+};
+
+/* Keeps the newest version below f->below (below 0: the newest of all). */
+static void
+keep_newest_below(const struct store_callsheet *cs, void *arg)
+{
+	struct newest_below *f = arg;
+	if ((f->below <= 0 || cs->version < f->below) && cs->version > f->found.version)
+		f->found = *cs;
+}
+
+/*
+ * The version of day_id to compare with: the newest below version `below`
+ * (below <= 0: the newest). 1 into *out, 0 none, -1 e set.
+ */
+static int
+version_before(struct store *s, const char *production_id, const char *day_id, int below,
+               struct store_callsheet *out, struct err *e)
+{
+	struct newest_below f;
+	memset(&f, 0, sizeof(f));
+	f.below = below;
+	if (store_callsheet_list(s, production_id, day_id, keep_newest_below, &f, e) == -1)
+		return -1;
+	*out = f.found;
+	out->body = NULL;
+	return f.found.version > 0;
+}
+
+/*
+ * GET …/callsheets/{cid}/diff?from={cid2}: both versions as the reader gets
+ * them from GET …/callsheets/{cid} (api_sheetdiff_open), compared by
+ * api/sheetdiff.c, so nothing the reader may not read can appear. from must
+ * be a version of the same shoot day (422 otherwise; 404 when the production
+ * has no such version); it may be newer than cid (the diff then runs
+ * backwards). Without from: the version just before cid; for version 1,
+ * "from" is null and every section is empty.
+ */
+void
+callsheets_diff(struct api_call *c)
+{
+	struct http_req *r = c->r;
+	struct api_reader *rd = &c->rd;
+	struct store *s = http_req_store(r);
+	struct store_callsheet cs, fcs;
+	struct store_day d;
+	char from_id[STORE_ID_LEN + 8];
+	json_t *now = NULL, *old = NULL, *out;
+	struct err e;
+	int got, found;
+
+	if (!load_sheet(r, rd, 0, &cs, &d))
+		return;
+	memset(&fcs, 0, sizeof(fcs));
+	got = router_query_param(r->query, "from", from_id, sizeof(from_id));
+	if (got == -1) {
+		http_end_problem(r, 400, "from: a call sheet id");
+		return;
+	}
+	if (got == 1) {
+		found = store_callsheet_get(s, rd->a.production.id, from_id, 0, &fcs, &e);
+		if (found == 0) {
+			http_end_problem(r, 404,
+			                 "from: there is no such call sheet in this production");
+			return;
+		}
+	} else {
+		found = version_before(s, rd->a.production.id, cs.day_id, cs.version, &fcs, &e);
+	}
+	if (found == -1) {
+		api_unavailable(r, &e);
+		return;
+	}
+	if (found == 1 && strcmp(fcs.day_id, cs.day_id) != 0) {
+		http_end_problem(r, 422,
+		                 "from is a version of another shoot day: compare versions "
+		                 "of the same day");
+		return;
+	}
+	if ((now = api_sheetdiff_open(s, session_gen(r), rd->a.production.id, cs.id, &cs, &e)) ==
+	        NULL ||
+	    (found == 1 && (old = api_sheetdiff_open(s, session_gen(r), rd->a.production.id, fcs.id,
+	                                             &fcs, &e)) == NULL)) {
+		json_decref(now);
+		api_unavailable(r, &e);
+		return;
+	}
+	out = api_sheetdiff(old ? json_object_get(old, "sheet") : NULL,
+	                    json_object_get(now, "sheet"));
+	json_object_set_new(out, "from", found == 1 ? version_json(&fcs) : json_null());
+	json_object_set_new(out, "to", version_json(&cs));
+	json_decref(old);
+	json_decref(now);
+	http_end_reply_json(r, 200, out);
+}
+
+/*
+ * GET …/days/{did}/callsheets/preview: the sheet POST …/days/{did}/callsheets
+ * would publish now (build_sheet, the same code), as the publisher's role
+ * would then read it, numbered as the next version and not published
+ * (id and published_at null), with `changes`: api_sheetdiff against the
+ * latest published version (null when there is none). Callsheet publish,
+ * like publishing. It writes nothing, and no audit event: it shows what the
+ * publisher could read by publishing, and reading a sheet is not audited.
+ */
+void
+callsheets_preview(struct api_call *c)
+{
+	struct http_req *r = c->r;
+	struct api_reader *rd = &c->rd;
+	struct store *s = http_req_store(r);
+	struct store_day d;
+	struct store_callsheet last;
+	struct ids locs = {0}, recipients = {0};
+	json_t *sheet = NULL, *old = NULL, *changes = NULL, *j;
+	struct err e;
+	int found;
+
+	if (!day_for(r, rd, router_param(&r->match, "did"), POLICY_ACTION_PUBLISH, &d))
+		return;
+	if ((found = version_before(s, rd->a.production.id, d.id, 0, &last, &e)) == -1 ||
+	    (sheet = build_sheet(s, &rd->a.production, &d, &locs, &recipients, &e)) == NULL ||
+	    (found == 1 && (old = api_sheetdiff_open(s, session_gen(r), rd->a.production.id,
+	                                             last.id, &last, &e)) == NULL)) {
+		api_unavailable(r, &e);
+		goto out;
+	}
+	if (found == 1) {
+		changes = api_sheetdiff(json_object_get(old, "sheet"), sheet);
+		json_object_set_new(changes, "from", version_json(&last));
+		json_object_set_new(changes, "to",
+		                    json_pack("{s:n, s:i, s:n}", "id", "version", last.version + 1,
+		                              "published_at"));
+	}
+	j = json_pack("{s:n, s:s, s:i, s:n, s:O, s:o}", "id", "day_id", d.id, "version",
+	              found == 1 ? last.version + 1 : 1, "published_at", "sheet", sheet, "changes",
+	              changes ? changes : json_null());
+	http_end_reply_json(r, 200, j);
+out:
+	json_decref(old);
+	json_decref(sheet);
+	free(locs.v);
+	free(recipients.v);
 }
