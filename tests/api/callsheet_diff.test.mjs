@@ -203,3 +203,25 @@ test('a role that cannot publish cannot preview', async () => {
   for (const key of ['camhead', 'grip'])
     assertProblem(await call(server, who[key].session, 'GET', P(`/days/${day1.id}/callsheets/preview`)), 403, key);
 });
+
+test('publishing can be held to what was previewed: a sheet changed or published since is refused (409) and nothing is published', async () => {
+  const pv = ok(await ad('GET', P(`/days/${day1.id}/callsheets/preview`)));
+  assert.match(pv.digest, /^[0-9a-f]{64}$/);
+  const guarded = (q) => ad('POST', P(`/days/${day1.id}/callsheets?${q}`));
+  await setCall(who.grip.person, day1, { call: '04:45' }); // someone changes the draft after the preview
+  const before = await versions(day1);
+  const p = assertProblem(await guarded(`expect_version=${pv.version}&expect_digest=${pv.digest}`), 409, 'changed since the preview');
+  assert.match(p.detail, /changed since it was previewed/);
+  assert.deepEqual(await versions(day1), before, 'nothing published');
+  // a fresh preview, published as previewed
+  const again = ok(await ad('GET', P(`/days/${day1.id}/callsheets/preview`)));
+  assert.notEqual(again.digest, pv.digest);
+  const done = ok(await guarded(`expect_version=${again.version}&expect_digest=${again.digest}`), 201);
+  assert.equal(done.version, again.version);
+  assert.deepEqual(done.sheet, again.sheet);
+  // the same version number again: another version was published since
+  assertProblem(await guarded(`expect_version=${again.version}`), 409, 'published since');
+  assert.equal((await versions(day1)).length, before.length + 1);
+  assertProblem(await guarded('expect_digest=not-a-digest'), 400, 'a malformed digest');
+  assertProblem(await guarded('expect_version=two'), 400, 'a malformed version');
+});
