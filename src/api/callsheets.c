@@ -358,17 +358,20 @@ day_for(struct http_req *r, struct api_reader *rd, const char *day_id, enum poli
 	return 1;
 }
 
+/* The length of a sheet's digest in hex. */
+#define DIGEST_HEX (2 * (size_t)crypto_generichash_BYTES)
+
 /*
  * The digest of a sheet's published text (BLAKE2b-256 of the compact JSON
  * with sorted keys, as stored): what the preview answers as `digest` and
  * publishing's ?expect_digest is compared with.
  */
 static void
-sheet_digest(const char *body, char hex[2 * crypto_generichash_BYTES + 1])
+sheet_digest(const char *body, char hex[DIGEST_HEX + 1])
 {
 	unsigned char h[crypto_generichash_BYTES];
 	crypto_generichash(h, sizeof(h), (const unsigned char *)body, strlen(body), NULL, 0);
-	sodium_bin2hex(hex, 2 * crypto_generichash_BYTES + 1, h, sizeof(h));
+	sodium_bin2hex(hex, DIGEST_HEX + 1, h, sizeof(h));
 }
 
 /*
@@ -383,7 +386,7 @@ publish_guarded(struct store *s, const struct store_production *p, const struct 
 	struct ids locs = {0}, recipients = {0};
 	const char **lp = NULL, **rp = NULL;
 	json_t *sheet;
-	char digest[2 * crypto_generichash_BYTES + 1];
+	char digest[DIGEST_HEX + 1];
 	int rc = -1;
 
 	memset(cs, 0, sizeof(*cs));
@@ -442,7 +445,7 @@ static int version_before(struct store *s, const char *production_id, const char
  * after answering 400.
  */
 static int
-publish_guards(struct http_req *r, int *version, char digest[2 * crypto_generichash_BYTES + 1])
+publish_guards(struct http_req *r, int *version, char digest[DIGEST_HEX + 1])
 {
 	char v[16];
 	char *end = NULL;
@@ -458,10 +461,10 @@ publish_guards(struct http_req *r, int *version, char digest[2 * crypto_generich
 		else
 			*version = (int)n;
 	}
-	if (got != -1 && (got = router_query_param(r->query, "expect_digest", digest,
-	                                           2 * crypto_generichash_BYTES + 1)) == 1) {
-		if (strlen(digest) != 2 * crypto_generichash_BYTES ||
-		    strspn(digest, "0123456789abcdef") != 2 * crypto_generichash_BYTES)
+	if (got != -1 &&
+	    (got = router_query_param(r->query, "expect_digest", digest, DIGEST_HEX + 1)) == 1) {
+		if (strlen(digest) != DIGEST_HEX ||
+		    strspn(digest, "0123456789abcdef") != DIGEST_HEX)
 			got = -1;
 	}
 	if (got == -1) {
@@ -483,7 +486,7 @@ callsheets_publish(struct api_call *c)
 	struct store_day d;
 	struct store_callsheet cs, last;
 	json_t *sheet = NULL;
-	char digest[2 * crypto_generichash_BYTES + 1];
+	char digest[DIGEST_HEX + 1];
 	struct err e;
 	int rc, expect, stale = 0;
 
@@ -901,7 +904,7 @@ callsheets_preview(struct api_call *c)
 	struct store_callsheet last;
 	struct ids locs = {0}, recipients = {0};
 	json_t *sheet = NULL, *old = NULL, *changes = NULL, *j;
-	char *body, digest[2 * crypto_generichash_BYTES + 1];
+	char *body, digest[DIGEST_HEX + 1];
 	struct err e;
 	int found;
 
