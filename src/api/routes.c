@@ -350,7 +350,7 @@ const struct route api_routes[] = {
     /* a call for every person of a department: call write for that department, as its call */
     {"POST", "/api/v1/productions/{id}/days/{did}/department-calls/{dept}/call-everyone",
      CALL(department_calls_call_everyone, ROUTE_JSON_BODY, CALL_WRITE,
-          BODY({"call", JF_STRING, JF_REQUIRED, 5}, {"pickup", JF_STRING, 0, 5},
+          BODY({"call", JF_STRING, JF_REQUIRED | JF_NONBLANK, 5}, {"pickup", JF_STRING, 0, 5},
                {"hair_makeup", JF_STRING, 0, 5}, {"on_set", JF_STRING, 0, 5},
                {"overwrite", JF_BOOLEAN, 0, 0}),
           .audit = "department_call.call_everyone")},

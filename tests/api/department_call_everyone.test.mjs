@@ -121,6 +121,8 @@ test('the times are checked as for one call, every bad field named, and nothing 
   const one = fieldErrors(await as('ad', 'PUT', P(`/days/${day.id}/calls/${who.g1.person.id}`), { call: '06:00', pickup: '06:30', on_set: '05:00' }), 'one call');
   assert.deepEqual(Object.keys(one).sort(), ['/on_set', '/pickup']);
   assertProblem(await everyone('ad', day, 'Grip', { pickup: '05:00' }), 400, 'no call');
+  e = fieldErrors(await everyone('ad', day, 'Grip', { call: '' }), 'a blank call');
+  assert.ok(e['/call'] && !/department has no call/.test(e['/call']), e['/call']);
   assert.deepEqual(await calls(day), before);
 });
 
