@@ -1124,7 +1124,6 @@ calls_delete(struct api_call *c)
  * absent one is cleared) and keeps its cast status.
  */
 struct everyone {
-	struct api_reader *rd;
 	const char *department_id;
 	char (*people)[STORE_ID_LEN + 8]; /* the department's people's ids */
 	size_t n;
@@ -1197,24 +1196,27 @@ department_calls_call_everyone(struct api_call *ac)
 	copy_str(ac->body, "on_set", t.on_set, sizeof(t.on_set));
 	if (!call_ok(r, rd, &d, &t, &nobody))
 		return;
+	/* who is in the department and who has a call are read in the writing transaction */
+	if (api_call_begin(ac) == -1)
+		return;
 	f = (struct store_person_filter){.department_id = dc.department_id};
 	ev.department_id = dc.department_id;
 	if (store_person_list(s, rd->a.production.id, &f, directory_only, add_member_of, &ev, &e) ==
 	        -1 ||
 	    store_call_list(s, rd->a.production.id, d.id, NULL, add_existing_call, &ev, &e) == -1) {
+		api_call_abort(ac);
 		api_unavailable(r, &e);
 		goto out;
 	}
 	for (size_t i = 0; i < ev.n; i++) {
 		if (!api_allows(rd, POLICY_RESOURCE_CALL, POLICY_ACTION_WRITE, ev.people[i],
 		                dc.department_id, 0)) {
+			api_call_abort(ac);
 			api_audit_caller(r, "call.write", ev.people[i], "denied");
 			http_end_problem(r, 403, "your role cannot set this person's calls");
 			goto out;
 		}
 	}
-	if (api_call_begin(ac) == -1)
-		goto out;
 	calls = json_array();
 	for (size_t i = 0; i < ev.n; i++) {
 		const struct store_call *was = existing_call(&ev, ev.people[i]);
