@@ -256,6 +256,8 @@ void callsheets_list(struct api_call *c);
 void callsheets_get(struct api_call *c);
 void callsheets_ack(struct api_call *c);
 void callsheets_acks(struct api_call *c);
+void callsheets_diff(struct api_call *c);
+void callsheets_preview(struct api_call *c);
 /* api/feeds.c */
 void feeds_create(struct api_call *c);
 void feeds_revoke(struct api_call *c);
@@ -296,6 +298,7 @@ void calls_put(struct api_call *c);
 void calls_delete(struct api_call *c);
 void department_calls_put(struct api_call *c);
 void department_calls_delete(struct api_call *c);
+void department_calls_call_everyone(struct api_call *c);
 /* api/tokens.c */
 void tokens_create(struct api_call *c);
 void tokens_list(struct api_call *c);

@@ -7,6 +7,8 @@
  * GET  /api/v1/productions/{id}/callsheets/{cid}          one version, whole
  * POST /api/v1/productions/{id}/callsheets/{cid}/ack      the caller acknowledges it
  * GET  /api/v1/productions/{id}/callsheets/{cid}/acks     who has, and who has not
+ * GET  /api/v1/productions/{id}/callsheets/{cid}/diff     what changed (?from={cid2})
+ * GET  /api/v1/productions/{id}/days/{did}/callsheets/preview  the next version, unpublished
  *
  * The sheet holds what a printed call sheet holds and nothing more
  * personal: the production, the date and "Day X of Y", general call and
@@ -16,7 +18,11 @@
  * not read them), every call of the day by department, and the key contacts with their work
  * numbers. No personal phone, address or note of anyone.
  *
- * Publishing needs callsheet:publish; reading a version needs
+ * Publishing needs callsheet:publish, and may be guarded with what a preview
+ * answered: ?expect_version=N (409 when another version was published
+ * since) and ?expect_digest=HEX (409 when the sheet built now is not the one
+ * previewed); both are checked inside the publishing transaction.
+ * Reading a version needs
  * callsheet:read (`called`: crew and cast read the sheets of days they are
  * called on). The recipients are the people with a call when it was
  * published; acknowledging is callsheet_ack:write (self), and the list of
@@ -39,6 +45,7 @@
 #include "api/handlers.h"
 #include "api/reply.h"
 #include "api/session.h"
+#include "api/sheetdiff.h"
 #include "api/view.h"
 #include "domain/callsheet.h"
 #include "domain/sun.h"
@@ -351,14 +358,35 @@ day_for(struct http_req *r, struct api_reader *rd, const char *day_id, enum poli
 	return 1;
 }
 
-int
-api_callsheet_publish_now(struct store *s, const struct store_production *p,
-                          const struct store_day *d, const char *actor, struct store_callsheet *cs,
-                          json_t **sheet_out, struct err *e)
+/* The length of a sheet's digest in hex. */
+#define DIGEST_HEX (2 * (size_t)crypto_generichash_BYTES)
+
+/*
+ * The digest of a sheet's published text (BLAKE2b-256 of the compact JSON
+ * with sorted keys, as stored): what the preview answers as `digest` and
+ * publishing's ?expect_digest is compared with.
+ */
+static void
+sheet_digest(const char *body, char hex[DIGEST_HEX + 1])
+{
+	unsigned char h[crypto_generichash_BYTES];
+	crypto_generichash(h, sizeof(h), (const unsigned char *)body, strlen(body), NULL, 0);
+	sodium_bin2hex(hex, DIGEST_HEX + 1, h, sizeof(h));
+}
+
+/*
+ * api_callsheet_publish_now, refusing (-1, *stale set, e saying why) when
+ * expect_digest is not NULL and the sheet built now is not the one it names.
+ */
+static int
+publish_guarded(struct store *s, const struct store_production *p, const struct store_day *d,
+                const char *actor, const char *expect_digest, int *stale,
+                struct store_callsheet *cs, json_t **sheet_out, struct err *e)
 {
 	struct ids locs = {0}, recipients = {0};
 	const char **lp = NULL, **rp = NULL;
 	json_t *sheet;
+	char digest[DIGEST_HEX + 1];
 	int rc = -1;
 
 	memset(cs, 0, sizeof(*cs));
@@ -370,6 +398,14 @@ api_callsheet_publish_now(struct store *s, const struct store_production *p,
 	if ((cs->body = json_dumps(sheet, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
 		err_set(e, 500, "the call sheet could not be encoded");
 		goto out;
+	}
+	if (expect_digest != NULL) {
+		sheet_digest(cs->body, digest);
+		if (strcmp(digest, expect_digest) != 0) {
+			*stale = 1;
+			err_set(e, 409, "the call sheet changed since it was previewed");
+			goto out;
+		}
 	}
 	lp = ids_ptrs(&locs);
 	rp = ids_ptrs(&recipients);
@@ -391,6 +427,56 @@ out:
 	return rc;
 }
 
+int
+api_callsheet_publish_now(struct store *s, const struct store_production *p,
+                          const struct store_day *d, const char *actor, struct store_callsheet *cs,
+                          json_t **sheet_out, struct err *e)
+{
+	int stale = 0;
+	return publish_guarded(s, p, d, actor, NULL, &stale, cs, sheet_out, e);
+}
+
+static int version_before(struct store *s, const char *production_id, const char *day_id, int below,
+                          struct store_callsheet *out, struct err *e);
+
+/*
+ * The publisher's guards (?expect_version=N, ?expect_digest=HEX, both from
+ * the preview): 1 read into *version (0: none) and digest ("" : none), or 0
+ * after answering 400.
+ */
+static int
+publish_guards(struct http_req *r, int *version, char digest[DIGEST_HEX + 1])
+{
+	char v[16];
+	char *end = NULL;
+	long n;
+	int got;
+
+	*version = 0;
+	digest[0] = '\0';
+	if ((got = router_query_param(r->query, "expect_version", v, sizeof(v))) == 1) {
+		n = strtol(v, &end, 10);
+		if (end == v || *end != '\0' || n < 1 || n > 1000000)
+			got = -1;
+		else
+			*version = (int)n;
+	}
+	if (got != -1 &&
+	    (got = router_query_param(r->query, "expect_digest", digest, DIGEST_HEX + 1)) == 1) {
+		if (strlen(digest) != DIGEST_HEX ||
+		    strspn(digest, "0123456789abcdef") != DIGEST_HEX)
+			got = -1;
+	}
+	if (got == -1) {
+		http_end_problem(
+		    r, 400,
+		    "expect_version is a version number and expect_digest the preview's "
+		    "digest");
+		return 0;
+	}
+	return 1;
+}
+
 void
 callsheets_publish(struct api_call *c)
 {
@@ -398,21 +484,37 @@ callsheets_publish(struct api_call *c)
 	struct api_reader *rd = &c->rd;
 	struct store *s = http_req_store(r);
 	struct store_day d;
-	struct store_callsheet cs;
+	struct store_callsheet cs, last;
 	json_t *sheet = NULL;
+	char digest[DIGEST_HEX + 1];
 	struct err e;
-	int rc;
+	int rc, expect, stale = 0;
 
 	memset(&cs, 0, sizeof(cs));
-	if (!day_for(r, rd, router_param(&r->match, "did"), POLICY_ACTION_PUBLISH, &d))
+	memset(&last, 0, sizeof(last));
+	if (!day_for(r, rd, router_param(&r->match, "did"), POLICY_ACTION_PUBLISH, &d) ||
+	    !publish_guards(r, &expect, digest))
 		return;
 	/* the version, its recipients and its audit event in one transaction */
 	rc = store_begin(s, &e) == 0 ? 0 : -1;
+	if (rc == 0 && expect > 0 &&
+	    (rc = version_before(s, rd->a.production.id, d.id, 0, &last, &e)) != -1) {
+		rc = 0;
+		if (last.version + 1 != expect) {
+			stale = 1;
+			rc = err_set(&e, 409, "the next version is %d, not the %d previewed",
+			             last.version + 1, expect);
+		}
+	}
 	if (rc == 0)
-		rc = api_callsheet_publish_now(s, &rd->a.production, &d, c->actor, &cs, &sheet, &e);
+		rc = publish_guarded(s, &rd->a.production, &d, c->actor, digest[0] ? digest : NULL,
+		                     &stale, &cs, &sheet, &e);
 	if (rc == -1) {
 		api_call_abort(c);
-		api_unavailable(r, &e);
+		if (stale)
+			http_end_problem(r, 409, e.msg);
+		else
+			api_unavailable(r, &e);
 		return;
 	}
 	if (api_call_commit(c, NULL, cs.id) == 0) {
@@ -672,4 +774,171 @@ callsheets_acks(struct api_call *c)
 		}
 		json_decref(all);
 	}
+}
+
+/* ---- what changed: between two versions, and before publishing ---- */
+
+static json_t *
+version_json(const struct store_callsheet *cs)
+{
+	return json_pack("{s:s, s:i, s:s}", "id", cs->id, "version", cs->version, "published_at",
+	                 cs->published_at);
+}
+
+struct newest_below {
+	int below;
+	struct store_callsheet found;
+};
+
+/* Keeps the newest version below f->below (below 0: the newest of all). */
+static void
+keep_newest_below(const struct store_callsheet *cs, void *arg)
+{
+	struct newest_below *f = arg;
+	if ((f->below <= 0 || cs->version < f->below) && cs->version > f->found.version)
+		f->found = *cs;
+}
+
+/*
+ * The version of day_id to compare with: the newest below version `below`
+ * (below <= 0: the newest). 1 into *out, 0 none, -1 e set.
+ */
+static int
+version_before(struct store *s, const char *production_id, const char *day_id, int below,
+               struct store_callsheet *out, struct err *e)
+{
+	struct newest_below f;
+	memset(&f, 0, sizeof(f));
+	f.below = below;
+	if (store_callsheet_list(s, production_id, day_id, keep_newest_below, &f, e) == -1)
+		return -1;
+	*out = f.found;
+	out->body = NULL;
+	return f.found.version > 0;
+}
+
+/*
+ * GET …/callsheets/{cid}/diff?from={cid2}: both versions as the reader gets
+ * them from GET …/callsheets/{cid} (api_sheetdiff_open), compared by
+ * api/sheetdiff.c, so nothing the reader may not read can appear. from must
+ * be a version of the same shoot day (422 otherwise; 404 when the production
+ * has no such version); it may be newer than cid (the diff then runs
+ * backwards). Without from: the version just before cid; for version 1,
+ * "from" is null and every section is empty.
+ */
+void
+callsheets_diff(struct api_call *c)
+{
+	struct http_req *r = c->r;
+	struct api_reader *rd = &c->rd;
+	struct store *s = http_req_store(r);
+	struct store_callsheet cs, fcs;
+	struct store_day d;
+	char from_id[STORE_ID_LEN + 8];
+	json_t *now = NULL, *old = NULL, *out;
+	struct err e;
+	int got, found;
+
+	if (!load_sheet(r, rd, 0, &cs, &d))
+		return;
+	memset(&fcs, 0, sizeof(fcs));
+	got = router_query_param(r->query, "from", from_id, sizeof(from_id));
+	if (got == -1) {
+		http_end_problem(r, 400, "from: a call sheet id");
+		return;
+	}
+	if (got == 1) {
+		found = store_callsheet_get(s, rd->a.production.id, from_id, 0, &fcs, &e);
+		if (found == 0) {
+			http_end_problem(r, 404,
+			                 "from: there is no such call sheet in this production");
+			return;
+		}
+	} else {
+		found = version_before(s, rd->a.production.id, cs.day_id, cs.version, &fcs, &e);
+	}
+	if (found == -1) {
+		api_unavailable(r, &e);
+		return;
+	}
+	if (found == 1 && strcmp(fcs.day_id, cs.day_id) != 0) {
+		http_end_problem(r, 422,
+		                 "from is a version of another shoot day: compare versions "
+		                 "of the same day");
+		return;
+	}
+	if ((now = api_sheetdiff_open(s, session_gen(r), rd->a.production.id, cs.id, &cs, &e)) ==
+	        NULL ||
+	    (found == 1 && (old = api_sheetdiff_open(s, session_gen(r), rd->a.production.id, fcs.id,
+	                                             &fcs, &e)) == NULL)) {
+		json_decref(now);
+		api_unavailable(r, &e);
+		return;
+	}
+	out = api_sheetdiff(old ? json_object_get(old, "sheet") : NULL,
+	                    json_object_get(now, "sheet"));
+	json_object_set_new(out, "from", found == 1 ? version_json(&fcs) : json_null());
+	json_object_set_new(out, "to", version_json(&cs));
+	json_decref(old);
+	json_decref(now);
+	http_end_reply_json(r, 200, out);
+}
+
+/*
+ * GET …/days/{did}/callsheets/preview: the sheet POST …/days/{did}/callsheets
+ * would publish now (build_sheet, the same code), as the publisher's role
+ * would then read it, numbered as the next version and not published
+ * (id and published_at null), with `changes`: api_sheetdiff against the
+ * latest published version (null when there is none), and `digest`
+ * (sheet_digest), which publishing can be asked to expect. Callsheet publish,
+ * like publishing. It writes nothing, and no audit event: it shows what the
+ * publisher could read by publishing, and reading a sheet is not audited.
+ */
+void
+callsheets_preview(struct api_call *c)
+{
+	struct http_req *r = c->r;
+	struct api_reader *rd = &c->rd;
+	struct store *s = http_req_store(r);
+	struct store_day d;
+	struct store_callsheet last;
+	struct ids locs = {0}, recipients = {0};
+	json_t *sheet = NULL, *old = NULL, *changes = NULL, *j;
+	char *body, digest[DIGEST_HEX + 1];
+	struct err e;
+	int found;
+
+	if (!day_for(r, rd, router_param(&r->match, "did"), POLICY_ACTION_PUBLISH, &d))
+		return;
+	if ((found = version_before(s, rd->a.production.id, d.id, 0, &last, &e)) == -1 ||
+	    (sheet = build_sheet(s, &rd->a.production, &d, &locs, &recipients, &e)) == NULL ||
+	    (found == 1 && (old = api_sheetdiff_open(s, session_gen(r), rd->a.production.id,
+	                                             last.id, &last, &e)) == NULL)) {
+		api_unavailable(r, &e);
+		goto out;
+	}
+	if (found == 1) {
+		changes = api_sheetdiff(json_object_get(old, "sheet"), sheet);
+		json_object_set_new(changes, "from", version_json(&last));
+		json_object_set_new(changes, "to",
+		                    json_pack("{s:n, s:i, s:n}", "id", "version", last.version + 1,
+		                              "published_at"));
+	}
+	if ((body = json_dumps(sheet, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
+		json_decref(changes);
+		http_end_problem(r, 500, "the call sheet could not be encoded");
+		goto out;
+	}
+	sheet_digest(body, digest);
+	sodium_memzero(body, strlen(body));
+	free(body);
+	j = json_pack("{s:n, s:s, s:i, s:n, s:O, s:o, s:s}", "id", "day_id", d.id, "version",
+	              found == 1 ? last.version + 1 : 1, "published_at", "sheet", sheet, "changes",
+	              changes ? changes : json_null(), "digest", digest);
+	http_end_reply_json(r, 200, j);
+out:
+	json_decref(old);
+	json_decref(sheet);
+	free(locs.v);
+	free(recipients.v);
 }

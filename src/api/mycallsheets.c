@@ -13,7 +13,8 @@
  * loop's call-sheet cache): this file adds no view of its own to the sheet.
  * What it adds is read from that answer — the caller's own line of its
  * calls (my_call), and what changed in it, the general call and the
- * locations since the newest version the caller acknowledged.
+ * locations since the newest version the caller acknowledged (the
+ * comparing is api/sheetdiff.c's, shared with the whole-sheet diff).
  *
  * A revoked membership lists nothing (store_production_list leaves it out).
  * Like GET …/callsheets/{cid}, this read writes no audit event: the sheet
@@ -28,12 +29,12 @@
 #include <time.h>
 
 #include <jansson.h>
-#include <sodium.h>
 
 #include "api/cache.h"
 #include "api/call.h"
 #include "api/reply.h"
 #include "api/session.h"
+#include "api/sheetdiff.h"
 #include "api/view.h"
 #include "util/xalloc.h"
 #include "util/zone.h"
@@ -134,106 +135,12 @@ reader_of(struct http_req *r, const struct store_production *p, struct api_reade
 	return rd->a.member && rd->has_role;
 }
 
-/* The answer of GET …/callsheets/{id}, parsed: NULL with e set (or 404 when gone). */
+/* The answer of GET …/callsheets/{id}, parsed: NULL with e set (or 503 when gone). */
 static json_t *
 open_answer(struct http_req *r, const char *production_id, const char *id, struct err *e)
 {
 	struct store_callsheet cs;
-	struct store_day d;
-	char *text = NULL;
-	size_t len = 0;
-	json_t *j = NULL;
-	json_error_t je;
-	int found = api_callsheet_answer(http_req_store(r), session_gen(r), production_id, id, &cs,
-	                                 &d, &text, &len, e);
-	if (found == 0)
-		err_set(e, 503, "call sheet %s went away", id);
-	if (found != 1)
-		return NULL;
-	if ((j = json_loadb(text, len, 0, &je)) == NULL)
-		err_set(e, 500, "call sheet %s does not parse", id);
-	sodium_memzero(text, len);
-	free(text);
-	return j;
-}
-
-static const char *const call_fields[] = {"call",        "call_from", "pickup",
-                                          "hair_makeup", "on_set",    "cast_status"};
-
-/* person_id's own line of the sheet's calls, as my_call shows it; NULL when not called. */
-static json_t *
-own_call(const json_t *sheet, const char *person_id)
-{
-	size_t i;
-	json_t *line;
-	if (person_id[0] == '\0')
-		return NULL;
-	json_array_foreach (json_object_get(sheet, "calls"), i, line) {
-		const char *pid = json_string_value(json_object_get(line, "person_id"));
-		json_t *out;
-		if (pid == NULL || strcmp(pid, person_id) != 0)
-			continue;
-		out = json_object();
-		for (size_t k = 0; k < sizeof(call_fields) / sizeof(call_fields[0]); k++) {
-			json_t *v = json_object_get(line, call_fields[k]);
-			json_object_set_new(out, call_fields[k],
-			                    json_is_string(v) ? json_copy(v) : json_null());
-		}
-		return out;
-	}
-	return NULL;
-}
-
-/* The names of the sheet's locations, joined with ", " (malloc'd). */
-static char *
-location_names(const json_t *sheet)
-{
-	size_t i, n = 1, at = 0;
-	json_t *l;
-	char *out;
-	json_array_foreach (json_object_get(sheet, "locations"), i, l) {
-		const char *name = json_string_value(json_object_get(l, "name"));
-		n += (name ? strlen(name) : 0) + 2;
-	}
-	out = xcalloc(n, 1);
-	json_array_foreach (json_object_get(sheet, "locations"), i, l) {
-		const char *name = json_string_value(json_object_get(l, "name"));
-		int w = snprintf(out + at, n - at, "%s%s", i > 0 ? ", " : "", name ? name : "");
-		if (w < 0 || (size_t)w >= n - at)
-			break; /* cannot happen: n counted every byte */
-		at += (size_t)w;
-	}
-	return out;
-}
-
-static void
-change(json_t *arr, const char *field, const char *from, const char *to)
-{
-	if ((from == NULL) != (to == NULL) || (from != NULL && strcmp(from, to) != 0))
-		json_array_append_new(arr, json_pack("{s:s, s:o, s:o}", "field", field, "from",
-		                                     from ? json_string(from) : json_null(), "to",
-		                                     to ? json_string(to) : json_null()));
-}
-
-/* What changed for the caller from the sheet old to the sheet now (mine_*: their own calls). */
-static json_t *
-changes(const json_t *old, const json_t *now, const json_t *mine_old, const json_t *mine_now)
-{
-	static const char *const fields[] = {"call", "call_from", "pickup", "hair_makeup",
-	                                     "on_set"};
-	json_t *arr = json_array();
-	char *lo, *ln;
-	for (size_t k = 0; k < sizeof(fields) / sizeof(fields[0]); k++)
-		change(arr, fields[k], json_string_value(json_object_get(mine_old, fields[k])),
-		       json_string_value(json_object_get(mine_now, fields[k])));
-	change(arr, "general_call", json_string_value(json_object_get(old, "general_call")),
-	       json_string_value(json_object_get(now, "general_call")));
-	lo = location_names(old);
-	ln = location_names(now);
-	change(arr, "locations", lo, ln);
-	free(lo);
-	free(ln);
-	return arr;
+	return api_sheetdiff_open(http_req_store(r), session_gen(r), production_id, id, &cs, e);
 }
 
 /*
@@ -249,7 +156,7 @@ item(struct http_req *r, struct api_reader *rd, const struct store_production *p
 	if ((answer = open_answer(r, p->id, m->cs.id, e)) == NULL)
 		return NULL;
 	sheet = json_object_get(answer, "sheet");
-	mine = own_call(sheet, rd->person_id);
+	mine = api_sheetdiff_own_call(sheet, rd->person_id);
 	if (m->acked_version > 0 && m->acked_version != m->cs.version) {
 		json_t *prev = open_answer(r, p->id, m->acked_id, e);
 		json_t *mine_old;
@@ -258,8 +165,8 @@ item(struct http_req *r, struct api_reader *rd, const struct store_production *p
 			json_decref(answer);
 			return NULL;
 		}
-		mine_old = own_call(json_object_get(prev, "sheet"), rd->person_id);
-		diff = changes(json_object_get(prev, "sheet"), sheet, mine_old, mine);
+		mine_old = api_sheetdiff_own_call(json_object_get(prev, "sheet"), rd->person_id);
+		diff = api_sheetdiff_person(json_object_get(prev, "sheet"), sheet, mine_old, mine);
 		json_decref(mine_old);
 		old = prev;
 	} else {

@@ -343,6 +343,20 @@ const struct route api_routes[] = {
           .audit = "callsheet.ack")},
     {"GET", "/api/v1/productions/{id}/callsheets/{cid}/acks",
      CALL(callsheets_acks, 0, VIEW(NEED(CALLSHEET, READ), NEED(CALLSHEET_ACK, READ)))},
+    /* what changed between two versions, read as the reader reads each (api/sheetdiff.c) */
+    {"GET", "/api/v1/productions/{id}/callsheets/{cid}/diff",
+     CALL(callsheets_diff, ROUTE_GZIP, VIEW(NEED(CALLSHEET, READ)))},
+    /* the next version before publishing it: the publish right, checked per day as publishing */
+    {"GET", "/api/v1/productions/{id}/days/{did}/callsheets/preview",
+     CALL(callsheets_preview, ROUTE_GZIP, .check = API_CHECK_RECORD,
+          NEEDS(NEED(CALLSHEET, PUBLISH)))},
+    /* a call for every person of a department: call write for that department, as its call */
+    {"POST", "/api/v1/productions/{id}/days/{did}/department-calls/{dept}/call-everyone",
+     CALL(department_calls_call_everyone, ROUTE_JSON_BODY, CALL_WRITE,
+          BODY({"call", JF_STRING, JF_REQUIRED | JF_NONBLANK, 5}, {"pickup", JF_STRING, 0, 5},
+               {"hair_makeup", JF_STRING, 0, 5}, {"on_set", JF_STRING, 0, 5},
+               {"overwrite", JF_BOOLEAN, 0, 0}),
+          .audit = "department_call.call_everyone")},
     {"GET", "/api/v1/productions/{id}/scenes",
      CALL(scenes_list, 0, VIEW(NEED(SCHEDULE, READ), NEED(SCENE_SYNOPSIS, READ)))},
     {"POST", "/api/v1/productions/{id}/scenes",

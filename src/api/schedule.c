@@ -14,6 +14,9 @@
  * PUT   /api/v1/productions/{id}/days/{did}/calls/{pid}  {call, pickup?, hair_makeup?,
  *                                                         on_set?, cast_status?}
  * DELETE /api/v1/productions/{id}/days/{did}/calls/{pid}
+ * POST  /api/v1/productions/{id}/days/{did}/department-calls/{dept}/call-everyone
+ *                                                      {call, pickup?, hair_makeup?, on_set?,
+ *                                                       overwrite?}
  *
  * Times are local "HH:MM" in the production's zone; hours past 23 are the
  * small hours after midnight of a night shoot (domain/validate.h). A day's
@@ -24,6 +27,7 @@
  * are `called` for crew and cast — only the days they have a call on —
  * and `call` is all, department or self.
  */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1103,4 +1107,144 @@ calls_delete(struct api_call *c)
 	}
 	if (api_call_commit(c, NULL, p.id) == 0)
 		http_end_reply(r, 204, NULL, NULL, 0);
+}
+
+/*
+ * POST …/days/{did}/department-calls/{dept}/call-everyone {call, pickup?,
+ * hair_makeup?, on_set?, overwrite?}: an individual call for every person of
+ * the department on the day, in one transaction with one audit event
+ * (department_call.call_everyone, the department's id: no person named).
+ * The right is the department call's (load_department_call_target: call
+ * write for that department, a refusal audited as call.write denied), and
+ * each person's own (load_call_target's check) again before anything is
+ * written. The times are checked once, as PUT …/calls/{pid} checks them
+ * (call_ok: the same rules for every person, none of the body's fields
+ * depends on who). A person who has a call that day keeps it unless
+ * overwrite is true; an overwritten call takes the body's four times (an
+ * absent one is cleared) and keeps its cast status.
+ */
+struct everyone {
+	const char *department_id;
+	char (*people)[STORE_ID_LEN + 8]; /* the department's people's ids */
+	size_t n;
+	struct store_call *calls;
+	size_t ncalls;
+};
+
+/* Nothing sealed is opened: only the ids are kept. */
+static int
+directory_only(const struct store_person *p, void *arg)
+{
+	struct everyone *ev = arg;
+	/* the store filtered by department; a row of another would be a store bug */
+	assert(strcmp(p->department_id, ev->department_id) == 0);
+	(void)p;
+	(void)ev;
+	return 0;
+}
+
+static void
+add_member_of(const struct store_person *p, void *arg)
+{
+	struct everyone *ev = arg;
+	ev->people = xrealloc(ev->people, (ev->n + 1) * sizeof(*ev->people));
+	snprintf(ev->people[ev->n++], sizeof(ev->people[0]), "%s", p->id);
+}
+
+static void
+add_existing_call(const struct store_call *c, void *arg)
+{
+	struct everyone *ev = arg;
+	ev->calls = xrealloc(ev->calls, (ev->ncalls + 1) * sizeof(*ev->calls));
+	ev->calls[ev->ncalls++] = *c;
+}
+
+static const struct store_call *
+existing_call(const struct everyone *ev, const char *person_id)
+{
+	for (size_t i = 0; i < ev->ncalls; i++)
+		if (strcmp(ev->calls[i].person_id, person_id) == 0)
+			return &ev->calls[i];
+	return NULL;
+}
+
+void
+department_calls_call_everyone(struct api_call *ac)
+{
+	struct http_req *r = ac->r;
+	struct api_reader *rd = &ac->rd;
+	struct store *s = api_call_store(ac);
+	struct store_day d;
+	struct store_department_call dc;
+	struct store_person nobody;
+	struct store_call t;
+	struct everyone ev;
+	struct store_person_filter f;
+	json_t *calls = NULL;
+	struct err e;
+	size_t kept = 0;
+	int overwrite = json_is_true(json_object_get(ac->body, "overwrite"));
+
+	memset(&ev, 0, sizeof(ev));
+	memset(&t, 0, sizeof(t));
+	memset(&nobody, 0, sizeof(nobody));
+	if (!load_department_call_target(r, rd, &d, &dc))
+		return;
+	copy_str(ac->body, "call", t.call_time, sizeof(t.call_time));
+	copy_str(ac->body, "pickup", t.pickup, sizeof(t.pickup));
+	copy_str(ac->body, "hair_makeup", t.hair_makeup, sizeof(t.hair_makeup));
+	copy_str(ac->body, "on_set", t.on_set, sizeof(t.on_set));
+	if (!call_ok(r, rd, &d, &t, &nobody))
+		return;
+	/* who is in the department and who has a call are read in the writing transaction */
+	if (api_call_begin(ac) == -1)
+		return;
+	f = (struct store_person_filter){.department_id = dc.department_id};
+	ev.department_id = dc.department_id;
+	if (store_person_list(s, rd->a.production.id, &f, directory_only, add_member_of, &ev, &e) ==
+	        -1 ||
+	    store_call_list(s, rd->a.production.id, d.id, NULL, add_existing_call, &ev, &e) == -1) {
+		api_call_abort(ac);
+		api_unavailable(r, &e);
+		goto out;
+	}
+	for (size_t i = 0; i < ev.n; i++) {
+		if (!api_allows(rd, POLICY_RESOURCE_CALL, POLICY_ACTION_WRITE, ev.people[i],
+		                dc.department_id, 0)) {
+			api_call_abort(ac);
+			api_audit_caller(r, "call.write", ev.people[i], "denied");
+			http_end_problem(r, 403, "your role cannot set this person's calls");
+			goto out;
+		}
+	}
+	calls = json_array();
+	for (size_t i = 0; i < ev.n; i++) {
+		const struct store_call *was = existing_call(&ev, ev.people[i]);
+		struct store_call c = t;
+		if (was != NULL && !overwrite) {
+			kept++;
+			continue;
+		}
+		if (was != NULL)
+			snprintf(c.cast_status, sizeof(c.cast_status), "%s", was->cast_status);
+		snprintf(c.production_id, sizeof(c.production_id), "%s", rd->a.production.id);
+		snprintf(c.day_id, sizeof(c.day_id), "%s", d.id);
+		snprintf(c.person_id, sizeof(c.person_id), "%s", ev.people[i]);
+		if (store_call_put(s, &c, &e) == -1) {
+			api_call_abort(ac);
+			api_unavailable(r, &e);
+			goto out;
+		}
+		json_array_append_new(calls, api_call_json(&c));
+	}
+	if (api_call_commit(ac, NULL, dc.department_id) == 0)
+		http_end_reply_json(r, 200,
+		                    json_pack("{s:s, s:s, s:I, s:I, s:O}", "department_id",
+		                              dc.department_id, "department", dc.department,
+		                              "called", (json_int_t)json_array_size(calls), "kept",
+		                              (json_int_t)kept, "calls", calls));
+out:
+	json_decref(calls);
+	free(ev.people);
+	free(ev.calls);
 }
