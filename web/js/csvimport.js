@@ -21,10 +21,10 @@ function errorList(errors) {
 
 /*
  * The import form. path: the import's URL without ?dry_run; preview(answer)
- * draws the dry run's answer and returns [nodes, count]; done(answer) runs
- * after the import was written.
+ * draws the dry run's answer and returns [nodes, count]; applyText(count)
+ * names the button that writes it; done(answer) runs after it was written.
  */
-export function csvImport({ path, intro, columns, preview, done }) {
+export function csvImport({ path, intro, columns, preview, applyText, done }) {
   const note = statusLine();
   const result = h('div');
   const fileId = uid('csv');
@@ -63,7 +63,7 @@ export function csvImport({ path, intro, columns, preview, done }) {
       return;
     }
     const [nodes, count] = preview(answer);
-    const apply = h('button', { type: 'button', class: 'primary' }, t('importN', { n: count }));
+    const apply = h('button', { type: 'button', class: 'primary' }, applyText(count));
     apply.addEventListener('click', busy(apply, async () => {
       if (text.value !== sent) { /* changed since the check: check again first */
         note.say(t('csvChanged'), 'error');

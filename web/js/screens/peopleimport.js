@@ -30,6 +30,7 @@ async function render(ctx) {
     intro: t('importIntro'),
     columns: t('importColumns'),
     preview: (answer) => [previewTable(answer.people || []), (answer.people || []).length],
+    applyText: (n) => t('importN', { n }),
     done: (answer) => {
       ctx.flash(t('imported', { n: answer.imported }));
       ctx.go(officePath(prod.id, '/people'));

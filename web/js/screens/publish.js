@@ -28,6 +28,7 @@ export function diffLines(d) {
   if (!d) return [];
   const out = [];
   if (d.general_call) out.push(t('diffGeneralCall', { from: show1(d.general_call.from), to: show1(d.general_call.to) }));
+  if (d.wrap_estimate) out.push(t('diffWrap', { from: show1(d.wrap_estimate.from), to: show1(d.wrap_estimate.to) }));
   for (const c of d.calls || []) {
     out.push(t('diffCall', { name: c.name || c.person_id, field: fieldName(c.field), from: show1(c.from), to: show1(c.to) }));
   }
@@ -104,15 +105,17 @@ async function render(ctx) {
   if (may(prod, 'callsheet', 'publish')) {
     try {
       const preview = await get(`${dayApi}/callsheets/preview`);
-      const cs = preview.callsheet;
+      const cs = preview;
       const publish = h('button', { type: 'button', class: 'primary' }, t('publishVersion', { v: cs.version }));
       publish.addEventListener('click', busy(publish, async () => {
         try {
-          const done = await post(`${dayApi}/callsheets`);
+          /* what is published is what was previewed, or nothing (409: look again) */
+          const guard = new URLSearchParams({ expect_version: String(cs.version), expect_digest: cs.digest });
+          const done = await post(`${dayApi}/callsheets?${guard}`);
           ctx.flash(t('published', { v: done.version }));
           ctx.go(location.pathname, { replace: true });
         } catch (err) {
-          note.say(problemText(err), 'error');
+          note.say(err.status === 409 ? t('publishedMeanwhile') : problemText(err), 'error');
         }
       }));
       parts.push(

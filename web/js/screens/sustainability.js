@@ -262,6 +262,7 @@ async function render(ctx) {
           intro: t('importEntriesIntro'),
           columns: t('importEntriesColumns'),
           preview: (answer) => [h('p', null, t('importEntriesPreview', { n: answer.rows, t: tonnes(answer.t_co2e) })), answer.rows],
+          applyText: (n) => t('importNEntries', { n }),
           done: (answer) => draw(t('importedEntries', { n: answer.imported })),
         }));
       }

@@ -1,0 +1,435 @@
+// The production office in the browser: a producer, an AD and a department
+// head of the demo production at work, each signed in through the sign-in
+// page in their own browser context. A producer finds people, adds and
+// changes one (the API's refusals shown by the field), imports a crew list
+// (a bad row refused and named, then fixed), invites an AD whose mailed
+// link is followed in a second context; the AD builds a new shoot day
+// (locations, scenes in order, a department call, two individual calls),
+// previews it, sees what changed, and publishes; a department head edits
+// only their own department's calls (the other departments' controls are
+// absent, and a forged request is refused); a revoked member's open page
+// is refused on its next action. Every name typed is hostile; every screen
+// passes checkPage (axe, CSP, no console error, 360 px, 44 px targets) at
+// a phone's and a desktop's size.
+import { test, expect } from '@playwright/test';
+import { startSlate, mailedLink, watch, checkPage } from './lib/slate.mjs';
+import { newAccount, enrolTotp, call } from '../api/lib/session.mjs';
+
+const XSS = (n) => `<img src=x onerror="window.__xss=${n}">`;
+const PASSWORD = 'a long walk along the harbour at dawn';
+
+test.describe.configure({ mode: 'serial' });
+
+let slate, office, ids = {};
+const browsers = {};
+
+/** A member of the demo production in `role`, with an account and its own signed-in browser page. */
+async function member(browser, key, email, role, department) {
+  const session = await newAccount(slate.server, email, PASSWORD);
+  // producers must have a second factor (the API insists); signing in below takes a recovery code
+  const mfa = ['producer', 'production_admin'].includes(role) ? await enrolTotp(slate.server, session) : null;
+  await slate.api('POST', `${slate.base}/members`, { email, role, ...(department ? { department } : {}) });
+  const context = await browser.newContext({ baseURL: slate.origin });
+  const page = await context.newPage();
+  const watcher = watch(page);
+  await page.goto('/sign-in');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  if (mfa) {
+    await page.getByLabel('Code from your authenticator app, or a recovery code').fill(mfa.recoveryCodes[0]);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  }
+  await expect(page).toHaveURL(/\/callsheet$/);
+  browsers[key] = { context, page, watcher, email, session };
+  return browsers[key];
+}
+
+/** What the API answers a member's own session for a request made from their page (a forged one). */
+function fromPage(page, method, path, body) {
+  return page.evaluate(async ({ method, path, body }) => {
+    const me = await (await fetch('/api/v1/me', { credentials: 'same-origin' })).json();
+    const res = await fetch(path, {
+      method,
+      credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': me.csrf_token || '' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return res.status;
+  }, { method, path, body });
+}
+
+test.beforeAll(async ({ browser }) => {
+  slate = await startSlate();
+  office = `/office/${slate.prod.id}`;
+  const people = await slate.api('GET', `${slate.base}/people?limit=500`);
+  ids.camera = people.people.find((p) => p.department === 'Camera');
+  ids.grip = people.people.find((p) => p.department === 'Grip');
+  // a hostile name in every place these screens show one
+  await slate.api('PATCH', `${slate.base}/people/${ids.camera.id}`, { name: `Cam ${XSS(1)}`, job_title: `Focus ${XSS(2)}` });
+  await slate.api('POST', `${slate.base}/departments`, { name: `Drones ${XSS(3)}` });
+  await member(browser, 'producer', 'pat.producer@example.org', 'producer');
+  await member(browser, 'head', 'dana.camera@example.org', 'department_head', 'Camera');
+});
+
+test.afterAll(async () => {
+  for (const b of Object.values(browsers)) await b.context.close();
+  await slate?.server.stop();
+});
+
+test('a producer opens the office from their productions and sees the next shoot day with its acknowledgements', async () => {
+  const { page, watcher } = browsers.producer;
+  await page.goto('/productions');
+  await page.getByRole('link', { name: 'Production office' }).click();
+  await expect(page).toHaveURL(new RegExp(`${office}$`));
+  await expect(page.getByRole('heading', { level: 1, name: 'Office' })).toBeVisible();
+  await expect(page.getByText('Next shoot day')).toBeVisible();
+  await expect(page.getByText(/\d+ of \d+ acknowledged/).first()).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Recent changes' })).toBeVisible();
+  await checkPage(page, watcher, 'office-home');
+});
+
+test('the people directory filters by department and kind, and shows the fields the role reveals', async () => {
+  const { page, watcher } = browsers.producer;
+  await page.getByRole('link', { name: 'People' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'People' })).toBeVisible();
+  const rows = page.locator('table.people tbody tr');
+  await expect(rows.first()).toBeVisible();
+  const all = await rows.count();
+  await page.getByLabel('Department').selectOption('Camera');
+  await expect(page.getByText(/^\d+ people$/)).not.toHaveText(`${all} people`);
+  await expect(rows.locator('td:nth-child(2)').filter({ hasNotText: 'Camera' })).toHaveCount(0);
+  await expect(page.getByRole('link', { name: `Cam ${XSS(1)}` })).toBeVisible();
+  await page.getByLabel('Crew or cast').selectOption('cast');
+  await expect(page.getByText('Nobody matches.')).toBeVisible();
+  await page.getByLabel('Department').selectOption('');
+  await expect(rows.first()).toBeVisible();
+  await expect(rows.locator('td:nth-child(4)').filter({ hasNotText: 'cast' })).toHaveCount(0);
+  await page.getByLabel('Crew or cast').selectOption('');
+  await page.getByLabel('Search by name').fill('ada');
+  await expect(page.getByText(/^\d+ people$/)).not.toHaveText(`${all} people`);
+  const names = await rows.locator('th').allTextContents();
+  expect(names.length).toBeGreaterThan(0);
+  for (const n of names) expect(n).toMatch(/ada/i);
+  await checkPage(page, watcher, 'office-people');
+  await page.getByLabel('Search by name').fill('');
+});
+
+test('a person is added with the API\'s refusals shown by their fields, then changed and deleted', async () => {
+  const { page, watcher } = browsers.producer;
+  await page.goto(`${office}/people`);
+  await page.getByRole('link', { name: 'Add a person' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Add a person' })).toBeVisible();
+  await page.getByLabel('Name', { exact: true }).fill(`Nova ${XSS(4)}`);
+  await page.getByLabel('Work email').fill('not an email');
+  await page.getByLabel('Department').selectOption('Grip');
+  await page.getByRole('button', { name: 'Add a person' }).click();
+  await expect(page.getByLabel('Work email')).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.locator('.field-error:not([hidden])')).toHaveCount(1);
+  await checkPage(page, watcher, 'office-person-refused');
+  await page.getByLabel('Work email').fill('nova@example.org');
+  await page.getByRole('button', { name: 'Add a person' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: `Nova ${XSS(4)}` })).toBeVisible();
+  await expect(page.getByText(`Nova ${XSS(4)} is added.`)).toBeVisible();
+  await page.getByLabel('Job title').fill('Best boy grip');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByText('Saved.')).toBeVisible();
+  await expect(page.locator('.facts')).toContainText('Best boy grip');
+  await checkPage(page, watcher, 'office-person');
+  const id = new URL(page.url()).pathname.split('/').pop();
+  expect((await slate.api('GET', `${slate.base}/people/${id}`)).job_title).toBe('Best boy grip');
+  await page.getByRole('button', { name: 'Delete this person' }).click();
+  await expect(page.getByText(/Their entry and their calls are removed/)).toBeVisible();
+  await page.getByRole('button', { name: 'Yes, delete' }).click();
+  await expect(page).toHaveURL(new RegExp(`${office}/people$`));
+  await expect(page.getByText(`Nova ${XSS(4)} is deleted.`)).toBeVisible();
+  const gone = await call(slate.server, slate.admin, 'GET', `${slate.base}/people/${id}`);
+  expect(gone.status).toBe(404);
+});
+
+test('a crew list with one bad row is refused with the row and cell named, then fixed, checked again and imported', async () => {
+  const { page, watcher } = browsers.producer;
+  await page.goto(`${office}/people`);
+  await page.getByRole('link', { name: 'Import a crew list' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Import a crew list' })).toBeVisible();
+  const csv = (dept) => [
+    'name,kind,department,job_title,work_email',
+    '"Wren, Junior",crew,Grip,Grip trainee,wren@example.org',
+    `"Sparky ${XSS(6).replaceAll('"', '""')}",crew,Electric,Spark,spark@example.org`,
+    `Rowan Bad,crew,${dept},Runner,rowan@example.org`,
+    '',
+  ].join('\n');
+  await page.getByLabel('Or paste the CSV').fill(csv('Nowhere'));
+  await page.getByRole('button', { name: 'Check the file' }).click();
+  await expect(page.getByText(/^Nothing was added: 1 problems?\./)).toBeVisible();
+  await expect(page.locator('ul.errors li')).toHaveCount(1);
+  await expect(page.locator('ul.errors li')).toHaveText(/^Row 4, department: /);
+  await checkPage(page, watcher, 'office-import-refused');
+  const before = (await slate.api('GET', `${slate.base}/people?limit=500`)).people.length;
+
+  await page.getByLabel('Or paste the CSV').fill(csv('Grip'));
+  await page.getByRole('button', { name: 'Check the file' }).click();
+  await expect(page.getByRole('heading', { level: 2, name: 'What would be added' })).toBeVisible();
+  await expect(page.locator('table.grid tbody tr')).toHaveCount(3);
+  await expect(page.locator('table.grid tbody')).toContainText(`Sparky ${XSS(6)}`);
+  await checkPage(page, watcher, 'office-import-preview');
+  expect((await slate.api('GET', `${slate.base}/people?limit=500`)).people.length, 'a dry run adds nobody').toBe(before);
+  await page.getByRole('button', { name: 'Import 3 people' }).click();
+  await expect(page).toHaveURL(new RegExp(`${office}/people$`));
+  await expect(page.getByText('3 people are added.')).toBeVisible();
+  expect((await slate.api('GET', `${slate.base}/people?limit=500`)).people.length).toBe(before + 3);
+
+  await page.getByLabel('Search by name').fill('wren');
+  await expect(page.locator('table.people tbody tr')).toHaveCount(1);
+  await expect(page.locator('table.people tbody tr')).toContainText('Wren, Junior');
+  await expect(page.getByText('1 person', { exact: true })).toBeVisible();
+});
+
+test('a producer invites an AD from the members screen; the mailed link, followed in another browser, makes the account and the AD appears', async ({ browser }) => {
+  const { page, watcher } = browsers.producer;
+  await page.goto(`${office}/members`);
+  await expect(page.getByRole('heading', { level: 1, name: 'Members' })).toBeVisible();
+  await page.getByLabel('Email', { exact: true }).fill('alex.ad@example.org');
+  await page.getByLabel('Role', { exact: true }).selectOption('ad');
+  await page.getByRole('button', { name: 'Send the invitation' }).click();
+  await expect(page.getByText('An invitation is on its way to alex.ad@example.org.')).toBeVisible();
+  await expect(page.getByRole('region', { name: 'Waiting to be accepted' })).toContainText('alex.ad@example.org');
+  await checkPage(page, watcher, 'office-members');
+
+  const link = await mailedLink(slate.server, 'alex.ad@example.org', 'invitation');
+  const context = await browser.newContext({ baseURL: slate.origin });
+  const ad = await context.newPage();
+  const adWatcher = watch(ad);
+  await ad.goto(link);
+  await ad.getByLabel('Your name').fill(`Alex ${XSS(5)}`);
+  await ad.getByLabel('New password', { exact: true }).fill(PASSWORD);
+  await ad.getByLabel('New password again').fill(PASSWORD);
+  await ad.getByRole('button', { name: 'Create account and join' }).click();
+  await expect(ad).toHaveURL(/\/callsheet$/);
+  browsers.ad = { context, page: ad, watcher: adWatcher, email: 'alex.ad@example.org' };
+
+  await page.reload();
+  const row = page.getByRole('row', { name: new RegExp('alex\\.ad@example\\.org') });
+  await expect(row).toContainText('assistant director');
+  await expect(page.getByText('No invitation is waiting.')).toBeVisible();
+});
+
+test('an AD builds a new shoot day: locations, scenes in order by keyboard and by dragging, a department call and two calls of their own', async () => {
+  const { page, watcher } = browsers.ad;
+  await page.goto(`${office}/schedule`);
+  await expect(page.getByRole('heading', { level: 1, name: 'Schedule' })).toBeVisible();
+  await page.getByRole('button', { name: 'Month' }).click();
+  await expect(page.locator('table.month').first()).toBeVisible();
+  await checkPage(page, watcher, 'office-schedule-month');
+  await page.getByRole('button', { name: 'List' }).click();
+  await checkPage(page, watcher, 'office-schedule');
+  await page.getByLabel('Date').fill('2027-05-03');
+  await page.getByLabel('General call').fill('07:30');
+  await page.getByLabel('Wrap').fill('26:00');
+  await page.getByRole('button', { name: 'Add a shoot day' }).click();
+  await expect(page.getByText('The shoot day is added.')).toBeVisible();
+  ids.day = new URL(page.url()).pathname.split('/').pop();
+
+  await page.getByLabel(/^Bamburgh Beach/).check();
+  await page.getByLabel(/^Seahouses Harbour/).check();
+  await page.getByRole('button', { name: 'Save locations' }).click();
+  await expect(page.getByText('Locations are saved.')).toBeVisible();
+
+  const scenes = (await slate.api('GET', `${slate.base}/scenes`)).scenes;
+  for (const n of ['1', '2', '3']) {
+    await page.getByLabel('Add a scene', { exact: true }).selectOption(scenes.find((s) => s.number === n).id);
+    await page.getByRole('button', { name: 'Add a scene' }).click();
+    await expect(page.locator('.order li')).toHaveCount(Number(n));
+  }
+  // by keyboard: scene 3 up one place
+  await page.getByRole('button', { name: 'Move scene 3 up' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(page.locator('.order li .scene-label')).toHaveText([/^Scene 1 /, /^Scene 3 /, /^Scene 2 /]);
+  // by dragging: scene 2 onto scene 1
+  await page.locator('.order li', { hasText: 'Scene 2 ' }).dragTo(page.locator('.order li', { hasText: 'Scene 1 ' }));
+  await expect(page.locator('.order li .scene-label')).toHaveText([/^Scene 2 /, /^Scene 1 /, /^Scene 3 /]);
+  await expect.poll(async () => (await slate.api('GET', `${slate.base}/days/${ids.day}`)).scenes.map((s) => s.number)).toEqual(['2', '1', '3']);
+
+  await page.getByRole('textbox', { name: 'Call for Camera' }).fill('06:00');
+  await page.getByRole('button', { name: 'Call Camera' }).click();
+  await expect(page.getByText(/Camera is called at/)).toBeVisible();
+
+  const grip = page.locator(`tr[data-person="${ids.grip.id}"]`);
+  await grip.getByLabel(/^Call for/).fill('05:45');
+  await grip.getByLabel(/^Call for/).press('Tab');
+  await expect(grip.locator('.rowstate')).toHaveText('✓ saved');
+  const cam = page.locator(`tr[data-person="${ids.camera.id}"]`);
+  await cam.getByLabel(/^Pick-up for/).fill('05:15');
+  await cam.getByLabel(/^Pick-up for/).press('Tab');
+  await expect(cam.locator('.rowstate')).toHaveText('✓ saved');
+  // a refusal stays on its row, named
+  await grip.getByLabel(/^On set for/).fill('04:00');
+  await grip.getByLabel(/^On set for/).press('Tab');
+  await expect(grip.locator('.rowstate')).toContainText('On set:');
+  await expect(grip.getByLabel(/^On set for/)).toHaveAttribute('aria-invalid', 'true');
+  await grip.getByLabel(/^On set for/).fill('');
+  await grip.getByLabel(/^On set for/).press('Tab');
+  await expect(grip.locator('.rowstate')).toHaveText('✓ saved');
+  await checkPage(page, watcher, 'office-day');
+
+  const calls = (await slate.api('GET', `${slate.base}/days/${ids.day}/calls`)).calls;
+  const byPerson = Object.fromEntries(calls.map((c) => [c.person_id, c]));
+  expect(byPerson[ids.grip.id].call).toBe('05:45');
+  expect(byPerson[ids.camera.id]).toMatchObject({ call: '06:00', call_from: 'department', pickup: '05:15' });
+});
+
+test('the AD previews the call sheet, publishes it, changes a call, sees exactly what changed, publishes again and follows the acknowledgements', async () => {
+  const { page, watcher } = browsers.ad;
+  await page.goto(`${office}/days/${ids.day}`);
+  await page.getByRole('link', { name: 'Preview and publish the call sheet' }).click();
+  await expect(page.getByRole('heading', { level: 2, name: 'The first version' })).toBeVisible();
+  await expect(page.getByRole('heading', { level: 2, name: 'Version 1 as it will be published' })).toBeVisible();
+  const preview = page.locator('.sheet.preview');
+  await expect(preview).toContainText('Bamburgh Beach');
+  await expect(preview.getByRole('row', { name: new RegExp(ids.grip.name) })).toContainText('05:45');
+  await checkPage(page, watcher, 'office-publish-first');
+  await page.getByRole('button', { name: 'Publish version 1' }).click();
+  await expect(page.getByText('Version 1 is published.')).toBeVisible();
+  await expect(page.getByText(/^0 of \d+ acknowledged$/)).toBeVisible();
+
+  // the grip's call moves: the preview says so before anything is sent
+  await page.goto(`${office}/days/${ids.day}`);
+  const grip = page.locator(`tr[data-person="${ids.grip.id}"]`);
+  await grip.getByLabel(/^Call for/).fill('05:15');
+  await grip.getByLabel(/^Call for/).press('Tab');
+  await expect(grip.locator('.rowstate')).toHaveText('✓ saved');
+  await page.getByRole('link', { name: 'Preview and publish the call sheet' }).click();
+  await expect(page.getByRole('heading', { level: 2, name: 'What changes since version 1' })).toBeVisible();
+  const changes = page.locator('ul.changes li');
+  await expect(changes).toHaveText([`${ids.grip.name}: Call from 05:45 to 05:15`]);
+  await checkPage(page, watcher, 'office-publish-diff');
+  await page.getByRole('button', { name: 'Publish version 2' }).click();
+  await expect(page.getByText('Version 2 is published.')).toBeVisible();
+
+  // someone acknowledges: the list by name and department, and "not yet" only
+  const version = (await slate.api('GET', `${slate.base}/days/${ids.day}/callsheets`)).callsheets.find((c) => c.version === 2);
+  const acks = (await slate.api('GET', `${slate.base}/callsheets/${version.id}/acks`)).acknowledgements;
+  expect(acks.map((a) => a.person_id)).toContain(ids.grip.id);
+  // the camera person's record is the department head's own, and they acknowledge
+  const head = browsers.head.session;
+  await slate.api('PATCH', `${slate.base}/people/${ids.camera.id}`, { account_email: browsers.head.email });
+  const linked = await call(slate.server, head, 'POST', `${slate.base}/people/${ids.camera.id}/confirm-link`);
+  expect(linked.status).toBe(200);
+  const acked = await call(slate.server, head, 'POST', `${slate.base}/callsheets/${version.id}/ack`);
+  expect(acked.status).toBeLessThan(300);
+  await page.reload();
+  const total = acks.length;
+  await expect(page.getByText(`1 of ${total} acknowledged`)).toBeVisible();
+  await expect(page.getByRole('row', { name: new RegExp('Cam ') })).toContainText('✓');
+  await page.getByLabel('Only those who have not acknowledged').check();
+  await expect(page.locator('table.acks tbody tr')).toHaveCount(total - 1);
+  await expect(page.getByRole('row', { name: new RegExp('Cam ') })).toHaveCount(0);
+  await checkPage(page, watcher, 'office-publish-acks');
+  await page.getByRole('button', { name: 'What changed in version 2' }).click();
+  await expect(page.locator('ul.changes li').last()).toHaveText(`${ids.grip.name}: Call from 05:45 to 05:15`);
+});
+
+test('a department head edits their own department\'s calls, has no control for another, and a forged request is refused', async () => {
+  const { page, watcher } = browsers.head;
+  await page.goto(`${office}/days/${ids.day}`);
+  await expect(page.getByRole('heading', { level: 2, name: 'Calls' })).toBeVisible();
+  await expect(page.locator(`tr[data-person="${ids.grip.id}"]`)).toHaveCount(0);
+  await expect(page.getByRole('textbox', { name: 'Call for Grip' })).toHaveCount(0);
+  await expect(page.getByRole('button', { name: 'Save the day' })).toHaveCount(0);
+  const cam = page.locator(`tr[data-person="${ids.camera.id}"]`);
+  await cam.getByLabel(/^Call for/).fill('05:30');
+  await cam.getByLabel(/^Call for/).press('Tab');
+  await expect(cam.locator('.rowstate')).toHaveText('✓ saved');
+  await checkPage(page, watcher, 'office-day-department-head');
+  expect(await fromPage(page, 'PUT', `${slate.base}/days/${ids.day}/calls/${ids.grip.id}`, { call: '04:00' })).toBe(403);
+  const grip = (await slate.api('GET', `${slate.base}/days/${ids.day}/calls`)).calls.find((c) => c.person_id === ids.grip.id);
+  expect(grip.call, 'the forged request wrote nothing').toBe('05:45');
+});
+
+test('a producer revokes a member, told first what it does, and the member\'s open page is refused on its next action', async () => {
+  const { page, watcher } = browsers.producer;
+  const head = browsers.head.page;
+  await page.goto(`${office}/members`);
+  const row = page.getByRole('row', { name: /dana\.camera@example\.org/ });
+  await row.getByRole('button', { name: 'Revoke access' }).click();
+  await expect(row.getByText(/loses access to this production now/)).toBeVisible();
+  await checkPage(page, watcher, 'office-members-revoke');
+  await row.getByRole('button', { name: 'Yes, revoke' }).click();
+  await expect(page.getByText(/access is revoked/)).toBeVisible();
+  await expect(page.getByRole('row', { name: /dana\.camera@example\.org/ })).toContainText('revoked');
+
+  const cam = head.locator(`tr[data-person="${ids.camera.id}"]`);
+  await cam.getByLabel(/^Call for/).fill('05:00');
+  await cam.getByLabel(/^Call for/).press('Tab');
+  await expect(cam.locator('.rowstate')).not.toHaveText(/saved|Saving/);
+  const c = (await slate.api('GET', `${slate.base}/days/${ids.day}/calls`)).calls.find((x) => x.person_id === ids.camera.id);
+  expect(c.call, 'nothing written after the revocation').toBe('05:30');
+});
+
+test('a producer adds a confidential location with its coordinates; the map is a link the person follows, never loaded into the page', async () => {
+  const { page, watcher } = browsers.producer;
+  const elsewhere = [];
+  page.on('request', (r) => { if (!r.url().startsWith(slate.origin)) elsewhere.push(r.url()); });
+  await page.goto(`${office}/locations`);
+  await expect(page.getByRole('heading', { level: 1, name: 'Locations' })).toBeVisible();
+  await checkPage(page, watcher, 'office-locations');
+  await page.getByLabel('Name', { exact: true }).fill(`Quarry ${XSS(7)}`);
+  await page.getByLabel('Address').fill('Howick Quarry, Northumberland');
+  await page.getByLabel('Latitude').fill('55.4501');
+  await page.getByLabel('Longitude').fill('-1.5902');
+  await page.getByLabel('Parking').fill('Lay-by on the B1339');
+  await page.getByLabel(/^Confidential/).check();
+  await page.getByRole('button', { name: 'Add a location' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: `Quarry ${XSS(7)}` })).toBeVisible();
+  const osm = page.getByRole('link', { name: 'Open in OpenStreetMap' });
+  await expect(osm).toHaveAttribute('href', 'https://www.openstreetmap.org/?mlat=55.4501&mlon=-1.5902#map=16/55.4501/-1.5902');
+  await expect(osm).toHaveAttribute('rel', 'noopener noreferrer');
+  await expect(page.getByText(/^Confidential: /)).toBeVisible();
+  await checkPage(page, watcher, 'office-location');
+  expect(elsewhere, 'nothing was fetched from another site').toEqual([]);
+  const saved = (await slate.api('GET', `${slate.base}/locations`)).locations.find((l) => l.name.startsWith('Quarry'));
+  expect(saved).toMatchObject({ confidential: true, latitude: 55.4501, longitude: -1.5902, parking: 'Lay-by on the B1339' });
+});
+
+test('sustainability: an entry made with the factor picker shows in the entries, the totals and the server\'s chart; a CSV with a bad row is refused, fixed and imported', async () => {
+  const { page, watcher } = browsers.producer;
+  await page.goto(`${office}/sustainability`);
+  await expect(page.getByRole('heading', { level: 1, name: 'Sustainability' })).toBeVisible();
+  const before = (await slate.api('GET', `${slate.base}/sustainability/report`)).total;
+  await page.getByLabel('Shoot day').selectOption({ index: 1 });
+  await page.getByLabel('Department', { exact: true }).selectOption({ label: 'Electric' });
+  await page.getByLabel('Find a factor (activity, category)').fill('gas oil');
+  const picker = page.getByLabel('Emission factor');
+  await expect(picker.locator('option')).not.toHaveCount(0);
+  await picker.selectOption('gas-oil');
+  await expect(page.getByText(/kg CO2e per litres\. Source: UK DESNZ/)).toBeVisible();
+  await page.getByLabel('Quantity').fill('100');
+  await expect(page.getByLabel('Unit', { exact: true })).toHaveValue('L');
+  await page.getByLabel('Note').fill(`generator ${XSS(8)}`);
+  await page.getByRole('button', { name: 'Add an entry' }).click();
+  await expect(page.getByText('The entry is added.')).toBeVisible();
+  const after = (await slate.api('GET', `${slate.base}/sustainability/report`)).total;
+  expect(after.entries).toBe(before.entries + 1);
+  await expect(page.getByText(new RegExp(`from ${after.entries} entries`))).toBeVisible();
+  const chart = page.getByRole('img', { name: 'CO2e by category (bar chart)' });
+  await chart.scrollIntoViewIfNeeded();
+  await expect.poll(() => chart.evaluate((img) => img.complete && img.naturalWidth)).toBeGreaterThan(0);
+  await checkPage(page, watcher, 'office-sustainability');
+
+  const day = (await slate.api('GET', `${slate.base}/days`)).days[0];
+  const csv = (unit) => `day_id,department,factor,quantity,unit,note\n${day.id},Transport,gas-oil,40,L,van\n${day.id},Transport,gas-oil,12,${unit},truck\n`;
+  const box = page.getByRole('form', { name: 'Import a CSV file' });
+  await box.getByLabel('Or paste the CSV').fill(csv('parsecs'));
+  await box.getByRole('button', { name: 'Check the file' }).click();
+  await expect(page.locator('ul.errors li')).toHaveText([/^Row 3, unit: /]);
+  await box.getByLabel('Or paste the CSV').fill(csv('L'));
+  await box.getByRole('button', { name: 'Check the file' }).click();
+  await expect(page.getByText(/^2 entries, [\d.]+ t CO2e in all\.$/)).toBeVisible();
+  await page.getByRole('button', { name: 'Import 2 entries' }).click();
+  await expect(page.getByText('2 entries are added.')).toBeVisible();
+  expect((await slate.api('GET', `${slate.base}/sustainability/report`)).total.entries).toBe(after.entries + 2);
+
+  await page.getByRole('button', { name: 'Preview the recalculation' }).click();
+  await expect(page.getByText(/entries would change: from/)).toBeVisible();
+  await checkPage(page, watcher, 'office-sustainability-settings');
+});
