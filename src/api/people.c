@@ -4,7 +4,7 @@
  * GET    /api/v1/productions/{id}/departments
  * POST   /api/v1/productions/{id}/departments        {name}
  * PATCH  /api/v1/productions/{id}/departments/{did}  {name}   rename
- * GET    /api/v1/productions/{id}/people              ?department=&kind=&limit=&offset=
+ * GET    /api/v1/productions/{id}/people              ?q=&department=&kind=&day=&limit=&offset=
  * POST   /api/v1/productions/{id}/people              {name, kind, department?, …}
  * GET    /api/v1/productions/{id}/people/{pid}
  * PATCH  /api/v1/productions/{id}/people/{pid}        any subset of the fields
@@ -422,13 +422,30 @@ person_text(struct text *t, const struct store_person *p, struct audit_read *ar)
 #define PAGE_DEFAULT 100
 #define PAGE_MAX     500
 
+#define Q_MAX 100 /* characters of ?q */
+
 struct people_page {
 	const struct api_reader *rd;
 	struct text *t;        /* the page's JSON text */
 	struct audit_read *ar; /* whose personal or private fields it holds */
+	const char *q;         /* ?q folded (utf8_fold), or NULL: every name */
 	long offset, limit, seen, n;
 	int more;
 };
+
+/* 1 when p's name holds q (folded) without regard to case; only the name is searched. */
+static int
+name_matches(const struct store_person *p, const char *q)
+{
+	char name[sizeof(p->name)];
+	int found;
+
+	snprintf(name, sizeof(name), "%s", p->name);
+	utf8_fold(name);
+	found = strstr(name, q) != NULL;
+	sodium_memzero(name, sizeof(name));
+	return found;
+}
 
 static int
 page_want(const struct store_person *p, void *arg)
@@ -436,6 +453,9 @@ page_want(const struct store_person *p, void *arg)
 	struct people_page *pg = arg;
 	int open = api_person_readable(pg->rd, p);
 	if (open < 0)
+		return -1;
+	/* matched before the page is counted: offset and limit count matches only */
+	if (pg->q != NULL && !name_matches(p, pg->q))
 		return -1;
 	if (pg->seen++ < pg->offset)
 		return -1;
@@ -462,6 +482,7 @@ struct people_job {
 	    rd; /* a copy without cache or calls: the worker reads its standing only */
 	struct store_person_filter f;
 	char dept_id[STORE_ID_LEN + 8], day_id[STORE_ID_LEN + 8], kind[16];
+	char q[Q_MAX * 4 + 1]; /* folded; "" matches every name */
 	long offset, limit;
 	/* the outcome, made on the worker */
 	int read;              /* the page was read (else e says why) */
@@ -475,7 +496,8 @@ people_list_work(struct job *j)
 {
 	struct people_job *pj = (struct people_job *)j;
 	struct text t = {0};
-	struct people_page pg = {&pj->rd, &t, &pj->ar, pj->offset, pj->limit, 0, 0, 0};
+	struct people_page pg = {
+	    &pj->rd, &t, &pj->ar, pj->q[0] ? pj->q : NULL, pj->offset, pj->limit, 0, 0, 0};
 	struct store *s = http_worker_store(&pj->e);
 	char tail[64];
 	int k;
@@ -573,6 +595,15 @@ list_query(struct api_call *c, struct people_job *pj)
 			return -1;
 		}
 		pj->f.kind = pj->kind;
+	}
+	/* the name only: a field the reader may not see is never searched (it is not read here) */
+	if ((got = router_query_param(r->query, "q", pj->q, sizeof(pj->q))) != 0) {
+		if (got == -1 || !utf8_valid(pj->q, strlen(pj->q)) || utf8_chars(pj->q) > Q_MAX) {
+			pj->q[0] = '\0';
+			api_bad_field(r, "?q", "at most 100 characters of a name");
+			return -1;
+		}
+		utf8_fold(pj->q);
 	}
 	return 0;
 }
