@@ -46,9 +46,11 @@
  * calls and acknowledgements follow the link as before. See
  * docs/ROLES.md, "Whose record is it".
  */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <event2/buffer.h>
@@ -62,6 +64,7 @@
 #include "api/call.h"
 #include "api/session.h"
 #include "api/view.h"
+#include "domain/csv.h"
 #include "domain/validate.h"
 #include "util/email.h"
 #include "util/utf8.h"
@@ -812,10 +815,14 @@ stored_name(const char *id, const char *name, void *arg)
 /*
  * Applies body to p: directory changes first (they decide the department the
  * other checks see), then each field. *groups gets the sealed groups touched.
- * 0 after answering.
+ * A field's problem waits on r (http_field_error) with those body_check
+ * found; a right refused or a store failure is answered at once. 1 (check
+ * r's waiting errors before acting on p), or 0 after answering. The one
+ * check of a person's fields: a JSON body (apply_body) and each row of a
+ * CSV import (import_row) both come through here.
  */
 static int
-apply_body(struct http_req *r, const struct api_reader *rd, json_t *body, struct store_person *p,
+check_body(struct http_req *r, const struct api_reader *rd, json_t *body, struct store_person *p,
            int creating, unsigned *groups)
 {
 	struct store *s = http_req_store(r);
@@ -911,14 +918,28 @@ apply_body(struct http_req *r, const struct api_reader *rd, json_t *body, struct
 			    "this person has a character name: send \"character_name\": "
 			    "\"\" with \"kind\": \"crew\"");
 	}
-	if (http_field_errors_answer(r)) {
-		sodium_memzero(&before, sizeof(before));
-		return 0;
-	}
 	if (creating || strcmp(p->user_id, before.user_id) != 0)
 		p->link_confirmed = link_confirmed_now(r, p);
 	sodium_memzero(&before, sizeof(before));
 	return 1;
+}
+
+/* check_body, then every field error answered at once: 1, or 0 after answering. */
+static int
+apply_body(struct http_req *r, const struct api_reader *rd, json_t *body, struct store_person *p,
+           int creating, unsigned *groups)
+{
+	return check_body(r, rd, body, p, creating, groups) && !http_field_errors_answer(r);
+}
+
+/* What a new person needs beyond the fields' own checks, waiting on r with them. */
+static void
+new_person_needs(struct http_req *r, const json_t *body)
+{
+	if (json_object_get(body, "name") == NULL)
+		http_field_error(r, "/name", "a new person needs a name and a kind (crew or cast)");
+	if (json_object_get(body, "kind") == NULL)
+		http_field_error(r, "/kind", "a new person needs a name and a kind (crew or cast)");
 }
 
 /*
@@ -935,10 +956,7 @@ people_create(struct api_call *c)
 	struct err e;
 
 	/* named with the rest: apply_body answers every field error at its end */
-	if (json_object_get(c->body, "name") == NULL)
-		http_field_error(r, "/name", "a new person needs a name and a kind (crew or cast)");
-	if (json_object_get(c->body, "kind") == NULL)
-		http_field_error(r, "/kind", "a new person needs a name and a kind (crew or cast)");
+	new_person_needs(r, c->body);
 	p = xcalloc(1, sizeof(*p));
 	snprintf(p->production_id, sizeof(p->production_id), "%s", c->rd.a.production.id);
 	if (apply_body(r, &c->rd, c->body, p, 1, &groups) && api_call_begin(c) == 0) {
@@ -1110,4 +1128,404 @@ people_confirm_link(struct api_call *c)
 out:
 	sodium_memzero(p, sizeof(*p));
 	free(p);
+}
+
+/* ---- import ---- */
+
+/*
+ * POST …/people/import?dry_run=true|false: a crew list as CSV, all rows or
+ * none, as the sustainability import takes entries (api/sustainability.c).
+ *
+ * The header line names the columns, any of the fields of a person's JSON
+ * body (api_person_fields: name, kind, department, job_title, …,
+ * account_email), in any order; name and kind are needed. Each row becomes
+ * the JSON body POST …/people would take (an empty cell: the field absent;
+ * key_contact "true" or "false" a boolean) and is checked by the same code:
+ * body_check against the same field list, new_person_needs, check_body
+ * with its rights per field and per department. So a department head
+ * imports into their own department only, and a field the caller may not
+ * write is refused 403 naming it, as for one person. Two rows with the same
+ * work or personal email (without regard to case) are refused naming both.
+ *
+ * Every bad cell of every row is named ({row, line, column, pointer,
+ * detail}; row 1 is the header, so a row is the spreadsheet's row) and then
+ * nothing is written (422). A dry run answers the people as they would be
+ * stored (200); otherwise they are created in one transaction with one audit
+ * event, person.import, whose object is "<production>:<n> people" (no name
+ * or other personal data), and the answer is each row's new id (201).
+ *
+ * Where it runs: on the loop. Each row is checked through check_body, which
+ * answers on the request and audits refusals there; at most IMPORT_ROWS rows
+ * (5000, two to three times a large feature's crew and cast), so the loop
+ * holds the import for a fraction of a second (measured with the test's
+ * 5000-row file). The checked rows are kept as struct store_person (about
+ * 5 KB each) until every row has been checked, and wiped when freed.
+ */
+#define IMPORT_ROWS   5000
+#define IMPORT_ERRORS 1000
+
+/* The caller may create people in some department, or 403 (audited). 0, or -1 after answering. */
+static int
+import_may(struct http_req *r, struct api_reader *rd)
+{
+	enum policy_scope scope;
+
+	if (api_reader_load(r, rd) == -1)
+		return -1;
+	scope = rd->has_role ? policy_scope(rd->role, POLICY_RESOURCE_PERSON, POLICY_ACTION_WRITE)
+	                     : POLICY_SCOPE_NONE;
+	if (scope == POLICY_SCOPE_ALL ||
+	    (scope == POLICY_SCOPE_DEPARTMENT && rd->department_id[0] != '\0'))
+		return 0;
+	api_audit_caller(r, "person.import", rd->a.production.id, "denied");
+	http_end_problem(r, 403, "your role cannot add people to this production");
+	api_reader_free(rd);
+	return -1;
+}
+
+static int
+import_content_type(struct http_req *r)
+{
+	size_t ctlen = 0;
+	const char *ct = http_req_header(r, "Content-Type", &ctlen);
+	if (ct == NULL || ctlen < 8 || strncasecmp(ct, "text/csv", 8) != 0) {
+		http_end_problem(r, 415, "send the people as text/csv");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Before the body (api_before_body): who may import, and that it is CSV.
+ * The body is kept whole, so the route is ROUTE_IMPORT: at most
+ * HTTP_IMPORT_MAX_BYTES, counted against body_memory_budget while read.
+ */
+int
+people_import_head(struct http_req *r)
+{
+	struct api_reader rd;
+
+	if (import_may(r, &rd) == -1)
+		return -1;
+	api_reader_free(&rd);
+	return import_content_type(r);
+}
+
+struct import {
+	struct http_req *r;
+	const struct api_reader *rd;
+	int col[32]; /* the header's columns: an index into api_person_fields */
+	size_t ncol;
+	json_t *errs;   /* every bad cell: {row, line, column, pointer, detail} */
+	json_t *emails; /* "work_email:x@y" (folded) -> the row that has it */
+	struct store_person *rows;
+	size_t nrows, cap;
+};
+
+static void
+import_error(struct import *im, long row, long line, const char *column, const char *detail)
+{
+	json_t *e;
+	if (json_array_size(im->errs) >= IMPORT_ERRORS)
+		return;
+	e = json_pack("{s:I, s:I, s:s+, s:s}", "row", (json_int_t)row, "line", (json_int_t)line,
+	              "pointer", "/", column ? column : "", "detail", detail);
+	if (e == NULL) /* a column that is not UTF-8 cannot come from csv_read; never drop it */
+		e = json_pack("{s:I, s:I, s:s, s:s}", "row", (json_int_t)row, "line",
+		              (json_int_t)line, "pointer", "/", "detail", detail);
+	if (column != NULL && column[0] != '\0')
+		json_object_set_new(e, "column", json_string(column));
+	json_array_append_new(im->errs, e);
+}
+
+/* The header line: each column a person field, once; name and kind there. 0, or -1 (errors). */
+static int
+import_header(struct import *im, char **f, size_t n)
+{
+	char detail[160];
+	int have_name = 0, have_kind = 0, bad = 0;
+
+	if (n > nitems(im->col)) {
+		import_error(im, 1, 1, "", "too many columns for a person");
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t k;
+		for (k = 0; k < api_person_nfields && strcmp(f[i], api_person_fields[k].name) != 0;
+		     k++)
+			;
+		if (k == api_person_nfields) {
+			snprintf(detail, sizeof(detail),
+			         "'%.60s' is not a field of a person (docs/openapi.yaml, Person)",
+			         f[i]);
+			import_error(im, 1, 1, f[i][0] && utf8_chars(f[i]) <= 60 ? f[i] : "",
+			             detail);
+			bad = 1;
+			continue;
+		}
+		for (size_t j = 0; j < i; j++)
+			if (im->col[j] == (int)k) {
+				import_error(im, 1, 1, f[i], "this column appears twice");
+				bad = 1;
+			}
+		im->col[i] = (int)k;
+		have_name |= strcmp(f[i], "name") == 0;
+		have_kind |= strcmp(f[i], "kind") == 0;
+	}
+	im->ncol = n;
+	if (!have_name)
+		import_error(im, 1, 1, "name", "the header needs a column name");
+	if (!have_kind)
+		import_error(im, 1, 1, "kind", "the header needs a column kind (crew or cast)");
+	return bad || !have_name || !have_kind ? -1 : 0;
+}
+
+/* The row as the JSON body POST …/people would take: an empty cell is an absent field. */
+static json_t *
+row_body(const struct import *im, char **f, size_t n)
+{
+	json_t *body = json_object();
+	for (size_t i = 0; i < n && i < im->ncol; i++) {
+		const struct body_field *bf = &api_person_fields[im->col[i]];
+		if (f[i][0] == '\0')
+			continue;
+		if (bf->type == JF_BOOLEAN && strcmp(f[i], "true") == 0)
+			json_object_set_new(body, bf->name, json_true());
+		else if (bf->type == JF_BOOLEAN && strcmp(f[i], "false") == 0)
+			json_object_set_new(body, bf->name, json_false());
+		else /* csv_read gives UTF-8 only; a boolean column's other text: "must be boolean"
+		      */
+			json_object_set_new(body, bf->name, json_string(f[i]));
+	}
+	return body;
+}
+
+/* A second row with the same work or personal email: named with the first. */
+static void
+import_duplicates(struct import *im, const struct store_person *p, long row, long line)
+{
+	static const char *const cols[] = {"work_email", "personal_email"};
+	char key[300], detail[96];
+
+	for (size_t i = 0; i < nitems(cols); i++) {
+		const char *v = i == 0 ? p->work_email : p->personal_email;
+		json_t *seen;
+		if (v[0] == '\0')
+			continue;
+		snprintf(key, sizeof(key), "%s:%s", cols[i], v);
+		for (char *c = key; *c; c++)
+			if (*c >= 'A' && *c <= 'Z')
+				*c = (char)(*c - 'A' + 'a');
+		if ((seen = json_object_get(im->emails, key)) != NULL) {
+			snprintf(detail, sizeof(detail), "row %lld has the same %s",
+			         (long long)json_integer_value(seen), cols[i]);
+			import_error(im, row, line, cols[i], detail);
+		} else {
+			json_object_set_new(im->emails, key, json_integer(row));
+		}
+		sodium_memzero(key, sizeof(key));
+	}
+}
+
+/*
+ * One row, checked as POST …/people checks a body; kept when the file is
+ * clean so far. 1, or 0 after answering (a right refused: 403; the store: 503).
+ */
+static int
+import_row(struct import *im, char **f, size_t n, long row, long line)
+{
+	struct http_req *r = im->r;
+	struct store_person *p;
+	json_t *body = row_body(im, f, n), *fe, *v;
+	unsigned groups;
+	size_t i;
+
+	if (im->nrows == im->cap) {
+		im->cap = im->cap ? im->cap * 2 : 64;
+		im->rows = wipe_realloc(im->rows, im->cap * sizeof(*im->rows));
+		if (im->rows == NULL)
+			abort(); /* out of memory, as xalloc */
+	}
+	if (n > im->ncol)
+		import_error(im, row, line, "",
+		             "this row has more cells than the header has columns");
+	p = &im->rows[im->nrows];
+	memset(p, 0, sizeof(*p));
+	snprintf(p->production_id, sizeof(p->production_id), "%s", im->rd->a.production.id);
+	assert(r->field_errors == NULL);
+	r->field_errors = body_check(body, api_person_fields, api_person_nfields);
+	new_person_needs(r, body);
+	if (!check_body(r, im->rd, body, p, 1, &groups)) {
+		json_decref(body);
+		return 0; /* answered: r is gone */
+	}
+	json_decref(body);
+	fe = r->field_errors;
+	r->field_errors = NULL;
+	json_array_foreach (fe, i, v) {
+		const char *ptr = json_string_value(json_object_get(v, "pointer"));
+		import_error(im, row, line, ptr[0] == '/' ? ptr + 1 : ptr,
+		             json_string_value(json_object_get(v, "detail")));
+	}
+	json_decref(fe);
+	import_duplicates(im, p, row, line);
+	if (json_array_size(im->errs) == 0)
+		im->nrows++; /* after a bad row, only checking */
+	else
+		sodium_memzero(p, sizeof(*p));
+	return 1;
+}
+
+/* Reads and checks every row: 1 (im->errs says whether all are clean), or 0 after answering. */
+static int
+import_read(struct import *im, const char *body, size_t len)
+{
+	struct csv_reader rd;
+	struct err e;
+	char **f;
+	size_t n;
+	long line, row = 1;
+	int got, ok = 1;
+
+	csv_reader_init(&rd, body, len);
+	if ((got = csv_read(&rd, &f, &n, &line, &e)) != 1) {
+		import_error(im, 1, got == 0 ? 1 : rd.line, "",
+		             got == 0 ? "the file is empty; it needs a header line" : e.msg);
+		return 1;
+	}
+	got = import_header(im, f, n);
+	csv_fields_free(f, n);
+	if (got == -1)
+		return 1;
+	while (ok && (got = csv_read(&rd, &f, &n, &line, &e)) == 1) {
+		if (++row > IMPORT_ROWS + 1) {
+			csv_fields_free(f, n);
+			http_end_problem(
+			    im->r, 413,
+			    "more than 5000 people in one file; split it and import each");
+			return 0;
+		}
+		ok = import_row(im, f, n, row, line);
+		for (size_t i = 0; i < n; i++)
+			sodium_memzero(f[i], strlen(f[i]));
+		csv_fields_free(f, n);
+	}
+	if (ok && got == -1)
+		import_error(im, row + 1, rd.line, "", e.msg);
+	return ok;
+}
+
+/* The dry run's answer: each row's person as it would be stored, as the caller would see it. */
+static json_t *
+import_preview(const struct import *im)
+{
+	json_t *people = json_array();
+	for (size_t i = 0; i < im->nrows; i++) {
+		struct store_person *p = &im->rows[i];
+		int open = api_person_readable(im->rd, p);
+		json_t *j;
+		p->opened = open < 0 ? 0 : (unsigned)open;
+		j = api_person_json(p);
+		json_object_del(j, "id"); /* none yet */
+		json_object_set_new(j, "row", json_integer((json_int_t)i + 2));
+		json_array_append_new(people, j);
+	}
+	return people;
+}
+
+/* Writes every checked row and the audit event in one transaction: 0, or -1 after answering. */
+static int
+import_write(struct import *im, json_t *people)
+{
+	struct http_req *r = im->r;
+	struct store *s = http_req_store(r);
+	char obj[96];
+	struct err e;
+
+	if (store_begin(s, &e) == -1) {
+		store_rollback(s);
+		api_unavailable(r, &e);
+		return -1;
+	}
+	for (size_t i = 0; i < im->nrows; i++) {
+		if (store_person_create(s, &im->rows[i], &e) == -1) {
+			store_rollback(s);
+			api_refuse(r, &e, "the import failed; nothing was imported");
+			return -1;
+		}
+		json_object_set_new(json_array_get(people, i), "id", json_string(im->rows[i].id));
+	}
+	snprintf(obj, sizeof(obj), "%s:%zu people", im->rd->a.production.id, im->nrows);
+	if (api_audit_in(r, "person.import", obj, &e) == -1 || store_commit(s, &e) == -1) {
+		store_rollback(s);
+		api_unavailable(r, &e);
+		return -1;
+	}
+	return 0;
+}
+
+void
+people_import(struct http_req *r)
+{
+	struct api_reader rd;
+	struct import im;
+	char flag[8];
+	int dry_run = 0;
+	json_t *people = NULL;
+
+	if (import_may(r, &rd) == -1)
+		return;
+	memset(&im, 0, sizeof(im));
+	im.r = r;
+	im.rd = &rd;
+	if (router_query_param(r->query, "dry_run", flag, sizeof(flag)) == 1) {
+		if (strcmp(flag, "true") != 0 && strcmp(flag, "false") != 0) {
+			api_bad_field(r, "?dry_run", "true or false");
+			goto out;
+		}
+		dry_run = strcmp(flag, "true") == 0;
+	}
+	if (import_content_type(r) == -1)
+		goto out;
+	im.errs = json_array();
+	im.emails = json_object();
+	if (!import_read(&im, r->body ? r->body : "", r->body_len))
+		goto out;
+	if (json_array_size(im.errs) > 0) {
+		int header =
+		    json_integer_value(json_object_get(json_array_get(im.errs, 0), "row")) == 1;
+		http_end_problem_errors(r, header ? 400 : 422,
+		                        header ? "the file's header cannot be read"
+		                        : dry_run
+		                            ? "these rows would be refused; nothing was imported"
+		                            : "these rows are refused; nothing was imported",
+		                        im.errs);
+		im.errs = NULL;
+		goto out;
+	}
+	if (im.nrows == 0) {
+		http_end_problem(r, 400, "the file has a header but no people");
+		goto out;
+	}
+	if (dry_run) {
+		http_end_reply_json(r, 200,
+		                    json_pack("{s:b, s:I, s:o}", "dry_run", 1, "rows",
+		                              (json_int_t)im.nrows, "people", import_preview(&im)));
+		goto out;
+	}
+	people = json_array();
+	for (size_t i = 0; i < im.nrows; i++)
+		json_array_append_new(people, json_pack("{s:I, s:s}", "row", (json_int_t)(i + 2),
+		                                        "name", im.rows[i].name));
+	if (import_write(&im, people) == 0) {
+		http_end_reply_json(r, 201,
+		                    json_pack("{s:b, s:I, s:O}", "dry_run", 0, "imported",
+		                              (json_int_t)im.nrows, "people", people));
+	}
+out:
+	json_decref(people);
+	json_decref(im.errs);
+	json_decref(im.emails);
+	wipe_free(im.rows); /* zeroed as it is freed: the people's fields */
+	api_reader_free(&rd);
 }
