@@ -1305,15 +1305,20 @@ row_body(const struct import *im, char **f, size_t n)
 	return body;
 }
 
-/* A second row with the same work or personal email: named with the first. */
+/*
+ * A second row with the same work or personal email, or linked to the same
+ * account (a second record of one account, 409 for one person): named with
+ * the first.
+ */
 static void
 import_duplicates(struct import *im, const struct store_person *p, long row, long line)
 {
-	static const char *const cols[] = {"work_email", "personal_email"};
+	static const char *const cols[] = {"work_email", "personal_email", "account_email"};
+	const char *vals[] = {p->work_email, p->personal_email, p->user_id};
 	char key[300], detail[96];
 
 	for (size_t i = 0; i < nitems(cols); i++) {
-		const char *v = i == 0 ? p->work_email : p->personal_email;
+		const char *v = vals[i];
 		json_t *seen;
 		if (v[0] == '\0')
 			continue;

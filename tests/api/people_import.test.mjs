@@ -118,6 +118,10 @@ test('two rows with the same email are refused naming both rows', async () => {
   const res = await importCsv(admin, csv, true);
   assertProblem(res, 422);
   assert.deepEqual(errorsOf(res), [[4, 'work_email', 'row 2 has the same work_email']]);
+  // two records of one account, as a second POST …/people would be refused
+  const linked = await importCsv(admin, 'name,kind,account_email\nMe,crew,crew@office.example\nAlso Me,crew,CREW@office.example\n', true);
+  assertProblem(linked, 422);
+  assert.deepEqual(errorsOf(linked), [[3, 'account_email', 'row 2 has the same account_email']]);
 });
 
 test('the header must name person fields: an unknown column is refused naming it', async () => {
