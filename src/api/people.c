@@ -1527,7 +1527,7 @@ import_write(struct import *im)
 	for (size_t i = 0; i < ij->nrows; i++)
 		json_array_append_new(
 		    ij->people,
-		    json_pack("{s:I, s:s}", "row", (json_int_t)(i + 2), "name", ij->rows[i].name));
+		    json_pack("{s:I, s:s}", "row", (json_int_t)i + 2, "name", ij->rows[i].name));
 	snprintf(ij->production, sizeof(ij->production), "%s", im->rd->a.production.id);
 	snprintf(ij->user, sizeof(ij->user), "%s", session_of(r)->session.user.id);
 	snprintf(ij->peer, sizeof(ij->peer), "%s", r->peer);
