@@ -1298,8 +1298,7 @@ row_body(const struct import *im, char **f, size_t n)
 			json_object_set_new(body, bf->name, json_true());
 		else if (bf->type == JF_BOOLEAN && strcmp(f[i], "false") == 0)
 			json_object_set_new(body, bf->name, json_false());
-		else /* csv_read gives UTF-8 only; a boolean column's other text: "must be boolean"
-		      */
+		else /* UTF-8 (csv_read); other text in key_contact: "must be boolean" */
 			json_object_set_new(body, bf->name, json_string(f[i]));
 	}
 	return body;
@@ -1525,9 +1524,8 @@ import_write(struct import *im)
 	im->rows = NULL;
 	ij->people = json_array();
 	for (size_t i = 0; i < ij->nrows; i++)
-		json_array_append_new(
-		    ij->people,
-		    json_pack("{s:I, s:s}", "row", (json_int_t)i + 2, "name", ij->rows[i].name));
+		json_array_append_new(ij->people, json_pack("{s:I, s:s}", "row", (json_int_t)i + 2,
+		                                            "name", ij->rows[i].name));
 	snprintf(ij->production, sizeof(ij->production), "%s", im->rd->a.production.id);
 	snprintf(ij->user, sizeof(ij->user), "%s", session_of(r)->session.user.id);
 	snprintf(ij->peer, sizeof(ij->peer), "%s", r->peer);
