@@ -66,6 +66,14 @@ test('q combines with the department and kind filters', async () => {
   assert.deepEqual(names(await search(admin, 'q=ana&department=Grip')), ['ANAÏS Petit']);
   assert.deepEqual(names(await search(admin, 'q=d&kind=cast')), ['Élodie Durand']);
   assert.deepEqual(names(await search(admin, 'q=ana&kind=cast')), []);
+  // and with the people called on a day
+  const day = await call(server, admin, 'POST', P('/days'), { body: { date: '2027-05-03', unit: 'Main', general_call: '07:00', wrap_estimate: '19:00' } });
+  assert.equal(day.status, 201, day.body);
+  const bob = (await search(admin, 'q=bob')).people[0];
+  const set = await call(server, admin, 'PUT', P(`/days/${day.json.id}/calls/${bob.id}`), { body: { call: '06:30' } });
+  assert.ok(set.status === 200 || set.status === 201, set.body);
+  assert.deepEqual(names(await search(admin, `q=ana&day=${day.json.id}`)), ['Bob Banana']);
+  assert.deepEqual(names(await search(admin, `q=lopez&day=${day.json.id}`)), []);
 });
 
 test('q matches the name only: a job title, a character or a contact a reader cannot see finds no one', async () => {
