@@ -67,5 +67,12 @@ int reset_desk_start(const struct config *c, const char *db_path, struct keyring
 void reset_desk_stop(void);
 void productions_import(struct http_req *r);
 int productions_import_head(struct http_req *r);
+/* A crew list from CSV (api/people.c): the head's check, then the rows. */
+void people_import(struct http_req *r);
+int people_import_head(struct http_req *r);
+/* The fields of a person's JSON body (POST/PATCH …/people), also a CSV import's columns. */
+struct body_field;
+extern const struct body_field api_person_fields[];
+extern const size_t api_person_nfields;
 
 #endif

@@ -62,19 +62,32 @@
 	    .refused = "your role cannot change this production's departments"
 #define DEPARTMENT_BODY BODY({"name", JF_STRING, JF_REQUIRED | JF_NONBLANK, 60})
 
-/* POST and PATCH …/people: each field's right is checked per record by the handler */
-#define PERSON_BODY                                                                                \
-	BODY({"name", JF_STRING, JF_NONBLANK, 200}, {"kind", JF_STRING, 0, 8},                     \
-	     {"department", JF_STRING, 0, 60}, {"job_title", JF_STRING, 0, 120},                   \
-	     {"character_name", JF_STRING, 0, 120}, {"key_contact", JF_BOOLEAN, 0, 0},             \
-	     {"account_email", JF_STRING, 0, 254}, {"work_phone", JF_STRING, 0, 40},               \
-	     {"work_email", JF_STRING, 0, 254}, {"personal_phone", JF_STRING, 0, 40},              \
-	     {"personal_email", JF_STRING, 0, 254},                                                \
-	     {"home_address", JF_STRING, JF_MULTILINE, 500},                                       \
-	     {"emergency_contact", JF_STRING, JF_MULTILINE, 500},                                  \
-	     {"date_of_birth", JF_STRING, 0, 10}, {"dietary", JF_STRING, JF_MULTILINE, 500},       \
-	     {"medical", JF_STRING, JF_MULTILINE, 1000}, {"id_numbers", JF_STRING, 0, 250}),       \
-	    .body_open = 1
+/*
+ * POST and PATCH …/people, and each row of POST …/people/import (api/people.c
+ * checks a row against this same list): each field's right is checked per
+ * record by the handler
+ */
+const struct body_field api_person_fields[] = {
+    {"name", JF_STRING, JF_NONBLANK, 200},
+    {"kind", JF_STRING, 0, 8},
+    {"department", JF_STRING, 0, 60},
+    {"job_title", JF_STRING, 0, 120},
+    {"character_name", JF_STRING, 0, 120},
+    {"key_contact", JF_BOOLEAN, 0, 0},
+    {"account_email", JF_STRING, 0, 254},
+    {"work_phone", JF_STRING, 0, 40},
+    {"work_email", JF_STRING, 0, 254},
+    {"personal_phone", JF_STRING, 0, 40},
+    {"personal_email", JF_STRING, 0, 254},
+    {"home_address", JF_STRING, JF_MULTILINE, 500},
+    {"emergency_contact", JF_STRING, JF_MULTILINE, 500},
+    {"date_of_birth", JF_STRING, 0, 10},
+    {"dietary", JF_STRING, JF_MULTILINE, 500},
+    {"medical", JF_STRING, JF_MULTILINE, 1000},
+    {"id_numbers", JF_STRING, 0, 250},
+};
+const size_t api_person_nfields = nitems(api_person_fields);
+#define PERSON_BODY .body = api_person_fields, .nbody = nitems(api_person_fields), .body_open = 1
 #define PERSON_RECORD_WRITE                                                                        \
 	.check = API_CHECK_RECORD, NEEDS(NEED(PERSON, WRITE), NEED(PERSON_PRIVATE, WRITE))
 
@@ -280,6 +293,8 @@ const struct route api_routes[] = {
     {"POST", "/api/v1/productions/{id}/people",
      CALL(people_create, ROUTE_JSON_BODY, PERSON_RECORD_WRITE, PERSON_BODY,
           .audit = "person.create")},
+    /* CSV, every row checked as POST …/people checks its body; all rows or none */
+    {"POST", "/api/v1/productions/{id}/people/import", people_import, ROUTE_IMPORT, IN_HANDLER},
     {"GET", "/api/v1/productions/{id}/people/{pid}",
      CALL(people_get, 0, VIEW(NEED(PERSON, READ), NEED(PERSON_PRIVATE, READ)))},
     {"PATCH", "/api/v1/productions/{id}/people/{pid}",
@@ -430,6 +445,7 @@ static const struct {
     {sustainability_evidence_put, sustainability_evidence_head},
     {sustainability_import, sustainability_import_head},
     {productions_import, productions_import_head},
+    {people_import, people_import_head},
 };
 
 int

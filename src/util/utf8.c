@@ -74,3 +74,62 @@ utf8_chars(const char *s)
 			n++;
 	return n;
 }
+
+/* The small letter of capital c (as utf8_fold says), or c; always of c's UTF-8 length. */
+static unsigned long
+fold_cp(unsigned long c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c + 0x20;
+	if (c < 0xc0)
+		return c;
+	if (c <= 0xde)
+		return c == 0xd7 ? c : c + 0x20; /* not the multiplication sign */
+	if ((c >= 0x100 && c <= 0x12f) || (c >= 0x132 && c <= 0x137) || (c >= 0x14a && c <= 0x177))
+		return (c & 1) ? c : c + 1;
+	if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17e))
+		return (c & 1) ? c + 1 : c;
+	if (c == 0x178)
+		return 0xff; /* Y with diaeresis */
+	if (c == 0x386)
+		return 0x3ac;
+	if (c >= 0x388 && c <= 0x38a)
+		return c + 0x25;
+	if (c == 0x38c)
+		return 0x3cc;
+	if (c == 0x38e || c == 0x38f)
+		return c + 0x3f;
+	if (c >= 0x391 && c <= 0x3a9 && c != 0x3a2)
+		return c + 0x20;
+	if (c == 0x3c2)
+		return 0x3c3; /* final sigma */
+	if (c >= 0x400 && c <= 0x40f)
+		return c + 0x50;
+	if (c >= 0x410 && c <= 0x42f)
+		return c + 0x20;
+	return c;
+}
+
+void
+utf8_fold(char *s)
+{
+	unsigned char *u = (unsigned char *)s;
+	unsigned long c;
+
+	while (*u != '\0') {
+		if (*u < 0x80) {
+			*u = (unsigned char)fold_cp(*u);
+			u++;
+			continue;
+		}
+		if ((*u & 0xe0) != 0xc0 || (u[1] & 0xc0) != 0x80) {
+			u++; /* a longer sequence, or a continuation: no letter folded here */
+			continue;
+		}
+		c = fold_cp(((unsigned long)(u[0] & 0x1f) << 6) | (u[1] & 0x3f));
+		/* every folded letter lies in U+0080..U+07FF: two bytes, as before */
+		u[0] = (unsigned char)(0xc0 | (c >> 6));
+		u[1] = (unsigned char)(0x80 | (c & 0x3f));
+		u += 2;
+	}
+}

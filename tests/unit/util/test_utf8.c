@@ -45,6 +45,20 @@ a_full_buffer_never_overflows(void **state)
 	assert_int_equal(out[4], 'z');
 }
 
+static void
+folding_lowers_capitals_and_keeps_lengths(void **state)
+{
+	/* ASCII; É Ÿ Ł Ő; Greek ΣΊΣΥΦΟΣ with final sigma; Cyrillic ЁЛКА; × and 🎬 stay */
+	char s[] = "AbZ \xc3\x89\xc5\xb8\xc5\x81\xc5\x90 \xce\xa3\xce\x8a\xcf\x82 "
+	           "\xd0\x81\xd0\x9b \xc3\x97\xf0\x9f\x8e\xac";
+	size_t n = strlen(s);
+	(void)state;
+	utf8_fold(s);
+	assert_int_equal(strlen(s), n);
+	assert_string_equal(s, "abz \xc3\xa9\xc3\xbf\xc5\x82\xc5\x91 \xcf\x83\xce\xaf\xcf\x83 "
+	                       "\xd1\x91\xd0\xbb \xc3\x97\xf0\x9f\x8e\xac");
+}
+
 int
 main(void)
 {
@@ -52,6 +66,7 @@ main(void)
 	    cmocka_unit_test(utf8_rules),
 	    cmocka_unit_test(escaped_text_is_valid_json),
 	    cmocka_unit_test(a_full_buffer_never_overflows),
+	    cmocka_unit_test(folding_lowers_capitals_and_keeps_lengths),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
