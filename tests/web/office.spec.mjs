@@ -179,7 +179,7 @@ test('a crew list with one bad row is refused with the row and cell named, then 
   await expect(page.getByText('3 people are added.')).toBeVisible();
   expect((await slate.api('GET', `${slate.base}/people?limit=500`)).people.length).toBe(before + 3);
 
-  await page.getByLabel('Search by name').fill('wren');
+  await page.getByLabel('Search by name').fill('wren, jun'); // a space and a comma: sent as %20 and %2C
   await expect(page.locator('table.people tbody tr')).toHaveCount(1);
   await expect(page.locator('table.people tbody tr')).toContainText('Wren, Junior');
   await expect(page.getByText('1 person', { exact: true })).toBeVisible();
@@ -314,16 +314,16 @@ test('the AD previews the call sheet, publishes it, changes a call, sees exactly
   const head = browsers.head.session;
   await slate.api('PATCH', `${slate.base}/people/${ids.camera.id}`, { account_email: browsers.head.email });
   const linked = await call(slate.server, head, 'POST', `${slate.base}/people/${ids.camera.id}/confirm-link`);
-  expect(linked.status).toBe(200);
+  expect(linked.status).toBeLessThan(300);
   const acked = await call(slate.server, head, 'POST', `${slate.base}/callsheets/${version.id}/ack`);
   expect(acked.status).toBeLessThan(300);
   await page.reload();
   const total = acks.length;
   await expect(page.getByText(`1 of ${total} acknowledged`)).toBeVisible();
-  await expect(page.getByRole('row', { name: new RegExp('Cam ') })).toContainText('✓');
+  await expect(page.locator('table.acks').getByRole('row', { name: /^Cam <img/ })).toContainText('✓');
   await page.getByLabel('Only those who have not acknowledged').check();
   await expect(page.locator('table.acks tbody tr')).toHaveCount(total - 1);
-  await expect(page.getByRole('row', { name: new RegExp('Cam ') })).toHaveCount(0);
+  await expect(page.locator('table.acks').getByRole('row', { name: /^Cam <img/ })).toHaveCount(0);
   await checkPage(page, watcher, 'office-publish-acks');
   await page.getByRole('button', { name: 'What changed in version 2' }).click();
   await expect(page.locator('ul.changes li').last()).toHaveText(`${ids.grip.name}: Call from 05:45 to 05:15`);
@@ -332,7 +332,7 @@ test('the AD previews the call sheet, publishes it, changes a call, sees exactly
 test('a department head edits their own department\'s calls, has no control for another, and a forged request is refused', async () => {
   const { page, watcher } = browsers.head;
   await page.goto(`${office}/days/${ids.day}`);
-  await expect(page.getByRole('heading', { level: 2, name: 'Calls' })).toBeVisible();
+  await expect(page.getByRole('heading', { level: 2, name: 'Calls', exact: true })).toBeVisible();
   await expect(page.locator(`tr[data-person="${ids.grip.id}"]`)).toHaveCount(0);
   await expect(page.getByRole('textbox', { name: 'Call for Grip' })).toHaveCount(0);
   await expect(page.getByRole('button', { name: 'Save the day' })).toHaveCount(0);
@@ -341,9 +341,11 @@ test('a department head edits their own department\'s calls, has no control for 
   await cam.getByLabel(/^Call for/).press('Tab');
   await expect(cam.locator('.rowstate')).toHaveText('✓ saved');
   await checkPage(page, watcher, 'office-day-department-head');
+  const gripCall = async () => (await slate.api('GET', `${slate.base}/days/${ids.day}/calls`)).calls.find((c) => c.person_id === ids.grip.id).call;
+  const was = await gripCall();
   expect(await fromPage(page, 'PUT', `${slate.base}/days/${ids.day}/calls/${ids.grip.id}`, { call: '04:00' })).toBe(403);
-  const grip = (await slate.api('GET', `${slate.base}/days/${ids.day}/calls`)).calls.find((c) => c.person_id === ids.grip.id);
-  expect(grip.call, 'the forged request wrote nothing').toBe('05:45');
+  expect(await fromPage(page, 'PUT', `${slate.base}/days/${ids.day}/department-calls/${(await slate.api('GET', `${slate.base}/departments`)).departments.find((d) => d.name === 'Grip').id}`, { call: '04:00' })).toBe(403);
+  expect(await gripCall(), 'the forged requests wrote nothing').toBe(was);
 });
 
 test('a producer revokes a member, told first what it does, and the member\'s open page is refused on its next action', async () => {

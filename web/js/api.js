@@ -92,6 +92,16 @@ export const del = (path) => api('DELETE', path);
 /* A file's bytes as they are (a CSV import): POST with its own Content-Type. */
 export const upload = (path, data, type) => api('POST', path, undefined, { data, type });
 
+/*
+ * A query string from {name: value} (empty values left out), each part
+ * percent-encoded: a space is %20, never "+", which the API takes as itself.
+ */
+export function query(params) {
+  const parts = Object.entries(params).filter(([, v]) => v !== '' && v !== null && v !== undefined)
+    .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`);
+  return parts.length ? `?${parts.join('&')}` : '';
+}
+
 /* Every page of a list that answers {<key>: […], next_offset}: the whole list. */
 export async function getAll(path, key, limit = 500) {
   const all = [];

@@ -12,7 +12,7 @@
  * it): the API decides who and which fields; the page only lays them out.
  */
 import { h, link, field, statusLine, busy } from '../dom.js';
-import { get, getAll, post, patch, del, ApiError, showFieldErrors } from '../api.js';
+import { get, getAll, post, patch, del, query, ApiError, showFieldErrors } from '../api.js';
 import { t, problemText } from '../text.js';
 import { formatDate } from '../format.js';
 import { apiBase, officePath, loadProduction, frame, scope, may, table, confirmStep } from '../office.js';
@@ -82,14 +82,9 @@ async function renderDirectory(ctx) {
   let asked = 0;
   const load = async () => {
     const mine = ++asked;
-    const params = new URLSearchParams();
-    if (q.input.value.trim()) params.set('q', q.input.value.trim());
-    if (dept.value) params.set('department', dept.value);
-    if (kind.value) params.set('kind', kind.value);
-    if (day.value) params.set('day', day.value);
-    const qs = params.toString();
+    const qs = query({ q: q.input.value.trim(), department: dept.value, kind: kind.value, day: day.value });
     try {
-      const people = await getAll(`${base}/people${qs ? `?${qs}` : ''}`, 'people');
+      const people = await getAll(`${base}/people${qs}`, 'people');
       if (mine !== asked) return; /* a newer search answered first */
       note.say(mine === 1 && said ? said : '');
       count.textContent = people.length === 1 ? t('onePerson') : t('peopleCount', { n: people.length });

@@ -14,7 +14,7 @@
  * publisher's view; each recipient's copy is shaped by their own role.
  */
 import { h, link, statusLine, busy, uid } from '../dom.js';
-import { get, post } from '../api.js';
+import { get, post, query } from '../api.js';
 import { t, fieldName, problemText } from '../text.js';
 import { formatDate, formatTime, formatInstant } from '../format.js';
 import { apiBase, officePath, loadProduction, frame, may, table } from '../office.js';
@@ -110,8 +110,7 @@ async function render(ctx) {
       publish.addEventListener('click', busy(publish, async () => {
         try {
           /* what is published is what was previewed, or nothing (409: look again) */
-          const guard = new URLSearchParams({ expect_version: String(cs.version), expect_digest: cs.digest });
-          const done = await post(`${dayApi}/callsheets?${guard}`);
+          const done = await post(`${dayApi}/callsheets${query({ expect_version: cs.version, expect_digest: cs.digest })}`);
           ctx.flash(t('published', { v: done.version }));
           ctx.go(location.pathname, { replace: true });
         } catch (err) {

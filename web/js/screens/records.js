@@ -10,7 +10,7 @@
  *              person (production admins and producers)
  */
 import { h, field, statusLine, busy, uid } from '../dom.js';
-import { get, getAll } from '../api.js';
+import { get, getAll, query } from '../api.js';
 import { t, problemText } from '../text.js';
 import { formatInstant } from '../format.js';
 import { apiBase, loadProduction, frame, scope, table } from '../office.js';
@@ -45,13 +45,10 @@ function auditPart(prod, people) {
   const more = h('button', { type: 'button', hidden: true }, t('olderEvents'));
   let before = null;
   const load = async (reset) => {
-    const q = new URLSearchParams({ limit: '50' });
-    if (action.input.value.trim()) q.set('action', action.input.value.trim());
-    if (person.value) q.set('person', person.value);
-    if (!reset && before) q.set('before', String(before));
+    const q = query({ limit: 50, action: action.input.value.trim(), person: person.value, before: reset ? null : before });
     action.setError(null);
     try {
-      const page = await get(`${base}?${q}`);
+      const page = await get(`${base}${q}`);
       if (reset) body.replaceChildren();
       body.append(...page.events.map((e) => h('tr', null,
         h('td', null, formatInstant(e.at, prod.timezone)),
