@@ -413,6 +413,21 @@ int store_audit_append(struct store *s, struct store_audit_event *ev,
 int store_audit_of_production(struct store *s, const char *production_id, long long before,
                               long limit, void (*fn)(const struct store_audit_event *, void *),
                               void *arg, struct err *e);
+/* What a page of a production's events is narrowed to; a NULL member filters nothing. */
+struct store_audit_filter {
+	/* an action's exact name ("person.update"), or a prefix ending in '.' ("person.") */
+	const char *action;
+	/* a person id: events whose object names the person (the whole object or one item of a
+	   comma-separated list), whose actor is the account linked to the person now, or whose
+	   object is that account's membership of the production */
+	const char *person_id;
+};
+/* The same, only the events that match f (NULL: every event); paging counts matches only. */
+int store_audit_of_production_where(struct store *s, const char *production_id,
+                                    const struct store_audit_filter *f, long long before,
+                                    long limit,
+                                    void (*fn)(const struct store_audit_event *, void *), void *arg,
+                                    struct err *e);
 /*
  * The current display name of the record `id` names, by its prefix: an
  * account's display name, a member's account's, a person's, the
