@@ -217,8 +217,13 @@ int store_department_find(struct store *s, const char *production_id, const char
 /* Calls fn for every account, by email. */
 int store_user_list(struct store *s, void (*fn)(const struct store_user *, void *), void *arg,
                     struct err *e);
-/* Disables the account and ends its sessions; 1 done, 0 no such account. */
+/*
+ * Disables the account and ends its sessions, API tokens and password-reset
+ * links; 1 done, 0 no such account or already disabled.
+ */
 int store_user_disable(struct store *s, const char *id, long long now, struct err *e);
+/* Lets a disabled account sign in again (nothing it had comes back); 1 done, 0 not disabled. */
+int store_user_enable(struct store *s, const char *id, struct err *e);
 int store_user_by_id(struct store *s, const char *id, struct store_user *out, struct err *e);
 /* Replaces the password hash; must_change_password becomes `must_change`. */
 int store_user_set_password(struct store *s, const char *id, const char *hash, int must_change,
