@@ -94,6 +94,13 @@ test('someone who is not an instance administrator cannot add, disable or enable
   const noCsrf = await call(server, { cookie: admin.cookie }, 'POST', USERS, { body: { email: 'forged@example.org' } });
   assertProblem(noCsrf, 403, 'without the CSRF token');
   assert.ok(!(await accounts()).some((u) => u.email === 'forged@example.org'), 'nothing created by a forged request');
+  // an API token, even the administrator's own read-write one, reaches only its production's routes
+  const prod = (await call(server, admin, 'POST', '/api/v1/productions', { body: { name: 'Token Reach', timezone: 'UTC' } })).json;
+  const tok = await call(server, admin, 'POST', '/api/v1/me/tokens', { body: { name: 'ops', production_id: prod.id, access: 'read_write' } });
+  assert.equal(tok.status, 201, tok.body);
+  const byToken = await request(server, { method: 'POST', path: USERS, headers: { authorization: `Bearer ${tok.json.token}` }, body: { email: 'via.token@example.org' } });
+  assert.ok(byToken.status === 401 || byToken.status === 403, `a token is refused: ${byToken.status} ${byToken.body}`);
+  assert.ok(!(await accounts()).some((u) => u.email === 'via.token@example.org'), 'nothing created by a token');
 });
 
 test("a disabled account's open session is refused on its next request and it cannot sign in; enabling lets it sign in again", async () => {
