@@ -1,7 +1,7 @@
 /*
  * audit.c — a production's audit log, for the people who answer for it.
  *
- * GET /api/v1/productions/{id}/audit?limit=1..500(100)&before=SEQ
+ * GET /api/v1/productions/{id}/audit?limit=1..500(100)&before=SEQ&action=NAME&person=ID
  *   → {"events": [{seq, at, actor, actor_name, source, action, object,
  *      object_name, outcome, request_id}], "next_before": SEQ | null},
  *      newest first.
@@ -11,6 +11,17 @@
  * member and export commands. Reading needs audit:read (production admins
  * and producers); nobody writes through the API. An event never holds a
  * secret (audit/audit.h), so nothing here is masked.
+ *
+ * Filters (both optional, both applied in the store's query, so a page holds
+ * `limit` matching events and next_before pages through matches only):
+ *   ?action=person.update  that action exactly; ?action=person. (ending in
+ *                          '.') every action that starts so. [a-z_.], 1-64.
+ *   ?person=per_…          events about or by that person: the object is the
+ *                          person id (alone or in a comma-separated list), or
+ *                          the membership of the account linked to the person
+ *                          now; or the actor is that account. An id that names
+ *                          no person now (erased) still matches its objects.
+ *                          A person id: "per_" and 26 of [a-z2-7].
  *
  * The log keeps ids, never names. actor_name and object_name are looked up
  * as the page is read (store_display_name), from the records as they are
@@ -30,8 +41,10 @@
 #include "api/call.h"
 #include "audit/audit_group.h"
 
-#define PAGE_DEFAULT 100
-#define PAGE_MAX     500
+#define PAGE_DEFAULT  100
+#define PAGE_MAX      500
+#define ACTION_MAX    64
+#define PERSON_ID_LEN 30 /* "per_" and 26 characters (store_new_id) */
 
 struct page {
 	json_t *arr;
@@ -116,6 +129,41 @@ api_audit_name_events(struct store *s, const char *production_id, json_t *arr, s
 	return rc;
 }
 
+/* 1 when every byte of v is one of allowed (and v is not empty), else 0. */
+static int
+only(const char *v, const char *allowed)
+{
+	return v[0] != '\0' && v[strspn(v, allowed)] == '\0';
+}
+
+/* ?action and ?person into f (pointing into action and person): 0, or -1 after answering 400. */
+static int
+read_filter(struct http_req *r, struct store_audit_filter *f, char action[ACTION_MAX + 1],
+            char person[PERSON_ID_LEN + 1])
+{
+	int got = router_query_param(r->query, "action", action, ACTION_MAX + 1);
+
+	if (got == -1 || (got == 1 && !only(action, "abcdefghijklmnopqrstuvwxyz_."))) {
+		api_bad_field(
+		    r, "?action",
+		    "an action's name (person.update) or a prefix ending in '.' (person.): "
+		    "a-z, '_' and '.', at most 64 characters");
+		return -1;
+	}
+	if (got == 1)
+		f->action = action;
+	got = router_query_param(r->query, "person", person, PERSON_ID_LEN + 1);
+	if (got == -1 ||
+	    (got == 1 && (strlen(person) != PERSON_ID_LEN || strncmp(person, "per_", 4) != 0 ||
+	                  !only(person + 4, "abcdefghijklmnopqrstuvwxyz234567")))) {
+		api_bad_field(r, "?person", "a person's id (per_ and 26 letters and digits)");
+		return -1;
+	}
+	if (got == 1)
+		f->person_id = person;
+	return 0;
+}
+
 /* Audit read, scope all (api/routes.c). */
 void
 audit_list(struct api_call *c)
@@ -123,6 +171,8 @@ audit_list(struct api_call *c)
 	struct http_req *r = c->r;
 	const char *prod = c->rd.a.production.id;
 	struct page p = {NULL, 0};
+	struct store_audit_filter f = {NULL, NULL};
+	char action[ACTION_MAX + 1], person[PERSON_ID_LEN + 1];
 	struct err e;
 	long limit;
 	long before;
@@ -135,10 +185,12 @@ audit_list(struct api_call *c)
 		                        : "an event's seq, a whole number from 1");
 		return;
 	}
+	if (read_filter(r, &f, action, person) == -1)
+		return;
 	audit_group_sync(); /* read audits queued before this request are in the log */
 	p.arr = json_array();
-	if (store_audit_of_production(api_call_store(c), prod, before, limit, add_event, &p, &e) ==
-	        -1 ||
+	if (store_audit_of_production_where(api_call_store(c), prod, &f, before, limit, add_event,
+	                                    &p, &e) == -1 ||
 	    api_audit_name_events(api_call_store(c), prod, p.arr, &e) == -1) {
 		json_decref(p.arr);
 		api_unavailable(r, &e);

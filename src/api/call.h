@@ -248,6 +248,9 @@ void admin_users(struct api_call *c);
 void admin_user_sessions(struct api_call *c);
 void admin_user_sessions_end(struct api_call *c);
 void admin_sessions_end_all(struct api_call *c);
+void admin_users_add(struct api_call *c);
+void admin_user_disable(struct api_call *c);
+void admin_user_enable(struct api_call *c);
 /* api/audit.c */
 void audit_list(struct api_call *c);
 /* api/callsheets.c */

@@ -217,6 +217,16 @@ const struct route api_routes[] = {
     {"DELETE", "/api/v1/admin/sessions",
      CALL(admin_sessions_end_all, 0, .check = API_CHECK_INSTANCE_ADMIN,
           .audit = "admin.sessions_end_all")},
+    /* accounts, as `slate user add|disable` (domain/accounts.h); enable undoes disable */
+    {"POST", "/api/v1/admin/users",
+     CALL(admin_users_add, ROUTE_JSON_BODY, .check = API_CHECK_INSTANCE_ADMIN,
+          BODY({"email", JF_STRING, JF_REQUIRED, 254},
+               {"display_name", JF_STRING, JF_NONBLANK, 200}, {"instance_admin", JF_BOOLEAN, 0, 0}),
+          .audit = "user.add")}, /* user.add_admin for an instance administrator */
+    {"POST", "/api/v1/admin/users/{id}/disable",
+     CALL(admin_user_disable, 0, .check = API_CHECK_INSTANCE_ADMIN, .audit = "user.disable")},
+    {"POST", "/api/v1/admin/users/{id}/enable",
+     CALL(admin_user_enable, 0, .check = API_CHECK_INSTANCE_ADMIN, .audit = "user.enable")},
     {"POST", "/api/v1/productions",
      CALL(productions_create, ROUTE_JSON_BODY, .check = API_CHECK_SELF,
           .precheck = productions_may_create,

@@ -12,14 +12,13 @@
 #include <time.h>
 
 #include <jansson.h>
-#include <sodium.h>
 
 #include "audit/audit.h"
 #include "cli/cli.h"
 #include "crypto/keyring.h"
 #include "crypto/password.h"
+#include "domain/accounts.h"
 #include "store/store.h"
-#include "util/email.h"
 
 static const char help[] =
     "usage: slate user add     --data DIR --email EMAIL [--name NAME] [--admin] [--json]\n"
@@ -32,65 +31,43 @@ static const char help[] =
     "list:    every account with its status\n"
     "disable: the account can no longer sign in; its sessions end now\n";
 
+/* The rules are domain/accounts.h's, shared with POST /api/v1/admin/users. */
 static int
-add(struct store *s, const struct password_cost *costp, const char *email, const char *name,
+add(struct store *s, const struct password_cost *cost, const char *email, const char *name,
     int admin, int as_json)
 {
-	const struct password_cost cost = *costp;
-	const char *given = getenv("SLATE_USER_PASSWORD");
-	struct store_user u;
-	char password[PASSWORD_MAX_BYTES + 1];
+	struct accounts_new n;
 	struct err e;
 	int rc = EXIT_FAIL;
 
-	if (email == NULL || !email_plausible(email)) {
-		cli_error("user", "--email needs an address like name@example.org");
-		return EXIT_USAGE;
-	}
-	memset(&u, 0, sizeof(u));
-	snprintf(u.email, sizeof(u.email), "%s", email);
-	if (name != NULL)
-		snprintf(u.display_name, sizeof(u.display_name), "%s", name);
-	else
-		snprintf(u.display_name, sizeof(u.display_name), "%.*s",
-		         (int)(strchr(email, '@') - email), email);
-	if (given != NULL) {
-		if (password_acceptable(given, email, &e) == -1) {
+	if (accounts_prepare(&n, email, name, getenv("SLATE_USER_PASSWORD"), admin, &e) == -1) {
+		if (strcmp(e.field, "/email") == 0) {
+			cli_error("user", "--email needs an address like name@example.org");
+			rc = EXIT_USAGE;
+		} else {
 			cli_error("user", "SLATE_USER_PASSWORD: %s", e.msg);
-			return EXIT_FAIL;
 		}
-		snprintf(password, sizeof(password), "%s", given);
-	} else {
-		password_generate(password);
-	}
-	u.must_change_password = 1;
-	u.is_instance_admin = admin;
-	if (password_hash(password, strlen(password), &cost, u.password_hash, &e) == -1 ||
-	    store_user_create(s, &u, &e) == -1) {
-		cli_error("user", "%s",
-		          e.status == 409 ? "an account with that email exists" : e.msg);
 		goto out;
 	}
-	cli_audit("user", s, admin ? "user.add_admin" : "user.add", u.id, NULL);
+	if (accounts_hash(&n, cost, &e) == -1 || accounts_create(s, &n, &e) == -1) {
+		cli_error("user", "%s", e.msg);
+		goto out;
+	}
+	cli_audit("user", s, accounts_action(&n), n.u.id, NULL);
 	if (as_json) {
-		json_t *j = json_pack("{s:s, s:s, s:s, s:b}", "id", u.id, "email", u.email,
-		                      "display_name", u.display_name, "instance_admin", admin);
-		if (given == NULL)
-			json_object_set_new(j, "password", json_string(password));
-		cli_print_json(j, 1);
+		cli_print_json(accounts_json(&n), 1);
 	} else {
-		printf("Added %s (%s)%s\n", u.email, u.id,
+		printf("Added %s (%s)%s\n", n.u.email, n.u.id,
 		       admin ? " as an instance administrator" : "");
-		if (given == NULL)
+		if (!n.given)
 			printf(
 			    "One-time password: %s\n(shown only now; it must be changed at first "
 			    "sign-in)\n",
-			    password);
+			    n.password);
 	}
 	rc = EXIT_OK;
 out:
-	sodium_memzero(password, sizeof(password));
-	sodium_memzero(&u, sizeof(u));
+	accounts_wipe(&n);
 	return rc;
 }
 

@@ -369,7 +369,25 @@ store_user_disable(struct store *s, const char *id, long long now, struct err *e
 	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
 	if ((n = sq_run(s, st, "disable user", e)) == -1)
 		return -1;
-	if (store_session_revoke_all(s, id, NULL, now, e) == -1)
+	/* everything that could act for it ends, so that enabling it again brings none back */
+	if (store_session_revoke_all(s, id, NULL, now, e) == -1 ||
+	    store_token_revoke_all(s, id, now, e) == -1 ||
+	    store_reset_revoke_all(s, id, now, e) == -1)
+		return -1;
+	return n > 0;
+}
+int
+store_user_enable(struct store *s, const char *id, struct err *e)
+{
+	static const char sql[] = "UPDATE app_user SET disabled_at = NULL WHERE id = ? "
+	                          "AND disabled_at IS NOT NULL";
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
+	int n;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if ((n = sq_run(s, st, "enable user", e)) == -1)
 		return -1;
 	return n > 0;
 }

@@ -97,9 +97,32 @@ store_audit_of_production(struct store *s, const char *production_id, long long 
                           void (*fn)(const struct store_audit_event *, void *), void *arg,
                           struct err *e)
 {
+	return store_audit_of_production_where(s, production_id, NULL, before, limit, fn, arg, e);
+}
+
+/*
+ * The filters are in the statement, so LIMIT counts matching events only and
+ * the last seq of a page is where the next page of matches starts. An action
+ * ending in '.' is a prefix (compared with substr, not LIKE: '_' is no
+ * wildcard here). A person is named in object as the whole value or as one
+ * item of a comma-separated list; their linked account (as linked now) is
+ * the actor, or their membership's id is the object.
+ */
+int
+store_audit_of_production_where(struct store *s, const char *production_id,
+                                const struct store_audit_filter *f, long long before, long limit,
+                                void (*fn)(const struct store_audit_event *, void *), void *arg,
+                                struct err *e)
+{
 	static const char sql[] =
 	    "SELECT seq, at, actor, source, action, object, outcome, request_id, production_id, "
 	    "prev_hash, hash FROM audit_event WHERE production_id = ?1 AND (?2 = 0 OR seq < ?2) "
+	    "AND (?4 IS NULL OR action = ?4 OR (substr(?4, -1) = '.' "
+	    "AND substr(action, 1, length(?4)) = ?4)) "
+	    "AND (?5 IS NULL OR instr(',' || coalesce(object, '') || ',', ',' || ?5 || ',') > 0 "
+	    "OR actor = (SELECT user_id FROM person WHERE id = ?5 AND production_id = ?1) "
+	    "OR object = (SELECT m.id FROM membership m JOIN person p ON p.user_id = m.user_id "
+	    "AND p.production_id = m.production_id WHERE p.id = ?5 AND m.production_id = ?1)) "
 	    "ORDER BY seq DESC LIMIT ?3";
 	sqlite3_stmt *st = sq_prepare(s, sql, e);
 	int rc;
@@ -109,6 +132,14 @@ store_audit_of_production(struct store *s, const char *production_id, long long 
 	sqlite3_bind_text(st, 1, production_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, before);
 	sqlite3_bind_int64(st, 3, limit);
+	if (f != NULL && f->action != NULL)
+		sqlite3_bind_text(st, 4, f->action, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 4);
+	if (f != NULL && f->person_id != NULL)
+		sqlite3_bind_text(st, 5, f->person_id, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 5);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct store_audit_event ev;
 		read_audit(st, &ev);

@@ -217,8 +217,13 @@ int store_department_find(struct store *s, const char *production_id, const char
 /* Calls fn for every account, by email. */
 int store_user_list(struct store *s, void (*fn)(const struct store_user *, void *), void *arg,
                     struct err *e);
-/* Disables the account and ends its sessions; 1 done, 0 no such account. */
+/*
+ * Disables the account and ends its sessions, API tokens and password-reset
+ * links; 1 done, 0 no such account or already disabled.
+ */
 int store_user_disable(struct store *s, const char *id, long long now, struct err *e);
+/* Lets a disabled account sign in again (nothing it had comes back); 1 done, 0 not disabled. */
+int store_user_enable(struct store *s, const char *id, struct err *e);
 int store_user_by_id(struct store *s, const char *id, struct store_user *out, struct err *e);
 /* Replaces the password hash; must_change_password becomes `must_change`. */
 int store_user_set_password(struct store *s, const char *id, const char *hash, int must_change,
@@ -413,6 +418,21 @@ int store_audit_append(struct store *s, struct store_audit_event *ev,
 int store_audit_of_production(struct store *s, const char *production_id, long long before,
                               long limit, void (*fn)(const struct store_audit_event *, void *),
                               void *arg, struct err *e);
+/* What a page of a production's events is narrowed to; a NULL member filters nothing. */
+struct store_audit_filter {
+	/* an action's exact name ("person.update"), or a prefix ending in '.' ("person.") */
+	const char *action;
+	/* a person id: events whose object names the person (the whole object or one item of a
+	   comma-separated list), whose actor is the account linked to the person now, or whose
+	   object is that account's membership of the production */
+	const char *person_id;
+};
+/* The same, only the events that match f (NULL: every event); paging counts matches only. */
+int store_audit_of_production_where(struct store *s, const char *production_id,
+                                    const struct store_audit_filter *f, long long before,
+                                    long limit,
+                                    void (*fn)(const struct store_audit_event *, void *), void *arg,
+                                    struct err *e);
 /*
  * The current display name of the record `id` names, by its prefix: an
  * account's display name, a member's account's, a person's, the

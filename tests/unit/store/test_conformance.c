@@ -488,6 +488,13 @@ accounts_are_unique_found_and_disabled(void **state)
 	assert_int_equal(got.revoked, 1);
 	assert_string_equal(got.user.id, u.id);
 	assert_string_equal(got.user.email, ""); /* read on every request: nothing opened */
+	/* enabling lets it sign in again; its ended session stays ended */
+	assert_int_equal(store_user_enable(s, u.id, &e), 1);
+	assert_int_equal(store_user_enable(s, u.id, &e), 0);
+	assert_int_equal(store_user_by_id(s, u.id, &out, &e), 1);
+	assert_int_equal(out.disabled, 0);
+	assert_int_equal(store_session_by_token(s, "h1", &got, &e), 1);
+	assert_int_equal(got.revoked, 1);
 	store_close(s);
 }
 
@@ -862,6 +869,34 @@ the_audit_log_is_a_chain_and_names_its_objects(void **state)
 	assert_int_equal(store_audit_of_production(s, p.id, 0, 1, count_store_audit_event, &n, &e),
 	                 0);
 	assert_int_equal(n, 1);
+	{
+		/* filtered: exact action, a prefix, the person as object (none here) */
+		struct store_audit_filter f = {"test.event", NULL};
+		n = 0;
+		assert_int_equal(store_audit_of_production_where(s, p.id, &f, 0, 10,
+		                                                 count_store_audit_event, &n, &e),
+		                 0);
+		assert_int_equal(n, 2);
+		f.action = "test.";
+		n = 0;
+		assert_int_equal(store_audit_of_production_where(s, p.id, &f, 0, 10,
+		                                                 count_store_audit_event, &n, &e),
+		                 0);
+		assert_int_equal(n, 2);
+		f.action = "test.even";
+		n = 0;
+		assert_int_equal(store_audit_of_production_where(s, p.id, &f, 0, 10,
+		                                                 count_store_audit_event, &n, &e),
+		                 0);
+		assert_int_equal(n, 0);
+		f.action = NULL;
+		f.person_id = "per_nobody";
+		n = 0;
+		assert_int_equal(store_audit_of_production_where(s, p.id, &f, 0, 10,
+		                                                 count_store_audit_event, &n, &e),
+		                 0);
+		assert_int_equal(n, 0);
+	}
 	assert_int_equal(store_display_name(s, p.id, p.id, name, sizeof(name), &e), 1);
 	assert_string_equal(name, "Named");
 	assert_int_equal(store_display_name(s, p.id, u.id, name, sizeof(name), &e), 1);
