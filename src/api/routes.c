@@ -148,6 +148,7 @@ const struct route api_routes[] = {
     {"GET", "/productions", CALL(web_page, ROUTE_PUBLIC, PUBLIC)},
     {"GET", "/callsheet", CALL(web_page, ROUTE_PUBLIC, PUBLIC)},
     {"GET", "/my-details", CALL(web_page, ROUTE_PUBLIC, PUBLIC)},
+    {"GET", "/admin", CALL(web_page, ROUTE_PUBLIC, PUBLIC)},
     /* the production office: the app reads the rest of the address */
     {"GET", "/office/{id}", CALL(web_page, ROUTE_PUBLIC, PUBLIC)},
     {"GET", "/office/{id}/{page}", CALL(web_page, ROUTE_PUBLIC | ROUTE_TAIL, PUBLIC)},

@@ -24,7 +24,7 @@ const IMMUTABLE = 'public, max-age=31536000, immutable';
 const APP_PATHS = ['/', '/sign-in', '/forgot-password', '/reset-password', '/invitation', '/first-password',
   '/second-factor', '/productions', '/callsheet', '/my-details',
   // the production office: the app reads the rest of the address
-  '/office/prd_x', '/office/prd_x/people', '/office/prd_x/days/day_y/publish'];
+  '/office/prd_x', '/office/prd_x/people', '/office/prd_x/days/day_y/publish', '/admin'];
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -281,4 +281,20 @@ test('scripts/embed web takes every file but dot files and backups, and refuses 
   }
   const r = embed({ 'index.html': 'x' }).run;
   assert.notEqual(r.status, 0, 'a web/ without sw.js is refused');
+});
+
+test('every word the app shows has one key in web/js/text.js (a second key of one name would silently win)', () => {
+  const text = readFileSync(path.join(WEB, 'js', 'text.js'), 'utf8');
+  const seen = new Map();
+  let depth = 0;
+  for (const line of text.split('\n')) {
+    const m = /^ {2}(\w+):/.exec(line);
+    if (m && depth === 1) seen.set(m[1], (seen.get(m[1]) || 0) + 1);
+    for (const ch of line.replace(/'(?:[^'\\]|\\.)*'/g, '')) {
+      if (ch === '{') depth += 1;
+      else if (ch === '}') depth -= 1;
+    }
+  }
+  assert.ok(seen.size > 100, `the table was read (${seen.size} keys)`);
+  assert.deepEqual([...seen].filter(([, n]) => n > 1).map(([k]) => k), []);
 });

@@ -13,7 +13,7 @@
 // a phone's and a desktop's size.
 import { test, expect } from '@playwright/test';
 import { startSlate, mailedLink, watch, checkPage } from './lib/slate.mjs';
-import { newAccount, enrolTotp, call } from '../api/lib/session.mjs';
+import { newAccount, enrolTotp, call, signInAndChangePassword, NEW_PASSWORD } from '../api/lib/session.mjs';
 
 const XSS = (n) => `<img src=x onerror="window.__xss=${n}">`;
 const PASSWORD = 'a long walk along the harbour at dawn';
@@ -43,6 +43,11 @@ async function member(browser, key, email, role, department) {
   await expect(page).toHaveURL(/\/callsheet$/);
   browsers[key] = { context, page, watcher, email, session };
   return browsers[key];
+}
+
+/** An account made by the administrator: its one-time password replaced; returns the session. */
+function newAccountFromPassword(email, oneTime) {
+  return signInAndChangePassword(slate.server, PASSWORD, { email, oneTime });
 }
 
 /** What the API answers a member's own session for a request made from their page (a forged one). */
@@ -376,10 +381,10 @@ test('a producer adds a confidential location with its coordinates; the map is a
   await expect(page.getByRole('heading', { level: 1, name: 'Locations' })).toBeVisible();
   await checkPage(page, watcher, 'office-locations');
   await page.getByLabel('Name', { exact: true }).fill(`Quarry ${XSS(7)}`);
-  await page.getByLabel('Address').fill('Howick Quarry, Northumberland');
-  await page.getByLabel('Latitude').fill('55.4501');
-  await page.getByLabel('Longitude').fill('-1.5902');
-  await page.getByLabel('Parking').fill('Lay-by on the B1339');
+  await page.getByLabel('Address', { exact: true }).fill('Howick Quarry, Northumberland');
+  await page.getByLabel('Latitude', { exact: true }).fill('55.4501');
+  await page.getByLabel('Longitude', { exact: true }).fill('-1.5902');
+  await page.getByLabel('Parking', { exact: true }).fill('Lay-by on the B1339');
   await page.getByLabel(/^Confidential/).check();
   await page.getByRole('button', { name: 'Add a location' }).click();
   await expect(page.getByRole('heading', { level: 1, name: `Quarry ${XSS(7)}` })).toBeVisible();
@@ -398,16 +403,16 @@ test('sustainability: an entry made with the factor picker shows in the entries,
   await page.goto(`${office}/sustainability`);
   await expect(page.getByRole('heading', { level: 1, name: 'Sustainability' })).toBeVisible();
   const before = (await slate.api('GET', `${slate.base}/sustainability/report`)).total;
-  await page.getByLabel('Shoot day').selectOption({ index: 1 });
+  await page.getByLabel('Shoot day', { exact: true }).selectOption({ index: 1 });
   await page.getByLabel('Department', { exact: true }).selectOption({ label: 'Electric' });
   await page.getByLabel('Find a factor (activity, category)').fill('gas oil');
   const picker = page.getByLabel('Emission factor');
   await expect(picker.locator('option')).not.toHaveCount(0);
   await picker.selectOption('gas-oil');
   await expect(page.getByText(/kg CO2e per litres\. Source: UK DESNZ/)).toBeVisible();
-  await page.getByLabel('Quantity').fill('100');
+  await page.getByLabel('Quantity', { exact: true }).fill('100');
   await expect(page.getByLabel('Unit', { exact: true })).toHaveValue('L');
-  await page.getByLabel('Note').fill(`generator ${XSS(8)}`);
+  await page.getByLabel('Note', { exact: true }).fill(`generator ${XSS(8)}`);
   await page.getByRole('button', { name: 'Add an entry' }).click();
   await expect(page.getByText('The entry is added.')).toBeVisible();
   const after = (await slate.api('GET', `${slate.base}/sustainability/report`)).total;
@@ -434,4 +439,69 @@ test('sustainability: an entry made with the factor picker shows in the entries,
   await page.getByRole('button', { name: 'Preview the recalculation' }).click();
   await expect(page.getByText(/entries would change: from/)).toBeVisible();
   await checkPage(page, watcher, 'office-sustainability-settings');
+});
+
+test('exports download with the session, and the audit log filters by action and by person', async () => {
+  const { page, watcher } = browsers.producer;
+  await page.goto(`${office}/records`);
+  await expect(page.getByRole('heading', { level: 1, name: 'Exports and audit' })).toBeVisible();
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Everything, as JSON' }).click()]);
+  const data = JSON.parse(await (await import('node:fs')).promises.readFile(await download.path(), 'utf8'));
+  expect(data.production.id).toBe(slate.prod.id);
+  await expect(page.locator('table.audit tbody tr').first()).toBeVisible();
+  await page.getByLabel('Action', { exact: true }).fill('person.');
+  await page.getByRole('button', { name: 'Show' }).click();
+  await expect(page.locator('table.audit tbody tr').first()).toBeVisible();
+  const actions = await page.locator('table.audit tbody tr td:nth-child(2)').allTextContents();
+  expect(actions.length).toBeGreaterThan(0);
+  for (const a of actions) expect(a.startsWith('person.')).toBe(true);
+  await page.getByLabel('Action', { exact: true }).fill('not an action!');
+  await page.getByRole('button', { name: 'Show' }).click();
+  await expect(page.getByLabel('Action', { exact: true })).toHaveAttribute('aria-invalid', 'true');
+  await page.getByLabel('Action', { exact: true }).fill('');
+  await page.getByLabel('By or about').selectOption(ids.camera.id);
+  await page.getByRole('button', { name: 'Show' }).click();
+  await expect(page.locator('table.audit tbody tr').first()).toBeVisible();
+  const about = await page.locator('table.audit tbody tr td:nth-child(5)').allTextContents();
+  expect(about.some((x) => x.includes('Cam '))).toBe(true);
+  await checkPage(page, watcher, 'office-records');
+});
+
+test('an instance administrator adds an account (its one-time password shown once), disables it with its sessions, and enables it', async ({ browser }) => {
+  // the first administrator of the instance, signed in through the page with a recovery code
+  const context = await browser.newContext({ baseURL: slate.origin });
+  const page = await context.newPage();
+  const watcher = watch(page);
+  browsers.admin = { context, page, watcher };
+  await page.goto('/sign-in');
+  await page.getByLabel('Email').fill('admin@localhost');
+  await page.getByLabel('Password', { exact: true }).fill(NEW_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByLabel('Code from your authenticator app, or a recovery code').fill(slate.admin.mfa.recoveryCodes[0]);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/callsheet$/);
+  await page.getByRole('link', { name: 'Administration' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Administration' })).toBeVisible();
+  await checkPage(page, watcher, 'admin');
+
+  await page.getByLabel('Email', { exact: true }).fill('sam.new@example.org');
+  await page.getByLabel('Name shown').fill(`Sam ${XSS(9)}`);
+  await page.getByRole('button', { name: 'Add an account' }).click();
+  await expect(page.getByText('The account sam.new@example.org is added.')).toBeVisible();
+  const oneTime = await page.locator('#one-time code').textContent();
+  expect(oneTime).toMatch(/^\S{20}$/);
+  const row = page.getByRole('row', { name: /sam\.new@example\.org/ });
+  await expect(row).toContainText('must choose a password');
+
+  // Sam signs in elsewhere with it; disabling signs Sam out at once
+  const sam = await newAccountFromPassword('sam.new@example.org', oneTime);
+  await row.getByRole('button', { name: 'Disable' }).click();
+  await expect(row.getByText(/signed out everywhere now/)).toBeVisible();
+  await row.getByRole('button', { name: 'Yes, disable' }).click();
+  await expect(page.getByText('sam.new@example.org is disabled.')).toBeVisible();
+  expect((await call(slate.server, sam, 'GET', '/api/v1/me')).status).toBe(401);
+  await page.getByRole('row', { name: /sam\.new@example\.org/ }).getByRole('button', { name: 'Enable' }).click();
+  await page.getByRole('button', { name: 'Yes, enable' }).click();
+  await expect(page.getByText('sam.new@example.org is enabled.')).toBeVisible();
+  await checkPage(page, watcher, 'admin-accounts');
 });

@@ -40,6 +40,7 @@ const pages = {
   '/second-factor': { load: screen('mfa') },
   '/productions': { load: screen('productions') },
   '/my-details': { load: screen('details') },
+  '/admin': { load: screen('admin') },
 };
 /*
  * The production office, /office/{production id}[/…]: the parts of the
@@ -120,6 +121,7 @@ function drawBar() {
     item('/callsheet', t('navCallsheet')),
     item('/productions', t('navProductions')),
     item('/my-details', t('navDetails')),
+    ctx.me.user && ctx.me.user.instance_admin ? item('/admin', t('navAdmin')) : null,
     out])));
 }
 
@@ -165,7 +167,7 @@ async function route() {
     offline.flushAcks();
   }
   drawBar();
-  document.getElementById('main').classList.toggle('wide', location.pathname.startsWith('/office/'));
+  document.getElementById('main').classList.toggle('wide', location.pathname.startsWith('/office/') || location.pathname === '/admin');
   await (page || await loading).render(ctx);
   registerWorker();
 }
