@@ -218,6 +218,7 @@ build/bench/slate-audit-off: bench/audit_off.c build/obj/src/main.o $(filter-out
 bench: deps-check build/slate build/bench/slate-audit-off build/bench/stream_bench build/bench/carbon_bench build/bench/pagecrypt_bench
 	bench/run
 	node bench/pageweight.mjs
+	node bench/office.mjs
 
 clean:
 	rm -rf build
