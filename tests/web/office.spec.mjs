@@ -436,6 +436,27 @@ test('sustainability: an entry made with the factor picker shows in the entries,
   await expect(page.getByText('2 entries are added.')).toBeVisible();
   expect((await slate.api('GET', `${slate.base}/sustainability/report`)).total.entries).toBe(after.entries + 2);
 
+  // the entry is corrected in place: its CO2e worked out again from the same factor
+  const mine = (await slate.api('GET', `${slate.base}/sustainability/entries?limit=1000`)).entries.find((e) => (e.note || '').startsWith('generator'));
+  const row = page.locator(`tr[data-entry="${mine.id}"]`);
+  await row.getByRole('button', { name: 'Change' }).click();
+  await row.getByLabel('Quantity', { exact: true }).fill('150');
+  await row.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByText('The entry is changed.')).toBeVisible();
+  const changed = await slate.api('GET', `${slate.base}/sustainability/entries/${mine.id}`);
+  expect(changed.quantity).toBe(150);
+  expect(changed.kg_co2e).toBeCloseTo(mine.kg_co2e * 1.5, 2);
+
+  // evidence: a receipt attached to it, stored by the API and offered back as a download
+  await page.getByLabel('Entry', { exact: true }).selectOption(mine.id);
+  await page.getByLabel('Receipt or delivery note (image or PDF)').setInputFiles({
+    name: 'receipt.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n% a receipt for 150 L of gas oil\n%%EOF\n'),
+  });
+  await page.getByRole('button', { name: 'Attach evidence' }).click();
+  await expect(page.getByText('The evidence is attached, stored encrypted.')).toBeVisible();
+  await expect(page.locator(`tr[data-entry="${mine.id}"]`).getByRole('link', { name: 'Evidence' })).toBeVisible();
+  expect((await slate.api('GET', `${slate.base}/sustainability/entries/${mine.id}`)).evidence_id).toBeTruthy();
+
   await page.getByRole('button', { name: 'Preview the recalculation' }).click();
   await expect(page.getByText(/entries would change: from/)).toBeVisible();
   await checkPage(page, watcher, 'office-sustainability-settings');

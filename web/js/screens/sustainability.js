@@ -129,6 +129,7 @@ function entriesPart(prod, base, entries, departments, reload, note) {
     const dname = names.get(e.department_id) || '';
     const actions = [];
     if (may(prod, 'sustainability', 'write', dname)) {
+      actions.push(changeEntry(base, e, reload));
       actions.push(confirmStep(h('button', { type: 'button', class: 'danger' }, t('deleteEntry')), t('deleteEntryConsequence'), t('yesDelete'), async () => {
         try {
           await del(`${base}/sustainability/entries/${encodeURIComponent(e.id)}`);
@@ -138,7 +139,7 @@ function entriesPart(prod, base, entries, departments, reload, note) {
         }
       }));
     }
-    return h('tr', null,
+    return h('tr', { dataset: { entry: e.id } },
       h('td', null, formatDate(e.date)), h('td', null, dname), h('td', null, t(`categories.${e.category}`)),
       h('th', { scope: 'row' }, e.factor ? e.factor.activity : ''),
       h('td', null, `${e.quantity} ${e.unit}`), h('td', null, kg(e.kg_co2e)),
@@ -146,6 +147,47 @@ function entriesPart(prod, base, entries, departments, reload, note) {
       h('td', null, h('div', { class: 'actions' }, actions)));
   });
   return table(t('entriesTitle'), [t('date'), t('department'), t('category'), t('factor'), t('quantity'), t('kgco2e'), t('evidence'), t('actionsCol')], rows, { class: 'grid entries' });
+}
+
+/*
+ * "Change": the entry's quantity, unit and note in place (PATCH; the API
+ * works the CO2e out again from the same factor, and refuses what it would
+ * refuse of a new entry, by field).
+ */
+function changeEntry(base, e, reload) {
+  const open = h('button', { type: 'button' }, t('changeEntry'));
+  open.addEventListener('click', () => {
+    const quantity = field(t('quantity'), { name: 'quantity', inputmode: 'decimal', value: String(e.quantity) });
+    const unit = field(t('unit'), { name: 'unit', value: e.unit });
+    const note = field(t('note'), { name: 'note', value: e.note || '' });
+    const save = h('button', { type: 'submit', class: 'primary' }, t('save'));
+    const cancel = h('button', { type: 'button' }, t('cancel'));
+    const said = statusLine();
+    const form = h('form', { novalidate: true, class: 'entry-edit', 'aria-label': t('changeEntryOf', { what: e.factor ? e.factor.activity : e.category }) },
+      quantity.row, unit.row, note.row, said, h('div', { class: 'actions' }, save, cancel));
+    cancel.addEventListener('click', () => { form.replaceWith(open); open.focus(); });
+    form.addEventListener('submit', busy(save, async () => {
+      for (const f of [quantity, unit, note]) f.setError(null);
+      const body = {};
+      const q = Number(quantity.input.value.replace(',', '.'));
+      if (quantity.input.value.trim() !== String(e.quantity)) body.quantity = quantity.input.value.trim() ? q : null;
+      if (unit.input.value.trim() !== e.unit) body.unit = unit.input.value.trim();
+      if (note.input.value.trim() !== (e.note || '')) body.note = note.input.value.trim();
+      if (!Object.keys(body).length) {
+        said.say(t('nothingChanged'));
+        return;
+      }
+      try {
+        await patch(`${base}/sustainability/entries/${encodeURIComponent(e.id)}`, body);
+        await reload(t('entryChanged'));
+      } catch (err) {
+        if (!showFieldErrors(err, { quantity: quantity.setError, unit: unit.setError, note: note.setError })) said.say(problemText(err), 'error');
+      }
+    }));
+    open.replaceWith(form);
+    quantity.input.focus();
+  });
+  return open;
 }
 
 /* Evidence (a receipt, a delivery note) for one entry, stored encrypted by the API. */
