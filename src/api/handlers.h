@@ -53,6 +53,7 @@ void sustainability_factors_create(struct http_req *r);
 void sustainability_entries_list(struct http_req *r);
 void sustainability_entries_create(struct http_req *r);
 void sustainability_entries_get(struct http_req *r);
+void sustainability_entries_patch(struct http_req *r);
 void sustainability_entries_delete(struct http_req *r);
 void sustainability_evidence_put(struct http_req *r);
 void sustainability_evidence_get(struct http_req *r);

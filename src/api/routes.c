@@ -415,6 +415,8 @@ const struct route api_routes[] = {
      ROUTE_JSON_BODY, IN_HANDLER},
     {"GET", "/api/v1/productions/{id}/sustainability/entries/{eid}", sustainability_entries_get, 0,
      IN_HANDLER},
+    {"PATCH", "/api/v1/productions/{id}/sustainability/entries/{eid}", sustainability_entries_patch,
+     ROUTE_JSON_BODY, IN_HANDLER},
     {"DELETE", "/api/v1/productions/{id}/sustainability/entries/{eid}",
      sustainability_entries_delete, 0, IN_HANDLER},
     {"PUT", "/api/v1/productions/{id}/sustainability/entries/{eid}/evidence",

@@ -12,6 +12,7 @@
  *   GET  …/sustainability/entries                     activity entries (filters, pages)
  *   POST …/sustainability/entries
  *   GET  …/sustainability/entries/{eid}
+ *   PATCH …/sustainability/entries/{eid}             correct some of its fields
  *   DELETE …/sustainability/entries/{eid}
  *   PUT  …/sustainability/entries/{eid}/evidence      a receipt, bill or fuel log (encrypted)
  *   GET  …/sustainability/entries/{eid}/evidence
@@ -197,6 +198,9 @@ struct entry_input {
 	const char *date, *day_id, *department_id, *department, *factor, *unit, *note;
 	double quantity;
 	int has_quantity;
+	/* a change that leaves factor, quantity and unit alone: the entry whose
+	 * factor, quantity, unit and CO2e are kept as they are (else NULL) */
+	const struct store_carbon_entry *figure;
 };
 
 struct departments {
@@ -305,15 +309,17 @@ entry_build(struct store *s, const struct sustainability_ctx *c, const struct de
 	} else {
 		snprintf(en->date, sizeof(en->date), "%s", in->date);
 	}
-	if (in->factor == NULL || in->factor[0] == '\0') {
+	if (in->figure != NULL) {
+		factor_ok = 0; /* kept, not computed again */
+	} else if (in->factor == NULL || in->factor[0] == '\0') {
 		body_error_add(errs, "/factor", "the factor key is required (see …/factors)");
 		factor_ok = 0;
 	}
-	if (!in->has_quantity || !carbon_quantity_ok(in->quantity)) {
+	if (in->figure == NULL && (!in->has_quantity || !carbon_quantity_ok(in->quantity))) {
 		body_error_add(errs, "/quantity", "a number above 0 and at most 1000000000");
 		factor_ok = 0;
 	}
-	if (in->unit == NULL || in->unit[0] == '\0') {
+	if (in->figure == NULL && (in->unit == NULL || in->unit[0] == '\0')) {
 		body_error_add(errs, "/unit", "the unit is required");
 		factor_ok = 0;
 	}
@@ -330,10 +336,19 @@ entry_build(struct store *s, const struct sustainability_ctx *c, const struct de
 	}
 	if (json_array_size(errs) > before)
 		return 1;
-	snprintf(en->unit, sizeof(en->unit), "%s", carbon_unit_find(in->unit)->code);
-	snprintf(en->category, sizeof(en->category), "%s", en->factor.category);
-	en->factor_id = en->factor.id;
-	en->quantity = in->quantity;
+	if (in->figure != NULL) {
+		en->factor = in->figure->factor;
+		en->co2e_g = in->figure->co2e_g;
+		snprintf(en->unit, sizeof(en->unit), "%s", in->figure->unit);
+		en->quantity = in->figure->quantity;
+		snprintf(en->category, sizeof(en->category), "%s", in->figure->category);
+		en->factor_id = in->figure->factor_id;
+	} else {
+		snprintf(en->unit, sizeof(en->unit), "%s", carbon_unit_find(in->unit)->code);
+		en->quantity = in->quantity;
+		snprintf(en->category, sizeof(en->category), "%s", en->factor.category);
+		en->factor_id = en->factor.id;
+	}
 	snprintf(en->note, sizeof(en->note), "%s", in->note ? in->note : "");
 	return 0;
 }
@@ -657,6 +672,14 @@ static const struct body_field entry_body[] = {
     {"unit", JF_STRING, 1, 40},          {"note", JF_STRING, JF_MULTILINE, NOTE_MAX},
 };
 
+/* the same fields, none required (a change names some of them) */
+static const struct body_field entry_patch_body[] = {
+    {"date", JF_STRING, 0, 10},          {"day_id", JF_STRING, 0, 40},
+    {"department_id", JF_STRING, 0, 40}, {"department", JF_STRING, 0, 200},
+    {"factor", JF_STRING, 0, 160},       {"quantity", JF_NUMBER, 0, 0},
+    {"unit", JF_STRING, 0, 40},          {"note", JF_STRING, JF_MULTILINE, NOTE_MAX},
+};
+
 static const char *
 str_of(json_t *body, const char *name)
 {
@@ -825,6 +848,113 @@ sustainability_entries_get(struct http_req *r)
 		return;
 	if (entry_load(r, &c, &en))
 		http_end_reply_json(r, 200, entry_json(&en));
+	api_reader_free(&c.rd);
+}
+
+/*
+ * PATCH …/entries/{eid}: any of create's fields, at least one; the rest as
+ * the entry has them. The entry as it would be is checked whole, as create
+ * checks it, with create's rights: a department head changes only their own
+ * department's entries (another's answers 404, as GET does) and cannot move
+ * one to another department (403). A new factor, quantity or unit computes
+ * the CO2e again with the factor resolved as create resolves it; any other
+ * change keeps the entry's factor and figure. Evidence, author and
+ * created_at stay. The write and its audit event are one transaction.
+ */
+void
+sustainability_entries_patch(struct http_req *r)
+{
+	struct store *s = http_req_store(r);
+	struct sustainability_ctx c;
+	struct departments deps;
+	struct store_carbon_entry old, en;
+	struct entry_input in;
+	json_t *body, *errs, *v;
+	struct err e;
+	size_t i;
+	int rc, refigure, dated;
+
+	if (!ctx_load(r, &c, POLICY_RESOURCE_SUSTAINABILITY, POLICY_ACTION_WRITE,
+	              "your role does not change sustainability data"))
+		return;
+	if ((body = http_json_body_open(r, entry_patch_body, nitems(entry_patch_body))) == NULL)
+		goto out;
+	if (!entry_load(r, &c, &old))
+		goto body;
+	if (json_object_size(body) == 0) {
+		api_bad_field(r, "/",
+		              "date, day_id, department_id, department, factor, quantity, unit or "
+		              "note");
+		goto body;
+	}
+	if (!departments_load(r, c.rd.a.production.id, &deps))
+		goto body;
+	refigure = json_object_get(body, "factor") != NULL ||
+	           json_object_get(body, "quantity") != NULL ||
+	           json_object_get(body, "unit") != NULL;
+	dated = json_object_get(body, "date") != NULL || json_object_get(body, "day_id") != NULL;
+	in = (struct entry_input){
+	    /* a kept shoot day gives its date, as at create */
+	    .date = dated           ? str_of(body, "date")
+	            : old.day_id[0] ? NULL
+	                            : old.date,
+	    .day_id = dated ? str_of(body, "day_id") : old.day_id,
+	    .department_id = json_object_get(body, "department_id") != NULL ||
+	                             json_object_get(body, "department") != NULL
+	                         ? str_of(body, "department_id")
+	                         : old.department_id,
+	    .department = str_of(body, "department"),
+	    .factor = json_object_get(body, "factor") ? str_of(body, "factor") : old.factor.key,
+	    .unit = json_object_get(body, "unit") ? str_of(body, "unit") : old.unit,
+	    .note = json_object_get(body, "note") ? str_of(body, "note") : old.note,
+	    .quantity = json_object_get(body, "quantity")
+	                    ? json_number_value(json_object_get(body, "quantity"))
+	                    : old.quantity,
+	    .has_quantity = json_object_get(body, "quantity") == NULL ||
+	                    json_is_number(json_object_get(body, "quantity")),
+	    .figure = refigure ? NULL : &old,
+	};
+	errs = json_array();
+	if ((rc = entry_build(s, &c, &deps, &in, &en, errs, &e)) == -1) {
+		if (e.status == 403)
+			http_end_problem(r, 403, e.msg);
+		else
+			api_refuse(r, &e, "the entry is not acceptable");
+	} else if (rc == 1) {
+		json_array_foreach (errs, i, v) {
+			http_field_error(r, json_string_value(json_object_get(v, "pointer")),
+			                 json_string_value(json_object_get(v, "detail")));
+		}
+		(void)http_field_errors_answer(r);
+	} else if (!http_field_errors_answer(r)) {
+		snprintf(en.id, sizeof(en.id), "%s", old.id);
+		if (store_begin(s, &e) == -1) {
+			api_unavailable(r, &e);
+		} else if ((rc = store_carbon_entry_update(s, &en, &e)) != 1) {
+			store_rollback(s);
+			if (rc == 0)
+				(void)api_found(r, 0, &e, "sustainability entry");
+			else
+				api_refuse(r, &e, "the entry cannot be saved");
+		} else {
+			session_audit(r, user_of(r), "sustainability.entry.update", en.id,
+			              "success");
+			if (store_commit(s, &e) == -1) {
+				store_rollback(s);
+				api_unavailable(r, &e);
+			} else if ((rc = store_carbon_entry_get(s, c.rd.a.production.id, en.id,
+			                                        &old, &e)) != 1) {
+				(void)api_found(r, rc, &e, "sustainability entry");
+			} else {
+				http_end_reply_json(r, 200, entry_json(&old));
+			}
+		}
+	}
+	json_decref(errs);
+	departments_free(&deps);
+body:
+	json_decref(body);
+out:
 	api_reader_free(&c.rd);
 }
 

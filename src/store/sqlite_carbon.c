@@ -479,6 +479,44 @@ store_carbon_entry_create(struct store *s, struct store_carbon_entry *en, struct
 }
 
 int
+store_carbon_entry_update(struct store *s, struct store_carbon_entry *en, struct err *e)
+{
+	static const char sql[] =
+	    "UPDATE carbon_entry SET entry_date = ?, day_id = ?, department_id = ?, category = ?, "
+	    "quantity = ?, unit = ?, factor_id = ?, co2e_g = ?, note = ?, updated_at = ? "
+	    "WHERE production_id = ? AND id = ?";
+	static const char dept[] = "SELECT 1 FROM department WHERE production_id = ? AND id = ?";
+	static const char day[] = "SELECT 1 FROM shoot_day WHERE production_id = ? AND id = ?";
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = of_production(s, dept, en->production_id, en->department_id, e)) != 1)
+		return rc == -1 ? -1
+		                : err_field(e, 400, "/department_id",
+		                            "there is no such department in this production");
+	if (en->day_id[0] && (rc = of_production(s, day, en->production_id, en->day_id, e)) != 1)
+		return rc == -1 ? -1
+		                : err_field(e, 400, "/day_id",
+		                            "there is no such shoot day in this production");
+	if ((st = sq_prepare(s, sql, e)) == NULL)
+		return -1;
+	sq_now_rfc3339(en->updated_at, sizeof(en->updated_at));
+	sqlite3_bind_text(st, 1, en->date, -1, SQLITE_STATIC);
+	sq_bind_opt(st, 2, en->day_id[0] ? en->day_id : NULL);
+	sqlite3_bind_text(st, 3, en->department_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, en->category, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 5, en->quantity);
+	sqlite3_bind_text(st, 6, en->unit, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, en->factor_id);
+	sqlite3_bind_int64(st, 8, en->co2e_g);
+	sqlite3_bind_text(st, 9, en->note, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 10, en->updated_at, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 11, en->production_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 12, en->id, -1, SQLITE_STATIC);
+	return sq_run(s, st, "change carbon entry", e);
+}
+
+int
 store_carbon_entry_get(struct store *s, const char *production_id, const char *id,
                        struct store_carbon_entry *out, struct err *e)
 {

@@ -886,6 +886,13 @@ int store_carbon_entry_list(struct store *s, const char *production_id,
                             const struct store_carbon_filter *f, long *total,
                             void (*fn)(const struct store_carbon_entry *, void *), void *arg,
                             struct err *e);
+/*
+ * Writes en's date, day, department, category, quantity, unit, factor, CO2e and
+ * note over entry en->id of en->production_id (its evidence, author and
+ * created_at stay) and fills updated_at: 1 changed, 0 no such entry; 400
+ * naming the field when a reference is not of the production.
+ */
+int store_carbon_entry_update(struct store *s, struct store_carbon_entry *en, struct err *e);
 /* Points an entry at another factor with its new CO2e (a recalculation). */
 int store_carbon_entry_refactor(struct store *s, const char *id, long long factor_id,
                                 long long co2e_g, struct err *e);
