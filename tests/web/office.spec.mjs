@@ -437,7 +437,7 @@ test('sustainability: an entry made with the factor picker shows in the entries,
   expect((await slate.api('GET', `${slate.base}/sustainability/report`)).total.entries).toBe(after.entries + 2);
 
   // the entry is corrected in place: its CO2e worked out again from the same factor
-  const mine = (await slate.api('GET', `${slate.base}/sustainability/entries?limit=1000`)).entries.find((e) => (e.note || '').startsWith('generator'));
+  const mine = (await slate.api('GET', `${slate.base}/sustainability/entries?limit=1000`)).entries.find((e) => (e.note || '').startsWith('generator <img'));
   const row = page.locator(`tr[data-entry="${mine.id}"]`);
   await row.getByRole('button', { name: 'Change' }).click();
   await row.getByLabel('Quantity', { exact: true }).fill('150');

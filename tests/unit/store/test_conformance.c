@@ -1433,6 +1433,19 @@ sustainability_factors_entries_and_sums(void **state)
 	assert_int_equal(store_carbon_entry_refactor(s, en.id, f.id, 31000, &e), 0);
 	assert_int_equal(store_carbon_entry_get(s, x.p.id, en.id, &eg, &e), 1);
 	assert_int_equal(eg.co2e_g, 31000);
+	/* a correction: the quantity and its CO2e, the rest as it was; an unknown entry is 0 */
+	eg.quantity = 12;
+	eg.co2e_g = 37200;
+	assert_int_equal(store_carbon_entry_update(s, &eg, &e), 1);
+	assert_int_equal(store_carbon_entry_get(s, x.p.id, en.id, &eg, &e), 1);
+	assert_int_equal(eg.co2e_g, 37200);
+	assert_true(eg.quantity == 12);
+	assert_string_equal(eg.date, "2026-05-01");
+	{
+		struct store_carbon_entry gone = eg;
+		snprintf(gone.id, sizeof(gone.id), "cen_aaaaaaaaaaaaaaaaaaaaaaaaaa");
+		assert_int_equal(store_carbon_entry_update(s, &gone, &e), 0);
+	}
 	n = 0;
 	assert_int_equal(
 	    store_carbon_entry_list(s, x.p.id, &filt, &total, count_store_carbon_entry, &n, &e), 0);

@@ -17,7 +17,7 @@
  * and producers everything; the API decides, the page follows the rights.
  */
 import { h, field, statusLine, busy, uid } from '../dom.js';
-import { get, api, post, patch, del, ApiError, showFieldErrors } from '../api.js';
+import { get, api, post, patch, del, query, ApiError, showFieldErrors } from '../api.js';
 import { t, problemText } from '../text.js';
 import { formatDate } from '../format.js';
 import { apiBase, loadProduction, frame, scope, may, table, confirmStep } from '../office.js';
@@ -212,7 +212,7 @@ function evidenceForm(prod, base, entries, departments, reload) {
       return;
     }
     try {
-      await api('PUT', `${base}/sustainability/entries/${encodeURIComponent(entry.value)}/evidence`, undefined, { data: f, type: f.type || 'application/octet-stream' });
+      await api('PUT', `${base}/sustainability/entries/${encodeURIComponent(entry.value)}/evidence${query({ name: f.name })}`, undefined, { data: f, type: f.type || 'application/octet-stream' });
       await reload(t('evidenceAttached'));
     } catch (err) {
       note.say(problemText(err), 'error');
