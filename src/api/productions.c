@@ -206,13 +206,16 @@ static json_t *
 rights_json(const struct api_access *a)
 {
 	json_t *rights = json_object();
-	for (int res = 0; res < POLICY_RESOURCE_COUNT; res++) {
+	for (unsigned r = 0; r < POLICY_RESOURCE_COUNT; r++) {
+		enum policy_resource res = (enum policy_resource)r;
 		json_t *acts = json_object();
-		for (int act = 0; act < POLICY_ACTION_COUNT; act++)
+		for (unsigned k = 0; k < POLICY_ACTION_COUNT; k++) {
+			enum policy_action act = (enum policy_action)k;
 			if (policy_applies(res, act))
 				json_object_set_new(
 				    acts, policy_action_name(act),
 				    json_string(policy_scope_name(api_scope(a, res, act))));
+		}
 		json_object_set_new(rights, policy_resource_name(res), acts);
 	}
 	return rights;

@@ -63,7 +63,15 @@ test('failures from one address back off exponentially; the right password works
   const other = '127.0.0.6';
   assertProblem(await login(server, other, 'nobody@example.org', 'x1-first wrong guess'), 401, 'unknown email, free failure 1');
   assertProblem(await login(server, other, 'nobody@example.org', 'x2-second wrong guess'), 401, 'unknown email, free failure 2');
-  const ghost = await login(server, other, 'nobody@example.org', 'x3-third');
+  // each failure past the free ones holds the address longer (1 s, then 2 s); on a loaded
+  // machine under valgrind one attempt can outlast the first 1 s hold, and a guess made after a
+  // hold ran out is answered (401) and counted: keep guessing until the hold is met (a few at most)
+  let ghost;
+  for (let i = 3; i <= 8; i++) {
+    ghost = await login(server, other, 'nobody@example.org', `x${i}-wrong guess`);
+    if (ghost.status === 429) break;
+    assertProblem(ghost, 401, `unknown email, guess ${i} after the hold ran out`);
+  }
   assertProblem(ghost, 429, 'unknown email');
   assert.deepEqual(Object.keys(ghost.json).sort(), Object.keys(held.json).sort());
   assert.equal(ghost.json.detail, held.json.detail);
