@@ -433,16 +433,13 @@ of_production(struct store *s, const char *sql, const char *production_id, const
 	return rc;
 }
 
-int
-store_carbon_entry_create(struct store *s, struct store_carbon_entry *en, struct err *e)
+/* An entry's department (and shoot day, when it has one) are of its production: 0, or -1 (400
+ * naming the field). */
+static int
+entry_refs(struct store *s, const struct store_carbon_entry *en, struct err *e)
 {
-	static const char sql[] =
-	    "INSERT INTO carbon_entry (id, production_id, entry_date, day_id, department_id, "
-	    "category, quantity, unit, factor_id, co2e_g, evidence_id, note, entered_by, "
-	    "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 	static const char dept[] = "SELECT 1 FROM department WHERE production_id = ? AND id = ?";
 	static const char day[] = "SELECT 1 FROM shoot_day WHERE production_id = ? AND id = ?";
-	sqlite3_stmt *st;
 	int rc;
 
 	if ((rc = of_production(s, dept, en->production_id, en->department_id, e)) != 1)
@@ -453,7 +450,19 @@ store_carbon_entry_create(struct store *s, struct store_carbon_entry *en, struct
 		return rc == -1 ? -1
 		                : err_field(e, 400, "/day_id",
 		                            "there is no such shoot day in this production");
-	if ((st = sq_prepare(s, sql, e)) == NULL)
+	return 0;
+}
+
+int
+store_carbon_entry_create(struct store *s, struct store_carbon_entry *en, struct err *e)
+{
+	static const char sql[] =
+	    "INSERT INTO carbon_entry (id, production_id, entry_date, day_id, department_id, "
+	    "category, quantity, unit, factor_id, co2e_g, evidence_id, note, entered_by, "
+	    "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt *st;
+
+	if (entry_refs(s, en, e) == -1 || (st = sq_prepare(s, sql, e)) == NULL)
 		return -1;
 	if (!s->keep_ids || en->created_at[0] == '\0' || en->updated_at[0] == '\0') {
 		sq_now_rfc3339(en->created_at, sizeof(en->created_at));
@@ -485,20 +494,9 @@ store_carbon_entry_update(struct store *s, struct store_carbon_entry *en, struct
 	    "UPDATE carbon_entry SET entry_date = ?, day_id = ?, department_id = ?, category = ?, "
 	    "quantity = ?, unit = ?, factor_id = ?, co2e_g = ?, note = ?, updated_at = ? "
 	    "WHERE production_id = ? AND id = ?";
-	static const char dept[] = "SELECT 1 FROM department WHERE production_id = ? AND id = ?";
-	static const char day[] = "SELECT 1 FROM shoot_day WHERE production_id = ? AND id = ?";
 	sqlite3_stmt *st;
-	int rc;
 
-	if ((rc = of_production(s, dept, en->production_id, en->department_id, e)) != 1)
-		return rc == -1 ? -1
-		                : err_field(e, 400, "/department_id",
-		                            "there is no such department in this production");
-	if (en->day_id[0] && (rc = of_production(s, day, en->production_id, en->day_id, e)) != 1)
-		return rc == -1 ? -1
-		                : err_field(e, 400, "/day_id",
-		                            "there is no such shoot day in this production");
-	if ((st = sq_prepare(s, sql, e)) == NULL)
+	if (entry_refs(s, en, e) == -1 || (st = sq_prepare(s, sql, e)) == NULL)
 		return -1;
 	sq_now_rfc3339(en->updated_at, sizeof(en->updated_at));
 	sqlite3_bind_text(st, 1, en->date, -1, SQLITE_STATIC);
