@@ -393,3 +393,12 @@ session_audit(struct http_req *r, const char *actor, const char *action, const c
 		log_event(LOG_ERROR, "audit event not written", LOG_STR("action", action),
 		          LOG_STR("error", e.msg), LOG_END);
 }
+
+int
+session_audit_change(struct http_req *r, const char *actor, const char *action, const char *object,
+                     struct err *e)
+{
+	struct audit_entry a = {
+	    actor, r->peer, action, object, "success", r->request_id, route_production(r)};
+	return audit_record(http_req_store(r), &a, e);
+}

@@ -89,6 +89,12 @@ void session_clear_cookie(struct http_req *r);
 void session_audit(struct http_req *r, const char *actor, const char *action, const char *object,
                    const char *outcome);
 /*
+ * The event of a change, inside the caller's open transaction: 0, or -1 with
+ * e set, and the caller rolls the change back (no change without its event).
+ */
+int session_audit_change(struct http_req *r, const char *actor, const char *action,
+                         const char *object, struct err *e);
+/*
  * The same for an event of a read (person.read_private): committed in a group
  * by the audit writer when one runs (audit/audit_group.h), so the request does
  * not wait for a commit of its own.

@@ -686,6 +686,38 @@ str_of(json_t *body, const char *name)
 	return json_string_value(json_object_get(body, name));
 }
 
+/*
+ * Builds en from in as create and update both check an entry: 1 when it is
+ * acceptable, else 0 after answering (403, 400 naming every bad field, or
+ * the store's failure).
+ */
+static int
+entry_checked(struct http_req *r, struct store *s, const struct sustainability_ctx *c,
+              const struct departments *deps, const struct entry_input *in,
+              struct store_carbon_entry *en)
+{
+	json_t *errs = json_array(), *v;
+	struct err e;
+	size_t i;
+	int rc = entry_build(s, c, deps, in, en, errs, &e);
+
+	if (rc == -1) {
+		if (e.status == 403)
+			http_end_problem(r, 403, e.msg);
+		else
+			api_refuse(r, &e, "the entry is not acceptable");
+	} else if (rc == 1) {
+		json_array_foreach (errs, i, v) {
+			http_field_error(r, json_string_value(json_object_get(v, "pointer")),
+			                 json_string_value(json_object_get(v, "detail")));
+		}
+	}
+	json_decref(errs);
+	if (rc == -1)
+		return 0;
+	return !http_field_errors_answer(r);
+}
+
 void
 sustainability_entries_create(struct http_req *r)
 {
@@ -694,10 +726,8 @@ sustainability_entries_create(struct http_req *r)
 	struct departments deps;
 	struct store_carbon_entry en;
 	struct entry_input in;
-	json_t *body, *errs, *v;
+	json_t *body;
 	struct err e;
-	size_t i;
-	int rc;
 
 	if (!ctx_load(r, &c, POLICY_RESOURCE_SUSTAINABILITY, POLICY_ACTION_WRITE,
 	              "your role does not enter sustainability data"))
@@ -719,29 +749,25 @@ sustainability_entries_create(struct http_req *r)
 	    .quantity = json_number_value(json_object_get(body, "quantity")),
 	    .has_quantity = 1,
 	};
-	errs = json_array();
-	if ((rc = entry_build(s, &c, &deps, &in, &en, errs, &e)) == -1) {
-		if (e.status == 403)
-			http_end_problem(r, 403, e.msg);
-		else
-			api_refuse(r, &e, "the entry is not acceptable");
-	} else if (rc == 1) {
-		json_array_foreach (errs, i, v) {
-			http_field_error(r, json_string_value(json_object_get(v, "pointer")),
-			                 json_string_value(json_object_get(v, "detail")));
-		}
-		(void)http_field_errors_answer(r);
-	} else if (!http_field_errors_answer(r)) {
+	if (entry_checked(r, s, &c, &deps, &in, &en)) {
 		snprintf(en.entered_by, sizeof(en.entered_by), "%s", user_of(r));
-		if (store_carbon_entry_create(s, &en, &e) == -1) {
+		/* the entry and its audit event in one transaction, as update and delete */
+		if (store_begin(s, &e) == -1) {
+			api_unavailable(r, &e);
+		} else if (store_carbon_entry_create(s, &en, &e) == -1) {
+			store_rollback(s);
 			api_refuse(r, &e, "the entry cannot be saved");
 		} else {
-			session_audit(r, user_of(r), "sustainability.entry.create", en.id,
-			              "success");
-			http_end_reply_json(r, 201, entry_json(&en));
+			if (session_audit_change(r, user_of(r), "sustainability.entry.create",
+			                         en.id, &e) == -1 ||
+			    store_commit(s, &e) == -1) {
+				store_rollback(s);
+				api_unavailable(r, &e);
+			} else {
+				http_end_reply_json(r, 201, entry_json(&en));
+			}
 		}
 	}
-	json_decref(errs);
 	departments_free(&deps);
 	json_decref(body);
 out:
@@ -869,9 +895,8 @@ sustainability_entries_patch(struct http_req *r)
 	struct departments deps;
 	struct store_carbon_entry old, en;
 	struct entry_input in;
-	json_t *body, *errs, *v;
+	json_t *body;
 	struct err e;
-	size_t i;
 	int rc, refigure, dated;
 
 	if (!ctx_load(r, &c, POLICY_RESOURCE_SUSTAINABILITY, POLICY_ACTION_WRITE,
@@ -914,19 +939,7 @@ sustainability_entries_patch(struct http_req *r)
 	                    json_is_number(json_object_get(body, "quantity")),
 	    .figure = refigure ? NULL : &old,
 	};
-	errs = json_array();
-	if ((rc = entry_build(s, &c, &deps, &in, &en, errs, &e)) == -1) {
-		if (e.status == 403)
-			http_end_problem(r, 403, e.msg);
-		else
-			api_refuse(r, &e, "the entry is not acceptable");
-	} else if (rc == 1) {
-		json_array_foreach (errs, i, v) {
-			http_field_error(r, json_string_value(json_object_get(v, "pointer")),
-			                 json_string_value(json_object_get(v, "detail")));
-		}
-		(void)http_field_errors_answer(r);
-	} else if (!http_field_errors_answer(r)) {
+	if (entry_checked(r, s, &c, &deps, &in, &en)) {
 		snprintf(en.id, sizeof(en.id), "%s", old.id);
 		if (store_begin(s, &e) == -1) {
 			api_unavailable(r, &e);
@@ -937,9 +950,9 @@ sustainability_entries_patch(struct http_req *r)
 			else
 				api_refuse(r, &e, "the entry cannot be saved");
 		} else {
-			session_audit(r, user_of(r), "sustainability.entry.update", en.id,
-			              "success");
-			if (store_commit(s, &e) == -1) {
+			if (session_audit_change(r, user_of(r), "sustainability.entry.update",
+			                         en.id, &e) == -1 ||
+			    store_commit(s, &e) == -1) {
 				store_rollback(s);
 				api_unavailable(r, &e);
 			} else if ((rc = store_carbon_entry_get(s, c.rd.a.production.id, en.id,
@@ -950,7 +963,6 @@ sustainability_entries_patch(struct http_req *r)
 			}
 		}
 	}
-	json_decref(errs);
 	departments_free(&deps);
 body:
 	json_decref(body);
@@ -987,8 +999,8 @@ sustainability_entries_delete(struct http_req *r)
 		store_rollback(s);
 		goto unavailable;
 	}
-	session_audit(r, user_of(r), "sustainability.entry.delete", en.id, "success");
-	if (store_commit(s, &e) == -1) {
+	if (session_audit_change(r, user_of(r), "sustainability.entry.delete", en.id, &e) == -1 ||
+	    store_commit(s, &e) == -1) {
 		store_rollback(s);
 		goto unavailable;
 	}

@@ -237,3 +237,19 @@ test('signing out does not end the session without its audit event', async () =>
   await refusedWithoutAuditAt(grip, 'POST', '/api/v1/auth/logout');
   assert.equal((await call(server, grip, 'GET', '/api/v1/me')).status, 200, 'the session the sign-out would have ended still works');
 });
+
+test('a sustainability entry is added, changed and deleted only with its audit event', async () => {
+  const { factors } = await read('/sustainability/factors');
+  const factor = factors.find((f) => f.unit === 'L') || factors[0];
+  const { departments } = await read('/departments');
+  const entry = { date: '2026-05-01', department_id: departments[0].id, factor: factor.key, quantity: 10, unit: factor.unit };
+  const before = (await read('/sustainability/entries')).entries.length;
+  await refusedWithoutAudit(admin, 'POST', '/sustainability/entries', entry);
+  assert.equal((await read('/sustainability/entries')).entries.length, before, 'no entry without its event');
+
+  const kept = await made(admin, 'POST', '/sustainability/entries', entry);
+  await refusedWithoutAudit(admin, 'PATCH', `/sustainability/entries/${kept.id}`, { quantity: 20 });
+  assert.equal((await read(`/sustainability/entries/${kept.id}`)).quantity, 10, 'the change went with its event');
+  await refusedWithoutAudit(admin, 'DELETE', `/sustainability/entries/${kept.id}`);
+  assert.equal((await read(`/sustainability/entries/${kept.id}`)).id, kept.id, 'the entry stays without its event');
+});

@@ -144,7 +144,7 @@ test('the entry as it would be is checked whole: a unit of another dimension, ba
 });
 
 test('an unknown entry, or another production\'s, answers 404', async () => {
-  assertProblem(await patch(admin, 'cen_nosuchentryxxxxxxxxxxxxxxxxx', { quantity: 1 }), 404);
+  assertProblem(await patch(admin, 'cen_aaaaaaaaaaaaaaaaaaaaaaaaaa' /* well formed, never issued */, { quantity: 1 }), 404);
   const other = (await call(server, admin, 'POST', '/api/v1/productions', { body: { name: 'Elsewhere', timezone: 'UTC' } })).json;
   const e = await create(admin, { date: '2027-03-04', department: 'Transport', factor: DIESEL, quantity: 5, unit: 'L' });
   assertProblem(await call(server, admin, 'PATCH', `/api/v1/productions/${other.id}/sustainability/entries/${e.id}`, { body: { quantity: 1 } }), 404);
