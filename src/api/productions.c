@@ -201,9 +201,11 @@ productions_list(struct api_call *c)
  * ({"person": {"read": "all", "write": "department"}, …}), from the same
  * table every request is checked against: the web app draws the controls a
  * role may use from it, and the API still refuses whatever it does not allow.
+ * Asked with a read-only API token, nothing but reading is allowed, and the
+ * answer says so: such a token is refused every write whatever the role.
  */
 static json_t *
-rights_json(const struct api_access *a)
+rights_json(const struct api_access *a, int read_only)
 {
 	json_t *rights = json_object();
 	for (unsigned r = 0; r < POLICY_RESOURCE_COUNT; r++) {
@@ -212,9 +214,11 @@ rights_json(const struct api_access *a)
 		for (unsigned k = 0; k < POLICY_ACTION_COUNT; k++) {
 			enum policy_action act = (enum policy_action)k;
 			if (policy_applies(res, act))
-				json_object_set_new(
-				    acts, policy_action_name(act),
-				    json_string(policy_scope_name(api_scope(a, res, act))));
+				json_object_set_new(acts, policy_action_name(act),
+				                    json_string(policy_scope_name(
+				                        read_only && act != POLICY_ACTION_READ
+				                            ? POLICY_SCOPE_NONE
+				                            : api_scope(a, res, act))));
 		}
 		json_object_set_new(rights, policy_resource_name(res), acts);
 	}
@@ -236,7 +240,7 @@ productions_get(struct api_call *c)
 		                        ? json_pack("{s:s, s:s}", "id", a->me.department_id, "name",
 		                                    a->me.department)
 		                        : json_null());
-	json_object_set_new(j, "rights", rights_json(a));
+	json_object_set_new(j, "rights", rights_json(a, session_of(c->r)->token_read_only));
 	http_end_reply_json(c->r, 200, j);
 }
 

@@ -159,6 +159,7 @@ token_authenticate(struct http_req *r, struct api_auth *a, const char *authz, si
 		return -1;
 	}
 	a->via_token = 1;
+	a->token_read_only = !t.read_write;
 	a->session.user = t.user;
 	a->session.mfa_enrolled = t.mfa_enrolled;
 	a->session.mfa_required = t.mfa_required;

@@ -50,7 +50,8 @@ struct api_auth {
 	struct store_session session; /* with .user; for an API token, the token's owner */
 	char token_hash[TOKEN_HASH_LEN];
 	char csrf[TOKEN_TEXT_LEN];
-	int via_token; /* authenticated by an API token, not a session */
+	int via_token;       /* authenticated by an API token, not a session */
+	int token_read_only; /* that token may only read */
 	/* the store's generation when the request began (api/cache.c); gen_ok 0: none taken */
 	struct store_gen gen;
 	int gen_ok;

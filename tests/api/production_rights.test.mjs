@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { startServer, REPO_ROOT } from './lib/harness.mjs';
+import { startServer, request, REPO_ROOT } from './lib/harness.mjs';
 import { call, newAccount, readyAdmin, enrolTotp } from './lib/session.mjs';
 
 const ROLES = ['production_admin', 'producer', 'ad', 'department_head', 'crew', 'cast'];
@@ -77,4 +77,28 @@ test('a revoked member is refused, and learns no rights', async () => {
   const res = await call(server, session, 'GET', P());
   assert.ok(res.status === 403 || res.status === 401, `refused: ${res.status}`);
   assert.equal(res.json?.rights, undefined);
+});
+
+test('asked with an API token, the rights are the token\'s: a read-only token may write nothing, whatever the role', async () => {
+  const table = documented();
+  const mint = async (access) => {
+    const r = await call(server, admin, 'POST', '/api/v1/me/tokens', { body: { name: `rights ${access}`, production_id: prod.id, access } });
+    assert.equal(r.status, 201, r.body);
+    return r.json.token;
+  };
+  const asked = async (token) => {
+    const r = await request(server, { path: P(), headers: { authorization: `Bearer ${token}` } });
+    assert.equal(r.status, 200, r.body);
+    return r.json.rights;
+  };
+  const readOnly = await asked(await mint('read'));
+  for (const [resource, acts] of Object.entries(table.production_admin)) {
+    for (const [action, scope] of Object.entries(acts)) {
+      assert.equal(readOnly[resource][action], action === 'read' ? scope : 'none', `${resource} ${action} with a read-only token`);
+    }
+  }
+  assert.deepEqual(await asked(await mint('read_write')), table.production_admin, 'a read-write token: the role\'s rights');
+  // and the answer is the rule: the read-only token is refused the write its rights deny
+  const refused = await request(server, { method: 'POST', path: P('/departments'), body: { name: 'Not by a read token' }, headers: { authorization: `Bearer ${await mint('read')}` } });
+  assert.equal(refused.status, 403);
 });
