@@ -12,7 +12,8 @@
 // passes checkPage (axe, CSP, no console error, 360 px, 44 px targets) at
 // a phone's and a desktop's size.
 import { test, expect } from '@playwright/test';
-import { startSlate, mailedLink, watch, checkPage } from './lib/slate.mjs';
+import { startSlate, mailedLink, watch, checkPage, waitFor } from './lib/slate.mjs';
+import { request } from '../api/lib/harness.mjs';
 import { newAccount, enrolTotp, call, signInAndChangePassword, NEW_PASSWORD } from '../api/lib/session.mjs';
 
 const XSS = (n) => `<img src=x onerror="window.__xss=${n}">`;
@@ -217,6 +218,38 @@ test('a producer invites an AD from the members screen; the mailed link, followe
   const row = page.getByRole('row', { name: new RegExp('alex\\.ad@example\\.org') });
   await expect(row).toContainText('assistant director');
   await expect(page.getByText('No invitation is waiting.')).toBeVisible();
+});
+
+test('an invitation sent again ends the old link, and a withdrawn one ends its own, each said before it is done', async () => {
+  const { page } = browsers.producer;
+  const email = 'kit.extra@example.org';
+  const preview = (link) => request(slate.server, { method: 'POST', path: '/api/v1/invitations/preview',
+    headers: { origin: slate.origin }, body: { token: new URL(link).hash.slice('#token='.length) } });
+  await page.goto(`${office}/members`);
+  await page.getByLabel('Email', { exact: true }).fill(email);
+  await page.getByRole('button', { name: 'Send the invitation' }).click();
+  await expect(page.getByText(`An invitation is on its way to ${email}.`)).toBeVisible();
+  const first = await mailedLink(slate.server, email, 'invitation');
+  expect((await preview(first)).status).toBe(200);
+
+  const row = page.getByRole('row', { name: new RegExp(email.replace('.', '\\.')) });
+  await row.getByRole('button', { name: 'Send again' }).click();
+  await expect(row.getByText(/The link they have stops working/)).toBeVisible();
+  await row.getByRole('button', { name: 'Yes, send a new link' }).click();
+  await expect(page.getByText(`An invitation is on its way to ${email}.`)).toBeVisible();
+  const second = await waitFor(async () => {
+    const l = await mailedLink(slate.server, email, 'invitation');
+    return l !== first ? l : null;
+  }, { what: 'the second invitation mail' });
+  expect((await preview(first)).status, 'the first link is dead').toBeGreaterThanOrEqual(400);
+  expect((await preview(second)).status).toBe(200);
+
+  await page.getByRole('row', { name: new RegExp(email.replace('.', '\\.')) }).getByRole('button', { name: 'Withdraw' }).click();
+  await expect(page.getByText(/Their link stops working now/)).toBeVisible();
+  await page.getByRole('button', { name: 'Yes, withdraw' }).click();
+  await expect(page.getByText(`The invitation to ${email} is withdrawn.`)).toBeVisible();
+  await expect(page.getByRole('row', { name: new RegExp(email.replace('.', '\\.')) })).toHaveCount(0);
+  expect((await preview(second)).status, 'the withdrawn link is dead').toBeGreaterThanOrEqual(400);
 });
 
 test('an AD builds a new shoot day: locations, scenes in order by keyboard and by dragging, a department call and two calls of their own', async () => {
