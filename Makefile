@@ -13,7 +13,7 @@
 VERSION      := 0.1.0
 CC           ?= cc
 PKGS         := libevent libevent_openssl libevent_pthreads openssl libsodium sqlite3 jansson inih \
-                libqrencode pwquality libcurl libical libarchive zlib
+                libqrencode pwquality libcurl libical libarchive zlib pangocairo cairo-pdf
 PKG_CFLAGS   := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS     := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 
