@@ -261,6 +261,12 @@ void callsheets_ack(struct api_call *c);
 void callsheets_acks(struct api_call *c);
 void callsheets_diff(struct api_call *c);
 void callsheets_preview(struct api_call *c);
+/* api/distribution.c */
+void distribution_remind(struct api_call *c);
+void distribution_deliveries(struct api_call *c);
+void sheetlink_open(struct api_call *c);
+void sheetlink_ack(struct api_call *c);
+void sheetlink_pdf(struct api_call *c);
 /* api/feeds.c */
 void feeds_create(struct api_call *c);
 void feeds_revoke(struct api_call *c);

@@ -477,6 +477,20 @@ publish_guards(struct http_req *r, int *version, char digest[DIGEST_HEX + 1])
 	return 1;
 }
 
+/* ?send=true|false (absent: false): 1 or 0, or -1 after answering 400. */
+static int
+send_option(struct http_req *r)
+{
+	char v[8];
+	int got = router_query_param(r->query, "send", v, sizeof(v));
+	if (got == 0)
+		return 0;
+	if (got == 1 && (strcmp(v, "true") == 0 || strcmp(v, "false") == 0))
+		return strcmp(v, "true") == 0;
+	http_end_problem(r, 400, "send is true or false");
+	return -1;
+}
+
 void
 callsheets_publish(struct api_call *c)
 {
@@ -485,15 +499,15 @@ callsheets_publish(struct api_call *c)
 	struct store *s = http_req_store(r);
 	struct store_day d;
 	struct store_callsheet cs, last;
-	json_t *sheet = NULL;
+	json_t *sheet = NULL, *deliveries = NULL;
 	char digest[DIGEST_HEX + 1];
 	struct err e;
-	int rc, expect, stale = 0;
+	int rc, expect, stale = 0, send;
 
 	memset(&cs, 0, sizeof(cs));
 	memset(&last, 0, sizeof(last));
 	if (!day_for(r, rd, router_param(&r->match, "did"), POLICY_ACTION_PUBLISH, &d) ||
-	    !publish_guards(r, &expect, digest))
+	    !publish_guards(r, &expect, digest) || (send = send_option(r)) == -1)
 		return;
 	/* the version, its recipients and its audit event in one transaction */
 	rc = store_begin(s, &e) == 0 ? 0 : -1;
@@ -509,6 +523,10 @@ callsheets_publish(struct api_call *c)
 	if (rc == 0)
 		rc = publish_guarded(s, &rd->a.production, &d, c->actor, digest[0] ? digest : NULL,
 		                     &stale, &cs, &sheet, &e);
+	/* the messages, links and delivery rows commit with the version, or none does */
+	if (rc == 0 && send)
+		rc = api_distribution_send(s, http_req_config(r)->public_url, &rd->a.production,
+		                           &cs, sheet, 0, &deliveries, &e);
 	if (rc == -1) {
 		api_call_abort(c);
 		if (stale)
@@ -520,8 +538,11 @@ callsheets_publish(struct api_call *c)
 	if (api_call_commit(c, NULL, cs.id) == 0) {
 		json_t *j = api_callsheet_json(&cs);
 		json_object_set(j, "sheet", sheet);
+		if (deliveries != NULL)
+			json_object_set(j, "deliveries", deliveries);
 		http_end_reply_json(r, 201, j);
 	}
+	json_decref(deliveries);
 	json_decref(sheet);
 }
 
@@ -728,7 +749,8 @@ add_recipient(const char *person_id, const char *acked_at, void *arg)
  * 1 done, -1 store error.
  */
 static int
-acks_view(struct store *s, struct api_reader *rd, json_t *all, json_t *out, struct err *e)
+acks_view(struct store *s, struct api_reader *rd, const char *callsheet_id, json_t *all,
+          json_t *out, struct err *e)
 {
 	size_t i;
 	json_t *ack;
@@ -742,6 +764,11 @@ acks_view(struct store *s, struct api_reader *rd, json_t *all, json_t *out, stru
 		if (found == 0 || !api_allows(rd, POLICY_RESOURCE_CALLSHEET_ACK, POLICY_ACTION_READ,
 		                              pid, p.department_id[0] ? p.department_id : NULL, 0))
 			continue;
+		char at[32], via[8];
+		if (store_callsheet_ack_of(s, callsheet_id, pid, at, via, e) == -1)
+			return -1;
+		json_object_set_new(ack, "acknowledged_via",
+		                    via[0] ? json_string(via) : json_null());
 		json_object_set_new(ack, "name", json_string(p.name));
 		json_object_set_new(ack, "department",
 		                    p.department[0] ? json_string(p.department) : json_null());
@@ -766,7 +793,7 @@ callsheets_acks(struct api_call *c)
 		seen = json_array();
 		if (store_callsheet_recipients(http_req_store(r), cs.id, add_recipient, all, &e) ==
 		        -1 ||
-		    acks_view(http_req_store(r), rd, all, seen, &e) == -1) {
+		    acks_view(http_req_store(r), rd, cs.id, all, seen, &e) == -1) {
 			json_decref(seen);
 			api_unavailable(r, &e);
 		} else {

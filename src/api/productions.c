@@ -60,8 +60,9 @@
 static json_t *
 production_json(const struct store_production *p, const char *role)
 {
-	json_t *j = json_pack("{s:s, s:s, s:s, s:b}", "id", p->id, "name", p->name, "timezone",
-	                      p->timezone, "require_mfa", p->require_mfa);
+	json_t *j =
+	    json_pack("{s:s, s:s, s:s, s:b, s:b}", "id", p->id, "name", p->name, "timezone",
+	              p->timezone, "require_mfa", p->require_mfa, "link_access", p->link_access);
 	if (role != NULL)
 		json_object_set_new(j, "role", json_string(role));
 	return j;
@@ -144,6 +145,7 @@ productions_create(struct api_call *c)
 		            : "must not be empty"));
 		return;
 	}
+	p.link_access = 1; /* the column's default */
 	if (api_call_begin(c) == -1)
 		return;
 	if (store_production_create(s, &p, &e) == -1 ||
@@ -245,11 +247,13 @@ productions_get(struct api_call *c)
 }
 
 /*
- * PATCH /api/v1/productions/{id} {name?, timezone?, require_mfa?}: production
- * admins and producers. Any subset; at least one field. A new time zone is
- * an IANA zone this system knows; shoot-day times stay the local HH:MM they
- * were, now read in the new zone. Audited once per field changed, in the
- * transaction of the write.
+ * PATCH /api/v1/productions/{id} {name?, timezone?, require_mfa?,
+ * link_access?}: production admins and producers. Any subset; at least one
+ * field. A new time zone is an IANA zone this system knows; shoot-day times
+ * stay the local HH:MM they were, now read in the new zone. link_access
+ * false makes a call sheet's personal link ask for sign-in
+ * (api/distribution.c). Audited once per field changed, in the transaction
+ * of the write.
  */
 void
 productions_update(struct api_call *c)
@@ -257,9 +261,9 @@ productions_update(struct api_call *c)
 	const struct api_access *a = &c->rd.a;
 	struct http_req *r = c->r;
 	struct store_production p;
-	json_t *name, *tz, *mfa;
+	json_t *name, *tz, *mfa, *links;
 	json_t *errs = json_array();
-	const char *events[3];
+	const char *events[4];
 	size_t nevents = 0;
 	struct err e;
 
@@ -267,15 +271,19 @@ productions_update(struct api_call *c)
 	name = json_object_get(c->body, "name");
 	tz = json_object_get(c->body, "timezone");
 	mfa = json_object_get(c->body, "require_mfa");
+	links = json_object_get(c->body, "link_access");
 	if (name != NULL)
 		snprintf(p.name, sizeof(p.name), "%s", json_string_value(name));
 	if (tz != NULL)
 		snprintf(p.timezone, sizeof(p.timezone), "%s", json_string_value(tz));
 	if (mfa != NULL)
 		p.require_mfa = json_is_true(mfa);
-	if (name == NULL && tz == NULL && mfa == NULL)
-		json_array_append_new(errs, json_pack("{s:s, s:s}", "pointer", "/", "detail",
-		                                      "name, timezone or require_mfa"));
+	if (links != NULL)
+		p.link_access = json_is_true(links);
+	if (name == NULL && tz == NULL && mfa == NULL && links == NULL)
+		json_array_append_new(errs,
+		                      json_pack("{s:s, s:s}", "pointer", "/", "detail",
+		                                "name, timezone, require_mfa or link_access"));
 	if (name != NULL && p.name[0] == '\0')
 		json_array_append_new(errs, json_pack("{s:s, s:s}", "pointer", "/name", "detail",
 		                                      "must not be empty"));
@@ -296,9 +304,14 @@ productions_update(struct api_call *c)
 	if (mfa != NULL)
 		events[nevents++] =
 		    p.require_mfa ? "production.require_mfa" : "production.allow_no_mfa";
+	if (links != NULL)
+		events[nevents++] =
+		    p.link_access ? "production.link_access_on" : "production.link_access_off";
 	if (api_call_begin(c) == -1)
 		return;
-	if (store_production_update(api_call_store(c), &p, &e) == -1) {
+	if (store_production_update(api_call_store(c), &p, &e) == -1 ||
+	    (links != NULL &&
+	     store_production_set_link_access(api_call_store(c), p.id, p.link_access, &e) == -1)) {
 		api_call_abort(c);
 		api_unavailable(r, &e);
 		return;

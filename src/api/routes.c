@@ -125,6 +125,8 @@ const size_t api_person_nfields = nitems(api_person_fields);
 	BODY({"email", JF_STRING, JF_REQUIRED, 254}, {"role", JF_STRING, JF_REQUIRED, 32},         \
 	     {"department", JF_STRING, 0, 60})
 
+#define SHEET_LINK_BODY BODY({"token", JF_STRING, JF_REQUIRED | JF_SECRET, 64})
+
 #define MFA_CODE_BODY BODY({"code", JF_STRING, JF_REQUIRED, 32})
 
 const struct route api_routes[] = {
@@ -147,6 +149,8 @@ const struct route api_routes[] = {
     {"GET", "/second-factor", CALL(web_page, ROUTE_PUBLIC, PUBLIC)},
     {"GET", "/productions", CALL(web_page, ROUTE_PUBLIC, PUBLIC)},
     {"GET", "/callsheet", CALL(web_page, ROUTE_PUBLIC, PUBLIC)},
+    /* a call sheet's personal link (its token in the fragment): api/distribution.c */
+    {"GET", "/sheet", CALL(web_page, ROUTE_PUBLIC, PUBLIC)},
     {"GET", "/my-details", CALL(web_page, ROUTE_PUBLIC, PUBLIC)},
     {"GET", "/admin", CALL(web_page, ROUTE_PUBLIC, PUBLIC)},
     /* the production office: the app reads the rest of the address */
@@ -175,6 +179,19 @@ const struct route api_routes[] = {
           BODY({"token", JF_STRING, JF_REQUIRED, 64},
                {"new_password", JF_STRING, JF_REQUIRED | JF_SECRET, PASSWORD_MAX_BYTES}),
           .audit = "auth.password_reset")},
+    /* a call sheet's personal link (api/distribution.c): the token, in the body, is the
+       credential; each handler audits every use (success, failure, denied, throttled) */
+    {"POST", "/api/v1/sheet-links/open",
+     CALL(sheetlink_open, ROUTE_PUBLIC | ROUTE_JSON_BODY, PUBLIC, .precheck = api_from_own_pages,
+          .refused = "open the link from Slate's own pages", SHEET_LINK_BODY,
+          .audit = "callsheet.link_open")},
+    {"POST", "/api/v1/sheet-links/ack",
+     CALL(sheetlink_ack, ROUTE_PUBLIC | ROUTE_JSON_BODY, PUBLIC, .precheck = api_from_own_pages,
+          .refused = "acknowledge from Slate's own pages", SHEET_LINK_BODY,
+          .audit = "callsheet.ack")},
+    {"POST", "/api/v1/sheet-links/pdf",
+     CALL(sheetlink_pdf, ROUTE_PUBLIC | ROUTE_JSON_BODY, PUBLIC, .precheck = api_from_own_pages,
+          .refused = "ask from Slate's own pages", SHEET_LINK_BODY, .audit = "callsheet.link_pdf")},
     {"GET", "/api/v1/me", CALL(me_get, ROUTE_PENDING_OK, .check = API_CHECK_SELF)},
     {"POST", "/api/v1/me/password",
      CALL(me_password, ROUTE_PENDING_OK | ROUTE_JSON_BODY, .check = API_CHECK_SELF,
@@ -241,12 +258,13 @@ const struct route api_routes[] = {
     {"GET", "/api/v1/productions/{id}",
      CALL(productions_get, 0, .check = API_CHECK_POLICY_SOME, NEEDS(NEED(PRODUCTION, READ)),
           .refused = "your role cannot see this")},
-    /* one event per field changed: production.rename, .timezone, .require_mfa or .allow_no_mfa */
+    /* one event per field changed: production.rename, .timezone, .require_mfa or .allow_no_mfa,
+       .link_access_on or .link_access_off */
     {"PATCH", "/api/v1/productions/{id}",
      CALL(productions_update, ROUTE_JSON_BODY | ROUTE_SESSION_ONLY, POLICY(NEED(PRODUCTION, WRITE)),
           .refused = "your role cannot change this production",
           BODY({"name", JF_STRING, 0, 200}, {"timezone", JF_STRING, 0, 60},
-               {"require_mfa", JF_BOOLEAN, 0, 0}),
+               {"require_mfa", JF_BOOLEAN, 0, 0}, {"link_access", JF_BOOLEAN, 0, 0}),
           .audit = "production.rename")},
     /* a bad ?role is answered before the scope: the handler checks member:read itself */
     {"GET", "/api/v1/productions/{id}/members", CALL(members_list, 0, VIEW(NEED(MEMBER, READ)))},
@@ -370,6 +388,13 @@ const struct route api_routes[] = {
     {"GET", "/api/v1/productions/{id}/callsheets/{cid}/acks",
      CALL(callsheets_acks, 0, VIEW(NEED(CALLSHEET, READ), NEED(CALLSHEET_ACK, READ)))},
     /* what changed between two versions, read as the reader reads each (api/sheetdiff.c) */
+    /* what became of each message of a version: those who may publish call sheets */
+    {"GET", "/api/v1/productions/{id}/callsheets/{cid}/deliveries",
+     CALL(distribution_deliveries, 0, POLICY(NEED(CALLSHEET, PUBLISH)),
+          .refused = "your role cannot see call sheet deliveries")},
+    {"POST", "/api/v1/productions/{id}/callsheets/{cid}/remind",
+     CALL(distribution_remind, 0, POLICY(NEED(CALLSHEET, PUBLISH)),
+          .refused = "your role cannot send call sheets", .audit = "callsheet.remind")},
     {"GET", "/api/v1/productions/{id}/callsheets/{cid}/diff",
      CALL(callsheets_diff, ROUTE_GZIP, VIEW(NEED(CALLSHEET, READ)))},
     /* the next version before publishing it: the publish right, checked per day as publishing */

@@ -131,6 +131,16 @@ int api_callsheet_answer(struct store *s, const struct store_gen *g, const char 
                          const char *id, struct store_callsheet *cs, struct store_day *d,
                          char **out, size_t *len, struct err *e);
 /*
+ * Sends version cs (its sheet parsed) to its recipients inside the caller's
+ * transaction (api/distribution.c): a message and a delivery row each, or a
+ * not_sent row; reminder: only to those who have not acknowledged. 0 with
+ * *out {queued, not_sent: [{person_id, name, reason}]}, or -1 e set.
+ */
+int api_distribution_send(struct store *s, const char *public_url, const struct store_production *p,
+                          const struct store_callsheet *cs, const json_t *sheet, int reminder,
+                          json_t **out, struct err *e);
+
+/*
  * Publishes the next version of day d of production p as actor (inside the
  * caller's transaction; no audit event): 0 with cs filled (no body) and,
  * when sheet_out is not NULL, the sheet (the caller drops it), or -1 e set.

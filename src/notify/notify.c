@@ -22,6 +22,27 @@
  * crash). The sweep runs whatever the transport, every quarter of
  * mail_file_max_age (at most every minute), touches only regular files
  * named *.eml or .tmp-* in mail_dir, and wipes what it read of a file.
+ *
+ * Statuses (migration 0025). The notifier takes the oldest message due
+ * (store_outbox_due), marks it `sending` and commits that before its SMTP
+ * transaction begins. Then: the relay's 2xx → sent (its last answer line
+ * kept); a 4xx, or no connection or TLS → deferred, tried again after
+ * mail_retry_seconds × 2^(tries-1), failed after NOTIFY_MAX_ATTEMPTS
+ * tries; a 5xx → failed at once. A message the relay accepted is never
+ * tried again. A message found `sending` was interrupted (the process
+ * stopped or crashed inside its transaction) and is sent again with the
+ * same Message-ID (<outbox id@slate>, stable per row): the one window in
+ * which a relay may receive a message twice is between its 250 to DATA and
+ * our commit of `sent`, and the repeated copy then carries the same
+ * Message-ID, by which receiving systems deduplicate.
+ *
+ * A call sheet message (callsheet_id set) holds JSON {text, html} as its
+ * body and is sent as multipart/mixed: multipart/alternative (text/plain
+ * and text/html, 8bit UTF-8) and, attached, the recipient's PDF
+ * (application/pdf, base64), drawn here at send time from the stored
+ * version with the recipient's own call highlighted (render/sheetpdf.h),
+ * so the publishing transaction writes nothing large. A Subject that is
+ * not plain ASCII is sent as an RFC 2047 encoded word (UTF-8, base64).
  */
 #include "notify/notify.h"
 
@@ -40,6 +61,9 @@
 #include <curl/curl.h>
 #include <sodium.h>
 
+#include <jansson.h>
+
+#include "render/sheetpdf.h"
 #include "util/io.h"
 #include "util/log.h"
 #include "util/secret.h"
@@ -60,6 +84,7 @@ struct notifier {
 	char *smtp_ca_file;
 	long smtp_timeout;
 	long file_max_age;           /* seconds a message file is kept */
+	long retry_seconds;          /* a deferred message's first wait */
 	struct secret smtp_password; /* len 0: no authentication */
 };
 
@@ -72,21 +97,202 @@ notify_enqueue(struct store *s, const char *to, const char *subject, const char 
 	return store_outbox_add(s, to, subject, body, (long long)time(NULL), e);
 }
 
-/* The whole RFC 5322 message for m; the caller wipes and frees it. */
-static char *
-message_text(const struct notifier *n, const struct store_mail *m)
+int
+notify_enqueue_sheet(struct store *s, const char *to, const char *subject, const char *text,
+                     const char *html, const char *callsheet_id, const char *person_id,
+                     char id_out[STORE_ID_LEN + 8], struct err *e)
 {
+	json_t *j;
+	char *body;
+	int rc;
+
+	if (strpbrk(to, "\r\n") != NULL || strpbrk(subject, "\r\n") != NULL)
+		return err_set(e, 400, "a mail header may not contain a line break");
+	j = json_pack("{s:s, s:s}", "text", text, "html", html);
+	body = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	if (body == NULL)
+		return err_set(e, 500, "the message could not be encoded");
+	rc = store_outbox_add_for(s, to, subject, body, callsheet_id, person_id,
+	                          (long long)time(NULL), id_out, e);
+	sodium_memzero(body, strlen(body));
+	free(body);
+	return rc;
+}
+
+/* subject as a header value: as it is when plain ASCII, else one RFC 2047 encoded word. */
+static char *
+header_subject(const char *subject)
+{
+	size_t n = strlen(subject), cap;
+	char *b64, *out;
+
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)subject[i] >= 0x80)
+			goto encode;
+	return xstrdup(subject);
+encode:
+	cap = sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL);
+	b64 = xmalloc(cap);
+	sodium_bin2base64(b64, cap, (const unsigned char *)subject, n,
+	                  sodium_base64_VARIANT_ORIGINAL);
+	out = xasprintf("=?UTF-8?B?%s?=", b64);
+	free(b64);
+	return out;
+}
+
+/* data as base64 in lines of 76 characters, each ending CRLF (malloc'd). */
+static char *
+base64_lines(const unsigned char *data, size_t n)
+{
+	size_t cap = sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL), len, o = 0;
+	char *flat = xmalloc(cap), *out;
+
+	sodium_bin2base64(flat, cap, data, n, sodium_base64_VARIANT_ORIGINAL);
+	len = strlen(flat);
+	out = xmalloc(len + (len / 76 + 1) * 2 + 1);
+	for (size_t i = 0; i < len; i += 76) {
+		size_t k = len - i < 76 ? len - i : 76;
+		memcpy(out + o, flat + i, k);
+		o += k;
+		out[o++] = '\r';
+		out[o++] = '\n';
+	}
+	out[o] = '\0';
+	free(flat);
+	return out;
+}
+
+/* text with every bare LF made CRLF (malloc'd). */
+static char *
+crlf(const char *text)
+{
+	size_t n = strlen(text), o = 0;
+	char *out = xmalloc(2 * n + 1);
+	for (size_t i = 0; i < n; i++) {
+		if (text[i] == '\n' && (i == 0 || text[i - 1] != '\r'))
+			out[o++] = '\r';
+		out[o++] = text[i];
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/*
+ * The recipient's PDF of a call sheet message: 0 with *pdf malloc'd, 1 when
+ * it is not to be sent (the version or the person is gone; e says why), -1
+ * on a store or drawing error.
+ */
+static int
+sheet_pdf(struct store *s, const struct store_outmail *om, unsigned char **pdf, size_t *len,
+          int *day, struct err *e)
+{
+	struct store_callsheet cs;
+	struct store_person p;
+	json_t *sheet = NULL;
+	json_error_t je;
+	int found, rc = -1;
+
+	memset(&cs, 0, sizeof(cs));
+	found = store_callsheet_get(s, om->production_id, om->callsheet_id, 1, &cs, e);
+	if (found != 1)
+		return found == 0 ? (err_set(e, 410, "the call sheet was deleted"), 1) : -1;
+	if ((found = store_person_get(s, om->production_id, om->person_id, 0, &p, e)) != 1) {
+		rc = found == 0 ? (err_set(e, 410, "the recipient was removed"), 1) : -1;
+		goto out;
+	}
+	if ((sheet = json_loads(cs.body, 0, &je)) == NULL) {
+		err_set(e, 500, "the stored call sheet does not parse");
+		goto out;
+	}
+	*day = (int)json_integer_value(json_object_get(sheet, "day"));
+	struct sheetpdf_opts o = {SHEETPDF_A4, om->person_id, cs.version, cs.published_at};
+	rc = sheetpdf_render(sheet, &o, pdf, len, e);
+out:
+	json_decref(sheet);
+	if (cs.body != NULL) {
+		sodium_memzero(cs.body, strlen(cs.body));
+		free(cs.body);
+	}
+	sodium_memzero(&p, sizeof(p));
+	return rc;
+}
+
+/*
+ * The whole RFC 5322 message for om (see the top of the file); the caller
+ * wipes and frees it. NULL with *skip set when a call sheet message is no
+ * longer to be sent, NULL alone on an error (e set).
+ */
+static char *
+message_text(const struct notifier *n, struct store *s, const struct store_outmail *om, int *skip,
+             struct err *e)
+{
+	const struct store_mail *m = &om->m;
 	char date[64];
 	struct tm tm;
 	time_t now = time(NULL);
+	char *subject, *msg = NULL, *text = NULL, *html = NULL, *att = NULL;
+	unsigned char *pdf = NULL;
+	size_t pdf_len = 0;
+	json_t *parts = NULL;
+	int day = 0, got;
 
+	*skip = 0;
 	gmtime_r(&now, &tm);
 	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
-	return xasprintf(
+	subject = header_subject(m->subject);
+	if (om->callsheet_id[0] == '\0') {
+		msg = xasprintf(
+		    "From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: %s\r\nMessage-ID: <%s@slate>\r\n"
+		    "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+		    "Content-Transfer-Encoding: 8bit\r\n\r\n%s",
+		    n->from, m->to, subject, date, m->id, m->body);
+		goto out;
+	}
+	if ((parts = json_loads(m->body, 0, NULL)) == NULL ||
+	    !json_is_string(json_object_get(parts, "text")) ||
+	    !json_is_string(json_object_get(parts, "html"))) {
+		err_set(e, 500, "a call sheet message's body does not parse");
+		goto out;
+	}
+	if ((got = sheet_pdf(s, om, &pdf, &pdf_len, &day, e)) != 0) {
+		*skip = got == 1;
+		goto out;
+	}
+	text = crlf(json_string_value(json_object_get(parts, "text")));
+	html = crlf(json_string_value(json_object_get(parts, "html")));
+	att = base64_lines(pdf, pdf_len);
+	msg = xasprintf(
 	    "From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: %s\r\nMessage-ID: <%s@slate>\r\n"
-	    "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
-	    "Content-Transfer-Encoding: 8bit\r\n\r\n%s",
-	    n->from, m->to, m->subject, date, m->id, m->body);
+	    "MIME-Version: 1.0\r\n"
+	    "Content-Type: multipart/mixed; boundary=\"mixed-%s\"\r\n\r\n"
+	    "--mixed-%s\r\n"
+	    "Content-Type: multipart/alternative; boundary=\"alt-%s\"\r\n\r\n"
+	    "--alt-%s\r\nContent-Type: text/plain; charset=utf-8\r\n"
+	    "Content-Transfer-Encoding: 8bit\r\n\r\n%s\r\n"
+	    "--alt-%s\r\nContent-Type: text/html; charset=utf-8\r\n"
+	    "Content-Transfer-Encoding: 8bit\r\n\r\n%s\r\n"
+	    "--alt-%s--\r\n\r\n"
+	    "--mixed-%s\r\nContent-Type: application/pdf; name=\"call-sheet-day-%d.pdf\"\r\n"
+	    "Content-Disposition: attachment; filename=\"call-sheet-day-%d.pdf\"\r\n"
+	    "Content-Transfer-Encoding: base64\r\n\r\n%s"
+	    "--mixed-%s--\r\n",
+	    n->from, m->to, subject, date, m->id, m->id, m->id, m->id, m->id, text, m->id, html,
+	    m->id, m->id, day, day, att, m->id);
+out:
+	json_decref(parts);
+	if (text != NULL) {
+		sodium_memzero(text, strlen(text));
+		free(text);
+	}
+	if (html != NULL) {
+		sodium_memzero(html, strlen(html));
+		free(html);
+	}
+	free(att);
+	free(pdf);
+	free(subject);
+	return msg;
 }
 
 static int
@@ -132,6 +338,28 @@ struct upload {
 	size_t left;
 };
 
+/* The relay's last answer line, as libcurl's debug callback shows it (CURLINFO_HEADER_IN). */
+struct answer {
+	char line[256];
+};
+
+static int
+keep_answer(CURL *c, curl_infotype type, char *data, size_t size, void *arg)
+{
+	struct answer *a = arg;
+	size_t n = size < sizeof(a->line) - 1 ? size : sizeof(a->line) - 1;
+	(void)c;
+	if (type != CURLINFO_HEADER_IN || size == 0)
+		return 0;
+	memcpy(a->line, data, n);
+	a->line[n] = '\0';
+	a->line[strcspn(a->line, "\r\n")] = '\0';
+	for (char *p = a->line; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p == 0x7f)
+			*p = ' ';
+	return 0;
+}
+
 static size_t
 read_message(char *buf, size_t size, size_t nitems, void *arg)
 {
@@ -143,20 +371,27 @@ read_message(char *buf, size_t size, size_t nitems, void *arg)
 	return n;
 }
 
-static int
-deliver_smtp(struct notifier *n, const struct store_mail *m, const char *msg, struct err *e)
+/* What became of one try (see the top of the file). */
+enum outcome { DELIVERED, TRY_LATER, REFUSED };
+
+static enum outcome
+deliver_smtp(struct notifier *n, const struct store_mail *m, const char *msg, char *answer,
+             size_t answer_len, struct err *e)
 {
 	char curl_err[CURL_ERROR_SIZE] = "";
 	struct upload u = {msg, strlen(msg)};
+	struct answer a = {""};
 	struct curl_slist *rcpt = NULL;
 	char *from = envelope_address(n->from), *to = xasprintf("<%s>", m->to);
 	CURL *c = curl_easy_init();
 	CURLcode rc;
+	long code = 0;
 
 	if (c == NULL) {
 		free(from);
 		free(to);
-		return err_set(e, 500, "cannot start an SMTP client");
+		err_set(e, 500, "cannot start an SMTP client");
+		return TRY_LATER;
 	}
 	rcpt = curl_slist_append(rcpt, to);
 	curl_easy_setopt(c, CURLOPT_URL, n->smtp_url);
@@ -179,51 +414,108 @@ deliver_smtp(struct notifier *n, const struct store_mail *m, const char *msg, st
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, n->smtp_timeout);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, curl_err);
+	/* the relay's answer lines: the debug callback sees them (and nothing is printed) */
+	curl_easy_setopt(c, CURLOPT_DEBUGFUNCTION, keep_answer);
+	curl_easy_setopt(c, CURLOPT_DEBUGDATA, &a);
+	curl_easy_setopt(c, CURLOPT_VERBOSE, 1L);
 	rc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
 	curl_slist_free_all(rcpt);
 	curl_easy_cleanup(c);
 	free(from);
 	free(to);
-	if (rc != CURLE_OK)
-		return err_set(e, 502, "SMTP delivery failed: %s",
-		               curl_err[0] != '\0' ? curl_err : curl_easy_strerror(rc));
-	return 0;
+	snprintf(answer, answer_len, "%s", a.line);
+	if (rc == CURLE_OK)
+		return DELIVERED;
+	err_set(e, 502, "SMTP delivery failed: %s%s%s",
+	        curl_err[0] != '\0' ? curl_err : curl_easy_strerror(rc), a.line[0] ? ": " : "",
+	        a.line);
+	/* a 5xx answer is permanent (RFC 5321 section 4.2.1); anything else may pass later */
+	return code >= 500 && code <= 599 ? REFUSED : TRY_LATER;
 }
 
-static int
-deliver(struct notifier *n, const struct store_mail *m, struct err *e)
+static enum outcome
+deliver(struct notifier *n, struct store *s, const struct store_outmail *om, char *answer,
+        size_t answer_len, struct err *e)
 {
-	char *msg = message_text(n, m);
-	int rc = strcmp(n->transport, "smtp") == 0 ? deliver_smtp(n, m, msg, e)
-	                                           : deliver_file(n, m, msg, e);
+	int skip = 0;
+	char *msg = message_text(n, s, om, &skip, e);
+	enum outcome rc;
+
+	answer[0] = '\0';
+	if (msg == NULL)
+		return skip ? REFUSED : TRY_LATER;
+	if (strcmp(n->transport, "smtp") == 0) {
+		rc = deliver_smtp(n, &om->m, msg, answer, answer_len, e);
+	} else {
+		rc = deliver_file(n, &om->m, msg, e) == 0 ? DELIVERED : TRY_LATER;
+		if (rc == DELIVERED)
+			snprintf(answer, answer_len, "written to %s", n->dir);
+	}
 	sodium_memzero(msg, strlen(msg));
 	free(msg);
 	return rc;
 }
 
-/* Delivers what is waiting; returns when the outbox has nothing to send. */
+/* The wait before try `attempts` + 1 after a temporary failure: base × 2^(attempts - 1). */
+static long long
+backoff(long base, int attempts)
+{
+	int k = attempts < 1 ? 0 : attempts - 1;
+	return (long long)base << (k > 16 ? 16 : k);
+}
+
+/* Delivers what is due; returns when nothing more is due now. */
 static void
 drain(struct notifier *n, struct store *s)
 {
-	struct store_mail m;
+	struct store_outmail om;
 	struct err e;
 
-	while (store_outbox_next(s, NOTIFY_MAX_ATTEMPTS, &m, &e) == 1) {
-		int rc = deliver(n, &m, &e);
+	while (store_outbox_due(s, NOTIFY_MAX_ATTEMPTS, (long long)time(NULL), &om, &e) == 1) {
+		char answer[256];
+		enum outcome rc;
 		struct err e2;
-		memset(m.body, 0, strlen(m.body));
-		free(m.body);
-		if (rc == 0) {
-			if (store_outbox_sent(s, m.id, (long long)time(NULL), &e2) == -1)
+		int marked;
+
+		if (strcmp(om.status, "sending") == 0)
+			log_event(LOG_WARN, "mail interrupted while sending is sent again",
+			          LOG_STR("message", om.m.id), LOG_END);
+		/* committed before the SMTP transaction: a crash from here on leaves it `sending`
+		 */
+		marked = store_outbox_sending(s, om.m.id, &e2);
+		if (marked == -1) {
+			log_event(LOG_ERROR, "mail not marked sending", LOG_STR("error", e2.msg),
+			          LOG_END);
+			sodium_memzero(om.m.body, strlen(om.m.body));
+			free(om.m.body);
+			return;
+		}
+		rc = deliver(n, s, &om, answer, sizeof(answer), &e);
+		sodium_memzero(om.m.body, strlen(om.m.body));
+		free(om.m.body);
+		if (rc == DELIVERED) {
+			if (store_outbox_accepted(s, om.m.id, (long long)time(NULL), answer, &e2) ==
+			    -1)
 				log_event(LOG_ERROR, "mail not marked sent",
 				          LOG_STR("error", e2.msg), LOG_END);
-			log_event(LOG_INFO, "mail sent", LOG_STR("message", m.id), LOG_END);
-		} else {
-			log_event(LOG_WARN, "mail not sent", LOG_STR("message", m.id),
-			          LOG_STR("error", e.msg), LOG_END);
-			if (store_outbox_failed(s, m.id, e.msg, &e2) == -1)
-				return;
-			return; /* try again on the next round, not in a tight loop */
+			log_event(LOG_INFO, "mail sent", LOG_STR("message", om.m.id), LOG_END);
+			continue;
+		}
+		log_event(LOG_WARN, "mail not sent", LOG_STR("message", om.m.id),
+		          LOG_STR("error", e.msg),
+		          LOG_STR("outcome", rc == REFUSED ? "failed" : "deferred"), LOG_END);
+		if (rc == REFUSED)
+			marked = store_outbox_refused(s, om.m.id, e.msg, &e2);
+		else
+			marked = store_outbox_deferred(
+			    s, om.m.id, e.msg,
+			    (long long)time(NULL) + backoff(n->retry_seconds, om.m.attempts + 1),
+			    NOTIFY_MAX_ATTEMPTS, &e2);
+		if (marked == -1) {
+			log_event(LOG_ERROR, "mail failure not recorded", LOG_STR("error", e2.msg),
+			          LOG_END);
+			return;
 		}
 	}
 }
@@ -386,6 +678,7 @@ notify_start(const struct config *c, const char *db_path, struct keyring *keys, 
 	n->smtp_ca_file = xstrdup(c->smtp_ca_file);
 	n->smtp_timeout = c->smtp_timeout;
 	n->file_max_age = c->mail_file_max_age;
+	n->retry_seconds = c->mail_retry_seconds > 0 ? c->mail_retry_seconds : 60;
 	if (strcmp(n->transport, "smtp") == 0 && curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
 		err_set(e, 500, "cannot initialise libcurl");
 		free(n->transport);

@@ -5,8 +5,9 @@
  * the message tells of, so a message exists exactly when its change
  * committed. The notifier thread (started by `slate serve`) takes the
  * oldest unsent message, hands it to the configured transport, and marks it
- * sent (wiping its body, which may hold a link) or failed (it is tried
- * again, up to NOTIFY_MAX_ATTEMPTS times).
+ * sent (wiping its body, which may hold a link), deferred (tried again
+ * later, with exponential backoff, up to NOTIFY_MAX_ATTEMPTS times) or
+ * failed (a permanent refusal): see notify.c.
  *
  * Transports: "file" writes one RFC 5322 message per file into mail_dir
  * (mode 0600; development and tests); "smtp" sends through a relay with
@@ -31,6 +32,15 @@
 /* Queues a message; refuses header injection (CR or LF in `to` or `subject`). */
 int notify_enqueue(struct store *s, const char *to, const char *subject, const char *body,
                    struct err *e);
+
+/*
+ * Queues a call sheet message for person_id (notify.c: sent multipart, with
+ * their PDF drawn at send time): text and html are its two alternatives.
+ * The outbox row's id into id_out.
+ */
+int notify_enqueue_sheet(struct store *s, const char *to, const char *subject, const char *text,
+                         const char *html, const char *callsheet_id, const char *person_id,
+                         char id_out[STORE_ID_LEN + 8], struct err *e);
 
 struct notifier;
 struct keyring;

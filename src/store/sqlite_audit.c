@@ -204,7 +204,8 @@ store_outbox_next(struct store *s, int max_attempts, struct store_mail *out, str
 {
 	static const char sql[] =
 	    "SELECT id, to_addr, subject, body, created_at, attempts FROM outbox "
-	    "WHERE sent_at IS NULL AND attempts < ? ORDER BY created_at, id LIMIT 1";
+	    "WHERE sent_at IS NULL AND status NOT IN ('sent', 'failed') AND attempts < ? "
+	    "ORDER BY created_at, id LIMIT 1";
 	sqlite3_stmt *st = sq_prepare(s, sql, e);
 	int rc;
 	if (st == NULL)
@@ -232,8 +233,8 @@ store_outbox_next(struct store *s, int max_attempts, struct store_mail *out, str
 int
 store_outbox_sent(struct store *s, const char *id, long long now, struct err *e)
 {
-	static const char sql[] = "UPDATE outbox SET sent_at = ?, body = '', last_error = NULL "
-	                          "WHERE id = ?";
+	static const char sql[] = "UPDATE outbox SET sent_at = ?, body = '', last_error = NULL, "
+	                          "status = 'sent' WHERE id = ?";
 	sqlite3_stmt *st = sq_prepare(s, sql, e);
 	if (st == NULL)
 		return -1;

@@ -74,7 +74,7 @@ int
 store_production_get(struct store *s, const char *id, struct store_production *out, struct err *e)
 {
 	static const char sql[] =
-	    "SELECT id, name, timezone, require_mfa FROM production WHERE id = ?";
+	    "SELECT id, name, timezone, require_mfa, link_access FROM production WHERE id = ?";
 	sqlite3_stmt *st = sq_prepare(s, sql, e);
 	int rc;
 	if (st == NULL)
@@ -85,6 +85,7 @@ store_production_get(struct store *s, const char *id, struct store_production *o
 		sq_copy_col(st, 1, out->name, sizeof(out->name));
 		sq_copy_col(st, 2, out->timezone, sizeof(out->timezone));
 		out->require_mfa = sqlite3_column_int(st, 3);
+		out->link_access = sqlite3_column_int(st, 4);
 		sqlite3_reset(st);
 	}
 	return rc;
@@ -106,7 +107,8 @@ store_production_list(struct store *s, const char *user_id, int all,
                       struct err *e)
 {
 	static const char sql[] =
-	    "SELECT p.id, p.name, p.timezone, m.role, p.require_mfa FROM production p "
+	    "SELECT p.id, p.name, p.timezone, m.role, p.require_mfa, p.link_access FROM production "
+	    "p "
 	    "LEFT JOIN membership m ON m.production_id = p.id AND m.user_id = ?1 "
 	    "AND m.revoked_at IS NULL WHERE ?2 OR m.id IS NOT NULL ORDER BY p.name, p.id";
 	sqlite3_stmt *st = sq_prepare(s, sql, e);
@@ -122,6 +124,7 @@ store_production_list(struct store *s, const char *user_id, int all,
 		sq_copy_col(st, 1, p.name, sizeof(p.name));
 		sq_copy_col(st, 2, p.timezone, sizeof(p.timezone));
 		p.require_mfa = sqlite3_column_int(st, 4);
+		p.link_access = sqlite3_column_int(st, 5);
 		fn(&p, (const char *)sqlite3_column_text(st, 3), arg);
 	}
 	sqlite3_reset(st);

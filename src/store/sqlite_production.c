@@ -1338,20 +1338,7 @@ store_callsheet_list(struct store *s, const char *production_id, const char *day
 int
 store_callsheet_ack(struct store *s, const char *callsheet_id, const char *person_id, struct err *e)
 {
-	static const char sql[] =
-	    "UPDATE callsheet_recipient SET acknowledged_at = COALESCE(acknowledged_at, ?) "
-	    "WHERE callsheet_id = ? AND person_id = ?";
-	sqlite3_stmt *st = sq_prepare(s, sql, e);
-	char now[32];
-	int n;
-	if (st == NULL)
-		return -1;
-	sq_now_rfc3339(now, sizeof(now));
-	sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, callsheet_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, person_id, -1, SQLITE_STATIC);
-	n = sq_run(s, st, "acknowledge a call sheet", e);
-	return n < 0 ? -1 : n > 0;
+	return store_callsheet_ack_via(s, callsheet_id, person_id, "app", e);
 }
 
 int

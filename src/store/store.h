@@ -40,6 +40,7 @@ struct store_production {
 	char name[256];
 	char timezone[64];
 	int require_mfa; /* every member needs a second factor */
+	int link_access; /* a call sheet's personal link opens it without signing in */
 };
 
 struct keyring;
@@ -343,6 +344,91 @@ int store_outbox_next(struct store *s, int max_attempts, struct store_mail *out,
 /* Sent: the body is wiped. Failed: the attempt and the reason are counted. */
 int store_outbox_sent(struct store *s, const char *id, long long now, struct err *e);
 int store_outbox_failed(struct store *s, const char *id, const char *why, struct err *e);
+
+/*
+ * Call sheet mail (notify/notify.c, store/sqlite_distribution.c): the
+ * outbox's statuses (migration 0025). The notifier takes the oldest message
+ * due (queued, deferred and due, or left `sending` by a crash), marks it
+ * `sending` and commits before its SMTP transaction, then marks it sent
+ * (body wiped, the relay's answer kept), deferred (tried again at
+ * next_attempt_at; failed after max attempts) or failed.
+ */
+struct store_outmail {
+	struct store_mail m;
+	char status[16];
+	char callsheet_id[STORE_ID_LEN + 8]; /* "" for plain mail */
+	char person_id[STORE_ID_LEN + 8];
+	char production_id[STORE_ID_LEN + 8];
+};
+/* Queues a message (a call sheet's when callsheet_id is not NULL); its id into id_out. */
+int store_outbox_add_for(struct store *s, const char *to, const char *subject, const char *body,
+                         const char *callsheet_id, const char *person_id, long long now,
+                         char id_out[STORE_ID_LEN + 8], struct err *e);
+/* The oldest message due at now with fewer than max_attempts tries: 1 found, 0 none. */
+int store_outbox_due(struct store *s, int max_attempts, long long now, struct store_outmail *out,
+                     struct err *e);
+int store_outbox_sending(struct store *s, const char *id, struct err *e);
+/* Accepted by the relay: status sent, body wiped, answer kept. */
+int store_outbox_accepted(struct store *s, const char *id, long long now, const char *answer,
+                          struct err *e);
+/* A temporary failure: deferred until next_at, or failed when this was try max_attempts. */
+int store_outbox_deferred(struct store *s, const char *id, const char *why, long long next_at,
+                          int max_attempts, struct err *e);
+/* A permanent failure: failed at once, the relay's answer kept. */
+int store_outbox_refused(struct store *s, const char *id, const char *why, struct err *e);
+
+/* One recipient's delivery of a version (kind "publish" or "reminder"). */
+struct store_delivery {
+	char id[STORE_ID_LEN + 8];
+	char person_id[STORE_ID_LEN + 8];
+	char kind[16];
+	/* queued, sending, deferred, sent, failed, or not_sent */
+	char status[16];
+	char reason[256];       /* not_sent: why; failed or deferred: the last error */
+	char relay_answer[256]; /* sent or failed: the relay's answer */
+	long long created_at, sent_at, next_attempt_at;
+	int attempts;
+};
+/* outbox_id NULL: not sent, for reason. */
+int store_delivery_add(struct store *s, const char *callsheet_id, const char *person_id,
+                       const char *kind, const char *outbox_id, const char *reason, long long now,
+                       struct err *e);
+/* Every delivery of a version, oldest first. */
+int store_delivery_list(struct store *s, const char *callsheet_id,
+                        void (*fn)(const struct store_delivery *, void *), void *arg,
+                        struct err *e);
+/* 1 when person_id was sent (queued at least) an earlier version of callsheet's day. */
+int store_delivery_sent_before(struct store *s, const char *day_id, int version,
+                               const char *person_id, char prev_id[STORE_ID_LEN + 8],
+                               struct err *e);
+
+/* Personal links: only the token's hex SHA-256 is kept. */
+int store_link_add(struct store *s, const char *token_hash, const char *callsheet_id,
+                   const char *person_id, long long now, long long expires_at, struct err *e);
+/* Revokes the links of every version of day_id but keep_callsheet_id. */
+int store_link_revoke_day(struct store *s, const char *day_id, const char *keep_callsheet_id,
+                          long long now, struct err *e);
+struct store_link {
+	char callsheet_id[STORE_ID_LEN + 8];
+	char person_id[STORE_ID_LEN + 8];
+	char production_id[STORE_ID_LEN + 8];
+	long long expires_at;
+};
+/*
+ * The link of token_hash when it opens now: not expired, not revoked, its
+ * version the day's latest, its person still a recipient. 1, or 0 (one
+ * answer for unknown, expired, revoked and superseded).
+ */
+int store_link_find(struct store *s, const char *token_hash, long long now, struct store_link *out,
+                    struct err *e);
+/* Acknowledges for person_id through `via` ("app" or "link"): as store_callsheet_ack. */
+int store_callsheet_ack_via(struct store *s, const char *callsheet_id, const char *person_id,
+                            const char *via, struct err *e);
+/* When and how person_id acknowledged ("" and "" when not): 1 a recipient, 0 not. */
+int store_callsheet_ack_of(struct store *s, const char *callsheet_id, const char *person_id,
+                           char at[32], char via[8], struct err *e);
+/* Sets the production's link_access: 1 done, 0 no such production. */
+int store_production_set_link_access(struct store *s, const char *id, int on, struct err *e);
 
 /* Invitations into a production. */
 struct store_invitation {

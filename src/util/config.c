@@ -122,6 +122,8 @@ static const struct setting table[] = {
       "CA certificates for the relay (default: the system's)"),
     L("mail", "smtp_timeout", "SLATE_SMTP_TIMEOUT", smtp_timeout, "30", 1, 600,
       "seconds one delivery may take"),
+    L("mail", "mail_retry_seconds", "SLATE_MAIL_RETRY_SECONDS", mail_retry_seconds, "60", 1, 3600,
+      "seconds before a deferred message is tried again; doubled at each further try"),
     S("keys", "backup_dir", "SLATE_KEYSTORE_BACKUP_DIR", keystore_backup_dir, "",
       "where slate keys backup writes (default DATA/keystore-backups)"),
     L("keys", "backup_days", "SLATE_KEYSTORE_BACKUP_DAYS", keystore_backup_days, "30", 1, 30,

@@ -61,6 +61,7 @@ struct config {
 	char *smtp_password_file;
 	char *smtp_ca_file;
 	long smtp_timeout;
+	long mail_retry_seconds; /* the first retry's delay; doubled at each further try */
 	char *metrics_token;
 	char *security_contact;
 	char *security_policy;
