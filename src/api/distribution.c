@@ -652,9 +652,21 @@ distribution_deliveries(struct api_call *c)
 
 static const char link_key_name[] = "sheet-link";
 
+static void
+link_audit(struct http_req *r, const char *action, const char *person_id, const char *production_id,
+           const char *outcome)
+{
+	struct audit_entry a = {NULL,    r->peer,       action,       person_id,
+	                        outcome, r->request_id, production_id};
+	struct err e;
+	if (audit_record(http_req_store(r), &a, &e) == -1)
+		log_event(LOG_ERROR, "audit event not written", LOG_STR("action", action),
+		          LOG_STR("error", e.msg), LOG_END);
+}
+
 /* Answers 429 and returns 1 when this address must wait before trying a token again. */
 static int
-link_throttled(struct http_req *r, const char *source, char key[TOKEN_HASH_LEN])
+link_throttled(struct http_req *r, const char *action, const char *source, char key[TOKEN_HASH_LEN])
 {
 	const struct config *c = http_req_config(r);
 	struct throttle_policy p = {c->login_free_failures, c->login_backoff_max, LONG_MAX, 0};
@@ -675,22 +687,11 @@ link_throttled(struct http_req *r, const char *source, char key[TOKEN_HASH_LEN])
 	if ((wait = throttle_wait(&p, &st, now)) == 0)
 		return 0;
 	snprintf(after, sizeof(after), "%ld", wait);
+	link_audit(r, action, NULL, NULL, "throttled");
 	http_add_header(r, "Retry-After", after);
 	http_end_problem(r, 429,
 	                 "too many unknown links from this address; wait before trying again");
 	return 1;
-}
-
-static void
-link_audit(struct http_req *r, const char *action, const char *person_id, const char *production_id,
-           const char *outcome)
-{
-	struct audit_entry a = {NULL,    r->peer,       action,       person_id,
-	                        outcome, r->request_id, production_id};
-	struct err e;
-	if (audit_record(http_req_store(r), &a, &e) == -1)
-		log_event(LOG_ERROR, "audit event not written", LOG_STR("action", action),
-		          LOG_STR("error", e.msg), LOG_END);
 }
 
 /*
@@ -713,10 +714,8 @@ link_of(struct api_call *c, const char *action, struct store_link *l, struct sto
 		return 0;
 	}
 	throttle_source(r->peer, source, sizeof(source));
-	if (link_throttled(r, source, key)) {
-		link_audit(r, action, NULL, NULL, "throttled");
+	if (link_throttled(r, action, source, key))
 		return 0;
-	}
 	token_hash(token != NULL ? token : "", hash);
 	if (token == NULL || strlen(token) != TOKEN_TEXT_LEN - 1 ||
 	    (found = store_link_find(s, hash, now, l, &e)) == 0) {

@@ -506,7 +506,7 @@ drain(struct notifier *n, struct store *s)
 		          LOG_STR("error", e.msg),
 		          LOG_STR("outcome", rc == REFUSED ? "failed" : "deferred"), LOG_END);
 		if (rc == REFUSED)
-			marked = store_outbox_refused(s, om.m.id, e.msg, &e2);
+			marked = store_outbox_refused(s, om.m.id, e.msg, answer, &e2);
 		else
 			marked = store_outbox_deferred(
 			    s, om.m.id, e.msg,

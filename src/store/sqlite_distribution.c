@@ -146,12 +146,19 @@ store_outbox_deferred(struct store *s, const char *id, const char *why, long lon
 }
 
 int
-store_outbox_refused(struct store *s, const char *id, const char *why, struct err *e)
+store_outbox_refused(struct store *s, const char *id, const char *why, const char *answer,
+                     struct err *e)
 {
-	return outbox_set(s,
-	                  "UPDATE outbox SET attempts = attempts + 1, last_error = ?2, "
-	                  "relay_answer = ?2, status = 'failed' WHERE id = ?1",
-	                  id, why, 0, 0, "mark mail failed", e);
+	static const char sql[] =
+	    "UPDATE outbox SET attempts = attempts + 1, last_error = ?2, relay_answer = ?3, "
+	    "status = 'failed' WHERE id = ?1";
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sq_bind_opt(st, 2, why);
+	sq_bind_opt(st, 3, answer != NULL && answer[0] != '\0' ? answer : NULL);
+	return sq_run(s, st, "mark mail failed", e) == -1 ? -1 : 0;
 }
 
 int

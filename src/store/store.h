@@ -374,8 +374,9 @@ int store_outbox_accepted(struct store *s, const char *id, long long now, const 
 /* A temporary failure: deferred until next_at, or failed when this was try max_attempts. */
 int store_outbox_deferred(struct store *s, const char *id, const char *why, long long next_at,
                           int max_attempts, struct err *e);
-/* A permanent failure: failed at once, the relay's answer kept. */
-int store_outbox_refused(struct store *s, const char *id, const char *why, struct err *e);
+/* A permanent failure: failed at once, the error and the relay's answer line kept. */
+int store_outbox_refused(struct store *s, const char *id, const char *why, const char *answer,
+                         struct err *e);
 
 /* One recipient's delivery of a version (kind "publish" or "reminder"). */
 struct store_delivery {

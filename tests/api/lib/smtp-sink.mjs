@@ -19,13 +19,21 @@ export function makeCert(dir, name = 'relay') {
 }
 
 /**
- * Starts a relay. options: cert ({cert, key}), starttls (default true).
- * Resolves {port, messages, sessions, close()}: a message is
- * {from, to: [..], data, tls, auth}; a session records every command line
- * the client sent (AUTH arguments are kept, for the test to check them).
+ * Starts a relay. options: cert ({cert, key}), starttls (default true),
+ * onData (optional): called with each message once its DATA ends, returns
+ * the relay's answer line ('451 4.3.0 later', '554 5.7.1 no') or
+ * undefined for the usual 250, or a promise of either (to hold the answer:
+ * a test can kill the sender mid-transaction).
+ * Resolves {port, messages, received, sessions, close()}: a message is
+ * {from, to: [..], data, tls, auth}; `messages` holds those answered 2xx
+ * (the relay took them), `received` every message whose data ended, with
+ * the `reply` it got (null while held, 'gone' when the sender left first);
+ * a session records every command line the client sent (AUTH arguments are
+ * kept, for the test to check them).
  */
-export function startSink({ cert, starttls = true } = {}) {
+export function startSink({ cert, starttls = true, onData: answerData } = {}) {
   const messages = [];
+  const received = [];
   const sessions = [];
   const sockets = new Set();
   const server = net.createServer((raw) => {
@@ -45,9 +53,25 @@ export function startSink({ cert, starttls = true } = {}) {
       if (inData) {
         if (l === '.') {
           inData = false;
-          messages.push({ ...mail, tls: session.tls, auth });
+          const m = { ...mail, tls: session.tls, auth };
           mail = null;
-          say('250 2.0.0 queued');
+          if (!answerData) {
+            messages.push(m);
+            say('250 2.0.0 queued');
+            return;
+          }
+          const entry = { ...m, reply: null };
+          received.push(entry);
+          Promise.resolve(answerData(m)).then((answer) => {
+            const reply = answer ?? '250 2.0.0 queued';
+            if (raw.destroyed) {
+              entry.reply = 'gone';
+              return;
+            }
+            entry.reply = reply;
+            if (reply.startsWith('2')) messages.push(m);
+            say(reply);
+          });
         } else {
           mail.data += `${l.startsWith('..') ? l.slice(1) : l}\r\n`;
         }
@@ -120,6 +144,7 @@ export function startSink({ cert, starttls = true } = {}) {
     server.listen(0, '127.0.0.1', () => resolve({
       port: server.address().port,
       messages,
+      received,
       sessions,
       close: () => new Promise((r) => { for (const s of sockets) s.destroy(); server.close(() => r()); }),
     }));
