@@ -1141,6 +1141,120 @@ keep_my_sheet(const struct store_my_sheet *m, void *arg)
 }
 
 static void
+count_delivery(const struct store_delivery *d, void *arg)
+{
+	struct store_delivery *out = arg;
+	if (strcmp(d->status, "not_sent") != 0)
+		out[0] = *d;
+	else
+		out[1] = *d;
+}
+
+static void
+call_sheets_are_sent_linked_and_tracked(void **state)
+{
+	struct store *s = conn();
+	struct sched x;
+	struct store_user u;
+	struct store_callsheet cs[2];
+	struct store_outmail om;
+	struct store_link l;
+	struct store_delivery d[2];
+	struct store_production got;
+	char mid[STORE_ID_LEN + 8], mid2[STORE_ID_LEN + 8], prev[STORE_ID_LEN + 8];
+	char at[32], via[8];
+	const char *locs[1], *recs[1];
+	(void)state;
+	new_schedule(s, &x);
+	new_user(s, "sender@example.org", &u);
+	locs[0] = x.l.id;
+	recs[0] = x.pe.id;
+	for (int v = 0; v < 2; v++) {
+		memset(&cs[v], 0, sizeof(cs[v]));
+		snprintf(cs[v].production_id, sizeof(cs[v].production_id), "%s", x.p.id);
+		snprintf(cs[v].day_id, sizeof(cs[v].day_id), "%s", x.d.id);
+		snprintf(cs[v].published_by, sizeof(cs[v].published_by), "%s", u.id);
+		cs[v].body = "{\"sheet\":1}";
+		assert_int_equal(store_begin(s, &e), 0);
+		assert_int_equal(store_callsheet_publish(s, &cs[v], locs, 1, recs, 1, &e), 0);
+		assert_int_equal(store_commit(s, &e), 0);
+	}
+	/* a message of version 1: queued, sending, deferred, then accepted */
+	assert_int_equal(store_outbox_add_for(s, "a@example.org", "Day 1", "{}", cs[0].id, x.pe.id,
+	                                      1000, mid, &e),
+	                 0);
+	assert_int_equal(store_delivery_add(s, cs[0].id, x.pe.id, "publish", mid, NULL, 1000, &e),
+	                 0);
+	assert_int_equal(store_delivery_add(s, cs[0].id, x.pe.id, "reminder", NULL,
+	                                    "no email address", 1001, &e),
+	                 0);
+	assert_int_equal(store_outbox_due(s, 5, 1000, &om, &e), 1);
+	assert_string_equal(om.m.id, mid);
+	assert_string_equal(om.m.to, "a@example.org");
+	assert_string_equal(om.status, "queued");
+	assert_string_equal(om.callsheet_id, cs[0].id);
+	assert_string_equal(om.person_id, x.pe.id);
+	assert_string_equal(om.production_id, x.p.id);
+	free(om.m.body);
+	assert_int_equal(store_outbox_sending(s, mid, &e), 0);
+	assert_int_equal(store_outbox_due(s, 5, 1000, &om, &e), 1); /* left sending: due again */
+	assert_string_equal(om.status, "sending");
+	free(om.m.body);
+	assert_int_equal(store_outbox_deferred(s, mid, "451 later", 2000, 5, &e), 0);
+	assert_int_equal(store_outbox_due(s, 5, 1999, &om, &e), 0);
+	assert_int_equal(store_outbox_due(s, 5, 2000, &om, &e), 1);
+	assert_int_equal(om.m.attempts, 1);
+	free(om.m.body);
+	assert_int_equal(store_outbox_accepted(s, mid, 2001, "250 ok", &e), 0);
+	assert_int_equal(store_outbox_due(s, 5, 9999, &om, &e), 0);
+	memset(d, 0, sizeof(d));
+	assert_int_equal(store_delivery_list(s, cs[0].id, count_delivery, d, &e), 0);
+	assert_string_equal(d[0].status, "sent");
+	assert_string_equal(d[0].relay_answer, "250 ok");
+	assert_int_equal(d[0].sent_at, 2001);
+	assert_string_equal(d[1].reason, "no email address");
+	/* a 5xx: failed at once */
+	assert_int_equal(store_outbox_add_for(s, "b@example.org", "Day 1", "{}", cs[1].id, x.pe.id,
+	                                      3000, mid2, &e),
+	                 0);
+	assert_int_equal(store_outbox_refused(s, mid2, "refused", "554 no", &e), 0);
+	assert_int_equal(store_outbox_due(s, 5, 9999, &om, &e), 0);
+	assert_int_equal(store_delivery_sent_before(s, x.d.id, 2, x.pe.id, prev, &e), 1);
+	assert_string_equal(prev, cs[0].id);
+	assert_int_equal(store_delivery_sent_before(s, x.d.id, 1, x.pe.id, prev, &e), 0);
+	/* links: only the latest version's, unexpired, unrevoked */
+	assert_int_equal(store_link_add(s, "h1", cs[0].id, x.pe.id, 1000, 5000, &e), 0);
+	assert_int_equal(store_link_add(s, "h2", cs[1].id, x.pe.id, 1000, 5000, &e), 0);
+	assert_int_equal(store_link_find(s, "h1", 1500, &l, &e), 0);
+	assert_int_equal(store_link_find(s, "h2", 1500, &l, &e), 1);
+	assert_string_equal(l.callsheet_id, cs[1].id);
+	assert_string_equal(l.person_id, x.pe.id);
+	assert_string_equal(l.production_id, x.p.id);
+	assert_int_equal(store_link_find(s, "h2", 5000, &l, &e), 0);
+	assert_int_equal(store_link_revoke_day(s, x.d.id, cs[1].id, 1600, &e), 0);
+	assert_int_equal(store_link_find(s, "h2", 1700, &l, &e), 1);
+	assert_int_equal(store_link_revoke_day(s, x.d.id, "cs_none", 1600, &e), 0);
+	assert_int_equal(store_link_find(s, "h2", 1700, &l, &e), 0);
+	/* acknowledgements record their path */
+	assert_int_equal(store_callsheet_ack_of(s, cs[1].id, x.pe.id, at, via, &e), 1);
+	assert_string_equal(at, "");
+	assert_int_equal(store_callsheet_ack_via(s, cs[1].id, x.pe.id, "link", &e), 1);
+	assert_int_equal(store_callsheet_ack(s, cs[1].id, x.pe.id, &e), 1); /* already: kept */
+	assert_int_equal(store_callsheet_ack_of(s, cs[1].id, x.pe.id, at, via, &e), 1);
+	assert_true(at[0] != '\0');
+	assert_string_equal(via, "link");
+	assert_int_equal(store_callsheet_ack_of(s, cs[1].id, "per_nobody", at, via, &e), 0);
+	/* link-only access, per production */
+	assert_int_equal(store_production_get(s, x.p.id, &got, &e), 1);
+	assert_int_equal(got.link_access, 1);
+	assert_int_equal(store_production_set_link_access(s, x.p.id, 0, &e), 1);
+	assert_int_equal(store_production_get(s, x.p.id, &got, &e), 1);
+	assert_int_equal(got.link_access, 0);
+	assert_int_equal(store_production_set_link_access(s, "prd_none", 0, &e), 0);
+	store_close(s);
+}
+
+static void
 published_call_sheets_are_versioned_and_acknowledged(void **state)
 {
 	struct store *s = conn();
@@ -1590,6 +1704,8 @@ main(void)
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(
 	        a_schedule_of_locations_days_scenes_and_calls_reads_back, setup, teardown),
+	    cmocka_unit_test_setup_teardown(call_sheets_are_sent_linked_and_tracked, setup,
+	                                    teardown),
 	    cmocka_unit_test_setup_teardown(published_call_sheets_are_versioned_and_acknowledged,
 	                                    setup, teardown),
 	    cmocka_unit_test_setup_teardown(undo_finds_holders_and_deletes_within_the_production,
