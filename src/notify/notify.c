@@ -450,7 +450,7 @@ deliver(struct notifier *n, struct store *s, const struct store_outmail *om, cha
 	} else {
 		rc = deliver_file(n, &om->m, msg, e) == 0 ? DELIVERED : TRY_LATER;
 		if (rc == DELIVERED)
-			snprintf(answer, answer_len, "written to %s", n->dir);
+			snprintf(answer, answer_len, "written to the mail directory");
 	}
 	sodium_memzero(msg, strlen(msg));
 	free(msg);
