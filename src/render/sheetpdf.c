@@ -30,7 +30,13 @@
  * for a script it lacks). cairo embeds the glyphs it uses as font subsets.
  *
  * Memory: the PDF grows in one buffer owned by struct out and handed to
- * the caller; every cairo and pango object is released before returning.
+ * the caller; every cairo and pango object is released before returning,
+ * the font map too: each drawing makes its own rather than use the thread's
+ * default, which pango keeps for the life of a thread (a worker's, or the
+ * CLI's main thread) and never frees. It costs a few milliseconds a drawing
+ * (bench/sheetpdf_bench.c); fontconfig's configuration, loaded once, stays.
+ * Threads: every object here belongs to one call, so drawings on several
+ * workers at once share nothing but fontconfig, which is thread-safe.
  */
 #include "render/sheetpdf.h"
 
@@ -622,6 +628,8 @@ sheetpdf_render(const json_t *sheet, const struct sheetpdf_opts *o, unsigned cha
 	struct out buf = {0};
 	struct pen p = {.sheet = sheet, .o = o};
 	cairo_surface_t *surface = NULL;
+	PangoFontMap *fonts;
+	PangoContext *ctx;
 	char title[512];
 	int rc = -1;
 
@@ -642,7 +650,12 @@ sheetpdf_render(const json_t *sheet, const struct sheetpdf_opts *o, unsigned cha
 	cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_TITLE, title);
 	cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATOR, "Slate");
 	p.cr = cairo_create(surface);
-	p.lay = pango_cairo_create_layout(p.cr);
+	/* a font map of this drawing's own, not the thread's default: nothing of it outlives the
+	 * call */
+	fonts = pango_cairo_font_map_new();
+	ctx = pango_font_map_create_context(fonts);
+	pango_cairo_update_context(p.cr, ctx);
+	p.lay = pango_layout_new(ctx);
 
 	p.draw = 0;
 	p.pages = lay_out(&p);
@@ -650,6 +663,8 @@ sheetpdf_render(const json_t *sheet, const struct sheetpdf_opts *o, unsigned cha
 	lay_out(&p);
 
 	g_object_unref(p.lay);
+	g_object_unref(ctx);
+	g_object_unref(fonts);
 	cairo_destroy(p.cr);
 	cairo_surface_finish(surface);
 	if (cairo_surface_status(surface) != CAIRO_STATUS_SUCCESS) {

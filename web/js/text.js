@@ -108,6 +108,8 @@ const en = {
   version: 'Version {v}, published {when}',
   cancelled: 'This shoot day is cancelled.',
   yourCall: 'Your call',
+  pdfA4: 'Print (PDF, A4)',
+  pdfLetter: 'US Letter',
   notCalled: 'You are not called on this day.',
   pickup: 'Pick-up',
   hairMakeup: 'Hair and make-up',

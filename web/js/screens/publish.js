@@ -18,7 +18,7 @@ import { get, post, query } from '../api.js';
 import { t, fieldName, problemText } from '../text.js';
 import { formatDate, formatTime, formatInstant } from '../format.js';
 import { apiBase, officePath, loadProduction, frame, may, table } from '../office.js';
-import { sheetBody } from './callsheet.js';
+import { sheetBody, pdfLinks } from './callsheet.js';
 
 const show1 = (v) => (v === null || v === undefined || v === '' ? t('none') : /^\d{1,2}:\d{2}$/.test(v) ? formatTime(v) : String(v));
 const named = (x) => (typeof x === 'string' ? x : x && (x.name || x.department || x.id)) || '';
@@ -139,7 +139,7 @@ async function render(ctx) {
       note.say(problemText(err), 'error');
     }
     parts.unshift(h('h2', null, t('acksFor', { v: latest.version, when: formatInstant(latest.published_at, prod.timezone) })),
-      acks ? acksView(prod, acks) : null);
+      pdfLinks(prod.id, latest.id), acks ? acksView(prod, acks) : null);
   }
   const older = [...versions].sort((a, b) => b.version - a.version).filter((v) => v.version > 1);
   if (older.length) {
@@ -153,7 +153,7 @@ async function render(ctx) {
           out.replaceChildren(h('p', null, problemText(err)));
         }
       }));
-      return h('li', null, open, out);
+      return h('li', null, open, pdfLinks(prod.id, v.id), out);
     })));
   }
   frame(prod, title, back, note, ...parts);
