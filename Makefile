@@ -114,7 +114,7 @@ $(UNIT_BINS) $(UNIT_ASAN_BINS) $(UNIT_TSAN_BINS): $(wildcard tests/unit/*.h)
 unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
 unit-asan: $(UNIT_ASAN_BINS)
-	@set -e; for t in $(UNIT_ASAN_BINS); do echo "== $$t"; $$t; done
+	@set -e; for t in $(UNIT_ASAN_BINS); do echo "== $$t"; LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp $$t; done
 unit-tsan: $(UNIT_TSAN_BINS)
 	@set -e; for t in $(UNIT_TSAN_BINS); do echo "== $$t"; TSAN_OPTIONS=halt_on_error=1:suppressions=$(CURDIR)/tests/tsan.supp $$t; done
 
@@ -123,6 +123,7 @@ api: build/slate
 	SLATE_BIN=build/slate node --test --test-concurrency=1 tests/api/
 api-asan: build/asan/slate
 	SLATE_BIN=build/asan/slate ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	  node --test --test-concurrency=1 tests/api/
 
