@@ -143,6 +143,7 @@ const struct route api_routes[] = {
     {"GET", "/forgot-password", CALL(web_page, ROUTE_PUBLIC, PUBLIC)},
     {"GET", "/reset-password", CALL(web_page, ROUTE_PUBLIC, PUBLIC)},
     {"GET", "/invitation", CALL(web_page, ROUTE_PUBLIC, PUBLIC)},
+    {"GET", "/sheet", CALL(web_page, ROUTE_PUBLIC, PUBLIC)},
     {"GET", "/first-password", CALL(web_page, ROUTE_PUBLIC, PUBLIC)},
     {"GET", "/second-factor", CALL(web_page, ROUTE_PUBLIC, PUBLIC)},
     {"GET", "/productions", CALL(web_page, ROUTE_PUBLIC, PUBLIC)},

@@ -35,8 +35,11 @@
  * default, which pango keeps for the life of a thread (a worker's, or the
  * CLI's main thread) and never frees. It costs a few milliseconds a drawing
  * (bench/sheetpdf_bench.c); fontconfig's configuration, loaded once, stays.
- * Threads: every object here belongs to one call, so drawings on several
- * workers at once share nothing but fontconfig, which is thread-safe.
+ * Threads: every cairo and pango object belongs to one call, so drawings
+ * on several workers (and the notifier) at once share nothing but
+ * fontconfig's configuration, which is thread-safe (pango loads it once, on a
+ * thread of its own; tests/tsan.supp says why ThreadSanitizer cannot see
+ * that synchronisation).
  */
 #include "render/sheetpdf.h"
 

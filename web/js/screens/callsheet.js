@@ -41,7 +41,8 @@ function section(title, ...body) {
   return h('section', null, h('h3', null, title), ...body);
 }
 
-function myCall(call) {
+/* My call in large type, or that I am not called: shared with the mailed link's page (sheetlink.js). */
+export function myCall(call) {
   if (!call) return h('section', { class: 'mycall' }, h('h3', null, t('yourCall')), h('p', null, t('notCalled')));
   return h('section', { class: 'mycall' },
     h('h3', null, t('yourCall')),
