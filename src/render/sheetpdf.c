@@ -43,6 +43,7 @@
  */
 #include "render/sheetpdf.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -232,7 +233,8 @@ need(struct pen *p, double h)
 
 struct col {
 	const char *title;
-	double share; /* of the content width */
+	double share;    /* of the content width */
+	const char *key; /* keyed_table: the member the cells show */
 };
 
 struct table {
@@ -452,27 +454,39 @@ your_call(struct pen *p)
 	p->y += 10;
 }
 
+/*
+ * A table whose cells are string members of the sheet's array `array`, one
+ * column per key (the columns' `key`): nothing drawn for an empty array.
+ */
+static void
+keyed_table(struct pen *p, const struct table *t, const char *array)
+{
+	const json_t *all = json_object_get(p->sheet, array), *item;
+	const char *cells[8];
+	size_t i;
+
+	assert(t->ncols <= sizeof(cells) / sizeof(cells[0]));
+	if (json_array_size(all) == 0)
+		return;
+	table_heading(p, t, 0);
+	json_array_foreach (all, i, item) {
+		for (size_t k = 0; k < t->ncols; k++)
+			cells[k] = str(item, t->cols[k].key);
+		table_row(p, t, cells, 0, NULL);
+	}
+	table_end(p);
+}
+
 static void
 locations(struct pen *p)
 {
-	static const struct col cols[] = {{"Location", 0.18},
-	                                  {"Address", 0.24},
-	                                  {"Parking", 0.18},
-	                                  {"Nearest hospital", 0.20},
-	                                  {"Access notes", 0.20}};
+	static const struct col cols[] = {{"Location", 0.18, "name"},
+	                                  {"Address", 0.24, "address"},
+	                                  {"Parking", 0.18, "parking"},
+	                                  {"Nearest hospital", 0.20, "nearest_hospital"},
+	                                  {"Access notes", 0.20, "access_notes"}};
 	const struct table t = {"Locations", cols, 5};
-	const json_t *all = json_object_get(p->sheet, "locations"), *l;
-	size_t i;
-
-	if (json_array_size(all) == 0)
-		return;
-	table_heading(p, &t, 0);
-	json_array_foreach (all, i, l) {
-		const char *cells[] = {str(l, "name"), str(l, "address"), str(l, "parking"),
-		                       str(l, "nearest_hospital"), str(l, "access_notes")};
-		table_row(p, &t, cells, 0, NULL);
-	}
-	table_end(p);
+	keyed_table(p, &t, "locations");
 }
 
 static void
@@ -490,8 +504,9 @@ eighths(long long n, char *out, size_t size)
 static void
 scenes(struct pen *p)
 {
-	static const struct col cols[] = {{"Scene", 0.08}, {"I/E", 0.08},  {"D/N", 0.08},
-	                                  {"Set", 0.36},   {"Pages", 0.1}, {"Cast", 0.30}};
+	static const struct col cols[] = {{"Scene", 0.08, NULL}, {"I/E", 0.08, NULL},
+	                                  {"D/N", 0.08, NULL},   {"Set", 0.36, NULL},
+	                                  {"Pages", 0.1, NULL},  {"Cast", 0.30, NULL}};
 	const struct table t = {"Scenes", cols, 6};
 	const json_t *all = json_object_get(p->sheet, "scenes"), *sc, *who;
 	size_t i, k;
@@ -524,27 +539,18 @@ scenes(struct pen *p)
 static void
 department_calls(struct pen *p)
 {
-	static const struct col cols[] = {{"Department", 0.5}, {"Call", 0.5}};
+	static const struct col cols[] = {{"Department", 0.5, "department"}, {"Call", 0.5, "call"}};
 	const struct table t = {"Department calls", cols, 2};
-	const json_t *all = json_object_get(p->sheet, "department_calls"), *dc;
-	size_t i;
-
-	if (json_array_size(all) == 0)
-		return;
-	table_heading(p, &t, 0);
-	json_array_foreach (all, i, dc) {
-		const char *cells[] = {str(dc, "department"), str(dc, "call")};
-		table_row(p, &t, cells, 0, NULL);
-	}
-	table_end(p);
+	keyed_table(p, &t, "department_calls");
 }
 
 static void
 calls(struct pen *p)
 {
-	static const struct col cols[] = {{"Name", 0.22},    {"Role", 0.22}, {"Call", 0.10},
-	                                  {"Pick-up", 0.10}, {"HMU", 0.09},  {"On set", 0.10},
-	                                  {"Status", 0.17}};
+	static const struct col cols[] = {{"Name", 0.22, NULL},  {"Role", 0.22, NULL},
+	                                  {"Call", 0.10, NULL},  {"Pick-up", 0.10, NULL},
+	                                  {"HMU", 0.09, NULL},   {"On set", 0.10, NULL},
+	                                  {"Status", 0.17, NULL}};
 	const struct table t = {"Calls", cols, 7};
 	const json_t *all = json_object_get(p->sheet, "calls"), *c;
 	const char *dept = NULL;
@@ -574,21 +580,12 @@ calls(struct pen *p)
 static void
 contacts(struct pen *p)
 {
-	static const struct col cols[] = {
-	    {"Key contact", 0.25}, {"Role", 0.25}, {"Work phone", 0.2}, {"Work email", 0.3}};
+	static const struct col cols[] = {{"Key contact", 0.25, "name"},
+	                                  {"Role", 0.25, "job_title"},
+	                                  {"Work phone", 0.2, "work_phone"},
+	                                  {"Work email", 0.3, "work_email"}};
 	const struct table t = {"Key contacts", cols, 4};
-	const json_t *all = json_object_get(p->sheet, "key_contacts"), *k;
-	size_t i;
-
-	if (json_array_size(all) == 0)
-		return;
-	table_heading(p, &t, 0);
-	json_array_foreach (all, i, k) {
-		const char *cells[] = {str(k, "name"), str(k, "job_title"), str(k, "work_phone"),
-		                       str(k, "work_email")};
-		table_row(p, &t, cells, 0, NULL);
-	}
-	table_end(p);
+	keyed_table(p, &t, "key_contacts");
 }
 
 /* One pass over the whole sheet; the number of pages it took. */
