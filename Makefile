@@ -114,7 +114,7 @@ $(UNIT_BINS) $(UNIT_ASAN_BINS) $(UNIT_TSAN_BINS): $(wildcard tests/unit/*.h)
 unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
 unit-asan: $(UNIT_ASAN_BINS)
-	@set -e; for t in $(UNIT_ASAN_BINS); do echo "== $$t"; $$t; done
+	@set -e; for t in $(UNIT_ASAN_BINS); do echo "== $$t"; LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp $$t; done
 unit-tsan: $(UNIT_TSAN_BINS)
 	@set -e; for t in $(UNIT_TSAN_BINS); do echo "== $$t"; TSAN_OPTIONS=halt_on_error=1:suppressions=$(CURDIR)/tests/tsan.supp $$t; done
 
@@ -123,6 +123,7 @@ api: build/slate
 	SLATE_BIN=build/slate node --test --test-concurrency=1 tests/api/
 api-asan: build/asan/slate
 	SLATE_BIN=build/asan/slate ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	  node --test --test-concurrency=1 tests/api/
 
@@ -177,19 +178,20 @@ run: deps build/slate
 	build/slate serve --data slate-data
 
 check: deps-check
-	$(MAKE) -j2 build/slate build/asan/slate build/tsan/slate
-	$(MAKE) unit
-	$(MAKE) fmt-check
-	@# the release suite alone: its timing bounds are the tight ones
-	$(MAKE) api
-	@# then two lanes, one per core (each API test starts its own server on a free port): the
-	@# API suite under valgrind (about 30 min) beside everything else (about 25 min)
+	$(MAKE) -j2 build/slate
+	@# two lanes, one per core (each API test starts its own server on a free port): the API
+	@# suite under valgrind (the longest, about 50 min: valgrind runs every thread on one core)
+	@# starts at once, beside everything else in turn (about 40 min)
 	$(MAKE) -j2 --output-sync=target check-lane-valgrind check-lane-rest
 	@echo "make check: every suite passed"
 
 # the two lanes of make check
 check-lane-valgrind: valgrind
 check-lane-rest:
+	$(MAKE) build/asan/slate build/tsan/slate
+	$(MAKE) unit
+	$(MAKE) fmt-check
+	$(MAKE) api
 	$(MAKE) browser
 	$(MAKE) unit-asan
 	$(MAKE) unit-tsan
@@ -210,12 +212,17 @@ build/bench/pagecrypt_bench: bench/pagecrypt_bench.c $(REL_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(REL_CFLAGS) $^ $(PKG_LIBS) -o $@
 
+build/bench/sheetpdf_bench: bench/sheetpdf_bench.c $(REL_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(REL_CFLAGS) $^ $(PKG_LIBS) -o $@
+
 # The people_audit scenario's baseline: build/slate without the audit of personal-data reads.
 build/bench/slate-audit-off: bench/audit_off.c build/obj/src/main.o $(filter-out build/obj/src/api/audit_read.o,$(REL_OBJ))
 	@mkdir -p $(@D)
 	$(CC) $(REL_CFLAGS) $(REL_LDFLAGS) $^ $(PKG_LIBS) -o $@
 
-bench: deps-check build/slate build/bench/slate-audit-off build/bench/stream_bench build/bench/carbon_bench build/bench/pagecrypt_bench
+bench: deps-check build/slate build/bench/slate-audit-off build/bench/stream_bench build/bench/carbon_bench build/bench/pagecrypt_bench \
+       build/bench/sheetpdf_bench
 	bench/run
 	node bench/pageweight.mjs
 	node bench/office.mjs

@@ -257,6 +257,7 @@ void audit_list(struct api_call *c);
 void callsheets_publish(struct api_call *c);
 void callsheets_list(struct api_call *c);
 void callsheets_get(struct api_call *c);
+void callsheets_pdf(struct api_call *c);
 void callsheets_ack(struct api_call *c);
 void callsheets_acks(struct api_call *c);
 void callsheets_diff(struct api_call *c);

@@ -5,6 +5,7 @@
  * POST /api/v1/productions/{id}/days/{did}/callsheets     publish the next version
  * GET  /api/v1/productions/{id}/days/{did}/callsheets     its versions, newest first
  * GET  /api/v1/productions/{id}/callsheets/{cid}          one version, whole
+ * GET  /api/v1/productions/{id}/callsheets/{cid}.pdf      the same, drawn for print (?paper=)
  * POST /api/v1/productions/{id}/callsheets/{cid}/ack      the caller acknowledges it
  * GET  /api/v1/productions/{id}/callsheets/{cid}/acks     who has, and who has not
  * GET  /api/v1/productions/{id}/callsheets/{cid}/diff     what changed (?from={cid2})
@@ -49,6 +50,9 @@
 #include "api/view.h"
 #include "domain/callsheet.h"
 #include "domain/sun.h"
+#include "render/sheetpdf.h"
+#include "util/log.h"
+#include "util/workq.h"
 #include "util/xalloc.h"
 #include "util/zone.h"
 
@@ -699,6 +703,95 @@ callsheets_get(struct api_call *c)
 	free(out);
 	sodium_memzero(cs.body, strlen(cs.body));
 	free(cs.body);
+}
+
+/*
+ * GET …/callsheets/{cid}.pdf: the version as callsheets_get answers it to
+ * the reader, drawn by render/sheetpdf.c with the reader's own call at the
+ * top. Checked on the loop like callsheets_get; drawn on a worker (a large
+ * sheet takes tens of milliseconds), from the opened body the job owns and
+ * wipes.
+ */
+struct pdf_job {
+	struct job job;
+	struct http_req *r;
+	char *body; /* the opened sheet, wiped and freed by pdf_done */
+	char person_id[STORE_ID_LEN + 8];
+	char published_at[40];
+	char name[64]; /* the file name offered */
+	int version;
+	enum sheetpdf_paper paper;
+	unsigned char *pdf; /* the outcome, or NULL with e set */
+	size_t len;
+	struct err e;
+};
+
+static void
+pdf_work(struct job *j)
+{
+	struct pdf_job *x = (struct pdf_job *)j;
+	struct sheetpdf_opts o = {.paper = x->paper,
+	                          .person_id = x->person_id,
+	                          .version = x->version,
+	                          .published_at = x->published_at};
+	json_t *sheet = json_loads(x->body, 0, NULL);
+
+	if (sheet == NULL)
+		err_set(&x->e, 500, "the call sheet could not be opened");
+	else
+		sheetpdf_render(sheet, &o, &x->pdf, &x->len, &x->e);
+	json_decref(sheet);
+}
+
+static void
+pdf_done(struct job *j)
+{
+	struct pdf_job *x = (struct pdf_job *)j;
+	char cd[128];
+
+	if (x->pdf == NULL) {
+		log_event(LOG_ERROR, "call sheet PDF not drawn", LOG_STR("error", x->e.msg),
+		          LOG_END);
+		http_end_problem(x->r, 500, "the call sheet could not be drawn");
+	} else {
+		snprintf(cd, sizeof(cd), "inline; filename=\"%s\"", x->name);
+		http_add_header(x->r, "Content-Disposition", cd);
+		http_end_reply(x->r, 200, "application/pdf", x->pdf, x->len);
+	}
+	sodium_memzero(x->body, strlen(x->body));
+	free(x->body);
+	free(x->pdf);
+	free(x);
+}
+
+void
+callsheets_pdf(struct api_call *c)
+{
+	struct http_req *r = c->r;
+	struct store_callsheet cs;
+	struct store_day d;
+	struct pdf_job *x;
+	char paper[16] = "";
+	int got = router_query_param(r->query, "paper", paper, sizeof(paper));
+	enum sheetpdf_paper size = SHEETPDF_A4;
+
+	if (got == -1 || sheetpdf_paper_named(got == 1 ? paper : NULL, &size) == -1) {
+		api_bad_field(r, "?paper", "a4 or letter");
+		return;
+	}
+	if (!load_sheet(r, &c->rd, 1, &cs, &d))
+		return;
+	x = xcalloc(1, sizeof(*x));
+	x->r = r;
+	x->body = cs.body;
+	x->paper = size;
+	x->version = cs.version;
+	snprintf(x->person_id, sizeof(x->person_id), "%s", c->rd.person_id);
+	snprintf(x->published_at, sizeof(x->published_at), "%s", cs.published_at);
+	snprintf(x->name, sizeof(x->name), "callsheet-day-%d-v%d.pdf", d.number, cs.version);
+	x->job.work = pdf_work;
+	x->job.done = pdf_done;
+	http_defer(r, &x->job);
 }
 
 void

@@ -18,6 +18,8 @@
  *              with person=ID (or person=me) that person's calls instead
  *   vcf        the people as vCard 4.0 (domain/vcard.h)
  *   callsheet  one published call sheet (callsheet=ID) as JSON
+ *   pdf        the same call sheet drawn as a PDF (render/sheetpdf.h; paper=a4 or
+ *              letter), the exporter's own call (or person=ID's) highlighted
  *
  * `slate export` (cli/export.c) writes the same bytes from the shell.
  *
@@ -54,6 +56,7 @@
 #include "domain/csv.h"
 #include "domain/ical.h"
 #include "domain/vcard.h"
+#include "render/sheetpdf.h"
 #include "util/timefmt.h"
 #include "util/xalloc.h"
 
@@ -302,15 +305,44 @@ write_vcf(FILE *f, const json_t *set)
 	}
 }
 
+/* Version v of a call sheet (as the data set holds it: its fields and "sheet") as a PDF. */
+static int
+write_pdf(FILE *f, const json_t *v, const struct export_query *q, const struct api_reader *rd,
+          struct err *e)
+{
+	struct sheetpdf_opts o = {.person_id = q->person != NULL && strcmp(q->person, "me") != 0
+	                                           ? q->person
+	                                           : rd->person_id,
+	                          .version = (int)json_integer_value(json_object_get(v, "version")),
+	                          .published_at = text(v, "published_at")};
+	unsigned char *pdf = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (sheetpdf_paper_named(q->paper, &o.paper) == -1 ||
+	    sheetpdf_render(json_object_get(v, "sheet"), &o, &pdf, &len, e) == -1)
+		return -1;
+	rc = fwrite(pdf, 1, len, f) == len ? 0 : err_set(e, 500, "the PDF could not be written");
+	free(pdf);
+	return rc;
+}
+
 int
 export_check(const struct export_query *q, struct err *e)
 {
-	static const char *const formats[] = {"json", "csv", "ics", "vcf", "callsheet", NULL};
+	static const char *const formats[] = {"json",      "csv", "ics", "vcf",
+	                                      "callsheet", "pdf", NULL};
+	enum sheetpdf_paper paper;
 	int known = 0;
 	for (size_t i = 0; formats[i] != NULL; i++)
 		known |= strcmp(q->format, formats[i]) == 0;
 	if (!known) {
-		err_field(e, 400, "?format", "json, csv, ics, vcf or callsheet");
+		err_field(e, 400, "?format", "json, csv, ics, vcf, callsheet or pdf");
+		return -1;
+	}
+	if (q->paper != NULL &&
+	    (strcmp(q->format, "pdf") != 0 || sheetpdf_paper_named(q->paper, &paper) == -1)) {
+		err_field(e, 400, "?paper", "a4 or letter, with format=pdf");
 		return -1;
 	}
 	if (strcmp(q->format, "csv") == 0) {
@@ -321,8 +353,9 @@ export_check(const struct export_query *q, struct err *e)
 		          "format=csv (or no table: every table, as a ZIP archive)");
 		return -1;
 	}
-	if (strcmp(q->format, "callsheet") == 0 && (q->callsheet == NULL || q->callsheet[0] == 0)) {
-		err_field(e, 400, "?callsheet", "a call sheet's id with format=callsheet");
+	if ((strcmp(q->format, "callsheet") == 0 || strcmp(q->format, "pdf") == 0) &&
+	    (q->callsheet == NULL || q->callsheet[0] == 0)) {
+		err_field(e, 400, "?callsheet", "a call sheet's id with format=callsheet or pdf");
 		return -1;
 	}
 	return 0;
@@ -338,6 +371,8 @@ export_content_type(const struct export_query *q)
 		return "text/calendar; charset=utf-8";
 	if (strcmp(q->format, "vcf") == 0)
 		return "text/vcard; charset=utf-8";
+	if (strcmp(q->format, "pdf") == 0)
+		return "application/pdf";
 	return "application/json";
 }
 
@@ -385,14 +420,16 @@ export_write(FILE *f, struct store *s, struct api_reader *rd, const json_t *set,
 		/* from the store, in the view rd reads (api/published.c), not from set */
 		return calendar_write(f, s, rd, who, strcmp(text(set, "scope"), "self") == 0, e);
 	}
-	/* callsheet: one version, if the data set holds it */
+	/* callsheet, pdf: one version, if the data set holds it */
 	{
 		size_t i;
 		const json_t *v;
 		json_array_foreach (json_object_get(set, "callsheets"), i, v) {
-			if (strcmp(text(v, "id"), q->callsheet) == 0)
-				return json_dumpf(v, f, JSON_INDENT(1) | JSON_SORT_KEYS) == 0 ? 0
-				                                                              : -1;
+			if (strcmp(text(v, "id"), q->callsheet) != 0)
+				continue;
+			if (strcmp(q->format, "pdf") == 0)
+				return write_pdf(f, v, q, rd, e);
+			return json_dumpf(v, f, JSON_INDENT(1) | JSON_SORT_KEYS) == 0 ? 0 : -1;
 		}
 		err_field(e, 404, "?callsheet", "there is no such call sheet in your export");
 		return -1;
@@ -443,7 +480,8 @@ struct export_job {
 	struct http_req *r;
 	struct api_reader rd; /* used by the worker; freed on the loop (its cache lives there) */
 	struct export_query q;
-	char format[16], table[16], person[STORE_ID_LEN + 8], callsheet[STORE_ID_LEN + 8];
+	char format[16], table[16], person[STORE_ID_LEN + 8], callsheet[STORE_ID_LEN + 8],
+	    paper[16];
 	int self_only;
 	/*
 	 * The outcome. Everything that grows with the production is made and
@@ -547,7 +585,8 @@ exports_get(struct http_req *r)
 	if (query_text(r, "format", x->format, sizeof(x->format), &q->format) == -1 ||
 	    query_text(r, "table", x->table, sizeof(x->table), &q->table) == -1 ||
 	    query_text(r, "person", x->person, sizeof(x->person), &q->person) == -1 ||
-	    query_text(r, "callsheet", x->callsheet, sizeof(x->callsheet), &q->callsheet) == -1) {
+	    query_text(r, "callsheet", x->callsheet, sizeof(x->callsheet), &q->callsheet) == -1 ||
+	    query_text(r, "paper", x->paper, sizeof(x->paper), &q->paper) == -1) {
 		api_bad_field(r, "?format", "a query parameter is malformed or too long");
 		goto refused;
 	}

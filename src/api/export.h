@@ -12,11 +12,13 @@
 #include "api/view.h"
 
 struct export_query {
-	const char *format;    /* json | csv | ics | vcf | callsheet */
-	const char *table;     /* csv: departments | people | locations | days | scenes | calls |
-	                          callsheets;     NULL: every table, as a ZIP archive */
-	const char *person;    /* ics: a person id or "me"; NULL for the schedule */
-	const char *callsheet; /* callsheet: the version's id */
+	const char *format; /* json | csv | ics | vcf | callsheet | pdf */
+	const char *table;  /* csv: departments | people | locations | days | scenes | calls |
+	                       callsheets;     NULL: every table, as a ZIP archive */
+	const char *person; /* ics: a person id or "me"; NULL for the schedule. pdf: whose call is
+	                       highlighted (NULL: the exporter's own) */
+	const char *callsheet; /* callsheet, pdf: the version's id */
+	const char *paper;     /* pdf: "a4" (NULL) or "letter" */
 };
 
 /* 0 when q names a format (and what it needs); else -1, e naming the query parameter (400). */

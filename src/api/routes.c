@@ -145,6 +145,7 @@ const struct route api_routes[] = {
     {"GET", "/forgot-password", CALL(web_page, ROUTE_PUBLIC, PUBLIC)},
     {"GET", "/reset-password", CALL(web_page, ROUTE_PUBLIC, PUBLIC)},
     {"GET", "/invitation", CALL(web_page, ROUTE_PUBLIC, PUBLIC)},
+    {"GET", "/sheet", CALL(web_page, ROUTE_PUBLIC, PUBLIC)},
     {"GET", "/first-password", CALL(web_page, ROUTE_PUBLIC, PUBLIC)},
     {"GET", "/second-factor", CALL(web_page, ROUTE_PUBLIC, PUBLIC)},
     {"GET", "/productions", CALL(web_page, ROUTE_PUBLIC, PUBLIC)},
@@ -380,6 +381,9 @@ const struct route api_routes[] = {
           .audit = "callsheet.publish")},
     {"GET", "/api/v1/productions/{id}/days/{did}/callsheets",
      CALL(callsheets_list, 0, VIEW(NEED(CALLSHEET, READ)))},
+    /* before …/{cid}, which would take "{cid}.pdf" whole (http/router.h) */
+    {"GET", "/api/v1/productions/{id}/callsheets/{cid}.pdf",
+     CALL(callsheets_pdf, 0, VIEW(NEED(CALLSHEET, READ)))},
     {"GET", "/api/v1/productions/{id}/callsheets/{cid}",
      CALL(callsheets_get, ROUTE_GZIP, VIEW(NEED(CALLSHEET, READ)))},
     {"POST", "/api/v1/productions/{id}/callsheets/{cid}/ack",

@@ -23,12 +23,14 @@
 
 static const char help[] =
     "usage: slate export --data DIR --production ID [--format FORMAT] [--table TABLE]\n"
-    "                    [--person ID] [--callsheet ID] [--out FILE]\n"
+    "                    [--person ID] [--callsheet ID] [--paper a4|letter] [--out FILE]\n"
     "\n"
     "FORMAT: json (the whole data set, the default), csv (one --table: departments,\n"
     "people, locations, days, scenes, calls or callsheets), ics (the shoot days, or\n"
     "--person ID's calls), vcf (the people as vCard 4.0), callsheet (one published\n"
-    "--callsheet ID), attachments (the files of the JSON export's attachments as a tar,\n"
+    "--callsheet ID), pdf (that call sheet drawn for print, on --paper a4 or letter,\n"
+    "--person ID's call highlighted), attachments (the files of the JSON export's attachments as a "
+    "tar,\n"
     "for `slate import --attachments`). --out FILE is created with mode 0600 and never\n"
     "overwritten.\n"
     "`slate member list` lists the productions and their ids.\n";
@@ -53,12 +55,13 @@ open_out(const char *path)
 int
 cmd_export(int argc, char **argv)
 {
-	static const char *production, *format, *table, *person, *callsheet, *out;
+	static const char *production, *format, *table, *person, *callsheet, *paper, *out;
 	static const struct cli_flag flags[] = {
 	    {"--data", "data", NULL, NULL},    {"--production", NULL, NULL, &production},
 	    {"--format", NULL, NULL, &format}, {"--table", NULL, NULL, &table},
 	    {"--person", NULL, NULL, &person}, {"--callsheet", NULL, NULL, &callsheet},
-	    {"--out", NULL, NULL, &out},       {NULL, NULL, NULL, NULL},
+	    {"--paper", NULL, NULL, &paper},   {"--out", NULL, NULL, &out},
+	    {NULL, NULL, NULL, NULL},
 	};
 	struct export_query q;
 	struct api_reader rd;
@@ -81,7 +84,7 @@ cmd_export(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	q = (struct export_query){format ? format : "json", table, person, callsheet};
+	q = (struct export_query){format ? format : "json", table, person, callsheet, paper};
 	files = format != NULL && strcmp(format, "attachments") == 0;
 	if (!files && export_check(&q, &e) == -1) {
 		cli_error("export", "--%s must be %s", e.field + 1, e.msg);

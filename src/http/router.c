@@ -108,12 +108,16 @@ match_path(const char *pattern, int tail, const char *path, size_t path_len, str
 			i++;
 		seg_len = i - seg_start;
 		if (*p == '{') {
-			if (seg_len == 0 || np == ROUTER_MAX_PARAMS)
+			/* "{cid}.pdf": a parameter, then a literal tail of the same segment */
+			const char *close = memchr(p, '}', (size_t)(pe - p));
+			size_t suffix = close != NULL ? (size_t)(pe - close) - 1 : 0;
+			if (close == NULL || seg_len <= suffix || np == ROUTER_MAX_PARAMS ||
+			    memcmp(path + seg_start + seg_len - suffix, close + 1, suffix) != 0)
 				return 0;
 			seen[np].name = p + 1;
-			seen[np].name_len = (size_t)(pe - p) - 2;
+			seen[np].name_len = (size_t)(close - p) - 1;
 			seen[np].value = path + seg_start;
-			seen[np].value_len = seg_len;
+			seen[np].value_len = seg_len - suffix;
 			np++;
 		} else if (seg_len != (size_t)(pe - p) ||
 		           memcmp(path + seg_start, p, seg_len) != 0) {

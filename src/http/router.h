@@ -4,11 +4,12 @@
  * Patterns are literal segments and {name} parameters:
  * "/api/v1/productions/{id}/members". A parameter matches one non-empty
  * segment; its value is percent-decoded and may not contain '/', NUL or
- * control characters. A ROUTE_TAIL route's last parameter takes every
- * segment left ("js/app.js"), each decoded alike. HEAD is answered by the
- * GET route (the body is dropped on the way out). A path that matches some
- * route but not its method gives 405 with the Allow list; no match at all
- * gives 404.
+ * control characters. A parameter may end its segment with a literal
+ * suffix ("{cid}.pdf" matches "cs_1.pdf" with cid "cs_1"; list such a route
+ * before the plain "{cid}" one, which would take "cs_1.pdf" whole). A ROUTE_TAIL route's last
+ * parameter takes every segment left ("js/app.js"), each decoded alike. HEAD is answered by the GET
+ * route (the body is dropped on the way out). A path that matches some route but not its method
+ * gives 405 with the Allow list; no match at all gives 404.
  *
  * Pure code: no I/O, no allocation.
  */

@@ -747,7 +747,7 @@ test('exports: one call sheet as JSON; every export is audited, from the API and
   assert.equal(whole.code, 0, whole.stderr);
   assert.equal(JSON.parse(whole.stdout).people.length, (await call(server, admin, 'GET', P(prod.id, '/people'))).json.people.length);
   for (const [args, code, msg] of [
-    [['--format', 'xml'], 2, /^slate: export: --format must be json, csv, ics, vcf or callsheet\n$/],
+    [['--format', 'xml'], 2, /^slate: export: --format must be json, csv, ics, vcf, callsheet or pdf\n$/],
     [['--format', 'csv', '--table', 'secrets'], 2, /^slate: export: --table must be/],
   ]) {
     const bad = runSlate(['export', '--data', server.data, '--production', prod.id, ...args]);

@@ -21,7 +21,7 @@ const CSP =
   "manifest-src 'self'; worker-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; " +
   "require-trusted-types-for 'script'; trusted-types slate";
 const IMMUTABLE = 'public, max-age=31536000, immutable';
-const APP_PATHS = ['/', '/sign-in', '/forgot-password', '/reset-password', '/invitation', '/first-password',
+const APP_PATHS = ['/', '/sign-in', '/forgot-password', '/reset-password', '/invitation', '/sheet', '/first-password',
   '/second-factor', '/productions', '/callsheet', '/my-details',
   // the production office: the app reads the rest of the address
   '/office/prd_x', '/office/prd_x/people', '/office/prd_x/days/day_y/publish', '/admin'];

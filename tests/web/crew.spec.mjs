@@ -5,6 +5,7 @@
 // leaving nothing in the browser. Everything the production office does is
 // done through the API, as it would be; every name it types is hostile.
 import { test, expect } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
 import { startSlate, mailedLink, watch, checkPage, kept, waitFor } from './lib/slate.mjs';
 import { totpStep, totpCodeAtStep } from '../api/lib/totp.mjs';
 import { signIn, call } from '../api/lib/session.mjs';
@@ -140,6 +141,13 @@ test('my call sheet: my call in large type, the day, locations with a maps link,
   expect(await sheet.locator('a[href^="geo:"]').count()).toBeGreaterThan(0);
   expect(await page.locator('img[src="x"]').count(), 'no injected element').toBe(0);
   await checkPage(page, watcher, 'callsheet');
+
+  // the same sheet for print: my PDF, with my call on top and the hostile names as text
+  const [pdf] = await Promise.all([page.waitForEvent('download'), sheet.getByRole('link', { name: 'Print (PDF, A4)' }).click()]);
+  const printed = execFileSync('pdftotext', [await pdf.path(), '-'], { encoding: 'utf8' });
+  const mine = printed.slice(printed.indexOf('Your call'), printed.indexOf('Locations'));
+  expect(mine).toContain(NAME);
+  expect(mine).toContain('06:30');
 
   await page.getByRole('button', { name: 'Acknowledge' }).first().click();
   await expect(sheet.getByText('Acknowledged')).toBeVisible();

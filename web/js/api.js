@@ -35,8 +35,11 @@ export class ApiError extends Error {
   }
 }
 
-/* A call with a JSON body (body given), or with raw bytes of a type ({raw, type}). */
-export async function api(method, path, body, raw = null) {
+/*
+ * A call with a JSON body (body given), or with raw bytes of a type ({raw, type}).
+ * as 'blob': a successful answer comes back as a Blob (a PDF), a refusal as ApiError still.
+ */
+export async function api(method, path, body, raw = null, as = 'json') {
   const headers = { Accept: 'application/json' };
   const init = { method, headers, credentials: 'same-origin', cache: 'no-store', redirect: 'error' };
   if (method !== 'GET' && method !== 'HEAD' && csrf) headers['X-CSRF-Token'] = csrf;
@@ -54,6 +57,7 @@ export async function api(method, path, body, raw = null) {
     throw new ApiError(0, { detail: 'offline' });
   }
   const type = res.headers.get('Content-Type') || '';
+  if (as === 'blob' && res.ok) return res.blob();
   const data = res.status === 204 ? null
     : type.includes('json') ? await res.json().catch(() => null) : null;
   if (!res.ok) {
@@ -91,6 +95,8 @@ export const patch = (path, body) => api('PATCH', path, body);
 export const del = (path) => api('DELETE', path);
 /* A file's bytes as they are (a CSV import): POST with its own Content-Type. */
 export const upload = (path, data, type) => api('POST', path, undefined, { data, type });
+/* POST with a JSON body whose answer is a file (a PDF): a Blob. */
+export const postForBlob = (path, body) => api('POST', path, body, null, 'blob');
 
 /*
  * A query string from {name: value} (empty values left out), each part

@@ -37,6 +37,7 @@ const pages = {
   '/reset-password': { load: screen('password', 'reset'), isPublic: true },
   '/first-password': { load: screen('password', 'first') },
   '/invitation': { load: screen('invitation'), isPublic: true },
+  '/sheet': { load: screen('sheetlink'), isPublic: true },
   '/second-factor': { load: screen('mfa') },
   '/productions': { load: screen('productions') },
   '/my-details': { load: screen('details') },

@@ -75,7 +75,12 @@ function isJson(mediaType) {
 }
 
 function templateRegex(template) {
-  const parts = template.split('/').map((seg) => (/^\{[^}]+\}$/.test(seg) ? '[^/]+' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+  const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  // a parameter, or a parameter with a literal tail ("{cid}.pdf")
+  const parts = template.split('/').map((seg) => {
+    const m = /^\{[^}]+\}(.*)$/.exec(seg);
+    return m ? `[^/]+${escape(m[1])}` : escape(seg);
+  });
   return new RegExp(`^${parts.join('/')}$`);
 }
 
@@ -126,7 +131,8 @@ export function loadSpec(file = SPEC_PATH) {
     paths.push({
       template,
       regex: templateRegex(template),
-      literals: template.split('/').filter((s) => s && !s.startsWith('{')).length,
+      // a segment with a literal tail counts as half a literal: "{cid}.pdf" before "{cid}"
+      literals: template.split('/').reduce((n, s) => n + (!s ? 0 : !s.startsWith('{') ? 1 : s.endsWith('}') ? 0 : 0.5), 0),
       item,
     });
   }

@@ -17,6 +17,8 @@ static const struct route table[] = {
     {"DELETE", "/api/v1/productions/{id}", h, 0, NULL},
     {"POST", "/api/v1/productions/{id}/members/{member}", h, ROUTE_JSON_BODY, NULL},
     {"GET", "/assets/{version}/{path}", h, ROUTE_TAIL, NULL},
+    {"GET", "/sheets/{cid}.pdf", h, 0, NULL},
+    {"GET", "/sheets/{cid}", h, 0, NULL},
 };
 #define N (sizeof(table) / sizeof(table[0]))
 
@@ -127,6 +129,25 @@ a_tail_takes_the_rest_of_the_path_segment_by_segment(void **state)
 	assert_string_equal(m.allow, "GET, HEAD");
 }
 
+static void
+a_parameter_may_end_in_a_literal_suffix(void **state)
+{
+	struct route_match m;
+	(void)state;
+	assert_int_equal(match("GET", "/sheets/cs_1.pdf", &m), 200);
+	assert_ptr_equal(m.route, &table[5]);
+	assert_string_equal(router_param(&m, "cid"), "cs_1");
+	/* without the suffix, the plain route; the suffix alone is no value */
+	assert_int_equal(match("GET", "/sheets/cs_1", &m), 200);
+	assert_ptr_equal(m.route, &table[6]);
+	assert_string_equal(router_param(&m, "cid"), "cs_1");
+	assert_int_equal(match("GET", "/sheets/.pdf", &m), 200);
+	assert_ptr_equal(m.route, &table[6]);
+	assert_int_equal(match("GET", "/sheets/cs_1.pdfx", &m), 200);
+	assert_ptr_equal(m.route, &table[6]);
+	assert_int_equal(match("GET", "/sheets/cs_1.pdf/x", &m), 404);
+}
+
 int
 main(void)
 {
@@ -138,6 +159,7 @@ main(void)
 	    cmocka_unit_test(head_is_served_by_get),
 	    cmocka_unit_test(overlong_param_does_not_match),
 	    cmocka_unit_test(a_tail_takes_the_rest_of_the_path_segment_by_segment),
+	    cmocka_unit_test(a_parameter_may_end_in_a_literal_suffix),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

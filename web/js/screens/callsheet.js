@@ -41,7 +41,8 @@ function section(title, ...body) {
   return h('section', null, h('h3', null, title), ...body);
 }
 
-function myCall(call) {
+/* My call in large type, or that I am not called: shared with the mailed link's page (sheetlink.js). */
+export function myCall(call) {
   if (!call) return h('section', { class: 'mycall' }, h('h3', null, t('yourCall')), h('p', null, t('notCalled')));
   return h('section', { class: 'mycall' },
     h('h3', null, t('yourCall')),
@@ -102,7 +103,8 @@ function sheetView(entry) {
       h('p', { class: 'eyebrow' }, `${entry.when === 'today' ? t('today') : t('next')} · ${entry.production.name}`),
       h('h2', { id: headingId }, formatDate(s.date)),
       h('p', null, t('dayOf', { day: s.day, of: s.of }), s.unit ? ` · ${s.unit}` : ''),
-      h('p', { class: 'muted' }, t('version', { v: cs.version, when: formatInstant(cs.published_at, tz) }))),
+      h('p', { class: 'muted' }, t('version', { v: cs.version, when: formatInstant(cs.published_at, tz) })),
+      pdfLinks(entry.production.id, cs.id)),
     s.cancelled ? h('p', { class: 'status', dataset: { kind: 'error' } }, t('cancelled')) : null,
     flagged ? h('div', { class: 'flag', role: 'note' },
       h('p', null, headline),
@@ -111,6 +113,13 @@ function sheetView(entry) {
     myCall(entry.my_call),
     ackControl(entry, () => { headline.textContent = t('newVersionSeen', { v: cs.version }); }),
     sheetBody(s));
+}
+
+/* Links to a published version drawn for print, on A4 and on US Letter (GET …/callsheets/{cid}.pdf). */
+export function pdfLinks(productionId, callsheetId) {
+  const url = `/api/v1/productions/${encodeURIComponent(productionId)}/callsheets/${encodeURIComponent(callsheetId)}.pdf`;
+  return h('p', { class: 'pdf' }, h('a', { href: url, download: '' }, t('pdfA4')), ' · ',
+    h('a', { href: `${url}?paper=letter`, download: '' }, t('pdfLetter')));
 }
 
 /* The day as published, after the reader's own part: shared with the office's preview (publish.js). */

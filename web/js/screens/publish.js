@@ -18,7 +18,7 @@ import { get, post, query } from '../api.js';
 import { t, fieldName, problemText } from '../text.js';
 import { formatDate, formatTime, formatInstant } from '../format.js';
 import { apiBase, officePath, loadProduction, frame, may, table } from '../office.js';
-import { sheetBody } from './callsheet.js';
+import { sheetBody, pdfLinks } from './callsheet.js';
 
 const show1 = (v) => (v === null || v === undefined || v === '' ? t('none') : /^\d{1,2}:\d{2}$/.test(v) ? formatTime(v) : String(v));
 const named = (x) => (typeof x === 'string' ? x : x && (x.name || x.department || x.id)) || '';
@@ -46,6 +46,14 @@ export function diffLines(d) {
   return out;
 }
 
+/* What sending queued: "Mail is on its way to 12 people. Not sent: Ana (no email address)." */
+function sentText(d) {
+  const out = [t('mailQueuedFor', { n: d.queued })];
+  const missed = d.not_sent || [];
+  if (missed.length) out.push(t('mailNotSentTo', { names: missed.map((m) => `${m.name} (${m.reason})`).join(', ') }));
+  return out.join(' ');
+}
+
 function diffView(d, emptyText) {
   const lines = diffLines(d);
   return lines.length ? h('ul', { class: 'changes' }, lines.map((l) => h('li', null, l))) : h('p', null, emptyText);
@@ -61,18 +69,41 @@ function callsTable(calls) {
     fieldName('hair_makeup'), fieldName('on_set'), t('castStatus')], rows, { class: 'grid' });
 }
 
-/* Who has acknowledged a version, by department and name; "Not yet only" filters. */
-export function acksView(prod, acks) {
+/* What became of the latest message to a person (GET …/deliveries): one line. */
+function mailText(d, tz) {
+  if (!d) return '';
+  const why = d.reason || d.relay_answer || '';
+  switch (d.status) {
+    case 'sent': return t('mailSent', { when: formatInstant(d.sent_at, tz) });
+    case 'deferred': return t('mailDeferred', { when: formatInstant(d.next_attempt_at, tz), why });
+    case 'failed': return t('mailFailed', { why });
+    case 'not_sent': return t('mailNotSent', { why });
+    default: return t('mailQueued');
+  }
+}
+
+/*
+ * Who has acknowledged a version, by department and name; "Not yet only" filters.
+ * With deliveries (those who may publish), a column says what became of each one's mail.
+ */
+export function acksView(prod, acks, deliveries = null) {
   const id = uid('notyet');
   const box = h('input', { type: 'checkbox', id });
   const done = acks.filter((a) => a.acknowledged_at).length;
   const sorted = [...acks].sort((a, b) => (a.department || '').localeCompare(b.department || '') || a.name.localeCompare(b.name));
+  const latest = new Map(); /* person → their latest message (a reminder after the first) */
+  for (const d of deliveries || []) {
+    const had = latest.get(d.person_id);
+    if (!had || (d.queued_at || '') >= (had.queued_at || '')) latest.set(d.person_id, d);
+  }
   const body = h('div');
+  const heads = [t('name'), t('department'), deliveries ? t('mailColumn') : null, t('acknowledged')].filter(Boolean);
   const draw = () => {
     const shown = box.checked ? sorted.filter((a) => !a.acknowledged_at) : sorted;
-    body.replaceChildren(shown.length ? table(t('acksTitle'), [t('name'), t('department'), t('acknowledged')], shown.map((a) => h('tr', { dataset: { acked: a.acknowledged_at ? 'yes' : 'no' } },
+    body.replaceChildren(shown.length ? table(t('acksTitle'), heads, shown.map((a) => h('tr', { dataset: { acked: a.acknowledged_at ? 'yes' : 'no' } },
       h('th', { scope: 'row' }, a.name), h('td', null, a.department || ''),
-      h('td', null, a.acknowledged_at ? `✓ ${formatInstant(a.acknowledged_at, prod.timezone)}` : t('notYet')))), { class: 'grid acks' })
+      deliveries ? h('td', { dataset: { mail: (latest.get(a.person_id) || {}).status || 'none' } }, mailText(latest.get(a.person_id), prod.timezone)) : null,
+      h('td', null, a.acknowledged_at ? `✓ ${formatInstant(a.acknowledged_at, prod.timezone)}${a.acknowledged_via === 'link' ? ` ${t('viaLink')}` : ''}` : t('notYet')))), { class: 'grid acks' })
       : h('p', null, t('everyoneAcked')));
   };
   box.addEventListener('change', draw);
@@ -107,11 +138,15 @@ async function render(ctx) {
       const preview = await get(`${dayApi}/callsheets/preview`);
       const cs = preview;
       const publish = h('button', { type: 'button', class: 'primary' }, t('publishVersion', { v: cs.version }));
+      const sendId = uid('send');
+      const send = h('input', { type: 'checkbox', id: sendId, checked: true });
       publish.addEventListener('click', busy(publish, async () => {
         try {
           /* what is published is what was previewed, or nothing (409: look again) */
-          const done = await post(`${dayApi}/callsheets${query({ expect_version: cs.version, expect_digest: cs.digest })}`);
-          ctx.flash(t('published', { v: done.version }));
+          const guards = { expect_version: cs.version, expect_digest: cs.digest };
+          if (send.checked) guards.send = 'true';
+          const done = await post(`${dayApi}/callsheets${query(guards)}`);
+          ctx.flash([t('published', { v: done.version }), done.deliveries ? sentText(done.deliveries) : ''].join(' ').trim());
           ctx.go(location.pathname, { replace: true });
         } catch (err) {
           note.say(err.status === 409 ? t('publishedMeanwhile') : problemText(err), 'error');
@@ -120,6 +155,7 @@ async function render(ctx) {
       parts.push(
         h('h2', null, latest ? t('changesSince', { v: latest.version }) : t('firstVersion')),
         latest ? diffView(preview.changes, t('noChanges')) : h('p', null, t('firstVersionIntro')),
+        h('div', { class: 'check' }, send, h('label', { for: sendId }, t('sendByMail'))),
         h('div', { class: 'actions' }, publish),
         h('h2', null, t('previewTitle', { v: cs.version })),
         h('article', { class: 'sheet preview' },
@@ -132,14 +168,32 @@ async function render(ctx) {
     }
   }
   if (latest) {
+    const sheetApi = `${base}/callsheets/${encodeURIComponent(latest.id)}`;
     let acks = null;
+    let deliveries = null;
     try {
-      acks = (await get(`${base}/callsheets/${encodeURIComponent(latest.id)}/acks`)).acknowledgements;
+      acks = (await get(`${sheetApi}/acks`)).acknowledgements;
+      /* who may publish sees what became of each message */
+      if (may(prod, 'callsheet', 'publish')) deliveries = (await get(`${sheetApi}/deliveries`)).deliveries;
     } catch (err) {
       note.say(problemText(err), 'error');
     }
+    let remind = null;
+    const waiting = acks ? acks.filter((a) => !a.acknowledged_at).length : 0;
+    if (deliveries && waiting > 0) {
+      const button = h('button', { type: 'button' }, t('remindWaiting', { n: waiting }));
+      const said = statusLine();
+      button.addEventListener('click', busy(button, async () => {
+        try {
+          said.say(sentText(await post(`${sheetApi}/remind`)));
+        } catch (err) {
+          said.say(problemText(err), 'error');
+        }
+      }));
+      remind = h('div', { class: 'actions' }, button, said);
+    }
     parts.unshift(h('h2', null, t('acksFor', { v: latest.version, when: formatInstant(latest.published_at, prod.timezone) })),
-      acks ? acksView(prod, acks) : null);
+      pdfLinks(prod.id, latest.id), remind, acks ? acksView(prod, acks, deliveries) : null);
   }
   const older = [...versions].sort((a, b) => b.version - a.version).filter((v) => v.version > 1);
   if (older.length) {
@@ -153,7 +207,7 @@ async function render(ctx) {
           out.replaceChildren(h('p', null, problemText(err)));
         }
       }));
-      return h('li', null, open, out);
+      return h('li', null, open, pdfLinks(prod.id, v.id), out);
     })));
   }
   frame(prod, title, back, note, ...parts);
