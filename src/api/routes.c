@@ -150,8 +150,6 @@ const struct route api_routes[] = {
     {"GET", "/second-factor", CALL(web_page, ROUTE_PUBLIC, PUBLIC)},
     {"GET", "/productions", CALL(web_page, ROUTE_PUBLIC, PUBLIC)},
     {"GET", "/callsheet", CALL(web_page, ROUTE_PUBLIC, PUBLIC)},
-    /* a call sheet's personal link (its token in the fragment): api/distribution.c */
-    {"GET", "/sheet", CALL(web_page, ROUTE_PUBLIC, PUBLIC)},
     {"GET", "/my-details", CALL(web_page, ROUTE_PUBLIC, PUBLIC)},
     {"GET", "/admin", CALL(web_page, ROUTE_PUBLIC, PUBLIC)},
     /* the production office: the app reads the rest of the address */
