@@ -11,6 +11,7 @@
 // is refused on its next action. Every name typed is hostile; every screen
 // passes checkPage (axe, CSP, no console error, 360 px, 44 px targets) at
 // a phone's and a desktop's size.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test, expect } from '@playwright/test';
@@ -373,6 +374,49 @@ test('the AD previews the call sheet, publishes it, changes a call, sees exactly
   await checkPage(page, watcher, 'office-publish-acks');
   await page.getByRole('button', { name: 'What changed in version 2' }).click();
   await expect(page.locator('ul.changes li').last()).toHaveText(`${ids.grip.name}: Call from 05:45 to 05:15`);
+});
+
+test('the AD sees each one\'s mail sent and reminds who has not acknowledged; the mailed link opens the recipient\'s own copy without signing in: their call, their PDF, Acknowledge, seen by the AD as by link', async ({ browser }) => {
+  const version = (await slate.api('GET', `${slate.base}/days/${ids.day}/callsheets`)).callsheets.find((c) => c.version === 2);
+  const grip = await slate.api('GET', `${slate.base}/people/${ids.grip.id}`);
+  expect(grip.work_email, 'the demo grip has a work address').toBeTruthy();
+  const gripMail = async () => (await slate.api('GET', `${slate.base}/callsheets/${version.id}/deliveries`)).deliveries.filter((d) => d.person_id === ids.grip.id);
+  await waitFor(async () => (await gripMail()).some((d) => d.status === 'sent'), { what: 'the grip\'s mail sent' });
+
+  // the AD: the mail column, and a reminder to the one who has not acknowledged (the grip)
+  const ad = browsers.ad;
+  const rowOf = (page) => page.locator('table.acks').getByRole('row', { name: new RegExp(ids.grip.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) });
+  await ad.page.reload();
+  await expect(rowOf(ad.page).locator('td[data-mail]')).toHaveAttribute('data-mail', 'sent');
+  await expect(rowOf(ad.page)).toContainText('not yet');
+  await ad.page.getByRole('button', { name: 'Remind the 1 who have not acknowledged' }).click();
+  await expect(ad.page.getByText('Mail is on its way to 1.')).toBeVisible();
+  await checkPage(ad.page, ad.watcher, 'office-publish-mail');
+  await waitFor(async () => (await gripMail()).length === 2, { what: 'the reminder queued' });
+  const link = await mailedLink(slate.server, grip.work_email, 'sheet');
+
+  // a phone that has never signed in to Slate
+  const context = await browser.newContext({ baseURL: slate.origin });
+  const page = await context.newPage();
+  const watcher = watch(page);
+  await page.goto(link);
+  await expect(page.getByRole('heading', { level: 1, name: 'Call sheet' })).toBeVisible();
+  await expect(page).toHaveURL(/\/sheet$/); /* the token left the address bar */
+  await expect(page.getByText(`Sent to ${ids.grip.name}.`, { exact: false })).toBeVisible();
+  await expect(page.locator('.calltime')).toHaveText('05:15');
+  await expect(page.locator('.sheet')).toContainText('Bamburgh Beach');
+  await checkPage(page, watcher, 'sheet-link');
+  const [pdf] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download my PDF' }).click()]);
+  const printed = execFileSync('pdftotext', [await pdf.path(), '-'], { encoding: 'utf8' });
+  expect(printed.slice(printed.indexOf('Your call'), printed.indexOf('Locations'))).toContain('05:15');
+  await page.getByRole('button', { name: 'Acknowledge' }).click();
+  await expect(page.getByText('Acknowledged', { exact: false }).first()).toBeVisible();
+  await checkPage(page, watcher, 'sheet-link-acknowledged');
+  await context.close();
+
+  await ad.page.reload();
+  await expect(rowOf(ad.page)).toContainText('(by the mailed link)');
+  await expect(ad.page.getByRole('button', { name: /^Remind the/ })).toHaveCount(0);
 });
 
 test('a department head edits their own department\'s calls, has no control for another, and a forged request is refused', async () => {
