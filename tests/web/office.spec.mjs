@@ -417,6 +417,24 @@ test('the AD sees each one\'s mail sent and reminds who has not acknowledged; th
   await ad.page.reload();
   await expect(rowOf(ad.page)).toContainText('(by the mailed link)');
   await expect(ad.page.getByRole('button', { name: /^Remind the/ })).toHaveCount(0);
+  await expect(ad.page.getByLabel(/^The personal link in the mail/), 'an AD does not change production settings').toHaveCount(0);
+
+  // the producer turns link-only access off: the same link now asks for sign-in; then on again
+  const producer = browsers.producer;
+  await producer.page.goto(`${office}/days/${ids.day}/publish`);
+  const linkAccess = producer.page.getByLabel(/^The personal link in the mail/);
+  await expect(linkAccess).toBeChecked();
+  await linkAccess.uncheck();
+  await expect(producer.page.getByText('Mailed links now ask the recipient to sign in.')).toBeVisible();
+  const again = await browser.newContext({ baseURL: slate.origin });
+  const later = await again.newPage();
+  await later.goto(link);
+  await expect(later.getByText('This production shows its call sheets to signed-in people only.', { exact: false })).toBeVisible();
+  await expect(later.locator('.calltime')).toHaveCount(0);
+  await again.close();
+  await linkAccess.check();
+  await expect(producer.page.getByText('Mailed links open the call sheet without signing in.')).toBeVisible();
+  expect((await slate.api('GET', slate.base)).link_access).toBe(true);
 });
 
 test('a department head edits their own department\'s calls, has no control for another, and a forged request is refused', async () => {

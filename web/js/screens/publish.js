@@ -14,7 +14,7 @@
  * publisher's view; each recipient's copy is shaped by their own role.
  */
 import { h, link, statusLine, busy, uid } from '../dom.js';
-import { get, post, query } from '../api.js';
+import { get, post, patch, query } from '../api.js';
 import { t, fieldName, problemText } from '../text.js';
 import { formatDate, formatTime, formatInstant } from '../format.js';
 import { apiBase, officePath, loadProduction, frame, may, table } from '../office.js';
@@ -44,6 +44,29 @@ export function diffLines(d) {
   if (sc.reordered) out.push(t('diffScenesReordered'));
   for (const c of d.department_calls || []) out.push(t('diffDepartmentCall', { department: named(c.department) || c.department_id, from: show1(c.from), to: show1(c.to) }));
   return out;
+}
+
+/*
+ * Whether a mailed link opens the call sheet without signing in (the
+ * production's link_access), for those who may change the production.
+ */
+function linkAccessControl(prod) {
+  const id = uid('linkaccess');
+  const box = h('input', { type: 'checkbox', id, checked: prod.link_access !== false });
+  const said = statusLine();
+  box.addEventListener('change', async () => {
+    box.disabled = true;
+    try {
+      await patch(apiBase(prod.id), { link_access: box.checked });
+      prod.link_access = box.checked;
+      said.say(t(box.checked ? 'linkAccessOn' : 'linkAccessOff'));
+    } catch (err) {
+      box.checked = !box.checked;
+      said.say(problemText(err), 'error');
+    }
+    box.disabled = false;
+  });
+  return h('div', null, h('div', { class: 'check' }, box, h('label', { for: id }, t('linkAccess'))), said);
 }
 
 /* What sending queued: "Mail is on its way to 12 people. Not sent: Ana (no email address)." */
@@ -156,6 +179,7 @@ async function render(ctx) {
         h('h2', null, latest ? t('changesSince', { v: latest.version }) : t('firstVersion')),
         latest ? diffView(preview.changes, t('noChanges')) : h('p', null, t('firstVersionIntro')),
         h('div', { class: 'check' }, send, h('label', { for: sendId }, t('sendByMail'))),
+        may(prod, 'production', 'write') ? linkAccessControl(prod) : null,
         h('div', { class: 'actions' }, publish),
         h('h2', null, t('previewTitle', { v: cs.version })),
         h('article', { class: 'sheet preview' },
