@@ -571,8 +571,12 @@ check_copy(const char *db, json_t *tables, const char *name, struct err *e)
 		goto out;
 	}
 	if (strcmp((const char *)sqlite3_column_text(st, 0), "ok") != 0) {
+		/* one line: SQLite's report has several */
 		err_set(e, 500, "snapshot %s fails its integrity check: %s", name,
 		        (const char *)sqlite3_column_text(st, 0));
+		for (char *p = e->msg; *p; p++)
+			if (*p == '\n' || *p == '\r')
+				*p = ' ';
 		goto out;
 	}
 	json_object_foreach (tables, t, v) {
