@@ -456,16 +456,26 @@ backup_prune(const char *dest, long days, time_t now, int *removed, struct err *
 	return sync_dir(snapdir) == -1 ? err_set(e, 500, "cannot sync %s", snapdir) : 0;
 }
 
+/* POSITION and N of a NAME YYYYMMDDTHHMMSSZ-POSITION[-N] (backup_name_time said it is one). */
+static void
+name_order(const char *name, long long *pos, long *n)
+{
+	char *end;
+	*pos = strtoll(name + 17, &end, 10);
+	*n = *end == '-' ? strtol(end + 1, NULL, 10) : 0;
+}
+
 /* Orders names by time, then position, then -N. */
 static int
 newer(const char *a, const char *b)
 {
-	long long pa = 0, pb = 0;
-	int na = 0, nb = 0, c = strncmp(a, b, 16);
+	long long pa, pb;
+	long na, nb;
+	int c = strncmp(a, b, 16);
 	if (c != 0)
 		return c > 0;
-	sscanf(a + 17, "%lld-%d", &pa, &na);
-	sscanf(b + 17, "%lld-%d", &pb, &nb);
+	name_order(a, &pa, &na);
+	name_order(b, &pb, &nb);
 	return pa != pb ? pa > pb : na > nb;
 }
 
