@@ -312,7 +312,9 @@ copy_database(const char *db_path, const char *tmp, long long *position, long lo
 		goto out;
 	}
 	sqlite3_busy_timeout(src, 5000);
-	if (sqlite3_prepare_v2(src, "VACUUM INTO ?1", -1, &st, NULL) != SQLITE_OK ||
+	/* the encrypting VFS refuses temporary files: none may be needed */
+	if (sqlite3_exec(src, "PRAGMA temp_store=MEMORY", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(src, "VACUUM INTO ?1", -1, &st, NULL) != SQLITE_OK ||
 	    sqlite3_bind_text(st, 1, uri, -1, SQLITE_STATIC) != SQLITE_OK ||
 	    sqlite3_step(st) != SQLITE_DONE) {
 		err_set(e, 500, "the copy of %s failed: %s", db_path, sqlite3_errmsg(src));
@@ -574,7 +576,8 @@ check_copy(const char *db, json_t *tables, const char *name, struct err *e)
 		err_set(e, 500, "snapshot %s does not open: %s", name, sqlite3_errmsg(c));
 		goto out;
 	}
-	if (sqlite3_prepare_v2(c, "PRAGMA integrity_check", -1, &st, NULL) != SQLITE_OK ||
+	if (sqlite3_exec(c, "PRAGMA temp_store=MEMORY", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(c, "PRAGMA integrity_check", -1, &st, NULL) != SQLITE_OK ||
 	    sqlite3_step(st) != SQLITE_ROW) {
 		err_set(e, 500, "snapshot %s fails its integrity check: %s", name,
 		        pagecrypt_last_error()[0] ? pagecrypt_last_error() : sqlite3_errmsg(c));
