@@ -753,6 +753,28 @@ drill_json(const struct backup_drill *d)
 	                 d->ok, "seconds", d->seconds, "reason", d->reason);
 }
 
+/* Scratch directories of drills that were killed (a day old: none still running). */
+static void
+remove_stale_scratch(const char *data_dir)
+{
+	char p[PATH_MAX + 300];
+	struct dirent *de;
+	struct stat st;
+	DIR *dir = opendir(data_dir);
+	time_t cutoff = time(NULL) - 86400;
+
+	if (dir == NULL)
+		return;
+	while ((de = readdir(dir)) != NULL) {
+		if (strncmp(de->d_name, ".drill-", 7) != 0)
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", data_dir, de->d_name);
+		if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode) && st.st_mtime < cutoff)
+			nftw(p, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	}
+	closedir(dir);
+}
+
 int
 backup_drill_run(const char *dest, const char *data_dir, const char *key_file,
                  struct backup_drill *d, struct err *e)
@@ -764,6 +786,7 @@ backup_drill_run(const char *dest, const char *data_dir, const char *key_file,
 	int found, rc;
 
 	memset(d, 0, sizeof(*d));
+	remove_stale_scratch(data_dir);
 	d->known = 1;
 	d->at = time(NULL);
 	snprintf(scratch, sizeof(scratch), "%s/.drill-XXXXXX", data_dir);

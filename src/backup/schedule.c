@@ -129,7 +129,7 @@ drill(void)
 {
 	char exe[PATH_MAX];
 	char *argv[12];
-	int argc = 0, status = 0;
+	int argc = 0, status = 0, err;
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	posix_spawnattr_t attr;
 	posix_spawn_file_actions_t fa;
@@ -166,9 +166,9 @@ drill(void)
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	if (posix_spawn(&pid, exe, &fa, &attr, argv, environ) != 0) {
-		log_event(LOG_ERROR, "restore drill not started",
-		          LOG_STR("reason", strerror(errno)), LOG_END);
+	if ((err = posix_spawn(&pid, exe, &fa, &attr, argv, environ)) != 0) {
+		log_event(LOG_ERROR, "restore drill not started", LOG_STR("reason", strerror(err)),
+		          LOG_END);
 		pid = -1;
 	}
 	posix_spawn_file_actions_destroy(&fa);

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import {
-  copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync,
+  copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, truncateSync, utimesSync, writeFileSync,
 } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
@@ -287,6 +287,28 @@ test('a person shredded after a snapshot reads [erased] in a restore of it that 
     assert.match(r.stdout, new RegExp(`^Restored snapshot ${before} .*keystore ${after}\\)`));
     assert.doesNotMatch(emails(later), /grip@example\.com/);
     assert.match(emails(later), /\[erased\]/);
+  } finally {
+    dd.cleanup();
+  }
+});
+
+test('a drill removes its scratch directory, and one a killed drill left behind once it is a day old', () => {
+  const dd = initDataDir();
+  try {
+    const dest = path.join(dd.root, 'dest');
+    backupNow(dd.data, dest);
+    const old = path.join(dd.data, '.drill-killed');
+    const young = path.join(dd.data, '.drill-running');
+    for (const d of [old, young]) {
+      mkdirSync(d);
+      writeFileSync(path.join(d, 'slate.db'), 'x');
+    }
+    const dayAndABit = (Date.now() - 25 * 3600_000) / 1000;
+    utimesSync(old, dayAndABit, dayAndABit);
+    const r = runSlate(['backup', 'verify', '--data', dd.data], { env: { SLATE_BACKUP_DIR: dest } });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^Restore drill of snapshot \S+: ok, restored and checked in [\d.]+ s\.\n$/);
+    assert.deepEqual(readdirSync(dd.data).filter((f) => f.startsWith('.drill-')), ['.drill-running']);
   } finally {
     dd.cleanup();
   }
