@@ -38,6 +38,9 @@ static const char usage[] =
     "           accept an older slate.db restored from a backup on purpose\n"
     "  fsck     the files the database names against the upload directory: orphans,\n"
     "           missing files (slate fsck --help)\n"
+    "  backup   encrypted snapshots to backup_dir: now, verify (a restore drill),\n"
+    "           status (slate backup --help)\n"
+    "  restore  a new data directory from a snapshot (slate restore --help)\n"
     "\n"
     "  slate COMMAND --help   options of one command\n"
     "  slate --version        print the version\n";
@@ -52,6 +55,7 @@ static const struct {
     {"factors", cmd_factors}, {"migrate-encryption", cmd_migrate_encryption},
     {"sql", cmd_sql},         {"accept-restore", cmd_accept_restore},
     {"import", cmd_import},   {"fsck", cmd_fsck},
+    {"backup", cmd_backup},   {"restore", cmd_restore},
 };
 
 int

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "api/call.h"
+#include "backup/backup.h"
 #include "http/metrics.h"
 #include "store/store.h"
 #include "util/timefmt.h"
@@ -32,6 +33,13 @@ health_ready(struct api_call *call)
 	if (store_ping(http_req_store(r), &e) == -1) {
 		http_end_problem(r, 503, "the store is not reachable");
 		return;
+	}
+	{
+		char why[128];
+		if (backup_unready(why, sizeof(why))) {
+			http_end_problem(r, 503, why);
+			return;
+		}
 	}
 	http_end_reply(r, 200, "application/json", body, sizeof(body) - 1);
 }

@@ -40,6 +40,8 @@ int cmd_migrate_encryption(int argc, char **argv);
 int cmd_sql(int argc, char **argv);
 int cmd_accept_restore(int argc, char **argv);
 int cmd_fsck(int argc, char **argv);
+int cmd_backup(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
 
 /* Prints j on one line when ok, then wipes and releases it (NULL is fine). */
 struct json_t;

@@ -20,6 +20,7 @@
 #include "api/session.h"
 #include "cli/cli.h"
 #include "audit/audit_group.h"
+#include "backup/backup.h"
 #include "crypto/keyring.h"
 #include "crypto/tlscert.h"
 #include "http/server.h"
@@ -140,6 +141,10 @@ cmd_serve(int argc, char **argv)
 		cli_error("serve", "%s", e.msg);
 		goto out;
 	}
+	if (backup_start(&c, db, keys, key_stdin, &e) == -1) {
+		cli_error("serve", "%s", e.msg);
+		goto out;
+	}
 	{
 		struct http_server_opts o = {&c, api_routes, api_nroutes,          ssl,
 		                             db, keys,       session_authenticate, api_before_body};
@@ -150,6 +155,7 @@ cmd_serve(int argc, char **argv)
 	}
 	rc = EXIT_OK;
 out:
+	backup_stop(); /* a snapshot under way finishes; a drill is ended */
 	reset_desk_stop();
 	audit_group_stop(); /* after the loops: commits the read audits they queued */
 	notify_stop(mail);

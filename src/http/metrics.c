@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backup/backup.h"
 #include "util/xalloc.h"
 #include "util/nitems.h"
 
@@ -153,6 +154,32 @@ metrics_render(struct evbuffer *out)
 	                    "# TYPE slate_open_connections gauge\n"
 	                    "slate_open_connections %ld\n",
 	                    metrics_open_connections());
+	{
+		struct backup_state b;
+		backup_state(&b);
+		if (b.enabled)
+			evbuffer_add_printf(
+			    out,
+			    "# HELP slate_backup_last_snapshot_timestamp Unix time of the newest "
+			    "snapshot in backup_dir (0: none).\n"
+			    "# TYPE slate_backup_last_snapshot_timestamp gauge\n"
+			    "slate_backup_last_snapshot_timestamp %lld\n"
+			    "# HELP slate_backup_last_drill_timestamp Unix time of the last "
+			    "restore "
+			    "drill (0: none).\n"
+			    "# TYPE slate_backup_last_drill_timestamp gauge\n"
+			    "slate_backup_last_drill_timestamp %lld\n"
+			    "# HELP slate_backup_last_drill_ok 1 when the last restore drill "
+			    "passed.\n"
+			    "# TYPE slate_backup_last_drill_ok gauge\n"
+			    "slate_backup_last_drill_ok %d\n"
+			    "# HELP slate_backup_last_drill_seconds How long the last drill's "
+			    "restore took: the measured recovery time.\n"
+			    "# TYPE slate_backup_last_drill_seconds gauge\n"
+			    "slate_backup_last_drill_seconds %.3f\n",
+			    (long long)b.last_snapshot, (long long)(b.drill.known ? b.drill.at : 0),
+			    b.drill.known && b.drill.ok, b.drill.seconds);
+	}
 	evbuffer_add_printf(out, "# HELP slate_cache_lookups_total Lookups of the loop threads' "
 	                         "caches (api/cache.c), by cache and result.\n"
 	                         "# TYPE slate_cache_lookups_total counter\n");

@@ -64,7 +64,11 @@
  * pagecrypt_use_key_with (Slate records it in the keystore; at open, a file
  * whose epoch is below the record was rolled back: store/sqlite.c). The
  * epoch covers the main file as a whole and its page 1, up to the last
- * checkpoint; not a single other page put back, and not the WAL.
+ * checkpoint; not a single other page put back, and not the WAL. A main
+ * file opened with the URI parameter slate_copy=1 (a backup snapshot
+ * written by VACUUM INTO, backup/backup.c) is sealed the same way but
+ * reports no epoch: its counter is its own, and must not raise the
+ * keystore's record of the live file it was copied from.
  *
  * The WAL (DATA/slate.db-wal) keeps SQLite's layout: a 32-byte header
  * (magic, format, page size, checkpoint sequence, salts, checksums), then
@@ -897,8 +901,12 @@ x_open(sqlite3_vfs *v, sqlite3_filename name, sqlite3_file *file, int flags, int
 		else {
 			memcpy(f->key, cur_key, sizeof(f->key));
 			memcpy(f->id, cur_id, ID_LEN);
-			f->on_epoch = cur_on_epoch;
-			f->on_epoch_arg = cur_on_epoch_arg;
+			/* a copy (?slate_copy=1: a backup snapshot) has an epoch of its own,
+			 * never the live file's record */
+			if (!sqlite3_uri_boolean(name, "slate_copy", 0)) {
+				f->on_epoch = cur_on_epoch;
+				f->on_epoch_arg = cur_on_epoch_arg;
+			}
 			rc = SQLITE_OK;
 		}
 	} else

@@ -56,6 +56,10 @@ struct config {
 	char *upload_dir;
 	long upload_max_bytes;
 	long keystore_backup_days;
+	char *backup_dir;              /* snapshots and keystore copies; "": backups off */
+	long backup_snapshot_interval; /* seconds between snapshots in slate serve; 0 off */
+	long backup_retention_days;
+	long backup_drill_interval; /* seconds between restore drills in slate serve; 0 off */
 	char *smtp_url;
 	char *smtp_user;
 	char *smtp_password_file;

@@ -531,6 +531,65 @@ readers_never_fail_while_page_1_is_rewritten_under_them(void **state)
 	sqlite3_close(db);
 }
 
+/* VACUUM INTO path through a connection that reads URIs; 0 or SQLite's code. */
+static int
+vacuum_into(const char *from, const char *into)
+{
+	sqlite3 *db = NULL;
+	char *sql = sqlite3_mprintf("VACUUM INTO %Q", into);
+	int rc = sqlite3_open_v2(from, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, "PRAGMA temp_store=MEMORY", NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	sqlite3_close(db);
+	sqlite3_free(sql);
+	return rc;
+}
+
+static void
+a_copy_opened_with_slate_copy_is_sealed_but_reports_no_epoch(void **state)
+{
+	char plain_copy[4200], snap[4200], uri[4300];
+	sqlite3 *db, *c = NULL;
+	uint64_t v = 0;
+	struct err e;
+	int rc;
+	(void)state;
+	snprintf(plain_copy, sizeof(plain_copy), "%s.plain-copy", tmpdb_path);
+	snprintf(snap, sizeof(snap), "%s.snapshot", tmpdb_path);
+	snprintf(uri, sizeof(uri), "file:%s?slate_copy=1", snap);
+	hook = on_epoch;
+	hook_arg = &reports;
+	db = make_notes(tmpdb_path);
+	checkpoint(db);
+	/* a copy opened like the live file reports its own epoch as the live database's */
+	reports = 0;
+	assert_int_equal(vacuum_into(tmpdb_path, plain_copy), SQLITE_OK);
+	assert_true(reports > 0);
+	/* with slate_copy=1 (a backup snapshot, backup/backup.c) it reports nothing */
+	reports = 0;
+	assert_int_equal(vacuum_into(tmpdb_path, uri), SQLITE_OK);
+	assert_int_equal(reports, 0);
+	hook = NULL;
+	/* and it is sealed like the live file: no plaintext, it opens with the same key */
+	{
+		size_t len;
+		char *bytes = slurp(snap, &len);
+		assert_null(memmem(bytes, len, SECRET, strlen(SECRET)));
+		free(bytes);
+	}
+	pagecrypt_use_key(key_a, id_a);
+	assert_int_equal(pagecrypt_epoch(snap, &v, &e), 0);
+	assert_int_equal(sqlite3_open_v2(snap, &c, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(count_notes(c, &rc), ROWS);
+	assert_int_equal(rc, SQLITE_OK);
+	sqlite3_close(c);
+	sqlite3_close(db);
+	unlink(plain_copy);
+	unlink(snap);
+}
+
 int
 main(void)
 {
@@ -562,6 +621,9 @@ main(void)
 	                                    tmpdb_setup, tmpdb_teardown),
 	    cmocka_unit_test_setup_teardown(readers_never_fail_while_page_1_is_rewritten_under_them,
 	                                    tmpdb_setup, tmpdb_teardown),
+	    cmocka_unit_test_setup_teardown(
+	        a_copy_opened_with_slate_copy_is_sealed_but_reports_no_epoch, tmpdb_setup,
+	        tmpdb_teardown),
 	};
 	return cmocka_run_group_tests(tests, group_setup, NULL);
 }

@@ -1,0 +1,841 @@
+/*
+ * backup.c — snapshots of the encrypted database to a directory, restores
+ * from them, and restore drills (see backup.h).
+ *
+ * WHAT A SNAPSHOT IS
+ *
+ * A full copy of DATA/slate.db made with `VACUUM INTO` on a connection of
+ * its own. VACUUM INTO reads in one read transaction: in WAL mode writers
+ * go on committing meanwhile (they are never blocked; only a checkpoint
+ * cannot pass the copy's read mark until it ends). The copy is written
+ * through the encrypting VFS (store/pagecrypt.c) under the same database
+ * id and key as the live file, so every page is sealed with AES-256-GCM
+ * before it reaches the disk — there is never a plaintext copy — and it
+ * opens with the same database key. Its URI carries slate_copy=1, so its
+ * own commit counter (seal epoch) is never reported as the live file's.
+ *
+ * THE DESTINATION, DEST (backup_dir)
+ *
+ *   DEST/snapshots/.partial-PID.*   being written; never read
+ *   DEST/snapshots/NAME.db          the sealed copy, renamed into place
+ *                                   once written and fsynced
+ *   DEST/snapshots/NAME.keys.db     the keystore just after the copy
+ *                                   (keyring_backup: wrapped data keys,
+ *                                   openable only with the master key)
+ *   DEST/snapshots/NAME.json        the manifest, renamed into place last
+ *   DEST/last-drill.json            the last restore drill's outcome
+ *
+ * NAME = YYYYMMDDTHHMMSSZ-POSITION[-N]: the UTC time the snapshot began and
+ * the store's change counter (data_generation.n) in the copy. The manifest
+ * is one JSON object:
+ *
+ *   format        1
+ *   snapshot      "NAME.db";  keystore: "NAME.keys.db"
+ *   created_at    RFC 3339 UTC, when the copy began
+ *   position      data_generation.n in the copy
+ *   audit_events  rows of audit_event in the copy
+ *   size          bytes of NAME.db
+ *   sha256        hex SHA-256 of NAME.db
+ *   database_key  the keystore id of the key it is sealed under ("db-…")
+ *   slate_version the binary that wrote it
+ *   tables        { table name: row count } of every table in the copy
+ *   seconds       how long the snapshot took
+ *
+ * A restore refuses a snapshot whose file is missing or whose size or
+ * SHA-256 differs from its manifest (naming it), then the page seals,
+ * PRAGMA integrity_check, the row counts and the audit chain check the rest.
+ *
+ * RETENTION removes NAME.db, NAME.keys.db and NAME.json once NAME's time is
+ * older than backup_retention_days (at most 30, the deletion grace period:
+ * a person shredded today is gone from every snapshot and keystore copy
+ * here within 30 days). The age comes from the name, not the file time.
+ */
+#include "backup/backup.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <jansson.h>
+#include <limits.h>
+#include <sodium.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "audit/audit.h"
+#include "crypto/keyring.h"
+#include "crypto/masterkey.h"
+#include "store/pagecrypt.h"
+#include "store/store.h"
+#include "store/store_sqlite.h"
+#include "util/io.h"
+#include "util/timefmt.h"
+#include "util/xalloc.h"
+
+#ifndef SLATE_VERSION
+#define SLATE_VERSION "0.0.0-dev"
+#endif
+
+#define COPY_BUF (1 << 20)
+
+static double
+mono(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int
+sync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = -1;
+	if (fd != -1) {
+		rc = fsync(fd);
+		close(fd);
+	}
+	return rc;
+}
+
+static int
+mkdir_0700(const char *dir, struct err *e)
+{
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST)
+		return err_set(e, 500, "cannot create %s: %s", dir, strerror(errno));
+	return 0;
+}
+
+/* "file:" URI of path, every byte outside [A-Za-z0-9/._-] escaped, then "?" query. */
+static char *
+file_uri(const char *path, const char *query)
+{
+	size_t n = strlen(path);
+	char *out = xmalloc(7 + 3 * n + strlen(query)), *p = out;
+
+	p += sprintf(p, "file:");
+	for (const unsigned char *c = (const unsigned char *)path; *c; c++) {
+		if ((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') ||
+		    (*c >= '0' && *c <= '9') || *c == '/' || *c == '.' || *c == '_' || *c == '-')
+			*p++ = (char)*c;
+		else
+			p += sprintf(p, "%%%02X", *c);
+	}
+	sprintf(p, "?%s", query);
+	return out;
+}
+
+/* Hashes (and, when out_fd != -1, copies) the file at path; fsyncs the copy. */
+static int
+hash_file(const char *path, int out_fd, long long *size, char hex[65], struct err *e)
+{
+	crypto_hash_sha256_state h;
+	unsigned char digest[crypto_hash_sha256_BYTES];
+	unsigned char *buf = xmalloc(COPY_BUF);
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = -1;
+	size_t got;
+
+	*size = 0;
+	if (fd == -1) {
+		err_set(e, 404, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	crypto_hash_sha256_init(&h);
+	do {
+		if (io_read_full(fd, buf, COPY_BUF, &got) == -1) {
+			err_set(e, 500, "cannot read %s: %s", path, strerror(errno));
+			goto out;
+		}
+		crypto_hash_sha256_update(&h, buf, got);
+		if (out_fd != -1 && io_write_all(out_fd, buf, got) == -1) {
+			err_set(e, 500, "cannot write a copy of %s: %s", path, strerror(errno));
+			goto out;
+		}
+		*size += (long long)got;
+	} while (got == COPY_BUF);
+	if (out_fd != -1 && fsync(out_fd) == -1) {
+		err_set(e, 500, "cannot sync a copy of %s: %s", path, strerror(errno));
+		goto out;
+	}
+	crypto_hash_sha256_final(&h, digest);
+	sodium_bin2hex(hex, 65, digest, sizeof(digest));
+	rc = 0;
+out:
+	if (fd != -1)
+		close(fd);
+	free(buf);
+	return rc;
+}
+
+/* Copies src to a new file dst (0600), fsynced; hash and size when hex is not NULL. */
+static int
+copy_file(const char *src, const char *dst, long long *size, char hex[65], struct err *e)
+{
+	char ignored[65];
+	long long n;
+	int fd = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600), rc;
+
+	if (fd == -1)
+		return err_set(e, 500, "cannot create %s: %s", dst, strerror(errno));
+	rc = hash_file(src, fd, size ? size : &n, hex ? hex : ignored, e);
+	if (close(fd) == -1 && rc == 0)
+		rc = err_set(e, 500, "cannot write %s: %s", dst, strerror(errno));
+	return rc;
+}
+
+static int
+fsync_path(const char *path, struct err *e)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
+	if (fd == -1 || fsync(fd) == -1)
+		rc = err_set(e, 500, "cannot sync %s: %s", path, strerror(errno));
+	if (fd != -1)
+		close(fd);
+	return rc;
+}
+
+/* Writes j to path through path.tmp, fsynced, renamed. */
+static int
+write_json(const char *path, json_t *j, struct err *e)
+{
+	char tmp[PATH_MAX + 8];
+	FILE *f = NULL;
+	int fd, rc = -1;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	unlink(tmp);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) != -1 &&
+	    (f = fdopen(fd, "w")) == NULL)
+		close(fd);
+	if (f == NULL)
+		return err_set(e, 500, "cannot create %s: %s", tmp, strerror(errno));
+	if (json_dumpf(j, f, JSON_INDENT(2) | JSON_SORT_KEYS) == -1 || fputc('\n', f) == EOF ||
+	    fflush(f) == EOF || fsync(fileno(f)) == -1) {
+		err_set(e, 500, "cannot write %s: %s", tmp, strerror(errno));
+		fclose(f);
+		unlink(tmp);
+		return -1;
+	}
+	fclose(f);
+	if (rename(tmp, path) == -1) {
+		err_set(e, 500, "cannot rename %s: %s", tmp, strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	rc = 0;
+out:
+	return rc;
+}
+
+static int
+one_int(sqlite3 *db, const char *sql, long long *out)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW) {
+		*out = sqlite3_column_int64(st, 0);
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Every table's row count in db, as a JSON object. */
+static json_t *
+table_counts(sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *o = json_object();
+
+	if (sqlite3_prepare_v2(db,
+	                       "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT "
+	                       "LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
+	                       -1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *t = (const char *)sqlite3_column_text(st, 0);
+		char *q = sqlite3_mprintf("SELECT COUNT(*) FROM \"%w\"", t);
+		long long n;
+		int rc = one_int(db, q, &n);
+		sqlite3_free(q);
+		if (rc == -1)
+			goto fail;
+		json_object_set_new(o, t, json_integer(n));
+	}
+	sqlite3_finalize(st);
+	return o;
+fail:
+	sqlite3_finalize(st);
+	json_decref(o);
+	return NULL;
+}
+
+static void
+remove_partials(const char *snapdir)
+{
+	static const char *const ext[] = {".db",     ".db-journal", ".db-wal",
+	                                  ".db-shm", ".keys.db",    ".json.tmp"};
+	char p[PATH_MAX + 64];
+	for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
+		snprintf(p, sizeof(p), "%s/.partial-%ld%s", snapdir, (long)getpid(), ext[i]);
+		unlink(p);
+	}
+}
+
+/* The copy: VACUUM INTO tmp, then its position, audit count and row counts. */
+static int
+copy_database(const char *db_path, const char *tmp, long long *position, long long *audits,
+              json_t **tables, struct err *e)
+{
+	sqlite3 *src = NULL, *snap = NULL;
+	sqlite3_stmt *st = NULL;
+	char *uri = file_uri(tmp, "slate_copy=1");
+	int rc = -1;
+
+	{
+		/* VACUUM INTO writes into an empty file; made here so that it is 0600 */
+		int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd == -1) {
+			err_set(e, 500, "cannot create %s: %s", tmp, strerror(errno));
+			goto out;
+		}
+		close(fd);
+	}
+	if (sqlite3_open_v2(db_path, &src, SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI, NULL) !=
+	    SQLITE_OK) {
+		err_set(e, 500, "cannot open %s: %s", db_path, sqlite3_errmsg(src));
+		goto out;
+	}
+	sqlite3_busy_timeout(src, 5000);
+	/* the encrypting VFS refuses temporary files: none may be needed */
+	if (sqlite3_exec(src, "PRAGMA temp_store=MEMORY", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(src, "VACUUM INTO ?1", -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 1, uri, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_DONE) {
+		err_set(e, 500, "the copy of %s failed: %s", db_path, sqlite3_errmsg(src));
+		goto out;
+	}
+	if (sqlite3_open_v2(uri, &snap, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL) !=
+	        SQLITE_OK ||
+	    one_int(snap, "SELECT n FROM data_generation", position) == -1 ||
+	    one_int(snap, "SELECT COUNT(*) FROM audit_event", audits) == -1 ||
+	    (*tables = table_counts(snap)) == NULL) {
+		err_set(e, 500, "the copy of %s does not read back: %s", db_path,
+		        sqlite3_errmsg(snap));
+		goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	sqlite3_close(snap);
+	sqlite3_close(src);
+	free(uri);
+	return rc;
+}
+
+int
+backup_snapshot(const char *dest, long retention_days, const char *db_path, struct keyring *keys,
+                struct backup_snapshot_info *out, struct err *e)
+{
+	char snapdir[PATH_MAX], tmp[PATH_MAX + 64], tmpkeys[PATH_MAX + 64], path[PATH_MAX + 128],
+	    hex[65], stamp[32], kid[PAGECRYPT_KEY_ID_LEN + 1];
+	unsigned char id[PAGECRYPT_ID_LEN];
+	long long audits = 0;
+	json_t *tables = NULL, *m = NULL;
+	double t0 = mono();
+	time_t now = time(NULL);
+	struct tm tm;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	snprintf(snapdir, sizeof(snapdir), "%s/snapshots", dest);
+	if (mkdir_0700(dest, e) == -1 || mkdir_0700(snapdir, e) == -1)
+		return -1;
+	switch (pagecrypt_probe(db_path, id, e)) {
+	case -1: return -1;
+	case 0: return err_set(e, 500, "%s is not encrypted: no snapshot of it is taken", db_path);
+	default: break;
+	}
+	pagecrypt_key_id(id, kid);
+	remove_partials(snapdir);
+	snprintf(tmp, sizeof(tmp), "%s/.partial-%ld.db", snapdir, (long)getpid());
+	snprintf(tmpkeys, sizeof(tmpkeys), "%s/.partial-%ld.keys.db", snapdir, (long)getpid());
+	gmtime_r(&now, &tm);
+	time_rfc3339(now, out->created_at);
+	if (copy_database(db_path, tmp, &out->position, &audits, &tables, e) == -1 ||
+	    hash_file(tmp, -1, &out->size, hex, e) == -1 || fsync_path(tmp, e) == -1)
+		goto out;
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	snprintf(out->name, sizeof(out->name), "%s-%lld", stamp, out->position);
+	snprintf(path, sizeof(path), "%s/%s.json", snapdir, out->name);
+	for (int n = 2; n <= 9 && access(path, F_OK) == 0; n++) {
+		snprintf(out->name, sizeof(out->name), "%s-%lld-%d", stamp, out->position, n);
+		snprintf(path, sizeof(path), "%s/%s.json", snapdir, out->name);
+	}
+	if (access(path, F_OK) == 0) {
+		err_set(e, 409, "too many snapshots of %s in one second", stamp);
+		goto out;
+	}
+	/* the keystore after the copy: it holds every key the copy's rows were sealed under */
+	if (keyring_backup(keys, tmpkeys, e) == -1 || fsync_path(tmpkeys, e) == -1)
+		goto out;
+	snprintf(path, sizeof(path), "%s/%s.db", snapdir, out->name);
+	if (rename(tmp, path) == -1) {
+		err_set(e, 500, "cannot rename %s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	snprintf(path, sizeof(path), "%s/%s.keys.db", snapdir, out->name);
+	if (rename(tmpkeys, path) == -1) {
+		err_set(e, 500, "cannot rename %s: %s", tmpkeys, strerror(errno));
+		goto out;
+	}
+	out->seconds = mono() - t0;
+	m = json_pack("{s:i, s:s+, s:s+, s:s, s:I, s:I, s:I, s:s, s:s, s:s, s:O, s:f}", "format", 1,
+	              "snapshot", out->name, ".db", "keystore", out->name, ".keys.db", "created_at",
+	              out->created_at, "position", (json_int_t)out->position, "audit_events",
+	              (json_int_t)audits, "size", (json_int_t)out->size, "sha256", hex,
+	              "database_key", kid, "slate_version", SLATE_VERSION, "tables", tables,
+	              "seconds", out->seconds);
+	snprintf(path, sizeof(path), "%s/%s.json", snapdir, out->name);
+	if (m == NULL) {
+		err_set(e, 500, "cannot build the manifest of %s", out->name);
+		goto out;
+	}
+	if (write_json(path, m, e) == -1 || sync_dir(snapdir) == -1)
+		goto out;
+	if (backup_prune(dest, retention_days, now, &out->pruned, e) == -1)
+		goto out;
+	rc = 0;
+out:
+	if (rc == -1)
+		remove_partials(snapdir);
+	json_decref(tables);
+	json_decref(m);
+	return rc;
+}
+
+time_t
+backup_name_time(const char *name)
+{
+	struct tm tm;
+	const char *end;
+	memset(&tm, 0, sizeof(tm));
+	if ((end = strptime(name, "%Y%m%dT%H%M%SZ", &tm)) == NULL || end != name + 16 ||
+	    end[0] != '-' || end[1] < '0' || end[1] > '9')
+		return -1;
+	return timegm(&tm);
+}
+
+int
+backup_prune(const char *dest, long days, time_t now, int *removed, struct err *e)
+{
+	char snapdir[PATH_MAX], p[PATH_MAX + 300];
+	time_t cutoff = now - (time_t)days * 86400;
+	struct dirent *de;
+	DIR *d;
+
+	*removed = 0;
+	snprintf(snapdir, sizeof(snapdir), "%s/snapshots", dest);
+	if ((d = opendir(snapdir)) == NULL)
+		return errno == ENOENT
+		           ? 0
+		           : err_set(e, 500, "cannot read %s: %s", snapdir, strerror(errno));
+	while ((de = readdir(d)) != NULL) {
+		time_t t = backup_name_time(de->d_name);
+		size_t n = strlen(de->d_name);
+		if (t == -1 || t >= cutoff)
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", snapdir, de->d_name);
+		if (unlink(p) == 0 && n > 5 && strcmp(de->d_name + n - 5, ".json") == 0)
+			++*removed;
+	}
+	closedir(d);
+	return sync_dir(snapdir) == -1 ? err_set(e, 500, "cannot sync %s", snapdir) : 0;
+}
+
+/* POSITION and N of a NAME YYYYMMDDTHHMMSSZ-POSITION[-N] (backup_name_time said it is one). */
+static void
+name_order(const char *name, long long *pos, long *n)
+{
+	char *end;
+	*pos = strtoll(name + 17, &end, 10);
+	*n = *end == '-' ? strtol(end + 1, NULL, 10) : 0;
+}
+
+/* Orders names by time, then position, then -N. */
+static int
+newer(const char *a, const char *b)
+{
+	long long pa, pb;
+	long na, nb;
+	int c = strncmp(a, b, 16);
+	if (c != 0)
+		return c > 0;
+	name_order(a, &pa, &na);
+	name_order(b, &pb, &nb);
+	return pa != pb ? pa > pb : na > nb;
+}
+
+/* The newest NAME of a file in snapdir ending in suffix (".json", ".keys.db"). */
+static int
+newest(const char *snapdir, const char *suffix, char name[BACKUP_NAME_MAX], struct err *e)
+{
+	struct dirent *de;
+	DIR *d;
+	size_t sl = strlen(suffix);
+	int found = 0;
+
+	if ((d = opendir(snapdir)) == NULL)
+		return errno == ENOENT
+		           ? 0
+		           : err_set(e, 500, "cannot read %s: %s", snapdir, strerror(errno));
+	while ((de = readdir(d)) != NULL) {
+		char cand[BACKUP_NAME_MAX];
+		size_t n = strlen(de->d_name);
+		if (n <= sl || n - sl >= BACKUP_NAME_MAX ||
+		    strcmp(de->d_name + n - sl, suffix) != 0 || backup_name_time(de->d_name) == -1)
+			continue;
+		memcpy(cand, de->d_name, n - sl);
+		cand[n - sl] = '\0';
+		/* NAME.keys.db ends in .db as well: only whole names count */
+		if (strcmp(suffix, ".db") == 0 && strstr(cand, ".keys") != NULL)
+			continue;
+		if (!found || newer(cand, name)) {
+			memcpy(name, cand, n - sl + 1);
+			found = 1;
+		}
+	}
+	closedir(d);
+	return found;
+}
+
+int
+backup_latest(const char *dest, char name[BACKUP_NAME_MAX], struct err *e)
+{
+	char snapdir[PATH_MAX];
+	snprintf(snapdir, sizeof(snapdir), "%s/snapshots", dest);
+	return newest(snapdir, ".json", name, e);
+}
+
+/* Removes what a failed restore wrote into to (and to itself when it made it). */
+static void
+undo_restore(const char *to, int made)
+{
+	static const char *const files[] = {"slate.db",         "slate.db-wal",   "slate.db-shm",
+	                                    "slate.db-journal", "keys.db",        "keys.db-wal",
+	                                    "keys.db-shm",      "keys.db-journal"};
+	char p[PATH_MAX + 32];
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", to, files[i]);
+		unlink(p);
+	}
+	if (made)
+		rmdir(to);
+}
+
+/* 1 when dir is absent (made now, 0700), 0 when it is an empty directory, -1 otherwise. */
+static int
+empty_target(const char *to, struct err *e)
+{
+	struct dirent *de;
+	DIR *d = opendir(to);
+	int entries = 0;
+
+	if (d == NULL && errno == ENOENT) {
+		if (mkdir(to, 0700) == -1)
+			return err_set(e, 500, "cannot create %s: %s", to, strerror(errno));
+		return 1;
+	}
+	if (d == NULL)
+		return err_set(e, 409, "%s is not an empty directory: %s", to, strerror(errno));
+	while ((de = readdir(d)) != NULL)
+		entries += strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0;
+	closedir(d);
+	if (entries > 0)
+		return err_set(e, 409, "%s is not empty: a restore never writes beside other files",
+		               to);
+	return 0;
+}
+
+/* The restored database's own checks: integrity, and the row counts of the manifest. */
+static int
+check_copy(const char *db, json_t *tables, const char *name, struct err *e)
+{
+	sqlite3 *c = NULL;
+	sqlite3_stmt *st = NULL;
+	const char *t;
+	json_t *v;
+	int rc = -1;
+
+	if (sqlite3_open_v2(db, &c, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		err_set(e, 500, "snapshot %s does not open: %s", name, sqlite3_errmsg(c));
+		goto out;
+	}
+	if (sqlite3_exec(c, "PRAGMA temp_store=MEMORY", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(c, "PRAGMA integrity_check", -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW) {
+		err_set(e, 500, "snapshot %s fails its integrity check: %s", name,
+		        pagecrypt_last_error()[0] ? pagecrypt_last_error() : sqlite3_errmsg(c));
+		goto out;
+	}
+	if (strcmp((const char *)sqlite3_column_text(st, 0), "ok") != 0) {
+		/* one line: SQLite's report has several */
+		err_set(e, 500, "snapshot %s fails its integrity check: %s", name,
+		        (const char *)sqlite3_column_text(st, 0));
+		for (char *p = e->msg; *p; p++)
+			if (*p == '\n' || *p == '\r')
+				*p = ' ';
+		goto out;
+	}
+	json_object_foreach (tables, t, v) {
+		char *q = sqlite3_mprintf("SELECT COUNT(*) FROM \"%w\"", t);
+		long long n = -1;
+		int r = one_int(c, q, &n);
+		sqlite3_free(q);
+		if (r == -1 || n != json_integer_value(v)) {
+			err_set(e, 500,
+			        "snapshot %s: table %s has %lld rows, its manifest says %lld", name,
+			        t, n, (long long)json_integer_value(v));
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	sqlite3_close(c);
+	return rc;
+}
+
+int
+backup_restore(const char *dest, const char *name, const char *keystore, const char *to,
+               const char *key_file, struct backup_restored *out, struct err *e)
+{
+	char snapdir[PATH_MAX], src[PATH_MAX + 128], keysrc[PATH_MAX + 128], db[PATH_MAX + 32],
+	    keys_db[PATH_MAX + 32], hex[65], pick[BACKUP_NAME_MAX];
+	struct secret key = {NULL, 0};
+	struct keyring *kr = NULL;
+	struct store *s = NULL;
+	json_t *m = NULL;
+	json_error_t je;
+	double t0 = mono();
+	uint64_t was, now;
+	long long bad = 0;
+	int made = -1, rc = -1, found;
+
+	memset(out, 0, sizeof(*out));
+	snprintf(snapdir, sizeof(snapdir), "%s/snapshots", dest);
+	if (name == NULL) {
+		if ((found = newest(snapdir, ".json", pick, e)) == -1)
+			return -1;
+		if (found == 0)
+			return err_set(e, 404, "%s holds no snapshot", dest);
+		name = pick;
+	}
+	/* NAME, NAME.db or NAME.json all name a snapshot */
+	snprintf(out->snapshot, sizeof(out->snapshot), "%s", name);
+	{
+		size_t n = strlen(out->snapshot);
+		if (n > 5 && strcmp(out->snapshot + n - 5, ".json") == 0)
+			out->snapshot[n - 5] = '\0';
+		else if (n > 3 && strcmp(out->snapshot + n - 3, ".db") == 0)
+			out->snapshot[n - 3] = '\0';
+	}
+	if (strchr(out->snapshot, '/') != NULL || backup_name_time(out->snapshot) == -1)
+		return err_set(e, 400, "'%s' is not a snapshot name (YYYYMMDDTHHMMSSZ-POSITION)",
+		               name);
+	if (keystore == NULL)
+		snprintf(out->keystore, sizeof(out->keystore), "%s", out->snapshot);
+	else if (strcmp(keystore, "latest") == 0) {
+		if ((found = newest(snapdir, ".keys.db", out->keystore, e)) != 1)
+			return found == -1 ? -1
+			                   : err_set(e, 404, "%s holds no keystore copy", dest);
+	} else {
+		snprintf(out->keystore, sizeof(out->keystore), "%s", keystore);
+		if (strchr(keystore, '/') != NULL || backup_name_time(keystore) == -1)
+			return err_set(e, 400, "'%s' is not a snapshot name", keystore);
+	}
+	snprintf(src, sizeof(src), "%s/%s.json", snapdir, out->snapshot);
+	if ((m = json_load_file(src, 0, &je)) == NULL) {
+		rc = err_set(e, 404, "snapshot %s has no readable manifest (%s)", out->snapshot,
+		             je.text);
+		goto out;
+	}
+	snprintf(src, sizeof(src), "%s/%s.db", snapdir, out->snapshot);
+	snprintf(keysrc, sizeof(keysrc), "%s/%s.keys.db", snapdir, out->keystore);
+	if (access(src, R_OK) == -1) {
+		err_set(e, 404, "snapshot %s.db is missing from %s", out->snapshot, snapdir);
+		goto out;
+	}
+	if (access(keysrc, R_OK) == -1) {
+		err_set(e, 404, "keystore copy %s.keys.db is missing from %s", out->keystore,
+		        snapdir);
+		goto out;
+	}
+	if (masterkey_load(key_file, &key, e) == -1)
+		goto out;
+	if ((made = empty_target(to, e)) == -1)
+		goto out;
+	snprintf(db, sizeof(db), "%s/slate.db", to);
+	snprintf(keys_db, sizeof(keys_db), "%s/keys.db", to);
+	/* the key first: a wrong master key writes nothing that stays */
+	if (copy_file(keysrc, keys_db, NULL, NULL, e) == -1)
+		goto out;
+	if ((kr = keyring_open(keys_db, &key, NULL, 0, e)) == NULL) {
+		if (e->status == 401)
+			err_set(e, 401,
+			        "the master key in %s does not open keystore copy %s.keys.db: "
+			        "nothing was restored",
+			        key_file, out->keystore);
+		goto out;
+	}
+	if (copy_file(src, db, &out->size, hex, e) == -1)
+		goto out;
+	if (out->size != (long long)json_integer_value(json_object_get(m, "size")) ||
+	    json_string_value(json_object_get(m, "sha256")) == NULL ||
+	    strcmp(hex, json_string_value(json_object_get(m, "sha256"))) != 0) {
+		err_set(e, 422,
+		        "snapshot %s.db does not match its manifest (%s): it was altered or "
+		        "truncated",
+		        out->snapshot,
+		        out->size != (long long)json_integer_value(json_object_get(m, "size"))
+		            ? "size differs"
+		            : "SHA-256 differs");
+		goto out;
+	}
+	if (fsync_path(to, e) == -1 || store_accept_restore(db, kr, &was, &now, e) == -1 ||
+	    check_copy(db, json_object_get(m, "tables"), out->snapshot, e) == -1)
+		goto out;
+	if ((s = store_open(db, 0, kr, e)) == NULL ||
+	    audit_verify(s, &out->audit_events, &bad, e) == -1)
+		goto out;
+	if (bad != 0) {
+		err_set(e, 422, "snapshot %s: the audit chain breaks at event %lld", out->snapshot,
+		        bad);
+		goto out;
+	}
+	snprintf(out->created_at, sizeof(out->created_at), "%s",
+	         json_string_value(json_object_get(m, "created_at"))
+	             ? json_string_value(json_object_get(m, "created_at"))
+	             : "");
+	out->position = (long long)json_integer_value(json_object_get(m, "position"));
+	rc = 0;
+out:
+	store_close(s);
+	keyring_close(kr);
+	secret_free(&key);
+	json_decref(m);
+	if (rc == -1 && made != -1)
+		undo_restore(to, made);
+	out->seconds = mono() - t0;
+	return rc;
+}
+
+static int
+rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static json_t *
+drill_json(const struct backup_drill *d)
+{
+	char at[TIMEFMT_LEN];
+	time_rfc3339(d->at, at);
+	return json_pack("{s:s, s:s, s:b, s:f, s:s}", "at", at, "snapshot", d->snapshot, "ok",
+	                 d->ok, "seconds", d->seconds, "reason", d->reason);
+}
+
+/* Scratch directories of drills that were killed (a day old: none still running). */
+static void
+remove_stale_scratch(const char *data_dir)
+{
+	char p[PATH_MAX + 300];
+	struct dirent *de;
+	struct stat st;
+	DIR *dir = opendir(data_dir);
+	time_t cutoff = time(NULL) - 86400;
+
+	if (dir == NULL)
+		return;
+	while ((de = readdir(dir)) != NULL) {
+		if (strncmp(de->d_name, ".drill-", 7) != 0)
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", data_dir, de->d_name);
+		if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode) && st.st_mtime < cutoff)
+			nftw(p, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	}
+	closedir(dir);
+}
+
+int
+backup_drill_run(const char *dest, const char *data_dir, const char *key_file,
+                 struct backup_drill *d, struct err *e)
+{
+	char scratch[PATH_MAX], path[PATH_MAX + 32];
+	struct backup_restored r;
+	struct err why;
+	json_t *j;
+	int found, rc;
+
+	memset(d, 0, sizeof(*d));
+	remove_stale_scratch(data_dir);
+	d->known = 1;
+	d->at = time(NULL);
+	snprintf(scratch, sizeof(scratch), "%s/.drill-XXXXXX", data_dir);
+	if ((found = backup_latest(dest, d->snapshot, &why)) != 1) {
+		snprintf(d->reason, sizeof(d->reason), "%s",
+		         found == 0 ? "the destination holds no snapshot" : why.msg);
+	} else if (mkdtemp(scratch) == NULL) {
+		snprintf(d->reason, sizeof(d->reason), "cannot make a scratch directory in %s: %s",
+		         data_dir, strerror(errno));
+	} else {
+		d->ok = backup_restore(dest, d->snapshot, NULL, scratch, key_file, &r, &why) == 0;
+		d->seconds = r.seconds;
+		snprintf(d->reason, sizeof(d->reason), "%s", d->ok ? "" : why.msg);
+		nftw(scratch, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	}
+	snprintf(path, sizeof(path), "%s/last-drill.json", dest);
+	if ((j = drill_json(d)) == NULL)
+		return err_set(e, 500, "cannot build the drill's record");
+	rc = mkdir_0700(dest, e) == -1 ? -1 : write_json(path, j, e);
+	json_decref(j);
+	return rc;
+}
+
+void
+backup_drill_read(const char *dest, struct backup_drill *d)
+{
+	char path[PATH_MAX + 32];
+	json_t *j, *v;
+	struct tm tm;
+
+	memset(d, 0, sizeof(*d));
+	snprintf(path, sizeof(path), "%s/last-drill.json", dest);
+	if ((j = json_load_file(path, 0, NULL)) == NULL)
+		return;
+	memset(&tm, 0, sizeof(tm));
+	if ((v = json_object_get(j, "at")) != NULL && json_is_string(v) &&
+	    strptime(json_string_value(v), "%Y-%m-%dT%H:%M:%S", &tm) != NULL) {
+		d->known = 1;
+		d->at = timegm(&tm);
+		d->ok = json_is_true(json_object_get(j, "ok"));
+		d->seconds = json_number_value(json_object_get(j, "seconds"));
+		snprintf(d->snapshot, sizeof(d->snapshot), "%s",
+		         json_string_value(json_object_get(j, "snapshot"))
+		             ? json_string_value(json_object_get(j, "snapshot"))
+		             : "");
+		snprintf(d->reason, sizeof(d->reason), "%s",
+		         json_string_value(json_object_get(j, "reason"))
+		             ? json_string_value(json_object_get(j, "reason"))
+		             : "");
+	}
+	json_decref(j);
+}

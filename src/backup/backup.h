@@ -1,0 +1,124 @@
+/*
+ * backup.h — encrypted snapshots of the database to a directory, restores
+ * from them, and restore drills that prove a restore works (issue 21, first
+ * part: no WAL shipping, no point-in-time restore, no second destination).
+ *
+ * The destination layout (DEST is backup_dir), described in full at the top
+ * of backup.c:
+ *
+ *   DEST/snapshots/NAME.db       the database, sealed page by page as live
+ *   DEST/snapshots/NAME.keys.db  the keystore as it was just after (wrapped
+ *                                under the master key, never the key itself)
+ *   DEST/snapshots/NAME.json     the manifest; written last: a snapshot
+ *                                without one is incomplete and ignored
+ *   DEST/last-drill.json         the outcome of the last restore drill
+ *
+ * NAME is YYYYMMDDTHHMMSSZ-POSITION (UTC; POSITION the store's change
+ * counter at the snapshot), with -2 … -9 after it for more than one snapshot
+ * of the same second and position.
+ */
+#ifndef SLATE_BACKUP_BACKUP_H
+#define SLATE_BACKUP_BACKUP_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "util/config.h"
+#include "util/err.h"
+
+#define BACKUP_NAME_MAX 96
+
+struct keyring;
+
+struct backup_snapshot_info {
+	char name[BACKUP_NAME_MAX];
+	char created_at[32];
+	long long position; /* data_generation.n in the copy */
+	long long size;     /* bytes of NAME.db */
+	double seconds;     /* the whole snapshot, from start to the manifest's rename */
+	int pruned;         /* snapshots older than the retention removed after it */
+};
+
+/*
+ * Writes a snapshot of the encrypted database at db_path (whose key the
+ * process uses already: store_open ran) and a keystore copy from keys into
+ * dest, then removes snapshots older than retention_days. Writers are never
+ * blocked: the copy is one read transaction (VACUUM INTO) on a connection
+ * of its own.
+ */
+int backup_snapshot(const char *dest, long retention_days, const char *db_path,
+                    struct keyring *keys, struct backup_snapshot_info *out, struct err *e);
+
+/* Removes the snapshot files in dest whose name's time is older than days. *removed snapshots. */
+int backup_prune(const char *dest, long days, time_t now, int *removed, struct err *e);
+
+/* The newest complete snapshot's NAME: 1 found, 0 none, -1 error. */
+int backup_latest(const char *dest, char name[BACKUP_NAME_MAX], struct err *e);
+
+/* The time in a snapshot's NAME, or -1. */
+time_t backup_name_time(const char *name);
+
+struct backup_restored {
+	char snapshot[BACKUP_NAME_MAX];
+	char keystore[BACKUP_NAME_MAX];
+	char created_at[32];
+	long long size, position, audit_events;
+	double seconds;
+};
+
+/*
+ * Rebuilds a data directory at `to` (absent or empty; never written into
+ * otherwise) from snapshot name of dest (NULL: the newest) and the keystore
+ * copy of snapshot keystore (NULL: its own; "latest": the newest copy),
+ * opened with the master key in key_file. Checks the manifest's size and
+ * SHA-256, PRAGMA integrity_check, every table's row count against the
+ * manifest and the audit chain, and accepts the copy as restored (its
+ * commit counter becomes the restored keystore's record). On any failure
+ * every file it wrote is removed again (and `to`, when it made it).
+ */
+int backup_restore(const char *dest, const char *name, const char *keystore, const char *to,
+                   const char *key_file, struct backup_restored *out, struct err *e);
+
+/* The outcome of a restore drill, as DEST/last-drill.json holds it. */
+struct backup_drill {
+	int known; /* 0: no drill recorded */
+	time_t at;
+	char snapshot[BACKUP_NAME_MAX];
+	int ok;
+	double seconds; /* the restore's duration: the measured recovery time */
+	char reason[256];
+};
+
+/*
+ * A restore drill: the newest snapshot restored into a scratch directory
+ * under data_dir (removed afterwards) with every check backup_restore makes;
+ * the outcome in *d and in DEST/last-drill.json. 0 when the drill ran (ok or
+ * not: d->ok), -1 when its outcome could not be recorded.
+ */
+int backup_drill_run(const char *dest, const char *data_dir, const char *key_file,
+                     struct backup_drill *d, struct err *e);
+/* The last drill recorded in dest (d->known 0 when none). */
+void backup_drill_read(const char *dest, struct backup_drill *d);
+
+/*
+ * `slate serve`: a thread that takes a snapshot every backup_snapshot_interval
+ * seconds and runs a drill every backup_drill_interval seconds (a child
+ * process, `slate backup verify`, so that the server's own key and keystore
+ * are never touched by the restore). Nothing starts when backup_dir is empty.
+ * key_from_stdin: the master key has no file a drill could read; drills off.
+ */
+int backup_start(const struct config *c, const char *db_path, struct keyring *keys,
+                 int key_from_stdin, struct err *e);
+void backup_stop(void);
+
+/* What /metrics shows: enabled 0 when no destination is configured. */
+struct backup_state {
+	int enabled;
+	time_t last_snapshot; /* 0: none */
+	struct backup_drill drill;
+};
+void backup_state(struct backup_state *st);
+/* 1 with a reason when backups are failing or overdue (/readyz), else 0. */
+int backup_unready(char *why, size_t cap);
+
+#endif
