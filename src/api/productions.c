@@ -60,9 +60,9 @@
 static json_t *
 production_json(const struct store_production *p, const char *role)
 {
-	json_t *j =
-	    json_pack("{s:s, s:s, s:s, s:b, s:b}", "id", p->id, "name", p->name, "timezone",
-	              p->timezone, "require_mfa", p->require_mfa, "link_access", p->link_access);
+	json_t *j = json_pack("{s:s, s:s, s:s, s:b, s:b, s:i}", "id", p->id, "name", p->name,
+	                      "timezone", p->timezone, "require_mfa", p->require_mfa, "link_access",
+	                      p->link_access, "remind_hours_before", p->remind_hours_before);
 	if (role != NULL)
 		json_object_set_new(j, "role", json_string(role));
 	return j;
@@ -248,12 +248,14 @@ productions_get(struct api_call *c)
 
 /*
  * PATCH /api/v1/productions/{id} {name?, timezone?, require_mfa?,
- * link_access?}: production admins and producers. Any subset; at least one
- * field. A new time zone is an IANA zone this system knows; shoot-day times
- * stay the local HH:MM they were, now read in the new zone. link_access
- * false makes a call sheet's personal link ask for sign-in
- * (api/distribution.c). Audited once per field changed, in the transaction
- * of the write.
+ * link_access?, remind_hours_before?}: production admins and producers. Any
+ * subset; at least one field. A new time zone is an IANA zone this system
+ * knows; shoot-day times stay the local HH:MM they were, now read in the
+ * new zone. link_access false makes a call sheet's personal link ask for
+ * sign-in (api/distribution.c); remind_hours_before (0 to 72, 0 off) has
+ * whoever has not acknowledged a call sheet reminded that many hours before
+ * general call (api/reminders.c). Audited once per field changed, in the
+ * transaction of the write.
  */
 void
 productions_update(struct api_call *c)
@@ -261,9 +263,9 @@ productions_update(struct api_call *c)
 	const struct api_access *a = &c->rd.a;
 	struct http_req *r = c->r;
 	struct store_production p;
-	json_t *name, *tz, *mfa, *links;
+	json_t *name, *tz, *mfa, *links, *remind;
 	json_t *errs = json_array();
-	const char *events[4];
+	const char *events[5];
 	size_t nevents = 0;
 	struct err e;
 
@@ -272,6 +274,7 @@ productions_update(struct api_call *c)
 	tz = json_object_get(c->body, "timezone");
 	mfa = json_object_get(c->body, "require_mfa");
 	links = json_object_get(c->body, "link_access");
+	remind = json_object_get(c->body, "remind_hours_before");
 	if (name != NULL)
 		snprintf(p.name, sizeof(p.name), "%s", json_string_value(name));
 	if (tz != NULL)
@@ -280,10 +283,20 @@ productions_update(struct api_call *c)
 		p.require_mfa = json_is_true(mfa);
 	if (links != NULL)
 		p.link_access = json_is_true(links);
-	if (name == NULL && tz == NULL && mfa == NULL && links == NULL)
-		json_array_append_new(errs,
-		                      json_pack("{s:s, s:s}", "pointer", "/", "detail",
-		                                "name, timezone, require_mfa or link_access"));
+	if (remind != NULL) {
+		json_int_t h = json_integer_value(remind);
+		if (h < 0 || h > 72)
+			json_array_append_new(errs, json_pack("{s:s, s:s}", "pointer",
+			                                      "/remind_hours_before", "detail",
+			                                      "hours from 0 (no reminder) to 72"));
+		else
+			p.remind_hours_before = (int)h;
+	}
+	if (name == NULL && tz == NULL && mfa == NULL && links == NULL && remind == NULL)
+		json_array_append_new(
+		    errs,
+		    json_pack("{s:s, s:s}", "pointer", "/", "detail",
+		              "name, timezone, require_mfa, link_access or remind_hours_before"));
 	if (name != NULL && p.name[0] == '\0')
 		json_array_append_new(errs, json_pack("{s:s, s:s}", "pointer", "/name", "detail",
 		                                      "must not be empty"));
@@ -307,11 +320,15 @@ productions_update(struct api_call *c)
 	if (links != NULL)
 		events[nevents++] =
 		    p.link_access ? "production.link_access_on" : "production.link_access_off";
+	if (remind != NULL)
+		events[nevents++] = "production.remind_hours";
 	if (api_call_begin(c) == -1)
 		return;
 	if (store_production_update(api_call_store(c), &p, &e) == -1 ||
 	    (links != NULL &&
-	     store_production_set_link_access(api_call_store(c), p.id, p.link_access, &e) == -1)) {
+	     store_production_set_link_access(api_call_store(c), p.id, p.link_access, &e) == -1) ||
+	    (remind != NULL && store_production_set_remind_hours(
+	                           api_call_store(c), p.id, p.remind_hours_before, &e) == -1)) {
 		api_call_abort(c);
 		api_unavailable(r, &e);
 		return;

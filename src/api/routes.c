@@ -263,7 +263,8 @@ const struct route api_routes[] = {
      CALL(productions_update, ROUTE_JSON_BODY | ROUTE_SESSION_ONLY, POLICY(NEED(PRODUCTION, WRITE)),
           .refused = "your role cannot change this production",
           BODY({"name", JF_STRING, 0, 200}, {"timezone", JF_STRING, 0, 60},
-               {"require_mfa", JF_BOOLEAN, 0, 0}, {"link_access", JF_BOOLEAN, 0, 0}),
+               {"require_mfa", JF_BOOLEAN, 0, 0}, {"link_access", JF_BOOLEAN, 0, 0},
+               {"remind_hours_before", JF_INTEGER, 0, 0}),
           .audit = "production.rename")},
     /* a bad ?role is answered before the scope: the handler checks member:read itself */
     {"GET", "/api/v1/productions/{id}/members", CALL(members_list, 0, VIEW(NEED(MEMBER, READ)))},

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "api/handlers.h"
+#include "api/reminders.h"
 #include "api/session.h"
 #include "cli/cli.h"
 #include "audit/audit_group.h"
@@ -145,6 +146,10 @@ cmd_serve(int argc, char **argv)
 		cli_error("serve", "%s", e.msg);
 		goto out;
 	}
+	if (reminders_start(&c, db, keys, &e) == -1) {
+		cli_error("serve", "%s", e.msg);
+		goto out;
+	}
 	{
 		struct http_server_opts o = {&c, api_routes, api_nroutes,          ssl,
 		                             db, keys,       session_authenticate, api_before_body};
@@ -155,6 +160,7 @@ cmd_serve(int argc, char **argv)
 	}
 	rc = EXIT_OK;
 out:
+	reminders_stop();
 	backup_stop(); /* a snapshot under way finishes; a drill is ended */
 	reset_desk_stop();
 	audit_group_stop(); /* after the loops: commits the read audits they queued */

@@ -73,8 +73,9 @@ store_production_create(struct store *s, struct store_production *p, struct err 
 int
 store_production_get(struct store *s, const char *id, struct store_production *out, struct err *e)
 {
-	static const char sql[] =
-	    "SELECT id, name, timezone, require_mfa, link_access FROM production WHERE id = ?";
+	static const char sql[] = "SELECT id, name, timezone, require_mfa, link_access, "
+	                          "remind_hours_before FROM production "
+	                          "WHERE id = ?";
 	sqlite3_stmt *st = sq_prepare(s, sql, e);
 	int rc;
 	if (st == NULL)
@@ -86,6 +87,7 @@ store_production_get(struct store *s, const char *id, struct store_production *o
 		sq_copy_col(st, 2, out->timezone, sizeof(out->timezone));
 		out->require_mfa = sqlite3_column_int(st, 3);
 		out->link_access = sqlite3_column_int(st, 4);
+		out->remind_hours_before = sqlite3_column_int(st, 5);
 		sqlite3_reset(st);
 	}
 	return rc;
@@ -107,8 +109,8 @@ store_production_list(struct store *s, const char *user_id, int all,
                       struct err *e)
 {
 	static const char sql[] =
-	    "SELECT p.id, p.name, p.timezone, m.role, p.require_mfa, p.link_access FROM production "
-	    "p "
+	    "SELECT p.id, p.name, p.timezone, m.role, p.require_mfa, p.link_access, "
+	    "p.remind_hours_before FROM production p "
 	    "LEFT JOIN membership m ON m.production_id = p.id AND m.user_id = ?1 "
 	    "AND m.revoked_at IS NULL WHERE ?2 OR m.id IS NOT NULL ORDER BY p.name, p.id";
 	sqlite3_stmt *st = sq_prepare(s, sql, e);
@@ -125,6 +127,7 @@ store_production_list(struct store *s, const char *user_id, int all,
 		sq_copy_col(st, 2, p.timezone, sizeof(p.timezone));
 		p.require_mfa = sqlite3_column_int(st, 4);
 		p.link_access = sqlite3_column_int(st, 5);
+		p.remind_hours_before = sqlite3_column_int(st, 6);
 		fn(&p, (const char *)sqlite3_column_text(st, 3), arg);
 	}
 	sqlite3_reset(st);

@@ -39,8 +39,10 @@ struct store_production {
 	char id[STORE_ID_LEN + 8];
 	char name[256];
 	char timezone[64];
-	int require_mfa; /* every member needs a second factor */
-	int link_access; /* a call sheet's personal link opens it without signing in */
+	int require_mfa;         /* every member needs a second factor */
+	int link_access;         /* a call sheet's personal link opens it without signing in */
+	int remind_hours_before; /* recipients who have not acknowledged are reminded this many
+	                            hours before general call (api/reminders.c); 0: never */
 };
 
 struct keyring;
@@ -430,6 +432,30 @@ int store_callsheet_ack_of(struct store *s, const char *callsheet_id, const char
                            char at[32], char via[8], struct err *e);
 /* Sets the production's link_access: 1 done, 0 no such production. */
 int store_production_set_link_access(struct store *s, const char *id, int on, struct err *e);
+
+/*
+ * Automatic reminders (api/reminders.c, store/sqlite_reminders.c). A
+ * candidate is the latest version of a shoot day, not cancelled, dated
+ * from `since` ("YYYY-MM-DD") on, of a production with remind_hours_before
+ * > 0, whose automatic reminder has not gone out.
+ */
+struct store_reminder_candidate {
+	char production_id[STORE_ID_LEN + 8];
+	char callsheet_id[STORE_ID_LEN + 8];
+	char date[16];         /* the day's date */
+	char general_call[8];  /* "HH:MM", past 24:00 after midnight */
+	char timezone[64];     /* the production's */
+	char published_at[40]; /* the version's, RFC 3339 UTC */
+	int hours;             /* remind_hours_before */
+};
+int store_reminder_candidates(struct store *s, const char *since,
+                              void (*fn)(const struct store_reminder_candidate *, void *),
+                              void *arg, struct err *e);
+/* Records that version callsheet_id's automatic reminder was dealt with at now: 1, 0 none such. */
+int store_callsheet_auto_reminded(struct store *s, const char *callsheet_id, long long now,
+                                  struct err *e);
+/* Sets the production's remind_hours_before (0 to 72): 1 done, 0 no such production. */
+int store_production_set_remind_hours(struct store *s, const char *id, int hours, struct err *e);
 
 /* Invitations into a production. */
 struct store_invitation {

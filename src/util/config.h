@@ -65,7 +65,9 @@ struct config {
 	char *smtp_password_file;
 	char *smtp_ca_file;
 	long smtp_timeout;
-	long mail_retry_seconds; /* the first retry's delay; doubled at each further try */
+	long mail_retry_seconds;    /* the first retry's delay; doubled at each further try */
+	long remind_check_interval; /* seconds between looks for due reminders (api/reminders.c) */
+	long remind_min_gap;        /* an automatic reminder waits this long after publishing */
 	char *metrics_token;
 	char *security_contact;
 	char *security_policy;

@@ -435,6 +435,21 @@ test('the AD sees each one\'s mail sent and reminds who has not acknowledged; th
   await linkAccess.check();
   await expect(producer.page.getByText('Mailed links open the call sheet without signing in.')).toBeVisible();
   expect((await slate.api('GET', slate.base)).link_access).toBe(true);
+
+  // automatic reminders: a bad number is refused by the field, then 12 hours is kept, then off again
+  const hours = producer.page.getByLabel('Remind automatically, hours before general call');
+  await hours.fill('80');
+  await producer.page.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(producer.page.getByText('A whole number of hours from 0 to 72.')).toBeVisible();
+  await hours.fill('12');
+  await producer.page.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(producer.page.getByText('Whoever has not acknowledged is reminded 12 hours before general call.')).toBeVisible();
+  expect((await slate.api('GET', slate.base)).remind_hours_before).toBe(12);
+  await checkPage(producer.page, producer.watcher, 'office-publish-settings');
+  await hours.fill('0');
+  await producer.page.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(producer.page.getByText('No automatic reminders.')).toBeVisible();
+  expect((await slate.api('GET', slate.base)).remind_hours_before).toBe(0);
 });
 
 test('a department head edits their own department\'s calls, has no control for another, and a forged request is refused', async () => {

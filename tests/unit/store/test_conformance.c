@@ -1150,6 +1150,71 @@ count_delivery(const struct store_delivery *d, void *arg)
 		out[1] = *d;
 }
 
+struct reminder_seen {
+	int n;
+	struct store_reminder_candidate last;
+};
+
+static void
+count_reminder(const struct store_reminder_candidate *c, void *arg)
+{
+	struct reminder_seen *r = arg;
+	r->n++;
+	r->last = *c;
+}
+
+static void
+automatic_reminders_list_the_latest_versions_once(void **state)
+{
+	struct store *s = conn();
+	struct sched x;
+	struct store_user u;
+	struct store_callsheet cs[2];
+	struct store_production got;
+	struct reminder_seen seen = {0};
+	const char *locs[1], *recs[1];
+	(void)state;
+	new_schedule(s, &x);
+	new_user(s, "reminded@example.org", &u);
+	locs[0] = x.l.id;
+	recs[0] = x.pe.id;
+	/* off: no candidate */
+	assert_int_equal(store_reminder_candidates(s, "2026-01-01", count_reminder, &seen, &e), 0);
+	assert_int_equal(seen.n, 0);
+	assert_int_equal(store_production_set_remind_hours(s, x.p.id, 12, &e), 1);
+	assert_int_equal(store_production_set_remind_hours(s, "prd_none", 12, &e), 0);
+	assert_int_equal(store_production_get(s, x.p.id, &got, &e), 1);
+	assert_int_equal(got.remind_hours_before, 12);
+	for (int v = 0; v < 2; v++) {
+		memset(&cs[v], 0, sizeof(cs[v]));
+		snprintf(cs[v].production_id, sizeof(cs[v].production_id), "%s", x.p.id);
+		snprintf(cs[v].day_id, sizeof(cs[v].day_id), "%s", x.d.id);
+		snprintf(cs[v].published_by, sizeof(cs[v].published_by), "%s", u.id);
+		cs[v].body = "{\"sheet\":1}";
+		assert_int_equal(store_begin(s, &e), 0);
+		assert_int_equal(store_callsheet_publish(s, &cs[v], locs, 1, recs, 1, &e), 0);
+		assert_int_equal(store_commit(s, &e), 0);
+	}
+	/* the latest version only, with what the reminder needs */
+	assert_int_equal(store_reminder_candidates(s, "2026-01-01", count_reminder, &seen, &e), 0);
+	assert_int_equal(seen.n, 1);
+	assert_string_equal(seen.last.callsheet_id, cs[1].id);
+	assert_string_equal(seen.last.production_id, x.p.id);
+	assert_string_equal(seen.last.date, "2026-05-01");
+	assert_string_equal(seen.last.general_call, "07:00");
+	assert_int_equal(seen.last.hours, 12);
+	assert_true(strlen(seen.last.published_at) >= 20);
+	/* a day before `since` is not listed */
+	seen.n = 0;
+	assert_int_equal(store_reminder_candidates(s, "2026-05-02", count_reminder, &seen, &e), 0);
+	assert_int_equal(seen.n, 0);
+	/* dealt with once: then never listed, and a second mark changes nothing */
+	assert_int_equal(store_callsheet_auto_reminded(s, cs[1].id, 5000, &e), 1);
+	assert_int_equal(store_callsheet_auto_reminded(s, cs[1].id, 6000, &e), 0);
+	assert_int_equal(store_reminder_candidates(s, "2026-01-01", count_reminder, &seen, &e), 0);
+	assert_int_equal(seen.n, 0);
+}
+
 static void
 call_sheets_are_sent_linked_and_tracked(void **state)
 {
@@ -1706,6 +1771,8 @@ main(void)
 	        a_schedule_of_locations_days_scenes_and_calls_reads_back, setup, teardown),
 	    cmocka_unit_test_setup_teardown(call_sheets_are_sent_linked_and_tracked, setup,
 	                                    teardown),
+	    cmocka_unit_test_setup_teardown(automatic_reminders_list_the_latest_versions_once,
+	                                    setup, teardown),
 	    cmocka_unit_test_setup_teardown(published_call_sheets_are_versioned_and_acknowledged,
 	                                    setup, teardown),
 	    cmocka_unit_test_setup_teardown(undo_finds_holders_and_deletes_within_the_production,

@@ -13,7 +13,7 @@
  * (GET …/callsheets/{cid}/diff). The preview and the diffs are the
  * publisher's view; each recipient's copy is shaped by their own role.
  */
-import { h, link, statusLine, busy, uid } from '../dom.js';
+import { h, link, field, statusLine, busy, uid } from '../dom.js';
 import { get, post, patch, query } from '../api.js';
 import { t, fieldName, problemText } from '../text.js';
 import { formatDate, formatTime, formatInstant } from '../format.js';
@@ -67,6 +67,31 @@ function linkAccessControl(prod) {
     box.disabled = false;
   });
   return h('div', null, h('div', { class: 'check' }, box, h('label', { for: id }, t('linkAccess'))), said);
+}
+
+/* Automatic reminders N hours before general call (the production's remind_hours_before). */
+function autoRemindControl(prod) {
+  const hours = field(t('remindHours'), { type: 'number', name: 'remind_hours_before', min: 0, max: 72, step: 1, inputmode: 'numeric', value: String(prod.remind_hours_before || 0) }, t('remindHoursHint'));
+  const save = h('button', { type: 'submit' }, t('save'));
+  const said = statusLine();
+  const form = h('form', { class: 'inline', novalidate: true }, hours.row, save, said);
+  form.addEventListener('submit', busy(save, async () => {
+    hours.setError(null);
+    const n = Number(hours.input.value);
+    if (!Number.isInteger(n) || n < 0 || n > 72) {
+      hours.setError(t('remindHoursBad'));
+      return;
+    }
+    try {
+      await patch(apiBase(prod.id), { remind_hours_before: n });
+      prod.remind_hours_before = n;
+      said.say(n ? t('remindHoursOn', { n }) : t('remindHoursOff'));
+    } catch (err) {
+      hours.setError(err.fields && err.fields.remind_hours_before ? err.fields.remind_hours_before : null);
+      said.say(problemText(err), 'error');
+    }
+  }));
+  return form;
 }
 
 /* What sending queued: "Mail is on its way to 12 people. Not sent: Ana (no email address)." */
@@ -179,7 +204,7 @@ async function render(ctx) {
         h('h2', null, latest ? t('changesSince', { v: latest.version }) : t('firstVersion')),
         latest ? diffView(preview.changes, t('noChanges')) : h('p', null, t('firstVersionIntro')),
         h('div', { class: 'check' }, send, h('label', { for: sendId }, t('sendByMail'))),
-        may(prod, 'production', 'write') ? linkAccessControl(prod) : null,
+        may(prod, 'production', 'write') ? [linkAccessControl(prod), autoRemindControl(prod)] : null,
         h('div', { class: 'actions' }, publish),
         h('h2', null, t('previewTitle', { v: cs.version })),
         h('article', { class: 'sheet preview' },
