@@ -63,6 +63,7 @@
 
 #include <jansson.h>
 
+#include "notify/dsn.h"
 #include "render/sheetpdf.h"
 #include "util/io.h"
 #include "util/log.h"
@@ -85,6 +86,8 @@ struct notifier {
 	long smtp_timeout;
 	long file_max_age;           /* seconds a message file is kept */
 	long retry_seconds;          /* a deferred message's first wait */
+	char *bounce_address;        /* "": bounces off; else local@domain (VERP base) */
+	char *bounce_dir;            /* its Maildir */
 	struct secret smtp_password; /* len 0: no authentication */
 };
 
@@ -333,6 +336,20 @@ envelope_address(const char *from)
 	return xasprintf("<%s>", from);
 }
 
+/*
+ * The SMTP envelope sender (MAIL FROM) of message id: with a bounce address
+ * local@domain, local+<id>@domain (VERP), so a bounce names its message;
+ * else the address of mail_from.
+ */
+static char *
+envelope_sender(const struct notifier *n, const char *id)
+{
+	const char *at = strrchr(n->bounce_address, '@');
+	if (n->bounce_address[0] == '\0' || at == NULL)
+		return envelope_address(n->from);
+	return xasprintf("<%.*s+%s%s>", (int)(at - n->bounce_address), n->bounce_address, id, at);
+}
+
 struct upload {
 	const char *p;
 	size_t left;
@@ -382,7 +399,7 @@ deliver_smtp(struct notifier *n, const struct store_mail *m, const char *msg, ch
 	struct upload u = {msg, strlen(msg)};
 	struct answer a = {""};
 	struct curl_slist *rcpt = NULL;
-	char *from = envelope_address(n->from), *to = xasprintf("<%s>", m->to);
+	char *from = envelope_sender(n, m->id), *to = xasprintf("<%s>", m->to);
 	CURL *c = curl_easy_init();
 	CURLcode rc;
 	long code = 0;
@@ -616,13 +633,93 @@ sweep_files(const struct notifier *n)
 		          LOG_INT("max_age", n->file_max_age), LOG_END);
 }
 
+/*
+ * One bounce file, name in new/ (fd: new/): read (a regular file, not
+ * followed if a link, at most DSN_MAX_BYTES), its message marked bounced
+ * when it is a permanent failure for a sent message, then moved to cur/
+ * whatever it held (see the top of the file).
+ */
+static void
+read_bounce(const struct notifier *n, struct store *s, int dir, int cur, const char *name)
+{
+	char *buf = NULL, reason[DSN_STATUS_LEN + DSN_DIAG_LEN + 2], done[512];
+	const char *outcome = "unreadable";
+	struct dsn d = {"", "", ""};
+	struct stat st;
+	struct err e;
+	size_t got = 0, cap = 0;
+	int fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd == -1 || fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		outcome = "not a regular file";
+	} else if (st.st_size > DSN_MAX_BYTES) {
+		outcome = "too large";
+	} else {
+		cap = (size_t)st.st_size;
+		buf = xmalloc(cap + 1);
+		if (io_read_full(fd, buf, cap, &got) == 0) {
+			enum dsn_kind k = dsn_parse(buf, got, n->bounce_address, &d);
+			outcome = dsn_kind_name(k);
+			if (k == DSN_FAILED) {
+				int marked;
+				snprintf(reason, sizeof(reason), "%s%s%s", d.status,
+				         d.diagnostic[0] ? " " : "", d.diagnostic);
+				marked = store_outbox_bounced(s, d.id, (long long)time(NULL),
+				                              reason, &e);
+				if (marked == -1)
+					log_event(LOG_ERROR, "bounce not recorded",
+					          LOG_STR("error", e.msg), LOG_END);
+				outcome = marked == 1 ? "bounced" : "no such sent message";
+			}
+		}
+	}
+	if (fd != -1)
+		close(fd);
+	/* logged by outcome, status and message id: no address and no diagnostic (personal) */
+	log_event(strcmp(outcome, "bounced") == 0 ? LOG_INFO : LOG_WARN, "bounce read",
+	          LOG_STR("outcome", outcome), LOG_STR("message", d.id),
+	          LOG_STR("status", d.status), LOG_END);
+	snprintf(done, sizeof(done), "%s%s", name, strchr(name, ':') ? "" : ":2,");
+	if (renameat(dir, name, cur, done) == -1)
+		log_event(LOG_ERROR, "bounce file not moved to cur",
+		          LOG_STR("error", strerror(errno)), LOG_END);
+	if (buf != NULL) {
+		sodium_memzero(buf, cap);
+		free(buf);
+	}
+}
+
+/* Reads every bounce in bounce_dir/new (see the top of the file). */
+static void
+read_bounces(const struct notifier *n, struct store *s)
+{
+	char path[4096];
+	struct dirent *de;
+	DIR *d;
+	int cur;
+
+	snprintf(path, sizeof(path), "%s/cur", n->bounce_dir);
+	if ((cur = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return;
+	snprintf(path, sizeof(path), "%s/new", n->bounce_dir);
+	if ((d = opendir(path)) == NULL) {
+		close(cur);
+		return;
+	}
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.')
+			read_bounce(n, s, dirfd(d), cur, de->d_name);
+	closedir(d);
+	close(cur);
+}
+
 static void *
 notifier_main(void *arg)
 {
 	struct notifier *n = arg;
 	struct store *s;
 	struct err e;
-	long long swept = 0, sweep_every = n->file_max_age / 4;
+	long long swept = 0, sweep_every = n->file_max_age / 4, bounces_read = 0;
 
 	if (sweep_every < 1)
 		sweep_every = 1;
@@ -644,6 +741,12 @@ notifier_main(void *arg)
 		if (swept == 0 || (long long)mono.tv_sec - swept >= sweep_every) {
 			sweep_files(n);
 			swept = (long long)mono.tv_sec;
+		}
+		if (n->bounce_address[0] != '\0' &&
+		    (bounces_read == 0 ||
+		     (long long)mono.tv_sec - bounces_read >= NOTIFY_BOUNCE_EVERY)) {
+			read_bounces(n, s);
+			bounces_read = (long long)mono.tv_sec;
 		}
 		pthread_mutex_lock(&n->mu);
 		clock_gettime(CLOCK_REALTIME, &until);
@@ -679,6 +782,8 @@ notify_start(const struct config *c, const char *db_path, struct keyring *keys, 
 	n->smtp_timeout = c->smtp_timeout;
 	n->file_max_age = c->mail_file_max_age;
 	n->retry_seconds = c->mail_retry_seconds > 0 ? c->mail_retry_seconds : 60;
+	n->bounce_address = xstrdup(c->mail_bounce_address ? c->mail_bounce_address : "");
+	n->bounce_dir = xstrdup(c->mail_bounce_dir ? c->mail_bounce_dir : "");
 	if (strcmp(n->transport, "smtp") == 0 && curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
 		err_set(e, 500, "cannot initialise libcurl");
 		free(n->transport);
@@ -720,6 +825,8 @@ notify_stop(struct notifier *n)
 	free(n->smtp_url);
 	free(n->smtp_user);
 	free(n->smtp_ca_file);
+	free(n->bounce_address);
+	free(n->bounce_dir);
 	secret_free(&n->smtp_password);
 	if (strcmp(n->transport, "smtp") == 0)
 		curl_global_cleanup();

@@ -21,6 +21,7 @@
 #include "util/err.h"
 
 #define NOTIFY_MAX_ATTEMPTS 5
+#define NOTIFY_BOUNCE_EVERY 2 /* seconds between reads of mail_bounce_dir/new */
 
 /*
  * How long the links a message may carry live (api/reset.c, api/productions.c):

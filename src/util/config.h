@@ -65,7 +65,9 @@ struct config {
 	char *smtp_password_file;
 	char *smtp_ca_file;
 	long smtp_timeout;
-	long mail_retry_seconds; /* the first retry's delay; doubled at each further try */
+	char *mail_bounce_address; /* "": bounces off; else the VERP base (notify/dsn.h) */
+	char *mail_bounce_dir;     /* the Maildir the MTA delivers it into */
+	long mail_retry_seconds;   /* the first retry's delay; doubled at each further try */
 	char *metrics_token;
 	char *security_contact;
 	char *security_policy;
