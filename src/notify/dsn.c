@@ -227,7 +227,7 @@ is_delimiter(const char *line, size_t len, const char *b, size_t bn, int *close)
 	return 1;
 }
 
-/* 1 when status is a permanent one: "5." digits "." digits (1 to 3 digits each). */
+/* 1 when status is exactly a permanent one: "5." digits "." digits (1 to 3 digits each). */
 static int
 permanent_status(const char *s)
 {
@@ -239,7 +239,7 @@ permanent_status(const char *s)
 	if (a < 1 || a > 3 || s[2 + a] != '.')
 		return 0;
 	b = strspn(s + 3 + a, "0123456789");
-	return b >= 1 && b <= 3;
+	return b >= 1 && b <= 3 && s[3 + a + b] == '\0'; /* nothing after it: it is stored */
 }
 
 /* The diagnostic as one line of printable ASCII, runs of spaces as one (see the top). */

@@ -233,6 +233,10 @@ huge_header_lines_and_hostile_diagnostics_stay_bounded(void **state)
 	a = replaced(postfix, "Status: 5.1.1", "Status: 5.1111.1");
 	assert_int_equal(parse(a, &d), DSN_NOT_FAILED);
 	free(a);
+	/* nor one with anything after it (it would be stored and shown) */
+	a = replaced(postfix, "Status: 5.1.1", "Status: 5.1.1\x01;x");
+	assert_int_equal(parse(a, &d), DSN_NOT_FAILED);
+	free(a);
 	free(b);
 	free(diag);
 	free(pad);
