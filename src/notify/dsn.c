@@ -214,16 +214,18 @@ static int
 is_delimiter(const char *line, size_t len, const char *b, size_t bn, int *close)
 {
 	size_t i;
+	int last;
 
 	if (len < 2 + bn || line[0] != '-' || line[1] != '-' || memcmp(line + 2, b, bn) != 0)
 		return 0;
 	i = 2 + bn;
-	*close = len >= i + 2 && line[i] == '-' && line[i + 1] == '-';
-	if (*close)
+	last = len >= i + 2 && line[i] == '-' && line[i + 1] == '-';
+	if (last)
 		i += 2;
 	for (; i < len; i++)
 		if (!is_space(line[i]))
 			return 0;
+	*close = last; /* only for a delimiter: *close ends the walk over the parts */
 	return 1;
 }
 

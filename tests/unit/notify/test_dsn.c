@@ -197,6 +197,18 @@ a_truncated_report_is_not_read(void **state)
 	assert_non_null(cut);
 	/* cut inside the delivery-status part: no closing delimiter follows */
 	assert_int_equal(dsn_parse(postfix, (size_t)(cut - postfix) + 30, BOUNCE, &d), DSN_INVALID);
+	/* a close delimiter with bytes after it is no delimiter: the report never closes */
+	{
+		char *c = replaced(postfix, "--4F1C2.1764842400/relay.slate.example--",
+		                   "--4F1C2.1764842400/relay.slate.example--x");
+		char *t = replaced(c,
+		                   "--4F1C2.1764842400/relay.slate.example\n"
+		                   "Content-Description: Undelivered",
+		                   "Content-Description: Undelivered");
+		assert_int_equal(parse(t, &d), DSN_INVALID);
+		free(c);
+		free(t);
+	}
 	/* every prefix is read without harm, and only whole reports count */
 	for (size_t k = 0; k < n; k++) {
 		char *copy = malloc(k ? k : 1);
