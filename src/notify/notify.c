@@ -43,6 +43,18 @@
  * version with the recipient's own call highlighted (render/sheetpdf.h),
  * so the publishing transaction writes nothing large. A Subject that is
  * not plain ASCII is sent as an RFC 2047 encoded word (UTF-8, base64).
+ *
+ * Bounces (migration 0027). With mail_bounce_address local@domain, the
+ * SMTP envelope sender of every message is local+<outbox id>@domain (VERP;
+ * the From header stays mail_from), and every NOTIFY_BOUNCE_EVERY seconds
+ * the notifier reads the files in mail_bounce_dir/new (names not starting
+ * with a dot): each is opened O_NOFOLLOW | O_NONBLOCK, read only when it is
+ * a regular file of at most DSN_MAX_BYTES, parsed by dsn_parse (dsn.h), and
+ * a permanent failure marks that outbox row bounced (store_outbox_bounced:
+ * only a sent message, only once) with "<Status> <Diagnostic-Code>". Then
+ * the file is renamed to cur/NAME:2, whatever it held — never deleted — and
+ * one log line says the outcome with the message id and status only: the
+ * report's addresses and diagnostic are personal data and stay out of logs.
  */
 #include "notify/notify.h"
 

@@ -12,6 +12,10 @@
  * Transports: "file" writes one RFC 5322 message per file into mail_dir
  * (mode 0600; development and tests); "smtp" sends through a relay with
  * libcurl, TLS required and verified; "none" keeps messages queued.
+ *
+ * With mail_bounce_address set, the notifier also reads the bounces the MTA
+ * delivers into mail_bounce_dir and marks their messages bounced (notify.c,
+ * dsn.h).
  */
 #ifndef SLATE_NOTIFY_NOTIFY_H
 #define SLATE_NOTIFY_NOTIFY_H
