@@ -252,7 +252,9 @@ clean_line(const char *in, char *out, size_t cap)
 
 	for (const char *p = in; *p != '\0' && o + 1 < cap; p++) {
 		unsigned char ch = (unsigned char)*p;
-		char put = ch < 0x20 || ch >= 0x7f ? ' ' : (char)ch;
+		char put = (char)ch;
+		if (ch < 0x20 || ch >= 0x7f)
+			put = ' ';
 		if (put == ' ' && (o == 0 || out[o - 1] == ' '))
 			continue;
 		out[o++] = put;
@@ -297,7 +299,7 @@ enum dsn_kind
 dsn_parse(const char *msg, size_t n, const char *bounce_address, struct dsn *out)
 {
 	static const char *const addressed[] = {"Delivered-To", "X-Original-To", "To"};
-	char name[FIELD_LEN], value[FIELD_LEN], ctype[FIELD_LEN], rtype[32], boundary[72];
+	char name[FIELD_LEN], value[FIELD_LEN], ctype[FIELD_LEN] = "", rtype[32], boundary[72];
 	char found[3][DSN_ID_LEN];
 	struct cursor c = {msg, msg + n};
 	const char *at = strrchr(bounce_address, '@'), *line;
@@ -307,7 +309,6 @@ dsn_parse(const char *msg, size_t n, const char *bounce_address, struct dsn *out
 
 	memset(out, 0, sizeof(*out));
 	memset(found, 0, sizeof(found));
-	ctype[0] = '\0';
 	if (at == NULL || at == bounce_address)
 		return DSN_INVALID;
 	while (next_field(&c, name, value)) {

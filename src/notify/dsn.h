@@ -7,10 +7,10 @@
 
 #include <stddef.h>
 
-#define DSN_MAX_BYTES  (256 * 1024) /* a larger file is not read (notify.c) */
-#define DSN_ID_LEN     48           /* an outbox id with its NUL, with room to spare */
-#define DSN_STATUS_LEN 16           /* "5.1.1" and its NUL; longer is not a status */
-#define DSN_DIAG_LEN   200          /* the diagnostic kept, one line of printable ASCII */
+#define DSN_MAX_BYTES  (256L * 1024L) /* a larger file is not read (notify.c) */
+#define DSN_ID_LEN     48             /* an outbox id with its NUL, with room to spare */
+#define DSN_STATUS_LEN 16             /* "5.1.1" and its NUL; longer is not a status */
+#define DSN_DIAG_LEN   200            /* the diagnostic kept, one line of printable ASCII */
 
 enum dsn_kind {
 	DSN_INVALID,     /* not a multipart/report of report-type delivery-status, or truncated */
