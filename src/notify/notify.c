@@ -52,7 +52,8 @@
  * a regular file of at most DSN_MAX_BYTES, parsed by dsn_parse (dsn.h), and
  * a permanent failure marks that outbox row bounced (store_outbox_bounced:
  * only a sent message, only once) with "<Status> <Diagnostic-Code>". Then
- * the file is renamed to cur/NAME:2, whatever it held — never deleted — and
+ * the file is renamed to cur/NAME:2, whatever it held — never deleted;
+ * only a store error leaves it in new/, to be read again — and
  * one log line says the outcome with the message id and status only: the
  * report's addresses and diagnostic are personal data and stay out of logs.
  */
@@ -660,16 +661,24 @@ read_bounce(const struct notifier *n, struct store *s, int dir, int cur, const c
 	struct stat st;
 	struct err e;
 	size_t got = 0, cap = 0;
+	int rc;
 	int fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 
-	if (fd == -1 || fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+	if (fd != -1 && (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode))) {
+		close(fd);
+		fd = -1;
+	}
+	if (fd == -1) {
 		outcome = "not a regular file";
 	} else if (st.st_size > DSN_MAX_BYTES) {
+		close(fd);
 		outcome = "too large";
 	} else {
 		cap = (size_t)st.st_size;
 		buf = xmalloc(cap + 1);
-		if (io_read_full(fd, buf, cap, &got) == 0) {
+		rc = io_read_full(fd, buf, cap, &got);
+		close(fd);
+		if (rc == 0) {
 			enum dsn_kind k = dsn_parse(buf, got, n->bounce_address, &d);
 			outcome = dsn_kind_name(k);
 			if (k == DSN_FAILED) {
@@ -678,15 +687,17 @@ read_bounce(const struct notifier *n, struct store *s, int dir, int cur, const c
 				         d.diagnostic[0] ? " " : "", d.diagnostic);
 				marked = store_outbox_bounced(s, d.id, (long long)time(NULL),
 				                              reason, &e);
-				if (marked == -1)
+				if (marked == -1) {
+					/* a store error: left in new/, read again next time */
 					log_event(LOG_ERROR, "bounce not recorded",
-					          LOG_STR("error", e.msg), LOG_END);
+					          LOG_STR("message", d.id), LOG_STR("error", e.msg),
+					          LOG_END);
+					goto out;
+				}
 				outcome = marked == 1 ? "bounced" : "no such sent message";
 			}
 		}
 	}
-	if (fd != -1)
-		close(fd);
 	/* logged by outcome, status and message id: no address and no diagnostic (personal) */
 	log_event(strcmp(outcome, "bounced") == 0 ? LOG_INFO : LOG_WARN, "bounce read",
 	          LOG_STR("outcome", outcome), LOG_STR("message", d.id),
@@ -695,6 +706,7 @@ read_bounce(const struct notifier *n, struct store *s, int dir, int cur, const c
 	if (renameat(dir, name, cur, done) == -1)
 		log_event(LOG_ERROR, "bounce file not moved to cur",
 		          LOG_STR("error", strerror(errno)), LOG_END);
+out:
 	if (buf != NULL) {
 		sodium_memzero(buf, cap);
 		free(buf);
@@ -809,6 +821,18 @@ notify_start(const struct config *c, const char *db_path, struct keyring *keys, 
 	                     &n->smtp_password, e) == -1) {
 		notify_stop(n);
 		return NULL;
+	}
+	if (n->bounce_address[0] != '\0') {
+		char path[4096];
+		struct stat st;
+		for (const char *const *sub = (const char *const[]){"new", "cur", NULL}; *sub;
+		     sub++) {
+			snprintf(path, sizeof(path), "%s/%s", n->bounce_dir, *sub);
+			if (stat(path, &st) == -1 || !S_ISDIR(st.st_mode))
+				log_event(LOG_WARN,
+				          "mail_bounce_dir is not a Maildir yet: no bounce is read",
+				          LOG_STR("missing", *sub), LOG_END);
+		}
 	}
 	if (pthread_create(&n->thread, NULL, notifier_main, n) != 0) {
 		err_set(e, 500, "cannot start the notifier");
