@@ -43,6 +43,19 @@
  * version with the recipient's own call highlighted (render/sheetpdf.h),
  * so the publishing transaction writes nothing large. A Subject that is
  * not plain ASCII is sent as an RFC 2047 encoded word (UTF-8, base64).
+ *
+ * Bounces (migration 0027). With mail_bounce_address local@domain, the
+ * SMTP envelope sender of every message is local+<outbox id>@domain (VERP;
+ * the From header stays mail_from), and every NOTIFY_BOUNCE_EVERY seconds
+ * the notifier reads the files in mail_bounce_dir/new (names not starting
+ * with a dot): each is opened O_NOFOLLOW | O_NONBLOCK, read only when it is
+ * a regular file of at most DSN_MAX_BYTES, parsed by dsn_parse (dsn.h), and
+ * a permanent failure marks that outbox row bounced (store_outbox_bounced:
+ * only a sent message, only once) with "<Status> <Diagnostic-Code>". Then
+ * the file is renamed to cur/NAME:2, whatever it held — never deleted;
+ * only a store error leaves it in new/, to be read again — and
+ * one log line says the outcome with the message id and status only: the
+ * report's addresses and diagnostic are personal data and stay out of logs.
  */
 #include "notify/notify.h"
 
@@ -63,6 +76,7 @@
 
 #include <jansson.h>
 
+#include "notify/dsn.h"
 #include "render/sheetpdf.h"
 #include "util/io.h"
 #include "util/log.h"
@@ -85,6 +99,8 @@ struct notifier {
 	long smtp_timeout;
 	long file_max_age;           /* seconds a message file is kept */
 	long retry_seconds;          /* a deferred message's first wait */
+	char *bounce_address;        /* "": bounces off; else local@domain (VERP base) */
+	char *bounce_dir;            /* its Maildir */
 	struct secret smtp_password; /* len 0: no authentication */
 };
 
@@ -333,6 +349,20 @@ envelope_address(const char *from)
 	return xasprintf("<%s>", from);
 }
 
+/*
+ * The SMTP envelope sender (MAIL FROM) of message id: with a bounce address
+ * local@domain, local+<id>@domain (VERP), so a bounce names its message;
+ * else the address of mail_from.
+ */
+static char *
+envelope_sender(const struct notifier *n, const char *id)
+{
+	const char *at = strrchr(n->bounce_address, '@');
+	if (n->bounce_address[0] == '\0' || at == NULL)
+		return envelope_address(n->from);
+	return xasprintf("<%.*s+%s%s>", (int)(at - n->bounce_address), n->bounce_address, id, at);
+}
+
 struct upload {
 	const char *p;
 	size_t left;
@@ -382,7 +412,7 @@ deliver_smtp(struct notifier *n, const struct store_mail *m, const char *msg, ch
 	struct upload u = {msg, strlen(msg)};
 	struct answer a = {""};
 	struct curl_slist *rcpt = NULL;
-	char *from = envelope_address(n->from), *to = xasprintf("<%s>", m->to);
+	char *from = envelope_sender(n, m->id), *to = xasprintf("<%s>", m->to);
 	CURL *c = curl_easy_init();
 	CURLcode rc;
 	long code = 0;
@@ -616,13 +646,104 @@ sweep_files(const struct notifier *n)
 		          LOG_INT("max_age", n->file_max_age), LOG_END);
 }
 
+/*
+ * One bounce file, name in new/ (fd: new/): read (a regular file, not
+ * followed if a link, at most DSN_MAX_BYTES), its message marked bounced
+ * when it is a permanent failure for a sent message, then moved to cur/
+ * whatever it held (see the top of the file).
+ */
+static void
+read_bounce(const struct notifier *n, struct store *s, int dir, int cur, const char *name)
+{
+	char *buf = NULL, reason[DSN_STATUS_LEN + DSN_DIAG_LEN + 2], done[512];
+	const char *outcome = "unreadable";
+	struct dsn d = {"", "", ""};
+	struct stat st;
+	struct err e;
+	size_t got = 0, cap = 0;
+	int rc;
+	int fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd != -1 && (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode))) {
+		close(fd);
+		fd = -1;
+	}
+	if (fd == -1) {
+		outcome = "not a regular file";
+	} else if (st.st_size > DSN_MAX_BYTES) {
+		close(fd);
+		outcome = "too large";
+	} else {
+		cap = (size_t)st.st_size;
+		buf = xmalloc(cap + 1);
+		rc = io_read_full(fd, buf, cap, &got);
+		close(fd);
+		if (rc == 0) {
+			enum dsn_kind k = dsn_parse(buf, got, n->bounce_address, &d);
+			outcome = dsn_kind_name(k);
+			if (k == DSN_FAILED) {
+				int marked;
+				snprintf(reason, sizeof(reason), "%s%s%s", d.status,
+				         d.diagnostic[0] ? " " : "", d.diagnostic);
+				marked = store_outbox_bounced(s, d.id, (long long)time(NULL),
+				                              reason, &e);
+				if (marked == -1) {
+					/* a store error: left in new/, read again next time */
+					log_event(LOG_ERROR, "bounce not recorded",
+					          LOG_STR("message", d.id), LOG_STR("error", e.msg),
+					          LOG_END);
+					goto out;
+				}
+				outcome = marked == 1 ? "bounced" : "no such sent message";
+			}
+		}
+	}
+	/* logged by outcome, status and message id: no address and no diagnostic (personal) */
+	log_event(strcmp(outcome, "bounced") == 0 ? LOG_INFO : LOG_WARN, "bounce read",
+	          LOG_STR("outcome", outcome), LOG_STR("message", d.id),
+	          LOG_STR("status", d.status), LOG_END);
+	snprintf(done, sizeof(done), "%s%s", name, strchr(name, ':') ? "" : ":2,");
+	if (renameat(dir, name, cur, done) == -1)
+		log_event(LOG_ERROR, "bounce file not moved to cur",
+		          LOG_STR("error", strerror(errno)), LOG_END);
+out:
+	if (buf != NULL) {
+		sodium_memzero(buf, cap);
+		free(buf);
+	}
+}
+
+/* Reads every bounce in bounce_dir/new (see the top of the file). */
+static void
+read_bounces(const struct notifier *n, struct store *s)
+{
+	char path[4096];
+	struct dirent *de;
+	DIR *d;
+	int cur;
+
+	snprintf(path, sizeof(path), "%s/cur", n->bounce_dir);
+	if ((cur = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return;
+	snprintf(path, sizeof(path), "%s/new", n->bounce_dir);
+	if ((d = opendir(path)) == NULL) {
+		close(cur);
+		return;
+	}
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.')
+			read_bounce(n, s, dirfd(d), cur, de->d_name);
+	closedir(d);
+	close(cur);
+}
+
 static void *
 notifier_main(void *arg)
 {
 	struct notifier *n = arg;
 	struct store *s;
 	struct err e;
-	long long swept = 0, sweep_every = n->file_max_age / 4;
+	long long swept = 0, sweep_every = n->file_max_age / 4, bounces_read = 0;
 
 	if (sweep_every < 1)
 		sweep_every = 1;
@@ -644,6 +765,12 @@ notifier_main(void *arg)
 		if (swept == 0 || (long long)mono.tv_sec - swept >= sweep_every) {
 			sweep_files(n);
 			swept = (long long)mono.tv_sec;
+		}
+		if (n->bounce_address[0] != '\0' &&
+		    (bounces_read == 0 ||
+		     (long long)mono.tv_sec - bounces_read >= NOTIFY_BOUNCE_EVERY)) {
+			read_bounces(n, s);
+			bounces_read = (long long)mono.tv_sec;
 		}
 		pthread_mutex_lock(&n->mu);
 		clock_gettime(CLOCK_REALTIME, &until);
@@ -679,6 +806,8 @@ notify_start(const struct config *c, const char *db_path, struct keyring *keys, 
 	n->smtp_timeout = c->smtp_timeout;
 	n->file_max_age = c->mail_file_max_age;
 	n->retry_seconds = c->mail_retry_seconds > 0 ? c->mail_retry_seconds : 60;
+	n->bounce_address = xstrdup(c->mail_bounce_address ? c->mail_bounce_address : "");
+	n->bounce_dir = xstrdup(c->mail_bounce_dir ? c->mail_bounce_dir : "");
 	if (strcmp(n->transport, "smtp") == 0 && curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
 		err_set(e, 500, "cannot initialise libcurl");
 		free(n->transport);
@@ -692,6 +821,18 @@ notify_start(const struct config *c, const char *db_path, struct keyring *keys, 
 	                     &n->smtp_password, e) == -1) {
 		notify_stop(n);
 		return NULL;
+	}
+	if (n->bounce_address[0] != '\0') {
+		char path[4096];
+		struct stat st;
+		for (const char *const *sub = (const char *const[]){"new", "cur", NULL}; *sub;
+		     sub++) {
+			snprintf(path, sizeof(path), "%s/%s", n->bounce_dir, *sub);
+			if (stat(path, &st) == -1 || !S_ISDIR(st.st_mode))
+				log_event(LOG_WARN,
+				          "mail_bounce_dir is not a Maildir yet: no bounce is read",
+				          LOG_STR("missing", *sub), LOG_END);
+		}
 	}
 	if (pthread_create(&n->thread, NULL, notifier_main, n) != 0) {
 		err_set(e, 500, "cannot start the notifier");
@@ -720,6 +861,8 @@ notify_stop(struct notifier *n)
 	free(n->smtp_url);
 	free(n->smtp_user);
 	free(n->smtp_ca_file);
+	free(n->bounce_address);
+	free(n->bounce_dir);
 	secret_free(&n->smtp_password);
 	if (strcmp(n->transport, "smtp") == 0)
 		curl_global_cleanup();

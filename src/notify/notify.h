@@ -12,6 +12,10 @@
  * Transports: "file" writes one RFC 5322 message per file into mail_dir
  * (mode 0600; development and tests); "smtp" sends through a relay with
  * libcurl, TLS required and verified; "none" keeps messages queued.
+ *
+ * With mail_bounce_address set, the notifier also reads the bounces the MTA
+ * delivers into mail_bounce_dir and marks their messages bounced (notify.c,
+ * dsn.h).
  */
 #ifndef SLATE_NOTIFY_NOTIFY_H
 #define SLATE_NOTIFY_NOTIFY_H
@@ -21,6 +25,7 @@
 #include "util/err.h"
 
 #define NOTIFY_MAX_ATTEMPTS 5
+#define NOTIFY_BOUNCE_EVERY 2 /* seconds between reads of mail_bounce_dir/new */
 
 /*
  * How long the links a message may carry live (api/reset.c, api/productions.c):

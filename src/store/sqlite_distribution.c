@@ -5,7 +5,9 @@
  *
  * A delivery's status is its outbox message's (queued, sending, deferred,
  * sent, failed), read through the join, so the two never disagree; a
- * delivery with no message is not_sent, its reason kept. A link is found by
+ * delivery with no message is not_sent, its reason kept. A sent message
+ * that a bounce came back for (migration 0027: bounced_at set) reads as
+ * bounced, its reason the report's Status and Diagnostic-Code. A link is found by
  * the hex SHA-256 of its token only, and opens while it is unexpired,
  * unrevoked, its version is the newest of its day and its person is still
  * a recipient of it (a removed person's links go with the row: cascade).
@@ -162,6 +164,25 @@ store_outbox_refused(struct store *s, const char *id, const char *why, const cha
 }
 
 int
+store_outbox_bounced(struct store *s, const char *id, long long now, const char *reason,
+                     struct err *e)
+{
+	static const char sql[] = "UPDATE outbox SET bounced_at = ?2, bounce_reason = ?3 "
+	                          "WHERE id = ?1 AND status = 'sent' AND bounced_at IS NULL";
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
+	int changed;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_text(st, 3, reason, -1, SQLITE_STATIC);
+	if ((changed = sq_run(s, st, "mark mail bounced", e)) == -1)
+		return -1;
+	return changed > 0 ? 1 : 0;
+}
+
+int
 store_delivery_add(struct store *s, const char *callsheet_id, const char *person_id,
                    const char *kind, const char *outbox_id, const char *reason, long long now,
                    struct err *e)
@@ -191,7 +212,8 @@ store_delivery_list(struct store *s, const char *callsheet_id,
 {
 	static const char sql[] =
 	    "SELECT d.id, d.person_id, d.kind, CASE WHEN d.outbox_id IS NULL THEN 'not_sent' "
-	    "ELSE COALESCE(o.status, 'sent') END, COALESCE(d.reason, o.last_error, ''), "
+	    "WHEN o.bounced_at IS NOT NULL THEN 'bounced' ELSE COALESCE(o.status, 'sent') END, "
+	    "COALESCE(d.reason, o.bounce_reason, o.last_error, ''), "
 	    "COALESCE(o.relay_answer, ''), d.created_at, COALESCE(o.sent_at, 0), "
 	    "COALESCE(o.next_attempt_at, 0), COALESCE(o.attempts, 0) "
 	    "FROM callsheet_delivery d LEFT JOIN outbox o ON o.id = d.outbox_id "

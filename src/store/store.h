@@ -380,14 +380,23 @@ int store_outbox_deferred(struct store *s, const char *id, const char *why, long
 int store_outbox_refused(struct store *s, const char *id, const char *why, const char *answer,
                          struct err *e);
 
+/*
+ * A bounce (a permanent-failure DSN, notify/dsn.h) for message id: marked
+ * bounced with reason when it is a sent message not yet bounced (1), else
+ * nothing (0): the first bounce is kept.
+ */
+int store_outbox_bounced(struct store *s, const char *id, long long now, const char *reason,
+                         struct err *e);
+
 /* One recipient's delivery of a version (kind "publish" or "reminder"). */
 struct store_delivery {
 	char id[STORE_ID_LEN + 8];
 	char person_id[STORE_ID_LEN + 8];
 	char kind[16];
-	/* queued, sending, deferred, sent, failed, or not_sent */
+	/* queued, sending, deferred, sent, failed, bounced, or not_sent */
 	char status[16];
-	char reason[256];       /* not_sent: why; failed or deferred: the last error */
+	char
+	    reason[256]; /* not_sent: why; failed or deferred: the last error; bounced: the DSN's */
 	char relay_answer[256]; /* sent or failed: the relay's answer */
 	long long created_at, sent_at, next_attempt_at;
 	int attempts;

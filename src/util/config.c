@@ -122,6 +122,11 @@ static const struct setting table[] = {
       "CA certificates for the relay (default: the system's)"),
     L("mail", "smtp_timeout", "SLATE_SMTP_TIMEOUT", smtp_timeout, "30", 1, 600,
       "seconds one delivery may take"),
+    S("mail", "mail_bounce_address", "SLATE_MAIL_BOUNCE_ADDRESS", mail_bounce_address, "",
+      "bounces@example.org: the envelope sender becomes bounces+ID@example.org, and bounces "
+      "delivered into mail_bounce_dir mark their message bounced (empty: off)"),
+    S("mail", "mail_bounce_dir", "SLATE_MAIL_BOUNCE_DIR", mail_bounce_dir, "",
+      "the Maildir (new/ and cur/) the MTA delivers mail_bounce_address into"),
     L("mail", "mail_retry_seconds", "SLATE_MAIL_RETRY_SECONDS", mail_retry_seconds, "60", 1, 3600,
       "seconds before a deferred message is tried again; doubled at each further try"),
     L("mail", "remind_check_interval", "SLATE_REMIND_CHECK_INTERVAL", remind_check_interval, "60",
@@ -367,6 +372,19 @@ config_finish(struct config *c, struct err *e)
 				return err_set(e, 400, "smtp_url must be one URL without spaces");
 		if (strpbrk(c->smtp_user, "\r\n") != NULL)
 			return err_set(e, 400, "smtp_user must be one line");
+	}
+	if (c->mail_bounce_address[0] != '\0') {
+		const char *at = strchr(c->mail_bounce_address, '@');
+		for (const char *p = c->mail_bounce_address; *p; p++)
+			if (!isgraph((unsigned char)*p) || strchr("<>()[],;:\\\"+", *p) != NULL)
+				return err_set(e, 400,
+				               "mail_bounce_address must be a bare address "
+				               "(local@domain, no '+')");
+		if (at == NULL || at == c->mail_bounce_address || at[1] == '\0' ||
+		    strchr(at + 1, '@') != NULL)
+			return err_set(e, 400, "mail_bounce_address must be local@domain");
+		if (c->mail_bounce_dir[0] == '\0')
+			return err_set(e, 400, "mail_bounce_address needs mail_bounce_dir");
 	}
 	for (const char *p = c->security_contact; *p; p++)
 		if (!isgraph((unsigned char)*p))

@@ -65,6 +65,8 @@ struct config {
 	char *smtp_password_file;
 	char *smtp_ca_file;
 	long smtp_timeout;
+	char *mail_bounce_address;  /* "": bounces off; else the VERP base (notify/dsn.h) */
+	char *mail_bounce_dir;      /* the Maildir the MTA delivers it into */
 	long mail_retry_seconds;    /* the first retry's delay; doubled at each further try */
 	long remind_check_interval; /* seconds between looks for due reminders (api/reminders.c) */
 	long remind_min_gap;        /* an automatic reminder waits this long after publishing */

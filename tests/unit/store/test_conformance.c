@@ -1284,6 +1284,17 @@ call_sheets_are_sent_linked_and_tracked(void **state)
 	                 0);
 	assert_int_equal(store_outbox_refused(s, mid2, "refused", "554 no", &e), 0);
 	assert_int_equal(store_outbox_due(s, 5, 9999, &om, &e), 0);
+	/* a bounce marks only a sent message, once: the first reason stays */
+	assert_int_equal(store_outbox_bounced(s, mid2, 3100, "5.1.1 refused", &e), 0);
+	assert_int_equal(store_outbox_bounced(s, "msg_unknown", 3100, "5.1.1 x", &e), 0);
+	assert_int_equal(store_outbox_bounced(s, mid, 3100, "5.1.1 smtp; 550 no such user", &e), 1);
+	assert_int_equal(store_outbox_bounced(s, mid, 3200, "5.2.2 full", &e), 0);
+	memset(d, 0, sizeof(d));
+	assert_int_equal(store_delivery_list(s, cs[0].id, count_delivery, d, &e), 0);
+	assert_string_equal(d[0].status, "bounced");
+	assert_string_equal(d[0].reason, "5.1.1 smtp; 550 no such user");
+	assert_string_equal(d[0].relay_answer, "250 ok");
+	assert_int_equal(d[0].sent_at, 2001);
 	assert_int_equal(store_delivery_sent_before(s, x.d.id, 2, x.pe.id, prev, &e), 1);
 	assert_string_equal(prev, cs[0].id);
 	assert_int_equal(store_delivery_sent_before(s, x.d.id, 1, x.pe.id, prev, &e), 0);

@@ -138,6 +138,38 @@ rules_are_checked(void **state)
 }
 
 static void
+a_bounce_address_is_a_bare_address_with_a_maildir(void **state)
+{
+	static const char *const bad[] = {"bounces",
+	                                  "@example.org",
+	                                  "bounces@",
+	                                  "a@b@example.org",
+	                                  "bounces+x@example.org",
+	                                  "<bounces@example.org>",
+	                                  "bounces @example.org",
+	                                  "bounces@example.org\r\nRCPT TO:<x@y>"};
+	struct config c;
+	struct err e;
+	(void)state;
+	config_defaults(&c);
+	assert_int_equal(config_finish(&c, &e), 0); /* off by default */
+	assert_string_equal(c.mail_bounce_address, "");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		config_set(&c, "mail_bounce_address", bad[i], &e);
+		config_set(&c, "mail_bounce_dir", "/var/mail/slate-bounces", &e);
+		assert_int_equal(config_finish(&c, &e), -1);
+		assert_non_null(strstr(e.msg, "mail_bounce_address"));
+	}
+	config_set(&c, "mail_bounce_address", "bounces@example.org", &e);
+	config_set(&c, "mail_bounce_dir", "", &e);
+	assert_int_equal(config_finish(&c, &e), -1);
+	assert_non_null(strstr(e.msg, "mail_bounce_dir"));
+	config_set(&c, "mail_bounce_dir", "/var/mail/slate-bounces", &e);
+	assert_int_equal(config_finish(&c, &e), 0);
+	config_free(&c);
+}
+
+static void
 host_and_port(void **state)
 {
 	char host[64];
@@ -158,9 +190,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(defaults_are_safe),    cmocka_unit_test(file_then_env_then_flags),
-	    cmocka_unit_test(bad_values_are_named), cmocka_unit_test(rules_are_checked),
+	    cmocka_unit_test(defaults_are_safe),
+	    cmocka_unit_test(file_then_env_then_flags),
+	    cmocka_unit_test(bad_values_are_named),
+	    cmocka_unit_test(rules_are_checked),
 	    cmocka_unit_test(host_and_port),
+	    cmocka_unit_test(a_bounce_address_is_a_bare_address_with_a_maildir),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
