@@ -374,6 +374,7 @@ const en = {
   mailSent: 'sent {when}',
   mailDeferred: 'retrying at {when} ({why})',
   mailFailed: 'failed: {why}',
+  mailBounced: 'bounced: {why}',
   mailNotSent: 'not sent: {why}',
   viaLink: '(by the mailed link)',
   remindWaiting: 'Remind the {n} who have not acknowledged',

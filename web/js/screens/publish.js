@@ -125,6 +125,7 @@ function mailText(d, tz) {
     case 'sent': return t('mailSent', { when: formatInstant(d.sent_at, tz) });
     case 'deferred': return t('mailDeferred', { when: formatInstant(d.next_attempt_at, tz), why });
     case 'failed': return t('mailFailed', { why });
+    case 'bounced': return t('mailBounced', { why });
     case 'not_sent': return t('mailNotSent', { why });
     default: return t('mailQueued');
   }
