@@ -1213,6 +1213,7 @@ automatic_reminders_list_the_latest_versions_once(void **state)
 	assert_int_equal(store_callsheet_auto_reminded(s, cs[1].id, 6000, &e), 0);
 	assert_int_equal(store_reminder_candidates(s, "2026-01-01", count_reminder, &seen, &e), 0);
 	assert_int_equal(seen.n, 0);
+	store_close(s);
 }
 
 static void

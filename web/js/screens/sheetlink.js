@@ -7,7 +7,8 @@
  * Without signing in, the token itself opens that one version (POST
  * /api/v1/sheet-links/open): the production, the day, my call on top and
  * the sheet as a crew member with no account would be sent it (the same
- * content as my PDF), with Acknowledge (…/ack) and my PDF (…/pdf). A
+ * content as my PDF: the day, locations, scenes, department calls, key
+ * contacts and every call), with Acknowledge (…/ack) and my PDF (…/pdf). A
  * production that turned link-only access off answers 403, and the page
  * offers to sign in instead.
  *
@@ -22,6 +23,7 @@ import { t, problemText } from '../text.js';
 import { formatDate, formatInstant } from '../format.js';
 import { fragmentToken } from './password.js';
 import { sheetBody, myCall } from './callsheet.js';
+import { callsTable } from './publish.js';
 
 const KEY = 'slate.sheetlink';
 
@@ -116,5 +118,7 @@ export async function render(ctx) {
       s.cancelled ? h('p', { class: 'status', dataset: { kind: 'error' } }, t('cancelled')) : null,
       myCall(mine),
       ackControl(token, got.acknowledged_at, tz),
-      sheetBody(s)));
+      sheetBody(s),
+      /* the calls, as the PDF holds them */
+      s.calls && s.calls.length ? [h('h3', null, t('everyCall')), callsTable(s.calls)] : null));
 }
