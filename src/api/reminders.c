@@ -46,18 +46,35 @@
 #include "util/xalloc.h"
 #include "util/zone.h"
 
+/* The n decimal digits at p as a number, or -1 when any of them is not a digit. */
+static int
+digits(const char *p, int n)
+{
+	int v = 0;
+	for (int i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return -1;
+		v = v * 10 + (p[i] - '0');
+	}
+	return v;
+}
+
 int
 reminder_when(const char *tz, const char *date, const char *general_call, int hours,
               long long published, long long min_gap, struct reminder_when *out)
 {
 	struct zone_local zl;
-	int h = 0, m = 0, n = 0, y = 0, mo = 0, d = 0, k = 0;
+	int h, m, mo, d;
 
-	if (sscanf(general_call, "%2d:%2d%n", &h, &m, &n) != 2 || general_call[n] != '\0' ||
-	    h < 0 || h > 47 || m < 0 || m > 59 || hours < 0)
+	/* "HH:MM" (HH to 47: past midnight) and "YYYY-MM-DD", exactly */
+	if (strlen(general_call) != 5 || general_call[2] != ':' || strlen(date) != 10 ||
+	    date[4] != '-' || date[7] != '-' || digits(date, 4) < 0 || hours < 0)
 		return -1;
-	if (sscanf(date, "%4d-%2d-%2d%n", &y, &mo, &d, &k) != 3 || date[k] != '\0' || mo < 1 ||
-	    mo > 12 || d < 1 || d > 31)
+	h = digits(general_call, 2);
+	m = digits(general_call + 3, 2);
+	mo = digits(date + 5, 2);
+	d = digits(date + 8, 2);
+	if (h < 0 || h > 47 || m < 0 || m > 59 || mo < 1 || mo > 12 || d < 1 || d > 31)
 		return -1;
 	/* tz is a production's, checked when it was saved (zone_known wants that first) */
 	if (!zone_known(tz) || zone_local_instants(tz, date, h * 60 + m, &zl) == -1)
@@ -163,7 +180,7 @@ pass(struct store *s)
 {
 	struct due_list l = {0};
 	long long now = (long long)time(NULL);
-	time_t yesterday = (time_t)(now - 2 * 86400); /* every zone's yesterday, and then some */
+	time_t yesterday = (time_t)(now - 2LL * 86400); /* every zone's yesterday, and then some */
 	char since[16];
 	struct tm tm;
 	struct err e;
