@@ -89,6 +89,11 @@ test('due: whoever has not acknowledged is reminded once, with a fresh link; who
   const opened = await request(server, { method: 'POST', path: '/api/v1/sheet-links/open', body: { token: bens } });
   assert.equal(opened.status, 200, opened.body);
   assert.equal(opened.json.callsheet.id, v.id);
+  // the link's token is no credential anywhere else: not as an API token, not as a session cookie
+  for (const headers of [{ authorization: `Bearer ${bens}` }, { cookie: `__Host-slate_session=${bens}` }]) {
+    const other = await request(server, { path: P(`/callsheets/${v.id}`), headers });
+    assert.equal(other.status, 401, `${Object.keys(headers)[0]}: ${other.body}`);
+  }
 });
 
 test('not yet due, long past general call, or a cancelled day: nobody is reminded', async () => {

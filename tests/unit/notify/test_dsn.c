@@ -226,7 +226,7 @@ huge_header_lines_and_hostile_diagnostics_stay_bounded(void **state)
 	size_t big = 200000;
 	char *pad = malloc(big + 1), *diag, *a, *b;
 	(void)state;
-	memset(pad, 'x', big);
+	memset(pad, 'p', big);
 	pad[big] = '\0';
 	/* a huge Subject, and a huge folded Diagnostic-Code with control characters */
 	a = replaced(postfix, "Undelivered Mail", pad);
@@ -237,7 +237,7 @@ huge_header_lines_and_hostile_diagnostics_stay_bounded(void **state)
 	assert_int_equal(parse(b, &d), DSN_FAILED);
 	assert_string_equal(d.status, "5.1.1");
 	assert_true(strlen(d.diagnostic) < DSN_DIAG_LEN);
-	assert_true(strncmp(d.diagnostic, "smtp; 550 [31mred xxx", 21) == 0);
+	assert_true(strncmp(d.diagnostic, "smtp; 550 [31mred ppp", 21) == 0);
 	for (const char *p = d.diagnostic; *p; p++)
 		assert_true(*p >= 0x20 && *p < 0x7f);
 	/* a status that is not d.d.d is not a permanent failure */
