@@ -406,7 +406,7 @@ test('the AD sees each one\'s mail sent and reminds who has not acknowledged; th
   await expect(page.locator('.calltime')).toHaveText('05:15');
   await expect(page.locator('.sheet')).toContainText('Bamburgh Beach');
   // every call, as the PDF holds them: the hostile name of the camera person stays text
-  await expect(page.locator('.sheet table').getByRole('row', { name: /^Cam <img/ })).toContainText('06:00');
+  await expect(page.locator('.sheet ul.calls li').filter({ hasText: /^Cam <img/ })).toContainText('06:00');
   await checkPage(page, watcher, 'sheet-link');
   const [pdf] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download my PDF' }).click()]);
   const printed = execFileSync('pdftotext', [await pdf.path(), '-'], { encoding: 'utf8' });

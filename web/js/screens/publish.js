@@ -107,8 +107,7 @@ function diffView(d, emptyText) {
   return lines.length ? h('ul', { class: 'changes' }, lines.map((l) => h('li', null, l))) : h('p', null, emptyText);
 }
 
-/* Every call of a sheet as a table: the publisher's preview, and the mailed link's page. */
-export function callsTable(calls) {
+function callsTable(calls) {
   const rows = (calls || []).map((c) => h('tr', null,
     h('th', { scope: 'row' }, c.name), h('td', null, c.department || ''), h('td', null, c.job_title || ''),
     h('td', null, formatTime(c.call), c.call_from === 'department' ? h('span', { class: 'muted' }, ` ${t('deptShort')}`) : null),

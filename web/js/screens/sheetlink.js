@@ -20,10 +20,9 @@
 import { h, show, statusLine, busy } from '../dom.js';
 import { get, post, postForBlob, ApiError } from '../api.js';
 import { t, problemText } from '../text.js';
-import { formatDate, formatInstant } from '../format.js';
+import { formatDate, formatTime, formatInstant } from '../format.js';
 import { fragmentToken } from './password.js';
 import { sheetBody, myCall } from './callsheet.js';
-import { callsTable } from './publish.js';
 
 const KEY = 'slate.sheetlink';
 
@@ -62,6 +61,13 @@ function pdfControl(token, name) {
     }
   }));
   return h('p', { class: 'pdf' }, button, note);
+}
+
+/* Every call, one line each (name, call, department), readable on a phone without scrolling sideways. */
+function callList(calls) {
+  return h('ul', { class: 'calls' }, calls.map((c) => h('li', null,
+    h('strong', null, c.name), ` ${formatTime(c.call)}`,
+    c.department ? h('span', { class: 'muted' }, ` · ${c.department}`) : null)));
 }
 
 export async function render(ctx) {
@@ -120,5 +126,5 @@ export async function render(ctx) {
       ackControl(token, got.acknowledged_at, tz),
       sheetBody(s),
       /* the calls, as the PDF holds them */
-      s.calls && s.calls.length ? [h('h3', null, t('everyCall')), callsTable(s.calls)] : null));
+      s.calls && s.calls.length ? [h('h3', null, t('everyCall')), callList(s.calls)] : null));
 }
