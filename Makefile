@@ -133,9 +133,13 @@ api-tsan: build/tsan/slate
 	SLATE_BIN=build/tsan/slate TSAN_OPTIONS=halt_on_error=1:exitcode=66:second_deadlock_stack=1:suppressions=$(CURDIR)/tests/tsan.supp \
 	  node --test --test-concurrency=1 tests/api/
 
-# ---- the API suite again with the release binary under valgrind: no error, no leak
+# ---- the API suite again with the release binary under valgrind: no error, no leak. The
+# tests' setup helpers (init a data directory, add an account, read the database) run the
+# release binary itself (tests/api/lib/harness.mjs, SETUP_BIN): ~500 process starts a run
+# that test nothing and cost half an hour under valgrind; every command a test is about
+# still runs under valgrind
 valgrind: build/slate
-	SLATE_BIN=tests/valgrind/slate node --test --test-concurrency=1 tests/api/
+	SLATE_BIN=tests/valgrind/slate SLATE_SETUP_BIN=build/slate node --test --test-concurrency=1 tests/api/
 
 # ---- the web app in Debian's Chromium (Playwright): every page walked, axe-clean, screenshots
 # in build/web/screenshots (docs/WEB.md)

@@ -14,6 +14,13 @@ import { checkResponse } from './openapi.mjs';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const SLATE_BIN = path.resolve(REPO_ROOT, process.env.SLATE_BIN || 'build/slate');
+// The binary of the setup and inspection helpers below (initDataDir, slateSql,
+// newAccount), which prepare what a test then exercises on SLATE_BIN. The
+// valgrind lane sets it to the release binary: there one process start costs
+// a second and `slate init` seven, and 500 of them a run are plumbing. Every
+// command a test is about (init.test.mjs, cli_*.test.mjs, backup, …) still
+// runs on SLATE_BIN through runSlate.
+export const SETUP_BIN = path.resolve(REPO_ROOT, process.env.SLATE_SETUP_BIN || process.env.SLATE_BIN || 'build/slate');
 export const ADMIN_PASSWORD = 'Correct-Horse-Battery-Staple-42!';
 export const ADMIN_EMAIL = 'admin@localhost'; // the contract's default
 
@@ -59,8 +66,8 @@ export function childEnv(extra = {}) {
 }
 
 /** Run the binary to completion: {code, signal, stdout, stderr}. */
-export function runSlate(args, { env = {}, timeout = 30_000, cwd } = {}) {
-  const r = spawnSync(SLATE_BIN, args, {
+export function runSlate(args, { env = {}, timeout = 30_000, cwd, bin = SLATE_BIN } = {}) {
+  const r = spawnSync(bin, args, {
     env: childEnv(env),
     encoding: 'utf8',
     timeout,
@@ -68,7 +75,7 @@ export function runSlate(args, { env = {}, timeout = 30_000, cwd } = {}) {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   if (r.error) {
-    if (r.error.code === 'ENOENT') r.error.message += ` (no binary at ${SLATE_BIN}: build it with make, or set SLATE_BIN)`;
+    if (r.error.code === 'ENOENT') r.error.message += ` (no binary at ${bin}: build it with make, or set SLATE_BIN)`;
     throw r.error;
   }
   return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
@@ -83,7 +90,7 @@ export function slateSql(data, q, { json = false, write = false } = {}) {
   const args = ['sql', q, '--data', data];
   if (json) args.push('--json');
   if (write) args.push('--write');
-  const r = runSlate(args, { timeout: 120_000 });
+  const r = runSlate(args, { timeout: 120_000, bin: SETUP_BIN });
   assert.equal(r.code, 0, `slate sql ${q}\n${r.stderr}`);
   return r.stdout.trim();
 }
@@ -105,6 +112,7 @@ export function initDataDir({ env = {} } = {}) {
   try {
     r = runSlate(['init', '--data', data, '--json'], {
       env: { SLATE_ADMIN_PASSWORD: ADMIN_PASSWORD, ...env },
+      bin: SETUP_BIN,
     });
   } catch (e) {
     tmp.cleanup();

@@ -1,7 +1,7 @@
 // A signed-in client for the API tests: the cookie, the CSRF token and the
 // same-origin headers a browser on Slate's own pages would send.
 import assert from 'node:assert/strict';
-import { request, runSlate, ADMIN_EMAIL, ADMIN_PASSWORD } from './harness.mjs';
+import { request, runSlate, SETUP_BIN, ADMIN_EMAIL, ADMIN_PASSWORD } from './harness.mjs';
 import { totpCode } from './totp.mjs';
 
 export { totpCode };
@@ -61,7 +61,7 @@ export async function readyAdmin(server, password = NEW_PASSWORD) {
 
 /** A new account made with `slate user add`, signed in with its own password; returns the session. */
 export async function newAccount(server, email, password) {
-  const add = runSlate(['user', 'add', '--email', email, '--data', server.data, '--json']);
+  const add = runSlate(['user', 'add', '--email', email, '--data', server.data, '--json'], { bin: SETUP_BIN });
   assert.equal(add.code, 0, add.stderr);
   return signInAndChangePassword(server, password, { email, oneTime: JSON.parse(add.stdout).password });
 }
