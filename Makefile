@@ -155,10 +155,16 @@ lint: $(GEN)
 
 # ---- fuzzing (clang + libFuzzer), bounded
 FUZZ_BINS := $(patsubst fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
-FUZZ_CFLAGS := $(BASE_CFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-build/fuzz/%: fuzz/%.c fuzz/fuzz_common.h $(LIB_SRC) $(GEN)
+FUZZ_CFLAGS := $(BASE_CFLAGS) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -Wno-unknown-warning-option
+# the library is compiled once for every harness (instrumented, without libFuzzer's main);
+# each harness links it with its own entry point
+FUZZ_OBJ := $(patsubst %.c,build/fuzz/obj/%.o,$(LIB_SRC) $(GEN))
+build/fuzz/obj/%.o: %.c
 	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) -Wno-unknown-warning-option -Ifuzz $(filter %.c,$^) $(PKG_LIBS) -o $@
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+build/fuzz/%: fuzz/%.c fuzz/fuzz_common.h $(FUZZ_OBJ)
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -Ifuzz $< $(FUZZ_OBJ) $(PKG_LIBS) -o $@
 fuzz-build: $(FUZZ_BINS)
 fuzz: $(FUZZ_BINS)
 	@set -e; for f in $(FUZZ_BINS); do \
