@@ -93,6 +93,14 @@ build/asan/slate: build/asan/obj/src/main.o $(ASAN_OBJ)
 build/tsan/slate: build/tsan/obj/src/main.o $(TSAN_OBJ)
 	$(CC) $(TSAN_CFLAGS) $^ $(PKG_LIBS) -o $@
 
+# ---- the backup destinations' test driver (tests/tools/destctl.c), for tests/api/s3_dest.test.mjs
+build/destctl: tests/tools/destctl.c $(TEST_OBJ)
+	$(CC) $(TEST_CFLAGS) $(filter-out %.h,$^) $(PKG_LIBS) -o $@
+build/asan/destctl: tests/tools/destctl.c $(ASAN_OBJ)
+	$(CC) $(ASAN_CFLAGS) $(filter-out %.h,$^) $(PKG_LIBS) -o $@
+build/tsan/destctl: tests/tools/destctl.c $(TSAN_OBJ)
+	$(CC) $(TSAN_CFLAGS) $(filter-out %.h,$^) $(PKG_LIBS) -o $@
+
 asan: build/asan/slate
 tsan: build/tsan/slate
 
@@ -119,9 +127,9 @@ unit-tsan: $(UNIT_TSAN_BINS)
 	@set -e; for t in $(UNIT_TSAN_BINS); do echo "== $$t"; TSAN_OPTIONS=halt_on_error=1:suppressions=$(CURDIR)/tests/tsan.supp $$t; done
 
 # ---- black-box API tests against a real server (node:test)
-api: build/slate
+api: build/slate build/destctl
 	SLATE_BIN=build/slate node --test --test-concurrency=1 tests/api/
-api-asan: build/asan/slate
+api-asan: build/asan/slate build/asan/destctl
 	SLATE_BIN=build/asan/slate ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
@@ -129,12 +137,12 @@ api-asan: build/asan/slate
 
 # ---- and under ThreadSanitizer: any data race between the loop threads, the worker
 # pool and the notifier stops the server (exitcode 66), which fails the test that ran it
-api-tsan: build/tsan/slate
+api-tsan: build/tsan/slate build/tsan/destctl
 	SLATE_BIN=build/tsan/slate TSAN_OPTIONS=halt_on_error=1:exitcode=66:second_deadlock_stack=1:suppressions=$(CURDIR)/tests/tsan.supp \
 	  node --test --test-concurrency=1 tests/api/
 
 # ---- the API suite again with the release binary under valgrind: no error, no leak
-valgrind: build/slate
+valgrind: build/slate build/destctl
 	SLATE_BIN=tests/valgrind/slate node --test --test-concurrency=1 tests/api/
 
 # ---- the web app in Debian's Chromium (Playwright): every page walked, axe-clean, screenshots
@@ -166,7 +174,7 @@ fuzz: $(FUZZ_BINS)
 	done
 
 # ---- formatting
-FMT_SRC := $(shell find src tests/unit fuzz -name '*.[ch]' 2>/dev/null)
+FMT_SRC := $(shell find src tests/unit tests/tools fuzz -name '*.[ch]' 2>/dev/null)
 fmt:
 	clang-format -i $(FMT_SRC)
 fmt-check:
