@@ -287,15 +287,13 @@ dest_s3_list_parse(const char *xml, size_t n,
 	while ((c = find(p, end, "<Contents>")) != NULL) {
 		const char *body = c + strlen("<Contents>");
 		const char *ce = find(body, end, "</Contents>");
-		char digits[20];
 		long long size = 0;
 		if (ce == NULL)
 			return err_set(e, 502, "the S3 list answer has an unclosed <Contents>");
 		if (element(body, ce, "Key", &text, &len) != 1 ||
 		    xml_decode(text, len, key, sizeof(key)) == -1 || key[0] == '\0')
 			return err_set(e, 502, "the S3 list answer has a missing or bad <Key>");
-		if (element(body, ce, "Size", &text, &len) != 1 || len == 0 ||
-		    len >= sizeof(digits))
+		if (element(body, ce, "Size", &text, &len) != 1 || len == 0 || len > 18)
 			return err_set(e, 502, "the S3 list answer has a missing or bad <Size>");
 		for (size_t i = 0; i < len; i++) {
 			if (text[i] < '0' || text[i] > '9')
