@@ -73,16 +73,12 @@ dest_name_check(const char *name, struct err *e)
 static int
 sync_parent(const char *path, struct err *e)
 {
-	char *dir = xstrdup(path);
-	char *slash = strrchr(dir, '/');
+	char *slash = strrchr(path, '/');
+	char *dir = slash == NULL   ? xstrdup(".")
+	            : slash == path ? xstrdup("/")
+	                            : xstrndup(path, (size_t)(slash - path));
 	int fd, rc = -1;
 
-	if (slash == dir)
-		slash[1] = '\0';
-	else if (slash != NULL)
-		*slash = '\0';
-	else
-		strcpy(dir, ".");
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd == -1 || fsync(fd) == -1) {
 		err_set(e, 500, "cannot sync directory %s: %s", dir, strerror(errno));
@@ -339,7 +335,7 @@ dir_list(struct backup_dest *d, const char *prefix,
 		return err_set(e, 500, "cannot open backup directory %s: %s", d->root,
 		               strerror(errno));
 	rc = walk(fd, "", prefix, &all, 0, e);
-	if (rc == 0)
+	if (rc == 0 && all.n > 0)
 		qsort(all.v, all.n, sizeof(*all.v), by_name);
 	for (size_t i = 0; i < all.n; i++) {
 		if (rc == 0)

@@ -69,7 +69,7 @@
 
 #define EMPTY_SHA256   "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 #define KEY_MAX        1024
-#define ANSWER_MAX     (8 * 1024 * 1024)
+#define ANSWER_MAX     ((size_t)8 * 1024 * 1024)
 #define CRED_FILE_MAX  4096
 #define KEY_ID_MAX     128
 #define SECRET_KEY_MAX 256
@@ -694,7 +694,7 @@ s3_send(struct backup_dest *d, const char *method, const char *path, const char 
 			err_set(e, 500, "%s: %s: cannot write the local file: %s", d->label, what,
 			        strerror(sink->io_errno));
 		else if (sink->over)
-			err_set(e, 502, "%s: %s: the answer is larger than %d bytes", d->label,
+			err_set(e, 502, "%s: %s: the answer is larger than %zu bytes", d->label,
 			        what, ANSWER_MAX);
 		else if (cc == CURLE_OPERATION_TIMEDOUT)
 			err_set(e, 504, "%s: %s: timed out (nothing moved for %ld s) at %s",
