@@ -39,7 +39,7 @@ function destctl(args, env) {
 }
 
 function oneErrorLine(r, what) {
-  assert.notEqual(r.code, 0, `${what}: exit 0\n${r.stdout}`);
+  assert.equal(r.code, 1, `${what}: exit 1 expected\n${r.stdout}\n${r.stderr}`);
   const lines = r.stderr.trim().split('\n');
   assert.equal(lines.length, 1, `${what}: one line on stderr, got:\n${r.stderr}`);
   return lines[0];
@@ -158,7 +158,8 @@ describe('the S3-compatible destination', () => {
 
   test('names that leave the prefix are refused before any request', async () => {
     const seen = s3.counts.requests.length;
-    for (const name of ['../other/x', '/abs', 'a//b', 'a/./b', 'a/', '.hidden', '']) {
+    // (every rule is in tests/unit/backup/test_dest.c; here: that nothing reaches the store)
+    for (const name of ['../other/x', 'a//b', '']) {
       const r = await destctl(['s3', 'putmem', name, 'x'], s3env);
       const line = oneErrorLine(r, name);
       assert.match(line, /backup object name/, name);
@@ -212,15 +213,10 @@ describe('the S3-compatible destination', () => {
     fs.chmodSync(open, 0o644);
     const oneLine = path.join(tmp.dir, 'one.cred');
     fs.writeFileSync(oneLine, `${S3_KEY_ID}\n`, { mode: 0o600 });
+    // (every rule of the settings is in tests/unit/backup/test_dest.c; here: the line as printed)
     const cases = [
       [{ SLATE_BACKUP_S3_ENDPOINT: 'http://s3.example.com' }, /s3_endpoint must be https:\/\/ \(plain http:\/\/ only for 127\.0\.0\.1, localhost or \[::1\]\)/],
-      [{ SLATE_BACKUP_S3_ENDPOINT: 'https://s3.example.com/path' }, /s3_endpoint must be https:\/\/HOST\[:PORT\] with no path/],
-      [{ SLATE_BACKUP_S3_ENDPOINT: 'ftp://x' }, /s3_endpoint must be https:\/\/HOST\[:PORT\]/],
       [{ SLATE_BACKUP_S3_BUCKET: 'Bad_Bucket' }, /s3_bucket must be 3 to 63/],
-      [{ SLATE_BACKUP_S3_PREFIX: '../up' }, /s3_prefix must be a relative path/],
-      [{ SLATE_BACKUP_S3_PREFIX: 'a/' }, /s3_prefix must be a relative path/],
-      [{ SLATE_BACKUP_S3_REGION: '' }, /s3_region must be set/],
-      [{ SLATE_BACKUP_S3_CREDENTIALS_FILE: '' }, /s3_credentials_file must name the file/],
       [{ SLATE_BACKUP_S3_CREDENTIALS_FILE: open }, /S3 credentials file .* is readable by others \(mode 644\); chmod 600 it/],
       [{ SLATE_BACKUP_S3_CREDENTIALS_FILE: oneLine }, /must hold the access key id and the secret access key/],
       [{ SLATE_BACKUP_S3_CA_FILE: path.join(tmp.dir, 'no-ca.pem') }, /cannot read s3_ca_file/],
