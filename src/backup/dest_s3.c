@@ -703,8 +703,8 @@ s3_send(struct backup_dest *d, const char *method, const char *path, const char 
 			err_set(e, 502, "%s: %s: cannot connect to %s: %s", d->label, what,
 			        d->scheme_host, curl_err[0] ? curl_err : curl_easy_strerror(cc));
 		else
-			err_set(e, 502, "%s: %s: %s", d->label, what,
-			        curl_err[0] ? curl_err : curl_easy_strerror(cc));
+			err_set(e, 502, "%s: %s: %s (%s)", d->label, what,
+			        curl_err[0] ? curl_err : curl_easy_strerror(cc), d->scheme_host);
 		goto out;
 	}
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
@@ -897,7 +897,8 @@ s3_list(struct backup_dest *d, const char *prefix,
 	struct list_ctx x = {d, each, arg};
 	struct s3_list_page page = {0, ""};
 	char *full = xasprintf("%s%s", d->prefix, prefix), *enc_prefix = uri_encode(full, 0);
-	char *path = xasprintf("/%s", d->bucket), *what = xasprintf("LIST %s", prefix);
+	char *path = xasprintf("/%s", d->bucket),
+	     *what = prefix[0] ? xasprintf("LIST %s", prefix) : xstrdup("LIST");
 	int rc = 0, pages = 0;
 
 	do {

@@ -3,7 +3,7 @@
 // SigV4 signature with node's crypto. Driven by build/destctl (tests/tools/destctl.c) until
 // backup.c uses the destinations itself.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -199,11 +199,40 @@ describe('the S3-compatible destination', () => {
       r = await destctl(['s3', 'list'], { ...s3env, SLATE_BACKUP_S3_ENDPOINT: `http://127.0.0.1:${silent.address().port}`,
         SLATE_BACKUP_S3_TIMEOUT: '1' });
       line = oneErrorLine(r, 'silent server');
-      assert.match(line, /LIST : timed out \(nothing moved for 1 s\)/);
+      assert.match(line, /LIST: timed out \(nothing moved for 1 s\) at http:\/\/127\.0\.0\.1:\d+$/);
       assert.ok(sockets.length >= 1, 'it did connect');
     } finally {
       for (const s of sockets) s.destroy();
       await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
+  test('HTTPS is verified: an unknown CA and a certificate for another name are refused, s3_ca_file with the right name works', async () => {
+    const key = path.join(tmp.dir, 'tls-key.pem');
+    const cert = path.join(tmp.dir, 'tls-cert.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+      '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost'],
+    { stdio: 'ignore' });
+    const s3tls = await startS3({ tls: { key: fs.readFileSync(key), cert: fs.readFileSync(cert) } });
+    try {
+      const byName = s3tls.endpoint.replace('127.0.0.1', 'localhost');
+      let r = await destctl(['s3', 'putmem', 'tls.txt', 'over tls'], { ...s3env, SLATE_BACKUP_S3_ENDPOINT: byName });
+      assert.match(oneErrorLine(r, 'unknown CA'), /PUT tls\.txt: .*(certificate|SSL)/i);
+      r = await destctl(['s3', 'putmem', 'tls.txt', 'over tls'],
+        { ...s3env, SLATE_BACKUP_S3_ENDPOINT: s3tls.endpoint, SLATE_BACKUP_S3_CA_FILE: cert });
+      assert.match(oneErrorLine(r, 'another name'), /PUT tls\.txt: .*name/i);
+      assert.equal(s3tls.counts.requests.length, 0, 'no request went over an unverified connection');
+
+      const env = { ...s3env, SLATE_BACKUP_S3_ENDPOINT: byName, SLATE_BACKUP_S3_CA_FILE: cert };
+      r = await destctl(['s3', 'putmem', 'tls.txt', 'over tls'], env);
+      assert.equal(r.code, 0, r.stderr);
+      const back = path.join(tmp.dir, 'tls.back');
+      r = await destctl(['s3', 'get', 'tls.txt', back], env);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(fs.readFileSync(back, 'utf8'), 'over tls');
+      assert.equal(s3tls.counts.rejected, 0);
+    } finally {
+      await s3tls.stop();
     }
   });
 

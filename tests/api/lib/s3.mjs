@@ -13,6 +13,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import S3rver from 's3rver';
 
 import { makeTempDir } from './harness.mjs';
@@ -69,8 +70,9 @@ function deny(res, code, message) {
 /**
  * maxKeys: list answers hold at most this many objects, so a few objects
  * take several pages (continuation tokens); see pagedList.
+ * tls: {key, cert} (PEM): the front speaks HTTPS, and endpoint is https://.
  */
-export async function startS3({ buckets = ['slate-backups'], secret = S3_SECRET, region = S3_REGION, maxKeys = 0 } = {}) {
+export async function startS3({ buckets = ['slate-backups'], secret = S3_SECRET, region = S3_REGION, maxKeys = 0, tls } = {}) {
   const tmp = makeTempDir('slate-s3-');
   const s3 = new S3rver({
     address: '127.0.0.1',
@@ -82,7 +84,7 @@ export async function startS3({ buckets = ['slate-backups'], secret = S3_SECRET,
   const inner = await s3.run();
   const counts = { verified: 0, rejected: 0, requests: [] };
 
-  const front = http.createServer((req, res) => {
+  const handler = (req, res) => {
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
@@ -118,7 +120,8 @@ export async function startS3({ buckets = ['slate-backups'], secret = S3_SECRET,
       up.on('error', () => { res.writeHead(502); res.end(); });
       up.end(body);
     });
-  });
+  };
+  const front = tls ? https.createServer({ key: tls.key, cert: tls.cert }, handler) : http.createServer(handler);
   // s3rver 3.7.1 makes its continuation tokens with DES, which Node's OpenSSL 3 no longer has
   // (an InternalError for every truncated list), so the front pages itself: it asks s3rver
   // for the whole list and answers maxKeys objects a page, with a token of '/', '+' and '='.
@@ -155,7 +158,7 @@ export async function startS3({ buckets = ['slate-backups'], secret = S3_SECRET,
   await new Promise((resolve) => front.listen(0, '127.0.0.1', resolve));
   const port = front.address().port;
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     port,
     dir: tmp.dir,
     counts,
