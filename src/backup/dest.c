@@ -352,10 +352,12 @@ dir_delete(struct backup_dest *d, const char *name, struct err *e)
 	char *path = dir_path(d, name, 0, e);
 	int rc = 0;
 
-	if (unlink(path) == -1 && errno != ENOENT && errno != ENOTDIR)
-		rc = err_set(e, 500, "cannot remove %s: %s", path, strerror(errno));
-	else if (sync_parent(path, e) == -1 && errno != ENOENT)
-		rc = -1;
+	if (unlink(path) == -1) {
+		if (errno != ENOENT && errno != ENOTDIR)
+			rc = err_set(e, 500, "cannot remove %s: %s", path, strerror(errno));
+	} else {
+		rc = sync_parent(path, e);
+	}
 	free(path);
 	return rc;
 }

@@ -544,15 +544,19 @@ on_read(char *buf, size_t size, size_t nitems, void *arg)
 {
 	struct body *b = arg;
 	size_t want = size * nitems;
+	/* never more than was hashed and announced, even if the file grew since */
+	if (want > b->n - b->off)
+		want = b->n - b->off;
 	if (b->fd != -1) {
 		ssize_t r;
 		do
 			r = read(b->fd, buf, want);
 		while (r == -1 && errno == EINTR);
-		return r < 0 ? CURL_READFUNC_ABORT : (size_t)r;
+		if (r < 0)
+			return CURL_READFUNC_ABORT;
+		b->off += (size_t)r;
+		return (size_t)r;
 	}
-	if (want > b->n - b->off)
-		want = b->n - b->off;
 	memcpy(buf, b->mem + b->off, want);
 	b->off += want;
 	return want;
