@@ -377,6 +377,78 @@ the_signer_matches_the_aws_sigv4_test_vector(void **state)
 	assert_int_equal(dest_sigv4_authorization(&r, auth, sizeof(auth)), -1);
 }
 
+static int
+open_with_credentials(const char *content, mode_t mode, struct err *e)
+{
+	char path[] = "/tmp/slate-s3cred-XXXXXX";
+	struct dest_spec spec = {0};
+	struct backup_dest *d;
+	int fd = mkstemp(path);
+	size_t n = strlen(content);
+
+	assert_true(fd != -1);
+	assert_int_equal(write(fd, content, n), (ssize_t)n);
+	assert_int_equal(fchmod(fd, mode), 0);
+	close(fd);
+	spec.kind = DEST_S3;
+	spec.s3_endpoint = "https://s3.eu-west-1.amazonaws.com";
+	spec.s3_bucket = "slate-backups";
+	spec.s3_prefix = "team/prod";
+	spec.s3_region = "eu-west-1";
+	spec.s3_credentials_file = path;
+	d = dest_open(&spec, e);
+	unlink(path);
+	if (d == NULL)
+		return -1;
+	/* the label names the bucket and prefix, never the endpoint's secret parts or the key */
+	assert_string_equal(dest_label(d), "s3://slate-backups/team/prod");
+	dest_close(d);
+	return 0;
+}
+
+static void
+the_credentials_file_is_two_lines_or_key_value_and_private(void **state)
+{
+	static const char *good[] = {
+	    "AKIAIOSFODNN7EXAMPLE\nwJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n",
+	    "AKIAIOSFODNN7EXAMPLE\r\nwJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+	    "# rotated 2026-12\n\naccess_key_id=AKIAIOSFODNN7EXAMPLE\n"
+	    "secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n",
+	    "secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\naccess_key_id=AKIA\n",
+	};
+	static const char *bad[] = {
+	    "",
+	    "AKIAIOSFODNN7EXAMPLE\n",
+	    "AKIAIOSFODNN7EXAMPLE\nsecret\nthird line\n",
+	    "access_key_id=AKIAIOSFODNN7EXAMPLE\n",
+	    "access_key_id=AKIA\nsecret_access_key=\n",
+	    "access_key_id=AKIA\nsecret_access_key=s\nstray\n",
+	    "AKIA EXAMPLE\nsecret\n",
+	    "AKIA/EXAMPLE\nsecret\n",
+	};
+	struct err e;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		err_clear(&e);
+		if (open_with_credentials(good[i], 0600, &e) != 0)
+			fail_msg("refused credentials #%zu: %s", i, e.msg);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err_clear(&e);
+		if (open_with_credentials(bad[i], 0600, &e) != -1)
+			fail_msg("accepted credentials #%zu", i);
+		assert_non_null(strstr(e.msg, "S3 credentials file"));
+		assert_null(strstr(e.msg, "EXAMPLE"));
+		assert_null(strstr(e.msg, "secret_access_key=s"));
+	}
+	/* readable by the group or others: refused, and the message says how to fix it */
+	err_clear(&e);
+	assert_int_equal(open_with_credentials(good[0], 0640, &e), -1);
+	assert_non_null(strstr(e.msg, "chmod 600"));
+	assert_null(strstr(e.msg, "wJalr"));
+}
+
 static void
 a_spec_comes_from_each_configured_destination(void **state)
 {
@@ -421,6 +493,7 @@ main(void)
 	    cmocka_unit_test(the_s3_list_parser_refuses_hostile_answers),
 	    cmocka_unit_test(the_s3_settings_are_checked_one_rule_each),
 	    cmocka_unit_test(the_signer_matches_the_aws_sigv4_test_vector),
+	    cmocka_unit_test(the_credentials_file_is_two_lines_or_key_value_and_private),
 	    cmocka_unit_test(a_spec_comes_from_each_configured_destination),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
