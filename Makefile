@@ -93,9 +93,10 @@ build/asan/slate: build/asan/obj/src/main.o $(ASAN_OBJ)
 build/tsan/slate: build/tsan/obj/src/main.o $(TSAN_OBJ)
 	$(CC) $(TSAN_CFLAGS) $^ $(PKG_LIBS) -o $@
 
-# ---- the backup destinations' test driver (tests/tools/destctl.c), for tests/api/s3_dest.test.mjs
-build/destctl: tests/tools/destctl.c $(TEST_OBJ)
-	$(CC) $(TEST_CFLAGS) $(filter-out %.h,$^) $(PKG_LIBS) -o $@
+# ---- the backup destinations' test driver (tests/tools/destctl.c), for tests/api/s3_dest.test.mjs;
+# built over the same objects as the binary the API lane tests (nothing more to compile)
+build/destctl: tests/tools/destctl.c $(REL_OBJ)
+	$(CC) $(REL_CFLAGS) $(REL_LDFLAGS) $(filter-out %.h,$^) $(PKG_LIBS) -o $@
 build/asan/destctl: tests/tools/destctl.c $(ASAN_OBJ)
 	$(CC) $(ASAN_CFLAGS) $(filter-out %.h,$^) $(PKG_LIBS) -o $@
 build/tsan/destctl: tests/tools/destctl.c $(TSAN_OBJ)
