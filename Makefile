@@ -93,6 +93,15 @@ build/asan/slate: build/asan/obj/src/main.o $(ASAN_OBJ)
 build/tsan/slate: build/tsan/obj/src/main.o $(TSAN_OBJ)
 	$(CC) $(TSAN_CFLAGS) $^ $(PKG_LIBS) -o $@
 
+# ---- the backup destinations' test driver (tests/tools/destctl.c), for tests/api/s3_dest.test.mjs;
+# built over the same objects as the binary the API lane tests (nothing more to compile)
+build/destctl: tests/tools/destctl.c $(REL_OBJ)
+	$(CC) $(REL_CFLAGS) $(REL_LDFLAGS) $(filter-out %.h,$^) $(PKG_LIBS) -o $@
+build/asan/destctl: tests/tools/destctl.c $(ASAN_OBJ)
+	$(CC) $(ASAN_CFLAGS) $(filter-out %.h,$^) $(PKG_LIBS) -o $@
+build/tsan/destctl: tests/tools/destctl.c $(TSAN_OBJ)
+	$(CC) $(TSAN_CFLAGS) $(filter-out %.h,$^) $(PKG_LIBS) -o $@
+
 asan: build/asan/slate
 tsan: build/tsan/slate
 
@@ -119,9 +128,9 @@ unit-tsan: $(UNIT_TSAN_BINS)
 	@set -e; for t in $(UNIT_TSAN_BINS); do echo "== $$t"; TSAN_OPTIONS=halt_on_error=1:suppressions=$(CURDIR)/tests/tsan.supp $$t; done
 
 # ---- black-box API tests against a real server (node:test)
-api: build/slate
+api: build/slate build/destctl
 	SLATE_BIN=build/slate node --test --test-concurrency=1 tests/api/
-api-asan: build/asan/slate
+api-asan: build/asan/slate build/asan/destctl
 	SLATE_BIN=build/asan/slate ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
@@ -129,7 +138,7 @@ api-asan: build/asan/slate
 
 # ---- and under ThreadSanitizer: any data race between the loop threads, the worker
 # pool and the notifier stops the server (exitcode 66), which fails the test that ran it
-api-tsan: build/tsan/slate
+api-tsan: build/tsan/slate build/tsan/destctl
 	SLATE_BIN=build/tsan/slate TSAN_OPTIONS=halt_on_error=1:exitcode=66:second_deadlock_stack=1:suppressions=$(CURDIR)/tests/tsan.supp \
 	  node --test --test-concurrency=1 tests/api/
 
@@ -138,7 +147,7 @@ api-tsan: build/tsan/slate
 # release binary itself (tests/api/lib/harness.mjs, SETUP_BIN): ~500 process starts a run
 # that test nothing and cost half an hour under valgrind; every command a test is about
 # still runs under valgrind
-valgrind: build/slate
+valgrind: build/slate build/destctl
 	SLATE_BIN=tests/valgrind/slate SLATE_SETUP_BIN=build/slate node --test --test-concurrency=1 tests/api/
 
 # ---- the web app in Debian's Chromium (Playwright): every page walked, axe-clean, screenshots
@@ -176,7 +185,7 @@ fuzz: $(FUZZ_BINS)
 	done
 
 # ---- formatting
-FMT_SRC := $(shell find src tests/unit fuzz -name '*.[ch]' 2>/dev/null)
+FMT_SRC := $(shell find src tests/unit tests/tools fuzz -name '*.[ch]' 2>/dev/null)
 fmt:
 	clang-format -i $(FMT_SRC)
 fmt-check:

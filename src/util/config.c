@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backup/dest.h"
 #include "util/xalloc.h"
 #include "util/nitems.h"
 
@@ -145,6 +146,19 @@ static const struct setting table[] = {
       "days a snapshot and its keystore copy are kept; never beyond the 30-day grace period"),
     L("backup", "drill_interval", "SLATE_BACKUP_DRILL_INTERVAL", backup_drill_interval, "604800", 0,
       31536000, "seconds between restore drills slate serve runs (0: none)"),
+    S("backup", "s3_endpoint", "SLATE_BACKUP_S3_ENDPOINT", s3_endpoint, "",
+      "S3-compatible store, https://HOST[:PORT] (http:// for loopback only); empty: none"),
+    S("backup", "s3_bucket", "SLATE_BACKUP_S3_BUCKET", s3_bucket, "", "the bucket (path-style)"),
+    S("backup", "s3_prefix", "SLATE_BACKUP_S3_PREFIX", s3_prefix, "",
+      "the objects' key prefix within the bucket (e.g. slate/prod)"),
+    S("backup", "s3_region", "SLATE_BACKUP_S3_REGION", s3_region, "",
+      "the region signed for (us-east-1 for most self-hosted servers)"),
+    S("backup", "s3_credentials_file", "SLATE_BACKUP_S3_CREDENTIALS_FILE", s3_credentials_file, "",
+      "file (mode 0600): access key id and secret access key"),
+    S("backup", "s3_ca_file", "SLATE_BACKUP_S3_CA_FILE", s3_ca_file, "",
+      "CA bundle (PEM) for a self-hosted endpoint; empty: the system's"),
+    L("backup", "s3_timeout", "SLATE_BACKUP_S3_TIMEOUT", s3_timeout, "60", 1, 3600,
+      "seconds an S3 request may wait to connect or with nothing moving"),
     S("metrics", "token", "SLATE_METRICS_TOKEN", metrics_token, "",
       "bearer token for /metrics from non-loopback peers"),
     S("security", "contact", "SLATE_SECURITY_CONTACT", security_contact,
@@ -385,6 +399,14 @@ config_finish(struct config *c, struct err *e)
 			return err_set(e, 400, "mail_bounce_address must be local@domain");
 		if (c->mail_bounce_dir[0] == '\0')
 			return err_set(e, 400, "mail_bounce_address needs mail_bounce_dir");
+	}
+	if (c->s3_endpoint[0] != '\0') {
+		if (dest_s3_settings_check(c->s3_endpoint, c->s3_bucket, c->s3_prefix, c->s3_region,
+		                           c->s3_credentials_file, e) == -1)
+			return -1;
+	} else if (c->s3_bucket[0] || c->s3_prefix[0] || c->s3_region[0] ||
+	           c->s3_credentials_file[0] || c->s3_ca_file[0]) {
+		return err_set(e, 400, "an s3_* backup setting is set but s3_endpoint is not");
 	}
 	for (const char *p = c->security_contact; *p; p++)
 		if (!isgraph((unsigned char)*p))

@@ -60,6 +60,13 @@ struct config {
 	long backup_snapshot_interval; /* seconds between snapshots in slate serve; 0 off */
 	long backup_retention_days;
 	long backup_drill_interval; /* seconds between restore drills in slate serve; 0 off */
+	char *s3_endpoint;          /* "": no S3-compatible destination (backup/dest.h) */
+	char *s3_bucket;
+	char *s3_prefix;
+	char *s3_region;
+	char *s3_credentials_file;
+	char *s3_ca_file;
+	long s3_timeout;
 	char *smtp_url;
 	char *smtp_user;
 	char *smtp_password_file;
