@@ -239,7 +239,7 @@ test('when the bodies in flight hold the whole body_memory_budget, a new body is
     const refused = await waitFor(async () => {
       const res = await rawTlsRequest(small, json(128 * 1024) + 'x'.repeat(128 * 1024), { timeout: 5_000 });
       return res.status === 503 ? res : null;
-    }, { what: 'a 503 while the budget is held' });
+    }, { what: 'a 503 while the budget is held', timeout: 30_000 }); // valgrind: a TLS request can take seconds
     assertProblem(refused, 503, 'a body over the budget');
     assert.match(refused.headers['retry-after'] ?? '', /^\d+$/, 'Retry-After');
     // an upload needs its share too: refused from the head
@@ -254,7 +254,7 @@ test('when the bodies in flight hold the whole body_memory_budget, a new body is
     const after = await waitFor(async () => {
       const res = await rawTlsRequest(small, json(128 * 1024) + 'x'.repeat(128 * 1024), { timeout: 5_000 });
       return res.status !== 503 ? res : null;
-    }, { what: 'the budget released' });
+    }, { what: 'the budget released', timeout: 30_000 });
     assert.equal(after.status, 400, after.text);
   } finally {
     server = saved;
