@@ -64,6 +64,10 @@ struct backup_restored {
 	char created_at[32];
 	long long size, position, audit_events;
 	double seconds;
+	/* a restore to a time (backup_restore_at) */
+	int replayed;
+	long long commits, segments, generations;
+	long long reached_ms; /* the last commit applied (the snapshot's time when none) */
 };
 
 /*
@@ -78,6 +82,16 @@ struct backup_restored {
  */
 int backup_restore(const char *dest, const char *name, const char *keystore, const char *to,
                    const char *key_file, struct backup_restored *out, struct err *e);
+
+/*
+ * backup_restore, then the WAL segments shipped after the snapshot up to the
+ * last commit at or before at_ms (ms since 1970 UTC; -1: every segment).
+ * name NULL: the newest snapshot taken at or before at_ms. at_ms -2: the
+ * snapshot alone (backup_restore).
+ */
+int backup_restore_at(const char *dest, const char *name, const char *keystore, const char *to,
+                      const char *key_file, long long at_ms, struct backup_restored *out,
+                      struct err *e);
 
 /* The outcome of a restore drill, as DEST/last-drill.json holds it. */
 struct backup_drill {
@@ -110,6 +124,8 @@ void backup_drill_read(const char *dest, struct backup_drill *d);
 int backup_start(const struct config *c, const char *db_path, struct keyring *keys,
                  int key_from_stdin, struct err *e);
 void backup_stop(void);
+/* Asks the thread for a snapshot now (the shipper lost continuity). */
+void backup_request_snapshot(void);
 
 /* What /metrics shows: enabled 0 when no destination is configured. */
 struct backup_state {
