@@ -88,6 +88,7 @@
  */
 #include "backup/ship.h"
 
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -104,6 +105,7 @@
 #include <unistd.h>
 
 #include "backup/backup.h"
+#include "store/pagecrypt.h"
 #include "store/store_sqlite.h"
 #include "util/io.h"
 #include "util/log.h"
@@ -161,6 +163,7 @@ ship_commit_hook(void *arg, sqlite3 *db, const char *name, int frames)
 	(void)arg;
 	(void)db;
 	(void)name;
+	assert(frames > 0);
 	pthread_mutex_lock(&ring_mu);
 	ring[ring_next % RING].frame = frames;
 	ring[ring_next % RING].ms = now_ms();
@@ -466,6 +469,7 @@ static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static long long last_read_ms; /* under mu: when this process last read the WAL */
 
 struct pos {
+	long long seen_ms; /* when the WAL was read: every commit before it is shipped */
 	long long gen;
 	uint32_t frame; /* the last frame shipped (in gen) */
 	long long queue_bytes;
@@ -479,7 +483,9 @@ open_conn(const char *db_path, struct err *e)
 	        SQLITE_OK ||
 	    sqlite3_exec(db, "PRAGMA temp_store=MEMORY", NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL) != SQLITE_OK ||
-	    sqlite3_exec(db, "PRAGMA wal_autocheckpoint=0", NULL, NULL, NULL) != SQLITE_OK) {
+	    sqlite3_exec(db, "PRAGMA wal_autocheckpoint=0", NULL, NULL, NULL) != SQLITE_OK ||
+	    /* a read opens the WAL: a checkpoint on a connection that never read does nothing */
+	    sqlite3_exec(db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL) != SQLITE_OK) {
 		err_set(e, 500, "cannot open %s to ship its WAL: %s", db_path,
 		        db ? sqlite3_errmsg(db) : "out of memory");
 		sqlite3_close(db);
@@ -496,14 +502,14 @@ open_conn(const char *db_path, struct err *e)
  * had (nothing done).
  */
 static int
-ship_locked(const char *dest, const char *db_path, sqlite3 **conn, sqlite3 **pin, long *shipped,
-            struct pos *p, int *busy, struct err *e)
+ship_locked(const char *dest, const char *db_path, int full, long *shipped, struct pos *p,
+            int *busy, struct err *e)
 {
 	char wal[PATH_MAX], rel[96];
 	unsigned char hdr[SHIP_WAL_HDR], fh[WAL_FRAME_HDR], *seg = NULL, *frames = NULL;
 	uint32_t ckpt = 0, salt1 = 0, salt2 = 0, start = 1, last = 0, ncommit = 0;
 	uint32_t *commit_frames = NULL;
-	sqlite3 *b = NULL, *c = NULL;
+	sqlite3 *b = NULL, *c = NULL, *a = NULL;
 	struct tail t;
 	struct stat st;
 	long long seen = now_ms(), since;
@@ -517,7 +523,7 @@ ship_locked(const char *dest, const char *db_path, sqlite3 **conn, sqlite3 **pin
 		return -1;
 	if ((b = open_conn(db_path, e)) == NULL || (c = open_conn(db_path, e)) == NULL)
 		goto out;
-	sqlite3_busy_timeout(b, 2000);
+	sqlite3_busy_timeout(b, full ? 5000 : 2000);
 	if (sqlite3_exec(b, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
 		*busy = 1;
 		rc = 0;
@@ -569,11 +575,13 @@ ship_locked(const char *dest, const char *db_path, sqlite3 **conn, sqlite3 **pin
 			}
 		}
 	}
-	sqlite3_exec(b, "COMMIT", NULL, NULL, NULL);
+	if (!full) /* a snapshot keeps writers off until the WAL is backfilled whole */
+		sqlite3_exec(b, "COMMIT", NULL, NULL, NULL);
 	pthread_mutex_lock(&mu);
 	since = last_read_ms;
 	last_read_ms = seen;
 	pthread_mutex_unlock(&mu);
+	p->seen_ms = seen;
 
 	p->gen = have_wal ? (same ? t.gen : t.gen + 1) : t.gen + (t.gen == 0 || t.broken);
 	p->frame = same ? t.last : 0;
@@ -626,10 +634,34 @@ ship_locked(const char *dest, const char *db_path, sqlite3 **conn, sqlite3 **pin
 		*shipped = (long)nframes;
 		p->frame = last;
 	}
-	if (pin != NULL) {
-		*conn = b;
-		*pin = c;
-		b = c = NULL;
+	if (full) {
+		/*
+		 * Every frame is shipped and no writer can add one: backfill the
+		 * whole WAL, so that the main file alone is the database as of the
+		 * last commit (a partial backfill skips pages whose newest frame
+		 * is past it: the main file then holds a mix). Readers of older
+		 * marks hold it back a moment.
+		 */
+		sqlite3_exec(c, "COMMIT", NULL, NULL, NULL);
+		if ((a = open_conn(db_path, e)) == NULL) {
+			sqlite3_exec(b, "ROLLBACK", NULL, NULL, NULL);
+			goto out;
+		}
+		for (int tries = 0;; tries++) {
+			int nlog = 0, nckpt = 0;
+			if (sqlite3_wal_checkpoint_v2(a, "main", SQLITE_CHECKPOINT_PASSIVE, &nlog,
+			                              &nckpt) == SQLITE_OK &&
+			    nckpt >= nlog)
+				break;
+			if (tries >= 500) {
+				err_set(e, 503,
+				        "readers kept the checkpoint back: no snapshot was taken");
+				sqlite3_exec(b, "ROLLBACK", NULL, NULL, NULL);
+				goto out;
+			}
+			usleep(20000);
+		}
+		sqlite3_exec(b, "ROLLBACK", NULL, NULL, NULL);
 	} else {
 		int nlog = 0, nckpt = 0;
 		/* backfills up to the pin, never past it */
@@ -641,6 +673,9 @@ out:
 		close(fd);
 	if (c != NULL)
 		sqlite3_exec(c, "COMMIT", NULL, NULL, NULL);
+	if (b != NULL && !sqlite3_get_autocommit(b))
+		sqlite3_exec(b, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(a);
 	sqlite3_close(c);
 	sqlite3_close(b);
 	free(commit_frames);
@@ -698,56 +733,28 @@ ship_step(const char *dest, const char *db_path, long *shipped, struct pos *p, s
 
 	if ((fd = lock_data(db_path, e)) == -1)
 		return -1;
-	rc = ship_locked(dest, db_path, NULL, NULL, shipped, p, &busy, e);
+	rc = ship_locked(dest, db_path, 0, shipped, p, &busy, e);
 	unlock_data(fd);
 	return rc;
 }
 
-int
-ship_snapshot_copy(const char *dest, const char *db_path, int out_fd, long long *size, char hex[65],
-                   long long *generation, long long *frame, long long *at_ms, struct err *e)
+/* Copies the main file into out_fd from its start (hashed); *epoch its seal epoch before. */
+static int
+copy_main(const char *db_path, int out_fd, long long *size, char hex[65], struct err *e)
 {
-	sqlite3 *b = NULL, *pin = NULL;
 	crypto_hash_sha256_state h;
-	unsigned char digest[SHIP_HASH], *buf = NULL;
-	struct pos p;
-	long shipped;
-	int lock, busy = 1, rc = -1, in = -1;
+	unsigned char digest[SHIP_HASH], *buf = xmalloc(1 << 20);
+	int in = open(db_path, O_RDONLY | O_CLOEXEC), rc = -1;
 	size_t got;
 
-	if ((lock = lock_data(db_path, e)) == -1)
-		return -1;
-	for (int tries = 0; busy && tries < 50; tries++) {
-		if (ship_locked(dest, db_path, &b, &pin, &shipped, &p, &busy, e) == -1)
-			goto out;
-		if (busy)
-			usleep(100000);
-	}
-	if (busy) {
-		err_set(e, 503, "the database stayed busy: no snapshot was taken");
-		goto out;
-	}
-	/* backfill exactly to the pin (readers of older marks hold it back a moment) */
-	for (int tries = 0;; tries++) {
-		int nlog = 0, nckpt = 0;
-		if (sqlite3_wal_checkpoint_v2(b, "main", SQLITE_CHECKPOINT_PASSIVE, &nlog,
-		                              &nckpt) == SQLITE_OK &&
-		    (nckpt >= nlog || (uint32_t)nckpt >= p.frame))
-			break;
-		if (tries >= 500) {
-			err_set(e, 503, "readers kept the checkpoint back: no snapshot was taken");
-			goto out;
-		}
-		usleep(20000);
-	}
-	*generation = p.gen;
-	*frame = p.frame;
-	*at_ms = now_ms();
-	if ((in = open(db_path, O_RDONLY | O_CLOEXEC)) == -1) {
+	if (in == -1) {
 		err_set(e, 500, "cannot read %s: %s", db_path, strerror(errno));
 		goto out;
 	}
-	buf = xmalloc(1 << 20);
+	if (ftruncate(out_fd, 0) == -1 || lseek(out_fd, 0, SEEK_SET) == -1) {
+		err_set(e, 500, "cannot write the copy of %s: %s", db_path, strerror(errno));
+		goto out;
+	}
 	crypto_hash_sha256_init(&h);
 	*size = 0;
 	do {
@@ -770,10 +777,59 @@ out:
 	if (in != -1)
 		close(in);
 	free(buf);
-	if (pin != NULL)
-		sqlite3_exec(pin, "COMMIT", NULL, NULL, NULL);
-	sqlite3_close(pin);
-	sqlite3_close(b);
+	return rc;
+}
+
+int
+ship_snapshot_copy(const char *dest, const char *db_path, int out_fd, long long *size, char hex[65],
+                   long long *generation, long long *frame, long long *at_ms, struct err *e)
+{
+	struct pos p;
+	long shipped;
+	uint64_t before = 0, after = 0;
+	int lock, busy, rc = -1;
+
+	if ((lock = lock_data(db_path, e)) == -1)
+		return -1;
+	/* what is pending first, without holding writers, then the rest with them held */
+	if (ship_locked(dest, db_path, 0, &shipped, &p, &busy, e) == -1)
+		goto out;
+	for (int tries = 0;; tries++) {
+		if (ship_locked(dest, db_path, 1, &shipped, &p, &busy, e) == -1)
+			goto out;
+		if (busy) {
+			if (tries >= 10) {
+				err_set(e, 503, "the database stayed busy: no snapshot was taken");
+				goto out;
+			}
+			continue;
+		}
+		*generation = p.gen;
+		*frame = p.frame;
+		*at_ms = p.seen_ms;
+		/*
+		 * The main file now is the database as of the last shipped commit, and
+		 * no Slate process checkpoints without the lock held here. A process
+		 * that does not own checkpoints (a server without backup_dir) could:
+		 * the seal epoch, raised by every checkpoint, says whether one ran.
+		 */
+		if (pagecrypt_epoch(db_path, &before, e) == -1 ||
+		    copy_main(db_path, out_fd, size, hex, e) == -1 ||
+		    pagecrypt_epoch(db_path, &after, e) == -1)
+			goto out;
+		if (before == after)
+			break;
+		if (tries >= 10) {
+			err_set(
+			    e, 503,
+			    "checkpoints kept changing %s during the copy (is backup_dir set for "
+			    "slate serve too?): no snapshot was taken",
+			    db_path);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
 	unlock_data(lock);
 	return rc;
 }
@@ -1171,7 +1227,7 @@ tick(void)
 	S.st.queue_bytes = 0;
 	S.st.lag_seconds = 0;
 	S.pending_since_ms = 0;
-	S.st.last_shipped = now;
+	S.st.last_shipped = (double)p.seen_ms / 1000.0;
 	pthread_mutex_unlock(&mu);
 }
 

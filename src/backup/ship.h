@@ -91,7 +91,7 @@ void ship_stop(void);
 struct ship_status {
 	int enabled;
 	long long generation, frame; /* the last frame shipped */
-	time_t last_shipped;         /* the last tick that left nothing pending */
+	double last_shipped;         /* Unix time: every commit before it is shipped */
 	double lag_seconds;          /* age of the oldest commit not shipped; 0 when none */
 	long long queue_bytes;       /* WAL bytes not shipped yet */
 	time_t failing_since;        /* 0: the destination is fine */

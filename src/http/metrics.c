@@ -189,10 +189,10 @@ metrics_render(struct evbuffer *out)
 			    "shipped to backup_dir (0: all shipped).\n"
 			    "# TYPE slate_backup_ship_lag_seconds gauge\n"
 			    "slate_backup_ship_lag_seconds{destination=\"dir\"} %.3f\n"
-			    "# HELP slate_backup_last_shipped_timestamp Unix time of the last "
-			    "shipment that left nothing pending.\n"
+			    "# HELP slate_backup_last_shipped_timestamp Unix time before which "
+			    "every commit is in the destination.\n"
 			    "# TYPE slate_backup_last_shipped_timestamp gauge\n"
-			    "slate_backup_last_shipped_timestamp{destination=\"dir\"} %lld\n"
+			    "slate_backup_last_shipped_timestamp{destination=\"dir\"} %.3f\n"
 			    "# HELP slate_backup_queue_bytes WAL bytes waiting for the "
 			    "destination.\n"
 			    "# TYPE slate_backup_queue_bytes gauge\n"
@@ -203,8 +203,8 @@ metrics_render(struct evbuffer *out)
 			    "slate_backup_ship_position{destination=\"dir\",part=\"generation\"} "
 			    "%lld\n"
 			    "slate_backup_ship_position{destination=\"dir\",part=\"frame\"} %lld\n",
-			    ss.lag_seconds, (long long)ss.last_shipped, ss.queue_bytes,
-			    ss.generation, ss.frame);
+			    ss.lag_seconds, ss.last_shipped, ss.queue_bytes, ss.generation,
+			    ss.frame);
 		}
 	}
 	evbuffer_add_printf(out, "# HELP slate_cache_lookups_total Lookups of the loop threads' "
