@@ -633,6 +633,14 @@ ship_locked(const char *dest, const char *db_path, int full, long *shipped, stru
 		}
 		*shipped = (long)nframes;
 		p->frame = last;
+		{
+			/* the head: a restore that ends before it was cut short */
+			char head[128], hx[2 * SHIP_HASH + 1];
+			sodium_bin2hex(hx, sizeof(hx), q, SHIP_HASH);
+			snprintf(head, sizeof(head), "%010lld %010u %s\n", p->gen, last, hx);
+			if (dest_put(dest, "wal/HEAD", head, strlen(head), e) == -1)
+				goto out;
+		}
 	}
 	if (full) {
 		/*
@@ -1016,10 +1024,36 @@ werr:
 	return -1;
 }
 
+/* DEST/wal/HEAD: the last segment shipped (generation, last frame). 0 when there is none. */
+static int
+read_head(const char *dest, long long *gen, unsigned long *frame)
+{
+	unsigned char *buf = NULL;
+	size_t n = 0;
+	struct err ignored;
+	char *end;
+	int rc = 0;
+
+	if (dest_read(dest, "wal/HEAD", &buf, &n, &ignored) == -1)
+		return 0;
+	buf[n] = '\0';
+	*gen = strtoll((char *)buf, &end, 10);
+	if (*end == ' ') {
+		*frame = strtoul(end + 1, &end, 10);
+		rc = *end == ' ';
+	}
+	free(buf);
+	return rc;
+}
+
 int
 ship_apply(const char *dest, long long gen, long long frame, long long at_ms, const char *db,
            struct ship_applied *out, struct err *e)
 {
+	long long walked_gen = 0, head_gen = 0;
+	unsigned long walked_frame = 0, head_frame = 0;
+	int stopped = 0, has_head = read_head(dest, &head_gen, &head_frame);
+
 	memset(out, 0, sizeof(*out));
 	for (long long g = gen;; g++) {
 		struct loaded *l = NULL;
@@ -1067,6 +1101,11 @@ ship_apply(const char *dest, long long gen, long long frame, long long at_ms, co
 			free_loaded(l, n);
 			return -1;
 		}
+		if (n > 0) {
+			walked_gen = g;
+			walked_frame = l[n - 1].s.last;
+		}
+		stopped |= stop;
 		if (upto > 0) {
 			out->generations++;
 			out->segments += (long long)n;
@@ -1078,6 +1117,13 @@ ship_apply(const char *dest, long long gen, long long frame, long long at_ms, co
 		if (stop)
 			break;
 	}
+	if (!stopped && has_head &&
+	    (head_gen > walked_gen || (head_gen == walked_gen && head_frame > walked_frame)))
+		return err_set(
+		    e, 422,
+		    "segment wal/%010lld/*-%010lu.seg, the last one shipped (wal/HEAD), is "
+		    "missing: the segments end at generation %lld frame %lu",
+		    head_gen, head_frame, walked_gen, walked_frame);
 	return 0;
 }
 
