@@ -58,8 +58,11 @@
  *   44      4       commits C in F..L
  *   48      8       first commit's time, ms since 1970 UTC
  *   56      8       last commit's time
- *   64      32      SHA-256 of the previous segment of the generation as a
- *                   whole (its trailing hash); zeros for the first
+ *   64      32      the trailing SHA-256 of the previous segment: of this
+ *                   generation, or for a generation's first segment the
+ *                   last one of the generation before (zeros when there is
+ *                   none, or after a BREAK), so the chain runs across
+ *                   generations
  *   96      4       flags: 1 = the WAL header follows the commit table
  *   100     28      zeros
  *   128     12*C    commit table: frame (4), time in ms (8)
@@ -602,7 +605,7 @@ ship_locked(const char *dest, const char *db_path, int full, long *shipped, stru
 		put32(seg + 36, start);
 		put32(seg + 40, last);
 		put32(seg + 44, ncommit);
-		if (same)
+		if (t.gen > 0 && !t.broken) /* the chain runs on across generations */
 			memcpy(seg + 64, t.hash, SHIP_HASH);
 		put32(seg + 96, start == 1 ? 1 : 0);
 		q = seg + SHIP_HDR;
@@ -863,8 +866,8 @@ free_loaded(struct loaded *l, size_t n)
 
 /* Loads and checks every segment of generation g: hash, chain, frames contiguous. */
 static int
-load_generation(const char *dest, long long g, struct loaded **out, size_t *nout, int *broken,
-                struct err *e)
+load_generation(const char *dest, long long g, const unsigned char *prev, struct loaded **out,
+                size_t *nout, int *broken, struct err *e)
 {
 	char rel[64], **names = NULL;
 	size_t n = 0, k = 0;
@@ -922,9 +925,12 @@ load_generation(const char *dest, long long g, struct loaded **out, size_t *nout
 				        x->name, g);
 				goto out;
 			}
-			if (!sodium_is_zero(x->s.prev, SHIP_HASH)) {
-				err_set(e, 422, "segment %s: a segment before it is missing",
-				        x->name);
+			if (prev != NULL && sodium_memcmp(x->s.prev, prev, SHIP_HASH) != 0) {
+				err_set(e, 422,
+				        "segment %s does not follow the last segment of generation "
+				        "%lld: "
+				        "a segment between them is missing, or they were reordered",
+				        x->name, g - 1);
 				goto out;
 			}
 		} else {
@@ -1052,6 +1058,8 @@ ship_apply(const char *dest, long long gen, long long frame, long long at_ms, co
 {
 	long long walked_gen = 0, head_gen = 0;
 	unsigned long walked_frame = 0, head_frame = 0;
+	unsigned char prev[SHIP_HASH];
+	int has_prev = 0;
 	int stopped = 0, has_head = read_head(dest, &head_gen, &head_frame);
 
 	memset(out, 0, sizeof(*out));
@@ -1078,8 +1086,12 @@ ship_apply(const char *dest, long long gen, long long frame, long long at_ms, co
 				    g, dest, g + 1);
 			break;
 		}
-		if (load_generation(dest, g, &l, &n, &broken, e) == -1)
+		if (load_generation(dest, g, has_prev ? prev : NULL, &l, &n, &broken, e) == -1)
 			return -1;
+		if (n > 0) {
+			memcpy(prev, l[n - 1].hash, SHIP_HASH);
+			has_prev = 1;
+		}
 		if (broken && g != gen) {
 			free_loaded(l, n);
 			break; /* continuity lost: a later snapshot covers later times */
