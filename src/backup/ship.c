@@ -1052,6 +1052,35 @@ read_head(const char *dest, long long *gen, unsigned long *frame)
 	return rc;
 }
 
+static int read_head(const char *dest, long long *gen, unsigned long *frame);
+
+int
+ship_dest_head(const char *dest, long long *gen, unsigned long *frame, long long *last_ms)
+{
+	char rel[64], **names = NULL;
+	size_t n = 0, len = 0;
+	unsigned char *buf = NULL;
+	struct err ignored;
+	int found = 0;
+
+	*gen = 0;
+	*frame = 0;
+	*last_ms = 0;
+	if (!read_head(dest, gen, frame))
+		return 0;
+	snprintf(rel, sizeof(rel), "wal/%010lld", *gen);
+	if (dest_list(dest, rel, &names, &n, &ignored) == 0 && n > 0) {
+		snprintf(rel, sizeof(rel), "wal/%010lld/%s", *gen, names[n - 1]);
+		if (dest_read(dest, rel, &buf, &len, &ignored) == 0 && len >= SHIP_HDR &&
+		    memcmp(buf, SHIP_MAGIC, 8) == 0)
+			*last_ms = (long long)get64(buf + 56);
+	}
+	found = 1;
+	free(buf);
+	free_names(names, n);
+	return found;
+}
+
 int
 ship_apply(const char *dest, long long gen, long long frame, long long at_ms, const char *db,
            struct ship_applied *out, struct err *e)

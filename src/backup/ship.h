@@ -81,6 +81,9 @@ struct ship_applied {
 int ship_apply(const char *dest, long long gen, long long frame, long long at_ms, const char *db,
                struct ship_applied *out, struct err *e);
 
+/* DEST/wal/HEAD: the last segment shipped and its last commit's time. 1 found, 0 none. */
+int ship_dest_head(const char *dest, long long *gen, unsigned long *frame, long long *last_ms);
+
 /* Removes the generations in dest below gen (older than the oldest snapshot kept). */
 int ship_prune(const char *dest, long long gen, struct err *e);
 

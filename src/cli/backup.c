@@ -27,6 +27,7 @@
 
 #include "audit/audit.h"
 #include "backup/backup.h"
+#include "backup/ship.h"
 #include "cli/cli.h"
 #include "crypto/keyring.h"
 #include "store/store.h"
@@ -44,7 +45,8 @@ static const char backup_help[] =
     "verify: a restore drill: restores the newest snapshot into a scratch directory,\n"
     "        checks it (SHA-256, integrity, row counts, audit chain), removes it, and\n"
     "        records the outcome and its duration (the measured recovery time)\n"
-    "status: the destination, the newest snapshot and the last drill\n";
+    "status: the destination, the WAL shipped (generation, frame, last commit), the\n"
+    "        newest snapshot and the last drill\n";
 
 static const char restore_help[] =
     "usage: slate restore --from DEST --to NEWDIR --key-file PATH\n"
@@ -141,7 +143,10 @@ status_cmd(const struct config *c, int as_json)
 	struct backup_drill d;
 	struct err e;
 	json_t *m = NULL, *out;
-	int found = backup_latest(c->backup_dir, name, &e);
+	char last[40] = "";
+	long long gen = 0, last_ms = 0;
+	unsigned long frame = 0;
+	int shipped, found = backup_latest(c->backup_dir, name, &e);
 
 	if (found == -1) {
 		cli_error("backup", "%s", e.msg);
@@ -153,23 +158,43 @@ status_cmd(const struct config *c, int as_json)
 	}
 	backup_drill_read(c->backup_dir, &d);
 	time_rfc3339(d.at, at);
+	shipped = ship_dest_head(c->backup_dir, &gen, &frame, &last_ms);
+	if (shipped) {
+		time_t t = (time_t)(last_ms / 1000);
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		strftime(last, sizeof(last), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	}
 	if (as_json) {
-		out = json_pack("{s:s, s:o, s:o}", "destination", c->backup_dir, "last_snapshot",
-		                m ? json_pack("{s:s, s:O, s:O, s:O}", "name", name, "created_at",
-		                              json_object_get(m, "created_at"), "size",
-		                              json_object_get(m, "size"), "position",
-		                              json_object_get(m, "position"))
-		                  : json_null(),
-		                "last_drill",
-		                d.known ? json_pack("{s:s, s:s, s:b, s:f, s:s}", "at", at,
-		                                    "snapshot", d.snapshot, "ok", d.ok, "seconds",
-		                                    d.seconds, "reason", d.reason)
-		                        : json_null());
+		out = json_pack(
+		    "{s:s, s:o, s:o, s:o}", "destination", c->backup_dir, "wal",
+		    shipped ? json_pack("{s:I, s:I, s:s, s:I}", "generation", (json_int_t)gen,
+		                        "frame", (json_int_t)frame, "last_commit_at", last,
+		                        "last_commit_ms", (json_int_t)last_ms)
+		            : json_null(),
+		    "last_snapshot",
+		    m ? json_pack("{s:s, s:O, s:O, s:O}", "name", name, "created_at",
+		                  json_object_get(m, "created_at"), "size",
+		                  json_object_get(m, "size"), "position",
+		                  json_object_get(m, "position"))
+		      : json_null(),
+		    "last_drill",
+		    d.known
+		        ? json_pack("{s:s, s:s, s:b, s:f, s:s}", "at", at, "snapshot", d.snapshot,
+		                    "ok", d.ok, "seconds", d.seconds, "reason", d.reason)
+		        : json_null());
 		cli_print_json(out, 1);
 		json_decref(m);
 		return EXIT_OK;
 	}
 	printf("destination    %s\n", c->backup_dir);
+	if (shipped)
+		printf("wal shipped    generation %lld, frame %lu, last commit shipped %s (%.0f s "
+		       "ago)\n",
+		       gen, frame, last, (double)time(NULL) - (double)last_ms / 1000.0);
+	else
+		printf("wal shipped    nothing yet (slate serve ships it: is backup_dir set "
+		       "there?)\n");
 	if (m != NULL)
 		printf("last snapshot  %s, created %s, %lld bytes\n", name,
 		       json_string_value(json_object_get(m, "created_at")),

@@ -88,6 +88,7 @@ test('a restore to three earlier instants and to the latest equals the live data
           { timeout: 30_000 * SLOW, interval: 50, what: 'a queue while the destination is down' });
         const status = runSlate(['backup', 'status', '--data', dd.data], { env });
         assert.equal(status.code, 0, status.stderr);
+        assert.match(status.stdout, /^wal shipped +generation \d+, frame \d+, last commit shipped \d{4}-[\d-]+T[\d:]+Z/m);
         rmSync(path.join(dest, 'wal'));
         renameSync(path.join(dest, 'wal.away'), path.join(dest, 'wal'));
       }
