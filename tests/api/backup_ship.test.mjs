@@ -86,11 +86,11 @@ test('a restore to three earlier instants and to the latest equals the live data
         for (let i = 3; i < 6; i++) await addDept(`Group ${g} dept ${i}`);
         await waitFor(async () => (await metric(srv, 'slate_backup_queue_bytes')) > 0,
           { timeout: 30_000 * SLOW, interval: 50, what: 'a queue while the destination is down' });
+        rmSync(path.join(dest, 'wal'));
+        renameSync(path.join(dest, 'wal.away'), path.join(dest, 'wal'));
         const status = runSlate(['backup', 'status', '--data', dd.data], { env });
         assert.equal(status.code, 0, status.stderr);
         assert.match(status.stdout, /^wal shipped +generation \d+, frame \d+, last commit shipped \d{4}-[\d-]+T[\d:]+Z/m);
-        rmSync(path.join(dest, 'wal'));
-        renameSync(path.join(dest, 'wal.away'), path.join(dest, 'wal'));
       }
       await shipped(srv);
       // a commit made by another process is stamped when the shipper saw it: it is shipped by now
