@@ -4,15 +4,19 @@
  *
  * WHAT A SNAPSHOT IS
  *
- * A full copy of DATA/slate.db made with `VACUUM INTO` on a connection of
- * its own. VACUUM INTO reads in one read transaction: in WAL mode writers
- * go on committing meanwhile (they are never blocked; only a checkpoint
- * cannot pass the copy's read mark until it ends). The copy is written
- * through the encrypting VFS (store/pagecrypt.c) under the same database
- * id and key as the live file, so every page is sealed with AES-256-GCM
- * before it reaches the disk — there is never a plaintext copy — and it
- * opens with the same database key. Its URI carries slate_copy=1, so its
- * own commit counter (seal epoch) is never reported as the live file's.
+ * A raw copy of the sealed main file DATA/slate.db, bytes as they are on
+ * disk (nothing is decrypted: there is never a plaintext copy), taken at a
+ * WAL position (ship.c, ship_snapshot_copy): under the shipper's lock every
+ * committed frame is shipped to DEST/wal, the WAL is backfilled whole while
+ * writers wait for the last few frames to be shipped, then the main file is
+ * copied while writers go on into the WAL (no Slate process checkpoints
+ * without that lock, and the seal epoch, raised by every checkpoint, is
+ * compared before and after the copy). The copy is the database as of
+ * frame wal_frame of WAL generation wal_generation: the segments of that
+ * generation and the ones after it replay onto it page for page (a
+ * restore to a time). It is read back through the encrypting VFS with the
+ * URI parameter slate_copy=1, so its own commit counter (seal epoch) is
+ * never reported as the live file's.
  *
  * THE DESTINATION, DEST (backup_dir)
  *
@@ -40,13 +44,17 @@
  *   slate_version the binary that wrote it
  *   tables        { table name: row count } of every table in the copy
  *   seconds       how long the snapshot took
+ *   wal_generation, wal_frame  the WAL position the copy holds (ship.c)
+ *   created_ms    when the copy's content ends, ms since 1970: a restore to
+ *                 a time starts from the newest snapshot at or before it
  *
  * A restore refuses a snapshot whose file is missing or whose size or
  * SHA-256 differs from its manifest (naming it), then the page seals,
  * PRAGMA integrity_check, the row counts and the audit chain check the rest.
  *
  * RETENTION removes NAME.db, NAME.keys.db and NAME.json once NAME's time is
- * older than backup_retention_days (at most 30, the deletion grace period:
+ * older than backup_retention_days, and with them the WAL generations older
+ * than the oldest snapshot kept (at most 30, the deletion grace period:
  * a person shredded today is gone from every snapshot and keystore copy
  * here within 30 days). The age comes from the name, not the file time.
  */

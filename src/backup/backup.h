@@ -1,7 +1,8 @@
 /*
  * backup.h — encrypted snapshots of the database to a directory, restores
- * from them, and restore drills that prove a restore works (issue 21, first
- * part: no WAL shipping, no point-in-time restore, no second destination).
+ * from them (to a snapshot, or to any second with the WAL segments of
+ * backup/ship.h), and restore drills that prove a restore works (issue 21;
+ * not here yet: the S3-compatible destination).
  *
  * The destination layout (DEST is backup_dir), described in full at the top
  * of backup.c:
@@ -12,6 +13,7 @@
  *   DEST/snapshots/NAME.json     the manifest; written last: a snapshot
  *                                without one is incomplete and ignored
  *   DEST/last-drill.json         the outcome of the last restore drill
+ *   DEST/wal/GEN/FIRST-LAST.seg  shipped WAL frames (ship.c); DEST/wal/HEAD
  *
  * NAME is YYYYMMDDTHHMMSSZ-POSITION (UTC; POSITION the store's change
  * counter at the snapshot), with -2 … -9 after it for more than one snapshot
@@ -42,9 +44,10 @@ struct backup_snapshot_info {
 /*
  * Writes a snapshot of the encrypted database at db_path (whose key the
  * process uses already: store_open ran) and a keystore copy from keys into
- * dest, then removes snapshots older than retention_days. Writers are never
- * blocked: the copy is one read transaction (VACUUM INTO) on a connection
- * of its own.
+ * dest, then removes snapshots older than retention_days (and the WAL
+ * generations before the oldest kept). The copy is the raw sealed main file
+ * at a shipped WAL position (ship_snapshot_copy): writers wait only while
+ * the last few frames are shipped and the WAL is backfilled.
  */
 int backup_snapshot(const char *dest, long retention_days, const char *db_path,
                     struct keyring *keys, struct backup_snapshot_info *out, struct err *e);
