@@ -1360,7 +1360,9 @@ ship_start(const struct config *c, const char *db_path, struct err *e)
 	S.interval = iv;
 	S.max_queue = c->backup_max_queue_bytes;
 	S.st.enabled = 1;
-	store_sqlite_own_checkpoints(1, ship_commit_hook);
+	/* the command line set it before any connection was opened (cli_config) */
+	if (!store_sqlite_owns_checkpoints())
+		store_sqlite_own_checkpoints(1, ship_commit_hook);
 	if (pthread_create(&S.th, NULL, run, NULL) != 0) {
 		free(S.dest);
 		free(S.db);
