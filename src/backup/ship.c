@@ -115,8 +115,10 @@
 #include "util/xalloc.h"
 
 #define WAL_FRAME_HDR 24
-#define MAX_SEGS      100000
-#define RING          4096
+
+static const unsigned char seg_magic[8] = {'S', 'L', 'A', 'T', 'E', 'S', 'E', 'G'};
+#define MAX_SEGS 100000
+#define RING     4096
 
 static long long
 now_ms(void)
@@ -595,7 +597,7 @@ ship_locked(const char *dest, const char *db_path, int full, long *shipped, stru
 		long long first_ms = 0, last_ms = 0;
 
 		seg = xcalloc(1, n);
-		memcpy(seg, SHIP_MAGIC, 8);
+		memcpy(seg, seg_magic, sizeof(seg_magic));
 		put32(seg + 8, SHIP_VERSION);
 		put32(seg + 12, SHIP_HDR);
 		put64(seg + 16, (uint64_t)p->gen);
@@ -631,7 +633,7 @@ ship_locked(const char *dest, const char *db_path, int full, long *shipped, stru
 		crypto_hash_sha256(q, seg, (size_t)(q - seg));
 		snprintf(rel, sizeof(rel), "wal/%010lld/%010u-%010u.seg", p->gen, start, last);
 		if (dest_put(dest, rel, seg, n, e) == -1) {
-			p->queue_bytes = (long long)(nframes * SHIP_FRAME);
+			p->queue_bytes = (long long)nframes * SHIP_FRAME;
 			goto out;
 		}
 		*shipped = (long)nframes;
