@@ -72,9 +72,10 @@
  *                   decrypted here
  *   end-32  32      SHA-256 of every byte before it
  *
- * A commit's time is the time the server's wal hook saw it committed; a
- * commit made by another process (the CLI) gets the time the shipper first
- * saw it (at most one sync interval late).
+ * A commit's time is the time the server's wal hook saw it committed (the
+ * last RING commits are remembered); a commit made by another process (the
+ * CLI), or one the ring forgot, gets the time of the read that ships it (at
+ * most one sync interval late while the destination works).
  *
  * RESTORE (ship_apply) takes a snapshot (a raw copy of the main file,
  * backfilled exactly to frame P of generation G: ship_snapshot_copy), then
