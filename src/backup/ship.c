@@ -454,7 +454,11 @@ dest_tail(const char *dest, struct tail *t, struct err *e)
 	if (dest_read(dest, rel, &buf, &n, e) == -1)
 		goto out;
 	if (ship_seg_parse(buf, n, &s, &c, &w, &f, t->hash, e) == -1) {
-		err_set(e, 422, "segment %s %s", rel, e->msg);
+		{
+			char why[sizeof(e->msg)];
+			snprintf(why, sizeof(why), "%s", e->msg); /* e->msg is written next */
+			err_set(e, 422, "segment %s %s", rel, why);
+		}
 		goto out;
 	}
 	t->ckpt_seq = s.ckpt_seq;
@@ -908,7 +912,12 @@ load_generation(const char *dest, long long g, const unsigned char *prev, struct
 		k++;
 		if (ship_seg_parse(x->buf, x->n, &x->s, &x->commits, &x->walhdr, &x->frames,
 		                   x->hash, e) == -1) {
-			err_set(e, 422, "segment %s %s", x->name, e->msg);
+			{
+				char why[sizeof(e->msg)];
+				snprintf(why, sizeof(why), "%s",
+				         e->msg); /* e->msg is written next */
+				err_set(e, 422, "segment %s %s", x->name, why);
+			}
 			goto out;
 		}
 		if (x->s.first != f || x->s.last != la || x->s.generation != g) {
