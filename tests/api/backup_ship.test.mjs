@@ -250,3 +250,36 @@ test(`a server killed ${KILLS} times during a stream of writes resumes shipping 
     dd.cleanup();
   }
 });
+
+test('retention removes the WAL generations older than the oldest snapshot kept, and what is kept still restores', () => {
+  const dd = initDataDir();
+  try {
+    const dest = path.join(dd.root, 'dest');
+    const key = path.join(dd.data, 'master.key');
+    const env = envFor(dest);
+    const now = () => /^Snapshot (\S+) written/.exec(cli(['backup', 'now', '--data', dd.data], env))[1];
+    const manifest = (name) => JSON.parse(readFileSync(path.join(dest, 'snapshots', `${name}.json`), 'utf8'));
+    // each CLI write after a snapshot begins a new WAL generation, which the next snapshot ships
+    const old = [now()];
+    cli(['user', 'add', '--data', dd.data, '--email', 'first@example.org'], env);
+    old.push(now());
+    cli(['user', 'add', '--data', dd.data, '--email', 'second@example.org'], env);
+    const keptGen = manifest(now()).wal_generation;
+    const gens = () => readdirSync(path.join(dest, 'wal')).filter((g) => /^\d{10}$/.test(g)).map(Number);
+    assert.ok(gens().some((g) => g < keptGen), `generations ${gens()} all at or after ${keptGen}`);
+    // the first two snapshots become 40 days old
+    const stamp = new Date(Date.now() - 40 * 86400_000).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+    for (const [i, name] of old.entries())
+      for (const ext of ['.db', '.keys.db', '.json'])
+        renameSync(path.join(dest, 'snapshots', `${name}${ext}`), path.join(dest, 'snapshots', `${stamp}-${i + 1}${ext}`));
+    now();
+    assert.deepEqual(gens().filter((g) => g < keptGen), []);
+    assert.ok(gens().includes(keptGen));
+    const to = path.join(dd.root, 'restored');
+    const r = restore(dest, to, key, ['--latest']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(cli(['sql', 'SELECT COUNT(*) FROM app_user', '--data', to, '--key-file', key], {}), /^3\n$/);
+  } finally {
+    dd.cleanup();
+  }
+});
