@@ -716,6 +716,7 @@ backup_restore_at(const char *dest, const char *name, const char *keystore, cons
 	struct secret key = {NULL, 0};
 	struct keyring *kr = NULL;
 	struct store *s = NULL;
+	int named = name != NULL;
 	json_t *m = NULL;
 	json_error_t je;
 	double t0 = mono();
@@ -818,6 +819,10 @@ backup_restore_at(const char *dest, const char *name, const char *keystore, cons
 	if (fsync_path(to, e) == -1 || store_accept_restore(db, kr, &was, &now, e) == -1 ||
 	    check_copy(db, json_object_get(m, "tables"), out->snapshot, e) == -1)
 		goto out;
+	/* a drill (a snapshot named, every segment) of a snapshot from before WAL shipping: alone
+	 */
+	if (at_ms == -1 && named && json_integer_value(json_object_get(m, "wal_generation")) <= 0)
+		at_ms = -2;
 	if (at_ms != -2) {
 		/* the segments after the snapshot, up to the time (ship.c) */
 		struct ship_applied ap;
@@ -935,7 +940,9 @@ backup_drill_run(const char *dest, const char *data_dir, const char *key_file,
 		snprintf(d->reason, sizeof(d->reason), "cannot make a scratch directory in %s: %s",
 		         data_dir, strerror(errno));
 	} else {
-		d->ok = backup_restore(dest, d->snapshot, NULL, scratch, key_file, &r, &why) == 0;
+		/* the newest snapshot and every segment after it: the latest state */
+		d->ok = backup_restore_at(dest, d->snapshot, NULL, scratch, key_file, -1, &r,
+		                          &why) == 0;
 		d->seconds = r.seconds;
 		snprintf(d->reason, sizeof(d->reason), "%s", d->ok ? "" : why.msg);
 		nftw(scratch, rm_entry, 8, FTW_DEPTH | FTW_PHYS);

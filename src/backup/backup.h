@@ -90,7 +90,8 @@ int backup_restore(const char *dest, const char *name, const char *keystore, con
  * backup_restore, then the WAL segments shipped after the snapshot up to the
  * last commit at or before at_ms (ms since 1970 UTC; -1: every segment).
  * name NULL: the newest snapshot taken at or before at_ms. at_ms -2: the
- * snapshot alone (backup_restore).
+ * snapshot alone (backup_restore); so is a snapshot named with at_ms -1 that
+ * was taken before WAL shipping (a drill of it).
  */
 int backup_restore_at(const char *dest, const char *name, const char *keystore, const char *to,
                       const char *key_file, long long at_ms, struct backup_restored *out,
@@ -107,10 +108,11 @@ struct backup_drill {
 };
 
 /*
- * A restore drill: the newest snapshot restored into a scratch directory
- * under data_dir (removed afterwards) with every check backup_restore makes;
- * the outcome in *d and in DEST/last-drill.json. 0 when the drill ran (ok or
- * not: d->ok), -1 when its outcome could not be recorded.
+ * A restore drill: the newest snapshot and every WAL segment after it (the
+ * latest state) restored into a scratch directory under data_dir (removed
+ * afterwards) with every check backup_restore makes; the outcome in *d and
+ * in DEST/last-drill.json. 0 when the drill ran (ok or not: d->ok), -1 when
+ * its outcome could not be recorded.
  */
 int backup_drill_run(const char *dest, const char *data_dir, const char *key_file,
                      struct backup_drill *d, struct err *e);
