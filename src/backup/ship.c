@@ -431,22 +431,30 @@ dest_tail(const char *dest, struct tail *t, struct err *e)
 	memset(t, 0, sizeof(*t));
 	if (dest_list(dest, "wal", &gens, &ng, e) == -1)
 		return -1;
-	for (size_t i = ng; i-- > 0;)
-		if (gen_number(gens[i]) > 0) {
-			t->gen = gen_number(gens[i]);
-			break;
+	/*
+	 * The newest generation that holds a segment or a BREAK: a directory with
+	 * neither (a shipper killed while it wrote the first segment leaves only a
+	 * temporary file) is not one, and its number is used again.
+	 */
+	for (size_t i = ng; i-- > 0 && t->gen == 0;) {
+		long long g = gen_number(gens[i]);
+		if (g <= 0)
+			continue;
+		snprintf(rel, sizeof(rel), "wal/%010lld", g);
+		free_names(segs, ns);
+		segs = NULL;
+		if (dest_list(dest, rel, &segs, &ns, e) == -1)
+			goto out;
+		for (size_t k = 0; k < ns; k++)
+			t->broken |= strcmp(segs[k], "BREAK") == 0;
+		/* BREAK sorts after the segments' digits: the last segment is the last .seg */
+		while (ns > 0 && !t->broken && strstr(segs[ns - 1], ".seg") == NULL) {
+			free(segs[--ns]);
 		}
-	if (t->gen == 0) {
-		rc = 0;
-		goto out;
+		if (t->broken || ns > 0)
+			t->gen = g;
 	}
-	snprintf(rel, sizeof(rel), "wal/%010lld", t->gen);
-	if (dest_list(dest, rel, &segs, &ns, e) == -1)
-		goto out;
-	for (size_t i = 0; i < ns; i++)
-		t->broken |= strcmp(segs[i], "BREAK") == 0;
-	if (t->broken || ns == 0) {
-		t->broken = 1; /* an empty generation: nothing of it can be continued */
+	if (t->gen == 0 || t->broken) {
 		rc = 0;
 		goto out;
 	}
