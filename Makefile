@@ -245,6 +245,7 @@ bench: deps-check build/slate build/bench/slate-audit-off build/bench/stream_ben
 	bench/run
 	node bench/pageweight.mjs
 	node bench/office.mjs
+	node bench/ship.mjs
 
 clean:
 	rm -rf build

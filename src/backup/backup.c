@@ -4,15 +4,19 @@
  *
  * WHAT A SNAPSHOT IS
  *
- * A full copy of DATA/slate.db made with `VACUUM INTO` on a connection of
- * its own. VACUUM INTO reads in one read transaction: in WAL mode writers
- * go on committing meanwhile (they are never blocked; only a checkpoint
- * cannot pass the copy's read mark until it ends). The copy is written
- * through the encrypting VFS (store/pagecrypt.c) under the same database
- * id and key as the live file, so every page is sealed with AES-256-GCM
- * before it reaches the disk — there is never a plaintext copy — and it
- * opens with the same database key. Its URI carries slate_copy=1, so its
- * own commit counter (seal epoch) is never reported as the live file's.
+ * A raw copy of the sealed main file DATA/slate.db, bytes as they are on
+ * disk (nothing is decrypted: there is never a plaintext copy), taken at a
+ * WAL position (ship.c, ship_snapshot_copy): under the shipper's lock every
+ * committed frame is shipped to DEST/wal, the WAL is backfilled whole while
+ * writers wait for the last few frames to be shipped, then the main file is
+ * copied while writers go on into the WAL (no Slate process checkpoints
+ * without that lock, and the seal epoch, raised by every checkpoint, is
+ * compared before and after the copy). The copy is the database as of
+ * frame wal_frame of WAL generation wal_generation: the segments of that
+ * generation and the ones after it replay onto it page for page (a
+ * restore to a time). It is read back through the encrypting VFS with the
+ * URI parameter slate_copy=1, so its own commit counter (seal epoch) is
+ * never reported as the live file's.
  *
  * THE DESTINATION, DEST (backup_dir)
  *
@@ -40,17 +44,22 @@
  *   slate_version the binary that wrote it
  *   tables        { table name: row count } of every table in the copy
  *   seconds       how long the snapshot took
+ *   wal_generation, wal_frame  the WAL position the copy holds (ship.c)
+ *   created_ms    when the copy's content ends, ms since 1970: a restore to
+ *                 a time starts from the newest snapshot at or before it
  *
  * A restore refuses a snapshot whose file is missing or whose size or
  * SHA-256 differs from its manifest (naming it), then the page seals,
  * PRAGMA integrity_check, the row counts and the audit chain check the rest.
  *
  * RETENTION removes NAME.db, NAME.keys.db and NAME.json once NAME's time is
- * older than backup_retention_days (at most 30, the deletion grace period:
+ * older than backup_retention_days, and with them the WAL generations older
+ * than the oldest snapshot kept (at most 30, the deletion grace period:
  * a person shredded today is gone from every snapshot and keystore copy
  * here within 30 days). The age comes from the name, not the file time.
  */
 #include "backup/backup.h"
+#include "backup/ship.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -287,39 +296,30 @@ remove_partials(const char *snapdir)
 	}
 }
 
-/* The copy: VACUUM INTO tmp, then its position, audit count and row counts. */
+/*
+ * The copy: under the shipper's lock, the WAL shipped and backfilled up to
+ * its last commit, then the sealed main file copied as it is (ship.c); then
+ * its position, audit count and row counts read back from the copy.
+ */
 static int
-copy_database(const char *db_path, const char *tmp, long long *position, long long *audits,
-              json_t **tables, struct err *e)
+copy_database(const char *dest, const char *db_path, const char *tmp, long long *size, char hex[65],
+              long long *position, long long *audits, json_t **tables, long long wal[3],
+              struct err *e)
 {
-	sqlite3 *src = NULL, *snap = NULL;
-	sqlite3_stmt *st = NULL;
+	sqlite3 *snap = NULL;
 	char *uri = file_uri(tmp, "slate_copy=1");
-	int rc = -1;
+	int rc = -1, fd;
 
-	{
-		/* VACUUM INTO writes into an empty file; made here so that it is 0600 */
-		int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-		if (fd == -1) {
-			err_set(e, 500, "cannot create %s: %s", tmp, strerror(errno));
-			goto out;
-		}
-		close(fd);
-	}
-	if (sqlite3_open_v2(db_path, &src, SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI, NULL) !=
-	    SQLITE_OK) {
-		err_set(e, 500, "cannot open %s: %s", db_path, sqlite3_errmsg(src));
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) == -1) {
+		err_set(e, 500, "cannot create %s: %s", tmp, strerror(errno));
 		goto out;
 	}
-	sqlite3_busy_timeout(src, 5000);
-	/* the encrypting VFS refuses temporary files: none may be needed */
-	if (sqlite3_exec(src, "PRAGMA temp_store=MEMORY", NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(src, "VACUUM INTO ?1", -1, &st, NULL) != SQLITE_OK ||
-	    sqlite3_bind_text(st, 1, uri, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_step(st) != SQLITE_DONE) {
-		err_set(e, 500, "the copy of %s failed: %s", db_path, sqlite3_errmsg(src));
+	rc = ship_snapshot_copy(dest, db_path, fd, size, hex, &wal[0], &wal[1], &wal[2], e);
+	if (close(fd) == -1 && rc == 0)
+		rc = err_set(e, 500, "cannot write %s: %s", tmp, strerror(errno));
+	if (rc == -1)
 		goto out;
-	}
+	rc = -1;
 	if (sqlite3_open_v2(uri, &snap, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL) !=
 	        SQLITE_OK ||
 	    one_int(snap, "SELECT n FROM data_generation", position) == -1 ||
@@ -331,11 +331,39 @@ copy_database(const char *db_path, const char *tmp, long long *position, long lo
 	}
 	rc = 0;
 out:
-	sqlite3_finalize(st);
 	sqlite3_close(snap);
-	sqlite3_close(src);
 	free(uri);
 	return rc;
+}
+
+/* The WAL generation of the oldest snapshot kept (0 when one does not record it). */
+static long long
+oldest_generation(const char *snapdir)
+{
+	struct dirent *de;
+	DIR *d = opendir(snapdir);
+	long long low = -1;
+
+	if (d == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		char p[PATH_MAX + 300];
+		size_t n = strlen(de->d_name);
+		json_t *m;
+		long long g;
+		if (n <= 5 || strcmp(de->d_name + n - 5, ".json") != 0 ||
+		    backup_name_time(de->d_name) == -1)
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", snapdir, de->d_name);
+		if ((m = json_load_file(p, 0, NULL)) == NULL)
+			continue;
+		g = (long long)json_integer_value(json_object_get(m, "wal_generation"));
+		json_decref(m);
+		if (low == -1 || g < low)
+			low = g;
+	}
+	closedir(d);
+	return low < 0 ? 0 : low;
 }
 
 int
@@ -345,7 +373,7 @@ backup_snapshot(const char *dest, long retention_days, const char *db_path, stru
 	char snapdir[PATH_MAX], tmp[PATH_MAX + 64], tmpkeys[PATH_MAX + 64], path[PATH_MAX + 128],
 	    hex[65], stamp[32], kid[PAGECRYPT_KEY_ID_LEN + 1];
 	unsigned char id[PAGECRYPT_ID_LEN];
-	long long audits = 0;
+	long long audits = 0, wal[3] = {0, 0, 0};
 	json_t *tables = NULL, *m = NULL;
 	double t0 = mono();
 	time_t now = time(NULL);
@@ -367,9 +395,24 @@ backup_snapshot(const char *dest, long retention_days, const char *db_path, stru
 	snprintf(tmpkeys, sizeof(tmpkeys), "%s/.partial-%ld.keys.db", snapdir, (long)getpid());
 	gmtime_r(&now, &tm);
 	time_rfc3339(now, out->created_at);
-	if (copy_database(db_path, tmp, &out->position, &audits, &tables, e) == -1 ||
-	    hash_file(tmp, -1, &out->size, hex, e) == -1 || fsync_path(tmp, e) == -1)
+	if (copy_database(dest, db_path, tmp, &out->size, hex, &out->position, &audits, &tables,
+	                  wal, e) == -1)
 		goto out;
+	{
+		/* a -wal or -shm the read-back left beside the copy is not part of it */
+		char side[PATH_MAX + 80];
+		snprintf(side, sizeof(side), "%s-wal", tmp);
+		unlink(side);
+		snprintf(side, sizeof(side), "%s-shm", tmp);
+		unlink(side);
+	}
+	{
+		/* the name's time is the copy's time: a restore to a time picks by it */
+		time_t at = (time_t)(wal[2] / 1000);
+		now = at;
+		gmtime_r(&now, &tm);
+		time_rfc3339(now, out->created_at);
+	}
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
 	snprintf(out->name, sizeof(out->name), "%s-%lld", stamp, out->position);
 	snprintf(path, sizeof(path), "%s/%s.json", snapdir, out->name);
@@ -395,12 +438,14 @@ backup_snapshot(const char *dest, long retention_days, const char *db_path, stru
 		goto out;
 	}
 	out->seconds = mono() - t0;
-	m = json_pack("{s:i, s:s+, s:s+, s:s, s:I, s:I, s:I, s:s, s:s, s:s, s:O, s:f}", "format", 1,
-	              "snapshot", out->name, ".db", "keystore", out->name, ".keys.db", "created_at",
-	              out->created_at, "position", (json_int_t)out->position, "audit_events",
-	              (json_int_t)audits, "size", (json_int_t)out->size, "sha256", hex,
-	              "database_key", kid, "slate_version", SLATE_VERSION, "tables", tables,
-	              "seconds", out->seconds);
+	m = json_pack("{s:i, s:s+, s:s+, s:s, s:I, s:I, s:I, s:s, s:s, s:s, s:O, s:f, s:I, s:I, "
+	              "s:I}",
+	              "format", 1, "snapshot", out->name, ".db", "keystore", out->name, ".keys.db",
+	              "created_at", out->created_at, "position", (json_int_t)out->position,
+	              "audit_events", (json_int_t)audits, "size", (json_int_t)out->size, "sha256",
+	              hex, "database_key", kid, "slate_version", SLATE_VERSION, "tables", tables,
+	              "seconds", out->seconds, "wal_generation", (json_int_t)wal[0], "wal_frame",
+	              (json_int_t)wal[1], "created_ms", (json_int_t)wal[2]);
 	snprintf(path, sizeof(path), "%s/%s.json", snapdir, out->name);
 	if (m == NULL) {
 		err_set(e, 500, "cannot build the manifest of %s", out->name);
@@ -408,7 +453,8 @@ backup_snapshot(const char *dest, long retention_days, const char *db_path, stru
 	}
 	if (write_json(path, m, e) == -1 || sync_dir(snapdir) == -1)
 		goto out;
-	if (backup_prune(dest, retention_days, now, &out->pruned, e) == -1)
+	if (backup_prune(dest, retention_days, now, &out->pruned, e) == -1 ||
+	    (out->pruned > 0 && ship_prune(dest, oldest_generation(snapdir), e) == -1))
 		goto out;
 	rc = 0;
 out:
@@ -611,15 +657,66 @@ out:
 	return rc;
 }
 
+/*
+ * The snapshot a restore to at_ms starts from: the newest whose copy was
+ * taken at or before at_ms (-1: the newest) and that records its WAL
+ * position. 1 found, 0 none.
+ */
+static int
+pick_snapshot(const char *snapdir, long long at_ms, char name[BACKUP_NAME_MAX], struct err *e)
+{
+	struct dirent *de;
+	DIR *d;
+	long long best = -1;
+	int found = 0;
+
+	if ((d = opendir(snapdir)) == NULL)
+		return errno == ENOENT
+		           ? 0
+		           : err_set(e, 500, "cannot read %s: %s", snapdir, strerror(errno));
+	while ((de = readdir(d)) != NULL) {
+		char p[PATH_MAX + 300];
+		size_t n = strlen(de->d_name);
+		json_t *m;
+		long long ms;
+
+		if (n <= 5 || n - 5 >= BACKUP_NAME_MAX ||
+		    strcmp(de->d_name + n - 5, ".json") != 0 || backup_name_time(de->d_name) == -1)
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", snapdir, de->d_name);
+		if ((m = json_load_file(p, 0, NULL)) == NULL)
+			continue;
+		ms = (long long)json_integer_value(json_object_get(m, "created_ms"));
+		if (json_integer_value(json_object_get(m, "wal_generation")) > 0 && ms > 0 &&
+		    (at_ms < 0 || ms <= at_ms) && ms > best) {
+			best = ms;
+			memcpy(name, de->d_name, n - 5);
+			name[n - 5] = '\0';
+			found = 1;
+		}
+		json_decref(m);
+	}
+	closedir(d);
+	return found;
+}
+
 int
 backup_restore(const char *dest, const char *name, const char *keystore, const char *to,
                const char *key_file, struct backup_restored *out, struct err *e)
+{
+	return backup_restore_at(dest, name, keystore, to, key_file, -2, out, e);
+}
+
+int
+backup_restore_at(const char *dest, const char *name, const char *keystore, const char *to,
+                  const char *key_file, long long at_ms, struct backup_restored *out, struct err *e)
 {
 	char snapdir[PATH_MAX], src[PATH_MAX + 128], keysrc[PATH_MAX + 128], db[PATH_MAX + 32],
 	    keys_db[PATH_MAX + 32], hex[65], pick[BACKUP_NAME_MAX];
 	struct secret key = {NULL, 0};
 	struct keyring *kr = NULL;
 	struct store *s = NULL;
+	int named = name != NULL;
 	json_t *m = NULL;
 	json_error_t je;
 	double t0 = mono();
@@ -629,7 +726,19 @@ backup_restore(const char *dest, const char *name, const char *keystore, const c
 
 	memset(out, 0, sizeof(*out));
 	snprintf(snapdir, sizeof(snapdir), "%s/snapshots", dest);
-	if (name == NULL) {
+	if (name == NULL && at_ms != -2) {
+		if ((found = pick_snapshot(snapdir, at_ms, pick, e)) == -1)
+			return -1;
+		if (found == 0)
+			return err_set(e, 404,
+			               at_ms >= 0
+			                   ? "%s holds no snapshot taken at or before that time "
+			                     "(with its WAL position): nothing was restored"
+			                   : "%s holds no snapshot with its WAL position: nothing "
+			                     "was restored",
+			               dest);
+		name = pick;
+	} else if (name == NULL) {
 		if ((found = newest(snapdir, ".json", pick, e)) == -1)
 			return -1;
 		if (found == 0)
@@ -710,6 +819,40 @@ backup_restore(const char *dest, const char *name, const char *keystore, const c
 	if (fsync_path(to, e) == -1 || store_accept_restore(db, kr, &was, &now, e) == -1 ||
 	    check_copy(db, json_object_get(m, "tables"), out->snapshot, e) == -1)
 		goto out;
+	/* a drill (a snapshot named, every segment) of a snapshot from before WAL shipping: alone
+	 */
+	if (at_ms == -1 && named && json_integer_value(json_object_get(m, "wal_generation")) <= 0)
+		at_ms = -2;
+	if (at_ms != -2) {
+		/* the segments after the snapshot, up to the time (ship.c) */
+		struct ship_applied ap;
+		long long g = (long long)json_integer_value(json_object_get(m, "wal_generation"));
+		if (g <= 0) {
+			err_set(e, 422,
+			        "snapshot %s was taken before WAL shipping: restore it alone with "
+			        "--snapshot %s",
+			        out->snapshot, out->snapshot);
+			goto out;
+		}
+		if (ship_apply(dest, g,
+		               (long long)json_integer_value(json_object_get(m, "wal_frame")),
+		               at_ms, db, &ap, e) == -1 ||
+		    store_accept_restore(db, kr, &was, &now, e) == -1 ||
+		    check_copy(db, NULL, out->snapshot, e) == -1)
+			goto out;
+		out->replayed = 1;
+		out->commits = ap.commits;
+		out->segments = ap.segments;
+		out->generations = ap.generations;
+		out->reached_ms =
+		    ap.reached_ms ? ap.reached_ms
+		                  : (long long)json_integer_value(json_object_get(m, "created_ms"));
+		{
+			struct stat st;
+			if (stat(db, &st) == 0)
+				out->size = (long long)st.st_size;
+		}
+	}
 	if ((s = store_open(db, 0, kr, e)) == NULL ||
 	    audit_verify(s, &out->audit_events, &bad, e) == -1)
 		goto out;
@@ -797,7 +940,9 @@ backup_drill_run(const char *dest, const char *data_dir, const char *key_file,
 		snprintf(d->reason, sizeof(d->reason), "cannot make a scratch directory in %s: %s",
 		         data_dir, strerror(errno));
 	} else {
-		d->ok = backup_restore(dest, d->snapshot, NULL, scratch, key_file, &r, &why) == 0;
+		/* the newest snapshot and every segment after it: the latest state */
+		d->ok = backup_restore_at(dest, d->snapshot, NULL, scratch, key_file, -1, &r,
+		                          &why) == 0;
 		d->seconds = r.seconds;
 		snprintf(d->reason, sizeof(d->reason), "%s", d->ok ? "" : why.msg);
 		nftw(scratch, rm_entry, 8, FTW_DEPTH | FTW_PHYS);

@@ -1,7 +1,8 @@
 /*
  * backup.h — encrypted snapshots of the database to a directory, restores
- * from them, and restore drills that prove a restore works (issue 21, first
- * part: no WAL shipping, no point-in-time restore, no second destination).
+ * from them (to a snapshot, or to any second with the WAL segments of
+ * backup/ship.h), and restore drills that prove a restore works (issue 21;
+ * not here yet: the S3-compatible destination).
  *
  * The destination layout (DEST is backup_dir), described in full at the top
  * of backup.c:
@@ -12,6 +13,7 @@
  *   DEST/snapshots/NAME.json     the manifest; written last: a snapshot
  *                                without one is incomplete and ignored
  *   DEST/last-drill.json         the outcome of the last restore drill
+ *   DEST/wal/GEN/FIRST-LAST.seg  shipped WAL frames (ship.c); DEST/wal/HEAD
  *
  * NAME is YYYYMMDDTHHMMSSZ-POSITION (UTC; POSITION the store's change
  * counter at the snapshot), with -2 … -9 after it for more than one snapshot
@@ -42,9 +44,10 @@ struct backup_snapshot_info {
 /*
  * Writes a snapshot of the encrypted database at db_path (whose key the
  * process uses already: store_open ran) and a keystore copy from keys into
- * dest, then removes snapshots older than retention_days. Writers are never
- * blocked: the copy is one read transaction (VACUUM INTO) on a connection
- * of its own.
+ * dest, then removes snapshots older than retention_days (and the WAL
+ * generations before the oldest kept). The copy is the raw sealed main file
+ * at a shipped WAL position (ship_snapshot_copy): writers wait only while
+ * the last few frames are shipped and the WAL is backfilled.
  */
 int backup_snapshot(const char *dest, long retention_days, const char *db_path,
                     struct keyring *keys, struct backup_snapshot_info *out, struct err *e);
@@ -64,6 +67,10 @@ struct backup_restored {
 	char created_at[32];
 	long long size, position, audit_events;
 	double seconds;
+	/* a restore to a time (backup_restore_at) */
+	int replayed;
+	long long commits, segments, generations;
+	long long reached_ms; /* the last commit applied (the snapshot's time when none) */
 };
 
 /*
@@ -79,6 +86,17 @@ struct backup_restored {
 int backup_restore(const char *dest, const char *name, const char *keystore, const char *to,
                    const char *key_file, struct backup_restored *out, struct err *e);
 
+/*
+ * backup_restore, then the WAL segments shipped after the snapshot up to the
+ * last commit at or before at_ms (ms since 1970 UTC; -1: every segment).
+ * name NULL: the newest snapshot taken at or before at_ms. at_ms -2: the
+ * snapshot alone (backup_restore); so is a snapshot named with at_ms -1 that
+ * was taken before WAL shipping (a drill of it).
+ */
+int backup_restore_at(const char *dest, const char *name, const char *keystore, const char *to,
+                      const char *key_file, long long at_ms, struct backup_restored *out,
+                      struct err *e);
+
 /* The outcome of a restore drill, as DEST/last-drill.json holds it. */
 struct backup_drill {
 	int known; /* 0: no drill recorded */
@@ -90,10 +108,11 @@ struct backup_drill {
 };
 
 /*
- * A restore drill: the newest snapshot restored into a scratch directory
- * under data_dir (removed afterwards) with every check backup_restore makes;
- * the outcome in *d and in DEST/last-drill.json. 0 when the drill ran (ok or
- * not: d->ok), -1 when its outcome could not be recorded.
+ * A restore drill: the newest snapshot and every WAL segment after it (the
+ * latest state) restored into a scratch directory under data_dir (removed
+ * afterwards) with every check backup_restore makes; the outcome in *d and
+ * in DEST/last-drill.json. 0 when the drill ran (ok or not: d->ok), -1 when
+ * its outcome could not be recorded.
  */
 int backup_drill_run(const char *dest, const char *data_dir, const char *key_file,
                      struct backup_drill *d, struct err *e);
@@ -110,6 +129,8 @@ void backup_drill_read(const char *dest, struct backup_drill *d);
 int backup_start(const struct config *c, const char *db_path, struct keyring *keys,
                  int key_from_stdin, struct err *e);
 void backup_stop(void);
+/* Asks the thread for a snapshot now (the shipper lost continuity). */
+void backup_request_snapshot(void);
 
 /* What /metrics shows: enabled 0 when no destination is configured. */
 struct backup_state {

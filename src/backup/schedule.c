@@ -44,6 +44,7 @@
 
 #include "audit/audit.h"
 #include "backup/backup.h"
+#include "backup/ship.h"
 #include "store/store.h"
 #include "util/log.h"
 #include "util/xalloc.h"
@@ -60,7 +61,8 @@ static struct {
 	/* copied from the configuration at start */
 	char *dest, *data_dir, *key_file, *config_file, *db;
 	long snapshot_interval, drill_interval, retention_days;
-	int drills; /* 0 when the key came from standard input */
+	int drills;             /* 0 when the key came from standard input */
+	int snapshot_requested; /* the shipper lost continuity: a fresh snapshot now */
 	struct keyring *keys;
 	time_t started;
 	/* state, under mu */
@@ -212,12 +214,15 @@ run(void *arg)
 		refresh();
 		pthread_mutex_lock(&mu);
 		snap_due =
-		    B.snapshot_interval > 0 &&
-		    (B.last_snapshot == 0 || now - B.last_snapshot >= B.snapshot_interval) &&
-		    (B.snapshot_failed_at == 0 || now - B.snapshot_failed_at >= RETRY_SECONDS);
+		    B.snapshot_requested ||
+		    (B.snapshot_interval > 0 &&
+		     (B.last_snapshot == 0 || now - B.last_snapshot >= B.snapshot_interval) &&
+		     (B.snapshot_failed_at == 0 || now - B.snapshot_failed_at >= RETRY_SECONDS));
 		drill_due = B.drills && B.drill_interval > 0 && B.last_snapshot != 0 &&
 		            (!B.drill.known || now - B.drill.at >= B.drill_interval);
 		if (snap_due || drill_due) {
+			if (snap_due)
+				B.snapshot_requested = 0;
 			pthread_mutex_unlock(&mu);
 			if (snap_due)
 				snapshot();
@@ -235,6 +240,15 @@ run(void *arg)
 	}
 	pthread_mutex_unlock(&mu);
 	return NULL;
+}
+
+void
+backup_request_snapshot(void)
+{
+	pthread_mutex_lock(&mu);
+	B.snapshot_requested = 1;
+	pthread_cond_broadcast(&cv);
+	pthread_mutex_unlock(&mu);
 }
 
 int
@@ -260,6 +274,8 @@ backup_start(const struct config *c, const char *db_path, struct keyring *keys, 
 		          "restore drills are off: the master key came from standard input, and a "
 		          "drill reads key_file (run slate backup verify from cron instead)",
 		          LOG_END);
+	if (ship_start(c, db_path, e) == -1)
+		return -1;
 	refresh();
 	pthread_mutex_lock(&mu);
 	B.enabled = 1;
@@ -278,6 +294,7 @@ backup_start(const struct config *c, const char *db_path, struct keyring *keys, 
 void
 backup_stop(void)
 {
+	ship_stop(); /* what was committed is shipped first */
 	pthread_mutex_lock(&mu);
 	B.stop = 1;
 	B.enabled = 0;
@@ -315,6 +332,17 @@ backup_unready(char *why, size_t cap)
 	pthread_mutex_lock(&mu);
 	if (!B.enabled)
 		goto out;
+	{
+		struct ship_status ss;
+		ship_state(&ss);
+		if (ss.enabled && ss.failing_since != 0 && now - ss.failing_since > 60) {
+			snprintf(why, cap,
+			         "shipping the WAL to the backup destination has failed for %ld s",
+			         (long)(now - ss.failing_since));
+			bad = 1;
+			goto out;
+		}
+	}
 	if (B.snapshot_failed_at != 0) {
 		snprintf(why, cap, "the last backup snapshot failed");
 		bad = 1;

@@ -16,6 +16,7 @@
  *          the snapshot does not check out. The master key comes from a key
  *          file, as for `slate serve`; it never leaves the operator's hands.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@
 
 #include "audit/audit.h"
 #include "backup/backup.h"
+#include "backup/ship.h"
 #include "cli/cli.h"
 #include "crypto/keyring.h"
 #include "store/store.h"
@@ -43,19 +45,25 @@ static const char backup_help[] =
     "verify: a restore drill: restores the newest snapshot into a scratch directory,\n"
     "        checks it (SHA-256, integrity, row counts, audit chain), removes it, and\n"
     "        records the outcome and its duration (the measured recovery time)\n"
-    "status: the destination, the newest snapshot and the last drill\n";
+    "status: the destination, the WAL shipped (generation, frame, last commit), the\n"
+    "        newest snapshot and the last drill\n";
 
 static const char restore_help[] =
     "usage: slate restore --from DEST --to NEWDIR --key-file PATH\n"
-    "                     [--latest | --snapshot NAME] [--keystore NAME|latest]\n"
+    "                     [--latest | --at TIME | --snapshot NAME] [--keystore NAME|latest]\n"
     "\n"
-    "Rebuilds a data directory NEWDIR (absent or empty) from a snapshot in DEST\n"
-    "(default backup_dir): the newest (--latest, the default) or NAME. The master\n"
-    "key file must open the keystore copy taken with it (or the one --keystore\n"
-    "names: a later copy reads people shredded since as [erased]). Checks the\n"
-    "snapshot against its manifest (size, SHA-256), PRAGMA integrity_check, the row\n"
-    "count of every table and the audit chain; nothing is left in NEWDIR when any\n"
-    "check or the master key fails. NEWDIR then starts with slate serve at once.\n";
+    "Rebuilds a data directory NEWDIR (absent or empty) from DEST (default\n"
+    "backup_dir). --latest: the newest snapshot plus every WAL segment shipped after\n"
+    "it; --at TIME (2026-12-04T21:03:05Z, RFC 3339, or a Unix time): the newest\n"
+    "snapshot taken at or before TIME plus the segments up to the last transaction\n"
+    "committed at or before TIME; --snapshot NAME, or nothing: that (the newest)\n"
+    "snapshot alone. The master key file must open the keystore copy taken with it\n"
+    "(or the one --keystore names: a later copy reads people shredded since as\n"
+    "[erased]). Checks the snapshot against its manifest (size, SHA-256), every\n"
+    "segment's SHA-256 and chain, every page's and frame's tag, PRAGMA\n"
+    "integrity_check, the row count of every table and the audit chain; nothing is\n"
+    "left in NEWDIR when any check or the master key fails. NEWDIR then starts with\n"
+    "slate serve at once.\n";
 
 static int
 need_dest(const char *cmd, const struct config *c)
@@ -135,7 +143,10 @@ status_cmd(const struct config *c, int as_json)
 	struct backup_drill d;
 	struct err e;
 	json_t *m = NULL, *out;
-	int found = backup_latest(c->backup_dir, name, &e);
+	char last[40] = "";
+	long long gen = 0, last_ms = 0;
+	unsigned long frame = 0;
+	int shipped, found = backup_latest(c->backup_dir, name, &e);
 
 	if (found == -1) {
 		cli_error("backup", "%s", e.msg);
@@ -147,23 +158,43 @@ status_cmd(const struct config *c, int as_json)
 	}
 	backup_drill_read(c->backup_dir, &d);
 	time_rfc3339(d.at, at);
+	shipped = ship_dest_head(c->backup_dir, &gen, &frame, &last_ms);
+	if (shipped) {
+		time_t t = (time_t)(last_ms / 1000);
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		strftime(last, sizeof(last), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	}
 	if (as_json) {
-		out = json_pack("{s:s, s:o, s:o}", "destination", c->backup_dir, "last_snapshot",
-		                m ? json_pack("{s:s, s:O, s:O, s:O}", "name", name, "created_at",
-		                              json_object_get(m, "created_at"), "size",
-		                              json_object_get(m, "size"), "position",
-		                              json_object_get(m, "position"))
-		                  : json_null(),
-		                "last_drill",
-		                d.known ? json_pack("{s:s, s:s, s:b, s:f, s:s}", "at", at,
-		                                    "snapshot", d.snapshot, "ok", d.ok, "seconds",
-		                                    d.seconds, "reason", d.reason)
-		                        : json_null());
+		out = json_pack(
+		    "{s:s, s:o, s:o, s:o}", "destination", c->backup_dir, "wal",
+		    shipped ? json_pack("{s:I, s:I, s:s, s:I}", "generation", (json_int_t)gen,
+		                        "frame", (json_int_t)frame, "last_commit_at", last,
+		                        "last_commit_ms", (json_int_t)last_ms)
+		            : json_null(),
+		    "last_snapshot",
+		    m ? json_pack("{s:s, s:O, s:O, s:O}", "name", name, "created_at",
+		                  json_object_get(m, "created_at"), "size",
+		                  json_object_get(m, "size"), "position",
+		                  json_object_get(m, "position"))
+		      : json_null(),
+		    "last_drill",
+		    d.known
+		        ? json_pack("{s:s, s:s, s:b, s:f, s:s}", "at", at, "snapshot", d.snapshot,
+		                    "ok", d.ok, "seconds", d.seconds, "reason", d.reason)
+		        : json_null());
 		cli_print_json(out, 1);
 		json_decref(m);
 		return EXIT_OK;
 	}
 	printf("destination    %s\n", c->backup_dir);
+	if (shipped)
+		printf("wal shipped    generation %lld, frame %lu, last commit shipped %s (%.0f s "
+		       "ago)\n",
+		       gen, frame, last, (double)time(NULL) - (double)last_ms / 1000.0);
+	else
+		printf("wal shipped    nothing yet (slate serve ships it: is backup_dir set "
+		       "there?)\n");
 	if (m != NULL)
 		printf("last snapshot  %s, created %s, %lld bytes\n", name,
 		       json_string_value(json_object_get(m, "created_at")),
@@ -215,11 +246,56 @@ out:
 	return rc;
 }
 
+/*
+ * A time for --at in ms since 1970: RFC 3339 (YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM))
+ * or a Unix time in seconds (fractions allowed). -1 when it is neither.
+ */
+static long long
+parse_time_ms(const char *s)
+{
+	struct tm tm;
+	const char *p;
+	char *end;
+	long long ms = 0;
+
+	if (s[0] >= '0' && s[0] <= '9' && strchr(s, '-') == NULL) {
+		double v;
+		errno = 0;
+		v = strtod(s, &end);
+		if (errno != 0 || *end != '\0' || v < 0 || v > 32503680000.0)
+			return -1;
+		return (long long)(v * 1000.0 + 0.5);
+	}
+	memset(&tm, 0, sizeof(tm));
+	if ((p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) == NULL)
+		return -1;
+	if (*p == '.') {
+		long long scale = 100;
+		for (p++; *p >= '0' && *p <= '9'; p++) {
+			ms += (*p - '0') * scale;
+			scale /= 10;
+		}
+	}
+	ms += (long long)timegm(&tm) * 1000;
+	if (*p == 'Z' || *p == 'z')
+		return p[1] == '\0' ? ms : -1;
+	if ((*p == '+' || *p == '-') && strlen(p) == 6 && p[3] == ':') {
+		long h = strtol(p + 1, &end, 10), m;
+		if (end != p + 3)
+			return -1;
+		m = strtol(p + 4, &end, 10);
+		if (*end != '\0' || h > 23 || m > 59)
+			return -1;
+		return ms - (*p == '+' ? 1 : -1) * (h * 3600 + m * 60) * 1000;
+	}
+	return -1;
+}
+
 int
 cmd_restore(int argc, char **argv)
 {
 	static int latest;
-	static const char *from, *snapshot, *keystore;
+	static const char *from, *snapshot, *keystore, *at;
 	static const struct cli_flag flags[] = {
 	    {"--to", "data", NULL, NULL},
 	    {"--key-file", "key_file", NULL, NULL},
@@ -227,12 +303,14 @@ cmd_restore(int argc, char **argv)
 	    {"--snapshot", NULL, NULL, &snapshot},
 	    {"--keystore", NULL, NULL, &keystore},
 	    {"--latest", NULL, &latest, NULL},
+	    {"--at", NULL, NULL, &at},
 	    {NULL, NULL, NULL, NULL},
 	};
 	struct backup_restored r;
 	struct config c;
 	struct err e;
 	char *default_key = NULL;
+	long long at_ms = -2;
 	int done, rc, has_to = 0;
 
 	for (int i = 0; i < argc; i++)
@@ -245,10 +323,19 @@ cmd_restore(int argc, char **argv)
 		cli_error("restore", "say where to restore to: --to NEWDIR (absent or empty)");
 		goto out;
 	}
-	if (latest && snapshot != NULL) {
-		cli_error("restore", "say --latest or --snapshot NAME, not both");
+	if ((latest != 0) + (snapshot != NULL) + (at != NULL) > 1) {
+		cli_error("restore", "say one of --latest, --at TIME or --snapshot NAME");
 		goto out;
 	}
+	if (at != NULL && (at_ms = parse_time_ms(at)) < 0) {
+		cli_error("restore",
+		          "--at '%s' is not a time: say 2026-12-04T21:03:05Z (RFC 3339, UTC or an "
+		          "offset, fractions allowed) or a Unix time",
+		          at);
+		goto out;
+	}
+	if (latest)
+		at_ms = -1;
 	if (from == NULL)
 		from = c.backup_dir;
 	if (from == NULL || from[0] == '\0') {
@@ -261,7 +348,8 @@ cmd_restore(int argc, char **argv)
 		goto out;
 	}
 	rc = EXIT_FAIL;
-	if (backup_restore(from, snapshot, keystore, c.data_dir, c.key_file, &r, &e) == -1) {
+	if (backup_restore_at(from, snapshot, keystore, c.data_dir, c.key_file, at_ms, &r, &e) ==
+	    -1) {
 		cli_error("restore", "%s", e.msg);
 		goto out;
 	}
@@ -269,6 +357,17 @@ cmd_restore(int argc, char **argv)
 	       "keystore %s) into %s in %.2f s.\n",
 	       r.snapshot, r.created_at, r.size, r.position, r.audit_events, r.keystore, c.data_dir,
 	       r.seconds);
+	if (r.replayed && (at != NULL || r.commits > 0)) {
+		char when[40];
+		time_t t = (time_t)(r.reached_ms / 1000);
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+		printf("Replayed %lld transactions from %lld segments (%lld WAL generations): time "
+		       "reached %s.%03lldZ (%lld ms), %lld bytes, %.2f s in all.\n",
+		       r.commits, r.segments, r.generations, when, r.reached_ms % 1000,
+		       r.reached_ms, r.size, r.seconds);
+	}
 	rc = EXIT_OK;
 out:
 	free(default_key);

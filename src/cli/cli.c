@@ -2,6 +2,8 @@
  * cli.c — see cli.h.
  */
 #include "cli/cli.h"
+#include "store/store_sqlite.h"
+#include "backup/ship.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -126,6 +128,9 @@ cli_config(const char *cmd, int argc, char **argv, const struct cli_flag *flags,
 		cli_error(cmd, "%s", e.msg);
 		goto out;
 	}
+	/* backups on: Slate owns checkpoints in every process (backup/ship.c) */
+	if (c->backup_dir != NULL && c->backup_dir[0] != '\0')
+		store_sqlite_own_checkpoints(1, ship_commit_hook);
 	rc = EXIT_OK;
 out:
 	free(values);

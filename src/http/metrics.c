@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "backup/backup.h"
+#include "backup/ship.h"
 #include "util/xalloc.h"
 #include "util/nitems.h"
 
@@ -179,6 +180,32 @@ metrics_render(struct evbuffer *out)
 			    "slate_backup_last_drill_seconds %.3f\n",
 			    (long long)b.last_snapshot, (long long)(b.drill.known ? b.drill.at : 0),
 			    b.drill.known && b.drill.ok, b.drill.seconds);
+		if (b.enabled) {
+			struct ship_status ss;
+			ship_state(&ss);
+			evbuffer_add_printf(
+			    out,
+			    "# HELP slate_backup_ship_lag_seconds Age of the oldest commit not yet "
+			    "shipped to backup_dir (0: all shipped).\n"
+			    "# TYPE slate_backup_ship_lag_seconds gauge\n"
+			    "slate_backup_ship_lag_seconds{destination=\"dir\"} %.3f\n"
+			    "# HELP slate_backup_last_shipped_timestamp Unix time before which "
+			    "every commit is in the destination.\n"
+			    "# TYPE slate_backup_last_shipped_timestamp gauge\n"
+			    "slate_backup_last_shipped_timestamp{destination=\"dir\"} %.3f\n"
+			    "# HELP slate_backup_queue_bytes WAL bytes waiting for the "
+			    "destination.\n"
+			    "# TYPE slate_backup_queue_bytes gauge\n"
+			    "slate_backup_queue_bytes{destination=\"dir\"} %lld\n"
+			    "# HELP slate_backup_ship_position The last WAL generation and frame "
+			    "shipped.\n"
+			    "# TYPE slate_backup_ship_position gauge\n"
+			    "slate_backup_ship_position{destination=\"dir\",part=\"generation\"} "
+			    "%lld\n"
+			    "slate_backup_ship_position{destination=\"dir\",part=\"frame\"} %lld\n",
+			    ss.lag_seconds, ss.last_shipped, ss.queue_bytes, ss.generation,
+			    ss.frame);
+		}
 	}
 	evbuffer_add_printf(out, "# HELP slate_cache_lookups_total Lookups of the loop threads' "
 	                         "caches (api/cache.c), by cache and result.\n"

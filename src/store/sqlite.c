@@ -57,6 +57,7 @@
 #include "store/seal.h"
 #include "store/store.h"
 #include "store/sqlite_int.h"
+#include "store/store_sqlite.h"
 #include "crypto/keyring.h"
 #include "util/email.h"
 #include "util/log.h"
@@ -581,6 +582,42 @@ sq_use_database_key(const char *path, int create, struct keyring *keys, struct e
 	return kind == -1 ? keyring_epoch_record(keys, kid, 0, 0, e)
 	                  : check_epoch(path, kid, keys, e);
 }
+/*
+ * When backups ship the WAL (backup/ship.c), Slate owns checkpoints: no
+ * connection checkpoints on its own (automatic checkpoints off, none at
+ * close), so no frame leaves the WAL before the shipper has it safe.
+ */
+static atomic_int own_checkpoints;
+static store_commit_hook_fn commit_hook;
+
+void
+store_sqlite_own_checkpoints(int on, store_commit_hook_fn hook)
+{
+	atomic_store(&own_checkpoints, on);
+	commit_hook = hook;
+}
+
+int
+store_sqlite_owns_checkpoints(void)
+{
+	return atomic_load(&own_checkpoints);
+}
+
+int
+store_sqlite_hold_checkpoints(sqlite3 *db)
+{
+	int ok = 1;
+	if (!atomic_load(&own_checkpoints))
+		return 0;
+	if (sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, &ok) != SQLITE_OK ||
+	    sqlite3_exec(db, "PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit=4194304", NULL,
+	                 NULL, NULL) != SQLITE_OK)
+		return -1;
+	if (commit_hook != NULL)
+		sqlite3_wal_hook(db, commit_hook, NULL);
+	return 0;
+}
+
 int
 sq_connect(const char *path, int flags, const char *vfs, sqlite3 **db, struct err *e)
 {
@@ -592,6 +629,7 @@ sq_connect(const char *path, int flags, const char *vfs, sqlite3 **db, struct er
 	 */
 	if (sqlite3_open_v2(path, db, flags, vfs) == SQLITE_OK &&
 	    sqlite3_exec(*db, "PRAGMA temp_store=MEMORY", NULL, NULL, NULL) == SQLITE_OK &&
+	    store_sqlite_hold_checkpoints(*db) != -1 &&
 	    (vfs != NULL || !fresh ||
 	     (sqlite3_file_control(*db, "main", SQLITE_FCNTL_RESERVE_BYTES, &n) == SQLITE_OK &&
 	      sqlite3_exec(*db, "PRAGMA page_size=4096", NULL, NULL, NULL) == SQLITE_OK)))

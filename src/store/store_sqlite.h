@@ -18,6 +18,20 @@
 #include "util/err.h"
 
 struct keyring;
+struct sqlite3;
+
+/*
+ * Slate owns checkpoints (backups on, backup/ship.c): every connection the
+ * process opens on a database from now on turns automatic checkpoints off
+ * and checkpoints nothing at close (store_sqlite_hold_checkpoints). hook,
+ * when not NULL, is installed as each such connection's sqlite3_wal_hook
+ * (the server records commit times with it); it must return SQLITE_OK.
+ */
+typedef int (*store_commit_hook_fn)(void *arg, struct sqlite3 *db, const char *name, int frames);
+void store_sqlite_own_checkpoints(int on, store_commit_hook_fn hook);
+int store_sqlite_owns_checkpoints(void);
+/* Applies the above to a connection opened by hand: 0 done or off, -1 failed. */
+int store_sqlite_hold_checkpoints(struct sqlite3 *db);
 
 /*
  * Converts the plaintext database at path into an encrypted one under a new

@@ -144,6 +144,13 @@ static const struct setting table[] = {
       "86400", 0, 31536000, "seconds between snapshots slate serve takes (0: none)"),
     L("backup", "retention_days", "SLATE_BACKUP_RETENTION_DAYS", backup_retention_days, "30", 1, 30,
       "days a snapshot and its keystore copy are kept; never beyond the 30-day grace period"),
+    S("backup", "sync_interval", "SLATE_BACKUP_SYNC_INTERVAL", backup_sync_interval, "1",
+      "seconds between two shipments of the WAL to backup_dir/wal (fractions allowed, e.g. 0.2; "
+      "or 200ms)"),
+    L("backup", "max_queue_bytes", "SLATE_BACKUP_MAX_QUEUE_BYTES", backup_max_queue_bytes,
+      "1073741824", 1048576, 1099511627776,
+      "bytes the WAL may grow to while backup_dir is failing before continuity is given up "
+      "(a fresh snapshot is taken when it is back)"),
     L("backup", "drill_interval", "SLATE_BACKUP_DRILL_INTERVAL", backup_drill_interval, "604800", 0,
       31536000, "seconds between restore drills slate serve runs (0: none)"),
     S("backup", "s3_endpoint", "SLATE_BACKUP_S3_ENDPOINT", s3_endpoint, "",

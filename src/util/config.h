@@ -59,6 +59,8 @@ struct config {
 	char *backup_dir;              /* snapshots and keystore copies; "": backups off */
 	long backup_snapshot_interval; /* seconds between snapshots in slate serve; 0 off */
 	long backup_retention_days;
+	char *backup_sync_interval; /* seconds (fractions) or "NNNms" between WAL shipments */
+	long backup_max_queue_bytes;
 	long backup_drill_interval; /* seconds between restore drills in slate serve; 0 off */
 	char *s3_endpoint;          /* "": no S3-compatible destination (backup/dest.h) */
 	char *s3_bucket;

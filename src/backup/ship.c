@@ -1,0 +1,1419 @@
+/*
+ * ship.c — continuous shipping of the sealed WAL to the directory
+ * destination, and its replay at restore (see ship.h).
+ *
+ * WHO CHECKPOINTS
+ *
+ * With backups on (backup_dir set), every connection Slate opens on the
+ * database has automatic checkpoints off and checkpoints nothing at close
+ * (store_sqlite_own_checkpoints, set by the command line for every
+ * process). Only the shipper backfills the main file, and only with a
+ * PASSIVE checkpoint taken while a read transaction pins the last frame it
+ * shipped: SQLite never backfills past a reader's mark, so no frame reaches
+ * the main file, and the WAL never restarts over a frame, before it is in
+ * the destination. (SQLite restarts the WAL, with new salts, at the first
+ * write after every frame was backfilled: that begins a new generation.
+ * A TRUNCATE checkpoint would take the write lock and backfill frames
+ * committed after the shipper looked; journal_size_limit keeps the file
+ * small instead.) The steps are serialized between processes (the server's
+ * shipper, `slate backup now`) by an flock on DATA/backup.lock.
+ *
+ * ONE STEP
+ *
+ *   1. the destination's tail: the newest generation and its last segment
+ *   2. BEGIN IMMEDIATE on a connection (the write lock: no frame is being
+ *      written, so every frame in the file is whole), a read transaction
+ *      on a second one (its mark is the last commit), COMMIT the first:
+ *      writers wait only for the reading of the new WAL bytes into memory
+ *   3. the frames after the last shipped one, up to the last COMMIT frame
+ *      (frame header bytes 4..7 non-zero) whose salts match the WAL header,
+ *      are written as one segment (tmp, fsync, rename, fsync of the dir)
+ *   4. a PASSIVE checkpoint (up to the pin), then the pin is released.
+ *   A destination that fails leaves the WAL alone (it grows); past
+ *   backup_max_queue_bytes the server's shipper checkpoints anyway, marks
+ *   continuity lost (DEST/wal/GEN/BREAK when the destination is back) and
+ *   takes a fresh snapshot.
+ *
+ * THE DESTINATION
+ *
+ *   DEST/wal/GGGGGGGGGG/FFFFFFFFFF-LLLLLLLLLL.seg
+ *
+ * G is the generation: a counter of WAL generations this destination has
+ * seen (10 digits), one per WAL restart. F..L the frames (1-based, as in the
+ * WAL) the segment holds. A generation's first segment begins at frame 1
+ * and carries the WAL header. DEST/wal/G/BREAK (empty) says that frames
+ * were lost before generation G: a restore does not walk past it.
+ *
+ * A SEGMENT, format 1 (all integers big-endian)
+ *
+ *   offset  length  content
+ *   0       8       "SLATESEG"
+ *   8       4       format version, 1
+ *   12      4       header length, 128
+ *   16      8       generation G
+ *   24      4       the WAL header's checkpoint sequence
+ *   28      8       the WAL header's salts (salt-1, salt-2)
+ *   36      4       first frame F
+ *   40      4       last frame L
+ *   44      4       commits C in F..L
+ *   48      8       first commit's time, ms since 1970 UTC
+ *   56      8       last commit's time
+ *   64      32      the trailing SHA-256 of the previous segment: of this
+ *                   generation, or for a generation's first segment the
+ *                   last one of the generation before (zeros when there is
+ *                   none, or after a BREAK), so the chain runs across
+ *                   generations
+ *   96      4       flags: 1 = the WAL header follows the commit table
+ *   100     28      zeros
+ *   128     12*C    commit table: frame (4), time in ms (8)
+ *   ...     32      the WAL header (flag 1 only), as on disk
+ *   ...     4120*n  frames F..L as on disk: a 24-byte header in the clear,
+ *                   the page sealed by the VFS (pagecrypt.c); never
+ *                   decrypted here
+ *   end-32  32      SHA-256 of every byte before it
+ *
+ * A commit's time is the time the server's wal hook saw it committed (the
+ * last RING commits are remembered); a commit made by another process (the
+ * CLI), or one the ring forgot, gets the time of the read that ships it (at
+ * most one sync interval late while the destination works).
+ *
+ * RESTORE (ship_apply) takes a snapshot (a raw copy of the main file,
+ * backfilled exactly to frame P of generation G: ship_snapshot_copy), then
+ * for G, G+1, … rebuilds each generation's WAL (its header and frames 1..K,
+ * K the last commit at or before the time) beside the copy and lets SQLite
+ * recover and checkpoint it through the VFS: the VFS opens every frame's GCM
+ * tag, SQLite checks the frame checksum chain. Frames 1..P are in the copy
+ * already; replaying them again writes the same pages. Every segment's
+ * hash, its chain (previous hash, contiguous frames, generation and salts)
+ * and the generations' order are checked first; an error names the segment.
+ *
+ * MEMORY: segments are built and read whole in memory (a sync interval's
+ * frames); the thread's state is under mu.
+ */
+#include "backup/ship.h"
+
+#include <assert.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "backup/backup.h"
+#include "store/pagecrypt.h"
+#include "store/store_sqlite.h"
+#include "util/io.h"
+#include "util/log.h"
+#include "util/xalloc.h"
+
+#define WAL_FRAME_HDR 24
+
+static const unsigned char seg_magic[8] = {'S', 'L', 'A', 'T', 'E', 'S', 'E', 'G'};
+#define MAX_SEGS 100000
+#define RING     4096
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static uint32_t
+get32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+static uint64_t
+get64(const unsigned char *p)
+{
+	return (uint64_t)get32(p) << 32 | get32(p + 4);
+}
+static void
+put32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)(v >> 24);
+	p[1] = (unsigned char)(v >> 16);
+	p[2] = (unsigned char)(v >> 8);
+	p[3] = (unsigned char)v;
+}
+static void
+put64(unsigned char *p, uint64_t v)
+{
+	put32(p, (uint32_t)(v >> 32));
+	put32(p + 4, (uint32_t)v);
+}
+
+/* ---- commit times, from the server's wal hook ---- */
+
+static pthread_mutex_t ring_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+	int frame;
+	long long ms;
+} ring[RING];
+static size_t ring_next;
+
+int
+ship_commit_hook(void *arg, sqlite3 *db, const char *name, int frames)
+{
+	(void)arg;
+	(void)db;
+	(void)name;
+	assert(frames > 0);
+	pthread_mutex_lock(&ring_mu);
+	ring[ring_next % RING].frame = frames;
+	ring[ring_next % RING].ms = now_ms();
+	ring_next++;
+	pthread_mutex_unlock(&ring_mu);
+	return SQLITE_OK;
+}
+
+/* When frame was committed: the hook's latest record of it after since, else seen. */
+static long long
+commit_time(uint32_t frame, long long since, long long seen)
+{
+	long long t = seen;
+	pthread_mutex_lock(&ring_mu);
+	for (size_t i = 0; i < RING && i < ring_next; i++) {
+		size_t k = (ring_next - 1 - i) % RING;
+		if (ring[k].frame == (int)frame && ring[k].ms >= since && ring[k].ms <= seen) {
+			t = ring[k].ms;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&ring_mu);
+	return t;
+}
+
+/* ---- destination I/O: put, read, list, remove (one place to route elsewhere) ---- */
+
+static int
+mkdirs(const char *dir, struct err *e)
+{
+	char p[PATH_MAX];
+	snprintf(p, sizeof(p), "%s", dir);
+	for (char *s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0700) == -1 && errno != EEXIST)
+			return err_set(e, 500, "cannot create %s: %s", p, strerror(errno));
+		*s = '/';
+	}
+	if (mkdir(p, 0700) == -1 && errno != EEXIST)
+		return err_set(e, 500, "cannot create %s: %s", p, strerror(errno));
+	return 0;
+}
+
+/* Writes dest/rel through a temporary name, fsynced, renamed, mode 0600. */
+static int
+dest_put(const char *dest, const char *rel, const void *buf, size_t n, struct err *e)
+{
+	char path[PATH_MAX], tmp[PATH_MAX + 32], dir[PATH_MAX];
+	char *slash;
+	int fd = -1, rc = -1;
+
+	snprintf(path, sizeof(path), "%s/%s", dest, rel);
+	snprintf(dir, sizeof(dir), "%s", path);
+	if ((slash = strrchr(dir, '/')) != NULL)
+		*slash = '\0';
+	if (mkdirs(dir, e) == -1)
+		return -1;
+	snprintf(tmp, sizeof(tmp), "%s.tmp-%ld", path, (long)getpid());
+	unlink(tmp);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) == -1) {
+		err_set(e, 500, "cannot create %s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	if (io_write_all(fd, buf, n) == -1 || fsync(fd) == -1) {
+		err_set(e, 500, "cannot write %s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	if (close(fd) == -1) {
+		fd = -1;
+		err_set(e, 500, "cannot write %s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path) == -1) {
+		err_set(e, 500, "cannot rename %s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	{
+		int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd == -1 || fsync(dfd) == -1) {
+			if (dfd != -1)
+				close(dfd);
+			err_set(e, 500, "cannot sync %s: %s", dir, strerror(errno));
+			goto out;
+		}
+		close(dfd);
+	}
+	rc = 0;
+out:
+	if (fd != -1)
+		close(fd);
+	if (rc == -1)
+		unlink(tmp);
+	return rc;
+}
+
+/* Reads dest/rel whole into *buf (malloc'd). */
+static int
+dest_read(const char *dest, const char *rel, unsigned char **buf, size_t *n, struct err *e)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	int fd;
+	size_t got = 0;
+
+	*buf = NULL;
+	*n = 0;
+	snprintf(path, sizeof(path), "%s/%s", dest, rel);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 || fstat(fd, &st) == -1) {
+		err_set(e, errno == ENOENT ? 404 : 500, "cannot read %s: %s", path,
+		        strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	*buf = xmalloc((size_t)st.st_size + 1);
+	if (io_read_full(fd, *buf, (size_t)st.st_size, &got) == -1) {
+		err_set(e, 500, "cannot read %s: %s", path, strerror(errno));
+		close(fd);
+		free(*buf);
+		*buf = NULL;
+		return -1;
+	}
+	close(fd);
+	*n = got;
+	return 0;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The names in dest/rel (sorted; "." and ".." and temporary files left out). */
+static int
+dest_list(const char *dest, const char *rel, char ***names, size_t *n, struct err *e)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+	size_t cap = 0;
+
+	*names = NULL;
+	*n = 0;
+	snprintf(path, sizeof(path), "%s/%s", dest, rel);
+	if ((d = opendir(path)) == NULL)
+		return errno == ENOENT
+		           ? 0
+		           : err_set(e, 500, "cannot read %s: %s", path, strerror(errno));
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' || strstr(de->d_name, ".tmp-") != NULL)
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			*names = xrealloc(*names, cap * sizeof(char *));
+		}
+		(*names)[(*n)++] = xstrdup(de->d_name);
+	}
+	closedir(d);
+	if (*n > 0)
+		qsort(*names, *n, sizeof(char *), cmp_str);
+	return 0;
+}
+
+static void
+free_names(char **names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+static int
+dest_remove(const char *dest, const char *rel)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/%s", dest, rel);
+	return unlink(path) == 0 || errno == ENOENT ? 0 : rmdir(path);
+}
+
+/* ---- segments ---- */
+
+int
+ship_seg_parse(const unsigned char *buf, size_t n, struct ship_seg *s,
+               const unsigned char **commits, const unsigned char **walhdr,
+               const unsigned char **frames, unsigned char hash[SHIP_HASH], struct err *e)
+{
+	unsigned char digest[SHIP_HASH];
+	size_t want;
+
+	memset(s, 0, sizeof(*s));
+	if (n < SHIP_HDR + SHIP_HASH || memcmp(buf, SHIP_MAGIC, 8) != 0)
+		return err_set(e, 422, "is not a segment (too short or no SLATESEG)");
+	if (get32(buf + 8) != SHIP_VERSION || get32(buf + 12) != SHIP_HDR)
+		return err_set(e, 422, "has segment format %u, which this binary does not read",
+		               get32(buf + 8));
+	crypto_hash_sha256(digest, buf, n - SHIP_HASH);
+	if (sodium_memcmp(digest, buf + n - SHIP_HASH, SHIP_HASH) != 0)
+		return err_set(e, 422, "does not match its SHA-256: it was altered or truncated");
+	s->generation = (long long)get64(buf + 16);
+	s->ckpt_seq = get32(buf + 24);
+	s->salt1 = get32(buf + 28);
+	s->salt2 = get32(buf + 32);
+	s->first = get32(buf + 36);
+	s->last = get32(buf + 40);
+	s->commits = get32(buf + 44);
+	s->first_ms = (long long)get64(buf + 48);
+	s->last_ms = (long long)get64(buf + 56);
+	memcpy(s->prev, buf + 64, SHIP_HASH);
+	s->has_wal_header = (get32(buf + 96) & 1) != 0;
+	if (s->first == 0 || s->last < s->first || s->commits == 0 ||
+	    s->commits > s->last - s->first + 1)
+		return err_set(e, 422, "has a bad frame range %u-%u", s->first, s->last);
+	want = SHIP_HDR + (size_t)s->commits * SHIP_COMMIT_LEN +
+	       (s->has_wal_header ? SHIP_WAL_HDR : 0) +
+	       (size_t)(s->last - s->first + 1) * SHIP_FRAME + SHIP_HASH;
+	if (want != n)
+		return err_set(e, 422, "is %zu bytes, its header says %zu", n, want);
+	*commits = buf + SHIP_HDR;
+	*walhdr = s->has_wal_header ? *commits + (size_t)s->commits * SHIP_COMMIT_LEN : NULL;
+	*frames = *commits + (size_t)s->commits * SHIP_COMMIT_LEN +
+	          (s->has_wal_header ? SHIP_WAL_HDR : 0);
+	memcpy(hash, buf + n - SHIP_HASH, SHIP_HASH);
+	return 0;
+}
+
+/* The generation directory names in dest/wal: 10 digits, in order. */
+static long long
+gen_number(const char *name)
+{
+	char *end;
+	long long g;
+	if (strlen(name) != 10 || name[0] < '0' || name[0] > '9')
+		return -1;
+	g = strtoll(name, &end, 10);
+	return *end == '\0' ? g : -1;
+}
+
+struct tail {
+	long long gen; /* 0: none */
+	int broken;    /* gen is a BREAK marker */
+	uint32_t ckpt_seq, salt1, salt2, last;
+	unsigned char hash[SHIP_HASH];
+};
+
+static int
+dest_tail(const char *dest, struct tail *t, struct err *e)
+{
+	char **gens = NULL, **segs = NULL, rel[64];
+	size_t ng = 0, ns = 0, n = 0;
+	unsigned char *buf = NULL;
+	const unsigned char *c, *w, *f;
+	struct ship_seg s;
+	int rc = -1;
+
+	memset(t, 0, sizeof(*t));
+	if (dest_list(dest, "wal", &gens, &ng, e) == -1)
+		return -1;
+	/*
+	 * The newest generation that holds a segment or a BREAK: a directory with
+	 * neither (a shipper killed while it wrote the first segment leaves only a
+	 * temporary file) is not one, and its number is used again.
+	 */
+	for (size_t i = ng; i-- > 0 && t->gen == 0;) {
+		long long g = gen_number(gens[i]);
+		if (g <= 0)
+			continue;
+		snprintf(rel, sizeof(rel), "wal/%010lld", g);
+		free_names(segs, ns);
+		segs = NULL;
+		if (dest_list(dest, rel, &segs, &ns, e) == -1)
+			goto out;
+		for (size_t k = 0; k < ns; k++)
+			t->broken |= strcmp(segs[k], "BREAK") == 0;
+		/* BREAK sorts after the segments' digits: the last segment is the last .seg */
+		while (ns > 0 && !t->broken && strstr(segs[ns - 1], ".seg") == NULL) {
+			free(segs[--ns]);
+		}
+		if (t->broken || ns > 0)
+			t->gen = g;
+	}
+	if (t->gen == 0 || t->broken) {
+		rc = 0;
+		goto out;
+	}
+	snprintf(rel, sizeof(rel), "wal/%010lld/%s", t->gen, segs[ns - 1]);
+	if (dest_read(dest, rel, &buf, &n, e) == -1)
+		goto out;
+	if (ship_seg_parse(buf, n, &s, &c, &w, &f, t->hash, e) == -1) {
+		{
+			char why[sizeof(e->msg)];
+			snprintf(why, sizeof(why), "%s", e->msg); /* e->msg is written next */
+			err_set(e, 422, "segment %s %s", rel, why);
+		}
+		goto out;
+	}
+	t->ckpt_seq = s.ckpt_seq;
+	t->salt1 = s.salt1;
+	t->salt2 = s.salt2;
+	t->last = s.last;
+	rc = 0;
+out:
+	free(buf);
+	free_names(gens, ng);
+	free_names(segs, ns);
+	return rc;
+}
+
+/* ---- the shipping step ---- */
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static long long last_read_ms; /* under mu: when this process last read the WAL */
+
+struct pos {
+	long long seen_ms; /* when the WAL was read: every commit before it is shipped */
+	long long gen;
+	uint32_t frame; /* the last frame shipped (in gen) */
+	long long queue_bytes;
+};
+
+static sqlite3 *
+open_conn(const char *db_path, struct err *e)
+{
+	sqlite3 *db = NULL;
+	if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+	        SQLITE_OK ||
+	    sqlite3_exec(db, "PRAGMA temp_store=MEMORY", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL) != SQLITE_OK ||
+	    sqlite3_exec(db, "PRAGMA wal_autocheckpoint=0", NULL, NULL, NULL) != SQLITE_OK ||
+	    /* a read opens the WAL: a checkpoint on a connection that never read does nothing */
+	    sqlite3_exec(db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL) != SQLITE_OK) {
+		err_set(e, 500, "cannot open %s to ship its WAL: %s", db_path,
+		        db ? sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
+		return NULL;
+	}
+	return db;
+}
+
+/*
+ * One step under the lock. With pin != NULL the read transaction pinning the
+ * last shipped commit is handed back open (on *pin) with the writer
+ * connection (*conn) for the caller to checkpoint and copy under; otherwise
+ * both are closed here after the checkpoint. *busy: the write lock was not
+ * had (nothing done).
+ */
+static int
+ship_locked(const char *dest, const char *db_path, int full, long *shipped, struct pos *p,
+            int *busy, struct err *e)
+{
+	char wal[PATH_MAX], rel[96];
+	unsigned char hdr[SHIP_WAL_HDR], fh[WAL_FRAME_HDR], *seg = NULL, *frames = NULL;
+	uint32_t ckpt = 0, salt1 = 0, salt2 = 0, start = 1, last = 0, ncommit = 0;
+	uint32_t *commit_frames = NULL;
+	sqlite3 *b = NULL, *c = NULL, *a = NULL;
+	struct tail t;
+	struct stat st;
+	long long seen = now_ms(), since;
+	int fd = -1, rc = -1, have_wal = 0, same = 0;
+	size_t cap = 0, nframes = 0;
+
+	*shipped = 0;
+	*busy = 0;
+	memset(p, 0, sizeof(*p));
+	if (dest_tail(dest, &t, e) == -1)
+		return -1;
+	if ((b = open_conn(db_path, e)) == NULL || (c = open_conn(db_path, e)) == NULL)
+		goto out;
+	sqlite3_busy_timeout(b, full ? 5000 : 2000);
+	if (sqlite3_exec(b, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+		*busy = 1;
+		rc = 0;
+		goto out;
+	}
+	if (sqlite3_exec(c, "BEGIN; SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL) !=
+	    SQLITE_OK) {
+		err_set(e, 500, "cannot read %s: %s", db_path, sqlite3_errmsg(c));
+		sqlite3_exec(b, "ROLLBACK", NULL, NULL, NULL);
+		goto out;
+	}
+	/* writers wait from here to the COMMIT below: memory reads of the new bytes only */
+	snprintf(wal, sizeof(wal), "%s-wal", db_path);
+	if ((fd = open(wal, O_RDONLY | O_CLOEXEC)) != -1 && fstat(fd, &st) == 0 &&
+	    st.st_size >= SHIP_WAL_HDR && pread(fd, hdr, SHIP_WAL_HDR, 0) == SHIP_WAL_HDR &&
+	    (get32(hdr) & 0xfffffffe) == 0x377f0682) {
+		have_wal = 1;
+		ckpt = get32(hdr + 12);
+		salt1 = get32(hdr + 16);
+		salt2 = get32(hdr + 20);
+		same = t.gen > 0 && !t.broken && t.ckpt_seq == ckpt && t.salt1 == salt1 &&
+		       t.salt2 == salt2;
+		start = same ? t.last + 1 : 1;
+		for (uint32_t k = start;; k++) {
+			off_t off = SHIP_WAL_HDR + (off_t)(k - 1) * SHIP_FRAME;
+			if (off + SHIP_FRAME > st.st_size ||
+			    pread(fd, fh, WAL_FRAME_HDR, off) != WAL_FRAME_HDR ||
+			    get32(fh + 8) != salt1 || get32(fh + 12) != salt2)
+				break;
+			if (get32(fh + 4) != 0) {
+				last = k;
+				if (ncommit == cap) {
+					cap = cap ? cap * 2 : 64;
+					commit_frames =
+					    xrealloc(commit_frames, cap * sizeof(uint32_t));
+				}
+				commit_frames[ncommit++] = k;
+			}
+		}
+		if (last >= start) {
+			nframes = last - start + 1;
+			frames = xmalloc(nframes * SHIP_FRAME);
+			if (pread(fd, frames, nframes * SHIP_FRAME,
+			          SHIP_WAL_HDR + (off_t)(start - 1) * SHIP_FRAME) !=
+			    (ssize_t)(nframes * SHIP_FRAME)) {
+				err_set(e, 500, "cannot read %s: %s", wal, strerror(errno));
+				sqlite3_exec(b, "ROLLBACK", NULL, NULL, NULL);
+				goto out;
+			}
+		}
+	}
+	if (!full) /* a snapshot keeps writers off until the WAL is backfilled whole */
+		sqlite3_exec(b, "COMMIT", NULL, NULL, NULL);
+	pthread_mutex_lock(&mu);
+	since = last_read_ms;
+	last_read_ms = seen;
+	pthread_mutex_unlock(&mu);
+	p->seen_ms = seen;
+
+	p->gen = have_wal ? (same ? t.gen : t.gen + 1) : t.gen + (t.gen == 0 || t.broken);
+	p->frame = same ? t.last : 0;
+	if (nframes > 0) {
+		size_t n = SHIP_HDR + (size_t)ncommit * SHIP_COMMIT_LEN +
+		           (start == 1 ? SHIP_WAL_HDR : 0) + nframes * SHIP_FRAME + SHIP_HASH;
+		unsigned char *q;
+		long long first_ms = 0, last_ms = 0;
+
+		seg = xcalloc(1, n);
+		memcpy(seg, seg_magic, sizeof(seg_magic));
+		put32(seg + 8, SHIP_VERSION);
+		put32(seg + 12, SHIP_HDR);
+		put64(seg + 16, (uint64_t)p->gen);
+		put32(seg + 24, ckpt);
+		put32(seg + 28, salt1);
+		put32(seg + 32, salt2);
+		put32(seg + 36, start);
+		put32(seg + 40, last);
+		put32(seg + 44, ncommit);
+		if (t.gen > 0 && !t.broken) /* the chain runs on across generations */
+			memcpy(seg + 64, t.hash, SHIP_HASH);
+		put32(seg + 96, start == 1 ? 1 : 0);
+		q = seg + SHIP_HDR;
+		for (uint32_t i = 0; i < ncommit; i++) {
+			long long ms = commit_time(commit_frames[i], since, seen);
+			if (ms < last_ms) /* times never go back within a segment */
+				ms = last_ms;
+			if (i == 0)
+				first_ms = ms;
+			last_ms = ms;
+			put32(q, commit_frames[i]);
+			put64(q + 4, (uint64_t)ms);
+			q += SHIP_COMMIT_LEN;
+		}
+		put64(seg + 48, (uint64_t)first_ms);
+		put64(seg + 56, (uint64_t)last_ms);
+		if (start == 1) {
+			memcpy(q, hdr, SHIP_WAL_HDR);
+			q += SHIP_WAL_HDR;
+		}
+		memcpy(q, frames, nframes * SHIP_FRAME);
+		q += nframes * SHIP_FRAME;
+		crypto_hash_sha256(q, seg, (size_t)(q - seg));
+		snprintf(rel, sizeof(rel), "wal/%010lld/%010u-%010u.seg", p->gen, start, last);
+		if (dest_put(dest, rel, seg, n, e) == -1) {
+			p->queue_bytes = (long long)nframes * SHIP_FRAME;
+			goto out;
+		}
+		*shipped = (long)nframes;
+		p->frame = last;
+		{
+			/* the head: a restore that ends before it was cut short */
+			char head[128], hx[2 * SHIP_HASH + 1];
+			sodium_bin2hex(hx, sizeof(hx), q, SHIP_HASH);
+			snprintf(head, sizeof(head), "%010lld %010u %s\n", p->gen, last, hx);
+			if (dest_put(dest, "wal/HEAD", head, strlen(head), e) == -1)
+				goto out;
+		}
+	}
+	if (full) {
+		/*
+		 * Every frame is shipped and no writer can add one: backfill the
+		 * whole WAL, so that the main file alone is the database as of the
+		 * last commit (a partial backfill skips pages whose newest frame
+		 * is past it: the main file then holds a mix). Readers of older
+		 * marks hold it back a moment.
+		 */
+		sqlite3_exec(c, "COMMIT", NULL, NULL, NULL);
+		if ((a = open_conn(db_path, e)) == NULL) {
+			sqlite3_exec(b, "ROLLBACK", NULL, NULL, NULL);
+			goto out;
+		}
+		for (int tries = 0;; tries++) {
+			int nlog = 0, nckpt = 0;
+			if (sqlite3_wal_checkpoint_v2(a, "main", SQLITE_CHECKPOINT_PASSIVE, &nlog,
+			                              &nckpt) == SQLITE_OK &&
+			    nckpt >= nlog)
+				break;
+			if (tries >= 500) {
+				err_set(e, 503,
+				        "readers kept the checkpoint back: no snapshot was taken");
+				sqlite3_exec(b, "ROLLBACK", NULL, NULL, NULL);
+				goto out;
+			}
+			usleep(20000);
+		}
+		sqlite3_exec(b, "ROLLBACK", NULL, NULL, NULL);
+	} else {
+		int nlog = 0, nckpt = 0;
+		/* backfills up to the pin, never past it */
+		sqlite3_wal_checkpoint_v2(b, "main", SQLITE_CHECKPOINT_PASSIVE, &nlog, &nckpt);
+	}
+	rc = 0;
+out:
+	if (fd != -1)
+		close(fd);
+	if (c != NULL)
+		sqlite3_exec(c, "COMMIT", NULL, NULL, NULL);
+	if (b != NULL && !sqlite3_get_autocommit(b))
+		sqlite3_exec(b, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(a);
+	sqlite3_close(c);
+	sqlite3_close(b);
+	free(commit_frames);
+	free(frames);
+	free(seg);
+	return rc;
+}
+
+static int
+lock_data(const char *db_path, struct err *e)
+{
+	char path[PATH_MAX], *slash;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s", db_path);
+	if ((slash = strrchr(path, '/')) != NULL)
+		snprintf(slash + 1, sizeof(path) - (size_t)(slash + 1 - path), "backup.lock");
+	else
+		snprintf(path, sizeof(path), "backup.lock");
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1)
+		return err_set(e, 500, "cannot open %s: %s", path, strerror(errno));
+	while (flock(fd, LOCK_EX) == -1) {
+		if (errno != EINTR) {
+			err_set(e, 500, "cannot lock %s: %s", path, strerror(errno));
+			close(fd);
+			return -1;
+		}
+	}
+	return fd;
+}
+
+static void
+unlock_data(int fd)
+{
+	if (fd != -1) {
+		flock(fd, LOCK_UN);
+		close(fd);
+	}
+}
+
+static int ship_step(const char *dest, const char *db_path, long *shipped, struct pos *p,
+                     struct err *e);
+
+int
+ship_now(const char *dest, const char *db_path, long *shipped, struct err *e)
+{
+	struct pos p;
+	return ship_step(dest, db_path, shipped, &p, e);
+}
+
+static int
+ship_step(const char *dest, const char *db_path, long *shipped, struct pos *p, struct err *e)
+{
+	int fd, busy, rc;
+
+	if ((fd = lock_data(db_path, e)) == -1)
+		return -1;
+	rc = ship_locked(dest, db_path, 0, shipped, p, &busy, e);
+	unlock_data(fd);
+	return rc;
+}
+
+/* Copies the main file into out_fd from its start (hashed); *epoch its seal epoch before. */
+static int
+copy_main(const char *db_path, int out_fd, long long *size, char hex[65], struct err *e)
+{
+	crypto_hash_sha256_state h;
+	unsigned char digest[SHIP_HASH], *buf = xmalloc(1 << 20);
+	int in = open(db_path, O_RDONLY | O_CLOEXEC), rc = -1;
+	size_t got;
+
+	if (in == -1) {
+		err_set(e, 500, "cannot read %s: %s", db_path, strerror(errno));
+		goto out;
+	}
+	if (ftruncate(out_fd, 0) == -1 || lseek(out_fd, 0, SEEK_SET) == -1) {
+		err_set(e, 500, "cannot write the copy of %s: %s", db_path, strerror(errno));
+		goto out;
+	}
+	crypto_hash_sha256_init(&h);
+	*size = 0;
+	do {
+		if (io_read_full(in, buf, 1 << 20, &got) == -1 ||
+		    io_write_all(out_fd, buf, got) == -1) {
+			err_set(e, 500, "cannot copy %s: %s", db_path, strerror(errno));
+			goto out;
+		}
+		crypto_hash_sha256_update(&h, buf, got);
+		*size += (long long)got;
+	} while (got == 1 << 20);
+	if (fsync(out_fd) == -1) {
+		err_set(e, 500, "cannot sync the copy of %s: %s", db_path, strerror(errno));
+		goto out;
+	}
+	crypto_hash_sha256_final(&h, digest);
+	sodium_bin2hex(hex, 65, digest, sizeof(digest));
+	rc = 0;
+out:
+	if (in != -1)
+		close(in);
+	free(buf);
+	return rc;
+}
+
+int
+ship_snapshot_copy(const char *dest, const char *db_path, int out_fd, long long *size, char hex[65],
+                   long long *generation, long long *frame, long long *at_ms, struct err *e)
+{
+	struct pos p;
+	long shipped;
+	uint64_t before = 0, after = 0;
+	int lock, busy, rc = -1;
+
+	if ((lock = lock_data(db_path, e)) == -1)
+		return -1;
+	/* what is pending first, without holding writers, then the rest with them held */
+	if (ship_locked(dest, db_path, 0, &shipped, &p, &busy, e) == -1)
+		goto out;
+	for (int tries = 0;; tries++) {
+		if (ship_locked(dest, db_path, 1, &shipped, &p, &busy, e) == -1)
+			goto out;
+		if (busy) {
+			if (tries >= 10) {
+				err_set(e, 503, "the database stayed busy: no snapshot was taken");
+				goto out;
+			}
+			continue;
+		}
+		*generation = p.gen;
+		*frame = p.frame;
+		*at_ms = p.seen_ms;
+		/*
+		 * The main file now is the database as of the last shipped commit, and
+		 * no Slate process checkpoints without the lock held here. A process
+		 * that does not own checkpoints (a server without backup_dir) could:
+		 * the seal epoch, raised by every checkpoint, says whether one ran.
+		 */
+		if (pagecrypt_epoch(db_path, &before, e) == -1 ||
+		    copy_main(db_path, out_fd, size, hex, e) == -1 ||
+		    pagecrypt_epoch(db_path, &after, e) == -1)
+			goto out;
+		if (before == after)
+			break;
+		if (tries >= 10) {
+			err_set(
+			    e, 503,
+			    "checkpoints kept changing %s during the copy (is backup_dir set for "
+			    "slate serve too?): no snapshot was taken",
+			    db_path);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	unlock_data(lock);
+	return rc;
+}
+
+/* ---- restore ---- */
+
+struct loaded {
+	char name[96];
+	unsigned char *buf;
+	size_t n;
+	struct ship_seg s;
+	const unsigned char *commits, *walhdr, *frames;
+	unsigned char hash[SHIP_HASH];
+};
+
+static void
+free_loaded(struct loaded *l, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(l[i].buf);
+	free(l);
+}
+
+/* Loads and checks every segment of generation g: hash, chain, frames contiguous. */
+static int
+load_generation(const char *dest, long long g, const unsigned char *prev, struct loaded **out,
+                size_t *nout, int *broken, struct err *e)
+{
+	char rel[64], **names = NULL;
+	size_t n = 0, k = 0;
+	struct loaded *l = NULL;
+	int rc = -1;
+
+	*out = NULL;
+	*nout = 0;
+	*broken = 0;
+	snprintf(rel, sizeof(rel), "wal/%010lld", g);
+	if (dest_list(dest, rel, &names, &n, e) == -1)
+		return -1;
+	l = xcalloc(n + 1, sizeof(*l));
+	for (size_t i = 0; i < n; i++) {
+		struct loaded *x = &l[k];
+		char full[128];
+		unsigned long f = 0, la = 0;
+		char *end;
+
+		if (strcmp(names[i], "BREAK") == 0) {
+			*broken = 1;
+			continue;
+		}
+		snprintf(x->name, sizeof(x->name), "wal/%010lld/%s", g, names[i]);
+		f = strtoul(names[i], &end, 10);
+		if (*end == '-')
+			la = strtoul(end + 1, &end, 10);
+		if (strcmp(end, ".seg") != 0) {
+			err_set(e, 422, "%s is not a segment name (FIRST-LAST.seg)", x->name);
+			goto out;
+		}
+		snprintf(full, sizeof(full), "%s", x->name);
+		if (dest_read(dest, full, &x->buf, &x->n, e) == -1)
+			goto out;
+		k++;
+		if (ship_seg_parse(x->buf, x->n, &x->s, &x->commits, &x->walhdr, &x->frames,
+		                   x->hash, e) == -1) {
+			{
+				char why[sizeof(e->msg)];
+				snprintf(why, sizeof(why), "%s",
+				         e->msg); /* e->msg is written next */
+				err_set(e, 422, "segment %s %s", x->name, why);
+			}
+			goto out;
+		}
+		if (x->s.first != f || x->s.last != la || x->s.generation != g) {
+			err_set(
+			    e, 422,
+			    "segment %s holds frames %u-%u of generation %lld: it was renamed or "
+			    "moved",
+			    x->name, x->s.first, x->s.last, x->s.generation);
+			goto out;
+		}
+		if (k == 1) {
+			if (x->s.first != 1 || x->walhdr == NULL) {
+				err_set(e, 422,
+				        "segment %s: generation %lld does not begin at frame 1 (a "
+				        "segment "
+				        "before it is missing)",
+				        x->name, g);
+				goto out;
+			}
+			if (prev != NULL && sodium_memcmp(x->s.prev, prev, SHIP_HASH) != 0) {
+				err_set(e, 422,
+				        "segment %s does not follow the last segment of generation "
+				        "%lld: "
+				        "a segment between them is missing, or they were reordered",
+				        x->name, g - 1);
+				goto out;
+			}
+		} else {
+			struct loaded *pr = &l[k - 2];
+			if (x->s.first != pr->s.last + 1) {
+				err_set(e, 422,
+				        "segment %s: frames %u-%u are missing before it (a gap in "
+				        "generation %lld)",
+				        x->name, pr->s.last + 1, x->s.first - 1, g);
+				goto out;
+			}
+			if (sodium_memcmp(x->s.prev, pr->hash, SHIP_HASH) != 0 ||
+			    x->s.salt1 != pr->s.salt1 || x->s.salt2 != pr->s.salt2 ||
+			    x->s.ckpt_seq != pr->s.ckpt_seq) {
+				err_set(
+				    e, 422,
+				    "segment %s does not follow %s: the chain of segments breaks "
+				    "(reordered or replaced)",
+				    x->name, pr->name);
+				goto out;
+			}
+		}
+	}
+	rc = 0;
+out:
+	free_names(names, n);
+	if (rc == -1)
+		free_loaded(l, k);
+	else {
+		*out = l;
+		*nout = k;
+	}
+	return rc;
+}
+
+/* Writes the generation's WAL (header + frames 1..upto) at db-wal, then recovers and checkpoints.
+ */
+static int
+replay(const char *db, struct loaded *l, size_t n, uint32_t upto, struct err *e)
+{
+	char wal[PATH_MAX], shm[PATH_MAX];
+	sqlite3 *c = NULL;
+	int fd, rc = -1, nlog = -1, nckpt = -1;
+
+	snprintf(wal, sizeof(wal), "%s-wal", db);
+	snprintf(shm, sizeof(shm), "%s-shm", db);
+	unlink(shm);
+	if ((fd = open(wal, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) == -1)
+		return err_set(e, 500, "cannot create %s: %s", wal, strerror(errno));
+	if (io_write_all(fd, l[0].walhdr, SHIP_WAL_HDR) == -1)
+		goto werr;
+	for (size_t i = 0; i < n && l[i].s.first <= upto; i++) {
+		uint32_t to = l[i].s.last < upto ? l[i].s.last : upto;
+		if (io_write_all(fd, l[i].frames, (size_t)(to - l[i].s.first + 1) * SHIP_FRAME) ==
+		    -1)
+			goto werr;
+	}
+	if (fsync(fd) == -1)
+		goto werr;
+	close(fd);
+	if (sqlite3_open_v2(db, &c, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
+	    sqlite3_exec(c, "PRAGMA temp_store=MEMORY", NULL, NULL, NULL) != SQLITE_OK ||
+	    /* a read first: it opens the WAL and recovers it */
+	    sqlite3_exec(c, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_wal_checkpoint_v2(c, "main", SQLITE_CHECKPOINT_PASSIVE, &nlog, &nckpt) !=
+	        SQLITE_OK) {
+		err_set(e, 500, "the WAL of segment %s does not replay: %s", l[0].name,
+		        c ? sqlite3_errmsg(c) : "out of memory");
+		goto out;
+	}
+	if ((uint32_t)nlog != upto || nckpt != nlog) {
+		/* the log ended early: a frame did not open (tag or checksum) */
+		const char *bad = l[0].name;
+		for (size_t i = 0; i < n; i++)
+			if ((uint32_t)nlog + 1 >= l[i].s.first && (uint32_t)nlog + 1 <= l[i].s.last)
+				bad = l[i].name;
+		err_set(e, 422, "segment %s: frame %d does not open (altered or under another key)",
+		        bad, nlog + 1);
+		goto out;
+	}
+	if (sqlite3_wal_checkpoint_v2(c, "main", SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL) !=
+	    SQLITE_OK) {
+		err_set(e, 500, "the WAL of segment %s does not checkpoint: %s", l[0].name,
+		        sqlite3_errmsg(c));
+		goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_close(c);
+	unlink(wal);
+	unlink(shm);
+	return rc;
+werr:
+	err_set(e, 500, "cannot write %s: %s", wal, strerror(errno));
+	close(fd);
+	unlink(wal);
+	return -1;
+}
+
+/* DEST/wal/HEAD: the last segment shipped (generation, last frame). 0 when there is none. */
+static int
+read_head(const char *dest, long long *gen, unsigned long *frame)
+{
+	unsigned char *buf = NULL;
+	size_t n = 0;
+	struct err ignored;
+	char *end;
+	int rc = 0;
+
+	if (dest_read(dest, "wal/HEAD", &buf, &n, &ignored) == -1)
+		return 0;
+	buf[n] = '\0';
+	*gen = strtoll((char *)buf, &end, 10);
+	if (*end == ' ') {
+		*frame = strtoul(end + 1, &end, 10);
+		rc = *end == ' ';
+	}
+	free(buf);
+	return rc;
+}
+
+static int read_head(const char *dest, long long *gen, unsigned long *frame);
+
+int
+ship_dest_head(const char *dest, long long *gen, unsigned long *frame, long long *last_ms)
+{
+	char rel[64], **names = NULL;
+	size_t n = 0, len = 0;
+	unsigned char *buf = NULL;
+	struct err ignored;
+	int found = 0;
+
+	*gen = 0;
+	*frame = 0;
+	*last_ms = 0;
+	if (!read_head(dest, gen, frame))
+		return 0;
+	snprintf(rel, sizeof(rel), "wal/%010lld", *gen);
+	if (dest_list(dest, rel, &names, &n, &ignored) == 0 && n > 0) {
+		snprintf(rel, sizeof(rel), "wal/%010lld/%s", *gen, names[n - 1]);
+		if (dest_read(dest, rel, &buf, &len, &ignored) == 0 && len >= SHIP_HDR &&
+		    memcmp(buf, SHIP_MAGIC, 8) == 0)
+			*last_ms = (long long)get64(buf + 56);
+	}
+	found = 1;
+	free(buf);
+	free_names(names, n);
+	return found;
+}
+
+int
+ship_apply(const char *dest, long long gen, long long frame, long long at_ms, const char *db,
+           struct ship_applied *out, struct err *e)
+{
+	long long walked_gen = 0, head_gen = 0;
+	unsigned long walked_frame = 0, head_frame = 0;
+	unsigned char prev[SHIP_HASH];
+	int has_prev = 0;
+	int stopped = 0, has_head = read_head(dest, &head_gen, &head_frame);
+
+	memset(out, 0, sizeof(*out));
+	for (long long g = gen;; g++) {
+		struct loaded *l = NULL;
+		size_t n = 0;
+		int broken = 0, stop = 0;
+		uint32_t upto = 0;
+		long long commits = 0, reached = 0;
+		char rel[64];
+		struct stat st;
+		char path[PATH_MAX];
+
+		snprintf(rel, sizeof(rel), "wal/%010lld", g);
+		snprintf(path, sizeof(path), "%s/%s", dest, rel);
+		if (stat(path, &st) == -1) {
+			/* the end, unless a later generation exists: then one is missing */
+			struct tail t;
+			if (dest_tail(dest, &t, e) == 0 && t.gen > g)
+				return err_set(
+				    e, 422,
+				    "generation %lld is missing from %s/wal (a gap before "
+				    "generation %lld)",
+				    g, dest, g + 1);
+			break;
+		}
+		if (load_generation(dest, g, has_prev ? prev : NULL, &l, &n, &broken, e) == -1)
+			return -1;
+		if (n > 0) {
+			memcpy(prev, l[n - 1].hash, SHIP_HASH);
+			has_prev = 1;
+		}
+		if (broken && g != gen) {
+			free_loaded(l, n);
+			break; /* continuity lost: a later snapshot covers later times */
+		}
+		for (size_t i = 0; i < n && !stop; i++)
+			for (uint32_t c = 0; c < l[i].s.commits; c++) {
+				const unsigned char *p = l[i].commits + (size_t)c * SHIP_COMMIT_LEN;
+				long long ms = (long long)get64(p + 4);
+				if (at_ms >= 0 && ms > at_ms &&
+				    get32(p) > (uint32_t)(g == gen ? frame : 0)) {
+					stop = 1;
+					break;
+				}
+				upto = get32(p);
+				reached = ms;
+				commits += get32(p) > (uint32_t)(g == gen ? frame : 0);
+			}
+		if (n > 0 && upto > 0 && replay(db, l, n, upto, e) == -1) {
+			free_loaded(l, n);
+			return -1;
+		}
+		if (n > 0) {
+			walked_gen = g;
+			walked_frame = l[n - 1].s.last;
+		}
+		stopped |= stop;
+		if (upto > 0) {
+			out->generations++;
+			out->segments += (long long)n;
+			out->commits += commits;
+			if (commits > 0)
+				out->reached_ms = reached;
+		}
+		free_loaded(l, n);
+		if (stop)
+			break;
+	}
+	if (!stopped && has_head &&
+	    (head_gen > walked_gen || (head_gen == walked_gen && head_frame > walked_frame)))
+		return err_set(
+		    e, 422,
+		    "segment wal/%010lld/*-%010lu.seg, the last one shipped (wal/HEAD), is "
+		    "missing: the segments end at generation %lld frame %lu",
+		    head_gen, head_frame, walked_gen, walked_frame);
+	return 0;
+}
+
+int
+ship_prune(const char *dest, long long gen, struct err *e)
+{
+	char **gens = NULL, **segs = NULL, rel[96];
+	size_t ng = 0, ns = 0;
+
+	if (dest_list(dest, "wal", &gens, &ng, e) == -1)
+		return -1;
+	for (size_t i = 0; i < ng; i++) {
+		long long g = gen_number(gens[i]);
+		if (g <= 0 || g >= gen)
+			continue;
+		snprintf(rel, sizeof(rel), "wal/%s", gens[i]);
+		if (dest_list(dest, rel, &segs, &ns, e) == 0) {
+			for (size_t k = 0; k < ns; k++) {
+				snprintf(rel, sizeof(rel), "wal/%s/%s", gens[i], segs[k]);
+				dest_remove(dest, rel);
+			}
+			free_names(segs, ns);
+			segs = NULL;
+		}
+		snprintf(rel, sizeof(rel), "wal/%s", gens[i]);
+		dest_remove(dest, rel);
+	}
+	free_names(gens, ng);
+	return 0;
+}
+
+/* ---- the thread ---- */
+
+static struct {
+	pthread_t th;
+	int running, stop;
+	char *dest, *db;
+	double interval;
+	long long max_queue;
+	struct ship_status st;
+	long long pending_since_ms;
+} S;
+static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+
+double
+ship_parse_interval(const char *s)
+{
+	char *end;
+	double v;
+	if (s == NULL || *s == '\0')
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || end == s || v != v)
+		return -1;
+	if (strcmp(end, "ms") == 0)
+		v /= 1000.0;
+	else if (strcmp(end, "s") != 0 && *end != '\0')
+		return -1;
+	return v >= 0.01 && v <= 3600 ? v : -1;
+}
+
+static long long
+wal_size(const char *db)
+{
+	char wal[PATH_MAX];
+	struct stat st;
+	snprintf(wal, sizeof(wal), "%s-wal", db);
+	return stat(wal, &st) == 0 ? (long long)st.st_size : 0;
+}
+
+/* The WAL is past the bound while the destination fails: backfill it anyway. */
+static void
+give_up(void)
+{
+	sqlite3 *c;
+	struct err e;
+	int nlog, nckpt, lock = lock_data(S.db, &e);
+	if (lock == -1)
+		return;
+	if ((c = open_conn(S.db, &e)) != NULL)
+		sqlite3_wal_checkpoint_v2(c, "main", SQLITE_CHECKPOINT_PASSIVE, &nlog, &nckpt);
+	sqlite3_close(c);
+	unlock_data(lock);
+}
+
+static void
+tick(void)
+{
+	struct pos p;
+	struct err e;
+	long shipped = 0;
+	int lost;
+	time_t now = time(NULL);
+
+	pthread_mutex_lock(&mu);
+	lost = S.st.continuity_lost;
+	pthread_mutex_unlock(&mu);
+	if (lost) {
+		/* the destination is back? mark the break, then a fresh snapshot */
+		struct tail t;
+		char rel[64];
+		if (dest_tail(S.dest, &t, &e) == 0) {
+			snprintf(rel, sizeof(rel), "wal/%010lld/BREAK", t.gen + 1);
+			if ((t.broken || dest_put(S.dest, rel, "", 0, &e) == 0)) {
+				backup_request_snapshot();
+				pthread_mutex_lock(&mu);
+				S.st.continuity_lost = 0;
+				pthread_mutex_unlock(&mu);
+			}
+		}
+	}
+	if (ship_step(S.dest, S.db, &shipped, &p, &e) == -1) {
+		long long q = wal_size(S.db);
+		pthread_mutex_lock(&mu);
+		if (S.st.failing_since == 0) {
+			S.st.failing_since = now;
+			log_event(LOG_WARN, "shipping the WAL to the backup destination failed",
+			          LOG_STR("reason", e.msg), LOG_END);
+		}
+		snprintf(S.st.error, sizeof(S.st.error), "%s", e.msg);
+		S.st.queue_bytes = q;
+		if (S.pending_since_ms == 0)
+			S.pending_since_ms = now_ms();
+		S.st.lag_seconds = (double)(now_ms() - S.pending_since_ms) / 1000.0;
+		lost = q > S.max_queue && !S.st.continuity_lost;
+		if (lost)
+			S.st.continuity_lost = 1;
+		pthread_mutex_unlock(&mu);
+		if (lost) {
+			log_event(
+			    LOG_ERROR,
+			    "the WAL outgrew backup_max_queue_bytes while the destination failed: "
+			    "continuity given up, a fresh snapshot follows when it is back",
+			    LOG_END);
+			give_up();
+		}
+		return;
+	}
+	pthread_mutex_lock(&mu);
+	if (S.st.failing_since != 0)
+		log_event(LOG_INFO, "shipping the WAL works again", LOG_END);
+	S.st.failing_since = 0;
+	S.st.error[0] = '\0';
+	S.st.generation = p.gen;
+	S.st.frame = p.frame;
+	S.st.queue_bytes = 0;
+	S.st.lag_seconds = 0;
+	S.pending_since_ms = 0;
+	S.st.last_shipped = (double)p.seen_ms / 1000.0;
+	pthread_mutex_unlock(&mu);
+}
+
+static void *
+run(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&mu);
+	while (!S.stop) {
+		struct timespec until;
+		pthread_mutex_unlock(&mu);
+		tick();
+		pthread_mutex_lock(&mu);
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += (time_t)S.interval;
+		until.tv_nsec += (long)((S.interval - (double)(long)S.interval) * 1e9);
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		if (!S.stop)
+			pthread_cond_timedwait(&cv, &mu, &until);
+	}
+	pthread_mutex_unlock(&mu);
+	tick(); /* what was committed before the stop */
+	return NULL;
+}
+
+int
+ship_start(const struct config *c, const char *db_path, struct err *e)
+{
+	double iv;
+	if (c->backup_dir == NULL || c->backup_dir[0] == '\0')
+		return 0;
+	if ((iv = ship_parse_interval(c->backup_sync_interval)) < 0)
+		return err_set(e, 400,
+		               "backup sync_interval '%s' is not a number of seconds between 0.01 "
+		               "and 3600 (e.g. 1, 0.2 or 200ms)",
+		               c->backup_sync_interval);
+	memset(&S, 0, sizeof(S));
+	S.dest = xstrdup(c->backup_dir);
+	S.db = xstrdup(db_path);
+	S.interval = iv;
+	S.max_queue = c->backup_max_queue_bytes;
+	S.st.enabled = 1;
+	/* the command line set it before any connection was opened (cli_config) */
+	if (!store_sqlite_owns_checkpoints())
+		store_sqlite_own_checkpoints(1, ship_commit_hook);
+	if (pthread_create(&S.th, NULL, run, NULL) != 0) {
+		free(S.dest);
+		free(S.db);
+		return err_set(e, 500, "cannot start the WAL shipper");
+	}
+	S.running = 1;
+	return 0;
+}
+
+void
+ship_stop(void)
+{
+	if (!S.running)
+		return;
+	pthread_mutex_lock(&mu);
+	S.stop = 1;
+	pthread_cond_signal(&cv);
+	pthread_mutex_unlock(&mu);
+	pthread_join(S.th, NULL);
+	S.running = 0;
+	free(S.dest);
+	free(S.db);
+	S.dest = S.db = NULL;
+}
+
+void
+ship_state(struct ship_status *st)
+{
+	pthread_mutex_lock(&mu);
+	*st = S.st;
+	if (S.pending_since_ms != 0)
+		st->lag_seconds = (double)(now_ms() - S.pending_since_ms) / 1000.0;
+	pthread_mutex_unlock(&mu);
+}

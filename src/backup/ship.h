@@ -1,0 +1,113 @@
+/*
+ * ship.h — continuous shipping of the sealed WAL to backup_dir/wal, and the
+ * replay of shipped segments onto a restored snapshot (issue 21). The
+ * segment format and the rules are described at the top of ship.c.
+ */
+#ifndef SLATE_BACKUP_SHIP_H
+#define SLATE_BACKUP_SHIP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "util/config.h"
+#include "util/err.h"
+
+#define SHIP_MAGIC      "SLATESEG"
+#define SHIP_VERSION    1
+#define SHIP_HDR        128
+#define SHIP_COMMIT_LEN 12
+#define SHIP_WAL_HDR    32
+#define SHIP_FRAME      (24 + 4096)
+#define SHIP_HASH       32
+
+/* A segment's fixed header, decoded. */
+struct ship_seg {
+	long long generation;
+	uint32_t ckpt_seq, salt1, salt2;
+	uint32_t first, last; /* frame numbers, 1-based, inclusive */
+	uint32_t commits;
+	long long first_ms, last_ms; /* commit times, ms since the epoch (UTC) */
+	unsigned char prev[SHIP_HASH];
+	int has_wal_header;
+};
+
+/*
+ * Checks a whole segment held in buf (n bytes): magic, version, lengths, and
+ * the trailing SHA-256; fills *s and points *commits (SHIP_COMMIT_LEN each:
+ * frame u32, ms u64, big-endian), *walhdr (NULL when absent) and *frames
+ * into buf; *hash gets the trailing SHA-256. Pure: 0 ok, -1 with a reason.
+ */
+int ship_seg_parse(const unsigned char *buf, size_t n, struct ship_seg *s,
+                   const unsigned char **commits, const unsigned char **walhdr,
+                   const unsigned char **frames, unsigned char hash[SHIP_HASH], struct err *e);
+
+/*
+ * Ships the committed WAL frames not shipped yet from db_path's WAL into
+ * dest/wal, then lets the checkpoint backfill up to them (PASSIVE: never
+ * past what is shipped). Serialized between processes by an flock on
+ * DATA/backup.lock. The process must have the database's key (store_open
+ * ran). *shipped: frames written now. 0 ok (also when nothing was pending
+ * or the database was busy), -1 the destination failed (nothing
+ * checkpointed).
+ */
+int ship_now(const char *dest, const char *db_path, long *shipped, struct err *e);
+
+/*
+ * For a snapshot: under the lock, ships what is pending, backfills the main
+ * file exactly up to the last shipped commit, and copies the sealed main
+ * file as it is into the open file out_fd (hashed: hex, size). *generation
+ * and *frame: the WAL position the copy holds (segments of generation,
+ * frames 1..frame are in it; later ones apply to it); *at_ms the time after
+ * which its content ends.
+ */
+int ship_snapshot_copy(const char *dest, const char *db_path, int out_fd, long long *size,
+                       char hex[65], long long *generation, long long *frame, long long *at_ms,
+                       struct err *e);
+
+/* What a replay did. */
+struct ship_applied {
+	long long generations, segments, commits;
+	long long reached_ms; /* the last commit applied; 0 when none */
+};
+
+/*
+ * Replays onto db (a restored snapshot whose key the process uses) the
+ * segments in dest from generation gen on (gen's frames 1..: those up to
+ * frame are in the copy already), up to the last commit at or before
+ * at_ms (-1: all). Every segment's hash and chain is checked before any
+ * frame is applied; an error names the segment.
+ */
+int ship_apply(const char *dest, long long gen, long long frame, long long at_ms, const char *db,
+               struct ship_applied *out, struct err *e);
+
+/* DEST/wal/HEAD: the last segment shipped and its last commit's time. 1 found, 0 none. */
+int ship_dest_head(const char *dest, long long *gen, unsigned long *frame, long long *last_ms);
+
+/* Removes the generations in dest below gen (older than the oldest snapshot kept). */
+int ship_prune(const char *dest, long long gen, struct err *e);
+
+/* The shipper thread of `slate serve` (nothing when backup_dir is empty). */
+int ship_start(const struct config *c, const char *db_path, struct err *e);
+void ship_stop(void);
+
+struct ship_status {
+	int enabled;
+	long long generation, frame; /* the last frame shipped */
+	double last_shipped;         /* Unix time: every commit before it is shipped */
+	double lag_seconds;          /* age of the oldest commit not shipped; 0 when none */
+	long long queue_bytes;       /* WAL bytes not shipped yet */
+	time_t failing_since;        /* 0: the destination is fine */
+	int continuity_lost;         /* the WAL was checkpointed unshipped: a snapshot is due */
+	char error[256];
+};
+void ship_state(struct ship_status *st);
+
+/* The wal hook that records commit times (store_sqlite_own_checkpoints). */
+struct sqlite3;
+int ship_commit_hook(void *arg, struct sqlite3 *db, const char *name, int frames);
+
+/* Parses "0.2", "1", "200ms" into seconds: -1 when it is not one. */
+double ship_parse_interval(const char *s);
+
+#endif
