@@ -115,8 +115,11 @@ test('the people directory filters by department and kind, and shows the fields 
   await expect(rows.first()).toBeVisible();
   await expect(rows.locator('td:nth-child(4)').filter({ hasNotText: 'cast' })).toHaveCount(0);
   await page.getByLabel('Crew or cast').selectOption('');
+  await expect(page.getByText(/^\d+ people$/)).toHaveText(`${all} people`);
   await page.getByLabel('Search by name').fill('ada');
   await expect(page.getByText(/^\d+ people$/)).not.toHaveText(`${all} people`);
+  // every row drawn matches (read once the list has settled, not while it is redrawn)
+  await expect(rows.locator('th').filter({ hasNotText: /ada/i })).toHaveCount(0);
   const names = await rows.locator('th').allTextContents();
   expect(names.length).toBeGreaterThan(0);
   for (const n of names) expect(n).toMatch(/ada/i);
