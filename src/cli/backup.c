@@ -27,6 +27,7 @@
 
 #include "audit/audit.h"
 #include "backup/backup.h"
+#include "backup/dest.h"
 #include "backup/ship.h"
 #include "cli/cli.h"
 #include "crypto/keyring.h"
@@ -53,7 +54,9 @@ static const char restore_help[] =
     "                     [--latest | --at TIME | --snapshot NAME] [--keystore NAME|latest]\n"
     "\n"
     "Rebuilds a data directory NEWDIR (absent or empty) from DEST (default\n"
-    "backup_dir). --latest: the newest snapshot plus every WAL segment shipped after\n"
+    "backup_dir): a directory, or s3 (the S3-compatible store of [backup] s3_*; what\n"
+    "the restore needs is fetched into a scratch directory beside NEWDIR first, with\n"
+    "every check below). --latest: the newest snapshot plus every WAL segment shipped after\n"
     "it; --at TIME (2026-12-04T21:03:05Z, RFC 3339, or a Unix time): the newest\n"
     "snapshot taken at or before TIME plus the segments up to the last transaction\n"
     "committed at or before TIME; --snapshot NAME, or nothing: that (the newest)\n"
@@ -80,6 +83,7 @@ static int
 now_cmd(const struct config *c)
 {
 	struct backup_snapshot_info info;
+	struct backup_dest *s3 = NULL;
 	struct keyring *keys = NULL;
 	struct store *s;
 	struct err e;
@@ -89,7 +93,9 @@ now_cmd(const struct config *c)
 	if ((s = cli_open_store("backup", c, &keys)) == NULL)
 		return EXIT_FAIL;
 	snprintf(db, sizeof(db), "%s/slate.db", c->data_dir);
-	if (backup_snapshot(c->backup_dir, c->backup_retention_days, db, keys, &info, &e) == -1) {
+	if (backup_s3_open(c, &s3, &e) == -1 ||
+	    backup_snapshot(c->backup_dir, c->backup_retention_days, s3, c->s3_retention_days, db,
+	                    keys, &info, &e) == -1) {
 		cli_error("backup", "%s", e.msg);
 		goto out;
 	}
@@ -98,8 +104,12 @@ now_cmd(const struct config *c)
 	       "older than %ld days removed.\n",
 	       info.name, c->backup_dir, info.size, info.position, info.seconds, info.pruned,
 	       c->backup_retention_days);
+	if (s3 != NULL)
+		printf("Snapshot %s put in %s; %d older than %ld days removed there.\n", info.name,
+		       dest_label(s3), info.pruned_s3, c->s3_retention_days);
 	rc = EXIT_OK;
 out:
+	dest_close(s3);
 	store_close(s);
 	keyring_close(keys);
 	return rc;
@@ -348,8 +358,21 @@ cmd_restore(int argc, char **argv)
 		goto out;
 	}
 	rc = EXIT_FAIL;
-	if (backup_restore_at(from, snapshot, keystore, c.data_dir, c.key_file, at_ms, &r, &e) ==
-	    -1) {
+	if (strcmp(from, "s3") == 0) {
+		struct backup_dest *s3 = NULL;
+		if (backup_s3_open(&c, &s3, &e) == 0 && s3 == NULL)
+			err_set(
+			    &e, 400,
+			    "--from s3 needs the S3 store's settings ([backup] s3_endpoint, ...)");
+		if (s3 == NULL || backup_restore_from(s3, snapshot, keystore, c.data_dir,
+		                                      c.key_file, at_ms, &r, &e) == -1) {
+			cli_error("restore", "%s", e.msg);
+			dest_close(s3);
+			goto out;
+		}
+		dest_close(s3);
+	} else if (backup_restore_at(from, snapshot, keystore, c.data_dir, c.key_file, at_ms, &r,
+	                             &e) == -1) {
 		cli_error("restore", "%s", e.msg);
 		goto out;
 	}
