@@ -1088,15 +1088,25 @@ backup_drill_run(const char *dest, const char *data_dir, const char *key_file,
 	return rc;
 }
 
+static void drill_parse(const char *path, struct backup_drill *d);
+
 void
 backup_drill_read(const char *dest, struct backup_drill *d)
 {
 	char path[PATH_MAX + 32];
-	json_t *j, *v;
-	struct tm tm;
 
 	memset(d, 0, sizeof(*d));
 	snprintf(path, sizeof(path), "%s/last-drill.json", dest);
+	drill_parse(path, d);
+}
+
+/* A last-drill.json at path into *d (d->known 0 when it does not read). */
+static void
+drill_parse(const char *path, struct backup_drill *d)
+{
+	json_t *j, *v;
+	struct tm tm;
+
 	if ((j = json_load_file(path, 0, NULL)) == NULL)
 		return;
 	memset(&tm, 0, sizeof(tm));
@@ -1275,4 +1285,93 @@ out:
 	json_decref(m);
 	nftw(scratch, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
 	return rc;
+}
+
+int
+backup_drill_run_from(struct backup_dest *src, const char *data_dir, const char *key_file,
+                      struct backup_drill *d, struct err *e)
+{
+	char scratch[PATH_MAX], to[PATH_MAX + 16], *text;
+	struct backup_restored r;
+	struct err why;
+	json_t *j;
+	int rc;
+
+	memset(d, 0, sizeof(*d));
+	memset(&r, 0, sizeof(r));
+	remove_stale_scratch(data_dir);
+	d->known = 1;
+	d->at = time(NULL);
+	snprintf(scratch, sizeof(scratch), "%s/.drill-XXXXXX", data_dir);
+	if (mkdtemp(scratch) == NULL) {
+		snprintf(d->reason, sizeof(d->reason), "cannot make a scratch directory in %s: %s",
+		         data_dir, strerror(errno));
+	} else {
+		/* the newest snapshot and every segment after it: the latest state */
+		snprintf(to, sizeof(to), "%s/restored", scratch);
+		d->ok = backup_restore_from(src, NULL, NULL, to, key_file, -1, &r, &why) == 0;
+		d->seconds = r.seconds;
+		snprintf(d->snapshot, sizeof(d->snapshot), "%s", r.snapshot);
+		snprintf(d->reason, sizeof(d->reason), "%s", d->ok ? "" : why.msg);
+		nftw(scratch, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	}
+	if ((j = drill_json(d)) == NULL || (text = json_dumps(j, JSON_INDENT(2))) == NULL) {
+		json_decref(j);
+		return err_set(e, 500, "cannot build the drill's record");
+	}
+	rc = dest_put_mem(src, "last-drill.json", text, strlen(text), e);
+	free(text);
+	json_decref(j);
+	return rc;
+}
+
+void
+backup_drill_read_from(struct backup_dest *src, const char *scratch, struct backup_drill *d)
+{
+	char local[PATH_MAX];
+	struct err ignored;
+
+	memset(d, 0, sizeof(*d));
+	snprintf(local, sizeof(local), "%s/.s3-drill-%ld.json", scratch, (long)getpid());
+	if (dest_get_file(src, "last-drill.json", local, &ignored) == 0)
+		drill_parse(local, d);
+	unlink(local);
+}
+
+struct newest_json {
+	char name[BACKUP_NAME_MAX];
+	int found;
+};
+
+static int
+newest_each(const char *name, long long size, void *arg)
+{
+	struct newest_json *x = arg;
+	const char *base = name + strlen("snapshots/");
+	size_t n = strlen(base);
+	char cand[BACKUP_NAME_MAX];
+
+	(void)size;
+	if (n <= 5 || n - 5 >= BACKUP_NAME_MAX || strcmp(base + n - 5, ".json") != 0 ||
+	    backup_name_time(base) == -1)
+		return 0;
+	memcpy(cand, base, n - 5);
+	cand[n - 5] = '\0';
+	if (!x->found || newer(cand, x->name)) {
+		memcpy(x->name, cand, n - 4);
+		x->found = 1;
+	}
+	return 0;
+}
+
+int
+backup_latest_from(struct backup_dest *src, char name[BACKUP_NAME_MAX], struct err *e)
+{
+	struct newest_json x;
+	memset(&x, 0, sizeof(x));
+	if (dest_list(src, "snapshots/", newest_each, &x, e) != 0)
+		return -1;
+	if (x.found)
+		memcpy(name, x.name, sizeof(x.name));
+	return x.found;
 }

@@ -119,6 +119,16 @@ int backup_restore_from(struct backup_dest *src, const char *name, const char *k
                         const char *to, const char *key_file, long long at_ms,
                         struct backup_restored *out, struct err *e);
 
+struct backup_drill;
+
+/* A restore drill from src (the S3 store): its outcome in *d and in src's last-drill.json. */
+int backup_drill_run_from(struct backup_dest *src, const char *data_dir, const char *key_file,
+                          struct backup_drill *d, struct err *e);
+/* The last drill recorded in src (fetched through scratch, a directory). */
+void backup_drill_read_from(struct backup_dest *src, const char *scratch, struct backup_drill *d);
+/* The newest complete snapshot in src: 1 found, 0 none, -1 error. */
+int backup_latest_from(struct backup_dest *src, char name[BACKUP_NAME_MAX], struct err *e);
+
 /* The S3 destination of c (*out NULL when s3_endpoint is not set): 0, or -1 and why. */
 int backup_s3_open(const struct config *c, struct backup_dest **out, struct err *e);
 

@@ -115,6 +115,49 @@ out:
 	return rc;
 }
 
+/* The drill from the S3 store too, when one is configured (recorded there, and audited). */
+static int
+verify_s3(const struct config *c)
+{
+	struct backup_dest *s3 = NULL;
+	struct backup_drill d;
+	struct keyring *keys = NULL;
+	struct store *s;
+	struct err e;
+	char object[BACKUP_NAME_MAX + 8];
+	int rc;
+
+	if (backup_s3_open(c, &s3, &e) == -1) {
+		cli_error("backup", "%s", e.msg);
+		return EXIT_FAIL;
+	}
+	if (s3 == NULL)
+		return EXIT_OK;
+	rc = backup_drill_run_from(s3, c->data_dir, c->key_file, &d, &e);
+	if (rc == -1)
+		cli_error("backup", "the S3 drill's outcome was not recorded: %s", e.msg);
+	if ((s = cli_open_store("backup", c, &keys)) != NULL) {
+		struct audit_entry a = {
+		    cli_actor(), "cli", "backup.drill", object, d.ok ? "success" : "failure",
+		    NULL,        NULL};
+		snprintf(object, sizeof(object), "s3:%s", d.snapshot);
+		if (audit_record(s, &a, &e) == -1)
+			cli_error("backup", "warning: the audit event was not written: %s", e.msg);
+		store_close(s);
+		keyring_close(keys);
+	}
+	if (!d.ok) {
+		cli_error("backup", "restore drill from %s of snapshot %s failed: %s",
+		          dest_label(s3), d.snapshot[0] ? d.snapshot : "-", d.reason);
+		dest_close(s3);
+		return EXIT_FAIL;
+	}
+	printf("Restore drill from %s of snapshot %s: ok, restored and checked in %.2f s.\n",
+	       dest_label(s3), d.snapshot, d.seconds);
+	dest_close(s3);
+	return rc == -1 ? EXIT_FAIL : EXIT_OK;
+}
+
 static int
 verify_cmd(const struct config *c)
 {
@@ -143,6 +186,54 @@ verify_cmd(const struct config *c)
 	}
 	printf("Restore drill of snapshot %s: ok, restored and checked in %.2f s.\n", d.snapshot,
 	       d.seconds);
+	return verify_s3(c);
+}
+
+/* The S3 store's part of the status (text): its newest snapshot, the WAL shipped, the last drill.
+ */
+static int
+status_s3(const struct config *c)
+{
+	struct backup_dest *s3 = NULL;
+	struct backup_drill d;
+	struct err e;
+	char name[BACKUP_NAME_MAX], at[TIMEFMT_LEN], last[40] = "";
+	long long gen = 0, last_ms = 0;
+	unsigned long frame = 0;
+	int found;
+
+	if (backup_s3_open(c, &s3, &e) == -1) {
+		cli_error("backup", "%s", e.msg);
+		return EXIT_FAIL;
+	}
+	if (s3 == NULL)
+		return EXIT_OK;
+	printf("\ndestination    %s\n", dest_label(s3));
+	if ((found = backup_latest_from(s3, name, &e)) == -1) {
+		printf("unreachable    %s\n", e.msg);
+		dest_close(s3);
+		return EXIT_FAIL;
+	}
+	if (ship_dest_head_d(s3, c->data_dir, &gen, &frame, &last_ms)) {
+		time_t t = (time_t)(last_ms / 1000);
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		strftime(last, sizeof(last), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		printf("wal shipped    generation %lld, frame %lu, last commit shipped %s (%.0f s "
+		       "ago)\n",
+		       gen, frame, last, (double)time(NULL) - (double)last_ms / 1000.0);
+	} else {
+		printf("wal shipped    nothing yet\n");
+	}
+	printf("last snapshot  %s\n", found ? name : "none");
+	backup_drill_read_from(s3, c->data_dir, &d);
+	time_rfc3339(d.at, at);
+	if (d.known)
+		printf("last drill     %s, snapshot %s, %s, %.2f s%s%s\n", at, d.snapshot,
+		       d.ok ? "ok" : "FAILED", d.seconds, d.ok ? "" : ": ", d.reason);
+	else
+		printf("last drill     none\n");
+	dest_close(s3);
 	return EXIT_OK;
 }
 
@@ -217,7 +308,7 @@ status_cmd(const struct config *c, int as_json)
 	else
 		printf("last drill     none\n");
 	json_decref(m);
-	return EXIT_OK;
+	return status_s3(c);
 }
 
 int

@@ -145,6 +145,15 @@ test('both destinations get every segment and snapshot; a restore from S3 to the
   }
   // the scratch directories are gone
   assert.deepEqual(readdirSync(tmp.dir).filter((f) => f.startsWith('.restore-fetch-')), []);
+
+  // a drill from each destination, and the status of each
+  const v = await slate(['backup', 'verify', '--data', dd.data], env);
+  assert.equal(v.code, 0, v.stderr);
+  assert.match(v.stdout, /^Restore drill of snapshot \S+: ok, .*\nRestore drill from s3:\/\/slate-backups\/team\/prod of snapshot \S+: ok, restored and checked in [\d.]+ s\.\n$/);
+  const st = await slate(['backup', 'status', '--data', dd.data], env);
+  assert.equal(st.code, 0, st.stderr);
+  assert.match(st.stdout, /\ndestination +s3:\/\/slate-backups\/team\/prod\nwal shipped +generation \d+, frame \d+, last commit shipped \S+ .*\nlast snapshot +\d{8}T\d{6}Z-\d+\nlast drill +\S+, snapshot \S+, ok, /);
+  assert.deepEqual(readdirSync(dd.data).filter((f) => f.startsWith('.drill-') || f.startsWith('.s3-') || f.startsWith('.backup-get-')), []);
 });
 
 test('the S3 store down during writes: the directory keeps shipping, /metrics and /readyz name s3; back, it catches up and restores every write', async () => {
