@@ -1157,7 +1157,7 @@ struct fetch {
 static int
 fetch_one(struct fetch *f, const char *name)
 {
-	char local[PATH_MAX + DEST_NAME_MAX], *slash;
+	char local[PATH_MAX + DEST_NAME_MAX + 64], *slash;
 	int rc;
 
 	snprintf(local, sizeof(local), "%s/%s", f->scratch, name);
@@ -1204,7 +1204,7 @@ backup_restore_from(struct backup_dest *src, const char *name, const char *keyst
                     const char *key_file, long long at_ms, struct backup_restored *out,
                     struct err *e)
 {
-	char scratch[PATH_MAX], snapdir[PATH_MAX + 16], pick[BACKUP_NAME_MAX], obj[PATH_MAX];
+	char scratch[PATH_MAX + 32], snapdir[PATH_MAX + 48], pick[BACKUP_NAME_MAX], obj[PATH_MAX];
 	struct fetch f = {src, scratch, "snapshots/", 0, e};
 	char parent[PATH_MAX], *slash;
 	json_t *m = NULL;
@@ -1221,6 +1221,8 @@ backup_restore_from(struct backup_dest *src, const char *name, const char *keyst
 		parent[1] = '\0';
 	else
 		*slash = '\0';
+	if (strlen(parent) > PATH_MAX - 64)
+		return err_set(e, 400, "the restore's target path is too long");
 	snprintf(scratch, sizeof(scratch), "%s/.restore-fetch-XXXXXX", parent);
 	if (mkdtemp(scratch) == NULL)
 		return err_set(e, 500, "cannot make a scratch directory in %s: %s", parent,
@@ -1262,7 +1264,7 @@ backup_restore_from(struct backup_dest *src, const char *name, const char *keyst
 	}
 	snprintf(obj, sizeof(obj), "snapshots/%s.db", pick);
 	{
-		char local[PATH_MAX + 128];
+		char local[PATH_MAX + 256];
 		snprintf(local, sizeof(local), "%s/snapshots/%s.db", scratch, pick);
 		found = dest_get_file(src, obj, local, e);
 		if (found == -1)
@@ -1291,7 +1293,7 @@ int
 backup_drill_run_from(struct backup_dest *src, const char *data_dir, const char *key_file,
                       struct backup_drill *d, struct err *e)
 {
-	char scratch[PATH_MAX], to[PATH_MAX + 16], *text;
+	char scratch[PATH_MAX + 32], to[PATH_MAX + 48], *text;
 	struct backup_restored r;
 	struct err why;
 	json_t *j;
