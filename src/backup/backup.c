@@ -1,6 +1,13 @@
 /*
- * backup.c — snapshots of the encrypted database to a directory, restores
- * from them, and restore drills (see backup.h).
+ * backup.c — snapshots of the encrypted database to a directory (and from
+ * there to the S3-compatible store), restores from either, and restore
+ * drills (see backup.h).
+ *
+ * THE S3 STORE holds the same objects under the same names; a snapshot is
+ * written to the directory first, then NAME.db, NAME.keys.db and last its
+ * own NAME.json (with the store's own WAL position) are put there. A
+ * restore from it fetches what it needs into a scratch directory beside the
+ * target and runs the directory restore on it, so every check is the same.
  *
  * WHAT A SNAPSHOT IS
  *

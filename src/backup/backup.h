@@ -1,8 +1,10 @@
 /*
  * backup.h — encrypted snapshots of the database to a directory, restores
  * from them (to a snapshot, or to any second with the WAL segments of
- * backup/ship.h), and restore drills that prove a restore works (issue 21;
- * not here yet: the S3-compatible destination).
+ * backup/ship.h), and restore drills that prove a restore works (issue 21).
+ * With s3_endpoint set, each snapshot is also put in the S3-compatible
+ * store (dest.h) with the same names, and restores and drills read from
+ * it through a scratch directory (backup_restore_from).
  *
  * The destination layout (DEST is backup_dir), described in full at the top
  * of backup.c:

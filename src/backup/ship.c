@@ -1,6 +1,21 @@
 /*
- * ship.c — continuous shipping of the sealed WAL to the directory
- * destination, and its replay at restore (see ship.h).
+ * ship.c — continuous shipping of the sealed WAL to each backup destination
+ * (backup_dir, and the S3-compatible store when s3_endpoint is set), and its
+ * replay at restore (see ship.h).
+ *
+ * TWO DESTINATIONS
+ *
+ * Every object goes through dest.h (put, get, list, delete): a directory's
+ * files are read in place, a store's objects through a temporary file in
+ * the data directory. Each destination has its own tail (its newest
+ * generation, its last segment, its wal/HEAD, its generation numbers): one
+ * step reads the WAL once from the oldest tail, then writes to each
+ * destination the segment of the frames it lacks. The checkpoint backfills
+ * up to the pin only when every destination took its segment; one that
+ * fails leaves the WAL to grow for both (past backup_max_queue_bytes the
+ * failing one is marked lost, and gets its BREAK and a fresh snapshot when
+ * it is back, while the other goes on). Destinations are written one after
+ * the other within a step: a store that answers slowly delays the step.
  *
  * WHO CHECKPOINTS
  *

@@ -2,15 +2,16 @@
  * backup.c — `slate backup now|verify|status` and `slate restore`: the
  * operator's side of backup/backup.h.
  *
- * now      a snapshot into backup_dir, beside a running server or not
- *          (audited as backup.snapshot)
+ * now      a snapshot into backup_dir (and the S3 store when s3_endpoint
+ *          is set), beside a running server or not (audited as
+ *          backup.snapshot)
  * verify   a restore drill: the newest snapshot restored into a scratch
  *          directory and checked, the outcome in DEST/last-drill.json and
  *          in the audit log (backup.drill, object the snapshot's name,
  *          outcome success or failure); `slate serve` runs this on its
  *          schedule
- * status   the destination, the newest snapshot and the last drill; needs
- *          no master key
+ * status   each destination, the newest snapshot and the last drill; needs
+ *          no master key (verify, too, drills each destination)
  * restore  a new data directory from a snapshot: never into a non-empty
  *          directory, nothing left behind when the master key is wrong or
  *          the snapshot does not check out. The master key comes from a key
