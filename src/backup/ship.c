@@ -573,7 +573,7 @@ ship_leg(struct leg *l, const unsigned char *hdr, uint32_t ckpt, uint32_t salt1,
 {
 	struct err *e = &l->e;
 	uint32_t start = l->start, ncommit = 0, first_commit = 0;
-	size_t nframes = (size_t)(last - start + 1), n;
+	size_t nframes = (size_t)last - (size_t)start + 1, n;
 	unsigned char *seg, *q;
 	long long first_ms = 0, last_ms = 0;
 	char rel[96];
