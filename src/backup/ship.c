@@ -693,6 +693,12 @@ ship_locked(struct leg *legs, size_t nl, const char *db_path, int full, int part
 		rc = 0;
 		goto out;
 	}
+	/*
+	 * The write lock is held: every commit in the WAL was made before now.
+	 * (Taken before the tails were read, a commit made while a slow store
+	 * listed its tail would be stamped before the time it was made.)
+	 */
+	seen = now_ms();
 	if (sqlite3_exec(c, "BEGIN; SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL) !=
 	    SQLITE_OK) {
 		err_set(e, 500, "cannot read %s: %s", db_path, sqlite3_errmsg(c));

@@ -140,8 +140,8 @@ test('both destinations get every segment and snapshot; a restore from S3 to the
     assert.match(fromS3.stdout, /^Restored snapshot /);
     const fromDir = await restore(dest, extra);
     assert.equal(fromDir.code, 0, `${what} from the directory: ${fromDir.stderr}`);
-    assert.equal(dump(fromS3.to, key), want, `${what} from s3`);
-    assert.equal(dump(fromDir.to, key), want, `${what} from the directory`);
+    assert.equal(dump(fromS3.to, key), want, `${what} ${at} from s3: ${fromS3.stdout}`);
+    assert.equal(dump(fromDir.to, key), want, `${what} ${at} from the directory: ${fromDir.stdout}`);
   }
   // the scratch directories are gone
   assert.deepEqual(readdirSync(tmp.dir).filter((f) => f.startsWith('.restore-fetch-')), []);
