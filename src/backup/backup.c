@@ -1196,8 +1196,8 @@ fetch_each(const char *name, long long size, void *arg)
 			return fetch_one(f, name) == -1 ? 1 : 0;
 		return 0;
 	}
-	/* wal/HEAD, and wal/GGGGGGGGGG/... of the generations from gen on */
-	if (strcmp(name, "wal/HEAD") != 0) {
+	/* wal/GGGGGGGGGG/... of the generations from gen on (wal/HEAD was fetched first) */
+	{
 		char *end;
 		long long g = strtoll(name + 4, &end, 10);
 		if (end != name + 14 || *end != '/' || g < f->gen)
@@ -1286,8 +1286,23 @@ backup_restore_from(struct backup_dest *src, const char *name, const char *keyst
 	if (at_ms != -2 && m != NULL) {
 		f.only = "wal/";
 		f.gen = (long long)json_integer_value(json_object_get(m, "wal_generation"));
-		if (f.gen > 0 && dest_list(src, "wal/", fetch_each, &f, e) != 0)
-			goto out;
+		/*
+		 * wal/HEAD before the list: a server shipping meanwhile writes a
+		 * segment before the HEAD naming it, so every segment HEAD names
+		 * is in the list taken after it.
+		 */
+		if (f.gen > 0) {
+			char head[PATH_MAX + 64];
+			snprintf(head, sizeof(head), "%s/wal", scratch);
+			if (mkdir_0700(head, e) == -1)
+				goto out;
+			snprintf(head, sizeof(head), "%s/wal/HEAD", scratch);
+			/* 1, none: nothing was shipped to it */
+			if (dest_get_file(src, "wal/HEAD", head, e) == -1)
+				goto out;
+			if (dest_list(src, "wal/", fetch_each, &f, e) != 0)
+				goto out;
+		}
 	}
 	rc = backup_restore_at(scratch, pick, keystore, to, key_file, at_ms, out, e);
 out:
