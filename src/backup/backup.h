@@ -174,6 +174,8 @@ struct backup_state {
 	int enabled;
 	time_t last_snapshot; /* 0: none */
 	struct backup_drill drill;
+	int s3;                       /* the S3 store is a destination too */
+	struct backup_drill drill_s3; /* its last drill, read after each scheduled one */
 };
 void backup_state(struct backup_state *st);
 /* 1 with a reason when backups are failing or overdue (/readyz), else 0. */

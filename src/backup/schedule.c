@@ -71,7 +71,7 @@ static struct {
 	/* state, under mu */
 	int enabled;
 	time_t last_snapshot, snapshot_failed_at;
-	struct backup_drill drill;
+	struct backup_drill drill, drill_s3;
 	pid_t child;
 } B;
 
@@ -207,6 +207,19 @@ drill(void)
 	          LOG_STR("snapshot", B.drill.snapshot), LOG_INT("ok", B.drill.ok),
 	          LOG_DBL("seconds", B.drill.seconds), LOG_STR("reason", B.drill.reason), LOG_END);
 	pthread_mutex_unlock(&mu);
+	if (B.s3 != NULL) {
+		/* the child drilled the store too (after the directory): its record there */
+		struct backup_drill d;
+		backup_drill_read_from(B.s3, B.data_dir, &d);
+		if (d.known && d.at >= before)
+			log_event(d.ok ? LOG_INFO : LOG_ERROR, "restore drill",
+			          LOG_STR("destination", "s3"), LOG_STR("snapshot", d.snapshot),
+			          LOG_INT("ok", d.ok), LOG_DBL("seconds", d.seconds),
+			          LOG_STR("reason", d.reason), LOG_END);
+		pthread_mutex_lock(&mu);
+		B.drill_s3 = d;
+		pthread_mutex_unlock(&mu);
+	}
 }
 
 static void *
@@ -346,6 +359,8 @@ backup_state(struct backup_state *st)
 	st->enabled = B.enabled;
 	st->last_snapshot = B.last_snapshot;
 	st->drill = B.drill;
+	st->s3 = B.s3 != NULL;
+	st->drill_s3 = B.drill_s3;
 	pthread_mutex_unlock(&mu);
 }
 
@@ -379,6 +394,11 @@ backup_unready(char *why, size_t cap)
 	}
 	if (B.drills && B.drill.known && !B.drill.ok) {
 		snprintf(why, cap, "the last restore drill failed");
+		bad = 1;
+		goto out;
+	}
+	if (B.drills && B.drill_s3.known && !B.drill_s3.ok) {
+		snprintf(why, cap, "the last restore drill from the S3 store failed");
 		bad = 1;
 		goto out;
 	}
