@@ -1297,8 +1297,18 @@ backup_restore_from(struct backup_dest *src, const char *name, const char *keyst
 			if (mkdir_0700(head, e) == -1)
 				goto out;
 			snprintf(head, sizeof(head), "%s/wal/HEAD", scratch);
-			/* 1, none: nothing was shipped to it */
-			if (dest_get_file(src, "wal/HEAD", head, e) == -1)
+			/*
+			 * 1, none: nothing was shipped to it. A store may answer 5xx
+			 * to a read racing the put that replaces the object (s3rver
+			 * does; S3 asks for a retry on 500 and 503): tried again.
+			 */
+			int got = -1;
+			for (int tries = 0; tries < 5 && got == -1; tries++) {
+				if (tries > 0)
+					usleep(100000);
+				got = dest_get_file(src, "wal/HEAD", head, e);
+			}
+			if (got == -1)
 				goto out;
 			if (dest_list(src, "wal/", fetch_each, &f, e) != 0)
 				goto out;

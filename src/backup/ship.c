@@ -661,7 +661,7 @@ ship_locked(struct leg *legs, size_t nl, const char *db_path, int full, int part
 	uint32_t *commit_frames = NULL;
 	sqlite3 *b = NULL, *c = NULL, *a = NULL;
 	struct stat st;
-	long long seen = now_ms();
+	long long seen = 0;
 	int fd = -1, rc = -1, have_wal = 0, all_ok = 1;
 	size_t cap = 0, nframes = 0;
 
@@ -1187,8 +1187,14 @@ read_head(struct tgt *dest, long long *gen, unsigned long *frame)
 	char *end;
 	int rc = 0;
 
-	if (t_read(dest, "wal/HEAD", &buf, &n, &ignored) == -1)
-		return 0;
+	/* a store may answer 5xx to a read racing the put that replaces HEAD: tried again */
+	for (int tries = 0;; tries++) {
+		if (t_read(dest, "wal/HEAD", &buf, &n, &ignored) == 0)
+			break;
+		if (dest_dir_root(dest->d) != NULL || ignored.status == 404 || tries >= 4)
+			return 0;
+		usleep(100000);
+	}
 	buf[n] = '\0';
 	*gen = strtoll((char *)buf, &end, 10);
 	if (*end == ' ') {
