@@ -1,8 +1,10 @@
 /*
  * backup.h — encrypted snapshots of the database to a directory, restores
  * from them (to a snapshot, or to any second with the WAL segments of
- * backup/ship.h), and restore drills that prove a restore works (issue 21;
- * not here yet: the S3-compatible destination).
+ * backup/ship.h), and restore drills that prove a restore works (issue 21).
+ * With s3_endpoint set, each snapshot is also put in the S3-compatible
+ * store (dest.h) with the same names, and restores and drills read from
+ * it through a scratch directory (backup_restore_from).
  *
  * The destination layout (DEST is backup_dir), described in full at the top
  * of backup.c:
@@ -39,7 +41,11 @@ struct backup_snapshot_info {
 	long long size;     /* bytes of NAME.db */
 	double seconds;     /* the whole snapshot, from start to the manifest's rename */
 	int pruned;         /* snapshots older than the retention removed after it */
+	int pruned_s3;      /* the same in the S3 store */
+	int s3_skipped;     /* the S3 store failed: this snapshot is in backup_dir alone */
 };
+
+struct backup_dest;
 
 /*
  * Writes a snapshot of the encrypted database at db_path (whose key the
@@ -47,10 +53,17 @@ struct backup_snapshot_info {
  * dest, then removes snapshots older than retention_days (and the WAL
  * generations before the oldest kept). The copy is the raw sealed main file
  * at a shipped WAL position (ship_snapshot_copy): writers wait only while
- * the last few frames are shipped and the WAL is backfilled.
+ * the last few frames are shipped and the WAL is backfilled. With s3 (NULL:
+ * none) the WAL is shipped to it too, the same three files are put there
+ * (the manifest with the S3 store's own WAL position, last), and its
+ * snapshots older than s3_retention_days are removed. When s3 fails, the
+ * snapshot fails too (it would lose the frames s3 lacks), except in `slate
+ * serve`: there it is taken into dest alone (s3_skipped) and s3 gets a
+ * fresh one once it is back (ship.h).
  */
-int backup_snapshot(const char *dest, long retention_days, const char *db_path,
-                    struct keyring *keys, struct backup_snapshot_info *out, struct err *e);
+int backup_snapshot(const char *dest, long retention_days, struct backup_dest *s3,
+                    long s3_retention_days, const char *db_path, struct keyring *keys,
+                    struct backup_snapshot_info *out, struct err *e);
 
 /* Removes the snapshot files in dest whose name's time is older than days. *removed snapshots. */
 int backup_prune(const char *dest, long days, time_t now, int *removed, struct err *e);
@@ -97,6 +110,30 @@ int backup_restore_at(const char *dest, const char *name, const char *keystore, 
                       const char *key_file, long long at_ms, struct backup_restored *out,
                       struct err *e);
 
+/*
+ * backup_restore_at from any destination (an S3-compatible store): what the
+ * restore needs (every manifest and keystore copy, the snapshot, wal/HEAD
+ * and the segments from the snapshot's generation on) is fetched into a
+ * private scratch directory (0700) beside `to`, restored from there with
+ * every check, and the scratch directory removed.
+ */
+int backup_restore_from(struct backup_dest *src, const char *name, const char *keystore,
+                        const char *to, const char *key_file, long long at_ms,
+                        struct backup_restored *out, struct err *e);
+
+struct backup_drill;
+
+/* A restore drill from src (the S3 store): its outcome in *d and in src's last-drill.json. */
+int backup_drill_run_from(struct backup_dest *src, const char *data_dir, const char *key_file,
+                          struct backup_drill *d, struct err *e);
+/* The last drill recorded in src (fetched through scratch, a directory). */
+void backup_drill_read_from(struct backup_dest *src, const char *scratch, struct backup_drill *d);
+/* The newest complete snapshot in src: 1 found, 0 none, -1 error. */
+int backup_latest_from(struct backup_dest *src, char name[BACKUP_NAME_MAX], struct err *e);
+
+/* The S3 destination of c (*out NULL when s3_endpoint is not set): 0, or -1 and why. */
+int backup_s3_open(const struct config *c, struct backup_dest **out, struct err *e);
+
 /* The outcome of a restore drill, as DEST/last-drill.json holds it. */
 struct backup_drill {
 	int known; /* 0: no drill recorded */
@@ -137,6 +174,8 @@ struct backup_state {
 	int enabled;
 	time_t last_snapshot; /* 0: none */
 	struct backup_drill drill;
+	int s3;                       /* the S3 store is a destination too */
+	struct backup_drill drill_s3; /* its last drill, read after each scheduled one */
 };
 void backup_state(struct backup_state *st);
 /* 1 with a reason when backups are failing or overdue (/readyz), else 0. */

@@ -418,6 +418,12 @@ dest_label(const struct backup_dest *d)
 	return d->label;
 }
 
+const char *
+dest_dir_root(const struct backup_dest *d)
+{
+	return d->kind == DEST_DIR ? d->root : NULL;
+}
+
 int
 dest_put_file(struct backup_dest *d, const char *name, const char *local_path, struct err *e)
 {

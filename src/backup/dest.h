@@ -18,9 +18,8 @@
  * character, at most DEST_NAME_MAX bytes.
  *
  * Readers never see part of an object: a put either replaces the whole
- * object or leaves the old one. Not built yet (not wired): nothing in
- * backup.c or schedule.c calls this; the snapshots still go to backup_dir
- * through backup.c's own code.
+ * object or leaves the old one. ship.c ships every WAL segment and
+ * backup.c every snapshot through this, to each destination configured.
  */
 #ifndef SLATE_BACKUP_DEST_H
 #define SLATE_BACKUP_DEST_H
@@ -53,6 +52,8 @@ struct backup_dest *dest_open(const struct dest_spec *spec, struct err *e);
 void dest_close(struct backup_dest *d);
 /* "dir:/path" or "s3://bucket/prefix": for logs and metrics, never a secret. */
 const char *dest_label(const struct backup_dest *d);
+/* A directory destination's root (its objects are files under it), else NULL. */
+const char *dest_dir_root(const struct backup_dest *d);
 
 int dest_put_file(struct backup_dest *d, const char *name, const char *local_path, struct err *e);
 int dest_put_mem(struct backup_dest *d, const char *name, const void *buf, size_t n, struct err *e);

@@ -44,6 +44,7 @@
 
 #include "audit/audit.h"
 #include "backup/backup.h"
+#include "backup/dest.h"
 #include "backup/ship.h"
 #include "store/store.h"
 #include "util/log.h"
@@ -60,15 +61,17 @@ static struct {
 	int running, stop;
 	/* copied from the configuration at start */
 	char *dest, *data_dir, *key_file, *config_file, *db;
-	long snapshot_interval, drill_interval, retention_days;
+	long snapshot_interval, drill_interval, retention_days, s3_retention_days;
+	struct backup_dest *s3; /* NULL: backup_dir alone */
 	int drills;             /* 0 when the key came from standard input */
+	long ship_grace;        /* seconds a destination may fail before /readyz says so */
 	int snapshot_requested; /* the shipper lost continuity: a fresh snapshot now */
 	struct keyring *keys;
 	time_t started;
 	/* state, under mu */
 	int enabled;
 	time_t last_snapshot, snapshot_failed_at;
-	struct backup_drill drill;
+	struct backup_drill drill, drill_s3;
 	pid_t child;
 } B;
 
@@ -107,7 +110,8 @@ snapshot(void)
 	struct backup_snapshot_info info;
 	struct err e;
 
-	if (backup_snapshot(B.dest, B.retention_days, B.db, B.keys, &info, &e) == -1) {
+	if (backup_snapshot(B.dest, B.retention_days, B.s3, B.s3_retention_days, B.db, B.keys,
+	                    &info, &e) == -1) {
 		log_event(LOG_ERROR, "backup snapshot failed", LOG_STR("destination", B.dest),
 		          LOG_STR("reason", e.msg), LOG_END);
 		pthread_mutex_lock(&mu);
@@ -119,6 +123,10 @@ snapshot(void)
 	pthread_mutex_lock(&mu);
 	B.snapshot_failed_at = 0;
 	pthread_mutex_unlock(&mu);
+	if (info.s3_skipped)
+		log_event(LOG_WARN,
+		          "backup snapshot taken into backup_dir alone: the S3 store failed",
+		          LOG_STR("snapshot", info.name), LOG_END);
 	log_event(LOG_INFO, "backup snapshot", LOG_STR("snapshot", info.name),
 	          LOG_INT("bytes", info.size), LOG_DBL("seconds", info.seconds),
 	          LOG_INT("pruned", info.pruned), LOG_END);
@@ -199,6 +207,19 @@ drill(void)
 	          LOG_STR("snapshot", B.drill.snapshot), LOG_INT("ok", B.drill.ok),
 	          LOG_DBL("seconds", B.drill.seconds), LOG_STR("reason", B.drill.reason), LOG_END);
 	pthread_mutex_unlock(&mu);
+	if (B.s3 != NULL) {
+		/* the child drilled the store too (after the directory): its record there */
+		struct backup_drill d;
+		backup_drill_read_from(B.s3, B.data_dir, &d);
+		if (d.known && d.at >= before)
+			log_event(d.ok ? LOG_INFO : LOG_ERROR, "restore drill",
+			          LOG_STR("destination", "s3"), LOG_STR("snapshot", d.snapshot),
+			          LOG_INT("ok", d.ok), LOG_DBL("seconds", d.seconds),
+			          LOG_STR("reason", d.reason), LOG_END);
+		pthread_mutex_lock(&mu);
+		B.drill_s3 = d;
+		pthread_mutex_unlock(&mu);
+	}
 }
 
 static void *
@@ -255,8 +276,24 @@ int
 backup_start(const struct config *c, const char *db_path, struct keyring *keys, int key_from_stdin,
              struct err *e)
 {
-	if (c->backup_dir == NULL || c->backup_dir[0] == '\0')
+	if (c->backup_dir == NULL || c->backup_dir[0] == '\0') {
+		if (c->s3_endpoint != NULL && c->s3_endpoint[0] != '\0')
+			return err_set(
+			    e, 400,
+			    "s3_endpoint is set but backup_dir is not: snapshots are taken "
+			    "into backup_dir and put in the S3 store from there (set both)");
 		return 0;
+	}
+	if (backup_s3_open(c, &B.s3, e) == -1)
+		return -1;
+	B.s3_retention_days = c->s3_retention_days;
+	{
+		/* SLATE_BACKUP_READY_GRACE: seconds (tests shorten the minute) */
+		const char *g = getenv("SLATE_BACKUP_READY_GRACE");
+		char *end;
+		long v = g ? strtol(g, &end, 10) : -1;
+		B.ship_grace = g && *g && *end == '\0' && v >= 0 && v <= 3600 ? v : 60;
+	}
 	B.dest = xstrdup(c->backup_dir);
 	B.data_dir = xstrdup(c->data_dir);
 	B.key_file = xstrdup(c->key_file);
@@ -305,6 +342,8 @@ backup_stop(void)
 	if (B.running)
 		pthread_join(B.th, NULL);
 	B.running = 0;
+	dest_close(B.s3);
+	B.s3 = NULL;
 	free(B.dest);
 	free(B.data_dir);
 	free(B.key_file);
@@ -320,6 +359,8 @@ backup_state(struct backup_state *st)
 	st->enabled = B.enabled;
 	st->last_snapshot = B.last_snapshot;
 	st->drill = B.drill;
+	st->s3 = B.s3 != NULL;
+	st->drill_s3 = B.drill_s3;
 	pthread_mutex_unlock(&mu);
 }
 
@@ -333,15 +374,18 @@ backup_unready(char *why, size_t cap)
 	if (!B.enabled)
 		goto out;
 	{
-		struct ship_status ss;
-		ship_state(&ss);
-		if (ss.enabled && ss.failing_since != 0 && now - ss.failing_since > 60) {
-			snprintf(why, cap,
-			         "shipping the WAL to the backup destination has failed for %ld s",
-			         (long)(now - ss.failing_since));
-			bad = 1;
-			goto out;
-		}
+		struct ship_status ss[2];
+		size_t n = ship_state_all(ss, 2);
+		for (size_t i = 0; i < n; i++)
+			if (ss[i].enabled && ss[i].failing_since != 0 &&
+			    now - ss[i].failing_since > B.ship_grace) {
+				snprintf(why, cap,
+				         "shipping the WAL to the backup destination %s has failed "
+				         "for %ld s",
+				         ss[i].label, (long)(now - ss[i].failing_since));
+				bad = 1;
+				goto out;
+			}
 	}
 	if (B.snapshot_failed_at != 0) {
 		snprintf(why, cap, "the last backup snapshot failed");
@@ -350,6 +394,11 @@ backup_unready(char *why, size_t cap)
 	}
 	if (B.drills && B.drill.known && !B.drill.ok) {
 		snprintf(why, cap, "the last restore drill failed");
+		bad = 1;
+		goto out;
+	}
+	if (B.drills && B.drill_s3.known && !B.drill_s3.ok) {
+		snprintf(why, cap, "the last restore drill from the S3 store failed");
 		bad = 1;
 		goto out;
 	}

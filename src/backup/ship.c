@@ -1,6 +1,21 @@
 /*
- * ship.c — continuous shipping of the sealed WAL to the directory
- * destination, and its replay at restore (see ship.h).
+ * ship.c — continuous shipping of the sealed WAL to each backup destination
+ * (backup_dir, and the S3-compatible store when s3_endpoint is set), and its
+ * replay at restore (see ship.h).
+ *
+ * TWO DESTINATIONS
+ *
+ * Every object goes through dest.h (put, get, list, delete): a directory's
+ * files are read in place, a store's objects through a temporary file in
+ * the data directory. Each destination has its own tail (its newest
+ * generation, its last segment, its wal/HEAD, its generation numbers): one
+ * step reads the WAL once from the oldest tail, then writes to each
+ * destination the segment of the frames it lacks. The checkpoint backfills
+ * up to the pin only when every destination took its segment; one that
+ * fails leaves the WAL to grow for both (past backup_max_queue_bytes the
+ * failing one is marked lost, and gets its BREAK and a fresh snapshot when
+ * it is back, while the other goes on). Destinations are written one after
+ * the other within a step: a store that answers slowly delays the step.
  *
  * WHO CHECKPOINTS
  *
@@ -109,6 +124,7 @@
 #include <unistd.h>
 
 #include "backup/backup.h"
+#include "backup/dest.h"
 #include "store/pagecrypt.h"
 #include "store/store_sqlite.h"
 #include "util/io.h"
@@ -195,93 +211,33 @@ commit_time(uint32_t frame, long long since, long long seen)
 	return t;
 }
 
-/* ---- destination I/O: put, read, list, remove (one place to route elsewhere) ---- */
+/* ---- destination I/O: every object goes through dest.h (a directory or an object store) ---- */
 
+/* A destination as the shipper uses it. */
+struct tgt {
+	struct backup_dest *d;
+	const char *scratch; /* a directory where an object store's objects are fetched to */
+};
+
+/* Writes rel whole (dest.h: a reader never sees part of it). */
 static int
-mkdirs(const char *dir, struct err *e)
+t_put(struct tgt *t, const char *rel, const void *buf, size_t n, struct err *e)
 {
-	char p[PATH_MAX];
-	snprintf(p, sizeof(p), "%s", dir);
-	for (char *s = p + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0700) == -1 && errno != EEXIST)
-			return err_set(e, 500, "cannot create %s: %s", p, strerror(errno));
-		*s = '/';
-	}
-	if (mkdir(p, 0700) == -1 && errno != EEXIST)
-		return err_set(e, 500, "cannot create %s: %s", p, strerror(errno));
-	return 0;
+	return dest_put_mem(t->d, rel, buf, n, e);
 }
 
-/* Writes dest/rel through a temporary name, fsynced, renamed, mode 0600. */
+/* Reads the file at path whole into *buf (malloc'd, one byte more for a NUL). */
 static int
-dest_put(const char *dest, const char *rel, const void *buf, size_t n, struct err *e)
+read_path(const char *path, const char *what, unsigned char **buf, size_t *n, struct err *e)
 {
-	char path[PATH_MAX], tmp[PATH_MAX + 32], dir[PATH_MAX];
-	char *slash;
-	int fd = -1, rc = -1;
-
-	snprintf(path, sizeof(path), "%s/%s", dest, rel);
-	snprintf(dir, sizeof(dir), "%s", path);
-	if ((slash = strrchr(dir, '/')) != NULL)
-		*slash = '\0';
-	if (mkdirs(dir, e) == -1)
-		return -1;
-	snprintf(tmp, sizeof(tmp), "%s.tmp-%ld", path, (long)getpid());
-	unlink(tmp);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) == -1) {
-		err_set(e, 500, "cannot create %s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	if (io_write_all(fd, buf, n) == -1 || fsync(fd) == -1) {
-		err_set(e, 500, "cannot write %s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	if (close(fd) == -1) {
-		fd = -1;
-		err_set(e, 500, "cannot write %s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, path) == -1) {
-		err_set(e, 500, "cannot rename %s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	{
-		int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (dfd == -1 || fsync(dfd) == -1) {
-			if (dfd != -1)
-				close(dfd);
-			err_set(e, 500, "cannot sync %s: %s", dir, strerror(errno));
-			goto out;
-		}
-		close(dfd);
-	}
-	rc = 0;
-out:
-	if (fd != -1)
-		close(fd);
-	if (rc == -1)
-		unlink(tmp);
-	return rc;
-}
-
-/* Reads dest/rel whole into *buf (malloc'd). */
-static int
-dest_read(const char *dest, const char *rel, unsigned char **buf, size_t *n, struct err *e)
-{
-	char path[PATH_MAX];
 	struct stat st;
 	int fd;
 	size_t got = 0;
 
 	*buf = NULL;
 	*n = 0;
-	snprintf(path, sizeof(path), "%s/%s", dest, rel);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 || fstat(fd, &st) == -1) {
-		err_set(e, errno == ENOENT ? 404 : 500, "cannot read %s: %s", path,
+		err_set(e, errno == ENOENT ? 404 : 500, "cannot read %s: %s", what,
 		        strerror(errno));
 		if (fd != -1)
 			close(fd);
@@ -289,7 +245,7 @@ dest_read(const char *dest, const char *rel, unsigned char **buf, size_t *n, str
 	}
 	*buf = xmalloc((size_t)st.st_size + 1);
 	if (io_read_full(fd, *buf, (size_t)st.st_size, &got) == -1) {
-		err_set(e, 500, "cannot read %s: %s", path, strerror(errno));
+		err_set(e, 500, "cannot read %s: %s", what, strerror(errno));
 		close(fd);
 		free(*buf);
 		*buf = NULL;
@@ -300,40 +256,101 @@ dest_read(const char *dest, const char *rel, unsigned char **buf, size_t *n, str
 	return 0;
 }
 
+/* Reads rel whole into *buf (malloc'd): a directory's file in place, an object through scratch. */
+static int
+t_read(struct tgt *t, const char *rel, unsigned char **buf, size_t *n, struct err *e)
+{
+	const char *root = dest_dir_root(t->d);
+	char path[PATH_MAX + 128], what[PATH_MAX + 128];
+	int fd, rc;
+
+	*buf = NULL;
+	*n = 0;
+	if (root != NULL) {
+		snprintf(path, sizeof(path), "%s/%s", root, rel);
+		return read_path(path, path, buf, n, e);
+	}
+	snprintf(path, sizeof(path), "%s/.backup-get-XXXXXX", t->scratch ? t->scratch : "/tmp");
+	if ((fd = mkstemp(path)) == -1)
+		return err_set(e, 500, "cannot create %s: %s", path, strerror(errno));
+	close(fd);
+	snprintf(what, sizeof(what), "%s/%s", dest_label(t->d), rel);
+	rc = dest_get_file(t->d, rel, path, e);
+	if (rc == 1)
+		rc = err_set(e, 404, "cannot read %s: it is not there", what);
+	if (rc == 0)
+		rc = read_path(path, what, buf, n, e);
+	unlink(path);
+	return rc;
+}
+
 static int
 cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The names in dest/rel (sorted; "." and ".." and temporary files left out). */
+struct kids {
+	size_t plen;
+	char **names;
+	size_t n, cap;
+};
+
+/* dest_list's callback: the first name component after the prefix, once. */
 static int
-dest_list(const char *dest, const char *rel, char ***names, size_t *n, struct err *e)
+kid(const char *name, long long size, void *arg)
 {
-	char path[PATH_MAX];
-	struct dirent *de;
-	DIR *d;
-	size_t cap = 0;
+	struct kids *k = arg;
+	const char *rest = name + k->plen;
+	size_t len = strcspn(rest, "/");
+
+	(void)size;
+	if (len == 0 || rest[0] == '.')
+		return 0;
+	if (k->n > 0 && strlen(k->names[k->n - 1]) == len &&
+	    memcmp(k->names[k->n - 1], rest, len) == 0)
+		return 0;
+	if (k->n == k->cap) {
+		k->cap = k->cap ? k->cap * 2 : 16;
+		k->names = xrealloc(k->names, k->cap * sizeof(char *));
+	}
+	k->names[k->n] = xmalloc(len + 1);
+	memcpy(k->names[k->n], rest, len);
+	k->names[k->n][len] = '\0';
+	k->n++;
+	return 0;
+}
+
+/* The names directly under rel (sorted, each once; temporary files left out). */
+static int
+t_list(struct tgt *t, const char *rel, char ***names, size_t *n, struct err *e)
+{
+	char prefix[DEST_NAME_MAX + 2];
+	struct kids k = {0, NULL, 0, 0};
+	size_t w = 0;
 
 	*names = NULL;
 	*n = 0;
-	snprintf(path, sizeof(path), "%s/%s", dest, rel);
-	if ((d = opendir(path)) == NULL)
-		return errno == ENOENT
-		           ? 0
-		           : err_set(e, 500, "cannot read %s: %s", path, strerror(errno));
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.' || strstr(de->d_name, ".tmp-") != NULL)
-			continue;
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 16;
-			*names = xrealloc(*names, cap * sizeof(char *));
-		}
-		(*names)[(*n)++] = xstrdup(de->d_name);
+	snprintf(prefix, sizeof(prefix), "%s/", rel);
+	k.plen = strlen(prefix);
+	if (dest_list(t->d, prefix, kid, &k, e) != 0) {
+		for (size_t i = 0; i < k.n; i++)
+			free(k.names[i]);
+		free(k.names);
+		return -1;
 	}
-	closedir(d);
-	if (*n > 0)
-		qsort(*names, *n, sizeof(char *), cmp_str);
+	if (k.n > 0)
+		qsort(k.names, k.n, sizeof(char *), cmp_str);
+	for (size_t i = 0; i < k.n; i++) {
+		if (strstr(k.names[i], ".tmp-") != NULL ||
+		    (w > 0 && strcmp(k.names[w - 1], k.names[i]) == 0)) {
+			free(k.names[i]);
+			continue;
+		}
+		k.names[w++] = k.names[i];
+	}
+	*names = k.names;
+	*n = w;
 	return 0;
 }
 
@@ -345,12 +362,30 @@ free_names(char **names, size_t n)
 	free(names);
 }
 
+/* Removes the object rel (and, in a directory, the directory rel once empty). */
 static int
-dest_remove(const char *dest, const char *rel)
+t_remove(struct tgt *t, const char *rel)
 {
-	char path[PATH_MAX];
-	snprintf(path, sizeof(path), "%s/%s", dest, rel);
-	return unlink(path) == 0 || errno == ENOENT ? 0 : rmdir(path);
+	const char *root = dest_dir_root(t->d);
+	struct err ignored;
+
+	if (root != NULL) {
+		char path[PATH_MAX + 128];
+		snprintf(path, sizeof(path), "%s/%s", root, rel);
+		return unlink(path) == 0 || errno == ENOENT ? 0 : rmdir(path);
+	}
+	return dest_delete(t->d, rel, &ignored);
+}
+
+/* A directory destination at path, for the calls that name one (NULL and why when it fails). */
+static struct backup_dest *
+open_dir(const char *path, struct err *e)
+{
+	struct dest_spec sp;
+	memset(&sp, 0, sizeof(sp));
+	sp.kind = DEST_DIR;
+	sp.dir = path;
+	return dest_open(&sp, e);
 }
 
 /* ---- segments ---- */
@@ -415,11 +450,12 @@ struct tail {
 	long long gen; /* 0: none */
 	int broken;    /* gen is a BREAK marker */
 	uint32_t ckpt_seq, salt1, salt2, last;
+	long long last_ms; /* its last commit's time */
 	unsigned char hash[SHIP_HASH];
 };
 
 static int
-dest_tail(const char *dest, struct tail *t, struct err *e)
+read_tail(struct tgt *dest, struct tail *t, struct err *e)
 {
 	char **gens = NULL, **segs = NULL, rel[64];
 	size_t ng = 0, ns = 0, n = 0;
@@ -429,7 +465,7 @@ dest_tail(const char *dest, struct tail *t, struct err *e)
 	int rc = -1;
 
 	memset(t, 0, sizeof(*t));
-	if (dest_list(dest, "wal", &gens, &ng, e) == -1)
+	if (t_list(dest, "wal", &gens, &ng, e) == -1)
 		return -1;
 	/*
 	 * The newest generation that holds a segment or a BREAK: a directory with
@@ -443,7 +479,7 @@ dest_tail(const char *dest, struct tail *t, struct err *e)
 		snprintf(rel, sizeof(rel), "wal/%010lld", g);
 		free_names(segs, ns);
 		segs = NULL;
-		if (dest_list(dest, rel, &segs, &ns, e) == -1)
+		if (t_list(dest, rel, &segs, &ns, e) == -1)
 			goto out;
 		for (size_t k = 0; k < ns; k++)
 			t->broken |= strcmp(segs[k], "BREAK") == 0;
@@ -459,7 +495,7 @@ dest_tail(const char *dest, struct tail *t, struct err *e)
 		goto out;
 	}
 	snprintf(rel, sizeof(rel), "wal/%010lld/%s", t->gen, segs[ns - 1]);
-	if (dest_read(dest, rel, &buf, &n, e) == -1)
+	if (t_read(dest, rel, &buf, &n, e) == -1)
 		goto out;
 	if (ship_seg_parse(buf, n, &s, &c, &w, &f, t->hash, e) == -1) {
 		{
@@ -473,6 +509,7 @@ dest_tail(const char *dest, struct tail *t, struct err *e)
 	t->salt1 = s.salt1;
 	t->salt2 = s.salt2;
 	t->last = s.last;
+	t->last_ms = s.last_ms;
 	rc = 0;
 out:
 	free(buf);
@@ -484,7 +521,6 @@ out:
 /* ---- the shipping step ---- */
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static long long last_read_ms; /* under mu: when this process last read the WAL */
 
 struct pos {
 	long long seen_ms; /* when the WAL was read: every commit before it is shipped */
@@ -513,32 +549,142 @@ open_conn(const char *db_path, struct err *e)
 }
 
 /*
- * One step under the lock. With pin != NULL the read transaction pinning the
- * last shipped commit is handed back open (on *pin) with the writer
- * connection (*conn) for the caller to checkpoint and copy under; otherwise
- * both are closed here after the checkpoint. *busy: the write lock was not
- * had (nothing done).
+ * One destination in a step: its tail before it, what it got, and why it
+ * failed. Each destination has its own tail (generation numbers, HEAD): a
+ * destination that was down gets every frame it lacks in one segment when
+ * it is back, as long as the WAL still holds them.
+ */
+struct leg {
+	struct tgt *t;
+	int ok; /* its tail was read and its segment (if one was due) written */
+	struct tail tail;
+	int same; /* the WAL is still the generation of its tail */
+	uint32_t start;
+	long shipped;
+	struct pos p;
+	struct err e;
+};
+
+/* Builds and writes leg's segment of frames leg->start..last (frames from frame `from` on). */
+static int
+ship_leg(struct leg *l, const unsigned char *hdr, uint32_t ckpt, uint32_t salt1, uint32_t salt2,
+         const unsigned char *frames, uint32_t from, uint32_t last, const uint32_t *commit_frames,
+         uint32_t ncommit_all, long long seen)
+{
+	struct err *e = &l->e;
+	uint32_t start = l->start, ncommit = 0, first_commit = 0;
+	size_t nframes = (size_t)last - (size_t)start + 1, n;
+	unsigned char *seg, *q;
+	long long first_ms = 0, last_ms = 0;
+	char rel[96];
+	int rc = -1;
+
+	while (first_commit < ncommit_all && commit_frames[first_commit] < start)
+		first_commit++;
+	ncommit = ncommit_all - first_commit;
+	n = SHIP_HDR + (size_t)ncommit * SHIP_COMMIT_LEN + (start == 1 ? SHIP_WAL_HDR : 0) +
+	    nframes * SHIP_FRAME + SHIP_HASH;
+	seg = xcalloc(1, n);
+	memcpy(seg, seg_magic, sizeof(seg_magic));
+	put32(seg + 8, SHIP_VERSION);
+	put32(seg + 12, SHIP_HDR);
+	put64(seg + 16, (uint64_t)l->p.gen);
+	put32(seg + 24, ckpt);
+	put32(seg + 28, salt1);
+	put32(seg + 32, salt2);
+	put32(seg + 36, start);
+	put32(seg + 40, last);
+	put32(seg + 44, ncommit);
+	if (l->tail.gen > 0 && !l->tail.broken) /* the chain runs on across generations */
+		memcpy(seg + 64, l->tail.hash, SHIP_HASH);
+	put32(seg + 96, start == 1 ? 1 : 0);
+	q = seg + SHIP_HDR;
+	for (uint32_t i = first_commit; i < ncommit_all; i++) {
+		/* the hook's record after the last commit this destination has */
+		long long ms = commit_time(commit_frames[i], l->tail.last_ms, seen);
+		if (ms < last_ms) /* times never go back within a segment */
+			ms = last_ms;
+		if (i == first_commit)
+			first_ms = ms;
+		last_ms = ms;
+		put32(q, commit_frames[i]);
+		put64(q + 4, (uint64_t)ms);
+		q += SHIP_COMMIT_LEN;
+	}
+	put64(seg + 48, (uint64_t)first_ms);
+	put64(seg + 56, (uint64_t)last_ms);
+	if (start == 1) {
+		memcpy(q, hdr, SHIP_WAL_HDR);
+		q += SHIP_WAL_HDR;
+	}
+	memcpy(q, frames + (size_t)(start - from) * SHIP_FRAME, nframes * SHIP_FRAME);
+	q += nframes * SHIP_FRAME;
+	crypto_hash_sha256(q, seg, (size_t)(q - seg));
+	snprintf(rel, sizeof(rel), "wal/%010lld/%010u-%010u.seg", l->p.gen, start, last);
+	if (t_put(l->t, rel, seg, n, e) == -1) {
+		l->p.queue_bytes = (long long)nframes * SHIP_FRAME;
+		goto out;
+	}
+	l->shipped = (long)nframes;
+	l->p.frame = last;
+	{
+		/* the head: a restore that ends before it was cut short */
+		char head[128], hx[2 * SHIP_HASH + 1];
+		sodium_bin2hex(hx, sizeof(hx), q, SHIP_HASH);
+		snprintf(head, sizeof(head), "%010lld %010u %s\n", l->p.gen, last, hx);
+		if (t_put(l->t, "wal/HEAD", head, strlen(head), e) == -1)
+			goto out;
+	}
+	rc = 0;
+out:
+	free(seg);
+	return rc;
+}
+
+/*
+ * One step under the lock, to every destination in legs: each gets the
+ * committed frames it lacks (its own tail), then the WAL is backfilled up
+ * to the pin only when every destination has them (a destination down
+ * leaves the WAL to grow). full (a snapshot): every destination must take
+ * its frames, then the whole WAL is backfilled with writers held; one that
+ * fails makes it fail (with partial, one after the first is left out: its
+ * caller marks it lost). *busy: the write lock was not had (nothing done).
+ * -1: the database could not be read (or, full, a destination failed).
  */
 static int
-ship_locked(const char *dest, const char *db_path, int full, long *shipped, struct pos *p,
-            int *busy, struct err *e)
+ship_locked(struct leg *legs, size_t nl, const char *db_path, int full, int partial, int *busy,
+            struct err *e)
 {
-	char wal[PATH_MAX], rel[96];
-	unsigned char hdr[SHIP_WAL_HDR], fh[WAL_FRAME_HDR], *seg = NULL, *frames = NULL;
-	uint32_t ckpt = 0, salt1 = 0, salt2 = 0, start = 1, last = 0, ncommit = 0;
+	char wal[PATH_MAX];
+	unsigned char hdr[SHIP_WAL_HDR], fh[WAL_FRAME_HDR], *frames = NULL;
+	uint32_t ckpt = 0, salt1 = 0, salt2 = 0, start = 0, last = 0, ncommit = 0;
 	uint32_t *commit_frames = NULL;
 	sqlite3 *b = NULL, *c = NULL, *a = NULL;
-	struct tail t;
 	struct stat st;
-	long long seen = now_ms(), since;
-	int fd = -1, rc = -1, have_wal = 0, same = 0;
+	long long seen = 0;
+	int fd = -1, rc = -1, have_wal = 0, all_ok = 1;
 	size_t cap = 0, nframes = 0;
 
-	*shipped = 0;
 	*busy = 0;
-	memset(p, 0, sizeof(*p));
-	if (dest_tail(dest, &t, e) == -1)
-		return -1;
+	for (size_t i = 0; i < nl; i++) {
+		struct leg *l = &legs[i];
+		l->shipped = 0;
+		memset(&l->p, 0, sizeof(l->p));
+		if (l->t->d == NULL) {
+			l->ok = 0; /* it could not be opened: l->e says why */
+		} else {
+			l->e.msg[0] = '\0';
+			l->ok = read_tail(l->t, &l->tail, &l->e) == 0;
+		}
+		if (!l->ok) {
+			all_ok = 0;
+			if (full && !(partial && i > 0)) {
+				err_set(e, 503, "%s: %s",
+				        l->t->d ? dest_label(l->t->d) : "backup_dir", l->e.msg);
+				return -1;
+			}
+		}
+	}
 	if ((b = open_conn(db_path, e)) == NULL || (c = open_conn(db_path, e)) == NULL)
 		goto out;
 	sqlite3_busy_timeout(b, full ? 5000 : 2000);
@@ -547,6 +693,12 @@ ship_locked(const char *dest, const char *db_path, int full, long *shipped, stru
 		rc = 0;
 		goto out;
 	}
+	/*
+	 * The write lock is held: every commit in the WAL was made before now.
+	 * (Taken before the tails were read, a commit made while a slow store
+	 * listed its tail would be stamped before the time it was made.)
+	 */
+	seen = now_ms();
 	if (sqlite3_exec(c, "BEGIN; SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL) !=
 	    SQLITE_OK) {
 		err_set(e, 500, "cannot read %s: %s", db_path, sqlite3_errmsg(c));
@@ -562,10 +714,18 @@ ship_locked(const char *dest, const char *db_path, int full, long *shipped, stru
 		ckpt = get32(hdr + 12);
 		salt1 = get32(hdr + 16);
 		salt2 = get32(hdr + 20);
-		same = t.gen > 0 && !t.broken && t.ckpt_seq == ckpt && t.salt1 == salt1 &&
-		       t.salt2 == salt2;
-		start = same ? t.last + 1 : 1;
-		for (uint32_t k = start;; k++) {
+		for (size_t i = 0; i < nl; i++) {
+			struct leg *l = &legs[i];
+			struct tail *t = &l->tail;
+			if (!l->ok)
+				continue;
+			l->same = t->gen > 0 && !t->broken && t->ckpt_seq == ckpt &&
+			          t->salt1 == salt1 && t->salt2 == salt2;
+			l->start = l->same ? t->last + 1 : 1;
+			if (start == 0 || l->start < start)
+				start = l->start;
+		}
+		for (uint32_t k = start; k > 0; k++) {
 			off_t off = SHIP_WAL_HDR + (off_t)(k - 1) * SHIP_FRAME;
 			if (off + SHIP_FRAME > st.st_size ||
 			    pread(fd, fh, WAL_FRAME_HDR, off) != WAL_FRAME_HDR ||
@@ -581,7 +741,7 @@ ship_locked(const char *dest, const char *db_path, int full, long *shipped, stru
 				commit_frames[ncommit++] = k;
 			}
 		}
-		if (last >= start) {
+		if (start > 0 && last >= start) {
 			nframes = last - start + 1;
 			frames = xmalloc(nframes * SHIP_FRAME);
 			if (pread(fd, frames, nframes * SHIP_FRAME,
@@ -595,69 +755,26 @@ ship_locked(const char *dest, const char *db_path, int full, long *shipped, stru
 	}
 	if (!full) /* a snapshot keeps writers off until the WAL is backfilled whole */
 		sqlite3_exec(b, "COMMIT", NULL, NULL, NULL);
-	pthread_mutex_lock(&mu);
-	since = last_read_ms;
-	last_read_ms = seen;
-	pthread_mutex_unlock(&mu);
-	p->seen_ms = seen;
 
-	p->gen = have_wal ? (same ? t.gen : t.gen + 1) : t.gen + (t.gen == 0 || t.broken);
-	p->frame = same ? t.last : 0;
-	if (nframes > 0) {
-		size_t n = SHIP_HDR + (size_t)ncommit * SHIP_COMMIT_LEN +
-		           (start == 1 ? SHIP_WAL_HDR : 0) + nframes * SHIP_FRAME + SHIP_HASH;
-		unsigned char *q;
-		long long first_ms = 0, last_ms = 0;
-
-		seg = xcalloc(1, n);
-		memcpy(seg, seg_magic, sizeof(seg_magic));
-		put32(seg + 8, SHIP_VERSION);
-		put32(seg + 12, SHIP_HDR);
-		put64(seg + 16, (uint64_t)p->gen);
-		put32(seg + 24, ckpt);
-		put32(seg + 28, salt1);
-		put32(seg + 32, salt2);
-		put32(seg + 36, start);
-		put32(seg + 40, last);
-		put32(seg + 44, ncommit);
-		if (t.gen > 0 && !t.broken) /* the chain runs on across generations */
-			memcpy(seg + 64, t.hash, SHIP_HASH);
-		put32(seg + 96, start == 1 ? 1 : 0);
-		q = seg + SHIP_HDR;
-		for (uint32_t i = 0; i < ncommit; i++) {
-			long long ms = commit_time(commit_frames[i], since, seen);
-			if (ms < last_ms) /* times never go back within a segment */
-				ms = last_ms;
-			if (i == 0)
-				first_ms = ms;
-			last_ms = ms;
-			put32(q, commit_frames[i]);
-			put64(q + 4, (uint64_t)ms);
-			q += SHIP_COMMIT_LEN;
-		}
-		put64(seg + 48, (uint64_t)first_ms);
-		put64(seg + 56, (uint64_t)last_ms);
-		if (start == 1) {
-			memcpy(q, hdr, SHIP_WAL_HDR);
-			q += SHIP_WAL_HDR;
-		}
-		memcpy(q, frames, nframes * SHIP_FRAME);
-		q += nframes * SHIP_FRAME;
-		crypto_hash_sha256(q, seg, (size_t)(q - seg));
-		snprintf(rel, sizeof(rel), "wal/%010lld/%010u-%010u.seg", p->gen, start, last);
-		if (dest_put(dest, rel, seg, n, e) == -1) {
-			p->queue_bytes = (long long)nframes * SHIP_FRAME;
-			goto out;
-		}
-		*shipped = (long)nframes;
-		p->frame = last;
-		{
-			/* the head: a restore that ends before it was cut short */
-			char head[128], hx[2 * SHIP_HASH + 1];
-			sodium_bin2hex(hx, sizeof(hx), q, SHIP_HASH);
-			snprintf(head, sizeof(head), "%010lld %010u %s\n", p->gen, last, hx);
-			if (dest_put(dest, "wal/HEAD", head, strlen(head), e) == -1)
+	for (size_t i = 0; i < nl; i++) {
+		struct leg *l = &legs[i];
+		struct tail *t = &l->tail;
+		if (!l->ok)
+			continue;
+		l->p.seen_ms = seen;
+		l->p.gen = have_wal ? (l->same ? t->gen : t->gen + 1)
+		                    : t->gen + (t->gen == 0 || t->broken);
+		l->p.frame = l->same ? t->last : 0;
+		if (have_wal && last >= l->start &&
+		    ship_leg(l, hdr, ckpt, salt1, salt2, frames, start, last, commit_frames,
+		             ncommit, seen) == -1) {
+			l->ok = 0;
+			all_ok = 0;
+			if (full && !(partial && i > 0)) {
+				err_set(e, 503, "%s: %s", dest_label(l->t->d), l->e.msg);
+				sqlite3_exec(b, "ROLLBACK", NULL, NULL, NULL);
 				goto out;
+			}
 		}
 	}
 	if (full) {
@@ -688,9 +805,9 @@ ship_locked(const char *dest, const char *db_path, int full, long *shipped, stru
 			usleep(20000);
 		}
 		sqlite3_exec(b, "ROLLBACK", NULL, NULL, NULL);
-	} else {
+	} else if (all_ok) {
 		int nlog = 0, nckpt = 0;
-		/* backfills up to the pin, never past it */
+		/* backfills up to the pin, never past it: every destination has those frames */
 		sqlite3_wal_checkpoint_v2(b, "main", SQLITE_CHECKPOINT_PASSIVE, &nlog, &nckpt);
 	}
 	rc = 0;
@@ -706,7 +823,6 @@ out:
 	sqlite3_close(b);
 	free(commit_frames);
 	free(frames);
-	free(seg);
 	return rc;
 }
 
@@ -742,26 +858,16 @@ unlock_data(int fd)
 	}
 }
 
-static int ship_step(const char *dest, const char *db_path, long *shipped, struct pos *p,
-                     struct err *e);
-
-int
-ship_now(const char *dest, const char *db_path, long *shipped, struct err *e)
+/* A directory for objects fetched from an object store: the database's own. */
+static void
+scratch_of(const char *db_path, char *out, size_t cap)
 {
-	struct pos p;
-	return ship_step(dest, db_path, shipped, &p, e);
-}
-
-static int
-ship_step(const char *dest, const char *db_path, long *shipped, struct pos *p, struct err *e)
-{
-	int fd, busy, rc;
-
-	if ((fd = lock_data(db_path, e)) == -1)
-		return -1;
-	rc = ship_locked(dest, db_path, 0, shipped, p, &busy, e);
-	unlock_data(fd);
-	return rc;
+	char *slash;
+	snprintf(out, cap, "%s", db_path);
+	if ((slash = strrchr(out, '/')) != NULL && slash != out)
+		*slash = '\0';
+	else
+		snprintf(out, cap, ".");
 }
 
 /* Copies the main file into out_fd from its start (hashed); *epoch its seal epoch before. */
@@ -806,22 +912,34 @@ out:
 	return rc;
 }
 
+static void mark_lost(const struct backup_dest *d, const char *why);
+static int shipper_running(void);
+
 int
-ship_snapshot_copy(const char *dest, const char *db_path, int out_fd, long long *size, char hex[65],
-                   long long *generation, long long *frame, long long *at_ms, struct err *e)
+ship_snapshot_copy(struct backup_dest **dests, size_t nd, const char *db_path, int out_fd,
+                   long long *size, char hex[65], long long *generation, long long *frame, int *ok,
+                   long long *at_ms, struct err *e)
 {
-	struct pos p;
-	long shipped;
+	int partial = shipper_running();
+	char scratch[PATH_MAX];
+	struct tgt *ts = xcalloc(nd, sizeof(*ts));
+	struct leg *legs = xcalloc(nd, sizeof(*legs));
 	uint64_t before = 0, after = 0;
 	int lock, busy, rc = -1;
 
+	scratch_of(db_path, scratch, sizeof(scratch));
+	for (size_t i = 0; i < nd; i++) {
+		ts[i].d = dests[i];
+		ts[i].scratch = scratch;
+		legs[i].t = &ts[i];
+	}
 	if ((lock = lock_data(db_path, e)) == -1)
-		return -1;
+		goto out0;
 	/* what is pending first, without holding writers, then the rest with them held */
-	if (ship_locked(dest, db_path, 0, &shipped, &p, &busy, e) == -1)
+	if (ship_locked(legs, nd, db_path, 0, 0, &busy, e) == -1)
 		goto out;
 	for (int tries = 0;; tries++) {
-		if (ship_locked(dest, db_path, 1, &shipped, &p, &busy, e) == -1)
+		if (ship_locked(legs, nd, db_path, 1, partial, &busy, e) == -1)
 			goto out;
 		if (busy) {
 			if (tries >= 10) {
@@ -830,9 +948,15 @@ ship_snapshot_copy(const char *dest, const char *db_path, int out_fd, long long 
 			}
 			continue;
 		}
-		*generation = p.gen;
-		*frame = p.frame;
-		*at_ms = p.seen_ms;
+		for (size_t i = 0; i < nd; i++) {
+			generation[i] = legs[i].p.gen;
+			frame[i] = legs[i].p.frame;
+			ok[i] = legs[i].ok;
+			/* left out: the backfill below loses the frames it lacks */
+			if (!legs[i].ok)
+				mark_lost(dests[i], legs[i].e.msg);
+		}
+		*at_ms = nd > 0 ? legs[0].p.seen_ms : now_ms();
 		/*
 		 * The main file now is the database as of the last shipped commit, and
 		 * no Slate process checkpoints without the lock held here. A process
@@ -857,6 +981,9 @@ ship_snapshot_copy(const char *dest, const char *db_path, int out_fd, long long 
 	rc = 0;
 out:
 	unlock_data(lock);
+out0:
+	free(ts);
+	free(legs);
 	return rc;
 }
 
@@ -881,7 +1008,7 @@ free_loaded(struct loaded *l, size_t n)
 
 /* Loads and checks every segment of generation g: hash, chain, frames contiguous. */
 static int
-load_generation(const char *dest, long long g, const unsigned char *prev, struct loaded **out,
+load_generation(struct tgt *dest, long long g, const unsigned char *prev, struct loaded **out,
                 size_t *nout, int *broken, struct err *e)
 {
 	char rel[64], **names = NULL;
@@ -893,7 +1020,7 @@ load_generation(const char *dest, long long g, const unsigned char *prev, struct
 	*nout = 0;
 	*broken = 0;
 	snprintf(rel, sizeof(rel), "wal/%010lld", g);
-	if (dest_list(dest, rel, &names, &n, e) == -1)
+	if (t_list(dest, rel, &names, &n, e) == -1)
 		return -1;
 	l = xcalloc(n + 1, sizeof(*l));
 	for (size_t i = 0; i < n; i++) {
@@ -915,7 +1042,7 @@ load_generation(const char *dest, long long g, const unsigned char *prev, struct
 			goto out;
 		}
 		snprintf(full, sizeof(full), "%s", x->name);
-		if (dest_read(dest, full, &x->buf, &x->n, e) == -1)
+		if (t_read(dest, full, &x->buf, &x->n, e) == -1)
 			goto out;
 		k++;
 		if (ship_seg_parse(x->buf, x->n, &x->s, &x->commits, &x->walhdr, &x->frames,
@@ -1052,7 +1179,7 @@ werr:
 
 /* DEST/wal/HEAD: the last segment shipped (generation, last frame). 0 when there is none. */
 static int
-read_head(const char *dest, long long *gen, unsigned long *frame)
+read_head(struct tgt *dest, long long *gen, unsigned long *frame)
 {
 	unsigned char *buf = NULL;
 	size_t n = 0;
@@ -1060,8 +1187,14 @@ read_head(const char *dest, long long *gen, unsigned long *frame)
 	char *end;
 	int rc = 0;
 
-	if (dest_read(dest, "wal/HEAD", &buf, &n, &ignored) == -1)
-		return 0;
+	/* a store may answer 5xx to a read racing the put that replaces HEAD: tried again */
+	for (int tries = 0;; tries++) {
+		if (t_read(dest, "wal/HEAD", &buf, &n, &ignored) == 0)
+			break;
+		if (dest_dir_root(dest->d) != NULL || ignored.status == 404 || tries >= 4)
+			return 0;
+		usleep(100000);
+	}
 	buf[n] = '\0';
 	*gen = strtoll((char *)buf, &end, 10);
 	if (*end == ' ') {
@@ -1072,11 +1205,13 @@ read_head(const char *dest, long long *gen, unsigned long *frame)
 	return rc;
 }
 
-static int read_head(const char *dest, long long *gen, unsigned long *frame);
+static int read_head(struct tgt *dest, long long *gen, unsigned long *frame);
 
 int
-ship_dest_head(const char *dest, long long *gen, unsigned long *frame, long long *last_ms)
+ship_dest_head_d(struct backup_dest *d, const char *scratch, long long *gen, unsigned long *frame,
+                 long long *last_ms)
 {
+	struct tgt tg = {d, scratch}, *dest = &tg;
 	char rel[64], **names = NULL;
 	size_t n = 0, len = 0;
 	unsigned char *buf = NULL;
@@ -1089,9 +1224,9 @@ ship_dest_head(const char *dest, long long *gen, unsigned long *frame, long long
 	if (!read_head(dest, gen, frame))
 		return 0;
 	snprintf(rel, sizeof(rel), "wal/%010lld", *gen);
-	if (dest_list(dest, rel, &names, &n, &ignored) == 0 && n > 0) {
+	if (t_list(dest, rel, &names, &n, &ignored) == 0 && n > 0) {
 		snprintf(rel, sizeof(rel), "wal/%010lld/%s", *gen, names[n - 1]);
-		if (dest_read(dest, rel, &buf, &len, &ignored) == 0 && len >= SHIP_HDR &&
+		if (t_read(dest, rel, &buf, &len, &ignored) == 0 && len >= SHIP_HDR &&
 		    memcmp(buf, SHIP_MAGIC, 8) == 0)
 			*last_ms = (long long)get64(buf + 56);
 	}
@@ -1102,9 +1237,61 @@ ship_dest_head(const char *dest, long long *gen, unsigned long *frame, long long
 }
 
 int
+ship_dest_head(const char *dest, long long *gen, unsigned long *frame, long long *last_ms)
+{
+	struct err ignored;
+	struct backup_dest *d = open_dir(dest, &ignored);
+	int rc = 0;
+
+	*gen = 0;
+	*frame = 0;
+	*last_ms = 0;
+	if (d != NULL)
+		rc = ship_dest_head_d(d, NULL, gen, frame, last_ms);
+	dest_close(d);
+	return rc;
+}
+
+/* Generation rel is there: a directory (even empty) in a directory, any object of it in a store. */
+static int
+gen_exists(struct tgt *dest, const char *rel, char *key, char **gens, size_t ngens)
+{
+	const char *root = dest_dir_root(dest->d);
+	if (root != NULL) {
+		char path[PATH_MAX + 64];
+		struct stat st;
+		snprintf(path, sizeof(path), "%s/%s", root, rel);
+		return stat(path, &st) == 0;
+	}
+	return ngens > 0 && bsearch(&key, gens, ngens, sizeof(char *), cmp_str) != NULL;
+}
+
+static int apply_to(struct tgt *dest, long long gen, long long frame, long long at_ms,
+                    const char *db, struct ship_applied *out, struct err *e);
+
+int
 ship_apply(const char *dest, long long gen, long long frame, long long at_ms, const char *db,
            struct ship_applied *out, struct err *e)
 {
+	struct backup_dest *d = open_dir(dest, e);
+	struct tgt tg = {d, NULL};
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (d == NULL)
+		return -1;
+	rc = apply_to(&tg, gen, frame, at_ms, db, out, e);
+	dest_close(d);
+	return rc;
+}
+
+static int
+apply_to(struct tgt *dest, long long gen, long long frame, long long at_ms, const char *db,
+         struct ship_applied *out, struct err *e)
+{
+	char **gens = NULL;
+	size_t ngens = 0;
+	int rc = -1;
 	long long walked_gen = 0, head_gen = 0;
 	unsigned long walked_frame = 0, head_frame = 0;
 	unsigned char prev[SHIP_HASH];
@@ -1112,6 +1299,8 @@ ship_apply(const char *dest, long long gen, long long frame, long long at_ms, co
 	int stopped = 0, has_head = read_head(dest, &head_gen, &head_frame);
 
 	memset(out, 0, sizeof(*out));
+	if (t_list(dest, "wal", &gens, &ngens, e) == -1)
+		goto out;
 	for (long long g = gen;; g++) {
 		struct loaded *l = NULL;
 		size_t n = 0;
@@ -1119,24 +1308,24 @@ ship_apply(const char *dest, long long gen, long long frame, long long at_ms, co
 		uint32_t upto = 0;
 		long long commits = 0, reached = 0;
 		char rel[64];
-		struct stat st;
-		char path[PATH_MAX];
+		char *key = rel + 4;
 
 		snprintf(rel, sizeof(rel), "wal/%010lld", g);
-		snprintf(path, sizeof(path), "%s/%s", dest, rel);
-		if (stat(path, &st) == -1) {
+		if (!gen_exists(dest, rel, key, gens, ngens)) {
 			/* the end, unless a later generation exists: then one is missing */
 			struct tail t;
-			if (dest_tail(dest, &t, e) == 0 && t.gen > g)
-				return err_set(
-				    e, 422,
-				    "generation %lld is missing from %s/wal (a gap before "
-				    "generation %lld)",
-				    g, dest, g + 1);
+			if (read_tail(dest, &t, e) == 0 && t.gen > g) {
+				const char *root = dest_dir_root(dest->d);
+				err_set(e, 422,
+				        "generation %lld is missing from %s/wal (a gap before "
+				        "generation %lld)",
+				        g, root ? root : dest_label(dest->d), g + 1);
+				goto out;
+			}
 			break;
 		}
 		if (load_generation(dest, g, has_prev ? prev : NULL, &l, &n, &broken, e) == -1)
-			return -1;
+			goto out;
 		if (n > 0) {
 			memcpy(prev, l[n - 1].hash, SHIP_HASH);
 			has_prev = 1;
@@ -1160,7 +1349,7 @@ ship_apply(const char *dest, long long gen, long long frame, long long at_ms, co
 			}
 		if (n > 0 && upto > 0 && replay(db, l, n, upto, e) == -1) {
 			free_loaded(l, n);
-			return -1;
+			goto out;
 		}
 		if (n > 0) {
 			walked_gen = g;
@@ -1179,38 +1368,55 @@ ship_apply(const char *dest, long long gen, long long frame, long long at_ms, co
 			break;
 	}
 	if (!stopped && has_head &&
-	    (head_gen > walked_gen || (head_gen == walked_gen && head_frame > walked_frame)))
-		return err_set(
-		    e, 422,
-		    "segment wal/%010lld/*-%010lu.seg, the last one shipped (wal/HEAD), is "
-		    "missing: the segments end at generation %lld frame %lu",
-		    head_gen, head_frame, walked_gen, walked_frame);
-	return 0;
+	    (head_gen > walked_gen || (head_gen == walked_gen && head_frame > walked_frame))) {
+		err_set(e, 422,
+		        "segment wal/%010lld/*-%010lu.seg, the last one shipped (wal/HEAD), is "
+		        "missing: the segments end at generation %lld frame %lu",
+		        head_gen, head_frame, walked_gen, walked_frame);
+		goto out;
+	}
+	rc = 0;
+out:
+	free_names(gens, ngens);
+	return rc;
 }
 
 int
 ship_prune(const char *dest, long long gen, struct err *e)
 {
+	struct backup_dest *d = open_dir(dest, e);
+	int rc;
+	if (d == NULL)
+		return -1;
+	rc = ship_prune_d(d, gen, e);
+	dest_close(d);
+	return rc;
+}
+
+int
+ship_prune_d(struct backup_dest *d, long long gen, struct err *e)
+{
+	struct tgt tg = {d, NULL}, *dest = &tg;
 	char **gens = NULL, **segs = NULL, rel[96];
 	size_t ng = 0, ns = 0;
 
-	if (dest_list(dest, "wal", &gens, &ng, e) == -1)
+	if (t_list(dest, "wal", &gens, &ng, e) == -1)
 		return -1;
 	for (size_t i = 0; i < ng; i++) {
 		long long g = gen_number(gens[i]);
 		if (g <= 0 || g >= gen)
 			continue;
 		snprintf(rel, sizeof(rel), "wal/%s", gens[i]);
-		if (dest_list(dest, rel, &segs, &ns, e) == 0) {
+		if (t_list(dest, rel, &segs, &ns, e) == 0) {
 			for (size_t k = 0; k < ns; k++) {
 				snprintf(rel, sizeof(rel), "wal/%s/%s", gens[i], segs[k]);
-				dest_remove(dest, rel);
+				t_remove(dest, rel);
 			}
 			free_names(segs, ns);
 			segs = NULL;
 		}
 		snprintf(rel, sizeof(rel), "wal/%s", gens[i]);
-		dest_remove(dest, rel);
+		t_remove(dest, rel);
 	}
 	free_names(gens, ng);
 	return 0;
@@ -1218,14 +1424,24 @@ ship_prune(const char *dest, long long gen, struct err *e)
 
 /* ---- the thread ---- */
 
+/* One destination of the server's shipper; its status under mu. */
+struct target {
+	struct tgt t;
+	struct dest_spec spec; /* to open it again while it cannot be opened */
+	char *dir;
+	struct ship_status st;
+	long long pending_since_ms;
+};
+
 static struct {
 	pthread_t th;
 	int running, stop;
-	char *dest, *db;
+	char *db;
+	char scratch[PATH_MAX];
 	double interval;
 	long long max_queue;
-	struct ship_status st;
-	long long pending_since_ms;
+	struct target to[2];
+	size_t n;
 } S;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 
@@ -1256,7 +1472,7 @@ wal_size(const char *db)
 	return stat(wal, &st) == 0 ? (long long)st.st_size : 0;
 }
 
-/* The WAL is past the bound while the destination fails: backfill it anyway. */
+/* The WAL is past the bound while a destination fails: backfill it anyway. */
 static void
 give_up(void)
 {
@@ -1271,71 +1487,126 @@ give_up(void)
 	unlock_data(lock);
 }
 
+/* A destination that lost continuity and is back: its BREAK, then a fresh snapshot. */
+static void
+mend(struct target *x)
+{
+	struct tail t;
+	struct err e;
+	char rel[64];
+
+	if (x->t.d == NULL || read_tail(&x->t, &t, &e) == -1)
+		return;
+	snprintf(rel, sizeof(rel), "wal/%010lld/BREAK", t.gen + 1);
+	if (t.broken || t_put(&x->t, rel, "", 0, &e) == 0) {
+		backup_request_snapshot();
+		pthread_mutex_lock(&mu);
+		x->st.continuity_lost = 0;
+		pthread_mutex_unlock(&mu);
+	}
+}
+
 static void
 tick(void)
 {
-	struct pos p;
+	struct leg legs[2];
 	struct err e;
-	long shipped = 0;
-	int lost;
+	int lost[2] = {0, 0}, give = 0, lock, busy = 0;
+	size_t nl = 0, map[2];
 	time_t now = time(NULL);
+	long long q;
 
-	pthread_mutex_lock(&mu);
-	lost = S.st.continuity_lost;
-	pthread_mutex_unlock(&mu);
-	if (lost) {
-		/* the destination is back? mark the break, then a fresh snapshot */
-		struct tail t;
-		char rel[64];
-		if (dest_tail(S.dest, &t, &e) == 0) {
-			snprintf(rel, sizeof(rel), "wal/%010lld/BREAK", t.gen + 1);
-			if ((t.broken || dest_put(S.dest, rel, "", 0, &e) == 0)) {
-				backup_request_snapshot();
-				pthread_mutex_lock(&mu);
-				S.st.continuity_lost = 0;
-				pthread_mutex_unlock(&mu);
-			}
-		}
-	}
-	if (ship_step(S.dest, S.db, &shipped, &p, &e) == -1) {
-		long long q = wal_size(S.db);
-		pthread_mutex_lock(&mu);
-		if (S.st.failing_since == 0) {
-			S.st.failing_since = now;
-			log_event(LOG_WARN, "shipping the WAL to the backup destination failed",
-			          LOG_STR("reason", e.msg), LOG_END);
-		}
-		snprintf(S.st.error, sizeof(S.st.error), "%s", e.msg);
-		S.st.queue_bytes = q;
-		if (S.pending_since_ms == 0)
-			S.pending_since_ms = now_ms();
-		S.st.lag_seconds = (double)(now_ms() - S.pending_since_ms) / 1000.0;
-		lost = q > S.max_queue && !S.st.continuity_lost;
-		if (lost)
-			S.st.continuity_lost = 1;
-		pthread_mutex_unlock(&mu);
-		if (lost) {
-			log_event(
-			    LOG_ERROR,
-			    "the WAL outgrew backup_max_queue_bytes while the destination failed: "
-			    "continuity given up, a fresh snapshot follows when it is back",
-			    LOG_END);
-			give_up();
-		}
+	/*
+	 * Under the lock from here: a snapshot marks a destination it could not
+	 * reach as lost under it (ship_snapshot_copy), so no step ships to that
+	 * destination between the mark and its BREAK.
+	 */
+	if ((lock = lock_data(S.db, &e)) == -1) {
+		log_event(LOG_WARN, "the WAL could not be shipped", LOG_STR("reason", e.msg),
+		          LOG_END);
 		return;
 	}
-	pthread_mutex_lock(&mu);
-	if (S.st.failing_since != 0)
-		log_event(LOG_INFO, "shipping the WAL works again", LOG_END);
-	S.st.failing_since = 0;
-	S.st.error[0] = '\0';
-	S.st.generation = p.gen;
-	S.st.frame = p.frame;
-	S.st.queue_bytes = 0;
-	S.st.lag_seconds = 0;
-	S.pending_since_ms = 0;
-	S.st.last_shipped = (double)p.seen_ms / 1000.0;
-	pthread_mutex_unlock(&mu);
+	for (size_t i = 0; i < S.n; i++) {
+		struct target *x = &S.to[i];
+		memset(&legs[nl], 0, sizeof(legs[nl]));
+		legs[nl].t = &x->t;
+		if (x->t.d == NULL && (x->t.d = dest_open(&x->spec, &legs[nl].e)) == NULL) {
+			map[nl++] = i; /* a failed leg: the WAL waits for it */
+			continue;
+		}
+		pthread_mutex_lock(&mu);
+		lost[i] = x->st.continuity_lost;
+		pthread_mutex_unlock(&mu);
+		if (lost[i])
+			mend(x);
+		pthread_mutex_lock(&mu);
+		lost[i] = x->st.continuity_lost;
+		pthread_mutex_unlock(&mu);
+		if (lost[i])
+			continue; /* still down: nothing is shipped to it before its BREAK */
+		map[nl++] = i;
+	}
+	if (ship_locked(legs, nl, S.db, 0, 0, &busy, &e) == -1) {
+		/* the database itself: every destination waits */
+		unlock_data(lock);
+		log_event(LOG_WARN, "the WAL could not be read for shipping",
+		          LOG_STR("reason", e.msg), LOG_END);
+		return;
+	}
+	unlock_data(lock);
+	if (busy)
+		return;
+	q = wal_size(S.db);
+	for (size_t k = 0; k < S.n; k++) {
+		struct target *x = &S.to[k];
+		struct leg *l = NULL;
+		for (size_t j = 0; j < nl; j++)
+			if (map[j] == k)
+				l = &legs[j];
+		pthread_mutex_lock(&mu);
+		if (l == NULL || !l->ok) {
+			if (l != NULL) {
+				snprintf(x->st.error, sizeof(x->st.error), "%s", l->e.msg);
+				if (x->st.failing_since == 0) {
+					x->st.failing_since = now;
+					log_event(LOG_WARN,
+					          "shipping the WAL to a backup destination failed",
+					          LOG_STR("destination", x->st.label),
+					          LOG_STR("reason", l->e.msg), LOG_END);
+				}
+			}
+			x->st.queue_bytes = q;
+			if (x->pending_since_ms == 0)
+				x->pending_since_ms = now_ms();
+			x->st.lag_seconds = (double)(now_ms() - x->pending_since_ms) / 1000.0;
+			if (q > S.max_queue && !x->st.continuity_lost) {
+				x->st.continuity_lost = 1;
+				give = 1;
+				log_event(
+				    LOG_ERROR,
+				    "the WAL outgrew backup_max_queue_bytes while a destination "
+				    "failed: its continuity is given up, a fresh snapshot "
+				    "follows when it is back",
+				    LOG_STR("destination", x->st.label), LOG_END);
+			}
+			pthread_mutex_unlock(&mu);
+			continue;
+		}
+		if (x->st.failing_since != 0)
+			log_event(LOG_INFO, "shipping the WAL works again",
+			          LOG_STR("destination", x->st.label), LOG_END);
+		x->st.failing_since = 0;
+		x->st.error[0] = '\0';
+		x->st.generation = l->p.gen;
+		x->st.frame = l->p.frame;
+		x->st.queue_bytes = 0;
+		x->st.lag_seconds = 0;
+		x->pending_since_ms = 0;
+		x->st.last_shipped = (double)l->p.seen_ms / 1000.0;
+		pthread_mutex_unlock(&mu);
+	}
+	if (give)
+		give_up();
 }
 
 static void *
@@ -1363,10 +1634,23 @@ run(void *arg)
 	return NULL;
 }
 
+static void
+free_targets(void)
+{
+	for (size_t i = 0; i < S.n; i++) {
+		dest_close(S.to[i].t.d);
+		free(S.to[i].dir);
+	}
+	S.n = 0;
+}
+
 int
 ship_start(const struct config *c, const char *db_path, struct err *e)
 {
+	struct dest_spec specs[2];
 	double iv;
+	int n = 0;
+
 	if (c->backup_dir == NULL || c->backup_dir[0] == '\0')
 		return 0;
 	if ((iv = ship_parse_interval(c->backup_sync_interval)) < 0)
@@ -1374,21 +1658,47 @@ ship_start(const struct config *c, const char *db_path, struct err *e)
 		               "backup sync_interval '%s' is not a number of seconds between 0.01 "
 		               "and 3600 (e.g. 1, 0.2 or 200ms)",
 		               c->backup_sync_interval);
+	if (dest_specs_from_config(c, specs, &n, e) == -1)
+		return -1;
 	memset(&S, 0, sizeof(S));
-	S.dest = xstrdup(c->backup_dir);
 	S.db = xstrdup(db_path);
+	scratch_of(db_path, S.scratch, sizeof(S.scratch));
 	S.interval = iv;
 	S.max_queue = c->backup_max_queue_bytes;
-	S.st.enabled = 1;
+	for (int i = 0; i < n && i < 2; i++) {
+		struct target *x = &S.to[S.n];
+		struct err oe;
+		x->spec = specs[i];
+		x->t.scratch = S.scratch;
+		x->st.enabled = 1;
+		if (specs[i].kind == DEST_DIR) {
+			x->dir = xstrdup(specs[i].dir);
+			x->spec.dir = x->dir;
+			snprintf(x->st.label, sizeof(x->st.label), "dir");
+			/* a directory that cannot be made now is tried again every tick */
+			x->t.d = dest_open(&x->spec, &oe);
+		} else {
+			snprintf(x->st.label, sizeof(x->st.label), "s3");
+			/* the settings and the credentials: a mistake stops the start */
+			if ((x->t.d = dest_open(&x->spec, e)) == NULL) {
+				free_targets();
+				free(S.db);
+				return -1;
+			}
+		}
+		S.n++;
+	}
 	/* the command line set it before any connection was opened (cli_config) */
 	if (!store_sqlite_owns_checkpoints())
 		store_sqlite_own_checkpoints(1, ship_commit_hook);
 	if (pthread_create(&S.th, NULL, run, NULL) != 0) {
-		free(S.dest);
+		free_targets();
 		free(S.db);
 		return err_set(e, 500, "cannot start the WAL shipper");
 	}
+	pthread_mutex_lock(&mu);
 	S.running = 1;
+	pthread_mutex_unlock(&mu);
 	return 0;
 }
 
@@ -1402,18 +1712,70 @@ ship_stop(void)
 	pthread_cond_signal(&cv);
 	pthread_mutex_unlock(&mu);
 	pthread_join(S.th, NULL);
+	pthread_mutex_lock(&mu);
 	S.running = 0;
-	free(S.dest);
+	pthread_mutex_unlock(&mu);
+	free_targets();
 	free(S.db);
-	S.dest = S.db = NULL;
+	S.db = NULL;
+}
+
+size_t
+ship_state_all(struct ship_status *st, size_t cap)
+{
+	size_t n = 0;
+	pthread_mutex_lock(&mu);
+	for (size_t i = 0; i < S.n && i < cap; i++, n++) {
+		st[i] = S.to[i].st;
+		if (S.to[i].pending_since_ms != 0)
+			st[i].lag_seconds = (double)(now_ms() - S.to[i].pending_since_ms) / 1000.0;
+	}
+	pthread_mutex_unlock(&mu);
+	return n;
 }
 
 void
 ship_state(struct ship_status *st)
 {
+	memset(st, 0, sizeof(*st));
+	if (ship_state_all(st, 1) == 0)
+		st->enabled = 0;
+}
+
+static int
+shipper_running(void)
+{
+	int r;
 	pthread_mutex_lock(&mu);
-	*st = S.st;
-	if (S.pending_since_ms != 0)
-		st->lag_seconds = (double)(now_ms() - S.pending_since_ms) / 1000.0;
+	r = S.running && !S.stop;
+	pthread_mutex_unlock(&mu);
+	return r;
+}
+
+/* The server's shipper: d (its kind) lost continuity; a BREAK and a snapshot when it is back. */
+static void
+mark_lost(const struct backup_dest *d, const char *why)
+{
+	const char *label = dest_dir_root(d) != NULL ? "dir" : "s3";
+	pthread_mutex_lock(&mu);
+	for (size_t i = 0; i < S.n; i++)
+		if (strcmp(S.to[i].st.label, label) == 0 && !S.to[i].st.continuity_lost) {
+			struct target *x = &S.to[i];
+			snprintf(x->st.error, sizeof(x->st.error), "%s", why);
+			if (x->st.failing_since == 0) {
+				x->st.failing_since = time(NULL);
+				log_event(
+				    LOG_WARN, "shipping the WAL to a backup destination failed",
+				    LOG_STR("destination", label), LOG_STR("reason", why), LOG_END);
+			}
+			if (x->pending_since_ms == 0)
+				x->pending_since_ms = now_ms();
+			S.to[i].st.continuity_lost = 1;
+			log_event(
+			    LOG_ERROR,
+			    "a snapshot was taken while a backup destination failed: its WAL "
+			    "continuity is given up, a fresh snapshot follows when it is back",
+			    LOG_STR("destination", label), LOG_END);
+		}
 	pthread_mutex_unlock(&mu);
 }

@@ -1,5 +1,6 @@
 /*
- * ship.h — continuous shipping of the sealed WAL to backup_dir/wal, and the
+ * ship.h — continuous shipping of the sealed WAL to DEST/wal of each backup
+ * destination (backup_dir, an S3-compatible store), and the
  * replay of shipped segments onto a restored snapshot (issue 21). The
  * segment format and the rules are described at the top of ship.c.
  */
@@ -42,28 +43,24 @@ int ship_seg_parse(const unsigned char *buf, size_t n, struct ship_seg *s,
                    const unsigned char **commits, const unsigned char **walhdr,
                    const unsigned char **frames, unsigned char hash[SHIP_HASH], struct err *e);
 
-/*
- * Ships the committed WAL frames not shipped yet from db_path's WAL into
- * dest/wal, then lets the checkpoint backfill up to them (PASSIVE: never
- * past what is shipped). Serialized between processes by an flock on
- * DATA/backup.lock. The process must have the database's key (store_open
- * ran). *shipped: frames written now. 0 ok (also when nothing was pending
- * or the database was busy), -1 the destination failed (nothing
- * checkpointed).
- */
-int ship_now(const char *dest, const char *db_path, long *shipped, struct err *e);
+struct backup_dest;
 
 /*
- * For a snapshot: under the lock, ships what is pending, backfills the main
- * file exactly up to the last shipped commit, and copies the sealed main
- * file as it is into the open file out_fd (hashed: hex, size). *generation
- * and *frame: the WAL position the copy holds (segments of generation,
- * frames 1..frame are in it; later ones apply to it); *at_ms the time after
- * which its content ends.
+ * For a snapshot: under the lock, ships what is pending to every
+ * destination in dests (each its own tail). One that fails makes the
+ * snapshot fail (backfilling frames it lacks would break its chain), except
+ * in `slate serve` for a destination after the first: it is left out
+ * (ok[i] 0) and marked lost, so the shipper writes its BREAK and asks for a
+ * fresh snapshot once it is back;
+ * backfills the main file exactly up to the last shipped commit, and copies
+ * the sealed main file as it is into the open file out_fd (hashed: hex,
+ * size). generation[i] and frame[i]: the WAL position the copy holds in
+ * dests[i]'s numbering (segments of that generation, frames 1..frame are in
+ * it; later ones apply to it); *at_ms the time after which its content ends.
  */
-int ship_snapshot_copy(const char *dest, const char *db_path, int out_fd, long long *size,
-                       char hex[65], long long *generation, long long *frame, long long *at_ms,
-                       struct err *e);
+int ship_snapshot_copy(struct backup_dest **dests, size_t n, const char *db_path, int out_fd,
+                       long long *size, char hex[65], long long *generation, long long *frame,
+                       int *ok, long long *at_ms, struct err *e);
 
 /* What a replay did. */
 struct ship_applied {
@@ -83,16 +80,27 @@ int ship_apply(const char *dest, long long gen, long long frame, long long at_ms
 
 /* DEST/wal/HEAD: the last segment shipped and its last commit's time. 1 found, 0 none. */
 int ship_dest_head(const char *dest, long long *gen, unsigned long *frame, long long *last_ms);
+/* The same of any destination (scratch: a directory an object store's objects are fetched to). */
+int ship_dest_head_d(struct backup_dest *d, const char *scratch, long long *gen,
+                     unsigned long *frame, long long *last_ms);
 
 /* Removes the generations in dest below gen (older than the oldest snapshot kept). */
 int ship_prune(const char *dest, long long gen, struct err *e);
+int ship_prune_d(struct backup_dest *d, long long gen, struct err *e);
 
-/* The shipper thread of `slate serve` (nothing when backup_dir is empty). */
+/*
+ * The shipper thread of `slate serve` (nothing when backup_dir is empty):
+ * every tick ships to each destination (backup_dir, and the S3 store when
+ * s3_endpoint is set) independently; the WAL is backfilled only up to what
+ * every destination has, or past the bound (the lagging one is then marked
+ * as needing a fresh snapshot, taken once it is back).
+ */
 int ship_start(const struct config *c, const char *db_path, struct err *e);
 void ship_stop(void);
 
 struct ship_status {
 	int enabled;
+	char label[8];               /* "dir" or "s3": the metrics' destination label */
 	long long generation, frame; /* the last frame shipped */
 	double last_shipped;         /* Unix time: every commit before it is shipped */
 	double lag_seconds;          /* age of the oldest commit not shipped; 0 when none */
@@ -101,7 +109,9 @@ struct ship_status {
 	int continuity_lost;         /* the WAL was checkpointed unshipped: a snapshot is due */
 	char error[256];
 };
-void ship_state(struct ship_status *st);
+void ship_state(struct ship_status *st); /* the first destination (backup_dir) */
+/* Every destination's (at most cap): how many. */
+size_t ship_state_all(struct ship_status *st, size_t cap);
 
 /* The wal hook that records commit times (store_sqlite_own_checkpoints). */
 struct sqlite3;

@@ -2,15 +2,16 @@
  * backup.c — `slate backup now|verify|status` and `slate restore`: the
  * operator's side of backup/backup.h.
  *
- * now      a snapshot into backup_dir, beside a running server or not
- *          (audited as backup.snapshot)
+ * now      a snapshot into backup_dir (and the S3 store when s3_endpoint
+ *          is set), beside a running server or not (audited as
+ *          backup.snapshot)
  * verify   a restore drill: the newest snapshot restored into a scratch
  *          directory and checked, the outcome in DEST/last-drill.json and
  *          in the audit log (backup.drill, object the snapshot's name,
  *          outcome success or failure); `slate serve` runs this on its
  *          schedule
- * status   the destination, the newest snapshot and the last drill; needs
- *          no master key
+ * status   each destination, the newest snapshot and the last drill; needs
+ *          no master key (verify, too, drills each destination)
  * restore  a new data directory from a snapshot: never into a non-empty
  *          directory, nothing left behind when the master key is wrong or
  *          the snapshot does not check out. The master key comes from a key
@@ -27,6 +28,7 @@
 
 #include "audit/audit.h"
 #include "backup/backup.h"
+#include "backup/dest.h"
 #include "backup/ship.h"
 #include "cli/cli.h"
 #include "crypto/keyring.h"
@@ -53,7 +55,9 @@ static const char restore_help[] =
     "                     [--latest | --at TIME | --snapshot NAME] [--keystore NAME|latest]\n"
     "\n"
     "Rebuilds a data directory NEWDIR (absent or empty) from DEST (default\n"
-    "backup_dir). --latest: the newest snapshot plus every WAL segment shipped after\n"
+    "backup_dir): a directory, or s3 (the S3-compatible store of [backup] s3_*; what\n"
+    "the restore needs is fetched into a scratch directory beside NEWDIR first, with\n"
+    "every check below). --latest: the newest snapshot plus every WAL segment shipped after\n"
     "it; --at TIME (2026-12-04T21:03:05Z, RFC 3339, or a Unix time): the newest\n"
     "snapshot taken at or before TIME plus the segments up to the last transaction\n"
     "committed at or before TIME; --snapshot NAME, or nothing: that (the newest)\n"
@@ -80,6 +84,7 @@ static int
 now_cmd(const struct config *c)
 {
 	struct backup_snapshot_info info;
+	struct backup_dest *s3 = NULL;
 	struct keyring *keys = NULL;
 	struct store *s;
 	struct err e;
@@ -89,7 +94,9 @@ now_cmd(const struct config *c)
 	if ((s = cli_open_store("backup", c, &keys)) == NULL)
 		return EXIT_FAIL;
 	snprintf(db, sizeof(db), "%s/slate.db", c->data_dir);
-	if (backup_snapshot(c->backup_dir, c->backup_retention_days, db, keys, &info, &e) == -1) {
+	if (backup_s3_open(c, &s3, &e) == -1 ||
+	    backup_snapshot(c->backup_dir, c->backup_retention_days, s3, c->s3_retention_days, db,
+	                    keys, &info, &e) == -1) {
 		cli_error("backup", "%s", e.msg);
 		goto out;
 	}
@@ -98,11 +105,58 @@ now_cmd(const struct config *c)
 	       "older than %ld days removed.\n",
 	       info.name, c->backup_dir, info.size, info.position, info.seconds, info.pruned,
 	       c->backup_retention_days);
+	if (s3 != NULL)
+		printf("Snapshot %s put in %s; %d older than %ld days removed there.\n", info.name,
+		       dest_label(s3), info.pruned_s3, c->s3_retention_days);
 	rc = EXIT_OK;
 out:
+	dest_close(s3);
 	store_close(s);
 	keyring_close(keys);
 	return rc;
+}
+
+/* The drill from the S3 store too, when one is configured (recorded there, and audited). */
+static int
+verify_s3(const struct config *c)
+{
+	struct backup_dest *s3 = NULL;
+	struct backup_drill d;
+	struct keyring *keys = NULL;
+	struct store *s;
+	struct err e;
+	char object[BACKUP_NAME_MAX + 8];
+	int rc;
+
+	if (backup_s3_open(c, &s3, &e) == -1) {
+		cli_error("backup", "%s", e.msg);
+		return EXIT_FAIL;
+	}
+	if (s3 == NULL)
+		return EXIT_OK;
+	rc = backup_drill_run_from(s3, c->data_dir, c->key_file, &d, &e);
+	if (rc == -1)
+		cli_error("backup", "the S3 drill's outcome was not recorded: %s", e.msg);
+	if ((s = cli_open_store("backup", c, &keys)) != NULL) {
+		struct audit_entry a = {
+		    cli_actor(), "cli", "backup.drill", object, d.ok ? "success" : "failure",
+		    NULL,        NULL};
+		snprintf(object, sizeof(object), "s3:%s", d.snapshot);
+		if (audit_record(s, &a, &e) == -1)
+			cli_error("backup", "warning: the audit event was not written: %s", e.msg);
+		store_close(s);
+		keyring_close(keys);
+	}
+	if (!d.ok) {
+		cli_error("backup", "restore drill from %s of snapshot %s failed: %s",
+		          dest_label(s3), d.snapshot[0] ? d.snapshot : "-", d.reason);
+		dest_close(s3);
+		return EXIT_FAIL;
+	}
+	printf("Restore drill from %s of snapshot %s: ok, restored and checked in %.2f s.\n",
+	       dest_label(s3), d.snapshot, d.seconds);
+	dest_close(s3);
+	return rc == -1 ? EXIT_FAIL : EXIT_OK;
 }
 
 static int
@@ -133,6 +187,54 @@ verify_cmd(const struct config *c)
 	}
 	printf("Restore drill of snapshot %s: ok, restored and checked in %.2f s.\n", d.snapshot,
 	       d.seconds);
+	return verify_s3(c);
+}
+
+/* The S3 store's part of the status (text): its newest snapshot, the WAL shipped, the last drill.
+ */
+static int
+status_s3(const struct config *c)
+{
+	struct backup_dest *s3 = NULL;
+	struct backup_drill d;
+	struct err e;
+	char name[BACKUP_NAME_MAX], at[TIMEFMT_LEN], last[40] = "";
+	long long gen = 0, last_ms = 0;
+	unsigned long frame = 0;
+	int found;
+
+	if (backup_s3_open(c, &s3, &e) == -1) {
+		cli_error("backup", "%s", e.msg);
+		return EXIT_FAIL;
+	}
+	if (s3 == NULL)
+		return EXIT_OK;
+	printf("\ndestination    %s\n", dest_label(s3));
+	if ((found = backup_latest_from(s3, name, &e)) == -1) {
+		printf("unreachable    %s\n", e.msg);
+		dest_close(s3);
+		return EXIT_FAIL;
+	}
+	if (ship_dest_head_d(s3, c->data_dir, &gen, &frame, &last_ms)) {
+		time_t t = (time_t)(last_ms / 1000);
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		strftime(last, sizeof(last), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		printf("wal shipped    generation %lld, frame %lu, last commit shipped %s (%.0f s "
+		       "ago)\n",
+		       gen, frame, last, (double)time(NULL) - (double)last_ms / 1000.0);
+	} else {
+		printf("wal shipped    nothing yet\n");
+	}
+	printf("last snapshot  %s\n", found ? name : "none");
+	backup_drill_read_from(s3, c->data_dir, &d);
+	time_rfc3339(d.at, at);
+	if (d.known)
+		printf("last drill     %s, snapshot %s, %s, %.2f s%s%s\n", at, d.snapshot,
+		       d.ok ? "ok" : "FAILED", d.seconds, d.ok ? "" : ": ", d.reason);
+	else
+		printf("last drill     none\n");
+	dest_close(s3);
 	return EXIT_OK;
 }
 
@@ -207,7 +309,7 @@ status_cmd(const struct config *c, int as_json)
 	else
 		printf("last drill     none\n");
 	json_decref(m);
-	return EXIT_OK;
+	return status_s3(c);
 }
 
 int
@@ -348,8 +450,21 @@ cmd_restore(int argc, char **argv)
 		goto out;
 	}
 	rc = EXIT_FAIL;
-	if (backup_restore_at(from, snapshot, keystore, c.data_dir, c.key_file, at_ms, &r, &e) ==
-	    -1) {
+	if (strcmp(from, "s3") == 0) {
+		struct backup_dest *s3 = NULL;
+		if (backup_s3_open(&c, &s3, &e) == 0 && s3 == NULL)
+			err_set(
+			    &e, 400,
+			    "--from s3 needs the S3 store's settings ([backup] s3_endpoint, ...)");
+		if (s3 == NULL || backup_restore_from(s3, snapshot, keystore, c.data_dir,
+		                                      c.key_file, at_ms, &r, &e) == -1) {
+			cli_error("restore", "%s", e.msg);
+			dest_close(s3);
+			goto out;
+		}
+		dest_close(s3);
+	} else if (backup_restore_at(from, snapshot, keystore, c.data_dir, c.key_file, at_ms, &r,
+	                             &e) == -1) {
 		cli_error("restore", "%s", e.msg);
 		goto out;
 	}

@@ -181,30 +181,49 @@ metrics_render(struct evbuffer *out)
 			    (long long)b.last_snapshot, (long long)(b.drill.known ? b.drill.at : 0),
 			    b.drill.known && b.drill.ok, b.drill.seconds);
 		if (b.enabled) {
-			struct ship_status ss;
-			ship_state(&ss);
-			evbuffer_add_printf(
-			    out,
-			    "# HELP slate_backup_ship_lag_seconds Age of the oldest commit not yet "
-			    "shipped to backup_dir (0: all shipped).\n"
-			    "# TYPE slate_backup_ship_lag_seconds gauge\n"
-			    "slate_backup_ship_lag_seconds{destination=\"dir\"} %.3f\n"
-			    "# HELP slate_backup_last_shipped_timestamp Unix time before which "
-			    "every commit is in the destination.\n"
-			    "# TYPE slate_backup_last_shipped_timestamp gauge\n"
-			    "slate_backup_last_shipped_timestamp{destination=\"dir\"} %.3f\n"
-			    "# HELP slate_backup_queue_bytes WAL bytes waiting for the "
-			    "destination.\n"
-			    "# TYPE slate_backup_queue_bytes gauge\n"
-			    "slate_backup_queue_bytes{destination=\"dir\"} %lld\n"
-			    "# HELP slate_backup_ship_position The last WAL generation and frame "
-			    "shipped.\n"
-			    "# TYPE slate_backup_ship_position gauge\n"
-			    "slate_backup_ship_position{destination=\"dir\",part=\"generation\"} "
-			    "%lld\n"
-			    "slate_backup_ship_position{destination=\"dir\",part=\"frame\"} %lld\n",
-			    ss.lag_seconds, ss.last_shipped, ss.queue_bytes, ss.generation,
-			    ss.frame);
+			/* one line per destination, backup_dir ("dir") first */
+			struct ship_status ss[2];
+			size_t n = ship_state_all(ss, 2);
+			evbuffer_add_printf(out, "# HELP slate_backup_ship_lag_seconds Age of the "
+			                         "oldest commit not yet shipped to the destination "
+			                         "(0: all shipped).\n"
+			                         "# TYPE slate_backup_ship_lag_seconds gauge\n");
+			for (size_t i = 0; i < n; i++)
+				evbuffer_add_printf(
+				    out,
+				    "slate_backup_ship_lag_seconds{destination=\"%s\"} "
+				    "%.3f\n",
+				    ss[i].label, ss[i].lag_seconds);
+			evbuffer_add_printf(out,
+			                    "# HELP slate_backup_last_shipped_timestamp Unix "
+			                    "time before which every commit is in the "
+			                    "destination.\n"
+			                    "# TYPE slate_backup_last_shipped_timestamp gauge\n");
+			for (size_t i = 0; i < n; i++)
+				evbuffer_add_printf(out,
+				                    "slate_backup_last_shipped_timestamp{"
+				                    "destination=\"%s\"} %.3f\n",
+				                    ss[i].label, ss[i].last_shipped);
+			evbuffer_add_printf(out,
+			                    "# HELP slate_backup_queue_bytes WAL bytes waiting "
+			                    "for the destination.\n"
+			                    "# TYPE slate_backup_queue_bytes gauge\n");
+			for (size_t i = 0; i < n; i++)
+				evbuffer_add_printf(
+				    out, "slate_backup_queue_bytes{destination=\"%s\"} %lld\n",
+				    ss[i].label, ss[i].queue_bytes);
+			evbuffer_add_printf(out, "# HELP slate_backup_ship_position The last WAL "
+			                         "generation and frame shipped.\n"
+			                         "# TYPE slate_backup_ship_position gauge\n");
+			for (size_t i = 0; i < n; i++)
+				evbuffer_add_printf(
+				    out,
+				    "slate_backup_ship_position{destination=\"%s\",part="
+				    "\"generation\"} "
+				    "%lld\n"
+				    "slate_backup_ship_position{destination=\"%s\",part=\"frame\"} "
+				    "%lld\n",
+				    ss[i].label, ss[i].generation, ss[i].label, ss[i].frame);
 		}
 	}
 	evbuffer_add_printf(out, "# HELP slate_cache_lookups_total Lookups of the loop threads' "

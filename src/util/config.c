@@ -166,6 +166,8 @@ static const struct setting table[] = {
       "CA bundle (PEM) for a self-hosted endpoint; empty: the system's"),
     L("backup", "s3_timeout", "SLATE_BACKUP_S3_TIMEOUT", s3_timeout, "60", 1, 3600,
       "seconds an S3 request may wait to connect or with nothing moving"),
+    L("backup", "s3_retention_days", "SLATE_BACKUP_S3_RETENTION_DAYS", s3_retention_days, "30", 1,
+      30, "days a snapshot in the S3 store is kept; never beyond the 30-day grace period"),
     S("metrics", "token", "SLATE_METRICS_TOKEN", metrics_token, "",
       "bearer token for /metrics from non-loopback peers"),
     S("security", "contact", "SLATE_SECURITY_CONTACT", security_contact,

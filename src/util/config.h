@@ -69,6 +69,7 @@ struct config {
 	char *s3_credentials_file;
 	char *s3_ca_file;
 	long s3_timeout;
+	long s3_retention_days;
 	char *smtp_url;
 	char *smtp_user;
 	char *smtp_password_file;

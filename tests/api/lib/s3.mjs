@@ -8,6 +8,7 @@
  *
  *   const s3 = await startS3({ buckets: ['slate-backups'] });
  *   s3.endpoint   // http://127.0.0.1:PORT
+ *   s3.setDown(true)  // every request answered 503 until setDown(false)
  *   await s3.stop();
  */
 import crypto from 'node:crypto';
@@ -83,8 +84,15 @@ export async function startS3({ buckets = ['slate-backups'], secret = S3_SECRET,
   });
   const inner = await s3.run();
   const counts = { verified: 0, rejected: 0, requests: [] };
+  let down = false; // setDown(true): every request is answered 503 (the store is unavailable)
 
   const handler = (req, res) => {
+    if (down) {
+      req.resume();
+      res.writeHead(503, { 'content-type': 'application/xml' });
+      res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>ServiceUnavailable</Code><Message>down for the test</Message></Error>');
+      return;
+    }
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
@@ -162,6 +170,7 @@ export async function startS3({ buckets = ['slate-backups'], secret = S3_SECRET,
     port,
     dir: tmp.dir,
     counts,
+    setDown(v) { down = v; },
     async stop() {
       const closed = new Promise((resolve) => front.close(resolve));
       front.closeAllConnections();

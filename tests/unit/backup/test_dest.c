@@ -67,6 +67,8 @@ a_directory_destination_puts_gets_lists_and_deletes(void **state)
 	assert_non_null(d);
 	assert_int_equal(strncmp(dest_label(d), "dir:", 4), 0);
 	assert_string_equal(dest_label(d) + 4, path);
+	/* the shipper reads a directory's files in place, under this root */
+	assert_string_equal(dest_dir_root(d), path);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0700);
 
@@ -402,6 +404,7 @@ open_with_credentials(const char *content, mode_t mode, struct err *e)
 		return -1;
 	/* the label names the bucket and prefix, never the endpoint's secret parts or the key */
 	assert_string_equal(dest_label(d), "s3://slate-backups/team/prod");
+	assert_null(dest_dir_root(d));
 	dest_close(d);
 	return 0;
 }
