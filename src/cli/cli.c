@@ -128,9 +128,30 @@ cli_config(const char *cmd, int argc, char **argv, const struct cli_flag *flags,
 		cli_error(cmd, "%s", e.msg);
 		goto out;
 	}
-	/* backups on: Slate owns checkpoints in every process (backup/ship.c) */
-	if (c->backup_dir != NULL && c->backup_dir[0] != '\0')
+	/*
+	 * Backups on: Slate owns checkpoints in every process (backup/ship.c). A
+	 * data directory whose WAL a shipper works on (its backup.lock exists) is
+	 * treated the same by a command run without the backup settings (a shell
+	 * without the service's SLATE_BACKUP_*): its checkpoint would backfill
+	 * frames not shipped yet behind the shipper's back. `slate serve` without
+	 * backups removes the marker: backups were turned off.
+	 */
+	if (c->backup_dir != NULL && c->backup_dir[0] != '\0') {
 		store_sqlite_own_checkpoints(1, ship_commit_hook);
+	} else {
+		char marker[4096];
+		int n = snprintf(marker, sizeof(marker), "%s/backup.lock", c->data_dir);
+		if (n > 0 && (size_t)n < sizeof(marker)) {
+			if (strcmp(cmd, "serve") == 0) {
+				if (unlink(marker) == -1 && errno != ENOENT)
+					log_event(LOG_WARN, "cannot remove the backup marker",
+					          LOG_STR("path", marker),
+					          LOG_STR("error", strerror(errno)), LOG_END);
+			} else if (access(marker, F_OK) == 0) {
+				store_sqlite_own_checkpoints(1, ship_commit_hook);
+			}
+		}
+	}
 	rc = EXIT_OK;
 out:
 	free(values);

@@ -78,7 +78,15 @@ test('a restore to three earlier instants and to the latest equals the live data
     const instants = [];
     for (let g = 0; g < 4; g++) {
       for (let i = 0; i < 3; i++) await addDept(`Group ${g} dept ${i}`);
-      if (g === 1) cli(['user', 'add', '--data', dd.data, '--email', 'cli-writer@example.org'], env);
+      if (g === 1) {
+        cli(['user', 'add', '--data', dd.data, '--email', 'cli-writer@example.org'], env);
+        // and from a shell without the service's backup settings: the data directory's
+        // backup.lock tells the command not to checkpoint behind the shipper (its writes
+        // fill the WAL past SQLite's automatic checkpoint of 1000 pages)
+        cli(['sql', 'CREATE TABLE cli_filler(b BLOB); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1200) '
+          + 'INSERT INTO cli_filler SELECT randomblob(3000) FROM n; DROP TABLE cli_filler', '--write', '--data', dd.data], {});
+        cli(['user', 'add', '--data', dd.data, '--email', 'cli-no-settings@example.org'], {});
+      }
       if (g === 2) {
         // the destination fails: its wal directory becomes a file; writes go on
         renameSync(path.join(dest, 'wal'), path.join(dest, 'wal.away'));
