@@ -226,7 +226,9 @@ test('file names with dot-only names, separators, control or bidirectional chara
 
 test('when the bodies in flight hold the whole body_memory_budget, a new body is answered 503 with Retry-After, unread', async (t) => {
   const budget = 2 * MiB;
-  const small = await startServer({ env: { SLATE_BODY_MEMORY_BUDGET: String(budget), SLATE_MAX_BODY_BYTES: String(budget) } });
+  // the slow sender must hold its share for the whole test, however slowly the server runs
+  // (valgrind beside other work: a request can take seconds), so request_timeout is long
+  const small = await startServer({ env: { SLATE_BODY_MEMORY_BUDGET: String(budget), SLATE_MAX_BODY_BYTES: String(budget), SLATE_REQUEST_TIMEOUT: '600' } });
   t.after(() => small.stop());
   const saved = server;
   server = small; // head() and announce() speak to this server
@@ -237,9 +239,9 @@ test('when the bodies in flight hold the whole body_memory_budget, a new body is
     const hog = await announce(json(budget - 64 * 1024), { send: 1024, timeout: 60_000 });
     hog.answered.catch(() => {});
     const refused = await waitFor(async () => {
-      const res = await rawTlsRequest(small, json(128 * 1024) + 'x'.repeat(128 * 1024), { timeout: 5_000 });
+      const res = await rawTlsRequest(small, json(128 * 1024) + 'x'.repeat(128 * 1024), { timeout: 30_000 });
       return res.status === 503 ? res : null;
-    }, { what: 'a 503 while the budget is held', timeout: 30_000 }); // valgrind: a TLS request can take seconds
+    }, { what: 'a 503 while the budget is held', timeout: 120_000 });
     assertProblem(refused, 503, 'a body over the budget');
     assert.match(refused.headers['retry-after'] ?? '', /^\d+$/, 'Retry-After');
     // an upload needs its share too: refused from the head
@@ -252,9 +254,9 @@ test('when the bodies in flight hold the whole body_memory_budget, a new body is
     // the budget comes back when the slow sender leaves
     hog.socket.destroy();
     const after = await waitFor(async () => {
-      const res = await rawTlsRequest(small, json(128 * 1024) + 'x'.repeat(128 * 1024), { timeout: 5_000 });
+      const res = await rawTlsRequest(small, json(128 * 1024) + 'x'.repeat(128 * 1024), { timeout: 30_000 });
       return res.status !== 503 ? res : null;
-    }, { what: 'the budget released', timeout: 30_000 });
+    }, { what: 'the budget released', timeout: 120_000 });
     assert.equal(after.status, 400, after.text);
   } finally {
     server = saved;
