@@ -1064,7 +1064,7 @@ backup_drill_run(const char *dest, const char *data_dir, const char *key_file,
 {
 	char scratch[PATH_MAX], path[PATH_MAX + 32];
 	struct backup_restored r;
-	struct err why;
+	struct err why = {0, "", ""};
 	json_t *j;
 	int found, rc;
 
@@ -1327,7 +1327,7 @@ backup_drill_run_from(struct backup_dest *src, const char *data_dir, const char 
 {
 	char scratch[PATH_MAX + 32], to[PATH_MAX + 48], *text;
 	struct backup_restored r;
-	struct err why;
+	struct err why = {0, "", ""};
 	json_t *j;
 	int rc;
 

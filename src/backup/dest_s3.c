@@ -741,15 +741,17 @@ object_path(struct backup_dest *d, const char *name)
 	return path;
 }
 
+/* One request on an object that answers nothing but its status (PUT, DELETE): 0 on a 2xx. */
 static int
-put(struct backup_dest *d, const char *name, struct body *b, const char *sha, struct err *e)
+object_request(struct backup_dest *d, const char *method, const char *name, struct body *b,
+               const char *sha, struct err *e)
 {
 	struct sink s = {NULL, -1, 0, 0, 0, 0, NULL, 0, 0};
-	char *path = object_path(d, name), *what = xasprintf("PUT %s", name);
+	char *path = object_path(d, name), *what = xasprintf("%s %s", method, name);
 	long status = 0;
 	int rc = -1;
 
-	if (s3_send(d, "PUT", path, "", b, sha, &s, &status, what, e) == -1)
+	if (s3_send(d, method, path, "", b, sha, &s, &status, what, e) == -1)
 		goto out;
 	if (status < 200 || status > 299) {
 		http_error(d, what, status, &s, e);
@@ -761,6 +763,12 @@ out:
 	free(path);
 	free(what);
 	return rc;
+}
+
+static int
+put(struct backup_dest *d, const char *name, struct body *b, const char *sha, struct err *e)
+{
+	return object_request(d, "PUT", name, b, sha, e);
 }
 
 int
@@ -856,23 +864,7 @@ out:
 int
 s3_delete(struct backup_dest *d, const char *name, struct err *e)
 {
-	struct sink s = {NULL, -1, 0, 0, 0, 0, NULL, 0, 0};
-	char *path = object_path(d, name), *what = xasprintf("DELETE %s", name);
-	long status = 0;
-	int rc = -1;
-
-	if (s3_send(d, "DELETE", path, "", NULL, EMPTY_SHA256, &s, &status, what, e) == -1)
-		goto out;
-	if (status < 200 || status > 299) {
-		http_error(d, what, status, &s, e);
-		goto out;
-	}
-	rc = 0;
-out:
-	free(s.mem);
-	free(path);
-	free(what);
-	return rc;
+	return object_request(d, "DELETE", name, NULL, EMPTY_SHA256, e);
 }
 
 struct list_ctx {

@@ -127,6 +127,7 @@
 #include "backup/dest.h"
 #include "store/pagecrypt.h"
 #include "store/store_sqlite.h"
+#include "util/bigend.h"
 #include "util/io.h"
 #include "util/log.h"
 #include "util/xalloc.h"
@@ -143,31 +144,6 @@ now_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static uint32_t
-get32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-static uint64_t
-get64(const unsigned char *p)
-{
-	return (uint64_t)get32(p) << 32 | get32(p + 4);
-}
-static void
-put32(unsigned char *p, uint32_t v)
-{
-	p[0] = (unsigned char)(v >> 24);
-	p[1] = (unsigned char)(v >> 16);
-	p[2] = (unsigned char)(v >> 8);
-	p[3] = (unsigned char)v;
-}
-static void
-put64(unsigned char *p, uint64_t v)
-{
-	put32(p, (uint32_t)(v >> 32));
-	put32(p + 4, (uint32_t)v);
 }
 
 /* ---- commit times, from the server's wal hook ---- */
@@ -401,23 +377,23 @@ ship_seg_parse(const unsigned char *buf, size_t n, struct ship_seg *s,
 	memset(s, 0, sizeof(*s));
 	if (n < SHIP_HDR + SHIP_HASH || memcmp(buf, SHIP_MAGIC, 8) != 0)
 		return err_set(e, 422, "is not a segment (too short or no SLATESEG)");
-	if (get32(buf + 8) != SHIP_VERSION || get32(buf + 12) != SHIP_HDR)
+	if (get_be32(buf + 8) != SHIP_VERSION || get_be32(buf + 12) != SHIP_HDR)
 		return err_set(e, 422, "has segment format %u, which this binary does not read",
-		               get32(buf + 8));
+		               get_be32(buf + 8));
 	crypto_hash_sha256(digest, buf, n - SHIP_HASH);
 	if (sodium_memcmp(digest, buf + n - SHIP_HASH, SHIP_HASH) != 0)
 		return err_set(e, 422, "does not match its SHA-256: it was altered or truncated");
-	s->generation = (long long)get64(buf + 16);
-	s->ckpt_seq = get32(buf + 24);
-	s->salt1 = get32(buf + 28);
-	s->salt2 = get32(buf + 32);
-	s->first = get32(buf + 36);
-	s->last = get32(buf + 40);
-	s->commits = get32(buf + 44);
-	s->first_ms = (long long)get64(buf + 48);
-	s->last_ms = (long long)get64(buf + 56);
+	s->generation = (long long)get_be64(buf + 16);
+	s->ckpt_seq = get_be32(buf + 24);
+	s->salt1 = get_be32(buf + 28);
+	s->salt2 = get_be32(buf + 32);
+	s->first = get_be32(buf + 36);
+	s->last = get_be32(buf + 40);
+	s->commits = get_be32(buf + 44);
+	s->first_ms = (long long)get_be64(buf + 48);
+	s->last_ms = (long long)get_be64(buf + 56);
 	memcpy(s->prev, buf + 64, SHIP_HASH);
-	s->has_wal_header = (get32(buf + 96) & 1) != 0;
+	s->has_wal_header = (get_be32(buf + 96) & 1) != 0;
 	if (s->first == 0 || s->last < s->first || s->commits == 0 ||
 	    s->commits > s->last - s->first + 1)
 		return err_set(e, 422, "has a bad frame range %u-%u", s->first, s->last);
@@ -586,18 +562,18 @@ ship_leg(struct leg *l, const unsigned char *hdr, uint32_t ckpt, uint32_t salt1,
 	    nframes * SHIP_FRAME + SHIP_HASH;
 	seg = xcalloc(1, n);
 	memcpy(seg, seg_magic, sizeof(seg_magic));
-	put32(seg + 8, SHIP_VERSION);
-	put32(seg + 12, SHIP_HDR);
-	put64(seg + 16, (uint64_t)l->p.gen);
-	put32(seg + 24, ckpt);
-	put32(seg + 28, salt1);
-	put32(seg + 32, salt2);
-	put32(seg + 36, start);
-	put32(seg + 40, last);
-	put32(seg + 44, ncommit);
+	put_be32(seg + 8, SHIP_VERSION);
+	put_be32(seg + 12, SHIP_HDR);
+	put_be64(seg + 16, (uint64_t)l->p.gen);
+	put_be32(seg + 24, ckpt);
+	put_be32(seg + 28, salt1);
+	put_be32(seg + 32, salt2);
+	put_be32(seg + 36, start);
+	put_be32(seg + 40, last);
+	put_be32(seg + 44, ncommit);
 	if (l->tail.gen > 0 && !l->tail.broken) /* the chain runs on across generations */
 		memcpy(seg + 64, l->tail.hash, SHIP_HASH);
-	put32(seg + 96, start == 1 ? 1 : 0);
+	put_be32(seg + 96, start == 1 ? 1 : 0);
 	q = seg + SHIP_HDR;
 	for (uint32_t i = first_commit; i < ncommit_all; i++) {
 		/* the hook's record after the last commit this destination has */
@@ -607,12 +583,12 @@ ship_leg(struct leg *l, const unsigned char *hdr, uint32_t ckpt, uint32_t salt1,
 		if (i == first_commit)
 			first_ms = ms;
 		last_ms = ms;
-		put32(q, commit_frames[i]);
-		put64(q + 4, (uint64_t)ms);
+		put_be32(q, commit_frames[i]);
+		put_be64(q + 4, (uint64_t)ms);
 		q += SHIP_COMMIT_LEN;
 	}
-	put64(seg + 48, (uint64_t)first_ms);
-	put64(seg + 56, (uint64_t)last_ms);
+	put_be64(seg + 48, (uint64_t)first_ms);
+	put_be64(seg + 56, (uint64_t)last_ms);
 	if (start == 1) {
 		memcpy(q, hdr, SHIP_WAL_HDR);
 		q += SHIP_WAL_HDR;
@@ -709,11 +685,11 @@ ship_locked(struct leg *legs, size_t nl, const char *db_path, int full, int part
 	snprintf(wal, sizeof(wal), "%s-wal", db_path);
 	if ((fd = open(wal, O_RDONLY | O_CLOEXEC)) != -1 && fstat(fd, &st) == 0 &&
 	    st.st_size >= SHIP_WAL_HDR && pread(fd, hdr, SHIP_WAL_HDR, 0) == SHIP_WAL_HDR &&
-	    (get32(hdr) & 0xfffffffe) == 0x377f0682) {
+	    (get_be32(hdr) & 0xfffffffe) == 0x377f0682) {
 		have_wal = 1;
-		ckpt = get32(hdr + 12);
-		salt1 = get32(hdr + 16);
-		salt2 = get32(hdr + 20);
+		ckpt = get_be32(hdr + 12);
+		salt1 = get_be32(hdr + 16);
+		salt2 = get_be32(hdr + 20);
 		for (size_t i = 0; i < nl; i++) {
 			struct leg *l = &legs[i];
 			struct tail *t = &l->tail;
@@ -729,9 +705,9 @@ ship_locked(struct leg *legs, size_t nl, const char *db_path, int full, int part
 			off_t off = SHIP_WAL_HDR + (off_t)(k - 1) * SHIP_FRAME;
 			if (off + SHIP_FRAME > st.st_size ||
 			    pread(fd, fh, WAL_FRAME_HDR, off) != WAL_FRAME_HDR ||
-			    get32(fh + 8) != salt1 || get32(fh + 12) != salt2)
+			    get_be32(fh + 8) != salt1 || get_be32(fh + 12) != salt2)
 				break;
-			if (get32(fh + 4) != 0) {
+			if (get_be32(fh + 4) != 0) {
 				last = k;
 				if (ncommit == cap) {
 					cap = cap ? cap * 2 : 64;
@@ -1228,7 +1204,7 @@ ship_dest_head_d(struct backup_dest *d, const char *scratch, long long *gen, uns
 		snprintf(rel, sizeof(rel), "wal/%010lld/%s", *gen, names[n - 1]);
 		if (t_read(dest, rel, &buf, &len, &ignored) == 0 && len >= SHIP_HDR &&
 		    memcmp(buf, SHIP_MAGIC, 8) == 0)
-			*last_ms = (long long)get64(buf + 56);
+			*last_ms = (long long)get_be64(buf + 56);
 	}
 	found = 1;
 	free(buf);
@@ -1337,15 +1313,15 @@ apply_to(struct tgt *dest, long long gen, long long frame, long long at_ms, cons
 		for (size_t i = 0; i < n && !stop; i++)
 			for (uint32_t c = 0; c < l[i].s.commits; c++) {
 				const unsigned char *p = l[i].commits + (size_t)c * SHIP_COMMIT_LEN;
-				long long ms = (long long)get64(p + 4);
+				long long ms = (long long)get_be64(p + 4);
 				if (at_ms >= 0 && ms > at_ms &&
-				    get32(p) > (uint32_t)(g == gen ? frame : 0)) {
+				    get_be32(p) > (uint32_t)(g == gen ? frame : 0)) {
 					stop = 1;
 					break;
 				}
-				upto = get32(p);
+				upto = get_be32(p);
 				reached = ms;
-				commits += get32(p) > (uint32_t)(g == gen ? frame : 0);
+				commits += get_be32(p) > (uint32_t)(g == gen ? frame : 0);
 			}
 		if (n > 0 && upto > 0 && replay(db, l, n, upto, e) == -1) {
 			free_loaded(l, n);

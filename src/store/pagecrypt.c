@@ -128,6 +128,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/bigend.h"
 #include "util/lockheld.h"
 #include "util/log.h"
 #include "util/xalloc.h"
@@ -206,34 +207,6 @@ pagecrypt_last_error(void)
 	memcpy(out, last_error, sizeof(out));
 	last_error[0] = '\0';
 	return out;
-}
-
-static uint32_t
-get_be32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void
-put_be32(unsigned char *p, uint32_t v)
-{
-	p[0] = (unsigned char)(v >> 24);
-	p[1] = (unsigned char)(v >> 16);
-	p[2] = (unsigned char)(v >> 8);
-	p[3] = (unsigned char)v;
-}
-
-static uint64_t
-get_be64(const unsigned char *p)
-{
-	return (uint64_t)get_be32(p) << 32 | get_be32(p + 4);
-}
-
-static void
-put_be64(unsigned char *p, uint64_t v)
-{
-	put_be32(p, (uint32_t)(v >> 32));
-	put_be32(p + 4, (uint32_t)v);
 }
 
 static size_t

@@ -7,22 +7,7 @@
 #include <string.h>
 
 #include "backup/ship.h"
-
-static void
-put32(unsigned char *p, uint32_t v)
-{
-	p[0] = (unsigned char)(v >> 24);
-	p[1] = (unsigned char)(v >> 16);
-	p[2] = (unsigned char)(v >> 8);
-	p[3] = (unsigned char)v;
-}
-
-static void
-put64(unsigned char *p, uint64_t v)
-{
-	put32(p, (uint32_t)(v >> 32));
-	put32(p + 4, (uint32_t)v);
-}
+#include "util/bigend.h"
 
 /* A segment of frames first..last of generation 7, one commit at last, built as the format says. */
 static unsigned char *
@@ -36,25 +21,25 @@ build(uint32_t first, uint32_t last, size_t *n)
 	     frames * SHIP_FRAME;
 	b = calloc(1, *n);
 	memcpy(b, SHIP_MAGIC, 8);
-	put32(b + 8, SHIP_VERSION);
-	put32(b + 12, SHIP_HDR);
-	put64(b + 16, 7);
-	put32(b + 24, 3);
-	put32(b + 28, 0x11111111);
-	put32(b + 32, 0x22222222);
-	put32(b + 36, first);
-	put32(b + 40, last);
-	put32(b + 44, 1);
-	put64(b + 48, 1796000000123ULL);
-	put64(b + 56, 1796000000123ULL);
+	put_be32(b + 8, SHIP_VERSION);
+	put_be32(b + 12, SHIP_HDR);
+	put_be64(b + 16, 7);
+	put_be32(b + 24, 3);
+	put_be32(b + 28, 0x11111111);
+	put_be32(b + 32, 0x22222222);
+	put_be32(b + 36, first);
+	put_be32(b + 40, last);
+	put_be32(b + 44, 1);
+	put_be64(b + 48, 1796000000123ULL);
+	put_be64(b + 56, 1796000000123ULL);
 	memset(b + 64, walhdr ? 0 : 0xab, SHIP_HASH);
-	put32(b + 96, walhdr ? 1 : 0);
+	put_be32(b + 96, walhdr ? 1 : 0);
 	q = b + SHIP_HDR;
-	put32(q, last);
-	put64(q + 4, 1796000000123ULL);
+	put_be32(q, last);
+	put_be64(q + 4, 1796000000123ULL);
 	q += SHIP_COMMIT_LEN;
 	if (walhdr) {
-		put32(q, 0x377f0682);
+		put_be32(q, 0x377f0682);
 		q += SHIP_WAL_HDR;
 	}
 	for (size_t i = 0; i < frames; i++)
@@ -137,17 +122,17 @@ lengths_and_versions_must_agree_even_under_a_fresh_hash(void **state)
 	struct err e;
 	(void)state;
 
-	put32(b + 40, 3); /* says three frames, holds two */
+	put_be32(b + 40, 3); /* says three frames, holds two */
 	rehash(b, n);
 	assert_int_equal(ship_seg_parse(b, n, &s, &c, &w, &f, hash, &e), -1);
 	assert_non_null(strstr(e.msg, "header says"));
-	put32(b + 40, 2);
-	put32(b + 8, 2); /* a format this binary does not know */
+	put_be32(b + 40, 2);
+	put_be32(b + 8, 2); /* a format this binary does not know */
 	rehash(b, n);
 	assert_int_equal(ship_seg_parse(b, n, &s, &c, &w, &f, hash, &e), -1);
 	assert_non_null(strstr(e.msg, "format 2"));
-	put32(b + 8, SHIP_VERSION);
-	put32(b + 36, 3); /* first after last */
+	put_be32(b + 8, SHIP_VERSION);
+	put_be32(b + 36, 3); /* first after last */
 	rehash(b, n);
 	assert_int_equal(ship_seg_parse(b, n, &s, &c, &w, &f, hash, &e), -1);
 	assert_non_null(strstr(e.msg, "frame range"));
