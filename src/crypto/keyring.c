@@ -202,10 +202,11 @@ static int
 next_kek(struct keyring *kr, struct secret *next, char id[KEYRING_ID_MAX], struct err *e)
 {
 	char pending[4200];
-	const char *paths[2] = {kr->key_file, pending};
+	/* key_file again: KEY_FILE.new may have been renamed over it between the first two reads */
+	const char *paths[3] = {kr->key_file, pending, kr->key_file};
 
 	snprintf(pending, sizeof(pending), "%s.new", kr->key_file);
-	for (size_t i = 0; i < 2; i++) {
+	for (size_t i = 0; i < 3; i++) {
 		struct err ignored;
 		int m;
 		if (masterkey_load(paths[i], next, &ignored) == -1)
@@ -223,39 +224,48 @@ next_kek(struct keyring *kr, struct secret *next, char id[KEYRING_ID_MAX], struc
  * Called under the lock before every use: when another connection wrote
  * the keystore, forget every cached key, and follow a master key rotation.
  * The keystore's version is taken as seen only once that worked, so a
- * rotation caught halfway is followed at the next use.
+ * rotation caught halfway is followed at the next use. Another process's
+ * rotation is not atomic with these reads (its commit, then the rename of
+ * KEY_FILE.new; a second rotation may begin at once): when neither file
+ * holds the key the keystore names, look again, a few times, before
+ * calling the key file wrong.
  */
 static int
 refresh(struct keyring *kr, struct err *e)
 {
 	char id[KEYRING_ID_MAX];
-	long long v;
-	int m;
 
 	assert_write_held(&kr->mu); /* the cache and the master key change only under it */
-	v = data_version(kr);
-	if (v == kr->data_version)
-		return 0;
-	cache_flush(kr);
-	if ((m = kek_matches(kr, &kr->kek, id, e)) == -1)
-		return -1;
-	if (m == 0) {
+	for (int attempt = 0; attempt < 5; attempt++) {
+		long long v = data_version(kr);
 		struct secret next = {NULL, 0};
-		if (kr->key_file == NULL)
-			return err_set(e, 500,
-			               "the master key was rotated; restart with the new key");
-		if ((m = next_kek(kr, &next, id, e)) != 1)
-			return m == -1 ? -1
-			               : err_set(e, 500,
-			                         "the master key was rotated and %s does not hold "
-			                         "the new one",
-			                         kr->key_file);
-		secret_free(&kr->kek);
-		kr->kek = next;
+		int m;
+		if (v == kr->data_version)
+			return 0;
+		cache_flush(kr);
+		if ((m = kek_matches(kr, &kr->kek, id, e)) == -1)
+			return -1;
+		if (m == 0) {
+			if (kr->key_file == NULL)
+				return err_set(
+				    e, 500, "the master key was rotated; restart with the new key");
+			if ((m = next_kek(kr, &next, id, e)) == -1)
+				return -1;
+			if (m == 0) {
+				struct timespec pause = {0, 2000000};
+				nanosleep(&pause,
+				          NULL); /* a rotation in flight: its rename comes next */
+				continue;
+			}
+			secret_free(&kr->kek);
+			kr->kek = next;
+		}
+		snprintf(kr->kek_id, sizeof(kr->kek_id), "%s", id);
+		kr->data_version = v;
+		return 0;
 	}
-	snprintf(kr->kek_id, sizeof(kr->kek_id), "%s", id);
-	kr->data_version = v;
-	return 0;
+	return err_set(e, 500, "the master key was rotated and %s does not hold the new one",
+	               kr->key_file);
 }
 
 static int
@@ -520,13 +530,24 @@ out:
 	return rc;
 }
 
-/* Under the write lock: key_fetch after following any change to the keystore. */
+/*
+ * Under the write lock: key_fetch after following any change to the
+ * keystore. The version check and the read of the wrapped key are two
+ * statements: a rotation committed between them leaves a key wrapped under
+ * a master key this keyring does not hold yet, so a failed read after the
+ * keystore moved is followed and tried again.
+ */
 static int
 key_get(struct keyring *kr, const char *id, const unsigned char **key, struct err *e)
 {
-	if (refresh(kr, e) == -1)
-		return -1;
-	return key_fetch(kr, id, key, e);
+	for (int attempt = 0;; attempt++) {
+		int got;
+		if (refresh(kr, e) == -1)
+			return -1;
+		got = key_fetch(kr, id, key, e);
+		if (got != -1 || attempt == 4 || data_version(kr) == kr->data_version)
+			return got;
+	}
 }
 
 int

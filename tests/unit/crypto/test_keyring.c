@@ -7,6 +7,7 @@
  */
 #include "cmocka_all.h"
 
+#include <pthread.h>
 #include <sodium.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -388,6 +389,93 @@ a_server_follows_a_rotation_caught_before_the_key_file_is_renamed(void **state)
 	secret_free(&next);
 }
 
+struct rotator {
+	char key_file[256];
+	struct secret kek;
+	int rounds, failed;
+};
+
+/* `slate keys rotate` over and over, as another process would run it (cli/keys.c). */
+static void *
+rotate_again_and_again(void *arg)
+{
+	struct rotator *r = arg;
+	char pending[300];
+	struct err e;
+	struct keyring *cli = keyring_open(ks_path, &r->kek, r->key_file, 0, &e);
+
+	snprintf(pending, sizeof(pending), "%s.new", r->key_file);
+	for (int i = 0; cli != NULL && i < r->rounds && !r->failed; i++) {
+		struct secret next;
+		if (masterkey_create(pending, &e) == -1 ||
+		    masterkey_load(pending, &next, &e) == -1) {
+			r->failed = 1;
+			break;
+		}
+		if (keyring_rotate(cli, &next, &e) == -1 || rename(pending, r->key_file) == -1)
+			r->failed = 1;
+		secret_free(&next);
+	}
+	if (cli == NULL)
+		r->failed = 1;
+	keyring_close(cli);
+	return NULL;
+}
+
+/*
+ * A server reading keys while another process rotates the master key again
+ * and again: every read opens. A rotation committed between the server's
+ * look at the keystore's version and its read of a wrapped key must be
+ * followed, not taken for a key that does not open.
+ */
+static void
+reads_open_while_another_process_rotates_the_master_key(void **state)
+{
+	enum { KEYS = 40 };
+	struct rotator r = {.rounds = 300};
+	struct keyring *server;
+	struct keyring_place p[KEYS];
+	char ids[KEYS][16], *env[KEYS], *out;
+	struct err e;
+	pthread_t th;
+	size_t n;
+	int reads = 0;
+	(void)state;
+	snprintf(ks_path, sizeof(ks_path), "%s/keys.db", tmpdb_dir);
+	snprintf(r.key_file, sizeof(r.key_file), "%s/master.key", tmpdb_dir);
+	assert_int_equal(masterkey_create(r.key_file, &e), 0);
+	assert_int_equal(masterkey_load(r.key_file, &r.kek, &e), 0);
+	server = keyring_open(ks_path, &r.kek, r.key_file, 1, &e);
+	assert_non_null(server);
+	/* many keys: every rotation empties the cache, and each key read again is a window */
+	for (int k = 0; k < KEYS; k++) {
+		snprintf(ids[k], sizeof(ids[k]), "prd_%d", k);
+		p[k] = (struct keyring_place){"production", "address", ids[k]};
+		assert_int_equal(keyring_create(server, ids[k], "production", &e), 0);
+		env[k] = keyring_seal(server, ids[k], &p[k], "Stage 4", 7, &e);
+		assert_non_null(env[k]);
+	}
+	assert_int_equal(pthread_create(&th, NULL, rotate_again_and_again, &r), 0);
+	for (;;) {
+		int done = pthread_tryjoin_np(th, NULL) == 0;
+		for (int k = 0; k < KEYS; k++, reads++) {
+			int got = keyring_unseal(server, &p[k], env[k], &out, &n, &e);
+			if (got != 1)
+				fail_msg("read %d during the rotations: %d (%s)", reads, got,
+				         e.msg);
+			assert_string_equal(out, "Stage 4");
+			free(out);
+		}
+		if (done)
+			break;
+	}
+	assert_false(r.failed);
+	keyring_close(server);
+	for (int k = 0; k < KEYS; k++)
+		free(env[k]);
+	secret_free(&r.kek);
+}
+
 static void
 keystore_sql(const char *sql)
 {
@@ -464,6 +552,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(
 	        a_server_follows_a_rotation_caught_before_the_key_file_is_renamed, tmpdb_setup,
 	        cleanup),
+	    cmocka_unit_test_setup_teardown(reads_open_while_another_process_rotates_the_master_key,
+	                                    tmpdb_setup, cleanup),
 	    cmocka_unit_test_setup_teardown(
 	        the_commit_counter_never_goes_down_is_authenticated_and_survives_rotation,
 	        tmpdb_setup, cleanup),
