@@ -156,7 +156,10 @@ test('both destinations get every segment and snapshot; a restore from S3 to the
   const st = await slate(['backup', 'status', '--data', dd.data], env);
   assert.equal(st.code, 0, st.stderr);
   assert.match(st.stdout, /\ndestination +s3:\/\/slate-backups\/team\/prod\nwal shipped +generation \d+, frame \d+, last commit shipped \S+ .*\nlast snapshot +\d{8}T\d{6}Z-\d+\nlast drill +\S+, snapshot \S+, ok, /);
-  assert.deepEqual(readdirSync(dd.data).filter((f) => f.startsWith('.drill-') || f.startsWith('.s3-') || f.startsWith('.backup-get-')), []);
+  // no scratch file is left behind: the serving shipper reads S3 objects through a scratch file
+  // of its own every tick, so one may be there for a moment, but never for good
+  const left = () => readdirSync(dd.data).filter((f) => f.startsWith('.drill-') || f.startsWith('.s3-') || f.startsWith('.backup-get-'));
+  await waitFor(() => left().length === 0, { timeout: 30_000, what: () => `no scratch files left: ${left()}` });
 });
 
 test('the S3 store down during writes: the directory keeps shipping, /metrics and /readyz name s3; back, it catches up and restores every write', async () => {
