@@ -281,6 +281,10 @@ int mfa_removable(struct api_call *c);
 void me_get(struct api_call *c);
 void me_password(struct api_call *c);
 void me_sessions_list(struct api_call *c);
+/* The account's live sessions as GET /me/sessions lists them (current marked), or NULL. */
+json_t *me_sessions_json(struct store *s, const char *user_id, const char *current, struct err *e);
+/* Everything Slate holds about the caller (api/me_export.c). */
+void me_export(struct api_call *c);
 void me_sessions_end_all(struct api_call *c);
 void me_sessions_end_one(struct api_call *c);
 /* api/mycallsheets.c */
@@ -312,6 +316,8 @@ void department_calls_call_everyone(struct api_call *c);
 /* api/tokens.c */
 void tokens_create(struct api_call *c);
 void tokens_list(struct api_call *c);
+/* The account's live API tokens as GET /me/tokens lists them, or NULL. */
+json_t *tokens_json(struct store *s, const char *user_id, struct err *e);
 void tokens_revoke(struct api_call *c);
 /* api/undo.c */
 void days_delete(struct api_call *c);

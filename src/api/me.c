@@ -170,20 +170,29 @@ add_session(const struct store_session *ses, void *arg)
 	                                        strcmp(ses->id, c->current) == 0));
 }
 
+json_t *
+me_sessions_json(struct store *s, const char *user_id, const char *current, struct err *e)
+{
+	struct list_ctx c = {json_array(), current};
+	if (store_session_list(s, user_id, (long long)time(NULL), add_session, &c, e) == -1) {
+		json_decref(c.arr);
+		return NULL;
+	}
+	return c.arr;
+}
+
 void
 me_sessions_list(struct api_call *ac)
 {
 	const struct api_auth *a = session_of(ac->r);
-	struct list_ctx c = {json_array(), a->session.id};
 	struct err e;
+	json_t *arr = me_sessions_json(api_call_store(ac), a->session.user.id, a->session.id, &e);
 
-	if (store_session_list(api_call_store(ac), a->session.user.id, (long long)time(NULL),
-	                       add_session, &c, &e) == -1) {
-		json_decref(c.arr);
+	if (arr == NULL) {
 		http_end_problem(ac->r, 503, "sessions are unavailable right now");
 		return;
 	}
-	http_end_reply_json(ac->r, 200, json_pack("{s:o}", "sessions", c.arr));
+	http_end_reply_json(ac->r, 200, json_pack("{s:o}", "sessions", arr));
 }
 
 void

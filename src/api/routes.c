@@ -199,6 +199,8 @@ const struct route api_routes[] = {
           .audit = "auth.password_change")},
     {"GET", "/api/v1/me/sessions",
      CALL(me_sessions_list, ROUTE_PENDING_OK, .check = API_CHECK_SELF)},
+    /* everything Slate holds about the caller (GDPR Art. 15 and 20), audited */
+    {"GET", "/api/v1/me/export", CALL(me_export, 0, .check = API_CHECK_SELF, .audit = "me.export")},
     /* the caller's call sheets of today and next, each as GET …/callsheets/{cid} answers it */
     {"GET", "/api/v1/me/callsheets", CALL(me_callsheets, ROUTE_GZIP, .check = API_CHECK_SELF)},
     {"POST", "/api/v1/me/tokens",

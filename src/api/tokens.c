@@ -113,14 +113,23 @@ add_token(const struct store_api_token *t, void *arg)
 	json_array_append_new(arg, token_json(t));
 }
 
+json_t *
+tokens_json(struct store *s, const char *user_id, struct err *e)
+{
+	json_t *arr = json_array();
+	if (store_token_list(s, user_id, (long long)time(NULL), add_token, arr, e) == -1) {
+		json_decref(arr);
+		return NULL;
+	}
+	return arr;
+}
+
 void
 tokens_list(struct api_call *c)
 {
-	json_t *arr = json_array();
 	struct err e;
-	if (store_token_list(api_call_store(c), c->actor, (long long)time(NULL), add_token, arr,
-	                     &e) == -1) {
-		json_decref(arr);
+	json_t *arr = tokens_json(api_call_store(c), c->actor, &e);
+	if (arr == NULL) {
 		http_end_problem(c->r, 503, "tokens are unavailable right now");
 		return;
 	}

@@ -148,6 +148,36 @@ store_audit_of_production_where(struct store *s, const char *production_id,
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : sq_db_err(s, e, "list audit events");
 }
+/*
+ * By the account (actor: its index) or, outside any production, about it
+ * (object: the instance-level events, which the production index narrows
+ * to), oldest first.
+ */
+int
+store_audit_of_account(struct store *s, const char *user_id,
+                       void (*fn)(const struct store_audit_event *, void *), void *arg,
+                       struct err *e)
+{
+	static const char sql[] =
+	    "SELECT seq, at, actor, source, action, object, outcome, request_id, production_id, "
+	    "prev_hash, hash FROM audit_event WHERE actor = ?1 UNION "
+	    "SELECT seq, at, actor, source, action, object, outcome, request_id, production_id, "
+	    "prev_hash, hash FROM audit_event WHERE production_id IS NULL AND object = ?1 "
+	    "ORDER BY seq";
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, user_id, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_audit_event ev;
+		read_audit(st, &ev);
+		fn(&ev, arg);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : sq_db_err(s, e, "list an account's audit events");
+}
 int
 store_audit_scan(struct store *s, int (*fn)(const struct store_audit_event *, void *), void *arg,
                  struct err *e)

@@ -565,6 +565,11 @@ int store_audit_of_production_where(struct store *s, const char *production_id,
  */
 int store_display_name(struct store *s, const char *production_id, const char *id, char *out,
                        size_t len, struct err *e);
+/* The events by user_id in any production, and those about the account outside any, oldest
+   first (a person's own export, api/me_export.c). */
+int store_audit_of_account(struct store *s, const char *user_id,
+                           void (*fn)(const struct store_audit_event *, void *), void *arg,
+                           struct err *e);
 /* Calls fn for every event in order; stops early when fn returns non-zero. */
 int store_audit_scan(struct store *s, int (*fn)(const struct store_audit_event *, void *),
                      void *arg, struct err *e);

@@ -897,6 +897,30 @@ the_audit_log_is_a_chain_and_names_its_objects(void **state)
 		                 0);
 		assert_int_equal(n, 0);
 	}
+	{
+		/* an account's own: by it anywhere (3), about it outside any production (1), not
+		   another account's, and not about it inside a production */
+		struct store_user other;
+		new_user(s, "other@example.org", &other);
+		memset(&ev, 0, sizeof(ev));
+		ev.actor = other.id;
+		ev.action = "admin.user_disable";
+		ev.object = u.id;
+		ev.outcome = "success";
+		assert_int_equal(store_audit_append(s, &ev, seal_counting, &e), 0);
+		ev.seq = 0;
+		ev.production_id = p.id;
+		ev.action = "member.update";
+		assert_int_equal(store_audit_append(s, &ev, seal_counting, &e), 0);
+		n = 0;
+		assert_int_equal(store_audit_of_account(s, u.id, count_store_audit_event, &n, &e),
+		                 0);
+		assert_int_equal(n, 4);
+		n = 0;
+		assert_int_equal(
+		    store_audit_of_account(s, other.id, count_store_audit_event, &n, &e), 0);
+		assert_int_equal(n, 2);
+	}
 	assert_int_equal(store_display_name(s, p.id, p.id, name, sizeof(name), &e), 1);
 	assert_string_equal(name, "Named");
 	assert_int_equal(store_display_name(s, p.id, u.id, name, sizeof(name), &e), 1);
