@@ -228,6 +228,13 @@ test('my details: I change my own phone, a bad one is refused by the field, my s
   const mine = JSON.parse((await import('node:fs')).readFileSync(await download.path(), 'utf8'));
   expect(mine.scope).toBe('self');
   expect(mine.people.map((p) => p.id)).toEqual([person.id]);
+  // and everything Slate holds about me, across productions
+  const [all] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download everything about me' }).click()]);
+  expect(all.suggestedFilename()).toBe('slate-my-data.json');
+  const everything = JSON.parse((await import('node:fs')).readFileSync(await all.path(), 'utf8'));
+  expect(everything.schema).toBe('slate.me-export/1');
+  expect(everything.account.email).toBe(EMAIL);
+  expect(everything.productions.find((p) => p.id === slate.prod.id).person.personal_phone).toBe('+44 7700 900123');
 
   // my calendar link, shown once
   await page.getByRole('button', { name: 'Get my calendar link' }).click();

@@ -2,8 +2,9 @@
  * details.js — /my-details: my entry in each production (the fields my
  * role lets me change of my own record, as the API allows: phone, email,
  * emergency contact, dietary notes), my calendar link, where I am signed
- * in (with "sign out everywhere else"), my data as a download, and the
- * second factor. The API decides every field; its refusals are shown by
+ * in (with "sign out everywhere else"), my data as a download (of each
+ * production, and everything Slate holds about me: GET /api/v1/me/export),
+ * and the second factor. The API decides every field; its refusals are shown by
  * the field they name.
  */
 import { h, show, field, statusLine, busy, link } from '../dom.js';
@@ -125,6 +126,8 @@ export async function render() {
     note.say(problemText(err), 'error');
   }
   const parts = await Promise.all(prods.map(productionPart));
-  show(t('detailsTitle'), h('h1', null, t('detailsTitle')), note, parts, await sessionsPart(),
+  const everything = h('section', { class: 'card' }, h('h2', null, t('allMyDataTitle')), h('p', null, t('allMyDataIntro')),
+    h('p', null, h('a', { href: '/api/v1/me/export', download: 'slate-my-data.json' }, t('allMyDataLink'))));
+  show(t('detailsTitle'), h('h1', null, t('detailsTitle')), note, parts, everything, await sessionsPart(),
     h('section', { class: 'card' }, h('h2', null, t('securityTitle')), h('p', null, link('/second-factor', t('mfaLink')))));
 }
