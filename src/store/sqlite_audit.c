@@ -92,6 +92,20 @@ read_audit(sqlite3_stmt *st, struct store_audit_event *ev)
 	sq_copy_col(st, 9, ev->prev_hash, sizeof(ev->prev_hash));
 	sq_copy_col(st, 10, ev->hash, sizeof(ev->hash));
 }
+/* Steps st (bound), handing each event to fn; resets it. */
+static int
+each_event(struct store *s, sqlite3_stmt *st, void (*fn)(const struct store_audit_event *, void *),
+           void *arg, const char *what, struct err *e)
+{
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_audit_event ev;
+		read_audit(st, &ev);
+		fn(&ev, arg);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : sq_db_err(s, e, what);
+}
 int
 store_audit_of_production(struct store *s, const char *production_id, long long before, long limit,
                           void (*fn)(const struct store_audit_event *, void *), void *arg,
@@ -125,7 +139,6 @@ store_audit_of_production_where(struct store *s, const char *production_id,
 	    "AND p.production_id = m.production_id WHERE p.id = ?5 AND m.production_id = ?1)) "
 	    "ORDER BY seq DESC LIMIT ?3";
 	sqlite3_stmt *st = sq_prepare(s, sql, e);
-	int rc;
 
 	if (st == NULL)
 		return -1;
@@ -140,13 +153,7 @@ store_audit_of_production_where(struct store *s, const char *production_id,
 		sqlite3_bind_text(st, 5, f->person_id, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(st, 5);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_audit_event ev;
-		read_audit(st, &ev);
-		fn(&ev, arg);
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : sq_db_err(s, e, "list audit events");
+	return each_event(s, st, fn, arg, "list audit events", e);
 }
 /*
  * By the account (actor: its index) or, outside any production, about it
@@ -165,18 +172,11 @@ store_audit_of_account(struct store *s, const char *user_id,
 	    "prev_hash, hash FROM audit_event WHERE production_id IS NULL AND object = ?1 "
 	    "ORDER BY seq";
 	sqlite3_stmt *st = sq_prepare(s, sql, e);
-	int rc;
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, user_id, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_audit_event ev;
-		read_audit(st, &ev);
-		fn(&ev, arg);
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : sq_db_err(s, e, "list an account's audit events");
+	return each_event(s, st, fn, arg, "list an account's audit events", e);
 }
 int
 store_audit_scan(struct store *s, int (*fn)(const struct store_audit_event *, void *), void *arg,
