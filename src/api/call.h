@@ -210,6 +210,8 @@ void health_live(struct api_call *c);
 void health_ready(struct api_call *c);
 void health_security_txt(struct api_call *c);
 void health_security_policy(struct api_call *c);
+/* GET /api/v1/subprocessors (api/subprocessors.c), public */
+void subprocessors_list(struct api_call *c);
 void health_metrics(struct api_call *c);
 /* api/auth.c */
 void auth_login(struct api_call *c);

@@ -9,6 +9,8 @@
 #include <time.h>
 
 #include "api/call.h"
+#include "api/subprocessors.h"
+#include "util/xalloc.h"
 #include "backup/backup.h"
 #include "http/metrics.h"
 #include "store/store.h"
@@ -69,8 +71,10 @@ void
 health_security_policy(struct api_call *call)
 {
 	struct http_req *r = call->r;
-	http_end_reply(r, 200, "text/markdown; charset=utf-8", embedded_security_md,
-	               strlen(embedded_security_md));
+	/* the document, then this instance's subprocessors (api/subprocessors.c) */
+	char *body = xasprintf("%s%s", embedded_security_md, subprocessors_markdown());
+	http_end_reply(r, 200, "text/markdown; charset=utf-8", body, strlen(body));
+	free(body);
 }
 
 /* Loopback peers may read metrics; others need the configured bearer token. */

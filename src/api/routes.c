@@ -134,6 +134,8 @@ const struct route api_routes[] = {
     {"GET", "/readyz", CALL(health_ready, ROUTE_PUBLIC, PUBLIC)},
     {"GET", "/.well-known/security.txt", CALL(health_security_txt, ROUTE_PUBLIC, PUBLIC)},
     {"GET", "/security-policy", CALL(health_security_policy, ROUTE_PUBLIC, PUBLIC)},
+    /* who else handles this instance's data, as /security-policy says (api/subprocessors.c) */
+    {"GET", "/api/v1/subprocessors", CALL(subprocessors_list, ROUTE_PUBLIC, PUBLIC)},
     /* loopback or the configured bearer token: the handler checks it */
     {"GET", "/metrics", CALL(health_metrics, ROUTE_PUBLIC, PUBLIC)},
     /* the token is the credential: the handler finds the feed by its hash */

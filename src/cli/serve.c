@@ -18,6 +18,7 @@
 
 #include "api/handlers.h"
 #include "api/reminders.h"
+#include "api/subprocessors.h"
 #include "api/session.h"
 #include "cli/cli.h"
 #include "audit/audit_group.h"
@@ -112,6 +113,12 @@ cmd_serve(int argc, char **argv)
 		cli_error("serve", "%s", e.msg);
 		goto out;
 	}
+	/* the subprocessor list is read, and what is new in it announced, before serving */
+	if (subprocessors_prepare(&c, s, &e) == -1) {
+		store_close(s);
+		cli_error("serve", "%s", e.msg);
+		goto out;
+	}
 	store_close(s);
 	if ((ssl = tlscert_server_ctx(c.tls_cert, c.tls_key, c.environment == ENV_PRODUCTION,
 	                              &e)) == NULL) {
@@ -167,6 +174,7 @@ out:
 	notify_stop(mail);
 	SSL_CTX_free(ssl);
 	keyring_close(keys);
+	subprocessors_free();
 	config_free(&c);
 	return rc;
 }

@@ -737,3 +737,84 @@ store_reset_revoke_all(struct store *s, const char *user_id, long long now, stru
 	sqlite3_bind_text(st, 2, user_id, -1, SQLITE_STATIC);
 	return sq_run(s, st, "end reset links", e);
 }
+
+/* ---- subprocessor announcements (0028) ---- */
+
+int
+store_leader_emails(struct store *s, void (*fn)(const char *email, void *), void *arg,
+                    struct err *e)
+{
+	static const char sql[] =
+	    "SELECT DISTINCT u.id FROM membership m JOIN app_user u ON u.id = m.user_id "
+	    "WHERE m.revoked_at IS NULL AND m.role IN ('production_admin', 'producer') "
+	    "AND u.disabled_at IS NULL ORDER BY u.id";
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
+	char **ids = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	/* the ids first: store_user_email steps a statement of its own */
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			ids = xrealloc(ids, cap * sizeof(*ids));
+		}
+		ids[n++] = xstrdup((const char *)sqlite3_column_text(st, 0));
+	}
+	sqlite3_reset(st);
+	rc = rc == SQLITE_DONE ? 0 : sq_db_err(s, e, "list production leaders");
+	for (size_t i = 0; i < n; i++) {
+		char email[256];
+		if (rc == 0 && store_user_email(s, ids[i], email, sizeof(email), e) == 1 &&
+		    strchr(email, '@') != NULL)
+			fn(email, arg);
+		free(ids[i]);
+	}
+	free(ids);
+	return rc;
+}
+
+int
+store_subproc_notice_get(struct store *s, const char *entry_hash, char announced_on[11],
+                         char effective_on[11], struct err *e)
+{
+	static const char sql[] =
+	    "SELECT announced_on, effective_on FROM subprocessor_notice WHERE entry_hash = ?";
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, entry_hash, -1, SQLITE_STATIC);
+	if ((rc = sq_one_row(s, st, "read a subprocessor notice", e)) == 1) {
+		sq_copy_col(st, 0, announced_on, 11);
+		sq_copy_col(st, 1, effective_on, 11);
+		sqlite3_reset(st);
+	}
+	return rc;
+}
+
+int
+store_subproc_notice_add(struct store *s, const char *entry_hash, const char *name,
+                         const char *announced_on, const char *effective_on, long recipients,
+                         struct err *e)
+{
+	static const char sql[] =
+	    "INSERT INTO subprocessor_notice (entry_hash, name, announced_on, "
+	    "effective_on, recipients) VALUES (?, ?, ?, ?, ?)";
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, entry_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, announced_on, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, effective_on, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, recipients);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : sq_db_err(s, e, "record a subprocessor notice");
+}

@@ -330,6 +330,22 @@ int store_token_touch(struct store *s, const char *id, long long now, struct err
 /* Ends every live token of user_id (a password change, "sign out everywhere"). How many. */
 int store_token_revoke_all(struct store *s, const char *user_id, long long now, struct err *e);
 
+/*
+ * Subprocessor announcements (api/subprocessors.c). store_leader_emails
+ * calls fn with the opened email of every account that is a live
+ * production admin or producer anywhere and not disabled, once each.
+ * A notice is the record that entry_hash was announced to `recipients`
+ * people on announced_on and takes effect on effective_on (YYYY-MM-DD).
+ */
+int store_leader_emails(struct store *s, void (*fn)(const char *email, void *), void *arg,
+                        struct err *e);
+/* 1 announced (dates filled), 0 not yet. */
+int store_subproc_notice_get(struct store *s, const char *entry_hash, char announced_on[11],
+                             char effective_on[11], struct err *e);
+int store_subproc_notice_add(struct store *s, const char *entry_hash, const char *name,
+                             const char *announced_on, const char *effective_on, long recipients,
+                             struct err *e);
+
 /* The mail outbox (notify/notify.h). */
 struct store_mail {
 	char id[STORE_ID_LEN + 8];

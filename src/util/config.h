@@ -84,6 +84,8 @@ struct config {
 	char *security_contact;
 	char *security_policy;
 	long security_txt_days;
+	char *subprocessors_file; /* the instance's subprocessors (domain/subproc.h); "": none */
+	long subprocessor_notice_days; /* a new one takes effect this long after it is announced */
 	char *log_level;
 	char *admin_email;
 };

@@ -177,6 +177,14 @@ want_scene(const struct store_scene *sc, void *arg)
 	return 1;
 }
 
+/* store_leader_emails' callback: counts addresses that look like one. */
+static void
+count_email(const char *email, void *arg)
+{
+	assert_non_null(strchr(email, '@'));
+	(*(int *)arg)++;
+}
+
 static void
 new_user(struct store *s, const char *email, struct store_user *u)
 {
@@ -757,12 +765,21 @@ memberships_belong_to_one_production(void **state)
 	assert_int_equal(store_membership_get(s, q.id, vid, &m, &e), 0);
 	assert_int_equal(store_membership_leaders(s, p.id, &n, &e), 0);
 	assert_int_equal(n, 1);
+	k = 0;
+	assert_int_equal(store_leader_emails(s, count_email, &k, &e), 0);
+	assert_int_equal(k, 1); /* the admin, not the crew member */
 	assert_int_equal(store_membership_set(s, vid, "producer", NULL, &e), 0);
 	assert_int_equal(store_membership_leaders(s, p.id, &n, &e), 0);
 	assert_int_equal(n, 2);
+	k = 0;
+	assert_int_equal(store_leader_emails(s, count_email, &k, &e), 0);
+	assert_int_equal(k, 2);
 	assert_int_equal(store_membership_revoke(s, vid, 1, &e), 0);
 	assert_int_equal(store_membership_leaders(s, p.id, &n, &e), 0);
 	assert_int_equal(n, 1);
+	k = 0;
+	assert_int_equal(store_leader_emails(s, count_email, &k, &e), 0);
+	assert_int_equal(k, 1); /* a revoked producer is told nothing */
 	assert_int_equal(store_membership_count(s, v.id, &n, &e), 0);
 	assert_int_equal(n, 0);
 	assert_int_equal(store_membership_revoke(s, vid, 0, &e), 0);
@@ -920,6 +937,20 @@ the_audit_log_is_a_chain_and_names_its_objects(void **state)
 		assert_int_equal(
 		    store_audit_of_account(s, other.id, count_store_audit_event, &n, &e), 0);
 		assert_int_equal(n, 2);
+	}
+	{
+		/* a subprocessor notice: recorded once, read back */
+		char on[11], eff[11];
+		assert_int_equal(store_subproc_notice_get(s, "h1", on, eff, &e), 0);
+		assert_int_equal(
+		    store_subproc_notice_add(s, "h1", "Relay", "2026-01-01", "2026-01-16", 2, &e),
+		    0);
+		assert_int_equal(store_subproc_notice_get(s, "h1", on, eff, &e), 1);
+		assert_string_equal(on, "2026-01-01");
+		assert_string_equal(eff, "2026-01-16");
+		assert_int_equal(
+		    store_subproc_notice_add(s, "h1", "Relay", "2026-01-02", "2026-01-17", 2, &e),
+		    -1);
 	}
 	assert_int_equal(store_display_name(s, p.id, p.id, name, sizeof(name), &e), 1);
 	assert_string_equal(name, "Named");

@@ -1,0 +1,22 @@
+/*
+ * subprocessors.h — the instance's subprocessors, announced and shown
+ * (see subprocessors.c).
+ */
+#ifndef SLATE_API_SUBPROCESSORS_H
+#define SLATE_API_SUBPROCESSORS_H
+
+#include "domain/subproc.h"
+#include "store/store.h"
+#include "util/config.h"
+#include "util/err.h"
+
+/*
+ * At serve's start, before any thread: reads c->subprocessors_file and
+ * announces every entry not announced yet. 0, or -1 e set (serve stops).
+ */
+int subprocessors_prepare(const struct config *c, struct store *s, struct err *e);
+void subprocessors_free(void);
+/* The /security-policy section (Markdown), "" before prepare. */
+const char *subprocessors_markdown(void);
+
+#endif
