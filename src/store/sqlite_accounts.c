@@ -738,7 +738,7 @@ store_reset_revoke_all(struct store *s, const char *user_id, long long now, stru
 	return sq_run(s, st, "end reset links", e);
 }
 
-/* ---- subprocessor announcements (0028) ---- */
+/* ---- subprocessor announcements (0030) ---- */
 
 int
 store_leader_emails(struct store *s, void (*fn)(const char *email, void *), void *arg,
