@@ -5,11 +5,13 @@
  * now      a snapshot into backup_dir (and the S3 store when s3_endpoint
  *          is set), beside a running server or not (audited as
  *          backup.snapshot)
- * verify   a restore drill: the newest snapshot restored into a scratch
- *          directory and checked, the outcome in DEST/last-drill.json and
- *          in the audit log (backup.drill, object the snapshot's name,
- *          outcome success or failure); `slate serve` runs this on its
- *          schedule
+ * verify   a restore drill: the newest snapshot of each destination
+ *          picked, the sentinel written in the live database and shipped
+ *          (backup.h), each restored into a scratch directory up to exactly
+ *          the sentinel's commit and checked (its nonce, every table's live
+ *          row count), the outcome in DEST/last-drill.json and in the audit
+ *          log (backup.drill, object the snapshot's name, outcome success
+ *          or failure); `slate serve` runs this on its schedule
  * status   each destination, the newest snapshot and the last drill; needs
  *          no master key (verify, too, drills each destination)
  * restore  a new data directory from a snapshot: never into a non-empty
@@ -44,9 +46,12 @@ static const char backup_help[] =
     "now:    writes an encrypted snapshot of DIR/slate.db and a keystore copy into\n"
     "        backup_dir/snapshots (SLATE_BACKUP_DIR), then removes snapshots older than\n"
     "        backup_retention_days; safe beside a running slate serve\n"
-    "verify: a restore drill: restores the newest snapshot into a scratch directory,\n"
-    "        checks it (SHA-256, integrity, row counts, audit chain), removes it, and\n"
-    "        records the outcome and its duration (the measured recovery time)\n"
+    "verify: a restore drill: writes a sentinel row (a nonce and every table's row\n"
+    "        count) in the live database and ships it, restores the newest snapshot and\n"
+    "        the WAL up to exactly that commit into a scratch directory, checks it\n"
+    "        (SHA-256, integrity, the sentinel, every live row count, audit chain),\n"
+    "        removes it, and records the outcome, the position and its duration (the\n"
+    "        measured recovery time)\n"
     "status: the destination, the WAL shipped (generation, frame, last commit), the\n"
     "        newest snapshot and the last drill\n";
 
@@ -116,78 +121,158 @@ out:
 	return rc;
 }
 
-/* The drill from the S3 store too, when one is configured (recorded there, and audited). */
-static int
-verify_s3(const struct config *c)
+/* What a drill checked, for its line. */
+static void
+drill_line(const char *from, const struct backup_drill *d)
 {
-	struct backup_dest *s3 = NULL;
-	struct backup_drill d;
+	printf("Restore drill%s%s of snapshot %s: ok, restored and checked in %.2f s",
+	       from[0] ? " from " : "", from, d->snapshot, d->seconds);
+	if (d->sentinel)
+		printf("; the sentinel and every table's live row count checked at generation %lld "
+		       "frame %lld.\n",
+		       d->generation, d->frame);
+	else
+		printf("; row counts checked against the snapshot's manifest (it was taken "
+		       "before WAL shipping: no sentinel).\n");
+}
+
+/* The drill's audit event: object the snapshot's name (s3:NAME for the S3 store). */
+static void
+audit_drill(const struct config *c, const char *prefix, const struct backup_drill *d)
+{
 	struct keyring *keys = NULL;
 	struct store *s;
 	struct err e;
 	char object[BACKUP_NAME_MAX + 8];
-	int rc;
 
+	snprintf(object, sizeof(object), "%s%s", prefix, d->snapshot);
+	if ((s = cli_open_store("backup", c, &keys)) != NULL) {
+		struct audit_entry a = {
+		    cli_actor(), "cli", "backup.drill", object, d->ok ? "success" : "failure",
+		    NULL,        NULL};
+		if (audit_record(s, &a, &e) == -1)
+			cli_error("backup", "warning: the audit event was not written: %s", e.msg);
+		store_close(s);
+		keyring_close(keys);
+	}
+}
+
+/*
+ * A drill of each destination (backup_dir, then the S3 store when one is
+ * configured): the newest snapshot of each picked first, then the sentinel
+ * written in the live database and shipped to both (backup.h), then each
+ * restored up to exactly the sentinel's commit and checked.
+ */
+static int
+verify_cmd(const struct config *c)
+{
+	struct backup_dest *s3 = NULL, *dests[2] = {NULL, NULL};
+	struct backup_sentinel sen[2];
+	struct backup_drill d;
+	struct keyring *keys = NULL;
+	struct store *s;
+	struct err e, why[2], mark_err = {0, "", ""};
+	char names[2][BACKUP_NAME_MAX], db[4200], reason[512];
+	int found[2] = {0, 0}, ok[2] = {0, 0}, marked = 0, rc = EXIT_OK;
+	size_t nd = 0;
+
+	memset(sen, 0, sizeof(sen));
+	memset(why, 0, sizeof(why));
 	if (backup_s3_open(c, &s3, &e) == -1) {
 		cli_error("backup", "%s", e.msg);
 		return EXIT_FAIL;
 	}
-	if (s3 == NULL)
-		return EXIT_OK;
-	rc = backup_drill_run_from(s3, c->data_dir, c->key_file, &d, &e);
-	if (rc == -1)
-		cli_error("backup", "the S3 drill's outcome was not recorded: %s", e.msg);
+	{
+		struct dest_spec spec;
+		memset(&spec, 0, sizeof(spec));
+		spec.kind = DEST_DIR;
+		spec.dir = c->backup_dir;
+		if ((dests[nd] = dest_open(&spec, &e)) == NULL) {
+			cli_error("backup", "%s", e.msg);
+			dest_close(s3);
+			return EXIT_FAIL;
+		}
+		nd++;
+	}
+	if (s3 != NULL)
+		dests[nd++] = s3;
+	/* the snapshots first: each was taken before the sentinel's commit */
+	for (size_t i = 0; i < nd; i++) {
+		found[i] = i == 0 ? backup_latest(c->backup_dir, names[i], &e)
+		                  : backup_latest_from(s3, names[i], &e);
+		if (found[i] == -1)
+			snprintf(why[i].msg, sizeof(why[i].msg), "%s", e.msg);
+	}
 	if ((s = cli_open_store("backup", c, &keys)) != NULL) {
-		struct audit_entry a = {
-		    cli_actor(), "cli", "backup.drill", object, d.ok ? "success" : "failure",
-		    NULL,        NULL};
-		snprintf(object, sizeof(object), "s3:%s", d.snapshot);
-		if (audit_record(s, &a, &e) == -1)
-			cli_error("backup", "warning: the audit event was not written: %s", e.msg);
+		snprintf(db, sizeof(db), "%s/slate.db", c->data_dir);
+		marked = backup_sentinel_write(dests, nd, db, sen, ok, why, &mark_err) == 0;
 		store_close(s);
 		keyring_close(keys);
+	} else {
+		snprintf(mark_err.msg, sizeof(mark_err.msg), "the live database does not open");
 	}
-	if (!d.ok) {
-		cli_error("backup", "restore drill from %s of snapshot %s failed: %s",
-		          dest_label(s3), d.snapshot[0] ? d.snapshot : "-", d.reason);
-		dest_close(s3);
-		return EXIT_FAIL;
+	for (size_t i = 0; i < nd; i++) {
+		const char *label = i == 0 ? "" : dest_label(s3);
+		int recorded;
+
+		if (found[i] == 1 && !(marked && ok[i])) {
+			snprintf(reason, sizeof(reason),
+			         "the drill's sentinel was not written to %s: %s",
+			         dest_label(dests[i]), marked ? why[i].msg : mark_err.msg);
+			recorded = backup_drill_failed(i == 0 ? c->backup_dir : NULL, s3, names[i],
+			                               reason, &d, &e);
+		} else if (found[i] == -1) {
+			recorded = backup_drill_failed(i == 0 ? c->backup_dir : NULL, s3, "",
+			                               why[i].msg, &d, &e);
+		} else if (i == 0) {
+			recorded = backup_drill_run(c->backup_dir, found[i] ? names[i] : NULL,
+			                            c->data_dir, c->key_file, &sen[i], &d, &e);
+		} else {
+			recorded = backup_drill_run_from(s3, found[i] ? names[i] : NULL,
+			                                 c->data_dir, c->key_file, &sen[i], &d, &e);
+		}
+		if (recorded == -1) {
+			cli_error("backup", "the drill's outcome%s%s was not recorded: %s",
+			          i ? " from " : "", label, e.msg);
+			rc = EXIT_FAIL;
+		}
+		audit_drill(c, i == 0 ? "" : "s3:", &d);
+		if (!d.ok) {
+			cli_error("backup", "restore drill%s%s of snapshot %s failed: %s",
+			          i ? " from " : "", label, d.snapshot[0] ? d.snapshot : "-",
+			          d.reason);
+			rc = EXIT_FAIL;
+			if (i == 0)
+				break; /* as before: the S3 drill only after the directory's passed
+				        */
+		} else {
+			drill_line(label, &d);
+		}
 	}
-	printf("Restore drill from %s of snapshot %s: ok, restored and checked in %.2f s.\n",
-	       dest_label(s3), d.snapshot, d.seconds);
+	for (size_t i = 0; i < nd; i++)
+		backup_sentinel_free(&sen[i]);
+	dest_close(dests[0]);
 	dest_close(s3);
-	return rc == -1 ? EXIT_FAIL : EXIT_OK;
+	return rc;
 }
 
-static int
-verify_cmd(const struct config *c)
+/* The last drill's line of the status. */
+static void
+print_drill(const struct backup_drill *d, const char *at)
 {
-	struct backup_drill d;
-	struct keyring *keys = NULL;
-	struct store *s;
-	struct err e;
-
-	if (backup_drill_run(c->backup_dir, c->data_dir, c->key_file, &d, &e) == -1) {
-		cli_error("backup", "the drill's outcome was not recorded: %s", e.msg);
-		return EXIT_FAIL;
-	}
-	if ((s = cli_open_store("backup", c, &keys)) != NULL) {
-		struct audit_entry a = {
-		    cli_actor(), "cli", "backup.drill", d.snapshot, d.ok ? "success" : "failure",
-		    NULL,        NULL};
-		if (audit_record(s, &a, &e) == -1)
-			cli_error("backup", "warning: the audit event was not written: %s", e.msg);
-		store_close(s);
-		keyring_close(keys);
-	}
-	if (!d.ok) {
-		cli_error("backup", "restore drill of snapshot %s failed: %s",
-		          d.snapshot[0] ? d.snapshot : "-", d.reason);
-		return EXIT_FAIL;
-	}
-	printf("Restore drill of snapshot %s: ok, restored and checked in %.2f s.\n", d.snapshot,
-	       d.seconds);
-	return verify_s3(c);
+	if (!d->known)
+		printf("last drill     none\n");
+	else if (!d->ok)
+		printf("last drill     %s, snapshot %s, FAILED, %.2f s: %s\n", at, d->snapshot,
+		       d->seconds, d->reason);
+	else if (d->sentinel)
+		printf("last drill     %s, snapshot %s, ok, %.2f s, sentinel and live row counts "
+		       "checked at generation %lld frame %lld\n",
+		       at, d->snapshot, d->seconds, d->generation, d->frame);
+	else
+		printf("last drill     %s, snapshot %s, ok, %.2f s, row counts checked against the "
+		       "snapshot's manifest (no sentinel)\n",
+		       at, d->snapshot, d->seconds);
 }
 
 /* The S3 store's part of the status (text): its newest snapshot, the WAL shipped, the last drill.
@@ -229,11 +314,7 @@ status_s3(const struct config *c)
 	printf("last snapshot  %s\n", found ? name : "none");
 	backup_drill_read_from(s3, c->data_dir, &d);
 	time_rfc3339(d.at, at);
-	if (d.known)
-		printf("last drill     %s, snapshot %s, %s, %.2f s%s%s\n", at, d.snapshot,
-		       d.ok ? "ok" : "FAILED", d.seconds, d.ok ? "" : ": ", d.reason);
-	else
-		printf("last drill     none\n");
+	print_drill(&d, at);
 	dest_close(s3);
 	return EXIT_OK;
 }
@@ -281,10 +362,14 @@ status_cmd(const struct config *c, int as_json)
 		                  json_object_get(m, "position"))
 		      : json_null(),
 		    "last_drill",
-		    d.known
-		        ? json_pack("{s:s, s:s, s:b, s:f, s:s}", "at", at, "snapshot", d.snapshot,
-		                    "ok", d.ok, "seconds", d.seconds, "reason", d.reason)
-		        : json_null());
+		    d.known ? json_pack("{s:s, s:s, s:b, s:f, s:s, s:b, s:o}", "at", at, "snapshot",
+		                        d.snapshot, "ok", d.ok, "seconds", d.seconds, "reason",
+		                        d.reason, "sentinel", d.sentinel, "position",
+		                        d.sentinel ? json_pack("{s:I, s:I}", "generation",
+		                                               (json_int_t)d.generation, "frame",
+		                                               (json_int_t)d.frame)
+		                                   : json_null())
+		            : json_null());
 		cli_print_json(out, 1);
 		json_decref(m);
 		return EXIT_OK;
@@ -303,11 +388,7 @@ status_cmd(const struct config *c, int as_json)
 		       (long long)json_integer_value(json_object_get(m, "size")));
 	else
 		printf("last snapshot  none\n");
-	if (d.known)
-		printf("last drill     %s, snapshot %s, %s, %.2f s%s%s\n", at, d.snapshot,
-		       d.ok ? "ok" : "FAILED", d.seconds, d.ok ? "" : ": ", d.reason);
-	else
-		printf("last drill     none\n");
+	print_drill(&d, at);
 	json_decref(m);
 	return status_s3(c);
 }
