@@ -205,7 +205,9 @@ drill(void)
 	}
 	log_event(B.drill.ok ? LOG_INFO : LOG_ERROR, "restore drill",
 	          LOG_STR("snapshot", B.drill.snapshot), LOG_INT("ok", B.drill.ok),
-	          LOG_DBL("seconds", B.drill.seconds), LOG_STR("reason", B.drill.reason), LOG_END);
+	          LOG_DBL("seconds", B.drill.seconds), LOG_INT("sentinel", B.drill.sentinel),
+	          LOG_INT("generation", B.drill.generation), LOG_INT("frame", B.drill.frame),
+	          LOG_STR("reason", B.drill.reason), LOG_END);
 	pthread_mutex_unlock(&mu);
 	if (B.s3 != NULL) {
 		/* the child drilled the store too (after the directory): its record there */
@@ -215,6 +217,8 @@ drill(void)
 			log_event(d.ok ? LOG_INFO : LOG_ERROR, "restore drill",
 			          LOG_STR("destination", "s3"), LOG_STR("snapshot", d.snapshot),
 			          LOG_INT("ok", d.ok), LOG_DBL("seconds", d.seconds),
+			          LOG_INT("sentinel", d.sentinel),
+			          LOG_INT("generation", d.generation), LOG_INT("frame", d.frame),
 			          LOG_STR("reason", d.reason), LOG_END);
 		pthread_mutex_lock(&mu);
 		B.drill_s3 = d;
@@ -226,6 +230,14 @@ static void *
 run(void *arg)
 {
 	(void)arg;
+	if (B.s3 != NULL) {
+		/* the store's last drill, for /metrics from the start (then after each drill) */
+		struct backup_drill d;
+		backup_drill_read_from(B.s3, B.data_dir, &d);
+		pthread_mutex_lock(&mu);
+		B.drill_s3 = d;
+		pthread_mutex_unlock(&mu);
+	}
 	pthread_mutex_lock(&mu);
 	while (!B.stop) {
 		time_t now = time(NULL);

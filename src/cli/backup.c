@@ -275,6 +275,73 @@ print_drill(const struct backup_drill *d, const char *at)
 		       at, d->snapshot, d->seconds);
 }
 
+/* A drill's record as the status shows it (JSON null when none). */
+static json_t *
+drill_obj(const struct backup_drill *d)
+{
+	char at[TIMEFMT_LEN];
+	if (!d->known)
+		return json_null();
+	time_rfc3339(d->at, at);
+	return json_pack(
+	    "{s:s, s:s, s:b, s:f, s:s, s:b, s:o}", "at", at, "snapshot", d->snapshot, "ok", d->ok,
+	    "seconds", d->seconds, "reason", d->reason, "sentinel", d->sentinel, "position",
+	    d->sentinel ? json_pack("{s:I, s:I}", "generation", (json_int_t)d->generation, "frame",
+	                            (json_int_t)d->frame)
+	                : json_null());
+}
+
+/*
+ * The S3 store's part of the status (--json): out's "s3" (null when no store
+ * is configured): its label, the WAL shipped, the newest snapshot and the
+ * last drill, or "error" when it does not answer. -1: the configuration is
+ * wrong (said on stderr).
+ */
+static int
+status_s3_json(const struct config *c, json_t *out)
+{
+	struct backup_dest *s3 = NULL;
+	struct backup_drill d;
+	struct err e;
+	char name[BACKUP_NAME_MAX], last[40] = "";
+	long long gen = 0, last_ms = 0;
+	unsigned long frame = 0;
+	json_t *o;
+	int found;
+
+	if (backup_s3_open(c, &s3, &e) == -1) {
+		cli_error("backup", "%s", e.msg);
+		return -1;
+	}
+	if (s3 == NULL)
+		return json_object_set_new(out, "s3", json_null()) == 0 ? 0 : -1;
+	o = json_pack("{s:s}", "destination", dest_label(s3));
+	if ((found = backup_latest_from(s3, name, &e)) == -1) {
+		json_object_set_new(o, "error", json_string(e.msg));
+	} else {
+		if (ship_dest_head_d(s3, c->data_dir, &gen, &frame, &last_ms)) {
+			time_t t = (time_t)(last_ms / 1000);
+			struct tm tm;
+			gmtime_r(&t, &tm);
+			strftime(last, sizeof(last), "%Y-%m-%dT%H:%M:%SZ", &tm);
+			json_object_set_new(o, "wal",
+			                    json_pack("{s:I, s:I, s:s, s:I}", "generation",
+			                              (json_int_t)gen, "frame", (json_int_t)frame,
+			                              "last_commit_at", last, "last_commit_ms",
+			                              (json_int_t)last_ms));
+		} else {
+			json_object_set_new(o, "wal", json_null());
+		}
+		json_object_set_new(o, "last_snapshot",
+		                    found ? json_pack("{s:s}", "name", name) : json_null());
+		backup_drill_read_from(s3, c->data_dir, &d);
+		json_object_set_new(o, "last_drill", drill_obj(&d));
+	}
+	json_object_set_new(out, "s3", o);
+	dest_close(s3);
+	return 0;
+}
+
 /* The S3 store's part of the status (text): its newest snapshot, the WAL shipped, the last drill.
  */
 static int
@@ -349,29 +416,25 @@ status_cmd(const struct config *c, int as_json)
 		strftime(last, sizeof(last), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	}
 	if (as_json) {
-		out = json_pack(
-		    "{s:s, s:o, s:o, s:o}", "destination", c->backup_dir, "wal",
-		    shipped ? json_pack("{s:I, s:I, s:s, s:I}", "generation", (json_int_t)gen,
-		                        "frame", (json_int_t)frame, "last_commit_at", last,
-		                        "last_commit_ms", (json_int_t)last_ms)
-		            : json_null(),
-		    "last_snapshot",
-		    m ? json_pack("{s:s, s:O, s:O, s:O}", "name", name, "created_at",
-		                  json_object_get(m, "created_at"), "size",
-		                  json_object_get(m, "size"), "position",
-		                  json_object_get(m, "position"))
-		      : json_null(),
-		    "last_drill",
-		    d.known ? json_pack("{s:s, s:s, s:b, s:f, s:s, s:b, s:o}", "at", at, "snapshot",
-		                        d.snapshot, "ok", d.ok, "seconds", d.seconds, "reason",
-		                        d.reason, "sentinel", d.sentinel, "position",
-		                        d.sentinel ? json_pack("{s:I, s:I}", "generation",
-		                                               (json_int_t)d.generation, "frame",
-		                                               (json_int_t)d.frame)
-		                                   : json_null())
-		            : json_null());
-		cli_print_json(out, 1);
+		out = json_pack("{s:s, s:o, s:o, s:o}", "destination", c->backup_dir, "wal",
+		                shipped ? json_pack("{s:I, s:I, s:s, s:I}", "generation",
+		                                    (json_int_t)gen, "frame", (json_int_t)frame,
+		                                    "last_commit_at", last, "last_commit_ms",
+		                                    (json_int_t)last_ms)
+		                        : json_null(),
+		                "last_snapshot",
+		                m ? json_pack("{s:s, s:O, s:O, s:O}", "name", name, "created_at",
+		                              json_object_get(m, "created_at"), "size",
+		                              json_object_get(m, "size"), "position",
+		                              json_object_get(m, "position"))
+		                  : json_null(),
+		                "last_drill", drill_obj(&d));
 		json_decref(m);
+		if (status_s3_json(c, out) == -1) {
+			json_decref(out);
+			return EXIT_FAIL;
+		}
+		cli_print_json(out, 1);
 		return EXIT_OK;
 	}
 	printf("destination    %s\n", c->backup_dir);

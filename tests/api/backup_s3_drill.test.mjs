@@ -1,0 +1,93 @@
+// The S3-compatible store's restore drill (issue 21; docs/OPERATIONS.md): with backup_dir and
+// s3_endpoint set, the server's scheduled drill (`slate backup verify` as a child) drills both
+// destinations, each up to its own position of the same sentinel commit; /metrics has the same
+// drill gauges for each, labelled by destination, and `slate backup status --json` shows the
+// store's block beside the directory's. One store (s3rver behind a SigV4-checking front) for the file.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { execFile } from 'node:child_process';
+import { SLATE_BIN, childEnv, initDataDir, makeTempDir, startServer, request, waitFor } from './lib/harness.mjs';
+import { startS3, S3_KEY_ID, S3_SECRET, S3_REGION } from './lib/s3.mjs';
+
+const SLOW = /valgrind|asan|tsan/.test(SLATE_BIN) ? 20 : 1;
+
+/** A slate command run without blocking the loop (the store answers from this process). */
+function slate(args, env, timeout = 120_000 * SLOW) {
+  return new Promise((resolve) => {
+    execFile(SLATE_BIN, args, { env: childEnv(env), timeout, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
+    });
+  });
+}
+
+/** /metrics' value of the line that starts with name (its labels included). */
+async function metric(srv, name) {
+  const r = await request(srv, { path: '/metrics', timeout: 10_000 * SLOW });
+  const line = r.body.split('\n').find((l) => l.startsWith(`${name} `));
+  return line === undefined ? undefined : Number(line.split(' ').pop());
+}
+
+let tmp, s3, credFile;
+
+before(async () => {
+  tmp = makeTempDir('slate-s3drill-');
+  credFile = path.join(tmp.dir, 's3.cred');
+  writeFileSync(credFile, `access_key_id=${S3_KEY_ID}\nsecret_access_key=${S3_SECRET}\n`, { mode: 0o600 });
+  s3 = await startS3({ buckets: ['slate-backups'] });
+});
+
+after(async () => {
+  await s3?.stop();
+  tmp?.cleanup();
+});
+
+const s3Env = (prefix) => ({
+  SLATE_BACKUP_SYNC_INTERVAL: '0.1',
+  SLATE_BACKUP_S3_ENDPOINT: s3.endpoint,
+  SLATE_BACKUP_S3_BUCKET: 'slate-backups',
+  SLATE_BACKUP_S3_PREFIX: prefix,
+  SLATE_BACKUP_S3_REGION: S3_REGION,
+  SLATE_BACKUP_S3_CREDENTIALS_FILE: credFile,
+});
+
+test('the scheduled drill drills the S3 store too: its gauges in /metrics labelled s3, its block in status --json', async () => {
+  const dd = initDataDir();
+  const env = {
+    ...s3Env('drill/two'),
+    SLATE_BACKUP_DIR: path.join(dd.root, 'dest'),
+    SLATE_BACKUP_SNAPSHOT_INTERVAL: '3600',
+    SLATE_BACKUP_DRILL_INTERVAL: '3600',
+  };
+  const started = Math.floor(Date.now() / 1000);
+  const srv = await startServer({ dataDir: { ...dd, cleanup: () => {} }, env });
+  try {
+    // the store is drilled after the directory, by the same child
+    await waitFor(async () => (await metric(srv, 'slate_backup_last_drill_timestamp{destination="s3"}')) >= started - 1,
+      { timeout: 60_000 * SLOW, interval: 100, what: 'the store\'s drill in /metrics' });
+    for (const label of ['dir', 's3']) {
+      assert.equal(await metric(srv, `slate_backup_last_drill_ok{destination="${label}"}`), 1, `${label}: ${srv.lines.filter((l) => l.includes('restore drill')).join('\n')}`);
+      assert.equal(await metric(srv, `slate_backup_last_drill_sentinel{destination="${label}"}`), 1, label);
+      const rto = await metric(srv, `slate_backup_last_drill_seconds{destination="${label}"}`);
+      assert.ok(rto > 0 && rto < 60 * SLOW, `${label} drill seconds ${rto}`);
+    }
+    assert.equal((await request(srv, { path: '/readyz' })).status, 200);
+
+    const st = await slate(['backup', 'status', '--data', dd.data, '--json'], env);
+    assert.equal(st.code, 0, st.stderr);
+    const s = JSON.parse(st.stdout);
+    assert.equal(s.s3.destination, 's3://slate-backups/drill/two');
+    assert.equal(s.s3.last_snapshot.name, s.last_snapshot.name);
+    assert.equal(s.s3.last_drill.ok, true, s.s3.last_drill.reason);
+    assert.equal(s.s3.last_drill.sentinel, true);
+    assert.equal(s.s3.last_drill.snapshot, s.last_snapshot.name);
+    assert.ok(s.s3.last_drill.position.generation >= 1 && s.s3.last_drill.position.frame >= 1, JSON.stringify(s.s3.last_drill));
+    // the same commit: the same frame, each in its own numbering of generations
+    assert.equal(s.s3.last_drill.position.frame, s.last_drill.position.frame);
+    assert.ok(s.s3.wal.generation >= 1, JSON.stringify(s.s3.wal));
+  } finally {
+    await srv.stop();
+    dd.cleanup();
+  }
+});
