@@ -132,8 +132,8 @@ drill_line(const char *from, const struct backup_drill *d)
 		       "frame %lld.\n",
 		       d->generation, d->frame);
 	else
-		printf("; row counts checked against the snapshot's manifest (it was taken "
-		       "before WAL shipping: no sentinel).\n");
+		printf("; row counts checked against the snapshot's manifest only (no "
+		       "sentinel).\n");
 }
 
 /* The drill's audit event: object the snapshot's name (s3:NAME for the S3 store). */
@@ -171,13 +171,14 @@ verify_cmd(const struct config *c)
 	struct backup_drill d;
 	struct keyring *keys = NULL;
 	struct store *s;
-	struct err e, why[2], mark_err = {0, "", ""};
+	struct err e, why[2], find_err[2], mark_err = {0, "", ""};
 	char names[2][BACKUP_NAME_MAX], db[4200], reason[512];
 	int found[2] = {0, 0}, ok[2] = {0, 0}, marked = 0, rc = EXIT_OK;
 	size_t nd = 0;
 
 	memset(sen, 0, sizeof(sen));
 	memset(why, 0, sizeof(why));
+	memset(find_err, 0, sizeof(find_err));
 	if (backup_s3_open(c, &s3, &e) == -1) {
 		cli_error("backup", "%s", e.msg);
 		return EXIT_FAIL;
@@ -201,7 +202,7 @@ verify_cmd(const struct config *c)
 		found[i] = i == 0 ? backup_latest(c->backup_dir, names[i], &e)
 		                  : backup_latest_from(s3, names[i], &e);
 		if (found[i] == -1)
-			snprintf(why[i].msg, sizeof(why[i].msg), "%s", e.msg);
+			find_err[i] = e;
 	}
 	if ((s = cli_open_store("backup", c, &keys)) != NULL) {
 		snprintf(db, sizeof(db), "%s/slate.db", c->data_dir);
@@ -223,13 +224,17 @@ verify_cmd(const struct config *c)
 			                               reason, &d, &e);
 		} else if (found[i] == -1) {
 			recorded = backup_drill_failed(i == 0 ? c->backup_dir : NULL, s3, "",
-			                               why[i].msg, &d, &e);
+			                               find_err[i].msg, &d, &e);
 		} else if (i == 0) {
-			recorded = backup_drill_run(c->backup_dir, found[i] ? names[i] : NULL,
-			                            c->data_dir, c->key_file, &sen[i], &d, &e);
+			/* found 0: no snapshot to drill (it says so); one taken since is after the
+			 * mark */
+			recorded =
+			    backup_drill_run(c->backup_dir, found[i] ? names[i] : NULL, c->data_dir,
+			                     c->key_file, found[i] ? &sen[i] : NULL, &d, &e);
 		} else {
-			recorded = backup_drill_run_from(s3, found[i] ? names[i] : NULL,
-			                                 c->data_dir, c->key_file, &sen[i], &d, &e);
+			recorded =
+			    backup_drill_run_from(s3, found[i] ? names[i] : NULL, c->data_dir,
+			                          c->key_file, found[i] ? &sen[i] : NULL, &d, &e);
 		}
 		if (recorded == -1) {
 			cli_error("backup", "the drill's outcome%s%s was not recorded: %s",
