@@ -518,10 +518,26 @@ backup_snapshot(const char *dest, long retention_days, struct backup_dest *s3,
 	double t0 = mono();
 	time_t now = time(NULL);
 	struct tm tm;
-	int rc = -1;
+	int rc = -1, staged = dest == NULL, si = dest == NULL ? 0 : 1;
 	struct dest_spec sp;
+	char staging[PATH_MAX - 32];
 
 	memset(out, 0, sizeof(*out));
+	if (staged) {
+		/* the S3 store alone: written beside the database, put there, then removed */
+		char *slash;
+		if (s3 == NULL)
+			return err_set(e, 400,
+			               "no backup destination: set backup_dir or s3_endpoint");
+		snprintf(staging, sizeof(staging), "%s", db_path);
+		if ((slash = strrchr(staging, '/')) != NULL)
+			snprintf(slash, sizeof(staging) - (size_t)(slash - staging),
+			         "/.snapshot-staging");
+		else
+			snprintf(staging, sizeof(staging), ".snapshot-staging");
+		dest = staging;
+		dests[0] = s3;
+	}
 	snprintf(snapdir, sizeof(snapdir), "%s/snapshots", dest);
 	if (mkdir_0700(dest, e) == -1 || mkdir_0700(snapdir, e) == -1)
 		return -1;
@@ -533,7 +549,7 @@ backup_snapshot(const char *dest, long retention_days, struct backup_dest *s3,
 	memset(&sp, 0, sizeof(sp));
 	sp.kind = DEST_DIR;
 	sp.dir = dest;
-	if ((dests[0] = dest_open(&sp, e)) == NULL)
+	if (!staged && (dests[0] = dest_open(&sp, e)) == NULL)
 		return -1;
 	pagecrypt_key_id(id, kid);
 	remove_partials(snapdir);
@@ -541,8 +557,8 @@ backup_snapshot(const char *dest, long retention_days, struct backup_dest *s3,
 	snprintf(tmpkeys, sizeof(tmpkeys), "%s/.partial-%ld.keys.db", snapdir, (long)getpid());
 	gmtime_r(&now, &tm);
 	time_rfc3339(now, out->created_at);
-	if (copy_database(dests, s3 ? 2 : 1, db_path, tmp, &out->size, hex, &out->position, &audits,
-	                  &tables, gen, frame, ok, &at_ms, e) == -1)
+	if (copy_database(dests, s3 && !staged ? 2 : 1, db_path, tmp, &out->size, hex,
+	                  &out->position, &audits, &tables, gen, frame, ok, &at_ms, e) == -1)
 		goto out;
 	{
 		/* a -wal or -shm the read-back left beside the copy is not part of it */
@@ -599,27 +615,43 @@ backup_snapshot(const char *dest, long retention_days, struct backup_dest *s3,
 	}
 	if (write_json(path, m, e) == -1 || sync_dir(snapdir) == -1)
 		goto out;
-	if (backup_prune(dest, retention_days, now, &out->pruned, e) == -1 ||
-	    (out->pruned > 0 && ship_prune(dest, oldest_generation(snapdir), e) == -1))
+	if (!staged && (backup_prune(dest, retention_days, now, &out->pruned, e) == -1 ||
+	                (out->pruned > 0 && ship_prune(dest, oldest_generation(snapdir), e) == -1)))
 		goto out;
-	out->s3_skipped = s3 != NULL && !ok[1];
-	if (s3 != NULL && ok[1]) {
+	out->s3_skipped = s3 != NULL && !ok[si];
+	if (s3 != NULL && ok[si]) {
 		int removed = 0;
-		if (upload(s3, snapdir, out->name, m, gen[1], frame[1], e) == -1 ||
+		if (upload(s3, snapdir, out->name, m, gen[si], frame[si], e) == -1 ||
 		    s3_prune(s3, s3_retention_days, now, snapdir, &removed, e) == -1) {
 			char why[sizeof(e->msg)];
 			snprintf(why, sizeof(why), "%s", e->msg); /* e->msg is written next */
-			err_set(e, 503, "snapshot %s is in %s, not in %s: %s", out->name, dest,
-			        dest_label(s3), why);
+			if (staged)
+				err_set(e, 503, "snapshot %s was not put in %s: %s", out->name,
+				        dest_label(s3), why);
+			else
+				err_set(e, 503, "snapshot %s is in %s, not in %s: %s", out->name,
+				        dest, dest_label(s3), why);
 			goto out;
 		}
 		out->pruned_s3 = removed;
 	}
 	rc = 0;
 out:
-	dest_close(dests[0]);
-	if (rc == -1)
+	if (!staged)
+		dest_close(dests[0]);
+	if (rc == -1 || staged)
 		remove_partials(snapdir);
+	if (staged) {
+		/* the store holds it now (or the snapshot failed): nothing stays beside the
+		 * database */
+		static const char *const ext[] = {".db", ".keys.db", ".json"};
+		for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]) && out->name[0]; i++) {
+			snprintf(path, sizeof(path), "%s/%s%s", snapdir, out->name, ext[i]);
+			unlink(path);
+		}
+		rmdir(snapdir);
+		rmdir(dest);
+	}
 	json_decref(tables);
 	json_decref(m);
 	return rc;

@@ -61,6 +61,7 @@ struct backup_dest;
  * serve`: there it is taken into dest alone (s3_skipped) and s3 gets a
  * fresh one once it is back (ship.h).
  */
+/* dest NULL: s3 alone (the files are staged in DATA/.snapshot-staging, put there, removed). */
 int backup_snapshot(const char *dest, long retention_days, struct backup_dest *s3,
                     long s3_retention_days, const char *db_path, struct keyring *keys,
                     struct backup_snapshot_info *out, struct err *e);
@@ -210,7 +211,9 @@ void backup_drill_read(const char *dest, struct backup_drill *d);
  * `slate serve`: a thread that takes a snapshot every backup_snapshot_interval
  * seconds and runs a drill every backup_drill_interval seconds (a child
  * process, `slate backup verify`, so that the server's own key and keystore
- * are never touched by the restore). Nothing starts when backup_dir is empty.
+ * are never touched by the restore). Nothing starts when neither backup_dir
+ * nor s3_endpoint is set; with s3_endpoint alone the store is the only
+ * destination (snapshots staged beside the database, drills of the store).
  * key_from_stdin: the master key has no file a drill could read; drills off.
  */
 int backup_start(const struct config *c, const char *db_path, struct keyring *keys,
@@ -224,6 +227,7 @@ struct backup_state {
 	int enabled;
 	time_t last_snapshot; /* 0: none */
 	struct backup_drill drill;
+	int dir;                      /* backup_dir is a destination (0: the S3 store alone) */
 	int s3;                       /* the S3 store is a destination too */
 	struct backup_drill drill_s3; /* its last drill, read after each scheduled one */
 };

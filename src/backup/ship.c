@@ -1778,7 +1778,8 @@ ship_start(const struct config *c, const char *db_path, struct err *e)
 	double iv;
 	int n = 0;
 
-	if (c->backup_dir == NULL || c->backup_dir[0] == '\0')
+	if ((c->backup_dir == NULL || c->backup_dir[0] == '\0') &&
+	    (c->s3_endpoint == NULL || c->s3_endpoint[0] == '\0'))
 		return 0;
 	if ((iv = ship_parse_interval(c->backup_sync_interval)) < 0)
 		return err_set(e, 400,

@@ -115,7 +115,8 @@ int ship_prune(const char *dest, long long gen, struct err *e);
 int ship_prune_d(struct backup_dest *d, long long gen, struct err *e);
 
 /*
- * The shipper thread of `slate serve` (nothing when backup_dir is empty):
+ * The shipper thread of `slate serve` (nothing when neither backup_dir nor
+ * s3_endpoint is set):
  * every tick ships to each destination (backup_dir, and the S3 store when
  * s3_endpoint is set) independently; the WAL is backfilled only up to what
  * every destination has, or past the bound (the lagging one is then marked

@@ -45,7 +45,9 @@ static const char backup_help[] =
     "\n"
     "now:    writes an encrypted snapshot of DIR/slate.db and a keystore copy into\n"
     "        backup_dir/snapshots (SLATE_BACKUP_DIR), then removes snapshots older than\n"
-    "        backup_retention_days; safe beside a running slate serve\n"
+    "        backup_retention_days; safe beside a running slate serve. With s3_endpoint\n"
+    "        set it is put in the S3 store too; with s3_endpoint alone (no backup_dir)\n"
+    "        the store is the only destination of now, verify and status\n"
     "verify: a restore drill: writes a sentinel row (a nonce and every table's row\n"
     "        count) in the live database and ships it, restores the newest snapshot and\n"
     "        the WAL up to exactly that commit into a scratch directory, checks it\n"
@@ -77,12 +79,20 @@ static const char restore_help[] =
 static int
 need_dest(const char *cmd, const struct config *c)
 {
-	if (c->backup_dir == NULL || c->backup_dir[0] == '\0') {
-		cli_error(cmd, "no backup destination: set [backup] dir in slate.conf or "
-		               "SLATE_BACKUP_DIR");
+	if ((c->backup_dir == NULL || c->backup_dir[0] == '\0') &&
+	    (c->s3_endpoint == NULL || c->s3_endpoint[0] == '\0')) {
+		cli_error(cmd, "no backup destination: set [backup] dir (SLATE_BACKUP_DIR) or "
+		               "s3_endpoint (SLATE_BACKUP_S3_ENDPOINT) in slate.conf");
 		return -1;
 	}
 	return 0;
+}
+
+/* backup_dir is set (else the S3 store is the only destination). */
+static int
+has_dir(const struct config *c)
+{
+	return c->backup_dir != NULL && c->backup_dir[0] != '\0';
 }
 
 static int
@@ -100,16 +110,21 @@ now_cmd(const struct config *c)
 		return EXIT_FAIL;
 	snprintf(db, sizeof(db), "%s/slate.db", c->data_dir);
 	if (backup_s3_open(c, &s3, &e) == -1 ||
-	    backup_snapshot(c->backup_dir, c->backup_retention_days, s3, c->s3_retention_days, db,
-	                    keys, &info, &e) == -1) {
+	    backup_snapshot(has_dir(c) ? c->backup_dir : NULL, c->backup_retention_days, s3,
+	                    c->s3_retention_days, db, keys, &info, &e) == -1) {
 		cli_error("backup", "%s", e.msg);
 		goto out;
 	}
 	cli_audit("backup", s, "backup.snapshot", info.name, NULL);
-	printf("Snapshot %s written to %s/snapshots (%lld bytes, position %lld, %.2f s); %d "
-	       "older than %ld days removed.\n",
-	       info.name, c->backup_dir, info.size, info.position, info.seconds, info.pruned,
-	       c->backup_retention_days);
+	if (has_dir(c))
+		printf(
+		    "Snapshot %s written to %s/snapshots (%lld bytes, position %lld, %.2f s); %d "
+		    "older than %ld days removed.\n",
+		    info.name, c->backup_dir, info.size, info.position, info.seconds, info.pruned,
+		    c->backup_retention_days);
+	else
+		printf("Snapshot %s (%lld bytes, position %lld, %.2f s):\n", info.name, info.size,
+		       info.position, info.seconds);
 	if (s3 != NULL)
 		printf("Snapshot %s put in %s; %d older than %ld days removed there.\n", info.name,
 		       dest_label(s3), info.pruned_s3, c->s3_retention_days);
@@ -173,7 +188,8 @@ verify_cmd(const struct config *c)
 	struct store *s;
 	struct err e, why[2], find_err[2], mark_err = {0, "", ""};
 	char names[2][BACKUP_NAME_MAX], db[4200], reason[512];
-	int found[2] = {0, 0}, ok[2] = {0, 0}, marked = 0, rc = EXIT_OK;
+	int found[2] = {0, 0}, ok[2] = {0, 0}, is_s3[2] = {0, 0}, marked = 0, rc = EXIT_OK;
+	int has_dir = c->backup_dir != NULL && c->backup_dir[0] != '\0';
 	size_t nd = 0;
 
 	memset(sen, 0, sizeof(sen));
@@ -183,7 +199,7 @@ verify_cmd(const struct config *c)
 		cli_error("backup", "%s", e.msg);
 		return EXIT_FAIL;
 	}
-	{
+	if (has_dir) {
 		struct dest_spec spec;
 		memset(&spec, 0, sizeof(spec));
 		spec.kind = DEST_DIR;
@@ -195,12 +211,14 @@ verify_cmd(const struct config *c)
 		}
 		nd++;
 	}
-	if (s3 != NULL)
+	if (s3 != NULL) {
+		is_s3[nd] = 1;
 		dests[nd++] = s3;
+	}
 	/* the snapshots first: each was taken before the sentinel's commit */
 	for (size_t i = 0; i < nd; i++) {
-		found[i] = i == 0 ? backup_latest(c->backup_dir, names[i], &e)
-		                  : backup_latest_from(s3, names[i], &e);
+		found[i] = is_s3[i] ? backup_latest_from(s3, names[i], &e)
+		                    : backup_latest(c->backup_dir, names[i], &e);
 		if (found[i] == -1)
 			find_err[i] = e;
 	}
@@ -213,19 +231,19 @@ verify_cmd(const struct config *c)
 		snprintf(mark_err.msg, sizeof(mark_err.msg), "the live database does not open");
 	}
 	for (size_t i = 0; i < nd; i++) {
-		const char *label = i == 0 ? "" : dest_label(s3);
+		/* a directory's lines name no destination (as before); the store's name it */
+		const char *label = is_s3[i] ? dest_label(s3) : "";
+		const char *dir = is_s3[i] ? NULL : c->backup_dir;
 		int recorded;
 
 		if (found[i] == 1 && !(marked && ok[i])) {
 			snprintf(reason, sizeof(reason),
 			         "the drill's sentinel was not written to %s: %s",
 			         dest_label(dests[i]), marked ? why[i].msg : mark_err.msg);
-			recorded = backup_drill_failed(i == 0 ? c->backup_dir : NULL, s3, names[i],
-			                               reason, &d, &e);
+			recorded = backup_drill_failed(dir, s3, names[i], reason, &d, &e);
 		} else if (found[i] == -1) {
-			recorded = backup_drill_failed(i == 0 ? c->backup_dir : NULL, s3, "",
-			                               find_err[i].msg, &d, &e);
-		} else if (i == 0) {
+			recorded = backup_drill_failed(dir, s3, "", find_err[i].msg, &d, &e);
+		} else if (!is_s3[i]) {
 			/* found 0: no snapshot to drill (it says so); one taken since is after the
 			 * mark */
 			recorded =
@@ -238,16 +256,16 @@ verify_cmd(const struct config *c)
 		}
 		if (recorded == -1) {
 			cli_error("backup", "the drill's outcome%s%s was not recorded: %s",
-			          i ? " from " : "", label, e.msg);
+			          label[0] ? " from " : "", label, e.msg);
 			rc = EXIT_FAIL;
 		}
-		audit_drill(c, i == 0 ? "" : "s3:", &d);
+		audit_drill(c, is_s3[i] ? "s3:" : "", &d);
 		if (!d.ok) {
 			cli_error("backup", "restore drill%s%s of snapshot %s failed: %s",
-			          i ? " from " : "", label, d.snapshot[0] ? d.snapshot : "-",
+			          label[0] ? " from " : "", label, d.snapshot[0] ? d.snapshot : "-",
 			          d.reason);
 			rc = EXIT_FAIL;
-			if (i == 0)
+			if (!is_s3[i])
 				break; /* as before: the S3 drill only after the directory's passed
 				        */
 		} else {
@@ -256,7 +274,8 @@ verify_cmd(const struct config *c)
 	}
 	for (size_t i = 0; i < nd; i++)
 		backup_sentinel_free(&sen[i]);
-	dest_close(dests[0]);
+	if (has_dir)
+		dest_close(dests[0]);
 	dest_close(s3);
 	return rc;
 }
@@ -366,7 +385,7 @@ status_s3(const struct config *c)
 	}
 	if (s3 == NULL)
 		return EXIT_OK;
-	printf("\ndestination    %s\n", dest_label(s3));
+	printf("%sdestination    %s\n", has_dir(c) ? "\n" : "", dest_label(s3));
 	if ((found = backup_latest_from(s3, name, &e)) == -1) {
 		printf("unreachable    %s\n", e.msg);
 		dest_close(s3);
@@ -401,8 +420,22 @@ status_cmd(const struct config *c, int as_json)
 	char last[40] = "";
 	long long gen = 0, last_ms = 0;
 	unsigned long frame = 0;
-	int shipped, found = backup_latest(c->backup_dir, name, &e);
+	int shipped, found;
 
+	if (!has_dir(c)) {
+		/* the S3 store alone */
+		if (!as_json)
+			return status_s3(c) == EXIT_OK ? EXIT_OK : EXIT_FAIL;
+		out = json_pack("{s:n, s:n, s:n, s:n}", "destination", "wal", "last_snapshot",
+		                "last_drill");
+		if (status_s3_json(c, out) == -1) {
+			json_decref(out);
+			return EXIT_FAIL;
+		}
+		cli_print_json(out, 1);
+		return EXIT_OK;
+	}
+	found = backup_latest(c->backup_dir, name, &e);
 	if (found == -1) {
 		cli_error("backup", "%s", e.msg);
 		return EXIT_FAIL;

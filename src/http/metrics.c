@@ -162,12 +162,17 @@ metrics_render(struct evbuffer *out)
 			/* the drill's gauges per destination: backup_dir ("dir"), then the S3 store
 			 */
 			const struct backup_drill *dr[2] = {&b.drill, &b.drill_s3};
-			static const char *const label[2] = {"dir", "s3"};
+			const char *label[2] = {"dir", "s3"};
 			size_t nd = b.s3 ? 2 : 1;
+			if (!b.dir) { /* the S3 store alone */
+				dr[0] = &b.drill_s3;
+				label[0] = "s3";
+				nd = 1;
+			}
 			evbuffer_add_printf(
 			    out,
 			    "# HELP slate_backup_last_snapshot_timestamp Unix time of the newest "
-			    "snapshot in backup_dir (0: none).\n"
+			    "snapshot (0: none).\n"
 			    "# TYPE slate_backup_last_snapshot_timestamp gauge\n"
 			    "slate_backup_last_snapshot_timestamp %lld\n"
 			    "# HELP slate_backup_last_drill_timestamp Unix time of the last "
