@@ -34,7 +34,10 @@
  *                                   (keyring_backup: wrapped data keys,
  *                                   openable only with the master key)
  *   DEST/snapshots/NAME.json        the manifest, renamed into place last
- *   DEST/last-drill.json            the last restore drill's outcome
+ *   DEST/last-drill.json            the last restore drill's outcome: at,
+ *                                   snapshot, ok, seconds, reason, sentinel
+ *                                   (bool), position {generation, frame}
+ *                                   (null without the sentinel)
  *
  * NAME = YYYYMMDDTHHMMSSZ-POSITION[-N]: the UTC time the snapshot began and
  * the store's change counter (data_generation.n) in the copy. The manifest
@@ -58,6 +61,23 @@
  * A restore refuses a snapshot whose file is missing or whose size or
  * SHA-256 differs from its manifest (naming it), then the page seals,
  * PRAGMA integrity_check, the row counts and the audit chain check the rest.
+ *
+ * THE SENTINEL (a drill against the live database): the drill first picks
+ * each destination's newest snapshot, then writes in one write transaction
+ * on the live database the row backup_sentinel (id 1, migration 0028): a
+ * fresh random nonce (16 bytes, hex) and {table: row count} of every table
+ * as read inside that transaction, after the row itself was written (so
+ * the counts are exactly the state at that commit, the row included). It
+ * is written and shipped under the shipper's lock (ship_mark): no
+ * checkpoint can restart the WAL meanwhile, so the commit's frame (from a
+ * wal hook on its own connection) and the WAL generation the destination
+ * files it under are exact. The restore then replays the segments up to
+ * exactly that commit (ship_apply_upto) and check_sentinel compares the
+ * nonce and every count (backup_counts_differ names the first table that
+ * differs). A snapshot taken before WAL shipping has no position: it is
+ * restored alone and only its manifest's counts are checked (the record
+ * says sentinel false). The live counts and the nonce stay in memory; the
+ * restored row is read, never trusted for the counts.
  *
  * RETENTION removes NAME.db, NAME.keys.db and NAME.json once NAME's time is
  * older than backup_retention_days, and with them the WAL generations older
@@ -498,10 +518,26 @@ backup_snapshot(const char *dest, long retention_days, struct backup_dest *s3,
 	double t0 = mono();
 	time_t now = time(NULL);
 	struct tm tm;
-	int rc = -1;
+	int rc = -1, staged = dest == NULL, si = dest == NULL ? 0 : 1;
 	struct dest_spec sp;
+	char staging[PATH_MAX - 32];
 
 	memset(out, 0, sizeof(*out));
+	if (staged) {
+		/* the S3 store alone: written beside the database, put there, then removed */
+		char *slash;
+		if (s3 == NULL)
+			return err_set(e, 400,
+			               "no backup destination: set backup_dir or s3_endpoint");
+		snprintf(staging, sizeof(staging), "%s", db_path);
+		if ((slash = strrchr(staging, '/')) != NULL)
+			snprintf(slash, sizeof(staging) - (size_t)(slash - staging),
+			         "/.snapshot-staging");
+		else
+			snprintf(staging, sizeof(staging), ".snapshot-staging");
+		dest = staging;
+		dests[0] = s3;
+	}
 	snprintf(snapdir, sizeof(snapdir), "%s/snapshots", dest);
 	if (mkdir_0700(dest, e) == -1 || mkdir_0700(snapdir, e) == -1)
 		return -1;
@@ -513,7 +549,7 @@ backup_snapshot(const char *dest, long retention_days, struct backup_dest *s3,
 	memset(&sp, 0, sizeof(sp));
 	sp.kind = DEST_DIR;
 	sp.dir = dest;
-	if ((dests[0] = dest_open(&sp, e)) == NULL)
+	if (!staged && (dests[0] = dest_open(&sp, e)) == NULL)
 		return -1;
 	pagecrypt_key_id(id, kid);
 	remove_partials(snapdir);
@@ -521,8 +557,8 @@ backup_snapshot(const char *dest, long retention_days, struct backup_dest *s3,
 	snprintf(tmpkeys, sizeof(tmpkeys), "%s/.partial-%ld.keys.db", snapdir, (long)getpid());
 	gmtime_r(&now, &tm);
 	time_rfc3339(now, out->created_at);
-	if (copy_database(dests, s3 ? 2 : 1, db_path, tmp, &out->size, hex, &out->position, &audits,
-	                  &tables, gen, frame, ok, &at_ms, e) == -1)
+	if (copy_database(dests, s3 && !staged ? 2 : 1, db_path, tmp, &out->size, hex,
+	                  &out->position, &audits, &tables, gen, frame, ok, &at_ms, e) == -1)
 		goto out;
 	{
 		/* a -wal or -shm the read-back left beside the copy is not part of it */
@@ -579,27 +615,43 @@ backup_snapshot(const char *dest, long retention_days, struct backup_dest *s3,
 	}
 	if (write_json(path, m, e) == -1 || sync_dir(snapdir) == -1)
 		goto out;
-	if (backup_prune(dest, retention_days, now, &out->pruned, e) == -1 ||
-	    (out->pruned > 0 && ship_prune(dest, oldest_generation(snapdir), e) == -1))
+	if (!staged && (backup_prune(dest, retention_days, now, &out->pruned, e) == -1 ||
+	                (out->pruned > 0 && ship_prune(dest, oldest_generation(snapdir), e) == -1)))
 		goto out;
-	out->s3_skipped = s3 != NULL && !ok[1];
-	if (s3 != NULL && ok[1]) {
+	out->s3_skipped = s3 != NULL && !ok[si];
+	if (s3 != NULL && ok[si]) {
 		int removed = 0;
-		if (upload(s3, snapdir, out->name, m, gen[1], frame[1], e) == -1 ||
+		if (upload(s3, snapdir, out->name, m, gen[si], frame[si], e) == -1 ||
 		    s3_prune(s3, s3_retention_days, now, snapdir, &removed, e) == -1) {
 			char why[sizeof(e->msg)];
 			snprintf(why, sizeof(why), "%s", e->msg); /* e->msg is written next */
-			err_set(e, 503, "snapshot %s is in %s, not in %s: %s", out->name, dest,
-			        dest_label(s3), why);
+			if (staged)
+				err_set(e, 503, "snapshot %s was not put in %s: %s", out->name,
+				        dest_label(s3), why);
+			else
+				err_set(e, 503, "snapshot %s is in %s, not in %s: %s", out->name,
+				        dest, dest_label(s3), why);
 			goto out;
 		}
 		out->pruned_s3 = removed;
 	}
 	rc = 0;
 out:
-	dest_close(dests[0]);
-	if (rc == -1)
+	if (!staged)
+		dest_close(dests[0]);
+	if (rc == -1 || staged)
 		remove_partials(snapdir);
+	if (staged) {
+		/* the store holds it now (or the snapshot failed): nothing stays beside the
+		 * database */
+		static const char *const ext[] = {".db", ".keys.db", ".json"};
+		for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]) && out->name[0]; i++) {
+			snprintf(path, sizeof(path), "%s/%s%s", snapdir, out->name, ext[i]);
+			unlink(path);
+		}
+		rmdir(snapdir);
+		rmdir(dest);
+	}
 	json_decref(tables);
 	json_decref(m);
 	return rc;
@@ -847,9 +899,129 @@ backup_restore(const char *dest, const char *name, const char *keystore, const c
 	return backup_restore_at(dest, name, keystore, to, key_file, -2, out, e);
 }
 
+/* The restored database at db holds sen's nonce and the live row counts recorded with it. */
+static int
+check_sentinel(const char *db, const struct backup_sentinel *sen, const char *name, struct err *e)
+{
+	sqlite3 *c = NULL;
+	sqlite3_stmt *st = NULL;
+	json_t *got = NULL;
+	char *text = NULL, why[200];
+	int rc = -1, r;
+
+	if (sqlite3_open_v2(db, &c, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		err_set(e, 500, "snapshot %s does not open: %s", name, sqlite3_errmsg(c));
+		goto out;
+	}
+	if (sqlite3_prepare_v2(c, "SELECT nonce FROM backup_sentinel WHERE id = 1", -1, &st,
+	                       NULL) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW) {
+		err_set(e, 422,
+		        "the restore of snapshot %s up to generation %lld frame %lld holds no "
+		        "sentinel row: the drill's commit was not restored",
+		        name, sen->generation, sen->frame);
+		goto out;
+	}
+	if (strcmp((const char *)sqlite3_column_text(st, 0), sen->nonce) != 0) {
+		err_set(
+		    e, 422,
+		    "the restore of snapshot %s up to generation %lld frame %lld holds another "
+		    "sentinel (nonce %.8s…, the drill wrote %.8s…): it is not the drill's commit",
+		    name, sen->generation, sen->frame, (const char *)sqlite3_column_text(st, 0),
+		    sen->nonce);
+		goto out;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if ((got = table_counts(c)) == NULL ||
+	    (text = json_dumps(got, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
+		err_set(e, 500, "snapshot %s: the restored row counts do not read: %s", name,
+		        sqlite3_errmsg(c));
+		goto out;
+	}
+	if ((r = backup_counts_differ(sen->counts_json, text, why, sizeof(why))) != 0) {
+		err_set(e, 422, "the restore of snapshot %s up to generation %lld frame %lld: %s",
+		        name, sen->generation, sen->frame,
+		        r == -1 ? "the live row counts do not read" : why);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(text);
+	json_decref(got);
+	sqlite3_finalize(st);
+	sqlite3_close(c);
+	return rc;
+}
+
+int
+backup_counts_differ(const char *want, const char *got, char *why, size_t cap)
+{
+	json_t *w = json_loads(want ? want : "", 0, NULL), *g = json_loads(got ? got : "", 0, NULL);
+	const char *t;
+	json_t *v;
+	int rc = 0;
+
+	why[0] = '\0';
+	if (!json_is_object(w) || !json_is_object(g)) {
+		snprintf(why, cap, "the row counts do not read");
+		rc = -1;
+		goto out;
+	}
+	json_object_foreach (w, t, v) {
+		json_t *x = json_object_get(g, t);
+		if (!json_is_integer(v) || (x != NULL && !json_is_integer(x))) {
+			snprintf(why, cap, "the row count of table %s does not read", t);
+			rc = -1;
+			goto out;
+		}
+		if (x == NULL) {
+			snprintf(
+			    why, cap,
+			    "table %s is missing (the live database had %lld rows at that commit)",
+			    t, (long long)json_integer_value(v));
+			rc = 1;
+			goto out;
+		}
+		if (json_integer_value(x) != json_integer_value(v)) {
+			snprintf(
+			    why, cap,
+			    "table %s has %lld rows, the live database had %lld at that commit", t,
+			    (long long)json_integer_value(x), (long long)json_integer_value(v));
+			rc = 1;
+			goto out;
+		}
+	}
+	json_object_foreach (g, t, v) {
+		if (json_object_get(w, t) == NULL) {
+			snprintf(why, cap,
+			         "table %s (%lld rows) was not in the live database at that commit",
+			         t, (long long)json_integer_value(v));
+			rc = 1;
+			goto out;
+		}
+	}
+out:
+	json_decref(w);
+	json_decref(g);
+	return rc;
+}
+
+static int restore_impl(const char *dest, const char *name, const char *keystore, const char *to,
+                        const char *key_file, long long at_ms, const struct backup_sentinel *sen,
+                        struct backup_restored *out, struct err *e);
+
 int
 backup_restore_at(const char *dest, const char *name, const char *keystore, const char *to,
                   const char *key_file, long long at_ms, struct backup_restored *out, struct err *e)
+{
+	return restore_impl(dest, name, keystore, to, key_file, at_ms, NULL, out, e);
+}
+
+static int
+restore_impl(const char *dest, const char *name, const char *keystore, const char *to,
+             const char *key_file, long long at_ms, const struct backup_sentinel *sen,
+             struct backup_restored *out, struct err *e)
 {
 	char snapdir[PATH_MAX], src[PATH_MAX + 128], keysrc[PATH_MAX + 128], db[PATH_MAX + 32],
 	    keys_db[PATH_MAX + 32], hex[65], pick[BACKUP_NAME_MAX];
@@ -974,13 +1146,15 @@ backup_restore_at(const char *dest, const char *name, const char *keystore, cons
 			        out->snapshot, out->snapshot);
 			goto out;
 		}
-		if (ship_apply(dest, g,
-		               (long long)json_integer_value(json_object_get(m, "wal_frame")),
-		               at_ms, db, &ap, e) == -1 ||
+		if (ship_apply_upto(
+		        dest, g, (long long)json_integer_value(json_object_get(m, "wal_frame")),
+		        at_ms, sen ? sen->generation : 0, sen ? sen->frame : 0, db, &ap, e) == -1 ||
 		    store_accept_restore(db, kr, &was, &now, e) == -1 ||
-		    check_copy(db, NULL, out->snapshot, e) == -1)
+		    check_copy(db, NULL, out->snapshot, e) == -1 ||
+		    (sen != NULL && check_sentinel(db, sen, out->snapshot, e) == -1))
 			goto out;
 		out->replayed = 1;
+		out->sentinel = sen != NULL;
 		out->commits = ap.commits;
 		out->segments = ap.segments;
 		out->generations = ap.generations;
@@ -1032,8 +1206,133 @@ drill_json(const struct backup_drill *d)
 {
 	char at[TIMEFMT_LEN];
 	time_rfc3339(d->at, at);
-	return json_pack("{s:s, s:s, s:b, s:f, s:s}", "at", at, "snapshot", d->snapshot, "ok",
-	                 d->ok, "seconds", d->seconds, "reason", d->reason);
+	return json_pack(
+	    "{s:s, s:s, s:b, s:f, s:s, s:b, s:o}", "at", at, "snapshot", d->snapshot, "ok", d->ok,
+	    "seconds", d->seconds, "reason", d->reason, "sentinel", d->sentinel, "position",
+	    d->sentinel ? json_pack("{s:I, s:I}", "generation", (json_int_t)d->generation, "frame",
+	                            (json_int_t)d->frame)
+	                : json_null());
+}
+
+/* d into dest's last-drill.json (a directory), or src's (an object store) when dest is NULL. */
+static int
+record_drill(const char *dest, struct backup_dest *src, const struct backup_drill *d, struct err *e)
+{
+	char path[PATH_MAX + 32], *text;
+	json_t *j;
+	int rc;
+
+	if ((j = drill_json(d)) == NULL)
+		return err_set(e, 500, "cannot build the drill's record");
+	if (dest != NULL) {
+		snprintf(path, sizeof(path), "%s/last-drill.json", dest);
+		rc = mkdir_0700(dest, e) == -1 ? -1 : write_json(path, j, e);
+	} else if ((text = json_dumps(j, JSON_INDENT(2))) == NULL) {
+		rc = err_set(e, 500, "cannot build the drill's record");
+	} else {
+		rc = dest_put_mem(src, "last-drill.json", text, strlen(text), e);
+		free(text);
+	}
+	json_decref(j);
+	return rc;
+}
+
+int
+backup_drill_failed(const char *dest, struct backup_dest *src, const char *name, const char *why,
+                    struct backup_drill *d, struct err *e)
+{
+	memset(d, 0, sizeof(*d));
+	d->known = 1;
+	d->at = time(NULL);
+	snprintf(d->snapshot, sizeof(d->snapshot), "%s", name ? name : "");
+	snprintf(d->reason, sizeof(d->reason), "%s", why);
+	return record_drill(dest, src, d, e);
+}
+
+/* ---- the sentinel ---- */
+
+struct sentinel_arg {
+	const char *nonce, *at;
+	char *counts; /* the counts read inside the transaction (owned by the caller after) */
+};
+
+/* Inside ship_mark's write transaction: the row, then every table's count (the row included). */
+static int
+write_sentinel(sqlite3 *db, void *arg, struct err *e)
+{
+	struct sentinel_arg *a = arg;
+	sqlite3_stmt *st = NULL;
+	json_t *counts = NULL;
+	int rc = -1;
+
+	if (sqlite3_prepare_v2(
+	        db,
+	        "INSERT INTO backup_sentinel (id, nonce, counts_json, written_at) "
+	        "VALUES (1, ?1, '{}', ?2) ON CONFLICT (id) DO UPDATE SET nonce = "
+	        "excluded.nonce, counts_json = '{}', written_at = excluded.written_at",
+	        -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 1, a->nonce, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 2, a->at, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(st);
+	st = NULL;
+	if ((counts = table_counts(db)) == NULL ||
+	    (a->counts = json_dumps(counts, JSON_COMPACT | JSON_SORT_KEYS)) == NULL)
+		goto fail;
+	if (sqlite3_prepare_v2(db, "UPDATE backup_sentinel SET counts_json = ?1 WHERE id = 1", -1,
+	                       &st, NULL) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 1, a->counts, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_DONE)
+		goto fail;
+	rc = 0;
+	goto out;
+fail:
+	err_set(e, 500, "cannot write the drill's sentinel row: %s", sqlite3_errmsg(db));
+out:
+	sqlite3_finalize(st);
+	json_decref(counts);
+	return rc;
+}
+
+int
+backup_sentinel_write(struct backup_dest **dests, size_t nd, const char *db_path,
+                      struct backup_sentinel *sen, int *ok, struct err *why, struct err *e)
+{
+	unsigned char raw[16];
+	char nonce[33], at[TIMEFMT_LEN];
+	long long *gen = xcalloc(nd + 1, sizeof(*gen)), frame = 0;
+	struct sentinel_arg a = {nonce, at, NULL};
+	int rc = -1;
+
+	for (size_t i = 0; i < nd; i++)
+		memset(&sen[i], 0, sizeof(sen[i]));
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2hex(nonce, sizeof(nonce), raw, sizeof(raw));
+	time_rfc3339(time(NULL), at);
+	if (ship_mark(dests, nd, db_path, write_sentinel, &a, gen, &frame, ok, why, e) == -1)
+		goto out;
+	for (size_t i = 0; i < nd; i++) {
+		snprintf(sen[i].nonce, sizeof(sen[i].nonce), "%s", nonce);
+		snprintf(sen[i].written_at, sizeof(sen[i].written_at), "%s", at);
+		sen[i].counts_json = xstrdup(a.counts);
+		sen[i].generation = gen[i];
+		sen[i].frame = frame;
+	}
+	rc = 0;
+out:
+	free(a.counts);
+	free(gen);
+	return rc;
+}
+
+void
+backup_sentinel_free(struct backup_sentinel *sen)
+{
+	if (sen != NULL) {
+		free(sen->counts_json);
+		sen->counts_json = NULL;
+	}
 }
 
 /* Scratch directories of drills that were killed (a day old: none still running). */
@@ -1059,40 +1358,42 @@ remove_stale_scratch(const char *data_dir)
 }
 
 int
-backup_drill_run(const char *dest, const char *data_dir, const char *key_file,
-                 struct backup_drill *d, struct err *e)
+backup_drill_run(const char *dest, const char *name, const char *data_dir, const char *key_file,
+                 const struct backup_sentinel *sen, struct backup_drill *d, struct err *e)
 {
-	char scratch[PATH_MAX], path[PATH_MAX + 32];
+	char scratch[PATH_MAX];
 	struct backup_restored r;
 	struct err why = {0, "", ""};
-	json_t *j;
-	int found, rc;
+	int found = 1;
 
 	memset(d, 0, sizeof(*d));
+	memset(&r, 0, sizeof(r));
 	remove_stale_scratch(data_dir);
 	d->known = 1;
 	d->at = time(NULL);
 	snprintf(scratch, sizeof(scratch), "%s/.drill-XXXXXX", data_dir);
-	if ((found = backup_latest(dest, d->snapshot, &why)) != 1) {
+	if (name != NULL)
+		snprintf(d->snapshot, sizeof(d->snapshot), "%s", name);
+	if (name == NULL && (found = backup_latest(dest, d->snapshot, &why)) != 1) {
 		snprintf(d->reason, sizeof(d->reason), "%s",
 		         found == 0 ? "the destination holds no snapshot" : why.msg);
 	} else if (mkdtemp(scratch) == NULL) {
 		snprintf(d->reason, sizeof(d->reason), "cannot make a scratch directory in %s: %s",
 		         data_dir, strerror(errno));
 	} else {
-		/* the newest snapshot and every segment after it: the latest state */
-		d->ok = backup_restore_at(dest, d->snapshot, NULL, scratch, key_file, -1, &r,
-		                          &why) == 0;
+		/* the snapshot and every segment after it (up to the sentinel): the latest state */
+		d->ok = restore_impl(dest, d->snapshot, NULL, scratch, key_file, -1, sen, &r,
+		                     &why) == 0;
 		d->seconds = r.seconds;
+		d->sentinel = d->ok && r.sentinel;
+		if (d->sentinel) {
+			d->generation = sen->generation;
+			d->frame = sen->frame;
+		}
 		snprintf(d->reason, sizeof(d->reason), "%s", d->ok ? "" : why.msg);
 		nftw(scratch, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
 	}
-	snprintf(path, sizeof(path), "%s/last-drill.json", dest);
-	if ((j = drill_json(d)) == NULL)
-		return err_set(e, 500, "cannot build the drill's record");
-	rc = mkdir_0700(dest, e) == -1 ? -1 : write_json(path, j, e);
-	json_decref(j);
-	return rc;
+	return record_drill(dest, NULL, d, e);
 }
 
 static void drill_parse(const char *path, struct backup_drill *d);
@@ -1131,6 +1432,10 @@ drill_parse(const char *path, struct backup_drill *d)
 		         json_string_value(json_object_get(j, "reason"))
 		             ? json_string_value(json_object_get(j, "reason"))
 		             : "");
+		d->sentinel = json_is_true(json_object_get(j, "sentinel"));
+		v = json_object_get(j, "position");
+		d->generation = (long long)json_integer_value(json_object_get(v, "generation"));
+		d->frame = (long long)json_integer_value(json_object_get(v, "frame"));
 	}
 	json_decref(j);
 }
@@ -1206,10 +1511,23 @@ fetch_each(const char *name, long long size, void *arg)
 	return fetch_one(f, name) == -1 ? 1 : 0;
 }
 
+static int restore_from_impl(struct backup_dest *src, const char *name, const char *keystore,
+                             const char *to, const char *key_file, long long at_ms,
+                             const struct backup_sentinel *sen, struct backup_restored *out,
+                             struct err *e);
+
 int
 backup_restore_from(struct backup_dest *src, const char *name, const char *keystore, const char *to,
                     const char *key_file, long long at_ms, struct backup_restored *out,
                     struct err *e)
+{
+	return restore_from_impl(src, name, keystore, to, key_file, at_ms, NULL, out, e);
+}
+
+static int
+restore_from_impl(struct backup_dest *src, const char *name, const char *keystore, const char *to,
+                  const char *key_file, long long at_ms, const struct backup_sentinel *sen,
+                  struct backup_restored *out, struct err *e)
 {
 	char scratch[PATH_MAX + 32], snapdir[PATH_MAX + 48], pick[BACKUP_NAME_MAX], obj[PATH_MAX];
 	struct fetch f = {src, scratch, "snapshots/", 0, e};
@@ -1314,7 +1632,7 @@ backup_restore_from(struct backup_dest *src, const char *name, const char *keyst
 				goto out;
 		}
 	}
-	rc = backup_restore_at(scratch, pick, keystore, to, key_file, at_ms, out, e);
+	rc = restore_impl(scratch, pick, keystore, to, key_file, at_ms, sen, out, e);
 out:
 	json_decref(m);
 	nftw(scratch, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
@@ -1322,14 +1640,13 @@ out:
 }
 
 int
-backup_drill_run_from(struct backup_dest *src, const char *data_dir, const char *key_file,
+backup_drill_run_from(struct backup_dest *src, const char *name, const char *data_dir,
+                      const char *key_file, const struct backup_sentinel *sen,
                       struct backup_drill *d, struct err *e)
 {
-	char scratch[PATH_MAX + 32], to[PATH_MAX + 48], *text;
+	char scratch[PATH_MAX + 32], to[PATH_MAX + 48];
 	struct backup_restored r;
 	struct err why = {0, "", ""};
-	json_t *j;
-	int rc;
 
 	memset(d, 0, sizeof(*d));
 	memset(&r, 0, sizeof(r));
@@ -1343,20 +1660,21 @@ backup_drill_run_from(struct backup_dest *src, const char *data_dir, const char 
 	} else {
 		/* the newest snapshot and every segment after it: the latest state */
 		snprintf(to, sizeof(to), "%s/restored", scratch);
-		d->ok = backup_restore_from(src, NULL, NULL, to, key_file, -1, &r, &why) == 0;
+		d->ok = restore_from_impl(src, name, NULL, to, key_file, -1, sen, &r, &why) == 0;
 		d->seconds = r.seconds;
-		snprintf(d->snapshot, sizeof(d->snapshot), "%s", r.snapshot);
+		d->sentinel = d->ok && r.sentinel;
+		if (d->sentinel) {
+			d->generation = sen->generation;
+			d->frame = sen->frame;
+		}
+		snprintf(d->snapshot, sizeof(d->snapshot), "%s",
+		         r.snapshot[0] ? r.snapshot
+		         : name        ? name
+		                       : "");
 		snprintf(d->reason, sizeof(d->reason), "%s", d->ok ? "" : why.msg);
 		nftw(scratch, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
 	}
-	if ((j = drill_json(d)) == NULL || (text = json_dumps(j, JSON_INDENT(2))) == NULL) {
-		json_decref(j);
-		return err_set(e, 500, "cannot build the drill's record");
-	}
-	rc = dest_put_mem(src, "last-drill.json", text, strlen(text), e);
-	free(text);
-	json_decref(j);
-	return rc;
+	return record_drill(NULL, src, d, e);
 }
 
 void

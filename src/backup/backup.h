@@ -61,6 +61,7 @@ struct backup_dest;
  * serve`: there it is taken into dest alone (s3_skipped) and s3 gets a
  * fresh one once it is back (ship.h).
  */
+/* dest NULL: s3 alone (the files are staged in DATA/.snapshot-staging, put there, removed). */
 int backup_snapshot(const char *dest, long retention_days, struct backup_dest *s3,
                     long s3_retention_days, const char *db_path, struct keyring *keys,
                     struct backup_snapshot_info *out, struct err *e);
@@ -82,6 +83,7 @@ struct backup_restored {
 	double seconds;
 	/* a restore to a time (backup_restore_at) */
 	int replayed;
+	int sentinel; /* a drill's sentinel was checked (backup_drill_run) */
 	long long commits, segments, generations;
 	long long reached_ms; /* the last commit applied (the snapshot's time when none) */
 };
@@ -122,9 +124,14 @@ int backup_restore_from(struct backup_dest *src, const char *name, const char *k
                         struct backup_restored *out, struct err *e);
 
 struct backup_drill;
+struct backup_sentinel;
 
-/* A restore drill from src (the S3 store): its outcome in *d and in src's last-drill.json. */
-int backup_drill_run_from(struct backup_dest *src, const char *data_dir, const char *key_file,
+/*
+ * A restore drill from src (the S3 store): its outcome in *d and in src's
+ * last-drill.json. name and sen as for backup_drill_run.
+ */
+int backup_drill_run_from(struct backup_dest *src, const char *name, const char *data_dir,
+                          const char *key_file, const struct backup_sentinel *sen,
                           struct backup_drill *d, struct err *e);
 /* The last drill recorded in src (fetched through scratch, a directory). */
 void backup_drill_read_from(struct backup_dest *src, const char *scratch, struct backup_drill *d);
@@ -142,17 +149,61 @@ struct backup_drill {
 	int ok;
 	double seconds; /* the restore's duration: the measured recovery time */
 	char reason[256];
+	/*
+	 * 1: restored up to exactly the sentinel's commit, its nonce found and
+	 * every table's row count equal to the live database's at that commit;
+	 * 0: the counts were checked against the snapshot's manifest only
+	 */
+	int sentinel;
+	long long generation, frame; /* the WAL position restored to (sentinel 1) */
 };
 
 /*
- * A restore drill: the newest snapshot and every WAL segment after it (the
- * latest state) restored into a scratch directory under data_dir (removed
- * afterwards) with every check backup_restore makes; the outcome in *d and
- * in DEST/last-drill.json. 0 when the drill ran (ok or not: d->ok), -1 when
- * its outcome could not be recorded.
+ * THE SENTINEL (backup.c): a fresh random nonce and every table's row
+ * count, written in one write transaction on the live database
+ * (backup_sentinel, migration 0028), and the WAL position of that commit in
+ * each destination. counts_json is owned (backup_sentinel_free).
  */
-int backup_drill_run(const char *dest, const char *data_dir, const char *key_file,
-                     struct backup_drill *d, struct err *e);
+struct backup_sentinel {
+	char nonce[33];
+	char *counts_json;
+	char written_at[32];
+	long long generation, frame; /* in the destination's own numbering */
+};
+
+/*
+ * Writes the sentinel in the live database db_path (whose key the process
+ * uses: store_open ran) and ships its commit to every destination in dests
+ * (ship_mark): sen[i] is dests[i]'s; ok[i] 0 with why[i] when dests[i] did
+ * not get it. -1 (e): nothing was written or shipped.
+ */
+int backup_sentinel_write(struct backup_dest **dests, size_t nd, const char *db_path,
+                          struct backup_sentinel *sen, int *ok, struct err *why, struct err *e);
+void backup_sentinel_free(struct backup_sentinel *sen);
+
+/*
+ * The row counts want and got (JSON objects {table: count}) compared: 0
+ * equal, 1 not (why names the first table that differs, or is missing
+ * from either), -1 when one does not read as such an object.
+ */
+int backup_counts_differ(const char *want, const char *got, char *why, size_t cap);
+
+/*
+ * A restore drill: snapshot name (NULL: the newest) and every WAL segment
+ * after it restored into a scratch directory under data_dir (removed
+ * afterwards) with every check backup_restore makes; with sen (NULL: none)
+ * restored up to exactly the sentinel's commit, then its nonce and every
+ * table's row count checked against the live ones recorded with it (a
+ * snapshot taken before WAL shipping cannot be: its manifest's counts are
+ * checked, d->sentinel 0). The outcome in *d and in DEST/last-drill.json.
+ * 0 when the drill ran (ok or not: d->ok), -1 when its outcome could not
+ * be recorded.
+ */
+int backup_drill_run(const char *dest, const char *name, const char *data_dir, const char *key_file,
+                     const struct backup_sentinel *sen, struct backup_drill *d, struct err *e);
+/* A drill that could not start (why): recorded in dest as failed. */
+int backup_drill_failed(const char *dest, struct backup_dest *src, const char *name,
+                        const char *why, struct backup_drill *d, struct err *e);
 /* The last drill recorded in dest (d->known 0 when none). */
 void backup_drill_read(const char *dest, struct backup_drill *d);
 
@@ -160,7 +211,9 @@ void backup_drill_read(const char *dest, struct backup_drill *d);
  * `slate serve`: a thread that takes a snapshot every backup_snapshot_interval
  * seconds and runs a drill every backup_drill_interval seconds (a child
  * process, `slate backup verify`, so that the server's own key and keystore
- * are never touched by the restore). Nothing starts when backup_dir is empty.
+ * are never touched by the restore). Nothing starts when neither backup_dir
+ * nor s3_endpoint is set; with s3_endpoint alone the store is the only
+ * destination (snapshots staged beside the database, drills of the store).
  * key_from_stdin: the master key has no file a drill could read; drills off.
  */
 int backup_start(const struct config *c, const char *db_path, struct keyring *keys,
@@ -174,6 +227,7 @@ struct backup_state {
 	int enabled;
 	time_t last_snapshot; /* 0: none */
 	struct backup_drill drill;
+	int dir;                      /* backup_dir is a destination (0: the S3 store alone) */
 	int s3;                       /* the S3 store is a destination too */
 	struct backup_drill drill_s3; /* its last drill, read after each scheduled one */
 };

@@ -75,6 +75,13 @@ static struct {
 	pid_t child;
 } B;
 
+/* The drill the schedule keys on: backup_dir's, or the store's when it is the only destination. */
+static struct backup_drill *
+primary(void)
+{
+	return B.dest != NULL ? &B.drill : &B.drill_s3;
+}
+
 static void
 refresh(void)
 {
@@ -83,12 +90,19 @@ refresh(void)
 	struct err e;
 	time_t t = 0;
 
-	if (backup_latest(B.dest, name, &e) == 1)
-		t = backup_name_time(name);
-	backup_drill_read(B.dest, &d);
+	if (B.dest != NULL) {
+		if (backup_latest(B.dest, name, &e) == 1)
+			t = backup_name_time(name);
+		backup_drill_read(B.dest, &d);
+	} else {
+		/* the S3 store alone: one list and one small get a tick */
+		if (backup_latest_from(B.s3, name, &e) == 1)
+			t = backup_name_time(name);
+		backup_drill_read_from(B.s3, B.data_dir, &d);
+	}
 	pthread_mutex_lock(&mu);
 	B.last_snapshot = t;
-	B.drill = d;
+	*primary() = d;
 	pthread_mutex_unlock(&mu);
 }
 
@@ -98,6 +112,8 @@ audit_snapshot(const char *object, const char *outcome)
 	struct err e;
 	struct store *s = store_open(B.db, 0, B.keys, &e);
 	struct audit_entry a = {NULL, "backup", "backup.snapshot", object, outcome, NULL, NULL};
+	if (a.object == NULL)
+		a.object = "s3";
 	if (s == NULL || audit_record(s, &a, &e) == -1)
 		log_event(LOG_WARN, "the snapshot's audit event was not written",
 		          LOG_STR("reason", e.msg), LOG_END);
@@ -112,7 +128,8 @@ snapshot(void)
 
 	if (backup_snapshot(B.dest, B.retention_days, B.s3, B.s3_retention_days, B.db, B.keys,
 	                    &info, &e) == -1) {
-		log_event(LOG_ERROR, "backup snapshot failed", LOG_STR("destination", B.dest),
+		log_event(LOG_ERROR, "backup snapshot failed",
+		          LOG_STR("destination", B.dest ? B.dest : dest_label(B.s3)),
 		          LOG_STR("reason", e.msg), LOG_END);
 		pthread_mutex_lock(&mu);
 		B.snapshot_failed_at = time(NULL);
@@ -195,19 +212,25 @@ drill(void)
 	pthread_mutex_unlock(&mu);
 	refresh();
 	pthread_mutex_lock(&mu);
-	if (!B.drill.known || B.drill.at < before) {
-		/* the child ended before it could record anything */
-		B.drill.known = 1;
-		B.drill.at = time(NULL);
-		B.drill.ok = 0;
-		snprintf(B.drill.reason, sizeof(B.drill.reason),
-		         "the drill process ended without a result (status %d)", status);
+	{
+		struct backup_drill *p = primary();
+		if (!p->known || p->at < before) {
+			/* the child ended before it could record anything */
+			p->known = 1;
+			p->at = time(NULL);
+			p->ok = 0;
+			snprintf(p->reason, sizeof(p->reason),
+			         "the drill process ended without a result (status %d)", status);
+		}
+		log_event(p->ok ? LOG_INFO : LOG_ERROR, "restore drill",
+		          LOG_STR("destination", B.dest ? "dir" : "s3"),
+		          LOG_STR("snapshot", p->snapshot), LOG_INT("ok", p->ok),
+		          LOG_DBL("seconds", p->seconds), LOG_INT("sentinel", p->sentinel),
+		          LOG_INT("generation", p->generation), LOG_INT("frame", p->frame),
+		          LOG_STR("reason", p->reason), LOG_END);
 	}
-	log_event(B.drill.ok ? LOG_INFO : LOG_ERROR, "restore drill",
-	          LOG_STR("snapshot", B.drill.snapshot), LOG_INT("ok", B.drill.ok),
-	          LOG_DBL("seconds", B.drill.seconds), LOG_STR("reason", B.drill.reason), LOG_END);
 	pthread_mutex_unlock(&mu);
-	if (B.s3 != NULL) {
+	if (B.s3 != NULL && B.dest != NULL) {
 		/* the child drilled the store too (after the directory): its record there */
 		struct backup_drill d;
 		backup_drill_read_from(B.s3, B.data_dir, &d);
@@ -215,6 +238,8 @@ drill(void)
 			log_event(d.ok ? LOG_INFO : LOG_ERROR, "restore drill",
 			          LOG_STR("destination", "s3"), LOG_STR("snapshot", d.snapshot),
 			          LOG_INT("ok", d.ok), LOG_DBL("seconds", d.seconds),
+			          LOG_INT("sentinel", d.sentinel),
+			          LOG_INT("generation", d.generation), LOG_INT("frame", d.frame),
 			          LOG_STR("reason", d.reason), LOG_END);
 		pthread_mutex_lock(&mu);
 		B.drill_s3 = d;
@@ -226,6 +251,14 @@ static void *
 run(void *arg)
 {
 	(void)arg;
+	if (B.s3 != NULL && B.dest != NULL) {
+		/* the store's last drill, for /metrics from the start (then after each drill) */
+		struct backup_drill d;
+		backup_drill_read_from(B.s3, B.data_dir, &d);
+		pthread_mutex_lock(&mu);
+		B.drill_s3 = d;
+		pthread_mutex_unlock(&mu);
+	}
 	pthread_mutex_lock(&mu);
 	while (!B.stop) {
 		time_t now = time(NULL);
@@ -240,7 +273,7 @@ run(void *arg)
 		     (B.last_snapshot == 0 || now - B.last_snapshot >= B.snapshot_interval) &&
 		     (B.snapshot_failed_at == 0 || now - B.snapshot_failed_at >= RETRY_SECONDS));
 		drill_due = B.drills && B.drill_interval > 0 && B.last_snapshot != 0 &&
-		            (!B.drill.known || now - B.drill.at >= B.drill_interval);
+		            (!primary()->known || now - primary()->at >= B.drill_interval);
 		if (snap_due || drill_due) {
 			if (snap_due)
 				B.snapshot_requested = 0;
@@ -276,14 +309,10 @@ int
 backup_start(const struct config *c, const char *db_path, struct keyring *keys, int key_from_stdin,
              struct err *e)
 {
-	if (c->backup_dir == NULL || c->backup_dir[0] == '\0') {
-		if (c->s3_endpoint != NULL && c->s3_endpoint[0] != '\0')
-			return err_set(
-			    e, 400,
-			    "s3_endpoint is set but backup_dir is not: snapshots are taken "
-			    "into backup_dir and put in the S3 store from there (set both)");
+	int dir = c->backup_dir != NULL && c->backup_dir[0] != '\0';
+
+	if (!dir && (c->s3_endpoint == NULL || c->s3_endpoint[0] == '\0'))
 		return 0;
-	}
 	if (backup_s3_open(c, &B.s3, e) == -1)
 		return -1;
 	B.s3_retention_days = c->s3_retention_days;
@@ -294,7 +323,7 @@ backup_start(const struct config *c, const char *db_path, struct keyring *keys, 
 		long v = g ? strtol(g, &end, 10) : -1;
 		B.ship_grace = g && *g && *end == '\0' && v >= 0 && v <= 3600 ? v : 60;
 	}
-	B.dest = xstrdup(c->backup_dir);
+	B.dest = dir ? xstrdup(c->backup_dir) : NULL; /* NULL: the S3 store alone */
 	B.data_dir = xstrdup(c->data_dir);
 	B.key_file = xstrdup(c->key_file);
 	B.config_file = c->config_file ? xstrdup(c->config_file) : NULL;
@@ -322,7 +351,8 @@ backup_start(const struct config *c, const char *db_path, struct keyring *keys, 
 		return err_set(e, 500, "cannot start the backup thread");
 	}
 	B.running = 1;
-	log_event(LOG_INFO, "backups on", LOG_STR("destination", B.dest),
+	log_event(LOG_INFO, "backups on",
+	          LOG_STR("destination", B.dest ? B.dest : dest_label(B.s3)),
 	          LOG_INT("snapshot_interval", B.snapshot_interval),
 	          LOG_INT("drill_interval", B.drills ? B.drill_interval : 0), LOG_END);
 	return 0;
@@ -360,6 +390,7 @@ backup_state(struct backup_state *st)
 	st->last_snapshot = B.last_snapshot;
 	st->drill = B.drill;
 	st->s3 = B.s3 != NULL;
+	st->dir = B.dest != NULL;
 	st->drill_s3 = B.drill_s3;
 	pthread_mutex_unlock(&mu);
 }
@@ -408,7 +439,7 @@ backup_unready(char *why, size_t cap)
 		bad = 1;
 		goto out;
 	}
-	ref = B.drill.known ? B.drill.at : B.started;
+	ref = primary()->known ? primary()->at : B.started;
 	if (B.drills && B.drill_interval > 0 && now - ref > 2 * B.drill_interval) {
 		snprintf(why, cap, "the last restore drill is overdue");
 		bad = 1;

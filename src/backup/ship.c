@@ -102,6 +102,14 @@
  * hash, its chain (previous hash, contiguous frames, generation and salts)
  * and the generations' order are checked first; an error names the segment.
  *
+ * A MARK (ship_mark, a restore drill's sentinel): under the lock, one write
+ * transaction on its own connection, whose wal hook gives the commit's frame;
+ * then what is pending is shipped to every destination as in ONE STEP (a
+ * PASSIVE checkpoint only when each took its segment). No checkpoint runs
+ * while the lock is held, so the WAL cannot restart between the commit and
+ * the shipping: the commit is frame F of the generation each destination
+ * files that WAL under. ship_apply_upto replays up to exactly that commit.
+ *
  * MEMORY: segments are built and read whole in memory (a sync interval's
  * frames); the thread's state is under mu.
  */
@@ -963,6 +971,118 @@ out0:
 	return rc;
 }
 
+/* ---- a marked commit (a drill's sentinel) ---- */
+
+static int
+mark_hook(void *arg, sqlite3 *db, const char *name, int frames)
+{
+	(void)db;
+	(void)name;
+	*(int *)arg = frames;
+	return SQLITE_OK;
+}
+
+/* The salts of the WAL header of db_path's WAL: 0, or -1 when it has none. */
+static int
+wal_salts(const char *db_path, uint32_t *salt1, uint32_t *salt2)
+{
+	char wal[PATH_MAX];
+	unsigned char hdr[SHIP_WAL_HDR];
+	int fd, rc = -1;
+
+	snprintf(wal, sizeof(wal), "%s-wal", db_path);
+	if ((fd = open(wal, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	if (pread(fd, hdr, SHIP_WAL_HDR, 0) == SHIP_WAL_HDR &&
+	    (get_be32(hdr) & 0xfffffffe) == 0x377f0682) {
+		*salt1 = get_be32(hdr + 16);
+		*salt2 = get_be32(hdr + 20);
+		rc = 0;
+	}
+	close(fd);
+	return rc;
+}
+
+int
+ship_mark(struct backup_dest **dests, size_t nd, const char *db_path, ship_write_fn fn, void *arg,
+          long long *generation, long long *frame, int *ok, struct err *why, struct err *e)
+{
+	char scratch[PATH_MAX];
+	struct tgt *ts = xcalloc(nd, sizeof(*ts));
+	struct leg *legs = xcalloc(nd, sizeof(*legs));
+	uint32_t s1 = 0, s2 = 0, t1 = 0, t2 = 0;
+	sqlite3 *w = NULL;
+	int lock, busy = 1, rc = -1, frames = 0;
+
+	*frame = 0;
+	scratch_of(db_path, scratch, sizeof(scratch));
+	for (size_t i = 0; i < nd; i++) {
+		ts[i].d = dests[i];
+		ts[i].scratch = scratch;
+		legs[i].t = &ts[i];
+		ok[i] = 0;
+		generation[i] = 0;
+		why[i].status = 0;
+		why[i].msg[0] = '\0';
+	}
+	/* no checkpoint runs while the lock is held: the WAL cannot restart under the mark */
+	if ((lock = lock_data(db_path, e)) == -1)
+		goto out0;
+	if ((w = open_conn(db_path, e)) == NULL)
+		goto out;
+	sqlite3_busy_timeout(w, 5000);
+	sqlite3_wal_hook(w, mark_hook, &frames);
+	if (sqlite3_exec(w, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+		err_set(e, 503, "cannot write to %s: %s", db_path, sqlite3_errmsg(w));
+		goto out;
+	}
+	if (fn(w, arg, e) == -1) {
+		sqlite3_exec(w, "ROLLBACK", NULL, NULL, NULL);
+		goto out;
+	}
+	if (sqlite3_exec(w, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		err_set(e, 503, "cannot commit to %s: %s", db_path, sqlite3_errmsg(w));
+		sqlite3_exec(w, "ROLLBACK", NULL, NULL, NULL);
+		goto out;
+	}
+	if (frames <= 0 || wal_salts(db_path, &s1, &s2) == -1) {
+		err_set(e, 500, "the commit to %s left no WAL frame (is it in WAL mode?)", db_path);
+		goto out;
+	}
+	*frame = frames;
+	for (int tries = 0; busy; tries++) {
+		if (tries >= 10) {
+			err_set(e, 503, "the database stayed busy: the mark was not shipped");
+			goto out;
+		}
+		if (ship_locked(legs, nd, db_path, 0, 0, &busy, e) == -1)
+			goto out;
+	}
+	/* a process that checkpoints without the lock (a server without backup_dir) could restart
+	 * it */
+	if (wal_salts(db_path, &t1, &t2) == -1 || t1 != s1 || t2 != s2) {
+		err_set(e, 503,
+		        "the WAL of %s restarted under the mark (is backup_dir set for slate serve "
+		        "too?)",
+		        db_path);
+		goto out;
+	}
+	for (size_t i = 0; i < nd; i++) {
+		ok[i] = legs[i].ok;
+		generation[i] = legs[i].p.gen;
+		if (!legs[i].ok)
+			why[i] = legs[i].e;
+	}
+	rc = 0;
+out:
+	sqlite3_close(w);
+	unlock_data(lock);
+out0:
+	free(ts);
+	free(legs);
+	return rc;
+}
+
 /* ---- restore ---- */
 
 struct loaded {
@@ -1243,11 +1363,20 @@ gen_exists(struct tgt *dest, const char *rel, char *key, char **gens, size_t nge
 }
 
 static int apply_to(struct tgt *dest, long long gen, long long frame, long long at_ms,
-                    const char *db, struct ship_applied *out, struct err *e);
+                    long long stop_gen, long long stop_frame, const char *db,
+                    struct ship_applied *out, struct err *e);
 
 int
 ship_apply(const char *dest, long long gen, long long frame, long long at_ms, const char *db,
            struct ship_applied *out, struct err *e)
+{
+	return ship_apply_upto(dest, gen, frame, at_ms, 0, 0, db, out, e);
+}
+
+int
+ship_apply_upto(const char *dest, long long gen, long long frame, long long at_ms,
+                long long stop_gen, long long stop_frame, const char *db, struct ship_applied *out,
+                struct err *e)
 {
 	struct backup_dest *d = open_dir(dest, e);
 	struct tgt tg = {d, NULL};
@@ -1256,14 +1385,14 @@ ship_apply(const char *dest, long long gen, long long frame, long long at_ms, co
 	memset(out, 0, sizeof(*out));
 	if (d == NULL)
 		return -1;
-	rc = apply_to(&tg, gen, frame, at_ms, db, out, e);
+	rc = apply_to(&tg, gen, frame, at_ms, stop_gen, stop_frame, db, out, e);
 	dest_close(d);
 	return rc;
 }
 
 static int
-apply_to(struct tgt *dest, long long gen, long long frame, long long at_ms, const char *db,
-         struct ship_applied *out, struct err *e)
+apply_to(struct tgt *dest, long long gen, long long frame, long long at_ms, long long stop_gen,
+         long long stop_frame, const char *db, struct ship_applied *out, struct err *e)
 {
 	char **gens = NULL;
 	size_t ngens = 0;
@@ -1272,7 +1401,7 @@ apply_to(struct tgt *dest, long long gen, long long frame, long long at_ms, cons
 	unsigned long walked_frame = 0, head_frame = 0;
 	unsigned char prev[SHIP_HASH];
 	int has_prev = 0;
-	int stopped = 0, has_head = read_head(dest, &head_gen, &head_frame);
+	int stopped = 0, marked = 0, has_head = read_head(dest, &head_gen, &head_frame);
 
 	memset(out, 0, sizeof(*out));
 	if (t_list(dest, "wal", &gens, &ngens, e) == -1)
@@ -1319,9 +1448,22 @@ apply_to(struct tgt *dest, long long gen, long long frame, long long at_ms, cons
 					stop = 1;
 					break;
 				}
+				/* a position: never past it (a commit at it ends the replay) */
+				if (stop_gen > 0 &&
+				    (g > stop_gen ||
+				     (g == stop_gen && (long long)get_be32(p) > stop_frame))) {
+					stop = 1;
+					break;
+				}
 				upto = get_be32(p);
 				reached = ms;
 				commits += get_be32(p) > (uint32_t)(g == gen ? frame : 0);
+				if (stop_gen > 0 && g == stop_gen &&
+				    (long long)get_be32(p) == stop_frame) {
+					marked = 1;
+					stop = 1;
+					break;
+				}
 			}
 		if (n > 0 && upto > 0 && replay(db, l, n, upto, e) == -1) {
 			free_loaded(l, n);
@@ -1342,6 +1484,15 @@ apply_to(struct tgt *dest, long long gen, long long frame, long long at_ms, cons
 		free_loaded(l, n);
 		if (stop)
 			break;
+	}
+	if (stop_gen > 0 && !marked) {
+		const char *root = dest_dir_root(dest->d);
+		err_set(e, 422,
+		        "the commit at generation %lld frame %lld (the drill's sentinel) is not in "
+		        "%s/wal: the segments end at generation %lld frame %lu",
+		        stop_gen, stop_frame, root ? root : dest_label(dest->d), walked_gen,
+		        walked_frame);
+		goto out;
 	}
 	if (!stopped && has_head &&
 	    (head_gen > walked_gen || (head_gen == walked_gen && head_frame > walked_frame))) {
@@ -1627,7 +1778,8 @@ ship_start(const struct config *c, const char *db_path, struct err *e)
 	double iv;
 	int n = 0;
 
-	if (c->backup_dir == NULL || c->backup_dir[0] == '\0')
+	if ((c->backup_dir == NULL || c->backup_dir[0] == '\0') &&
+	    (c->s3_endpoint == NULL || c->s3_endpoint[0] == '\0'))
 		return 0;
 	if ((iv = ship_parse_interval(c->backup_sync_interval)) < 0)
 		return err_set(e, 400,

@@ -62,6 +62,24 @@ int ship_snapshot_copy(struct backup_dest **dests, size_t n, const char *db_path
                        long long *size, char hex[65], long long *generation, long long *frame,
                        int *ok, long long *at_ms, struct err *e);
 
+/* Writes a drill's sentinel (ship_mark) in db, inside its write transaction: 0, or -1 and why. */
+struct sqlite3;
+typedef int (*ship_write_fn)(struct sqlite3 *db, void *arg, struct err *e);
+
+/*
+ * A marked commit, for a restore drill: under the lock (no checkpoint can
+ * restart the WAL meanwhile), fn writes in one write transaction on its own
+ * connection to db_path, whose commit is frame *frame of the WAL; then
+ * what is pending is shipped to every destination in dests (all of them:
+ * the WAL is backfilled only up to what each has), as `slate backup now`
+ * does. ok[i] 1: dests[i] holds the commit, at generation[i] (its own
+ * numbering) frame *frame; 0: why[i] says why not. -1: nothing was
+ * committed or nothing could be shipped (e).
+ */
+int ship_mark(struct backup_dest **dests, size_t nd, const char *db_path, ship_write_fn fn,
+              void *arg, long long *generation, long long *frame, int *ok, struct err *why,
+              struct err *e);
+
 /* What a replay did. */
 struct ship_applied {
 	long long generations, segments, commits;
@@ -77,6 +95,14 @@ struct ship_applied {
  */
 int ship_apply(const char *dest, long long gen, long long frame, long long at_ms, const char *db,
                struct ship_applied *out, struct err *e);
+/*
+ * ship_apply up to exactly the commit at frame stop_frame of generation
+ * stop_gen (a ship_mark): never past it, and an error when the segments
+ * end before it (stop_gen 0: no position, ship_apply).
+ */
+int ship_apply_upto(const char *dest, long long gen, long long frame, long long at_ms,
+                    long long stop_gen, long long stop_frame, const char *db,
+                    struct ship_applied *out, struct err *e);
 
 /* DEST/wal/HEAD: the last segment shipped and its last commit's time. 1 found, 0 none. */
 int ship_dest_head(const char *dest, long long *gen, unsigned long *frame, long long *last_ms);
@@ -89,7 +115,8 @@ int ship_prune(const char *dest, long long gen, struct err *e);
 int ship_prune_d(struct backup_dest *d, long long gen, struct err *e);
 
 /*
- * The shipper thread of `slate serve` (nothing when backup_dir is empty):
+ * The shipper thread of `slate serve` (nothing when neither backup_dir nor
+ * s3_endpoint is set):
  * every tick ships to each destination (backup_dir, and the S3 store when
  * s3_endpoint is set) independently; the WAL is backfilled only up to what
  * every destination has, or past the bound (the lagging one is then marked

@@ -5,11 +5,13 @@
  * now      a snapshot into backup_dir (and the S3 store when s3_endpoint
  *          is set), beside a running server or not (audited as
  *          backup.snapshot)
- * verify   a restore drill: the newest snapshot restored into a scratch
- *          directory and checked, the outcome in DEST/last-drill.json and
- *          in the audit log (backup.drill, object the snapshot's name,
- *          outcome success or failure); `slate serve` runs this on its
- *          schedule
+ * verify   a restore drill: the newest snapshot of each destination
+ *          picked, the sentinel written in the live database and shipped
+ *          (backup.h), each restored into a scratch directory up to exactly
+ *          the sentinel's commit and checked (its nonce, every table's live
+ *          row count), the outcome in DEST/last-drill.json and in the audit
+ *          log (backup.drill, object the snapshot's name, outcome success
+ *          or failure); `slate serve` runs this on its schedule
  * status   each destination, the newest snapshot and the last drill; needs
  *          no master key (verify, too, drills each destination)
  * restore  a new data directory from a snapshot: never into a non-empty
@@ -43,10 +45,15 @@ static const char backup_help[] =
     "\n"
     "now:    writes an encrypted snapshot of DIR/slate.db and a keystore copy into\n"
     "        backup_dir/snapshots (SLATE_BACKUP_DIR), then removes snapshots older than\n"
-    "        backup_retention_days; safe beside a running slate serve\n"
-    "verify: a restore drill: restores the newest snapshot into a scratch directory,\n"
-    "        checks it (SHA-256, integrity, row counts, audit chain), removes it, and\n"
-    "        records the outcome and its duration (the measured recovery time)\n"
+    "        backup_retention_days; safe beside a running slate serve. With s3_endpoint\n"
+    "        set it is put in the S3 store too; with s3_endpoint alone (no backup_dir)\n"
+    "        the store is the only destination of now, verify and status\n"
+    "verify: a restore drill: writes a sentinel row (a nonce and every table's row\n"
+    "        count) in the live database and ships it, restores the newest snapshot and\n"
+    "        the WAL up to exactly that commit into a scratch directory, checks it\n"
+    "        (SHA-256, integrity, the sentinel, every live row count, audit chain),\n"
+    "        removes it, and records the outcome, the position and its duration (the\n"
+    "        measured recovery time)\n"
     "status: the destination, the WAL shipped (generation, frame, last commit), the\n"
     "        newest snapshot and the last drill\n";
 
@@ -72,12 +79,20 @@ static const char restore_help[] =
 static int
 need_dest(const char *cmd, const struct config *c)
 {
-	if (c->backup_dir == NULL || c->backup_dir[0] == '\0') {
-		cli_error(cmd, "no backup destination: set [backup] dir in slate.conf or "
-		               "SLATE_BACKUP_DIR");
+	if ((c->backup_dir == NULL || c->backup_dir[0] == '\0') &&
+	    (c->s3_endpoint == NULL || c->s3_endpoint[0] == '\0')) {
+		cli_error(cmd, "no backup destination: set [backup] dir (SLATE_BACKUP_DIR) or "
+		               "s3_endpoint (SLATE_BACKUP_S3_ENDPOINT) in slate.conf");
 		return -1;
 	}
 	return 0;
+}
+
+/* backup_dir is set (else the S3 store is the only destination). */
+static int
+has_dir(const struct config *c)
+{
+	return c->backup_dir != NULL && c->backup_dir[0] != '\0';
 }
 
 static int
@@ -95,16 +110,21 @@ now_cmd(const struct config *c)
 		return EXIT_FAIL;
 	snprintf(db, sizeof(db), "%s/slate.db", c->data_dir);
 	if (backup_s3_open(c, &s3, &e) == -1 ||
-	    backup_snapshot(c->backup_dir, c->backup_retention_days, s3, c->s3_retention_days, db,
-	                    keys, &info, &e) == -1) {
+	    backup_snapshot(has_dir(c) ? c->backup_dir : NULL, c->backup_retention_days, s3,
+	                    c->s3_retention_days, db, keys, &info, &e) == -1) {
 		cli_error("backup", "%s", e.msg);
 		goto out;
 	}
 	cli_audit("backup", s, "backup.snapshot", info.name, NULL);
-	printf("Snapshot %s written to %s/snapshots (%lld bytes, position %lld, %.2f s); %d "
-	       "older than %ld days removed.\n",
-	       info.name, c->backup_dir, info.size, info.position, info.seconds, info.pruned,
-	       c->backup_retention_days);
+	if (has_dir(c))
+		printf(
+		    "Snapshot %s written to %s/snapshots (%lld bytes, position %lld, %.2f s); %d "
+		    "older than %ld days removed.\n",
+		    info.name, c->backup_dir, info.size, info.position, info.seconds, info.pruned,
+		    c->backup_retention_days);
+	else
+		printf("Snapshot %s (%lld bytes, position %lld, %.2f s):\n", info.name, info.size,
+		       info.position, info.seconds);
 	if (s3 != NULL)
 		printf("Snapshot %s put in %s; %d older than %ld days removed there.\n", info.name,
 		       dest_label(s3), info.pruned_s3, c->s3_retention_days);
@@ -116,78 +136,234 @@ out:
 	return rc;
 }
 
-/* The drill from the S3 store too, when one is configured (recorded there, and audited). */
-static int
-verify_s3(const struct config *c)
+/* What a drill checked, for its line. */
+static void
+drill_line(const char *from, const struct backup_drill *d)
 {
-	struct backup_dest *s3 = NULL;
-	struct backup_drill d;
+	printf("Restore drill%s%s of snapshot %s: ok, restored and checked in %.2f s",
+	       from[0] ? " from " : "", from, d->snapshot, d->seconds);
+	if (d->sentinel)
+		printf("; the sentinel and every table's live row count checked at generation %lld "
+		       "frame %lld.\n",
+		       d->generation, d->frame);
+	else
+		printf("; row counts checked against the snapshot's manifest only (no "
+		       "sentinel).\n");
+}
+
+/* The drill's audit event: object the snapshot's name (s3:NAME for the S3 store). */
+static void
+audit_drill(const struct config *c, const char *prefix, const struct backup_drill *d)
+{
 	struct keyring *keys = NULL;
 	struct store *s;
 	struct err e;
 	char object[BACKUP_NAME_MAX + 8];
-	int rc;
 
+	snprintf(object, sizeof(object), "%s%s", prefix, d->snapshot);
+	if ((s = cli_open_store("backup", c, &keys)) != NULL) {
+		struct audit_entry a = {
+		    cli_actor(), "cli", "backup.drill", object, d->ok ? "success" : "failure",
+		    NULL,        NULL};
+		if (audit_record(s, &a, &e) == -1)
+			cli_error("backup", "warning: the audit event was not written: %s", e.msg);
+		store_close(s);
+		keyring_close(keys);
+	}
+}
+
+/*
+ * A drill of each destination (backup_dir, then the S3 store when one is
+ * configured): the newest snapshot of each picked first, then the sentinel
+ * written in the live database and shipped to both (backup.h), then each
+ * restored up to exactly the sentinel's commit and checked.
+ */
+static int
+verify_cmd(const struct config *c)
+{
+	struct backup_dest *s3 = NULL, *dests[2] = {NULL, NULL};
+	struct backup_sentinel sen[2];
+	struct backup_drill d;
+	struct keyring *keys = NULL;
+	struct store *s;
+	struct err e, why[2], find_err[2], mark_err = {0, "", ""};
+	char names[2][BACKUP_NAME_MAX], db[4200], reason[512];
+	int found[2] = {0, 0}, ok[2] = {0, 0}, is_s3[2] = {0, 0}, marked = 0, rc = EXIT_OK;
+	int has_dir = c->backup_dir != NULL && c->backup_dir[0] != '\0';
+	size_t nd = 0;
+
+	memset(sen, 0, sizeof(sen));
+	memset(why, 0, sizeof(why));
+	memset(find_err, 0, sizeof(find_err));
 	if (backup_s3_open(c, &s3, &e) == -1) {
 		cli_error("backup", "%s", e.msg);
 		return EXIT_FAIL;
 	}
-	if (s3 == NULL)
-		return EXIT_OK;
-	rc = backup_drill_run_from(s3, c->data_dir, c->key_file, &d, &e);
-	if (rc == -1)
-		cli_error("backup", "the S3 drill's outcome was not recorded: %s", e.msg);
+	if (has_dir) {
+		struct dest_spec spec;
+		memset(&spec, 0, sizeof(spec));
+		spec.kind = DEST_DIR;
+		spec.dir = c->backup_dir;
+		if ((dests[nd] = dest_open(&spec, &e)) == NULL) {
+			cli_error("backup", "%s", e.msg);
+			dest_close(s3);
+			return EXIT_FAIL;
+		}
+		nd++;
+	}
+	if (s3 != NULL) {
+		is_s3[nd] = 1;
+		dests[nd++] = s3;
+	}
+	/* the snapshots first: each was taken before the sentinel's commit */
+	for (size_t i = 0; i < nd; i++) {
+		found[i] = is_s3[i] ? backup_latest_from(s3, names[i], &e)
+		                    : backup_latest(c->backup_dir, names[i], &e);
+		if (found[i] == -1)
+			find_err[i] = e;
+	}
 	if ((s = cli_open_store("backup", c, &keys)) != NULL) {
-		struct audit_entry a = {
-		    cli_actor(), "cli", "backup.drill", object, d.ok ? "success" : "failure",
-		    NULL,        NULL};
-		snprintf(object, sizeof(object), "s3:%s", d.snapshot);
-		if (audit_record(s, &a, &e) == -1)
-			cli_error("backup", "warning: the audit event was not written: %s", e.msg);
+		snprintf(db, sizeof(db), "%s/slate.db", c->data_dir);
+		marked = backup_sentinel_write(dests, nd, db, sen, ok, why, &mark_err) == 0;
 		store_close(s);
 		keyring_close(keys);
+	} else {
+		snprintf(mark_err.msg, sizeof(mark_err.msg), "the live database does not open");
 	}
-	if (!d.ok) {
-		cli_error("backup", "restore drill from %s of snapshot %s failed: %s",
-		          dest_label(s3), d.snapshot[0] ? d.snapshot : "-", d.reason);
-		dest_close(s3);
-		return EXIT_FAIL;
+	for (size_t i = 0; i < nd; i++) {
+		/* a directory's lines name no destination (as before); the store's name it */
+		const char *label = is_s3[i] ? dest_label(s3) : "";
+		const char *dir = is_s3[i] ? NULL : c->backup_dir;
+		int recorded;
+
+		if (found[i] == 1 && !(marked && ok[i])) {
+			snprintf(reason, sizeof(reason),
+			         "the drill's sentinel was not written to %s: %s",
+			         dest_label(dests[i]), marked ? why[i].msg : mark_err.msg);
+			recorded = backup_drill_failed(dir, s3, names[i], reason, &d, &e);
+		} else if (found[i] == -1) {
+			recorded = backup_drill_failed(dir, s3, "", find_err[i].msg, &d, &e);
+		} else if (!is_s3[i]) {
+			/* found 0: no snapshot to drill (it says so); one taken since is after the
+			 * mark */
+			recorded =
+			    backup_drill_run(c->backup_dir, found[i] ? names[i] : NULL, c->data_dir,
+			                     c->key_file, found[i] ? &sen[i] : NULL, &d, &e);
+		} else {
+			recorded =
+			    backup_drill_run_from(s3, found[i] ? names[i] : NULL, c->data_dir,
+			                          c->key_file, found[i] ? &sen[i] : NULL, &d, &e);
+		}
+		if (recorded == -1) {
+			cli_error("backup", "the drill's outcome%s%s was not recorded: %s",
+			          label[0] ? " from " : "", label, e.msg);
+			rc = EXIT_FAIL;
+		}
+		audit_drill(c, is_s3[i] ? "s3:" : "", &d);
+		if (!d.ok) {
+			cli_error("backup", "restore drill%s%s of snapshot %s failed: %s",
+			          label[0] ? " from " : "", label, d.snapshot[0] ? d.snapshot : "-",
+			          d.reason);
+			rc = EXIT_FAIL;
+			if (!is_s3[i])
+				break; /* as before: the S3 drill only after the directory's passed
+				        */
+		} else {
+			drill_line(label, &d);
+		}
 	}
-	printf("Restore drill from %s of snapshot %s: ok, restored and checked in %.2f s.\n",
-	       dest_label(s3), d.snapshot, d.seconds);
+	for (size_t i = 0; i < nd; i++)
+		backup_sentinel_free(&sen[i]);
+	if (has_dir)
+		dest_close(dests[0]);
 	dest_close(s3);
-	return rc == -1 ? EXIT_FAIL : EXIT_OK;
+	return rc;
 }
 
-static int
-verify_cmd(const struct config *c)
+/* The last drill's line of the status. */
+static void
+print_drill(const struct backup_drill *d, const char *at)
 {
-	struct backup_drill d;
-	struct keyring *keys = NULL;
-	struct store *s;
-	struct err e;
+	if (!d->known)
+		printf("last drill     none\n");
+	else if (!d->ok)
+		printf("last drill     %s, snapshot %s, FAILED, %.2f s: %s\n", at, d->snapshot,
+		       d->seconds, d->reason);
+	else if (d->sentinel)
+		printf("last drill     %s, snapshot %s, ok, %.2f s, sentinel and live row counts "
+		       "checked at generation %lld frame %lld\n",
+		       at, d->snapshot, d->seconds, d->generation, d->frame);
+	else
+		printf("last drill     %s, snapshot %s, ok, %.2f s, row counts checked against the "
+		       "snapshot's manifest (no sentinel)\n",
+		       at, d->snapshot, d->seconds);
+}
 
-	if (backup_drill_run(c->backup_dir, c->data_dir, c->key_file, &d, &e) == -1) {
-		cli_error("backup", "the drill's outcome was not recorded: %s", e.msg);
-		return EXIT_FAIL;
+/* A drill's record as the status shows it (JSON null when none). */
+static json_t *
+drill_obj(const struct backup_drill *d)
+{
+	char at[TIMEFMT_LEN];
+	if (!d->known)
+		return json_null();
+	time_rfc3339(d->at, at);
+	return json_pack(
+	    "{s:s, s:s, s:b, s:f, s:s, s:b, s:o}", "at", at, "snapshot", d->snapshot, "ok", d->ok,
+	    "seconds", d->seconds, "reason", d->reason, "sentinel", d->sentinel, "position",
+	    d->sentinel ? json_pack("{s:I, s:I}", "generation", (json_int_t)d->generation, "frame",
+	                            (json_int_t)d->frame)
+	                : json_null());
+}
+
+/*
+ * The S3 store's part of the status (--json): out's "s3" (null when no store
+ * is configured): its label, the WAL shipped, the newest snapshot and the
+ * last drill, or "error" when it does not answer. -1: the configuration is
+ * wrong (said on stderr).
+ */
+static int
+status_s3_json(const struct config *c, json_t *out)
+{
+	struct backup_dest *s3 = NULL;
+	struct backup_drill d;
+	struct err e;
+	char name[BACKUP_NAME_MAX], last[40] = "";
+	long long gen = 0, last_ms = 0;
+	unsigned long frame = 0;
+	json_t *o;
+	int found;
+
+	if (backup_s3_open(c, &s3, &e) == -1) {
+		cli_error("backup", "%s", e.msg);
+		return -1;
 	}
-	if ((s = cli_open_store("backup", c, &keys)) != NULL) {
-		struct audit_entry a = {
-		    cli_actor(), "cli", "backup.drill", d.snapshot, d.ok ? "success" : "failure",
-		    NULL,        NULL};
-		if (audit_record(s, &a, &e) == -1)
-			cli_error("backup", "warning: the audit event was not written: %s", e.msg);
-		store_close(s);
-		keyring_close(keys);
+	if (s3 == NULL)
+		return json_object_set_new(out, "s3", json_null()) == 0 ? 0 : -1;
+	o = json_pack("{s:s}", "destination", dest_label(s3));
+	if ((found = backup_latest_from(s3, name, &e)) == -1) {
+		json_object_set_new(o, "error", json_string(e.msg));
+	} else {
+		if (ship_dest_head_d(s3, c->data_dir, &gen, &frame, &last_ms)) {
+			time_t t = (time_t)(last_ms / 1000);
+			struct tm tm;
+			gmtime_r(&t, &tm);
+			strftime(last, sizeof(last), "%Y-%m-%dT%H:%M:%SZ", &tm);
+			json_object_set_new(o, "wal",
+			                    json_pack("{s:I, s:I, s:s, s:I}", "generation",
+			                              (json_int_t)gen, "frame", (json_int_t)frame,
+			                              "last_commit_at", last, "last_commit_ms",
+			                              (json_int_t)last_ms));
+		} else {
+			json_object_set_new(o, "wal", json_null());
+		}
+		json_object_set_new(o, "last_snapshot",
+		                    found ? json_pack("{s:s}", "name", name) : json_null());
+		backup_drill_read_from(s3, c->data_dir, &d);
+		json_object_set_new(o, "last_drill", drill_obj(&d));
 	}
-	if (!d.ok) {
-		cli_error("backup", "restore drill of snapshot %s failed: %s",
-		          d.snapshot[0] ? d.snapshot : "-", d.reason);
-		return EXIT_FAIL;
-	}
-	printf("Restore drill of snapshot %s: ok, restored and checked in %.2f s.\n", d.snapshot,
-	       d.seconds);
-	return verify_s3(c);
+	json_object_set_new(out, "s3", o);
+	dest_close(s3);
+	return 0;
 }
 
 /* The S3 store's part of the status (text): its newest snapshot, the WAL shipped, the last drill.
@@ -209,7 +385,7 @@ status_s3(const struct config *c)
 	}
 	if (s3 == NULL)
 		return EXIT_OK;
-	printf("\ndestination    %s\n", dest_label(s3));
+	printf("%sdestination    %s\n", has_dir(c) ? "\n" : "", dest_label(s3));
 	if ((found = backup_latest_from(s3, name, &e)) == -1) {
 		printf("unreachable    %s\n", e.msg);
 		dest_close(s3);
@@ -229,11 +405,7 @@ status_s3(const struct config *c)
 	printf("last snapshot  %s\n", found ? name : "none");
 	backup_drill_read_from(s3, c->data_dir, &d);
 	time_rfc3339(d.at, at);
-	if (d.known)
-		printf("last drill     %s, snapshot %s, %s, %.2f s%s%s\n", at, d.snapshot,
-		       d.ok ? "ok" : "FAILED", d.seconds, d.ok ? "" : ": ", d.reason);
-	else
-		printf("last drill     none\n");
+	print_drill(&d, at);
 	dest_close(s3);
 	return EXIT_OK;
 }
@@ -248,8 +420,22 @@ status_cmd(const struct config *c, int as_json)
 	char last[40] = "";
 	long long gen = 0, last_ms = 0;
 	unsigned long frame = 0;
-	int shipped, found = backup_latest(c->backup_dir, name, &e);
+	int shipped, found;
 
+	if (!has_dir(c)) {
+		/* the S3 store alone */
+		if (!as_json)
+			return status_s3(c) == EXIT_OK ? EXIT_OK : EXIT_FAIL;
+		out = json_pack("{s:n, s:n, s:n, s:n}", "destination", "wal", "last_snapshot",
+		                "last_drill");
+		if (status_s3_json(c, out) == -1) {
+			json_decref(out);
+			return EXIT_FAIL;
+		}
+		cli_print_json(out, 1);
+		return EXIT_OK;
+	}
+	found = backup_latest(c->backup_dir, name, &e);
 	if (found == -1) {
 		cli_error("backup", "%s", e.msg);
 		return EXIT_FAIL;
@@ -268,25 +454,25 @@ status_cmd(const struct config *c, int as_json)
 		strftime(last, sizeof(last), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	}
 	if (as_json) {
-		out = json_pack(
-		    "{s:s, s:o, s:o, s:o}", "destination", c->backup_dir, "wal",
-		    shipped ? json_pack("{s:I, s:I, s:s, s:I}", "generation", (json_int_t)gen,
-		                        "frame", (json_int_t)frame, "last_commit_at", last,
-		                        "last_commit_ms", (json_int_t)last_ms)
-		            : json_null(),
-		    "last_snapshot",
-		    m ? json_pack("{s:s, s:O, s:O, s:O}", "name", name, "created_at",
-		                  json_object_get(m, "created_at"), "size",
-		                  json_object_get(m, "size"), "position",
-		                  json_object_get(m, "position"))
-		      : json_null(),
-		    "last_drill",
-		    d.known
-		        ? json_pack("{s:s, s:s, s:b, s:f, s:s}", "at", at, "snapshot", d.snapshot,
-		                    "ok", d.ok, "seconds", d.seconds, "reason", d.reason)
-		        : json_null());
-		cli_print_json(out, 1);
+		out = json_pack("{s:s, s:o, s:o, s:o}", "destination", c->backup_dir, "wal",
+		                shipped ? json_pack("{s:I, s:I, s:s, s:I}", "generation",
+		                                    (json_int_t)gen, "frame", (json_int_t)frame,
+		                                    "last_commit_at", last, "last_commit_ms",
+		                                    (json_int_t)last_ms)
+		                        : json_null(),
+		                "last_snapshot",
+		                m ? json_pack("{s:s, s:O, s:O, s:O}", "name", name, "created_at",
+		                              json_object_get(m, "created_at"), "size",
+		                              json_object_get(m, "size"), "position",
+		                              json_object_get(m, "position"))
+		                  : json_null(),
+		                "last_drill", drill_obj(&d));
 		json_decref(m);
+		if (status_s3_json(c, out) == -1) {
+			json_decref(out);
+			return EXIT_FAIL;
+		}
+		cli_print_json(out, 1);
 		return EXIT_OK;
 	}
 	printf("destination    %s\n", c->backup_dir);
@@ -303,11 +489,7 @@ status_cmd(const struct config *c, int as_json)
 		       (long long)json_integer_value(json_object_get(m, "size")));
 	else
 		printf("last snapshot  none\n");
-	if (d.known)
-		printf("last drill     %s, snapshot %s, %s, %.2f s%s%s\n", at, d.snapshot,
-		       d.ok ? "ok" : "FAILED", d.seconds, d.ok ? "" : ": ", d.reason);
-	else
-		printf("last drill     none\n");
+	print_drill(&d, at);
 	json_decref(m);
 	return status_s3(c);
 }

@@ -129,14 +129,16 @@ cli_config(const char *cmd, int argc, char **argv, const struct cli_flag *flags,
 		goto out;
 	}
 	/*
-	 * Backups on: Slate owns checkpoints in every process (backup/ship.c). A
+	 * Backups on (backup_dir, or s3_endpoint alone): Slate owns checkpoints in
+	 * every process (backup/ship.c). A
 	 * data directory whose WAL a shipper works on (its backup.lock exists) is
 	 * treated the same by a command run without the backup settings (a shell
 	 * without the service's SLATE_BACKUP_*): its checkpoint would backfill
 	 * frames not shipped yet behind the shipper's back. `slate serve` without
 	 * backups removes the marker: backups were turned off.
 	 */
-	if (c->backup_dir != NULL && c->backup_dir[0] != '\0') {
+	if ((c->backup_dir != NULL && c->backup_dir[0] != '\0') ||
+	    (c->s3_endpoint != NULL && c->s3_endpoint[0] != '\0')) {
 		store_sqlite_own_checkpoints(1, ship_commit_hook);
 	} else {
 		char marker[4096];

@@ -158,28 +158,61 @@ metrics_render(struct evbuffer *out)
 	{
 		struct backup_state b;
 		backup_state(&b);
-		if (b.enabled)
+		if (b.enabled) {
+			/* the drill's gauges per destination: backup_dir ("dir"), then the S3 store
+			 */
+			const struct backup_drill *dr[2] = {&b.drill, &b.drill_s3};
+			const char *label[2] = {"dir", "s3"};
+			size_t nd = b.s3 ? 2 : 1;
+			if (!b.dir) { /* the S3 store alone */
+				dr[0] = &b.drill_s3;
+				label[0] = "s3";
+				nd = 1;
+			}
 			evbuffer_add_printf(
 			    out,
 			    "# HELP slate_backup_last_snapshot_timestamp Unix time of the newest "
-			    "snapshot in backup_dir (0: none).\n"
+			    "snapshot (0: none).\n"
 			    "# TYPE slate_backup_last_snapshot_timestamp gauge\n"
 			    "slate_backup_last_snapshot_timestamp %lld\n"
 			    "# HELP slate_backup_last_drill_timestamp Unix time of the last "
-			    "restore "
-			    "drill (0: none).\n"
-			    "# TYPE slate_backup_last_drill_timestamp gauge\n"
-			    "slate_backup_last_drill_timestamp %lld\n"
-			    "# HELP slate_backup_last_drill_ok 1 when the last restore drill "
-			    "passed.\n"
-			    "# TYPE slate_backup_last_drill_ok gauge\n"
-			    "slate_backup_last_drill_ok %d\n"
-			    "# HELP slate_backup_last_drill_seconds How long the last drill's "
-			    "restore took: the measured recovery time.\n"
-			    "# TYPE slate_backup_last_drill_seconds gauge\n"
-			    "slate_backup_last_drill_seconds %.3f\n",
-			    (long long)b.last_snapshot, (long long)(b.drill.known ? b.drill.at : 0),
-			    b.drill.known && b.drill.ok, b.drill.seconds);
+			    "restore drill of the destination (0: none).\n"
+			    "# TYPE slate_backup_last_drill_timestamp gauge\n",
+			    (long long)b.last_snapshot);
+			for (size_t i = 0; i < nd; i++)
+				evbuffer_add_printf(
+				    out,
+				    "slate_backup_last_drill_timestamp{destination=\"%s\"} %lld\n",
+				    label[i], (long long)(dr[i]->known ? dr[i]->at : 0));
+			evbuffer_add_printf(out,
+			                    "# HELP slate_backup_last_drill_ok 1 when the last "
+			                    "restore drill of the destination passed.\n"
+			                    "# TYPE slate_backup_last_drill_ok gauge\n");
+			for (size_t i = 0; i < nd; i++)
+				evbuffer_add_printf(
+				    out, "slate_backup_last_drill_ok{destination=\"%s\"} %d\n",
+				    label[i], dr[i]->known && dr[i]->ok);
+			evbuffer_add_printf(out,
+			                    "# HELP slate_backup_last_drill_seconds How long the "
+			                    "last drill's restore took: the measured recovery "
+			                    "time.\n"
+			                    "# TYPE slate_backup_last_drill_seconds gauge\n");
+			for (size_t i = 0; i < nd; i++)
+				evbuffer_add_printf(
+				    out,
+				    "slate_backup_last_drill_seconds{destination=\"%s\"} %.3f\n",
+				    label[i], dr[i]->seconds);
+			evbuffer_add_printf(out,
+			                    "# HELP slate_backup_last_drill_sentinel 1 when the "
+			                    "last drill restored up to its sentinel's commit and "
+			                    "checked every live row count.\n"
+			                    "# TYPE slate_backup_last_drill_sentinel gauge\n");
+			for (size_t i = 0; i < nd; i++)
+				evbuffer_add_printf(
+				    out,
+				    "slate_backup_last_drill_sentinel{destination=\"%s\"} %d\n",
+				    label[i], dr[i]->known && dr[i]->ok && dr[i]->sentinel);
+		}
 		if (b.enabled) {
 			/* one line per destination, backup_dir ("dir") first */
 			struct ship_status ss[2];

@@ -300,7 +300,9 @@ store_schema_version(struct store *s, int *version, struct err *e)
 #define MIGRATION_FACTOR_SETS 18
 /*
  * The data generation (migration 0022, store_generation): every table but
- * the exempt ones gets an insert, an update and a delete trigger that move
+ * the exempt ones (audit_event, data_generation, schema_migrations, and
+ * backup_sentinel: a restore drill's row is no data, a drill moves no
+ * cache) gets an insert, an update and a delete trigger that move
  * data_generation.n, unless it has one of that name already (the special
  * update triggers of session and api_token, written by 0022). Runs inside
  * migrate's transaction at every open, so a table a later migration adds or
@@ -313,7 +315,8 @@ generation_triggers(struct store *s, struct err *e)
 	    "SELECT t.name, o.op FROM sqlite_schema t, (SELECT 'insert' AS op UNION ALL "
 	    "SELECT 'update' UNION ALL SELECT 'delete') o WHERE t.type = 'table' "
 	    "AND t.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND t.name NOT IN ('audit_event', "
-	    "'data_generation', 'schema_migrations') AND NOT EXISTS (SELECT 1 FROM "
+	    "'data_generation', 'schema_migrations', 'backup_sentinel') AND NOT EXISTS (SELECT 1 "
+	    "FROM "
 	    "sqlite_schema g WHERE g.type = 'trigger' AND g.name = 'datagen_' || t.name || '_' || "
 	    "o.op) AND EXISTS (SELECT 1 FROM sqlite_schema d WHERE d.type = 'table' AND "
 	    "d.name = 'data_generation')";

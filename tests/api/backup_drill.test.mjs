@@ -8,11 +8,11 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { initDataDir, runSlate, slateSql, startServer, request, waitFor } from './lib/harness.mjs';
 
-/** The value of an unlabelled metric, or undefined. */
+/** The value of a metric (the directory's drill lines carry destination="dir"), or undefined. */
 async function metric(srv, name) {
   const r = await request(srv, { path: '/metrics' });
   assert.equal(r.status, 200);
-  const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(r.body);
+  const m = new RegExp(`^${name.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(r.body);
   return m ? Number(m[1]) : undefined;
 }
 
@@ -27,11 +27,12 @@ test('the server takes a snapshot and runs a restore drill on its schedule, reco
     env: { SLATE_BACKUP_DIR: dest, SLATE_BACKUP_SNAPSHOT_INTERVAL: '3600', SLATE_BACKUP_DRILL_INTERVAL: '3600' },
   });
   try {
-    await waitFor(async () => (await metric(srv, 'slate_backup_last_drill_timestamp')) > 0, { timeout: 30_000, what: 'a drill in /metrics' });
+    await waitFor(async () => (await metric(srv, 'slate_backup_last_drill_timestamp{destination="dir"}')) > 0, { timeout: 30_000, what: 'a drill in /metrics' });
     assert.ok((await metric(srv, 'slate_backup_last_snapshot_timestamp')) >= started - 1);
-    assert.ok((await metric(srv, 'slate_backup_last_drill_timestamp')) >= started - 1);
-    assert.equal(await metric(srv, 'slate_backup_last_drill_ok'), 1);
-    const rto = await metric(srv, 'slate_backup_last_drill_seconds');
+    assert.ok((await metric(srv, 'slate_backup_last_drill_timestamp{destination="dir"}')) >= started - 1);
+    assert.equal(await metric(srv, 'slate_backup_last_drill_ok{destination="dir"}'), 1);
+    assert.equal(await metric(srv, 'slate_backup_last_drill_sentinel{destination="dir"}'), 1);
+    const rto = await metric(srv, 'slate_backup_last_drill_seconds{destination="dir"}');
     assert.ok(rto > 0 && rto < 30, `drill seconds ${rto}`);
 
     const names = readdirSync(path.join(dest, 'snapshots')).filter((f) => f.endsWith('.json'));
@@ -83,8 +84,8 @@ test('/readyz reports a failed restore drill, and /metrics and the audit log say
       return x.status === 503 ? x : null;
     }, { timeout: 30_000, what: '/readyz to fail' });
     assert.equal(r.json.detail, 'the last restore drill failed');
-    assert.equal(await metric(srv, 'slate_backup_last_drill_ok'), 0);
-    assert.ok((await metric(srv, 'slate_backup_last_drill_timestamp')) > 0);
+    assert.equal(await metric(srv, 'slate_backup_last_drill_ok{destination="dir"}'), 0);
+    assert.ok((await metric(srv, 'slate_backup_last_drill_timestamp{destination="dir"}')) > 0);
     await waitFor(() => backupEvents(dd.data).includes('backup.drill'), { what: 'the drill in the audit log' });
     assert.match(backupEvents(dd.data), new RegExp(`backup\\.drill ${name} failure`));
     const log = await srv.waitForLog((o) => o.msg === 'restore drill');

@@ -149,7 +149,7 @@ test('both destinations get every segment and snapshot; a restore from S3 to the
   // a drill from each destination, and the status of each
   const v = await slate(['backup', 'verify', '--data', dd.data], env);
   assert.equal(v.code, 0, v.stderr);
-  assert.match(v.stdout, /^Restore drill of snapshot \S+: ok, .*\nRestore drill from s3:\/\/slate-backups\/team\/prod of snapshot \S+: ok, restored and checked in [\d.]+ s\.\n$/);
+  assert.match(v.stdout, /^Restore drill of snapshot \S+: ok, .*\nRestore drill from s3:\/\/slate-backups\/team\/prod of snapshot \S+: ok, restored and checked in [\d.]+ s; the sentinel and every table's live row count checked at generation \d+ frame \d+\.\n$/);
   // the drills' audit events are shipped first (s3rver answers 500 to a read racing the put that
   // replaces wal/HEAD; Slate tries such a read again, the wait keeps the test off that path)
   await shippedBoth(srv);
