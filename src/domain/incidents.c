@@ -211,7 +211,7 @@ static int
 take_text(const json_t *in, json_t *details, json_t *change, struct err *e)
 {
 	for (size_t i = 0; text_fields[i] != NULL; i++) {
-		const char *v;
+		const char *v = NULL;
 		int rc = text_field(in, text_fields[i], &v, e);
 		if (rc == -1)
 			return -1;
@@ -478,8 +478,9 @@ add_read(const struct store_audit_event *ev, void *arg)
 	if (aw->actor != NULL && (ev->actor == NULL || strcmp(ev->actor, aw->actor) != 0))
 		return;
 	if (aw->token[0] != '\0') {
-		size_t n = ev->source != NULL ? strlen(ev->source) : 0, k = strlen(aw->token);
-		if (n < k || strcmp(ev->source + n - k, aw->token) != 0)
+		size_t n, k = strlen(aw->token);
+		if (ev->source == NULL || (n = strlen(ev->source)) < k ||
+		    strcmp(ev->source + n - k, aw->token) != 0)
 			return;
 	}
 	if (ev->object == NULL)
@@ -531,7 +532,7 @@ incidents_affected(struct store *s, const struct incidents_who *w, const char *i
 	struct affected_walk aw;
 	json_t *aff = NULL, *query = NULL, *change = json_object();
 	const char *account = NULL, *token = NULL;
-	long long from, to;
+	long long from = 0, to = 0;
 	char from_text[32], to_text[32], from_ms[40], to_ms[40];
 	int rc = -1, t1, t2, found;
 
@@ -695,7 +696,9 @@ gauge_one(const struct store_incident *in, void *arg)
 int
 incidents_gauges(struct store *s, long long now, struct incidents_gauges *g, struct err *e)
 {
-	struct gauge_walk gw = {g, now};
+	struct gauge_walk gw;
 	memset(g, 0, sizeof(*g));
+	gw.g = g;
+	gw.now = now;
 	return store_incident_list(s, gauge_one, &gw, e);
 }
