@@ -7,7 +7,7 @@
 // fields an API token read, and not one it did not read. One server for the whole file.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertProblem, request, runSlate, slateSql, startServer, waitFor } from './lib/harness.mjs';
+import { SETUP_BIN, assertProblem, request, runSlate, slateSql, startServer, waitFor } from './lib/harness.mjs';
 import { call, enrolTotp, newAccount, readyAdmin } from './lib/session.mjs';
 
 let server;
@@ -64,7 +64,9 @@ test('the CLI opens an incident and lists its clock: hours left, WARNING past 48
   assert.ok(fresh.clock.hours_left > 70 && fresh.clock.hours_left <= 71.1, JSON.stringify(fresh.clock));
   assert.equal(warn.clock.state, 'WARNING');
   assert.equal(late.clock.state, 'OVERDUE');
-  const row = (id) => cli(['list']).stdout.split('\n').find((l) => l.startsWith(id));
+  // each `slate incident` run costs seconds under valgrind: one list for the three clocks
+  const rows = (r = cli(['list'])) => (id) => r.stdout.split('\n').find((l) => l.startsWith(id));
+  const row = rows();
   assert.match(row(fresh.id), /\bopen\b.*\b(70|71)\.\dh left$/);
   assert.match(row(warn.id), /WARNING 2[12]\.\dh left$/);
   assert.match(row(late.id), /OVERDUE [78]\.\dh late$/);
@@ -83,8 +85,7 @@ test('the CLI opens an incident and lists its clock: hours left, WARNING past 48
   assert.equal(notified.authority_reference, 'AP-2026-0001');
   assert.equal(notified.clock.state, 'stopped');
   assert.equal(notified.clock.late, true);
-  assert.match(row(late.id), /\bnotified\b.*stopped \(late\)$/);
-  cliRefused(['notify-authority', '--id', late.id, '--reference', 'AP-again'], /recorded already/);
+  assert.match(rows()(late.id), /\bnotified\b.*stopped \(late\)$/);
   const closed = cliJson(['close', '--id', late.id]);
   assert.equal(closed.status, 'closed');
   cliRefused(['update', '--id', late.id, '--measures', 'more'], /closed/);
@@ -92,14 +93,12 @@ test('the CLI opens an incident and lists its clock: hours left, WARNING past 48
 
   // bad input: one line each, non-zero
   cliRefused(['open', '--discovered-at', 'yesterday', '--aware-at', hoursAgo(1), '--nature', 'x', '--contact', 'y'], /discovered_at is not a time/);
-  cliRefused(['open', '--discovered-at', hoursAgo(1), '--aware-at', hoursAgo(1), '--contact', 'y'], /nature is required/);
-  cliRefused(['open', '--discovered-at', hoursAgo(1), '--aware-at', hoursAgo(2), '--nature', 'x', '--contact', 'y'], /aware_at is before discovered_at/);
   cliRefused(['open', '--nature', 'x'], /needs --discovered-at and --aware-at/);
   cliRefused(['show', '--id', 'inc_nosuchincidentxxxxxxxxxxxxx'], /no incident/);
   cliRefused(['show'], /needs --id/);
   cliRefused(['delete', '--id', late.id], /say open, list/);
   // Article 33(5): an incident is never deleted, not even from the shell's SQL
-  const del = runSlate(['sql', `DELETE FROM incident WHERE id = '${late.id}'`, '--data', server.data, '--write']);
+  const del = runSlate(['sql', `DELETE FROM incident WHERE id = '${late.id}'`, '--data', server.data, '--write'], { bin: SETUP_BIN });
   assert.notEqual(del.code, 0);
   assert.match(del.stderr, /never deleted/);
   // the free text is sealed at rest, the audit events name the incident and nothing else
@@ -126,6 +125,12 @@ test('the API: open, change, notify, with RFC 9457 errors; a contained incident 
   assertProblem(await call(server, admin, 'POST', '/api/v1/incidents', { body: { ...openBody(1), aware_at: 'soon' } }), 400);
   assertProblem(await call(server, admin, 'POST', '/api/v1/incidents', { body: { ...openBody(1), aware_at: hoursAgo(-5) } }), 400);
   assertProblem(await call(server, admin, 'POST', '/api/v1/incidents', { body: { aware_at: hoursAgo(1), discovered_at: hoursAgo(1), nature: 'x' } }), 400);
+  const early = await call(server, admin, 'POST', '/api/v1/incidents', { body: { ...openBody(1), discovered_at: hoursAgo(0.5) } });
+  assertProblem(early, 400);
+  assert.equal(early.json.errors[0].pointer, '/aware_at');
+  assert.match(early.json.errors[0].detail, /before discovered_at/);
+  const blank = await call(server, admin, 'POST', '/api/v1/incidents', { body: { ...openBody(1), nature: ' ' } });
+  assertProblem(blank, 400);
   assertProblem(await call(server, admin, 'PATCH', `/api/v1/incidents/${id}`, { body: { status: 'closed' } }), 409);
   assertProblem(await call(server, admin, 'PATCH', `/api/v1/incidents/${id}`, { body: { status: 'lost' } }), 400);
   assertProblem(await call(server, admin, 'GET', '/api/v1/incidents/inc_nosuchincidentxxxxxxxxxxxxx'), 404);
@@ -141,6 +146,7 @@ test('the API: open, change, notify, with RFC 9457 errors; a contained incident 
   assert.equal(n.json.clock.state, 'stopped');
   assert.equal(n.json.clock.late, false);
   assert.equal(n.json.notified_at, at);
+  assertProblem(await call(server, admin, 'POST', `/api/v1/incidents/${id}/authority-notification`, { body: { reference: 'AP-again' } }), 409);
 
   const minor = (await call(server, admin, 'POST', '/api/v1/incidents', { body: openBody(3) })).json;
   assert.equal((await call(server, admin, 'PATCH', `/api/v1/incidents/${minor.id}`, { body: { status: 'contained' } })).status, 200);
