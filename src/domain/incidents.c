@@ -661,7 +661,7 @@ int
 incidents_list(struct store *s, long long now, json_t **out, struct err *e)
 {
 	struct list_walk lw = {json_array(), now};
-	if (store_incident_list(s, add_one, &lw, e) == -1) {
+	if (store_incident_list(s, 1, add_one, &lw, e) == -1) {
 		json_decref(lw.arr);
 		*out = NULL;
 		return -1;
@@ -700,5 +700,5 @@ incidents_gauges(struct store *s, long long now, struct incidents_gauges *g, str
 	memset(g, 0, sizeof(*g));
 	gw.g = g;
 	gw.now = now;
-	return store_incident_list(s, gauge_one, &gw, e);
+	return store_incident_list(s, 0, gauge_one, &gw, e);
 }

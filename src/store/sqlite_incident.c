@@ -47,7 +47,7 @@ unseal_json(struct store *s, sqlite3_stmt *st, int col, const char *table, const
 }
 
 static void
-read_incident(struct store *s, sqlite3_stmt *st, struct store_incident *in)
+read_incident(struct store *s, sqlite3_stmt *st, int with_details, struct store_incident *in)
 {
 	const char *aff;
 
@@ -59,7 +59,7 @@ read_incident(struct store *s, sqlite3_stmt *st, struct store_incident *in)
 	in->aware_epoch = sqlite3_column_int64(st, 4);
 	sq_copy_col(st, 5, in->notified_at, sizeof(in->notified_at));
 	in->notified_epoch = sqlite3_column_int64(st, 6);
-	in->details = unseal_json(s, st, 7, "incident", "details", in->id);
+	in->details = with_details ? unseal_json(s, st, 7, "incident", "details", in->id) : NULL;
 	aff = (const char *)sqlite3_column_text(st, 8);
 	in->affected = aff != NULL ? xstrdup(aff) : NULL;
 	sq_copy_col(st, 9, in->opened_by, sizeof(in->opened_by));
@@ -157,15 +157,15 @@ store_incident_get(struct store *s, const char *id, struct store_incident *out, 
 		return -1;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	if ((rc = sq_one_row(s, st, "read incident", e)) == 1) {
-		read_incident(s, st, out);
+		read_incident(s, st, 1, out);
 		sqlite3_reset(st);
 	}
 	return rc;
 }
 
 int
-store_incident_list(struct store *s, void (*fn)(const struct store_incident *, void *), void *arg,
-                    struct err *e)
+store_incident_list(struct store *s, int with_details,
+                    void (*fn)(const struct store_incident *, void *), void *arg, struct err *e)
 {
 	static const char sql[] =
 	    "SELECT " INCIDENT_COLS " FROM incident ORDER BY aware_epoch DESC, id";
@@ -176,7 +176,7 @@ store_incident_list(struct store *s, void (*fn)(const struct store_incident *, v
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct store_incident in;
-		read_incident(s, st, &in);
+		read_incident(s, st, with_details, &in);
 		fn(&in, arg);
 		store_incident_free(&in);
 	}

@@ -1128,9 +1128,13 @@ int store_incident_create(struct store *s, struct store_incident *in, struct err
 int store_incident_update(struct store *s, const struct store_incident *in, struct err *e);
 /* 1 found (out to free), 0 not. */
 int store_incident_get(struct store *s, const char *id, struct store_incident *out, struct err *e);
-/* Every incident, newest aware_at first (each freed after fn returns). */
-int store_incident_list(struct store *s, void (*fn)(const struct store_incident *, void *),
-                        void *arg, struct err *e);
+/*
+ * Every incident, newest aware_at first (each freed after fn returns); with_details 0 leaves
+ * details NULL and opens nothing (the clock's gauges).
+ */
+int store_incident_list(struct store *s, int with_details,
+                        void (*fn)(const struct store_incident *, void *), void *arg,
+                        struct err *e);
 void store_incident_free(struct store_incident *in);
 /* Appends a change (a JSON object, sealed at rest) to the incident's history. */
 int store_incident_history_add(struct store *s, const char *incident_id, const char *at,

@@ -1715,7 +1715,17 @@ listed(const char *name)
 static void
 count_incident(const struct store_incident *in, void *arg)
 {
-	(void)in;
+	assert_non_null(in->details);
+	assert_non_null(strstr(in->details, "laptop"));
+	(*(int *)arg)++;
+}
+
+/* Without details: nothing opened. */
+static void
+count_incident_bare(const struct store_incident *in, void *arg)
+{
+	assert_null(in->details);
+	assert_string_equal(in->status, "contained");
 	(*(int *)arg)++;
 }
 
@@ -1782,7 +1792,10 @@ incidents_are_kept_with_their_history(void **state)
 	assert_int_equal(store_incident_history(s, in.id, count_history, &n, &e), 0);
 	assert_int_equal(n, 1);
 	n = 0;
-	assert_int_equal(store_incident_list(s, count_incident, &n, &e), 0);
+	assert_int_equal(store_incident_list(s, 1, count_incident, &n, &e), 0);
+	assert_int_equal(n, 1);
+	n = 0;
+	assert_int_equal(store_incident_list(s, 0, count_incident_bare, &n, &e), 0);
 	assert_int_equal(n, 1);
 	/* the reads of a window, by action and time */
 	memset(&ev, 0, sizeof(ev));
