@@ -73,8 +73,6 @@ test('the CLI opens an incident and lists its clock: hours left, WARNING past 48
 
   // open -> contained -> notified -> closed, and no other move
   cliRefused(['close', '--id', late.id], /cannot go from open to closed/);
-  cliRefused(['update', '--id', late.id, '--status', 'notified'], /notify-authority/);
-  cliRefused(['notify-authority', '--id', late.id, '--reference', 'AP-2026-0001'], /contained/);
   const contained = cliJson(['update', '--id', late.id, '--status', 'contained', '--measures', 'bucket made private, keys rotated']);
   assert.equal(contained.status, 'contained');
   assert.equal(contained.measures, 'bucket made private, keys rotated');
@@ -133,6 +131,9 @@ test('the API: open, change, notify, with RFC 9457 errors; a contained incident 
   assertProblem(blank, 400);
   assertProblem(await call(server, admin, 'PATCH', `/api/v1/incidents/${id}`, { body: { status: 'closed' } }), 409);
   assertProblem(await call(server, admin, 'PATCH', `/api/v1/incidents/${id}`, { body: { status: 'lost' } }), 400);
+  const skip = await call(server, admin, 'PATCH', `/api/v1/incidents/${id}`, { body: { status: 'notified' } });
+  assertProblem(skip, 409);
+  assert.match(skip.json.errors[0].detail, /authority's notification/);
   assertProblem(await call(server, admin, 'GET', '/api/v1/incidents/inc_nosuchincidentxxxxxxxxxxxxx'), 404);
   assertProblem(await call(server, admin, 'POST', `/api/v1/incidents/${id}/authority-notification`, { body: { reference: 'AP-1' } }), 409);
 
