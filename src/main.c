@@ -41,6 +41,8 @@ static const char usage[] =
     "  backup   encrypted snapshots to backup_dir: now, verify (a restore drill),\n"
     "           status (slate backup --help)\n"
     "  restore  a new data directory from a snapshot (slate restore --help)\n"
+    "  incident the incident register and its 72-hour clock: open, list, show, update,\n"
+    "           notify-authority, close, affected (slate incident --help)\n"
     "\n"
     "  slate COMMAND --help   options of one command\n"
     "  slate --version        print the version\n";
@@ -49,13 +51,14 @@ static const struct {
 	const char *name;
 	int (*fn)(int, char **);
 } commands[] = {
-    {"init", cmd_init},       {"serve", cmd_serve},
-    {"user", cmd_user},       {"member", cmd_member},
-    {"keys", cmd_keys},       {"export", cmd_export},
-    {"factors", cmd_factors}, {"migrate-encryption", cmd_migrate_encryption},
-    {"sql", cmd_sql},         {"accept-restore", cmd_accept_restore},
-    {"import", cmd_import},   {"fsck", cmd_fsck},
-    {"backup", cmd_backup},   {"restore", cmd_restore},
+    {"init", cmd_init},         {"serve", cmd_serve},
+    {"user", cmd_user},         {"member", cmd_member},
+    {"keys", cmd_keys},         {"export", cmd_export},
+    {"factors", cmd_factors},   {"migrate-encryption", cmd_migrate_encryption},
+    {"sql", cmd_sql},           {"accept-restore", cmd_accept_restore},
+    {"import", cmd_import},     {"fsck", cmd_fsck},
+    {"backup", cmd_backup},     {"restore", cmd_restore},
+    {"incident", cmd_incident},
 };
 
 int

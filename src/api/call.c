@@ -195,7 +195,8 @@ int
 api_audit_as(struct http_req *r, const char *actor, const char *action, const char *object,
              struct err *e)
 {
-	struct audit_entry a = {actor,         r->peer,           action, object, "success",
+	char src[SESSION_SOURCE_LEN];
+	struct audit_entry a = {actor,         session_source(r, src), action, object, "success",
 	                        r->request_id, call_production(r)};
 
 	assert(action != NULL);

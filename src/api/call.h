@@ -255,6 +255,13 @@ void admin_user_disable(struct api_call *c);
 void admin_user_enable(struct api_call *c);
 /* api/audit.c */
 void audit_list(struct api_call *c);
+/* api/incidents.c */
+void incidents_list_all(struct api_call *c);
+void incidents_create(struct api_call *c);
+void incidents_show(struct api_call *c);
+void incidents_patch(struct api_call *c);
+void incidents_authority_notification(struct api_call *c);
+void incidents_compute_affected(struct api_call *c);
 /* api/callsheets.c */
 void callsheets_publish(struct api_call *c);
 void callsheets_list(struct api_call *c);

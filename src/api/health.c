@@ -12,8 +12,10 @@
 #include "api/subprocessors.h"
 #include "util/xalloc.h"
 #include "backup/backup.h"
+#include "domain/incidents.h"
 #include "http/metrics.h"
 #include "store/store.h"
+#include "util/log.h"
 #include "util/timefmt.h"
 
 extern const char embedded_security_md[];
@@ -93,6 +95,40 @@ metrics_allowed(struct http_req *r)
 	return sodium_memcmp(auth + 7, token, tl) == 0;
 }
 
+/* The incident register's 72-hour clocks (domain/incidents.h); nothing when it cannot be read. */
+static void
+incident_gauges(struct http_req *r, struct evbuffer *b)
+{
+	struct incidents_gauges g;
+	struct err e;
+
+	if (incidents_gauges(http_req_store(r), (long long)time(NULL), &g, &e) == -1) {
+		log_event(LOG_WARN, "incident gauges not read", LOG_STR("error", e.msg), LOG_END);
+		return;
+	}
+	evbuffer_add_printf(
+	    b,
+	    "# HELP slate_incidents_open Incidents of the register not closed.\n"
+	    "# TYPE slate_incidents_open gauge\n"
+	    "slate_incidents_open %ld\n"
+	    "# HELP slate_incidents_clock_running Incidents whose 72-hour clock runs (the "
+	    "authority not notified, not closed).\n"
+	    "# TYPE slate_incidents_clock_running gauge\n"
+	    "slate_incidents_clock_running %ld\n"
+	    "# HELP slate_incidents_min_hours_left The fewest hours left on a running clock "
+	    "(negative: overdue; 72 when none runs).\n"
+	    "# TYPE slate_incidents_min_hours_left gauge\n"
+	    "slate_incidents_min_hours_left %.2f\n"
+	    "# HELP slate_incidents_past_48h Running clocks past 48 hours (the warning).\n"
+	    "# TYPE slate_incidents_past_48h gauge\n"
+	    "slate_incidents_past_48h %ld\n"
+	    "# HELP slate_incidents_past_72h Running clocks past 72 hours (overdue).\n"
+	    "# TYPE slate_incidents_past_72h gauge\n"
+	    "slate_incidents_past_72h %ld\n",
+	    g.open, g.running, g.running > 0 ? g.min_hours_left : (double)INCIDENTS_LIMIT_HOURS,
+	    g.past_warn, g.past_limit);
+}
+
 void
 health_metrics(struct api_call *call)
 {
@@ -104,6 +140,7 @@ health_metrics(struct api_call *call)
 	}
 	b = evbuffer_new();
 	metrics_render(b);
+	incident_gauges(r, b);
 	http_end_reply_buffer(r, 200, "text/plain; version=0.0.4; charset=utf-8", b);
 	evbuffer_free(b);
 }

@@ -129,6 +129,16 @@ const size_t api_person_nfields = nitems(api_person_fields);
 
 #define MFA_CODE_BODY BODY({"code", JF_STRING, JF_REQUIRED, 32})
 
+/* POST and PATCH /api/v1/incidents: the free text (domain/incidents.c checks the rest) */
+#define INCIDENT_BODY(...)                                                                         \
+	BODY({"nature", JF_STRING, JF_MULTILINE, 4000},                                            \
+	     {"contact", JF_STRING, JF_MULTILINE, 4000},                                           \
+	     {"data_categories", JF_STRING, JF_MULTILINE, 4000},                                   \
+	     {"people_categories", JF_STRING, JF_MULTILINE, 4000},                                 \
+	     {"approx_people", JF_STRING, JF_MULTILINE, 4000},                                     \
+	     {"approx_records", JF_STRING, JF_MULTILINE, 4000},                                    \
+	     {"consequences", JF_STRING, JF_MULTILINE, 4000},                                      \
+	     {"measures", JF_STRING, JF_MULTILINE, 4000}, __VA_ARGS__)
 const struct route api_routes[] = {
     {"GET", "/healthz", CALL(health_live, ROUTE_PUBLIC, PUBLIC)},
     {"GET", "/readyz", CALL(health_ready, ROUTE_PUBLIC, PUBLIC)},
@@ -238,6 +248,29 @@ const struct route api_routes[] = {
     {"DELETE", "/api/v1/admin/sessions",
      CALL(admin_sessions_end_all, 0, .check = API_CHECK_INSTANCE_ADMIN,
           .audit = "admin.sessions_end_all")},
+    /* the incident register (domain/incidents.h): the domain writes each change's event */
+    {"GET", "/api/v1/incidents", CALL(incidents_list_all, 0, .check = API_CHECK_INSTANCE_ADMIN)},
+    {"POST", "/api/v1/incidents",
+     CALL(incidents_create, ROUTE_JSON_BODY, .check = API_CHECK_INSTANCE_ADMIN,
+          INCIDENT_BODY({"discovered_at", JF_STRING, JF_REQUIRED, 40},
+                        {"aware_at", JF_STRING, JF_REQUIRED, 40}),
+          .audit = "incident.open")},
+    {"GET", "/api/v1/incidents/{id}", CALL(incidents_show, 0, .check = API_CHECK_INSTANCE_ADMIN)},
+    {"PATCH", "/api/v1/incidents/{id}",
+     CALL(incidents_patch, ROUTE_JSON_BODY, .check = API_CHECK_INSTANCE_ADMIN,
+          INCIDENT_BODY({"status", JF_STRING, 0, 16},
+                        {"no_notification_reason", JF_STRING, JF_MULTILINE, 4000}),
+          .audit = "incident.update")},
+    {"POST", "/api/v1/incidents/{id}/authority-notification",
+     CALL(incidents_authority_notification, ROUTE_JSON_BODY, .check = API_CHECK_INSTANCE_ADMIN,
+          BODY({"reference", JF_STRING, JF_REQUIRED | JF_NONBLANK, 200},
+               {"notified_at", JF_STRING, 0, 40}, {"late_reason", JF_STRING, JF_MULTILINE, 4000}),
+          .audit = "incident.notify_authority")},
+    {"POST", "/api/v1/incidents/{id}/affected",
+     CALL(incidents_compute_affected, ROUTE_JSON_BODY, .check = API_CHECK_INSTANCE_ADMIN,
+          BODY({"account", JF_STRING, 0, 254}, {"token", JF_STRING, 0, 64},
+               {"from", JF_STRING, JF_REQUIRED, 40}, {"to", JF_STRING, JF_REQUIRED, 40}),
+          .audit = "incident.affected")},
     /* accounts, as `slate user add|disable` (domain/accounts.h); enable undoes disable */
     {"POST", "/api/v1/admin/users",
      CALL(admin_users_add, ROUTE_JSON_BODY, .check = API_CHECK_INSTANCE_ADMIN,

@@ -159,6 +159,7 @@ token_authenticate(struct http_req *r, struct api_auth *a, const char *authz, si
 		return -1;
 	}
 	a->via_token = 1;
+	snprintf(a->token_id, sizeof(a->token_id), "%s", t.id);
 	a->token_read_only = !t.read_write;
 	a->session.user = t.user;
 	a->session.mfa_enrolled = t.mfa_enrolled;
@@ -372,12 +373,24 @@ route_production(struct http_req *r)
 	                                                         : NULL;
 }
 
+const char *
+session_source(struct http_req *r, char buf[SESSION_SOURCE_LEN])
+{
+	const struct api_auth *a = session_of(r);
+	if (a == NULL || !a->via_token || a->token_id[0] == '\0')
+		return r->peer;
+	snprintf(buf, SESSION_SOURCE_LEN, "%s token:%s", r->peer, a->token_id);
+	return buf;
+}
+
 void
 session_audit_read(struct http_req *r, const char *actor, const char *action, const char *object,
                    const char *outcome)
 {
 	const char *prod = route_production(r);
-	struct audit_entry a = {actor, r->peer, action, object, outcome, r->request_id, prod};
+	char src[SESSION_SOURCE_LEN];
+	struct audit_entry a = {actor,   session_source(r, src), action, object,
+	                        outcome, r->request_id,          prod};
 	/* committed in a group by the audit writer (audit/audit_group.c), or here when none runs */
 	if (audit_group_add(&a) == -1)
 		session_audit(r, actor, action, object, outcome);
@@ -388,7 +401,9 @@ session_audit(struct http_req *r, const char *actor, const char *action, const c
               const char *outcome)
 {
 	const char *prod = route_production(r);
-	struct audit_entry a = {actor, r->peer, action, object, outcome, r->request_id, prod};
+	char src[SESSION_SOURCE_LEN];
+	struct audit_entry a = {actor,   session_source(r, src), action, object,
+	                        outcome, r->request_id,          prod};
 	struct err e;
 	if (audit_record(http_req_store(r), &a, &e) == -1)
 		log_event(LOG_ERROR, "audit event not written", LOG_STR("action", action),
@@ -399,7 +414,8 @@ int
 session_audit_change(struct http_req *r, const char *actor, const char *action, const char *object,
                      struct err *e)
 {
-	struct audit_entry a = {
-	    actor, r->peer, action, object, "success", r->request_id, route_production(r)};
+	char src[SESSION_SOURCE_LEN];
+	struct audit_entry a = {actor,         session_source(r, src), action, object, "success",
+	                        r->request_id, route_production(r)};
 	return audit_record(http_req_store(r), &a, e);
 }

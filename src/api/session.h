@@ -46,12 +46,15 @@
 
 #define API_TOKEN_PREFIX "slt_" /* so that secret scanners recognise a leaked token */
 
+#define SESSION_SOURCE_LEN (64 + 7 + STORE_ID_LEN + 8)
+
 struct api_auth {
 	struct store_session session; /* with .user; for an API token, the token's owner */
 	char token_hash[TOKEN_HASH_LEN];
 	char csrf[TOKEN_TEXT_LEN];
-	int via_token;       /* authenticated by an API token, not a session */
-	int token_read_only; /* that token may only read */
+	int via_token;                   /* authenticated by an API token, not a session */
+	int token_read_only;             /* that token may only read */
+	char token_id[STORE_ID_LEN + 8]; /* that token's id (not its secret), else "" */
 	/* the store's generation when the request began (api/cache.c); gen_ok 0: none taken */
 	struct store_gen gen;
 	int gen_ok;
@@ -85,6 +88,14 @@ int session_start(struct http_req *r, const char *user_id, char csrf[TOKEN_TEXT_
                   struct err *e);
 /* Sets a cookie that removes the session cookie from the browser. */
 void session_clear_cookie(struct http_req *r);
+
+/*
+ * The audit source of this request: the client's address, and for a request
+ * made with an API token " token:" and the token's id (never its secret), so
+ * that an incident's "what did this token read" is answered from the log
+ * (domain/incidents.h). buf holds it when needed.
+ */
+const char *session_source(struct http_req *r, char buf[SESSION_SOURCE_LEN]);
 
 /* Writes an audit event for this request (actor from the session, if any). */
 void session_audit(struct http_req *r, const char *actor, const char *action, const char *object,

@@ -202,6 +202,31 @@ store_audit_scan(struct store *s, int (*fn)(const struct store_audit_event *, vo
 	return 0;
 }
 int
+store_audit_between(struct store *s, const char *action, const char *from, const char *to,
+                    void (*fn)(const struct store_audit_event *, void *), void *arg, struct err *e)
+{
+	static const char sql[] =
+	    "SELECT seq, at, actor, source, action, object, outcome, request_id, production_id, "
+	    "prev_hash, hash FROM audit_event WHERE action = ? AND at >= ? AND at < ? ORDER BY seq";
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, action, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, from, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, to, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_audit_event ev;
+		read_audit(st, &ev);
+		fn(&ev, arg);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return sq_db_err(s, e, "read audit log");
+	return 0;
+}
+int
 store_outbox_add(struct store *s, const char *to, const char *subject, const char *body,
                  long long now, struct err *e)
 {

@@ -1120,4 +1120,57 @@ int store_feed_delete(struct store *s, const char *user_id, const char *producti
 int store_feed_by_hash(struct store *s, const char *token_hash, struct store_feed *out,
                        struct err *e);
 
+/* ---- the incident register (store/sqlite_incident.c, domain/incidents.h) ---- */
+
+/*
+ * One incident. The times are RFC 3339 UTC text and, for the clock, Unix
+ * seconds. details is a JSON object (malloc'd text) of the free-text
+ * fields, sealed under the instance key at rest; affected a JSON array of
+ * ids only (malloc'd, NULL: not computed), kept in the clear. Free both with
+ * store_incident_free.
+ */
+struct store_incident {
+	char id[STORE_ID_LEN + 8];
+	char status[16]; /* open, contained, notified, closed */
+	char discovered_at[32];
+	char aware_at[32];
+	long long aware_epoch;
+	char notified_at[32]; /* "" until the authority is notified */
+	long long notified_epoch;
+	char opened_by[STORE_ID_LEN + 16];
+	char opened_at[32];
+	char updated_at[32];
+	char *details;
+	char *affected;
+};
+/* Adds the incident (fills id; opened_at and updated_at are the caller's). */
+int store_incident_create(struct store *s, struct store_incident *in, struct err *e);
+/* Writes status, times, details and affected of in->id (updated_at too): 1, 0 no such incident. */
+int store_incident_update(struct store *s, const struct store_incident *in, struct err *e);
+/* 1 found (out to free), 0 not. */
+int store_incident_get(struct store *s, const char *id, struct store_incident *out, struct err *e);
+/*
+ * Every incident, newest aware_at first (each freed after fn returns); with_details 0 leaves
+ * details NULL and opens nothing (the clock's gauges).
+ */
+int store_incident_list(struct store *s, int with_details,
+                        void (*fn)(const struct store_incident *, void *), void *arg,
+                        struct err *e);
+void store_incident_free(struct store_incident *in);
+/* Appends a change (a JSON object, sealed at rest) to the incident's history. */
+int store_incident_history_add(struct store *s, const char *incident_id, const char *at,
+                               const char *actor, const char *change, struct err *e);
+/* The incident's history, oldest first: its time, actor and change (JSON text). */
+int store_incident_history(struct store *s, const char *incident_id,
+                           void (*fn)(const char *at, const char *actor, const char *change,
+                                      void *),
+                           void *arg, struct err *e);
+/*
+ * The audit events of action (exact) whose time is in [from, to) (RFC 3339
+ * text, compared as text: both in the log's form), oldest first.
+ */
+int store_audit_between(struct store *s, const char *action, const char *from, const char *to,
+                        void (*fn)(const struct store_audit_event *, void *), void *arg,
+                        struct err *e);
+
 #endif

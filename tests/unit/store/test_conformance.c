@@ -1768,6 +1768,112 @@ listed(const char *name)
 }
 
 static void
+count_incident(const struct store_incident *in, void *arg)
+{
+	assert_non_null(in->details);
+	assert_non_null(strstr(in->details, "laptop"));
+	(*(int *)arg)++;
+}
+
+/* Without details: nothing opened. */
+static void
+count_incident_bare(const struct store_incident *in, void *arg)
+{
+	assert_null(in->details);
+	assert_string_equal(in->status, "contained");
+	(*(int *)arg)++;
+}
+
+static void
+count_history(const char *at, const char *actor, const char *change, void *arg)
+{
+	(void)at;
+	(void)actor;
+	assert_non_null(strstr(change, "stolen"));
+	(*(int *)arg)++;
+}
+
+static void
+count_between(const struct store_audit_event *ev, void *arg)
+{
+	assert_string_equal(ev->action, "person.read_private");
+	(*(int *)arg)++;
+}
+
+/* The incident register: created, changed, read back with its sealed text; never deleted. */
+static void
+incidents_are_kept_with_their_history(void **state)
+{
+	struct store *s = conn();
+	struct store_incident in, got;
+	struct store_audit_event ev;
+	char details[] = "{\"nature\":\"laptop stolen\"}", affected[] = "{\"people\":[]}";
+	int n = 0;
+	(void)state;
+	memset(&in, 0, sizeof(in));
+	snprintf(in.status, sizeof(in.status), "open");
+	snprintf(in.discovered_at, sizeof(in.discovered_at), "2026-12-01T08:00:00Z");
+	snprintf(in.aware_at, sizeof(in.aware_at), "2026-12-01T09:00:00Z");
+	in.aware_epoch = 1796115600;
+	snprintf(in.opened_at, sizeof(in.opened_at), "2026-12-01T10:00:00Z");
+	snprintf(in.updated_at, sizeof(in.updated_at), "2026-12-01T10:00:00Z");
+	in.details = details;
+	assert_int_equal(store_incident_create(s, &in, &e), 0);
+	assert_true(strncmp(in.id, "inc_", 4) == 0);
+	assert_int_equal(store_incident_get(s, in.id, &got, &e), 1);
+	assert_string_equal(got.details, "{\"nature\":\"laptop stolen\"}");
+	assert_null(got.affected);
+	assert_string_equal(got.notified_at, "");
+	store_incident_free(&got);
+	snprintf(in.status, sizeof(in.status), "contained");
+	snprintf(in.notified_at, sizeof(in.notified_at), "2026-12-02T09:00:00Z");
+	in.notified_epoch = 1796202000;
+	in.affected = affected;
+	assert_int_equal(store_incident_update(s, &in, &e), 1);
+	assert_int_equal(store_incident_get(s, in.id, &got, &e), 1);
+	assert_string_equal(got.status, "contained");
+	assert_int_equal(got.notified_epoch, 1796202000);
+	assert_string_equal(got.affected, "{\"people\":[]}");
+	store_incident_free(&got);
+	assert_int_equal(store_incident_get(s, "inc_none", &got, &e), 0);
+	snprintf(got.id, sizeof(got.id), "inc_none");
+	got.details = NULL;
+	got.affected = NULL;
+	snprintf(got.status, sizeof(got.status), "open");
+	assert_int_equal(store_incident_update(s, &got, &e), 0);
+	assert_int_equal(store_incident_history_add(s, in.id, "2026-12-01T10:00:00.000Z", "usr_x",
+	                                            "{\"nature\":\"laptop stolen\"}", &e),
+	                 0);
+	assert_int_equal(store_incident_history(s, in.id, count_history, &n, &e), 0);
+	assert_int_equal(n, 1);
+	n = 0;
+	assert_int_equal(store_incident_list(s, 1, count_incident, &n, &e), 0);
+	assert_int_equal(n, 1);
+	n = 0;
+	assert_int_equal(store_incident_list(s, 0, count_incident_bare, &n, &e), 0);
+	assert_int_equal(n, 1);
+	/* the reads of a window, by action and time */
+	memset(&ev, 0, sizeof(ev));
+	snprintf(ev.at, sizeof(ev.at), "2026-12-01T10:30:00.500Z");
+	ev.action = "person.read_private";
+	ev.object = "per_a,per_b";
+	ev.outcome = "success";
+	if (store_audit_append(s, &ev, seal_counting, &e) != 0)
+		fail_msg("append: %s", e.msg);
+	n = 0;
+	assert_int_equal(store_audit_between(s, "person.read_private", "2026-12-01T10:30:00.000Z",
+	                                     "2026-12-01T10:31:00.000Z", count_between, &n, &e),
+	                 0);
+	assert_int_equal(n, 1);
+	n = 0;
+	assert_int_equal(store_audit_between(s, "person.read_private", "2026-12-01T10:31:00.000Z",
+	                                     "2026-12-01T11:00:00.000Z", count_between, &n, &e),
+	                 0);
+	assert_int_equal(n, 0);
+	store_close(s);
+}
+
+static void
 every_store_h_function_is_exercised(void **state)
 {
 	char *h = slurp("src/store/store.h"), *me = slurp(__FILE__);
@@ -1847,6 +1953,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(attachments_and_feeds_read_back, setup, teardown),
 	    cmocka_unit_test_setup_teardown(sustainability_factors_entries_and_sums, setup,
 	                                    teardown),
+	    cmocka_unit_test_setup_teardown(incidents_are_kept_with_their_history, setup, teardown),
 	    cmocka_unit_test(every_store_h_function_is_exercised),
 	};
 	int failed = 0;
