@@ -235,4 +235,11 @@ void backup_state(struct backup_state *st);
 /* 1 with a reason when backups are failing or overdue (/readyz), else 0. */
 int backup_unready(char *why, size_t cap);
 
+/*
+ * Hashes the file at path (SHA-256, hex into hex) and, when out_fd is not
+ * -1, copies it there as it reads and fsyncs the copy; *size its bytes.
+ * 0, or -1 e set. Snapshots and restores read each byte once.
+ */
+int backup_hash_file(const char *path, int out_fd, long long *size, char hex[65], struct err *e);
+
 #endif

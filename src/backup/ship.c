@@ -133,6 +133,7 @@
 
 #include "backup/backup.h"
 #include "backup/dest.h"
+#include "crypto/sha256.h"
 #include "store/pagecrypt.h"
 #include "store/store_sqlite.h"
 #include "util/bigend.h"
@@ -388,7 +389,7 @@ ship_seg_parse(const unsigned char *buf, size_t n, struct ship_seg *s,
 	if (get_be32(buf + 8) != SHIP_VERSION || get_be32(buf + 12) != SHIP_HDR)
 		return err_set(e, 422, "has segment format %u, which this binary does not read",
 		               get_be32(buf + 8));
-	crypto_hash_sha256(digest, buf, n - SHIP_HASH);
+	sha256(digest, buf, n - SHIP_HASH);
 	if (sodium_memcmp(digest, buf + n - SHIP_HASH, SHIP_HASH) != 0)
 		return err_set(e, 422, "does not match its SHA-256: it was altered or truncated");
 	s->generation = (long long)get_be64(buf + 16);
@@ -603,7 +604,7 @@ ship_leg(struct leg *l, const unsigned char *hdr, uint32_t ckpt, uint32_t salt1,
 	}
 	memcpy(q, frames + (size_t)(start - from) * SHIP_FRAME, nframes * SHIP_FRAME);
 	q += nframes * SHIP_FRAME;
-	crypto_hash_sha256(q, seg, (size_t)(q - seg));
+	sha256(q, seg, (size_t)(q - seg));
 	snprintf(rel, sizeof(rel), "wal/%010lld/%010u-%010u.seg", l->p.gen, start, last);
 	if (t_put(l->t, rel, seg, n, e) == -1) {
 		l->p.queue_bytes = (long long)nframes * SHIP_FRAME;
@@ -854,46 +855,13 @@ scratch_of(const char *db_path, char *out, size_t cap)
 		snprintf(out, cap, ".");
 }
 
-/* Copies the main file into out_fd from its start (hashed); *epoch its seal epoch before. */
+/* Copies the main file into out_fd from its start (hashed, synced). */
 static int
 copy_main(const char *db_path, int out_fd, long long *size, char hex[65], struct err *e)
 {
-	crypto_hash_sha256_state h;
-	unsigned char digest[SHIP_HASH], *buf = xmalloc(1 << 20);
-	int in = open(db_path, O_RDONLY | O_CLOEXEC), rc = -1;
-	size_t got;
-
-	if (in == -1) {
-		err_set(e, 500, "cannot read %s: %s", db_path, strerror(errno));
-		goto out;
-	}
-	if (ftruncate(out_fd, 0) == -1 || lseek(out_fd, 0, SEEK_SET) == -1) {
-		err_set(e, 500, "cannot write the copy of %s: %s", db_path, strerror(errno));
-		goto out;
-	}
-	crypto_hash_sha256_init(&h);
-	*size = 0;
-	do {
-		if (io_read_full(in, buf, 1 << 20, &got) == -1 ||
-		    io_write_all(out_fd, buf, got) == -1) {
-			err_set(e, 500, "cannot copy %s: %s", db_path, strerror(errno));
-			goto out;
-		}
-		crypto_hash_sha256_update(&h, buf, got);
-		*size += (long long)got;
-	} while (got == 1 << 20);
-	if (fsync(out_fd) == -1) {
-		err_set(e, 500, "cannot sync the copy of %s: %s", db_path, strerror(errno));
-		goto out;
-	}
-	crypto_hash_sha256_final(&h, digest);
-	sodium_bin2hex(hex, 65, digest, sizeof(digest));
-	rc = 0;
-out:
-	if (in != -1)
-		close(in);
-	free(buf);
-	return rc;
+	if (ftruncate(out_fd, 0) == -1 || lseek(out_fd, 0, SEEK_SET) == -1)
+		return err_set(e, 500, "cannot write the copy of %s: %s", db_path, strerror(errno));
+	return backup_hash_file(db_path, out_fd, size, hex, e);
 }
 
 static void mark_lost(const struct backup_dest *d, const char *why);

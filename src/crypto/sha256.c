@@ -44,6 +44,13 @@ sha256_final(struct sha256 *h, unsigned char out[SHA256_LEN])
 }
 
 void
+sha256_free(struct sha256 *h)
+{
+	EVP_MD_CTX_free(h->ctx);
+	h->ctx = NULL;
+}
+
+void
 sha256(unsigned char out[SHA256_LEN], const void *p, size_t n)
 {
 	struct sha256 h;

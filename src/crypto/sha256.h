@@ -23,6 +23,8 @@ void sha256_init(struct sha256 *h);
 void sha256_update(struct sha256 *h, const void *p, size_t n);
 /* The digest into out; the hash is finished and its memory freed. */
 void sha256_final(struct sha256 *h, unsigned char out[SHA256_LEN]);
+/* Frees a hash given up before its final (none: h->ctx NULL, as sha256_final leaves it). */
+void sha256_free(struct sha256 *h);
 /* One call: the digest of p. */
 void sha256(unsigned char out[SHA256_LEN], const void *p, size_t n);
 
