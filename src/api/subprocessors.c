@@ -84,11 +84,9 @@ joined(const struct subproc *p)
 	for (size_t i = 0; i < p->ncategories; i++)
 		len += strlen(p->categories[i]) + 2;
 	out = xcalloc(1, len);
-	for (size_t i = 0; i < p->ncategories; i++) {
-		if (i > 0)
-			strcat(out, ", ");
-		strcat(out, p->categories[i]);
-	}
+	for (size_t i = 0, at = 0; i < p->ncategories; i++)
+		at += (size_t)snprintf(out + at, len - at, "%s%s", i > 0 ? ", " : "",
+		                       p->categories[i]);
 	return out;
 }
 

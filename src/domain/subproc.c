@@ -14,7 +14,7 @@
 #include "domain/validate.h"
 #include "util/xalloc.h"
 
-#define FILE_MAX (1024 * 1024)
+#define FILE_MAX (1024L * 1024L)
 
 /* Printable text: no control characters (UTF-8 is checked by jansson). */
 static int
@@ -164,7 +164,7 @@ subproc_load(const char *path, struct subproc_list *out, struct err *e)
 	if (stat(path, &st) == -1 || !S_ISREG(st.st_mode))
 		return err_set(e, 400, "subprocessors_file %s is not a readable file", path);
 	if (st.st_size > FILE_MAX)
-		return err_set(e, 400, "subprocessors_file %s is over %d bytes", path, FILE_MAX);
+		return err_set(e, 400, "subprocessors_file %s is over %ld bytes", path, FILE_MAX);
 	if ((root = json_load_file(path, JSON_REJECT_DUPLICATES, &je)) == NULL)
 		return err_set(e, 400, "subprocessors_file %s is not JSON: %s (line %d)", path,
 		               je.text, je.line);
