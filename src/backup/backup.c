@@ -1209,8 +1209,8 @@ rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 	return remove(path);
 }
 
-static json_t *
-drill_json(const struct backup_drill *d)
+json_t *
+backup_drill_json(const struct backup_drill *d)
 {
 	char at[TIMEFMT_LEN];
 	time_rfc3339(d->at, at);
@@ -1230,7 +1230,7 @@ record_drill(const char *dest, struct backup_dest *src, const struct backup_dril
 	json_t *j;
 	int rc;
 
-	if ((j = drill_json(d)) == NULL)
+	if ((j = backup_drill_json(d)) == NULL)
 		return err_set(e, 500, "cannot build the drill's record");
 	if (dest != NULL) {
 		snprintf(path, sizeof(path), "%s/last-drill.json", dest);

@@ -27,6 +27,8 @@
 #include <stddef.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "util/config.h"
 #include "util/err.h"
 
@@ -241,5 +243,8 @@ int backup_unready(char *why, size_t cap);
  * 0, or -1 e set. Snapshots and restores read each byte once.
  */
 int backup_hash_file(const char *path, int out_fd, long long *size, char hex[65], struct err *e);
+
+/* A drill's record as last-drill.json and `status --json` hold it. */
+json_t *backup_drill_json(const struct backup_drill *d);
 
 #endif

@@ -303,16 +303,7 @@ print_drill(const struct backup_drill *d, const char *at)
 static json_t *
 drill_obj(const struct backup_drill *d)
 {
-	char at[TIMEFMT_LEN];
-	if (!d->known)
-		return json_null();
-	time_rfc3339(d->at, at);
-	return json_pack(
-	    "{s:s, s:s, s:b, s:f, s:s, s:b, s:o}", "at", at, "snapshot", d->snapshot, "ok", d->ok,
-	    "seconds", d->seconds, "reason", d->reason, "sentinel", d->sentinel, "position",
-	    d->sentinel ? json_pack("{s:I, s:I}", "generation", (json_int_t)d->generation, "frame",
-	                            (json_int_t)d->frame)
-	                : json_null());
+	return d->known ? backup_drill_json(d) : json_null();
 }
 
 /*
