@@ -1624,17 +1624,11 @@ restore_from_impl(struct backup_dest *src, const char *name, const char *keystor
 				goto out;
 			snprintf(head, sizeof(head), "%s/wal/HEAD", scratch);
 			/*
-			 * 1, none: nothing was shipped to it. A store may answer 5xx
-			 * to a read racing the put that replaces the object (s3rver
-			 * does; S3 asks for a retry on 500 and 503): tried again.
+			 * 1, none: nothing was shipped to it. (A store's 5xx to a read
+			 * racing the put that replaces the object is tried again:
+			 * dest_s3.c.)
 			 */
-			int got = -1;
-			for (int tries = 0; tries < 5 && got == -1; tries++) {
-				if (tries > 0)
-					usleep(100000);
-				got = dest_get_file(src, "wal/HEAD", head, e);
-			}
-			if (got == -1)
+			if (dest_get_file(src, "wal/HEAD", head, e) == -1)
 				goto out;
 			if (dest_list(src, "wal/", fetch_each, &f, e) != 0)
 				goto out;

@@ -618,9 +618,9 @@ answer_code(const struct sink *s, char *out, size_t cap)
  * for a failure with no HTTP answer (e says what).
  */
 static int
-s3_send(struct backup_dest *d, const char *method, const char *path, const char *query,
-        struct body *b, const char *payload_sha256, struct sink *sink, long *status,
-        const char *what, struct err *e)
+s3_send_once(struct backup_dest *d, const char *method, const char *path, const char *query,
+             struct body *b, const char *payload_sha256, struct sink *sink, long *status,
+             const char *what, struct err *e)
 {
 	char amz_date[17], auth[512], curl_err[CURL_ERROR_SIZE] = "";
 	struct sigv4_request r;
@@ -718,6 +718,39 @@ out:
 	curl_slist_free_all(h);
 	free(url);
 	return rc;
+}
+
+/*
+ * s3_send_once, tried again on 500 and 503: S3 asks clients to retry those
+ * (InternalError, SlowDown), and a store may answer them to a read that
+ * races the put replacing the object (s3rver does). At most SEND_TRIES
+ * sends, 100 ms then 300 ms apart, each signed afresh; every S3 request
+ * here is idempotent (GET, list, PUT of a whole object, DELETE). Before a
+ * new try the body is rewound and the answer of the last one dropped (a
+ * 5xx answer never reaches the sink's file).
+ */
+#define SEND_TRIES 3
+static int
+s3_send(struct backup_dest *d, const char *method, const char *path, const char *query,
+        struct body *b, const char *payload_sha256, struct sink *sink, long *status,
+        const char *what, struct err *e)
+{
+	static const useconds_t pause[SEND_TRIES - 1] = {100000, 300000};
+
+	for (int i = 0;; i++) {
+		int rc =
+		    s3_send_once(d, method, path, query, b, payload_sha256, sink, status, what, e);
+		if (rc == -1 || (*status != 500 && *status != 503) || i == SEND_TRIES - 1)
+			return rc;
+		usleep(pause[i]);
+		if (b != NULL) {
+			if (b->fd != -1 && lseek(b->fd, 0, SEEK_SET) == -1)
+				return rc; /* answered as it is */
+			b->off = 0;
+		}
+		sink->decided = sink->to_fd = 0;
+		sink->n = 0;
+	}
 }
 
 static int

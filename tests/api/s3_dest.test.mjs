@@ -156,6 +156,31 @@ describe('the S3-compatible destination', () => {
     assert.ok(s3.counts.verified - before >= 14, `signed requests seen: ${s3.counts.verified - before}`);
   });
 
+  test('a 500 from the store is tried again, twice at most: a put, a file put, a get and a list go through two; a third is the error', async () => {
+    const local = path.join(tmp.dir, 'retry.bin');
+    fs.writeFileSync(local, Buffer.alloc(70_000, 7));
+    s3.failNext(2);
+    let r = await destctl(['s3', 'putmem', 'retry/a.txt', 'after two failures'], s3env);
+    assert.equal(r.code, 0, r.stderr);
+    s3.failNext(2);
+    r = await destctl(['s3', 'put', 'retry/b.bin', local], s3env);
+    assert.equal(r.code, 0, r.stderr);
+    s3.failNext(2);
+    const back = path.join(tmp.dir, 'retry.back');
+    r = await destctl(['s3', 'get', 'retry/b.bin', back], s3env);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(fs.readFileSync(back).equals(fs.readFileSync(local)), 'the file body was sent whole on the third try, and read back whole');
+    s3.failNext(2);
+    r = await destctl(['s3', 'list', 'retry/'], s3env);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(r.stdout.trim().split('\n').map((l) => l.split(' ')[0]), ['retry/a.txt', 'retry/b.bin']);
+    // three in a row: one clear line naming the answer
+    s3.failNext(3);
+    r = await destctl(['s3', 'get', 'retry/a.txt', back], s3env);
+    assert.match(oneErrorLine(r, 'three 500s'), /HTTP 500/);
+    s3.failNext(0);
+  });
+
   test('names that leave the prefix are refused before any request', async () => {
     const seen = s3.counts.requests.length;
     // (every rule is in tests/unit/backup/test_dest.c; here: that nothing reaches the store)

@@ -9,6 +9,7 @@
  *   const s3 = await startS3({ buckets: ['slate-backups'] });
  *   s3.endpoint   // http://127.0.0.1:PORT
  *   s3.setDown(true)  // every request answered 503 until setDown(false)
+ *   s3.failNext(n)    // the next n requests answered 500 InternalError (then as usual)
  *   await s3.stop();
  */
 import crypto from 'node:crypto';
@@ -85,8 +86,17 @@ export async function startS3({ buckets = ['slate-backups'], secret = S3_SECRET,
   const inner = await s3.run();
   const counts = { verified: 0, rejected: 0, requests: [] };
   let down = false; // setDown(true): every request is answered 503 (the store is unavailable)
+  let failing = 0; // failNext(n): the next n requests are answered 500, as S3 may answer any one
 
   const handler = (req, res) => {
+    if (failing > 0) {
+      failing--;
+      counts.failed = (counts.failed ?? 0) + 1;
+      req.resume();
+      res.writeHead(500, { 'content-type': 'application/xml' });
+      res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>InternalError</Code><Message>injected by the test</Message></Error>');
+      return;
+    }
     if (down) {
       req.resume();
       res.writeHead(503, { 'content-type': 'application/xml' });
@@ -171,6 +181,7 @@ export async function startS3({ buckets = ['slate-backups'], secret = S3_SECRET,
     dir: tmp.dir,
     counts,
     setDown(v) { down = v; },
+    failNext(n) { failing = n; },
     async stop() {
       const closed = new Promise((resolve) => front.close(resolve));
       front.closeAllConnections();
