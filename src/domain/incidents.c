@@ -345,6 +345,15 @@ incidents_update(struct store *s, const struct incidents_who *w, const char *id,
 		err_set(e, 409, "the incident is closed: it no longer changes");
 		goto out;
 	}
+	/* the reason not to notify belongs only to closing a contained incident: never dropped */
+	if (reason != NULL &&
+	    (to == NULL || strcmp(to, "closed") != 0 || strcmp(inc.status, "contained") != 0)) {
+		err_field(e, 409, "/no_notification_reason",
+		          "a reason for not notifying the authority is given only when closing a "
+		          "contained incident (this one is %s)",
+		          inc.status);
+		goto out;
+	}
 	if ((details = json_loads(inc.details, 0, NULL)) == NULL || !json_is_object(details)) {
 		err_set(e, 500, "the incident's text does not open");
 		goto out;

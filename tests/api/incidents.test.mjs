@@ -84,6 +84,8 @@ test('the CLI opens an incident and lists its clock: hours left, WARNING past 48
   assert.equal(notified.clock.state, 'stopped');
   assert.equal(notified.clock.late, true);
   assert.match(rows()(late.id), /\bnotified\b.*stopped \(late\)$/);
+  // a reason for not notifying an incident that was notified is refused, not dropped
+  cliRefused(['close', '--id', late.id, '--reason', 'nobody was at risk'], /only when closing a contained incident \(this one is notified\)/);
   const closed = cliJson(['close', '--id', late.id]);
   assert.equal(closed.status, 'closed');
   cliRefused(['update', '--id', late.id, '--measures', 'more'], /closed/);
