@@ -50,6 +50,14 @@ static const char *const text_names[8] = {
     "approx_people", "approx_records", "consequences",    "measures",
 };
 
+/* An option given on the command line into the body the domain reads (NULL: not given). */
+static void
+put(json_t *in, const char *key, const char *value)
+{
+	if (value != NULL)
+		json_object_set_new(in, key, json_string(value));
+}
+
 static int
 failed(const struct err *e)
 {
@@ -200,12 +208,9 @@ cmd_incident(int argc, char **argv)
 		goto out;
 	}
 	for (size_t k = 0; k < 8; k++)
-		if (opt_text[k] != NULL)
-			json_object_set_new(in, text_names[k], json_string(opt_text[k]));
-	if (discovered != NULL)
-		json_object_set_new(in, "discovered_at", json_string(discovered));
-	if (aware != NULL)
-		json_object_set_new(in, "aware_at", json_string(aware));
+		put(in, text_names[k], opt_text[k]);
+	put(in, "discovered_at", discovered);
+	put(in, "aware_at", aware);
 	if ((s = cli_open_store("incident", &c, &keys)) == NULL) {
 		rc = EXIT_FAIL;
 		goto out;
@@ -242,30 +247,21 @@ cmd_incident(int argc, char **argv)
 	} else if (strcmp(sub, "update") == 0 || strcmp(sub, "close") == 0) {
 		if (strcmp(sub, "close") == 0)
 			status = "closed";
-		if (status != NULL)
-			json_object_set_new(in, "status", json_string(status));
-		if (reason != NULL)
-			json_object_set_new(in, "no_notification_reason", json_string(reason));
+		put(in, "status", status);
+		put(in, "no_notification_reason", reason);
 		rc = incidents_update(s, &who, id, in, now, &out, &e);
 	} else if (strcmp(sub, "notify-authority") == 0) {
 		json_object_clear(in);
-		if (reference != NULL)
-			json_object_set_new(in, "reference", json_string(reference));
-		if (at != NULL)
-			json_object_set_new(in, "notified_at", json_string(at));
-		if (reason != NULL)
-			json_object_set_new(in, "late_reason", json_string(reason));
+		put(in, "reference", reference);
+		put(in, "notified_at", at);
+		put(in, "late_reason", reason);
 		rc = incidents_notify(s, &who, id, in, now, &out, &e);
 	} else {
 		json_object_clear(in);
-		if (account != NULL)
-			json_object_set_new(in, "account", json_string(account));
-		if (token != NULL)
-			json_object_set_new(in, "token", json_string(token));
-		if (from != NULL)
-			json_object_set_new(in, "from", json_string(from));
-		if (to != NULL)
-			json_object_set_new(in, "to", json_string(to));
+		put(in, "account", account);
+		put(in, "token", token);
+		put(in, "from", from);
+		put(in, "to", to);
 		rc = incidents_affected(s, &who, id, in, now, &out, &e);
 	}
 	if (rc == -1) {

@@ -94,7 +94,7 @@ test('the CLI opens an incident and lists its clock: hours left, WARNING past 48
   // bad input: one line each, non-zero
   cliRefused(['open', '--discovered-at', 'yesterday', '--aware-at', hoursAgo(1), '--nature', 'x', '--contact', 'y'], /discovered_at is not a time/);
   cliRefused(['open', '--nature', 'x'], /needs --discovered-at and --aware-at/);
-  cliRefused(['show', '--id', 'inc_nosuchincidentxxxxxxxxxxxxx'], /no incident/);
+  cliRefused(['show', '--id', 'inc_abcdefghijklmnopqrstuvwxyz'], /no incident/);
   cliRefused(['show'], /needs --id/);
   cliRefused(['delete', '--id', late.id], /say open, list/);
   // Article 33(5): an incident is never deleted, not even from the shell's SQL
@@ -136,7 +136,7 @@ test('the API: open, change, notify, with RFC 9457 errors; a contained incident 
   const skip = await call(server, admin, 'PATCH', `/api/v1/incidents/${id}`, { body: { status: 'notified' } });
   assertProblem(skip, 409);
   assert.match(skip.json.errors[0].detail, /authority's notification/);
-  assertProblem(await call(server, admin, 'GET', '/api/v1/incidents/inc_nosuchincidentxxxxxxxxxxxxx'), 404);
+  assertProblem(await call(server, admin, 'GET', '/api/v1/incidents/inc_abcdefghijklmnopqrstuvwxyz'), 404);
   assertProblem(await call(server, admin, 'POST', `/api/v1/incidents/${id}/authority-notification`, { body: { reference: 'AP-1' } }), 409);
 
   const c = await call(server, admin, 'PATCH', `/api/v1/incidents/${id}`, { body: { status: 'contained', consequences: 'phishing risk for the crew' } });
