@@ -10,15 +10,12 @@
 
 #include "api/call.h"
 #include "api/subprocessors.h"
-#include "util/xalloc.h"
 #include "backup/backup.h"
 #include "domain/incidents.h"
 #include "http/metrics.h"
 #include "store/store.h"
 #include "util/log.h"
 #include "util/timefmt.h"
-
-extern const char embedded_security_md[];
 
 void
 health_live(struct api_call *call)
@@ -73,10 +70,9 @@ void
 health_security_policy(struct api_call *call)
 {
 	struct http_req *r = call->r;
-	/* the document, then this instance's subprocessors (api/subprocessors.c) */
-	char *body = xasprintf("%s%s", embedded_security_md, subprocessors_markdown());
+	/* the document, then this instance's subprocessors (built at start: api/subprocessors.c) */
+	const char *body = subprocessors_policy();
 	http_end_reply(r, 200, "text/markdown; charset=utf-8", body, strlen(body));
-	free(body);
 }
 
 /* Loopback peers may read metrics; others need the configured bearer token. */

@@ -42,7 +42,7 @@
 
 #define EXPORT_SCHEMA "slate.me-export/1"
 
-/* The audit events, by seq: several queries may name one event. */
+/* The audit events found, in the order found (events_json sorts them and drops repeats). */
 struct events {
 	const char *self; /* the account: its own events keep their source */
 	struct event {
@@ -59,9 +59,6 @@ add_event(const struct store_audit_event *ev, void *arg)
 	int own = ev->actor != NULL && strcmp(ev->actor, es->self) == 0;
 	json_t *j;
 
-	for (size_t i = 0; i < es->n; i++)
-		if (es->v[i].seq == ev->seq)
-			return;
 	j = json_pack("{s:I, s:s, s:s?, s:s, s:s?, s:s?, s:s?, s:s?}", "seq", (json_int_t)ev->seq,
 	              "at", ev->at, "actor", ev->actor, "action", ev->action, "object", ev->object,
 	              "outcome", ev->outcome, "production_id", ev->production_id, "request_id",
@@ -84,13 +81,18 @@ by_seq(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The events oldest first, each once (the queries overlap: one event may be found twice). */
 static json_t *
 events_json(struct events *es)
 {
 	json_t *arr = json_array();
 	qsort(es->v, es->n, sizeof(*es->v), by_seq);
-	for (size_t i = 0; i < es->n; i++)
-		json_array_append_new(arr, es->v[i].j);
+	for (size_t i = 0; i < es->n; i++) {
+		if (i > 0 && es->v[i].seq == es->v[i - 1].seq)
+			json_decref(es->v[i].j);
+		else
+			json_array_append_new(arr, es->v[i].j);
+	}
 	free(es->v);
 	es->v = NULL;
 	es->n = es->cap = 0;

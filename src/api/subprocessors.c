@@ -20,9 +20,9 @@
  * shown (nobody new receives data). Notices are never deleted.
  *
  * Shown: GET /api/v1/subprocessors (public, like /security-policy) and a
- * section appended to /security-policy. The list is read once and never
- * changes while serving (a change needs a restart), so the loop threads
- * read it without a lock.
+ * section of /security-policy, built with the document once at start. The list is read once and
+ * never changes while serving (a change needs a restart), so the loop threads read it without a
+ * lock.
  */
 #include "api/subprocessors.h"
 
@@ -44,7 +44,8 @@ static struct when {
 	char announced_on[11], effective_on[11];
 } * when;
 static long notice_days;
-static char *markdown; /* the /security-policy section */
+extern const char embedded_security_md[]; /* docs/SECURITY.md (build/gen/security_md.c) */
+static char *policy; /* /security-policy: the document, then this instance's subprocessors */
 
 /* The UTC date `days` after now, YYYY-MM-DD. */
 static void
@@ -134,33 +135,33 @@ out:
 	return rc;
 }
 
+/* The policy document once, at start: the handler only sends it. */
 static void
-build_markdown(void)
+build_policy(void)
 {
-	size_t cap = 256, len = 0;
-	char today[11];
+	size_t cap = strlen(embedded_security_md) + 1024, len = 0;
 
-	date_after(0, today);
-	markdown = xmalloc(cap);
-	markdown[0] = '\0';
+	policy = xmalloc(cap);
+	policy[0] = '\0';
 #define ADD(...)                                                                                   \
 	do {                                                                                       \
 		int n_ = snprintf(NULL, 0, __VA_ARGS__);                                           \
 		while (len + (size_t)n_ + 1 > cap)                                                 \
-			markdown = xrealloc(markdown, cap *= 2);                                   \
-		snprintf(markdown + len, cap - len, __VA_ARGS__);                                  \
+			policy = xrealloc(policy, cap *= 2);                                       \
+		snprintf(policy + len, cap - len, __VA_ARGS__);                                    \
 		len += (size_t)n_;                                                                 \
 	} while (0)
+	ADD("%s", embedded_security_md);
 	ADD("\n\n## Subprocessors of this instance\n\n");
 	if (list.n == 0)
 		ADD("This Slate names no subprocessor: the data stays with its operator.\n");
 	for (size_t i = 0; i < list.n; i++) {
 		char *cats = joined(&list.v[i]);
-		ADD("- **%s** (%s), %s; handles: %s; %s %s.\n", list.v[i].name, list.v[i].purpose,
-		    list.v[i].location, cats,
-		    strcmp(when[i].effective_on, today) <= 0 ? "in effect since"
-		                                             : "takes effect on",
-		    when[i].effective_on);
+		/* a date, not "in effect" or not: the document is built once and served for weeks
+		 */
+		ADD("- **%s** (%s), %s; handles: %s; effective from %s (announced %s).\n",
+		    list.v[i].name, list.v[i].purpose, list.v[i].location, cats,
+		    when[i].effective_on, when[i].announced_on);
 		free(cats);
 	}
 	ADD("\nA new subprocessor is announced to every production admin and producer at least %ld "
@@ -182,7 +183,7 @@ subprocessors_prepare(const struct config *c, struct store *s, struct err *e)
 		if (got == -1 || (got == 0 && announce(s, c, &list.v[i], &when[i], e) == -1))
 			return err_set(e, e->status, "subprocessor %s: %s", list.v[i].name, e->msg);
 	}
-	build_markdown();
+	build_policy();
 	return 0;
 }
 
@@ -191,15 +192,15 @@ subprocessors_free(void)
 {
 	subproc_free(&list);
 	free(when);
-	free(markdown);
+	free(policy);
 	when = NULL;
-	markdown = NULL;
+	policy = NULL;
 }
 
 const char *
-subprocessors_markdown(void)
+subprocessors_policy(void)
 {
-	return markdown != NULL ? markdown : "";
+	return policy != NULL ? policy : embedded_security_md;
 }
 
 void

@@ -16,7 +16,8 @@
  */
 int subprocessors_prepare(const struct config *c, struct store *s, struct err *e);
 void subprocessors_free(void);
-/* The /security-policy section (Markdown), "" before prepare. */
-const char *subprocessors_markdown(void);
+/* /security-policy (Markdown): docs/SECURITY.md, then the subprocessors (the document alone
+   before prepare). */
+const char *subprocessors_policy(void);
 
 #endif

@@ -69,7 +69,7 @@ test('announced once to each production admin and producer, effective after the 
     assert.deepEqual(list.json.subprocessors[1].data_categories, store.data_categories);
     const policy = await request(srv, { path: '/security-policy' });
     assert.match(policy.body, /## Subprocessors of this instance/);
-    assert.match(policy.body, new RegExp(`\\*\\*Harbour Objects\\*\\* \\(encrypted backups\\), Frankfurt, Germany; handles: encrypted database pages; takes effect on ${store.since}\\.`));
+    assert.match(policy.body, new RegExp(`\\*\\*Harbour Objects\\*\\* \\(encrypted backups\\), Frankfurt, Germany; handles: encrypted database pages; effective from ${store.since} \\(announced ${day(0)}\\)\\.`));
     assert.equal(announced(), '2');
 
     // a restart announces nothing again
