@@ -133,3 +133,15 @@ test('only the account itself, by session: no session 401, an API token 403', as
   assert.deepEqual(x.api_tokens.map((t) => t.name), ['script']);
   assert.ok(!text.includes(tok.token), 'the token itself');
 });
+
+test('a record relinked to another account leaves the first one\'s export and joins the other\'s', async () => {
+  // the administrator links Rowan's record to Lone's account instead (an identity decision)
+  const r = await call(server, admin, 'PATCH', P('Lighthouse', `/people/${people.rowan.id}`), { body: { account_email: 'lone@export.example' } });
+  assert.equal(r.status, 200, r.body);
+  const { json: rowan, text } = await exportOf('rowan');
+  const light = rowan.productions.find((p) => p.name === 'Lighthouse');
+  assert.equal(light.person, null, 'the record is no longer Rowan\'s');
+  assert.ok(!text.includes('12 Rowan Lane'), 'nor any of its fields');
+  const { json: lone } = await exportOf('lone');
+  assert.equal(lone.productions.find((p) => p.name === 'Lighthouse').person.home_address, '12 Rowan Lane');
+});
