@@ -64,6 +64,15 @@ export function sigv4({ method, host, path, query = '', payloadHash, amzDate, re
   return `AWS4-HMAC-SHA256 Credential=${keyId}/${scope}, SignedHeaders=${signed}, Signature=${sig}`;
 }
 
+/**
+ * The inner store failed the request (s3rver closed at stop() while a request was in flight):
+ * 502 when nothing was answered yet, else the answer is cut off, as a dropped connection would.
+ */
+function bad(res) {
+  if (res.headersSent) res.destroy();
+  else { res.writeHead(502); res.end(); }
+}
+
 function deny(res, code, message) {
   res.writeHead(403, { 'content-type': 'application/xml' });
   res.end(`<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message></Error>`);
@@ -135,7 +144,7 @@ export async function startS3({ buckets = ['slate-backups'], secret = S3_SECRET,
         res.writeHead(r.statusCode, r.headers);
         r.pipe(res);
       });
-      up.on('error', () => { res.writeHead(502); res.end(); });
+      up.on('error', () => bad(res));
       up.end(body);
     });
   };
@@ -170,7 +179,7 @@ export async function startS3({ buckets = ['slate-backups'], secret = S3_SECRET,
         res.writeHead(r.statusCode, { 'content-type': 'application/xml' });
         res.end(xml);
       });
-    }).on('error', () => { res.writeHead(502); res.end(); });
+    }).on('error', () => bad(res));
   }
 
   await new Promise((resolve) => front.listen(0, '127.0.0.1', resolve));
