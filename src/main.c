@@ -25,7 +25,9 @@ static const char usage[] =
     "  init     create a data directory: master key, development certificate,\n"
     "           first administrator, demo production\n"
     "  serve    run the HTTPS server\n"
-    "  user     add, list and disable accounts (slate user --help)\n"
+    "  user     add, list, disable, close and reopen accounts (slate user --help)\n"
+    "  purge    the deletion job now: closed accounts past their grace period, the\n"
+    "           deletion log replayed (slate purge --help)\n"
     "  member   production membership: add, list, set-role, revoke (slate member --help)\n"
     "  keys     the keystore: status, rotate, backup, shred-person (slate keys --help)\n"
     "  export   a production's data as JSON, CSV, iCalendar or vCard (slate export --help)\n"
@@ -58,7 +60,7 @@ static const struct {
     {"sql", cmd_sql},           {"accept-restore", cmd_accept_restore},
     {"import", cmd_import},     {"fsck", cmd_fsck},
     {"backup", cmd_backup},     {"restore", cmd_restore},
-    {"incident", cmd_incident},
+    {"incident", cmd_incident}, {"purge", cmd_purge},
 };
 
 int

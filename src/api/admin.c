@@ -11,7 +11,11 @@
  *                                               shown once
  * POST   /api/v1/admin/users/{id}/disable       it can no longer sign in; its sessions, API
  *                                               tokens and reset links end now
- * POST   /api/v1/admin/users/{id}/enable        it can sign in again (nothing it had comes back)
+ * POST   /api/v1/admin/users/{id}/enable        it can sign in again (nothing it had comes back;
+ *                                               a closed account is reopened)
+ * POST   /api/v1/admin/users/{id}/close         closes it (domain/accounts.h accounts_close):
+ *                                               deleted for good after the grace period
+ * POST   /api/v1/admin/users/{id}/reopen        calls a closure off, within the grace period
  *
  * Instance administrators only; every other caller gets 403. Each action
  * is audited. Adding follows exactly the rules of `slate user add`
@@ -30,9 +34,11 @@
 #include "api/reply.h"
 #include "api/session.h"
 #include "api/view.h"
+#include "backup/erasure.h"
 #include "domain/accounts.h"
 #include "store/store.h"
 #include "util/log.h"
+#include "util/timefmt.h"
 #include "util/xalloc.h"
 
 static json_t *
@@ -274,4 +280,80 @@ void
 admin_user_enable(struct api_call *c)
 {
 	set_disabled(c, 0);
+}
+
+/* The account's closure as the answers show it: {closed_at, deletion_due}. */
+static json_t *
+closure_json(const struct store_user *u, long long closed_at, long long due)
+{
+	char a[TIMEFMT_LEN], b[TIMEFMT_LEN];
+	json_t *j = user_json(u);
+	time_rfc3339((time_t)closed_at, a);
+	time_rfc3339((time_t)due, b);
+	json_object_set_new(j, "closed_at", json_string(a));
+	json_object_set_new(j, "deletion_due", json_string(b));
+	return j;
+}
+
+void
+admin_user_close(struct api_call *c)
+{
+	const struct config *cfg = http_req_config(c->r);
+	long long now = (long long)time(NULL), due = 0;
+	struct store_user u;
+	json_t *held = NULL;
+	struct err e;
+	int rc;
+
+	if (target(c->r, &u) == -1)
+		return;
+	if (strcmp(u.id, c->actor) == 0) {
+		session_audit(c->r, c->actor, c->decl->audit, u.id, "denied");
+		http_end_problem(
+		    c->r, 403,
+		    "close your own account from your own details (POST /api/v1/me/close)");
+		return;
+	}
+	if (api_call_begin(c) == -1)
+		return;
+	rc = accounts_close(api_call_store(c), u.id, u.email, 0, now, erasure_grace(cfg),
+	                    cfg->public_url, &due, &held, &e);
+	if (rc != 1) {
+		api_call_abort(c);
+		if (held != NULL)
+			api_refuse_held(c->r, e.msg, held);
+		else if (rc == 0)
+			http_end_problem(c->r, 409, "the account is closed already");
+		else
+			api_unavailable(c->r, &e);
+		return;
+	}
+	if (api_call_commit(c, NULL, u.id) == -1)
+		return;
+	u.disabled = 1;
+	http_end_reply_json(c->r, 200, closure_json(&u, now, due));
+}
+
+void
+admin_user_reopen(struct api_call *c)
+{
+	struct store_user u;
+	struct err e;
+	int rc;
+
+	if (target(c->r, &u) == -1 || api_call_begin(c) == -1)
+		return;
+	if ((rc = store_user_reopen(api_call_store(c), u.id, (long long)time(NULL), &e)) != 1) {
+		api_call_abort(c);
+		if (rc == -1)
+			api_unavailable(c->r, &e);
+		else
+			http_end_problem(
+			    c->r, 409, "the account is not closed, or its deletion is due already");
+		return;
+	}
+	if (api_call_commit(c, NULL, u.id) == -1)
+		return;
+	u.disabled = 0;
+	http_end_reply_json(c->r, 200, user_json(&u));
 }

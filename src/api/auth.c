@@ -22,6 +22,7 @@
 #include "api/call.h"
 #include "api/handlers.h"
 #include "api/mfa.h"
+#include "api/reply.h"
 #include "api/session.h"
 #include "crypto/password.h"
 #include "domain/throttle.h"
@@ -29,6 +30,7 @@
 #include "util/email.h"
 #include "util/log.h"
 #include "util/secret.h"
+#include "util/timefmt.h"
 #include "util/xalloc.h"
 
 struct login_job {
@@ -43,6 +45,9 @@ struct login_job {
 	struct password_cost cost;
 	char rehash[PASSWORD_HASH_MAX]; /* a new hash at the configured cost, or "" */
 	struct store_user user;
+	int closed;                   /* the account is closed (user.disabled is set too) */
+	struct store_closure closure; /* when closed */
+	int reopen;                   /* the body asked to reopen a closed account */
 };
 
 static void
@@ -114,6 +119,42 @@ second_factor(struct http_req *r, struct login_job *lj)
 	return 1;
 }
 
+/*
+ * The right password (and second factor) for an account its person closed,
+ * within the grace period. Without "reopen": true the answer is 409 saying
+ * so and when it will be deleted (only the account's own person, who just
+ * proved it, learns that it is closed). With it, the account is opened
+ * again (its audit event in the same transaction) and the sign-in goes on:
+ * 1. 0 or -1 after answering.
+ */
+static int
+reopen(struct http_req *r, struct login_job *lj, long long now)
+{
+	struct store *s = http_req_store(r);
+	char due[TIMEFMT_LEN];
+	struct err e;
+
+	if (!lj->reopen) {
+		time_rfc3339((time_t)lj->closure.deletion_due, due);
+		session_audit(r, lj->user.id, "auth.login", "closed account", "denied");
+		api_end_problem_with(r, 409,
+		                     "this account is closed and will be deleted at deletion_due; "
+		                     "sign in again with \"reopen\": true to reopen it",
+		                     "deletion_due", json_string(due));
+		return 0;
+	}
+	if (store_begin(s, &e) == -1 || store_user_reopen(s, lj->user.id, now, &e) != 1 ||
+	    api_audit_as(r, lj->user.id, "account.reopen", lj->user.id, &e) == -1 ||
+	    store_commit(s, &e) == -1) {
+		store_rollback(s);
+		log_event(LOG_ERROR, "account not reopened", LOG_STR("error", e.msg), LOG_END);
+		http_end_problem(r, 503, "the account could not be reopened; try again");
+		return -1;
+	}
+	lj->user.disabled = 0;
+	return 1;
+}
+
 static void
 login_done(struct job *j)
 {
@@ -123,11 +164,16 @@ login_done(struct job *j)
 	long long now = (long long)time(NULL);
 	struct err e;
 	json_t *body;
+	int reopenable;
 
 	secret_free(&lj->password);
-	if (lj->found && lj->ok && !lj->user.disabled &&
+	/* a closed account its person may reopen: the right password and second factor first */
+	reopenable = lj->closed && lj->closure.by_self && lj->closure.deletion_due > now;
+	if (lj->found && lj->ok && (!lj->user.disabled || reopenable) &&
 	    second_factor(r, lj) != 1) /* answered; a wrong code counts as a failure */
 		goto out;
+	if (lj->found && lj->ok && reopenable && reopen(r, lj, now) != 1)
+		goto out; /* answered: closed (asked to confirm), or unavailable */
 	if (!lj->found || !lj->ok || lj->user.disabled) {
 		record_failure(r, lj);
 		session_audit(r, lj->found ? lj->user.id : NULL, "auth.login", NULL, "failure");
@@ -222,6 +268,15 @@ auth_login(struct api_call *c)
 		return;
 	}
 	lj->found = found;
+	if (found && lj->user.disabled &&
+	    (lj->closed = store_user_closure(http_req_store(r), lj->user.id, &lj->closure, &e)) ==
+	        -1) {
+		free(lj);
+		log_event(LOG_ERROR, "login lookup failed", LOG_STR("error", e.msg), LOG_END);
+		http_end_problem(r, 503, "sign-in is unavailable right now");
+		return;
+	}
+	lj->reopen = json_is_true(json_object_get(body, "reopen"));
 	if (json_object_get(body, "totp") != NULL)
 		snprintf(lj->totp, sizeof(lj->totp), "%s",
 		         json_string_value(json_object_get(body, "totp")));

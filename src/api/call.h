@@ -253,6 +253,8 @@ void admin_sessions_end_all(struct api_call *c);
 void admin_users_add(struct api_call *c);
 void admin_user_disable(struct api_call *c);
 void admin_user_enable(struct api_call *c);
+void admin_user_close(struct api_call *c);
+void admin_user_reopen(struct api_call *c);
 /* api/audit.c */
 void audit_list(struct api_call *c);
 /* api/incidents.c */
@@ -289,6 +291,7 @@ int mfa_removable(struct api_call *c);
 /* api/me.c */
 void me_get(struct api_call *c);
 void me_password(struct api_call *c);
+void me_close(struct api_call *c);
 void me_sessions_list(struct api_call *c);
 /* The account's live sessions as GET /me/sessions lists them (current marked), or NULL. */
 json_t *me_sessions_json(struct store *s, const char *user_id, const char *current, struct err *e);

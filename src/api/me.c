@@ -6,6 +6,7 @@
  * GET    /api/v1/me/sessions        live sessions, the current one marked
  * DELETE /api/v1/me/sessions        end every session ("sign out everywhere")
  * DELETE /api/v1/me/sessions/{id}   end one session
+ * POST   /api/v1/me/close           {"password", "totp"?}: close the account (issue 22)
  *
  * A password change needs the current password, must pass the policy
  * (crypto/password.h), ends every other session, every API token and every
@@ -21,12 +22,17 @@
 
 #include "api/handlers.h"
 #include "api/call.h"
+#include "api/mfa.h"
+#include "api/reply.h"
 #include "api/session.h"
 #include "api/view.h"
+#include "backup/erasure.h"
 #include "crypto/password.h"
+#include "domain/accounts.h"
 #include "store/store.h"
 #include "util/log.h"
 #include "util/secret.h"
+#include "util/timefmt.h"
 #include "util/xalloc.h"
 
 static json_t *
@@ -151,6 +157,119 @@ me_password(struct api_call *c)
 	pj->job.work = password_work;
 	pj->job.done = password_done;
 	http_defer(r, &pj->job);
+}
+
+/*
+ * POST /api/v1/me/close {"password", "totp"?}: the person closes their own
+ * account (domain/accounts.h accounts_close). The password again, and the
+ * second factor when the account has one: a session left open on a shared
+ * computer must not be enough to close someone's account. 200 with when
+ * it closed and when it will be deleted; the cookie goes with the session.
+ */
+struct close_job {
+	struct job job;
+	struct http_req *r;
+	struct secret password;
+	char stored[PASSWORD_HASH_MAX];
+	char totp[32];
+	int ok;
+};
+
+static void
+close_work(struct job *j)
+{
+	struct close_job *cj = (struct close_job *)j;
+	cj->ok = password_verify(cj->stored, (const char *)cj->password.p, cj->password.len);
+}
+
+/* The second factor of an account that has one: 1 fine (or none), 0 refused, -1 unavailable. */
+static int
+close_factor(struct store *s, const char *user_id, const char *code, struct err *e)
+{
+	struct store_totp t;
+	int found = store_totp_get(s, user_id, &t, e);
+	sodium_memzero(t.secret, sizeof(t.secret));
+	if (found != 1 || !t.confirmed)
+		return found == -1 ? -1 : 1;
+	return code[0] == '\0' ? 0 : mfa_verify(s, user_id, code, e);
+}
+
+static void
+close_done(struct job *j)
+{
+	struct close_job *cj = (struct close_job *)j;
+	struct http_req *r = cj->r;
+	const struct api_auth *a = session_of(r);
+	const struct config *cfg = http_req_config(r);
+	struct store *s = http_req_store(r);
+	long long now = (long long)time(NULL), due = 0;
+	char closed[TIMEFMT_LEN], when[TIMEFMT_LEN];
+	json_t *held = NULL;
+	struct err e;
+	int rc;
+
+	secret_free(&cj->password);
+	if (!cj->ok || (rc = close_factor(s, a->session.user.id, cj->totp, &e)) == 0) {
+		session_audit(r, a->session.user.id, "account.close", a->session.user.id,
+		              "failure");
+		http_end_problem_errors(
+		    r, 403, "your account was not closed",
+		    json_pack("[{s:s, s:s}]", "pointer", cj->ok ? "/totp" : "/password", "detail",
+		              cj->ok ? "is not a current code of your authenticator app"
+		                     : "is not your password"));
+		goto out;
+	}
+	if (rc == -1 || store_begin(s, &e) == -1) {
+		api_unavailable(r, &e);
+		goto out;
+	}
+	rc = accounts_close(s, a->session.user.id, a->session.user.email, 1, now,
+	                    erasure_grace(cfg), cfg->public_url, &due, &held, &e);
+	if (rc != 1 || api_audit_in(r, "account.close", a->session.user.id, &e) == -1 ||
+	    store_commit(s, &e) == -1) {
+		store_rollback(s);
+		if (held != NULL)
+			api_refuse_held(r, e.msg, held);
+		else if (rc == 0)
+			http_end_problem(r, 409, "the account is closed already");
+		else
+			api_unavailable(r, &e);
+		goto out;
+	}
+	session_clear_cookie(r);
+	time_rfc3339((time_t)now, closed);
+	time_rfc3339((time_t)due, when);
+	http_end_reply_json(r, 200,
+	                    json_pack("{s:s, s:s}", "closed_at", closed, "deletion_due", when));
+out:
+	sodium_memzero(cj, sizeof(*cj));
+	free(cj);
+}
+
+void
+me_close(struct api_call *c)
+{
+	struct http_req *r = c->r;
+	const struct api_auth *a = session_of(r);
+	struct close_job *cj;
+
+	if (session_email(r) == NULL) {
+		http_end_problem(r, 503, "your account cannot be read right now");
+		return;
+	}
+	cj = xcalloc(1, sizeof(*cj));
+	cj->r = r;
+	memcpy(cj->stored, a->session.user.password_hash, sizeof(cj->stored));
+	snprintf(cj->totp, sizeof(cj->totp), "%s",
+	         json_string_value(json_object_get(c->body, "totp")) != NULL
+	             ? json_string_value(json_object_get(c->body, "totp"))
+	             : "");
+	secret_take_string(&cj->password,
+	                   (char *)json_string_value(json_object_get(c->body, "password")));
+	sodium_memzero(r->body, r->body_len);
+	cj->job.work = close_work;
+	cj->job.done = close_done;
+	http_defer(r, &cj->job);
 }
 
 struct list_ctx {

@@ -64,6 +64,7 @@
 #include "api/call.h"
 #include "api/session.h"
 #include "api/view.h"
+#include "backup/erasure.h"
 #include "audit/audit.h"
 #include "domain/csv.h"
 #include "domain/validate.h"
@@ -1067,6 +1068,10 @@ people_delete(struct api_call *c)
 		http_end_problem(r, 404, "there is no such person in this production");
 		return;
 	}
+	/* in the deletion log before it commits: a restore from before it deletes it again */
+	if (erasure_log_person(http_req_config(r)->data_dir, http_req_keys(r), pid,
+	                       rd->a.production.id, (long long)time(NULL), &e) == -1)
+		goto fail;
 	for (size_t i = 0; i < json_array_size(scenes); i++)
 		if (api_call_audit(c, "scene.cast_remove",
 		                   json_string_value(

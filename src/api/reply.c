@@ -6,8 +6,10 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "api/reply.h"
+#include "http/problem.h"
 #include "http/router.h"
 #include "util/log.h"
 
@@ -64,4 +66,25 @@ api_query_long(struct http_req *r, const char *name, long def, long lo, long hi)
 		return -1;
 	v = strtol(buf, &end, 10);
 	return *end != '\0' || v < lo || v > hi ? -1 : v;
+}
+
+void
+api_end_problem_with(struct http_req *r, int status, const char *detail, const char *name,
+                     json_t *value)
+{
+	char *s = problem_json(status, detail, r->request_id, NULL);
+	json_t *j = s != NULL ? json_loads(s, 0, NULL) : NULL;
+	char *out;
+
+	free(s);
+	if (j == NULL) {
+		json_decref(value);
+		http_end_problem(r, status, detail);
+		return;
+	}
+	json_object_set_new(j, name, value);
+	out = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	http_end_reply(r, status, "application/problem+json", out, out ? strlen(out) : 0);
+	free(out);
 }

@@ -32,5 +32,8 @@ void api_unavailable(struct http_req *r, const struct err *e);
  * `held_by`, the [{kind, id, name}] holders (stolen).
  */
 void api_refuse_held(struct http_req *r, const char *detail, json_t *held_by);
+/* Answers a problem+json with one more member, name: value (value taken). */
+void api_end_problem_with(struct http_req *r, int status, const char *detail, const char *name,
+                          json_t *value);
 
 #endif

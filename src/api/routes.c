@@ -176,7 +176,9 @@ const struct route api_routes[] = {
           BODY({"email", JF_STRING, JF_REQUIRED, 254},
                {"password", JF_STRING, JF_REQUIRED | JF_SECRET, PASSWORD_MAX_BYTES},
                /* six digits, or a recovery code */
-               {"totp", JF_STRING, 0, 32}),
+               {"totp", JF_STRING, 0, 32},
+               /* true: reopen the account its person closed (api/auth.c) */
+               {"reopen", JF_BOOLEAN, 0, 0}),
           .audit = "auth.login")},
     {"POST", "/api/v1/auth/logout",
      CALL(auth_logout, ROUTE_PENDING_OK, .check = API_CHECK_SELF, .audit = "auth.logout")},
@@ -209,6 +211,12 @@ const struct route api_routes[] = {
           BODY({"current_password", JF_STRING, JF_REQUIRED | JF_SECRET, PASSWORD_MAX_BYTES},
                {"new_password", JF_STRING, JF_REQUIRED | JF_SECRET, PASSWORD_MAX_BYTES}),
           .audit = "auth.password_change")},
+    /* the caller closes their own account (issue 22): the password again, and the code */
+    {"POST", "/api/v1/me/close",
+     CALL(me_close, ROUTE_JSON_BODY, .check = API_CHECK_SELF,
+          BODY({"password", JF_STRING, JF_REQUIRED | JF_SECRET, PASSWORD_MAX_BYTES},
+               {"totp", JF_STRING, 0, 32}),
+          .audit = "account.close")},
     {"GET", "/api/v1/me/sessions",
      CALL(me_sessions_list, ROUTE_PENDING_OK, .check = API_CHECK_SELF)},
     /* everything Slate holds about the caller (GDPR Art. 15 and 20), audited */
@@ -281,6 +289,11 @@ const struct route api_routes[] = {
      CALL(admin_user_disable, 0, .check = API_CHECK_INSTANCE_ADMIN, .audit = "user.disable")},
     {"POST", "/api/v1/admin/users/{id}/enable",
      CALL(admin_user_enable, 0, .check = API_CHECK_INSTANCE_ADMIN, .audit = "user.enable")},
+    /* closing an account (issue 22): deleted for good after the grace period */
+    {"POST", "/api/v1/admin/users/{id}/close",
+     CALL(admin_user_close, 0, .check = API_CHECK_INSTANCE_ADMIN, .audit = "account.close")},
+    {"POST", "/api/v1/admin/users/{id}/reopen",
+     CALL(admin_user_reopen, 0, .check = API_CHECK_INSTANCE_ADMIN, .audit = "account.reopen")},
     {"POST", "/api/v1/productions",
      CALL(productions_create, ROUTE_JSON_BODY, .check = API_CHECK_SELF,
           .precheck = productions_may_create,

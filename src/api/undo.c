@@ -56,21 +56,7 @@ add_holder(const char *kind, const char *id, const char *name, void *arg)
 void
 api_refuse_held(struct http_req *r, const char *detail, json_t *held_by)
 {
-	char *s = problem_json(409, detail, r->request_id, NULL);
-	json_t *j = s != NULL ? json_loads(s, 0, NULL) : NULL;
-	char *out;
-
-	free(s);
-	if (j == NULL) {
-		json_decref(held_by);
-		http_end_problem(r, 409, detail);
-		return;
-	}
-	json_object_set_new(j, "held_by", held_by);
-	out = json_dumps(j, JSON_COMPACT);
-	json_decref(j);
-	http_end_reply(r, 409, "application/problem+json", out, out ? strlen(out) : 0);
-	free(out);
+	api_end_problem_with(r, 409, detail, "held_by", held_by);
 }
 
 /* A 409 detail: `what` and the first holder's name ("… by 2026-03-02 Main and 2 more"). */

@@ -31,6 +31,7 @@
 #include "audit/audit.h"
 #include "backup/backup.h"
 #include "backup/dest.h"
+#include "backup/erasure.h"
 #include "backup/ship.h"
 #include "cli/cli.h"
 #include "crypto/keyring.h"
@@ -566,6 +567,83 @@ parse_time_ms(const char *s)
 	return -1;
 }
 
+/* What a restore reached, in two lines. */
+static void
+print_restored(const struct backup_restored *rp, const struct config *c, int at)
+{
+	printf("Restored snapshot %s (created %s, %lld bytes, position %lld, %lld audit events, "
+	       "keystore %s) into %s in %.2f s.\n",
+	       rp->snapshot, rp->created_at, rp->size, rp->position, rp->audit_events, rp->keystore,
+	       c->data_dir, rp->seconds);
+	if (rp->replayed && (at || rp->commits > 0)) {
+		char when[40];
+		time_t t = (time_t)(rp->reached_ms / 1000);
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+		printf("Replayed %lld transactions from %lld segments (%lld WAL generations): time "
+		       "reached %s.%03lldZ (%lld ms), %lld bytes, %.2f s in all.\n",
+		       rp->commits, rp->segments, rp->generations, when, rp->reached_ms % 1000,
+		       rp->reached_ms, rp->size, rp->seconds);
+	}
+}
+
+static void
+say_replayed(const char *line, void *arg)
+{
+	(void)arg;
+	printf("%s\n", line);
+}
+
+/*
+ * After a restore: the destination's deletion log into the new directory,
+ * then replayed there (backup/erasure.h), so that the people deleted since
+ * the snapshot are deleted again before anyone serves it. src is the store
+ * restored from, or NULL for a directory (from). 0, or -1 after one line.
+ */
+static int
+replay_deletions(const struct config *c, struct backup_dest *src, const char *from)
+{
+	struct dest_spec spec = {DEST_DIR, from, NULL, NULL, NULL, NULL, NULL, NULL, 0};
+	struct erasure_report rep = {0};
+	struct backup_dest *dir = NULL;
+	struct keyring *keys = NULL;
+	struct store *s = NULL;
+	struct err e;
+	int fetched = -1, rc = -1;
+
+	if (src != NULL || (dir = dest_open(&spec, &e)) != NULL)
+		fetched = erasure_fetch(src != NULL ? src : dir, c->data_dir, &e);
+	dest_close(dir);
+	if (fetched == -1) {
+		cli_error(
+		    "restore",
+		    "the data is restored into %s, but the deletion log could not be fetched "
+		    "(%s): put the latest deletions.log into it and run slate purge --data %s "
+		    "before serving it",
+		    c->data_dir, e.msg, c->data_dir);
+		return -1;
+	}
+	if (fetched == 0) {
+		printf("The destination holds no deletion log: nobody was deleted before it.\n");
+		return 0;
+	}
+	if ((s = cli_open_store("restore", c, &keys)) != NULL &&
+	    erasure_replay(s, keys, c->data_dir, 0, say_replayed, NULL, &rep, &e) == 0) {
+		printf("Replayed the deletion log: %d of its %d deletions were done again.\n",
+		       rep.replayed, rep.entries);
+		rc = 0;
+	} else if (s != NULL) {
+		cli_error("restore",
+		          "the data is restored into %s, but %s: run slate purge --data %s "
+		          "before serving it",
+		          c->data_dir, e.msg, c->data_dir);
+	}
+	store_close(s);
+	keyring_close(keys);
+	return rc;
+}
+
 int
 cmd_restore(int argc, char **argv)
 {
@@ -586,7 +664,7 @@ cmd_restore(int argc, char **argv)
 	struct err e;
 	char *default_key = NULL;
 	long long at_ms = -2;
-	int done, rc, has_to = 0;
+	int done, rc, has_to = 0, deletions = 0;
 
 	for (int i = 0; i < argc; i++)
 		has_to |= strcmp(argv[i], "--to") == 0 || strncmp(argv[i], "--to=", 5) == 0;
@@ -635,27 +713,19 @@ cmd_restore(int argc, char **argv)
 			dest_close(s3);
 			goto out;
 		}
+		print_restored(&r, &c, at != NULL);
+		deletions = replay_deletions(&c, s3, NULL);
 		dest_close(s3);
 	} else if (backup_restore_at(from, snapshot, keystore, c.data_dir, c.key_file, at_ms, &r,
 	                             &e) == -1) {
 		cli_error("restore", "%s", e.msg);
 		goto out;
+	} else {
+		print_restored(&r, &c, at != NULL);
+		deletions = replay_deletions(&c, NULL, from);
 	}
-	printf("Restored snapshot %s (created %s, %lld bytes, position %lld, %lld audit events, "
-	       "keystore %s) into %s in %.2f s.\n",
-	       r.snapshot, r.created_at, r.size, r.position, r.audit_events, r.keystore, c.data_dir,
-	       r.seconds);
-	if (r.replayed && (at != NULL || r.commits > 0)) {
-		char when[40];
-		time_t t = (time_t)(r.reached_ms / 1000);
-		struct tm tm;
-		gmtime_r(&t, &tm);
-		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-		printf("Replayed %lld transactions from %lld segments (%lld WAL generations): time "
-		       "reached %s.%03lldZ (%lld ms), %lld bytes, %.2f s in all.\n",
-		       r.commits, r.segments, r.generations, when, r.reached_ms % 1000,
-		       r.reached_ms, r.size, r.seconds);
-	}
+	if (deletions == -1)
+		goto out;
 	rc = EXIT_OK;
 out:
 	free(default_key);

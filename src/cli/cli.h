@@ -42,6 +42,7 @@ int cmd_accept_restore(int argc, char **argv);
 int cmd_fsck(int argc, char **argv);
 int cmd_backup(int argc, char **argv);
 int cmd_restore(int argc, char **argv);
+int cmd_purge(int argc, char **argv);
 int cmd_incident(int argc, char **argv);
 
 /* Prints j on one line when ok, then wipes and releases it (NULL is fine). */

@@ -23,6 +23,7 @@
 #include "cli/cli.h"
 #include "audit/audit_group.h"
 #include "backup/backup.h"
+#include "backup/erasure.h"
 #include "crypto/keyring.h"
 #include "crypto/tlscert.h"
 #include "http/server.h"
@@ -57,6 +58,14 @@ key_inside_data(const char *dir, const char *key)
 
 static int key_stdin;
 
+/* A deletion the log replayed at start (ids only). */
+static void
+log_replayed(const char *line, void *arg)
+{
+	(void)arg;
+	log_event(LOG_WARN, "deletion replayed", LOG_STR("what", line), LOG_END);
+}
+
 int
 cmd_serve(int argc, char **argv)
 {
@@ -71,6 +80,7 @@ cmd_serve(int argc, char **argv)
 	struct store *s = NULL;
 	SSL_CTX *ssl = NULL;
 	struct notifier *mail = NULL;
+	struct erasure_report replayed = {0};
 	sigset_t stop;
 	char db[PATH_MAX];
 	struct stat st;
@@ -110,6 +120,13 @@ cmd_serve(int argc, char **argv)
 		goto out;
 	/* Applies pending migrations, or refuses a schema newer than this binary. */
 	if ((s = store_open(db, 0, keys, &e)) == NULL) {
+		cli_error("serve", "%s", e.msg);
+		goto out;
+	}
+	/* the deletion log replayed before serving: a restored copy from before a deletion
+	   must not serve the person deleted (backup/erasure.h) */
+	if (erasure_replay(s, keys, c.data_dir, 0, log_replayed, NULL, &replayed, &e) == -1) {
+		store_close(s);
 		cli_error("serve", "%s", e.msg);
 		goto out;
 	}

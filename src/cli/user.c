@@ -1,5 +1,5 @@
 /*
- * user.c — `slate user add|list|disable`: accounts from the shell.
+ * user.c — `slate user add|list|disable|close|reopen`: accounts from the shell.
  *
  * Works on the data directory directly (SQLite in WAL mode lets it run
  * beside a serving `slate serve`); a disabled account's sessions end at
@@ -14,22 +14,30 @@
 #include <jansson.h>
 
 #include "audit/audit.h"
+#include "backup/erasure.h"
 #include "cli/cli.h"
 #include "crypto/keyring.h"
 #include "crypto/password.h"
 #include "domain/accounts.h"
 #include "store/store.h"
+#include "util/timefmt.h"
 
 static const char help[] =
     "usage: slate user add     --data DIR --email EMAIL [--name NAME] [--admin] [--json]\n"
     "       slate user list    --data DIR [--json]\n"
     "       slate user disable --data DIR --email EMAIL\n"
+    "       slate user close   --data DIR --email EMAIL\n"
+    "       slate user reopen  --data DIR --email EMAIL\n"
     "\n"
     "add:     creates an account with a one-time password (printed once, or taken from\n"
     "         SLATE_USER_PASSWORD) that must be changed at first sign-in; --admin makes\n"
     "         it an instance administrator\n"
     "list:    every account with its status\n"
-    "disable: the account can no longer sign in; its sessions end now\n";
+    "disable: the account can no longer sign in; its sessions end now\n"
+    "close:   closes the account: it can no longer sign in, and after deletion_grace_days\n"
+    "         (SLATE_DELETION_GRACE_DAYS, default 30) the deletion job deletes it with\n"
+    "         every person record linked to it and destroys their keys (slate purge)\n"
+    "reopen:  calls a closure off before the deletion is due\n";
 
 /* The rules are domain/accounts.h's, shared with POST /api/v1/admin/users. */
 static int
@@ -106,6 +114,23 @@ list(struct store *s, int as_json)
 	return rc == 0 ? EXIT_OK : EXIT_FAIL;
 }
 
+/* The account with this email, or one clear line: 1, or an exit code. */
+static int
+find(struct store *s, const char *sub, const char *email, struct store_user *u)
+{
+	struct err e;
+	int found;
+	if (email == NULL) {
+		cli_error("user", "%s needs --email", sub);
+		return EXIT_USAGE;
+	}
+	if ((found = store_user_by_email(s, email, u, &e)) != 1) {
+		cli_error("user", "%s", found == 0 ? "there is no account with that email" : e.msg);
+		return EXIT_FAIL;
+	}
+	return 1;
+}
+
 static int
 disable(struct store *s, const char *email)
 {
@@ -113,14 +138,8 @@ disable(struct store *s, const char *email)
 	struct err e;
 	int found;
 
-	if (email == NULL) {
-		cli_error("user", "disable needs --email");
-		return EXIT_USAGE;
-	}
-	if ((found = store_user_by_email(s, email, &u, &e)) != 1) {
-		cli_error("user", "%s", found == 0 ? "there is no account with that email" : e.msg);
-		return EXIT_FAIL;
-	}
+	if ((found = find(s, "disable", email, &u)) != 1)
+		return found;
 	if (store_begin(s, &e) == -1 ||
 	    (found = store_user_disable(s, u.id, time(NULL), &e)) == -1 ||
 	    store_commit(s, &e) == -1) {
@@ -134,6 +153,76 @@ disable(struct store *s, const char *email)
 	}
 	cli_audit("user", s, "user.disable", u.id, NULL);
 	printf("Disabled %s; its sessions have ended\n", u.email);
+	return EXIT_OK;
+}
+
+static int
+close_account(struct store *s, const struct config *c, const char *email)
+{
+	struct audit_entry a = {cli_actor(), "cli", "account.close", NULL, "success", NULL, NULL};
+	long long now = (long long)time(NULL), due = 0;
+	char when[TIMEFMT_LEN];
+	struct store_user u;
+	json_t *held = NULL;
+	struct err e;
+	int rc;
+
+	if ((rc = find(s, "close", email, &u)) != 1)
+		return rc;
+	a.object = u.id;
+	if (store_begin(s, &e) == -1 ||
+	    (rc = accounts_close(s, u.id, u.email, 0, now, erasure_grace(c), c->public_url, &due,
+	                         &held, &e)) != 1 ||
+	    audit_record(s, &a, &e) == -1 || store_commit(s, &e) == -1) {
+		store_rollback(s);
+		if (rc == 0) {
+			printf("%s was already closed\n", u.email);
+			return EXIT_OK;
+		}
+		if (held != NULL) {
+			size_t i;
+			json_t *p;
+			json_array_foreach (held, i, p) {
+				cli_error("user",
+				          "%s is the last production admin or producer of %s (%s): "
+				          "make someone else one first",
+				          u.email, json_string_value(json_object_get(p, "name")),
+				          json_string_value(json_object_get(p, "id")));
+			}
+			json_decref(held);
+		} else {
+			cli_error("user", "%s", e.msg);
+		}
+		return EXIT_FAIL;
+	}
+	time_rfc3339((time_t)due, when);
+	printf("Closed %s; its sessions have ended. It will be deleted for good at %s (slate "
+	       "purge); slate user reopen calls that off.\n",
+	       u.email, when);
+	return EXIT_OK;
+}
+
+static int
+reopen_account(struct store *s, const char *email)
+{
+	struct audit_entry a = {cli_actor(), "cli", "account.reopen", NULL, "success", NULL, NULL};
+	struct store_user u;
+	struct err e;
+	int rc;
+
+	if ((rc = find(s, "reopen", email, &u)) != 1)
+		return rc;
+	a.object = u.id;
+	if (store_begin(s, &e) == -1 ||
+	    (rc = store_user_reopen(s, u.id, (long long)time(NULL), &e)) != 1 ||
+	    audit_record(s, &a, &e) == -1 || store_commit(s, &e) == -1) {
+		store_rollback(s);
+		cli_error("user", "%s",
+		          rc == 0 ? "the account is not closed, or its deletion is due already"
+		                  : e.msg);
+		return EXIT_FAIL;
+	}
+	printf("Reopened %s; it can sign in again\n", u.email);
 	return EXIT_OK;
 }
 
@@ -157,8 +246,10 @@ cmd_user(int argc, char **argv)
 		fputs(help, stdout);
 		return EXIT_OK;
 	}
-	if (strcmp(sub, "add") != 0 && strcmp(sub, "list") != 0 && strcmp(sub, "disable") != 0) {
-		cli_error("user", "say add, list or disable (see slate user --help)");
+	if (strcmp(sub, "add") != 0 && strcmp(sub, "list") != 0 && strcmp(sub, "disable") != 0 &&
+	    strcmp(sub, "close") != 0 && strcmp(sub, "reopen") != 0) {
+		cli_error("user",
+		          "say add, list, disable, close or reopen (see slate user --help)");
 		return EXIT_USAGE;
 	}
 	rc = cli_config("user", argc - 1, argv + 1, flags, help, &c, &done);
@@ -173,6 +264,10 @@ cmd_user(int argc, char **argv)
 		rc = add(s, &cost, email, name, admin, as_json);
 	} else if (strcmp(sub, "list") == 0)
 		rc = list(s, as_json);
+	else if (strcmp(sub, "close") == 0)
+		rc = close_account(s, &c, email);
+	else if (strcmp(sub, "reopen") == 0)
+		rc = reopen_account(s, email);
 	else
 		rc = disable(s, email);
 	store_close(s);

@@ -5,11 +5,15 @@
 #include "domain/accounts.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
 
+#include "notify/notify.h"
 #include "util/email.h"
+#include "util/timefmt.h"
+#include "util/xalloc.h"
 
 int
 accounts_prepare(struct accounts_new *n, const char *email, const char *name, const char *given,
@@ -75,4 +79,79 @@ void
 accounts_wipe(struct accounts_new *n)
 {
 	sodium_memzero(n, sizeof(*n));
+}
+
+/* The productions the account leads, gathered before counting (one query at a time). */
+static void
+add_led(const struct store_production *p, const char *role, void *arg)
+{
+	if (strcmp(role, "production_admin") == 0 || strcmp(role, "producer") == 0)
+		json_array_append_new(arg, json_pack("{s:s, s:s, s:s}", "kind", "production", "id",
+		                                     p->id, "name", p->name));
+}
+
+static int
+last_leader_of(struct store *s, const char *user_id, json_t **held, struct err *e)
+{
+	json_t *led = json_array(), *alone = json_array(), *p;
+	size_t i;
+	long n;
+
+	if (store_production_list(s, user_id, 0, add_led, led, e) == -1)
+		goto fail;
+	json_array_foreach (led, i, p) {
+		if (store_membership_leaders(s, json_string_value(json_object_get(p, "id")), &n,
+		                             e) == -1)
+			goto fail;
+		if (n <= 1)
+			json_array_append(alone, p);
+	}
+	json_decref(led);
+	if (json_array_size(alone) == 0) {
+		json_decref(alone);
+		return 0;
+	}
+	if (held != NULL)
+		*held = alone;
+	else
+		json_decref(alone);
+	return err_set(e, 409,
+	               "the account is the last production admin or producer of a production "
+	               "(see held_by): make someone else one first");
+fail:
+	json_decref(led);
+	json_decref(alone);
+	return -1;
+}
+
+int
+accounts_close(struct store *s, const char *user_id, const char *email, int by_self, long long now,
+               long long grace, const char *public_url, long long *due, json_t **held,
+               struct err *e)
+{
+	char when[TIMEFMT_LEN], *body, *how;
+	int rc;
+
+	if (last_leader_of(s, user_id, held, e) == -1)
+		return -1;
+	*due = now + grace;
+	if ((rc = store_user_close(s, user_id, now, *due, by_self, e)) != 1)
+		return rc;
+	time_rfc3339((time_t)*due, when);
+	how = by_self ? xasprintf("Changed your mind? Sign in before then at %s/sign-in and "
+	                          "confirm that you want to reopen your account.",
+	                          public_url)
+	              : xstrdup("An instance administrator closed it. To keep it, ask them to "
+	                        "reopen it before then.");
+	body = xasprintf(
+	    "Your Slate account is closed. You are signed out everywhere and your API tokens no "
+	    "longer work.\n\n"
+	    "On %.10s (%s) Slate deletes your account and every person record linked to it, in "
+	    "every production, and destroys the keys they are encrypted with, so that no copy, "
+	    "backups included, can be read again.\n\n%s\n",
+	    when, when, how);
+	free(how);
+	rc = notify_enqueue(s, email, "Your Slate account is closed", body, e);
+	free(body);
+	return rc == -1 ? -1 : 1;
 }

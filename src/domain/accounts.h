@@ -50,6 +50,22 @@ const char *accounts_action(const struct accounts_new *n);
  * only when generated (shown once). The caller wipes its serialised form.
  */
 json_t *accounts_json(const struct accounts_new *n);
+/*
+ * Closing an account (issue 22), shared by POST /api/v1/me/close, the
+ * administrators' POST /api/v1/admin/users/{id}/close and `slate user
+ * close`. In the caller's transaction: an account that is the last live
+ * production admin or producer of a production is refused (409; *held, when
+ * not NULL, gets [{kind: "production", id, name}] to hand over first);
+ * otherwise it is closed (store_user_close: it cannot sign in, its sessions,
+ * API tokens and reset links end) with its deletion due at now + grace, and
+ * the person is told by mail (to `email`) when everything about them will be
+ * deleted and how to keep it (sign in and reopen, by_self; else ask an
+ * administrator). 1 closed (*due filled), 0 closed already, -1 with e set.
+ */
+int accounts_close(struct store *s, const char *user_id, const char *email, int by_self,
+                   long long now, long long grace, const char *public_url, long long *due,
+                   json_t **held, struct err *e);
+
 /* Wipes n (the password and the hash). */
 void accounts_wipe(struct accounts_new *n);
 

@@ -379,7 +379,9 @@ store_user_disable(struct store *s, const char *id, long long now, struct err *e
 int
 store_user_enable(struct store *s, const char *id, struct err *e)
 {
-	static const char sql[] = "UPDATE app_user SET disabled_at = NULL WHERE id = ? "
+	/* an account enabled again is no longer closed: its deletion is called off */
+	static const char sql[] = "UPDATE app_user SET disabled_at = NULL, closed_at = NULL, "
+	                          "deletion_due = NULL, closed_by_self = 0 WHERE id = ? "
 	                          "AND disabled_at IS NOT NULL";
 	sqlite3_stmt *st = sq_prepare(s, sql, e);
 	int n;
@@ -390,6 +392,101 @@ store_user_enable(struct store *s, const char *id, struct err *e)
 	if ((n = sq_run(s, st, "enable user", e)) == -1)
 		return -1;
 	return n > 0;
+}
+int
+store_user_close(struct store *s, const char *id, long long now, long long due, int by_self,
+                 struct err *e)
+{
+	static const char sql[] = "UPDATE app_user SET closed_at = ?, deletion_due = ?, "
+	                          "closed_by_self = ? WHERE id = ? AND closed_at IS NULL";
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
+	int n;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, due);
+	sqlite3_bind_int(st, 3, by_self != 0);
+	sqlite3_bind_text(st, 4, id, -1, SQLITE_STATIC);
+	if ((n = sq_run(s, st, "close user", e)) <= 0)
+		return n;
+	/* a closed account is a disabled one (an account disabled before stays so) */
+	return store_user_disable(s, id, now, e) == -1 ? -1 : 1;
+}
+int
+store_user_closure(struct store *s, const char *id, struct store_closure *out, struct err *e)
+{
+	static const char sql[] = "SELECT closed_at, deletion_due, closed_by_self FROM app_user "
+	                          "WHERE id = ? AND closed_at IS NOT NULL";
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if ((rc = sq_one_row(s, st, "read closure", e)) == 1) {
+		out->closed_at = sqlite3_column_int64(st, 0);
+		out->deletion_due = sqlite3_column_int64(st, 1);
+		out->by_self = sqlite3_column_int(st, 2);
+		sqlite3_reset(st);
+	}
+	return rc;
+}
+int
+store_user_reopen(struct store *s, const char *id, long long now, struct err *e)
+{
+	static const char sql[] = "UPDATE app_user SET disabled_at = NULL, closed_at = NULL, "
+	                          "deletion_due = NULL, closed_by_self = 0 "
+	                          "WHERE id = ? AND closed_at IS NOT NULL AND deletion_due > ?";
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now);
+	return sq_run(s, st, "reopen user", e);
+}
+int
+store_users_due(struct store *s, long long now,
+                void (*fn)(const char *id, const struct store_closure *, void *), void *arg,
+                struct err *e)
+{
+	static const char sql[] =
+	    "SELECT id, closed_at, deletion_due, closed_by_self FROM app_user "
+	    "WHERE deletion_due IS NOT NULL AND deletion_due <= ? "
+	    "ORDER BY deletion_due, id";
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_closure c = {sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2),
+		                          sqlite3_column_int(st, 3)};
+		char id[STORE_ID_LEN + 8];
+		snprintf(id, sizeof(id), "%s", (const char *)sqlite3_column_text(st, 0));
+		fn(id, &c, arg);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : sq_db_err(s, e, "list accounts due for deletion");
+}
+int
+store_user_delete(struct store *s, const char *id, struct err *e)
+{
+	static const char sql[] = "DELETE FROM app_user WHERE id = ?";
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
+	int n;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if ((n = sq_run(s, st, "delete user", e)) <= 0)
+		return n;
+	/* its sessions, tokens, memberships and second factor go with it (ON DELETE CASCADE);
+	   its person key (the sealed email) once the delete commits */
+	return sq_shred_after_commit(s, id, e) == -1 ? -1 : 1;
 }
 int
 store_totp_get(struct store *s, const char *user_id, struct store_totp *out, struct err *e)

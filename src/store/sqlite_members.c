@@ -325,8 +325,11 @@ store_department_find(struct store *s, const char *production_id, const char *na
 int
 store_membership_leaders(struct store *s, const char *production_id, long *n, struct err *e)
 {
-	static const char sql[] = "SELECT COUNT(*) FROM membership WHERE production_id = ? AND "
-	                          "revoked_at IS NULL AND role IN ('production_admin', 'producer')";
+	/* a closed account's membership lives until its deletion, but leads nothing */
+	static const char sql[] =
+	    "SELECT COUNT(*) FROM membership WHERE production_id = ? AND revoked_at IS NULL AND "
+	    "role IN ('production_admin', 'producer') AND user_id NOT IN "
+	    "(SELECT id FROM app_user WHERE closed_at IS NOT NULL)";
 	sqlite3_stmt *st = sq_prepare(s, sql, e);
 	if (st == NULL)
 		return -1;

@@ -370,6 +370,20 @@ store_person_delete(struct store *s, const char *production_id, const char *id, 
 }
 
 int
+store_person_erase(struct store *s, const char *id, struct err *e)
+{
+	static const char sql[] = "DELETE FROM person WHERE id = ?";
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
+	int n;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if ((n = sq_run(s, st, "erase person", e)) <= 0)
+		return n;
+	return sq_shred_after_commit(s, id, e) == -1 ? -1 : 1;
+}
+
+int
 store_person_get(struct store *s, const char *production_id, const char *id, unsigned open,
                  struct store_person *out, struct err *e)
 {

@@ -206,7 +206,7 @@ int store_membership_revoke(struct store *s, const char *id, int revoked, struct
 int store_membership_list(struct store *s, const char *production_id,
                           void (*fn)(const struct store_membership *, void *), void *arg,
                           struct err *e);
-/* Live production admins and producers of a production. */
+/* Live production admins and producers of a production (a closed account's do not count). */
 int store_membership_leaders(struct store *s, const char *production_id, long *n, struct err *e);
 /* Live memberships the user holds (not revoked), in any production. */
 int store_membership_count(struct store *s, const char *user_id, long *n, struct err *e);
@@ -228,6 +228,30 @@ int store_user_disable(struct store *s, const char *id, long long now, struct er
 /* Lets a disabled account sign in again (nothing it had comes back); 1 done, 0 not disabled. */
 int store_user_enable(struct store *s, const char *id, struct err *e);
 int store_user_by_id(struct store *s, const char *id, struct store_user *out, struct err *e);
+/*
+ * Account closure (issue 22; backup/erasure.h). A closed account is disabled
+ * (store_user_disable) and deleted at deletion_due by the deletion job.
+ */
+struct store_closure {
+	long long closed_at;    /* Unix seconds */
+	long long deletion_due; /* when the deletion job deletes it */
+	int by_self;            /* its person closed it, and may reopen it by signing in */
+};
+/* Closes the account (and disables it: sessions, tokens, reset links end); 1 done, 0 no such
+   account or closed already. */
+int store_user_close(struct store *s, const char *id, long long now, long long due, int by_self,
+                     struct err *e);
+/* 1 with *out when the account is closed, 0 when it is open or unknown. */
+int store_user_closure(struct store *s, const char *id, struct store_closure *out, struct err *e);
+/* Reopens a closed account whose deletion is not due at now; 1 done, 0 not (open, or too late). */
+int store_user_reopen(struct store *s, const char *id, long long now, struct err *e);
+/* Closed accounts whose deletion is due at now, the oldest due first. */
+int store_users_due(struct store *s, long long now,
+                    void (*fn)(const char *id, const struct store_closure *, void *), void *arg,
+                    struct err *e);
+/* Deletes the account (its sessions, tokens, memberships, second factor with it) and, once
+   the transaction commits, destroys its person key; 1 done, 0 no such account. */
+int store_user_delete(struct store *s, const char *id, struct err *e);
 /* Replaces the password hash; must_change_password becomes `must_change`. */
 int store_user_set_password(struct store *s, const char *id, const char *hash, int must_change,
                             struct err *e);
@@ -682,6 +706,8 @@ int store_person_confirm_link(struct store *s, const char *production_id, const 
                               const char *user_id, struct err *e);
 /* Deletes the record and destroys its person key: 1 done, 0 no such person. */
 int store_person_delete(struct store *s, const char *production_id, const char *id, struct err *e);
+/* store_person_delete by id alone, in whatever production (the deletion job and its replay). */
+int store_person_erase(struct store *s, const char *id, struct err *e);
 /* One person of the production with the groups in `open` opened: 1 found, 0 not. */
 int store_person_get(struct store *s, const char *production_id, const char *id, unsigned open,
                      struct store_person *out, struct err *e);

@@ -181,6 +181,8 @@ static const struct setting table[] = {
     L("security", "subprocessor_notice_days", "SLATE_SUBPROCESSOR_NOTICE_DAYS",
       subprocessor_notice_days, "15", 15, 365,
       "days between announcing a subprocessor to production admins and its taking effect"),
+    L("accounts", "deletion_grace_days", "SLATE_DELETION_GRACE_DAYS", deletion_grace_days, "30", 0,
+      30, "days between closing an account and its deletion for good (0 to 30)"),
     S("log", "level", "SLATE_LOG_LEVEL", log_level, "info", "debug | info | warn | error"),
     S("init", "admin_email", "SLATE_ADMIN_EMAIL", admin_email, "admin@localhost",
       "first administrator's email (slate init)"),

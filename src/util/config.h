@@ -86,6 +86,8 @@ struct config {
 	long security_txt_days;
 	char *subprocessors_file; /* the instance's subprocessors (domain/subproc.h); "": none */
 	long subprocessor_notice_days; /* a new one takes effect this long after it is announced */
+	long deletion_grace_days; /* a closed account is deleted this long after (backup/erasure.h)
+	                           */
 	char *log_level;
 	char *admin_email;
 };
