@@ -507,6 +507,87 @@ accounts_are_unique_found_and_disabled(void **state)
 }
 
 static void
+count_due(const char *id, const struct store_closure *c, void *arg)
+{
+	(void)id;
+	assert_true(c->deletion_due > c->closed_at);
+	(*(int *)arg)++;
+}
+
+/* Closing, reopening and deleting an account (issue 22; backup/erasure.c runs the deletion). */
+static void
+closed_accounts_reopen_until_due_then_go_with_their_people(void **state)
+{
+	struct store *s = conn();
+	struct store_production p;
+	struct store_user u, out;
+	struct store_person pe;
+	struct store_closure c;
+	struct store_session ses, got;
+	long n = 0;
+	int due = 0;
+	(void)state;
+	new_production(s, "P", &p);
+	new_user(s, "leaving@example.org", &u);
+	memset(&pe, 0, sizeof(pe));
+	snprintf(pe.production_id, sizeof(pe.production_id), "%s", p.id);
+	snprintf(pe.kind, sizeof(pe.kind), "crew");
+	snprintf(pe.name, sizeof(pe.name), "Lee");
+	snprintf(pe.user_id, sizeof(pe.user_id), "%s", u.id);
+	assert_int_equal(store_person_create(s, &pe, &e), 0);
+	assert_int_equal(store_session_create(s, u.id, "hc", "ua", 1000, 3600, &ses, &e), 0);
+
+	assert_int_equal(store_user_closure(s, u.id, &c, &e), 0);
+	assert_int_equal(store_user_close(s, u.id, 2000, 5000, 1, &e), 1);
+	assert_int_equal(store_user_close(s, u.id, 2001, 5001, 1, &e), 0); /* closed already */
+	assert_int_equal(store_user_closure(s, u.id, &c, &e), 1);
+	assert_true(c.closed_at == 2000 && c.deletion_due == 5000 && c.by_self == 1);
+	assert_int_equal(store_user_by_id(s, u.id, &out, &e), 1);
+	assert_int_equal(out.disabled, 1); /* and its session ended with it */
+	assert_int_equal(store_session_by_token(s, "hc", &got, &e), 1);
+	assert_int_equal(got.revoked, 1);
+	/* a closed leader leads nothing */
+	{
+		char mid[STORE_ID_LEN + 8];
+		assert_int_equal(
+		    store_membership_add(s, p.id, u.id, "producer", NULL, mid, sizeof(mid), &e), 0);
+		assert_int_equal(store_membership_leaders(s, p.id, &n, &e), 0);
+		assert_int_equal(n, 0);
+	}
+	assert_int_equal(store_users_due(s, 4999, count_due, &due, &e), 0);
+	assert_int_equal(due, 0);
+	assert_int_equal(store_users_due(s, 5000, count_due, &due, &e), 0);
+	assert_int_equal(due, 1);
+	/* reopening: only before it is due */
+	assert_int_equal(store_user_reopen(s, u.id, 5000, &e), 0);
+	assert_int_equal(store_user_reopen(s, u.id, 4999, &e), 1);
+	assert_int_equal(store_user_closure(s, u.id, &c, &e), 0);
+	assert_int_equal(store_user_by_id(s, u.id, &out, &e), 1);
+	assert_int_equal(out.disabled, 0);
+	/* enabling a closed account calls its deletion off too */
+	assert_int_equal(store_user_close(s, u.id, 6000, 7000, 0, &e), 1);
+	assert_int_equal(store_user_enable(s, u.id, &e), 1);
+	assert_int_equal(store_user_closure(s, u.id, &c, &e), 0);
+	due = 0;
+	assert_int_equal(store_users_due(s, 9000, count_due, &due, &e), 0);
+	assert_int_equal(due, 0);
+
+	/* deleting: the person record by id, then the account; rolled back, both stay */
+	assert_int_equal(store_begin(s, &e), 0);
+	assert_int_equal(store_person_erase(s, pe.id, &e), 1);
+	assert_int_equal(store_user_delete(s, u.id, &e), 1);
+	store_rollback(s);
+	assert_int_equal(store_user_by_id(s, u.id, &out, &e), 1);
+	assert_int_equal(store_person_erase(s, pe.id, &e), 1);
+	assert_int_equal(store_person_erase(s, pe.id, &e), 0);
+	assert_int_equal(store_user_delete(s, u.id, &e), 1);
+	assert_int_equal(store_user_delete(s, u.id, &e), 0);
+	assert_int_equal(store_user_by_id(s, u.id, &out, &e), 0);
+	assert_int_equal(store_session_by_token(s, "hc", &got, &e), 0); /* gone with it */
+	store_close(s);
+}
+
+static void
 sessions_are_found_by_token_and_revoked(void **state)
 {
 	struct store *s = conn();
@@ -1923,6 +2004,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(the_generation_moves_on_writes_only, setup, teardown),
 	    cmocka_unit_test_setup_teardown(accounts_are_unique_found_and_disabled, setup,
 	                                    teardown),
+	    cmocka_unit_test_setup_teardown(
+	        closed_accounts_reopen_until_due_then_go_with_their_people, setup, teardown),
 	    cmocka_unit_test_setup_teardown(sessions_are_found_by_token_and_revoked, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(sign_in_failures_are_counted_and_forgotten, setup,
