@@ -205,6 +205,7 @@ test('who is affected: computed from the audit log, the person read listed on th
   await expect(page.locator('ul.affected')).toContainText(person.id);
   await expect(page.locator('ul.affected')).toContainText(slate.prod.name);
   await expect(page.locator('ol.history > li').last()).toContainText('Affected people computed');
+  await expect(page.locator('ol.history > li').last()).toContainText('reads by admin@localhost from');
   await checkPage(page, watcher, 'incident-affected');
 });
 

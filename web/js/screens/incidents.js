@@ -182,7 +182,10 @@ function changeWords(change, users) {
     if (k === 'action') continue;
     let text;
     if (v && typeof v === 'object') {
-      text = Object.entries(v).map(([a, b]) => `${a} ${a === 'account' ? (users.get(b) || b) : b}`).join(', ');
+      text = t('lookupWords', {
+        who: v.account ? (users.get(v.account) || v.account) : t('lookupToken', { id: v.token }),
+        from: formatInstant(v.from), to: formatInstant(v.to), events: v.events ?? 0, people: v.people ?? 0,
+      });
     } else {
       text = k === 'status' || k === 'from_status' ? statusWord(v) : /_at$/.test(k) ? formatInstant(v) : String(v);
     }
