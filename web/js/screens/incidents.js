@@ -152,7 +152,7 @@ async function renderOpen(ctx) {
   };
   for (const k of TEXT) f[k] = field(label(k) + (k === 'nature' || k === 'contact' ? '' : ` ${t('optional')}`), textAttrs(k));
   const submit = h('button', { type: 'submit', class: 'primary' }, t('openIncident'));
-  const form = h('form', { novalidate: true, 'aria-label': t('openIncident') }, Object.values(f).map((x) => x.row), note, submit);
+  const form = h('form', { class: 'act', novalidate: true, 'aria-label': t('openIncident') }, Object.values(f).map((x) => x.row), note, submit);
   form.addEventListener('submit', busy(submit, async () => {
     clearErrors(f, note);
     const body = {};
@@ -222,7 +222,7 @@ function affectedPart(inc, prods) {
 function actionForm(title, intro, fields, buttonText, act, { danger = false, level = 'h2' } = {}) {
   const note = statusLine();
   const submit = h('button', { type: 'submit', class: danger ? 'danger' : 'primary' }, buttonText);
-  const form = h('form', { novalidate: true, 'aria-label': title }, Object.values(fields).map((x) => x.row), note, submit);
+  const form = h('form', { class: 'act', novalidate: true, 'aria-label': title }, Object.values(fields).map((x) => x.row), note, submit);
   form.addEventListener('submit', busy(submit, async () => {
     clearErrors(fields, note);
     try {
