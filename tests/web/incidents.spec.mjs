@@ -159,8 +159,11 @@ test('the administrator records containment and the authority\'s notification; t
   await expect(page.getByText('A closed incident no longer changes', { exact: false })).toBeVisible();
   await page.getByRole('button', { name: 'Yes, close it' }).click();
   await expect(page.getByText('The incident is closed.')).toBeVisible();
-  await expect(page.getByText('This incident is closed: it no longer changes.', { exact: false })).toBeVisible();
+  await expect(page.getByText('This incident is closed: its text and status no longer change.', { exact: false })).toBeVisible();
   await expect(page.getByRole('button', { name: /Record|Close/ })).toHaveCount(0);
+  await expect(page.getByText('Change the description')).toHaveCount(0);
+  // who was affected may still be found (the API allows it on a closed incident)
+  await expect(page.getByRole('button', { name: 'Compute who is affected' })).toBeVisible();
   await expect(history).toHaveCount(4);
   await checkPage(page, watcher, 'incident-closed');
 });

@@ -611,7 +611,7 @@ const en = {
   closeConsequence: 'Close this incident? A closed incident no longer changes; it stays in the register.',
   yesClose: 'Yes, close it',
   incidentClosed: 'The incident is closed.',
-  incidentIsClosed: 'This incident is closed: it no longer changes. It stays in the register.',
+  incidentIsClosed: 'This incident is closed: its text and status no longer change. It stays in the register.',
   computeAffected: 'Compute who is affected',
   computeAffectedIntro: 'From the audit log: the people whose private fields an account or an API token read in the time given. Give one of the two.',
   affectedAccount: 'Account (its email)',

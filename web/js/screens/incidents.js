@@ -287,7 +287,6 @@ function actionsPart(inc, reload) {
 function moreActions(inc, reload) {
   const id = inc.id;
   const parts = [];
-  if (inc.status === 'closed') return { compute: [], edit: [] };
 
   /* who is affected: computed by the API from the audit log */
   const a = {
@@ -318,6 +317,8 @@ function moreActions(inc, reload) {
     await patch(one(id), body);
     await reload(t('incidentChanged'));
   });
+  /* a closed incident's text and status no longer change; who was affected may still be found */
+  if (inc.status === 'closed') return { compute: parts, edit: [] };
   return { compute: parts, edit: [h('details', { class: 'more' }, h('summary', null, t('changeText')), edit.slice(1))] };
 }
 
