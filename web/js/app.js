@@ -63,8 +63,28 @@ const office = [
 ];
 const notFound = { load: screen('notfound'), isPublic: true };
 
-/* The page for a path and the parameters its address carries. */
-function pageFor(path) {
+/*
+ * The instance administrator's incident register, under /admin (the
+ * server answers the app's page at the paths it lists; the query names
+ * the page): /admin?incidents, /admin?incident=new, /admin?incident={id}.
+ */
+function adminPage(search) {
+  const q = new URLSearchParams(search);
+  if (q.has('incidents')) return { entry: { load: screen('incidents', 'list') }, params: [] };
+  const id = q.get('incident');
+  if (id === 'new') return { entry: { load: screen('incidents', 'open') }, params: [] };
+  if (id) return { entry: { load: screen('incidents', 'detail') }, params: [id] };
+  return null;
+}
+
+/* The page for an address (a path and its query) and the parameters it carries. */
+function pageFor(address) {
+  const url = new URL(address, location.origin);
+  const path = url.pathname;
+  if (path === '/admin' && url.search) {
+    const p = adminPage(url.search);
+    if (p) return p;
+  }
   if (pages[path]) return { entry: pages[path], params: [] };
   for (const [re, load] of office) {
     const m = re.exec(path);
@@ -112,8 +132,10 @@ async function signOut() {
 function drawBar() {
   const bar = document.getElementById('bar');
   const here = location.pathname;
-  const item = (href, text) => h('li', null,
-    link(href, text, here === href || (href === '/callsheet' && here === '/') ? { 'aria-current': 'page' } : {}));
+  const incidents = here === '/admin' && /^\?incidents?(=|&|$)/.test(location.search);
+  const current = (href) => (href === '/admin?incidents' ? incidents
+    : (here === href && !(href === '/admin' && incidents)) || (href === '/callsheet' && here === '/'));
+  const item = (href, text) => h('li', null, link(href, text, current(href) ? { 'aria-current': 'page' } : {}));
   bar.replaceChildren(h('a', { class: 'brand', href: ctx.me ? '/callsheet' : '/sign-in', 'data-nav': '' }, t('app')));
   if (!ctx.me) return;
   const out = h('li', null, h('button', { type: 'button', class: 'link', onclick: signOut }, t('signOut')));
@@ -123,6 +145,7 @@ function drawBar() {
     item('/productions', t('navProductions')),
     item('/my-details', t('navDetails')),
     ctx.me.user && ctx.me.user.instance_admin ? item('/admin', t('navAdmin')) : null,
+    ctx.me.user && ctx.me.user.instance_admin ? item('/admin?incidents', t('navIncidents')) : null,
     out])));
 }
 
@@ -134,7 +157,7 @@ function gate(me) {
 }
 
 async function route() {
-  const { entry, params } = pageFor(location.pathname);
+  const { entry, params } = pageFor(location.pathname + location.search);
   ctx.params = params;
   const loading = entry.load();
   let page;
@@ -149,7 +172,7 @@ async function route() {
       ctx.me = null;
       if (err instanceof ApiError && err.status === 401) {
         const had = await offline.forgetData(); /* the session ended: what it kept goes too */
-        sessionStorage.setItem('slate.next', location.pathname);
+        sessionStorage.setItem('slate.next', location.pathname + location.search);
         if (had && !ctx.message) flash(t('sessionEnded'));
         go('/sign-in', { replace: true });
         return;
@@ -168,7 +191,7 @@ async function route() {
     offline.flushAcks();
   }
   drawBar();
-  document.getElementById('main').classList.toggle('wide', location.pathname.startsWith('/office/') || location.pathname === '/admin');
+  document.getElementById('main').classList.toggle('wide', location.pathname.startsWith('/office/') || (location.pathname === '/admin' && !location.search));
   await (page || await loading).render(ctx);
   registerWorker();
 }
@@ -192,7 +215,7 @@ document.addEventListener('click', (ev) => {
   const url = new URL(a.href);
   if (url.origin !== location.origin) return;
   ev.preventDefault();
-  go(url.pathname);
+  go(url.pathname + url.search);
 });
 window.addEventListener('popstate', route);
 window.addEventListener('online', () => offline.flushAcks());
