@@ -4,7 +4,7 @@
 // for someone who already has an account (accepted after signing in), and
 // a production that requires a second factor sending its member to enrol.
 import { test, expect } from '@playwright/test';
-import { startSlate, mailedLink, watch, checkPage, runSlate } from './lib/slate.mjs';
+import { startSlate, mailedLink, watch, checkPage, runSlate, SHOTS } from './lib/slate.mjs';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -126,6 +126,50 @@ test('a forgotten password: the same answer for any address, then the mailed lin
   await page.getByLabel('New password again').fill(RESET + ' again');
   await page.getByRole('button', { name: 'Save password' }).click();
   await expect(page.getByText('This link is no longer valid', { exact: false })).toBeVisible();
+});
+
+test('a person closes their own account in My details, then changes their mind at sign-in and reopens it', async () => {
+  const leaving = 'lee.leaving@example.org';
+  const add = runSlate(['user', 'add', '--email', leaving, '--name', 'Lee', '--data', slate.server.data, '--json']);
+  expect(add.code, add.stderr).toBe(0);
+  await page.goto('/sign-in');
+  const out = page.getByRole('button', { name: 'Sign out', exact: true });
+  if (await out.count()) await out.click();
+  await signIn(leaving, JSON.parse(add.stdout).password);
+  await expect(page).toHaveURL(/\/first-password$/);
+  await page.getByLabel('One-time password').fill(JSON.parse(add.stdout).password);
+  await page.getByLabel('New password', { exact: true }).fill(PASSWORD);
+  await page.getByLabel('New password again').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Save password' }).click();
+  await expect(page).not.toHaveURL(/\/first-password$/);
+
+  await page.goto('/my-details');
+  const part = page.getByRole('region', { name: 'Close my account' }).or(page.locator('section', { has: page.getByRole('heading', { name: 'Close my account' }) }));
+  await expect(part.getByRole('heading', { name: 'Close my account' })).toBeVisible();
+  // not without saying so, and not with a wrong password
+  await part.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await part.getByRole('button', { name: 'Close my account' }).click();
+  await expect(part.getByText('Tick the box to say you understand.')).toBeVisible();
+  await part.getByLabel('I understand that everything Slate holds about me will be deleted').check();
+  await part.getByLabel('Password', { exact: true }).fill('not my password at all');
+  await part.getByRole('button', { name: 'Close my account' }).click();
+  await expect(part.getByText('is not your password')).toBeVisible();
+  await part.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await part.locator('form').screenshot({ path: `${SHOTS}/close-account-form.png` });
+  await part.getByRole('button', { name: 'Close my account' }).click();
+
+  // signed out, told when it goes
+  await expect(page).toHaveURL(/\/sign-in$/);
+  await expect(page.getByText(/Your account is closed\. Slate deletes it for good on \w+day,? \d+ \w+,? \d{4}\./)).toBeVisible();
+  await checkPage(page, watcher, 'account-closed');
+  // the right password: closed, with the date, and the button reopens it
+  await signIn(leaving, PASSWORD);
+  await expect(page.getByText(/This account is closed\. Slate deletes it for good on/)).toBeVisible();
+  await checkPage(page, watcher, 'account-closed-sign-in');
+  await page.getByRole('button', { name: 'Reopen my account' }).click();
+  await expect(page).not.toHaveURL(/\/sign-in$/);
+  await page.goto('/my-details');
+  await expect(page.getByRole('heading', { name: 'Close my account' })).toBeVisible();
 });
 
 test('the throttle\'s wait is said plainly', async () => {

@@ -116,16 +116,17 @@ function go(path, { replace = false } = {}) {
   route();
 }
 
-async function signOut() {
+/* Signs out and wipes what the browser kept; message: the line the sign-in page shows then. */
+async function signOut(message) {
   try {
     await post('/api/v1/auth/logout');
   } catch {
-    /* signed out already, or no signal: the browser's copy goes either way */
+    /* signed out already (an account just closed), or no signal: the browser's copy goes either way */
   }
   await offline.wipe();
   setCsrf(null);
   ctx.me = null;
-  flash(t('signedOut'));
+  flash(typeof message === 'string' ? message : t('signedOut'));
   go('/sign-in', { replace: true });
 }
 

@@ -10,7 +10,7 @@
 import { h, show, field, statusLine, busy, link } from '../dom.js';
 import { get, post, patch, del, ApiError, showFieldErrors } from '../api.js';
 import { t, problemText } from '../text.js';
-import { formatInstant } from '../format.js';
+import { formatDate, formatInstant } from '../format.js';
 
 const EDITABLE = [
   ['personal_phone', 'personalPhone', { type: 'tel', autocomplete: 'tel' }],
@@ -117,7 +117,43 @@ async function sessionsPart() {
   return h('section', { class: 'card' }, h('h2', null, t('sessionsTitle')), list, button, note);
 }
 
-export async function render() {
+function closePart(ctx) {
+  const note = statusLine();
+  const pass = field(t('password'), { type: 'password', name: 'password', autocomplete: 'current-password', required: true });
+  const enrolled = ctx.me && ctx.me.mfa && ctx.me.mfa.enrolled;
+  const code = enrolled ? field(t('totpLabel'), { type: 'text', name: 'totp', autocomplete: 'one-time-code', spellcheck: 'false', autocapitalize: 'characters' }, t('totpHint')) : null;
+  const sure = h('input', { type: 'checkbox', name: 'understood', id: 'close-understood' });
+  const submit = h('button', { type: 'submit', class: 'danger' }, t('closeButton'));
+  const form = h('form', { novalidate: true }, pass.row, code ? code.row : null,
+    h('p', { class: 'check' }, sure, h('label', { for: 'close-understood' }, t('closeConfirm'))), submit);
+  form.addEventListener('submit', busy(submit, async () => {
+    note.say('');
+    pass.setError(null);
+    if (code) code.setError(null);
+    if (!sure.checked) {
+      note.say(t('closeConfirmMissing'), 'error');
+      return;
+    }
+    const body = { password: pass.input.value };
+    if (code && code.input.value.trim()) body.totp = code.input.value.trim();
+    let closed;
+    try {
+      closed = await post('/api/v1/me/close', body);
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      const setters = { password: pass.setError, ...(code ? { totp: code.setError } : {}) };
+      if (showFieldErrors(err, setters)) return;
+      const held = (err.problem.held_by || []).map((x) => x.name).join(', ');
+      note.say(held ? `${problemText(err)} ${t('closeHeldBy', { productions: held })}` : problemText(err), 'error');
+      return;
+    }
+    pass.input.value = '';
+    await ctx.signOut(t('closedMessage', { date: formatDate(closed.deletion_due.slice(0, 10)) }));
+  }));
+  return h('section', { class: 'card' }, h('h2', null, t('closeTitle')), h('p', null, t('closeIntro')), form, note);
+}
+
+export async function render(ctx) {
   const note = statusLine();
   let prods = [];
   try {
@@ -129,5 +165,6 @@ export async function render() {
   const everything = h('section', { class: 'card' }, h('h2', null, t('allMyDataTitle')), h('p', null, t('allMyDataIntro')),
     h('p', null, h('a', { href: '/api/v1/me/export', download: 'slate-my-data.json' }, t('allMyDataLink'))));
   show(t('detailsTitle'), h('h1', null, t('detailsTitle')), note, parts, everything, await sessionsPart(),
-    h('section', { class: 'card' }, h('h2', null, t('securityTitle')), h('p', null, link('/second-factor', t('mfaLink')))));
+    h('section', { class: 'card' }, h('h2', null, t('securityTitle')), h('p', null, link('/second-factor', t('mfaLink')))),
+    closePart(ctx));
 }
