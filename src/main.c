@@ -43,6 +43,7 @@ static const char usage[] =
     "  restore  a new data directory from a snapshot (slate restore --help)\n"
     "  incident the incident register and its 72-hour clock: open, list, show, update,\n"
     "           notify-authority, close, affected (slate incident --help)\n"
+    "  audit    verify the audit log's hash chain (slate audit --help)\n"
     "\n"
     "  slate COMMAND --help   options of one command\n"
     "  slate --version        print the version\n";
@@ -58,7 +59,7 @@ static const struct {
     {"sql", cmd_sql},           {"accept-restore", cmd_accept_restore},
     {"import", cmd_import},     {"fsck", cmd_fsck},
     {"backup", cmd_backup},     {"restore", cmd_restore},
-    {"incident", cmd_incident},
+    {"incident", cmd_incident}, {"audit", cmd_audit},
 };
 
 int
