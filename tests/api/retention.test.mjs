@@ -3,7 +3,7 @@
 // sessions, old sign-in throttle rows, the bodies of done mail (the rows stay), audit events past
 // audit_days and a crashed drill's scratch directory, and leaves what is still live; /metrics shows
 // the last pass; the audit chain still verifies (`slate audit verify`) and a removal in the middle is
-// still caught; a dry run counts and removes nothing. Rows are backdated through `slate sql --write`
+// still caught (a restore drill checks it too); a dry run counts and removes nothing. Rows are backdated through `slate sql --write`
 // before a server starts; the audit events' times are rewritten with their hashes recomputed (the
 // chain's layout is in src/audit/audit.c), as an old log would have them.
 import { test, before, after } from 'node:test';
@@ -182,6 +182,13 @@ test('a pass removes what is past its retention, keeps what is live, shows itsel
   const v = verify(data);
   assert.equal(v.code, 0, v.stderr);
   assert.match(v.stdout, /whole/);
+  // a snapshot of the cut log restores, and its drill checks the chain the same way
+  const dest = path.join(dd.root, 'backups');
+  const snap = runSlate(['backup', 'now', '--data', data], { env: { SLATE_BACKUP_DIR: dest }, timeout: 120_000 * SLOW });
+  assert.equal(snap.code, 0, snap.stderr);
+  const drill = runSlate(['backup', 'verify', '--data', data], { env: { SLATE_BACKUP_DIR: dest }, timeout: 120_000 * SLOW });
+  assert.equal(drill.code, 0, drill.stderr);
+  assert.match(drill.stdout, /^Restore drill of snapshot \S+: ok/);
 
   // a removal in the middle is still caught, and named
   const mid = Number(one(data, 'SELECT MIN(seq) + 1 FROM audit_event'));
