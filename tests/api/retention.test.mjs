@@ -181,7 +181,10 @@ test('a pass removes what is past its retention, keeps what is live, shows itsel
   assert.equal(cut.split(' ')[1], `through=${OLD_EVENTS}`);
   const v = verify(data);
   assert.equal(v.code, 0, v.stderr);
-  assert.match(v.stdout, /whole/);
+  assert.match(v.stdout, /^the audit chain is whole: \d+ events\n$/);
+  const vj = runSlate(['audit', 'verify', '--json', '--data', data]);
+  assert.equal(vj.code, 0, vj.stderr);
+  assert.deepEqual({ ...JSON.parse(vj.stdout), events: 0 }, { ok: true, events: 0, first_bad: 0 });
   // a snapshot of the cut log restores, and its drill checks the chain the same way
   const dest = path.join(dd.root, 'backups');
   const snap = runSlate(['backup', 'now', '--data', data], { env: { SLATE_BACKUP_DIR: dest }, timeout: 120_000 * SLOW });
@@ -199,9 +202,14 @@ test('a pass removes what is past its retention, keeps what is live, shows itsel
   assert.match(bad.stderr, new RegExp(`breaks at event ${mid}\\b`));
 });
 
-test('a retention setting out of bounds is one clear line and no server', () => {
+test('slate audit without verify, and a retention setting out of bounds, are one clear line and a non-zero exit', () => {
+  const u = runSlate(['audit', '--data', dd.data]);
+  assert.equal(u.code, 2);
+  assert.equal(u.stderr.trim().split('\n').length, 1);
+  assert.match(u.stderr, /^slate: audit: say what to do: slate audit verify --data DIR\n$/);
   const r = runSlate(['serve', '--data', dd.data, '--listen', '127.0.0.1:0'],
     { env: { SLATE_RETENTION_AUDIT_DAYS: '0' }, timeout: 30_000 * SLOW });
   assert.notEqual(r.code, 0);
+  assert.equal(r.stderr.trim().split('\n').length, 1);
   assert.match(r.stderr, /SLATE_RETENTION_AUDIT_DAYS: audit_days must be a whole number from 1 to 36500/);
 });
