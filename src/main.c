@@ -45,6 +45,7 @@ static const char usage[] =
     "  restore  a new data directory from a snapshot (slate restore --help)\n"
     "  incident the incident register and its 72-hour clock: open, list, show, update,\n"
     "           notify-authority, close, affected (slate incident --help)\n"
+    "  audit    verify the audit log's hash chain (slate audit --help)\n"
     "\n"
     "  slate COMMAND --help   options of one command\n"
     "  slate --version        print the version\n";
@@ -61,6 +62,7 @@ static const struct {
     {"import", cmd_import},     {"fsck", cmd_fsck},
     {"backup", cmd_backup},     {"restore", cmd_restore},
     {"incident", cmd_incident}, {"purge", cmd_purge},
+    {"audit", cmd_audit},
 };
 
 int

@@ -1343,26 +1343,37 @@ backup_sentinel_free(struct backup_sentinel *sen)
 	}
 }
 
-/* Scratch directories of drills that were killed (a day old: none still running). */
-static void
-remove_stale_scratch(const char *data_dir)
+int
+backup_scratch_prune(const char *data_dir, long long before, int dry_run, long long *n)
 {
 	char p[PATH_MAX + 300];
 	struct dirent *de;
 	struct stat st;
 	DIR *dir = opendir(data_dir);
-	time_t cutoff = time(NULL) - 86400;
 
+	*n = 0;
 	if (dir == NULL)
-		return;
+		return -1;
 	while ((de = readdir(dir)) != NULL) {
 		if (strncmp(de->d_name, ".drill-", 7) != 0)
 			continue;
 		snprintf(p, sizeof(p), "%s/%s", data_dir, de->d_name);
-		if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode) && st.st_mtime < cutoff)
-			nftw(p, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+		if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode) && (long long)st.st_mtime < before) {
+			(*n)++;
+			if (!dry_run)
+				nftw(p, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+		}
 	}
 	closedir(dir);
+	return 0;
+}
+
+/* Scratch directories of drills that were killed (a day old: none still running). */
+static void
+remove_stale_scratch(const char *data_dir)
+{
+	long long n;
+	(void)backup_scratch_prune(data_dir, (long long)time(NULL) - 86400, 0, &n);
 }
 
 int

@@ -203,6 +203,13 @@ int backup_counts_differ(const char *want, const char *got, char *why, size_t ca
  */
 int backup_drill_run(const char *dest, const char *name, const char *data_dir, const char *key_file,
                      const struct backup_sentinel *sen, struct backup_drill *d, struct err *e);
+/*
+ * The scratch directories of restore drills (data_dir/.drill-*) not changed
+ * since before (Unix seconds): a drill that crashed or was killed leaves
+ * one. Counted into *n, and removed unless dry_run; -1 when data_dir cannot
+ * be read. Used by the retention job and before each drill.
+ */
+int backup_scratch_prune(const char *data_dir, long long before, int dry_run, long long *n);
 /* A drill that could not start (why): recorded in dest as failed. */
 int backup_drill_failed(const char *dest, struct backup_dest *src, const char *name,
                         const char *why, struct backup_drill *d, struct err *e);

@@ -44,6 +44,7 @@ int cmd_backup(int argc, char **argv);
 int cmd_restore(int argc, char **argv);
 int cmd_purge(int argc, char **argv);
 int cmd_incident(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
 
 /* Prints j on one line when ok, then wipes and releases it (NULL is fine). */
 struct json_t;

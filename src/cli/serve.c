@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "api/handlers.h"
+#include "api/housekeeping.h"
 #include "api/reminders.h"
 #include "api/subprocessors.h"
 #include "api/session.h"
@@ -174,6 +175,10 @@ cmd_serve(int argc, char **argv)
 		cli_error("serve", "%s", e.msg);
 		goto out;
 	}
+	if (housekeeping_start(&c, db, keys, &e) == -1) {
+		cli_error("serve", "%s", e.msg);
+		goto out;
+	}
 	{
 		struct http_server_opts o = {&c, api_routes, api_nroutes,          ssl,
 		                             db, keys,       session_authenticate, api_before_body};
@@ -184,6 +189,7 @@ cmd_serve(int argc, char **argv)
 	}
 	rc = EXIT_OK;
 out:
+	housekeeping_stop(); /* before config_free: the thread reads c */
 	reminders_stop();
 	backup_stop(); /* a snapshot under way finishes; a drill is ended */
 	reset_desk_stop();

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/housekeeping.h"
 #include "backup/backup.h"
 #include "backup/ship.h"
 #include "util/xalloc.h"
@@ -258,6 +259,50 @@ metrics_render(struct evbuffer *out)
 				    "%lld\n",
 				    ss[i].label, ss[i].generation, ss[i].label, ss[i].frame);
 		}
+	}
+	{
+		struct retention_report r;
+		int have = housekeeping_last(&r);
+		evbuffer_add_printf(
+		    out,
+		    "# HELP slate_retention_last_run_timestamp Unix time of the last "
+		    "retention pass (0: none yet).\n"
+		    "# TYPE slate_retention_last_run_timestamp gauge\n"
+		    "slate_retention_last_run_timestamp %lld\n"
+		    "# HELP slate_retention_last_run_ok 1 when every kind of the last "
+		    "retention pass ran.\n"
+		    "# TYPE slate_retention_last_run_ok gauge\n"
+		    "slate_retention_last_run_ok %d\n"
+		    "# HELP slate_retention_last_run_dry 1 when the last pass was a "
+		    "dry run (it removed nothing; the counts are what it would).\n"
+		    "# TYPE slate_retention_last_run_dry gauge\n"
+		    "slate_retention_last_run_dry %d\n"
+		    "# HELP slate_retention_removed What the last retention pass "
+		    "removed, by kind.\n"
+		    "# TYPE slate_retention_removed gauge\n",
+		    have ? r.at : 0LL, have && r.ok, have && r.dry_run);
+		for (int k = 0; k < RETENTION_KINDS; k++)
+			evbuffer_add_printf(out, "slate_retention_removed{kind=\"%s\"} %lld\n",
+			                    retention_kind_name[k], have ? r.removed[k] : 0LL);
+	}
+	{
+		struct housekeeping_deletion d;
+		int have = housekeeping_deletion(&d);
+		evbuffer_add_printf(
+		    out,
+		    "# HELP slate_deletion_last_run_timestamp Unix time of the last run "
+		    "of the deletion job (0: none yet).\n"
+		    "# TYPE slate_deletion_last_run_timestamp gauge\n"
+		    "slate_deletion_last_run_timestamp %lld\n"
+		    "# HELP slate_deletion_last_run_ok 1 when the last run dealt with "
+		    "every closed account that was due.\n"
+		    "# TYPE slate_deletion_last_run_ok gauge\n"
+		    "slate_deletion_last_run_ok %d\n"
+		    "# HELP slate_deletion_last_run_accounts Closed accounts the last "
+		    "run deleted.\n"
+		    "# TYPE slate_deletion_last_run_accounts gauge\n"
+		    "slate_deletion_last_run_accounts %d\n",
+		    have ? d.at : 0LL, have && d.ok, d.accounts);
 	}
 	evbuffer_add_printf(out, "# HELP slate_cache_lookups_total Lookups of the loop threads' "
 	                         "caches (api/cache.c), by cache and result.\n"

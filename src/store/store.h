@@ -1199,4 +1199,29 @@ int store_audit_between(struct store *s, const char *action, const char *from, c
                         void (*fn)(const struct store_audit_event *, void *), void *arg,
                         struct err *e);
 
+/*
+ * Retention (domain/retention.h, sqlite_retention.c): each counts (dry_run
+ * set) or removes what of its kind ended before `before` (Unix seconds) into
+ * *n; 0, or -1. None opens a transaction: the caller holds one per kind.
+ */
+/* Sessions that ended (revoked, expired, or idle `idle` seconds) before `before`. */
+int store_retention_sessions(struct store *s, long long before, long long idle, int dry_run,
+                             long long *n, struct err *e);
+/* API tokens revoked or expired before `before`. */
+int store_retention_api_tokens(struct store *s, long long before, int dry_run, long long *n,
+                               struct err *e);
+/* Sign-in failures and remembered sign-in addresses (last success) older than `before`. */
+int store_retention_throttle(struct store *s, long long before, int dry_run, long long *n,
+                             struct err *e);
+/* Empties the bodies of mail done (sent or failed) before `before`; the rows stay. */
+int store_retention_outbox(struct store *s, long long before, int dry_run, long long *n,
+                           struct err *e);
+/*
+ * Removes the oldest audit events, up to the first whose time (RFC 3339, as
+ * the log writes it) is at or after `before` and never the newest: *n
+ * events, the last of them *through (0: none) whose hash is anchor.
+ */
+int store_retention_audit(struct store *s, const char *before, int dry_run, long long *n,
+                          long long *through, char anchor[65], struct err *e);
+
 #endif

@@ -88,6 +88,13 @@ struct config {
 	long subprocessor_notice_days; /* a new one takes effect this long after it is announced */
 	long deletion_grace_days; /* a closed account is deleted this long after (backup/erasure.h)
 	                           */
+	long retention_interval;  /* seconds between retention passes in slate serve; 0 off */
+	long retention_dry_run;   /* 1: passes count what they would remove, remove nothing */
+	long retention_session_days;        /* ended sessions and API tokens are kept this long */
+	long retention_throttle_days;       /* sign-in failures and remembered sign-in addresses */
+	long retention_outbox_sent_hours;   /* bodies of mail done (sent or failed) */
+	long retention_audit_days;          /* audit events */
+	long retention_drill_scratch_hours; /* a crashed restore drill's scratch directory */
 	char *log_level;
 	char *admin_email;
 };

@@ -250,3 +250,20 @@ test('a person record a producer removes is in the deletion log at once, by id',
   assert.match(log, new RegExp(`\\n1 \\d+ person ${p.id} ${prod.id} [0-9a-f]{64}\\n$`));
   assert.doesNotMatch(log, /Day Player|900777/);
 });
+
+test('the server runs the deletion job itself: a closed account past its grace period goes at the next pass, and the log\'s copy at the destination follows', async () => {
+  await server.stop();
+  const dest = path.join(dd.root, 'dest');
+  server = await startServer({ dataDir: { ...dd, cleanup: () => {} }, env: { SLATE_DELETION_GRACE_DAYS: '0', SLATE_BACKUP_DIR: dest, SLATE_RETENTION_INTERVAL: '1' } });
+  const { session, person } = await crew('selfserve@harbour.example', '+44 7700 900555');
+  const me = await ok(call(server, session, 'GET', '/api/v1/me'));
+  await ok(call(server, session, 'POST', '/api/v1/me/close', { body: { password: PASS } }));
+  await waitFor(async () => (await call(server, admin, 'GET', `/api/v1/productions/${prod.id}/people/${person.id}`)).status === 404,
+    { timeout: 60_000, interval: 100, what: 'the closed account\'s person record deleted by the server' });
+  await waitFor(() => fs.existsSync(path.join(dest, 'deletions.log')) && fs.readFileSync(path.join(dest, 'deletions.log'), 'utf8').includes(` account ${me.user.id} `),
+    { timeout: 60_000, interval: 100, what: 'the deletion log copied to the destination' });
+  const m = await request(server, { path: '/metrics' });
+  assert.match(m.body, /^slate_deletion_last_run_ok 1$/m);
+  assert.ok(Number(/^slate_deletion_last_run_timestamp (\d+)$/m.exec(m.body)[1]) > 0);
+  assert.equal(slateSql(server.data, `SELECT count(*) FROM audit_event WHERE action = 'account.delete' AND object = '${me.user.id}' AND actor = 'slate'`), '1');
+});

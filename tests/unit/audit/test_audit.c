@@ -6,9 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "audit/audit.h"
+#include "domain/retention.h"
+#include "util/config.h"
 
 static struct store *
 with_events(int n)
@@ -86,6 +89,151 @@ a_null_and_an_empty_field_hash_differently(void **state)
 	store_close(s);
 }
 
+/* n events written at old times (2020), then n at now: a log with a prefix past retention. */
+static struct store *
+with_old_and_new(int n)
+{
+	struct err e;
+	struct store *s = store_open(tmpdb_path, 1, tmpdb_keys(), &e);
+	assert_non_null(s);
+	for (int i = 0; i < 2 * n; i++) {
+		char at[32];
+		struct audit_entry a = {"usr_a",   "127.0.0.1", "auth.login", NULL,
+		                        "success", NULL,        NULL};
+		snprintf(at, sizeof(at), "2020-01-01T00:00:%02d.000Z", i);
+		if (i < n)
+			assert_int_equal(audit_record_at(s, &a, at, &e), 0);
+		else
+			assert_int_equal(audit_record(s, &a, &e), 0);
+	}
+	return s;
+}
+
+static void
+retention_config(struct config *c)
+{
+	config_defaults(c);
+	free(c->data_dir);
+	c->data_dir = strdup(tmpdb_dir);
+}
+
+/* The retention run's audit kind, with the settings' defaults (730 days) at now. */
+static void
+run_retention(struct store *s, int dry_run, struct retention_report *r)
+{
+	struct config c;
+	struct err e;
+	retention_config(&c);
+	assert_int_equal(retention_run(s, &c, (long long)time(NULL), dry_run, r, &e), 0);
+	config_free(&c);
+}
+
+static void
+the_chain_verifies_after_retention_removes_its_oldest_events(void **state)
+{
+	struct err e;
+	long long count, bad;
+	struct retention_report r;
+	struct store *s = with_old_and_new(4);
+	(void)state;
+	run_retention(s, 1, &r); /* a dry run counts and removes nothing */
+	assert_int_equal(r.removed[RETENTION_AUDIT], 4);
+	assert_int_equal(audit_verify(s, &count, &bad, &e), 0);
+	assert_int_equal(count, 8);
+	run_retention(s, 0, &r);
+	assert_int_equal(r.ok, 1);
+	assert_int_equal(r.removed[RETENTION_AUDIT], 4);
+	assert_int_equal(r.audit_through, 4);
+	assert_int_equal(audit_verify(s, &count, &bad, &e), 0);
+	assert_int_equal(bad, 0);
+	assert_int_equal(count, 5); /* the 4 new ones and retention.audit */
+	/* a second run finds nothing more and writes no event */
+	run_retention(s, 0, &r);
+	assert_int_equal(r.removed[RETENTION_AUDIT], 0);
+	assert_int_equal(audit_verify(s, &count, &bad, &e), 0);
+	assert_int_equal(bad, 0);
+	assert_int_equal(count, 5);
+	store_close(s);
+}
+
+static void
+after_retention_a_removed_middle_event_is_still_detected(void **state)
+{
+	struct err e;
+	long long count, bad;
+	struct retention_report r;
+	struct store *s = with_old_and_new(3);
+	(void)state;
+	run_retention(s, 0, &r);
+	assert_int_equal(r.audit_through, 3);
+	tamper("DELETE FROM audit_event WHERE seq = 5");
+	assert_int_equal(audit_verify(s, &count, &bad, &e), 0);
+	assert_int_equal(bad, 5);
+	store_close(s);
+}
+
+static void
+removing_more_than_retention_did_is_detected(void **state)
+{
+	struct err e;
+	long long count, bad;
+	struct retention_report r;
+	struct store *s = with_old_and_new(3);
+	(void)state;
+	run_retention(s, 0, &r);
+	/* the first event after the cut goes too: the start no longer matches the cut */
+	tamper("DELETE FROM audit_event WHERE seq = 4");
+	assert_int_equal(audit_verify(s, &count, &bad, &e), 0);
+	assert_int_equal(bad, 4);
+	store_close(s);
+}
+
+static void
+removing_the_retention_event_with_the_prefix_is_detected(void **state)
+{
+	struct err e;
+	long long count, bad;
+	struct retention_report r;
+	struct store *s = with_old_and_new(2);
+	struct audit_entry a = {"usr_a", "127.0.0.1", "auth.logout", NULL, "success", NULL, NULL};
+	(void)state;
+	run_retention(s, 0, &r);
+	assert_int_equal(audit_record(s, &a, &e), 0); /* seq 6 */
+	/* everything up to and with retention.audit (seq 5): no cut is named any more */
+	tamper("DELETE FROM audit_event WHERE seq <= 5");
+	assert_int_equal(audit_verify(s, &count, &bad, &e), 0);
+	assert_int_equal(bad, 1);
+	store_close(s);
+}
+
+static void
+the_retention_event_names_counts_and_the_anchor_only(void **state)
+{
+	char o[160];
+	(void)state;
+	audit_retention_object(o, sizeof(o), 12, 40, "ab");
+	assert_string_equal(o, "removed=12 through=40 anchor=ab");
+}
+
+static void
+cutoffs_are_the_settings_before_now(void **state)
+{
+	struct config c;
+	struct retention_cutoffs cut;
+	(void)state;
+	config_defaults(&c);
+	retention_cutoffs(&c, 1700000000LL, &cut);
+	assert_int_equal(cut.before[RETENTION_SESSIONS], 1700000000LL - 30LL * 86400);
+	assert_int_equal(cut.before[RETENTION_API_TOKENS], 1700000000LL - 30LL * 86400);
+	assert_int_equal(cut.before[RETENTION_THROTTLE], 1700000000LL - 30LL * 86400);
+	assert_int_equal(cut.before[RETENTION_OUTBOX], 1700000000LL - 24LL * 3600);
+	assert_int_equal(cut.before[RETENTION_AUDIT], 1700000000LL - 730LL * 86400);
+	assert_int_equal(cut.before[RETENTION_DRILL_SCRATCH], 1700000000LL - 24LL * 3600);
+	/* 1700000000 - 730 days = 2021-11-14T22:13:20Z, in the log's own form */
+	assert_string_equal(cut.audit_before, "2021-11-14T22:13:20.000Z");
+	config_free(&c);
+}
+
 int
 main(void)
 {
@@ -98,6 +246,19 @@ main(void)
 	                                    tmpdb_teardown),
 	    cmocka_unit_test_setup_teardown(a_null_and_an_empty_field_hash_differently, tmpdb_setup,
 	                                    tmpdb_teardown),
+	    cmocka_unit_test_setup_teardown(
+	        the_chain_verifies_after_retention_removes_its_oldest_events, tmpdb_setup,
+	        tmpdb_teardown),
+	    cmocka_unit_test_setup_teardown(
+	        after_retention_a_removed_middle_event_is_still_detected, tmpdb_setup,
+	        tmpdb_teardown),
+	    cmocka_unit_test_setup_teardown(removing_more_than_retention_did_is_detected,
+	                                    tmpdb_setup, tmpdb_teardown),
+	    cmocka_unit_test_setup_teardown(
+	        removing_the_retention_event_with_the_prefix_is_detected, tmpdb_setup,
+	        tmpdb_teardown),
+	    cmocka_unit_test(the_retention_event_names_counts_and_the_anchor_only),
+	    cmocka_unit_test(cutoffs_are_the_settings_before_now),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

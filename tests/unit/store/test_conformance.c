@@ -1954,6 +1954,122 @@ incidents_are_kept_with_their_history(void **state)
 	store_close(s);
 }
 
+/* An event at a given time, chained by the store (seal_counting stands in for audit.c). */
+static long long
+event_at(struct store *s, const char *at)
+{
+	struct store_audit_event ev;
+	memset(&ev, 0, sizeof(ev));
+	snprintf(ev.at, sizeof(ev.at), "%s", at);
+	ev.action = "test.event";
+	ev.outcome = "ok";
+	assert_int_equal(store_audit_append(s, &ev, seal_counting, &e), 0);
+	return ev.seq;
+}
+
+static void
+retention_counts_then_removes_only_what_ended_before_the_cutoff(void **state)
+{
+	struct store *s = conn();
+	struct store_user u;
+	struct store_production p;
+	struct store_session a, b, c, got;
+	struct store_api_token t1, t2, tok;
+	struct store_mail m;
+	struct store_login_state ls;
+	struct chain ch = {0, "", 1};
+	char anchor[65], old_hash[65];
+	long long n, through, first;
+	(void)state;
+	new_user(s, "keep@example.org", &u);
+	new_production(s, "Retained", &p);
+	/* sessions: a revoked one (ended 1100), an expired one (4000), a live one */
+	assert_int_equal(store_session_create(s, u.id, "r1", "ua", 1000, 3000, &a, &e), 0);
+	assert_int_equal(store_session_revoke(s, u.id, a.id, 1100, &e), 1);
+	assert_int_equal(store_session_create(s, u.id, "r2", "ua", 1000, 3000, &b, &e), 0);
+	assert_int_equal(store_session_create(s, u.id, "r3", "ua", 9000, 3000, &c, &e), 0);
+	assert_int_equal(store_retention_sessions(s, 5000, 1800, 1, &n, &e), 0);
+	assert_int_equal(n, 2); /* dry run: counted */
+	assert_int_equal(store_session_by_token(s, "r1", &got, &e), 1);
+	assert_int_equal(store_retention_sessions(s, 1050, 1800, 0, &n, &e), 0);
+	assert_int_equal(n, 0); /* nothing ended before 1050 */
+	assert_int_equal(store_retention_sessions(s, 5000, 1800, 0, &n, &e), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(store_session_by_token(s, "r1", &got, &e), 0);
+	assert_int_equal(store_session_by_token(s, "r2", &got, &e), 0);
+	assert_int_equal(store_session_by_token(s, "r3", &got, &e), 1);
+	/* an idle session ended at last_seen_at + idle */
+	assert_int_equal(store_retention_sessions(s, 9000 + 1800 + 1, 1800, 1, &n, &e), 0);
+	assert_int_equal(n, 1);
+
+	/* API tokens: an expired one goes, a live one stays */
+	assert_int_equal(store_token_create(s, u.id, "t1", p.id, "old", 0, 1000, 100, &t1, &e), 0);
+	assert_int_equal(store_token_create(s, u.id, "t2", p.id, "new", 0, 1000, 100000, &t2, &e),
+	                 0);
+	assert_int_equal(store_retention_api_tokens(s, 5000, 0, &n, &e), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_token_by_hash(s, "t1", &tok, &e), 0);
+	assert_int_equal(store_token_by_hash(s, "t2", &tok, &e), 1);
+
+	/* throttle: an old failure and an old known address go, a recent failure stays */
+	assert_int_equal(store_login_failed(s, "k", "10.0.0.1", 1000, 0, &e), 0);
+	assert_int_equal(store_login_succeeded(s, "k2", "10.0.0.2", 1000, &e), 0);
+	assert_int_equal(store_login_failed(s, "k", "10.0.0.1", 9000, 0, &e), 0);
+	assert_int_equal(store_retention_throttle(s, 5000, 1, &n, &e), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(store_retention_throttle(s, 5000, 0, &n, &e), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(store_login_state(s, "k", "10.0.0.1", 0, &ls, &e), 0);
+	assert_int_equal(ls.pair_failures, 1);
+	assert_int_equal(store_login_state(s, "k2", "10.0.0.2", 0, &ls, &e), 0);
+	assert_int_equal(ls.source_known, 0);
+
+	/* outbox: a failed message's body is emptied after the window, a queued one is not */
+	assert_int_equal(store_outbox_add(s, "gone@example.org", "Old", "old body", 1000, &e), 0);
+	assert_int_equal(store_outbox_next(s, 3, &m, &e), 1);
+	free(m.body);
+	assert_int_equal(store_outbox_refused(s, m.id, "550 no", "550 no", &e), 0);
+	assert_int_equal(store_outbox_add(s, "wait@example.org", "New", "queued body", 1000, &e),
+	                 0);
+	assert_int_equal(store_retention_outbox(s, 5000, 1, &n, &e), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_retention_outbox(s, 500, 0, &n, &e), 0);
+	assert_int_equal(n, 0); /* not yet past its window */
+	assert_int_equal(store_retention_outbox(s, 5000, 0, &n, &e), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_retention_outbox(s, 5000, 0, &n, &e), 0);
+	assert_int_equal(n, 0); /* emptied once */
+	assert_int_equal(store_outbox_next(s, 3, &m, &e), 1);
+	assert_string_equal(m.body, "queued body");
+	free(m.body);
+
+	/* audit: a prefix older than the cutoff, never an event after it, never the newest */
+	first = event_at(s, "2020-01-01T00:00:00.000Z");
+	event_at(s, "2020-01-02T00:00:00.000Z");
+	event_at(s, "2024-01-01T00:00:00.000Z");
+	event_at(s, "2020-01-03T00:00:00.000Z"); /* after a newer one: not a prefix any more */
+	assert_int_equal(
+	    store_retention_audit(s, "2021-01-01T00:00:00.000Z", 1, &n, &through, anchor, &e), 0);
+	assert_true(n >= 2);
+	assert_int_equal(through, first + 1);
+	snprintf(old_hash, sizeof(old_hash), "%s", anchor);
+	assert_int_equal(
+	    store_retention_audit(s, "2021-01-01T00:00:00.000Z", 0, &n, &through, anchor, &e), 0);
+	assert_int_equal(through, first + 1);
+	assert_string_equal(anchor, old_hash);
+	assert_int_equal(store_audit_scan(s, follow, &ch, &e), 0);
+	assert_int_equal(ch.n, 2); /* the 2024 event and the one after it */
+	/* everything old: all but the newest event go */
+	assert_int_equal(
+	    store_retention_audit(s, "2030-01-01T00:00:00.000Z", 0, &n, &through, anchor, &e), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(
+	    store_retention_audit(s, "2030-01-01T00:00:00.000Z", 0, &n, &through, anchor, &e), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(through, 0);
+	store_close(s);
+}
+
 static void
 every_store_h_function_is_exercised(void **state)
 {
@@ -2037,6 +2153,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(sustainability_factors_entries_and_sums, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(incidents_are_kept_with_their_history, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        retention_counts_then_removes_only_what_ended_before_the_cutoff, setup, teardown),
 	    cmocka_unit_test(every_store_h_function_is_exercised),
 	};
 	int failed = 0;

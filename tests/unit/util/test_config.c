@@ -107,6 +107,54 @@ bad_values_are_named(void **state)
 }
 
 static void
+retention_settings_read_from_the_file_and_the_environment_within_bounds(void **state)
+{
+	struct config c;
+	struct err e;
+	char *path;
+	(void)state;
+	config_defaults(&c);
+	assert_int_equal(c.retention_interval, 3600);
+	assert_int_equal(c.retention_dry_run, 0);
+	assert_int_equal(c.retention_session_days, 30);
+	assert_int_equal(c.retention_throttle_days, 30);
+	assert_int_equal(c.retention_outbox_sent_hours, 24);
+	assert_int_equal(c.retention_audit_days, 730);
+	assert_int_equal(c.retention_drill_scratch_hours, 24);
+	path = write_tmp("[retention]\ninterval = 0\naudit_days = 365\nsession_days = 7\n"
+	                 "throttle_days = 2\noutbox_sent_hours = 1\ndrill_scratch_hours = 48\n"
+	                 "dry_run = 1\n");
+	assert_int_equal(config_load_file(&c, path, &e), 0);
+	unlink(path);
+	assert_int_equal(c.retention_interval, 0);
+	assert_int_equal(c.retention_audit_days, 365);
+	assert_int_equal(c.retention_session_days, 7);
+	assert_int_equal(c.retention_throttle_days, 2);
+	assert_int_equal(c.retention_outbox_sent_hours, 1);
+	assert_int_equal(c.retention_drill_scratch_hours, 48);
+	assert_int_equal(c.retention_dry_run, 1);
+	fake_env[0][0] = "SLATE_RETENTION_AUDIT_DAYS";
+	fake_env[0][1] = "31";
+	assert_int_equal(config_load_env(&c, getenv_fake, &e), 0);
+	assert_int_equal(c.retention_audit_days, 31);
+	fake_env[0][1] = "0";
+	assert_int_equal(config_load_env(&c, getenv_fake, &e), -1);
+	assert_string_equal(
+	    e.msg, "SLATE_RETENTION_AUDIT_DAYS: audit_days must be a whole number from 1 to "
+	           "36500");
+	fake_env[0][0] = NULL;
+	path = write_tmp("[retention]\ndry_run = 2\n");
+	assert_int_equal(config_load_file(&c, path, &e), -1);
+	assert_non_null(strstr(e.msg, "[retention] dry_run must be a whole number from 0 to 1"));
+	unlink(path);
+	path = write_tmp("[retention]\noutbox_sent_hours = 0\n");
+	assert_int_equal(config_load_file(&c, path, &e), -1);
+	assert_non_null(strstr(e.msg, "outbox_sent_hours must be a whole number from 1 to 8760"));
+	unlink(path);
+	config_free(&c);
+}
+
+static void
 rules_are_checked(void **state)
 {
 	struct config c;
@@ -194,6 +242,8 @@ main(void)
 	    cmocka_unit_test(file_then_env_then_flags),
 	    cmocka_unit_test(bad_values_are_named),
 	    cmocka_unit_test(rules_are_checked),
+	    cmocka_unit_test(
+	        retention_settings_read_from_the_file_and_the_environment_within_bounds),
 	    cmocka_unit_test(host_and_port),
 	    cmocka_unit_test(a_bounce_address_is_a_bare_address_with_a_maildir),
 	};
