@@ -54,8 +54,19 @@
 #include "util/email.h"
 #include "util/log.h"
 #include "util/secret.h"
+#include "util/timefmt.h"
 #include "util/xalloc.h"
 #include "util/zone.h"
+
+static json_t *
+end_time(long long t)
+{
+	char buf[TIMEFMT_LEN];
+	if (t == 0)
+		return json_null();
+	time_rfc3339((time_t)t, buf);
+	return json_string(buf);
+}
 
 static json_t *
 production_json(const struct store_production *p, const char *role)
@@ -65,6 +76,10 @@ production_json(const struct store_production *p, const char *role)
 	                      p->link_access, "remind_hours_before", p->remind_hours_before);
 	if (role != NULL)
 		json_object_set_new(j, "role", json_string(role));
+	/* its end (api/closing.c): RFC 3339 UTC, null while not */
+	json_object_set_new(j, "archived_at", end_time(p->archived_at));
+	json_object_set_new(j, "closed_at", end_time(p->closed_at));
+	json_object_set_new(j, "deletion_due", end_time(p->deletion_due));
 	return j;
 }
 

@@ -86,6 +86,9 @@ struct config {
 	long security_txt_days;
 	char *subprocessors_file; /* the instance's subprocessors (domain/subproc.h); "": none */
 	long subprocessor_notice_days; /* a new one takes effect this long after it is announced */
+	long archive_read_days; /* members other than leaders read an archived production this long
+	                         */
+	long close_grace_days;  /* a closed production's data is deleted this long after closing */
 	char *log_level;
 	char *admin_email;
 };

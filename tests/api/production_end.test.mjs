@@ -1,0 +1,168 @@
+// A production's end (issue 22, api/closing.c): archived, it is read-only for everyone — every
+// write route of the production answers 409, its end's own routes excepted — while its members
+// keep reading it for archive_read_days; unarchived, it takes writes again; closed (archived
+// only), only its production admins and producers read it, and each of them is mailed a final
+// export offer naming the day its data will be deleted; reopened within the grace, the deletion
+// is off. Only leaders archive, close, reopen. The erasure itself: tests/unit/api/test_closing.c.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { assertProblem, initDataDir, slateSql, startServer, waitFor } from './lib/harness.mjs';
+import { loadSpec } from './lib/openapi.mjs';
+import { call, enrolTotp, newAccount, readyAdmin } from './lib/session.mjs';
+
+const dd = initDataDir();
+let srv, admin, producer, crew, prod;
+const P = (rest = '', id = prod.id) => `/api/v1/productions/${id}${rest}`;
+/* the routes of the end itself, and a member's revoking their own feed: they answer while archived */
+const END_OK = new Set(['POST /archive', 'POST /unarchive', 'POST /close', 'POST /reopen', 'DELETE /me/calendar-feed']);
+
+async function member(email, role, dept) {
+  const session = await newAccount(srv, email, `the tide turns at the harbour wall ${dept ? 7 : 3}`);
+  const m = await call(srv, admin, 'POST', P('/members'), { body: dept ? { email, role, department: dept } : { email, role } });
+  assert.equal(m.status, 201, m.body);
+  if (role === 'producer') await enrolTotp(srv, session);
+  return session;
+}
+
+async function newProduction(name) {
+  const made = await call(srv, admin, 'POST', '/api/v1/productions', { body: { name, timezone: 'Europe/London' } });
+  assert.equal(made.status, 201, made.body);
+  return made.json;
+}
+
+/** The mails in the file outbox whose subject starts so, as text. */
+function mails(subject) {
+  const dir = path.join(dd.data, 'mail');
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir).filter((f) => f.endsWith('.eml')).map((f) => fs.readFileSync(path.join(dir, f), 'utf8'))
+    .filter((t) => t.includes(`\r\nSubject: ${subject}`));
+}
+const to = (m) => /\r\nTo: ([^\r\n]+)\r\n/.exec(m)[1];
+
+before(async () => {
+  srv = await startServer({ dataDir: dd });
+  admin = await readyAdmin(srv);
+  prod = await newProduction('Lighthouse Keeper');
+  producer = await member('producer@end.example', 'producer');
+  crew = await member('grip@end.example', 'crew', 'Grip');
+});
+
+after(async () => {
+  await srv?.stop();
+  dd.cleanup();
+});
+
+test('a crew member cannot archive, close, unarchive or reopen (403, audited); nothing changes', async () => {
+  for (const step of ['archive', 'close', 'unarchive', 'reopen']) {
+    const res = await call(srv, crew, 'POST', P(`/${step}`));
+    assertProblem(res, 403, step);
+  }
+  const got = await call(srv, admin, 'GET', P());
+  assert.equal(got.json.archived_at, null);
+  assert.equal(slateSql(dd.data, `SELECT COUNT(*) FROM audit_event WHERE action = 'production.write' AND outcome = 'denied' AND object = '${prod.id}'`), '4');
+});
+
+test('archived, every write route of the production answers 409 and reads go on; unarchived, writes work again', async () => {
+  const a = await call(srv, producer, 'POST', P('/archive'));
+  assert.equal(a.status, 200, a.body);
+  assert.match(a.json.archived_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  assert.equal(a.json.deletion_due, null);
+  assertProblem(await call(srv, producer, 'POST', P('/archive')), 409, 'archived twice');
+
+  // every write operation docs/openapi.yaml lists under the production (the route table's)
+  const spec = loadSpec();
+  const tried = [];
+  for (const [template, item] of Object.entries(spec.doc.paths)) {
+    if (!template.startsWith('/api/v1/productions/{id}')) continue;
+    for (const method of ['post', 'put', 'patch', 'delete']) {
+      if (!item[method]) continue;
+      const rest = template.slice('/api/v1/productions/{id}'.length);
+      if (END_OK.has(`${method.toUpperCase()} ${rest}`)) continue;
+      const url = P(rest.replace(/\{[a-z]+\}/g, 'x0000000000000000'));
+      const res = await call(srv, producer, method.toUpperCase(), url, { body: {} });
+      assert.equal(res.status, 409, `${method.toUpperCase()} ${template}: ${res.status} ${res.body}`);
+      assert.equal(res.headers['content-type'], 'application/problem+json');
+      assert.match(res.json.detail, /archived/);
+      tried.push(`${method} ${template}`);
+    }
+  }
+  assert.ok(tried.length >= 40, `the walk reached the production's write routes (${tried.length})`);
+  // the same for the crew member and a bearer token's caller: one gate, not per role
+  assertProblem(await call(srv, crew, 'PATCH', P(), { body: { name: 'Renamed' } }), 409, 'crew write');
+
+  // reads keep working, for the leaders and for a member
+  for (const who of [admin, producer, crew]) {
+    const r = await call(srv, who, 'GET', P());
+    assert.equal(r.status, 200, r.body);
+    assert.equal(r.json.archived_at, a.json.archived_at);
+    assert.equal((await call(srv, who, 'GET', P('/departments'))).status, 200);
+  }
+  assert.equal((await call(srv, crew, 'GET', P('/days'))).status, 200);
+
+  const u = await call(srv, admin, 'POST', P('/unarchive'));
+  assert.equal(u.status, 200, u.body);
+  assert.equal(u.json.archived_at, null);
+  const renamed = await call(srv, producer, 'PATCH', P(), { body: { name: 'Lighthouse Keeper II' } });
+  assert.equal(renamed.status, 200, renamed.body);
+  assertProblem(await call(srv, producer, 'POST', P('/unarchive')), 409, 'not archived');
+  assert.equal(slateSql(dd.data, `SELECT group_concat(action, ',') FROM (SELECT action FROM audit_event WHERE object = '${prod.id}' AND action IN ('production.archive', 'production.unarchive') AND outcome = 'success' ORDER BY seq)`),
+    'production.archive,production.unarchive');
+});
+
+test('closing needs an archived production; closed, only leaders read it, each leader is mailed the deletion date; reopened within the grace', async () => {
+  assertProblem(await call(srv, producer, 'POST', P('/close')), 409, 'close an open production');
+  assert.equal((await call(srv, producer, 'POST', P('/archive'))).status, 200);
+  const before = Date.now();
+  const c = await call(srv, producer, 'POST', P('/close'));
+  assert.equal(c.status, 200, c.body);
+  const due = Date.parse(c.json.deletion_due);
+  // production_close_grace_days: 30 by default
+  assert.ok(Math.abs(due - before - 30 * 86400_000) < 120_000, `deletion due in 30 days: ${c.json.deletion_due}`);
+  assert.ok(c.json.closed_at);
+  assertProblem(await call(srv, producer, 'POST', P('/unarchive')), 409, 'unarchive a closed production');
+  assertProblem(await call(srv, producer, 'POST', P('/close')), 409, 'closed twice');
+
+  // the final export offer: to the production admin and the producer, not to the crew member
+  const subject = `Slate: Lighthouse Keeper II will be deleted on ${c.json.deletion_due.slice(0, 10)}`;
+  const sent = await waitFor(() => { const m = mails(subject); return m.length >= 2 ? m : null; }, { timeout: 60_000, what: 'two export offers' });
+  assert.deepEqual(sent.map(to).sort(), ['admin@localhost', 'producer@end.example']);
+  for (const m of sent) {
+    assert.ok(m.includes(c.json.deletion_due), 'the mail names the deletion time');
+    assert.ok(m.includes(`/api/v1/productions/${prod.id}/export`), 'the mail says where the final export is');
+  }
+
+  // closed: the crew member reads nothing any more; the leaders read and export
+  assertProblem(await call(srv, crew, 'GET', P()), 403, 'crew read of a closed production');
+  assertProblem(await call(srv, crew, 'GET', P('/days')), 403, 'crew read of a closed production');
+  assert.equal((await call(srv, producer, 'GET', P())).json.deletion_due, c.json.deletion_due);
+  const exp = await call(srv, producer, 'GET', P('/export'));
+  assert.equal(exp.status, 200, exp.body.slice(0, 300));
+  assertProblem(await call(srv, producer, 'POST', P('/departments'), { body: { name: 'Drones' } }), 409, 'closed write');
+
+  // reopened: archived again, readable by its members, the deletion off
+  assertProblem(await call(srv, crew, 'POST', P('/reopen')), 403, 'crew reopen');
+  const r = await call(srv, admin, 'POST', P('/reopen'));
+  assert.equal(r.status, 200, r.body);
+  assert.deepEqual([r.json.closed_at, r.json.deletion_due], [null, null]);
+  assert.ok(r.json.archived_at);
+  assert.equal((await call(srv, crew, 'GET', P())).status, 200);
+  assertProblem(await call(srv, admin, 'POST', P('/reopen')), 409, 'reopen twice');
+  assert.equal(slateSql(dd.data, `SELECT COUNT(*) FROM production WHERE id = '${prod.id}' AND deletion_due IS NULL AND archived_at IS NOT NULL`), '1');
+  assert.equal(slateSql(dd.data, `SELECT group_concat(actor IS NOT NULL, ',') FROM audit_event WHERE object = '${prod.id}' AND action IN ('production.close', 'production.reopen') AND outcome = 'success'`), '1,1');
+});
+
+test('with archive_read_days 0 members stop reading at once; with grace 0 the deletion is due at once and cannot be reopened', async () => {
+  await srv.stop();
+  srv = await startServer({ dataDir: dd, env: { SLATE_ARCHIVE_READ_DAYS: '0', SLATE_PRODUCTION_CLOSE_GRACE_DAYS: '0' } });
+  // the production archived above: its reading time for members is over, not for leaders
+  assertProblem(await call(srv, crew, 'GET', P()), 403, 'crew read after the reading time');
+  assert.equal((await call(srv, producer, 'GET', P('/days'))).status, 200);
+
+  const c = await call(srv, producer, 'POST', P('/close'));
+  assert.equal(c.status, 200, c.body);
+  assert.ok(Math.abs(Date.parse(c.json.deletion_due) - Date.parse(c.json.closed_at)) < 1000, 'due at once');
+  assertProblem(await call(srv, producer, 'POST', P('/reopen')), 409, 'reopen after the grace');
+  assert.equal(slateSql(dd.data, `SELECT COUNT(*) FROM production WHERE id = '${prod.id}' AND deletion_due <= strftime('%s', 'now')`), '1');
+});
