@@ -301,7 +301,9 @@ erase_one(struct store *s, struct keyring *keys, const char *upload_dir, const c
 	if (audit_record(s, &a, e) == -1)
 		goto out;
 	for (size_t i = 0; i < x.nkeys; i++) {
-		int d = keyring_destroy(keys, x.keys[i], e);
+		/* the last is the production key, the others person keys */
+		int d = i + 1 == x.nkeys ? keyring_destroy_production(keys, x.keys[i], e)
+		                         : keyring_destroy(keys, x.keys[i], e);
 		if (d == -1)
 			goto out;
 		out->keys += d;
