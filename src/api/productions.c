@@ -804,6 +804,19 @@ invitations_accept(struct api_call *c)
 		                             : "the invitation is unknown, used or expired");
 		goto fail;
 	}
+	/* an archived production takes no new member (api/closing.c) */
+	{
+		struct store_production p;
+		if ((found = store_production_get(s, aj->v.production_id, &p, &e)) == -1) {
+			http_end_problem(r, 503, "invitations are unavailable right now");
+			goto fail;
+		}
+		if (found == 1 && p.archived_at != 0) {
+			http_end_problem(r, 409,
+			                 "the production is archived: it takes no new members");
+			goto fail;
+		}
+	}
 	if ((found = store_user_by_email(s, aj->v.email, &u, &e)) == -1) {
 		http_end_problem(r, 503, "invitations are unavailable right now");
 		goto fail;

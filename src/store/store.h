@@ -174,7 +174,7 @@ int store_production_list(struct store *s, const char *user_id, int all,
                           void *arg, struct err *e);
 
 /*
- * A production's end (migration 0033, domain/closing.h). set_archived sets
+ * A production's end (migration 0033, api/closing.h). set_archived sets
  * archived_at (0 clears it; only while not closed); set_closed sets closed_at
  * and deletion_due (both 0 reopens; only while archived): 1 done, 0 no such
  * production in that state.

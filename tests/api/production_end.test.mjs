@@ -8,12 +8,13 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { assertProblem, initDataDir, slateSql, startServer, waitFor } from './lib/harness.mjs';
+import { assertProblem, initDataDir, request, slateSql, startServer, waitFor } from './lib/harness.mjs';
+import { mailedToken } from './lib/mail.mjs';
 import { loadSpec } from './lib/openapi.mjs';
 import { call, enrolTotp, newAccount, readyAdmin } from './lib/session.mjs';
 
 const dd = initDataDir();
-let srv, admin, producer, crew, prod;
+let srv, admin, producer, crew, prod, feed;
 const P = (rest = '', id = prod.id) => `/api/v1/productions/${id}${rest}`;
 /* the routes of the end itself, and a member's revoking their own feed: they answer while archived */
 const END_OK = new Set(['POST /archive', 'POST /unarchive', 'POST /close', 'POST /reopen', 'DELETE /me/calendar-feed']);
@@ -65,6 +66,15 @@ test('a crew member cannot archive, close, unarchive or reopen (403, audited); n
 });
 
 test('archived, every write route of the production answers 409 and reads go on; unarchived, writes work again', async () => {
+  // an invitation sent before, and the crew member's calendar feed
+  const inv = await call(srv, producer, 'POST', P('/invitations'), { body: { email: 'late@end.example', role: 'crew', department: 'Grip' } });
+  assert.equal(inv.status, 201, inv.body);
+  const token = await mailedToken(srv, 'late@end.example');
+  const f = await call(srv, crew, 'POST', P('/me/calendar-feed'));
+  assert.equal(f.status, 201, f.body);
+  feed = new URL(f.json.https_url).pathname;
+  assert.equal((await request(srv, { path: feed })).status, 200);
+
   const a = await call(srv, producer, 'POST', P('/archive'));
   assert.equal(a.status, 200, a.body);
   assert.match(a.json.archived_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
@@ -89,8 +99,12 @@ test('archived, every write route of the production answers 409 and reads go on;
     }
   }
   assert.ok(tried.length >= 40, `the walk reached the production's write routes (${tried.length})`);
-  // the same for the crew member and a bearer token's caller: one gate, not per role
+  // the same for the crew member: one gate, not per role; an archived production takes no new member
   assertProblem(await call(srv, crew, 'PATCH', P(), { body: { name: 'Renamed' } }), 409, 'crew write');
+  const accept = await request(srv, { method: 'POST', path: '/api/v1/invitations/accept', headers: { origin: srv.origin }, body: { token, password: 'the tide turns at the harbour wall 9' } });
+  assertProblem(accept, 409, 'invitation accepted while archived');
+  assert.equal(slateSql(dd.data, `SELECT COUNT(*) FROM membership WHERE production_id = '${prod.id}'`), '3');
+  assert.equal((await request(srv, { path: feed })).status, 200, 'the feed reads on within the reading time');
 
   // reads keep working, for the leaders and for a member
   for (const who of [admin, producer, crew]) {
@@ -158,6 +172,7 @@ test('with archive_read_days 0 members stop reading at once; with grace 0 the de
   srv = await startServer({ dataDir: dd, env: { SLATE_ARCHIVE_READ_DAYS: '0', SLATE_PRODUCTION_CLOSE_GRACE_DAYS: '0' } });
   // the production archived above: its reading time for members is over, not for leaders
   assertProblem(await call(srv, crew, 'GET', P()), 403, 'crew read after the reading time');
+  assertProblem(await request(srv, { path: feed }), 404, 'the crew member\'s feed after the reading time');
   assert.equal((await call(srv, producer, 'GET', P('/days'))).status, 200);
 
   const c = await call(srv, producer, 'POST', P('/close'));
