@@ -14,7 +14,7 @@ import { loadSpec } from './lib/openapi.mjs';
 import { call, enrolTotp, newAccount, readyAdmin } from './lib/session.mjs';
 
 const dd = initDataDir();
-let srv, admin, producer, crew, prod, feed;
+let srv, admin, producer, crew, prod, feed, sheetToken;
 const P = (rest = '', id = prod.id) => `/api/v1/productions/${id}${rest}`;
 /* the routes of the end itself, and a member's revoking their own feed: they answer while archived */
 const END_OK = new Set(['POST /archive', 'POST /unarchive', 'POST /close', 'POST /reopen', 'DELETE /me/calendar-feed']);
@@ -74,6 +74,14 @@ test('archived, every write route of the production answers 409 and reads go on;
   assert.equal(f.status, 201, f.body);
   feed = new URL(f.json.https_url).pathname;
   assert.equal((await request(srv, { path: feed })).status, 200);
+  // a call sheet sent by mail with its personal link
+  const sam = await call(srv, admin, 'POST', P('/people'), { body: { name: 'Sam Reed', kind: 'crew', department: 'Grip', work_email: 'sam@end.example' } });
+  assert.equal(sam.status, 201, sam.body);
+  const day = await call(srv, admin, 'POST', P('/days'), { body: { date: '2027-03-01', unit: 'Main', general_call: '07:00', wrap_estimate: '19:00' } });
+  assert.equal(day.status, 201, day.body);
+  assert.equal((await call(srv, admin, 'PUT', P(`/days/${day.json.id}/calls/${sam.json.id}`), { body: { call: '07:00' } })).status, 200);
+  assert.equal((await call(srv, admin, 'POST', P(`/days/${day.json.id}/callsheets?send=true`))).status, 201);
+  sheetToken = await mailedToken(srv, 'sam@end.example', 'sheet');
 
   const a = await call(srv, producer, 'POST', P('/archive'));
   assert.equal(a.status, 200, a.body);
@@ -105,6 +113,9 @@ test('archived, every write route of the production answers 409 and reads go on;
   assertProblem(accept, 409, 'invitation accepted while archived');
   assert.equal(slateSql(dd.data, `SELECT COUNT(*) FROM membership WHERE production_id = '${prod.id}'`), '3');
   assert.equal((await request(srv, { path: feed })).status, 200, 'the feed reads on within the reading time');
+  // the call sheet's link opens within the reading time and acknowledges nothing
+  assert.equal((await request(srv, { method: 'POST', path: '/api/v1/sheet-links/open', body: { token: sheetToken } })).status, 200);
+  assertProblem(await request(srv, { method: 'POST', path: '/api/v1/sheet-links/ack', body: { token: sheetToken } }), 409, 'a link ack while archived');
 
   // reads keep working, for the leaders and for a member
   for (const who of [admin, producer, crew]) {
@@ -173,6 +184,7 @@ test('with archive_read_days 0 members stop reading at once; with grace 0 the de
   // the production archived above: its reading time for members is over, not for leaders
   assertProblem(await call(srv, crew, 'GET', P()), 403, 'crew read after the reading time');
   assertProblem(await request(srv, { path: feed }), 404, 'the crew member\'s feed after the reading time');
+  assertProblem(await request(srv, { method: 'POST', path: '/api/v1/sheet-links/open', body: { token: sheetToken } }), 403, 'a call sheet link after the reading time');
   assert.equal((await call(srv, producer, 'GET', P('/days'))).status, 200);
 
   const c = await call(srv, producer, 'POST', P('/close'));
