@@ -175,10 +175,26 @@ productions_create(struct api_call *c)
 	http_end_reply_json(r, 201, production_json(&p, "production_admin"));
 }
 
+struct listing {
+	json_t *arr;
+	int instance_admin;
+	long read_days;
+	long long now;
+};
+
+/* Lists p unless its end keeps the caller out (api_end_reads: closed, or past its reading time). */
 static void
 add_production(const struct store_production *p, const char *role, void *arg)
 {
-	json_array_append_new(arg, production_json(p, role));
+	struct listing *l = arg;
+	struct api_access a;
+	memset(&a, 0, sizeof(a));
+	a.production = *p;
+	a.instance_admin = l->instance_admin;
+	a.member = role != NULL;
+	snprintf(a.me.role, sizeof(a.me.role), "%s", role != NULL ? role : "");
+	if (api_end_reads(&a, l->read_days, l->now))
+		json_array_append_new(l->arr, production_json(p, role));
 }
 
 /*
@@ -194,9 +210,11 @@ productions_list(struct api_call *c)
 	struct err e;
 	size_t i;
 	int rc;
+	struct listing l = {arr, auth->session.user.is_instance_admin,
+	                    http_req_config(c->r)->archive_read_days, (long long)time(NULL)};
 
 	rc = store_production_list(api_call_store(c), c->actor,
-	                           auth->session.user.is_instance_admin, add_production, arr, &e);
+	                           auth->session.user.is_instance_admin, add_production, &l, &e);
 	json_array_foreach (arr, i, p) {
 		char pid[STORE_ID_LEN + 8];
 		int found;

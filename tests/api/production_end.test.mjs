@@ -15,6 +15,8 @@ import { call, enrolTotp, newAccount, readyAdmin } from './lib/session.mjs';
 
 const dd = initDataDir();
 let srv, admin, producer, crew, prod, feed, sheetToken;
+/** Whether the production is in the caller's GET /api/v1/productions. */
+const listed = async (who) => (await call(srv, who, 'GET', '/api/v1/productions')).json.productions.some((p) => p.id === prod.id);
 const P = (rest = '', id = prod.id) => `/api/v1/productions/${id}${rest}`;
 /* the routes of the end itself, and a member's revoking their own feed: they answer while archived */
 const END_OK = new Set(['POST /archive', 'POST /unarchive', 'POST /close', 'POST /reopen', 'DELETE /me/calendar-feed']);
@@ -161,6 +163,7 @@ test('closing needs an archived production; closed, only leaders read it, each l
   // closed: the crew member reads nothing any more; the leaders read and export
   assertProblem(await call(srv, crew, 'GET', P()), 403, 'crew read of a closed production');
   assertProblem(await call(srv, crew, 'GET', P('/days')), 403, 'crew read of a closed production');
+  assert.deepEqual([await listed(crew), await listed(producer)], [false, true], 'listed to its leaders only');
   assert.equal((await call(srv, producer, 'GET', P())).json.deletion_due, c.json.deletion_due);
   const exp = await call(srv, producer, 'GET', P('/export'));
   assert.equal(exp.status, 200, exp.body.slice(0, 300));
@@ -173,6 +176,7 @@ test('closing needs an archived production; closed, only leaders read it, each l
   assert.deepEqual([r.json.closed_at, r.json.deletion_due], [null, null]);
   assert.ok(r.json.archived_at);
   assert.equal((await call(srv, crew, 'GET', P())).status, 200);
+  assert.equal(await listed(crew), true);
   assertProblem(await call(srv, admin, 'POST', P('/reopen')), 409, 'reopen twice');
   assert.equal(slateSql(dd.data, `SELECT COUNT(*) FROM production WHERE id = '${prod.id}' AND deletion_due IS NULL AND archived_at IS NOT NULL`), '1');
   assert.equal(slateSql(dd.data, `SELECT group_concat(actor IS NOT NULL, ',') FROM audit_event WHERE object = '${prod.id}' AND action IN ('production.close', 'production.reopen') AND outcome = 'success'`), '1,1');
@@ -183,6 +187,7 @@ test('with archive_read_days 0 members stop reading at once; with grace 0 the de
   srv = await startServer({ dataDir: dd, env: { SLATE_ARCHIVE_READ_DAYS: '0', SLATE_PRODUCTION_CLOSE_GRACE_DAYS: '0' } });
   // the production archived above: its reading time for members is over, not for leaders
   assertProblem(await call(srv, crew, 'GET', P()), 403, 'crew read after the reading time');
+  assert.deepEqual([await listed(crew), await listed(producer)], [false, true], 'listed to its leaders only');
   assertProblem(await request(srv, { path: feed }), 404, 'the crew member\'s feed after the reading time');
   assertProblem(await request(srv, { method: 'POST', path: '/api/v1/sheet-links/open', body: { token: sheetToken } }), 403, 'a call sheet link after the reading time');
   assert.equal((await call(srv, producer, 'GET', P('/days'))).status, 200);
