@@ -9,8 +9,10 @@
  * manage the production and its members (api_scope).
  */
 #include <string.h>
+#include <time.h>
 
 #include "api/access.h"
+#include "api/call.h"
 #include "api/reply.h"
 #include "api/session.h"
 #include "http/router.h"
@@ -61,4 +63,43 @@ api_scope(const struct api_access *a, enum policy_resource res, enum policy_acti
 	if (!a->member || policy_role_parse(a->me.role, &role) == -1)
 		return POLICY_SCOPE_NONE;
 	return policy_scope(role, res, act);
+}
+
+int
+api_end_reads(const struct api_access *a, long read_days, long long now)
+{
+	const struct store_production *p = &a->production;
+	if (p->archived_at == 0 ||
+	    api_scope(a, POLICY_RESOURCE_PRODUCTION, POLICY_ACTION_WRITE) == POLICY_SCOPE_ALL)
+		return 1;
+	return p->closed_at == 0 && now < p->archived_at + (long long)read_days * 86400;
+}
+
+int
+api_production_end_check(struct http_req *r, const struct api_access *a)
+{
+	const struct store_production *p = &a->production;
+	const struct route_decl *d = r->match.route->decl;
+	const struct api_auth *auth = session_of(r);
+
+	if (p->archived_at == 0)
+		return 0;
+	if (!api_end_reads(a, http_req_config(r)->archive_read_days, (long long)time(NULL))) {
+		session_audit(r, auth->session.user.id, "production.access", p->id, "denied");
+		http_end_problem(r, 403,
+		                 p->closed_at
+		                     ? "the production is closed: only its production admins "
+		                       "and producers read it until its data is deleted"
+		                     : "the production is archived and its reading time for "
+		                       "your role is over");
+		return -1;
+	}
+	if (strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0 ||
+	    (d != NULL && d->end_ok))
+		return 0;
+	http_end_problem(r, 409,
+	                 p->closed_at ? "the production is archived and closed: it is read-only "
+	                                "until its data is deleted"
+	                              : "the production is archived: it is read-only");
+	return -1;
 }

@@ -114,6 +114,10 @@ struct route_decl {
 	   on the request for the handler's own, answered together (http_json_body_open) */
 	int body_open;
 	const char *audit; /* the audit action of a write, else NULL */
+	/* 1: a write that still answers while the production is archived or closed (its end's own
+	   routes, a member revoking their own feed); every other write answers 409 then
+	   (api_production_end_check) */
+	int end_ok;
 	/* a check of the caller's own standing that comes before the body is read (0, or -1 after
 	   answering), else NULL */
 	int (*precheck)(struct api_call *c);
@@ -235,6 +239,11 @@ void invitations_create(struct api_call *c);
 void invitations_list(struct api_call *c);
 void invitations_accept(struct api_call *c);
 void invitations_preview(struct api_call *c);
+/* api/closing.c: a production's end */
+void closing_archive(struct api_call *c);
+void closing_unarchive(struct api_call *c);
+void closing_close(struct api_call *c);
+void closing_reopen(struct api_call *c);
 /* api/attachments.c */
 int attachments_upload_head(struct api_call *c);
 void attachments_upload(struct api_call *c);

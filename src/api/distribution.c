@@ -739,6 +739,23 @@ link_of(struct api_call *c, const char *action, struct store_link *l, struct sto
 		    json_pack("[{s:s, s:s}]", "pointer", "/token", "detail", "sign-in required"));
 		return 0;
 	}
+	/* archived (api/closing.c): a link reads as its person would, no leader; it acks nothing */
+	if (prod->archived_at != 0) {
+		struct api_access a;
+		memset(&a, 0, sizeof(a));
+		a.production = *prod;
+		if (!api_end_reads(&a, http_req_config(r)->archive_read_days,
+		                   (long long)time(NULL))) {
+			link_audit(r, action, l->person_id, l->production_id, "denied");
+			http_end_problem(
+			    r, 403, "the production is archived: its call sheets no longer open");
+			return 0;
+		}
+		if (strcmp(action, "callsheet.ack") == 0) {
+			http_end_problem(r, 409, "the production is archived: it is read-only");
+			return 0;
+		}
+	}
 	return 1;
 }
 

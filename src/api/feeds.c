@@ -107,7 +107,8 @@ feeds_revoke(struct api_call *c)
  * not or no longer a member), -1 with e set.
  */
 static int
-feed_reader(struct store *s, const struct store_feed *f, struct api_reader *rd, struct err *e)
+feed_reader(struct store *s, const struct store_feed *f, long read_days, struct api_reader *rd,
+            struct err *e)
 {
 	int found;
 
@@ -122,6 +123,8 @@ feed_reader(struct store *s, const struct store_feed *f, struct api_reader *rd, 
 	    policy_role_parse(rd->a.me.role, &rd->role) != 0)
 		return 0;
 	rd->a.member = 1;
+	if (!api_end_reads(&rd->a, read_days, (long long)time(NULL)))
+		return 0; /* archived past its reading time, or closed (api/closing.c) */
 	rd->has_role = 1;
 	rd->published_only = 1;
 	return api_reader_own_record(s, f->user_id, rd, e) == -1 ? -1 : 1;
@@ -155,7 +158,7 @@ feeds_get(struct api_call *c)
 	token_hash(text, hash);
 	sodium_memzero(text, sizeof(text));
 	if ((found = store_feed_by_hash(s, hash, &f, &e)) == 1)
-		found = feed_reader(s, &f, &rd, &e);
+		found = feed_reader(s, &f, http_req_config(r)->archive_read_days, &rd, &e);
 	if (found == -1) {
 		api_unavailable(r, &e);
 		goto done;

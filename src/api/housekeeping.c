@@ -13,7 +13,9 @@
  *
  *   deletion   every closed account whose grace period is over is deleted
  *              with its person records, their keys destroyed
- *              (backup/erasure.h); then the deletion log is copied to the
+ *              (backup/erasure.h), and every closed production whose grace
+ *              period is over is erased (api/closing.h); then the
+ *              deletion log is copied to the
  *              backup destinations when it changed since the last copy
  *              (or at the first pass), so that a restore elsewhere
  *              replays it. A copy that fails is tried at the next pass.
@@ -37,6 +39,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "api/closing.h"
 #include "backup/erasure.h"
 #include "util/log.h"
 #include "util/xalloc.h"
@@ -105,21 +108,30 @@ static void
 deletion_job(struct store *s, const struct config *c, long long now)
 {
 	struct erasure_report r = {0};
-	struct err e;
+	struct closing_report p;
+	struct err e, pe;
 	int rc = erasure_due(s, H.keys, c->data_dir, now, 0, NULL, NULL, &r, &e);
+	int prc = productions_close_due(s, H.keys, c->data_dir, c->upload_dir, now, 0, &p, &pe);
 
 	pthread_mutex_lock(&H.mu);
 	H.deletion.at = now;
-	H.deletion.ok = rc == 0;
+	H.deletion.ok = rc == 0 && prc == 0 && p.failed == 0;
 	H.deletion.accounts = r.accounts;
 	H.deletion.people = r.people;
+	H.deletion.productions = prc == 0 ? p.productions : 0;
 	pthread_mutex_unlock(&H.mu);
 	if (rc == -1)
 		log_event(LOG_WARN, "deletion job incomplete; tried again at the next pass",
 		          LOG_STR("error", e.msg), LOG_END);
+	if (prc == -1)
+		log_event(LOG_WARN, "closed productions not erased; tried again at the next pass",
+		          LOG_STR("error", pe.msg), LOG_END);
 	if (r.accounts > 0)
 		log_event(LOG_INFO, "closed accounts deleted", LOG_INT("accounts", r.accounts),
 		          LOG_INT("people", r.people), LOG_END);
+	if (prc == 0 && p.productions > 0)
+		log_event(LOG_INFO, "closed productions erased",
+		          LOG_INT("productions", p.productions), LOG_INT("keys", p.keys), LOG_END);
 	ship_deletions(c);
 }
 

@@ -26,10 +26,11 @@ int housekeeping_last(struct retention_report *out);
 
 /* The last deletion job run. */
 struct housekeeping_deletion {
-	long long at; /* Unix seconds; 0: none yet */
-	int ok;       /* every due account was dealt with */
-	int accounts; /* closed accounts deleted */
-	int people;   /* person records deleted with them */
+	long long at;     /* Unix seconds; 0: none yet */
+	int ok;           /* every due account was dealt with */
+	int accounts;     /* closed accounts deleted */
+	int people;       /* person records deleted with them */
+	long productions; /* closed productions erased */
 };
 /* 1 (*out filled), 0 when the job has not run yet (*out zero). */
 int housekeeping_deletion(struct housekeeping_deletion *out);

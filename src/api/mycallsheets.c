@@ -132,7 +132,9 @@ reader_of(struct http_req *r, const struct store_production *p, struct api_reade
 		snprintf(rd->cache.user_id, sizeof(rd->cache.user_id), "%s", user);
 		rd->cache.instance_admin = admin;
 	}
-	return rd->a.member && rd->has_role;
+	/* archived past its reading time, or closed: not the caller's to read (api/closing.c) */
+	return rd->a.member && rd->has_role &&
+	       api_end_reads(&rd->a, http_req_config(r)->archive_read_days, (long long)time(NULL));
 }
 
 /* The answer of GET …/callsheets/{id}, parsed: NULL with e set (or 503 when gone). */

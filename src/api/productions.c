@@ -54,8 +54,19 @@
 #include "util/email.h"
 #include "util/log.h"
 #include "util/secret.h"
+#include "util/timefmt.h"
 #include "util/xalloc.h"
 #include "util/zone.h"
+
+static json_t *
+end_time(long long t)
+{
+	char buf[TIMEFMT_LEN];
+	if (t == 0)
+		return json_null();
+	time_rfc3339((time_t)t, buf);
+	return json_string(buf);
+}
 
 static json_t *
 production_json(const struct store_production *p, const char *role)
@@ -65,6 +76,10 @@ production_json(const struct store_production *p, const char *role)
 	                      p->link_access, "remind_hours_before", p->remind_hours_before);
 	if (role != NULL)
 		json_object_set_new(j, "role", json_string(role));
+	/* its end (api/closing.c): RFC 3339 UTC, null while not */
+	json_object_set_new(j, "archived_at", end_time(p->archived_at));
+	json_object_set_new(j, "closed_at", end_time(p->closed_at));
+	json_object_set_new(j, "deletion_due", end_time(p->deletion_due));
 	return j;
 }
 
@@ -160,10 +175,26 @@ productions_create(struct api_call *c)
 	http_end_reply_json(r, 201, production_json(&p, "production_admin"));
 }
 
+struct listing {
+	json_t *arr;
+	int instance_admin;
+	long read_days;
+	long long now;
+};
+
+/* Lists p unless its end keeps the caller out (api_end_reads: closed, or past its reading time). */
 static void
 add_production(const struct store_production *p, const char *role, void *arg)
 {
-	json_array_append_new(arg, production_json(p, role));
+	struct listing *l = arg;
+	struct api_access a;
+	memset(&a, 0, sizeof(a));
+	a.production = *p;
+	a.instance_admin = l->instance_admin;
+	a.member = role != NULL;
+	snprintf(a.me.role, sizeof(a.me.role), "%s", role != NULL ? role : "");
+	if (api_end_reads(&a, l->read_days, l->now))
+		json_array_append_new(l->arr, production_json(p, role));
 }
 
 /*
@@ -179,9 +210,11 @@ productions_list(struct api_call *c)
 	struct err e;
 	size_t i;
 	int rc;
+	struct listing l = {arr, auth->session.user.is_instance_admin,
+	                    http_req_config(c->r)->archive_read_days, (long long)time(NULL)};
 
 	rc = store_production_list(api_call_store(c), c->actor,
-	                           auth->session.user.is_instance_admin, add_production, arr, &e);
+	                           auth->session.user.is_instance_admin, add_production, &l, &e);
 	json_array_foreach (arr, i, p) {
 		char pid[STORE_ID_LEN + 8];
 		int found;
@@ -788,6 +821,19 @@ invitations_accept(struct api_call *c)
 		                 found == -1 ? "invitations are unavailable right now"
 		                             : "the invitation is unknown, used or expired");
 		goto fail;
+	}
+	/* an archived production takes no new member (api/closing.c) */
+	{
+		struct store_production p;
+		if ((found = store_production_get(s, aj->v.production_id, &p, &e)) == -1) {
+			http_end_problem(r, 503, "invitations are unavailable right now");
+			goto fail;
+		}
+		if (found == 1 && p.archived_at != 0) {
+			http_end_problem(r, 409,
+			                 "the production is archived: it takes no new members");
+			goto fail;
+		}
 	}
 	if ((found = store_user_by_email(s, aj->v.email, &u, &e)) == -1) {
 		http_end_problem(r, 503, "invitations are unavailable right now");

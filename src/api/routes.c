@@ -60,6 +60,12 @@
 #define PRODUCTION_WRITE                                                                           \
 	POLICY(NEED(PRODUCTION, WRITE)),                                                           \
 	    .refused = "your role cannot change this production's departments"
+/* archive, unarchive, close, reopen: production:write, and they answer on an archived one */
+#define PRODUCTION_END                                                                             \
+	POLICY(NEED(PRODUCTION, WRITE)),                                                           \
+	    .refused = "your role cannot archive or close this "                                   \
+	               "production",                                                               \
+	    .denied = API_DENIED_PRODUCTION, .end_ok = 1
 #define DEPARTMENT_BODY BODY({"name", JF_STRING, JF_REQUIRED | JF_NONBLANK, 60})
 
 /*
@@ -316,6 +322,15 @@ const struct route api_routes[] = {
                {"require_mfa", JF_BOOLEAN, 0, 0}, {"link_access", JF_BOOLEAN, 0, 0},
                {"remind_hours_before", JF_INTEGER, 0, 0}),
           .audit = "production.rename")},
+    /* a production's end (api/closing.c): leaders only; they answer while it is archived */
+    {"POST", "/api/v1/productions/{id}/archive",
+     CALL(closing_archive, ROUTE_SESSION_ONLY, PRODUCTION_END, .audit = "production.archive")},
+    {"POST", "/api/v1/productions/{id}/unarchive",
+     CALL(closing_unarchive, ROUTE_SESSION_ONLY, PRODUCTION_END, .audit = "production.unarchive")},
+    {"POST", "/api/v1/productions/{id}/close",
+     CALL(closing_close, ROUTE_SESSION_ONLY, PRODUCTION_END, .audit = "production.close")},
+    {"POST", "/api/v1/productions/{id}/reopen",
+     CALL(closing_reopen, ROUTE_SESSION_ONLY, PRODUCTION_END, .audit = "production.reopen")},
     /* a bad ?role is answered before the scope: the handler checks member:read itself */
     {"GET", "/api/v1/productions/{id}/members", CALL(members_list, 0, VIEW(NEED(MEMBER, READ)))},
     {"POST", "/api/v1/productions/{id}/me/calendar-feed",
@@ -323,7 +338,7 @@ const struct route api_routes[] = {
           .refused = "only a member of the production has a calendar feed here",
           .audit = "calendar_feed.create")},
     {"DELETE", "/api/v1/productions/{id}/me/calendar-feed",
-     CALL(feeds_revoke, ROUTE_SESSION_ONLY, .check = API_CHECK_OWN,
+     CALL(feeds_revoke, ROUTE_SESSION_ONLY, .check = API_CHECK_OWN, .end_ok = 1,
           .audit = "calendar_feed.revoke")},
     /* checked from the head (api_before_body), then again once the body is in */
     {"POST", "/api/v1/productions/{id}/attachments",

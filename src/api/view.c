@@ -83,7 +83,7 @@ api_reader_load(struct http_req *r, struct api_reader *rd)
 	                     auth->session.user.is_instance_admin, router_param(&r->match, "id"),
 	                     rd)) {
 		reader_cache_key(r, rd);
-		return 0;
+		return api_production_end_check(r, &rd->a);
 	}
 	/* only a reader that was let in is remembered: refusals are audited, every time */
 	if (api_production_access(r, &rd->a) == -1)
@@ -96,7 +96,8 @@ api_reader_load(struct http_req *r, struct api_reader *rd)
 	}
 	reader_cache_key(r, rd);
 	reader_cache_put(rd);
-	return 0;
+	/* after the cache: an archive's reading time ends by the clock, not by a write */
+	return api_production_end_check(r, &rd->a);
 }
 
 void

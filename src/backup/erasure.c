@@ -21,6 +21,7 @@
  *
  *   1 <unix time> account <account id> <person id>,<person id>|- <mac>
  *   1 <unix time> person <person id> <production id> <mac>
+ *   1 <unix time> production <production id> <person id>,<person id>|- <mac>
  *
  * Ids only: the log says that someone was deleted, never who. <mac> is
  * HMAC-SHA256 under the installation's index key (keyring_blind_index, its
@@ -201,6 +202,17 @@ ids_join(const struct ids *l)
 	return s;
 }
 
+int
+erasure_log_production(const char *data_dir, struct keyring *kr, const char *production_id,
+                       char *const *people, size_t n, long long now, struct err *e)
+{
+	struct ids l = {(char **)people, n};
+	char *joined = ids_join(&l);
+	int rc = append(data_dir, kr, now, "production", production_id, joined, e);
+	free(joined);
+	return rc;
+}
+
 /* One due account: 1 deleted (or would be), 0 no longer due, -1 with e set. */
 static int
 erase_account(struct store *s, struct keyring *kr, const char *data_dir, const char *id,
@@ -297,7 +309,8 @@ parse_line(struct keyring *kr, char *line, long no, struct entry *out, struct er
 		*p++ = '\0';
 	}
 	if (n != 6 || p != NULL || strcmp(f[0], "1") != 0 || strlen(f[5]) != 64 ||
-	    (strcmp(f[2], "account") != 0 && strcmp(f[2], "person") != 0) ||
+	    (strcmp(f[2], "account") != 0 && strcmp(f[2], "person") != 0 &&
+	     strcmp(f[2], "production") != 0) ||
 	    !id_ok(f[3], strlen(f[3])))
 		return err_set(e, 400, "%s line %ld is not a deletion record", ERASURE_LOG, no);
 	for (int i = 1; i < 5; i++) /* the body the mac is over, spaces back */
@@ -345,13 +358,22 @@ replay_one(struct store *s, struct keyring *kr, const struct entry *en, int dry_
 	struct audit_entry a = {"slate", "deletion log", "erasure.replay", en->id, "success", NULL,
 	                        NULL};
 	struct ids people = {0};
-	int account = strcmp(en->kind, "account") == 0, found = 0, n;
+	int account = strcmp(en->kind, "account") == 0;
+	int production = strcmp(en->kind, "production") == 0, found = 0, n;
 
 	entry_ids(en, &people);
 	if (store_begin(s, e) == -1)
 		goto fail_nolock;
 	if (account && store_person_ids_of_user(s, en->id, add_person, &people, e) == -1)
 		goto fail;
+	if (production) {
+		/* the whole production again: its people's keys with it (its files, sealed under
+		   the production key, stay unreadable on disk until slate fsck removes them) */
+		if (store_production_contents(s, en->id, add_person, NULL, &people, e) == -1 ||
+		    (n = store_production_erase(s, en->id, e)) == -1)
+			goto fail;
+		found += n;
+	}
 	for (size_t i = 0; i < people.n; i++) {
 		if ((n = store_person_erase(s, people.v[i], e)) == -1)
 			goto fail;
@@ -373,6 +395,9 @@ replay_one(struct store *s, struct keyring *kr, const struct entry *en, int dry_
 		if (account && (n = keyring_destroy(kr, en->id, e)) == -1)
 			goto fail_nolock;
 		found += account ? n : 0;
+		if (production && (n = keyring_destroy_production(kr, en->id, e)) == -1)
+			goto fail_nolock;
+		found += production ? n : 0;
 		for (size_t i = 0; i < people.n; i++) {
 			if ((n = keyring_destroy(kr, people.v[i], e)) == -1)
 				goto fail_nolock;

@@ -34,6 +34,13 @@ long long erasure_grace(const struct config *c);
 int erasure_log_person(const char *data_dir, struct keyring *kr, const char *person_id,
                        const char *production_id, long long now, struct err *e);
 
+/*
+ * Appends "production production_id was erased, with these n person
+ * records" the same way, before the erasure commits (api/closing.c).
+ */
+int erasure_log_production(const char *data_dir, struct keyring *kr, const char *production_id,
+                           char *const *people, size_t n, long long now, struct err *e);
+
 /* What one run did, or (dry_run) would do. */
 struct erasure_report {
 	int accounts; /* closed accounts deleted */

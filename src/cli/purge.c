@@ -4,7 +4,8 @@
  * The same job `slate serve` runs on its own: the deletion log replayed
  * (whatever a logged deletion left is deleted again: after a restore from
  * before it), then every closed account whose grace period is over deleted
- * with every person record linked to it, their keys destroyed. --dry-run
+ * with every person record linked to it, their keys destroyed, and every
+ * closed production whose grace period is over erased (api/closing.h). --dry-run
  * says what would go and changes nothing. Safe beside a running server
  * (each deletion is one transaction, as the server's would be); ids only
  * on the output, never a name or an address.
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "api/closing.h"
 #include "backup/erasure.h"
 #include "cli/cli.h"
 #include "crypto/keyring.h"
@@ -24,7 +26,8 @@ static const char help[] =
     "Runs the deletion job now. It replays the deletion log (DIR/deletions.log), so that\n"
     "what was deleted before a restore is deleted again; then it deletes every closed\n"
     "account whose grace period (deletion_grace_days) is over, with every person record\n"
-    "linked to it, and destroys their keys. Each deletion is written to the deletion log\n"
+    "linked to it, and destroys their keys, and erases every closed production whose\n"
+    "grace period (close_grace_days) is over. Each deletion is written to the deletion log\n"
     "first and audited (account.delete). --dry-run: says what would be deleted and\n"
     "changes nothing.\n";
 
@@ -46,6 +49,8 @@ cmd_purge(int argc, char **argv)
 	    {NULL, NULL, NULL, NULL},
 	};
 	struct erasure_report rep = {0};
+	struct closing_report prods = {0, 0, 0, 0};
+	long long now = (long long)time(NULL);
 	struct keyring *keys = NULL;
 	struct store *s = NULL;
 	struct config c;
@@ -59,15 +64,23 @@ cmd_purge(int argc, char **argv)
 	if ((s = cli_open_store("purge", &c, &keys)) == NULL)
 		goto out;
 	if (erasure_replay(s, keys, c.data_dir, dry_run, say, NULL, &rep, &e) == -1 ||
-	    erasure_due(s, keys, c.data_dir, (long long)time(NULL), dry_run, say, NULL, &rep, &e) ==
+	    erasure_due(s, keys, c.data_dir, now, dry_run, say, NULL, &rep, &e) == -1 ||
+	    productions_close_due(s, keys, c.data_dir, c.upload_dir, now, dry_run, &prods, &e) ==
 	        -1) {
 		cli_error("purge", "%s", e.msg);
 		goto out;
 	}
-	printf("%s %d account(s) and %d person record(s) linked to them; %d of %d deletion log "
-	       "entries %s.\n",
-	       dry_run ? "Would delete" : "Deleted", rep.accounts, rep.people, rep.replayed,
-	       rep.entries, dry_run ? "would be replayed" : "replayed");
+	printf("%s %d account(s) and %d person record(s) linked to them, and %ld closed "
+	       "production(s) (%ld key(s), %ld file(s)); %d of %d deletion log entries %s.\n",
+	       dry_run ? "Would delete" : "Deleted", rep.accounts, rep.people, prods.productions,
+	       prods.keys, prods.files, rep.replayed, rep.entries,
+	       dry_run ? "would be replayed" : "replayed");
+	if (prods.failed > 0) {
+		cli_error("purge",
+		          "%ld closed production(s) could not be erased (the log says why)",
+		          prods.failed);
+		goto out;
+	}
 	/* the log's copies at the destinations: a failure here loses nothing (the server's next
 	   pass copies it again) */
 	if (!dry_run && erasure_ship(&c, &e) == -1)

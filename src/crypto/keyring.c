@@ -590,8 +590,23 @@ keyring_export(struct keyring *kr, const char *id, int create, struct secret *ou
 	return rc;
 }
 
+static int destroy_kind(struct keyring *kr, const char *id, const char *kind, struct err *e);
+
 int
 keyring_destroy(struct keyring *kr, const char *id, struct err *e)
+{
+	return destroy_kind(kr, id, "person", e);
+}
+
+int
+keyring_destroy_production(struct keyring *kr, const char *id, struct err *e)
+{
+	return destroy_kind(kr, id, "production", e);
+}
+
+/* Destroys the live data key id of this kind (person or production): 1, 0 none, -1. */
+static int
+destroy_kind(struct keyring *kr, const char *id, const char *kind, struct err *e)
 {
 	sqlite3_stmt *st = NULL;
 	char when[TIMEFMT_LEN];
@@ -601,13 +616,14 @@ keyring_destroy(struct keyring *kr, const char *id, struct err *e)
 	pthread_rwlock_wrlock(&kr->mu);
 	if (sqlite3_prepare_v2(kr->db,
 	                       "UPDATE data_key SET wrapped = NULL, destroyed_at = ? "
-	                       "WHERE id = ? AND wrapped IS NOT NULL AND kind = 'person'",
+	                       "WHERE id = ? AND wrapped IS NOT NULL AND kind = ?",
 	                       -1, &st, NULL) != SQLITE_OK) {
 		db_error(kr, "preparing to destroy a key", e);
 		goto out;
 	}
 	sqlite3_bind_text(st, 1, when, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		db_error(kr, "destroying a key", e);
 		goto out;

@@ -74,8 +74,10 @@ int keyring_create(struct keyring *kr, const char *id, const char *kind, struct 
  */
 int keyring_export(struct keyring *kr, const char *id, int create, struct secret *out,
                    struct err *e);
-/* Destroys a data key for good: 1 done, 0 no such live key. */
+/* Destroys a person key for good: 1 done, 0 no such live person key. */
 int keyring_destroy(struct keyring *kr, const char *id, struct err *e);
+/* The same for a production key, when its production is erased (api/closing.c). */
+int keyring_destroy_production(struct keyring *kr, const char *id, struct err *e);
 /* Re-wraps every live data key under new_kek in one transaction; the old master key then opens
  * nothing. */
 int keyring_rotate(struct keyring *kr, const struct secret *new_kek, struct err *e);

@@ -301,8 +301,12 @@ metrics_render(struct evbuffer *out)
 		    "# HELP slate_deletion_last_run_accounts Closed accounts the last "
 		    "run deleted.\n"
 		    "# TYPE slate_deletion_last_run_accounts gauge\n"
-		    "slate_deletion_last_run_accounts %d\n",
-		    have ? d.at : 0LL, have && d.ok, d.accounts);
+		    "slate_deletion_last_run_accounts %d\n"
+		    "# HELP slate_deletion_last_run_productions Closed productions the last run "
+		    "erased.\n"
+		    "# TYPE slate_deletion_last_run_productions gauge\n"
+		    "slate_deletion_last_run_productions %ld\n",
+		    have ? d.at : 0LL, have && d.ok, d.accounts, d.productions);
 	}
 	evbuffer_add_printf(out, "# HELP slate_cache_lookups_total Lookups of the loop threads' "
 	                         "caches (api/cache.c), by cache and result.\n"

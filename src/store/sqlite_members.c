@@ -74,8 +74,9 @@ int
 store_production_get(struct store *s, const char *id, struct store_production *out, struct err *e)
 {
 	static const char sql[] = "SELECT id, name, timezone, require_mfa, link_access, "
-	                          "remind_hours_before FROM production "
-	                          "WHERE id = ?";
+	                          "remind_hours_before, COALESCE(archived_at, 0), "
+	                          "COALESCE(closed_at, 0), COALESCE(deletion_due, 0) "
+	                          "FROM production WHERE id = ?";
 	sqlite3_stmt *st = sq_prepare(s, sql, e);
 	int rc;
 	if (st == NULL)
@@ -88,6 +89,9 @@ store_production_get(struct store *s, const char *id, struct store_production *o
 		out->require_mfa = sqlite3_column_int(st, 3);
 		out->link_access = sqlite3_column_int(st, 4);
 		out->remind_hours_before = sqlite3_column_int(st, 5);
+		out->archived_at = sqlite3_column_int64(st, 6);
+		out->closed_at = sqlite3_column_int64(st, 7);
+		out->deletion_due = sqlite3_column_int64(st, 8);
 		sqlite3_reset(st);
 	}
 	return rc;
@@ -110,7 +114,8 @@ store_production_list(struct store *s, const char *user_id, int all,
 {
 	static const char sql[] =
 	    "SELECT p.id, p.name, p.timezone, m.role, p.require_mfa, p.link_access, "
-	    "p.remind_hours_before FROM production p "
+	    "p.remind_hours_before, COALESCE(p.archived_at, 0), COALESCE(p.closed_at, 0), "
+	    "COALESCE(p.deletion_due, 0) FROM production p "
 	    "LEFT JOIN membership m ON m.production_id = p.id AND m.user_id = ?1 "
 	    "AND m.revoked_at IS NULL WHERE ?2 OR m.id IS NOT NULL ORDER BY p.name, p.id";
 	sqlite3_stmt *st = sq_prepare(s, sql, e);
@@ -128,6 +133,9 @@ store_production_list(struct store *s, const char *user_id, int all,
 		p.require_mfa = sqlite3_column_int(st, 4);
 		p.link_access = sqlite3_column_int(st, 5);
 		p.remind_hours_before = sqlite3_column_int(st, 6);
+		p.archived_at = sqlite3_column_int64(st, 7);
+		p.closed_at = sqlite3_column_int64(st, 8);
+		p.deletion_due = sqlite3_column_int64(st, 9);
 		fn(&p, (const char *)sqlite3_column_text(st, 3), arg);
 	}
 	sqlite3_reset(st);

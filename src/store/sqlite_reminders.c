@@ -24,7 +24,8 @@ store_reminder_candidates(struct store *s, const char *since,
 	    "p.remind_hours_before FROM production p "
 	    "JOIN shoot_day d ON d.production_id = p.id "
 	    "JOIN callsheet c ON c.day_id = d.id "
-	    "WHERE p.remind_hours_before > 0 AND d.cancelled_at IS NULL AND d.day_date >= ? "
+	    "WHERE p.remind_hours_before > 0 AND p.archived_at IS NULL AND d.cancelled_at IS NULL "
+	    "AND d.day_date >= ? "
 	    "AND c.auto_reminded_at IS NULL "
 	    "AND c.version = (SELECT MAX(c2.version) FROM callsheet c2 WHERE c2.day_id = d.id) "
 	    "ORDER BY d.day_date, c.id";

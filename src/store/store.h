@@ -43,6 +43,10 @@ struct store_production {
 	int link_access;         /* a call sheet's personal link opens it without signing in */
 	int remind_hours_before; /* recipients who have not acknowledged are reminded this many
 	                            hours before general call (api/reminders.c); 0: never */
+	/* its end (migration 0032, domain/closing.h): unix seconds, 0 when not */
+	long long archived_at;  /* read-only for everyone from then */
+	long long closed_at;    /* closed by a leader: only leaders read it */
+	long long deletion_due; /* its keys shredded and rows deleted at or after this */
 };
 
 struct keyring;
@@ -168,6 +172,40 @@ int store_production_set_require_mfa(struct store *s, const char *id, int on, st
 int store_production_list(struct store *s, const char *user_id, int all,
                           void (*fn)(const struct store_production *, const char *role, void *),
                           void *arg, struct err *e);
+
+/*
+ * A production's end (migration 0032, api/closing.h). set_archived sets
+ * archived_at (0 clears it; only while not closed); set_closed sets closed_at
+ * and deletion_due (both 0 reopens; only while archived): 1 done, 0 no such
+ * production in that state.
+ */
+int store_production_set_archived(struct store *s, const char *id, long long at, struct err *e);
+int store_production_set_closed(struct store *s, const char *id, long long closed_at,
+                                long long deletion_due, struct err *e);
+/* The opened email of every live production admin and producer of production_id, once each. */
+int store_production_leader_emails(struct store *s, const char *production_id,
+                                   void (*fn)(const char *email, void *), void *arg, struct err *e);
+/* Calls fn with the id of every production whose deletion_due is at or before now. */
+int store_production_due(struct store *s, long long now, void (*fn)(const char *id, void *),
+                         void *arg, struct err *e);
+/*
+ * What erasing a production takes with it, before its rows go: the id of
+ * each person record (each has its own person key), and the stored name of
+ * each uploaded file (under DATA/uploads; file may be NULL). Read in the caller's transaction.
+ */
+int store_production_contents(struct store *s, const char *production_id,
+                              void (*person)(const char *id, void *),
+                              void (*file)(const char *stored_name, void *), void *arg,
+                              struct err *e);
+/*
+ * Deletes production_id and every row that belongs to it (every table with a
+ * production_id column, the rows that hang from them, and the outbox's mail
+ * about its call sheets and people), keeping its audit events; then checks
+ * that no row of any table but audit_event still names it (-1, status 500,
+ * when one does). Joins the caller's transaction; destroys no key (the
+ * caller does, domain/closing.c). 1 deleted, 0 no such production.
+ */
+int store_production_erase(struct store *s, const char *production_id, struct err *e);
 
 /* The departments every production starts with, in call-sheet order. */
 extern const char *const store_departments_default[];

@@ -95,6 +95,9 @@ struct config {
 	long retention_outbox_sent_hours;   /* bodies of mail done (sent or failed) */
 	long retention_audit_days;          /* audit events */
 	long retention_drill_scratch_hours; /* a crashed restore drill's scratch directory */
+	long archive_read_days; /* members other than leaders read an archived production this long
+	                         */
+	long close_grace_days;  /* a closed production's data is deleted this long after closing */
 	char *log_level;
 	char *admin_email;
 };

@@ -2070,6 +2070,72 @@ retention_counts_then_removes_only_what_ended_before_the_cutoff(void **state)
 	store_close(s);
 }
 
+/* ---- a production's end (migration 0032) ---- */
+
+static void
+note_email(const char *email, void *arg)
+{
+	snprintf(arg, 256, "%s", email);
+}
+
+static void
+a_closed_production_is_due_then_erased_whole(void **state)
+{
+	struct store *s = conn();
+	struct sched x, y;
+	struct store_production got;
+	struct store_user u;
+	struct store_person pe;
+	char mid[STORE_ID_LEN + 8], email[256] = "";
+	int n = 0, people = 0;
+	(void)state;
+	new_schedule(s, &x);
+	new_schedule(s, &y); /* another production: untouched throughout */
+	new_user(s, "leader@example.org", &u);
+	assert_int_equal(
+	    store_membership_add(s, x.p.id, u.id, "producer", NULL, mid, sizeof(mid), &e), 0);
+	assert_int_equal(store_production_leader_emails(s, x.p.id, note_email, email, &e), 0);
+	assert_string_equal(email, "leader@example.org");
+	email[0] = '\0';
+	assert_int_equal(store_production_leader_emails(s, y.p.id, note_email, email, &e), 0);
+	assert_string_equal(email, "");
+
+	/* closed only once archived; unarchived only while not closed */
+	assert_int_equal(store_production_set_closed(s, x.p.id, 100, 200, &e), 0);
+	assert_int_equal(store_production_set_archived(s, x.p.id, 50, &e), 1);
+	assert_int_equal(store_production_set_closed(s, x.p.id, 100, 200, &e), 1);
+	assert_int_equal(store_production_set_archived(s, x.p.id, 0, &e), 0);
+	assert_int_equal(store_production_get(s, x.p.id, &got, &e), 1);
+	assert_true(got.archived_at == 50 && got.closed_at == 100 && got.deletion_due == 200);
+	assert_int_equal(store_production_get(s, y.p.id, &got, &e), 1);
+	assert_true(got.archived_at == 0 && got.closed_at == 0 && got.deletion_due == 0);
+
+	/* due at 200, not before; reopened, not due at all */
+	assert_int_equal(store_production_due(s, 199, count_id, &n, &e), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_production_set_closed(s, x.p.id, 0, 0, &e), 1);
+	assert_int_equal(store_production_due(s, 1000, count_id, &n, &e), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_production_set_closed(s, x.p.id, 100, 200, &e), 1);
+	assert_int_equal(store_production_due(s, 200, count_id, &n, &e), 0);
+	assert_int_equal(n, 1);
+
+	assert_int_equal(store_production_contents(s, x.p.id, count_id, count_id, &people, &e), 0);
+	assert_int_equal(people, 1); /* one person record and no file: one call */
+	assert_int_equal(store_begin(s, &e), 0);
+	assert_int_equal(store_production_erase(s, x.p.id, &e), 1);
+	assert_int_equal(store_commit(s, &e), 0);
+	assert_int_equal(store_production_get(s, x.p.id, &got, &e), 0);
+	assert_int_equal(store_person_get(s, x.p.id, x.pe.id, 0, &pe, &e), 0);
+	assert_int_equal(store_production_erase(s, x.p.id, &e), 0);
+	/* the other production is whole */
+	assert_int_equal(store_person_get(s, y.p.id, y.pe.id, 0, &pe, &e), 1);
+	n = 0;
+	assert_int_equal(store_production_due(s, 1000, count_id, &n, &e), 0);
+	assert_int_equal(n, 0);
+	store_close(s);
+}
+
 static void
 every_store_h_function_is_exercised(void **state)
 {
@@ -2155,6 +2221,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(incidents_are_kept_with_their_history, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        retention_counts_then_removes_only_what_ended_before_the_cutoff, setup, teardown),
+	    cmocka_unit_test_setup_teardown(a_closed_production_is_due_then_erased_whole, setup,
+	                                    teardown),
 	    cmocka_unit_test(every_store_h_function_is_exercised),
 	};
 	int failed = 0;
