@@ -8,6 +8,9 @@
  * PATCH /api/v1/incidents/{id}                          change its text, move its status
  * POST  /api/v1/incidents/{id}/authority-notification   record the authority's notification
  * POST  /api/v1/incidents/{id}/affected                 compute and record who is affected
+ * GET   /api/v1/incidents/{id}/notifications            the affected people's notices
+ * POST  /api/v1/incidents/{id}/notifications/draft      draft them (again) from the incident
+ * POST  /api/v1/incidents/{id}/notifications/send       queue every draft in the mail outbox
  *
  * Instance administrators only (API_CHECK_INSTANCE_ADMIN: 403 for everyone
  * else, an API token included, as the other admin routes). Each change is
@@ -117,4 +120,31 @@ void
 incidents_compute_affected(struct api_call *c)
 {
 	change(c, 200, incidents_affected);
+}
+
+void
+incidents_notices(struct api_call *c)
+{
+	json_t *out;
+	struct err e;
+	int found =
+	    incidents_notice_list(api_call_store(c), router_param(&c->r->match, "id"), &out, &e);
+	if (found == 1)
+		http_end_reply_json(c->r, 200, out);
+	else if (found == 0)
+		http_end_problem(c->r, 404, "there is no such incident");
+	else
+		api_unavailable(c->r, &e);
+}
+
+void
+incidents_notices_draft(struct api_call *c)
+{
+	change(c, 200, incidents_notice_draft);
+}
+
+void
+incidents_notices_send(struct api_call *c)
+{
+	change(c, 200, incidents_notice_send);
 }
