@@ -142,6 +142,11 @@ test('drafts name the incident, each person\'s own data and the contact point; t
   n = by(list.json.notifications);
   assert.match(n.alice.body, /the repository deleted/);
   assert.equal(list.json.notifications.length, 3, 'drafting again replaces, it does not add');
+  // the list carries people's addresses: it is a read of them, in the log by person id (bob's has none)
+  await waitFor(() => slateSql(server.data, `SELECT object FROM audit_event WHERE action = 'person.read_private' AND production_id IS NULL AND request_id = '${list.headers['x-request-id']}'`) !== '' || null,
+    { timeout: 60_000, interval: 200, what: 'the read event of the notifications list' });
+  const readOf = slateSql(server.data, `SELECT object FROM audit_event WHERE action = 'person.read_private' AND request_id = '${list.headers['x-request-id']}'`);
+  assert.deepEqual(readOf.split(',').sort(), [ids.alice, ids.dave].sort());
 
   const before = incidentMails().length;
   const s = await call(server, admin, 'POST', I(inc.id, '/notifications/send'));
