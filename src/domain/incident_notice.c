@@ -29,8 +29,10 @@
  * message's in the outbox: queued, sending, deferred, sent, failed,
  * bounced.
  *
- * The message is plain text (the outbox's plain path): no link, no remote
- * content, nothing to load.
+ * The message is plain text and the same in plain HTML (every value
+ * escaped; no link, no image, no style sheet: nothing remote to load), sent
+ * by the outbox as multipart/alternative (notify/notify.c: a person's
+ * message without a call sheet).
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -66,48 +68,124 @@ detail(const json_t *d, const char *key)
 	return v != NULL && v[0] != '\0' ? v : NULL;
 }
 
-/* One section of the message: a heading line and its text. */
+/* The message being written: its plain text and its HTML, side by side. */
+struct two {
+	FILE *t, *h;
+};
+
+/* text into the HTML, escaped, each line break a <br>. */
 static void
-section(FILE *f, const char *heading, const char *text)
+put_html(FILE *h, const char *text)
 {
-	fprintf(f, "\n%s\n%s\n", heading, text);
+	for (const char *p = text; *p; p++) {
+		switch (*p) {
+		case '&': fputs("&amp;", h); break;
+		case '<': fputs("&lt;", h); break;
+		case '>': fputs("&gt;", h); break;
+		case '"': fputs("&quot;", h); break;
+		case '\'': fputs("&#39;", h); break;
+		case '\n': fputs("<br>\n", h); break;
+		default: fputc(*p, h);
+		}
+	}
 }
 
-/* The message to person p (malloc'd). */
-static char *
-message_body(const struct store_person *p, const char *incident_id, const json_t *d)
+/* A paragraph of both. */
+static void
+para(struct two *w, const char *text)
 {
-	char *body = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&body, &len);
+	fprintf(w->t, "%s\n", text);
+	fputs("<p>", w->h);
+	put_html(w->h, text);
+	fputs("</p>\n", w->h);
+}
+
+/* One section: a heading and its text. */
+static void
+section(struct two *w, const char *heading, const char *text)
+{
+	fprintf(w->t, "\n%s\n", heading);
+	fprintf(w->h, "<h2>%s</h2>\n", heading);
+	para(w, text);
+}
+
+/* The text of memstream f (whose buffer is *p), closed: NULL on failure (wiped and freed). */
+static char *
+finish(FILE *f, char **p)
+{
+	if (fclose(f) != 0) {
+		wipe_free(*p);
+		*p = NULL;
+	}
+	return *p;
+}
+
+/*
+ * The message to person p: its plain text into *text and its HTML into
+ * *html (both malloc'd; plain HTML, every value escaped, no link, no image,
+ * nothing remote): 0, or -1.
+ */
+static int
+message_body(const struct store_person *p, const char *incident_id, const json_t *d, char **text,
+             char **html)
+{
+	char *t = NULL, *h = NULL, *data = NULL, *line = NULL;
+	size_t tn = 0, hn = 0, dn = 0, ln = 0;
+	struct two w = {open_memstream(&t, &tn), open_memstream(&h, &hn)};
+	FILE *df = open_memstream(&data, &dn), *lf = open_memstream(&line, &ln);
 	const char *v;
 
-	if (f == NULL)
-		return NULL;
-	fprintf(f, "Hello %s,\n\n", p->name[0] ? p->name : "");
-	fputs("We are writing to tell you about a security incident that concerns your personal\n"
-	      "data, as the GDPR (Article 34) asks of us.\n",
-	      f);
-	section(f, "What happened", detail(d, "nature"));
-	fputs("\nYour data that it concerns\nYour name, department and job title", f);
+	*text = *html = NULL;
+	if (w.t == NULL || w.h == NULL || df == NULL || lf == NULL) {
+		if (w.t != NULL)
+			wipe_free(finish(w.t, &t));
+		if (w.h != NULL)
+			wipe_free(finish(w.h, &h));
+		if (df != NULL)
+			wipe_free(finish(df, &data));
+		if (lf != NULL)
+			wipe_free(finish(lf, &line));
+		return -1;
+	}
+	fputs("Your name, department and job title", df);
 	for (size_t i = 0; i < sizeof(person_fields) / sizeof(person_fields[0]); i++)
 		if (((const char *)p + person_fields[i].off)[0] != '\0')
-			fprintf(f, ", %s", person_fields[i].what);
-	fputs(".\n", f);
+			fprintf(df, ", %s", person_fields[i].what);
+	fputs(".", df);
 	if ((v = detail(d, "data_categories")) != NULL)
-		fprintf(f, "The data concerned in this incident: %s\n", v);
-	section(f, "The likely consequences",
+		fprintf(df, "\nThe data concerned in this incident: %s", v);
+	fprintf(lf, "Hello %s,", p->name);
+	data = finish(df, &data);
+	line = finish(lf, &line);
+	fputs("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>A security incident"
+	      "</title></head>\n<body>\n",
+	      w.h);
+	para(&w, line != NULL ? line : "Hello,");
+	fputs("\n", w.t);
+	para(&w, "We are writing to tell you about a security incident that concerns your "
+	         "personal\ndata, as the GDPR (Article 34) asks of us.");
+	section(&w, "What happened", detail(d, "nature"));
+	section(&w, "Your data that it concerns", data != NULL ? data : "");
+	section(&w, "The likely consequences",
 	        (v = detail(d, "consequences")) != NULL ? v : "We are still assessing them.");
-	section(f, "What we have done",
+	section(&w, "What we have done",
 	        (v = detail(d, "measures")) != NULL ? v : "We are still assessing them.");
-	section(f, "What you can do", detail(d, "advice"));
-	section(f, "Who to contact", detail(d, "contact"));
-	fprintf(f, "\nPlease quote the incident's reference: %s\n", incident_id);
-	if (fclose(f) != 0) {
-		wipe_free(body);
-		return NULL;
+	section(&w, "What you can do", detail(d, "advice"));
+	section(&w, "Who to contact", detail(d, "contact"));
+	fprintf(w.t, "\nPlease quote the incident's reference: %s\n", incident_id);
+	fprintf(w.h, "<p>Please quote the incident's reference: %s</p>\n</body></html>\n",
+	        incident_id);
+	wipe_free(data);
+	wipe_free(line);
+	*text = finish(w.t, &t);
+	*html = finish(w.h, &h);
+	if (*text == NULL || *html == NULL) {
+		wipe_free(*text);
+		wipe_free(*html);
+		*text = *html = NULL;
+		return -1;
 	}
-	return body;
+	return 0;
 }
 
 /* The address to write to: personal, work, or the linked account's email ("" none). */
@@ -208,7 +286,7 @@ incidents_notice_draft(struct store *s, const struct incidents_who *w, const cha
 		const char *pid = json_string_value(json_object_get(one, "person_id"));
 		const char *prod = json_string_value(json_object_get(one, "production_id"));
 		struct store_person p;
-		char to[256], *body = NULL, *content = NULL;
+		char to[256], *body = NULL, *html = NULL, *content = NULL;
 		const char *reason = NULL;
 		json_t *c;
 		int found, put;
@@ -225,10 +303,10 @@ incidents_notice_draft(struct store *s, const struct incidents_who *w, const cha
 			goto fail;
 		} else if (to[0] == '\0') {
 			reason = "no email address: tell this person another way";
-		} else if ((body = message_body(&p, inc.id, d)) != NULL) {
-			c = json_pack("{s:s, s:s, s:s}", "to", to, "subject",
+		} else if (message_body(&p, inc.id, d, &body, &html) == 0) {
+			c = json_pack("{s:s, s:s, s:s, s:s}", "to", to, "subject",
 			              "A security incident that concerns your personal data",
-			              "body", body);
+			              "body", body, "html", html);
 			content = c != NULL ? json_dumps(c, JSON_COMPACT) : NULL;
 			json_decref(c);
 		}
@@ -236,11 +314,13 @@ incidents_notice_draft(struct store *s, const struct incidents_who *w, const cha
 		explicit_bzero(to, sizeof(to));
 		if (reason == NULL && content == NULL) {
 			wipe_free(body);
+			wipe_free(html);
 			err_set(e, 500, "a notification could not be written");
 			goto fail;
 		}
 		put = store_incident_notice_put(s, inc.id, pid, prod, content, reason, at, e);
 		wipe_free(body);
+		wipe_free(html);
 		wipe_free(content);
 		if (put == -1)
 			goto fail;
@@ -413,7 +493,9 @@ incidents_notice_send(struct store *s, const struct incidents_who *w, const char
 		const char *prod = json_string_value(json_object_get(one, "production_id"));
 		const char *subject = json_string_value(json_object_get(one, "subject"));
 		const char *to = json_string_value(json_object_get(one, "to"));
-		char oid[STORE_ID_LEN + 8];
+		char oid[STORE_ID_LEN + 8], *parts;
+		json_t *pj;
+		int queued;
 		struct audit_entry a = {w->actor, w->source, "incident.notify_person",
 		                        pid,      "success", w->request_id,
 		                        prod};
@@ -422,9 +504,20 @@ incidents_notice_send(struct store *s, const struct incidents_who *w, const char
 			err_set(e, 500, "a draft's address or subject is not one header line");
 			goto fail;
 		}
-		if (store_outbox_add_for(s, to, subject,
-		                         json_string_value(json_object_get(one, "body")), NULL, pid,
-		                         now, oid, e) == -1 ||
+		/* text and HTML: the outbox sends a person's message as multipart/alternative */
+		pj = json_pack("{s:O, s:O}", "text", json_object_get(one, "body"), "html",
+		               json_is_string(json_object_get(one, "html"))
+		                   ? json_object_get(one, "html")
+		                   : json_object_get(one, "body"));
+		parts = pj != NULL ? json_dumps(pj, JSON_COMPACT) : NULL;
+		json_decref(pj);
+		if (parts == NULL) {
+			err_set(e, 500, "a notification could not be written");
+			goto fail;
+		}
+		queued = store_outbox_add_for(s, to, subject, parts, NULL, pid, now, oid, e);
+		wipe_free(parts);
+		if (queued == -1 ||
 		    store_incident_notice_queued(s, json_string_value(json_object_get(one, "id")),
 		                                 oid, at, e) == -1 ||
 		    audit_record_at(s, &a, at, e) == -1)

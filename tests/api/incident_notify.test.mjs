@@ -135,7 +135,7 @@ test('drafts name the incident, each person\'s own data and the contact point; t
   assert.ok(!raw.includes('alice@') && !raw.includes('Lantern') && !raw.includes('published'), raw);
 
   // the administrator changes the common text and drafts again: the drafts follow
-  assert.equal((await call(server, admin, 'PATCH', I(inc.id), { body: { measures: 'the token was revoked and the repository deleted' } })).status, 200);
+  assert.equal((await call(server, admin, 'PATCH', I(inc.id), { body: { measures: 'the token was revoked & the repository deleted <at once>' } })).status, 200);
   assert.equal((await call(server, admin, 'POST', I(inc.id, '/notifications/draft'))).status, 200);
   const list = await call(server, admin, 'GET', I(inc.id, '/notifications'));
   assert.equal(list.status, 200, list.body);
@@ -165,7 +165,14 @@ test('drafts name the incident, each person\'s own data and the contact point; t
     const mine = arrived.filter((m) => m.to === to);
     assert.equal(mine.length, 1, `one mail to ${to}`);
     for (const part of [NATURE, ADVICE, 'privacy@studio.example', `Hello Person ${who},`]) assert.ok(mine[0].text.includes(part), `${to}'s mail holds ${part}`);
-    assert.ok(!/<img|https?:\/\//i.test(mine[0].text), 'no remote content');
+    // plain text and plain HTML, nothing remote, every value escaped
+    const text = mine[0].text;
+    assert.match(text, /\r\nContent-Type: multipart\/alternative; boundary="alt-[^"]+"\r\n/);
+    assert.match(text, /\r\nContent-Type: text\/plain; charset=utf-8\r\n[^]*revoked & the repository deleted <at once>/);
+    const html = text.slice(text.indexOf('Content-Type: text/html'));
+    assert.ok(html.includes('revoked &amp; the repository deleted &lt;at once&gt;'), html);
+    assert.ok(!html.includes('<at once>'), 'the HTML escapes what the administrator wrote');
+    assert.ok(!/<img|<link|<script|src=|href=|url\(|https?:\/\//i.test(text), 'no remote content');
   }
   assert.ok(!arrived.some((m) => m.to === 'carol@crew.example'), 'carol was not read with the token');
   // the outbox's delivery shows on the notices
