@@ -273,6 +273,9 @@ void incidents_show(struct api_call *c);
 void incidents_patch(struct api_call *c);
 void incidents_authority_notification(struct api_call *c);
 void incidents_compute_affected(struct api_call *c);
+void incidents_notices(struct api_call *c);
+void incidents_notices_draft(struct api_call *c);
+void incidents_notices_send(struct api_call *c);
 /* api/callsheets.c */
 void callsheets_publish(struct api_call *c);
 void callsheets_list(struct api_call *c);

@@ -8,6 +8,12 @@
  * PATCH /api/v1/incidents/{id}                          change its text, move its status
  * POST  /api/v1/incidents/{id}/authority-notification   record the authority's notification
  * POST  /api/v1/incidents/{id}/affected                 compute and record who is affected
+ * GET   /api/v1/incidents/{id}/notifications            the affected people's notices
+ * POST  /api/v1/incidents/{id}/notifications/draft      draft them (again) from the incident
+ * POST  /api/v1/incidents/{id}/notifications/send       queue every draft in the mail outbox
+ *
+ * The notices' answers carry people's addresses: each writes a
+ * person.read_private event naming those people (answer_notices).
  *
  * Instance administrators only (API_CHECK_INSTANCE_ADMIN: 403 for everyone
  * else, an API token included, as the other admin routes). Each change is
@@ -17,6 +23,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "api/audit_read.h"
 #include "api/call.h"
 #include "api/handlers.h"
 #include "api/reply.h"
@@ -117,4 +124,70 @@ void
 incidents_compute_affected(struct api_call *c)
 {
 	change(c, 200, incidents_affected);
+}
+
+/*
+ * Answers an incident's notices. Their recipients are people's addresses
+ * (a personal email among them): the response writes one person.read_private
+ * event naming the people whose address it carries (api/audit_read.c).
+ */
+static void
+answer_notices(struct api_call *c, json_t *out)
+{
+	struct audit_read ar = {0};
+	const json_t *n;
+	size_t i;
+
+	json_array_foreach (json_object_get(out, "notifications"), i, n) {
+		if (json_is_string(json_object_get(n, "recipient")))
+			audit_read_add_id(&ar, json_string_value(json_object_get(n, "person_id")));
+	}
+	audit_read_done(c->r, &ar);
+	http_end_reply_json(c->r, 200, out);
+}
+
+void
+incidents_notices(struct api_call *c)
+{
+	json_t *out;
+	struct err e;
+	int found =
+	    incidents_notice_list(api_call_store(c), router_param(&c->r->match, "id"), &out, &e);
+	if (found == 1)
+		answer_notices(c, out);
+	else if (found == 0)
+		http_end_problem(c->r, 404, "there is no such incident");
+	else
+		api_unavailable(c->r, &e);
+}
+
+/* Drafts or sends (fn) and answers the notices. */
+static void
+notices_change(struct api_call *c,
+               int (*fn)(struct store *, const struct incidents_who *, const char *, const json_t *,
+                         long long, json_t **, struct err *))
+{
+	char src[SESSION_SOURCE_LEN];
+	struct incidents_who w = {c->actor, session_source(c->r, src), c->r->request_id};
+	json_t *out = NULL;
+	struct err e;
+
+	if (fn(api_call_store(c), &w, router_param(&c->r->match, "id"), c->body,
+	       (long long)time(NULL), &out, &e) == -1) {
+		refused(c->r, &e);
+		return;
+	}
+	answer_notices(c, out);
+}
+
+void
+incidents_notices_draft(struct api_call *c)
+{
+	notices_change(c, incidents_notice_draft);
+}
+
+void
+incidents_notices_send(struct api_call *c)
+{
+	notices_change(c, incidents_notice_send);
 }

@@ -144,7 +144,8 @@ const size_t api_person_nfields = nitems(api_person_fields);
 	     {"approx_people", JF_STRING, JF_MULTILINE, 4000},                                     \
 	     {"approx_records", JF_STRING, JF_MULTILINE, 4000},                                    \
 	     {"consequences", JF_STRING, JF_MULTILINE, 4000},                                      \
-	     {"measures", JF_STRING, JF_MULTILINE, 4000}, __VA_ARGS__)
+	     {"measures", JF_STRING, JF_MULTILINE, 4000},                                          \
+	     {"advice", JF_STRING, JF_MULTILINE, 4000}, __VA_ARGS__)
 const struct route api_routes[] = {
     {"GET", "/healthz", CALL(health_live, ROUTE_PUBLIC, PUBLIC)},
     {"GET", "/readyz", CALL(health_ready, ROUTE_PUBLIC, PUBLIC)},
@@ -285,6 +286,15 @@ const struct route api_routes[] = {
           BODY({"account", JF_STRING, 0, 254}, {"token", JF_STRING, 0, 64},
                {"from", JF_STRING, JF_REQUIRED, 40}, {"to", JF_STRING, JF_REQUIRED, 40}),
           .audit = "incident.affected")},
+    /* telling the affected people (domain/incident_notice.c) */
+    {"GET", "/api/v1/incidents/{id}/notifications",
+     CALL(incidents_notices, 0, .check = API_CHECK_INSTANCE_ADMIN)},
+    {"POST", "/api/v1/incidents/{id}/notifications/draft",
+     CALL(incidents_notices_draft, 0, .check = API_CHECK_INSTANCE_ADMIN,
+          .audit = "incident.notify_draft")},
+    {"POST", "/api/v1/incidents/{id}/notifications/send",
+     CALL(incidents_notices_send, 0, .check = API_CHECK_INSTANCE_ADMIN,
+          .audit = "incident.notify_people")},
     /* accounts, as `slate user add|disable` (domain/accounts.h); enable undoes disable */
     {"POST", "/api/v1/admin/users",
      CALL(admin_users_add, ROUTE_JSON_BODY, .check = API_CHECK_INSTANCE_ADMIN,

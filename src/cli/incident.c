@@ -1,13 +1,18 @@
 /*
  * incident.c — `slate incident open|list|show|update|notify-authority|
- * close|affected`: the incident register from the shell, with the rules
- * and audit events of the API (domain/incidents.h), by actor
- * "cli:<login>". The shell is the way in when the server is what the
- * incident is about.
+ * close|affected|notify-draft|notifications|notify-send`: the incident register from the shell,
+ * with the rules and audit events of the API (domain/incidents.h), by actor "cli:<login>". The
+ * shell is the way in when the server is what the incident is about.
  *
  * `list` shows each incident's 72-hour clock: the hours left, WARNING past
  * 48 hours, OVERDUE past 72, "stopped" once the authority's notification
  * is recorded.
+ *
+ * `notify-draft` drafts the message to each affected person from the
+ * incident's text (domain/incident_notice.c), `notifications` lists them
+ * for review, `notify-send` queues the drafts in the mail outbox (the
+ * notifier of `slate serve` delivers them); a second send sends only new
+ * drafts.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +31,7 @@ static const char help[] =
     "                               --nature TEXT --contact TEXT [--data-categories TEXT]\n"
     "                               [--people-categories TEXT] [--approx-people TEXT]\n"
     "                               [--approx-records TEXT] [--consequences TEXT]\n"
-    "                               [--measures TEXT] [--json]\n"
+    "                               [--measures TEXT] [--advice TEXT] [--json]\n"
     "       slate incident list     --data DIR [--json]\n"
     "       slate incident show     --data DIR --id ID [--json]\n"
     "       slate incident update   --data DIR --id ID [--status contained] [any text\n"
@@ -37,17 +42,24 @@ static const char help[] =
     "                               authority was not notified)]\n"
     "       slate incident affected --data DIR --id ID (--account EMAIL | --token ID)\n"
     "                               --from TIME --to TIME\n"
+    "       slate incident notify-draft  --data DIR --id ID [--json]\n"
+    "       slate incident notifications --data DIR --id ID [--json]\n"
+    "       slate incident notify-send   --data DIR --id ID [--json]\n"
     "\n"
     "TIME is RFC 3339, e.g. 2026-12-01T09:30:00Z. The 72-hour clock of GDPR Article 33\n"
     "starts at --aware-at; an incident moves open -> contained -> notified -> closed.\n"
     "`affected` records the people whose private fields the account or API token read\n"
-    "in the window, from the audit log. Incidents are never deleted.\n";
+    "in the window, from the audit log. `notify-draft` drafts a message to each of them\n"
+    "(set --advice, what they can do, first), `notifications` shows the drafts, and\n"
+    "`notify-send` queues them in the mail outbox. Incidents are never deleted.\n";
 
 /* The text options, in the order of their JSON names. */
-static const char *opt_text[8];
-static const char *const text_names[8] = {
+#define NTEXT 9
+static const char *opt_text[NTEXT];
+static const char *const text_names[NTEXT] = {
     "nature",        "contact",        "data_categories", "people_categories",
     "approx_people", "approx_records", "consequences",    "measures",
+    "advice",
 };
 
 /* An option given on the command line into the body the domain reads (NULL: not given). */
@@ -107,7 +119,7 @@ print_one(const json_t *inc)
 	size_t i;
 
 	print_row(inc);
-	for (size_t k = 0; k < 8; k++) {
+	for (size_t k = 0; k < NTEXT; k++) {
 		const char *v = json_string_value(json_object_get(inc, text_names[k]));
 		if (v != NULL)
 			printf("  %-18s %s\n", text_names[k], v);
@@ -133,6 +145,32 @@ print_one(const json_t *inc)
 	}
 }
 
+/* One line per notice: its status, person, and recipient or why there is none. */
+static void
+print_notices(const json_t *out)
+{
+	const json_t *n, *c = json_object_get(out, "counts");
+	size_t i;
+
+	if (json_is_integer(json_object_get(out, "queued")))
+		printf("queued now: %lld\n",
+		       (long long)json_integer_value(json_object_get(out, "queued")));
+	printf("drafts %lld, not notifiable %lld, queued or later %lld, sent %lld\n",
+	       (long long)json_integer_value(json_object_get(c, "draft")),
+	       (long long)json_integer_value(json_object_get(c, "not_notifiable")),
+	       (long long)json_integer_value(json_object_get(c, "queued_or_later")),
+	       (long long)json_integer_value(json_object_get(c, "sent")));
+	json_array_foreach (json_object_get(out, "notifications"), i, n) {
+		const char *to = json_string_value(json_object_get(n, "recipient"));
+		const char *why = json_string_value(json_object_get(n, "reason"));
+		printf("%-32s %-14s %s\n", json_string_value(json_object_get(n, "person_id")),
+		       json_string_value(json_object_get(n, "status")),
+		       to != NULL    ? to
+		       : why != NULL ? why
+		                     : "-");
+	}
+}
+
 int
 cmd_incident(int argc, char **argv)
 {
@@ -152,6 +190,7 @@ cmd_incident(int argc, char **argv)
 	    {"--approx-records", NULL, NULL, &opt_text[5]},
 	    {"--consequences", NULL, NULL, &opt_text[6]},
 	    {"--measures", NULL, NULL, &opt_text[7]},
+	    {"--advice", NULL, NULL, &opt_text[8]},
 	    {"--status", NULL, NULL, &status},
 	    {"--reference", NULL, NULL, &reference},
 	    {"--at", NULL, NULL, &at},
@@ -164,7 +203,9 @@ cmd_incident(int argc, char **argv)
 	    {NULL, NULL, NULL, NULL},
 	};
 	static const char *const subs[] = {
-	    "open", "list", "show", "update", "notify-authority", "close", "affected", NULL};
+	    "open",  "list",     "show",         "update",        "notify-authority",
+	    "close", "affected", "notify-draft", "notifications", "notify-send",
+	    NULL};
 	const char *sub = argc > 0 ? argv[0] : "";
 	struct incidents_who who = {cli_actor(), "cli", NULL};
 	struct config c;
@@ -183,8 +224,9 @@ cmd_incident(int argc, char **argv)
 	for (int i = 0; subs[i] != NULL; i++)
 		known |= strcmp(sub, subs[i]) == 0;
 	if (!known) {
-		cli_error("incident", "say open, list, show, update, notify-authority, close or "
-		                      "affected (see slate incident --help)");
+		cli_error("incident", "say open, list, show, update, notify-authority, close, "
+		                      "affected, notify-draft, notifications or notify-send (see "
+		                      "slate incident --help)");
 		json_decref(in);
 		return EXIT_USAGE;
 	}
@@ -207,7 +249,7 @@ cmd_incident(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	for (size_t k = 0; k < 8; k++)
+	for (size_t k = 0; k < NTEXT; k++)
 		put(in, text_names[k], opt_text[k]);
 	put(in, "discovered_at", discovered);
 	put(in, "aware_at", aware);
@@ -231,6 +273,30 @@ cmd_incident(int argc, char **argv)
 			json_array_foreach (out, i, inc) {
 				print_row(inc);
 			}
+		}
+		rc = EXIT_OK;
+		goto out;
+	}
+	if (strcmp(sub, "notify-draft") == 0 || strcmp(sub, "notify-send") == 0 ||
+	    strcmp(sub, "notifications") == 0) {
+		if (strcmp(sub, "notifications") == 0) {
+			if ((found = incidents_notice_list(s, id, &out, &e)) != 1) {
+				if (found == 0)
+					err_set(&e, 404, "there is no incident %s", id);
+				rc = failed(&e);
+				goto out;
+			}
+		} else if ((strcmp(sub, "notify-draft") == 0
+		                ? incidents_notice_draft(s, &who, id, in, now, &out, &e)
+		                : incidents_notice_send(s, &who, id, in, now, &out, &e)) == -1) {
+			rc = failed(&e);
+			goto out;
+		}
+		if (as_json) {
+			cli_print_json(out, 1);
+			out = NULL;
+		} else {
+			print_notices(out);
 		}
 		rc = EXIT_OK;
 		goto out;

@@ -28,6 +28,7 @@ static const char *const text_fields[] = {
     "approx_records",
     "consequences",
     "measures",
+    "advice", /* what the affected people can do (their notification, incident_notice.c) */
     NULL,
 };
 #define TEXT_MAX 4000

@@ -52,7 +52,7 @@ struct incidents_who {
 /*
  * Opens an incident from in (discovered_at, aware_at, nature, contact
  * required; data_categories, people_categories, approx_people,
- * approx_records, consequences, measures optional): *out the incident as
+ * approx_records, consequences, measures, advice optional): *out the incident as
  * incidents_get answers it.
  */
 int incidents_open(struct store *s, const struct incidents_who *w, const json_t *in, long long now,
@@ -78,6 +78,21 @@ int incidents_notify(struct store *s, const struct incidents_who *w, const char 
  */
 int incidents_affected(struct store *s, const struct incidents_who *w, const char *id,
                        const json_t *in, long long now, json_t **out, struct err *e);
+/*
+ * Telling the affected people (Article 34; domain/incident_notice.c): drafts
+ * one message per person on the affected list (needs the incident's
+ * "advice": what they can do), lists the notices, and queues every draft
+ * in the mail outbox (a second sending sends only new drafts). *out is the
+ * incident's notices as incidents_notice_list answers them (send adds
+ * "queued": how many it queued).
+ */
+int incidents_notice_draft(struct store *s, const struct incidents_who *w, const char *id,
+                           const json_t *in, long long now, json_t **out, struct err *e);
+int incidents_notice_send(struct store *s, const struct incidents_who *w, const char *id,
+                          const json_t *in, long long now, json_t **out, struct err *e);
+/* The incident's notices with their status: 1 (*out), 0 no such incident, -1. */
+int incidents_notice_list(struct store *s, const char *id, json_t **out, struct err *e);
+
 /* One incident with its clock and history: 1 (*out), 0 none, -1. */
 int incidents_get(struct store *s, const char *id, long long now, json_t **out, struct err *e);
 /* Every incident with its clock, newest first (no history). */

@@ -44,6 +44,11 @@
  * so the publishing transaction writes nothing large. A Subject that is
  * not plain ASCII is sent as an RFC 2047 encoded word (UTF-8, base64).
  *
+ * A person's message without a call sheet (person_id set, callsheet_id
+ * not: an incident's notice to an affected person, domain/incident_notice.c)
+ * holds the same JSON {text, html} and is sent as multipart/alternative
+ * alone, without attachment. A message with neither is plain text.
+ *
  * Bounces (migration 0027). With mail_bounce_address local@domain, the
  * SMTP envelope sender of every message is local+<outbox id>@domain (VERP;
  * the From header stays mail_from), and every NOTIFY_BOUNCE_EVERY seconds
@@ -257,7 +262,7 @@ message_text(const struct notifier *n, struct store *s, const struct store_outma
 	gmtime_r(&now, &tm);
 	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
 	subject = header_subject(m->subject);
-	if (om->callsheet_id[0] == '\0') {
+	if (om->callsheet_id[0] == '\0' && om->person_id[0] == '\0') {
 		msg = xasprintf(
 		    "From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: %s\r\nMessage-ID: <%s@slate>\r\n"
 		    "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
@@ -268,15 +273,29 @@ message_text(const struct notifier *n, struct store *s, const struct store_outma
 	if ((parts = json_loads(m->body, 0, NULL)) == NULL ||
 	    !json_is_string(json_object_get(parts, "text")) ||
 	    !json_is_string(json_object_get(parts, "html"))) {
-		err_set(e, 500, "a call sheet message's body does not parse");
+		err_set(e, 500, "a two-part message's body does not parse");
+		goto out;
+	}
+	text = crlf(json_string_value(json_object_get(parts, "text")));
+	html = crlf(json_string_value(json_object_get(parts, "html")));
+	if (om->callsheet_id[0] == '\0') {
+		/* a person's message without attachment (an incident's notice) */
+		msg = xasprintf(
+		    "From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: %s\r\nMessage-ID: <%s@slate>\r\n"
+		    "MIME-Version: 1.0\r\n"
+		    "Content-Type: multipart/alternative; boundary=\"alt-%s\"\r\n\r\n"
+		    "--alt-%s\r\nContent-Type: text/plain; charset=utf-8\r\n"
+		    "Content-Transfer-Encoding: 8bit\r\n\r\n%s\r\n"
+		    "--alt-%s\r\nContent-Type: text/html; charset=utf-8\r\n"
+		    "Content-Transfer-Encoding: 8bit\r\n\r\n%s\r\n"
+		    "--alt-%s--\r\n",
+		    n->from, m->to, subject, date, m->id, m->id, m->id, text, m->id, html, m->id);
 		goto out;
 	}
 	if ((got = sheet_pdf(s, om, &pdf, &pdf_len, &day, e)) != 0) {
 		*skip = got == 1;
 		goto out;
 	}
-	text = crlf(json_string_value(json_object_get(parts, "text")));
-	html = crlf(json_string_value(json_object_get(parts, "html")));
 	att = base64_lines(pdf, pdf_len);
 	msg = xasprintf(
 	    "From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: %s\r\nMessage-ID: <%s@slate>\r\n"

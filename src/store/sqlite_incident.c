@@ -241,3 +241,141 @@ store_incident_history(struct store *s, const char *incident_id,
 		return sq_db_err(s, e, "read incident history");
 	return 0;
 }
+
+/*
+ * Telling the affected people (migration 0033). A notice's content is
+ * sealed under the person's own key, bound to the notice's row; its status
+ * once queued is its outbox message's (a bounce read as "bounced").
+ */
+#define NOTICE_COLS                                                                                \
+	"n.id, n.incident_id, n.person_id, n.production_id, n.status, n.content, "                 \
+	"COALESCE(n.reason, ''), COALESCE(n.outbox_id, ''), n.drafted_at, "                        \
+	"COALESCE(n.queued_at, ''), CASE WHEN o.bounced_at IS NOT NULL THEN 'bounced' "            \
+	"ELSE o.status END"
+
+void
+store_incident_notice_free(struct store_incident_notice *n)
+{
+	if (n == NULL)
+		return;
+	free(n->content);
+	n->content = NULL;
+}
+
+int
+store_incident_notice_put(struct store *s, const char *incident_id, const char *person_id,
+                          const char *production_id, const char *content, const char *reason,
+                          const char *at, struct err *e)
+{
+	static const char find[] = "SELECT id, status FROM incident_notice WHERE incident_id = ? "
+	                           "AND person_id = ? AND production_id = ?";
+	static const char ins[] =
+	    "INSERT INTO incident_notice (id, incident_id, person_id, production_id, status, "
+	    "content, reason, drafted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+	static const char upd[] = "UPDATE incident_notice SET status = ?, content = ?, reason = ?, "
+	                          "drafted_at = ? WHERE id = ? AND status <> 'queued'";
+	sqlite3_stmt *st = sq_prepare(s, find, e);
+	char id[STORE_ID_LEN + 8] = "", status[16] = "", *sealed = NULL;
+	int rc, found;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, incident_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, person_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, production_id, -1, SQLITE_STATIC);
+	if ((found = sq_one_row(s, st, "read incident notice", e)) == -1)
+		return -1;
+	if (found == 1) {
+		sq_copy_col(st, 0, id, sizeof(id));
+		sq_copy_col(st, 1, status, sizeof(status));
+		sqlite3_reset(st);
+		if (strcmp(status, "queued") == 0)
+			return 0;
+	} else {
+		store_new_id(id, sizeof(id), "ntc");
+	}
+	if (content != NULL && (sealed = sq_seal_text(s, person_id, "incident_notice", "content",
+	                                              id, content, e)) == NULL)
+		return -1;
+	if ((st = sq_prepare(s, found == 1 ? upd : ins, e)) == NULL) {
+		free(sealed);
+		return -1;
+	}
+	if (found == 1) {
+		sqlite3_bind_text(st, 1, content != NULL ? "draft" : "not_notifiable", -1,
+		                  SQLITE_STATIC);
+		sq_bind_opt(st, 2, sealed);
+		sq_bind_opt(st, 3, content != NULL ? NULL : reason);
+		sqlite3_bind_text(st, 4, at, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, id, -1, SQLITE_STATIC);
+	} else {
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, incident_id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, person_id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, production_id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, content != NULL ? "draft" : "not_notifiable", -1,
+		                  SQLITE_STATIC);
+		sq_bind_opt(st, 6, sealed);
+		sq_bind_opt(st, 7, content != NULL ? NULL : reason);
+		sqlite3_bind_text(st, 8, at, -1, SQLITE_STATIC);
+	}
+	rc = sq_run(s, st, "write incident notice", e);
+	free(sealed);
+	return rc == -1 ? -1 : rc > 0;
+}
+
+int
+store_incident_notice_list(struct store *s, const char *incident_id,
+                           void (*fn)(const struct store_incident_notice *, void *), void *arg,
+                           struct err *e)
+{
+	static const char sql[] = "SELECT " NOTICE_COLS " FROM incident_notice n "
+	                          "LEFT JOIN outbox o ON o.id = n.outbox_id "
+	                          "WHERE n.incident_id = ? ORDER BY n.rowid";
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, incident_id, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_incident_notice n;
+		memset(&n, 0, sizeof(n));
+		sq_copy_col(st, 0, n.id, sizeof(n.id));
+		sq_copy_col(st, 1, n.incident_id, sizeof(n.incident_id));
+		sq_copy_col(st, 2, n.person_id, sizeof(n.person_id));
+		sq_copy_col(st, 3, n.production_id, sizeof(n.production_id));
+		sq_copy_col(st, 4, n.status, sizeof(n.status));
+		n.content = unseal_json(s, st, 5, "incident_notice", "content", n.id);
+		sq_copy_col(st, 6, n.reason, sizeof(n.reason));
+		sq_copy_col(st, 7, n.outbox_id, sizeof(n.outbox_id));
+		sq_copy_col(st, 8, n.drafted_at, sizeof(n.drafted_at));
+		sq_copy_col(st, 9, n.queued_at, sizeof(n.queued_at));
+		if (sqlite3_column_type(st, 10) != SQLITE_NULL)
+			sq_copy_col(st, 10, n.status, sizeof(n.status));
+		fn(&n, arg);
+		store_incident_notice_free(&n);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return sq_db_err(s, e, "list incident notices");
+	return 0;
+}
+
+int
+store_incident_notice_queued(struct store *s, const char *id, const char *outbox_id, const char *at,
+                             struct err *e)
+{
+	static const char sql[] = "UPDATE incident_notice SET status = 'queued', outbox_id = ?, "
+	                          "queued_at = ? WHERE id = ? AND status = 'draft'";
+	sqlite3_stmt *st = sq_prepare(s, sql, e);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, outbox_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, at, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
+	rc = sq_run(s, st, "queue incident notice", e);
+	return rc == -1 ? -1 : rc > 0;
+}

@@ -1229,6 +1229,45 @@ int store_incident_history(struct store *s, const char *incident_id,
                            void (*fn)(const char *at, const char *actor, const char *change,
                                       void *),
                            void *arg, struct err *e);
+
+/*
+ * Telling the affected people (migration 0033, domain/incident_notice.c):
+ * one notice per affected person of an incident. status is what the row
+ * says (draft, not_notifiable, queued) until it is queued; then the
+ * outbox's status of its message (queued, sending, deferred, sent, failed,
+ * bounced). content is JSON {to, subject, body}, sealed under the person's
+ * key at rest (opened here, malloc'd; "{}" for a not_notifiable notice,
+ * {"sealed": "[erased]"} once the person's key is shredded); reason says
+ * why a person is not notifiable. Free with store_incident_notice_free.
+ */
+struct store_incident_notice {
+	char id[STORE_ID_LEN + 8];
+	char incident_id[STORE_ID_LEN + 8];
+	char person_id[STORE_ID_LEN + 8];
+	char production_id[STORE_ID_LEN + 8];
+	char status[16];
+	char reason[256];
+	char outbox_id[STORE_ID_LEN + 8]; /* "" until queued */
+	char drafted_at[32];
+	char queued_at[32]; /* "" until queued */
+	char *content;
+};
+/*
+ * Writes the notice of (incident, person, production): a draft with content
+ * (sealed under person_id's key) or, content NULL, not notifiable for
+ * reason. 1 written, 0 left alone (that notice is queued already).
+ */
+int store_incident_notice_put(struct store *s, const char *incident_id, const char *person_id,
+                              const char *production_id, const char *content, const char *reason,
+                              const char *at, struct err *e);
+/* The incident's notices, oldest first (each freed after fn returns). */
+int store_incident_notice_list(struct store *s, const char *incident_id,
+                               void (*fn)(const struct store_incident_notice *, void *), void *arg,
+                               struct err *e);
+/* Marks draft id queued as outbox message outbox_id: 1 done, 0 not a draft. */
+int store_incident_notice_queued(struct store *s, const char *id, const char *outbox_id,
+                                 const char *at, struct err *e);
+void store_incident_notice_free(struct store_incident_notice *n);
 /*
  * The audit events of action (exact) whose time is in [from, to) (RFC 3339
  * text, compared as text: both in the log's form), oldest first.

@@ -2136,6 +2136,113 @@ a_closed_production_is_due_then_erased_whole(void **state)
 	store_close(s);
 }
 
+struct notice_seen {
+	int n;
+	char status[2][16];
+	char content[2][128];
+	char outbox[2][STORE_ID_LEN + 8];
+	char id[2][STORE_ID_LEN + 8];
+};
+
+static void
+note_notice(const struct store_incident_notice *n, void *arg)
+{
+	struct notice_seen *ns = arg;
+	if (ns->n < 2) {
+		snprintf(ns->status[ns->n], sizeof(ns->status[0]), "%s", n->status);
+		snprintf(ns->content[ns->n], sizeof(ns->content[0]), "%s", n->content);
+		snprintf(ns->outbox[ns->n], sizeof(ns->outbox[0]), "%s", n->outbox_id);
+		snprintf(ns->id[ns->n], sizeof(ns->id[0]), "%s", n->id);
+	}
+	ns->n++;
+}
+
+/*
+ * The affected people's notices: a draft sealed under the person's key and
+ * erased with it, a person not notifiable with the reason, a queued notice
+ * that takes its message's status and is never drafted or queued again.
+ */
+static void
+incident_notices_are_drafted_once_queued_and_erased_with_the_person(void **state)
+{
+	struct store *s = conn();
+	struct store_production p;
+	struct store_person pe;
+	struct store_incident in;
+	struct notice_seen ns;
+	char msg[STORE_ID_LEN + 8], details[] = "{}";
+	(void)state;
+	new_production(s, "N", &p);
+	memset(&pe, 0, sizeof(pe));
+	snprintf(pe.production_id, sizeof(pe.production_id), "%s", p.id);
+	snprintf(pe.kind, sizeof(pe.kind), "crew");
+	snprintf(pe.name, sizeof(pe.name), "Pat");
+	assert_int_equal(store_person_create(s, &pe, &e), 0);
+	memset(&in, 0, sizeof(in));
+	snprintf(in.status, sizeof(in.status), "open");
+	snprintf(in.discovered_at, sizeof(in.discovered_at), "2026-12-01T08:00:00Z");
+	snprintf(in.aware_at, sizeof(in.aware_at), "2026-12-01T09:00:00Z");
+	snprintf(in.opened_at, sizeof(in.opened_at), "2026-12-01T10:00:00Z");
+	snprintf(in.updated_at, sizeof(in.updated_at), "2026-12-01T10:00:00Z");
+	in.details = details;
+	assert_int_equal(store_incident_create(s, &in, &e), 0);
+
+	assert_int_equal(store_incident_notice_put(s, in.id, pe.id, p.id, "{\"to\":\"pat@x\"}",
+	                                           NULL, "2026-12-01T10:00:00.000Z", &e),
+	                 1);
+	assert_int_equal(store_incident_notice_put(s, in.id, "per_gone", p.id, NULL, "record gone",
+	                                           "2026-12-01T10:00:00.000Z", &e),
+	                 1);
+	/* drafting again rewrites the same row */
+	assert_int_equal(store_incident_notice_put(s, in.id, pe.id, p.id, "{\"to\":\"pat@y\"}",
+	                                           NULL, "2026-12-01T10:01:00.000Z", &e),
+	                 1);
+	memset(&ns, 0, sizeof(ns));
+	assert_int_equal(store_incident_notice_list(s, in.id, note_notice, &ns, &e), 0);
+	assert_int_equal(ns.n, 2);
+	assert_string_equal(ns.status[0], "draft");
+	assert_string_equal(ns.content[0], "{\"to\":\"pat@y\"}");
+	assert_string_equal(ns.status[1], "not_notifiable");
+	assert_string_equal(ns.outbox[0], "");
+
+	assert_int_equal(
+	    store_outbox_add_for(s, "pat@y", "s", "b", NULL, pe.id, 1796115600, msg, &e), 0);
+	assert_int_equal(
+	    store_incident_notice_queued(s, ns.id[0], msg, "2026-12-01T10:02:00.000Z", &e), 1);
+	assert_int_equal(
+	    store_incident_notice_queued(s, ns.id[0], msg, "2026-12-01T10:03:00.000Z", &e), 0);
+	assert_int_equal(
+	    store_incident_notice_queued(s, ns.id[1], msg, "2026-12-01T10:03:00.000Z", &e), 0);
+	assert_int_equal(store_incident_notice_put(s, in.id, pe.id, p.id, "{\"to\":\"pat@z\"}",
+	                                           NULL, "2026-12-01T10:04:00.000Z", &e),
+	                 0);
+	memset(&ns, 0, sizeof(ns));
+	assert_int_equal(store_incident_notice_list(s, in.id, note_notice, &ns, &e), 0);
+	assert_string_equal(ns.status[0], "queued"); /* the outbox's status */
+	assert_string_equal(ns.outbox[0], msg);
+	assert_string_equal(ns.content[0], "{\"to\":\"pat@y\"}");
+	assert_int_equal(store_outbox_accepted(s, msg, 1796115700, "250 ok", &e), 0);
+	memset(&ns, 0, sizeof(ns));
+	assert_int_equal(store_incident_notice_list(s, in.id, note_notice, &ns, &e), 0);
+	assert_string_equal(ns.status[0], "sent");
+
+	/* the person erased: their notice with them */
+	assert_int_equal(store_person_delete(s, p.id, pe.id, &e), 1);
+	memset(&ns, 0, sizeof(ns));
+	assert_int_equal(store_incident_notice_list(s, in.id, note_notice, &ns, &e), 0);
+	assert_null(strstr(ns.content[0], "pat@"));
+	assert_non_null(strstr(ns.content[0], "sealed"));
+	{
+		struct store_incident_notice none;
+		memset(&none, 0, sizeof(none));
+		none.content = strdup("{}");
+		store_incident_notice_free(&none);
+		assert_null(none.content);
+		store_incident_notice_free(NULL);
+	}
+	store_close(s);
+}
+
 static void
 every_store_h_function_is_exercised(void **state)
 {
@@ -2223,6 +2330,9 @@ main(void)
 	        retention_counts_then_removes_only_what_ended_before_the_cutoff, setup, teardown),
 	    cmocka_unit_test_setup_teardown(a_closed_production_is_due_then_erased_whole, setup,
 	                                    teardown),
+	    cmocka_unit_test_setup_teardown(
+	        incident_notices_are_drafted_once_queued_and_erased_with_the_person, setup,
+	        teardown),
 	    cmocka_unit_test(every_store_h_function_is_exercised),
 	};
 	int failed = 0;
