@@ -26,6 +26,9 @@ static const char usage[] =
     "           first administrator, demo production\n"
     "  serve    run the HTTPS server\n"
     "  user     add, list, disable, close and reopen accounts (slate user --help)\n"
+    "  production\n"
+    "           a production's end: archive, unarchive, close, reopen\n"
+    "           (slate production --help)\n"
     "  purge    the deletion job now: closed accounts past their grace period, the\n"
     "           deletion log replayed (slate purge --help)\n"
     "  member   production membership: add, list, set-role, revoke (slate member --help)\n"
@@ -62,7 +65,7 @@ static const struct {
     {"import", cmd_import},     {"fsck", cmd_fsck},
     {"backup", cmd_backup},     {"restore", cmd_restore},
     {"incident", cmd_incident}, {"purge", cmd_purge},
-    {"audit", cmd_audit},
+    {"audit", cmd_audit},       {"production", cmd_production},
 };
 
 int

@@ -90,62 +90,6 @@ end_reply(struct api_call *c, long long archived_at, long long closed_at, long l
 	                              when_json(deletion_due)));
 }
 
-/* Runs one state change: n == 1 commits with the route's event and answers; else answers. */
-static void
-end_commit(struct api_call *c, int n, const struct err *e, long long archived_at,
-           long long closed_at, long long deletion_due)
-{
-	if (n == -1) {
-		api_call_abort(c);
-		api_unavailable(c->r, e);
-	} else if (n == 0) {
-		api_call_abort(c); /* changed meanwhile */
-		http_end_problem(c->r, 409,
-		                 "the production changed meanwhile: read it and try again");
-	} else if (api_call_commit(c, NULL, c->rd.a.production.id) == 0) {
-		end_reply(c, archived_at, closed_at, deletion_due);
-	}
-}
-
-void
-closing_archive(struct api_call *c)
-{
-	const struct store_production *p = &c->rd.a.production;
-	long long now = (long long)time(NULL);
-	struct err e;
-	int n;
-
-	if (p->archived_at != 0) {
-		http_end_problem(c->r, 409, "the production is archived already");
-		return;
-	}
-	if (api_call_begin(c) == -1)
-		return;
-	n = store_production_set_archived(api_call_store(c), p->id, now, &e);
-	end_commit(c, n, &e, now, 0, 0);
-}
-
-void
-closing_unarchive(struct api_call *c)
-{
-	const struct store_production *p = &c->rd.a.production;
-	struct err e;
-	int n;
-
-	if (p->archived_at == 0) {
-		http_end_problem(c->r, 409, "the production is not archived");
-		return;
-	}
-	if (p->closed_at != 0) {
-		http_end_problem(c->r, 409, "the production is closed: reopen it first");
-		return;
-	}
-	if (api_call_begin(c) == -1)
-		return;
-	n = store_production_set_archived(api_call_store(c), p->id, 0, &e);
-	end_commit(c, n, &e, 0, 0, 0);
-}
-
 struct offer {
 	struct store *s;
 	const char *subject, *body;
@@ -189,53 +133,107 @@ offer_export(struct store *s, const struct store_production *p, long long due, s
 	return rc == -1 || o.failed ? -1 : 0;
 }
 
+const char *const closing_step_action[] = {
+    [CLOSING_ARCHIVE] = "production.archive",
+    [CLOSING_UNARCHIVE] = "production.unarchive",
+    [CLOSING_CLOSE] = "production.close",
+    [CLOSING_REOPEN] = "production.reopen",
+};
+
+int
+closing_step(struct store *s, const struct store_production *p, enum closing_step step,
+             long long now, long grace_days, struct closing_state *after, struct err *e)
+{
+	int n = 0;
+
+	*after = (struct closing_state){p->archived_at, p->closed_at, p->deletion_due};
+	switch (step) {
+	case CLOSING_ARCHIVE:
+		if (p->archived_at != 0)
+			return err_set(e, 409, "the production is archived already");
+		n = store_production_set_archived(s, p->id, now, e);
+		after->archived_at = now;
+		break;
+	case CLOSING_UNARCHIVE:
+		if (p->archived_at == 0)
+			return err_set(e, 409, "the production is not archived");
+		if (p->closed_at != 0)
+			return err_set(e, 409, "the production is closed: reopen it first");
+		n = store_production_set_archived(s, p->id, 0, e);
+		after->archived_at = 0;
+		break;
+	case CLOSING_CLOSE:
+		if (p->archived_at == 0)
+			return err_set(e, 409,
+			               "only an archived production is closed: archive it first");
+		if (p->closed_at != 0)
+			return err_set(e, 409, "the production is closed already");
+		after->closed_at = now;
+		after->deletion_due = now + (long long)grace_days * 86400;
+		n = store_production_set_closed(s, p->id, now, after->deletion_due, e);
+		if (n == 1 && offer_export(s, p, after->deletion_due, e) == -1)
+			n = -1;
+		break;
+	case CLOSING_REOPEN:
+		if (p->closed_at == 0)
+			return err_set(e, 409, "the production is not closed");
+		if (now >= p->deletion_due)
+			return err_set(e, 409,
+			               "the grace period is over: the production is being deleted");
+		n = store_production_set_closed(s, p->id, 0, 0, e);
+		after->closed_at = after->deletion_due = 0;
+		break;
+	}
+	if (n == 0)
+		return err_set(e, 409, "the production changed meanwhile: read it and try again");
+	return n == 1 ? 0 : -1;
+}
+
+/* One route's state change, in one transaction with its audit event, and its answer. */
+static void
+step_route(struct api_call *c, enum closing_step step)
+{
+	const struct store_production *p = &c->rd.a.production;
+	struct closing_state after;
+	struct err e;
+
+	if (api_call_begin(c) == -1)
+		return;
+	if (closing_step(api_call_store(c), p, step, (long long)time(NULL),
+	                 http_req_config(c->r)->close_grace_days, &after, &e) == -1) {
+		api_call_abort(c);
+		if (e.status == 409)
+			http_end_problem(c->r, 409, e.msg);
+		else
+			api_unavailable(c->r, &e);
+		return;
+	}
+	if (api_call_commit(c, NULL, p->id) == 0)
+		end_reply(c, after.archived_at, after.closed_at, after.deletion_due);
+}
+
+void
+closing_archive(struct api_call *c)
+{
+	step_route(c, CLOSING_ARCHIVE);
+}
+
+void
+closing_unarchive(struct api_call *c)
+{
+	step_route(c, CLOSING_UNARCHIVE);
+}
+
 void
 closing_close(struct api_call *c)
 {
-	const struct store_production *p = &c->rd.a.production;
-	long long now = (long long)time(NULL);
-	long long due = now + (long long)http_req_config(c->r)->close_grace_days * 86400;
-	struct store *s = api_call_store(c);
-	struct err e;
-	int n;
-
-	if (p->archived_at == 0) {
-		http_end_problem(c->r, 409,
-		                 "only an archived production is closed: archive it first");
-		return;
-	}
-	if (p->closed_at != 0) {
-		http_end_problem(c->r, 409, "the production is closed already");
-		return;
-	}
-	if (api_call_begin(c) == -1)
-		return;
-	n = store_production_set_closed(s, p->id, now, due, &e);
-	if (n == 1 && offer_export(s, p, due, &e) == -1)
-		n = -1;
-	end_commit(c, n, &e, p->archived_at, now, due);
+	step_route(c, CLOSING_CLOSE);
 }
 
 void
 closing_reopen(struct api_call *c)
 {
-	const struct store_production *p = &c->rd.a.production;
-	struct err e;
-	int n;
-
-	if (p->closed_at == 0) {
-		http_end_problem(c->r, 409, "the production is not closed");
-		return;
-	}
-	if ((long long)time(NULL) >= p->deletion_due) {
-		http_end_problem(c->r, 409,
-		                 "the grace period is over: the production is being deleted");
-		return;
-	}
-	if (api_call_begin(c) == -1)
-		return;
-	n = store_production_set_closed(api_call_store(c), p->id, 0, 0, &e);
-	end_commit(c, n, &e, p->archived_at, 0, 0);
+	step_route(c, CLOSING_REOPEN);
 }
 
 /* ---- erasure ---- */

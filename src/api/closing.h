@@ -9,6 +9,27 @@
 
 struct keyring;
 
+/* A production's end state (Unix seconds, 0 when not). */
+struct closing_state {
+	long long archived_at, closed_at, deletion_due;
+};
+
+enum closing_step { CLOSING_ARCHIVE, CLOSING_UNARCHIVE, CLOSING_CLOSE, CLOSING_REOPEN };
+/* The audit action of each step ("production.archive", …). */
+extern const char *const closing_step_action[];
+
+/*
+ * One step of production p's end (p as read before), shared by the routes
+ * and `slate production`, in the caller's transaction: the state's checks,
+ * the store write and, for a close, the final export offer mailed to its
+ * leaders (deletion due grace_days later). *after is the end state it
+ * leaves. 0, or -1 with e set: 409 with the reason when p is not in a
+ * state for the step (or changed meanwhile), else the store's error. The
+ * caller writes the step's audit event (closing_step_action) and commits.
+ */
+int closing_step(struct store *s, const struct store_production *p, enum closing_step step,
+                 long long now, long grace_days, struct closing_state *after, struct err *e);
+
 /* What one run of productions_close_due did (or, dry run, would do). */
 struct closing_report {
 	long productions; /* erased (dry run: due) */

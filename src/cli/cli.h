@@ -43,6 +43,7 @@ int cmd_fsck(int argc, char **argv);
 int cmd_backup(int argc, char **argv);
 int cmd_restore(int argc, char **argv);
 int cmd_purge(int argc, char **argv);
+int cmd_production(int argc, char **argv);
 int cmd_incident(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 

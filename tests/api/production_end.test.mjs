@@ -229,3 +229,37 @@ test('the deletion job erases a closed production once its grace is over: slate 
   const inRestored = runSlate(['sql', `SELECT COUNT(*) FROM production WHERE id = '${prod.id}'`, '--data', to, '--key-file', key]);
   assert.equal(inRestored.stdout.trim(), '0', inRestored.stderr);
 });
+
+test('the same steps from the shell: slate production archive, close (the leaders mailed), reopen, unarchive; bad input is one line and a non-zero exit', async () => {
+  const other = await newProduction('Second Unit');
+  const slate = (...args) => runSlate(['production', ...args, '--data', dd.data]);
+  let r = slate('archive', '--id', other.id);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^Second Unit: archived \d{4}-\d\d-\d\dT[\d:]+Z, closed -, deletion due -$/m);
+  assertProblem(await call(srv, admin, 'POST', P('/locations', other.id), { body: { name: 'Quay' } }), 409, 'a write to the archived production');
+  r = slate('archive', '--id', other.id);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /the production is archived already/);
+  r = slate('close', '--id', other.id);
+  assert.equal(r.code, 0, r.stderr);
+  const due = /deletion due (\S+)$/m.exec(r.stdout)[1];
+  assert.ok(Date.parse(due) > Date.now(), `due later: ${due}`);
+  await waitFor(() => mails(`Slate: Second Unit will be deleted on ${due.slice(0, 10)}`).length > 0, { timeout: 20_000, what: 'the final export offer' });
+  assert.equal(slate('reopen', '--id', other.id).code, 0);
+  r = slate('unarchive', '--id', other.id);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /archived -, closed -, deletion due -$/m);
+  const events = slateSql(dd.data, `SELECT action || ' ' || actor FROM audit_event WHERE object = '${other.id}' AND action LIKE 'production.%' AND action <> 'production.create' ORDER BY seq`);
+  assert.match(events, /^production\.archive cli:\S+\nproduction\.close cli:\S+\nproduction\.reopen cli:\S+\nproduction\.unarchive cli:\S+$/);
+
+  r = slate('archive', '--id', 'prd_aaaaaaaaaaaaaaaaaaaaaaaaaa');
+  assert.equal(r.code, 1);
+  assert.equal(r.stderr.trim().split('\n').length, 1);
+  assert.match(r.stderr, /there is no production with that id/);
+  r = slate('archive');
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /archive needs --id/);
+  r = runSlate(['production', 'shred', '--data', dd.data]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /say archive, unarchive, close or reopen/);
+});
