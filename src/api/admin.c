@@ -38,7 +38,6 @@
 #include "domain/accounts.h"
 #include "store/store.h"
 #include "util/log.h"
-#include "util/timefmt.h"
 #include "util/xalloc.h"
 
 static json_t *
@@ -286,12 +285,9 @@ admin_user_enable(struct api_call *c)
 static json_t *
 closure_json(const struct store_user *u, long long closed_at, long long due)
 {
-	char a[TIMEFMT_LEN], b[TIMEFMT_LEN];
 	json_t *j = user_json(u);
-	time_rfc3339((time_t)closed_at, a);
-	time_rfc3339((time_t)due, b);
-	json_object_set_new(j, "closed_at", json_string(a));
-	json_object_set_new(j, "deletion_due", json_string(b));
+	json_object_set_new(j, "closed_at", api_time_json(closed_at));
+	json_object_set_new(j, "deletion_due", api_time_json(due));
 	return j;
 }
 

@@ -69,25 +69,14 @@
 #include "util/timefmt.h"
 #include "util/xalloc.h"
 
-/* An end time as the API shows it: RFC 3339 UTC, or null for 0. */
-static json_t *
-when_json(long long t)
-{
-	char buf[TIMEFMT_LEN];
-	if (t == 0)
-		return json_null();
-	time_rfc3339((time_t)t, buf);
-	return json_string(buf);
-}
-
 static void
 end_reply(struct api_call *c, long long archived_at, long long closed_at, long long deletion_due)
 {
 	http_end_reply_json(c->r, 200,
 	                    json_pack("{s:s, s:o, s:o, s:o}", "id", c->rd.a.production.id,
-	                              "archived_at", when_json(archived_at), "closed_at",
-	                              when_json(closed_at), "deletion_due",
-	                              when_json(deletion_due)));
+	                              "archived_at", api_time_or_null(archived_at), "closed_at",
+	                              api_time_or_null(closed_at), "deletion_due",
+	                              api_time_or_null(deletion_due)));
 }
 
 struct offer {

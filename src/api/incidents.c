@@ -47,23 +47,34 @@ refused(struct http_req *r, const struct err *e)
 	api_unavailable(r, e);
 }
 
-/* Runs one change of the domain and answers it (status on success). */
-static void
-change(struct api_call *c, int status,
-       int (*fn)(struct store *, const struct incidents_who *, const char *, const json_t *,
-                 long long, json_t **, struct err *))
+/* A change of the domain (incidents_open, incidents_notice_send, …). */
+typedef int (*incident_change)(struct store *, const struct incidents_who *, const char *,
+                               const json_t *, long long, json_t **, struct err *);
+
+/* Runs one change of the domain: 0 with *out, or -1 after answering its refusal. */
+static int
+run(struct api_call *c, incident_change fn, json_t **out)
 {
 	char src[SESSION_SOURCE_LEN];
 	struct incidents_who w = {c->actor, session_source(c->r, src), c->r->request_id};
-	json_t *out = NULL;
 	struct err e;
 
+	*out = NULL;
 	if (fn(api_call_store(c), &w, router_param(&c->r->match, "id"), c->body,
-	       (long long)time(NULL), &out, &e) == -1) {
+	       (long long)time(NULL), out, &e) == -1) {
 		refused(c->r, &e);
-		return;
+		return -1;
 	}
-	http_end_reply_json(c->r, status, out);
+	return 0;
+}
+
+/* Runs one change of the domain and answers it (status on success). */
+static void
+change(struct api_call *c, int status, incident_change fn)
+{
+	json_t *out;
+	if (run(c, fn, &out) == 0)
+		http_end_reply_json(c->r, status, out);
 }
 
 static int
@@ -163,20 +174,12 @@ incidents_notices(struct api_call *c)
 
 /* Drafts or sends (fn) and answers the notices. */
 static void
-notices_change(struct api_call *c,
-               int (*fn)(struct store *, const struct incidents_who *, const char *, const json_t *,
-                         long long, json_t **, struct err *))
+notices_change(struct api_call *c, incident_change fn)
 {
-	char src[SESSION_SOURCE_LEN];
-	struct incidents_who w = {c->actor, session_source(c->r, src), c->r->request_id};
-	json_t *out = NULL;
-	struct err e;
+	json_t *out;
 
-	if (fn(api_call_store(c), &w, router_param(&c->r->match, "id"), c->body,
-	       (long long)time(NULL), &out, &e) == -1) {
-		refused(c->r, &e);
+	if (run(c, fn, &out) == -1)
 		return;
-	}
 	answer_notices(c, out);
 }
 

@@ -32,7 +32,6 @@
 #include "store/store.h"
 #include "util/log.h"
 #include "util/secret.h"
-#include "util/timefmt.h"
 #include "util/xalloc.h"
 
 static json_t *
@@ -203,7 +202,6 @@ close_done(struct job *j)
 	const struct config *cfg = http_req_config(r);
 	struct store *s = http_req_store(r);
 	long long now = (long long)time(NULL), due = 0;
-	char closed[TIMEFMT_LEN], when[TIMEFMT_LEN];
 	json_t *held = NULL;
 	struct err e;
 	int rc;
@@ -237,10 +235,9 @@ close_done(struct job *j)
 		goto out;
 	}
 	session_clear_cookie(r);
-	time_rfc3339((time_t)now, closed);
-	time_rfc3339((time_t)due, when);
 	http_end_reply_json(r, 200,
-	                    json_pack("{s:s, s:s}", "closed_at", closed, "deletion_due", when));
+	                    json_pack("{s:o, s:o}", "closed_at", api_time_json(now), "deletion_due",
+	                              api_time_json(due)));
 out:
 	sodium_memzero(cj, sizeof(*cj));
 	free(cj);

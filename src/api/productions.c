@@ -59,16 +59,6 @@
 #include "util/zone.h"
 
 static json_t *
-end_time(long long t)
-{
-	char buf[TIMEFMT_LEN];
-	if (t == 0)
-		return json_null();
-	time_rfc3339((time_t)t, buf);
-	return json_string(buf);
-}
-
-static json_t *
 production_json(const struct store_production *p, const char *role)
 {
 	json_t *j = json_pack("{s:s, s:s, s:s, s:b, s:b, s:i}", "id", p->id, "name", p->name,
@@ -77,9 +67,9 @@ production_json(const struct store_production *p, const char *role)
 	if (role != NULL)
 		json_object_set_new(j, "role", json_string(role));
 	/* its end (api/closing.c): RFC 3339 UTC, null while not */
-	json_object_set_new(j, "archived_at", end_time(p->archived_at));
-	json_object_set_new(j, "closed_at", end_time(p->closed_at));
-	json_object_set_new(j, "deletion_due", end_time(p->deletion_due));
+	json_object_set_new(j, "archived_at", api_time_or_null(p->archived_at));
+	json_object_set_new(j, "closed_at", api_time_or_null(p->closed_at));
+	json_object_set_new(j, "deletion_due", api_time_or_null(p->deletion_due));
 	return j;
 }
 

@@ -23,3 +23,9 @@ api_time_json(long long unix_seconds)
 	time_rfc3339((time_t)unix_seconds, buf);
 	return json_string(buf);
 }
+
+json_t *
+api_time_or_null(long long unix_seconds)
+{
+	return unix_seconds == 0 ? json_null() : api_time_json(unix_seconds);
+}

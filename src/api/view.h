@@ -185,5 +185,7 @@ int calendar_write(FILE *f, struct store *s, struct api_reader *rd, const char *
 /* A time of the API (Unix seconds) as the API writes every time: an RFC 3339
  * UTC string to the second, "2027-03-01T06:30:00Z" (src/api/times.c). */
 json_t *api_time_json(long long unix_seconds);
+/* The same, or null for 0 (a time that has not come: a production's end, say). */
+json_t *api_time_or_null(long long unix_seconds);
 
 #endif
