@@ -71,6 +71,9 @@ test('closing needs the password (and the code); closed, the sessions and tokens
   const token = await ok(call(server, session, 'POST', '/api/v1/me/tokens', { body: { name: 'sync', production_id: prod.id, access: 'read' } }), 201);
   const mfa = await enrolTotp(server, session);
 
+  // an API token never closes an account, even with the password
+  const viaToken = await request(server, { method: 'POST', path: '/api/v1/me/close', headers: { authorization: `Bearer ${token.token}` }, body: { password: PASS } });
+  assertProblem(viaToken, 403);
   // a session alone is not enough: the password, then the code
   let r = await call(server, session, 'POST', '/api/v1/me/close', { body: { password: 'not the password at all' } });
   assertProblem(r, 403);
