@@ -624,10 +624,8 @@ replay_deletions(const struct config *c, struct backup_dest *src, const char *fr
 		    c->data_dir, e.msg, c->data_dir);
 		return -1;
 	}
-	if (fetched == 0) {
-		printf("The destination holds no deletion log: nobody was deleted before it.\n");
+	if (fetched == 0) /* nobody was deleted before it: nothing to say */
 		return 0;
-	}
 	if ((s = cli_open_store("restore", c, &keys)) != NULL &&
 	    erasure_replay(s, keys, c->data_dir, 0, say_replayed, NULL, &rep, &e) == 0) {
 		printf("Replayed the deletion log: %d of its %d deletions were done again.\n",

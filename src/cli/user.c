@@ -114,7 +114,7 @@ list(struct store *s, int as_json)
 	return rc == 0 ? EXIT_OK : EXIT_FAIL;
 }
 
-/* The account with this email, or one clear line: 1, or an exit code. */
+/* The account with this email: EXIT_OK, or an exit code after one clear line. */
 static int
 find(struct store *s, const char *sub, const char *email, struct store_user *u)
 {
@@ -128,7 +128,7 @@ find(struct store *s, const char *sub, const char *email, struct store_user *u)
 		cli_error("user", "%s", found == 0 ? "there is no account with that email" : e.msg);
 		return EXIT_FAIL;
 	}
-	return 1;
+	return EXIT_OK;
 }
 
 static int
@@ -138,7 +138,7 @@ disable(struct store *s, const char *email)
 	struct err e;
 	int found;
 
-	if ((found = find(s, "disable", email, &u)) != 1)
+	if ((found = find(s, "disable", email, &u)) != EXIT_OK)
 		return found;
 	if (store_begin(s, &e) == -1 ||
 	    (found = store_user_disable(s, u.id, time(NULL), &e)) == -1 ||
@@ -167,8 +167,9 @@ close_account(struct store *s, const struct config *c, const char *email)
 	struct err e;
 	int rc;
 
-	if ((rc = find(s, "close", email, &u)) != 1)
+	if ((rc = find(s, "close", email, &u)) != EXIT_OK)
 		return rc;
+	rc = -1; /* accounts_close's answer from here */
 	a.object = u.id;
 	if (store_begin(s, &e) == -1 ||
 	    (rc = accounts_close(s, u.id, u.email, 0, now, erasure_grace(c), c->public_url, &due,
@@ -210,8 +211,9 @@ reopen_account(struct store *s, const char *email)
 	struct err e;
 	int rc;
 
-	if ((rc = find(s, "reopen", email, &u)) != 1)
+	if ((rc = find(s, "reopen", email, &u)) != EXIT_OK)
 		return rc;
+	rc = -1; /* store_user_reopen's answer from here */
 	a.object = u.id;
 	if (store_begin(s, &e) == -1 ||
 	    (rc = store_user_reopen(s, u.id, (long long)time(NULL), &e)) != 1 ||

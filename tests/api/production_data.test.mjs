@@ -5,7 +5,7 @@
 // with the document, cell by cell.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { startServer, runSlate, assertProblem, slateSql } from './lib/harness.mjs';
 import { call, newAccount, readyAdmin, enrolTotp } from './lib/session.mjs';
@@ -898,11 +898,21 @@ test('personal and confidential fields are sealed on disk; a deleted person stay
   // an older copy put back is refused until the operator accepts the restore (docs/SECURITY.md)
   const accepted = runSlate(['accept-restore', '--data', data]);
   assert.equal(accepted.code, 0, accepted.stderr);
+  // without the deletion log (set aside), the old copy's row is back, but its key is gone
+  const log = path.join(data, 'deletions.log');
+  assert.match(readFileSync(log, 'utf8'), new RegExp(` person ${records.focus.id} ${prod.id} `));
+  renameSync(log, `${log}.aside`);
   server = await startServer({ dataDir: { data, cert: server.cert, cleanup: () => {} } });
   const old = await call(server, admin, 'GET', P(prod.id, `/people/${records.focus.id}`));
   assert.equal(old.status, 200, 'the old copy still has the row');
   for (const f of [...WORK, ...PERSONAL, ...PRIVATE]) assert.equal(old.json[f], '[erased]', `restored ${f}`);
   const kept = await call(server, admin, 'GET', P(prod.id, `/people/${records.camop.id}`));
   assert.equal(kept.json.home_address, records.camop.home_address, 'everyone else intact');
+  // with it back, the deletion is replayed (as every start and every restore does): the row goes
+  renameSync(`${log}.aside`, log);
+  const purge = runSlate(['purge', '--data', data]);
+  assert.equal(purge.code, 0, purge.stderr);
+  assert.match(purge.stdout, new RegExp(`person ${records.focus.id} was deleted on line \\d+ of deletions.log and was here again`));
+  assertProblem(await call(server, admin, 'GET', P(prod.id, `/people/${records.focus.id}`)), 404, 'deleted again');
 });
 
