@@ -3,8 +3,8 @@
 // done, in the page), and from then every office page carries a banner
 // saying it is read-only; a change tried anyway is refused in words. The
 // producer unarchives it, archives it again, closes it (the banner and the
-// End part name the day its data is deleted, the one the API set), and
-// reopens it. A crew member sees the banner but no End controls, and the
+// End part and My productions name the day its data is deleted, the one
+// the API set), and reopens it. A crew member sees the banner but no End controls, and the
 // API refuses them the step anyway; closed, the production's pages tell
 // them in words that only its leaders read it. Every screen passes
 // checkPage (axe, CSP, no console error, 360 px, 44 px targets).
@@ -145,6 +145,12 @@ test('the producer unarchives, archives again, closes (the deletion date shown),
   await expect(end).toContainText(`Slate deletes its data for good on ${due}.`);
   await expect(end.getByRole('link', { name: 'Download a final export' })).toBeVisible();
   await checkPage(page, watcher, 'end-closed');
+  // My productions says it too
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'My productions' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'My productions' })).toBeVisible();
+  await expect(page.getByRole('listitem').filter({ has: page.getByRole('heading', { level: 2, name: closed.name }) })).toContainText(`Closed: Slate deletes its data for good on ${due}.`);
+  await checkPage(page, watcher, 'end-productions-closed');
+  await page.goto(office);
 
   // closed: the crew member's office pages say in words that only its leaders read it
   const crew = browsers.crew;

@@ -232,6 +232,8 @@ const en = {
   reopenProdIntro: 'Reopen it before that date to call off the deletion; it stays archived.',
   reopenedProd: 'The production is reopened: its deletion is off. It stays archived.',
   finalExport: 'Download a final export',
+  listArchived: 'Archived: read-only.',
+  listClosed: 'Closed: Slate deletes its data for good on {when}.',
   noDepartment: 'No department',
   allDepartments: 'All departments',
   date: 'Date',
