@@ -13,6 +13,7 @@
 import { h, show, link, statusLine } from './dom.js';
 import { get } from './api.js';
 import { t, problemText } from './text.js';
+import { formatInstant } from './format.js';
 
 export const apiBase = (id) => `/api/v1/productions/${encodeURIComponent(id)}`;
 export const officePath = (id, rest = '') => `/office/${encodeURIComponent(id)}${rest}`;
@@ -64,7 +65,21 @@ function sections(prod) {
   ].filter(([, , shown]) => shown);
 }
 
-/* Shows an office page: the production's name, the office's navigation, the page's title and content. */
+/*
+ * What every office page says of a production at its end, right under its
+ * title: archived (read-only, since when) or closed (and the day its data
+ * goes); null while it is active. The API refuses the changes whatever a
+ * page offers; this says why before anyone tries.
+ */
+export function endBanner(prod) {
+  if (!prod.archived_at) return null;
+  const text = prod.closed_at && prod.deletion_due
+    ? t('bannerClosed', { when: formatInstant(prod.deletion_due, prod.timezone) })
+    : t('bannerArchived', { when: formatInstant(prod.archived_at, prod.timezone) });
+  return h('p', { class: 'banner', role: 'note', dataset: { kind: prod.closed_at ? 'closed' : 'archived' } }, text);
+}
+
+/* Shows an office page: the production's name, the office's navigation, the page's title, its end's banner, and content. */
 export function frame(prod, title, ...content) {
   const here = location.pathname;
   const nav = h('nav', { class: 'subnav', 'aria-label': t('officeNav') },
@@ -74,6 +89,7 @@ export function frame(prod, title, ...content) {
     h('p', { class: 'eyebrow' }, prod.name),
     nav,
     h('h1', null, title),
+    endBanner(prod),
     ...content);
 }
 

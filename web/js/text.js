@@ -206,6 +206,34 @@ const en = {
   saving: 'Saving…',
   nothingChanged: 'Nothing has changed.',
   yesDelete: 'Yes, delete',
+
+  /* a production's end: the banner on every office page, and the part on the office home */
+  bannerArchived: 'This production is archived (since {when}): it is read-only for everyone, and changes are refused.',
+  bannerClosed: 'This production is closed: it is read-only, and Slate deletes its data for good on {when}.',
+  archivedRefused: 'Not done: this production is archived, so it is read-only. A producer or production admin can unarchive it on the office home.',
+  endTitle: 'End of the production',
+  endActive: 'Active: everyone works in it as usual.',
+  endArchived: 'Archived since {when}. Read-only for everyone.',
+  endClosed: 'Closed on {closed}. Slate deletes its data for good on {when}.',
+  archiveButton: 'Archive this production',
+  archiveIntro: 'When the shoot has wrapped, archive the production: nothing in it can be changed any more, and no reminder goes out. Members keep reading it for a while (90 days unless this server says otherwise); producers and production admins read it on.',
+  archiveConsequence: 'Archive {name}? From now every change to it is refused, for everyone, until it is unarchived.',
+  yesArchive: 'Yes, archive',
+  archived: 'The production is archived: it is read-only now.',
+  unarchiveButton: 'Unarchive',
+  unarchiveIntro: 'Unarchive to take changes again.',
+  unarchived: 'The production is unarchived: it takes changes again.',
+  closeProdButton: 'Close this production',
+  closeProdIntro: 'Closing starts its deletion. After a grace period (at most 30 days) Slate deletes all its data for good; only its audit trail is kept. Every producer and production admin is mailed the date, with the offer to download a final export first. Until then only they read it, and they can reopen it.',
+  closeProdConsequence: 'Close {name}? Its data will be deleted for good at the end of the grace period, unless it is reopened before.',
+  yesCloseProd: 'Yes, close',
+  closedProd: 'The production is closed. Slate deletes its data for good on {when}; each producer and production admin has been mailed the date.',
+  reopenProdButton: 'Reopen',
+  reopenProdIntro: 'Reopen it before that date to call off the deletion; it stays archived.',
+  reopenedProd: 'The production is reopened: its deletion is off. It stays archived.',
+  finalExport: 'Download a final export',
+  listArchived: 'Archived: read-only.',
+  listClosed: 'Closed: Slate deletes its data for good on {when}.',
   noDepartment: 'No department',
   allDepartments: 'All departments',
   date: 'Date',
@@ -686,7 +714,13 @@ export function fieldName(f) {
   return table.fields[f] || f;
 }
 
-/* What to say for a failed API call: no signal, or the API's own reason. */
+/* Whether the API refused a change because the production is archived (or closed). */
+export function archivedRefusal(err) {
+  return !!err && err.status === 409 && /^the production is archived(:| and closed:)/.test(err.detail || '');
+}
+
+/* What to say for a failed API call: no signal, a production that is read-only, or the API's own reason. */
 export function problemText(err) {
+  if (archivedRefusal(err)) return t('archivedRefused');
   return err && err.offline ? t('offlineNothing') : t('error', { detail: err && err.message });
 }

@@ -2,14 +2,15 @@
  * office.js — /office/{id}: the production office's home. Today's and the
  * next shoot day (Day X of Y, general call, locations), how far the latest
  * published call sheet of each has been acknowledged (how many of how
- * many, and who has not, by department), and, for those who may read the
- * audit log, what changed lately.
+ * many, and who has not, by department), for those who may read the
+ * audit log, what changed lately, and, for those who may change the
+ * production, its end (archive, unarchive, close, reopen).
  */
-import { h, link, statusLine } from '../dom.js';
-import { get } from '../api.js';
+import { h, link, statusLine, busy } from '../dom.js';
+import { get, post } from '../api.js';
 import { t, problemText } from '../text.js';
 import { formatDate, formatTime, formatInstant } from '../format.js';
-import { apiBase, officePath, loadProduction, frame, scope, may, todayIn } from '../office.js';
+import { apiBase, officePath, loadProduction, frame, scope, may, todayIn, confirmStep } from '../office.js';
 
 /* Who has not acknowledged, by department: [[department, [names]]…] */
 export function notYetByDepartment(acks) {
@@ -69,10 +70,59 @@ async function recent(prod) {
       e.object_name ? ` — ${e.object_name}` : ''))) : h('p', null, t('nothingYet')));
 }
 
+/*
+ * The production's end, for those who may change the production: where it
+ * stands (active, archived since…, closed and deleted on…) and the steps
+ * that state allows. Archive and close are said before they are done
+ * (confirmStep); unarchive and reopen undo and are done at once. The API
+ * decides: a refusal is shown in its words, and a step done reloads the
+ * page so that its banner and every part say the new state.
+ */
+function endPart(ctx, prod) {
+  const note = statusLine();
+  const tz = prod.timezone;
+  const step = (path, said) => async () => {
+    try {
+      const end = await post(`${apiBase(prod.id)}/${path}`);
+      ctx.flash(said(end));
+      ctx.go(location.pathname, { replace: true });
+    } catch (err) {
+      note.say(problemText(err), 'error');
+    }
+  };
+  const undo = (text, path, said) => {
+    const b = h('button', { type: 'button' }, text);
+    b.addEventListener('click', busy(b, step(path, said)));
+    return b;
+  };
+  const parts = [];
+  if (!prod.archived_at) {
+    parts.push(h('p', null, t('endActive')), h('p', null, t('archiveIntro')),
+      h('div', { class: 'actions' }, confirmStep(h('button', { type: 'button', class: 'danger' }, t('archiveButton')),
+        t('archiveConsequence', { name: prod.name }), t('yesArchive'), step('archive', () => t('archived')))));
+  } else if (!prod.closed_at) {
+    parts.push(h('p', { class: 'lead' }, t('endArchived', { when: formatInstant(prod.archived_at, tz) })),
+      h('p', null, t('unarchiveIntro')),
+      h('div', { class: 'actions' }, undo(t('unarchiveButton'), 'unarchive', () => t('unarchived'))),
+      h('p', null, t('closeProdIntro')),
+      h('div', { class: 'actions' }, confirmStep(h('button', { type: 'button', class: 'danger' }, t('closeProdButton')),
+        t('closeProdConsequence', { name: prod.name }), t('yesCloseProd'),
+        step('close', (end) => t('closedProd', { when: formatInstant(end.deletion_due, tz) })))));
+  } else {
+    parts.push(h('p', { class: 'lead' }, t('endClosed', { closed: formatInstant(prod.closed_at, tz), when: formatInstant(prod.deletion_due, tz) })),
+      scope(prod, 'export', 'read') === 'all' ? h('p', null, link(officePath(prod.id, '/records'), t('finalExport'))) : null,
+      h('p', null, t('reopenProdIntro')),
+      h('div', { class: 'actions' }, undo(t('reopenProdButton'), 'reopen', () => t('reopenedProd'))));
+  }
+  return h('section', { class: 'card', 'aria-labelledby': 'end-title' }, h('h2', { id: 'end-title' }, t('endTitle')), ...parts, note);
+}
+
 async function render(ctx) {
   const prod = await loadProduction(ctx);
   if (!prod) return;
   const note = statusLine();
+  if (ctx.message) note.say(ctx.message);
+  ctx.message = null;
   const parts = [];
   try {
     const { days } = await get(`${apiBase(prod.id)}/days`);
@@ -87,6 +137,7 @@ async function render(ctx) {
   } catch (err) {
     note.say(problemText(err), 'error');
   }
+  if (may(prod, 'production', 'write')) parts.push(endPart(ctx, prod));
   frame(prod, t('officeHome'), note, ...parts);
 }
 

@@ -15,7 +15,7 @@
  */
 import { h, link, field, statusLine, busy, uid } from '../dom.js';
 import { get, post, patch, query } from '../api.js';
-import { t, fieldName, problemText } from '../text.js';
+import { t, fieldName, problemText, archivedRefusal } from '../text.js';
 import { formatDate, formatTime, formatInstant } from '../format.js';
 import { apiBase, officePath, loadProduction, frame, may, table } from '../office.js';
 import { sheetBody, pdfLinks } from './callsheet.js';
@@ -198,7 +198,7 @@ async function render(ctx) {
           ctx.flash([t('published', { v: done.version }), done.deliveries ? sentText(done.deliveries) : ''].join(' ').trim());
           ctx.go(location.pathname, { replace: true });
         } catch (err) {
-          note.say(err.status === 409 ? t('publishedMeanwhile') : problemText(err), 'error');
+          note.say(err.status === 409 && !archivedRefusal(err) ? t('publishedMeanwhile') : problemText(err), 'error');
         }
       }));
       parts.push(
