@@ -311,17 +311,22 @@ parse_line(struct keyring *kr, char *line, long no, struct entry *out, struct er
 	if (n != 6 || p != NULL || strcmp(f[0], "1") != 0 || strlen(f[5]) != 64 ||
 	    (strcmp(f[2], "account") != 0 && strcmp(f[2], "person") != 0 &&
 	     strcmp(f[2], "production") != 0) ||
-	    !id_ok(f[3], strlen(f[3])))
-		return err_set(e, 400, "%s line %ld is not a deletion record", ERASURE_LOG, no);
+	    !id_ok(f[3], strlen(f[3]))) {
+		err_set(e, 400, "%s line %ld is not a deletion record", ERASURE_LOG, no);
+		return -1;
+	}
 	for (int i = 1; i < 5; i++) /* the body the mac is over, spaces back */
 		f[i][-1] = ' ';
 	if (keyring_blind_index(kr, MAC_DOMAIN, line, mac, e) == -1)
 		return -1;
-	if (sodium_memcmp(mac, f[5], 64) != 0)
-		return err_set(e, 400,
-		               "%s line %ld does not authenticate under this keystore: it was not "
-		               "written by this installation, or it was altered",
-		               ERASURE_LOG, no);
+	if (sodium_memcmp(mac, f[5], 64) != 0) {
+		err_set(
+		    e, 400,
+		    "%s line %ld does not authenticate under this keystore: it was not written by "
+		    "this installation, or it was altered",
+		    ERASURE_LOG, no);
+		return -1;
+	}
 	for (int i = 1; i < 5; i++)
 		f[i][-1] = '\0';
 	out->kind = f[2];
