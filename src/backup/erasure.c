@@ -299,27 +299,18 @@ struct entry {
 static int
 parse_line(struct keyring *kr, char *line, long no, struct entry *out, struct err *e)
 {
-	char *f[6], *p = line, mac[65];
+	char *f[5], *p, *sig = strrchr(line, ' '), mac[65];
 	int n = 0;
 
-	while (n < 6) {
-		f[n++] = p;
-		if ((p = strchr(p, ' ')) == NULL)
-			break;
-		*p++ = '\0';
-	}
-	if (n != 6 || p != NULL || strcmp(f[0], "1") != 0 || strlen(f[5]) != 64 ||
-	    (strcmp(f[2], "account") != 0 && strcmp(f[2], "person") != 0 &&
-	     strcmp(f[2], "production") != 0) ||
-	    !id_ok(f[3], strlen(f[3]))) {
+	/* the mac, after the last space, is over everything before it */
+	if (sig == NULL || strlen(sig + 1) != 64) {
 		err_set(e, 400, "%s line %ld is not a deletion record", ERASURE_LOG, no);
 		return -1;
 	}
-	for (int i = 1; i < 5; i++) /* the body the mac is over, spaces back */
-		f[i][-1] = ' ';
+	*sig++ = '\0';
 	if (keyring_blind_index(kr, MAC_DOMAIN, line, mac, e) == -1)
 		return -1;
-	if (sodium_memcmp(mac, f[5], 64) != 0) {
+	if (sodium_memcmp(mac, sig, 64) != 0) {
 		err_set(
 		    e, 400,
 		    "%s line %ld does not authenticate under this keystore: it was not written by "
@@ -327,8 +318,19 @@ parse_line(struct keyring *kr, char *line, long no, struct entry *out, struct er
 		    ERASURE_LOG, no);
 		return -1;
 	}
-	for (int i = 1; i < 5; i++)
-		f[i][-1] = '\0';
+	for (p = line; n < 5;) {
+		f[n++] = p;
+		if ((p = strchr(p, ' ')) == NULL)
+			break;
+		*p++ = '\0';
+	}
+	if (n != 5 || p != NULL || strcmp(f[0], "1") != 0 ||
+	    (strcmp(f[2], "account") != 0 && strcmp(f[2], "person") != 0 &&
+	     strcmp(f[2], "production") != 0) ||
+	    !id_ok(f[3], strlen(f[3]))) {
+		err_set(e, 400, "%s line %ld is not a deletion record", ERASURE_LOG, no);
+		return -1;
+	}
 	out->kind = f[2];
 	out->id = f[3];
 	out->extra = f[4];
