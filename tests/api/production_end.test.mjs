@@ -252,7 +252,7 @@ test('the same steps from the shell: slate production archive, close (the leader
   const events = slateSql(dd.data, `SELECT action || ' ' || actor FROM audit_event WHERE object = '${other.id}' AND action LIKE 'production.%' AND action <> 'production.create' ORDER BY seq`);
   assert.match(events, /^production\.archive cli:\S+\nproduction\.close cli:\S+\nproduction\.reopen cli:\S+\nproduction\.unarchive cli:\S+$/);
 
-  r = slate('archive', '--id', 'prd_aaaaaaaaaaaaaaaaaaaaaaaaaa');
+  r = slate('archive', '--id', 'prd_q7k2m4n6p3r5s7t2v4w6x3y5z2');
   assert.equal(r.code, 1);
   assert.equal(r.stderr.trim().split('\n').length, 1);
   assert.match(r.stderr, /there is no production with that id/);
