@@ -199,13 +199,16 @@ run: deps build/slate
 check: deps-check
 	$(MAKE) -j2 build/slate
 	@# two lanes, one per core (each API test starts its own server on a free port): the API
-	@# suite under valgrind (the longest, about 50 min: valgrind runs every thread on one core)
-	@# starts at once, beside everything else in turn (about 40 min)
+	@# suite under valgrind (about 50 min: valgrind runs every thread on one core), then lint
+	@# and fuzz (about 8 min), beside everything else in turn (about 50 min)
 	$(MAKE) -j2 --output-sync=target check-lane-valgrind check-lane-rest
 	@echo "make check: every suite passed"
 
 # the two lanes of make check
-check-lane-valgrind: valgrind
+check-lane-valgrind:
+	$(MAKE) valgrind
+	$(MAKE) lint
+	$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
 check-lane-rest:
 	$(MAKE) build/asan/slate build/tsan/slate
 	$(MAKE) unit
@@ -216,8 +219,6 @@ check-lane-rest:
 	$(MAKE) unit-tsan
 	$(MAKE) api-asan
 	$(MAKE) api-tsan
-	$(MAKE) lint
-	$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
 
 build/bench/stream_bench: bench/stream_bench.c $(REL_OBJ)
 	@mkdir -p $(@D)
