@@ -15,9 +15,9 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test, expect } from '@playwright/test';
-import { startSlate, mailedLink, watch, checkPage, waitFor } from './lib/slate.mjs';
+import { startSlate, mailedLink, watch, checkPage, waitFor, signedInMember } from './lib/slate.mjs';
 import { request } from '../api/lib/harness.mjs';
-import { newAccount, enrolTotp, call, signInAndChangePassword, NEW_PASSWORD } from '../api/lib/session.mjs';
+import { call, signInAndChangePassword, NEW_PASSWORD } from '../api/lib/session.mjs';
 
 const XSS = (n) => `<img src=x onerror="window.__xss=${n}">`;
 const PASSWORD = 'a long walk along the harbour at dawn';
@@ -27,25 +27,9 @@ test.describe.configure({ mode: 'serial' });
 let slate, office, ids = {};
 const browsers = {};
 
-/** A member of the demo production in `role`, with an account and its own signed-in browser page. */
+/** A member of the demo production in `role`, signed in in a browser of its own (lib/slate.mjs). */
 async function member(browser, key, email, role, department) {
-  const session = await newAccount(slate.server, email, PASSWORD);
-  // producers must have a second factor (the API insists); signing in below takes a recovery code
-  const mfa = ['producer', 'production_admin'].includes(role) ? await enrolTotp(slate.server, session) : null;
-  await slate.api('POST', `${slate.base}/members`, { email, role, ...(department ? { department } : {}) });
-  const context = await browser.newContext({ baseURL: slate.origin });
-  const page = await context.newPage();
-  const watcher = watch(page);
-  await page.goto('/sign-in');
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  if (mfa) {
-    await page.getByLabel('Code from your authenticator app, or a recovery code').fill(mfa.recoveryCodes[0]);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-  }
-  await expect(page).toHaveURL(/\/callsheet$/);
-  browsers[key] = { context, page, watcher, email, session };
+  browsers[key] = await signedInMember(slate, browser, email, PASSWORD, role, department);
   return browsers[key];
 }
 

@@ -9,8 +9,7 @@
 // them in words that only its leaders read it. Every screen passes
 // checkPage (axe, CSP, no console error, 360 px, 44 px targets).
 import { test, expect } from '@playwright/test';
-import { startSlate, watch, checkPage } from './lib/slate.mjs';
-import { newAccount, enrolTotp } from '../api/lib/session.mjs';
+import { startSlate, watch, checkPage, signedInMember } from './lib/slate.mjs';
 
 const PASSWORD = 'the tide turns at the harbour wall';
 
@@ -19,24 +18,9 @@ test.describe.configure({ mode: 'serial' });
 let slate, office;
 const browsers = {};
 
-/** A member of the demo production in `role`, with an account and its own signed-in browser page. */
+/** A member of the demo production in `role`, signed in in a browser of its own (lib/slate.mjs). */
 async function member(browser, key, email, role, department) {
-  const session = await newAccount(slate.server, email, PASSWORD);
-  const mfa = ['producer', 'production_admin'].includes(role) ? await enrolTotp(slate.server, session) : null;
-  await slate.api('POST', `${slate.base}/members`, { email, role, ...(department ? { department } : {}) });
-  const context = await browser.newContext({ baseURL: slate.origin });
-  const page = await context.newPage();
-  const watcher = watch(page);
-  await page.goto('/sign-in');
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  if (mfa) {
-    await page.getByLabel('Code from your authenticator app, or a recovery code').fill(mfa.recoveryCodes[0]);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-  }
-  await expect(page).toHaveURL(/\/callsheet$/);
-  browsers[key] = { context, page, watcher };
+  browsers[key] = await signedInMember(slate, browser, email, PASSWORD, role, department);
   return browsers[key];
 }
 

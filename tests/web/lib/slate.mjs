@@ -11,7 +11,7 @@ import path from 'node:path';
 import { expect } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 import { startServer, REPO_ROOT } from '../../api/lib/harness.mjs';
-import { readyAdmin, call } from '../../api/lib/session.mjs';
+import { readyAdmin, call, newAccount, enrolTotp } from '../../api/lib/session.mjs';
 
 export { totpCode } from '../../api/lib/totp.mjs';
 export { waitFor, runSlate } from '../../api/lib/harness.mjs';
@@ -136,4 +136,30 @@ export function kept(page) {
     session: sessionStorage.length,
     idb: (await indexedDB.databases()).map((d) => d.name),
   }));
+}
+
+/**
+ * A new member of slate's demo production in `role` (department for the roles that take
+ * one), with an account of its own (password) signed in through the sign-in page in a
+ * browser context of its own; producers and production admins get a second factor first
+ * (the API insists) and sign in with a recovery code. Returns {context, page, watcher,
+ * email, session}.
+ */
+export async function signedInMember(slate, browser, email, password, role, department) {
+  const session = await newAccount(slate.server, email, password);
+  const mfa = ['producer', 'production_admin'].includes(role) ? await enrolTotp(slate.server, session) : null;
+  await slate.api('POST', `${slate.base}/members`, { email, role, ...(department ? { department } : {}) });
+  const context = await browser.newContext({ baseURL: slate.origin });
+  const page = await context.newPage();
+  const watcher = watch(page);
+  await page.goto('/sign-in');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  if (mfa) {
+    await page.getByLabel('Code from your authenticator app, or a recovery code').fill(mfa.recoveryCodes[0]);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  }
+  await expect(page).toHaveURL(/\/callsheet$/);
+  return { context, page, watcher, email, session };
 }
