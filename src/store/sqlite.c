@@ -436,7 +436,9 @@ static const struct legacy legacy_columns[] = {
     {"SELECT id, email_sealed FROM invitation WHERE email_sealed NOT LIKE 'sf1.%'",
      "UPDATE invitation SET email_sealed = ?1 WHERE id = ?2", "invitation", "email",
      KEYRING_INSTANCE, 0},
-    {"SELECT id, to_addr FROM outbox WHERE to_addr NOT LIKE 'sf1.%'",
+    /* an empty address or body is one retention emptied (store_retention_outbox): nothing to
+       seal, and sealing it would put an envelope back where the content was removed */
+    {"SELECT id, to_addr FROM outbox WHERE to_addr <> '' AND to_addr NOT LIKE 'sf1.%'",
      "UPDATE outbox SET to_addr = ?1 WHERE id = ?2", "outbox", "to_addr", KEYRING_INSTANCE, 0},
     {"SELECT id, body FROM outbox WHERE body <> '' AND body NOT LIKE 'sf1.%'",
      "UPDATE outbox SET body = ?1 WHERE id = ?2", "outbox", "body", KEYRING_INSTANCE, 0},

@@ -162,10 +162,13 @@ test('a pass removes what is past its retention, keeps what is live, shows itsel
   assert.equal(one(data, 'SELECT id FROM session ORDER BY id'), 'ses_live\nses_recent');
   assert.equal(one(data, 'SELECT account_key FROM login_failure'), 'k-new');
   assert.equal(one(data, 'SELECT account_key FROM login_known_source'), 'k-new');
-  // the rows stay as the record of the sending; only the bodies go
+  // the rows stay as the record of the sending; their content goes
   // (the store seals a plaintext body it finds at start: the kept one is not empty, not plain)
   assert.equal(one(data, "SELECT id || '=' || (body <> '') FROM outbox ORDER BY id"),
     'msg_new_failed=1\nmsg_old_failed=0\nmsg_old_sent=0');
+  // ... with their recipient and subject (a call time, a name): the row keeps its status only
+  assert.equal(one(data, "SELECT id || '=' || (to_addr <> '') || (subject <> '') FROM outbox ORDER BY id"),
+    'msg_new_failed=11\nmsg_old_failed=00\nmsg_old_sent=00');
   assert.ok(!fs.existsSync(path.join(data, '.drill-old123')));
   assert.ok(fs.existsSync(path.join(data, '.drill-now456')));
   // the old events are gone; the chain now starts after the cut its retention event names
