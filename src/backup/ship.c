@@ -42,7 +42,10 @@
  *      writers wait only for the reading of the new WAL bytes into memory
  *   3. the frames after the last shipped one, up to the last COMMIT frame
  *      (frame header bytes 4..7 non-zero) whose salts match the WAL header,
- *      are written as one segment (tmp, fsync, rename, fsync of the dir)
+ *      and never past the wal-index's last valid frame (what SQLite's
+ *      recovery accepted: a process killed mid-frame leaves a torn one
+ *      after it), are written as one segment (tmp, fsync, rename, fsync of
+ *      the dir)
  *   4. a PASSIVE checkpoint (up to the pin), then the pin is released.
  *   A destination that fails leaves the WAL alone (it grows); past
  *   backup_max_queue_bytes the server's shipper checkpoints anyway, marks
@@ -627,6 +630,44 @@ out:
 }
 
 /*
+ * The last valid frame of the WAL: mxFrame of SQLite's wal-index header (the
+ * file format's "WAL-index format": 48 bytes, written twice, at the start of
+ * the shared memory), as c's read transaction maps it. It is what SQLite's
+ * recovery accepted, frame checksums included (over the plaintext page, so
+ * they cannot be checked here). Called with the write lock held and c's read
+ * transaction open: no writer or recovery changes the header meanwhile. A
+ * process killed between writing a frame's header and its page leaves, past
+ * mxFrame, a frame with the right salts and the commit mark but the wrong
+ * checksum; SQLite writes over it later. The memory is read through the
+ * database file's own xShmMap: opening and closing DATA/slate.db-shm here
+ * would release every POSIX lock this process holds on it (SQLite's among
+ * them). -1 when the header does not read as SQLite writes it, or names
+ * other salts than the WAL's.
+ */
+static long long
+wal_last_frame(sqlite3 *c, const unsigned char *walhdr)
+{
+	sqlite3_file *f = NULL;
+	void volatile *map = NULL;
+	unsigned char h[96];
+	uint32_t version, mx;
+
+	if (sqlite3_file_control(c, "main", SQLITE_FCNTL_FILE_POINTER, &f) != SQLITE_OK ||
+	    f == NULL || f->pMethods == NULL || f->pMethods->iVersion < 2 ||
+	    f->pMethods->xShmMap(f, 0, 32768, 0, &map) != SQLITE_OK || map == NULL)
+		return -1;
+	for (size_t i = 0; i < sizeof(h); i++)
+		h[i] = ((const unsigned char volatile *)map)[i];
+	if (memcmp(h, h + 48, 48) != 0)
+		return -1;
+	memcpy(&version, h, 4);
+	memcpy(&mx, h + 16, 4);
+	if (version != 3007000 || h[12] != 1 || memcmp(h + 32, walhdr + 16, 8) != 0)
+		return -1;
+	return mx;
+}
+
+/*
  * One step under the lock, to every destination in legs: each gets the
  * committed frames it lacks (its own tail), then the WAL is backfilled up
  * to the pin only when every destination has them (a destination down
@@ -646,7 +687,7 @@ ship_locked(struct leg *legs, size_t nl, const char *db_path, int full, int part
 	uint32_t *commit_frames = NULL;
 	sqlite3 *b = NULL, *c = NULL, *a = NULL;
 	struct stat st;
-	long long seen = 0;
+	long long seen = 0, mx = 0;
 	int fd = -1, rc = -1, have_wal = 0, all_ok = 1;
 	size_t cap = 0, nframes = 0;
 
@@ -699,6 +740,12 @@ ship_locked(struct leg *legs, size_t nl, const char *db_path, int full, int part
 		ckpt = get_be32(hdr + 12);
 		salt1 = get_be32(hdr + 16);
 		salt2 = get_be32(hdr + 20);
+		if ((mx = wal_last_frame(c, hdr)) == -1) {
+			err_set(e, 500, "cannot read the WAL index of %s as SQLite writes it",
+			        db_path);
+			sqlite3_exec(b, "ROLLBACK", NULL, NULL, NULL);
+			goto out;
+		}
 		for (size_t i = 0; i < nl; i++) {
 			struct leg *l = &legs[i];
 			struct tail *t = &l->tail;
@@ -710,7 +757,7 @@ ship_locked(struct leg *legs, size_t nl, const char *db_path, int full, int part
 			if (start == 0 || l->start < start)
 				start = l->start;
 		}
-		for (uint32_t k = start; k > 0; k++) {
+		for (uint32_t k = start; k > 0 && k <= mx; k++) {
 			off_t off = SHIP_WAL_HDR + (off_t)(k - 1) * SHIP_FRAME;
 			if (off + SHIP_FRAME > st.st_size ||
 			    pread(fd, fh, WAL_FRAME_HDR, off) != WAL_FRAME_HDR ||

@@ -10,6 +10,7 @@ import {
   cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
+import { randomFillSync } from 'node:crypto';
 import { SLATE_BIN, initDataDir, runSlate, startServer, request, waitFor } from './lib/harness.mjs';
 import { readyAdmin, call } from './lib/session.mjs';
 
@@ -265,6 +266,63 @@ test(`a server killed ${KILLS} times during a stream of writes resumes shipping 
   } finally {
     if (process.env.SHIP_KEEP) console.log(`kept ${dd.root}`);
     else dd.cleanup();
+  }
+});
+
+test('a commit frame a killed process left torn (header written, page not) is not shipped: a restore replays what SQLite kept, and the frames written over it follow', () => {
+  const dd = initDataDir();
+  try {
+    const dest = path.join(dd.root, 'dest');
+    const key = path.join(dd.data, 'master.key');
+    const env = envFor(dest);
+    const sql = (q) => cli(['sql', q, '--write', '--data', dd.data], env);
+    const rows = (data, extra = []) => cli(['sql', 'SELECT v FROM torn ORDER BY v; SELECT COUNT(*) FROM audit_event', '--data', data, ...extra], env);
+    cli(['backup', 'now', '--data', dd.data], env);
+    sql("CREATE TABLE torn(v TEXT); INSERT INTO torn VALUES ('one')");
+    sql("INSERT INTO torn VALUES ('two')");
+    const audits = Number(rows(dd.data).trim().split('\n').at(-1));
+    // the WAL's last commit frame (the salts those of its header; the second command's audit event):
+    // its page becomes what a process killed between the frame's two writes leaves, other bytes
+    const wal = path.join(dd.data, 'slate.db-wal');
+    const FRAME = 24 + 4096;
+    const buf = readFileSync(wal);
+    let last = -1;
+    for (let off = 32; off + FRAME <= buf.length; off += FRAME) {
+      if (buf.readUInt32BE(off + 8) !== buf.readUInt32BE(16) || buf.readUInt32BE(off + 12) !== buf.readUInt32BE(20)) break;
+      if (buf.readUInt32BE(off + 4) !== 0) last = off;
+    }
+    assert.ok(last > 32, 'no commit frame in the WAL');
+    randomFillSync(buf, last + 24, 4096);
+    writeFileSync(wal, buf);
+    // the shipper runs before any other process writes over the torn frame
+    cli(['backup', 'now', '--data', dd.data], env);
+    // SQLite's recovery ended the log before the torn frame: the audit event it held is gone
+    const after = rows(dd.data).trim().split('\n');
+    assert.deepEqual(after.slice(0, -1), ['one', 'two']);
+    assert.equal(Number(after.at(-1)), audits); // one lost, the snapshot's added
+    // the next commits are written over the torn frame
+    sql("INSERT INTO torn VALUES ('three')");
+    const live = rows(dd.data); // (the snapshot's own audit event is written after it)
+    cli(['backup', 'now', '--data', dd.data], env);
+    const restores = (what) => {
+      for (const extra of [['--latest'], ['--at', new Date().toISOString()]]) {
+        const to = path.join(dd.root, `restored-${what}${extra[0]}`);
+        const r = restore(dest, to, key, extra);
+        assert.equal(r.code, 0, `${what} ${extra[0]}: ${r.stderr}`);
+        assert.equal(rows(to, ['--key-file', key]), live);
+      }
+    };
+    restores('newest');
+    // from the first snapshot, a restore replays every segment shipped since, the one shipped
+    // after the tear included
+    const snaps = path.join(dest, 'snapshots');
+    const names = [...new Set(readdirSync(snaps).map((f) => f.split('.')[0]))].sort();
+    assert.equal(names.length, 3, names.join(' '));
+    mkdirSync(path.join(dd.root, 'later'));
+    for (const f of readdirSync(snaps).filter((f) => !f.startsWith(`${names[0]}.`))) renameSync(path.join(snaps, f), path.join(dd.root, 'later', f));
+    restores('first');
+  } finally {
+    dd.cleanup();
   }
 });
 
