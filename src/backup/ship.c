@@ -902,13 +902,52 @@ scratch_of(const char *db_path, char *out, size_t cap)
 		snprintf(out, cap, ".");
 }
 
-/* Copies the main file into out_fd from its start (hashed, synced). */
+struct main_copy {
+	struct sha256 h;
+	int fd;
+	long long size;
+};
+
+static int
+copy_chunk(void *arg, const unsigned char *buf, size_t n, struct err *e)
+{
+	struct main_copy *m = arg;
+	sha256_update(&m->h, buf, n);
+	m->size += (long long)n;
+	if (io_write_all(m->fd, buf, n) == -1)
+		return err_set(e, 500, "cannot write the copy of the database: %s",
+		               strerror(errno));
+	return 0;
+}
+
+/*
+ * Copies the main file into out_fd from its start (hashed, synced), read
+ * through SQLite's system VFS: this process's connections hold POSIX locks on
+ * it that a descriptor of our own would drop when closed.
+ */
 static int
 copy_main(const char *db_path, int out_fd, long long *size, char hex[65], struct err *e)
 {
+	struct main_copy m = {{NULL}, out_fd, 0};
+	unsigned char digest[SHA256_LEN];
+	int rc = -1;
+
 	if (ftruncate(out_fd, 0) == -1 || lseek(out_fd, 0, SEEK_SET) == -1)
 		return err_set(e, 500, "cannot write the copy of %s: %s", db_path, strerror(errno));
-	return backup_hash_file(db_path, out_fd, size, hex, e);
+	sha256_init(&m.h);
+	if (pagecrypt_read_raw(db_path, copy_chunk, &m, e) == -1)
+		goto out;
+	if (fsync(out_fd) == -1) {
+		err_set(e, 500, "cannot sync the copy of %s: %s", db_path, strerror(errno));
+		goto out;
+	}
+	sha256_final(&m.h, digest);
+	sodium_bin2hex(hex, 65, digest, sizeof(digest));
+	*size = m.size;
+	rc = 0;
+out:
+	sha256_free(&m.h);
+	return rc;
 }
 
 static void mark_lost(const struct backup_dest *d, const char *why);

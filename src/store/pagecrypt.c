@@ -1096,6 +1096,46 @@ pagecrypt_forget_key(void)
 }
 
 int
+pagecrypt_read_raw(const char *path, pagecrypt_chunk_fn fn, void *arg, struct err *e)
+{
+	/* through the system's VFS, as pagecrypt_probe reads, for the same reason */
+	enum { CHUNK = 1 << 16 };
+	sqlite3_file *f;
+	unsigned char *buf;
+	sqlite3_int64 size = 0, off = 0;
+	int out = 0, rc = -1;
+
+	if (plain_vfs == NULL && pagecrypt_register(e) == -1)
+		return -1;
+	f = xcalloc(1, (size_t)plain_vfs->szOsFile + CHUNK);
+	buf = (unsigned char *)f + plain_vfs->szOsFile;
+	if (plain_vfs->xOpen(plain_vfs, path, f, SQLITE_OPEN_READONLY | SQLITE_OPEN_MAIN_DB,
+	                     &out) != SQLITE_OK) {
+		free(f);
+		return err_set(e, 404, "%s does not exist", path);
+	}
+	if (f->pMethods->xFileSize(f, &size) != SQLITE_OK) {
+		err_set(e, 500, "cannot read %s", path);
+		goto out;
+	}
+	while (off < size) {
+		int n = size - off < CHUNK ? (int)(size - off) : CHUNK;
+		if (f->pMethods->xRead(f, buf, n, off) != SQLITE_OK) {
+			err_set(e, 500, "cannot read %s (it shrank while read?)", path);
+			goto out;
+		}
+		if (fn(arg, buf, (size_t)n, e) == -1)
+			goto out;
+		off += n;
+	}
+	rc = 0;
+out:
+	f->pMethods->xClose(f);
+	free(f);
+	return rc;
+}
+
+int
 pagecrypt_probe(const char *path, unsigned char id[PAGECRYPT_ID_LEN], struct err *e)
 {
 	/*

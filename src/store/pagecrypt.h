@@ -63,6 +63,16 @@ int pagecrypt_epoch(const char *path, uint64_t *epoch, struct err *e);
 void pagecrypt_forget_key(void);
 
 /*
+ * Reads the file at path whole, the bytes on disk (sealed pages), handing
+ * each chunk in order to fn (-1 from fn stops, e filled by fn): a raw copy
+ * of a database this process has open. Through the system's VFS, never a
+ * descriptor of its own (closing one would drop the POSIX locks of this
+ * process's connections). 0, or -1 with e filled.
+ */
+typedef int (*pagecrypt_chunk_fn)(void *arg, const unsigned char *buf, size_t n, struct err *e);
+int pagecrypt_read_raw(const char *path, pagecrypt_chunk_fn fn, void *arg, struct err *e);
+
+/*
  * What the first bytes of the file at path say it is: 1 an encrypted Slate
  * database (id filled), 0 a plaintext SQLite database, -1 neither or
  * unreadable (e filled). An empty or missing file is -1 with status 404.
