@@ -6,7 +6,7 @@
 #   make browser  the web app's browser tests (Playwright, Debian's Chromium)
 #   make asan     ASan+UBSan build: build/asan/slate
 #   make tsan     ThreadSanitizer build: build/tsan/slate (make api-tsan runs the API suite on it)
-#   make fuzz     libFuzzer harnesses, FUZZ_SECONDS each (default 30)
+#   make fuzz     libFuzzer harnesses, FUZZ_SECONDS each (default 20; 10 in make check)
 #   make fmt      apply .clang-format
 #   make bench    benchmarks (bench/run)
 
@@ -40,6 +40,8 @@ FACTORS      := data/factors/uk-desnz-2024.csv data/factors/us-epa-2025.csv
 UNIT_SRC     := $(shell find tests/unit -name 'test_*.c' 2>/dev/null | sort)
 FUZZ_SRC     := $(wildcard fuzz/fuzz_*.c)
 FUZZ_SECONDS ?= 20
+# make check's share: its valgrind lane is the longer of the two (about 50 min of API tests)
+CHECK_FUZZ_SECONDS ?= 10
 
 REL_OBJ      := $(patsubst %.c,build/obj/%.o,$(LIB_SRC) $(GEN))
 TEST_OBJ     := $(patsubst %.c,build/test/obj/%.o,$(LIB_SRC) $(GEN))
@@ -200,7 +202,7 @@ check: deps-check
 	$(MAKE) -j2 build/slate
 	@# two lanes, one per core (each API test starts its own server on a free port): the API
 	@# suite under valgrind (about 50 min: valgrind runs every thread on one core), then lint
-	@# and fuzz (about 8 min), beside everything else in turn (about 50 min)
+	@# and fuzz (about 6 min), beside everything else in turn (about 50 min)
 	$(MAKE) -j2 --output-sync=target check-lane-valgrind check-lane-rest
 	@echo "make check: every suite passed"
 
@@ -208,7 +210,7 @@ check: deps-check
 check-lane-valgrind:
 	$(MAKE) valgrind
 	$(MAKE) lint
-	$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
+	$(MAKE) fuzz FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS)
 check-lane-rest:
 	$(MAKE) build/asan/slate build/tsan/slate
 	$(MAKE) unit
