@@ -1095,6 +1095,30 @@ pagecrypt_forget_key(void)
 	pthread_mutex_unlock(&mu);
 }
 
+/*
+ * The file at path opened read-only through the system's VFS, with extra
+ * bytes of buffer after it (*buf); free() it after its xClose. NULL with e
+ * filled when it cannot be opened.
+ */
+static sqlite3_file *
+open_system(const char *path, size_t extra, unsigned char **buf, struct err *e)
+{
+	sqlite3_file *f;
+	int out = 0;
+
+	if (plain_vfs == NULL && pagecrypt_register(e) == -1)
+		return NULL;
+	f = xcalloc(1, (size_t)plain_vfs->szOsFile + extra);
+	*buf = (unsigned char *)f + plain_vfs->szOsFile;
+	if (plain_vfs->xOpen(plain_vfs, path, f, SQLITE_OPEN_READONLY | SQLITE_OPEN_MAIN_DB,
+	                     &out) != SQLITE_OK) {
+		free(f);
+		err_set(e, 404, "%s does not exist", path);
+		return NULL;
+	}
+	return f;
+}
+
 int
 pagecrypt_read_raw(const char *path, pagecrypt_chunk_fn fn, void *arg, struct err *e)
 {
@@ -1103,17 +1127,10 @@ pagecrypt_read_raw(const char *path, pagecrypt_chunk_fn fn, void *arg, struct er
 	sqlite3_file *f;
 	unsigned char *buf;
 	sqlite3_int64 size = 0, off = 0;
-	int out = 0, rc = -1;
+	int rc = -1;
 
-	if (plain_vfs == NULL && pagecrypt_register(e) == -1)
+	if ((f = open_system(path, CHUNK, &buf, e)) == NULL)
 		return -1;
-	f = xcalloc(1, (size_t)plain_vfs->szOsFile + CHUNK);
-	buf = (unsigned char *)f + plain_vfs->szOsFile;
-	if (plain_vfs->xOpen(plain_vfs, path, f, SQLITE_OPEN_READONLY | SQLITE_OPEN_MAIN_DB,
-	                     &out) != SQLITE_OK) {
-		free(f);
-		return err_set(e, 404, "%s does not exist", path);
-	}
 	if (f->pMethods->xFileSize(f, &size) != SQLITE_OK) {
 		err_set(e, 500, "cannot read %s", path);
 		goto out;
@@ -1147,17 +1164,10 @@ pagecrypt_probe(const char *path, unsigned char id[PAGECRYPT_ID_LEN], struct err
 	sqlite3_file *f;
 	unsigned char *page;
 	sqlite3_int64 size = 0;
-	int out = 0, rc;
+	int rc;
 
-	if (plain_vfs == NULL && pagecrypt_register(e) == -1)
+	if ((f = open_system(path, P, &page, e)) == NULL)
 		return -1;
-	f = xcalloc(1, (size_t)plain_vfs->szOsFile + P);
-	page = (unsigned char *)f + plain_vfs->szOsFile;
-	if (plain_vfs->xOpen(plain_vfs, path, f, SQLITE_OPEN_READONLY | SQLITE_OPEN_MAIN_DB,
-	                     &out) != SQLITE_OK) {
-		free(f);
-		return err_set(e, 404, "%s does not exist", path);
-	}
 	if (f->pMethods->xFileSize(f, &size) != SQLITE_OK || size == 0)
 		rc = err_set(e, 404, "%s is empty", path);
 	else if ((rc = f->pMethods->xRead(f, page, P, 0)) != SQLITE_OK &&
