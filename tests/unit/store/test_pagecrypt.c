@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "store/pagecrypt.h"
@@ -590,6 +592,74 @@ a_copy_opened_with_slate_copy_is_sealed_but_reports_no_epoch(void **state)
 	unlink(snap);
 }
 
+/* 1 when another process sees a lock on the SHARED range of path (SQLite's unix locking). */
+static int
+shared_lock_seen(const char *path)
+{
+	pid_t pid = fork();
+	int status = 0;
+	assert_true(pid != -1);
+	if (pid == 0) {
+		struct flock fl = {.l_type = F_WRLCK,
+		                   .l_whence = SEEK_SET,
+		                   .l_start = 0x40000000 + 2,
+		                   .l_len = 510};
+		int fd = open(path, O_RDONLY);
+		if (fd == -1 || fcntl(fd, F_GETLK, &fl) == -1)
+			_exit(2);
+		_exit(fl.l_type == F_UNLCK ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) != 2);
+	return WEXITSTATUS(status);
+}
+
+struct collected {
+	unsigned char *p;
+	size_t n;
+};
+
+static int
+collect(void *arg, const unsigned char *buf, size_t n, struct err *e)
+{
+	struct collected *c = arg;
+	(void)e;
+	c->p = realloc(c->p, c->n + n);
+	assert_non_null(c->p);
+	memcpy(c->p + c->n, buf, n);
+	c->n += n;
+	return 0;
+}
+
+/* The snapshot's raw copy of a live database: the bytes on disk, and the locks of this
+ * process's connections still held after it (a descriptor of its own, closed, drops them). */
+static void
+a_raw_read_copies_the_file_and_leaves_the_connections_locks_held(void **state)
+{
+	sqlite3 *db = make_notes(tmpdb_path);
+	struct collected got = {NULL, 0};
+	struct err e;
+	size_t len;
+	char *disk;
+	(void)state;
+	exec_ok(db, "PRAGMA wal_checkpoint(TRUNCATE)");
+	exec_ok(db, "BEGIN; SELECT COUNT(*) FROM note");
+	assert_int_equal(shared_lock_seen(tmpdb_path), 1);
+	assert_int_equal(pagecrypt_read_raw(tmpdb_path, collect, &got, &e), 0);
+	assert_int_equal(shared_lock_seen(tmpdb_path), 1);
+	/* what the copy did before (fopen and fclose here): the connection's lock is gone */
+	disk = slurp(tmpdb_path, &len);
+	assert_int_equal(shared_lock_seen(tmpdb_path), 0);
+	assert_int_equal(got.n, len);
+	assert_memory_equal(got.p, disk, len);
+	exec_ok(db, "COMMIT");
+	assert_int_equal(pagecrypt_read_raw("/nonexistent/slate.db", collect, &got, &e), -1);
+	assert_int_equal(e.status, 404);
+	free(disk);
+	free(got.p);
+	sqlite3_close(db);
+}
+
 int
 main(void)
 {
@@ -623,6 +693,9 @@ main(void)
 	                                    tmpdb_setup, tmpdb_teardown),
 	    cmocka_unit_test_setup_teardown(
 	        a_copy_opened_with_slate_copy_is_sealed_but_reports_no_epoch, tmpdb_setup,
+	        tmpdb_teardown),
+	    cmocka_unit_test_setup_teardown(
+	        a_raw_read_copies_the_file_and_leaves_the_connections_locks_held, tmpdb_setup,
 	        tmpdb_teardown),
 	};
 	return cmocka_run_group_tests(tests, group_setup, NULL);
