@@ -15,8 +15,11 @@ let prod;
 const who = {};
 const P = (rest = '') => `/api/v1/productions/${prod.id}${rest}`;
 const sql = (q) => slateSql(server.data, q);
+// (5000 rows take more than the default 10 s under valgrind on a loaded machine)
 const importCsv = (session, text, dryRun = false, type = 'text/csv') =>
-  call(server, session, 'POST', P(`/people/import?dry_run=${dryRun}`), { body: text, headers: { 'content-type': type } });
+  call(server, session, 'POST', P(`/people/import?dry_run=${dryRun}`), {
+    body: text, headers: { 'content-type': type }, timeout: instrumented(server) ? 120_000 : undefined,
+  });
 const peopleCount = () => Number(sql(`SELECT COUNT(*) FROM person WHERE production_id = '${prod.id}'`));
 const importEvents = () => Number(sql(`SELECT COUNT(*) FROM audit_event WHERE action = 'person.import' AND outcome = 'success'`));
 const errorsOf = (res) => res.json.errors.map((e) => [e.row, e.column, e.detail]);

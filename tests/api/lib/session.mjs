@@ -27,10 +27,10 @@ export async function signIn(server, { email = ADMIN_EMAIL, password = ADMIN_PAS
 }
 
 /** A request as the signed-in browser would make it (cookie, CSRF token, Origin). */
-export function call(server, session, method, path, { body, headers = {} } = {}) {
+export function call(server, session, method, path, { body, headers = {}, timeout } = {}) {
   const h = { cookie: session.cookie, origin: server.origin, ...headers };
   if (method !== 'GET' && method !== 'HEAD' && session.csrf && !('x-csrf-token' in h)) h['x-csrf-token'] = session.csrf;
-  return request(server, { method, path, headers: h, body });
+  return request(server, { method, path, headers: h, body, timeout });
 }
 
 /** Signs in with a one-time password and replaces it; returns the new session. */
