@@ -8,7 +8,7 @@
 // and the addresses typed by hand show the API's refusal and nothing of
 // the register.
 import { test, expect } from '@playwright/test';
-import { startSlate, watch, checkPage, waitFor } from './lib/slate.mjs';
+import { startSlate, checkPage, waitFor, signInPage } from './lib/slate.mjs';
 import { newAccount, enrolTotp, NEW_PASSWORD } from '../api/lib/session.mjs';
 
 test.describe.configure({ mode: 'serial' });
@@ -21,21 +21,6 @@ const ids = {};
 /* hours ago as an RFC 3339 instant (the API), and as a datetime-local value in the browser's zone (Europe/London) */
 const hoursAgo = (h) => new Date(Date.now() - h * 3600_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 const localAgo = (h) => new Date(Date.now() - h * 3600_000).toLocaleString('sv-SE', { timeZone: 'Europe/London' }).replace(' ', 'T').slice(0, 16);
-
-/** A browser page signed in through the sign-in page, with a recovery code for the second factor. */
-async function signedIn(browser, email, password, recoveryCode) {
-  const context = await browser.newContext({ baseURL: slate.origin });
-  const page = await context.newPage();
-  const watcher = watch(page);
-  await page.goto('/sign-in');
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByLabel('Code from your authenticator app, or a recovery code').fill(recoveryCode);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page).toHaveURL(/\/callsheet$/);
-  return { context, page, watcher };
-}
 
 /** The reason shown for a field: its error line, wired to it by aria-describedby. */
 async function reasonFor(page, field) {
@@ -50,8 +35,8 @@ test.beforeAll(async ({ browser }) => {
   const session = await newAccount(slate.server, 'pat.producer@example.org', PASSWORD);
   const mfa = await enrolTotp(slate.server, session);
   await slate.api('POST', `${slate.base}/members`, { email: 'pat.producer@example.org', role: 'producer' });
-  producer = await signedIn(browser, 'pat.producer@example.org', PASSWORD, mfa.recoveryCodes[0]);
-  admin = await signedIn(browser, 'admin@localhost', NEW_PASSWORD, slate.admin.mfa.recoveryCodes[0]);
+  producer = await signInPage(slate, browser, 'pat.producer@example.org', PASSWORD, mfa.recoveryCodes[0]);
+  admin = await signInPage(slate, browser, 'admin@localhost', NEW_PASSWORD, slate.admin.mfa.recoveryCodes[0]);
 });
 
 test.afterAll(async () => {

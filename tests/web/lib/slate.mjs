@@ -149,6 +149,15 @@ export async function signedInMember(slate, browser, email, password, role, depa
   const session = await newAccount(slate.server, email, password);
   const mfa = ['producer', 'production_admin'].includes(role) ? await enrolTotp(slate.server, session) : null;
   await slate.api('POST', `${slate.base}/members`, { email, role, ...(department ? { department } : {}) });
+  const signed = await signInPage(slate, browser, email, password, mfa ? mfa.recoveryCodes[0] : undefined);
+  return { ...signed, email, session };
+}
+
+/**
+ * A browser context of its own signed in through the sign-in page as email, with
+ * recoveryCode for the second factor when the account has one. Returns {context, page, watcher}.
+ */
+export async function signInPage(slate, browser, email, password, recoveryCode) {
   const context = await browser.newContext({ baseURL: slate.origin });
   const page = await context.newPage();
   const watcher = watch(page);
@@ -156,10 +165,10 @@ export async function signedInMember(slate, browser, email, password, role, depa
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password', { exact: true }).fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  if (mfa) {
-    await page.getByLabel('Code from your authenticator app, or a recovery code').fill(mfa.recoveryCodes[0]);
+  if (recoveryCode !== undefined) {
+    await page.getByLabel('Code from your authenticator app, or a recovery code').fill(recoveryCode);
     await page.getByRole('button', { name: 'Sign in' }).click();
   }
   await expect(page).toHaveURL(/\/callsheet$/);
-  return { context, page, watcher, email, session };
+  return { context, page, watcher };
 }
