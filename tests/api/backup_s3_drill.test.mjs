@@ -69,7 +69,7 @@ test('the scheduled drill drills the S3 store too: its gauges in /metrics labell
     // the store is drilled after the directory, by the same child
     await waitFor(async () => (await metric(srv, 'slate_backup_last_drill_timestamp{destination="s3"}')) >= started - 1,
       { timeout: 60_000 * SLOW, interval: 100, what: 'the store\'s drill in /metrics' });
-    // on a failure, the drills' log lines say why (seen twice in about 30 runs under load; not understood)
+    // on a failure, the drills' log lines say why
     const why = () => srv.lines.filter((l) => /restore drill|snapshot/.test(l)).join('\n');
     for (const label of ['dir', 's3']) {
       assert.equal(await metric(srv, `slate_backup_last_drill_ok{destination="${label}"}`), 1, `${label}: ${why()}`);

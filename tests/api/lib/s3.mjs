@@ -140,6 +140,7 @@ export async function startS3({ buckets = ['slate-backups'], secret = S3_SECRET,
       }
       counts.verified++;
       if (maxKeys && /[?&]list-type=2(&|$)/.test(url)) return pagedList(url, res);
+      if (req.method === 'GET' && /^\/[^/]+\/./.test(path)) return wholeGet(url, req.headers, res);
       const up = http.request({ host: '127.0.0.1', port: inner.port, method: req.method, path: url, headers: req.headers }, (r) => {
         res.writeHead(r.statusCode, r.headers);
         r.pipe(res);
@@ -148,6 +149,39 @@ export async function startS3({ buckets = ['slate-backups'], secret = S3_SECRET,
       up.end(body);
     });
   };
+  // s3rver's PUT truncates the object's file and writes it in place, and its GET takes the
+  // length from a stat before it opens the file: a GET racing a PUT of the same key answers a
+  // Content-Length its body never reaches (the client then waits for bytes that never come) or a
+  // body its ETag does not match, or a 500 (a metadata file read half written). S3 itself replaces an object whole, so the front reads an
+  // object whole and reads it again until its length and MD5 agree with the answer's headers.
+  function wholeGet(url, headers, res, tries = 0) {
+    let settled = false;
+    const retry = () => {
+      if (settled) return;
+      settled = true;
+      if (tries < 100) setTimeout(() => wholeGet(url, headers, res, tries + 1), 20);
+      else bad(res);
+    };
+    const up = http.get({ host: '127.0.0.1', port: inner.port, path: url, headers, agent: false }, (r) => {
+      const chunks = [];
+      r.on('data', (c) => chunks.push(c));
+      r.on('error', retry);
+      r.on('end', () => {
+        if (settled) return;
+        const body = Buffer.concat(chunks);
+        const etag = String(r.headers.etag || '').replace(/"/g, '');
+        const whole = r.statusCode !== 500 && Number(r.headers['content-length']) === body.length &&
+          (r.statusCode !== 200 || etag.includes('-') || crypto.createHash('md5').update(body).digest('hex') === etag);
+        if (!whole) return retry();
+        settled = true;
+        res.writeHead(r.statusCode, { ...r.headers, 'content-length': body.length });
+        res.end(body);
+      });
+    });
+    up.on('error', retry);
+    // a body shorter than its Content-Length never ends: a quarter second idle ends the try
+    up.setTimeout(250, () => up.destroy(new Error('idle')));
+  }
   const front = tls ? https.createServer({ key: tls.key, cert: tls.cert }, handler) : http.createServer(handler);
   // s3rver 3.7.1 makes its continuation tokens with DES, which Node's OpenSSL 3 no longer has
   // (an InternalError for every truncated list), so the front pages itself: it asks s3rver
