@@ -984,6 +984,9 @@ static void
 register_once(void)
 {
 	sqlite3_config(SQLITE_CONFIG_LOG, sqlite_log, NULL);
+	/* no memory statistics: counting them takes one process-wide mutex at every allocation of
+	   every connection, which the loop and worker threads' reads then queue on */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	if ((plain_vfs = sqlite3_vfs_find(PAGECRYPT_PLAIN_VFS)) == NULL)
 		return;
 	vfs.iVersion = 2;

@@ -12,6 +12,7 @@
 
 #include "util/email.h"
 #include "util/log.h"
+#include "util/str.h"
 #include "util/xalloc.h"
 
 char *
@@ -115,12 +116,11 @@ seal_open_group(const struct keyring_snap *snap, const char *table, const char *
 	rc = open_envelope(snap, table, column, row_id, envelope, &pt, &len);
 	if (rc != 1) {
 		for (size_t i = 0; i < n; i++)
-			snprintf(f[i].p, f[i].cap, "%s",
-			         rc == 0 ? KEYRING_ERASED : SEAL_UNREADABLE);
+			str_copy(f[i].p, f[i].cap, rc == 0 ? KEYRING_ERASED : SEAL_UNREADABLE);
 		return;
 	}
 	for (size_t i = 0; i < n && o <= len; i++) {
-		snprintf(f[i].p, f[i].cap, "%s", pt + o);
+		str_copy(f[i].p, f[i].cap, pt + o);
 		o += strlen(pt + o) + 1;
 	}
 	sodium_memzero(pt, len);

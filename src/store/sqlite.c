@@ -61,6 +61,7 @@
 #include "crypto/keyring.h"
 #include "util/email.h"
 #include "util/log.h"
+#include "util/str.h"
 #include "util/timefmt.h"
 #include "util/xalloc.h"
 #include "util/nitems.h"
@@ -120,7 +121,7 @@ void
 sq_copy_col(sqlite3_stmt *st, int col, char *dst, size_t len)
 {
 	const unsigned char *v = sqlite3_column_text(st, col);
-	snprintf(dst, len, "%s", v ? (const char *)v : "");
+	str_copy(dst, len, v ? (const char *)v : "");
 }
 const char *const store_departments_default[] = {
     "Production", "Direction/AD", "Camera",  "Grip",           "Electric",
