@@ -222,12 +222,23 @@ function userAdd(email, name, admin = false) {
 
 const newPassword = () => `bench passphrase ${crypto.randomBytes(12).toString('hex')}`;
 
+/** The one-time password replaced by a random one; another is drawn if the server finds one too easy (cracklib may). */
+async function replacePassword(session, current) {
+  for (let i = 0; ; i++) {
+    const password = newPassword();
+    try {
+      return { password, session: await changePassword(session, current, password) };
+    } catch (err) {
+      if (i === 4 || !/answered 400/.test(err.message)) throw err;
+    }
+  }
+}
+
 /** A signed-in account with its one-time password replaced: {email, password, session}. */
 async function readyAccount(email, name, admin = false) {
   const made = userAdd(email, name, admin);
   const first = await signIn(email, made.password);
-  const password = newPassword();
-  const session = await changePassword(first, made.password, password);
+  const { password, session } = await replacePassword(first, made.password);
   return { email, password, session };
 }
 
