@@ -84,6 +84,20 @@ audit_read_add_id(struct audit_read *ar, const char *id)
 }
 
 void
+audit_read_names(struct audit_read *ar, const char *ids)
+{
+	if (ids == NULL || ids[0] == '\0')
+		return;
+	ar->len = strlen(ids);
+	ar->cap = ar->len + 1;
+	ar->ids = xrealloc(ar->ids, ar->cap);
+	memcpy(ar->ids, ids, ar->cap);
+	ar->n = 1;
+	for (const char *p = ids; *p; p++)
+		ar->n += *p == ',';
+}
+
+void
 audit_read_add_all(struct audit_read *ar, const json_t *people)
 {
 	size_t i;

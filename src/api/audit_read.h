@@ -24,6 +24,8 @@ struct audit_read {
 int audit_read_field(const char *key);
 /* Adds id to ar: for a writer of person text that saw it write such a field (api/people.c). */
 void audit_read_add_id(struct audit_read *ar, const char *id);
+/* Names ids in ar (a list an earlier ar held: a kept response answered again; NULL: none). */
+void audit_read_names(struct audit_read *ar, const char *ids);
 /* 1 when person (a person object as the API answers it) holds a personal or private field. */
 int audit_read_carries(const json_t *person);
 /* Adds person's id to ar when person carries a personal or private field. */

@@ -70,6 +70,8 @@
 #define SESSION_SLOTS 128
 #define READER_SLOTS  128
 #define SHEET_SLOTS   32
+#define PEOPLE_SLOTS  16
+#define PEOPLE_MAX    (512 * 1024) /* a larger page is not kept */
 
 struct session_slot {
 	int used;
@@ -96,10 +98,20 @@ struct sheet_slot {
 	size_t len;
 };
 
+struct people_slot {
+	int used;
+	struct store_gen gen;
+	char *key;  /* malloc'd: the reader and the query (api/people.c) */
+	char *resp; /* malloc'd: the page's JSON */
+	size_t len;
+	char *ids; /* malloc'd: the ids its read audit names, or NULL */
+};
+
 struct cache {
 	struct session_slot sessions[SESSION_SLOTS];
 	struct reader_slot readers[READER_SLOTS];
 	struct sheet_slot sheets[SHEET_SLOTS];
+	struct people_slot people[PEOPLE_SLOTS];
 };
 
 static pthread_key_t cache_key;
@@ -123,6 +135,17 @@ sheet_drop(struct sheet_slot *sl)
 }
 
 static void
+people_drop(struct people_slot *sl)
+{
+	if (sl->resp != NULL)
+		sodium_memzero(sl->resp, sl->len);
+	free(sl->resp);
+	free(sl->key);
+	free(sl->ids);
+	sodium_memzero(sl, sizeof(*sl));
+}
+
+static void
 cache_free(void *p)
 {
 	struct cache *c = p;
@@ -132,6 +155,8 @@ cache_free(void *p)
 		reader_drop(&c->readers[i]);
 	for (size_t i = 0; i < SHEET_SLOTS; i++)
 		sheet_drop(&c->sheets[i]);
+	for (size_t i = 0; i < PEOPLE_SLOTS; i++)
+		people_drop(&c->people[i]);
 	sodium_memzero(c, sizeof(*c));
 	free(c);
 }
@@ -341,4 +366,45 @@ cache_sheet_put(struct store *s, const struct store_gen *g, const struct store_c
 	sl->resp = xmalloc(len);
 	memcpy(sl->resp, resp, len);
 	sl->len = len;
+}
+
+int
+cache_people_get(struct store *s, const struct store_gen *g, const char *key, const char **resp,
+                 size_t *len, const char **ids)
+{
+	struct cache *c = mine(s, g);
+	struct people_slot *sl;
+
+	if (c == NULL)
+		return 0;
+	sl = &c->people[hash(key, NULL) % PEOPLE_SLOTS];
+	if (!sl->used || !fresh(s, &sl->gen, g) || strcmp(sl->key, key) != 0) {
+		metrics_cache_lookup(METRICS_CACHE_PEOPLE, 0);
+		return 0;
+	}
+	metrics_cache_lookup(METRICS_CACHE_PEOPLE, 1);
+	*resp = sl->resp;
+	*len = sl->len;
+	*ids = sl->ids;
+	return 1;
+}
+
+void
+cache_people_put(struct store *s, const struct store_gen *g, const char *key, const char *resp,
+                 size_t len, const char *ids)
+{
+	struct cache *c = mine(s, g);
+	struct people_slot *sl;
+
+	if (c == NULL || len > PEOPLE_MAX || !store_generation_own_same(s, g))
+		return;
+	sl = &c->people[hash(key, NULL) % PEOPLE_SLOTS];
+	people_drop(sl);
+	sl->used = 1;
+	sl->gen = *g;
+	sl->key = xstrdup(key);
+	sl->resp = xmalloc(len);
+	memcpy(sl->resp, resp, len);
+	sl->len = len;
+	sl->ids = ids != NULL ? xstrdup(ids) : NULL;
 }

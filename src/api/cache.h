@@ -54,4 +54,16 @@ int cache_sheet_get(struct store *s, const struct store_gen *g, const char *prod
 void cache_sheet_put(struct store *s, const struct store_gen *g, const struct store_callsheet *cs,
                      const struct store_day *d, const char *resp, size_t len);
 
+/*
+ * A page of a production's people list as one reader read it (key names the
+ * reader and the query: api/people.c): its JSON and the ids its read audit
+ * names (NULL: none). *resp and *ids point into the cache: valid until the
+ * next cache call of this thread. The page may have been read by a worker
+ * after g was taken: it is put under the generation its request started at.
+ */
+int cache_people_get(struct store *s, const struct store_gen *g, const char *key, const char **resp,
+                     size_t *len, const char **ids);
+void cache_people_put(struct store *s, const struct store_gen *g, const char *key, const char *resp,
+                      size_t len, const char *ids);
+
 #endif

@@ -59,6 +59,7 @@
 
 #include "api/access.h"
 #include "api/audit_read.h"
+#include "api/cache.h"
 #include "api/handlers.h"
 #include "api/reply.h"
 #include "api/call.h"
@@ -423,6 +424,18 @@ person_text(struct text *t, const struct store_person *p, struct audit_read *ar)
  * collects the ids the read-audit names; the loop, when the job comes home,
  * writes that audit event (api/audit_read.c) and answers with the page. The
  * bytes are those http_end_reply_json wrote of the jansson page before.
+ *
+ * The loop then keeps the page (api/cache.c), with the ids its audit event
+ * named, under the store generation its request started at and a key of
+ * who read it and what they asked (page_key). The same reader asking the
+ * same again while no data was written gets the kept page without a worker,
+ * and the read is audited as the first one was: the event is written for
+ * every response, kept or not. Any write of data (a person, a membership,
+ * a role, a key shredded) moves the generation and the next request reads
+ * again. The reader is a function of the account and the data (the reader
+ * cache keys it the same way), and whether the caller may read the
+ * production at all is decided before the cache is asked (api_reader_load,
+ * the archive's clock included).
  */
 #define PAGE_DEFAULT 100
 #define PAGE_MAX     500
@@ -489,10 +502,11 @@ struct people_job {
 	char dept_id[STORE_ID_LEN + 8], day_id[STORE_ID_LEN + 8], kind[16];
 	char q[Q_MAX * 4 + 1]; /* folded; "" matches every name */
 	long offset, limit;
+	char *key; /* the page's key in the loop's cache (page_key) */
 	/* the outcome, made on the worker */
-	int read;              /* the page was read (else e says why) */
-	struct evbuffer *body; /* the answer's JSON text */
-	struct audit_read ar;  /* whose personal or private fields the page holds */
+	int read;             /* the page was read (else e says why) */
+	struct text t;        /* the answer's JSON text */
+	struct audit_read ar; /* whose personal or private fields the page holds */
 	struct err e;
 };
 
@@ -500,29 +514,23 @@ static void
 people_list_work(struct job *j)
 {
 	struct people_job *pj = (struct people_job *)j;
-	struct text t = {0};
 	struct people_page pg = {
-	    &pj->rd, &t, &pj->ar, pj->q[0] ? pj->q : NULL, pj->offset, pj->limit, 0, 0, 0};
+	    &pj->rd, &pj->t, &pj->ar, pj->q[0] ? pj->q : NULL, pj->offset, pj->limit, 0, 0, 0};
 	struct store *s = http_worker_store(&pj->e);
 	char tail[64];
 	int k;
 
 	/* as http_end_reply_json would write {"people": [...], "next_offset": n} */
-	TEXT_LIT(&t, "{\"people\":[");
+	TEXT_LIT(&pj->t, "{\"people\":[");
 	if (s == NULL || store_person_list(s, pj->rd.a.production.id, &pj->f, page_want, page_add,
-	                                   &pg, &pj->e) == -1) {
-		wipe_free(t.p);
-		return;
-	}
+	                                   &pg, &pj->e) == -1)
+		return; /* the text, read or not, is wiped when the job is done */
 	pj->read = 1;
 	if (pg.more)
 		k = snprintf(tail, sizeof(tail), "],\"next_offset\":%ld}", pg.offset + pg.limit);
 	else
 		k = snprintf(tail, sizeof(tail), "],\"next_offset\":null}");
-	text_add(&t, tail, (size_t)k);
-	pj->body = evbuffer_new();
-	evbuffer_add(pj->body, t.p, t.len);
-	wipe_free(t.p);
+	text_add(&pj->t, tail, (size_t)k);
 }
 
 static void
@@ -534,11 +542,14 @@ people_list_done(struct job *j)
 	if (!pj->read) {
 		api_unavailable(r, &pj->e);
 	} else {
+		/* under the generation the request started at: the reader is of then */
+		cache_people_put(http_req_store(r), session_gen(r), pj->key, pj->t.p, pj->t.len,
+		                 pj->ar.ids);
 		audit_read_done(r, &pj->ar);
-		http_end_reply_buffer(r, 200, "application/json", pj->body);
+		http_end_reply(r, 200, "application/json", pj->t.p, pj->t.len);
 	}
-	if (pj->body != NULL)
-		evbuffer_free(pj->body);
+	wipe_free(pj->t.p);
+	free(pj->key);
 	free(pj->ar.ids);
 	api_reader_free(&pj->rd);
 	free(pj);
@@ -613,13 +624,40 @@ list_query(struct api_call *c, struct people_job *pj)
 	return 0;
 }
 
+/* The page's key in the loop's cache: the account that reads and all it asked. */
+static char *
+page_key(struct api_call *c, const struct people_job *pj)
+{
+	const struct api_auth *a = session_of(c->r);
+	const struct store_person_filter *f = &pj->f;
+
+	return xasprintf("%s\x1f%d\x1f%s\x1f%d\x1f%s\x1f%s\x1f%s\x1f%s\x1f%ld\x1f%ld",
+	                 a->session.user.id, a->session.user.is_instance_admin,
+	                 c->rd.a.production.id, c->rd.published_only,
+	                 f->department_id ? f->department_id : "", f->called_on ? f->called_on : "",
+	                 f->kind ? f->kind : "", pj->q, pj->offset, pj->limit);
+}
+
 /* A view route (api/routes.c): each person goes through the view on the worker. */
 void
 people_list(struct api_call *c)
 {
 	struct people_job *pj = xcalloc(1, sizeof(*pj));
+	struct http_req *r = c->r;
+	const char *kept, *ids;
+	size_t len;
 
 	if (list_query(c, pj) == -1) {
+		free(pj);
+		return;
+	}
+	pj->key = page_key(c, pj);
+	if (cache_people_get(http_req_store(r), session_gen(r), pj->key, &kept, &len, &ids)) {
+		struct audit_read ar = {0};
+		audit_read_names(&ar, ids);
+		audit_read_done(r, &ar);
+		http_end_reply(r, 200, "application/json", kept, len);
+		free(pj->key);
 		free(pj);
 		return;
 	}

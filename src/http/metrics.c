@@ -32,7 +32,7 @@ static const struct route *table;
 static size_t ntable;
 static struct route_stats *stats; /* ntable + 1 */
 static atomic_long open_conns;
-static const char *const cache_names[METRICS_CACHES] = {"session", "reader", "sheet"};
+static const char *const cache_names[METRICS_CACHES] = {"session", "reader", "sheet", "people"};
 static atomic_ulong cache_lookups[METRICS_CACHES][2]; /* [cache][hit] */
 
 void

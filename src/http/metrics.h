@@ -19,8 +19,13 @@ void metrics_free(void);
 /* route_index -1: no route matched. */
 void metrics_observe(int route_index, int status, double seconds);
 /* The loop caches of api/cache.c; each lookup counts as a hit or a miss. */
-enum metrics_cache { METRICS_CACHE_SESSION, METRICS_CACHE_READER, METRICS_CACHE_SHEET };
-#define METRICS_CACHES 3
+enum metrics_cache {
+	METRICS_CACHE_SESSION,
+	METRICS_CACHE_READER,
+	METRICS_CACHE_SHEET,
+	METRICS_CACHE_PEOPLE
+};
+#define METRICS_CACHES 4
 void metrics_cache_lookup(enum metrics_cache cache, int hit);
 void metrics_conn_open(void);
 void metrics_conn_close(void);

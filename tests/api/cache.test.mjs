@@ -6,7 +6,7 @@
 // The server runs one loop thread, so every request meets the same cache.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, runSlate, assertProblem } from './lib/harness.mjs';
+import { startServer, runSlate, assertProblem, request } from './lib/harness.mjs';
 import { call, newAccount, readyAdmin } from './lib/session.mjs';
 
 let server;
@@ -167,6 +167,76 @@ test("one production's kept call sheet is never answered for another production'
   await warm(sessions.crew, sheetOf(cs));
   assertProblem(await call(server, sessions.crew, 'GET', P(other.id, `/callsheets/${cs.id}`)), 404, 'the same id under another production');
   assertProblem(await call(server, admin, 'GET', P(other.id, `/callsheets/${cs.id}`)), 404, 'the same id under another production, admin');
+});
+
+/** The people-page cache's hits and misses so far (/metrics). */
+async function pageLookups() {
+  const text = (await request(server, { path: '/metrics' })).body.toString();
+  const n = {};
+  for (const result of ['hit', 'miss']) {
+    const m = text.match(new RegExp(`^slate_cache_lookups_total\\{cache="people",result="${result}"\\} (\\d+)$`, 'm'));
+    assert.ok(m, `slate_cache_lookups_total{cache="people",result="${result}"} in /metrics`);
+    n[result] = Number(m[1]);
+  }
+  return n;
+}
+
+/** The person.read_private events of the AD's account, newest first (the log is synced for its reader). */
+async function adReads() {
+  const events = await ok(call(server, admin, 'GET', P(prod.id, '/audit?limit=500')));
+  return events.events.filter((e) => e.action === 'person.read_private' && e.actor === members.ad.user_id);
+}
+
+test('a kept people page is answered byte for byte again, each answer audited, and never to another reader or another query', async () => {
+  const path = P(prod.id, '/people');
+  // ask until an answer is the kept page (a write of the earlier tests may still be landing)
+  let prev = await call(server, sessions.ad, 'GET', path);
+  let kept = null;
+  const reads = (await adReads()).length;
+  let asked = 0;
+  for (let i = 0; i < 10 && kept === null; i++) {
+    const before_ = await pageLookups();
+    const r = await call(server, sessions.ad, 'GET', path);
+    asked++;
+    const mid = await pageLookups();
+    assert.equal(r.status, 200, r.body);
+    if (mid.hit === before_.hit + 1) kept = r;
+    else prev = r;
+  }
+  assert.ok(kept, 'one of ten answers was the kept page');
+  assert.equal(kept.body.toString(), prev.body.toString(), 'the same bytes as the answer it kept');
+  const events = await adReads();
+  assert.equal(events.length, reads + asked, 'every answer, the kept one too, wrote its read audit');
+  assert.equal(events[0].object, events[1].object, 'naming the same people');
+  assert.ok(events[0].object.includes(people.grip.id), events[0].object);
+
+  // the same path for another reader: their own page, never the AD's
+  const head = await ok(call(server, sessions.head, 'GET', path));
+  assert.ok(!('personal_phone' in personIn(head, 'grip')), 'the head of camera reads no grip personal phone');
+  const crew = await ok(call(server, sessions.crew, 'GET', path));
+  assert.ok(!('personal_phone' in personIn(crew, 'focus')), 'crew read no one else\'s personal phone');
+  // the same reader, another page or filter: read again
+  const two = await ok(call(server, sessions.ad, 'GET', `${path}?limit=2`));
+  assert.equal(two.people.length, 2);
+  const three = await ok(call(server, sessions.ad, 'GET', `${path}?limit=3`));
+  assert.equal(three.people.length, 3);
+  const grip = await ok(call(server, sessions.ad, 'GET', `${path}?department=Grip`));
+  assert.ok(grip.people.length > 0 && grip.people.every((p) => p.department === 'Grip'), JSON.stringify(grip.people));
+  assert.equal((await ok(call(server, sessions.ad, 'GET', `${path}?q=focus`))).people.length, 1);
+});
+
+test("a person's changed phone is in the very next people list of a reader whose page was kept", async () => {
+  const path = P(prod.id, '/people');
+  await warm(sessions.ad, path);
+  await ok(call(server, admin, 'PATCH', P(prod.id, `/people/${people.grip.id}`), { body: { personal_phone: '+44 7700 900999' } }));
+  assert.equal(personIn(await ok(call(server, sessions.ad, 'GET', path)), 'grip').personal_phone, '+44 7700 900999');
+  // a write from another process too
+  await warm(sessions.ad, path);
+  const r = runSlate(['member', 'revoke', '--data', server.data, '--production', prod.id, '--email', 'ad@cache.example']);
+  assert.equal(r.code, 0, r.stderr);
+  assertProblem(await call(server, sessions.ad, 'GET', path), 403, 'the people list after slate member revoke');
+  await ok(call(server, admin, 'POST', P(prod.id, `/members/${members.ad.id}/reinstate`)));
+  await ok(call(server, sessions.ad, 'GET', path));
 });
 
 test("with two loop threads, a revocation written through one is seen by the other's very next request", async () => {
