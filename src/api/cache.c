@@ -1,7 +1,7 @@
 /*
- * cache.c — a loop thread's memory of sessions, readers and opened call
- * sheets, so that a request that follows another one does not read them
- * again from the store.
+ * cache.c — a loop thread's memory of sessions, readers, opened call
+ * sheets and pages of the people list, so that a request that follows
+ * another one does not read them again from the store.
  *
  * The one rule: an entry is used only while the data is exactly as it was
  * when the entry was read. Each request takes the store's generation
@@ -50,10 +50,11 @@
  * read through one store connection never answers for another (a worker
  * thread's, or one opened later at the same address). Fixed tables, one entry
  * per slot (a new entry replaces the one in its slot): at most
- * SESSION_SLOTS sessions, READER_SLOTS readers and SHEET_SLOTS call
- * sheets, each sheet with its own malloc'd response. An entry leaving the
- * cache is wiped (sodium_memzero): it holds an account's password hash and
- * a call sheet's names and numbers.
+ * SESSION_SLOTS sessions, READER_SLOTS readers, SHEET_SLOTS call sheets
+ * and PEOPLE_SLOTS people pages, each sheet and page with its own malloc'd
+ * response. An entry leaving the cache is wiped (sodium_memzero): it holds
+ * an account's password hash, a call sheet's names and numbers, a page's
+ * contacts.
  */
 #include "api/cache.h"
 

@@ -1,6 +1,6 @@
 /*
  * cache.h — what a loop thread remembers between requests: sessions,
- * readers and opened call sheets, each valid only while no data has been
+ * readers, opened call sheets and people pages, each valid only while no data has been
  * written since it was read (store_generation; audit events and session
  * touches are not data). See cache.c.
  */

@@ -256,6 +256,41 @@ a_kept_call_sheet_answers_only_for_its_production(void **state)
 }
 
 static void
+a_kept_people_page_answers_only_its_key_at_its_generation(void **state)
+{
+	struct store *s = open_db();
+	struct store_gen g = gen_of(s), later;
+	const char *resp = NULL, *ids = NULL;
+	size_t len = 0;
+	char *big;
+	(void)state;
+	cache_people_put(s, &g, "usr_a|prd_one|100", "{\"people\":[1]}", 14, "per_a,per_b");
+	cache_people_put(s, &g, "usr_a|prd_one|5", "{\"people\":[]}", 13, NULL);
+	assert_int_equal(cache_people_get(s, &g, "usr_b|prd_one|100", &resp, &len, &ids), 0);
+	assert_int_equal(cache_people_get(s, &g, "usr_a|prd_one|100", &resp, &len, &ids), 1);
+	assert_int_equal(len, 14);
+	assert_memory_equal(resp, "{\"people\":[1]}", 14);
+	assert_string_equal(ids, "per_a,per_b");
+	assert_int_equal(cache_people_get(s, &g, "usr_a|prd_one|5", &resp, &len, &ids), 1);
+	assert_null(ids);
+	/* a page too large to keep is not kept */
+	big = calloc(1, 600 * 1024);
+	assert_non_null(big);
+	cache_people_put(s, &g, "usr_a|prd_one|500", big, 600 * 1024, NULL);
+	free(big);
+	assert_int_equal(cache_people_get(s, &g, "usr_a|prd_one|500", &resp, &len, &ids), 0);
+	/* a write of data: gone for the next generation and for the old one */
+	write_user(s, "five@example.org");
+	later = gen_of(s);
+	assert_int_equal(cache_people_get(s, &later, "usr_a|prd_one|100", &resp, &len, &ids), 0);
+	assert_int_equal(cache_people_get(s, &g, "usr_a|prd_one|100", &resp, &len, &ids), 0);
+	/* a put under a generation older than an own write keeps nothing */
+	cache_people_put(s, &g, "usr_a|prd_one|100", "{}", 2, NULL);
+	assert_int_equal(cache_people_get(s, &later, "usr_a|prd_one|100", &resp, &len, &ids), 0);
+	store_close(s);
+}
+
+static void
 audit(struct store *s)
 {
 	struct audit_entry a = {
@@ -351,6 +386,9 @@ main(void)
 	                                    tmpdb_setup, tmpdb_teardown),
 	    cmocka_unit_test_setup_teardown(a_table_added_later_gets_its_triggers_at_the_next_open,
 	                                    tmpdb_setup, tmpdb_teardown),
+	    cmocka_unit_test_setup_teardown(
+	        a_kept_people_page_answers_only_its_key_at_its_generation, tmpdb_setup,
+	        tmpdb_teardown),
 	    cmocka_unit_test_setup_teardown(an_own_write_moves_the_generation, tmpdb_setup,
 	                                    tmpdb_teardown),
 	    cmocka_unit_test_setup_teardown(a_commit_by_another_process_moves_the_generation,
