@@ -72,7 +72,7 @@
 #define READER_SLOTS  128
 #define SHEET_SLOTS   32
 #define PEOPLE_SLOTS  16
-#define PEOPLE_MAX    (512 * 1024) /* a larger page is not kept */
+#define PEOPLE_MAX    ((size_t)512 * 1024) /* a larger page is not kept */
 
 struct session_slot {
 	int used;
