@@ -58,8 +58,8 @@ utf8_valid(const char *s, size_t n)
 
 	while (i < n) {
 		size_t k;
-		if (u[i] >= 0x01 &&
-		    u[i] <= 0x7f) { /* ASCII, most of what Slate checks: no decoding */
+		/* ASCII, most of what Slate checks: no decoding */
+		if (u[i] >= 0x01 && u[i] <= 0x7f) {
 			i++;
 			continue;
 		}

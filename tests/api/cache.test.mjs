@@ -239,6 +239,29 @@ test("a person's changed phone is in the very next people list of a reader whose
   await ok(call(server, sessions.ad, 'GET', path));
 });
 
+test("the AD's token gets the page kept for the AD's session only while the token lives; another production's token never", async () => {
+  const path = P(prod.id, '/people');
+  const mint = async (production) => ok(call(server, sessions.ad, 'POST', '/api/v1/me/tokens', { body: { name: 'people sync', production_id: production, access: 'read' } }), 201);
+  const token = await mint(prod.id);
+  const elsewhere = await mint(other.id);
+  const bearer = (t) => request(server, { path, headers: { authorization: `Bearer ${t.token}` } });
+  // the session reads, then the token asks (again, while a write of the set-up may still land)
+  let kept = false;
+  for (let i = 0; i < 10 && !kept; i++) {
+    const bySession = await ok(call(server, sessions.ad, 'GET', path));
+    const before_ = await pageLookups();
+    const byToken = await bearer(token);
+    assert.equal(byToken.status, 200, byToken.body);
+    assert.deepEqual(JSON.parse(byToken.body.toString()), bySession, 'the same reader, the same page');
+    kept = (await pageLookups()).hit === before_.hit + 1;
+  }
+  assert.ok(kept, 'one of ten token reads was answered from the page the session left');
+  assertProblem(await bearer(elsewhere), 404, "a token for another production, on this production's kept page");
+  await ok(call(server, sessions.ad, 'DELETE', `/api/v1/me/tokens/${token.id}`), 204);
+  assertProblem(await bearer(token), 401, 'the revoked token, on the very next request');
+  await ok(call(server, sessions.ad, 'GET', path));
+});
+
 test("with two loop threads, a revocation written through one is seen by the other's very next request", async () => {
   const two = await startServer({ env: { SLATE_THREADS: '2' } });
   try {

@@ -151,9 +151,10 @@ export async function startS3({ buckets = ['slate-backups'], secret = S3_SECRET,
   };
   // s3rver's PUT truncates the object's file and writes it in place, and its GET takes the
   // length from a stat before it opens the file: a GET racing a PUT of the same key answers a
-  // Content-Length its body never reaches (the client then waits for bytes that never come) or a
-  // body its ETag does not match, or a 500 (a metadata file read half written). S3 itself replaces an object whole, so the front reads an
-  // object whole and reads it again until its length and MD5 agree with the answer's headers.
+  // Content-Length its body never reaches (the client then waits for bytes that never come), a
+  // body its ETag does not match, or a 500 (a metadata file read half written). S3 replaces an
+  // object whole, so the front reads an object whole and reads it again until its length and
+  // MD5 agree with the answer's headers.
   function wholeGet(url, headers, res, tries = 0) {
     let settled = false;
     const retry = () => {
