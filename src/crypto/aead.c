@@ -1,14 +1,20 @@
 /*
- * aead.c — AES-256-GCM through OpenSSL's EVP interface (see aead.h).
+ * aead.c — AES-256-GCM (see aead.h), by one of two implementations that
+ * give the same bytes.
  *
- * OpenSSL rather than libsodium's crypto_aead_aes256gcm: libsodium offers
- * AES-GCM only on CPUs with AES-NI and refuses elsewhere, while Slate must
- * run (more slowly) on any machine. OpenSSL picks AES-NI/VAES when present.
- * A context is made per call: EVP_CIPHER_CTX_new is cheap next to the
- * database work around every use, and no state is shared between threads
- * but the cipher itself, fetched once (OpenSSL 3 looks a cipher named by
- * EVP_aes_256_gcm() up again at every init, a tenth of the time it takes to
- * open a small field; a fetched EVP_CIPHER is read-only and shared safely).
+ * libsodium's crypto_aead_aes256gcm, where the CPU has AES-NI and PCLMUL
+ * (nearly every x86-64 server): it sets the key up on the stack, with no
+ * allocation, and opens a small field in about a third of the time
+ * OpenSSL's EVP takes (bench: 280 against 740 ns for 160 bytes; the people
+ * list opens two hundred fields a page). libsodium has no AES-GCM for other
+ * CPUs, and Slate must run (more slowly) on any machine: there OpenSSL's
+ * EVP does it, a context made per call, the cipher fetched once (OpenSSL 3
+ * looks a cipher named by EVP_aes_256_gcm() up again at every init; a
+ * fetched EVP_CIPHER is read-only and shared safely between threads).
+ *
+ * The choice is made once per process (aead_impl_pick). The known-answer
+ * tests run both implementations where the machine has both, and open what
+ * one sealed with the other.
  */
 #include "crypto/aead.h"
 
@@ -18,33 +24,53 @@
 #include <sodium.h>
 #include <string.h>
 
-static pthread_once_t gcm_once = PTHREAD_ONCE_INIT;
+static pthread_once_t pick_once = PTHREAD_ONCE_INIT;
 static EVP_CIPHER *gcm_fetched;
+static enum aead_impl picked; /* written once, under pick_once; by tests through aead_impl_use */
 
 static void
-gcm_fetch(void)
+pick(void)
 {
 	gcm_fetched = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
+	/* sodium_init is idempotent and finds the CPU's features; -1 only when it cannot start */
+	picked =
+	    sodium_init() >= 0 && crypto_aead_aes256gcm_is_available() ? AEAD_SODIUM : AEAD_OPENSSL;
+}
+
+enum aead_impl
+aead_impl_pick(void)
+{
+	pthread_once(&pick_once, pick);
+	return picked;
+}
+
+int
+aead_impl_use(enum aead_impl impl)
+{
+	aead_impl_pick();
+	if (impl == AEAD_SODIUM && !crypto_aead_aes256gcm_is_available())
+		return -1;
+	picked = impl;
+	return 0;
 }
 
 /* AES-256-GCM, fetched once (never freed: it lives as long as the process). */
 static const EVP_CIPHER *
 gcm(void)
 {
-	pthread_once(&gcm_once, gcm_fetch);
 	return gcm_fetched != NULL ? gcm_fetched : EVP_aes_256_gcm();
 }
 
-int
-aead_seal_nonce(const unsigned char key[AEAD_KEY_LEN], const unsigned char nonce[AEAD_NONCE_LEN],
-                const void *aad, size_t aadlen, const unsigned char *pt, size_t n,
-                unsigned char *ct, unsigned char tag[AEAD_TAG_LEN], struct err *e)
+static int
+openssl_seal(const unsigned char key[AEAD_KEY_LEN], const unsigned char nonce[AEAD_NONCE_LEN],
+             const void *aad, size_t aadlen, const unsigned char *pt, size_t n, unsigned char *ct,
+             unsigned char tag[AEAD_TAG_LEN])
 {
 	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
 	unsigned char fin[AEAD_TAG_LEN];
 	int len = 0, rc = -1;
 
-	if (c == NULL || n > INT_MAX || aadlen > INT_MAX)
+	if (c == NULL)
 		goto out;
 	if (EVP_EncryptInit_ex(c, gcm(), NULL, key, nonce) != 1)
 		goto out;
@@ -59,7 +85,52 @@ aead_seal_nonce(const unsigned char key[AEAD_KEY_LEN], const unsigned char nonce
 	rc = 0;
 out:
 	EVP_CIPHER_CTX_free(c);
-	if (rc == -1)
+	return rc;
+}
+
+static int
+openssl_open(const unsigned char key[AEAD_KEY_LEN], const unsigned char nonce[AEAD_NONCE_LEN],
+             const void *aad, size_t aadlen, const unsigned char *ct, size_t n,
+             const unsigned char tag[AEAD_TAG_LEN], unsigned char *pt)
+{
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	unsigned char t[AEAD_TAG_LEN], fin[AEAD_TAG_LEN];
+	int len = 0, rc = -1;
+
+	if (c == NULL)
+		goto out;
+	memcpy(t, tag, sizeof(t));
+	if (EVP_DecryptInit_ex(c, gcm(), NULL, key, nonce) != 1)
+		goto out;
+	if (aadlen > 0 && EVP_DecryptUpdate(c, NULL, &len, aad, (int)aadlen) != 1)
+		goto out;
+	if (n > 0 && EVP_DecryptUpdate(c, pt, &len, ct, (int)n) != 1)
+		goto out;
+	if (EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, AEAD_TAG_LEN, t) != 1)
+		goto out;
+	if (EVP_DecryptFinal_ex(c, fin, &len) != 1) /* checks the tag; writes nothing */
+		goto out;
+	rc = 0;
+out:
+	EVP_CIPHER_CTX_free(c);
+	return rc;
+}
+
+int
+aead_seal_nonce(const unsigned char key[AEAD_KEY_LEN], const unsigned char nonce[AEAD_NONCE_LEN],
+                const void *aad, size_t aadlen, const unsigned char *pt, size_t n,
+                unsigned char *ct, unsigned char tag[AEAD_TAG_LEN], struct err *e)
+{
+	int rc = -1;
+
+	if (n <= INT_MAX && aadlen <= INT_MAX) {
+		if (aead_impl_pick() == AEAD_SODIUM)
+			rc = crypto_aead_aes256gcm_encrypt_detached(ct, tag, NULL, pt, n, aad,
+			                                            aadlen, NULL, nonce, key);
+		else
+			rc = openssl_seal(key, nonce, aad, aadlen, pt, n, ct, tag);
+	}
+	if (rc != 0)
 		return err_set(e, 500, "encryption failed");
 	return 0;
 }
@@ -78,27 +149,16 @@ aead_open_nonce(const unsigned char key[AEAD_KEY_LEN], const unsigned char nonce
                 const void *aad, size_t aadlen, const unsigned char *ct, size_t n,
                 const unsigned char tag[AEAD_TAG_LEN], unsigned char *pt, struct err *e)
 {
-	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
-	unsigned char t[AEAD_TAG_LEN], fin[AEAD_TAG_LEN];
-	int len = 0, rc = -1;
+	int rc = -1;
 
-	if (c == NULL || n > INT_MAX || aadlen > INT_MAX)
-		goto out;
-	memcpy(t, tag, sizeof(t));
-	if (EVP_DecryptInit_ex(c, gcm(), NULL, key, nonce) != 1)
-		goto out;
-	if (aadlen > 0 && EVP_DecryptUpdate(c, NULL, &len, aad, (int)aadlen) != 1)
-		goto out;
-	if (n > 0 && EVP_DecryptUpdate(c, pt, &len, ct, (int)n) != 1)
-		goto out;
-	if (EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, AEAD_TAG_LEN, t) != 1)
-		goto out;
-	if (EVP_DecryptFinal_ex(c, fin, &len) != 1) /* checks the tag; writes nothing */
-		goto out;
-	rc = 0;
-out:
-	EVP_CIPHER_CTX_free(c);
-	if (rc == -1) {
+	if (n <= INT_MAX && aadlen <= INT_MAX) {
+		if (aead_impl_pick() == AEAD_SODIUM)
+			rc = crypto_aead_aes256gcm_decrypt_detached(pt, NULL, ct, n, tag, aad,
+			                                            aadlen, nonce, key);
+		else
+			rc = openssl_open(key, nonce, aad, aadlen, ct, n, tag, pt);
+	}
+	if (rc != 0) {
 		if (n > 0)
 			sodium_memzero(pt, n);
 		return err_set(e, 422, "the encrypted data does not open: wrong key, or altered");
