@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "http/server.h"
+#include "store/store.h"
 
 /* The person ids a response carries personal fields of: add them, then audit once. */
 struct audit_read {
@@ -22,6 +23,8 @@ struct audit_read {
 
 /* 1 when key names a field of the person_personal_phone or person_private group. */
 int audit_read_field(const char *key);
+/* Those two groups as the store names them: a field of one is what audit_read_field names. */
+#define AUDIT_READ_GROUPS (STORE_PERSON_PERSONAL | STORE_PERSON_PRIVATE)
 /* Adds id to ar: for a writer of person text that saw it write such a field (api/people.c). */
 void audit_read_add_id(struct audit_read *ar, const char *id);
 /* Names ids in ar (a list an earlier ar held: a kept response answered again; NULL: none). */

@@ -246,27 +246,28 @@ api_person_readable(const struct api_reader *rd, const struct store_person *p)
  * text is byte for byte what jansson would dump of the object.
  */
 struct person_out {
-	/* v NULL: null */
-	void (*str)(struct person_out *o, const char *key, const char *v);
+	/* v NULL: null; group: the sealed group the field is of (STORE_PERSON_*), 0 for none */
+	void (*str)(struct person_out *o, const char *key, const char *v, unsigned group);
 	void (*boolean)(struct person_out *o, const char *key, int v);
 };
 
 static void
 person_view(const struct store_person *p, struct person_out *o)
 {
-	o->str(o, "id", p->id);
-	o->str(o, "name", p->name);
-	o->str(o, "kind", p->kind);
+	o->str(o, "id", p->id, 0);
+	o->str(o, "name", p->name, 0);
+	o->str(o, "kind", p->kind, 0);
 	o->boolean(o, "key_contact", p->key_contact);
 	o->boolean(o, "linked", p->user_id[0] != 0);
 	o->boolean(o, "link_confirmed", p->user_id[0] != 0 && p->link_confirmed);
-	o->str(o, "department", p->department[0] ? p->department : NULL);
-	o->str(o, "job_title", p->job_title);
+	o->str(o, "department", p->department[0] ? p->department : NULL, 0);
+	o->str(o, "job_title", p->job_title, 0);
 	if (strcmp(p->kind, "cast") == 0)
-		o->str(o, "character_name", p->character_name);
+		o->str(o, "character_name", p->character_name, 0);
 	for (size_t i = 0; i < NFIELDS; i++)
 		if (person_fields[i].group != 0 && (p->opened & person_fields[i].group))
-			o->str(o, person_fields[i].name, field_in(p, &person_fields[i]));
+			o->str(o, person_fields[i].name, field_in(p, &person_fields[i]),
+			       person_fields[i].group);
 }
 
 struct person_obj {
@@ -275,8 +276,9 @@ struct person_obj {
 };
 
 static void
-obj_str(struct person_out *o, const char *key, const char *v)
+obj_str(struct person_out *o, const char *key, const char *v, unsigned group)
 {
+	(void)group; /* the object is audited by its keys (audit_read_add) */
 	/* json_string refuses text that is not UTF-8: the key is then absent */
 	json_object_set_new(((struct person_obj *)o)->j, key, v ? json_string(v) : json_null());
 }
@@ -366,17 +368,19 @@ txt_key(struct person_txt *o, const char *key)
 	o->first = 0;
 	text_string(o->t, key);
 	TEXT_LIT(o->t, ":");
-	if (audit_read_field(key))
-		o->carries = 1;
 }
 
 static void
-txt_str(struct person_out *out, const char *key, const char *v)
+txt_str(struct person_out *out, const char *key, const char *v, unsigned group)
 {
 	struct person_txt *o = (struct person_txt *)out;
 	if (v != NULL && !utf8_valid(v, strlen(v)))
 		return; /* as the object: absent */
 	txt_key(o, key);
+	/* by the field's group, not its name: the name list is the object's (audit_read_carries) */
+	assert(audit_read_field(key) == ((group & AUDIT_READ_GROUPS) != 0));
+	if (group & AUDIT_READ_GROUPS)
+		o->carries = 1;
 	if (v == NULL)
 		TEXT_LIT(o->t, "null");
 	else
