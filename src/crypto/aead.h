@@ -48,9 +48,10 @@ int aead_open_nonce(const unsigned char key[AEAD_KEY_LEN],
                     unsigned char *pt, struct err *e);
 
 /*
- * The implementation in use: libsodium's (AES-NI and PCLMUL) where the CPU
- * has them, else OpenSSL's; both give the same bytes. aead_impl_use makes
- * the known-answer tests run each (-1: not on this CPU); Slate never calls it.
+ * The implementation in use for boxes up to 1 KB of plaintext: libsodium's
+ * (AES-NI and PCLMUL) where the CPU has them, else OpenSSL's, which does
+ * every larger box; both give the same bytes. aead_impl_use makes the
+ * known-answer tests run each (-1: not on this CPU); Slate never calls it.
  */
 enum aead_impl { AEAD_SODIUM = 1, AEAD_OPENSSL };
 enum aead_impl aead_impl_pick(void);
