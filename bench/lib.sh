@@ -183,7 +183,8 @@ password_cost_of() {
 slate_start() {
 	local data=$1
 	shift
-	SLATE_PORT=$(free_port)
+	# a restart (serve_with) keeps the port: bench/gen.mjs's studio file names the URL
+	SLATE_PORT=${SLATE_RESTART_PORT:-$(free_port)}
 	SLATE_LOG="$BENCH_TMP/slate.log"
 	slate_env_args
 	# A simple command, so that $! is Slate itself (env execs it).

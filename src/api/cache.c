@@ -11,8 +11,9 @@
  * The generation (migration 0022, src/store/sqlite.c) is made of:
  *
  *   - the data generation, a counter row that a trigger on every table
- *     moves at every insert, update and delete, read at every request (one
- *     statement: it sees what any connection or process committed);
+ *     moves at every insert, update and delete, read again whenever SQLite's
+ *     PRAGMA data_version says another connection or process committed
+ *     (data_version is the cheap check, the counter decides);
  *   - the schema version;
  *   - this connection's count of changed rows, less the rows of its quiet
  *     writes (below), which moves at every write of its own.

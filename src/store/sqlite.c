@@ -822,32 +822,44 @@ int
 store_generation(struct store *s, struct store_gen *g, struct err *e)
 {
 	static atomic_ullong serials;
-	/*
-	 * One statement, so one read transaction (one round of the WAL's locks). It once asked
-	 * PRAGMA data_version first and read the counter only when that moved, but every
-	 * commit moves it, the audit writer's too (audit/audit_group.c), so under load both
-	 * statements ran for nearly every request.
-	 */
+	static const char version[] = "PRAGMA data_version";
 	static const char counter[] =
 	    "SELECT n, (SELECT schema_version FROM pragma_schema_version) FROM data_generation "
 	    "WHERE id = 1";
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = sq_prepare(s, version, e);
+	long long dv;
 	int rc;
 
+	if (st == NULL)
+		return -1;
 	if (s->serial == 0) /* a number no other connection of this process has had or will have */
 		s->serial = atomic_fetch_add(&serials, 1) + 1;
 	if (!sqlite3_get_autocommit(s->db)) {
-		/* inside a transaction the counter stands still: no generation to give */
+		/* inside a transaction data_version stands still: no generation to give */
 		return err_set(e, 500, "%s: a generation is taken outside a transaction", s->path);
 	}
-	if ((st = sq_prepare(s, counter, e)) == NULL)
-		return -1;
-	if ((rc = sq_one_row(s, st, "read the data generation", e)) != 1)
-		return rc == 0 ? err_set(e, 500, "%s: no data generation", s->path) : -1;
-	g->data = sqlite3_column_int64(st, 0);
-	g->schema = sqlite3_column_int64(st, 1);
+	if ((rc = sq_one_row(s, st, "read data_version", e)) != 1)
+		return rc == 0 ? err_set(e, 500, "%s: no data_version", s->path) : -1;
+	dv = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
+	/*
+	 * data_version first, the counter second: a commit between the two makes the counter newer
+	 * than the data_version kept with it, never older, so the next call reads it again.
+	 */
+	if (!s->gen_known || dv != s->gen_dv) {
+		if ((st = sq_prepare(s, counter, e)) == NULL)
+			return -1;
+		if ((rc = sq_one_row(s, st, "read the data generation", e)) != 1)
+			return rc == 0 ? err_set(e, 500, "%s: no data generation", s->path) : -1;
+		s->gen_data = sqlite3_column_int64(st, 0);
+		s->gen_schema = sqlite3_column_int64(st, 1);
+		sqlite3_reset(st);
+		s->gen_dv = dv;
+		s->gen_known = 1;
+	}
 	g->store = s->serial;
+	g->data = s->gen_data;
+	g->schema = s->gen_schema;
 	g->changes = own_changes(s);
 	return 0;
 }

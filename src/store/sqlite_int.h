@@ -49,7 +49,10 @@ struct store {
 	int writing; /* holds this process's writer mutex of the database (store_begin) */
 	unsigned long long serial; /* this connection among the process's (store_generation); 0
 	                              until first asked */
-	long long quiet_changes;   /* rows changed by quiet writes (sq_run_quiet in sqlite.c) */
+	/* store_generation: the data generation as last read, at data_version gen_dv */
+	int gen_known;
+	long long gen_dv, gen_data, gen_schema;
+	long long quiet_changes; /* rows changed by quiet writes (sq_run_quiet in sqlite.c) */
 
 	int keep_ids; /* store_keep_ids: creates keep the ids (and times) an import fills in */
 	/*

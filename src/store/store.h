@@ -106,9 +106,10 @@ void store_rollback(struct store *s);
 /*
  * The change counter (store_generation): an abstract value a cache keys on.
  * Its contract, which any backend can give (SQLite implements it with the
- * data_generation row that triggers on every table move and the schema
- * version, both read by one statement; a server database with a counter
- * row bumped by triggers, or a sequence):
+ * data_generation row that triggers on every table move, read again only
+ * when PRAGMA data_version says another connection committed, and the
+ * schema version; a server database with a counter row bumped by triggers,
+ * or a sequence, read at most once per generation):
  *
  *   - It moves after any committed change of data a cache may hold, made
  *     by any connection of any process, and after a schema change.
