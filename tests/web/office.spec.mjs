@@ -539,8 +539,14 @@ test('sustainability: an entry made with the factor picker shows in the entries,
   await box.getByLabel('Or paste the CSV').fill(csv('L'));
   await box.getByRole('button', { name: 'Check the file' }).click();
   await expect(page.getByText(/^2 entries, [\d.]+ t CO2e in all\.$/)).toBeVisible();
+  // the page's entries come late (a slow network): "added" is said only with the rows it speaks
+  // of, so a click that follows it lands on the new page, never on the one it replaces
+  const late = (route) => new Promise((r) => setTimeout(r, 1500)).then(() => route.continue());
+  await page.route('**/sustainability/entries?limit=1000', late);
   await page.getByRole('button', { name: 'Import 2 entries' }).click();
   await expect(page.getByText('2 entries are added.')).toBeVisible();
+  expect(await page.locator('tr[data-entry]').count()).toBe(after.entries + 2);
+  await page.unroute('**/sustainability/entries?limit=1000', late);
   expect((await slate.api('GET', `${slate.base}/sustainability/report`)).total.entries).toBe(after.entries + 2);
 
   // the entry is corrected in place: its CO2e worked out again from the same factor

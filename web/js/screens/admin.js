@@ -125,7 +125,6 @@ function addAccountPart(reload) {
 async function render(ctx) {
   const note = statusLine();
   const draw = async (message) => {
-    note.say(message || '');
     let productions, users;
     try {
       [productions, users] = await Promise.all([
@@ -137,6 +136,7 @@ async function render(ctx) {
       showPage(note);
       return;
     }
+    note.say(message || ''); // with the page it speaks of, not before its data came
     const everyone = confirmStep(h('button', { type: 'button', class: 'danger' }, t('endAllSessions')), t('endAllConsequence'), t('yesEndAll'), async () => {
       try {
         const r = await del('/api/v1/admin/sessions');

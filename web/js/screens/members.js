@@ -183,7 +183,6 @@ async function render(ctx) {
   const canWrite = scope(prod, 'member', 'write') === 'all';
   const note = statusLine();
   const draw = async (message) => {
-    note.say(message || '');
     let members;
     let departments;
     let invitations = [];
@@ -198,6 +197,7 @@ async function render(ctx) {
       frame(prod, t('membersTitle'), note);
       return;
     }
+    note.say(message || ''); // with the page it speaks of, not before its data came
     const rows = members.map((m) => memberRow(prod, m, departments, canWrite, draw, note));
     frame(prod, t('membersTitle'), note,
       h('h2', null, t('membersList')),

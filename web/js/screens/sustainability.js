@@ -279,8 +279,9 @@ async function render(ctx) {
   const base = apiBase(prod.id);
   const note = statusLine();
   const readsEntries = scope(prod, 'sustainability', 'read') !== 'none';
+  // the message is said once the page it speaks of is drawn: said before the data came, it
+  // invited a click on the old page, which the new one then replaced
   const draw = async (message) => {
-    note.say(message || '');
     const parts = [];
     try {
       const [report, entries, factors, days, departments, settings, sets] = await Promise.all([
@@ -309,6 +310,7 @@ async function render(ctx) {
         }));
       }
       if (settings) parts.push(...settingsPart(prod, base, settings, sets, draw));
+      note.say(message || '');
     } catch (err) {
       note.say(problemText(err), 'error');
     }
