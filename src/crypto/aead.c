@@ -59,6 +59,13 @@ aead_impl_use(enum aead_impl impl)
 	return 0;
 }
 
+/* 1 when a box of n bytes of plaintext goes to libsodium's code (see the head of this file). */
+static int
+by_sodium(size_t n)
+{
+	return aead_impl_pick() == AEAD_SODIUM && n <= AEAD_SMALL;
+}
+
 /* AES-256-GCM, fetched once (never freed: it lives as long as the process). */
 static const EVP_CIPHER *
 gcm(void)
@@ -129,7 +136,7 @@ aead_seal_nonce(const unsigned char key[AEAD_KEY_LEN], const unsigned char nonce
 	int rc = -1;
 
 	if (n <= INT_MAX && aadlen <= INT_MAX) {
-		if (aead_impl_pick() == AEAD_SODIUM && n <= AEAD_SMALL)
+		if (by_sodium(n))
 			rc = crypto_aead_aes256gcm_encrypt_detached(ct, tag, NULL, pt, n, aad,
 			                                            aadlen, NULL, nonce, key);
 		else
@@ -157,7 +164,7 @@ aead_open_nonce(const unsigned char key[AEAD_KEY_LEN], const unsigned char nonce
 	int rc = -1;
 
 	if (n <= INT_MAX && aadlen <= INT_MAX) {
-		if (aead_impl_pick() == AEAD_SODIUM && n <= AEAD_SMALL)
+		if (by_sodium(n))
 			rc = crypto_aead_aes256gcm_decrypt_detached(pt, NULL, ct, n, tag, aad,
 			                                            aadlen, nonce, key);
 		else
