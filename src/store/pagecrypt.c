@@ -170,6 +170,9 @@ struct pfile {
 	uint32_t sealed; /* pages sealed under the current nonce prefix */
 	long long hdr_frame;
 	uint32_t hdr_pgno; /* the page number of the last frame header written */
+	/* a WAL's frame header held for its page (wal_hold), and its frame; -1: none held */
+	long long held_frame;
+	unsigned char held[FRAME_HDR];
 	/* main files: pages written since the last sync; page 1's epoch raised since then */
 	int dirty, raised;
 	uint64_t epoch; /* the epoch this handle last wrote, reported after the sync */
@@ -508,12 +511,36 @@ frame_offset(long long k)
 	return WAL_HDR + (sqlite3_int64)k * FRAME;
 }
 
+/*
+ * A WAL frame in one write. SQLite writes a frame as two calls, its 24-byte
+ * header and then its page at the next offset (wal.c, walWriteOneFrame), so
+ * a commit of n pages made 2n writes. The header alone is held here until
+ * its page comes, and the two go to the disk in one write of 24 + P bytes:
+ * n writes. Every other call that reaches the WAL first (a read, a write
+ * elsewhere, a sync, a truncation, the size, a lock, a file control, the
+ * close) writes the held header out before it does anything, so nothing
+ * that looks at the file, in this process or another, finds it without the
+ * header: SQLite's other connections only read a frame after a later call
+ * of this one made it part of a commit. A frame header written again in
+ * place (SQLite's checksum rewrite) is held the same way.
+ */
+static int
+wal_flush(struct pfile *f)
+{
+	long long k = f->held_frame;
+
+	if (k < 0)
+		return SQLITE_OK;
+	f->held_frame = -1;
+	return real_write(f, f->held, FRAME_HDR, frame_offset(k));
+}
+
 static int
 wal_read(struct pfile *f, unsigned char *out, int amt, sqlite3_int64 off)
 {
 	unsigned char *page = f->buf + FRAME_HDR;
 	sqlite3_int64 first = off, end = off + amt;
-	int rc = SQLITE_OK;
+	int rc = wal_flush(f);
 
 	while (amt > 0 && rc == SQLITE_OK) {
 		int within, n, r;
@@ -573,11 +600,17 @@ wal_write(struct pfile *f, const unsigned char *in, int amt, sqlite3_int64 off)
 				         "%s: page size must be 4096", f->name);
 				return SQLITE_IOERR_WRITE;
 			}
+			if ((rc = wal_flush(f)) != SQLITE_OK)
+				return rc;
 			if (k >= 0 && within == 0 && n >= 4) {
 				f->hdr_frame = k;
 				f->hdr_pgno = get_be32(in);
 			}
-			rc = real_write(f, in, n, off);
+			if (k >= 0 && within == 0 && n == FRAME_HDR && amt == FRAME_HDR) {
+				memcpy(f->held, in, FRAME_HDR); /* written with its page */
+				f->held_frame = k;
+			} else
+				rc = real_write(f, in, n, off);
 		} else {
 			unsigned char hdr[4];
 			uint32_t pgno;
@@ -588,6 +621,8 @@ wal_write(struct pfile *f, const unsigned char *in, int amt, sqlite3_int64 off)
 				    "(a WAL frame) was written in part, which cannot be sealed");
 				return SQLITE_IOERR_WRITE;
 			}
+			if (f->held_frame != k && (rc = wal_flush(f)) != SQLITE_OK)
+				return rc;
 			if (f->hdr_frame == k)
 				pgno = f->hdr_pgno;
 			else if ((rc = real_read(f, hdr, 4, frame_offset(k))) != SQLITE_OK)
@@ -596,7 +631,14 @@ wal_write(struct pfile *f, const unsigned char *in, int amt, sqlite3_int64 off)
 				pgno = get_be32(hdr);
 			if (pgno == 1 && (rc = check_header(f, in)) != SQLITE_OK)
 				return rc;
-			if ((rc = seal_page(f, pgno, in, f->buf, NULL)) == SQLITE_OK)
+			if (f->held_frame == k) { /* the frame whole: its header, then its page */
+				assert(f->hdr_frame == k);
+				memcpy(f->buf, f->held, FRAME_HDR);
+				f->held_frame = -1;
+				if ((rc = seal_page(f, pgno, in, f->buf + FRAME_HDR, NULL)) ==
+				    SQLITE_OK)
+					rc = real_write(f, f->buf, FRAME, frame_offset(k));
+			} else if ((rc = seal_page(f, pgno, in, f->buf, NULL)) == SQLITE_OK)
 				rc = real_write(f, f->buf, P, off);
 		}
 		in += n, off += n, amt -= n;
@@ -680,6 +722,7 @@ static int
 x_close(sqlite3_file *file)
 {
 	struct pfile *f = (struct pfile *)file;
+	int held = f->real->pMethods ? wal_flush(f) : SQLITE_OK;
 	int rc = f->real->pMethods ? f->real->pMethods->xClose(f->real) : SQLITE_OK;
 
 	if (f->kind == KIND_MAIN) {
@@ -695,22 +738,29 @@ x_close(sqlite3_file *file)
 	EVP_CIPHER_CTX_free(f->dec);
 	sodium_memzero(f->buf, sizeof(f->buf));
 	sodium_memzero(f->key, sizeof(f->key));
-	return rc;
+	return held != SQLITE_OK ? held : rc;
 }
 
-/* The methods below only pass through to the system's file. */
+/*
+ * The methods below pass through to the system's file, after writing out a
+ * WAL frame header held for its page (HELD: wal_flush, which answers its error).
+ */
 #define REAL(file) (((struct pfile *)(file))->real)
+#define HELD(file) wal_flush((struct pfile *)(file))
 static int
 x_truncate(sqlite3_file *file, sqlite3_int64 size)
 {
-	return REAL(file)->pMethods->xTruncate(REAL(file), size);
+	int rc = HELD(file);
+	return rc != SQLITE_OK ? rc : REAL(file)->pMethods->xTruncate(REAL(file), size);
 }
 static int
 x_sync(sqlite3_file *file, int flags)
 {
 	struct pfile *f = (struct pfile *)file;
-	int rc;
+	int rc = HELD(file);
 
+	if (rc != SQLITE_OK)
+		return rc;
 	if (f->kind != KIND_MAIN || !f->dirty)
 		return f->real->pMethods->xSync(f->real, flags);
 	if (!f->raised && (rc = raise_epoch(f)) != SQLITE_OK)
@@ -727,27 +777,35 @@ x_sync(sqlite3_file *file, int flags)
 static int
 x_file_size(sqlite3_file *file, sqlite3_int64 *size)
 {
-	return REAL(file)->pMethods->xFileSize(REAL(file), size);
+	int rc = HELD(file);
+	return rc != SQLITE_OK ? rc : REAL(file)->pMethods->xFileSize(REAL(file), size);
 }
 static int
 x_lock(sqlite3_file *file, int lock)
 {
-	return REAL(file)->pMethods->xLock(REAL(file), lock);
+	int rc = HELD(file);
+	return rc != SQLITE_OK ? rc : REAL(file)->pMethods->xLock(REAL(file), lock);
 }
 static int
 x_unlock(sqlite3_file *file, int lock)
 {
-	return REAL(file)->pMethods->xUnlock(REAL(file), lock);
+	int rc = HELD(file);
+	return rc != SQLITE_OK ? rc : REAL(file)->pMethods->xUnlock(REAL(file), lock);
 }
 static int
 x_check_lock(sqlite3_file *file, int *out)
 {
-	return REAL(file)->pMethods->xCheckReservedLock(REAL(file), out);
+	int rc = HELD(file);
+	return rc != SQLITE_OK ? rc : REAL(file)->pMethods->xCheckReservedLock(REAL(file), out);
 }
 static int
 x_file_control(sqlite3_file *file, int op, void *arg)
 {
-	int rc = REAL(file)->pMethods->xFileControl(REAL(file), op, arg);
+	int rc = HELD(file);
+
+	if (rc != SQLITE_OK)
+		return rc;
+	rc = REAL(file)->pMethods->xFileControl(REAL(file), op, arg);
 	if (op == SQLITE_FCNTL_VFSNAME && rc == SQLITE_OK)
 		*(char **)arg = sqlite3_mprintf("%s/%z", PAGECRYPT_VFS, *(char **)arg);
 	return rc;
@@ -854,6 +912,7 @@ x_open(sqlite3_vfs *v, sqlite3_filename name, sqlite3_file *file, int flags, int
 	memset(f, 0, sizeof(*f));
 	f->real = (sqlite3_file *)((char *)file + ((sizeof(*f) + 7) & ~(size_t)7));
 	f->hdr_frame = -1;
+	f->held_frame = -1;
 	f->sealed = UINT32_MAX;
 	if ((flags & (SQLITE_OPEN_MAIN_DB | SQLITE_OPEN_WAL | SQLITE_OPEN_MAIN_JOURNAL)) == 0 ||
 	    name == NULL) {

@@ -660,6 +660,117 @@ a_raw_read_copies_the_file_and_leaves_the_connections_locks_held(void **state)
 	sqlite3_close(db);
 }
 
+/* write(2)-family calls this process has made: syscw of /proc/self/io */
+static long long
+writes_so_far(void)
+{
+	char line[128];
+	long long n = -1;
+	FILE *f = fopen("/proc/self/io", "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "syscw: %lld", &n) == 1)
+			break;
+	fclose(f);
+	assert_true(n >= 0);
+	return n;
+}
+
+#define FRAME (24 + P)
+
+static void
+a_wal_frame_goes_to_the_disk_in_one_write(void **state)
+{
+	char wal[160];
+	struct stat st;
+	long long size0, frames, w0, writes;
+	sqlite3 *db;
+	int rc;
+	(void)state;
+	snprintf(wal, sizeof(wal), "%s-wal", tmpdb_path);
+	db = make_notes(tmpdb_path);
+	exec_ok(db, "PRAGMA synchronous=OFF"); /* no sync: the commit is its frames' writes */
+	assert_int_equal(stat(wal, &st), 0);
+	size0 = st.st_size;
+	w0 = writes_so_far();
+	exec_ok(db, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200) "
+	            "INSERT INTO note (t) SELECT hex(randomblob(400)) FROM n");
+	writes = writes_so_far() - w0;
+	assert_int_equal(stat(wal, &st), 0);
+	frames = (st.st_size - size0) / FRAME;
+	assert_int_equal((st.st_size - size0) % FRAME, 0);
+	assert_true(frames >= 40);
+	/* a frame is one write of its header and sealed page, where it was two */
+	assert_true(writes >= frames);
+	assert_true(writes <= frames + 4);
+	assert_no_plaintext(wal);
+	sqlite3_close(db);
+	db = open_with(tmpdb_path, key_a, id_a, "WAL");
+	assert_int_equal(count_notes(db, &rc), ROWS + 200);
+	exec_ok(db, "PRAGMA integrity_check");
+	sqlite3_close(db);
+}
+
+/*
+ * The header of a frame is held for its page; whatever call reaches the WAL
+ * first (here the size, a read, a sync and the close) finds it on the disk.
+ */
+static void
+a_held_frame_header_is_on_the_disk_before_any_other_call(void **state)
+{
+	char wal[160];
+	unsigned char hdr[24], got[24];
+	sqlite3_file *f = NULL;
+	sqlite3_int64 size = 0, off;
+	sqlite3 *db;
+	int rc, keep = 1;
+	(void)state;
+	snprintf(wal, sizeof(wal), "%s-wal", tmpdb_path);
+	db = make_notes(tmpdb_path);
+	assert_int_equal(sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, &keep),
+	                 SQLITE_OK);
+	assert_int_equal(sqlite3_file_control(db, "main", SQLITE_FCNTL_JOURNAL_POINTER, &f),
+	                 SQLITE_OK);
+	assert_non_null(f);
+	assert_non_null(f->pMethods);
+	assert_int_equal(f->pMethods->xFileSize(f, &size), SQLITE_OK);
+	peek(wal, 32, hdr, sizeof(hdr)); /* frame 0's header, as a header to write again */
+	off = size;                      /* the frame after the last: nothing reads it */
+
+	assert_int_equal(f->pMethods->xWrite(f, hdr, sizeof(hdr), off), SQLITE_OK);
+	assert_int_equal(f->pMethods->xFileSize(f, &size), SQLITE_OK);
+	assert_int_equal(size, off + 24);
+	peek(wal, (long)off, got, sizeof(got));
+	assert_memory_equal(got, hdr, sizeof(hdr));
+
+	off += FRAME;
+	hdr[23] ^= 1;
+	assert_int_equal(f->pMethods->xWrite(f, hdr, sizeof(hdr), off), SQLITE_OK);
+	memset(got, 0, sizeof(got));
+	assert_int_equal(f->pMethods->xRead(f, got, sizeof(got), off), SQLITE_OK);
+	assert_memory_equal(got, hdr, sizeof(hdr));
+
+	off += FRAME;
+	hdr[23] ^= 2;
+	assert_int_equal(f->pMethods->xWrite(f, hdr, sizeof(hdr), off), SQLITE_OK);
+	assert_int_equal(f->pMethods->xSync(f, SQLITE_SYNC_NORMAL), SQLITE_OK);
+	peek(wal, (long)off, got, sizeof(got));
+	assert_memory_equal(got, hdr, sizeof(hdr));
+
+	off += FRAME;
+	hdr[23] ^= 4;
+	assert_int_equal(f->pMethods->xWrite(f, hdr, sizeof(hdr), off), SQLITE_OK);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+	peek(wal, (long)off, got, sizeof(got));
+	assert_memory_equal(got, hdr, sizeof(hdr));
+
+	/* frames with a header and no page end the log where they start: nothing is lost */
+	db = open_with(tmpdb_path, key_a, id_a, "WAL");
+	assert_int_equal(count_notes(db, &rc), ROWS);
+	exec_ok(db, "PRAGMA integrity_check");
+	sqlite3_close(db);
+}
+
 int
 main(void)
 {
@@ -696,6 +807,11 @@ main(void)
 	        tmpdb_teardown),
 	    cmocka_unit_test_setup_teardown(
 	        a_raw_read_copies_the_file_and_leaves_the_connections_locks_held, tmpdb_setup,
+	        tmpdb_teardown),
+	    cmocka_unit_test_setup_teardown(a_wal_frame_goes_to_the_disk_in_one_write, tmpdb_setup,
+	                                    tmpdb_teardown),
+	    cmocka_unit_test_setup_teardown(
+	        a_held_frame_header_is_on_the_disk_before_any_other_call, tmpdb_setup,
 	        tmpdb_teardown),
 	};
 	return cmocka_run_group_tests(tests, group_setup, NULL);
