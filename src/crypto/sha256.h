@@ -4,8 +4,10 @@
  * libsodium's SHA-256 is portable C, about 0.35 GB/s here; OpenSSL's uses
  * the CPU's SHA extensions where it has them (about 1.7 GB/s on the
  * machines Slate is measured on), and a restore hashes every byte of a
- * snapshot once. Small, fixed inputs (audit events, tokens) keep
- * libsodium's one-call form.
+ * snapshot once. The audit chain uses it too: the event of a people list
+ * read names a hundred people (4 KB), 10 µs in libsodium and under 3 here,
+ * and a small event is no slower (0.5 µs against 0.7). Tokens and factor
+ * files keep libsodium's one-call form.
  */
 #ifndef SLATE_CRYPTO_SHA256_H
 #define SLATE_CRYPTO_SHA256_H

@@ -50,6 +50,41 @@ an_untouched_chain_verifies(void **state)
 	store_close(s);
 }
 
+static int
+first_hash(const struct store_audit_event *ev, void *arg)
+{
+	snprintf(arg, 65, "%s", ev->hash);
+	return 1; /* the first event is enough */
+}
+
+/*
+ * The hash of src/audit/audit.c's layout, computed apart (Python's hashlib)
+ * for a read's event naming 100 people: any SHA-256 the chain uses must give it.
+ */
+static void
+the_chain_hash_is_the_documented_sha256(void **state)
+{
+	struct err e;
+	char ids[100 * 37], hash[65] = "";
+	size_t len = 0;
+	struct store *s = store_open(tmpdb_path, 1, tmpdb_keys(), &e);
+	(void)state;
+	assert_non_null(s);
+	for (unsigned i = 0; i < 100; i++)
+		len += (size_t)snprintf(ids + len, sizeof(ids) - len, "%s%08x-0000-4000-8000-%012x",
+		                        i ? "," : "", i, i * 7919);
+	assert_int_equal(len, 3699);
+	{
+		struct audit_entry a = {
+		    "usr_ad", "127.0.0.1", "person.read_private", ids, "success", "req-1", NULL};
+		assert_int_equal(audit_record_at(s, &a, "2026-12-05T10:00:00.000Z", &e), 0);
+	}
+	assert_int_equal(store_audit_scan(s, first_hash, hash, &e), 0);
+	assert_string_equal(hash,
+	                    "2d3661187ab5ebceedd9ebbcbfafe4bb7d97e08b5286f60f44efd3570ebf32de");
+	store_close(s);
+}
+
 static void
 an_edited_row_breaks_the_chain_there(void **state)
 {
@@ -239,6 +274,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(the_chain_hash_is_the_documented_sha256, tmpdb_setup,
+	                                    tmpdb_teardown),
 	    cmocka_unit_test_setup_teardown(an_untouched_chain_verifies, tmpdb_setup,
 	                                    tmpdb_teardown),
 	    cmocka_unit_test_setup_teardown(an_edited_row_breaks_the_chain_there, tmpdb_setup,
