@@ -152,6 +152,9 @@ struct http_loop {
 	struct event *trim_ev;      /* malloc_trim once connections have dropped */
 	long peak;                  /* the most connections open since the last trim */
 	time_t accept_error_logged;
+	/* random bytes for request ids, drawn 20 ids at a time (request_id_next) */
+	unsigned char ids[REQUEST_ID_BYTES * 20];
+	size_t ids_used;
 };
 
 struct conn {
@@ -233,19 +236,33 @@ arm_ms(struct event *ev, long ms)
 
 static void check_drained(struct http_loop *l);
 
+/*
+ * A new request id into out. Ids name a request in logs, answers and audit
+ * events and must not repeat; they guard nothing, so the loop draws their
+ * random bytes in batches: one getrandom(2) per 20 requests, not per request.
+ */
+static void
+request_id_next(struct http_loop *l, char out[2 * REQUEST_ID_BYTES + 1])
+{
+	if (l->ids_used == 0 || l->ids_used == sizeof(l->ids)) {
+		randombytes_buf(l->ids, sizeof(l->ids));
+		l->ids_used = 0;
+	}
+	sodium_bin2hex(out, 2 * REQUEST_ID_BYTES + 1, l->ids + l->ids_used, REQUEST_ID_BYTES);
+	l->ids_used += REQUEST_ID_BYTES;
+}
+
 static struct http_req *
 req_new(struct conn *c)
 {
 	struct http_req *r = xcalloc(1, sizeof(*r));
-	unsigned char id[12];
 	r->loop = c->loop;
 	r->conn = c;
 	r->peer_loopback = c->peer_loopback;
 	memcpy(r->peer, c->peer, sizeof(r->peer));
 	r->out_headers = evbuffer_new();
 	clock_gettime(CLOCK_MONOTONIC, &r->start);
-	randombytes_buf(id, sizeof(id));
-	sodium_bin2hex(r->request_id, sizeof(r->request_id), id, sizeof(id));
+	request_id_next(c->loop, r->request_id);
 	snprintf(r->method, sizeof(r->method), "-");
 	r->path = arena_strdup(&r->pool, "-");
 	r->match.index = -1;

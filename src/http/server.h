@@ -43,6 +43,9 @@ struct conn;
 struct store;
 struct evbuffer;
 
+/* A request id: this many random bytes, in hex. */
+#define REQUEST_ID_BYTES 12
+
 struct http_req {
 	struct http_loop *loop;
 	struct conn *conn; /* NULL once the client has gone */
@@ -65,7 +68,7 @@ struct http_req {
 		void *arg;
 		size_t seen;
 	} sink;
-	char request_id[32]; /* 24 hex characters */
+	char request_id[2 * REQUEST_ID_BYTES + 1]; /* 24 hex characters */
 	int peer_loopback;
 	char peer[64]; /* the client's address, for the audit log only (never logged) */
 	/* set by the authenticate hook for non-public routes: in pool (api/session.c), or

@@ -84,3 +84,15 @@ test('every response gets its own X-Request-Id', async () => {
   assert.ok(a.headers['x-request-id']);
   assert.notEqual(a.headers['x-request-id'], b.headers['x-request-id']);
 });
+
+// The loop draws request ids' random bytes 20 ids at a time (src/http/server.c):
+// across several draws, on both loop threads, no id repeats and each is 24 hex digits.
+test('request ids do not repeat across the batches their random bytes are drawn in', async () => {
+  const ids = [];
+  for (let round = 0; round < 5; round++) {
+    const rs = await Promise.all(Array.from({ length: 30 }, () => request(server, { path: '/healthz' })));
+    for (const r of rs) ids.push(r.headers['x-request-id']);
+  }
+  for (const id of ids) assert.match(id, /^[0-9a-f]{24}$/);
+  assert.equal(new Set(ids).size, ids.length);
+});
