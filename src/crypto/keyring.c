@@ -1045,28 +1045,42 @@ b64url_table(void)
 		b64url_val[(unsigned char)alphabet[i]] = (unsigned char)i;
 }
 
+/*
+ * Four characters give three bytes; a last group of two or three gives one
+ * or two, and its unused low bits must be zero (the one spelling the
+ * encoder writes). Any character outside the alphabet fails the whole
+ * decode: its table value has bit 7 set, which the OR of all values keeps.
+ */
 static int
 b64url_decode(const char *in, size_t len, unsigned char *out, size_t *outlen)
 {
-	unsigned acc = 0, bits = 0;
-	size_t o = 0;
+	const unsigned char *s = (const unsigned char *)in;
+	size_t i = 0, o = 0, whole = len / 4 * 4;
+	unsigned bad = 0;
 
 	pthread_once(&b64url_once, b64url_table);
 	if (len % 4 == 1)
 		return -1;
-	for (size_t i = 0; i < len; i++) {
-		unsigned v = b64url_val[(unsigned char)in[i]];
-		if (v > 63)
-			return -1;
-		acc = (acc << 6) | v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[o++] = (unsigned char)(acc >> bits);
-			acc &= (1u << bits) - 1u;
-		}
+	for (; i < whole; i += 4, o += 3) {
+		unsigned a = b64url_val[s[i]], b = b64url_val[s[i + 1]], c = b64url_val[s[i + 2]],
+		         d = b64url_val[s[i + 3]];
+		unsigned long v = (unsigned long)a << 18 | b << 12 | c << 6 | d;
+		bad |= a | b | c | d;
+		out[o] = (unsigned char)(v >> 16);
+		out[o + 1] = (unsigned char)(v >> 8);
+		out[o + 2] = (unsigned char)v;
 	}
-	if (acc != 0)
+	if (len - whole == 2) {
+		unsigned a = b64url_val[s[i]], b = b64url_val[s[i + 1]];
+		bad |= a | b | (b & 15u ? 0x80u : 0u);
+		out[o++] = (unsigned char)(a << 2 | b >> 4);
+	} else if (len - whole == 3) {
+		unsigned a = b64url_val[s[i]], b = b64url_val[s[i + 1]], c = b64url_val[s[i + 2]];
+		bad |= a | b | c | (c & 3u ? 0x80u : 0u);
+		out[o++] = (unsigned char)(a << 2 | b >> 4);
+		out[o++] = (unsigned char)(b << 4 | c >> 2);
+	}
+	if (bad > 63)
 		return -1;
 	*outlen = o;
 	return 0;

@@ -21,6 +21,7 @@
 #include "crypto/aead.h"
 #include "crypto/keyring.h"
 #include "crypto/masterkey.h"
+#include "util/nitems.h"
 #include "tmpdb.h"
 
 static void
@@ -217,6 +218,63 @@ a_sealed_field_opens_only_in_its_place(void **state)
 	                                &n, &e),
 	                 -1);
 	free(env);
+	keyring_close(kr);
+	secret_free(&kek);
+}
+
+/*
+ * An envelope's base64url has one spelling. Values of 13, 14 and 15 bytes
+ * make boxes whose text ends in a group of 3, 4 and 2 characters: each
+ * opens; any character outside the alphabet, anywhere, fails; and so does a
+ * last character whose unused low bits are set, which would decode to the
+ * same box (and so pass the tag) were they ignored.
+ */
+static void
+an_envelope_opens_only_in_its_one_spelling(void **state)
+{
+	static const char alphabet[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	static const char *const values[] = {"12 Elm Street", "12 Elm Street.", "12 Elm Street.."};
+	struct secret kek;
+	struct keyring *kr = fresh(&kek);
+	struct keyring_place here = {"person", "home_address", "per_1"};
+	struct err e;
+	char *out;
+	size_t n;
+	(void)state;
+	assert_int_equal(keyring_create(kr, "per_1", "person", &e), 0);
+	for (size_t v = 0; v < nitems(values); v++) {
+		char *env = keyring_seal(kr, "per_1", &here, values[v], strlen(values[v]), &e);
+		char *b64 = strchr(env + 4, '.') + 1;
+		size_t len = strlen(b64), tail = len % 4;
+		char *last = b64 + len - 1;
+		const char *at = strchr(alphabet, *last);
+
+		static const size_t tails[] = {3, 0, 2};
+		assert_int_equal(tail, tails[v]);
+		assert_int_equal(keyring_unseal(kr, &here, env, &out, &n, &e), 1);
+		assert_string_equal(out, values[v]);
+		free(out);
+		for (size_t i = 0; i < len; i++) {
+			char was = b64[i];
+			b64[i] = '=';
+			assert_int_equal(keyring_unseal(kr, &here, env, &out, &n, &e), -1);
+			assert_null(out);
+			b64[i] = was;
+		}
+		if (tail !=
+		    0) { /* the last character's unused bits: 4 of a 2-group, 2 of a 3-group */
+			char was = *last;
+			assert_non_null(at);
+			assert_int_equal((at - alphabet) & (tail == 2 ? 15 : 3), 0);
+			*last = alphabet[(at - alphabet) | 1];
+			assert_int_equal(keyring_unseal(kr, &here, env, &out, &n, &e), -1);
+			*last = was;
+		}
+		assert_int_equal(keyring_unseal(kr, &here, env, &out, &n, &e), 1);
+		free(out);
+		free(env);
+	}
 	keyring_close(kr);
 	secret_free(&kek);
 }
@@ -604,6 +662,8 @@ main(void)
 	    cmocka_unit_test(each_implementation_opens_what_the_other_sealed),
 	    cmocka_unit_test(a_box_opens_only_with_its_key_and_associated_data),
 	    cmocka_unit_test_setup_teardown(a_sealed_field_opens_only_in_its_place, tmpdb_setup,
+	                                    cleanup),
+	    cmocka_unit_test_setup_teardown(an_envelope_opens_only_in_its_one_spelling, tmpdb_setup,
 	                                    cleanup),
 	    cmocka_unit_test_setup_teardown(a_sealed_field_does_not_open_under_another_table,
 	                                    tmpdb_setup, cleanup),
