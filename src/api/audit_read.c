@@ -84,20 +84,6 @@ audit_read_add_id(struct audit_read *ar, const char *id)
 }
 
 void
-audit_read_names(struct audit_read *ar, const char *ids)
-{
-	if (ids == NULL || ids[0] == '\0')
-		return;
-	ar->len = strlen(ids);
-	ar->cap = ar->len + 1;
-	ar->ids = xrealloc(ar->ids, ar->cap);
-	memcpy(ar->ids, ids, ar->cap);
-	ar->n = 1;
-	for (const char *p = ids; *p; p++)
-		ar->n += *p == ',';
-}
-
-void
 audit_read_add_all(struct audit_read *ar, const json_t *people)
 {
 	size_t i;
@@ -108,13 +94,19 @@ audit_read_add_all(struct audit_read *ar, const json_t *people)
 }
 
 void
-audit_read_done(struct http_req *r, struct audit_read *ar)
+audit_read_ids(struct http_req *r, const char *ids)
 {
 	const struct api_auth *a = session_of(r);
 
-	if (ar->n > 0)
+	if (ids != NULL && ids[0] != '\0')
 		session_audit_read(r, a != NULL ? a->session.user.id : NULL, "person.read_private",
-		                   ar->ids, "success");
+		                   ids, "success");
+}
+
+void
+audit_read_done(struct http_req *r, struct audit_read *ar)
+{
+	audit_read_ids(r, ar->n > 0 ? ar->ids : NULL);
 	free(ar->ids);
 	memset(ar, 0, sizeof(*ar));
 }

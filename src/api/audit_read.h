@@ -27,8 +27,6 @@ int audit_read_field(const char *key);
 #define AUDIT_READ_GROUPS (STORE_PERSON_PERSONAL | STORE_PERSON_PRIVATE)
 /* Adds id to ar: for a writer of person text that saw it write such a field (api/people.c). */
 void audit_read_add_id(struct audit_read *ar, const char *id);
-/* Names ids in ar (a list an earlier ar held: a kept response answered again; NULL: none). */
-void audit_read_names(struct audit_read *ar, const char *ids);
 /* 1 when person (a person object as the API answers it) holds a personal or private field. */
 int audit_read_carries(const json_t *person);
 /* Adds person's id to ar when person carries a personal or private field. */
@@ -41,5 +39,10 @@ void audit_read_add_all(struct audit_read *ar, const json_t *people);
  * just before the response is sent.
  */
 void audit_read_done(struct http_req *r, struct audit_read *ar);
+/*
+ * The same event for ids (the list an earlier ar held, kept with the response
+ * it was written for: that response answered again; NULL or "": none).
+ */
+void audit_read_ids(struct http_req *r, const char *ids);
 
 #endif

@@ -657,9 +657,7 @@ people_list(struct api_call *c)
 	}
 	pj->key = page_key(c, pj);
 	if (cache_people_get(http_req_store(r), session_gen(r), pj->key, &kept, &len, &ids)) {
-		struct audit_read ar = {0};
-		audit_read_names(&ar, ids);
-		audit_read_done(r, &ar);
+		audit_read_ids(r, ids);
 		http_end_reply(r, 200, "application/json", kept, len);
 		free(pj->key);
 		free(pj);
