@@ -244,7 +244,8 @@ static void check_drained(struct http_loop *l);
 static void
 request_id_next(struct http_loop *l, char out[2 * REQUEST_ID_BYTES + 1])
 {
-	if (l->ids_used == 0 || l->ids_used == sizeof(l->ids)) {
+	/* none drawn yet (the loop starts zeroed), or all used */
+	if (l->ids_used == 0 || l->ids_used + REQUEST_ID_BYTES > sizeof(l->ids)) {
 		randombytes_buf(l->ids, sizeof(l->ids));
 		l->ids_used = 0;
 	}

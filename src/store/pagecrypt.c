@@ -5,7 +5,9 @@
  * The shim sits over the system's default VFS ("unix") and changes only
  * xOpen, xRead and xWrite: locking, syncing, truncation and the WAL index
  * (the -shm file, which holds page numbers and hashes, never page content)
- * pass through. SQLite sees plaintext pages; the disk holds only sealed ones.
+ * pass through (a WAL's, once it has written out a frame header it held for
+ * its page: wal_flush). SQLite sees plaintext pages; the disk holds only
+ * sealed ones.
  *
  * ON-DISK FORMAT, version 1
  *
@@ -170,7 +172,7 @@ struct pfile {
 	uint32_t sealed; /* pages sealed under the current nonce prefix */
 	long long hdr_frame;
 	uint32_t hdr_pgno; /* the page number of the last frame header written */
-	/* a WAL's frame header held for its page (wal_hold), and its frame; -1: none held */
+	/* a WAL's frame header held for its page, and its frame; -1: none (see wal_flush) */
 	long long held_frame;
 	unsigned char held[FRAME_HDR];
 	/* main files: pages written since the last sync; page 1's epoch raised since then */
