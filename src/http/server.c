@@ -152,9 +152,10 @@ struct http_loop {
 	struct event *trim_ev;      /* malloc_trim once connections have dropped */
 	long peak;                  /* the most connections open since the last trim */
 	time_t accept_error_logged;
-	/* random bytes for request ids, drawn 20 ids at a time (request_id_next) */
+	/* random bytes for request ids, drawn 20 ids at a time (request_id_next): the last
+	   ids_left of them are unused (none at first: the loop starts zeroed) */
 	unsigned char ids[REQUEST_ID_BYTES * 20];
-	size_t ids_used;
+	size_t ids_left;
 };
 
 struct conn {
@@ -244,13 +245,14 @@ static void check_drained(struct http_loop *l);
 static void
 request_id_next(struct http_loop *l, char out[2 * REQUEST_ID_BYTES + 1])
 {
-	/* none drawn yet (the loop starts zeroed), or all used */
-	if (l->ids_used == 0 || l->ids_used + REQUEST_ID_BYTES > sizeof(l->ids)) {
+	_Static_assert(sizeof(l->ids) % REQUEST_ID_BYTES == 0, "whole ids in a draw");
+	if (l->ids_left == 0) {
 		randombytes_buf(l->ids, sizeof(l->ids));
-		l->ids_used = 0;
+		l->ids_left = sizeof(l->ids);
 	}
-	sodium_bin2hex(out, 2 * REQUEST_ID_BYTES + 1, l->ids + l->ids_used, REQUEST_ID_BYTES);
-	l->ids_used += REQUEST_ID_BYTES;
+	sodium_bin2hex(out, 2 * REQUEST_ID_BYTES + 1, l->ids + sizeof(l->ids) - l->ids_left,
+	               REQUEST_ID_BYTES);
+	l->ids_left -= REQUEST_ID_BYTES;
 }
 
 static struct http_req *
