@@ -88,7 +88,12 @@ before(async () => {
     records[key] = p.json;
   }
 });
-after(async () => { await server?.stop(); });
+// a test below restarts the server on the same data directory: the first one's stop removes it, after the second's
+let firstServer;
+after(async () => {
+  await server?.stop();
+  await firstServer?.stop();
+});
 
 test('a producer sees every field of every person, as written', () => {
   for (const [key, p] of Object.entries(records)) {
@@ -893,6 +898,7 @@ test('personal and confidential fields are sealed on disk; a deleted person stay
   assertProblem(await call(server, admin, 'GET', P(prod.id, `/people/${records.focus.id}`)), 404, 'deleted person');
   const data = server.data;
   await server.terminate();
+  firstServer = server;
   for (const f of ['slate.db-wal', 'slate.db-shm']) rmSync(path.join(data, f), { force: true });
   copyFileSync(copy, db);
   // an older copy put back is refused until the operator accepts the restore (docs/SECURITY.md)

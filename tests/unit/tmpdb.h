@@ -1,10 +1,11 @@
 /*
  * tmpdb.h — a fresh database path in a temporary directory for each test,
- * removed afterwards with its WAL and shared-memory files.
+ * the directory removed afterwards with everything in it.
  */
 #ifndef SLATE_TESTS_TMPDB_H
 #define SLATE_TESTS_TMPDB_H
 
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,22 +53,25 @@ tmpdb_setup(void **state)
 	return 0;
 }
 
+/* nftw callback: removes each entry, contents before their directory */
+static int
+tmpdb_remove(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path) == 0 ? 0 : -1;
+}
+
+/* Removes the test's whole directory: the database, its WAL, the keystore
+   and whatever else the test made beside them (a key file, a log, a copy). */
 static int
 tmpdb_teardown(void **state)
 {
-	static const char *const suffix[] = {"", "-wal", "-shm", "-journal", ".encrypting"};
-	char p[160];
 	(void)state;
 	keyring_close(tmpdb_keyring);
 	tmpdb_keyring = NULL;
-	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
-		snprintf(p, sizeof(p), "%s%s", tmpdb_path, suffix[i]);
-		unlink(p);
-		snprintf(p, sizeof(p), "%s/keys.db%s", tmpdb_dir, suffix[i]);
-		unlink(p);
-	}
-	rmdir(tmpdb_dir);
-	return 0;
+	return nftw(tmpdb_dir, tmpdb_remove, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 #endif
