@@ -1,11 +1,15 @@
 /*
  * svgchart.c — see svgchart.h. Fixed geometry: a 720 × 360 view box, a plot
  * area inset for the axis labels, five horizontal grid lines at round
- * values. Written to an open_memstream buffer.
+ * values. A footnote goes below all that, broken at spaces into lines of
+ * FOOT_CHARS at most, the view box taller by a line for each (the slanted
+ * labels of the bars reach down to the chart's foot). Written to an
+ * open_memstream buffer.
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "domain/svgchart.h"
 #include "util/xalloc.h"
@@ -17,10 +21,16 @@
 #define TOP    40.0
 #define BOTTOM 90.0
 
+/* A footnote line: 100 characters of 10 px sans-serif (6 px wide at most on
+   average, capitals and all) fit the 700 px from its left inset to the edge. */
+#define FOOT_CHARS 100
+#define FOOT_LINE  12.0
+
+/* n bytes of s as XML text */
 static void
-text(FILE *f, const char *s)
+text_n(FILE *f, const char *s, size_t n)
 {
-	for (; *s; s++) {
+	for (; n > 0; s++, n--) {
 		switch (*s) {
 		case '&': fputs("&amp;", f); break;
 		case '<': fputs("&lt;", f); break;
@@ -30,6 +40,50 @@ text(FILE *f, const char *s)
 		default: fputc(*s, f);
 		}
 	}
+}
+
+static void
+text(FILE *f, const char *s)
+{
+	text_n(f, s, strlen(s));
+}
+
+/*
+ * The footnote's line that starts at s: its length in *len, at most
+ * FOOT_CHARS bytes, broken after the last word that fits (a word longer
+ * than a line is cut, between UTF-8 characters). Returns where the next
+ * line starts, or NULL when this one is the last.
+ */
+static const char *
+foot_line(const char *s, size_t *len)
+{
+	size_t cut = strlen(s);
+
+	if (cut <= FOOT_CHARS) {
+		*len = cut;
+		return NULL;
+	}
+	for (cut = FOOT_CHARS; cut > 0 && s[cut] != ' '; cut--)
+		;
+	if (cut == 0)
+		for (cut = FOOT_CHARS; ((unsigned char)s[cut] & 0xC0) == 0x80; cut--)
+			;
+	*len = cut;
+	for (s += cut; *s == ' '; s++)
+		;
+	return *s ? s : NULL;
+}
+
+/* The view box's height: the chart's, and a line for each line of the footnote. */
+static double
+height_of(const struct svg_series *s)
+{
+	double h = H;
+	size_t len;
+
+	for (const char *p = s->footnote; p != NULL; p = foot_line(p, &len))
+		h += FOOT_LINE;
+	return h;
 }
 
 /* A round top for the value axis: 1, 2 or 5 × 10^k at or above max. */
@@ -59,11 +113,12 @@ static FILE *
 begin(const struct svg_series *s, double top, char **buf, size_t *len)
 {
 	FILE *f = xopen_memstream(buf, len);
+	double h = height_of(s);
 	fprintf(
 	    f,
 	    "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" "
 	    "height=\"%.0f\" role=\"img\" font-family=\"sans-serif\" font-size=\"12\">\n<title>",
-	    W, H, W, H);
+	    W, h, W, h);
 	text(f, s->title);
 	fputs("</title>\n<text x=\"10\" y=\"22\" font-size=\"15\" font-weight=\"bold\">", f);
 	text(f, s->title);
@@ -88,8 +143,16 @@ static char *
 end(FILE *f, const struct svg_series *s, char **buf)
 {
 	if (s->footnote != NULL) {
-		fprintf(f, "<text x=\"10\" y=\"%.0f\" font-size=\"10\">", H - 6);
-		text(f, s->footnote);
+		const char *p = s->footnote;
+		size_t len;
+		fprintf(f, "<text x=\"10\" y=\"%.0f\" font-size=\"10\">", H + FOOT_LINE - 4);
+		for (int first = 1; p != NULL; first = 0) {
+			const char *line = p;
+			p = foot_line(line, &len);
+			fprintf(f, "<tspan x=\"10\" dy=\"%.0f\">", first ? 0 : FOOT_LINE);
+			text_n(f, line, len);
+			fputs("</tspan>", f);
+		}
 		fputs("</text>\n", f);
 	}
 	fputs("</svg>\n", f);

@@ -4,7 +4,8 @@
  * library: bars (one per label, each labelled with its value, the axis
  * scaled to the largest value) and a cumulative line (points in order, with
  * an optional budget line, labelled, the axis scaled to include it), each
- * with an optional footnote at its foot (the report's factor sources). The
+ * with an optional footnote at its foot (the report's factor sources), in
+ * as many lines as it takes to fit the chart's width. The
  * budget is a total, so the bars do not draw it: a category's bar set
  * against the whole budget would be a flat line at the foot.
  *
@@ -24,7 +25,7 @@ struct svg_series {
 	const double *value;      /* n values */
 	size_t n;
 	double budget;        /* the line chart's budget line; below 0: none */
-	const char *footnote; /* a line of text at the foot, or NULL */
+	const char *footnote; /* text at the foot, or NULL */
 };
 
 char *svgchart_bars(const struct svg_series *s);

@@ -292,10 +292,87 @@ charts_escape_their_text_and_carry_no_script(void **state)
 	assert_null(strstr(line, "<script"));
 	assert_non_null(strstr(line, "budget: 3000.000"));
 	assert_non_null(strstr(line, "<polyline"));
-	assert_non_null(strstr(bars, "Emission factors: &lt;set&gt; &amp; co</text>\n</svg>"));
-	assert_non_null(strstr(line, "Emission factors: &lt;set&gt; &amp; co</text>\n</svg>"));
+	assert_non_null(
+	    strstr(bars, "Emission factors: &lt;set&gt; &amp; co</tspan></text>\n</svg>"));
+	assert_non_null(
+	    strstr(line, "Emission factors: &lt;set&gt; &amp; co</tspan></text>\n</svg>"));
+	/* a line of footnote below the chart's 360 */
+	assert_non_null(strstr(bars, "viewBox=\"0 0 720 372\" width=\"720\" height=\"372\""));
+	s.footnote = NULL;
+	free(bars);
+	bars = svgchart_bars(&s);
+	assert_non_null(strstr(bars, "viewBox=\"0 0 720 360\" width=\"720\" height=\"360\""));
+	assert_null(strstr(bars, "<tspan"));
 	free(bars);
 	free(line);
+}
+
+/* The text of the footnote's lines (the chart's only tspans), joined by
+   glue (by nothing when glue is 0); how many, and the longest's bytes. */
+static char *
+footnote_lines(const char *svg, int glue, size_t *lines, size_t *longest)
+{
+	char *out = calloc(1, strlen(svg) + 1);
+	size_t o = 0;
+
+	*lines = *longest = 0;
+	for (const char *p = strstr(svg, "<tspan"); p != NULL; p = strstr(p, "<tspan")) {
+		const char *a = strchr(p, '>') + 1, *b = strstr(a, "</tspan>");
+		size_t n;
+		assert_non_null(b);
+		n = (size_t)(b - a);
+		if (o && glue)
+			out[o++] = (char)glue;
+		memcpy(out + o, a, n);
+		o += n;
+		*longest = n > *longest ? n : *longest;
+		(*lines)++;
+		p = b;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* A footnote wider than the chart is broken at spaces into lines that fit
+   (a word longer than a line cut between characters), below the chart, the
+   view box taller by a line for each; nothing of it is lost. */
+static void
+a_long_footnote_wraps_inside_the_chart(void **state)
+{
+	const char *labels[] = {"fuel"};
+	double values[] = {1};
+	char foot[600], *joined, *svg, box[80];
+	size_t lines, longest;
+	struct svg_series s = {"t", "kg CO2e", labels, values, 1, -1, foot};
+	(void)state;
+
+	snprintf(
+	    foot, sizeof(foot), "%s",
+	    "Factor set in force: uk-desnz-2024 version 1. Emission factors: uk-desnz-2024 "
+	    "version 1; us-epa-2025 version 3; the production own. Each factor, its source and "
+	    "year: the report as JSON or CSV.");
+	svg = svgchart_bars(&s);
+	joined = footnote_lines(svg, ' ', &lines, &longest);
+	assert_string_equal(joined, foot);
+	assert_int_equal(lines, 2);
+	assert_true(longest <= 100);
+	snprintf(box, sizeof(box), "viewBox=\"0 0 720 %d\" width=\"720\" height=\"%d\"",
+	         360 + 2 * 12, 360 + 2 * 12);
+	assert_non_null(strstr(svg, box));
+	free(joined);
+	free(svg);
+
+	/* no space to break at: cut at 100 bytes or fewer, never inside a character */
+	memset(foot, 0, sizeof(foot));
+	for (size_t i = 0; i + 2 < 250; i += 2)
+		memcpy(foot + i, "\xc3\xa9", 2); /* é */
+	svg = svgchart_line(&s);
+	joined = footnote_lines(svg, 0, &lines, &longest);
+	assert_string_equal(joined, foot);
+	assert_int_equal(lines, 3);
+	assert_int_equal(longest, 100);
+	free(svg);
+	free(joined);
 }
 
 int
@@ -312,6 +389,7 @@ main(void)
 	    cmocka_unit_test(bad_factor_rows_name_their_column),
 	    cmocka_unit_test(the_csv_reader_takes_rfc4180_and_refuses_what_is_broken),
 	    cmocka_unit_test(charts_escape_their_text_and_carry_no_script),
+	    cmocka_unit_test(a_long_footnote_wraps_inside_the_chart),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
