@@ -46,7 +46,10 @@
  * one is read from key_file. A destroyed key therefore stops working at
  * the next use in every process. A reader of many fields takes a snapshot
  * (keyring_snap_begin) instead: one such question per request, not one
- * per field (a keystore read takes SQLite's file locks, fcntl system calls).
+ * per field (a keystore read takes SQLite's file locks, fcntl system
+ * calls), asked under the read lock by one reader at a time (version_mu),
+ * so that a request's start does not wait for the fields other threads
+ * are opening; the write lock only when the answer is "changed".
  */
 #include "crypto/keyring.h"
 
@@ -88,6 +91,9 @@ struct keyring {
 	pthread_rwlock_t mu; /* written: the keystore handle, the cache; read: a cache hit */
 	sqlite3 *db;
 	sqlite3_stmt *version_st; /* PRAGMA data_version, asked before every use */
+	/* version_st under the read lock (keyring_snap_begin: readers ask the question one at a
+	   time, and nothing else uses the handle while anyone reads) */
+	pthread_mutex_t version_mu;
 	char *key_file;
 	struct secret kek;
 	char kek_id[KEYRING_ID_MAX];
@@ -393,6 +399,7 @@ keyring_open(const char *path, const struct secret *kek, const char *key_file, i
 		return NULL;
 	}
 	pthread_rwlock_init(&kr->mu, NULL);
+	pthread_mutex_init(&kr->version_mu, NULL);
 	secret_alloc(&kr->kek, kek->len);
 	memcpy(kr->kek.p, kek->p, kek->len);
 	kr->key_file = key_file != NULL ? xstrdup(key_file) : NULL;
@@ -458,6 +465,7 @@ keyring_close(struct keyring *kr)
 	secret_free(&kr->kek);
 	free(kr->key_file);
 	pthread_rwlock_destroy(&kr->mu);
+	pthread_mutex_destroy(&kr->version_mu);
 	free(kr);
 }
 
@@ -1086,17 +1094,31 @@ b64url_decode(const char *in, size_t len, unsigned char *out, size_t *outlen)
 	return 0;
 }
 
+/*
+ * The question under the read lock, so that a request beginning its
+ * snapshot does not wait for the readers opening fields on other threads
+ * (a loop thread would stall its connections behind a worker's page); the
+ * write lock only when the keystore changed and the cache must follow.
+ */
 int
 keyring_snap_begin(struct keyring *kr, struct keyring_snap *snap, struct err *e)
 {
-	int rc;
+	int rc, same;
 	snap->kr = NULL;
-	pthread_rwlock_wrlock(&kr->mu);
-	rc = refresh(kr, e);
+	pthread_rwlock_rdlock(&kr->mu);
+	pthread_mutex_lock(&kr->version_mu);
+	same = data_version(kr) == kr->data_version;
+	pthread_mutex_unlock(&kr->version_mu);
 	pthread_rwlock_unlock(&kr->mu);
-	if (rc == 0)
-		snap->kr = kr;
-	return rc;
+	if (!same) {
+		pthread_rwlock_wrlock(&kr->mu);
+		rc = refresh(kr, e);
+		pthread_rwlock_unlock(&kr->mu);
+		if (rc == -1)
+			return -1;
+	}
+	snap->kr = kr;
+	return 0;
 }
 
 /*

@@ -265,6 +265,61 @@ a_snapshot_follows_a_rotation_for_a_key_it_had_not_cached(void **state)
 	secret_free(&next);
 }
 
+/*
+ * A key destroyed by another process (another handle on the keystore, as
+ * `slate keys shred-person`) no longer opens through this handle's next
+ * snapshot, though this handle had it cached; readers on two threads
+ * beginning snapshots meanwhile see the field or "[erased]", never an error.
+ */
+static void
+the_next_snapshot_sees_a_key_another_process_destroyed(void **state)
+{
+	char ks[200];
+	struct secret kek;
+	struct keyring *server, *cli;
+	struct keyring_place here = {"person", "private", "per_t"};
+	struct keyring_snap snap;
+	struct reader r1, r2;
+	pthread_t t1, t2;
+	struct err e;
+	char *env, *out;
+	size_t n;
+	(void)state;
+	snprintf(ks, sizeof(ks), "%s/shared.db", tmpdb_dir);
+	secret_alloc(&kek, 32);
+	randombytes_buf(kek.p, kek.len);
+	server = keyring_open(ks, &kek, NULL, 1, &e);
+	assert_non_null(server);
+	cli = keyring_open(ks, &kek, NULL, 0, &e);
+	assert_non_null(cli);
+	assert_int_equal(keyring_create(server, "per_t", "person", &e), 0);
+	env = keyring_seal(server, "per_t", &here, "secret", 6, &e);
+	assert_non_null(env);
+	/* the server has the key cached */
+	assert_int_equal(keyring_snap_begin(server, &snap, &e), 0);
+	assert_int_equal(keyring_snap_unseal(&snap, &here, env, &out, &n, &e), 1);
+	free(out);
+
+	r1 = (struct reader){server, env, 0};
+	r2 = r1;
+	assert_int_equal(pthread_create(&t1, NULL, read_many, &r1), 0);
+	assert_int_equal(pthread_create(&t2, NULL, read_many, &r2), 0);
+	assert_int_equal(keyring_destroy(cli, "per_t", &e), 1);
+	pthread_join(t1, NULL);
+	pthread_join(t2, NULL);
+	assert_int_equal(r1.bad, 0);
+	assert_int_equal(r2.bad, 0);
+
+	assert_int_equal(keyring_snap_begin(server, &snap, &e), 0);
+	assert_int_equal(keyring_snap_unseal(&snap, &here, env, &out, &n, &e), 0);
+	assert_string_equal(out, KEYRING_ERASED);
+	free(out);
+	keyring_close(cli);
+	keyring_close(server);
+	free(env);
+	secret_free(&kek);
+}
+
 int
 main(void)
 {
@@ -281,6 +336,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(
 	        a_snapshot_follows_a_rotation_for_a_key_it_had_not_cached, tmpdb_setup,
 	        tmpdb_teardown),
+	    cmocka_unit_test_setup_teardown(the_next_snapshot_sees_a_key_another_process_destroyed,
+	                                    tmpdb_setup, tmpdb_teardown),
 	};
 	if (sodium_init() < 0)
 		return 1;
