@@ -384,9 +384,10 @@ test('the report sums every entry exactly, cites its sources and draws its chart
     assert.match(svg.body, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
     assert.ok(svg.body.includes('Ships &amp; &lt;Sails&gt;'), 'the title is escaped');
     assert.ok(!/<script|<foreignObject|href=/i.test(svg.body));
-    // the sources at its foot, as at the foot of every report
-    const foot = svg.body.match(/<text[^>]*>([^<]*Emission factors: [^<]*)<\/text>\n<\/svg>\n$/)?.[1];
-    assert.ok(foot?.includes('uk-desnz-2024 version 1') && foot.includes('the production&#39;s own'), foot);
+    // the sources at its foot, as at the foot of every report: its lines (tspans) joined again
+    const last = svg.body.match(/<text[^>]*>((?:<tspan[^>]*>[^<]*<\/tspan>)+)<\/text>\n<\/svg>\n$/)?.[1];
+    const foot = last && [...last.matchAll(/<tspan[^>]*>([^<]*)<\/tspan>/g)].map((m) => m[1]).join(' ');
+    assert.ok(foot?.includes('Emission factors: ') && foot.includes('uk-desnz-2024 version 1') && foot.includes('the production&#39;s own'), foot);
   }
   assert.match((await call(server, who.producer, 'GET', S('/report?format=svg&chart=category'))).body, /<rect[^>]*><title>Fuel: /);
   assertProblem(await call(server, who.producer, 'GET', S('/report?format=pdf')), 400);
