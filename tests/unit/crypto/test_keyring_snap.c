@@ -194,29 +194,48 @@ read_many(void *arg)
 	return NULL;
 }
 
+/* Two threads read env through kr's snapshots while destroyer destroys per_t: every
+   read is the field or "[erased]". */
+static void
+read_on_two_threads_while_destroyed(struct keyring *kr, struct keyring *destroyer, const char *env)
+{
+	struct reader r1 = {kr, env, 0}, r2 = r1;
+	pthread_t t1, t2;
+	struct err e;
+	assert_int_equal(pthread_create(&t1, NULL, read_many, &r1), 0);
+	assert_int_equal(pthread_create(&t2, NULL, read_many, &r2), 0);
+	assert_int_equal(keyring_destroy(destroyer, "per_t", &e), 1);
+	pthread_join(t1, NULL);
+	pthread_join(t2, NULL);
+	assert_int_equal(r1.bad, 0);
+	assert_int_equal(r2.bad, 0);
+}
+
 static void
 readers_on_two_threads_see_the_field_or_erased_while_its_key_is_destroyed(void **state)
 {
 	struct keyring *kr = tmpdb_keys();
 	struct keyring_place here = {"person", "private", "per_t"};
-	struct reader r1, r2;
-	pthread_t t1, t2;
 	struct err e;
 	char *env;
 	(void)state;
 	assert_int_equal(keyring_create(kr, "per_t", "person", &e), 0);
 	env = keyring_seal(kr, "per_t", &here, "secret", 6, &e);
 	assert_non_null(env);
-	r1 = (struct reader){kr, env, 0};
-	r2 = r1;
-	assert_int_equal(pthread_create(&t1, NULL, read_many, &r1), 0);
-	assert_int_equal(pthread_create(&t2, NULL, read_many, &r2), 0);
-	assert_int_equal(keyring_destroy(kr, "per_t", &e), 1);
-	pthread_join(t1, NULL);
-	pthread_join(t2, NULL);
-	assert_int_equal(r1.bad, 0);
-	assert_int_equal(r2.bad, 0);
+	read_on_two_threads_while_destroyed(kr, kr, env);
 	free(env);
+}
+
+/* Two handles on the keystore ks, as the server and another process (the CLI) hold. */
+static void
+two_handles(const char *ks, const struct secret *kek, const char *key_file, struct keyring **server,
+            struct keyring **cli)
+{
+	struct err e;
+	*server = keyring_open(ks, kek, key_file, 1, &e);
+	assert_non_null(*server);
+	*cli = keyring_open(ks, kek, key_file, 0, &e);
+	assert_non_null(*cli);
 }
 
 /*
@@ -241,11 +260,8 @@ a_snapshot_follows_a_rotation_for_a_key_it_had_not_cached(void **state)
 	snprintf(pending, sizeof(pending), "%s.new", key_file);
 	assert_int_equal(masterkey_create(key_file, &e), 0);
 	assert_int_equal(masterkey_load(key_file, &kek, &e), 0);
-	server = keyring_open(ks, &kek, key_file, 1, &e);
-	assert_non_null(server);
 	/* sealed by another process: the server has never cached per_r */
-	cli = keyring_open(ks, &kek, key_file, 0, &e);
-	assert_non_null(cli);
+	two_handles(ks, &kek, key_file, &server, &cli);
 	assert_int_equal(keyring_create(cli, "per_r", "person", &e), 0);
 	env = keyring_seal(cli, "per_r", &p, "Stage 4", 7, &e);
 	assert_non_null(env);
@@ -279,8 +295,6 @@ the_next_snapshot_sees_a_key_another_process_destroyed(void **state)
 	struct keyring *server, *cli;
 	struct keyring_place here = {"person", "private", "per_t"};
 	struct keyring_snap snap;
-	struct reader r1, r2;
-	pthread_t t1, t2;
 	struct err e;
 	char *env, *out;
 	size_t n;
@@ -288,10 +302,7 @@ the_next_snapshot_sees_a_key_another_process_destroyed(void **state)
 	snprintf(ks, sizeof(ks), "%s/shared.db", tmpdb_dir);
 	secret_alloc(&kek, 32);
 	randombytes_buf(kek.p, kek.len);
-	server = keyring_open(ks, &kek, NULL, 1, &e);
-	assert_non_null(server);
-	cli = keyring_open(ks, &kek, NULL, 0, &e);
-	assert_non_null(cli);
+	two_handles(ks, &kek, NULL, &server, &cli);
 	assert_int_equal(keyring_create(server, "per_t", "person", &e), 0);
 	env = keyring_seal(server, "per_t", &here, "secret", 6, &e);
 	assert_non_null(env);
@@ -300,15 +311,7 @@ the_next_snapshot_sees_a_key_another_process_destroyed(void **state)
 	assert_int_equal(keyring_snap_unseal(&snap, &here, env, &out, &n, &e), 1);
 	free(out);
 
-	r1 = (struct reader){server, env, 0};
-	r2 = r1;
-	assert_int_equal(pthread_create(&t1, NULL, read_many, &r1), 0);
-	assert_int_equal(pthread_create(&t2, NULL, read_many, &r2), 0);
-	assert_int_equal(keyring_destroy(cli, "per_t", &e), 1);
-	pthread_join(t1, NULL);
-	pthread_join(t2, NULL);
-	assert_int_equal(r1.bad, 0);
-	assert_int_equal(r2.bad, 0);
+	read_on_two_threads_while_destroyed(server, cli, env);
 
 	assert_int_equal(keyring_snap_begin(server, &snap, &e), 0);
 	assert_int_equal(keyring_snap_unseal(&snap, &here, env, &out, &n, &e), 0);
