@@ -93,7 +93,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <jansson.h>
 #include <limits.h>
 #include <sodium.h>
@@ -1200,15 +1199,6 @@ out:
 	return rc;
 }
 
-static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 json_t *
 backup_drill_json(const struct backup_drill *d)
 {
@@ -1361,7 +1351,7 @@ backup_scratch_prune(const char *data_dir, long long before, int dry_run, long l
 		if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode) && (long long)st.st_mtime < before) {
 			(*n)++;
 			if (!dry_run)
-				nftw(p, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+				(void)io_remove_tree(p);
 		}
 	}
 	closedir(dir);
@@ -1410,7 +1400,7 @@ backup_drill_run(const char *dest, const char *name, const char *data_dir, const
 			d->frame = sen->frame;
 		}
 		snprintf(d->reason, sizeof(d->reason), "%s", d->ok ? "" : why.msg);
-		nftw(scratch, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+		(void)io_remove_tree(scratch);
 	}
 	return record_drill(dest, NULL, d, e);
 }
@@ -1648,7 +1638,7 @@ restore_from_impl(struct backup_dest *src, const char *name, const char *keystor
 	rc = restore_impl(scratch, pick, keystore, to, key_file, at_ms, sen, out, e);
 out:
 	json_decref(m);
-	nftw(scratch, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	(void)io_remove_tree(scratch);
 	return rc;
 }
 
@@ -1685,7 +1675,7 @@ backup_drill_run_from(struct backup_dest *src, const char *name, const char *dat
 		         : name        ? name
 		                       : "");
 		snprintf(d->reason, sizeof(d->reason), "%s", d->ok ? "" : why.msg);
-		nftw(scratch, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+		(void)io_remove_tree(scratch);
 	}
 	return record_drill(NULL, src, d, e);
 }

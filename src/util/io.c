@@ -4,6 +4,8 @@
 #include "util/io.h"
 
 #include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
 #include <unistd.h>
 
 int
@@ -42,4 +44,20 @@ io_read_full(int fd, void *buf, size_t want, size_t *got)
 		*got += (size_t)r;
 	}
 	return 0;
+}
+
+/* nftw callback: each entry, those below a directory before it */
+static int
+remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+int
+io_remove_tree(const char *path)
+{
+	return nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }

@@ -5,7 +5,6 @@
 #ifndef SLATE_TESTS_TMPDB_H
 #define SLATE_TESTS_TMPDB_H
 
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 #include <sodium.h>
 
 #include "crypto/keyring.h"
+#include "util/io.h"
 
 static char tmpdb_dir[64];
 static char tmpdb_path[128];
@@ -53,16 +53,6 @@ tmpdb_setup(void **state)
 	return 0;
 }
 
-/* nftw callback: removes each entry, contents before their directory */
-static int
-tmpdb_remove(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path) == 0 ? 0 : -1;
-}
-
 /* Removes the test's whole directory: the database, its WAL, the keystore
    and whatever else the test made beside them (a key file, a log, a copy). */
 static int
@@ -71,7 +61,7 @@ tmpdb_teardown(void **state)
 	(void)state;
 	keyring_close(tmpdb_keyring);
 	tmpdb_keyring = NULL;
-	return nftw(tmpdb_dir, tmpdb_remove, 16, FTW_DEPTH | FTW_PHYS);
+	return io_remove_tree(tmpdb_dir);
 }
 
 #endif
